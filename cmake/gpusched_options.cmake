@@ -1,0 +1,15 @@
+# Warning flags and sanitizers, applied to every target through an interface
+# library so that consumers of the installed package do not inherit them.
+add_library(gpusched_warnings INTERFACE)
+target_compile_options(gpusched_warnings INTERFACE
+  -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+  -Wformat=2 -Wvla -Wcast-qual -Wpointer-arith -Wundef)
+if(GPUSCHED_WERROR)
+  target_compile_options(gpusched_warnings INTERFACE -Werror)
+endif()
+
+if(GPUSCHED_SANITIZE)
+  add_compile_options(-fsanitize=${GPUSCHED_SANITIZE} -fno-omit-frame-pointer
+                      -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${GPUSCHED_SANITIZE})
+endif()

@@ -1,0 +1,470 @@
+/*
+ * Queries on a frozen topology. None of them writes to the topology (not
+ * even its error message), so a frozen topology can be shared by threads.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "topo_impl.h"
+
+#include "lists.h"
+
+#include <string.h>
+
+#define FROZEN(t) ((t) && (t)->frozen)
+
+GS_API uint32_t gs_topo_node_count(const gs_topo *t)
+{
+    return FROZEN(t) ? (uint32_t)t->n_nodes : 0;
+}
+
+GS_API uint32_t gs_topo_gpu_count(const gs_topo *t)
+{
+    return FROZEN(t) ? t->n_gpus : 0;
+}
+
+GS_API uint32_t gs_topo_switch_count(const gs_topo *t)
+{
+    return FROZEN(t) ? (uint32_t)t->n_switches : 0;
+}
+
+GS_API uint32_t gs_topo_nvlink_domain_count(const gs_topo *t)
+{
+    return FROZEN(t) ? (uint32_t)t->n_domains : 0;
+}
+
+static uint32_t lookup(const gs_topo *t, const gs_strtab *tab,
+                       const char *name)
+{
+    if (!FROZEN(t) || !name)
+        return GS_NONE;
+    const gs_strtab_slot *s = gs_strtab_get(tab, name, strlen(name));
+    return s ? s->val : GS_NONE;
+}
+
+GS_API uint32_t gs_topo_find_node(const gs_topo *t, const char *hostname)
+{
+    return t ? lookup(t, &t->node_names, hostname) : GS_NONE;
+}
+
+GS_API uint32_t gs_topo_find_switch(const gs_topo *t, const char *name)
+{
+    return t ? lookup(t, &t->switch_names, name) : GS_NONE;
+}
+
+GS_API uint32_t gs_topo_find_nvlink_domain(const gs_topo *t, const char *name)
+{
+    return t ? lookup(t, &t->domain_names, name) : GS_NONE;
+}
+
+GS_API uint32_t gs_topo_find_gpu_uuid(const gs_topo *t, const char *uuid)
+{
+    return t ? lookup(t, &t->uuid_index, uuid) : GS_NONE;
+}
+
+static const gs_node_rec *node_at(const gs_topo *t, uint32_t node)
+{
+    return FROZEN(t) && node < t->n_nodes ? &t->nodes[node] : NULL;
+}
+
+GS_API const char *gs_topo_node_name(const gs_topo *t, uint32_t node)
+{
+    const gs_node_rec *n = node_at(t, node);
+    return n ? n->name : NULL;
+}
+
+GS_API uint32_t gs_topo_node_gpu_count(const gs_topo *t, uint32_t node)
+{
+    const gs_node_rec *n = node_at(t, node);
+    return n ? n->type->n_gpus : 0;
+}
+
+GS_API uint32_t gs_topo_node_first_gpu(const gs_topo *t, uint32_t node)
+{
+    const gs_node_rec *n = node_at(t, node);
+    return n ? n->first_gpu : GS_NONE;
+}
+
+GS_API uint32_t gs_topo_node_numa_count(const gs_topo *t, uint32_t node)
+{
+    const gs_node_rec *n = node_at(t, node);
+    return n ? n->type->n_numa : 0;
+}
+
+GS_API uint32_t gs_topo_node_cpu_count(const gs_topo *t, uint32_t node)
+{
+    const gs_node_rec *n = node_at(t, node);
+    return n ? n->type->n_cpus : 0;
+}
+
+GS_API uint64_t gs_topo_numa_memory(const gs_topo *t, uint32_t node,
+                                    uint32_t numa)
+{
+    const gs_node_rec *n = node_at(t, node);
+    return n && numa < n->type->n_numa ? n->type->numa[numa].memory : 0;
+}
+
+static gs_status cpus_out(const uint32_t *cpus, size_t count, char *buf,
+                          size_t cap, size_t *len)
+{
+    gs_buf b = {0};
+    gs_cpulist_format(&b, cpus, count);
+    if (!gs_buf_finish(&b)) {
+        gs_buf_free(&b);
+        return GS_ENOMEM;
+    }
+    gs_status st = gs_copy_out(b.data, b.len, buf, cap, len);
+    gs_buf_free(&b);
+    return st;
+}
+
+GS_API gs_status gs_topo_numa_cpus(const gs_topo *t, uint32_t node,
+                                   uint32_t numa, char *buf, size_t cap,
+                                   size_t *len)
+{
+    if (!FROZEN(t))
+        return t ? GS_ENOTFROZEN : GS_EINVAL;
+    const gs_node_rec *n = node_at(t, node);
+    if (!n || numa >= n->type->n_numa)
+        return GS_EINVAL;
+    const gs_numa_rec *r = &n->type->numa[numa];
+    return cpus_out(n->type->cpus + r->cpu_off, r->cpu_n, buf, cap, len);
+}
+
+GS_API uint32_t gs_topo_gpu_node(const gs_topo *t, uint32_t gpu)
+{
+    return FROZEN(t) && gpu < t->n_gpus ? t->gpu_node[gpu] : GS_NONE;
+}
+
+GS_API gs_status gs_topo_gpu_info(const gs_topo *t, uint32_t gpu,
+                                  gs_gpu_info *info)
+{
+    if (!FROZEN(t))
+        return t ? GS_ENOTFROZEN : GS_EINVAL;
+    if (gpu >= t->n_gpus || !info || info->struct_size < sizeof(uint32_t))
+        return GS_EINVAL;
+    const gs_node_rec *n = &t->nodes[t->gpu_node[gpu]];
+    uint32_t idx = gpu - n->first_gpu;
+    const gs_gpu_rec *g = &n->type->gpus[idx];
+    gs_gpu_info full = GS_GPU_INFO_INIT;
+    full.index = idx;
+    full.model = g->model;
+    full.uuid = n->uuids ? n->uuids[idx] : NULL;
+    full.pci_bus_id = g->pci;
+    full.memory_bytes = g->memory;
+    full.cc_major = g->cc_major;
+    full.cc_minor = g->cc_minor;
+    full.sm_count = g->sm_count;
+    full.numa = g->numa == GS_NONE16 ? GS_NONE : g->numa;
+    full.fabric = g->fabric == GS_NONE8 ? GS_NONE : g->fabric;
+    full.fabric_links = g->fabric_links;
+    size_t n_copy = GS_MIN((size_t)info->struct_size, sizeof full);
+    uint32_t caller_size = info->struct_size;
+    memcpy(info, &full, n_copy);
+    info->struct_size = caller_size;
+    return GS_OK;
+}
+
+GS_API gs_status gs_topo_gpu_local_cpu_ids(const gs_topo *t, uint32_t gpu,
+                                           uint32_t *cpus, size_t cap,
+                                           size_t *count)
+{
+    if (!FROZEN(t))
+        return t ? GS_ENOTFROZEN : GS_EINVAL;
+    if (gpu >= t->n_gpus || (cap && !cpus))
+        return GS_EINVAL;
+    const gs_node_rec *n = &t->nodes[t->gpu_node[gpu]];
+    const gs_gpu_rec *g = &n->type->gpus[gpu - n->first_gpu];
+    size_t cnt = 0;
+    const uint32_t *src = NULL;
+    if (g->numa != GS_NONE16) {
+        const gs_numa_rec *r = &n->type->numa[g->numa];
+        cnt = r->cpu_n;
+        src = n->type->cpus + r->cpu_off;
+    }
+    if (count)
+        *count = cnt;
+    if (cnt > cap)
+        return GS_ENOSPC;
+    if (cnt)
+        memcpy(cpus, src, cnt * sizeof *cpus);
+    return GS_OK;
+}
+
+GS_API gs_status gs_topo_gpu_local_cpus(const gs_topo *t, uint32_t gpu,
+                                        char *buf, size_t cap, size_t *len)
+{
+    if (!FROZEN(t))
+        return t ? GS_ENOTFROZEN : GS_EINVAL;
+    if (gpu >= t->n_gpus)
+        return GS_EINVAL;
+    const gs_node_rec *n = &t->nodes[t->gpu_node[gpu]];
+    const gs_gpu_rec *g = &n->type->gpus[gpu - n->first_gpu];
+    if (g->numa == GS_NONE16)
+        return gs_copy_out("", 0, buf, cap, len);
+    const gs_numa_rec *r = &n->type->numa[g->numa];
+    return cpus_out(n->type->cpus + r->cpu_off, r->cpu_n, buf, cap, len);
+}
+
+uint32_t gs_ntype_shown_nvlinks(const gs_ntype *ty, uint32_t a, uint32_t b)
+{
+    const gs_cell *c = gs_ntype_cell(ty, a, b);
+    uint32_t k = c->nvlinks;
+    const gs_gpu_rec *x = &ty->gpus[a], *y = &ty->gpus[b];
+    if (a != b && x->fabric != GS_NONE8 && x->fabric == y->fabric)
+        k += GS_MIN(x->fabric_links, y->fabric_links);
+    return k;
+}
+
+/* Fabric bandwidth of a GPU in MB/s (its links into the fabric). */
+static uint64_t fabric_mbs(const gs_node_rec *n, uint32_t idx)
+{
+    const gs_gpu_rec *g = &n->type->gpus[idx];
+    return (uint64_t)g->fabric_links * n->type->bw_eff[BW_PER_LINK];
+}
+
+uint32_t gs_topo_bw_mbs(const gs_topo *t, uint32_t a, uint32_t b)
+{
+    if (a == b)
+        return 0;
+    const gs_node_rec *na = &t->nodes[t->gpu_node[a]];
+    const gs_node_rec *nb = &t->nodes[t->gpu_node[b]];
+    uint32_t ia = a - na->first_gpu, ib = b - nb->first_gpu;
+    if (na == nb)
+        return gs_ntype_cell(na->type, ia, ib)->bw;
+    if (na->domain == GS_NONE || na->domain != nb->domain)
+        return 0;
+    uint64_t x = fabric_mbs(na, ia), y = fabric_mbs(nb, ib);
+    return (uint32_t)GS_MIN(x, y);
+}
+
+GS_API gs_status gs_topo_link(const gs_topo *t, uint32_t a, uint32_t b,
+                              gs_link_info *info)
+{
+    if (!FROZEN(t))
+        return t ? GS_ENOTFROZEN : GS_EINVAL;
+    if (a >= t->n_gpus || b >= t->n_gpus || !info ||
+        info->struct_size < sizeof(uint32_t))
+        return GS_EINVAL;
+    gs_link_info out = GS_LINK_INFO_INIT;
+    const gs_node_rec *na = &t->nodes[t->gpu_node[a]];
+    const gs_node_rec *nb = &t->nodes[t->gpu_node[b]];
+    uint32_t ia = a - na->first_gpu, ib = b - nb->first_gpu;
+    out.bandwidth = gs_topo_bw_mbs(t, a, b) / 1000.0;
+    if (a == b) {
+        out.kind = GS_LINK_SELF;
+    } else if (na == nb) {
+        const gs_ntype *ty = na->type;
+        const gs_cell *c = gs_ntype_cell(ty, ia, ib);
+        const gs_gpu_rec *x = &ty->gpus[ia], *y = &ty->gpus[ib];
+        bool fabric = x->fabric != GS_NONE8 && x->fabric == y->fabric;
+        out.kind = fabric         ? GS_LINK_NVSWITCH
+                   : c->nvlinks   ? GS_LINK_NVLINK
+                                  : GS_LINK_PCIE;
+        out.nvlinks = gs_ntype_shown_nvlinks(ty, ia, ib);
+        out.pcie = (gs_pcie_level)c->pcie;
+        out.source = (gs_source)c->source;
+        out.bandwidth_explicit = (c->flags & CELL_BW_SET) != 0;
+    } else if (na->domain != GS_NONE && na->domain == nb->domain) {
+        out.kind = GS_LINK_NVL_DOMAIN;
+        out.nvlinks = GS_MIN(na->type->gpus[ia].fabric_links,
+                             nb->type->gpus[ib].fabric_links);
+        out.pcie = GS_PCIE_UNKNOWN;
+    } else {
+        out.kind = GS_LINK_NONE;
+    }
+    size_t n_copy = GS_MIN((size_t)info->struct_size, sizeof out);
+    uint32_t caller_size = info->struct_size;
+    memcpy(info, &out, n_copy);
+    info->struct_size = caller_size;
+    return GS_OK;
+}
+
+GS_API double gs_topo_bandwidth(const gs_topo *t, uint32_t a, uint32_t b)
+{
+    if (!FROZEN(t) || a >= t->n_gpus || b >= t->n_gpus)
+        return 0.0;
+    return gs_topo_bw_mbs(t, a, b) / 1000.0;
+}
+
+GS_API gs_status gs_topo_quality(const gs_topo *t, const uint32_t *gpus,
+                                 size_t count, double *quality)
+{
+    if (!FROZEN(t))
+        return t ? GS_ENOTFROZEN : GS_EINVAL;
+    if ((count && !gpus) || !quality)
+        return GS_EINVAL;
+    uint64_t sum = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (gpus[i] >= t->n_gpus)
+            return GS_EINVAL;
+        for (size_t j = 0; j < i; j++) {
+            if (gpus[i] == gpus[j])
+                return GS_EINVAL;
+            sum += gs_topo_bw_mbs(t, gpus[i], gpus[j]);
+        }
+    }
+    *quality = (double)sum / 1000.0;
+    return GS_OK;
+}
+
+GS_API uint32_t gs_topo_node_switch(const gs_topo *t, uint32_t node)
+{
+    const gs_node_rec *n = node_at(t, node);
+    return n ? n->sw : GS_NONE;
+}
+
+GS_API uint32_t gs_topo_node_domain(const gs_topo *t, uint32_t node)
+{
+    const gs_node_rec *n = node_at(t, node);
+    return n ? n->domain : GS_NONE;
+}
+
+static const gs_switch_rec *switch_at(const gs_topo *t, uint32_t sw)
+{
+    return FROZEN(t) && sw < t->n_switches ? &t->switches[sw] : NULL;
+}
+
+GS_API const char *gs_topo_switch_name(const gs_topo *t, uint32_t sw)
+{
+    const gs_switch_rec *s = switch_at(t, sw);
+    return s ? s->name : NULL;
+}
+
+GS_API uint32_t gs_topo_switch_parent(const gs_topo *t, uint32_t sw)
+{
+    const gs_switch_rec *s = switch_at(t, sw);
+    return s ? s->parent : GS_NONE;
+}
+
+GS_API uint32_t gs_topo_switch_depth(const gs_topo *t, uint32_t sw)
+{
+    const gs_switch_rec *s = switch_at(t, sw);
+    return s ? s->depth : GS_NONE;
+}
+
+GS_API uint64_t gs_topo_switch_link_speed(const gs_topo *t, uint32_t sw)
+{
+    const gs_switch_rec *s = switch_at(t, sw);
+    return s ? s->link_speed : 0;
+}
+
+GS_API uint32_t gs_topo_common_switch(const gs_topo *t, uint32_t node_a,
+                                      uint32_t node_b)
+{
+    const gs_node_rec *a = node_at(t, node_a), *b = node_at(t, node_b);
+    if (!a || !b || a->sw == GS_NONE || b->sw == GS_NONE)
+        return GS_NONE;
+    uint32_t x = a->sw, y = b->sw;
+    while (t->switches[x].depth > t->switches[y].depth)
+        x = t->switches[x].parent;
+    while (t->switches[y].depth > t->switches[x].depth)
+        y = t->switches[y].parent;
+    while (x != y) {
+        x = t->switches[x].parent;
+        y = t->switches[y].parent;
+        if (x == GS_NONE || y == GS_NONE)
+            return GS_NONE;
+    }
+    return x;
+}
+
+GS_API const char *gs_topo_nvlink_domain_name(const gs_topo *t,
+                                              uint32_t domain)
+{
+    return FROZEN(t) && domain < t->n_domains ? t->domains[domain].name
+                                              : NULL;
+}
+
+GS_API uint32_t gs_topo_nvlink_domain_size(const gs_topo *t, uint32_t domain)
+{
+    return FROZEN(t) && domain < t->n_domains ? t->domains[domain].size : 0;
+}
+
+/* ---- the nvidia-smi style matrix --------------------------------------- */
+
+static char source_mark(uint8_t s)
+{
+    switch (s) {
+    case GS_SOURCE_INFERRED: return '*';
+    case GS_SOURCE_DRIVER: return 'd';
+    case GS_SOURCE_NVML: return 'n';
+    case GS_SOURCE_HWLOC: return 'h';
+    default: return 0;
+    }
+}
+
+GS_API gs_status gs_topo_node_matrix(const gs_topo *t, uint32_t node,
+                                     unsigned flags, char *buf, size_t cap,
+                                     size_t *len)
+{
+    if (!FROZEN(t))
+        return t ? GS_ENOTFROZEN : GS_EINVAL;
+    const gs_node_rec *n = node_at(t, node);
+    if (!n)
+        return GS_EINVAL;
+    const gs_ntype *ty = n->type;
+    gs_buf b = {0};
+    for (uint32_t j = 0; j < ty->n_gpus; j++)
+        gs_buf_printf(&b, "\tGPU%u", j);
+    gs_buf_puts(&b, "\tCPU Affinity\tNUMA Affinity\n");
+    for (uint32_t i = 0; i < ty->n_gpus; i++) {
+        gs_buf_printf(&b, "GPU%u", i);
+        for (uint32_t j = 0; j < ty->n_gpus; j++) {
+            gs_buf_putc(&b, '\t');
+            if (i == j) {
+                gs_buf_puts(&b, " X ");
+                continue;
+            }
+            const gs_cell *c = gs_ntype_cell(ty, i, j);
+            uint32_t k = gs_ntype_shown_nvlinks(ty, i, j);
+            if (k)
+                gs_buf_printf(&b, "NV%u", k);
+            else
+                gs_buf_puts(&b, gs_pcie_level_name((gs_pcie_level)c->pcie));
+            char mark = source_mark(c->source);
+            if (!k && (c->flags & CELL_PCIE_INFERRED))
+                mark = '*';
+            if ((flags & GS_MATRIX_SOURCES) && mark)
+                gs_buf_putc(&b, mark);
+        }
+        const gs_gpu_rec *g = &ty->gpus[i];
+        gs_buf_putc(&b, '\t');
+        if (g->numa != GS_NONE16) {
+            const gs_numa_rec *r = &ty->numa[g->numa];
+            if (r->cpu_n)
+                gs_cpulist_format(&b, ty->cpus + r->cpu_off, r->cpu_n);
+            else
+                gs_buf_puts(&b, "N/A");
+            gs_buf_printf(&b, "\t%u\n", g->numa);
+        } else {
+            gs_buf_puts(&b, "N/A\tN/A\n");
+        }
+    }
+    if (flags & GS_MATRIX_LEGEND) {
+        gs_buf_puts(&b,
+                    "\nLegend:\n\n"
+                    "  X    = Self\n"
+                    "  SYS  = Connection traversing PCIe as well as the SMP "
+                    "interconnect between NUMA nodes (e.g., QPI/UPI)\n"
+                    "  NODE = Connection traversing PCIe as well as the "
+                    "interconnect between PCIe Host Bridges within a NUMA "
+                    "node\n"
+                    "  PHB  = Connection traversing PCIe as well as a PCIe "
+                    "Host Bridge (typically the CPU)\n"
+                    "  PXB  = Connection traversing multiple PCIe bridges "
+                    "(without traversing the PCIe Host Bridge)\n"
+                    "  PIX  = Connection traversing at most a single PCIe "
+                    "bridge\n"
+                    "  NV#  = Connection traversing a bonded set of # "
+                    "NVLinks\n");
+        if (flags & GS_MATRIX_SOURCES)
+            gs_buf_puts(&b, "  Marks after a cell: * inferred, d CUDA driver, "
+                            "n NVML, h hwloc; none: given\n");
+    }
+    if (!gs_buf_finish(&b)) {
+        gs_buf_free(&b);
+        return GS_ENOMEM;
+    }
+    gs_status st = gs_copy_out(b.data, b.len, buf, cap, len);
+    gs_buf_free(&b);
+    return st;
+}

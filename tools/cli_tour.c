@@ -1,0 +1,85 @@
+/*
+ * gpusched tour: the README's main job. Looks at this machine, then shows a
+ * built-in topology and why placement matters on it.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "cli.h"
+
+#include <string.h>
+
+/* Best and worst quality among all k-subsets of a node's GPUs (brute
+ * force: fine for the 8 GPUs of the tour's example). */
+static void extremes(const gs_topo *t, uint32_t n, uint32_t k, uint32_t *best,
+                     double *qbest, uint32_t *worst, double *qworst)
+{
+    *qbest = -1;
+    *qworst = 1e300;
+    for (uint32_t mask = 0; mask < (1u << n); mask++) {
+        if ((uint32_t)__builtin_popcount(mask) != k)
+            continue;
+        uint32_t set[32], m = 0;
+        for (uint32_t i = 0; i < n; i++)
+            if (mask & (1u << i))
+                set[m++] = i;
+        double q;
+        if (gs_topo_quality(t, set, m, &q) != GS_OK)
+            continue;
+        if (q > *qbest) {
+            *qbest = q;
+            memcpy(best, set, m * sizeof *set);
+        }
+        if (q < *qworst) {
+            *qworst = q;
+            memcpy(worst, set, m * sizeof *set);
+        }
+    }
+}
+
+static void print_set(const uint32_t *s, uint32_t k)
+{
+    putchar('{');
+    for (uint32_t i = 0; i < k; i++)
+        printf(i ? ",%u" : "%u", s[i]);
+    putchar('}');
+}
+
+static int local_machine(void)
+{
+    printf("1. This machine\n\n");
+    printf("   No NVIDIA driver found: the local probe arrives with the probe "
+           "issue.\n\n");
+    return 0;
+}
+
+int cli_tour(int argc, char **argv)
+{
+    const char *tname = argc > 1 ? argv[1] : "dgx1-v100";
+    printf("gpusched %s: a short tour\n\n", gs_version_string());
+    local_machine();
+    gs_topo *t = cli_load_topo("gpusched tour", tname, GS_FORMAT_AUTO);
+    if (!t)
+        return CLI_FAIL;
+    printf("2. A built-in topology: %s\n\n", tname);
+    int rc = cli_print_topo(stdout, t, gs_topo_node_count(t) == 1 ? 0 : GS_NONE,
+                            GS_MATRIX_LEGEND);
+    uint32_t n = gs_topo_node_gpu_count(t, 0);
+    if (rc == CLI_OK && n >= 2 && n <= 16) {
+        printf("\n3. Why placement matters: Q(S) is the sum of the GPU-pair "
+               "bandwidths of a set\n   (GB/s, one direction). Best and worst "
+               "sets on one node:\n\n");
+        for (uint32_t k = 2; k <= n / 2; k *= 2) {
+            uint32_t best[32], worst[32];
+            double qb, qw;
+            extremes(t, n, k, best, &qb, worst, &qw);
+            printf("   %u GPUs: best ", k);
+            print_set(best, k);
+            printf(" Q=%g, worst ", qb);
+            print_set(worst, k);
+            printf(" Q=%g (%.1fx less)\n", qw, qw > 0 ? qb / qw : 0.0);
+        }
+        printf("\nTry: gpusched topo templates; gpusched topo show dgx-h100; "
+               "gpusched topo show FILE --json\n");
+    }
+    gs_topo_destroy(t);
+    return rc;
+}

@@ -1,0 +1,69 @@
+/*
+ * gpusched: the command-line tool.
+ *
+ *   gpusched tour                      the README's main job
+ *   gpusched topo show SRC [--json]    a topology, like nvidia-smi topo -m
+ *   gpusched topo convert IN OUT       any supported source -> JSON
+ *   gpusched topo templates            the built-in templates
+ *
+ * Exit status: 0 success, 1 failure, 2 bad arguments.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <gpusched/gpusched.h>
+
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: gpusched <command> [options]\n"
+            "\n"
+            "Commands:\n"
+            "  tour                       look at this machine, then at a "
+            "built-in topology\n"
+            "  topo show SRC [--json] [--node NAME] [--sources] [--legend]\n"
+            "                             print a topology's GPU matrix (like "
+            "nvidia-smi topo -m)\n"
+            "                             and a cluster summary, or its JSON "
+            "form\n"
+            "  topo convert IN OUT        write a topology as gpusched JSON "
+            "(OUT - is stdout)\n"
+            "  topo templates             list the built-in templates\n"
+            "\n"
+            "SRC is a built-in template name (see topo templates) or a file "
+            "in a supported\n"
+            "format, detected from its content (--format json forces it).\n"
+            "\n"
+            "Options:\n"
+            "  -h, --help                 show this help\n"
+            "  -V, --version              show the version\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+        printf("gpusched %s (library %s)\n", GS_VERSION_STRING,
+               gs_version_string());
+        return 0;
+    }
+    if (!strcmp(cmd, "tour"))
+        return cli_tour(argc - 1, argv + 1);
+    if (!strcmp(cmd, "topo"))
+        return cli_topo(argc - 1, argv + 1);
+    fprintf(stderr, "gpusched: unknown command '%s' (try gpusched --help)\n",
+            cmd);
+    return 2;
+}
