@@ -10,10 +10,10 @@
 
 /* ---- cpulist ----------------------------------------------------------- */
 
-static int cmp_u32(const void *a, const void *b)
+static int cmp_range(const void *a, const void *b)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
+    const gs_cpu_range *x = a, *y = b;
+    return x->lo < y->lo ? -1 : x->lo > y->lo ? 1 : (x->hi > y->hi) - (x->hi < y->hi);
 }
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -26,8 +26,10 @@ static bool read_uint(const char *s, size_t len, size_t *i, uint64_t max,
     uint64_t v = 0;
     while (*i < len && is_digit(s[*i])) {
         v = v * 10 + (uint64_t)(s[*i] - '0');
-        if (v > max)
+        if (v > max) {
+            *i = start; /* point at the number, not into it */
             return false;
+        }
         (*i)++;
     }
     if (*i == start)
@@ -42,14 +44,15 @@ static void skip_spaces(const char *s, size_t len, size_t *i)
         (*i)++;
 }
 
-gs_status gs_cpulist_parse(const char *s, size_t len, uint32_t **cpus,
-                           size_t *count, size_t *bad_at)
+gs_status gs_cpulist_parse(const char *s, size_t len, gs_cpu_range **ranges,
+                           size_t *n_ranges, size_t *bad_at)
 {
-    *cpus = NULL;
-    *count = 0;
-    uint32_t *arr = NULL;
+    *ranges = NULL;
+    *n_ranges = 0;
+    gs_cpu_range *arr = NULL;
     size_t n = 0, cap = 0;
     size_t i = 0;
+    bool sorted = true;
     skip_spaces(s, len, &i);
     if (i == len)
         return GS_OK;
@@ -66,12 +69,13 @@ gs_status gs_cpulist_parse(const char *s, size_t len, uint32_t **cpus,
             if (!read_uint(s, len, &i, GS_CPU_MAX, &hi) || hi < lo)
                 goto bad;
         }
-        if (!GS_GROW(arr, cap, n + (size_t)(hi - lo + 1))) {
+        if (!GS_GROW(arr, cap, n + 1)) {
             gs_free(arr);
             return GS_ENOMEM;
         }
-        for (uint64_t c = lo; c <= hi; c++)
-            arr[n++] = (uint32_t)c;
+        if (n && lo <= arr[n - 1].hi + 1ull)
+            sorted = false;
+        arr[n++] = (gs_cpu_range){(uint32_t)lo, (uint32_t)hi};
         skip_spaces(s, len, &i);
         if (i == len)
             break;
@@ -87,33 +91,43 @@ gs_status gs_cpulist_parse(const char *s, size_t len, uint32_t **cpus,
             *bad_at = len;
         return GS_EINVAL;
     }
-    qsort(arr, n, sizeof *arr, cmp_u32);
-    size_t m = 0;
-    for (size_t k = 0; k < n; k++)
-        if (m == 0 || arr[m - 1] != arr[k])
-            arr[m++] = arr[k];
-    *cpus = arr;
-    *count = m;
+    if (!sorted) {
+        /* canonical form: sorted, overlaps and neighbours merged */
+        qsort(arr, n, sizeof *arr, cmp_range);
+        size_t m = 0;
+        for (size_t k = 0; k < n; k++) {
+            if (m && arr[k].lo <= arr[m - 1].hi + 1ull) {
+                if (arr[k].hi > arr[m - 1].hi)
+                    arr[m - 1].hi = arr[k].hi;
+            } else {
+                arr[m++] = arr[k];
+            }
+        }
+        n = m;
+    }
+    *ranges = arr;
+    *n_ranges = n;
     return GS_OK;
 }
 
-void gs_cpulist_format(gs_buf *b, const uint32_t *cpus, size_t count)
+void gs_cpulist_format(gs_buf *b, const gs_cpu_range *r, size_t n)
 {
-    size_t i = 0;
-    bool first = true;
-    while (i < count) {
-        size_t j = i;
-        while (j + 1 < count && cpus[j + 1] == cpus[j] + 1)
-            j++;
-        if (!first)
+    for (size_t i = 0; i < n; i++) {
+        if (i)
             gs_buf_putc(b, ',');
-        first = false;
-        if (j == i)
-            gs_buf_printf(b, "%u", cpus[i]);
+        if (r[i].lo == r[i].hi)
+            gs_buf_printf(b, "%u", r[i].lo);
         else
-            gs_buf_printf(b, "%u-%u", cpus[i], cpus[j]);
-        i = j + 1;
+            gs_buf_printf(b, "%u-%u", r[i].lo, r[i].hi);
     }
+}
+
+size_t gs_cpu_ranges_count(const gs_cpu_range *r, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += (size_t)r[i].hi - r[i].lo + 1;
+    return c;
 }
 
 /* ---- hostlist expansion ------------------------------------------------ */

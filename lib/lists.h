@@ -11,13 +11,21 @@
 /* Largest CPU number accepted in a cpulist. */
 #define GS_CPU_MAX 1048575u
 
-/* Parse a cpulist into a sorted array without duplicates (gs_malloc'd,
- * caller frees; NULL when empty). On error returns GS_EINVAL and sets
- * *bad_at to the byte offset of the offending character. */
-gs_status gs_cpulist_parse(const char *s, size_t len, uint32_t **cpus,
-                           size_t *count, size_t *bad_at);
-/* Append the cpulist of a sorted array to b. */
-void gs_cpulist_format(gs_buf *b, const uint32_t *cpus, size_t count);
+/* CPUs are kept as sorted, disjoint, non-adjacent ranges: a socket of 112
+ * hardware threads is two ranges, not 112 numbers. */
+typedef struct gs_cpu_range {
+    uint32_t lo, hi; /* inclusive */
+} gs_cpu_range;
+
+/* Parse a cpulist into canonical ranges (gs_malloc'd, caller frees; NULL
+ * when empty). On error returns GS_EINVAL and sets *bad_at to the byte
+ * offset of the offending character. */
+gs_status gs_cpulist_parse(const char *s, size_t len, gs_cpu_range **ranges,
+                           size_t *n_ranges, size_t *bad_at);
+/* Append the cpulist of canonical ranges to b. */
+void gs_cpulist_format(gs_buf *b, const gs_cpu_range *r, size_t n);
+/* Number of CPUs in canonical ranges. */
+size_t gs_cpu_ranges_count(const gs_cpu_range *r, size_t n);
 
 /* Expand a hostlist expression. fn is called for each name in order with a
  * NUL-terminated name; it returns false to stop (the expansion then returns

@@ -195,11 +195,11 @@ static gs_ntype *ntype_clone(const gs_ntype *src)
             goto oom;
         memcpy(ty->numa, src->numa, src->n_numa * sizeof *ty->numa);
     }
-    if (src->cap_cpus) {
-        ty->cpus = gs_malloc(src->cap_cpus * sizeof *ty->cpus);
+    if (src->cap_ranges) {
+        ty->cpus = gs_malloc(src->cap_ranges * sizeof *ty->cpus);
         if (!ty->cpus)
             goto oom;
-        memcpy(ty->cpus, src->cpus, src->n_cpus * sizeof *ty->cpus);
+        memcpy(ty->cpus, src->cpus, src->n_ranges * sizeof *ty->cpus);
     }
     return ty;
 oom:
@@ -207,25 +207,29 @@ oom:
     return NULL;
 }
 
-gs_status gs_ntype_add_numa(gs_ntype *ty, const uint32_t *cpus, size_t n,
-                            uint64_t memory, gs_err *err)
+gs_status gs_ntype_add_numa(gs_ntype *ty, const gs_cpu_range *cpus,
+                            size_t n_ranges, uint64_t memory, gs_err *err)
 {
     if (ty->n_numa >= GS_MAX_NUMA_PER_NODE)
         return gs_errf(err, GS_ERANGE, "more than %u NUMA domains on a node",
                        GS_MAX_NUMA_PER_NODE);
-    if (n > UINT32_MAX - ty->n_cpus)
+    size_t count = gs_cpu_ranges_count(cpus, n_ranges);
+    if (count > UINT32_MAX - ty->n_cpus ||
+        n_ranges > UINT32_MAX - ty->n_ranges)
         return gs_errf(err, GS_ERANGE, "too many CPUs on a node");
-    size_t cap_numa = ty->cap_numa, cap_cpus = ty->cap_cpus;
+    size_t cap_numa = ty->cap_numa, cap_ranges = ty->cap_ranges;
     if (!GS_GROW(ty->numa, cap_numa, ty->n_numa + 1))
         return gs_errf(err, GS_ENOMEM, "out of memory");
     ty->cap_numa = (uint32_t)cap_numa;
-    if (n && !GS_GROW(ty->cpus, cap_cpus, ty->n_cpus + n))
+    if (n_ranges && !GS_GROW(ty->cpus, cap_ranges, ty->n_ranges + n_ranges))
         return gs_errf(err, GS_ENOMEM, "out of memory");
-    ty->cap_cpus = (uint32_t)cap_cpus;
-    if (n)
-        memcpy(ty->cpus + ty->n_cpus, cpus, n * sizeof *cpus);
-    ty->numa[ty->n_numa] = (gs_numa_rec){memory, ty->n_cpus, (uint32_t)n};
-    ty->n_cpus += (uint32_t)n;
+    ty->cap_ranges = (uint32_t)cap_ranges;
+    if (n_ranges)
+        memcpy(ty->cpus + ty->n_ranges, cpus, n_ranges * sizeof *cpus);
+    ty->numa[ty->n_numa] = (gs_numa_rec){memory, ty->n_ranges,
+                                         (uint32_t)n_ranges, (uint32_t)count};
+    ty->n_ranges += (uint32_t)n_ranges;
+    ty->n_cpus += (uint32_t)count;
     ty->n_numa++;
     return GS_OK;
 }
@@ -446,7 +450,7 @@ GS_API void gs_topo_destroy(gs_topo *t)
     gs_strtab_free(&t->node_names);
     gs_strtab_free(&t->switch_names);
     gs_strtab_free(&t->domain_names);
-    gs_strtab_free(&t->uuid_index);
+    gs_free(t->uuid_slots);
     gs_free(t->types);
     gs_free(t->gpu_node);
     gs_interner_free(&t->strings);
@@ -583,7 +587,7 @@ GS_API gs_status gs_topo_add_numa(gs_topo *t, uint32_t node,
     gs_status st = node_for_change(t, node, &n);
     if (st != GS_OK)
         return st;
-    uint32_t *cpus = NULL;
+    gs_cpu_range *cpus = NULL;
     size_t count = 0, bad = 0;
     if (cpulist) {
         st = gs_cpulist_parse(cpulist, strlen(cpulist), &cpus, &count, &bad);
@@ -614,7 +618,9 @@ GS_API gs_status gs_topo_add_gpu(gs_topo *t, uint32_t node,
     if (info && info->struct_size >= offsetof(gs_gpu_info, uuid) +
                                          sizeof info->uuid &&
         info->uuid && *info->uuid) {
-        uuid = gs_intern(&t->strings, info->uuid, strlen(info->uuid));
+        /* UUIDs are unique: copy them, interning would only cost a table */
+        uuid = gs_arena_strndup(&t->strings.arena, info->uuid,
+                                strlen(info->uuid));
         if (!uuid)
             return gs_errf(&t->err, GS_ENOMEM, "out of memory");
     }
@@ -773,21 +779,21 @@ GS_API gs_status gs_topo_set_node_domain(gs_topo *t, uint32_t domain,
 static gs_status validate_type(gs_topo *t, const gs_node_rec *n)
 {
     const gs_ntype *ty = n->type;
-    /* CPUs: sorted within each domain (cpulist parsing guarantees it),
-     * no CPU in two domains. */
+    /* Ranges are canonical within each domain (the cpulist parser sees to
+     * it); no CPU may be in two domains. */
     for (uint32_t a = 0; a < ty->n_numa; a++) {
         for (uint32_t b = a + 1; b < ty->n_numa; b++) {
-            const uint32_t *x = ty->cpus + ty->numa[a].cpu_off;
-            const uint32_t *y = ty->cpus + ty->numa[b].cpu_off;
-            uint32_t i = 0, j = 0, nx = ty->numa[a].cpu_n,
-                     ny = ty->numa[b].cpu_n;
+            const gs_cpu_range *x = ty->cpus + ty->numa[a].range_off;
+            const gs_cpu_range *y = ty->cpus + ty->numa[b].range_off;
+            uint32_t i = 0, j = 0, nx = ty->numa[a].range_n,
+                     ny = ty->numa[b].range_n;
             while (i < nx && j < ny) {
-                if (x[i] == y[j])
+                if (x[i].lo <= y[j].hi && y[j].lo <= x[i].hi)
                     return gs_errf(&t->err, GS_EINVALID,
                                    "node \"%s\": CPU %u is in NUMA domains %u "
                                    "and %u",
-                                   n->name, x[i], a, b);
-                if (x[i] < y[j])
+                                   n->name, GS_MAX(x[i].lo, y[j].lo), a, b);
+                if (x[i].hi < y[j].hi)
                     i++;
                 else
                     j++;
@@ -849,10 +855,10 @@ static uint64_t hash_type(const gs_ntype *ty)
 {
     uint32_t h = gs_hash_bytes(&ty->n_gpus, sizeof ty->n_gpus, 1);
     h = gs_hash_bytes(&ty->n_numa, sizeof ty->n_numa, h);
-    h = gs_hash_bytes(&ty->n_cpus, sizeof ty->n_cpus, h);
+    h = gs_hash_bytes(&ty->n_ranges, sizeof ty->n_ranges, h);
     h = gs_hash_bytes(ty->bw_set, sizeof ty->bw_set, h);
-    if (ty->n_cpus)
-        h = gs_hash_bytes(ty->cpus, ty->n_cpus * sizeof *ty->cpus, h);
+    if (ty->n_ranges)
+        h = gs_hash_bytes(ty->cpus, ty->n_ranges * sizeof *ty->cpus, h);
     for (uint32_t i = 0; i < ty->n_gpus; i++) {
         const gs_gpu_rec *g = &ty->gpus[i];
         h = gs_hash_bytes(&g->memory, sizeof g->memory, h);
@@ -869,15 +875,16 @@ static uint64_t hash_type(const gs_ntype *ty)
 static bool types_equal(const gs_ntype *a, const gs_ntype *b)
 {
     if (a->n_gpus != b->n_gpus || a->n_numa != b->n_numa ||
-        a->n_cpus != b->n_cpus ||
+        a->n_ranges != b->n_ranges ||
         memcmp(a->bw_set, b->bw_set, sizeof a->bw_set) != 0)
         return false;
     for (uint32_t i = 0; i < a->n_numa; i++)
         if (a->numa[i].memory != b->numa[i].memory ||
-            a->numa[i].cpu_off != b->numa[i].cpu_off ||
-            a->numa[i].cpu_n != b->numa[i].cpu_n)
+            a->numa[i].range_off != b->numa[i].range_off ||
+            a->numa[i].range_n != b->numa[i].range_n)
             return false;
-    if (a->n_cpus && memcmp(a->cpus, b->cpus, a->n_cpus * sizeof *a->cpus))
+    if (a->n_ranges &&
+        memcmp(a->cpus, b->cpus, a->n_ranges * sizeof *a->cpus) != 0)
         return false;
     for (uint32_t i = 0; i < a->n_gpus; i++) {
         const gs_gpu_rec *x = &a->gpus[i], *y = &b->gpus[i];
@@ -936,19 +943,6 @@ static void finish_type(const gs_topo *t, gs_ntype *ty)
     }
 }
 
-static const gs_node_rec *node_of_gpu_slow(const gs_topo *t, uint32_t gid,
-                                           uint32_t *index)
-{
-    for (size_t i = 0; i < t->n_nodes; i++) {
-        if (gid < t->nodes[i].type->n_gpus) {
-            *index = gid;
-            return &t->nodes[i];
-        }
-        gid -= t->nodes[i].type->n_gpus;
-    }
-    return NULL;
-}
-
 GS_API gs_status gs_topo_freeze(gs_topo *t)
 {
     CHECK_BUILDING(t);
@@ -971,15 +965,35 @@ GS_API gs_status gs_topo_freeze(gs_topo *t)
     uint32_t *gpu_node = gs_malloc((total_gpus + 1) * sizeof *gpu_node);
     gs_ntype **types = gs_malloc((t->n_nodes + 1) * sizeof *types);
     uint32_t *slot = gs_malloc(slot_cap * sizeof *slot);
-    gs_strtab uuids = {0};
-    if (!state || !gpu_node || !types || !slot ||
-        !gs_strtab_reserve(&uuids, 0)) {
+    size_t n_uuids = 0;
+    for (size_t i = 0; i < t->n_nodes; i++)
+        for (uint32_t g = 0; t->nodes[i].uuids && g < t->nodes[i].type->n_gpus;
+             g++)
+            n_uuids += t->nodes[i].uuids[g] != NULL;
+    size_t uuid_cap = 16;
+    while (uuid_cap < n_uuids * 2)
+        uuid_cap *= 2;
+    uint32_t *uuid_slots = gs_malloc(uuid_cap * sizeof *uuid_slots);
+    /* Where each node's GPUs start, before the nodes themselves say it. */
+    uint32_t *first = gs_malloc((t->n_nodes + 1) * sizeof *first);
+    if (!state || !gpu_node || !types || !slot || !uuid_slots || !first) {
         st = gs_errf(&t->err, GS_ENOMEM, "out of memory");
         goto fail;
     }
+    {
+        uint32_t g0 = 0;
+        for (size_t i = 0; i < t->n_nodes; i++) {
+            first[i] = g0;
+            for (uint32_t g = 0; g < t->nodes[i].type->n_gpus; g++)
+                gpu_node[g0++] = (uint32_t)i;
+        }
+    }
     if ((st = validate_switches(t, state)) != GS_OK)
         goto fail;
-    /* UUIDs unique across the cluster. */
+    /* UUIDs unique across the cluster: index them by cluster-wide GPU id
+     * (the index stays, for gs_topo_find_gpu_uuid). */
+    for (size_t k = 0; k < uuid_cap; k++)
+        uuid_slots[k] = GS_NONE;
     uint32_t gid = 0;
     for (size_t i = 0; i < t->n_nodes; i++) {
         const gs_node_rec *n = &t->nodes[i];
@@ -987,21 +1001,20 @@ GS_API gs_status gs_topo_freeze(gs_topo *t)
             const char *u = n->uuids ? n->uuids[g] : NULL;
             if (!u)
                 continue;
-            size_t ul = strlen(u);
-            const gs_strtab_slot *dup = gs_strtab_get(&uuids, u, ul);
-            if (dup) {
-                uint32_t other = 0;
-                const gs_node_rec *on = node_of_gpu_slow(t, dup->val, &other);
-                st = gs_errf(&t->err, GS_EINVALID,
-                             "GPU UUID %s is used twice: node \"%s\" GPU %u "
-                             "and node \"%s\" GPU %u",
-                             u, on ? on->name : "?", other, n->name, g);
-                goto fail;
+            size_t h = gs_hash_bytes(u, strlen(u), 0) & (uuid_cap - 1);
+            for (; uuid_slots[h] != GS_NONE; h = (h + 1) & (uuid_cap - 1)) {
+                uint32_t on_i = gpu_node[uuid_slots[h]];
+                const gs_node_rec *on = &t->nodes[on_i];
+                uint32_t other = uuid_slots[h] - first[on_i];
+                if (strcmp(on->uuids[other], u) == 0) {
+                    st = gs_errf(&t->err, GS_EINVALID,
+                                 "GPU UUID %s is used twice: node \"%s\" GPU "
+                                 "%u and node \"%s\" GPU %u",
+                                 u, on->name, other, n->name, g);
+                    goto fail;
+                }
             }
-            if (!gs_strtab_put(&uuids, u, ul, gid)) {
-                st = gs_errf(&t->err, GS_ENOMEM, "out of memory");
-                goto fail;
-            }
+            uuid_slots[h] = gid;
         }
     }
 
@@ -1074,11 +1087,13 @@ GS_API gs_status gs_topo_freeze(gs_topo *t)
     }
     gs_free(state);
     gs_free(slot);
+    gs_free(first);
     t->types = types;
     t->n_types = n_types;
     t->gpu_node = gpu_node;
     t->n_gpus = gid;
-    t->uuid_index = uuids;
+    t->uuid_slots = uuid_slots;
+    t->uuid_cap = uuid_cap;
     t->frozen = true;
     gs_err_clear(&t->err);
     return GS_OK;
@@ -1087,6 +1102,7 @@ fail:
     gs_free(gpu_node);
     gs_free(types);
     gs_free(slot);
-    gs_strtab_free(&uuids);
+    gs_free(uuid_slots);
+    gs_free(first);
     return st;
 }

@@ -14,6 +14,7 @@
 #ifndef GS_TOPO_IMPL_H
 #define GS_TOPO_IMPL_H
 
+#include "lists.h"
 #include "util.h"
 
 #define GS_MAX_GPUS_PER_NODE 1024u
@@ -52,17 +53,19 @@ typedef struct gs_gpu_rec {
 
 typedef struct gs_numa_rec {
     uint64_t memory;
-    uint32_t cpu_off, cpu_n; /* into gs_ntype.cpus, sorted */
+    uint32_t range_off, range_n; /* into gs_ntype.cpus */
+    uint32_t cpu_n;              /* CPUs in those ranges */
 } gs_numa_rec;
 
 typedef struct gs_ntype {
     uint32_t refs;
-    uint32_t n_gpus, n_numa, n_cpus;
-    uint32_t cap_gpus, cap_numa, cap_cpus; /* cells stride = cap_gpus while
-                                              building, n_gpus once frozen */
+    uint32_t n_gpus, n_numa, n_ranges, n_cpus;
+    uint32_t cap_gpus, cap_numa, cap_ranges; /* cells stride = cap_gpus
+                                                while building, n_gpus once
+                                                frozen */
     gs_gpu_rec *gpus;
     gs_numa_rec *numa;
-    uint32_t *cpus;
+    gs_cpu_range *cpus; /* each NUMA domain's canonical ranges in turn */
     gs_cell *cells;
     uint32_t bw_set[BW_SLOTS]; /* node overrides, 0 = inherit */
     const char *origin;        /* template it was made from, or NULL */
@@ -127,7 +130,8 @@ struct gs_topo {
     uint32_t n_types;
     uint32_t n_gpus;
     uint32_t *gpu_node;
-    gs_strtab uuid_index; /* uuid -> cluster-wide GPU id */
+    uint32_t *uuid_slots; /* open addressing: cluster-wide GPU ids by UUID */
+    size_t uuid_cap;
 };
 
 extern const uint32_t gs_bw_builtin[BW_SLOTS];
@@ -138,8 +142,8 @@ gs_ntype *gs_ntype_new(void);
 void gs_ntype_unref(gs_ntype *ty);
 /* Operations on a type that is being built (refs must be 1). They return
  * a status and set err on failure, leaving the type unchanged. */
-gs_status gs_ntype_add_numa(gs_ntype *ty, const uint32_t *cpus, size_t n,
-                            uint64_t memory, gs_err *err);
+gs_status gs_ntype_add_numa(gs_ntype *ty, const gs_cpu_range *cpus,
+                            size_t n_ranges, uint64_t memory, gs_err *err);
 gs_status gs_ntype_add_gpu(gs_topo *t, gs_ntype *ty, const gs_gpu_info *info,
                            gs_err *err);
 gs_status gs_ntype_set_link(gs_ntype *ty, uint32_t a, uint32_t b,
@@ -172,6 +176,8 @@ bool gs_pci_normalize(const char *in, char *out);
 const char *gs_source_name(gs_source s);
 /* Bandwidth in MB/s between two GPUs (cluster-wide ids, both valid). */
 uint32_t gs_topo_bw_mbs(const gs_topo *t, uint32_t a, uint32_t b);
+/* The UUID of a GPU (cluster-wide id), or NULL. */
+const char *gs_topo_gpu_uuid(const gs_topo *t, uint32_t gpu);
 /* Number of NVLinks the matrix shows for a pair of one type. */
 uint32_t gs_ntype_shown_nvlinks(const gs_ntype *ty, uint32_t a, uint32_t b);
 

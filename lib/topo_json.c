@@ -41,12 +41,14 @@ static gs_status jerr_at(jctx *c, uint32_t line, uint32_t col, gs_status st,
     return gs_errf(c->err, st, "%s:%u:%u: %s", c->name, line, col, what);
 }
 
-/* Prefix the message a builder call left with the value's position. */
+/* Prefix the message a builder call left with the value's position. A
+ * problem found in the file is GS_EPARSE whatever the builder called it;
+ * running out of memory stays GS_ENOMEM. */
 static gs_status jwrap(jctx *c, const json_value *v, gs_status st)
 {
     char what[GS_ERRMSG_MAX];
     snprintf(what, sizeof what, "%s", c->err->msg);
-    return jerr_at(c, v->line, v->col, st, what);
+    return jerr_at(c, v->line, v->col, st == GS_ENOMEM ? st : GS_EPARSE, what);
 }
 
 static gs_status check_keys(jctx *c, const json_value *obj, const char *where,
@@ -221,7 +223,7 @@ static gs_status read_numa(jctx *c, gs_ntype *ty, const json_value *arr)
         const json_member *m = json_member_get(e, "memory");
         if (m && (st = get_size(c, m->value, "memory", &mem)) != GS_OK)
             return st;
-        uint32_t *cpus = NULL;
+        gs_cpu_range *cpus = NULL;
         size_t n = 0;
         m = json_member_get(e, "cpus");
         if (m) {
@@ -359,7 +361,8 @@ static gs_status add_gpu_checked(jctx *c, gs_ntype *ty, const gs_gpu_info *gi,
         return jwrap(c, at, st);
     if (gi->uuid) {
         /* validated by gs_ntype_add_gpu */
-        uuids[idx] = gs_intern(&c->t->strings, gi->uuid, strlen(gi->uuid));
+        uuids[idx] = gs_arena_strndup(&c->t->strings.arena, gi->uuid,
+                                      strlen(gi->uuid));
         if (!uuids[idx])
             return gs_errf(c->err, GS_ENOMEM, "out of memory");
     }
@@ -1031,7 +1034,8 @@ static gs_status read_uuids(jctx *c, const json_value *v, uint32_t n,
                       "commas");
             goto fail;
         }
-        if (!(uuids[g] = gs_intern(&c->t->strings, s, strlen(s)))) {
+        if (!(uuids[g] = gs_arena_strndup(&c->t->strings.arena, s,
+                                          strlen(s)))) {
             st = gs_errf(c->err, GS_ENOMEM, "out of memory");
             goto fail;
         }
@@ -1465,7 +1469,7 @@ static void write_type(gs_buf *b, const gs_ntype *ty)
         for (uint32_t i = 0; i < ty->n_numa; i++) {
             const gs_numa_rec *r = &ty->numa[i];
             gs_buf_printf(b, "%s  {\"cpus\": \"", ind);
-            gs_cpulist_format(b, ty->cpus + r->cpu_off, r->cpu_n);
+            gs_cpulist_format(b, ty->cpus + r->range_off, r->range_n);
             gs_buf_puts(b, "\", \"memory\": ");
             put_size(b, r->memory);
             gs_buf_printf(b, "}%s\n", i + 1 < ty->n_numa ? "," : "");
@@ -1667,8 +1671,9 @@ GS_API gs_status gs_topo_to_json(const gs_topo *t, char **text, size_t *size)
         return GS_ENOTFROZEN;
     gs_buf b = {0};
     char **names = type_names(t);
+    size_t scratch_n = GS_MAX(t->n_nodes, t->n_switches);
     const char **scratch =
-        gs_malloc((t->n_nodes ? t->n_nodes : 1) * sizeof *scratch);
+        gs_malloc((scratch_n ? scratch_n : 1) * sizeof *scratch);
     if (!names || !scratch) {
         gs_free(scratch);
         free_names(names, t->n_types);

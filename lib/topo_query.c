@@ -55,9 +55,22 @@ GS_API uint32_t gs_topo_find_nvlink_domain(const gs_topo *t, const char *name)
     return t ? lookup(t, &t->domain_names, name) : GS_NONE;
 }
 
+const char *gs_topo_gpu_uuid(const gs_topo *t, uint32_t gpu)
+{
+    const gs_node_rec *n = &t->nodes[t->gpu_node[gpu]];
+    return n->uuids ? n->uuids[gpu - n->first_gpu] : NULL;
+}
+
 GS_API uint32_t gs_topo_find_gpu_uuid(const gs_topo *t, const char *uuid)
 {
-    return t ? lookup(t, &t->uuid_index, uuid) : GS_NONE;
+    if (!FROZEN(t) || !uuid || !t->uuid_cap)
+        return GS_NONE;
+    size_t mask = t->uuid_cap - 1;
+    for (size_t h = gs_hash_bytes(uuid, strlen(uuid), 0) & mask;
+         t->uuid_slots[h] != GS_NONE; h = (h + 1) & mask)
+        if (strcmp(gs_topo_gpu_uuid(t, t->uuid_slots[h]), uuid) == 0)
+            return t->uuid_slots[h];
+    return GS_NONE;
 }
 
 static const gs_node_rec *node_at(const gs_topo *t, uint32_t node)
@@ -102,11 +115,11 @@ GS_API uint64_t gs_topo_numa_memory(const gs_topo *t, uint32_t node,
     return n && numa < n->type->n_numa ? n->type->numa[numa].memory : 0;
 }
 
-static gs_status cpus_out(const uint32_t *cpus, size_t count, char *buf,
+static gs_status cpus_out(const gs_cpu_range *r, size_t n, char *buf,
                           size_t cap, size_t *len)
 {
     gs_buf b = {0};
-    gs_cpulist_format(&b, cpus, count);
+    gs_cpulist_format(&b, r, n);
     if (!gs_buf_finish(&b)) {
         gs_buf_free(&b);
         return GS_ENOMEM;
@@ -126,7 +139,7 @@ GS_API gs_status gs_topo_numa_cpus(const gs_topo *t, uint32_t node,
     if (!n || numa >= n->type->n_numa)
         return GS_EINVAL;
     const gs_numa_rec *r = &n->type->numa[numa];
-    return cpus_out(n->type->cpus + r->cpu_off, r->cpu_n, buf, cap, len);
+    return cpus_out(n->type->cpus + r->range_off, r->range_n, buf, cap, len);
 }
 
 GS_API uint32_t gs_topo_gpu_node(const gs_topo *t, uint32_t gpu)
@@ -173,19 +186,19 @@ GS_API gs_status gs_topo_gpu_local_cpu_ids(const gs_topo *t, uint32_t gpu,
         return GS_EINVAL;
     const gs_node_rec *n = &t->nodes[t->gpu_node[gpu]];
     const gs_gpu_rec *g = &n->type->gpus[gpu - n->first_gpu];
-    size_t cnt = 0;
-    const uint32_t *src = NULL;
-    if (g->numa != GS_NONE16) {
-        const gs_numa_rec *r = &n->type->numa[g->numa];
-        cnt = r->cpu_n;
-        src = n->type->cpus + r->cpu_off;
-    }
+    const gs_numa_rec *r =
+        g->numa != GS_NONE16 ? &n->type->numa[g->numa] : NULL;
+    size_t cnt = r ? r->cpu_n : 0;
     if (count)
         *count = cnt;
     if (cnt > cap)
         return GS_ENOSPC;
-    if (cnt)
-        memcpy(cpus, src, cnt * sizeof *cpus);
+    size_t k = 0;
+    for (uint32_t i = 0; r && i < r->range_n; i++) {
+        const gs_cpu_range *cr = &n->type->cpus[r->range_off + i];
+        for (uint64_t c = cr->lo; c <= cr->hi; c++)
+            cpus[k++] = (uint32_t)c;
+    }
     return GS_OK;
 }
 
@@ -201,7 +214,7 @@ GS_API gs_status gs_topo_gpu_local_cpus(const gs_topo *t, uint32_t gpu,
     if (g->numa == GS_NONE16)
         return gs_copy_out("", 0, buf, cap, len);
     const gs_numa_rec *r = &n->type->numa[g->numa];
-    return cpus_out(n->type->cpus + r->cpu_off, r->cpu_n, buf, cap, len);
+    return cpus_out(n->type->cpus + r->range_off, r->range_n, buf, cap, len);
 }
 
 uint32_t gs_ntype_shown_nvlinks(const gs_ntype *ty, uint32_t a, uint32_t b)
@@ -430,8 +443,8 @@ GS_API gs_status gs_topo_node_matrix(const gs_topo *t, uint32_t node,
         gs_buf_putc(&b, '\t');
         if (g->numa != GS_NONE16) {
             const gs_numa_rec *r = &ty->numa[g->numa];
-            if (r->cpu_n)
-                gs_cpulist_format(&b, ty->cpus + r->cpu_off, r->cpu_n);
+            if (r->range_n)
+                gs_cpulist_format(&b, ty->cpus + r->range_off, r->range_n);
             else
                 gs_buf_puts(&b, "N/A");
             gs_buf_printf(&b, "\t%u\n", g->numa);

@@ -172,6 +172,13 @@ uint32_t gs_hash_bytes(const void *p, size_t n, uint32_t seed)
         h ^= s[i];
         h *= 16777619u;
     }
+    /* FNV's low bits are weak for long, similar keys (UUIDs, hostnames);
+     * tables index with the low bits, so mix them (murmur3's finalizer). */
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
     return h;
 }
 

@@ -119,32 +119,37 @@ GS_API const char *gs_version_string(void);
 #define GS_STATUS_ENUM_(name, value, msg) GS_##name = (value),
 /** @endcond */
 
-/**
- * @brief Result of a call: ::GS_OK or a negative error code.
- *
- * - ::GS_OK: success.
- * - ::GS_EINVAL: an argument is invalid (NULL pointer, index out of range...).
- * - ::GS_ENOMEM: an allocation failed; nothing was changed.
- * - ::GS_EPARSE: input text is malformed; the message has file:line:column.
- * - ::GS_EIO: a file could not be read or written (errno tells why).
- * - ::GS_ENOTFOUND: a named object (node, template, switch...) does not exist.
- * - ::GS_EFROZEN: the object is frozen and cannot be changed.
- * - ::GS_ENOTFROZEN: the object must be frozen before this call.
- * - ::GS_EEXIST: an object with that name already exists.
- * - ::GS_ERANGE: a value is outside its allowed range.
- * - ::GS_ENODEV: no GPU or no GPU driver was found.
- * - ::GS_ENOSPC: an output buffer is too small.
- * - ::GS_EINVALID: a description is inconsistent (found when freezing).
- * - ::GS_EBUSY: a resource is in use (e.g. the allocator cannot change).
- * - ::GS_EUNSUPPORTED: the operation is not supported in this build.
- * - ::GS_ENORES: not enough free resources to satisfy a request.
- * - ::GS_ESTATE: the operation is not allowed in the object's state.
- * - ::GS_EDRIVER: the GPU driver returned an error.
- */
+#if defined(GS_DOXYGEN)
+/* Doxygen cannot see enumerators made by a macro: this documented copy is
+ * what it reads. tests/test_status.c checks it against GS_STATUS_MAP. */
+/** @brief Result of a call: ::GS_OK or a negative error code. */
+typedef enum gs_status {
+    GS_OK = 0,            /**< success */
+    GS_EINVAL = -1,       /**< an argument is invalid (NULL, out of range) */
+    GS_ENOMEM = -2,       /**< an allocation failed; nothing was changed */
+    GS_EPARSE = -3,       /**< input is malformed; the message has file:line:column */
+    GS_EIO = -4,          /**< a file could not be read or written */
+    GS_ENOTFOUND = -5,    /**< a named object does not exist */
+    GS_EFROZEN = -6,      /**< the object is frozen and cannot be changed */
+    GS_ENOTFROZEN = -7,   /**< the object must be frozen first */
+    GS_EEXIST = -8,       /**< an object with that name already exists */
+    GS_ERANGE = -9,       /**< a value is outside its allowed range */
+    GS_ENODEV = -10,      /**< no GPU or no GPU driver was found */
+    GS_ENOSPC = -11,      /**< an output buffer is too small */
+    GS_EINVALID = -12,    /**< a description is inconsistent (found when freezing) */
+    GS_EBUSY = -13,       /**< a resource is in use */
+    GS_EUNSUPPORTED = -14, /**< not supported in this build */
+    GS_ENORES = -15,      /**< not enough free resources */
+    GS_ESTATE = -16,      /**< not allowed in the object's current state */
+    GS_EDRIVER = -17,     /**< the GPU driver returned an error */
+    GS_STATUS_END_        /**< not a status; marks the end of the table */
+} gs_status;
+#else
 typedef enum gs_status {
     GS_STATUS_MAP(GS_STATUS_ENUM_)
-    GS_STATUS_END_ /**< Not a status; marks the end of the table. */
+    GS_STATUS_END_
 } gs_status;
+#endif
 
 /**
  * @brief The symbolic name of a status code.
@@ -171,7 +176,7 @@ GS_API const char *gs_strerror(int status);
 /**
  * @brief Allocation functions the library calls instead of malloc/free.
  *
- * All three function pointers must be set. They receive @ref user as their
+ * All three function pointers must be set. They receive gs_allocator::user as their
  * first argument. They must behave like the C library functions: malloc and
  * realloc return NULL on failure; free accepts NULL.
  */

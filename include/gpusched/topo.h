@@ -93,7 +93,7 @@ typedef enum gs_source {
  *        filled by the library for gs_topo_gpu_info().
  *
  * Initialize with ::GS_GPU_INFO_INIT or gs_gpu_info_init() so that
- * @ref struct_size is set; fields added in later versions go at the end.
+ * gs_gpu_info::struct_size is set; fields added in later versions go at the end.
  * Strings returned by gs_topo_gpu_info() live as long as the topology.
  */
 typedef struct gs_gpu_info {

@@ -1,0 +1,141 @@
+/*
+ * Topology figures (issue "Foundation"): building and freezing a
+ * 10,000-node x 8-GPU cluster (target <= 100 ms, <= 256 bytes per GPU) and
+ * loading the same from JSON (target <= 300 ms). Prints medians.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "bench_util.h"
+
+#define NODES 10000
+#define RUNS 7
+
+/* Every node from the dgx-h100 template. */
+static gs_topo *build_template(void)
+{
+    gs_topo *t;
+    gs_topo_create(&t);
+    char name[32];
+    for (int i = 0; i < NODES; i++) {
+        snprintf(name, sizeof name, "gpu%05d", i + 1);
+        if (gs_topo_add_template_node(t, "dgx-h100", name, NULL) != GS_OK)
+            abort();
+    }
+    if (gs_topo_freeze(t) != GS_OK)
+        abort();
+    return t;
+}
+
+/* Every node described call by call (2 NUMA domains, 8 GPUs, 28 links),
+ * optionally with a UUID per GPU, as an importer or a probe would. */
+static gs_topo *build_explicit(int uuids)
+{
+    gs_topo *t;
+    gs_topo_create(&t);
+    char name[32], uuid[64];
+    gs_link_info l;
+    gs_link_info_init(&l);
+    for (int i = 0; i < NODES; i++) {
+        uint32_t n;
+        snprintf(name, sizeof name, "gpu%05d", i + 1);
+        gs_topo_add_node(t, name, &n);
+        gs_topo_add_numa(t, n, "0-55,112-167", 1ull << 40, NULL);
+        gs_topo_add_numa(t, n, "56-111,168-223", 1ull << 40, NULL);
+        for (uint32_t g = 0; g < 8; g++) {
+            gs_gpu_info gi;
+            gs_gpu_info_init(&gi);
+            gi.model = "NVIDIA H100 80GB HBM3";
+            gi.memory_bytes = 80ull << 30;
+            gi.cc_major = 9;
+            gi.sm_count = 132;
+            gi.numa = g / 4;
+            if (uuids) {
+                snprintf(uuid, sizeof uuid,
+                         "GPU-%08x-0000-4000-8000-%012x", i, g);
+                gi.uuid = uuid;
+            }
+            gs_topo_add_gpu(t, n, &gi, NULL);
+        }
+        for (uint32_t a = 0; a < 8; a++)
+            for (uint32_t b = a + 1; b < 8; b++) {
+                l.nvlinks = 18;
+                l.pcie = a / 4 == b / 4 ? GS_PCIE_NODE : GS_PCIE_SYS;
+                gs_topo_set_link(t, n, a, b, &l);
+            }
+    }
+    if (gs_topo_freeze(t) != GS_OK)
+        abort();
+    return t;
+}
+
+static void report_build(const char *what, gs_topo *(*fn)(int), int arg)
+{
+    double times[RUNS];
+    size_t retained = 0, peak = 0;
+    for (int r = 0; r < RUNS; r++) {
+        size_t before = bench_live;
+        bench_peak = bench_live;
+        double t0 = bench_now();
+        gs_topo *t = fn(arg);
+        times[r] = bench_now() - t0;
+        retained = bench_live - before;
+        peak = bench_peak - before;
+        gs_topo_destroy(t);
+    }
+    double gpus = NODES * 8.0;
+    printf("%-44s median %7.1f ms   %6.1f B/GPU kept, %6.1f B/GPU peak\n",
+           what, bench_median(times, RUNS) * 1e3, retained / gpus,
+           peak / gpus);
+}
+
+static gs_topo *tpl(int unused)
+{
+    (void)unused;
+    return build_template();
+}
+
+static void report_load(const char *what, const char *json)
+{
+    double times[RUNS];
+    size_t retained = 0;
+    for (int r = 0; r < RUNS; r++) {
+        size_t before = bench_live;
+        gs_topo *t = NULL;
+        double t0 = bench_now();
+        gs_status st = gs_topo_load_buffer(&t, json, strlen(json), "bench",
+                                           NULL);
+        times[r] = bench_now() - t0;
+        if (st != GS_OK) {
+            fprintf(stderr, "%s\n", gs_topo_errmsg(t));
+            abort();
+        }
+        retained = bench_live - before;
+        gs_topo_destroy(t);
+    }
+    printf("%-44s median %7.1f ms   %6.1f B/GPU kept  (%zu bytes of JSON)\n",
+           what, bench_median(times, RUNS) * 1e3, retained / (NODES * 8.0),
+           strlen(json));
+}
+
+int main(void)
+{
+    bench_install_allocator();
+    printf("gpusched %s topology benchmark: %d nodes x 8 GPUs, %d runs\n\n",
+           gs_version_string(), NODES, RUNS);
+    report_build("build+freeze, template nodes", tpl, 0);
+    report_build("build+freeze, call by call", build_explicit, 0);
+    report_build("build+freeze, call by call, GPU UUIDs", build_explicit, 1);
+
+    const char *compact =
+        "{\"nodes\": [{\"name\": \"gpu[00001-10000]\", \"template\": "
+        "\"dgx-h100\", \"racks\": {\"size\": 32, \"prefix\": \"leaf\", "
+        "\"parent\": \"spine\"}}]}";
+    report_load("load JSON, template + count (5 lines)", compact);
+    gs_topo *t = build_explicit(1);
+    char *saved;
+    gs_topo_to_json(t, &saved, NULL);
+    gs_topo_destroy(t);
+    report_load("load JSON, one entry per node with UUIDs", saved);
+    gs_free(saved);
+    printf("\ntargets: build+freeze <= 100 ms and <= 256 B/GPU; load <= 300 ms\n");
+    return 0;
+}

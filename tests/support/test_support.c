@@ -1,0 +1,233 @@
+/*
+ * Helpers shared by the unit tests.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "test_support.h"
+
+#include <stdlib.h>
+
+/* ---- counting allocator ------------------------------------------------ */
+
+typedef struct header {
+    size_t size;
+    size_t pad; /* keeps the payload 16-byte aligned */
+} header;
+
+static test_alloc_stats stats;
+static long fail_countdown;
+static bool failed;
+
+static bool should_fail(void)
+{
+    if (fail_countdown > 0 && --fail_countdown == 0) {
+        failed = true;
+        return true;
+    }
+    return false;
+}
+
+static void *t_malloc(void *user, size_t size)
+{
+    (void)user;
+    if (should_fail())
+        return NULL;
+    header *h = malloc(sizeof *h + size);
+    if (!h)
+        return NULL;
+    h->size = size;
+    stats.allocs++;
+    stats.live_blocks++;
+    stats.live_bytes += size;
+    if (stats.live_bytes > stats.peak_bytes)
+        stats.peak_bytes = stats.live_bytes;
+    return h + 1;
+}
+
+static void *t_realloc(void *user, void *ptr, size_t size)
+{
+    (void)user;
+    if (should_fail())
+        return NULL;
+    header *old = (header *)ptr - 1;
+    size_t old_size = old->size;
+    header *h = realloc(old, sizeof *h + size);
+    if (!h)
+        return NULL;
+    h->size = size;
+    stats.allocs++;
+    stats.live_bytes = stats.live_bytes - old_size + size;
+    if (stats.live_bytes > stats.peak_bytes)
+        stats.peak_bytes = stats.live_bytes;
+    return h + 1;
+}
+
+static void t_free(void *user, void *ptr)
+{
+    (void)user;
+    if (!ptr)
+        return;
+    header *h = (header *)ptr - 1;
+    stats.live_blocks--;
+    stats.live_bytes -= h->size;
+    free(h);
+}
+
+void test_alloc_install(void)
+{
+    gs_allocator a = {t_malloc, t_realloc, t_free, NULL};
+    if (gs_set_allocator(&a) != GS_OK) {
+        fprintf(stderr, "cannot install the counting allocator\n");
+        exit(1);
+    }
+}
+
+void test_alloc_fail_at(long n)
+{
+    fail_countdown = n;
+    failed = false;
+}
+
+bool test_alloc_failed(void) { return failed; }
+
+test_alloc_stats test_alloc_stats_get(void) { return stats; }
+
+void test_alloc_reset_peak(void) { stats.peak_bytes = stats.live_bytes; }
+
+long test_each_allocation_fails(test_op op, void *ctx)
+{
+    for (long n = 1; n < 1000000; n++) {
+        long live = stats.live_blocks;
+        test_alloc_fail_at(n);
+        gs_status st = op(ctx);
+        bool injected = test_alloc_failed();
+        test_alloc_fail_at(0);
+        /* Whatever happened, nothing may be left allocated. */
+        if (stats.live_blocks != live) {
+            fprintf(stderr, "allocation %ld failing leaked %ld blocks (op "
+                            "returned %s)\n",
+                    n, stats.live_blocks - live, gs_status_name(st));
+            fail();
+        }
+        if (!injected) {
+            assert_int_equal(st, GS_OK);
+            return n - 1;
+        }
+        if (st == GS_OK) {
+            fprintf(stderr, "allocation %ld failed but the op succeeded\n", n);
+            fail();
+        }
+        if (st != GS_ENOMEM) {
+            fprintf(stderr, "allocation %ld failing gave %s, not GS_ENOMEM\n",
+                    n, gs_status_name(st));
+            fail();
+        }
+    }
+    fail_msg("the op never succeeded");
+    return -1;
+}
+
+/* ---- topologies -------------------------------------------------------- */
+
+gs_topo *test_topo_json(const char *json)
+{
+    gs_topo *t = NULL;
+    gs_status st = gs_topo_load_buffer(&t, json, strlen(json), "test.json",
+                                       NULL);
+    if (st != GS_OK) {
+        fprintf(stderr, "load failed: %s: %s\n", gs_status_name(st),
+                gs_topo_errmsg(t));
+        gs_topo_destroy(t);
+        fail();
+    }
+    return t;
+}
+
+gs_status test_topo_json_error(const char *json, char *msg, size_t cap)
+{
+    gs_topo *t = NULL;
+    gs_status st = gs_topo_load_buffer(&t, json, strlen(json), "test.json",
+                                       NULL);
+    snprintf(msg, cap, "%s", gs_topo_errmsg(t));
+    gs_topo_destroy(t);
+    return st;
+}
+
+/* ---- files ------------------------------------------------------------- */
+
+char *test_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf) {
+        buf[n] = '\0';
+        if (len)
+            *len = (size_t)n;
+    }
+    return buf;
+}
+
+const char *test_data(const char *name)
+{
+    static char path[1024];
+    snprintf(path, sizeof path, "%s/%s", GS_TEST_DATA_DIR, name);
+    return path;
+}
+
+const char *test_shared_data(const char *name)
+{
+    static char path[1024];
+    snprintf(path, sizeof path, "%s/%s", GS_SHARED_DATA_DIR, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fclose(f);
+    return path;
+}
+
+/* ---- nvidia-smi matrices ----------------------------------------------- */
+
+int test_parse_smi_cells(const char *text, char cells[][8], int max_n)
+{
+    int n = -1, row = 0;
+    const char *line = text;
+    while (*line) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        char buf[1024];
+        if (len >= sizeof buf)
+            return -1;
+        memcpy(buf, line, len);
+        buf[len] = '\0';
+        char *save = NULL;
+        char *tok = strtok_r(buf, " \t", &save);
+        if (tok && n < 0 && strcmp(tok, "GPU0") == 0) {
+            /* header: count GPUk columns */
+            n = 1;
+            while ((tok = strtok_r(NULL, " \t", &save)) &&
+                   strncmp(tok, "GPU", 3) == 0)
+                n++;
+            if (n > max_n)
+                return -1;
+        } else if (tok && n > 0 && row < n && strncmp(tok, "GPU", 3) == 0) {
+            for (int j = 0; j < n; j++) {
+                tok = strtok_r(NULL, " \t", &save);
+                if (!tok || strlen(tok) >= 8)
+                    return -1;
+                strcpy(cells[row * n + j], tok);
+            }
+            row++;
+        }
+        line = end ? end + 1 : line + len;
+    }
+    return row == n ? n : -1;
+}

@@ -1,0 +1,66 @@
+/*
+ * Helpers shared by the unit tests.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef GS_TEST_SUPPORT_H
+#define GS_TEST_SUPPORT_H
+
+#include <gpusched/gpusched.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+/* ---- counting allocator ------------------------------------------------ */
+
+typedef struct test_alloc_stats {
+    long allocs;        /* successful malloc/realloc calls */
+    long live_blocks;
+    size_t live_bytes, peak_bytes;
+} test_alloc_stats;
+
+/* Install the counting allocator (call first in main). */
+void test_alloc_install(void);
+/* Make the n-th allocation from now fail (1 = the next); 0 disables. */
+void test_alloc_fail_at(long n);
+/* True if an allocation was made to fail since the last fail_at. */
+bool test_alloc_failed(void);
+test_alloc_stats test_alloc_stats_get(void);
+void test_alloc_reset_peak(void);
+
+/* Run op() with allocation number 1, 2, 3... failing in turn until it
+ * succeeds with no failure injected; each failing run must return
+ * GS_ENOMEM (or an error status that the op accepts) and leak nothing.
+ * Returns the number of allocations the op made. */
+typedef gs_status (*test_op)(void *ctx);
+long test_each_allocation_fails(test_op op, void *ctx);
+
+/* ---- topologies -------------------------------------------------------- */
+
+/* Load (and freeze) a topology from JSON text; fails the test on error. */
+gs_topo *test_topo_json(const char *json);
+/* Load expecting failure; returns the status and copies the message. */
+gs_status test_topo_json_error(const char *json, char *msg, size_t cap);
+
+/* ---- files ------------------------------------------------------------- */
+
+/* Read a file into a malloc'd NUL-terminated string (NULL if missing). */
+char *test_read_file(const char *path, size_t *len);
+/* Path of a file in tests/data (static buffer). */
+const char *test_data(const char *name);
+/* Path of a file in ../shared/data, or NULL when that directory is absent. */
+const char *test_shared_data(const char *name);
+
+/* ---- nvidia-smi matrices, parsed independently of the library ---------- */
+
+/* Parse the GPU cells of `nvidia-smi topo -m` text: cells[i*n+j] gets the
+ * token ("X", "NV2", "SYS"...). Returns n, or -1. */
+int test_parse_smi_cells(const char *text, char cells[][8], int max_n);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * The gpusched command-line tool: exit codes, output, error messages.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "test_support.h"
+
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Run the tool with a shell-quoted argument string; capture stdout+stderr. */
+static int run(const char *args, char *out, size_t cap)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", GS_TOOL_PATH, args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static char out[1 << 18];
+
+static void version_and_help(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--version", out, sizeof out), 0);
+    assert_non_null(strstr(out, GS_VERSION_STRING));
+    assert_int_equal(run("--help", out, sizeof out), 0);
+    assert_non_null(strstr(out, "topo show"));
+    assert_int_equal(run("", out, sizeof out), 2);
+    assert_int_equal(run("frobnicate", out, sizeof out), 2);
+    assert_non_null(strstr(out, "unknown command 'frobnicate'"));
+}
+
+static void topo_show(void **state)
+{
+    (void)state;
+    assert_int_equal(run("topo show dgx1-v100", out, sizeof out), 0);
+    assert_non_null(strstr(out, "GPU0\t X \tNV1\tNV1\tNV2\tNV2\tSYS\tSYS\tSYS\t"
+                                "0-19,40-59\t0\n"));
+    assert_non_null(strstr(out, "Cluster: 1 node, 8 GPUs"));
+    assert_int_equal(run("topo show gb200-nvl72", out, sizeof out), 0);
+    assert_non_null(strstr(out, "18 nodes, 72 GPUs"));
+    assert_non_null(strstr(out, "NVLink domain nvl72: 18 nodes"));
+    char args[512];
+    snprintf(args, sizeof args, "topo show '%s' --node inline --sources",
+             test_data("cluster.json"));
+    assert_int_equal(run(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "GPU0\t X \tNV2\tSYS\t0-3\t0\n"));
+    assert_int_equal(run("topo show dgx-h100 --json", out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"gpusched\": 1"));
+    assert_non_null(strstr(out, "\"nvswitch_links\": 18"));
+    /* errors */
+    assert_int_equal(run("topo show no-such-thing", out, sizeof out), 1);
+    assert_non_null(strstr(out, "no-such-thing: no such file, and no built-in "
+                                "template"));
+    assert_int_equal(run("topo show dgx-h100 --bogus", out, sizeof out), 2);
+    assert_int_equal(run("topo show", out, sizeof out), 2);
+    assert_int_equal(run("topo show dgx-h100 --node zz", out, sizeof out), 1);
+}
+
+static void topo_convert_roundtrip(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/gs_cli_test_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    char args[1024];
+    snprintf(args, sizeof args, "topo convert '%s' '%s'",
+             test_data("cluster.json"), path);
+    assert_int_equal(run(args, out, sizeof out), 0);
+    snprintf(args, sizeof args, "topo convert '%s' -", path);
+    assert_int_equal(run(args, out, sizeof out), 0);
+    char *saved = test_read_file(path, NULL);
+    assert_non_null(saved);
+    assert_string_equal(out, saved);
+    free(saved);
+    /* a broken file gives file:line:column */
+    FILE *f = fopen(path, "w");
+    fputs("{\n  \"nodes\": [\n    {\"name\": 5}\n  ]\n}\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "topo show '%s'", path);
+    assert_int_equal(run(args, out, sizeof out), 1);
+    char want[600];
+    snprintf(want, sizeof want, "%s:3:14: \"name\" must be a string", path);
+    if (!strstr(out, want))
+        fail_msg("got '%s', want '%s'", out, want);
+    snprintf(args, sizeof args, "topo convert dgx2 /nonexistent-dir/x.json");
+    assert_int_equal(run(args, out, sizeof out), 1);
+    assert_non_null(strstr(out, "No such file or directory"));
+    unlink(path);
+}
+
+static void templates_and_tour(void **state)
+{
+    (void)state;
+    assert_int_equal(run("topo templates", out, sizeof out), 0);
+    for (size_t i = 0; i < gs_template_count(); i++)
+        assert_non_null(strstr(out, gs_template_name(i)));
+    assert_int_equal(run("tour", out, sizeof out), 0);
+    assert_non_null(strstr(out, "4 GPUs: best {0,1,2,3} Q=225"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(version_and_help),
+        cmocka_unit_test(topo_show),
+        cmocka_unit_test(topo_convert_roundtrip),
+        cmocka_unit_test(templates_and_tour),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

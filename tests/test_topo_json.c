@@ -1,0 +1,562 @@
+/*
+ * The JSON topology format: reading, errors with positions, exact round
+ * trips, large clusters in a few lines.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "test_support.h"
+
+#include <stdlib.h>
+
+/* ---- structural comparison through the public API ---------------------- */
+
+static void assert_str_eq_or_null(const char *a, const char *b)
+{
+    if (!a || !b)
+        assert_true(a == b);
+    else
+        assert_string_equal(a, b);
+}
+
+static void assert_topo_equal(const gs_topo *a, const gs_topo *b)
+{
+    assert_int_equal(gs_topo_node_count(a), gs_topo_node_count(b));
+    assert_int_equal(gs_topo_gpu_count(a), gs_topo_gpu_count(b));
+    assert_int_equal(gs_topo_switch_count(a), gs_topo_switch_count(b));
+    assert_int_equal(gs_topo_nvlink_domain_count(a),
+                     gs_topo_nvlink_domain_count(b));
+    for (uint32_t n = 0; n < gs_topo_node_count(a); n++) {
+        assert_string_equal(gs_topo_node_name(a, n), gs_topo_node_name(b, n));
+        assert_int_equal(gs_topo_node_gpu_count(a, n),
+                         gs_topo_node_gpu_count(b, n));
+        assert_int_equal(gs_topo_node_first_gpu(a, n),
+                         gs_topo_node_first_gpu(b, n));
+        assert_int_equal(gs_topo_node_numa_count(a, n),
+                         gs_topo_node_numa_count(b, n));
+        assert_int_equal(gs_topo_node_switch(a, n), gs_topo_node_switch(b, n));
+        assert_int_equal(gs_topo_node_domain(a, n), gs_topo_node_domain(b, n));
+        for (uint32_t d = 0; d < gs_topo_node_numa_count(a, n); d++) {
+            char ca[512], cb[512];
+            assert_int_equal(gs_topo_numa_memory(a, n, d),
+                             gs_topo_numa_memory(b, n, d));
+            assert_int_equal(gs_topo_numa_cpus(a, n, d, ca, sizeof ca, NULL),
+                             GS_OK);
+            assert_int_equal(gs_topo_numa_cpus(b, n, d, cb, sizeof cb, NULL),
+                             GS_OK);
+            assert_string_equal(ca, cb);
+        }
+        uint32_t first = gs_topo_node_first_gpu(a, n);
+        uint32_t ng = gs_topo_node_gpu_count(a, n);
+        for (uint32_t i = 0; i < ng; i++) {
+            gs_gpu_info x, y;
+            gs_gpu_info_init(&x);
+            gs_gpu_info_init(&y);
+            assert_int_equal(gs_topo_gpu_info(a, first + i, &x), GS_OK);
+            assert_int_equal(gs_topo_gpu_info(b, first + i, &y), GS_OK);
+            assert_str_eq_or_null(x.model, y.model);
+            assert_str_eq_or_null(x.uuid, y.uuid);
+            assert_str_eq_or_null(x.pci_bus_id, y.pci_bus_id);
+            assert_true(x.memory_bytes == y.memory_bytes);
+            assert_int_equal(x.cc_major, y.cc_major);
+            assert_int_equal(x.cc_minor, y.cc_minor);
+            assert_int_equal(x.sm_count, y.sm_count);
+            assert_int_equal(x.numa, y.numa);
+            assert_int_equal(x.fabric, y.fabric);
+            assert_int_equal(x.fabric_links, y.fabric_links);
+            for (uint32_t j = 0; j < ng; j++) {
+                gs_link_info la, lb;
+                gs_link_info_init(&la);
+                gs_link_info_init(&lb);
+                gs_topo_link(a, first + i, first + j, &la);
+                gs_topo_link(b, first + i, first + j, &lb);
+                assert_int_equal(la.kind, lb.kind);
+                assert_int_equal(la.nvlinks, lb.nvlinks);
+                assert_int_equal(la.pcie, lb.pcie);
+                assert_true(la.bandwidth == lb.bandwidth);
+                assert_int_equal(la.source, lb.source);
+                assert_int_equal(la.bandwidth_explicit, lb.bandwidth_explicit);
+            }
+            char ca[512], cb[512];
+            gs_topo_gpu_local_cpus(a, first + i, ca, sizeof ca, NULL);
+            gs_topo_gpu_local_cpus(b, first + i, cb, sizeof cb, NULL);
+            assert_string_equal(ca, cb);
+        }
+        size_t la = 0, lb = 0;
+        gs_topo_node_matrix(a, n, GS_MATRIX_SOURCES, NULL, 0, &la);
+        gs_topo_node_matrix(b, n, GS_MATRIX_SOURCES, NULL, 0, &lb);
+        assert_int_equal(la, lb);
+    }
+    for (uint32_t s = 0; s < gs_topo_switch_count(a); s++) {
+        assert_string_equal(gs_topo_switch_name(a, s), gs_topo_switch_name(b, s));
+        assert_int_equal(gs_topo_switch_parent(a, s),
+                         gs_topo_switch_parent(b, s));
+        assert_int_equal(gs_topo_switch_link_speed(a, s),
+                         gs_topo_switch_link_speed(b, s));
+    }
+    for (uint32_t d = 0; d < gs_topo_nvlink_domain_count(a); d++) {
+        assert_string_equal(gs_topo_nvlink_domain_name(a, d),
+                            gs_topo_nvlink_domain_name(b, d));
+        assert_int_equal(gs_topo_nvlink_domain_size(a, d),
+                         gs_topo_nvlink_domain_size(b, d));
+    }
+    /* cross-node bandwidth (NVLink domains) on a sample of pairs */
+    uint32_t g = gs_topo_gpu_count(a);
+    for (uint32_t i = 0; i < g; i += 7)
+        for (uint32_t j = 0; j < g; j += 5)
+            assert_true(gs_topo_bandwidth(a, i, j) == gs_topo_bandwidth(b, i, j));
+}
+
+/* save -> load -> compare -> save again gives the same text */
+static void check_roundtrip(const gs_topo *t)
+{
+    char *j1, *j2;
+    size_t n1, n2;
+    assert_int_equal(gs_topo_to_json(t, &j1, &n1), GS_OK);
+    gs_topo *u = NULL;
+    gs_status st = gs_topo_load_buffer(&u, j1, n1, "saved.json", NULL);
+    if (st != GS_OK)
+        fail_msg("reloading failed: %s\n%s", gs_topo_errmsg(u), j1);
+    assert_topo_equal(t, u);
+    assert_int_equal(gs_topo_to_json(u, &j2, &n2), GS_OK);
+    assert_int_equal(n1, n2);
+    assert_string_equal(j1, j2);
+    gs_free(j1);
+    gs_free(j2);
+    gs_topo_destroy(u);
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+static void reads_the_cluster_fixture(void **state)
+{
+    (void)state;
+    gs_topo *t = NULL;
+    gs_status st = gs_topo_load(&t, test_data("cluster.json"), NULL);
+    if (st != GS_OK)
+        fail_msg("%s", gs_topo_errmsg(t));
+    /* 4 x 8 (H100) + 4 x 4 (GB200) + 2 + 3 */
+    assert_int_equal(gs_topo_node_count(t), 10);
+    assert_int_equal(gs_topo_gpu_count(t), 32 + 16 + 2 + 3);
+    assert_int_equal(gs_topo_find_node(t, "h100-03"), 2);
+    assert_int_equal(gs_topo_find_node(t, "gb-4"), 7);
+    /* racks: hrack1 = h100-01,02 ; hrack2 = h100-03,04, both under spine */
+    uint32_t r1 = gs_topo_find_switch(t, "hrack1");
+    uint32_t r2 = gs_topo_find_switch(t, "hrack2");
+    uint32_t spine = gs_topo_find_switch(t, "spine");
+    assert_int_not_equal(r1, GS_NONE);
+    assert_int_equal(gs_topo_node_switch(t, 1), r1);
+    assert_int_equal(gs_topo_node_switch(t, 2), r2);
+    assert_int_equal(gs_topo_common_switch(t, 0, 1), r1);
+    assert_int_equal(gs_topo_common_switch(t, 0, 3), spine);
+    /* leaf1 is under spine too and holds t4-1 */
+    uint32_t t4 = gs_topo_find_node(t, "t4-1");
+    assert_int_equal(gs_topo_common_switch(t, t4, 0), spine);
+    assert_int_equal(gs_topo_switch_link_speed(t, spine), 400);
+    /* "inline" hangs off "edge", a separate tree */
+    uint32_t in = gs_topo_find_node(t, "inline");
+    assert_int_equal(gs_topo_common_switch(t, in, 0), GS_NONE);
+    /* NVLink domains: nvl-a from the node entry, nvl-b declared empty */
+    uint32_t d = gs_topo_find_nvlink_domain(t, "nvl-a");
+    assert_int_equal(gs_topo_nvlink_domain_size(t, d), 4);
+    assert_int_equal(gs_topo_nvlink_domain_size(
+                         t, gs_topo_find_nvlink_domain(t, "nvl-b")),
+                     0);
+    /* topology-wide SYS = 5 applies to the template nodes too */
+    uint32_t g = gs_topo_node_first_gpu(t, t4);
+    assert_true(gs_topo_bandwidth(t, g, g + 1) == 12.0); /* PHB */
+    uint32_t h = gs_topo_node_first_gpu(t, 0);
+    assert_true(gs_topo_bandwidth(t, h, h + 7) == 450.0); /* NV18 */
+    uint32_t x = gs_topo_node_first_gpu(t, in);
+    assert_true(gs_topo_bandwidth(t, x, x + 1) == 50.0);
+    assert_true(gs_topo_bandwidth(t, x, x + 2) == 5.0);
+    assert_true(gs_topo_bandwidth(t, x + 1, x + 2) == 20.5);
+    /* UUIDs */
+    assert_int_equal(gs_topo_find_gpu_uuid(
+                         t, "GPU-11111111-2222-3333-4444-555555555555"),
+                     g);
+    assert_int_equal(gs_topo_find_gpu_uuid(t, "GPU-inline-0"), x);
+    gs_gpu_info gi;
+    gs_gpu_info_init(&gi);
+    gs_topo_gpu_info(t, g + 1, &gi);
+    assert_null(gi.uuid);
+    gs_topo_gpu_info(t, x + 2, &gi);
+    assert_string_equal(gi.pci_bus_id, "0000:82:00.0");
+    assert_true(gi.memory_bytes == 0);
+    check_roundtrip(t);
+    gs_topo_destroy(t);
+}
+
+static void ten_thousand_nodes_in_a_few_lines(void **state)
+{
+    (void)state;
+    const char *json =
+        "{\"nodes\": [{\"name\": \"gpu[00001-10000]\", \"template\": "
+        "\"dgx-h100\",\n"
+        "  \"racks\": {\"size\": 32, \"prefix\": \"leaf\", \"parent\": "
+        "\"spine\"}}]}";
+    gs_topo *t = test_topo_json(json);
+    assert_int_equal(gs_topo_node_count(t), 10000);
+    assert_int_equal(gs_topo_gpu_count(t), 80000);
+    assert_int_equal(gs_topo_switch_count(t), 313 + 1);
+    assert_string_equal(gs_topo_node_name(t, 9999), "gpu10000");
+    uint32_t l1 = gs_topo_find_switch(t, "leaf001");
+    uint32_t l313 = gs_topo_find_switch(t, "leaf313");
+    assert_int_not_equal(l313, GS_NONE);
+    assert_int_equal(gs_topo_node_switch(t, 31), l1);
+    assert_int_equal(gs_topo_node_switch(t, 32), l1 + 1);
+    assert_int_equal(gs_topo_node_switch(t, 9999), l313);
+    assert_int_equal(gs_topo_common_switch(t, 0, 9999),
+                     gs_topo_find_switch(t, "spine"));
+    char *text;
+    size_t len;
+    assert_int_equal(gs_topo_to_json(t, &text, &len), GS_OK);
+    /* one template, one node entry, 314 switch lines */
+    assert_true(len < 40000);
+    assert_non_null(strstr(text, "\"name\": \"gpu[00001-10000]\""));
+    gs_free(text);
+    check_roundtrip(t);
+    gs_topo_destroy(t);
+}
+
+static void gb200_rack_of_racks(void **state)
+{
+    (void)state;
+    gs_topo *t = test_topo_json(
+        "{\"nodes\": [{\"name\": \"gb[001-036]\", \"template\": \"gb200-tray\","
+        " \"racks\": {\"size\": 18, \"prefix\": \"nvl\", \"nvlink_domain\": "
+        "true}}]}");
+    assert_int_equal(gs_topo_nvlink_domain_count(t), 2);
+    assert_int_equal(gs_topo_nvlink_domain_size(t, 0), 18);
+    assert_string_equal(gs_topo_nvlink_domain_name(t, 1), "nvl2");
+    /* GPU 0 (gb001) to GPU 71 (gb018): same domain; to GPU 72: not */
+    assert_true(gs_topo_bandwidth(t, 0, 71) == 900.0);
+    assert_true(gs_topo_bandwidth(t, 0, 72) == 0.0);
+    check_roundtrip(t);
+    gs_topo_destroy(t);
+}
+
+static void cluster_template_loads(void **state)
+{
+    (void)state;
+    gs_topo *t = NULL;
+    assert_int_equal(gs_topo_load(&t, "gb200-nvl72", NULL), GS_OK);
+    assert_int_equal(gs_topo_node_count(t), 18);
+    assert_int_equal(gs_topo_gpu_count(t), 72);
+    assert_int_equal(gs_topo_nvlink_domain_count(t), 1);
+    /* all 72 GPUs one NVLink domain: Q of all = C(72,2) x 900 */
+    uint32_t all[72];
+    for (uint32_t i = 0; i < 72; i++)
+        all[i] = i;
+    double q;
+    assert_int_equal(gs_topo_quality(t, all, 72, &q), GS_OK);
+    assert_true(q == 72.0 * 71 / 2 * 900);
+    gs_topo_destroy(t);
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+static void expect_err(const char *json, gs_status st, const char *msg)
+{
+    char got[1024];
+    gs_status s = test_topo_json_error(json, got, sizeof got);
+    if (s != st || strncmp(got, msg, strlen(msg)) != 0)
+        fail_msg("for %s\n got %s '%s'\nwant %s '%s'", json, gs_status_name(s),
+                 got, gs_status_name(st), msg);
+}
+
+static void errors_name_file_line_column(void **state)
+{
+    (void)state;
+    expect_err("{\"nodes\": [{\"name\": \"a\",\n  \"gpus\": 7}]}", GS_EPARSE,
+               "test.json:2:11: \"gpus\" must be an array of GPUs or an object "
+               "with \"count\"");
+    expect_err("{\"nodes\": [{\"name\": \"a\", \"gpus\": {\"count\": -2}}]}",
+               GS_EPARSE, "test.json:1:44: \"count\" must be an integer");
+    expect_err("{\"nodez\": []}", GS_EPARSE,
+               "test.json:1:2: unknown key \"nodez\" in the document");
+    expect_err("{\"nodes\": [{\"template\": \"dgx-h100\"}]}", GS_EPARSE,
+               "test.json:1:12: a node needs \"name\"");
+    expect_err("{\"nodes\": [{\"name\": \"x\", \"template\": \"dgx-h101\"}]}",
+               GS_EPARSE, "test.json:1:38: unknown template \"dgx-h101\"");
+    expect_err("{\"nodes\": [{\"name\": \"x\", \"template\": \"gb200-nvl72\"}]}",
+               GS_EPARSE, "test.json:1:38: \"gb200-nvl72\" describes a whole "
+                          "cluster");
+    expect_err("{\"nodes\": [{\"name\": \"x[1-2\", \"template\": \"dgx-h100\"}]}",
+               GS_EPARSE, "test.json:1:23: '[' without ']'");
+    expect_err("{\"nodes\": [{\"name\": \"x,x\", \"template\": \"dgx-h100\"}]}",
+               GS_EPARSE, "test.json:1:21: node \"x\" already exists");
+    expect_err("{\"nodes\": [{\"name\": \"a\", \"numa\": [{\"cpus\": \"0-3,x\"}]}]}",
+               GS_EPARSE, "test.json:1:49: bad cpulist");
+    expect_err("{\"nodes\": [{\"name\": \"a\", \"numa\": [{\"memory\": \"12 XB\"}]}]}",
+               GS_EPARSE, "test.json:1:46: \"memory\": \"12 XB\" is not a size");
+    expect_err("{\"nodes\": [{\"name\": \"a\", \"gpus\": [{\"numa\": 0}]}]}",
+               GS_EPARSE, "test.json:1:44: \"numa\": domain 0 does not exist");
+    expect_err("{\"nodes\": [{\"name\": \"a\", \"gpus\": [{\"cc\": \"x\"}]}]}",
+               GS_EPARSE, "test.json:1:42: \"cc\" must be a compute capability");
+    expect_err("{\"nodes\": [{\"name\": \"a\", \"gpus\": [{\"pci\": \"1:2\"}]}]}",
+               GS_EPARSE, "test.json:1:43: \"pci\": \"1:2\" is not a PCI bus id");
+    /* matrices */
+    const char *two = "{\"nodes\": [{\"name\": \"a\", \"gpus\": {\"count\": 2}, ";
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s\"matrix\": [\"X NV2\", \"NV1 X\"]}]}", two);
+    expect_err(buf, GS_EPARSE, "test.json:1:69: \"matrix\" is not symmetric: "
+                               "GPU1-GPU0 is \"NV1\" but GPU0-GPU1 (line 1) is "
+                               "\"NV2\"");
+    snprintf(buf, sizeof buf, "%s\"matrix\": [\"X FOO\", \"FOO X\"]}]}", two);
+    expect_err(buf, GS_EPARSE, "test.json:1:62: unknown matrix cell \"FOO\"");
+    snprintf(buf, sizeof buf, "%s\"matrix\": [\"X PIX PIX\", \"PIX X\"]}]}", two);
+    expect_err(buf, GS_EPARSE, "test.json:1:66: row has more cells");
+    snprintf(buf, sizeof buf, "%s\"matrix\": [\"X PIX\"]}]}", two);
+    expect_err(buf, GS_EPARSE, "test.json:1:58: \"matrix\" has 1 rows");
+    snprintf(buf, sizeof buf, "%s\"matrix\": [\"SYS PIX\", \"PIX X\"]}]}", two);
+    expect_err(buf, GS_EPARSE, "test.json:1:60: the diagonal cell must be");
+    snprintf(buf, sizeof buf,
+             "%s\"pcie\": [\"X PIX\", \"PIX X\"], \"matrix\": [\"X SYS\", "
+             "\"SYS X\"]}]}",
+             two);
+    expect_err(buf, GS_EPARSE, "test.json:1:60: \"pcie\" says PIX for GPU0-GPU1 "
+                               "but \"matrix\" says SYS");
+    snprintf(buf, sizeof buf, "%s\"links\": [{\"gpus\": [0, 2]}]}]}", two);
+    expect_err(buf, GS_EPARSE, "test.json:1:71: \"gpus\" must be an integer "
+                               "from 0 to 1");
+    /* fabric cells */
+    expect_err("{\"nodes\": [{\"name\": \"a\", \"gpus\": {\"count\": 2, "
+               "\"nvswitch_links\": 6}, \"matrix\": [\"X NV2\", \"NV2 X\"]}]}",
+               GS_EPARSE, "test.json:1:83: GPU0-GPU1 shows NV2 but the two GPUs "
+                          "have 6 links");
+    /* references */
+    expect_err("{\"nodes\": [{\"name\": \"a\", \"switch\": \"nope\"}]}", GS_EPARSE,
+               "test.json:1:36: switch \"nope\" is not declared");
+    expect_err("{\"switches\": [{\"name\": \"s\", \"nodes\": \"b\"}], \"nodes\": "
+               "[{\"name\": \"a\"}]}",
+               GS_EPARSE, "test.json:1:38: node \"b\" is not declared");
+    expect_err("{\"switches\": [{\"name\": \"s\", \"switches\": \"s\"}]}",
+               GS_EPARSE, "test.json:1:41: switch \"s\" cannot be its own parent");
+    expect_err("{\"switches\": [{\"name\": \"a\", \"switches\": \"b\"}, {\"name\": "
+               "\"b\", \"switches\": \"a\"}]}",
+               GS_EINVALID, "switch \"");
+    expect_err("{\"nodes\": [{\"name\": \"a[1-2]\", \"template\": \"dgx-h100\", "
+               "\"uuids\": [\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\"]}]}",
+               GS_EPARSE, "test.json:1:21: GPU UUIDs belong to one node");
+    expect_err("{\"nodes\": [{\"name\": \"a\", \"template\": \"dgx-h100\", "
+               "\"uuids\": [\"1\"]}]}",
+               GS_EPARSE, "test.json:1:59: \"uuids\" has 1 entries; the node has "
+                          "8 GPUs");
+    expect_err("{\"templates\": {\"t\": {\"gpus\": [{\"uuid\": \"u\"}]}}}",
+               GS_EPARSE, "test.json:1:30: a template cannot give GPU UUIDs");
+    expect_err("{\"gpusched\": 2}", GS_EPARSE,
+               "test.json:1:14: format version 2 is not supported");
+    expect_err("[1]", GS_EPARSE, "test.json:1:1: unrecognized format");
+    expect_err("{\"nodes\": [{\"name\": \"a\", \"gpus\": [{\"numa\": 0}], "
+               "\"numa\": [{}], \"bandwidth\": {\"PIX\": 0}}]}",
+               GS_EPARSE, "test.json:1:84: \"PIX\" must be a positive bandwidth");
+    /* not JSON at all, and syntax errors */
+    expect_err("hello", GS_EPARSE, "test.json:1:1: unrecognized format");
+    expect_err("{\"nodes\": [}", GS_EPARSE, "test.json:1:12: unexpected");
+}
+
+static void missing_file(void **state)
+{
+    (void)state;
+    gs_topo *t = NULL;
+    assert_int_equal(gs_topo_load(&t, "/nonexistent/x.json", NULL), GS_EIO);
+    assert_non_null(strstr(gs_topo_errmsg(t), "no such file"));
+    gs_topo_destroy(t);
+    assert_int_equal(gs_topo_load(&t, "", NULL), GS_EINVAL);
+    gs_topo_destroy(t);
+    gs_load_options o;
+    gs_load_options_init(&o);
+    o.format = (gs_format)99;
+    assert_int_equal(gs_topo_load(&t, "dgx-h100", &o), GS_EINVAL);
+    gs_topo_destroy(t);
+    gs_load_options_init(&o);
+    o.flags = GS_LOAD_NOFREEZE;
+    assert_int_equal(gs_topo_load(&t, "dgx-h100", &o), GS_OK);
+    assert_false(gs_topo_is_frozen(t));
+    assert_int_equal(gs_topo_add_template_node(t, "dgx-h100", "second", NULL),
+                     GS_OK);
+    assert_int_equal(gs_topo_freeze(t), GS_OK);
+    assert_int_equal(gs_topo_node_count(t), 2);
+    gs_topo_destroy(t);
+    assert_int_equal(gs_topo_to_json(NULL, NULL, NULL), GS_EINVAL);
+}
+
+/* ---- round trips of random topologies ---------------------------------- */
+
+static gs_topo *random_topo(unsigned *seed)
+{
+    gs_topo *t;
+    gs_topo_create(&t);
+    uint32_t nn = 1 + (uint32_t)(rand_r(seed) % 5);
+    static const char *models[] = {"A", "Tesla V100-SXM2-16GB", "B \"q\""};
+    for (uint32_t n = 0; n < nn; n++) {
+        char name[32];
+        snprintf(name, sizeof name, "n%u-%u", n, (unsigned)rand_r(seed) % 3);
+        uint32_t id;
+        if (rand_r(seed) % 3 == 0) {
+            snprintf(name, sizeof name, "tpl%u", n);
+            assert_int_equal(gs_topo_add_template_node(
+                                 t, rand_r(seed) % 2 ? "dgx1-v100" : "dgx2",
+                                 name, &id),
+                             GS_OK);
+            continue;
+        }
+        assert_int_equal(gs_topo_add_node(t, name, &id), GS_OK);
+        uint32_t numa = (uint32_t)(rand_r(seed) % 3);
+        for (uint32_t d = 0; d < numa; d++) {
+            char cl[32];
+            snprintf(cl, sizeof cl, "%u-%u,%u", d * 8, d * 8 + 3, 100 + d);
+            gs_topo_add_numa(t, id, cl, (uint64_t)(rand_r(seed) % 5) << 28,
+                             NULL);
+        }
+        uint32_t ng = (uint32_t)(rand_r(seed) % 6);
+        for (uint32_t g = 0; g < ng; g++) {
+            gs_gpu_info gi;
+            gs_gpu_info_init(&gi);
+            gi.model = models[rand_r(seed) % 3];
+            gi.memory_bytes = (uint64_t)(rand_r(seed) % 3) * 1000000000ull +
+                              (uint64_t)(rand_r(seed) % 2);
+            gi.cc_major = (uint32_t)(rand_r(seed) % 10);
+            gi.cc_minor = (uint32_t)(rand_r(seed) % 10);
+            gi.sm_count = (uint32_t)(rand_r(seed) % 200);
+            gi.numa = numa && rand_r(seed) % 4 ? (uint32_t)(rand_r(seed) % numa)
+                                               : GS_NONE;
+            char uuid[32];
+            snprintf(uuid, sizeof uuid, "GPU-%u-%u", n, g);
+            gi.uuid = rand_r(seed) % 3 ? NULL : uuid;
+            if (rand_r(seed) % 4 == 0) {
+                gi.fabric = (uint32_t)(rand_r(seed) % 2);
+                gi.fabric_links = 1 + (uint32_t)(rand_r(seed) % 18);
+            }
+            char pci[32];
+            snprintf(pci, sizeof pci, "%x:%02x:00.0", n, g);
+            gi.pci_bus_id = rand_r(seed) % 2 ? pci : NULL;
+            assert_int_equal(gs_topo_add_gpu(t, id, &gi, NULL), GS_OK);
+        }
+        for (uint32_t a = 0; a < ng; a++)
+            for (uint32_t b = a + 1; b < ng; b++) {
+                if (rand_r(seed) % 4 == 0)
+                    continue; /* leave unset: inferred */
+                gs_link_info l;
+                gs_link_info_init(&l);
+                l.nvlinks = rand_r(seed) % 3 ? 0 : (uint32_t)(rand_r(seed) % 13);
+                l.pcie = (gs_pcie_level)(rand_r(seed) % 6);
+                l.source = (gs_source)(rand_r(seed) % 5);
+                if (rand_r(seed) % 5 == 0)
+                    l.bandwidth = (rand_r(seed) % 100000) / 1000.0;
+                assert_int_equal(gs_topo_set_link(t, id, a, b, &l), GS_OK);
+            }
+        if (rand_r(seed) % 3 == 0) {
+            gs_bandwidths bw;
+            gs_bandwidths_init(&bw);
+            bw.nvlink_per_link = rand_r(seed) % 2 ? 20 : 0;
+            bw.sys = 3.25;
+            gs_topo_set_bandwidths(t, id, &bw);
+        }
+    }
+    uint32_t ns = (uint32_t)(rand_r(seed) % 4);
+    for (uint32_t s = 0; s < ns; s++) {
+        char name[16];
+        snprintf(name, sizeof name, "sw%u", s);
+        gs_topo_add_switch(t, name, (uint64_t)(rand_r(seed) % 3) * 100, NULL);
+        if (s > 0 && rand_r(seed) % 2)
+            gs_topo_set_switch_parent(t, s, (uint32_t)rand_r(seed) % s);
+    }
+    if (ns)
+        for (uint32_t n = 0; n < nn; n++)
+            if (rand_r(seed) % 2)
+                gs_topo_attach_node(t, n, (uint32_t)rand_r(seed) % ns);
+    if (rand_r(seed) % 2) {
+        uint32_t d;
+        gs_topo_add_nvlink_domain(t, "dom", &d);
+        for (uint32_t n = 0; n < nn; n++)
+            if (rand_r(seed) % 2)
+                gs_topo_set_node_domain(t, d, n);
+    }
+    if (rand_r(seed) % 4 == 0) {
+        gs_bandwidths bw;
+        gs_bandwidths_init(&bw);
+        bw.pix = 15.5;
+        gs_topo_set_bandwidths(t, GS_NONE, &bw);
+    }
+    gs_status st = gs_topo_freeze(t);
+    if (st != GS_OK)
+        fail_msg("random topology did not freeze: %s", gs_topo_errmsg(t));
+    return t;
+}
+
+static void random_roundtrips(void **state)
+{
+    (void)state;
+    unsigned seed = 2026;
+    int iters = getenv("GS_TEST_UNDER_VALGRIND") ? 60 : 600;
+    for (int i = 0; i < iters; i++) {
+        gs_topo *t = random_topo(&seed);
+        check_roundtrip(t);
+        gs_topo_destroy(t);
+    }
+}
+
+static void templates_roundtrip(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < gs_template_count(); i++) {
+        gs_topo *t = NULL;
+        assert_int_equal(gs_topo_load(&t, gs_template_name(i), NULL), GS_OK);
+        check_roundtrip(t);
+        gs_topo_destroy(t);
+    }
+}
+
+/* ---- allocation failures ----------------------------------------------- */
+
+static gs_status load_fixture_op(void *ctx)
+{
+    const char *text = ctx;
+    gs_topo *t = NULL;
+    gs_status st = gs_topo_load_buffer(&t, text, strlen(text), "x.json", NULL);
+    if (st == GS_OK) {
+        char *json;
+        st = gs_topo_to_json(t, &json, NULL);
+        if (st == GS_OK)
+            gs_free(json);
+    }
+    gs_topo_destroy(t);
+    return st;
+}
+
+static void out_of_memory_everywhere(void **state)
+{
+    (void)state;
+    /* The counting allocator checks for leaks after every failed run by
+     * itself; under valgrind the quadratic sweep only costs time. */
+    if (getenv("GS_TEST_UNDER_VALGRIND"))
+        skip();
+    char *text = test_read_file(test_data("cluster.json"), NULL);
+    assert_non_null(text);
+    long n = test_each_allocation_fails(load_fixture_op, text);
+    assert_true(n > 50);
+    free(text);
+}
+
+int main(void)
+{
+    test_alloc_install();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(reads_the_cluster_fixture),
+        cmocka_unit_test(ten_thousand_nodes_in_a_few_lines),
+        cmocka_unit_test(gb200_rack_of_racks),
+        cmocka_unit_test(cluster_template_loads),
+        cmocka_unit_test(errors_name_file_line_column),
+        cmocka_unit_test(missing_file),
+        cmocka_unit_test(random_roundtrips),
+        cmocka_unit_test(templates_roundtrip),
+        cmocka_unit_test(out_of_memory_everywhere),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    if (test_alloc_stats_get().live_blocks != 0) {
+        fprintf(stderr, "leaked %ld blocks\n",
+                test_alloc_stats_get().live_blocks);
+        return 1;
+    }
+    return rc;
+}
