@@ -13,3 +13,12 @@ if(GPUSCHED_SANITIZE)
                       -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${GPUSCHED_SANITIZE})
 endif()
+
+if(GPUSCHED_BUILD_FUZZ)
+  if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "GPUSCHED_BUILD_FUZZ needs clang (CC=clang)")
+  endif()
+  # coverage instrumentation for every object; the fuzz targets link the
+  # libFuzzer driver themselves
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

@@ -1,14 +1,40 @@
 /*
  * Loading a topology from a source: a built-in template or a file whose
- * format is detected from its content.
+ * format is detected from its content (or forced), dispatched to the JSON
+ * reader or an importer.
  * SPDX-License-Identifier: Apache-2.0
  */
-#include "topo_impl.h"
+#include "import.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+
+static const char *const format_names[] = {
+    "auto", "json", "smi", "hwloc", "slurm-topology", "slurm-gres"};
+
+GS_API const char *gs_format_name(gs_format format)
+{
+    return (unsigned)format < GS_ARRAY_LEN(format_names)
+               ? format_names[format]
+               : NULL;
+}
+
+GS_API gs_status gs_format_from_name(const char *name, gs_format *format)
+{
+    if (!name || !format)
+        return GS_EINVAL;
+    for (size_t i = 0; i < GS_ARRAY_LEN(format_names); i++)
+        if (strcmp(name, format_names[i]) == 0) {
+            *format = (gs_format)i;
+            return GS_OK;
+        }
+    return GS_ENOTFOUND;
+}
 
 GS_API void gs_load_options_init(gs_load_options *opts)
 {
@@ -16,6 +42,23 @@ GS_API void gs_load_options_init(gs_load_options *opts)
         gs_load_options d = GS_LOAD_OPTIONS_INIT;
         *opts = d;
     }
+}
+
+void gs_load_warn(const gs_load_options *o, const char *fmt, ...)
+{
+    if (!o || !o->warn)
+        return;
+    char msg[GS_ERRMSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    o->warn(o->warn_user, msg);
+}
+
+const char *gs_load_hostname(const gs_load_options *o)
+{
+    return o && o->hostname && *o->hostname ? o->hostname : "localhost";
 }
 
 static gs_status read_options(const gs_load_options *in, gs_load_options *out,
@@ -31,13 +74,27 @@ static gs_status read_options(const gs_load_options *in, gs_load_options *out,
                        in->struct_size);
     size_t n = GS_MIN((size_t)in->struct_size, sizeof *out);
     memcpy(out, in, n);
-    if ((unsigned)out->format > GS_FORMAT_JSON)
+    out->struct_size = sizeof *out;
+    if (!gs_format_name(out->format))
         return gs_errf(err, GS_EINVAL, "load options: unknown format %d",
                        (int)out->format);
     if (out->flags & ~GS_LOAD_NOFREEZE)
         return gs_errf(err, GS_EINVAL, "load options: unknown flags 0x%x",
                        out->flags & ~GS_LOAD_NOFREEZE);
+    if (out->hostname && *out->hostname &&
+        gs_check_name("node", out->hostname, err) != GS_OK)
+        return GS_EINVAL;
     return GS_OK;
+}
+
+/* ---- format detection -------------------------------------------------- */
+
+/* The first token of each of the first lines, skipping blank lines and
+ * comments; calls fn until it returns a format. */
+static bool line_starts_with(const char *line, size_t len, const char *word)
+{
+    size_t n = strlen(word);
+    return len >= n && strncasecmp(line, word, n) == 0;
 }
 
 static gs_format detect(const char *data, size_t size)
@@ -45,25 +102,67 @@ static gs_format detect(const char *data, size_t size)
     size_t i = 0;
     if (size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
         i = 3;
-    while (i < size && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' ||
-                        data[i] == '\n'))
+    while (i < size && isspace((unsigned char)data[i]))
         i++;
     if (i < size && data[i] == '{')
         return GS_FORMAT_JSON;
+    if (size - i >= 5 && (memcmp(data + i, "<?xml", 5) == 0 ||
+                          memcmp(data + i, "<!DOC", 5) == 0 ||
+                          memcmp(data + i, "<topo", 5) == 0))
+        return GS_FORMAT_HWLOC_XML;
+    /* Line-oriented formats: look at up to 200 lines. */
+    const char *p = data, *end = data + size;
+    for (int lines = 0; p < end && lines < 200; lines++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        const char *s = p;
+        bool indented = s < le && (*s == ' ' || *s == '\t');
+        while (s < le && (*s == ' ' || *s == '\t' || *s == '\r'))
+            s++;
+        size_t len = (size_t)(le - s);
+        if (len && *s != '#') {
+            /* nvidia-smi: the header row starts (indented) with GPU0, or a
+             * row starts with GPU0 and holds an X. */
+            if (line_starts_with(s, len, "GPU0") &&
+                (len == 4 || s[4] == ' ' || s[4] == '\t' || s[4] == '\r') &&
+                (indented || memchr(s, 'X', len)))
+                return GS_FORMAT_SMI;
+            if (line_starts_with(s, len, "SwitchName=") ||
+                line_starts_with(s, len, "BlockName=") ||
+                line_starts_with(s, len, "BlockSizes="))
+                return GS_FORMAT_SLURM_TOPOLOGY;
+            if (line_starts_with(s, len, "Name=") ||
+                line_starts_with(s, len, "NodeName=") ||
+                line_starts_with(s, len, "AutoDetect="))
+                return GS_FORMAT_SLURM_GRES;
+        }
+        p = nl ? nl + 1 : end;
+    }
     return GS_FORMAT_AUTO;
 }
 
 static gs_status parse_into(gs_topo *t, const char *data, size_t size,
-                            const char *name, gs_format fmt)
+                            const char *name, const gs_load_options *o)
 {
+    gs_format fmt = o->format;
     if (fmt == GS_FORMAT_AUTO)
         fmt = detect(data, size);
     switch (fmt) {
     case GS_FORMAT_JSON:
         return gs_topo_read_json(t, data, size, name);
+    case GS_FORMAT_SMI:
+        return gs_import_smi(t, data, size, name, o);
+    case GS_FORMAT_HWLOC_XML:
+        return gs_import_hwloc_xml(t, data, size, name, o);
+    case GS_FORMAT_SLURM_TOPOLOGY:
+        return gs_import_slurm_topology(t, data, size, name, o);
+    case GS_FORMAT_SLURM_GRES:
+        return gs_import_slurm_gres(t, data, size, name, o);
     default:
         return gs_errf(&t->err, GS_EPARSE,
-                       "%s:1:1: unrecognized format (expected gpusched JSON)",
+                       "%s:1:1: unrecognized format (expected gpusched JSON, "
+                       "nvidia-smi topo -m text, hwloc XML, or Slurm's "
+                       "topology.conf or gres.conf; --format forces one)",
                        name);
     }
 }
@@ -90,8 +189,7 @@ GS_API gs_status gs_topo_load_buffer(gs_topo **out, const char *data,
         return st;
     if (!data && size)
         return gs_errf(&t->err, GS_EINVAL, "data is NULL");
-    st = parse_into(t, data ? data : "", size, name ? name : "<buffer>",
-                    o.format);
+    st = parse_into(t, data ? data : "", size, name ? name : "<buffer>", &o);
     return finish(t, st, &o);
 }
 
@@ -122,9 +220,11 @@ GS_API gs_status gs_topo_load(gs_topo **out, const char *source,
         return gs_errf(&t->err, GS_EINVAL, "no topology source given");
     struct stat sb;
     int is_cluster = 0;
-    if (stat(source, &sb) != 0 && gs_template_find(source, &is_cluster)) {
-        st = load_template(t, source, is_cluster);
-        return finish(t, st, &o);
+    if (stat(source, &sb) != 0) {
+        if (gs_template_find(source, &is_cluster))
+            return finish(t, load_template(t, source, is_cluster), &o);
+        if (strcmp(source, "hwloc") == 0)
+            return finish(t, gs_import_hwloc_live(t, &o), &o);
     }
     char *data;
     size_t size;
@@ -137,7 +237,32 @@ GS_API gs_status gs_topo_load(gs_topo **out, const char *source,
                     source);
         return st;
     }
-    st = parse_into(t, data, size, source, o.format);
+    st = parse_into(t, data, size, source, &o);
     gs_free(data);
     return finish(t, st, &o);
+}
+
+GS_API gs_status gs_topo_load_hwloc(gs_topo **out, const char *xml_path,
+                                    const gs_load_options *opts)
+{
+    if (!out)
+        return GS_EINVAL;
+    gs_load_options o;
+    gs_load_options_init(&o);
+    if (opts) {
+        size_t n = GS_MIN((size_t)opts->struct_size, sizeof o);
+        memcpy(&o, opts, n);
+        o.struct_size = sizeof o;
+    }
+    if (!xml_path) {
+        gs_status st = gs_topo_create(out);
+        if (st != GS_OK)
+            return st;
+        gs_load_options chk;
+        if ((st = read_options(&o, &chk, &(*out)->err)) != GS_OK)
+            return st;
+        return finish(*out, gs_import_hwloc_live(*out, &chk), &chk);
+    }
+    o.format = GS_FORMAT_HWLOC_XML;
+    return gs_topo_load(out, xml_path, &o);
 }

@@ -18,10 +18,27 @@
 int cli_tour(int argc, char **argv);
 int cli_topo(int argc, char **argv);
 
-/* Load a topology source; prints the error and returns NULL on failure. */
-gs_topo *cli_load_topo(const char *prog, const char *src, gs_format fmt);
-/* Parse a --format value; returns -1 when unknown. */
-int cli_parse_format(const char *s);
+/* Options every command that reads a topology accepts. */
+typedef struct cli_topo_args {
+    gs_format format;           /* --format NAME */
+    const char *node_templates; /* --node-template T (Slurm topology.conf) */
+    const char *hostname;       /* --hostname NAME (single-machine formats) */
+    int quiet;                  /* --quiet: no warnings */
+    char templates_buf[4096];   /* several --node-template joined by ';' */
+} cli_topo_args;
+
+void cli_topo_args_init(cli_topo_args *a);
+/* If argv[*i] is one of the options above, consume it (and its value) and
+ * return 1; return -1 (after printing why) for a bad value, 0 otherwise. */
+int cli_topo_option(const char *prog, int argc, char **argv, int *i,
+                    cli_topo_args *a);
+/* Usage text for those options. */
+extern const char cli_topo_options_help[];
+
+/* Load a topology source; prints warnings and the error, and returns NULL
+ * on failure. */
+gs_topo *cli_load_topo(const char *prog, const char *src,
+                       const cli_topo_args *a);
 /* Print the matrix of one node and a cluster summary. */
 int cli_print_topo(FILE *out, const gs_topo *t, uint32_t node, unsigned flags);
 /* Print a human summary of the cluster (nodes, GPUs by model, switches). */

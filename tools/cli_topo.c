@@ -8,20 +8,82 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cli_parse_format(const char *s)
+const char cli_topo_options_help[] =
+    "  --format F            force the input format: json, smi, hwloc, "
+    "slurm-topology,\n"
+    "                        slurm-gres (default: detected from the content)\n"
+    "  --node-template T     hardware of the nodes a Slurm topology.conf "
+    "names: a\n"
+    "                        template for all, or HOSTLIST=TEMPLATE (may "
+    "repeat)\n"
+    "  --hostname NAME       name of the node of single-machine formats\n"
+    "  --quiet               do not print warnings\n";
+
+void cli_topo_args_init(cli_topo_args *a)
 {
-    if (!strcmp(s, "auto"))
-        return GS_FORMAT_AUTO;
-    if (!strcmp(s, "json"))
-        return GS_FORMAT_JSON;
-    return -1;
+    memset(a, 0, sizeof *a);
+    a->format = GS_FORMAT_AUTO;
 }
 
-gs_topo *cli_load_topo(const char *prog, const char *src, gs_format fmt)
+int cli_topo_option(const char *prog, int argc, char **argv, int *i,
+                    cli_topo_args *a)
+{
+    const char *opt = argv[*i];
+    bool takes_value = !strcmp(opt, "--format") ||
+                       !strcmp(opt, "--node-template") ||
+                       !strcmp(opt, "--hostname");
+    if (!strcmp(opt, "--quiet")) {
+        a->quiet = 1;
+        return 1;
+    }
+    if (!takes_value)
+        return 0;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "%s: %s needs a value\n", prog, opt);
+        return -1;
+    }
+    const char *val = argv[++*i];
+    if (!strcmp(opt, "--format")) {
+        if (gs_format_from_name(val, &a->format) != GS_OK) {
+            fprintf(stderr,
+                    "%s: unknown format '%s' (json, smi, hwloc, "
+                    "slurm-topology, slurm-gres)\n",
+                    prog, val);
+            return -1;
+        }
+    } else if (!strcmp(opt, "--hostname")) {
+        a->hostname = val;
+    } else {
+        size_t used = strlen(a->templates_buf);
+        if (used + strlen(val) + 2 > sizeof a->templates_buf) {
+            fprintf(stderr, "%s: too many --node-template values\n", prog);
+            return -1;
+        }
+        if (used)
+            strcat(a->templates_buf, ";");
+        strcat(a->templates_buf, val);
+        a->node_templates = a->templates_buf;
+    }
+    return 1;
+}
+
+static void print_warning(void *user, const char *msg)
+{
+    fprintf(stderr, "%s: warning: %s\n", (const char *)user, msg);
+}
+
+gs_topo *cli_load_topo(const char *prog, const char *src,
+                       const cli_topo_args *a)
 {
     gs_load_options o;
     gs_load_options_init(&o);
-    o.format = fmt;
+    o.format = a->format;
+    o.node_templates = a->node_templates;
+    o.hostname = a->hostname;
+    if (!a->quiet) {
+        o.warn = print_warning;
+        o.warn_user = (void *)(uintptr_t)prog;
+    }
     gs_topo *t = NULL;
     gs_status st = gs_topo_load(&t, src, &o);
     if (st != GS_OK) {
@@ -209,8 +271,14 @@ static int topo_show(int argc, char **argv)
     const char *src = NULL, *node_name = NULL;
     bool json = false;
     unsigned flags = 0;
-    int fmt = GS_FORMAT_AUTO;
+    cli_topo_args ta;
+    cli_topo_args_init(&ta);
     for (int i = 1; i < argc; i++) {
+        int r = cli_topo_option("gpusched topo show", argc, argv, &i, &ta);
+        if (r < 0)
+            return CLI_USAGE;
+        if (r > 0)
+            continue;
         if (!strcmp(argv[i], "--json"))
             json = true;
         else if (!strcmp(argv[i], "--sources"))
@@ -219,13 +287,7 @@ static int topo_show(int argc, char **argv)
             flags |= GS_MATRIX_LEGEND;
         else if (!strcmp(argv[i], "--node") && i + 1 < argc)
             node_name = argv[++i];
-        else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
-            if ((fmt = cli_parse_format(argv[++i])) < 0) {
-                fprintf(stderr, "gpusched topo show: unknown format '%s'\n",
-                        argv[i]);
-                return CLI_USAGE;
-            }
-        } else if (argv[i][0] == '-' && argv[i][1]) {
+        else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "gpusched topo show: unknown option '%s'\n",
                     argv[i]);
             return CLI_USAGE;
@@ -238,10 +300,11 @@ static int topo_show(int argc, char **argv)
     }
     if (!src) {
         fprintf(stderr, "usage: gpusched topo show SRC [--json] [--node NAME] "
-                        "[--sources] [--legend] [--format F]\n");
+                        "[--sources] [--legend] [topology options]\n%s",
+                cli_topo_options_help);
         return CLI_USAGE;
     }
-    gs_topo *t = cli_load_topo("gpusched topo show", src, (gs_format)fmt);
+    gs_topo *t = cli_load_topo("gpusched topo show", src, &ta);
     if (!t)
         return CLI_FAIL;
     int rc = CLI_OK;
@@ -277,16 +340,16 @@ static int topo_show(int argc, char **argv)
 
 static int topo_convert(int argc, char **argv)
 {
-    int fmt = GS_FORMAT_AUTO;
+    cli_topo_args ta;
+    cli_topo_args_init(&ta);
     const char *in = NULL, *out = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--format") && i + 1 < argc) {
-            if ((fmt = cli_parse_format(argv[++i])) < 0) {
-                fprintf(stderr, "gpusched topo convert: unknown format '%s'\n",
-                        argv[i]);
-                return CLI_USAGE;
-            }
-        } else if (argv[i][0] == '-' && argv[i][1]) {
+        int r = cli_topo_option("gpusched topo convert", argc, argv, &i, &ta);
+        if (r < 0)
+            return CLI_USAGE;
+        if (r > 0)
+            continue;
+        if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "gpusched topo convert: unknown option '%s'\n",
                     argv[i]);
             return CLI_USAGE;
@@ -300,10 +363,12 @@ static int topo_convert(int argc, char **argv)
         }
     }
     if (!in || !out) {
-        fprintf(stderr, "usage: gpusched topo convert IN OUT [--format F]\n");
+        fprintf(stderr, "usage: gpusched topo convert IN OUT [topology "
+                        "options]\n%s",
+                cli_topo_options_help);
         return CLI_USAGE;
     }
-    gs_topo *t = cli_load_topo("gpusched topo convert", in, (gs_format)fmt);
+    gs_topo *t = cli_load_topo("gpusched topo convert", in, &ta);
     if (!t)
         return CLI_FAIL;
     int rc = CLI_OK;

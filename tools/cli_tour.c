@@ -56,7 +56,9 @@ int cli_tour(int argc, char **argv)
     const char *tname = argc > 1 ? argv[1] : "dgx1-v100";
     printf("gpusched %s: a short tour\n\n", gs_version_string());
     local_machine();
-    gs_topo *t = cli_load_topo("gpusched tour", tname, GS_FORMAT_AUTO);
+    cli_topo_args ta;
+    cli_topo_args_init(&ta);
+    gs_topo *t = cli_load_topo("gpusched tour", tname, &ta);
     if (!t)
         return CLI_FAIL;
     printf("2. A built-in topology: %s\n\n", tname);

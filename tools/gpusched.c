@@ -25,7 +25,8 @@ static void usage(FILE *out)
             "Commands:\n"
             "  tour                       look at this machine, then at a "
             "built-in topology\n"
-            "  topo show SRC [--json] [--node NAME] [--sources] [--legend]\n"
+            "  topo show SRC [--json] [--node NAME] [--sources] [--legend] "
+            "[...]\n"
             "                             print a topology's GPU matrix (like "
             "nvidia-smi topo -m)\n"
             "                             and a cluster summary, or its JSON "
@@ -34,13 +35,17 @@ static void usage(FILE *out)
             "(OUT - is stdout)\n"
             "  topo templates             list the built-in templates\n"
             "\n"
-            "SRC is a built-in template name (see topo templates) or a file "
-            "in a supported\n"
-            "format, detected from its content (--format json forces it).\n"
-            "\n"
+            "SRC is a built-in template name (see topo templates), 'hwloc' "
+            "for this machine\n"
+            "as hwloc sees it, or a file: gpusched JSON, nvidia-smi topo -m "
+            "text, hwloc XML,\n"
+            "Slurm topology.conf or gres.conf, detected from its content.\n"
+            "Commands that read a topology also take:\n"
+            "%s\n"
             "Options:\n"
             "  -h, --help                 show this help\n"
-            "  -V, --version              show the version\n");
+            "  -V, --version              show the version\n",
+            cli_topo_options_help);
 }
 
 int main(int argc, char **argv)

@@ -408,13 +408,44 @@ GS_API gs_status gs_topo_set_node_domain(gs_topo *topo, uint32_t domain,
 
 /** @brief Input formats understood by gs_topo_load(). */
 typedef enum gs_format {
-    GS_FORMAT_AUTO = 0, /**< Detect from the content (or a template name). */
-    GS_FORMAT_JSON = 1  /**< gpusched's JSON format (docs/formats.md). */
+    GS_FORMAT_AUTO = 0,           /**< Detect from the content (or a template
+                                       name). */
+    GS_FORMAT_JSON = 1,           /**< gpusched's JSON format
+                                       (docs/formats.md). */
+    GS_FORMAT_SMI = 2,            /**< `nvidia-smi topo -m` text. */
+    GS_FORMAT_HWLOC_XML = 3,      /**< An hwloc XML export (`lstopo foo.xml`). */
+    GS_FORMAT_SLURM_TOPOLOGY = 4, /**< Slurm's topology.conf (tree or block). */
+    GS_FORMAT_SLURM_GRES = 5      /**< Slurm's gres.conf (GPU lines). */
 } gs_format;
+
+/**
+ * @brief The name of a format ("json", "smi", "hwloc", "slurm-topology",
+ *        "slurm-gres"; "auto").
+ * @param format A format.
+ * @return A static string, or NULL for an unknown value.
+ */
+GS_API const char *gs_format_name(gs_format format);
+
+/**
+ * @brief The format with a given name (as gs_format_name() prints it).
+ * @param name The name.
+ * @param[out] format Receives the format.
+ * @return ::GS_OK, or ::GS_ENOTFOUND for an unknown name, ::GS_EINVAL.
+ */
+GS_API gs_status gs_format_from_name(const char *name, gs_format *format);
 
 /** Flag for ::gs_load_options::flags: leave the topology unfrozen so the
  *  caller can add to it before calling gs_topo_freeze(). */
 #define GS_LOAD_NOFREEZE 0x1u
+
+/**
+ * @brief Receives a warning from a load function (an unknown key in a Slurm
+ *        file, a line that is noted and skipped...). The message names
+ *        file:line:column.
+ * @param user ::gs_load_options::warn_user.
+ * @param message The warning, valid during the call only.
+ */
+typedef void (*gs_warning_fn)(void *user, const char *message);
 
 /**
  * @brief Options for the load functions. Initialize with
@@ -427,10 +458,23 @@ typedef struct gs_load_options {
     gs_format format;
     /** Bitwise OR of GS_LOAD_* flags. */
     unsigned flags;
+    /** Hardware of the nodes a Slurm topology.conf names: a template name
+     *  for all of them ("dgx-h100"), or `HOSTLIST=TEMPLATE` entries
+     *  separated by ';' ("gpu[001-064]=dgx-h100;cpu[1-8]=pcie-8gpu"). NULL:
+     *  nodes without GPUs. */
+    const char *node_templates;
+    /** Hostname of the single node that formats describing one machine
+     *  (nvidia-smi text, hwloc) produce; NULL gives "localhost". */
+    const char *hostname;
+    /** Called for each warning; NULL ignores them. */
+    gs_warning_fn warn;
+    /** Passed to the warning function as its first argument. */
+    void *warn_user;
 } gs_load_options;
 
 /** Static initializer for ::gs_load_options. */
-#define GS_LOAD_OPTIONS_INIT { sizeof(gs_load_options), GS_FORMAT_AUTO, 0 }
+#define GS_LOAD_OPTIONS_INIT \
+    { sizeof(gs_load_options), GS_FORMAT_AUTO, 0, NULL, NULL, NULL, NULL }
 
 /**
  * @brief Initialize a ::gs_load_options.
@@ -470,6 +514,23 @@ GS_API gs_status gs_topo_load(gs_topo **out, const char *source,
 GS_API gs_status gs_topo_load_buffer(gs_topo **out, const char *data,
                                      size_t size, const char *name,
                                      const gs_load_options *opts);
+
+/**
+ * @brief Create a one-node topology from hwloc: the live machine, or an
+ *        hwloc XML export.
+ *
+ * NUMA domains, CPUs and memory come from hwloc; GPUs are found as OS
+ * devices or NVIDIA PCI devices; PCIe levels come from their PCI ancestry
+ * and NVLinks from the `NVLinkBandwidth` distances matrix when present (see
+ * docs/formats.md).
+ * @param[out] out Receives the handle (also on failure, see gs_topo_load()).
+ * @param xml_path An hwloc XML file, or NULL for the machine it runs on.
+ * @param opts Options (hostname, flags), or NULL.
+ * @return ::GS_OK; ::GS_EUNSUPPORTED when built without hwloc; ::GS_EIO;
+ *         ::GS_EPARSE; ::GS_ENOMEM; ::GS_EINVAL.
+ */
+GS_API gs_status gs_topo_load_hwloc(gs_topo **out, const char *xml_path,
+                                    const gs_load_options *opts);
 
 /**
  * @brief Render a frozen topology as JSON (docs/formats.md). Loading the
