@@ -17,6 +17,7 @@
 
 int cli_tour(int argc, char **argv);
 int cli_topo(int argc, char **argv);
+int cli_place(int argc, char **argv);
 
 /* Options every command that reads a topology accepts. */
 typedef struct cli_topo_args {

@@ -34,6 +34,11 @@ static void usage(FILE *out)
             "  topo convert IN OUT        write a topology as gpusched JSON "
             "(OUT - is stdout)\n"
             "  topo templates             list the built-in templates\n"
+            "  place --topo SRC --gpus N[,N...] [--free LIST | --busy LIST]\n"
+            "        [--require LIST] [--policy NAME] [--json]\n"
+            "                             choose GPUs for successive jobs "
+            "(exit 3: one\n"
+            "                             could not be placed)\n"
             "\n"
             "SRC is a built-in template name (see topo templates), 'hwloc' "
             "for this machine\n"
@@ -68,6 +73,8 @@ int main(int argc, char **argv)
         return cli_tour(argc - 1, argv + 1);
     if (!strcmp(cmd, "topo"))
         return cli_topo(argc - 1, argv + 1);
+    if (!strcmp(cmd, "place"))
+        return cli_place(argc - 1, argv + 1);
     fprintf(stderr, "gpusched: unknown command '%s' (try gpusched --help)\n",
             cmd);
     return 2;

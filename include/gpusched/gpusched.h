@@ -225,5 +225,8 @@ GS_API void gs_free(void *ptr);
 #endif
 
 #include <gpusched/topo.h>
+#include <gpusched/job.h>
+#include <gpusched/sched.h>
+#include <gpusched/policy.h>
 
 #endif /* GPUSCHED_GPUSCHED_H */

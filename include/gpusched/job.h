@@ -1,0 +1,149 @@
+/*
+ * gpusched - GPU-aware scheduling library.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+/**
+ * @file job.h
+ * @brief What a job asks for: the job spec.
+ *
+ * A job asks for a number of GPUs (all-or-nothing: it starts with all of
+ * them or not at all), how they may be split over nodes, CPU cores and host
+ * memory per GPU, which GPUs qualify, and where they must be. It also
+ * carries who submitted it and when, used by the ordering policies.
+ */
+#ifndef GPUSCHED_JOB_H
+#define GPUSCHED_JOB_H
+
+#include <gpusched/gpusched.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @defgroup job Jobs
+ *  @{ */
+
+/** @brief How a job communicates between its GPUs. */
+typedef enum gs_comm_hint {
+    /** Bandwidth-sensitive (the default): placement maximizes the NVLink
+     *  bandwidth between the job's GPUs. */
+    GS_COMM_BANDWIDTH = 0,
+    /** Insensitive: placement ignores bandwidth and keeps NVLink-rich sets
+     *  free for the jobs that need them. */
+    GS_COMM_INSENSITIVE = 1
+} gs_comm_hint;
+
+/**
+ * @brief A job request. Initialize with ::GS_JOB_SPEC_INIT or
+ *        gs_job_spec_init(); fields left at their initial value mean "no
+ *        constraint". Strings and arrays are copied at submission.
+ */
+typedef struct gs_job_spec {
+    /** sizeof(gs_job_spec) as the caller knows it. */
+    uint32_t struct_size;
+    /** Free-form name (may be NULL). */
+    const char *name;
+    /** GPUs in total (at least 1). */
+    uint32_t gpus;
+    /** GPUs on each node it uses; 0 lets the scheduler split them. When
+     *  set, @ref gpus must be a multiple of it. */
+    uint32_t gpus_per_node;
+    /** Fewest nodes to spread over (0: no minimum). */
+    uint32_t min_nodes;
+    /** Most nodes to spread over (0: no maximum). */
+    uint32_t max_nodes;
+    /** CPU cores (logical CPUs) per GPU, taken from the GPUs' NUMA domains
+     *  first. */
+    uint32_t cpus_per_gpu;
+    /** Host memory per GPU in bytes, from the GPUs' NUMA domains first. */
+    uint64_t mem_per_gpu;
+    /** Least device memory a GPU must have, in bytes (0: any). */
+    uint64_t min_gpu_memory;
+    /** Allowed GPU models: names separated by commas, each matched
+     *  case-insensitively as a substring of the model ("A100,H100");
+     *  NULL or "" allows any. */
+    const char *gpu_models;
+    /** Least compute capability, major part (0: any). */
+    uint32_t min_cc_major;
+    /** Least compute capability, minor part. */
+    uint32_t min_cc_minor;
+    /** GPUs the job must include, as cluster-wide GPU ids (see
+     *  gs_topo_node_first_gpu() for node + index). */
+    const uint32_t *require_gpus;
+    /** Number of entries in @ref require_gpus. */
+    size_t n_require_gpus;
+    /** GPUs the job must include, by UUID. */
+    const char *const *require_uuids;
+    /** Number of entries in @ref require_uuids. */
+    size_t n_require_uuids;
+    /** Non-zero: the job's nodes run no other job. */
+    int exclusive;
+    /** Non-zero: all its GPUs in one NVLink domain (one node, or nodes of
+     *  one multi-node NVLink domain). */
+    int one_nvlink_domain;
+    /** Bandwidth-sensitive (default) or insensitive. */
+    gs_comm_hint comm;
+    /** User name (for ordering and limits; may be NULL). */
+    const char *user;
+    /** Account name (may be NULL). */
+    const char *account;
+    /** The job's own priority (larger first). */
+    int64_t priority;
+    /** Time limit in seconds; 0 means none. */
+    int64_t time_limit;
+    /** Submission time (the caller's clock, seconds). */
+    int64_t submit_time;
+} gs_job_spec;
+
+/** Static initializer for ::gs_job_spec. */
+#define GS_JOB_SPEC_INIT                                                     \
+    { sizeof(gs_job_spec), NULL, 0, 0, 0, 0, 0, 0, 0, NULL, 0, 0, NULL, 0,   \
+      NULL, 0, 0, 0, GS_COMM_BANDWIDTH, NULL, NULL, 0, 0, 0 }
+
+/**
+ * @brief Initialize a ::gs_job_spec (for bindings that cannot use macros).
+ * @param[out] spec The struct to initialize.
+ */
+GS_API void gs_job_spec_init(gs_job_spec *spec);
+
+/** @brief The state of a job. Every job is in exactly one. */
+typedef enum gs_job_state {
+    GS_JOB_PENDING = 0,   /**< Waiting to start. */
+    GS_JOB_RUNNING = 1,   /**< Started and holding its resources. */
+    GS_JOB_COMPLETED = 2, /**< Ended normally. */
+    GS_JOB_FAILED = 3,    /**< Ended in failure (or a GPU it held failed). */
+    GS_JOB_CANCELLED = 4  /**< Cancelled before or while running. */
+} gs_job_state;
+
+/**
+ * @brief A job state's name ("pending", "running"...).
+ * @param state A state.
+ * @return A static string, or "?" for an invalid value.
+ */
+GS_API const char *gs_job_state_name(gs_job_state state);
+
+/** @brief Why a pending job has not started. */
+typedef enum gs_pending_reason {
+    GS_REASON_NONE = 0,        /**< Not pending, or not considered yet. */
+    GS_REASON_RESOURCES = 1,   /**< Not enough free resources now. */
+    GS_REASON_PRIORITY = 2,    /**< Waiting behind a job that goes first. */
+    GS_REASON_REQUIRED_BUSY = 3, /**< A GPU it requires is busy, drained or
+                                      failed. */
+    GS_REASON_POLICY = 4       /**< The placement policy failed or returned
+                                    an invalid placement. */
+} gs_pending_reason;
+
+/**
+ * @brief A pending reason's name ("resources", "priority"...).
+ * @param reason A reason.
+ * @return A static string, or "?" for an invalid value.
+ */
+GS_API const char *gs_pending_reason_name(gs_pending_reason reason);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GPUSCHED_JOB_H */

@@ -1,0 +1,1599 @@
+/*
+ * The scheduler: jobs on a frozen topology, their allocations, and the
+ * bookkeeping that lets placement decide without allocating.
+ *
+ * Resources per node: GPUs (a 64-bit mask: busy, drained, failed), CPUs (a
+ * bitset over the node's CPUs numbered NUMA domain by domain, with a free
+ * count per domain) and memory (one figure per node). A node whose topology
+ * gives no CPUs, or no memory, does not account them: jobs asking for CPUs
+ * or memory per GPU get none there and are not limited by them.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "place.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- names -------------------------------------------------------------- */
+
+GS_API void gs_job_spec_init(gs_job_spec *spec)
+{
+    if (spec) {
+        gs_job_spec d = GS_JOB_SPEC_INIT;
+        *spec = d;
+    }
+}
+
+GS_API void gs_sched_config_init(gs_sched_config *cfg)
+{
+    if (cfg) {
+        gs_sched_config d = GS_SCHED_CONFIG_INIT;
+        *cfg = d;
+    }
+}
+
+GS_API const char *gs_job_state_name(gs_job_state state)
+{
+    static const char *names[] = {"pending", "running", "completed", "failed",
+                                  "cancelled"};
+    return (unsigned)state < GS_ARRAY_LEN(names) ? names[state] : "?";
+}
+
+GS_API const char *gs_pending_reason_name(gs_pending_reason reason)
+{
+    static const char *names[] = {"none", "resources", "priority",
+                                  "required-busy", "policy"};
+    return (unsigned)reason < GS_ARRAY_LEN(names) ? names[reason] : "?";
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static const gs_ntype *node_type(const gs_sched *s, uint32_t n)
+{
+    return s->topo->nodes[n].type;
+}
+
+static bool cpu_accounted(const gs_sched *s, uint32_t n)
+{
+    return node_type(s, n)->n_cpus > 0;
+}
+
+static uint64_t node_memory(const gs_sched *s, uint32_t n)
+{
+    const gs_ntype *ty = node_type(s, n);
+    uint64_t m = 0;
+    for (uint32_t d = 0; d < ty->n_numa; d++)
+        m += ty->numa[d].memory;
+    return m;
+}
+
+static job_rec *find_job(const gs_sched *s, uint64_t id)
+{
+    return id >= 1 && id <= s->n_jobs ? &s->jobs[id - 1] : NULL;
+}
+
+static gs_mask compute_avail(const gs_sched *s, uint32_t n)
+{
+    const node_state *ns = &s->nodes[n];
+    if (ns->drained_node || ns->excl_job)
+        return 0;
+    return mask_all(node_type(s, n)->n_gpus) &
+           ~(ns->busy | ns->drained | ns->failed);
+}
+
+/* ---- the (type, avail) key index --------------------------------------- */
+
+static size_t key_hash(uint32_t type, gs_mask avail, size_t cap)
+{
+    uint64_t h = avail * 0x9E3779B97F4A7C15ull ^ (uint64_t)type * 0xC2B2AE35u;
+    h ^= h >> 29;
+    return (size_t)(h & (cap - 1));
+}
+
+static uint32_t key_find(const gs_sched *s, uint32_t type, gs_mask avail)
+{
+    for (size_t h = key_hash(type, avail, s->key_hash_cap);;
+         h = (h + 1) & (s->key_hash_cap - 1)) {
+        uint32_t k = s->key_hash[h];
+        if (k == GS_NONE)
+            return GS_NONE;
+        if (s->keys[k].type == type && s->keys[k].avail == avail)
+            return k;
+    }
+}
+
+static uint32_t key_add(gs_sched *s, uint32_t type, gs_mask avail)
+{
+    uint32_t k = s->free_key; /* the pool holds one slot per node */
+    s->free_key = s->keys[k].next_active;
+    key_slot *ks = &s->keys[k];
+    memset(ks, 0, sizeof *ks);
+    ks->type = type;
+    ks->avail = avail;
+    ks->head = GS_NONE;
+    ks->prev_active = GS_NONE;
+    ks->next_active = s->active_keys;
+    if (s->active_keys != GS_NONE)
+        s->keys[s->active_keys].prev_active = k;
+    s->active_keys = k;
+    size_t h = key_hash(type, avail, s->key_hash_cap);
+    while (s->key_hash[h] != GS_NONE)
+        h = (h + 1) & (s->key_hash_cap - 1);
+    s->key_hash[h] = k;
+    return k;
+}
+
+/* Remove an empty key: from the active list and from the hash table (with
+ * backward-shift deletion, so no tombstones build up). */
+static void key_drop(gs_sched *s, uint32_t k)
+{
+    key_slot *ks = &s->keys[k];
+    if (ks->prev_active != GS_NONE)
+        s->keys[ks->prev_active].next_active = ks->next_active;
+    else
+        s->active_keys = ks->next_active;
+    if (ks->next_active != GS_NONE)
+        s->keys[ks->next_active].prev_active = ks->prev_active;
+    size_t mask = s->key_hash_cap - 1;
+    size_t i = key_hash(ks->type, ks->avail, s->key_hash_cap);
+    while (s->key_hash[i] != k)
+        i = (i + 1) & mask;
+    for (size_t j = (i + 1) & mask; s->key_hash[j] != GS_NONE;
+         j = (j + 1) & mask) {
+        const key_slot *o = &s->keys[s->key_hash[j]];
+        size_t home = key_hash(o->type, o->avail, s->key_hash_cap);
+        /* can the entry at j move into the hole at i? */
+        bool between = i <= j ? (home > i && home <= j)
+                              : (home > i || home <= j);
+        if (!between) {
+            s->key_hash[i] = s->key_hash[j];
+            i = j;
+        }
+    }
+    s->key_hash[i] = GS_NONE;
+    ks->next_active = s->free_key;
+    s->free_key = k;
+}
+
+static void key_unlink(gs_sched *s, uint32_t n)
+{
+    node_state *ns = &s->nodes[n];
+    uint32_t k = ns->key;
+    if (k == GS_NONE)
+        return;
+    key_slot *ks = &s->keys[k];
+    if (ns->key_prev != GS_NONE)
+        s->nodes[ns->key_prev].key_next = ns->key_next;
+    else
+        ks->head = ns->key_next;
+    if (ns->key_next != GS_NONE)
+        s->nodes[ns->key_next].key_prev = ns->key_prev;
+    ns->key = ns->key_prev = ns->key_next = GS_NONE;
+    if (--ks->count == 0)
+        key_drop(s, k);
+}
+
+/* Insert keeping the list sorted by node index. */
+static void key_link(gs_sched *s, uint32_t n, uint32_t k)
+{
+    key_slot *ks = &s->keys[k];
+    node_state *ns = &s->nodes[n];
+    uint32_t prev = GS_NONE, cur = ks->head;
+    while (cur != GS_NONE && cur < n) {
+        prev = cur;
+        cur = s->nodes[cur].key_next;
+    }
+    ns->key = k;
+    ns->key_prev = prev;
+    ns->key_next = cur;
+    if (prev == GS_NONE)
+        ks->head = n;
+    else
+        s->nodes[prev].key_next = n;
+    if (cur != GS_NONE)
+        s->nodes[cur].key_prev = n;
+    ks->count++;
+}
+
+void gs_sched_reindex_node(gs_sched *s, uint32_t n)
+{
+    node_state *ns = &s->nodes[n];
+    gs_mask avail = compute_avail(s, n);
+    uint32_t type = node_type(s, n)->id;
+    if (ns->key != GS_NONE && s->keys[ns->key].avail == avail &&
+        ns->avail == avail)
+        return;
+    ns->avail = avail;
+    key_unlink(s, n);
+    if (!avail)
+        return;
+    uint32_t k = key_find(s, type, avail);
+    if (k == GS_NONE)
+        k = key_add(s, type, avail);
+    key_link(s, n, k);
+}
+
+/* ---- creation ----------------------------------------------------------- */
+
+/* Nodes in switch-tree order, so that every switch's subtree is a range,
+ * and nodes grouped by NVLink domain. */
+static gs_status build_orders(gs_sched *s)
+{
+    const gs_topo *t = s->topo;
+    size_t ns = t->n_switches, nd = t->n_domains, nn = t->n_nodes;
+    s->switch_order = gs_calloc(nn + 1, sizeof *s->switch_order);
+    s->switch_lo = gs_calloc(ns + 1, sizeof *s->switch_lo);
+    s->switch_hi = gs_calloc(ns + 1, sizeof *s->switch_hi);
+    s->domain_order = gs_calloc(nn + 1, sizeof *s->domain_order);
+    s->domain_range = gs_calloc(nd + 2, sizeof *s->domain_range);
+    uint32_t *child_start = gs_calloc(ns + 2, sizeof(uint32_t));
+    uint32_t *children = gs_calloc(ns + 1, sizeof(uint32_t));
+    uint32_t *node_start = gs_calloc(ns + 2, sizeof(uint32_t));
+    uint32_t *nodes_of = gs_calloc(nn + 1, sizeof(uint32_t));
+    uint32_t *cursor = gs_calloc(ns + 1, sizeof(uint32_t));
+    uint32_t *stack = gs_calloc(ns + 1, sizeof(uint32_t));
+    gs_status st = GS_OK;
+    if (!s->switch_order || !s->switch_lo || !s->switch_hi ||
+        !s->domain_order || !s->domain_range || !child_start || !children ||
+        !node_start || !nodes_of || !cursor || !stack) {
+        st = gs_errf(&s->err, GS_ENOMEM, "out of memory");
+        goto out;
+    }
+    /* compressed lists: children of each switch, nodes on each switch */
+    for (size_t i = 0; i < ns; i++)
+        if (t->switches[i].parent != GS_NONE)
+            child_start[t->switches[i].parent + 1]++;
+    for (size_t i = 0; i < nn; i++)
+        if (t->nodes[i].sw != GS_NONE)
+            node_start[t->nodes[i].sw + 1]++;
+    for (size_t i = 0; i < ns; i++) {
+        child_start[i + 1] += child_start[i];
+        node_start[i + 1] += node_start[i];
+    }
+    memcpy(cursor, child_start, ns * sizeof *cursor);
+    for (size_t i = 0; i < ns; i++)
+        if (t->switches[i].parent != GS_NONE)
+            children[cursor[t->switches[i].parent]++] = (uint32_t)i;
+    memcpy(cursor, node_start, ns * sizeof *cursor);
+    for (size_t i = 0; i < nn; i++)
+        if (t->nodes[i].sw != GS_NONE)
+            nodes_of[cursor[t->nodes[i].sw]++] = (uint32_t)i;
+    /* depth first from each root: entering a switch opens its range and
+     * lists its own nodes; leaving it closes the range */
+    uint32_t pos = 0;
+    for (size_t root = 0; root < ns; root++) {
+        if (t->switches[root].parent != GS_NONE)
+            continue;
+        size_t sp = 0;
+        stack[sp++] = (uint32_t)root;
+        cursor[root] = child_start[root];
+        s->switch_lo[root] = pos;
+        for (uint32_t i = node_start[root]; i < node_start[root + 1]; i++)
+            s->switch_order[pos++] = nodes_of[i];
+        while (sp) {
+            uint32_t sw = stack[sp - 1];
+            if (cursor[sw] < child_start[sw + 1]) {
+                uint32_t c = children[cursor[sw]++];
+                cursor[c] = child_start[c];
+                s->switch_lo[c] = pos;
+                for (uint32_t i = node_start[c]; i < node_start[c + 1]; i++)
+                    s->switch_order[pos++] = nodes_of[i];
+                stack[sp++] = c;
+            } else {
+                s->switch_hi[sw] = pos;
+                sp--;
+            }
+        }
+    }
+    /* domains: counting sort, nodes in increasing index within each */
+    for (size_t i = 0; i < nn; i++)
+        if (t->nodes[i].domain != GS_NONE)
+            s->domain_range[t->nodes[i].domain + 1]++;
+    for (size_t d = 0; d < nd; d++)
+        s->domain_range[d + 1] += s->domain_range[d];
+    memcpy(cursor, s->domain_range, nd * sizeof *cursor);
+    for (size_t i = 0; i < nn; i++)
+        if (t->nodes[i].domain != GS_NONE)
+            s->domain_order[cursor[t->nodes[i].domain]++] = (uint32_t)i;
+out:
+    gs_free(child_start);
+    gs_free(children);
+    gs_free(node_start);
+    gs_free(nodes_of);
+    gs_free(cursor);
+    gs_free(stack);
+    return st;
+}
+
+GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
+                                 const gs_sched_config *cfg)
+{
+    if (!out)
+        return GS_EINVAL;
+    gs_sched *s = *out = gs_calloc(1, sizeof *s);
+    if (!s)
+        return GS_ENOMEM;
+    if (!topo)
+        return gs_errf(&s->err, GS_EINVAL, "no topology given");
+    if (!topo->frozen)
+        return gs_errf(&s->err, GS_ENOTFROZEN,
+                       "the topology must be frozen (gs_topo_freeze) before "
+                       "a scheduler uses it");
+    gs_sched_config c;
+    gs_sched_config_init(&c);
+    if (cfg) {
+        if (cfg->struct_size < sizeof(uint32_t) + sizeof(const char *))
+            return gs_errf(&s->err, GS_EINVAL,
+                           "config: struct_size %u is too small (initialize "
+                           "it with gs_sched_config_init)",
+                           cfg->struct_size);
+        memcpy(&c, cfg, GS_MIN((size_t)cfg->struct_size, sizeof c));
+    }
+    const char *pname = c.placement ? c.placement : "nvlink-pack";
+    s->policy = gs_placement_find(pname);
+    if (!s->policy)
+        return gs_errf(&s->err, GS_ENOTFOUND,
+                       "no placement policy named \"%.64s\" (first-fit, "
+                       "best-fit, spread, nvlink-pack, or one registered "
+                       "with gs_placement_register)",
+                       pname);
+    s->topo = topo;
+    s->n_nodes = (uint32_t)topo->n_nodes;
+    s->n_types = topo->n_types;
+    for (uint32_t n = 0; n < s->n_nodes; n++)
+        if (topo->nodes[n].type->n_gpus > GS_SCHED_MAX_GPUS)
+            return gs_errf(&s->err, GS_EUNSUPPORTED,
+                           "node \"%s\" has %u GPUs; the scheduler handles up "
+                           "to %u per node",
+                           topo->nodes[n].name, topo->nodes[n].type->n_gpus,
+                           GS_SCHED_MAX_GPUS);
+    size_t N = s->n_nodes;
+    s->nodes = gs_calloc(N + 1, sizeof *s->nodes);
+    s->tables = gs_calloc(s->n_types + 1, sizeof *s->tables);
+    s->gpu_job = gs_calloc(topo->n_gpus + 1, sizeof *s->gpu_job);
+    s->elig = gs_calloc(s->n_types + 1, sizeof *s->elig);
+    s->scratch_nodes = gs_calloc(N + 1, sizeof(uint32_t));
+    s->scratch_nodes2 = gs_calloc(N + 1, sizeof(uint32_t));
+    s->scratch_u32 = gs_calloc(2 * N + 2, sizeof(uint32_t));
+    s->node_mask = gs_calloc(N + 1, sizeof(gs_mask));
+    s->forced_mask = gs_calloc(N + 1, sizeof(gs_mask));
+    s->scratch_scores = gs_calloc(N + 1, sizeof(pscore));
+    s->scratch_ok = gs_calloc(N + 1, sizeof(bool));
+    s->keys = gs_calloc(N + 1, sizeof *s->keys);
+    s->scratch_keys = gs_calloc(N + 1, sizeof *s->scratch_keys);
+    s->key_hash_cap = 16;
+    while (s->key_hash_cap < 2 * (N + 1))
+        s->key_hash_cap *= 2;
+    s->key_hash = gs_malloc(s->key_hash_cap * sizeof *s->key_hash);
+    if (!s->nodes || !s->tables || !s->gpu_job || !s->elig ||
+        !s->scratch_nodes || !s->scratch_nodes2 || !s->scratch_u32 ||
+        !s->node_mask || !s->forced_mask || !s->scratch_scores || !s->scratch_ok || !s->keys ||
+        !s->scratch_keys || !s->key_hash)
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->key_hash_cap; i++)
+        s->key_hash[i] = GS_NONE;
+    /* the key pool: one slot per node is enough (a node is in one key) */
+    for (uint32_t k = 0; k <= N; k++)
+        s->keys[k].next_active = k < N ? k + 1 : GS_NONE;
+    s->free_key = 0;
+    s->active_keys = GS_NONE;
+    for (uint32_t i = 0; i < s->n_types; i++) {
+        s->tables[i] = gs_place_tables_build(topo->types[i], &s->err);
+        if (!s->tables[i])
+            return GS_ENOMEM;
+    }
+    /* CPU bitsets and per-NUMA free counts */
+    size_t words = 0, numas = 0;
+    for (uint32_t n = 0; n < N; n++) {
+        const gs_ntype *ty = node_type(s, n);
+        s->nodes[n].cpu_word = (uint32_t)words;
+        s->nodes[n].numa_off = (uint32_t)numas;
+        words += (ty->n_cpus + 63) / 64;
+        numas += ty->n_numa;
+    }
+    s->cpu_bits = gs_calloc(words + 1, sizeof *s->cpu_bits);
+    s->numa_free = gs_calloc(numas + 1, sizeof *s->numa_free);
+    if (!s->cpu_bits || !s->numa_free)
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    gs_status st = build_orders(s);
+    if (st != GS_OK)
+        return st;
+    for (uint32_t n = 0; n < N; n++) {
+        node_state *ns = &s->nodes[n];
+        const gs_ntype *ty = node_type(s, n);
+        ns->free_cpus = ty->n_cpus;
+        ns->free_mem = node_memory(s, n);
+        ns->key = ns->key_prev = ns->key_next = GS_NONE;
+        for (uint32_t d = 0; d < ty->n_numa; d++)
+            s->numa_free[ns->numa_off + d] = ty->numa[d].cpu_n;
+        gs_sched_reindex_node(s, n);
+    }
+    if (!gs_strtab_reserve(&s->strings.tab, 0))
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    if (s->policy->init) {
+        st = s->policy->init(&s->policy_state, topo, c.placement_options);
+        if (st != GS_OK) {
+            s->policy_state = NULL;
+            s->policy = NULL;
+            return gs_errf(&s->err, st,
+                           "placement policy \"%s\" refused to start: %s",
+                           pname, gs_strerror(st));
+        }
+    }
+    return GS_OK;
+}
+
+static void free_job(job_rec *j)
+{
+    if (j->models) {
+        for (char **m = j->models; *m; m++)
+            gs_free(*m);
+        gs_free(j->models);
+    }
+    gs_free(j->required);
+    gs_free(j->alloc);
+    gs_free(j->cpus);
+    gs_free(j->gpu_ids);
+}
+
+GS_API void gs_sched_destroy(gs_sched *s)
+{
+    if (!s)
+        return;
+    if (s->policy && s->policy->destroy)
+        s->policy->destroy(s->policy_state);
+    for (size_t i = 0; i < s->n_jobs; i++)
+        free_job(&s->jobs[i]);
+    gs_free(s->jobs);
+    gs_free(s->pending);
+    gs_free(s->events);
+    if (s->tables)
+        for (uint32_t i = 0; i < s->n_types; i++)
+            gs_place_tables_free(s->tables[i]);
+    gs_free(s->tables);
+    gs_free(s->nodes);
+    gs_free(s->gpu_job);
+    gs_free(s->elig);
+    gs_free(s->scratch_nodes);
+    gs_free(s->scratch_nodes2);
+    gs_free(s->scratch_u32);
+    gs_free(s->node_mask);
+    gs_free(s->forced_mask);
+    gs_free(s->scratch_scores);
+    gs_free(s->scratch_ok);
+    gs_free(s->scratch_keys);
+    gs_free(s->keys);
+    gs_free(s->key_hash);
+    gs_free(s->cpu_bits);
+    gs_free(s->numa_free);
+    gs_free(s->switch_order);
+    gs_free(s->switch_lo);
+    gs_free(s->switch_hi);
+    gs_free(s->domain_order);
+    gs_free(s->domain_range);
+    gs_free(s->place_out);
+    gs_interner_free(&s->strings);
+    gs_free(s);
+}
+
+GS_API const char *gs_sched_errmsg(const gs_sched *s)
+{
+    return s ? s->err.msg : "no scheduler (NULL handle)";
+}
+
+GS_API const gs_topo *gs_sched_topo(const gs_sched *s)
+{
+    return s ? s->topo : NULL;
+}
+
+/* ---- submission --------------------------------------------------------- */
+
+/* Does a GPU model pass the job's filters? */
+static bool model_ok(const job_rec *j, const char *model)
+{
+    if (!j->models)
+        return true;
+    if (!model)
+        return false;
+    for (char **m = j->models; *m; m++) {
+        size_t n = strlen(*m);
+        for (const char *p = model; *p; p++) {
+            size_t i = 0;
+            while (i < n && p[i] &&
+                   (p[i] | 0x20) == ((*m)[i] | 0x20))
+                i++;
+            if (i == n)
+                return true;
+        }
+    }
+    return false;
+}
+
+static bool gpu_ok(const job_rec *j, const gs_gpu_rec *g)
+{
+    if (g->memory < j->min_gpu_memory)
+        return false;
+    if ((uint32_t)g->cc_major * 1000 + g->cc_minor < j->min_cc)
+        return false;
+    return model_ok(j, g->model);
+}
+
+static void compute_elig(const gs_sched *s, const job_rec *j, gs_mask *elig)
+{
+    for (uint32_t t = 0; t < s->n_types; t++) {
+        const gs_ntype *ty = s->topo->types[t];
+        gs_mask m = 0;
+        for (uint32_t g = 0; g < ty->n_gpus; g++)
+            if (gpu_ok(j, &ty->gpus[g]))
+                m |= (gs_mask)1 << g;
+        elig[t] = m;
+    }
+}
+
+static int cmp_u32v(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static gs_status spec_error(gs_sched *s, job_rec *j, gs_status st,
+                            const char *fmt, ...) GS_PRINTF(4, 5);
+
+static gs_status spec_error(gs_sched *s, job_rec *j, gs_status st,
+                            const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char what[GS_ERRMSG_MAX];
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    free_job(j);
+    return gs_errf(&s->err, st, "job spec: %s", what);
+}
+
+/* Could the job run on this cluster if it were idle? Catches requests that
+ * would otherwise wait forever at the head of the queue. */
+static gs_status check_runnable(gs_sched *s, job_rec *j)
+{
+    compute_elig(s, j, s->elig);
+    uint32_t total = 0, best_node = 0, nodes_with_share = 0;
+    uint32_t share = j->gpus_per_node ? j->gpus_per_node : 1;
+    for (uint32_t n = 0; n < s->n_nodes; n++) {
+        const gs_ntype *ty = node_type(s, n);
+        uint32_t c = mask_count(s->elig[ty->id]);
+        if (j->cpus_per_gpu && ty->n_cpus && ty->n_cpus / j->cpus_per_gpu < c)
+            c = ty->n_cpus / j->cpus_per_gpu;
+        uint64_t mem = node_memory(s, n);
+        if (j->mem_per_gpu && mem && mem / j->mem_per_gpu < c)
+            c = (uint32_t)(mem / j->mem_per_gpu);
+        total += c;
+        if (c > best_node)
+            best_node = c;
+        if (c >= share)
+            nodes_with_share++;
+    }
+    if (total < j->gpus)
+        return GS_ENORES;
+    if (j->max_nodes == 1 && best_node < j->gpus)
+        return GS_ENORES;
+    if (j->gpus_per_node && nodes_with_share < j->gpus / j->gpus_per_node)
+        return GS_ENORES;
+    if (j->min_nodes > nodes_with_share)
+        return GS_ENORES;
+    if (j->one_domain && best_node < j->gpus) {
+        const gs_topo *t = s->topo;
+        bool any = false;
+        for (size_t d = 0; d < t->n_domains && !any; d++) {
+            uint32_t sum = 0;
+            for (uint32_t i = s->domain_range[d]; i < s->domain_range[d + 1];
+                 i++)
+                sum += mask_count(s->elig[node_type(s, s->domain_order[i])->id]);
+            any = sum >= j->gpus;
+        }
+        if (!any)
+            return GS_ENORES;
+    }
+    for (size_t i = 0; i < j->n_required; i++) {
+        uint32_t g = j->required[i];
+        uint32_t node = s->topo->gpu_node[g];
+        uint32_t idx = g - s->topo->nodes[node].first_gpu;
+        if (!((s->elig[node_type(s, node)->id] >> idx) & 1))
+            return GS_ENORES;
+    }
+    return GS_OK;
+}
+
+static gs_status intern_opt(gs_sched *s, const char *in, const char **out)
+{
+    *out = NULL;
+    if (!in)
+        return GS_OK;
+    *out = gs_intern(&s->strings, in, strlen(in));
+    return *out ? GS_OK : gs_errf(&s->err, GS_ENOMEM, "out of memory");
+}
+
+GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
+                                 uint64_t *job)
+{
+    if (!s)
+        return GS_EINVAL;
+    if (!spec || spec->struct_size < sizeof(gs_job_spec))
+        return gs_errf(&s->err, GS_EINVAL,
+                       "job spec is NULL or its struct_size is too small "
+                       "(initialize it with gs_job_spec_init)");
+    job_rec j;
+    memset(&j, 0, sizeof j);
+    j.gpus = spec->gpus;
+    j.gpus_per_node = spec->gpus_per_node;
+    j.min_nodes = spec->min_nodes ? spec->min_nodes : 1;
+    j.max_nodes = spec->max_nodes ? spec->max_nodes : UINT32_MAX;
+    j.cpus_per_gpu = spec->cpus_per_gpu;
+    j.mem_per_gpu = spec->mem_per_gpu;
+    j.min_gpu_memory = spec->min_gpu_memory;
+    j.min_cc = spec->min_cc_major * 1000 + spec->min_cc_minor;
+    j.exclusive = spec->exclusive != 0;
+    j.one_domain = spec->one_nvlink_domain != 0;
+    j.comm = spec->comm;
+    j.priority = spec->priority;
+    j.time_limit = spec->time_limit;
+    j.submit_time = spec->submit_time;
+    j.start_time = j.end_time = -1;
+    if (j.gpus == 0)
+        return spec_error(s, &j, GS_EINVAL, "gpus must be at least 1");
+    if (j.gpus > s->topo->n_gpus)
+        return spec_error(s, &j, GS_ENORES,
+                          "gpus: %u asked, the cluster has %u", j.gpus,
+                          s->topo->n_gpus);
+    if (j.gpus_per_node && j.gpus % j.gpus_per_node)
+        return spec_error(s, &j, GS_EINVAL,
+                          "gpus (%u) must be a multiple of gpus_per_node (%u)",
+                          j.gpus, j.gpus_per_node);
+    if (spec->max_nodes && spec->min_nodes > spec->max_nodes)
+        return spec_error(s, &j, GS_EINVAL,
+                          "min_nodes (%u) is above max_nodes (%u)",
+                          spec->min_nodes, spec->max_nodes);
+    if (j.min_nodes > j.gpus)
+        return spec_error(s, &j, GS_EINVAL,
+                          "min_nodes (%u) is above gpus (%u): every node "
+                          "needs at least one GPU",
+                          j.min_nodes, j.gpus);
+    if (j.gpus_per_node) {
+        uint32_t nodes = j.gpus / j.gpus_per_node;
+        if (nodes < j.min_nodes || nodes > j.max_nodes)
+            return spec_error(s, &j, GS_EINVAL,
+                              "gpus / gpus_per_node = %u nodes, outside "
+                              "min_nodes..max_nodes",
+                              nodes);
+    }
+    if ((unsigned)spec->comm > GS_COMM_INSENSITIVE)
+        return spec_error(s, &j, GS_EINVAL, "comm %d is not a gs_comm_hint",
+                          (int)spec->comm);
+    if (spec->min_cc_minor >= 1000 || spec->min_cc_major > 1000)
+        return spec_error(s, &j, GS_EINVAL,
+                          "min_cc %u.%u is out of range", spec->min_cc_major,
+                          spec->min_cc_minor);
+    if (spec->time_limit < 0)
+        return spec_error(s, &j, GS_EINVAL, "time_limit must not be negative");
+    if ((spec->n_require_gpus && !spec->require_gpus) ||
+        (spec->n_require_uuids && !spec->require_uuids))
+        return spec_error(s, &j, GS_EINVAL,
+                          "require_gpus/require_uuids is NULL with a count");
+    /* GPU models: lower-case copies of the comma-separated names */
+    if (spec->gpu_models && *spec->gpu_models) {
+        size_t count = 1;
+        for (const char *p = spec->gpu_models; *p; p++)
+            count += *p == ',';
+        j.models = gs_calloc(count + 1, sizeof *j.models);
+        if (!j.models)
+            return spec_error(s, &j, GS_ENOMEM, "out of memory");
+        size_t k = 0;
+        const char *p = spec->gpu_models;
+        while (*p) {
+            const char *e = strchr(p, ',');
+            size_t len = e ? (size_t)(e - p) : strlen(p);
+            while (len && *p == ' ')
+                p++, len--;
+            while (len && p[len - 1] == ' ')
+                len--;
+            if (len == 0)
+                return spec_error(s, &j, GS_EINVAL,
+                                  "gpu_models \"%.64s\" has an empty name",
+                                  spec->gpu_models);
+            if (!(j.models[k] = gs_strndup(p, len)))
+                return spec_error(s, &j, GS_ENOMEM, "out of memory");
+            k++;
+            p = e ? e + 1 : p + len;
+            if (e && !*p)
+                return spec_error(s, &j, GS_EINVAL,
+                                  "gpu_models \"%.64s\" has an empty name",
+                                  spec->gpu_models);
+            while (!e && *p)
+                p++;
+        }
+    }
+    /* required GPUs: ids and UUIDs, resolved, sorted, no repeats */
+    size_t nreq = spec->n_require_gpus + spec->n_require_uuids;
+    if (nreq) {
+        if (nreq > j.gpus)
+            return spec_error(s, &j, GS_EINVAL,
+                              "%zu GPUs required but the job asks for %u",
+                              nreq, j.gpus);
+        j.required = gs_malloc(nreq * sizeof *j.required);
+        if (!j.required)
+            return spec_error(s, &j, GS_ENOMEM, "out of memory");
+        for (size_t i = 0; i < spec->n_require_gpus; i++) {
+            if (spec->require_gpus[i] >= s->topo->n_gpus)
+                return spec_error(s, &j, GS_EINVAL,
+                                  "require_gpus[%zu] = %u: the cluster has "
+                                  "GPUs 0-%u",
+                                  i, spec->require_gpus[i],
+                                  s->topo->n_gpus - 1);
+            j.required[j.n_required++] = spec->require_gpus[i];
+        }
+        for (size_t i = 0; i < spec->n_require_uuids; i++) {
+            const char *u = spec->require_uuids[i];
+            uint32_t g = u ? gs_topo_find_gpu_uuid(s->topo, u) : GS_NONE;
+            if (g == GS_NONE)
+                return spec_error(s, &j, GS_EINVAL,
+                                  "require_uuids[%zu]: no GPU has UUID "
+                                  "\"%.64s\"",
+                                  i, u ? u : "(null)");
+            j.required[j.n_required++] = g;
+        }
+        qsort(j.required, j.n_required, sizeof *j.required, cmp_u32v);
+        for (size_t i = 1; i < j.n_required; i++)
+            if (j.required[i] == j.required[i - 1])
+                return spec_error(s, &j, GS_EINVAL,
+                                  "GPU %u is required twice", j.required[i]);
+    }
+    gs_status st = check_runnable(s, &j);
+    if (st != GS_OK)
+        return spec_error(s, &j, st,
+                          "the cluster could never run it, even idle (not "
+                          "enough GPUs of the allowed models, memory and "
+                          "compute capability on suitable nodes, or a "
+                          "required GPU that does not qualify)");
+    /* buffers the decision path will fill */
+    j.cap_alloc = GS_MIN(j.gpus, s->n_nodes);
+    j.alloc = gs_calloc(j.cap_alloc, sizeof *j.alloc);
+    j.gpu_ids = gs_calloc(j.gpus, sizeof *j.gpu_ids);
+    if (j.cpus_per_gpu)
+        j.cpus = gs_calloc((size_t)j.gpus * j.cpus_per_gpu, sizeof *j.cpus);
+    if (!j.alloc || !j.gpu_ids || (j.cpus_per_gpu && !j.cpus) ||
+        intern_opt(s, spec->name, &j.name) != GS_OK ||
+        intern_opt(s, spec->user, &j.user) != GS_OK ||
+        intern_opt(s, spec->account, &j.account) != GS_OK)
+        return spec_error(s, &j, GS_ENOMEM, "out of memory");
+    if (!GS_GROW(s->jobs, s->cap_jobs, s->n_jobs + 1) ||
+        !GS_GROW(s->pending, s->cap_pending, s->n_pending + 1) ||
+        !GS_GROW(s->events, s->cap_events, s->n_pending + 1) ||
+        (s->cap_place_out < j.gpus &&
+         !GS_GROW(s->place_out, s->cap_place_out, j.gpus)))
+        return spec_error(s, &j, GS_ENOMEM, "out of memory");
+    j.id = s->n_jobs + 1;
+    j.state = GS_JOB_PENDING;
+    s->jobs[s->n_jobs++] = j;
+    /* pending order: submit time, then id */
+    size_t pos = s->n_pending;
+    while (pos > 0 &&
+           s->jobs[s->pending[pos - 1]].submit_time > j.submit_time) {
+        s->pending[pos] = s->pending[pos - 1];
+        pos--;
+    }
+    s->pending[pos] = (uint32_t)(s->n_jobs - 1);
+    s->n_pending++;
+    if (job)
+        *job = j.id;
+    gs_err_clear(&s->err);
+    return GS_OK;
+}
+
+/* ---- starting and ending jobs ------------------------------------------ */
+
+/* CPUs for k GPUs of a node: from each GPU's NUMA domain first, then any. */
+static uint32_t take_cpus(gs_sched *s, uint32_t n, gs_mask gpus,
+                          uint32_t per_gpu, uint32_t *out)
+{
+    node_state *ns = &s->nodes[n];
+    const gs_ntype *ty = node_type(s, n);
+    uint64_t *bits = s->cpu_bits + ns->cpu_word;
+    uint32_t got = 0, deficit = 0;
+    for (gs_mask m = gpus; m; m &= m - 1) {
+        uint16_t d = ty->gpus[mask_first(m)].numa;
+        uint32_t want = per_gpu;
+        if (d != GS_NONE16) {
+            uint32_t start = 0;
+            for (uint32_t e = 0; e < d; e++)
+                start += ty->numa[e].cpu_n;
+            uint32_t end = start + ty->numa[d].cpu_n;
+            for (uint32_t c = start; c < end && want; c++)
+                if (!((bits[c / 64] >> (c % 64)) & 1)) {
+                    bits[c / 64] |= (uint64_t)1 << (c % 64);
+                    s->numa_free[ns->numa_off + d]--;
+                    out[got++] = c;
+                    want--;
+                }
+        }
+        deficit += want;
+    }
+    for (uint32_t c = 0; c < ty->n_cpus && deficit; c++)
+        if (!((bits[c / 64] >> (c % 64)) & 1)) {
+            bits[c / 64] |= (uint64_t)1 << (c % 64);
+            uint32_t d = 0, start = 0;
+            while (c >= start + ty->numa[d].cpu_n)
+                start += ty->numa[d++].cpu_n;
+            s->numa_free[ns->numa_off + d]--;
+            out[got++] = c;
+            deficit--;
+        }
+    ns->free_cpus -= got;
+    return got;
+}
+
+static void give_back_cpus(gs_sched *s, uint32_t n, const uint32_t *cpus,
+                           uint32_t count)
+{
+    node_state *ns = &s->nodes[n];
+    const gs_ntype *ty = node_type(s, n);
+    uint64_t *bits = s->cpu_bits + ns->cpu_word;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t c = cpus[i];
+        bits[c / 64] &= ~((uint64_t)1 << (c % 64));
+        uint32_t d = 0, start = 0;
+        while (c >= start + ty->numa[d].cpu_n)
+            start += ty->numa[d++].cpu_n;
+        s->numa_free[ns->numa_off + d]++;
+    }
+    ns->free_cpus += count;
+}
+
+static void emit_event(gs_sched *s, gs_event_kind kind, uint64_t job,
+                       int64_t now)
+{
+    if (s->n_events < s->cap_events)
+        s->events[s->n_events++] = (sched_event){kind, job, now};
+}
+
+/* Take the GPUs the policy chose (already validated) for job j. */
+static void start_job(gs_sched *s, job_rec *j, const uint32_t *gpus,
+                      int64_t now)
+{
+    const gs_topo *t = s->topo;
+    /* group by node: mark each node's mask in node_mask (zeroed after) */
+    uint32_t nn = 0;
+    uint32_t *touched = s->scratch_nodes2;
+    for (uint32_t i = 0; i < j->gpus; i++) {
+        uint32_t node = t->gpu_node[gpus[i]];
+        if (!s->node_mask[node])
+            touched[nn++] = node;
+        s->node_mask[node] |= (gs_mask)1 << (gpus[i] - t->nodes[node].first_gpu);
+    }
+    /* insertion sort: few nodes, and no allocation on this path */
+    for (uint32_t i = 1; i < nn; i++) {
+        uint32_t v = touched[i], k = i;
+        while (k > 0 && touched[k - 1] > v) {
+            touched[k] = touched[k - 1];
+            k--;
+        }
+        touched[k] = v;
+    }
+    uint32_t cpu_pos = 0, gi = 0;
+    j->n_alloc = 0;
+    for (uint32_t i = 0; i < nn; i++) {
+        uint32_t node = touched[i];
+        node_state *ns = &s->nodes[node];
+        gs_mask set = s->node_mask[node];
+        s->node_mask[node] = 0;
+        alloc_node *a = &j->alloc[j->n_alloc++];
+        a->node = node;
+        a->gpus = set;
+        a->cpu_off = cpu_pos;
+        a->cpu_n = 0;
+        if (j->cpus_per_gpu && cpu_accounted(s, node))
+            a->cpu_n = take_cpus(s, node, set, j->cpus_per_gpu,
+                                 j->cpus + cpu_pos);
+        cpu_pos += a->cpu_n;
+        a->mem = 0;
+        if (j->mem_per_gpu && node_memory(s, node)) {
+            a->mem = j->mem_per_gpu * mask_count(set);
+            ns->free_mem -= a->mem;
+        }
+        ns->busy |= set;
+        ns->jobs++;
+        if (j->exclusive)
+            ns->excl_job = j->id;
+        for (gs_mask m = set; m; m &= m - 1) {
+            uint32_t g = t->nodes[node].first_gpu + mask_first(m);
+            s->gpu_job[g] = j->id;
+            j->gpu_ids[gi++] = g;
+        }
+        gs_sched_reindex_node(s, node);
+    }
+    j->state = GS_JOB_RUNNING;
+    j->reason = GS_REASON_NONE;
+    j->reason_text[0] = '\0';
+    j->start_time = now;
+    emit_event(s, GS_EVENT_STARTED, j->id, now);
+    if (s->policy->job_started)
+        s->policy->job_started(s->policy_state, j->id, j->gpu_ids, j->gpus);
+}
+
+static void release_job(gs_sched *s, job_rec *j)
+{
+    for (uint32_t i = 0; i < j->n_alloc; i++) {
+        alloc_node *a = &j->alloc[i];
+        node_state *ns = &s->nodes[a->node];
+        ns->busy &= ~a->gpus;
+        ns->jobs--;
+        if (ns->excl_job == j->id)
+            ns->excl_job = 0;
+        if (a->cpu_n)
+            give_back_cpus(s, a->node, j->cpus + a->cpu_off, a->cpu_n);
+        ns->free_mem += a->mem;
+        for (gs_mask m = a->gpus; m; m &= m - 1)
+            s->gpu_job[s->topo->nodes[a->node].first_gpu + mask_first(m)] = 0;
+        gs_sched_reindex_node(s, a->node);
+    }
+    if (s->policy->job_ended)
+        s->policy->job_ended(s->policy_state, j->id, j->gpu_ids, j->gpus);
+}
+
+static void remove_pending(gs_sched *s, const job_rec *j)
+{
+    uint32_t idx = (uint32_t)(j->id - 1);
+    for (size_t i = 0; i < s->n_pending; i++)
+        if (s->pending[i] == idx) {
+            memmove(s->pending + i, s->pending + i + 1,
+                    (s->n_pending - i - 1) * sizeof *s->pending);
+            s->n_pending--;
+            return;
+        }
+}
+
+static gs_status end_job(gs_sched *s, uint64_t id, int64_t now,
+                         gs_job_state to, bool pending_ok)
+{
+    if (!s)
+        return GS_EINVAL;
+    job_rec *j = find_job(s, id);
+    if (!j)
+        return gs_errf(&s->err, GS_ENOTFOUND, "no job %llu",
+                       (unsigned long long)id);
+    if (j->state == GS_JOB_PENDING && pending_ok) {
+        remove_pending(s, j);
+    } else if (j->state == GS_JOB_RUNNING) {
+        release_job(s, j);
+    } else {
+        return gs_errf(&s->err, GS_ESTATE, "job %llu is %s",
+                       (unsigned long long)id, gs_job_state_name(j->state));
+    }
+    j->state = to;
+    j->end_time = now;
+    j->reason = GS_REASON_NONE;
+    return GS_OK;
+}
+
+GS_API gs_status gs_sched_cancel(gs_sched *s, uint64_t job, int64_t now)
+{
+    return end_job(s, job, now, GS_JOB_CANCELLED, true);
+}
+
+GS_API gs_status gs_sched_complete(gs_sched *s, uint64_t job, int64_t now)
+{
+    return end_job(s, job, now, GS_JOB_COMPLETED, false);
+}
+
+GS_API gs_status gs_sched_fail(gs_sched *s, uint64_t job, int64_t now)
+{
+    return end_job(s, job, now, GS_JOB_FAILED, false);
+}
+
+/* ---- deciding ----------------------------------------------------------- */
+
+static void fill_request(const job_rec *j, gs_place_request *r)
+{
+    memset(r, 0, sizeof *r);
+    r->struct_size = sizeof *r;
+    r->job = j->id;
+    r->gpus = j->gpus;
+    r->gpus_per_node = j->gpus_per_node;
+    r->min_nodes = j->min_nodes;
+    r->max_nodes = j->max_nodes;
+    r->cpus_per_gpu = j->cpus_per_gpu;
+    r->mem_per_gpu = j->mem_per_gpu;
+    r->required = j->required;
+    r->n_required = j->n_required;
+    r->exclusive = j->exclusive;
+    r->one_nvlink_domain = j->one_domain;
+    r->comm = j->comm;
+}
+
+/* Check a policy's answer before anything changes. */
+static bool valid_answer(gs_sched *s, gs_place_ctx *ctx, const job_rec *j,
+                         const uint32_t *gpus)
+{
+    const gs_topo *t = s->topo;
+    uint32_t nn = 0, domain = GS_NONE;
+    bool ok = true;
+    uint32_t *touched = s->scratch_nodes2;
+    for (uint32_t i = 0; i < j->gpus && ok; i++) {
+        uint32_t g = gpus[i];
+        if (g >= t->n_gpus) {
+            snprintf(ctx->reason, sizeof ctx->reason,
+                     "placement policy \"%s\" returned GPU %u, which does "
+                     "not exist",
+                     s->policy->name, g);
+            ok = false;
+            break;
+        }
+        uint32_t node = t->gpu_node[g];
+        gs_mask bit = (gs_mask)1 << (g - t->nodes[node].first_gpu);
+        if ((s->node_mask[node] & bit) || !gs_place_gpu_usable(ctx, g)) {
+            snprintf(ctx->reason, sizeof ctx->reason,
+                     "placement policy \"%s\" returned GPU %u, which is %s",
+                     s->policy->name, g,
+                     (s->node_mask[node] & bit) ? "listed twice"
+                                                : "not usable for the job");
+            ok = false;
+            break;
+        }
+        if (!s->node_mask[node])
+            touched[nn++] = node;
+        s->node_mask[node] |= bit;
+    }
+    for (size_t i = 0; ok && i < j->n_required; i++) {
+        uint32_t g = j->required[i], node = t->gpu_node[g];
+        if (!((s->node_mask[node] >> (g - t->nodes[node].first_gpu)) & 1)) {
+            snprintf(ctx->reason, sizeof ctx->reason,
+                     "placement policy \"%s\" left out required GPU %u",
+                     s->policy->name, g);
+            ok = false;
+        }
+    }
+    if (ok && (nn < j->min_nodes || nn > j->max_nodes)) {
+        snprintf(ctx->reason, sizeof ctx->reason,
+                 "placement policy \"%s\" used %u nodes, outside %u..%u",
+                 s->policy->name, nn, j->min_nodes, j->max_nodes);
+        ok = false;
+    }
+    for (uint32_t i = 0; ok && i < nn; i++) {
+        uint32_t node = touched[i];
+        uint32_t c = mask_count(s->node_mask[node]);
+        if ((j->gpus_per_node && c != j->gpus_per_node) ||
+            gs_place_capacity(ctx, node, NULL) < c) {
+            snprintf(ctx->reason, sizeof ctx->reason,
+                     "placement policy \"%s\" put %u GPUs on node %s, which "
+                     "%s",
+                     s->policy->name, c, t->nodes[node].name,
+                     j->gpus_per_node ? "is not the number per node asked"
+                                      : "lacks the CPUs or memory");
+            ok = false;
+        }
+        if (ok && j->one_domain && nn > 1) {
+            uint32_t d = t->nodes[node].domain;
+            if (d == GS_NONE || (domain != GS_NONE && d != domain)) {
+                snprintf(ctx->reason, sizeof ctx->reason,
+                         "placement policy \"%s\" spread the job over more "
+                         "than one NVLink domain",
+                         s->policy->name);
+                ok = false;
+            }
+            domain = d;
+        }
+    }
+    for (uint32_t i = 0; i < nn; i++)
+        s->node_mask[touched[i]] = 0;
+    return ok;
+}
+
+static gs_status try_place(gs_sched *s, job_rec *j, int64_t now)
+{
+    gs_place_request req;
+    fill_request(j, &req);
+    gs_place_ctx ctx;
+    ctx.s = s;
+    ctx.job = j;
+    ctx.req = &req;
+    ctx.elig = s->elig;
+    ctx.prepared = false;
+    ctx.reason[0] = '\0';
+    compute_elig(s, j, s->elig);
+    gs_status st = s->policy->place(s->policy_state, &ctx, &req, s->place_out);
+    if (st == GS_OK && valid_answer(s, &ctx, j, s->place_out)) {
+        start_job(s, j, s->place_out, now);
+        return GS_OK;
+    }
+    bool policy_error = st == GS_OK || (st != GS_ENORES && st != GS_OK);
+    if (st != GS_OK && st != GS_ENORES && !ctx.reason[0])
+        snprintf(ctx.reason, sizeof ctx.reason,
+                 "placement policy \"%s\" failed: %s", s->policy->name,
+                 gs_strerror(st));
+    bool req_busy = false;
+    for (size_t i = 0; i < j->n_required && !policy_error; i++)
+        if (!gs_place_gpu_usable(&ctx, j->required[i]))
+            req_busy = true;
+    j->reason = policy_error ? GS_REASON_POLICY
+                : req_busy   ? GS_REASON_REQUIRED_BUSY
+                             : GS_REASON_RESOURCES;
+    snprintf(j->reason_text, sizeof j->reason_text, "%s",
+             ctx.reason[0] ? ctx.reason : "not enough free resources");
+    return GS_ENORES;
+}
+
+GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
+{
+    if (!s)
+        return GS_EINVAL;
+    s->n_events = 0;
+    size_t kept = 0, n_started = 0;
+    bool blocked = false;
+    uint64_t blocker = 0;
+    for (size_t i = 0; i < s->n_pending; i++) {
+        job_rec *j = &s->jobs[s->pending[i]];
+        if (!blocked && try_place(s, j, now) == GS_OK) {
+            n_started++;
+            continue;
+        }
+        if (blocked) {
+            j->reason = GS_REASON_PRIORITY;
+            snprintf(j->reason_text, sizeof j->reason_text,
+                     "waiting behind job %llu", (unsigned long long)blocker);
+        } else {
+            blocked = true; /* first come, first served */
+            blocker = j->id;
+        }
+        s->pending[kept++] = s->pending[i];
+    }
+    s->n_pending = kept;
+    if (started)
+        *started = n_started;
+    return GS_OK;
+}
+
+GS_API size_t gs_sched_event_count(const gs_sched *s)
+{
+    return s ? s->n_events : 0;
+}
+
+GS_API gs_status gs_sched_event(const gs_sched *s, size_t i, gs_event *ev)
+{
+    if (!s || i >= s->n_events || !ev || ev->struct_size < sizeof(uint32_t))
+        return GS_EINVAL;
+    gs_event full = {sizeof full, s->events[i].kind, s->events[i].job,
+                     s->events[i].time};
+    uint32_t caller = ev->struct_size;
+    memcpy(ev, &full, GS_MIN((size_t)caller, sizeof full));
+    ev->struct_size = caller;
+    return GS_OK;
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+GS_API size_t gs_sched_job_count(const gs_sched *s)
+{
+    return s ? s->n_jobs : 0;
+}
+
+GS_API uint64_t gs_sched_job_at(const gs_sched *s, size_t i)
+{
+    return s && i < s->n_jobs ? s->jobs[i].id : 0;
+}
+
+GS_API gs_status gs_sched_job_info(const gs_sched *s, uint64_t job,
+                                   gs_job_info *info)
+{
+    if (!s || !info || info->struct_size < sizeof(uint32_t))
+        return GS_EINVAL;
+    const job_rec *j = find_job(s, job);
+    if (!j)
+        return GS_ENOTFOUND;
+    gs_job_info full;
+    memset(&full, 0, sizeof full);
+    full.struct_size = sizeof full;
+    full.id = j->id;
+    full.state = j->state;
+    full.reason = j->state == GS_JOB_PENDING ? j->reason : GS_REASON_NONE;
+    full.gpus = j->gpus;
+    full.nodes = j->n_alloc;
+    full.submit_time = j->submit_time;
+    full.start_time = j->start_time;
+    full.end_time = j->end_time;
+    full.priority = j->priority;
+    full.time_limit = j->time_limit;
+    full.name = j->name;
+    full.user = j->user;
+    full.account = j->account;
+    uint32_t caller = info->struct_size;
+    memcpy(info, &full, GS_MIN((size_t)caller, sizeof full));
+    info->struct_size = caller;
+    return GS_OK;
+}
+
+GS_API gs_status gs_sched_job_reason_text(const gs_sched *s, uint64_t job,
+                                          char *buf, size_t cap, size_t *len)
+{
+    if (!s)
+        return GS_EINVAL;
+    const job_rec *j = find_job(s, job);
+    if (!j)
+        return GS_ENOTFOUND;
+    const char *text = j->state == GS_JOB_PENDING ? j->reason_text : "";
+    return gs_copy_out(text, strlen(text), buf, cap, len);
+}
+
+static const alloc_node *alloc_at(const gs_sched *s, uint64_t job, uint32_t k)
+{
+    const job_rec *j = s ? find_job(s, job) : NULL;
+    return j && k < j->n_alloc ? &j->alloc[k] : NULL;
+}
+
+GS_API uint32_t gs_sched_alloc_node_count(const gs_sched *s, uint64_t job)
+{
+    const job_rec *j = s ? find_job(s, job) : NULL;
+    return j ? j->n_alloc : 0;
+}
+
+GS_API gs_status gs_sched_alloc_node(const gs_sched *s, uint64_t job,
+                                     uint32_t k, gs_alloc_node *out)
+{
+    if (!s || !out || out->struct_size < sizeof(uint32_t))
+        return GS_EINVAL;
+    const alloc_node *a = alloc_at(s, job, k);
+    if (!a)
+        return find_job(s, job) ? GS_EINVAL : GS_ENOTFOUND;
+    gs_alloc_node full = {sizeof full, a->node, mask_count(a->gpus), a->cpu_n,
+                          a->mem};
+    uint32_t caller = out->struct_size;
+    memcpy(out, &full, GS_MIN((size_t)caller, sizeof full));
+    out->struct_size = caller;
+    return GS_OK;
+}
+
+GS_API gs_status gs_sched_alloc_gpus(const gs_sched *s, uint64_t job,
+                                     uint32_t k, uint32_t *gpus, size_t cap,
+                                     size_t *count)
+{
+    if (!s || (cap && !gpus))
+        return GS_EINVAL;
+    const alloc_node *a = alloc_at(s, job, k);
+    if (!a)
+        return find_job(s, job) ? GS_EINVAL : GS_ENOTFOUND;
+    size_t n = mask_count(a->gpus);
+    if (count)
+        *count = n;
+    if (n > cap)
+        return GS_ENOSPC;
+    size_t i = 0;
+    for (gs_mask m = a->gpus; m; m &= m - 1)
+        gpus[i++] = mask_first(m);
+    return GS_OK;
+}
+
+GS_API gs_status gs_sched_alloc_cpus(const gs_sched *s, uint64_t job,
+                                     uint32_t k, char *buf, size_t cap,
+                                     size_t *len)
+{
+    if (!s)
+        return GS_EINVAL;
+    const alloc_node *a = alloc_at(s, job, k);
+    if (!a)
+        return find_job(s, job) ? GS_EINVAL : GS_ENOTFOUND;
+    const job_rec *j = find_job(s, job);
+    const gs_ntype *ty = node_type(s, a->node);
+    /* CPU indices -> CPU numbers as canonical ranges */
+    gs_cpu_range *r = gs_malloc((a->cpu_n + 1) * sizeof *r);
+    uint32_t *ids = gs_malloc((a->cpu_n + 1) * sizeof *ids);
+    if (!r || !ids) {
+        gs_free(r);
+        gs_free(ids);
+        return GS_ENOMEM;
+    }
+    for (uint32_t i = 0; i < a->cpu_n; i++) {
+        uint32_t c = j->cpus[a->cpu_off + i], ri = 0;
+        while (c >= ty->cpus[ri].hi - ty->cpus[ri].lo + 1) {
+            c -= ty->cpus[ri].hi - ty->cpus[ri].lo + 1;
+            ri++;
+        }
+        ids[i] = ty->cpus[ri].lo + c;
+    }
+    qsort(ids, a->cpu_n, sizeof *ids, cmp_u32v);
+    size_t nr = 0;
+    for (uint32_t i = 0; i < a->cpu_n; i++) {
+        if (nr && ids[i] == r[nr - 1].hi + 1)
+            r[nr - 1].hi = ids[i];
+        else
+            r[nr++] = (gs_cpu_range){ids[i], ids[i]};
+    }
+    gs_buf b = {0};
+    gs_cpulist_format(&b, r, nr);
+    gs_free(r);
+    gs_free(ids);
+    if (!gs_buf_finish(&b)) {
+        gs_buf_free(&b);
+        return GS_ENOMEM;
+    }
+    gs_status st = gs_copy_out(b.data, b.len, buf, cap, len);
+    gs_buf_free(&b);
+    return st;
+}
+
+GS_API gs_status gs_sched_cuda_visible_devices(const gs_sched *s,
+                                               uint64_t job, uint32_t node,
+                                               unsigned flags, char *buf,
+                                               size_t cap, size_t *len)
+{
+    if (!s || (flags & ~GS_CVD_UUIDS))
+        return GS_EINVAL;
+    const job_rec *j = find_job(s, job);
+    if (!j)
+        return GS_ENOTFOUND;
+    const alloc_node *a = NULL;
+    for (uint32_t i = 0; i < j->n_alloc && !a; i++)
+        if (j->alloc[i].node == node)
+            a = &j->alloc[i];
+    if (!a)
+        return GS_ENOTFOUND;
+    gs_buf b = {0};
+    bool first = true;
+    for (gs_mask m = a->gpus; m; m &= m - 1) {
+        uint32_t idx = mask_first(m);
+        const char *uuid =
+            (flags & GS_CVD_UUIDS)
+                ? gs_topo_gpu_uuid(s->topo, s->topo->nodes[node].first_gpu + idx)
+                : NULL;
+        if (!first)
+            gs_buf_putc(&b, ',');
+        first = false;
+        if (uuid)
+            gs_buf_puts(&b, uuid);
+        else
+            gs_buf_printf(&b, "%u", idx);
+    }
+    if (!gs_buf_finish(&b)) {
+        gs_buf_free(&b);
+        return GS_ENOMEM;
+    }
+    gs_status st = gs_copy_out(b.data, b.len, buf, cap, len);
+    gs_buf_free(&b);
+    return st;
+}
+
+/* ---- nodes and GPUs ----------------------------------------------------- */
+
+static bool gpu_at(const gs_sched *s, uint32_t gpu, uint32_t *node,
+                   gs_mask *bit)
+{
+    if (!s || gpu >= s->topo->n_gpus)
+        return false;
+    *node = s->topo->gpu_node[gpu];
+    *bit = (gs_mask)1 << (gpu - s->topo->nodes[*node].first_gpu);
+    return true;
+}
+
+GS_API gs_status gs_sched_drain_node(gs_sched *s, uint32_t node)
+{
+    if (!s || node >= s->n_nodes)
+        return GS_EINVAL;
+    s->nodes[node].drained_node = true;
+    gs_sched_reindex_node(s, node);
+    return GS_OK;
+}
+
+GS_API gs_status gs_sched_resume_node(gs_sched *s, uint32_t node)
+{
+    if (!s || node >= s->n_nodes)
+        return GS_EINVAL;
+    s->nodes[node].drained_node = false;
+    gs_sched_reindex_node(s, node);
+    return GS_OK;
+}
+
+GS_API gs_status gs_sched_drain_gpu(gs_sched *s, uint32_t gpu)
+{
+    uint32_t node;
+    gs_mask bit;
+    if (!gpu_at(s, gpu, &node, &bit))
+        return GS_EINVAL;
+    s->nodes[node].drained |= bit;
+    gs_sched_reindex_node(s, node);
+    return GS_OK;
+}
+
+GS_API gs_status gs_sched_resume_gpu(gs_sched *s, uint32_t gpu)
+{
+    uint32_t node;
+    gs_mask bit;
+    if (!gpu_at(s, gpu, &node, &bit))
+        return GS_EINVAL;
+    s->nodes[node].drained &= ~bit;
+    gs_sched_reindex_node(s, node);
+    return GS_OK;
+}
+
+GS_API gs_status gs_sched_fail_gpu(gs_sched *s, uint32_t gpu, int64_t now,
+                                   uint64_t *job)
+{
+    uint32_t node;
+    gs_mask bit;
+    if (job)
+        *job = 0;
+    if (!gpu_at(s, gpu, &node, &bit))
+        return GS_EINVAL;
+    s->n_events = 0;
+    uint64_t holder = s->gpu_job[gpu];
+    s->nodes[node].failed |= bit;
+    if (holder) {
+        end_job(s, holder, now, GS_JOB_FAILED, false);
+        emit_event(s, GS_EVENT_FAILED, holder, now);
+        if (job)
+            *job = holder;
+    }
+    gs_sched_reindex_node(s, node);
+    return GS_OK;
+}
+
+GS_API gs_status gs_sched_repair_gpu(gs_sched *s, uint32_t gpu)
+{
+    uint32_t node;
+    gs_mask bit;
+    if (!gpu_at(s, gpu, &node, &bit))
+        return GS_EINVAL;
+    s->nodes[node].failed &= ~bit;
+    gs_sched_reindex_node(s, node);
+    return GS_OK;
+}
+
+GS_API uint32_t gs_sched_node_free_gpus(const gs_sched *s, uint32_t node)
+{
+    return s && node < s->n_nodes ? mask_count(s->nodes[node].avail) : 0;
+}
+
+GS_API uint32_t gs_sched_node_free_cpus(const gs_sched *s, uint32_t node)
+{
+    return s && node < s->n_nodes ? s->nodes[node].free_cpus : 0;
+}
+
+GS_API uint64_t gs_sched_node_free_memory(const gs_sched *s, uint32_t node)
+{
+    return s && node < s->n_nodes ? s->nodes[node].free_mem : 0;
+}
+
+GS_API uint32_t gs_sched_free_gpus(const gs_sched *s)
+{
+    if (!s)
+        return 0;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < s->n_nodes; i++)
+        n += mask_count(s->nodes[i].avail);
+    return n;
+}
+
+GS_API uint64_t gs_sched_gpu_job(const gs_sched *s, uint32_t gpu)
+{
+    return s && gpu < s->topo->n_gpus ? s->gpu_job[gpu] : 0;
+}
+
+/* ---- invariants --------------------------------------------------------- */
+
+#define CHECK(cond, ...)                                                      \
+    do {                                                                      \
+        if (!(cond))                                                          \
+            return gs_errf(&s->err, GS_EINVALID, __VA_ARGS__);                \
+    } while (0)
+
+GS_API gs_status gs_sched_check(gs_sched *s)
+{
+    if (!s)
+        return GS_EINVAL;
+    const gs_topo *t = s->topo;
+    /* recompute what each node should hold from the running jobs */
+    for (uint32_t n = 0; n < s->n_nodes; n++)
+        s->node_mask[n] = 0;
+    for (size_t i = 0; i < s->n_jobs; i++) {
+        const job_rec *j = &s->jobs[i];
+        CHECK((unsigned)j->state <= GS_JOB_CANCELLED, "job %llu: bad state",
+              (unsigned long long)j->id);
+        if (j->state != GS_JOB_RUNNING)
+            continue;
+        uint32_t total = 0;
+        for (uint32_t k = 0; k < j->n_alloc; k++) {
+            const alloc_node *a = &j->alloc[k];
+            CHECK(a->node < s->n_nodes, "job %llu: bad node",
+                  (unsigned long long)j->id);
+            CHECK(!(s->node_mask[a->node] & a->gpus),
+                  "node %s: a GPU is given to two jobs",
+                  t->nodes[a->node].name);
+            CHECK(k == 0 || j->alloc[k - 1].node < a->node,
+                  "job %llu: nodes out of order", (unsigned long long)j->id);
+            s->node_mask[a->node] |= a->gpus;
+            total += mask_count(a->gpus);
+            CHECK(!j->gpus_per_node || mask_count(a->gpus) == j->gpus_per_node,
+                  "job %llu: wrong GPUs per node", (unsigned long long)j->id);
+            for (gs_mask m = a->gpus; m; m &= m - 1)
+                CHECK(s->gpu_job[t->nodes[a->node].first_gpu + mask_first(m)] ==
+                          j->id,
+                      "job %llu: GPU owner table disagrees",
+                      (unsigned long long)j->id);
+        }
+        CHECK(total == j->gpus, "job %llu holds %u GPUs, asked %u",
+              (unsigned long long)j->id, total, j->gpus);
+        CHECK(j->n_alloc >= j->min_nodes && j->n_alloc <= j->max_nodes,
+              "job %llu: node count outside its bounds",
+              (unsigned long long)j->id);
+    }
+    for (uint32_t n = 0; n < s->n_nodes; n++) {
+        const node_state *ns = &s->nodes[n];
+        const gs_ntype *ty = node_type(s, n);
+        CHECK(ns->busy == s->node_mask[n],
+              "node %s: busy GPUs disagree with the running jobs",
+              t->nodes[n].name);
+        CHECK(!(ns->busy & ~mask_all(ty->n_gpus)),
+              "node %s: a GPU past the end is busy", t->nodes[n].name);
+        CHECK(ns->avail == compute_avail(s, n), "node %s: stale free mask",
+              t->nodes[n].name);
+        /* CPUs: bitset, per-NUMA counts and the free count agree */
+        uint32_t used = 0;
+        const uint64_t *bits = s->cpu_bits + ns->cpu_word;
+        for (uint32_t d = 0, start = 0; d < ty->n_numa; d++) {
+            uint32_t u = 0;
+            for (uint32_t c = start; c < start + ty->numa[d].cpu_n; c++)
+                u += (bits[c / 64] >> (c % 64)) & 1;
+            CHECK(s->numa_free[ns->numa_off + d] + u == ty->numa[d].cpu_n,
+                  "node %s: NUMA %u CPU count is off", t->nodes[n].name, d);
+            used += u;
+            start += ty->numa[d].cpu_n;
+        }
+        CHECK(ns->free_cpus + used == ty->n_cpus,
+              "node %s: free CPU count is off", t->nodes[n].name);
+        CHECK(ns->free_mem <= node_memory(s, n),
+              "node %s: more memory free than it has", t->nodes[n].name);
+        /* key index */
+        if (ns->avail) {
+            CHECK(ns->key != GS_NONE && s->keys[ns->key].avail == ns->avail &&
+                      s->keys[ns->key].type == ty->id,
+                  "node %s: wrong key", t->nodes[n].name);
+            CHECK(ns->key_next == GS_NONE || ns->key_next > n,
+                  "node %s: key list out of order", t->nodes[n].name);
+        } else {
+            CHECK(ns->key == GS_NONE, "node %s: indexed with no free GPU",
+                  t->nodes[n].name);
+        }
+        s->node_mask[n] = 0;
+    }
+    /* CPUs held by jobs: each once, matching the bitsets */
+    for (size_t i = 0; i < s->n_jobs; i++) {
+        const job_rec *j = &s->jobs[i];
+        if (j->state != GS_JOB_RUNNING)
+            continue;
+        for (uint32_t k = 0; k < j->n_alloc; k++) {
+            const alloc_node *a = &j->alloc[k];
+            const uint64_t *bits = s->cpu_bits + s->nodes[a->node].cpu_word;
+            for (uint32_t c = 0; c < a->cpu_n; c++) {
+                uint32_t cpu = j->cpus[a->cpu_off + c];
+                CHECK((bits[cpu / 64] >> (cpu % 64)) & 1,
+                      "job %llu holds CPU %u that is marked free",
+                      (unsigned long long)j->id, cpu);
+            }
+        }
+    }
+    /* every pending job queued once, every queued job pending */
+    size_t pend = 0;
+    for (size_t i = 0; i < s->n_jobs; i++)
+        pend += s->jobs[i].state == GS_JOB_PENDING;
+    CHECK(pend == s->n_pending, "%zu jobs pending but %zu queued", pend,
+          s->n_pending);
+    for (size_t i = 0; i < s->n_pending; i++)
+        CHECK(s->jobs[s->pending[i]].state == GS_JOB_PENDING,
+              "a queued job is not pending");
+    size_t keyed = 0;
+    for (uint32_t k = s->active_keys; k != GS_NONE; k = s->keys[k].next_active)
+        keyed += s->keys[k].count;
+    size_t want = 0;
+    for (uint32_t n = 0; n < s->n_nodes; n++)
+        want += s->nodes[n].avail != 0;
+    CHECK(keyed == want, "key index holds %zu nodes, expected %zu", keyed,
+          want);
+    gs_err_clear(&s->err);
+    return GS_OK;
+}

@@ -1,0 +1,257 @@
+/*
+ * Private layout of gs_sched and the placement context, shared by the
+ * scheduler (sched.c), the placement machinery (place.c) and the built-in
+ * policies (place_simple.c, place_nvlink.c).
+ *
+ * GPUs of a node are a 64-bit mask (nodes with more GPUs are refused at
+ * creation). Every buffer the decision path needs is allocated when the
+ * scheduler is created or a job is submitted, so deciding allocates nothing.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef GS_SCHED_IMPL_H
+#define GS_SCHED_IMPL_H
+
+#include <gpusched/policy.h>
+#include <gpusched/sched.h>
+
+#include "topo_impl.h"
+
+typedef uint64_t gs_mask;
+
+#define GS_SCHED_MAX_GPUS 64u
+#define REASON_MAX 160
+
+static inline uint32_t mask_count(gs_mask m)
+{
+    return (uint32_t)__builtin_popcountll(m);
+}
+static inline uint32_t mask_first(gs_mask m)
+{
+    return (uint32_t)__builtin_ctzll(m);
+}
+static inline gs_mask mask_all(uint32_t n)
+{
+    return n >= 64 ? ~(gs_mask)0 : (((gs_mask)1 << n) - 1);
+}
+
+/* ---- placement tables of one node type (place_tables.c) --------------- */
+
+/* Damage: sizes of the intact NVLink groups a placement breaks, largest
+ * first, at most DMG_MAX of them (placement compares these lists). */
+#define DMG_MAX 32
+
+typedef struct pscore {
+    uint64_t q;    /* Q(S) in MB/s (0 for bandwidth-insensitive jobs) */
+    uint32_t numa; /* NUMA domains spanned (0 for insensitive jobs) */
+    uint8_t ndmg;
+    uint8_t dmg[DMG_MAX];
+} pscore;
+
+/* A memoized answer: best set for (candidates, k, comm). */
+typedef struct pmemo {
+    gs_mask set; /* 0 with valid = 2: no answer */
+    pscore score;
+    uint8_t valid; /* 0 unknown, 1 answer, 2 infeasible */
+} pmemo;
+
+typedef struct gs_place_tables {
+    uint32_t n;       /* GPUs */
+    uint32_t *bw;     /* n x n, MB/s */
+    uint16_t *numa;   /* per GPU, GS_NONE16 if unknown */
+    /* equivalence classes: GPUs with the same NUMA domain and the same
+     * bandwidth to every other GPU are interchangeable */
+    uint32_t n_classes;
+    uint8_t *cls;      /* per GPU */
+    gs_mask *cls_mask; /* per class */
+    uint32_t *cls_bw;  /* n_classes x n_classes: member-to-member bw */
+    uint32_t *suffix_max; /* max cls_bw among classes >= i */
+    /* NVLink groups: maximal cliques of the NVLink graph */
+    uint32_t n_groups;
+    gs_mask *groups;
+    uint8_t *group_size;
+    /* memo for small nodes (n <= 8): [cand][k][comm] */
+    pmemo *memo;
+} gs_place_tables;
+
+/* ---- scheduler state ---------------------------------------------------- */
+
+typedef struct node_state {
+    gs_mask busy;    /* GPUs held by running jobs */
+    gs_mask drained; /* GPUs drained */
+    gs_mask failed;  /* GPUs failed */
+    gs_mask avail;   /* GPUs a new job could get (0 if the node is out) */
+    uint32_t free_cpus;
+    uint32_t jobs;      /* running jobs on the node */
+    uint64_t free_mem;
+    uint64_t excl_job;  /* job holding the node exclusively, or 0 */
+    bool drained_node;
+    /* index by (type, avail): sorted list of nodes sharing a key */
+    uint32_t key;       /* key slot, GS_NONE when not indexed */
+    uint32_t key_prev, key_next;
+    uint32_t cpu_word;  /* offset of the node's CPU bitset */
+    uint32_t numa_off;  /* offset of the node's per-NUMA free CPU counts */
+} node_state;
+
+/* A node kind and free-GPU mask shared by nodes; the nodes are kept in a
+ * list sorted by index, so the lowest one is at hand. */
+#define KEY_CACHE 4
+typedef struct key_slot {
+    uint32_t type;
+    gs_mask avail;
+    uint32_t head, count;
+    uint32_t prev_active, next_active;
+    struct {
+        gs_mask cand;
+        uint32_t k;
+        uint8_t comm;
+        uint8_t valid; /* 0 empty, 1 answer, 2 infeasible */
+        gs_mask set;
+        pscore score;
+    } cache[KEY_CACHE];
+    uint32_t cache_next;
+} key_slot;
+
+/* One key's best answer during a single-node placement. */
+typedef struct key_eval {
+    uint32_t key;
+    gs_mask set;
+    pscore score;
+} key_eval;
+
+typedef struct alloc_node {
+    uint32_t node;
+    gs_mask gpus;
+    uint32_t cpu_off, cpu_n; /* into job->cpus: node-local CPU indices */
+    uint64_t mem;
+} alloc_node;
+
+typedef struct job_rec {
+    uint64_t id;
+    gs_job_state state;
+    gs_pending_reason reason;
+    char reason_text[REASON_MAX];
+    const char *name, *user, *account; /* interned in the scheduler */
+    uint32_t gpus, gpus_per_node, min_nodes, max_nodes, cpus_per_gpu;
+    uint64_t mem_per_gpu, min_gpu_memory;
+    char **models; /* NULL-terminated lowercase substrings, or NULL */
+    uint32_t min_cc; /* major * 1000 + minor */
+    uint32_t *required; /* sorted cluster-wide ids */
+    size_t n_required;
+    int exclusive, one_domain;
+    gs_comm_hint comm;
+    int64_t priority, time_limit, submit_time, start_time, end_time;
+    /* allocation, sized at submission */
+    uint32_t n_alloc, cap_alloc;
+    alloc_node *alloc;
+    uint32_t *cpus;     /* CPU indices for all nodes */
+    uint32_t *gpu_ids;  /* cluster-wide GPU ids, gpus entries */
+} job_rec;
+
+typedef struct sched_event {
+    gs_event_kind kind;
+    uint64_t job;
+    int64_t time;
+} sched_event;
+
+struct gs_place_ctx {
+    gs_sched *s;
+    const job_rec *job;
+    const gs_place_request *req;
+    gs_mask *elig;     /* per node type: GPUs the job accepts */
+    bool prepared;     /* scratch_scores hold this placement's node scores */
+    char reason[REASON_MAX];
+};
+
+struct gs_sched {
+    const gs_topo *topo;
+    gs_err err;
+    const gs_placement_ops *policy;
+    void *policy_state;
+    gs_interner strings;
+
+    uint32_t n_nodes, n_types;
+    node_state *nodes;
+    gs_place_tables **tables; /* per node type (topo->types order) */
+    uint64_t *cpu_bits;       /* all nodes' used-CPU bitsets */
+    uint32_t *numa_free;      /* all nodes' free CPUs per NUMA domain */
+    uint64_t *gpu_job;        /* per cluster GPU: holding job id or 0 */
+
+    /* key index */
+    key_slot *keys;
+    uint32_t n_key_slots, free_key; /* pool and free list */
+    uint32_t *key_hash;             /* open addressing -> slot */
+    size_t key_hash_cap;
+    uint32_t active_keys;           /* head of the active list */
+
+    /* jobs: id - 1 indexes jobs[] */
+    job_rec *jobs;
+    size_t n_jobs, cap_jobs;
+    uint32_t *pending; /* job indices, FIFO order */
+    size_t n_pending, cap_pending;
+    sched_event *events;
+    size_t n_events, cap_events;
+
+    /* scratch for the decision path, sized at creation */
+    gs_mask *elig;        /* per type */
+    uint32_t *place_out;  /* cluster-wide ids the policy returns */
+    size_t cap_place_out;
+    uint32_t *scratch_nodes, *scratch_nodes2;
+    uint32_t *scratch_u32;
+    uint64_t *scratch_u64;
+    gs_mask *node_mask; /* per node: GPUs chosen during a placement; all
+                           zero between uses */
+    gs_mask *forced_mask; /* per node holding required GPUs, in order */
+    pscore *scratch_scores; /* per node */
+    bool *scratch_ok;       /* per node */
+    key_eval *scratch_keys; /* one per key slot */
+    /* nodes in switch-tree order: switch s's subtree is
+     * switch_order[switch_lo[s] .. switch_hi[s]) */
+    uint32_t *switch_order, *switch_lo, *switch_hi;
+    /* nodes by NVLink domain: domain d is domain_order[range[d]..range[d+1]) */
+    uint32_t *domain_order, *domain_range;
+    uint32_t placement_abi;
+};
+
+/* ---- internal API ------------------------------------------------------- */
+
+/* Placement tables (place_tables.c). */
+gs_place_tables *gs_place_tables_build(const gs_ntype *ty, gs_err *err);
+void gs_place_tables_free(gs_place_tables *pt);
+
+/* Best set of k GPUs among cand (required GPUs req ⊆ cand), with free the
+ * node's free GPUs (for the damage count). Returns false when none. */
+bool gs_place_best_on_node(const gs_place_tables *pt, gs_mask cand,
+                           gs_mask free, gs_mask req, uint32_t k,
+                           gs_comm_hint comm, gs_mask *set, pscore *score);
+/* Compare two scores: > 0 if a is better. */
+int gs_pscore_cmp(const pscore *a, const pscore *b);
+/* Lowest-index rule between two sets of equal size: true if a wins. */
+static inline bool mask_lower(gs_mask a, gs_mask b)
+{
+    gs_mask d = a ^ b;
+    return d && (a & (d & (~d + 1)));
+}
+
+/* The usable mask of a node for the job in ctx (place.c). */
+gs_mask gs_place_node_usable(const gs_place_ctx *ctx, uint32_t node);
+uint32_t gs_place_capacity(const gs_place_ctx *ctx, uint32_t node,
+                           gs_mask *usable);
+/* Node order preferences for the shared multi-node logic (place.c). */
+typedef enum node_pref {
+    PREF_INDEX,      /* first-fit */
+    PREF_FEWEST_FREE, /* best-fit */
+    PREF_MOST_FREE   /* spread */
+} node_pref;
+gs_status gs_place_simple(gs_place_ctx *ctx, const gs_place_request *req,
+                          node_pref pref, uint32_t *out);
+gs_status gs_place_nvlink(gs_place_ctx *ctx, const gs_place_request *req,
+                          uint32_t *out);
+
+/* The built-in policies and the registry (policy.c). */
+extern const gs_placement_ops gs_policy_first_fit, gs_policy_best_fit,
+    gs_policy_spread, gs_policy_nvlink_pack;
+
+/* Key index maintenance (sched.c). */
+void gs_sched_reindex_node(gs_sched *s, uint32_t node);
+
+#endif
