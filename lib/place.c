@@ -188,263 +188,337 @@ static int cmp_policy(const void *p, uint32_t a, uint32_t b)
     return arg->st->node_cmp(arg->ctx, a, b);
 }
 
-/* Choose the nodes and GPUs of a job that spans nodes, or one node when
- * single is true. The node set uses as few nodes as the request allows;
+/* Move the k best of v[0..n) (cmp < 0: comes first) to v[0..k), in order,
+ * in O(n log k): a heap whose root is the worst of those kept so far. */
+static void select_best(uint32_t *v, size_t n, size_t k, node_cmp_fn cmp,
+                        const void *arg)
+{
+    if (k > n)
+        k = n;
+    if (k == 0)
+        return;
+    gs_place_sort(v, k, cmp, arg); /* sorted: v[k-1] is the worst */
+    for (size_t i = k; i < n; i++) {
+        if (cmp(arg, v[i], v[k - 1]) >= 0)
+            continue;
+        /* insert v[i] into the sorted prefix, dropping the worst */
+        uint32_t x = v[i];
+        size_t pos = k - 1;
+        while (pos > 0 && cmp(arg, x, v[pos - 1]) < 0) {
+            v[pos] = v[pos - 1];
+            pos--;
+        }
+        v[pos] = x;
+    }
+}
+
+/* Everything one multi-node attempt needs. */
+typedef struct multi {
+    gs_place_ctx *ctx;
+    const gs_place_request *req;
+    const place_strategy *st;
+    uint32_t *out;
+    uint32_t G, p, need, m, nf;
+    const uint32_t *fnodes;
+    const gs_mask *fmask;
+    uint32_t fsum;       /* GPUs the forced nodes give (p each, or cap) */
+    uint32_t *cap;       /* per node, valid for the nodes looked at */
+    uint32_t exact_m;    /* fewest nodes by exact capacities (cluster walk) */
+} multi;
+
+static bool is_forced(const multi *mu, uint32_t n)
+{
+    for (uint32_t f = 0; f < mu->nf; f++)
+        if (mu->fnodes[f] == n)
+            return true;
+    return false;
+}
+
+/* Histogram test: could the group of this row host the job on m nodes,
+ * judging by free-GPU counts (an upper bound on capacities)? */
+static bool hist_ok(const multi *mu, const uint32_t *row)
+{
+    gs_sched *s = mu->ctx->s;
+    uint32_t h[65];
+    memcpy(h, row, sizeof h);
+    for (uint32_t f = 0; f < mu->nf; f++) {
+        uint32_t c = mask_count(s->nodes[mu->fnodes[f]].avail);
+        if (h[c])
+            h[c]--;
+    }
+    uint32_t want = mu->m - mu->nf, fit = 0;
+    for (uint32_t c = mu->need; c <= 64; c++)
+        fit += h[c];
+    if (fit < want)
+        return false;
+    if (mu->p)
+        return true;
+    uint64_t sum = mu->fsum;
+    uint32_t taken = 0;
+    for (uint32_t c = 64; c >= mu->need && taken < want; c--) {
+        uint32_t t = GS_MIN(h[c], want - taken);
+        sum += (uint64_t)t * c;
+        taken += t;
+    }
+    return sum >= mu->G;
+}
+
+/* Try to place the job on m nodes taken from nodes[0..n) (plus the forced
+ * ones), computing exact capacities. */
+static bool attempt(multi *mu, const uint32_t *nodes, uint32_t n,
+                    bool whole_cluster)
+{
+    gs_place_ctx *ctx = mu->ctx;
+    gs_sched *s = ctx->s;
+    uint32_t *cand = s->scratch_nodes;
+    uint32_t nc = 0, forced_in = 0;
+    uint32_t hist[65] = {0};
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t node = nodes ? nodes[i] : i;
+        if (is_forced(mu, node)) {
+            forced_in++;
+            continue;
+        }
+        uint32_t c = gs_place_capacity(ctx, node, NULL);
+        mu->cap[node] = c;
+        if (c >= mu->need) {
+            cand[nc++] = node;
+            hist[c > 64 ? 64 : c]++;
+        }
+    }
+    if (whole_cluster && !mu->p) {
+        /* the fewest nodes by exact capacities, for a retry */
+        uint64_t sum = mu->fsum;
+        uint32_t m = mu->nf;
+        for (uint32_t c = 64; c >= 1 && sum < mu->G; c--)
+            for (uint32_t h = hist[c]; h > 0 && sum < mu->G; h--) {
+                sum += c;
+                m++;
+            }
+        mu->exact_m = sum >= mu->G ? GS_MAX(m, mu->req->min_nodes)
+                                   : UINT32_MAX;
+    }
+    if (forced_in != mu->nf || nc + mu->nf < mu->m)
+        return false;
+    uint32_t want = mu->m - mu->nf;
+    mn_cmp_arg arg = {mu->cap, mu->st, ctx};
+    if (mu->p) {
+        ctx->prepared = false;
+        if (mu->st->prepare)
+            mu->st->prepare(ctx, mu->req, cand, nc, mu->p);
+        select_best(cand, nc, want, cmp_policy, &arg);
+    } else {
+        select_best(cand, nc, want, cmp_cap, &arg);
+    }
+    /* chosen: forced nodes first, then the best candidates */
+    uint32_t *chosen = s->scratch_nodes2;
+    for (uint32_t i = mu->nf; i < mu->m; i++)
+        chosen[i] = cand[i - mu->nf];
+    /* shares: required GPUs first, then fill in order, leaving at least
+     * one GPU for every node still to fill */
+    uint32_t *share = s->scratch_u32 + s->n_nodes;
+    uint32_t given = 0;
+    for (uint32_t i = 0; i < mu->m; i++) {
+        share[i] = mu->p ? mu->p
+                         : (i < mu->nf ? mask_count(mu->fmask[i]) : 1);
+        given += share[i];
+    }
+    for (uint32_t i = 0; i < mu->m && !mu->p && given < mu->G; i++) {
+        uint32_t room = mu->cap[chosen[i]] - share[i];
+        uint32_t add = GS_MIN(mu->G - given, room);
+        share[i] += add;
+        given += add;
+    }
+    if (given != mu->G)
+        return false;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < mu->m; i++) {
+        uint32_t node = chosen[i];
+        gs_mask usable = gs_place_node_usable(ctx, node);
+        gs_mask reqm = i < mu->nf ? mu->fmask[i] : 0;
+        gs_mask set = mu->st->choose(ctx, mu->req, node, usable, reqm,
+                                     share[i]);
+        if (mask_count(set) != share[i])
+            return false;
+        k += gs_place_emit(ctx, node, set, mu->out + k);
+    }
+    return true;
+}
+
+/* Does the switch subtree or domain hold every forced node? */
+static bool holds_forced(const multi *mu, bool domain, uint32_t g)
+{
+    gs_sched *s = mu->ctx->s;
+    for (uint32_t f = 0; f < mu->nf; f++) {
+        uint32_t n = mu->fnodes[f];
+        if (domain) {
+            if (s->topo->nodes[n].domain != g)
+                return false;
+        } else {
+            uint32_t pos = s->switch_pos[n];
+            if (pos == GS_NONE || pos < s->switch_lo[g] ||
+                pos >= s->switch_hi[g])
+                return false;
+        }
+    }
+    return true;
+}
+
+/* Groups in order of preference: NVLink domains (bandwidth-sensitive or
+ * one-domain jobs), then switches from the deepest up, then the whole
+ * cluster. */
+static bool place_groups(multi *mu)
+{
+    gs_sched *s = mu->ctx->s;
+    const gs_topo *t = s->topo;
+    const gs_place_request *req = mu->req;
+    bool groups = (mu->st->group_aware || req->one_nvlink_domain) && mu->m > 1;
+    if (groups &&
+        (req->one_nvlink_domain || req->comm == GS_COMM_BANDWIDTH)) {
+        for (uint32_t d = 0; d < t->n_domains; d++) {
+            if (!hist_ok(mu, s->hist + (size_t)(t->n_switches + d) * 65) ||
+                !holds_forced(mu, true, d))
+                continue;
+            uint32_t lo = s->domain_range[d], hi = s->domain_range[d + 1];
+            if (attempt(mu, s->domain_order + lo, hi - lo, false))
+                return true;
+        }
+        if (req->one_nvlink_domain)
+            return false;
+    }
+    if (groups) {
+        for (uint32_t i = 0; i < t->n_switches; i++) {
+            uint32_t sw = s->switch_by_depth[i];
+            if (!hist_ok(mu, s->hist + (size_t)sw * 65) ||
+                !holds_forced(mu, false, sw))
+                continue;
+            uint32_t lo = s->switch_lo[sw], hi = s->switch_hi[sw];
+            if (attempt(mu, s->switch_order + lo, hi - lo, false))
+                return true;
+        }
+    }
+    if (req->one_nvlink_domain && mu->m > 1)
+        return false;
+    return attempt(mu, NULL, s->n_nodes, true);
+}
+
+/* Choose the nodes and GPUs of a job: as few nodes as the request allows;
  * group-aware strategies then prefer one NVLink domain, then the lowest
- * common switch. */
+ * common switch; the policy ranks the nodes of the chosen group. */
 gs_status gs_place_multi(gs_place_ctx *ctx, const gs_place_request *req,
                          const place_strategy *st, uint32_t *out)
 {
     gs_sched *s = ctx->s;
-    uint32_t N = s->n_nodes;
-    uint32_t *cap = s->scratch_u32;
-    uint32_t *cand = s->scratch_nodes;
+    const uint32_t *cluster = s->hist + (size_t)s->hist_cluster * 65;
+    multi mu;
+    memset(&mu, 0, sizeof mu);
+    mu.ctx = ctx;
+    mu.req = req;
+    mu.st = st;
+    mu.out = out;
+    mu.G = req->gpus;
+    mu.p = req->gpus_per_node;
+    mu.need = mu.p ? mu.p : 1;
+    mu.cap = s->scratch_u32;
     uint32_t *fnodes = s->scratch_nodes2;
     gs_mask *fmask = s->forced_mask;
-    uint32_t G = req->gpus, p = req->gpus_per_node;
-    uint32_t nf = gs_place_required_nodes(ctx, fnodes, fmask);
-    /* capacities; a node holding required GPUs must offer them */
-    uint32_t most = 0;
-    for (uint32_t n = 0; n < N; n++) {
+    mu.nf = gs_place_required_nodes(ctx, fnodes, fmask);
+    mu.fnodes = fnodes;
+    mu.fmask = fmask;
+    for (uint32_t i = 0; i < mu.nf; i++) {
         gs_mask u;
-        cap[n] = gs_place_capacity(ctx, n, &u);
-        if (cap[n] > most)
-            most = cap[n];
-    }
-    uint32_t fsum = 0;
-    for (uint32_t i = 0; i < nf; i++) {
-        gs_mask u = gs_place_node_usable(ctx, fnodes[i]);
-        if ((fmask[i] & ~u) != 0) {
-            uint32_t bad = mask_first(fmask[i] & ~u);
+        uint32_t c = gs_place_capacity(ctx, fnodes[i], &u);
+        s->scratch_u32[fnodes[i]] = c;
+        const char *name = s->topo->nodes[fnodes[i]].name;
+        if (fmask[i] & ~u) {
             gs_place_reasonf(ctx, "required GPU %u of node %s is not free",
-                             bad, s->topo->nodes[fnodes[i]].name);
+                             mask_first(fmask[i] & ~u), name);
             return GS_ENORES;
         }
-        if (cap[fnodes[i]] < mask_count(fmask[i])) {
-            gs_place_reasonf(ctx, "node %s lacks CPUs or memory for the "
-                                  "required GPUs",
-                             s->topo->nodes[fnodes[i]].name);
+        if (c < mask_count(fmask[i]) || (mu.p && c < mu.p)) {
+            gs_place_reasonf(ctx, "node %s, which holds required GPUs, lacks "
+                                  "the free GPUs, CPUs or memory",
+                             name);
             return GS_ENORES;
         }
-        if (p && mask_count(fmask[i]) > p) {
+        if (mu.p && mask_count(fmask[i]) > mu.p) {
             gs_place_reasonf(ctx, "node %s holds %u required GPUs, more than "
                                   "the %u per node asked",
-                             s->topo->nodes[fnodes[i]].name,
-                             mask_count(fmask[i]), p);
+                             name, mask_count(fmask[i]), mu.p);
             return GS_ENORES;
         }
-        fsum += p ? p : cap[fnodes[i]];
+        mu.fsum += mu.p ? mu.p : c;
     }
-    /* how many nodes: p fixes it; otherwise as few as capacities allow */
-    uint32_t m;
-    if (p) {
-        m = G / p;
+    /* fewest nodes, first judged by free-GPU counts (upper bounds) */
+    if (mu.p) {
+        mu.m = mu.G / mu.p;
     } else {
-        uint32_t nc = 0;
-        for (uint32_t n = 0; n < N; n++) {
-            bool forced = false;
-            for (uint32_t i = 0; i < nf && !forced; i++)
-                forced = fnodes[i] == n;
-            if (!forced && cap[n] > 0)
-                cand[nc++] = n;
+        uint32_t h[65];
+        memcpy(h, cluster, sizeof h);
+        for (uint32_t f = 0; f < mu.nf; f++) {
+            uint32_t c = mask_count(s->nodes[fnodes[f]].avail);
+            if (h[c])
+                h[c]--;
         }
-        mn_cmp_arg arg = {cap, st, ctx};
-        gs_place_sort(cand, nc, cmp_cap, &arg);
-        m = nf;
-        uint32_t sum = fsum;
-        for (uint32_t i = 0; i < nc && sum < G; i++) {
-            sum += cap[cand[i]];
-            m++;
-        }
-        if (sum < G) {
-            gs_place_reasonf(ctx, "needs %u GPUs; %u are usable in the "
-                                  "cluster now",
-                             G, sum);
-            return GS_ENORES;
-        }
-        if (m < req->min_nodes)
-            m = req->min_nodes;
-    }
-    if (m > req->max_nodes || (m > 1 && st->single_only)) {
-        if (req->max_nodes == 1)
-            gs_place_reasonf(ctx, "needs %u GPUs on one node; at most %u "
-                                  "usable on a node now",
-                             G, most);
-        else
-            gs_place_reasonf(ctx, "needs %u nodes for %u GPUs, at most %u "
-                                  "allowed",
-                             m, G, req->max_nodes);
-        return GS_ENORES;
-    }
-    if (nf > m) {
-        gs_place_reasonf(ctx, "required GPUs span %u nodes, more than the "
-                              "%u the job may use",
-                         nf, m);
-        return GS_ENORES;
-    }
-    /* the node set */
-    uint32_t lo = 0, hi = N;
-    const uint32_t *order = NULL;
-    if (st->group_aware || req->one_nvlink_domain)
-        gs_place_choose_group(ctx, req, cap, m, fnodes, nf, &order, &lo, &hi);
-    uint32_t nc = 0;
-    for (uint32_t i = lo; i < hi; i++) {
-        uint32_t n = order ? order[i] : i;
-        bool forced = false;
-        for (uint32_t f = 0; f < nf && !forced; f++)
-            forced = fnodes[f] == n;
-        if (!forced && cap[n] >= (p ? p : 1))
-            cand[nc++] = n;
-    }
-    if (order && nc + nf < m) {
-        gs_place_reasonf(ctx, "no NVLink domain has %u nodes with room for "
-                              "the job",
-                         m);
-        return GS_ENORES;
-    }
-    mn_cmp_arg arg = {cap, st, ctx};
-    if (p) {
-        if (st->prepare)
-            st->prepare(ctx, req, cand, nc, p);
-        gs_place_sort(cand, nc, cmp_policy, &arg);
-    } else {
-        gs_place_sort(cand, nc, cmp_cap, &arg);
-    }
-    if (nc + nf < m) {
-        if (p)
-            gs_place_reasonf(ctx, "needs %u nodes with %u usable GPUs each; "
-                                  "%u have them now",
-                             m, p, nc + nf);
-        else
-            gs_place_reasonf(ctx, "needs %u GPUs on %u nodes; not enough "
-                                  "usable now",
-                             G, m);
-        return GS_ENORES;
-    }
-    /* chosen: forced nodes, then the best candidates */
-    uint32_t *chosen = s->scratch_nodes2; /* forced nodes are already first */
-    for (uint32_t i = nf; i < m; i++)
-        chosen[i] = cand[i - nf];
-    /* shares: required GPUs first, then fill in order, leaving at least one
-     * GPU for every node still to fill */
-    uint32_t *share = s->scratch_u32 + N; /* second half of the scratch */
-    uint32_t given = 0;
-    for (uint32_t i = 0; i < m; i++) {
-        share[i] = p ? p : (i < nf ? mask_count(fmask[i]) : 1);
-        given += share[i];
-    }
-    for (uint32_t i = 0; i < m && !p && given < G; i++) {
-        uint32_t room = cap[chosen[i]] - share[i];
-        uint32_t add = G - given < room ? G - given : room;
-        share[i] += add;
-        given += add;
-    }
-    if (given != G) {
-        gs_place_reasonf(ctx, "needs %u GPUs; the chosen nodes hold %u",
-                         G, given);
-        return GS_ENORES;
-    }
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < m; i++) {
-        uint32_t node = chosen[i];
-        gs_mask usable = gs_place_node_usable(ctx, node);
-        gs_mask reqm = i < nf ? fmask[i] : 0;
-        gs_mask set = st->choose(ctx, req, node, usable, reqm, share[i]);
-        if (mask_count(set) != share[i]) {
-            gs_place_reasonf(ctx, "node %s cannot give %u GPUs",
-                             s->topo->nodes[node].name, share[i]);
-            return GS_ENORES;
-        }
-        k += gs_place_emit(ctx, node, set, out + k);
-    }
-    return GS_OK;
-}
-
-/* ---- groups: NVLink domains and switch subtrees ----------------------- */
-
-/* Does order[a..b) hold the forced nodes and room for the job on m of
- * its nodes? */
-static bool group_fits(const gs_place_request *req, const uint32_t *order,
-                       uint32_t a, uint32_t b, const uint32_t *cap,
-                       uint32_t m, const uint32_t *fnodes, uint32_t nf)
-{
-    uint32_t need = req->gpus_per_node ? req->gpus_per_node : 1;
-    uint32_t fit = 0, forced_in = 0, hist[65] = {0};
-    for (uint32_t i = a; i < b; i++) {
-        uint32_t n = order[i];
-        bool forced = false;
-        for (uint32_t f = 0; f < nf && !forced; f++)
-            forced = fnodes[f] == n;
-        if (forced) {
-            forced_in++;
-        } else if (cap[n] >= need) {
-            fit++;
-            hist[cap[n] > 64 ? 64 : cap[n]]++;
-        }
-    }
-    if (forced_in != nf || fit + nf < m)
-        return false;
-    if (req->gpus_per_node)
-        return true;
-    /* any split: the m - nf roomiest nodes must hold the rest */
-    uint32_t sum = 0, taken = nf;
-    for (uint32_t f = 0; f < nf; f++)
-        sum += cap[fnodes[f]];
-    for (uint32_t c = 64; c > 0 && taken < m; c--)
-        for (uint32_t h = hist[c]; h > 0 && taken < m; h--) {
-            sum += c;
-            taken++;
-        }
-    return sum >= req->gpus;
-}
-
-/* Pick the best group able to host m nodes (with the forced ones), and
- * return its nodes as order[lo..hi). NVLink domains come first (for
- * bandwidth-sensitive jobs), then switches from the deepest up; with none,
- * the whole cluster (order = NULL). A job that must stay in one NVLink
- * domain gets an empty range when no domain can take it. */
-void gs_place_choose_group(gs_place_ctx *ctx, const gs_place_request *req,
-                           const uint32_t *cap, uint32_t m,
-                           const uint32_t *fnodes, uint32_t nf,
-                           const uint32_t **order, uint32_t *lo,
-                           uint32_t *hi)
-{
-    gs_sched *s = ctx->s;
-    const gs_topo *t = s->topo;
-    *order = NULL;
-    *lo = 0;
-    *hi = s->n_nodes;
-    if (m <= 1)
-        return; /* one node: any node is its own NVLink island */
-    if (req->one_nvlink_domain || req->comm == GS_COMM_BANDWIDTH) {
-        for (size_t d = 0; d < t->n_domains; d++) {
-            uint32_t a = s->domain_range[d], b = s->domain_range[d + 1];
-            if (group_fits(req, s->domain_order, a, b, cap, m, fnodes, nf)) {
-                *order = s->domain_order;
-                *lo = a;
-                *hi = b;
-                return;
+        uint64_t sum = mu.fsum;
+        mu.m = mu.nf;
+        for (uint32_t c = 64; c >= 1 && sum < mu.G; c--)
+            for (uint32_t k = h[c]; k > 0 && sum < mu.G; k--) {
+                sum += c;
+                mu.m++;
             }
+        if (sum < mu.G) {
+            gs_place_reasonf(ctx, "needs %u GPUs; %llu are free in the "
+                                  "cluster now",
+                             mu.G, (unsigned long long)sum);
+            return GS_ENORES;
         }
-        if (req->one_nvlink_domain) {
-            *order = s->domain_order;
-            *lo = *hi = 0;
-            return;
+        mu.m = GS_MAX(mu.m, req->min_nodes);
+    }
+    for (int round = 0; round < 2; round++) {
+        if (mu.m > req->max_nodes || (mu.m > 1 && st->single_only)) {
+            if (req->max_nodes == 1 || st->single_only)
+                gs_place_reasonf(ctx, "needs %u GPUs on one node; no node "
+                                      "has that many usable now",
+                                 mu.G);
+            else
+                gs_place_reasonf(ctx, "needs %u nodes for %u GPUs, at most "
+                                      "%u allowed",
+                                 mu.m, mu.G, req->max_nodes);
+            return GS_ENORES;
         }
+        if (mu.nf > mu.m) {
+            gs_place_reasonf(ctx, "required GPUs span %u nodes, more than "
+                                  "the %u the job may use",
+                             mu.nf, mu.m);
+            return GS_ENORES;
+        }
+        mu.exact_m = mu.m;
+        if (place_groups(&mu))
+            return GS_OK;
+        /* capacities were below the free-GPU counts: try with the fewest
+         * nodes the exact capacities allow */
+        if (mu.p || mu.exact_m <= mu.m || mu.exact_m == UINT32_MAX)
+            break;
+        mu.m = mu.exact_m;
     }
-    uint32_t best = GS_NONE;
-    for (size_t sw = 0; sw < t->n_switches; sw++) {
-        if (best != GS_NONE && t->switches[sw].depth <= t->switches[best].depth)
-            continue;
-        uint32_t a = s->switch_lo[sw], b = s->switch_hi[sw];
-        if (group_fits(req, s->switch_order, a, b, cap, m, fnodes, nf))
-            best = (uint32_t)sw;
-    }
-    if (best != GS_NONE) {
-        *order = s->switch_order;
-        *lo = s->switch_lo[best];
-        *hi = s->switch_hi[best];
-    }
+    if (mu.exact_m == UINT32_MAX)
+        gs_place_reasonf(ctx, "needs %u GPUs; not that many are usable in "
+                              "the cluster now (CPUs, memory or GPU kind)",
+                         mu.G);
+    else if (req->one_nvlink_domain && mu.m > 1)
+        gs_place_reasonf(ctx, "no NVLink domain has room for %u GPUs on %u "
+                              "nodes now",
+                         mu.G, mu.m);
+    else if (mu.p)
+        gs_place_reasonf(ctx, "needs %u nodes with %u usable GPUs each; not "
+                              "that many now",
+                         mu.m, mu.p);
+    else
+        gs_place_reasonf(ctx, "needs %u GPUs on %u nodes; not enough usable "
+                              "now",
+                         mu.G, mu.m);
+    return GS_ENORES;
 }
 
 /* ---- the simple policies ----------------------------------------------- */

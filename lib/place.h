@@ -39,10 +39,5 @@ uint32_t gs_place_emit(const gs_place_ctx *ctx, uint32_t node, gs_mask set,
 gs_mask gs_place_lowest(gs_mask usable, gs_mask req, uint32_t k);
 gs_status gs_place_multi(gs_place_ctx *ctx, const gs_place_request *req,
                          const place_strategy *st, uint32_t *out);
-void gs_place_choose_group(gs_place_ctx *ctx, const gs_place_request *req,
-                           const uint32_t *cap, uint32_t m,
-                           const uint32_t *fnodes, uint32_t nf,
-                           const uint32_t **order, uint32_t *lo,
-                           uint32_t *hi);
 
 #endif

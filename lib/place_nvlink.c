@@ -64,14 +64,17 @@ static int cmp_key_eval(const void *arg, uint32_t a, uint32_t b)
     return a < b ? -1 : a > b;
 }
 
-/* One node, no required GPUs: scan the keys. */
+/* One node, no required GPUs: scan the keys. One pass finds the best
+ * score and the lowest node that fits among the keys that have it; only
+ * when none of those nodes has the CPUs or memory are the other keys
+ * ranked. */
 static gs_status single_by_keys(gs_place_ctx *ctx, const gs_place_request *req,
                                 uint32_t *out)
 {
     gs_sched *s = ctx->s;
     key_eval *ev = s->scratch_keys;
     uint32_t *idx = s->scratch_nodes;
-    uint32_t ne = 0;
+    uint32_t ne = 0, best_e = GS_NONE, best_node = GS_NONE;
     for (uint32_t kid = s->active_keys; kid != GS_NONE;
          kid = s->keys[kid].next_active) {
         key_slot *ks = &s->keys[kid];
@@ -85,25 +88,39 @@ static gs_status single_by_keys(gs_place_ctx *ctx, const gs_place_request *req,
         ev[ne].key = kid;
         ev[ne].set = set;
         ev[ne].score = sc;
-        idx[ne] = ne;
+        int c = best_e == GS_NONE ? 1 : gs_pscore_cmp(&sc, &ev[best_e].score);
+        if (c >= 0) {
+            uint32_t n = first_fitting(ctx, ks, req->gpus,
+                                       c > 0 ? GS_NONE : best_node);
+            if (c > 0 || (n != GS_NONE && n < best_node)) {
+                best_e = ne;
+                best_node = n;
+            }
+        }
         ne++;
     }
+    if (best_e != GS_NONE && best_node != GS_NONE) {
+        gs_place_emit(ctx, best_node, ev[best_e].set, out);
+        return GS_OK;
+    }
+    /* the best keys' nodes lack CPUs or memory: rank all keys */
+    for (uint32_t i = 0; i < ne; i++)
+        idx[i] = i;
     gs_place_sort(idx, ne, cmp_key_eval, ev);
-    /* Walk groups of equal score; within one, the lowest node that fits. */
     for (uint32_t i = 0; i < ne;) {
-        uint32_t j = i, best_node = GS_NONE, best_e = 0;
+        uint32_t j = i, node = GS_NONE, e = 0;
         while (j < ne && gs_pscore_cmp(&ev[idx[j]].score,
                                        &ev[idx[i]].score) == 0) {
             const key_slot *ks = &s->keys[ev[idx[j]].key];
-            uint32_t n = first_fitting(ctx, ks, req->gpus, best_node);
-            if (n != GS_NONE && (best_node == GS_NONE || n < best_node)) {
-                best_node = n;
-                best_e = idx[j];
+            uint32_t n = first_fitting(ctx, ks, req->gpus, node);
+            if (n != GS_NONE && (node == GS_NONE || n < node)) {
+                node = n;
+                e = idx[j];
             }
             j++;
         }
-        if (best_node != GS_NONE) {
-            gs_place_emit(ctx, best_node, ev[best_e].set, out);
+        if (node != GS_NONE) {
+            gs_place_emit(ctx, node, ev[e].set, out);
             return GS_OK;
         }
         i = j;

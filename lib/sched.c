@@ -174,15 +174,32 @@ static void key_unlink(gs_sched *s, uint32_t n)
         key_drop(s, k);
 }
 
-/* Insert keeping the list sorted by node index. */
+/* Insert keeping the list sorted by node index. The predecessor is found
+ * by walking the list from its head and, in lockstep, scanning node indices
+ * down from n: whichever ends first. A long list has close neighbours and
+ * a short list is quick to walk, so this costs O(min(list, gap)). */
 static void key_link(gs_sched *s, uint32_t n, uint32_t k)
 {
     key_slot *ks = &s->keys[k];
     node_state *ns = &s->nodes[n];
     uint32_t prev = GS_NONE, cur = ks->head;
-    while (cur != GS_NONE && cur < n) {
+    uint32_t down = n;
+    for (;;) {
+        if (cur == GS_NONE || cur > n)
+            break; /* the walk found the spot */
         prev = cur;
         cur = s->nodes[cur].key_next;
+        if (down == 0) {
+            prev = GS_NONE;
+            cur = ks->head;
+            break; /* nothing below n holds the key */
+        }
+        down--;
+        if (s->nodes[down].key == k) {
+            prev = down;
+            cur = s->nodes[down].key_next;
+            break;
+        }
     }
     ns->key = k;
     ns->key_prev = prev;
@@ -196,11 +213,32 @@ static void key_link(gs_sched *s, uint32_t n, uint32_t k)
     ks->count++;
 }
 
+/* Move node n from one free-GPU count to another in every histogram row
+ * it belongs to: its switches up to the root, its domain, the cluster. */
+static void hist_move(gs_sched *s, uint32_t n, uint32_t from, uint32_t to)
+{
+    const gs_topo *t = s->topo;
+    for (uint32_t sw = t->nodes[n].sw; sw != GS_NONE;
+         sw = t->switches[sw].parent) {
+        s->hist[(size_t)sw * 65 + from]--;
+        s->hist[(size_t)sw * 65 + to]++;
+    }
+    if (t->nodes[n].domain != GS_NONE) {
+        size_t row = t->n_switches + t->nodes[n].domain;
+        s->hist[row * 65 + from]--;
+        s->hist[row * 65 + to]++;
+    }
+    s->hist[(size_t)s->hist_cluster * 65 + from]--;
+    s->hist[(size_t)s->hist_cluster * 65 + to]++;
+}
+
 void gs_sched_reindex_node(gs_sched *s, uint32_t n)
 {
     node_state *ns = &s->nodes[n];
     gs_mask avail = compute_avail(s, n);
     uint32_t type = node_type(s, n)->id;
+    if (ns->avail != avail)
+        hist_move(s, n, mask_count(ns->avail), mask_count(avail));
     if (ns->key != GS_NONE && s->keys[ns->key].avail == avail &&
         ns->avail == avail)
         return;
@@ -225,6 +263,8 @@ static gs_status build_orders(gs_sched *s)
     s->switch_order = gs_calloc(nn + 1, sizeof *s->switch_order);
     s->switch_lo = gs_calloc(ns + 1, sizeof *s->switch_lo);
     s->switch_hi = gs_calloc(ns + 1, sizeof *s->switch_hi);
+    s->switch_pos = gs_malloc((nn + 1) * sizeof *s->switch_pos);
+    s->switch_by_depth = gs_calloc(ns + 1, sizeof *s->switch_by_depth);
     s->domain_order = gs_calloc(nn + 1, sizeof *s->domain_order);
     s->domain_range = gs_calloc(nd + 2, sizeof *s->domain_range);
     uint32_t *child_start = gs_calloc(ns + 2, sizeof(uint32_t));
@@ -235,6 +275,7 @@ static gs_status build_orders(gs_sched *s)
     uint32_t *stack = gs_calloc(ns + 1, sizeof(uint32_t));
     gs_status st = GS_OK;
     if (!s->switch_order || !s->switch_lo || !s->switch_hi ||
+        !s->switch_pos || !s->switch_by_depth ||
         !s->domain_order || !s->domain_range || !child_start || !children ||
         !node_start || !nodes_of || !cursor || !stack) {
         st = gs_errf(&s->err, GS_ENOMEM, "out of memory");
@@ -285,6 +326,20 @@ static gs_status build_orders(gs_sched *s)
                 sp--;
             }
         }
+    }
+    for (size_t i = 0; i < nn; i++)
+        s->switch_pos[i] = GS_NONE;
+    for (uint32_t i = 0; i < pos; i++)
+        s->switch_pos[s->switch_order[i]] = i;
+    /* switches deepest first (stable: by index within a depth) */
+    {
+        uint32_t maxd = 0, k = 0;
+        for (size_t i = 0; i < ns; i++)
+            maxd = GS_MAX(maxd, t->switches[i].depth);
+        for (uint32_t d = maxd + 1; d-- > 0;)
+            for (size_t i = 0; i < ns; i++)
+                if (t->switches[i].depth == d)
+                    s->switch_by_depth[k++] = (uint32_t)i;
     }
     /* domains: counting sort, nodes in increasing index within each */
     for (size_t i = 0; i < nn; i++)
@@ -353,6 +408,7 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     s->tables = gs_calloc(s->n_types + 1, sizeof *s->tables);
     s->gpu_job = gs_calloc(topo->n_gpus + 1, sizeof *s->gpu_job);
     s->elig = gs_calloc(s->n_types + 1, sizeof *s->elig);
+    s->type_nodes = gs_calloc(s->n_types + 1, sizeof *s->type_nodes);
     s->scratch_nodes = gs_calloc(N + 1, sizeof(uint32_t));
     s->scratch_nodes2 = gs_calloc(N + 1, sizeof(uint32_t));
     s->scratch_u32 = gs_calloc(2 * N + 2, sizeof(uint32_t));
@@ -366,7 +422,7 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     while (s->key_hash_cap < 2 * (N + 1))
         s->key_hash_cap *= 2;
     s->key_hash = gs_malloc(s->key_hash_cap * sizeof *s->key_hash);
-    if (!s->nodes || !s->tables || !s->gpu_job || !s->elig ||
+    if (!s->nodes || !s->tables || !s->gpu_job || !s->elig || !s->type_nodes ||
         !s->scratch_nodes || !s->scratch_nodes2 || !s->scratch_u32 ||
         !s->node_mask || !s->forced_mask || !s->scratch_scores || !s->scratch_ok || !s->keys ||
         !s->scratch_keys || !s->key_hash)
@@ -399,9 +455,23 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     gs_status st = build_orders(s);
     if (st != GS_OK)
         return st;
+    s->hist_cluster = (uint32_t)(topo->n_switches + topo->n_domains);
+    s->hist = gs_calloc((size_t)(s->hist_cluster + 1) * 65, sizeof *s->hist);
+    if (!s->hist)
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    /* every node starts counted with 0 free GPUs; indexing moves it */
+    for (uint32_t n = 0; n < N; n++) {
+        for (uint32_t sw = topo->nodes[n].sw; sw != GS_NONE;
+             sw = topo->switches[sw].parent)
+            s->hist[(size_t)sw * 65]++;
+        if (topo->nodes[n].domain != GS_NONE)
+            s->hist[(topo->n_switches + topo->nodes[n].domain) * 65]++;
+        s->hist[(size_t)s->hist_cluster * 65]++;
+    }
     for (uint32_t n = 0; n < N; n++) {
         node_state *ns = &s->nodes[n];
         const gs_ntype *ty = node_type(s, n);
+        s->type_nodes[ty->id]++;
         ns->free_cpus = ty->n_cpus;
         ns->free_mem = node_memory(s, n);
         ns->key = ns->key_prev = ns->key_next = GS_NONE;
@@ -455,6 +525,7 @@ GS_API void gs_sched_destroy(gs_sched *s)
     gs_free(s->nodes);
     gs_free(s->gpu_job);
     gs_free(s->elig);
+    gs_free(s->type_nodes);
     gs_free(s->scratch_nodes);
     gs_free(s->scratch_nodes2);
     gs_free(s->scratch_u32);
@@ -470,6 +541,9 @@ GS_API void gs_sched_destroy(gs_sched *s)
     gs_free(s->switch_order);
     gs_free(s->switch_lo);
     gs_free(s->switch_hi);
+    gs_free(s->switch_pos);
+    gs_free(s->switch_by_depth);
+    gs_free(s->hist);
     gs_free(s->domain_order);
     gs_free(s->domain_range);
     gs_free(s->place_out);
@@ -553,25 +627,29 @@ static gs_status spec_error(gs_sched *s, job_rec *j, gs_status st,
 }
 
 /* Could the job run on this cluster if it were idle? Catches requests that
- * would otherwise wait forever at the head of the queue. */
+ * would otherwise wait forever at the head of the queue. Nodes of one type
+ * are alike, so this looks at types, not nodes. */
 static gs_status check_runnable(gs_sched *s, job_rec *j)
 {
     compute_elig(s, j, s->elig);
-    uint32_t total = 0, best_node = 0, nodes_with_share = 0;
+    uint64_t total = 0, nodes_with_share = 0;
+    uint32_t best_node = 0;
     uint32_t share = j->gpus_per_node ? j->gpus_per_node : 1;
-    for (uint32_t n = 0; n < s->n_nodes; n++) {
-        const gs_ntype *ty = node_type(s, n);
-        uint32_t c = mask_count(s->elig[ty->id]);
+    for (uint32_t ti = 0; ti < s->n_types; ti++) {
+        const gs_ntype *ty = s->topo->types[ti];
+        uint32_t c = mask_count(s->elig[ti]);
         if (j->cpus_per_gpu && ty->n_cpus && ty->n_cpus / j->cpus_per_gpu < c)
             c = ty->n_cpus / j->cpus_per_gpu;
-        uint64_t mem = node_memory(s, n);
+        uint64_t mem = 0;
+        for (uint32_t d = 0; d < ty->n_numa; d++)
+            mem += ty->numa[d].memory;
         if (j->mem_per_gpu && mem && mem / j->mem_per_gpu < c)
             c = (uint32_t)(mem / j->mem_per_gpu);
-        total += c;
+        total += (uint64_t)c * s->type_nodes[ti];
         if (c > best_node)
             best_node = c;
         if (c >= share)
-            nodes_with_share++;
+            nodes_with_share += s->type_nodes[ti];
     }
     if (total < j->gpus)
         return GS_ENORES;
@@ -613,11 +691,10 @@ static gs_status intern_opt(gs_sched *s, const char *in, const char **out)
     return *out ? GS_OK : gs_errf(&s->err, GS_ENOMEM, "out of memory");
 }
 
-GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
-                                 uint64_t *job)
+/* Check a spec and fill j from it (models and required GPUs allocated;
+ * free_job releases them). */
+static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
 {
-    if (!s)
-        return GS_EINVAL;
     if (!spec || spec->struct_size < sizeof(gs_job_spec))
         return gs_errf(&s->err, GS_EINVAL,
                        "job spec is NULL or its struct_size is too small "
@@ -747,7 +824,20 @@ GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
                 return spec_error(s, &j, GS_EINVAL,
                                   "GPU %u is required twice", j.required[i]);
     }
-    gs_status st = check_runnable(s, &j);
+    *jp = j;
+    return GS_OK;
+}
+
+GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
+                                 uint64_t *job)
+{
+    if (!s)
+        return GS_EINVAL;
+    job_rec j;
+    gs_status st = parse_spec(s, spec, &j);
+    if (st != GS_OK)
+        return st;
+    st = check_runnable(s, &j);
     if (st != GS_OK)
         return spec_error(s, &j, st,
                           "the cluster could never run it, even idle (not "
@@ -1118,6 +1208,62 @@ static gs_status try_place(gs_sched *s, job_rec *j, int64_t now)
                              : GS_REASON_RESOURCES;
     snprintf(j->reason_text, sizeof j->reason_text, "%s",
              ctx.reason[0] ? ctx.reason : "not enough free resources");
+    return GS_ENORES;
+}
+
+GS_API gs_status gs_sched_preview(gs_sched *s, const gs_job_spec *spec,
+                                  uint32_t *gpus, size_t cap, size_t *count)
+{
+    if (count)
+        *count = 0;
+    if (!s)
+        return GS_EINVAL;
+    job_rec j;
+    gs_status st = parse_spec(s, spec, &j);
+    if (st != GS_OK)
+        return st;
+    if (cap < j.gpus || !gpus) {
+        free_job(&j);
+        return gs_errf(&s->err, GS_ENOSPC, "preview: %zu slots for %u GPUs",
+                       cap, j.gpus);
+    }
+    if (s->cap_place_out < j.gpus &&
+        !GS_GROW(s->place_out, s->cap_place_out, j.gpus)) {
+        free_job(&j);
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    }
+    gs_place_request req;
+    fill_request(&j, &req);
+    gs_place_ctx ctx;
+    ctx.s = s;
+    ctx.job = &j;
+    ctx.req = &req;
+    ctx.elig = s->elig;
+    ctx.prepared = false;
+    ctx.reason[0] = '\0';
+    compute_elig(s, &j, s->elig);
+    st = s->policy->place(s->policy_state, &ctx, &req, s->place_out);
+    if (st == GS_OK && valid_answer(s, &ctx, &j, s->place_out)) {
+        for (uint32_t i = 0; i < j.gpus; i++)
+            gpus[i] = s->place_out[i];
+        /* increasing order, without allocating */
+        for (uint32_t i = 1; i < j.gpus; i++) {
+            uint32_t v = gpus[i], k = i;
+            while (k > 0 && gpus[k - 1] > v) {
+                gpus[k] = gpus[k - 1];
+                k--;
+            }
+            gpus[k] = v;
+        }
+        if (count)
+            *count = j.gpus;
+        free_job(&j);
+        gs_err_clear(&s->err);
+        return GS_OK;
+    }
+    gs_errf(&s->err, GS_ENORES, "%s",
+            ctx.reason[0] ? ctx.reason : "not enough free resources");
+    free_job(&j);
     return GS_ENORES;
 }
 
@@ -1586,6 +1732,21 @@ GS_API gs_status gs_sched_check(gs_sched *s)
     for (size_t i = 0; i < s->n_pending; i++)
         CHECK(s->jobs[s->pending[i]].state == GS_JOB_PENDING,
               "a queued job is not pending");
+    /* the cluster histogram counts every node at its free-GPU count */
+    {
+        uint32_t h[65] = {0};
+        for (uint32_t n = 0; n < s->n_nodes; n++)
+            h[mask_count(s->nodes[n].avail)]++;
+        CHECK(memcmp(h, s->hist + (size_t)s->hist_cluster * 65, sizeof h) == 0,
+              "the cluster's free-GPU histogram is off");
+        for (size_t sw = 0; sw < t->n_switches; sw++) {
+            uint32_t hs[65] = {0};
+            for (uint32_t i = s->switch_lo[sw]; i < s->switch_hi[sw]; i++)
+                hs[mask_count(s->nodes[s->switch_order[i]].avail)]++;
+            CHECK(memcmp(hs, s->hist + sw * 65, sizeof hs) == 0,
+                  "switch %s: free-GPU histogram is off", t->switches[sw].name);
+        }
+    }
     size_t keyed = 0;
     for (uint32_t k = s->active_keys; k != GS_NONE; k = s->keys[k].next_active)
         keyed += s->keys[k].count;

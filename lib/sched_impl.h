@@ -170,6 +170,7 @@ struct gs_sched {
     gs_interner strings;
 
     uint32_t n_nodes, n_types;
+    uint32_t *type_nodes; /* nodes of each type */
     node_state *nodes;
     gs_place_tables **tables; /* per node type (topo->types order) */
     uint64_t *cpu_bits;       /* all nodes' used-CPU bitsets */
@@ -207,8 +208,15 @@ struct gs_sched {
     /* nodes in switch-tree order: switch s's subtree is
      * switch_order[switch_lo[s] .. switch_hi[s]) */
     uint32_t *switch_order, *switch_lo, *switch_hi;
+    uint32_t *switch_pos;      /* node -> index in switch_order, or GS_NONE */
+    uint32_t *switch_by_depth; /* switches, deepest first, then by index */
     /* nodes by NVLink domain: domain d is domain_order[range[d]..range[d+1]) */
     uint32_t *domain_order, *domain_range;
+    /* how many nodes have 0..64 free GPUs, per switch subtree (rows
+     * 0..switches-1), per domain (next rows) and for the cluster (last
+     * row); kept up to date as nodes change */
+    uint32_t *hist;
+    uint32_t hist_cluster;
     uint32_t placement_abi;
 };
 

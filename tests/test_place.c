@@ -210,7 +210,7 @@ static void unplaceable(void **state)
     assert_int_equal(info.state, GS_JOB_PENDING);
     assert_int_equal(info.reason, GS_REASON_RESOURCES);
     gs_sched_job_reason_text(s, id, why, sizeof why, NULL);
-    assert_non_null(strstr(why, "needs 8 GPUs; 7 are usable"));
+    assert_non_null(strstr(why, "needs 8 GPUs; 7 are free"));
     gs_sched_destroy(s);
     gs_topo_destroy(t);
 }

@@ -145,6 +145,26 @@ GS_API gs_status gs_sched_complete(gs_sched *sched, uint64_t job, int64_t now);
  */
 GS_API gs_status gs_sched_fail(gs_sched *sched, uint64_t job, int64_t now);
 
+/**
+ * @brief Where would a job go now? Runs the placement policy for a spec
+ *        without queueing it or changing anything (what a device plugin's
+ *        "preferred allocation" asks).
+ *
+ * The spec is checked as gs_sched_submit() checks it, except that a job
+ * the cluster could never run is reported as ::GS_ENORES only when it
+ * cannot be placed now.
+ * @param sched The scheduler.
+ * @param spec The request.
+ * @param[out] gpus Receives the chosen cluster-wide GPU ids, increasing.
+ * @param cap Capacity of @p gpus (at least spec->gpus).
+ * @param[out] count Receives the number of GPUs chosen (0 when none).
+ * @return ::GS_OK; ::GS_ENORES (cannot be placed now; gs_sched_errmsg()
+ *         says why); ::GS_EINVAL (bad spec, message names the field);
+ *         ::GS_ENOSPC (@p cap too small); ::GS_ENOMEM.
+ */
+GS_API gs_status gs_sched_preview(gs_sched *sched, const gs_job_spec *spec,
+                                  uint32_t *gpus, size_t cap, size_t *count);
+
 /** @brief What happened to a job during gs_sched_step() (or a GPU
  *         failure). */
 typedef enum gs_event_kind {
