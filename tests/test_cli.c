@@ -12,7 +12,9 @@
 static int run(const char *args, char *out, size_t cap)
 {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", GS_TOOL_PATH, args);
+    /* stderr joins stdout unless the arguments redirect it themselves */
+    snprintf(cmd, sizeof cmd, "'%s' %s%s", GS_TOOL_PATH, args,
+             strstr(args, "2>") ? "" : " 2>&1");
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     size_t n = fread(out, 1, cap - 1, p);
@@ -104,6 +106,74 @@ static void templates_and_tour(void **state)
     assert_non_null(strstr(out, "4 GPUs: best {0,1,2,3} Q=225"));
 }
 
+static void place(void **state)
+{
+    (void)state;
+    /* the DGX-1 V100 cases, through the command line */
+    struct {
+        const char *args, *out;
+        int rc;
+    } cases[] = {
+        {"--free 0,2,4,5 --gpus 2", "0,4\n", 0},
+        {"--free 0,1,4 --gpus 2", "0,4\n", 0},
+        {"--free 0,4,5,6 --gpus 2", "5,6\n", 0},
+        {"--require 4 --gpus 2", "4,7\n", 0},
+        {"--gpus 4", "0,1,2,3\n", 0},
+        {"--gpus 4,4", "0,1,2,3\n4,5,6,7\n", 0},
+        {"--busy 0-3 --gpus 2 --json", "{\"gpus\": [4, 7], \"quality\": 50}\n",
+         0},
+        {"--gpus 2 --policy first-fit", "0,1\n", 0},
+    };
+    char args[512];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(args, sizeof args, "place --topo dgx1-v100 %s 2>/dev/null",
+                 cases[i].args);
+        int rc = run(args, out, sizeof out);
+        if (rc != cases[i].rc || strcmp(out, cases[i].out) != 0)
+            fail_msg("place %s: rc %d, output '%s'", cases[i].args, rc, out);
+    }
+    /* cannot place: exit 3, an empty line, the reason on stderr */
+    assert_int_equal(run("place --topo dgx1-v100 --busy 4 --require 4 --gpus 2",
+                         out, sizeof out),
+                     3);
+    assert_non_null(strstr(out, "required GPU 4"));
+    assert_int_equal(run("place --topo dgx1-v100 --require 0,1,2 --gpus 2",
+                         out, sizeof out),
+                     3);
+    assert_non_null(strstr(out, "3 GPUs required but the job asks for 2"));
+    assert_int_equal(run("place --topo dgx1-v100 --free 0,1 --gpus 3", out,
+                         sizeof out),
+                     3);
+    assert_non_null(strstr(out, "needs 3 GPUs"));
+    assert_int_equal(run("place --topo dgx1-v100 --free 0,1 --gpus 3 --json "
+                         "2>/dev/null",
+                         out, sizeof out),
+                     3);
+    assert_non_null(strstr(out, "{\"gpus\": [], \"quality\": 0, \"reason\": "));
+    /* a job that cannot be placed does not stop the next one */
+    assert_int_equal(run("place --topo dgx1-v100 --gpus 9,2 2>/dev/null", out,
+                         sizeof out),
+                     3);
+    assert_string_equal(out, "\n0,3\n");
+    /* bad arguments: exit 2 */
+    assert_int_equal(run("place --topo dgx1-v100", out, sizeof out), 2);
+    assert_int_equal(run("place --topo dgx1-v100 --gpus x", out, sizeof out),
+                     2);
+    assert_int_equal(run("place --topo dgx1-v100 --gpus 2 --free 0,9", out,
+                         sizeof out),
+                     2);
+    assert_non_null(strstr(out, "bad GPU index"));
+    assert_int_equal(run("place --topo dgx1-v100 --gpus 2 --policy nope", out,
+                         sizeof out),
+                     2);
+    assert_non_null(strstr(out, "nvlink-pack"));
+    assert_int_equal(run("place --topo dgx1-v100 --gpus 2 --free 1 --busy 2",
+                         out, sizeof out),
+                     2);
+    assert_int_equal(run("place --topo nowhere.json --gpus 2", out, sizeof out),
+                     1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -111,6 +181,7 @@ int main(void)
         cmocka_unit_test(topo_show),
         cmocka_unit_test(topo_convert_roundtrip),
         cmocka_unit_test(templates_and_tour),
+        cmocka_unit_test(place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

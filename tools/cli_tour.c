@@ -14,6 +14,7 @@ static void extremes(const gs_topo *t, uint32_t n, uint32_t k, uint32_t *best,
 {
     *qbest = -1;
     *qworst = 1e300;
+    uint32_t bmask = 0;
     for (uint32_t mask = 0; mask < (1u << n); mask++) {
         if ((uint32_t)__builtin_popcount(mask) != k)
             continue;
@@ -24,9 +25,17 @@ static void extremes(const gs_topo *t, uint32_t n, uint32_t k, uint32_t *best,
         double q;
         if (gs_topo_quality(t, set, m, &q) != GS_OK)
             continue;
+        /* ties go to the lowest indices, as in placement */
         if (q > *qbest) {
             *qbest = q;
+            bmask = mask;
             memcpy(best, set, m * sizeof *set);
+        } else if (q == *qbest) {
+            uint32_t d = mask ^ bmask;
+            if (mask & d & (~d + 1)) {
+                bmask = mask;
+                memcpy(best, set, m * sizeof *set);
+            }
         }
         if (q < *qworst) {
             *qworst = q;
@@ -49,6 +58,44 @@ static int local_machine(void)
     printf("   No NVIDIA driver found: the local probe arrives with the probe "
            "issue.\n\n");
     return 0;
+}
+
+/* Run jobs of the given sizes in turn (none ends) and print each one's
+ * GPUs and quality. */
+static void stream(const gs_topo *t, const char *policy, const uint32_t *sizes,
+                   size_t n)
+{
+    gs_sched_config cfg;
+    gs_sched_config_init(&cfg);
+    cfg.placement = policy;
+    gs_sched *s = NULL;
+    if (gs_sched_create(&s, t, &cfg) != GS_OK) {
+        gs_sched_destroy(s);
+        return;
+    }
+    printf("   %-12s", policy);
+    double total = 0;
+    for (size_t i = 0; i < n; i++) {
+        gs_job_spec spec;
+        gs_job_spec_init(&spec);
+        spec.gpus = sizes[i];
+        uint64_t id;
+        char cvd[64] = "-";
+        if (gs_sched_submit(s, &spec, &id) == GS_OK &&
+            gs_sched_step(s, 0, NULL) == GS_OK &&
+            gs_sched_cuda_visible_devices(s, id, 0, 0, cvd, sizeof cvd,
+                                          NULL) == GS_OK) {
+            uint32_t g[16];
+            size_t k = 0;
+            gs_sched_alloc_gpus(s, id, 0, g, 16, &k);
+            double q = 0;
+            gs_topo_quality(t, g, k, &q);
+            total += q;
+        }
+        printf(" {%s}", cvd);
+    }
+    printf("  total Q=%g\n", total);
+    gs_sched_destroy(s);
 }
 
 int cli_tour(int argc, char **argv)
@@ -79,7 +126,16 @@ int cli_tour(int argc, char **argv)
             print_set(worst, k);
             printf(" Q=%g (%.1fx less)\n", qw, qw > 0 ? qb / qw : 0.0);
         }
+        static const uint32_t sizes[] = {1, 1, 2, 2, 2};
+        printf("\n4. Jobs of 1, 1, 2, 2 and 2 GPUs arrive in turn; none "
+               "ends. Where they go:\n\n");
+        stream(t, "first-fit", sizes, 5);
+        stream(t, "nvlink-pack", sizes, 5);
+        printf("\n   nvlink-pack fills broken NVLink groups before "
+               "breaking intact ones, so\n   every 2-GPU job gets an "
+               "NVLink pair.\n");
         printf("\nTry: gpusched topo templates; gpusched topo show dgx-h100; "
+               "gpusched place --topo\ndgx1-v100 --free 0,2,4,5 --gpus 2; "
                "gpusched topo show FILE --json\n");
     }
     gs_topo_destroy(t);
