@@ -67,11 +67,13 @@ gs_status gs_check_name(const char *what, const char *name, gs_err *err)
                        GS_MAX_NAME);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)name[i];
-        if (c <= 0x20 || c >= 0x7f || c == '[' || c == ']' || c == ',')
+        if (c <= 0x20 || c >= 0x7f || c == '[' || c == ']' || c == ',' ||
+            c == '"' || c == '\\')
             return gs_errf(err, GS_EINVAL,
                            "%s name \"%.64s\" has a character that is not "
                            "allowed at offset %zu (use printable ASCII "
-                           "without spaces, commas or brackets)",
+                           "without spaces, commas, brackets, quotes or "
+                           "backslashes)",
                            what, name, i);
     }
     return GS_OK;
@@ -783,10 +785,12 @@ static gs_status validate_type(gs_topo *t, const gs_node_rec *n)
      * it); no CPU may be in two domains. */
     for (uint32_t a = 0; a < ty->n_numa; a++) {
         for (uint32_t b = a + 1; b < ty->n_numa; b++) {
-            const gs_cpu_range *x = ty->cpus + ty->numa[a].range_off;
-            const gs_cpu_range *y = ty->cpus + ty->numa[b].range_off;
             uint32_t i = 0, j = 0, nx = ty->numa[a].range_n,
                      ny = ty->numa[b].range_n;
+            if (!nx || !ny)
+                continue; /* no CPUs (and maybe no array at all) */
+            const gs_cpu_range *x = ty->cpus + ty->numa[a].range_off;
+            const gs_cpu_range *y = ty->cpus + ty->numa[b].range_off;
             while (i < nx && j < ny) {
                 if (x[i].lo <= y[j].hi && y[j].lo <= x[i].hi)
                     return gs_errf(&t->err, GS_EINVALID,

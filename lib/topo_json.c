@@ -1442,9 +1442,13 @@ static bool any_set(const uint32_t *slots)
 static void put_row_cell(gs_buf *b, const char *tok, bool last)
 {
     gs_buf_puts(b, tok);
-    if (!last)
-        for (size_t k = strlen(tok); k < 5; k++)
+    if (!last) {
+        /* Columns of 5, and always at least one space (NV200 is 5 wide). */
+        size_t k = strlen(tok);
+        do
             gs_buf_putc(b, ' ');
+        while (++k < 5);
+    }
 }
 
 static void write_type(gs_buf *b, const gs_ntype *ty)
@@ -1469,7 +1473,7 @@ static void write_type(gs_buf *b, const gs_ntype *ty)
         for (uint32_t i = 0; i < ty->n_numa; i++) {
             const gs_numa_rec *r = &ty->numa[i];
             gs_buf_printf(b, "%s  {\"cpus\": \"", ind);
-            gs_cpulist_format(b, ty->cpus + r->range_off, r->range_n);
+            gs_cpulist_format(b, (r->range_n ? ty->cpus + r->range_off : NULL), r->range_n);
             gs_buf_puts(b, "\", \"memory\": ");
             put_size(b, r->memory);
             gs_buf_printf(b, "}%s\n", i + 1 < ty->n_numa ? "," : "");

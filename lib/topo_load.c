@@ -89,12 +89,37 @@ static gs_status read_options(const gs_load_options *in, gs_load_options *out,
 
 /* ---- format detection -------------------------------------------------- */
 
-/* The first token of each of the first lines, skipping blank lines and
- * comments; calls fn until it returns a format. */
+/* Whether a line starts with word, case-insensitively. */
 static bool line_starts_with(const char *line, size_t len, const char *word)
 {
     size_t n = strlen(word);
     return len >= n && strncasecmp(line, word, n) == 0;
+}
+
+/* Content sniffing. A Slurm key counts when it starts the line or a
+ * whitespace-separated token, case-insensitively, with optional blanks
+ * before the '=' (Slurm allows "SwitchName = s0"). */
+#define DETECT_SLURM_CONF ((gs_format)-1)
+
+static bool key_at(const char *s, size_t len, const char *key)
+{
+    size_t n = strlen(key);
+    if (len < n || strncasecmp(s, key, n) != 0)
+        return false;
+    size_t i = n;
+    while (i < len && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return i < len && s[i] == '=';
+}
+
+/* Whether the line holds `key=` as a token anywhere. */
+static bool has_key(const char *s, size_t len, const char *key)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t') &&
+            key_at(s + i, len - i, key))
+            return true;
+    return false;
 }
 
 static gs_format detect(const char *data, size_t size)
@@ -110,6 +135,15 @@ static gs_format detect(const char *data, size_t size)
                           memcmp(data + i, "<!DOC", 5) == 0 ||
                           memcmp(data + i, "<topo", 5) == 0))
         return GS_FORMAT_HWLOC_XML;
+    /* slurm.conf keys that neither topology.conf nor gres.conf has. */
+    static const char *const conf_keys[] = {
+        "ClusterName",   "SlurmctldHost", "ControlMachine", "PartitionName",
+        "SelectType",    "SchedulerType", "SlurmUser",      "GresTypes",
+        "ProctrackType", "AuthType",      "SlurmdPort",     "StateSaveLocation"};
+    static const char *const node_conf_keys[] = {
+        "CPUs", "RealMemory", "Sockets", "CoresPerSocket", "ThreadsPerCore",
+        "Boards", "State", "Gres", "Weight", "Feature", "Features"};
+    bool slurm_conf = false, topo_include = false;
     /* Line-oriented formats: look at up to 200 lines. */
     const char *p = data, *end = data + size;
     for (int lines = 0; p < end && lines < 200; lines++) {
@@ -127,17 +161,39 @@ static gs_format detect(const char *data, size_t size)
                 (len == 4 || s[4] == ' ' || s[4] == '\t' || s[4] == '\r') &&
                 (indented || memchr(s, 'X', len)))
                 return GS_FORMAT_SMI;
-            if (line_starts_with(s, len, "SwitchName=") ||
-                line_starts_with(s, len, "BlockName=") ||
-                line_starts_with(s, len, "BlockSizes="))
-                return GS_FORMAT_SLURM_TOPOLOGY;
-            if (line_starts_with(s, len, "Name=") ||
-                line_starts_with(s, len, "NodeName=") ||
-                line_starts_with(s, len, "AutoDetect="))
-                return GS_FORMAT_SLURM_GRES;
+            if (key_at(s, len, "SwitchName") || key_at(s, len, "BlockName") ||
+                key_at(s, len, "BlockSizes") || key_at(s, len, "RingName"))
+                return slurm_conf ? DETECT_SLURM_CONF
+                                  : GS_FORMAT_SLURM_TOPOLOGY;
+            if (key_at(s, len, "Name") || key_at(s, len, "AutoDetect"))
+                return slurm_conf ? DETECT_SLURM_CONF : GS_FORMAT_SLURM_GRES;
+            if (key_at(s, len, "NodeName")) {
+                /* gres.conf lines name a GRES; slurm.conf lines describe
+                 * the node's hardware. */
+                if (has_key(s, len, "Name") || has_key(s, len, "File") ||
+                    has_key(s, len, "AutoDetect") || has_key(s, len, "Type") ||
+                    has_key(s, len, "Count"))
+                    return slurm_conf ? DETECT_SLURM_CONF
+                                      : GS_FORMAT_SLURM_GRES;
+                for (size_t k = 0; k < GS_ARRAY_LEN(node_conf_keys); k++)
+                    if (has_key(s, len, node_conf_keys[k]))
+                        slurm_conf = true;
+            }
+            for (size_t k = 0; k < GS_ARRAY_LEN(conf_keys); k++)
+                if (key_at(s, len, conf_keys[k]))
+                    slurm_conf = true;
+            if (line_starts_with(s, len, "include") &&
+                (len == 7 || s[7] == ' ' || s[7] == '\t'))
+                topo_include = true;
         }
         p = nl ? nl + 1 : end;
     }
+    if (slurm_conf)
+        return DETECT_SLURM_CONF;
+    /* A file of nothing but include lines: Slurm's topology.conf can be
+     * one (the importer warns that includes are not followed). */
+    if (topo_include)
+        return GS_FORMAT_SLURM_TOPOLOGY;
     return GS_FORMAT_AUTO;
 }
 
@@ -147,6 +203,12 @@ static gs_status parse_into(gs_topo *t, const char *data, size_t size,
     gs_format fmt = o->format;
     if (fmt == GS_FORMAT_AUTO)
         fmt = detect(data, size);
+    if (fmt == DETECT_SLURM_CONF)
+        return gs_errf(&t->err, GS_EPARSE,
+                       "%s:1:1: this looks like slurm.conf, which gpusched "
+                       "does not read: give Slurm's topology.conf or "
+                       "gres.conf (or --format to force one)",
+                       name);
     switch (fmt) {
     case GS_FORMAT_JSON:
         return gs_topo_read_json(t, data, size, name);

@@ -139,7 +139,7 @@ GS_API gs_status gs_topo_numa_cpus(const gs_topo *t, uint32_t node,
     if (!n || numa >= n->type->n_numa)
         return GS_EINVAL;
     const gs_numa_rec *r = &n->type->numa[numa];
-    return cpus_out(n->type->cpus + r->range_off, r->range_n, buf, cap, len);
+    return cpus_out((r->range_n ? n->type->cpus + r->range_off : NULL), r->range_n, buf, cap, len);
 }
 
 GS_API uint32_t gs_topo_gpu_node(const gs_topo *t, uint32_t gpu)
@@ -214,7 +214,7 @@ GS_API gs_status gs_topo_gpu_local_cpus(const gs_topo *t, uint32_t gpu,
     if (g->numa == GS_NONE16)
         return gs_copy_out("", 0, buf, cap, len);
     const gs_numa_rec *r = &n->type->numa[g->numa];
-    return cpus_out(n->type->cpus + r->range_off, r->range_n, buf, cap, len);
+    return cpus_out((r->range_n ? n->type->cpus + r->range_off : NULL), r->range_n, buf, cap, len);
 }
 
 uint32_t gs_ntype_shown_nvlinks(const gs_ntype *ty, uint32_t a, uint32_t b)
@@ -444,7 +444,7 @@ GS_API gs_status gs_topo_node_matrix(const gs_topo *t, uint32_t node,
         if (g->numa != GS_NONE16) {
             const gs_numa_rec *r = &ty->numa[g->numa];
             if (r->range_n)
-                gs_cpulist_format(&b, ty->cpus + r->range_off, r->range_n);
+                gs_cpulist_format(&b, (r->range_n ? ty->cpus + r->range_off : NULL), r->range_n);
             else
                 gs_buf_puts(&b, "N/A");
             gs_buf_printf(&b, "\t%u\n", g->numa);

@@ -55,6 +55,19 @@ static void topo_show(void **state)
     assert_int_equal(run("topo show dgx-h100 --json", out, sizeof out), 0);
     assert_non_null(strstr(out, "\"gpusched\": 1"));
     assert_non_null(strstr(out, "\"nvswitch_links\": 18"));
+    /* NVSwitch fabrics get a line: one fabric on a DGX-2 (its trunk is
+     * part of the template), two in the hwloc fixture whose switches are
+     * not joined (GPU0-1 and GPU2-5, see tests/data/hwloc/README.md). */
+    assert_int_equal(run("topo show dgx2", out, sizeof out), 0);
+    assert_non_null(strstr(out, "\nNVSwitch fabric: 0: GPU0-15 (6 links "
+                                "each)\n"));
+    snprintf(args, sizeof args, "topo show '%s' 2>/dev/null",
+             test_data("hwloc/nvswitch.xml"));
+    assert_int_equal(run(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "\nNVSwitch fabrics: 0: GPU0-1 ("));
+    assert_non_null(strstr(out, "; 1: GPU2-5 ("));
+    assert_int_equal(run("topo show dgx1-v100", out, sizeof out), 0);
+    assert_null(strstr(out, "NVSwitch"));
     /* errors */
     assert_int_equal(run("topo show no-such-thing", out, sizeof out), 1);
     assert_non_null(strstr(out, "no-such-thing: no such file, and no built-in "

@@ -124,6 +124,86 @@ static void check_roundtrip(const gs_topo *t)
     gs_topo_destroy(u);
 }
 
+
+/* Matrix cells of five characters or more (NV200) keep a separator, so
+ * the saved file reloads (found by fuzz_hwloc). */
+static void wide_cells_roundtrip(void **state)
+{
+    (void)state;
+    const char *text =
+        "{\"nodes\":[{\"name\":\"n1\",\"gpus\":{\"count\":3},\"links\":["
+        "{\"gpus\":[0,1],\"nvlink\":200},{\"gpus\":[1,2],\"nvlink\":255}]}]}";
+    gs_topo *t = NULL;
+    assert_int_equal(gs_topo_load_buffer(&t, text, strlen(text), "w.json",
+                                         NULL),
+                     GS_OK);
+    gs_link_info li;
+    gs_link_info_init(&li);
+    assert_int_equal(gs_topo_link(t, 1, 2, &li), GS_OK);
+    assert_int_equal(li.nvlinks, 255);
+    check_roundtrip(t);
+    gs_topo_destroy(t);
+}
+
+/* Names reach JSON strings and hostlists unescaped, so the characters
+ * that would break either are refused where names come in. */
+static void names_refuse_quotes_and_backslashes(void **state)
+{
+    (void)state;
+    const char *bad[] = {"a\"b", "a\\b", "a b", "a,b", "a[1]"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        gs_topo *t = NULL;
+        assert_int_equal(gs_topo_create(&t), GS_OK);
+        assert_int_equal(gs_topo_add_node(t, bad[i], NULL), GS_EINVAL);
+        assert_non_null(strstr(gs_topo_errmsg(t), "not allowed at offset 1"));
+        assert_int_equal(gs_topo_node_count(t), 0);
+        gs_topo_destroy(t);
+    }
+}
+
+/* Content sniffing picks the format; slurm.conf gets its own message. */
+static void detects_formats(void **state)
+{
+    (void)state;
+    struct {
+        const char *text;
+        gs_status st;
+        const char *msg; /* in the error, or NULL */
+        uint32_t switches;
+    } cases[] = {
+        {"SwitchName = s0 Nodes=n[1-2]\n", GS_OK, NULL, 1},
+        {"# comment\nswitchname=s0 nodes=n1\n", GS_OK, NULL, 1},
+        {"include /etc/slurm/other.conf\n", GS_OK, NULL, 0},
+        {"ClusterName=c\nNodeName=n1 CPUs=8 Gres=gpu:2\n", GS_EPARSE,
+         "looks like slurm.conf", 0},
+        {"NodeName=n1 CPUs=8 RealMemory=1000\n", GS_EPARSE,
+         "looks like slurm.conf", 0},
+        {"hello world\n", GS_EPARSE, "unrecognized format", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        gs_topo *t = NULL;
+        gs_status st = gs_topo_load_buffer(&t, cases[i].text,
+                                           strlen(cases[i].text), "f.conf",
+                                           NULL);
+        if (st != cases[i].st)
+            fail_msg("case %zu: status %d (%s)", i, st,
+                     t ? gs_topo_errmsg(t) : "");
+        if (cases[i].msg)
+            assert_non_null(strstr(gs_topo_errmsg(t), cases[i].msg));
+        else
+            assert_int_equal(gs_topo_switch_count(t), cases[i].switches);
+        gs_topo_destroy(t);
+    }
+    /* gres.conf with NodeName= is still gres.conf */
+    const char *gres = "NodeName=n1 Name=gpu File=/dev/nvidia[0-1]\n";
+    gs_topo *t = NULL;
+    assert_int_equal(gs_topo_load_buffer(&t, gres, strlen(gres), "g.conf",
+                                         NULL),
+                     GS_OK);
+    assert_int_equal(gs_topo_gpu_count(t), 2);
+    gs_topo_destroy(t);
+}
+
 /* ---- reading ----------------------------------------------------------- */
 
 static void reads_the_cluster_fixture(void **state)
@@ -551,6 +631,9 @@ int main(void)
         cmocka_unit_test(random_roundtrips),
         cmocka_unit_test(templates_roundtrip),
         cmocka_unit_test(out_of_memory_everywhere),
+        cmocka_unit_test(wide_cells_roundtrip),
+        cmocka_unit_test(names_refuse_quotes_and_backslashes),
+        cmocka_unit_test(detects_formats),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     if (test_alloc_stats_get().live_blocks != 0) {

@@ -96,6 +96,68 @@ gs_topo *cli_load_topo(const char *prog, const char *src,
     return t;
 }
 
+/* One line naming the node's NVSwitch fabrics and their GPUs, e.g.
+ * "NVSwitch fabrics: 0: GPU0-7 (6 links each); 1: GPU8-15 (6 links each)".
+ * Two fabrics on one node share no bandwidth (the DGX-2 case when the
+ * baseboard trunk is not visible), so this is worth a line of its own. */
+static void print_fabrics(FILE *out, const gs_topo *t, uint32_t node)
+{
+    uint32_t ng = gs_topo_node_gpu_count(t, node);
+    uint32_t first = gs_topo_node_first_gpu(t, node);
+    uint32_t max_fabric = 0;
+    bool any = false;
+    for (uint32_t g = 0; g < ng; g++) {
+        gs_gpu_info gi;
+        gs_gpu_info_init(&gi);
+        if (gs_topo_gpu_info(t, first + g, &gi) == GS_OK &&
+            gi.fabric != GS_NONE) {
+            any = true;
+            if (gi.fabric > max_fabric)
+                max_fabric = gi.fabric;
+        }
+    }
+    if (!any)
+        return;
+    fprintf(out, "NVSwitch fabric%s:", max_fabric ? "s" : "");
+    for (uint32_t f = 0; f <= max_fabric; f++) {
+        uint32_t lo = UINT32_MAX, hi = 0, count = 0;
+        uint32_t run_start = GS_NONE, prev = GS_NONE;
+        bool first_run = true;
+        fprintf(out, "%s %u: GPU", f ? ";" : "", f);
+        for (uint32_t g = 0; g <= ng; g++) {
+            gs_gpu_info gi;
+            gs_gpu_info_init(&gi);
+            bool in = g < ng && gs_topo_gpu_info(t, first + g, &gi) == GS_OK &&
+                      gi.fabric == f;
+            if (in) {
+                count++;
+                if (gi.fabric_links < lo)
+                    lo = gi.fabric_links;
+                if (gi.fabric_links > hi)
+                    hi = gi.fabric_links;
+                if (run_start == GS_NONE)
+                    run_start = g;
+                prev = g;
+                continue;
+            }
+            if (run_start != GS_NONE) {
+                fprintf(out, first_run ? "%u" : ",%u", run_start);
+                if (prev > run_start)
+                    fprintf(out, "-%u", prev);
+                first_run = false;
+                run_start = GS_NONE;
+            }
+        }
+        if (!count)
+            fprintf(out, " none");
+        else if (lo == hi)
+            fprintf(out, " (%u link%s each)", lo, lo == 1 ? "" : "s");
+        else
+            fprintf(out, " (%u-%u links)", lo, hi);
+    }
+    fputc('\n', out);
+}
+
 /* Print one node's matrix through the library's renderer. */
 static int print_matrix(FILE *out, const gs_topo *t, uint32_t node,
                         unsigned flags)
@@ -108,10 +170,16 @@ static int print_matrix(FILE *out, const gs_topo *t, uint32_t node,
     if (!buf)
         return CLI_FAIL;
     st = gs_topo_node_matrix(t, node, flags, buf, len + 1, &len);
-    if (st == GS_OK)
+    if (st == GS_OK) {
         fputs(buf, out);
+        if (len && buf[len - 1] != '\n')
+            fputc('\n', out);
+    }
     free(buf);
-    return st == GS_OK ? CLI_OK : CLI_FAIL;
+    if (st != GS_OK)
+        return CLI_FAIL;
+    print_fabrics(out, t, node);
+    return CLI_OK;
 }
 
 static void fmt_bytes(char *buf, size_t cap, uint64_t b)
@@ -136,7 +204,10 @@ static void node_line(FILE *out, const gs_topo *t, uint32_t node)
     for (uint32_t d = 0; d < gs_topo_node_numa_count(t, node); d++)
         mem += gs_topo_numa_memory(t, node, d);
     char mbuf[32];
-    fmt_bytes(mbuf, sizeof mbuf, mem);
+    if (mem)
+        fmt_bytes(mbuf, sizeof mbuf, mem);
+    else
+        snprintf(mbuf, sizeof mbuf, "memory ?");
     fprintf(out, "%u NUMA domain%s, %u CPUs, %s", gs_topo_node_numa_count(t, node),
             gs_topo_node_numa_count(t, node) == 1 ? "" : "s",
             gs_topo_node_cpu_count(t, node), mbuf);
@@ -154,10 +225,17 @@ static void node_line(FILE *out, const gs_topo *t, uint32_t node)
                 a.memory_bytes != b.memory_bytes)
                 break;
         }
-        fmt_bytes(mbuf, sizeof mbuf, a.memory_bytes);
-        fprintf(out, ", %ux %s (%s, cc %u.%u)", j - i,
-                a.model && *a.model ? a.model : "unknown GPU", mbuf,
-                a.cc_major, a.cc_minor);
+        char ccbuf[24];
+        if (a.memory_bytes)
+            fmt_bytes(mbuf, sizeof mbuf, a.memory_bytes);
+        else
+            snprintf(mbuf, sizeof mbuf, "memory ?");
+        if (a.cc_major)
+            snprintf(ccbuf, sizeof ccbuf, "%u.%u", a.cc_major, a.cc_minor);
+        else
+            snprintf(ccbuf, sizeof ccbuf, "?");
+        fprintf(out, ", %ux %s (%s, cc %s)", j - i,
+                a.model && *a.model ? a.model : "unknown GPU", mbuf, ccbuf);
         i = j;
     }
     fputc('\n', out);

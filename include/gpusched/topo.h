@@ -40,7 +40,7 @@
 #ifndef GPUSCHED_TOPO_H
 #define GPUSCHED_TOPO_H
 
-#include <gpusched/gpusched.h>
+#include <gpusched/core.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -261,7 +261,8 @@ GS_API int gs_topo_is_frozen(const gs_topo *topo);
 /**
  * @brief Add a node (a host) with no NUMA domains and no GPUs yet.
  * @param topo The topology.
- * @param hostname Unique name: printable, no spaces, commas or brackets.
+ * @param hostname Unique name: printable ASCII without spaces, commas,
+ *        brackets, quotes or backslashes.
  * @param[out] node Receives the node's index (may be NULL).
  * @return ::GS_OK, ::GS_EINVAL (bad name), ::GS_EEXIST, ::GS_EFROZEN,
  *         ::GS_ENOMEM.

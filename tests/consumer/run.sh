@@ -20,11 +20,13 @@ LD_LIBRARY_PATH=$libdir "$work/cmake-build/consumer_shared"
 
 pcdir=$(dirname "$(find "$prefix" -name gpusched.pc)")
 export PKG_CONFIG_PATH=$pcdir
-test "$(pkg-config --modversion gpusched)" = "$(sed -n 's/^#define GS_VERSION_STRING "\(.*\)"/\1/p' "$prefix/include/gpusched/gpusched.h")"
+test "$(pkg-config --modversion gpusched)" = "$(sed -n 's/^#define GS_VERSION_STRING "\(.*\)"/\1/p' "$prefix/include/gpusched/core.h")"
 cc -o "$work/pc_consumer" "$src/main.c" $(pkg-config --cflags --libs gpusched)
 LD_LIBRARY_PATH=$libdir "$work/pc_consumer"
 cc -o "$work/pc_consumer_static" "$src/main.c" -DGS_STATIC \
    $(pkg-config --cflags gpusched) "$libdir/libgpusched.a" \
-   $(pkg-config --libs-only-other --static gpusched) -lpthread -lm -ldl
+   $(pkg-config --libs-only-other --static gpusched) -lpthread -lm -ldl \
+   $(pkg-config --print-requires-private gpusched | cut -d' ' -f1 | \
+     xargs -r pkg-config --libs)
 "$work/pc_consumer_static"
 echo "install test: find_package and pkg-config consumers built and ran"
