@@ -1,0 +1,71 @@
+"""gpusched: GPU-aware scheduling, from Python.
+
+A binding (ctypes, no compiled extension) of libgpusched, the C library
+that decides which job runs next and on which GPUs::
+
+    import gpusched
+
+    topo = gpusched.Topology.load("dgx1-v100")
+    topo.quality([0, 1, 2, 3])            # 225.0 GB/s
+    print(topo.matrix())                  # as nvidia-smi topo -m shows it
+
+    with gpusched.Scheduler(topo) as sched:
+        job = sched.submit(2)
+        sched.step(now=0)
+        sched.allocation(job).cuda_visible_devices()
+
+Classes: :class:`Topology`, :class:`Scheduler`; the read-only objects
+they return (:class:`GpuInfo`, :class:`Link`, :class:`Node`, :class:`Job`,
+:class:`Allocation`, :class:`AllocationNode`, :class:`Event`...); one
+exception class per library status, all deriving from :class:`Error`.
+
+The shared library is found through ``GPUSCHED_LIBRARY``, then next to this
+package, then on the system (see ``gpusched._lib``); importing fails with
+an ImportError (:class:`LibraryError`) saying what was tried.
+"""
+
+from __future__ import annotations
+
+from . import _lib
+from ._lib import EXPECTED_VERSION, LibraryError, LibraryVersionError
+from .errors import *  # noqa: F401,F403  (the exception classes)
+from .errors import __all__ as _errors_all
+from .errors import error_class, error_from_status, status_classes
+from .objects import (Allocation, AllocationNode, Comm, Event, EventKind,
+                      GpuInfo, Job, JobState, Link, LinkKind, Node,
+                      NumaDomain, NvlinkDomain, PcieLevel, PendingReason,
+                      Source, Switch, Template, format_cpulist, parse_cpulist)
+from .scheduler import Scheduler, placements
+from .topology import Topology, formats, parse_size, template_json, templates
+
+#: Version of this Python package.
+__version__ = "0.1.0"
+
+
+def library_version() -> str:
+    """The version of the loaded libgpusched ("0.1.0")."""
+    return _lib.lib.version_string
+
+
+def library_path() -> str:
+    """Where the loaded libgpusched came from."""
+    return _lib.lib.path
+
+
+# Status codes the C library has and this package does not name yet get
+# classes too; make them importable from the package.
+for _cls in status_classes().values():
+    globals().setdefault(_cls.__name__, _cls)
+
+__all__ = [
+    "Topology", "Scheduler", "templates", "template_json", "formats",
+    "placements", "parse_size", "parse_cpulist", "format_cpulist",
+    "library_version", "library_path", "EXPECTED_VERSION",
+    "LibraryError", "LibraryVersionError",
+    "GpuInfo", "Link", "Node", "NumaDomain", "Switch", "NvlinkDomain",
+    "Template", "Job", "Event", "Allocation", "AllocationNode",
+    "LinkKind", "PcieLevel", "Source", "JobState", "PendingReason",
+    "EventKind", "Comm",
+    "error_class", "error_from_status", "status_classes",
+    *_errors_all,
+]

@@ -1,0 +1,679 @@
+"""The ctypes layer: finding and loading libgpusched, the C structs, and one
+table that declares every C function the binding uses.
+
+Nothing here is public API; the classes in :mod:`gpusched` wrap it. The
+raw functions are reachable as ``gpusched._lib.lib.gs_xxx`` for tests and
+for experiments, already declared (argtypes, restype) and with negative
+statuses turned into exceptions.
+
+How the library is found (first that works):
+
+1. ``GPUSCHED_LIBRARY``: a path to the shared object, or to a directory
+   holding ``libgpusched.so``. When it is set, nothing else is tried.
+2. Next to the package: ``libgpusched.so*`` inside the ``gpusched``
+   package directory (a wheel or tree that bundles it), then in the
+   directory that contains the package.
+3. The system: ``ctypes.util.find_library("gpusched")``, then
+   ``libgpusched.so.0.1`` and ``libgpusched.so`` through the dynamic
+   loader's search path (``LD_LIBRARY_PATH``, ``ldconfig``).
+
+The library's version must have the major.minor this package was written
+for (while major is 0, minor versions are incompatible).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import glob
+import os
+import threading
+from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_double, c_int,
+                    c_int64, c_size_t, c_uint, c_uint32, c_uint64, c_void_p)
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from . import errors
+
+#: The library version this package speaks: major, minor.
+EXPECTED_VERSION: Tuple[int, int] = (0, 1)
+#: ``GS_NONE``: "no such object" for index queries.
+NONE = 0xFFFFFFFF
+UINT32_MAX = 0xFFFFFFFF
+UINT64_MAX = 0xFFFFFFFFFFFFFFFF
+INT64_MIN = -(1 << 63)
+INT64_MAX = (1 << 63) - 1
+
+ENV_VAR = "GPUSCHED_LIBRARY"
+
+
+class LibraryError(ImportError):
+    """libgpusched could not be loaded, or it is not a version this package
+    can use. The message lists every place that was tried and what was
+    found there."""
+
+    def __init__(self, message: str, attempts: Sequence[Tuple[str, str]] = ()):
+        lines = [message]
+        for where, what in attempts:
+            lines.append(f"  - {where}: {what}")
+        lines.append(
+            f"Set {ENV_VAR} to the path of libgpusched.so (for a build tree: "
+            f"{ENV_VAR}=BUILD_DIR/lib/libgpusched.so), put the library next "
+            f"to the gpusched package, or install it where the dynamic loader "
+            f"finds it.")
+        super().__init__("\n".join(lines))
+        self.attempts: List[Tuple[str, str]] = list(attempts)
+
+
+class LibraryVersionError(LibraryError):
+    """The library was found but its version does not match."""
+
+
+# ---- opaque handles -----------------------------------------------------
+
+
+class gs_topo(Structure):
+    """Opaque ``gs_topo``."""
+
+
+class gs_sched(Structure):
+    """Opaque ``gs_sched``."""
+
+
+class gs_share(Structure):
+    """Opaque ``gs_share`` (fair-share accounts)."""
+
+
+TopoP = POINTER(gs_topo)
+SchedP = POINTER(gs_sched)
+ShareP = POINTER(gs_share)
+
+
+# ---- structs (field order and types as in include/gpusched/*.h) ----------
+#
+# Structs the caller fills carry struct_size. The binding initializes them
+# with the library's *_init function inside a buffer with slack at the end,
+# so a library whose struct grew (a later minor version of the same ABI)
+# writes its extra fields into the slack instead of past the end, and the
+# struct_size it reports is kept: see new_struct().
+
+STRUCT_SLACK = 512
+
+
+class GpuInfoC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("index", c_uint32),
+        ("model", c_char_p),
+        ("uuid", c_char_p),
+        ("pci_bus_id", c_char_p),
+        ("memory_bytes", c_uint64),
+        ("cc_major", c_uint32),
+        ("cc_minor", c_uint32),
+        ("sm_count", c_uint32),
+        ("numa", c_uint32),
+        ("fabric", c_uint32),
+        ("fabric_links", c_uint32),
+    ]
+
+
+class LinkInfoC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("kind", c_int),
+        ("nvlinks", c_uint32),
+        ("pcie", c_int),
+        ("bandwidth", c_double),
+        ("source", c_int),
+        ("bandwidth_explicit", c_int),
+    ]
+
+
+class BandwidthsC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("nvlink_per_link", c_double),
+        ("pix", c_double),
+        ("pxb", c_double),
+        ("phb", c_double),
+        ("node", c_double),
+        ("sys", c_double),
+    ]
+
+
+WARNING_FN = CFUNCTYPE(None, c_void_p, c_char_p)
+
+
+class LoadOptionsC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("format", c_int),
+        ("flags", c_uint),
+        ("node_templates", c_char_p),
+        ("hostname", c_char_p),
+        ("warn", WARNING_FN),
+        ("warn_user", c_void_p),
+    ]
+
+
+class SchedConfigC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("placement", c_char_p),
+        ("placement_options", c_char_p),
+        ("ordering", c_int),
+        ("fairshare", c_int),
+        ("backfill", c_int),
+        ("backfill_depth", c_uint32),
+        ("backfill_horizon", c_int64),
+        ("preempt", c_int),
+        ("share", ShareP),
+    ]
+
+
+class JobSpecC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("name", c_char_p),
+        ("gpus", c_uint32),
+        ("gpus_per_node", c_uint32),
+        ("min_nodes", c_uint32),
+        ("max_nodes", c_uint32),
+        ("cpus_per_gpu", c_uint32),
+        ("mem_per_gpu", c_uint64),
+        ("min_gpu_memory", c_uint64),
+        ("gpu_models", c_char_p),
+        ("min_cc_major", c_uint32),
+        ("min_cc_minor", c_uint32),
+        ("require_gpus", POINTER(c_uint32)),
+        ("n_require_gpus", c_size_t),
+        ("require_uuids", POINTER(c_char_p)),
+        ("n_require_uuids", c_size_t),
+        ("exclusive", c_int),
+        ("one_nvlink_domain", c_int),
+        ("comm", c_int),
+        ("user", c_char_p),
+        ("account", c_char_p),
+        ("priority", c_int64),
+        ("time_limit", c_int64),
+        ("submit_time", c_int64),
+        ("nice", c_int64),
+        ("preemptible", c_int),
+        ("depends_on", c_uint64),
+    ]
+
+
+class EventC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("kind", c_int),
+        ("job", c_uint64),
+        ("time", c_int64),
+    ]
+
+
+class JobInfoC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("id", c_uint64),
+        ("state", c_int),
+        ("reason", c_int),
+        ("gpus", c_uint32),
+        ("nodes", c_uint32),
+        ("submit_time", c_int64),
+        ("start_time", c_int64),
+        ("end_time", c_int64),
+        ("priority", c_int64),
+        ("time_limit", c_int64),
+        ("name", c_char_p),
+        ("user", c_char_p),
+        ("account", c_char_p),
+        ("priority_value", c_double),
+        ("requeues", c_uint32),
+        ("lost_gpu_seconds", c_double),
+    ]
+
+
+class AllocNodeC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("node", c_uint32),
+        ("gpus", c_uint32),
+        ("cpus", c_uint32),
+        ("memory", c_uint64),
+    ]
+
+
+#: ctypes struct -> the C struct it mirrors (checked against the headers by
+#: tests/test_abi.py).
+STRUCTS = {
+    "gs_gpu_info": GpuInfoC,
+    "gs_link_info": LinkInfoC,
+    "gs_bandwidths": BandwidthsC,
+    "gs_load_options": LoadOptionsC,
+    "gs_sched_config": SchedConfigC,
+    "gs_job_spec": JobSpecC,
+    "gs_event": EventC,
+    "gs_job_info": JobInfoC,
+    "gs_alloc_node": AllocNodeC,
+}
+
+
+def new_struct(cls, init_name: str):
+    """An input struct initialized by the library's ``init_name`` function.
+
+    The struct lives in a buffer ``STRUCT_SLACK`` bytes larger than the
+    binding's view of it; the library's init sets ``struct_size`` to the
+    size it knows, which is kept."""
+    buf = (ctypes.c_char * (ctypes.sizeof(cls) + STRUCT_SLACK))()
+    obj = cls.from_buffer(buf)
+    getattr(lib, init_name)(ctypes.byref(obj))
+    if obj.struct_size > ctypes.sizeof(buf):
+        raise errors.UnsupportedError(
+            f"{cls.__name__}: the library's struct is {obj.struct_size} "
+            f"bytes, more than this binding can hold")
+    return obj
+
+
+def out_struct(cls):
+    """An output struct with ``struct_size = sizeof``."""
+    obj = cls()
+    obj.struct_size = ctypes.sizeof(cls)
+    return obj
+
+
+def field_known(obj, field: str) -> bool:
+    """Whether the library's struct (by its struct_size) has ``field``."""
+    desc = getattr(type(obj), field)
+    return desc.offset + desc.size <= obj.struct_size
+
+
+# ---- the prototype table ------------------------------------------------
+
+
+class Status:
+    """Marker for functions returning ``gs_status``.
+
+    ``msg`` says where the failure's message lives: ``"topo"`` /
+    ``"sched"``: the handle in argument 0 (only for calls that set it: the
+    library does not clear messages on success, so queries that fail
+    without setting one are marked None and the wrappers check their
+    arguments first); ``"topo-out"`` / ``"sched-out"``: the handle written
+    to the out-pointer in argument 0 (loaders and constructors return it
+    even on failure). ``sized``: ``GS_ENOSPC`` is returned, not raised (the
+    caller grows its buffer)."""
+
+    __slots__ = ("msg", "sized")
+
+    def __init__(self, msg: Optional[str] = None, sized: bool = False):
+        self.msg = msg
+        self.sized = sized
+
+
+ST = Status()                        # no message
+ST_TOPO = Status("topo")
+ST_TOPO_OUT = Status("topo-out")
+ST_SCHED = Status("sched")
+ST_SCHED_OUT = Status("sched-out")
+ST_SIZED = Status(sized=True)
+
+OPTIONAL = "optional"
+
+_u32p = POINTER(c_uint32)
+_u64p = POINTER(c_uint64)
+_szp = POINTER(c_size_t)
+_dblp = POINTER(c_double)
+
+# name, restype, argtypes[, OPTIONAL]
+# A function marked OPTIONAL may be missing from the library (added in a
+# later version, or left out of a build); the binding then raises
+# UnsupportedError when it is needed. Every other one must exist.
+PROTOTYPES: List[tuple] = [
+    # core
+    ("gs_version", c_uint, []),
+    ("gs_version_string", c_char_p, []),
+    ("gs_status_name", c_char_p, [c_int]),
+    ("gs_strerror", c_char_p, [c_int]),
+    ("gs_free", None, [c_void_p]),
+    ("gs_set_allocator", ST, [c_void_p]),
+    ("gs_get_allocator", None, [c_void_p]),
+    # struct initializers
+    ("gs_gpu_info_init", None, [POINTER(GpuInfoC)]),
+    ("gs_link_info_init", None, [POINTER(LinkInfoC)]),
+    ("gs_bandwidths_init", None, [POINTER(BandwidthsC)]),
+    ("gs_load_options_init", None, [POINTER(LoadOptionsC)]),
+    ("gs_sched_config_init", None, [POINTER(SchedConfigC)]),
+    ("gs_job_spec_init", None, [POINTER(JobSpecC)]),
+    # topology lifecycle and building
+    ("gs_topo_create", ST, [POINTER(TopoP)]),
+    ("gs_topo_destroy", None, [TopoP]),
+    ("gs_topo_errmsg", c_char_p, [TopoP]),
+    ("gs_topo_freeze", ST_TOPO, [TopoP]),
+    ("gs_topo_is_frozen", c_int, [TopoP]),
+    ("gs_topo_add_node", ST_TOPO, [TopoP, c_char_p, _u32p]),
+    ("gs_topo_add_template_node", ST_TOPO, [TopoP, c_char_p, c_char_p, _u32p]),
+    ("gs_topo_add_numa", ST_TOPO, [TopoP, c_uint32, c_char_p, c_uint64, _u32p]),
+    ("gs_topo_add_gpu", ST_TOPO, [TopoP, c_uint32, POINTER(GpuInfoC), _u32p]),
+    ("gs_topo_set_link", ST_TOPO,
+     [TopoP, c_uint32, c_uint32, c_uint32, POINTER(LinkInfoC)]),
+    ("gs_topo_set_bandwidths", ST_TOPO,
+     [TopoP, c_uint32, POINTER(BandwidthsC)]),
+    ("gs_topo_add_switch", ST_TOPO, [TopoP, c_char_p, c_uint64, _u32p]),
+    ("gs_topo_set_switch_parent", ST_TOPO, [TopoP, c_uint32, c_uint32]),
+    ("gs_topo_attach_node", ST_TOPO, [TopoP, c_uint32, c_uint32]),
+    ("gs_topo_add_nvlink_domain", ST_TOPO, [TopoP, c_char_p, _u32p]),
+    ("gs_topo_set_node_domain", ST_TOPO, [TopoP, c_uint32, c_uint32]),
+    # loading and saving
+    ("gs_format_name", c_char_p, [c_int]),
+    ("gs_format_from_name", ST, [c_char_p, POINTER(c_int)]),
+    ("gs_topo_load", ST_TOPO_OUT,
+     [POINTER(TopoP), c_char_p, POINTER(LoadOptionsC)]),
+    ("gs_topo_load_buffer", ST_TOPO_OUT,
+     [POINTER(TopoP), c_char_p, c_size_t, c_char_p, POINTER(LoadOptionsC)]),
+    ("gs_topo_load_hwloc", ST_TOPO_OUT,
+     [POINTER(TopoP), c_char_p, POINTER(LoadOptionsC)], OPTIONAL),
+    ("gs_topo_to_json", ST, [TopoP, POINTER(c_void_p), _szp]),
+    ("gs_topo_save_json", ST, [TopoP, c_char_p]),
+    # templates
+    ("gs_template_count", c_size_t, []),
+    ("gs_template_name", c_char_p, [c_size_t]),
+    ("gs_template_description", c_char_p, [c_size_t]),
+    ("gs_template_is_cluster", c_int, [c_size_t]),
+    ("gs_template_json", c_char_p, [c_size_t]),
+    # topology queries (const: they never set the handle's message)
+    ("gs_topo_node_count", c_uint32, [TopoP]),
+    ("gs_topo_gpu_count", c_uint32, [TopoP]),
+    ("gs_topo_switch_count", c_uint32, [TopoP]),
+    ("gs_topo_nvlink_domain_count", c_uint32, [TopoP]),
+    ("gs_topo_find_node", c_uint32, [TopoP, c_char_p]),
+    ("gs_topo_node_name", c_char_p, [TopoP, c_uint32]),
+    ("gs_topo_node_gpu_count", c_uint32, [TopoP, c_uint32]),
+    ("gs_topo_node_first_gpu", c_uint32, [TopoP, c_uint32]),
+    ("gs_topo_node_numa_count", c_uint32, [TopoP, c_uint32]),
+    ("gs_topo_node_cpu_count", c_uint32, [TopoP, c_uint32]),
+    ("gs_topo_numa_memory", c_uint64, [TopoP, c_uint32, c_uint32]),
+    ("gs_topo_numa_cpus", ST_SIZED,
+     [TopoP, c_uint32, c_uint32, c_char_p, c_size_t, _szp]),
+    ("gs_topo_gpu_node", c_uint32, [TopoP, c_uint32]),
+    ("gs_topo_gpu_info", ST, [TopoP, c_uint32, POINTER(GpuInfoC)]),
+    ("gs_topo_find_gpu_uuid", c_uint32, [TopoP, c_char_p]),
+    ("gs_topo_gpu_local_cpus", ST_SIZED,
+     [TopoP, c_uint32, c_char_p, c_size_t, _szp]),
+    ("gs_topo_gpu_local_cpu_ids", ST_SIZED,
+     [TopoP, c_uint32, _u32p, c_size_t, _szp]),
+    ("gs_topo_link", ST, [TopoP, c_uint32, c_uint32, POINTER(LinkInfoC)]),
+    ("gs_topo_bandwidth", c_double, [TopoP, c_uint32, c_uint32]),
+    ("gs_topo_quality", ST, [TopoP, _u32p, c_size_t, _dblp]),
+    ("gs_topo_node_matrix", ST_SIZED,
+     [TopoP, c_uint32, c_uint, c_char_p, c_size_t, _szp]),
+    ("gs_pcie_level_name", c_char_p, [c_int]),
+    ("gs_topo_node_switch", c_uint32, [TopoP, c_uint32]),
+    ("gs_topo_node_domain", c_uint32, [TopoP, c_uint32]),
+    ("gs_topo_find_switch", c_uint32, [TopoP, c_char_p]),
+    ("gs_topo_switch_name", c_char_p, [TopoP, c_uint32]),
+    ("gs_topo_switch_parent", c_uint32, [TopoP, c_uint32]),
+    ("gs_topo_switch_depth", c_uint32, [TopoP, c_uint32]),
+    ("gs_topo_switch_link_speed", c_uint64, [TopoP, c_uint32]),
+    ("gs_topo_common_switch", c_uint32, [TopoP, c_uint32, c_uint32]),
+    ("gs_topo_find_nvlink_domain", c_uint32, [TopoP, c_char_p]),
+    ("gs_topo_nvlink_domain_name", c_char_p, [TopoP, c_uint32]),
+    ("gs_topo_nvlink_domain_size", c_uint32, [TopoP, c_uint32]),
+    # jobs
+    ("gs_job_state_name", c_char_p, [c_int]),
+    ("gs_pending_reason_name", c_char_p, [c_int]),
+    # scheduler
+    ("gs_sched_create", ST_SCHED_OUT,
+     [POINTER(SchedP), TopoP, POINTER(SchedConfigC)]),
+    ("gs_sched_destroy", None, [SchedP]),
+    ("gs_sched_errmsg", c_char_p, [SchedP]),
+    ("gs_sched_topo", TopoP, [SchedP]),
+    ("gs_sched_submit", ST_SCHED, [SchedP, POINTER(JobSpecC), _u64p]),
+    ("gs_sched_cancel", ST_SCHED, [SchedP, c_uint64, c_int64]),
+    ("gs_sched_complete", ST_SCHED, [SchedP, c_uint64, c_int64]),
+    ("gs_sched_fail", ST_SCHED, [SchedP, c_uint64, c_int64]),
+    ("gs_sched_preview", ST_SCHED,
+     [SchedP, POINTER(JobSpecC), _u32p, c_size_t, _szp]),
+    ("gs_sched_step", ST, [SchedP, c_int64, _szp]),
+    ("gs_sched_event_count", c_size_t, [SchedP]),
+    ("gs_sched_event", ST, [SchedP, c_size_t, POINTER(EventC)]),
+    ("gs_sched_job_count", c_size_t, [SchedP]),
+    ("gs_sched_job_at", c_uint64, [SchedP, c_size_t]),
+    ("gs_sched_job_info", ST, [SchedP, c_uint64, POINTER(JobInfoC)]),
+    ("gs_sched_job_reason_text", ST_SIZED,
+     [SchedP, c_uint64, c_char_p, c_size_t, _szp]),
+    ("gs_sched_alloc_node_count", c_uint32, [SchedP, c_uint64]),
+    ("gs_sched_alloc_node", ST, [SchedP, c_uint64, c_uint32,
+                                 POINTER(AllocNodeC)]),
+    ("gs_sched_alloc_gpus", ST_SIZED,
+     [SchedP, c_uint64, c_uint32, _u32p, c_size_t, _szp]),
+    ("gs_sched_alloc_cpus", ST_SIZED,
+     [SchedP, c_uint64, c_uint32, c_char_p, c_size_t, _szp]),
+    ("gs_sched_cuda_visible_devices", ST_SIZED,
+     [SchedP, c_uint64, c_uint32, c_uint, c_char_p, c_size_t, _szp]),
+    ("gs_sched_drain_node", ST, [SchedP, c_uint32]),
+    ("gs_sched_resume_node", ST, [SchedP, c_uint32]),
+    ("gs_sched_drain_gpu", ST, [SchedP, c_uint32]),
+    ("gs_sched_resume_gpu", ST, [SchedP, c_uint32]),
+    ("gs_sched_fail_gpu", ST, [SchedP, c_uint32, c_int64, _u64p]),
+    ("gs_sched_repair_gpu", ST, [SchedP, c_uint32]),
+    ("gs_sched_node_free_gpus", c_uint32, [SchedP, c_uint32]),
+    ("gs_sched_node_free_cpus", c_uint32, [SchedP, c_uint32]),
+    ("gs_sched_node_free_memory", c_uint64, [SchedP, c_uint32]),
+    ("gs_sched_free_gpus", c_uint32, [SchedP]),
+    ("gs_sched_gpu_job", c_uint64, [SchedP, c_uint32]),
+    ("gs_sched_check", ST_SCHED, [SchedP]),
+    # placement registry
+    ("gs_placement_abi_version", c_uint, []),
+    ("gs_placement_count", c_size_t, []),
+    ("gs_placement_name", c_char_p, [c_size_t]),
+    ("gs_placement_find", c_void_p, [c_char_p]),
+]
+
+
+def _errcheck(result, func, args):
+    """Turn a negative gs_status into the exception of its class."""
+    if result >= 0:
+        return result
+    spec: Status = func._gs_status
+    if spec.sized and result == _ENOSPC:
+        return result
+    message = ""
+    try:
+        if spec.msg == "topo" and args and args[0]:
+            message = _text(lib.gs_topo_errmsg(args[0]))
+        elif spec.msg == "sched" and args and args[0]:
+            message = _text(lib.gs_sched_errmsg(args[0]))
+        elif spec.msg in ("topo-out", "sched-out") and args:
+            handle = getattr(args[0], "_obj", None)   # byref(h) -> h
+            if handle:
+                fn = (lib.gs_topo_errmsg if spec.msg == "topo-out"
+                      else lib.gs_sched_errmsg)
+                message = _text(fn(handle))
+    except Exception:  # a message is a nicety; never mask the real error
+        message = ""
+    if not message:
+        message = f"{func.__name__}: {_text(lib.gs_strerror(result))}"
+    raise errors.error_from_status(result, message)
+
+
+def _text(raw: Optional[bytes]) -> str:
+    if raw is None:
+        return ""
+    return raw.decode("utf-8", "replace")
+
+
+class _Lib:
+    """The loaded library with every function of PROTOTYPES declared."""
+
+    def __init__(self, dll: ctypes.CDLL, path: str):
+        self._dll = dll
+        self.path = path
+        self.missing: List[str] = []
+        for entry in PROTOTYPES:
+            name, restype, argtypes = entry[:3]
+            optional = len(entry) > 3 and entry[3] == OPTIONAL
+            try:
+                fn = getattr(dll, name)
+            except AttributeError:
+                if not optional:
+                    self.missing.append(name)
+                continue
+            fn.argtypes = argtypes
+            if isinstance(restype, Status):
+                fn.restype = c_int
+                fn._gs_status = restype
+                fn.errcheck = _errcheck
+            else:
+                fn.restype = restype
+            setattr(self, name, fn)
+
+    def has(self, name: str) -> bool:
+        """Whether the library exports ``name`` (for OPTIONAL functions)."""
+        return name in self.__dict__
+
+    def require(self, name: str):
+        """The function ``name``, or UnsupportedError when it is absent."""
+        fn = self.__dict__.get(name)
+        if fn is None:
+            raise errors.UnsupportedError(
+                f"{name} is not in {self.path} (built without it, or older "
+                f"than this binding)")
+        return fn
+
+
+def _candidates() -> Tuple[List[str], bool, List[Tuple[str, str]]]:
+    """Paths or names to try, whether they come from GPUSCHED_LIBRARY, and
+    notes about places searched that held nothing."""
+    notes: List[Tuple[str, str]] = []
+    env = os.environ.get(ENV_VAR)
+    if env:
+        if os.path.isdir(env):
+            found = sorted(glob.glob(os.path.join(env, "libgpusched.so*")))
+            return (found or [os.path.join(env, "libgpusched.so")]), True, notes
+        return [env], True, notes
+    notes.append((ENV_VAR, "not set"))
+    out: List[str] = []
+    here = os.path.dirname(os.path.abspath(__file__))
+    for d in (here, os.path.dirname(here)):
+        found = sorted(glob.glob(os.path.join(d, "libgpusched.so*")))
+        if not found:
+            notes.append((os.path.join(d, "libgpusched.so*"), "none there"))
+        out.extend(found)
+    found = ctypes.util.find_library("gpusched")
+    if found:
+        out.append(found)
+    else:
+        notes.append(('ctypes.util.find_library("gpusched")', "not found"))
+    out.extend(["libgpusched.so.%d.%d" % EXPECTED_VERSION, "libgpusched.so"])
+    seen = set()
+    uniq = []
+    for c in out:
+        if c not in seen:
+            seen.add(c)
+            uniq.append(c)
+    return uniq, False, notes
+
+
+def _try_load(path: str) -> Tuple[Optional[_Lib], str]:
+    try:
+        dll = ctypes.CDLL(path, use_errno=True)
+    except OSError as e:
+        return None, f"cannot load: {e}"
+    try:
+        ver = dll.gs_version
+        ver.restype = c_uint
+        ver.argtypes = []
+        vs = dll.gs_version_string
+        vs.restype = c_char_p
+        vs.argtypes = []
+    except AttributeError:
+        return None, "loaded, but it has no gs_version: not libgpusched"
+    number = ver()
+    major, minor = number // 10000, number // 100 % 100
+    text = _text(vs())
+    if (major, minor) != EXPECTED_VERSION:
+        return None, (f"version {text} (gs_version() = {number}); this "
+                      f"package needs {EXPECTED_VERSION[0]}."
+                      f"{EXPECTED_VERSION[1]}.x")
+    wrapped = _Lib(dll, path)
+    if wrapped.missing:
+        return None, (f"version {text}, but it lacks "
+                      f"{', '.join(wrapped.missing)}")
+    wrapped.version = number
+    wrapped.version_string = text
+    return wrapped, f"version {text}"
+
+
+def load() -> _Lib:
+    """Find and load libgpusched; raise LibraryError saying what was tried."""
+    candidates, explicit, notes = _candidates()
+    attempts: List[Tuple[str, str]] = list(notes)
+    version_problem = False
+    for cand in candidates:
+        if os.sep in cand and not os.path.exists(cand):
+            attempts.append((cand, "no such file"))
+            continue
+        got, what = _try_load(cand)
+        if got is not None:
+            return got
+        attempts.append((cand, what))
+        version_problem = version_problem or what.startswith("version")
+    cls = LibraryVersionError if version_problem else LibraryError
+    if explicit:
+        raise cls(f"libgpusched named by {ENV_VAR} cannot be used:", attempts)
+    raise cls("libgpusched was not found (or none found is usable); tried:",
+              attempts)
+
+
+lib: _Lib = load()
+_ENOSPC = -11
+
+# Bind status codes to exception classes from the library's own table.
+errors.install_status_table(lambda c: _text(lib.gs_status_name(c)),
+                            lambda c: _text(lib.gs_strerror(c)))
+for _code, _cls in errors.status_classes().items():
+    if _cls.status_name == "GS_ENOSPC":
+        _ENOSPC = _code
+
+
+# ---- reference counts of C handles --------------------------------------
+#
+# A scheduler's C topology must outlive it. Python objects may be collected
+# in any order (the cyclic collector runs finalizers in no particular
+# order), so C handles are counted here: each owner (a Topology object, each
+# Scheduler built on it) holds one reference, and the handle is destroyed
+# when the last one is released, whatever the order.
+
+_refs_lock = threading.Lock()
+_refs: Dict[int, list] = {}   # address -> [count, destroy function, pointer]
+
+
+def ref_new(ptr, destroy) -> int:
+    """Register a new C handle with one reference; returns its address."""
+    addr = ctypes.cast(ptr, c_void_p).value
+    with _refs_lock:
+        _refs[addr] = [1, destroy, ptr]
+    return addr
+
+
+def ref_acquire(addr: int) -> None:
+    with _refs_lock:
+        _refs[addr][0] += 1
+
+
+def ref_release(addr: int) -> None:
+    """Drop one reference; destroy the handle when it was the last."""
+    with _refs_lock:
+        entry = _refs.get(addr)
+        if entry is None:
+            return
+        entry[0] -= 1
+        if entry[0] > 0:
+            return
+        del _refs[addr]
+    entry[1](entry[2])
+
+
+def live_handles() -> int:
+    """Number of C handles still alive (for tests)."""
+    with _refs_lock:
+        return len(_refs)

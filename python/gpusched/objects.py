@@ -1,0 +1,392 @@
+"""Plain read-only objects that queries return, and the enumerations.
+
+These hold copies of what the library reported at the time of the call;
+they do not refer to any handle and stay valid after the topology or
+scheduler they came from is closed.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple, Union
+
+__all__ = [
+    "LinkKind", "PcieLevel", "Source", "JobState", "PendingReason",
+    "EventKind", "Comm",
+    "Template", "NumaDomain", "Node", "GpuInfo", "Link", "Switch",
+    "NvlinkDomain", "Event", "Job", "AllocationNode", "Allocation",
+    "parse_cpulist", "format_cpulist",
+]
+
+
+class _NamedEnum(enum.IntEnum):
+    """An IntEnum that prints as its library name ("nvlink", "pending")."""
+
+    def __str__(self) -> str:
+        return self.label
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}.{self.name}"
+
+    @property
+    def label(self) -> str:
+        return self.name.lower().replace("_", "-")
+
+    @classmethod
+    def coerce(cls, value: int):
+        """The member for ``value``, or the plain int for a value this
+        binding does not know yet (a newer library)."""
+        try:
+            return cls(value)
+        except ValueError:
+            return value
+
+
+class LinkKind(_NamedEnum):
+    """What connects two GPUs (``gs_link_kind``)."""
+    NONE = 0         #: different nodes, no NVLink between them
+    SELF = 1         #: the same GPU
+    PCIE = 2         #: PCIe only
+    NVLINK = 3       #: direct NVLink wires
+    NVSWITCH = 4     #: an NVSwitch fabric inside the node
+    NVL_DOMAIN = 5   #: different nodes of one multi-node NVLink domain
+
+
+class PcieLevel(_NamedEnum):
+    """PCIe relation between two GPUs, as ``nvidia-smi topo -m`` shows it."""
+    UNKNOWN = 0
+    PIX = 1
+    PXB = 2
+    PHB = 3
+    NODE = 4
+    SYS = 5
+
+    @property
+    def label(self) -> str:
+        return "?" if self is PcieLevel.UNKNOWN else self.name
+
+
+class Source(_NamedEnum):
+    """Where a fact about the machine came from (``gs_source``)."""
+    FILE = 0
+    INFERRED = 1
+    DRIVER = 2
+    NVML = 3
+    HWLOC = 4
+
+
+class JobState(_NamedEnum):
+    """The state of a job (``gs_job_state``)."""
+    PENDING = 0
+    RUNNING = 1
+    COMPLETED = 2
+    FAILED = 3
+    CANCELLED = 4
+    PREEMPTED = 5
+
+
+class PendingReason(_NamedEnum):
+    """Why a pending job has not started (``gs_pending_reason``)."""
+    NONE = 0
+    RESOURCES = 1
+    PRIORITY = 2
+    REQUIRED_BUSY = 3
+    POLICY = 4
+    LIMIT = 5
+    RESERVATION = 6
+    DEPENDENCY = 7
+
+
+class EventKind(_NamedEnum):
+    """What happened to a job during a step (``gs_event_kind``)."""
+    STARTED = 1
+    FAILED = 2
+    PREEMPTED = 3
+    REQUEUED = 4
+
+
+class Comm(_NamedEnum):
+    """How a job communicates between its GPUs (``gs_comm_hint``)."""
+    BANDWIDTH = 0    #: bandwidth-sensitive: maximize NVLink bandwidth
+    INSENSITIVE = 1  #: placement ignores bandwidth
+
+
+# ---- cpulists ----------------------------------------------------------
+
+
+def parse_cpulist(text: str) -> List[int]:
+    """Parse a Linux cpulist (``"0-3,8,10-11"``) into sorted CPU numbers.
+
+    Also accepts strides (``"0-7:2"``) as the kernel prints them. Raises
+    ValueError on malformed text."""
+    out = set()
+    text = text.strip()
+    if not text:
+        return []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            raise ValueError(f"cpulist {text!r} has an empty element")
+        stride = 1
+        if ":" in part:
+            part, s = part.split(":", 1)
+            stride = int(s)
+            if stride < 1:
+                raise ValueError(f"cpulist {text!r}: bad stride")
+        if "-" in part:
+            a, b = part.split("-", 1)
+            lo, hi = int(a), int(b)
+            if lo < 0 or hi < lo:
+                raise ValueError(f"cpulist {text!r}: bad range {part!r}")
+            out.update(range(lo, hi + 1, stride))
+        else:
+            v = int(part)
+            if v < 0:
+                raise ValueError(f"cpulist {text!r}: negative CPU")
+            out.add(v)
+    return sorted(out)
+
+
+def format_cpulist(cpus) -> str:
+    """Format CPU numbers as a canonical cpulist (``[0,1,2,5] -> "0-2,5"``)."""
+    xs = sorted(set(int(c) for c in cpus))
+    parts = []
+    i = 0
+    while i < len(xs):
+        j = i
+        while j + 1 < len(xs) and xs[j + 1] == xs[j] + 1:
+            j += 1
+        parts.append(str(xs[i]) if i == j else f"{xs[i]}-{xs[j]}")
+        i = j + 1
+    return ",".join(parts)
+
+
+# ---- topology objects ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Template:
+    """A built-in template (``gpusched.templates()``)."""
+    name: str
+    description: str
+    #: True for a whole cluster, False for one node usable with
+    #: ``Topology.add_node(name, template=...)``.
+    is_cluster: bool
+
+
+@dataclass(frozen=True)
+class NumaDomain:
+    """A NUMA domain of a node."""
+    index: int
+    #: Its logical CPUs as a cpulist ("0-19,40-59").
+    cpulist: str
+    #: Its memory in bytes (0 if unknown).
+    memory: int
+
+    @property
+    def cpus(self) -> List[int]:
+        """The CPU numbers."""
+        return parse_cpulist(self.cpulist)
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node (host) of a topology."""
+    index: int
+    name: str
+    #: Cluster-wide id of its GPU 0; its GPUs are ``first_gpu + index``.
+    first_gpu: int
+    gpu_count: int
+    cpu_count: int
+    numa: Tuple[NumaDomain, ...]
+    #: The switch it hangs off, or None.
+    switch: Optional[str]
+    #: Its multi-node NVLink domain, or None.
+    nvlink_domain: Optional[str]
+
+    @property
+    def gpu_ids(self) -> range:
+        """Cluster-wide ids of its GPUs."""
+        return range(self.first_gpu, self.first_gpu + self.gpu_count)
+
+
+@dataclass(frozen=True)
+class GpuInfo:
+    """Attributes of one GPU."""
+    #: Cluster-wide id.
+    id: int
+    #: Node index and name.
+    node: int
+    node_name: str
+    #: Index on its node (as nvidia-smi numbers it).
+    index: int
+    model: Optional[str]
+    uuid: Optional[str]
+    pci_bus_id: Optional[str]
+    #: Device memory in bytes (0 if unknown).
+    memory: int
+    #: Compute capability (major, minor); (0, 0) if unknown.
+    cc: Tuple[int, int]
+    sm_count: int
+    #: NUMA domain on its node, or None if unknown.
+    numa: Optional[int]
+    #: NVSwitch fabric on its node, or None.
+    fabric: Optional[int]
+    fabric_links: int
+
+
+@dataclass(frozen=True)
+class Link:
+    """What connects two GPUs (``Topology.link``)."""
+    kind: Union[LinkKind, int]
+    #: The NVLink count nvidia-smi would show (fabric links included).
+    nvlinks: int
+    pcie: Union[PcieLevel, int]
+    #: GB/s, one direction.
+    bandwidth: float
+    source: Union[Source, int]
+    #: True when the bandwidth was set explicitly.
+    bandwidth_explicit: bool = False
+
+    @property
+    def cell(self) -> str:
+        """The matrix cell nvidia-smi would show ("NV2", "SYS", "X")."""
+        if self.kind == LinkKind.SELF:
+            return "X"
+        if self.nvlinks:
+            return f"NV{self.nvlinks}"
+        if self.kind == LinkKind.NONE:
+            return "-"
+        return str(self.pcie)
+
+
+@dataclass(frozen=True)
+class Switch:
+    """A switch of the tree above the nodes."""
+    index: int
+    name: str
+    parent: Optional[str]
+    depth: int
+    link_speed: int
+
+
+@dataclass(frozen=True)
+class NvlinkDomain:
+    """A multi-node NVLink domain."""
+    index: int
+    name: str
+    size: int
+
+
+# ---- scheduler objects --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """One decision of ``Scheduler.step`` (or a GPU failure)."""
+    kind: Union[EventKind, int]
+    job: int
+    time: int
+
+
+@dataclass(frozen=True)
+class Job:
+    """What the scheduler knows about a job."""
+    id: int
+    state: Union[JobState, int]
+    #: Why it waits (pending jobs); PendingReason.NONE otherwise.
+    reason: Union[PendingReason, int]
+    gpus: int
+    #: Nodes it runs on (0 unless it started).
+    nodes: int
+    submit_time: int
+    #: None if it never started / has not ended.
+    start_time: Optional[int]
+    end_time: Optional[int]
+    priority: int
+    time_limit: int
+    name: Optional[str]
+    user: Optional[str]
+    account: Optional[str]
+    #: Its multifactor priority at the last step (0 with other orderings).
+    priority_value: float = 0.0
+    requeues: int = 0
+    lost_gpu_seconds: float = 0.0
+
+    @property
+    def pending(self) -> bool:
+        return self.state == JobState.PENDING
+
+    @property
+    def running(self) -> bool:
+        return self.state == JobState.RUNNING
+
+
+@dataclass(frozen=True)
+class AllocationNode:
+    """A job's share of one node."""
+    #: The node's index and name.
+    node: int
+    name: str
+    #: GPU indices on the node, increasing.
+    gpus: Tuple[int, ...]
+    #: Their cluster-wide ids.
+    gpu_ids: Tuple[int, ...]
+    #: CPUs as a cpulist ("" when the node does not account CPUs).
+    cpus: str
+    cpu_count: int
+    #: Host memory in bytes.
+    memory: int
+    #: CUDA_VISIBLE_DEVICES for this node: indices, and UUIDs (GPUs
+    #: without a UUID listed by index).
+    visible_devices: str = field(default="", repr=False)
+    visible_uuids: str = field(default="", repr=False)
+
+    @property
+    def cpu_list(self) -> List[int]:
+        """The CPUs as numbers."""
+        return parse_cpulist(self.cpus)
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """What a job was given, node by node (empty if it never started)."""
+    job: int
+    nodes: Tuple[AllocationNode, ...]
+
+    @property
+    def gpu_ids(self) -> Tuple[int, ...]:
+        """Cluster-wide ids of all its GPUs, increasing."""
+        return tuple(g for n in self.nodes for g in n.gpu_ids)
+
+    @property
+    def gpu_count(self) -> int:
+        return sum(len(n.gpus) for n in self.nodes)
+
+    def node(self, node: Union[int, str]) -> AllocationNode:
+        """The share of ``node`` (index or name); KeyError if not used."""
+        for n in self.nodes:
+            if n.node == node or n.name == node:
+                return n
+        raise KeyError(f"job {self.job} has nothing on node {node!r}")
+
+    def cuda_visible_devices(self, node: Union[int, str, None] = None,
+                             uuids: bool = False) -> str:
+        """The value of CUDA_VISIBLE_DEVICES for the job on ``node``
+        (index or name; may be omitted when the job runs on one node):
+        GPU indices ("0,4"), or with ``uuids=True`` their UUIDs."""
+        if node is None:
+            if len(self.nodes) != 1:
+                names = ", ".join(n.name for n in self.nodes) or "none"
+                raise ValueError(
+                    f"job {self.job} runs on {len(self.nodes)} nodes "
+                    f"({names}): say which with node=")
+            share = self.nodes[0]
+        else:
+            share = self.node(node)
+        return share.visible_uuids if uuids else share.visible_devices
+
+    def by_node(self) -> Dict[str, Tuple[int, ...]]:
+        """Node name -> GPU indices."""
+        return {n.name: n.gpus for n in self.nodes}

@@ -1,0 +1,535 @@
+"""The scheduler: jobs on a frozen topology (``gs_sched``)."""
+
+from __future__ import annotations
+
+import ctypes
+import inspect
+from ctypes import byref, c_char_p, c_size_t, c_uint32, c_uint64
+from typing import Iterable, List, Optional, Sequence, Tuple, Union
+
+from . import _lib
+from ._handle import HandleOwner, check_int, decode, encode
+from ._lib import NONE, lib
+from .errors import (InvalidArgument, NotFoundError, UnsupportedError)
+from .objects import (Allocation, AllocationNode, Comm, Event, EventKind, Job,
+                      JobState, PendingReason)
+from .topology import Topology, parse_cc, parse_size, sized_text, sized_u32
+
+__all__ = ["Scheduler", "placements"]
+
+_CVD_UUIDS = 0x1
+#: gs_ordering values, in order.
+_ORDERINGS = ("multifactor", "fifo", "priority")
+_I64 = (_lib.INT64_MIN, _lib.INT64_MAX)
+
+
+def placements() -> List[str]:
+    """Names of the registered placement policies (built-ins first:
+    "first-fit", "best-fit", "spread", "nvlink-pack")."""
+    return [decode(lib.gs_placement_name(i)) or ""
+            for i in range(lib.gs_placement_count())]
+
+
+def _job_keywords(gpus: int, *, gpus_per_node: int = 0, min_nodes: int = 0,
+                  max_nodes: int = 0, cpus_per_gpu: int = 0,
+                  mem_per_gpu: Union[int, str] = 0,
+                  min_gpu_memory: Union[int, str] = 0,
+                  gpu_models: Union[str, Sequence[str], None] = None,
+                  min_cc: Union[str, Tuple[int, int], None] = None,
+                  require_gpus: Iterable[int] = (),
+                  require_uuids: Iterable[str] = (),
+                  exclusive: bool = False, one_nvlink_domain: bool = False,
+                  comm: Union[str, Comm] = "bandwidth",
+                  name: Optional[str] = None, user: Optional[str] = None,
+                  account: Optional[str] = None, priority: int = 0,
+                  time_limit: int = 0, submit_time: int = 0, nice: int = 0,
+                  preemptible: bool = False, depends_on: int = 0):
+    """The keywords of a job request (shared by submit and preview)."""
+
+
+_SIGNATURE = inspect.signature(_job_keywords)
+
+
+def _comm_code(value) -> int:
+    if isinstance(value, Comm):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(Comm[value.strip().upper()])
+        except KeyError:
+            pass
+    raise InvalidArgument(f"comm {value!r} must be \"bandwidth\" or "
+                          f"\"insensitive\"")
+
+
+def _u32(value, what: str) -> int:
+    return check_int(value, what, 0, _lib.UINT32_MAX)
+
+
+def _build_spec(args: tuple, kwargs: dict):
+    """A gs_job_spec from submit()/preview() arguments, and the Python
+    objects it points into (kept alive by the caller during the call)."""
+    try:
+        bound = _SIGNATURE.bind(*args, **kwargs)
+    except TypeError as e:
+        raise TypeError(f"job request: {e}") from None
+    bound.apply_defaults()
+    a = bound.arguments
+    spec = _lib.new_struct(_lib.JobSpecC, "gs_job_spec_init")
+    keep: list = []
+    spec.gpus = _u32(a["gpus"], "gpus")
+    spec.gpus_per_node = _u32(a["gpus_per_node"], "gpus_per_node")
+    spec.min_nodes = _u32(a["min_nodes"], "min_nodes")
+    spec.max_nodes = _u32(a["max_nodes"], "max_nodes")
+    spec.cpus_per_gpu = _u32(a["cpus_per_gpu"], "cpus_per_gpu")
+    spec.mem_per_gpu = parse_size(a["mem_per_gpu"], "mem_per_gpu")
+    spec.min_gpu_memory = parse_size(a["min_gpu_memory"], "min_gpu_memory")
+    models = a["gpu_models"]
+    if models is not None and not isinstance(models, str):
+        items = []
+        for m in models:
+            if not isinstance(m, str):
+                raise TypeError(f"gpu_models entries must be strings, not "
+                                f"{type(m).__name__}")
+            if "," in m or not m.strip():
+                raise InvalidArgument(f"gpu_models entry {m!r} is empty or "
+                                      f"contains a comma")
+            items.append(m)
+        models = ",".join(items)
+    spec.gpu_models = encode(models, "gpu_models")
+    spec.min_cc_major, spec.min_cc_minor = parse_cc(a["min_cc"], "min_cc")
+    req = a["require_gpus"]
+    if isinstance(req, int) and not isinstance(req, bool):
+        req = [req]
+    req = [_u32(g, "require_gpus[]") for g in req]
+    if req:
+        arr = (c_uint32 * len(req))(*req)
+        keep.append(arr)
+        spec.require_gpus = ctypes.cast(arr, ctypes.POINTER(c_uint32))
+        spec.n_require_gpus = len(req)
+    uuids = a["require_uuids"]
+    if isinstance(uuids, str):
+        uuids = [uuids]
+    uuids = [encode(u, "require_uuids[]", allow_none=False) for u in uuids]
+    if uuids:
+        arr = (c_char_p * len(uuids))(*uuids)
+        keep.append((arr, uuids))
+        spec.require_uuids = ctypes.cast(arr, ctypes.POINTER(c_char_p))
+        spec.n_require_uuids = len(uuids)
+    spec.exclusive = 1 if a["exclusive"] else 0
+    spec.one_nvlink_domain = 1 if a["one_nvlink_domain"] else 0
+    spec.comm = _comm_code(a["comm"])
+    spec.name = encode(a["name"], "name")
+    spec.user = encode(a["user"], "user")
+    spec.account = encode(a["account"], "account")
+    spec.priority = check_int(a["priority"], "priority", *_I64)
+    spec.time_limit = check_int(a["time_limit"], "time_limit", *_I64)
+    spec.submit_time = check_int(a["submit_time"], "submit_time", *_I64)
+    # fields of later versions: only when the library's struct has them
+    for fld, value, default in (
+            ("nice", check_int(a["nice"], "nice", *_I64), 0),
+            ("preemptible", 1 if a["preemptible"] else 0, 0),
+            ("depends_on", check_int(a["depends_on"], "depends_on", 0,
+                                     _lib.UINT64_MAX), 0)):
+        if _lib.field_known(spec, fld):
+            setattr(spec, fld, value)
+        elif value != default:
+            raise UnsupportedError(f"job spec: {fld} is not supported by "
+                                   f"this library version")
+    return spec, keep
+
+
+class Scheduler(HandleOwner):
+    """Jobs on a frozen topology: who runs, and on which GPUs.
+
+    The caller drives it and owns the clock: ``submit`` queues jobs,
+    ``step(now)`` starts what can start and returns what happened,
+    ``complete``/``fail``/``cancel`` end jobs::
+
+        topo = Topology.load("dgx1-v100")
+        with Scheduler(topo) as sched:
+            job = sched.submit(2)
+            sched.step(now=0)
+            sched.allocation(job).cuda_visible_devices()   # "0,3"
+
+    Jobs are identified by integer ids (from 1, never reused). GPUs are
+    cluster-wide ids of the topology; nodes are indices or hostnames.
+
+    The scheduler holds a reference to its topology: the topology stays
+    alive while the scheduler does, even if you drop or close your
+    Topology object. A scheduler is meant for one thread at a time (calls
+    are serialized by a lock).
+    """
+
+    _kind = "scheduler"
+
+    def __init__(self, topology: Topology, placement: str = "nvlink-pack",
+                 placement_options: Optional[str] = None, *,
+                 ordering: Optional[str] = None) -> None:
+        """Create a scheduler on a frozen topology.
+
+        Args:
+            topology: a frozen :class:`Topology`.
+            placement: a policy name from :func:`placements`.
+            placement_options: options for the policy's init (text).
+            ordering: who goes first: "multifactor" (the library's
+                default), "fifo" (submission time, then id) or "priority"
+                (the job's priority, then submission time); None keeps the
+                library's default.
+
+        Raises:
+            NotFrozenError: the topology is not frozen.
+            NotFoundError: no such placement policy.
+            UnsupportedError: a node has more than 64 GPUs.
+        """
+        super().__init__()
+        if not isinstance(topology, Topology):
+            raise TypeError(f"topology must be a gpusched.Topology, not "
+                            f"{type(topology).__name__}")
+        cfg = _lib.new_struct(_lib.SchedConfigC, "gs_sched_config_init")
+        cfg.placement = encode(placement, "placement")
+        cfg.placement_options = encode(placement_options, "placement_options")
+        if ordering is not None:
+            if not _lib.field_known(cfg, "ordering"):
+                raise UnsupportedError("ordering is not supported by this "
+                                       "library version")
+            try:
+                cfg.ordering = _ORDERINGS.index(str(ordering).lower())
+            except ValueError:
+                raise InvalidArgument(
+                    f"ordering {ordering!r} is not one of "
+                    f"{', '.join(_ORDERINGS)}") from None
+        with topology._use() as tp:
+            topo_addr = topology._addr
+            _lib.ref_acquire(topo_addr)
+            out = _lib.SchedP()
+            try:
+                lib.gs_sched_create(byref(out), tp, byref(cfg))
+            except BaseException:
+                if out:
+                    lib.gs_sched_destroy(out)
+                _lib.ref_release(topo_addr)
+                raise
+            self._adopt(out, lib.gs_sched_destroy, [topo_addr])
+            self._tp = tp
+        self._topology = topology
+        self.placement = placement
+
+    def __reduce__(self):
+        raise TypeError("a Scheduler cannot be pickled (its jobs live in the "
+                        "C library)")
+
+    @property
+    def topology(self) -> Topology:
+        """The Topology the scheduler was created on."""
+        return self._topology
+
+    # ---- checks -------------------------------------------------------
+
+    def _node(self, node: Union[int, str]) -> int:
+        tp = self._tp
+        if isinstance(node, str):
+            idx = lib.gs_topo_find_node(tp, encode(node, "node"))
+            if idx == NONE:
+                raise NotFoundError(f"no node named {node!r}")
+            return idx
+        idx = check_int(node, "node", 0, _lib.UINT32_MAX)
+        count = lib.gs_topo_node_count(tp)
+        if idx >= count:
+            raise InvalidArgument(f"node {idx} does not exist (the topology "
+                                  f"has {count} node{'s' * (count != 1)})")
+        return idx
+
+    def _gpu(self, gpu: int) -> int:
+        g = check_int(gpu, "gpu", 0, _lib.UINT32_MAX)
+        count = lib.gs_topo_gpu_count(self._tp)
+        if g >= count:
+            raise InvalidArgument(f"GPU {g} does not exist (the topology has "
+                                  f"GPUs 0-{count - 1})")
+        return g
+
+    @staticmethod
+    def _job_id(job) -> int:
+        if isinstance(job, Job):
+            job = job.id
+        return check_int(job, "job", 0, _lib.UINT64_MAX)
+
+    @staticmethod
+    def _now(now) -> int:
+        return check_int(now, "now", *_I64)
+
+    # ---- jobs ---------------------------------------------------------
+
+    def submit(self, *args, **kwargs) -> int:
+        """Queue a job; returns its id. The job starts at a later step().
+
+        ``gpus`` is the total number of GPUs (all or nothing). Keywords
+        (all optional; the defaults mean "no constraint"):
+
+        - ``gpus_per_node``, ``min_nodes``, ``max_nodes``: how the GPUs may
+          be split over nodes (``gpus_per_node`` must divide ``gpus``);
+        - ``cpus_per_gpu``, ``mem_per_gpu`` (bytes or "16GiB"): host
+          resources per GPU, from the GPUs' NUMA domains first;
+        - ``min_gpu_memory`` (bytes or "40GiB"), ``gpu_models`` ("A100" or
+          ["A100", "H100"], substrings, case-insensitive), ``min_cc``
+          ("8.0" or (8, 0)): which GPUs qualify;
+        - ``require_gpus`` (cluster-wide ids), ``require_uuids``: GPUs the
+          job must include;
+        - ``exclusive``: its nodes run no other job; ``one_nvlink_domain``:
+          one node or one multi-node NVLink domain;
+        - ``comm``: "bandwidth" (default; maximize NVLink bandwidth) or
+          "insensitive";
+        - ``name``, ``user``, ``account``, ``priority``, ``time_limit``
+          (seconds), ``submit_time`` (your clock), ``nice``,
+          ``preemptible``, ``depends_on`` (a job id).
+
+        Raises:
+            InvalidArgument: the request is invalid (the message names the
+                field, e.g. "job spec: gpus must be at least 1").
+            NoResourcesError: the cluster could never run it, even idle.
+        """
+        spec, keep = _build_spec(args, kwargs)
+        job = c_uint64(0)
+        with self._use() as p:
+            lib.gs_sched_submit(p, byref(spec), byref(job))
+        del keep
+        return job.value
+
+    def preview(self, *args, **kwargs) -> List[int]:
+        """Where would this job go now? Runs the placement policy without
+        queueing anything or changing any state, and returns the chosen
+        cluster-wide GPU ids, increasing. Takes the same arguments as
+        submit().
+
+        Raises NoResourcesError (the message says why) when it cannot be
+        placed now, InvalidArgument for a bad request."""
+        spec, keep = _build_spec(args, kwargs)
+        cap = max(1, spec.gpus)
+        out = (c_uint32 * cap)()
+        count = c_size_t(0)
+        with self._use() as p:
+            lib.gs_sched_preview(p, byref(spec), out, cap, byref(count))
+        del keep
+        return list(out[:count.value])
+
+    submit.__signature__ = _SIGNATURE.replace(parameters=[
+        inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        *_SIGNATURE.parameters.values()], return_annotation="int")
+    preview.__signature__ = _SIGNATURE.replace(parameters=[
+        inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        *_SIGNATURE.parameters.values()], return_annotation="List[int]")
+
+    def step(self, now: int = 0) -> List[Event]:
+        """Start every job that can start at time ``now`` (your clock) and
+        return the events: one STARTED event per job started."""
+        t = self._now(now)
+        with self._use() as p:
+            lib.gs_sched_step(p, t, None)
+            return self._events(p)
+
+    def _events(self, p) -> List[Event]:
+        out = []
+        for i in range(lib.gs_sched_event_count(p)):
+            ev = _lib.out_struct(_lib.EventC)
+            lib.gs_sched_event(p, i, byref(ev))
+            out.append(Event(EventKind.coerce(ev.kind), ev.job, ev.time))
+        return out
+
+    @property
+    def events(self) -> List[Event]:
+        """The events of the last step() or fail_gpu()."""
+        with self._use() as p:
+            return self._events(p)
+
+    def complete(self, job: int, now: int = 0) -> None:
+        """A running job ended normally; its resources are freed.
+        NotFoundError for an unknown job, StateError if it is not running."""
+        j, t = self._job_id(job), self._now(now)
+        with self._use() as p:
+            lib.gs_sched_complete(p, j, t)
+
+    def fail(self, job: int, now: int = 0) -> None:
+        """A running job failed; its resources are freed."""
+        j, t = self._job_id(job), self._now(now)
+        with self._use() as p:
+            lib.gs_sched_fail(p, j, t)
+
+    def cancel(self, job: int, now: int = 0) -> None:
+        """Cancel a pending or running job (StateError if it already
+        ended)."""
+        j, t = self._job_id(job), self._now(now)
+        with self._use() as p:
+            lib.gs_sched_cancel(p, j, t)
+
+    def _job_info(self, p, j: int) -> Job:
+        info = _lib.out_struct(_lib.JobInfoC)
+        try:
+            lib.gs_sched_job_info(p, j, byref(info))
+        except NotFoundError:
+            raise NotFoundError(f"no job {j}") from None
+        return Job(
+            id=info.id, state=JobState.coerce(info.state),
+            reason=PendingReason.coerce(info.reason), gpus=info.gpus,
+            nodes=info.nodes, submit_time=info.submit_time,
+            start_time=None if info.start_time < 0 else info.start_time,
+            end_time=None if info.end_time < 0 else info.end_time,
+            priority=info.priority, time_limit=info.time_limit,
+            name=decode(info.name), user=decode(info.user),
+            account=decode(info.account),
+            priority_value=info.priority_value, requeues=info.requeues,
+            lost_gpu_seconds=info.lost_gpu_seconds)
+
+    def job(self, job: int) -> Job:
+        """What is known about a job (NotFoundError if there is none)."""
+        j = self._job_id(job)
+        with self._use() as p:
+            return self._job_info(p, j)
+
+    def jobs(self, state: Union[JobState, str, None] = None) -> List[Job]:
+        """Every job in submission order, or only those in ``state``
+        ("pending", "running"...)."""
+        if isinstance(state, str):
+            state = JobState[state.upper()]
+        with self._use() as p:
+            out = []
+            for i in range(lib.gs_sched_job_count(p)):
+                info = self._job_info(p, lib.gs_sched_job_at(p, i))
+                if state is None or info.state == state:
+                    out.append(info)
+            return out
+
+    def __len__(self) -> int:
+        """Number of jobs (every state)."""
+        with self._use() as p:
+            return lib.gs_sched_job_count(p)
+
+    def pending_reason(self, job: int) -> Tuple[str, str]:
+        """Why a job waits: the reason's name ("resources", "priority",
+        "required-busy"...) and a sentence ("needs 8 GPUs; 7 are free")."""
+        j = self._job_id(job)
+        with self._use() as p:
+            info = self._job_info(p, j)
+            text = sized_text(lib.gs_sched_job_reason_text, p, j)
+        reason = info.reason
+        label = reason.label if isinstance(reason, PendingReason) else (
+            decode(lib.gs_pending_reason_name(reason)) or str(reason))
+        return label, text
+
+    def allocation(self, job: int) -> Allocation:
+        """What a job holds (or held), node by node; empty if it never
+        started. NotFoundError for an unknown job."""
+        j = self._job_id(job)
+        with self._use() as p:
+            self._job_info(p, j)
+            tp = self._tp
+            nodes = []
+            for k in range(lib.gs_sched_alloc_node_count(p, j)):
+                an = _lib.out_struct(_lib.AllocNodeC)
+                lib.gs_sched_alloc_node(p, j, k, byref(an))
+                gpus = tuple(sized_u32(lib.gs_sched_alloc_gpus, p, j, k))
+                first = lib.gs_topo_node_first_gpu(tp, an.node)
+                cpus = sized_text(lib.gs_sched_alloc_cpus, p, j, k)
+                cvd = sized_text(lib.gs_sched_cuda_visible_devices, p, j,
+                                 an.node, 0)
+                cvu = sized_text(lib.gs_sched_cuda_visible_devices, p, j,
+                                 an.node, _CVD_UUIDS)
+                nodes.append(AllocationNode(
+                    node=an.node,
+                    name=decode(lib.gs_topo_node_name(tp, an.node)) or "",
+                    gpus=gpus, gpu_ids=tuple(first + g for g in gpus),
+                    cpus=cpus, cpu_count=an.cpus, memory=an.memory,
+                    visible_devices=cvd, visible_uuids=cvu))
+        return Allocation(job=j, nodes=tuple(nodes))
+
+    def cuda_visible_devices(self, job: int, node: Union[int, str, None] = None,
+                             uuids: bool = False) -> str:
+        """CUDA_VISIBLE_DEVICES for a job on one of its nodes (see
+        Allocation.cuda_visible_devices)."""
+        return self.allocation(job).cuda_visible_devices(node, uuids)
+
+    # ---- nodes and GPUs -----------------------------------------------
+
+    def drain_node(self, node: Union[int, str]) -> None:
+        """Drain a node: running jobs go on, no new job starts there."""
+        with self._use() as p:
+            lib.gs_sched_drain_node(p, self._node(node))
+
+    def resume_node(self, node: Union[int, str]) -> None:
+        """Undo drain_node()."""
+        with self._use() as p:
+            lib.gs_sched_resume_node(p, self._node(node))
+
+    def drain_gpu(self, gpu: int) -> None:
+        """Drain one GPU (cluster-wide id): its job goes on, no new job
+        gets it."""
+        with self._use() as p:
+            lib.gs_sched_drain_gpu(p, self._gpu(gpu))
+
+    def resume_gpu(self, gpu: int) -> None:
+        """Undo drain_gpu()."""
+        with self._use() as p:
+            lib.gs_sched_resume_gpu(p, self._gpu(gpu))
+
+    def fail_gpu(self, gpu: int, now: int = 0) -> Optional[int]:
+        """Mark a GPU failed. The job holding it (if any) fails and frees
+        what it held; its id is returned (None when the GPU was idle) and
+        reported as a FAILED event. The GPU stays unusable until
+        repair_gpu()."""
+        t = self._now(now)
+        job = c_uint64(0)
+        with self._use() as p:
+            lib.gs_sched_fail_gpu(p, self._gpu(gpu), t, byref(job))
+        return job.value or None
+
+    def repair_gpu(self, gpu: int) -> None:
+        """A failed GPU is usable again."""
+        with self._use() as p:
+            lib.gs_sched_repair_gpu(p, self._gpu(gpu))
+
+    def free_gpus(self, node: Union[int, str, None] = None) -> int:
+        """GPUs a new job could get now: on one node, or in the cluster."""
+        with self._use() as p:
+            if node is None:
+                return lib.gs_sched_free_gpus(p)
+            return lib.gs_sched_node_free_gpus(p, self._node(node))
+
+    def free_cpus(self, node: Union[int, str]) -> int:
+        """Free CPUs of a node."""
+        with self._use() as p:
+            return lib.gs_sched_node_free_cpus(p, self._node(node))
+
+    def free_memory(self, node: Union[int, str]) -> int:
+        """Free host memory of a node, bytes."""
+        with self._use() as p:
+            return lib.gs_sched_node_free_memory(p, self._node(node))
+
+    def gpu_job(self, gpu: int) -> Optional[int]:
+        """The running job holding a GPU, or None."""
+        with self._use() as p:
+            return lib.gs_sched_gpu_job(p, self._gpu(gpu)) or None
+
+    def check(self) -> None:
+        """Verify every invariant of the scheduler (a debugging aid): no
+        GPU or CPU given twice, counters consistent... Raises
+        InconsistentError saying what is wrong."""
+        with self._use() as p:
+            lib.gs_sched_check(p)
+
+    @property
+    def last_error(self) -> str:
+        """The library's message about the scheduler's last error."""
+        with self._use() as p:
+            return decode(lib.gs_sched_errmsg(p)) or ""
+
+    def __repr__(self) -> str:
+        if self.closed:
+            return "<gpusched.Scheduler closed>"
+        try:
+            with self._use() as p:
+                n = lib.gs_sched_job_count(p)
+                free = lib.gs_sched_free_gpus(p)
+                total = lib.gs_topo_gpu_count(self._tp)
+        except Exception:  # pragma: no cover
+            return "<gpusched.Scheduler>"
+        return (f"<gpusched.Scheduler {self.placement!r}, {n} job"
+                f"{'s' * (n != 1)}, {free}/{total} GPUs free>")

@@ -1,0 +1,800 @@
+"""The topology: nodes, NUMA domains, CPUs, GPUs, links, switches, NVLink
+domains (``gs_topo``)."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+from ctypes import byref, c_double, c_int, c_size_t, c_uint32
+from typing import Iterable, List, Optional, Sequence, Tuple, Union
+
+from . import _lib
+from ._handle import HandleOwner, check_int, decode, encode
+from ._lib import NONE, lib
+from .errors import (InvalidArgument, NotFoundError, NotFrozenError,
+                     error_from_status)
+from .objects import (GpuInfo, Link, LinkKind, Node, NumaDomain, NvlinkDomain,
+                      PcieLevel, Source, Switch, Template)
+
+__all__ = ["Topology", "templates", "formats", "parse_size"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+_MATRIX_LEGEND = 0x1
+_MATRIX_SOURCES = 0x2
+_LOAD_NOFREEZE = 0x1
+
+
+def sized_text(fn, *args, start: int = 256) -> str:
+    """Call a ``(..., char *buf, size_t cap, size_t *len)`` function,
+    growing the buffer when it answers GS_ENOSPC."""
+    cap = start
+    for _ in range(8):
+        buf = ctypes.create_string_buffer(cap)
+        n = c_size_t(0)
+        st = fn(*args, buf, cap, byref(n))
+        if st == _lib._ENOSPC:
+            cap = max(n.value + 1, cap * 2)
+            continue
+        return buf.raw[:n.value].decode("utf-8", "replace")
+    raise error_from_status(_lib._ENOSPC, f"{fn.__name__}: size keeps growing")
+
+
+def sized_u32(fn, *args, start: int = 64) -> List[int]:
+    """Same for ``(..., uint32_t *out, size_t cap, size_t *count)``."""
+    cap = start
+    for _ in range(8):
+        arr = (c_uint32 * cap)()
+        n = c_size_t(0)
+        st = fn(*args, arr, cap, byref(n))
+        if st == _lib._ENOSPC:
+            cap = max(n.value, cap * 2)
+            continue
+        return list(arr[:n.value])
+    raise error_from_status(_lib._ENOSPC, f"{fn.__name__}: size keeps growing")
+
+
+_SIZE_UNITS = {
+    "": 1, "B": 1,
+    "K": 1 << 10, "KIB": 1 << 10, "M": 1 << 20, "MIB": 1 << 20,
+    "G": 1 << 30, "GIB": 1 << 30, "T": 1 << 40, "TIB": 1 << 40,
+    "KB": 10 ** 3, "MB": 10 ** 6, "GB": 10 ** 9, "TB": 10 ** 12,
+}
+
+
+def parse_size(value: Union[int, str], what: str = "size") -> int:
+    """Bytes from an int or a string with a unit, as the JSON format reads
+    them: ``KiB MiB GiB TiB`` (also ``K M G T``) are powers of 1024, ``KB MB
+    GB TB`` powers of 1000 (``"80GiB"``, ``"512 GB"``)."""
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", value)
+        if not m or m.group(2).upper() not in _SIZE_UNITS:
+            raise InvalidArgument(f"{what} {value!r} is not a size (e.g. "
+                                  f"80GiB, 512GB, 1024)")
+        n = float(m.group(1)) * _SIZE_UNITS[m.group(2).upper()]
+        if n != int(n):
+            raise InvalidArgument(f"{what} {value!r} is not a whole number "
+                                  f"of bytes")
+        value = int(n)
+    return check_int(value, what, 0, _lib.UINT64_MAX)
+
+
+def parse_cc(value, what: str = "cc") -> Tuple[int, int]:
+    """A compute capability from ``"8.0"``, ``(8, 0)`` or ``8.6``."""
+    if value is None:
+        return (0, 0)
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return (check_int(value[0], what + " major", 0, 1000),
+                check_int(value[1], what + " minor", 0, 999))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = repr(float(value)) if isinstance(value, float) else f"{value}.0"
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d+)(?:\.(\d+))?\s*", value)
+        if m:
+            return (check_int(int(m.group(1)), what + " major", 0, 1000),
+                    check_int(int(m.group(2) or 0), what + " minor", 0, 999))
+    raise InvalidArgument(f"{what} {value!r} is not a compute capability "
+                          f"(\"8.0\" or (8, 0))")
+
+
+def templates() -> List[Template]:
+    """The built-in templates: name, description, whether it is a cluster."""
+    out = []
+    for i in range(lib.gs_template_count()):
+        out.append(Template(decode(lib.gs_template_name(i)) or "",
+                            decode(lib.gs_template_description(i)) or "",
+                            lib.gs_template_is_cluster(i) == 1))
+    return out
+
+
+def template_json(name: str) -> str:
+    """The JSON text of a built-in template (docs/formats.md)."""
+    for i in range(lib.gs_template_count()):
+        if decode(lib.gs_template_name(i)) == name:
+            return decode(lib.gs_template_json(i)) or ""
+    raise _no_template(name)
+
+
+def _no_template(name: str) -> NotFoundError:
+    names = ", ".join(t.name for t in templates())
+    return NotFoundError(f"no built-in template {name!r} (there are: {names})")
+
+
+def formats() -> List[str]:
+    """Names of the input formats Topology.load understands ("auto",
+    "json", "smi", "hwloc", "slurm-topology", "slurm-gres")."""
+    out = []
+    i = 0
+    while True:
+        name = lib.gs_format_name(i)
+        if name is None:
+            return out
+        out.append(decode(name))
+        i += 1
+
+
+def _format_code(fmt: Optional[str]) -> int:
+    if fmt is None:
+        return 0
+    code = c_int(0)
+    data = encode(fmt, "format", allow_none=False)
+    try:
+        lib.gs_format_from_name(data, byref(code))
+    except NotFoundError:
+        raise InvalidArgument(f"unknown format {fmt!r} (known: "
+                              f"{', '.join(formats())})") from None
+    return code.value
+
+
+def _source_code(value) -> int:
+    if isinstance(value, Source):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(Source[value.upper()])
+        except KeyError:
+            pass
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise InvalidArgument(f"source {value!r} is not one of "
+                          f"{', '.join(s.label for s in Source)}")
+
+
+def _pcie_code(value) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, PcieLevel):
+        return int(value)
+    if isinstance(value, str):
+        v = value.strip().upper()
+        if v == "?":
+            return 0
+        try:
+            return int(PcieLevel[v])
+        except KeyError:
+            pass
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise InvalidArgument(f"pcie {value!r} is not one of PIX, PXB, PHB, NODE, "
+                          f"SYS or None")
+
+
+class Topology(HandleOwner):
+    """A machine or a cluster: nodes with NUMA domains, CPUs, memory and
+    GPUs, the links between GPUs, a switch tree and NVLink domains.
+
+    Get one from a source::
+
+        topo = Topology.load("dgx1-v100")          # a built-in template
+        topo = Topology.load("cluster.json")       # a file (any format)
+        topo = Topology.from_json(text)            # JSON in memory
+
+    or build it (``Topology()``, then ``add_node``, ``add_numa``,
+    ``add_gpu``, ``set_link``... and ``freeze()``). Queries need a frozen
+    topology; builder calls need an unfrozen one.
+
+    GPUs have a cluster-wide id (what queries and the scheduler take) and an
+    index on their node: node n's GPUs are ``node(n).first_gpu + index``.
+
+    A Topology owns its C handle: ``close()`` or a ``with`` block releases
+    it (a scheduler built on it keeps the C topology alive until the
+    scheduler is closed too).
+    """
+
+    _kind = "topology"
+
+    def __init__(self) -> None:
+        """An empty topology in the building phase."""
+        super().__init__()
+        out = _lib.TopoP()
+        lib.gs_topo_create(byref(out))
+        self._adopt(out, lib.gs_topo_destroy)
+        self.load_warnings: Tuple[str, ...] = ()
+
+    @classmethod
+    def _from_ptr(cls, ptr, warnings: Sequence[str] = ()) -> "Topology":
+        self = cls.__new__(cls)
+        HandleOwner.__init__(self)
+        self._adopt(ptr, lib.gs_topo_destroy)
+        self.load_warnings = tuple(warnings)
+        return self
+
+    # ---- loading ------------------------------------------------------
+
+    @staticmethod
+    def _options(format: Optional[str], node_templates, hostname,
+                 freeze: bool, sink: List[str]):
+        opts = _lib.new_struct(_lib.LoadOptionsC, "gs_load_options_init")
+        opts.format = _format_code(format)
+        opts.flags = 0 if freeze else _LOAD_NOFREEZE
+        if node_templates is not None:
+            if isinstance(node_templates, dict):
+                node_templates = ";".join(f"{k}={v}" for k, v in
+                                          node_templates.items())
+            opts.node_templates = encode(node_templates, "node_templates")
+        opts.hostname = encode(hostname, "hostname")
+
+        def warn(_user, message):
+            try:
+                sink.append(decode(message) or "")
+            except Exception:  # never raise into C
+                pass
+
+        cb = _lib.WARNING_FN(warn)
+        opts.warn = cb
+        return opts, cb
+
+    @classmethod
+    def load(cls, source: PathLike, format: Optional[str] = None,
+             node_templates: Union[str, dict, None] = None,
+             hostname: Optional[str] = None,
+             freeze: bool = True) -> "Topology":
+        """Load a topology from a built-in template name or a file.
+
+        Args:
+            source: a template name (``"dgx-h100"``, see :func:`templates`),
+                a path, or ``"hwloc"`` for this machine through hwloc.
+            format: ``None``/``"auto"`` detects it; else one of
+                :func:`formats` (``"json"``, ``"smi"`` for ``nvidia-smi topo
+                -m`` text, ``"hwloc"`` for an XML export, ``"slurm-topology"``,
+                ``"slurm-gres"``).
+            node_templates: hardware of the nodes a Slurm topology.conf
+                names: a template name for all, ``"gpu[001-064]=dgx-h100;..."``
+                or a dict {hostlist: template}.
+            hostname: name of the node for formats describing one machine.
+            freeze: False leaves it unfrozen so that you can add to it.
+
+        Raises:
+            ParseError: malformed input (the message has file:line:column).
+            InconsistentError: the description is inconsistent.
+            InputOutputError: the file cannot be read (or does not exist and
+                is not a template name).
+        """
+        warnings: List[str] = []
+        opts, _cb = cls._options(format, node_templates, hostname, freeze,
+                                 warnings)
+        src = os.fsencode(source) if not isinstance(source, bytes) else source
+        if b"\0" in src:
+            raise InvalidArgument("source contains a NUL character")
+        return cls._run_loader(lib.gs_topo_load, (src, byref(opts)), warnings)
+
+    @classmethod
+    def _run_loader(cls, loader, args, warnings) -> "Topology":
+        out = _lib.TopoP()
+        try:
+            loader(byref(out), *args)
+        except BaseException:
+            if out:
+                lib.gs_topo_destroy(out)
+            raise
+        return cls._from_ptr(out, warnings)
+
+    @classmethod
+    def from_text(cls, text: Union[str, bytes], format: Optional[str] = None,
+                  name: Optional[str] = None,
+                  node_templates: Union[str, dict, None] = None,
+                  hostname: Optional[str] = None,
+                  freeze: bool = True) -> "Topology":
+        """Load a topology from text in memory (any format; see load()).
+        ``name`` is used in error messages (default ``"<buffer>"``)."""
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        warnings: List[str] = []
+        opts, _cb = cls._options(format, node_templates, hostname, freeze,
+                                 warnings)
+        return cls._run_loader(
+            lib.gs_topo_load_buffer,
+            (data, len(data), encode(name, "name"), byref(opts)), warnings)
+
+    @classmethod
+    def from_json(cls, text: Union[str, bytes], name: Optional[str] = None,
+                  freeze: bool = True) -> "Topology":
+        """Load a topology from JSON text (docs/formats.md)."""
+        return cls.from_text(text, format="json", name=name, freeze=freeze)
+
+    @classmethod
+    def load_hwloc(cls, xml_path: Optional[PathLike] = None,
+                   hostname: Optional[str] = None,
+                   freeze: bool = True) -> "Topology":
+        """A one-node topology from hwloc: this machine (``xml_path=None``)
+        or an hwloc XML export. UnsupportedError when the library was built
+        without hwloc."""
+        fn = lib.require("gs_topo_load_hwloc")
+        warnings: List[str] = []
+        opts, _cb = cls._options(None, None, hostname, freeze, warnings)
+        path = None if xml_path is None else os.fsencode(xml_path)
+        return cls._run_loader(fn, (path, byref(opts)), warnings)
+
+    @classmethod
+    def template(cls, name: str, hostname: Optional[str] = None) -> "Topology":
+        """A built-in template: a one-node topology for a node template
+        (its node named ``hostname``, default the template's name) or the
+        whole cluster for a cluster template. Never reads a file."""
+        for i in range(lib.gs_template_count()):
+            if decode(lib.gs_template_name(i)) != name:
+                continue
+            if lib.gs_template_is_cluster(i) == 1:
+                text = lib.gs_template_json(i)
+                return cls.from_text(text, format="json",
+                                     name=f"template:{name}")
+            topo = cls()
+            try:
+                topo.add_node(hostname or name, template=name)
+                topo.freeze()
+            except BaseException:
+                topo.close()
+                raise
+            return topo
+        raise _no_template(name)
+
+    # ---- pickling -----------------------------------------------------
+
+    def __reduce__(self):
+        return (Topology.from_json, (self.to_json(),))
+
+    # ---- building -----------------------------------------------------
+
+    def freeze(self) -> "Topology":
+        """Validate the description and make the topology immutable
+        (queries need it). Returns self.
+
+        Raises InconsistentError naming the node, GPU or switch at fault,
+        FrozenError when already frozen."""
+        with self._use() as p:
+            lib.gs_topo_freeze(p)
+        return self
+
+    @property
+    def frozen(self) -> bool:
+        """Whether freeze() was called (or the loader froze it)."""
+        with self._use() as p:
+            return lib.gs_topo_is_frozen(p) == 1
+
+    def add_node(self, hostname: str, template: Optional[str] = None) -> int:
+        """Add a node; with ``template``, its hardware is that built-in node
+        template's. Returns the node's index."""
+        name = encode(hostname, "hostname", allow_none=False)
+        idx = c_uint32(0)
+        with self._use() as p:
+            if template is None:
+                lib.gs_topo_add_node(p, name, byref(idx))
+            else:
+                lib.gs_topo_add_template_node(
+                    p, encode(template, "template", allow_none=False), name,
+                    byref(idx))
+        return idx.value
+
+    def add_numa(self, node: int, cpus: Union[str, Iterable[int]] = "",
+                 memory: Union[int, str] = 0) -> int:
+        """Add a NUMA domain to a node: its CPUs (a cpulist ``"0-11,24-35"``
+        or CPU numbers) and memory (bytes or ``"512GiB"``). Returns its
+        index on the node."""
+        node = check_int(node, "node", 0, _lib.UINT32_MAX - 1)
+        if not isinstance(cpus, (str, bytes)):
+            from .objects import format_cpulist
+            cpus = format_cpulist(cpus)
+        mem = parse_size(memory, "memory")
+        idx = c_uint32(0)
+        with self._use() as p:
+            lib.gs_topo_add_numa(p, node, encode(cpus, "cpus"), mem,
+                                 byref(idx))
+        return idx.value
+
+    def add_gpu(self, node: int, *, model: Optional[str] = None,
+                uuid: Optional[str] = None, pci_bus_id: Optional[str] = None,
+                memory: Union[int, str] = 0,
+                cc: Union[str, Tuple[int, int], None] = None,
+                sm_count: int = 0, numa: Optional[int] = None,
+                fabric: Optional[int] = None,
+                fabric_links: int = 0) -> int:
+        """Add a GPU to a node (it gets the next index there). Attributes:
+        model, uuid, pci_bus_id, memory (bytes or "80GiB"), cc ("9.0" or
+        (9, 0)), sm_count, numa (domain index on the node), fabric and
+        fabric_links (its NVSwitch fabric and links into it; giving
+        fabric_links alone means fabric 0). Returns its index on the node."""
+        node = check_int(node, "node", 0, _lib.UINT32_MAX - 1)
+        info = _lib.new_struct(_lib.GpuInfoC, "gs_gpu_info_init")
+        info.model = encode(model, "model")
+        info.uuid = encode(uuid, "uuid")
+        info.pci_bus_id = encode(pci_bus_id, "pci_bus_id")
+        info.memory_bytes = parse_size(memory, "memory")
+        info.cc_major, info.cc_minor = parse_cc(cc)
+        info.sm_count = check_int(sm_count, "sm_count", 0, _lib.UINT32_MAX)
+        info.numa = (NONE if numa is None
+                     else check_int(numa, "numa", 0, _lib.UINT32_MAX - 1))
+        links = check_int(fabric_links, "fabric_links", 0, _lib.UINT32_MAX)
+        if fabric is None:
+            info.fabric = 0 if links else NONE
+        else:
+            info.fabric = check_int(fabric, "fabric", 0, _lib.UINT32_MAX - 1)
+        info.fabric_links = links
+        idx = c_uint32(0)
+        with self._use() as p:
+            lib.gs_topo_add_gpu(p, node, byref(info), byref(idx))
+        return idx.value
+
+    def set_link(self, node: int, gpu_a: int, gpu_b: int, *,
+                 nvlinks: int = 0, pcie: Union[str, PcieLevel, None] = None,
+                 bandwidth: float = 0.0,
+                 source: Union[str, Source] = "file") -> None:
+        """Describe the link between GPUs ``gpu_a`` and ``gpu_b`` (indices
+        on ``node``): direct NVLink wires, PCIe level ("PIX"..."SYS", None to
+        infer it), an explicit bandwidth in GB/s (0 derives it), and where
+        the facts came from."""
+        node = check_int(node, "node", 0, _lib.UINT32_MAX - 1)
+        a = check_int(gpu_a, "gpu_a", 0, _lib.UINT32_MAX - 1)
+        b = check_int(gpu_b, "gpu_b", 0, _lib.UINT32_MAX - 1)
+        link = _lib.new_struct(_lib.LinkInfoC, "gs_link_info_init")
+        link.nvlinks = check_int(nvlinks, "nvlinks", 0, _lib.UINT32_MAX)
+        link.pcie = _pcie_code(pcie)
+        link.bandwidth = float(bandwidth)
+        link.source = _source_code(source)
+        with self._use() as p:
+            lib.gs_topo_set_link(p, node, a, b, byref(link))
+
+    def set_bandwidths(self, node: Optional[int] = None, *,
+                       nvlink_per_link: float = 0, pix: float = 0,
+                       pxb: float = 0, phb: float = 0, node_level: float = 0,
+                       sys: float = 0) -> None:
+        """Override link bandwidths (GB/s) for one node, or the topology's
+        defaults with ``node=None``. Values left at 0 keep what is in
+        force. ``node_level`` is the PCIe level NODE."""
+        n = NONE if node is None else check_int(node, "node", 0,
+                                                 _lib.UINT32_MAX - 1)
+        bw = _lib.new_struct(_lib.BandwidthsC, "gs_bandwidths_init")
+        bw.nvlink_per_link = float(nvlink_per_link)
+        bw.pix, bw.pxb, bw.phb = float(pix), float(pxb), float(phb)
+        bw.node, bw.sys = float(node_level), float(sys)
+        with self._use() as p:
+            lib.gs_topo_set_bandwidths(p, n, byref(bw))
+
+    def add_switch(self, name: str, link_speed: int = 0) -> int:
+        """Add a network switch; returns its index."""
+        idx = c_uint32(0)
+        speed = check_int(link_speed, "link_speed", 0, _lib.UINT64_MAX)
+        with self._use() as p:
+            lib.gs_topo_add_switch(p, encode(name, "name", allow_none=False),
+                                   speed, byref(idx))
+        return idx.value
+
+    def set_switch_parent(self, child: int, parent: int) -> None:
+        """Put switch ``child`` under switch ``parent`` (indices)."""
+        c = check_int(child, "child", 0, _lib.UINT32_MAX - 1)
+        par = check_int(parent, "parent", 0, _lib.UINT32_MAX - 1)
+        with self._use() as p:
+            lib.gs_topo_set_switch_parent(p, c, par)
+
+    def attach_node(self, node: int, switch: int) -> None:
+        """Connect a node to a (leaf) switch (indices)."""
+        n = check_int(node, "node", 0, _lib.UINT32_MAX - 1)
+        s = check_int(switch, "switch", 0, _lib.UINT32_MAX - 1)
+        with self._use() as p:
+            lib.gs_topo_attach_node(p, n, s)
+
+    def add_nvlink_domain(self, name: str) -> int:
+        """Add a multi-node NVLink domain; returns its index."""
+        idx = c_uint32(0)
+        with self._use() as p:
+            lib.gs_topo_add_nvlink_domain(
+                p, encode(name, "name", allow_none=False), byref(idx))
+        return idx.value
+
+    def set_node_domain(self, domain: int, node: int) -> None:
+        """Put every GPU of ``node`` into NVLink domain ``domain``."""
+        d = check_int(domain, "domain", 0, _lib.UINT32_MAX - 1)
+        n = check_int(node, "node", 0, _lib.UINT32_MAX - 1)
+        with self._use() as p:
+            lib.gs_topo_set_node_domain(p, d, n)
+
+    # ---- queries ------------------------------------------------------
+
+    def _frozen(self, p) -> None:
+        if lib.gs_topo_is_frozen(p) != 1:
+            raise NotFrozenError("the topology must be frozen first "
+                                 "(call freeze())")
+
+    def _node(self, p, node: Union[int, str]) -> int:
+        """A node index from an index or a hostname (checked)."""
+        count = lib.gs_topo_node_count(p)
+        if isinstance(node, str):
+            idx = lib.gs_topo_find_node(p, encode(node, "node"))
+            if idx == NONE:
+                raise NotFoundError(f"no node named {node!r}")
+            return idx
+        idx = check_int(node, "node", 0, _lib.UINT32_MAX)
+        if idx >= count:
+            raise InvalidArgument(f"node {idx} does not exist (the topology "
+                                  f"has {count} node{'s' * (count != 1)})")
+        return idx
+
+    def _gpu(self, p, gpu: int, what: str = "gpu") -> int:
+        count = lib.gs_topo_gpu_count(p)
+        g = check_int(gpu, what, 0, _lib.UINT32_MAX)
+        if g >= count:
+            raise InvalidArgument(f"{what} {g} does not exist (the topology "
+                                  f"has GPUs 0-{count - 1})" if count else
+                                  f"{what} {g} does not exist (the topology "
+                                  f"has no GPUs)")
+        return g
+
+    @property
+    def node_count(self) -> int:
+        """Number of nodes."""
+        with self._use() as p:
+            self._frozen(p)
+            return lib.gs_topo_node_count(p)
+
+    @property
+    def gpu_count(self) -> int:
+        """Number of GPUs in the whole cluster."""
+        with self._use() as p:
+            self._frozen(p)
+            return lib.gs_topo_gpu_count(p)
+
+    def __len__(self) -> int:
+        """Number of nodes."""
+        return self.node_count
+
+    @property
+    def node_names(self) -> List[str]:
+        """Hostnames, in node order."""
+        with self._use() as p:
+            self._frozen(p)
+            return [decode(lib.gs_topo_node_name(p, i)) or ""
+                    for i in range(lib.gs_topo_node_count(p))]
+
+    def find_node(self, hostname: str) -> int:
+        """The index of the node named ``hostname`` (NotFoundError)."""
+        with self._use() as p:
+            self._frozen(p)
+            return self._node(p, str(hostname))
+
+    def node(self, node: Union[int, str]) -> Node:
+        """A node by index or hostname."""
+        with self._use() as p:
+            self._frozen(p)
+            return self._node_obj(p, self._node(p, node))
+
+    def _node_obj(self, p, n: int) -> Node:
+        numa = []
+        for d in range(lib.gs_topo_node_numa_count(p, n)):
+            cpus = sized_text(lib.gs_topo_numa_cpus, p, n, d)
+            numa.append(NumaDomain(d, cpus, lib.gs_topo_numa_memory(p, n, d)))
+        sw = lib.gs_topo_node_switch(p, n)
+        dom = lib.gs_topo_node_domain(p, n)
+        return Node(
+            index=n, name=decode(lib.gs_topo_node_name(p, n)) or "",
+            first_gpu=lib.gs_topo_node_first_gpu(p, n),
+            gpu_count=lib.gs_topo_node_gpu_count(p, n),
+            cpu_count=lib.gs_topo_node_cpu_count(p, n),
+            numa=tuple(numa),
+            switch=None if sw == NONE else decode(lib.gs_topo_switch_name(p, sw)),
+            nvlink_domain=(None if dom == NONE else
+                           decode(lib.gs_topo_nvlink_domain_name(p, dom))))
+
+    @property
+    def nodes(self) -> List[Node]:
+        """Every node."""
+        with self._use() as p:
+            self._frozen(p)
+            return [self._node_obj(p, i)
+                    for i in range(lib.gs_topo_node_count(p))]
+
+    def gpu_id(self, node: Union[int, str], index: int) -> int:
+        """Cluster-wide id of GPU ``index`` of ``node``."""
+        with self._use() as p:
+            self._frozen(p)
+            n = self._node(p, node)
+            count = lib.gs_topo_node_gpu_count(p, n)
+            i = check_int(index, "index", 0, _lib.UINT32_MAX)
+            if i >= count:
+                raise InvalidArgument(f"node {n} has {count} GPUs; no GPU "
+                                      f"{i}")
+            return lib.gs_topo_node_first_gpu(p, n) + i
+
+    def gpu_node(self, gpu: int) -> int:
+        """The node index of a GPU (cluster-wide id)."""
+        with self._use() as p:
+            self._frozen(p)
+            return lib.gs_topo_gpu_node(p, self._gpu(p, gpu))
+
+    def find_gpu(self, uuid: str) -> int:
+        """The cluster-wide id of the GPU with this UUID (NotFoundError)."""
+        with self._use() as p:
+            self._frozen(p)
+            g = lib.gs_topo_find_gpu_uuid(p, encode(uuid, "uuid",
+                                                    allow_none=False))
+            if g == NONE:
+                raise NotFoundError(f"no GPU has UUID {uuid!r}")
+            return g
+
+    def gpu(self, gpu: int) -> GpuInfo:
+        """Attributes of a GPU (cluster-wide id)."""
+        with self._use() as p:
+            self._frozen(p)
+            return self._gpu_obj(p, self._gpu(p, gpu))
+
+    def _gpu_obj(self, p, g: int) -> GpuInfo:
+        info = _lib.out_struct(_lib.GpuInfoC)
+        lib.gs_topo_gpu_info(p, g, byref(info))
+        n = lib.gs_topo_gpu_node(p, g)
+        return GpuInfo(
+            id=g, node=n, node_name=decode(lib.gs_topo_node_name(p, n)) or "",
+            index=info.index, model=decode(info.model) or None,
+            uuid=decode(info.uuid) or None,
+            pci_bus_id=decode(info.pci_bus_id) or None,
+            memory=info.memory_bytes, cc=(info.cc_major, info.cc_minor),
+            sm_count=info.sm_count,
+            numa=None if info.numa == NONE else info.numa,
+            fabric=None if info.fabric == NONE else info.fabric,
+            fabric_links=info.fabric_links)
+
+    @property
+    def gpus(self) -> List[GpuInfo]:
+        """Every GPU, by cluster-wide id."""
+        with self._use() as p:
+            self._frozen(p)
+            return [self._gpu_obj(p, g)
+                    for g in range(lib.gs_topo_gpu_count(p))]
+
+    def link(self, gpu_a: int, gpu_b: int) -> Link:
+        """What connects two GPUs (cluster-wide ids) and its bandwidth."""
+        with self._use() as p:
+            self._frozen(p)
+            a, b = self._gpu(p, gpu_a, "gpu_a"), self._gpu(p, gpu_b, "gpu_b")
+            info = _lib.out_struct(_lib.LinkInfoC)
+            lib.gs_topo_link(p, a, b, byref(info))
+            return Link(kind=LinkKind.coerce(info.kind), nvlinks=info.nvlinks,
+                        pcie=PcieLevel.coerce(info.pcie),
+                        bandwidth=info.bandwidth,
+                        source=Source.coerce(info.source),
+                        bandwidth_explicit=bool(info.bandwidth_explicit))
+
+    def bandwidth(self, gpu_a: int, gpu_b: int) -> float:
+        """Bandwidth between two GPUs in GB/s, one direction (0 for the same
+        GPU or unconnected GPUs)."""
+        with self._use() as p:
+            self._frozen(p)
+            a, b = self._gpu(p, gpu_a, "gpu_a"), self._gpu(p, gpu_b, "gpu_b")
+            return lib.gs_topo_bandwidth(p, a, b)
+
+    def quality(self, gpus: Iterable[int]) -> float:
+        """Q(S): the sum of the bandwidths of every pair of the set, GB/s."""
+        ids = list(gpus)
+        with self._use() as p:
+            self._frozen(p)
+            checked = [self._gpu(p, g) for g in ids]
+            if len(set(checked)) != len(checked):
+                raise InvalidArgument(f"GPU set {ids} repeats a GPU")
+            arr = (c_uint32 * max(1, len(checked)))(*checked)
+            q = c_double(0.0)
+            lib.gs_topo_quality(p, arr, len(checked), byref(q))
+            return q.value
+
+    def matrix(self, node: Union[int, str] = 0, legend: bool = False,
+               sources: bool = False) -> str:
+        """A node's GPU matrix in the layout of ``nvidia-smi topo -m``
+        (tab-separated; with ``legend``, the legend; with ``sources``, each
+        cell's source marked: ``*`` inferred, ``d`` driver, ``n`` NVML,
+        ``h`` hwloc)."""
+        flags = (_MATRIX_LEGEND if legend else 0) | (
+            _MATRIX_SOURCES if sources else 0)
+        with self._use() as p:
+            self._frozen(p)
+            n = self._node(p, node)
+            return sized_text(lib.gs_topo_node_matrix, p, n, flags,
+                              start=4096)
+
+    def local_cpulist(self, gpu: int) -> str:
+        """The CPUs local to a GPU (its NUMA domain's) as a cpulist; ""
+        when its NUMA domain is unknown."""
+        with self._use() as p:
+            self._frozen(p)
+            return sized_text(lib.gs_topo_gpu_local_cpus, p, self._gpu(p, gpu))
+
+    def local_cpus(self, gpu: int) -> List[int]:
+        """The CPU numbers local to a GPU, increasing ([] when unknown)."""
+        with self._use() as p:
+            self._frozen(p)
+            return sized_u32(lib.gs_topo_gpu_local_cpu_ids, p,
+                             self._gpu(p, gpu), start=256)
+
+    @property
+    def switches(self) -> List[Switch]:
+        """Every switch, by index."""
+        with self._use() as p:
+            self._frozen(p)
+            out = []
+            for s in range(lib.gs_topo_switch_count(p)):
+                par = lib.gs_topo_switch_parent(p, s)
+                out.append(Switch(
+                    index=s, name=decode(lib.gs_topo_switch_name(p, s)) or "",
+                    parent=(None if par == NONE else
+                            decode(lib.gs_topo_switch_name(p, par))),
+                    depth=lib.gs_topo_switch_depth(p, s),
+                    link_speed=lib.gs_topo_switch_link_speed(p, s)))
+            return out
+
+    def common_switch(self, node_a: Union[int, str],
+                      node_b: Union[int, str]) -> Optional[str]:
+        """The name of the lowest switch both nodes are below (the leaf of
+        a node with itself), or None when they share none."""
+        with self._use() as p:
+            self._frozen(p)
+            a, b = self._node(p, node_a), self._node(p, node_b)
+            s = lib.gs_topo_common_switch(p, a, b)
+            return None if s == NONE else decode(lib.gs_topo_switch_name(p, s))
+
+    @property
+    def nvlink_domains(self) -> List[NvlinkDomain]:
+        """Every multi-node NVLink domain."""
+        with self._use() as p:
+            self._frozen(p)
+            return [NvlinkDomain(
+                d, decode(lib.gs_topo_nvlink_domain_name(p, d)) or "",
+                lib.gs_topo_nvlink_domain_size(p, d))
+                for d in range(lib.gs_topo_nvlink_domain_count(p))]
+
+    # ---- saving -------------------------------------------------------
+
+    def to_json(self) -> str:
+        """The topology in the JSON format; loading it gives back an equal
+        topology."""
+        with self._use() as p:
+            self._frozen(p)
+            text = ctypes.c_void_p()
+            size = c_size_t(0)
+            lib.gs_topo_to_json(p, byref(text), byref(size))
+            try:
+                return ctypes.string_at(text, size.value).decode("utf-8")
+            finally:
+                lib.gs_free(text)
+
+    def save_json(self, path: PathLike) -> None:
+        """Write the topology as JSON to ``path`` (InputOutputError when it
+        cannot be written)."""
+        target = os.fsencode(path)
+        with self._use() as p:
+            self._frozen(p)
+            try:
+                lib.gs_topo_save_json(p, target)
+            except Exception as e:
+                if getattr(e, "status", None) is not None and e.name == "GS_EIO":
+                    err = ctypes.get_errno() or 0
+                    raise type(e)(f"cannot write {os.fsdecode(target)}: "
+                                  f"{os.strerror(err) if err else 'I/O error'}"
+                                  ) from None
+                raise
+
+    def __repr__(self) -> str:
+        if self.closed:
+            return "<gpusched.Topology closed>"
+        try:
+            with self._use() as p:
+                if lib.gs_topo_is_frozen(p) != 1:
+                    return "<gpusched.Topology building>"
+                n, g = lib.gs_topo_node_count(p), lib.gs_topo_gpu_count(p)
+                first = decode(lib.gs_topo_node_name(p, 0)) if n else None
+        except Exception:  # pragma: no cover - closed concurrently
+            return "<gpusched.Topology>"
+        what = f"node {first!r}" if n == 1 else f"{n} nodes"
+        return f"<gpusched.Topology {what}, {g} GPU{'s' * (g != 1)}>"
