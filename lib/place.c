@@ -84,40 +84,9 @@ void gs_place_reasonf(gs_place_ctx *ctx, const char *fmt, ...)
 
 /* ---- sorting without allocating --------------------------------------- */
 
-static void sift(uint32_t *v, size_t start, size_t end, node_cmp_fn cmp,
-                 const void *arg)
-{
-    size_t root = start;
-    for (;;) {
-        size_t child = 2 * root + 1;
-        if (child >= end)
-            return;
-        if (child + 1 < end && cmp(arg, v[child], v[child + 1]) < 0)
-            child++;
-        if (cmp(arg, v[root], v[child]) >= 0)
-            return;
-        uint32_t t = v[root];
-        v[root] = v[child];
-        v[child] = t;
-        root = child;
-    }
-}
-
-/* Heap sort: cmp(a, b) < 0 when a comes first. Deterministic because
- * every comparator ends with the node index. */
 void gs_place_sort(uint32_t *v, size_t n, node_cmp_fn cmp, const void *arg)
 {
-    if (n < 2)
-        return;
-    /* a max-heap of "comes later", so the array ends up in order */
-    for (size_t i = n / 2; i-- > 0;)
-        sift(v, i, n, cmp, arg);
-    for (size_t end = n - 1; end > 0; end--) {
-        uint32_t t = v[0];
-        v[0] = v[end];
-        v[end] = t;
-        sift(v, 0, end, cmp, arg);
-    }
+    gs_sort_idx(v, n, cmp, arg);
 }
 
 /* ---- required GPUs ------------------------------------------------------ */

@@ -9,6 +9,7 @@
  * or memory per GPU get none there and are not limited by them.
  * SPDX-License-Identifier: Apache-2.0
  */
+#include "order.h"
 #include "place.h"
 
 #include <stdio.h>
@@ -79,7 +80,7 @@ static gs_mask compute_avail(const gs_sched *s, uint32_t n)
     if (ns->drained_node || ns->excl_job)
         return 0;
     return mask_all(node_type(s, n)->n_gpus) &
-           ~(ns->busy | ns->drained | ns->failed);
+           ~(ns->busy | ns->drained | ns->failed | ns->rsv);
 }
 
 /* ---- the (type, avail) key index --------------------------------------- */
@@ -385,6 +386,28 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
                            cfg->struct_size);
         memcpy(&c, cfg, GS_MIN((size_t)cfg->struct_size, sizeof c));
     }
+    if ((unsigned)c.ordering > GS_ORDER_PRIORITY ||
+        (unsigned)c.fairshare > GS_FAIRSHARE_CLASSIC ||
+        (unsigned)c.backfill > GS_BACKFILL_CONSERVATIVE ||
+        (unsigned)c.preempt > GS_PREEMPT_CANCEL || c.backfill_horizon < 0)
+        return gs_errf(&s->err, GS_EINVAL,
+                       "config: ordering, fairshare, backfill, preempt or "
+                       "backfill_horizon out of range");
+    s->ordering = c.ordering;
+    s->fs_algo = c.fairshare;
+    s->backfill = c.backfill;
+    s->bf_depth = c.backfill_depth ? c.backfill_depth : 100;
+    s->bf_horizon = c.backfill_horizon ? c.backfill_horizon : 7 * 24 * 3600;
+    s->preempt = c.preempt;
+    gs_priority_weights_init(&s->weights);
+    s->w_gpu = 1.0;
+    if (c.share) {
+        s->share = c.share;
+    } else {
+        if (gs_share_create(&s->share) != GS_OK)
+            return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+        s->own_share = true;
+    }
     const char *pname = c.placement ? c.placement : "nvlink-pack";
     s->policy = gs_placement_find(pname);
     if (!s->policy)
@@ -414,6 +437,9 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     s->scratch_u32 = gs_calloc(2 * N + 2, sizeof(uint32_t));
     s->node_mask = gs_calloc(N + 1, sizeof(gs_mask));
     s->forced_mask = gs_calloc(N + 1, sizeof(gs_mask));
+    s->bf_touched = gs_calloc(N + 1, sizeof *s->bf_touched);
+    s->cap_rsv = s->bf_depth + 1;
+    s->rsv = gs_calloc(s->cap_rsv, sizeof *s->rsv);
     s->scratch_scores = gs_calloc(N + 1, sizeof(pscore));
     s->scratch_ok = gs_calloc(N + 1, sizeof(bool));
     s->keys = gs_calloc(N + 1, sizeof *s->keys);
@@ -424,7 +450,8 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     s->key_hash = gs_malloc(s->key_hash_cap * sizeof *s->key_hash);
     if (!s->nodes || !s->tables || !s->gpu_job || !s->elig || !s->type_nodes ||
         !s->scratch_nodes || !s->scratch_nodes2 || !s->scratch_u32 ||
-        !s->node_mask || !s->forced_mask || !s->scratch_scores || !s->scratch_ok || !s->keys ||
+        !s->node_mask || !s->forced_mask || !s->bf_touched || !s->rsv ||
+        !s->scratch_scores || !s->scratch_ok || !s->keys ||
         !s->scratch_keys || !s->key_hash)
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     for (size_t i = 0; i < s->key_hash_cap; i++)
@@ -479,7 +506,8 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
             s->numa_free[ns->numa_off + d] = ty->numa[d].cpu_n;
         gs_sched_reindex_node(s, n);
     }
-    if (!gs_strtab_reserve(&s->strings.tab, 0))
+    if (!gs_strtab_reserve(&s->strings.tab, 0) ||
+        gs_order_grow_accounts(s) != GS_OK)
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     if (s->policy->init) {
         st = s->policy->init(&s->policy_state, topo, c.placement_options);
@@ -518,6 +546,22 @@ GS_API void gs_sched_destroy(gs_sched *s)
     gs_free(s->jobs);
     gs_free(s->pending);
     gs_free(s->events);
+    gs_free(s->running);
+    gs_free(s->running_scratch);
+    gs_free(s->requeued);
+    gs_free(s->rsv);
+    gs_free(s->rsv_gpus);
+    gs_free(s->bf_touched);
+    gs_free(s->user_running);
+    gs_free(s->user_limit);
+    gs_free(s->acct_running);
+    gs_free(s->acct_limit);
+    gs_strtab_free(&s->user_slots);
+    for (size_t i = 0; i < s->n_model_weights; i++)
+        gs_free(s->model_weights[i].model);
+    gs_free(s->model_weights);
+    if (s->own_share)
+        gs_share_destroy(s->share);
     if (s->tables)
         for (uint32_t i = 0; i < s->n_types; i++)
             gs_place_tables_free(s->tables[i]);
@@ -715,6 +759,9 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
     j.priority = spec->priority;
     j.time_limit = spec->time_limit;
     j.submit_time = spec->submit_time;
+    j.nice = spec->nice;
+    j.preemptible = spec->preemptible != 0;
+    j.depends_on = spec->depends_on;
     j.start_time = j.end_time = -1;
     if (j.gpus == 0)
         return spec_error(s, &j, GS_EINVAL, "gpus must be at least 1");
@@ -752,6 +799,19 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
                           spec->min_cc_minor);
     if (spec->time_limit < 0)
         return spec_error(s, &j, GS_EINVAL, "time_limit must not be negative");
+    if (spec->depends_on > s->n_jobs)
+        return spec_error(s, &j, GS_EINVAL,
+                          "depends_on: there is no job %llu",
+                          (unsigned long long)spec->depends_on);
+    if (spec->nice < -1000000000 || spec->nice > 1000000000)
+        return spec_error(s, &j, GS_EINVAL, "nice is out of range");
+    if ((spec->user && gs_check_name("user", spec->user, &s->err) != GS_OK) ||
+        (spec->account &&
+         gs_check_name("account", spec->account, &s->err) != GS_OK)) {
+        char what[GS_ERRMSG_MAX];
+        snprintf(what, sizeof what, "%s", s->err.msg);
+        return spec_error(s, &j, GS_EINVAL, "%s", what);
+    }
     if ((spec->n_require_gpus && !spec->require_gpus) ||
         (spec->n_require_uuids && !spec->require_uuids))
         return spec_error(s, &j, GS_EINVAL,
@@ -855,12 +915,33 @@ GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
         intern_opt(s, spec->user, &j.user) != GS_OK ||
         intern_opt(s, spec->account, &j.account) != GS_OK)
         return spec_error(s, &j, GS_ENOMEM, "out of memory");
-    if (!GS_GROW(s->jobs, s->cap_jobs, s->n_jobs + 1) ||
-        !GS_GROW(s->pending, s->cap_pending, s->n_pending + 1) ||
-        !GS_GROW(s->events, s->cap_events, s->n_pending + 1) ||
-        (s->cap_place_out < j.gpus &&
-         !GS_GROW(s->place_out, s->cap_place_out, j.gpus)))
+    /* the job's user-in-account association, and its limit counters */
+    st = gs_share_ensure(s->share, spec->user ? spec->user : "(none)",
+                         spec->account, &j.assoc);
+    if (st != GS_OK || gs_order_grow_accounts(s) != GS_OK ||
+        gs_order_user_slot(s, spec->user, &j.user_slot) != GS_OK)
         return spec_error(s, &j, GS_ENOMEM, "out of memory");
+    s->fs_fresh = false; /* a new association changes the factors */
+    /* every buffer the decision path may need for this many jobs */
+    size_t nj = s->n_jobs + 1;
+    uint32_t mg = GS_MAX(s->max_job_gpus, j.gpus);
+    if (!GS_GROW(s->jobs, s->cap_jobs, nj) ||
+        !GS_GROW(s->pending, s->cap_pending, nj) ||
+        !GS_GROW(s->events, s->cap_events, 3 * nj) ||
+        !GS_GROW(s->running, s->cap_running, nj) ||
+        !GS_GROW(s->running_scratch, s->cap_running_scratch, nj) ||
+        (s->cap_place_out < j.gpus &&
+         !GS_GROW(s->place_out, s->cap_place_out, j.gpus)) ||
+        !GS_GROW(s->rsv_gpus, s->cap_rsv_gpus, (size_t)s->bf_depth * mg))
+        return spec_error(s, &j, GS_ENOMEM, "out of memory");
+    {
+        size_t cap = s->cap_running_scratch;
+        uint32_t *rq = gs_realloc(s->requeued, cap * sizeof *rq);
+        if (!rq)
+            return spec_error(s, &j, GS_ENOMEM, "out of memory");
+        s->requeued = rq;
+    }
+    s->max_job_gpus = mg;
     j.id = s->n_jobs + 1;
     j.state = GS_JOB_PENDING;
     s->jobs[s->n_jobs++] = j;
@@ -1004,13 +1085,24 @@ static void start_job(gs_sched *s, job_rec *j, const uint32_t *gpus,
     j->reason = GS_REASON_NONE;
     j->reason_text[0] = '\0';
     j->start_time = now;
+    j->charged_until = now;
+    j->rate = gs_order_rate(s, j);
+    j->run_pos = (uint32_t)s->n_running;
+    s->running[s->n_running++] = (uint32_t)(j->id - 1);
+    gs_order_count(s, j, 1);
     emit_event(s, GS_EVENT_STARTED, j->id, now);
     if (s->policy->job_started)
         s->policy->job_started(s->policy_state, j->id, j->gpu_ids, j->gpus);
 }
 
-static void release_job(gs_sched *s, job_rec *j)
+static void release_job(gs_sched *s, job_rec *j, int64_t now)
 {
+    /* usage up to now, limit counters, the running list */
+    gs_order_charge_job(s, j, now);
+    gs_order_count(s, j, -1);
+    uint32_t last = s->running[--s->n_running];
+    s->running[j->run_pos] = last;
+    s->jobs[last].run_pos = j->run_pos;
     for (uint32_t i = 0; i < j->n_alloc; i++) {
         alloc_node *a = &j->alloc[i];
         node_state *ns = &s->nodes[a->node];
@@ -1053,7 +1145,7 @@ static gs_status end_job(gs_sched *s, uint64_t id, int64_t now,
     if (j->state == GS_JOB_PENDING && pending_ok) {
         remove_pending(s, j);
     } else if (j->state == GS_JOB_RUNNING) {
-        release_job(s, j);
+        release_job(s, j, now);
     } else {
         return gs_errf(&s->err, GS_ESTATE, "job %llu is %s",
                        (unsigned long long)id, gs_job_state_name(j->state));
@@ -1177,7 +1269,11 @@ static bool valid_answer(gs_sched *s, gs_place_ctx *ctx, const job_rec *j,
     return ok;
 }
 
-static gs_status try_place(gs_sched *s, job_rec *j, int64_t now)
+/* Run the policy for j on the current state; on success the GPUs are in
+ * out and nothing changed. On failure j's reason is set (and copied to
+ * reason when given). */
+bool gs_sched_place_only(gs_sched *s, job_rec *j, uint32_t *out,
+                         char *reason, size_t cap)
 {
     gs_place_request req;
     fill_request(j, &req);
@@ -1189,11 +1285,9 @@ static gs_status try_place(gs_sched *s, job_rec *j, int64_t now)
     ctx.prepared = false;
     ctx.reason[0] = '\0';
     compute_elig(s, j, s->elig);
-    gs_status st = s->policy->place(s->policy_state, &ctx, &req, s->place_out);
-    if (st == GS_OK && valid_answer(s, &ctx, j, s->place_out)) {
-        start_job(s, j, s->place_out, now);
-        return GS_OK;
-    }
+    gs_status st = s->policy->place(s->policy_state, &ctx, &req, out);
+    if (st == GS_OK && valid_answer(s, &ctx, j, out))
+        return true;
     bool policy_error = st == GS_OK || (st != GS_ENORES && st != GS_OK);
     if (st != GS_OK && st != GS_ENORES && !ctx.reason[0])
         snprintf(ctx.reason, sizeof ctx.reason,
@@ -1208,7 +1302,38 @@ static gs_status try_place(gs_sched *s, job_rec *j, int64_t now)
                              : GS_REASON_RESOURCES;
     snprintf(j->reason_text, sizeof j->reason_text, "%s",
              ctx.reason[0] ? ctx.reason : "not enough free resources");
-    return GS_ENORES;
+    if (reason && cap)
+        snprintf(reason, cap, "%s", j->reason_text);
+    return false;
+}
+
+void gs_sched_start_job(gs_sched *s, job_rec *j, const uint32_t *gpus,
+                        int64_t now)
+{
+    start_job(s, j, gpus, now);
+}
+
+void gs_sched_release_job(gs_sched *s, job_rec *j, int64_t now)
+{
+    release_job(s, j, now);
+}
+
+void gs_sched_emit(gs_sched *s, gs_event_kind kind, uint64_t job,
+                   int64_t now)
+{
+    emit_event(s, kind, job, now);
+}
+
+/* A preempted job goes back to the queue (after the current step's loop). */
+void gs_sched_requeue(gs_sched *s, job_rec *j)
+{
+    j->state = GS_JOB_PENDING;
+    j->start_time = -1;
+    j->n_alloc = 0;
+    j->requeues++;
+    j->reason = GS_REASON_NONE;
+    j->reason_text[0] = '\0';
+    s->requeued[s->n_requeued++] = (uint32_t)(j->id - 1);
 }
 
 GS_API gs_status gs_sched_preview(gs_sched *s, const gs_job_spec *spec,
@@ -1267,31 +1392,111 @@ GS_API gs_status gs_sched_preview(gs_sched *s, const gs_job_spec *spec,
     return GS_ENORES;
 }
 
+/* Why a job cannot go now, apart from resources: a dependency or a
+ * limit. Such jobs wait without holding back the ones behind them. */
+static bool held(gs_sched *s, job_rec *j)
+{
+    if (j->depends_on) {
+        const job_rec *d = &s->jobs[j->depends_on - 1];
+        if (d->state != GS_JOB_COMPLETED) {
+            j->reason = GS_REASON_DEPENDENCY;
+            bool never = d->state == GS_JOB_FAILED ||
+                         d->state == GS_JOB_CANCELLED ||
+                         d->state == GS_JOB_PREEMPTED;
+            snprintf(j->reason_text, sizeof j->reason_text,
+                     never ? "job %llu ended %s: the dependency can never be "
+                             "satisfied"
+                           : "waiting for job %llu to complete (%s)",
+                     (unsigned long long)d->id, gs_job_state_name(d->state));
+            return true;
+        }
+    }
+    if (gs_order_over_limit(s, j, j->reason_text, sizeof j->reason_text)) {
+        j->reason = GS_REASON_LIMIT;
+        return true;
+    }
+    return false;
+}
+
 GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
 {
     if (!s)
         return GS_EINVAL;
     s->n_events = 0;
-    size_t kept = 0, n_started = 0;
-    bool blocked = false;
+    s->n_requeued = 0;
+    gs_order_pending(s, now);
+    gs_bf_begin(s);
+    size_t kept = 0, n_started = 0, looked = 0;
     uint64_t blocker = 0;
     for (size_t i = 0; i < s->n_pending; i++) {
         job_rec *j = &s->jobs[s->pending[i]];
-        if (!blocked && try_place(s, j, now) == GS_OK) {
+        if (held(s, j)) {
+            s->pending[kept++] = s->pending[i];
+            continue;
+        }
+        if (!blocker) {
+            /* nothing is blocked yet: start it, or preempt for it */
+            if (gs_sched_place_only(s, j, s->place_out, NULL, 0)) {
+                start_job(s, j, s->place_out, now);
+                n_started++;
+                continue;
+            }
+            if (j->reason == GS_REASON_RESOURCES && gs_bf_preempt(s, j, now)) {
+                n_started++;
+                continue;
+            }
+            blocker = j->id;
+            int64_t when;
+            if (s->backfill != GS_BACKFILL_NONE &&
+                j->reason == GS_REASON_RESOURCES &&
+                gs_bf_reserved_start(s, j, now, &when))
+                snprintf(j->reason_text, sizeof j->reason_text,
+                         "not enough free resources; reserved to start at "
+                         "%lld",
+                         (long long)when);
+            s->pending[kept++] = s->pending[i];
+            continue;
+        }
+        /* behind a blocked job */
+        bool may_backfill = s->backfill != GS_BACKFILL_NONE &&
+                            looked < s->bf_depth && j->time_limit > 0;
+        if (!may_backfill) {
+            j->reason = GS_REASON_PRIORITY;
+            snprintf(j->reason_text, sizeof j->reason_text,
+                     s->backfill != GS_BACKFILL_NONE && !j->time_limit
+                         ? "waiting behind job %llu (no time limit, so it "
+                           "cannot backfill)"
+                         : "waiting behind job %llu",
+                     (unsigned long long)blocker);
+            s->pending[kept++] = s->pending[i];
+            continue;
+        }
+        looked++;
+        if (gs_bf_try_start(s, j, now)) {
             n_started++;
             continue;
         }
-        if (blocked) {
-            j->reason = GS_REASON_PRIORITY;
+        /* it fits when reservations are ignored: it would delay one */
+        if (j->reason == GS_REASON_RESOURCES && s->n_rsv > 0 &&
+            gs_sched_place_only(s, j, s->place_out, NULL, 0)) {
+            j->reason = GS_REASON_RESERVATION;
             snprintf(j->reason_text, sizeof j->reason_text,
-                     "waiting behind job %llu", (unsigned long long)blocker);
-        } else {
-            blocked = true; /* first come, first served */
-            blocker = j->id;
+                     "would delay the reserved start of job %llu",
+                     (unsigned long long)blocker);
         }
+        int64_t when;
+        if (s->backfill == GS_BACKFILL_CONSERVATIVE &&
+            j->reason != GS_REASON_POLICY &&
+            gs_bf_reserved_start(s, j, now, &when))
+            snprintf(j->reason_text + strlen(j->reason_text),
+                     sizeof j->reason_text - strlen(j->reason_text),
+                     "; reserved to start at %lld", (long long)when);
         s->pending[kept++] = s->pending[i];
     }
+    for (size_t i = 0; i < s->n_requeued; i++)
+        s->pending[kept++] = s->requeued[i];
     s->n_pending = kept;
+    s->n_requeued = 0;
     if (started)
         *started = n_started;
     return GS_OK;
@@ -1350,6 +1555,9 @@ GS_API gs_status gs_sched_job_info(const gs_sched *s, uint64_t job,
     full.name = j->name;
     full.user = j->user;
     full.account = j->account;
+    full.priority_value = j->prio_value;
+    full.requeues = j->requeues;
+    full.lost_gpu_seconds = j->lost_gpu_seconds;
     uint32_t caller = info->struct_size;
     memcpy(info, &full, GS_MIN((size_t)caller, sizeof full));
     info->struct_size = caller;
@@ -1638,7 +1846,7 @@ GS_API gs_status gs_sched_check(gs_sched *s)
         s->node_mask[n] = 0;
     for (size_t i = 0; i < s->n_jobs; i++) {
         const job_rec *j = &s->jobs[i];
-        CHECK((unsigned)j->state <= GS_JOB_CANCELLED, "job %llu: bad state",
+        CHECK((unsigned)j->state <= GS_JOB_PREEMPTED, "job %llu: bad state",
               (unsigned long long)j->id);
         if (j->state != GS_JOB_RUNNING)
             continue;
@@ -1677,6 +1885,8 @@ GS_API gs_status gs_sched_check(gs_sched *s)
         CHECK(!(ns->busy & ~mask_all(ty->n_gpus)),
               "node %s: a GPU past the end is busy", t->nodes[n].name);
         CHECK(ns->avail == compute_avail(s, n), "node %s: stale free mask",
+              t->nodes[n].name);
+        CHECK(ns->rsv == 0, "node %s: a reservation block outlived its step",
               t->nodes[n].name);
         /* CPUs: bitset, per-NUMA counts and the free count agree */
         uint32_t used = 0;
@@ -1722,6 +1932,26 @@ GS_API gs_status gs_sched_check(gs_sched *s)
                       (unsigned long long)j->id, cpu);
             }
         }
+    }
+    /* the running list holds exactly the running jobs */
+    size_t run = 0;
+    for (size_t i = 0; i < s->n_jobs; i++)
+        if (s->jobs[i].state == GS_JOB_RUNNING) {
+            run++;
+            CHECK(s->jobs[i].run_pos < s->n_running &&
+                      s->running[s->jobs[i].run_pos] == i,
+                  "job %llu: not where the running list says",
+                  (unsigned long long)s->jobs[i].id);
+        }
+    CHECK(run == s->n_running, "%zu jobs running, %zu listed", run,
+          s->n_running);
+    /* limit counters match the running jobs */
+    for (size_t u = 0; u < s->n_user_slots; u++) {
+        uint32_t sum = 0;
+        for (size_t i = 0; i < s->n_running; i++)
+            if (s->jobs[s->running[i]].user_slot == u)
+                sum += s->jobs[s->running[i]].gpus;
+        CHECK(sum == s->user_running[u], "user GPU counter %zu is off", u);
     }
     /* every pending job queued once, every queued job pending */
     size_t pend = 0;

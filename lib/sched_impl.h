@@ -14,6 +14,7 @@
 #include <gpusched/policy.h>
 #include <gpusched/sched.h>
 
+#include "fairshare_impl.h"
 #include "topo_impl.h"
 
 typedef uint64_t gs_mask;
@@ -79,6 +80,8 @@ typedef struct node_state {
     gs_mask busy;    /* GPUs held by running jobs */
     gs_mask drained; /* GPUs drained */
     gs_mask failed;  /* GPUs failed */
+    gs_mask rsv;     /* GPUs held back for a reservation (only inside a
+                        step; zero between calls) */
     gs_mask avail;   /* GPUs a new job could get (0 if the node is out) */
     uint32_t free_cpus;
     uint32_t jobs;      /* running jobs on the node */
@@ -137,9 +140,19 @@ typedef struct job_rec {
     uint32_t min_cc; /* major * 1000 + minor */
     uint32_t *required; /* sorted cluster-wide ids */
     size_t n_required;
-    int exclusive, one_domain;
+    int exclusive, one_domain, preemptible;
     gs_comm_hint comm;
-    int64_t priority, time_limit, submit_time, start_time, end_time;
+    int64_t priority, time_limit, submit_time, start_time, end_time, nice;
+    uint64_t depends_on;
+    uint32_t assoc;     /* user-in-account association in the share tree */
+    uint32_t user_slot; /* index into the per-user GPU counters */
+    double rate;        /* usage charged per second while running */
+    /* the ordering's view, refreshed each step */
+    double prio_value, f_age, f_fs, f_size, f_prio;
+    uint32_t requeues;
+    double lost_gpu_seconds;
+    int64_t charged_until; /* usage charged up to this time */
+    uint32_t run_pos;      /* index in s->running while running */
     /* allocation, sized at submission */
     uint32_t n_alloc, cap_alloc;
     alloc_node *alloc;
@@ -162,9 +175,60 @@ struct gs_place_ctx {
     char reason[REASON_MAX];
 };
 
+typedef struct reservation {
+    uint64_t job;
+    int64_t start;  /* when the job should start */
+    int64_t end;    /* start + time limit (INT64_MAX without one) */
+    uint32_t off, n; /* its GPUs: rsv_gpus[off .. off + n) */
+} reservation;
+
+typedef struct model_weight {
+    char *model; /* lower case */
+    double weight;
+} model_weight;
+
 struct gs_sched {
     const gs_topo *topo;
     gs_err err;
+    /* ordering, fair share, backfill, preemption */
+    gs_ordering ordering;
+    gs_fairshare_algo fs_algo;
+    gs_backfill backfill;
+    uint32_t bf_depth;
+    int64_t bf_horizon;
+    gs_preempt_mode preempt;
+    gs_share *share;
+    bool own_share;
+    gs_priority_weights weights;
+    double w_gpu, w_cpu, w_mem;
+    model_weight *model_weights;
+    size_t n_model_weights, cap_model_weights;
+    /* running jobs (indices into jobs[]) */
+    uint32_t *running;
+    size_t n_running, cap_running;
+    uint32_t *requeued; /* victims requeued during a step */
+    size_t n_requeued;
+    int64_t last_accrue, last_fs;
+    bool fs_fresh, accrue_started;
+    /* limits: per user name and per account association */
+    gs_strtab user_slots;       /* user -> slot */
+    uint32_t *user_running;     /* GPUs held, per slot */
+    uint32_t *user_limit;       /* cap per slot, 0: the default */
+    size_t n_user_slots, cap_user_slots;
+    uint32_t *acct_running;     /* per share association (accounts) */
+    uint32_t *acct_limit;
+    size_t cap_acct;
+    uint32_t user_limit_default, acct_limit_default;
+    /* backfill scratch */
+    reservation *rsv;
+    size_t n_rsv, cap_rsv;
+    uint32_t *rsv_gpus;
+    size_t cap_rsv_gpus, n_rsv_gpus_used;
+    uint32_t *bf_touched; /* nodes whose rsv mask is set */
+    size_t n_bf_touched;
+    uint32_t *running_scratch;  /* job indices */
+    size_t cap_running_scratch;
+    uint32_t max_job_gpus;
     const gs_placement_ops *policy;
     void *policy_state;
     gs_interner strings;

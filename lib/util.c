@@ -269,6 +269,41 @@ void gs_interner_free(gs_interner *in)
     gs_arena_free(&in->arena);
 }
 
+/* ---- sorting ---------------------------------------------------------- */
+
+static void sift(uint32_t *v, size_t start, size_t end, gs_idx_cmp cmp,
+                 const void *arg)
+{
+    size_t root = start;
+    for (;;) {
+        size_t child = 2 * root + 1;
+        if (child >= end)
+            return;
+        if (child + 1 < end && cmp(arg, v[child], v[child + 1]) < 0)
+            child++;
+        if (cmp(arg, v[root], v[child]) >= 0)
+            return;
+        uint32_t t = v[root];
+        v[root] = v[child];
+        v[child] = t;
+        root = child;
+    }
+}
+
+void gs_sort_idx(uint32_t *v, size_t n, gs_idx_cmp cmp, const void *arg)
+{
+    if (n < 2)
+        return;
+    for (size_t i = n / 2; i-- > 0;)
+        sift(v, i, n, cmp, arg);
+    for (size_t end = n - 1; end > 0; end--) {
+        uint32_t t = v[0];
+        v[0] = v[end];
+        v[end] = t;
+        sift(v, 0, end, cmp, arg);
+    }
+}
+
 /* ---- files ------------------------------------------------------------- */
 
 gs_status gs_read_file(const char *path, char **data, size_t *size,

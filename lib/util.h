@@ -125,6 +125,11 @@ void gs_interner_free(gs_interner *in);
 #define GS_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define GS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Heap sort of indices, in place, allocating nothing: cmp(arg, a, b) < 0
+ * when a comes first. Deterministic when cmp breaks every tie. */
+typedef int (*gs_idx_cmp)(const void *arg, uint32_t a, uint32_t b);
+void gs_sort_idx(uint32_t *v, size_t n, gs_idx_cmp cmp, const void *arg);
+
 /* Read a whole file (adds a NUL). Sets *err with the path and strerror. */
 gs_status gs_read_file(const char *path, char **data, size_t *size,
                        gs_err *err);

@@ -18,6 +18,10 @@
 int cli_tour(int argc, char **argv);
 int cli_topo(int argc, char **argv);
 int cli_place(int argc, char **argv);
+int cli_share(int argc, char **argv);
+int cli_sim(int argc, char **argv);
+/* Read a whole file; prints why and returns NULL on failure. */
+char *cli_read_file(const char *prog, const char *path, size_t *len);
 
 /* Options every command that reads a topology accepts. */
 typedef struct cli_topo_args {

@@ -39,6 +39,14 @@ static void usage(FILE *out)
             "                             choose GPUs for successive jobs "
             "(exit 3: one\n"
             "                             could not be placed)\n"
+            "  share --accounts FILE --usage FILE [--algo classic|fair-tree] "
+            "[--json]\n"
+            "                             the fair-share tree, like Slurm's "
+            "sshare -l\n"
+            "  sim --topo SRC --jobs FILE [--accounts FILE] [--placement P]\n"
+            "      [--ordering O] [--backfill easy|conservative|none] "
+            "[--preempt M] [--out FILE]\n"
+            "                             replay jobs in simulated time\n"
             "\n"
             "SRC is a built-in template name (see topo templates), 'hwloc' "
             "for this machine\n"
@@ -75,6 +83,10 @@ int main(int argc, char **argv)
         return cli_topo(argc - 1, argv + 1);
     if (!strcmp(cmd, "place"))
         return cli_place(argc - 1, argv + 1);
+    if (!strcmp(cmd, "share"))
+        return cli_share(argc - 1, argv + 1);
+    if (!strcmp(cmd, "sim"))
+        return cli_sim(argc - 1, argv + 1);
     fprintf(stderr, "gpusched: unknown command '%s' (try gpusched --help)\n",
             cmd);
     return 2;

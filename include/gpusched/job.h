@@ -14,7 +14,7 @@
 #ifndef GPUSCHED_JOB_H
 #define GPUSCHED_JOB_H
 
-#include <gpusched/gpusched.h>
+#include <gpusched/core.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -93,12 +93,18 @@ typedef struct gs_job_spec {
     int64_t time_limit;
     /** Submission time (the caller's clock, seconds). */
     int64_t submit_time;
+    /** Subtracted from the multifactor priority (like Slurm's nice). */
+    int64_t nice;
+    /** Non-zero: a higher-priority job may preempt it. */
+    int preemptible;
+    /** A job that must complete first (0: none). */
+    uint64_t depends_on;
 } gs_job_spec;
 
 /** Static initializer for ::gs_job_spec. */
 #define GS_JOB_SPEC_INIT                                                     \
     { sizeof(gs_job_spec), NULL, 0, 0, 0, 0, 0, 0, 0, NULL, 0, 0, NULL, 0,   \
-      NULL, 0, 0, 0, GS_COMM_BANDWIDTH, NULL, NULL, 0, 0, 0 }
+      NULL, 0, 0, 0, GS_COMM_BANDWIDTH, NULL, NULL, 0, 0, 0, 0, 0, 0 }
 
 /**
  * @brief Initialize a ::gs_job_spec (for bindings that cannot use macros).
@@ -112,7 +118,8 @@ typedef enum gs_job_state {
     GS_JOB_RUNNING = 1,   /**< Started and holding its resources. */
     GS_JOB_COMPLETED = 2, /**< Ended normally. */
     GS_JOB_FAILED = 3,    /**< Ended in failure (or a GPU it held failed). */
-    GS_JOB_CANCELLED = 4  /**< Cancelled before or while running. */
+    GS_JOB_CANCELLED = 4, /**< Cancelled before or while running. */
+    GS_JOB_PREEMPTED = 5  /**< Ended by preemption (mode "cancel"). */
 } gs_job_state;
 
 /**
@@ -129,8 +136,14 @@ typedef enum gs_pending_reason {
     GS_REASON_PRIORITY = 2,    /**< Waiting behind a job that goes first. */
     GS_REASON_REQUIRED_BUSY = 3, /**< A GPU it requires is busy, drained or
                                       failed. */
-    GS_REASON_POLICY = 4       /**< The placement policy failed or returned
+    GS_REASON_POLICY = 4,      /**< The placement policy failed or returned
                                     an invalid placement. */
+    GS_REASON_LIMIT = 5,       /**< Its user or account is at its GPU
+                                    limit. */
+    GS_REASON_RESERVATION = 6, /**< It fits, but would delay a job that
+                                    holds a reservation (backfill). */
+    GS_REASON_DEPENDENCY = 7   /**< The job it depends on has not completed
+                                    (or never will). */
 } gs_pending_reason;
 
 /**

@@ -22,7 +22,7 @@
 #ifndef GPUSCHED_POLICY_H
 #define GPUSCHED_POLICY_H
 
-#include <gpusched/gpusched.h>
+#include <gpusched/core.h>
 #include <gpusched/job.h>
 #include <gpusched/topo.h>
 

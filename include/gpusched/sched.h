@@ -25,7 +25,8 @@
 #ifndef GPUSCHED_SCHED_H
 #define GPUSCHED_SCHED_H
 
-#include <gpusched/gpusched.h>
+#include <gpusched/fairshare.h>
+#include <gpusched/core.h>
 #include <gpusched/job.h>
 #include <gpusched/topo.h>
 
@@ -39,9 +40,35 @@ extern "C" {
 /** @brief An opaque scheduler handle. */
 typedef struct gs_sched gs_sched;
 
+/** @brief Backfill on top of the ordering. */
+typedef enum gs_backfill {
+    GS_BACKFILL_NONE = 0,        /**< Strict order: the first job that cannot
+                                      start makes the rest wait. */
+    GS_BACKFILL_EASY = 1,        /**< Reserve for the first blocked job only;
+                                      later jobs start when they delay no
+                                      reserved start. */
+    GS_BACKFILL_CONSERVATIVE = 2 /**< Reserve for every blocked job ahead. */
+} gs_backfill;
+
+/** @brief What preemption does to its victims. */
+typedef enum gs_preempt_mode {
+    GS_PREEMPT_OFF = 0,     /**< No preemption. */
+    GS_PREEMPT_REQUEUE = 1, /**< Victims go back to the queue. */
+    GS_PREEMPT_CANCEL = 2   /**< Victims end (state ::GS_JOB_PREEMPTED). */
+} gs_preempt_mode;
+
+/** @brief Who goes first. */
+typedef enum gs_ordering {
+    GS_ORDER_MULTIFACTOR = 0, /**< Weighted factors (default). */
+    GS_ORDER_FIFO = 1,        /**< Submission time, then id. */
+    GS_ORDER_PRIORITY = 2     /**< The job's priority, then submission
+                                   time, then id. */
+} gs_ordering;
+
 /**
  * @brief Scheduler configuration. Initialize with ::GS_SCHED_CONFIG_INIT
- *        or gs_sched_config_init().
+ *        or gs_sched_config_init(). More settings (weights, limits) are
+ *        set with gs_sched_configure() or the gs_sched_set_* functions.
  */
 typedef struct gs_sched_config {
     /** sizeof(gs_sched_config) as the caller knows it. */
@@ -51,10 +78,29 @@ typedef struct gs_sched_config {
     const char *placement;
     /** Options passed to the policy's init function (may be NULL). */
     const char *placement_options;
+    /** Ordering policy. */
+    gs_ordering ordering;
+    /** Fair-share algorithm for the multifactor ordering. */
+    gs_fairshare_algo fairshare;
+    /** Backfill mode. */
+    gs_backfill backfill;
+    /** Most pending jobs looked at per step once a job is blocked, for
+     *  backfill (0: 100). */
+    uint32_t backfill_depth;
+    /** Furthest a reservation may lie ahead, seconds (0: one week). */
+    int64_t backfill_horizon;
+    /** Preemption mode. */
+    gs_preempt_mode preempt;
+    /** Accounts with shares and usage, borrowed (it must outlive the
+     *  scheduler, which charges usage to it); NULL: the scheduler keeps
+     *  its own, adding users as jobs arrive. */
+    gs_share *share;
 } gs_sched_config;
 
 /** Static initializer for ::gs_sched_config. */
-#define GS_SCHED_CONFIG_INIT { sizeof(gs_sched_config), NULL, NULL }
+#define GS_SCHED_CONFIG_INIT                                                \
+    { sizeof(gs_sched_config), NULL, NULL, GS_ORDER_MULTIFACTOR,           \
+      GS_FAIRSHARE_FAIR_TREE, GS_BACKFILL_NONE, 0, 0, GS_PREEMPT_OFF, NULL }
 
 /**
  * @brief Initialize a ::gs_sched_config.
@@ -168,9 +214,12 @@ GS_API gs_status gs_sched_preview(gs_sched *sched, const gs_job_spec *spec,
 /** @brief What happened to a job during gs_sched_step() (or a GPU
  *         failure). */
 typedef enum gs_event_kind {
-    GS_EVENT_STARTED = 1, /**< The job started; see its allocation. */
-    GS_EVENT_FAILED = 2   /**< The job failed because a GPU it held
-                               failed (gs_sched_fail_gpu()). */
+    GS_EVENT_STARTED = 1,   /**< The job started; see its allocation. */
+    GS_EVENT_FAILED = 2,    /**< The job failed because a GPU it held
+                                 failed (gs_sched_fail_gpu()). */
+    GS_EVENT_PREEMPTED = 3, /**< The job was preempted (it ended, or was
+                                 requeued: see ::GS_EVENT_REQUEUED). */
+    GS_EVENT_REQUEUED = 4   /**< A preempted job went back to the queue. */
 } gs_event_kind;
 
 /** @brief One decision or happening, as gs_sched_event() reports it. */
@@ -247,6 +296,13 @@ typedef struct gs_job_info {
     const char *user;
     /** Its account, or NULL. */
     const char *account;
+    /** Its place in the ordering at the last step: the multifactor
+     *  priority (see gs_sched_job_priority()), else 0. */
+    double priority_value;
+    /** Times it was requeued by preemption. */
+    uint32_t requeues;
+    /** Seconds of GPU time lost to preemption (GPU-seconds). */
+    double lost_gpu_seconds;
 } gs_job_info;
 
 /**
@@ -286,6 +342,161 @@ GS_API gs_status gs_sched_job_info(const gs_sched *sched, uint64_t job,
  */
 GS_API gs_status gs_sched_job_reason_text(const gs_sched *sched, uint64_t job,
                                           char *buf, size_t cap, size_t *len);
+
+/** @brief Weights of the multifactor priority (like Slurm's
+ *         PriorityWeight*). */
+typedef struct gs_priority_weights {
+    /** sizeof(gs_priority_weights) as the caller knows it. */
+    uint32_t struct_size;
+    /** Weight of the age factor (default 1000). */
+    double age;
+    /** Weight of the fair-share factor (default 10000). */
+    double fairshare;
+    /** Weight of the job-size factor (default 0). */
+    double job_size;
+    /** Weight of the job's own priority factor (default 1000). */
+    double priority;
+    /** Age at which the age factor reaches 1, seconds (default 7 days). */
+    int64_t max_age;
+    /** Seconds between fair-share recomputations (default 300; 0: every
+     *  step). */
+    int64_t calc_period;
+} gs_priority_weights;
+
+/**
+ * @brief Initialize a ::gs_priority_weights with the defaults.
+ * @param[out] w The struct to initialize.
+ */
+GS_API void gs_priority_weights_init(gs_priority_weights *w);
+
+/**
+ * @brief Set the multifactor weights.
+ * @param sched The scheduler.
+ * @param w The weights (negative weights are refused).
+ * @return ::GS_OK or ::GS_EINVAL.
+ */
+GS_API gs_status gs_sched_set_priority_weights(gs_sched *sched,
+                                               const gs_priority_weights *w);
+
+/** @brief Why a job has the priority it has (what Slurm's `sprio`
+ *         shows). */
+typedef struct gs_priority_breakdown {
+    /** sizeof(gs_priority_breakdown) as the caller knows it. */
+    uint32_t struct_size;
+    /** The priority: the sum of the weighted factors minus nice. */
+    double total;
+    /** Age factor in [0, 1]: waiting time / max_age, capped. */
+    double age;
+    /** Fair-share factor in [0, 1] of the job's user in its account. */
+    double fairshare;
+    /** Job-size factor in [0, 1]: GPUs asked / GPUs in the cluster. */
+    double job_size;
+    /** The job's own priority factor in [0, 1]: its priority / the largest
+     *  among pending jobs (0 when that is not positive). */
+    double priority;
+    /** The job's nice value. */
+    double nice;
+    /** Weighted contribution of age: age * its weight. */
+    double w_age;
+    /** Weighted contribution of fair share. */
+    double w_fairshare;
+    /** Weighted contribution of job size. */
+    double w_job_size;
+    /** Weighted contribution of the job's own priority. */
+    double w_priority;
+} gs_priority_breakdown;
+
+/**
+ * @brief The multifactor priority of a pending job, factor by factor, as
+ *        of the last gs_sched_step() (or now, when no step ran since it was
+ *        submitted).
+ * @param sched The scheduler.
+ * @param job The job's id.
+ * @param[in,out] out Its struct_size must be set; the rest is filled.
+ * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_EINVAL.
+ */
+GS_API gs_status gs_sched_job_priority(gs_sched *sched, uint64_t job,
+                                       gs_priority_breakdown *out);
+
+/**
+ * @brief Usage charged per second of a running job: per GPU, per CPU and
+ *        per GiB of host memory (default 1, 0, 0: billable GPU-seconds).
+ * @param sched The scheduler.
+ * @param gpu Per GPU.
+ * @param cpu Per CPU.
+ * @param mem_gib Per GiB of memory.
+ * @return ::GS_OK or ::GS_EINVAL (negative weight).
+ */
+GS_API gs_status gs_sched_set_usage_weights(gs_sched *sched, double gpu,
+                                            double cpu, double mem_gib);
+
+/**
+ * @brief Weigh GPUs of a model differently: a GPU whose model contains
+ *        @p model (case-insensitive) counts @p weight times the GPU
+ *        weight. The last matching rule set wins.
+ * @param sched The scheduler.
+ * @param model A model substring ("H100").
+ * @param weight Its weight (>= 0).
+ * @return ::GS_OK, ::GS_EINVAL, ::GS_ENOMEM.
+ */
+GS_API gs_status gs_sched_set_model_weight(gs_sched *sched, const char *model,
+                                           double weight);
+
+/** @brief What a GPU limit applies to. */
+typedef enum gs_limit_kind {
+    GS_LIMIT_USER = 0,   /**< GPUs a user's running jobs hold (all
+                              accounts). */
+    GS_LIMIT_ACCOUNT = 1 /**< GPUs an account's running jobs hold, its
+                              sub-accounts included. */
+} gs_limit_kind;
+
+/**
+ * @brief Cap the GPUs in use by a user or an account (like Slurm's
+ *        MaxTRESPerUser / GrpTRES). Jobs over the limit wait with reason
+ *        ::GS_REASON_LIMIT and do not hold back the jobs behind them.
+ * @param sched The scheduler.
+ * @param kind User or account.
+ * @param name The user or account; NULL sets the default for every user
+ *        (or account) without a limit of its own.
+ * @param max_gpus The cap; 0 removes it.
+ * @return ::GS_OK, ::GS_EINVAL, ::GS_ENOMEM.
+ */
+GS_API gs_status gs_sched_set_limit(gs_sched *sched, gs_limit_kind kind,
+                                    const char *name, uint32_t max_gpus);
+
+/**
+ * @brief Configure the scheduler from JSON (the accounts file of
+ *        docs/formats.md): accounts and users go into its share tree, and
+ *        the optional keys "ordering", "fairshare", "half_life",
+ *        "priority_weights", "usage_weights", "limits", "backfill" and
+ *        "preemption" set the rest.
+ * @param sched The scheduler.
+ * @param text The JSON text.
+ * @param size Its length.
+ * @param name Name for error messages (NULL: "<buffer>").
+ * @return ::GS_OK, ::GS_EPARSE (file:line:column), ::GS_ENOMEM,
+ *         ::GS_EINVAL.
+ */
+GS_API gs_status gs_sched_configure(gs_sched *sched, const char *text,
+                                    size_t size, const char *name);
+
+/**
+ * @brief Charge running jobs' usage up to @p now. The scheduler does it by
+ *        itself when fair share is recomputed and when a job ends; call
+ *        this before reading usage from gs_sched_share().
+ * @param sched The scheduler.
+ * @param now The caller's time.
+ * @return ::GS_OK or ::GS_EINVAL.
+ */
+GS_API gs_status gs_sched_update_usage(gs_sched *sched, int64_t now);
+
+/**
+ * @brief The account tree the scheduler charges usage to (its own, or
+ *        the one given in the config).
+ * @param sched The scheduler.
+ * @return The tree (owned by the scheduler or the caller), or NULL.
+ */
+GS_API gs_share *gs_sched_share(gs_sched *sched);
 
 /** @} */
 

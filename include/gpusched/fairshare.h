@@ -1,0 +1,254 @@
+/*
+ * gpusched - GPU-aware scheduling library.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+/**
+ * @file fairshare.h
+ * @brief Accounts, shares, usage and the fair-share factor.
+ *
+ * A ::gs_share holds an account tree with shares (accounts nest below the
+ * implicit account "root"; users belong to accounts, with shares of their
+ * own), the usage charged to each association, and the fair-share factor
+ * computed from them by one of two algorithms:
+ *
+ * - **classic** (Slurm's original): F = 2^(-UE/S), where S is the
+ *   association's normalized share (shares / siblings' shares, multiplied
+ *   down the tree) and UE its effective usage: the actual usage for
+ *   accounts just below root, and below them
+ *   UE = UA + (UE_parent - UA) * S_child / S_siblings (raw shares).
+ *   Usage is normalized by root's usage.
+ * - **fair-tree** (the default, Slurm's Fair Tree): each association's
+ *   Level Fairshare LF = S / U against its siblings (shares and usage
+ *   normalized among siblings; LF is infinite without usage); the tree is
+ *   walked depth first with siblings in decreasing LF, users are ranked in
+ *   the order they are met, and a user's factor is rank / number of users
+ *   (the first gets 1.0). Sibling users with equal LF share a rank, a user
+ *   tied with a sibling account shares the rank of that account's first
+ *   user, and tied sibling accounts have their children merged.
+ *
+ * Usage decays exactly: u(t + dt) = u(t) * exp(-ln 2 * dt / half_life).
+ * The caller passes times; the object never reads a clock.
+ */
+#ifndef GPUSCHED_FAIRSHARE_H
+#define GPUSCHED_FAIRSHARE_H
+
+#include <gpusched/core.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @defgroup fairshare Fair share
+ *  @{ */
+
+/** @brief An opaque account tree with usage. */
+typedef struct gs_share gs_share;
+
+/** @brief The fair-share algorithm. */
+typedef enum gs_fairshare_algo {
+    GS_FAIRSHARE_FAIR_TREE = 0, /**< Slurm's Fair Tree (default). */
+    GS_FAIRSHARE_CLASSIC = 1    /**< Slurm's classic formula. */
+} gs_fairshare_algo;
+
+/**
+ * @brief Create an empty tree (just "root").
+ * @param[out] out Receives the handle.
+ * @return ::GS_OK, ::GS_EINVAL, ::GS_ENOMEM.
+ */
+GS_API gs_status gs_share_create(gs_share **out);
+
+/**
+ * @brief Release a tree. Accepts NULL.
+ * @param share The tree.
+ */
+GS_API void gs_share_destroy(gs_share *share);
+
+/**
+ * @brief The message about the last error.
+ * @param share The tree (NULL gives a fixed message).
+ * @return A string owned by the tree.
+ */
+GS_API const char *gs_share_errmsg(const gs_share *share);
+
+/**
+ * @brief Read accounts and users from JSON (docs/formats.md):
+ *        `{"accounts": [{"name": "A", "parent": "root", "shares": 40}],
+ *        "users": [{"name": "u1", "account": "A", "shares": 1}]}`.
+ *        Other keys (scheduler settings in the same file) are ignored.
+ *
+ * Accounts may be listed in any order (a parent after its child). On
+ * failure nothing is added and the message has file:line:column.
+ * @param share The tree.
+ * @param text The JSON text.
+ * @param size Its length.
+ * @param name Name for error messages (NULL: "<buffer>").
+ * @return ::GS_OK, ::GS_EPARSE, ::GS_ENOMEM, ::GS_EINVAL.
+ */
+GS_API gs_status gs_share_load_accounts(gs_share *share, const char *text,
+                                        size_t size, const char *name);
+
+/**
+ * @brief Read usage from CSV lines `user,account,usage` (a header line
+ *        `user,account,usage` is allowed; `#` starts a comment). An empty
+ *        user charges the account itself (usage of users no longer
+ *        listed, for instance). Each line replaces that association's
+ *        usage; unknown users and accounts are added with 1 share.
+ * @param share The tree.
+ * @param text The CSV text.
+ * @param size Its length.
+ * @param name Name for error messages.
+ * @return ::GS_OK, ::GS_EPARSE (file:line:column), ::GS_ENOMEM,
+ *         ::GS_EINVAL.
+ */
+GS_API gs_status gs_share_load_usage(gs_share *share, const char *text,
+                                     size_t size, const char *name);
+
+/**
+ * @brief Add an account below a parent ("root" or an existing account).
+ * @param share The tree.
+ * @param name Unique account name.
+ * @param parent The parent account (NULL or "root" for the top).
+ * @param shares Raw shares (>= 0).
+ * @return ::GS_OK, ::GS_EEXIST, ::GS_ENOTFOUND (parent), ::GS_EINVAL,
+ *         ::GS_ENOMEM.
+ */
+GS_API gs_status gs_share_add_account(gs_share *share, const char *name,
+                                      const char *parent, double shares);
+
+/**
+ * @brief Let a user charge an account, with raw shares.
+ * @param share The tree.
+ * @param user The user.
+ * @param account An existing account ("root" allowed).
+ * @param shares Raw shares (>= 0).
+ * @return ::GS_OK, ::GS_EEXIST, ::GS_ENOTFOUND, ::GS_EINVAL, ::GS_ENOMEM.
+ */
+GS_API gs_status gs_share_add_user(gs_share *share, const char *user,
+                                   const char *account, double shares);
+
+/**
+ * @brief Set the usage of an association (seed it), as of time @p now.
+ * @param share The tree.
+ * @param user The user, or NULL for the account's own usage.
+ * @param account The account.
+ * @param usage The usage (billable GPU-seconds by default).
+ * @param now The caller's time the value holds at.
+ * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_EINVAL.
+ */
+GS_API gs_status gs_share_set_usage(gs_share *share, const char *user,
+                                    const char *account, double usage,
+                                    double now);
+
+/**
+ * @brief Add usage to an association at time @p now (decaying what it had
+ *        up to then).
+ * @param share The tree.
+ * @param user The user, or NULL for the account's own usage.
+ * @param account The account.
+ * @param amount The usage to add (>= 0).
+ * @param now The caller's time.
+ * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_EINVAL.
+ */
+GS_API gs_status gs_share_add_usage(gs_share *share, const char *user,
+                                    const char *account, double amount,
+                                    double now);
+
+/**
+ * @brief The usage of an association at time @p now, decayed: for an
+ *        account, its own usage plus all of its descendants'.
+ * @param share The tree.
+ * @param user The user, or NULL for the account.
+ * @param account The account.
+ * @param now The caller's time.
+ * @return The usage, or a negative value when the association is unknown.
+ */
+GS_API double gs_share_usage(const gs_share *share, const char *user,
+                             const char *account, double now);
+
+/**
+ * @brief Set the decay half-life in seconds (0: no decay). Default: one
+ *        week (604800).
+ * @param share The tree.
+ * @param half_life Seconds (>= 0).
+ * @return ::GS_OK or ::GS_EINVAL.
+ */
+GS_API gs_status gs_share_set_half_life(gs_share *share, double half_life);
+
+/**
+ * @brief Compute the fair-share factors of every association at time
+ *        @p now with the given algorithm.
+ * @param share The tree.
+ * @param algo The algorithm.
+ * @param now The caller's time (usage is decayed to it).
+ * @return ::GS_OK, ::GS_EINVAL, ::GS_ENOMEM.
+ */
+GS_API gs_status gs_share_compute(gs_share *share, gs_fairshare_algo algo,
+                                  double now);
+
+/**
+ * @brief A user's fair-share factor from the last gs_share_compute().
+ * @param share The tree.
+ * @param user The user.
+ * @param account The account.
+ * @return The factor in [0, 1], or a negative value when unknown.
+ */
+GS_API double gs_share_factor(const gs_share *share, const char *user,
+                              const char *account);
+
+/** @brief One association, as `gpusched share` prints it (like `sshare`). */
+typedef struct gs_share_row {
+    /** sizeof(gs_share_row) as the caller knows it. */
+    uint32_t struct_size;
+    /** Depth in the tree: 0 for root, 1 below it... */
+    uint32_t depth;
+    /** The account. */
+    const char *account;
+    /** The user, or NULL for an account row. */
+    const char *user;
+    /** Raw shares. */
+    double raw_shares;
+    /** Normalized shares (fraction of the whole machine). */
+    double norm_shares;
+    /** Raw usage (decayed to the last compute time). */
+    double raw_usage;
+    /** Usage as a fraction of root's usage. */
+    double norm_usage;
+    /** Effective usage (classic) or usage among siblings (fair-tree). */
+    double effective_usage;
+    /** The fair-share factor (users; accounts: the classic factor of the
+     *  account, or its best user's fair-tree factor). */
+    double factor;
+    /** Level Fairshare: shares / usage among siblings (infinity without
+     *  usage). */
+    double level_fs;
+    /** Fair-tree rank of a user (number of users for the first), 0 for
+     *  accounts or with the classic algorithm. */
+    uint32_t rank;
+} gs_share_row;
+
+/**
+ * @brief Number of rows (associations) in tree order: root, then each
+ *        account followed by its users and sub-accounts, by name.
+ * @param share The tree.
+ * @return The count.
+ */
+GS_API size_t gs_share_row_count(const gs_share *share);
+
+/**
+ * @brief One row, with the values of the last gs_share_compute().
+ * @param share The tree.
+ * @param i Index below gs_share_row_count().
+ * @param[in,out] row Its struct_size must be set; the rest is filled
+ *        (strings owned by the tree).
+ * @return ::GS_OK or ::GS_EINVAL.
+ */
+GS_API gs_status gs_share_row_get(const gs_share *share, size_t i,
+                                  gs_share_row *row);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GPUSCHED_FAIRSHARE_H */
