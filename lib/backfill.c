@@ -160,6 +160,36 @@ static uint32_t free_gpus_total(const gs_sched *s)
     return n;
 }
 
+#define PREFER_RELEASED_MAX 32
+
+/* Hold back the GPUs that are free in the real state on the nodes of the
+ * released jobs run[0..n): everything not busy now, minus what the
+ * released jobs hold. apply_blocks() must follow (it reindexes). */
+static void block_free_now(gs_sched *s, const uint32_t *run, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const job_rec *r = &s->jobs[run[i]];
+        for (uint32_t k = 0; k < r->n_alloc; k++) {
+            node_state *ns = &s->nodes[r->alloc[k].node];
+            if (!ns->rsv)
+                s->bf_touched[s->n_bf_touched++] = r->alloc[k].node;
+            ns->rsv |= ~ns->busy;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        const job_rec *r = &s->jobs[run[i]];
+        for (uint32_t k = 0; k < r->n_alloc; k++)
+            s->nodes[r->alloc[k].node].rsv &= ~r->alloc[k].gpus;
+    }
+    /* nodes left with nothing held back leave the list (apply_blocks may
+     * add them again; they were never reindexed with a block) */
+    size_t m = 0;
+    for (size_t i = 0; i < s->n_bf_touched; i++)
+        if (s->nodes[s->bf_touched[i]].rsv)
+            s->bf_touched[m++] = s->bf_touched[i];
+    s->n_bf_touched = m;
+}
+
 /* Find when j could start at the earliest, within the horizon, given the
  * running jobs' expected ends and the reservations made so far; record a
  * reservation for it. */
@@ -200,9 +230,24 @@ bool gs_bf_reserved_start(gs_sched *s, job_rec *j, int64_t now,
         }
         last = t;
         int64_t end = j->time_limit ? add_time(t, j->time_limit) : FOREVER;
-        apply_blocks(s, t, end, j->id);
-        if (free_gpus_total(s) >= j->gpus &&
-            gs_sched_place_only(s, j, s->place_out, why, sizeof why)) {
+        bool placed = false;
+        /* Prefer GPUs that are busy now and free by t: the GPUs free now
+         * are what backfill can use, so a reservation that can do without
+         * them leaves them to it. Tried when few jobs were released (the
+         * pass costs their allocations). */
+        if (ri > 0 && ri <= PREFER_RELEASED_MAX) {
+            block_free_now(s, run, ri);
+            apply_blocks(s, t, end, j->id);
+            placed = free_gpus_total(s) >= j->gpus &&
+                     gs_sched_place_only(s, j, s->place_out, why, sizeof why);
+            clear_blocks(s);
+        }
+        if (!placed) {
+            apply_blocks(s, t, end, j->id);
+            placed = free_gpus_total(s) >= j->gpus &&
+                     gs_sched_place_only(s, j, s->place_out, why, sizeof why);
+        }
+        if (placed) {
             reservation *r = &s->rsv[s->n_rsv++];
             r->job = j->id;
             r->start = t;

@@ -36,15 +36,20 @@ GS_API void gs_sched_config_init(gs_sched_config *cfg)
 
 GS_API const char *gs_job_state_name(gs_job_state state)
 {
-    static const char *names[] = {"pending", "running", "completed", "failed",
-                                  "cancelled"};
+    static const char *names[] = {"pending", "running",   "completed",
+                                  "failed",  "cancelled", "preempted"};
+    _Static_assert(GS_ARRAY_LEN(names) == GS_JOB_PREEMPTED + 1,
+                   "a job state without a name");
     return (unsigned)state < GS_ARRAY_LEN(names) ? names[state] : "?";
 }
 
 GS_API const char *gs_pending_reason_name(gs_pending_reason reason)
 {
-    static const char *names[] = {"none", "resources", "priority",
-                                  "required-busy", "policy"};
+    static const char *names[] = {"none",   "resources",   "priority",
+                                  "required-busy", "policy", "limit",
+                                  "reservation",   "dependency"};
+    _Static_assert(GS_ARRAY_LEN(names) == GS_REASON_DEPENDENCY + 1,
+                   "a pending reason without a name");
     return (unsigned)reason < GS_ARRAY_LEN(names) ? names[reason] : "?";
 }
 
@@ -739,10 +744,18 @@ static gs_status intern_opt(gs_sched *s, const char *in, const char **out)
  * free_job releases them). */
 static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
 {
-    if (!spec || spec->struct_size < sizeof(gs_job_spec))
+    /* A caller built against an older header passes a shorter struct:
+     * the fields it does not know keep their initial values. The oldest
+     * layout ends at submit_time. */
+    if (!spec || spec->struct_size < offsetof(gs_job_spec, nice) ||
+        spec->struct_size > (1u << 16))
         return gs_errf(&s->err, GS_EINVAL,
-                       "job spec is NULL or its struct_size is too small "
+                       "job spec is NULL or its struct_size is wrong "
                        "(initialize it with gs_job_spec_init)");
+    gs_job_spec full;
+    gs_job_spec_init(&full);
+    memcpy(&full, spec, GS_MIN((size_t)spec->struct_size, sizeof full));
+    spec = &full;
     job_rec j;
     memset(&j, 0, sizeof j);
     j.gpus = spec->gpus;

@@ -187,6 +187,126 @@ static void place(void **state)
                      1);
 }
 
+/* gpusched share on Slurm's classic example (values in test_order.c) */
+static void share(void **state)
+{
+    (void)state;
+    char args[1024], acc[512];
+    /* test_data() returns a static buffer: one call per expression */
+    snprintf(acc, sizeof acc, "%s",
+             test_data("sched/slurm-classic-accounts.json"));
+    snprintf(args, sizeof args, "share --accounts '%s' --usage '%s' --algo "
+                                "classic",
+             acc, test_data("sched/slurm-classic-usage.csv"));
+    assert_int_equal(run(args, out, sizeof out), 0);
+    const char *line = strstr(out, " user2 ");
+    assert_non_null(line);
+    assert_non_null(strstr(line, "0.022097"));
+    assert_non_null(strstr(out, "0.749154"));
+    snprintf(args, sizeof args, "share --accounts '%s' --usage '%s' --json",
+             acc, test_data("sched/slurm-classic-usage.csv"));
+    assert_int_equal(run(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"algorithm\": \"fair-tree\""));
+    assert_non_null(strstr(out, "\"user\": \"user5\""));
+    /* errors name the file and place */
+    assert_int_equal(run("share --accounts /nonexistent.json --usage x",
+                         out, sizeof out),
+                     1);
+    assert_non_null(strstr(out, "/nonexistent.json"));
+    assert_int_equal(run("share", out, sizeof out), 2);
+    assert_int_equal(run("share --algo lottery --accounts a --usage b", out,
+                         sizeof out),
+                     2);
+}
+
+/* Run gpusched sim on a fixture; the CSV goes to a file, the summary to
+ * stdout. */
+static const char *sim(const char *jobs, const char *extra, char *csv,
+                       size_t cap)
+{
+    char path[] = "/tmp/gs_sim_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    char args[1024];
+    snprintf(args, sizeof args, "sim --topo dgx-h100 --jobs '%s' --out '%s' %s",
+             test_data(jobs), path, extra);
+    if (run(args, out, sizeof out) != 0)
+        fail_msg("sim failed: %s", out);
+    char *text = test_read_file(path, NULL);
+    assert_non_null(text);
+    snprintf(csv, cap, "%s", text);
+    free(text);
+    unlink(path);
+    return csv;
+}
+
+static void sim_scenarios(void **state)
+{
+    (void)state;
+    char csv[4096];
+    /* the issue's easy-backfill scenario (worked in test_order.c): D runs
+     * at 0 before B's reserved start, C waits for B */
+    sim("sim/issue-easy.csv", "--ordering priority --backfill easy", csv,
+        sizeof csv);
+    assert_string_equal(csv, "id,submit,start,end,nodes,gpus,"
+                             "reason_if_never_started\n"
+                             "A,0,0,100,dgx-h100,6,\n"
+                             "B,0,100,300,dgx-h100,8,\n"
+                             "C,0,300,450,dgx-h100,2,\n"
+                             "D,0,0,40,dgx-h100,2,\n");
+    /* waits 0, 100, 300, 0: mean 100, median 50, p95 (nearest rank) 300;
+     * GPU-seconds 600 + 1600 + 300 + 80 = 2580 of 8 * 450 = 71.7% */
+    assert_non_null(strstr(out, "wait: mean 100.0 s, median 50.0 s, p95 "
+                                "300.0 s"));
+    assert_non_null(strstr(out, "makespan 450 s, GPU utilization 71.7%"));
+    sim("sim/issue-easy.csv", "--ordering priority --backfill none", csv,
+        sizeof csv);
+    assert_non_null(strstr(csv, "D,0,300,340,"));
+    /* fair share: u2 (no usage) passes u1 at 500; at 1500 u1's decayed
+     * usage (1690) is below u2's (5771): u1 goes first */
+    char acc[600];
+    snprintf(acc, sizeof acc, "--accounts '%s'", test_data("sim/fairshare.json"));
+    sim("sim/fairshare.csv", acc, csv, sizeof csv);
+    assert_non_null(strstr(csv, "J2,400,1500,2500,"));
+    assert_non_null(strstr(csv, "J3,450,500,1500,"));
+    assert_non_null(strstr(csv, "J4,1000,2500,2600,"));
+    /* the same jobs first come, first served */
+    strcat(acc, " --ordering fifo");
+    sim("sim/fairshare.csv", acc, csv, sizeof csv);
+    assert_non_null(strstr(csv, "J2,400,500,1500,"));
+    assert_non_null(strstr(csv, "J3,450,1500,2500,"));
+    /* preemption: H (4 GPUs, priority 10) at 100 preempts P1 (8 GPUs);
+     * requeued, P1 runs again from 300 to 1300; cancelled, it ends at 100 */
+    sim("sim/preempt.csv", "--ordering priority --preempt requeue", csv,
+        sizeof csv);
+    assert_non_null(strstr(csv, "P1,0,300,1300,"));
+    assert_non_null(strstr(csv, "H,100,100,300,"));
+    assert_non_null(strstr(out, "preemptions: 1 (1 requeued)"));
+    sim("sim/preempt.csv", "--ordering priority --preempt cancel", csv,
+        sizeof csv);
+    assert_non_null(strstr(csv, "P1,0,0,100,dgx-h100,8,\"preempted\"\n"));
+    /* bad input: file:line and what */
+    char path[] = "/tmp/gs_sim_bad_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("id,submit,duration,time_limit,gpus\nx,0,10,,2\ny,0,ten,,2\n", f);
+    fclose(f);
+    char args[512];
+    snprintf(args, sizeof args, "sim --topo dgx-h100 --jobs '%s'", path);
+    assert_int_equal(run(args, out, sizeof out), 1);
+    char want[256];
+    snprintf(want, sizeof want, "%s:3: bad duration \"ten\"", path);
+    if (!strstr(out, want))
+        fail_msg("got '%s', want '%s'", out, want);
+    unlink(path);
+    assert_int_equal(run("sim --topo dgx-h100", out, sizeof out), 2);
+    assert_int_equal(run("sim --topo dgx-h100 --jobs x --backfill maybe", out,
+                         sizeof out),
+                     2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +315,8 @@ int main(void)
         cmocka_unit_test(topo_convert_roundtrip),
         cmocka_unit_test(templates_and_tour),
         cmocka_unit_test(place),
+        cmocka_unit_test(share),
+        cmocka_unit_test(sim_scenarios),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,7 +115,7 @@ static int split(char *line, char **f, int max)
             f[i]++;
         size_t l = strlen(f[i]);
         while (l && (f[i][l - 1] == ' ' || f[i][l - 1] == '\t' ||
-                     f[i][l - 1] == '\r'))
+                     f[i][l - 1] == '\r' || f[i][l - 1] == '\n'))
             f[i][--l] = '\0';
     }
     return n;
@@ -196,7 +196,8 @@ static sim_job *read_jobs(const char *prog, const char *path, size_t *count)
             } else if (i == C_PREEMPT) {
                 j->preemptible = !strcmp(s, "1") || !strcmp(s, "true") ||
                                  !strcmp(s, "yes");
-            } else if (*s || i <= C_GPUS) {
+            } else if (*s || (i <= C_GPUS && i != C_LIMIT)) {
+                /* an empty time limit means none, like 0 */
                 if (parse_i64(s, &v[i]) != 0 || v[i] < 0) {
                     fprintf(stderr, "%s: %s:%u: bad %s \"%s\"\n", prog, path,
                             lineno, col_names[i], s);
@@ -387,7 +388,8 @@ int cli_sim(int argc, char **argv)
         rc = CLI_FAIL;
         goto done;
     }
-    size_t next = 0, ended = 0, n_started = 0;
+    size_t next = 0, ended = 0, n_started = 0, n_preempted = 0;
+    size_t n_requeued = 0;
     double gpu_seconds = 0;
     int64_t now = nj ? jobs[0].submit : 0, last_end = now;
     for (;;) {
@@ -472,7 +474,9 @@ int cli_sim(int argc, char **argv)
                 j->epoch++; /* its pending end is stale */
                 j->end = now;
                 snprintf(j->reason, sizeof j->reason, "preempted");
+                n_preempted++;
             } else if (e.kind == GS_EVENT_REQUEUED) {
+                n_requeued++;
                 j->end = -1;
                 j->reason[0] = '\0';
             }
@@ -540,7 +544,8 @@ int cli_sim(int argc, char **argv)
     double median = nw ? (nw % 2 ? (double)waits[nw / 2]
                                  : (waits[nw / 2 - 1] + waits[nw / 2]) / 2.0)
                        : 0;
-    double p95 = nw ? (double)waits[(size_t)((nw - 1) * 95 / 100)] : 0;
+    /* nearest rank: the smallest wait that at least 95% of jobs meet */
+    double p95 = nw ? (double)waits[(nw * 95 + 99) / 100 - 1] : 0;
     int64_t makespan = last_end - first_submit;
     double util = makespan > 0 && gs_topo_gpu_count(t)
                       ? gpu_seconds / ((double)gs_topo_gpu_count(t) * makespan)
@@ -551,6 +556,9 @@ int cli_sim(int argc, char **argv)
             "makespan %lld s, GPU utilization %.1f%%\n",
             nj, nw, nj - nw, mean, median, p95, (long long)makespan,
             100.0 * util);
+    if (n_preempted)
+        fprintf(sum, "preemptions: %zu (%zu requeued)\n", n_preempted,
+                n_requeued);
     free(waits);
     (void)n_started;
 done:
