@@ -9,7 +9,9 @@ which GPUs each running launch holds. A launch:
 
 1. gets the machine's topology: ``--topo`` (anything Topology.load accepts:
    a template name such as ``dgx1-v100``, a JSON file, an ``nvidia-smi topo
-   -m`` capture...), else the library's probe when it has one, else hwloc;
+   -m`` capture...), else the library's probe (``Topology.probe``: the CUDA
+   driver, NVML and hwloc; ``GPUSCHED_CUDA_LIBRARY`` names another driver
+   library), else hwloc alone;
 2. under an exclusive lock (fcntl.flock) on the state file, forgets the
    entries of launches whose processes are gone (a launcher killed with
    SIGKILL included), and places the job with a gpusched Scheduler on the
@@ -220,9 +222,15 @@ def get_topology(gs, source: Optional[str]):
     probe = getattr(gs.Topology, "probe", None)
     if probe is not None:
         try:
+            # the GPUs this process may use: the driver applies our own
+            # CUDA_VISIBLE_DEVICES, so indexes are relative to it (see
+            # child_visible_devices)
             topo = probe()
             if topo.gpu_count:
                 return topo
+        except gs.UnsupportedError as e:
+            if "gs_topo_probe" not in str(e):  # a library without the probe
+                say(f"the probe found no usable GPU driver ({e})")
         except gs.Error as e:
             say(f"the probe found no GPUs ({e})")
     try:
@@ -255,6 +263,19 @@ def pick_node(topo, name: Optional[str]) -> int:
         return 0
     die(f"the topology has {len(names)} nodes and none is named {host!r}: "
         f"say which one this machine is with --node NAME", EXIT_SETUP)
+
+
+def child_visible_devices(topo, cvd: str, cvd_uuids: str,
+                          uuids: bool) -> str:
+    """CUDA_VISIBLE_DEVICES for the command. A probed topology numbers the
+    GPUs this process sees: when our own CUDA_VISIBLE_DEVICES restricts
+    them, indexes would name other GPUs in the child (the variable always
+    counts from the machine's first GPU), so UUIDs are given instead."""
+    probed = getattr(topo, "probe_report", None) is not None
+    if uuids or (probed and os.environ.get("CUDA_VISIBLE_DEVICES")
+                 is not None):
+        return cvd_uuids
+    return cvd
 
 
 def child_cpus(topo, node_first: int, gpus: List[int]) -> Optional[List[int]]:
@@ -465,7 +486,8 @@ class Launch:
         try:
             gpus, cvd, cvd_uuids = self.acquire(placer)
             env = dict(os.environ)
-            env["CUDA_VISIBLE_DEVICES"] = cvd_uuids if args.uuids else cvd
+            env["CUDA_VISIBLE_DEVICES"] = child_visible_devices(
+                topo, cvd, cvd_uuids, args.uuids)
             cpus = None if args.no_affinity else child_cpus(
                 topo, placer.first, gpus)
             if not args.quiet:
@@ -527,7 +549,7 @@ def parse_args(argv):
     p.add_argument("--gpus", type=int, required=True, help="GPUs to use")
     p.add_argument("--topo", help="the machine: a template name, a file "
                    "(JSON, nvidia-smi topo -m, hwloc XML...); default: "
-                   "probe it (hwloc)")
+                   "probe it (CUDA driver, NVML, hwloc; else hwloc alone)")
     p.add_argument("--node", help="which node of the topology this machine "
                    "is (default: this hostname, or the only node)")
     p.add_argument("--state", help="state file shared by the launches of "

@@ -15,7 +15,7 @@
  * GS_EUNSUPPORTED.
  * SPDX-License-Identifier: Apache-2.0
  */
-#include "import.h"
+#include "import_hwloc.h"
 
 #include <errno.h>
 #include <string.h>
@@ -41,6 +41,76 @@ gs_status gs_import_hwloc_live(gs_topo *t, const gs_load_options *o)
                    "hwloc: this gpusched was built without hwloc, so it "
                    "cannot read this machine's topology (install "
                    "libhwloc-dev and rebuild)");
+}
+
+/* The probe's view: never opened, so the queries are never reached. */
+gs_status gs_hwloc_open(gs_hwloc **out, gs_topo *t, uint32_t node,
+                        const char *xml, size_t len, const char *name,
+                        bool nvlinks, const gs_load_options *o)
+{
+    (void)node;
+    (void)nvlinks;
+    (void)len;
+    *out = NULL;
+    if (xml)
+        return gs_import_hwloc_xml(t, xml, len, name, o);
+    return gs_import_hwloc_live(t, o);
+}
+
+void gs_hwloc_close(gs_hwloc *h) { (void)h; }
+
+uint32_t gs_hwloc_numa_count(const gs_hwloc *h)
+{
+    (void)h;
+    return 0;
+}
+
+bool gs_hwloc_has_pci(const gs_hwloc *h, const char *pci)
+{
+    (void)h;
+    (void)pci;
+    return false;
+}
+
+uint32_t gs_hwloc_pci_numa(const gs_hwloc *h, const char *pci)
+{
+    (void)h;
+    (void)pci;
+    return GS_NONE;
+}
+
+gs_pcie_level gs_hwloc_pci_level(const gs_hwloc *h, const char *a,
+                                 const char *b)
+{
+    (void)h;
+    (void)a;
+    (void)b;
+    return GS_PCIE_UNKNOWN;
+}
+
+bool gs_hwloc_has_nvlinks(const gs_hwloc *h)
+{
+    (void)h;
+    return false;
+}
+
+gs_status gs_hwloc_pair_nvlink(gs_hwloc *h, const char *a, const char *b,
+                               gs_link_info *li)
+{
+    (void)h;
+    (void)a;
+    (void)b;
+    (void)li;
+    return GS_OK;
+}
+
+void gs_hwloc_gpu_fabric(const gs_hwloc *h, const char *pci,
+                         uint32_t *fabric, uint32_t *links)
+{
+    (void)h;
+    (void)pci;
+    *fabric = GS_NONE;
+    *links = 0;
 }
 
 #else /* GS_HAVE_HWLOC */
@@ -117,10 +187,12 @@ typedef struct hw_ctx {
     hw_edge *gg, *gs, *ss; /* GPU-GPU (a < b), GPU-switch, switch-switch */
     size_t n_gg, cap_gg, n_gs, cap_gs, n_ss, cap_ss;
     uint32_t n_fabrics;
+    char *xml_copy; /* the text hwloc loaded from, NUL-terminated */
 } hw_ctx;
 
 static void ctx_free(hw_ctx *c)
 {
+    gs_free(c->xml_copy);
     gs_free(c->numa);
     gs_free(c->gpus);
     gs_free(c->sw);
@@ -971,6 +1043,32 @@ static gs_status add_gpus(hw_ctx *c)
     return GS_OK;
 }
 
+/* The NVLink part of the link between GPUs i < j from their matrix entry
+ * (mbs MB/s of direct wires): the wire count and, when the figure is not a
+ * multiple of 25 GB/s, the exact bandwidth. */
+static gs_status edge_link(hw_ctx *c, size_t i, size_t j, uint64_t mbs,
+                           gs_link_info *li)
+{
+    const hw_gpu *a = &c->gpus[i], *b = &c->gpus[j];
+    bool exact;
+    uint64_t links = links_for(mbs, &exact);
+    if (links > 255 || mbs > HW_BW_MAX_MBS)
+        return bad(c,
+                   "GPUs %zu and %zu: %llu MB/s of NVLink is out of range (at "
+                   "most 255 links)",
+                   i, j, (unsigned long long)mbs);
+    li->nvlinks = (uint32_t)links;
+    if (!exact) {
+        /* the exact figure wins over links x 25 GB/s; a shared fabric
+         * still adds its part */
+        if (a->fabric != GS_NONE && a->fabric == b->fabric)
+            mbs += (uint64_t)GS_MIN(a->fabric_links, b->fabric_links) *
+                   HW_NVLINK_MBS;
+        li->bandwidth = (double)GS_MIN(mbs, HW_BW_MAX_MBS) / 1000.0;
+    }
+    return GS_OK;
+}
+
 static gs_status set_links(hw_ctx *c)
 {
     size_t k = 0; /* cursor in the sorted GPU-GPU edges */
@@ -983,28 +1081,12 @@ static gs_status set_links(hw_ctx *c)
             while (k < c->n_gg &&
                    (c->gg[k].a < i || (c->gg[k].a == i && c->gg[k].b < j)))
                 k++;
-            if (k < c->n_gg && c->gg[k].a == i && c->gg[k].b == j) {
-                uint64_t mbs = c->gg[k].mbs;
-                bool exact;
-                uint64_t links = links_for(mbs, &exact);
-                if (links > 255 || mbs > HW_BW_MAX_MBS)
-                    return bad(c,
-                               "GPUs %zu and %zu: %llu MB/s of NVLink is out "
-                               "of range (at most 255 links)",
-                               i, j, (unsigned long long)mbs);
-                li.nvlinks = (uint32_t)links;
-                if (!exact) {
-                    /* the exact figure wins over links x 25 GB/s; a shared
-                     * fabric still adds its part */
-                    if (a->fabric != GS_NONE && a->fabric == b->fabric)
-                        mbs += (uint64_t)GS_MIN(a->fabric_links,
-                                                b->fabric_links) *
-                               HW_NVLINK_MBS;
-                    li.bandwidth = (double)GS_MIN(mbs, HW_BW_MAX_MBS) / 1000.0;
-                }
-            }
-            gs_status st = gs_topo_set_link(c->t, c->node, (uint32_t)i,
-                                            (uint32_t)j, &li);
+            gs_status st;
+            if (k < c->n_gg && c->gg[k].a == i && c->gg[k].b == j &&
+                (st = edge_link(c, i, j, c->gg[k].mbs, &li)) != GS_OK)
+                return st;
+            st = gs_topo_set_link(c->t, c->node, (uint32_t)i, (uint32_t)j,
+                                  &li);
             if (st != GS_OK)
                 return refused(c, st);
         }
@@ -1014,14 +1096,23 @@ static gs_status set_links(hw_ctx *c)
 
 /* Everything after hwloc has loaded: one node, its NUMA domains, GPUs and
  * links. */
+static gs_status analyse(hw_ctx *c, bool nvlinks)
+{
+    gs_status st;
+    if ((st = import_numa(c)) != GS_OK || (st = find_gpus(c)) != GS_OK)
+        return st;
+    if (nvlinks &&
+        ((st = read_nvlinks(c)) != GS_OK || (st = build_fabrics(c)) != GS_OK))
+        return st;
+    return GS_OK;
+}
+
 static gs_status import_loaded(hw_ctx *c)
 {
     gs_status st = gs_topo_add_node(c->t, gs_load_hostname(c->o), &c->node);
     if (st != GS_OK)
         return refused(c, st);
-    if ((st = import_numa(c)) != GS_OK || (st = find_gpus(c)) != GS_OK ||
-        (st = read_nvlinks(c)) != GS_OK || (st = build_fabrics(c)) != GS_OK ||
-        (st = add_gpus(c)) != GS_OK)
+    if ((st = analyse(c, true)) != GS_OK || (st = add_gpus(c)) != GS_OK)
         return st;
     return set_links(c);
 }
@@ -1525,14 +1616,14 @@ static gs_status xml_refused(hw_ctx *c, const char *text, size_t len,
                    c->name, strerror(err ? err : EINVAL));
 }
 
-/* ---- entry points ------------------------------------------------------ */
+/* ---- loading ----------------------------------------------------------- */
 
-gs_status gs_import_hwloc_xml(gs_topo *t, const char *text, size_t len,
-                              const char *name, const gs_load_options *o)
+/* Load an XML export into c->topo: the checks above first, then hwloc.
+ * The caller destroys c->topo (when set) and frees the context. */
+static gs_status load_xml(hw_ctx *c, const char *text, size_t len)
 {
-    hw_ctx c = {.t = t, .name = name, .o = o};
     if (len > HW_XML_MAX)
-        return bad(&c,
+        return bad(c,
                    "%zu bytes is more than the %zu MiB gpusched accepts for "
                    "an hwloc XML export",
                    len, HW_XML_MAX >> 20);
@@ -1541,11 +1632,11 @@ gs_status gs_import_hwloc_xml(gs_topo *t, const char *text, size_t len,
         size_t at = (size_t)(nul - text), ls = at;
         while (ls > 0 && text[ls - 1] != '\n')
             ls--;
-        return gs_errf(&t->err, GS_EPARSE,
+        return gs_errf(&c->t->err, GS_EPARSE,
                        "%s:%u:%zu: not an hwloc XML topology (a NUL byte)",
-                       name, x_line(text, at), at - ls + 1);
+                       c->name, x_line(text, at), at - ls + 1);
     }
-    gs_status st = xml_precheck(&c, text, len);
+    gs_status st = xml_precheck(c, text, len);
     if (st != GS_OK)
         return st;
     /* Format detection skips a UTF-8 BOM and blank lines before "<?xml";
@@ -1559,68 +1650,194 @@ gs_status gs_import_hwloc_xml(gs_topo *t, const char *text, size_t len,
     size_t n = len - skip;
     char *copy = gs_malloc(n + 1);
     if (!copy)
-        return oom(&c);
+        return oom(c);
     memcpy(copy, text + skip, n);
     copy[n] = '\0';
+    c->xml_copy = copy;
     /* A format-2 export (the only one the check above lets through)
      * always has a NUMA node: hwloc 2 adds one to any machine. Without one
      * hwloc refuses the file, but prints to stderr first: refuse it here,
      * quietly. */
-    if (!x_find(copy, n, 0, "\"NUMANode\"")) {
-        st = xml_refused(&c, text, len, EINVAL);
-        gs_free(copy);
+    if (!x_find(copy, n, 0, "\"NUMANode\""))
+        return xml_refused(c, text, len, EINVAL);
+    if ((st = prepare(c)) != GS_OK)
         return st;
-    }
-    st = prepare(&c);
-    if (st == GS_OK) {
-        /* Check set_xmlbuffer: when it fails, hwloc_topology_load would
-         * quietly read the machine we run on instead. */
+    /* Check set_xmlbuffer: when it fails, hwloc_topology_load would
+     * quietly read the machine we run on instead. */
+    errno = 0;
+    int rc = hwloc_topology_set_xmlbuffer(c->topo, copy, (int)n + 1);
+    if (rc == 0) {
         errno = 0;
-        int rc = hwloc_topology_set_xmlbuffer(c.topo, copy, (int)n + 1);
-        if (rc == 0) {
-            errno = 0;
-            rc = hwloc_topology_load(c.topo);
-        }
-        /* positions in messages are in the caller's text */
-        st = rc < 0 ? xml_refused(&c, text, len, errno) : import_loaded(&c);
+        rc = hwloc_topology_load(c->topo);
     }
-    if (c.topo)
-        hwloc_topology_destroy(c.topo);
-    gs_free(copy);
-    ctx_free(&c);
+    /* positions in messages are in the caller's text */
+    return rc < 0 ? xml_refused(c, text, len, errno) : GS_OK;
+}
+
+/* Load this machine's topology into c->topo. */
+static gs_status load_live(hw_ctx *c)
+{
+    gs_status st = prepare(c);
+    if (st != GS_OK)
+        return st;
+    /* The OpenGL component probes X displays: slow, and no use for compute
+     * GPUs. The "pci" component (libpciaccess) only adds PCI vendor and
+     * device names to what Linux's own I/O discovery finds, and
+     * libpciaccess leaks about 1 KiB on every load doing so
+     * (pci_get_strings). Blacklisting a component that is not there is no
+     * error. */
+    hwloc_topology_set_components(c->topo,
+                                  HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST,
+                                  "gl");
+    hwloc_topology_set_components(c->topo,
+                                  HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST,
+                                  "pci");
+    errno = 0;
+    if (hwloc_topology_load(c->topo) < 0) {
+        int err = errno;
+        return gs_errf(&c->t->err, err == ENOSYS ? GS_EUNSUPPORTED : GS_EIO,
+                       "hwloc: could not read this machine's topology: %s",
+                       strerror(err ? err : EIO));
+    }
+    return GS_OK;
+}
+
+static void ctx_close(hw_ctx *c)
+{
+    if (c->topo)
+        hwloc_topology_destroy(c->topo);
+    c->topo = NULL;
+    ctx_free(c);
+}
+
+/* ---- entry points ------------------------------------------------------ */
+
+gs_status gs_import_hwloc_xml(gs_topo *t, const char *text, size_t len,
+                              const char *name, const gs_load_options *o)
+{
+    hw_ctx c = {.t = t, .name = name, .o = o};
+    gs_status st = load_xml(&c, text, len);
+    if (st == GS_OK)
+        st = import_loaded(&c);
+    ctx_close(&c);
     return st;
 }
 
 gs_status gs_import_hwloc_live(gs_topo *t, const gs_load_options *o)
 {
     hw_ctx c = {.t = t, .name = "hwloc", .o = o};
-    gs_status st = prepare(&c);
-    if (st == GS_OK) {
-        /* The OpenGL component probes X displays: slow, and no use for
-         * compute GPUs. The "pci" component (libpciaccess) only adds PCI
-         * vendor and device names to what Linux's own I/O discovery finds,
-         * and libpciaccess leaks about 1 KiB on every load doing so
-         * (pci_get_strings). Blacklisting a component that is not there
-         * is no error. */
-        hwloc_topology_set_components(
-            c.topo, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, "gl");
-        hwloc_topology_set_components(
-            c.topo, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, "pci");
-        errno = 0;
-        if (hwloc_topology_load(c.topo) < 0) {
-            int err = errno;
-            st = gs_errf(&t->err,
-                         err == ENOSYS ? GS_EUNSUPPORTED : GS_EIO,
-                         "hwloc: could not read this machine's topology: %s",
-                         strerror(err ? err : EIO));
-        } else {
-            st = import_loaded(&c);
-        }
-    }
-    if (c.topo)
-        hwloc_topology_destroy(c.topo);
-    ctx_free(&c);
+    gs_status st = load_live(&c);
+    if (st == GS_OK)
+        st = import_loaded(&c);
+    ctx_close(&c);
     return st;
+}
+
+/* ---- the probe's view -------------------------------------------------- */
+
+struct gs_hwloc {
+    hw_ctx c;
+};
+
+gs_status gs_hwloc_open(gs_hwloc **out, gs_topo *t, uint32_t node,
+                        const char *xml, size_t len, const char *name,
+                        bool nvlinks, const gs_load_options *o)
+{
+    *out = NULL;
+    gs_hwloc *h = gs_calloc(1, sizeof *h);
+    if (!h)
+        return gs_errf(&t->err, GS_ENOMEM, "out of memory");
+    h->c = (hw_ctx){.t = t, .name = xml ? name : "hwloc", .o = o,
+                    .node = node};
+    gs_status st = xml ? load_xml(&h->c, xml, len) : load_live(&h->c);
+    if (st == GS_OK)
+        st = analyse(&h->c, nvlinks);
+    if (st != GS_OK) {
+        gs_hwloc_close(h);
+        return st;
+    }
+    /* queries warn about nothing: the caller's options may go */
+    h->c.o = NULL;
+    *out = h;
+    return GS_OK;
+}
+
+void gs_hwloc_close(gs_hwloc *h)
+{
+    if (!h)
+        return;
+    ctx_close(&h->c);
+    gs_free(h);
+}
+
+uint32_t gs_hwloc_numa_count(const gs_hwloc *h)
+{
+    uint32_t n = 0;
+    for (unsigned i = 0; i < h->c.n_numa; i++)
+        n += h->c.numa[i].dom != GS_NONE;
+    return n;
+}
+
+/* hwloc's PCI device for a normalized bus id, or NULL. */
+static hwloc_obj_t pci_obj(const gs_hwloc *h, const char *pci)
+{
+    unsigned dom, bus, dev, fn;
+    char tail;
+    if (!pci || sscanf(pci, "%x:%x:%x.%x%c", &dom, &bus, &dev, &fn, &tail) !=
+                    4)
+        return NULL;
+    return hwloc_get_pcidev_by_busid(h->c.topo, dom, bus, dev, fn);
+}
+
+bool gs_hwloc_has_pci(const gs_hwloc *h, const char *pci)
+{
+    return pci_obj(h, pci) != NULL;
+}
+
+uint32_t gs_hwloc_pci_numa(const gs_hwloc *h, const char *pci)
+{
+    hwloc_obj_t o = pci_obj(h, pci);
+    return o ? gpu_numa(&h->c, o) : GS_NONE;
+}
+
+gs_pcie_level gs_hwloc_pci_level(const gs_hwloc *h, const char *a,
+                                 const char *b)
+{
+    hwloc_obj_t x = pci_obj(h, a), y = pci_obj(h, b);
+    if (!x || !y || x == y)
+        return GS_PCIE_UNKNOWN;
+    hw_gpu gx = {.key = x, .pci = x, .numa = gpu_numa(&h->c, x)};
+    hw_gpu gy = {.key = y, .pci = y, .numa = gpu_numa(&h->c, y)};
+    return pcie_level(&gx, &gy);
+}
+
+bool gs_hwloc_has_nvlinks(const gs_hwloc *h)
+{
+    return h->c.n_gg > 0 || h->c.n_gs > 0;
+}
+
+gs_status gs_hwloc_pair_nvlink(gs_hwloc *h, const char *a, const char *b,
+                               gs_link_info *li)
+{
+    hwloc_obj_t x = pci_obj(h, a), y = pci_obj(h, b);
+    size_t i = x ? find_gpu(&h->c, x) : SIZE_MAX;
+    size_t j = y ? find_gpu(&h->c, y) : SIZE_MAX;
+    if (i == SIZE_MAX || j == SIZE_MAX || i == j)
+        return GS_OK;
+    size_t lo = GS_MIN(i, j), hi = GS_MAX(i, j);
+    for (size_t k = 0; k < h->c.n_gg; k++)
+        if (h->c.gg[k].a == lo && h->c.gg[k].b == hi)
+            return edge_link(&h->c, lo, hi, h->c.gg[k].mbs, li);
+    return GS_OK;
+}
+
+void gs_hwloc_gpu_fabric(const gs_hwloc *h, const char *pci,
+                         uint32_t *fabric, uint32_t *links)
+{
+    hwloc_obj_t x = pci_obj(h, pci);
+    size_t i = x ? find_gpu(&h->c, x) : SIZE_MAX;
+    *fabric = i == SIZE_MAX ? GS_NONE : h->c.gpus[i].fabric;
+    *links = i == SIZE_MAX ? 0 : h->c.gpus[i].fabric_links;
 }
 
 #endif /* GS_HAVE_HWLOC */

@@ -49,4 +49,17 @@ int cli_print_topo(FILE *out, const gs_topo *t, uint32_t node, unsigned flags);
 /* Print a human summary of the cluster (nodes, GPUs by model, switches). */
 void cli_print_summary(FILE *out, const gs_topo *t);
 
+/* gpusched probe (issue 6, tools/cli_probe.c). Exit codes of the probe:
+ * no GPU found (no driver, no device) / the driver failed or is too old. */
+#define CLI_PROBE_NO_GPU 3
+#define CLI_PROBE_DRIVER 4
+int cli_probe(int argc, char **argv);
+/* The exit code for a probe's status. */
+int cli_exit_for_probe(gs_status st);
+/* What the probe found: each source's outcome, CUDA_VISIBLE_DEVICES. */
+void cli_print_probe_summary(FILE *out, const gs_probe_report *r);
+/* The probed node's GPUs, one line each (with their sources if asked). */
+void cli_print_probe_gpus(FILE *out, const gs_topo *t,
+                          const gs_probe_report *r, bool sources);
+
 #endif

@@ -1,6 +1,7 @@
 /*
- * gpusched tour: the README's main job. Looks at this machine, then shows a
- * built-in topology and why placement matters on it.
+ * gpusched tour: the README's main job. Looks at this machine with the
+ * probe (its GPUs when it has some, else why not), then shows a built-in
+ * topology and why placement matters on it.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "cli.h"
@@ -52,12 +53,49 @@ static void print_set(const uint32_t *s, uint32_t k)
     putchar('}');
 }
 
-static int local_machine(void)
+/* Section 1: the probe (gs_topo_probe). With GPUs: this machine's
+ * matrix, its GPUs and, with two or more, its best and worst GPU sets;
+ * without: why not, and the tour goes on with the built-in topology. */
+static void local_machine(const char *fallback)
 {
-    printf("1. This machine\n\n");
-    printf("   No NVIDIA driver found: the local probe arrives with the probe "
-           "issue.\n\n");
-    return 0;
+    printf("1. This machine (gpusched probe: the CUDA driver, NVML and "
+           "hwloc)\n\n");
+    gs_probe_options o;
+    gs_probe_options_init(&o);
+    gs_probe_report *r = NULL;
+    o.report = &r;
+    gs_topo *t = NULL;
+    gs_status st = gs_topo_probe(&t, &o);
+    if (st != GS_OK) {
+        printf("   No GPU found here: %s.\n   The tour goes on with a "
+               "built-in topology, %s.\n\n",
+               t && gs_topo_errmsg(t)[0] ? gs_topo_errmsg(t)
+                                         : gs_strerror(st),
+               fallback);
+    } else {
+        uint32_t n = gs_topo_gpu_count(t);
+        printf("   %u GPU%s found:\n\n", n, n == 1 ? "" : "s");
+        cli_print_probe_summary(stdout, r);
+        putchar('\n');
+        cli_print_topo(stdout, t, 0, 0);
+        putchar('\n');
+        cli_print_probe_gpus(stdout, t, r, false);
+        if (n >= 4 && n <= 16) {
+            uint32_t best[32], worst[32];
+            double qb, qw;
+            extremes(t, n, n / 2, best, &qb, worst, &qw);
+            printf("\n   Best %u of its GPUs: ", n / 2);
+            print_set(best, n / 2);
+            printf(" Q=%g GB/s; worst: ", qb);
+            print_set(worst, n / 2);
+            printf(" Q=%g GB/s.\n", qw);
+        }
+        printf("\n   The rest of the tour uses a built-in topology, %s, so "
+               "that it reads the\n   same everywhere.\n\n",
+               fallback);
+    }
+    gs_probe_report_destroy(r);
+    gs_topo_destroy(t);
 }
 
 /* Run jobs of the given sizes in turn (none ends) and print each one's
@@ -102,7 +140,7 @@ int cli_tour(int argc, char **argv)
 {
     const char *tname = argc > 1 ? argv[1] : "dgx1-v100";
     printf("gpusched %s: a short tour\n\n", gs_version_string());
-    local_machine();
+    local_machine(tname);
     cli_topo_args ta;
     cli_topo_args_init(&ta);
     gs_topo *t = cli_load_topo("gpusched tour", tname, &ta);

@@ -2,6 +2,7 @@
  * gpusched: the command-line tool.
  *
  *   gpusched tour                      the README's main job
+ *   gpusched probe [--json] [--source] this machine's GPUs (exit 3: none)
  *   gpusched topo show SRC [--json]    a topology, like nvidia-smi topo -m
  *   gpusched topo convert IN OUT       any supported source -> JSON
  *   gpusched topo templates            the built-in templates
@@ -25,6 +26,12 @@ static void usage(FILE *out)
             "Commands:\n"
             "  tour                       look at this machine, then at a "
             "built-in topology\n"
+            "  probe [--json] [--source] [--partial] [--cuda-library P] "
+            "[...]\n"
+            "                             this machine's GPUs from the CUDA "
+            "driver, NVML and\n"
+            "                             hwloc (exit 3: no GPU, 4: driver "
+            "error; probe --help)\n"
             "  topo show SRC [--json] [--node NAME] [--sources] [--legend] "
             "[...]\n"
             "                             print a topology's GPU matrix (like "
@@ -81,6 +88,8 @@ int main(int argc, char **argv)
         return cli_tour(argc - 1, argv + 1);
     if (!strcmp(cmd, "topo"))
         return cli_topo(argc - 1, argv + 1);
+    if (!strcmp(cmd, "probe"))
+        return cli_probe(argc - 1, argv + 1);
     if (!strcmp(cmd, "place"))
         return cli_place(argc - 1, argv + 1);
     if (!strcmp(cmd, "share"))

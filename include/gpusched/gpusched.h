@@ -12,7 +12,9 @@
  * - job.h: what a job asks for;
  * - fairshare.h: accounts, shares, usage and fair-share factors;
  * - sched.h: the scheduler;
- * - policy.h: the placement policy plugin ABI.
+ * - policy.h: the placement policy plugin ABI;
+ * - probe.h: the device probe (this machine from the CUDA driver, NVML and
+ *   hwloc).
  */
 #ifndef GPUSCHED_GPUSCHED_H
 #define GPUSCHED_GPUSCHED_H
@@ -23,5 +25,6 @@
 #include <gpusched/fairshare.h>
 #include <gpusched/sched.h>
 #include <gpusched/policy.h>
+#include <gpusched/probe.h>
 
 #endif /* GPUSCHED_GPUSCHED_H */

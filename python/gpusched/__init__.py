@@ -34,7 +34,8 @@ from .errors import error_class, error_from_status, status_classes
 from .objects import (Allocation, AllocationNode, Comm, Event, EventKind,
                       GpuInfo, Job, JobState, Link, LinkKind, Node,
                       NumaDomain, NvlinkDomain, PcieLevel, PendingReason,
-                      Source, Switch, Template, format_cpulist, parse_cpulist)
+                      ProbeGpu, ProbeLib, ProbePair, ProbeReport, Source,
+                      Switch, Template, format_cpulist, parse_cpulist)
 from .scheduler import Scheduler, placements
 from .topology import Topology, formats, parse_size, template_json, templates
 
@@ -64,6 +65,7 @@ __all__ = [
     "LibraryError", "LibraryVersionError",
     "GpuInfo", "Link", "Node", "NumaDomain", "Switch", "NvlinkDomain",
     "Template", "Job", "Event", "Allocation", "AllocationNode",
+    "ProbeReport", "ProbeLib", "ProbeGpu", "ProbePair",
     "LinkKind", "PcieLevel", "Source", "JobState", "PendingReason",
     "EventKind", "Comm",
     "error_class", "error_from_status", "status_classes",

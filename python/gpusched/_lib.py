@@ -83,9 +83,14 @@ class gs_share(Structure):
     """Opaque ``gs_share`` (fair-share accounts)."""
 
 
+class gs_probe_report(Structure):
+    """Opaque ``gs_probe_report`` (what a probe found)."""
+
+
 TopoP = POINTER(gs_topo)
 SchedP = POINTER(gs_sched)
 ShareP = POINTER(gs_share)
+ReportP = POINTER(gs_probe_report)
 
 
 # ---- structs (field order and types as in include/gpusched/*.h) ----------
@@ -152,6 +157,72 @@ class LoadOptionsC(Structure):
         ("hostname", c_char_p),
         ("warn", WARNING_FN),
         ("warn_user", c_void_p),
+    ]
+
+
+class ProbeOptionsC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("flags", c_uint),
+        ("cuda_library", c_char_p),
+        ("nvml_library", c_char_p),
+        ("hwloc_xml", c_char_p),
+        ("hostname", c_char_p),
+        ("warn", WARNING_FN),
+        ("warn_user", c_void_p),
+        ("report", POINTER(ReportP)),
+    ]
+
+
+class ProbeSummaryC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("status", c_int),
+        ("partial", c_int),
+        ("gpus", c_uint32),
+        ("lib_status", c_int * 3),
+        ("lib_message", c_char_p * 3),
+        ("lib_name", c_char_p * 3),
+        ("cuda_driver_version", c_int),
+        ("cuda_devices", c_uint32),
+        ("vanished", c_uint32),
+        ("nvml_driver_version", c_char_p),
+        ("nvml_devices", c_uint32),
+        ("cuda_visible_devices", c_char_p),
+        ("visible_entries", c_uint32),
+        ("visible_stop", c_uint32),
+    ]
+
+
+class ProbeGpuC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("cuda_ordinal", c_int),
+        ("nvml_index", c_uint32),
+        ("multi_gpu_board", c_int),
+        ("board_group", c_int),
+        ("mig_mode", c_int),
+        ("mig_pending", c_int),
+        ("nvlinks_active", c_uint32),
+        ("nvlinks_to_gpus", c_uint32),
+        ("nvlinks_to_switches", c_uint32),
+        ("nvlinks_to_cpus", c_uint32),
+        ("nvlinks_other", c_uint32),
+        ("attr_source", c_int),
+        ("numa_source", c_int),
+        ("nvlink_source", c_int),
+    ]
+
+
+class ProbePairC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("access_supported", c_int),
+        ("native_atomics", c_int),
+        ("performance_rank", c_int),
+        ("nvlink_p2p", c_int),
+        ("nvlink_source", c_int),
+        ("pcie_source", c_int),
     ]
 
 
@@ -255,6 +326,10 @@ STRUCTS = {
     "gs_event": EventC,
     "gs_job_info": JobInfoC,
     "gs_alloc_node": AllocNodeC,
+    "gs_probe_options": ProbeOptionsC,
+    "gs_probe_summary": ProbeSummaryC,
+    "gs_probe_gpu": ProbeGpuC,
+    "gs_probe_pair": ProbePairC,
 }
 
 
@@ -371,6 +446,21 @@ PROTOTYPES: List[tuple] = [
      [POINTER(TopoP), c_char_p, c_size_t, c_char_p, POINTER(LoadOptionsC)]),
     ("gs_topo_load_hwloc", ST_TOPO_OUT,
      [POINTER(TopoP), c_char_p, POINTER(LoadOptionsC)], OPTIONAL),
+    # the device probe (include/gpusched/probe.h; a library without it
+    # gives UnsupportedError from Topology.probe)
+    ("gs_probe_options_init", None, [POINTER(ProbeOptionsC)], OPTIONAL),
+    ("gs_probe_summary_init", None, [POINTER(ProbeSummaryC)], OPTIONAL),
+    ("gs_probe_gpu_init", None, [POINTER(ProbeGpuC)], OPTIONAL),
+    ("gs_probe_pair_init", None, [POINTER(ProbePairC)], OPTIONAL),
+    ("gs_topo_probe", ST_TOPO_OUT,
+     [POINTER(TopoP), POINTER(ProbeOptionsC)], OPTIONAL),
+    ("gs_probe_report_destroy", None, [ReportP], OPTIONAL),
+    ("gs_probe_report_summary", ST, [ReportP, POINTER(ProbeSummaryC)],
+     OPTIONAL),
+    ("gs_probe_report_gpu", ST, [ReportP, c_uint32, POINTER(ProbeGpuC)],
+     OPTIONAL),
+    ("gs_probe_report_pair", ST,
+     [ReportP, c_uint32, c_uint32, POINTER(ProbePairC)], OPTIONAL),
     ("gs_topo_to_json", ST, [TopoP, POINTER(c_void_p), _szp]),
     ("gs_topo_save_json", ST, [TopoP, c_char_p]),
     # templates

@@ -16,6 +16,7 @@ __all__ = [
     "EventKind", "Comm",
     "Template", "NumaDomain", "Node", "GpuInfo", "Link", "Switch",
     "NvlinkDomain", "Event", "Job", "AllocationNode", "Allocation",
+    "ProbeLib", "ProbeGpu", "ProbePair", "ProbeReport",
     "parse_cpulist", "format_cpulist",
 ]
 
@@ -390,3 +391,99 @@ class Allocation:
     def by_node(self) -> Dict[str, Tuple[int, ...]]:
         """Node name -> GPU indices."""
         return {n.name: n.gpus for n in self.nodes}
+
+
+# ---- the device probe ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProbeLib:
+    """What the probe got from one source (the CUDA driver, NVML, hwloc)."""
+    #: The library status: 0 when read; the code of NoDeviceError when its
+    #: library was not found (or there is no device), DriverError when it
+    #: failed, UnsupportedError when too old, not built in or turned off.
+    status: int
+    #: Its symbolic name ("GS_OK", "GS_ENODEV"...).
+    status_name: str
+    #: What happened, one line ("" when there is nothing to say).
+    message: str
+    #: The library name or path given to the dynamic loader (hwloc: the
+    #: XML file or "this machine"); None when unused.
+    name: Optional[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 0
+
+
+@dataclass(frozen=True)
+class ProbeGpu:
+    """What the probe knows about one GPU beyond :class:`GpuInfo`."""
+    #: Index on the probed node.
+    index: int
+    #: CUDA device ordinal in the probing process; None when the GPU was
+    #: seen by hwloc alone.
+    cuda_ordinal: Optional[int]
+    #: NVML's (machine-wide) index, None without NVML.
+    nvml_index: Optional[int]
+    multi_gpu_board: Optional[bool]
+    board_group: Optional[int]
+    #: MIG mode now and after the next reset (None: unknown/unsupported).
+    mig_mode: Optional[bool]
+    mig_pending: Optional[bool]
+    nvlinks_active: int
+    nvlinks_to_gpus: int
+    nvlinks_to_switches: int
+    nvlinks_to_cpus: int
+    nvlinks_other: int
+    #: Sources of its attributes, its NUMA domain and its NVLink facts.
+    attr_source: Union[Source, int]
+    numa_source: Union[Source, int]
+    nvlink_source: Union[Source, int]
+
+
+@dataclass(frozen=True)
+class ProbePair:
+    """What the probe knows about a pair of GPUs beyond :class:`Link`."""
+    a: int
+    b: int
+    #: cuDeviceGetP2PAttribute: access, native atomics (None: unknown).
+    access_supported: Optional[bool]
+    native_atomics: Optional[bool]
+    #: The driver's relative rank of the link (lower is better).
+    performance_rank: Optional[int]
+    #: NVML's P2P status over NVLink.
+    nvlink_p2p: Optional[bool]
+    nvlink_source: Union[Source, int]
+    pcie_source: Union[Source, int]
+
+
+@dataclass(frozen=True)
+class ProbeReport:
+    """What ``Topology.probe`` found (``gs_probe_report``). A copy: it
+    stays valid after the topology is closed."""
+    status_name: str
+    #: True when the node comes from hwloc alone (``partial=True`` after
+    #: the driver gave nothing).
+    partial: bool
+    gpus: int
+    cuda: ProbeLib
+    nvml: ProbeLib
+    hwloc: ProbeLib
+    #: cuDriverGetVersion (12040 is CUDA 12.4), None when unknown.
+    cuda_driver_version: Optional[int]
+    #: Devices the driver counted, and how many of them vanished.
+    cuda_devices: int
+    vanished: int
+    nvml_driver_version: Optional[str]
+    #: GPUs NVML sees (all of the machine's), None without NVML.
+    nvml_devices: Optional[int]
+    #: CUDA_VISIBLE_DEVICES as the probe saw it (None: not set), how many
+    #: of its entries CUDA takes, and where it stops (None: reads all).
+    cuda_visible_devices: Optional[str]
+    visible_entries: int
+    visible_stop: Optional[int]
+    gpu_info: Tuple[ProbeGpu, ...] = ()
+    pairs: Dict[Tuple[int, int], ProbePair] = field(default_factory=dict)
+    #: The warnings the probe gave.
+    warnings: Tuple[str, ...] = ()

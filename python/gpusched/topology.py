@@ -12,10 +12,11 @@ from typing import Iterable, List, Optional, Sequence, Tuple, Union
 from . import _lib
 from ._handle import HandleOwner, check_int, decode, encode
 from ._lib import NONE, lib
-from .errors import (InvalidArgument, NotFoundError, NotFrozenError,
+from .errors import (Error, InvalidArgument, NotFoundError, NotFrozenError,
                      error_from_status)
 from .objects import (GpuInfo, Link, LinkKind, Node, NumaDomain, NvlinkDomain,
-                      PcieLevel, Source, Switch, Template)
+                      PcieLevel, ProbeGpu, ProbeLib, ProbePair, ProbeReport,
+                      Source, Switch, Template)
 
 __all__ = ["Topology", "templates", "formats", "parse_size"]
 
@@ -23,6 +24,11 @@ PathLike = Union[str, "os.PathLike[str]"]
 _MATRIX_LEGEND = 0x1
 _MATRIX_SOURCES = 0x2
 _LOAD_NOFREEZE = 0x1
+# gs_probe_options flags (include/gpusched/probe.h)
+_PROBE_PARTIAL = 0x1
+_PROBE_NO_NVML = 0x2
+_PROBE_NO_HWLOC = 0x4
+_PROBE_NOFREEZE = 0x8
 
 
 def sized_text(fn, *args, start: int = 256) -> str:
@@ -179,6 +185,67 @@ def _pcie_code(value) -> int:
                           f"SYS or None")
 
 
+def _opt_bool(v: int) -> Optional[bool]:
+    return None if v < 0 else bool(v)
+
+
+def _opt_int(v: int) -> Optional[int]:
+    return None if v < 0 else v
+
+
+def _opt_index(v: int) -> Optional[int]:
+    return None if v == NONE else v
+
+
+def _read_report(report, warnings: Sequence[str]) -> Optional[ProbeReport]:
+    """A Python copy of a C probe report (None when there is none)."""
+    if not report:
+        return None
+    s = _lib.new_struct(_lib.ProbeSummaryC, "gs_probe_summary_init")
+    lib.gs_probe_report_summary(report, byref(s))
+    libs = []
+    for i in range(3):
+        st = s.lib_status[i]
+        libs.append(ProbeLib(st, decode(lib.gs_status_name(st)) or "",
+                             decode(s.lib_message[i]) or "",
+                             decode(s.lib_name[i])))
+    gpus = []
+    pairs = {}
+    for g in range(s.gpus):
+        c = _lib.new_struct(_lib.ProbeGpuC, "gs_probe_gpu_init")
+        lib.gs_probe_report_gpu(report, g, byref(c))
+        gpus.append(ProbeGpu(
+            g, _opt_int(c.cuda_ordinal), _opt_index(c.nvml_index),
+            _opt_bool(c.multi_gpu_board), _opt_int(c.board_group),
+            _opt_bool(c.mig_mode), _opt_bool(c.mig_pending),
+            c.nvlinks_active, c.nvlinks_to_gpus, c.nvlinks_to_switches,
+            c.nvlinks_to_cpus, c.nvlinks_other,
+            Source.coerce(c.attr_source), Source.coerce(c.numa_source),
+            Source.coerce(c.nvlink_source)))
+        for h in range(s.gpus):
+            if h == g:
+                continue
+            p = _lib.new_struct(_lib.ProbePairC, "gs_probe_pair_init")
+            lib.gs_probe_report_pair(report, g, h, byref(p))
+            pairs[(g, h)] = ProbePair(
+                g, h, _opt_bool(p.access_supported),
+                _opt_bool(p.native_atomics), _opt_int(p.performance_rank),
+                _opt_bool(p.nvlink_p2p), Source.coerce(p.nvlink_source),
+                Source.coerce(p.pcie_source))
+    return ProbeReport(
+        status_name=decode(lib.gs_status_name(s.status)) or "",
+        partial=bool(s.partial), gpus=s.gpus,
+        cuda=libs[0], nvml=libs[1], hwloc=libs[2],
+        cuda_driver_version=s.cuda_driver_version or None,
+        cuda_devices=s.cuda_devices, vanished=s.vanished,
+        nvml_driver_version=decode(s.nvml_driver_version),
+        nvml_devices=_opt_index(s.nvml_devices),
+        cuda_visible_devices=decode(s.cuda_visible_devices),
+        visible_entries=s.visible_entries,
+        visible_stop=_opt_index(s.visible_stop),
+        gpu_info=tuple(gpus), pairs=pairs, warnings=tuple(warnings))
+
+
 class Topology(HandleOwner):
     """A machine or a cluster: nodes with NUMA domains, CPUs, memory and
     GPUs, the links between GPUs, a switch tree and NVLink domains.
@@ -202,6 +269,8 @@ class Topology(HandleOwner):
     """
 
     _kind = "topology"
+    #: What the probe found, for a topology from :meth:`probe` (else None).
+    probe_report: Optional[ProbeReport] = None
 
     def __init__(self) -> None:
         """An empty topology in the building phase."""
@@ -323,6 +392,83 @@ class Topology(HandleOwner):
         opts, _cb = cls._options(None, None, hostname, freeze, warnings)
         path = None if xml_path is None else os.fsencode(xml_path)
         return cls._run_loader(fn, (path, byref(opts)), warnings)
+
+    @classmethod
+    def probe(cls, *, cuda_library: Optional[PathLike] = None,
+              nvml_library: Optional[PathLike] = None,
+              hwloc_xml: Optional[PathLike] = None,
+              hostname: Optional[str] = None, partial: bool = False,
+              nvml: bool = True, hwloc: bool = True,
+              freeze: bool = True) -> "Topology":
+        """This machine, as the CUDA driver, NVML and hwloc see it: a
+        one-node topology (``gs_topo_probe``). Its ``probe_report``
+        (:class:`ProbeReport`) says what each source gave.
+
+        Args:
+            cuda_library, nvml_library: the driver libraries (default:
+                ``$GPUSCHED_CUDA_LIBRARY`` / ``$GPUSCHED_NVML_LIBRARY``,
+                else ``libcuda.so.1`` / ``libnvidia-ml.so.1``).
+            hwloc_xml: an hwloc XML export to read instead of this machine.
+            hostname: the node's name (default: this host's).
+            partial: without a usable driver, return what hwloc alone sees
+                instead of raising.
+            nvml, hwloc: False leaves that source out.
+            freeze: False leaves it unfrozen so that you can add to it.
+
+        Raises:
+            NoDeviceError: no driver library, no device, or
+                CUDA_VISIBLE_DEVICES hides them all ("libcuda.so.1 not
+                found: ...").
+            DriverError: the driver failed (its own error name and text).
+            UnsupportedError: a driver older than the probe needs, or a
+                library built without the probe.
+            The exception carries the report as ``probe_report``.
+        """
+        fn = lib.require("gs_topo_probe")
+        opts = _lib.new_struct(_lib.ProbeOptionsC, "gs_probe_options_init")
+        opts.flags = ((_PROBE_PARTIAL if partial else 0) |
+                      (0 if nvml else _PROBE_NO_NVML) |
+                      (0 if hwloc else _PROBE_NO_HWLOC) |
+                      (0 if freeze else _PROBE_NOFREEZE))
+        keep = []  # the encoded strings live until the call returns
+
+        def path(value, what):
+            if value is None:
+                return None
+            data = os.fsencode(value)
+            if b"\0" in data:
+                raise InvalidArgument(f"{what} contains a NUL character")
+            keep.append(data)
+            return data
+
+        opts.cuda_library = path(cuda_library, "cuda_library")
+        opts.nvml_library = path(nvml_library, "nvml_library")
+        opts.hwloc_xml = path(hwloc_xml, "hwloc_xml")
+        opts.hostname = encode(hostname, "hostname")
+        warnings: List[str] = []
+
+        def warn(_user, message):
+            try:
+                warnings.append(decode(message) or "")
+            except Exception:  # never raise into C
+                pass
+
+        cb = _lib.WARNING_FN(warn)
+        opts.warn = cb
+        report = _lib.ReportP()
+        opts.report = ctypes.pointer(report)
+        try:
+            try:
+                topo = cls._run_loader(fn, (byref(opts),), warnings)
+            finally:
+                got = _read_report(report, warnings)
+                if report:
+                    lib.gs_probe_report_destroy(report)
+        except Error as e:
+            e.probe_report = got  # type: ignore[attr-defined]
+            raise
+        topo.probe_report = got
+        return topo
 
     @classmethod
     def template(cls, name: str, hostname: Optional[str] = None) -> "Topology":
