@@ -228,6 +228,11 @@ static double sim_run(const char *trace, const char *topo, const char *extra)
 int main(int argc, char **argv)
 {
     bool quick = argc > 1 && !strcmp(argv[1], "--quick");
+    if (argc > 3 && !strcmp(argv[1], "--write-trace")) {
+        /* bench_order --write-trace FILE JOBS: the synthetic trace only */
+        write_trace(argv[2], atoi(argv[3]), 8000);
+        return 0;
+    }
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("gpusched %s ordering benchmark, medians\n\n", gs_version_string());
     recompute();

@@ -82,15 +82,27 @@ static void block_gpus(gs_sched *s, const reservation *r)
 
 /* Hold back the GPUs of the reservations overlapping [t0, t1) (but not
  * job skip's own). */
+static bool overlaps(const reservation *r, int64_t t0, int64_t t1,
+                     uint64_t skip)
+{
+    return r->job != skip && r->start < t1 && t0 < r->end;
+}
+
 static void apply_blocks(gs_sched *s, int64_t t0, int64_t t1, uint64_t skip)
 {
     for (size_t i = 0; i < s->n_rsv; i++) {
-        const reservation *r = &s->rsv[i];
-        if (r->job != skip && r->start < t1 && t0 < r->end)
+        reservation *r = &s->rsv[i];
+        r->on = overlaps(r, t0, t1, skip);
+        if (r->on)
             block_gpus(s, r);
     }
-    for (size_t i = 0; i < s->n_bf_touched; i++)
-        gs_sched_reindex_node(s, s->bf_touched[i]);
+    s->bf_blocked_free = 0;
+    for (size_t i = 0; i < s->n_bf_touched; i++) {
+        uint32_t n = s->bf_touched[i];
+        uint32_t before = mask_count(s->nodes[n].avail);
+        gs_sched_reindex_node(s, n);
+        s->bf_blocked_free += before - mask_count(s->nodes[n].avail);
+    }
 }
 
 static void clear_blocks(gs_sched *s)
@@ -101,6 +113,28 @@ static void clear_blocks(gs_sched *s)
         gs_sched_reindex_node(s, n);
     }
     s->n_bf_touched = 0;
+    s->bf_blocked_free = 0;
+    for (size_t i = 0; i < s->n_rsv; i++)
+        s->rsv[i].on = false;
+}
+
+/* Blocks for [t0, t1): kept as they are when the same reservations
+ * overlap (the usual case from one candidate time to the next), redone
+ * otherwise. */
+static void sync_blocks(gs_sched *s, int64_t t0, int64_t t1, uint64_t skip)
+{
+    bool same = true;
+    for (size_t i = 0; i < s->n_rsv && same; i++)
+        same = s->rsv[i].on == overlaps(&s->rsv[i], t0, t1, skip);
+    if (same)
+        return;
+    clear_blocks(s);
+    apply_blocks(s, t0, t1, skip);
+}
+
+void gs_bf_end(gs_sched *s)
+{
+    clear_blocks(s);
 }
 
 void gs_bf_begin(gs_sched *s)
@@ -111,17 +145,18 @@ void gs_bf_begin(gs_sched *s)
 
 /* ---- starting now without delaying a reservation ------------------------ */
 
-bool gs_bf_try_start(gs_sched *s, job_rec *j, int64_t now)
+void gs_bf_window(gs_sched *s, const job_rec *j, int64_t now)
 {
     int64_t end = j->time_limit ? add_time(now, j->time_limit) : FOREVER;
-    char why[REASON_MAX];
-    apply_blocks(s, now, end, j->id);
-    bool ok = gs_sched_place_only(s, j, s->place_out, why, sizeof why);
-    clear_blocks(s);
+    sync_blocks(s, now, end, j->id);
+}
+
+bool gs_bf_try_start(gs_sched *s, job_rec *j, int64_t now)
+{
+    gs_bf_window(s, j, now);
+    bool ok = gs_sched_place_only(s, j, s->place_out, NULL, 0);
     if (ok)
         gs_sched_start_job(s, j, s->place_out, now);
-    else
-        snprintf(j->reason_text, sizeof j->reason_text, "%s", why);
     return ok;
 }
 
@@ -134,21 +169,6 @@ static int64_t expected_end(const job_rec *j, int64_t now)
     int64_t e = add_time(j->start_time, j->time_limit);
     /* past its limit but still running: it should end at any moment */
     return e > now ? e : now + 1;
-}
-
-typedef struct end_arg {
-    const gs_sched *s;
-    int64_t now;
-} end_arg;
-
-static int cmp_end(const void *p, uint32_t a, uint32_t b)
-{
-    const end_arg *e = p;
-    int64_t x = expected_end(&e->s->jobs[a], e->now);
-    int64_t y = expected_end(&e->s->jobs[b], e->now);
-    if (x != y)
-        return x < y ? -1 : 1;
-    return a < b ? -1 : a > b;
 }
 
 static uint32_t free_gpus_total(const gs_sched *s)
@@ -192,7 +212,13 @@ static void block_free_now(gs_sched *s, const uint32_t *run, size_t n)
 
 /* Find when j could start at the earliest, within the horizon, given the
  * running jobs' expected ends and the reservations made so far; record a
- * reservation for it. */
+ * reservation for it.
+ *
+ * Candidate times are the running jobs' expected ends and the
+ * reservations' ends. At each, the jobs ending by then are released
+ * (virtually) and j is placed with the overlapping reservations' GPUs
+ * held back; those blocks stay in place from one candidate to the next
+ * while the same reservations overlap. */
 bool gs_bf_reserved_start(gs_sched *s, job_rec *j, int64_t now,
                           int64_t *when)
 {
@@ -201,22 +227,20 @@ bool gs_bf_reserved_start(gs_sched *s, job_rec *j, int64_t now,
         s->n_rsv_gpus_used + j->gpus > s->cap_rsv_gpus)
         return false;
     int64_t limit = add_time(now, s->bf_horizon);
-    uint32_t *run = s->running_scratch;
-    size_t nr = 0;
-    for (size_t i = 0; i < s->n_running; i++)
-        if (expected_end(&s->jobs[s->running[i]], now) <= limit)
-            run[nr++] = s->running[i];
-    end_arg ea = {s, now};
-    gs_sort_idx(run, nr, cmp_end, &ea);
-    /* candidate times: running jobs' ends and reservations' ends */
-    size_t ri = 0, released = 0;
+    /* s->ends is in order of start + limit; overdue jobs all count as
+     * ending at now + 1, which keeps that order */
+    const uint32_t *run = s->ends;
+    size_t nr = s->n_ends;
+    size_t ri = 0;
     int64_t last = now;
     bool found = false;
-    char why[REASON_MAX];
     for (;;) {
         int64_t t = FOREVER;
-        if (ri < nr)
-            t = expected_end(&s->jobs[run[ri]], now);
+        if (ri < nr) {
+            int64_t e = expected_end(&s->jobs[run[ri]], now);
+            if (e <= limit)
+                t = e;
+        }
         for (size_t k = 0; k < s->n_rsv; k++)
             if (s->rsv[k].end > last && s->rsv[k].end < t &&
                 s->rsv[k].end <= limit)
@@ -226,7 +250,6 @@ bool gs_bf_reserved_start(gs_sched *s, job_rec *j, int64_t now,
         while (ri < nr && expected_end(&s->jobs[run[ri]], now) <= t) {
             vrelease(s, &s->jobs[run[ri]]);
             ri++;
-            released++;
         }
         last = t;
         int64_t end = j->time_limit ? add_time(t, j->time_limit) : FOREVER;
@@ -236,16 +259,18 @@ bool gs_bf_reserved_start(gs_sched *s, job_rec *j, int64_t now,
          * them leaves them to it. Tried when few jobs were released (the
          * pass costs their allocations). */
         if (ri > 0 && ri <= PREFER_RELEASED_MAX) {
+            clear_blocks(s);
             block_free_now(s, run, ri);
             apply_blocks(s, t, end, j->id);
             placed = free_gpus_total(s) >= j->gpus &&
-                     gs_sched_place_only(s, j, s->place_out, why, sizeof why);
+                     gs_sched_place_quiet(s, j, s->place_out);
             clear_blocks(s);
         }
         if (!placed) {
-            apply_blocks(s, t, end, j->id);
+            sync_blocks(s, t, end, j->id);
+            /* the free count under the blocks bounds what can be placed */
             placed = free_gpus_total(s) >= j->gpus &&
-                     gs_sched_place_only(s, j, s->place_out, why, sizeof why);
+                     gs_sched_place_quiet(s, j, s->place_out);
         }
         if (placed) {
             reservation *r = &s->rsv[s->n_rsv++];
@@ -254,18 +279,18 @@ bool gs_bf_reserved_start(gs_sched *s, job_rec *j, int64_t now,
             r->end = end;
             r->off = (uint32_t)s->n_rsv_gpus_used;
             r->n = j->gpus;
+            r->on = false;
             memcpy(s->rsv_gpus + r->off, s->place_out,
                    j->gpus * sizeof *s->place_out);
             s->n_rsv_gpus_used += j->gpus;
             *when = t;
             found = true;
-        }
-        clear_blocks(s);
-        if (found)
             break;
+        }
     }
-    while (released > 0)
-        vrestore(s, &s->jobs[run[--released]]);
+    clear_blocks(s);
+    while (ri > 0)
+        vrestore(s, &s->jobs[run[--ri]]);
     return found;
 }
 
@@ -312,12 +337,11 @@ bool gs_bf_preempt(gs_sched *s, job_rec *h, int64_t now)
         return false;
     lost_arg la = {s, now};
     gs_sort_idx(cand, nc, cmp_lost, &la);
-    char why[REASON_MAX];
     size_t k = 0;
     bool fits = false;
     while (k < nc && !fits) {
         vrelease(s, &s->jobs[cand[k++]]);
-        fits = gs_sched_place_only(s, h, s->place_out, why, sizeof why);
+        fits = gs_sched_place_quiet(s, h, s->place_out);
     }
     if (!fits) {
         while (k > 0)
@@ -329,7 +353,7 @@ bool gs_bf_preempt(gs_sched *s, job_rec *h, int64_t now)
     size_t nv = k;
     for (size_t i = nv; i-- > 0;) {
         vrestore(s, &s->jobs[cand[i]]);
-        if (gs_sched_place_only(s, h, s->place_out, why, sizeof why)) {
+        if (gs_sched_place_quiet(s, h, s->place_out)) {
             cand[i] = GS_NONE; /* spared: stays running */
         } else {
             vrelease(s, &s->jobs[cand[i]]);
@@ -355,7 +379,7 @@ bool gs_bf_preempt(gs_sched *s, job_rec *h, int64_t now)
             v->end_time = now;
         }
     }
-    if (!gs_sched_place_only(s, h, s->place_out, why, sizeof why))
+    if (!gs_sched_place_only(s, h, s->place_out, NULL, 0))
         return false;
     gs_sched_start_job(s, h, s->place_out, now);
     return true;

@@ -15,6 +15,8 @@ void gs_order_refresh_fairshare(gs_sched *s, int64_t now, bool force);
 void gs_order_factors(gs_sched *s, job_rec *j, int64_t now, int64_t max_prio);
 int64_t gs_order_max_prio(const gs_sched *s);
 void gs_order_pending(gs_sched *s, int64_t now);
+/* Room to sort n pending jobs (called at submission). */
+gs_status gs_order_reserve(gs_sched *s, size_t n);
 bool gs_order_outranks(const gs_sched *s, const job_rec *hi,
                        const job_rec *lo);
 /* Limits */
@@ -26,12 +28,18 @@ bool gs_order_over_limit(const gs_sched *s, const job_rec *j, char *why,
 
 /* Backfill and preemption (backfill.c) */
 void gs_bf_begin(gs_sched *s);
+/* Lift the reservation blocks backfill left in place (end of a step). */
+void gs_bf_end(gs_sched *s);
+/* Hold back the GPUs of the reservations that overlap j running from now
+ * for its time limit (kept until the window changes or the step ends). */
+void gs_bf_window(gs_sched *s, const job_rec *j, int64_t now);
 bool gs_bf_reserved_start(gs_sched *s, job_rec *j, int64_t now,
                           int64_t *when);
 bool gs_bf_try_start(gs_sched *s, job_rec *j, int64_t now);
 bool gs_bf_preempt(gs_sched *s, job_rec *j, int64_t now);
 
 /* From sched.c: placing without starting, starting, ending. */
+bool gs_sched_place_quiet(gs_sched *s, job_rec *j, uint32_t *out);
 bool gs_sched_place_only(gs_sched *s, job_rec *j, uint32_t *out,
                          char *reason, size_t cap);
 void gs_sched_start_job(gs_sched *s, job_rec *j, const uint32_t *gpus,

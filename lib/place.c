@@ -70,12 +70,14 @@ GS_API uint32_t gs_place_node_free_gpus(const gs_place_ctx *ctx,
 
 GS_API void gs_place_set_reason(gs_place_ctx *ctx, const char *reason)
 {
-    if (ctx && reason)
+    if (ctx && reason && !ctx->quiet)
         snprintf(ctx->reason, sizeof ctx->reason, "%s", reason);
 }
 
 void gs_place_reasonf(gs_place_ctx *ctx, const char *fmt, ...)
 {
+    if (ctx->quiet)
+        return;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(ctx->reason, sizeof ctx->reason, fmt, ap);
@@ -421,6 +423,14 @@ gs_status gs_place_multi(gs_place_ctx *ctx, const gs_place_request *req,
     /* fewest nodes, first judged by free-GPU counts (upper bounds) */
     if (mu.p) {
         mu.m = mu.G / mu.p;
+        /* enough nodes with p free GPUs? (free-GPU counts bound the
+         * capacities, so a "no" here is final and cheap) */
+        if (mu.m >= mu.nf && mu.m <= req->max_nodes && !hist_ok(&mu, cluster)) {
+            gs_place_reasonf(ctx, "needs %u nodes with %u usable GPUs each; "
+                                  "not that many now",
+                             mu.m, mu.p);
+            return GS_ENORES;
+        }
     } else {
         uint32_t h[65];
         memcpy(h, cluster, sizeof h);

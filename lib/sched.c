@@ -553,7 +553,9 @@ GS_API void gs_sched_destroy(gs_sched *s)
     gs_free(s->events);
     gs_free(s->running);
     gs_free(s->running_scratch);
+    gs_free(s->ends);
     gs_free(s->requeued);
+    gs_free(s->order_buf);
     gs_free(s->rsv);
     gs_free(s->rsv_gpus);
     gs_free(s->bf_touched);
@@ -929,12 +931,14 @@ GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
         intern_opt(s, spec->account, &j.account) != GS_OK)
         return spec_error(s, &j, GS_ENOMEM, "out of memory");
     /* the job's user-in-account association, and its limit counters */
+    size_t n_assoc = s->share->n;
     st = gs_share_ensure(s->share, spec->user ? spec->user : "(none)",
                          spec->account, &j.assoc);
     if (st != GS_OK || gs_order_grow_accounts(s) != GS_OK ||
         gs_order_user_slot(s, spec->user, &j.user_slot) != GS_OK)
         return spec_error(s, &j, GS_ENOMEM, "out of memory");
-    s->fs_fresh = false; /* a new association changes the factors */
+    if (s->share->n != n_assoc)
+        s->fs_fresh = false; /* a new association changes the factors */
     /* every buffer the decision path may need for this many jobs */
     size_t nj = s->n_jobs + 1;
     uint32_t mg = GS_MAX(s->max_job_gpus, j.gpus);
@@ -943,30 +947,20 @@ GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
         !GS_GROW(s->events, s->cap_events, 3 * nj) ||
         !GS_GROW(s->running, s->cap_running, nj) ||
         !GS_GROW(s->running_scratch, s->cap_running_scratch, nj) ||
+        !GS_GROW(s->ends, s->cap_ends, nj) ||
         (s->cap_place_out < j.gpus &&
          !GS_GROW(s->place_out, s->cap_place_out, j.gpus)) ||
         !GS_GROW(s->rsv_gpus, s->cap_rsv_gpus, (size_t)s->bf_depth * mg))
         return spec_error(s, &j, GS_ENOMEM, "out of memory");
-    {
-        size_t cap = s->cap_running_scratch;
-        uint32_t *rq = gs_realloc(s->requeued, cap * sizeof *rq);
-        if (!rq)
-            return spec_error(s, &j, GS_ENOMEM, "out of memory");
-        s->requeued = rq;
-    }
+    if (!GS_GROW(s->requeued, s->cap_requeued, nj) ||
+        gs_order_reserve(s, nj) != GS_OK)
+        return spec_error(s, &j, GS_ENOMEM, "out of memory");
     s->max_job_gpus = mg;
     j.id = s->n_jobs + 1;
     j.state = GS_JOB_PENDING;
     s->jobs[s->n_jobs++] = j;
-    /* pending order: submit time, then id */
-    size_t pos = s->n_pending;
-    while (pos > 0 &&
-           s->jobs[s->pending[pos - 1]].submit_time > j.submit_time) {
-        s->pending[pos] = s->pending[pos - 1];
-        pos--;
-    }
-    s->pending[pos] = (uint32_t)(s->n_jobs - 1);
-    s->n_pending++;
+    /* appended: each step sorts the pending jobs by the ordering */
+    s->pending[s->n_pending++] = (uint32_t)(s->n_jobs - 1);
     if (job)
         *job = j.id;
     gs_err_clear(&s->err);
@@ -1040,6 +1034,52 @@ static void emit_event(gs_sched *s, gs_event_kind kind, uint64_t job,
 }
 
 /* Take the GPUs the policy chose (already validated) for job j. */
+/* ---- running jobs by expected end (for reservations) ------------------- */
+
+static int64_t end_key(const job_rec *j)
+{
+    if (!j->time_limit)
+        return INT64_MAX;
+    return j->start_time > INT64_MAX - j->time_limit
+               ? INT64_MAX
+               : j->start_time + j->time_limit;
+}
+
+/* Position of job index idx in s->ends by (end, index), or where it goes. */
+static size_t ends_find(const gs_sched *s, int64_t key, uint32_t idx)
+{
+    size_t lo = 0, hi = s->n_ends;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint32_t m = s->ends[mid];
+        int64_t k = end_key(&s->jobs[m]);
+        if (k < key || (k == key && m < idx))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void ends_insert(gs_sched *s, uint32_t idx)
+{
+    size_t pos = ends_find(s, end_key(&s->jobs[idx]), idx);
+    memmove(s->ends + pos + 1, s->ends + pos,
+            (s->n_ends - pos) * sizeof *s->ends);
+    s->ends[pos] = idx;
+    s->n_ends++;
+}
+
+static void ends_remove(gs_sched *s, uint32_t idx)
+{
+    size_t pos = ends_find(s, end_key(&s->jobs[idx]), idx);
+    if (pos < s->n_ends && s->ends[pos] == idx) {
+        memmove(s->ends + pos, s->ends + pos + 1,
+                (s->n_ends - pos - 1) * sizeof *s->ends);
+        s->n_ends--;
+    }
+}
+
 static void start_job(gs_sched *s, job_rec *j, const uint32_t *gpus,
                       int64_t now)
 {
@@ -1097,11 +1137,13 @@ static void start_job(gs_sched *s, job_rec *j, const uint32_t *gpus,
     j->state = GS_JOB_RUNNING;
     j->reason = GS_REASON_NONE;
     j->reason_text[0] = '\0';
+    j->lazy = LAZY_NONE;
     j->start_time = now;
     j->charged_until = now;
     j->rate = gs_order_rate(s, j);
     j->run_pos = (uint32_t)s->n_running;
     s->running[s->n_running++] = (uint32_t)(j->id - 1);
+    ends_insert(s, (uint32_t)(j->id - 1));
     gs_order_count(s, j, 1);
     emit_event(s, GS_EVENT_STARTED, j->id, now);
     if (s->policy->job_started)
@@ -1114,6 +1156,7 @@ static void release_job(gs_sched *s, job_rec *j, int64_t now)
     gs_order_charge_job(s, j, now);
     gs_order_count(s, j, -1);
     uint32_t last = s->running[--s->n_running];
+    ends_remove(s, (uint32_t)(j->id - 1));
     s->running[j->run_pos] = last;
     s->jobs[last].run_pos = j->run_pos;
     for (uint32_t i = 0; i < j->n_alloc; i++) {
@@ -1283,26 +1326,48 @@ static bool valid_answer(gs_sched *s, gs_place_ctx *ctx, const job_rec *j,
 }
 
 /* Run the policy for j on the current state; on success the GPUs are in
+ * out and nothing changed. */
+static gs_status run_policy(gs_sched *s, job_rec *j, uint32_t *out,
+                            gs_place_ctx *ctx, gs_place_request *req,
+                            bool quiet)
+{
+    fill_request(j, req);
+    ctx->s = s;
+    ctx->job = j;
+    ctx->req = req;
+    ctx->elig = s->elig;
+    ctx->prepared = false;
+    ctx->quiet = quiet;
+    ctx->reason[0] = '\0';
+    compute_elig(s, j, s->elig);
+    gs_status st = s->policy->place(s->policy_state, ctx, req, out);
+    if (st == GS_OK && !valid_answer(s, ctx, j, out))
+        st = GS_EINVALID;
+    return st;
+}
+
+/* A what-if placement (backfill, preemption): j's reason is left alone
+ * and no text is made. */
+bool gs_sched_place_quiet(gs_sched *s, job_rec *j, uint32_t *out)
+{
+    gs_place_ctx ctx;
+    gs_place_request req;
+    return run_policy(s, j, out, &ctx, &req, true) == GS_OK;
+}
+
+/* Run the policy for j on the current state; on success the GPUs are in
  * out and nothing changed. On failure j's reason is set (and copied to
  * reason when given). */
 bool gs_sched_place_only(gs_sched *s, job_rec *j, uint32_t *out,
                          char *reason, size_t cap)
 {
-    gs_place_request req;
-    fill_request(j, &req);
     gs_place_ctx ctx;
-    ctx.s = s;
-    ctx.job = j;
-    ctx.req = &req;
-    ctx.elig = s->elig;
-    ctx.prepared = false;
-    ctx.reason[0] = '\0';
-    compute_elig(s, j, s->elig);
-    gs_status st = s->policy->place(s->policy_state, &ctx, &req, out);
-    if (st == GS_OK && valid_answer(s, &ctx, j, out))
+    gs_place_request req;
+    gs_status st = run_policy(s, j, out, &ctx, &req, false);
+    if (st == GS_OK)
         return true;
-    bool policy_error = st == GS_OK || (st != GS_ENORES && st != GS_OK);
-    if (st != GS_OK && st != GS_ENORES && !ctx.reason[0])
+    bool policy_error = st != GS_ENORES;
+    if (st != GS_ENORES && !ctx.reason[0])
         snprintf(ctx.reason, sizeof ctx.reason,
                  "placement policy \"%s\" failed: %s", s->policy->name,
                  gs_strerror(st));
@@ -1313,6 +1378,7 @@ bool gs_sched_place_only(gs_sched *s, job_rec *j, uint32_t *out,
     j->reason = policy_error ? GS_REASON_POLICY
                 : req_busy   ? GS_REASON_REQUIRED_BUSY
                              : GS_REASON_RESOURCES;
+    j->lazy = LAZY_NONE;
     snprintf(j->reason_text, sizeof j->reason_text, "%s",
              ctx.reason[0] ? ctx.reason : "not enough free resources");
     if (reason && cap)
@@ -1346,6 +1412,7 @@ void gs_sched_requeue(gs_sched *s, job_rec *j)
     j->requeues++;
     j->reason = GS_REASON_NONE;
     j->reason_text[0] = '\0';
+    j->lazy = LAZY_NONE;
     s->requeued[s->n_requeued++] = (uint32_t)(j->id - 1);
 }
 
@@ -1405,6 +1472,111 @@ GS_API gs_status gs_sched_preview(gs_sched *s, const gs_job_spec *spec,
     return GS_ENORES;
 }
 
+/* Could j fit on nodes with these free-GPU counts (an upper bound:
+ * CPUs, memory and GPU kinds are not looked at)? */
+static bool counts_fit(const uint32_t *row, const job_rec *j)
+{
+    uint32_t p = j->gpus_per_node;
+    if (j->max_nodes == 1)
+        p = j->gpus;
+    if (p) {
+        uint64_t slots = 0;
+        for (uint32_t c = p; c <= 64; c++)
+            slots += (uint64_t)(c / p) * row[c];
+        return slots * p >= j->gpus;
+    }
+    uint64_t free = 0;
+    for (uint32_t c = 1; c <= 64; c++)
+        free += (uint64_t)c * row[c];
+    return free >= j->gpus;
+}
+
+/* By counts, under the reservation blocks in place. */
+static bool fits_now(const gs_sched *s, const job_rec *j)
+{
+    return counts_fit(s->hist + (size_t)s->hist_cluster * 65, j);
+}
+
+/* By counts, as if no GPU were held back for a reservation. */
+static bool fits_unblocked(const gs_sched *s, const job_rec *j)
+{
+    const uint32_t *cluster = s->hist + (size_t)s->hist_cluster * 65;
+    if (!s->n_bf_touched || !s->bf_blocked_free)
+        return counts_fit(cluster, j);
+    uint64_t free = 0;
+    for (uint32_t c = 1; c <= 64; c++)
+        free += (uint64_t)c * cluster[c];
+    if (free + s->bf_blocked_free < j->gpus)
+        return false;
+    if (!j->gpus_per_node && j->max_nodes != 1)
+        return true;
+    /* per-node shapes: the counts with the blocked GPUs given back */
+    uint32_t row[65];
+    memcpy(row, cluster, sizeof row);
+    for (size_t i = 0; i < s->n_bf_touched; i++) {
+        uint32_t n = s->bf_touched[i];
+        const node_state *ns = &s->nodes[n];
+        if (ns->drained_node || ns->excl_job)
+            continue;
+        gs_mask all = mask_all(node_type(s, n)->n_gpus);
+        gs_mask open = ns->avail |
+                       (ns->rsv & all & ~(ns->busy | ns->drained | ns->failed));
+        uint32_t a = mask_count(ns->avail), b = mask_count(open);
+        if (a != b && row[a]) {
+            row[a]--;
+            row[b]++;
+        }
+    }
+    return counts_fit(row, j);
+}
+
+/* The text of a lazy reason, into buf. */
+static size_t lazy_text(const job_rec *j, char *buf, size_t cap)
+{
+    int n = 0;
+    switch (j->lazy) {
+    case LAZY_BEHIND:
+    case LAZY_BEHIND_NOLIMIT:
+        n = snprintf(buf, cap,
+                     j->lazy == LAZY_BEHIND_NOLIMIT
+                         ? "waiting behind job %llu (no time limit, so it "
+                           "cannot backfill)"
+                         : "waiting behind job %llu",
+                     (unsigned long long)j->behind);
+        break;
+    case LAZY_NOFIT:
+        if (j->gpus_per_node)
+            n = snprintf(buf, cap,
+                         "needs %u nodes with %u free GPUs each; not that "
+                         "many now",
+                         j->gpus / j->gpus_per_node, j->gpus_per_node);
+        else
+            n = snprintf(buf, cap, "needs %u GPUs; not that many are free "
+                                   "now",
+                         j->gpus);
+        break;
+    case LAZY_DELAY:
+        n = snprintf(buf, cap, "would delay the reserved start of job %llu",
+                     (unsigned long long)j->behind);
+        break;
+    default:
+        n = snprintf(buf, cap, "%s", j->reason_text);
+        break;
+    }
+    return n < 0 ? 0 : GS_MIN((size_t)n, cap - 1);
+}
+
+/* Make a lazy reason's text real (before appending to it). */
+static void reason_materialize(job_rec *j)
+{
+    if (j->lazy == LAZY_NONE)
+        return;
+    char text[REASON_MAX];
+    lazy_text(j, text, sizeof text);
+    memcpy(j->reason_text, text, sizeof text);
+    j->lazy = LAZY_NONE;
+}
+
 /* Why a job cannot go now, apart from resources: a dependency or a
  * limit. Such jobs wait without holding back the ones behind them. */
 static bool held(gs_sched *s, job_rec *j)
@@ -1413,6 +1585,7 @@ static bool held(gs_sched *s, job_rec *j)
         const job_rec *d = &s->jobs[j->depends_on - 1];
         if (d->state != GS_JOB_COMPLETED) {
             j->reason = GS_REASON_DEPENDENCY;
+            j->lazy = LAZY_NONE;
             bool never = d->state == GS_JOB_FAILED ||
                          d->state == GS_JOB_CANCELLED ||
                          d->state == GS_JOB_PREEMPTED;
@@ -1426,6 +1599,7 @@ static bool held(gs_sched *s, job_rec *j)
     }
     if (gs_order_over_limit(s, j, j->reason_text, sizeof j->reason_text)) {
         j->reason = GS_REASON_LIMIT;
+        j->lazy = LAZY_NONE;
         return true;
     }
     return false;
@@ -1462,11 +1636,13 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
             int64_t when;
             if (s->backfill != GS_BACKFILL_NONE &&
                 j->reason == GS_REASON_RESOURCES &&
-                gs_bf_reserved_start(s, j, now, &when))
+                gs_bf_reserved_start(s, j, now, &when)) {
+                j->lazy = LAZY_NONE;
                 snprintf(j->reason_text, sizeof j->reason_text,
                          "not enough free resources; reserved to start at "
                          "%lld",
                          (long long)when);
+            }
             s->pending[kept++] = s->pending[i];
             continue;
         }
@@ -1475,37 +1651,45 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
                             looked < s->bf_depth && j->time_limit > 0;
         if (!may_backfill) {
             j->reason = GS_REASON_PRIORITY;
-            snprintf(j->reason_text, sizeof j->reason_text,
-                     s->backfill != GS_BACKFILL_NONE && !j->time_limit
-                         ? "waiting behind job %llu (no time limit, so it "
-                           "cannot backfill)"
-                         : "waiting behind job %llu",
-                     (unsigned long long)blocker);
+            j->behind = blocker;
+            j->lazy = s->backfill != GS_BACKFILL_NONE && !j->time_limit
+                          ? LAZY_BEHIND_NOLIMIT
+                          : LAZY_BEHIND;
             s->pending[kept++] = s->pending[i];
             continue;
         }
         looked++;
-        if (gs_bf_try_start(s, j, now)) {
+        /* free-GPU counts first: most jobs behind a blocked one cannot
+         * fit, and counting is far cheaper than placing */
+        gs_bf_window(s, j, now);
+        if (!fits_unblocked(s, j)) {
+            j->reason = GS_REASON_RESOURCES;
+            j->lazy = LAZY_NOFIT;
+        } else if (fits_now(s, j) && gs_bf_try_start(s, j, now)) {
             n_started++;
             continue;
-        }
-        /* it fits when reservations are ignored: it would delay one */
-        if (j->reason == GS_REASON_RESOURCES && s->n_rsv > 0 &&
-            gs_sched_place_only(s, j, s->place_out, NULL, 0)) {
+        } else if (s->n_rsv > 0) {
+            /* it fits when reservations are ignored (judged by counts):
+             * it would delay one */
             j->reason = GS_REASON_RESERVATION;
-            snprintf(j->reason_text, sizeof j->reason_text,
-                     "would delay the reserved start of job %llu",
-                     (unsigned long long)blocker);
+            j->lazy = LAZY_DELAY;
+            j->behind = blocker;
+        } else if (j->lazy != LAZY_NONE) {
+            j->reason = GS_REASON_RESOURCES;
+            j->lazy = LAZY_NOFIT;
         }
         int64_t when;
         if (s->backfill == GS_BACKFILL_CONSERVATIVE &&
             j->reason != GS_REASON_POLICY &&
-            gs_bf_reserved_start(s, j, now, &when))
+            gs_bf_reserved_start(s, j, now, &when)) {
+            reason_materialize(j);
             snprintf(j->reason_text + strlen(j->reason_text),
                      sizeof j->reason_text - strlen(j->reason_text),
                      "; reserved to start at %lld", (long long)when);
+        }
         s->pending[kept++] = s->pending[i];
     }
+    gs_bf_end(s);
     for (size_t i = 0; i < s->n_requeued; i++)
         s->pending[kept++] = s->requeued[i];
     s->n_pending = kept;
@@ -1585,6 +1769,11 @@ GS_API gs_status gs_sched_job_reason_text(const gs_sched *s, uint64_t job,
     const job_rec *j = find_job(s, job);
     if (!j)
         return GS_ENOTFOUND;
+    if (j->state == GS_JOB_PENDING && j->lazy != LAZY_NONE) {
+        char text[REASON_MAX];
+        size_t n = lazy_text(j, text, sizeof text);
+        return gs_copy_out(text, n, buf, cap, len);
+    }
     const char *text = j->state == GS_JOB_PENDING ? j->reason_text : "";
     return gs_copy_out(text, strlen(text), buf, cap, len);
 }
@@ -1958,6 +2147,20 @@ GS_API gs_status gs_sched_check(gs_sched *s)
         }
     CHECK(run == s->n_running, "%zu jobs running, %zu listed", run,
           s->n_running);
+    CHECK(s->n_ends == s->n_running, "%zu jobs in the end order, %zu running",
+          s->n_ends, s->n_running);
+    for (size_t i = 0; i < s->n_ends; i++) {
+        const job_rec *e = &s->jobs[s->ends[i]];
+        CHECK(e->state == GS_JOB_RUNNING, "job %llu in the end order is %s",
+              (unsigned long long)e->id, gs_job_state_name(e->state));
+        if (i > 0) {
+            const job_rec *p = &s->jobs[s->ends[i - 1]];
+            CHECK(end_key(p) < end_key(e) ||
+                      (end_key(p) == end_key(e) && p->id < e->id),
+                  "the end order is broken at job %llu",
+                  (unsigned long long)e->id);
+        }
+    }
     /* limit counters match the running jobs */
     for (size_t u = 0; u < s->n_user_slots; u++) {
         uint32_t sum = 0;

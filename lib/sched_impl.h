@@ -22,9 +22,22 @@ typedef uint64_t gs_mask;
 #define GS_SCHED_MAX_GPUS 64u
 #define REASON_MAX 160
 
+enum {
+    LAZY_NONE = 0,         /* reason_text holds the text */
+    LAZY_BEHIND,           /* waiting behind job `behind` */
+    LAZY_BEHIND_NOLIMIT,   /* the same, and it has no time limit */
+    LAZY_NOFIT,            /* not enough free GPUs by counts */
+    LAZY_DELAY             /* would delay job `behind`'s reserved start */
+};
+
+/* Bit count without the POPCNT instruction (the library is built for the
+ * baseline x86-64, where __builtin_popcountll becomes a libgcc call). */
 static inline uint32_t mask_count(gs_mask m)
 {
-    return (uint32_t)__builtin_popcountll(m);
+    m = m - ((m >> 1) & 0x5555555555555555ull);
+    m = (m & 0x3333333333333333ull) + ((m >> 2) & 0x3333333333333333ull);
+    m = (m + (m >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return (uint32_t)((m * 0x0101010101010101ull) >> 56);
 }
 static inline uint32_t mask_first(gs_mask m)
 {
@@ -133,6 +146,11 @@ typedef struct job_rec {
     gs_job_state state;
     gs_pending_reason reason;
     char reason_text[REASON_MAX];
+    /* A reason whose text is made when asked (formatting a text for every
+     * waiting job at every step would cost more than deciding): lazy is
+     * one of LAZY_*, behind the job the text names. */
+    uint8_t lazy;
+    uint64_t behind;
     const char *name, *user, *account; /* interned in the scheduler */
     uint32_t gpus, gpus_per_node, min_nodes, max_nodes, cpus_per_gpu;
     uint64_t mem_per_gpu, min_gpu_memory;
@@ -172,6 +190,7 @@ struct gs_place_ctx {
     const gs_place_request *req;
     gs_mask *elig;     /* per node type: GPUs the job accepts */
     bool prepared;     /* scratch_scores hold this placement's node scores */
+    bool quiet;        /* a what-if placement: no reason is wanted */
     char reason[REASON_MAX];
 };
 
@@ -180,6 +199,7 @@ typedef struct reservation {
     int64_t start;  /* when the job should start */
     int64_t end;    /* start + time limit (INT64_MAX without one) */
     uint32_t off, n; /* its GPUs: rsv_gpus[off .. off + n) */
+    bool on;         /* its GPUs are blocked right now */
 } reservation;
 
 typedef struct model_weight {
@@ -219,15 +239,22 @@ struct gs_sched {
     uint32_t *acct_limit;
     size_t cap_acct;
     uint32_t user_limit_default, acct_limit_default;
+    bool any_limit; /* a limit was ever set (else no job is checked) */
     /* backfill scratch */
     reservation *rsv;
     size_t n_rsv, cap_rsv;
     uint32_t *rsv_gpus;
     size_t cap_rsv_gpus, n_rsv_gpus_used;
     uint32_t *bf_touched; /* nodes whose rsv mask is set */
+    uint64_t bf_blocked_free; /* GPUs free but for the blocks, on them */
     size_t n_bf_touched;
     uint32_t *running_scratch;  /* job indices */
     size_t cap_running_scratch;
+    /* the running jobs by start + time limit (none: last), then index;
+     * kept in order as jobs start and end, for reservations */
+    uint32_t *ends;
+    size_t n_ends, cap_ends;
+
     uint32_t max_job_gpus;
     const gs_placement_ops *policy;
     void *policy_state;
@@ -251,8 +278,12 @@ struct gs_sched {
     /* jobs: id - 1 indexes jobs[] */
     job_rec *jobs;
     size_t n_jobs, cap_jobs;
-    uint32_t *pending; /* job indices, FIFO order */
+    uint32_t *pending; /* job indices, in the order of the last step (new
+                          jobs appended) */
     size_t n_pending, cap_pending;
+    struct order_rec *order_buf; /* 2 x cap_order records for sorting */
+    size_t cap_order;
+    size_t cap_requeued;
     sched_event *events;
     size_t n_events, cap_events;
 
