@@ -262,10 +262,12 @@ int main(int argc, char **argv)
     double times[RUNS];
     printf("\ngpusched sim, %d jobs on 1,000 nodes x 8 GPUs:\n", jobs);
     const char *modes[][2] = {
+        {"multifactor, no backfill (the defaults)", ""},
         {"multifactor, easy backfill", "--backfill easy"},
-        {"multifactor, conservative backfill", "--backfill conservative"},
+        {"multifactor, conservative backfill every 30 s",
+         "--backfill conservative --backfill-interval 30"},
         {"fifo, no backfill", "--ordering fifo --backfill none"}};
-    for (size_t m = 0; m < 3; m++) {
+    for (size_t m = 0; m < 4; m++) {
         for (int r = 0; r < RUNS; r++)
             times[r] = sim_run(trace, topo, modes[m][1]);
         printf("  %-56s %8.2f s\n", modes[m][0], bench_median(times, RUNS));

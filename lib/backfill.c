@@ -34,6 +34,28 @@ static int64_t add_time(int64_t a, int64_t b)
 
 /* ---- virtual release ---------------------------------------------------- */
 
+/* A virtual release changes a node's counters at once but reindexes it
+ * only when something is about to read the indexes (flush_dirty): a
+ * reservation may release hundreds of jobs before it tries to place. */
+static void mark_dirty(gs_sched *s, uint32_t node)
+{
+    node_state *ns = &s->nodes[node];
+    if (!ns->dirty) {
+        ns->dirty = true;
+        s->bf_dirty[s->n_bf_dirty++] = node;
+    }
+}
+
+static void flush_dirty(gs_sched *s)
+{
+    for (size_t i = 0; i < s->n_bf_dirty; i++) {
+        uint32_t n = s->bf_dirty[i];
+        s->nodes[n].dirty = false;
+        gs_sched_reindex_node(s, n);
+    }
+    s->n_bf_dirty = 0;
+}
+
 static void vrelease(gs_sched *s, const job_rec *j)
 {
     for (uint32_t k = 0; k < j->n_alloc; k++) {
@@ -45,7 +67,7 @@ static void vrelease(gs_sched *s, const job_rec *j)
         ns->jobs--;
         if (ns->excl_job == j->id)
             ns->excl_job = 0;
-        gs_sched_reindex_node(s, a->node);
+        mark_dirty(s, a->node);
     }
 }
 
@@ -60,81 +82,149 @@ static void vrestore(gs_sched *s, const job_rec *j)
         ns->jobs++;
         if (j->exclusive)
             ns->excl_job = j->id;
-        gs_sched_reindex_node(s, a->node);
+        mark_dirty(s, a->node);
     }
 }
 
 /* ---- blocks ------------------------------------------------------------- */
 
-/* Nodes whose rsv mask is set, to clear them afterwards. */
-static void block_gpus(gs_sched *s, const reservation *r)
+/* A block holds back a reservation's GPUs while another job is being
+ * placed over an interval that overlaps it. Blocks are counted per GPU
+ * (two reservations at different times may hold the same GPU), so that
+ * moving from one interval to the next adds and removes only the
+ * reservations whose overlap changed. */
+
+static void touch(gs_sched *s, uint32_t node)
+{
+    node_state *ns = &s->nodes[node];
+    if (!ns->touched) {
+        ns->touched = true;
+        s->bf_touched[s->n_bf_touched++] = node;
+    }
+}
+
+/* Reindex a node whose blocks changed, keeping the count of GPUs that
+ * would be free but for the blocks. */
+static void reindex_blocked(gs_sched *s, uint32_t node)
+{
+    uint32_t before = mask_count(s->nodes[node].avail);
+    gs_sched_reindex_node(s, node);
+    uint32_t after = mask_count(s->nodes[node].avail);
+    s->bf_blocked_free += (int64_t)before - (int64_t)after;
+}
+
+static void set_block(gs_sched *s, reservation *r, bool on)
 {
     const gs_topo *t = s->topo;
+    uint32_t prev = GS_NONE;
     for (uint32_t i = 0; i < r->n; i++) {
         uint32_t g = s->rsv_gpus[r->off + i];
         uint32_t node = t->gpu_node[g];
         node_state *ns = &s->nodes[node];
-        if (!ns->rsv)
-            s->bf_touched[s->n_bf_touched++] = node;
-        ns->rsv |= (gs_mask)1 << (g - t->nodes[node].first_gpu);
+        gs_mask bit = (gs_mask)1 << (g - t->nodes[node].first_gpu);
+        if (on) {
+            if (s->rsv_count[g]++ == 0)
+                ns->rsv |= bit;
+            touch(s, node);
+        } else if (--s->rsv_count[g] == 0) {
+            ns->rsv &= ~bit;
+        }
+        if (node != prev && prev != GS_NONE)
+            reindex_blocked(s, prev);
+        prev = node;
     }
+    if (prev != GS_NONE)
+        reindex_blocked(s, prev);
+    r->on = on;
 }
 
-/* Hold back the GPUs of the reservations overlapping [t0, t1) (but not
- * job skip's own). */
+/* Does reservation r overlap [t0, t1) (job skip's own never does)? */
 static bool overlaps(const reservation *r, int64_t t0, int64_t t1,
                      uint64_t skip)
 {
     return r->job != skip && r->start < t1 && t0 < r->end;
 }
 
-static void apply_blocks(gs_sched *s, int64_t t0, int64_t t1, uint64_t skip)
+/* Hold back the GPUs of exactly the reservations overlapping [t0, t1). */
+static void sync_blocks(gs_sched *s, int64_t t0, int64_t t1, uint64_t skip)
 {
+    flush_dirty(s);
     for (size_t i = 0; i < s->n_rsv; i++) {
         reservation *r = &s->rsv[i];
-        r->on = overlaps(r, t0, t1, skip);
-        if (r->on)
-            block_gpus(s, r);
-    }
-    s->bf_blocked_free = 0;
-    for (size_t i = 0; i < s->n_bf_touched; i++) {
-        uint32_t n = s->bf_touched[i];
-        uint32_t before = mask_count(s->nodes[n].avail);
-        gs_sched_reindex_node(s, n);
-        s->bf_blocked_free += before - mask_count(s->nodes[n].avail);
+        bool want = overlaps(r, t0, t1, skip);
+        if (want != r->on)
+            set_block(s, r, want);
     }
 }
 
+/* Lift every block (and anything block_free_now() added). */
 static void clear_blocks(gs_sched *s)
 {
+    flush_dirty(s);
+    const gs_topo *t = s->topo;
+    for (size_t i = 0; i < s->n_rsv; i++) {
+        reservation *r = &s->rsv[i];
+        if (!r->on)
+            continue;
+        for (uint32_t k = 0; k < r->n; k++)
+            s->rsv_count[s->rsv_gpus[r->off + k]] = 0;
+        r->on = false;
+    }
+    (void)t;
     for (size_t i = 0; i < s->n_bf_touched; i++) {
         uint32_t n = s->bf_touched[i];
-        s->nodes[n].rsv = 0;
-        gs_sched_reindex_node(s, n);
+        node_state *ns = &s->nodes[n];
+        ns->touched = false;
+        if (ns->rsv) {
+            ns->rsv = 0;
+            gs_sched_reindex_node(s, n);
+        }
     }
     s->n_bf_touched = 0;
     s->bf_blocked_free = 0;
-    for (size_t i = 0; i < s->n_rsv; i++)
-        s->rsv[i].on = false;
-}
-
-/* Blocks for [t0, t1): kept as they are when the same reservations
- * overlap (the usual case from one candidate time to the next), redone
- * otherwise. */
-static void sync_blocks(gs_sched *s, int64_t t0, int64_t t1, uint64_t skip)
-{
-    bool same = true;
-    for (size_t i = 0; i < s->n_rsv && same; i++)
-        same = s->rsv[i].on == overlaps(&s->rsv[i], t0, t1, skip);
-    if (same)
-        return;
-    clear_blocks(s);
-    apply_blocks(s, t0, t1, skip);
 }
 
 void gs_bf_end(gs_sched *s)
 {
     clear_blocks(s);
+}
+
+gs_status gs_bf_grow(gs_sched *s, size_t n)
+{
+    if (n <= s->cap_rsv)
+        return GS_OK;
+    reservation *r = gs_realloc(s->rsv, n * sizeof *r);
+    if (!r)
+        return GS_ENOMEM;
+    s->rsv = r;
+    uint32_t *a = gs_realloc(s->rsv_by_start, n * sizeof *a);
+    if (!a)
+        return GS_ENOMEM;
+    s->rsv_by_start = a;
+    uint32_t *b = gs_realloc(s->rsv_by_end, n * sizeof *b);
+    if (!b)
+        return GS_ENOMEM;
+    s->rsv_by_end = b;
+    s->cap_rsv = n;
+    return GS_OK;
+}
+
+/* Insert reservation k into an index array sorted by key (start or end),
+ * ties by index. */
+static void rsv_insert(gs_sched *s, uint32_t *v, size_t n, uint32_t k,
+                       bool by_end)
+{
+    int64_t key = by_end ? s->rsv[k].end : s->rsv[k].start;
+    size_t pos = n;
+    while (pos > 0) {
+        const reservation *p = &s->rsv[v[pos - 1]];
+        int64_t pk = by_end ? p->end : p->start;
+        if (pk <= key)
+            break;
+        v[pos] = v[pos - 1];
+        pos--;
+    }
+    v[pos] = k;
 }
 
 void gs_bf_begin(gs_sched *s)
@@ -171,8 +261,9 @@ static int64_t expected_end(const job_rec *j, int64_t now)
     return e > now ? e : now + 1;
 }
 
-static uint32_t free_gpus_total(const gs_sched *s)
+static uint32_t free_gpus_total(gs_sched *s)
 {
+    flush_dirty(s);
     const uint32_t *row = s->hist + (size_t)s->hist_cluster * 65;
     uint32_t n = 0;
     for (uint32_t c = 1; c <= 64; c++)
@@ -180,34 +271,40 @@ static uint32_t free_gpus_total(const gs_sched *s)
     return n;
 }
 
+/* A what-if placement on the state as it is now (virtual releases and
+ * blocks included). */
+static bool place_whatif(gs_sched *s, job_rec *j)
+{
+    flush_dirty(s);
+    return gs_sched_place_quiet(s, j, s->place_out);
+}
 #define PREFER_RELEASED_MAX 32
 
-/* Hold back the GPUs that are free in the real state on the nodes of the
- * released jobs run[0..n): everything not busy now, minus what the
- * released jobs hold. apply_blocks() must follow (it reindexes). */
+/* Also hold back the GPUs that are free in the real state on the nodes
+ * of the released jobs run[0..n): what is not busy now and not held by a
+ * released job. Lifted by clear_blocks(). */
 static void block_free_now(gs_sched *s, const uint32_t *run, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        const job_rec *r = &s->jobs[run[i]];
-        for (uint32_t k = 0; k < r->n_alloc; k++) {
-            node_state *ns = &s->nodes[r->alloc[k].node];
-            if (!ns->rsv)
-                s->bf_touched[s->n_bf_touched++] = r->alloc[k].node;
-            ns->rsv |= ~ns->busy;
-        }
-    }
+    flush_dirty(s);
+    gs_mask *rel = s->node_mask; /* scratch, zero between uses */
     for (size_t i = 0; i < n; i++) {
         const job_rec *r = &s->jobs[run[i]];
         for (uint32_t k = 0; k < r->n_alloc; k++)
-            s->nodes[r->alloc[k].node].rsv &= ~r->alloc[k].gpus;
+            rel[r->alloc[k].node] |= r->alloc[k].gpus;
     }
-    /* nodes left with nothing held back leave the list (apply_blocks may
-     * add them again; they were never reindexed with a block) */
-    size_t m = 0;
-    for (size_t i = 0; i < s->n_bf_touched; i++)
-        if (s->nodes[s->bf_touched[i]].rsv)
-            s->bf_touched[m++] = s->bf_touched[i];
-    s->n_bf_touched = m;
+    for (size_t i = 0; i < n; i++) {
+        const job_rec *r = &s->jobs[run[i]];
+        for (uint32_t k = 0; k < r->n_alloc; k++) {
+            uint32_t node = r->alloc[k].node;
+            node_state *ns = &s->nodes[node];
+            if (!rel[node])
+                continue; /* done already */
+            ns->rsv |= ~ns->busy & ~rel[node];
+            rel[node] = 0;
+            touch(s, node);
+            reindex_blocked(s, node);
+        }
+    }
 }
 
 /* Find when j could start at the earliest, within the horizon, given the
@@ -234,6 +331,16 @@ bool gs_bf_reserved_start(gs_sched *s, job_rec *j, int64_t now,
     size_t ri = 0;
     int64_t last = now;
     bool found = false;
+    clear_blocks(s);
+    /* free now plus what the releases give back bounds what can be
+     * placed, without looking at the indexes */
+    uint64_t base = free_gpus_total(s), released = 0;
+    /* Blocks follow t: reservation r overlaps [t, t + L) while
+     * r.start < t + L and t < r.end. As t only grows, each reservation is
+     * blocked once (in start order) and lifted once (in end order). */
+    int64_t L = j->time_limit ? j->time_limit : FOREVER;
+    size_t ps = 0, pe = 0, nrsv = s->n_rsv;
+    const uint32_t *by_start = s->rsv_by_start, *by_end = s->rsv_by_end;
     for (;;) {
         int64_t t = FOREVER;
         if (ri < nr) {
@@ -241,37 +348,39 @@ bool gs_bf_reserved_start(gs_sched *s, job_rec *j, int64_t now,
             if (e <= limit)
                 t = e;
         }
-        for (size_t k = 0; k < s->n_rsv; k++)
-            if (s->rsv[k].end > last && s->rsv[k].end < t &&
-                s->rsv[k].end <= limit)
-                t = s->rsv[k].end;
+        /* the next reservation end after the last candidate */
+        while (pe < nrsv && s->rsv[by_end[pe]].end <= last) {
+            reservation *r = &s->rsv[by_end[pe++]];
+            if (r->on)
+                set_block(s, r, false);
+        }
+        if (pe < nrsv && s->rsv[by_end[pe]].end < t &&
+            s->rsv[by_end[pe]].end <= limit)
+            t = s->rsv[by_end[pe]].end;
         if (t == FOREVER)
             break;
         while (ri < nr && expected_end(&s->jobs[run[ri]], now) <= t) {
+            released += s->jobs[run[ri]].gpus;
             vrelease(s, &s->jobs[run[ri]]);
             ri++;
         }
         last = t;
-        int64_t end = j->time_limit ? add_time(t, j->time_limit) : FOREVER;
-        bool placed = false;
-        /* Prefer GPUs that are busy now and free by t: the GPUs free now
-         * are what backfill can use, so a reservation that can do without
-         * them leaves them to it. Tried when few jobs were released (the
-         * pass costs their allocations). */
-        if (ri > 0 && ri <= PREFER_RELEASED_MAX) {
-            clear_blocks(s);
-            block_free_now(s, run, ri);
-            apply_blocks(s, t, end, j->id);
-            placed = free_gpus_total(s) >= j->gpus &&
-                     gs_sched_place_quiet(s, j, s->place_out);
-            clear_blocks(s);
+        if (base + released < j->gpus)
+            continue;
+        int64_t end = add_time(t, L);
+        flush_dirty(s);
+        while (pe < nrsv && s->rsv[by_end[pe]].end <= t) {
+            reservation *r = &s->rsv[by_end[pe++]];
+            if (r->on)
+                set_block(s, r, false);
         }
-        if (!placed) {
-            sync_blocks(s, t, end, j->id);
-            /* the free count under the blocks bounds what can be placed */
-            placed = free_gpus_total(s) >= j->gpus &&
-                     gs_sched_place_quiet(s, j, s->place_out);
+        while (ps < nrsv && s->rsv[by_start[ps]].start < end) {
+            reservation *r = &s->rsv[by_start[ps++]];
+            if (t < r->end && r->job != j->id && !r->on)
+                set_block(s, r, true);
         }
+        /* the free-GPU counts under the blocks bound what can be placed */
+        bool placed = gs_sched_counts_fit(s, j) && place_whatif(s, j);
         if (placed) {
             reservation *r = &s->rsv[s->n_rsv++];
             r->job = j->id;
@@ -283,6 +392,20 @@ bool gs_bf_reserved_start(gs_sched *s, job_rec *j, int64_t now,
             memcpy(s->rsv_gpus + r->off, s->place_out,
                    j->gpus * sizeof *s->place_out);
             s->n_rsv_gpus_used += j->gpus;
+            rsv_insert(s, s->rsv_by_start, s->n_rsv - 1, (uint32_t)(s->n_rsv - 1),
+                       false);
+            rsv_insert(s, s->rsv_by_end, s->n_rsv - 1, (uint32_t)(s->n_rsv - 1),
+                       true);
+            /* Prefer GPUs that are busy now and free by t: the GPUs free
+             * now are what backfill can use, so a reservation that can do
+             * without them leaves them to it. Tried when few jobs were
+             * released (the pass costs their allocations). */
+            if (ri <= PREFER_RELEASED_MAX) {
+                block_free_now(s, run, ri);
+                if (place_whatif(s, j))
+                    memcpy(s->rsv_gpus + r->off, s->place_out,
+                           j->gpus * sizeof *s->place_out);
+            }
             *when = t;
             found = true;
             break;
@@ -291,6 +414,7 @@ bool gs_bf_reserved_start(gs_sched *s, job_rec *j, int64_t now,
     clear_blocks(s);
     while (ri > 0)
         vrestore(s, &s->jobs[run[--ri]]);
+    flush_dirty(s);
     return found;
 }
 
@@ -341,11 +465,12 @@ bool gs_bf_preempt(gs_sched *s, job_rec *h, int64_t now)
     bool fits = false;
     while (k < nc && !fits) {
         vrelease(s, &s->jobs[cand[k++]]);
-        fits = gs_sched_place_quiet(s, h, s->place_out);
+        fits = place_whatif(s, h);
     }
     if (!fits) {
         while (k > 0)
             vrestore(s, &s->jobs[cand[--k]]);
+        flush_dirty(s);
         return false;
     }
     /* spare the victims it can do without, most work lost first: cand[i]
@@ -353,7 +478,7 @@ bool gs_bf_preempt(gs_sched *s, job_rec *h, int64_t now)
     size_t nv = k;
     for (size_t i = nv; i-- > 0;) {
         vrestore(s, &s->jobs[cand[i]]);
-        if (gs_sched_place_quiet(s, h, s->place_out)) {
+        if (place_whatif(s, h)) {
             cand[i] = GS_NONE; /* spared: stays running */
         } else {
             vrelease(s, &s->jobs[cand[i]]);
@@ -363,6 +488,7 @@ bool gs_bf_preempt(gs_sched *s, job_rec *h, int64_t now)
     for (size_t i = nv; i-- > 0;)
         if (cand[i] != GS_NONE)
             vrestore(s, &s->jobs[cand[i]]);
+    flush_dirty(s);
     for (size_t i = 0; i < nv; i++) {
         if (cand[i] == GS_NONE)
             continue;

@@ -785,6 +785,9 @@ GS_API gs_status gs_share_load_usage(gs_share *s, const char *text,
     if (!s || (!text && size))
         return GS_EINVAL;
     name = name ? name : "<buffer>";
+    /* pass 0 checks every line, pass 1 applies them: a bad line changes
+     * nothing */
+    for (int pass = 0; pass < 2; pass++) {
     const char *p = text, *end = text + size;
     for (uint32_t line = 1; p < end; line++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -846,6 +849,18 @@ GS_API gs_status gs_share_load_usage(gs_share *s, const char *text,
                                    ">= 0",
                                    name, line, (unsigned)(f[2] - p + 1),
                                    (int)GS_MIN(fl[2], 32), f[2]);
+                if (pass == 0) {
+                    if ((fl[0] && gs_check_name("user", user, &s->err) !=
+                                      GS_OK) ||
+                        gs_check_name("account", acct, &s->err) != GS_OK) {
+                        char what[GS_ERRMSG_MAX];
+                        snprintf(what, sizeof what, "%s", s->err.msg);
+                        return gs_errf(&s->err, GS_EPARSE, "%s:%u:1: %s",
+                                       name, line, what);
+                    }
+                    p = nl ? nl + 1 : end;
+                    continue;
+                }
                 uint32_t idx;
                 gs_status st = gs_share_ensure(s, fl[0] ? user : NULL, acct,
                                                &idx);
@@ -862,6 +877,7 @@ GS_API gs_status gs_share_load_usage(gs_share *s, const char *text,
             }
         }
         p = nl ? nl + 1 : end;
+    }
     }
     return GS_OK;
 }

@@ -496,7 +496,27 @@ GS_API gs_share *gs_sched_share(gs_sched *s)
 typedef struct cfg_ctx {
     gs_sched *s;
     const char *name;
+    const json_value *root; /* the document */
 } cfg_ctx;
+
+/* Does the account exist, or will the document's "accounts" add it? */
+static bool account_known(const cfg_ctx *c, const char *acct)
+{
+    if (gs_share_find(c->s->share, NULL, acct) != GS_NONE)
+        return true;
+    const json_member *m = json_member_get(c->root, "accounts");
+    if (!m || m->value->type != JSON_ARRAY)
+        return false;
+    for (size_t i = 0; i < m->value->u.arr.n; i++) {
+        const json_value *e = m->value->u.arr.items[i];
+        const json_member *n =
+            e->type == JSON_OBJECT ? json_member_get(e, "name") : NULL;
+        if (n && n->value->type == JSON_STRING &&
+            strcmp(n->value->u.str.s, acct) == 0)
+            return true;
+    }
+    return false;
+}
 
 static gs_status cerr(cfg_ctx *c, const json_value *v, const char *what)
 {
@@ -590,8 +610,10 @@ static gs_status read_limits(cfg_ctx *c, const json_value *v, bool apply)
             if ((st = get_num(c, e->value, e->key, &d)) != GS_OK)
                 return st;
             bool user = m->key[0] == 'u';
-            /* account names are checked when applied: the accounts of
-             * the same file are added first */
+            if (!apply && !user && !account_known(c, e->key))
+                return gs_errf(&c->s->err, GS_EPARSE,
+                               "%s:%u:%u: no account \"%.64s\"", c->name,
+                               e->line, e->col, e->key);
             if (apply &&
                 (st = gs_sched_set_limit(c->s,
                                          user ? GS_LIMIT_USER
@@ -697,7 +719,8 @@ static gs_status configure(cfg_ctx *c, const json_value *root, bool apply)
             gs_sched_set_usage_weights(s, w[0], w[1], w[2]);
     }
     if ((m = json_member_get(root, "backfill"))) {
-        static const char *const bk[] = {"mode", "depth", "horizon", NULL};
+        static const char *const bk[] = {"mode", "depth", "horizon",
+                                         "interval", NULL};
         const json_value *bv = m->value;
         if (bv->type == JSON_STRING) {
             static const char *const names[] = {"none", "easy",
@@ -733,6 +756,14 @@ static gs_status configure(cfg_ctx *c, const json_value *root, bool apply)
                 if (apply)
                     s->bf_horizon = d > 0 ? (int64_t)d : 7 * 24 * 3600;
             }
+            if ((e = json_member_get(bv, "interval"))) {
+                if ((st = get_num(c, e->value, "interval", &d)) != GS_OK)
+                    return st;
+                if (apply) {
+                    s->bf_interval = (int64_t)d;
+                    s->bf_last = INT64_MIN;
+                }
+            }
         }
     }
     if ((m = json_member_get(root, "preemption"))) {
@@ -754,11 +785,12 @@ GS_API gs_status gs_sched_configure(gs_sched *s, const char *text, size_t size,
 {
     if (!s || (!text && size))
         return GS_EINVAL;
-    cfg_ctx c = {s, name ? name : "<buffer>"};
+    cfg_ctx c = {s, name ? name : "<buffer>", NULL};
     json_doc doc;
     gs_status st = json_parse(&doc, text ? text : "", size, c.name, &s->err);
     if (st != GS_OK)
         return st;
+    c.root = doc.root;
     /* check first, then change: accounts go into the share tree (which
      * checks its part before adding), then the rest is applied */
     if ((st = configure(&c, doc.root, false)) == GS_OK &&
@@ -773,13 +805,10 @@ GS_API gs_status gs_sched_configure(gs_sched *s, const char *text, size_t size,
     if (st == GS_OK)
         st = configure(&c, doc.root, true);
     if (st == GS_OK && s->cap_rsv < (size_t)s->bf_depth + 1) {
-        size_t cap = s->cap_rsv;
-        if (!GS_GROW(s->rsv, cap, (size_t)s->bf_depth + 1) ||
+        if (gs_bf_grow(s, (size_t)s->bf_depth + 1) != GS_OK ||
             !GS_GROW(s->rsv_gpus, s->cap_rsv_gpus,
                      (size_t)s->bf_depth * GS_MAX(s->max_job_gpus, 1)))
             st = gs_errf(&s->err, GS_ENOMEM, "out of memory");
-        else
-            s->cap_rsv = cap;
     }
     json_doc_free(&doc);
     s->fs_fresh = false;

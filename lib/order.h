@@ -30,6 +30,10 @@ bool gs_order_over_limit(const gs_sched *s, const job_rec *j, char *why,
 void gs_bf_begin(gs_sched *s);
 /* Lift the reservation blocks backfill left in place (end of a step). */
 void gs_bf_end(gs_sched *s);
+/* Room for n reservations. */
+gs_status gs_bf_grow(gs_sched *s, size_t n);
+/* Could j fit on the free-GPU counts of the nodes now (an upper bound)? */
+bool gs_sched_counts_fit(const gs_sched *s, const job_rec *j);
 /* Hold back the GPUs of the reservations that overlap j running from now
  * for its time limit (kept until the window changes or the step ends). */
 void gs_bf_window(gs_sched *s, const job_rec *j, int64_t now);

@@ -236,6 +236,7 @@ static void hist_move(gs_sched *s, uint32_t n, uint32_t from, uint32_t to)
     }
     s->hist[(size_t)s->hist_cluster * 65 + from]--;
     s->hist[(size_t)s->hist_cluster * 65 + to]++;
+    s->free_sum += (int64_t)to - (int64_t)from;
 }
 
 void gs_sched_reindex_node(gs_sched *s, uint32_t n)
@@ -403,6 +404,7 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     s->backfill = c.backfill;
     s->bf_depth = c.backfill_depth ? c.backfill_depth : 100;
     s->bf_horizon = c.backfill_horizon ? c.backfill_horizon : 7 * 24 * 3600;
+    s->bf_last = INT64_MIN;
     s->preempt = c.preempt;
     gs_priority_weights_init(&s->weights);
     s->w_gpu = 1.0;
@@ -443,8 +445,10 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     s->node_mask = gs_calloc(N + 1, sizeof(gs_mask));
     s->forced_mask = gs_calloc(N + 1, sizeof(gs_mask));
     s->bf_touched = gs_calloc(N + 1, sizeof *s->bf_touched);
-    s->cap_rsv = s->bf_depth + 1;
-    s->rsv = gs_calloc(s->cap_rsv, sizeof *s->rsv);
+    s->bf_dirty = gs_calloc(N + 1, sizeof *s->bf_dirty);
+    s->rsv_count = gs_calloc(topo->n_gpus + 1, sizeof *s->rsv_count);
+    if (gs_bf_grow(s, (size_t)s->bf_depth + 1) != GS_OK)
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     s->scratch_scores = gs_calloc(N + 1, sizeof(pscore));
     s->scratch_ok = gs_calloc(N + 1, sizeof(bool));
     s->keys = gs_calloc(N + 1, sizeof *s->keys);
@@ -455,7 +459,7 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     s->key_hash = gs_malloc(s->key_hash_cap * sizeof *s->key_hash);
     if (!s->nodes || !s->tables || !s->gpu_job || !s->elig || !s->type_nodes ||
         !s->scratch_nodes || !s->scratch_nodes2 || !s->scratch_u32 ||
-        !s->node_mask || !s->forced_mask || !s->bf_touched || !s->rsv ||
+        !s->node_mask || !s->forced_mask || !s->bf_touched || !s->bf_dirty || !s->rsv_count || !s->rsv ||
         !s->scratch_scores || !s->scratch_ok || !s->keys ||
         !s->scratch_keys || !s->key_hash)
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
@@ -557,8 +561,12 @@ GS_API void gs_sched_destroy(gs_sched *s)
     gs_free(s->requeued);
     gs_free(s->order_buf);
     gs_free(s->rsv);
+    gs_free(s->rsv_by_start);
+    gs_free(s->rsv_by_end);
     gs_free(s->rsv_gpus);
     gs_free(s->bf_touched);
+    gs_free(s->bf_dirty);
+    gs_free(s->rsv_count);
     gs_free(s->user_running);
     gs_free(s->user_limit);
     gs_free(s->acct_running);
@@ -1474,17 +1482,27 @@ GS_API gs_status gs_sched_preview(gs_sched *s, const gs_job_spec *spec,
 
 /* Could j fit on nodes with these free-GPU counts (an upper bound:
  * CPUs, memory and GPU kinds are not looked at)? */
+static bool counts_fit_p(const uint32_t *row, const job_rec *j, uint32_t p)
+{
+    uint64_t slots = 0, need = j->gpus / p + (j->gpus % p != 0);
+    uint32_t q = 1, next = 2 * p; /* q = c / p, without dividing */
+    for (uint32_t c = p; c <= 64; c++) {
+        if (c == next) {
+            q++;
+            next += p;
+        }
+        slots += (uint64_t)q * row[c];
+    }
+    return slots >= need;
+}
+
 static bool counts_fit(const uint32_t *row, const job_rec *j)
 {
     uint32_t p = j->gpus_per_node;
     if (j->max_nodes == 1)
         p = j->gpus;
-    if (p) {
-        uint64_t slots = 0;
-        for (uint32_t c = p; c <= 64; c++)
-            slots += (uint64_t)(c / p) * row[c];
-        return slots * p >= j->gpus;
-    }
+    if (p)
+        return p <= 64 && counts_fit_p(row, j, p);
     uint64_t free = 0;
     for (uint32_t c = 1; c <= 64; c++)
         free += (uint64_t)c * row[c];
@@ -1492,9 +1510,18 @@ static bool counts_fit(const uint32_t *row, const job_rec *j)
 }
 
 /* By counts, under the reservation blocks in place. */
+bool gs_sched_counts_fit(const gs_sched *s, const job_rec *j)
+{
+    uint32_t p = j->max_nodes == 1 ? j->gpus : j->gpus_per_node;
+    if (!p)
+        return (uint64_t)s->free_sum >= j->gpus;
+    return p <= 64 &&
+           counts_fit_p(s->hist + (size_t)s->hist_cluster * 65, j, p);
+}
+
 static bool fits_now(const gs_sched *s, const job_rec *j)
 {
-    return counts_fit(s->hist + (size_t)s->hist_cluster * 65, j);
+    return gs_sched_counts_fit(s, j);
 }
 
 /* By counts, as if no GPU were held back for a reservation. */
@@ -1506,7 +1533,7 @@ static bool fits_unblocked(const gs_sched *s, const job_rec *j)
     uint64_t free = 0;
     for (uint32_t c = 1; c <= 64; c++)
         free += (uint64_t)c * cluster[c];
-    if (free + s->bf_blocked_free < j->gpus)
+    if (free + (uint64_t)GS_MAX(s->bf_blocked_free, 0) < j->gpus)
         return false;
     if (!j->gpus_per_node && j->max_nodes != 1)
         return true;
@@ -1615,6 +1642,16 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
     gs_bf_begin(s);
     size_t kept = 0, n_started = 0, looked = 0;
     uint64_t blocker = 0;
+    /* backfill runs at most once per interval (like Slurm's bf_interval);
+     * the other steps start jobs in order only */
+    gs_backfill backfill = s->backfill;
+    if (backfill != GS_BACKFILL_NONE && s->bf_interval > 0) {
+        if (s->bf_last != INT64_MIN && now >= s->bf_last &&
+            now - s->bf_last < s->bf_interval)
+            backfill = GS_BACKFILL_NONE;
+        else
+            s->bf_last = now;
+    }
     for (size_t i = 0; i < s->n_pending; i++) {
         job_rec *j = &s->jobs[s->pending[i]];
         if (held(s, j)) {
@@ -1634,7 +1671,7 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
             }
             blocker = j->id;
             int64_t when;
-            if (s->backfill != GS_BACKFILL_NONE &&
+            if (backfill != GS_BACKFILL_NONE &&
                 j->reason == GS_REASON_RESOURCES &&
                 gs_bf_reserved_start(s, j, now, &when)) {
                 j->lazy = LAZY_NONE;
@@ -1647,12 +1684,12 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
             continue;
         }
         /* behind a blocked job */
-        bool may_backfill = s->backfill != GS_BACKFILL_NONE &&
+        bool may_backfill = backfill != GS_BACKFILL_NONE &&
                             looked < s->bf_depth && j->time_limit > 0;
         if (!may_backfill) {
             j->reason = GS_REASON_PRIORITY;
             j->behind = blocker;
-            j->lazy = s->backfill != GS_BACKFILL_NONE && !j->time_limit
+            j->lazy = backfill != GS_BACKFILL_NONE && !j->time_limit
                           ? LAZY_BEHIND_NOLIMIT
                           : LAZY_BEHIND;
             s->pending[kept++] = s->pending[i];
@@ -1679,7 +1716,7 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
             j->lazy = LAZY_NOFIT;
         }
         int64_t when;
-        if (s->backfill == GS_BACKFILL_CONSERVATIVE &&
+        if (backfill == GS_BACKFILL_CONSERVATIVE &&
             j->reason != GS_REASON_POLICY &&
             gs_bf_reserved_start(s, j, now, &when)) {
             reason_materialize(j);
@@ -2088,6 +2125,8 @@ GS_API gs_status gs_sched_check(gs_sched *s)
               "node %s: a GPU past the end is busy", t->nodes[n].name);
         CHECK(ns->avail == compute_avail(s, n), "node %s: stale free mask",
               t->nodes[n].name);
+        CHECK(!ns->dirty, "node %s: a virtual release was never reindexed",
+              s->topo->nodes[n].name);
         CHECK(ns->rsv == 0, "node %s: a reservation block outlived its step",
               t->nodes[n].name);
         /* CPUs: bitset, per-NUMA counts and the free count agree */
@@ -2147,6 +2186,14 @@ GS_API gs_status gs_sched_check(gs_sched *s)
         }
     CHECK(run == s->n_running, "%zu jobs running, %zu listed", run,
           s->n_running);
+    {
+        const uint32_t *row = s->hist + (size_t)s->hist_cluster * 65;
+        int64_t sum = 0;
+        for (uint32_t c = 1; c <= 64; c++)
+            sum += (int64_t)c * row[c];
+        CHECK(sum == s->free_sum, "free GPU count %lld, histogram says %lld",
+              (long long)s->free_sum, (long long)sum);
+    }
     CHECK(s->n_ends == s->n_running, "%zu jobs in the end order, %zu running",
           s->n_ends, s->n_running);
     for (size_t i = 0; i < s->n_ends; i++) {

@@ -101,6 +101,8 @@ typedef struct node_state {
     uint64_t free_mem;
     uint64_t excl_job;  /* job holding the node exclusively, or 0 */
     bool drained_node;
+    bool dirty;         /* changed by a virtual release, not reindexed */
+    bool touched;       /* in bf_touched (it may hold blocks) */
     /* index by (type, avail): sorted list of nodes sharing a key */
     uint32_t key;       /* key slot, GS_NONE when not indexed */
     uint32_t key_prev, key_next;
@@ -216,6 +218,9 @@ struct gs_sched {
     gs_backfill backfill;
     uint32_t bf_depth;
     int64_t bf_horizon;
+    int64_t bf_interval; /* least time between backfill passes (0: every
+                            step) */
+    int64_t bf_last;     /* time of the last backfill pass */
     gs_preempt_mode preempt;
     gs_share *share;
     bool own_share;
@@ -243,10 +248,15 @@ struct gs_sched {
     /* backfill scratch */
     reservation *rsv;
     size_t n_rsv, cap_rsv;
+    uint32_t *rsv_by_start, *rsv_by_end; /* indexes into rsv, in order */
     uint32_t *rsv_gpus;
     size_t cap_rsv_gpus, n_rsv_gpus_used;
     uint32_t *bf_touched; /* nodes whose rsv mask is set */
-    uint64_t bf_blocked_free; /* GPUs free but for the blocks, on them */
+    int64_t bf_blocked_free; /* GPUs free but for the blocks, on them */
+    int64_t free_sum;        /* GPUs free in the cluster (its histogram) */
+    uint32_t *rsv_count;     /* per GPU: blocks holding it */
+    uint32_t *bf_dirty;       /* nodes with `dirty` set */
+    size_t n_bf_dirty;
     size_t n_bf_touched;
     uint32_t *running_scratch;  /* job indices */
     size_t cap_running_scratch;

@@ -258,6 +258,13 @@ static void decay_is_exact(void **state)
     assert_int_equal(gs_share_add_usage(sh, "v", "root", 1, 150),
                      GS_ENOTFOUND);
     assert_true(fabs(gs_share_usage(sh, "u", "root", 150) - 510) < 1e-9);
+    /* a usage file with a bad line changes nothing, and says where */
+    const char *csv = "user,account,usage\nu,root,7\nw,root,x\n";
+    assert_int_equal(gs_share_load_usage(sh, csv, strlen(csv), "u.csv"),
+                     GS_EPARSE);
+    assert_non_null(strstr(gs_share_errmsg(sh), "u.csv:3:8:"));
+    assert_true(fabs(gs_share_usage(sh, "u", "root", 150) - 510) < 1e-9);
+    assert_true(gs_share_usage(sh, "w", "root", 150) < 0);
     gs_share_destroy(sh);
 }
 
@@ -573,6 +580,29 @@ static void backfill_depth_and_horizon(void **state)
     gs_topo_destroy(t);
 }
 
+
+/* With an interval, backfill runs at most once per interval; the steps in
+ * between only start jobs in order. */
+static void backfill_interval(void **state)
+{
+    (void)state;
+    gs_topo *t = topo8();
+    gs_sched *s = mk(t, GS_ORDER_PRIORITY, GS_BACKFILL_EASY, GS_PREEMPT_OFF);
+    configure(s, "{\"backfill\": {\"interval\": 50}}");
+    uint64_t a = sub(s, (jspec){.gpus = 6, .limit = 100, .prio = 99});
+    step(s, 0); /* a backfill pass (the first step) */
+    expect_start(s, a, 0);
+    uint64_t b = sub(s, (jspec){.gpus = 8, .prio = 30});
+    uint64_t e = sub(s, (jspec){.gpus = 2, .limit = 20, .prio = 5});
+    step(s, 40); /* 40 < 0 + 50: in order only, e waits behind b */
+    expect_pending(s, b, GS_REASON_RESOURCES);
+    expect_pending(s, e, GS_REASON_PRIORITY);
+    step(s, 50); /* a pass: e ends at 70, before b's start at 100 */
+    expect_start(s, e, 50);
+    gs_sched_destroy(s);
+    gs_topo_destroy(t);
+}
+
 /* ---- preemption --------------------------------------------------------- */
 
 static void preemption_requeue_and_cancel(void **state)
@@ -747,6 +777,9 @@ static void configure_errors_change_nothing(void **state)
         {"{\"ordering\": \"priority\",\n \"limits\": {\"users\": 3}}",
          "cfg.json:2:22:"},
         {"{\"ordering\": ", "cfg.json:1:"},
+        {"{\"ordering\": \"priority\", \"limits\": {\"accounts\": "
+         "{\"nope\": 2}}}",
+         "cfg.json:1:50: no account \"nope\""},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         gs_status st = gs_sched_configure(s, bad[i].json, strlen(bad[i].json),
@@ -818,6 +851,7 @@ int main(void)
         cmocka_unit_test(conservative_protects_every_job),
         cmocka_unit_test(no_time_limit_never_backfills),
         cmocka_unit_test(backfill_depth_and_horizon),
+        cmocka_unit_test(backfill_interval),
         cmocka_unit_test(preemption_requeue_and_cancel),
         cmocka_unit_test(preemption_respects_rank_and_flag),
         cmocka_unit_test(limits_hold_only_their_jobs),

@@ -4,6 +4,7 @@
  *   gpusched sim --topo SRC --jobs FILE [--accounts FILE] [--placement P]
  *                [--ordering fifo|priority|multifactor]
  *                [--backfill easy|conservative|none]
+ *                [--backfill-interval SECONDS]
  *                [--preempt off|requeue|cancel] [--out FILE]
  *
  * Jobs: CSV with the columns id,submit,duration,time_limit,gpus,
@@ -249,6 +250,7 @@ int cli_sim(int argc, char **argv)
     gs_sched_config cfg;
     gs_sched_config_init(&cfg);
     const char *flag_order = NULL, *flag_bf = NULL, *flag_pre = NULL;
+    const char *flag_bfi = NULL;
     cli_topo_args ta;
     cli_topo_args_init(&ta);
     for (int i = 1; i < argc; i++) {
@@ -299,6 +301,15 @@ int cli_sim(int argc, char **argv)
                         prog);
                 return CLI_USAGE;
             }
+        } else if (!strcmp(a, "--backfill-interval")) {
+            char *e;
+            long secs = strtol(v, &e, 10);
+            if (*e || !*v || secs < 0) {
+                fprintf(stderr, "%s: --backfill-interval takes seconds\n",
+                        prog);
+                return CLI_USAGE;
+            }
+            flag_bfi = v;
         } else if (!strcmp(a, "--preempt")) {
             flag_pre = v;
             if (!strcmp(v, "off"))
@@ -322,7 +333,8 @@ int cli_sim(int argc, char **argv)
                 "[--placement P]\n"
                 "       [--ordering fifo|priority|multifactor] [--backfill "
                 "easy|conservative|none]\n"
-                "       [--preempt off|requeue|cancel] [--out FILE]\n");
+                "       [--backfill-interval SECONDS] [--preempt "
+                "off|requeue|cancel] [--out FILE]\n");
         return CLI_USAGE;
     }
     if (cfg.placement && !gs_placement_find(cfg.placement)) {
@@ -375,6 +387,17 @@ int cli_sim(int argc, char **argv)
                                                      : "\"preemption\": \"")
                           : "",
                  flag_pre ? flag_pre : "", flag_pre ? "\"" : "");
+        if (gs_sched_configure(s, over, strlen(over), "command line") !=
+            GS_OK) {
+            fprintf(stderr, "%s: %s\n", prog, gs_sched_errmsg(s));
+            rc = CLI_FAIL;
+            goto done;
+        }
+    }
+    if (flag_bfi) {
+        char over[96];
+        snprintf(over, sizeof over, "{\"backfill\": {\"interval\": %s}}",
+                 flag_bfi);
         if (gs_sched_configure(s, over, strlen(over), "command line") !=
             GS_OK) {
             fprintf(stderr, "%s: %s\n", prog, gs_sched_errmsg(s));

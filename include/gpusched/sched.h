@@ -235,13 +235,22 @@ typedef struct gs_event {
 } gs_event;
 
 /**
- * @brief Start every job that can start now, in the ordering policy's
- *        order (first come, first served: a job that cannot start makes
- *        the ones behind it wait).
+ * @brief Start every job that can start now.
  *
- * The events of this call (one ::GS_EVENT_STARTED per job started) are
- * read with gs_sched_event_count() and gs_sched_event(); they replace
- * those of the previous call. Deciding allocates no memory.
+ * Pending jobs are taken in the ordering's order (::gs_ordering). Jobs
+ * whose dependency has not completed, or whose user or account is at its
+ * GPU limit, wait without holding back the others. The first job that
+ * cannot start is the blocker: with preemption on it may preempt
+ * preemptible jobs it outranks; otherwise the jobs behind it wait (reason
+ * ::GS_REASON_PRIORITY), unless backfill is on: then the blocker gets a
+ * reservation at its earliest start (judged by the running jobs' time
+ * limits) and jobs behind it with a time limit start when they delay no
+ * reservation (conservative backfill reserves for each of them too).
+ *
+ * The events of this call (::GS_EVENT_STARTED, ::GS_EVENT_PREEMPTED,
+ * ::GS_EVENT_REQUEUED) are read with gs_sched_event_count() and
+ * gs_sched_event(); they replace those of the previous call. Deciding
+ * allocates no memory.
  * @param sched The scheduler.
  * @param now The caller's time.
  * @param[out] started Receives the number of jobs started (may be NULL).
@@ -468,8 +477,9 @@ GS_API gs_status gs_sched_set_limit(gs_sched *sched, gs_limit_kind kind,
  * @brief Configure the scheduler from JSON (the accounts file of
  *        docs/formats.md): accounts and users go into its share tree, and
  *        the optional keys "ordering", "fairshare", "half_life",
- *        "priority_weights", "usage_weights", "limits", "backfill" and
- *        "preemption" set the rest.
+ *        "priority_weights", "usage_weights", "limits", "backfill" (mode,
+ *        depth, horizon, interval) and "preemption" set the rest. A
+ *        document with an error changes nothing.
  * @param sched The scheduler.
  * @param text The JSON text.
  * @param size Its length.
