@@ -15,12 +15,7 @@ static int run(const char *args, char *out, size_t cap)
     /* stderr joins stdout unless the arguments redirect it themselves */
     snprintf(cmd, sizeof cmd, "'%s' %s%s", GS_TOOL_PATH, args,
              strstr(args, "2>") ? "" : " 2>&1");
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = '\0';
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return test_run_command(cmd, out, cap);
 }
 
 static char out[1 << 18];

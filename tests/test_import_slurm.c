@@ -1051,16 +1051,7 @@ static gs_status load_op(void *ctx)
     gs_load_options_init(&o);
     gs_format_from_name(args[1], &o.format);
     o.node_templates = args[2];
-    gs_topo *t = NULL;
-    gs_status st = gs_topo_load_buffer(&t, args[0], strlen(args[0]), "x", &o);
-    if (st == GS_OK) {
-        char *json;
-        st = gs_topo_to_json(t, &json, NULL);
-        if (st == GS_OK)
-            gs_free(json);
-    }
-    gs_topo_destroy(t);
-    return st;
+    return test_load_and_save(args[0], "x", &o);
 }
 
 static void out_of_memory_everywhere(void **state)
@@ -1109,12 +1100,7 @@ static int run_tool(const char *args, const char *redirect, char *out,
 {
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "'%s' %s %s", GS_TOOL_PATH, args, redirect);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = '\0';
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return test_run_command(cmd, out, cap);
 }
 
 static char out[1 << 16];

@@ -838,17 +838,7 @@ static void detected_and_round_tripped(void **state)
 
 static gs_status load_op(void *ctx)
 {
-    const char *text = ctx;
-    gs_topo *t = NULL;
-    gs_status st = gs_topo_load_buffer(&t, text, strlen(text), "x.txt", NULL);
-    if (st == GS_OK) {
-        char *json;
-        st = gs_topo_to_json(t, &json, NULL);
-        if (st == GS_OK)
-            gs_free(json);
-    }
-    gs_topo_destroy(t);
-    return st;
+    return test_load_and_save(ctx, "x.txt", NULL);
 }
 
 static void out_of_memory_everywhere(void **state)
@@ -875,12 +865,7 @@ static int run_tool(const char *args, char *out, size_t cap)
 {
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", GS_TOOL_PATH, args);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = '\0';
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return test_run_command(cmd, out, cap);
 }
 
 static char out[1 << 16];

@@ -23,12 +23,7 @@ static int run(const char *env, const char *args)
              "2>&1",
              GS_FAKE_CUDA, GS_FAKE_NVML, GS_TEST_DATA_DIR, env ? env : "",
              GS_TOOL_PATH, args);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return test_run_command(cmd, out, sizeof out);
 }
 
 static void assert_contains(const char *needle)

@@ -591,17 +591,7 @@ static void templates_roundtrip(void **state)
 
 static gs_status load_fixture_op(void *ctx)
 {
-    const char *text = ctx;
-    gs_topo *t = NULL;
-    gs_status st = gs_topo_load_buffer(&t, text, strlen(text), "x.json", NULL);
-    if (st == GS_OK) {
-        char *json;
-        st = gs_topo_to_json(t, &json, NULL);
-        if (st == GS_OK)
-            gs_free(json);
-    }
-    gs_topo_destroy(t);
-    return st;
+    return test_load_and_save(ctx, "x.json", NULL);
 }
 
 static void out_of_memory_everywhere(void **state)

@@ -4,6 +4,8 @@
  */
 #include "test_support.h"
 
+#include <sys/wait.h>
+
 #include <stdlib.h>
 
 /* ---- counting allocator ------------------------------------------------ */
@@ -230,4 +232,29 @@ int test_parse_smi_cells(const char *text, char cells[][8], int max_n)
         line = end ? end + 1 : line + len;
     }
     return row == n ? n : -1;
+}
+
+gs_status test_load_and_save(const char *text, const char *name,
+                             const gs_load_options *opts)
+{
+    gs_topo *t = NULL;
+    gs_status st = gs_topo_load_buffer(&t, text, strlen(text), name, opts);
+    if (st == GS_OK) {
+        char *json;
+        st = gs_topo_to_json(t, &json, NULL);
+        if (st == GS_OK)
+            gs_free(json);
+    }
+    gs_topo_destroy(t);
+    return st;
+}
+
+int test_run_command(const char *cmd, char *out, size_t cap)
+{
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

@@ -48,6 +48,18 @@ gs_topo *test_topo_json(const char *json);
 /* Load expecting failure; returns the status and copies the message. */
 gs_status test_topo_json_error(const char *json, char *msg, size_t cap);
 
+/* Load a topology from text (with options, may be NULL) and save it as
+ * JSON: the operation the out-of-memory sweeps run. */
+gs_status test_load_and_save(const char *text, const char *name,
+                             const gs_load_options *opts);
+
+/* ---- commands ---------------------------------------------------------- */
+
+/* Run a shell command; capture at most cap - 1 bytes of its standard
+ * output into out (NUL-terminated). Returns its exit status, or -1 when it
+ * did not exit normally. */
+int test_run_command(const char *cmd, char *out, size_t cap);
+
 /* ---- files ------------------------------------------------------------- */
 
 /* Read a file into a malloc'd NUL-terminated string (NULL if missing). */
