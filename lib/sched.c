@@ -1446,17 +1446,9 @@ GS_API gs_status gs_sched_preview(gs_sched *s, const gs_job_spec *spec,
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     }
     gs_place_request req;
-    fill_request(&j, &req);
     gs_place_ctx ctx;
-    ctx.s = s;
-    ctx.job = &j;
-    ctx.req = &req;
-    ctx.elig = s->elig;
-    ctx.prepared = false;
-    ctx.reason[0] = '\0';
-    compute_elig(s, &j, s->elig);
-    st = s->policy->place(s->policy_state, &ctx, &req, s->place_out);
-    if (st == GS_OK && valid_answer(s, &ctx, &j, s->place_out)) {
+    st = run_policy(s, &j, s->place_out, &ctx, &req, false);
+    if (st == GS_OK) {
         for (uint32_t i = 0; i < j.gpus; i++)
             gpus[i] = s->place_out[i];
         /* increasing order, without allocating */
