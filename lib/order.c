@@ -277,7 +277,8 @@ GS_API gs_status gs_sched_job_priority(gs_sched *s, uint64_t job,
     if (!s || !out || out->struct_size < sizeof(uint32_t))
         return GS_EINVAL;
     if (job < 1 || job > s->n_jobs)
-        return GS_ENOTFOUND;
+        return gs_errf(&s->err, GS_ENOTFOUND, "no job %llu",
+                       (unsigned long long)job);
     job_rec *j = &s->jobs[job - 1];
     if (!s->fs_fresh)
         gs_order_refresh_fairshare(s, s->last_fs, true);

@@ -1946,11 +1946,16 @@ GS_API gs_status gs_sched_cuda_visible_devices(const gs_sched *s,
 
 /* ---- nodes and GPUs ----------------------------------------------------- */
 
-static bool gpu_at(const gs_sched *s, uint32_t gpu, uint32_t *node,
-                   gs_mask *bit)
+static bool gpu_at(gs_sched *s, uint32_t gpu, uint32_t *node, gs_mask *bit,
+                   const char *what)
 {
-    if (!s || gpu >= s->topo->n_gpus)
+    if (!s)
         return false;
+    if (gpu >= s->topo->n_gpus) {
+        gs_errf(&s->err, GS_EINVAL, "%s: no GPU %u (the cluster has %u)",
+                what, gpu, s->topo->n_gpus);
+        return false;
+    }
     *node = s->topo->gpu_node[gpu];
     *bit = (gs_mask)1 << (gpu - s->topo->nodes[*node].first_gpu);
     return true;
@@ -1958,8 +1963,11 @@ static bool gpu_at(const gs_sched *s, uint32_t gpu, uint32_t *node,
 
 GS_API gs_status gs_sched_drain_node(gs_sched *s, uint32_t node)
 {
-    if (!s || node >= s->n_nodes)
+    if (!s)
         return GS_EINVAL;
+    if (node >= s->n_nodes)
+        return gs_errf(&s->err, GS_EINVAL, "drain_node: no node %u (the cluster has %u)",
+                       node, s->n_nodes);
     s->nodes[node].drained_node = true;
     gs_sched_reindex_node(s, node);
     return GS_OK;
@@ -1967,8 +1975,11 @@ GS_API gs_status gs_sched_drain_node(gs_sched *s, uint32_t node)
 
 GS_API gs_status gs_sched_resume_node(gs_sched *s, uint32_t node)
 {
-    if (!s || node >= s->n_nodes)
+    if (!s)
         return GS_EINVAL;
+    if (node >= s->n_nodes)
+        return gs_errf(&s->err, GS_EINVAL, "resume_node: no node %u (the cluster has %u)",
+                       node, s->n_nodes);
     s->nodes[node].drained_node = false;
     gs_sched_reindex_node(s, node);
     return GS_OK;
@@ -1978,7 +1989,7 @@ GS_API gs_status gs_sched_drain_gpu(gs_sched *s, uint32_t gpu)
 {
     uint32_t node;
     gs_mask bit;
-    if (!gpu_at(s, gpu, &node, &bit))
+    if (!gpu_at(s, gpu, &node, &bit, "drain_gpu"))
         return GS_EINVAL;
     s->nodes[node].drained |= bit;
     gs_sched_reindex_node(s, node);
@@ -1989,7 +2000,7 @@ GS_API gs_status gs_sched_resume_gpu(gs_sched *s, uint32_t gpu)
 {
     uint32_t node;
     gs_mask bit;
-    if (!gpu_at(s, gpu, &node, &bit))
+    if (!gpu_at(s, gpu, &node, &bit, "resume_gpu"))
         return GS_EINVAL;
     s->nodes[node].drained &= ~bit;
     gs_sched_reindex_node(s, node);
@@ -2003,7 +2014,7 @@ GS_API gs_status gs_sched_fail_gpu(gs_sched *s, uint32_t gpu, int64_t now,
     gs_mask bit;
     if (job)
         *job = 0;
-    if (!gpu_at(s, gpu, &node, &bit))
+    if (!gpu_at(s, gpu, &node, &bit, "fail_gpu"))
         return GS_EINVAL;
     s->n_events = 0;
     uint64_t holder = s->gpu_job[gpu];
@@ -2022,7 +2033,7 @@ GS_API gs_status gs_sched_repair_gpu(gs_sched *s, uint32_t gpu)
 {
     uint32_t node;
     gs_mask bit;
-    if (!gpu_at(s, gpu, &node, &bit))
+    if (!gpu_at(s, gpu, &node, &bit, "repair_gpu"))
         return GS_EINVAL;
     s->nodes[node].failed &= ~bit;
     gs_sched_reindex_node(s, node);

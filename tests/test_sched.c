@@ -6,6 +6,7 @@
 #include "test_support.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static gs_topo *load(const char *src)
 {
@@ -555,6 +556,41 @@ static void out_of_memory_everywhere(void **state)
     gs_topo_destroy(t);
 }
 
+/* Every call on a scheduler with a bad GPU, node or job says which one in
+ * the handle's message, and changes nothing. */
+static void bad_ids_say_which(void **state)
+{
+    (void)state;
+    gs_topo *t = load("dgx1-v100");
+    gs_sched *s = NULL;
+    assert_int_equal(gs_sched_create(&s, t, NULL), GS_OK);
+    assert_int_equal(gs_sched_drain_gpu(s, 8), GS_EINVAL);
+    assert_non_null(strstr(gs_sched_errmsg(s), "drain_gpu: no GPU 8"));
+    assert_int_equal(gs_sched_resume_gpu(s, 99), GS_EINVAL);
+    assert_non_null(strstr(gs_sched_errmsg(s), "no GPU 99 (the cluster has 8)"));
+    uint64_t holder = 7;
+    assert_int_equal(gs_sched_fail_gpu(s, 8, 0, &holder), GS_EINVAL);
+    assert_int_equal(holder, 0);
+    assert_non_null(strstr(gs_sched_errmsg(s), "fail_gpu: no GPU 8"));
+    assert_int_equal(gs_sched_repair_gpu(s, 8), GS_EINVAL);
+    assert_non_null(strstr(gs_sched_errmsg(s), "repair_gpu"));
+    assert_int_equal(gs_sched_drain_node(s, 1), GS_EINVAL);
+    assert_non_null(strstr(gs_sched_errmsg(s), "drain_node: no node 1 (the cluster has 1)"));
+    assert_int_equal(gs_sched_resume_node(s, 5), GS_EINVAL);
+    assert_non_null(strstr(gs_sched_errmsg(s), "resume_node: no node 5"));
+    assert_int_equal(gs_sched_complete(s, 3, 0), GS_ENOTFOUND);
+    assert_non_null(strstr(gs_sched_errmsg(s), "no job 3"));
+    gs_priority_breakdown b;
+    memset(&b, 0, sizeof b);
+    b.struct_size = sizeof b;
+    assert_int_equal(gs_sched_job_priority(s, 4, &b), GS_ENOTFOUND);
+    assert_non_null(strstr(gs_sched_errmsg(s), "no job 4"));
+    assert_int_equal(gs_sched_free_gpus(s), 8);
+    assert_int_equal(gs_sched_check(s), GS_OK);
+    gs_sched_destroy(s);
+    gs_topo_destroy(t);
+}
+
 int main(void)
 {
     test_alloc_install();
@@ -569,6 +605,7 @@ int main(void)
         cmocka_unit_test(step_does_not_allocate),
         cmocka_unit_test(random_operations),
         cmocka_unit_test(out_of_memory_everywhere),
+        cmocka_unit_test(bad_ids_say_which),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     return test_alloc_stats_get().live_blocks ? 1 : rc;
