@@ -241,10 +241,16 @@ void gs_bf_window(gs_sched *s, const job_rec *j, int64_t now)
     sync_blocks(s, now, end, j->id);
 }
 
+static void prefer_reserved_later(gs_sched *s, job_rec *j, int64_t end);
+
 bool gs_bf_try_start(gs_sched *s, job_rec *j, int64_t now)
 {
     gs_bf_window(s, j, now);
     bool ok = gs_sched_place_only(s, j, s->place_out, NULL, 0);
+    if (ok && s->n_rsv)
+        prefer_reserved_later(s, j,
+                              j->time_limit ? add_time(now, j->time_limit)
+                                            : FOREVER);
     if (ok)
         gs_sched_start_job(s, j, s->place_out, now);
     return ok;
@@ -280,31 +286,211 @@ static bool place_whatif(gs_sched *s, job_rec *j)
 }
 #define PREFER_RELEASED_MAX 32
 
-/* Also hold back the GPUs that are free in the real state on the nodes
- * of the released jobs run[0..n): what is not busy now and not held by a
- * released job. Lifted by clear_blocks(). */
-static void block_free_now(gs_sched *s, const uint32_t *run, size_t n)
+/* ---- which GPUs a plan should take ---------------------------------------
+ *
+ * Backfill is about GPU counts over time, but plans here hold GPUs, and a
+ * GPU held by one plan over [a, b) is lost to every plan overlapping it
+ * even when the counts would allow both. Two preferences keep the GPU
+ * plans as good as the counts (a test checks them against a count-based
+ * reference on one node):
+ *
+ * - a reservation starting at t takes the GPUs that became free latest
+ *   before t (held by a job or a reservation ending just then): a best
+ *   fit in time, leaving the GPUs free long before t to jobs that can use
+ *   them earlier;
+ * - a job backfilled now that ends before some reservations start takes
+ *   the GPUs those reservations hold, the soonest held first, leaving the
+ *   GPUs no reservation wants to longer jobs.
+ *
+ * Both give candidate GPUs a key (smaller: preferred), let them in by
+ * increasing key and find by bisection the shortest prefix with which the
+ * job still places (letting more GPUs in never stops a placement that
+ * worked). GPUs off the list are left alone. */
+
+static int cmp_key(const void *arg, uint32_t a, uint32_t b)
 {
-    flush_dirty(s);
-    gs_mask *rel = s->node_mask; /* scratch, zero between uses */
+    const int64_t *key = arg;
+    if (key[a] != key[b])
+        return key[a] < key[b] ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+/* Hold back the GPUs list[k..n) and let list[0..k) be used (none of them
+ * held back by a reservation). Lifted by clear_blocks(). */
+static void block_from(gs_sched *s, const uint32_t *list, size_t n, size_t k)
+{
+    const gs_topo *t = s->topo;
+    uint32_t prev = GS_NONE;
     for (size_t i = 0; i < n; i++) {
-        const job_rec *r = &s->jobs[run[i]];
-        for (uint32_t k = 0; k < r->n_alloc; k++)
-            rel[r->alloc[k].node] |= r->alloc[k].gpus;
+        uint32_t g = list[i];
+        uint32_t node = t->gpu_node[g];
+        node_state *ns = &s->nodes[node];
+        gs_mask bit = (gs_mask)1 << (g - t->nodes[node].first_gpu);
+        if (i < k)
+            ns->rsv &= ~bit;
+        else
+            ns->rsv |= bit;
+        touch(s, node);
+        if (node != prev && prev != GS_NONE)
+            reindex_blocked(s, prev);
+        prev = node;
     }
-    for (size_t i = 0; i < n; i++) {
-        const job_rec *r = &s->jobs[run[i]];
-        for (uint32_t k = 0; k < r->n_alloc; k++) {
-            uint32_t node = r->alloc[k].node;
-            node_state *ns = &s->nodes[node];
-            if (!rel[node])
-                continue; /* done already */
-            ns->rsv |= ~ns->busy & ~rel[node];
-            rel[node] = 0;
-            touch(s, node);
-            reindex_blocked(s, node);
+    if (prev != GS_NONE)
+        reindex_blocked(s, prev);
+}
+
+/* s->place_out holds a placement of j; replace it by one that uses the
+ * shortest prefix of list[0..n) (sorted by s->bf_key) it can. Every GPU
+ * of the list is let in again at the end. */
+static void prefer_prefix(gs_sched *s, job_rec *j, uint32_t *list, size_t n)
+{
+    if (!n)
+        return;
+    gs_sort_idx(list, n, cmp_key, s->bf_key);
+    for (size_t i = 0; i < n; i++)
+        s->bf_pos[list[i]] = (uint32_t)i + 1;
+    size_t hi = 0; /* the placement we have needs list[0..hi) */
+    for (uint32_t i = 0; i < j->gpus; i++)
+        if (s->bf_pos[s->place_out[i]] > hi)
+            hi = s->bf_pos[s->place_out[i]];
+    if (hi == 0) {
+        for (size_t i = 0; i < n; i++)
+            s->bf_pos[list[i]] = 0;
+        return; /* it takes none of them */
+    }
+    /* If it takes every GPU keyed before its worst one, no shorter prefix
+     * does better (it could only trade them for GPUs off the list). */
+    size_t first = hi - 1;
+    while (first > 0 && s->bf_key[list[first - 1]] == s->bf_key[list[hi - 1]])
+        first--;
+    size_t before = 0;
+    for (uint32_t i = 0; i < j->gpus; i++)
+        if (s->bf_pos[s->place_out[i]] && s->bf_pos[s->place_out[i]] <= first)
+            before++;
+    for (size_t i = 0; i < n; i++)
+        s->bf_pos[list[i]] = 0;
+    if (before == first)
+        return;
+    memcpy(s->bf_best, s->place_out, j->gpus * sizeof *s->place_out);
+    size_t lo = 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        block_from(s, list, n, mid);
+        if (place_whatif(s, j)) {
+            memcpy(s->bf_best, s->place_out, j->gpus * sizeof *s->place_out);
+            hi = mid;
+        } else {
+            lo = mid + 1;
         }
     }
+    block_from(s, list, n, n);
+    memcpy(s->place_out, s->bf_best, j->gpus * sizeof *s->place_out);
+}
+
+/* Add the usable GPUs of node to the candidate list with key k (once per
+ * node: node_mask marks the nodes done; the caller zeroes it). */
+static size_t add_node_gpus(gs_sched *s, uint32_t node, int64_t k,
+                            uint32_t *nodes, size_t *nn, size_t n)
+{
+    if (s->node_mask[node])
+        return n;
+    s->node_mask[node] = 1;
+    nodes[(*nn)++] = node;
+    const gs_topo *t = s->topo;
+    uint32_t first = t->nodes[node].first_gpu;
+    gs_mask m = s->nodes[node].avail;
+    for (uint32_t b = 0; m; b++, m >>= 1)
+        if (m & 1) {
+            s->bf_free_now[n++] = first + b;
+            s->bf_key[first + b] = k;
+        }
+    return n;
+}
+
+static void clear_node_marks(gs_sched *s, const uint32_t *nodes, size_t nn)
+{
+    for (size_t i = 0; i < nn; i++)
+        s->node_mask[nodes[i]] = 0;
+}
+
+/* A backfill candidate starting now and ending at end (the window's
+ * blocks in place): prefer the GPUs of reservations starting at or after
+ * end, the soonest first, over GPUs no reservation holds. */
+static void prefer_reserved_later(gs_sched *s, job_rec *j, int64_t end)
+{
+    const gs_topo *t = s->topo;
+    uint32_t *nodes = s->scratch_nodes2;
+    size_t nn = 0, n = 0;
+    for (size_t i = 0; i < s->n_rsv; i++) {
+        const reservation *r = &s->rsv[i];
+        if (r->on || r->start < end)
+            continue;
+        for (uint32_t k = 0; k < r->n; k++)
+            n = add_node_gpus(s, t->gpu_node[s->rsv_gpus[r->off + k]],
+                              FOREVER, nodes, &nn, n);
+    }
+    for (size_t i = 0; i < s->n_rsv; i++) {
+        const reservation *r = &s->rsv[i];
+        if (r->on || r->start < end)
+            continue;
+        for (uint32_t k = 0; k < r->n; k++) {
+            uint32_t g = s->rsv_gpus[r->off + k];
+            if (s->bf_key[g] > r->start)
+                s->bf_key[g] = r->start;
+        }
+    }
+    clear_node_marks(s, nodes, nn);
+    prefer_prefix(s, j, s->bf_free_now, n);
+}
+
+/* Reservation r for job j at t, made with run[0..n) released: prefer the
+ * GPUs freed latest by t (by a released job or by a reservation that
+ * ended by t), then the ones free now. */
+static void prefer_released(gs_sched *s, job_rec *j, reservation *r,
+                            const uint32_t *run, size_t nrun, int64_t now,
+                            int64_t t)
+{
+    const gs_topo *tp = s->topo;
+    uint32_t *nodes = s->scratch_nodes2;
+    size_t nn = 0, n = 0;
+    for (size_t i = 0; i < nrun; i++) {
+        const job_rec *x = &s->jobs[run[i]];
+        for (uint32_t k = 0; k < x->n_alloc; k++)
+            n = add_node_gpus(s, x->alloc[k].node, -now, nodes, &nn, n);
+    }
+    for (size_t i = 0; i + 1 < s->n_rsv; i++) { /* the last one is r */
+        const reservation *q = &s->rsv[i];
+        if (q->end > t)
+            continue;
+        for (uint32_t k = 0; k < q->n; k++)
+            n = add_node_gpus(s, tp->gpu_node[s->rsv_gpus[q->off + k]], -now,
+                              nodes, &nn, n);
+    }
+    clear_node_marks(s, nodes, nn);
+    /* keys: minus the time each became free (later: smaller key) */
+    for (size_t i = 0; i < nrun; i++) {
+        const job_rec *x = &s->jobs[run[i]];
+        int64_t e = expected_end(x, now);
+        for (uint32_t k = 0; k < x->n_alloc; k++) {
+            uint32_t first = tp->nodes[x->alloc[k].node].first_gpu;
+            gs_mask m = x->alloc[k].gpus;
+            for (uint32_t b = 0; m; b++, m >>= 1)
+                if ((m & 1) && s->bf_key[first + b] > -e)
+                    s->bf_key[first + b] = -e;
+        }
+    }
+    for (size_t i = 0; i + 1 < s->n_rsv; i++) {
+        const reservation *q = &s->rsv[i];
+        if (q->end > t)
+            continue;
+        for (uint32_t k = 0; k < q->n; k++) {
+            uint32_t g = s->rsv_gpus[q->off + k];
+            if (s->bf_key[g] > -q->end)
+                s->bf_key[g] = -q->end;
+        }
+    }
+    (void)r;
+    prefer_prefix(s, j, s->bf_free_now, n);
 }
 
 /* Find when j could start at the earliest, within the horizon, given the
@@ -398,13 +584,14 @@ bool gs_bf_reserved_start(gs_sched *s, job_rec *j, int64_t now,
                        true);
             /* Prefer GPUs that are busy now and free by t: the GPUs free
              * now are what backfill can use, so a reservation that can do
-             * without them leaves them to it. Tried when few jobs were
-             * released (the pass costs their allocations). */
+             * with fewer of them leaves the rest to it. Tried when few
+             * jobs were released (the pass costs their allocations). */
             if (ri <= PREFER_RELEASED_MAX) {
-                block_free_now(s, run, ri);
-                if (place_whatif(s, j))
-                    memcpy(s->rsv_gpus + r->off, s->place_out,
-                           j->gpus * sizeof *s->place_out);
+                memcpy(s->place_out, s->rsv_gpus + r->off,
+                       j->gpus * sizeof *s->place_out);
+                prefer_released(s, j, r, run, ri, now, t);
+                memcpy(s->rsv_gpus + r->off, s->place_out,
+                       j->gpus * sizeof *s->place_out);
             }
             *when = t;
             found = true;

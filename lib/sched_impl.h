@@ -252,6 +252,10 @@ struct gs_sched {
     uint32_t *rsv_gpus;
     size_t cap_rsv_gpus, n_rsv_gpus_used;
     uint32_t *bf_touched; /* nodes whose rsv mask is set */
+    uint32_t *bf_free_now; /* scratch: GPU lists for backfill preferences */
+    uint32_t *bf_best;     /* scratch: the best placement found so far */
+    uint32_t *bf_pos;      /* scratch per GPU, zero between uses */
+    int64_t *bf_key;       /* scratch per GPU: preference keys */
     int64_t bf_blocked_free; /* GPUs free but for the blocks, on them */
     int64_t free_sum;        /* GPUs free in the cluster (its histogram) */
     uint32_t *rsv_count;     /* per GPU: blocks holding it */

@@ -564,6 +564,7 @@ GS_API gs_status gs_topo_add_template_node(gs_topo *t,
 /* Look up a node for building and make its type private (copy on write). */
 static gs_status node_for_change(gs_topo *t, uint32_t node, gs_node_rec **out)
 {
+    *out = NULL;
     CHECK_BUILDING(t);
     if (node >= t->n_nodes)
         return gs_errf(&t->err, GS_EINVAL,
@@ -585,7 +586,7 @@ GS_API gs_status gs_topo_add_numa(gs_topo *t, uint32_t node,
                                   const char *cpulist, uint64_t memory_bytes,
                                   uint32_t *numa)
 {
-    gs_node_rec *n;
+    gs_node_rec *n = NULL;
     gs_status st = node_for_change(t, node, &n);
     if (st != GS_OK)
         return st;
@@ -611,7 +612,7 @@ GS_API gs_status gs_topo_add_numa(gs_topo *t, uint32_t node,
 GS_API gs_status gs_topo_add_gpu(gs_topo *t, uint32_t node,
                                  const gs_gpu_info *info, uint32_t *index)
 {
-    gs_node_rec *n;
+    gs_node_rec *n = NULL;
     gs_status st = node_for_change(t, node, &n);
     if (st != GS_OK)
         return st;
@@ -649,7 +650,7 @@ GS_API gs_status gs_topo_add_gpu(gs_topo *t, uint32_t node,
 GS_API gs_status gs_topo_set_link(gs_topo *t, uint32_t node, uint32_t gpu_a,
                                   uint32_t gpu_b, const gs_link_info *link)
 {
-    gs_node_rec *n;
+    gs_node_rec *n = NULL;
     gs_status st = node_for_change(t, node, &n);
     if (st != GS_OK)
         return st;
@@ -662,7 +663,7 @@ GS_API gs_status gs_topo_set_bandwidths(gs_topo *t, uint32_t node,
     CHECK_BUILDING(t);
     if (node == GS_NONE)
         return gs_ntype_set_bandwidths(t->bw_default, bw, &t->err);
-    gs_node_rec *n;
+    gs_node_rec *n = NULL;
     gs_status st = node_for_change(t, node, &n);
     if (st != GS_OK)
         return st;

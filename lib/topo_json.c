@@ -91,6 +91,7 @@ static gs_status get_uint(jctx *c, const json_value *v, const char *what,
 static gs_status get_string(jctx *c, const json_value *v, const char *what,
                             const char **out)
 {
+    *out = NULL;
     gs_status st = want_type(c, v, JSON_STRING, what);
     if (st == GS_OK) {
         if (strlen(v->u.str.s) != v->u.str.len)
@@ -161,6 +162,7 @@ bad:
 static gs_status get_gbps(jctx *c, const json_value *v, const char *what,
                           double *out)
 {
+    *out = 0;
     int64_t milli;
     if (v->type != JSON_NUMBER || !json_number_milli(v, &milli) ||
         milli < 0 || milli > 4000000000ll)
