@@ -14,10 +14,12 @@ that decides which job runs next and on which GPUs::
         sched.step(now=0)
         sched.allocation(job).cuda_visible_devices()
 
-Classes: :class:`Topology`, :class:`Scheduler`; the read-only objects
-they return (:class:`GpuInfo`, :class:`Link`, :class:`Node`, :class:`Job`,
-:class:`Allocation`, :class:`AllocationNode`, :class:`Event`...); one
-exception class per library status, all deriving from :class:`Error`.
+Classes: :class:`Topology`, :class:`Scheduler`, :class:`Share` (accounts,
+usage and fair-share factors); the read-only objects they return
+(:class:`GpuInfo`, :class:`Link`, :class:`Node`, :class:`Job`,
+:class:`Allocation`, :class:`AllocationNode`, :class:`Event`,
+:class:`PriorityBreakdown`, :class:`ShareRow`...); one exception class per
+library status, all deriving from :class:`Error`.
 
 The shared library is found through ``GPUSCHED_LIBRARY``, then next to this
 package, then on the system (see ``gpusched._lib``); importing fails with
@@ -31,11 +33,14 @@ from ._lib import EXPECTED_VERSION, LibraryError, LibraryVersionError
 from .errors import *  # noqa: F401,F403  (the exception classes)
 from .errors import __all__ as _errors_all
 from .errors import error_class, error_from_status, status_classes
-from .objects import (Allocation, AllocationNode, Comm, Event, EventKind,
-                      GpuInfo, Job, JobState, Link, LinkKind, Node,
-                      NumaDomain, NvlinkDomain, PcieLevel, PendingReason,
-                      ProbeGpu, ProbeLib, ProbePair, ProbeReport, Source,
-                      Switch, Template, format_cpulist, parse_cpulist)
+from .fairshare import Share
+from .objects import (Allocation, AllocationNode, Backfill, Comm, Event,
+                      EventKind, FairshareAlgo, GpuInfo, Job, JobState,
+                      LimitKind, Link, LinkKind, Node, NumaDomain,
+                      NvlinkDomain, Ordering, PcieLevel, PendingReason,
+                      PreemptMode, PriorityBreakdown, ProbeGpu, ProbeLib,
+                      ProbePair, ProbeReport, ShareRow, Source, Switch,
+                      Template, format_cpulist, parse_cpulist)
 from .scheduler import Scheduler, placements
 from .topology import Topology, formats, parse_size, template_json, templates
 
@@ -59,15 +64,18 @@ for _cls in status_classes().values():
     globals().setdefault(_cls.__name__, _cls)
 
 __all__ = [
-    "Topology", "Scheduler", "templates", "template_json", "formats",
+    "Topology", "Scheduler", "Share", "templates", "template_json", "formats",
     "placements", "parse_size", "parse_cpulist", "format_cpulist",
     "library_version", "library_path", "EXPECTED_VERSION",
     "LibraryError", "LibraryVersionError",
     "GpuInfo", "Link", "Node", "NumaDomain", "Switch", "NvlinkDomain",
     "Template", "Job", "Event", "Allocation", "AllocationNode",
     "ProbeReport", "ProbeLib", "ProbeGpu", "ProbePair",
+    "PriorityBreakdown", "ShareRow",
     "LinkKind", "PcieLevel", "Source", "JobState", "PendingReason",
-    "EventKind", "Comm",
+    "EventKind", "Comm", "Ordering", "FairshareAlgo", "Backfill",
+    "PreemptMode", "LimitKind",
+    *(name for name in _errors_all
+      if name not in ("error_class", "error_from_status", "status_classes")),
     "error_class", "error_from_status", "status_classes",
-    *_errors_all,
 ]

@@ -304,6 +304,51 @@ class JobInfoC(Structure):
     ]
 
 
+class PriorityWeightsC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("age", c_double),
+        ("fairshare", c_double),
+        ("job_size", c_double),
+        ("priority", c_double),
+        ("max_age", c_int64),
+        ("calc_period", c_int64),
+    ]
+
+
+class PriorityBreakdownC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("total", c_double),
+        ("age", c_double),
+        ("fairshare", c_double),
+        ("job_size", c_double),
+        ("priority", c_double),
+        ("nice", c_double),
+        ("w_age", c_double),
+        ("w_fairshare", c_double),
+        ("w_job_size", c_double),
+        ("w_priority", c_double),
+    ]
+
+
+class ShareRowC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("depth", c_uint32),
+        ("account", c_char_p),
+        ("user", c_char_p),
+        ("raw_shares", c_double),
+        ("norm_shares", c_double),
+        ("raw_usage", c_double),
+        ("norm_usage", c_double),
+        ("effective_usage", c_double),
+        ("factor", c_double),
+        ("level_fs", c_double),
+        ("rank", c_uint32),
+    ]
+
+
 class AllocNodeC(Structure):
     _fields_ = [
         ("struct_size", c_uint32),
@@ -326,6 +371,9 @@ STRUCTS = {
     "gs_event": EventC,
     "gs_job_info": JobInfoC,
     "gs_alloc_node": AllocNodeC,
+    "gs_priority_weights": PriorityWeightsC,
+    "gs_priority_breakdown": PriorityBreakdownC,
+    "gs_share_row": ShareRowC,
     "gs_probe_options": ProbeOptionsC,
     "gs_probe_summary": ProbeSummaryC,
     "gs_probe_gpu": ProbeGpuC,
@@ -369,10 +417,10 @@ class Status:
     """Marker for functions returning ``gs_status``.
 
     ``msg`` says where the failure's message lives: ``"topo"`` /
-    ``"sched"``: the handle in argument 0 (only for calls that set it: the
-    library does not clear messages on success, so queries that fail
-    without setting one are marked None and the wrappers check their
-    arguments first); ``"topo-out"`` / ``"sched-out"``: the handle written
+    ``"sched"`` / ``"share"``: the handle in argument 0 (only for calls
+    that set it: the library does not clear messages on success, so
+    queries that fail without setting one are marked None and the
+    wrappers check their arguments first); ``"topo-out"`` / ``"sched-out"``: the handle written
     to the out-pointer in argument 0 (loaders and constructors return it
     even on failure). ``sized``: ``GS_ENOSPC`` is returned, not raised (the
     caller grows its buffer)."""
@@ -389,6 +437,7 @@ ST_TOPO = Status("topo")
 ST_TOPO_OUT = Status("topo-out")
 ST_SCHED = Status("sched")
 ST_SCHED_OUT = Status("sched-out")
+ST_SHARE = Status("share")
 ST_SIZED = Status(sized=True)
 
 OPTIONAL = "optional"
@@ -551,6 +600,44 @@ PROTOTYPES: List[tuple] = [
     ("gs_sched_free_gpus", c_uint32, [SchedP]),
     ("gs_sched_gpu_job", c_uint64, [SchedP, c_uint32]),
     ("gs_sched_check", ST_SCHED, [SchedP]),
+    # ordering, fair share, limits (sched.h). gs_sched_job_priority and
+    # gs_sched_update_usage fail without a message (the wrappers check
+    # the job first); gs_sched_set_limit with a bad kind too (checked).
+    ("gs_priority_weights_init", None, [POINTER(PriorityWeightsC)]),
+    ("gs_sched_set_priority_weights", ST_SCHED,
+     [SchedP, POINTER(PriorityWeightsC)]),
+    ("gs_sched_job_priority", ST,
+     [SchedP, c_uint64, POINTER(PriorityBreakdownC)]),
+    ("gs_sched_set_usage_weights", ST_SCHED,
+     [SchedP, c_double, c_double, c_double]),
+    ("gs_sched_set_model_weight", ST_SCHED, [SchedP, c_char_p, c_double]),
+    ("gs_sched_set_limit", ST_SCHED, [SchedP, c_int, c_char_p, c_uint32]),
+    ("gs_sched_configure", ST_SCHED, [SchedP, c_char_p, c_size_t, c_char_p]),
+    ("gs_sched_update_usage", ST, [SchedP, c_int64]),
+    ("gs_sched_share", ShareP, [SchedP]),
+    # accounts, usage and fair-share factors (fairshare.h); every failure
+    # with a non-NULL handle sets the tree's message, except
+    # gs_share_row_get (index checked by the wrapper)
+    ("gs_share_create", ST, [POINTER(ShareP)]),
+    ("gs_share_destroy", None, [ShareP]),
+    ("gs_share_errmsg", c_char_p, [ShareP]),
+    ("gs_share_load_accounts", ST_SHARE,
+     [ShareP, c_char_p, c_size_t, c_char_p]),
+    ("gs_share_load_usage", ST_SHARE,
+     [ShareP, c_char_p, c_size_t, c_char_p]),
+    ("gs_share_add_account", ST_SHARE,
+     [ShareP, c_char_p, c_char_p, c_double]),
+    ("gs_share_add_user", ST_SHARE, [ShareP, c_char_p, c_char_p, c_double]),
+    ("gs_share_set_usage", ST_SHARE,
+     [ShareP, c_char_p, c_char_p, c_double, c_double]),
+    ("gs_share_add_usage", ST_SHARE,
+     [ShareP, c_char_p, c_char_p, c_double, c_double]),
+    ("gs_share_usage", c_double, [ShareP, c_char_p, c_char_p, c_double]),
+    ("gs_share_set_half_life", ST_SHARE, [ShareP, c_double]),
+    ("gs_share_compute", ST_SHARE, [ShareP, c_int, c_double]),
+    ("gs_share_factor", c_double, [ShareP, c_char_p, c_char_p]),
+    ("gs_share_row_count", c_size_t, [ShareP]),
+    ("gs_share_row_get", ST, [ShareP, c_size_t, POINTER(ShareRowC)]),
     # placement registry
     ("gs_placement_abi_version", c_uint, []),
     ("gs_placement_count", c_size_t, []),
@@ -572,6 +659,8 @@ def _errcheck(result, func, args):
             message = _text(lib.gs_topo_errmsg(args[0]))
         elif spec.msg == "sched" and args and args[0]:
             message = _text(lib.gs_sched_errmsg(args[0]))
+        elif spec.msg == "share" and args and args[0]:
+            message = _text(lib.gs_share_errmsg(args[0]))
         elif spec.msg in ("topo-out", "sched-out") and args:
             handle = getattr(args[0], "_obj", None)   # byref(h) -> h
             if handle:
@@ -727,11 +816,12 @@ for _code, _cls in errors.status_classes().items():
 
 # ---- reference counts of C handles --------------------------------------
 #
-# A scheduler's C topology must outlive it. Python objects may be collected
-# in any order (the cyclic collector runs finalizers in no particular
-# order), so C handles are counted here: each owner (a Topology object, each
-# Scheduler built on it) holds one reference, and the handle is destroyed
-# when the last one is released, whatever the order.
+# A scheduler's C topology, and the share tree it was given, must outlive
+# it. Python objects may be collected in any order (the cyclic collector
+# runs finalizers in no particular order), so C handles are counted here:
+# each owner (a Topology or Share object, each Scheduler built on it) holds
+# one reference, and the handle is destroyed when the last one is
+# released, whatever the order.
 
 _refs_lock = threading.Lock()
 _refs: Dict[int, list] = {}   # address -> [count, destroy function, pointer]

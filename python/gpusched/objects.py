@@ -13,9 +13,11 @@ from typing import Dict, List, Optional, Tuple, Union
 
 __all__ = [
     "LinkKind", "PcieLevel", "Source", "JobState", "PendingReason",
-    "EventKind", "Comm",
+    "EventKind", "Comm", "Ordering", "FairshareAlgo", "Backfill",
+    "PreemptMode", "LimitKind",
     "Template", "NumaDomain", "Node", "GpuInfo", "Link", "Switch",
     "NvlinkDomain", "Event", "Job", "AllocationNode", "Allocation",
+    "PriorityBreakdown", "ShareRow",
     "ProbeLib", "ProbeGpu", "ProbePair", "ProbeReport",
     "parse_cpulist", "format_cpulist",
 ]
@@ -42,6 +44,26 @@ class _NamedEnum(enum.IntEnum):
             return cls(value)
         except ValueError:
             return value
+
+    @classmethod
+    def parse(cls, value, what: str):
+        """The member named by ``value``: a member, its label
+        (case-insensitive; "-" and "_" alike) or its int. Raises
+        InvalidArgument listing the names for anything else."""
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, str):
+            key = value.strip().upper().replace("-", "_")
+            if key in cls.__members__:
+                return cls.__members__[key]
+        elif isinstance(value, int) and not isinstance(value, bool):
+            try:
+                return cls(value)
+            except ValueError:
+                pass
+        from .errors import InvalidArgument
+        names = ", ".join(f'"{m.label}"' for m in cls)
+        raise InvalidArgument(f"{what} {value!r} is not one of {names}")
 
 
 class LinkKind(_NamedEnum):
@@ -111,6 +133,40 @@ class Comm(_NamedEnum):
     """How a job communicates between its GPUs (``gs_comm_hint``)."""
     BANDWIDTH = 0    #: bandwidth-sensitive: maximize NVLink bandwidth
     INSENSITIVE = 1  #: placement ignores bandwidth
+
+
+class Ordering(_NamedEnum):
+    """Who goes first (``gs_ordering``)."""
+    MULTIFACTOR = 0  #: weighted age, fair share, size, priority (default)
+    FIFO = 1         #: submission time, then id
+    PRIORITY = 2     #: the job's priority, then submission time, then id
+
+
+class FairshareAlgo(_NamedEnum):
+    """The fair-share algorithm (``gs_fairshare_algo``); prints as
+    "fair-tree" / "classic"."""
+    FAIR_TREE = 0    #: Slurm's Fair Tree: rank by Level Fairshare (default)
+    CLASSIC = 1      #: Slurm's classic F = 2^(-UE/S)
+
+
+class Backfill(_NamedEnum):
+    """Backfill on top of the ordering (``gs_backfill``)."""
+    NONE = 0          #: strict order: the first blocked job holds the rest
+    EASY = 1          #: reserve for the first blocked job only
+    CONSERVATIVE = 2  #: reserve for every blocked job ahead
+
+
+class PreemptMode(_NamedEnum):
+    """What preemption does to its victims (``gs_preempt_mode``)."""
+    OFF = 0       #: no preemption
+    REQUEUE = 1   #: victims go back to the queue
+    CANCEL = 2    #: victims end in state PREEMPTED
+
+
+class LimitKind(_NamedEnum):
+    """What a GPU limit applies to (``gs_limit_kind``)."""
+    USER = 0     #: GPUs a user's running jobs hold (all accounts)
+    ACCOUNT = 1  #: GPUs an account's running jobs hold, sub-accounts too
 
 
 # ---- cpulists ----------------------------------------------------------
@@ -391,6 +447,76 @@ class Allocation:
     def by_node(self) -> Dict[str, Tuple[int, ...]]:
         """Node name -> GPU indices."""
         return {n.name: n.gpus for n in self.nodes}
+
+
+@dataclass(frozen=True)
+class PriorityBreakdown:
+    """Why a job has the multifactor priority it has, factor by factor
+    (``gs_priority_breakdown``; what Slurm's ``sprio`` shows)::
+
+        total = w_age + w_fairshare + w_job_size + w_priority - nice
+
+    where each ``w_x`` is the factor ``x`` (in [0, 1]) times its weight
+    (``Scheduler.set_priority_weights``)."""
+    #: The job's id.
+    job: int
+    #: The priority: the weighted factors summed, minus nice.
+    total: float
+    #: Waiting time / max_age, capped at 1.
+    age: float
+    #: Fair-share factor of the job's user in its account.
+    fairshare: float
+    #: GPUs asked / GPUs in the cluster.
+    job_size: float
+    #: The job's own priority / the largest among pending jobs.
+    priority: float
+    #: The job's nice value.
+    nice: float
+    #: Weighted contributions of each factor.
+    w_age: float
+    w_fairshare: float
+    w_job_size: float
+    w_priority: float
+
+
+@dataclass(frozen=True)
+class ShareRow:
+    """One association of a fair-share tree (``gs_share_row``), as
+    ``sshare`` / ``gpusched share`` shows it: an account (``user`` is
+    None) or a user in an account. Values are those of the last
+    computation (``Share.compute``, or the scheduler's)."""
+    #: Depth in the tree: 0 for root, 1 below it...
+    depth: int
+    account: str
+    #: The user, or None for an account row.
+    user: Optional[str]
+    #: Shares as given, and as a fraction of the whole machine.
+    raw_shares: float
+    norm_shares: float
+    #: Usage (decayed to the computation's time; an account's includes
+    #: its descendants'), and as a fraction of root's.
+    raw_usage: float
+    norm_usage: float
+    #: Effective usage (classic) or usage among siblings (fair tree).
+    effective_usage: float
+    #: The fair-share factor (accounts: the classic factor, or the
+    #: fair-tree factor of its best user).
+    factor: float
+    #: Level Fairshare: shares / usage among siblings (inf without usage).
+    level_fs: float
+    #: Fair-tree rank of a user (the number of users for the first); 0
+    #: for accounts and with the classic algorithm.
+    rank: int
+
+    @property
+    def is_user(self) -> bool:
+        """True for a user row, False for an account row."""
+        return self.user is not None
+
+    @property
+    def name(self) -> str:
+        """The user for a user row, else the account."""
+        return self.user if self.user is not None else self.account
 
 
 # ---- the device probe ----------------------------------------------------

@@ -11,15 +11,18 @@ from . import _lib
 from ._handle import HandleOwner, check_int, decode, encode
 from ._lib import NONE, lib
 from .errors import (InvalidArgument, NotFoundError, UnsupportedError)
-from .objects import (Allocation, AllocationNode, Comm, Event, EventKind, Job,
-                      JobState, PendingReason)
+from .fairshare import Share, number, text_bytes
+from .objects import (Allocation, AllocationNode, Backfill, Comm, Event,
+                      EventKind, FairshareAlgo, Job, JobState, LimitKind,
+                      Ordering, PendingReason, PreemptMode, PriorityBreakdown,
+                      ShareRow)
 from .topology import Topology, parse_cc, parse_size, sized_text, sized_u32
 
 __all__ = ["Scheduler", "placements"]
 
 _CVD_UUIDS = 0x1
-#: gs_ordering values, in order.
-_ORDERINGS = ("multifactor", "fifo", "priority")
+#: gs_ordering names, in the order of their values.
+_ORDERINGS = tuple(m.label for m in Ordering)
 _I64 = (_lib.INT64_MIN, _lib.INT64_MAX)
 
 
@@ -155,6 +158,16 @@ class Scheduler(HandleOwner):
     Jobs are identified by integer ids (from 1, never reused). GPUs are
     cluster-wide ids of the topology; nodes are indices or hostnames.
 
+    Who goes first is set by the constructor's keywords (``ordering``,
+    ``fairshare``, ``backfill``, ``preempt``, ``share``), configure()
+    (the JSON accounts/config file) and the set_* methods; priority(job)
+    explains a job's multifactor priority, :attr:`share` and
+    fairshare_report() show the accounts and their fair-share factors::
+
+        with Scheduler(topo, backfill="easy", share=Share(accounts)) as s:
+            s.set_priority_weights(fairshare=10000, age=1000)
+            s.set_limit("user", None, 8)      # at most 8 GPUs per user
+
     The scheduler holds a reference to its topology: the topology stays
     alive while the scheduler does, even if you drop or close your
     Topology object. A scheduler is meant for one thread at a time (calls
@@ -165,54 +178,124 @@ class Scheduler(HandleOwner):
 
     def __init__(self, topology: Topology, placement: str = "nvlink-pack",
                  placement_options: Optional[str] = None, *,
-                 ordering: Optional[str] = None) -> None:
+                 ordering: Union[str, Ordering, None] = None,
+                 fairshare: Union[str, FairshareAlgo, None] = None,
+                 backfill: Union[str, Backfill, None] = None,
+                 backfill_depth: Optional[int] = None,
+                 backfill_horizon: Optional[int] = None,
+                 preempt: Union[bool, str, PreemptMode, None] = None,
+                 share: Optional[Share] = None) -> None:
         """Create a scheduler on a frozen topology.
+
+        Every keyword left at None keeps the library's default. More
+        settings (weights, limits, accounts) come from configure() and the
+        set_* methods.
 
         Args:
             topology: a frozen :class:`Topology`.
             placement: a policy name from :func:`placements`.
             placement_options: options for the policy's init (text).
-            ordering: who goes first: "multifactor" (the library's
-                default), "fifo" (submission time, then id) or "priority"
-                (the job's priority, then submission time); None keeps the
-                library's default.
+            ordering: who goes first: "multifactor" (the default: weighted
+                age, fair share, job size and priority), "fifo"
+                (submission time, then id) or "priority" (the job's
+                priority, then submission time).
+            fairshare: the fair-share algorithm of the multifactor
+                ordering: "fair-tree" (the default) or "classic".
+            backfill: "none" (the default: strict order), "easy"
+                (reserve for the first blocked job, start later jobs that
+                delay no reservation) or "conservative" (reserve for every
+                blocked job ahead). Only jobs with a time limit backfill.
+            backfill_depth: most pending jobs looked at behind a blocked
+                one (0: 100).
+            backfill_horizon: furthest a reservation may lie ahead,
+                seconds (0: one week).
+            preempt: "off" (the default), "requeue" (victims go back to
+                the queue) or "cancel" (victims end, state PREEMPTED);
+                True means "requeue", False "off". Only jobs submitted
+                with ``preemptible=True`` are preempted, by jobs that
+                outrank them.
+            share: a :class:`Share` with the accounts, shares and usage to
+                rank by; the scheduler charges its jobs' usage to it and
+                keeps it alive. None: the scheduler keeps its own tree,
+                adding users as jobs arrive (see :attr:`share`).
 
         Raises:
             NotFrozenError: the topology is not frozen.
             NotFoundError: no such placement policy.
+            InvalidArgument: an unknown mode name, or a value out of range.
             UnsupportedError: a node has more than 64 GPUs.
+            ClosedError: ``share`` is closed.
         """
         super().__init__()
         if not isinstance(topology, Topology):
             raise TypeError(f"topology must be a gpusched.Topology, not "
                             f"{type(topology).__name__}")
+        if share is not None and not isinstance(share, Share):
+            raise TypeError(f"share must be a gpusched.Share, not "
+                            f"{type(share).__name__}")
         cfg = _lib.new_struct(_lib.SchedConfigC, "gs_sched_config_init")
         cfg.placement = encode(placement, "placement")
         cfg.placement_options = encode(placement_options, "placement_options")
-        if ordering is not None:
-            if not _lib.field_known(cfg, "ordering"):
-                raise UnsupportedError("ordering is not supported by this "
+        if preempt is True:
+            preempt = PreemptMode.REQUEUE
+        elif preempt is False:
+            preempt = PreemptMode.OFF
+        settings = [
+            ("ordering", ordering, lambda v: Ordering.parse(v, "ordering")),
+            ("fairshare", fairshare,
+             lambda v: FairshareAlgo.parse(v, "fairshare")),
+            ("backfill", backfill, lambda v: Backfill.parse(v, "backfill")),
+            ("backfill_depth", backfill_depth,
+             lambda v: _u32(v, "backfill_depth")),
+            ("backfill_horizon", backfill_horizon,
+             lambda v: check_int(v, "backfill_horizon", *_I64)),
+            ("preempt", preempt, lambda v: PreemptMode.parse(v, "preempt")),
+        ]
+        for fld, value, convert in settings:
+            if value is None:
+                continue
+            if not _lib.field_known(cfg, fld):
+                raise UnsupportedError(f"{fld} is not supported by this "
+                                       f"library version")
+            setattr(cfg, fld, int(convert(value)))
+        if share is not None:
+            if not _lib.field_known(cfg, "share"):
+                raise UnsupportedError("share is not supported by this "
                                        "library version")
-            try:
-                cfg.ordering = _ORDERINGS.index(str(ordering).lower())
-            except ValueError:
-                raise InvalidArgument(
-                    f"ordering {ordering!r} is not one of "
-                    f"{', '.join(_ORDERINGS)}") from None
-        with topology._use() as tp:
-            topo_addr = topology._addr
-            _lib.ref_acquire(topo_addr)
-            out = _lib.SchedP()
-            try:
-                lib.gs_sched_create(byref(out), tp, byref(cfg))
-            except BaseException:
-                if out:
-                    lib.gs_sched_destroy(out)
-                _lib.ref_release(topo_addr)
-                raise
-            self._adopt(out, lib.gs_sched_destroy, [topo_addr])
-            self._tp = tp
+            # one lock for the scheduler and its tree: calls through either
+            # are serialized
+            self._lock = share._lock
+        acquired: List[int] = []
+        anchor: Optional[int] = None
+        try:
+            with self._lock:
+                if share is not None:
+                    cfg.share = share._check()
+                    anchor = share._anchor()
+                    _lib.ref_acquire(anchor)
+                    acquired.append(anchor)
+                with topology._use() as tp:
+                    _lib.ref_acquire(topology._addr)
+                    acquired.insert(0, topology._addr)
+                    out = _lib.SchedP()
+                    try:
+                        lib.gs_sched_create(byref(out), tp, byref(cfg))
+                    except BaseException:
+                        if out:
+                            lib.gs_sched_destroy(out)
+                        raise
+                    self._adopt(out, lib.gs_sched_destroy, acquired)
+                    acquired = []   # the finalizer releases them now
+                    self._tp = tp
+        except BaseException:
+            for addr in acquired:
+                _lib.ref_release(addr)
+            raise
         self._topology = topology
+        #: The Share given to the constructor (kept alive), or None.
+        self._share = share
+        #: What keeps the scheduler's tree alive (see Share._anchor).
+        self._share_anchor = anchor if anchor is not None else self._addr
         self.placement = placement
 
     def __reduce__(self):
@@ -321,7 +404,15 @@ class Scheduler(HandleOwner):
 
     def step(self, now: int = 0) -> List[Event]:
         """Start every job that can start at time ``now`` (your clock) and
-        return the events: one STARTED event per job started."""
+        return the events: one STARTED event per job started and, with
+        preemption on, a PREEMPTED event per victim (followed by REQUEUED
+        when it goes back to the queue).
+
+        Pending jobs are taken in the ordering's order; jobs waiting for
+        a dependency or held by a limit do not hold back the others. The
+        first job that cannot start may preempt jobs it outranks (with
+        ``preempt``), or else holds back the rest (reason PRIORITY) unless
+        backfill lets jobs with a time limit start around it."""
         t = self._now(now)
         with self._use() as p:
             lib.gs_sched_step(p, t, None)
@@ -446,6 +537,156 @@ class Scheduler(HandleOwner):
         """CUDA_VISIBLE_DEVICES for a job on one of its nodes (see
         Allocation.cuda_visible_devices)."""
         return self.allocation(job).cuda_visible_devices(node, uuids)
+
+    # ---- ordering, fair share, limits ------------------------------------
+
+    def configure(self, text: Union[str, bytes],
+                  name: Optional[str] = None) -> None:
+        """Configure from JSON (the accounts file of docs/formats.md):
+        "accounts" and "users" go into the share tree; the optional keys
+        "ordering", "fairshare", "half_life", "priority_weights",
+        "usage_weights", "limits", "backfill" (a mode, or {"mode",
+        "depth", "horizon", "interval"}) and "preemption" set the rest::
+
+            sched.configure('{"ordering": "multifactor", '
+                            '"priority_weights": {"fairshare": 5000}}')
+
+        ``name`` is used in messages (default ``"<buffer>"``).
+
+        Raises:
+            ParseError: malformed JSON, an unknown key, a wrong type or a
+                name that does not exist, with ``name:line:column``. A
+                document with an error changes nothing.
+        """
+        data = text_bytes(text, "text")
+        nm = encode(name, "name")
+        with self._use() as p:
+            lib.gs_sched_configure(p, data, len(data), nm)
+
+    def set_priority_weights(self, *, age: Optional[float] = None,
+                             fairshare: Optional[float] = None,
+                             job_size: Optional[float] = None,
+                             priority: Optional[float] = None,
+                             max_age: Optional[int] = None,
+                             calc_period: Optional[int] = None) -> None:
+        """Set the weights of the multifactor priority (like Slurm's
+        PriorityWeight*)::
+
+            priority = age*A + fairshare*F + job_size*J + priority*P - nice
+
+        Keywords left out take the library's defaults (age 1000, fairshare
+        10000, job_size 0, priority 1000, max_age one week, calc_period
+        300), not the values set before. ``max_age``: seconds of waiting
+        at which the age factor reaches 1; ``calc_period``: seconds
+        between fair-share recomputations (0: every step).
+
+        Raises:
+            InvalidArgument: a negative weight or period (nothing changes).
+        """
+        w = _lib.new_struct(_lib.PriorityWeightsC, "gs_priority_weights_init")
+        for fld, value in (("age", age), ("fairshare", fairshare),
+                           ("job_size", job_size), ("priority", priority)):
+            if value is not None:
+                setattr(w, fld, number(value, fld))
+        for fld, value in (("max_age", max_age),
+                           ("calc_period", calc_period)):
+            if value is not None:
+                setattr(w, fld, check_int(value, fld, *_I64))
+        with self._use() as p:
+            lib.gs_sched_set_priority_weights(p, byref(w))
+
+    def set_usage_weights(self, gpu: float = 1.0, cpu: float = 0.0,
+                          mem_gib: float = 0.0) -> None:
+        """Usage charged per second of a running job: per GPU, per CPU and
+        per GiB of host memory. The defaults (1, 0, 0) charge billable
+        GPU-seconds. See also set_model_weight().
+
+        Raises:
+            InvalidArgument: a negative weight.
+        """
+        g, c, m = (number(gpu, "gpu"), number(cpu, "cpu"),
+                   number(mem_gib, "mem_gib"))
+        with self._use() as p:
+            lib.gs_sched_set_usage_weights(p, g, c, m)
+
+    def set_model_weight(self, model: str, weight: float) -> None:
+        """A GPU whose model contains ``model`` (case-insensitive, e.g.
+        "H100") is charged ``weight`` times the GPU usage weight. The last
+        matching rule set wins.
+
+        Raises:
+            InvalidArgument: an empty model or a negative weight.
+        """
+        m = encode(model, "model", allow_none=False)
+        w = number(weight, "weight")
+        with self._use() as p:
+            lib.gs_sched_set_model_weight(p, m, w)
+
+    def set_limit(self, kind: Union[str, LimitKind], name: Optional[str],
+                  max_gpus: int) -> None:
+        """Cap the GPUs in use by a user (``kind="user"``, all its
+        accounts) or an account (``kind="account"``, sub-accounts
+        included), like Slurm's MaxTRESPerUser / GrpTRES. ``name=None``
+        sets the default for every user (or account) without a limit of
+        its own; ``max_gpus=0`` removes the limit. Jobs over a limit wait
+        with reason LIMIT and do not hold back the jobs behind them.
+
+        Raises:
+            NotFoundError: no such account.
+            InvalidArgument: an unknown kind or a count out of range.
+        """
+        k = int(LimitKind.parse(kind, "limit kind"))
+        n = encode(name, "name")
+        cap = _u32(max_gpus, "max_gpus")
+        with self._use() as p:
+            lib.gs_sched_set_limit(p, k, n, cap)
+
+    def update_usage(self, now: int) -> None:
+        """Charge the running jobs' usage up to time ``now`` (the scheduler
+        does it by itself when a job ends and when fair share is
+        recomputed). Call it before reading usage from :attr:`share`."""
+        t = self._now(now)
+        with self._use() as p:
+            lib.gs_sched_update_usage(p, t)
+
+    def priority(self, job: int) -> PriorityBreakdown:
+        """A job's multifactor priority, factor by factor, as of the last
+        step() (or now, when no step ran since it was submitted): what
+        Slurm's ``sprio`` shows. See :class:`PriorityBreakdown`.
+
+        Raises:
+            NotFoundError: no such job.
+        """
+        j = self._job_id(job)
+        with self._use() as p:
+            if not 1 <= j <= lib.gs_sched_job_count(p):
+                raise NotFoundError(f"no job {j}")
+            b = _lib.out_struct(_lib.PriorityBreakdownC)
+            lib.gs_sched_job_priority(p, j, byref(b))
+        return PriorityBreakdown(
+            job=j, total=b.total, age=b.age, fairshare=b.fairshare,
+            job_size=b.job_size, priority=b.priority, nice=b.nice,
+            w_age=b.w_age, w_fairshare=b.w_fairshare,
+            w_job_size=b.w_job_size, w_priority=b.w_priority)
+
+    @property
+    def share(self) -> Share:
+        """The account tree the scheduler ranks by and charges usage to
+        (the Share given to the constructor, or its own), as a view: a
+        :class:`Share` that owns nothing and keeps this scheduler alive.
+        It raises ClosedError once the scheduler is closed."""
+        with self._use() as p:
+            ptr = lib.gs_sched_share(p)
+        if not ptr:  # pragma: no cover (the library always has one)
+            raise UnsupportedError("the scheduler has no share tree")
+        return Share._view(self, ptr)
+
+    def fairshare_report(self) -> List[ShareRow]:
+        """The fair-share table of the scheduler's tree (``sshare``):
+        every account and user with shares, usage and factor, as of the
+        scheduler's last fair-share computation. Same as
+        ``self.share.rows()``."""
+        return self.share.rows()
 
     # ---- nodes and GPUs -----------------------------------------------
 

@@ -13,8 +13,9 @@ import pytest
 
 import gpusched
 from gpusched import _lib
-from gpusched.objects import (Comm, EventKind, JobState, LinkKind, PcieLevel,
-                              PendingReason, Source)
+from gpusched.objects import (Backfill, Comm, EventKind, FairshareAlgo,
+                              JobState, LimitKind, LinkKind, Ordering,
+                              PcieLevel, PendingReason, PreemptMode, Source)
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +82,53 @@ def test_struct_layouts(tmp_path, include_dir):
     assert not problems, "\n".join(problems)
 
 
+def test_every_struct_of_the_headers_is_mirrored(headers):
+    """Each public struct with a struct_size is in _lib.STRUCTS (so that
+    test_struct_layouts checks it), except the placement-policy ABI."""
+    found = set(re.findall(r"typedef\s+struct\s+(gs_\w+)\s*\{\s*"
+                           r"uint32_t\s+struct_size", headers))
+    assert {"gs_priority_weights", "gs_priority_breakdown",
+            "gs_share_row", "gs_sched_config", "gs_job_info"} <= found
+    missing = found - set(_lib.STRUCTS) - {
+        "gs_place_request", "gs_placement_ops", "gs_allocator"}
+    assert not missing, f"not mirrored in _lib: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("cname,init", [
+    ("gs_sched_config", "gs_sched_config_init"),
+    ("gs_job_spec", "gs_job_spec_init"),
+    ("gs_priority_weights", "gs_priority_weights_init"),
+])
+def test_initializers_report_our_size(cname, init):
+    """The library's struct (as its *_init reports it) is the one mirrored
+    here: same struct_size."""
+    cls = _lib.STRUCTS[cname]
+    obj = _lib.new_struct(cls, init)
+    assert obj.struct_size == ctypes.sizeof(cls)
+
+
+def test_initializer_defaults(tmp_path, include_dir):
+    """GS_SCHED_CONFIG_INIT (the header's macro) and gs_sched_config_init
+    (the library) agree, and gs_priority_weights_init gives the defaults
+    the binding's docstrings promise."""
+    body = ("    gs_sched_config c = GS_SCHED_CONFIG_INIT;\n"
+            "    printf(\"%d %d %d %u %lld %d\\n\", (int)c.ordering,"
+            " (int)c.fairshare, (int)c.backfill, c.backfill_depth,"
+            " (long long)c.backfill_horizon, (int)c.preempt);\n")
+    out = compile_and_run(tmp_path, include_dir, body).split()
+    cfg = _lib.new_struct(_lib.SchedConfigC, "gs_sched_config_init")
+    assert [int(x) for x in out] == [
+        cfg.ordering, cfg.fairshare, cfg.backfill, cfg.backfill_depth,
+        cfg.backfill_horizon, cfg.preempt]
+    assert (cfg.ordering, cfg.fairshare, cfg.backfill, cfg.preempt) == (
+        Ordering.MULTIFACTOR, FairshareAlgo.FAIR_TREE, Backfill.NONE,
+        PreemptMode.OFF)
+    assert not cfg.share
+    w = _lib.new_struct(_lib.PriorityWeightsC, "gs_priority_weights_init")
+    assert (w.age, w.fairshare, w.job_size, w.priority, w.max_age,
+            w.calc_period) == (1000, 10000, 0, 1000, 604800, 300)
+
+
 def test_constants(tmp_path, include_dir):
     body = "".join(f'    printf("%llu\\n", (unsigned long long)({c}));\n'
                    for c in ("GS_VERSION_MAJOR", "GS_VERSION_MINOR", "GS_NONE",
@@ -106,6 +154,11 @@ def test_constants(tmp_path, include_dir):
     (PendingReason, "GS_REASON_", ()),
     (EventKind, "GS_EVENT_", ()),
     (Comm, "GS_COMM_", ()),
+    (Ordering, "GS_ORDER_", ()),
+    (FairshareAlgo, "GS_FAIRSHARE_", ()),
+    (Backfill, "GS_BACKFILL_", ()),
+    (PreemptMode, "GS_PREEMPT_", ()),
+    (LimitKind, "GS_LIMIT_", ()),
 ])
 def test_enums_match_the_headers(headers, enum_cls, prefix, skip):
     found = {m.group(1): int(m.group(2)) for m in re.finditer(
@@ -155,6 +208,20 @@ def test_prototype_table_matches_the_headers(headers):
             problems.append(f"{name}: {declared[name]} parameters in C, "
                             f"{len(argtypes)} in the table")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("header", ["core.h", "job.h", "sched.h",
+                                    "fairshare.h", "topo.h"])
+def test_every_function_is_declared(include_dir, header):
+    """Every function these headers export is in the prototype table (the
+    placement-policy ABI of policy.h is for C policies, not bindings)."""
+    with open(os.path.join(include_dir, "gpusched", header)) as f:
+        text = re.sub(r"/\*.*?\*/", " ", f.read(), flags=re.S)
+    names = re.findall(r"GS_API[^;(]*?\b(gs_\w+)\s*\(", text)
+    assert names
+    declared = {entry[0] for entry in _lib.PROTOTYPES}
+    missing = [n for n in names if n not in declared]
+    assert not missing, f"{header}: not in _lib.PROTOTYPES: {missing}"
 
 
 def test_status_table_matches_the_header(headers):
