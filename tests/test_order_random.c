@@ -277,9 +277,22 @@ static void against_reference(gs_backfill mode, int cases)
         assert_true(backfilled > cases);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define GS_SLOW_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GS_SLOW_BUILD 1
+#endif
+#endif
+
+/* Mixes per mode: fewer where every step is slow (valgrind, ASan). */
 static int cases(void)
 {
-    return getenv("GS_TEST_UNDER_VALGRIND") ? 60 : 20000;
+#ifdef GS_SLOW_BUILD
+    return 1000;
+#else
+    return getenv("GS_TEST_UNDER_VALGRIND") ? 100 : 5000;
+#endif
 }
 
 static void strict_order(void **state)
