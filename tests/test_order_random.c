@@ -43,8 +43,8 @@
 
 typedef struct rjob {
     int64_t submit, limit;
-    uint32_t gpus;
-    int64_t start; /* -1: not yet */
+    uint32_t gpus, per_node; /* per_node: 0, or whole nodes of that many */
+    int64_t start;           /* the reference's start; -1: not yet */
 } rjob;
 
 static int cases(void);
@@ -172,21 +172,21 @@ static void ref_run(rjob *j, int n, gs_backfill mode)
     }
 }
 
-/* The same run through the library. */
-static void lib_run(const gs_topo *t, const rjob *j, int n, gs_backfill mode,
-                    int64_t *start)
+/* The same run through the library: start[i] gets job i's start and, when
+ * promised is given, promised[i] the first start it was promised while
+ * waiting ("reserved to start at T" in its reason), or -1. */
+static void lib_run(const gs_topo *t, const gs_sched_config *cfg,
+                    const rjob *j, int n, int64_t *start, int64_t *promised)
 {
-    gs_sched_config cfg;
-    gs_sched_config_init(&cfg);
-    cfg.ordering = GS_ORDER_FIFO;
-    cfg.backfill = mode;
-    cfg.backfill_depth = 1000;
     gs_sched *s = NULL;
-    assert_int_equal(gs_sched_create(&s, t, &cfg), GS_OK);
+    assert_int_equal(gs_sched_create(&s, t, cfg), GS_OK);
     uint64_t id[MAXJ] = {0};
     bool done[MAXJ] = {false};
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         start[i] = -1;
+        if (promised)
+            promised[i] = -1;
+    }
     int64_t now = 0;
     for (;;) {
         for (int i = 0; i < n; i++)
@@ -199,6 +199,7 @@ static void lib_run(const gs_topo *t, const rjob *j, int n, gs_backfill mode,
                 gs_job_spec spec;
                 gs_job_spec_init(&spec);
                 spec.gpus = j[i].gpus;
+                spec.gpus_per_node = j[i].per_node;
                 spec.time_limit = j[i].limit;
                 spec.submit_time = now;
                 assert_int_equal(gs_sched_submit(s, &spec, &id[i]), GS_OK);
@@ -212,8 +213,15 @@ static void lib_run(const gs_topo *t, const rjob *j, int n, gs_backfill mode,
                 memset(&info, 0, sizeof info);
                 info.struct_size = sizeof info;
                 assert_int_equal(gs_sched_job_info(s, id[i], &info), GS_OK);
-                if (info.state == GS_JOB_RUNNING)
+                if (info.state == GS_JOB_RUNNING) {
                     start[i] = info.start_time;
+                } else if (promised && promised[i] < 0) {
+                    char why[256];
+                    gs_sched_job_reason_text(s, id[i], why, sizeof why, NULL);
+                    const char *p = strstr(why, "reserved to start at ");
+                    if (p)
+                        promised[i] = atoll(p + 21);
+                }
             }
             int64_t e = start[i] >= 0 ? start[i] + j[i].limit
                         : id[i]       ? -1
@@ -230,27 +238,26 @@ static void lib_run(const gs_topo *t, const rjob *j, int n, gs_backfill mode,
 
 /* ---- easy backfill never delays the head, on any topology ------------- */
 
-/* Jobs for the invariant runs: sizes up to two nodes (whole nodes when
- * above one), exact time limits. */
-typedef struct mjob {
-    int64_t submit, limit;
-    uint32_t gpus, per_node;
-} mjob;
-
 /* FIFO, easy backfill, jobs running exactly their limit: when a job is
  * first the head with "reserved to start at T", it must start by T. The
  * reservation is GPUs the backfilled jobs kept off (or gave back in time),
  * so nothing can push it later; a later start means a backfill decision
- * broke a reservation, or a reservation the policy could not honour. */
+ * broke a reservation, or a reservation the policy could not honour.
+ * Sizes go up to two whole nodes. */
 static void head_never_delayed(const char *topo_json, const char *placement,
                                uint32_t node_gpus, int cases)
 {
     gs_topo *t = test_topo_json(topo_json);
+    gs_sched_config cfg;
+    gs_sched_config_init(&cfg);
+    cfg.ordering = GS_ORDER_FIFO;
+    cfg.backfill = GS_BACKFILL_EASY;
+    cfg.placement = placement;
     int checked = 0;
     for (int c = 0; c < cases; c++) {
         rng_state = 7777u + (unsigned)c;
         int n = 4 + (int)rnd(MAXJ - 3);
-        mjob j[MAXJ];
+        rjob j[MAXJ];
         int64_t at = 0;
         for (int i = 0; i < n; i++) {
             at += rnd(3) ? 0 : rnd(10);
@@ -261,68 +268,8 @@ static void head_never_delayed(const char *topo_json, const char *placement,
             j[i].per_node = j[i].gpus > node_gpus ? node_gpus : 0;
             j[i].limit = 1 + rnd(rnd(4) ? 20 : 60);
         }
-        gs_sched_config cfg;
-        gs_sched_config_init(&cfg);
-        cfg.ordering = GS_ORDER_FIFO;
-        cfg.backfill = GS_BACKFILL_EASY;
-        cfg.placement = placement;
-        gs_sched *s = NULL;
-        assert_int_equal(gs_sched_create(&s, t, &cfg), GS_OK);
-        uint64_t id[MAXJ] = {0};
         int64_t start[MAXJ], promised[MAXJ];
-        bool done[MAXJ] = {false};
-        for (int i = 0; i < n; i++)
-            start[i] = promised[i] = -1;
-        int64_t now = 0;
-        for (;;) {
-            for (int i = 0; i < n; i++)
-                if (start[i] >= 0 && !done[i] &&
-                    start[i] + j[i].limit == now) {
-                    assert_int_equal(gs_sched_complete(s, id[i], now), GS_OK);
-                    done[i] = true;
-                }
-            for (int i = 0; i < n; i++)
-                if (!id[i] && j[i].submit == now) {
-                    gs_job_spec spec;
-                    gs_job_spec_init(&spec);
-                    spec.gpus = j[i].gpus;
-                    spec.gpus_per_node = j[i].per_node;
-                    spec.time_limit = j[i].limit;
-                    spec.submit_time = now;
-                    assert_int_equal(gs_sched_submit(s, &spec, &id[i]),
-                                     GS_OK);
-                }
-            assert_int_equal(gs_sched_step(s, now, NULL), GS_OK);
-            assert_int_equal(gs_sched_check(s), GS_OK);
-            int64_t next = -1;
-            for (int i = 0; i < n; i++) {
-                if (id[i] && start[i] < 0) {
-                    gs_job_info info;
-                    memset(&info, 0, sizeof info);
-                    info.struct_size = sizeof info;
-                    assert_int_equal(gs_sched_job_info(s, id[i], &info),
-                                     GS_OK);
-                    if (info.state == GS_JOB_RUNNING) {
-                        start[i] = info.start_time;
-                    } else if (promised[i] < 0) {
-                        char why[256];
-                        gs_sched_job_reason_text(s, id[i], why, sizeof why,
-                                                 NULL);
-                        const char *p = strstr(why, "reserved to start at ");
-                        if (p)
-                            promised[i] = atoll(p + 21);
-                    }
-                }
-                int64_t e = start[i] >= 0 ? start[i] + j[i].limit
-                            : id[i]       ? -1
-                                          : j[i].submit;
-                if (e > now && (next < 0 || e < next))
-                    next = e;
-            }
-            if (next < 0)
-                break;
-            now = next;
-        }
+        lib_run(t, &cfg, j, n, start, promised);
         for (int i = 0; i < n; i++) {
             if (start[i] < 0)
                 fail_msg("seed %d: job %d never started", 7777 + c, i);
@@ -335,7 +282,6 @@ static void head_never_delayed(const char *topo_json, const char *placement,
                              (long long)start[i]);
             }
         }
-        gs_sched_destroy(s);
     }
     gs_topo_destroy(t);
     assert_true(checked > cases); /* the mixes do block heads */
@@ -365,6 +311,11 @@ static void against_reference(gs_backfill mode, int cases)
 {
     gs_topo *t = NULL;
     assert_int_equal(gs_topo_load(&t, "dgx-h100", NULL), GS_OK);
+    gs_sched_config cfg;
+    gs_sched_config_init(&cfg);
+    cfg.ordering = GS_ORDER_FIFO;
+    cfg.backfill = mode;
+    cfg.backfill_depth = 1000;
     int backfilled = 0, differing = 0;
     for (int c = 0; c < cases; c++) {
         uint64_t seed = 1000u * (unsigned)mode + (unsigned)c;
@@ -376,11 +327,12 @@ static void against_reference(gs_backfill mode, int cases)
             at += rnd(3) ? 0 : rnd(12);
             j[i].submit = at;
             j[i].gpus = rnd(3) ? 1 + rnd(4) : 1 + rnd(NGPU);
+            j[i].per_node = 0;
             j[i].limit = 1 + rnd(rnd(4) ? 20 : 60);
         }
         ref_run(j, n, mode);
         int64_t got[MAXJ];
-        lib_run(t, j, n, mode, got);
+        lib_run(t, &cfg, j, n, got, NULL);
         bool differs = false;
         for (int i = 0; i < n; i++)
             differs |= got[i] != j[i].start;

@@ -38,6 +38,21 @@ def pytest_configure(config):
 
 # ---- shared fixtures -----------------------------------------------------
 
+
+@pytest.fixture
+def no_leaked_handles():
+    """Fails the test if it leaves library handles alive (after a garbage
+    collection). Modules opt in with
+    ``pytestmark = pytest.mark.usefixtures("no_leaked_handles")``."""
+    import gc
+    from gpusched import _lib
+    gc.collect()
+    before = _lib.live_handles()
+    yield
+    gc.collect()
+    assert _lib.live_handles() == before
+
+
 #: The NV12 bridge-pair machine of tests/test_place.c: pairs 0-2, 1-3, 4-5,
 #: 6-7 over NV12, everything else SYS, GPUs 0-3 on NUMA 0 and 4-7 on NUMA 1.
 BRIDGE_PAIRS_JSON = """{

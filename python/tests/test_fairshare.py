@@ -24,13 +24,7 @@ def exact(x):
     return pytest.approx(x, rel=0, abs=1e-12)
 
 
-@pytest.fixture(autouse=True)
-def no_leaked_handles():
-    gc.collect()
-    before = _lib.live_handles()
-    yield
-    gc.collect()
-    assert _lib.live_handles() == before
+pytestmark = pytest.mark.usefixtures("no_leaked_handles")
 
 
 def read(name):

@@ -14,13 +14,7 @@ import gpusched
 from gpusched import _lib
 
 
-@pytest.fixture(autouse=True)
-def no_leaked_handles():
-    gc.collect()
-    before = _lib.live_handles()
-    yield
-    gc.collect()
-    assert _lib.live_handles() == before
+pytestmark = pytest.mark.usefixtures("no_leaked_handles")
 
 
 def test_scheduler_outlives_its_topology_object():

@@ -19,13 +19,7 @@ def exact(x, tol=1e-12):
     return pytest.approx(x, rel=0, abs=tol)
 
 
-@pytest.fixture(autouse=True)
-def no_leaked_handles():
-    gc.collect()
-    before = _lib.live_handles()
-    yield
-    gc.collect()
-    assert _lib.live_handles() == before
+pytestmark = pytest.mark.usefixtures("no_leaked_handles")
 
 
 @pytest.fixture(scope="module")
