@@ -292,9 +292,50 @@ static void sim_scenarios(void **state)
     snprintf(args, sizeof args, "sim --topo dgx-h100 --jobs '%s'", path);
     assert_int_equal(run(args, out, sizeof out), 1);
     char want[256];
-    snprintf(want, sizeof want, "%s:3: bad duration \"ten\"", path);
+    snprintf(want, sizeof want, "%s:3:5: bad duration \"ten\"", path);
     if (!strstr(out, want))
         fail_msg("got '%s', want '%s'", out, want);
+    /* a header names columns in any order (any case; id and time_limit
+     * may be left out); quoted fields; blank and comment lines */
+    static const struct {
+        const char *text, *want; /* want: in the CSV, or in the error */
+        int rc;
+    } cases[] = {
+        {"GPUs,Submit,Duration\n\n# c\n  4 , 0 , 50\n", "1,0,0,50,dgx-h100,4,\n", 0},
+        {"submit,id,gpus,duration,time_limit\n0,\"a,\"\"b\"\"\",8,5,5\n",
+         "\"a,\"\"b\"\"\",0,0,5,dgx-h100,8,\n", 0},
+        {"id,submit,gpus,duration,time_limt\nA,0,6,100,100\n",
+         ":1:25: unknown column \"time_limt\"", 1},
+        {"id,submit,gpus,gpus,duration\nA,0,6,6,100\n",
+         ":1:16: duplicate column \"gpus\"", 1},
+        {"id,submit,duration\nA,0,100\n", ":1: no \"gpus\" column", 1},
+        {"id,submit,duration,time_limit,gpus\nA,0,100,100\n",
+         ":2:12: bad gpus \"\" (missing)", 1},
+        {"id,submit,duration,time_limit,gpus\n\"A,0,100,100,4\n",
+         ":2:1: unterminated quote", 1},
+        {"id,submit,duration,time_limit,gpus\nA,0,100,100,4,7\n",
+         ":2:15: 6 fields, the header has 5", 1},
+        {"A,0,100,,2\n", "A,0,0,100,dgx-h100,2,\n", 0}, /* no header */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(cases[k].text, f);
+        fclose(f);
+        snprintf(args, sizeof args,
+                 "sim --topo dgx-h100 --jobs '%s' --out '%s.out'", path, path);
+        int rc = run(args, out, sizeof out);
+        char outpath[64];
+        snprintf(outpath, sizeof outpath, "%s.out", path);
+        size_t len = 0;
+        char *got = rc == 0 ? test_read_file(outpath, &len) : NULL;
+        const char *hay = got ? got : out;
+        if (rc != cases[k].rc || !strstr(hay, cases[k].want))
+            fail_msg("case %zu: rc %d, got '%s', want '%s'", k, rc, hay,
+                     cases[k].want);
+        free(got);
+        unlink(outpath);
+    }
     unlink(path);
     assert_int_equal(run("sim --topo dgx-h100", out, sizeof out), 2);
     assert_int_equal(run("sim --topo dgx-h100 --jobs x --backfill maybe", out,

@@ -9,8 +9,8 @@
  *
  * Jobs: CSV with the columns id,submit,duration,time_limit,gpus,
  * gpus_per_node,user,account,priority,preemptible (a header names them, in
- * any order; only the first five are required; without a header they are
- * taken in that order). A job runs for its duration, or until its time
+ * any order; without a header they are taken in that order and the first
+ * five are required; docs/formats.md has the rules). A job runs for its duration, or until its time
  * limit if that comes first (it then ends as failed: a timeout).
  *
  * Output: CSV id,submit,start,end,nodes,gpus,reason_if_never_started to
@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct sim_job {
     size_t line; /* order in the file: breaks ties in submit time */
@@ -99,27 +100,76 @@ static const char *const col_names[C_N] = {
     "id",    "submit",        "duration", "time_limit", "gpus",
     "gpus_per_node", "user",  "account",  "priority",   "preemptible"};
 
-static int split(char *line, char **f, int max)
+/* Split a CSV line in place into at most max fields, with their 1-based
+ * columns in col[]. Fields may be quoted ("a,b", "say ""hi"""); blanks
+ * around a field are dropped. Returns the field count, or -1 with *bad
+ * the column of an unterminated quote or of text after a closing one. */
+static int split(char *line, char **f, unsigned *col, int max, unsigned *bad)
 {
+    size_t len = strlen(line);
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        line[--len] = '\0';
     int n = 0;
     char *p = line;
-    while (n < max) {
-        f[n++] = p;
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (n == max)
+            return n;
+        col[n] = (unsigned)(p - line) + 1;
+        char *out = p;
+        f[n] = p;
+        if (*p == '"') {
+            char *q = p + 1;
+            for (;;) {
+                if (!*q) {
+                    *bad = col[n];
+                    return -1;
+                }
+                if (*q == '"' && q[1] == '"') {
+                    *out++ = '"';
+                    q += 2;
+                } else if (*q == '"') {
+                    q++;
+                    break;
+                } else {
+                    *out++ = *q++;
+                }
+            }
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (*q && *q != ',') {
+                *bad = (unsigned)(q - line) + 1;
+                return -1;
+            }
+            bool more = *q == ',';
+            *out = '\0';
+            n++;
+            if (!more)
+                return n;
+            p = q + 1;
+            continue;
+        }
         char *c = strchr(p, ',');
-        if (!c)
-            break;
-        *c = '\0';
+        char *end = c ? c : p + strlen(p);
+        while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        bool more = c != NULL;
+        *end = '\0';
+        n++;
+        if (!more)
+            return n;
         p = c + 1;
     }
-    for (int i = 0; i < n; i++) {
-        while (*f[i] == ' ' || *f[i] == '\t')
-            f[i]++;
-        size_t l = strlen(f[i]);
-        while (l && (f[i][l - 1] == ' ' || f[i][l - 1] == '\t' ||
-                     f[i][l - 1] == '\r' || f[i][l - 1] == '\n'))
-            f[i][--l] = '\0';
-    }
-    return n;
+}
+
+/* Is this a column name (any case)? Its index, or -1. */
+static int column_of(const char *name)
+{
+    for (int i = 0; i < C_N; i++)
+        if (!strcasecmp(name, col_names[i]))
+            return i;
+    return -1;
 }
 
 static int parse_i64(const char *s, int64_t *out)
@@ -145,32 +195,73 @@ static sim_job *read_jobs(const char *prog, const char *path, size_t *count)
     int map[C_N];
     for (int i = 0; i < C_N; i++)
         map[i] = i;
+    int ncols = 0; /* fields in the header, 0 without one */
     sim_job *jobs = NULL;
     size_t n = 0, cap = 0;
     char line[4096];
     unsigned lineno = 0;
-    bool ok = true;
+    bool ok = true, first = true;
     while (ok && fgets(line, sizeof line, f)) {
         lineno++;
-        if (line[0] == '#' || line[0] == '\n' || line[0] == '\r')
+        if (!strchr(line, '\n') && !feof(f)) {
+            fprintf(stderr, "%s: %s:%u: line longer than %zu bytes\n", prog,
+                    path, lineno, sizeof line - 2);
+            ok = false;
+            break;
+        }
+        const char *lead = line + strspn(line, " \t");
+        if (*lead == '#' || *lead == '\n' || *lead == '\r' || !*lead)
             continue;
         char *fld[32];
-        int nf = split(line, fld, 32);
-        if (lineno == 1 && (fld[0][0] < '0' || fld[0][0] > '9') &&
-            strcmp(fld[0], "id") == 0) {
-            for (int i = 0; i < C_N; i++)
-                map[i] = -1;
+        unsigned col[32], bad = 0;
+        unsigned eol = (unsigned)strcspn(line, "\r\n") + 1;
+        int nf = split(line, fld, col, 32, &bad);
+        if (nf < 0) {
+            fprintf(stderr, "%s: %s:%u:%u: unterminated quote or text after "
+                    "a closing quote\n", prog, path, lineno, bad);
+            ok = false;
+            break;
+        }
+        if (first) {
+            /* a header names the columns: any known name makes the line
+             * one, and then every field must be a known name */
+            first = false;
+            int known = 0;
             for (int k = 0; k < nf; k++)
+                known += column_of(fld[k]) >= 0;
+            if (known > 0) {
                 for (int i = 0; i < C_N; i++)
-                    if (!strcmp(fld[k], col_names[i]))
-                        map[i] = k;
-            for (int i = 0; i <= C_GPUS; i++)
-                if (map[i] < 0) {
-                    fprintf(stderr, "%s: %s:1: no \"%s\" column\n", prog,
-                            path, col_names[i]);
-                    ok = false;
+                    map[i] = -1;
+                for (int k = 0; k < nf && ok; k++) {
+                    int c = column_of(fld[k]);
+                    if (c < 0 || map[c] >= 0) {
+                        fprintf(stderr,
+                                "%s: %s:%u:%u: %s column \"%s\" (the columns "
+                                "are id, submit, duration, time_limit, gpus, "
+                                "gpus_per_node, user, account, priority, "
+                                "preemptible)\n",
+                                prog, path, lineno, col[k],
+                                c < 0 ? "unknown" : "duplicate", fld[k]);
+                        ok = false;
+                    } else {
+                        map[c] = k;
+                    }
                 }
-            continue;
+                for (int i = 0; i <= C_GPUS && ok; i++)
+                    if (map[i] < 0 && i != C_ID && i != C_LIMIT) {
+                        fprintf(stderr, "%s: %s:%u: no \"%s\" column\n", prog,
+                                path, lineno, col_names[i]);
+                        ok = false;
+                    }
+                ncols = nf;
+                continue;
+            }
+        }
+        if (ncols && nf > ncols) {
+            fprintf(stderr, "%s: %s:%u:%u: %d fields, the header has %d\n",
+                    prog, path, lineno, col[ncols], nf, ncols);
+            ok = false;
+            break;
         }
         if (n == cap) {
             cap = cap ? cap * 2 : 1024;
@@ -200,8 +291,14 @@ static sim_job *read_jobs(const char *prog, const char *path, size_t *count)
             } else if (*s || (i <= C_GPUS && i != C_LIMIT)) {
                 /* an empty time limit means none, like 0 */
                 if (parse_i64(s, &v[i]) != 0 || v[i] < 0) {
-                    fprintf(stderr, "%s: %s:%u: bad %s \"%s\"\n", prog, path,
-                            lineno, col_names[i], s);
+                    unsigned c = map[i] >= 0 && map[i] < nf
+                                     ? col[map[i]]
+                                     : eol;
+                    fprintf(stderr,
+                            "%s: %s:%u:%u: bad %s \"%s\" (%s)\n", prog, path,
+                            lineno, c, col_names[i], s,
+                            *s ? "want a whole number, 0 or more"
+                               : "missing");
                     ok = false;
                 }
             }
@@ -225,6 +322,22 @@ static sim_job *read_jobs(const char *prog, const char *path, size_t *count)
     }
     *count = n;
     return jobs;
+}
+
+/* Write a CSV field, quoted when asked or when it needs it. */
+static void csv_field(FILE *fo, const char *v, bool quote)
+{
+    if (!quote && !v[strcspn(v, ",\"\r\n")]) {
+        fputs(v, fo);
+        return;
+    }
+    fputc('"', fo);
+    for (const char *c = v; *c; c++) {
+        if (*c == '"')
+            fputc('"', fo);
+        fputc(*c, fo);
+    }
+    fputc('"', fo);
 }
 
 static int cmp_submit(const void *a, const void *b)
@@ -525,7 +638,8 @@ int cli_sim(int argc, char **argv)
     int64_t first_submit = nj ? jobs[0].submit : 0;
     for (size_t i = 0; i < nj; i++) {
         sim_job *j = &jobs[i];
-        fprintf(fo, "%s,%lld,", j->id, (long long)j->submit);
+        csv_field(fo, j->id, false);
+        fprintf(fo, ",%lld,", (long long)j->submit);
         if (j->start >= 0)
             fprintf(fo, "%lld,", (long long)j->start);
         else
@@ -544,11 +658,7 @@ int cli_sim(int argc, char **argv)
         fprintf(fo, ",%u,", j->gpus);
         if (j->start < 0 || strcmp(j->reason, "timeout") == 0 ||
             strcmp(j->reason, "preempted") == 0) {
-            /* quote reasons: they may hold commas */
-            fputc('"', fo);
-            for (const char *c = j->reason; *c; c++)
-                fprintf(fo, *c == '"' ? "\"\"" : "%c", *c);
-            fputc('"', fo);
+            csv_field(fo, j->reason, true); /* reasons hold commas */
         }
         fputc('\n', fo);
         if (j->start >= 0 && waits)
