@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define ROOT 0u
 
@@ -789,6 +790,8 @@ GS_API gs_status gs_share_load_usage(gs_share *s, const char *text,
      * nothing */
     for (int pass = 0; pass < 2; pass++) {
     const char *p = text, *end = text + size;
+    int ord[3] = {0, 1, 2}; /* the fields holding user, account, usage */
+    bool first = true;
     for (uint32_t line = 1; p < end; line++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
@@ -828,9 +831,55 @@ GS_API gs_status gs_share_load_usage(gs_share *s, const char *text,
                 return gs_errf(&s->err, GS_EPARSE,
                                "%s:%u:1: expected 3 fields user,account,usage",
                                name, line);
-            bool header = line == 1 && fl[0] == 4 &&
-                          strncmp(f[0], "user", 4) == 0;
+            /* quoted fields: drop the quotes (names hold none) */
+            for (size_t k = 0; k < 3; k++)
+                if (fl[k] >= 2 && f[k][0] == '"' && f[k][fl[k] - 1] == '"') {
+                    f[k]++;
+                    fl[k] -= 2;
+                }
+            /* the first line may be a header naming the three columns in
+             * any order and case */
+            bool header = false;
+            if (first) {
+                static const char *const cols[3] = {"user", "account",
+                                                    "usage"};
+                int at[3] = {-1, -1, -1}, known = 0;
+                for (int k = 0; k < 3; k++)
+                    for (int c = 0; c < 3; c++)
+                        if (fl[k] == strlen(cols[c]) &&
+                            strncasecmp(f[k], cols[c], fl[k]) == 0) {
+                            at[k] = c;
+                            known++;
+                        }
+                if (known > 0) {
+                    for (int k = 0; k < 3; k++)
+                        for (int m = 0; m < k; m++)
+                            if (at[k] < 0 || at[k] == at[m])
+                                return gs_errf(
+                                    &s->err, GS_EPARSE,
+                                    "%s:%u:%u: %s column \"%.*s\" (the "
+                                    "columns are user, account, usage)",
+                                    name, line, (unsigned)(f[k] - p + 1),
+                                    at[k] < 0 ? "unknown" : "duplicate",
+                                    (int)GS_MIN(fl[k], 32), f[k]);
+                    if (at[0] < 0)
+                        return gs_errf(&s->err, GS_EPARSE,
+                                       "%s:%u:%u: unknown column \"%.*s\" "
+                                       "(the columns are user, account, "
+                                       "usage)",
+                                       name, line, (unsigned)(f[0] - p + 1),
+                                       (int)GS_MIN(fl[0], 32), f[0]);
+                    for (int k = 0; k < 3; k++)
+                        ord[at[k]] = k;
+                    header = true;
+                }
+                first = false;
+            }
             if (!header) {
+                const char *g[3] = {f[ord[0]], f[ord[1]], f[ord[2]]};
+                size_t gl[3] = {fl[ord[0]], fl[ord[1]], fl[ord[2]]};
+                memcpy(f, g, sizeof g);
+                memcpy(fl, gl, sizeof gl);
                 char user[GS_MAX_NAME + 1], acct[GS_MAX_NAME + 1];
                 if (fl[0] > GS_MAX_NAME || fl[1] > GS_MAX_NAME || !fl[1])
                     return gs_errf(&s->err, GS_EPARSE,

@@ -265,6 +265,30 @@ static void decay_is_exact(void **state)
     assert_non_null(strstr(gs_share_errmsg(sh), "u.csv:3:8:"));
     assert_true(fabs(gs_share_usage(sh, "u", "root", 150) - 510) < 1e-9);
     assert_true(gs_share_usage(sh, "w", "root", 150) < 0);
+    /* a header names the columns in any order and case; quoted names;
+     * comments and CRLF */
+    const char *re = "# seeded\r\nAccount,Usage,User\r\nroot,20,\"u\"\r\n";
+    assert_int_equal(gs_share_load_usage(sh, re, strlen(re), "r.csv"), GS_OK);
+    /* loaded usage is as of time 0: 20 * 2^(-150/100) at 150 */
+    const double u20 = 20 * pow(2, -1.5);
+    assert_true(fabs(gs_share_usage(sh, "u", "root", 150) - u20) < 1e-9);
+    static const struct {
+        const char *csv, *msg;
+    } bad[] = {
+        {"user,acct,usage\nu,root,1\n", "b.csv:1:6: unknown column \"acct\""},
+        {"user,usage,usage\nu,1,1\n", "b.csv:1:12: duplicate column"},
+        {"bogus,account,usage\n", "b.csv:1:1: unknown column \"bogus\""},
+        {"u,root\n", "b.csv:1:1: expected 3 fields"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        assert_int_equal(
+            gs_share_load_usage(sh, bad[k].csv, strlen(bad[k].csv), "b.csv"),
+            GS_EPARSE);
+        if (!strstr(gs_share_errmsg(sh), bad[k].msg))
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", k, gs_share_errmsg(sh),
+                     bad[k].msg);
+    }
+    assert_true(fabs(gs_share_usage(sh, "u", "root", 150) - u20) < 1e-9);
     gs_share_destroy(sh);
 }
 

@@ -88,8 +88,10 @@ GS_API gs_status gs_share_load_accounts(gs_share *share, const char *text,
                                         size_t size, const char *name);
 
 /**
- * @brief Read usage from CSV lines `user,account,usage` (a header line
- *        `user,account,usage` is allowed; `#` starts a comment). An empty
+ * @brief Read usage from CSV lines `user,account,usage` (a first line
+ *        naming these three columns, in any order and case, is a header
+ *        and sets the order; fields may be in double quotes; `#` starts a
+ *        comment). The usage is as of time 0. An empty
  *        user charges the account itself (usage of users no longer
  *        listed, for instance). Each line replaces that association's
  *        usage; unknown users and accounts are added with 1 share.
