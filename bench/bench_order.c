@@ -10,6 +10,10 @@
  * usage is charged, the fair-share tree recomputed, every pending job's
  * multifactor priority recomputed and the queue sorted; nothing can start,
  * so placement adds one failed attempt.
+ *
+ *   bench_order [--quick]             everything (--quick: 10,000-job sims)
+ *   bench_order --backfill-only       the backfill steps alone (profiling)
+ *   bench_order --write-trace FILE N  write the synthetic N-job trace
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "bench_util.h"
@@ -233,9 +237,12 @@ int main(int argc, char **argv)
         write_trace(argv[2], atoi(argv[3]), 8000);
         return 0;
     }
+    /* bench_order --backfill-only: the backfill steps alone (profiling) */
+    bool bf_only = argc > 1 && !strcmp(argv[1], "--backfill-only");
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("gpusched %s ordering benchmark, medians\n\n", gs_version_string());
-    recompute();
+    if (!bf_only)
+        recompute();
     size_t started = 0;
     printf("\nstep with backfill, 10,000 pending jobs on 10,000 nodes "
            "(90%% busy):\n");
@@ -248,6 +255,8 @@ int main(int argc, char **argv)
     double c2 = backfill_step(GS_BACKFILL_CONSERVATIVE, 1000, &started);
     printf("  %-56s %8.1f ms (%zu started)\n", "conservative, depth 1,000",
            c2 * 1e3, started);
+    if (bf_only)
+        return 0;
 
     const char *trace = "/tmp/gs_bench_trace.csv";
     const char *topo = "/tmp/gs_bench_1000.json";
