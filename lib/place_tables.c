@@ -103,13 +103,23 @@ gs_place_tables *gs_place_tables_build(const gs_ntype *ty, gs_err *err)
         for (uint32_t j = 0; j < n; j++)
             pt->bw[(size_t)i * n + j] = i == j ? 0 : gs_ntype_cell(ty, i, j)->bw;
     }
-    /* equivalence classes */
+    /* the NVLink graph (criterion 3 weighs its maximal cliques) */
+    gs_mask adj[64] = {0};
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t j = 0; j < n; j++)
+            if (i != j && gs_ntype_shown_nvlinks(ty, i, j))
+                adj[i] |= (gs_mask)1 << j;
+    /* equivalence classes: same NUMA domain, same bandwidth to every other
+     * GPU and the same NVLink neighbours (bandwidth alone does not tell an
+     * NVLink from a PCIe path when bandwidths are overridden, and the
+     * damage criterion counts NVLink groups) */
     for (uint32_t i = 0; i < n; i++) {
         uint32_t c = pt->n_classes;
         for (uint32_t j = 0; j < i && c == pt->n_classes; j++) {
             if (pt->numa[i] != pt->numa[j])
                 continue;
-            bool same = true;
+            gs_mask pair = ((gs_mask)1 << i) | ((gs_mask)1 << j);
+            bool same = (adj[i] & ~pair) == (adj[j] & ~pair);
             for (uint32_t w = 0; w < n && same; w++)
                 if (w != i && w != j &&
                     pt->bw[(size_t)i * n + w] != pt->bw[(size_t)j * n + w])
@@ -146,11 +156,6 @@ gs_place_tables *gs_place_tables_build(const gs_ntype *ty, gs_err *err)
         pt->suffix_max[i] = mx;
     }
     /* NVLink groups: maximal cliques of the graph of NVLinked pairs */
-    gs_mask adj[64] = {0};
-    for (uint32_t i = 0; i < n; i++)
-        for (uint32_t j = 0; j < n; j++)
-            if (i != j && gs_ntype_shown_nvlinks(ty, i, j))
-                adj[i] |= (gs_mask)1 << j;
     clique_ctx cc = {adj, pt->groups, 0, MAX_GROUPS, false};
     bron_kerbosch(&cc, 0, mask_all(n), 0);
     if (cc.overflow) {

@@ -444,6 +444,350 @@ static void same_state_same_answer(void **state)
     gs_topo_destroy(t);
 }
 
+/* ---- cases from other allocators' test suites -------------------------- */
+
+/* Preview one job of k GPUs (required GPUs `req`) where only `free_list`
+ * GPUs are free; the answer as "a,b,c", or "" when it is not placed, and
+ * the status in *st. */
+static void preview_set(const gs_topo *t, const char *free_list,
+                        const uint32_t *req, size_t nreq, uint32_t k,
+                        gs_status *st, char *buf, size_t cap)
+{
+    gs_sched *s = NULL;
+    assert_int_equal(gs_sched_create(&s, t, NULL), GS_OK);
+    uint32_t n = gs_topo_gpu_count(t);
+    unsigned char in[64] = {0};
+    if (free_list) {
+        for (const char *p = free_list; *p;) {
+            char *e;
+            unsigned long a = strtoul(p, &e, 10), b = a;
+            if (*e == '-')
+                b = strtoul(e + 1, &e, 10);
+            for (unsigned long i = a; i <= b && i < 64; i++)
+                in[i] = 1;
+            p = *e ? e + 1 : e;
+        }
+        for (uint32_t g = 0; g < n; g++)
+            if (!in[g])
+                gs_sched_drain_gpu(s, g);
+    }
+    gs_job_spec spec;
+    gs_job_spec_init(&spec);
+    spec.gpus = k;
+    spec.require_gpus = req;
+    spec.n_require_gpus = nreq;
+    uint32_t got[64];
+    size_t m = 0;
+    *st = gs_sched_preview(s, &spec, got, 64, &m);
+    buf[0] = '\0';
+    for (size_t i = 0; i < m; i++)
+        snprintf(buf + strlen(buf), cap - strlen(buf), "%s%u", i ? "," : "",
+                 got[i]);
+    if (*st == GS_OK) {
+        /* never too few, and every required GPU is in */
+        assert_int_equal(m, k);
+        for (size_t r = 0; r < nreq; r++) {
+            bool in_set = false;
+            for (size_t i = 0; i < m; i++)
+                in_set |= got[i] == req[r];
+            assert_true(in_set);
+        }
+    }
+    gs_sched_destroy(s);
+}
+
+/* expect_set through gs_sched_preview, and the same answer with the
+ * required GPUs listed in reverse order. */
+static void expect_preview(const gs_topo *t, const char *free_list,
+                           const uint32_t *req, size_t nreq, uint32_t k,
+                           gs_status want_st, const char *want)
+{
+    char buf[256], rbuf[256];
+    gs_status st, rst;
+    preview_set(t, free_list, req, nreq, k, &st, buf, sizeof buf);
+    if (st != want_st || strcmp(buf, want) != 0)
+        fail_msg("free %s, size %u: got {%s} (status %d), want {%s} (%d)",
+                 free_list ? free_list : "all", k, buf, (int)st, want,
+                 (int)want_st);
+    uint32_t rev[64];
+    for (size_t i = 0; i < nreq; i++)
+        rev[i] = req[nreq - 1 - i];
+    preview_set(t, free_list, rev, nreq, k, &rst, rbuf, sizeof rbuf);
+    assert_int_equal(rst, st);
+    assert_string_equal(rbuf, buf);
+    if (st == GS_OK)
+        expect_set(t, free_list, req, nreq, k, want); /* submit + step */
+}
+
+/* Jobs of the given sizes one after another on an idle node, none ending;
+ * want[i] is job i's GPUs, "" when it cannot start. */
+static void expect_sequence(const gs_topo *t, const uint32_t *sizes, size_t n,
+                            const char *const *want)
+{
+    gs_sched *s = NULL;
+    assert_int_equal(gs_sched_create(&s, t, NULL), GS_OK);
+    for (size_t i = 0; i < n; i++) {
+        gs_job_spec spec;
+        gs_job_spec_init(&spec);
+        spec.gpus = sizes[i];
+        uint64_t id;
+        assert_int_equal(gs_sched_submit(s, &spec, &id), GS_OK);
+        assert_int_equal(gs_sched_step(s, 0, NULL), GS_OK);
+        assert_int_equal(gs_sched_check(s), GS_OK);
+        gs_job_info info;
+        info.struct_size = sizeof info;
+        assert_int_equal(gs_sched_job_info(s, id, &info), GS_OK);
+        char buf[128] = "";
+        if (info.state == GS_JOB_RUNNING)
+            assert_int_equal(gs_sched_cuda_visible_devices(
+                                 s, id, 0, 0, buf, sizeof buf, NULL),
+                             GS_OK);
+        if (strcmp(buf, want[i]) != 0)
+            fail_msg("job %zu (%u GPUs): got {%s}, want {%s}", i + 1,
+                     sizes[i], buf, want[i]);
+    }
+    gs_sched_destroy(s);
+}
+
+/* Q of a set given as "a,b,c", in GB/s. */
+static double quality_of(const gs_topo *t, const char *list)
+{
+    uint32_t g[64];
+    size_t n = 0;
+    for (const char *p = list; *p;) {
+        char *e;
+        g[n++] = (uint32_t)strtoul(p, &e, 10);
+        p = *e ? e + 1 : e;
+    }
+    double q = 0;
+    assert_int_equal(gs_topo_quality(t, g, n, &q), GS_OK);
+    return q;
+}
+
+/* NVIDIA go-gpuallocator's 4x RTX 8000 fixture: NVLink bridges 0-3 and 1-2
+ * (two links each, across the sockets), 0-1 and 2-3 on one CPU (NODE),
+ * 0-2 and 1-3 across CPUs (SYS). GPUs 0,1 on NUMA 0; 2,3 on NUMA 1. */
+static const char go_rtx8000[] =
+    "{\"nodes\": [{\"name\": \"rtx\","
+    " \"numa\": [{\"cpus\": \"0-7\"}, {\"cpus\": \"8-15\"}],"
+    " \"gpus\": {\"count\": 4, \"numa\": [0, 0, 1, 1]},"
+    " \"matrix\": [\"X    NODE SYS  NV2\", \"NODE X    NV2  SYS\","
+    "             \"SYS  NV2  X    NODE\", \"NV2  SYS  NODE X\"],"
+    " \"pcie\": [\"X    NODE SYS  SYS\", \"NODE X    SYS  SYS\","
+    "           \"SYS  SYS  X    NODE\", \"SYS  SYS  NODE X\"]}]}";
+
+/* go-gpuallocator's "retains best partition" fixture: 14 GPUs, two NVLinks
+ * in each of the pairs 0-1, 2-3, ..., 10-11 and four in 12-13; no other
+ * links given (PCIe inferred: NODE, one NUMA domain). */
+static const char go_fourteen[] =
+    "{\"nodes\": [{\"name\": \"f\", \"numa\": [{\"cpus\": \"0-7\"}],"
+    " \"gpus\": {\"count\": 14, \"numa\": 0},"
+    " \"links\": [{\"gpus\": [0, 1], \"nvlink\": 2},"
+    "  {\"gpus\": [2, 3], \"nvlink\": 2}, {\"gpus\": [4, 5], \"nvlink\": 2},"
+    "  {\"gpus\": [6, 7], \"nvlink\": 2}, {\"gpus\": [8, 9], \"nvlink\": 2},"
+    "  {\"gpus\": [10, 11], \"nvlink\": 2},"
+    "  {\"gpus\": [12, 13], \"nvlink\": 4}]}]}";
+
+/*
+ * The test cases of NVIDIA/go-gpuallocator (gpuallocator/besteffort_test.go,
+ * fixtures in gpuallocator/common_test.go) restated for nvlink-pack. Their
+ * best-effort policy scores a pair 100 per NVLink plus 10..60 for the PCIe
+ * path (it adds both when a pair has both) and maximizes the summed score of
+ * a whole partition of the free GPUs into sets of the job's size; DESIGN §5
+ * maximizes Q of the job's own set, then fewest NUMA domains, then least
+ * damage, then lowest indices. Where the expected sets differ, ours is
+ * better or equal by Q, as each comment shows.
+ *
+ * Their DGX-1 Volta and Pascal fixtures have the NVLink matrices of our
+ * dgx1-v100 and dgx1-p100 templates (every intra-socket pair is NVLinked,
+ * every cross-socket pair without NVLink is SYS), so Q is the same; the PCIe
+ * levels behind NV# cells differ but do not enter Q. V100: NV2 = 50, NV1 =
+ * 25, SYS = 6 GB/s. P100: NV1 = 20 GB/s.
+ */
+static void go_gpuallocator_cases(void **state)
+{
+    (void)state;
+    gs_topo *t = load("dgx1-v100");
+    /* TestBestEffortAllocate */
+    /* "Single NVLINK, prefer same switch": they want {4,5} (NV1, Q 25)
+     * because their partition {0,2},{4,5} scores best; {0,4} is NV2, Q 50 */
+    expect_preview(t, "0,2,4,5", NULL, 0, 2, GS_OK, "0,4");
+    assert_true(quality_of(t, "0,4") > quality_of(t, "4,5"));
+    /* "Single NVLINK, prefer same socket": {0,4} and {5,6} are both NV2
+     * (Q 50); {5,6} is in one NUMA domain -- as they expect */
+    expect_preview(t, "0,4,5,6", NULL, 0, 2, GS_OK, "5,6");
+    /* "Prefer dual NVLINK same socket": {0,3} NV2 50 > {0,1},{1,3} NV1 */
+    expect_preview(t, "0,1,3", NULL, 0, 2, GS_OK, "0,3");
+    /* "Prefer dual NVLINK cross socket": {0,4} NV2 50 > {0,1} 25 > {1,4} 6 */
+    expect_preview(t, "0,1,4", NULL, 0, 2, GS_OK, "0,4");
+    uint32_t four = 4;
+    /* "Must include with allocation size 1" */
+    expect_preview(t, NULL, &four, 1, 1, GS_OK, "4");
+    /* "... size 2": 4's NV2 partners are 0 (other socket) and 7 */
+    expect_preview(t, NULL, &four, 1, 2, GS_OK, "4,7");
+    /* "... size 4": {4,5,6,7} has Q 25+25+50+50+25+50 = 225; a set with 4
+     * and GPUs of socket 0 has at most 187 (e.g. {0,3,4,7}) */
+    expect_preview(t, NULL, &four, 1, 4, GS_OK, "4,5,6,7");
+    assert_true(quality_of(t, "4,5,6,7") == 225);
+    /* "Must include with unavailable device": GPU 0 is not free */
+    const uint32_t q0123[] = {0, 1, 2, 3};
+    expect_preview(t, "1-7", q0123, 4, 4, GS_ENORES, "");
+    /* "Must include with full set specified": the set itself (Q 137) */
+    const uint32_t q0246[] = {0, 2, 4, 6};
+    expect_preview(t, NULL, q0246, 4, 4, GS_OK, "0,2,4,6");
+    /* "Must include with too many devices specified": 6 required, size 4 */
+    const uint32_t q123456[] = {1, 2, 3, 4, 5, 6};
+    expect_preview(t, NULL, q123456, 6, 4, GS_EINVAL, "");
+    /* "Required too many devices than available": 6 required, size 1 */
+    expect_preview(t, "1-5", q123456, 6, 1, GS_EINVAL, "");
+    /* TestBestEffortDGX1VoltaGPUAlloc{One,Two,Four,Eight}: jobs one after
+     * another, none ending; all as they expect. One GPU: Q ties at 0; after
+     * 0, GPUs 1-3 break only a cross-socket pair while 4-7 would break the
+     * intact quad {4,5,6,7}, so 1, 2, 3 (lowest), then 4..7. Two: the NV2
+     * pairs of one socket (Q 50); {1,2} comes before {4,7} since it breaks
+     * only the pairs {1,5},{2,6} while {4,7} breaks the intact quad. Four:
+     * Q 225 each. A job that finds no free GPU waits (""). */
+    {
+        const uint32_t ones[] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+        const char *const w1[] = {"0", "1", "2", "3", "4", "5", "6", "7", ""};
+        expect_sequence(t, ones, 9, w1);
+        const uint32_t twos[] = {2, 2, 2, 2, 1};
+        const char *const w2[] = {"0,3", "1,2", "4,7", "5,6", ""};
+        expect_sequence(t, twos, 5, w2);
+        const uint32_t fours[] = {4, 4, 1};
+        const char *const w4[] = {"0,1,2,3", "4,5,6,7", ""};
+        expect_sequence(t, fours, 3, w4);
+        const uint32_t eight[] = {8, 1};
+        const char *const w8[] = {"0,1,2,3,4,5,6,7", ""};
+        expect_sequence(t, eight, 2, w8);
+    }
+    gs_topo_destroy(t);
+
+    /* TestBestEffortDGX1PascalGPUAlloc*: every NVLinked pair is NV1 (Q 20).
+     * One GPU at a time: 0..7 as they expect. Two at a time they expect
+     * {0,2},{1,3},{4,6},{5,7} (their score adds 50 for the PIX switch
+     * behind 0-2); by Q every NV1 pair of a socket ties at 20, one NUMA
+     * domain, and {0,1} breaks the same groups as {0,2} ({0,1,2,3} and one
+     * cross pair each), so the lowest indices win: {0,1},{2,3},{4,5},{6,7},
+     * each with the same Q as theirs. */
+    t = load("dgx1-p100");
+    {
+        const uint32_t ones[] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+        const char *const w1[] = {"0", "1", "2", "3", "4", "5", "6", "7", ""};
+        expect_sequence(t, ones, 9, w1);
+        const uint32_t twos[] = {2, 2, 2, 2, 1};
+        const char *const w2[] = {"0,1", "2,3", "4,5", "6,7", ""};
+        expect_sequence(t, twos, 5, w2);
+        assert_true(quality_of(t, "0,1") == quality_of(t, "0,2"));
+        assert_true(quality_of(t, "6,7") == quality_of(t, "5,7"));
+        const uint32_t fours[] = {4, 4, 1};
+        const char *const w4[] = {"0,1,2,3", "4,5,6,7", ""};
+        expect_sequence(t, fours, 3, w4);
+        const uint32_t eight[] = {8, 1};
+        const char *const w8[] = {"0,1,2,3,4,5,6,7", ""};
+        expect_sequence(t, eight, 2, w8);
+    }
+    gs_topo_destroy(t);
+
+    /* TestBestEffort4xRTX8000GPUAlloc*. Two at a time: the bridged pairs
+     * {0,3} then {1,2} (Q 50 > NODE 10), as they expect; four: all. One at
+     * a time they expect 0,1,2,3; we take 0, then 3 -- it finishes the
+     * bridge 0-3 that 0 broke instead of breaking the intact bridge 1-2
+     * (Q ties at 0, one NUMA domain each) -- then 1, 2. */
+    t = test_topo_json(go_rtx8000);
+    {
+        const uint32_t ones[] = {1, 1, 1, 1, 1};
+        const char *const w1[] = {"0", "3", "1", "2", ""};
+        expect_sequence(t, ones, 5, w1);
+        const uint32_t twos[] = {2, 2, 1};
+        const char *const w2[] = {"0,3", "1,2", ""};
+        expect_sequence(t, twos, 3, w2);
+        const uint32_t fours[] = {4, 1};
+        const char *const w4[] = {"0,1,2,3", ""};
+        expect_sequence(t, fours, 2, w4);
+    }
+    gs_topo_destroy(t);
+
+    /* TestBestEffortAllocateRetainsBestPartition: the NV4 pair {12,13}
+     * (Q 100) beats every NV2 pair (50) */
+    t = test_topo_json(go_fourteen);
+    expect_preview(t, NULL, NULL, 0, 2, GS_OK, "12,13");
+    gs_topo_destroy(t);
+}
+
+/*
+ * NVSwitch nodes (go-gpuallocator has no DGX-2 fixture; its NewDGX2VoltaNode
+ * is empty) and kubelet topology-manager style NUMA alignment. On an
+ * NVSwitch fabric every pair has the same bandwidth, so Q ties for every
+ * set of a size and the fewest NUMA domains decide, then the lowest indices
+ * (the fabric, one NVLink group, is intact only when every GPU is free).
+ */
+static void nvswitch_numa_cases(void **state)
+{
+    (void)state;
+    gs_topo *t = load("dgx2"); /* 16 GPUs, NV6 (150 GB/s); NUMA 0-7, 8-15 */
+    expect_preview(t, NULL, NULL, 0, 8, GS_OK, "0,1,2,3,4,5,6,7");
+    expect_preview(t, NULL, NULL, 0, 16, GS_OK,
+                   "0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15");
+    /* 3 free on NUMA 0, 5 on NUMA 1: a 4-GPU job fits in NUMA 1 */
+    expect_preview(t, "0-2,11-15", NULL, 0, 4, GS_OK, "11,12,13,14");
+    /* 3 + 2 free: 4 GPUs must span both domains; lowest indices */
+    expect_preview(t, "0-2,8-9", NULL, 0, 4, GS_OK, "0,1,2,8");
+    /* required GPU 9 pulls the job to NUMA 1 */
+    uint32_t nine = 9;
+    expect_preview(t, "0-3,8-15", &nine, 1, 4, GS_OK, "8,9,10,11");
+    gs_topo_destroy(t);
+
+    t = load("dgx-h100"); /* NV18 everywhere; NUMA 0-3, 4-7 */
+    /* kubelet: a 2-device request with devices on both NUMA nodes prefers
+     * the single-NUMA pair */
+    expect_preview(t, "0,4,5", NULL, 0, 2, GS_OK, "4,5");
+    /* only one per NUMA domain free: the job spans two */
+    expect_preview(t, "0,4", NULL, 0, 2, GS_OK, "0,4");
+    gs_topo_destroy(t);
+
+    t = load("dgx-a100"); /* 8 NUMA domains; pairs {0,1},{2,3},... */
+    /* NUMA 3 = {0,1}, NUMA 1 = {2,3}: {2,3} is the only aligned pair */
+    expect_preview(t, "0,2,3,4", NULL, 0, 2, GS_OK, "2,3");
+    gs_topo_destroy(t);
+
+    /* Where kubelet's topology manager and DESIGN §5 part: on the DGX-1 V100
+     * with 0,4,5 free, {4,5} is NUMA-aligned but NV1 (Q 25); {0,4} is NV2
+     * (Q 50) across sockets. Q comes first. */
+    t = load("dgx1-v100");
+    expect_preview(t, "0,4,5", NULL, 0, 2, GS_OK, "0,4");
+    gs_topo_destroy(t);
+    /* A PCIe box: {4,5} PIX (16) beats {0,4} SYS (6) and is NUMA-aligned */
+    t = load("pcie-8gpu");
+    expect_preview(t, "0,4,5", NULL, 0, 2, GS_OK, "4,5");
+    gs_topo_destroy(t);
+}
+
+/*
+ * GPUs are interchangeable in the search only when they also have the same
+ * NVLink neighbours: with PIX raised to 25 GB/s, GPUs 1 (NV1 to 0) and
+ * 2 (PIX to 0) have the same bandwidths but 1 is in the NVLink pair {0,1}.
+ * A 1-GPU job: Q 0 and one NUMA domain for all; 0 or 1 breaks the intact
+ * pair, 2 breaks nothing, so 2. (Found by a randomized comparison with the
+ * brute force using bandwidth overrides.)
+ */
+static void nvlink_neighbours_matter(void **state)
+{
+    (void)state;
+    gs_topo *t = test_topo_json(
+        "{\"nodes\": [{\"name\": \"c\", \"bandwidth\": {\"PIX\": 25},"
+        " \"numa\": [{\"cpus\": \"0-3\"}], \"gpus\": {\"count\": 3,"
+        " \"numa\": 0}, \"matrix\": [\"X NV1 PIX\", \"NV1 X SYS\","
+        " \"PIX SYS X\"], \"pcie\": [\"X PIX PIX\", \"PIX X SYS\","
+        " \"PIX SYS X\"]}]}");
+    assert_true(gs_topo_bandwidth(t, 0, 1) == gs_topo_bandwidth(t, 0, 2));
+    expect_preview(t, NULL, NULL, 0, 1, GS_OK, "2");
+    const uint32_t ones[] = {1, 1, 1};
+    const char *const want[] = {"2", "0", "1"};
+    expect_sequence(t, ones, 3, want);
+    gs_topo_destroy(t);
+}
+
 /* ---- property: nvlink-pack against brute force ------------------------- */
 
 typedef struct bf_node {
@@ -688,6 +1032,9 @@ int main(void)
         cmocka_unit_test(nvlink_domains),
         cmocka_unit_test(cpus_from_numa),
         cmocka_unit_test(same_state_same_answer),
+        cmocka_unit_test(go_gpuallocator_cases),
+        cmocka_unit_test(nvswitch_numa_cases),
+        cmocka_unit_test(nvlink_neighbours_matter),
         cmocka_unit_test(property_against_brute_force),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
