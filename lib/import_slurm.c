@@ -665,6 +665,9 @@ typedef struct tctx {
     uint32_t target;
     gs_buf names;
     gs_status st;
+    /* nodes of this Nodes= value already on another leaf switch */
+    size_t n_multi;
+    uint32_t multi_node; /* the first of them */
 } tctx;
 
 /* Find a node, or create it with its template (nodes are numbered in order
@@ -703,13 +706,15 @@ static bool on_switch_node(void *ctx, const char *name, size_t len)
     if ((c->st = topo_node(c, name, c->at, &node)) != GS_OK)
         return false;
     uint32_t sw = t->nodes[node].sw;
-    if (sw != GS_NONE && sw != c->target) {
-        c->st = perr(&c->r, c->at,
-                     "node \"%s\" is on switch \"%s\" (line %u) and on switch "
-                     "\"%s\": a node hangs off one leaf switch",
-                     name, t->switches[sw].name, c->nodes[node].sw_line,
-                     t->switches[c->target].name);
-        return false;
+    if (sw == c->target)
+        return true;
+    if (sw != GS_NONE) {
+        /* Cabled to several leaf switches (dual-rail fabrics): Slurm warns
+         * and keeps them all; a gpusched node hangs off one leaf switch, so
+         * it keeps the first (said once per Nodes= value). */
+        if (c->n_multi++ == 0)
+            c->multi_node = node;
+        return true;
     }
     if ((c->st = gs_topo_attach_node(t, node, c->target)) != GS_OK) {
         c->st = wrap_pos(&c->r, pos_at(&c->r, c->at), c->st);
@@ -834,9 +839,22 @@ static gs_status topo_switch_line(tctx *c)
         c->at = r->kv[kv].val;
         c->target = sw;
         c->st = GS_OK;
+        c->n_multi = 0;
         if ((st = expand_value(r, kv, SLURM_MAX_NODES, on_switch_node, c,
                                &c->st, "nodes")) != GS_OK)
             return st;
+        if (c->n_multi) {
+            uint32_t node = c->multi_node;
+            uint32_t first = t->nodes[node].sw;
+            warn_pos(r, kv_val_pos(r, kv),
+                     "%zu node%s of switch \"%.64s\" %s already on another "
+                     "leaf switch (the first is \"%.64s\", on switch "
+                     "\"%.64s\" at line %u): Slurm accepts nodes on several "
+                     "leaf switches; gpusched keeps each on its first",
+                     c->n_multi, c->n_multi == 1 ? "" : "s", name,
+                     c->n_multi == 1 ? "is" : "are", t->nodes[node].name,
+                     t->switches[first].name, c->nodes[node].sw_line);
+        }
     }
     if (slot[T_SWITCHES] != NO_KV) {
         size_t kv = slot[T_SWITCHES];
@@ -974,50 +992,188 @@ static gs_status topo_line(tctx *c)
                 k);
 }
 
+/* A Switches= edge a switch did not take as its parent (it had one). */
+typedef struct tedge {
+    uint32_t parent, child;
+    spos at;
+} tedge;
+
+/* Whether the child edges lead from `from` down to `to`; if so, prev[]
+ * holds the way back up (prev[x] lists x in its Switches=). */
+static bool topo_reaches(const tctx *c, const uint32_t *first,
+                         const uint32_t *kid, uint32_t *prev, uint32_t *queue,
+                         uint32_t from, uint32_t to)
+{
+    size_t n = c->r.t->n_switches;
+    for (size_t i = 0; i < n; i++)
+        prev[i] = GS_NONE;
+    size_t head = 0, tail = 0;
+    queue[tail++] = from;
+    prev[from] = from;
+    while (head < tail) {
+        uint32_t x = queue[head++];
+        for (uint32_t e = first[x]; e < first[x + 1]; e++) {
+            uint32_t y = kid[e];
+            if (prev[y] != GS_NONE)
+                continue;
+            prev[y] = x;
+            if (y == to)
+                return true;
+            queue[tail++] = y;
+        }
+    }
+    return false;
+}
+
+/* Slurm refuses any cycle of Switches= edges ("not a tree"), also one
+ * through an edge gpusched did not keep as a parent: look for a way down
+ * from each such edge's child back to its parent. */
+static gs_status topo_extra_cycles(tctx *c, const tedge *extra, size_t n_extra)
+{
+    sreader *r = &c->r;
+    gs_topo *t = r->t;
+    size_t n = t->n_switches, n_edges = 0;
+    for (size_t k = 0; k < c->n_kids; k++)
+        n_edges += c->kids[k].n;
+    uint32_t *first = gs_calloc(n + 1, sizeof *first);
+    uint32_t *fill = gs_calloc(n + 1, sizeof *fill);
+    uint32_t *kid = gs_malloc((n_edges ? n_edges : 1) * sizeof *kid);
+    uint32_t *prev = gs_malloc((n ? n : 1) * sizeof *prev);
+    uint32_t *queue = gs_malloc((n ? n : 1) * sizeof *queue);
+    gs_status st = GS_OK;
+    if (!first || !fill || !kid || !prev || !queue) {
+        st = oom(r);
+        goto out;
+    }
+    /* the child edges of every switch, in a row (every name resolves: the
+     * first pass checked them) */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t k = 0; k < c->n_kids; k++) {
+            const tkids *kd = &c->kids[k];
+            const char *nm = kd->names;
+            for (size_t i = 0; i < kd->n; i++, nm += strlen(nm) + 1) {
+                uint32_t ch =
+                    gs_strtab_get(&t->switch_names, nm, strlen(nm))->val;
+                if (pass == 0)
+                    first[kd->parent + 1]++;
+                else
+                    kid[fill[kd->parent]++] = ch;
+            }
+        }
+        if (pass == 0) {
+            for (size_t i = 0; i < n; i++)
+                first[i + 1] += first[i];
+            memcpy(fill, first, (n + 1) * sizeof *fill);
+        }
+    }
+    for (size_t e = 0; e < n_extra && st == GS_OK; e++) {
+        uint32_t p = extra[e].parent, ch = extra[e].child;
+        if (!topo_reaches(c, first, kid, prev, queue, ch, p))
+            continue;
+        /* upwards, as for the other cycles: ch -> p -> ... -> ch */
+        char path[256];
+        size_t used = 0;
+        uint32_t x = ch;
+        for (size_t steps = 0; steps <= n; steps++) {
+            int w = snprintf(path + used, sizeof path - used, "%s -> ",
+                             t->switches[x].name);
+            used = w < 0 ? used : GS_MIN(used + (size_t)w, sizeof path - 1);
+            x = x == ch ? p : prev[x];
+            if (x == ch)
+                break;
+        }
+        snprintf(path + used, sizeof path - used, "%s", t->switches[ch].name);
+        st = perr_pos(r, extra[e].at, GS_EPARSE,
+                      "the switches form a cycle (%s), not a tree", path);
+    }
+out:
+    gs_free(first);
+    gs_free(fill);
+    gs_free(kid);
+    gs_free(prev);
+    gs_free(queue);
+    return st;
+}
+
 /* Give each Switches= child its parent, then refuse cycles with the line
- * that closes them. */
+ * that closes them. A switch listed by several parents (a fat tree's leaf
+ * under each of its spines, as in Slurm's topology guide) keeps the first:
+ * Slurm accepts that, and gpusched's tree has one parent per switch. */
 static gs_status topo_resolve(tctx *c)
 {
     sreader *r = &c->r;
     gs_topo *t = r->t;
-    for (size_t k = 0; k < c->n_kids; k++) {
+    tedge *extra = NULL;
+    size_t n_extra = 0, cap_extra = 0;
+    gs_status st = GS_OK;
+    for (size_t k = 0; k < c->n_kids && st == GS_OK; k++) {
         const tkids *kd = &c->kids[k];
         const char *nm = kd->names;
+        const char *pname = t->switches[kd->parent].name;
+        size_t n_other = 0;
+        uint32_t other = GS_NONE;
         for (size_t i = 0; i < kd->n; i++, nm += strlen(nm) + 1) {
             const gs_strtab_slot *s =
                 gs_strtab_get(&t->switch_names, nm, strlen(nm));
-            if (!s)
-                return perr_pos(r, kd->at, GS_EPARSE,
-                                "switch \"%.64s\" is not defined (each switch "
-                                "in Switches= needs its own SwitchName= line, "
-                                "as Slurm requires)",
-                                nm);
+            if (!s) {
+                st = perr_pos(r, kd->at, GS_EPARSE,
+                              "switch \"%.64s\" is not defined (each switch "
+                              "in Switches= needs its own SwitchName= line, "
+                              "as Slurm requires)",
+                              nm);
+                break;
+            }
             uint32_t child = s->val;
-            const char *pname = t->switches[kd->parent].name;
-            if (child == kd->parent)
-                return perr_pos(r, kd->at, GS_EPARSE,
-                                "switch \"%.64s\" lists itself in Switches=",
-                                nm);
+            if (child == kd->parent) {
+                st = perr_pos(r, kd->at, GS_EPARSE,
+                              "switch \"%.64s\" lists itself in Switches=",
+                              nm);
+                break;
+            }
             uint32_t cur = t->switches[child].parent;
-            if (cur != GS_NONE && cur != kd->parent)
-                return perr_pos(r, kd->at, GS_EPARSE,
-                                "switch \"%.64s\" is below \"%.64s\" (line %u) "
-                                "and below \"%.64s\": a switch has one parent",
-                                nm, t->switches[cur].name,
-                                c->sw_listed[child].line, pname);
-            gs_status st = gs_topo_set_switch_parent(t, child, kd->parent);
-            if (st != GS_OK)
-                return wrap_pos(r, kd->at, st);
+            if (cur == kd->parent)
+                continue;
+            if (cur != GS_NONE) {
+                if (n_other++ == 0)
+                    other = child;
+                if (!GS_GROW(extra, cap_extra, n_extra + 1)) {
+                    st = oom(r);
+                    break;
+                }
+                extra[n_extra++] = (tedge){kd->parent, child, kd->at};
+                continue;
+            }
+            if ((st = gs_topo_set_switch_parent(t, child, kd->parent)) !=
+                GS_OK) {
+                st = wrap_pos(r, kd->at, st);
+                break;
+            }
             c->sw_listed[child] = kd->at;
         }
+        if (st == GS_OK && n_other) {
+            uint32_t cur = t->switches[other].parent;
+            warn_pos(r, kd->at,
+                     "%zu switch%s listed by \"%.64s\" already %s a parent "
+                     "(the first is \"%.64s\", below \"%.64s\" at line %u): "
+                     "Slurm accepts switches with several parents; gpusched "
+                     "keeps each switch's first",
+                     n_other, n_other == 1 ? "" : "es", pname,
+                     n_other == 1 ? "has" : "have", t->switches[other].name,
+                     t->switches[cur].name, c->sw_listed[other].line);
+        }
+    }
+    if (st != GS_OK) {
+        gs_free(extra);
+        return st;
     }
     /* Each switch has one parent, so following parents from any switch
      * either ends at a root or runs into a cycle. */
     uint32_t *mark = gs_calloc(t->n_switches ? t->n_switches : 1,
                                sizeof *mark);
-    if (!mark)
+    if (!mark) {
+        gs_free(extra);
         return oom(r);
-    gs_status st = GS_OK;
+    }
     for (uint32_t s = 0; s < t->n_switches && st == GS_OK; s++) {
         uint32_t cur = s;
         while (cur != GS_NONE && !mark[cur]) {
@@ -1040,6 +1196,9 @@ static gs_status topo_resolve(tctx *c)
                       "the switches form a cycle (%s), not a tree", path);
     }
     gs_free(mark);
+    if (st == GS_OK && n_extra)
+        st = topo_extra_cycles(c, extra, n_extra);
+    gs_free(extra);
     return st;
 }
 
@@ -1108,11 +1267,16 @@ enum {
     G_FLAGS,
     G_MULTIPLEFILES,
     G_AUTODETECT,
+    G_FILES,
+    G_LINK,
     G_NKEYS
 };
+/* Files= and Link= are other names Slurm's parser takes for File= and
+ * Links=. */
 static const char *const gres_keys[] = {
-    "NodeName", "Name",  "Type",  "File",          "Count",     "Cores",
-    "CPUs",     "Links", "Flags", "MultipleFiles", "AutoDetect"};
+    "NodeName", "Name",  "Type",  "File",          "Count",      "Cores",
+    "CPUs",     "Links", "Flags", "MultipleFiles", "AutoDetect", "Files",
+    "Link"};
 
 /* One distinct Cores= set: one NUMA domain on each node whose GPUs use it. */
 typedef struct gset {
@@ -1255,12 +1419,19 @@ static gs_status gres_cores(gctx *c, size_t kv, uint32_t *set)
     sreader *r = &c->r;
     gs_cpu_range *ranges = NULL;
     size_t n = 0, bad = 0;
-    gs_status st = gs_cpulist_parse(kv_val(r, kv), r->kv[kv].val_len, &ranges,
-                                    &n, &bad);
+    /* Slurm's bit_fmt() writes "[0-3,8]"; its reader takes that back, and
+     * its test suite's gres.conf files use it ("CPUs=[0-3]"). */
+    const char *v = kv_val(r, kv);
+    size_t off = 0, len = r->kv[kv].val_len;
+    if (len > 2 && v[0] == '[' && v[len - 1] == ']') {
+        off = 1;
+        len -= 2;
+    }
+    gs_status st = gs_cpulist_parse(v + off, len, &ranges, &n, &bad);
     if (st == GS_ENOMEM)
         return oom(r);
     if (st != GS_OK)
-        return perr(r, r->kv[kv].val + GS_MIN(bad, r->kv[kv].val_len),
+        return perr(r, r->kv[kv].val + off + GS_MIN(bad, len),
                     "%s= must be a list of core numbers like 0-15,32-47",
                     kv_key(r, kv));
     gs_buf b = {0};
@@ -1296,43 +1467,58 @@ static gs_status gres_cores(gctx *c, size_t kv, uint32_t *set)
 }
 
 /* Links=-1,12,12,12: this GPU's NVLinks to each GPU of its node, in order;
- * -1 marks the GPU itself, 0 no NVLink. */
+ * -1 marks the GPU itself, 0 no NVLink. Empty entries ("0,,2", a trailing
+ * comma) are skipped, as Slurm's strtok()-based reader skips them; real
+ * files have such typos and Slurm takes them. */
 static gs_status gres_links(gctx *c, size_t kv, gdef *d)
 {
     sreader *r = &c->r;
     const char *v = kv_val(r, kv);
-    size_t vlen = r->kv[kv].val_len, count = 1;
-    for (size_t i = 0; i < vlen; i++)
-        count += v[i] == ',';
+    size_t vlen = r->kv[kv].val_len, count = 0, commas = 0;
+    for (size_t i = 0; i < vlen; i++) {
+        commas += v[i] == ',';
+        if (v[i] != ',' && (i == 0 || v[i - 1] == ','))
+            count++;
+    }
+    if (count == 0)
+        return perr(r, r->kv[kv].val,
+                    "Links= lists no entries (one per GPU of the node)");
     if (count > GS_MAX_GPUS_PER_NODE)
         return perr(r, r->kv[kv].val,
                     "Links= has more entries than a node has GPUs (%u)",
                     GS_MAX_GPUS_PER_NODE);
+    if (count < commas + 1)
+        warn_pos(r, kv_val_pos(r, kv),
+                 "Links=%.64s has empty entries: skipped, as Slurm does", v);
     int16_t *links = gs_arena_alloc(&c->arena, count * sizeof *links,
                                     sizeof *links);
     spos *at = gs_arena_alloc(&c->arena, count * sizeof *at, sizeof(uint32_t));
     if (!links || !at)
         return oom(r);
     size_t k = 0;
-    for (size_t i = 0; i <= vlen; k++) {
+    for (size_t i = 0; i <= vlen;) {
         size_t j = i;
         while (j < vlen && v[j] != ',')
             j++;
         char num[8];
         size_t w = j - i;
-        bool neg = w && v[i] == '-';
+        if (w == 0) {
+            i = j + 1;
+            continue;
+        }
+        bool neg = v[i] == '-';
         uint64_t u = 0;
-        if (w && w < sizeof num) {
+        if (w < sizeof num) {
             memcpy(num, v + i + neg, w - neg);
             num[w - neg] = '\0';
         }
-        if (!w || w >= sizeof num || !parse_uint(num, 255, &u) ||
-            (neg && u != 1))
+        if (w >= sizeof num || !parse_uint(num, 255, &u) || (neg && u != 1))
             return perr(r, r->kv[kv].val + i,
                         "Links= entries are -1 (this GPU), 0 (no NVLink) or "
                         "a number of NVLinks up to 255");
         links[k] = neg ? -1 : (int16_t)u;
         at[k] = pos_at(r, r->kv[kv].val + i);
+        k++;
         i = j + 1;
     }
     d->links = links;
@@ -1352,6 +1538,11 @@ static gs_status gres_line(gctx *c, bool *named)
         return st;
     size_t slot[G_NKEYS];
     reader_slots(r, gres_keys, G_NKEYS, slot);
+    /* as Slurm reads them: File= before Files=, Link= before Links= */
+    if (slot[G_FILE] == NO_KV)
+        slot[G_FILE] = slot[G_FILES];
+    if (slot[G_LINK] != NO_KV)
+        slot[G_LINKS] = slot[G_LINK];
     if (slot[G_AUTODETECT] != NO_KV) {
         warn_pos(r, kv_key_pos(r, slot[G_AUTODETECT]),
                  "AutoDetect=%.64s noted: gpusched does not detect GPUs, it "

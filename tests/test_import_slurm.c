@@ -571,12 +571,6 @@ static void topology_errors(void **state)
         {"SwitchName=s0 LinkSpeed=4294967296\n",
          "t.conf:1:25: LinkSpeed must be a whole number from 0 to "
          "4294967295, not \"4294967296\""},
-        {"SwitchName=s0 Nodes=n[1-2]\nSwitchName=s1 Nodes=n2\n",
-         "t.conf:2:21: node \"n2\" is on switch \"s0\" (line 1) and on switch "
-         "\"s1\": a node hangs off one leaf switch"},
-        {"SwitchName=a Switches=c\nSwitchName=b Switches=c\nSwitchName=c\n",
-         "t.conf:2:23: switch \"c\" is below \"a\" (line 1) and below \"b\": "
-         "a switch has one parent"},
         {"SwitchName=top Switches=s[0-1]\nSwitchName=s0\n",
          "t.conf:1:25: switch \"s1\" is not defined (each switch in "
          "Switches= needs its own SwitchName= line, as Slurm requires)"},
@@ -584,6 +578,16 @@ static void topology_errors(void **state)
          "t.conf:1:24: switch \"s0\" lists itself in Switches="},
         {"SwitchName=a Switches=b\nSwitchName=b Switches=a\n",
          "t.conf:2:23: the switches form a cycle (a -> b -> a), not a tree"},
+        /* a cycle through a second parent, which gpusched does not keep:
+         * Slurm refuses every cycle of Switches= */
+        {"SwitchName=top Switches=a\nSwitchName=a Switches=b\n"
+         "SwitchName=b Switches=a\n",
+         "t.conf:3:23: the switches form a cycle (a -> b -> a), not a tree"},
+        {"SwitchName=x Switches=a\nSwitchName=a Switches=c\n"
+         "SwitchName=c Switches=d\nSwitchName=d Switches=b\n"
+         "SwitchName=b Switches=c\n",
+         "t.conf:5:23: the switches form a cycle (c -> b -> d -> c), not a "
+         "tree"},
         {"BlockName=b1 Nodes=n[1-2]\nBlockName=b1 Nodes=n3\n",
          "t.conf:2:11: block \"b1\" is defined twice (first at line 1)"},
         {"BlockName=b1 Nodes=n[1-2]\nBlockName=b2 Nodes=n[2-3]\n",
@@ -647,10 +651,6 @@ static void topology_error_fixtures(void **state)
          "bad-topology-undefined.conf:4:25: switch \"s2\" is not defined "
          "(each switch in Switches= needs its own SwitchName= line, as Slurm "
          "requires)"},
-        {"bad-topology-node-twice.conf",
-         "bad-topology-node-twice.conf:3:21: node \"dev5\" is on switch "
-         "\"s0\" (line 2) and on switch \"s1\": a node hangs off one leaf "
-         "switch"},
         {"bad-gres-links.conf",
          "bad-gres-links.conf:3:34: node \"localhost\": GPU 1 has 2 NVLinks "
          "to GPU 0, but line 2 says 4 the other way"},
@@ -701,6 +701,83 @@ static void topology_warnings(void **state)
     /* without a callback, warnings are dropped quietly */
     gs_topo *u = load_topology("SwitchName=s0 Speed=5\n", NULL, NULL);
     gs_topo_destroy(u);
+}
+
+/* Slurm takes a switch with several parents (its topology guide lists each
+ * leaf under every spine) and nodes on several leaf switches (dual rails),
+ * with a warning for the nodes: gpusched keeps the first of each. */
+static void fat_trees_and_dual_rails(void **state)
+{
+    (void)state;
+    warnings w;
+    gs_topo *t = load_fixture("topology-fat-tree.conf", NULL, &w);
+    assert_int_equal(w.n, 2);
+    expect_warning(&w, 0,
+                   "topology-fat-tree.conf:6:24: 1 node of switch \"leaf2\" is "
+                   "already on another leaf switch (the first is \"gpu04\", on "
+                   "switch \"leaf1\" at line 5): Slurm accepts nodes on "
+                   "several leaf switches; gpusched keeps each on its first");
+    expect_warning(&w, 1,
+                   "topology-fat-tree.conf:9:28: 3 switches listed by "
+                   "\"spine2\" already have a parent (the first is \"leaf1\", "
+                   "below \"spine1\" at line 8): Slurm accepts switches with "
+                   "several parents; gpusched keeps each switch's first");
+    /* gpu01-04 from leaf1, then gpu05-06 (gpu04 is not new), gpu07-08 */
+    assert_int_equal(gs_topo_node_count(t), 8);
+    static const char *const names[] = {"gpu01", "gpu02", "gpu03", "gpu04",
+                                        "gpu05", "gpu06", "gpu07", "gpu08"};
+    for (uint32_t i = 0; i < 8; i++)
+        assert_string_equal(gs_topo_node_name(t, i), names[i]);
+    assert_int_equal(gs_topo_switch_count(t), 5);
+    uint32_t leaf1 = switch_of(t, "leaf1"), leaf2 = switch_of(t, "leaf2"),
+             leaf3 = switch_of(t, "leaf3"), spine1 = switch_of(t, "spine1"),
+             spine2 = switch_of(t, "spine2");
+    assert_int_equal(gs_topo_switch_parent(t, leaf1), spine1);
+    assert_int_equal(gs_topo_switch_parent(t, leaf2), spine1);
+    assert_int_equal(gs_topo_switch_parent(t, leaf3), spine1);
+    assert_int_equal(gs_topo_switch_parent(t, spine1), GS_NONE);
+    assert_int_equal(gs_topo_switch_parent(t, spine2), GS_NONE);
+    assert_int_equal(gs_topo_switch_depth(t, leaf2), 1);
+    assert_int_equal(gs_topo_switch_link_speed(t, leaf1), 900);
+    assert_int_equal(gs_topo_switch_link_speed(t, leaf3), 1800);
+    /* gpu04 stays on its first leaf */
+    assert_int_equal(gs_topo_node_switch(t, node_of(t, "gpu04")), leaf1);
+    assert_int_equal(gs_topo_node_switch(t, node_of(t, "gpu05")), leaf2);
+    assert_int_equal(gs_topo_common_switch(t, node_of(t, "gpu04"),
+                                           node_of(t, "gpu05")),
+                     spine1);
+    check_roundtrip(t);
+    gs_topo_destroy(t);
+    /* the old error fixture: dev5 on two leaves now loads */
+    t = load_fixture("bad-topology-node-twice.conf", NULL, &w);
+    assert_int_equal(w.n, 1);
+    expect_warning(&w, 0,
+                   "bad-topology-node-twice.conf:3:21: 1 node of switch "
+                   "\"s1\" is already on another leaf switch (the first is "
+                   "\"dev5\", on switch \"s0\" at line 2): Slurm accepts "
+                   "nodes on several leaf switches; gpusched keeps each on "
+                   "its first");
+    assert_int_equal(gs_topo_node_count(t), 12);
+    assert_int_equal(gs_topo_node_switch(t, node_of(t, "dev5")), 0);
+    assert_int_equal(gs_topo_node_switch(t, node_of(t, "dev6")), 1);
+    gs_topo_destroy(t);
+    /* one warning per Switches= value, naming the first such switch */
+    t = load_topology("SwitchName=a Switches=c\nSwitchName=b Switches=c\n"
+                      "SwitchName=c\n",
+                      NULL, &w);
+    assert_int_equal(w.n, 1);
+    expect_warning(&w, 0,
+                   "t.conf:2:23: 1 switch listed by \"b\" already has a parent "
+                   "(the first is \"c\", below \"a\" at line 1): Slurm accepts "
+                   "switches with several parents; gpusched keeps each "
+                   "switch's first");
+    assert_int_equal(gs_topo_switch_parent(t, 2), 0);
+    gs_topo_destroy(t);
+    /* a node listed twice by one switch is no second switch */
+    t = load_topology("SwitchName=s0 Nodes=n[1-2],n2\n", NULL, &w);
+    assert_int_equal(w.n, 0);
+    assert_int_equal(gs_topo_node_count(t), 2);
+    gs_topo_destroy(t);
 }
 
 /* ---- gres.conf --------------------------------------------------------- */
@@ -852,6 +929,85 @@ static void gres_lines_without_nodename(void **state)
     gs_topo_destroy(t);
 }
 
+/* What Slurm's own test suite and real sites feed Slurm: core lists in
+ * brackets, Files=/Link=, an empty Links= entry. */
+static void gres_slurm_spellings(void **state)
+{
+    (void)state;
+    warnings w;
+    gs_topo *t = load_fixture("gres-testsuite.conf", NULL, &w);
+    assert_int_equal(w.n, 2);
+    expect_warning(&w, 0,
+                   "gres-testsuite.conf:6:32: CPUs= is the old name of Cores=; "
+                   "read as Cores=");
+    expect_warning(&w, 1,
+                   "gres-testsuite.conf:8:47: Links=0,0,2,,-1, has empty "
+                   "entries: skipped, as Slurm does");
+    assert_int_equal(gs_topo_node_count(t), 1);
+    assert_int_equal(gs_topo_gpu_count(t), 4);
+    assert_int_equal(gs_topo_node_numa_count(t, 0), 2);
+    expect_numa_cpus(t, "localhost", 0, "0-3,8");
+    expect_numa_cpus(t, "localhost", 1, "4-7");
+    for (uint32_t i = 0; i < 4; i++)
+        assert_int_equal(gpu_info(t, "localhost", i).numa, i < 2 ? 0 : 1);
+    /* Link= on GPU 2 and Links= on GPU 3 agree: 2 x 25 GB/s */
+    gs_link_info li;
+    gs_link_info_init(&li);
+    assert_int_equal(gs_topo_link(t, 2, 3, &li), GS_OK);
+    assert_int_equal(li.kind, GS_LINK_NVLINK);
+    assert_int_equal(li.nvlinks, 2);
+    assert_true(bw(t, "localhost", 2, "localhost", 3) == 50.0);
+    assert_true(bw(t, "localhost", 0, "localhost", 1) == 10.0); /* NODE */
+    assert_true(bw(t, "localhost", 1, "localhost", 2) == 6.0);  /* SYS */
+    check_roundtrip(t);
+    gs_topo_destroy(t);
+}
+
+/* gres.conf(5)'s mix: AutoDetect for all, per node (with and without a
+ * Name=), commented-out devices, MPS and count-only GRES. */
+static void gres_autodetect_mix(void **state)
+{
+    (void)state;
+    warnings w;
+    gs_topo *t = load_fixture("gres-autodetect-mix.conf", NULL, &w);
+    assert_int_equal(w.n, 5);
+    expect_warning(&w, 0,
+                   "gres-autodetect-mix.conf:6:1: AutoDetect=nvml noted: "
+                   "gpusched does not detect GPUs, it reads the GPUs this "
+                   "file lists");
+    expect_warning(&w, 1,
+                   "gres-autodetect-mix.conf:7:20: AutoDetect=rsmi noted: "
+                   "gpusched does not detect GPUs, it reads the GPUs this "
+                   "file lists");
+    expect_warning(&w, 2,
+                   "gres-autodetect-mix.conf:8:20: AutoDetect=off noted: "
+                   "gpusched does not detect GPUs, it reads the GPUs this "
+                   "file lists");
+    expect_warning(&w, 3,
+                   "gres-autodetect-mix.conf:11:25: Name=mps is not a GPU "
+                   "(line skipped)");
+    expect_warning(&w, 4,
+                   "gres-autodetect-mix.conf:12:25: Name=bandwidth is not a "
+                   "GPU (line skipped)");
+    /* gn01-02 are only detected: no GPU line names them */
+    assert_int_equal(gs_topo_node_count(t), 2);
+    assert_string_equal(gs_topo_node_name(t, 0), "gn03");
+    assert_string_equal(gs_topo_node_name(t, 1), "gn04");
+    assert_int_equal(gs_topo_gpu_count(t), 5);
+    assert_int_equal(gs_topo_node_gpu_count(t, node_of(t, "gn03")), 2);
+    assert_int_equal(gs_topo_node_numa_count(t, node_of(t, "gn03")), 1);
+    expect_numa_cpus(t, "gn03", 0, "0-1");
+    static const char *const models[] = {"gp100", "gp100", "p6000"};
+    for (uint32_t i = 0; i < 3; i++) {
+        gs_gpu_info g = gpu_info(t, "gn04", i);
+        assert_string_equal(g.model, models[i]);
+        assert_int_equal(g.numa, i < 2 ? 0 : 1);
+    }
+    expect_numa_cpus(t, "gn04", 1, "2-3");
+    check_roundtrip(t);
+    gs_topo_destroy(t);
+}
+
 static void gres_nodes_share_hardware(void **state)
 {
     (void)state;
@@ -904,6 +1060,18 @@ static void gres_errors(void **state)
          "Name=gpu File=/dev/nvidia1 Links=4,-1\n",
          "g.conf:1:34: Links= entry 0 must be -1: on node \"localhost\" this "
          "line is GPU 0"},
+        {"Name=gpu File=/dev/nvidia0 Links=,\n",
+         "g.conf:1:34: Links= lists no entries (one per GPU of the node)"},
+        /* Link= and Files= are read as Links= and File= */
+        {"Name=gpu File=/dev/nvidia0 Link=-1,4\n"
+         "Name=gpu File=/dev/nvidia1 Links=2,-1\n",
+         "g.conf:2:34: node \"localhost\": GPU 1 has 2 NVLinks to GPU 0, but "
+         "line 1 says 4 the other way"},
+        {"Name=gpu File=/dev/nvidia0\nName=gpu Files=/dev/nvidia0\n",
+         "g.conf:2:16: node \"localhost\": /dev/nvidia0 is given twice (line "
+         "1 and line 2)"},
+        {"Name=gpu Files=/dev/nvidia0 MultipleFiles=/dev/dri/card0\n",
+         "g.conf:1:29: File= and MultipleFiles= cannot be on one line"},
         {"Name=gpu File=/dev/nvidia[0-3] Count=8\n",
          "g.conf:1:38: Count=8, but File= names 4 devices"},
         {"Name=gpu Count=2K\n",
@@ -916,6 +1084,16 @@ static void gres_errors(void **state)
          "G, T or P multiplier), not \"99999999999P\""},
         {"Name=gpu Count=1 Cores=0-x\n",
          "g.conf:1:26: Cores= must be a list of core numbers like "
+         "0-15,32-47"},
+        /* brackets around the whole list only, as Slurm writes them */
+        {"Name=gpu Count=1 Cores=[0-x]\n",
+         "g.conf:1:27: Cores= must be a list of core numbers like "
+         "0-15,32-47"},
+        {"Name=gpu Count=1 Cores=[0-3\n",
+         "g.conf:1:24: Cores= must be a list of core numbers like "
+         "0-15,32-47"},
+        {"Name=gpu Count=1 CPUs=[]\n",
+         "g.conf:1:23: CPUs= must be a list of core numbers like "
          "0-15,32-47"},
         {"Name=gpu File=/dev/nvidia0\nName=gpu File=/dev/nvidia[1-0]\n",
          "g.conf:2:29: bad hostlist expression in File=: range ends below "
@@ -1017,6 +1195,9 @@ static void detected_by_content(void **state)
         {"gres-links.conf", 1, 0, 0},
         {"gres-cluster.conf", 18, 0, 0},
         {"gres-count.conf", 1, 0, 0},
+        {"topology-fat-tree.conf", 8, 5, 0},
+        {"gres-testsuite.conf", 1, 0, 0},
+        {"gres-autodetect-mix.conf", 2, 0, 0},
     };
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
         /* gs_topo_load on the path, format detected */
@@ -1071,6 +1252,8 @@ static void out_of_memory_everywhere(void **state)
         {"topology-messy.conf", "slurm-topology", NULL},
         {"gres-links.conf", "slurm-gres", NULL},
         {"gres-cluster.conf", "slurm-gres", NULL},
+        {"topology-fat-tree.conf", "slurm-topology", "pcie-8gpu"},
+        {"gres-testsuite.conf", "slurm-gres", NULL},
     };
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
         char rel[256];
@@ -1086,6 +1269,12 @@ static void out_of_memory_everywhere(void **state)
     const char *cyc[3] = {"SwitchName=a Switches=b\nSwitchName=b\n",
                           "slurm-topology", NULL};
     test_each_allocation_fails(load_op, (void *)cyc);
+    /* the cycle check through second parents */
+    const char *fat[3] = {"SwitchName=l1\nSwitchName=l2\n"
+                          "SwitchName=s1 Switches=l[1-2]\n"
+                          "SwitchName=s2 Switches=l[1-2]\n",
+                          "slurm-topology", NULL};
+    test_each_allocation_fails(load_op, (void *)fat);
     const char *glob[3] = {"NodeName=n[1-40] Name=gpu Count=2 Cores=0-3\n"
                            "Name=gpu File=/dev/nvidia[7-8] Cores=4-5\n",
                            "slurm-gres", NULL};
@@ -1178,10 +1367,13 @@ int main(void)
         cmocka_unit_test(topology_errors),
         cmocka_unit_test(topology_error_fixtures),
         cmocka_unit_test(topology_warnings),
+        cmocka_unit_test(fat_trees_and_dual_rails),
         cmocka_unit_test(gres_links_and_cores),
         cmocka_unit_test(gres_node_scopes),
         cmocka_unit_test(gres_count_and_flags),
         cmocka_unit_test(gres_lines_without_nodename),
+        cmocka_unit_test(gres_slurm_spellings),
+        cmocka_unit_test(gres_autodetect_mix),
         cmocka_unit_test(gres_nodes_share_hardware),
         cmocka_unit_test(gres_errors),
         cmocka_unit_test(gres_warnings),
