@@ -66,7 +66,9 @@ typedef struct nic_name {
 typedef struct gpu_aff {
     gs_cpu_range *cpus;
     size_t n_cpus;
-    uint32_t numa_id; /* NUMA Affinity, GS_NONE if none */
+    gs_cpu_range *ids; /* NUMA Affinity: one node or a list of them */
+    size_t n_ids;
+    uint32_t numa_id; /* its first (lowest) node, GS_NONE if none */
     uint32_t dom;     /* NUMA domain index on the node, GS_NONE if none */
 } gpu_aff;
 
@@ -186,11 +188,96 @@ static bool push_tok(ctx *c, size_t off, size_t len, size_t vcol)
     return true;
 }
 
+/* Length of the ANSI control sequence (ESC [ parameters final-byte) at
+ * p[i], or 0. nvidia-smi underlines the header with ESC[4m ... ESC[0m,
+ * also when its output goes to a file or a pipe; on a terminal the
+ * sequences take no room, so they separate cells and have no width. */
+static size_t csi_len(const char *p, size_t len, size_t i)
+{
+    if (i + 1 >= len || p[i] != '\x1b' || p[i + 1] != '[')
+        return 0;
+    size_t j = i + 2;
+    while (j < len && p[j] >= 0x30 && p[j] <= 0x3f)
+        j++; /* parameters */
+    while (j < len && p[j] >= 0x20 && p[j] <= 0x2f)
+        j++; /* intermediates */
+    return j < len && p[j] >= 0x40 && p[j] <= 0x7e ? j + 1 - i : 0;
+}
+
+/* Length of the part of a glued word that s starts with, or 0: a PCIe
+ * level or NV# cell, or (label) a column name NIC<k> or GPU<k>. */
+static size_t glued_part(const char *s, size_t len, bool label)
+{
+    static const char *const names[] = {"NODE", "PIX", "PXB", "PHB", "SYS",
+                                        "SOC"};
+    size_t k = 0;
+    if (label && len > 3 &&
+        (memcmp(s, "NIC", 3) == 0 || memcmp(s, "GPU", 3) == 0))
+        k = 3;
+    else if (!label && len > 2 && s[0] == 'N' && s[1] == 'V')
+        k = 2;
+    if (k) {
+        size_t d = k;
+        while (d < len && s[d] >= '0' && s[d] <= '9')
+            d++;
+        return d > k ? d : 0;
+    }
+    if (!label)
+        for (size_t i = 0; i < GS_ARRAY_LEN(names); i++) {
+            size_t n = strlen(names[i]);
+            if (len >= n && memcmp(s, names[i], n) == 0)
+                return n;
+        }
+    return 0;
+}
+
+/* Number of parts word w (n bytes) splits into, all of one kind, or 0. */
+static size_t glued_parts(const char *w, size_t n, bool label)
+{
+    size_t parts = 0, k = 0;
+    while (k < n) {
+        size_t m = glued_part(w + k, n - k, label);
+        if (m == 0)
+            return 0;
+        k += m;
+        parts++;
+    }
+    return parts;
+}
+
+/* Push the word p[s..s+n) as one cell, or as several when it is cells or
+ * column names written without a blank between them. nvidia-smi itself
+ * drops the tab between two NIC columns when there are many of them, in
+ * the header ("NIC8NIC9") and in every row ("NODENODE", "NODEPXB"); some
+ * pastes lose one too. A word that spells two or more PCIe levels or NV#
+ * cells and nothing else, or two or more NIC<k> or GPU<k> names, can only
+ * be that, and is read without a warning (it is what nvidia-smi prints). */
+static bool push_word(ctx *c, size_t s, size_t n, size_t vc)
+{
+    const char *w = c->lp + s;
+    bool label = false;
+    size_t parts = glued_parts(w, n, false);
+    if (parts < 2) {
+        label = true;
+        parts = glued_parts(w, n, true);
+    }
+    if (parts < 2)
+        return push_tok(c, s, n, vc);
+    for (size_t k = 0; k < n;) {
+        size_t m = glued_part(w + k, n - k, label);
+        if (!push_tok(c, s + k, m, vc + k))
+            return false;
+        k += m;
+    }
+    return true;
+}
+
 /* Cut the current line into cells. With a tab anywhere in the line, tabs
  * separate cells and an empty cell between two tabs is kept (it says "no
  * value here"); words a tab cell holds are still separate cells, so a line
  * mixing tabs and spaces reads as it looks. Without tabs, runs of spaces
- * separate cells and empty cells cannot be seen (see assign_tail). */
+ * separate cells and empty cells cannot be seen (see assign_tail). ANSI
+ * control sequences separate cells too and take no columns. */
 static bool split_line(ctx *c)
 {
     const char *p = c->lp;
@@ -200,17 +287,23 @@ static bool split_line(ctx *c)
     for (;;) {
         bool any = false;
         while (i < len && p[i] != '\t') {
+            size_t e = csi_len(p, len, i);
+            if (e) {
+                i += e;
+                continue;
+            }
             if (is_blank(p[i])) {
                 i++;
                 vc++;
                 continue;
             }
             size_t s = i, svc = vc;
-            while (i < len && p[i] != '\t' && !is_blank(p[i])) {
+            while (i < len && p[i] != '\t' && !is_blank(p[i]) &&
+                   !csi_len(p, len, i)) {
                 i++;
                 vc++;
             }
-            if (!push_tok(c, s, i - s, svc))
+            if (!push_word(c, s, i - s, svc))
                 return false;
             any = true;
         }
@@ -796,20 +889,26 @@ static bool ranges_equal(const gpu_aff *a, const gpu_aff *b)
             memcmp(a->cpus, b->cpus, a->n_cpus * sizeof *a->cpus) == 0);
 }
 
-/* First CPU in both canonical range lists, or GS_NONE. */
-static uint32_t ranges_common(const gpu_aff *a, const gpu_aff *b)
+/* First number in both canonical range lists, or GS_NONE. */
+static uint32_t lists_common(const gs_cpu_range *x, size_t nx,
+                             const gs_cpu_range *y, size_t ny)
 {
     size_t i = 0, j = 0;
-    while (i < a->n_cpus && j < b->n_cpus) {
-        const gs_cpu_range *x = &a->cpus[i], *y = &b->cpus[j];
-        if (x->lo <= y->hi && y->lo <= x->hi)
-            return GS_MAX(x->lo, y->lo);
-        if (x->hi < y->hi)
+    while (i < nx && j < ny) {
+        if (x[i].lo <= y[j].hi && y[j].lo <= x[i].hi)
+            return GS_MAX(x[i].lo, y[j].lo);
+        if (x[i].hi < y[j].hi)
             i++;
         else
             j++;
     }
     return GS_NONE;
+}
+
+/* First CPU in both GPUs' CPU Affinity, or GS_NONE. */
+static uint32_t ranges_common(const gpu_aff *a, const gpu_aff *b)
+{
+    return lists_common(a->cpus, a->n_cpus, b->cpus, b->n_cpus);
 }
 
 static gs_status read_affinity(ctx *c)
@@ -834,11 +933,9 @@ static gs_status read_affinity(ctx *c)
                             k, show(r->cpu.s, r->cpu.len).s);
         }
         if (r->numa.s) {
-            /* one node, or a list of them (a GPU equally near several) */
-            gs_cpu_range *ids = NULL;
-            size_t n_ids = 0;
-            gs_status st = gs_cpulist_parse(r->numa.s, r->numa.len, &ids,
-                                            &n_ids, &bad);
+            /* one node, or a list of them (see assign_domains) */
+            gs_status st = gs_cpulist_parse(r->numa.s, r->numa.len, &a->ids,
+                                            &a->n_ids, &bad);
             if (st == GS_ENOMEM)
                 return oom(c);
             if (st != GS_OK)
@@ -846,23 +943,44 @@ static gs_status read_affinity(ctx *c)
                             "GPU%u: bad NUMA Affinity \"%s\" (expected a NUMA "
                             "node number, a list of them, or N/A)",
                             k, show(r->numa.s, r->numa.len).s);
-            if (n_ids == 1 && ids[0].lo == ids[0].hi)
-                a->numa_id = ids[0].lo;
-            else if (n_ids)
-                pwarn(c, r->numa.line, r->numa.col,
-                      "GPU%u: NUMA Affinity \"%s\" names several NUMA nodes; "
-                      "the GPU is left without a NUMA domain",
-                      k, show(r->numa.s, r->numa.len).s);
-            gs_free(ids);
+            if (a->n_ids)
+                a->numa_id = a->ids[0].lo;
         }
     }
     return GS_OK;
 }
 
-static int cmp_u32(const void *a, const void *b)
+static int cmp_u64(const void *a, const void *b)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);
+}
+
+static bool names_several(const gpu_aff *a)
+{
+    return a->n_ids > 1 || (a->n_ids == 1 && a->ids[0].lo != a->ids[0].hi);
+}
+
+/* grp[k]: the group of GPU k (the smallest GPU index in it), GS_NONE for a
+ * GPU without NUMA Affinity or one to skip. GPUs whose NUMA Affinity lists
+ * share a node are in one group (the connected components of "shares a
+ * node"). */
+static void group_by_node(const ctx *c, const bool *skip, uint32_t *grp)
+{
+    for (uint32_t k = 0; k < c->n; k++)
+        grp[k] = c->aff[k].numa_id == GS_NONE || skip[k] ? GS_NONE : k;
+    for (uint32_t i = 0; i < c->n; i++)
+        for (uint32_t j = i + 1; j < c->n; j++) {
+            if (grp[i] == GS_NONE || grp[j] == GS_NONE || grp[i] == grp[j])
+                continue;
+            const gpu_aff *a = &c->aff[i], *b = &c->aff[j];
+            if (lists_common(a->ids, a->n_ids, b->ids, b->n_ids) == GS_NONE)
+                continue;
+            uint32_t from = GS_MAX(grp[i], grp[j]), to = GS_MIN(grp[i], grp[j]);
+            for (uint32_t k = 0; k < c->n; k++)
+                if (grp[k] == from)
+                    grp[k] = to;
+        }
 }
 
 /* Number the NUMA domains and put the GPUs in them; *count gets the number
@@ -870,31 +988,68 @@ static int cmp_u32(const void *a, const void *b)
 static gs_status assign_domains(ctx *c, uint32_t *count)
 {
     uint32_t n_dom = 0;
-    if (c->has_numa) {
-        /* one domain per distinct NUMA node, in the order of their ids */
-        uint32_t *ids = gs_malloc(c->n * sizeof *ids);
-        if (!ids)
+    /* a NUMA Affinity column of N/A only (virtual machines) tells nothing:
+     * read the CPU Affinity as older drivers' output is read */
+    bool numa_known = false;
+    for (uint32_t k = 0; k < c->n; k++)
+        numa_known |= c->aff[k].numa_id != GS_NONE;
+    if (c->has_numa && numa_known) {
+        /* One domain per NUMA node, in the order of their ids. A GPU may
+         * list several nodes: Grace machines (GB200) show the CPU's node
+         * and the GPU memory nodes ("0,3-9,11-17"); GPUs that share a
+         * listed node share a domain, which takes the place of its lowest
+         * node. A GPU listing nodes whose CPUs other domains have (equally
+         * near two sockets: "0-1") is left out of all of them. */
+        uint32_t *grp = gs_malloc(c->n * sizeof *grp);
+        uint64_t *keys = gs_malloc(c->n * sizeof *keys);
+        bool *skip = gs_calloc(c->n, sizeof *skip);
+        if (!grp || !keys || !skip) {
+            gs_free(grp);
+            gs_free(keys);
+            gs_free(skip);
             return oom(c);
-        for (uint32_t k = 0; k < c->n; k++)
-            if (c->aff[k].numa_id != GS_NONE)
-                ids[n_dom++] = c->aff[k].numa_id;
-        qsort(ids, n_dom, sizeof *ids, cmp_u32);
-        uint32_t u = 0;
-        for (uint32_t d = 0; d < n_dom; d++)
-            if (u == 0 || ids[u - 1] != ids[d])
-                ids[u++] = ids[d];
-        n_dom = u;
-        for (uint32_t k = 0; k < c->n; k++) {
-            gpu_aff *a = &c->aff[k];
-            if (a->numa_id == GS_NONE)
-                continue;
-            const uint32_t *at =
-                bsearch(&a->numa_id, ids, n_dom, sizeof *ids, cmp_u32);
-            a->dom = (uint32_t)(at - ids);
         }
-        gs_free(ids);
+        group_by_node(c, skip, grp);
+        bool any_skipped = false;
+        for (uint32_t k = 0; k < c->n; k++) {
+            const gpu_aff *a = &c->aff[k];
+            if (grp[k] == GS_NONE || !names_several(a) || !a->n_cpus)
+                continue;
+            for (uint32_t h = 0; h < c->n && !skip[k]; h++)
+                if (grp[h] != GS_NONE && grp[h] != grp[k] &&
+                    ranges_common(a, &c->aff[h]) != GS_NONE)
+                    skip[k] = any_skipped = true;
+            if (skip[k]) {
+                const row *r = c->rows[k];
+                pwarn(c, r->numa.line, r->numa.col,
+                      "GPU%u: NUMA Affinity \"%s\" names several NUMA nodes "
+                      "and its CPUs are in another NUMA domain; the GPU is "
+                      "left without a NUMA domain",
+                      k, show(r->numa.s, r->numa.len).s);
+            }
+        }
+        if (any_skipped)
+            group_by_node(c, skip, grp);
+        /* a group's key: its lowest node, then its first GPU */
+        for (uint32_t k = 0; k < c->n; k++)
+            if (grp[k] == k) {
+                uint32_t lo = GS_NONE;
+                for (uint32_t h = k; h < c->n; h++)
+                    if (grp[h] == k)
+                        lo = GS_MIN(lo, c->aff[h].numa_id);
+                keys[n_dom++] = (uint64_t)lo << 32 | k;
+            }
+        qsort(keys, n_dom, sizeof *keys, cmp_u64);
+        for (uint32_t d = 0; d < n_dom; d++)
+            for (uint32_t k = 0; k < c->n; k++)
+                if (grp[k] == (uint32_t)(keys[d] & 0xffffffffu))
+                    c->aff[k].dom = d;
+        gs_free(grp);
+        gs_free(keys);
+        gs_free(skip);
     } else if (c->has_cpu) {
-        /* old drivers: one domain per distinct CPU Affinity, in order */
+        /* old drivers (or NUMA Affinity unknown for every GPU): one domain
+         * per distinct CPU Affinity, in order */
         for (uint32_t k = 0; k < c->n; k++) {
             gpu_aff *a = &c->aff[k];
             if (!a->n_cpus)
@@ -1099,8 +1254,10 @@ static void ctx_free(ctx *c)
         for (uint32_t k = 0; k < c->n; k++)
             gs_free(c->rows[k]);
     if (c->aff)
-        for (uint32_t k = 0; k < c->n; k++)
+        for (uint32_t k = 0; k < c->n; k++) {
             gs_free(c->aff[k].cpus);
+            gs_free(c->aff[k].ids);
+        }
     gs_free(c->rows);
     gs_free(c->aff);
     gs_free(c->toks);

@@ -213,6 +213,10 @@ static const char *const good_fixtures[] = {
     "dgx1-v100-spaces.txt",  "pcie-4gpu-na-tabs.txt",
     "pcie-4gpu-na-spaces.txt", "two-gpu-nv12-bridge.txt",
     "old-soc-spaces.txt",    "hand-aligned-issue.txt",
+    "ansi-header-tabs.txt",  "glued-nic-columns-tabs.txt",
+    "gb200-numa-lists-spaces.txt", "glued-cells-spaces.txt",
+    "single-gpu-na-tabs.txt", "single-gpu-nic-spaces.txt",
+    "md-indented-issue.txt",
 };
 
 static const char *const shared_samples[] = {
@@ -686,6 +690,233 @@ static void warnings_name_what_was_skipped(void **state)
     gs_topo_destroy(t);
 }
 
+/* ---- layouts found in the wild ----------------------------------------- */
+
+/* nvidia-smi underlines the header with ESC[4m ... ESC[0m, also when it
+ * writes to a file or a pipe (seen in captured outputs and in parsers'
+ * fixtures of other projects). */
+static void ansi_underlined_header(void **state)
+{
+    (void)state;
+    warnings w;
+    gs_topo *t = load_fixture_w("ansi-header-tabs.txt", &w);
+    assert_int_equal(w.count, 0);
+    assert_int_equal(gs_topo_gpu_count(t), 6);
+    assert_int_equal(gs_topo_node_numa_count(t, 0), 2);
+    assert_numa_cpus(t, 0, "0-23,48-71");
+    assert_numa_cpus(t, 1, "24-47,72-95");
+    for (uint32_t g = 0; g < 6; g++)
+        assert_int_equal(gpu_of(t, g).numa, g < 4 ? 0 : 1);
+    assert_pair(t, 0, 1, GS_LINK_PCIE, 0, GS_PCIE_PIX, GS_SOURCE_FILE);
+    assert_pair(t, 0, 2, GS_LINK_PCIE, 0, GS_PCIE_NODE, GS_SOURCE_FILE);
+    assert_pair(t, 2, 3, GS_LINK_PCIE, 0, GS_PCIE_PIX, GS_SOURCE_FILE);
+    assert_pair(t, 3, 4, GS_LINK_PCIE, 0, GS_PCIE_SYS, GS_SOURCE_FILE);
+    assert_pair(t, 4, 5, GS_LINK_PCIE, 0, GS_PCIE_PIX, GS_SOURCE_FILE);
+    gs_topo_destroy(t);
+
+    /* the escape after the leading tab, and a header ending in tabs */
+    t = load_str("\t\x1b[4mGPU0\tGPU1\tCPU Affinity\tNUMA Affinity\tGPU NUMA "
+                 "ID\x1b[0m\t\t\n"
+                 "GPU0\t X \tNV12\t0-31\t0\t\tN/A\t\n"
+                 "GPU1\tNV12\t X \t0-31\t0\t\tN/A\t\n",
+                 &w);
+    assert_int_equal(w.count, 0);
+    assert_int_equal(gs_topo_node_numa_count(t, 0), 1);
+    assert_numa_cpus(t, 0, "0-31");
+    assert_pair(t, 0, 1, GS_LINK_NVLINK, 12, GS_PCIE_NODE, GS_SOURCE_FILE);
+    gs_topo_destroy(t);
+
+    /* positions stay those of the bytes as written */
+    expect_error_text("\x1b[4m\tGPU0\tGPU2\x1b[0m\n", GS_EPARSE,
+                      "t.txt:1:11: header column GPU2: expected GPU1");
+}
+
+/* With ten or more NICs nvidia-smi drops the tab between the NIC8 and NIC9
+ * columns, in the header ("NIC8NIC9") and in every row ("SYSSYS",
+ * "PIXPIX"); a paste may lose one elsewhere too ("NODENODE"). */
+static void glued_columns(void **state)
+{
+    (void)state;
+    warnings w;
+    gs_topo *t = load_fixture_w("glued-nic-columns-tabs.txt", &w);
+    assert_int_equal(w.count, 0);
+    assert_int_equal(gs_topo_gpu_count(t), 4);
+    assert_int_equal(gs_topo_node_numa_count(t, 0), 2);
+    assert_numa_cpus(t, 0, "0-31");
+    assert_numa_cpus(t, 1, "32-63");
+    for (uint32_t g = 0; g < 4; g++) {
+        /* NV18 x 3 = 54 links: a fabric */
+        assert_int_equal(gpu_of(t, g).fabric, 0);
+        assert_int_equal(gpu_of(t, g).fabric_links, 18);
+        assert_int_equal(gpu_of(t, g).numa, g < 2 ? 0 : 1);
+    }
+    /* NIC0 is PIX to GPU0 and PXB to GPU1: GPU0-GPU1 is PXB. NIC8 and NIC9
+     * (the glued cells "PIXPIX") are PIX to GPUs 2 and 3: PIX. */
+    assert_pair(t, 0, 1, GS_LINK_NVSWITCH, 18, GS_PCIE_PXB,
+                GS_SOURCE_INFERRED);
+    assert_pair(t, 2, 3, GS_LINK_NVSWITCH, 18, GS_PCIE_PIX,
+                GS_SOURCE_INFERRED);
+    assert_pair(t, 0, 2, GS_LINK_NVSWITCH, 18, GS_PCIE_SYS,
+                GS_SOURCE_INFERRED);
+    assert_pair(t, 1, 3, GS_LINK_NVSWITCH, 18, GS_PCIE_SYS,
+                GS_SOURCE_INFERRED);
+    gs_topo_destroy(t);
+
+    /* pasted with tabs expanded, the NIC2 and NIC3 cells glued */
+    t = load_fixture_w("glued-cells-spaces.txt", &w);
+    assert_int_equal(w.count, 0);
+    assert_int_equal(gs_topo_node_numa_count(t, 0), 2);
+    assert_numa_cpus(t, 0, "0-55,112-167");
+    assert_numa_cpus(t, 1, "56-111,168-223");
+    assert_int_equal(gpu_of(t, 3).numa, 1);
+    /* NIC0: PIX to GPU0, NODE to GPU1; NIC4: PIX to GPU2, NODE to GPU3 */
+    assert_pair(t, 0, 1, GS_LINK_NVSWITCH, 18, GS_PCIE_NODE,
+                GS_SOURCE_INFERRED);
+    assert_pair(t, 2, 3, GS_LINK_NVSWITCH, 18, GS_PCIE_NODE,
+                GS_SOURCE_INFERRED);
+    assert_pair(t, 1, 2, GS_LINK_NVSWITCH, 18, GS_PCIE_SYS,
+                GS_SOURCE_INFERRED);
+    gs_topo_destroy(t);
+
+    /* glued GPU columns and NV# cells read the same way */
+    t = load_str("\tGPU0GPU1\tCPU Affinity\n"
+                 "GPU0\t X \tNV4\t0-7\n"
+                 "GPU1\tNV4\t X \t0-7\n",
+                 NULL);
+    assert_pair(t, 0, 1, GS_LINK_NVLINK, 4, GS_PCIE_NODE, GS_SOURCE_FILE);
+    gs_topo_destroy(t);
+    t = load_str("\tGPU0\tGPU1\tGPU2\n"
+                 "GPU0\t X \tNV2NV2\n"
+                 "GPU1\tNV2\t X \tSYS\n"
+                 "GPU2\tNV2\tSYS\t X \n",
+                 NULL);
+    assert_pair(t, 0, 2, GS_LINK_NVLINK, 2, GS_PCIE_SYS, GS_SOURCE_FILE);
+    gs_topo_destroy(t);
+
+    /* a word that is not all cells is still an unknown cell, whole */
+    expect_error_text("\tGPU0\tGPU1\tGPU2\nGPU0\t X \tNODEQPI\n", GS_EPARSE,
+                      "t.txt:2:10: GPU0 row: unknown cell \"NODEQPI\" for "
+                      "GPU1");
+}
+
+/* Grace machines (GB200) list the CPU's NUMA node and the GPU memory nodes
+ * in NUMA Affinity ("0,3-9,11-17"); GPU NUMA ID is a number. */
+static void numa_affinity_lists(void **state)
+{
+    (void)state;
+    warnings w;
+    gs_topo *t = load_fixture_w("gb200-numa-lists-spaces.txt", &w);
+    assert_int_equal(w.count, 0);
+    assert_int_equal(gs_topo_gpu_count(t), 4);
+    /* GPUs 0, 1 share nodes 0, 3-9, 11-17; GPUs 2, 3 share 1, 19-25, ... */
+    assert_int_equal(gs_topo_node_numa_count(t, 0), 2);
+    assert_numa_cpus(t, 0, "0-71");
+    assert_numa_cpus(t, 1, "72-143");
+    assert_int_equal(gs_topo_node_cpu_count(t, 0), 144);
+    for (uint32_t g = 0; g < 4; g++) {
+        assert_int_equal(gpu_of(t, g).numa, g < 2 ? 0 : 1);
+        assert_int_equal(gpu_of(t, g).fabric_links, 18); /* NV18 x 3 */
+    }
+    /* NODE, NODE to NIC0 only bounds GPU0-GPU1: one domain, NODE */
+    assert_pair(t, 0, 1, GS_LINK_NVSWITCH, 18, GS_PCIE_NODE, GS_SOURCE_FILE);
+    /* NODE to NIC0 from GPU0, SYS from GPU2: SYS */
+    assert_pair(t, 0, 2, GS_LINK_NVSWITCH, 18, GS_PCIE_SYS,
+                GS_SOURCE_INFERRED);
+    check_roundtrip(t);
+    gs_topo_destroy(t);
+
+    /* lists sharing only the CPU's node are one domain; domains go by
+     * their lowest node (GPU2's node 0 comes before the others' 1) */
+    t = load_str("\tGPU0\tGPU1\tGPU2\tCPU Affinity\tNUMA Affinity\tGPU NUMA "
+                 "ID\n"
+                 "GPU0\t X \tNV18\tNV18\t8-15\t1,3-5\t\t3\n"
+                 "GPU1\tNV18\t X \tNV18\t8-15\t1,6-8\t\t6\n"
+                 "GPU2\tNV18\tNV18\t X \t0-7\t0\t\tN/A\n",
+                 &w);
+    assert_int_equal(w.count, 0);
+    assert_int_equal(gs_topo_node_numa_count(t, 0), 2);
+    assert_numa_cpus(t, 0, "0-7");
+    assert_numa_cpus(t, 1, "8-15");
+    assert_int_equal(gpu_of(t, 0).numa, 1);
+    assert_int_equal(gpu_of(t, 1).numa, 1);
+    assert_int_equal(gpu_of(t, 2).numa, 0);
+    gs_topo_destroy(t);
+}
+
+/* One GPU: only a GPU0 row, "X" */
+static void single_gpu(void **state)
+{
+    (void)state;
+    warnings w;
+    /* in a VM: NUMA Affinity N/A for every GPU, so the CPU Affinity makes
+     * the domain, as with drivers that print no NUMA column */
+    gs_topo *t = load_fixture_w("single-gpu-na-tabs.txt", &w);
+    assert_int_equal(w.count, 0);
+    assert_int_equal(gs_topo_gpu_count(t), 1);
+    assert_int_equal(gs_topo_node_numa_count(t, 0), 1);
+    assert_numa_cpus(t, 0, "0-7");
+    assert_int_equal(gpu_of(t, 0).numa, 0);
+    assert_int_equal(gpu_of(t, 0).fabric, GS_NONE);
+    gs_topo_destroy(t);
+
+    /* two GPUs so: one domain per distinct CPU Affinity */
+    t = load_str("\tGPU0\tGPU1\tCPU Affinity\tNUMA Affinity\n"
+                 "GPU0\t X \tSYS\t0-3\tN/A\n"
+                 "GPU1\tSYS\t X \t4-7\tN/A\n",
+                 NULL);
+    assert_int_equal(gs_topo_node_numa_count(t, 0), 2);
+    assert_numa_cpus(t, 0, "0-3");
+    assert_numa_cpus(t, 1, "4-7");
+    assert_int_equal(gpu_of(t, 1).numa, 1);
+    gs_topo_destroy(t);
+    /* but where some GPU's NUMA node is known, an N/A one has none */
+    t = load_str("\tGPU0\tGPU1\tCPU Affinity\tNUMA Affinity\n"
+                 "GPU0\t X \tSYS\t0-3\t0\n"
+                 "GPU1\tSYS\t X \t4-7\tN/A\n",
+                 NULL);
+    assert_int_equal(gs_topo_node_numa_count(t, 0), 1);
+    assert_int_equal(gpu_of(t, 0).numa, 0);
+    assert_int_equal(gpu_of(t, 1).numa, GS_NONE);
+    gs_topo_destroy(t);
+
+    /* a title line before, one NIC, the NIC row ending " X " */
+    t = load_fixture_w("single-gpu-nic-spaces.txt", &w);
+    assert_int_equal(w.count, 1);
+    assert_non_null(strstr(w.text, "single-gpu-nic-spaces.txt:1:1: not part "
+                                   "of the matrix, skipped"));
+    assert_int_equal(gs_topo_gpu_count(t), 1);
+    assert_int_equal(gs_topo_node_numa_count(t, 0), 1);
+    assert_numa_cpus(t, 0, "0-251");
+    assert_int_equal(gpu_of(t, 0).numa, 0);
+    gs_topo_destroy(t);
+
+    /* the oldest layout, and the matrix alone */
+    t = load_str("\tGPU0\tCPU Affinity\r\nGPU0\t X \t0-7\r\n", NULL);
+    assert_int_equal(gs_topo_node_numa_count(t, 0), 1);
+    assert_numa_cpus(t, 0, "0-7");
+    gs_topo_destroy(t);
+    t = load_str("        GPU0\nGPU0     X \n", NULL);
+    assert_int_equal(gs_topo_gpu_count(t), 1);
+    assert_int_equal(gs_topo_node_numa_count(t, 0), 0);
+    gs_topo_destroy(t);
+}
+
+/* Pasted into markdown: everything indented, the header's "GPU0 GPU1" one
+ * space apart, rows shifted by hand, the legend wrapped, then the P2P
+ * matrix (whose cells are not topology cells) after the legend. */
+static void markdown_paste(void **state)
+{
+    (void)state;
+    warnings w;
+    gs_topo *t = load_fixture_w("md-indented-issue.txt", &w);
+    assert_int_equal(w.count, 0);
+    assert_int_equal(gs_topo_gpu_count(t), 2);
+    assert_int_equal(gs_topo_node_numa_count(t, 0), 1);
+    assert_numa_cpus(t, 0, "0-15");
+    assert_pair(t, 0, 1, GS_LINK_PCIE, 0, GS_PCIE_NODE, GS_SOURCE_FILE);
+    gs_topo_destroy(t);
+}
+
 /* ---- errors ------------------------------------------------------------ */
 
 static void fixture_errors(void **state)
@@ -924,6 +1155,11 @@ int main(void)
         cmocka_unit_test(layouts_give_identical_topologies),
         cmocka_unit_test(affinity_cells),
         cmocka_unit_test(warnings_name_what_was_skipped),
+        cmocka_unit_test(ansi_underlined_header),
+        cmocka_unit_test(glued_columns),
+        cmocka_unit_test(numa_affinity_lists),
+        cmocka_unit_test(single_gpu),
+        cmocka_unit_test(markdown_paste),
         cmocka_unit_test(fixture_errors),
         cmocka_unit_test(inline_errors),
         cmocka_unit_test(detected_and_round_tripped),
