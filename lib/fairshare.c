@@ -33,7 +33,9 @@ static gs_status grow_scratch(gs_share *s)
     if (!a)
         return GS_ENOMEM;
     s->order = a;
-    uint32_t *b = gs_realloc(s->scratch, 2 * cap * sizeof *b);
+    /* two halves for walks and merged child lists, a third for the
+     * stack that expands Fairshare=parent accounts */
+    uint32_t *b = gs_realloc(s->scratch, 3 * cap * sizeof *b);
     if (!b)
         return GS_ENOMEM;
     s->scratch = b;
@@ -348,6 +350,35 @@ static void sort_by_lf(const gs_share *s, uint32_t *v, uint32_t n)
     gs_sort_idx(v, n, cmp_lf_idx, s);
 }
 
+/* The associations that share out p's shares (Slurm's children list of
+ * the fair-share parent): p's children, where an account with
+ * Fairshare=parent is replaced by its own such children, recursively.
+ * With `with_parent_accounts` those accounts are listed too (before their
+ * children). Writes to out[] and returns the count; uses the last third of
+ * the scratch as a stack. */
+static uint32_t fs_children(const gs_share *s, uint32_t p, uint32_t *out,
+                            bool with_parent_accounts)
+{
+    uint32_t *stack = s->scratch + 2 * s->cap_scratch;
+    uint32_t m = 0, top = 0;
+    stack[top++] = p;
+    while (top) {
+        uint32_t x = stack[--top];
+        for (uint32_t c = s->a[x].first_child; c != GS_NONE;
+             c = s->a[c].next_sibling) {
+            const assoc *a = &s->a[c];
+            if (!a->user && a->use_parent) {
+                if (with_parent_accounts)
+                    out[m++] = c;
+                stack[top++] = c;
+            } else {
+                out[m++] = c;
+            }
+        }
+    }
+    return m;
+}
+
 typedef struct ranker {
     gs_share *s;
     uint32_t rnt;       /* rank of the next user when not tied */
@@ -386,9 +417,7 @@ static void fair_tree_visit(ranker *r, uint32_t *v, uint32_t n, bool tied)
             const assoc *a = &s->a[v[k]];
             if (a->user)
                 continue;
-            for (uint32_t c = a->first_child; c != GS_NONE;
-                 c = s->a[c].next_sibling)
-                r->stack[base + m++] = c;
+            m += fs_children(s, v[k], r->stack + base + m, false);
         }
         if (m) {
             r->used += m;
@@ -430,21 +459,44 @@ GS_API gs_status gs_share_compute(gs_share *s, gs_fairshare_algo algo,
     root->effective_usage = root->norm_usage;
     root->level_fs = INFINITY;
     root->factor = 1.0;
+    /* Each account shares out its shares among its fair-share children
+     * (fs_children: accounts with Fairshare=parent are see-through). An
+     * association with Fairshare=parent takes the normalized shares,
+     * effective usage and (classic) factor of its fair-share parent. */
+    uint32_t *kids = s->scratch;
     for (uint32_t k = 0; k < n; k++) {
         const assoc *p = &s->a[s->order[k]];
+        if (p->user || p->use_parent)
+            continue;
+        uint32_t m = fs_children(s, s->order[k], kids, true);
         double sh = 0, us = 0;
+        for (uint32_t q = 0; q < m; q++)
+            if (!s->a[kids[q]].use_parent)
+                sh += s->a[kids[q]].shares;
+        /* the usage below p: its children's (so usage charged to a
+         * Fairshare=parent account itself still counts) */
         for (uint32_t c = p->first_child; c != GS_NONE;
-             c = s->a[c].next_sibling) {
-            sh += s->a[c].shares;
+             c = s->a[c].next_sibling)
             us += s->a[c].tot_usage;
-        }
-        for (uint32_t c = p->first_child; c != GS_NONE;
-             c = s->a[c].next_sibling) {
-            assoc *a = &s->a[c];
-            double level_s = sh > 0 ? a->shares / sh : 0;
+        for (uint32_t q = 0; q < m; q++) {
+            assoc *a = &s->a[kids[q]];
             double level_u = us > 0 ? a->tot_usage / us : 0;
-            a->norm_shares = p->norm_shares * level_s;
             a->norm_usage = root_usage > 0 ? a->tot_usage / root_usage : 0;
+            if (a->use_parent) {
+                a->norm_shares = p->norm_shares;
+                /* users rank first in the account (Slurm: level_fs =
+                 * INFINITY); accounts have no level of their own */
+                a->level_fs = a->user ? INFINITY : NAN;
+                if (algo == GS_FAIRSHARE_CLASSIC) {
+                    a->effective_usage = p->effective_usage;
+                    a->factor = p->factor;
+                } else {
+                    a->effective_usage = level_u;
+                }
+                continue;
+            }
+            double level_s = sh > 0 ? a->shares / sh : 0;
+            a->norm_shares = p->norm_shares * level_s;
             a->level_fs = level_s <= 0   ? 0
                           : level_u <= 0 ? INFINITY
                                          : level_s / level_u;
@@ -466,10 +518,7 @@ GS_API gs_status gs_share_compute(gs_share *s, gs_fairshare_algo algo,
     /* 3. fair tree: rank users depth first */
     if (algo == GS_FAIRSHARE_FAIR_TREE) {
         ranker r = {s, s->n_users, s->n_users, s->scratch, 0};
-        uint32_t m = 0;
-        for (uint32_t c = root->first_child; c != GS_NONE;
-             c = s->a[c].next_sibling)
-            r.stack[m++] = c;
+        uint32_t m = fs_children(s, ROOT, r.stack, false);
         r.used = m;
         fair_tree_visit(&r, r.stack, m, false);
         for (uint32_t i = 0; i < n; i++) {
@@ -559,7 +608,7 @@ GS_API gs_status gs_share_row_get(const gs_share *s, size_t i,
     full.depth = a->depth;
     full.account = a->account;
     full.user = a->user;
-    full.raw_shares = a->shares;
+    full.raw_shares = a->use_parent ? NAN : a->shares;
     full.norm_shares = a->norm_shares;
     full.raw_usage = a->tot_usage;
     full.norm_usage = a->norm_usage;
@@ -580,6 +629,12 @@ static gs_status jpos(gs_share *s, const char *name, const json_value *v,
 {
     return gs_errf(&s->err, GS_EPARSE, "%s:%u:%u: %s", name, v->line, v->col,
                    what);
+}
+
+/* "shares": "parent" is Slurm's Fairshare=parent. */
+static bool is_parent_shares(const json_value *v)
+{
+    return v->type == JSON_STRING && strcmp(v->u.str.s, "parent") == 0;
 }
 
 static gs_status read_entries(gs_share *s, const json_value *arr,
@@ -620,12 +675,14 @@ static gs_status read_entries(gs_share *s, const json_value *arr,
         if (users && !mp)
             return jpos(s, name, e, "a user needs \"account\"");
         double shares = 1.0;
-        if (ms) {
+        bool use_parent = ms && is_parent_shares(ms->value);
+        if (ms && !use_parent) {
             int64_t milli;
             if (ms->value->type != JSON_NUMBER ||
                 !json_number_milli(ms->value, &milli) || milli < 0)
                 return jpos(s, name, ms->value,
-                            "\"shares\" must be a number >= 0");
+                            "\"shares\" must be a number >= 0 or "
+                            "\"parent\"");
             shares = json_number_double(ms->value);
         }
         const char *nm = mn->value->u.str.s;
@@ -636,6 +693,8 @@ static gs_status read_entries(gs_share *s, const json_value *arr,
             continue;
         gs_status st = users ? gs_share_add_user(s, nm, parent, shares)
                              : gs_share_add_account(s, nm, parent, shares);
+        if (st == GS_OK && use_parent)
+            s->a[s->n - 1].use_parent = true;
         if (st != GS_OK) {
             char what[GS_ERRMSG_MAX];
             snprintf(what, sizeof what, "%s", s->err.msg);
@@ -690,9 +749,14 @@ GS_API gs_status gs_share_load_accounts(gs_share *s, const char *text,
                     continue;
                 const json_member *mn = json_member_get(e, "name");
                 const json_member *ms = json_member_get(e, "shares");
-                double shares = ms ? json_number_double(ms->value) : 1.0;
+                bool use_parent = ms && is_parent_shares(ms->value);
+                double shares = ms && !use_parent
+                                    ? json_number_double(ms->value)
+                                    : 1.0;
                 st = gs_share_add_account(s, mn->value->u.str.s, parent,
                                           shares);
+                if (st == GS_OK && use_parent)
+                    s->a[s->n - 1].use_parent = true;
                 if (st != GS_OK) {
                     char what[GS_ERRMSG_MAX];
                     snprintf(what, sizeof what, "%s", s->err.msg);

@@ -17,6 +17,7 @@ typedef struct assoc {
     uint32_t first_child, next_sibling;
     uint32_t depth;
     double shares;
+    bool use_parent; /* Slurm's Fairshare=parent: no shares of its own */
     double usage;   /* own usage, as of t_usage */
     double t_usage;
     /* set by gs_share_compute */

@@ -235,6 +235,233 @@ static void fair_tree_ties(void **state)
     gs_share_destroy(sh);
 }
 
+/* ---- Slurm's testsuite: test24.1, test24.3, test24.4 --------------------- */
+
+static gs_share *load_fixture(const char *acc_path, const char *use_path)
+{
+    gs_share *sh = NULL;
+    assert_int_equal(gs_share_create(&sh), GS_OK);
+    size_t n;
+    char *acc = test_read_file(test_data(acc_path), &n);
+    assert_non_null(acc);
+    if (gs_share_load_accounts(sh, acc, n, acc_path) != GS_OK)
+        fail_msg("%s", gs_share_errmsg(sh));
+    free(acc);
+    char *use = test_read_file(test_data(use_path), &n);
+    assert_non_null(use);
+    if (gs_share_load_usage(sh, use, n, use_path) != GS_OK)
+        fail_msg("%s", gs_share_errmsg(sh));
+    free(use);
+    assert_int_equal(gs_share_set_half_life(sh, 0), GS_OK);
+    return sh;
+}
+
+/* One sshare line: the row of (account, user), its values rounded to 6
+ * decimals as sshare prints them. NAN: not checked; raw -1: "parent". */
+typedef struct sshare_line {
+    const char *acct, *user;
+    double raw_shares, norm_shares, raw_usage, norm_usage, eff, fs, lfs;
+} sshare_line;
+
+static void check_sshare(const gs_share *sh, const sshare_line *want,
+                         size_t nwant)
+{
+    for (size_t w = 0; w < nwant; w++) {
+        const sshare_line *e = &want[w];
+        gs_share_row r;
+        bool found = false;
+        for (size_t i = 0; i < gs_share_row_count(sh) && !found; i++) {
+            memset(&r, 0, sizeof r);
+            r.struct_size = sizeof r;
+            assert_int_equal(gs_share_row_get(sh, i, &r), GS_OK);
+            found = strcmp(r.account, e->acct) == 0 &&
+                    (e->user ? r.user && strcmp(r.user, e->user) == 0
+                             : r.user == NULL);
+        }
+        if (!found)
+            fail_msg("no row %s|%s", e->acct, e->user ? e->user : "");
+        const struct {
+            const char *name;
+            double got, want;
+        } v[] = {{"NormShares", r.norm_shares, e->norm_shares},
+                 {"RawUsage", r.raw_usage, e->raw_usage},
+                 {"NormUsage", r.norm_usage, e->norm_usage},
+                 {"EffectvUsage", r.effective_usage, e->eff},
+                 {"FairShare", r.factor, e->fs},
+                 {"LevelFS", r.level_fs, e->lfs}};
+        if (e->raw_shares < 0 ? !isnan(r.raw_shares)
+                              : r.raw_shares != e->raw_shares)
+            fail_msg("%s|%s RawShares: %g", e->acct, e->user ? e->user : "",
+                     r.raw_shares);
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+            if (isnan(v[k].want))
+                continue;
+            bool ok = isinf(v[k].want) ? isinf(v[k].got)
+                                       : fabs(v[k].got - v[k].want) <= 5e-7;
+            if (!ok)
+                fail_msg("%s|%s %s: %.9f, want %.6f", e->acct,
+                         e->user ? e->user : "", v[k].name, v[k].got,
+                         v[k].want);
+        }
+    }
+}
+
+#define NA NAN
+#define PARENT (-1.0)
+
+static void classic_matches_slurm_test24_1(void **state)
+{
+    (void)state;
+    /* Slurm testsuite/expect/test24.1 (tree and usage_raw from
+     * test24.1.prog.c, FairShareDampeningFactor=1), every expected line:
+     * Account|User|RawShares|NormShares|RawUsage|NormUsage|EffectvUsage|
+     * FairShare. AccountG has 0 shares and 30 of the 100 usage. */
+    gs_share *sh = load_fixture("sim/slurm-test24.1-accounts.json",
+                                "sim/slurm-test24.1-usage.csv");
+    assert_int_equal(gs_share_compute(sh, GS_FAIRSHARE_CLASSIC, 0), GS_OK);
+    static const sshare_line want[] = {
+        {"AccountA", NULL, 40, .4, 45, .45, .45, .458502, NA},
+        {"AccountB", NULL, 30, .3, 20, .2, .3875, .408479, NA},
+        {"AccountB", "User1", 1, .3, 20, .2, .3875, .408479, NA},
+        {"AccountC", NULL, 10, .1, 25, .25, .3, .125, NA},
+        {"AccountC", "User2", 1, .05, 25, .25, .275, .022097, NA},
+        {"AccountC", "User3", 1, .05, 0, 0, .15, .125, NA},
+        {"AccountD", NULL, 60, .6, 25, .25, .25, .749154, NA},
+        {"AccountE", NULL, 25, .25, 25, .25, .25, .5, NA},
+        {"AccountE", "User4", 1, .25, 25, .25, .25, .5, NA},
+        {"AccountF", NULL, 35, .35, 0, 0, .145833, .749154, NA},
+        {"AccountF", "User5", 1, .35, 0, 0, .145833, .749154, NA},
+        {"AccountG", NULL, 0, 0, 30, .3, .3, 0, NA},
+        /* test24.1 only matches "AccountG|User6|0|" */
+        {"AccountG", "User6", 0, NA, NA, NA, NA, NA, NA},
+    };
+    check_sshare(sh, want, sizeof want / sizeof want[0]);
+    gs_share_destroy(sh);
+}
+
+static void classic_fairshare_parent_slurm_test24_3(void **state)
+{
+    (void)state;
+    /* Slurm testsuite/expect/test24.3 (classic with Fairshare=parent; tree
+     * from test24.3.prog.c): all 22 expected lines. A "parent" association
+     * takes the NormShares, EffectvUsage and FairShare of its nearest
+     * ancestor without "parent" (AccountH); AccountHTA's children share
+     * AccountH's shares with UHRA2/UHRA3: 40+50+30+50 = 170. */
+    gs_share *sh = load_fixture("sim/slurm-test24.3-accounts.json",
+                                "sim/slurm-test24.3-usage.csv");
+    assert_int_equal(gs_share_compute(sh, GS_FAIRSHARE_CLASSIC, 0), GS_OK);
+    static const sshare_line want[] = {
+        {"root", NULL, 1, 1, 210, 1, 1, NA, NA},
+        {"AccountA", NULL, 40, .266667, 45, .214286, .214286, .572929, NA},
+        {"AccountB", NULL, 30, .2, 20, .095238, .184524, .527550, NA},
+        {"AccountB", "User1", 1, .2, 20, .095238, .184524, .527550, NA},
+        {"AccountC", NULL, 10, .066667, 25, .119048, .142857, .226431, NA},
+        {"AccountC", "User2", 1, .033333, 25, .119048, .130952, .065672, NA},
+        {"AccountC", "User3", 1, .033333, 0, 0, .071429, .226431, NA},
+        {"AccountD", NULL, 60, .4, 25, .119048, .119048, .813594, NA},
+        {"AccountE", NULL, 25, .166667, 25, .119048, .119048, .609507, NA},
+        {"AccountE", "User4", 1, .166667, 25, .119048, .119048, .609507, NA},
+        {"AccountF", NULL, 35, .233333, 0, 0, .069444, .813594, NA},
+        {"AccountF", "User5", 1, .233333, 0, 0, .069444, .813594, NA},
+        {"AccountG", NULL, 0, 0, 30, .142857, .142857, 0, NA},
+        {"AccountG", "User6", 0, 0, 30, .142857, .142857, 0, NA},
+        {"AccountH", NULL, 50, .333333, 110, .523810, .523810, .336475, NA},
+        {"AccountH", "UHRA1", PARENT, .333333, 20, .095238, .523810, .336475,
+         NA},
+        {"AccountH", "UHRA2", 40, .078431, 20, .095238, .196078, .176777, NA},
+        {"AccountH", "UHRA3", 50, .098039, 25, .119048, .238095, .185749, NA},
+        {"AccountHTA", NULL, PARENT, .333333, 45, .214286, .523810, .336475,
+         NA},
+        {"AccountHTA", "UHTAStd1", PARENT, .333333, 10, .047619, .523810,
+         .336475, NA},
+        {"AccountHTA", "UHTAStd2", 30, .058824, 10, .047619, .131653,
+         .211966, NA},
+        {"AccountHTA", "UHTAStd3", 50, .098039, 25, .119048, .238095,
+         .185749, NA},
+    };
+    check_sshare(sh, want, sizeof want / sizeof want[0]);
+    gs_share_destroy(sh);
+}
+
+static void fair_tree_matches_slurm_test24_4(void **state)
+{
+    (void)state;
+    /* Slurm testsuite/expect/test24.4 (Fair Tree; tree from
+     * test24.4.prog.c): 21 users, FairShare = rank / 21. Checked: RawUsage,
+     * NormUsage, EffectvUsage (usage / the parent's), LevelFS and the
+     * users' FairShare of all 35 lines. Not NormShares: Fair Tree's sshare
+     * shows shares among siblings there, our rows the fraction of the
+     * machine (the product down the tree), as in classic. Ties: u1, aE and
+     * aF are all inf, so aE1, aE2, uF1, uF2 share u1's rank 21; uG1 ties
+     * with aGA (LevelFS 1) and shares uGA1's rank 4; Fairshare=parent users
+     * uD1, uDA1 have LevelFS inf and rank first in aD (10); uD3 and uDA3
+     * tie (7) but uD2 is a hair lower in floating point (5), as the test's
+     * notes say. */
+    gs_share *sh = load_fixture("sim/slurm-test24.4-accounts.json",
+                                "sim/slurm-test24.4-usage.csv");
+    assert_int_equal(gs_share_compute(sh, GS_FAIRSHARE_FAIR_TREE, 0), GS_OK);
+    const double I = INFINITY;
+    static const sshare_line want[] = {
+        {"root", "u1", 10, NA, 0, 0, 0, 1, INFINITY},
+        {"root", "u2", 10, NA, 10, .041667, .041667, .666667, 1.153846},
+        {"aA", NULL, 40, NA, 45, .1875, .1875, NA, 1.025641},
+        {"aAA", NULL, 30, NA, 20, .083333, .444444, NA, 1.6875},
+        {"aAA", "uAA1", 1, NA, 20, .083333, 1, .619048, 1},
+        {"aAB", NULL, 10, NA, 25, .104167, .555556, NA, .45},
+        {"aAB", "uAB1", 1, NA, 25, .104167, 1, .523810, .5},
+        {"aAB", "uAB2", 1, NA, 0, 0, 0, .571429, INFINITY},
+        {"aB", NULL, 60, NA, 25, .104167, .104167, NA, 2.769231},
+        {"aBA", NULL, 25, NA, 25, .104167, 1, NA, .416667},
+        {"aBA", "uBA1", 1, NA, 25, .104167, 1, .714286, 1},
+        {"aBB", NULL, 35, NA, 0, 0, 0, NA, INFINITY},
+        {"aBB", "uBB1", 1, NA, 0, 0, 0, .761905, INFINITY},
+        {"aC", NULL, 0, NA, 30, .125, .125, NA, 0},
+        {"aC", "uC1", 0, NA, 30, .125, 1, .047619, 0},
+        {"aD", NULL, 50, NA, 110, .458333, .458333, NA, .524476},
+        {"aD", "uD1", PARENT, NA, 20, .083333, .181818, .476190, NA},
+        {"aD", "uD2", 40, NA, 20, .083333, .181818, .238095, 1.294118},
+        {"aD", "uD3", 50, NA, 25, .104167, .227273, .333333, 1.294118},
+        {"aDA", NULL, PARENT, NA, 45, .1875, .409091, NA, NA},
+        {"aDA", "uDA1", PARENT, NA, 10, .041667, .090909, .476190, NA},
+        {"aDA", "uDA2", 30, NA, 10, .041667, .090909, .380952, 1.941176},
+        {"aDA", "uDA3", 50, NA, 25, .104167, .227273, .333333, 1.294118},
+        {"aE", NULL, 10, NA, 0, 0, 0, NA, INFINITY},
+        {"aE", "aE1", 10, NA, 0, 0, 0, 1, INFINITY},
+        {"aE", "aE2", 10, NA, 0, 0, 0, 1, INFINITY},
+        {"aF", NULL, 20, NA, 0, 0, 0, NA, INFINITY},
+        {"aF", "uF1", 10, NA, 0, 0, 0, 1, INFINITY},
+        {"aF", "uF2", 20, NA, 0, 0, 0, 1, INFINITY},
+        {"aG", NULL, 8, NA, 20, .083333, .083333, NA, .461538},
+        {"aG", "uG1", 10, NA, 10, .041667, .5, .190476, 1},
+        {"aGA", NULL, 10, NA, 10, .041667, .5, NA, 1},
+        {"aGA", "uGA1", 20, NA, 4, .016667, .4, .190476, 1.25},
+        {"aGA", "uGA2", 20, NA, 6, .025, .6, .095238, .833333},
+    };
+    check_sshare(sh, want, sizeof want / sizeof want[0]);
+    /* the ranks behind the factors, and Fairshare=parent's level: users
+     * inf (above), the account none */
+    assert_int_equal(gs_share_row_count(sh), 35);
+    for (size_t i = 0; i < gs_share_row_count(sh); i++) {
+        gs_share_row r;
+        memset(&r, 0, sizeof r);
+        r.struct_size = sizeof r;
+        assert_int_equal(gs_share_row_get(sh, i, &r), GS_OK);
+        if (r.user)
+            assert_true(fabs(r.factor - r.rank / 21.0) < 1e-12);
+        if (!r.user && strcmp(r.account, "aDA") == 0)
+            assert_true(isnan(r.level_fs));
+        if (r.user && strcmp(r.user, "uD1") == 0)
+            assert_true(r.level_fs == I);
+    }
+    /* Fair Tree's user order: uD3 (and uDA3) strictly above uD2 */
+    assert_true(gs_share_factor(sh, "uD3", "aD") >
+                gs_share_factor(sh, "uD2", "aD"));
+    gs_share_destroy(sh);
+}
+
+#undef NA
+#undef PARENT
+
 static void decay_is_exact(void **state)
 {
     (void)state;
@@ -867,6 +1094,9 @@ int main(void)
         cmocka_unit_test(classic_matches_slurm_example),
         cmocka_unit_test(fair_tree_ranks_slurm_example),
         cmocka_unit_test(fair_tree_ties),
+        cmocka_unit_test(classic_matches_slurm_test24_1),
+        cmocka_unit_test(classic_fairshare_parent_slurm_test24_3),
+        cmocka_unit_test(fair_tree_matches_slurm_test24_4),
         cmocka_unit_test(decay_is_exact),
         cmocka_unit_test(fair_share_flips_as_usage_accrues),
         cmocka_unit_test(multifactor_breakdown),

@@ -47,7 +47,9 @@ char *cli_read_file(const char *prog, const char *path, size_t *len)
 
 static void print_num(double v, int width, int prec)
 {
-    if (isinf(v))
+    if (isnan(v)) /* not defined: Fairshare=parent */
+        printf(" %*s", width, "");
+    else if (isinf(v))
         printf(" %*s", width, "inf");
     else
         printf(" %*.*f", width, prec, v);
@@ -55,7 +57,7 @@ static void print_num(double v, int width, int prec)
 
 static void json_num(const char *key, double v, bool comma)
 {
-    if (isinf(v))
+    if (isnan(v) || isinf(v))
         printf("\"%s\": null%s", key, comma ? ", " : "");
     else
         printf("\"%s\": %.9g%s", key, v, comma ? ", " : "");
@@ -128,7 +130,10 @@ int cli_share(int argc, char **argv)
             else
                 printf("null, ");
             printf("\"depth\": %u, ", r.depth);
-            json_num("raw_shares", r.raw_shares, true);
+            if (isnan(r.raw_shares)) /* Fairshare=parent */
+                printf("\"raw_shares\": \"parent\", ");
+            else
+                json_num("raw_shares", r.raw_shares, true);
             json_num("norm_shares", r.norm_shares, true);
             json_num("raw_usage", r.raw_usage, true);
             json_num("norm_usage", r.norm_usage, true);
@@ -142,7 +147,10 @@ int cli_share(int argc, char **argv)
         char acct[64];
         snprintf(acct, sizeof acct, "%*s%s", (int)r.depth, "", r.account);
         printf("%-24s %-12s", acct, r.user ? r.user : "");
-        print_num(r.raw_shares, 9, 0);
+        if (isnan(r.raw_shares))
+            printf(" %9s", "parent");
+        else
+            print_num(r.raw_shares, 9, 0);
         print_num(r.norm_shares, 11, 6);
         print_num(r.raw_usage, 12, 4);
         print_num(r.norm_usage, 10, 6);

@@ -207,7 +207,8 @@ typedef struct gs_share_row {
     const char *account;
     /** The user, or NULL for an account row. */
     const char *user;
-    /** Raw shares. */
+    /** Raw shares; NaN for `"shares": "parent"` (Slurm's
+     *  Fairshare=parent: the association takes its parent's place). */
     double raw_shares;
     /** Normalized shares (fraction of the whole machine). */
     double norm_shares;
@@ -221,7 +222,8 @@ typedef struct gs_share_row {
      *  account, or its best user's fair-tree factor). */
     double factor;
     /** Level Fairshare: shares / usage among siblings (infinity without
-     *  usage). */
+     *  usage, and for a user with `"parent"` shares; NaN for an account
+     *  with `"parent"` shares). */
     double level_fs;
     /** Fair-tree rank of a user (number of users for the first), 0 for
      *  accounts or with the classic algorithm. */
