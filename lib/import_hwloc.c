@@ -1158,6 +1158,24 @@ static bool x_name_char(char ch)
            ch == '.';
 }
 
+/* The <object> attributes hwloc 1.x exports have (and the few of 2.x that
+ * hwloc 2 reads the same way in either format). */
+static bool x_v1_attr(const char *s, size_t at, size_t len)
+{
+    static const char *const names[] = {
+        "type", "os_level", "os_index", "cpuset", "complete_cpuset",
+        "online_cpuset", "allowed_cpuset", "nodeset", "complete_nodeset",
+        "allowed_nodeset", "name", "local_memory", "cache_size", "depth",
+        "cache_linesize", "cache_associativity", "cache_type",
+        "huge_page_size_kb", "huge_page_free", "pci_busid", "pci_type",
+        "pci_link_speed", "bridge_type", "bridge_pci", "osdev_type",
+        "dmi_board_vendor", "dmi_board_name", "gp_index", "subtype"};
+    for (size_t k = 0; k < GS_ARRAY_LEN(names); k++)
+        if (len == strlen(names[k]) && memcmp(s + at, names[k], len) == 0)
+            return true;
+    return false;
+}
+
 static const char *x_find(const char *s, size_t n, size_t from,
                           const char *what)
 {
@@ -1230,9 +1248,20 @@ static bool x_is(const char *s, size_t at, size_t len, const char *word)
 }
 
 /* Objects on the CPU side or memory: hwloc 2 writes cpuset,
- * complete_cpuset, nodeset and complete_nodeset for each of them. */
-static bool x_cpu_side_type(const char *s, size_t at, size_t len)
+ * complete_cpuset, nodeset and complete_nodeset for each of them. hwloc
+ * 1.x also wrote System (a root above Machines), Socket (Package before
+ * 1.11) and Cache (with depth and cache_type instead of L1Cache...), which
+ * hwloc 2 still reads from a 1.x export. */
+static bool x_v1_only_type(const char *s, size_t at, size_t len)
 {
+    return x_is(s, at, len, "System") || x_is(s, at, len, "Socket") ||
+           x_is(s, at, len, "Cache");
+}
+
+static bool x_cpu_side_type(const char *s, size_t at, size_t len, bool v1)
+{
+    if (v1 && x_v1_only_type(s, at, len))
+        return true;
     static const char *const types[] = {
         "Machine",  "Package",  "Die",      "Core",     "PU",
         "Group",    "NUMANode", "MemCache", "L1Cache",  "L2Cache",
@@ -1302,11 +1331,13 @@ typedef struct x_open {
  * attributes whose absence hwloc 2.9 does not survive. It is a cheap check,
  * not a validating parser: finding nothing proves nothing.
  */
-static bool xml_first_problem(const char *s, size_t n, xml_problem *p)
+static bool xml_first_problem(const char *s, size_t n, xml_problem *p,
+                              unsigned *major)
 {
     x_open stack[X_DEPTH];
     size_t depth = 0;
-    bool root_seen = false, root_closed = false, v2 = false;
+    bool root_seen = false, root_closed = false, v2 = false, v1 = false;
+    bool has_version = false;
     static const char *const set_names[] = {"cpuset", "complete_cpuset",
                                             "nodeset", "complete_nodeset"};
     size_t i = 0;
@@ -1485,13 +1516,35 @@ static bool xml_first_problem(const char *s, size_t n, xml_problem *p)
                               "the hwloc 2.x gpusched uses can read (export "
                               "it with hwloc 2.x)",
                               (int)GS_MIN(j - v, 16), s + v);
-            if (depth == 0 && x_is(s, an, alen, "version") && j - v >= 2 &&
-                s[v] == '2' && s[v + 1] == '.')
-                v2 = true;
+            if (depth == 0 && x_is(s, an, alen, "version")) {
+                has_version = true;
+                if (j - v >= 2 && s[v] == '2' && s[v + 1] == '.')
+                    v2 = true;
+            }
             /* hwloc 2.9 crashes on objects whose sets are missing or
              * garbled (its own lstopo too; a missing complete_cpuset on
              * any object, a missing complete_nodeset on a NUMA node):
              * check them first. */
+            /* hwloc 2.9 reading a format-1 export crashes on some
+             * attributes it does not know (found by fuzzing: a name like
+             * "cpusetX"): there, take only the attributes hwloc 1.x wrote */
+            if (is_obj && v1 && !x_v1_attr(s, an, alen))
+                return x_fail(p, an,
+                              "attribute %.*s is not one hwloc 1.x writes "
+                              "on an <object>",
+                              (int)GS_MIN(alen, 40), s + an);
+            /* the other sets too: hwloc parses them all (found by
+             * fuzzing format-1 exports: allowed_cpuset="0x000&000f7") */
+            if (is_obj &&
+                (x_is(s, an, alen, "online_cpuset") ||
+                 x_is(s, an, alen, "allowed_cpuset") ||
+                 x_is(s, an, alen, "allowed_nodeset")) &&
+                !x_bitmap_ok(s, v, j - v))
+                return x_fail(p, v,
+                              "%.*s=\"%.*s\" is not an hwloc bitmap (0x... "
+                              "groups separated by commas)",
+                              (int)alen, s + an, (int)GS_MIN(j - v, 40),
+                              s + v);
             if (is_obj && x_is(s, an, alen, "os_index")) {
                 os_at = v;
                 os_len = j - v;
@@ -1521,16 +1574,18 @@ static bool xml_first_problem(const char *s, size_t n, xml_problem *p)
         if (!closed)
             return x_fail(p, i, "the text ends inside the tag <%.*s>",
                           (int)GS_MIN(len, 40), s + name);
-        /* Format 2 only: hwloc's import of 1.x exports (no version) is a
-         * separate, older path, and hwloc 2.x has always written "2.0". */
-        if (depth == 0 && !v2)
+        /* hwloc 2.x has always written version="2.0"; hwloc 1.x wrote no
+         * version at all (format 1, which hwloc 2 still reads through a
+         * path of its own). Anything else is no hwloc export. */
+        if (depth == 0 && has_version && !v2)
             return x_fail(p, i,
-                          "<topology> has no version=\"2.x\": gpusched "
-                          "reads hwloc 2 exports (an hwloc 1.x export has no "
-                          "version; export it again with hwloc 2)");
+                          "<topology> has a version that is neither \"2.x\" "
+                          "(hwloc 2) nor absent (hwloc 1.x)");
+        if (depth == 0 && !has_version)
+            v1 = true;
         if (is_obj && !type_len)
             return x_fail(p, i, "an <object> without a type");
-        if (is_obj && !x_cpu_side_type(s, type_at, type_len) &&
+        if (is_obj && !x_cpu_side_type(s, type_at, type_len, v1) &&
             !x_is(s, type_at, type_len, "Bridge") &&
             !x_is(s, type_at, type_len, "PCIDev") &&
             !x_is(s, type_at, type_len, "OSDev") &&
@@ -1549,12 +1604,19 @@ static bool xml_first_problem(const char *s, size_t n, xml_problem *p)
                           "<object type=\"%.*s\"> needs an os_index from 0 "
                           "to %u",
                           (int)type_len, s + type_at, GS_CPU_MAX);
-        if (is_obj && x_cpu_side_type(s, type_at, type_len) && sets != 15) {
+        /* hwloc 1.x wrote the nodesets only when the machine had NUMA
+         * nodes: a format-1 object needs its cpusets, a NUMA node its
+         * nodesets too, and the others both nodesets or neither. */
+        unsigned need = 15;
+        if (v1 && !x_is(s, type_at, type_len, "NUMANode"))
+            need = (sets & 12) ? 15 : 3;
+        if (is_obj && x_cpu_side_type(s, type_at, type_len, v1) &&
+            (sets & need) != need) {
             unsigned b = 0;
             while (sets & (1u << b))
                 b++;
             return x_fail(p, i,
-                          "<object type=\"%.*s\"> has no %s (hwloc 2 writes "
+                          "<object type=\"%.*s\"> has no %s (hwloc writes "
                           "it for every such object; hwloc 2.9 can crash "
                           "without it)",
                           (int)GS_MIN(type_len, 24), s + type_at,
@@ -1578,6 +1640,7 @@ static bool xml_first_problem(const char *s, size_t n, xml_problem *p)
                       (int)GS_MIN(stack[k].len, 40), s + stack[k].at,
                       x_line(s, stack[k].at));
     }
+    *major = v1 ? 1 : 2;
     return false;
 }
 
@@ -1585,10 +1648,11 @@ static bool xml_first_problem(const char *s, size_t n, xml_problem *p)
  * place. Run before hwloc sees the text: it keeps malformed XML away from
  * hwloc's parsers (whose error paths leak, see docs/formats.md) and
  * gives the position hwloc never reports. */
-static gs_status xml_precheck(hw_ctx *c, const char *text, size_t len)
+static gs_status xml_precheck(hw_ctx *c, const char *text, size_t len,
+                              unsigned *major)
 {
     xml_problem p;
-    if (!xml_first_problem(text, len, &p))
+    if (!xml_first_problem(text, len, &p, major))
         return GS_OK;
     size_t line_start = p.at;
     while (line_start > 0 && text[line_start - 1] != '\n')
@@ -1600,11 +1664,11 @@ static gs_status xml_precheck(hw_ctx *c, const char *text, size_t len)
 
 /* hwloc refused well-formed text: say what we can. */
 static gs_status xml_refused(hw_ctx *c, const char *text, size_t len,
-                             int err)
+                             unsigned major, int err)
 {
-    /* hwloc 2 refuses a topology without NUMA nodes (and prints so on
-     * stderr unless HWLOC_HIDE_ERRORS=2): name that case. */
-    if (!x_find(text, len, 0, "\"NUMANode\""))
+    /* hwloc 2 refuses a format-2 topology without NUMA nodes (and prints
+     * so on stderr unless HWLOC_HIDE_ERRORS=2): name that case. */
+    if (major >= 2 && !x_find(text, len, 0, "\"NUMANode\""))
         return gs_errf(&c->t->err, GS_EPARSE,
                        "%s: not an hwloc XML topology (it has no NUMANode "
                        "object, which hwloc 2 requires)",
@@ -1636,7 +1700,8 @@ static gs_status load_xml(hw_ctx *c, const char *text, size_t len)
                        "%s:%u:%zu: not an hwloc XML topology (a NUL byte)",
                        c->name, x_line(text, at), at - ls + 1);
     }
-    gs_status st = xml_precheck(c, text, len);
+    unsigned major = 2;
+    gs_status st = xml_precheck(c, text, len, &major);
     if (st != GS_OK)
         return st;
     /* Format detection skips a UTF-8 BOM and blank lines before "<?xml";
@@ -1654,12 +1719,13 @@ static gs_status load_xml(hw_ctx *c, const char *text, size_t len)
     memcpy(copy, text + skip, n);
     copy[n] = '\0';
     c->xml_copy = copy;
-    /* A format-2 export (the only one the check above lets through)
-     * always has a NUMA node: hwloc 2 adds one to any machine. Without one
-     * hwloc refuses the file, but prints to stderr first: refuse it here,
-     * quietly. */
-    if (!x_find(copy, n, 0, "\"NUMANode\""))
-        return xml_refused(c, text, len, EINVAL);
+    /* A format-2 export always has a NUMA node: hwloc 2 adds one to any
+     * machine. Without one hwloc refuses the file, but prints to stderr
+     * first: refuse it here, quietly. A format-1 export may have none
+     * (hwloc 1.x showed no NUMA node on a machine without NUMA): hwloc 2
+     * adds one, with the Machine's memory. */
+    if (major >= 2 && !x_find(copy, n, 0, "\"NUMANode\""))
+        return xml_refused(c, text, len, major, EINVAL);
     if ((st = prepare(c)) != GS_OK)
         return st;
     /* Check set_xmlbuffer: when it fails, hwloc_topology_load would
@@ -1671,7 +1737,7 @@ static gs_status load_xml(hw_ctx *c, const char *text, size_t len)
         rc = hwloc_topology_load(c->topo);
     }
     /* positions in messages are in the caller's text */
-    return rc < 0 ? xml_refused(c, text, len, errno) : GS_OK;
+    return rc < 0 ? xml_refused(c, text, len, major, errno) : GS_OK;
 }
 
 /* Load this machine's topology into c->topo. */

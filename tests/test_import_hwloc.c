@@ -415,6 +415,178 @@ static void dgx2h(void **state)
     assert_non_null(strstr(tool_out, "16 GPUs"));
 }
 
+/* ---- real-machine shapes ----------------------------------------------- */
+
+/* v1-numa-gpus.xml, an hwloc 1.11 export (format 1: no version, NUMANode
+ * objects as parents, Socket and Cache types, <distances>): NUMA node 0
+ * holds PUs 0-3 (PU 3 not in allowed_cpuset, PU 8 offline: only in
+ * complete_cpuset), node 1 PUs 4-7 (PU 9 offline), 32 GiB each. GPUs
+ * 01:00.0 and 02:00.0 sit on root ports 00:01.0 and 00:02.0 of the host
+ * bridge under node 0, 81:00.0 under node 1. */
+static const int v1_levels[9] = {
+    0,   PHB, SYS,
+    PHB, 0,   SYS,
+    SYS, SYS, 0,
+};
+
+static void hwloc1_export(void **state)
+{
+    (void)state;
+    warnings w;
+    gs_topo *t = load_fixture(test_data("hwloc/v1-numa-gpus.xml"), &w);
+    assert_int_equal(w.count, 0);
+    assert_int_equal(gs_topo_node_numa_count(t, 0), 2);
+    /* disallowed CPUs stay (the whole machine), offline ones go */
+    assert_cpus(t, 0, "0-3");
+    assert_cpus(t, 1, "4-7");
+    assert_int_equal(gs_topo_node_cpu_count(t, 0), 8);
+    assert_true(gs_topo_numa_memory(t, 0, 0) == 32 * GIB);
+    assert_true(gs_topo_numa_memory(t, 0, 1) == 32 * GIB);
+    assert_int_equal(gs_topo_gpu_count(t), 3);
+    static const char *const bus[3] = {"0000:01:00.0", "0000:02:00.0",
+                                       "0000:81:00.0"};
+    static const uint32_t numa[3] = {0, 0, 1};
+    for (uint32_t g = 0; g < 3; g++) {
+        gs_gpu_info i = gpu(t, g);
+        char uuid[64];
+        snprintf(uuid, sizeof uuid,
+                 "GPU-v1v1v1v%u-0000-1111-2222-333333333333", g);
+        assert_string_equal(i.pci_bus_id, bus[g]);
+        assert_int_equal(i.numa, numa[g]);
+        assert_string_equal(i.model, "Tesla V100-PCIE-16GB");
+        assert_string_equal(i.uuid, uuid);
+        assert_true(i.memory_bytes == UINT64_C(16508928) * 1024);
+        assert_int_equal(i.sm_count, 80);
+        assert_gpu_cpus(t, g, numa[g] ? "4-7" : "0-3");
+    }
+    assert_levels(t, 3, v1_levels, NULL);
+    check_roundtrip(t);
+    gs_topo_destroy(t);
+
+    /* hwloc 1.x showed no NUMA node on a machine without NUMA: hwloc 2
+     * adds one, with the Machine's memory */
+    static const char flat[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<topology>\n"
+        "<object type=\"Machine\" os_index=\"0\" cpuset=\"0x3\" "
+        "complete_cpuset=\"0x3\" online_cpuset=\"0x3\" allowed_cpuset=\"0x3\" "
+        "local_memory=\"8589934592\">\n"
+        "<object type=\"PU\" os_index=\"0\" cpuset=\"0x1\" "
+        "complete_cpuset=\"0x1\" online_cpuset=\"0x1\" allowed_cpuset=\"0x1\"/>\n"
+        "<object type=\"PU\" os_index=\"1\" cpuset=\"0x2\" "
+        "complete_cpuset=\"0x2\" online_cpuset=\"0x2\" allowed_cpuset=\"0x2\"/>\n"
+        "</object>\n</topology>\n";
+    gs_load_options o;
+    gs_load_options_init(&o);
+    o.format = GS_FORMAT_HWLOC_XML;
+    t = NULL;
+    gs_status st = gs_topo_load_buffer(&t, flat, sizeof flat - 1, "flat.xml",
+                                       &o);
+    if (st != GS_OK)
+        fail_msg("flat.xml: %s", gs_topo_errmsg(t));
+    assert_int_equal(gs_topo_node_numa_count(t, 0), 1);
+    assert_cpus(t, 0, "0-1");
+    assert_true(gs_topo_numa_memory(t, 0, 0) == 8 * GIB);
+    assert_int_equal(gs_topo_gpu_count(t), 0);
+    gs_topo_destroy(t);
+}
+
+/* power8-nvlink1.xml, trimmed from an IBM S822LC (POWER8 + 4 P100): each
+ * GPU alone under its own PCI domain's host bridge, two per package.
+ * NVLinkBandwidth (MB/s) over nvml0-3 and the two Packages: 0-1 and 2-3
+ * 40000 (two NVLink 1.0 links of 20 GB/s), each GPU 40000 to its Package
+ * (ignored), 1000000 on the diagonal (ignored). */
+static const int p8_levels[16] = {
+    0,    NODE, SYS,  SYS,
+    NODE, 0,    SYS,  SYS,
+    SYS,  SYS,  0,    NODE,
+    SYS,  SYS,  NODE, 0,
+};
+static const int p8_nv[16] = {
+    0, 2, 0, 0,
+    2, 0, 0, 0,
+    0, 0, 0, 2,
+    0, 0, 2, 0,
+};
+
+static void power8_nvlink1(void **state)
+{
+    (void)state;
+    warnings w;
+    gs_topo *t = load_fixture(test_data("hwloc/power8-nvlink1.xml"), &w);
+    assert_int_equal(w.count, 0);
+    assert_int_equal(gs_topo_node_numa_count(t, 0), 2);
+    assert_cpus(t, 0, "0-1");
+    assert_cpus(t, 1, "64-65");
+    assert_true(gs_topo_numa_memory(t, 0, 0) == UINT64_C(68556816384));
+    assert_int_equal(gs_topo_gpu_count(t), 4);
+    static const char *const bus[4] = {"0002:01:00.0", "0003:01:00.0",
+                                       "000a:01:00.0", "000b:01:00.0"};
+    for (uint32_t g = 0; g < 4; g++) {
+        gs_gpu_info i = gpu(t, g);
+        assert_string_equal(i.pci_bus_id, bus[g]);
+        assert_int_equal(i.numa, g / 2);
+        assert_string_equal(i.model, "Tesla P100-SXM2-16GB");
+        assert_true(i.memory_bytes == UINT64_C(16671616) * 1024);
+        assert_int_equal(i.sm_count, 56);
+        assert_int_equal(i.fabric, GS_NONE);
+    }
+    assert_levels(t, 4, p8_levels, p8_nv);
+    /* 40000 MB/s is not a multiple of 25 GB/s: NV2 with the exact 40 */
+    gs_link_info l = link_of(t, 0, 1);
+    assert_int_equal(l.kind, GS_LINK_NVLINK);
+    assert_true(l.bandwidth == 40.0);
+    assert_int_equal(l.bandwidth_explicit, 1);
+    l = link_of(t, 3, 2);
+    assert_true(l.bandwidth == 40.0);
+    assert_int_equal(link_of(t, 0, 2).kind, GS_LINK_PCIE);
+    check_roundtrip(t);
+    gs_topo_destroy(t);
+}
+
+/* tiered-memory.xml (format 2): Package 0 carries GPU memory (NUMA P#5,
+ * subtype GPUMemory, as on POWER9 or Grace Hopper) and a Die with two
+ * NPS-style Groups: Group 0 has DRAM P#0 behind a MemCache and an HBM
+ * tier P#4 sharing PUs 0-1, and GPU 01:00.0; Group 1 has P#1 (PUs 2-3)
+ * and GPU 21:00.0. Package 1 has P#2 (PUs 4-5) and P#3 (PUs 6-7; PUs 8-9
+ * offline) in two Groups and GPU 81:00.0 hung off the Package itself. PU 0
+ * is not in allowed_cpuset. hwloc's NUMA order is P#0, P#4, P#1, P#5, P#2,
+ * P#3. */
+static void tiered_memory(void **state)
+{
+    (void)state;
+    warnings w;
+    gs_topo *t = load_fixture(test_data("hwloc/tiered-memory.xml"), &w);
+    assert_int_equal(w.count, 0);
+    /* P#5 (GPU memory) is no host domain; P#4 gets no CPUs */
+    assert_int_equal(gs_topo_node_numa_count(t, 0), 5);
+    static const char *const cpus[5] = {"0-1", "", "2-3", "4-5", "6-7"};
+    static const uint64_t mem[5] = {64, 16, 64, 64, 64};
+    for (uint32_t d = 0; d < 5; d++) {
+        assert_cpus(t, d, cpus[d]);
+        assert_true(gs_topo_numa_memory(t, 0, d) == mem[d] * GIB);
+    }
+    assert_int_equal(gs_topo_node_cpu_count(t, 0), 8);
+    assert_int_equal(gs_topo_gpu_count(t), 3);
+    gs_gpu_info i0 = gpu(t, 0), i1 = gpu(t, 1), i2 = gpu(t, 2);
+    assert_string_equal(i0.pci_bus_id, "0000:01:00.0");
+    assert_int_equal(i0.numa, 0); /* DRAM, not the HBM tier */
+    assert_string_equal(i1.pci_bus_id, "0000:21:00.0");
+    assert_int_equal(i1.numa, 2);
+    /* the Package spans two domains with CPUs: locality unknown */
+    assert_string_equal(i2.pci_bus_id, "0000:81:00.0");
+    assert_int_equal(i2.numa, GS_NONE);
+    assert_true(i0.memory_bytes == 80 * GIB);
+    assert_int_equal(i0.sm_count, 108);
+    assert_gpu_cpus(t, 0, "0-1");
+    assert_gpu_cpus(t, 1, "2-3");
+    assert_gpu_cpus(t, 2, "");
+    /* different host bridges, different (or unknown) domains */
+    static const int all_sys[9] = {0, SYS, SYS, SYS, 0, SYS, SYS, SYS, 0};
+    assert_levels(t, 3, all_sys, NULL);
+    check_roundtrip(t);
+    gs_topo_destroy(t);
+}
+
 static void cli_shows_fixture(void **state)
 {
     (void)state;
@@ -606,11 +778,36 @@ static void errors(void **state)
     expect_error(odd, sizeof odd - 1, "odd.xml", GS_EPARSE,
                  "odd.xml: not an hwloc XML topology (hwloc could not load "
                  "it: ");
-    /* format 2 only, known object types only */
+    /* format 2, or format 1 (no version, hwloc 1.x); known object types
+     * only, with the sets hwloc needs */
     const char v1[] = "<topology><object type=\"Machine\"/></topology>";
     expect_error(v1, sizeof v1 - 1, "v1.xml", GS_EPARSE,
-                 "v1.xml:1:1: not an hwloc XML topology (<topology> has no "
-                 "version=\"2.x\"");
+                 "v1.xml:1:11: not an hwloc XML topology (<object "
+                 "type=\"Machine\"> has no cpuset");
+    const char v1half[] =
+        "<topology><object type=\"Machine\" os_index=\"0\" cpuset=\"0x1\" "
+        "complete_cpuset=\"0x1\" nodeset=\"0x1\"/></topology>";
+    expect_error(v1half, sizeof v1half - 1, "h.xml", GS_EPARSE,
+                 "h.xml:1:11: not an hwloc XML topology (<object "
+                 "type=\"Machine\"> has no complete_nodeset");
+    const char v1numa[] =
+        "<topology><object type=\"Machine\" os_index=\"0\" cpuset=\"0x1\" "
+        "complete_cpuset=\"0x1\" nodeset=\"0x1\" complete_nodeset=\"0x1\">"
+        "<object type=\"NUMANode\" os_index=\"0\" cpuset=\"0x1\" "
+        "complete_cpuset=\"0x1\"/></object></topology>";
+    expect_error(v1numa, sizeof v1numa - 1, "n.xml", GS_EPARSE,
+                 "n.xml:1:119: not an hwloc XML topology (<object "
+                 "type=\"NUMANode\"> has no nodeset");
+    const char v10[] = "<topology version=\"1.0\"/>";
+    expect_error(v10, sizeof v10 - 1, "v10.xml", GS_EPARSE,
+                 "v10.xml:1:1: not an hwloc XML topology (<topology> has a "
+                 "version that is neither \"2.x\" (hwloc 2) nor absent");
+    /* Socket and Cache are hwloc 1.x names: not in a format-2 file */
+    const char sock[] = "<topology version=\"2.0\"><object "
+                        "type=\"Socket\"/></topology>";
+    expect_error(sock, sizeof sock - 1, "s.xml", GS_EPARSE,
+                 "s.xml:1:39: not an hwloc XML topology (unknown object type "
+                 "\"Socket\")");
     const char frob[] = "<topology version=\"2.0\"><object "
                         "type=\"Frobnicator\"/></topology>";
     expect_error(frob, sizeof frob - 1, "f.xml", GS_EPARSE,
@@ -732,6 +929,9 @@ int main(void)
         cmocka_unit_test(nvlink_direct),
         cmocka_unit_test(nvswitch_fabrics),
         cmocka_unit_test(dgx2h),
+        cmocka_unit_test(hwloc1_export),
+        cmocka_unit_test(power8_nvlink1),
+        cmocka_unit_test(tiered_memory),
         cmocka_unit_test(cli_shows_fixture),
         cmocka_unit_test(detection),
         cmocka_unit_test(live_machine),
