@@ -1654,6 +1654,10 @@ static gs_status xml_precheck(hw_ctx *c, const char *text, size_t len,
     xml_problem p;
     if (!xml_first_problem(text, len, &p, major))
         return GS_OK;
+    /* the reason quotes the input: keep the message printable ASCII */
+    for (char *w = p.why; *w; w++)
+        if ((unsigned char)*w < 0x20 || (unsigned char)*w >= 0x7f)
+            *w = '?';
     size_t line_start = p.at;
     while (line_start > 0 && text[line_start - 1] != '\n')
         line_start--;

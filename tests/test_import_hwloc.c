@@ -802,6 +802,20 @@ static void errors(void **state)
     expect_error(v10, sizeof v10 - 1, "v10.xml", GS_EPARSE,
                  "v10.xml:1:1: not an hwloc XML topology (<topology> has a "
                  "version that is neither \"2.x\" (hwloc 2) nor absent");
+    /* in a format-1 file only the attributes hwloc 1.x writes (hwloc 2.9
+     * crashes on some others), and the message stays printable */
+    const char v1attr[] =
+        "<topology><object type=\"Machine\" os_index=\"0\" cpuset=\"0x1\" "
+        "complete_cpuset=\"0x1\" cpuset\xc3\xa9=\"0x1\"/></topology>";
+    expect_error(v1attr, sizeof v1attr - 1, "a.xml", GS_EPARSE,
+                 "a.xml:1:82: not an hwloc XML topology (attribute cpuset?? is "
+                 "not one hwloc 1.x writes on an <object>)");
+    const char v1set[] =
+        "<topology><object type=\"Machine\" os_index=\"0\" cpuset=\"0x1\" "
+        "complete_cpuset=\"0x1\" allowed_cpuset=\"0x0&1\"/></topology>";
+    expect_error(v1set, sizeof v1set - 1, "b.xml", GS_EPARSE,
+                 "b.xml:1:98: not an hwloc XML topology (allowed_cpuset="
+                 "\"0x0&1\" is not an hwloc bitmap");
     /* Socket and Cache are hwloc 1.x names: not in a format-2 file */
     const char sock[] = "<topology version=\"2.0\"><object "
                         "type=\"Socket\"/></topology>";
