@@ -458,6 +458,7 @@ GS_API gs_status gs_share_compute(gs_share *s, gs_fairshare_algo algo,
     root->norm_usage = root_usage > 0 ? 1.0 : 0.0;
     root->effective_usage = root->norm_usage;
     root->level_fs = INFINITY;
+    root->level_shares = 1.0;
     root->factor = 1.0;
     /* Each account shares out its shares among its fair-share children
      * (fs_children: accounts with Fairshare=parent are see-through). An
@@ -484,6 +485,7 @@ GS_API gs_status gs_share_compute(gs_share *s, gs_fairshare_algo algo,
             a->norm_usage = root_usage > 0 ? a->tot_usage / root_usage : 0;
             if (a->use_parent) {
                 a->norm_shares = p->norm_shares;
+                a->level_shares = p->level_shares;
                 /* users rank first in the account (Slurm: level_fs =
                  * INFINITY); accounts have no level of their own */
                 a->level_fs = a->user ? INFINITY : NAN;
@@ -496,6 +498,7 @@ GS_API gs_status gs_share_compute(gs_share *s, gs_fairshare_algo algo,
                 continue;
             }
             double level_s = sh > 0 ? a->shares / sh : 0;
+            a->level_shares = level_s;
             a->norm_shares = p->norm_shares * level_s;
             a->level_fs = level_s <= 0   ? 0
                           : level_u <= 0 ? INFINITY
@@ -610,6 +613,7 @@ GS_API gs_status gs_share_row_get(const gs_share *s, size_t i,
     full.user = a->user;
     full.raw_shares = a->use_parent ? NAN : a->shares;
     full.norm_shares = a->norm_shares;
+    full.level_shares = a->level_shares;
     full.raw_usage = a->tot_usage;
     full.norm_usage = a->norm_usage;
     full.effective_usage = a->effective_usage;

@@ -22,7 +22,7 @@ typedef struct assoc {
     double t_usage;
     /* set by gs_share_compute */
     double tot_usage, norm_shares, norm_usage, effective_usage, factor,
-        level_fs;
+        level_fs, level_shares;
     uint32_t rank;
 } assoc;
 

@@ -263,8 +263,10 @@ typedef struct sshare_line {
     double raw_shares, norm_shares, raw_usage, norm_usage, eff, fs, lfs;
 } sshare_line;
 
+/* fair_tree: NormShares is among siblings there (sshare under Fair Tree),
+ * the row's level_shares */
 static void check_sshare(const gs_share *sh, const sshare_line *want,
-                         size_t nwant)
+                         size_t nwant, bool fair_tree)
 {
     for (size_t w = 0; w < nwant; w++) {
         const sshare_line *e = &want[w];
@@ -283,7 +285,8 @@ static void check_sshare(const gs_share *sh, const sshare_line *want,
         const struct {
             const char *name;
             double got, want;
-        } v[] = {{"NormShares", r.norm_shares, e->norm_shares},
+        } v[] = {{"NormShares", fair_tree ? r.level_shares : r.norm_shares,
+                  e->norm_shares},
                  {"RawUsage", r.raw_usage, e->raw_usage},
                  {"NormUsage", r.norm_usage, e->norm_usage},
                  {"EffectvUsage", r.effective_usage, e->eff},
@@ -335,7 +338,7 @@ static void classic_matches_slurm_test24_1(void **state)
         /* test24.1 only matches "AccountG|User6|0|" */
         {"AccountG", "User6", 0, NA, NA, NA, NA, NA, NA},
     };
-    check_sshare(sh, want, sizeof want / sizeof want[0]);
+    check_sshare(sh, want, sizeof want / sizeof want[0], false);
     gs_share_destroy(sh);
 }
 
@@ -379,7 +382,7 @@ static void classic_fairshare_parent_slurm_test24_3(void **state)
         {"AccountHTA", "UHTAStd3", 50, .098039, 25, .119048, .238095,
          .185749, NA},
     };
-    check_sshare(sh, want, sizeof want / sizeof want[0]);
+    check_sshare(sh, want, sizeof want / sizeof want[0], false);
     gs_share_destroy(sh);
 }
 
@@ -388,10 +391,10 @@ static void fair_tree_matches_slurm_test24_4(void **state)
     (void)state;
     /* Slurm testsuite/expect/test24.4 (Fair Tree; tree from
      * test24.4.prog.c): 21 users, FairShare = rank / 21. Checked: RawUsage,
-     * NormUsage, EffectvUsage (usage / the parent's), LevelFS and the
-     * users' FairShare of all 35 lines. Not NormShares: Fair Tree's sshare
-     * shows shares among siblings there, our rows the fraction of the
-     * machine (the product down the tree), as in classic. Ties: u1, aE and
+     * NormUsage, EffectvUsage (usage / the parent's), LevelFS, the users'
+     * FairShare and NormShares of all 35 lines; Fair Tree's sshare shows
+     * shares among siblings as NormShares: the rows' level_shares (with
+     * Fairshare=parent, the parent's: uD1, aDA, uDA1 show aD's). Ties: u1, aE and
      * aF are all inf, so aE1, aE2, uF1, uF2 share u1's rank 21; uG1 ties
      * with aGA (LevelFS 1) and shares uGA1's rank 4; Fairshare=parent users
      * uD1, uDA1 have LevelFS inf and rank first in aD (10); uD3 and uDA3
@@ -402,42 +405,42 @@ static void fair_tree_matches_slurm_test24_4(void **state)
     assert_int_equal(gs_share_compute(sh, GS_FAIRSHARE_FAIR_TREE, 0), GS_OK);
     const double I = INFINITY;
     static const sshare_line want[] = {
-        {"root", "u1", 10, NA, 0, 0, 0, 1, INFINITY},
-        {"root", "u2", 10, NA, 10, .041667, .041667, .666667, 1.153846},
-        {"aA", NULL, 40, NA, 45, .1875, .1875, NA, 1.025641},
-        {"aAA", NULL, 30, NA, 20, .083333, .444444, NA, 1.6875},
-        {"aAA", "uAA1", 1, NA, 20, .083333, 1, .619048, 1},
-        {"aAB", NULL, 10, NA, 25, .104167, .555556, NA, .45},
-        {"aAB", "uAB1", 1, NA, 25, .104167, 1, .523810, .5},
-        {"aAB", "uAB2", 1, NA, 0, 0, 0, .571429, INFINITY},
-        {"aB", NULL, 60, NA, 25, .104167, .104167, NA, 2.769231},
-        {"aBA", NULL, 25, NA, 25, .104167, 1, NA, .416667},
-        {"aBA", "uBA1", 1, NA, 25, .104167, 1, .714286, 1},
-        {"aBB", NULL, 35, NA, 0, 0, 0, NA, INFINITY},
-        {"aBB", "uBB1", 1, NA, 0, 0, 0, .761905, INFINITY},
-        {"aC", NULL, 0, NA, 30, .125, .125, NA, 0},
-        {"aC", "uC1", 0, NA, 30, .125, 1, .047619, 0},
-        {"aD", NULL, 50, NA, 110, .458333, .458333, NA, .524476},
-        {"aD", "uD1", PARENT, NA, 20, .083333, .181818, .476190, NA},
-        {"aD", "uD2", 40, NA, 20, .083333, .181818, .238095, 1.294118},
-        {"aD", "uD3", 50, NA, 25, .104167, .227273, .333333, 1.294118},
-        {"aDA", NULL, PARENT, NA, 45, .1875, .409091, NA, NA},
-        {"aDA", "uDA1", PARENT, NA, 10, .041667, .090909, .476190, NA},
-        {"aDA", "uDA2", 30, NA, 10, .041667, .090909, .380952, 1.941176},
-        {"aDA", "uDA3", 50, NA, 25, .104167, .227273, .333333, 1.294118},
-        {"aE", NULL, 10, NA, 0, 0, 0, NA, INFINITY},
-        {"aE", "aE1", 10, NA, 0, 0, 0, 1, INFINITY},
-        {"aE", "aE2", 10, NA, 0, 0, 0, 1, INFINITY},
-        {"aF", NULL, 20, NA, 0, 0, 0, NA, INFINITY},
-        {"aF", "uF1", 10, NA, 0, 0, 0, 1, INFINITY},
-        {"aF", "uF2", 20, NA, 0, 0, 0, 1, INFINITY},
-        {"aG", NULL, 8, NA, 20, .083333, .083333, NA, .461538},
-        {"aG", "uG1", 10, NA, 10, .041667, .5, .190476, 1},
-        {"aGA", NULL, 10, NA, 10, .041667, .5, NA, 1},
-        {"aGA", "uGA1", 20, NA, 4, .016667, .4, .190476, 1.25},
-        {"aGA", "uGA2", 20, NA, 6, .025, .6, .095238, .833333},
+        {"root", "u1", 10, .048077, 0, 0, 0, 1, INFINITY},
+        {"root", "u2", 10, .048077, 10, .041667, .041667, .666667, 1.153846},
+        {"aA", NULL, 40, .192308, 45, .1875, .1875, NA, 1.025641},
+        {"aAA", NULL, 30, .75, 20, .083333, .444444, NA, 1.6875},
+        {"aAA", "uAA1", 1, 1, 20, .083333, 1, .619048, 1},
+        {"aAB", NULL, 10, .25, 25, .104167, .555556, NA, .45},
+        {"aAB", "uAB1", 1, .5, 25, .104167, 1, .523810, .5},
+        {"aAB", "uAB2", 1, .5, 0, 0, 0, .571429, INFINITY},
+        {"aB", NULL, 60, .288462, 25, .104167, .104167, NA, 2.769231},
+        {"aBA", NULL, 25, .416667, 25, .104167, 1, NA, .416667},
+        {"aBA", "uBA1", 1, 1, 25, .104167, 1, .714286, 1},
+        {"aBB", NULL, 35, .583333, 0, 0, 0, NA, INFINITY},
+        {"aBB", "uBB1", 1, 1, 0, 0, 0, .761905, INFINITY},
+        {"aC", NULL, 0, 0, 30, .125, .125, NA, 0},
+        {"aC", "uC1", 0, 0, 30, .125, 1, .047619, 0},
+        {"aD", NULL, 50, .240385, 110, .458333, .458333, NA, .524476},
+        {"aD", "uD1", PARENT, .240385, 20, .083333, .181818, .476190, NA},
+        {"aD", "uD2", 40, .235294, 20, .083333, .181818, .238095, 1.294118},
+        {"aD", "uD3", 50, .294118, 25, .104167, .227273, .333333, 1.294118},
+        {"aDA", NULL, PARENT, .240385, 45, .1875, .409091, NA, NA},
+        {"aDA", "uDA1", PARENT, .240385, 10, .041667, .090909, .476190, NA},
+        {"aDA", "uDA2", 30, .176471, 10, .041667, .090909, .380952, 1.941176},
+        {"aDA", "uDA3", 50, .294118, 25, .104167, .227273, .333333, 1.294118},
+        {"aE", NULL, 10, .048077, 0, 0, 0, NA, INFINITY},
+        {"aE", "aE1", 10, .5, 0, 0, 0, 1, INFINITY},
+        {"aE", "aE2", 10, .5, 0, 0, 0, 1, INFINITY},
+        {"aF", NULL, 20, .096154, 0, 0, 0, NA, INFINITY},
+        {"aF", "uF1", 10, .333333, 0, 0, 0, 1, INFINITY},
+        {"aF", "uF2", 20, .666667, 0, 0, 0, 1, INFINITY},
+        {"aG", NULL, 8, .038462, 20, .083333, .083333, NA, .461538},
+        {"aG", "uG1", 10, .5, 10, .041667, .5, .190476, 1},
+        {"aGA", NULL, 10, .5, 10, .041667, .5, NA, 1},
+        {"aGA", "uGA1", 20, .5, 4, .016667, .4, .190476, 1.25},
+        {"aGA", "uGA2", 20, .5, 6, .025, .6, .095238, .833333},
     };
-    check_sshare(sh, want, sizeof want / sizeof want[0]);
+    check_sshare(sh, want, sizeof want / sizeof want[0], true);
     /* the ranks behind the factors, and Fairshare=parent's level: users
      * inf (above), the account none */
     assert_int_equal(gs_share_row_count(sh), 35);

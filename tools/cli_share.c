@@ -135,6 +135,7 @@ int cli_share(int argc, char **argv)
             else
                 json_num("raw_shares", r.raw_shares, true);
             json_num("norm_shares", r.norm_shares, true);
+            json_num("level_shares", r.level_shares, true);
             json_num("raw_usage", r.raw_usage, true);
             json_num("norm_usage", r.norm_usage, true);
             json_num("effective_usage", r.effective_usage, true);
@@ -151,7 +152,10 @@ int cli_share(int argc, char **argv)
             printf(" %9s", "parent");
         else
             print_num(r.raw_shares, 9, 0);
-        print_num(r.norm_shares, 11, 6);
+        /* NormShares as sshare shows it: the fraction of the machine
+         * (classic), the fraction among siblings (Fair Tree) */
+        print_num(a == GS_FAIRSHARE_FAIR_TREE ? r.level_shares : r.norm_shares,
+                  11, 6);
         print_num(r.raw_usage, 12, 4);
         print_num(r.norm_usage, 10, 6);
         print_num(r.effective_usage, 12, 6);

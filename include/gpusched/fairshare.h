@@ -228,6 +228,11 @@ typedef struct gs_share_row {
     /** Fair-tree rank of a user (number of users for the first), 0 for
      *  accounts or with the classic algorithm. */
     uint32_t rank;
+    /** Shares among siblings: raw shares over the sum of the raw shares
+     *  of the associations sharing the parent's (what Slurm's sshare shows
+     *  as NormShares under Fair Tree); with `"parent"` shares, that of the
+     *  parent; 1 for root. (Added in 0.1: check struct_size.) */
+    double level_shares;
 } gs_share_row;
 
 /**

@@ -346,6 +346,7 @@ class ShareRowC(Structure):
         ("factor", c_double),
         ("level_fs", c_double),
         ("rank", c_uint32),
+        ("level_shares", c_double),
     ]
 
 

@@ -340,7 +340,8 @@ class Share(HandleOwner):
                 user=decode(r.user), raw_shares=r.raw_shares,
                 norm_shares=r.norm_shares, raw_usage=r.raw_usage,
                 norm_usage=r.norm_usage, effective_usage=r.effective_usage,
-                factor=r.factor, level_fs=r.level_fs, rank=r.rank))
+                factor=r.factor, level_fs=r.level_fs, rank=r.rank,
+                level_shares=r.level_shares))
         return out
 
     def rows(self) -> List[ShareRow]:

@@ -507,6 +507,9 @@ class ShareRow:
     #: Fair-tree rank of a user (the number of users for the first); 0
     #: for accounts and with the classic algorithm.
     rank: int
+    #: Shares among siblings (what ``sshare`` shows as NormShares under
+    #: Fair Tree); with "parent" shares, the parent's; 1 for root.
+    level_shares: float = 1.0
 
     @property
     def is_user(self) -> bool:

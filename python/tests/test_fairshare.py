@@ -119,6 +119,29 @@ def test_fair_tree_ranks_slurm_example(slurm_example):
     assert rows["A"].rank == 0
 
 
+def test_fair_tree_norm_shares_as_sshare_shows_them():
+    """Slurm testsuite/expect/test24.4 (Fair Tree): sshare's NormShares is
+    the share among siblings (row.level_shares); Fairshare=parent rows show
+    their parent's (aD's 50 of 208)."""
+    sim = os.path.join(os.path.dirname(DATA), "sim")
+    with open(os.path.join(sim, "slurm-test24.4-accounts.json")) as f:
+        accounts = f.read()
+    with open(os.path.join(sim, "slurm-test24.4-usage.csv")) as f:
+        usage = f.read()
+    with gpusched.Share(accounts, usage) as share:
+        share.compute("fair-tree", 0)
+        rows = {(r.account, r.user): r for r in share.rows()}
+        want = {("root", "u1"): 10 / 208, ("aA", None): 40 / 208,
+                ("aAA", None): 0.75, ("aAB", "uAB1"): 0.5,
+                ("aD", "uD1"): 50 / 208, ("aDA", None): 50 / 208,
+                ("aDA", "uDA1"): 50 / 208, ("aD", "uD2"): 40 / 170,
+                ("aDA", "uDA2"): 30 / 170, ("aF", "uF2"): 20 / 30}
+        for key, value in want.items():
+            assert rows[key].level_shares == pytest.approx(value, abs=1e-12)
+        # the machine fraction stays in norm_shares: 40/208 * 30/40
+        assert rows[("aAA", None)].norm_shares == pytest.approx(30 / 208)
+
+
 def test_fair_tree_ties():
     # X and Y tie (LFS 1); merged, a and c (LFS 2) share rank 4, b and d
     # (.667) rank 2
