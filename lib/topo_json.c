@@ -11,8 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Most nodes one file may describe. */
-#define MAX_NODES (1u << 24)
+/* Most nodes one file may describe (262,144: more than any machine room
+ * has, and few enough that a short file cannot ask for gigabytes). */
+#define MAX_NODES (1u << 18)
 
 typedef struct jctx {
     gs_topo *t;
@@ -1120,6 +1121,11 @@ static gs_status read_node_entry(jctx *c, const json_value *e,
         st = jerr(c, mname->value, GS_EPARSE,
                   "GPU UUIDs belong to one node, but \"name\" names %zu nodes",
                   nc.n);
+        goto out;
+    }
+    if (c->t->n_nodes + nc.n > MAX_NODES) {
+        st = jerr(c, mname->value, GS_EPARSE,
+                  "more than %u nodes in one file", MAX_NODES);
         goto out;
     }
     uint32_t first = (uint32_t)c->t->n_nodes;

@@ -364,6 +364,16 @@ static void errors_name_file_line_column(void **state)
                GS_EPARSE, "test.json:1:23: '[' without ']'");
     expect_err("{\"nodes\": [{\"name\": \"x,x\", \"template\": \"dgx-h100\"}]}",
                GS_EPARSE, "test.json:1:21: node \"x\" already exists");
+    /* at most 2^18 nodes a file: one expression, and in all */
+    expect_err("{\"nodes\": [{\"name\": \"x[1-300000]\", \"template\": "
+               "\"dgx-h100\"}]}",
+               GS_EPARSE, "test.json:1:24: expression expands to too many names");
+    if (!getenv("GS_TEST_UNDER_VALGRIND")) /* 200,000 nodes: slow there */
+        expect_err("{\"nodes\": [{\"name\": \"a[1-200000]\", \"template\": "
+                   "\"dgx-h100\"}, {\"name\": \"b[1-62145]\", \"template\": "
+                   "\"dgx-h100\"}]}",
+                   GS_EPARSE,
+                   "test.json:1:70: more than 262144 nodes in one file");
     expect_err("{\"nodes\": [{\"name\": \"a\", \"numa\": [{\"cpus\": \"0-3,x\"}]}]}",
                GS_EPARSE, "test.json:1:49: bad cpulist");
     expect_err("{\"nodes\": [{\"name\": \"a\", \"numa\": [{\"memory\": \"12 XB\"}]}]}",
