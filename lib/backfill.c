@@ -157,11 +157,10 @@ static void sync_blocks(gs_sched *s, int64_t t0, int64_t t1, uint64_t skip)
     }
 }
 
-/* Lift every block (and anything block_free_now() added). */
+/* Lift every block (and anything block_from() added). */
 static void clear_blocks(gs_sched *s)
 {
     flush_dirty(s);
-    const gs_topo *t = s->topo;
     for (size_t i = 0; i < s->n_rsv; i++) {
         reservation *r = &s->rsv[i];
         if (!r->on)
@@ -170,7 +169,6 @@ static void clear_blocks(gs_sched *s)
             s->rsv_count[s->rsv_gpus[r->off + k]] = 0;
         r->on = false;
     }
-    (void)t;
     for (size_t i = 0; i < s->n_bf_touched; i++) {
         uint32_t n = s->bf_touched[i];
         node_state *ns = &s->nodes[n];
@@ -267,14 +265,11 @@ static int64_t expected_end(const job_rec *j, int64_t now)
     return e > now ? e : now + 1;
 }
 
-static uint32_t free_gpus_total(gs_sched *s)
+/* GPUs free in the cluster, virtual releases and blocks included. */
+static uint64_t free_gpus_total(gs_sched *s)
 {
     flush_dirty(s);
-    const uint32_t *row = s->hist + (size_t)s->hist_cluster * 65;
-    uint32_t n = 0;
-    for (uint32_t c = 1; c <= 64; c++)
-        n += c * row[c];
-    return n;
+    return (uint64_t)s->free_sum;
 }
 
 /* A what-if placement on the state as it is now (virtual releases and
@@ -421,20 +416,15 @@ static void prefer_reserved_later(gs_sched *s, job_rec *j, int64_t end)
     const gs_topo *t = s->topo;
     uint32_t *nodes = s->scratch_nodes2;
     size_t nn = 0, n = 0;
-    for (size_t i = 0; i < s->n_rsv; i++) {
-        const reservation *r = &s->rsv[i];
-        if (r->on || r->start < end)
-            continue;
-        for (uint32_t k = 0; k < r->n; k++)
-            n = add_node_gpus(s, t->gpu_node[s->rsv_gpus[r->off + k]],
-                              FOREVER, nodes, &nn, n);
-    }
+    /* a node's GPUs get their default key when it is first listed, so a
+     * GPU's own key is set after its node is */
     for (size_t i = 0; i < s->n_rsv; i++) {
         const reservation *r = &s->rsv[i];
         if (r->on || r->start < end)
             continue;
         for (uint32_t k = 0; k < r->n; k++) {
             uint32_t g = s->rsv_gpus[r->off + k];
+            n = add_node_gpus(s, t->gpu_node[g], FOREVER, nodes, &nn, n);
             if (s->bf_key[g] > r->start)
                 s->bf_key[g] = r->start;
         }
@@ -443,53 +433,42 @@ static void prefer_reserved_later(gs_sched *s, job_rec *j, int64_t end)
     prefer_prefix(s, j, s->bf_free_now, n);
 }
 
-/* Reservation r for job j at t, made with run[0..n) released: prefer the
- * GPUs freed latest by t (by a released job or by a reservation that
- * ended by t), then the ones free now. */
-static void prefer_released(gs_sched *s, job_rec *j, reservation *r,
-                            const uint32_t *run, size_t nrun, int64_t now,
-                            int64_t t)
+/* The reservation just made for job j at t (the last one), with
+ * run[0..nrun) released: prefer the GPUs freed latest by t (by a released
+ * job or by a reservation that ended by t), then the ones free now. Keys
+ * are minus the time a GPU became free; a node's GPUs get -now when it is
+ * first listed, so a GPU's own key is set after its node is. */
+static void prefer_released(gs_sched *s, job_rec *j, const uint32_t *run,
+                            size_t nrun, int64_t now, int64_t t)
 {
     const gs_topo *tp = s->topo;
     uint32_t *nodes = s->scratch_nodes2;
     size_t nn = 0, n = 0;
     for (size_t i = 0; i < nrun; i++) {
         const job_rec *x = &s->jobs[run[i]];
-        for (uint32_t k = 0; k < x->n_alloc; k++)
-            n = add_node_gpus(s, x->alloc[k].node, -now, nodes, &nn, n);
-    }
-    for (size_t i = 0; i + 1 < s->n_rsv; i++) { /* the last one is r */
-        const reservation *q = &s->rsv[i];
-        if (q->end > t)
-            continue;
-        for (uint32_t k = 0; k < q->n; k++)
-            n = add_node_gpus(s, tp->gpu_node[s->rsv_gpus[q->off + k]], -now,
-                              nodes, &nn, n);
-    }
-    clear_node_marks(s, nodes, nn);
-    /* keys: minus the time each became free (later: smaller key) */
-    for (size_t i = 0; i < nrun; i++) {
-        const job_rec *x = &s->jobs[run[i]];
         int64_t e = expected_end(x, now);
         for (uint32_t k = 0; k < x->n_alloc; k++) {
-            uint32_t first = tp->nodes[x->alloc[k].node].first_gpu;
+            uint32_t node = x->alloc[k].node;
+            n = add_node_gpus(s, node, -now, nodes, &nn, n);
+            uint32_t first = tp->nodes[node].first_gpu;
             gs_mask m = x->alloc[k].gpus;
             for (uint32_t b = 0; m; b++, m >>= 1)
                 if ((m & 1) && s->bf_key[first + b] > -e)
                     s->bf_key[first + b] = -e;
         }
     }
-    for (size_t i = 0; i + 1 < s->n_rsv; i++) {
+    for (size_t i = 0; i + 1 < s->n_rsv; i++) { /* the last one is j's */
         const reservation *q = &s->rsv[i];
         if (q->end > t)
             continue;
         for (uint32_t k = 0; k < q->n; k++) {
             uint32_t g = s->rsv_gpus[q->off + k];
+            n = add_node_gpus(s, tp->gpu_node[g], -now, nodes, &nn, n);
             if (s->bf_key[g] > -q->end)
                 s->bf_key[g] = -q->end;
         }
     }
-    (void)r;
+    clear_node_marks(s, nodes, nn);
     prefer_prefix(s, j, s->bf_free_now, n);
 }
 
@@ -578,10 +557,9 @@ bool gs_bf_reserved_start(gs_sched *s, job_rec *j, int64_t now,
             memcpy(s->rsv_gpus + r->off, s->place_out,
                    j->gpus * sizeof *s->place_out);
             s->n_rsv_gpus_used += j->gpus;
-            rsv_insert(s, s->rsv_by_start, s->n_rsv - 1, (uint32_t)(s->n_rsv - 1),
-                       false);
-            rsv_insert(s, s->rsv_by_end, s->n_rsv - 1, (uint32_t)(s->n_rsv - 1),
-                       true);
+            uint32_t k = (uint32_t)(s->n_rsv - 1);
+            rsv_insert(s, s->rsv_by_start, k, k, false);
+            rsv_insert(s, s->rsv_by_end, k, k, true);
             /* Prefer GPUs that are busy now and free by t: the GPUs free
              * now are what backfill can use, so a reservation that can do
              * with fewer of them leaves the rest to it. Tried when few
@@ -589,7 +567,7 @@ bool gs_bf_reserved_start(gs_sched *s, job_rec *j, int64_t now,
             if (ri <= PREFER_RELEASED_MAX) {
                 memcpy(s->place_out, s->rsv_gpus + r->off,
                        j->gpus * sizeof *s->place_out);
-                prefer_released(s, j, r, run, ri, now, t);
+                prefer_released(s, j, run, ri, now, t);
                 memcpy(s->rsv_gpus + r->off, s->place_out,
                        j->gpus * sizeof *s->place_out);
             }

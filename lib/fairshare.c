@@ -641,6 +641,27 @@ static bool is_parent_shares(const json_value *v)
     return v->type == JSON_STRING && strcmp(v->u.str.s, "parent") == 0;
 }
 
+/* Add the (checked) account or user entry e under parent: its shares are
+ * a number, "parent" or absent (1). An error names e's place in file. */
+static gs_status add_entry(gs_share *s, const char *file, const json_value *e,
+                           bool user, const char *parent)
+{
+    const json_value *nv = json_member_get(e, "name")->value;
+    const json_member *ms = json_member_get(e, "shares");
+    bool use_parent = ms && is_parent_shares(ms->value);
+    double shares = ms && !use_parent ? json_number_double(ms->value) : 1.0;
+    gs_status st = user ? gs_share_add_user(s, nv->u.str.s, parent, shares)
+                        : gs_share_add_account(s, nv->u.str.s, parent, shares);
+    if (st == GS_OK) {
+        s->a[s->n - 1].use_parent = use_parent;
+        return GS_OK;
+    }
+    char what[GS_ERRMSG_MAX];
+    snprintf(what, sizeof what, "%s", s->err.msg);
+    return gs_errf(&s->err, st == GS_ENOMEM ? st : GS_EPARSE, "%s:%u:%u: %s",
+                   file, nv->line, nv->col, what);
+}
+
 static gs_status read_entries(gs_share *s, const json_value *arr,
                               const char *name, bool users, bool apply)
 {
@@ -678,16 +699,13 @@ static gs_status read_entries(gs_share *s, const json_value *arr,
                               : "\"parent\" must be a string");
         if (users && !mp)
             return jpos(s, name, e, "a user needs \"account\"");
-        double shares = 1.0;
-        bool use_parent = ms && is_parent_shares(ms->value);
-        if (ms && !use_parent) {
+        if (ms && !is_parent_shares(ms->value)) {
             int64_t milli;
             if (ms->value->type != JSON_NUMBER ||
                 !json_number_milli(ms->value, &milli) || milli < 0)
                 return jpos(s, name, ms->value,
                             "\"shares\" must be a number >= 0 or "
                             "\"parent\"");
-            shares = json_number_double(ms->value);
         }
         const char *nm = mn->value->u.str.s;
         const char *parent = mp ? mp->value->u.str.s : "root";
@@ -695,17 +713,9 @@ static gs_status read_entries(gs_share *s, const json_value *arr,
             return jpos(s, name, mn->value, s->err.msg);
         if (!apply)
             continue;
-        gs_status st = users ? gs_share_add_user(s, nm, parent, shares)
-                             : gs_share_add_account(s, nm, parent, shares);
-        if (st == GS_OK && use_parent)
-            s->a[s->n - 1].use_parent = true;
-        if (st != GS_OK) {
-            char what[GS_ERRMSG_MAX];
-            snprintf(what, sizeof what, "%s", s->err.msg);
-            return gs_errf(&s->err, st == GS_ENOMEM ? st : GS_EPARSE,
-                           "%s:%u:%u: %s", name, mn->value->line,
-                           mn->value->col, what);
-        }
+        gs_status st = add_entry(s, name, e, users, parent);
+        if (st != GS_OK)
+            return st;
     }
     return GS_OK;
 }
@@ -751,23 +761,8 @@ GS_API gs_status gs_share_load_accounts(gs_share *s, const char *text,
                 const char *parent = mp ? mp->value->u.str.s : "root";
                 if (gs_share_find(s, NULL, parent) == GS_NONE)
                     continue;
-                const json_member *mn = json_member_get(e, "name");
-                const json_member *ms = json_member_get(e, "shares");
-                bool use_parent = ms && is_parent_shares(ms->value);
-                double shares = ms && !use_parent
-                                    ? json_number_double(ms->value)
-                                    : 1.0;
-                st = gs_share_add_account(s, mn->value->u.str.s, parent,
-                                          shares);
-                if (st == GS_OK && use_parent)
-                    s->a[s->n - 1].use_parent = true;
+                st = add_entry(s, name, e, false, parent);
                 if (st != GS_OK) {
-                    char what[GS_ERRMSG_MAX];
-                    snprintf(what, sizeof what, "%s", s->err.msg);
-                    gs_errf(&s->err, st == GS_ENOMEM ? st : GS_EPARSE,
-                            "%s:%u:%u: %s", name, mn->value->line,
-                            mn->value->col, what);
-                    st = st == GS_ENOMEM ? st : GS_EPARSE;
                     gs_free(done);
                     goto out;
                 }
@@ -857,144 +852,143 @@ GS_API gs_status gs_share_load_usage(gs_share *s, const char *text,
     /* pass 0 checks every line, pass 1 applies them: a bad line changes
      * nothing */
     for (int pass = 0; pass < 2; pass++) {
-    const char *p = text, *end = text + size;
-    int ord[3] = {0, 1, 2}; /* the fields holding user, account, usage */
-    bool first = true;
-    for (uint32_t line = 1; p < end; line++) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        if (le > p && le[-1] == '\r')
-            le--;
-        const char *f[3];
-        size_t fl[3];
-        size_t nf = 0;
-        const char *q = p;
-        bool blank = true;
-        for (const char *c = p; c < le; c++)
-            if (*c != ' ' && *c != '\t')
-                blank = false;
-        if (!blank && *p != '#') {
-            while (nf < 3) {
-                const char *comma = memchr(q, ',', (size_t)(le - q));
-                const char *fe = comma ? comma : le;
-                /* trim spaces */
-                const char *a = q, *b = fe;
-                while (a < b && (*a == ' ' || *a == '\t'))
-                    a++;
-                while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-                    b--;
-                f[nf] = a;
-                fl[nf] = (size_t)(b - a);
-                nf++;
-                if (!comma)
-                    break;
-                q = comma + 1;
-                if (nf == 3 && q <= le)
-                    return gs_errf(&s->err, GS_EPARSE,
-                                   "%s:%u:%u: expected 3 fields "
-                                   "user,account,usage",
-                                   name, line, (unsigned)(q - p));
-            }
-            if (nf != 3)
-                return gs_errf(&s->err, GS_EPARSE,
-                               "%s:%u:1: expected 3 fields user,account,usage",
-                               name, line);
-            /* quoted fields: drop the quotes (names hold none) */
-            for (size_t k = 0; k < 3; k++)
-                if (fl[k] >= 2 && f[k][0] == '"' && f[k][fl[k] - 1] == '"') {
-                    f[k]++;
-                    fl[k] -= 2;
+        const char *p = text, *end = text + size;
+        int ord[3] = {0, 1, 2}; /* the fields holding user, account, usage */
+        bool first = true;
+        for (uint32_t line = 1; p < end; line++) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            const char *le = nl ? nl : end;
+            if (le > p && le[-1] == '\r')
+                le--;
+            const char *f[3];
+            size_t fl[3];
+            size_t nf = 0;
+            const char *q = p;
+            bool blank = true;
+            for (const char *c = p; c < le; c++)
+                if (*c != ' ' && *c != '\t')
+                    blank = false;
+            if (!blank && *p != '#') {
+                while (nf < 3) {
+                    const char *comma = memchr(q, ',', (size_t)(le - q));
+                    const char *fe = comma ? comma : le;
+                    /* trim spaces */
+                    const char *a = q, *b = fe;
+                    while (a < b && (*a == ' ' || *a == '\t'))
+                        a++;
+                    while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+                        b--;
+                    f[nf] = a;
+                    fl[nf] = (size_t)(b - a);
+                    nf++;
+                    if (!comma)
+                        break;
+                    q = comma + 1;
+                    if (nf == 3 && q <= le)
+                        return gs_errf(&s->err, GS_EPARSE,
+                                       "%s:%u:%u: expected 3 fields "
+                                       "user,account,usage",
+                                       name, line, (unsigned)(q - p));
                 }
-            /* the first line may be a header naming the three columns in
-             * any order and case */
-            bool header = false;
-            if (first) {
-                static const char *const cols[3] = {"user", "account",
-                                                    "usage"};
-                int at[3] = {-1, -1, -1}, known = 0;
-                for (int k = 0; k < 3; k++)
-                    for (int c = 0; c < 3; c++)
-                        if (fl[k] == strlen(cols[c]) &&
-                            strncasecmp(f[k], cols[c], fl[k]) == 0) {
-                            at[k] = c;
-                            known++;
-                        }
-                if (known > 0) {
+                if (nf != 3)
+                    return gs_errf(&s->err, GS_EPARSE,
+                                   "%s:%u:1: expected 3 fields "
+                                   "user,account,usage",
+                                   name, line);
+                /* quoted fields: drop the quotes (names hold none) */
+                for (size_t k = 0; k < 3; k++)
+                    if (fl[k] >= 2 && f[k][0] == '"' &&
+                        f[k][fl[k] - 1] == '"') {
+                        f[k]++;
+                        fl[k] -= 2;
+                    }
+                /* the first line may be a header naming the three columns in
+                 * any order and case */
+                bool header = false;
+                if (first) {
+                    static const char *const cols[3] = {"user", "account",
+                                                        "usage"};
+                    int at[3] = {-1, -1, -1}, known = 0;
                     for (int k = 0; k < 3; k++)
-                        for (int m = 0; m < k; m++)
-                            if (at[k] < 0 || at[k] == at[m])
+                        for (int c = 0; c < 3; c++)
+                            if (fl[k] == strlen(cols[c]) &&
+                                strncasecmp(f[k], cols[c], fl[k]) == 0) {
+                                at[k] = c;
+                                known++;
+                            }
+                    if (known > 0) {
+                        for (int k = 0; k < 3; k++) {
+                            bool dup = false;
+                            for (int m = 0; m < k; m++)
+                                dup |= at[k] >= 0 && at[k] == at[m];
+                            if (at[k] < 0 || dup)
                                 return gs_errf(
                                     &s->err, GS_EPARSE,
-                                    "%s:%u:%u: %s column \"%.*s\" (the "
-                                    "columns are user, account, usage)",
+                                    "%s:%u:%u: %s column \"%.*s\" (the columns "
+                                    "are user, account, usage)",
                                     name, line, (unsigned)(f[k] - p + 1),
-                                    at[k] < 0 ? "unknown" : "duplicate",
+                                    dup ? "duplicate" : "unknown",
                                     (int)GS_MIN(fl[k], 32), f[k]);
-                    if (at[0] < 0)
-                        return gs_errf(&s->err, GS_EPARSE,
-                                       "%s:%u:%u: unknown column \"%.*s\" "
-                                       "(the columns are user, account, "
-                                       "usage)",
-                                       name, line, (unsigned)(f[0] - p + 1),
-                                       (int)GS_MIN(fl[0], 32), f[0]);
-                    for (int k = 0; k < 3; k++)
-                        ord[at[k]] = k;
-                    header = true;
+                        }
+                        for (int k = 0; k < 3; k++)
+                            ord[at[k]] = k;
+                        header = true;
+                    }
+                    first = false;
                 }
-                first = false;
-            }
-            if (!header) {
-                const char *g[3] = {f[ord[0]], f[ord[1]], f[ord[2]]};
-                size_t gl[3] = {fl[ord[0]], fl[ord[1]], fl[ord[2]]};
-                memcpy(f, g, sizeof g);
-                memcpy(fl, gl, sizeof gl);
-                char user[GS_MAX_NAME + 1], acct[GS_MAX_NAME + 1];
-                if (fl[0] > GS_MAX_NAME || fl[1] > GS_MAX_NAME || !fl[1])
-                    return gs_errf(&s->err, GS_EPARSE,
-                                   "%s:%u:%u: %s", name, line,
-                                   (unsigned)(f[fl[1] ? 0 : 1] - p + 1),
-                                   fl[1] ? "name too long"
-                                         : "the account is missing");
-                memcpy(user, f[0], fl[0]);
-                user[fl[0]] = '\0';
-                memcpy(acct, f[1], fl[1]);
-                acct[fl[1]] = '\0';
-                double usage;
-                if (!parse_decimal(f[2], fl[2], &usage))
-                    return gs_errf(&s->err, GS_EPARSE,
-                                   "%s:%u:%u: usage \"%.*s\" is not a number "
-                                   ">= 0",
-                                   name, line, (unsigned)(f[2] - p + 1),
-                                   (int)GS_MIN(fl[2], 32), f[2]);
-                if (pass == 0) {
-                    if ((fl[0] && gs_check_name("user", user, &s->err) !=
-                                      GS_OK) ||
-                        gs_check_name("account", acct, &s->err) != GS_OK) {
+                if (!header) {
+                    const char *g[3] = {f[ord[0]], f[ord[1]], f[ord[2]]};
+                    size_t gl[3] = {fl[ord[0]], fl[ord[1]], fl[ord[2]]};
+                    memcpy(f, g, sizeof g);
+                    memcpy(fl, gl, sizeof gl);
+                    char user[GS_MAX_NAME + 1], acct[GS_MAX_NAME + 1];
+                    if (fl[0] > GS_MAX_NAME || fl[1] > GS_MAX_NAME || !fl[1])
+                        return gs_errf(&s->err, GS_EPARSE,
+                                       "%s:%u:%u: %s", name, line,
+                                       (unsigned)(f[fl[1] ? 0 : 1] - p + 1),
+                                       fl[1] ? "name too long"
+                                             : "the account is missing");
+                    memcpy(user, f[0], fl[0]);
+                    user[fl[0]] = '\0';
+                    memcpy(acct, f[1], fl[1]);
+                    acct[fl[1]] = '\0';
+                    double usage;
+                    if (!parse_decimal(f[2], fl[2], &usage))
+                        return gs_errf(&s->err, GS_EPARSE,
+                                       "%s:%u:%u: usage \"%.*s\" is not a "
+                                       "number "
+                                       ">= 0",
+                                       name, line, (unsigned)(f[2] - p + 1),
+                                       (int)GS_MIN(fl[2], 32), f[2]);
+                    if (pass == 0) {
+                        if ((fl[0] && gs_check_name("user", user, &s->err) !=
+                                          GS_OK) ||
+                            gs_check_name("account", acct, &s->err) != GS_OK) {
+                            char what[GS_ERRMSG_MAX];
+                            snprintf(what, sizeof what, "%s", s->err.msg);
+                            return gs_errf(&s->err, GS_EPARSE, "%s:%u:1: %s",
+                                           name, line, what);
+                        }
+                        p = nl ? nl + 1 : end;
+                        continue;
+                    }
+                    uint32_t idx;
+                    gs_status st = gs_share_ensure(s, fl[0] ? user : NULL, acct,
+                                                   &idx);
+                    if (st != GS_OK) {
                         char what[GS_ERRMSG_MAX];
                         snprintf(what, sizeof what, "%s", s->err.msg);
-                        return gs_errf(&s->err, GS_EPARSE, "%s:%u:1: %s",
-                                       name, line, what);
+                        return gs_errf(&s->err,
+                                       st == GS_ENOMEM ? st : GS_EPARSE,
+                                       "%s:%u:1: %s", name, line, what);
                     }
-                    p = nl ? nl + 1 : end;
-                    continue;
+                    s->a[idx].usage = usage;
+                    s->a[idx].t_usage = 0;
+                    s->computed = false;
                 }
-                uint32_t idx;
-                gs_status st = gs_share_ensure(s, fl[0] ? user : NULL, acct,
-                                               &idx);
-                if (st != GS_OK) {
-                    char what[GS_ERRMSG_MAX];
-                    snprintf(what, sizeof what, "%s", s->err.msg);
-                    return gs_errf(&s->err,
-                                   st == GS_ENOMEM ? st : GS_EPARSE,
-                                   "%s:%u:1: %s", name, line, what);
-                }
-                s->a[idx].usage = usage;
-                s->a[idx].t_usage = 0;
-                s->computed = false;
             }
+            p = nl ? nl + 1 : end;
         }
-        p = nl ? nl + 1 : end;
-    }
     }
     return GS_OK;
 }

@@ -463,8 +463,9 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     s->key_hash = gs_malloc(s->key_hash_cap * sizeof *s->key_hash);
     if (!s->nodes || !s->tables || !s->gpu_job || !s->elig || !s->type_nodes ||
         !s->scratch_nodes || !s->scratch_nodes2 || !s->scratch_u32 ||
-        !s->node_mask || !s->forced_mask || !s->bf_touched || !s->bf_dirty || !s->rsv_count || !s->rsv ||
-        !s->bf_free_now || !s->bf_best || !s->bf_pos || !s->bf_key ||
+        !s->node_mask || !s->forced_mask || !s->bf_touched || !s->bf_dirty ||
+        !s->rsv_count || !s->rsv || !s->bf_free_now || !s->bf_best ||
+        !s->bf_pos || !s->bf_key ||
         !s->scratch_scores || !s->scratch_ok || !s->keys ||
         !s->scratch_keys || !s->key_hash)
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
@@ -1485,6 +1486,8 @@ GS_API gs_status gs_sched_preview(gs_sched *s, const gs_job_spec *spec,
  * CPUs, memory and GPU kinds are not looked at)? */
 static bool counts_fit_p(const uint32_t *row, const job_rec *j, uint32_t p)
 {
+    if (p > 64)
+        return false;
     uint64_t slots = 0, need = j->gpus / p + (j->gpus % p != 0);
     uint32_t q = 1, next = 2 * p; /* q = c / p, without dividing */
     for (uint32_t c = p; c <= 64; c++) {
@@ -1497,47 +1500,33 @@ static bool counts_fit_p(const uint32_t *row, const job_rec *j, uint32_t p)
     return slots >= need;
 }
 
-static bool counts_fit(const uint32_t *row, const job_rec *j)
+/* The GPUs j needs on each node it uses, 0 when any split will do. */
+static uint32_t per_node_shape(const job_rec *j)
 {
-    uint32_t p = j->gpus_per_node;
-    if (j->max_nodes == 1)
-        p = j->gpus;
-    if (p)
-        return p <= 64 && counts_fit_p(row, j, p);
-    uint64_t free = 0;
-    for (uint32_t c = 1; c <= 64; c++)
-        free += (uint64_t)c * row[c];
-    return free >= j->gpus;
+    return j->max_nodes == 1 ? j->gpus : j->gpus_per_node;
 }
 
 /* By counts, under the reservation blocks in place. */
 bool gs_sched_counts_fit(const gs_sched *s, const job_rec *j)
 {
-    uint32_t p = j->max_nodes == 1 ? j->gpus : j->gpus_per_node;
+    uint32_t p = per_node_shape(j);
     if (!p)
         return (uint64_t)s->free_sum >= j->gpus;
-    return p <= 64 &&
-           counts_fit_p(s->hist + (size_t)s->hist_cluster * 65, j, p);
-}
-
-static bool fits_now(const gs_sched *s, const job_rec *j)
-{
-    return gs_sched_counts_fit(s, j);
+    return counts_fit_p(s->hist + (size_t)s->hist_cluster * 65, j, p);
 }
 
 /* By counts, as if no GPU were held back for a reservation. */
 static bool fits_unblocked(const gs_sched *s, const job_rec *j)
 {
-    const uint32_t *cluster = s->hist + (size_t)s->hist_cluster * 65;
     if (!s->n_bf_touched || !s->bf_blocked_free)
-        return counts_fit(cluster, j);
-    uint64_t free = 0;
-    for (uint32_t c = 1; c <= 64; c++)
-        free += (uint64_t)c * cluster[c];
-    if (free + (uint64_t)GS_MAX(s->bf_blocked_free, 0) < j->gpus)
+        return gs_sched_counts_fit(s, j);
+    if ((uint64_t)s->free_sum + (uint64_t)GS_MAX(s->bf_blocked_free, 0) <
+        j->gpus)
         return false;
-    if (!j->gpus_per_node && j->max_nodes != 1)
+    uint32_t p = per_node_shape(j);
+    if (!p)
         return true;
+    const uint32_t *cluster = s->hist + (size_t)s->hist_cluster * 65;
     /* per-node shapes: the counts with the blocked GPUs given back */
     uint32_t row[65];
     memcpy(row, cluster, sizeof row);
@@ -1555,7 +1544,7 @@ static bool fits_unblocked(const gs_sched *s, const job_rec *j)
             row[b]++;
         }
     }
-    return counts_fit(row, j);
+    return counts_fit_p(row, j, p);
 }
 
 /* The text of a lazy reason, into buf. */
@@ -1703,7 +1692,7 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
         if (!fits_unblocked(s, j)) {
             j->reason = GS_REASON_RESOURCES;
             j->lazy = LAZY_NOFIT;
-        } else if (fits_now(s, j) && gs_bf_try_start(s, j, now)) {
+        } else if (gs_sched_counts_fit(s, j) && gs_bf_try_start(s, j, now)) {
             n_started++;
             continue;
         } else if (s->n_rsv > 0) {
@@ -1970,13 +1959,23 @@ static bool gpu_at(gs_sched *s, uint32_t gpu, uint32_t *node, gs_mask *bit,
     return true;
 }
 
-GS_API gs_status gs_sched_drain_node(gs_sched *s, uint32_t node)
+/* Is node a node of s? If not, say so in s's message. */
+static bool node_at(gs_sched *s, uint32_t node, const char *what)
 {
     if (!s)
+        return false;
+    if (node >= s->n_nodes) {
+        gs_errf(&s->err, GS_EINVAL, "%s: no node %u (the cluster has %u)",
+                what, node, s->n_nodes);
+        return false;
+    }
+    return true;
+}
+
+GS_API gs_status gs_sched_drain_node(gs_sched *s, uint32_t node)
+{
+    if (!node_at(s, node, "drain_node"))
         return GS_EINVAL;
-    if (node >= s->n_nodes)
-        return gs_errf(&s->err, GS_EINVAL, "drain_node: no node %u (the cluster has %u)",
-                       node, s->n_nodes);
     s->nodes[node].drained_node = true;
     gs_sched_reindex_node(s, node);
     return GS_OK;
@@ -1984,11 +1983,8 @@ GS_API gs_status gs_sched_drain_node(gs_sched *s, uint32_t node)
 
 GS_API gs_status gs_sched_resume_node(gs_sched *s, uint32_t node)
 {
-    if (!s)
+    if (!node_at(s, node, "resume_node"))
         return GS_EINVAL;
-    if (node >= s->n_nodes)
-        return gs_errf(&s->err, GS_EINVAL, "resume_node: no node %u (the cluster has %u)",
-                       node, s->n_nodes);
     s->nodes[node].drained_node = false;
     gs_sched_reindex_node(s, node);
     return GS_OK;
@@ -2138,7 +2134,7 @@ GS_API gs_status gs_sched_check(gs_sched *s)
         CHECK(ns->avail == compute_avail(s, n), "node %s: stale free mask",
               t->nodes[n].name);
         CHECK(!ns->dirty, "node %s: a virtual release was never reindexed",
-              s->topo->nodes[n].name);
+              t->nodes[n].name);
         CHECK(ns->rsv == 0, "node %s: a reservation block outlived its step",
               t->nodes[n].name);
         /* CPUs: bitset, per-NUMA counts and the free count agree */

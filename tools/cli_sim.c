@@ -10,8 +10,9 @@
  * Jobs: CSV with the columns id,submit,duration,time_limit,gpus,
  * gpus_per_node,user,account,priority,preemptible (a header names them, in
  * any order; without a header they are taken in that order and the first
- * five are required; docs/formats.md has the rules). A job runs for its duration, or until its time
- * limit if that comes first (it then ends as failed: a timeout).
+ * five are required; docs/formats.md has the rules). A job runs for its
+ * duration, or until its time limit if that comes first (it then ends as
+ * failed: a timeout).
  *
  * Output: CSV id,submit,start,end,nodes,gpus,reason_if_never_started to
  * --out (or stdout), and a summary on stderr (stdout with --out).
