@@ -204,7 +204,7 @@ static gs_status hwloc_source(pr_ctx *c, bool *used, char **text,
     const char *xml = c->o->hwloc_xml;
     snprintf(c->lib_name[GS_PROBE_LIB_HWLOC], PR_NAME_MAX, "%s",
              xml ? xml : "this machine");
-    return xml ? gs_read_file(xml, text, len, &c->t->err) : GS_OK;
+    return xml ? gs_read_file(xml, text, len, 0, &c->t->err) : GS_OK;
 }
 
 /* hwloc's view for the node. A failure of the live view is a warning (the

@@ -290,7 +290,7 @@ GS_API gs_status gs_topo_load(gs_topo **out, const char *source,
     }
     char *data;
     size_t size;
-    st = gs_read_file(source, &data, &size, &t->err);
+    st = gs_read_file(source, &data, &size, o.max_input_bytes, &t->err);
     if (st != GS_OK) {
         if (errno == ENOENT)
             gs_errf(&t->err, st,

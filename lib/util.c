@@ -307,8 +307,10 @@ void gs_sort_idx(uint32_t *v, size_t n, gs_idx_cmp cmp, const void *arg)
 /* ---- files ------------------------------------------------------------- */
 
 gs_status gs_read_file(const char *path, char **data, size_t *size,
-                       gs_err *err)
+                       uint64_t limit, gs_err *err)
 {
+    if (limit == 0)
+        limit = GS_MAX_INPUT_DEFAULT;
     *data = NULL;
     *size = 0;
     FILE *f = fopen(path, "rb");
@@ -321,8 +323,19 @@ gs_status gs_read_file(const char *path, char **data, size_t *size,
     gs_buf b = {0};
     char chunk[65536];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if ((uint64_t)b.len + n > limit) {
+            fclose(f);
+            gs_buf_free(&b);
+            return gs_errf(err, GS_ERANGE,
+                           "%s: larger than the input limit of %llu bytes "
+                           "(max_input_bytes in the load options raises it)",
+                           path, (unsigned long long)limit);
+        }
         gs_buf_put(&b, chunk, n);
+        if (b.failed)
+            break;
+    }
     int rerr = ferror(f);
     int saved = errno;
     fclose(f);

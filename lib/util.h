@@ -130,8 +130,10 @@ void gs_interner_free(gs_interner *in);
 typedef int (*gs_idx_cmp)(const void *arg, uint32_t a, uint32_t b);
 void gs_sort_idx(uint32_t *v, size_t n, gs_idx_cmp cmp, const void *arg);
 
-/* Read a whole file (adds a NUL). Sets *err with the path and strerror. */
+/* Read a whole file (adds a NUL). Sets *err with the path and strerror.
+ * Reads at most limit bytes (0: GS_MAX_INPUT_DEFAULT): a longer file or an
+ * endless stream is GS_ERANGE, with a message naming the limit. */
 gs_status gs_read_file(const char *path, char **data, size_t *size,
-                       gs_err *err);
+                       uint64_t limit, gs_err *err);
 
 #endif

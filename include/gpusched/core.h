@@ -167,6 +167,16 @@ GS_API const char *gs_status_name(int status);
  */
 GS_API const char *gs_strerror(int status);
 
+/**
+ * @brief The default limit on the size of one input the library reads from
+ *        a file or a stream: 256 MiB.
+ *
+ * Every reader stops with ::GS_ERANGE at the limit instead of reading
+ * without end (a FIFO, `/dev/zero`). The load functions take a different
+ * limit in gs_load_options::max_input_bytes.
+ */
+#define GS_MAX_INPUT_DEFAULT ((uint64_t)256 << 20)
+
 /** @} */
 
 /** @defgroup alloc Allocator hooks

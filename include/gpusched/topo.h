@@ -471,11 +471,15 @@ typedef struct gs_load_options {
     gs_warning_fn warn;
     /** Passed to the warning function as its first argument. */
     void *warn_user;
+    /** Largest file the load functions read, bytes; a larger one (or an
+     *  endless stream such as a FIFO) fails with ::GS_ERANGE. 0 means
+     *  ::GS_MAX_INPUT_DEFAULT. (Added in 0.1: check struct_size.) */
+    uint64_t max_input_bytes;
 } gs_load_options;
 
 /** Static initializer for ::gs_load_options. */
 #define GS_LOAD_OPTIONS_INIT \
-    { sizeof(gs_load_options), GS_FORMAT_AUTO, 0, NULL, NULL, NULL, NULL }
+    { sizeof(gs_load_options), GS_FORMAT_AUTO, 0, NULL, NULL, NULL, NULL, 0 }
 
 /**
  * @brief Initialize a ::gs_load_options.
