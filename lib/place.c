@@ -548,8 +548,10 @@ gs_status gs_place_simple(gs_place_ctx *ctx, const gs_place_request *req,
                        (req->gpus_per_node == 0 ||
                         req->gpus_per_node == req->gpus);
     if (one_node_ok) {
-        uint32_t fn[1];
-        gs_mask fm[1];
+        /* the required GPUs may lie on many nodes: group them in the
+         * scheduler's per-node scratch, which has room for every node */
+        uint32_t *fn = s->scratch_nodes2;
+        gs_mask *fm = s->forced_mask;
         uint32_t nreq_nodes = req->n_required
                                   ? gs_place_required_nodes(ctx, fn, fm)
                                   : 0;

@@ -9,6 +9,8 @@
 
 #include <stdlib.h>
 
+#define GS_ARRAY_LEN_T(a) (sizeof(a) / sizeof((a)[0]))
+
 /* ---- helpers ------------------------------------------------------------ */
 
 /* Place one job of k GPUs on a fresh scheduler where only `free` GPUs are
@@ -164,6 +166,59 @@ static void bridge_pair_cases(void **state)
     if (shared) {
         t = load(shared);
         successive(t, sizes, 5, want);
+        gs_topo_destroy(t);
+    }
+}
+
+/* Issue 10, bug 1: required GPUs on more than one node made first-fit,
+ * best-fit and spread write one entry per node into one-element stack
+ * arrays. Each policy must place exactly the required GPUs when they are
+ * all the job asks for: one GPU on each of 2 and then 300 DGX-H100 nodes
+ * (GPU ids 0, 8, 16...), worked out from the template's 8 GPUs a node. */
+static void required_on_many_nodes(void **state)
+{
+    (void)state;
+    static const char *const policies[] = {"first-fit", "best-fit", "spread",
+                                           "nvlink-pack"};
+    static const uint32_t sizes[] = {2, 300};
+    for (size_t z = 0; z < GS_ARRAY_LEN_T(sizes); z++) {
+        uint32_t nodes = sizes[z];
+        char json[256];
+        snprintf(json, sizeof json,
+                 "{\"nodes\": [{\"name\": \"n[1-%u]\", "
+                 "\"template\": \"dgx-h100\"}]}",
+                 nodes);
+        gs_topo *t = test_topo_json(json);
+        uint32_t *req = malloc(nodes * sizeof *req);
+        uint32_t *got = malloc(1024 * sizeof *got);
+        assert_non_null(req);
+        assert_non_null(got);
+        for (uint32_t i = 0; i < nodes; i++)
+            req[i] = 8 * i;
+        for (size_t p = 0; p < GS_ARRAY_LEN_T(policies); p++) {
+            size_t m = place_once(t, policies[p], NULL, req, nodes, nodes,
+                                  GS_COMM_BANDWIDTH, got);
+            assert_int_equal(m, nodes);
+            for (uint32_t i = 0; i < nodes; i++)
+                assert_int_equal(got[i], 8 * i);
+            /* one more GPU than required: the extra one is on one of the
+             * required nodes (fewest nodes), so the set is the required
+             * GPUs plus one more GPU on a node that already has one */
+            m = place_once(t, policies[p], NULL, req, nodes, nodes + 1,
+                           GS_COMM_BANDWIDTH, got);
+            assert_int_equal(m, nodes + 1);
+            uint32_t per_node[300] = {0};
+            for (size_t i = 0; i < m; i++)
+                per_node[got[i] / 8]++;
+            uint32_t twos = 0;
+            for (uint32_t i = 0; i < nodes; i++) {
+                assert_true(per_node[i] >= 1 && per_node[i] <= 2);
+                twos += per_node[i] == 2;
+            }
+            assert_int_equal(twos, 1);
+        }
+        free(req);
+        free(got);
         gs_topo_destroy(t);
     }
 }
@@ -1026,6 +1081,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dgx1_cases),
         cmocka_unit_test(bridge_pair_cases),
+        cmocka_unit_test(required_on_many_nodes),
         cmocka_unit_test(unplaceable),
         cmocka_unit_test(simple_policies),
         cmocka_unit_test(switch_tree_preference),
