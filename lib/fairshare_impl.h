@@ -14,7 +14,7 @@ typedef struct assoc {
     const char *account; /* interned */
     const char *user;    /* NULL for an account */
     uint32_t parent;     /* GS_NONE for root */
-    uint32_t first_child, next_sibling;
+    uint32_t first_child, next_sibling, last_child;
     uint32_t depth;
     double shares;
     bool use_parent; /* Slurm's Fairshare=parent: no shares of its own */
@@ -36,6 +36,9 @@ struct gs_share {
     double half_life;
     /* scratch sized with the tree: computing allocates nothing */
     uint32_t *order, *scratch;
+    struct fs_frame *frames; /* the fair-tree walk's stack */
+    uint32_t *display;       /* rows in display order (valid if display_ok) */
+    bool display_ok;
     size_t cap_scratch;
     bool computed;
     gs_fairshare_algo algo;
@@ -50,7 +53,10 @@ gs_status gs_share_ensure(gs_share *s, const char *user, const char *account,
                           uint32_t *out);
 /* Decay factor over dt seconds. */
 double gs_share_decay(const gs_share *s, double dt);
-/* Add usage to one association at time now. */
+/* Add usage to one association at time now (the sum saturates at
+ * GS_USAGE_MAX). */
 void gs_share_charge(gs_share *s, uint32_t idx, double amount, double now);
+/* Is now a time the share tree accepts (finite, |now| <= GS_TIME_MAX)? */
+bool gs_share_time_ok(double now);
 
 #endif

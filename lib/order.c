@@ -65,6 +65,9 @@ GS_API gs_status gs_sched_update_usage(gs_sched *s, int64_t now)
 {
     if (!s)
         return GS_EINVAL;
+    gs_status st = gs_sched_time_arg(s, now, "now");
+    if (st != GS_OK)
+        return st;
     for (size_t i = 0; i < s->n_running; i++)
         gs_order_charge_job(s, &s->jobs[s->running[i]], now);
     return GS_OK;
@@ -447,6 +450,12 @@ GS_API gs_status gs_sched_set_priority_weights(gs_sched *s,
         return gs_errf(&s->err, GS_EINVAL,
                        "priority weights, max_age and calc_period must not "
                        "be negative");
+    if (w->age > GS_WEIGHT_MAX || w->fairshare > GS_WEIGHT_MAX ||
+        w->job_size > GS_WEIGHT_MAX || w->priority > GS_WEIGHT_MAX ||
+        w->max_age > GS_TIME_MAX || w->calc_period > GS_TIME_MAX)
+        return gs_errf(&s->err, GS_ERANGE,
+                       "priority weights must be at most 1e15, max_age and "
+                       "calc_period at most 2^60 seconds");
     s->weights = *w;
     s->fs_fresh = false;
     return GS_OK;
@@ -459,7 +468,10 @@ GS_API gs_status gs_sched_set_usage_weights(gs_sched *s, double gpu,
         return GS_EINVAL;
     if (!(gpu >= 0) || !(cpu >= 0) || !(mem_gib >= 0))
         return gs_errf(&s->err, GS_EINVAL,
-                       "usage weights must not be negative");
+                       "usage weights must not be negative (or NaN)");
+    if (gpu > GS_WEIGHT_MAX || cpu > GS_WEIGHT_MAX || mem_gib > GS_WEIGHT_MAX)
+        return gs_errf(&s->err, GS_ERANGE,
+                       "usage weights must be at most 1e15");
     s->w_gpu = gpu;
     s->w_cpu = cpu;
     s->w_mem = mem_gib;
@@ -474,6 +486,15 @@ GS_API gs_status gs_sched_set_model_weight(gs_sched *s, const char *model,
     if (!model || !*model || !(weight >= 0))
         return gs_errf(&s->err, GS_EINVAL,
                        "model weight: a model name and a weight >= 0");
+    if (weight > GS_WEIGHT_MAX)
+        return gs_errf(&s->err, GS_ERANGE,
+                       "model weight: %g is above the largest allowed, 1e15",
+                       weight);
+    if (strlen(model) > GS_MAX_NAME)
+        return gs_errf(&s->err, GS_EINVAL,
+                       "model weight: the model name is longer than %u "
+                       "characters",
+                       GS_MAX_NAME);
     size_t n = strlen(model);
     char *m = gs_strndup(model, n);
     if (!m || !GS_GROW(s->model_weights, s->cap_model_weights,
@@ -498,25 +519,35 @@ typedef struct cfg_ctx {
     gs_sched *s;
     const char *name;
     const json_value *root; /* the document */
+    gs_strtab accounts;     /* names the document's "accounts" adds */
 } cfg_ctx;
 
 /* Does the account exist, or will the document's "accounts" add it? */
 static bool account_known(const cfg_ctx *c, const char *acct)
 {
-    if (gs_share_find(c->s->share, NULL, acct) != GS_NONE)
-        return true;
+    return gs_share_find(c->s->share, NULL, acct) != GS_NONE ||
+           gs_strtab_get(&c->accounts, acct, strlen(acct)) != NULL;
+}
+
+/* Index the names of the document's "accounts" (for account_known). */
+static bool index_accounts(cfg_ctx *c)
+{
     const json_member *m = json_member_get(c->root, "accounts");
     if (!m || m->value->type != JSON_ARRAY)
+        return true;
+    if (!gs_strtab_reserve(&c->accounts, m->value->u.arr.n))
         return false;
     for (size_t i = 0; i < m->value->u.arr.n; i++) {
         const json_value *e = m->value->u.arr.items[i];
         const json_member *n =
             e->type == JSON_OBJECT ? json_member_get(e, "name") : NULL;
         if (n && n->value->type == JSON_STRING &&
-            strcmp(n->value->u.str.s, acct) == 0)
-            return true;
+            !gs_strtab_get(&c->accounts, n->value->u.str.s,
+                           n->value->u.str.len))
+            gs_strtab_put(&c->accounts, n->value->u.str.s,
+                          n->value->u.str.len, 0); /* reserved */
     }
-    return false;
+    return true;
 }
 
 static gs_status cerr(cfg_ctx *c, const json_value *v, const char *what)
@@ -525,22 +556,42 @@ static gs_status cerr(cfg_ctx *c, const json_value *v, const char *what)
                    v->col, what);
 }
 
-static gs_status get_num(cfg_ctx *c, const json_value *v, const char *key,
-                         double *out)
+/* A number from 0 to max (a whole number when `whole`), else an error at
+ * its place naming the key and the range. */
+static gs_status get_num_in(cfg_ctx *c, const json_value *v, const char *key,
+                            double max, bool whole, double *out)
 {
-    if (v->type != JSON_NUMBER) {
-        char what[128];
-        snprintf(what, sizeof what, "\"%s\" must be a number", key);
-        return cerr(c, v, what);
-    }
-    double d = json_number_double(v);
-    if (!(d >= 0) || !isfinite(d)) {
-        char what[128];
-        snprintf(what, sizeof what, "\"%s\" must be a number >= 0", key);
+    char qk[80], what[200];
+    gs_printable(qk, sizeof qk, key, SIZE_MAX);
+    double d = v->type == JSON_NUMBER ? json_number_double(v) : NAN;
+    if (!(d >= 0) || !(d <= max) || (whole && d != floor(d))) {
+        snprintf(what, sizeof what, "\"%s\" must be a %s from 0 to %g",
+                 qk, whole ? "whole number" : "number", max);
         return cerr(c, v, what);
     }
     *out = d;
     return GS_OK;
+}
+
+/* Weights (usage, priority, model): numbers from 0 to GS_WEIGHT_MAX. */
+static gs_status get_num(cfg_ctx *c, const json_value *v, const char *key,
+                         double *out)
+{
+    return get_num_in(c, v, key, GS_WEIGHT_MAX, false, out);
+}
+
+/* Seconds: whole numbers from 0 to GS_TIME_MAX. */
+static gs_status get_seconds(cfg_ctx *c, const json_value *v, const char *key,
+                             double *out)
+{
+    return get_num_in(c, v, key, (double)GS_TIME_MAX, true, out);
+}
+
+/* GPU limits: whole numbers that fit a uint32_t. */
+static gs_status get_count(cfg_ctx *c, const json_value *v, const char *key,
+                           double max, double *out)
+{
+    return get_num_in(c, v, key, max, true, out);
 }
 
 static gs_status keys_ok(cfg_ctx *c, const json_value *obj,
@@ -593,7 +644,7 @@ static gs_status read_limits(cfg_ctx *c, const json_value *v, bool apply)
         const json_member *m = &v->u.obj.members[i];
         double d;
         if (!strncmp(m->key, "default_", 8)) {
-            if ((st = get_num(c, m->value, m->key, &d)) != GS_OK)
+            if ((st = get_count(c, m->value, m->key, UINT32_MAX, &d)) != GS_OK)
                 return st;
             if (apply)
                 gs_sched_set_limit(c->s,
@@ -608,13 +659,26 @@ static gs_status read_limits(cfg_ctx *c, const json_value *v, bool apply)
                         "{\"user1\": 8}");
         for (size_t k = 0; k < m->value->u.obj.n; k++) {
             const json_member *e = &m->value->u.obj.members[k];
-            if ((st = get_num(c, e->value, e->key, &d)) != GS_OK)
+            if ((st = get_count(c, e->value, e->key, UINT32_MAX, &d)) != GS_OK)
                 return st;
             bool user = m->key[0] == 'u';
+            char qk[100];
+            gs_printable(qk, sizeof qk, e->key, e->key_len);
+            if (strlen(e->key) != e->key_len ||
+                gs_check_name(user ? "user" : "account", e->key,
+                              &c->s->err) != GS_OK) {
+                char what[GS_ERRMSG_MAX];
+                snprintf(what, sizeof what, "%s",
+                         strlen(e->key) != e->key_len
+                             ? "a name must not contain a NUL character"
+                             : c->s->err.msg);
+                return gs_errf(&c->s->err, GS_EPARSE, "%s:%u:%u: %s",
+                               c->name, e->line, e->col, what);
+            }
             if (!apply && !user && !account_known(c, e->key))
                 return gs_errf(&c->s->err, GS_EPARSE,
-                               "%s:%u:%u: no account \"%.64s\"", c->name,
-                               e->line, e->col, e->key);
+                               "%s:%u:%u: no account \"%s\"", c->name,
+                               e->line, e->col, qk);
             if (apply &&
                 (st = gs_sched_set_limit(c->s,
                                          user ? GS_LIMIT_USER
@@ -662,7 +726,8 @@ static gs_status configure(cfg_ctx *c, const json_value *root, bool apply)
     }
     if ((m = json_member_get(root, "half_life"))) {
         double d;
-        if ((st = get_num(c, m->value, "half_life", &d)) != GS_OK)
+        if ((st = get_num_in(c, m->value, "half_life", (double)GS_TIME_MAX,
+                             false, &d)) != GS_OK)
             return st;
         if (apply)
             gs_share_set_half_life(s->share, d);
@@ -680,7 +745,8 @@ static gs_status configure(cfg_ctx *c, const json_value *root, bool apply)
             double d;
             if (!e)
                 continue;
-            if ((st = get_num(c, e->value, wk[i], &d)) != GS_OK)
+            if ((st = i < 4 ? get_num(c, e->value, wk[i], &d)
+                            : get_seconds(c, e->value, wk[i], &d)) != GS_OK)
                 return st;
             if (i < 4)
                 *f[i] = d;
@@ -746,19 +812,20 @@ static gs_status configure(cfg_ctx *c, const json_value *root, bool apply)
             }
             double d;
             if ((e = json_member_get(bv, "depth"))) {
-                if ((st = get_num(c, e->value, "depth", &d)) != GS_OK)
+                if ((st = get_count(c, e->value, "depth", GS_BF_DEPTH_MAX,
+                                    &d)) != GS_OK)
                     return st;
                 if (apply)
-                    s->bf_depth = d >= 1 ? (uint32_t)GS_MIN(d, 1e6) : 100;
+                    s->bf_depth = d >= 1 ? (uint32_t)d : 100;
             }
             if ((e = json_member_get(bv, "horizon"))) {
-                if ((st = get_num(c, e->value, "horizon", &d)) != GS_OK)
+                if ((st = get_seconds(c, e->value, "horizon", &d)) != GS_OK)
                     return st;
                 if (apply)
                     s->bf_horizon = d > 0 ? (int64_t)d : 7 * 24 * 3600;
             }
             if ((e = json_member_get(bv, "interval"))) {
-                if ((st = get_num(c, e->value, "interval", &d)) != GS_OK)
+                if ((st = get_seconds(c, e->value, "interval", &d)) != GS_OK)
                     return st;
                 if (apply) {
                     s->bf_interval = (int64_t)d;
@@ -786,12 +853,17 @@ GS_API gs_status gs_sched_configure(gs_sched *s, const char *text, size_t size,
 {
     if (!s || (!text && size))
         return GS_EINVAL;
-    cfg_ctx c = {s, name ? name : "<buffer>", NULL};
+    cfg_ctx c = {s, name ? name : "<buffer>", NULL, {0}};
     json_doc doc;
     gs_status st = json_parse(&doc, text ? text : "", size, c.name, &s->err);
     if (st != GS_OK)
         return st;
     c.root = doc.root;
+    if (!index_accounts(&c)) {
+        json_doc_free(&doc);
+        gs_strtab_free(&c.accounts);
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    }
     /* check first, then change: accounts go into the share tree (which
      * checks its part before adding), then the rest is applied */
     if ((st = configure(&c, doc.root, false)) == GS_OK &&
@@ -812,6 +884,7 @@ GS_API gs_status gs_sched_configure(gs_sched *s, const char *text, size_t size,
             st = gs_errf(&s->err, GS_ENOMEM, "out of memory");
     }
     json_doc_free(&doc);
+    gs_strtab_free(&c.accounts);
     s->fs_fresh = false;
     return st;
 }

@@ -399,6 +399,11 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
         return gs_errf(&s->err, GS_EINVAL,
                        "config: ordering, fairshare, backfill, preempt or "
                        "backfill_horizon out of range");
+    if (c.backfill_horizon > GS_TIME_MAX || c.backfill_depth > GS_BF_DEPTH_MAX)
+        return gs_errf(&s->err, GS_ERANGE,
+                       "config: backfill_horizon above 2^60 seconds or "
+                       "backfill_depth above %u",
+                       GS_BF_DEPTH_MAX);
     s->ordering = c.ordering;
     s->fs_algo = c.fairshare;
     s->backfill = c.backfill;
@@ -832,6 +837,15 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
                           spec->min_cc_minor);
     if (spec->time_limit < 0)
         return spec_error(s, &j, GS_EINVAL, "time_limit must not be negative");
+    if (spec->time_limit > GS_TIME_MAX)
+        return spec_error(s, &j, GS_ERANGE,
+                          "time_limit %lld is above 2^60 seconds",
+                          (long long)spec->time_limit);
+    if (spec->submit_time < -GS_TIME_MAX || spec->submit_time > GS_TIME_MAX)
+        return spec_error(s, &j, GS_ERANGE,
+                          "submit_time %lld is out of range (at most 2^60 "
+                          "seconds either side of 0)",
+                          (long long)spec->submit_time);
     if (spec->depends_on > s->n_jobs)
         return spec_error(s, &j, GS_EINVAL,
                           "depends_on: there is no job %llu",
@@ -882,13 +896,17 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
                 p++;
         }
     }
-    /* required GPUs: ids and UUIDs, resolved, sorted, no repeats */
+    /* required GPUs: ids and UUIDs, resolved, sorted, no repeats; each
+     * count is checked before the sum, which could wrap */
+    if (spec->n_require_gpus > j.gpus || spec->n_require_uuids > j.gpus ||
+        spec->n_require_gpus + spec->n_require_uuids > j.gpus)
+        return spec_error(s, &j, GS_EINVAL,
+                          "%zu GPUs required by id and %zu by UUID, but the "
+                          "job asks for %u",
+                          spec->n_require_gpus, spec->n_require_uuids,
+                          j.gpus);
     size_t nreq = spec->n_require_gpus + spec->n_require_uuids;
     if (nreq) {
-        if (nreq > j.gpus)
-            return spec_error(s, &j, GS_EINVAL,
-                              "%zu GPUs required but the job asks for %u",
-                              nreq, j.gpus);
         j.required = gs_malloc(nreq * sizeof *j.required);
         if (!j.required)
             return spec_error(s, &j, GS_ENOMEM, "out of memory");
@@ -1207,11 +1225,24 @@ static void remove_pending(gs_sched *s, const job_rec *j)
         }
 }
 
+gs_status gs_sched_time_arg(gs_sched *s, int64_t t, const char *what)
+{
+    if (t < -GS_TIME_MAX || t > GS_TIME_MAX)
+        return gs_errf(&s->err, GS_ERANGE,
+                       "%s = %lld is out of range (at most 2^60 seconds "
+                       "either side of 0)",
+                       what, (long long)t);
+    return GS_OK;
+}
+
 static gs_status end_job(gs_sched *s, uint64_t id, int64_t now,
                          gs_job_state to, bool pending_ok)
 {
     if (!s)
         return GS_EINVAL;
+    gs_status st = gs_sched_time_arg(s, now, "now");
+    if (st != GS_OK)
+        return st;
     job_rec *j = find_job(s, id);
     if (!j)
         return gs_errf(&s->err, GS_ENOTFOUND, "no job %llu",
@@ -1624,8 +1655,13 @@ static bool held(gs_sched *s, job_rec *j)
 
 GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
 {
+    if (started)
+        *started = 0;
     if (!s)
         return GS_EINVAL;
+    gs_status st = gs_sched_time_arg(s, now, "now");
+    if (st != GS_OK)
+        return st;
     s->n_events = 0;
     s->n_requeued = 0;
     gs_order_pending(s, now);
@@ -2021,6 +2057,9 @@ GS_API gs_status gs_sched_fail_gpu(gs_sched *s, uint32_t gpu, int64_t now,
         *job = 0;
     if (!gpu_at(s, gpu, &node, &bit, "fail_gpu"))
         return GS_EINVAL;
+    gs_status st = gs_sched_time_arg(s, now, "now");
+    if (st != GS_OK)
+        return st;
     s->n_events = 0;
     uint64_t holder = s->gpu_job[gpu];
     s->nodes[node].failed |= bit;

@@ -20,6 +20,10 @@
 typedef uint64_t gs_mask;
 
 #define GS_SCHED_MAX_GPUS 64u
+/* The most jobs backfill looks at per step (gs_sched_config). */
+#define GS_BF_DEPTH_MAX 1000000u
+/* The largest priority, usage or model weight. */
+#define GS_WEIGHT_MAX 1e15
 #define REASON_MAX 160
 
 enum {
@@ -359,6 +363,9 @@ typedef enum node_pref {
     PREF_FEWEST_FREE, /* best-fit */
     PREF_MOST_FREE   /* spread */
 } node_pref;
+/* GS_ERANGE (with a message naming what) unless |t| <= GS_TIME_MAX. */
+gs_status gs_sched_time_arg(gs_sched *s, int64_t t, const char *what);
+
 gs_status gs_place_simple(gs_place_ctx *ctx, const gs_place_request *req,
                           node_pref pref, uint32_t *out);
 gs_status gs_place_nvlink(gs_place_ctx *ctx, const gs_place_request *req,

@@ -68,13 +68,17 @@ gs_status gs_check_name(const char *what, const char *name, gs_err *err)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)name[i];
         if (c <= 0x20 || c >= 0x7f || c == '[' || c == ']' || c == ',' ||
-            c == '"' || c == '\\')
+            c == '"' || c == '\\') {
+            /* quote the name escaped: it may hold control bytes or
+             * broken UTF-8 that would garble the message */
+            char q[100];
             return gs_errf(err, GS_EINVAL,
-                           "%s name \"%.64s\" has a character that is not "
-                           "allowed at offset %zu (use printable ASCII "
-                           "without spaces, commas, brackets, quotes or "
+                           "%s name \"%s\" has a character that is not "
+                           "allowed at offset %zu (byte 0x%02x; use printable "
+                           "ASCII without spaces, commas, brackets, quotes or "
                            "backslashes)",
-                           what, name, i);
+                           what, gs_printable(q, sizeof q, name, n), i, c);
+        }
     }
     return GS_OK;
 }

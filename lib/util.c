@@ -304,6 +304,50 @@ void gs_sort_idx(uint32_t *v, size_t n, gs_idx_cmp cmp, const void *arg)
     }
 }
 
+/* ---- quoting ----------------------------------------------------------- */
+
+const char *gs_printable(char *out, size_t cap, const char *s, size_t n)
+{
+    if (cap == 0)
+        return out;
+    if (!s) {
+        snprintf(out, cap, "(null)");
+        return out;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n && (n != SIZE_MAX || s[i]); i++) {
+        unsigned char c = (unsigned char)s[i];
+        char piece[5];
+        size_t len;
+        if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
+            piece[0] = (char)c;
+            len = 1;
+        } else if (c == '\\' || c == '"') {
+            piece[0] = '\\';
+            piece[1] = (char)c;
+            len = 2;
+        } else {
+            static const char hex[] = "0123456789abcdef";
+            piece[0] = '\\';
+            piece[1] = 'x';
+            piece[2] = hex[c >> 4];
+            piece[3] = hex[c & 15];
+            len = 4;
+        }
+        /* keep room for "..." and the NUL when more may follow */
+        if (o + len + 4 > cap) {
+            size_t dots = GS_MIN((size_t)3, cap - 1 - o);
+            memset(out + o, '.', dots);
+            o += dots;
+            break;
+        }
+        memcpy(out + o, piece, len);
+        o += len;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 /* ---- files ------------------------------------------------------------- */
 
 gs_status gs_read_file(const char *path, char **data, size_t *size,

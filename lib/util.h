@@ -119,6 +119,13 @@ typedef struct gs_interner {
 const char *gs_intern(gs_interner *in, const char *s, size_t len);
 void gs_interner_free(gs_interner *in);
 
+/* Text from outside, made safe to quote in a message: printable ASCII is
+ * kept, any other byte becomes \xNN (a backslash or quote is escaped), and
+ * what does not fit in cap (with "..." to say so) is dropped. Returns out,
+ * always NUL-terminated. n may be SIZE_MAX for a NUL-terminated s; NULL
+ * gives "(null)". */
+const char *gs_printable(char *out, size_t cap, const char *s, size_t n);
+
 /* ---- misc -------------------------------------------------------------- */
 
 #define GS_MIN(a, b) ((a) < (b) ? (a) : (b))

@@ -177,6 +177,17 @@ GS_API const char *gs_strerror(int status);
  */
 #define GS_MAX_INPUT_DEFAULT ((uint64_t)256 << 20)
 
+/**
+ * @brief The largest time or duration the library accepts, seconds:
+ *        2^60 (about 36 billion years).
+ *
+ * Every time (`now`, submission times) must lie in [-GS_TIME_MAX,
+ * GS_TIME_MAX] and every duration (time limits, half-lives, intervals) in
+ * [0, GS_TIME_MAX]; other values are refused with ::GS_ERANGE where they
+ * enter, so that no sum or difference of two of them overflows.
+ */
+#define GS_TIME_MAX ((int64_t)1 << 60)
+
 /** @} */
 
 /** @defgroup alloc Allocator hooks

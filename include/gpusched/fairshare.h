@@ -28,6 +28,16 @@
  *
  * Usage decays exactly: u(t + dt) = u(t) * exp(-ln 2 * dt / half_life).
  * The caller passes times; the object never reads a clock.
+ *
+ * Numbers are checked where they enter: times must be finite and within
+ * ::GS_TIME_MAX of 0, usage from 0 to ::GS_USAGE_MAX, shares from 0 to
+ * 1e15, the half-life from 0 to ::GS_TIME_MAX; NaN and negative values
+ * are ::GS_EINVAL, values too large (infinity included) ::GS_ERANGE. So
+ * every factor is a number (never NaN) whatever the input.
+ *
+ * A tree is used by one thread at a time, reading calls included (they
+ * use scratch memory kept in the tree); docs/threading.md has the rules of
+ * every handle.
  */
 #ifndef GPUSCHED_FAIRSHARE_H
 #define GPUSCHED_FAIRSHARE_H
@@ -40,6 +50,16 @@ extern "C" {
 
 /** @defgroup fairshare Fair share
  *  @{ */
+
+/**
+ * @brief The largest usage one association may hold: 1e30 (billable
+ *        GPU-seconds by default).
+ *
+ * Usage set or loaded above it is refused with ::GS_ERANGE; usage charged
+ * by running jobs stops growing at it. Sums over any number of
+ * associations then stay finite, so the factors are never NaN.
+ */
+#define GS_USAGE_MAX 1e30
 
 /** @brief An opaque account tree with usage. */
 typedef struct gs_share gs_share;
@@ -76,8 +96,11 @@ GS_API const char *gs_share_errmsg(const gs_share *share);
  *        "users": [{"name": "u1", "account": "A", "shares": 1}]}`.
  *        Other keys (scheduler settings in the same file) are ignored.
  *
- * Accounts may be listed in any order (a parent after its child). On
- * failure nothing is added and the message has file:line:column.
+ * Accounts may be listed in any order (a parent after its child); the
+ * time taken grows as n log n with the number of entries, whatever the
+ * order or depth. On failure (an account listed twice or already in the
+ * tree, a missing parent, a cycle, a bad value, or memory) nothing is
+ * added and the message has file:line:column.
  * @param share The tree.
  * @param text The JSON text.
  * @param size Its length.
@@ -91,10 +114,11 @@ GS_API gs_status gs_share_load_accounts(gs_share *share, const char *text,
  * @brief Read usage from CSV lines `user,account,usage` (a first line
  *        naming these three columns, in any order and case, is a header
  *        and sets the order; fields may be in double quotes; `#` starts a
- *        comment). The usage is as of time 0. An empty
- *        user charges the account itself (usage of users no longer
- *        listed, for instance). Each line replaces that association's
- *        usage; unknown users and accounts are added with 1 share.
+ *        comment). The usage is as of time 0, from 0 to ::GS_USAGE_MAX.
+ *        An empty user charges the account itself (usage of users no
+ *        longer listed, for instance). Each line replaces that
+ *        association's usage; unknown users and accounts are added with 1
+ *        share. A bad line (or running out of memory) changes nothing.
  * @param share The tree.
  * @param text The CSV text.
  * @param size Its length.
@@ -110,9 +134,9 @@ GS_API gs_status gs_share_load_usage(gs_share *share, const char *text,
  * @param share The tree.
  * @param name Unique account name.
  * @param parent The parent account (NULL or "root" for the top).
- * @param shares Raw shares (>= 0).
+ * @param shares Raw shares, from 0 to 1e15.
  * @return ::GS_OK, ::GS_EEXIST, ::GS_ENOTFOUND (parent), ::GS_EINVAL,
- *         ::GS_ENOMEM.
+ *         ::GS_ERANGE, ::GS_ENOMEM.
  */
 GS_API gs_status gs_share_add_account(gs_share *share, const char *name,
                                       const char *parent, double shares);
@@ -122,8 +146,9 @@ GS_API gs_status gs_share_add_account(gs_share *share, const char *name,
  * @param share The tree.
  * @param user The user.
  * @param account An existing account ("root" allowed).
- * @param shares Raw shares (>= 0).
- * @return ::GS_OK, ::GS_EEXIST, ::GS_ENOTFOUND, ::GS_EINVAL, ::GS_ENOMEM.
+ * @param shares Raw shares, from 0 to 1e15.
+ * @return ::GS_OK, ::GS_EEXIST, ::GS_ENOTFOUND, ::GS_EINVAL, ::GS_ERANGE,
+ *         ::GS_ENOMEM.
  */
 GS_API gs_status gs_share_add_user(gs_share *share, const char *user,
                                    const char *account, double shares);
@@ -133,9 +158,10 @@ GS_API gs_status gs_share_add_user(gs_share *share, const char *user,
  * @param share The tree.
  * @param user The user, or NULL for the account's own usage.
  * @param account The account.
- * @param usage The usage (billable GPU-seconds by default).
+ * @param usage The usage (billable GPU-seconds by default), from 0 to
+ *        ::GS_USAGE_MAX.
  * @param now The caller's time the value holds at.
- * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_EINVAL.
+ * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_EINVAL, ::GS_ERANGE.
  */
 GS_API gs_status gs_share_set_usage(gs_share *share, const char *user,
                                     const char *account, double usage,
@@ -147,9 +173,10 @@ GS_API gs_status gs_share_set_usage(gs_share *share, const char *user,
  * @param share The tree.
  * @param user The user, or NULL for the account's own usage.
  * @param account The account.
- * @param amount The usage to add (>= 0).
+ * @param amount The usage to add, from 0 to ::GS_USAGE_MAX (the sum stops
+ *        at ::GS_USAGE_MAX).
  * @param now The caller's time.
- * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_EINVAL.
+ * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_EINVAL, ::GS_ERANGE.
  */
 GS_API gs_status gs_share_add_usage(gs_share *share, const char *user,
                                     const char *account, double amount,
@@ -162,7 +189,8 @@ GS_API gs_status gs_share_add_usage(gs_share *share, const char *user,
  * @param user The user, or NULL for the account.
  * @param account The account.
  * @param now The caller's time.
- * @return The usage, or a negative value when the association is unknown.
+ * @return The usage, or a negative value when the association is unknown
+ *         or @p now is not a valid time.
  */
 GS_API double gs_share_usage(const gs_share *share, const char *user,
                              const char *account, double now);
@@ -171,8 +199,8 @@ GS_API double gs_share_usage(const gs_share *share, const char *user,
  * @brief Set the decay half-life in seconds (0: no decay). Default: one
  *        week (604800).
  * @param share The tree.
- * @param half_life Seconds (>= 0).
- * @return ::GS_OK or ::GS_EINVAL.
+ * @param half_life Seconds, from 0 to ::GS_TIME_MAX.
+ * @return ::GS_OK, ::GS_EINVAL or ::GS_ERANGE.
  */
 GS_API gs_status gs_share_set_half_life(gs_share *share, double half_life);
 
@@ -182,7 +210,9 @@ GS_API gs_status gs_share_set_half_life(gs_share *share, double half_life);
  * @param share The tree.
  * @param algo The algorithm.
  * @param now The caller's time (usage is decayed to it).
- * @return ::GS_OK, ::GS_EINVAL, ::GS_ENOMEM.
+ * @return ::GS_OK, ::GS_EINVAL, ::GS_ERANGE (a time out of range). It
+ *         allocates nothing, and walks the tree with explicit stacks, so
+ *         a tree of any depth is fine.
  */
 GS_API gs_status gs_share_compute(gs_share *share, gs_fairshare_algo algo,
                                   double now);
@@ -237,7 +267,9 @@ typedef struct gs_share_row {
 
 /**
  * @brief Number of rows (associations) in tree order: root, then each
- *        account followed by its users and sub-accounts, by name.
+ *        account followed by its users and sub-accounts, by name. The
+ *        order is sorted once after each change of the tree (O(n log n)),
+ *        so reading every row costs O(n log n) in all.
  * @param share The tree.
  * @return The count.
  */

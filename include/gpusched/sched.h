@@ -18,9 +18,15 @@
  * no GPU or CPU is given twice, no node's memory is over-committed, every
  * job is in exactly one state, and a job's allocation matches its request.
  *
- * A scheduler is used by one thread at a time; its topology may be shared.
- * Job ids start at 1 and are never reused. Deciding (inside
- * gs_sched_step()) allocates no memory.
+ * A scheduler is used by one thread at a time; its topology may be shared
+ * (docs/threading.md). Job ids start at 1 and are never reused. Deciding
+ * (inside gs_sched_step()) allocates no memory.
+ *
+ * Every time the scheduler takes (`now`, submission times) must lie within
+ * ::GS_TIME_MAX of 0 and every duration (time limits, horizons, ages) from 0
+ * to ::GS_TIME_MAX: other values are ::GS_ERANGE, and change nothing.
+ * Weights are numbers from 0 to 1e15 (NaN and negative values are
+ * ::GS_EINVAL, larger ones and infinity ::GS_ERANGE).
  */
 #ifndef GPUSCHED_SCHED_H
 #define GPUSCHED_SCHED_H
@@ -85,9 +91,10 @@ typedef struct gs_sched_config {
     /** Backfill mode. */
     gs_backfill backfill;
     /** Most pending jobs looked at per step once a job is blocked, for
-     *  backfill (0: 100). */
+     *  backfill (0: 100; at most 1,000,000). */
     uint32_t backfill_depth;
-    /** Furthest a reservation may lie ahead, seconds (0: one week). */
+    /** Furthest a reservation may lie ahead, seconds (0: one week; at most
+     *  ::GS_TIME_MAX). */
     int64_t backfill_horizon;
     /** Preemption mode. */
     gs_preempt_mode preempt;
@@ -118,6 +125,7 @@ GS_API void gs_sched_config_init(gs_sched_config *cfg);
  * @param topo A frozen topology.
  * @param cfg Configuration, or NULL for the defaults.
  * @return ::GS_OK; ::GS_ENOTFROZEN; ::GS_ENOTFOUND (unknown policy);
+ *         ::GS_ERANGE (backfill depth or horizon too large);
  *         ::GS_EUNSUPPORTED (a node with more than 64 GPUs); ::GS_EINVAL;
  *         ::GS_ENOMEM; or the policy's init error.
  */
@@ -157,8 +165,8 @@ GS_API const gs_topo *gs_sched_topo(const gs_sched *sched);
  * @param sched The scheduler.
  * @param spec The request.
  * @param[out] job Receives the new job's id (may be NULL).
- * @return ::GS_OK, ::GS_EINVAL (with a message), ::GS_ENORES (can never
- *         run), ::GS_ENOMEM.
+ * @return ::GS_OK, ::GS_EINVAL (with a message), ::GS_ERANGE (a time out
+ *         of range), ::GS_ENORES (can never run), ::GS_ENOMEM.
  */
 GS_API gs_status gs_sched_submit(gs_sched *sched, const gs_job_spec *spec,
                                  uint64_t *job);
@@ -169,7 +177,8 @@ GS_API gs_status gs_sched_submit(gs_sched *sched, const gs_job_spec *spec,
  * @param sched The scheduler.
  * @param job The job's id.
  * @param now The caller's time.
- * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_ESTATE (already ended).
+ * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_ESTATE (already ended),
+ *         ::GS_ERANGE (@p now out of range).
  */
 GS_API gs_status gs_sched_cancel(gs_sched *sched, uint64_t job, int64_t now);
 
@@ -178,7 +187,8 @@ GS_API gs_status gs_sched_cancel(gs_sched *sched, uint64_t job, int64_t now);
  * @param sched The scheduler.
  * @param job The job's id.
  * @param now The caller's time.
- * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_ESTATE (not running).
+ * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_ESTATE (not running), ::GS_ERANGE
+ *         (@p now out of range).
  */
 GS_API gs_status gs_sched_complete(gs_sched *sched, uint64_t job, int64_t now);
 
@@ -187,7 +197,8 @@ GS_API gs_status gs_sched_complete(gs_sched *sched, uint64_t job, int64_t now);
  * @param sched The scheduler.
  * @param job The job's id.
  * @param now The caller's time.
- * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_ESTATE (not running).
+ * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_ESTATE (not running), ::GS_ERANGE
+ *         (@p now out of range).
  */
 GS_API gs_status gs_sched_fail(gs_sched *sched, uint64_t job, int64_t now);
 
@@ -254,7 +265,7 @@ typedef struct gs_event {
  * @param sched The scheduler.
  * @param now The caller's time.
  * @param[out] started Receives the number of jobs started (may be NULL).
- * @return ::GS_OK or ::GS_EINVAL.
+ * @return ::GS_OK, ::GS_EINVAL or ::GS_ERANGE (@p now out of range).
  */
 GS_API gs_status gs_sched_step(gs_sched *sched, int64_t now, size_t *started);
 
@@ -381,8 +392,9 @@ GS_API void gs_priority_weights_init(gs_priority_weights *w);
 /**
  * @brief Set the multifactor weights.
  * @param sched The scheduler.
- * @param w The weights (negative weights are refused).
- * @return ::GS_OK or ::GS_EINVAL.
+ * @param w The weights: from 0 to 1e15; max_age and calc_period from 0 to
+ *        ::GS_TIME_MAX.
+ * @return ::GS_OK, ::GS_EINVAL (negative or NaN) or ::GS_ERANGE.
  */
 GS_API gs_status gs_sched_set_priority_weights(gs_sched *sched,
                                                const gs_priority_weights *w);
@@ -434,7 +446,8 @@ GS_API gs_status gs_sched_job_priority(gs_sched *sched, uint64_t job,
  * @param gpu Per GPU.
  * @param cpu Per CPU.
  * @param mem_gib Per GiB of memory.
- * @return ::GS_OK or ::GS_EINVAL (negative weight).
+ * @return ::GS_OK, ::GS_EINVAL (negative or NaN weight) or ::GS_ERANGE
+ *         (above 1e15, infinity included).
  */
 GS_API gs_status gs_sched_set_usage_weights(gs_sched *sched, double gpu,
                                             double cpu, double mem_gib);
@@ -445,8 +458,8 @@ GS_API gs_status gs_sched_set_usage_weights(gs_sched *sched, double gpu,
  *        weight. The last matching rule set wins.
  * @param sched The scheduler.
  * @param model A model substring ("H100").
- * @param weight Its weight (>= 0).
- * @return ::GS_OK, ::GS_EINVAL, ::GS_ENOMEM.
+ * @param weight Its weight, from 0 to 1e15.
+ * @return ::GS_OK, ::GS_EINVAL, ::GS_ERANGE, ::GS_ENOMEM.
  */
 GS_API gs_status gs_sched_set_model_weight(gs_sched *sched, const char *model,
                                            double weight);
@@ -496,7 +509,7 @@ GS_API gs_status gs_sched_configure(gs_sched *sched, const char *text,
  *        this before reading usage from gs_sched_share().
  * @param sched The scheduler.
  * @param now The caller's time.
- * @return ::GS_OK or ::GS_EINVAL.
+ * @return ::GS_OK, ::GS_EINVAL or ::GS_ERANGE (@p now out of range).
  */
 GS_API gs_status gs_sched_update_usage(gs_sched *sched, int64_t now);
 
@@ -647,7 +660,7 @@ GS_API gs_status gs_sched_resume_gpu(gs_sched *sched, uint32_t gpu);
  * @param gpu Cluster-wide GPU id.
  * @param now The caller's time.
  * @param[out] job Receives the failed job's id, or 0 (may be NULL).
- * @return ::GS_OK or ::GS_EINVAL.
+ * @return ::GS_OK, ::GS_EINVAL or ::GS_ERANGE (@p now out of range).
  */
 GS_API gs_status gs_sched_fail_gpu(gs_sched *sched, uint32_t gpu, int64_t now,
                                    uint64_t *job);
