@@ -49,6 +49,23 @@ extern "C" {
 #endif
 
 /** @defgroup fairshare Fair share
+ *  An account tree with shares and decayed usage, and the fair-share
+ *  factor of every user by Slurm's classic or Fair Tree algorithm.
+ *
+ *  A scheduler keeps its own tree (gs_sched_share()) and charges the
+ *  GPU-seconds of its jobs to it; a host can also give it one (the
+ *  `share` field of ::gs_sched_config) or use a tree alone, as
+ *  `gpusched share` does:
+ *
+ *  @code
+ *  gs_share *sh = NULL;
+ *  gs_share_create(&sh);
+ *  gs_share_load_accounts(sh, json, json_len, "accounts.json");
+ *  gs_share_load_usage(sh, csv, csv_len, "usage.csv");
+ *  gs_share_compute(sh, GS_FAIRSHARE_FAIR_TREE, now);
+ *  double f = gs_share_factor(sh, "alice", "vision");
+ *  gs_share_destroy(sh);
+ *  @endcode
  *  @{ */
 
 /**

@@ -21,6 +21,11 @@ extern "C" {
 #endif
 
 /** @defgroup job Jobs
+ *  What a job asks for (::gs_job_spec: GPUs, their split over nodes,
+ *  CPUs and memory per GPU, models, required GPUs, who and when), its
+ *  states and why it waits. Fill a spec from ::GS_JOB_SPEC_INIT and give
+ *  it to gs_sched_submit() or gs_sched_preview(); fields left at their
+ *  initial value mean "no constraint".
  *  @{ */
 
 /** @brief How a job communicates between its GPUs. */

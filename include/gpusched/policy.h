@@ -31,6 +31,13 @@ extern "C" {
 #endif
 
 /** @defgroup policy Placement policies
+ *  Where a job goes. Built in: `nvlink-pack` (the default: the highest
+ *  NVLink bandwidth, then fewest NUMA domains, keeping intact NVLink
+ *  groups free), `first-fit`, `best-fit` and `spread`; a scheduler picks
+ *  one by name in ::gs_sched_config. A host adds its own by filling a
+ *  ::gs_placement_ops table and registering it (custom_policy.c): the
+ *  policy sees a ::gs_place_ctx and answers with GPU ids, which the
+ *  scheduler checks before anything changes.
  *  @{ */
 
 /** The placement ABI version this header describes. */

@@ -52,6 +52,13 @@ extern "C" {
 #endif
 
 /** @defgroup probe Device probe
+ *  This machine as a one-node topology: the GPUs and their attributes
+ *  from the CUDA driver API, NVLinks, NVSwitch fabrics and PCIe levels
+ *  from NVML (both loaded at run time, so nothing is needed to build), and
+ *  NUMA domains and CPUs from hwloc. gs_topo_probe() returns a frozen
+ *  topology like any other, and a report (::gs_probe_report) of what each
+ *  source said. With no driver or no GPU it says why (::GS_ENODEV), or
+ *  with ::GS_PROBE_PARTIAL gives the node as hwloc sees it.
  *  @{ */
 
 /** Flag for ::gs_probe_options::flags: when the CUDA driver is missing or

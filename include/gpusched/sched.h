@@ -41,6 +41,27 @@ extern "C" {
 #endif
 
 /** @defgroup sched Scheduler
+ *  What runs and what waits, decided at the host's time. The host
+ *  creates a scheduler on a frozen topology, submits jobs, calls
+ *  gs_sched_step() whenever something may have changed (a job ended, a
+ *  job arrived, time passed), reads the decisions as events, and ends jobs
+ *  with gs_sched_complete(), gs_sched_fail() or gs_sched_cancel():
+ *
+ *  @code
+ *  gs_sched *s = NULL;
+ *  gs_sched_create(&s, topo, NULL);
+ *  gs_sched_submit(s, &spec, &id);
+ *  gs_sched_step(s, now, NULL);
+ *  for (size_t i = 0; i < gs_sched_event_count(s); i++) {
+ *      gs_event ev = {sizeof ev};
+ *      gs_sched_event(s, i, &ev);  // GS_EVENT_STARTED: read its allocation
+ *  }
+ *  gs_sched_complete(s, id, later);
+ *  @endcode
+ *
+ *  Who goes first (ordering, fair share, limits, backfill, preemption) is
+ *  set in ::gs_sched_config, with the gs_sched_set_* functions or from
+ *  JSON with gs_sched_configure(). host_loop.c is a complete host.
  *  @{ */
 
 /** @brief An opaque scheduler handle. */
