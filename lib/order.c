@@ -409,6 +409,9 @@ GS_API gs_status gs_sched_set_limit(gs_sched *s, gs_limit_kind kind,
 {
     if (!s || (unsigned)kind > GS_LIMIT_ACCOUNT)
         return GS_EINVAL;
+    if (name && gs_check_name(kind == GS_LIMIT_USER ? "user" : "account", name,
+                              &s->err) != GS_OK)
+        return GS_EINVAL;
     if (max_gpus)
         s->any_limit = true;
     if (!name) {

@@ -37,9 +37,13 @@ uint32_t gs_place_capacity(const gs_place_ctx *ctx, uint32_t node,
         *usable = u;
     uint32_t c = mask_count(u);
     const node_state *ns = &ctx->s->nodes[node];
-    if (ctx->req->cpus_per_gpu && ns->free_cpus / ctx->req->cpus_per_gpu < c)
+    /* a node whose topology gives no CPUs (or no memory) does not account
+     * them: they do not limit it (as at submission, check_runnable) */
+    if (ctx->req->cpus_per_gpu && ns->counts_cpus &&
+        ns->free_cpus / ctx->req->cpus_per_gpu < c)
         c = ns->free_cpus / ctx->req->cpus_per_gpu;
-    if (ctx->req->mem_per_gpu && ns->free_mem / ctx->req->mem_per_gpu < c)
+    if (ctx->req->mem_per_gpu && ns->counts_mem &&
+        ns->free_mem / ctx->req->mem_per_gpu < c)
         c = (uint32_t)(ns->free_mem / ctx->req->mem_per_gpu);
     return c;
 }

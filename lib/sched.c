@@ -521,6 +521,8 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
         s->type_nodes[ty->id]++;
         ns->free_cpus = ty->n_cpus;
         ns->free_mem = node_memory(s, n);
+        ns->counts_cpus = ty->n_cpus > 0;
+        ns->counts_mem = ns->free_mem > 0;
         ns->key = ns->key_prev = ns->key_next = GS_NONE;
         for (uint32_t d = 0; d < ty->n_numa; d++)
             s->numa_free[ns->numa_off + d] = ty->numa[d].cpu_n;
@@ -959,9 +961,20 @@ GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
     j.cap_alloc = GS_MIN(j.gpus, s->n_nodes);
     j.alloc = gs_calloc(j.cap_alloc, sizeof *j.alloc);
     j.gpu_ids = gs_calloc(j.gpus, sizeof *j.gpu_ids);
-    if (j.cpus_per_gpu)
-        j.cpus = gs_calloc((size_t)j.gpus * j.cpus_per_gpu, sizeof *j.cpus);
-    if (!j.alloc || !j.gpu_ids || (j.cpus_per_gpu && !j.cpus) ||
+    /* CPU ids it may hold: cpus_per_gpu for each GPU, but never more
+     * than the nodes it can use have (on nodes that do not account CPUs
+     * it holds none): a huge cpus_per_gpu must not size a huge buffer */
+    uint64_t n_cpus = 0;
+    if (j.cpus_per_gpu) {
+        uint32_t most = 0;
+        for (uint32_t ti = 0; ti < s->n_types; ti++)
+            most = GS_MAX(most, s->topo->types[ti]->n_cpus);
+        n_cpus = GS_MIN((uint64_t)j.gpus * j.cpus_per_gpu,
+                        (uint64_t)most * j.cap_alloc);
+    }
+    if (n_cpus)
+        j.cpus = gs_calloc((size_t)n_cpus, sizeof *j.cpus);
+    if (!j.alloc || !j.gpu_ids || (n_cpus && !j.cpus) ||
         intern_opt(s, spec->name, &j.name) != GS_OK ||
         intern_opt(s, spec->user, &j.user) != GS_OK ||
         intern_opt(s, spec->account, &j.account) != GS_OK)

@@ -105,6 +105,8 @@ typedef struct node_state {
     uint64_t free_mem;
     uint64_t excl_job;  /* job holding the node exclusively, or 0 */
     bool drained_node;
+    bool counts_cpus;   /* its type has CPUs: jobs' CPUs are accounted */
+    bool counts_mem;    /* its type has memory: jobs' memory is accounted */
     bool dirty;         /* changed by a virtual release, not reindexed */
     bool touched;       /* in bf_touched (it may hold blocks) */
     /* index by (type, avail): sorted list of nodes sharing a key */

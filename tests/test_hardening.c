@@ -518,6 +518,41 @@ static void required_counts_do_not_wrap(void **state)
     gs_topo_destroy(t);
 }
 
+/* A huge cpus_per_gpu on nodes that do not account CPUs sized a buffer of
+ * gpus * cpus_per_gpu ids; such nodes give no CPUs, so the job runs and
+ * holds none. A limit for a name that is not a valid name is refused. */
+static void huge_per_gpu_requests(void **state)
+{
+    (void)state;
+    static const char json[] =
+        "{\"nodes\": [{\"name\": \"n1\", \"gpus\": {\"count\": 4, "
+        "\"model\": \"X\"}}]}";
+    gs_topo *t = test_topo_json(json);
+    gs_sched *s = NULL;
+    assert_int_equal(gs_sched_create(&s, t, NULL), GS_OK);
+    gs_job_spec spec;
+    gs_job_spec_init(&spec);
+    spec.gpus = 4;
+    spec.cpus_per_gpu = UINT32_MAX;
+    spec.mem_per_gpu = UINT64_MAX;
+    uint64_t id = 0;
+    assert_int_equal(gs_sched_submit(s, &spec, &id), GS_OK);
+    size_t started = 0;
+    assert_int_equal(gs_sched_step(s, 0, &started), GS_OK);
+    assert_int_equal(started, 1);
+    gs_alloc_node an = {sizeof an, 0, 0, 0, 0};
+    assert_int_equal(gs_sched_alloc_node(s, id, 0, &an), GS_OK);
+    assert_int_equal(an.cpus, 0);
+    assert_int_equal(an.memory, 0);
+    assert_int_equal(gs_sched_check(s), GS_OK);
+    assert_int_equal(gs_sched_set_limit(s, GS_LIMIT_USER, "a b", 3),
+                     GS_EINVAL);
+    assert_non_null(strstr(gs_sched_errmsg(s), "\"a b\""));
+    assert_int_equal(gs_sched_set_limit(s, GS_LIMIT_USER, "ab", 3), GS_OK);
+    gs_sched_destroy(s);
+    gs_topo_destroy(t);
+}
+
 int main(void)
 {
     test_alloc_install();
@@ -531,6 +566,7 @@ int main(void)
         cmocka_unit_test(loads_survive_every_allocation_failure),
         cmocka_unit_test(times_in_range),
         cmocka_unit_test(required_counts_do_not_wrap),
+        cmocka_unit_test(huge_per_gpu_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
