@@ -6,6 +6,9 @@
  */
 #include "test_support.h"
 
+#include "share_check.h"
+
+#include <dirent.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -553,6 +556,36 @@ static void huge_per_gpu_requests(void **state)
     gs_topo_destroy(t);
 }
 
+/* The saved inputs of the fair-share readers (extreme numbers, NUL and
+ * control bytes, cycles, deep chains) keep the fuzz targets' invariants. */
+static void share_fuzz_regressions(void **state)
+{
+    (void)state;
+    int count = 0;
+    for (int usage = 0; usage < 2; usage++) {
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s/fuzz-regressions/%s", GS_TEST_DATA_DIR,
+                 usage ? "usage" : "accounts");
+        DIR *d = opendir(dir);
+        assert_non_null(d);
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue;
+            char path[2048];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            size_t len = 0;
+            char *data = test_read_file(path, &len);
+            assert_non_null(data);
+            gs_share_check_one((const uint8_t *)data, len, usage);
+            free(data);
+            count++;
+        }
+        closedir(d);
+    }
+    assert_true(count >= 9);
+}
+
 int main(void)
 {
     test_alloc_install();
@@ -567,6 +600,7 @@ int main(void)
         cmocka_unit_test(times_in_range),
         cmocka_unit_test(required_counts_do_not_wrap),
         cmocka_unit_test(huge_per_gpu_requests),
+        cmocka_unit_test(share_fuzz_regressions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
