@@ -40,11 +40,34 @@ install(FILES
   ${PROJECT_BINARY_DIR}/gpuschedConfigVersion.cmake
   DESTINATION ${GPUSCHED_CMAKE_DIR})
 
-# pkg-config: prefix computed from the .pc file's own location.
+# pkg-config: prefix computed from the .pc file's own location. Whether Libs
+# carries an rpath depends on the prefix installed to, known only then
+# (cmake/gpusched_install_pc.cmake): configuring leaves @GPUSCHED_PC_RPATH_FLAG@
+# in build/gpusched.pc.in for the install step to fill.
 set(GPUSCHED_PC_DIR ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 file(RELATIVE_PATH GPUSCHED_PC_TO_PREFIX
   "/prefix/${GPUSCHED_PC_DIR}" "/prefix")
 string(REGEX REPLACE "/$" "" GPUSCHED_PC_TO_PREFIX "${GPUSCHED_PC_TO_PREFIX}")
+set(GPUSCHED_PC_RPATH_FLAG "@GPUSCHED_PC_RPATH_FLAG@")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/gpusched.pc.in
-  ${PROJECT_BINARY_DIR}/gpusched.pc @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/gpusched.pc DESTINATION ${GPUSCHED_PC_DIR})
+  ${PROJECT_BINARY_DIR}/gpusched.pc.in @ONLY)
+# The directories searched without help: the compiler's implicit link
+# directories, also under their real names (/lib is /usr/lib on merged-/usr).
+set(_gs_system_libdirs "")
+foreach(_gs_dir IN LISTS CMAKE_C_IMPLICIT_LINK_DIRECTORIES)
+  list(APPEND _gs_system_libdirs "${_gs_dir}")
+  if(EXISTS "${_gs_dir}")
+    file(REAL_PATH "${_gs_dir}" _gs_real)
+    list(APPEND _gs_system_libdirs "${_gs_real}")
+  endif()
+endforeach()
+list(REMOVE_DUPLICATES _gs_system_libdirs)
+install(CODE "
+set(GPUSCHED_PC_TEMPLATE [[${PROJECT_BINARY_DIR}/gpusched.pc.in]])
+set(GPUSCHED_PC_OUTPUT [[${PROJECT_BINARY_DIR}/gpusched.pc]])
+set(GPUSCHED_PC_LIBDIR [[${CMAKE_INSTALL_LIBDIR}]])
+set(GPUSCHED_PC_DIR [[${GPUSCHED_PC_DIR}]])
+set(GPUSCHED_PC_SYSTEM_LIBDIRS [[${_gs_system_libdirs}]])
+set(GPUSCHED_PC_RPATH_WANTED ${GPUSCHED_PC_RPATH})
+")
+install(SCRIPT ${PROJECT_SOURCE_DIR}/cmake/gpusched_install_pc.cmake)

@@ -8,6 +8,12 @@ if(GPUSCHED_WERROR)
   target_compile_options(gpusched_warnings INTERFACE -Werror)
 endif()
 
+if(GPUSCHED_SANITIZE MATCHES "thread" AND
+   GPUSCHED_SANITIZE MATCHES "address|memory|leak")
+  message(FATAL_ERROR "GPUSCHED_SANITIZE=${GPUSCHED_SANITIZE}: "
+                      "ThreadSanitizer (thread) cannot be combined with "
+                      "address, memory or leak; make a build of its own")
+endif()
 if(GPUSCHED_SANITIZE)
   add_compile_options(-fsanitize=${GPUSCHED_SANITIZE} -fno-omit-frame-pointer
                       -fno-sanitize-recover=all)

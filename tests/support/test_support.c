@@ -6,6 +6,7 @@
 
 #include <sys/wait.h>
 
+#include <pthread.h>
 #include <stdlib.h>
 
 /* ---- counting allocator ------------------------------------------------ */
@@ -18,6 +19,9 @@ typedef struct header {
 static test_alloc_stats stats;
 static long fail_countdown;
 static bool failed;
+/* The library calls the hooks from whichever thread uses it (test_probe
+ * and test_threads probe in several threads): the counts need a lock. */
+static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static bool should_fail(void)
 {
@@ -31,35 +35,39 @@ static bool should_fail(void)
 static void *t_malloc(void *user, size_t size)
 {
     (void)user;
-    if (should_fail())
+    pthread_mutex_lock(&stats_lock);
+    header *h = should_fail() ? NULL : malloc(sizeof *h + size);
+    if (!h) {
+        pthread_mutex_unlock(&stats_lock);
         return NULL;
-    header *h = malloc(sizeof *h + size);
-    if (!h)
-        return NULL;
+    }
     h->size = size;
     stats.allocs++;
     stats.live_blocks++;
     stats.live_bytes += size;
     if (stats.live_bytes > stats.peak_bytes)
         stats.peak_bytes = stats.live_bytes;
+    pthread_mutex_unlock(&stats_lock);
     return h + 1;
 }
 
 static void *t_realloc(void *user, void *ptr, size_t size)
 {
     (void)user;
-    if (should_fail())
-        return NULL;
+    pthread_mutex_lock(&stats_lock);
     header *old = (header *)ptr - 1;
     size_t old_size = old->size;
-    header *h = realloc(old, sizeof *h + size);
-    if (!h)
+    header *h = should_fail() ? NULL : realloc(old, sizeof *h + size);
+    if (!h) {
+        pthread_mutex_unlock(&stats_lock);
         return NULL;
+    }
     h->size = size;
     stats.allocs++;
     stats.live_bytes = stats.live_bytes - old_size + size;
     if (stats.live_bytes > stats.peak_bytes)
         stats.peak_bytes = stats.live_bytes;
+    pthread_mutex_unlock(&stats_lock);
     return h + 1;
 }
 
@@ -69,8 +77,10 @@ static void t_free(void *user, void *ptr)
     if (!ptr)
         return;
     header *h = (header *)ptr - 1;
+    pthread_mutex_lock(&stats_lock);
     stats.live_blocks--;
     stats.live_bytes -= h->size;
+    pthread_mutex_unlock(&stats_lock);
     free(h);
 }
 
