@@ -901,12 +901,17 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
     /* required GPUs: ids and UUIDs, resolved, sorted, no repeats; each
      * count is checked before the sum, which could wrap */
     if (spec->n_require_gpus > j.gpus || spec->n_require_uuids > j.gpus ||
-        spec->n_require_gpus + spec->n_require_uuids > j.gpus)
+        spec->n_require_gpus + spec->n_require_uuids > j.gpus) {
+        if (spec->n_require_uuids == 0 || spec->n_require_gpus == 0)
+            return spec_error(s, &j, GS_EINVAL,
+                              "%zu GPUs required but the job asks for %u",
+                              spec->n_require_gpus + spec->n_require_uuids,
+                              j.gpus);
         return spec_error(s, &j, GS_EINVAL,
-                          "%zu GPUs required by id and %zu by UUID, but the "
-                          "job asks for %u",
-                          spec->n_require_gpus, spec->n_require_uuids,
-                          j.gpus);
+                          "GPUs required by id (%zu) and by UUID (%zu) are "
+                          "more than the %u the job asks for",
+                          spec->n_require_gpus, spec->n_require_uuids, j.gpus);
+    }
     size_t nreq = spec->n_require_gpus + spec->n_require_uuids;
     if (nreq) {
         j.required = gs_malloc(nreq * sizeof *j.required);
