@@ -4,7 +4,11 @@
  */
 #include "test_support.h"
 
+#include "json.h"
+
+#include <stdarg.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +23,62 @@ static int run(const char *args, char *out, size_t cap)
 }
 
 static char out[1 << 18];
+static char err[1 << 16];
+
+/* snprintf that fails the test instead of cutting the text short. */
+static void fmt(char *dst, size_t cap, const char *f, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fmt(char *dst, size_t cap, const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    int n = vsnprintf(dst, cap, f, ap);
+    va_end(ap);
+    assert_true(n >= 0 && (size_t)n < cap);
+}
+
+/* Run the tool with stdout in out and stderr in err, apart. */
+static int run2(const char *args)
+{
+    char errpath[] = "/tmp/gs_cli_err_XXXXXX";
+    int fd = mkstemp(errpath);
+    assert_true(fd >= 0);
+    close(fd);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>'%s'", GS_TOOL_PATH, args, errpath);
+    int rc = test_run_command(cmd, out, sizeof out);
+    size_t len = 0;
+    char *text = test_read_file(errpath, &len);
+    snprintf(err, sizeof err, "%s", text ? text : "");
+    free(text);
+    unlink(errpath);
+    return rc;
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+    if (!strstr(hay, needle))
+        fail_msg("\"%s\" not found in:\n%s", needle, hay);
+}
+
+/* Parse the tool's output as one JSON document (the library's reader,
+ * which refuses trailing text and duplicate keys). */
+static void parse_json(json_doc *doc, const char *text)
+{
+    gs_err e = {{0}};
+    if (json_parse(doc, text, strlen(text), "output", &e) != GS_OK)
+        fail_msg("not one JSON document: %s\n%s", e.msg, text);
+}
+
+/* A temporary file holding text; the path goes to path (cap 64). */
+static void temp_file(char *path, const char *text, size_t len)
+{
+    snprintf(path, 64, "/tmp/gs_cli_in_XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    close(fd);
+}
 
 static void version_and_help(void **state)
 {
@@ -128,9 +188,11 @@ static void place(void **state)
         {"--require 4 --gpus 2", "4,7\n", 0},
         {"--gpus 4", "0,1,2,3\n", 0},
         {"--gpus 4,4", "0,1,2,3\n4,5,6,7\n", 0},
-        {"--busy 0-3 --gpus 2 --json", "{\"gpus\": [4, 7], \"quality\": 50}\n",
-         0},
+        {"--busy 0-3 --gpus 2", "4,7\n", 0},
+        {"--gpus 2 --placement first-fit", "0,1\n", 0},
+        /* the old spelling of --placement */
         {"--gpus 2 --policy first-fit", "0,1\n", 0},
+        {"--gpus=2 --placement=first-fit", "0,1\n", 0},
     };
     char args[512];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -148,16 +210,43 @@ static void place(void **state)
     assert_int_equal(run("place --topo dgx1-v100 --require 0,1,2 --gpus 2",
                          out, sizeof out),
                      3);
-    assert_non_null(strstr(out, "3 GPUs required but the job asks for 2"));
+    assert_non_null(strstr(out, "3 GPUs required"));
+    assert_non_null(strstr(out, "the job asks for 2"));
     assert_int_equal(run("place --topo dgx1-v100 --free 0,1 --gpus 3", out,
                          sizeof out),
                      3);
     assert_non_null(strstr(out, "needs 3 GPUs"));
-    assert_int_equal(run("place --topo dgx1-v100 --free 0,1 --gpus 3 --json "
-                         "2>/dev/null",
-                         out, sizeof out),
+    /* --json: one document, every job in it, placed or not */
+    assert_int_equal(run2("place --topo dgx1-v100 --busy 0-3 --gpus 2,3 "
+                          "--json"),
                      3);
-    assert_non_null(strstr(out, "{\"gpus\": [], \"quality\": 0, \"reason\": "));
+    json_doc doc;
+    parse_json(&doc, out);
+    const json_value *pl = json_member_get(doc.root, "placements")->value;
+    assert_int_equal(pl->u.arr.n, 2);
+    const json_value *j1 = pl->u.arr.items[0], *j2 = pl->u.arr.items[1];
+    assert_int_equal(json_member_get(j1, "job")->value->u.num.i, 1);
+    assert_int_equal(json_member_get(j1, "gpus_requested")->value->u.num.i, 2);
+    const json_value *g = json_member_get(j1, "gpus")->value;
+    assert_int_equal(g->u.arr.n, 2);
+    assert_int_equal(g->u.arr.items[0]->u.num.i, 4);
+    assert_int_equal(g->u.arr.items[1]->u.num.i, 7);
+    /* GPUs 4 and 7 of a DGX-1V: one NVLink pair of 2 links, 50 GB/s */
+    assert_true(json_number_double(json_member_get(j1, "quality")->value) ==
+                50);
+    assert_string_equal(
+        json_member_get(j1, "nodes")->value->u.arr.items[0]->u.str.s,
+        "dgx1-v100");
+    assert_int_equal(json_member_get(j1, "reason")->value->type, JSON_NULL);
+    /* the second needs 3 of the 2 left */
+    assert_int_equal(json_member_get(j2, "gpus")->value->u.arr.n, 0);
+    assert_int_equal(json_member_get(j2, "quality")->value->type, JSON_NULL);
+    assert_int_equal(json_member_get(j2, "reason")->value->type, JSON_STRING);
+    assert_int_equal(json_member_get(doc.root, "placed")->value->u.num.i, 1);
+    assert_int_equal(json_member_get(doc.root, "not_placed")->value->u.num.i,
+                     1);
+    json_doc_free(&doc);
+    assert_contains(err, "job 2 (3 GPUs) not placed");
     /* a job that cannot be placed does not stop the next one */
     assert_int_equal(run("place --topo dgx1-v100 --gpus 9,2 2>/dev/null", out,
                          sizeof out),
@@ -171,10 +260,24 @@ static void place(void **state)
                          sizeof out),
                      2);
     assert_non_null(strstr(out, "bad GPU index"));
-    assert_int_equal(run("place --topo dgx1-v100 --gpus 2 --policy nope", out,
-                         sizeof out),
+    assert_int_equal(run("place --topo dgx1-v100 --gpus 2 --placement nope",
+                         out, sizeof out),
                      2);
     assert_non_null(strstr(out, "nvlink-pack"));
+    /* numbers: digits only, in range (strtoul took "-1" and blanks) */
+    static const char *const bad[] = {
+        "--gpus 0", "--gpus -1", "--gpus 4294967296", "--gpus 1,,2",
+        "--gpus 2,", "--gpus ' 2'", "--gpus +2", "--gpus 2 --free 99999999999999999999",
+        "--gpus 2 --free 3-1", "--gpus 2 --free 1,", "--gpus 2 --free ''",
+        "--gpus 2 --busy -1", "--gpus 2 --require 0x1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char line[256];
+        fmt(line, sizeof line, "place --topo dgx1-v100 %s", bad[i]);
+        int rc = run2(line);
+        if (rc != 2 || !strstr(err, "try 'gpusched place --help'\n") || *out)
+            fail_msg("place %s: rc %d, stdout '%s', stderr '%s'", bad[i], rc,
+                     out, err);
+    }
     assert_int_equal(run("place --topo dgx1-v100 --gpus 2 --free 1 --busy 2",
                          out, sizeof out),
                      2);
@@ -343,6 +446,715 @@ static void sim_scenarios(void **state)
                      2);
 }
 
+
+/* ---- every command answers --help (issue 11) ----------------------------- */
+
+#define MAX_COMMANDS 64
+
+/* The commands as the tool lists them (one table in the tool). */
+static size_t list_commands(char names[][32])
+{
+    assert_int_equal(run2("help --commands"), 0);
+    size_t n = 0;
+    for (char *p = out; *p && n < MAX_COMMANDS;) {
+        size_t w = strcspn(p, "\n");
+        assert_true(w > 0 && w < 32);
+        memcpy(names[n], p, w);
+        names[n++][w] = '\0';
+        p += w + (p[w] == '\n');
+    }
+    return n;
+}
+
+/* Check one option block of a help text: its default or "required", and
+ * that the parser takes each spelling it names. */
+static void check_option_block(const char *cmd, const char *help,
+                               const char *block, size_t len)
+{
+    /* the block as one line: the wrapping may fall anywhere */
+    char text[2048];
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 1 < sizeof text; i++) {
+        if (block[i] == '\n' && i + 1 < len) {
+            while (i + 1 < len && block[i + 1] == ' ')
+                i++;
+            text[n++] = ' ';
+        } else {
+            text[n++] = block[i];
+        }
+    }
+    text[n] = '\0';
+    if (!strstr(text, "(default: ") && !strstr(text, "(required"))
+        fail_msg("gpusched %s --help: no default for:\n%s", cmd, text);
+    /* the spellings: the head of the first line, and the aliases */
+    char names[8][48];
+    size_t nn = 0;
+    const char *p = text + 2;
+    bool value = false;
+    while (*p == '-' && nn < 8) {
+        size_t w = strcspn(p, " ,\n");
+        fmt(names[nn++], sizeof names[0], "%.*s", (int)w, p);
+        p += w;
+        if (*p == ',')
+            p += 2;
+        else if (p[0] == ' ' && p[1] != ' ' && p[1] != '\n')
+            value = true; /* a metavariable follows */
+    }
+    const char *al = strstr(text, "alias: ");
+    if (!al)
+        al = strstr(text, "aliases: ");
+    for (p = al ? strchr(al, ':') + 2 : NULL; p && *p == '-' && nn < 8;) {
+        size_t w = strcspn(p, " ;)\n");
+        fmt(names[nn++], sizeof names[0], "%.*s", (int)w, p);
+        p += w;
+        while (*p == ' ' || *p == '\n')
+            p++;
+    }
+    assert_true(nn > 0);
+    for (size_t i = 0; i < nn; i++) {
+        if (!strcmp(names[i], "-h") || !strcmp(names[i], "--help"))
+            continue;
+        /* the parser reads options in turn, so an unknown one would fail
+         * before --help */
+        char args[256];
+        fmt(args, sizeof args, "%s %s %s --help", cmd, names[i],
+                 value ? "x" : "");
+        int rc = run2(args);
+        if (rc != 0 || strcmp(out, help) != 0)
+            fail_msg("gpusched %s: %s is in the help but not taken (rc %d, "
+                     "%s)",
+                     cmd, names[i], rc, err);
+    }
+}
+
+static void help_everywhere(void **state)
+{
+    (void)state;
+    static char names[MAX_COMMANDS][32];
+    size_t n = list_commands(names);
+    /* the commands the issue names are there */
+    static const char *const must[] = {"tour", "probe", "topo", "topo show",
+                                       "topo convert", "topo templates",
+                                       "place", "share", "sim", "help"};
+    for (size_t k = 0; k < sizeof must / sizeof must[0]; k++) {
+        bool found = false;
+        for (size_t i = 0; i < n; i++)
+            found |= !strcmp(names[i], must[k]);
+        if (!found)
+            fail_msg("'%s' is not in gpusched help --commands", must[k]);
+    }
+    assert_int_equal(run2("--help"), 0);
+    static char top[1 << 14];
+    fmt(top, sizeof top, "%s", out);
+    assert_int_equal(run2("help"), 0);
+    assert_string_equal(out, top);
+    static char help[1 << 16];
+    for (size_t i = 0; i < n; i++) {
+        const char *c = names[i];
+        /* the top-level help lists it (a group by its subcommands) */
+        char line[64];
+        fmt(line, sizeof line, "\n  %s", c);
+        if (!strstr(top, line))
+            fail_msg("gpusched --help does not list '%s'", c);
+        char args[256];
+        fmt(args, sizeof args, "%s --help", c);
+        assert_int_equal(run2(args), 0);
+        if (*err)
+            fail_msg("gpusched %s --help wrote to stderr: %s", c, err);
+        fmt(help, sizeof help, "%s", out);
+        /* -h and `help CMD` print the same */
+        fmt(args, sizeof args, "%s -h", c);
+        assert_int_equal(run2(args), 0);
+        assert_string_equal(out, help);
+        fmt(args, sizeof args, "help %s", c);
+        assert_int_equal(run2(args), 0);
+        assert_string_equal(out, help);
+        assert_string_equal(err, "");
+        /* usage, options, examples */
+        char want[128];
+        fmt(want, sizeof want, "usage: gpusched %s ", c);
+        if (strncmp(help, want, strlen(want)) != 0)
+            fail_msg("gpusched %s --help starts with '%.40s'", c, help);
+        assert_contains(help, "\nOptions:\n");
+        fmt(want, sizeof want, "\nExamples:\n  gpusched %s", c);
+        assert_contains(help, want);
+        assert_contains(help, "\nExit status: ");
+        /* every option block has a default, and its spellings are taken */
+        size_t blocks = 0;
+        for (const char *p = strstr(help, "\nOptions:\n"); p;) {
+            p = strstr(p, "\n  -");
+            if (!p)
+                break;
+            p++;
+            const char *end = p;
+            do
+                end = strchr(end, '\n') + 1;
+            while (!strncmp(end, "                        ", 24));
+            check_option_block(c, help, p, (size_t)(end - p));
+            blocks++;
+            p = end - 1;
+        }
+        assert_true(blocks >= 1); /* -h, --help at least */
+        /* a wrong argument: one line, then what to try; exit 2 */
+        fmt(args, sizeof args, "%s --no-such-option", c);
+        assert_int_equal(run2(args), 2);
+        assert_string_equal(out, "");
+        fmt(want, sizeof want,
+                 "gpusched %s: unknown option '--no-such-option'\n"
+                 "try 'gpusched %s --help'\n",
+                 c, c);
+        assert_string_equal(err, want);
+        /* the examples that need no file run (probe needs a GPU) */
+        if (!strcmp(c, "probe"))
+            continue;
+        for (const char *p = strstr(help, "\nExamples:\n") + 11; *p;) {
+            size_t w = strcspn(p, "\n");
+            char ex[256];
+            bool ours = w > 11 && !strncmp(p, "  gpusched ", 11);
+            if (ours)
+                fmt(ex, sizeof ex, "%.*s", (int)(w - 11), p + 11);
+            p += w + (p[w] == '\n');
+            if (!ours || strpbrk(ex, "./<|'"))
+                continue;
+            fmt(args, sizeof args, "%s >/dev/null", ex);
+            int rc = run2(args);
+            if (rc != 0)
+                fail_msg("example 'gpusched %s' exits %d: %s", ex, rc, err);
+        }
+    }
+    /* help for what does not exist */
+    assert_int_equal(run2("help frobnicate"), 2);
+    assert_string_equal(err, "gpusched help: no command 'frobnicate'\n"
+                             "try 'gpusched help --help'\n");
+    assert_int_equal(run2("help topo frobnicate"), 2);
+    assert_int_equal(run2("topo frobnicate"), 2);
+    assert_string_equal(err, "gpusched topo: unknown subcommand 'frobnicate'\n"
+                             "try 'gpusched topo --help'\n");
+    assert_int_equal(run2("topo"), 2);
+    assert_contains(err, "show, convert, templates");
+    /* the complaints of the issue, one by one */
+    assert_int_equal(run2("tour --help"), 0);
+    assert_contains(out, "usage: gpusched tour");
+    assert_int_equal(run2("sim --help"), 0);
+    assert_contains(out, "--backfill-interval SECONDS");
+    /* a value that looks like an option is not taken as one */
+    assert_int_equal(run2("sim --topo --jobs x"), 2);
+    assert_string_equal(err, "gpusched sim: --topo needs a value (SRC)\n"
+                             "try 'gpusched sim --help'\n");
+    assert_int_equal(run2("place --topo dgx1-v100 --gpus 2 --gpus 3"), 2);
+    assert_contains(err, "--gpus given twice");
+    assert_int_equal(run2("topo show dgx1-v100 --topo dgx2"), 2);
+    assert_contains(err, "--topo given twice");
+}
+
+/* ---- one spelling per concept, the old ones still taken ------------------ */
+
+static void aliases(void **state)
+{
+    (void)state;
+    static char want[1 << 16];
+    /* the topology: --topo everywhere, a bare argument where it was one */
+    assert_int_equal(run2("topo show --topo dgx1-v100"), 0);
+    fmt(want, sizeof want, "%s", out);
+    assert_int_equal(run2("topo show dgx1-v100"), 0);
+    assert_string_equal(out, want);
+    assert_int_equal(run2("topo convert --topo dgx2 --out -"), 0);
+    fmt(want, sizeof want, "%s", out);
+    assert_int_equal(run2("topo convert dgx2 -"), 0);
+    assert_string_equal(out, want);
+    assert_int_equal(run2("topo convert dgx2"), 0); /* OUT defaults to - */
+    assert_string_equal(out, want);
+    /* the matrix's sources: --sources, and probe's old --source */
+    assert_int_equal(run2("topo show dgx1-v100 --sources"), 0);
+    fmt(want, sizeof want, "%s", out);
+    assert_int_equal(run2("topo show dgx1-v100 --source"), 0);
+    assert_string_equal(out, want);
+    /* the fair-share algorithm: --fairshare, share's old --algo */
+    char args[1024], acc[512];
+    fmt(acc, sizeof acc, "%s",
+             test_data("sched/slurm-classic-accounts.json"));
+    fmt(args, sizeof args, "share --accounts '%s' --usage '%s' "
+                                "--fairshare classic",
+             acc, test_data("sched/slurm-classic-usage.csv"));
+    assert_int_equal(run2(args), 0);
+    fmt(want, sizeof want, "%s", out);
+    fmt(args, sizeof args, "share --accounts '%s' --usage '%s' "
+                                "--algo classic",
+             acc, test_data("sched/slurm-classic-usage.csv"));
+    assert_int_equal(run2(args), 0);
+    assert_string_equal(out, want);
+    /* the placement policy: --placement, place's old --policy (also in
+     * sim now) */
+    char jobs[64];
+    static const char trace[] = "id,submit,duration,gpus\na,0,10,2\n";
+    temp_file(jobs, trace, sizeof trace - 1);
+    fmt(args, sizeof args, "sim --topo dgx1-v100 --jobs %s --placement "
+                                "first-fit",
+             jobs);
+    assert_int_equal(run2(args), 0);
+    assert_contains(out, "a,0,0,10,dgx1-v100,2,\n");
+    fmt(want, sizeof want, "%s", out);
+    fmt(args, sizeof args, "sim --topo dgx1-v100 --jobs %s --policy "
+                                "first-fit",
+             jobs);
+    assert_int_equal(run2(args), 0);
+    assert_string_equal(out, want);
+    unlink(jobs);
+}
+
+/* ---- one output convention ------------------------------------------------ */
+
+static void json_everywhere(void **state)
+{
+    (void)state;
+    json_doc doc;
+    /* topo templates */
+    assert_int_equal(run2("topo templates --json"), 0);
+    parse_json(&doc, out);
+    const json_value *tl = json_member_get(doc.root, "templates")->value;
+    assert_int_equal(tl->u.arr.n, gs_template_count());
+    for (size_t i = 0; i < tl->u.arr.n; i++) {
+        const json_value *e = tl->u.arr.items[i];
+        assert_string_equal(json_member_get(e, "name")->value->u.str.s,
+                            gs_template_name(i));
+        assert_string_equal(json_member_get(e, "kind")->value->u.str.s,
+                            gs_template_is_cluster(i) ? "cluster" : "node");
+    }
+    json_doc_free(&doc);
+    /* topo show and convert: the topology document */
+    assert_int_equal(run2("topo show dgx2 --json"), 0);
+    parse_json(&doc, out);
+    assert_non_null(json_member_get(doc.root, "gpusched"));
+    json_doc_free(&doc);
+    assert_int_equal(run2("topo show dgx2 --json --node dgx2"), 2);
+    /* share */
+    char args[1024], acc[512];
+    fmt(acc, sizeof acc, "%s",
+             test_data("sched/slurm-classic-accounts.json"));
+    fmt(args, sizeof args, "share --accounts '%s' --usage '%s' --json "
+                                "--fairshare classic",
+             acc, test_data("sched/slurm-classic-usage.csv"));
+    assert_int_equal(run2(args), 0);
+    parse_json(&doc, out);
+    assert_string_equal(
+        json_member_get(doc.root, "algorithm")->value->u.str.s, "classic");
+    const json_value *rows = json_member_get(doc.root, "rows")->value;
+    bool seen = false;
+    for (size_t i = 0; i < rows->u.arr.n; i++) {
+        const json_value *r = rows->u.arr.items[i];
+        const json_member *u = json_member_get(r, "user");
+        if (u->value->type != JSON_STRING ||
+            strcmp(u->value->u.str.s, "user2") != 0)
+            continue;
+        /* Slurm's example: user2's factor 0.022097 (test_order.c) */
+        double f = json_number_double(json_member_get(r, "fairshare")->value);
+        assert_true(f > 0.0220965 && f < 0.0220975);
+        seen = true;
+    }
+    assert_true(seen);
+    json_doc_free(&doc);
+    /* sim: the jobs and a summary, in one document */
+    fmt(args, sizeof args, "sim --topo dgx-h100 --jobs '%s' --ordering "
+                                "priority --backfill easy --json",
+             test_data("sim/issue-easy.csv"));
+    assert_int_equal(run2(args), 0);
+    assert_string_equal(err, "");
+    parse_json(&doc, out);
+    const json_value *jobs = json_member_get(doc.root, "jobs")->value;
+    assert_int_equal(jobs->u.arr.n, 4);
+    /* B: submitted at 0, started at 100 when A ended, ended at 300 */
+    const json_value *b = jobs->u.arr.items[1];
+    assert_string_equal(json_member_get(b, "id")->value->u.str.s, "B");
+    assert_int_equal(json_member_get(b, "start")->value->u.num.i, 100);
+    assert_int_equal(json_member_get(b, "end")->value->u.num.i, 300);
+    assert_int_equal(json_member_get(b, "gpus")->value->u.num.i, 8);
+    assert_int_equal(json_member_get(b, "reason")->value->type, JSON_NULL);
+    const json_value *sum = json_member_get(doc.root, "summary")->value;
+    /* as in sim_scenarios: waits 0, 100, 300, 0 */
+    assert_int_equal(json_member_get(sum, "jobs")->value->u.num.i, 4);
+    assert_int_equal(json_member_get(sum, "started")->value->u.num.i, 4);
+    assert_true(json_number_double(json_member_get(sum, "wait_mean")->value) ==
+                100);
+    assert_true(
+        json_number_double(json_member_get(sum, "wait_median")->value) == 50);
+    assert_true(json_number_double(json_member_get(sum, "wait_p95")->value) ==
+                300);
+    assert_int_equal(json_member_get(sum, "makespan")->value->u.num.i, 450);
+    /* 2580 GPU-seconds of 8 x 450 */
+    double util =
+        json_number_double(json_member_get(sum, "gpu_utilization")->value);
+    assert_true(util > 2580.0 / 3600 - 1e-12 && util < 2580.0 / 3600 + 1e-12);
+    json_doc_free(&doc);
+    /* a name that needs escaping comes out as valid JSON */
+    char jpath[64];
+    static const char trace[] =
+        "id,submit,duration,gpus\n\"say \"\"hi\"\"\\\t\",0,1,1\n";
+    temp_file(jpath, trace, sizeof trace - 1);
+    fmt(args, sizeof args, "sim --topo dgx-h100 --jobs %s --json",
+             jpath);
+    assert_int_equal(run2(args), 0);
+    parse_json(&doc, out);
+    assert_string_equal(json_member_get(json_member_get(doc.root, "jobs")
+                                            ->value->u.arr.items[0],
+                                        "id")
+                            ->value->u.str.s,
+                        "say \"hi\"\\\t");
+    json_doc_free(&doc);
+    unlink(jpath);
+}
+
+/* ---- standard input and output -------------------------------------------- */
+
+static void standard_streams(void **state)
+{
+    (void)state;
+    char args[1024];
+    /* a topology on standard input: nvidia-smi topo -m text */
+    fmt(args, sizeof args, "topo show - --hostname n1 < '%s'",
+             test_data("dgx1-v100-topo-m.txt"));
+    assert_int_equal(run2(args), 0);
+    assert_contains(out, "GPU0\t X \tNV1\tNV1\tNV2\tNV2\tSYS\tSYS\tSYS\t");
+    assert_contains(out, "n1: ");
+    fmt(args, sizeof args, "place --topo - --gpus 2 --free 0,2,4,5 < '%s'",
+             test_data("dgx1-v100-topo-m.txt"));
+    assert_int_equal(run2(args), 0);
+    assert_string_equal(out, "0,4\n");
+    /* jobs, accounts and usage on standard input */
+    fmt(args, sizeof args,
+             "sim --topo dgx-h100 --jobs - --ordering priority --backfill "
+             "easy < '%s'",
+             test_data("sim/issue-easy.csv"));
+    assert_int_equal(run2(args), 0);
+    assert_contains(out, "D,0,0,40,dgx-h100,2,\n");
+    char acc[512];
+    fmt(acc, sizeof acc, "%s",
+             test_data("sched/slurm-classic-accounts.json"));
+    fmt(args, sizeof args,
+             "share --accounts - --usage '%s' --fairshare classic < '%s'",
+             test_data("sched/slurm-classic-usage.csv"), acc);
+    assert_int_equal(run2(args), 0);
+    assert_contains(out, "0.022097");
+    /* only one input can be standard input */
+    assert_int_equal(run2("share --accounts - --usage - < /dev/null"), 2);
+    assert_string_equal(err, "gpusched share: --accounts and --usage both "
+                             "read standard input (-): only one of them can\n"
+                             "try 'gpusched share --help'\n");
+    assert_int_equal(run2("sim --topo - --jobs - < /dev/null"), 2);
+    /* errors in standard input name it */
+    char path[64];
+    static const char bad[] = "id,submit,duration,gpus\nA,0,x,1\n";
+    temp_file(path, bad, sizeof bad - 1);
+    fmt(args, sizeof args, "sim --topo dgx-h100 --jobs - < %s", path);
+    assert_int_equal(run2(args), 1);
+    assert_string_equal(err, "gpusched sim: <stdin>:2:5: bad duration \"x\" "
+                             "(seconds, a whole number from 0 to 2^60)\n");
+    unlink(path);
+    /* empty inputs: a clear error, or nothing to do */
+    assert_int_equal(run2("topo show - < /dev/null"), 1);
+    assert_contains(err, "<stdin>");
+    assert_int_equal(run2("sim --topo dgx-h100 --jobs /dev/null"), 0);
+    assert_string_equal(out,
+                        "id,submit,start,end,nodes,gpus,"
+                        "reason_if_never_started\n");
+    assert_contains(err, "jobs 0, started 0");
+    assert_int_equal(run2("share --accounts /dev/null"), 1);
+    assert_contains(err, "/dev/null:");
+    /* missing files and directories */
+    assert_int_equal(run2("sim --topo dgx-h100 --jobs /nonexistent.csv"), 1);
+    assert_string_equal(err, "gpusched sim: /nonexistent.csv: No such file "
+                             "or directory\n");
+    assert_int_equal(run2("share --accounts /tmp"), 1);
+    assert_contains(err, "/tmp: Is a directory");
+}
+
+/* Outputs are opened before the work and checked after it. */
+static void outputs(void **state)
+{
+    (void)state;
+    char args[1024];
+    const char *jobs = test_data("sim/issue-easy.csv");
+    /* a write error at the end fails the command (sim exited 0) */
+    static const char *const cmds[] = {
+        "sim --topo dgx-h100 --jobs JOBS --out /dev/full",
+        "sim --topo dgx-h100 --jobs JOBS > /dev/full",
+        "sim --topo dgx-h100 --jobs JOBS --json > /dev/full",
+        "topo show dgx2 --out /dev/full",
+        "topo show dgx2 > /dev/full",
+        "topo convert dgx2 /dev/full",
+        "topo templates > /dev/full",
+        "place --topo dgx2 --gpus 2 --out /dev/full",
+        "--help > /dev/full",
+        "place --help > /dev/full",
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        const char *at = strstr(cmds[i], "JOBS");
+        if (at)
+            fmt(args, sizeof args, "%.*s'%s'%s", (int)(at - cmds[i]), cmds[i],
+                jobs, at + 4);
+        else
+            fmt(args, sizeof args, "%s", cmds[i]);
+        int rc = run2(args);
+        if (rc != 1 || !strstr(err, "write error: No space left on device"))
+            fail_msg("gpusched %s: rc %d, stderr '%s'", args, rc, err);
+    }
+    /* an output that cannot be opened fails before the work: no summary */
+    fmt(args, sizeof args,
+             "sim --topo dgx-h100 --jobs '%s' --out /nonexistent-dir/x.csv",
+             jobs);
+    assert_int_equal(run2(args), 1);
+    assert_string_equal(err, "gpusched sim: /nonexistent-dir/x.csv: No such "
+                             "file or directory\n");
+    assert_int_equal(run2("topo show dgx2 --out /tmp"), 1);
+    assert_contains(err, "/tmp: Is a directory");
+    /* converting a file in place works: it is read whole first */
+    char path[64];
+    temp_file(path, "", 0);
+    fmt(args, sizeof args, "topo convert dgx1-v100 %s", path);
+    assert_int_equal(run2(args), 0);
+    char *first = test_read_file(path, NULL);
+    fmt(args, sizeof args, "topo convert %s %s", path, path);
+    assert_int_equal(run2(args), 0);
+    char *second = test_read_file(path, NULL);
+    assert_string_equal(first, second);
+    free(second);
+    /* a shorter result replaces a longer file whole */
+    fmt(args, sizeof args, "topo templates --out %s", path);
+    assert_int_equal(run2(args), 0);
+    second = test_read_file(path, NULL);
+    assert_int_equal(run2("topo templates"), 0);
+    assert_string_equal(second, out);
+    free(second);
+    /* a command that fails leaves an existing file alone... */
+    FILE *f = fopen(path, "w");
+    fputs("keep", f);
+    fclose(f);
+    fmt(args, sizeof args, "topo convert nosuch-template %s", path);
+    assert_int_equal(run2(args), 1);
+    second = test_read_file(path, NULL);
+    assert_string_equal(second, "keep");
+    free(second);
+    free(first);
+    unlink(path);
+    /* ...and creates none */
+    assert_int_equal(run2("topo convert nosuch-template "
+                          "/tmp/gs_cli_never_made.json"),
+                     1);
+    struct stat st;
+    assert_int_not_equal(stat("/tmp/gs_cli_never_made.json", &st), 0);
+}
+
+/* ---- input limits (issue 10) ---------------------------------------------- */
+
+static void input_limits(void **state)
+{
+    (void)state;
+    /* endless inputs stop at the limit with a message */
+    static const struct {
+        const char *args, *want;
+    } cases[] = {
+        {"sim --topo dgx-h100 --jobs /dev/zero --max-input 64K",
+         "gpusched sim: /dev/zero: more than 65536 bytes, the input limit "
+         "(raise it with --max-input)\n"},
+        {"sim --topo dgx-h100 --jobs - --max-input 1K < /dev/zero",
+         "gpusched sim: <stdin>: more than 1024 bytes, the input limit "
+         "(raise it with --max-input)\n"},
+        {"topo show /dev/zero --max-input 64K",
+         "gpusched topo show: /dev/zero: larger than the input limit of "
+         "65536 bytes (raise it with --max-input)\n"},
+        {"topo show - --max-input 64K < /dev/zero",
+         "gpusched topo show: <stdin>: more than 65536 bytes, the input "
+         "limit (raise it with --max-input)\n"},
+        {"share --accounts /dev/zero --max-input 1M",
+         "gpusched share: /dev/zero: more than 1048576 bytes, the input "
+         "limit (raise it with --max-input)\n"},
+        {"sim --topo dgx-h100 --jobs /dev/null --accounts /dev/zero "
+         "--max-input 2KiB",
+         "gpusched sim: /dev/zero: more than 2048 bytes, the input limit "
+         "(raise it with --max-input)\n"},
+        /* the default: 256 MiB */
+        {"sim --topo dgx-h100 --jobs /dev/zero",
+         "gpusched sim: /dev/zero: more than 268435456 bytes, the input "
+         "limit (raise it with --max-input)\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = run2(cases[i].args);
+        if (rc != 1 || strcmp(err, cases[i].want) != 0)
+            fail_msg("gpusched %s: rc %d, stderr '%s'", cases[i].args, rc,
+                     err);
+    }
+    /* a FIFO that never ends */
+    char fifo[] = "/tmp/gs_cli_fifo_XXXXXX";
+    int fd = mkstemp(fifo);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    char args[512];
+    fmt(args, sizeof args,
+             "--version >/dev/null; (yes 'a,0,1,,1' > %s &); '%s' sim --topo "
+             "dgx-h100 --jobs %s --max-input 1M",
+             fifo, GS_TOOL_PATH, fifo);
+    assert_int_equal(run2(args), 1);
+    assert_contains(err, "more than 1048576 bytes, the input limit");
+    unlink(fifo);
+    /* the option itself */
+    static const char *const bad[] = {"0", "-1", "1X", "1.5M",
+                                      "99999999999999999999", "8T8",
+                                      "4294967296T", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        fmt(args, sizeof args,
+                 "sim --topo dgx-h100 --jobs /dev/null --max-input '%s'",
+                 bad[i]);
+        int rc = run2(args);
+        if (rc != 2 || !strstr(err, "--max-input"))
+            fail_msg("--max-input '%s': rc %d, stderr '%s'", bad[i], rc,
+                     err);
+    }
+    /* a file exactly at the limit is read */
+    char path[64];
+    static const char trace[] = "a,0,1,,1\n"; /* 9 bytes */
+    temp_file(path, trace, sizeof trace - 1);
+    fmt(args, sizeof args, "sim --topo dgx-h100 --jobs %s --max-input 9",
+             path);
+    assert_int_equal(run2(args), 0);
+    fmt(args, sizeof args, "sim --topo dgx-h100 --jobs %s --max-input 8",
+             path);
+    assert_int_equal(run2(args), 1);
+    unlink(path);
+}
+
+/* ---- numbers and names from the job trace (issue 10) --------------------- */
+
+static void sim_numbers(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *row, *want; /* want: in the CSV, or in the error */
+        int rc;
+    } cases[] = {
+        /* 2^32 + 1 GPUs ran as 1 */
+        {"A,0,10,,4294967297", ":2:9: bad gpus \"4294967297\" (a whole "
+                               "number from 1 to 4294967295)", 1},
+        {"A,0,10,,0", ":2:9: bad gpus \"0\"", 1},
+        {"A,0,10,,2,4294967296", ":2:11: bad gpus_per_node", 1},
+        {"A,0,nan,,1", ":2:5: bad duration \"nan\" (seconds, a whole number "
+                       "from 0 to 2^60)", 1},
+        {"A,inf,1,,1", ":2:3: bad submit \"inf\"", 1},
+        {"A,0,1,-inf,1", ":2:7: bad time_limit \"-inf\"", 1},
+        {"A,1e30,1,,1", ":2:3: bad submit \"1e30\"", 1},
+        {"A,-5,1,,1", ":2:3: bad submit \"-5\"", 1},
+        {"A,0,1,,1,0x10", ":2:10: bad gpus_per_node \"0x10\"", 1},
+        {"A,0,1,, 1 2", ":2:9: bad gpus \"1 2\"", 1},
+        {"A,1152921504606846977,1,,1", ":2:3: bad submit", 1}, /* 2^60+1 */
+        {"A,0,1,,1,,,,9223372036854775808", ":2:13: bad priority", 1},
+        {"A,0,1,,1,,,,-1", ":2:13: bad priority \"-1\"", 1},
+        {"A,0,1,,1,,,,,maybe", ":2:14: bad preemptible \"maybe\"", 1},
+        {"A,0,1,,1,,,,,,extra", ":2:15: 11 fields, at most 10", 1},
+        /* what is fine: decimals (truncated), exponents, the limits */
+        {"A,1e3,12.7,,1", "A,1000,1000,1012,dgx-h100,1,\n", 0},
+        {"A,0,1,,1,,,,9223372036854775807,TRUE", "A,0,0,1,dgx-h100,1,\n", 0},
+        {"A,1152921504606846976,0,,1",
+         "A,1152921504606846976,1152921504606846976,1152921504606846976,"
+         "dgx-h100,1,\n",
+         0},
+        /* in range for the file, more than the cluster has: the job is
+         * refused, and says why */
+        {"A,0,1,,4294967295", "A,0,,,,4294967295,\"", 0},
+    };
+    char path[64];
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char text[512];
+        fmt(text, sizeof text, "# a trace\n%s\n", cases[k].row);
+        temp_file(path, text, strlen(text));
+        char args[512];
+        fmt(args, sizeof args, "sim --topo dgx-h100 --jobs %s", path);
+        int rc = run2(args);
+        const char *hay = rc == 0 ? out : err;
+        if (rc != cases[k].rc || !strstr(hay, cases[k].want))
+            fail_msg("%s: rc %d, got '%s', want '%s'", cases[k].row, rc, hay,
+                     cases[k].want);
+        unlink(path);
+    }
+    /* a job that would end after 2^60 s */
+    static const char late[] = "A,1152921504606846976,1,,1\n";
+    temp_file(path, late, sizeof late - 1);
+    char args[512];
+    fmt(args, sizeof args, "sim --topo dgx-h100 --jobs %s", path);
+    assert_int_equal(run2(args), 1);
+    assert_contains(err, "job A would end at 1152921504606846976 + 1 s");
+    unlink(path);
+    /* a NUL byte would have cut a name short */
+    static const char nul[] = "A,0,1\0x,,1\n";
+    temp_file(path, nul, sizeof nul - 1);
+    fmt(args, sizeof args, "sim --topo dgx-h100 --jobs %s", path);
+    assert_int_equal(run2(args), 1);
+    assert_contains(err, ":1:6: a NUL byte");
+    unlink(path);
+    /* --backfill-interval */
+    assert_int_equal(run2("sim --topo dgx-h100 --jobs /dev/null "
+                          "--backfill-interval 1152921504606846977"),
+                     2);
+    assert_contains(err, "--backfill-interval '1152921504606846977': want "
+                         "seconds");
+    assert_int_equal(run2("sim --topo dgx-h100 --jobs /dev/null "
+                          "--backfill-interval -1"),
+                     2);
+    assert_int_equal(run2("sim --topo dgx-h100 --jobs /dev/null "
+                          "--backfill-interval 1e3"),
+                     2);
+    assert_int_equal(run2("sim --topo dgx-h100 --jobs /dev/null "
+                          "--backfill-interval 1152921504606846976"),
+                     0);
+}
+
+/* Names are kept whole: ids in the output, users in limits (they were cut
+ * to 63 characters). */
+static void sim_long_names(void **state)
+{
+    (void)state;
+    char user[101], id[201];
+    memset(user, 'u', 100);
+    user[100] = '\0';
+    memset(id, 'i', 200);
+    id[200] = '\0';
+    /* the user may hold 2 GPUs; its job asks for 4: it waits for good. A
+     * name cut short would be another user, without a limit. */
+    char conf[1024], trace[1024], cpath[64], jpath[64], args[512];
+    fmt(conf, sizeof conf,
+             "{\"accounts\": [{\"name\": \"lab\"}], \"users\": [{\"name\": "
+             "\"%s\", \"account\": \"lab\"}], \"limits\": {\"users\": "
+             "{\"%s\": 2}}}",
+             user, user);
+    fmt(trace, sizeof trace,
+             "id,submit,duration,gpus,user,account\n%s,0,10,4,%s,lab\n"
+             "short,0,10,2,%s,lab\n",
+             id, user, user);
+    temp_file(cpath, conf, strlen(conf));
+    temp_file(jpath, trace, strlen(trace));
+    fmt(args, sizeof args, "sim --topo dgx-h100 --jobs %s --accounts %s",
+             jpath, cpath);
+    assert_int_equal(run2(args), 0);
+    char want[512];
+    fmt(want, sizeof want, "\n%s,0,,,,4,\"", id);
+    assert_contains(out, want);
+    assert_contains(out, "\nshort,0,0,10,dgx-h100,2,\n");
+    /* a name the scheduler refuses (over 256 characters) is said so */
+    char huge[301];
+    memset(huge, 'h', 300);
+    huge[300] = '\0';
+    fmt(trace, sizeof trace, "id,submit,duration,gpus,user\nA,0,1,1,%s\n",
+             huge);
+    unlink(jpath);
+    temp_file(jpath, trace, strlen(trace));
+    fmt(args, sizeof args, "sim --topo dgx-h100 --jobs %s", jpath);
+    assert_int_equal(run2(args), 0);
+    fmt(want, sizeof want, "%s:2: job A refused: ", jpath);
+    assert_contains(err, want);
+    assert_contains(out, "\nA,0,,,,1,\"");
+    unlink(jpath);
+    unlink(cpath);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +1165,14 @@ int main(void)
         cmocka_unit_test(place),
         cmocka_unit_test(share),
         cmocka_unit_test(sim_scenarios),
+        cmocka_unit_test(help_everywhere),
+        cmocka_unit_test(aliases),
+        cmocka_unit_test(json_everywhere),
+        cmocka_unit_test(standard_streams),
+        cmocka_unit_test(outputs),
+        cmocka_unit_test(input_limits),
+        cmocka_unit_test(sim_numbers),
+        cmocka_unit_test(sim_long_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,22 +117,52 @@ static void exit_codes(void **state)
     /* no driver: 3 */
     assert_int_equal(
         run("GPUSCHED_CUDA_LIBRARY=/nonexistent/libcuda.so.1", "probe"), 3);
-    assert_contains("gpusched probe: /nonexistent/libcuda.so.1 not found");
-    assert_contains("CUDA driver  not found");
+    assert_contains("gpusched probe: no GPU found: /nonexistent/libcuda.so.1 "
+                    "not found");
+    assert_contains("CUDA driver  not found  ");
+    /* and what to do next (issue 11) */
+    assert_contains("What next:\n"
+                    "  gpusched probe --partial      this machine as hwloc "
+                    "sees it, without the driver\n"
+                    "  gpusched topo templates       the built-in machines "
+                    "and clusters\n"
+                    "  gpusched topo show dgx-h100   one of them\n"
+                    "  gpusched topo show FILE       a file (nvidia-smi topo "
+                    "-m, lstopo .xml, JSON)\n");
+    /* --partial was tried already: not suggested again */
+    assert_int_equal(run("GPUSCHED_CUDA_LIBRARY=/nonexistent/libcuda.so.1",
+                         "probe --partial --no-hwloc"),
+                     3);
+    assert_contains("What next:\n  gpusched topo templates");
+    assert_null(strstr(out, "gpusched probe --partial"));
+    /* the suggestions work: a template shows a machine */
+    assert_int_equal(run(NULL, "topo show dgx-h100 >/dev/null"), 0);
     /* no device: 3 */
     assert_int_equal(run(MACHINE("no-device.machine"), "probe --no-hwloc"), 3);
     assert_contains("CUDA_ERROR_NO_DEVICE");
     /* too old, or failing: 4 */
     assert_int_equal(run(MACHINE("old-driver.machine"), "probe --no-hwloc"), 4);
+    assert_contains("gpusched probe: the CUDA driver cannot be used: ");
     assert_contains("older than the 10.0 the probe needs");
+    assert_contains("What next:\n  nvidia-smi                    check that "
+                    "the driver works\n  gpusched probe --partial");
     assert_int_equal(
         run(MACHINE("fail-not-initialized.machine"), "probe --no-hwloc"), 4);
     assert_contains("CUDA_ERROR_NOT_INITIALIZED");
     /* arguments */
     assert_int_equal(run(NULL, "probe --bogus"), 2);
+    assert_string_equal(out, "gpusched probe: unknown option '--bogus'\n"
+                             "try 'gpusched probe --help'\n");
     assert_int_equal(run(NULL, "probe --cuda-library"), 2);
     assert_int_equal(run(NULL, "probe --help"), 0);
     assert_contains("Exit status: 0 GPUs found, 3 no GPU");
+    /* the output: checked before the probe, a write error fails it */
+    assert_int_equal(run(NULL, "probe --no-hwloc --out /nonexistent-dir/x"),
+                     1);
+    assert_contains("/nonexistent-dir/x: No such file or directory");
+    assert_int_equal(run(NULL, "probe --no-hwloc --out /dev/full"), 1);
+    assert_contains("gpusched probe: /dev/full: write error: No space left on "
+                    "device");
     /* a vanished device is a warning, the rest is found */
     assert_int_equal(run(MACHINE("vanish.machine"), "probe --no-hwloc"), 0);
     assert_contains("warning: probe: CUDA device 3 vanished");
@@ -164,6 +194,12 @@ static void partial(void **state)
     assert_contains("GPU0\t X \tPIX\tNODE\tNODE\tSYS\tSYS\tSYS\tSYS\t");
     assert_contains("0    ?                        ?        ?    ?    "
                     "0000:06:00.0  0");
+    /* the export on standard input */
+    assert_int_equal(run(MACHINE("no-device.machine"),
+                         "probe --partial --hwloc-xml - < '" GS_TEST_DATA_DIR
+                         "/probe/dgx1-v100.xml'"),
+                     3);
+    assert_contains("GPU0\t X \tPIX\tNODE\tNODE\tSYS\tSYS\tSYS\tSYS\t");
 }
 
 static void tour(void **state)

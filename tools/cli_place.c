@@ -1,14 +1,14 @@
 /*
  * gpusched place: one-shot placement decisions, e.g. for a device plugin.
  *
- *   gpusched place --topo SRC [--free LIST | --busy LIST] [--require LIST]
- *                  --gpus N[,N...] [--policy NAME] [--json]
+ *   gpusched place --topo SRC --gpus N[,N...] [--free LIST | --busy LIST]
+ *                  [--require LIST] [--placement NAME] [--json] [--out FILE]
  *
  * Several sizes are successive jobs; none is freed. Each job prints one
  * line: its GPUs ("0,4"), or an empty line (and the reason on stderr). With
- * --json, one object per line: {"gpus": [0, 4], "quality": 50}. Exit 0 when
- * every job was placed, 3 when one could not be, 2 for bad arguments, 1
- * when the topology cannot be loaded.
+ * --json, one document (docs/cli.md). Exit 0 when every job was placed, 3
+ * when one could not be, 2 for bad arguments, 1 when the topology cannot
+ * be loaded.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "cli.h"
@@ -18,119 +18,162 @@
 
 #define MAX_JOBS 256
 
-/* Parse "0,2,4-5" into a 0/1 array over n GPUs. */
-static int parse_list(const char *what, const char *s, uint32_t n,
-                      unsigned char *in)
+/* Parse "0,2,4-5" into a 0/1 array over n GPUs (digits only: strtoul
+ * would take blanks, signs and wrap "-1"). */
+static int parse_list(cli_args *a, const char *what, const char *s,
+                      uint32_t n, unsigned char *in)
 {
     const char *p = s;
+    if (!*p)
+        return cli_usage_error(a, "%s is empty: want GPU indices like 0,2,4-5",
+                               what);
     while (*p) {
-        char *end;
-        unsigned long lo = strtoul(p, &end, 10), hi = lo;
-        if (end == p || lo >= n) {
-            fprintf(stderr, "gpusched place: %s \"%s\": bad GPU index at "
-                            "\"%s\" (the topology has GPUs 0-%u)\n",
-                    what, s, p, n ? n - 1 : 0);
-            return -1;
-        }
-        p = end;
+        uint64_t lo, hi;
+        char num[24];
+        size_t w = strspn(p, "0123456789");
+        if (!w || w >= sizeof num)
+            goto bad;
+        memcpy(num, p, w);
+        num[w] = '\0';
+        if (cli_parse_u64(num, UINT32_MAX, &lo) != 0 || lo >= n)
+            goto range;
+        p += w;
+        hi = lo;
         if (*p == '-') {
-            hi = strtoul(p + 1, &end, 10);
-            if (end == p + 1 || hi >= n || hi < lo) {
-                fprintf(stderr, "gpusched place: %s \"%s\": bad range at "
-                                "\"%s\"\n",
-                        what, s, p);
-                return -1;
-            }
-            p = end;
+            w = strspn(p + 1, "0123456789");
+            if (!w || w >= sizeof num)
+                goto bad;
+            memcpy(num, p + 1, w);
+            num[w] = '\0';
+            if (cli_parse_u64(num, UINT32_MAX, &hi) != 0 || hi >= n)
+                goto range;
+            if (hi < lo)
+                return cli_usage_error(a, "%s '%s': range %llu-%llu runs "
+                                          "backwards",
+                                       what, s, (unsigned long long)lo,
+                                       (unsigned long long)hi);
+            p += 1 + w;
         }
-        for (unsigned long i = lo; i <= hi; i++)
+        for (uint64_t i = lo; i <= hi; i++)
             in[i] = 1;
-        if (*p == ',')
+        if (*p == ',' && p[1])
             p++;
-        else if (*p) {
-            fprintf(stderr, "gpusched place: %s \"%s\": unexpected \"%s\"\n",
-                    what, s, p);
-            return -1;
-        }
+        else if (*p)
+            goto bad;
     }
-    return 0;
+    return CLI_OK;
+bad:
+    return cli_usage_error(a, "%s '%s': unexpected '%s' (want GPU indices "
+                              "like 0,2,4-5)",
+                           what, s, *p ? p : "end");
+range:
+    return cli_usage_error(a, "%s '%s': bad GPU index at '%s' (the topology "
+                              "has GPUs 0-%u)",
+                           what, s, p, n ? n - 1 : 0);
 }
 
-static void usage(void)
+enum { PLACE_GPUS, PLACE_FREE, PLACE_BUSY, PLACE_REQUIRE, PLACE_POLICY };
+static const cli_option place_options[] = {
+    CLI_OPTION_TOPO(NULL, CLI_REQUIRED),
+    {PLACE_GPUS, "--gpus", NULL, "N[,N...]", NULL,
+     "GPUs each job asks for; several sizes are successive jobs, none of "
+     "which ends (at most 256)",
+     CLI_REQUIRED},
+    {PLACE_FREE, "--free", NULL, "LIST", "every GPU",
+     "the GPUs that are free, like 0,2,4-5 (cluster-wide indices when the "
+     "topology has several nodes)",
+     0},
+    {PLACE_BUSY, "--busy", NULL, "LIST", "none",
+     "the GPUs that are in use (instead of --free)", 0},
+    {PLACE_REQUIRE, "--require", NULL, "LIST", "none",
+     "GPUs the first job must include", 0},
+    CLI_OPTION_PLACEMENT(PLACE_POLICY),
+    CLI_OPTION_JSON("write one JSON document: {\"placements\": [{\"job\", "
+                    "\"gpus_requested\", \"gpus\", \"nodes\", \"quality\", "
+                    "\"reason\"}...], \"placed\", \"not_placed\"}"),
+    CLI_OPTION_OUT,
+    {.name = NULL}};
+
+static int parse_sizes(cli_args *a, uint32_t *sizes, uint32_t *nsizes)
 {
-    fprintf(stderr,
-            "usage: gpusched place --topo SRC [--free LIST | --busy LIST] "
-            "[--require LIST]\n"
-            "                      --gpus N[,N...] [--policy NAME] [--json] "
-            "[topology options]\n"
-            "LIST is GPU indices like 0,2,4-5 (cluster-wide ids when the "
-            "topology has\nseveral nodes). --require applies to the first "
-            "job.\n");
+    const char *s = a->val[PLACE_GPUS];
+    *nsizes = 0;
+    for (const char *p = s;;) {
+        char num[24];
+        size_t w = strspn(p, "0123456789");
+        uint64_t v = 0;
+        if (w && w < sizeof num) {
+            memcpy(num, p, w);
+            num[w] = '\0';
+        }
+        if (!w || w >= sizeof num ||
+            cli_parse_u64(num, UINT32_MAX, &v) != 0 || v == 0 ||
+            (p[w] && p[w] != ',') || (p[w] == ',' && !p[w + 1]))
+            return cli_usage_error(a, "--gpus '%s': want GPU counts from 1 "
+                                      "to 4294967295, like 2 or 1,1,2",
+                                   s);
+        if (*nsizes == MAX_JOBS)
+            return cli_usage_error(a, "--gpus '%s': at most %d jobs", s,
+                                   MAX_JOBS);
+        sizes[(*nsizes)++] = (uint32_t)v;
+        if (!p[w])
+            return CLI_OK;
+        p += w + 1;
+    }
 }
 
-int cli_place(int argc, char **argv)
+static void print_result(cli_args *a, const gs_topo *t, uint32_t k,
+                          uint32_t asked, const uint32_t *got, size_t m,
+                          double q, const char *reason)
 {
-    const char *src = NULL, *free_s = NULL, *busy_s = NULL, *req_s = NULL;
-    const char *sizes_s = NULL, *policy = "nvlink-pack";
-    bool json = false;
-    cli_topo_args ta;
-    cli_topo_args_init(&ta);
-    for (int i = 1; i < argc; i++) {
-        int r = cli_topo_option("gpusched place", argc, argv, &i, &ta);
-        if (r < 0)
-            return CLI_USAGE;
-        if (r > 0)
+    FILE *f = a->out;
+    if (!cli_given(a, CLI_O_JSON)) {
+        for (size_t i = 0; i < m; i++)
+            fprintf(f, i ? ",%u" : "%u", got[i]);
+        fputc('\n', f);
+        return;
+    }
+    fprintf(f, "%s\n  {\"job\": %u, \"gpus_requested\": %u, \"gpus\": [",
+            k ? "," : "", k + 1, asked);
+    for (size_t i = 0; i < m; i++)
+        fprintf(f, i ? ", %u" : "%u", got[i]);
+    fputs("], \"nodes\": [", f);
+    uint32_t last = GS_NONE;
+    for (size_t i = 0; i < m; i++) {
+        uint32_t node = gs_topo_gpu_node(t, got[i]);
+        if (node == last)
             continue;
-        const char *a = argv[i];
-        const char **dst = !strcmp(a, "--topo")      ? &src
-                           : !strcmp(a, "--free")    ? &free_s
-                           : !strcmp(a, "--busy")    ? &busy_s
-                           : !strcmp(a, "--require") ? &req_s
-                           : !strcmp(a, "--gpus")    ? &sizes_s
-                           : !strcmp(a, "--policy")  ? &policy
-                                                     : NULL;
-        if (!strcmp(a, "--json")) {
-            json = true;
-        } else if (dst && i + 1 < argc) {
-            *dst = argv[++i];
-        } else {
-            fprintf(stderr, "gpusched place: %s '%s'\n",
-                    dst ? "missing value for" : "unknown argument", a);
-            usage();
-            return CLI_USAGE;
-        }
+        fputs(last == GS_NONE ? "" : ", ", f);
+        cli_json_string(f, gs_topo_node_name(t, node));
+        last = node;
     }
-    if (!src || !sizes_s) {
-        fprintf(stderr, "gpusched place: --topo and --gpus are required\n");
-        usage();
-        return CLI_USAGE;
-    }
-    if (free_s && busy_s) {
-        fprintf(stderr, "gpusched place: give --free or --busy, not both\n");
-        return CLI_USAGE;
-    }
+    fputs("], \"quality\": ", f);
+    if (m)
+        cli_json_number(f, q);
+    else
+        fputs("null", f);
+    fputs(", \"reason\": ", f);
+    if (m)
+        fputs("null", f);
+    else
+        cli_json_string(f, reason);
+    fputc('}', f);
+}
+
+static int place(cli_args *a)
+{
+    const char *policy =
+        cli_given(a, PLACE_POLICY) ? a->val[PLACE_POLICY] : "nvlink-pack";
+    if (cli_given(a, PLACE_FREE) && cli_given(a, PLACE_BUSY))
+        return cli_usage_error(a, "give --free or --busy, not both");
     uint32_t sizes[MAX_JOBS], nsizes = 0;
-    for (const char *p = sizes_s; *p;) {
-        char *end;
-        unsigned long v = strtoul(p, &end, 10);
-        if (end == p || v == 0 || v > 1000000 || nsizes == MAX_JOBS ||
-            (*end && *end != ',')) {
-            fprintf(stderr, "gpusched place: --gpus \"%s\": expected sizes "
-                            "like 2 or 1,1,2\n",
-                    sizes_s);
-            return CLI_USAGE;
-        }
-        sizes[nsizes++] = (uint32_t)v;
-        p = *end ? end + 1 : end;
-    }
-    if (!gs_placement_find(policy)) {
-        fprintf(stderr, "gpusched place: unknown policy '%s' (", policy);
-        for (size_t i = 0; i < gs_placement_count(); i++)
-            fprintf(stderr, "%s%s", i ? ", " : "", gs_placement_name(i));
-        fprintf(stderr, ")\n");
+    if (parse_sizes(a, sizes, &nsizes) != CLI_OK)
         return CLI_USAGE;
-    }
-    gs_topo *t = cli_load_topo("gpusched place", src, &ta);
+    if (cli_check_placement(a, policy) != CLI_OK)
+        return CLI_USAGE;
+    if (cli_open_output(a) != CLI_OK)
+        return CLI_FAIL;
+    gs_topo *t = cli_load_topo(a, a->val[CLI_O_TOPO]);
     if (!t)
         return CLI_FAIL;
     uint32_t n = gs_topo_gpu_count(t);
@@ -139,24 +182,28 @@ int cli_place(int argc, char **argv)
     uint32_t *got = calloc(n + 1, sizeof *got);
     gs_sched *s = NULL;
     int rc = CLI_OK;
+    uint32_t placed = 0;
     if (!busy || !req || !req_ids || !got) {
-        rc = CLI_FAIL;
+        rc = cli_fail(a, "out of memory");
         goto out;
     }
-    if (free_s) {
-        if (parse_list("--free", free_s, n, busy) < 0) {
+    if (cli_given(a, PLACE_FREE)) {
+        if (parse_list(a, "--free", a->val[PLACE_FREE], n, busy) != CLI_OK) {
             rc = CLI_USAGE;
             goto out;
         }
         for (uint32_t g = 0; g < n; g++)
             busy[g] = !busy[g];
-    } else if (busy_s && parse_list("--busy", busy_s, n, busy) < 0) {
+    } else if (cli_given(a, PLACE_BUSY) &&
+               parse_list(a, "--busy", a->val[PLACE_BUSY], n, busy) !=
+                   CLI_OK) {
         rc = CLI_USAGE;
         goto out;
     }
     size_t nreq = 0;
-    if (req_s) {
-        if (parse_list("--require", req_s, n, req) < 0) {
+    if (cli_given(a, PLACE_REQUIRE)) {
+        if (parse_list(a, "--require", a->val[PLACE_REQUIRE], n, req) !=
+            CLI_OK) {
             rc = CLI_USAGE;
             goto out;
         }
@@ -168,14 +215,15 @@ int cli_place(int argc, char **argv)
     gs_sched_config_init(&cfg);
     cfg.placement = policy;
     if (gs_sched_create(&s, t, &cfg) != GS_OK) {
-        fprintf(stderr, "gpusched place: %s\n", gs_sched_errmsg(s));
-        rc = CLI_FAIL;
+        rc = cli_fail(a, "%s", s ? gs_sched_errmsg(s) : "out of memory");
         goto out;
     }
     /* busy GPUs are taken out of service for these decisions */
     for (uint32_t g = 0; g < n; g++)
         if (busy[g])
             gs_sched_drain_gpu(s, g);
+    if (cli_given(a, CLI_O_JSON))
+        fputs("{\"placements\": [", a->out);
     for (uint32_t k = 0; k < nsizes; k++) {
         gs_job_spec spec;
         gs_job_spec_init(&spec);
@@ -192,15 +240,15 @@ int cli_place(int argc, char **argv)
             snprintf(reason, sizeof reason, "%s", gs_sched_errmsg(s));
         } else {
             gs_sched_step(s, 0, NULL);
-            for (uint32_t a = 0; a < gs_sched_alloc_node_count(s, job); a++) {
+            for (uint32_t i = 0; i < gs_sched_alloc_node_count(s, job); i++) {
                 gs_alloc_node an;
                 an.struct_size = sizeof an;
-                gs_sched_alloc_node(s, job, a, &an);
+                gs_sched_alloc_node(s, job, i, &an);
                 uint32_t first = gs_topo_node_first_gpu(t, an.node);
                 size_t cnt = 0;
-                gs_sched_alloc_gpus(s, job, a, got + m, n - m, &cnt);
-                for (size_t i = 0; i < cnt; i++)
-                    got[m + i] += first;
+                gs_sched_alloc_gpus(s, job, i, got + m, n - m, &cnt);
+                for (size_t g = 0; g < cnt; g++)
+                    got[m + g] += first;
                 m += cnt;
             }
             if (m == 0) {
@@ -211,30 +259,18 @@ int cli_place(int argc, char **argv)
         double q = 0;
         if (m)
             gs_topo_quality(t, got, m, &q);
-        if (json) {
-            printf("{\"gpus\": [");
-            for (size_t i = 0; i < m; i++)
-                printf(i ? ", %u" : "%u", got[i]);
-            printf("], \"quality\": %g", q);
-            if (!m) {
-                printf(", \"reason\": \"");
-                for (const char *c = reason; *c; c++)
-                    printf(*c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
-                printf("\"");
-            }
-            printf("}\n");
+        print_result(a, t, k, sizes[k], got, m, q, reason);
+        if (m) {
+            placed++;
         } else {
-            for (size_t i = 0; i < m; i++)
-                printf(i ? ",%u" : "%u", got[i]);
-            printf("\n");
-        }
-        if (!m) {
-            fprintf(stderr, "gpusched place: job %u (%u GPUs) not placed: "
-                            "%s\n",
+            fprintf(stderr, "%s: job %u (%u GPUs) not placed: %s\n", a->prog,
                     k + 1, sizes[k], reason);
             rc = 3;
         }
     }
+    if (cli_given(a, CLI_O_JSON))
+        fprintf(a->out, "\n], \"placed\": %u, \"not_placed\": %u}\n", placed,
+                nsizes - placed);
 out:
     gs_sched_destroy(s);
     gs_topo_destroy(t);
@@ -244,3 +280,28 @@ out:
     free(got);
     return rc;
 }
+
+const cli_command cli_cmd_place = {
+    .path = "place",
+    .synopsis = "--topo SRC --gpus N[,N...] [--free LIST | --busy LIST] "
+                "[options]",
+    .summary = "choose GPUs for successive jobs (one-shot decisions)",
+    .description =
+        "Choose the GPUs of one job, or of several successive jobs (none of "
+        "which ends), on a topology whose free GPUs you give: what a device "
+        "plugin or a launcher asks. Each job prints a line with its GPUs, "
+        "like 0,4, or an empty line when it cannot be placed (the reason "
+        "goes to standard error). GPU indices are cluster-wide: a node's "
+        "GPUs follow those of the nodes before it.",
+    .options = place_options,
+    .groups = CLI_GROUP_TOPO | CLI_GROUP_INPUT,
+    .exit_status = "0 every job was placed, 3 one could not be (the others "
+                   "still were), 1 the topology cannot be read or the "
+                   "output written, 2 bad arguments.",
+    .examples = "gpusched place --topo dgx1-v100 --free 0,2,4,5 --gpus 2\n"
+                "gpusched place --topo dgx1-v100 --gpus 1,1,2,2,2 "
+                "--placement first-fit\n"
+                "gpusched place --topo dgx-h100 --busy 0-3 --require 4 "
+                "--gpus 2 --json",
+    .run = place,
+};

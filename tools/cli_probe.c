@@ -15,33 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char probe_usage[] =
-    "usage: gpusched probe [--json] [--source] [--legend] [--partial]\n"
-    "                      [--cuda-library PATH] [--nvml-library PATH] "
-    "[--no-nvml]\n"
-    "                      [--hwloc-xml FILE] [--no-hwloc] [--hostname "
-    "NAME] [--quiet]\n"
-    "  --json               write the topology as gpusched JSON\n"
-    "  --source             mark each cell and attribute with its source: "
-    "d CUDA\n"
-    "                       driver, n NVML, h hwloc, * inferred\n"
-    "  --legend             explain the matrix\n"
-    "  --partial            without a usable driver, show what hwloc sees\n"
-    "  --cuda-library PATH  the CUDA driver library (default: "
-    "$GPUSCHED_CUDA_LIBRARY,\n"
-    "                       else libcuda.so.1)\n"
-    "  --nvml-library PATH  the NVML library (default: "
-    "$GPUSCHED_NVML_LIBRARY,\n"
-    "                       else libnvidia-ml.so.1)\n"
-    "  --no-nvml, --no-hwloc  do not use NVML / hwloc\n"
-    "  --hwloc-xml FILE     read an hwloc XML export instead of this "
-    "machine\n"
-    "  --hostname NAME      the node's name (default: this host's)\n"
-    "  --quiet              do not print warnings\n"
-    "Exit status: 0 GPUs found, 3 no GPU or no driver, 4 driver error or "
-    "too old,\n"
-    "1 other failure, 2 bad arguments.\n";
-
 static char source_letter(gs_source s)
 {
     switch (s) {
@@ -81,7 +54,7 @@ void cli_print_probe_summary(FILE *out, const gs_probe_report *r)
         return;
     static const char *const names[3] = {"CUDA driver", "NVML", "hwloc"};
     for (int i = 0; i < 3; i++)
-        fprintf(out, "  %-12s %-9s %s\n", names[i],
+        fprintf(out, "  %-12s %-10s %s\n", names[i],
                 status_word(s.lib_status[i]), s.lib_message[i]);
     if (s.cuda_visible_devices) {
         fprintf(out, "  CUDA_VISIBLE_DEVICES=\"%s\": %u entr%s taken",
@@ -179,11 +152,6 @@ static void print_p2p(FILE *out, const gs_probe_report *r, uint32_t n)
     }
 }
 
-static void print_warning(void *user, const char *msg)
-{
-    fprintf(stderr, "%s: warning: %s\n", (const char *)user, msg);
-}
-
 int cli_exit_for_probe(gs_status st)
 {
     switch (st) {
@@ -196,57 +164,84 @@ int cli_exit_for_probe(gs_status st)
     }
 }
 
-int cli_probe(int argc, char **argv)
+void cli_print_probe_next_steps(FILE *out, const char *indent, bool partial)
 {
-    const char *prog = "gpusched probe";
+    if (!partial)
+        fprintf(out, "%sgpusched probe --partial      this machine as hwloc "
+                     "sees it, without the driver\n",
+                indent);
+    fprintf(out,
+            "%sgpusched topo templates       the built-in machines and "
+            "clusters\n"
+            "%sgpusched topo show dgx-h100   one of them\n"
+            "%sgpusched topo show FILE       a file (nvidia-smi topo -m, "
+            "lstopo .xml, JSON)\n",
+            indent, indent, indent);
+}
+
+static void probe_warning(void *user, const char *msg)
+{
+    fprintf(stderr, "%s: warning: %s\n", (const char *)user, msg);
+}
+
+enum { PROBE_SOURCES, PROBE_LEGEND, PROBE_PARTIAL, PROBE_CUDA, PROBE_NVML,
+       PROBE_NO_NVML, PROBE_NO_HWLOC, PROBE_XML };
+static const cli_option probe_options[] = {
+    CLI_OPTION_JSON("write the machine as gpusched JSON (docs/formats.md), "
+                    "a topology every command takes"),
+    {PROBE_SOURCES, "--sources", "--source", NULL, "off",
+     "mark each cell and attribute with its source: d CUDA driver, n NVML, "
+     "h hwloc, * inferred",
+     0},
+    {PROBE_LEGEND, "--legend", NULL, NULL, "off", "explain the matrix", 0},
+    {PROBE_PARTIAL, "--partial", NULL, NULL, "off",
+     "without a usable driver, show what hwloc sees (the exit status still "
+     "says no GPU was found)",
+     0},
+    {PROBE_CUDA, "--cuda-library", NULL, "PATH",
+     "$GPUSCHED_CUDA_LIBRARY, else libcuda.so.1", "the CUDA driver library",
+     0},
+    {PROBE_NVML, "--nvml-library", NULL, "PATH",
+     "$GPUSCHED_NVML_LIBRARY, else libnvidia-ml.so.1", "the NVML library",
+     0},
+    {PROBE_NO_NVML, "--no-nvml", NULL, NULL, "off",
+     "do not use NVML (NVLink counts then come from hwloc, if at all)", 0},
+    {PROBE_NO_HWLOC, "--no-hwloc", NULL, NULL, "off",
+     "do not use hwloc (no NUMA domains, CPUs or PCIe paths)", 0},
+    {PROBE_XML, "--hwloc-xml", NULL, "FILE", "this machine",
+     "read hwloc's view from an XML export (lstopo x.xml) instead; - for "
+     "standard input",
+     CLI_INPUT},
+    {CLI_O_HOSTNAME, "--hostname", NULL, "NAME", "this host's name",
+     "the node's name", 0},
+    {CLI_O_QUIET, "--quiet", NULL, NULL, "off", "do not print warnings", 0},
+    CLI_OPTION_OUT,
+    {.name = NULL}};
+
+static int probe(cli_args *a)
+{
     gs_probe_options o;
     gs_probe_options_init(&o);
-    bool json = false, quiet = false;
-    unsigned mflags = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool value = !strcmp(a, "--cuda-library") ||
-                     !strcmp(a, "--nvml-library") ||
-                     !strcmp(a, "--hwloc-xml") || !strcmp(a, "--hostname");
-        if (value && i + 1 >= argc) {
-            fprintf(stderr, "%s: %s needs a value\n", prog, a);
-            return CLI_USAGE;
-        }
-        if (!strcmp(a, "--json"))
-            json = true;
-        else if (!strcmp(a, "--source") || !strcmp(a, "--sources"))
-            mflags |= GS_MATRIX_SOURCES;
-        else if (!strcmp(a, "--legend"))
-            mflags |= GS_MATRIX_LEGEND;
-        else if (!strcmp(a, "--partial"))
-            o.flags |= GS_PROBE_PARTIAL;
-        else if (!strcmp(a, "--no-nvml"))
-            o.flags |= GS_PROBE_NO_NVML;
-        else if (!strcmp(a, "--no-hwloc"))
-            o.flags |= GS_PROBE_NO_HWLOC;
-        else if (!strcmp(a, "--quiet"))
-            quiet = true;
-        else if (!strcmp(a, "--cuda-library"))
-            o.cuda_library = argv[++i];
-        else if (!strcmp(a, "--nvml-library"))
-            o.nvml_library = argv[++i];
-        else if (!strcmp(a, "--hwloc-xml"))
-            o.hwloc_xml = argv[++i];
-        else if (!strcmp(a, "--hostname"))
-            o.hostname = argv[++i];
-        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(probe_usage, stdout);
-            return CLI_OK;
-        } else {
-            fprintf(stderr, "%s: unknown argument '%s'\n%s", prog, a,
-                    probe_usage);
-            return CLI_USAGE;
-        }
+    bool json = cli_given(a, CLI_O_JSON);
+    unsigned mflags = (cli_given(a, PROBE_SOURCES) ? GS_MATRIX_SOURCES : 0) |
+                      (cli_given(a, PROBE_LEGEND) ? GS_MATRIX_LEGEND : 0);
+    o.flags = (cli_given(a, PROBE_PARTIAL) ? GS_PROBE_PARTIAL : 0) |
+              (cli_given(a, PROBE_NO_NVML) ? GS_PROBE_NO_NVML : 0) |
+              (cli_given(a, PROBE_NO_HWLOC) ? GS_PROBE_NO_HWLOC : 0);
+    o.cuda_library = a->val[PROBE_CUDA];
+    o.nvml_library = a->val[PROBE_NVML];
+    o.hostname = a->val[CLI_O_HOSTNAME];
+    o.hwloc_xml = a->val[PROBE_XML];
+    /* the library reads the export once, whole (up to its input limit) */
+    if (o.hwloc_xml && !strcmp(o.hwloc_xml, "-"))
+        o.hwloc_xml = "/dev/stdin";
+    if (!cli_given(a, CLI_O_QUIET)) {
+        o.warn = probe_warning;
+        o.warn_user = a->prog;
     }
-    if (!quiet) {
-        o.warn = print_warning;
-        o.warn_user = (void *)(uintptr_t)prog;
-    }
+    if (cli_open_output(a) != CLI_OK)
+        return CLI_FAIL;
+    FILE *out = a->out;
     gs_probe_report *r = NULL;
     o.report = &r;
     gs_topo *t = NULL;
@@ -263,45 +258,86 @@ int cli_probe(int argc, char **argv)
                                              : GS_ENODEV;
     int rc = cli_exit_for_probe(found);
     if (st != GS_OK) {
-        fprintf(stderr, "%s: %s\n", prog,
-                t && gs_topo_errmsg(t)[0] ? gs_topo_errmsg(t)
-                                          : gs_strerror(st));
-        if (r && !json) {
+        const char *why = t && gs_topo_errmsg(t)[0] ? gs_topo_errmsg(t)
+                                                    : gs_strerror(st);
+        if (st == GS_ENODEV)
+            fprintf(stderr, "%s: no GPU found: %s\n", a->prog, why);
+        else if (st == GS_EDRIVER || st == GS_EUNSUPPORTED)
+            fprintf(stderr, "%s: the CUDA driver cannot be used: %s\n",
+                    a->prog, why);
+        else
+            fprintf(stderr, "%s: %s\n", a->prog, why);
+        if (r) {
             fprintf(stderr, "What the probe found:\n");
             cli_print_probe_summary(stderr, r);
+        }
+        if (rc == CLI_PROBE_NO_GPU || rc == CLI_PROBE_DRIVER) {
+            fprintf(stderr, "What next:\n");
+            if (rc == CLI_PROBE_DRIVER)
+                fprintf(stderr, "  nvidia-smi                    check "
+                                "that the driver works\n");
+            cli_print_probe_next_steps(stderr, "  ",
+                                       cli_given(a, PROBE_PARTIAL));
         }
     } else if (json) {
         char *text = NULL;
         if (gs_topo_to_json(t, &text, NULL) != GS_OK) {
-            fprintf(stderr, "%s: out of memory\n", prog);
-            rc = CLI_FAIL;
+            rc = cli_fail(a, "out of memory");
         } else {
-            fputs(text, stdout);
+            fputs(text, out);
             gs_free(text);
         }
     } else {
         uint32_t n = gs_topo_node_gpu_count(t, 0);
         if (s.partial)
-            printf("No usable CUDA driver (%s): this is what hwloc alone "
-                   "sees.\n",
-                   s.lib_message[GS_PROBE_LIB_CUDA]);
-        printf("This machine (%s): %u GPU%s, %u NUMA domain%s, %u CPUs\n",
-               gs_topo_node_name(t, 0), n, n == 1 ? "" : "s",
-               gs_topo_node_numa_count(t, 0),
-               gs_topo_node_numa_count(t, 0) == 1 ? "" : "s",
-               gs_topo_node_cpu_count(t, 0));
-        cli_print_probe_summary(stdout, r);
-        putchar('\n');
-        if (n) {
-            rc = cli_print_topo(stdout, t, 0, mflags) == CLI_OK ? rc
-                                                                : CLI_FAIL;
-            putchar('\n');
-            cli_print_probe_gpus(stdout, t, r, mflags & GS_MATRIX_SOURCES);
+            fprintf(out,
+                    "No usable CUDA driver (%s): this is what hwloc alone "
+                    "sees.\n",
+                    s.lib_message[GS_PROBE_LIB_CUDA]);
+        fprintf(out, "This machine (%s): %u GPU%s, %u NUMA domain%s, %u CPUs\n",
+                gs_topo_node_name(t, 0), n, n == 1 ? "" : "s",
+                gs_topo_node_numa_count(t, 0),
+                gs_topo_node_numa_count(t, 0) == 1 ? "" : "s",
+                gs_topo_node_cpu_count(t, 0));
+        cli_print_probe_summary(out, r);
+        fputc('\n', out);
+        if (!n) {
+            /* hwloc saw no GPU either (--partial) */
+            fprintf(stderr, "%s: no GPU here. What next:\n", a->prog);
+            cli_print_probe_next_steps(stderr, "  ", true);
+        } else {
+            rc = cli_print_topo(out, t, 0, mflags) == CLI_OK ? rc : CLI_FAIL;
+            fputc('\n', out);
+            cli_print_probe_gpus(out, t, r, mflags & GS_MATRIX_SOURCES);
             if (!s.partial && n > 1)
-                print_p2p(stdout, r, n);
+                print_p2p(out, r, n);
         }
     }
     gs_probe_report_destroy(r);
     gs_topo_destroy(t);
     return rc;
 }
+
+const cli_command cli_cmd_probe = {
+    .path = "probe",
+    .synopsis = "[options]",
+    .summary = "this machine's GPUs, from the CUDA driver, NVML and hwloc",
+    .description =
+        "Look at the machine this runs on: its GPUs as the CUDA driver sees "
+        "them (CUDA_VISIBLE_DEVICES applies), their NVLinks from NVML, the "
+        "PCIe paths and NUMA layout from hwloc. Prints what each source "
+        "gave, the GPU matrix (like nvidia-smi topo -m), each GPU's "
+        "attributes and the driver's peer-to-peer table; with --json, the "
+        "machine as a topology file for the other commands. Without a GPU, "
+        "the probe says why and what to try instead.",
+    .options = probe_options,
+    .exit_status = "0 GPUs found, 3 no GPU (no driver, no device, or "
+                   "CUDA_VISIBLE_DEVICES hides them), 4 the driver failed "
+                   "or is too old, 1 another failure (an unreadable "
+                   "--hwloc-xml, an unwritable --out), 2 bad arguments.",
+    .examples = "gpusched probe\n"
+                "gpusched probe --sources --legend\n"
+                "gpusched probe --json --out this-node.json\n"
+                "gpusched probe --partial",
+    .run = probe,
+};

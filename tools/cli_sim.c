@@ -3,9 +3,10 @@
  *
  *   gpusched sim --topo SRC --jobs FILE [--accounts FILE] [--placement P]
  *                [--ordering fifo|priority|multifactor]
+ *                [--fairshare fair-tree|classic]
  *                [--backfill easy|conservative|none]
  *                [--backfill-interval SECONDS]
- *                [--preempt off|requeue|cancel] [--out FILE]
+ *                [--preempt off|requeue|cancel] [--json] [--out FILE]
  *
  * Jobs: CSV with the columns id,submit,duration,time_limit,gpus,
  * gpus_per_node,user,account,priority,preemptible (a header names them, in
@@ -15,27 +16,50 @@
  * failed: a timeout).
  *
  * Output: CSV id,submit,start,end,nodes,gpus,reason_if_never_started to
- * --out (or stdout), and a summary on stderr (stdout with --out).
+ * --out (or stdout), and a summary on stderr (stdout with --out); with
+ * --json one document with the jobs and the summary (docs/cli.md).
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "cli.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
+/* Names point into the jobs file's text, kept for the whole run: stored
+ * whole, whatever their length. */
 typedef struct sim_job {
-    size_t line; /* order in the file: breaks ties in submit time */
-    char id[64], user[64], account[64];
+    size_t line;   /* order in the file: breaks ties in submit time */
+    size_t lineno; /* its line in the file, for messages */
+    const char *id, *user, *account; /* id "" : named by its place */
     int64_t submit, duration, limit, priority;
     uint32_t gpus, gpn;
     int preemptible;
     uint64_t sid;      /* scheduler job id, 0 if refused */
     int64_t start, end;
     uint32_t epoch;    /* bumped at each start, to drop stale ends */
-    char reason[200];
+    char *reason;      /* why it never started, or how it ended early;
+                          NULL: it ran (most jobs) */
 } sim_job;
+
+/* Set a job's reason (a copy); -1 when out of memory. */
+static int set_reason(sim_job *j, const char *text)
+{
+    free(j->reason);
+    j->reason = NULL;
+    if (!text)
+        return 0;
+    size_t len = strlen(text) + 1;
+    j->reason = malloc(len);
+    if (!j->reason)
+        return -1;
+    memcpy(j->reason, text, len);
+    return 0;
+}
 
 typedef struct ev {
     int64_t t;
@@ -101,30 +125,42 @@ static const char *const col_names[C_N] = {
     "id",    "submit",        "duration", "time_limit", "gpus",
     "gpus_per_node", "user",  "account",  "priority",   "preemptible"};
 
-/* Split a CSV line in place into at most max fields, with their 1-based
- * columns in col[]. Fields may be quoted ("a,b", "say ""hi"""); blanks
- * around a field are dropped. Returns the field count, or -1 with *bad
- * the column of an unterminated quote or of text after a closing one. */
-static int split(char *line, char **f, unsigned *col, int max, unsigned *bad)
+/* The range of each numeric column, and how an error states it. */
+static const struct {
+    int64_t lo, hi;
+    const char *want;
+} col_range[C_N] = {
+    [C_SUBMIT] = {0, GS_TIME_MAX, "seconds, a whole number from 0 to 2^60"},
+    [C_DURATION] = {0, GS_TIME_MAX, "seconds, a whole number from 0 to 2^60"},
+    [C_LIMIT] = {0, GS_TIME_MAX, "seconds, a whole number from 0 to 2^60"},
+    [C_GPUS] = {1, UINT32_MAX, "a whole number from 1 to 4294967295"},
+    [C_GPN] = {0, UINT32_MAX, "a whole number from 0 to 4294967295"},
+    [C_PRIORITY] = {0, INT64_MAX, "a whole number from 0 to 2^63-1"},
+};
+
+/* Split a CSV line in place into fields, storing the first max with their
+ * 1-based columns in col[]. Fields may be quoted ("a,b", "say ""hi""");
+ * blanks around a field are dropped. Returns the number of fields (all of
+ * them, also beyond max), or -1 with *bad the column of an unterminated
+ * quote or of text after a closing one. */
+static int split(char *line, char **f, size_t *col, int max, size_t *bad)
 {
     size_t len = strlen(line);
-    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+    if (len && line[len - 1] == '\r')
         line[--len] = '\0';
     int n = 0;
     char *p = line;
     for (;;) {
         while (*p == ' ' || *p == '\t')
             p++;
-        if (n == max)
-            return n;
-        col[n] = (unsigned)(p - line) + 1;
-        char *out = p;
-        f[n] = p;
+        size_t here = (size_t)(p - line) + 1;
+        char *out = p, *field = p;
+        bool more;
         if (*p == '"') {
             char *q = p + 1;
             for (;;) {
                 if (!*q) {
-                    *bad = col[n];
+                    *bad = here;
                     return -1;
                 }
                 if (*q == '"' && q[1] == '"') {
@@ -140,27 +176,30 @@ static int split(char *line, char **f, unsigned *col, int max, unsigned *bad)
             while (*q == ' ' || *q == '\t')
                 q++;
             if (*q && *q != ',') {
-                *bad = (unsigned)(q - line) + 1;
+                *bad = (size_t)(q - line) + 1;
                 return -1;
             }
-            bool more = *q == ',';
+            more = *q == ',';
             *out = '\0';
-            n++;
-            if (!more)
-                return n;
             p = q + 1;
-            continue;
+        } else {
+            char *c = strchr(p, ',');
+            char *end = c ? c : p + strlen(p);
+            while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+                end--;
+            more = c != NULL;
+            *end = '\0';
+            p = c ? c + 1 : end;
         }
-        char *c = strchr(p, ',');
-        char *end = c ? c : p + strlen(p);
-        while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-            end--;
-        bool more = c != NULL;
-        *end = '\0';
+        if (n < max) {
+            f[n] = field;
+            col[n] = here;
+        }
+        if (n == INT32_MAX - 1)
+            return n + 1;
         n++;
         if (!more)
             return n;
-        p = c + 1;
     }
 }
 
@@ -173,156 +212,229 @@ static int column_of(const char *name)
     return -1;
 }
 
-static int parse_i64(const char *s, int64_t *out)
+/* A whole number in [lo, hi]: digits (exact), or a decimal such as "12.0"
+ * or "1e3", which traces have (a fraction is truncated). NaN, infinities,
+ * hexadecimal and blanks are refused before strtod could take them. */
+static int parse_whole(const char *s, int64_t lo, int64_t hi, int64_t *out)
 {
-    if (!*s)
+    if (!*s || s[strspn(s, "0123456789+-.eE")])
         return -1;
     char *e;
     errno = 0;
-    double d = strtod(s, &e); /* "12", "12.0" and "1e3" all appear */
-    if (*e || errno || d < -9e15 || d > 9e15)
+    long long v = strtoll(s, &e, 10);
+    if (!*e) {
+        if (errno || v < lo || v > hi)
+            return -1;
+        *out = v;
+        return 0;
+    }
+    errno = 0;
+    double d = strtod(s, &e);
+    if (*e || errno || !isfinite(d))
+        return -1;
+    d = trunc(d);
+    /* compared as doubles before the cast: (int64_t)1e30 is undefined */
+    if (!(d >= (double)lo) || !(d <= (double)hi) || !(d < 0x1p63))
         return -1;
     *out = (int64_t)d;
     return 0;
 }
 
-static sim_job *read_jobs(const char *prog, const char *path, size_t *count)
+static int parse_bool(const char *s, int *out)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
-        return NULL;
-    }
-    int map[C_N];
-    for (int i = 0; i < C_N; i++)
-        map[i] = i;
-    int ncols = 0; /* fields in the header, 0 without one */
-    sim_job *jobs = NULL;
-    size_t n = 0, cap = 0;
-    char line[4096];
-    unsigned lineno = 0;
-    bool ok = true, first = true;
-    while (ok && fgets(line, sizeof line, f)) {
-        lineno++;
-        if (!strchr(line, '\n') && !feof(f)) {
-            fprintf(stderr, "%s: %s:%u: line longer than %zu bytes\n", prog,
-                    path, lineno, sizeof line - 2);
-            ok = false;
-            break;
+    static const char *const yes[] = {"1", "true", "yes"};
+    static const char *const no[] = {"", "0", "false", "no"};
+    for (size_t i = 0; i < 3; i++)
+        if (!strcasecmp(s, yes[i])) {
+            *out = 1;
+            return 0;
         }
-        const char *lead = line + strspn(line, " \t");
-        if (*lead == '#' || *lead == '\n' || *lead == '\r' || !*lead)
+    for (size_t i = 0; i < 4; i++)
+        if (!strcasecmp(s, no[i])) {
+            *out = 0;
+            return 0;
+        }
+    return -1;
+}
+
+typedef struct job_reader {
+    cli_args *a;
+    const char *name; /* for messages */
+    int map[C_N];     /* column index of each field, -1 when absent */
+    int ncols;        /* fields a row may have */
+} job_reader;
+
+static int line_error(job_reader *r, size_t line, size_t col,
+                      const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int line_error(job_reader *r, size_t line, size_t col,
+                      const char *fmt, ...)
+{
+    fprintf(stderr, "%s: %s:%zu", r->a->prog, r->name, line);
+    if (col)
+        fprintf(stderr, ":%zu", col);
+    fputs(": ", stderr);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return -1;
+}
+
+/* A header line: every field a known column, once. */
+static int read_header(job_reader *r, size_t lineno, char **fld,
+                       const size_t *col, int nf)
+{
+    for (int i = 0; i < C_N; i++)
+        r->map[i] = -1;
+    if (nf > C_N)
+        return line_error(r, lineno, col[C_N],
+                          "%d columns, there are only %d kinds (id, submit, "
+                          "duration, time_limit, gpus, gpus_per_node, user, "
+                          "account, priority, preemptible)",
+                          nf, C_N);
+    for (int k = 0; k < nf; k++) {
+        int c = column_of(fld[k]);
+        if (c < 0 || r->map[c] >= 0)
+            return line_error(r, lineno, col[k],
+                              "%s column \"%s\" (the columns are id, submit, "
+                              "duration, time_limit, gpus, gpus_per_node, "
+                              "user, account, priority, preemptible)",
+                              c < 0 ? "unknown" : "duplicate", fld[k]);
+        r->map[c] = k;
+    }
+    for (int i = 0; i <= C_GPUS; i++)
+        if (r->map[i] < 0 && i != C_ID && i != C_LIMIT)
+            return line_error(r, lineno, 0, "no \"%s\" column",
+                              col_names[i]);
+    r->ncols = nf;
+    return 0;
+}
+
+static int read_row(job_reader *r, size_t lineno, char **fld,
+                    const size_t *col, int nf, size_t eol, sim_job *j)
+{
+    int64_t v[C_N] = {0};
+    for (int i = 0; i < C_N; i++) {
+        bool present = r->map[i] >= 0 && r->map[i] < nf;
+        const char *s = present ? fld[r->map[i]] : "";
+        size_t c = present ? col[r->map[i]] : eol;
+        if (i == C_ID) {
+            j->id = s;
+        } else if (i == C_USER) {
+            j->user = s;
+        } else if (i == C_ACCOUNT) {
+            j->account = s;
+        } else if (i == C_PREEMPT) {
+            if (parse_bool(s, &j->preemptible) != 0)
+                return line_error(r, lineno, c,
+                                  "bad preemptible \"%s\" (want 1, true, "
+                                  "yes, 0, false, no or nothing)",
+                                  s);
+        } else if (*s || (i <= C_GPUS && i != C_LIMIT)) {
+            /* an empty time limit means none, like 0 */
+            if (parse_whole(s, col_range[i].lo, col_range[i].hi, &v[i]) != 0)
+                return line_error(r, lineno, c, "bad %s \"%s\" (%s)",
+                                  col_names[i], s,
+                                  *s ? col_range[i].want : "missing");
+        }
+    }
+    j->submit = v[C_SUBMIT];
+    j->duration = v[C_DURATION];
+    j->limit = v[C_LIMIT];
+    j->gpus = (uint32_t)v[C_GPUS];
+    j->gpn = (uint32_t)v[C_GPN];
+    j->priority = v[C_PRIORITY];
+    return 0;
+}
+
+/* Read the jobs from text (modified in place: the jobs point into it). */
+static sim_job *read_jobs(cli_args *a, const char *name, char *text,
+                          size_t len, size_t *count)
+{
+    job_reader r = {.a = a, .name = name, .ncols = C_N};
+    for (int i = 0; i < C_N; i++)
+        r.map[i] = i;
+    sim_job *jobs = NULL;
+    size_t n = 0, cap = 0, lineno = 0;
+    bool first = true;
+    char *p = text, *end = text + len;
+    while (p < end) {
+        lineno++;
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *line = p;
+        size_t llen = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        p = nl ? nl + 1 : end;
+        /* a NUL would end a name early, silently */
+        char *nul = memchr(line, '\0', llen);
+        if (nul) {
+            line_error(&r, lineno, (size_t)(nul - line) + 1,
+                       "a NUL byte (is this a text file?)");
+            goto fail;
+        }
+        line[llen] = '\0';
+        const char *lead = line + strspn(line, " \t\r");
+        if (*lead == '#' || !*lead)
             continue;
-        char *fld[32];
-        unsigned col[32], bad = 0;
-        unsigned eol = (unsigned)strcspn(line, "\r\n") + 1;
-        int nf = split(line, fld, col, 32, &bad);
+        char *fld[C_N + 1];
+        size_t col[C_N + 1], bad = 0;
+        size_t eol = strcspn(line, "\r") + 1;
+        int nf = split(line, fld, col, C_N + 1, &bad);
         if (nf < 0) {
-            fprintf(stderr, "%s: %s:%u:%u: unterminated quote or text after "
-                    "a closing quote\n", prog, path, lineno, bad);
-            ok = false;
-            break;
+            line_error(&r, lineno, bad,
+                       "unterminated quote or text after a closing quote");
+            goto fail;
         }
         if (first) {
             /* a header names the columns: any known name makes the line
              * one, and then every field must be a known name */
             first = false;
             int known = 0;
-            for (int k = 0; k < nf; k++)
+            for (int k = 0; k < nf && k < C_N; k++)
                 known += column_of(fld[k]) >= 0;
             if (known > 0) {
-                for (int i = 0; i < C_N; i++)
-                    map[i] = -1;
-                for (int k = 0; k < nf && ok; k++) {
-                    int c = column_of(fld[k]);
-                    if (c < 0 || map[c] >= 0) {
-                        fprintf(stderr,
-                                "%s: %s:%u:%u: %s column \"%s\" (the columns "
-                                "are id, submit, duration, time_limit, gpus, "
-                                "gpus_per_node, user, account, priority, "
-                                "preemptible)\n",
-                                prog, path, lineno, col[k],
-                                c < 0 ? "unknown" : "duplicate", fld[k]);
-                        ok = false;
-                    } else {
-                        map[c] = k;
-                    }
-                }
-                for (int i = 0; i <= C_GPUS && ok; i++)
-                    if (map[i] < 0 && i != C_ID && i != C_LIMIT) {
-                        fprintf(stderr, "%s: %s:%u: no \"%s\" column\n", prog,
-                                path, lineno, col_names[i]);
-                        ok = false;
-                    }
-                ncols = nf;
+                if (read_header(&r, lineno, fld, col, nf) != 0)
+                    goto fail;
                 continue;
             }
         }
-        if (ncols && nf > ncols) {
-            fprintf(stderr, "%s: %s:%u:%u: %d fields, the header has %d\n",
-                    prog, path, lineno, col[ncols], nf, ncols);
-            ok = false;
-            break;
+        if (nf > r.ncols) {
+            if (r.ncols < C_N)
+                line_error(&r, lineno, col[r.ncols],
+                           "%d fields, the header has %d", nf, r.ncols);
+            else
+                line_error(&r, lineno, col[C_N], "%d fields, at most %d",
+                           nf, C_N);
+            goto fail;
         }
         if (n == cap) {
             cap = cap ? cap * 2 : 1024;
             sim_job *nj = realloc(jobs, cap * sizeof *nj);
             if (!nj) {
-                ok = false;
-                break;
+                cli_fail(a, "out of memory");
+                goto fail;
             }
             jobs = nj;
         }
         sim_job *j = &jobs[n];
         memset(j, 0, sizeof *j);
         j->line = n;
+        j->lineno = lineno;
         j->start = j->end = -1;
-        int64_t v[C_N] = {0};
-        for (int i = 0; i < C_N && ok; i++) {
-            const char *s = map[i] >= 0 && map[i] < nf ? fld[map[i]] : "";
-            if (i == C_ID) {
-                snprintf(j->id, sizeof j->id, "%s", s);
-            } else if (i == C_USER) {
-                snprintf(j->user, sizeof j->user, "%s", s);
-            } else if (i == C_ACCOUNT) {
-                snprintf(j->account, sizeof j->account, "%s", s);
-            } else if (i == C_PREEMPT) {
-                j->preemptible = !strcmp(s, "1") || !strcmp(s, "true") ||
-                                 !strcmp(s, "yes");
-            } else if (*s || (i <= C_GPUS && i != C_LIMIT)) {
-                /* an empty time limit means none, like 0 */
-                if (parse_i64(s, &v[i]) != 0 || v[i] < 0) {
-                    unsigned c = map[i] >= 0 && map[i] < nf
-                                     ? col[map[i]]
-                                     : eol;
-                    fprintf(stderr,
-                            "%s: %s:%u:%u: bad %s \"%s\" (%s)\n", prog, path,
-                            lineno, c, col_names[i], s,
-                            *s ? "want a whole number, 0 or more"
-                               : "missing");
-                    ok = false;
-                }
-            }
-        }
-        if (!ok)
-            break;
-        if (!*j->id)
-            snprintf(j->id, sizeof j->id, "%zu", n + 1);
-        j->submit = v[C_SUBMIT];
-        j->duration = v[C_DURATION];
-        j->limit = v[C_LIMIT];
-        j->gpus = (uint32_t)v[C_GPUS];
-        j->gpn = (uint32_t)v[C_GPN];
-        j->priority = v[C_PRIORITY];
+        if (read_row(&r, lineno, fld, col, nf, eol, j) != 0)
+            goto fail;
         n++;
     }
-    fclose(f);
-    if (!ok) {
-        free(jobs);
-        return NULL;
-    }
     *count = n;
+    if (!jobs)
+        jobs = malloc(sizeof *jobs); /* none: an empty trace is fine */
+    if (!jobs)
+        cli_fail(a, "out of memory");
     return jobs;
+fail:
+    free(jobs);
+    return NULL;
 }
 
 /* Write a CSV field, quoted when asked or when it needs it. */
@@ -341,6 +453,36 @@ static void csv_field(FILE *fo, const char *v, bool quote)
     fputc('"', fo);
 }
 
+/* The job's name as the output shows it (valid until the next call). */
+static const char *job_name(const sim_job *j)
+{
+    static char num[32];
+    if (*j->id)
+        return j->id;
+    snprintf(num, sizeof num, "%zu", j->line + 1);
+    return num;
+}
+
+/* Why a job is still pending, in its reason. */
+static gs_status pending_reason(const gs_sched *s, sim_job *j)
+{
+    char buf[512];
+    size_t len = 0;
+    gs_status st = gs_sched_job_reason_text(s, j->sid, buf, sizeof buf, &len);
+    if (st == GS_OK)
+        return set_reason(j, buf) == 0 ? GS_OK : GS_ENOMEM;
+    if (st != GS_ENOSPC || len < sizeof buf)
+        return st;
+    char *big = malloc(len + 1); /* a long reason: no cut */
+    if (!big)
+        return GS_ENOMEM;
+    st = gs_sched_job_reason_text(s, j->sid, big, len + 1, NULL);
+    if (st == GS_OK && set_reason(j, big) != 0)
+        st = GS_ENOMEM;
+    free(big);
+    return st;
+}
+
 static int cmp_submit(const void *a, const void *b)
 {
     const sim_job *x = a, *y = b;
@@ -355,178 +497,309 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* ---- options --------------------------------------------------------------- */
+
+enum { SIM_JOBS, SIM_ACCOUNTS, SIM_PLACEMENT, SIM_ORDERING, SIM_FAIRSHARE,
+       SIM_BACKFILL, SIM_BF_INTERVAL, SIM_PREEMPT };
+static const cli_option sim_options[] = {
+    CLI_OPTION_TOPO(NULL, CLI_REQUIRED),
+    {SIM_JOBS, "--jobs", NULL, "FILE", NULL,
+     "the job trace, CSV (docs/formats.md), or - for standard input",
+     CLI_REQUIRED | CLI_INPUT},
+    {SIM_ACCOUNTS, "--accounts", NULL, "FILE", "none",
+     "accounts and scheduler configuration, JSON (docs/formats.md); the "
+     "options below override its settings",
+     CLI_INPUT},
+    CLI_OPTION_PLACEMENT(SIM_PLACEMENT),
+    {SIM_ORDERING, "--ordering", NULL, "ORDER", "multifactor",
+     "who goes first: fifo, priority or multifactor", 0},
+    {SIM_FAIRSHARE, "--fairshare", "--algo", "ALGO", "fair-tree",
+     "the fair-share algorithm of the multifactor ordering: fair-tree or "
+     "classic",
+     0},
+    {SIM_BACKFILL, "--backfill", NULL, "MODE", "none",
+     "backfill: none, easy or conservative", 0},
+    {SIM_BF_INTERVAL, "--backfill-interval", NULL, "SECONDS", "0",
+     "least seconds between backfill passes (0: at every step)", 0},
+    {SIM_PREEMPT, "--preempt", NULL, "MODE", "off",
+     "preemption: off, requeue or cancel", 0},
+    CLI_OPTION_JSON("write one JSON document: {\"jobs\": [{\"id\", "
+                    "\"submit\", \"start\", \"end\", \"nodes\", \"gpus\", "
+                    "\"reason\"}...], \"summary\": {...}} instead of CSV and "
+                    "the summary text"),
+    CLI_OPTION_OUT,
+    {.name = NULL}};
+
+/* Is v one of the words (NULL-terminated)? */
+static bool one_of(const char *v, const char *const *words)
+{
+    for (; *words; words++)
+        if (!strcmp(v, *words))
+            return true;
+    return false;
+}
+
+/* The settings given on the command line, as a configuration document
+ * (the words are checked, so they need no escaping). */
+static int overrides(cli_args *a, char *doc, size_t cap)
+{
+    static const char *const orderings[] = {"fifo", "priority", "multifactor",
+                                            NULL};
+    static const char *const algos[] = {"fair-tree", "classic", NULL};
+    static const char *const backfills[] = {"none", "easy", "conservative",
+                                            NULL};
+    static const char *const preempts[] = {"off", "requeue", "cancel", NULL};
+    static const struct {
+        int id;
+        const char *key;
+        const char *const *words;
+    } words[] = {{SIM_ORDERING, "ordering", orderings},
+                 {SIM_FAIRSHARE, "fairshare", algos},
+                 {SIM_PREEMPT, "preemption", preempts}};
+    size_t n = (size_t)snprintf(doc, cap, "{");
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        const char *v = a->val[words[i].id];
+        if (!v)
+            continue;
+        if (!one_of(v, words[i].words)) {
+            const cli_option *o = NULL;
+            for (o = sim_options; o->id != words[i].id; o++)
+                ;
+            return cli_usage_error(a, "%s '%s': want %s", o->name, v,
+                                   o->help + strcspn(o->help, ":") + 2);
+        }
+        n += (size_t)snprintf(doc + n, cap - n, "%s\"%s\": \"%s\"",
+                              n > 1 ? ", " : "", words[i].key, v);
+    }
+    const char *bf = a->val[SIM_BACKFILL], *bfi = a->val[SIM_BF_INTERVAL];
+    if (bf && !one_of(bf, backfills))
+        return cli_usage_error(a, "--backfill '%s': want none, easy or "
+                                  "conservative",
+                               bf);
+    uint64_t interval = 0;
+    if (bfi && cli_parse_u64(bfi, (uint64_t)GS_TIME_MAX, &interval) != 0)
+        return cli_usage_error(a, "--backfill-interval '%s': want seconds, a "
+                                  "whole number from 0 to 2^60",
+                               bfi);
+    if (bf || bfi) {
+        n += (size_t)snprintf(doc + n, cap - n, "%s\"backfill\": {",
+                              n > 1 ? ", " : "");
+        if (bf)
+            n += (size_t)snprintf(doc + n, cap - n, "\"mode\": \"%s\"", bf);
+        if (bfi)
+            n += (size_t)snprintf(doc + n, cap - n, "%s\"interval\": %llu",
+                                  bf ? ", " : "",
+                                  (unsigned long long)interval);
+        n += (size_t)snprintf(doc + n, cap - n, "}");
+    }
+    snprintf(doc + n, cap - n, "}");
+    return CLI_OK;
+}
+
 /* ---- the replay ---------------------------------------------------------- */
 
-int cli_sim(int argc, char **argv)
+typedef struct sim_totals {
+    size_t started, never, preempted, requeued;
+    double mean, median, p95, util;
+    int64_t makespan;
+} sim_totals;
+
+/* The nodes a job ran on, separated by sep, each as CSV or JSON. */
+static void print_nodes(FILE *fo, const gs_sched *s, const gs_topo *t,
+                        const sim_job *j, const char *sep, bool json)
 {
-    const char *prog = "gpusched sim";
-    const char *topo_src = NULL, *jobs_path = NULL, *acc = NULL, *out = NULL;
-    gs_sched_config cfg;
-    gs_sched_config_init(&cfg);
-    const char *flag_order = NULL, *flag_bf = NULL, *flag_pre = NULL;
-    const char *flag_bfi = NULL;
-    cli_topo_args ta;
-    cli_topo_args_init(&ta);
-    for (int i = 1; i < argc; i++) {
-        int r = cli_topo_option(prog, argc, argv, &i, &ta);
-        if (r < 0)
-            return CLI_USAGE;
-        if (r > 0)
-            continue;
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v) {
-            fprintf(stderr, "%s: %s needs a value\n", prog, a);
-            return CLI_USAGE;
-        }
-        i++;
-        if (!strcmp(a, "--topo"))
-            topo_src = v;
-        else if (!strcmp(a, "--jobs"))
-            jobs_path = v;
-        else if (!strcmp(a, "--accounts"))
-            acc = v;
-        else if (!strcmp(a, "--out"))
-            out = v;
-        else if (!strcmp(a, "--placement"))
-            cfg.placement = v;
-        else if (!strcmp(a, "--ordering")) {
-            flag_order = v;
-            if (!strcmp(v, "fifo"))
-                cfg.ordering = GS_ORDER_FIFO;
-            else if (!strcmp(v, "priority"))
-                cfg.ordering = GS_ORDER_PRIORITY;
-            else if (!strcmp(v, "multifactor"))
-                cfg.ordering = GS_ORDER_MULTIFACTOR;
-            else {
-                fprintf(stderr, "%s: --ordering fifo|priority|multifactor\n",
-                        prog);
-                return CLI_USAGE;
-            }
-        } else if (!strcmp(a, "--backfill")) {
-            flag_bf = v;
-            if (!strcmp(v, "none"))
-                cfg.backfill = GS_BACKFILL_NONE;
-            else if (!strcmp(v, "easy"))
-                cfg.backfill = GS_BACKFILL_EASY;
-            else if (!strcmp(v, "conservative"))
-                cfg.backfill = GS_BACKFILL_CONSERVATIVE;
-            else {
-                fprintf(stderr, "%s: --backfill easy|conservative|none\n",
-                        prog);
-                return CLI_USAGE;
-            }
-        } else if (!strcmp(a, "--backfill-interval")) {
-            char *e;
-            long secs = strtol(v, &e, 10);
-            if (*e || !*v || secs < 0) {
-                fprintf(stderr, "%s: --backfill-interval takes seconds\n",
-                        prog);
-                return CLI_USAGE;
-            }
-            flag_bfi = v;
-        } else if (!strcmp(a, "--preempt")) {
-            flag_pre = v;
-            if (!strcmp(v, "off"))
-                cfg.preempt = GS_PREEMPT_OFF;
-            else if (!strcmp(v, "requeue"))
-                cfg.preempt = GS_PREEMPT_REQUEUE;
-            else if (!strcmp(v, "cancel"))
-                cfg.preempt = GS_PREEMPT_CANCEL;
-            else {
-                fprintf(stderr, "%s: --preempt off|requeue|cancel\n", prog);
-                return CLI_USAGE;
-            }
-        } else {
-            fprintf(stderr, "%s: unknown argument '%s'\n", prog, a);
-            return CLI_USAGE;
-        }
+    uint32_t nn = j->sid && j->start >= 0
+                      ? gs_sched_alloc_node_count(s, j->sid)
+                      : 0;
+    for (uint32_t k = 0; k < nn; k++) {
+        gs_alloc_node an;
+        an.struct_size = sizeof an;
+        gs_sched_alloc_node(s, j->sid, k, &an);
+        fputs(k ? sep : "", fo);
+        if (json)
+            cli_json_string(fo, gs_topo_node_name(t, an.node));
+        else
+            csv_field(fo, gs_topo_node_name(t, an.node), false);
     }
-    if (!topo_src || !jobs_path) {
-        fprintf(stderr,
-                "usage: gpusched sim --topo SRC --jobs FILE [--accounts FILE] "
-                "[--placement P]\n"
-                "       [--ordering fifo|priority|multifactor] [--backfill "
-                "easy|conservative|none]\n"
-                "       [--backfill-interval SECONDS] [--preempt "
-                "off|requeue|cancel] [--out FILE]\n");
+}
+
+static void print_csv(FILE *fo, const gs_sched *s, const gs_topo *t,
+                      const sim_job *jobs, size_t nj)
+{
+    fprintf(fo, "id,submit,start,end,nodes,gpus,reason_if_never_started\n");
+    for (size_t i = 0; i < nj; i++) {
+        const sim_job *j = &jobs[i];
+        csv_field(fo, job_name(j), false);
+        fprintf(fo, ",%lld,", (long long)j->submit);
+        if (j->start >= 0)
+            fprintf(fo, "%lld", (long long)j->start);
+        fputc(',', fo);
+        if (j->end >= 0)
+            fprintf(fo, "%lld", (long long)j->end);
+        fputc(',', fo);
+        print_nodes(fo, s, t, j, ";", false);
+        fprintf(fo, ",%u,", j->gpus);
+        if (j->reason)
+            csv_field(fo, j->reason, true); /* reasons hold commas */
+        fputc('\n', fo);
+    }
+}
+
+static void print_json(FILE *fo, const gs_sched *s, const gs_topo *t,
+                       const sim_job *jobs, size_t nj, size_t njobs_total,
+                       const sim_totals *tot)
+{
+    fputs("{\"jobs\": [", fo);
+    for (size_t i = 0; i < nj; i++) {
+        const sim_job *j = &jobs[i];
+        fputs(i ? ",\n  {\"id\": " : "\n  {\"id\": ", fo);
+        cli_json_string(fo, job_name(j));
+        fprintf(fo, ", \"submit\": %lld, \"start\": ", (long long)j->submit);
+        if (j->start >= 0)
+            fprintf(fo, "%lld", (long long)j->start);
+        else
+            fputs("null", fo);
+        fputs(", \"end\": ", fo);
+        if (j->end >= 0)
+            fprintf(fo, "%lld", (long long)j->end);
+        else
+            fputs("null", fo);
+        fputs(", \"nodes\": [", fo);
+        print_nodes(fo, s, t, j, ", ", true);
+        fprintf(fo, "], \"gpus\": %u, \"reason\": ", j->gpus);
+        if (j->reason)
+            cli_json_string(fo, j->reason);
+        else
+            fputs("null", fo);
+        fputc('}', fo);
+    }
+    fprintf(fo,
+            "\n],\n\"summary\": {\"jobs\": %zu, \"started\": %zu, "
+            "\"never_started\": %zu, \"wait_mean\": ",
+            njobs_total, tot->started, tot->never);
+    cli_json_number(fo, tot->mean);
+    fputs(", \"wait_median\": ", fo);
+    cli_json_number(fo, tot->median);
+    fputs(", \"wait_p95\": ", fo);
+    cli_json_number(fo, tot->p95);
+    fprintf(fo, ", \"makespan\": %lld, \"gpu_utilization\": ",
+            (long long)tot->makespan);
+    cli_json_number(fo, tot->util);
+    fprintf(fo, ", \"preemptions\": %zu, \"requeued\": %zu}}\n",
+            tot->preempted, tot->requeued);
+}
+
+static void print_summary(FILE *f, size_t nj, const sim_totals *tot)
+{
+    fprintf(f,
+            "jobs %zu, started %zu, never started %zu\n"
+            "wait: mean %.1f s, median %.1f s, p95 %.1f s\n"
+            "makespan %lld s, GPU utilization %.1f%%\n",
+            nj, tot->started, tot->never, tot->mean, tot->median, tot->p95,
+            (long long)tot->makespan, 100.0 * tot->util);
+    if (tot->preempted)
+        fprintf(f, "preemptions: %zu (%zu requeued)\n", tot->preempted,
+                tot->requeued);
+}
+
+/* Waits, makespan and utilization. */
+static int totals(const sim_job *jobs, size_t nj, double gpu_seconds,
+                  int64_t last_end, uint32_t gpus, sim_totals *tot)
+{
+    int64_t *waits = malloc((nj + 1) * sizeof *waits);
+    if (!waits)
+        return -1;
+    size_t nw = 0;
+    for (size_t i = 0; i < nj; i++)
+        if (jobs[i].start >= 0)
+            waits[nw++] = jobs[i].start - jobs[i].submit;
+    double mean = 0;
+    for (size_t i = 0; i < nw; i++)
+        mean += (double)waits[i];
+    tot->mean = nw ? mean / (double)nw : 0;
+    qsort(waits, nw, sizeof *waits, cmp_i64);
+    tot->median = nw ? (nw % 2 ? (double)waits[nw / 2]
+                               : ((double)waits[nw / 2 - 1] +
+                                  (double)waits[nw / 2]) / 2.0)
+                     : 0;
+    /* nearest rank: the smallest wait that at least 95% of jobs meet */
+    tot->p95 = nw ? (double)waits[(nw * 95 + 99) / 100 - 1] : 0;
+    free(waits);
+    tot->started = nw;
+    tot->never = nj - nw;
+    int64_t first_submit = nj ? jobs[0].submit : 0;
+    tot->makespan = last_end - first_submit;
+    tot->util = tot->makespan > 0 && gpus
+                    ? gpu_seconds / ((double)gpus * (double)tot->makespan)
+                    : 0;
+    return 0;
+}
+
+static int sim(cli_args *a)
+{
+    const char *placement = a->val[SIM_PLACEMENT];
+    if (placement && cli_check_placement(a, placement) != CLI_OK)
         return CLI_USAGE;
-    }
-    if (cfg.placement && !gs_placement_find(cfg.placement)) {
-        fprintf(stderr, "%s: unknown placement policy '%s'\n", prog,
-                cfg.placement);
+    char over[512];
+    if (overrides(a, over, sizeof over) != CLI_OK)
         return CLI_USAGE;
-    }
-    size_t nj = 0;
-    sim_job *jobs = read_jobs(prog, jobs_path, &nj);
-    if (!jobs)
+    if (cli_open_output(a) != CLI_OK)
         return CLI_FAIL;
-    gs_topo *t = cli_load_topo(prog, topo_src, &ta);
-    if (!t) {
-        free(jobs);
+    const char *jobs_path = a->val[SIM_JOBS], *acc = a->val[SIM_ACCOUNTS];
+    size_t jobs_len = 0, nj = 0;
+    char *jobs_text = cli_read_input(a, jobs_path, &jobs_len);
+    if (!jobs_text)
+        return CLI_FAIL;
+    const char *jobs_name = strcmp(jobs_path, "-") ? jobs_path : "<stdin>";
+    sim_job *jobs = read_jobs(a, jobs_name, jobs_text, jobs_len, &nj);
+    if (!jobs) {
+        free(jobs_text);
         return CLI_FAIL;
     }
+    gs_topo *t = cli_load_topo(a, a->val[CLI_O_TOPO]);
     int rc = CLI_OK;
     gs_sched *s = NULL;
     heap h = {0};
     uint32_t *by_sid = NULL;
-    FILE *fo = NULL;
-    if (gs_sched_create(&s, t, &cfg) != GS_OK) {
-        fprintf(stderr, "%s: %s\n", prog, gs_sched_errmsg(s));
+    if (!t) {
         rc = CLI_FAIL;
+        goto done;
+    }
+    gs_sched_config cfg;
+    gs_sched_config_init(&cfg);
+    cfg.placement = placement;
+    if (gs_sched_create(&s, t, &cfg) != GS_OK) {
+        rc = cli_fail(a, "%s", s ? gs_sched_errmsg(s) : "out of memory");
         goto done;
     }
     if (acc) {
         size_t len;
-        char *text = cli_read_file(prog, acc, &len);
+        char *text = cli_read_input(a, acc, &len);
         if (!text) {
             rc = CLI_FAIL;
             goto done;
         }
-        gs_status st = gs_sched_configure(s, text, len, acc);
+        gs_status st = gs_sched_configure(s, text, len,
+                                          strcmp(acc, "-") ? acc : "<stdin>");
         free(text);
         if (st != GS_OK) {
-            fprintf(stderr, "%s: %s\n", prog, gs_sched_errmsg(s));
-            rc = CLI_FAIL;
-            goto done;
-        }
-        /* flags given on the command line win over the file */
-        char over[256];
-        snprintf(over, sizeof over, "{%s%s%s%s%s%s%s%s%s}",
-                 flag_order ? "\"ordering\": \"" : "",
-                 flag_order ? flag_order : "", flag_order ? "\"" : "",
-                 flag_bf ? (flag_order ? ", \"backfill\": \"" : "\"backfill\": \"")
-                         : "",
-                 flag_bf ? flag_bf : "", flag_bf ? "\"" : "",
-                 flag_pre ? ((flag_order || flag_bf) ? ", \"preemption\": \""
-                                                     : "\"preemption\": \"")
-                          : "",
-                 flag_pre ? flag_pre : "", flag_pre ? "\"" : "");
-        if (gs_sched_configure(s, over, strlen(over), "command line") !=
-            GS_OK) {
-            fprintf(stderr, "%s: %s\n", prog, gs_sched_errmsg(s));
-            rc = CLI_FAIL;
+            rc = cli_fail(a, "%s", gs_sched_errmsg(s));
             goto done;
         }
     }
-    if (flag_bfi) {
-        char over[96];
-        snprintf(over, sizeof over, "{\"backfill\": {\"interval\": %s}}",
-                 flag_bfi);
-        if (gs_sched_configure(s, over, strlen(over), "command line") !=
-            GS_OK) {
-            fprintf(stderr, "%s: %s\n", prog, gs_sched_errmsg(s));
-            rc = CLI_FAIL;
-            goto done;
-        }
+    /* options given on the command line win over the file */
+    if (strcmp(over, "{}") != 0 &&
+        gs_sched_configure(s, over, strlen(over), "command line") != GS_OK) {
+        rc = cli_fail(a, "%s", gs_sched_errmsg(s));
+        goto done;
     }
     qsort(jobs, nj, sizeof *jobs, cmp_submit);
     by_sid = calloc(nj + 2, sizeof *by_sid);
     if (!by_sid) {
-        rc = CLI_FAIL;
+        rc = cli_fail(a, "out of memory");
         goto done;
     }
-    size_t next = 0, ended = 0, n_started = 0, n_preempted = 0;
-    size_t n_requeued = 0;
+    size_t next = 0, n_preempted = 0, n_requeued = 0;
     double gpu_seconds = 0;
     int64_t now = nj ? jobs[0].submit : 0, last_end = now;
     for (;;) {
@@ -554,22 +827,26 @@ int cli_sim(int argc, char **argv)
             if (j->epoch != e.epoch)
                 continue;
             bool timeout = j->limit && j->duration > j->limit;
-            if (timeout)
-                gs_sched_fail(s, j->sid, now);
-            else
-                gs_sched_complete(s, j->sid, now);
+            gs_status st = timeout ? gs_sched_fail(s, j->sid, now)
+                                   : gs_sched_complete(s, j->sid, now);
+            if (st != GS_OK) {
+                rc = cli_fail(a, "at %lld s: %s", (long long)now,
+                              gs_sched_errmsg(s));
+                goto done;
+            }
             gpu_seconds += (double)(now - j->start) * j->gpus;
             j->end = now;
-            if (timeout)
-                snprintf(j->reason, sizeof j->reason, "timeout");
+            if (timeout && set_reason(j, "timeout") != 0) {
+                rc = cli_fail(a, "out of memory");
+                goto done;
+            }
             last_end = now > last_end ? now : last_end;
-            ended++;
         }
         while (next < nj && jobs[next].submit == now) {
             sim_job *j = &jobs[next];
             gs_job_spec spec;
             gs_job_spec_init(&spec);
-            spec.name = j->id;
+            spec.name = job_name(j);
             spec.gpus = j->gpus;
             spec.gpus_per_node = j->gpn;
             spec.time_limit = j->limit;
@@ -579,15 +856,28 @@ int cli_sim(int argc, char **argv)
             spec.priority = j->priority;
             spec.preemptible = j->preemptible;
             if (gs_sched_submit(s, &spec, &j->sid) != GS_OK) {
-                snprintf(j->reason, sizeof j->reason, "%s",
-                         gs_sched_errmsg(s));
+                if (set_reason(j, gs_sched_errmsg(s)) != 0) {
+                    rc = cli_fail(a, "out of memory");
+                    goto done;
+                }
                 j->sid = 0;
+                /* the output says so too, but a refusal is most often a
+                 * mistake in the trace */
+                if (!cli_given(a, CLI_O_QUIET))
+                    fprintf(stderr, "%s: warning: %s:%zu: job %s refused: "
+                                    "%s\n",
+                            a->prog, jobs_name, j->lineno, spec.name,
+                            gs_sched_errmsg(s));
             } else {
                 by_sid[j->sid] = (uint32_t)next;
             }
             next++;
         }
-        gs_sched_step(s, now, NULL);
+        if (gs_sched_step(s, now, NULL) != GS_OK) {
+            rc = cli_fail(a, "at %lld s: %s", (long long)now,
+                          gs_sched_errmsg(s));
+            goto done;
+        }
         for (size_t i = 0; i < gs_sched_event_count(s); i++) {
             gs_event e;
             e.struct_size = sizeof e;
@@ -597,111 +887,103 @@ int cli_sim(int argc, char **argv)
                 j->start = now;
                 j->end = -1;
                 j->epoch++;
-                n_started++;
                 int64_t run = j->duration;
                 if (j->limit && run > j->limit)
                     run = j->limit;
+                /* both are at most GS_TIME_MAX: the sum cannot wrap, and
+                 * the scheduler takes no later time */
+                if (run > GS_TIME_MAX - now) {
+                    rc = cli_fail(a,
+                                  "job %s would end at %lld + %lld s, after "
+                                  "2^60 s, the latest time the scheduler "
+                                  "takes",
+                                  job_name(j), (long long)now,
+                                  (long long)run);
+                    goto done;
+                }
                 if (heap_push(&h, (ev){now + run, by_sid[e.job],
                                        j->epoch}) != 0) {
-                    rc = CLI_FAIL;
+                    rc = cli_fail(a, "out of memory");
                     goto done;
                 }
             } else if (e.kind == GS_EVENT_PREEMPTED) {
                 gpu_seconds += (double)(now - j->start) * j->gpus;
                 j->epoch++; /* its pending end is stale */
                 j->end = now;
-                snprintf(j->reason, sizeof j->reason, "preempted");
+                if (set_reason(j, "preempted") != 0) {
+                    rc = cli_fail(a, "out of memory");
+                    goto done;
+                }
                 n_preempted++;
             } else if (e.kind == GS_EVENT_REQUEUED) {
                 n_requeued++;
                 j->end = -1;
-                j->reason[0] = '\0';
+                set_reason(j, NULL);
             }
         }
     }
-    (void)ended;
     /* what never started, and why */
     for (size_t i = 0; i < nj; i++) {
         sim_job *j = &jobs[i];
-        if (j->sid && j->start < 0 && !*j->reason)
-            gs_sched_job_reason_text(s, j->sid, j->reason, sizeof j->reason,
-                                     NULL);
+        gs_status st = j->sid && j->start < 0 && !j->reason
+                           ? pending_reason(s, j)
+                           : GS_OK;
+        if (st != GS_OK) {
+            rc = cli_fail(a, "job %s: %s", job_name(j), gs_strerror(st));
+            goto done;
+        }
     }
-    fo = out ? fopen(out, "w") : stdout;
-    if (!fo) {
-        fprintf(stderr, "%s: %s: %s\n", prog, out, strerror(errno));
-        rc = CLI_FAIL;
+    sim_totals tot = {.preempted = n_preempted, .requeued = n_requeued};
+    if (totals(jobs, nj, gpu_seconds, last_end, gs_topo_gpu_count(t),
+               &tot) != 0) {
+        rc = cli_fail(a, "out of memory");
         goto done;
     }
-    fprintf(fo, "id,submit,start,end,nodes,gpus,reason_if_never_started\n");
-    int64_t *waits = malloc((nj + 1) * sizeof *waits);
-    size_t nw = 0;
-    int64_t first_submit = nj ? jobs[0].submit : 0;
-    for (size_t i = 0; i < nj; i++) {
-        sim_job *j = &jobs[i];
-        csv_field(fo, j->id, false);
-        fprintf(fo, ",%lld,", (long long)j->submit);
-        if (j->start >= 0)
-            fprintf(fo, "%lld,", (long long)j->start);
-        else
-            fprintf(fo, ",");
-        if (j->end >= 0)
-            fprintf(fo, "%lld,", (long long)j->end);
-        else
-            fprintf(fo, ",");
-        uint32_t nn = j->sid ? gs_sched_alloc_node_count(s, j->sid) : 0;
-        for (uint32_t k = 0; k < nn && j->start >= 0; k++) {
-            gs_alloc_node an;
-            an.struct_size = sizeof an;
-            gs_sched_alloc_node(s, j->sid, k, &an);
-            fprintf(fo, "%s%s", k ? ";" : "", gs_topo_node_name(t, an.node));
-        }
-        fprintf(fo, ",%u,", j->gpus);
-        if (j->start < 0 || strcmp(j->reason, "timeout") == 0 ||
-            strcmp(j->reason, "preempted") == 0) {
-            csv_field(fo, j->reason, true); /* reasons hold commas */
-        }
-        fputc('\n', fo);
-        if (j->start >= 0 && waits)
-            waits[nw++] = j->start - j->submit;
+    if (cli_given(a, CLI_O_JSON)) {
+        print_json(a->out, s, t, jobs, nj, nj, &tot);
+    } else {
+        print_csv(a->out, s, t, jobs, nj);
+        /* no summary of results that could not be written */
+        bool to_stdout = a->out_fd == STDOUT_FILENO;
+        rc = cli_close_output(a, rc);
+        if (rc == CLI_OK)
+            print_summary(to_stdout ? stderr : stdout, nj, &tot);
     }
-    if (fo != stdout)
-        fclose(fo);
-    fo = NULL;
-    FILE *sum = out ? stdout : stderr;
-    double mean = 0;
-    for (size_t i = 0; i < nw; i++)
-        mean += (double)waits[i];
-    mean = nw ? mean / nw : 0;
-    if (waits)
-        qsort(waits, nw, sizeof *waits, cmp_i64);
-    double median = nw ? (nw % 2 ? (double)waits[nw / 2]
-                                 : (waits[nw / 2 - 1] + waits[nw / 2]) / 2.0)
-                       : 0;
-    /* nearest rank: the smallest wait that at least 95% of jobs meet */
-    double p95 = nw ? (double)waits[(nw * 95 + 99) / 100 - 1] : 0;
-    int64_t makespan = last_end - first_submit;
-    double util = makespan > 0 && gs_topo_gpu_count(t)
-                      ? gpu_seconds / ((double)gs_topo_gpu_count(t) * makespan)
-                      : 0;
-    fprintf(sum,
-            "jobs %zu, started %zu, never started %zu\n"
-            "wait: mean %.1f s, median %.1f s, p95 %.1f s\n"
-            "makespan %lld s, GPU utilization %.1f%%\n",
-            nj, nw, nj - nw, mean, median, p95, (long long)makespan,
-            100.0 * util);
-    if (n_preempted)
-        fprintf(sum, "preemptions: %zu (%zu requeued)\n", n_preempted,
-                n_requeued);
-    free(waits);
-    (void)n_started;
 done:
-    if (fo && fo != stdout)
-        fclose(fo);
     free(h.v);
     free(by_sid);
     gs_sched_destroy(s);
     gs_topo_destroy(t);
+    for (size_t i = 0; i < nj; i++)
+        free(jobs[i].reason);
     free(jobs);
+    free(jobs_text);
     return rc;
 }
+
+const cli_command cli_cmd_sim = {
+    .path = "sim",
+    .synopsis = "--topo SRC --jobs FILE [options]",
+    .summary = "replay a job trace in simulated time",
+    .description =
+        "Replay a job trace through the scheduler in simulated time: each "
+        "job is submitted at its time, starts when the ordering, backfill "
+        "and placement policies say so, and runs for its duration (or until "
+        "its time limit). Writes one CSV line per job (id, submit, start, "
+        "end, nodes, gpus, and why it never started) and a summary (waits, "
+        "makespan, GPU utilization) to standard error, or to standard "
+        "output when the CSV goes to --out; with --json, one document "
+        "holding both.",
+    .options = sim_options,
+    .groups = CLI_GROUP_TOPO | CLI_GROUP_INPUT,
+    .exit_status = "0 replayed, 1 an input cannot be read or is wrong (the "
+                   "message has file:line:column) or the output cannot be "
+                   "written, 2 bad arguments.",
+    .examples = "gpusched sim --topo dgx-h100 --jobs jobs.csv\n"
+                "gpusched sim --topo cluster.json --jobs jobs.csv "
+                "--backfill easy\n"
+                "gpusched sim --topo c.json --jobs jobs.csv --accounts "
+                "acc.json --out r.csv\n"
+                "gpusched sim --topo dgx-h100 --jobs - --json < jobs.csv",
+    .run = sim,
+};

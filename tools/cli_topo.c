@@ -8,94 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char cli_topo_options_help[] =
-    "  --format F            force the input format: json, smi, hwloc, "
-    "slurm-topology,\n"
-    "                        slurm-gres (default: detected from the content)\n"
-    "  --node-template T     hardware of the nodes a Slurm topology.conf "
-    "names: a\n"
-    "                        template for all, or HOSTLIST=TEMPLATE (may "
-    "repeat)\n"
-    "  --hostname NAME       name of the node of single-machine formats\n"
-    "  --quiet               do not print warnings\n";
-
-void cli_topo_args_init(cli_topo_args *a)
-{
-    memset(a, 0, sizeof *a);
-    a->format = GS_FORMAT_AUTO;
-}
-
-int cli_topo_option(const char *prog, int argc, char **argv, int *i,
-                    cli_topo_args *a)
-{
-    const char *opt = argv[*i];
-    bool takes_value = !strcmp(opt, "--format") ||
-                       !strcmp(opt, "--node-template") ||
-                       !strcmp(opt, "--hostname");
-    if (!strcmp(opt, "--quiet")) {
-        a->quiet = 1;
-        return 1;
-    }
-    if (!takes_value)
-        return 0;
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "%s: %s needs a value\n", prog, opt);
-        return -1;
-    }
-    const char *val = argv[++*i];
-    if (!strcmp(opt, "--format")) {
-        if (gs_format_from_name(val, &a->format) != GS_OK) {
-            fprintf(stderr,
-                    "%s: unknown format '%s' (json, smi, hwloc, "
-                    "slurm-topology, slurm-gres)\n",
-                    prog, val);
-            return -1;
-        }
-    } else if (!strcmp(opt, "--hostname")) {
-        a->hostname = val;
-    } else {
-        size_t used = strlen(a->templates_buf);
-        if (used + strlen(val) + 2 > sizeof a->templates_buf) {
-            fprintf(stderr, "%s: too many --node-template values\n", prog);
-            return -1;
-        }
-        if (used)
-            strcat(a->templates_buf, ";");
-        strcat(a->templates_buf, val);
-        a->node_templates = a->templates_buf;
-    }
-    return 1;
-}
-
-static void print_warning(void *user, const char *msg)
-{
-    fprintf(stderr, "%s: warning: %s\n", (const char *)user, msg);
-}
-
-gs_topo *cli_load_topo(const char *prog, const char *src,
-                       const cli_topo_args *a)
-{
-    gs_load_options o;
-    gs_load_options_init(&o);
-    o.format = a->format;
-    o.node_templates = a->node_templates;
-    o.hostname = a->hostname;
-    if (!a->quiet) {
-        o.warn = print_warning;
-        o.warn_user = (void *)(uintptr_t)prog;
-    }
-    gs_topo *t = NULL;
-    gs_status st = gs_topo_load(&t, src, &o);
-    if (st != GS_OK) {
-        fprintf(stderr, "%s: %s\n", prog,
-                t && gs_topo_errmsg(t)[0] ? gs_topo_errmsg(t)
-                                          : gs_strerror(st));
-        gs_topo_destroy(t);
-        return NULL;
-    }
-    return t;
-}
-
 /* One line naming the node's NVSwitch fabrics and their GPUs, e.g.
  * "NVSwitch fabrics: 0: GPU0-7 (6 links each); 1: GPU8-15 (6 links each)".
  * Two fabrics on one node share no bandwidth (the DGX-2 case when the
@@ -344,154 +256,201 @@ int cli_print_topo(FILE *out, const gs_topo *t, uint32_t node, unsigned flags)
     return rc;
 }
 
-static int topo_show(int argc, char **argv)
+/* ---- topo show ----------------------------------------------------------- */
+
+enum { SHOW_NODE, SHOW_SOURCES, SHOW_LEGEND };
+static const cli_option show_options[] = {
+    CLI_OPTION_TOPO(NULL, CLI_REQUIRED),
+    {SHOW_NODE, "--node", NULL, "NAME",
+     "the node alone when the topology has one, else a summary and the "
+     "first node of each kind",
+     "print this node's matrix", 0},
+    {SHOW_SOURCES, "--sources", "--source", NULL, "off",
+     "mark each cell with where it came from (d CUDA driver, n NVML, h "
+     "hwloc, * inferred)",
+     0},
+    {SHOW_LEGEND, "--legend", NULL, NULL, "off", "explain the matrix", 0},
+    CLI_OPTION_JSON("write the topology as gpusched JSON (docs/formats.md) "
+                    "instead of the matrix"),
+    CLI_OPTION_OUT,
+    {.name = NULL}};
+static const int topo_positional[] = {CLI_O_TOPO, -1};
+
+static int topo_show(cli_args *a)
 {
-    const char *src = NULL, *node_name = NULL;
-    bool json = false;
-    unsigned flags = 0;
-    cli_topo_args ta;
-    cli_topo_args_init(&ta);
-    for (int i = 1; i < argc; i++) {
-        int r = cli_topo_option("gpusched topo show", argc, argv, &i, &ta);
-        if (r < 0)
-            return CLI_USAGE;
-        if (r > 0)
-            continue;
-        if (!strcmp(argv[i], "--json"))
-            json = true;
-        else if (!strcmp(argv[i], "--sources"))
-            flags |= GS_MATRIX_SOURCES;
-        else if (!strcmp(argv[i], "--legend"))
-            flags |= GS_MATRIX_LEGEND;
-        else if (!strcmp(argv[i], "--node") && i + 1 < argc)
-            node_name = argv[++i];
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "gpusched topo show: unknown option '%s'\n",
-                    argv[i]);
-            return CLI_USAGE;
-        } else if (!src)
-            src = argv[i];
-        else {
-            fprintf(stderr, "gpusched topo show: one source only\n");
-            return CLI_USAGE;
-        }
-    }
-    if (!src) {
-        fprintf(stderr, "usage: gpusched topo show SRC [--json] [--node NAME] "
-                        "[--sources] [--legend] [topology options]\n%s",
-                cli_topo_options_help);
-        return CLI_USAGE;
-    }
-    gs_topo *t = cli_load_topo("gpusched topo show", src, &ta);
+    bool json = cli_given(a, CLI_O_JSON);
+    if (json && (cli_given(a, SHOW_NODE) || cli_given(a, SHOW_SOURCES) ||
+                 cli_given(a, SHOW_LEGEND)))
+        return cli_usage_error(a, "--node, --sources and --legend shape the "
+                                  "matrix; --json writes the whole topology");
+    unsigned flags = (cli_given(a, SHOW_SOURCES) ? GS_MATRIX_SOURCES : 0) |
+                     (cli_given(a, SHOW_LEGEND) ? GS_MATRIX_LEGEND : 0);
+    if (cli_open_output(a) != CLI_OK)
+        return CLI_FAIL;
+    gs_topo *t = cli_load_topo(a, a->val[CLI_O_TOPO]);
     if (!t)
         return CLI_FAIL;
     int rc = CLI_OK;
     if (json) {
         char *text;
         if (gs_topo_to_json(t, &text, NULL) != GS_OK) {
-            fprintf(stderr, "gpusched topo show: out of memory\n");
-            rc = CLI_FAIL;
+            rc = cli_fail(a, "out of memory");
         } else {
-            fputs(text, stdout);
+            fputs(text, a->out);
             gs_free(text);
         }
     } else {
         uint32_t node = GS_NONE;
-        if (node_name) {
-            node = gs_topo_find_node(t, node_name);
+        const char *name = a->val[SHOW_NODE];
+        if (name) {
+            node = gs_topo_find_node(t, name);
             if (node == GS_NONE) {
-                fprintf(stderr, "gpusched topo show: no node named '%s'\n",
-                        node_name);
+                cli_fail(a, "no node named '%s' (the first is '%s')", name,
+                         gs_topo_node_name(t, 0));
                 gs_topo_destroy(t);
                 return CLI_FAIL;
             }
         } else if (gs_topo_node_count(t) == 1) {
-            cli_print_summary(stdout, t);
-            putchar('\n');
+            cli_print_summary(a->out, t);
+            fputc('\n', a->out);
             node = 0;
         }
-        rc = cli_print_topo(stdout, t, node, flags);
+        rc = cli_print_topo(a->out, t, node, flags);
     }
     gs_topo_destroy(t);
     return rc;
 }
 
-static int topo_convert(int argc, char **argv)
+const cli_command cli_cmd_topo_show = {
+    .path = "topo show",
+    .synopsis = "[--topo] SRC [options]",
+    .summary = "print a topology's GPU matrix and a summary, or its JSON",
+    .description =
+        "Print a topology the way nvidia-smi topo -m prints a machine: the "
+        "GPU matrix (NV# the number of NVLinks, direct or through NVSwitches; "
+        "PIX PXB PHB NODE SYS the PCIe path), the CPU and NUMA affinity, and a summary of the "
+        "cluster (nodes, GPUs by model, switches, NVLink domains). With "
+        "--json, the topology in gpusched's JSON format instead.",
+    .options = show_options,
+    .groups = CLI_GROUP_TOPO | CLI_GROUP_INPUT,
+    .positional = topo_positional,
+    .exit_status = "0 shown, 1 the topology cannot be read, 2 bad arguments.",
+    .examples = "gpusched topo show dgx-h100\n"
+                "gpusched topo show gb200-nvl72 --node nvl72-tray01\n"
+                "gpusched topo show dgx1-v100 --legend\n"
+                "nvidia-smi topo -m | gpusched topo show -\n"
+                "gpusched topo show cluster.json --json --out copy.json",
+    .run = topo_show,
+};
+
+/* ---- topo convert -------------------------------------------------------- */
+
+static const cli_option convert_options[] = {
+    CLI_OPTION_TOPO(NULL, CLI_REQUIRED),
+    CLI_OPTION_OUT,
+    CLI_OPTION_JSON("accepted for uniformity: the output is always gpusched "
+                    "JSON"),
+    {.name = NULL}};
+static const int convert_positional[] = {CLI_O_TOPO, CLI_O_OUT, -1};
+
+static int topo_convert(cli_args *a)
 {
-    cli_topo_args ta;
-    cli_topo_args_init(&ta);
-    const char *in = NULL, *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        int r = cli_topo_option("gpusched topo convert", argc, argv, &i, &ta);
-        if (r < 0)
-            return CLI_USAGE;
-        if (r > 0)
-            continue;
-        if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "gpusched topo convert: unknown option '%s'\n",
-                    argv[i]);
-            return CLI_USAGE;
-        } else if (!in)
-            in = argv[i];
-        else if (!out)
-            out = argv[i];
-        else {
-            fprintf(stderr, "gpusched topo convert: too many arguments\n");
-            return CLI_USAGE;
-        }
-    }
-    if (!in || !out) {
-        fprintf(stderr, "usage: gpusched topo convert IN OUT [topology "
-                        "options]\n%s",
-                cli_topo_options_help);
-        return CLI_USAGE;
-    }
-    gs_topo *t = cli_load_topo("gpusched topo convert", in, &ta);
+    if (cli_open_output(a) != CLI_OK)
+        return CLI_FAIL;
+    gs_topo *t = cli_load_topo(a, a->val[CLI_O_TOPO]);
     if (!t)
         return CLI_FAIL;
     int rc = CLI_OK;
-    if (!strcmp(out, "-")) {
-        char *text;
-        if (gs_topo_to_json(t, &text, NULL) != GS_OK) {
-            rc = CLI_FAIL;
-        } else {
-            fputs(text, stdout);
-            gs_free(text);
-        }
+    char *text;
+    if (gs_topo_to_json(t, &text, NULL) != GS_OK) {
+        rc = cli_fail(a, "out of memory");
     } else {
-        errno = 0;
-        gs_status st = gs_topo_save_json(t, out);
-        if (st != GS_OK) {
-            fprintf(stderr, "gpusched topo convert: %s: %s\n", out,
-                    errno ? strerror(errno) : gs_strerror(st));
-            rc = CLI_FAIL;
-        }
+        fputs(text, a->out);
+        gs_free(text);
     }
     gs_topo_destroy(t);
     return rc;
 }
 
-static int topo_templates(void)
+const cli_command cli_cmd_topo_convert = {
+    .path = "topo convert",
+    .synopsis = "[--topo] IN [[--out] OUT] [options]",
+    .summary = "write any supported topology source as gpusched JSON",
+    .description =
+        "Read a topology in any supported format (a template, nvidia-smi "
+        "topo -m text, hwloc XML, Slurm topology.conf or gres.conf, gpusched "
+        "JSON) and write it as gpusched JSON, the format every tool and the "
+        "library load fastest and that keeps everything. Identical nodes "
+        "are written once.",
+    .options = convert_options,
+    .groups = CLI_GROUP_TOPO | CLI_GROUP_INPUT,
+    .positional = convert_positional,
+    .exit_status = "0 written, 1 the topology cannot be read or the output "
+                   "cannot be written, 2 bad arguments.",
+    .examples = "gpusched topo convert dgx-h100\n"
+                "gpusched topo convert topo-m.txt node.json --hostname gpu01\n"
+                "gpusched topo convert topology.conf c.json --node-template "
+                "dgx-h100",
+    .run = topo_convert,
+};
+
+/* ---- topo templates ------------------------------------------------------ */
+
+static const cli_option templates_options[] = {
+    CLI_OPTION_JSON("write {\"templates\": [{\"name\", \"kind\", "
+                    "\"description\"}...]}"),
+    CLI_OPTION_OUT,
+    {.name = NULL}};
+
+static int topo_templates(cli_args *a)
 {
-    for (size_t i = 0; i < gs_template_count(); i++)
-        printf("%-26s %-8s %s\n", gs_template_name(i),
-               gs_template_is_cluster(i) ? "cluster" : "node",
-               gs_template_description(i));
+    if (cli_open_output(a) != CLI_OK)
+        return CLI_FAIL;
+    bool json = cli_given(a, CLI_O_JSON);
+    if (json)
+        fputs("{\"templates\": [", a->out);
+    for (size_t i = 0; i < gs_template_count(); i++) {
+        const char *kind = gs_template_is_cluster(i) ? "cluster" : "node";
+        if (!json) {
+            fprintf(a->out, "%-26s %-8s %s\n", gs_template_name(i), kind,
+                    gs_template_description(i));
+            continue;
+        }
+        fputs(i ? ",\n  {\"name\": " : "\n  {\"name\": ", a->out);
+        cli_json_string(a->out, gs_template_name(i));
+        fprintf(a->out, ", \"kind\": \"%s\", \"description\": ", kind);
+        cli_json_string(a->out, gs_template_description(i));
+        fputc('}', a->out);
+    }
+    if (json)
+        fputs("\n]}\n", a->out);
     return CLI_OK;
 }
 
-int cli_topo(int argc, char **argv)
-{
-    if (argc < 2) {
-        fprintf(stderr, "usage: gpusched topo show|convert|templates ...\n");
-        return CLI_USAGE;
-    }
-    if (!strcmp(argv[1], "show"))
-        return topo_show(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "convert"))
-        return topo_convert(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "templates"))
-        return topo_templates();
-    fprintf(stderr, "gpusched topo: unknown subcommand '%s'\n", argv[1]);
-    return CLI_USAGE;
-}
+const cli_command cli_cmd_topo_templates = {
+    .path = "topo templates",
+    .synopsis = "[--json] [--out FILE]",
+    .summary = "list the built-in topologies (names for --topo)",
+    .description = "List the built-in topologies: single machines (node) "
+                   "and whole clusters (cluster). Their names work wherever "
+                   "a topology is asked for.",
+    .options = templates_options,
+    .exit_status = "0 listed, 2 bad arguments.",
+    .examples = "gpusched topo templates\n"
+                "gpusched topo templates --json",
+    .run = topo_templates,
+};
+
+/* ---- the topo group ------------------------------------------------------ */
+
+const cli_command cli_cmd_topo = {
+    .path = "topo",
+    .synopsis = "SUBCOMMAND [options]",
+    .summary = "look at, convert and list topologies",
+    .description = "Topologies: what GPUs a machine or a cluster has and how "
+                   "they are linked.",
+    .exit_status = "0 success, 1 failure, 2 bad arguments.",
+    .examples = "gpusched topo templates\n"
+                "gpusched topo show dgx-h100\n"
+                "gpusched topo convert topo-m.txt node.json",
+};

@@ -56,7 +56,7 @@ static void print_set(const uint32_t *s, uint32_t k)
 /* Section 1: the probe (gs_topo_probe). With GPUs: this machine's
  * matrix, its GPUs and, with two or more, its best and worst GPU sets;
  * without: why not, and the tour goes on with the built-in topology. */
-static void local_machine(const char *fallback)
+static void local_machine(const char *fallback, const char *kind)
 {
     printf("1. This machine (gpusched probe: the CUDA driver, NVML and "
            "hwloc)\n\n");
@@ -67,11 +67,11 @@ static void local_machine(const char *fallback)
     gs_topo *t = NULL;
     gs_status st = gs_topo_probe(&t, &o);
     if (st != GS_OK) {
-        printf("   No GPU found here: %s.\n   The tour goes on with a "
-               "built-in topology, %s.\n\n",
+        printf("   No GPU found here: %s.\n   The tour goes on with %s, "
+               "%s.\n\n",
                t && gs_topo_errmsg(t)[0] ? gs_topo_errmsg(t)
                                          : gs_strerror(st),
-               fallback);
+               kind, fallback);
     } else {
         uint32_t n = gs_topo_gpu_count(t);
         printf("   %u GPU%s found:\n\n", n, n == 1 ? "" : "s");
@@ -90,9 +90,9 @@ static void local_machine(const char *fallback)
             print_set(worst, n / 2);
             printf(" Q=%g GB/s.\n", qw);
         }
-        printf("\n   The rest of the tour uses a built-in topology, %s, so "
-               "that it reads the\n   same everywhere.\n\n",
-               fallback);
+        printf("\n   The rest of the tour uses %s, %s, so that it reads "
+               "the\n   same everywhere.\n\n",
+               kind, fallback);
     }
     gs_probe_report_destroy(r);
     gs_topo_destroy(t);
@@ -136,17 +136,22 @@ static void stream(const gs_topo *t, const char *policy, const uint32_t *sizes,
     gs_sched_destroy(s);
 }
 
-int cli_tour(int argc, char **argv)
+static int tour(cli_args *a)
 {
-    const char *tname = argc > 1 ? argv[1] : "dgx1-v100";
-    printf("gpusched %s: a short tour\n\n", gs_version_string());
-    local_machine(tname);
-    cli_topo_args ta;
-    cli_topo_args_init(&ta);
-    gs_topo *t = cli_load_topo("gpusched tour", tname, &ta);
+    const char *tname =
+        cli_given(a, CLI_O_TOPO) ? a->val[CLI_O_TOPO] : "dgx1-v100";
+    /* loaded first: a wrong name fails before the tour begins */
+    gs_topo *t = cli_load_topo(a, tname);
     if (!t)
         return CLI_FAIL;
-    printf("2. A built-in topology: %s\n\n", tname);
+    bool builtin = false;
+    for (size_t i = 0; i < gs_template_count(); i++)
+        builtin |= !strcmp(gs_template_name(i), tname);
+    const char *kind = builtin ? "a built-in topology" : "the topology";
+    printf("gpusched %s: a short tour\n\n", gs_version_string());
+    local_machine(tname, kind);
+    printf("2. %s: %s\n\n", builtin ? "A built-in topology" : "The topology",
+           tname);
     int rc = cli_print_topo(stdout, t, gs_topo_node_count(t) == 1 ? 0 : GS_NONE,
                             GS_MATRIX_LEGEND);
     uint32_t n = gs_topo_node_gpu_count(t, 0);
@@ -174,8 +179,33 @@ int cli_tour(int argc, char **argv)
                "NVLink pair.\n");
         printf("\nTry: gpusched topo templates; gpusched topo show dgx-h100; "
                "gpusched place --topo\ndgx1-v100 --free 0,2,4,5 --gpus 2; "
-               "gpusched topo show FILE --json\n");
+               "gpusched topo show FILE --json;\ngpusched --help.\n");
     }
     gs_topo_destroy(t);
     return rc;
 }
+
+static const cli_option tour_options[] = {
+    CLI_OPTION_TOPO("dgx1-v100", 0),
+    {.name = NULL}};
+static const int tour_positional[] = {CLI_O_TOPO, -1};
+
+const cli_command cli_cmd_tour = {
+    .path = "tour",
+    .synopsis = "[[--topo] SRC] [options]",
+    .summary = "look at this machine, then at a built-in topology",
+    .description =
+        "A short guided look: this machine's GPUs through the probe (or why "
+        "there are none), then a topology's GPU matrix, its best and worst "
+        "GPU sets, and where successive jobs go under two placement "
+        "policies. The tour is text for people; the other commands have "
+        "--json.",
+    .options = tour_options,
+    .groups = CLI_GROUP_TOPO | CLI_GROUP_INPUT,
+    .positional = tour_positional,
+    .exit_status = "0 shown (also without a GPU), 1 the topology cannot be "
+                   "read, 2 bad arguments.",
+    .examples = "gpusched tour\n"
+                "gpusched tour dgx-h100",
+    .run = tour,
+};

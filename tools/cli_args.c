@@ -1,0 +1,709 @@
+/*
+ * What every gpusched command does the same way: options parsed from the
+ * command's table (so that the help and the parser cannot disagree), the
+ * help printed from that table, errors that say what to try, inputs read
+ * with a size limit (- is standard input), outputs opened before the work
+ * and checked after it, JSON strings escaped.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Options of the groups a command may take (cli_command::groups). */
+static const cli_option topo_options[] = {
+    {CLI_O_FORMAT, "--format", NULL, "F", "detected from the content",
+     "the topology's format: json, smi (nvidia-smi topo -m), hwloc, "
+     "slurm-topology or slurm-gres",
+     0},
+    {CLI_O_NODE_TEMPLATE, "--node-template", NULL, "T",
+     "nodes without GPUs",
+     "hardware of the nodes a Slurm topology.conf names: a template for all "
+     "of them, or HOSTLIST=TEMPLATE; may be repeated",
+     CLI_REPEAT},
+    {CLI_O_HOSTNAME, "--hostname", NULL, "NAME", "localhost",
+     "name of the node that single-machine formats (nvidia-smi text, hwloc) "
+     "describe",
+     0},
+    {CLI_O_QUIET, "--quiet", NULL, NULL, "off",
+     "do not print warnings about the input", 0},
+    {.name = NULL}};
+
+static const cli_option input_options[] = {
+    {CLI_O_MAX_INPUT, "--max-input", NULL, "BYTES", "256M",
+     "largest input read from one file or standard input; K, M, G and T "
+     "suffixes are powers of 1024",
+     0},
+    {.name = NULL}};
+
+bool cli_given(const cli_args *a, int id)
+{
+    return a->val[id] != NULL;
+}
+
+static void vreport(const cli_args *a, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static void vreport(const cli_args *a, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", a->prog);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+int cli_usage_error(const cli_args *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(a, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "try '%s --help'\n", a->prog);
+    return CLI_USAGE;
+}
+
+int cli_fail(const cli_args *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(a, fmt, ap);
+    va_end(ap);
+    return CLI_FAIL;
+}
+
+int cli_check_placement(const cli_args *a, const char *name)
+{
+    if (gs_placement_find(name))
+        return CLI_OK;
+    char names[512] = "";
+    for (size_t i = 0; i < gs_placement_count(); i++) {
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                 gs_placement_name(i));
+    }
+    return cli_usage_error(a, "unknown placement policy '%s' (%s)", name,
+                           names);
+}
+
+/* ---- the help ------------------------------------------------------------ */
+
+#define HELP_WIDTH 79
+#define OPTION_COLUMN 24
+
+/* Print text from column col, wrapped at HELP_WIDTH, continuation lines
+ * indented by indent; a '\n' in the text starts a new line. */
+static void wrap(FILE *f, const char *text, int col, int indent)
+{
+    const char *p = text;
+    bool line_start = true;
+    while (*p) {
+        if (*p == '\n') {
+            fputc('\n', f);
+            p++;
+            if (*p && *p != '\n')
+                col = fprintf(f, "%*s", indent, "");
+            else
+                col = 0;
+            line_start = true;
+            continue;
+        }
+        if (*p == ' ') {
+            p++;
+            continue;
+        }
+        size_t w = strcspn(p, " \n");
+        if (!line_start && col + 1 + (int)w > HELP_WIDTH) {
+            col = fprintf(f, "\n%*s", indent, "") - 1;
+            line_start = true;
+        }
+        if (!line_start)
+            col += fprintf(f, " ");
+        col += fprintf(f, "%.*s", (int)w, p);
+        line_start = false;
+        p += w;
+    }
+}
+
+static const char *const ordinal[] = {"first", "second", "third"};
+
+static void print_option(FILE *f, const cli_command *cmd, const cli_option *o)
+{
+    int col = fprintf(f, "  %s%s%s", o->name, o->metavar ? " " : "",
+                      o->metavar ? o->metavar : "");
+    if (col > OPTION_COLUMN - 2)
+        col = fprintf(f, "\n%*s", OPTION_COLUMN, "") - 1;
+    else
+        col += fprintf(f, "%*s", OPTION_COLUMN - col, "");
+    char text[1024];
+    int n = snprintf(text, sizeof text, "%s (%s%s", o->help,
+                     o->def ? "default: " : "required",
+                     o->def ? o->def : "");
+    if (o->aliases && n > 0 && (size_t)n < sizeof text)
+        n += snprintf(text + n, sizeof text - (size_t)n, "; alias%s: %s",
+                      strchr(o->aliases, ' ') ? "es" : "", o->aliases);
+    for (int k = 0; cmd->positional && cmd->positional[k] >= 0 && k < 3;
+         k++)
+        if (cmd->positional[k] == o->id && n > 0 && (size_t)n < sizeof text)
+            n += snprintf(text + n, sizeof text - (size_t)n,
+                          "; or give it as the %s argument", ordinal[k]);
+    if (n > 0 && (size_t)n < sizeof text)
+        snprintf(text + n, sizeof text - (size_t)n, ")");
+    wrap(f, text, col, OPTION_COLUMN);
+    fputc('\n', f);
+}
+
+static void print_options(FILE *f, const cli_command *cmd,
+                          const cli_option *opts)
+{
+    for (const cli_option *o = opts; o && o->name; o++)
+        print_option(f, cmd, o);
+}
+
+static void print_paragraphs(FILE *f, const char *text)
+{
+    wrap(f, text, 0, 0);
+    fputc('\n', f);
+}
+
+void cli_print_help(FILE *f, const cli_command *cmd)
+{
+    int used = fprintf(f, "usage: gpusched %s ", cmd->path);
+    wrap(f, cmd->synopsis, used, used);
+    fputs("\n\n", f);
+    print_paragraphs(f, cmd->description);
+    if (!cmd->run) {
+        /* a group: its subcommands from the command table */
+        size_t plen = strlen(cmd->path);
+        fprintf(f, "\nSubcommands:\n");
+        for (size_t i = 0; i < cli_command_count; i++) {
+            const cli_command *c = cli_commands[i];
+            if (strncmp(c->path, cmd->path, plen) != 0 || c->path[plen] != ' ')
+                continue;
+            int col = fprintf(f, "  %s", c->path + plen + 1);
+            col += fprintf(f, "%*s", col < OPTION_COLUMN - 2
+                                         ? OPTION_COLUMN - col
+                                         : 2, "");
+            wrap(f, c->summary, col, OPTION_COLUMN);
+            fputc('\n', f);
+        }
+    }
+    fprintf(f, "\nOptions:\n");
+    print_options(f, cmd, cmd->options);
+    if (cmd->groups & CLI_GROUP_INPUT)
+        print_options(f, cmd, input_options);
+    fprintf(f, "  -h, --help%*sshow this help and exit (default: off)\n",
+            OPTION_COLUMN - 12, "");
+    if (cmd->groups & CLI_GROUP_TOPO) {
+        fprintf(f, "\nTopology options:\n");
+        print_options(f, cmd, topo_options);
+    }
+    if (cmd->exit_status) {
+        fprintf(f, "\nExit status: ");
+        wrap(f, cmd->exit_status, 13, 2);
+        fputc('\n', f);
+    }
+    fprintf(f, "\nExamples:\n");
+    for (const char *p = cmd->examples; *p;) {
+        size_t w = strcspn(p, "\n");
+        fprintf(f, "  %.*s\n", (int)w, p);
+        p += w + (p[w] == '\n');
+    }
+}
+
+/* ---- parsing ------------------------------------------------------------- */
+
+/* Does the spelling (len bytes at s) match one of the space-separated
+ * names in list? */
+static bool spelled(const char *list, const char *s, size_t len)
+{
+    for (const char *p = list; p && *p;) {
+        size_t w = strcspn(p, " ");
+        if (w == len && !strncmp(p, s, len))
+            return true;
+        p += w + (p[w] == ' ');
+    }
+    return false;
+}
+
+static const cli_option *find_in(const cli_option *opts, const char *s,
+                                 size_t len)
+{
+    for (const cli_option *o = opts; o && o->name; o++)
+        if ((strlen(o->name) == len && !strncmp(o->name, s, len)) ||
+            spelled(o->aliases, s, len))
+            return o;
+    return NULL;
+}
+
+static const cli_option *find_option(const cli_command *cmd, const char *s,
+                                     size_t len)
+{
+    const cli_option *o = find_in(cmd->options, s, len);
+    if (!o && (cmd->groups & CLI_GROUP_TOPO))
+        o = find_in(topo_options, s, len);
+    if (!o && (cmd->groups & CLI_GROUP_INPUT))
+        o = find_in(input_options, s, len);
+    return o;
+}
+
+static const cli_option *option_by_id(const cli_command *cmd, int id)
+{
+    const cli_option *groups[] = {cmd->options,
+                                  cmd->groups & CLI_GROUP_TOPO ? topo_options
+                                                               : NULL,
+                                  cmd->groups & CLI_GROUP_INPUT ? input_options
+                                                                : NULL};
+    for (size_t g = 0; g < 3; g++)
+        for (const cli_option *o = groups[g]; o && o->name; o++)
+            if (o->id == id)
+                return o;
+    return NULL;
+}
+
+static int store(cli_args *a, const cli_option *o, const char *v)
+{
+    if (o->flags & CLI_REPEAT) {
+        if (a->nrepeat == CLI_MAX_REPEAT)
+            return cli_usage_error(a, "%s given more than %d times", o->name,
+                                   CLI_MAX_REPEAT);
+        a->repeat_id[a->nrepeat] = o->id;
+        a->repeat[a->nrepeat++] = v;
+    } else if (a->val[o->id] && o->metavar) {
+        return cli_usage_error(a, "%s given twice ('%s' and '%s')", o->name,
+                               a->val[o->id], v);
+    }
+    a->val[o->id] = v;
+    return CLI_OK;
+}
+
+static int check_topo_options(cli_args *a)
+{
+    gs_format fmt;
+    if (a->val[CLI_O_FORMAT] &&
+        gs_format_from_name(a->val[CLI_O_FORMAT], &fmt) != GS_OK)
+        return cli_usage_error(a,
+                               "unknown --format '%s' (json, smi, hwloc, "
+                               "slurm-topology, slurm-gres)",
+                               a->val[CLI_O_FORMAT]);
+    return CLI_OK;
+}
+
+int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->cmd = cmd;
+    snprintf(a->prog, sizeof a->prog, "gpusched %s", cmd->path);
+    a->max_input = GS_MAX_INPUT_DEFAULT;
+    int npos = 0;
+    bool only_positional = false;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!only_positional &&
+            (!strcmp(arg, "-h") || !strcmp(arg, "--help"))) {
+            cli_print_help(stdout, cmd);
+            return CLI_HELP;
+        }
+        if (!only_positional && !strcmp(arg, "--")) {
+            only_positional = true;
+            continue;
+        }
+        if (!only_positional && arg[0] == '-' && arg[1]) {
+            const char *eq = arg[1] == '-' ? strchr(arg, '=') : NULL;
+            size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+            const cli_option *o = find_option(cmd, arg, len);
+            if (!o)
+                return cli_usage_error(a, "unknown option '%.*s'", (int)len,
+                                       arg);
+            const char *v = "";
+            if (o->metavar && eq) {
+                v = eq + 1;
+            } else if (o->metavar) {
+                /* "-" (standard input) and "-1" are values, so that a
+                 * bad number gets its own message; "--x" and -h are not */
+                const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+                if (!next || (next[0] == '-' && next[1] == '-' && next[2]) ||
+                    !strcmp(next, "-h"))
+                    return cli_usage_error(a, "%.*s needs a value (%s)",
+                                           (int)len, arg, o->metavar);
+                v = argv[++i];
+            } else if (eq) {
+                return cli_usage_error(a, "%.*s takes no value", (int)len,
+                                       arg);
+            }
+            int rc = store(a, o, v);
+            if (rc != CLI_OK)
+                return rc;
+            continue;
+        }
+        if (!cmd->positional || cmd->positional[npos] < 0)
+            return cli_usage_error(a, "unexpected argument '%s'", arg);
+        int id = cmd->positional[npos++];
+        const cli_option *o = option_by_id(cmd, id);
+        /* a bare argument of its own (help's COMMAND) has no option */
+        int rc = o ? store(a, o, arg) : CLI_OK;
+        if (!o)
+            a->val[id] = arg;
+        if (rc != CLI_OK)
+            return rc;
+    }
+    for (const cli_option *o = cmd->options; o && o->name; o++)
+        if ((o->flags & CLI_REQUIRED) && !a->val[o->id])
+            return cli_usage_error(a, "%s %s is required", o->name,
+                                   o->metavar ? o->metavar : "");
+    /* only one input can be standard input; an output there is fine */
+    for (int id = 0; id < CLI_O_COUNT; id++) {
+        const cli_option *o = a->val[id] ? option_by_id(cmd, id) : NULL;
+        if (!o || !(o->flags & CLI_INPUT) || strcmp(a->val[id], "-") != 0)
+            continue;
+        if (a->stdin_for)
+            return cli_usage_error(a,
+                                   "%s and %s both read standard input (-): "
+                                   "only one of them can",
+                                   a->stdin_for, o->name);
+        a->stdin_for = o->name;
+    }
+    if (a->val[CLI_O_MAX_INPUT] &&
+        cli_parse_bytes(a->val[CLI_O_MAX_INPUT], &a->max_input) != 0)
+        return cli_usage_error(a,
+                               "--max-input '%s': want a size in bytes from "
+                               "1 to 2^62, like 1048576, 64K, 256M or 2G",
+                               a->val[CLI_O_MAX_INPUT]);
+    if (cmd->groups & CLI_GROUP_TOPO)
+        return check_topo_options(a);
+    return CLI_OK;
+}
+
+/* ---- numbers ------------------------------------------------------------- */
+
+int cli_parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+    /* strtoull takes blanks, a sign (and wraps "-1"): digits only */
+    if (!*s || strspn(s, "0123456789") != strlen(s))
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_bytes(const char *s, uint64_t *out)
+{
+    size_t digits = strspn(s, "0123456789");
+    if (!digits || digits > 20)
+        return -1;
+    char num[24];
+    memcpy(num, s, digits);
+    num[digits] = '\0';
+    uint64_t v;
+    if (cli_parse_u64(num, UINT64_MAX, &v) != 0)
+        return -1;
+    static const struct {
+        const char *suffix;
+        unsigned shift;
+    } units[] = {{"", 0},     {"B", 0},    {"K", 10},   {"k", 10},
+                 {"KiB", 10}, {"M", 20},   {"MiB", 20}, {"G", 30},
+                 {"GiB", 30}, {"T", 40},   {"TiB", 40}};
+    const char *suffix = s + digits;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcmp(suffix, units[i].suffix) != 0)
+            continue;
+        const uint64_t limit = (uint64_t)1 << 62;
+        if (v == 0 || v > limit >> units[i].shift)
+            return -1;
+        *out = v << units[i].shift;
+        return 0;
+    }
+    return -1;
+}
+
+/* ---- inputs -------------------------------------------------------------- */
+
+char *cli_read_input(cli_args *a, const char *path, size_t *len)
+{
+    bool is_stdin = !strcmp(path, "-");
+    const char *name = is_stdin ? "<stdin>" : path;
+    if (is_stdin && isatty(STDIN_FILENO))
+        fprintf(stderr, "%s: reading %s from the terminal (end with Ctrl-D)\n",
+                a->prog, a->stdin_for ? a->stdin_for : "-");
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f) {
+        cli_fail(a, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 0, n = 0;
+    char *buf = NULL;
+    bool too_big = false, failed = false;
+    for (;;) {
+        if (n + 1 >= cap) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            char *nb = realloc(buf, ncap);
+            if (!nb) {
+                failed = true;
+                errno = ENOMEM;
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        /* read at most one byte past the limit: enough to know */
+        size_t want = cap - n - 1;
+        if ((uint64_t)n + want > a->max_input + 1)
+            want = (size_t)(a->max_input + 1 - n);
+        size_t r = fread(buf + n, 1, want, f);
+        n += r;
+        if (n > a->max_input) {
+            too_big = true;
+            break;
+        }
+        if (r < want) {
+            failed = ferror(f) != 0;
+            break;
+        }
+    }
+    int err = errno;
+    if (!is_stdin)
+        fclose(f);
+    if (too_big || failed) {
+        if (too_big)
+            cli_fail(a,
+                     "%s: more than %llu bytes, the input limit (raise it "
+                     "with --max-input)",
+                     name, (unsigned long long)a->max_input);
+        else
+            cli_fail(a, "%s: %s", name, strerror(err ? err : EIO));
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* ---- the output ---------------------------------------------------------- */
+
+int cli_open_output(cli_args *a)
+{
+    const char *path = a->val[CLI_O_OUT] ? a->val[CLI_O_OUT] : "-";
+    int fd = STDOUT_FILENO;
+    a->out_created = false;
+    if (strcmp(path, "-") != 0) {
+        /* not truncated now: a command that fails leaves an existing file
+         * as it was */
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        a->out_created = fd >= 0;
+        if (fd < 0 && errno == EEXIST)
+            fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+            return cli_fail(a, "%s: %s", path, strerror(errno));
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+            close(fd);
+            return cli_fail(a, "%s: %s", path, strerror(EISDIR));
+        }
+    }
+    /* In memory first: stdio forgets why a write failed by the time a
+     * later fflush reports it, and write(2) below does not. */
+    a->out = open_memstream(&a->out_mem, &a->out_len);
+    if (!a->out) {
+        if (fd != STDOUT_FILENO)
+            close(fd);
+        if (a->out_created)
+            unlink(path);
+        return cli_fail(a, "out of memory");
+    }
+    a->out_fd = fd;
+    a->out_path = fd == STDOUT_FILENO ? "standard output" : path;
+    return CLI_OK;
+}
+
+int cli_close_output(cli_args *a, int rc)
+{
+    if (!a->out)
+        return rc;
+    int err = fclose(a->out) != 0 ? ENOMEM : 0;
+    a->out = NULL;
+    bool failed = rc == CLI_FAIL || rc == CLI_USAGE;
+    bool to_stdout = a->out_fd == STDOUT_FILENO;
+    /* what went to stdout directly comes first; main() reports its
+     * errors */
+    if (to_stdout)
+        fflush(stdout);
+    if (!err && (a->out_len > 0 || !failed)) {
+        for (size_t off = 0; off < a->out_len;) {
+            ssize_t n = write(a->out_fd, a->out_mem + off, a->out_len - off);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                err = n < 0 ? errno : EIO;
+                break;
+            }
+            off += (size_t)n;
+        }
+        struct stat st;
+        if (!err && !to_stdout && fstat(a->out_fd, &st) == 0 &&
+            S_ISREG(st.st_mode) &&
+            ftruncate(a->out_fd, (off_t)a->out_len) != 0)
+            err = errno;
+    }
+    if (!to_stdout && close(a->out_fd) != 0 && !err)
+        err = errno;
+    if (a->out_created && (err || (failed && a->out_len == 0)))
+        unlink(a->out_path);
+    free(a->out_mem);
+    a->out_mem = NULL;
+    if (err)
+        return cli_fail(a, "%s: write error: %s", a->out_path,
+                        strerror(err));
+    return rc;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at p, or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+    unsigned char c = p[0];
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F; /* no surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else
+        return 0;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xBF)
+            return 0;
+    return n;
+}
+
+void cli_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        if (*p == '"' || *p == '\\') {
+            fprintf(f, "\\%c", *p++);
+        } else if (*p == '\n') {
+            fputs("\\n", f);
+            p++;
+        } else if (*p == '\t') {
+            fputs("\\t", f);
+            p++;
+        } else if (*p < 0x20 || *p == 0x7F) {
+            fprintf(f, "\\u%04x", *p++);
+        } else if (*p < 0x80) {
+            fputc(*p++, f);
+        } else {
+            size_t n = utf8_len(p);
+            if (n) {
+                fwrite(p, 1, n, f);
+                p += n;
+            } else {
+                fputs("\\ufffd", f); /* not UTF-8: the replacement char */
+                p++;
+            }
+        }
+    }
+    fputc('"', f);
+}
+
+void cli_json_number(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.15g", v);
+    else
+        fputs("null", f);
+}
+
+/* ---- topologies ---------------------------------------------------------- */
+
+static void print_warning(void *user, const char *msg)
+{
+    fprintf(stderr, "%s: warning: %s\n", (const char *)user, msg);
+}
+
+gs_topo *cli_load_topo(cli_args *a, const char *src)
+{
+    gs_load_options o;
+    gs_load_options_init(&o);
+    if (a->val[CLI_O_FORMAT])
+        gs_format_from_name(a->val[CLI_O_FORMAT], &o.format);
+    o.hostname = a->val[CLI_O_HOSTNAME];
+    o.max_input_bytes = a->max_input;
+    if (!cli_given(a, CLI_O_QUIET)) {
+        o.warn = print_warning;
+        o.warn_user = a->prog;
+    }
+    /* several --node-template values are one ';'-separated list */
+    size_t tlen = 0;
+    for (size_t i = 0; i < a->nrepeat; i++)
+        if (a->repeat_id[i] == CLI_O_NODE_TEMPLATE)
+            tlen += strlen(a->repeat[i]) + 1;
+    char *templates = NULL;
+    if (tlen) {
+        templates = malloc(tlen);
+        if (!templates) {
+            cli_fail(a, "out of memory");
+            return NULL;
+        }
+        templates[0] = '\0';
+        for (size_t i = 0; i < a->nrepeat; i++) {
+            if (a->repeat_id[i] != CLI_O_NODE_TEMPLATE)
+                continue;
+            if (templates[0])
+                strcat(templates, ";");
+            strcat(templates, a->repeat[i]);
+        }
+        o.node_templates = templates;
+    }
+    gs_topo *t = NULL;
+    gs_status st;
+    if (!strcmp(src, "-")) {
+        size_t len;
+        char *text = cli_read_input(a, src, &len);
+        if (!text) {
+            free(templates);
+            return NULL;
+        }
+        st = gs_topo_load_buffer(&t, text, len, "<stdin>", &o);
+        free(text);
+    } else {
+        st = gs_topo_load(&t, src, &o);
+    }
+    free(templates);
+    if (st != GS_OK) {
+        const char *msg = t && gs_topo_errmsg(t)[0] ? gs_topo_errmsg(t)
+                                                    : gs_strerror(st);
+        /* the library names its API's knob; a user of the tool has another */
+        const char *knob = st == GS_ERANGE ? strstr(msg, " (max_input_bytes")
+                                           : NULL;
+        if (knob)
+            cli_fail(a, "%.*s (raise it with --max-input)", (int)(knob - msg),
+                     msg);
+        else
+            cli_fail(a, "%s", msg);
+        gs_topo_destroy(t);
+        return NULL;
+    }
+    return t;
+}
