@@ -407,8 +407,11 @@ bool gs_order_over_limit(const gs_sched *s, const job_rec *j, char *why,
 GS_API gs_status gs_sched_set_limit(gs_sched *s, gs_limit_kind kind,
                                     const char *name, uint32_t max_gpus)
 {
-    if (!s || (unsigned)kind > GS_LIMIT_ACCOUNT)
+    if (!s)
         return GS_EINVAL;
+    if ((unsigned)kind > GS_LIMIT_ACCOUNT)
+        return gs_errf(&s->err, GS_EINVAL,
+                       "set_limit: %d is not a gs_limit_kind", (int)kind);
     if (name && gs_check_name(kind == GS_LIMIT_USER ? "user" : "account", name,
                               &s->err) != GS_OK)
         return GS_EINVAL;

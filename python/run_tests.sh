@@ -7,6 +7,11 @@
 # BUILD_DIR/lib/libgpusched.so). Needs Debian's python3 and python3-pytest
 # (apt-get install python3-pytest); a C compiler for the ABI checks (they
 # are skipped without one).
+#
+# Then python/test_install.sh BUILD_DIR installs the package the documented
+# ways (offline, fresh virtual environments, python3 and Debian's
+# /usr/bin/python3), unless pytest options were given (a subset was asked
+# for) or GPUSCHED_INSTALL_TEST=0.
 set -eu
 
 if [ $# -lt 1 ]; then
@@ -30,11 +35,18 @@ if ! "$python" -c 'import pytest' 2>/dev/null; then
     exit 2
 fi
 
+build=$(cd "$build" && pwd)
 GPUSCHED_LIBRARY=$(cd "$(dirname "$lib")" && pwd)/$(basename "$lib")
 export GPUSCHED_LIBRARY
 # keep the source tree clean
 PYTHONDONTWRITEBYTECODE=1
 export PYTHONDONTWRITEBYTECODE
 
+install_test=${GPUSCHED_INSTALL_TEST:-1}
+[ $# -eq 0 ] || install_test=0
+
 cd "$here/.."
-exec "$python" -m pytest python/tests -q -p no:cacheprovider "$@"
+"$python" -m pytest python/tests -q -p no:cacheprovider "$@"
+if [ "$install_test" != 0 ]; then
+    "$here/test_install.sh" "$build"
+fi

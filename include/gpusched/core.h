@@ -183,8 +183,9 @@ GS_API const char *gs_strerror(int status);
  *
  * Every time (`now`, submission times) must lie in [-GS_TIME_MAX,
  * GS_TIME_MAX] and every duration (time limits, half-lives, intervals) in
- * [0, GS_TIME_MAX]; other values are refused with ::GS_ERANGE where they
- * enter, so that no sum or difference of two of them overflows.
+ * [0, GS_TIME_MAX]; values beyond (infinity included) are refused with
+ * ::GS_ERANGE where they enter, so that no sum or difference of two of
+ * them overflows. NaN and negative durations are ::GS_EINVAL.
  */
 #define GS_TIME_MAX ((int64_t)1 << 60)
 

@@ -15,7 +15,9 @@ that decides which job runs next and on which GPUs::
         sched.allocation(job).cuda_visible_devices()
 
 Classes: :class:`Topology`, :class:`Scheduler`, :class:`Share` (accounts,
-usage and fair-share factors); the read-only objects they return
+usage and fair-share factors); the sequences of nodes and GPUs
+(:class:`NodeList`, :class:`GpuList`: ``topo[0]``, ``topo.gpus[-1]``,
+``for gpu in node.gpus``); the read-only objects they return
 (:class:`GpuInfo`, :class:`Link`, :class:`Node`, :class:`Job`,
 :class:`Allocation`, :class:`AllocationNode`, :class:`Event`,
 :class:`PriorityBreakdown`, :class:`ShareRow`...); one exception class per
@@ -42,7 +44,8 @@ from .objects import (Allocation, AllocationNode, Backfill, Comm, Event,
                       ProbePair, ProbeReport, ShareRow, Source, Switch,
                       Template, format_cpulist, parse_cpulist)
 from .scheduler import Scheduler, placements
-from .topology import Topology, formats, parse_size, template_json, templates
+from .topology import (GpuList, NodeList, Topology, formats, parse_size,
+                       template_json, templates)
 
 #: Version of this Python package.
 __version__ = "0.1.0"
@@ -69,6 +72,7 @@ __all__ = [
     "library_version", "library_path", "EXPECTED_VERSION",
     "LibraryError", "LibraryVersionError",
     "GpuInfo", "Link", "Node", "NumaDomain", "Switch", "NvlinkDomain",
+    "NodeList", "GpuList",
     "Template", "Job", "Event", "Allocation", "AllocationNode",
     "ProbeReport", "ProbeLib", "ProbeGpu", "ProbePair",
     "PriorityBreakdown", "ShareRow",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
+import numbers
+import operator
 import threading
 import weakref
 from contextlib import contextmanager
 from typing import Iterator, List, Optional
 
 from . import _lib
-from .errors import ClosedError, InvalidArgument
+from .errors import ClosedError, InvalidArgument, RangeError
 
 
 def _release_all(addrs: List[int]) -> None:
@@ -77,18 +80,103 @@ class HandleOwner:
 
 
 def check_int(value, what: str, lo: int, hi: int) -> int:
-    """``value`` as an int in [lo, hi]; InvalidArgument naming ``what``."""
+    """``value`` as an int in [lo, hi].
+
+    TypeError naming ``what`` for anything that is not an integer (bools,
+    floats and strings included: ``True`` is not a count and ``2.0`` is not
+    an index); RangeError (a ValueError) when it is outside [lo, hi], so
+    that no value wraps silently on its way into a C integer."""
     if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            import operator
-            value = operator.index(value)
-        except TypeError:
+        if isinstance(value, bool) or not hasattr(type(value), "__index__"):
             raise TypeError(f"{what} must be an integer, not "
-                            f"{type(value).__name__}") from None
+                            f"{type(value).__name__}")
+        value = operator.index(value)
     if value < lo or value > hi:
-        raise InvalidArgument(f"{what} = {value} is out of range "
-                              f"({lo}..{hi})")
+        raise RangeError(f"{what} = {show_int(value)} is out of range "
+                         f"({_int_bound(lo)}..{_int_bound(hi)})")
     return value
+
+
+def _int_bound(x: int) -> str:
+    for k in (32, 60, 63, 64):
+        if abs(x) == 1 << k:
+            return f"{'-' if x < 0 else ''}2^{k}"
+        if x == (1 << k) - 1:
+            return f"2^{k}-1"
+    return str(x)
+
+
+def show_int(value: int) -> str:
+    """An int for a message (huge ones by size: str() refuses > 4300
+    digits)."""
+    if abs(value) < 10 ** 40:
+        return str(value)
+    return f"{'-' if value < 0 else ''}(a {value.bit_length()}-bit integer)"
+
+
+def check_index(value, what: str, count: int, things: str) -> int:
+    """``value`` as the index of one of ``count`` ``things`` (a node, a
+    GPU...): TypeError for a non-integer, InvalidArgument (the library's
+    code for "no such object") when it does not exist."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+            raise TypeError(f"{what} must be an integer, not "
+                            f"{type(value).__name__}")
+        value = operator.index(value)
+    if not 0 <= value < count:
+        if count == 0:
+            has = f"has no {things}"
+        elif things == "GPUs":
+            has = f"has GPUs 0-{count - 1}"
+        else:
+            has = f"has {count} {things if count != 1 else things[:-1]}"
+        raise InvalidArgument(f"{what} {show_int(value)} does not exist "
+                              f"(the topology "
+                              f"{has})")
+    return value
+
+
+def _bound(x: float) -> str:
+    for k in (60, 63, 64):
+        if abs(x) == 2.0 ** k:
+            return f"{'-' if x < 0 else ''}2^{k}"
+    return f"{x:g}"
+
+
+def check_number(value, what: str, lo: float = 0.0,
+                 hi: float = math.inf) -> float:
+    """``value`` (a real number, not a bool or a string) as a float in
+    [lo, hi]: TypeError naming ``what`` for other types, RangeError for NaN,
+    infinities and numbers out of range (the library refuses them with
+    GS_ERANGE; checking here names the argument)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{what} must be a number, not "
+                        f"{type(value).__name__}")
+    if hi == math.inf:
+        domain = f"a finite number >= {_bound(lo)}"
+    else:
+        domain = f"a number from {_bound(lo)} to {_bound(hi)}"
+    try:
+        f = float(value)
+    except OverflowError:  # an int beyond the doubles
+        raise RangeError(f"{what} = {show_int(int(value))} is out of range: "
+                         f"it must be {domain}") from None
+    if math.isnan(f):
+        raise RangeError(f"{what} is NaN: it must be {domain}")
+    if not (math.isfinite(f) and lo <= f <= hi):
+        raise RangeError(f"{what} = {f:g} is out of range: it must be "
+                         f"{domain}")
+    return f
+
+
+def check_bool(value, what: str) -> bool:
+    """``value`` as a flag: True, False, 1 or 0; TypeError for anything
+    else (a string such as "no" is true in Python, not here)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise TypeError(f"{what} must be True or False, not {value!r}")
 
 
 def encode(value, what: str, allow_none: bool = True) -> Optional[bytes]:

@@ -42,6 +42,13 @@ UINT32_MAX = 0xFFFFFFFF
 UINT64_MAX = 0xFFFFFFFFFFFFFFFF
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1
+#: ``GS_TIME_MAX``: times must lie in [-TIME_MAX, TIME_MAX] and durations in
+#: [0, TIME_MAX] seconds, so that no sum or difference of two overflows.
+TIME_MAX = 1 << 60
+#: ``GS_USAGE_MAX``: the most usage one association may hold.
+USAGE_MAX = 1e30
+#: ``GS_NUMA_OS_ID_MAX``: the largest OS id of a NUMA domain.
+NUMA_OS_ID_MAX = 1048575
 
 ENV_VAR = "GPUSCHED_LIBRARY"
 
@@ -157,6 +164,7 @@ class LoadOptionsC(Structure):
         ("hostname", c_char_p),
         ("warn", WARNING_FN),
         ("warn_user", c_void_p),
+        ("max_input_bytes", c_uint64),
     ]
 
 
@@ -477,6 +485,9 @@ PROTOTYPES: List[tuple] = [
     ("gs_topo_add_node", ST_TOPO, [TopoP, c_char_p, _u32p]),
     ("gs_topo_add_template_node", ST_TOPO, [TopoP, c_char_p, c_char_p, _u32p]),
     ("gs_topo_add_numa", ST_TOPO, [TopoP, c_uint32, c_char_p, c_uint64, _u32p]),
+    ("gs_topo_set_numa_os_id", ST_TOPO, [TopoP, c_uint32, c_uint32, c_uint32]),
+    ("gs_topo_set_numa_os_id", ST_TOPO, [TopoP, c_uint32, c_uint32, c_uint32],
+     OPTIONAL),
     ("gs_topo_add_gpu", ST_TOPO, [TopoP, c_uint32, POINTER(GpuInfoC), _u32p]),
     ("gs_topo_set_link", ST_TOPO,
      [TopoP, c_uint32, c_uint32, c_uint32, POINTER(LinkInfoC)]),
@@ -531,6 +542,8 @@ PROTOTYPES: List[tuple] = [
     ("gs_topo_node_numa_count", c_uint32, [TopoP, c_uint32]),
     ("gs_topo_node_cpu_count", c_uint32, [TopoP, c_uint32]),
     ("gs_topo_numa_memory", c_uint64, [TopoP, c_uint32, c_uint32]),
+    ("gs_topo_numa_os_id", c_uint32, [TopoP, c_uint32, c_uint32]),
+    ("gs_topo_numa_os_id", c_uint32, [TopoP, c_uint32, c_uint32], OPTIONAL),
     ("gs_topo_numa_cpus", ST_SIZED,
      [TopoP, c_uint32, c_uint32, c_char_p, c_size_t, _szp]),
     ("gs_topo_gpu_node", c_uint32, [TopoP, c_uint32]),

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-import numbers
 from ctypes import byref
 from typing import List, Optional, Union
 
 from . import _lib
-from ._handle import HandleOwner, decode, encode
+from ._handle import HandleOwner, check_number, decode, encode
 from ._lib import lib
 from .errors import ClosedError, InvalidArgument, NotFoundError
 from .objects import FairshareAlgo, ShareRow
@@ -18,13 +17,16 @@ __all__ = ["Share"]
 Text = Union[str, bytes]
 
 
-def number(value, what: str) -> float:
-    """``value`` (a real number, not a bool or a string) as a float;
-    TypeError naming ``what`` otherwise. Range checks are the library's."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{what} must be a number, not "
-                        f"{type(value).__name__}")
-    return float(value)
+def _time(value, what: str = "now") -> float:
+    """A time in seconds as the library takes it: finite, within
+    +-GS_TIME_MAX (2^60)."""
+    return check_number(value, what, -float(_lib.TIME_MAX),
+                        float(_lib.TIME_MAX))
+
+
+def _usage(value, what: str) -> float:
+    """Usage: from 0 to GS_USAGE_MAX (1e30)."""
+    return check_number(value, what, 0.0, _lib.USAGE_MAX)
 
 
 def text_bytes(text: Text, what: str) -> bytes:
@@ -64,7 +66,7 @@ class Share(HandleOwner):
     raises ClosedError once that scheduler is closed.
 
     Times (``now``) are the caller's clock in seconds, as for the
-    scheduler; the object never reads a clock.
+    scheduler (finite, within +-2^60); the object never reads a clock.
     """
 
     _kind = "share"
@@ -192,11 +194,13 @@ class Share(HandleOwner):
         Raises:
             AlreadyExistsError: the account exists.
             NotFoundError: no such parent.
-            InvalidArgument: a bad name or share count.
+            InvalidArgument: a bad name.
+            RangeError: shares negative, NaN, infinite or above the
+                library's limit (1e15).
         """
         n = encode(name, "name", allow_none=False)
         par = encode(parent, "parent")
-        sh = number(shares, "shares")
+        sh = check_number(shares, "shares")
         with self._use() as p:
             lib.gs_share_add_account(p, n, par, sh)
 
@@ -209,11 +213,13 @@ class Share(HandleOwner):
         Raises:
             AlreadyExistsError: the user is already in that account.
             NotFoundError: no such account.
-            InvalidArgument: a bad name or share count.
+            InvalidArgument: a bad name.
+            RangeError: shares negative, NaN, infinite or above the
+                library's limit (1e15).
         """
         u = encode(user, "user", allow_none=False)
         a = encode(account, "account", allow_none=False)
-        sh = number(shares, "shares")
+        sh = check_number(shares, "shares")
         with self._use() as p:
             lib.gs_share_add_user(p, u, a, sh)
 
@@ -226,11 +232,12 @@ class Share(HandleOwner):
 
         Raises:
             NotFoundError: no such association.
-            InvalidArgument: negative or non-finite usage.
+            RangeError: usage negative, NaN or above 1e30
+                (``GS_USAGE_MAX``), or ``now`` not finite within +-2^60.
         """
         u = encode(user, "user")
         a = encode(account, "account", allow_none=False)
-        v, t = number(usage, "usage"), number(now, "now")
+        v, t = _usage(usage, "usage"), _time(now)
         with self._use() as p:
             lib.gs_share_set_usage(p, u, a, v, t)
 
@@ -241,11 +248,12 @@ class Share(HandleOwner):
 
         Raises:
             NotFoundError: no such association.
-            InvalidArgument: a negative or non-finite amount.
+            RangeError: an amount negative, NaN or above 1e30, or ``now``
+                not finite within +-2^60.
         """
         u = encode(user, "user")
         a = encode(account, "account", allow_none=False)
-        v, t = number(amount, "amount"), number(now, "now")
+        v, t = _usage(amount, "amount"), _time(now)
         with self._use() as p:
             lib.gs_share_add_usage(p, u, a, v, t)
 
@@ -259,7 +267,7 @@ class Share(HandleOwner):
         """
         u = encode(user, "user")
         a = encode(account, "account", allow_none=False)
-        t = number(now, "now")
+        t = _time(now)
         with self._use() as p:
             value = lib.gs_share_usage(p, u, a, t)
         if value < 0:
@@ -271,9 +279,9 @@ class Share(HandleOwner):
         one week). Usage decays exactly: ``u * 2**(-dt / half_life)``.
 
         Raises:
-            InvalidArgument: negative or not finite.
+            RangeError: negative, not finite, or above 2^60.
         """
-        h = number(half_life, "half_life")
+        h = check_number(half_life, "half_life", 0.0, float(_lib.TIME_MAX))
         with self._use() as p:
             lib.gs_share_set_half_life(p, h)
 
@@ -289,7 +297,7 @@ class Share(HandleOwner):
         tree (through ``Scheduler.share``) with another algorithm changes
         the factors it reads until its next recomputation."""
         code = int(FairshareAlgo.parse(algo, "fair-share algorithm"))
-        t = number(now, "now")
+        t = _time(now)
         with self._use() as p:
             lib.gs_share_compute(p, code, t)
 

@@ -1,13 +1,16 @@
 """Plain read-only objects that queries return, and the enumerations.
 
-These hold copies of what the library reported at the time of the call;
-they do not refer to any handle and stay valid after the topology or
-scheduler they came from is closed.
+These hold copies of what the library reported at the time of the call
+and stay valid after the topology or scheduler they came from is closed.
+One exception: a :class:`Node` keeps its Topology object, so that
+``node.gpus`` can read the node's GPUs (it keeps the topology alive, and
+raises ClosedError once the topology is closed).
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple, Union
 
@@ -172,42 +175,56 @@ class LimitKind(_NamedEnum):
 # ---- cpulists ----------------------------------------------------------
 
 
+#: The largest CPU number in a cpulist (the library's limit too).
+CPU_MAX = 1048575
+
+_CPULIST_PART = re.compile(r"([0-9]+)(?:-([0-9]+)(?::([0-9]+))?)?")
+
+
 def parse_cpulist(text: str) -> List[int]:
     """Parse a Linux cpulist (``"0-3,8,10-11"``) into sorted CPU numbers.
 
     Also accepts strides (``"0-7:2"``) as the kernel prints them. Raises
-    ValueError on malformed text."""
+    ValueError on malformed text and on CPU numbers above 1048575 (the
+    library's limit: a range such as ``"0-99999999999"`` is an error, not
+    a list of 10^11 numbers)."""
+    if not isinstance(text, str):
+        raise TypeError(f"cpulist must be a string, not "
+                        f"{type(text).__name__}")
     out = set()
     text = text.strip()
     if not text:
         return []
     for part in text.split(","):
-        part = part.strip()
-        if not part:
-            raise ValueError(f"cpulist {text!r} has an empty element")
-        stride = 1
-        if ":" in part:
-            part, s = part.split(":", 1)
-            stride = int(s)
-            if stride < 1:
-                raise ValueError(f"cpulist {text!r}: bad stride")
-        if "-" in part:
-            a, b = part.split("-", 1)
-            lo, hi = int(a), int(b)
-            if lo < 0 or hi < lo:
-                raise ValueError(f"cpulist {text!r}: bad range {part!r}")
-            out.update(range(lo, hi + 1, stride))
-        else:
-            v = int(part)
-            if v < 0:
-                raise ValueError(f"cpulist {text!r}: negative CPU")
-            out.add(v)
+        m = _CPULIST_PART.fullmatch(part.strip())
+        if not m:
+            raise ValueError(f"cpulist {text!r}: bad element {part!r}")
+        lo = int(m.group(1))
+        hi = lo if m.group(2) is None else int(m.group(2))
+        stride = 1 if m.group(3) is None else int(m.group(3))
+        if hi < lo or stride < 1:
+            raise ValueError(f"cpulist {text!r}: bad range {part!r}")
+        if hi > CPU_MAX:
+            raise ValueError(f"cpulist {text!r}: CPU {hi} is above "
+                             f"{CPU_MAX}")
+        out.update(range(lo, hi + 1, stride))
     return sorted(out)
 
 
 def format_cpulist(cpus) -> str:
-    """Format CPU numbers as a canonical cpulist (``[0,1,2,5] -> "0-2,5"``)."""
-    xs = sorted(set(int(c) for c in cpus))
+    """Format CPU numbers as a canonical cpulist (``[0,1,2,5] -> "0-2,5"``).
+    TypeError for anything but integers, ValueError for numbers outside
+    0..1048575."""
+    xs = set()
+    for c in cpus:
+        if isinstance(c, bool) or not hasattr(type(c), "__index__"):
+            raise TypeError(f"CPU numbers must be integers, not "
+                            f"{type(c).__name__}")
+        c = c.__index__()
+        if not 0 <= c <= CPU_MAX:
+            raise ValueError(f"CPU {c} is out of range (0..{CPU_MAX})")
+        xs.add(c)
+    xs = sorted(xs)
     parts = []
     i = 0
     while i < len(xs):
@@ -240,6 +257,10 @@ class NumaDomain:
     cpulist: str
     #: Its memory in bytes (0 if unknown).
     memory: int
+    #: The id the operating system gives it (what ``numactl`` and cgroups
+    #: take; the index unless the machine numbers them otherwise). None
+    #: with a library that does not know OS ids.
+    os_id: Optional[int] = None
 
     @property
     def cpus(self) -> List[int]:
@@ -247,9 +268,10 @@ class NumaDomain:
         return parse_cpulist(self.cpulist)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Node:
-    """A node (host) of a topology."""
+    """A node (host) of a topology (``topo.nodes[i]``, ``topo.node(name)``,
+    ``for node in topo``). ``node.gpus`` is the sequence of its GPUs."""
     index: int
     name: str
     #: Cluster-wide id of its GPU 0; its GPUs are ``first_gpu + index``.
@@ -261,16 +283,45 @@ class Node:
     switch: Optional[str]
     #: Its multi-node NVLink domain, or None.
     nvlink_domain: Optional[str]
+    #: The Topology it came from (what ``gpus`` reads); None when built by
+    #: hand or unpickled.
+    _topology: object = field(default=None, compare=False, hash=False)
 
     @property
     def gpu_ids(self) -> range:
         """Cluster-wide ids of its GPUs."""
         return range(self.first_gpu, self.first_gpu + self.gpu_count)
 
+    @property
+    def gpus(self):
+        """Its GPUs, by index on the node: a sequence of :class:`GpuInfo`
+        (``node.gpus[0]``, ``len(node.gpus)``, iteration) read from the
+        topology, which it keeps alive. ClosedError after the topology was
+        closed; ValueError for a Node that has no topology (built by hand
+        or unpickled)."""
+        if self._topology is None:
+            raise ValueError(f"node {self.name!r} is not attached to a "
+                             f"topology (built by hand or unpickled)")
+        from .topology import GpuList
+        return GpuList(self._topology, self.first_gpu, self.gpu_count,
+                       self.name)
 
-@dataclass(frozen=True)
+    def __repr__(self) -> str:
+        return (f"<Node {self.index} {self.name!r}: {self.gpu_count} "
+                f"GPU{'s' * (self.gpu_count != 1)}, {len(self.numa)} NUMA>")
+
+    def __reduce__(self):
+        # a copy without the link: pickling a node must not pickle (or
+        # need) the whole topology
+        return (Node, (self.index, self.name, self.first_gpu, self.gpu_count,
+                       self.cpu_count, self.numa, self.switch,
+                       self.nvlink_domain))
+
+
+@dataclass(frozen=True, repr=False)
 class GpuInfo:
-    """Attributes of one GPU."""
+    """Attributes of one GPU (``topo.gpus[i]``, ``topo.gpu(i)``,
+    ``node.gpus[index]``)."""
     #: Cluster-wide id.
     id: int
     #: Node index and name.
@@ -291,6 +342,12 @@ class GpuInfo:
     #: NVSwitch fabric on its node, or None.
     fabric: Optional[int]
     fabric_links: int
+
+    def __repr__(self) -> str:
+        where = f"on {self.node_name!r}"
+        if self.index != self.id:
+            where += f" (its GPU {self.index})"
+        return f"<GPU {self.id} {where}: {self.model or 'model unknown'}>"
 
 
 @dataclass(frozen=True)

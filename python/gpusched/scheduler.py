@@ -8,10 +8,11 @@ from ctypes import byref, c_char_p, c_size_t, c_uint32, c_uint64
 from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _lib
-from ._handle import HandleOwner, check_int, decode, encode
+from ._handle import (HandleOwner, check_bool, check_index, check_int,
+                      check_number, decode, encode)
 from ._lib import NONE, lib
 from .errors import (InvalidArgument, NotFoundError, UnsupportedError)
-from .fairshare import Share, number, text_bytes
+from .fairshare import Share, text_bytes
 from .objects import (Allocation, AllocationNode, Backfill, Comm, Event,
                       EventKind, FairshareAlgo, Job, JobState, LimitKind,
                       Ordering, PendingReason, PreemptMode, PriorityBreakdown,
@@ -24,6 +25,10 @@ _CVD_UUIDS = 0x1
 #: gs_ordering names, in the order of their values.
 _ORDERINGS = tuple(m.label for m in Ordering)
 _I64 = (_lib.INT64_MIN, _lib.INT64_MAX)
+#: Times (now, submission times) and durations (time limits, periods) the
+#: library accepts (GS_TIME_MAX): beyond them sums of two could overflow.
+_TIME = (-_lib.TIME_MAX, _lib.TIME_MAX)
+_DURATION = (0, _lib.TIME_MAX)
 
 
 def placements() -> List[str]:
@@ -60,6 +65,11 @@ def _comm_code(value) -> int:
         try:
             return int(Comm[value.strip().upper()])
         except KeyError:
+            pass
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return int(Comm(value))
+        except ValueError:
             pass
     raise InvalidArgument(f"comm {value!r} must be \"bandwidth\" or "
                           f"\"insensitive\"")
@@ -104,6 +114,9 @@ def _build_spec(args: tuple, kwargs: dict):
     req = a["require_gpus"]
     if isinstance(req, int) and not isinstance(req, bool):
         req = [req]
+    if isinstance(req, (str, bytes)):
+        raise TypeError("require_gpus must be GPU ids (integers), not a "
+                        "string")
     req = [_u32(g, "require_gpus[]") for g in req]
     if req:
         arr = (c_uint32 * len(req))(*req)
@@ -119,19 +132,21 @@ def _build_spec(args: tuple, kwargs: dict):
         keep.append((arr, uuids))
         spec.require_uuids = ctypes.cast(arr, ctypes.POINTER(c_char_p))
         spec.n_require_uuids = len(uuids)
-    spec.exclusive = 1 if a["exclusive"] else 0
-    spec.one_nvlink_domain = 1 if a["one_nvlink_domain"] else 0
+    spec.exclusive = int(check_bool(a["exclusive"], "exclusive"))
+    spec.one_nvlink_domain = int(check_bool(a["one_nvlink_domain"],
+                                            "one_nvlink_domain"))
     spec.comm = _comm_code(a["comm"])
     spec.name = encode(a["name"], "name")
     spec.user = encode(a["user"], "user")
     spec.account = encode(a["account"], "account")
     spec.priority = check_int(a["priority"], "priority", *_I64)
-    spec.time_limit = check_int(a["time_limit"], "time_limit", *_I64)
-    spec.submit_time = check_int(a["submit_time"], "submit_time", *_I64)
+    spec.time_limit = check_int(a["time_limit"], "time_limit", *_DURATION)
+    spec.submit_time = check_int(a["submit_time"], "submit_time", *_TIME)
     # fields of later versions: only when the library's struct has them
     for fld, value, default in (
             ("nice", check_int(a["nice"], "nice", *_I64), 0),
-            ("preemptible", 1 if a["preemptible"] else 0, 0),
+            ("preemptible",
+             int(check_bool(a["preemptible"], "preemptible")), 0),
             ("depends_on", check_int(a["depends_on"], "depends_on", 0,
                                      _lib.UINT64_MAX), 0)):
         if _lib.field_known(spec, fld):
@@ -240,6 +255,9 @@ class Scheduler(HandleOwner):
             preempt = PreemptMode.REQUEUE
         elif preempt is False:
             preempt = PreemptMode.OFF
+        if not isinstance(placement, (str, bytes)):
+            raise TypeError(f"placement must be a policy name, not "
+                            f"{type(placement).__name__}")
         settings = [
             ("ordering", ordering, lambda v: Ordering.parse(v, "ordering")),
             ("fairshare", fairshare,
@@ -248,7 +266,7 @@ class Scheduler(HandleOwner):
             ("backfill_depth", backfill_depth,
              lambda v: _u32(v, "backfill_depth")),
             ("backfill_horizon", backfill_horizon,
-             lambda v: check_int(v, "backfill_horizon", *_I64)),
+             lambda v: check_int(v, "backfill_horizon", *_DURATION)),
             ("preempt", preempt, lambda v: PreemptMode.parse(v, "preempt")),
         ]
         for fld, value, convert in settings:
@@ -316,20 +334,11 @@ class Scheduler(HandleOwner):
             if idx == NONE:
                 raise NotFoundError(f"no node named {node!r}")
             return idx
-        idx = check_int(node, "node", 0, _lib.UINT32_MAX)
-        count = lib.gs_topo_node_count(tp)
-        if idx >= count:
-            raise InvalidArgument(f"node {idx} does not exist (the topology "
-                                  f"has {count} node{'s' * (count != 1)})")
-        return idx
+        return check_index(node, "node", lib.gs_topo_node_count(tp), "nodes")
 
     def _gpu(self, gpu: int) -> int:
-        g = check_int(gpu, "gpu", 0, _lib.UINT32_MAX)
-        count = lib.gs_topo_gpu_count(self._tp)
-        if g >= count:
-            raise InvalidArgument(f"GPU {g} does not exist (the topology has "
-                                  f"GPUs 0-{count - 1})")
-        return g
+        return check_index(gpu, "GPU", lib.gs_topo_gpu_count(self._tp),
+                           "GPUs")
 
     @staticmethod
     def _job_id(job) -> int:
@@ -339,7 +348,7 @@ class Scheduler(HandleOwner):
 
     @staticmethod
     def _now(now) -> int:
-        return check_int(now, "now", *_I64)
+        return check_int(now, "now", *_TIME)
 
     # ---- jobs ---------------------------------------------------------
 
@@ -369,6 +378,10 @@ class Scheduler(HandleOwner):
         Raises:
             InvalidArgument: the request is invalid (the message names the
                 field, e.g. "job spec: gpus must be at least 1").
+            RangeError: a number outside its field (counts 0..2^32-1,
+                ``submit_time`` within +-2^60, ``time_limit`` 0..2^60).
+            TypeError: a value of the wrong type (``gpus=2.0``,
+                ``exclusive="no"``).
             NoResourcesError: the cluster could never run it, even idle.
         """
         spec, keep = _build_spec(args, kwargs)
@@ -387,10 +400,13 @@ class Scheduler(HandleOwner):
         Raises NoResourcesError (the message says why) when it cannot be
         placed now, InvalidArgument for a bad request."""
         spec, keep = _build_spec(args, kwargs)
-        cap = max(1, spec.gpus)
-        out = (c_uint32 * cap)()
         count = c_size_t(0)
         with self._use() as p:
+            # no more than the cluster has (a larger request fails in the
+            # library; gpus=2**32-1 must not allocate 16 GiB here). Under
+            # the lock: a closed scheduler's topology may be gone.
+            cap = max(1, min(spec.gpus, lib.gs_topo_gpu_count(self._tp)))
+            out = (c_uint32 * cap)()
             lib.gs_sched_preview(p, byref(spec), out, cap, byref(count))
         del keep
         return list(out[:count.value])
@@ -403,7 +419,8 @@ class Scheduler(HandleOwner):
         *_SIGNATURE.parameters.values()], return_annotation="List[int]")
 
     def step(self, now: int = 0) -> List[Event]:
-        """Start every job that can start at time ``now`` (your clock) and
+        """Start every job that can start at time ``now`` (your clock, an
+        integer within +-2^60 seconds, like every ``now``) and
         return the events: one STARTED event per job started and, with
         preemption on, a PREEMPTED event per victim (followed by REQUEUED
         when it goes back to the queue).
@@ -479,8 +496,8 @@ class Scheduler(HandleOwner):
     def jobs(self, state: Union[JobState, str, None] = None) -> List[Job]:
         """Every job in submission order, or only those in ``state``
         ("pending", "running"...)."""
-        if isinstance(state, str):
-            state = JobState[state.upper()]
+        if state is not None:
+            state = JobState.parse(state, "state")
         with self._use() as p:
             out = []
             for i in range(lib.gs_sched_job_count(p)):
@@ -581,17 +598,20 @@ class Scheduler(HandleOwner):
         between fair-share recomputations (0: every step).
 
         Raises:
-            InvalidArgument: a negative weight or period (nothing changes).
+            RangeError: a negative, NaN or infinite weight, or a period
+                outside 0..2^60 s (nothing changes).
+            TypeError: a weight that is not a number, a period that is not
+                an integer.
         """
         w = _lib.new_struct(_lib.PriorityWeightsC, "gs_priority_weights_init")
         for fld, value in (("age", age), ("fairshare", fairshare),
                            ("job_size", job_size), ("priority", priority)):
             if value is not None:
-                setattr(w, fld, number(value, fld))
+                setattr(w, fld, check_number(value, fld))
         for fld, value in (("max_age", max_age),
                            ("calc_period", calc_period)):
             if value is not None:
-                setattr(w, fld, check_int(value, fld, *_I64))
+                setattr(w, fld, check_int(value, fld, *_DURATION))
         with self._use() as p:
             lib.gs_sched_set_priority_weights(p, byref(w))
 
@@ -602,10 +622,11 @@ class Scheduler(HandleOwner):
         GPU-seconds. See also set_model_weight().
 
         Raises:
-            InvalidArgument: a negative weight.
+            RangeError: a negative, NaN or infinite weight (nothing
+                changes).
         """
-        g, c, m = (number(gpu, "gpu"), number(cpu, "cpu"),
-                   number(mem_gib, "mem_gib"))
+        g, c, m = (check_number(gpu, "gpu"), check_number(cpu, "cpu"),
+                   check_number(mem_gib, "mem_gib"))
         with self._use() as p:
             lib.gs_sched_set_usage_weights(p, g, c, m)
 
@@ -615,10 +636,11 @@ class Scheduler(HandleOwner):
         matching rule set wins.
 
         Raises:
-            InvalidArgument: an empty model or a negative weight.
+            InvalidArgument: an empty model.
+            RangeError: a negative, NaN or infinite weight.
         """
         m = encode(model, "model", allow_none=False)
-        w = number(weight, "weight")
+        w = check_number(weight, "weight")
         with self._use() as p:
             lib.gs_sched_set_model_weight(p, m, w)
 
@@ -633,7 +655,9 @@ class Scheduler(HandleOwner):
 
         Raises:
             NotFoundError: no such account.
-            InvalidArgument: an unknown kind or a count out of range.
+            InvalidArgument: an unknown kind.
+            RangeError: a count outside 0..2^32-1 (TypeError: not an
+                integer).
         """
         k = int(LimitKind.parse(kind, "limit kind"))
         n = encode(name, "name")

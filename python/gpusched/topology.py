@@ -6,13 +6,17 @@ from __future__ import annotations
 import ctypes
 import os
 import re
+from collections.abc import Sequence as _SequenceABC
 from ctypes import byref, c_double, c_int, c_size_t, c_uint32
-from typing import Iterable, List, Optional, Sequence, Tuple, Union
+from fractions import Fraction
+from typing import Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import _lib
-from ._handle import HandleOwner, check_int, decode, encode
+from ._handle import (HandleOwner, check_bool, check_index, check_int,
+                      check_number, decode, encode)
 from ._lib import NONE, lib
 from .errors import (Error, InvalidArgument, NotFoundError, NotFrozenError,
+                     UnsupportedError,
                      error_from_status)
 from .objects import (GpuInfo, Link, LinkKind, Node, NumaDomain, NvlinkDomain,
                       PcieLevel, ProbeGpu, ProbeLib, ProbePair, ProbeReport,
@@ -73,15 +77,18 @@ def parse_size(value: Union[int, str], what: str = "size") -> int:
     them: ``KiB MiB GiB TiB`` (also ``K M G T``) are powers of 1024, ``KB MB
     GB TB`` powers of 1000 (``"80GiB"``, ``"512 GB"``)."""
     if isinstance(value, str):
-        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", value)
+        m = re.fullmatch(r"\s*(\d{1,40}(?:\.\d{1,40})?)\s*([A-Za-z]*)\s*",
+                         value)
         if not m or m.group(2).upper() not in _SIZE_UNITS:
             raise InvalidArgument(f"{what} {value!r} is not a size (e.g. "
                                   f"80GiB, 512GB, 1024)")
-        n = float(m.group(1)) * _SIZE_UNITS[m.group(2).upper()]
-        if n != int(n):
+        # exact (a float would round 2^64-1 up, and overflow for long
+        # digit strings)
+        n = Fraction(m.group(1)) * _SIZE_UNITS[m.group(2).upper()]
+        if n.denominator != 1:
             raise InvalidArgument(f"{what} {value!r} is not a whole number "
                                   f"of bytes")
-        value = int(n)
+        value = n.numerator
     return check_int(value, what, 0, _lib.UINT64_MAX)
 
 
@@ -153,17 +160,7 @@ def _format_code(fmt: Optional[str]) -> int:
 
 
 def _source_code(value) -> int:
-    if isinstance(value, Source):
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(Source[value.upper()])
-        except KeyError:
-            pass
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise InvalidArgument(f"source {value!r} is not one of "
-                          f"{', '.join(s.label for s in Source)}")
+    return int(Source.parse(value, "source"))
 
 
 def _pcie_code(value) -> int:
@@ -180,7 +177,10 @@ def _pcie_code(value) -> int:
         except KeyError:
             pass
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
+        try:
+            return int(PcieLevel(value))
+        except ValueError:
+            pass
     raise InvalidArgument(f"pcie {value!r} is not one of PIX, PXB, PHB, NODE, "
                           f"SYS or None")
 
@@ -292,10 +292,18 @@ class Topology(HandleOwner):
 
     @staticmethod
     def _options(format: Optional[str], node_templates, hostname,
-                 freeze: bool, sink: List[str]):
+                 freeze: bool, sink: List[str],
+                 max_input_bytes: Optional[int] = None):
         opts = _lib.new_struct(_lib.LoadOptionsC, "gs_load_options_init")
         opts.format = _format_code(format)
-        opts.flags = 0 if freeze else _LOAD_NOFREEZE
+        opts.flags = 0 if check_bool(freeze, "freeze") else _LOAD_NOFREEZE
+        if max_input_bytes is not None:
+            limit = check_int(max_input_bytes, "max_input_bytes", 1,
+                              _lib.UINT64_MAX)
+            if not _lib.field_known(opts, "max_input_bytes"):
+                raise UnsupportedError("max_input_bytes is not supported by "
+                                       "this library version")
+            opts.max_input_bytes = limit
         if node_templates is not None:
             if isinstance(node_templates, dict):
                 node_templates = ";".join(f"{k}={v}" for k, v in
@@ -317,7 +325,8 @@ class Topology(HandleOwner):
     def load(cls, source: PathLike, format: Optional[str] = None,
              node_templates: Union[str, dict, None] = None,
              hostname: Optional[str] = None,
-             freeze: bool = True) -> "Topology":
+             freeze: bool = True,
+             max_input_bytes: Optional[int] = None) -> "Topology":
         """Load a topology from a built-in template name or a file.
 
         Args:
@@ -332,6 +341,9 @@ class Topology(HandleOwner):
                 or a dict {hostlist: template}.
             hostname: name of the node for formats describing one machine.
             freeze: False leaves it unfrozen so that you can add to it.
+            max_input_bytes: the largest file to read (None: the library's
+                default, 256 MiB); a larger file, or an endless one such as
+                a FIFO, raises RangeError.
 
         Raises:
             ParseError: malformed input (the message has file:line:column).
@@ -341,7 +353,7 @@ class Topology(HandleOwner):
         """
         warnings: List[str] = []
         opts, _cb = cls._options(format, node_templates, hostname, freeze,
-                                 warnings)
+                                 warnings, max_input_bytes)
         src = os.fsencode(source) if not isinstance(source, bytes) else source
         if b"\0" in src:
             raise InvalidArgument("source contains a NUL character")
@@ -383,14 +395,18 @@ class Topology(HandleOwner):
     @classmethod
     def load_hwloc(cls, xml_path: Optional[PathLike] = None,
                    hostname: Optional[str] = None,
-                   freeze: bool = True) -> "Topology":
+                   freeze: bool = True,
+                   max_input_bytes: Optional[int] = None) -> "Topology":
         """A one-node topology from hwloc: this machine (``xml_path=None``)
-        or an hwloc XML export. UnsupportedError when the library was built
-        without hwloc."""
+        or an hwloc XML export (at most ``max_input_bytes``, see load()).
+        UnsupportedError when the library was built without hwloc."""
         fn = lib.require("gs_topo_load_hwloc")
         warnings: List[str] = []
-        opts, _cb = cls._options(None, None, hostname, freeze, warnings)
+        opts, _cb = cls._options(None, None, hostname, freeze, warnings,
+                                 max_input_bytes)
         path = None if xml_path is None else os.fsencode(xml_path)
+        if path is not None and b"\0" in path:
+            raise InvalidArgument("xml_path contains a NUL character")
         return cls._run_loader(fn, (path, byref(opts)), warnings)
 
     @classmethod
@@ -426,10 +442,11 @@ class Topology(HandleOwner):
         """
         fn = lib.require("gs_topo_probe")
         opts = _lib.new_struct(_lib.ProbeOptionsC, "gs_probe_options_init")
-        opts.flags = ((_PROBE_PARTIAL if partial else 0) |
-                      (0 if nvml else _PROBE_NO_NVML) |
-                      (0 if hwloc else _PROBE_NO_HWLOC) |
-                      (0 if freeze else _PROBE_NOFREEZE))
+        opts.flags = ((_PROBE_PARTIAL if check_bool(partial, "partial")
+                       else 0) |
+                      (0 if check_bool(nvml, "nvml") else _PROBE_NO_NVML) |
+                      (0 if check_bool(hwloc, "hwloc") else _PROBE_NO_HWLOC) |
+                      (0 if check_bool(freeze, "freeze") else _PROBE_NOFREEZE))
         keep = []  # the encoded strings live until the call returns
 
         def path(value, what):
@@ -530,20 +547,40 @@ class Topology(HandleOwner):
         return idx.value
 
     def add_numa(self, node: int, cpus: Union[str, Iterable[int]] = "",
-                 memory: Union[int, str] = 0) -> int:
+                 memory: Union[int, str] = 0,
+                 os_id: Optional[int] = None) -> int:
         """Add a NUMA domain to a node: its CPUs (a cpulist ``"0-11,24-35"``
-        or CPU numbers) and memory (bytes or ``"512GiB"``). Returns its
-        index on the node."""
+        or CPU numbers), memory (bytes or ``"512GiB"``) and the id the
+        operating system gives it (default: its index; see
+        set_numa_os_id()). Returns its index on the node."""
         node = check_int(node, "node", 0, _lib.UINT32_MAX - 1)
         if not isinstance(cpus, (str, bytes)):
             from .objects import format_cpulist
             cpus = format_cpulist(cpus)
         mem = parse_size(memory, "memory")
+        if os_id is not None:
+            os_id = check_int(os_id, "os_id", 0, _lib.NUMA_OS_ID_MAX)
+            set_os_id = lib.require("gs_topo_set_numa_os_id")
         idx = c_uint32(0)
         with self._use() as p:
             lib.gs_topo_add_numa(p, node, encode(cpus, "cpus"), mem,
                                  byref(idx))
+            if os_id is not None:
+                set_os_id(p, node, idx.value, os_id)
         return idx.value
+
+    def set_numa_os_id(self, node: int, numa: int, os_id: int) -> None:
+        """Give NUMA domain ``numa`` (its index on ``node``) the id the
+        operating system uses for it (``numactl``, cgroups' cpuset.mems,
+        the NUMA Affinity column of ``nvidia-smi topo -m``), 0 to
+        1048575; ids must be unique on a node. UnsupportedError with a
+        library that does not know OS ids."""
+        fn = lib.require("gs_topo_set_numa_os_id")
+        n = check_int(node, "node", 0, _lib.UINT32_MAX - 1)
+        d = check_int(numa, "numa", 0, _lib.UINT32_MAX - 1)
+        o = check_int(os_id, "os_id", 0, _lib.NUMA_OS_ID_MAX)
+        with self._use() as p:
+            fn(p, n, d, o)
 
     def add_gpu(self, node: int, *, model: Optional[str] = None,
                 uuid: Optional[str] = None, pci_bus_id: Optional[str] = None,
@@ -592,7 +629,7 @@ class Topology(HandleOwner):
         link = _lib.new_struct(_lib.LinkInfoC, "gs_link_info_init")
         link.nvlinks = check_int(nvlinks, "nvlinks", 0, _lib.UINT32_MAX)
         link.pcie = _pcie_code(pcie)
-        link.bandwidth = float(bandwidth)
+        link.bandwidth = check_number(bandwidth, "bandwidth")
         link.source = _source_code(source)
         with self._use() as p:
             lib.gs_topo_set_link(p, node, a, b, byref(link))
@@ -607,9 +644,12 @@ class Topology(HandleOwner):
         n = NONE if node is None else check_int(node, "node", 0,
                                                  _lib.UINT32_MAX - 1)
         bw = _lib.new_struct(_lib.BandwidthsC, "gs_bandwidths_init")
-        bw.nvlink_per_link = float(nvlink_per_link)
-        bw.pix, bw.pxb, bw.phb = float(pix), float(pxb), float(phb)
-        bw.node, bw.sys = float(node_level), float(sys)
+        bw.nvlink_per_link = check_number(nvlink_per_link, "nvlink_per_link")
+        bw.pix = check_number(pix, "pix")
+        bw.pxb = check_number(pxb, "pxb")
+        bw.phb = check_number(phb, "phb")
+        bw.node = check_number(node_level, "node_level")
+        bw.sys = check_number(sys, "sys")
         with self._use() as p:
             lib.gs_topo_set_bandwidths(p, n, byref(bw))
 
@@ -666,21 +706,10 @@ class Topology(HandleOwner):
             if idx == NONE:
                 raise NotFoundError(f"no node named {node!r}")
             return idx
-        idx = check_int(node, "node", 0, _lib.UINT32_MAX)
-        if idx >= count:
-            raise InvalidArgument(f"node {idx} does not exist (the topology "
-                                  f"has {count} node{'s' * (count != 1)})")
-        return idx
+        return check_index(node, "node", count, "nodes")
 
     def _gpu(self, p, gpu: int, what: str = "gpu") -> int:
-        count = lib.gs_topo_gpu_count(p)
-        g = check_int(gpu, what, 0, _lib.UINT32_MAX)
-        if g >= count:
-            raise InvalidArgument(f"{what} {g} does not exist (the topology "
-                                  f"has GPUs 0-{count - 1})" if count else
-                                  f"{what} {g} does not exist (the topology "
-                                  f"has no GPUs)")
-        return g
+        return check_index(gpu, what, lib.gs_topo_gpu_count(p), "GPUs")
 
     @property
     def node_count(self) -> int:
@@ -699,6 +728,23 @@ class Topology(HandleOwner):
     def __len__(self) -> int:
         """Number of nodes."""
         return self.node_count
+
+    def __getitem__(self, key: Union[int, slice]):
+        """A node by position (negative counts from the end), or a list of
+        nodes for a slice: ``topo[0]``, ``topo[-1]``, ``topo[2:4]``.
+        IndexError out of range; TypeError for other keys (a hostname:
+        use ``node(name)``)."""
+        return self.nodes[key]
+
+    def __iter__(self) -> Iterator[Node]:
+        """The nodes, in order."""
+        return iter(self.nodes)
+
+    def __bool__(self) -> bool:
+        # an object, not a container that may be empty: `if topo:` must
+        # neither be false for a topology without nodes nor raise for one
+        # that is not frozen yet
+        return True
 
     @property
     def node_names(self) -> List[str]:
@@ -722,12 +768,16 @@ class Topology(HandleOwner):
 
     def _node_obj(self, p, n: int) -> Node:
         numa = []
+        has_os_id = lib.has("gs_topo_numa_os_id")
         for d in range(lib.gs_topo_node_numa_count(p, n)):
             cpus = sized_text(lib.gs_topo_numa_cpus, p, n, d)
-            numa.append(NumaDomain(d, cpus, lib.gs_topo_numa_memory(p, n, d)))
+            os_id = lib.gs_topo_numa_os_id(p, n, d) if has_os_id else NONE
+            numa.append(NumaDomain(d, cpus, lib.gs_topo_numa_memory(p, n, d),
+                                   None if os_id == NONE else os_id))
         sw = lib.gs_topo_node_switch(p, n)
         dom = lib.gs_topo_node_domain(p, n)
         return Node(
+            _topology=self,
             index=n, name=decode(lib.gs_topo_node_name(p, n)) or "",
             first_gpu=lib.gs_topo_node_first_gpu(p, n),
             gpu_count=lib.gs_topo_node_gpu_count(p, n),
@@ -738,12 +788,13 @@ class Topology(HandleOwner):
                            decode(lib.gs_topo_nvlink_domain_name(p, dom))))
 
     @property
-    def nodes(self) -> List[Node]:
-        """Every node."""
+    def nodes(self) -> "NodeList":
+        """Every node: a sequence (``len``, ``[i]``, ``[-1]``, slices,
+        iteration) that reads the topology when indexed and keeps it
+        alive."""
         with self._use() as p:
             self._frozen(p)
-            return [self._node_obj(p, i)
-                    for i in range(lib.gs_topo_node_count(p))]
+        return NodeList(self)
 
     def gpu_id(self, node: Union[int, str], index: int) -> int:
         """Cluster-wide id of GPU ``index`` of ``node``."""
@@ -751,10 +802,11 @@ class Topology(HandleOwner):
             self._frozen(p)
             n = self._node(p, node)
             count = lib.gs_topo_node_gpu_count(p, n)
-            i = check_int(index, "index", 0, _lib.UINT32_MAX)
-            if i >= count:
+            try:
+                i = check_index(index, "index", count, "GPUs")
+            except InvalidArgument:
                 raise InvalidArgument(f"node {n} has {count} GPUs; no GPU "
-                                      f"{i}")
+                                      f"{index}") from None
             return lib.gs_topo_node_first_gpu(p, n) + i
 
     def gpu_node(self, gpu: int) -> int:
@@ -795,12 +847,12 @@ class Topology(HandleOwner):
             fabric_links=info.fabric_links)
 
     @property
-    def gpus(self) -> List[GpuInfo]:
-        """Every GPU, by cluster-wide id."""
+    def gpus(self) -> "GpuList":
+        """Every GPU, by cluster-wide id: a sequence like :attr:`nodes`
+        (``topo.gpus[5]`` is ``topo.gpu(5)``)."""
         with self._use() as p:
             self._frozen(p)
-            return [self._gpu_obj(p, g)
-                    for g in range(lib.gs_topo_gpu_count(p))]
+        return GpuList(self)
 
     def link(self, gpu_a: int, gpu_b: int) -> Link:
         """What connects two GPUs (cluster-wide ids) and its bandwidth."""
@@ -842,8 +894,8 @@ class Topology(HandleOwner):
         (tab-separated; with ``legend``, the legend; with ``sources``, each
         cell's source marked: ``*`` inferred, ``d`` driver, ``n`` NVML,
         ``h`` hwloc)."""
-        flags = (_MATRIX_LEGEND if legend else 0) | (
-            _MATRIX_SOURCES if sources else 0)
+        flags = (_MATRIX_LEGEND if check_bool(legend, "legend") else 0) | (
+            _MATRIX_SOURCES if check_bool(sources, "sources") else 0)
         with self._use() as p:
             self._frozen(p)
             n = self._node(p, node)
@@ -944,3 +996,126 @@ class Topology(HandleOwner):
             return "<gpusched.Topology>"
         what = f"node {first!r}" if n == 1 else f"{n} nodes"
         return f"<gpusched.Topology {what}, {g} GPU{'s' * (g != 1)}>"
+
+
+class _View(_SequenceABC):
+    """A read-only sequence over part of a frozen topology, read when
+    indexed. It holds the Topology object, so a view (and every Node it
+    gives, through ``Node.gpus``) keeps its topology alive; after an
+    explicit ``close()`` of the topology, using it raises ClosedError."""
+
+    __slots__ = ("_topology",)
+    _what = "item"
+
+    def __init__(self, topology: Topology) -> None:
+        self._topology = topology
+
+    @property
+    def topology(self) -> Topology:
+        """The topology this view reads."""
+        return self._topology
+
+    def _count(self) -> int:
+        raise NotImplementedError
+
+    def _item(self, i: int):
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return self._count()
+
+    def __getitem__(self, key):
+        n = self._count()
+        if isinstance(key, slice):
+            return [self._item(i) for i in range(*key.indices(n))]
+        if isinstance(key, bool) or not hasattr(type(key), "__index__"):
+            hint = (f" (for a hostname use Topology.node({key!r}))"
+                    if isinstance(key, str) else "")
+            raise TypeError(f"{self._what} indices must be integers or "
+                            f"slices, not {type(key).__name__}{hint}")
+        i = key.__index__()
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"{self._what} index {key} out of range "
+                             f"(there {'is' if n == 1 else 'are'} {n})")
+        return self._item(i)
+
+    def __iter__(self):
+        for i in range(self._count()):
+            yield self._item(i)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (str, bytes)) or not isinstance(
+                other, _SequenceABC):
+            return NotImplemented
+        return list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _names(self, items) -> str:
+        raise NotImplementedError
+
+    def _where(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        try:
+            n = len(self)
+            shown = [self._item(i) for i in range(min(n, 4))]
+        except Error as e:
+            return f"<{type(self).__name__}: {e.message}>"
+        more = ", ..." if n > len(shown) else ""
+        what = self._what + ("" if n == 1 else "s")
+        return (f"<{type(self).__name__} of {n} {what}{self._where()}"
+                f"{': ' if shown else ''}{self._names(shown)}{more}>")
+
+
+class NodeList(_View):
+    """The nodes of a topology (``Topology.nodes``): ``len``, ``[i]``
+    (negative from the end), slices (a list), iteration; each item is a
+    :class:`Node`."""
+
+    __slots__ = ()
+    _what = "node"
+
+    def _count(self) -> int:
+        return self._topology.node_count
+
+    def _item(self, i: int) -> Node:
+        return self._topology.node(i)
+
+    def _names(self, items) -> str:
+        return ", ".join(repr(n.name) for n in items)
+
+
+class GpuList(_View):
+    """GPUs of a topology as a sequence of :class:`GpuInfo`: all of them by
+    cluster-wide id (``Topology.gpus``), or one node's by index on the node
+    (``Node.gpus``)."""
+
+    __slots__ = ("_first", "_n", "_node")
+    _what = "GPU"
+
+    def __init__(self, topology: Topology, first: int = 0,
+                 count: Optional[int] = None,
+                 node: Optional[str] = None) -> None:
+        super().__init__(topology)
+        self._first = first
+        self._n = count
+        self._node = node
+
+    def _count(self) -> int:
+        if self._n is None:
+            return self._topology.gpu_count
+        self._topology._check()
+        return self._n
+
+    def _item(self, i: int) -> GpuInfo:
+        return self._topology.gpu(self._first + i)
+
+    def _names(self, items) -> str:
+        return ", ".join(str(g.id) for g in items)
+
+    def _where(self) -> str:
+        return "" if self._node is None else f" on {self._node!r}"

@@ -257,3 +257,412 @@ def test_without_topo_needs_one_on_a_machine_without_gpus(env, state):
                         state, "--", "true"], env=env, capture_output=True,
                        text=True, timeout=60)
     assert p.returncode == 2 and "--topo" in p.stderr
+
+
+# ---- arguments -----------------------------------------------------------
+
+
+def run_launch(env, *argv, timeout=60):
+    return subprocess.run([sys.executable, LAUNCH, *argv], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_help_lists_every_option(env):
+    p = run_launch(env, "--help")
+    assert p.returncode == 0 and p.stderr == ""
+    for opt in ("--gpus", "--topo", "--node", "--state", "--wait",
+                "--timeout", "--poll", "--placement", "--uuids",
+                "--no-affinity", "--quiet", "Example"):
+        assert opt in p.stdout
+    assert run_launch(env, "-h").stdout == p.stdout
+
+
+@pytest.mark.parametrize("argv, what", [
+    ([], "--gpus"),
+    (["--gpus", "1"], "no command"),
+    (["--gpus", "0", "--", "true"], "--gpus: 0 is out of range"),
+    (["--gpus", "-1", "--", "true"], "--gpus"),
+    (["--gpus", "4294967297", "--", "true"], "4294967297 is out of range"),
+    (["--gpus", "1.5", "--", "true"], "not a whole number"),
+    (["--gpus", "two", "--", "true"], "not a whole number"),
+    (["--gpus", "1", "--wait", "--timeout", "nan", "--", "true"],
+     "not a finite number"),
+    (["--gpus", "1", "--wait", "--timeout", "inf", "--", "true"],
+     "not a finite number"),
+    (["--gpus", "1", "--wait", "--timeout", "-1", "--", "true"],
+     "out of range"),
+    (["--gpus", "1", "--wait", "--timeout", "1e300", "--", "true"],
+     "out of range"),
+    (["--gpus", "1", "--poll", "0", "--", "true"], "--poll"),
+    (["--gpus", "1", "--poll", "1e400", "--", "true"], "--poll"),
+    (["--gpus", "1", "--timeout", "5", "--", "true"], "--timeout needs"),
+    (["--gpus", "1", "--frobnicate", "--", "true"], "unrecognized"),
+])
+def test_wrong_arguments_are_one_line_errors(env, state, argv, what):
+    p = run_launch(env, "--state", state, *argv)
+    assert p.returncode == 2
+    assert what in p.stderr
+    assert "Traceback" not in p.stderr
+    assert not os.path.exists(state)
+
+
+def test_unknown_placement_and_node(env, state):
+    p = run_launch(env, "--gpus", "1", "--topo", "dgx1-v100", "--state",
+                   state, "--placement", "fastest", "--", "true")
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert "--placement fastest: no such policy" in p.stderr
+    p = run_launch(env, "--gpus", "1", "--topo", "dgx1-v100", "--state",
+                   state, "--node", "elsewhere", "--", "true")
+    assert p.returncode == 2 and "--node elsewhere" in p.stderr
+
+
+# ---- a damaged state -----------------------------------------------------
+
+# Commands that ignore SIGTERM (so the launcher's death does not end them)
+# and record when they ran and on which GPUs.
+STUBBORN = r"""
+import json, os, signal, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+start = time.time()
+out, secs = sys.argv[1], float(sys.argv[2])
+open(out + ".started", "w").close()
+time.sleep(secs)
+rec = {"pid": os.getpid(), "cvd": os.environ.get("CUDA_VISIBLE_DEVICES"),
+       "start": start, "end": time.time()}
+with open(out + ".tmp", "w") as f:
+    json.dump(rec, f)
+os.replace(out + ".tmp", out)
+"""
+
+
+@pytest.fixture
+def stubborn(tmp_path):
+    p = tmp_path / "stubborn.py"
+    p.write_text(STUBBORN)
+    return str(p)
+
+
+def child_of(state, pid):
+    holds = [h for h in read_state(state)["holds"] if h["pid"] == pid]
+    return holds[0].get("child") if holds else None
+
+
+def stop(launcher, child):
+    """End a launch whose command ignores SIGTERM: SIGKILL the command (by
+    its pid), then the launcher releases and exits."""
+    try:
+        os.kill(child, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    launcher.wait(timeout=30)
+
+
+def test_state_naming_a_directory(env, tmp_path):
+    d = tmp_path / "dir"
+    d.mkdir()
+    p = run_launch(env, "--gpus", "1", "--topo", "dgx1-v100", "--state",
+                   str(d), "--", "true")
+    assert p.returncode == 2
+    assert "is a directory" in p.stderr
+    assert p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
+
+
+DAMAGES = {
+    "garbage": b"this is not JSON",
+    "empty": b"",
+    "blank": b" \n\t\n",
+    "binary": bytes(range(256)),
+    "truncated": b'{"version": 2, "seq": 3, "holds": [{"id": "a", "pid"',
+    "array": b"[]",
+    "no holds": b'{"version": 2, "seq": 1, "queue": []}',
+    "wrong version": b'{"version": 9, "seq": 1, "holds": [], "queue": []}',
+    "pid too big": (b'{"version": 2, "seq": 1, "queue": [], "holds": [{"id":'
+                    b' "a", "pid": 4294967297, "gpus": [0]}]}'),
+    "pid a bool": (b'{"version": 2, "seq": 1, "queue": [], "holds": [{"id":'
+                   b' "a", "pid": true, "gpus": [0]}]}'),
+    "negative gpu": (b'{"version": 2, "seq": 1, "queue": [], "holds": [{"id":'
+                     b' "a", "pid": 1, "gpus": [-1]}]}'),
+    "infinite time": (b'{"version": 2, "seq": 1, "queue": [], "holds": [{"id":'
+                      b' "a", "pid": 1, "gpus": [0], "since": 1e999}]}'),
+    "seq NaN": b'{"version": 2, "seq": NaN, "holds": [], "queue": []}',
+    "deep": b"[" * 100000,
+}
+
+
+def test_damaged_state_is_rebuilt_from_the_running_launches(
+        env, state, stubborn, tmp_path):
+    """A damaged state file never means "nothing runs": each kind of
+    damage, while a launch holds all 8 GPUs, leaves the next launch busy
+    (its GPUs recovered from the running launch's hold file)."""
+    out = str(tmp_path / "big.json")
+    big = launch(env, state, 8, [sys.executable, stubborn, out, "60"])
+    assert wait_for(lambda: child_of(state, big.pid))
+    child = child_of(state, big.pid)
+    try:
+        for name, data in DAMAGES.items():
+            with open(state, "wb") as f:
+                f.write(data)
+            p = run_launch(env, "--gpus", "1", "--topo", "dgx1-v100",
+                           "--state", state, "--", "true")
+            assert p.returncode == 3, (name, p.stderr)
+            assert "is damaged" in p.stderr, name
+            assert f"recovered the hold of pid {big.pid} (GPUs " \
+                   f"0,1,2,3,4,5,6,7)" in p.stderr, (name, p.stderr)
+            assert "not enough free GPUs" in p.stderr
+            assert "Traceback" not in p.stderr
+            with open(state + ".damaged", "rb") as f:
+                assert f.read() == data  # kept for a look
+            (hold,) = read_state(state)["holds"]
+            assert hold["pid"] == big.pid and hold["gpus"] == list(range(8))
+            assert child_of(state, big.pid) == child
+    finally:
+        stop(big, child)
+    assert big.returncode == 128 + signal.SIGKILL
+    ok = launch(env, state, 8, ["true"])
+    (rc, _, err), = finish([ok])
+    assert rc == 0, err
+
+
+def test_damaged_hold_file_of_a_running_launch_stops_launches(
+        env, state, stubborn, tmp_path):
+    big = launch(env, state, 4, [sys.executable, stubborn,
+                                 str(tmp_path / "o.json"), "60"])
+    assert wait_for(lambda: child_of(state, big.pid))
+    child = child_of(state, big.pid)
+    try:
+        (hold,) = read_state(state)["holds"]
+        path = os.path.join(state + ".holds", hold["id"])
+        with open(path, "r+b") as f:  # flock is advisory: this works
+            f.write(b"garbage")
+        p = run_launch(env, "--gpus", "1", "--topo", "dgx1-v100", "--state",
+                       state, "--", "true")
+        assert p.returncode == 2
+        assert f"hold file {path} is damaged" in p.stderr
+        assert p.stderr.count("\n") == 1, p.stderr
+    finally:
+        stop(big, child)
+    # the launch that holds it still ends and releases normally
+    _, err = big.communicate()
+    assert big.returncode == 128 + signal.SIGKILL, err
+    assert read_state(state)["holds"] == []
+    assert os.listdir(state + ".holds") == []
+    ok = launch(env, state, 8, ["true"])
+    (rc, _, err), = finish([ok])
+    assert rc == 0, err
+
+
+def hold_record(hold_id, pid, gpus, start=None):
+    return {"id": hold_id, "pid": pid, "pid_start": start, "child": None,
+            "child_start": None, "gpus": gpus, "node": "dgx1-v100",
+            "since": 0, "command": ["x"]}
+
+
+def test_a_locked_hold_file_keeps_its_gpus(env, state):
+    """Liveness comes from the lock on the hold file (held by the launcher
+    and inherited by its command), not only from pids: a hold whose pids
+    are all gone stays while its file is locked."""
+    import fcntl
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    holds = state + ".holds"
+    os.makedirs(holds)
+    hold_id = "0123456789abcdef0123456789abcdef"
+    path = os.path.join(holds, hold_id)
+    with open(path, "w") as f:
+        json.dump(hold_record(hold_id, gone.pid, [0, 1, 2, 3, 4, 5, 6, 7]), f)
+    fd = os.open(path, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        # no state file at all: the hold comes back from its file
+        p = run_launch(env, "--gpus", "1", "--topo", "dgx1-v100", "--state",
+                       state, "--", "true")
+        assert p.returncode == 3, p.stderr
+        assert f"recovered the hold of pid {gone.pid}" in p.stderr
+    finally:
+        os.close(fd)
+    p = run_launch(env, "--gpus", "8", "--topo", "dgx1-v100", "--state",
+                   state, "--", "true")
+    assert p.returncode == 0, p.stderr
+    assert "reclaimed GPUs 0,1,2,3,4,5,6,7" in p.stderr
+    assert not os.path.exists(path)
+    assert os.listdir(holds) == []
+
+
+def test_pid_reuse_is_detected(env, state):
+    """A recorded pid that now names another process (same pid, another
+    start time) holds nothing; the same pid and start time does."""
+    me = os.getpid()
+    with open(f"/proc/{me}/stat") as f:
+        # field 22 of proc(5), starttime; fields 3.. follow the ")" of comm
+        start = int(f.read().rsplit(")", 1)[1].split()[22 - 3])
+    for recorded, expect in ((start + 1, 0), (start, 3)):
+        with open(state, "w") as f:
+            json.dump({"version": 2, "seq": 1, "queue": [], "holds": [
+                hold_record("reused", me, list(range(8)), recorded)]}, f)
+        p = run_launch(env, "--gpus", "8", "--topo", "dgx1-v100", "--state",
+                       state, "--", "true")
+        assert p.returncode == expect, p.stderr
+
+
+# ---- kill -9 at the dangerous moments -------------------------------------
+
+
+def paused_launch(env, state, point, cmd, tmp_path):
+    """A launch of all 8 GPUs that stops at ``point`` (launch.py's test
+    hook); returns it once there, and the pid that paused."""
+    marker = str(tmp_path / "paused")
+    e = dict(env)
+    e["GPUSCHED_LAUNCH_TEST_PAUSE"] = f"{point}:{marker}"
+    proc = launch(e, state, 8, cmd)
+    assert wait_for(lambda: os.path.exists(marker))
+    with open(marker) as f:
+        return proc, int(f.read())
+
+
+def test_kill9_before_the_command_is_recorded(env, state, stubborn,
+                                              tmp_path):
+    """The launcher killed after fork, before its new process recorded
+    itself: the command never runs, and its GPUs come back."""
+    out = str(tmp_path / "never.json")
+    big, child = paused_launch(env, state, "child-before-register",
+                               [sys.executable, stubborn, out, "0"],
+                               tmp_path)
+    assert child != big.pid
+    # meanwhile the GPUs are held: by the hold, with the launcher's pid
+    p = run_launch(env, "--gpus", "1", "--topo", "dgx1-v100", "--state",
+                   state, "--", "true")
+    assert p.returncode == 3, p.stderr
+    big.kill()
+    big.wait()
+    assert wait_for(lambda: not os.path.exists(f"/proc/{child}"), 10)
+    ok = launch(env, state, 8, ["true"], "--wait", "--timeout", "30")
+    (rc, _, err), = finish([ok])
+    assert rc == 0, err
+    assert "reclaimed GPUs 0,1,2,3,4,5,6,7" in err
+    time.sleep(0.2)
+    assert not os.path.exists(out)  # the command never ran
+
+
+def test_kill9_once_the_command_runs(env, state, stubborn, tmp_path):
+    """The launcher killed right after starting its command (where the
+    command's pid used to be not yet recorded): the command goes on (it
+    ignores the SIGTERM the launcher's death sends), and its GPUs are not
+    given out before it ends."""
+    first = str(tmp_path / "first.json")
+    second = str(tmp_path / "second.json")
+    big, paused = paused_launch(env, state, "after-start",
+                                [sys.executable, stubborn, first, "2"],
+                                tmp_path)
+    assert paused == big.pid
+    # once the command ignores SIGTERM (else the launcher's death ends it)
+    assert wait_for(lambda: os.path.exists(first + ".started"))
+    big.kill()
+    big.wait()
+    nxt = launch(env, state, 8, [sys.executable, stubborn, second, "0"],
+                 "--wait", "--timeout", "30")
+    (rc, _, err), = finish([nxt])
+    assert rc == 0, err
+    a, b = records([first, second])
+    assert b["start"] >= a["end"], (a, b)
+    assert "reclaimed GPUs 0,1,2,3,4,5,6,7" in err
+
+
+# ---- many launches at once -------------------------------------------------
+
+
+def check_no_gpu_twice(recs):
+    """Every pair of commands that ran at the same time had disjoint GPUs;
+    returns the number of overlapping pairs checked."""
+    pairs = 0
+    for i, a in enumerate(recs):
+        for b in recs[i + 1:]:
+            if overlaps(a, b):
+                pairs += 1
+                ga, gb = set(a["cvd"].split(",")), set(b["cvd"].split(","))
+                assert not ga & gb, (a, b)
+    return pairs
+
+
+def parallel_launches(env, state, stubborn, tmp_path, n, seconds="0.3"):
+    import random
+    rng = random.Random(n)
+    outs = [str(tmp_path / f"c{i}.json") for i in range(n)]
+    procs = [launch(env, state, rng.choice([1, 1, 2, 2, 3, 4]),
+                    [sys.executable, stubborn, o, seconds], "--wait",
+                    "--timeout", "240", "--poll", "0.1", "-q")
+             for o in outs]
+    return procs, outs
+
+
+def test_40_parallel_launches_never_share_a_gpu(env, state, stubborn,
+                                                 tmp_path):
+    procs, outs = parallel_launches(env, state, stubborn, tmp_path, 40)
+    for rc, _, err in finish(procs, timeout=300):
+        assert rc == 0, err
+    recs = records(outs)
+    assert check_no_gpu_twice(recs) > 0  # some did run side by side
+    st = read_state(state)
+    assert st["holds"] == [] and st["queue"] == []
+    assert os.listdir(state + ".holds") == []
+
+
+def test_parallel_launches_with_the_state_damaged_meanwhile(
+        env, state, stubborn, tmp_path):
+    """30 launches while the state file is overwritten with garbage or
+    emptied every 30 ms: still no GPU given twice."""
+    import threading
+    procs, outs = parallel_launches(env, state, stubborn, tmp_path, 30)
+    stop = threading.Event()
+    damaged = [0]
+
+    def vandal():
+        i = 0
+        while not stop.wait(0.03):
+            data = [b"", b"{not json", b"[]"][i % 3]
+            i += 1
+            try:
+                with open(state, "wb") as f:
+                    f.write(data)
+                damaged[0] += 1
+            except OSError:
+                pass
+
+    t = threading.Thread(target=vandal)
+    t.start()
+    try:
+        results = finish(procs, timeout=300)
+    finally:
+        stop.set()
+        t.join()
+    for rc, _, err in results:
+        assert rc == 0, err
+    assert damaged[0] > 10
+    assert any("is damaged" in err for _, _, err in results)
+    check_no_gpu_twice(records(outs))
+
+
+def test_launchers_killed_at_random_moments(env, state, stubborn, tmp_path):
+    """20 launches of commands that outlive their launcher; 8 launchers
+    are killed with SIGKILL at random moments (waiting, placing, starting,
+    running): no GPU is ever used by two commands at once."""
+    import random
+    rng = random.Random(7)
+    procs, outs = parallel_launches(env, state, stubborn, tmp_path, 20,
+                                    seconds="0.5")
+    victims = rng.sample(range(len(procs)), 8)
+    t0 = time.time()
+    for v in sorted(victims, key=lambda _: rng.random()):
+        time.sleep(max(0.0, t0 + rng.uniform(0, 3) - time.time()))
+        procs[v].kill()
+    finish(procs, timeout=300)
+    # the killed launchers' commands may still run: wait for them
+    assert wait_for(lambda: all(
+        os.path.exists(o) or i in victims for i, o in enumerate(outs)), 60)
+    time.sleep(1.5)
+    recs = records([o for o in outs if os.path.exists(o)])
+    assert len(recs) >= len(outs) - len(victims)
+    check_no_gpu_twice(recs)
+    # nothing is left held once every command has ended
+    ok = launch(env, state, 8, ["true"], "--wait", "--timeout", "30")
+    (rc, _, err), = finish([ok])
+    assert rc == 0, err

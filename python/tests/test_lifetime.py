@@ -206,3 +206,40 @@ def test_pickled_topology_is_independent(dgx1):
     dgx1.close()
     assert copy.gpu_count == 8
     copy.close()
+
+
+def test_documented_threading_use():
+    """The documented use: one frozen Topology shared by threads, a
+    Scheduler (and its Share) per thread. Each thread's decisions are the
+    ones a lone run makes, and every scheduler stays consistent."""
+    topo = gpusched.Topology.load("gb200-nvl72")
+
+    def run(seed, out):
+        import random
+        rng = random.Random(seed)
+        with gpusched.Scheduler(topo, backfill="easy") as s:
+            running = []
+            for now in range(150):
+                s.submit(rng.choice([1, 2, 4, 8]), time_limit=60,
+                         user=f"u{rng.randrange(3)}")
+                for ev in s.step(now):
+                    running.append(ev.job)
+                if running and rng.random() < 0.5:
+                    s.complete(running.pop(0), now)
+                topo.quality(range(4))       # the shared topology, read
+            s.check()
+            out[seed] = [(j.id, j.state, s.allocation(j.id).gpu_ids)
+                         for j in s.jobs()]
+
+    alone = {}
+    for seed in range(4):
+        run(seed, alone)
+    together = {}
+    threads = [threading.Thread(target=run, args=(seed, together))
+               for seed in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert together == alone
+    topo.close()

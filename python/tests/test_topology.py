@@ -399,5 +399,139 @@ def test_per_node_bandwidths():
     t.freeze()
     assert t.bandwidth(0, 1) == 2 * 25
     assert t.bandwidth(2, 3) == 2 * 50
-    with pytest.raises(gpusched.InvalidArgument):
+    with pytest.raises(gpusched.RangeError, match="nvlink_per_link"):
         gpusched.Topology().set_bandwidths(nvlink_per_link=-1)
+
+
+# ---- nodes and GPUs as sequences -------------------------------------------
+
+
+def test_topology_iterates_and_indexes_its_nodes():
+    t = gpusched.Topology.load("gb200-nvl72")   # 18 trays of 4 GPUs
+    names = t.node_names
+    assert len(t) == 18 and len(names) == 18
+    assert [n.name for n in t] == names
+    assert t[0].name == names[0] and t[-1].name == names[17]
+    assert t[-18].index == 0
+    assert [n.index for n in t[2:5]] == [2, 3, 4]
+    assert [n.index for n in t[::-6]] == [17, 11, 5]
+    assert t[5:2] == []
+    for bad in (18, -19, 2 ** 64):
+        with pytest.raises(IndexError, match="out of range"):
+            t[bad]
+    for bad in ("nvl72-tray01", 1.0, None, True):
+        with pytest.raises(TypeError, match="integers or slices"):
+            t[bad]
+    assert list(reversed(t.nodes))[0].index == 17
+    assert t.nodes.index(t[3]) == 3 and t[3] in t.nodes
+    assert t.nodes == list(t) and t.nodes != list(t)[:-1]
+
+
+def test_gpus_iterate_and_index_cluster_wide_and_per_node():
+    t = gpusched.Topology.load("gb200-nvl72")
+    assert len(t.gpus) == 72
+    g = t.gpus[13]                      # tray 4 (index 3), its GPU 1
+    assert (g.id, g.node, g.index) == (13, 3, 1)
+    assert t.gpus[-1].id == 71 and [x.id for x in t.gpus[68:]] == \
+        [68, 69, 70, 71]
+    assert [x.id for x in t.gpus] == list(range(72))
+    node = t[3]
+    assert len(node.gpus) == 4
+    assert [x.id for x in node.gpus] == [12, 13, 14, 15]
+    assert [x.index for x in node.gpus] == [0, 1, 2, 3]
+    assert node.gpus[-1].id == 15 and node.gpus[1] == g
+    with pytest.raises(IndexError):
+        node.gpus[4]                    # local indices, not cluster ids
+    with pytest.raises(IndexError):
+        t.gpus[72]
+    with pytest.raises(TypeError):
+        t.gpus["0"]
+    assert t.gpus == [t.gpu(i) for i in range(72)]
+
+
+def test_reprs_say_what_they_are(dgx1):
+    assert repr(dgx1[0]) == "<Node 0 'dgx1-v100': 8 GPUs, 2 NUMA>"
+    assert repr(dgx1.gpus[5]) == \
+        "<GPU 5 on 'dgx1-v100': Tesla V100-SXM2-32GB>"
+    t = gpusched.Topology.load("gb200-nvl72")
+    assert repr(t.gpus[13]) == "<GPU 13 on 'nvl72-tray04' (its GPU 1): " \
+        "NVIDIA GB200>"
+    assert repr(t.nodes) == ("<NodeList of 18 nodes: 'nvl72-tray01', "
+                             "'nvl72-tray02', 'nvl72-tray03', "
+                             "'nvl72-tray04', ...>")
+    assert repr(t[17].gpus) == ("<GpuList of 4 GPUs on 'nvl72-tray18': 68, "
+                                "69, 70, 71>")
+    b = gpusched.Topology()
+    n = b.add_node("bare")
+    b.add_gpu(n)
+    b.freeze()
+    assert repr(b[0]) == "<Node 0 'bare': 1 GPU, 0 NUMA>"
+    assert repr(b.gpus[0]) == "<GPU 0 on 'bare': model unknown>"
+
+
+def test_children_keep_their_topology_alive():
+    import gc
+    import weakref
+    topo = gpusched.Topology.load("dgx-h100")
+    ref = weakref.ref(topo)
+    nodes, gpus, node = topo.nodes, topo.gpus, topo[0]
+    del topo
+    gc.collect()
+    assert ref() is not None
+    assert nodes[0].name == "dgx-h100" and len(gpus) == 8
+    assert node.gpus[7].model == "NVIDIA H100 80GB HBM3"
+    del nodes, gpus
+    gc.collect()
+    assert ref() is not None        # the Node still reads through it
+    del node
+    gc.collect()
+    assert ref() is None
+
+
+def test_views_after_close_and_copies():
+    import copy
+    import pickle
+    topo = gpusched.Topology.load("dgx1-v100")
+    node, nodes, gpu = topo[0], topo.nodes, topo.gpus[3]
+    topo.close()
+    # the copies stay valid; what reads the topology says it is closed
+    assert node.name == "dgx1-v100" and node.gpu_count == 8
+    assert gpu.model == "Tesla V100-SXM2-32GB"
+    with pytest.raises(gpusched.ClosedError):
+        node.gpus[0]
+    with pytest.raises(gpusched.ClosedError):
+        len(nodes)
+    assert "closed" in repr(nodes)
+    back = pickle.loads(pickle.dumps(node))
+    assert back == node and back._topology is None
+    with pytest.raises(ValueError, match="not attached"):
+        back.gpus
+    assert copy.deepcopy(node) == node
+
+
+def test_unfrozen_topology_is_true_and_refuses_views():
+    t = gpusched.Topology()
+    assert bool(t)                      # not len() (which needs freezing)
+    with pytest.raises(gpusched.NotFrozenError):
+        t.nodes
+    with pytest.raises(gpusched.NotFrozenError):
+        t[0]
+    with pytest.raises(gpusched.NotFrozenError):
+        list(t)
+
+
+def test_numa_os_ids(gs):
+    if not gs._lib.lib.has("gs_topo_set_numa_os_id"):
+        pytest.skip("library without NUMA OS ids")
+    t = gs.Topology()
+    n = t.add_node("n")
+    t.add_numa(n, "0-3", os_id=3)
+    d = t.add_numa(n, "4-7")
+    t.set_numa_os_id(n, d, 1)
+    with pytest.raises(gs.RangeError, match="os_id"):
+        t.set_numa_os_id(n, d, 1048576)
+    with pytest.raises(TypeError, match="os_id"):
+        t.add_numa(n, "8-9", os_id=1.0)
+    t.freeze()
+    assert [(x.index, x.os_id) for x in t[0].numa] == [(0, 3), (1, 1)]
+    assert [x.os_id for x in gs.Topology.load("dgx1-v100")[0].numa] == [0, 1]
