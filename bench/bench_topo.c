@@ -1,10 +1,15 @@
 /*
  * Topology figures (issue "Foundation"): building and freezing a
  * 10,000-node x 8-GPU cluster (target <= 100 ms, <= 256 bytes per GPU) and
- * loading the same from JSON (target <= 300 ms). Prints medians.
+ * loading the same from JSON (target <= 300 ms); and the readers on the
+ * inputs of issue 10 item 7 that were super-linear (80,000 JSON keys,
+ * a 109-byte file of 262,144 one-node racks, 100,000-deep switch chains,
+ * a fat tree over a deep chain). Prints medians.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "bench_util.h"
+
+#include <stdarg.h>
 
 #define NODES 10000
 #define RUNS 7
@@ -116,6 +121,124 @@ static void report_load(const char *what, const char *json)
            strlen(json));
 }
 
+/* ---- readers at the sizes that were super-linear (issue 10 item 7) ---- */
+
+#define READER_RUNS 5
+
+typedef struct text {
+    char *s;
+    size_t len, cap;
+} text;
+
+static void tput(text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void tput(text *t, const char *fmt, ...)
+{
+    char piece[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(piece, sizeof piece, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof piece)
+        abort();
+    if (t->len + (size_t)n + 1 > t->cap) {
+        t->cap = (t->len + (size_t)n + 1) * 2;
+        t->s = realloc(t->s, t->cap);
+        if (!t->s)
+            abort();
+    }
+    memcpy(t->s + t->len, piece, (size_t)n + 1);
+    t->len += (size_t)n;
+}
+
+/* Load (format forced) and save as JSON; medians of both. */
+static void report_reader(const char *what, const text *in, gs_format fmt)
+{
+    double load[READER_RUNS], save[READER_RUNS];
+    gs_load_options o;
+    gs_load_options_init(&o);
+    o.format = fmt;
+    for (int r = 0; r < READER_RUNS; r++) {
+        gs_topo *t = NULL;
+        double t0 = bench_now();
+        gs_status st = gs_topo_load_buffer(&t, in->s, in->len, "bench", &o);
+        double t1 = bench_now();
+        if (st != GS_OK) {
+            fprintf(stderr, "%s: %s\n", what, gs_topo_errmsg(t));
+            abort();
+        }
+        char *json = NULL;
+        if (gs_topo_to_json(t, &json, NULL) != GS_OK)
+            abort();
+        save[r] = bench_now() - t1;
+        load[r] = t1 - t0;
+        gs_free(json);
+        gs_topo_destroy(t);
+    }
+    printf("%-44s load %8.1f ms  save %8.1f ms  (%zu bytes)\n", what,
+           bench_median(load, READER_RUNS) * 1e3,
+           bench_median(save, READER_RUNS) * 1e3, in->len);
+}
+
+static void bench_readers(void)
+{
+    printf("\nreaders, inputs that were super-linear (%d runs):\n",
+           READER_RUNS);
+    text in = {0};
+    /* one JSON object of 80,000 keys (the duplicate check was pairwise),
+     * then as many nodes naming them (the template lookup was a scan) */
+    tput(&in, "{\"gpusched\": 1, \"templates\": {");
+    for (int i = 0; i < 80000; i++)
+        tput(&in, "%s\"t%d\": {}", i ? ", " : "", i);
+    tput(&in, "}}");
+    report_reader("JSON, 80,000 template keys", &in, GS_FORMAT_JSON);
+    in.len = 0;
+    tput(&in, "{\"gpusched\": 1, \"templates\": {");
+    for (int i = 0; i < 80000; i++)
+        tput(&in, "%s\"t%d\": {}", i ? ", " : "", i);
+    tput(&in, "}, \"nodes\": [");
+    for (int i = 0; i < 80000; i++)
+        tput(&in, "%s{\"name\": \"n%d\", \"template\": \"t%d\"}",
+             i ? ", " : "", i, i);
+    tput(&in, "]}");
+    report_reader("JSON, 80,000 templates and nodes", &in, GS_FORMAT_JSON);
+    /* 109 bytes: 262,144 nodes in one-node racks, each rack a switch and
+     * an NVLink domain (the writer scanned every node per switch) */
+    in.len = 0;
+    tput(&in, "{\"nodes\":[{\"name\":\"a[0-262143]\",\"template\":"
+              "\"dgx-h100\",\"racks\":{\"size\":1,\"parent\":\"x\","
+              "\"nvlink_domain\":true}}]}");
+    report_reader("JSON, 262,144 one-node racks", &in, GS_FORMAT_JSON);
+    /* a chain of 100,000 switches (depths were found by walking to the
+     * root from every switch) */
+    in.len = 0;
+    tput(&in, "SwitchName=s0 Nodes=a\n");
+    for (int i = 1; i < 100000; i++)
+        tput(&in, "SwitchName=s%d Switches=s%d\n", i, i - 1);
+    report_reader("topology.conf, 100,000-deep switch chain", &in,
+                  GS_FORMAT_SLURM_TOPOLOGY);
+    in.len = 0;
+    tput(&in, "{\"nodes\": [{\"name\": \"a\"}], \"switches\": "
+              "[{\"name\": \"s0\", \"nodes\": \"a\"}");
+    for (int i = 1; i < 100000; i++)
+        tput(&in, ", {\"name\": \"s%d\", \"switches\": \"s%d\"}", i,
+             i - 1);
+    tput(&in, "]}");
+    report_reader("JSON, 100,000-deep switch chain", &in, GS_FORMAT_JSON);
+    /* the same chain listed whole by 30 more parents (Slurm accepts a
+     * switch under several; each extra edge was checked for a cycle by a
+     * search of its own) */
+    in.len = 0;
+    for (int i = 0; i < 99999; i++)
+        tput(&in, "SwitchName=s%d Switches=s%d\n", i, i + 1);
+    tput(&in, "SwitchName=s99999 Nodes=a\n");
+    for (int k = 0; k < 30; k++)
+        tput(&in, "SwitchName=p%d Switches=s[0-99999]\n", k);
+    report_reader("topology.conf, 30 parents over that chain", &in,
+                  GS_FORMAT_SLURM_TOPOLOGY);
+    free(in.s);
+}
+
 int main(void)
 {
     bench_install_allocator();
@@ -137,5 +260,6 @@ int main(void)
     report_load("load JSON, one entry per node with UUIDs", saved);
     gs_free(saved);
     printf("\ntargets: build+freeze <= 100 ms and <= 256 B/GPU; load <= 300 ms\n");
+    bench_readers();
     return 0;
 }

@@ -158,6 +158,7 @@ typedef struct hw_numa {
     unsigned os_index;
     uint32_t dom;   /* our domain index, GS_NONE when skipped */
     bool has_cpus;  /* holds at least one CPU in our model */
+    bool os_dup;    /* a kept domain before it has its os_index */
 } hw_numa;
 
 /* One NVLink fact: a, b are GPU indexes, or HW_SW + switch index. */
@@ -381,6 +382,15 @@ static gs_status import_numa(hw_ctx *c)
         }
         st = gs_topo_add_numa(c->t, c->node, list, mem, NULL);
         gs_free(list);
+        /* the machine's id for it (hwloc's os_index): what numactl and
+         * cgroups take */
+        if (st == GS_OK && obj->os_index <= GS_NUMA_OS_ID_MAX)
+            st = gs_topo_set_numa_os_id(c->t, c->node, dom, obj->os_index);
+        else if (st == GS_OK)
+            gs_load_warn(c->o,
+                         "%s: NUMA node P#%u: an os_index above %u; the "
+                         "domain's OS id is left as its index %u",
+                         c->name, obj->os_index, GS_NUMA_OS_ID_MAX, dom);
         if (st != GS_OK) {
             st = refused(c, st);
             goto out;
@@ -409,13 +419,41 @@ out:
     return st;
 }
 
-/* Our domain for an hwloc NUMA os_index, or GS_NONE. */
-static const hw_numa *numa_by_os(const hw_ctx *c, unsigned os_index)
+static int cmp_numa_os(const void *arg, uint32_t a, uint32_t b)
 {
-    for (unsigned i = 0; i < c->n_numa; i++)
-        if (c->numa[i].dom != GS_NONE && c->numa[i].os_index == os_index)
-            return &c->numa[i];
-    return NULL;
+    const hw_numa *n = arg;
+    if (n[a].os_index != n[b].os_index)
+        return n[a].os_index < n[b].os_index ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+/* Mark the kept domains whose os_index an earlier kept domain has, so
+ * that a GPU's locality counts each os_index once (as hwloc's nodesets
+ * do). Sorting keeps this O(n log n) for the 4096 domains a node may
+ * have. */
+static gs_status mark_os_dups(hw_ctx *c)
+{
+    uint32_t *idx = gs_malloc(((size_t)c->n_numa + 1) * sizeof *idx);
+    if (!idx)
+        return oom(c);
+    uint32_t n = 0;
+    for (unsigned k = 0; k < c->n_numa; k++)
+        if (c->numa[k].dom != GS_NONE)
+            idx[n++] = k;
+    gs_sort_idx(idx, n, cmp_numa_os, c->numa);
+    uint32_t dup = GS_NONE;
+    for (uint32_t i = 1; i < n; i++) {
+        c->numa[idx[i]].os_dup =
+            c->numa[idx[i]].os_index == c->numa[idx[i - 1]].os_index;
+        if (c->numa[idx[i]].os_dup && dup == GS_NONE)
+            dup = c->numa[idx[i]].os_index;
+    }
+    gs_free(idx);
+    /* two NUMA nodes of one machine never share an id (the domains'
+     * OS ids would clash) */
+    if (dup != GS_NONE)
+        return bad(c, "two NUMA nodes have os_index %u", dup);
+    return GS_OK;
 }
 
 /*
@@ -432,15 +470,14 @@ static uint32_t gpu_numa(const hw_ctx *c, hwloc_obj_t key)
     if (!anc || !anc->nodeset)
         return GS_NONE;
     uint32_t with_cpus = GS_NONE, any = GS_NONE;
-    unsigned n_with_cpus = 0, n_any = 0, max_os = 0;
-    for (unsigned k = 0; k < c->n_numa; k++)
-        max_os = GS_MAX(max_os, c->numa[k].os_index);
-    /* bounded by the largest os_index: a nodeset may be infinite */
-    for (int i = hwloc_bitmap_first(anc->nodeset);
-         i >= 0 && (unsigned)i <= max_os;
-         i = hwloc_bitmap_next(anc->nodeset, i)) {
-        const hw_numa *hn = numa_by_os(c, (unsigned)i);
-        if (!hn)
+    unsigned n_with_cpus = 0, n_any = 0;
+    /* Our domains, each looked up in the nodeset: O(domains) per GPU,
+     * whatever the nodeset holds (it may be infinite, or name os_indexes
+     * up to a million that are no domain of ours). */
+    for (unsigned k = 0; k < c->n_numa; k++) {
+        const hw_numa *hn = &c->numa[k];
+        if (hn->dom == GS_NONE || hn->os_dup ||
+            !hwloc_bitmap_isset(anc->nodeset, hn->os_index))
             continue;
         n_any++;
         any = hn->dom;
@@ -1099,7 +1136,8 @@ static gs_status set_links(hw_ctx *c)
 static gs_status analyse(hw_ctx *c, bool nvlinks)
 {
     gs_status st;
-    if ((st = import_numa(c)) != GS_OK || (st = find_gpus(c)) != GS_OK)
+    if ((st = import_numa(c)) != GS_OK || (st = mark_os_dups(c)) != GS_OK ||
+        (st = find_gpus(c)) != GS_OK)
         return st;
     if (nvlinks &&
         ((st = read_nvlinks(c)) != GS_OK || (st = build_fabrics(c)) != GS_OK))
@@ -1134,12 +1172,67 @@ static gs_status prepare(hw_ctx *c)
     return GS_OK;
 }
 
-/* ---- checking the XML before hwloc reads it ---------------------------- */
+/* ---- reading the XML before hwloc does --------------------------------- */
+
+/*
+ * hwloc 2.9 reads XML with libxml2 when its plugin is installed, else with
+ * a minimal reader of its own (Debian's libhwloc15 has only that one). The
+ * minimal reader takes the subset of XML that hwloc writes: name="value"
+ * attributes after exactly one space, the escapes &quot; &lt; &gt; &amp;
+ * &#10; &#13; &#9; and no others, no '>' inside a value, no comment or
+ * CDATA between elements. On anything else (a space around '=', a single
+ * quote, a newline after the element name, &#x20;...) its attribute loop
+ * stops without an error, so the rest of the tag's attributes are silently
+ * missing, and hwloc 2.9 then dereferences the NULL of a set it expected
+ * (a NUMA node's complete_nodeset).
+ *
+ * So the text is read here by XML 1.0's grammar (attributes with white
+ * space around '=', either quote, character and entity references, line
+ * ends and white space in values normalized as XML says; comments,
+ * processing instructions, CDATA and a DOCTYPE where XML allows them), the
+ * document's content is checked for what hwloc 2.9 needs, and hwloc is
+ * given the same document written the way hwloc writes it: one tag per
+ * line, name="value" attributes one space apart, values escaped with the
+ * escapes above only, no declaration, comment or CDATA. Both of hwloc's
+ * readers read that form alike. The checks look at what the document
+ * says, not at how it is spelled, and name the place in the caller's text.
+ */
 
 typedef struct xml_problem {
     size_t at;
     char why[200];
 } xml_problem;
+
+#define X_DEPTH 256
+
+typedef struct x_attr {
+    size_t name_at, name_len; /* in the source */
+    size_t value_at;          /* the value's first character in the source */
+    size_t dec_at, dec_len;   /* the decoded value, in x_doc.vals */
+} x_attr;
+
+typedef struct x_open {
+    size_t at, len; /* the element name in the source */
+    bool children;  /* it has a child element */
+    bool content;   /* hwloc reads its text */
+} x_open;
+
+typedef struct x_doc {
+    const char *s;
+    size_t n;
+    xml_problem *p;
+    gs_buf out;  /* the document as hwloc gets it */
+    gs_buf vals; /* the decoded attribute values of the current tag */
+    gs_buf text; /* the character data of the innermost open element */
+    size_t text_at; /* its first non-blank character, SIZE_MAX: none */
+    x_attr *attrs;
+    size_t n_attrs, cap_attrs;
+    uint32_t *order; /* scratch: attribute indexes sorted by name */
+    size_t cap_order;
+    x_open stack[X_DEPTH];
+    size_t depth;
+    bool root_seen, root_closed, v1, has_numa, oom;
+} x_doc;
 
 static bool x_ws(char ch)
 {
@@ -1194,16 +1287,24 @@ static unsigned x_line(const char *s, size_t at)
     return line;
 }
 
-static bool x_fail(xml_problem *p, size_t at, const char *fmt, ...)
-    GS_PRINTF(3, 4);
-static bool x_fail(xml_problem *p, size_t at, const char *fmt, ...)
+/* Record the problem at source offset at; returns false, for
+ * `return x_bad(...)` in the readers below, which return whether all is
+ * well. */
+static bool x_bad(x_doc *x, size_t at, const char *fmt, ...) GS_PRINTF(3, 4);
+static bool x_bad(x_doc *x, size_t at, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(p->why, sizeof p->why, fmt, ap);
+    vsnprintf(x->p->why, sizeof x->p->why, fmt, ap);
     va_end(ap);
-    p->at = at;
-    return true;
+    x->p->at = at;
+    return false;
+}
+
+static bool x_nomem(x_doc *x)
+{
+    x->oom = true;
+    return false;
 }
 
 /* Length of a quoted attribute value starting at at (up to end). */
@@ -1315,345 +1416,817 @@ static bool x_small_index(const char *s, size_t at, size_t len)
     return v <= GS_CPU_MAX;
 }
 
-#define X_DEPTH 256
-
-typedef struct x_open {
-    size_t at, len; /* the element name in the text */
-} x_open;
-
-/*
- * The first problem in the text, with its position: hwloc says only
- * "Invalid argument" when it refuses XML, and hwloc 2.9 crashes, leaks or
- * allocates without bound on some damaged files, so the text is checked
- * before hwloc sees it. Well-formedness (unbalanced or unterminated tags,
- * unquoted values, text outside the root), a root that is not <topology>,
- * an encoding or format version hwloc 2 does not write, and the object
- * attributes whose absence hwloc 2.9 does not survive. It is a cheap check,
- * not a validating parser: finding nothing proves nothing.
- */
-static bool xml_first_problem(const char *s, size_t n, xml_problem *p,
-                              unsigned *major)
+/* Whether code point cp is a character XML 1.0 allows in a document. */
+static bool x_char_ok(uint32_t cp)
 {
-    x_open stack[X_DEPTH];
-    size_t depth = 0;
-    bool root_seen = false, root_closed = false, v2 = false, v1 = false;
-    bool has_version = false;
+    return cp == 0x9 || cp == 0xA || cp == 0xD ||
+           (cp >= 0x20 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) ||
+           (cp >= 0x10000 && cp <= 0x10FFFF);
+}
+
+/* The length of the UTF-8 sequence at s[i] (its code point in *cp), or 0
+ * when it is not well-formed UTF-8. */
+static size_t x_utf8(const char *s, size_t n, size_t i, uint32_t *cp)
+{
+    unsigned char c = (unsigned char)s[i];
+    size_t len;
+    uint32_t min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if ((c & 0xE0) == 0xC0) {
+        len = 2;
+        min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+        len = 3;
+        min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+        len = 4;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n - i < len)
+        return 0;
+    uint32_t v = c & (0x7Fu >> len);
+    for (size_t k = 1; k < len; k++) {
+        unsigned char d = (unsigned char)s[i + k];
+        if ((d & 0xC0) != 0x80)
+            return 0;
+        v = v << 6 | (d & 0x3Fu);
+    }
+    if (v < min || (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF)
+        return 0;
+    *cp = v;
+    return len;
+}
+
+/* Every byte of the text is part of a character XML allows, in UTF-8 (the
+ * encoding hwloc writes; the declaration may only say UTF-8 or ASCII). */
+static bool x_chars_ok(x_doc *x)
+{
+    for (size_t i = 0; i < x->n;) {
+        uint32_t cp = 0;
+        size_t len = x_utf8(x->s, x->n, i, &cp);
+        if (!len)
+            return x_bad(x, i, "byte 0x%02x is not UTF-8 text",
+                         (unsigned char)x->s[i]);
+        if (!x_char_ok(cp))
+            return x_bad(x, i, "character U+%04X is not allowed in XML",
+                         (unsigned)cp);
+        i += len;
+    }
+    return true;
+}
+
+/* Append code point cp to b as UTF-8. */
+static void x_put_utf8(gs_buf *b, uint32_t cp)
+{
+    char o[4];
+    size_t n;
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        o[0] = (char)(0xC0 | cp >> 6);
+        o[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | cp >> 12);
+        o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        o[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        o[0] = (char)(0xF0 | cp >> 18);
+        o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+        o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+        o[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    gs_buf_put(b, o, n);
+}
+
+/* The reference at s[*j] == '&' (&#N; &#xH; or one of the five entities
+ * XML predefines), appended to b as the character it stands for; *j moves
+ * past its ';'. A DOCTYPE may not declare entities (it is refused), so no
+ * other name is defined. */
+static bool x_reference(x_doc *x, size_t *j, gs_buf *b)
+{
+    const char *s = x->s;
+    size_t at = *j, k = at + 1;
+    if (k < x->n && s[k] == '#') {
+        bool hex = k + 1 < x->n && s[k + 1] == 'x';
+        k += hex ? 2 : 1;
+        size_t d = k;
+        uint32_t cp = 0;
+        for (; k < x->n && s[k] != ';'; k++) {
+            int v = hex ? (isxdigit((unsigned char)s[k])
+                               ? (isdigit((unsigned char)s[k])
+                                      ? s[k] - '0'
+                                      : (tolower((unsigned char)s[k]) - 'a' +
+                                         10))
+                               : -1)
+                        : (isdigit((unsigned char)s[k]) ? s[k] - '0' : -1);
+            if (v < 0)
+                return x_bad(x, at, "bad character reference (&#N; or &#xH;)");
+            cp = cp * (hex ? 16u : 10u) + (uint32_t)v;
+            if (cp > 0x10FFFF)
+                return x_bad(x, at,
+                             "character reference beyond U+10FFFF");
+        }
+        if (k == d || k >= x->n)
+            return x_bad(x, at, "bad character reference (&#N; or &#xH;)");
+        if (!x_char_ok(cp))
+            return x_bad(x, at,
+                         "character reference to U+%04X, which XML does not "
+                         "allow",
+                         (unsigned)cp);
+        x_put_utf8(b, cp);
+        *j = k + 1;
+        return true;
+    }
+    static const struct {
+        const char *name;
+        char ch;
+    } ents[] = {{"lt", '<'}, {"gt", '>'}, {"amp", '&'}, {"apos", '\''},
+                {"quot", '"'}};
+    size_t name = k;
+    while (k < x->n && k - name < 8 && x_name_char(s[k]))
+        k++;
+    if (k < x->n && s[k] == ';')
+        for (size_t e = 0; e < GS_ARRAY_LEN(ents); e++)
+            if (x_is(s, name, k - name, ents[e].name)) {
+                gs_buf_putc(b, ents[e].ch);
+                *j = k + 1;
+                return true;
+            }
+    if (k < x->n && s[k] == ';' && k > name)
+        return x_bad(x, at,
+                     "entity &%.*s; is not defined (XML defines &lt; &gt; "
+                     "&amp; &apos; &quot;, and gpusched reads no DTD)",
+                     (int)GS_MIN(k - name, 8), s + name);
+    return x_bad(x, at, "'&' that starts no reference (write &amp;)");
+}
+
+/* An attribute value from s[*j] (just after its quote q) to the closing
+ * quote, decoded and normalized as XML 1.0 says (3.3.3: each literal
+ * tab, newline or carriage return, and each CR LF pair, becomes a space;
+ * references keep the character they name), appended to x->vals. */
+static bool x_att_value(x_doc *x, size_t *j, char q, size_t an, size_t alen)
+{
+    const char *s = x->s;
+    size_t k = *j;
+    for (;;) {
+        if (k >= x->n)
+            return x_bad(x, *j - 1, "unterminated value of attribute %.*s",
+                         (int)GS_MIN(alen, 40), s + an);
+        char ch = s[k];
+        if (ch == q)
+            break;
+        if (ch == '<')
+            return x_bad(x, k, "'<' inside the value of attribute %.*s",
+                         (int)GS_MIN(alen, 40), s + an);
+        if (ch == '&') {
+            if (!x_reference(x, &k, &x->vals))
+                return false;
+            continue;
+        }
+        if (ch == '\r' && k + 1 < x->n && s[k + 1] == '\n')
+            k++;
+        gs_buf_putc(&x->vals, x_ws(ch) ? ' ' : ch);
+        k++;
+    }
+    *j = k + 1;
+    return true;
+}
+
+static int x_cmp_attr(const void *arg, uint32_t a, uint32_t b)
+{
+    const x_doc *x = arg;
+    const x_attr *p = &x->attrs[a], *q = &x->attrs[b];
+    size_t n = GS_MIN(p->name_len, q->name_len);
+    int c = memcmp(x->s + p->name_at, x->s + q->name_at, n);
+    if (c)
+        return c;
+    if (p->name_len != q->name_len)
+        return p->name_len < q->name_len ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+/* The first attribute (in the tag's order) whose name an earlier one
+ * already had, or n_attrs. Sorting keeps this O(k log k) for a tag of k
+ * attributes, however many a hostile tag has. */
+static size_t x_first_repeat(x_doc *x)
+{
+    size_t n = x->n_attrs, first = n;
+    if (n < 2)
+        return n;
+    if (!GS_GROW(x->order, x->cap_order, n)) {
+        x_nomem(x);
+        return n;
+    }
+    for (size_t i = 0; i < n; i++)
+        x->order[i] = (uint32_t)i;
+    gs_sort_idx(x->order, n, x_cmp_attr, x);
+    for (size_t i = 1; i < n; i++) {
+        const x_attr *p = &x->attrs[x->order[i - 1]],
+                     *q = &x->attrs[x->order[i]];
+        if (p->name_len == q->name_len &&
+            memcmp(x->s + p->name_at, x->s + q->name_at, p->name_len) == 0)
+            first = GS_MIN(first, (size_t)x->order[i]);
+    }
+    return first;
+}
+
+/* The names hwloc writes: elements of lower-case letters, digits and '_',
+ * attributes of lower-case letters and '_' (its minimal reader reads no
+ * others). */
+static bool x_hwloc_name(const char *s, size_t at, size_t len, bool digits)
+{
+    for (size_t k = at; k < at + len; k++)
+        if (!((s[k] >= 'a' && s[k] <= 'z') || s[k] == '_' ||
+              (digits && s[k] >= '0' && s[k] <= '9')))
+            return false;
+    return true;
+}
+
+/* What hwloc 2.9 needs of a start tag at i (element name at name, len),
+ * given its decoded attributes. */
+static bool x_check_tag(x_doc *x, size_t i, size_t name, size_t len)
+{
     static const char *const set_names[] = {"cpuset", "complete_cpuset",
                                             "nodeset", "complete_nodeset"};
-    size_t i = 0;
-    if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
-        i = 3;
-    while (i < n) {
-        if (s[i] != '<') {
-            if (depth == 0 && !x_ws(s[i]))
-                return x_fail(p, i, root_closed
-                                        ? "text after the root element"
-                                        : "text before the root element");
-            i++;
+    const char *s = x->s, *v = x->vals.data;
+    bool root = x->depth == 0;
+    bool is_obj = !root && x_is(s, name, len, "object");
+    if (root) {
+        if (x->root_closed)
+            return x_bad(x, i, "a second root element");
+        if (!x_is(s, name, len, "topology"))
+            return x_bad(x, i, "the root element is <%.*s>, not <topology>",
+                         (int)GS_MIN(len, 40), s + name);
+        x->root_seen = true;
+    } else if (!x_hwloc_name(s, name, len, true)) {
+        return x_bad(x, name,
+                     "element <%.*s> is not one hwloc writes (hwloc's are "
+                     "lower-case letters, digits and '_')",
+                     (int)GS_MIN(len, 40), s + name);
+    }
+    size_t repeat = x_first_repeat(x);
+    if (x->oom)
+        return false;
+    const x_attr *type = NULL, *os = NULL, *version = NULL;
+    unsigned sets = 0;
+    for (size_t k = 0; k < x->n_attrs; k++) {
+        const x_attr *a = &x->attrs[k];
+        size_t an = a->name_at, alen = a->name_len;
+        const char *val = v + a->dec_at;
+        size_t vlen = a->dec_len;
+        /* hwloc 2.9 reading a format-1 export crashes on some attributes
+         * it does not know (found by fuzzing: a name like "cpusetX"):
+         * there, take only the attributes hwloc 1.x wrote */
+        if (is_obj && x->v1 && !x_v1_attr(s, an, alen))
+            return x_bad(x, an,
+                         "attribute %.*s is not one hwloc 1.x writes on an "
+                         "<object>",
+                         (int)GS_MIN(alen, 40), s + an);
+        if (k == repeat)
+            return x_bad(x, an, "attribute %.*s given twice",
+                         (int)GS_MIN(alen, 40), s + an);
+        if (!x_hwloc_name(s, an, alen, false))
+            return x_bad(x, an,
+                         "attribute %.*s is not one hwloc writes (hwloc's "
+                         "are lower-case letters and '_')",
+                         (int)GS_MIN(alen, 40), s + an);
+        if (root && x_is(s, an, alen, "version")) {
+            version = a;
+            if (vlen && val[0] >= '3' && val[0] <= '9')
+                return x_bad(x, a->value_at,
+                             "hwloc XML format version %.*s is newer than "
+                             "the hwloc 2.x gpusched uses can read (export "
+                             "it with hwloc 2.x)",
+                             (int)GS_MIN(vlen, 16), val);
+        }
+        if (!is_obj)
             continue;
+        /* hwloc parses every set it is given (found by fuzzing format-1
+         * exports: allowed_cpuset="0x000&000f7") */
+        if ((x_is(s, an, alen, "online_cpuset") ||
+             x_is(s, an, alen, "allowed_cpuset") ||
+             x_is(s, an, alen, "allowed_nodeset")) &&
+            !x_bitmap_ok(val, 0, vlen))
+            return x_bad(x, a->value_at,
+                         "%.*s=\"%.*s\" is not an hwloc bitmap (0x... groups "
+                         "separated by commas)",
+                         (int)alen, s + an, (int)GS_MIN(vlen, 40), val);
+        if (x_is(s, an, alen, "os_index"))
+            os = a;
+        if (x_is(s, an, alen, "type"))
+            type = a;
+        /* hwloc 2.9 crashes on objects whose sets are missing or garbled
+         * (its own lstopo too; a missing complete_cpuset on any object, a
+         * missing complete_nodeset on a NUMA node) */
+        for (unsigned b = 0; b < 4; b++) {
+            if (!x_is(s, an, alen, set_names[b]))
+                continue;
+            sets |= 1u << b;
+            if (!x_bitmap_ok(val, 0, vlen))
+                return x_bad(x, a->value_at,
+                             "%s=\"%.*s\" is not an hwloc bitmap (0x... "
+                             "groups separated by commas)",
+                             set_names[b], (int)GS_MIN(vlen, 24), val);
         }
-        size_t rest = n - i;
-        if (rest >= 2 && s[i + 1] == '?') {
-            const char *e = x_find(s, n, i + 2, "?>");
-            if (!e)
-                return x_fail(p, i, "unterminated <? ... ?>");
-            size_t end = (size_t)(e - s), at;
-            if (rest >= 6 && memcmp(s + i, "<?xml", 5) == 0 &&
-                x_ws(s[i + 5]) && !x_encoding_ok(s, i + 5, end, &at))
-                return x_fail(p, at,
-                              "encoding \"%.*s\": hwloc writes UTF-8, and "
-                              "gpusched reads UTF-8 or ASCII only",
-                              (int)GS_MIN(x_value_len(s, at, end), 32),
-                              s + at);
-            i = end + 2;
-            continue;
-        }
-        if (rest >= 4 && memcmp(s + i, "<!--", 4) == 0) {
-            const char *e = x_find(s, n, i + 4, "-->");
-            if (!e)
-                return x_fail(p, i, "unterminated comment");
-            i = (size_t)(e - s) + 3;
-            continue;
-        }
-        if (rest >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0) {
-            const char *e = x_find(s, n, i + 9, "]]>");
-            if (!e || depth == 0)
-                return x_fail(p, i, e ? "CDATA outside the root element"
-                                      : "unterminated CDATA section");
-            i = (size_t)(e - s) + 3;
-            continue;
-        }
-        if (rest >= 2 && s[i + 1] == '!') {
-            if (depth > 0 || root_seen)
-                return x_fail(p, i, "a <!...> declaration after the root "
-                                    "element started");
-            /* <!DOCTYPE ...>, possibly with an internal subset [...] */
-            size_t j = i + 2;
-            int brackets = 0;
-            char quote = 0;
-            for (; j < n; j++) {
-                char ch = s[j];
-                if (quote) {
-                    if (ch == quote)
-                        quote = 0;
-                } else if (ch == '"' || ch == '\'') {
-                    quote = ch;
-                } else if (ch == '[') {
-                    brackets++;
-                } else if (ch == ']') {
-                    brackets--;
-                } else if (ch == '>' && brackets <= 0) {
-                    break;
-                }
-            }
-            if (j >= n)
-                return x_fail(p, i, "unterminated <!...> declaration");
-            i = j + 1;
-            continue;
-        }
-        if (rest >= 2 && s[i + 1] == '/') {
-            size_t j = i + 2, name = j;
-            if (j >= n || !x_name_start(s[j]))
-                return x_fail(p, j, "expected an element name after \"</\"");
-            while (j < n && x_name_char(s[j]))
-                j++;
-            size_t len = j - name;
-            while (j < n && x_ws(s[j]))
-                j++;
-            if (j >= n || s[j] != '>')
-                return x_fail(p, j, "expected '>' to end </%.*s>",
-                              (int)GS_MIN(len, 40), s + name);
-            if (depth == 0)
-                return x_fail(p, i, "</%.*s> closes no open element",
-                              (int)GS_MIN(len, 40), s + name);
-            if (depth <= X_DEPTH) {
-                size_t oat = stack[depth - 1].at, olen = stack[depth - 1].len;
-                if (olen != len || memcmp(s + oat, s + name, len) != 0)
-                    return x_fail(p, i,
-                                  "</%.*s> closes <%.*s> (line %u)",
-                                  (int)GS_MIN(len, 40), s + name,
-                                  (int)GS_MIN(olen, 40), s + oat,
-                                  x_line(s, oat));
-            }
-            if (--depth == 0)
-                root_closed = true;
-            i = j + 1;
-            continue;
-        }
-        /* a start tag */
-        size_t j = i + 1, name = j;
-        if (j >= n || !x_name_start(s[j]))
-            return x_fail(p, j, "expected an element name after '<'");
-        while (j < n && x_name_char(s[j]))
-            j++;
-        size_t len = j - name;
-        if (depth == 0) {
-            if (root_closed)
-                return x_fail(p, i, "a second root element");
-            if (len != 8 || memcmp(s + name, "topology", 8) != 0)
-                return x_fail(p, i,
-                              "the root element is <%.*s>, not <topology>",
-                              (int)GS_MIN(len, 40), s + name);
-            root_seen = true;
-        }
-        bool closed = false, empty = false;
-        bool is_obj = depth > 0 && x_is(s, name, len, "object");
-        size_t type_at = 0, type_len = 0, os_at = 0, os_len = 0;
-        unsigned sets = 0;
-        while (j < n && !closed) {
-            size_t ws = j;
-            while (j < n && x_ws(s[j]))
-                j++;
-            if (j >= n)
-                break;
-            if (s[j] == '>') {
-                closed = true;
-                j++;
-                break;
-            }
-            if (s[j] == '/') {
-                if (j + 1 >= n || s[j + 1] != '>')
-                    return x_fail(p, j, "expected '>' after '/'");
-                closed = empty = true;
-                j += 2;
-                break;
-            }
-            if (j == ws || !x_name_start(s[j]))
-                return x_fail(p, j, "unexpected '%c' in <%.*s>",
-                              isprint((unsigned char)s[j]) ? s[j] : '?',
-                              (int)GS_MIN(len, 40), s + name);
-            size_t an = j;
-            while (j < n && x_name_char(s[j]))
-                j++;
-            size_t alen = j - an;
-            while (j < n && x_ws(s[j]))
-                j++;
-            if (j >= n || s[j] != '=')
-                return x_fail(p, j, "expected '=' after attribute %.*s",
-                              (int)GS_MIN(alen, 40), s + an);
-            j++;
-            while (j < n && x_ws(s[j]))
-                j++;
-            if (j >= n || (s[j] != '"' && s[j] != '\''))
-                return x_fail(p, j, "expected a quoted value for attribute "
-                                    "%.*s",
-                              (int)GS_MIN(alen, 40), s + an);
-            char q = s[j++];
-            size_t v = j;
-            while (j < n && s[j] != q && s[j] != '<')
-                j++;
-            if (j >= n)
-                return x_fail(p, v - 1, "unterminated value of attribute "
-                                        "%.*s",
-                              (int)GS_MIN(alen, 40), s + an);
-            if (s[j] == '<')
-                return x_fail(p, j, "'<' inside the value of attribute %.*s",
-                              (int)GS_MIN(alen, 40), s + an);
-            if (depth == 0 && alen == 7 && memcmp(s + an, "version", 7) == 0 &&
-                j > v && s[v] >= '3' && s[v] <= '9')
-                return x_fail(p, v,
-                              "hwloc XML format version %.*s is newer than "
-                              "the hwloc 2.x gpusched uses can read (export "
-                              "it with hwloc 2.x)",
-                              (int)GS_MIN(j - v, 16), s + v);
-            if (depth == 0 && x_is(s, an, alen, "version")) {
-                has_version = true;
-                if (j - v >= 2 && s[v] == '2' && s[v + 1] == '.')
-                    v2 = true;
-            }
-            /* hwloc 2.9 crashes on objects whose sets are missing or
-             * garbled (its own lstopo too; a missing complete_cpuset on
-             * any object, a missing complete_nodeset on a NUMA node):
-             * check them first. */
-            /* hwloc 2.9 reading a format-1 export crashes on some
-             * attributes it does not know (found by fuzzing: a name like
-             * "cpusetX"): there, take only the attributes hwloc 1.x wrote */
-            if (is_obj && v1 && !x_v1_attr(s, an, alen))
-                return x_fail(p, an,
-                              "attribute %.*s is not one hwloc 1.x writes "
-                              "on an <object>",
-                              (int)GS_MIN(alen, 40), s + an);
-            /* the other sets too: hwloc parses them all (found by
-             * fuzzing format-1 exports: allowed_cpuset="0x000&000f7") */
-            if (is_obj &&
-                (x_is(s, an, alen, "online_cpuset") ||
-                 x_is(s, an, alen, "allowed_cpuset") ||
-                 x_is(s, an, alen, "allowed_nodeset")) &&
-                !x_bitmap_ok(s, v, j - v))
-                return x_fail(p, v,
-                              "%.*s=\"%.*s\" is not an hwloc bitmap (0x... "
-                              "groups separated by commas)",
-                              (int)alen, s + an, (int)GS_MIN(j - v, 40),
-                              s + v);
-            if (is_obj && x_is(s, an, alen, "os_index")) {
-                os_at = v;
-                os_len = j - v;
-            }
-            if (is_obj && x_is(s, an, alen, "type")) {
-                if (type_len)
-                    return x_fail(p, an, "attribute type given twice");
-                type_at = v;
-                type_len = j - v;
-            }
-            for (unsigned b = 0; is_obj && b < 4; b++) {
-                if (!x_is(s, an, alen, set_names[b]))
-                    continue;
-                if (sets & (1u << b))
-                    return x_fail(p, an, "attribute %s given twice",
-                                  set_names[b]);
-                sets |= 1u << b;
-                if (!x_bitmap_ok(s, v, j - v))
-                    return x_fail(p, v,
-                                  "%s=\"%.*s\" is not an hwloc bitmap "
-                                  "(0x... groups separated by commas)",
-                                  set_names[b], (int)GS_MIN(j - v, 24),
-                                  s + v);
-            }
-            j++;
-        }
-        if (!closed)
-            return x_fail(p, i, "the text ends inside the tag <%.*s>",
-                          (int)GS_MIN(len, 40), s + name);
+    }
+    if (root) {
         /* hwloc 2.x has always written version="2.0"; hwloc 1.x wrote no
          * version at all (format 1, which hwloc 2 still reads through a
          * path of its own). Anything else is no hwloc export. */
-        if (depth == 0 && has_version && !v2)
-            return x_fail(p, i,
-                          "<topology> has a version that is neither \"2.x\" "
-                          "(hwloc 2) nor absent (hwloc 1.x)");
-        if (depth == 0 && !has_version)
-            v1 = true;
-        if (is_obj && !type_len)
-            return x_fail(p, i, "an <object> without a type");
-        if (is_obj && !x_cpu_side_type(s, type_at, type_len, v1) &&
-            !x_is(s, type_at, type_len, "Bridge") &&
-            !x_is(s, type_at, type_len, "PCIDev") &&
-            !x_is(s, type_at, type_len, "OSDev") &&
-            !x_is(s, type_at, type_len, "Misc"))
-            return x_fail(p, type_at, "unknown object type \"%.*s\"",
-                          (int)GS_MIN(type_len, 24), s + type_at);
-        /* A PU or NUMA node without os_index gets hwloc's "unknown" index,
-         * 2^32 - 1, and hwloc then grows a bitmap to that bit (512 MiB).
-         * Exports always give it; gpusched takes CPU numbers up to
-         * GS_CPU_MAX anyway. */
-        if (is_obj &&
-            (x_is(s, type_at, type_len, "PU") ||
-             x_is(s, type_at, type_len, "NUMANode")) &&
-            !x_small_index(s, os_at, os_len))
-            return x_fail(p, i,
-                          "<object type=\"%.*s\"> needs an os_index from 0 "
-                          "to %u",
-                          (int)type_len, s + type_at, GS_CPU_MAX);
-        /* hwloc 1.x wrote the nodesets only when the machine had NUMA
-         * nodes: a format-1 object needs its cpusets, a NUMA node its
-         * nodesets too, and the others both nodesets or neither. */
-        unsigned need = 15;
-        if (v1 && !x_is(s, type_at, type_len, "NUMANode"))
-            need = (sets & 12) ? 15 : 3;
-        if (is_obj && x_cpu_side_type(s, type_at, type_len, v1) &&
-            (sets & need) != need) {
-            unsigned b = 0;
-            while (sets & (1u << b))
-                b++;
-            return x_fail(p, i,
-                          "<object type=\"%.*s\"> has no %s (hwloc writes "
-                          "it for every such object; hwloc 2.9 can crash "
-                          "without it)",
-                          (int)GS_MIN(type_len, 24), s + type_at,
-                          set_names[b]);
+        if (version) {
+            const char *val = v + version->dec_at;
+            size_t vlen = version->dec_len, d = 2;
+            while (d < vlen && isdigit((unsigned char)val[d]))
+                d++;
+            if (vlen < 3 || val[0] != '2' || val[1] != '.' || d != vlen)
+                return x_bad(x, i,
+                             "<topology> has a version that is neither "
+                             "\"2.x\" (hwloc 2) nor absent (hwloc 1.x)");
         }
-        if (empty) {
-            if (depth == 0)
-                root_closed = true;
-        } else {
-            if (depth < X_DEPTH)
-                stack[depth] = (x_open){name, len};
-            depth++;
-        }
-        i = j;
+        x->v1 = !version;
+        return true;
     }
-    if (!root_seen)
-        return x_fail(p, n, "no <topology> element");
-    if (depth > 0) {
-        size_t k = GS_MIN(depth, (size_t)X_DEPTH) - 1;
-        return x_fail(p, n, "the text ends inside <%.*s> (line %u)",
-                      (int)GS_MIN(stack[k].len, 40), s + stack[k].at,
-                      x_line(s, stack[k].at));
+    if (!is_obj)
+        return true;
+    if (!type)
+        return x_bad(x, i, "an <object> without a type");
+    const char *ty = v + type->dec_at;
+    size_t tlen = type->dec_len;
+    if (!x_cpu_side_type(ty, 0, tlen, x->v1) && !x_is(ty, 0, tlen, "Bridge") &&
+        !x_is(ty, 0, tlen, "PCIDev") && !x_is(ty, 0, tlen, "OSDev") &&
+        !x_is(ty, 0, tlen, "Misc"))
+        return x_bad(x, type->value_at, "unknown object type \"%.*s\"",
+                     (int)GS_MIN(tlen, 24), ty);
+    bool numa = x_is(ty, 0, tlen, "NUMANode");
+    x->has_numa |= numa;
+    /* A PU or NUMA node without os_index gets hwloc's "unknown" index,
+     * 2^32 - 1, and hwloc then grows a bitmap to that bit (512 MiB).
+     * Exports always give it; gpusched takes CPU numbers up to GS_CPU_MAX
+     * anyway. */
+    if ((numa || x_is(ty, 0, tlen, "PU")) &&
+        !(os && x_small_index(v, os->dec_at, os->dec_len)))
+        return x_bad(x, i, "<object type=\"%.*s\"> needs an os_index from 0 "
+                           "to %u",
+                     (int)tlen, ty, GS_CPU_MAX);
+    /* hwloc 1.x wrote the nodesets only when the machine had NUMA nodes: a
+     * format-1 object needs its cpusets, a NUMA node its nodesets too, and
+     * the others both nodesets or neither. */
+    unsigned need = 15;
+    if (x->v1 && !numa)
+        need = (sets & 12) ? 15 : 3;
+    if (x_cpu_side_type(ty, 0, tlen, x->v1) && (sets & need) != need) {
+        unsigned b = 0;
+        while (sets & (1u << b))
+            b++;
+        return x_bad(x, i,
+                     "<object type=\"%.*s\"> has no %s (hwloc writes it for "
+                     "every such object; hwloc 2.9 can crash without it)",
+                     (int)GS_MIN(tlen, 24), ty, set_names[b]);
     }
-    *major = v1 ? 1 : 2;
-    return false;
+    return true;
 }
 
-/* GS_OK when the scan finds nothing wrong, else GS_EPARSE naming the
- * place. Run before hwloc sees the text: it keeps malformed XML away from
- * hwloc's parsers (whose error paths leak, see docs/formats.md) and
- * gives the position hwloc never reports. */
-static gs_status xml_precheck(hw_ctx *c, const char *text, size_t len,
-                              unsigned *major)
+/* Append an attribute value escaped the way hwloc's minimal reader reads
+ * it back: the seven escapes it knows, nothing else escaped. */
+static void x_put_value(gs_buf *b, const char *v, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        switch (v[k]) {
+        case '"': gs_buf_puts(b, "&quot;"); break;
+        case '<': gs_buf_puts(b, "&lt;"); break;
+        case '>': gs_buf_puts(b, "&gt;"); break;
+        case '&': gs_buf_puts(b, "&amp;"); break;
+        case '\n': gs_buf_puts(b, "&#10;"); break;
+        case '\r': gs_buf_puts(b, "&#13;"); break;
+        case '\t': gs_buf_puts(b, "&#9;"); break;
+        default: gs_buf_putc(b, v[k]);
+        }
+    }
+}
+
+/* Write the start tag just read. The root goes first, alone with its
+ * version: hwloc's minimal reader looks for exactly `<topology
+ * version="M.m">` or `<topology>` at the start of the text. */
+static void x_put_start(x_doc *x, size_t name, size_t len, bool empty)
+{
+    gs_buf *b = &x->out;
+    if (x->depth == 0) {
+        gs_buf_puts(b, "<topology");
+        for (size_t k = 0; k < x->n_attrs; k++)
+            if (x_is(x->s, x->attrs[k].name_at, x->attrs[k].name_len,
+                     "version")) {
+                gs_buf_puts(b, " version=\"");
+                x_put_value(b, x->vals.data + x->attrs[k].dec_at,
+                            x->attrs[k].dec_len);
+                gs_buf_putc(b, '"');
+            }
+        gs_buf_puts(b, empty ? "></topology>" : ">");
+        return;
+    }
+    gs_buf_putc(b, '\n');
+    gs_buf_putc(b, '<');
+    gs_buf_put(b, x->s + name, len);
+    for (size_t k = 0; k < x->n_attrs; k++) {
+        const x_attr *a = &x->attrs[k];
+        gs_buf_putc(b, ' ');
+        gs_buf_put(b, x->s + a->name_at, a->name_len);
+        gs_buf_puts(b, "=\"");
+        x_put_value(b, x->vals.data + a->dec_at, a->dec_len);
+        gs_buf_putc(b, '"');
+    }
+    gs_buf_puts(b, empty ? "/>" : ">");
+}
+
+/* The character data of the innermost open element, at one of its child
+ * tags (child) or at its end tag. White space between elements goes;
+ * hwloc reads text only in <indexes>, <u64values> and <userdata>, and
+ * there it is kept as it is (its minimal reader takes it raw, so it may
+ * not hold '<', '&' or a carriage return, which it would read differently
+ * from libxml2). */
+static bool x_flush_text(x_doc *x, bool child)
+{
+    if (x->depth == 0 || x->depth > X_DEPTH)
+        return true;
+    x_open *o = &x->stack[x->depth - 1];
+    bool blank = x->text_at == SIZE_MAX;
+    if (!blank && (!o->content || child || o->children))
+        return x_bad(x, x->text_at,
+                     o->content ? "<%.*s> holds both text and elements"
+                                : "text inside <%.*s> (hwloc reads text only "
+                                  "inside <indexes>, <u64values> and "
+                                  "<userdata>)",
+                     (int)GS_MIN(o->len, 40), x->s + o->at);
+    if (!child && o->content && !o->children && x->text.len) {
+        const char *t = x->text.data;
+        for (size_t k = 0; k < x->text.len; k++)
+            if (t[k] == '<' || t[k] == '&' || t[k] == '\r' ||
+                (t[k] == '>' && k >= 2 && t[k - 1] == ']' && t[k - 2] == ']'))
+                return x_bad(x, x->text_at,
+                             "the text of <%.*s> holds '%s', which hwloc's "
+                             "own XML reader cannot take",
+                             (int)GS_MIN(o->len, 40), x->s + o->at,
+                             t[k] == '\r' ? "\\r" : t[k] == '<' ? "<"
+                                              : t[k] == '&' ? "&" : "]]>");
+        gs_buf_put(&x->out, t, x->text.len);
+    }
+    x->text.len = 0;
+    x->text_at = SIZE_MAX;
+    return true;
+}
+
+/* Character data from s[*i] up to the next '<', decoded into x->text
+ * (XML's line ends: CR LF and a lone CR become LF). */
+static bool x_chardata(x_doc *x, size_t *i)
+{
+    const char *s = x->s;
+    size_t k = *i;
+    while (k < x->n && s[k] != '<') {
+        char ch = s[k];
+        if (x->depth == 0) {
+            if (!x_ws(ch))
+                return x_bad(x, k, x->root_closed
+                                       ? "text after the root element"
+                                       : "text before the root element");
+            k++;
+            continue;
+        }
+        if (!x_ws(ch) && x->text_at == SIZE_MAX)
+            x->text_at = k;
+        if (ch == '&') {
+            if (!x_reference(x, &k, &x->text))
+                return false;
+            continue;
+        }
+        if (ch == '>' && k >= *i + 2 && s[k - 1] == ']' && s[k - 2] == ']')
+            return x_bad(x, k - 2, "\"]]>\" in text (write ]]&gt;)");
+        if (ch == '\r') {
+            if (k + 1 < x->n && s[k + 1] == '\n')
+                k++;
+            ch = '\n';
+        }
+        gs_buf_putc(&x->text, ch);
+        k++;
+    }
+    *i = k;
+    return true;
+}
+
+/* A start tag from s[i] == '<'; *next receives the offset after it. */
+static bool x_start_tag(x_doc *x, size_t i, size_t *next)
+{
+    const char *s = x->s;
+    size_t n = x->n, j = i + 1, name = j;
+    if (j >= n || !x_name_start(s[j]))
+        return x_bad(x, j, "expected an element name after '<'");
+    while (j < n && x_name_char(s[j]))
+        j++;
+    size_t len = j - name;
+    x->n_attrs = 0;
+    x->vals.len = 0;
+    bool closed = false, empty = false;
+    while (j < n) {
+        size_t ws = j;
+        while (j < n && x_ws(s[j]))
+            j++;
+        if (j >= n)
+            break;
+        if (s[j] == '>') {
+            closed = true;
+            j++;
+            break;
+        }
+        if (s[j] == '/') {
+            if (j + 1 >= n || s[j + 1] != '>')
+                return x_bad(x, j, "expected '>' after '/'");
+            closed = empty = true;
+            j += 2;
+            break;
+        }
+        if (j == ws || !x_name_start(s[j]))
+            return x_bad(x, j, "unexpected '%c' in <%.*s>",
+                         isprint((unsigned char)s[j]) ? s[j] : '?',
+                         (int)GS_MIN(len, 40), s + name);
+        size_t an = j;
+        while (j < n && x_name_char(s[j]))
+            j++;
+        size_t alen = j - an;
+        while (j < n && x_ws(s[j]))
+            j++;
+        if (j >= n || s[j] != '=')
+            return x_bad(x, j, "expected '=' after attribute %.*s",
+                         (int)GS_MIN(alen, 40), s + an);
+        j++;
+        while (j < n && x_ws(s[j]))
+            j++;
+        if (j >= n || (s[j] != '"' && s[j] != '\''))
+            return x_bad(x, j, "expected a quoted value for attribute %.*s",
+                         (int)GS_MIN(alen, 40), s + an);
+        char q = s[j++];
+        size_t value_at = j, dec_at = x->vals.len;
+        if (!x_att_value(x, &j, q, an, alen))
+            return false;
+        if (!GS_GROW(x->attrs, x->cap_attrs, x->n_attrs + 1))
+            return x_nomem(x);
+        x->attrs[x->n_attrs++] =
+            (x_attr){an, alen, value_at, dec_at, x->vals.len - dec_at};
+    }
+    if (!closed)
+        return x_bad(x, i, "the text ends inside the tag <%.*s>",
+                     (int)GS_MIN(len, 40), s + name);
+    /* a NUL ends the values for the checks below, which quote them */
+    gs_buf_putc(&x->vals, '\0');
+    if (x->vals.failed)
+        return x_nomem(x);
+    if (!x_flush_text(x, true) || !x_check_tag(x, i, name, len))
+        return false;
+    if (x->depth >= X_DEPTH)
+        return x_bad(x, i,
+                     "elements nested deeper than %d levels (hwloc exports "
+                     "are far shallower)",
+                     X_DEPTH);
+    x_put_start(x, name, len, empty);
+    if (x->depth > 0)
+        x->stack[x->depth - 1].children = true;
+    if (empty) {
+        if (x->depth == 0)
+            x->root_closed = true;
+    } else {
+        x->stack[x->depth++] = (x_open){
+            name, len, false,
+            x_is(s, name, len, "indexes") || x_is(s, name, len, "u64values") ||
+                x_is(s, name, len, "userdata")};
+    }
+    *next = j;
+    return true;
+}
+
+/* An end tag from s[i] == '<', s[i + 1] == '/'. */
+static bool x_end_tag(x_doc *x, size_t i, size_t *next)
+{
+    const char *s = x->s;
+    size_t n = x->n, j = i + 2, name = j;
+    if (j >= n || !x_name_start(s[j]))
+        return x_bad(x, j, "expected an element name after \"</\"");
+    while (j < n && x_name_char(s[j]))
+        j++;
+    size_t len = j - name;
+    while (j < n && x_ws(s[j]))
+        j++;
+    if (j >= n || s[j] != '>')
+        return x_bad(x, j, "expected '>' to end </%.*s>",
+                     (int)GS_MIN(len, 40), s + name);
+    if (x->depth == 0)
+        return x_bad(x, i, "</%.*s> closes no open element",
+                     (int)GS_MIN(len, 40), s + name);
+    const x_open *o = &x->stack[x->depth - 1];
+    if (o->len != len || memcmp(s + o->at, s + name, len) != 0)
+        return x_bad(x, i, "</%.*s> closes <%.*s> (line %u)",
+                     (int)GS_MIN(len, 40), s + name,
+                     (int)GS_MIN(o->len, 40), s + o->at, x_line(s, o->at));
+    if (!x_flush_text(x, false))
+        return false;
+    gs_buf_puts(&x->out, "</");
+    gs_buf_put(&x->out, s + name, len);
+    gs_buf_putc(&x->out, '>');
+    if (--x->depth == 0)
+        x->root_closed = true;
+    *next = j + 1;
+    return true;
+}
+
+/* Markup that starts with "<!" or "<?" at s[i]; *next receives the offset
+ * after it. Comments and processing instructions go (hwloc reads none);
+ * CDATA is text; a DOCTYPE may come before the root, without an internal
+ * subset. */
+static bool x_other_markup(x_doc *x, size_t i, bool at_start, size_t *next)
+{
+    const char *s = x->s;
+    size_t n = x->n, rest = n - i;
+    if (s[i + 1] == '?') {
+        const char *e = x_find(s, n, i + 2, "?>");
+        if (!e)
+            return x_bad(x, i, "unterminated <? ... ?>");
+        size_t end = (size_t)(e - s), t = i + 2;
+        if (t >= end || !x_name_start(s[t]))
+            return x_bad(x, t, "expected a name after \"<?\"");
+        while (t < end && x_name_char(s[t]))
+            t++;
+        if (t - (i + 2) == 3 && strncasecmp(s + i + 2, "xml", 3) == 0) {
+            size_t at;
+            if (!at_start || memcmp(s + i + 2, "xml", 3) != 0)
+                return x_bad(x, i, "an XML declaration must open the "
+                                   "document");
+            if (!x_encoding_ok(s, i + 5, end, &at))
+                return x_bad(x, at,
+                             "encoding \"%.*s\": hwloc writes UTF-8, and "
+                             "gpusched reads UTF-8 or ASCII only",
+                             (int)GS_MIN(x_value_len(s, at, end), 32),
+                             s + at);
+        }
+        *next = end + 2;
+        return true;
+    }
+    if (rest >= 4 && memcmp(s + i, "<!--", 4) == 0) {
+        const char *e = x_find(s, n, i + 4, "--");
+        if (!e)
+            return x_bad(x, i, "unterminated comment");
+        size_t end = (size_t)(e - s);
+        if (end + 2 >= n || s[end + 2] != '>')
+            return x_bad(x, end, "\"--\" inside a comment");
+        *next = end + 3;
+        return true;
+    }
+    if (rest >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0) {
+        const char *e = x_find(s, n, i + 9, "]]>");
+        if (!e)
+            return x_bad(x, i, "unterminated CDATA section");
+        if (x->depth == 0)
+            return x_bad(x, i, "CDATA outside the root element");
+        size_t end = (size_t)(e - s);
+        for (size_t k = i + 9; k < end; k++) {
+            char ch = s[k];
+            if (!x_ws(ch) && x->text_at == SIZE_MAX)
+                x->text_at = k;
+            if (ch == '\r') {
+                if (k + 1 < end && s[k + 1] == '\n')
+                    k++;
+                ch = '\n';
+            }
+            gs_buf_putc(&x->text, ch);
+        }
+        *next = end + 3;
+        return true;
+    }
+    if (rest >= 10 && memcmp(s + i, "<!DOCTYPE", 9) == 0 && x_ws(s[i + 9])) {
+        if (x->depth > 0 || x->root_seen)
+            return x_bad(x, i, "a <!DOCTYPE> after the root element "
+                               "started");
+        size_t j = i + 9;
+        char quote = 0;
+        for (; j < n; j++) {
+            char ch = s[j];
+            if (quote) {
+                if (ch == quote)
+                    quote = 0;
+            } else if (ch == '"' || ch == '\'') {
+                quote = ch;
+            } else if (ch == '[') {
+                return x_bad(x, j,
+                             "a DOCTYPE with an internal subset: gpusched "
+                             "reads no DTD (its entities and default "
+                             "attributes would change the document), and "
+                             "hwloc writes none");
+            } else if (ch == '>') {
+                break;
+            }
+        }
+        if (j >= n)
+            return x_bad(x, i, "unterminated <!DOCTYPE ...>");
+        *next = j + 1;
+        return true;
+    }
+    return x_bad(x, i, "unknown markup \"<!\" (XML has <!-- -->, "
+                       "<![CDATA[ ]]> and <!DOCTYPE>)");
+}
+
+/*
+ * Read the document s[0, n) (without NUL bytes) into x->out in hwloc's
+ * own form (above), checking it on the way. Returns false with x->p set,
+ * or with x->oom. x->v1 tells format 1 (hwloc 1.x) from 2.
+ */
+static bool xml_canonical(x_doc *x)
+{
+    const char *s = x->s;
+    size_t n = x->n, i = 0;
+    x->text_at = SIZE_MAX;
+    if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    if (!x_chars_ok(x))
+        return false;
+    bool at_start = true; /* nothing but blanks so far */
+    while (i < n) {
+        size_t next = i;
+        bool ok;
+        if (s[i] != '<') {
+            ok = x_chardata(x, &next);
+        } else if (i + 1 < n && s[i + 1] == '/') {
+            ok = x_end_tag(x, i, &next);
+        } else if (i + 1 < n && (s[i + 1] == '!' || s[i + 1] == '?')) {
+            ok = x_other_markup(x, i, at_start, &next);
+        } else if (x->depth == 0 && x->root_closed) {
+            ok = x_bad(x, i, "a second root element");
+        } else {
+            ok = x_start_tag(x, i, &next);
+        }
+        if (!ok)
+            return false;
+        if (x->out.failed || x->text.failed || x->vals.failed)
+            return x_nomem(x);
+        for (size_t k = i; k < next && at_start; k++)
+            at_start = x_ws(s[k]);
+        i = next;
+    }
+    if (!x->root_seen)
+        return x_bad(x, n, "no <topology> element");
+    if (x->depth > 0) {
+        const x_open *o = &x->stack[x->depth - 1];
+        return x_bad(x, n, "the text ends inside <%.*s> (line %u)",
+                     (int)GS_MIN(o->len, 40), s + o->at, x_line(s, o->at));
+    }
+    if (!gs_buf_finish(&x->out))
+        return x_nomem(x);
+    return true;
+}
+
+static void x_doc_free(x_doc *x)
+{
+    gs_buf_free(&x->out);
+    gs_buf_free(&x->vals);
+    gs_buf_free(&x->text);
+    gs_free(x->attrs);
+    gs_free(x->order);
+}
+
+/* The document in hwloc's form (c->xml_copy, NUL-terminated, its length
+ * in *len_out), or GS_EPARSE naming the first problem as file:line:column
+ * in the caller's text, or GS_ENOMEM. Run before hwloc sees anything: it
+ * keeps what hwloc 2.9 cannot read away from it (its error paths leak and
+ * some crash, see docs/formats.md) and gives the position hwloc never
+ * reports. */
+static gs_status xml_prepare(hw_ctx *c, const char *text, size_t len,
+                             size_t *len_out, bool *v1, bool *has_numa)
 {
     xml_problem p;
-    if (!xml_first_problem(text, len, &p, major))
+    x_doc x;
+    memset(&x, 0, sizeof x);
+    x.s = text;
+    x.n = len;
+    x.p = &p;
+    if (xml_canonical(&x)) {
+        if (x.out.len >= (size_t)INT_MAX) {
+            x_doc_free(&x);
+            return bad(c, "the document is too large for hwloc");
+        }
+        c->xml_copy = x.out.data;
+        *len_out = x.out.len;
+        *v1 = x.v1;
+        *has_numa = x.has_numa;
+        x.out.data = NULL;
+        x_doc_free(&x);
         return GS_OK;
+    }
+    x_doc_free(&x);
+    if (x.oom)
+        return oom(c);
     /* the reason quotes the input: keep the message printable ASCII */
     for (char *w = p.why; *w; w++)
         if ((unsigned char)*w < 0x20 || (unsigned char)*w >= 0x7f)
@@ -1667,12 +2240,11 @@ static gs_status xml_precheck(hw_ctx *c, const char *text, size_t len,
 }
 
 /* hwloc refused well-formed text: say what we can. */
-static gs_status xml_refused(hw_ctx *c, const char *text, size_t len,
-                             unsigned major, int err)
+static gs_status xml_refused(hw_ctx *c, bool v1, bool has_numa, int err)
 {
     /* hwloc 2 refuses a format-2 topology without NUMA nodes (and prints
      * so on stderr unless HWLOC_HIDE_ERRORS=2): name that case. */
-    if (major >= 2 && !x_find(text, len, 0, "\"NUMANode\""))
+    if (!v1 && !has_numa)
         return gs_errf(&c->t->err, GS_EPARSE,
                        "%s: not an hwloc XML topology (it has no NUMANode "
                        "object, which hwloc 2 requires)",
@@ -1686,8 +2258,9 @@ static gs_status xml_refused(hw_ctx *c, const char *text, size_t len,
 
 /* ---- loading ----------------------------------------------------------- */
 
-/* Load an XML export into c->topo: the checks above first, then hwloc.
- * The caller destroys c->topo (when set) and frees the context. */
+/* Load an XML export into c->topo: the reading above first, then hwloc
+ * on the rewritten text. The caller destroys c->topo (when set) and frees
+ * the context. */
 static gs_status load_xml(hw_ctx *c, const char *text, size_t len)
 {
     if (len > HW_XML_MAX)
@@ -1704,44 +2277,30 @@ static gs_status load_xml(hw_ctx *c, const char *text, size_t len)
                        "%s:%u:%zu: not an hwloc XML topology (a NUL byte)",
                        c->name, x_line(text, at), at - ls + 1);
     }
-    unsigned major = 2;
-    gs_status st = xml_precheck(c, text, len, &major);
+    size_t n = 0;
+    bool v1 = false, has_numa = false;
+    gs_status st = xml_prepare(c, text, len, &n, &v1, &has_numa);
     if (st != GS_OK)
         return st;
-    /* Format detection skips a UTF-8 BOM and blank lines before "<?xml";
-     * XML parsers refuse them, so hwloc gets the text without. */
-    size_t skip = 0;
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-        skip = 3;
-    while (skip < len && x_ws(text[skip]))
-        skip++;
-    /* hwloc wants the text NUL-terminated and its size with the NUL. */
-    size_t n = len - skip;
-    char *copy = gs_malloc(n + 1);
-    if (!copy)
-        return oom(c);
-    memcpy(copy, text + skip, n);
-    copy[n] = '\0';
-    c->xml_copy = copy;
     /* A format-2 export always has a NUMA node: hwloc 2 adds one to any
      * machine. Without one hwloc refuses the file, but prints to stderr
      * first: refuse it here, quietly. A format-1 export may have none
      * (hwloc 1.x showed no NUMA node on a machine without NUMA): hwloc 2
      * adds one, with the Machine's memory. */
-    if (major >= 2 && !x_find(copy, n, 0, "\"NUMANode\""))
-        return xml_refused(c, text, len, major, EINVAL);
+    if (!v1 && !has_numa)
+        return xml_refused(c, v1, has_numa, EINVAL);
     if ((st = prepare(c)) != GS_OK)
         return st;
     /* Check set_xmlbuffer: when it fails, hwloc_topology_load would
-     * quietly read the machine we run on instead. */
+     * quietly read the machine we run on instead. hwloc wants the size
+     * with the NUL. */
     errno = 0;
-    int rc = hwloc_topology_set_xmlbuffer(c->topo, copy, (int)n + 1);
+    int rc = hwloc_topology_set_xmlbuffer(c->topo, c->xml_copy, (int)n + 1);
     if (rc == 0) {
         errno = 0;
         rc = hwloc_topology_load(c->topo);
     }
-    /* positions in messages are in the caller's text */
-    return rc < 0 ? xml_refused(c, text, len, major, errno) : GS_OK;
+    return rc < 0 ? xml_refused(c, v1, has_numa, errno) : GS_OK;
 }
 
 /* Load this machine's topology into c->topo. */

@@ -28,6 +28,15 @@
 #define SLURM_MAX_NODES (1u << 18)
 #define SLURM_MAX_GPUS (1u << 21)
 #define SLURM_MAX_TEMPLATE_NAMES (1u << 20)
+/* Names all the hostlists of one file may expand to, every listing
+ * counted (a node under two leaf switches counts twice): without it, a
+ * few lines repeating Nodes=n[0-262143] cost minutes, and lines naming
+ * every switch of a fat tree made the cycle check quadratic. */
+#define SLURM_MAX_NAMES (1u << 22)
+/* GPU pairs (link cells, 8 bytes each) the distinct nodes of a gres.conf
+ * may build, n x n for a node of n GPUs: 256 MiB. 2048 one-line nodes of
+ * 1024 GPUs would build 16 GiB; nodes named on the same lines share. */
+#define SLURM_MAX_CELLS (UINT64_C(1) << 25)
 
 /* ==== the configuration syntax ========================================== */
 
@@ -56,6 +65,7 @@ typedef struct sreader {
     spos start;
     skv *kv;
     size_t n_kv, cap_kv;
+    size_t names_left; /* of SLURM_MAX_NAMES */
 } sreader;
 
 static bool is_space(char c)
@@ -399,9 +409,9 @@ static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
 
 static bool count_name(void *ctx, const char *name, size_t len)
 {
-    (void)ctx;
     (void)name;
     (void)len;
+    ++*(size_t *)ctx;
     return true;
 }
 
@@ -413,13 +423,20 @@ static gs_status expand_value(sreader *r, size_t kv, size_t max,
                               gs_hostlist_fn fn, void *ctx,
                               const gs_status *cb_st, const char *what)
 {
-    size_t bad = 0;
+    size_t bad = 0, count = 0;
     const char *why = "bad expression";
     gs_status st = gs_hostlist_expand(kv_val(r, kv), r->kv[kv].val_len, max,
-                                      count_name, NULL, &bad, &why);
-    if (st == GS_OK)
+                                      count_name, &count, &bad, &why);
+    if (st == GS_OK && count > r->names_left)
+        return perr(r, r->kv[kv].val,
+                    "the file's hostlists name more than %u nodes, switches "
+                    "and devices in all (each listing counts)",
+                    SLURM_MAX_NAMES);
+    if (st == GS_OK) {
+        r->names_left -= count;
         st = gs_hostlist_expand(kv_val(r, kv), r->kv[kv].val_len, max, fn,
                                 ctx, &bad, &why);
+    }
     if (*cb_st != GS_OK)
         return *cb_st;
     if (st == GS_OK)
@@ -464,12 +481,14 @@ static void tmap_free(tmap *m)
 static bool tmap_add(void *ctx, const char *name, size_t len)
 {
     tmap *m = ctx;
-    if (gs_strtab_get(&m->names, name, len))
-        return true; /* the first entry naming a node wins */
+    /* every listing counts, so that repeated entries cannot multiply the
+     * work */
     if (++m->n_names > SLURM_MAX_TEMPLATE_NAMES) {
         m->st = GS_ERANGE;
         return false;
     }
+    if (gs_strtab_get(&m->names, name, len))
+        return true; /* the first entry naming a node wins */
     char *copy = gs_arena_strndup(&m->arena, name, len);
     if (!copy || !gs_strtab_put(&m->names, copy, len, (uint32_t)m->cur)) {
         m->st = GS_ENOMEM;
@@ -1025,9 +1044,61 @@ static bool topo_reaches(const tctx *c, const uint32_t *first,
     return false;
 }
 
+/* Strongly connected components of the child edges (comp[x]), by
+ * Tarjan's algorithm made iterative: a chain of 100,000 switches must not
+ * exhaust the C stack. O(switches + edges). */
+static void topo_components(size_t n, const uint32_t *first,
+                            const uint32_t *kid, uint32_t *comp,
+                            uint32_t *index, uint32_t *low, uint32_t *stack,
+                            uint32_t *call, uint32_t *edge)
+{
+    uint32_t next = 0, n_comp = 0;
+    size_t sp = 0;
+    for (size_t i = 0; i < n; i++) {
+        index[i] = GS_NONE;
+        comp[i] = GS_NONE;
+    }
+    for (size_t root = 0; root < n; root++) {
+        if (index[root] != GS_NONE)
+            continue;
+        size_t depth = 0;
+        call[depth++] = (uint32_t)root;
+        index[root] = low[root] = next++;
+        stack[sp++] = (uint32_t)root;
+        edge[root] = first[root];
+        while (depth) {
+            uint32_t v = call[depth - 1];
+            if (edge[v] < first[v + 1]) {
+                uint32_t w = kid[edge[v]++];
+                if (index[w] == GS_NONE) {
+                    index[w] = low[w] = next++;
+                    stack[sp++] = w;
+                    edge[w] = first[w];
+                    call[depth++] = w;
+                } else if (comp[w] == GS_NONE) {
+                    low[v] = GS_MIN(low[v], index[w]); /* w is on the stack */
+                }
+                continue;
+            }
+            if (low[v] == index[v]) {
+                uint32_t w;
+                do {
+                    w = stack[--sp];
+                    comp[w] = n_comp;
+                } while (w != v);
+                n_comp++;
+            }
+            if (--depth)
+                low[call[depth - 1]] = GS_MIN(low[call[depth - 1]], low[v]);
+        }
+    }
+}
+
 /* Slurm refuses any cycle of Switches= edges ("not a tree"), also one
- * through an edge gpusched did not keep as a parent: look for a way down
- * from each such edge's child back to its parent. */
+ * through an edge gpusched did not keep as a parent. Such an edge closes a
+ * cycle when its two ends are in one strongly connected component; the
+ * first that does is reported, with a way down from its child back to its
+ * parent. */
 static gs_status topo_extra_cycles(tctx *c, const tedge *extra, size_t n_extra)
 {
     sreader *r = &c->r;
@@ -1040,8 +1111,13 @@ static gs_status topo_extra_cycles(tctx *c, const tedge *extra, size_t n_extra)
     uint32_t *kid = gs_malloc((n_edges ? n_edges : 1) * sizeof *kid);
     uint32_t *prev = gs_malloc((n ? n : 1) * sizeof *prev);
     uint32_t *queue = gs_malloc((n ? n : 1) * sizeof *queue);
+    uint32_t *comp = gs_malloc((n ? n : 1) * sizeof *comp);
+    uint32_t *low = gs_malloc((n ? n : 1) * sizeof *low);
+    uint32_t *call = gs_malloc((n ? n : 1) * sizeof *call);
+    uint32_t *edge = gs_malloc((n ? n : 1) * sizeof *edge);
     gs_status st = GS_OK;
-    if (!first || !fill || !kid || !prev || !queue) {
+    if (!first || !fill || !kid || !prev || !queue || !comp || !low ||
+        !call || !edge) {
         st = oom(r);
         goto out;
     }
@@ -1066,9 +1142,12 @@ static gs_status topo_extra_cycles(tctx *c, const tedge *extra, size_t n_extra)
             memcpy(fill, first, (n + 1) * sizeof *fill);
         }
     }
+    /* prev and queue serve as Tarjan's index and stack first */
+    topo_components(n, first, kid, comp, prev, low, queue, call, edge);
     for (size_t e = 0; e < n_extra && st == GS_OK; e++) {
         uint32_t p = extra[e].parent, ch = extra[e].child;
-        if (!topo_reaches(c, first, kid, prev, queue, ch, p))
+        if (comp[p] != comp[ch] ||
+            !topo_reaches(c, first, kid, prev, queue, ch, p))
             continue;
         /* upwards, as for the other cycles: ch -> p -> ... -> ch */
         char path[256];
@@ -1092,6 +1171,10 @@ out:
     gs_free(kid);
     gs_free(prev);
     gs_free(queue);
+    gs_free(comp);
+    gs_free(low);
+    gs_free(call);
+    gs_free(edge);
     return st;
 }
 
@@ -1226,7 +1309,7 @@ gs_status gs_import_slurm_topology(gs_topo *t, const char *text, size_t len,
     tctx c;
     memset(&c, 0, sizeof c);
     c.r = (sreader){.text = text, .len = len, .line = 1, .name = name,
-                    .t = t, .o = o};
+                    .t = t, .o = o, .names_left = SLURM_MAX_NAMES};
     gs_status st = tmap_init(&c.map, o ? o->node_templates : NULL, &t->err);
     while (st == GS_OK) {
         bool got;
@@ -1323,6 +1406,7 @@ typedef struct gctx {
     uint32_t *globals; /* defs of lines without NodeName= */
     size_t n_globals, cap_globals;
     uint64_t total_gpus;
+    uint64_t cells; /* GPU pairs of the nodes built so far */
     /* expansion state */
     gs_buf files;
     size_t at;
@@ -1717,8 +1801,20 @@ static gs_status gres_node(gctx *c, gscratch *sc, const char *name, spos at,
                             "node \"%.64s\" would have more than %u GPUs",
                             name, GS_MAX_GPUS_PER_NODE);
     }
-    /* the same device file twice on one node is a mistake */
-    if (sc->files.cap)
+    if (total * total > SLURM_MAX_CELLS - c->cells)
+        return perr_pos(r, at, GS_EPARSE,
+                        "node \"%.64s\": the nodes of this file have more "
+                        "than %llu GPU pairs in all (n GPUs make n x n; "
+                        "nodes named on the same lines share theirs)",
+                        name, (unsigned long long)SLURM_MAX_CELLS);
+    c->cells += total * total;
+    /* the same device file twice on one node is a mistake. The table is
+     * cleared only when the last node used it, and dropped when it grew
+     * far larger than that use: clearing a big one for each of 262,144
+     * nodes would cost gigabytes of writes. */
+    if (sc->files.cap > 64 && sc->files.count * 8 < sc->files.cap)
+        gs_strtab_free(&sc->files);
+    else if (sc->files.count)
         memset(sc->files.slots, 0, sc->files.cap * sizeof *sc->files.slots);
     sc->files.count = 0;
     for (size_t k = 0; k < nd; k++) {
@@ -1855,6 +1951,14 @@ static gs_status gres_build(gctx *c, bool named)
     gscratch sc;
     memset(&sc, 0, sizeof sc);
     size_t nn = named ? c->n_nodes : (c->n_globals ? 1 : 0);
+    /* each line without NodeName= is one more line of every node */
+    if (named && c->n_globals &&
+        c->n_nodes > r->names_left / c->n_globals)
+        return perr_pos(r, c->defs[c->globals[0]].at, GS_EPARSE,
+                        "%zu lines without NodeName= apply to each of %zu "
+                        "nodes: more than the %u (node, line) pairs "
+                        "gpusched reads",
+                        c->n_globals, c->n_nodes, SLURM_MAX_NAMES);
     size_t *start = gs_calloc(nn + 1, sizeof *start);
     uint32_t *order = gs_malloc((c->n_pairs ? c->n_pairs : 1) * sizeof *order);
     size_t max_defs = 0, prev_nd = 0;
@@ -1933,7 +2037,7 @@ gs_status gs_import_slurm_gres(gs_topo *t, const char *text, size_t len,
     gctx c;
     memset(&c, 0, sizeof c);
     c.r = (sreader){.text = text, .len = len, .line = 1, .name = name,
-                    .t = t, .o = o};
+                    .t = t, .o = o, .names_left = SLURM_MAX_NAMES};
     if (o && o->node_templates && *o->node_templates)
         gs_load_warn(o,
                      "%s: node templates describe the nodes of a "

@@ -99,6 +99,7 @@ typedef struct ctx {
     row **rows;
     gpu_aff *aff;
     uint32_t skipped;
+    bool numa_ids; /* domains come from NUMA Affinity (their ids known) */
 } ctx;
 
 /* ---- messages ---------------------------------------------------------- */
@@ -993,7 +994,8 @@ static gs_status assign_domains(ctx *c, uint32_t *count)
     bool numa_known = false;
     for (uint32_t k = 0; k < c->n; k++)
         numa_known |= c->aff[k].numa_id != GS_NONE;
-    if (c->has_numa && numa_known) {
+    c->numa_ids = c->has_numa && numa_known;
+    if (c->numa_ids) {
         /* One domain per NUMA node, in the order of their ids. A GPU may
          * list several nodes: Grace machines (GB200) show the CPU's node
          * and the GPU memory nodes ("0,3-9,11-17"); GPUs that share a
@@ -1199,8 +1201,14 @@ static gs_status build(ctx *c)
         return st;
     for (uint32_t d = 0; d < n_dom; d++) {
         gs_buf b = {0};
+        /* the machine's id: the domain's lowest NUMA node, the one it
+         * stands for (see assign_domains); from CPU Affinity alone the
+         * ids are not known and stay the indexes */
+        uint32_t os_id = GS_NONE;
         for (uint32_t k = 0; k < c->n; k++) {
             const gpu_aff *a = &c->aff[k];
+            if (a->dom == d && c->numa_ids)
+                os_id = GS_MIN(os_id, a->numa_id);
             if (a->dom != d || !a->n_cpus)
                 continue;
             if (b.len)
@@ -1214,6 +1222,8 @@ static gs_status build(ctx *c)
         /* a domain none of whose GPUs shows CPUs has none */
         st = gs_topo_add_numa(t, node, b.len ? b.data : NULL, 0, NULL);
         gs_buf_free(&b);
+        if (st == GS_OK && os_id != GS_NONE)
+            st = gs_topo_set_numa_os_id(t, node, d, os_id);
         if (st != GS_OK)
             return st;
     }

@@ -233,7 +233,8 @@ gs_status gs_ntype_add_numa(gs_ntype *ty, const gs_cpu_range *cpus,
     if (n_ranges)
         memcpy(ty->cpus + ty->n_ranges, cpus, n_ranges * sizeof *cpus);
     ty->numa[ty->n_numa] = (gs_numa_rec){memory, ty->n_ranges,
-                                         (uint32_t)n_ranges, (uint32_t)count};
+                                         (uint32_t)n_ranges, (uint32_t)count,
+                                         ty->n_numa};
     ty->n_ranges += (uint32_t)n_ranges;
     ty->n_cpus += (uint32_t)count;
     ty->n_numa++;
@@ -437,6 +438,7 @@ static void tcache_clear(gs_topo *t)
     for (size_t i = 0; i < t->n_tcache; i++)
         gs_ntype_unref(t->tcache[i].type);
     gs_free(t->tcache);
+    gs_strtab_free(&t->tcache_names);
     t->tcache = NULL;
     t->n_tcache = t->cap_tcache = 0;
 }
@@ -479,18 +481,30 @@ GS_API int gs_topo_is_frozen(const gs_topo *t) { return t && t->frozen; }
                            "the topology is frozen and cannot be changed"); \
     } while (0)
 
+/* Templates are looked up by name for every node made from one: through
+ * a table, since a file may define thousands of them. */
 gs_ntype *gs_topo_tcache_get(gs_topo *t, const char *name)
 {
-    for (size_t i = 0; i < t->n_tcache; i++)
-        if (strcmp(t->tcache[i].name, name) == 0)
-            return t->tcache[i].type;
-    return NULL;
+    const gs_strtab_slot *s =
+        gs_strtab_get(&t->tcache_names, name, strlen(name));
+    return s ? t->tcache[s->val].type : NULL;
 }
 
 gs_status gs_topo_tcache_put(gs_topo *t, const char *name, gs_ntype *ty)
 {
-    const char *iname = gs_intern(&t->strings, name, strlen(name));
-    if (!iname || !GS_GROW(t->tcache, t->cap_tcache, t->n_tcache + 1))
+    size_t len = strlen(name);
+    const gs_strtab_slot *s = gs_strtab_get(&t->tcache_names, name, len);
+    if (s) {
+        /* a name defined again replaces the type it had */
+        ty->refs++;
+        gs_ntype_unref(t->tcache[s->val].type);
+        t->tcache[s->val].type = ty;
+        return GS_OK;
+    }
+    const char *iname = gs_intern(&t->strings, name, len);
+    if (!iname || !GS_GROW(t->tcache, t->cap_tcache, t->n_tcache + 1) ||
+        !gs_strtab_put(&t->tcache_names, iname, len,
+                       (uint32_t)t->n_tcache))
         return gs_errf(&t->err, GS_ENOMEM, "out of memory");
     ty->refs++;
     t->tcache[t->n_tcache++] = (gs_tcache){iname, ty};
@@ -611,6 +625,31 @@ GS_API gs_status gs_topo_add_numa(gs_topo *t, uint32_t node,
     if (st == GS_OK && numa)
         *numa = idx;
     return st;
+}
+
+GS_API gs_status gs_topo_set_numa_os_id(gs_topo *t, uint32_t node,
+                                        uint32_t numa, uint32_t os_id)
+{
+    CHECK_BUILDING(t);
+    if (node >= t->n_nodes)
+        return gs_errf(&t->err, GS_EINVAL, "node %u does not exist", node);
+    if (numa >= t->nodes[node].type->n_numa)
+        return gs_errf(&t->err, GS_EINVAL,
+                       "node \"%s\" has no NUMA domain %u (it has %u)",
+                       t->nodes[node].name, numa,
+                       t->nodes[node].type->n_numa);
+    if (os_id > GS_NUMA_OS_ID_MAX)
+        return gs_errf(&t->err, GS_ERANGE,
+                       "NUMA OS id %u is out of range (0 to %u)", os_id,
+                       GS_NUMA_OS_ID_MAX);
+    if (t->nodes[node].type->numa[numa].os_id == os_id)
+        return GS_OK; /* no change: a shared type stays shared */
+    gs_node_rec *n = NULL;
+    gs_status st = node_for_change(t, node, &n);
+    if (st != GS_OK)
+        return st;
+    n->type->numa[numa].os_id = os_id;
+    return GS_OK;
 }
 
 GS_API gs_status gs_topo_add_gpu(gs_topo *t, uint32_t node,
@@ -783,32 +822,93 @@ GS_API gs_status gs_topo_set_node_domain(gs_topo *t, uint32_t domain,
 
 /* ---- freeze ------------------------------------------------------------ */
 
+static int cmp_range_lo(const void *arg, uint32_t a, uint32_t b)
+{
+    const gs_cpu_range *r = arg;
+    if (r[a].lo != r[b].lo)
+        return r[a].lo < r[b].lo ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+/* No CPU in two NUMA domains. Ranges are canonical within each domain
+ * (the cpulist parser sees to it), so a sweep over all of the node's
+ * ranges sorted by their start finds the smallest CPU in two domains in
+ * O(r log r); comparing every pair of domains cost O(domains^2). */
+static gs_status cpus_disjoint(gs_topo *t, const gs_node_rec *n)
+{
+    const gs_ntype *ty = n->type;
+    if (ty->n_numa < 2 || ty->n_ranges < 2)
+        return GS_OK;
+    uint32_t *idx = gs_malloc(ty->n_ranges * sizeof *idx);
+    uint32_t *dom = gs_malloc(ty->n_ranges * sizeof *dom);
+    if (!idx || !dom) {
+        gs_free(idx);
+        gs_free(dom);
+        return gs_errf(&t->err, GS_ENOMEM, "out of memory");
+    }
+    for (uint32_t d = 0; d < ty->n_numa; d++)
+        for (uint32_t k = 0; k < ty->numa[d].range_n; k++)
+            dom[ty->numa[d].range_off + k] = d;
+    for (uint32_t k = 0; k < ty->n_ranges; k++)
+        idx[k] = k;
+    gs_sort_idx(idx, ty->n_ranges, cmp_range_lo, ty->cpus);
+    gs_status st = GS_OK;
+    uint32_t widest = idx[0]; /* the range reaching furthest so far */
+    for (uint32_t k = 1; k < ty->n_ranges; k++) {
+        const gs_cpu_range *r = &ty->cpus[idx[k]], *w = &ty->cpus[widest];
+        if (r->lo <= w->hi && dom[idx[k]] != dom[widest]) {
+            st = gs_errf(&t->err, GS_EINVALID,
+                         "node \"%s\": CPU %u is in NUMA domains %u and %u",
+                         n->name, r->lo, GS_MIN(dom[idx[k]], dom[widest]),
+                         GS_MAX(dom[idx[k]], dom[widest]));
+            break;
+        }
+        if (r->hi > w->hi)
+            widest = idx[k];
+    }
+    gs_free(idx);
+    gs_free(dom);
+    return st;
+}
+
+static int cmp_os_id(const void *arg, uint32_t a, uint32_t b)
+{
+    const gs_numa_rec *r = arg;
+    if (r[a].os_id != r[b].os_id)
+        return r[a].os_id < r[b].os_id ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+uint32_t gs_ntype_os_id_twin(const gs_ntype *ty, uint32_t *earlier)
+{
+    /* sorted, so that 4096 domains cost no more than sorting them (the
+     * stack holds 16 KiB of indexes) */
+    uint32_t idx[GS_MAX_NUMA_PER_NODE];
+    uint32_t later = GS_NONE;
+    for (uint32_t a = 0; a < ty->n_numa; a++)
+        idx[a] = a;
+    gs_sort_idx(idx, ty->n_numa, cmp_os_id, ty->numa);
+    for (uint32_t k = 1; k < ty->n_numa; k++)
+        if (ty->numa[idx[k]].os_id == ty->numa[idx[k - 1]].os_id &&
+            idx[k] < later) {
+            later = idx[k]; /* ties sort by index: idx[k - 1] is earlier */
+            *earlier = idx[k - 1];
+        }
+    return later;
+}
+
 static gs_status validate_type(gs_topo *t, const gs_node_rec *n)
 {
     const gs_ntype *ty = n->type;
-    /* Ranges are canonical within each domain (the cpulist parser sees to
-     * it); no CPU may be in two domains. */
-    for (uint32_t a = 0; a < ty->n_numa; a++) {
-        for (uint32_t b = a + 1; b < ty->n_numa; b++) {
-            uint32_t i = 0, j = 0, nx = ty->numa[a].range_n,
-                     ny = ty->numa[b].range_n;
-            if (!nx || !ny)
-                continue; /* no CPUs (and maybe no array at all) */
-            const gs_cpu_range *x = ty->cpus + ty->numa[a].range_off;
-            const gs_cpu_range *y = ty->cpus + ty->numa[b].range_off;
-            while (i < nx && j < ny) {
-                if (x[i].lo <= y[j].hi && y[j].lo <= x[i].hi)
-                    return gs_errf(&t->err, GS_EINVALID,
-                                   "node \"%s\": CPU %u is in NUMA domains %u "
-                                   "and %u",
-                                   n->name, GS_MAX(x[i].lo, y[j].lo), a, b);
-                if (x[i].hi < y[j].hi)
-                    i++;
-                else
-                    j++;
-            }
-        }
-    }
+    uint32_t earlier = 0, later = gs_ntype_os_id_twin(ty, &earlier);
+    if (later != GS_NONE)
+        return gs_errf(&t->err, GS_EINVALID,
+                       "node \"%s\": NUMA domains %u and %u have the same "
+                       "OS id %u",
+                       n->name, earlier, later, ty->numa[later].os_id);
+    gs_status st = cpus_disjoint(t, n);
+    if (st != GS_OK)
+        return st;
     for (uint32_t g = 0; g < ty->n_gpus; g++) {
         const gs_gpu_rec *r = &ty->gpus[g];
         if (r->numa != GS_NONE16 && r->numa >= ty->n_numa)
@@ -868,6 +968,8 @@ static uint64_t hash_type(const gs_ntype *ty)
     h = gs_hash_bytes(ty->bw_set, sizeof ty->bw_set, h);
     if (ty->n_ranges)
         h = gs_hash_bytes(ty->cpus, ty->n_ranges * sizeof *ty->cpus, h);
+    for (uint32_t i = 0; i < ty->n_numa; i++)
+        h = gs_hash_bytes(&ty->numa[i].os_id, sizeof ty->numa[i].os_id, h);
     for (uint32_t i = 0; i < ty->n_gpus; i++) {
         const gs_gpu_rec *g = &ty->gpus[i];
         h = gs_hash_bytes(&g->memory, sizeof g->memory, h);
@@ -890,7 +992,8 @@ static bool types_equal(const gs_ntype *a, const gs_ntype *b)
     for (uint32_t i = 0; i < a->n_numa; i++)
         if (a->numa[i].memory != b->numa[i].memory ||
             a->numa[i].range_off != b->numa[i].range_off ||
-            a->numa[i].range_n != b->numa[i].range_n)
+            a->numa[i].range_n != b->numa[i].range_n ||
+            a->numa[i].os_id != b->numa[i].os_id)
             return false;
     if (a->n_ranges &&
         memcmp(a->cpus, b->cpus, a->n_ranges * sizeof *a->cpus) != 0)
@@ -1087,12 +1190,27 @@ GS_API gs_status gs_topo_freeze(gs_topo *t)
         if (n->domain != GS_NONE)
             t->domains[n->domain].size++;
     }
+    /* Depths in one pass over each chain: walk up to the first switch
+     * whose depth is known (or a root), then down again. Walking up from
+     * every switch to its root cost O(switches x depth): 25 s for a chain
+     * of 100,000. */
+    for (size_t s = 0; s < t->n_switches; s++)
+        t->switches[s].depth = GS_NONE;
     for (size_t s = 0; s < t->n_switches; s++) {
-        uint32_t d = 0;
-        for (uint32_t p = t->switches[s].parent; p != GS_NONE;
-             p = t->switches[p].parent)
-            d++;
-        t->switches[s].depth = d;
+        uint32_t steps = 0, top = (uint32_t)s;
+        while (t->switches[top].depth == GS_NONE &&
+               t->switches[top].parent != GS_NONE) {
+            top = t->switches[top].parent;
+            steps++;
+        }
+        uint32_t d = t->switches[top].depth == GS_NONE
+                         ? 0
+                         : t->switches[top].depth;
+        t->switches[top].depth = d;
+        /* validate_switches refused cycles, so this walk ends at top */
+        for (uint32_t x = (uint32_t)s; steps > 0;
+             x = t->switches[x].parent, steps--)
+            t->switches[x].depth = d + steps;
     }
     gs_free(state);
     gs_free(slot);

@@ -55,6 +55,7 @@ typedef struct gs_numa_rec {
     uint64_t memory;
     uint32_t range_off, range_n; /* into gs_ntype.cpus */
     uint32_t cpu_n;              /* CPUs in those ranges */
+    uint32_t os_id;              /* the machine's id; the index by default */
 } gs_numa_rec;
 
 typedef struct gs_ntype {
@@ -124,6 +125,7 @@ struct gs_topo {
 
     gs_tcache *tcache;
     size_t n_tcache, cap_tcache;
+    gs_strtab tcache_names; /* name -> index in tcache */
 
     /* frozen */
     gs_ntype **types;
@@ -150,6 +152,9 @@ gs_status gs_ntype_set_link(gs_ntype *ty, uint32_t a, uint32_t b,
                             const gs_link_info *link, gs_err *err);
 gs_status gs_ntype_set_bandwidths(uint32_t *slots, const gs_bandwidths *bw,
                                   gs_err *err);
+/* The first domain (in index order) whose OS id an earlier domain has, or
+ * GS_NONE; *earlier receives that earlier domain. O(n log n). */
+uint32_t gs_ntype_os_id_twin(const gs_ntype *ty, uint32_t *earlier);
 static inline gs_cell *gs_ntype_cell(const gs_ntype *ty, uint32_t a,
                                      uint32_t b)
 {

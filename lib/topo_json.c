@@ -14,11 +14,18 @@
 /* Most nodes one file may describe (262,144: more than any machine room
  * has, and few enough that a short file cannot ask for gigabytes). */
 #define MAX_NODES (1u << 18)
+/* Most GPU pairs (link cells, 8 bytes each) the node descriptions of one
+ * file may build, n x n for n GPUs: 256 MiB. A 37-byte inline node of
+ * 1024 GPUs builds 8 MiB of them, so 200 such nodes took 16 s and 1.6 GB;
+ * 262,144 inline nodes of 8 GPUs stay below. Identical nodes belong in one
+ * template, which is built once. */
+#define MAX_CELLS (UINT64_C(1) << 25)
 
 typedef struct jctx {
     gs_topo *t;
     const char *name;
     gs_err *err;
+    uint64_t cells; /* built so far */
 } jctx;
 
 static gs_status jerr(jctx *c, const json_value *v, gs_status st,
@@ -117,10 +124,12 @@ static gs_status get_size(jctx *c, const json_value *v, const char *what,
     const char *s = v->u.str.s;
     uint64_t num = 0;
     size_t i = 0;
+    bool huge = false;
     while (s[i] >= '0' && s[i] <= '9') {
         if (num > (UINT64_MAX - 9) / 10)
-            goto bad;
-        num = num * 10 + (uint64_t)(s[i] - '0');
+            huge = true; /* keep reading: the unit still has to be right */
+        else
+            num = num * 10 + (uint64_t)(s[i] - '0');
         i++;
     }
     if (i == 0)
@@ -146,8 +155,11 @@ static gs_status get_size(jctx *c, const json_value *v, const char *what,
                  {"TB", 1000000000000ull}};
     for (size_t u = 0; u < GS_ARRAY_LEN(units); u++) {
         if (strcmp(s + i, units[u].unit) == 0) {
-            if (num > INT64_MAX / units[u].mul)
-                return jerr(c, v, GS_EPARSE, "\"%s\" is too large", what);
+            if (huge || num > INT64_MAX / units[u].mul)
+                return jerr(c, v, GS_EPARSE,
+                            "\"%s\": \"%.64s\" is too large (at most "
+                            "9223372036854775807 bytes)",
+                            what, s);
             *out = num * units[u].mul;
             return GS_OK;
         }
@@ -211,16 +223,39 @@ typedef struct rcell {
     uint32_t line, col; /* where "matrix" gave it */
 } rcell;
 
+/* Two domains of a node cannot have one OS id. Named at the later one,
+ * at its "id" if it has one. */
+static gs_status check_numa_ids(jctx *c, const gs_ntype *ty,
+                                const json_value *arr)
+{
+    uint32_t earlier = 0, later = gs_ntype_os_id_twin(ty, &earlier);
+    if (later == GS_NONE)
+        return GS_OK;
+    const json_value *e = arr->u.arr.items[later];
+    const json_member *mid = json_member_get(e, "id");
+    return jerr(c, mid ? mid->value : e, GS_EPARSE,
+                "NUMA domain %u has OS id %u, as domain %u does (a domain "
+                "without \"id\" has its index)",
+                later, ty->numa[later].os_id, earlier);
+}
+
 static gs_status read_numa(jctx *c, gs_ntype *ty, const json_value *arr)
 {
     gs_status st = want_type(c, arr, JSON_ARRAY, "numa");
     if (st != GS_OK)
         return st;
-    static const char *const keys[] = {"cpus", "memory", NULL};
+    static const char *const keys[] = {"cpus", "memory", "id", NULL};
     for (size_t i = 0; i < arr->u.arr.n; i++) {
         const json_value *e = arr->u.arr.items[i];
         if ((st = want_type(c, e, JSON_OBJECT, "numa[]")) != GS_OK ||
             (st = check_keys(c, e, "a NUMA domain", keys)) != GS_OK)
+            return st;
+        /* the machine's id for it; absent: its index, as files written
+         * before ids existed meant */
+        uint64_t id = ty->n_numa;
+        const json_member *mid = json_member_get(e, "id");
+        if (mid && (st = get_uint(c, mid->value, "id", GS_NUMA_OS_ID_MAX,
+                                  &id)) != GS_OK)
             return st;
         uint64_t mem = 0;
         const json_member *m = json_member_get(e, "memory");
@@ -247,8 +282,9 @@ static gs_status read_numa(jctx *c, gs_ntype *ty, const json_value *arr)
         gs_free(cpus);
         if (st != GS_OK)
             return jwrap(c, e, st);
+        ty->numa[ty->n_numa - 1].os_id = (uint32_t)id;
     }
-    return GS_OK;
+    return check_numa_ids(c, ty, arr);
 }
 
 static const char *const gpu_keys[] = {
@@ -402,6 +438,13 @@ static gs_status read_gpus(jctx *c, gs_ntype *ty, const json_value *v,
     if (count > GS_MAX_GPUS_PER_NODE)
         return jerr(c, v, GS_EPARSE, "more than %u GPUs on a node",
                     GS_MAX_GPUS_PER_NODE);
+    if ((uint64_t)count * count > MAX_CELLS - c->cells)
+        return jerr(c, v, GS_EPARSE,
+                    "the node descriptions of this file have more than "
+                    "%" PRIu64 " GPU pairs in all (n GPUs make n x n): "
+                    "describe identical nodes once, as a template",
+                    MAX_CELLS);
+    c->cells += (uint64_t)count * count;
     const char **uuids = gs_calloc(count ? count : 1, sizeof *uuids);
     if (!uuids)
         return gs_errf(c->err, GS_ENOMEM, "out of memory");
@@ -849,7 +892,7 @@ gs_status gs_json_build_type(gs_topo *t, const json_value *desc,
                              const char *src_name, gs_ntype **out,
                              gs_err *err)
 {
-    jctx c = {t, src_name, err};
+    jctx c = {t, src_name, err, 0};
     return build_type(&c, desc, NULL, NULL, out);
 }
 
@@ -1385,7 +1428,7 @@ gs_status gs_topo_read_json(gs_topo *t, const char *text, size_t len,
     gs_status st = json_parse(&doc, text, len, name, &t->err);
     if (st != GS_OK)
         return st;
-    jctx c = {t, name ? name : "<buffer>", &t->err};
+    jctx c = {t, name ? name : "<buffer>", &t->err, 0};
     st = read_document(&c, doc.root);
     json_doc_free(&doc);
     return st;
@@ -1484,6 +1527,9 @@ static void write_type(gs_buf *b, const gs_ntype *ty)
             gs_cpulist_format(b, (r->range_n ? ty->cpus + r->range_off : NULL), r->range_n);
             gs_buf_puts(b, "\", \"memory\": ");
             put_size(b, r->memory);
+            /* only where it is not the index: files keep their form */
+            if (r->os_id != i)
+                gs_buf_printf(b, ", \"id\": %u", r->os_id);
             gs_buf_printf(b, "}%s\n", i + 1 < ty->n_numa ? "," : "");
         }
         gs_buf_printf(b, "%s]", ind);
@@ -1608,33 +1654,59 @@ static void write_type(gs_buf *b, const gs_ntype *ty)
     gs_buf_printf(b, "\n    }");
 }
 
-/* Names of the types in the file: their origin where it is unique. */
+/* Names of the types in the file: their origin where it is unique, else
+ * the origin (or "node-type") with the first free "-k". A table of the
+ * names taken and, per base, the next k to try keep this linear in the
+ * number of types (a cluster described node by node may have thousands). */
 static char **type_names(const gs_topo *t)
 {
     char **names = gs_calloc(t->n_types ? t->n_types : 1, sizeof *names);
-    if (!names)
-        return NULL;
-    for (uint32_t i = 0; i < t->n_types; i++) {
-        const char *base = t->types[i]->origin ? t->types[i]->origin
-                                               : "node-type";
+    gs_strtab taken = {0}, next_k = {0};
+    uint32_t *next = gs_malloc((t->n_types ? t->n_types : 1) * sizeof *next);
+    gs_arena bases = {0};
+    uint32_t n_bases = 0;
+    bool ok = names && next;
+    for (uint32_t i = 0; ok && i < t->n_types; i++) {
+        bool origin = t->types[i]->origin != NULL;
+        const char *base = origin ? t->types[i]->origin : "node-type";
+        /* the counter's key: whether k = 1 is the bare base, then the base */
+        char key[GS_MAX_NAME + 2];
+        int kl = snprintf(key, sizeof key, "%c%s", origin ? 'o' : 'n', base);
+        size_t klen = GS_MIN((size_t)(kl < 0 ? 0 : kl), sizeof key - 1);
+        const gs_strtab_slot *ks = gs_strtab_get(&next_k, key, klen);
+        uint32_t b = ks ? ks->val : n_bases;
+        if (!ks) {
+            const char *kcopy = gs_arena_strndup(&bases, key, klen);
+            if (!kcopy || !gs_strtab_put(&next_k, kcopy, klen, b)) {
+                ok = false;
+                break;
+            }
+            next[n_bases++] = 1;
+        }
         char cand[GS_MAX_NAME + 32];
-        for (unsigned k = 1;; k++) {
-            if (k == 1 && t->types[i]->origin)
+        for (unsigned k = next[b];; k++) {
+            if (k == 1 && origin)
                 snprintf(cand, sizeof cand, "%s", base);
             else
                 snprintf(cand, sizeof cand, "%s-%u", base, k);
-            bool clash = false;
-            for (uint32_t j = 0; j < i && !clash; j++)
-                clash = strcmp(names[j], cand) == 0;
-            if (!clash)
+            if (!gs_strtab_get(&taken, cand, strlen(cand))) {
+                next[b] = k + 1;
                 break;
+            }
         }
-        if (!(names[i] = gs_strdup(cand))) {
-            for (uint32_t j = 0; j < i; j++)
-                gs_free(names[j]);
-            gs_free(names);
-            return NULL;
-        }
+        if (!(names[i] = gs_strdup(cand)) ||
+            !gs_strtab_put(&taken, names[i], strlen(names[i]), i))
+            ok = false;
+    }
+    gs_strtab_free(&taken);
+    gs_strtab_free(&next_k);
+    gs_arena_free(&bases);
+    gs_free(next);
+    if (!ok && names) {
+        for (uint32_t j = 0; j < t->n_types; j++)
+            gs_free(names[j]);
+        gs_free(names);
+        names = NULL;
     }
     return names;
 }
@@ -1648,28 +1720,71 @@ static void free_names(char **names, uint32_t n)
     gs_free(names);
 }
 
-static void write_hostlist_of(gs_buf *b, const gs_topo *t,
-                              const char **scratch, bool (*pick)(
-                                  const gs_topo *, size_t, uint32_t),
-                              uint32_t key)
+/* Members grouped by owner, in index order within each: members of owner
+ * k are idx[first[k] .. first[k + 1]). A counting sort, so that writing
+ * every switch's nodes and children costs O(nodes + switches), not their
+ * product (a 126-byte file of 262,144 one-node racks took minutes). */
+typedef struct groups {
+    uint32_t *first; /* owners + 1 entries */
+    uint32_t *idx;
+} groups;
+
+static bool group_by(groups *g, size_t owners, size_t members,
+                     uint32_t (*owner_of)(const gs_topo *, size_t),
+                     const gs_topo *t)
+{
+    g->first = gs_calloc(owners + 2, sizeof *g->first);
+    g->idx = gs_malloc((members ? members : 1) * sizeof *g->idx);
+    if (!g->first || !g->idx)
+        return false;
+    for (size_t i = 0; i < members; i++) {
+        uint32_t o = owner_of(t, i);
+        if (o != GS_NONE)
+            g->first[o + 2]++;
+    }
+    for (size_t k = 0; k < owners; k++)
+        g->first[k + 2] += g->first[k + 1];
+    /* first[k + 1] is now where owner k's members start: fill from there */
+    for (size_t i = 0; i < members; i++) {
+        uint32_t o = owner_of(t, i);
+        if (o != GS_NONE)
+            g->idx[g->first[o + 1]++] = (uint32_t)i;
+    }
+    return true;
+}
+
+static void groups_free(groups *g)
+{
+    gs_free(g->first);
+    gs_free(g->idx);
+}
+
+static uint32_t switch_of_node(const gs_topo *t, size_t i)
+{
+    return t->nodes[i].sw;
+}
+
+static uint32_t domain_of_node(const gs_topo *t, size_t i)
+{
+    return t->nodes[i].domain;
+}
+
+static uint32_t parent_of_switch(const gs_topo *t, size_t i)
+{
+    return t->switches[i].parent;
+}
+
+/* The names of owner k's members as a hostlist expression. */
+static void write_group(gs_buf *b, const groups *g, uint32_t k,
+                        const char **scratch, bool nodes, const gs_topo *t)
 {
     size_t n = 0;
-    for (size_t i = 0; i < t->n_nodes; i++)
-        if (pick(t, i, key))
-            scratch[n++] = t->nodes[i].name;
+    for (uint32_t i = g->first[k]; i < g->first[k + 1]; i++)
+        scratch[n++] = nodes ? t->nodes[g->idx[i]].name
+                             : t->switches[g->idx[i]].name;
     gs_buf_putc(b, '"');
     gs_hostlist_compress(b, scratch, n);
     gs_buf_putc(b, '"');
-}
-
-static bool node_on_switch(const gs_topo *t, size_t i, uint32_t sw)
-{
-    return t->nodes[i].sw == sw;
-}
-
-static bool node_in_domain(const gs_topo *t, size_t i, uint32_t d)
-{
-    return t->nodes[i].domain == d;
 }
 
 GS_API gs_status gs_topo_to_json(const gs_topo *t, char **text, size_t *size)
@@ -1686,9 +1801,17 @@ GS_API gs_status gs_topo_to_json(const gs_topo *t, char **text, size_t *size)
     size_t scratch_n = GS_MAX(t->n_nodes, t->n_switches);
     const char **scratch =
         gs_malloc((scratch_n ? scratch_n : 1) * sizeof *scratch);
-    if (!names || !scratch) {
+    groups on_sw = {0}, in_dom = {0}, below = {0};
+    if (!names || !scratch ||
+        !group_by(&on_sw, t->n_switches, t->n_nodes, switch_of_node, t) ||
+        !group_by(&in_dom, t->n_domains, t->n_nodes, domain_of_node, t) ||
+        !group_by(&below, t->n_switches, t->n_switches, parent_of_switch,
+                  t)) {
         gs_free(scratch);
         free_names(names, t->n_types);
+        groups_free(&on_sw);
+        groups_free(&in_dom);
+        groups_free(&below);
         return GS_ENOMEM;
     }
     gs_buf_puts(&b, "{\n  \"gpusched\": 1");
@@ -1753,21 +1876,13 @@ GS_API gs_status gs_topo_to_json(const gs_topo *t, char **text, size_t *size)
             if (sw->link_speed)
                 gs_buf_printf(&b, ", \"link_speed\": %" PRIu64,
                               sw->link_speed);
-            size_t nc = 0;
-            for (size_t k = 0; k < t->n_switches; k++)
-                if (t->switches[k].parent == s)
-                    scratch[nc++] = t->switches[k].name;
-            if (nc) {
-                gs_buf_puts(&b, ", \"switches\": \"");
-                gs_hostlist_compress(&b, scratch, nc);
-                gs_buf_putc(&b, '"');
+            if (below.first[s + 1] > below.first[s]) {
+                gs_buf_puts(&b, ", \"switches\": ");
+                write_group(&b, &below, (uint32_t)s, scratch, false, t);
             }
-            bool any = false;
-            for (size_t k = 0; k < t->n_nodes && !any; k++)
-                any = t->nodes[k].sw == s;
-            if (any) {
+            if (on_sw.first[s + 1] > on_sw.first[s]) {
                 gs_buf_puts(&b, ", \"nodes\": ");
-                write_hostlist_of(&b, t, scratch, node_on_switch, (uint32_t)s);
+                write_group(&b, &on_sw, (uint32_t)s, scratch, true, t);
             }
             gs_buf_puts(&b, s + 1 < t->n_switches ? "},\n" : "}\n");
         }
@@ -1781,8 +1896,7 @@ GS_API gs_status gs_topo_to_json(const gs_topo *t, char **text, size_t *size)
                               strlen(t->domains[d].name));
             if (t->domains[d].size) {
                 gs_buf_puts(&b, ", \"nodes\": ");
-                write_hostlist_of(&b, t, scratch, node_in_domain,
-                                  (uint32_t)d);
+                write_group(&b, &in_dom, (uint32_t)d, scratch, true, t);
             }
             gs_buf_puts(&b, d + 1 < t->n_domains ? "},\n" : "}\n");
         }
@@ -1791,6 +1905,9 @@ GS_API gs_status gs_topo_to_json(const gs_topo *t, char **text, size_t *size)
     gs_buf_puts(&b, "\n}\n");
     free_names(names, t->n_types);
     gs_free(scratch);
+    groups_free(&on_sw);
+    groups_free(&in_dom);
+    groups_free(&below);
     if (!gs_buf_finish(&b)) {
         gs_buf_free(&b);
         return GS_ENOMEM;

@@ -290,9 +290,12 @@ GS_API gs_status gs_topo_load(gs_topo **out, const char *source,
     }
     char *data;
     size_t size;
+    errno = 0;
     st = gs_read_file(source, &data, &size, o.max_input_bytes, &t->err);
     if (st != GS_OK) {
-        if (errno == ENOENT)
+        /* only a file that could not be opened is "missing": errno is
+         * stale after other failures (a limit reached is GS_ERANGE) */
+        if (st == GS_EIO && errno == ENOENT)
             gs_errf(&t->err, st,
                     "%s: no such file, and no built-in template of that name "
                     "(gpusched topo templates lists them)",

@@ -129,6 +129,14 @@ static gs_status cpus_out(const gs_cpu_range *r, size_t n, char *buf,
     return st;
 }
 
+GS_API uint32_t gs_topo_numa_os_id(const gs_topo *t, uint32_t node,
+                                   uint32_t numa)
+{
+    const gs_node_rec *n = node_at(t, node);
+    return n && numa < n->type->n_numa ? n->type->numa[numa].os_id
+                                        : GS_NONE;
+}
+
 GS_API gs_status gs_topo_numa_cpus(const gs_topo *t, uint32_t node,
                                    uint32_t numa, char *buf, size_t cap,
                                    size_t *len)
@@ -447,7 +455,8 @@ GS_API gs_status gs_topo_node_matrix(const gs_topo *t, uint32_t node,
                 gs_cpulist_format(&b, (r->range_n ? ty->cpus + r->range_off : NULL), r->range_n);
             else
                 gs_buf_puts(&b, "N/A");
-            gs_buf_printf(&b, "\t%u\n", g->numa);
+            /* the id the machine uses, as nvidia-smi shows it */
+            gs_buf_printf(&b, "\t%u\n", r->os_id);
         } else {
             gs_buf_puts(&b, "N/A\tN/A\n");
         }

@@ -10,6 +10,8 @@
  */
 #include "test_support.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -121,6 +123,11 @@ static void check_roundtrip(const gs_topo *t)
     assert_string_equal(j1, j2);
     uint32_t ng = gs_topo_gpu_count(t);
     assert_int_equal(gs_topo_gpu_count(u), ng);
+    assert_int_equal(gs_topo_node_numa_count(u, 0),
+                     gs_topo_node_numa_count(t, 0));
+    for (uint32_t d = 0; d < gs_topo_node_numa_count(t, 0); d++)
+        assert_int_equal(gs_topo_numa_os_id(u, 0, d),
+                         gs_topo_numa_os_id(t, 0, d));
     for (uint32_t i = 0; i < ng; i++) {
         gs_gpu_info a = gpu(t, i), b = gpu(u, i);
         assert_int_equal(a.numa, b.numa);
@@ -812,10 +819,17 @@ static void errors(void **state)
                  "not one hwloc 1.x writes on an <object>)");
     const char v1set[] =
         "<topology><object type=\"Machine\" os_index=\"0\" cpuset=\"0x1\" "
-        "complete_cpuset=\"0x1\" allowed_cpuset=\"0x0&1\"/></topology>";
+        "complete_cpuset=\"0x1\" allowed_cpuset=\"0x0&amp;1\"/></topology>";
     expect_error(v1set, sizeof v1set - 1, "b.xml", GS_EPARSE,
                  "b.xml:1:98: not an hwloc XML topology (allowed_cpuset="
                  "\"0x0&1\" is not an hwloc bitmap");
+    /* a bare '&' is not XML */
+    const char amp[] =
+        "<topology><object type=\"Machine\" os_index=\"0\" cpuset=\"0x1\" "
+        "complete_cpuset=\"0x1\" allowed_cpuset=\"0x0&1\"/></topology>";
+    expect_error(amp, sizeof amp - 1, "b.xml", GS_EPARSE,
+                 "b.xml:1:101: not an hwloc XML topology ('&' that starts no "
+                 "reference");
     /* Socket and Cache are hwloc 1.x names: not in a format-2 file */
     const char sock[] = "<topology version=\"2.0\"><object "
                         "type=\"Socket\"/></topology>";
@@ -844,6 +858,423 @@ static void errors(void **state)
     gs_topo_destroy(t);
     assert_int_equal(gs_topo_load_hwloc(NULL, NULL, NULL), GS_EINVAL);
 }
+
+/* ---- NUMA ids as the machine has them (issue 11 item 5) ---------------- */
+
+/* Each domain keeps its NUMA node's os_index, the number numactl and
+ * cgroups take; domains stay indexed in hwloc's logical order. */
+static void numa_os_ids(void **state)
+{
+    (void)state;
+    /* Package 0 holds NUMA P#3, Package 1 P#1 (README.md) */
+    gs_topo *t = load_fixture(test_data("hwloc/numa-ids-3-1.xml"), NULL);
+    test_assert_numa_os_ids(t, 0, 2, (const uint32_t[]){3, 1});
+    assert_cpus(t, 0, "0-1");
+    assert_cpus(t, 1, "2-3");
+    assert_true(gs_topo_numa_memory(t, 0, 0) == 32 * GIB);
+    assert_int_equal(gpu(t, 0).numa, 0);
+    assert_int_equal(gpu(t, 1).numa, 1);
+    char m[1024];
+    assert_int_equal(gs_topo_node_matrix(t, 0, 0, m, sizeof m, NULL), GS_OK);
+    assert_non_null(strstr(m, "GPU0\t X \tSYS\t0-1\t3\n"));
+    assert_non_null(strstr(m, "GPU1\tSYS\t X \t2-3\t1\n"));
+    check_roundtrip(t);
+    gs_topo_destroy(t);
+    /* P#0, the HBM tier P#4, P#1, P#2, P#3; GPU memory P#5 left out */
+    t = load_fixture(test_data("hwloc/tiered-memory.xml"), NULL);
+    test_assert_numa_os_ids(t, 0, 5, (const uint32_t[]){0, 4, 1, 2, 3});
+    gs_topo_destroy(t);
+    t = load_fixture(test_data("hwloc/pcie-only.xml"), NULL);
+    test_assert_numa_os_ids(t, 0, 2, (const uint32_t[]){0, 1});
+    gs_topo_destroy(t);
+    const char *dgx2 = test_shared_data("hwloc/nvidia-dgx2h.xml");
+    if (dgx2) {
+        t = load_fixture(dgx2, NULL);
+        test_assert_numa_os_ids(t, 0, 2, (const uint32_t[]){0, 1});
+        gs_topo_destroy(t);
+    }
+    /* two NUMA nodes of one id are no machine */
+#define SETS(c, n) "cpuset=\"" c "\" complete_cpuset=\"" c "\" nodeset=\"" n \
+                   "\" complete_nodeset=\"" n "\""
+    const char twin[] =
+        "<topology version=\"2.0\"><object type=\"Machine\" os_index=\"0\" "
+        SETS("0x3", "0x2") "><object type=\"Package\" os_index=\"0\" "
+        SETS("0x1", "0x2") "><object type=\"NUMANode\" os_index=\"1\" "
+        SETS("0x1", "0x2") "/><object type=\"PU\" os_index=\"0\" "
+        SETS("0x1", "0x2") "/></object><object type=\"Package\" "
+        "os_index=\"1\" " SETS("0x2", "0x2") "><object type=\"NUMANode\" "
+        "os_index=\"1\" " SETS("0x2", "0x2") "/><object type=\"PU\" "
+        "os_index=\"1\" " SETS("0x2", "0x2") "/></object></object>"
+        "</topology>";
+#undef SETS
+    expect_error(twin, sizeof twin - 1, "twin.xml", GS_EPARSE,
+                 "twin.xml: two NUMA nodes have os_index 1");
+}
+
+/* ---- XML syntax variants ----------------------------------------------- */
+
+/* XML lets one document be spelled many ways; each spelling below must
+ * load to the same topology as the fixture (hwloc 2.9's own reader
+ * crashed on some and silently lost attributes on others). */
+enum {
+    V_EQ_SPACES = 1,    /* white space around '=' */
+    V_TAG_NEWLINES = 2, /* newlines and tabs between the name and attributes */
+    V_APOS = 4,         /* values in single quotes */
+    V_CHAR_REFS = 8,    /* letters and digits of values as &#N; and &#xH; */
+    V_MISC = 16,        /* comments and processing instructions between tags */
+    V_CDATA = 32,       /* text in CDATA sections */
+    V_CRLF = 64,        /* CR LF line ends */
+    V_ALL = 127
+};
+
+typedef struct vbuf {
+    char *s;
+    size_t n, cap;
+} vbuf;
+
+static void vput(vbuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        b->cap = (b->n + n + 1) * 2;
+        b->s = realloc(b->s, b->cap);
+        assert_non_null(b->s);
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+
+static void vputs(vbuf *b, const char *s) { vput(b, s, strlen(s)); }
+
+/* The fixture (written as hwloc writes: double quotes, one space between
+ * attributes, no references) spelled another way. Declarations (<?...?>,
+ * <!...>) are copied as they are. */
+static char *xml_variant(const char *in, unsigned flags, size_t *len)
+{
+    vbuf b = {0};
+    const char *nl = flags & V_CRLF ? "\r\n" : "\n";
+    size_t i = 0, n = strlen(in);
+    unsigned refs = 0;
+    while (i < n) {
+        if (in[i] == '<' && (in[i + 1] == '?' || in[i + 1] == '!')) {
+            const char *e = strchr(in + i, '>');
+            assert_non_null(e);
+            vput(&b, in + i, (size_t)(e + 1 - (in + i)));
+            i = (size_t)(e + 1 - in);
+            continue;
+        }
+        if (in[i] == '<') {
+            bool end_tag = in[i + 1] == '/';
+            vput(&b, "<", 1);
+            i++;
+            while (in[i] != '>') {
+                char c = in[i++];
+                if (c == ' ' && !end_tag) {
+                    vputs(&b, !(flags & V_TAG_NEWLINES) ? " "
+                              : flags & V_CRLF          ? "\r\n\t "
+                                                        : "\n\t ");
+                } else if (c == '=') {
+                    vputs(&b, flags & V_EQ_SPACES ? " =\t" : "=");
+                } else if (c == '"') {
+                    const char *q = flags & V_APOS ? "'" : "\"";
+                    vputs(&b, q);
+                    while (in[i] != '"') {
+                        char v = in[i++];
+                        char ref[16];
+                        if ((flags & V_CHAR_REFS) &&
+                            isalnum((unsigned char)v)) {
+                            snprintf(ref, sizeof ref,
+                                     refs++ % 2 ? "&#x%x;" : "&#%d;",
+                                     (unsigned char)v);
+                            vputs(&b, ref);
+                        } else {
+                            vput(&b, &v, 1);
+                        }
+                    }
+                    vputs(&b, q);
+                    i++;
+                } else {
+                    vput(&b, &c, 1);
+                }
+            }
+            vput(&b, ">", 1);
+            i++;
+            continue;
+        }
+        size_t j = i;
+        bool blank = true;
+        for (; j < n && in[j] != '<'; j++)
+            blank &= isspace((unsigned char)in[j]) != 0;
+        if (!blank && (flags & V_CDATA)) {
+            vputs(&b, "<![CDATA[");
+            vput(&b, in + i, j - i);
+            vputs(&b, "]]>");
+        } else {
+            for (size_t k = i; k < j; k++)
+                if (in[k] == '\n')
+                    vputs(&b, nl);
+                else
+                    vput(&b, in + k, 1);
+        }
+        if (blank && (flags & V_MISC) && j < n) {
+            vputs(&b, "<!-- a comment -->");
+            vputs(&b, nl);
+            vputs(&b, "<?gpusched-test an instruction?>");
+        }
+        i = j;
+    }
+    *len = b.n;
+    return b.s;
+}
+
+/* The topology a text loads to, as saved JSON (everything gpusched took
+ * from it); fails the test when it does not load. */
+static char *loaded_json(const char *text, size_t len, const char *name)
+{
+    gs_topo *t = NULL;
+    gs_status st = gs_topo_load_buffer(&t, text, len, name, NULL);
+    if (st != GS_OK) {
+        fprintf(stderr, "%s: %s\n", name, gs_topo_errmsg(t));
+        gs_topo_destroy(t);
+        fail_msg("%s does not load", name);
+    }
+    char *json = NULL;
+    assert_int_equal(gs_topo_to_json(t, &json, NULL), GS_OK);
+    gs_topo_destroy(t);
+    return json;
+}
+
+static void check_variants_of(const char *path)
+{
+    size_t len = 0;
+    char *text = test_read_file(path, &len);
+    assert_non_null(text);
+    char *want = loaded_json(text, len, path);
+    static const unsigned sets[] = {V_EQ_SPACES, V_TAG_NEWLINES, V_APOS,
+                                    V_CHAR_REFS, V_MISC,         V_CDATA,
+                                    V_CRLF,      V_ALL};
+    for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++) {
+        size_t vlen;
+        char *v = xml_variant(text, sets[k], &vlen);
+        char name[1200];
+        snprintf(name, sizeof name, "%s (variant 0x%x)", path, sets[k]);
+        char *got = loaded_json(v, vlen, name);
+        if (strcmp(got, want) != 0)
+            fail_msg("%s loads to another topology:\n%s\nwant:\n%s", name,
+                     got, want);
+        gs_free(got);
+        free(v);
+    }
+    gs_free(want);
+    free(text);
+}
+
+static void syntax_variants(void **state)
+{
+    (void)state;
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", test_data("hwloc"));
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int checked = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        /* the fixtures as hwloc writes them; bad-* do not load, syntax-*
+         * are variants already */
+        if (n < 5 || strcmp(e->d_name + n - 4, ".xml") != 0 ||
+            strncmp(e->d_name, "bad-", 4) == 0 ||
+            strncmp(e->d_name, "syntax-", 7) == 0)
+            continue;
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        check_variants_of(path);
+        checked++;
+    }
+    closedir(d);
+    assert_true(checked >= 6);
+    check_variants_of(test_data("probe/dgx1-v100.xml"));
+    const char *dgx2 = test_shared_data("hwloc/nvidia-dgx2h.xml");
+    if (dgx2)
+        check_variants_of(dgx2);
+}
+
+/* The variants kept as fuzz seeds (tests/data/hwloc/syntax-*.xml, made by
+ * hand-written rules like the ones above) load as their originals do. */
+static void syntax_seed_files(void **state)
+{
+    (void)state;
+    static const char *const pairs[][2] = {
+        {"hwloc/syntax-pcie-only-all.xml", "hwloc/pcie-only.xml"},
+        {"hwloc/syntax-nvlink-direct-misc-cdata.xml",
+         "hwloc/nvlink-direct.xml"},
+        {"hwloc/syntax-v1-numa-gpus-apos-refs.xml", "hwloc/v1-numa-gpus.xml"},
+    };
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+        size_t la, lb;
+        char *a = test_read_file(test_data(pairs[k][0]), &la);
+        char *b = test_read_file(test_data(pairs[k][1]), &lb);
+        assert_non_null(a);
+        assert_non_null(b);
+        char *ja = loaded_json(a, la, pairs[k][0]);
+        char *jb = loaded_json(b, lb, pairs[k][1]);
+        assert_string_equal(ja, jb);
+        gs_free(ja);
+        gs_free(jb);
+        free(a);
+        free(b);
+    }
+}
+
+/* The inputs that crashed hwloc 2.9 (or that it refused although they are
+ * well-formed): one Machine, NUMA node P#0 of 1 GiB with PU 0. */
+static void syntax_regressions(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "fuzz-regressions/hwloc/hwloc29-segv-spaces-around-equals.xml",
+        "fuzz-regressions/hwloc/hwloc29-segv-single-quoted-value.xml",
+        "fuzz-regressions/hwloc/syntax-character-reference.xml",
+        "fuzz-regressions/hwloc/syntax-comment-between-elements.xml",
+        "fuzz-regressions/hwloc/syntax-tab-after-element-name.xml",
+        "fuzz-regressions/hwloc/syntax-crlf-newline-in-tag.xml",
+    };
+    for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+        gs_topo *t = NULL;
+        gs_status st = gs_topo_load(&t, test_data(files[k]), NULL);
+        if (st != GS_OK)
+            fail_msg("%s: %s", files[k], gs_topo_errmsg(t));
+        assert_int_equal(gs_topo_node_count(t), 1);
+        assert_int_equal(gs_topo_node_numa_count(t, 0), 1);
+        assert_true(gs_topo_numa_memory(t, 0, 0) == GIB);
+        assert_cpus(t, 0, "0");
+        gs_topo_destroy(t);
+    }
+}
+
+/* Values reach hwloc as XML says they read: references decoded, quotes
+ * and '>' inside, the white space XML normalizes (a literal tab in a value
+ * is a space, &#9; a tab). GPU0's model in pcie-only.xml, rewritten. */
+static void syntax_values_reach_hwloc(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char *text = test_read_file(test_data("hwloc/pcie-only.xml"), &len);
+    assert_non_null(text);
+    const char *from = "value=\"Tesla V100-PCIE-16GB\"";
+    const char *to = "value = 'Tesla &quot;V100&quot; > PCIE&#9;16\tGB'";
+    char *at = strstr(text, from);
+    assert_non_null(at);
+    size_t head = (size_t)(at - text), tail = len - head - strlen(from);
+    char *doc = malloc(len + strlen(to) + 1);
+    assert_non_null(doc);
+    memcpy(doc, text, head);
+    memcpy(doc + head, to, strlen(to));
+    memcpy(doc + head + strlen(to), at + strlen(from), tail);
+    size_t n = head + strlen(to) + tail;
+    gs_topo *t = NULL;
+    assert_int_equal(gs_topo_load_buffer(&t, doc, n, "v.xml", NULL), GS_OK);
+    /* the tab hwloc hands back becomes '?' in a model name (printable
+     * ASCII only); the literal tab was a space already */
+    assert_string_equal(gpu(t, 0).model, "Tesla \"V100\" > PCIE?16 GB");
+    gs_topo_destroy(t);
+    free(doc);
+    free(text);
+}
+
+/* A refused document names the place: line and column of marker (the
+ * nth time it occurs) in doc, found here by searching the text. */
+static void expect_refused_at(const char *doc, size_t len, const char *marker,
+                              int nth, const char *why)
+{
+    const char *at = doc;
+    for (int k = 0; k < nth; k++) {
+        at = strstr(k ? at + 1 : at, marker);
+        assert_non_null(at);
+    }
+    unsigned line = 1;
+    const char *ls = doc;
+    for (const char *p = doc; p < at; p++)
+        if (*p == '\n') {
+            line++;
+            ls = p + 1;
+        }
+    char want[512];
+    snprintf(want, sizeof want,
+             "r.xml:%u:%zu: not an hwloc XML topology (%s", line,
+             (size_t)(at - ls) + 1, why);
+    expect_error(doc, len, "r.xml", GS_EPARSE, want);
+}
+
+#define REFUSE(doc, marker, nth, why) \
+    expect_refused_at(doc, sizeof doc - 1, marker, nth, why)
+
+#define SETS1 "cpuset=\"0x1\" complete_cpuset=\"0x1\" nodeset=\"0x1\" " \
+              "complete_nodeset=\"0x1\""
+#define HEAD "<topology version=\"2.0\"><object type=\"Machine\" " \
+             "os_index=\"0\" " SETS1 ">"
+#define NUMA "<object type=\"NUMANode\" os_index=\"0\" " SETS1 "/>"
+#define TAIL "</object></topology>"
+
+static void syntax_refused(void **state)
+{
+    (void)state;
+    /* no DTD is read: its entities would change the document */
+    const char dtd[] = "<?xml version=\"1.0\"?>\n<!DOCTYPE topology [<!ENTITY "
+                       "n \"NUMANode\">]>\n" HEAD NUMA TAIL;
+    REFUSE(dtd, "[", 1, "a DOCTYPE with an internal subset");
+    const char ent[] = HEAD "<object type=\"&n;\"/>" NUMA TAIL;
+    REFUSE(ent, "&n;", 1, "entity &n; is not defined");
+    const char nul_ref[] = HEAD "<info name=\"a\" value=\"&#0;\"/>" NUMA TAIL;
+    REFUSE(nul_ref, "&#0;", 1,
+           "character reference to U+0000, which XML does not allow");
+    const char open_ref[] = HEAD "<info name=\"a\" value=\"&#x31\"/>" NUMA
+        TAIL;
+    REFUSE(open_ref, "&#x31", 1, "bad character reference");
+    const char utf8[] = HEAD "<info name=\"a\" value=\"\xff\"/>" NUMA TAIL;
+    REFUSE(utf8, "\xff", 1, "byte 0xff is not UTF-8 text");
+    const char ctl[] = HEAD "<info name=\"a\" value=\"\x01\"/>" NUMA TAIL;
+    REFUSE(ctl, "\x01", 1, "character U+0001 is not allowed in XML");
+    const char dashes[] = HEAD "<!-- a -- b -->" NUMA TAIL;
+    REFUSE(dashes, "-- b", 1, "\"--\" inside a comment");
+    /* the same attribute twice, however it is spelled */
+    const char twice[] = HEAD "<object type=\"NUMANode\" os_index=\"0\" "
+                         "os_index = '0' " SETS1 "/>" TAIL;
+    REFUSE(twice, "os_index", 3, "attribute os_index given twice");
+    const char upper[] = HEAD "<object Type=\"PU\" os_index=\"0\" " SETS1
+                         "/>" NUMA TAIL;
+    REFUSE(upper, "Type", 1, "attribute Type is not one hwloc writes");
+    const char text[] = HEAD "\n  junk" NUMA TAIL;
+    REFUSE(text, "junk", 1, "text inside <object>");
+    const char late_decl[] = "<!-- x --><?xml version=\"1.0\"?>" HEAD NUMA
+        TAIL;
+    REFUSE(late_decl, "<?xml", 1, "an XML declaration must open the");
+    /* hwloc's minimal reader takes text raw: '<' cannot reach it */
+    const char lt[] =
+        HEAD NUMA "<object type=\"PU\" os_index=\"0\" " SETS1 "/>"
+        "</object><distances2 type=\"NUMANode\" nbobjs=\"1\" kind=\"5\" "
+        "indexing=\"os\"><indexes length=\"1\"><![CDATA[<]]></indexes>"
+        "<u64values length=\"1\">1</u64values></distances2></topology>";
+    REFUSE(lt, "<]]", 1, "the text of <indexes> holds '<'");
+    /* hwloc reads the tree recursively: nesting is bounded */
+    vbuf deep = {0};
+    vputs(&deep, HEAD NUMA);
+    for (int k = 0; k < 300; k++)
+        vputs(&deep, "<object type=\"Misc\">");
+    for (int k = 0; k < 300; k++)
+        vputs(&deep, "</object>");
+    vputs(&deep, TAIL);
+    /* the root and the Machine are 2 of the 256 levels */
+    expect_refused_at(deep.s, deep.n, "<object type=\"Misc\"", 255,
+                      "elements nested deeper than 256 levels");
+    free(deep.s);
+}
+
+#undef REFUSE
+#undef SETS1
+#undef HEAD
+#undef NUMA
+#undef TAIL
 
 /* ---- values gpusched cannot hold --------------------------------------- */
 
@@ -950,6 +1381,12 @@ int main(void)
         cmocka_unit_test(detection),
         cmocka_unit_test(live_machine),
         cmocka_unit_test(errors),
+        cmocka_unit_test(numa_os_ids),
+        cmocka_unit_test(syntax_variants),
+        cmocka_unit_test(syntax_seed_files),
+        cmocka_unit_test(syntax_regressions),
+        cmocka_unit_test(syntax_refused),
+        cmocka_unit_test(syntax_values_reach_hwloc),
         cmocka_unit_test(unbelievable_values),
         cmocka_unit_test(out_of_memory_everywhere),
     };

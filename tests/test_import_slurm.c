@@ -571,6 +571,9 @@ static void topology_errors(void **state)
         {"SwitchName=s0 LinkSpeed=4294967296\n",
          "t.conf:1:25: LinkSpeed must be a whole number from 0 to "
          "4294967295, not \"4294967296\""},
+        {"BlockName=b Nodes=n1\nBlockSizes=262145\n",
+         "t.conf:2:12: block size \"262145\" is not a node count from 1 to "
+         "262144"},
         {"SwitchName=top Switches=s[0-1]\nSwitchName=s0\n",
          "t.conf:1:25: switch \"s1\" is not defined (each switch in "
          "Switches= needs its own SwitchName= line, as Slurm requires)"},
@@ -1079,6 +1082,18 @@ static void gres_errors(void **state)
         {"Name=gpu Count=lots\n",
          "g.conf:1:16: Count= must be a whole number (with an optional K, M, "
          "G, T or P multiplier), not \"lots\""},
+        {"Name=gpu Count=4294967297\n",
+         "g.conf:1:16: Count= must be a whole number (with an optional K, M, "
+         "G, T or P multiplier), not \"4294967297\""},
+        {"Name=gpu Count=-1\n",
+         "g.conf:1:16: Count= must be a whole number (with an optional K, M, "
+         "G, T or P multiplier), not \"-1\""},
+        {"Name=gpu File=/dev/nvidia0 Links=256\n",
+         "g.conf:1:34: Links= entries are -1 (this GPU), 0 (no NVLink) or a "
+         "number of NVLinks up to 255"},
+        {"Name=gpu Count=1 Cores=1048576\n",
+         "g.conf:1:24: Cores= must be a list of core numbers like "
+         "0-15,32-47"},
         {"Name=gpu Count=99999999999P\n",
          "g.conf:1:16: Count= must be a whole number (with an optional K, M, "
          "G, T or P multiplier), not \"99999999999P\""},
@@ -1223,6 +1238,117 @@ static void detected_by_content(void **state)
     assert_int_equal(gs_topo_load_buffer(&t, b, strlen(b), "b", NULL), GS_OK);
     assert_int_equal(gs_topo_nvlink_domain_count(t), 1);
     gs_topo_destroy(t);
+}
+
+/* ---- inputs that were super-linear (issue 10 item 7) ------------------- */
+
+/* Their meaning at full size (how fast they load is bench/bench_topo's
+ * business): a 100,000-deep chain of switches that 30 more parents each
+ * list whole, the same chain closed into a cycle by one of those extra
+ * parents, and the bound on names all hostlists of a file expand to. */
+static void deep_and_wide_inputs(void **state)
+{
+    (void)state;
+    bool vg = getenv("GS_TEST_UNDER_VALGRIND") != NULL;
+    unsigned n = vg ? 2000 : 100000;
+    size_t cap = (size_t)n * 48 + 4096, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    for (unsigned i = 0; i + 1 < n; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "SwitchName=s%u Switches=s%u\n", i, i + 1);
+    len += (size_t)snprintf(text + len, cap - len, "SwitchName=s%u Nodes=a\n",
+                            n - 1);
+    for (unsigned k = 0; k < 30; k++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "SwitchName=p%u Switches=s[0-%u]\n", k, n - 1);
+    warnings w;
+    gs_topo *t = load_topology(text, NULL, &w);
+    assert_int_equal(gs_topo_switch_count(t), n + 30);
+    /* p0 is the first to list s0, which had no parent; every other
+     * listing is a second parent, said once per line */
+    assert_int_equal(gs_topo_switch_parent(t, switch_of(t, "s0")),
+                     switch_of(t, "p0"));
+    char last[32];
+    snprintf(last, sizeof last, "s%u", n - 1);
+    assert_int_equal(gs_topo_switch_depth(t, switch_of(t, last)), n);
+    assert_int_equal(gs_topo_node_switch(t, node_of(t, "a")),
+                     switch_of(t, last));
+    assert_int_equal(w.n, 30);
+    check_roundtrip(t);
+    gs_topo_destroy(t);
+    /* closed into a cycle through a switch's second parent */
+    len = (size_t)snprintf(text, cap, "SwitchName=top Switches=s0\n");
+    for (unsigned i = 0; i + 1 < n; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "SwitchName=s%u Switches=s%u\n", i, i + 1);
+    int at = snprintf(text + len, cap - len, "SwitchName=s%u Switches=", n - 1);
+    snprintf(text + len + (size_t)at, cap - len - (size_t)at, "s0\n");
+    char msg[600], want[200];
+    assert_int_equal(load_error(text, "t.conf", GS_FORMAT_SLURM_TOPOLOGY,
+                                NULL, msg, sizeof msg),
+                     GS_EPARSE);
+    snprintf(want, sizeof want,
+             "t.conf:%u:%d: the switches form a cycle (s0 -> s%u -> s%u -> ",
+             n + 1, at + 1, n - 1, n - 2);
+    if (strncmp(msg, want, strlen(want)) != 0)
+        fail_msg("got \"%s\", want \"%s...\"", msg, want);
+    free(text);
+    /* every name of every hostlist counts: 16 lines naming the same
+     * 262,144 nodes reach the 4,194,304 a file may name */
+    if (!vg) {
+        cap = 17 * 64;
+        text = malloc(cap);
+        assert_non_null(text);
+        len = 0;
+        for (int k = 0; k < 17; k++)
+            len += (size_t)snprintf(text + len, cap - len,
+                                    "SwitchName=s%d Nodes=a[0-262143]\n", k);
+        assert_int_equal(load_error(text, "t.conf",
+                                    GS_FORMAT_SLURM_TOPOLOGY, NULL, msg,
+                                    sizeof msg),
+                         GS_EPARSE);
+        assert_string_equal(msg, "t.conf:17:22: the file's hostlists name "
+                                 "more than 4194304 nodes, switches and "
+                                 "devices in all (each listing counts)");
+        free(text);
+    }
+    /* in gres.conf, a line without NodeName= is one more line of every
+     * node: 17 of them on 262,144 nodes go beyond what is left */
+    cap = 64 + 17 * 24;
+    text = malloc(cap);
+    assert_non_null(text);
+    len = (size_t)snprintf(text, cap,
+                           "NodeName=n[0-262143] Name=gpu Count=0\n");
+    for (int k = 0; k < 17; k++)
+        len += (size_t)snprintf(text + len, cap - len, "Name=gpu Count=0\n");
+    assert_int_equal(load_error(text, "g.conf", GS_FORMAT_SLURM_GRES, NULL,
+                                msg, sizeof msg),
+                     GS_EPARSE);
+    assert_string_equal(msg, "g.conf:2:1: 17 lines without NodeName= apply "
+                             "to each of 262144 nodes: more than the 4194304 "
+                             "(node, line) pairs gpusched reads");
+    free(text);
+    /* nodes on lines of their own are built one by one: 32 of 1024 GPUs
+     * reach the 2^25 GPU pairs a file may build (256 MiB: not under
+     * valgrind), the 33rd is refused */
+    if (!vg) {
+        cap = 33 * 48;
+        text = malloc(cap);
+        assert_non_null(text);
+        len = 0;
+        for (int k = 0; k < 33; k++)
+            len += (size_t)snprintf(text + len, cap - len,
+                                    "NodeName=a%d Name=gpu Count=1024\n", k);
+        assert_int_equal(load_error(text, "g.conf", GS_FORMAT_SLURM_GRES,
+                                    NULL, msg, sizeof msg),
+                         GS_EPARSE);
+        assert_string_equal(msg, "g.conf:33:10: node \"a32\": the nodes of "
+                                 "this file have more than 33554432 GPU "
+                                 "pairs in all (n GPUs make n x n; nodes "
+                                 "named on the same lines share theirs)");
+        free(text);
+    }
 }
 
 static gs_status load_op(void *ctx)
@@ -1376,6 +1502,7 @@ int main(void)
         cmocka_unit_test(gres_autodetect_mix),
         cmocka_unit_test(gres_nodes_share_hardware),
         cmocka_unit_test(gres_errors),
+        cmocka_unit_test(deep_and_wide_inputs),
         cmocka_unit_test(gres_warnings),
         cmocka_unit_test(detected_by_content),
         cmocka_unit_test(out_of_memory_everywhere),

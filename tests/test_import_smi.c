@@ -151,6 +151,8 @@ static void assert_topo_equal(const gs_topo *a, const gs_topo *b)
         assert_int_equal(gs_topo_node_numa_count(a, n),
                          gs_topo_node_numa_count(b, n));
         for (uint32_t d = 0; d < gs_topo_node_numa_count(a, n); d++) {
+            assert_int_equal(gs_topo_numa_os_id(a, n, d),
+                             gs_topo_numa_os_id(b, n, d));
             char ca[512], cb[512];
             assert_int_equal(gs_topo_numa_cpus(a, n, d, ca, sizeof ca, NULL),
                              GS_OK);
@@ -1101,6 +1103,58 @@ static int run_tool(const char *args, char *out, size_t cap)
 
 static char out[1 << 16];
 
+/* ---- NUMA ids as the machine has them (issue 11 item 5) ---------------- */
+
+/* NUMA Affinity names the machine's NUMA nodes: numactl and cgroups take
+ * those numbers, so they are kept (domains are indexed in id order). */
+static void numa_os_ids(void **state)
+{
+    (void)state;
+    /* the issue's case: NUMA Affinity 3 and 1 came back as 1 and 0 */
+    gs_topo *t = load_fixture("numa-ids-3-1-tabs.txt");
+    test_assert_numa_os_ids(t, 0, 2, (const uint32_t[]){1, 3});
+    assert_numa_cpus(t, 0, "0-23");
+    assert_numa_cpus(t, 1, "24-47");
+    assert_int_equal(gpu_of(t, 0).numa, 1);
+    assert_int_equal(gpu_of(t, 1).numa, 0);
+    /* the matrix shows them as nvidia-smi did */
+    char m[1024];
+    assert_int_equal(gs_topo_node_matrix(t, 0, 0, m, sizeof m, NULL), GS_OK);
+    assert_non_null(strstr(m, "GPU0\t X \tSYS\t24-47\t3\n"));
+    assert_non_null(strstr(m, "GPU1\tSYS\t X \t0-23\t1\n"));
+    check_roundtrip(t);
+    gs_topo_destroy(t);
+    /* DGX A100: NUMA Affinity 3,3,1,1,7,7,5,5 */
+    t = load_fixture("dgx-a100-tabs.txt");
+    test_assert_numa_os_ids(t, 0, 4, (const uint32_t[]){1, 3, 5, 7});
+    gs_topo_destroy(t);
+    /* Grace (GB200): a domain stands for the lowest node of its lists */
+    t = load_fixture("gb200-numa-lists-spaces.txt");
+    test_assert_numa_os_ids(t, 0, 2, (const uint32_t[]){0, 1});
+    gs_topo_destroy(t);
+    t = load_str("\tGPU0\tGPU1\tCPU Affinity\tNUMA Affinity\tGPU NUMA ID\n"
+                 "GPU0\t X \tNV18\t72-143\t1,19-25,27-33\t\t18\n"
+                 "GPU1\tNV18\t X \t72-143\t1,19-25,27-33\t\t26\n",
+                 NULL);
+    test_assert_numa_os_ids(t, 0, 1, (const uint32_t[]){1});
+    gs_topo_destroy(t);
+    /* from CPU Affinity alone the ids are not known: the indexes */
+    t = load_fixture("dgx1-v100-tabs.txt");
+    test_assert_numa_os_ids(t, 0, 2, (const uint32_t[]){0, 1});
+    gs_topo_destroy(t);
+    /* the real samples, when present */
+    const char *path = test_shared_data("topo-m/nv12-bridge-pairs.txt");
+    if (path) {
+        size_t len = 0;
+        char *text = test_read_file(path, &len);
+        assert_non_null(text);
+        t = load_text_w(text, len, "nv12.txt", NULL);
+        test_assert_numa_os_ids(t, 0, 2, (const uint32_t[]){0, 1});
+        gs_topo_destroy(t);
+        free(text);
+    }
+}
+
 static void cli_shows_the_matrix(void **state)
 {
     (void)state;
@@ -1124,8 +1178,9 @@ static void cli_shows_the_matrix(void **state)
     snprintf(args, sizeof args, "topo show '%s' --hostname dgx01",
              test_data("topo-m/dgx-a100-tabs.txt"));
     assert_int_equal(run_tool(args, out, sizeof out), 0);
+    /* NUMA Affinity as the file has it (5), not the domain's index (2) */
     assert_non_null(strstr(out, "GPU6\tNV12\tNV12\tNV12\tNV12\tNV12\tNV12\t X "
-                                "\tNV12\t80-95,208-223\t2\n"));
+                                "\tNV12\t80-95,208-223\t5\n"));
     assert_non_null(strstr(out, "dgx01"));
     /* a bad file: exit 1, file:line:column */
     snprintf(args, sizeof args, "topo show '%s'",
@@ -1165,6 +1220,7 @@ int main(void)
         cmocka_unit_test(detected_and_round_tripped),
         cmocka_unit_test(out_of_memory_everywhere),
         cmocka_unit_test(cli_shows_the_matrix),
+        cmocka_unit_test(numa_os_ids),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     if (test_alloc_stats_get().live_blocks != 0) {

@@ -515,6 +515,86 @@ static void types_are_shared(void **state)
     gs_topo_destroy(t);
 }
 
+/* NUMA domains keep the ids the machine gives them (issue 11 item 5). */
+static void numa_os_ids(void **state)
+{
+    (void)state;
+    gs_topo *t;
+    gs_topo_create(&t);
+    uint32_t a, b;
+    gs_gpu_info g;
+    gs_gpu_info_init(&g);
+    g.numa = 0;
+    assert_int_equal(gs_topo_add_node(t, "a", &a), GS_OK);
+    assert_int_equal(gs_topo_add_node(t, "b", &b), GS_OK);
+    for (uint32_t n = a; n <= b; n++) {
+        gs_topo_add_numa(t, n, "0-3", 0, NULL);
+        gs_topo_add_numa(t, n, "4-7", 0, NULL);
+        gs_topo_add_gpu(t, n, &g, NULL);
+    }
+    /* bad calls change nothing */
+    assert_int_equal(gs_topo_set_numa_os_id(NULL, 0, 0, 1), GS_EINVAL);
+    assert_int_equal(gs_topo_set_numa_os_id(t, 9, 0, 1), GS_EINVAL);
+    assert_int_equal(gs_topo_set_numa_os_id(t, a, 2, 1), GS_EINVAL);
+    assert_int_equal(gs_topo_set_numa_os_id(t, a, 0, GS_NUMA_OS_ID_MAX + 1),
+                     GS_ERANGE);
+    assert_int_equal(gs_topo_set_numa_os_id(t, a, 0, GS_NONE), GS_ERANGE);
+    /* a's domains are 3 and 1 on the machine; b keeps its indexes */
+    assert_int_equal(gs_topo_set_numa_os_id(t, a, 0, 3), GS_OK);
+    assert_int_equal(gs_topo_set_numa_os_id(t, a, 1, 1), GS_OK);
+    assert_int_equal(gs_topo_numa_os_id(t, a, 0), GS_NONE); /* not frozen */
+    assert_int_equal(gs_topo_freeze(t), GS_OK);
+    assert_int_equal(gs_topo_numa_os_id(t, a, 0), 3);
+    assert_int_equal(gs_topo_numa_os_id(t, a, 1), 1);
+    assert_int_equal(gs_topo_numa_os_id(t, b, 0), 0);
+    assert_int_equal(gs_topo_numa_os_id(t, b, 1), 1);
+    assert_int_equal(gs_topo_numa_os_id(t, a, 2), GS_NONE);
+    assert_int_equal(gs_topo_numa_os_id(t, 9, 0), GS_NONE);
+    assert_int_equal(gs_topo_numa_os_id(NULL, 0, 0), GS_NONE);
+    assert_int_equal(gs_topo_set_numa_os_id(t, a, 0, 4), GS_EFROZEN);
+    /* other ids, other hardware: the two nodes do not share a type */
+    assert_int_equal(t->n_types, 2);
+    assert_ptr_not_equal(t->nodes[a].type, t->nodes[b].type);
+    /* the matrix's NUMA Affinity is the machine's id */
+    char m[512];
+    assert_int_equal(gs_topo_node_matrix(t, a, 0, m, sizeof m, NULL), GS_OK);
+    assert_string_equal(m, "\tGPU0\tCPU Affinity\tNUMA Affinity\n"
+                           "GPU0\t X \t0-3\t3\n");
+    assert_int_equal(gs_topo_node_matrix(t, b, 0, m, sizeof m, NULL), GS_OK);
+    assert_string_equal(m, "\tGPU0\tCPU Affinity\tNUMA Affinity\n"
+                           "GPU0\t X \t0-3\t0\n");
+    gs_topo_destroy(t);
+
+    /* a template node given ids of its own copies the type; its twins
+     * keep the template's */
+    gs_topo_create(&t);
+    gs_topo_add_template_node(t, "dgx-h100", "x", NULL);
+    gs_topo_add_template_node(t, "dgx-h100", "y", NULL);
+    assert_int_equal(gs_topo_set_numa_os_id(t, 1, 0, 6), GS_OK);
+    assert_int_equal(gs_topo_freeze(t), GS_OK);
+    assert_int_equal(gs_topo_numa_os_id(t, 0, 0), 0);
+    assert_int_equal(gs_topo_numa_os_id(t, 1, 0), 6);
+    assert_ptr_not_equal(t->nodes[0].type, t->nodes[1].type);
+    gs_topo_destroy(t);
+
+    /* one id for two domains is refused when freezing, and the failed
+     * freeze changes nothing */
+    gs_topo_create(&t);
+    gs_topo_add_node(t, "c", NULL);
+    gs_topo_add_numa(t, 0, "0", 0, NULL);
+    gs_topo_add_numa(t, 0, "1", 0, NULL);
+    gs_topo_add_numa(t, 0, "2", 0, NULL);
+    assert_int_equal(gs_topo_set_numa_os_id(t, 0, 2, 0), GS_OK);
+    expect_freeze_error(t, GS_EINVALID,
+                        "node \"c\": NUMA domains 0 and 2 have the same OS "
+                        "id 0");
+    assert_int_equal(gs_topo_set_numa_os_id(t, 0, 0, 7), GS_OK);
+    assert_int_equal(gs_topo_freeze(t), GS_OK);
+    assert_int_equal(gs_topo_numa_os_id(t, 0, 0), 7);
+    assert_int_equal(gs_topo_numa_os_id(t, 0, 2), 0);
+    gs_topo_destroy(t);
+}
+
 static void template_node_errors(void **state)
 {
     (void)state;
@@ -599,6 +679,7 @@ int main(void)
         cmocka_unit_test(nvlink_domains),
         cmocka_unit_test(types_are_shared),
         cmocka_unit_test(template_node_errors),
+        cmocka_unit_test(numa_os_ids),
         cmocka_unit_test(out_of_memory_everywhere),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

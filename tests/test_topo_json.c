@@ -5,7 +5,12 @@
  */
 #include "test_support.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* ---- structural comparison through the public API ---------------------- */
 
@@ -36,6 +41,8 @@ static void assert_topo_equal(const gs_topo *a, const gs_topo *b)
         assert_int_equal(gs_topo_node_domain(a, n), gs_topo_node_domain(b, n));
         for (uint32_t d = 0; d < gs_topo_node_numa_count(a, n); d++) {
             char ca[512], cb[512];
+            assert_int_equal(gs_topo_numa_os_id(a, n, d),
+                             gs_topo_numa_os_id(b, n, d));
             assert_int_equal(gs_topo_numa_memory(a, n, d),
                              gs_topo_numa_memory(b, n, d));
             assert_int_equal(gs_topo_numa_cpus(a, n, d, ca, sizeof ca, NULL),
@@ -103,6 +110,25 @@ static void assert_topo_equal(const gs_topo *a, const gs_topo *b)
     for (uint32_t i = 0; i < g; i += 7)
         for (uint32_t j = 0; j < g; j += 5)
             assert_true(gs_topo_bandwidth(a, i, j) == gs_topo_bandwidth(b, i, j));
+}
+
+/* save -> load -> save again gives the same text (for topologies too
+ * large for assert_topo_equal's sample of GPU pairs) */
+static void check_text_roundtrip(const gs_topo *t)
+{
+    char *j1, *j2;
+    size_t n1;
+    assert_int_equal(gs_topo_to_json(t, &j1, &n1), GS_OK);
+    gs_topo *u = NULL;
+    if (gs_topo_load_buffer(&u, j1, n1, "saved.json", NULL) != GS_OK)
+        fail_msg("reloading failed: %s", gs_topo_errmsg(u));
+    assert_int_equal(gs_topo_node_count(u), gs_topo_node_count(t));
+    assert_int_equal(gs_topo_switch_count(u), gs_topo_switch_count(t));
+    assert_int_equal(gs_topo_to_json(u, &j2, NULL), GS_OK);
+    assert_string_equal(j1, j2);
+    gs_free(j1);
+    gs_free(j2);
+    gs_topo_destroy(u);
 }
 
 /* save -> load -> compare -> save again gives the same text */
@@ -444,6 +470,363 @@ static void errors_name_file_line_column(void **state)
     expect_err("{\"nodes\": [}", GS_EPARSE, "test.json:1:12: unexpected");
 }
 
+/* ---- input size limits (issue 10 item 5) ------------------------------- */
+
+/* Load path with a limit of limit bytes: the status, the message in msg. */
+static gs_status load_limited(const char *path, uint64_t limit, char *msg,
+                              size_t cap, bool hwloc)
+{
+    gs_load_options o;
+    gs_load_options_init(&o);
+    o.max_input_bytes = limit;
+    gs_topo *t = NULL;
+    gs_status st = hwloc ? gs_topo_load_hwloc(&t, path, &o)
+                         : gs_topo_load(&t, path, &o);
+    snprintf(msg, cap, "%s", gs_topo_errmsg(t));
+    gs_topo_destroy(t);
+    return st;
+}
+
+static void expect_limit_error(const char *path, uint64_t limit, bool hwloc)
+{
+    char msg[600], want[300];
+    gs_status st = load_limited(path, limit, msg, sizeof msg, hwloc);
+    snprintf(want, sizeof want,
+             "%s: larger than the input limit of %llu bytes", path,
+             (unsigned long long)limit);
+    if (st != GS_ERANGE || strncmp(msg, want, strlen(want)) != 0)
+        fail_msg("%s: got %s \"%s\", want GS_ERANGE \"%s\"", path,
+                 gs_status_name(st), msg, want);
+}
+
+/* A file exactly at the limit loads; one byte more does not. */
+static void limit_is_exact(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/gs-limit-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/t.json", dir);
+    const char doc[] = "{\"nodes\": [{\"name\": \"a\", \"template\": "
+                       "\"dgx-h100\"}]}\n";
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fwrite(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    char msg[600];
+    assert_int_equal(load_limited(path, sizeof doc - 1, msg, sizeof msg,
+                                  false),
+                     GS_OK);
+    expect_limit_error(path, sizeof doc - 2, false);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* Endless inputs stop at the limit with GS_ERANGE and a message naming
+ * it, through every way a file is loaded. */
+static void endless_inputs_stop(void **state)
+{
+    (void)state;
+    expect_limit_error("/dev/zero", 1 << 20, false);
+    expect_limit_error("/dev/zero", 1 << 16, true); /* gs_topo_load_hwloc */
+    expect_limit_error("/dev/urandom", 1 << 20, false);
+    /* a FIFO whose writer never stops: the writer dies of SIGPIPE (or sees
+     * EPIPE) once the reader gives up */
+    char dir[] = "/tmp/gs-fifo-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "%s/endless", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGPIPE, SIG_DFL);
+        int fd = open(fifo, O_WRONLY);
+        if (fd < 0)
+            _exit(2);
+        char chunk[4096];
+        memset(chunk, '[', sizeof chunk);
+        for (;;)
+            if (write(fd, chunk, sizeof chunk) < 0)
+                _exit(0);
+    }
+    expect_limit_error(fifo, 1 << 20, false);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true((WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE) ||
+                (WIFEXITED(status) && WEXITSTATUS(status) == 0));
+    unlink(fifo);
+    rmdir(dir);
+}
+
+/* ---- numbers out of range (issue 10, "Lower") -------------------------- */
+
+/* The error for json is at the column where marker starts (on line 1). */
+static void expect_err_at(const char *json, const char *marker,
+                          const char *what)
+{
+    const char *at = strstr(json, marker);
+    assert_non_null(at);
+    char msg[512];
+    snprintf(msg, sizeof msg, "test.json:1:%zu: %s", (size_t)(at - json) + 1,
+             what);
+    expect_err(json, GS_EPARSE, msg);
+}
+
+static void out_of_range_numbers(void **state)
+{
+    (void)state;
+#define NODE "{\"nodes\": [{\"name\": \"a\", "
+    static const struct {
+        const char *json, *marker, *what;
+    } cases[] = {
+        /* counts: integers in range, never wrapped or truncated */
+        {NODE "\"gpus\": {\"count\": 1e30}}]}", "1e30",
+         "\"count\" must be an integer from 0 to 1024"},
+        {NODE "\"gpus\": {\"count\": 4294967297}}]}", "4294967297",
+         "\"count\" must be an integer from 0 to 1024"},
+        {NODE "\"gpus\": {\"count\": -1}}]}", "-1",
+         "\"count\" must be an integer from 0 to 1024"},
+        {NODE "\"gpus\": {\"count\": 2.5}}]}", "2.5",
+         "\"count\" must be an integer from 0 to 1024"},
+        {NODE "\"gpus\": [{\"sms\": 4294967296}]}]}", "4294967296",
+         "\"sms\" must be an integer from 0 to 4294967295"},
+        {NODE "\"gpus\": [{\"sms\": 1e300}]}]}", "1e300",
+         "\"sms\" must be an integer from 0 to 4294967295"},
+        {NODE "\"gpus\": [{\"numa\": 4294967297}]}]}", "4294967297",
+         "\"numa\" must be an integer from 0 to 4294967294"},
+        {NODE "\"gpus\": [{\"nvswitch_links\": 256}]}]}", "256",
+         "\"nvswitch_links\" must be an integer from 0 to 255"},
+        {NODE "\"gpus\": [{\"nvswitch_links\": 2, \"fabric\": 255}]}]}",
+         "255", "\"fabric\" must be an integer from 0 to 254"},
+        {NODE "\"gpus\": [{\"cc\": 1e30}]}]}", "1e30",
+         "\"cc\" must be a compute capability like \"8.0\""},
+        {NODE "\"gpus\": [{\"cc\": \"256.0\"}]}]}", "\"256.0\"",
+         "\"cc\" must be a compute capability like \"8.0\""},
+        /* sizes: bytes up to 2^63 - 1, also as strings with a unit */
+        {NODE "\"gpus\": [{\"memory\": 1e30}]}]}", "1e30",
+         "\"memory\" must be an integer from 0 to 9223372036854775807"},
+        {NODE "\"gpus\": [{\"memory\": 9223372036854775808}]}]}",
+         "9223372036854775808",
+         "\"memory\" must be an integer from 0 to 9223372036854775807"},
+        {NODE "\"gpus\": [{\"memory\": -80}]}]}", "-80",
+         "\"memory\" must be an integer from 0 to 9223372036854775807"},
+        {NODE "\"numa\": [{\"memory\": \"8388608TiB\"}]}]}", "\"8388608TiB\"",
+         "\"memory\": \"8388608TiB\" is too large (at most "
+         "9223372036854775807 bytes)"},
+        {NODE "\"numa\": [{\"memory\": \"99999999999999999999999GiB\"}]}]}",
+         "\"9999",
+         "\"memory\": \"99999999999999999999999GiB\" is too large"},
+        {NODE "\"numa\": [{\"memory\": \"18446744073709551616\"}]}]}",
+         "\"1844", "\"memory\": \"18446744073709551616\" is too large"},
+        {NODE "\"numa\": [{\"memory\": \"-1GiB\"}]}]}", "\"-1GiB\"",
+         "\"memory\": \"-1GiB\" is not a size"},
+        {NODE "\"numa\": [{\"cpus\": \"0-1048576\"}]}]}", "1048576",
+         "bad cpulist"},
+        /* bandwidths: GB/s from 0 to 4,000,000 */
+        {NODE "\"bandwidth\": {\"PIX\": 1e30}}]}", "1e30",
+         "\"PIX\" must be a bandwidth in GB/s from 0 to 4000000"},
+        {NODE "\"bandwidth\": {\"SYS\": -1}}]}", "-1",
+         "\"SYS\" must be a bandwidth in GB/s from 0 to 4000000"},
+        {NODE "\"bandwidth\": {\"PHB\": 4000000.001}}]}", "4000000.001",
+         "\"PHB\" must be a bandwidth in GB/s from 0 to 4000000"},
+        {NODE "\"bandwidth\": {\"PXB\": 9999999999999999999e-23}}]}",
+         "9999999999999999999e-23",
+         "\"PXB\" must be a positive bandwidth"},
+        {"{\"bandwidth\": {\"nvlink_per_link\": 1e400}}", "1e400",
+         "\"nvlink_per_link\" must be a bandwidth in GB/s from 0 to 4000000"},
+        {NODE "\"gpus\": {\"count\": 2}, \"links\": [{\"gpus\": [0, 1], "
+              "\"bandwidth\": 4294967.296}]}]}",
+         "4294967.296",
+         "\"bandwidth\" must be a bandwidth in GB/s from 0 to 4000000"},
+        {NODE "\"gpus\": {\"count\": 2}, \"links\": [{\"gpus\": [0, "
+              "4294967297]}]}]}",
+         "4294967297", "\"gpus\" must be an integer from 0 to 1"},
+        {NODE "\"gpus\": {\"count\": 2}, \"links\": [{\"gpus\": [0, 1], "
+              "\"nvlink\": 256}]}]}",
+         "256", "\"nvlink\" must be an integer from 0 to 255"},
+        {NODE "\"gpus\": {\"count\": 2}, \"matrix\": [\"X NV511\", "
+              "\"NV511 X\"]}]}",
+         "NV511", "unknown matrix cell \"NV511\""},
+        /* switches and racks */
+        {"{\"switches\": [{\"name\": \"s\", \"link_speed\": "
+         "9223372036854775808}]}",
+         "9223372036854775808",
+         "\"link_speed\" must be an integer from 0 to 9223372036854775807"},
+        {"{\"switches\": [{\"name\": \"s\", \"link_speed\": -1}]}", "-1",
+         "\"link_speed\" must be an integer from 0 to 9223372036854775807"},
+        {NODE "\"template\": \"dgx-h100\", \"racks\": {\"size\": 262145}}]}",
+         "262145", "\"size\" must be an integer from 0 to 262144"},
+        {NODE "\"template\": \"dgx-h100\", \"racks\": {\"size\": 0}}]}", "0}",
+         "\"size\" must be at least 1"},
+        {"{\"gpusched\": 1e30}", "1e30",
+         "\"gpusched\" must be an integer from 0 to 1000"},
+        /* not JSON numbers at all */
+        {NODE "\"gpus\": [{\"sms\": NaN}]}]}", "NaN",
+         "unexpected token 'NaN'"},
+        {NODE "\"gpus\": [{\"sms\": Infinity}]}]}", "Infinity",
+         "unexpected token 'Infinity'"},
+        {NODE "\"gpus\": [{\"sms\": -Infinity}]}]}", "-Infinity",
+         "invalid number"},
+    };
+#undef NODE
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_err_at(cases[i].json, cases[i].marker, cases[i].what);
+}
+
+/* ---- NUMA OS ids in the format (issue 11 item 5) ----------------------- */
+
+static void numa_ids_in_json(void **state)
+{
+    (void)state;
+    /* "id" per domain; absent: its index */
+    gs_topo *t = test_topo_json(
+        "{\"nodes\": [{\"name\": \"a\", \"numa\": [{\"cpus\": \"0-3\", "
+        "\"id\": 3}, {\"cpus\": \"4-7\", \"id\": 1}, {\"cpus\": \"8-9\"}], "
+        "\"gpus\": [{\"numa\": 0}, {\"numa\": 1}]}, {\"name\": \"b\", "
+        "\"numa\": [{\"cpus\": \"0-3\"}, {\"cpus\": \"4-7\"}, {\"cpus\": "
+        "\"8-9\"}], \"gpus\": [{\"numa\": 0}, {\"numa\": 1}]}]}");
+    assert_int_equal(gs_topo_numa_os_id(t, 0, 0), 3);
+    assert_int_equal(gs_topo_numa_os_id(t, 0, 1), 1);
+    assert_int_equal(gs_topo_numa_os_id(t, 0, 2), 2);
+    assert_int_equal(gs_topo_numa_os_id(t, 1, 0), 0);
+    assert_int_equal(gs_topo_numa_os_id(t, 1, 1), 1);
+    /* written where it is not the index, so a and b stay two templates */
+    char *j1 = NULL, *j2 = NULL;
+    size_t n1 = 0;
+    assert_int_equal(gs_topo_to_json(t, &j1, &n1), GS_OK);
+    assert_non_null(
+        strstr(j1, "{\"cpus\": \"0-3\", \"memory\": 0, \"id\": 3}"));
+    assert_non_null(strstr(j1, "{\"cpus\": \"4-7\", \"memory\": 0}"));
+    assert_null(strstr(j1, "\"id\": 2"));
+    assert_non_null(strstr(j1, "\"node-type-2\""));
+    gs_topo *u = test_topo_json(j1);
+    assert_int_equal(gs_topo_numa_os_id(u, 0, 0), 3);
+    assert_int_equal(gs_topo_numa_os_id(u, 0, 1), 1);
+    assert_int_equal(gs_topo_numa_os_id(u, 1, 0), 0);
+    assert_int_equal(gs_topo_to_json(u, &j2, NULL), GS_OK);
+    assert_string_equal(j1, j2);
+    gs_free(j1);
+    gs_free(j2);
+    gs_topo_destroy(u);
+    gs_topo_destroy(t);
+    /* files without ids (all written before them) save as they were */
+    t = test_topo_json("{\"nodes\": [{\"name\": \"n[1-4]\", \"template\": "
+                       "\"dgx-h100\"}]}");
+    assert_int_equal(gs_topo_to_json(t, &j1, NULL), GS_OK);
+    assert_null(strstr(j1, "\"id\""));
+    gs_free(j1);
+    gs_topo_destroy(t);
+    /* an id twice on a node, also through a domain's index */
+    const char *twice =
+        "{\"nodes\": [{\"name\": \"a\", \"numa\": [{\"id\": 7}, "
+        "{\"id\": 7}]}]}";
+    expect_err_at(twice, "7}]", "NUMA domain 1 has OS id 7, as domain 0 does");
+    const char *by_index =
+        "{\"nodes\": [{\"name\": \"a\", \"numa\": [{\"id\": 1}, {}]}]}";
+    expect_err_at(by_index, "{}]",
+                  "NUMA domain 1 has OS id 1, as domain 0 does (a domain "
+                  "without \"id\" has its index)");
+    expect_err_at("{\"nodes\": [{\"name\": \"a\", \"numa\": [{\"id\": "
+                  "1048576}]}]}",
+                  "1048576", "\"id\" must be an integer from 0 to 1048575");
+    expect_err_at("{\"nodes\": [{\"name\": \"a\", \"numa\": [{\"id\": "
+                  "-1}]}]}",
+                  "-1", "\"id\" must be an integer from 0 to 1048575");
+    expect_err_at("{\"nodes\": [{\"name\": \"a\", \"numa\": [{\"id\": "
+                  "\"3\"}]}]}",
+                  "\"3\"", "\"id\" must be an integer from 0 to 1048575");
+}
+
+/* ---- inputs that were super-linear (issue 10 item 7) ------------------- */
+
+/* What they mean at full size (bench/bench_topo times them): a chain of
+ * 100,000 switches, and 65,536 one-node racks, each a switch and an NVLink
+ * domain under one parent, saved and loaded back. */
+static void deep_chains_and_many_racks(void **state)
+{
+    (void)state;
+    bool vg = getenv("GS_TEST_UNDER_VALGRIND") != NULL;
+    unsigned n = vg ? 5000 : 100000;
+    size_t cap = (size_t)n * 48 + 256, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    len += (size_t)snprintf(text + len, cap - len,
+                            "{\"nodes\": [{\"name\": \"a\"}], \"switches\": "
+                            "[{\"name\": \"s0\", \"nodes\": \"a\"}");
+    for (unsigned i = 1; i < n; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                ", {\"name\": \"s%u\", \"switches\": \"s%u\"}",
+                                i, i - 1);
+    len += (size_t)snprintf(text + len, cap - len, "]}");
+    gs_topo *t = NULL;
+    assert_int_equal(gs_topo_load_buffer(&t, text, len, "chain.json", NULL),
+                     GS_OK);
+    free(text);
+    char top[32];
+    snprintf(top, sizeof top, "s%u", n - 1);
+    uint32_t leaf = gs_topo_find_switch(t, "s0");
+    assert_int_equal(gs_topo_switch_depth(t, leaf), n - 1);
+    assert_int_equal(gs_topo_switch_depth(t, gs_topo_find_switch(t, top)), 0);
+    assert_int_equal(gs_topo_common_switch(t, 0, 0), leaf);
+    check_text_roundtrip(t);
+    gs_topo_destroy(t);
+
+    unsigned racks = vg ? 4096 : 65536;
+    char doc[256];
+    snprintf(doc, sizeof doc,
+             "{\"nodes\": [{\"name\": \"a[0-%u]\", \"template\": "
+             "\"dgx-h100\", \"racks\": {\"size\": 1, \"parent\": \"x\", "
+             "\"nvlink_domain\": true}}]}",
+             racks - 1);
+    t = test_topo_json(doc);
+    assert_int_equal(gs_topo_switch_count(t), racks + 1);
+    assert_int_equal(gs_topo_nvlink_domain_count(t), racks);
+    char *saved = NULL;
+    assert_int_equal(gs_topo_to_json(t, &saved, NULL), GS_OK);
+    /* racks are numbered from 1, zero-padded to the width of their count;
+     * each holds one node, all hang off x */
+    char want[128];
+    int w = racks == 65536 ? 5 : 4;
+    snprintf(want, sizeof want, "{\"name\": \"rack%0*u\", \"nodes\": \"a%u\"}",
+             w, racks, racks - 1);
+    assert_non_null(strstr(saved, want));
+    snprintf(want, sizeof want,
+             "{\"name\": \"x\", \"switches\": \"rack[%0*u-%0*u]\"}", w, 1, w,
+             racks);
+    assert_non_null(strstr(saved, want));
+    gs_free(saved);
+    check_text_roundtrip(t);
+    gs_topo_destroy(t);
+
+    /* a 37-byte inline node of 1024 GPUs builds 2^20 GPU pairs: 32 of
+     * them reach the 2^25 a file may build, the 33rd is refused (256 MiB:
+     * not under valgrind) */
+    if (!vg) {
+        cap = 33 * 64 + 64;
+        text = malloc(cap);
+        assert_non_null(text);
+        len = (size_t)snprintf(text, cap, "{\"nodes\": [");
+        for (int i = 0; i < 33; i++)
+            len += (size_t)snprintf(text + len, cap - len,
+                                    "%s{\"name\": \"a%d\", \"gpus\": "
+                                    "{\"count\": 1024}}",
+                                    i ? ", " : "", i);
+        snprintf(text + len, cap - len, "]}");
+        const char *last = strstr(text, "\"a32\"");
+        assert_non_null(last);
+        const char *gpus = strstr(last, "{\"count");
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "test.json:1:%zu: the node descriptions of this file have "
+                 "more than 33554432 GPU pairs in all",
+                 (size_t)(gpus - text) + 1);
+        expect_err(text, GS_EPARSE, msg);
+        free(text);
+    }
+}
+
 static void missing_file(void **state)
 {
     (void)state;
@@ -628,6 +1011,11 @@ int main(void)
         cmocka_unit_test(cluster_template_loads),
         cmocka_unit_test(errors_name_file_line_column),
         cmocka_unit_test(missing_file),
+        cmocka_unit_test(limit_is_exact),
+        cmocka_unit_test(out_of_range_numbers),
+        cmocka_unit_test(numa_ids_in_json),
+        cmocka_unit_test(deep_chains_and_many_racks),
+        cmocka_unit_test(endless_inputs_stop),
         cmocka_unit_test(random_roundtrips),
         cmocka_unit_test(templates_roundtrip),
         cmocka_unit_test(out_of_memory_everywhere),

@@ -92,7 +92,11 @@ void cli_print_probe_gpus(FILE *out, const gs_topo *t,
         snprintf(cc, sizeof cc, gi.cc_major ? "%u.%u" : "?", gi.cc_major,
                  gi.cc_minor);
         snprintf(sms, sizeof sms, gi.sm_count ? "%u" : "?", gi.sm_count);
-        snprintf(numa, sizeof numa, gi.numa != GS_NONE ? "%u" : "?", gi.numa);
+        /* the machine's NUMA id (what numactl takes), not the index */
+        if (gi.numa != GS_NONE)
+            snprintf(numa, sizeof numa, "%u", gs_topo_numa_os_id(t, 0, gi.numa));
+        else
+            snprintf(numa, sizeof numa, "?");
         if (have && pg.nvlink_source == GS_SOURCE_NVML) {
             if (pg.nvlinks_to_switches)
                 snprintf(links, sizeof links, "%u (%u sw)", pg.nvlinks_active,

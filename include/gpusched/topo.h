@@ -304,6 +304,33 @@ GS_API gs_status gs_topo_add_numa(gs_topo *topo, uint32_t node,
                                   const char *cpulist, uint64_t memory_bytes,
                                   uint32_t *numa);
 
+/** Largest operating-system id a NUMA domain may have
+ *  (gs_topo_set_numa_os_id()). */
+#define GS_NUMA_OS_ID_MAX 1048575u
+
+/**
+ * @brief Give a NUMA domain the id the operating system uses for it.
+ *
+ * A domain's index numbers a node's domains from 0 in the order they were
+ * added, and is what the rest of the API (gs_gpu_info::numa...) takes. Its
+ * OS id is the number the machine gives it: what `numactl --membind`,
+ * cgroups' `cpuset.mems`, hwloc's `os_index` and the NUMA Affinity column
+ * of `nvidia-smi topo -m` show. The two differ when the machine's ids have
+ * gaps or another order (domains 3 and 1, a GB200 tray's 0 and 3-9...).
+ * Without this call a domain's OS id is its index. OS ids must be unique
+ * on a node: gs_topo_freeze() refuses twins (::GS_EINVALID). Nodes whose
+ * domains have different OS ids are different hardware to the library:
+ * they never share a node type.
+ * @param topo The topology.
+ * @param node The node's index.
+ * @param numa The domain's index on the node.
+ * @param os_id Its OS id, 0 to ::GS_NUMA_OS_ID_MAX.
+ * @return ::GS_OK, ::GS_EINVAL (no such node or domain), ::GS_ERANGE
+ *         (os_id too large), ::GS_EFROZEN, ::GS_ENOMEM.
+ */
+GS_API gs_status gs_topo_set_numa_os_id(gs_topo *topo, uint32_t node,
+                                        uint32_t numa, uint32_t os_id);
+
 /**
  * @brief Add a GPU to a node. It gets the next index on the node.
  *
@@ -694,6 +721,19 @@ GS_API uint32_t gs_topo_node_cpu_count(const gs_topo *topo, uint32_t node);
  */
 GS_API uint64_t gs_topo_numa_memory(const gs_topo *topo, uint32_t node,
                                     uint32_t numa);
+
+/**
+ * @brief The operating system's id of a NUMA domain (see
+ *        gs_topo_set_numa_os_id()): the number `numactl` and cgroups take
+ *        for it, which need not be its index.
+ * @param topo The topology (frozen).
+ * @param node The node's index.
+ * @param numa The domain's index on the node.
+ * @return The OS id, or ::GS_NONE when the node or domain does not exist or
+ *         the topology is not frozen.
+ */
+GS_API uint32_t gs_topo_numa_os_id(const gs_topo *topo, uint32_t node,
+                                   uint32_t numa);
 
 /**
  * @brief The logical CPUs of a NUMA domain as a cpulist ("0-11,24-35").

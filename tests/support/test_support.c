@@ -206,6 +206,16 @@ const char *test_shared_data(const char *name)
     return path;
 }
 
+void test_assert_numa_os_ids(const gs_topo *t, uint32_t node, uint32_t n,
+                             const uint32_t *want)
+{
+    assert_int_equal(gs_topo_node_numa_count(t, node), n);
+    for (uint32_t d = 0; d < n; d++)
+        if (gs_topo_numa_os_id(t, node, d) != want[d])
+            fail_msg("node %u domain %u: OS id %u, want %u", node, d,
+                     gs_topo_numa_os_id(t, node, d), want[d]);
+}
+
 /* ---- nvidia-smi matrices ----------------------------------------------- */
 
 int test_parse_smi_cells(const char *text, char cells[][8], int max_n)

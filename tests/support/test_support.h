@@ -53,6 +53,11 @@ gs_status test_topo_json_error(const char *json, char *msg, size_t cap);
 gs_status test_load_and_save(const char *text, const char *name,
                              const gs_load_options *opts);
 
+/* Node node has n NUMA domains whose OS ids are want[0..n) (fails the
+ * test naming the first that differs). */
+void test_assert_numa_os_ids(const gs_topo *t, uint32_t node, uint32_t n,
+                             const uint32_t *want);
+
 /* ---- commands ---------------------------------------------------------- */
 
 /* Run a shell command; capture at most cap - 1 bytes of its standard
