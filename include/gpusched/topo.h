@@ -47,6 +47,26 @@ extern "C" {
 #endif
 
 /** @defgroup topo Topology
+ *  What exists: nodes with NUMA domains, CPUs, memory and GPUs, the links
+ *  between GPUs (NVLink, NVSwitch fabrics, PCIe levels) with their
+ *  bandwidths, the switch tree above the nodes and multi-node NVLink
+ *  domains. Most programs load one and query it:
+ *
+ *  @code
+ *  gs_topo *t = NULL;
+ *  if (gs_topo_load(&t, "dgx-h100", NULL) != GS_OK)  // or a file path
+ *      fprintf(stderr, "%s\n", gs_topo_errmsg(t));  // file:line:column
+ *  uint32_t set[] = {0, 1, 2, 3};
+ *  double q;
+ *  gs_topo_quality(t, set, 4, &q);
+ *  gs_topo_destroy(t);
+ *  @endcode
+ *
+ *  gs_topo_load() takes a built-in template name (gs_template_count()),
+ *  `hwloc` for this machine, or a file in any supported format, detected
+ *  from its content (docs/formats.md); gs_topo_probe() (probe.h) gives
+ *  this machine from its driver. A topology can also be built call by
+ *  call, then frozen.
  *  @{ */
 
 /** @brief An opaque topology handle. */
