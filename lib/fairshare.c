@@ -834,8 +834,11 @@ static gs_status check_entries(gs_share *s, const json_value *arr,
         if (strlen(nv->u.str.s) != nv->u.str.len)
             return jpos(s, name, nv, "a name must not contain a NUL character");
         if (gs_check_name(users ? "user" : "account", nv->u.str.s,
-                          &s->err) != GS_OK)
-            return jpos(s, name, nv, s->err.msg);
+                          &s->err) != GS_OK) {
+            char what[GS_ERRMSG_MAX]; /* the message is rewritten in place */
+            snprintf(what, sizeof what, "%s", s->err.msg);
+            return jpos(s, name, nv, what);
+        }
         if (mp && strlen(mp->value->u.str.s) != mp->value->u.str.len)
             return jpos(s, name, mp->value,
                         "a name must not contain a NUL character");
