@@ -331,7 +331,7 @@ bad:
 
 /* Fill one GPU's info from field values (any of which may be NULL). */
 static gs_status read_gpu_fields(jctx *c, const json_value *const *f,
-                                 gs_gpu_info *gi, uint32_t n_numa)
+                                 gs_gpu_info *gi, const gs_ntype *ty)
 {
     gs_status st;
     uint64_t u;
@@ -365,12 +365,20 @@ static gs_status read_gpu_fields(jctx *c, const json_value *const *f,
         } else {
             if ((st = get_uint(c, f[6], "numa", UINT32_MAX - 1, &u)) != GS_OK)
                 return st;
-            if (u >= n_numa)
+            /* a GPU names its domain by the domain's id, the machine's
+             * number (the index when the domain has no "id") */
+            uint32_t d = 0;
+            while (d < ty->n_numa && ty->numa[d].os_id != u)
+                d++;
+            if (d == ty->n_numa)
                 return jerr(c, f[6], GS_EPARSE,
-                            "\"numa\": domain %" PRIu64
-                            " does not exist (the node has %u NUMA domains)",
-                            u, n_numa);
-            gi->numa = (uint32_t)u;
+                            "\"numa\": no NUMA domain of the node has id "
+                            "%" PRIu64 " (it has %u domain%s%s)",
+                            u, ty->n_numa, ty->n_numa == 1 ? "" : "s",
+                            ty->n_numa ? "; a domain without \"id\" has its "
+                                         "index"
+                                       : "");
+            gi->numa = d;
         }
     }
     if (f[7]) {
@@ -486,7 +494,7 @@ static gs_status read_gpus(jctx *c, gs_ntype *ty, const json_value *v,
             }
         }
         gs_gpu_info gi;
-        if ((st = read_gpu_fields(c, f, &gi, ty->n_numa)) != GS_OK)
+        if ((st = read_gpu_fields(c, f, &gi, ty)) != GS_OK)
             goto fail;
         if (gi.uuid)
             any_uuid = true;
@@ -1563,9 +1571,9 @@ static void write_type(gs_buf *b, const gs_ntype *ty)
                 FIELD("sms");
                 gs_buf_printf(b, "%u", g->sm_count);
             }
-            if (g->numa != GS_NONE16) {
+            if (g->numa != GS_NONE16) { /* by the domain's id */
                 FIELD("numa");
-                gs_buf_printf(b, "%u", g->numa);
+                gs_buf_printf(b, "%u", ty->numa[g->numa].os_id);
             }
             if (g->pci) {
                 FIELD("pci");

@@ -405,7 +405,7 @@ static void errors_name_file_line_column(void **state)
     expect_err("{\"nodes\": [{\"name\": \"a\", \"numa\": [{\"memory\": \"12 XB\"}]}]}",
                GS_EPARSE, "test.json:1:46: \"memory\": \"12 XB\" is not a size");
     expect_err("{\"nodes\": [{\"name\": \"a\", \"gpus\": [{\"numa\": 0}]}]}",
-               GS_EPARSE, "test.json:1:44: \"numa\": domain 0 does not exist");
+               GS_EPARSE, "test.json:1:44: \"numa\": no NUMA domain of the node has id 0");
     expect_err("{\"nodes\": [{\"name\": \"a\", \"gpus\": [{\"cc\": \"x\"}]}]}",
                GS_EPARSE, "test.json:1:42: \"cc\" must be a compute capability");
     expect_err("{\"nodes\": [{\"name\": \"a\", \"gpus\": [{\"pci\": \"1:2\"}]}]}",
@@ -680,11 +680,13 @@ static void out_of_range_numbers(void **state)
 static void numa_ids_in_json(void **state)
 {
     (void)state;
-    /* "id" per domain; absent: its index */
+    /* "id" per domain; absent: its index. A GPU names its domain by the
+     * id, as the machine does: node a's GPUs are in the domains with ids 3
+     * and 1, which are its domains 0 and 1 */
     gs_topo *t = test_topo_json(
         "{\"nodes\": [{\"name\": \"a\", \"numa\": [{\"cpus\": \"0-3\", "
         "\"id\": 3}, {\"cpus\": \"4-7\", \"id\": 1}, {\"cpus\": \"8-9\"}], "
-        "\"gpus\": [{\"numa\": 0}, {\"numa\": 1}]}, {\"name\": \"b\", "
+        "\"gpus\": [{\"numa\": 3}, {\"numa\": 1}]}, {\"name\": \"b\", "
         "\"numa\": [{\"cpus\": \"0-3\"}, {\"cpus\": \"4-7\"}, {\"cpus\": "
         "\"8-9\"}], \"gpus\": [{\"numa\": 0}, {\"numa\": 1}]}]}");
     assert_int_equal(gs_topo_numa_os_id(t, 0, 0), 3);
@@ -692,6 +694,12 @@ static void numa_ids_in_json(void **state)
     assert_int_equal(gs_topo_numa_os_id(t, 0, 2), 2);
     assert_int_equal(gs_topo_numa_os_id(t, 1, 0), 0);
     assert_int_equal(gs_topo_numa_os_id(t, 1, 1), 1);
+    gs_gpu_info gi;
+    gs_gpu_info_init(&gi);
+    assert_int_equal(gs_topo_gpu_info(t, 0, &gi), GS_OK);
+    assert_int_equal(gi.numa, 0);
+    assert_int_equal(gs_topo_gpu_info(t, 1, &gi), GS_OK);
+    assert_int_equal(gi.numa, 1);
     /* written where it is not the index, so a and b stay two templates */
     char *j1 = NULL, *j2 = NULL;
     size_t n1 = 0;
@@ -701,6 +709,7 @@ static void numa_ids_in_json(void **state)
     assert_non_null(strstr(j1, "{\"cpus\": \"4-7\", \"memory\": 0}"));
     assert_null(strstr(j1, "\"id\": 2"));
     assert_non_null(strstr(j1, "\"node-type-2\""));
+    assert_non_null(strstr(j1, "{\"numa\": 3}"));
     gs_topo *u = test_topo_json(j1);
     assert_int_equal(gs_topo_numa_os_id(u, 0, 0), 3);
     assert_int_equal(gs_topo_numa_os_id(u, 0, 1), 1);

@@ -337,17 +337,25 @@ class GpuInfo:
     #: Compute capability (major, minor); (0, 0) if unknown.
     cc: Tuple[int, int]
     sm_count: int
-    #: NUMA domain on its node, or None if unknown.
+    #: Index of its NUMA domain on its node (``node.numa[gpu.numa]``), or
+    #: None if unknown. Not the operating system's id: ``numactl`` and
+    #: cgroups take ``node.numa[gpu.numa].os_id``.
     numa: Optional[int]
     #: NVSwitch fabric on its node, or None.
     fabric: Optional[int]
     fabric_links: int
+    #: The operating system's id of its NUMA domain (what ``numactl
+    #: --membind`` and cgroups take, and nvidia-smi's NUMA Affinity shows),
+    #: or None if unknown.
+    numa_os_id: Optional[int] = None
 
     def __repr__(self) -> str:
         where = f"on {self.node_name!r}"
         if self.index != self.id:
             where += f" (its GPU {self.index})"
-        return f"<GPU {self.id} {where}: {self.model or 'model unknown'}>"
+        numa = "" if self.numa_os_id is None else f", NUMA {self.numa_os_id}"
+        return (f"<GPU {self.id} {where}: {self.model or 'model unknown'}"
+                f"{numa}>")
 
 
 @dataclass(frozen=True)

@@ -835,6 +835,11 @@ class Topology(HandleOwner):
         info = _lib.out_struct(_lib.GpuInfoC)
         lib.gs_topo_gpu_info(p, g, byref(info))
         n = lib.gs_topo_gpu_node(p, g)
+        os_id = None
+        if info.numa != NONE and lib.has("gs_topo_numa_os_id"):
+            os_id = lib.gs_topo_numa_os_id(p, n, info.numa)
+        elif info.numa != NONE:
+            os_id = info.numa  # an older library: ids are the indexes
         return GpuInfo(
             id=g, node=n, node_name=decode(lib.gs_topo_node_name(p, n)) or "",
             index=info.index, model=decode(info.model) or None,
@@ -844,7 +849,7 @@ class Topology(HandleOwner):
             sm_count=info.sm_count,
             numa=None if info.numa == NONE else info.numa,
             fabric=None if info.fabric == NONE else info.fabric,
-            fabric_links=info.fabric_links)
+            fabric_links=info.fabric_links, numa_os_id=os_id)
 
     @property
     def gpus(self) -> "GpuList":
@@ -1029,8 +1034,9 @@ class _View(_SequenceABC):
         if isinstance(key, slice):
             return [self._item(i) for i in range(*key.indices(n))]
         if isinstance(key, bool) or not hasattr(type(key), "__index__"):
+            # a name picks a node, never a GPU
             hint = (f" (for a hostname use Topology.node({key!r}))"
-                    if isinstance(key, str) else "")
+                    if isinstance(key, str) and self._what == "node" else "")
             raise TypeError(f"{self._what} indices must be integers or "
                             f"slices, not {type(key).__name__}{hint}")
         i = key.__index__()

@@ -444,18 +444,21 @@ def test_gpus_iterate_and_index_cluster_wide_and_per_node():
         node.gpus[4]                    # local indices, not cluster ids
     with pytest.raises(IndexError):
         t.gpus[72]
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="integers or slices") as err:
         t.gpus["0"]
+    assert "Topology.node" not in str(err.value)   # a GPU has no hostname
     assert t.gpus == [t.gpu(i) for i in range(72)]
 
 
 def test_reprs_say_what_they_are(dgx1):
     assert repr(dgx1[0]) == "<Node 0 'dgx1-v100': 8 GPUs, 2 NUMA>"
+    # DGX-1: GPUs 4-7 hang off the second socket; a GB200 tray's GPUs 0-1
+    # off its first Grace
     assert repr(dgx1.gpus[5]) == \
-        "<GPU 5 on 'dgx1-v100': Tesla V100-SXM2-32GB>"
+        "<GPU 5 on 'dgx1-v100': Tesla V100-SXM2-32GB, NUMA 1>"
     t = gpusched.Topology.load("gb200-nvl72")
     assert repr(t.gpus[13]) == "<GPU 13 on 'nvl72-tray04' (its GPU 1): " \
-        "NVIDIA GB200>"
+        "NVIDIA GB200, NUMA 0>"
     assert repr(t.nodes) == ("<NodeList of 18 nodes: 'nvl72-tray01', "
                              "'nvl72-tray02', 'nvl72-tray03', "
                              "'nvl72-tray04', ...>")
@@ -528,10 +531,23 @@ def test_numa_os_ids(gs):
     t.add_numa(n, "0-3", os_id=3)
     d = t.add_numa(n, "4-7")
     t.set_numa_os_id(n, d, 1)
+    t.add_gpu(n, model="X", numa=0)  # by index: the domain with id 3
+    t.add_gpu(n, model="X", numa=1)
+    t.add_gpu(n, model="X")
     with pytest.raises(gs.RangeError, match="os_id"):
         t.set_numa_os_id(n, d, 1048576)
     with pytest.raises(TypeError, match="os_id"):
         t.add_numa(n, "8-9", os_id=1.0)
     t.freeze()
     assert [(x.index, x.os_id) for x in t[0].numa] == [(0, 3), (1, 1)]
+    # each GPU: its domain's index, and the machine's id for it
+    assert [(g.numa, g.numa_os_id) for g in t.gpus] == [(0, 3), (1, 1),
+                                                       (None, None)]
+    assert repr(t.gpus[0]).endswith(": X, NUMA 3>")
+    assert repr(t.gpus[2]).endswith(": X>")
+    # the JSON names a GPU's domain by the id, and reads back the same
+    u = gs.Topology.from_json(t.to_json())
+    assert [(g.numa, g.numa_os_id) for g in u.gpus] == [(0, 3), (1, 1),
+                                                       (None, None)]
+    assert '"numa": 3' in t.to_json()
     assert [x.os_id for x in gs.Topology.load("dgx1-v100")[0].numa] == [0, 1]
