@@ -5,6 +5,10 @@
 # The imported target PkgConfig::CMOCKA is created here, in the top
 # directory, so that tests/ sees it.
 string(TOUPPER "${GPUSCHED_BUILD_TESTS}" _gs_tests_mode)
+if(NOT _gs_tests_mode MATCHES "^(AUTO|ON|OFF|TRUE|FALSE|YES|NO|1|0)$")
+  message(FATAL_ERROR "GPUSCHED_BUILD_TESTS=${GPUSCHED_BUILD_TESTS}: "
+                      "expected AUTO, ON or OFF")
+endif()
 set(GPUSCHED_WITH_TESTS OFF)
 if(_gs_tests_mode STREQUAL "AUTO" OR GPUSCHED_BUILD_TESTS)
   find_package(PkgConfig QUIET)

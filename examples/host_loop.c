@@ -76,7 +76,7 @@ static int launch(gs_sched *s, const gs_topo *t, host_job *j, int64_t now)
     printf("t=%5lld start %-8s (%s/%s, %u GPU%s) on", (long long)now,
            j->name, j->user, j->account, j->gpus, j->gpus == 1 ? "" : "s");
     for (uint32_t k = 0; k < nodes; k++) {
-        gs_alloc_node an = {sizeof an, 0, 0, 0, 0};
+        gs_alloc_node an = GS_ALLOC_NODE_INIT;
         char cvd[256], cpus[256];
         if (gs_sched_alloc_node(s, j->id, k, &an) != GS_OK ||
             gs_sched_cuda_visible_devices(s, j->id, an.node, 0, cvd,
@@ -95,9 +95,7 @@ static int launch(gs_sched *s, const gs_topo *t, host_job *j, int64_t now)
 static void print_waiting(gs_sched *s)
 {
     for (size_t i = 0; i < N_JOBS; i++) {
-        gs_job_info info;
-        memset(&info, 0, sizeof info);
-        info.struct_size = sizeof info;
+        gs_job_info info = GS_JOB_INFO_INIT;
         char why[256];
         if (gs_sched_job_info(s, jobs[i].id, &info) == GS_OK &&
             info.state == GS_JOB_PENDING &&
@@ -150,14 +148,14 @@ int main(void)
 
     /* 4. the loop: decide, launch, advance to the next end */
     int64_t now = 0;
-    int failed_once = 0;
+    int failed_once = 0, repaired = 0;
     for (int round = 0; round < 100; round++) {
         if (gs_sched_step(sched, now, NULL) != GS_OK) {
             fprintf(stderr, "step: %s\n", gs_sched_errmsg(sched));
             goto out;
         }
         for (size_t e = 0; e < gs_sched_event_count(sched); e++) {
-            gs_event ev = {sizeof ev, 0, 0, 0};
+            gs_event ev = GS_EVENT_INIT;
             gs_sched_event(sched, e, &ev);
             host_job *j = by_id(ev.job);
             if (ev.kind == GS_EVENT_STARTED && j &&
@@ -210,15 +208,17 @@ int main(void)
                 printf("t=%5lld end   %s\n", (long long)now, jobs[i].name);
                 jobs[i].end = -2; /* done */
             }
-        if (now >= 1800)
-            gs_sched_repair_gpu(sched, gs_topo_node_first_gpu(topo, 0));
+        if (now >= 1800 && !repaired) { /* the GPU is back */
+            if (gs_sched_repair_gpu(sched, gs_topo_node_first_gpu(topo, 0)) !=
+                GS_OK)
+                goto out;
+            repaired = 1;
+        }
     }
 
     /* 5. every job completed; usage has been charged to the accounts */
     for (size_t i = 0; i < N_JOBS; i++) {
-        gs_job_info info;
-        memset(&info, 0, sizeof info);
-        info.struct_size = sizeof info;
+        gs_job_info info = GS_JOB_INFO_INIT;
         if (gs_sched_job_info(sched, jobs[i].id, &info) != GS_OK ||
             info.state != GS_JOB_COMPLETED) {
             fprintf(stderr, "%s did not complete\n", jobs[i].name);
@@ -226,20 +226,19 @@ int main(void)
         }
     }
     gs_share *share = gs_sched_share(sched);
-    gs_sched_update_usage(sched, now);
-    gs_share_compute(share, GS_FAIRSHARE_FAIR_TREE, (double)now);
+    if (gs_sched_update_usage(sched, now) != GS_OK ||
+        gs_share_compute(share, GS_FAIRSHARE_FAIR_TREE, (double)now) != GS_OK)
+        goto out;
     printf("fair share at t=%lld (users, by their usage against their "
            "account's shares):\n",
            (long long)now);
     for (size_t i = 0; i < gs_share_row_count(share); i++) {
-        gs_share_row row;
-        memset(&row, 0, sizeof row);
-        row.struct_size = sizeof row;
+        gs_share_row row = GS_SHARE_ROW_INIT;
         if (gs_share_row_get(share, i, &row) == GS_OK && row.user)
             printf("  %-6s in %-7s usage %9.0f GPU-s  factor %.3f\n",
                    row.user, row.account, row.raw_usage, row.factor);
     }
-    rc = gs_sched_check(sched) == GS_OK && failed_once ? 0 : 1;
+    rc = gs_sched_check(sched) == GS_OK && failed_once && repaired ? 0 : 1;
 out:
     gs_sched_destroy(sched);
     gs_topo_destroy(topo);

@@ -172,6 +172,24 @@ static void templates_and_tour(void **state)
         assert_non_null(strstr(out, gs_template_name(i)));
     assert_int_equal(run("tour", out, sizeof out), 0);
     assert_non_null(strstr(out, "4 GPUs: best {0,1,2,3} Q=225"));
+    /* what it suggests is one whole command a line, and runs (a command
+     * was once split over two lines) */
+    static char tour[sizeof out];
+    memcpy(tour, out, sizeof tour);
+    const char *p = strstr(tour, "\nTry:\n");
+    assert_non_null(p);
+    int tried = 0;
+    for (p += 6; !strncmp(p, "  gpusched ", 11); tried++) {
+        size_t w = strcspn(p, "\n");
+        char args[256];
+        fmt(args, sizeof args, "%.*s >/dev/null", (int)(w - 11), p + 11);
+        p += w + 1;
+        if (strstr(args, "FILE"))
+            continue; /* a placeholder */
+        if (run(args, err, sizeof err) != 0)
+            fail_msg("the tour's 'gpusched %s' fails: %s", args, err);
+    }
+    assert_int_equal(tried, 5);
 }
 
 static void place(void **state)
@@ -645,6 +663,18 @@ static void help_everywhere(void **state)
     assert_contains(err, "--gpus given twice");
     assert_int_equal(run2("topo show dgx1-v100 --topo dgx2"), 2);
     assert_contains(err, "--topo given twice");
+    /* typed once by its old name: the message names both spellings */
+    assert_int_equal(
+        run2("place --topo dgx1-v100 --gpus 2 --policy first-fit "
+             "--placement spread"),
+        2);
+    assert_string_equal(err, "gpusched place: --placement (or --policy) given "
+                             "twice ('first-fit' and 'spread')\n"
+                             "try 'gpusched place --help'\n");
+    /* --help is known: with a value it is that, not "unknown" */
+    assert_int_equal(run2("place --help=yes"), 2);
+    assert_string_equal(err, "gpusched place: --help takes no value\n"
+                             "try 'gpusched place --help'\n");
 }
 
 /* ---- one spelling per concept, the old ones still taken ------------------ */
@@ -902,10 +932,11 @@ static void outputs(void **state)
              "sim --topo dgx-h100 --jobs '%s' --out /nonexistent-dir/x.csv",
              jobs);
     assert_int_equal(run2(args), 1);
-    assert_string_equal(err, "gpusched sim: /nonexistent-dir/x.csv: No such "
-                             "file or directory\n");
+    assert_string_equal(err, "gpusched sim: --out /nonexistent-dir/x.csv: "
+                             "cannot write there: No such file or "
+                             "directory\n");
     assert_int_equal(run2("topo show dgx2 --out /tmp"), 1);
-    assert_contains(err, "/tmp: Is a directory");
+    assert_contains(err, "--out /tmp: cannot write there: Is a directory");
     /* converting a file in place works: it is read whole first */
     char path[64];
     temp_file(path, "", 0);

@@ -199,9 +199,7 @@ static void scheduler_weights_are_bounded(void **state)
     assert_int_equal(gs_sched_step(s, 1000000000, &started), GS_OK);
     assert_int_equal(started, 1);
     assert_int_equal(gs_sched_check(s), GS_OK);
-    gs_priority_breakdown br;
-    memset(&br, 0, sizeof br);
-    br.struct_size = sizeof br;
+    gs_priority_breakdown br = GS_PRIORITY_BREAKDOWN_INIT;
     assert_int_equal(gs_sched_job_priority(s, b, &br), GS_OK);
     assert_false(isnan(br.total));
     gs_sched_destroy(s);

@@ -159,7 +159,8 @@ static void exit_codes(void **state)
     /* the output: checked before the probe, a write error fails it */
     assert_int_equal(run(NULL, "probe --no-hwloc --out /nonexistent-dir/x"),
                      1);
-    assert_contains("/nonexistent-dir/x: No such file or directory");
+    assert_contains("--out /nonexistent-dir/x: cannot write there: No such "
+                    "file or directory");
     assert_int_equal(run(NULL, "probe --no-hwloc --out /dev/full"), 1);
     assert_contains("gpusched probe: /dev/full: write error: No space left on "
                     "device");

@@ -274,8 +274,11 @@ static int store(cli_args *a, const cli_option *o, const char *v)
         a->repeat_id[a->nrepeat] = o->id;
         a->repeat[a->nrepeat++] = v;
     } else if (a->val[o->id] && o->metavar) {
-        return cli_usage_error(a, "%s given twice ('%s' and '%s')", o->name,
-                               a->val[o->id], v);
+        /* typed once as an alias, once as the name: say both */
+        return cli_usage_error(a, "%s%s%s%s given twice ('%s' and '%s')",
+                               o->name, o->aliases ? " (or " : "",
+                               o->aliases ? o->aliases : "",
+                               o->aliases ? ")" : "", a->val[o->id], v);
     }
     a->val[o->id] = v;
     return CLI_OK;
@@ -316,6 +319,9 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *a)
             const char *eq = arg[1] == '-' ? strchr(arg, '=') : NULL;
             size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
             const cli_option *o = find_option(cmd, arg, len);
+            /* --help is answered above, not from the table */
+            if (!o && len == 6 && !strncmp(arg, "--help", 6))
+                return cli_usage_error(a, "--help takes no value");
             if (!o)
                 return cli_usage_error(a, "unknown option '%.*s'", (int)len,
                                        arg);
@@ -502,11 +508,13 @@ int cli_open_output(cli_args *a)
         if (fd < 0 && errno == EEXIST)
             fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0)
-            return cli_fail(a, "%s: %s", path, strerror(errno));
+            return cli_fail(a, "--out %s: cannot write there: %s", path,
+                            strerror(errno));
         struct stat st;
         if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
             close(fd);
-            return cli_fail(a, "%s: %s", path, strerror(EISDIR));
+            return cli_fail(a, "--out %s: cannot write there: %s", path,
+                            strerror(EISDIR));
         }
     }
     /* In memory first: stdio forgets why a write failed by the time a

@@ -177,9 +177,13 @@ static int tour(cli_args *a)
         printf("\n   nvlink-pack fills broken NVLink groups before "
                "breaking intact ones, so\n   every 2-GPU job gets an "
                "NVLink pair.\n");
-        printf("\nTry: gpusched topo templates; gpusched topo show dgx-h100; "
-               "gpusched place --topo\ndgx1-v100 --free 0,2,4,5 --gpus 2; "
-               "gpusched topo show FILE --json;\ngpusched --help.\n");
+        /* one command a line, whole: they are copied and pasted */
+        printf("\nTry:\n"
+               "  gpusched topo templates\n"
+               "  gpusched topo show dgx-h100\n"
+               "  gpusched place --topo dgx1-v100 --free 0,2,4,5 --gpus 2\n"
+               "  gpusched topo show FILE --json\n"
+               "  gpusched --help\n");
     }
     gs_topo_destroy(t);
     return rc;

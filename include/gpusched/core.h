@@ -56,7 +56,7 @@ extern "C" {
 #endif
 
 /** @defgroup version Version
- *  Compile-time and run-time version numbers.
+ *  @brief Compile-time and run-time version numbers.
  *  @{ */
 
 /** Major version. While it is 0, minor versions are incompatible. */
@@ -87,7 +87,8 @@ GS_API const char *gs_version_string(void);
 /** @} */
 
 /** @defgroup status Status codes
- *  One table generates the enum, the names and the messages.
+ *  @brief Status codes: one table generates the enum, the names and the
+ *         messages.
  *  @{ */
 
 /**
@@ -127,7 +128,7 @@ typedef enum gs_status {
     GS_OK = 0,            /**< success */
     GS_EINVAL = -1,       /**< an argument is invalid (NULL, out of range) */
     GS_ENOMEM = -2,       /**< an allocation failed; nothing was changed */
-    GS_EPARSE = -3,       /**< input is malformed; the message has file:line:column */
+    GS_EPARSE = -3,       /**< input is malformed; the message has %file:line:column */
     GS_EIO = -4,          /**< a file could not be read or written */
     GS_ENOTFOUND = -5,    /**< a named object does not exist */
     GS_EFROZEN = -6,      /**< the object is frozen and cannot be changed */
@@ -192,7 +193,8 @@ GS_API const char *gs_strerror(int status);
 /** @} */
 
 /** @defgroup alloc Allocator hooks
- *  Every allocation the library makes goes through these hooks.
+ *  @brief Allocator hooks: every allocation the library makes goes through
+ *         them.
  *  @{ */
 
 /**

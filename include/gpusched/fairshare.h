@@ -49,6 +49,9 @@ extern "C" {
 #endif
 
 /** @defgroup fairshare Fair share
+ *  @brief Accounts, shares, decayed usage and fair-share factors (Slurm's
+ *         classic and Fair Tree).
+ *
  *  An account tree with shares and decayed usage, and the fair-share
  *  factor of every user by Slurm's classic or Fair Tree algorithm.
  *
@@ -117,7 +120,7 @@ GS_API const char *gs_share_errmsg(const gs_share *share);
  * time taken grows as n log n with the number of entries, whatever the
  * order or depth. On failure (an account listed twice or already in the
  * tree, a missing parent, a cycle, a bad value, or memory) nothing is
- * added and the message has file:line:column.
+ * added and the message has %file:line:column.
  * @param share The tree.
  * @param text The JSON text.
  * @param size Its length.
@@ -140,7 +143,7 @@ GS_API gs_status gs_share_load_accounts(gs_share *share, const char *text,
  * @param text The CSV text.
  * @param size Its length.
  * @param name Name for error messages.
- * @return ::GS_OK, ::GS_EPARSE (file:line:column), ::GS_ENOMEM,
+ * @return ::GS_OK, ::GS_EPARSE (%file:line:column), ::GS_ENOMEM,
  *         ::GS_EINVAL.
  */
 GS_API gs_status gs_share_load_usage(gs_share *share, const char *text,
@@ -281,6 +284,10 @@ typedef struct gs_share_row {
      *  parent; 1 for root. (Added in 0.1: check struct_size.) */
     double level_shares;
 } gs_share_row;
+
+/** Initializer for a ::gs_share_row to be filled by gs_share_row_get(). */
+#define GS_SHARE_ROW_INIT                                                   \
+    { sizeof(gs_share_row), 0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /**
  * @brief Number of rows (associations) in tree order: root, then each

@@ -21,6 +21,8 @@ extern "C" {
 #endif
 
 /** @defgroup job Jobs
+ *  @brief What a job asks for, its states and why it waits.
+ *
  *  What a job asks for (::gs_job_spec: GPUs, their split over nodes,
  *  CPUs and memory per GPU, models, required GPUs, who and when), its
  *  states and why it waits. Fill a spec from ::GS_JOB_SPEC_INIT and give

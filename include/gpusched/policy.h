@@ -31,6 +31,9 @@ extern "C" {
 #endif
 
 /** @defgroup policy Placement policies
+ *  @brief Placement policies: the built-in ones and the plugin ABI for your
+ *         own.
+ *
  *  Where a job goes. Built in: `nvlink-pack` (the default: the highest
  *  NVLink bandwidth, then fewest NUMA domains, keeping intact NVLink
  *  groups free), `first-fit`, `best-fit` and `spread`; a scheduler picks

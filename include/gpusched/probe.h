@@ -52,6 +52,8 @@ extern "C" {
 #endif
 
 /** @defgroup probe Device probe
+ *  @brief This machine as a topology, from the CUDA driver, NVML and hwloc.
+ *
  *  This machine as a one-node topology: the GPUs and their attributes
  *  from the CUDA driver API, NVLinks, NVSwitch fabrics and PCIe levels
  *  from NVML (both loaded at run time, so nothing is needed to build), and

@@ -41,6 +41,9 @@ extern "C" {
 #endif
 
 /** @defgroup sched Scheduler
+ *  @brief The scheduler: submit, step at the host's time, read decisions, end
+ *         jobs.
+ *
  *  What runs and what waits, decided at the host's time. The host
  *  creates a scheduler on a frozen topology, submits jobs, calls
  *  gs_sched_step() whenever something may have changed (a job ended, a
@@ -266,6 +269,9 @@ typedef struct gs_event {
     int64_t time;
 } gs_event;
 
+/** Initializer for a ::gs_event to be filled by gs_sched_event(). */
+#define GS_EVENT_INIT { sizeof(gs_event), (gs_event_kind)0, 0, 0 }
+
 /**
  * @brief Start every job that can start now.
  *
@@ -345,6 +351,11 @@ typedef struct gs_job_info {
     /** Seconds of GPU time lost to preemption (GPU-seconds). */
     double lost_gpu_seconds;
 } gs_job_info;
+
+/** Initializer for a ::gs_job_info to be filled by gs_sched_job_info(). */
+#define GS_JOB_INFO_INIT                                                    \
+    { sizeof(gs_job_info), 0, GS_JOB_PENDING, GS_REASON_NONE, 0, 0, 0, 0,  \
+      0, 0, 0, NULL, NULL, NULL, 0, 0, 0 }
 
 /**
  * @brief Number of jobs the scheduler knows (every state).
@@ -448,6 +459,11 @@ typedef struct gs_priority_breakdown {
     double w_priority;
 } gs_priority_breakdown;
 
+/** Initializer for a ::gs_priority_breakdown to be filled by
+ *  gs_sched_job_priority(). */
+#define GS_PRIORITY_BREAKDOWN_INIT                                          \
+    { sizeof(gs_priority_breakdown), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
 /**
  * @brief The multifactor priority of a pending job, factor by factor, as
  *        of the last gs_sched_step() (or now, when no step ran since it was
@@ -518,7 +534,7 @@ GS_API gs_status gs_sched_set_limit(gs_sched *sched, gs_limit_kind kind,
  * @param text The JSON text.
  * @param size Its length.
  * @param name Name for error messages (NULL: "<buffer>").
- * @return ::GS_OK, ::GS_EPARSE (file:line:column), ::GS_ENOMEM,
+ * @return ::GS_OK, ::GS_EPARSE (%file:line:column), ::GS_ENOMEM,
  *         ::GS_EINVAL.
  */
 GS_API gs_status gs_sched_configure(gs_sched *sched, const char *text,
@@ -561,6 +577,10 @@ typedef struct gs_alloc_node {
     /** Host memory on the node, bytes. */
     uint64_t memory;
 } gs_alloc_node;
+
+/** Initializer for a ::gs_alloc_node to be filled by
+ *  gs_sched_alloc_node(). */
+#define GS_ALLOC_NODE_INIT { sizeof(gs_alloc_node), 0, 0, 0, 0 }
 
 /**
  * @brief Number of nodes in a job's allocation (0 if it never started).

@@ -47,6 +47,9 @@ extern "C" {
 #endif
 
 /** @defgroup topo Topology
+ *  @brief The topology model: nodes, NUMA domains, CPUs, GPUs, links, switches
+ *         and NVLink domains.
+ *
  *  What exists: nodes with NUMA domains, CPUs, memory and GPUs, the links
  *  between GPUs (NVLink, NVSwitch fabrics, PCIe levels) with their
  *  bandwidths, the switch tree above the nodes and multi-node NVLink
@@ -489,7 +492,7 @@ GS_API gs_status gs_format_from_name(const char *name, gs_format *format);
 /**
  * @brief Receives a warning from a load function (an unknown key in a Slurm
  *        file, a line that is noted and skipped...). The message names
- *        file:line:column.
+ *        %file:line:column.
  * @param user ::gs_load_options::warn_user.
  * @param message The warning, valid during the call only.
  */
@@ -547,7 +550,7 @@ GS_API void gs_load_options_init(gs_load_options *opts);
  * @param source A template name or a path.
  * @param opts Options, or NULL for the defaults.
  * @return ::GS_OK; ::GS_EIO (unreadable file); ::GS_EPARSE (malformed, the
- *         message has file:line:column); ::GS_EINVALID (inconsistent);
+ *         message has %file:line:column); ::GS_EINVALID (inconsistent);
  *         ::GS_ENOTFOUND (unknown template); ::GS_ENOMEM; ::GS_EINVAL.
  */
 GS_API gs_status gs_topo_load(gs_topo **out, const char *source,
