@@ -11,86 +11,57 @@
  */
 #include "bench_util.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
-
-typedef struct text {
-    char *p;
-    size_t n, cap;
-} text;
-
-static void put(text *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void put(text *t, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = vsnprintf(t->p ? t->p + t->n : NULL, t->p ? t->cap - t->n : 0,
-                          fmt, ap);
-        va_end(ap);
-        if (t->p && t->n + (size_t)k < t->cap) {
-            t->n += (size_t)k;
-            return;
-        }
-        t->cap = t->cap ? t->cap * 2 : 1 << 16;
-        while (t->cap < t->n + (size_t)k + 1)
-            t->cap *= 2;
-        t->p = realloc(t->p, t->cap);
-        if (!t->p)
-            exit(1);
-    }
-}
 
 enum shape { SIBLINGS, CHAIN, CHAIN_CHILD_FIRST };
 
 /* n accounts and one user in each. */
-static text accounts(size_t n, enum shape shape)
+static bench_text accounts(size_t n, enum shape shape)
 {
-    text t = {0};
-    put(&t, "{\"accounts\": [");
+    bench_text t = {0};
+    bench_printf(&t, "{\"accounts\": [");
     for (size_t k = 0; k < n; k++) {
         size_t i = shape == CHAIN_CHILD_FIRST ? n - 1 - k : k;
         if (shape == SIBLINGS || i == 0)
-            put(&t, "%s{\"name\": \"a%zu\", \"shares\": %zu}", k ? "," : "", i,
+            bench_printf(&t, "%s{\"name\": \"a%zu\", \"shares\": %zu}", k ? "," : "", i,
                 1 + i % 7);
         else
-            put(&t, "%s{\"name\": \"a%zu\", \"parent\": \"a%zu\"}",
+            bench_printf(&t, "%s{\"name\": \"a%zu\", \"parent\": \"a%zu\"}",
                 k ? "," : "", i, i - 1);
     }
-    put(&t, "], \"users\": [");
+    bench_printf(&t, "], \"users\": [");
     for (size_t i = 0; i < n; i++)
-        put(&t, "%s{\"name\": \"u%zu\", \"account\": \"a%zu\"}", i ? "," : "",
+        bench_printf(&t, "%s{\"name\": \"u%zu\", \"account\": \"a%zu\"}", i ? "," : "",
             i, i);
-    put(&t, "]}");
+    bench_printf(&t, "]}");
     return t;
 }
 
-static text usage(size_t n)
+static bench_text usage(size_t n)
 {
-    text t = {0};
-    put(&t, "user,account,usage\n");
+    bench_text t = {0};
+    bench_printf(&t, "user,account,usage\n");
     for (size_t i = 0; i < n; i++)
-        put(&t, "u%zu,a%zu,%zu\n", i, i, (i * 7919) % 100003);
+        bench_printf(&t, "u%zu,a%zu,%zu\n", i, i, (i * 7919) % 100003);
     return t;
 }
 
 static void run(const char *label, size_t n, enum shape shape, int reps)
 {
-    text acc = accounts(n, shape), use = usage(n);
+    bench_text acc = accounts(n, shape), use = usage(n);
     double t_load[16], t_usage[16], t_tree[16], t_classic[16], t_rows[16];
     for (int r = 0; r < reps; r++) {
         gs_share *sh = NULL;
         if (gs_share_create(&sh) != GS_OK)
             exit(1);
         double t0 = bench_now();
-        if (gs_share_load_accounts(sh, acc.p, acc.n, "bench") != GS_OK) {
+        if (gs_share_load_accounts(sh, acc.s, acc.len, "bench") != GS_OK) {
             fprintf(stderr, "%s\n", gs_share_errmsg(sh));
             exit(1);
         }
         double t1 = bench_now();
-        if (gs_share_load_usage(sh, use.p, use.n, "bench") != GS_OK) {
+        if (gs_share_load_usage(sh, use.s, use.len, "bench") != GS_OK) {
             fprintf(stderr, "%s\n", gs_share_errmsg(sh));
             exit(1);
         }
@@ -126,8 +97,8 @@ static void run(const char *label, size_t n, enum shape shape, int reps)
     printf("%-28s %7zu  %8.2f %8.2f %8.2f %8.2f %8.2f  %8.2f  %6.2f\n", label,
            n, m[0] * 1e3, m[1] * 1e3, m[2] * 1e3, m[3] * 1e3, m[4] * 1e3,
            total * 1e3, total * 1e6 / (double)(2 * n));
-    free(acc.p);
-    free(use.p);
+    free(acc.s);
+    free(use.s);
 }
 
 int main(int argc, char **argv)

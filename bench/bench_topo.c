@@ -125,34 +125,8 @@ static void report_load(const char *what, const char *json)
 
 #define READER_RUNS 5
 
-typedef struct text {
-    char *s;
-    size_t len, cap;
-} text;
-
-static void tput(text *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void tput(text *t, const char *fmt, ...)
-{
-    char piece[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(piece, sizeof piece, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof piece)
-        abort();
-    if (t->len + (size_t)n + 1 > t->cap) {
-        t->cap = (t->len + (size_t)n + 1) * 2;
-        t->s = realloc(t->s, t->cap);
-        if (!t->s)
-            abort();
-    }
-    memcpy(t->s + t->len, piece, (size_t)n + 1);
-    t->len += (size_t)n;
-}
-
 /* Load (format forced) and save as JSON; medians of both. */
-static void report_reader(const char *what, const text *in, gs_format fmt)
+static void report_reader(const char *what, const bench_text *in, gs_format fmt)
 {
     double load[READER_RUNS], save[READER_RUNS];
     gs_load_options o;
@@ -184,56 +158,56 @@ static void bench_readers(void)
 {
     printf("\nreaders, inputs that were super-linear (%d runs):\n",
            READER_RUNS);
-    text in = {0};
+    bench_text in = {0};
     /* one JSON object of 80,000 keys (the duplicate check was pairwise),
      * then as many nodes naming them (the template lookup was a scan) */
-    tput(&in, "{\"gpusched\": 1, \"templates\": {");
+    bench_printf(&in, "{\"gpusched\": 1, \"templates\": {");
     for (int i = 0; i < 80000; i++)
-        tput(&in, "%s\"t%d\": {}", i ? ", " : "", i);
-    tput(&in, "}}");
+        bench_printf(&in, "%s\"t%d\": {}", i ? ", " : "", i);
+    bench_printf(&in, "}}");
     report_reader("JSON, 80,000 template keys", &in, GS_FORMAT_JSON);
     in.len = 0;
-    tput(&in, "{\"gpusched\": 1, \"templates\": {");
+    bench_printf(&in, "{\"gpusched\": 1, \"templates\": {");
     for (int i = 0; i < 80000; i++)
-        tput(&in, "%s\"t%d\": {}", i ? ", " : "", i);
-    tput(&in, "}, \"nodes\": [");
+        bench_printf(&in, "%s\"t%d\": {}", i ? ", " : "", i);
+    bench_printf(&in, "}, \"nodes\": [");
     for (int i = 0; i < 80000; i++)
-        tput(&in, "%s{\"name\": \"n%d\", \"template\": \"t%d\"}",
+        bench_printf(&in, "%s{\"name\": \"n%d\", \"template\": \"t%d\"}",
              i ? ", " : "", i, i);
-    tput(&in, "]}");
+    bench_printf(&in, "]}");
     report_reader("JSON, 80,000 templates and nodes", &in, GS_FORMAT_JSON);
     /* 109 bytes: 262,144 nodes in one-node racks, each rack a switch and
      * an NVLink domain (the writer scanned every node per switch) */
     in.len = 0;
-    tput(&in, "{\"nodes\":[{\"name\":\"a[0-262143]\",\"template\":"
+    bench_printf(&in, "{\"nodes\":[{\"name\":\"a[0-262143]\",\"template\":"
               "\"dgx-h100\",\"racks\":{\"size\":1,\"parent\":\"x\","
               "\"nvlink_domain\":true}}]}");
     report_reader("JSON, 262,144 one-node racks", &in, GS_FORMAT_JSON);
     /* a chain of 100,000 switches (depths were found by walking to the
      * root from every switch) */
     in.len = 0;
-    tput(&in, "SwitchName=s0 Nodes=a\n");
+    bench_printf(&in, "SwitchName=s0 Nodes=a\n");
     for (int i = 1; i < 100000; i++)
-        tput(&in, "SwitchName=s%d Switches=s%d\n", i, i - 1);
+        bench_printf(&in, "SwitchName=s%d Switches=s%d\n", i, i - 1);
     report_reader("topology.conf, 100,000-deep switch chain", &in,
                   GS_FORMAT_SLURM_TOPOLOGY);
     in.len = 0;
-    tput(&in, "{\"nodes\": [{\"name\": \"a\"}], \"switches\": "
+    bench_printf(&in, "{\"nodes\": [{\"name\": \"a\"}], \"switches\": "
               "[{\"name\": \"s0\", \"nodes\": \"a\"}");
     for (int i = 1; i < 100000; i++)
-        tput(&in, ", {\"name\": \"s%d\", \"switches\": \"s%d\"}", i,
+        bench_printf(&in, ", {\"name\": \"s%d\", \"switches\": \"s%d\"}", i,
              i - 1);
-    tput(&in, "]}");
+    bench_printf(&in, "]}");
     report_reader("JSON, 100,000-deep switch chain", &in, GS_FORMAT_JSON);
     /* the same chain listed whole by 30 more parents (Slurm accepts a
      * switch under several; each extra edge was checked for a cycle by a
      * search of its own) */
     in.len = 0;
     for (int i = 0; i < 99999; i++)
-        tput(&in, "SwitchName=s%d Switches=s%d\n", i, i + 1);
-    tput(&in, "SwitchName=s99999 Nodes=a\n");
+        bench_printf(&in, "SwitchName=s%d Switches=s%d\n", i, i + 1);
+    bench_printf(&in, "SwitchName=s99999 Nodes=a\n");
     for (int k = 0; k < 30; k++)
-        tput(&in, "SwitchName=p%d Switches=s[0-99999]\n", k);
+        bench_printf(&in, "SwitchName=p%d Switches=s[0-99999]\n", k);
     report_reader("topology.conf, 30 parents over that chain", &in,
                   GS_FORMAT_SLURM_TOPOLOGY);
     free(in.s);

@@ -8,10 +8,39 @@
 
 #include <gpusched/gpusched.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* Text built with printf pieces (inputs of any size for the readers). */
+typedef struct bench_text {
+    char *s;
+    size_t len, cap;
+} bench_text;
+
+static void bench_printf(bench_text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), unused));
+static void bench_printf(bench_text *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        abort();
+    if (t->len + (size_t)n + 1 > t->cap) {
+        t->cap = (t->len + (size_t)n + 1) * 2;
+        t->s = realloc(t->s, t->cap);
+        if (!t->s)
+            abort();
+    }
+    va_start(ap, fmt);
+    vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+    va_end(ap);
+    t->len += (size_t)n;
+}
 
 static inline double bench_now(void)
 {

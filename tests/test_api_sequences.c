@@ -10,7 +10,6 @@
 
 #include "api_program.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -56,6 +55,16 @@ static void random_programs(void **state)
     }
 }
 
+static void run_saved(const char *path, void *user)
+{
+    (void)user;
+    size_t len = 0;
+    char *data = test_read_file(path, &len);
+    assert_non_null(data);
+    gs_api_program_run((const uint8_t *)data, len);
+    free(data);
+}
+
 /* Programs the fuzzer found (tests/data/fuzz-regressions/api/), and one
  * of each documented shape written by hand. */
 static void saved_programs(void **state)
@@ -63,24 +72,7 @@ static void saved_programs(void **state)
     (void)state;
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/fuzz-regressions/api", GS_TEST_DATA_DIR);
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    int count = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' || strstr(e->d_name, ".md"))
-            continue;
-        char path[2048];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        size_t len = 0;
-        char *data = test_read_file(path, &len);
-        assert_non_null(data);
-        gs_api_program_run((const uint8_t *)data, len);
-        free(data);
-        count++;
-    }
-    closedir(d);
-    assert_true(count >= 1);
+    assert_true(test_for_each_file(dir, run_saved, NULL) >= 1);
 }
 
 int main(void)

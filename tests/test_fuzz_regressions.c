@@ -5,7 +5,6 @@
  */
 #include "test_support.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 
 static void check_one(const char *path, gs_format fmt)
@@ -47,6 +46,11 @@ static void check_one(const char *path, gs_format fmt)
     free(data);
 }
 
+static void check_file(const char *path, void *user)
+{
+    check_one(path, *(const gs_format *)user);
+}
+
 static void replay_all(void **state)
 {
     (void)state;
@@ -61,19 +65,9 @@ static void replay_all(void **state)
         char dir[1024];
         snprintf(dir, sizeof dir, "%s/fuzz-regressions/%s", GS_TEST_DATA_DIR,
                  dirs[k]);
-        DIR *d = opendir(dir);
-        if (!d)
-            continue;
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            char path[2048];
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            check_one(path, fmts[k]);
-            count++;
-        }
-        closedir(d);
+        gs_format fmt = fmts[k];
+        int n = test_for_each_file(dir, check_file, &fmt);
+        count += n > 0 ? n : 0;
     }
     assert_true(count >= 1);
 }

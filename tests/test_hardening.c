@@ -8,9 +8,7 @@
 
 #include "share_check.h"
 
-#include <dirent.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 
 static bool under_valgrind(void)
@@ -20,53 +18,24 @@ static bool under_valgrind(void)
 
 /* ---- text builders ------------------------------------------------------ */
 
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0,
-                          fmt, ap);
-        va_end(ap);
-        assert_true(k >= 0);
-        if (b->p && b->n + (size_t)k < b->cap) {
-            b->n += (size_t)k;
-            return;
-        }
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        while (cap < b->n + (size_t)k + 1)
-            cap *= 2;
-        b->p = realloc(b->p, cap);
-        assert_non_null(b->p);
-        b->cap = cap;
-    }
-}
-
 /* An account chain a0 <- a1 <- ... <- a(n-1), listed parent-first or
  * child-first, with user "top" in a0 and user "bottom" in a(n-1). */
 static char *chain_json(size_t n, bool child_first)
 {
-    sbuf b = {0};
-    sb_printf(&b, "{\"accounts\": [\n");
+    test_text b = {0};
+    test_printf(&b, "{\"accounts\": [\n");
     for (size_t k = 0; k < n; k++) {
         size_t i = child_first ? n - 1 - k : k;
         if (i == 0)
-            sb_printf(&b, "%s{\"name\": \"a0\"}\n", k ? "," : "");
+            test_printf(&b, "%s{\"name\": \"a0\"}\n", k ? "," : "");
         else
-            sb_printf(&b, "%s{\"name\": \"a%zu\", \"parent\": \"a%zu\"}\n",
+            test_printf(&b, "%s{\"name\": \"a%zu\", \"parent\": \"a%zu\"}\n",
                       k ? "," : "", i, i - 1);
     }
-    sb_printf(&b, "], \"users\": [{\"name\": \"top\", \"account\": \"a0\"},"
+    test_printf(&b, "], \"users\": [{\"name\": \"top\", \"account\": \"a0\"},"
                   " {\"name\": \"bottom\", \"account\": \"a%zu\"}]}\n",
               n - 1);
-    return b.p;
+    return b.s;
 }
 
 /* ---- fair share: numbers that never become NaN --------------------------- */
@@ -270,15 +239,15 @@ static void many_siblings_in_name_order(void **state)
 {
     (void)state;
     size_t n = under_valgrind() ? 3000 : 20000;
-    sbuf b = {0};
-    sb_printf(&b, "{\"accounts\": [");
+    test_text b = {0};
+    test_printf(&b, "{\"accounts\": [");
     for (size_t i = 0; i < n; i++) /* listed in reverse name order */
-        sb_printf(&b, "%s{\"name\": \"acct%06zu\"}", i ? "," : "", n - 1 - i);
-    sb_printf(&b, "]}");
+        test_printf(&b, "%s{\"name\": \"acct%06zu\"}", i ? "," : "", n - 1 - i);
+    test_printf(&b, "]}");
     gs_share *sh = NULL;
     assert_int_equal(gs_share_create(&sh), GS_OK);
-    assert_int_equal(gs_share_load_accounts(sh, b.p, b.n, "s.json"), GS_OK);
-    free(b.p);
+    assert_int_equal(gs_share_load_accounts(sh, b.s, b.len, "s.json"), GS_OK);
+    free(b.s);
     assert_int_equal(gs_share_compute(sh, GS_FAIRSHARE_FAIR_TREE, 0), GS_OK);
     for (size_t i = 1; i <= n; i++) {
         gs_share_row r = {sizeof r, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -556,30 +525,27 @@ static void huge_per_gpu_requests(void **state)
 
 /* The saved inputs of the fair-share readers (extreme numbers, NUL and
  * control bytes, cycles, deep chains) keep the fuzz targets' invariants. */
+static void check_usage_file(const char *path, void *user)
+{
+    size_t len = 0;
+    char *data = test_read_file(path, &len);
+    assert_non_null(data);
+    gs_share_check_one((const uint8_t *)data, len, *(const bool *)user);
+    free(data);
+}
+
 static void share_fuzz_regressions(void **state)
 {
     (void)state;
     int count = 0;
-    for (int usage = 0; usage < 2; usage++) {
+    for (int k = 0; k < 2; k++) {
+        bool usage = k == 1;
         char dir[1024];
         snprintf(dir, sizeof dir, "%s/fuzz-regressions/%s", GS_TEST_DATA_DIR,
                  usage ? "usage" : "accounts");
-        DIR *d = opendir(dir);
-        assert_non_null(d);
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            char path[2048];
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            size_t len = 0;
-            char *data = test_read_file(path, &len);
-            assert_non_null(data);
-            gs_share_check_one((const uint8_t *)data, len, usage);
-            free(data);
-            count++;
-        }
-        closedir(d);
+        int n = test_for_each_file(dir, check_usage_file, &usage);
+        assert_true(n > 0);
+        count += n;
     }
     assert_true(count >= 9);
 }

@@ -65,10 +65,26 @@ void test_assert_numa_os_ids(const gs_topo *t, uint32_t node, uint32_t n,
  * did not exit normally. */
 int test_run_command(const char *cmd, char *out, size_t cap);
 
+/* ---- text --------------------------------------------------------------- */
+
+/* Text built from printf pieces (inputs of any size); free(t.s) after. */
+typedef struct test_text {
+    char *s;
+    size_t len, cap;
+} test_text;
+void test_printf(test_text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* ---- files ------------------------------------------------------------- */
 
 /* Read a file into a malloc'd NUL-terminated string (NULL if missing). */
 char *test_read_file(const char *path, size_t *len);
+/* Call fn(path, user) for each file of a directory (names starting with
+ * '.' and README files skipped), in name order so that failures repeat;
+ * returns how many, or -1 when the directory cannot be read. */
+typedef void (*test_file_fn)(const char *path, void *user);
+int test_for_each_file(const char *dir, test_file_fn fn, void *user);
+
 /* Path of a file in tests/data (static buffer). */
 const char *test_data(const char *name);
 /* Path of a file in ../shared/data, or NULL when that directory is absent. */
