@@ -75,6 +75,7 @@ import fcntl
 import json
 import math
 import os
+import stat
 import re
 import signal
 import socket
@@ -348,6 +349,20 @@ class StateFile:
         if os.path.isdir(self.path):
             raise LaunchError(f"--state {self.path} is a directory: name a "
                               f"file (e.g. {os.path.join(self.path, 'gpusched-launch.json')})")
+        # The state is replaced by rename and set aside when damaged: on
+        # anything but a regular file (a device such as /dev/null, a FIFO,
+        # a socket) that would replace the special file itself, and as root
+        # it would succeed. Refuse before creating anything next to it.
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            st = None
+        except OSError as e:
+            raise self._fail("cannot read", e) from None
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            raise LaunchError(f"--state {self.path} is not a regular file "
+                              f"(a device, FIFO or socket): name a file of "
+                              f"its own, e.g. /tmp/gpusched-launch.json")
         try:
             os.makedirs(self.dir, exist_ok=True)
             os.makedirs(self.holds_dir, exist_ok=True)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import stat
 import signal
 import subprocess
 import sys
@@ -365,6 +366,23 @@ def test_state_naming_a_directory(env, tmp_path):
     assert p.returncode == 2
     assert "is a directory" in p.stderr
     assert p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
+
+
+def test_state_naming_a_special_file(env, tmp_path):
+    """A state path that is a FIFO (or a device such as /dev/null) is
+    refused before anything is created: replacing the state by rename, as
+    root, would replace the special file itself. (A FIFO in a temporary
+    directory stands for the devices, which a failing test must not
+    touch.)"""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    p = run_launch(env, "--gpus", "1", "--topo", "dgx1-v100", "--state",
+                   str(fifo), "--", "true", timeout=30)
+    assert p.returncode == 2
+    assert "is not a regular file" in p.stderr
+    assert p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["fifo"]
 
 
 DAMAGES = {
