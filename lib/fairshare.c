@@ -1225,12 +1225,22 @@ static gs_status load_usage(gs_share *s, const char *text, size_t size,
                     memcpy(f, g, sizeof g);
                     memcpy(fl, gl, sizeof gl);
                     char user[GS_MAX_NAME + 1], acct[GS_MAX_NAME + 1];
-                    if (fl[0] > GS_MAX_NAME || fl[1] > GS_MAX_NAME || !fl[1])
+                    if (!fl[1])
                         return gs_errf(&s->err, GS_EPARSE,
-                                       "%s:%u:%u: %s", name, line,
-                                       (unsigned)(f[fl[1] ? 0 : 1] - p + 1),
-                                       fl[1] ? "name too long"
-                                             : "the account is missing");
+                                       "%s:%u:%u: the account is missing",
+                                       name, line, (unsigned)(f[1] - p + 1));
+                    /* a bad name is reported at its own field */
+                    int bad_name = fl[0] > GS_MAX_NAME   ? 0
+                                   : fl[1] > GS_MAX_NAME ? 1
+                                                         : -1;
+                    if (bad_name >= 0)
+                        return gs_errf(&s->err, GS_EPARSE,
+                                       "%s:%u:%u: %s name is longer than %u "
+                                       "characters",
+                                       name, line,
+                                       (unsigned)(f[bad_name] - p + 1),
+                                       bad_name ? "account" : "user",
+                                       GS_MAX_NAME);
                     /* a NUL would cut the name short without a word */
                     for (int k = 0; k < 2; k++) {
                         const char *z = memchr(f[k], '\0', fl[k]);
@@ -1263,13 +1273,20 @@ static gs_status load_usage(gs_share *s, const char *text, size_t size,
                                        gs_printable(qv, sizeof qv, f[2],
                                                     fl[2]));
                     if (pass == 0) {
-                        if ((fl[0] && gs_check_name("user", user, &s->err) !=
-                                          GS_OK) ||
-                            gs_check_name("account", acct, &s->err) != GS_OK) {
+                        int bad_at = -1;
+                        if (fl[0] &&
+                            gs_check_name("user", user, &s->err) != GS_OK)
+                            bad_at = 0;
+                        else if (gs_check_name("account", acct, &s->err) !=
+                                 GS_OK)
+                            bad_at = 1;
+                        if (bad_at >= 0) {
                             char what[GS_ERRMSG_MAX];
                             snprintf(what, sizeof what, "%s", s->err.msg);
-                            return gs_errf(&s->err, GS_EPARSE, "%s:%u:1: %s",
-                                           name, line, what);
+                            return gs_errf(&s->err, GS_EPARSE, "%s:%u:%u: %s",
+                                           name, line,
+                                           (unsigned)(f[bad_at] - p + 1),
+                                           what);
                         }
                         /* count what the line will add, and intern its
                          * strings now, so applying cannot fail midway */

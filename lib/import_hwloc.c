@@ -1835,7 +1835,19 @@ static void x_put_start(x_doc *x, size_t name, size_t len, bool empty)
     gs_buf_putc(b, '\n');
     gs_buf_putc(b, '<');
     gs_buf_put(b, x->s + name, len);
-    for (size_t k = 0; k < x->n_attrs; k++) {
+    /* type= first, as hwloc writes it: hwloc ignores every attribute that
+     * depends on the type (local_memory, pci_busid, bridge_*, osdev_type)
+     * when it comes before type=, and XML lets attributes come in any
+     * order (canonicalizers sort them) */
+    size_t type_at = x->n_attrs;
+    for (size_t k = 0; k < x->n_attrs; k++)
+        if (x_is(x->s, x->attrs[k].name_at, x->attrs[k].name_len, "type"))
+            type_at = k;
+    for (size_t m = 0; m < x->n_attrs; m++) {
+        size_t k = type_at == x->n_attrs ? m
+                   : m == 0               ? type_at
+                   : m <= type_at         ? m - 1
+                                          : m;
         const x_attr *a = &x->attrs[k];
         gs_buf_putc(b, ' ');
         gs_buf_put(b, x->s + a->name_at, a->name_len);

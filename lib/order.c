@@ -782,6 +782,19 @@ static gs_status configure(cfg_ctx *c, const json_value *root, bool apply)
         for (size_t k = 0; mm && k < mm->value->u.obj.n; k++) {
             const json_member *e = &mm->value->u.obj.members[k];
             double d;
+            /* checked before anything is applied: a name the setter
+             * refuses would fail half-way through the document */
+            if (!e->key_len || e->key_len > GS_MAX_NAME ||
+                strlen(e->key) != e->key_len) {
+                char qk[100];
+                return gs_errf(&c->s->err, GS_EPARSE,
+                               "%s:%u:%u: model name \"%s\": 1 to %u "
+                               "characters, without NUL",
+                               c->name, e->line, e->col,
+                               gs_printable(qk, sizeof qk, e->key,
+                                            e->key_len),
+                               GS_MAX_NAME);
+            }
             if ((st = get_num(c, e->value, e->key, &d)) != GS_OK)
                 return st;
             if (apply &&

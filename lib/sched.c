@@ -65,13 +65,20 @@ static bool cpu_accounted(const gs_sched *s, uint32_t n)
     return node_type(s, n)->n_cpus > 0;
 }
 
-static uint64_t node_memory(const gs_sched *s, uint32_t n)
+/* A node type's memory, the sum of its NUMA domains'. Each may hold up to
+ * 2^63 - 1 bytes: the sum saturates rather than wrap to a few bytes. */
+static uint64_t type_memory(const gs_ntype *ty)
 {
-    const gs_ntype *ty = node_type(s, n);
     uint64_t m = 0;
     for (uint32_t d = 0; d < ty->n_numa; d++)
-        m += ty->numa[d].memory;
+        m = ty->numa[d].memory > UINT64_MAX - m ? UINT64_MAX
+                                                 : m + ty->numa[d].memory;
     return m;
+}
+
+static uint64_t node_memory(const gs_sched *s, uint32_t n)
+{
+    return type_memory(node_type(s, n));
 }
 
 static job_rec *find_job(const gs_sched *s, uint64_t id)
@@ -716,9 +723,7 @@ static gs_status check_runnable(gs_sched *s, job_rec *j)
         uint32_t c = mask_count(s->elig[ti]);
         if (j->cpus_per_gpu && ty->n_cpus && ty->n_cpus / j->cpus_per_gpu < c)
             c = ty->n_cpus / j->cpus_per_gpu;
-        uint64_t mem = 0;
-        for (uint32_t d = 0; d < ty->n_numa; d++)
-            mem += ty->numa[d].memory;
+        uint64_t mem = type_memory(ty);
         if (j->mem_per_gpu && mem && mem / j->mem_per_gpu < c)
             c = (uint32_t)(mem / j->mem_per_gpu);
         total += (uint64_t)c * s->type_nodes[ti];

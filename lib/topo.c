@@ -14,9 +14,6 @@
 const uint32_t gs_bw_builtin[BW_SLOTS] = {25000, 16000, 14000,
                                           12000, 10000, 6000};
 
-/* Largest bandwidth accepted, in MB/s (4,000,000 GB/s). */
-#define BW_MAX_MBS 4000000000u
-
 GS_API void gs_gpu_info_init(gs_gpu_info *info)
 {
     if (info) {
@@ -355,7 +352,7 @@ gs_status gs_ntype_add_gpu(gs_topo *t, gs_ntype *ty, const gs_gpu_info *info,
 static gs_status mbs_from_gbps(double gbps, uint32_t *out, const char *what,
                                gs_err *err)
 {
-    if (!(gbps >= 0) || gbps * 1000.0 > (double)BW_MAX_MBS)
+    if (!(gbps >= 0) || gbps * 1000.0 > (double)GS_BW_MAX_MBS)
         return gs_errf(err, gbps < 0 || gbps != gbps ? GS_EINVAL : GS_ERANGE,
                        "%s bandwidth %g GB/s is out of range (0 to 4000000)",
                        what, gbps);
@@ -1049,7 +1046,7 @@ static void finish_type(const gs_topo *t, gs_ntype *ty)
                     links += GS_MIN(a->fabric_links, b->fabric_links);
                 uint64_t bw = links ? links * ty->bw_eff[BW_PER_LINK]
                                     : ty->bw_eff[c->pcie];
-                c->bw = bw > BW_MAX_MBS ? BW_MAX_MBS : (uint32_t)bw;
+                c->bw = bw > GS_BW_MAX_MBS ? GS_BW_MAX_MBS : (uint32_t)bw;
             }
         }
     }

@@ -20,6 +20,8 @@
 #define GS_MAX_GPUS_PER_NODE 1024u
 #define GS_MAX_NUMA_PER_NODE 4096u
 #define GS_MAX_NAME 256u
+/* The largest bandwidth of a GPU pair, MB/s (4,000,000 GB/s). */
+#define GS_BW_MAX_MBS 4000000000u
 #define GS_NONE16 0xFFFFu
 #define GS_NONE8 0xFFu
 

@@ -253,8 +253,10 @@ uint32_t gs_topo_bw_mbs(const gs_topo *t, uint32_t a, uint32_t b)
         return gs_ntype_cell(na->type, ia, ib)->bw;
     if (na->domain == GS_NONE || na->domain != nb->domain)
         return 0;
+    /* capped as a pair on one node is: links x per-link bandwidth may
+     * pass 2^32 MB/s */
     uint64_t x = fabric_mbs(na, ia), y = fabric_mbs(nb, ib);
-    return (uint32_t)GS_MIN(x, y);
+    return (uint32_t)GS_MIN(GS_MIN(x, y), GS_BW_MAX_MBS);
 }
 
 GS_API gs_status gs_topo_link(const gs_topo *t, uint32_t a, uint32_t b,

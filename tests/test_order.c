@@ -509,6 +509,16 @@ static void decay_is_exact(void **state)
         {"user,usage,usage\nu,1,1\n", "b.csv:1:12: duplicate column"},
         {"bogus,account,usage\n", "b.csv:1:1: unknown column \"bogus\""},
         {"u,root\n", "b.csv:1:1: expected 3 fields"},
+        /* a bad name is reported at its own field, saying which name */
+        {"u,bad name,1\n", "b.csv:1:3: account name \"bad name\""},
+        {"u,root,1\n\"u x\",root,1\n", "b.csv:2:2: user name \"u x\""},
+        {"u,a"
+         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+         ",1\n",
+         "b.csv:1:3: account name is longer than 256 characters"},
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         assert_int_equal(
@@ -1034,6 +1044,14 @@ static void configure_errors_change_nothing(void **state)
         {"{\"ordering\": \"priority\", \"limits\": {\"accounts\": "
          "{\"nope\": 2}}}",
          "cfg.json:1:50: no account \"nope\""},
+        /* a model name is checked before anything is applied (an empty
+         * one used to fail half-way, after the accounts were added) */
+        {"{\"ordering\": \"priority\", \"accounts\": [{\"name\": \"m1\"}], "
+         "\"usage_weights\": {\"models\": {\"H100\": 1, \"\": 2}}}",
+         "cfg.json:1:96: model name"},
+        {"{\"ordering\": \"priority\", \"accounts\": [{\"name\": \"m1\"}], "
+         "\"usage_weights\": {\"models\": {\"H\\u0000100\": 2}}}",
+         "cfg.json:1:85: model name"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         gs_status st = gs_sched_configure(s, bad[i].json, strlen(bad[i].json),
@@ -1044,6 +1062,7 @@ static void configure_errors_change_nothing(void **state)
             fail_msg("case %zu: \"%s\" lacks \"%s\"", i, gs_sched_errmsg(s),
                      bad[i].msg);
     }
+    assert_int_equal(gs_share_row_count(gs_sched_share(s)), 1);
     /* still fifo: a later high-priority job does not pass */
     uint64_t r = sub(s, (jspec){.gpus = 8});
     step(s, 0);

@@ -610,6 +610,43 @@ static void bad_ids_say_which(void **state)
     gs_topo_destroy(t);
 }
 
+/* A node's memory is the sum of its NUMA domains'; each may be up to
+ * 2^63 - 1 bytes, so the sum can pass 2^64: 2 x (2^63 - 1) + 3 wrapped to 1
+ * byte, and a job asking 1 GiB per GPU was refused as one the node could
+ * never run. The sum saturates instead. */
+static void node_memory_does_not_wrap(void **state)
+{
+    (void)state;
+    static const char doc[] =
+        "{\"nodes\": [{\"name\": \"big\", \"numa\": ["
+        "{\"cpus\": \"0\", \"memory\": 9223372036854775807},"
+        "{\"cpus\": \"1\", \"memory\": 9223372036854775807},"
+        "{\"cpus\": \"2\", \"memory\": 3}],"
+        "\"gpus\": {\"count\": 3, \"numa\": [0, 1, 2]}}]}";
+    gs_topo *t = NULL;
+    if (gs_topo_load_buffer(&t, doc, sizeof doc - 1, "big.json", NULL) !=
+        GS_OK)
+        fail_msg("big.json: %s", gs_topo_errmsg(t));
+    gs_sched *s = NULL;
+    assert_int_equal(gs_sched_create(&s, t, NULL), GS_OK);
+    assert_true(gs_sched_node_free_memory(s, 0) == UINT64_MAX);
+    gs_job_spec spec;
+    gs_job_spec_init(&spec);
+    spec.gpus = 3;
+    spec.mem_per_gpu = (uint64_t)1 << 30;
+    uint64_t id = 0;
+    assert_int_equal(gs_sched_submit(s, &spec, &id), GS_OK);
+    size_t started = 0;
+    assert_int_equal(gs_sched_step(s, 0, &started), GS_OK);
+    assert_int_equal(started, 1);
+    assert_int_equal(gs_sched_check(s), GS_OK);
+    assert_int_equal(gs_sched_complete(s, id, 1), GS_OK);
+    assert_true(gs_sched_node_free_memory(s, 0) == UINT64_MAX);
+    assert_int_equal(gs_sched_check(s), GS_OK);
+    gs_sched_destroy(s);
+    gs_topo_destroy(t);
+}
+
 int main(void)
 {
     test_alloc_install();
@@ -625,6 +662,7 @@ int main(void)
         cmocka_unit_test(random_operations),
         cmocka_unit_test(out_of_memory_everywhere),
         cmocka_unit_test(bad_ids_say_which),
+        cmocka_unit_test(node_memory_does_not_wrap),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     return test_alloc_stats_get().live_blocks ? 1 : rc;
