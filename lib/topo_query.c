@@ -7,6 +7,7 @@
 
 #include "lists.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define FROZEN(t) ((t) && (t)->frozen)
@@ -308,6 +309,119 @@ GS_API double gs_topo_bandwidth(const gs_topo *t, uint32_t a, uint32_t b)
     return gs_topo_bw_mbs(t, a, b) / 1000.0;
 }
 
+/* A GPU of a set on a multi-node NVLink domain: its domain and fabric
+ * bandwidth (capped as a pair's is). */
+typedef struct q_fab {
+    uint32_t domain;
+    uint64_t mbs;
+} q_fab;
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_fab(const void *a, const void *b)
+{
+    const q_fab *x = a, *y = b;
+    if (x->domain != y->domain)
+        return x->domain < y->domain ? -1 : 1;
+    return x->mbs < y->mbs ? -1 : x->mbs > y->mbs;
+}
+
+/* Sum over the pairs of v[0..n) (ascending) of the smaller value. */
+static double min_pair_sum(const uint64_t *v, size_t n)
+{
+    double sum = 0;
+    for (size_t k = 0; k < n; k++)
+        sum += (double)v[k] * (double)(n - 1 - k);
+    return sum;
+}
+
+/* Q of a large set without looking at every pair: pairs on one node from
+ * the node's table (nodes are runs of the sorted ids), pairs on different
+ * nodes of one NVLink domain as sums of minima over sorted fabric
+ * bandwidths (the domain's, less each node's own), other pairs 0. */
+static gs_status quality_large(const gs_topo *t, const uint32_t *gpus,
+                               size_t count, double *quality)
+{
+    uint32_t *ids = gs_malloc(count * sizeof *ids);
+    q_fab *fab = gs_malloc(count * sizeof *fab);
+    uint64_t *tmp = gs_malloc(count * sizeof *tmp);
+    gs_status st = GS_OK;
+    if (!ids || !fab || !tmp) {
+        st = GS_ENOMEM;
+        goto out;
+    }
+    memcpy(ids, gpus, count * sizeof *ids);
+    qsort(ids, count, sizeof *ids, cmp_u32);
+    double sum = 0;
+    size_t nf = 0;
+    for (size_t i = 0; i < count;) {
+        if (ids[i] >= t->n_gpus || (i && ids[i] == ids[i - 1])) {
+            st = GS_EINVAL;
+            goto out;
+        }
+        uint32_t node = t->gpu_node[ids[i]];
+        const gs_node_rec *n = &t->nodes[node];
+        size_t j = i;
+        while (j < count && ids[j] < t->n_gpus &&
+               t->gpu_node[ids[j]] == node) {
+            if (j > i && ids[j] == ids[j - 1]) {
+                st = GS_EINVAL;
+                goto out;
+            }
+            j++;
+        }
+        /* pairs on the node; and the node's own minima, to take away from
+         * its domain's (those pairs use the node's table instead) */
+        uint64_t on_node = 0;
+        for (size_t a = i; a < j; a++)
+            for (size_t b = i; b < a; b++)
+                on_node += gs_ntype_cell(n->type, ids[a] - n->first_gpu,
+                                         ids[b] - n->first_gpu)->bw;
+        sum += (double)on_node;
+        if (n->domain != GS_NONE) {
+            size_t m = 0;
+            for (size_t a = i; a < j; a++) {
+                uint64_t x = fabric_mbs(n, ids[a] - n->first_gpu);
+                x = GS_MIN(x, (uint64_t)GS_BW_MAX_MBS);
+                fab[nf++] = (q_fab){n->domain, x};
+                tmp[m++] = x;
+            }
+            /* ascending, for the sum of minima */
+            for (size_t a = 1; a < m; a++) {
+                uint64_t v = tmp[a];
+                size_t b = a;
+                while (b > 0 && tmp[b - 1] > v) {
+                    tmp[b] = tmp[b - 1];
+                    b--;
+                }
+                tmp[b] = v;
+            }
+            sum -= min_pair_sum(tmp, m);
+        }
+        i = j;
+    }
+    qsort(fab, nf, sizeof *fab, cmp_fab);
+    for (size_t i = 0; i < nf;) {
+        size_t j = i;
+        while (j < nf && fab[j].domain == fab[i].domain) {
+            tmp[j - i] = fab[j].mbs;
+            j++;
+        }
+        sum += min_pair_sum(tmp, j - i);
+        i = j;
+    }
+    *quality = sum / 1000.0;
+out:
+    gs_free(ids);
+    gs_free(fab);
+    gs_free(tmp);
+    return st;
+}
+
 GS_API gs_status gs_topo_quality(const gs_topo *t, const uint32_t *gpus,
                                  size_t count, double *quality)
 {
@@ -315,6 +429,10 @@ GS_API gs_status gs_topo_quality(const gs_topo *t, const uint32_t *gpus,
         return t ? GS_ENOTFROZEN : GS_EINVAL;
     if ((count && !gpus) || !quality)
         return GS_EINVAL;
+    /* every pair, for the sets jobs usually have; large sets (whole racks
+     * and clusters) would take seconds that way */
+    if (count > 256)
+        return quality_large(t, gpus, count, quality);
     uint64_t sum = 0;
     for (size_t i = 0; i < count; i++) {
         if (gpus[i] >= t->n_gpus)

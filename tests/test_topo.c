@@ -6,6 +6,8 @@
  */
 #include "test_support.h"
 
+#include <math.h>
+
 #include <stdlib.h>
 
 #include "topo_impl.h"
@@ -688,10 +690,63 @@ static void out_of_memory_everywhere(void **state)
     assert_true(n > 20);
 }
 
+/* Q of large sets (whole racks, whole clusters) is computed without
+ * visiting every pair; it must equal the sum over every pair of
+ * gs_topo_bandwidth, on NVLink domains (GB200 racks, where GPUs on
+ * different trays of a rack get the smaller fabric bandwidth), nodes
+ * outside domains, and DGX-1s with their irregular NVLink matrix. */
+static void quality_of_large_sets(void **state)
+{
+    (void)state;
+    gs_topo *t = test_topo_json(
+        "{\"nodes\": [{\"name\": \"gb[001-072]\", \"template\": "
+        "\"gb200-tray\", \"racks\": {\"size\": 18, \"prefix\": \"nvl\", "
+        "\"nvlink_domain\": true}}, {\"name\": \"v[1-40]\", \"template\": "
+        "\"dgx1-v100\"}]}");
+    uint32_t n = gs_topo_gpu_count(t);
+    assert_int_equal(n, 72 * 4 + 40 * 8);
+    uint32_t *set = malloc(n * sizeof *set);
+    assert_non_null(set);
+    unsigned seed = 12345;
+    for (int round = 0; round < 40; round++) {
+        /* a random subset of 257..n GPUs, in random order */
+        for (uint32_t i = 0; i < n; i++)
+            set[i] = i;
+        for (uint32_t i = n - 1; i > 0; i--) {
+            seed = seed * 1103515245u + 12345u;
+            uint32_t k = (seed >> 8) % (i + 1), x = set[i];
+            set[i] = set[k];
+            set[k] = x;
+        }
+        seed = seed * 1103515245u + 12345u;
+        size_t count = round == 0 ? n : 257 + (seed >> 8) % (n - 257);
+        double want = 0;
+        for (size_t i = 0; i < count; i++)
+            for (size_t j = 0; j < i; j++)
+                want += gs_topo_bandwidth(t, set[i], set[j]);
+        double q = -1;
+        assert_int_equal(gs_topo_quality(t, set, count, &q), GS_OK);
+        if (fabs(q - want) > 1e-6 * want)
+            fail_msg("round %d, %zu GPUs: Q %.3f, pairs say %.3f", round,
+                     count, q, want);
+    }
+    /* a repeated or unknown id is refused in large sets too */
+    for (uint32_t i = 0; i < n; i++)
+        set[i] = i;
+    set[300] = 5;
+    double q;
+    assert_int_equal(gs_topo_quality(t, set, 301, &q), GS_EINVAL);
+    set[300] = n;
+    assert_int_equal(gs_topo_quality(t, set, 301, &q), GS_EINVAL);
+    free(set);
+    gs_topo_destroy(t);
+}
+
 int main(void)
 {
     test_alloc_install();
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(quality_of_large_sets),
         cmocka_unit_test(build_freeze_and_query),
         cmocka_unit_test(matrix_text),
         cmocka_unit_test(bandwidth_overrides),
