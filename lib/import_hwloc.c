@@ -1653,6 +1653,23 @@ static bool x_hwloc_name(const char *s, size_t at, size_t len, bool digits)
 
 /* What hwloc 2.9 needs of a start tag at i (element name at name, len),
  * given its decoded attributes. */
+/* The most objects a distance matrix may cover (nbobjs). */
+#define X_MAX_DISTANCE_OBJS 4096
+
+/* A count of distance objects: digits only, 0 to X_MAX_DISTANCE_OBJS. */
+static bool x_count_ok(const char *v, size_t n)
+{
+    if (!n || n > 4)
+        return false;
+    int c = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (v[k] < '0' || v[k] > '9')
+            return false;
+        c = c * 10 + (v[k] - '0');
+    }
+    return c <= X_MAX_DISTANCE_OBJS;
+}
+
 static bool x_check_tag(x_doc *x, size_t i, size_t name, size_t len)
 {
     static const char *const set_names[] = {"cpuset", "complete_cpuset",
@@ -1708,6 +1725,14 @@ static bool x_check_tag(x_doc *x, size_t i, size_t name, size_t len)
                              "it with hwloc 2.x)",
                              (int)GS_MIN(vlen, 16), val);
         }
+        /* hwloc allocates an nbobjs x nbobjs matrix before it reads the
+         * values: 4294967295 asked for 32 GiB (an abort under ASan).
+         * Distance matrices cover NUMA nodes or a few thousand PUs. */
+        if (x_is(s, an, alen, "nbobjs") && !x_count_ok(val, vlen))
+            return x_bad(x, a->value_at,
+                         "nbobjs=\"%.*s\": a distance matrix of 0 to %d "
+                         "objects",
+                         (int)GS_MIN(vlen, 24), val, X_MAX_DISTANCE_OBJS);
         if (!is_obj)
             continue;
         /* hwloc parses every set it is given (found by fuzzing format-1

@@ -435,6 +435,17 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
                        "best-fit, spread, nvlink-pack, or one registered "
                        "with gs_placement_register)",
                        pname);
+    /* every change of a node updates a histogram per switch above it:
+     * the decision path costs the tree's depth, which real fabrics keep
+     * to a few levels */
+    for (size_t sw = 0; sw < topo->n_switches; sw++)
+        if (topo->switches[sw].depth >= GS_SCHED_MAX_SWITCH_DEPTH)
+            return gs_errf(&s->err, GS_EUNSUPPORTED,
+                           "switch \"%s\" is %u levels deep; the scheduler "
+                           "handles switch trees of up to %u levels",
+                           topo->switches[sw].name,
+                           topo->switches[sw].depth + 1,
+                           GS_SCHED_MAX_SWITCH_DEPTH);
     s->topo = topo;
     s->n_nodes = (uint32_t)topo->n_nodes;
     s->n_types = topo->n_types;

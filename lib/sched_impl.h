@@ -20,6 +20,8 @@
 typedef uint64_t gs_mask;
 
 #define GS_SCHED_MAX_GPUS 64u
+/* The deepest switch tree the scheduler takes (levels, root = 1). */
+#define GS_SCHED_MAX_SWITCH_DEPTH 64u
 /* The most jobs backfill looks at per step (gs_sched_config). */
 #define GS_BF_DEPTH_MAX 1000000u
 /* The largest priority, usage or model weight. */

@@ -525,6 +525,50 @@ static void huge_per_gpu_requests(void **state)
 
 /* The saved inputs of the fair-share readers (extreme numbers, NUL and
  * control bytes, cycles, deep chains) keep the fuzz targets' invariants. */
+/* A switch chain with a node at the bottom, levels deep. */
+static gs_topo *switch_chain(int levels)
+{
+    test_text b = {0};
+    test_printf(&b, "{\"nodes\": [{\"name\": \"n1\", \"template\": "
+                    "\"dgx-h100\"}], \"switches\": [");
+    for (int i = 0; i < levels; i++)
+        test_printf(&b, "%s{\"name\": \"s%d\", \"%s\": \"%s%d\"}",
+                    i ? ", " : "", i, i + 1 < levels ? "switches" : "nodes",
+                    i + 1 < levels ? "s" : "n", i + 1 < levels ? i + 1 : 1);
+    test_printf(&b, "]}");
+    gs_topo *t = test_topo_json(b.s);
+    free(b.s);
+    return t;
+}
+
+/* Every change of a node updates a histogram per switch above it, so a
+ * switch chain tens of thousands deep made each decision slow (27 s to
+ * create a scheduler on an 80k chain): the scheduler takes trees of up
+ * to 64 levels, and says so beyond. */
+static void deep_switch_trees(void **state)
+{
+    (void)state;
+    gs_topo *t = switch_chain(64);
+    gs_sched *s = NULL;
+    assert_int_equal(gs_sched_create(&s, t, NULL), GS_OK);
+    gs_job_spec spec;
+    gs_job_spec_init(&spec);
+    spec.gpus = 8;
+    assert_int_equal(gs_sched_submit(s, &spec, NULL), GS_OK);
+    size_t started = 0;
+    assert_int_equal(gs_sched_step(s, 0, &started), GS_OK);
+    assert_int_equal(started, 1);
+    assert_int_equal(gs_sched_check(s), GS_OK);
+    gs_sched_destroy(s);
+    gs_topo_destroy(t);
+    t = switch_chain(65);
+    s = NULL;
+    assert_int_equal(gs_sched_create(&s, t, NULL), GS_EUNSUPPORTED);
+    assert_non_null(strstr(gs_sched_errmsg(s), "\"s64\" is 65 levels deep"));
+    gs_sched_destroy(s);
+    gs_topo_destroy(t);
+}
+
 static void check_usage_file(const char *path, void *user)
 {
     size_t len = 0;
@@ -565,6 +609,7 @@ int main(void)
         cmocka_unit_test(required_counts_do_not_wrap),
         cmocka_unit_test(huge_per_gpu_requests),
         cmocka_unit_test(share_fuzz_regressions),
+        cmocka_unit_test(deep_switch_trees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -150,7 +150,8 @@ GS_API void gs_sched_config_init(gs_sched_config *cfg);
  * @param cfg Configuration, or NULL for the defaults.
  * @return ::GS_OK; ::GS_ENOTFROZEN; ::GS_ENOTFOUND (unknown policy);
  *         ::GS_ERANGE (backfill depth or horizon too large);
- *         ::GS_EUNSUPPORTED (a node with more than 64 GPUs); ::GS_EINVAL;
+ *         ::GS_EUNSUPPORTED (a node with more than 64 GPUs, or a switch
+ *         tree deeper than 64 levels); ::GS_EINVAL;
  *         ::GS_ENOMEM; or the policy's init error.
  */
 GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
