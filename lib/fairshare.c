@@ -1058,8 +1058,9 @@ out:
     return st;
 }
 
-/* A non-negative decimal number, without the C library's locale. */
-static bool parse_decimal(const char *p, size_t n, double *out)
+/* A non-negative decimal number, without the C library's locale; *huge
+ * says a well-formed number was too large for a double. */
+static bool parse_decimal(const char *p, size_t n, double *out, bool *huge)
 {
     double v = 0, scale = 1;
     size_t i = 0;
@@ -1096,6 +1097,7 @@ static bool parse_decimal(const char *p, size_t n, double *out)
             return false;
         v *= pow(10.0, neg ? -e : e);
     }
+    *huge = i == n && !isfinite(v);
     if (i != n || !isfinite(v))
         return false;
     *out = v;
@@ -1258,10 +1260,13 @@ static gs_status load_usage(gs_share *s, const char *text, size_t size,
                     acct[fl[1]] = '\0';
                     double usage;
                     char qv[64];
-                    if (!parse_decimal(f[2], fl[2], &usage))
+                    bool huge = false;
+                    if (!parse_decimal(f[2], fl[2], &usage, &huge))
                         return gs_errf(&s->err, GS_EPARSE,
-                                       "%s:%u:%u: usage \"%s\" is not a "
-                                       "number >= 0",
+                                       huge ? "%s:%u:%u: usage %s is above "
+                                              "the largest allowed, 1e30"
+                                            : "%s:%u:%u: usage \"%s\" is "
+                                              "not a number >= 0",
                                        name, line, (unsigned)(f[2] - p + 1),
                                        gs_printable(qv, sizeof qv, f[2],
                                                     fl[2]));

@@ -571,8 +571,12 @@ static gs_status get_num_in(cfg_ctx *c, const json_value *v, const char *key,
     gs_printable(qk, sizeof qk, key, SIZE_MAX);
     double d = v->type == JSON_NUMBER ? json_number_double(v) : NAN;
     if (!(d >= 0) || !(d <= max) || (whole && d != floor(d))) {
-        snprintf(what, sizeof what, "\"%s\" must be a %s from 0 to %g",
-                 qk, whole ? "whole number" : "number", max);
+        if (whole) /* exactly: 4294967295, not 4.29497e+09 */
+            snprintf(what, sizeof what,
+                     "\"%s\" must be a whole number from 0 to %.0f", qk, max);
+        else
+            snprintf(what, sizeof what, "\"%s\" must be a number from 0 to %g",
+                     qk, max);
         return cerr(c, v, what);
     }
     *out = d;

@@ -53,6 +53,12 @@ static void huge_usage_is_refused_and_max_usage_ranks(void **state)
     assert_non_null(strstr(gs_share_errmsg(sh), "big.csv:1:6:"));
     assert_non_null(strstr(gs_share_errmsg(sh), "1e30"));
     assert_int_equal(gs_share_row_count(sh), 1); /* nothing added */
+    csv = "u1,a,1e309\n"; /* too large for a double: not "not a number" */
+    assert_int_equal(gs_share_load_usage(sh, csv, strlen(csv), "inf.csv"),
+                     GS_EPARSE);
+    assert_non_null(strstr(gs_share_errmsg(sh),
+                           "inf.csv:1:6: usage 1e309 is above the largest "
+                           "allowed, 1e30"));
 
     /* the largest usage allowed, for two users under one account and a
      * third with none: the sums stay finite. Fair tree by hand: under
@@ -149,6 +155,12 @@ static void scheduler_weights_are_bounded(void **state)
             fail_msg("%s: got %s \"%s\", want %s", bad[i].json,
                      gs_status_name(st), gs_sched_errmsg(s), bad[i].where);
     }
+    /* ranges of whole numbers are written out exactly */
+    const char *lim = "{\"limits\": {\"default_user\": 4294967297}}";
+    assert_int_equal(gs_sched_configure(s, lim, strlen(lim), "c.json"),
+                     GS_EPARSE);
+    assert_non_null(strstr(gs_sched_errmsg(s), "must be a whole number from 0 "
+                                               "to 4294967295"));
     /* the largest values allowed work, and the step ends */
     const char *ok = "{\"usage_weights\": {\"gpu\": 1e15}, \"priority_weights\":"
                      " {\"age\": 1e15, \"fairshare\": 1e15}, \"limits\": "
