@@ -1307,40 +1307,110 @@ static bool x_nomem(x_doc *x)
     return false;
 }
 
-/* Length of a quoted attribute value starting at at (up to end). */
-static size_t x_value_len(const char *s, size_t at, size_t end)
+/* One pseudo-attribute of an XML declaration at *k (after the blank
+ * before it): its name must be word; *val and *vlen receive the quoted
+ * value. */
+static bool x_decl_item(const char *s, size_t end, size_t *k,
+                        const char *word, size_t *val, size_t *vlen)
 {
-    size_t k = at;
-    while (k < end && s[k] != '"' && s[k] != '\'')
-        k++;
-    return k - at;
+    size_t w = strlen(word), j = *k;
+    if (end - j < w || memcmp(s + j, word, w) != 0)
+        return false;
+    j += w;
+    while (j < end && x_ws(s[j]))
+        j++;
+    if (j == end || s[j] != '=')
+        return false;
+    j++;
+    while (j < end && x_ws(s[j]))
+        j++;
+    if (j == end || (s[j] != '"' && s[j] != '\''))
+        return false;
+    char q = s[j++];
+    size_t v = j;
+    while (j < end && s[j] != q)
+        j++;
+    if (j == end)
+        return false;
+    *val = v;
+    *vlen = j - v;
+    *k = j + 1;
+    return true;
 }
 
-/* The encoding in an XML declaration s[from, end): absent, UTF-8 or ASCII
- * is fine. Anything else would make libxml2 load ICU converters (which
- * leak once hwloc unloads its XML plugin) for text hwloc never writes.
- * *at receives the position of a refused value. */
-static bool x_encoding_ok(const char *s, size_t from, size_t end, size_t *at)
+/* The XML declaration s[from, end) (after "<?xml", before "?>"), by the
+ * grammar of XML 1.0: version="1.x", then an optional encoding and an
+ * optional standalone="yes"|"no", in that order. The encoding may be
+ * absent, UTF-8 or ASCII: anything else would make libxml2 load ICU
+ * converters (which leak once hwloc unloads its XML plugin) for text hwloc
+ * never writes. On a fault, *at and *why say where and what. */
+static bool x_decl_ok(const char *s, size_t from, size_t end, size_t *at,
+                      const char **why)
 {
     static const char *const ok[] = {"UTF-8", "UTF8", "US-ASCII", "ASCII"};
-    const char *e = x_find(s, end, from, "encoding");
-    if (!e)
-        return true;
-    size_t k = (size_t)(e - s) + 8;
-    while (k < end && x_ws(s[k]))
-        k++;
-    if (k < end && s[k] == '=')
-        k++;
-    while (k < end && x_ws(s[k]))
-        k++;
-    if (k < end && (s[k] == '"' || s[k] == '\''))
-        k++;
-    *at = k;
-    size_t len = x_value_len(s, k, end);
-    for (size_t i = 0; i < GS_ARRAY_LEN(ok); i++)
-        if (len == strlen(ok[i]) && strncasecmp(s + k, ok[i], len) == 0)
-            return true;
-    return false;
+    size_t k = from, v, vlen;
+    const char *const items[] = {"version", "encoding", "standalone"};
+    bool seen[3] = {false, false, false};
+    unsigned next = 0;
+    for (;;) {
+        size_t blank = k;
+        while (k < end && x_ws(s[k]))
+            k++;
+        if (k == end)
+            break;
+        *at = k;
+        unsigned it = next;
+        while (it < 3 && !x_decl_item(s, end, &k, items[it], &v, &vlen))
+            it++;
+        if (it == 3 || k == blank) {
+            *why = next == 0 ? "an XML declaration starts with version=\"1.0\""
+                             : "an XML declaration has version=, encoding= "
+                               "and standalone=, in that order, separated "
+                               "by blanks";
+            return false;
+        }
+        if (blank == *at) {
+            *why = "a blank must separate the parts of an XML declaration";
+            return false;
+        }
+        if (it != next && !(next == 1 && it == 2)) {
+            *why = "an XML declaration starts with version=\"1.0\"";
+            return false;
+        }
+        seen[it] = true;
+        next = it + 1;
+        *at = v;
+        if (it == 0) {
+            size_t d = 2;
+            while (d < vlen && s[v + d] >= '0' && s[v + d] <= '9')
+                d++;
+            if (vlen < 3 || memcmp(s + v, "1.", 2) != 0 || d != vlen) {
+                *why = "the XML version is 1.x";
+                return false;
+            }
+        } else if (it == 1) {
+            bool good = false;
+            for (size_t i = 0; i < GS_ARRAY_LEN(ok); i++)
+                if (vlen == strlen(ok[i]) &&
+                    strncasecmp(s + v, ok[i], vlen) == 0)
+                    good = true;
+            if (!good) {
+                *why = "hwloc writes UTF-8, and gpusched reads UTF-8 or "
+                       "ASCII only";
+                return false;
+            }
+        } else if (!(vlen == 3 && memcmp(s + v, "yes", 3) == 0) &&
+                   !(vlen == 2 && memcmp(s + v, "no", 2) == 0)) {
+            *why = "standalone= is \"yes\" or \"no\"";
+            return false;
+        }
+    }
+    if (!seen[0]) {
+        *at = from;
+        *why = "an XML declaration starts with version=\"1.0\"";
+        return false;
+    }
+    return true;
 }
 
 static bool x_is(const char *s, size_t at, size_t len, const char *word)
@@ -1670,6 +1740,34 @@ static bool x_count_ok(const char *v, size_t n)
     return c <= X_MAX_DISTANCE_OBJS;
 }
 
+/* Whether hwloc reads the bitmap text a as a subset of the bitmap text b
+ * (both already checked by x_bitmap_ok), parsed by hwloc itself so that
+ * the answer is hwloc's; *oom when out of memory. */
+static bool x_set_included(const char *a, size_t alen, const char *b,
+                           size_t blen, bool *oom)
+{
+    char *sa = malloc(alen + 1), *sb = malloc(blen + 1);
+    hwloc_bitmap_t ba = hwloc_bitmap_alloc(), bb = hwloc_bitmap_alloc();
+    bool ok = false;
+    if (!sa || !sb || !ba || !bb) {
+        *oom = true;
+    } else {
+        memcpy(sa, a, alen);
+        sa[alen] = '\0';
+        memcpy(sb, b, blen);
+        sb[blen] = '\0';
+        /* a text hwloc cannot read is not included in anything */
+        ok = hwloc_bitmap_sscanf(ba, sa) == 0 &&
+             hwloc_bitmap_sscanf(bb, sb) == 0 &&
+             hwloc_bitmap_isincluded(ba, bb);
+    }
+    hwloc_bitmap_free(ba);
+    hwloc_bitmap_free(bb);
+    free(sa);
+    free(sb);
+    return ok;
+}
+
 static bool x_check_tag(x_doc *x, size_t i, size_t name, size_t len)
 {
     static const char *const set_names[] = {"cpuset", "complete_cpuset",
@@ -1694,6 +1792,7 @@ static bool x_check_tag(x_doc *x, size_t i, size_t name, size_t len)
     if (x->oom)
         return false;
     const x_attr *type = NULL, *os = NULL, *version = NULL;
+    const x_attr *set_attr[4] = {NULL, NULL, NULL, NULL};
     unsigned sets = 0;
     for (size_t k = 0; k < x->n_attrs; k++) {
         const x_attr *a = &x->attrs[k];
@@ -1756,6 +1855,7 @@ static bool x_check_tag(x_doc *x, size_t i, size_t name, size_t len)
             if (!x_is(s, an, alen, set_names[b]))
                 continue;
             sets |= 1u << b;
+            set_attr[b] = a;
             if (!x_bitmap_ok(val, 0, vlen))
                 return x_bad(x, a->value_at,
                              "%s=\"%.*s\" is not an hwloc bitmap (0x... "
@@ -1802,6 +1902,28 @@ static bool x_check_tag(x_doc *x, size_t i, size_t name, size_t len)
         return x_bad(x, i, "<object type=\"%.*s\"> needs an os_index from 0 "
                            "to %u",
                      (int)tlen, ty, GS_CPU_MAX);
+    /* Every object's cpuset is part of its complete_cpuset, its nodeset of
+     * its complete_nodeset (hwloc_topology_check asserts it). hwloc 2.9
+     * reading a format-1 export whose complete_cpuset leaves out part of
+     * the cpuset empties the topology and then crashes (found by fuzzing:
+     * cpuset="0x1" complete_cpuset="0x0"). */
+    for (unsigned b = 0; b < 4; b += 2) {
+        const x_attr *part = set_attr[b], *whole = set_attr[b + 1];
+        if (!part || !whole)
+            continue;
+        bool oom = false;
+        bool in = x_set_included(v + part->dec_at, part->dec_len,
+                                 v + whole->dec_at, whole->dec_len, &oom);
+        if (oom)
+            return x_nomem(x);
+        if (!in)
+            return x_bad(x, whole->value_at,
+                         "%s=\"%.*s\" leaves out part of %s=\"%.*s\"; hwloc "
+                         "writes every set inside its complete set",
+                         set_names[b + 1], (int)GS_MIN(whole->dec_len, 24),
+                         v + whole->dec_at, set_names[b],
+                         (int)GS_MIN(part->dec_len, 24), v + part->dec_at);
+    }
     /* hwloc 1.x wrote the nodesets only when the machine had NUMA nodes: a
      * format-1 object needs its cpusets, a NUMA node its nodesets too, and
      * the others both nodesets or neither. */
@@ -2098,16 +2220,13 @@ static bool x_other_markup(x_doc *x, size_t i, bool at_start, size_t *next)
         while (t < end && x_name_char(s[t]))
             t++;
         if (t - (i + 2) == 3 && strncasecmp(s + i + 2, "xml", 3) == 0) {
-            size_t at;
+            size_t at = i;
+            const char *why = "";
             if (!at_start || memcmp(s + i + 2, "xml", 3) != 0)
                 return x_bad(x, i, "an XML declaration must open the "
                                    "document");
-            if (!x_encoding_ok(s, i + 5, end, &at))
-                return x_bad(x, at,
-                             "encoding \"%.*s\": hwloc writes UTF-8, and "
-                             "gpusched reads UTF-8 or ASCII only",
-                             (int)GS_MIN(x_value_len(s, at, end), 32),
-                             s + at);
+            if (!x_decl_ok(s, i + 5, end, &at, &why))
+                return x_bad(x, at, "bad XML declaration: %s", why);
         }
         *next = end + 2;
         return true;

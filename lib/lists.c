@@ -230,11 +230,20 @@ static gs_status expand_rest(expander *x, size_t i, size_t end, size_t nl)
             *x->why = "expression expands to too many names";
             return GS_ERANGE;
         }
+        /* Leading zeros set the width: a width past the name's room is an
+         * error before anything is formatted (num holds any width that
+         * fits, and the at most 12 digits of a wider number). */
+        if (width > HOSTNAME_MAX - nl) {
+            *x->bad_at = lo_at;
+            *x->why = "name longer than 256 characters";
+            return GS_EINVAL;
+        }
         for (uint64_t v = lo; v <= hi; v++) {
-            char num[32];
+            char num[HOSTNAME_MAX + 16];
             int w = snprintf(num, sizeof num, "%0*llu", (int)width,
                              (unsigned long long)v);
-            if (nl + (size_t)w > HOSTNAME_MAX) {
+            if (w < 0 || (size_t)w >= sizeof num ||
+                nl + (size_t)w > HOSTNAME_MAX) {
                 *x->bad_at = lo_at;
                 *x->why = "name longer than 256 characters";
                 return GS_EINVAL;

@@ -767,8 +767,65 @@ static void errors(void **state)
     const char enc[] = "<?xml version=\"1.0\" encoding=\"EBCDIC-US\"?>\n"
                        "<topology version=\"2.0\"/>\n";
     expect_error(enc, sizeof enc - 1, "e.xml", GS_EPARSE,
-                 "e.xml:1:31: not an hwloc XML topology (encoding "
-                 "\"EBCDIC-US\": hwloc writes UTF-8");
+                 "e.xml:1:31: not an hwloc XML topology (bad XML "
+                 "declaration: hwloc writes UTF-8, and gpusched reads "
+                 "UTF-8 or ASCII only)");
+    /* the declaration follows XML 1.0's grammar (a fuzzer's
+     * version="1.0g encoding="UTF-8"?> was taken) */
+    static const struct {
+        const char *decl, *want;
+    } decls[] = {
+        {"<?xml version=\"1.0g encoding=\"UTF-8\"?>",
+         "d.xml:1:16: not an hwloc XML topology (bad XML declaration: the "
+         "XML version is 1.x)"},
+        {"<?xml encoding=\"UTF-8\" version=\"1.0\"?>",
+         "d.xml:1:7: not an hwloc XML topology (bad XML declaration: an XML "
+         "declaration starts with version=\"1.0\")"},
+        {"<?xml?>", "d.xml:1:6: not an hwloc XML topology (bad XML "
+                    "declaration: an XML declaration starts with "
+                    "version=\"1.0\")"},
+        {"<?xml version=\"1.0\"encoding=\"UTF-8\"?>",
+         "d.xml:1:20: not an hwloc XML topology (bad XML declaration: a "
+         "blank must separate the parts of an XML declaration)"},
+        {"<?xml version=\"1.0\" standalone=\"yes\" encoding=\"UTF-8\"?>",
+         "d.xml:1:38: not an hwloc XML topology (bad XML declaration: an "
+         "XML declaration has version=, encoding= and standalone=, in that "
+         "order, separated by blanks)"},
+        {"<?xml version=\"1.0\" standalone=\"maybe\"?>",
+         "d.xml:1:33: not an hwloc XML topology (bad XML declaration: "
+         "standalone= is \"yes\" or \"no\")"},
+        {"<?xml version='1.0' encoding=\"UTF-8' ?>",
+         "d.xml:1:21: not an hwloc XML topology (bad XML declaration: an "
+         "XML declaration has version=, encoding= and standalone=, in that "
+         "order, separated by blanks)"},
+    };
+    for (size_t k = 0; k < sizeof decls / sizeof decls[0]; k++) {
+        char doc[200];
+        snprintf(doc, sizeof doc, "%s\n<topology version=\"2.0\"/>\n",
+                 decls[k].decl);
+        expect_error(doc, strlen(doc), "d.xml", GS_EPARSE, decls[k].want);
+    }
+    /* hwloc 2.9 empties a format-1 topology whose complete_cpuset leaves
+     * out part of the cpuset, then crashes (a fuzzer's find) */
+    expect_file_error("fuzz-regressions/hwloc/v1-machine-complete-cpuset-"
+                      "empty.xml",
+                      ":3:69: not an hwloc XML topology (complete_cpuset="
+                      "\"0x0\" leaves out part of cpuset=\"0x1\"; hwloc "
+                      "writes every set inside its complete set)");
+    expect_file_error("fuzz-regressions/hwloc/v1-complete-cpuset-leaves-out-"
+                      "cpuset.xml",
+                      ":1:16: not an hwloc XML topology (bad XML declaration");
+    const char nodes[] =
+        "<topology version=\"2.0\"><object type=\"Machine\" os_index=\"0\" "
+        "cpuset=\"0x00000003\" complete_cpuset=\"0x00000001,0x00000003\" "
+        "nodeset=\"0x1,0x0\" complete_nodeset=\"0x00000001\"/></topology>";
+    expect_error(nodes, sizeof nodes - 1, "n.xml", GS_EPARSE,
+                 "n.xml:1:157: not an hwloc XML topology (complete_nodeset="
+                 "\"0x00000001\" leaves out part of nodeset=\"0x1,0x0\"");
+    const char decl_ok[] = "<?xml version = '1.1'\n encoding=\"ascii\" "
+                           "standalone='no' ?><topology version=\"2.0\"/>";
+    expect_error(decl_ok, sizeof decl_ok - 1, "u.xml", GS_EPARSE,
+                 "u.xml: not an hwloc XML topology (it has no NUMANode");
     const char utf[] = "<?xml version='1.0' encoding='utf-8'?><topology "
                        "version=\"2.0\"/>";
     expect_error(utf, sizeof utf - 1, "u.xml", GS_EPARSE,

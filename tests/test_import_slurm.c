@@ -639,6 +639,26 @@ static void topology_errors(void **state)
                                 sizeof msg),
                      GS_EPARSE);
     assert_non_null(strstr(msg, "t.conf:1:21: node name"));
+    /* leading zeros wider than a name (a fuzzer found 108 of them read past
+     * a 32-byte buffer): refused at the number, wide ones that fit taken */
+    char line[400];
+    snprintf(line, sizeof line, "SwitchName=s0 Nodes=gb[%0260d-8]\n", 5);
+    assert_int_equal(load_error(line, "t.conf", GS_FORMAT_SLURM_TOPOLOGY,
+                                NULL, msg, sizeof msg),
+                     GS_EPARSE);
+    assert_string_equal(msg, "t.conf:1:24: bad hostlist expression in "
+                             "Nodes=: name longer than 256 characters");
+    snprintf(line, sizeof line, "SwitchName=s0 Nodes=gb[%0254d-6]\n", 5);
+    gs_load_options o = options(GS_FORMAT_SLURM_TOPOLOGY, NULL, NULL);
+    gs_topo *t = NULL;
+    assert_int_equal(gs_topo_load_buffer(&t, line, strlen(line), "t.conf",
+                                         &o),
+                     GS_OK);
+    assert_int_equal(gs_topo_node_count(t), 2);
+    char want[300];
+    snprintf(want, sizeof want, "gb%0254d", 6);
+    assert_string_equal(gs_topo_node_name(t, 1), want);
+    gs_topo_destroy(t);
 }
 
 static void topology_error_fixtures(void **state)
