@@ -44,6 +44,42 @@ start time of /proc/PID/stat, so that a reused pid does not count). The
 command records its own pid, under the lock, before it execs: no command
 runs unrecorded, whenever the launcher is killed.
 
+Files under the state
+---------------------
+The launcher may run as root, and anyone who can write to the state's
+directory can put anything there: it opens no file under its state (the
+state, the lock, the hold files, its temporary files) that is not a
+regular file. It looks first (``lstat``), then opens with ``O_NONBLOCK``
+(a FIFO would block ``open`` until a writer came) and ``O_NOFOLLOW``, and
+checks the open file again (``fstat``), so a special file swapped in
+meanwhile is not read or written either. It creates its files with
+``O_EXCL``, works inside the state's directory and ``FILE.holds/`` through
+descriptors opened once per step (a directory swapped meanwhile redirects
+nothing), and renames over, removes or writes nothing but regular files:
+
+* ``FILE`` itself, ``FILE.lock`` or ``FILE.damaged`` being anything else (a
+  FIFO, socket, device, directory or symbolic link), or ``FILE.holds``
+  being anything but a directory (a symbolic link included), stops the
+  launch with a one-line message naming it (exit status 2): the launch
+  cannot work without them, and must not replace them.
+* An entry of ``FILE.holds/`` named like a hold file that is not a regular
+  file is *ignored*, with a warning naming it (once per launch), and left
+  in place: launches only ever create regular files there, so it holds no
+  GPUs (a running launch's hold is still in ``FILE``, with its pids), and
+  refusing would let one stray entry stop every launch of the machine.
+  Leftover temporary files are removed only when they are regular files
+  with the exact names launches give them.
+
+A launch waiting for GPUs or for the state lock (which it polls, at most
+``SIGNAL_LATENCY`` apart) ends within about that time on SIGTERM, SIGINT
+or SIGHUP, taking itself out of the waiting line if the lock comes within
+``TIDY_PATIENCE`` seconds (else the next launch drops it, its pid being
+gone); so does the new process of a launch waiting for the lock to record
+itself (the launcher tells it through a pipe). A launch that cannot take
+the lock to release its GPUs after a signal leaves them, after
+``TIDY_PATIENCE`` seconds, to the next launch, which takes them back once
+the launch's processes are gone.
+
 A damaged ``FILE`` (not JSON, not a launch state, empty, a number out of
 range) is never taken for "nothing runs": it is kept as ``FILE.damaged``
 and the holds are rebuilt from the hold files of the launches still
@@ -63,14 +99,15 @@ satisfy, an unusable state file); 3 when the GPUs are busy (or --timeout
 expired).
 
 For tests, ``GPUSCHED_LAUNCH_TEST_PAUSE=POINT:FILE`` makes the launch
-write its pid to FILE and sleep at POINT: ``child-before-register`` (in
-the new process, before it records itself) or ``after-start`` (in the
-launcher, once the command runs).
+write its pid to FILE and wait at POINT until FILE is removed (60 s at
+most): ``child-before-register`` (in the new process, before it records
+itself) or ``after-start`` (in the launcher, once the command runs).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import fcntl
 import json
 import math
@@ -104,13 +141,137 @@ MAX_COUNTER = 1 << 53
 #: --timeout at most (about 31 years), --poll from and to.
 MAX_TIMEOUT = 1e9
 POLL_RANGE = (0.01, 3600.0)
+#: The longest pause between tries for a busy state lock, and between looks
+#: for a signal while waiting for GPUs: how late a launch told to stop
+#: notices.
+SIGNAL_LATENCY = 0.05
+#: A launch that is stopping waits this long at most for the state lock to
+#: tidy up after itself (leave the waiting line, release its GPUs).
+TIDY_PATIENCE = 2.0
 TEST_PAUSE_ENV = "GPUSCHED_LAUNCH_TEST_PAUSE"
 HOLD_ID = re.compile(r"[0-9a-f]{32}")
+#: Leftover temporary hold files of earlier versions (written, then renamed).
+HOLD_TMP = re.compile(r"\.[0-9a-f]{32}\.tmp")
+#: How files under the state are opened: a FIFO would block open() until a
+#: writer came, and a symbolic link would redirect the access.
+SAFE_OPEN = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class LaunchError(Exception):
     """A reason to stop, said in one line (exit status 2)."""
+
+
+class NotRegular(LaunchError):
+    """A path under the state names something that is not a regular file."""
+
+    def __init__(self, path: str, mode: int):
+        self.path = path
+        self.kind = file_kind(mode)
+        super().__init__(f"{path} is {self.kind}, not a regular file")
+
+
+class Interrupted(Exception):
+    """A wait for the state lock given up (a signal came)."""
+
+
+def file_kind(mode: int) -> str:
+    """What a file is, for messages."""
+    for is_kind, name in ((stat.S_ISREG, "a regular file"),
+                          (stat.S_ISDIR, "a directory"),
+                          (stat.S_ISLNK, "a symbolic link"),
+                          (stat.S_ISFIFO, "a FIFO"),
+                          (stat.S_ISSOCK, "a socket"),
+                          (stat.S_ISCHR, "a character device"),
+                          (stat.S_ISBLK, "a block device")):
+        if is_kind(mode):
+            return name
+    return "a special file"
+
+
+def _lstat(dir_fd: int, name: str) -> Optional[os.stat_result]:
+    """The entry ``name`` of a directory itself (a link not followed), None
+    when there is none."""
+    try:
+        return os.lstat(name, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return None
+
+
+def _identity(st: os.stat_result) -> Tuple[int, int]:
+    return st.st_dev, st.st_ino
+
+
+def open_regular(dir_fd: int, name: str, path: str, flags: int,
+                 mode: int = 0o666) -> int:
+    """Open the entry ``name`` of a directory (``path`` in messages) if it is
+    a regular file, creating one when ``flags`` has O_CREAT. Anything else
+    found by lstat is not opened; one swapped in since is opened without
+    blocking and without following a link, and refused after fstat.
+    Raises NotRegular, or the OSError of os.open."""
+    st = _lstat(dir_fd, name)
+    if st is None and not flags & os.O_CREAT:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise NotRegular(path, st.st_mode)
+    try:
+        fd = os.open(name, flags | SAFE_OPEN, mode, dir_fd=dir_fd)
+    except OSError as e:
+        # a symbolic link (ELOOP), a socket (ENXIO)... swapped in: say so
+        try:
+            st = _lstat(dir_fd, name)
+        except OSError:
+            st = None
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            raise NotRegular(path, st.st_mode) from None
+        raise OSError(e.errno, e.strerror, path) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegular(path, st.st_mode)
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def remove_regular(dir_fd: int, name: str,
+                   identity: Optional[Tuple[int, int]] = None) -> bool:
+    """Remove the entry ``name`` of a directory if it is a regular file
+    (the one of ``identity``, (device, inode), when given): anything else is
+    left alone. Whether it was removed."""
+    st = _lstat(dir_fd, name)
+    if st is None or not stat.S_ISREG(st.st_mode):
+        return False
+    if identity is not None and _identity(st) != identity:
+        return False
+    try:
+        os.unlink(name, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def take_lock(fd: int, give_up=None) -> None:
+    """flock(LOCK_EX) on ``fd``. With ``give_up`` (a function), a busy lock
+    is polled, at most SIGNAL_LATENCY apart, and Interrupted raised once
+    ``give_up()`` is true: a blocking flock would go on after a signal
+    (Python retries the interrupted call)."""
+    if give_up is None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return
+    pause = 0.001
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        if give_up():
+            raise Interrupted()
+        time.sleep(pause)
+        pause = min(2 * pause, SIGNAL_LATENCY)
 
 
 def _import_gpusched():
@@ -151,7 +312,9 @@ def test_pause(point: str) -> None:
     with open(marker + ".tmp", "w") as f:
         f.write(str(os.getpid()))
     os.replace(marker + ".tmp", marker)
-    time.sleep(60)
+    end = time.monotonic() + 60
+    while os.path.exists(marker) and time.monotonic() < end:
+        time.sleep(0.02)
 
 
 # ---- processes -----------------------------------------------------------
@@ -301,14 +464,6 @@ def _gpus_text(h) -> str:
     return ",".join(str(g) for g in h.get("gpus", []))
 
 
-def _fsync_dir(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _read_all(fd: int, limit: int) -> bytes:
     chunks = []
     size = 0
@@ -321,6 +476,12 @@ def _read_all(fd: int, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 class StateFile:
     """The state shared by the launches of one machine (see the module
     doc): ``FILE``::
@@ -330,124 +491,179 @@ class StateFile:
                     "gpus": [0, 3], "node", "command", "since"}],
          "queue": [{"id", "pid", "pid_start", "gpus": 2, "seq", "since"}]}
 
-    with ``FILE.lock`` and the hold files in ``FILE.holds/``."""
+    with ``FILE.lock`` and the hold files in ``FILE.holds/``. Everything is
+    done inside ``locked()``, relative to the descriptors of the state's
+    directory and of ``FILE.holds/`` it opens."""
 
     def __init__(self, path: str):
         self.path = os.path.abspath(path)
         self.dir = os.path.dirname(self.path)
         self.base = os.path.basename(self.path)
+        self.lock_name = self.base + ".lock"
+        self.holds_name = self.base + ".holds"
+        self.damaged_name = self.base + ".damaged"
         self.lock_path = self.path + ".lock"
         self.holds_dir = self.path + ".holds"
         self.damaged_path = self.path + ".damaged"
+        # the temporary files of _write (with the pid instead of the random
+        # part before)
+        self._tmp_name = re.compile(re.escape(f".{self.base}.") +
+                                    r"[0-9a-f]+\.tmp")
+        self._dir_fd: Optional[int] = None
+        self._holds_fd: Optional[int] = None
+        self._warned = set()
 
-    def _fail(self, what: str, err: OSError) -> LaunchError:
-        name = err.filename or self.path
-        return LaunchError(f"state {self.path}: {what} {name}: "
+    def _fail(self, what: str, path: str, err: OSError) -> LaunchError:
+        return LaunchError(f"state {self.path}: {what} {path}: "
                            f"{err.strerror or err}")
 
-    def _prepare(self) -> None:
-        if os.path.isdir(self.path):
-            raise LaunchError(f"--state {self.path} is a directory: name a "
-                              f"file (e.g. {os.path.join(self.path, 'gpusched-launch.json')})")
+    def _refuse(self, err: NotRegular, what: str = "") -> LaunchError:
+        return LaunchError(f"state {self.path}: {what}{err}: remove it (the "
+                           f"launcher makes its own)")
+
+    def _open_dirs(self) -> None:
         # The state is replaced by rename and set aside when damaged: on
         # anything but a regular file (a device such as /dev/null, a FIFO,
         # a socket) that would replace the special file itself, and as root
-        # it would succeed. Refuse before creating anything next to it.
+        # it would succeed; on a symbolic link, the link. Refuse before
+        # creating anything next to it.
         try:
-            st = os.stat(self.path)
+            st = os.lstat(self.path)
         except FileNotFoundError:
             st = None
         except OSError as e:
-            raise self._fail("cannot read", e) from None
+            raise self._fail("cannot read", self.path, e) from None
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            raise LaunchError(f"--state {self.path} is a directory: name a "
+                              f"file (e.g. {os.path.join(self.path, 'gpusched-launch.json')})")
+        if st is not None and stat.S_ISLNK(st.st_mode):
+            raise LaunchError(f"--state {self.path} is a symbolic link: name "
+                              f"the file itself (the state is replaced by "
+                              f"rename, which would replace the link)")
         if st is not None and not stat.S_ISREG(st.st_mode):
             raise LaunchError(f"--state {self.path} is not a regular file "
-                              f"(a device, FIFO or socket): name a file of "
+                              f"({file_kind(st.st_mode)}): name a file of "
                               f"its own, e.g. /tmp/gpusched-launch.json")
         try:
             os.makedirs(self.dir, exist_ok=True)
-            os.makedirs(self.holds_dir, exist_ok=True)
         except OSError as e:
-            raise self._fail("cannot create", e) from None
-        if not os.path.isdir(self.holds_dir):
-            raise LaunchError(f"state {self.path}: {self.holds_dir} must be "
-                              f"a directory (of hold files)")
+            raise self._fail("cannot create", self.dir, e) from None
+        try:
+            self._dir_fd = os.open(self.dir, os.O_RDONLY | os.O_DIRECTORY |
+                                   os.O_CLOEXEC)
+        except OSError as e:
+            raise self._fail("cannot open", self.dir, e) from None
+        try:
+            os.mkdir(self.holds_name, 0o777, dir_fd=self._dir_fd)
+        except FileExistsError:
+            pass
+        except OSError as e:
+            raise self._fail("cannot create", self.holds_dir, e) from None
+        try:
+            st = _lstat(self._dir_fd, self.holds_name)
+            if st is not None and stat.S_ISDIR(st.st_mode):
+                self._holds_fd = os.open(
+                    self.holds_name, os.O_RDONLY | os.O_DIRECTORY | SAFE_OPEN,
+                    dir_fd=self._dir_fd)
+                st = os.fstat(self._holds_fd)
+        except OSError as e:
+            raise self._fail("cannot open", self.holds_dir, e) from None
+        if st is None or not stat.S_ISDIR(st.st_mode):
+            kind = "gone" if st is None else file_kind(st.st_mode)
+            raise LaunchError(f"state {self.path}: {self.holds_dir} is "
+                              f"{kind}, not a directory (of hold files): "
+                              f"remove it")
+
+    def _close_dirs(self) -> None:
+        for fd in (self._holds_fd, self._dir_fd):
+            if fd is not None:
+                os.close(fd)
+        self._holds_fd = self._dir_fd = None
 
     @contextmanager
-    def locked(self, placing: bool = True) -> Iterator[dict]:
+    def locked(self, placing: bool = True, give_up=None) -> Iterator[dict]:
         """The state, read under the lock with the dead launches reclaimed
         and the live ones recovered; written back (atomically) when the
         block changed it. ``placing``: the block gives out GPUs, so a
         running launch's damaged hold file stops it (see _scan_holds);
-        releasing or recording a pid goes on regardless."""
-        self._prepare()
+        releasing or recording a pid goes on regardless. ``give_up``: see
+        take_lock (Interrupted before the block runs)."""
         try:
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
-                         0o666)
-        except OSError as e:
-            raise self._fail("cannot open", e) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            self._clean_temporaries()
-            state, damaged = self._read()
-            self._reconcile(state, placing)
-            before = json.dumps(state, sort_keys=True)
-            yield state
-            if damaged or json.dumps(state, sort_keys=True) != before:
-                self._write(state)
+            self._open_dirs()
+            try:
+                fd = open_regular(self._dir_fd, self.lock_name,
+                                  self.lock_path, os.O_RDWR | os.O_CREAT)
+            except NotRegular as e:
+                raise self._refuse(e) from None
+            except OSError as e:
+                raise self._fail("cannot open", self.lock_path, e) from None
+            try:
+                take_lock(fd, give_up)
+                self._clean_temporaries()
+                state, damaged = self._read()
+                self._reconcile(state, placing)
+                before = json.dumps(state, sort_keys=True)
+                yield state
+                if damaged or json.dumps(state, sort_keys=True) != before:
+                    self._write(state)
+            finally:
+                os.close(fd)  # also releases the lock
         finally:
-            os.close(fd)  # also releases the lock
+            self._close_dirs()
 
     def _clean_temporaries(self) -> None:
         # every writer holds the lock: a temporary file seen now is the
         # leftover of a launch killed while writing
-        prefix = f".{self.base}."
-        for d, match in ((self.dir, lambda n: n.startswith(prefix) and
-                          n.endswith(".tmp")),
-                         (self.holds_dir, lambda n: n.startswith("."))):
+        for dir_fd, where, name_re in (
+                (self._dir_fd, self.dir, self._tmp_name),
+                (self._holds_fd, self.holds_dir, HOLD_TMP)):
             try:
-                names = os.listdir(d)
+                names = os.listdir(dir_fd)
             except OSError as e:
-                raise self._fail("cannot list", e) from None
+                raise self._fail("cannot list", where, e) from None
             for name in names:
-                if match(name):
+                if name_re.fullmatch(name):
                     try:
-                        os.unlink(os.path.join(d, name))
-                    except FileNotFoundError:
-                        pass
+                        remove_regular(dir_fd, name)
                     except OSError as e:
-                        raise self._fail("cannot remove", e) from None
+                        raise self._fail("cannot remove",
+                                         os.path.join(where, name), e) from None
 
-    def _slurp(self, path: str, limit: int,
-                probe_lock: bool = False) -> Tuple[bytes, bool]:
-        """(up to limit + 1 bytes of a file, whether another descriptor
-        holds a lock on it (with ``probe_lock``)). FileNotFoundError goes
-        through; other errors are LaunchError."""
-        flags = os.O_RDONLY | os.O_CLOEXEC
+    def _slurp(self, dir_fd: int, name: str, path: str, limit: int,
+               probe_lock: bool = False) -> Tuple[bytes, bool, Tuple[int, int]]:
+        """(up to limit + 1 bytes of a regular file, whether another
+        descriptor holds a lock on it (with ``probe_lock``), its identity).
+        FileNotFoundError and NotRegular go through; other errors are
+        LaunchError."""
         try:
-            fd = os.open(path, flags | (os.O_NOFOLLOW if probe_lock else 0))
-        except FileNotFoundError:
+            fd = open_regular(dir_fd, name, path, os.O_RDONLY)
+        except (FileNotFoundError, NotRegular):
             raise
         except OSError as e:
-            raise self._fail("cannot open", e) from None
+            raise self._fail("cannot open", path, e) from None
         try:
+            identity = _identity(os.fstat(fd))
             locked = False
             if probe_lock:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
                 except BlockingIOError:
                     locked = True
-            return _read_all(fd, limit), locked
+            return _read_all(fd, limit), locked, identity
         except OSError as e:
-            raise self._fail("cannot read", e) from None
+            raise self._fail("cannot read", path, e) from None
         finally:
             os.close(fd)
 
     def _read(self) -> Tuple[dict, bool]:
         """(state, whether it was damaged and rebuilt)."""
         try:
-            raw, _ = self._slurp(self.path, MAX_STATE_BYTES)
+            raw, _, identity = self._slurp(self._dir_fd, self.base,
+                                           self.path, MAX_STATE_BYTES)
         except FileNotFoundError:
             return fresh_state(), False
+        except NotRegular as e:  # swapped in since _open_dirs looked
+            raise self._refuse(e) from None
         state = None
         if len(raw) > MAX_STATE_BYTES:
             problem = f"larger than {MAX_STATE_BYTES >> 20} MiB"
@@ -467,15 +683,32 @@ class StateFile:
             for q in state["queue"]:
                 q.setdefault("pid_start", None)
             return state, False
-        try:
-            os.replace(self.path, self.damaged_path)
-        except OSError as e:
-            raise self._fail(f"is damaged ({problem}) and cannot be moved "
-                             f"to", e) from None
+        self._set_aside(problem, identity)
         say(f"warning: {self.path} is damaged ({problem}); kept as "
             f"{self.damaged_path}; the holds are rebuilt from the launches "
             f"still running")
         return fresh_state(), True
+
+    def _set_aside(self, problem: str, identity: Tuple[int, int]) -> None:
+        """Rename the damaged state (the file just read) to FILE.damaged,
+        which, if there, must be a regular file too."""
+        cannot = f"state {self.path} is damaged ({problem}) and cannot be kept"
+        try:
+            old = _lstat(self._dir_fd, self.damaged_name)
+            now = _lstat(self._dir_fd, self.base)
+            if old is not None and not stat.S_ISREG(old.st_mode):
+                raise LaunchError(f"{cannot}: {self.damaged_path} is "
+                                  f"{file_kind(old.st_mode)}, not a regular "
+                                  f"file: remove it")
+            if now is None or _identity(now) != identity:
+                raise LaunchError(f"{cannot}: {self.path} was replaced while "
+                                  f"read, by a process not holding "
+                                  f"{self.lock_path}")
+            os.replace(self.base, self.damaged_name,
+                       src_dir_fd=self._dir_fd, dst_dir_fd=self._dir_fd)
+        except OSError as e:
+            raise self._fail(f"is damaged ({problem}) and cannot be moved "
+                             f"to", self.damaged_path, e) from None
 
     # ---- hold files --------------------------------------------------
 
@@ -483,22 +716,30 @@ class StateFile:
         return os.path.join(self.holds_dir, hold_id)
 
     def _scan_holds(self, placing: bool):
-        """{id: (record or None, locked)} of the hold files. A locked file
-        whose record cannot be read stops a launch that is ``placing``:
-        which GPUs its launch holds is unknown."""
+        """{id: (record or None, locked, identity)} of the hold files. A
+        locked file whose record cannot be read stops a launch that is
+        ``placing``: which GPUs its launch holds is unknown. Entries that
+        are not regular files are left out (see the module doc)."""
         out = {}
         try:
-            names = sorted(os.listdir(self.holds_dir))
+            names = sorted(os.listdir(self._holds_fd))
         except OSError as e:
-            raise self._fail("cannot list", e) from None
+            raise self._fail("cannot list", self.holds_dir, e) from None
         for name in names:
             path = self.hold_path(name)
             if not HOLD_ID.fullmatch(name):
                 continue  # not ours
             try:
-                raw, locked = self._slurp(path, MAX_HOLD_BYTES,
-                                          probe_lock=True)
+                raw, locked, identity = self._slurp(
+                    self._holds_fd, name, path, MAX_HOLD_BYTES,
+                    probe_lock=True)
             except FileNotFoundError:
+                continue
+            except NotRegular as e:
+                if name not in self._warned:
+                    self._warned.add(name)
+                    say(f"warning: {e}, so not a hold file (launches make "
+                        f"only regular files there): ignored; remove it")
                 continue
             record = None
             try:
@@ -514,7 +755,7 @@ class StateFile:
                     f"holds it: which GPUs it uses is unknown, so none can be "
                     f"given out. Stop that launch (`fuser -v {path}` names "
                     f"its processes), or remove the file once it has ended")
-            out[name] = (record, locked)
+            out[name] = (record, locked, identity)
         return out
 
     def _reconcile(self, state: dict, placing: bool) -> None:
@@ -524,7 +765,7 @@ class StateFile:
         keep = []
         ids = set()
         for h in state["holds"]:
-            record, locked = files.get(h["id"], (None, False))
+            record, locked, _ = files.get(h["id"], (None, False, None))
             child = h.get("child") or (record or {}).get("child")
             child_start = (h.get("child_start") if h.get("child")
                            else (record or {}).get("child_start"))
@@ -535,7 +776,7 @@ class StateFile:
             else:
                 say(f"reclaimed GPUs {_gpus_text(h)} of pid {h['pid']} "
                     f"(gone)")
-        for hold_id, (record, locked) in files.items():
+        for hold_id, (record, locked, identity) in files.items():
             if hold_id in ids:
                 continue
             if record is not None and (
@@ -550,39 +791,43 @@ class StateFile:
             if locked:
                 continue  # damaged, but its launch runs: leave it be
             try:
-                os.unlink(self.hold_path(hold_id))
-            except FileNotFoundError:
-                pass
+                remove_regular(self._holds_fd, hold_id, identity)
             except OSError as e:
-                raise self._fail("cannot remove", e) from None
+                raise self._fail("cannot remove", self.hold_path(hold_id),
+                                 e) from None
         state["holds"] = keep
         state["queue"] = [q for q in state["queue"]
                           if proc_alive(q["pid"], q.get("pid_start"))]
 
     def create_hold(self, record: dict) -> Tuple[int, int]:
         """Write and lock the hold file of ``record`` (under the state
-        lock); returns (its descriptor, holding the lock, and its size)."""
+        lock); returns (its descriptor, holding the lock, and its size).
+        Made in place (O_EXCL: nothing there is replaced): readers hold the
+        state lock too, so none sees it half written, and one left half
+        written by a killed launch is not locked, so it is removed."""
         data = json.dumps(record, sort_keys=True).encode()
         data += b" " * HOLD_SLACK + b"\n"
-        tmp = os.path.join(self.holds_dir, f".{record['id']}.tmp")
+        name = record["id"]
+        path = self.hold_path(name)
         try:
-            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL |
-                         os.O_CLOEXEC, 0o644)
+            fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL | SAFE_OPEN,
+                         0o644, dir_fd=self._holds_fd)
         except OSError as e:
-            raise self._fail("cannot create", e) from None
+            raise self._fail("cannot create", path, e) from None
         try:
+            identity = _identity(os.fstat(fd))
+            os.set_blocking(fd, True)
             fcntl.flock(fd, fcntl.LOCK_EX)  # a new file: never blocks
-            os.write(fd, data)
+            _write_all(fd, data)
             os.fsync(fd)
-            os.replace(tmp, self.hold_path(record["id"]))
-            _fsync_dir(self.holds_dir)
+            os.fsync(self._holds_fd)
         except OSError as e:
-            os.close(fd)
             try:
-                os.unlink(tmp)
+                remove_regular(self._holds_fd, name, identity)
             except OSError:
                 pass
-            raise self._fail("cannot write", e) from None
+            os.close(fd)
+            raise self._fail("cannot write", path, e) from None
         return fd, len(data)
 
     @staticmethod
@@ -595,33 +840,46 @@ class StateFile:
         os.pwrite(fd, data + b" " * (size - 1 - len(data)) + b"\n", 0)
         os.fsync(fd)
 
-    def remove_hold(self, hold_id: str) -> None:
+    def remove_hold(self, hold_id: str, fd: int) -> None:
+        """Remove the hold file open as ``fd`` (under the state lock)."""
         try:
-            os.unlink(self.hold_path(hold_id))
-        except FileNotFoundError:
-            pass
+            remove_regular(self._holds_fd, hold_id, _identity(os.fstat(fd)))
+        except OSError as e:
+            raise self._fail("cannot remove", self.hold_path(hold_id),
+                             e) from None
 
     def _write(self, state: dict) -> None:
         data = (json.dumps(state, indent=1, sort_keys=True) + "\n").encode()
-        tmp = os.path.join(self.dir, f".{self.base}.{os.getpid()}.tmp")
+        tmp = f".{self.base}.{uuid.uuid4().hex}.tmp"
+        dir_fd = self._dir_fd
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC |
-                         os.O_CLOEXEC, 0o666)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL |
+                         SAFE_OPEN, 0o666, dir_fd=dir_fd)
+        except OSError as e:
+            raise self._fail("cannot create", os.path.join(self.dir, tmp),
+                             e) from None
+        identity = None
+        try:
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
+                identity = _identity(os.fstat(fd))
+                os.set_blocking(fd, True)
+                _write_all(fd, data)
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            os.replace(tmp, self.path)
-            _fsync_dir(self.dir)
-        except OSError as e:
+            st = _lstat(dir_fd, self.base)
+            if st is not None and not stat.S_ISREG(st.st_mode):
+                raise NotRegular(self.path, st.st_mode)
+            os.replace(tmp, self.base, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+            os.fsync(dir_fd)
+        except (OSError, NotRegular) as e:
             try:
-                os.unlink(tmp)
+                remove_regular(dir_fd, tmp, identity)
             except OSError:
                 pass
-            raise self._fail("cannot write", e) from None
+            if isinstance(e, NotRegular):
+                raise self._refuse(e) from None
+            raise self._fail("cannot write", self.path, e) from None
 
 
 # ---- the machine ---------------------------------------------------------
@@ -787,6 +1045,13 @@ class Launch:
         self.pid_start = proc_start_time(self.pid)
         self.child: Optional[subprocess.Popen] = None
         self.signal: Optional[int] = None
+        self.signals = 0  # how many came
+        self.in_line = False  # this launch's place in line may be in FILE
+        # while the command's process starts: the launcher writes the
+        # signals it gets to stop_w; the new process, waiting for the state
+        # lock, reads stop_r (see _register_or_stop)
+        self.stop_r: Optional[int] = None
+        self.stop_w: Optional[int] = None
         self.holding = False
         self.hold_fd: Optional[int] = None
         self.hold_size = 0
@@ -796,7 +1061,13 @@ class Launch:
     # signals: remember, forward to the command if there is one
     def on_signal(self, signum, _frame):
         self.signal = signum
+        self.signals += 1
         child = self.child
+        if child is None and self.stop_w is not None:
+            try:
+                os.write(self.stop_w, bytes([signum]))
+            except OSError:
+                pass
         if child is not None and child.poll() is None:
             if signum == signal.SIGINT and self._terminal_delivered():
                 return  # the command got it from the terminal already
@@ -826,6 +1097,65 @@ class Launch:
             text += f"; {waiting} launch{'es' * (waiting != 1)} waiting ahead"
         return text
 
+    def _stopped(self) -> bool:
+        return self.signal is not None
+
+    def _patience(self):
+        """A give_up (see take_lock) for a launch tidying up after itself:
+        on a signal that comes while it waits, or TIDY_PATIENCE seconds
+        after one that came before."""
+        seen = self.signals
+        end = time.monotonic() + TIDY_PATIENCE
+        return lambda: (self.signals > seen or (
+            self.signal is not None and time.monotonic() > end))
+
+    def _nap(self, seconds: float) -> None:
+        """Sleep, ending early when a signal comes (time.sleep would go on:
+        Python resumes a sleep after running the handler)."""
+        end = time.monotonic() + seconds
+        while self.signal is None:
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(left, SIGNAL_LATENCY))
+
+    def _try_to_place(self, placer: Placer, deadline: Optional[float]):
+        """One look at the state: (placement, None, None), or (None, why
+        not, who holds the GPUs), this launch in line when it waits.
+        Interrupted when a signal comes while it waits for the lock."""
+        args = self.args
+        with self.state.locked(give_up=self._stopped) as st:
+            self.in_line = True
+            if not any(q["id"] == self.id for q in st["queue"]):
+                st["seq"] = st["seq"] + 1 if st["seq"] < MAX_COUNTER else 1
+                st["queue"].append({
+                    "id": self.id, "pid": self.pid,
+                    "pid_start": self.pid_start, "gpus": args.gpus,
+                    "seq": st["seq"], "since": time.time()})
+            got, why = placer.place(st, self.id)
+            if self.signal is not None:
+                got = None
+            if got is not None or not args.wait or self.signal is not None \
+                    or (deadline is not None and time.monotonic() >= deadline):
+                st["queue"] = [q for q in st["queue"]
+                               if q["id"] != self.id]
+            if got is not None:
+                gpus, cvd, cvd_uuids = got
+                record = {
+                    "id": self.id, "pid": self.pid,
+                    "pid_start": self.pid_start, "child": None,
+                    "child_start": None, "gpus": gpus,
+                    "node": self.node_name, "since": time.time(),
+                    "command": args.command[:8]}
+                # the hold file first: once the state names the hold,
+                # its file must be there and locked
+                self.hold_fd, self.hold_size = self.state.create_hold(record)
+                self.record = record
+                st["holds"].append(dict(record))
+                self.holding = True
+                return got, None, None
+            return None, why, self._holders(st)
+
     def acquire(self, placer: Placer):
         """Take GPUs, waiting in line if asked. Returns the placement."""
         args = self.args
@@ -833,42 +1163,22 @@ class Launch:
                     if args.timeout is not None else None)
         told = False
         while True:
-            with self.state.locked() as st:
-                if not any(q["id"] == self.id for q in st["queue"]):
-                    st["seq"] = st["seq"] + 1 if st["seq"] < MAX_COUNTER else 1
-                    st["queue"].append({
-                        "id": self.id, "pid": self.pid,
-                        "pid_start": self.pid_start, "gpus": args.gpus,
-                        "seq": st["seq"], "since": time.time()})
-                got, why = placer.place(st, self.id)
-                if self.signal is not None:
-                    got = None
-                if got is not None or not args.wait or self.signal is not None \
-                        or (deadline is not None and time.monotonic() >= deadline):
-                    st["queue"] = [q for q in st["queue"]
-                                   if q["id"] != self.id]
-                if got is not None:
-                    gpus, cvd, cvd_uuids = got
-                    record = {
-                        "id": self.id, "pid": self.pid,
-                        "pid_start": self.pid_start, "child": None,
-                        "child_start": None, "gpus": gpus,
-                        "node": self.node_name, "since": time.time(),
-                        "command": args.command[:8]}
-                    # the hold file first: once the state names the hold,
-                    # its file must be there and locked
-                    self.hold_fd, self.hold_size = self.state.create_hold(
-                        record)
-                    self.record = record
-                    st["holds"].append(dict(record))
-                    self.holding = True
-                    return got
-                holders = self._holders(st)
-            if self.signal is not None:
+            try:
+                got, why, holders = self._try_to_place(placer, deadline)
+            except Interrupted:
+                got = None
+            if got is not None:
+                return got
+            if self.signal is not None and self.in_line:
                 # it may have come after the line was updated above
-                with self.state.locked(placing=False) as st:
-                    st["queue"] = [q for q in st["queue"]
-                                   if q["id"] != self.id]
+                try:
+                    with self.state.locked(placing=False,
+                                           give_up=self._patience()) as st:
+                        st["queue"] = [q for q in st["queue"]
+                                       if q["id"] != self.id]
+                except Interrupted:
+                    pass  # the next launch drops it: this pid is gone then
+            if self.signal is not None:
                 sys.exit(128 + self.signal)
             if not args.wait:
                 die(f"not enough free GPUs for {args.gpus}: {why}; "
@@ -879,14 +1189,30 @@ class Launch:
             if not told and not args.quiet:
                 say(f"waiting for {args.gpus} GPUs: {why}; {holders}")
                 told = True
-            time.sleep(args.poll)
+            pause = args.poll
+            if deadline is not None:
+                pause = min(pause, max(0.0, deadline - time.monotonic()))
+            self._nap(pause)
+
+    def _launcher_stopped(self) -> bool:
+        """In the new process: whether the launcher got a signal since it
+        started it (then self.signal is that signal)."""
+        try:
+            got = os.read(self.stop_r, 1)
+        except BlockingIOError:
+            return False
+        self.signal = got[0] if got else signal.SIGTERM
+        return True
 
     def register_child(self) -> None:
         """Run in the new process before it execs the command: record its
-        pid in the state and in the hold file, under the lock."""
+        pid in the state and in the hold file, under the lock (Interrupted
+        when the launcher is told to stop while this waits for the lock:
+        until the command runs, the launcher cannot forward signals)."""
         pid = os.getpid()
         start = proc_start_time(pid)
-        with self.state.locked(placing=False) as st:
+        with self.state.locked(placing=False,
+                               give_up=self._launcher_stopped) as st:
             for h in st["holds"]:
                 if h["id"] == self.id:
                     h["child"], h["child_start"] = pid, start
@@ -899,10 +1225,18 @@ class Launch:
     def release(self) -> None:
         if not self.holding:
             return
-        with self.state.locked(placing=False) as st:
-            st["holds"] = [h for h in st["holds"] if h["id"] != self.id]
-            st["queue"] = [q for q in st["queue"] if q["id"] != self.id]
-            self.state.remove_hold(self.id)
+        try:
+            with self.state.locked(placing=False,
+                                   give_up=self._patience()) as st:
+                st["holds"] = [h for h in st["holds"] if h["id"] != self.id]
+                st["queue"] = [q for q in st["queue"] if q["id"] != self.id]
+                self.state.remove_hold(self.id, self.hold_fd)
+        except Interrupted:
+            # once this launcher (and its command) are gone, the hold is
+            # neither locked nor alive: the next launch takes it back
+            say(f"stopping without releasing GPUs {_gpus_text(self.record)} "
+                f"({self.state.lock_path} is busy): the next launch takes "
+                f"them back")
         self.holding = False
         if self.hold_fd is not None:
             os.close(self.hold_fd)
@@ -940,6 +1274,9 @@ class Launch:
                 return 128 + self.signal
             parent = os.getpid()
             prctl = _prctl()
+            self.stop_r, self.stop_w = os.pipe()  # close-on-exec
+            os.set_blocking(self.stop_r, False)
+            os.set_blocking(self.stop_w, False)
 
             def in_child():
                 # in the new process, before exec: die with the launcher
@@ -959,6 +1296,8 @@ class Launch:
                         os._exit(128 + signal.SIGTERM)
                     if cpus is not None:
                         os.sched_setaffinity(0, cpus)
+                except Interrupted:
+                    os._exit(128 + (self.signal or signal.SIGTERM))
                 except BaseException as e:  # noqa: B902 (see above)
                     say(f"cannot start {args.command[0]}: {e}")
                     os._exit(126)
@@ -977,6 +1316,10 @@ class Launch:
             return 128 - rc if rc < 0 else rc
         finally:
             self.release()
+            for fd in (self.stop_r, self.stop_w):
+                if fd is not None:
+                    os.close(fd)
+            self.stop_r = self.stop_w = None
 
 
 def _prctl():

@@ -385,6 +385,81 @@ def test_state_naming_a_special_file(env, tmp_path):
     assert sorted(x.name for x in tmp_path.iterdir()) == ["fifo"]
 
 
+@pytest.mark.parametrize("kind", ["fifo", "socket", "dir", "symlink"])
+def test_special_entry_named_like_a_hold_is_ignored(env, state, tmp_path,
+                                                    kind):
+    """Anyone who can write to the state's directory can put a FIFO (which
+    blocked open() forever), a socket, a directory or a symbolic link
+    where a hold file would be: the launch ignores it with a warning,
+    leaves it there and still runs."""
+    first = run_launch(env, "--gpus", "1", "--topo", "dgx1-v100", "--state",
+                       state, "--", "true")
+    assert first.returncode == 0, first.stderr
+    holds = state + ".holds"
+    entry = os.path.join(holds, "0123456789abcdef0123456789abcdef")
+    if kind == "fifo":
+        os.mkfifo(entry)
+    elif kind == "socket":
+        import socket
+        sock = socket.socket(socket.AF_UNIX)
+        cwd = os.getcwd()
+        os.chdir(holds)  # a socket's path is at most 107 bytes
+        try:
+            sock.bind(os.path.basename(entry))
+        finally:
+            os.chdir(cwd)
+            sock.close()
+    elif kind == "dir":
+        os.mkdir(entry)
+    else:
+        target = tmp_path / "elsewhere"
+        target.write_text("{}")
+        os.symlink(target, entry)
+    t0 = time.time()
+    p = run_launch(env, "--gpus", "8", "--topo", "dgx1-v100", "--state",
+                   state, "--", "true", timeout=30)
+    assert time.time() - t0 < 20
+    assert p.returncode == 0, p.stderr
+    assert "not a regular file" in p.stderr and "ignored" in p.stderr
+    assert os.path.lexists(entry)
+    assert read_state(state)["holds"] == []
+
+
+def test_special_lock_file_stops_the_launch(env, state):
+    first = run_launch(env, "--gpus", "1", "--topo", "dgx1-v100", "--state",
+                       state, "--", "true")
+    assert first.returncode == 0, first.stderr
+    lock = state + ".lock"
+    os.unlink(lock)
+    os.mkfifo(lock)
+    p = run_launch(env, "--gpus", "1", "--topo", "dgx1-v100", "--state",
+                   state, "--", "true", timeout=30)
+    assert p.returncode == 2
+    assert f"{lock} is a FIFO, not a regular file" in p.stderr
+    assert p.stderr.count("\n") == 1 and "Traceback" not in p.stderr
+    assert stat.S_ISFIFO(os.lstat(lock).st_mode)
+
+
+def test_sigterm_while_waiting_ends_promptly(env, state, tmp_path):
+    """A launch waiting in line ends soon after SIGTERM (not at its next
+    poll), and leaves the line."""
+    big = launch(env, state, 8, [sys.executable, "-c",
+                                 "import time; time.sleep(30)"])
+    assert wait_for(lambda: any(h.get("child") for h in
+                                read_state(state)["holds"]))
+    waiter = launch(env, state, 2, ["true"], "--wait", "--poll", "30")
+    assert wait_for(lambda: len(read_state(state)["queue"]) == 1)
+    t0 = time.time()
+    waiter.send_signal(signal.SIGTERM)
+    (rc, _, _), = finish([waiter])
+    assert time.time() - t0 < 5
+    assert rc == 128 + signal.SIGTERM
+    assert read_state(state)["queue"] == []
+    big.send_signal(signal.SIGTERM)
+    finish([big])
+    assert read_state(state)["holds"] == []
+
+
 DAMAGES = {
     "garbage": b"this is not JSON",
     "empty": b"",
