@@ -123,6 +123,42 @@ static void topo_show(void **state)
     assert_non_null(strstr(out, "; 1: GPU2-5 ("));
     assert_int_equal(run("topo show dgx1-v100", out, sizeof out), 0);
     assert_null(strstr(out, "NVSwitch"));
+    /* runs of nodes that print the same share a line, each kind of node
+     * gets one matrix (its first node's), 8 at most */
+    char path[256];
+    static const char runs[] =
+        "{\"nodes\": [{\"name\": \"a[1-3]\", \"template\": \"dgx-h100\"},"
+        " {\"name\": \"b1\", \"template\": \"dgx1-v100\"},"
+        " {\"name\": \"a[4-5]\", \"template\": \"dgx-h100\"}]}";
+    temp_file(path, runs, sizeof runs - 1);
+    snprintf(args, sizeof args, "topo show '%s'", path);
+    assert_int_equal(run(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "\n  3 nodes a1 .. a3: 2 NUMA domains"));
+    assert_non_null(strstr(out, "\n  b1: 2 NUMA domains"));
+    assert_non_null(strstr(out, "\n  2 nodes a4 .. a5: 2 NUMA domains"));
+    assert_non_null(strstr(out, "\nNode a1 (and the nodes like it):\n"));
+    assert_non_null(strstr(out, "\nNode b1 (and the nodes like it):\n"));
+    assert_null(strstr(out, "Node a4"));
+    assert_null(strstr(out, "more node kinds"));
+    remove(path);
+    static const char kinds[] =
+        "{\"nodes\": [{\"name\": \"k1\", \"template\": \"dgx1-p100\"},"
+        " {\"name\": \"k2\", \"template\": \"dgx1-v100\"},"
+        " {\"name\": \"k3\", \"template\": \"dgx2\"},"
+        " {\"name\": \"k4\", \"template\": \"dgx-a100\"},"
+        " {\"name\": \"k5\", \"template\": \"dgx-h100\"},"
+        " {\"name\": \"k6\", \"template\": \"hgx-b200\"},"
+        " {\"name\": \"k7\", \"template\": \"gb200-tray\"},"
+        " {\"name\": \"k8\", \"template\": \"pcie-8gpu\"},"
+        " {\"name\": \"k9\", \"template\": "
+        "\"workstation-2gpu-nvlink\"}]}";
+    temp_file(path, kinds, sizeof kinds - 1);
+    snprintf(args, sizeof args, "topo show '%s'", path);
+    assert_int_equal(run(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "\nNode k8 (and the nodes like it):\n"));
+    assert_null(strstr(out, "Node k9"));
+    assert_non_null(strstr(out, "\n(more node kinds: use --node NAME)\n"));
+    remove(path);
     /* errors */
     assert_int_equal(run("topo show no-such-thing", out, sizeof out), 1);
     assert_non_null(strstr(out, "no-such-thing: no such file, and no built-in "

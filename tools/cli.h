@@ -177,8 +177,9 @@ void cli_json_number(FILE *f, double v);
 gs_topo *cli_load_topo(cli_args *a, const char *src);
 /* Print the matrix of one node and a cluster summary. */
 int cli_print_topo(FILE *out, const gs_topo *t, uint32_t node, unsigned flags);
-/* Print a human summary of the cluster (nodes, GPUs by model, switches). */
-void cli_print_summary(FILE *out, const gs_topo *t);
+/* Print a human summary of the cluster (nodes, GPUs by model, switches);
+ * CLI_FAIL when out of memory. */
+int cli_print_summary(FILE *out, const gs_topo *t);
 
 /* ---- probe (tools/cli_probe.c) ----------------------------------------- */
 

@@ -153,7 +153,204 @@ static void node_line(FILE *out, const gs_topo *t, uint32_t node)
     fputc('\n', out);
 }
 
-void cli_print_summary(FILE *out, const gs_topo *t)
+/* ---- nodes that print the same ------------------------------------------ */
+
+/* What the tool prints about a node of a kind (its summary line, matrix and
+ * fabric line) as bytes, built from the public API in one pass over the
+ * node: two nodes print the same exactly when their descriptions are
+ * equal. Names, UUIDs and bus ids are not printed per kind and are left
+ * out. (The library knows which nodes share a type, but does not say:
+ * this costs a look at each GPU pair of each node, once.) */
+typedef struct node_desc {
+    unsigned char *bytes;
+    size_t len, cap;
+    bool failed; /* out of memory */
+} node_desc;
+
+/* Room for n more bytes; false when out of memory. */
+static bool desc_reserve(node_desc *d, size_t n)
+{
+    if (d->failed)
+        return false;
+    if (n > d->cap - d->len) {
+        size_t cap = d->cap ? d->cap : 1024;
+        while (n > cap - d->len) {
+            if (cap > SIZE_MAX / 2) {
+                d->failed = true;
+                return false;
+            }
+            cap *= 2;
+        }
+        unsigned char *nb = realloc(d->bytes, cap);
+        if (!nb) {
+            d->failed = true;
+            return false;
+        }
+        d->bytes = nb;
+        d->cap = cap;
+    }
+    return true;
+}
+
+static void desc_put(node_desc *d, const void *v, size_t n)
+{
+    if (!desc_reserve(d, n))
+        return;
+    memcpy(d->bytes + d->len, v, n);
+    d->len += n;
+}
+
+static void desc_u32(node_desc *d, uint32_t v)
+{
+    desc_put(d, &v, sizeof v);
+}
+
+static void desc_u64(node_desc *d, uint64_t v)
+{
+    desc_put(d, &v, sizeof v);
+}
+
+/* A string with its length first, so that "ab","c" and "a","bc" differ. */
+static void desc_str(node_desc *d, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    desc_u64(d, n);
+    desc_put(d, s, n);
+}
+
+/* Describe node n into d (emptied first); cpus is a scratch buffer for the
+ * cpulists. */
+static void describe_node(const gs_topo *t, uint32_t n, node_desc *d,
+                          char **cpus, size_t *cpus_cap)
+{
+    d->len = 0;
+    uint32_t nd = gs_topo_node_numa_count(t, n);
+    desc_u32(d, gs_topo_node_cpu_count(t, n));
+    desc_u32(d, nd);
+    for (uint32_t k = 0; k < nd && !d->failed; k++) {
+        desc_u64(d, gs_topo_numa_memory(t, n, k));
+        desc_u32(d, gs_topo_numa_os_id(t, n, k));
+        size_t len = 0;
+        gs_topo_numa_cpus(t, n, k, NULL, 0, &len);
+        if (len + 1 > *cpus_cap) {
+            char *nb = realloc(*cpus, len + 1);
+            if (!nb) {
+                d->failed = true;
+                break;
+            }
+            *cpus = nb;
+            *cpus_cap = len + 1;
+        }
+        if (gs_topo_numa_cpus(t, n, k, *cpus, *cpus_cap, &len) != GS_OK)
+            (*cpus)[0] = '\0';
+        desc_str(d, *cpus);
+    }
+    uint32_t ng = gs_topo_node_gpu_count(t, n);
+    uint32_t first = gs_topo_node_first_gpu(t, n);
+    desc_u32(d, ng);
+    for (uint32_t g = 0; g < ng && !d->failed; g++) {
+        gs_gpu_info gi;
+        gs_gpu_info_init(&gi);
+        gs_topo_gpu_info(t, first + g, &gi);
+        desc_str(d, gi.model);
+        desc_u64(d, gi.memory_bytes);
+        desc_u32(d, gi.cc_major);
+        desc_u32(d, gi.cc_minor);
+        desc_u32(d, gi.numa);
+        desc_u32(d, gi.fabric);
+        desc_u32(d, gi.fabric_links);
+    }
+    /* the matrix's cells: links are symmetric (a pair is one link), so one
+     * half of it says all */
+    enum { CELL = sizeof(uint32_t) + 1 };
+    size_t pairs = ng ? (size_t)ng * (ng - 1) / 2 : 0;
+    if (pairs > SIZE_MAX / CELL) {
+        d->failed = true;
+        return;
+    }
+    if (!desc_reserve(d, pairs * CELL))
+        return;
+    unsigned char *p = d->bytes + d->len;
+    for (uint32_t i = 0; i < ng; i++)
+        for (uint32_t j = i + 1; j < ng; j++) {
+            gs_link_info l = GS_LINK_INFO_INIT;
+            gs_topo_link(t, first + i, first + j, &l);
+            memcpy(p, &l.nvlinks, sizeof l.nvlinks);
+            p[sizeof l.nvlinks] = (unsigned char)l.pcie;
+            p += CELL;
+        }
+    d->len += pairs * CELL;
+}
+
+static bool desc_equal(const node_desc *a, const node_desc *b)
+{
+    return a->len == b->len &&
+           (a->len == 0 || memcmp(a->bytes, b->bytes, a->len) == 0);
+}
+
+/* Matrices shown without --node: one per kind, this many at most. */
+#define MAX_KINDS 8
+
+/* A topology's nodes grouped for printing. */
+typedef struct node_groups {
+    uint32_t *run_start; /* runs of consecutive nodes that print the same */
+    uint32_t nruns;
+    uint32_t kind[MAX_KINDS + 1]; /* the first node of each kind of node
+                                     with GPUs; one past MAX_KINDS says
+                                     that there are more */
+    uint32_t nkinds;
+} node_groups;
+
+static void groups_free(node_groups *g)
+{
+    free(g->run_start);
+    g->run_start = NULL;
+}
+
+/* Group the nodes, describing each one once. CLI_FAIL: out of memory. */
+static int group_nodes(const gs_topo *t, node_groups *g)
+{
+    uint32_t nn = gs_topo_node_count(t);
+    memset(g, 0, sizeof *g);
+    g->run_start = malloc((nn ? nn : 1) * sizeof *g->run_start);
+    node_desc desc[2] = {{0}}, kinds[MAX_KINDS + 1];
+    memset(kinds, 0, sizeof kinds);
+    char *cpus = NULL;
+    size_t cpus_cap = 0;
+    bool failed = !g->run_start;
+    for (uint32_t n = 0; n < nn && !failed; n++) {
+        node_desc *cur = &desc[n % 2], *prev = &desc[(n + 1) % 2];
+        describe_node(t, n, cur, &cpus, &cpus_cap);
+        if ((failed = cur->failed))
+            break;
+        bool same = n > 0 && desc_equal(cur, prev);
+        if (!same)
+            g->run_start[g->nruns++] = n;
+        /* a node like the one before is of its kind */
+        if (same || !gs_topo_node_gpu_count(t, n) || g->nkinds > MAX_KINDS)
+            continue;
+        uint32_t k = 0;
+        while (k < g->nkinds && !desc_equal(cur, &kinds[k]))
+            k++;
+        if (k < g->nkinds)
+            continue;
+        desc_put(&kinds[k], cur->bytes, cur->len);
+        failed = kinds[k].failed;
+        g->kind[g->nkinds++] = n;
+    }
+    for (size_t k = 0; k <= MAX_KINDS; k++)
+        free(kinds[k].bytes);
+    free(desc[0].bytes);
+    free(desc[1].bytes);
+    free(cpus);
+    if (failed) {
+        groups_free(g);
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+static void print_summary(FILE *out, const gs_topo *t, const node_groups *g)
 {
     uint32_t nn = gs_topo_node_count(t);
     fprintf(out, "Cluster: %u node%s, %u GPU%s, %u switch%s, %u NVLink "
@@ -163,36 +360,16 @@ void cli_print_summary(FILE *out, const gs_topo *t)
             gs_topo_switch_count(t) == 1 ? "" : "es",
             gs_topo_nvlink_domain_count(t),
             gs_topo_nvlink_domain_count(t) == 1 ? "" : "s");
-    /* Runs of nodes whose matrices print the same. */
-    char *prev = NULL;
-    uint32_t run_start = 0;
-    for (uint32_t n = 0; n <= nn; n++) {
-        char *cur = NULL;
-        if (n < nn) {
-            size_t len = 0;
-            gs_topo_node_matrix(t, n, 0, NULL, 0, &len);
-            cur = malloc(len + 1);
-            if (cur)
-                gs_topo_node_matrix(t, n, 0, cur, len + 1, &len);
-        }
-        if (n == nn || !prev || !cur || strcmp(prev, cur) != 0 ||
-            gs_topo_node_cpu_count(t, n) != gs_topo_node_cpu_count(t, run_start)) {
-            if (n > 0) {
-                uint32_t cnt = n - run_start;
-                if (cnt == 1)
-                    fprintf(out, "  %s: ", gs_topo_node_name(t, run_start));
-                else
-                    fprintf(out, "  %u nodes %s .. %s: ", cnt,
-                            gs_topo_node_name(t, run_start),
-                            gs_topo_node_name(t, n - 1));
-                node_line(out, t, run_start);
-            }
-            run_start = n;
-        }
-        free(prev);
-        prev = cur;
+    for (uint32_t r = 0; r < g->nruns; r++) {
+        uint32_t first = g->run_start[r];
+        uint32_t last = r + 1 < g->nruns ? g->run_start[r + 1] - 1 : nn - 1;
+        if (first == last)
+            fprintf(out, "  %s: ", gs_topo_node_name(t, first));
+        else
+            fprintf(out, "  %u nodes %s .. %s: ", last - first + 1,
+                    gs_topo_node_name(t, first), gs_topo_node_name(t, last));
+        node_line(out, t, first);
     }
-    free(prev);
     for (uint32_t d = 0; d < gs_topo_nvlink_domain_count(t); d++)
         fprintf(out, "  NVLink domain %s: %u nodes\n",
                 gs_topo_nvlink_domain_name(t, d),
@@ -210,49 +387,38 @@ void cli_print_summary(FILE *out, const gs_topo *t)
                 roots == 1 ? "" : "s");
 }
 
+int cli_print_summary(FILE *out, const gs_topo *t)
+{
+    node_groups g;
+    if (group_nodes(t, &g) != CLI_OK)
+        return CLI_FAIL;
+    print_summary(out, t, &g);
+    groups_free(&g);
+    return CLI_OK;
+}
+
 int cli_print_topo(FILE *out, const gs_topo *t, uint32_t node, unsigned flags)
 {
     if (node != GS_NONE) {
         fprintf(out, "Node %s:\n", gs_topo_node_name(t, node));
         return print_matrix(out, t, node, flags);
     }
-    cli_print_summary(out, t);
-    /* The matrix of the first node of each distinct kind. */
-    uint32_t nn = gs_topo_node_count(t);
-    char **seen = calloc(nn ? nn : 1, sizeof *seen);
-    size_t nseen = 0;
+    node_groups g;
+    if (group_nodes(t, &g) != CLI_OK)
+        return CLI_FAIL;
+    print_summary(out, t, &g);
+    /* the matrix of the first node of each kind */
     int rc = CLI_OK;
-    for (uint32_t n = 0; n < nn && rc == CLI_OK; n++) {
-        if (!gs_topo_node_gpu_count(t, n))
-            continue;
-        size_t len = 0;
-        gs_topo_node_matrix(t, n, 0, NULL, 0, &len);
-        char *m = malloc(len + 1);
-        if (!m || !seen) {
-            free(m);
-            rc = CLI_FAIL;
-            break;
-        }
-        gs_topo_node_matrix(t, n, 0, m, len + 1, &len);
-        bool dup = false;
-        for (size_t k = 0; k < nseen && !dup; k++)
-            dup = strcmp(seen[k], m) == 0;
-        if (dup) {
-            free(m);
-            continue;
-        }
-        seen[nseen++] = m;
-        if (nseen > 8) {
+    for (uint32_t k = 0; k < g.nkinds && rc == CLI_OK; k++) {
+        if (k == MAX_KINDS) {
             fprintf(out, "\n(more node kinds: use --node NAME)\n");
             break;
         }
-        fprintf(out, "\nNode %s%s:\n", gs_topo_node_name(t, n),
-                nn > 1 ? " (and the nodes like it)" : "");
-        rc = print_matrix(out, t, n, flags);
+        fprintf(out, "\nNode %s%s:\n", gs_topo_node_name(t, g.kind[k]),
+                gs_topo_node_count(t) > 1 ? " (and the nodes like it)" : "");
+        rc = print_matrix(out, t, g.kind[k], flags);
     }
-    for (size_t k = 0; k < nseen; k++)
-        free(seen[k]);
-    free(seen);
+    groups_free(&g);
     return rc;
 }
 
@@ -311,11 +477,14 @@ static int topo_show(cli_args *a)
                 return CLI_FAIL;
             }
         } else if (gs_topo_node_count(t) == 1) {
-            cli_print_summary(a->out, t);
+            rc = cli_print_summary(a->out, t);
             fputc('\n', a->out);
             node = 0;
         }
-        rc = cli_print_topo(a->out, t, node, flags);
+        if (rc == CLI_OK)
+            rc = cli_print_topo(a->out, t, node, flags);
+        if (rc != CLI_OK)
+            cli_fail(a, "out of memory");
     }
     gs_topo_destroy(t);
     return rc;
