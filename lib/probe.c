@@ -186,15 +186,14 @@ static gs_status reset_topology(pr_ctx *c, bool with_node)
     return with_node ? add_node(c) : GS_OK;
 }
 
-/* hwloc's source, when it is used: the XML file's text (NULL for this
- * machine). *used is false with GS_PROBE_NO_HWLOC (recorded for the
- * report); GS_EIO / GS_ENOMEM with t->err set when the file cannot be
- * read. */
+/* hwloc's source, when it is used: the XML file's text, read when the
+ * probe began (NULL for this machine; owned by c). *used is false with
+ * GS_PROBE_NO_HWLOC (recorded for the report). */
 static gs_status hwloc_source(pr_ctx *c, bool *used, char **text,
                               size_t *len)
 {
-    *text = NULL;
-    *len = 0;
+    *text = c->xml_text;
+    *len = c->xml_len;
     *used = !(c->flags & GS_PROBE_NO_HWLOC);
     if (!*used) {
         pr_lib_result(c, GS_PROBE_LIB_HWLOC, GS_EUNSUPPORTED,
@@ -204,7 +203,7 @@ static gs_status hwloc_source(pr_ctx *c, bool *used, char **text,
     const char *xml = c->o->hwloc_xml;
     snprintf(c->lib_name[GS_PROBE_LIB_HWLOC], PR_NAME_MAX, "%s",
              xml ? xml : "this machine");
-    return xml ? gs_read_file(xml, text, len, 0, &c->t->err) : GS_OK;
+    return GS_OK;
 }
 
 /* hwloc's view for the node. A failure of the live view is a warning (the
@@ -226,7 +225,6 @@ static gs_status open_hwloc(pr_ctx *c, gs_hwloc **h)
         nvlinks |= !c->gpus[g].nv_known && *c->gpus[g].pci;
     if (st == GS_OK)
         st = gs_hwloc_open(h, c->t, c->node, text, len, xml, nvlinks, &c->lo);
-    gs_free(text);
     if (st == GS_OK) {
         uint32_t nd = gs_hwloc_numa_count(*h);
         pr_lib_result(c, GS_PROBE_LIB_HWLOC, GS_OK,
@@ -374,7 +372,6 @@ static gs_status probe_partial(pr_ctx *c, gs_status cuda_st)
     if (st == GS_OK)
         st = xml ? gs_import_hwloc_xml(c->t, text, len, xml, &c->lo)
                  : gs_import_hwloc_live(c->t, &c->lo);
-    gs_free(text);
     if (st != GS_OK) {
         if (st == GS_ENOMEM)
             return st;
@@ -506,7 +503,24 @@ GS_API gs_status gs_topo_probe(gs_topo **out, const gs_probe_options *opts)
         c.lo.warn_user = o.warn_user;
         c.lo.hostname = pick_hostname(&o, host, sizeof host);
         c.cvd = getenv("CUDA_VISIBLE_DEVICES");
-        st = probe(&c);
+        /* an hwloc export that cannot be read fails the probe whatever the
+         * driver says: read it first (once: it may be a pipe) */
+        if (o.hwloc_xml && !(o.flags & GS_PROBE_NO_HWLOC)) {
+            st = gs_read_file(o.hwloc_xml, &c.xml_text, &c.xml_len, 0,
+                              &c.t->err);
+            if (st != GS_OK && st != GS_ENOMEM) {
+                snprintf(c.lib_name[GS_PROBE_LIB_HWLOC], PR_NAME_MAX, "%s",
+                         o.hwloc_xml);
+                pr_lib_result(&c, GS_PROBE_LIB_HWLOC, st, "%s",
+                              c.t->err.msg);
+                for (int i = 0; i < 2; i++)
+                    pr_lib_result(&c, (gs_probe_lib)i, GS_EUNSUPPORTED,
+                                  "not tried: the hwloc export cannot be "
+                                  "read");
+            }
+        }
+        if (st == GS_OK)
+            st = probe(&c);
     }
     if (st == GS_ENOMEM)
         gs_errf(&c.t->err, GS_ENOMEM, "out of memory");
@@ -518,6 +532,7 @@ GS_API gs_status gs_topo_probe(gs_topo **out, const gs_probe_options *opts)
     gs_free(c.gpus);
     gs_free(c.pairs);
     gs_free(c.nv);
+    gs_free(c.xml_text);
     *out = c.t;
     return st;
 }

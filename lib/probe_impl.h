@@ -86,6 +86,10 @@ typedef struct pr_ctx {
     uint32_t n_gpus;
     pr_pair *pairs; /* n_gpus * n_gpus */
     bool partial;
+    /* gs_probe_options::hwloc_xml, read before anything else (NULL: none
+     * or not used) */
+    char *xml_text;
+    size_t xml_len;
 } pr_ctx;
 
 static inline pr_pair *pr_pair_at(pr_ctx *c, uint32_t a, uint32_t b)

@@ -913,7 +913,7 @@ static void standard_streams(void **state)
     fmt(args, sizeof args, "sim --topo dgx-h100 --jobs - < %s", path);
     assert_int_equal(run2(args), 1);
     assert_string_equal(err, "gpusched sim: <stdin>:2:5: bad duration \"x\" "
-                             "(seconds, a whole number from 0 to 2^60)\n");
+                             "(seconds, from 0 to 2^60)\n");
     unlink(path);
     /* empty inputs: a clear error, or nothing to do */
     assert_int_equal(run2("topo show - < /dev/null"), 1);
@@ -1104,8 +1104,21 @@ static void sim_numbers(void **state)
                                "number from 1 to 4294967295)", 1},
         {"A,0,10,,0", ":2:9: bad gpus \"0\"", 1},
         {"A,0,10,,2,4294967296", ":2:11: bad gpus_per_node", 1},
-        {"A,0,nan,,1", ":2:5: bad duration \"nan\" (seconds, a whole number "
-                       "from 0 to 2^60)", 1},
+        {"A,0,nan,,1", ":2:5: bad duration \"nan\" (seconds, from 0 to "
+                       "2^60)", 1},
+        /* 2.9 GPUs ran as 2: counts are whole (2.0 is) */
+        {"A,0,10,,2.9", ":2:9: bad gpus \"2.9\" (a whole number from 1 to "
+                        "4294967295)", 1},
+        {"A,0,10,,2,1.5", ":2:11: bad gpus_per_node \"1.5\"", 1},
+        {"A,0,1,,1,,,,1.5", ":2:13: bad priority \"1.5\"", 1},
+        {"A,0,10,,3,2", ":2:11: gpus (3) is not a multiple of gpus_per_node "
+                        "(2)", 1},
+        /* a name the scheduler refuses is an error at its column (it was
+         * a warning, and the trace ran without the job) */
+        {"A,0,1,,1,,a\x01" "b", ":2:11: job A: job spec: user name "
+                             "\"a\\x01b\" has a character", 1},
+        {"A,0,1,,1,,u,x y", ":2:13: job A: job spec: account name \"x y\"",
+         1},
         {"A,inf,1,,1", ":2:3: bad submit \"inf\"", 1},
         {"A,0,1,-inf,1", ":2:7: bad time_limit \"-inf\"", 1},
         {"A,1e30,1,,1", ":2:3: bad submit \"1e30\"", 1},
@@ -1119,6 +1132,7 @@ static void sim_numbers(void **state)
         {"A,0,1,,1,,,,,,extra", ":2:15: 11 fields, at most 10", 1},
         /* what is fine: decimals (truncated), exponents, the limits */
         {"A,1e3,12.7,,1", "A,1000,1000,1012,dgx-h100,1,\n", 0},
+        {"A,0,10,,4.0,4e0", "A,0,0,10,dgx-h100,4,\n", 0},
         {"A,0,1,,1,,,,9223372036854775807,TRUE", "A,0,0,1,dgx-h100,1,\n", 0},
         {"A,1152921504606846976,0,,1",
          "A,1152921504606846976,1152921504606846976,1152921504606846976,"
@@ -1149,6 +1163,52 @@ static void sim_numbers(void **state)
     fmt(args, sizeof args, "sim --topo dgx-h100 --jobs %s", path);
     assert_int_equal(run2(args), 1);
     assert_contains(err, "job A would end at 1152921504606846976 + 1 s");
+    unlink(path);
+    /* nothing is written when the trace is refused mid-way */
+    static const char bad_name[] = "A,0,1,,1\nB,5,1,,1,,\"a b\"\n";
+    temp_file(path, bad_name, sizeof bad_name - 1);
+    char outpath[] = "/tmp/gs_cli_simout_XXXXXX";
+    int ofd = mkstemp(outpath);
+    assert_true(ofd >= 0);
+    assert_int_equal(write(ofd, "old\n", 4), 4);
+    close(ofd);
+    fmt(args, sizeof args, "sim --topo dgx-h100 --jobs %s --out %s", path,
+        outpath);
+    assert_int_equal(run2(args), 1);
+    assert_contains(err, ":2:11: job B: job spec: user name \"a b\"");
+    size_t olen = 0;
+    char *otext = test_read_file(outpath, &olen);
+    assert_non_null(otext);
+    assert_string_equal(otext, "old\n");
+    free(otext);
+    unlink(outpath);
+    unlink(path);
+    /* messages show control bytes of the trace escaped */
+    static const char ctl[] = "\x1b[31m,0,1,,100\n";
+    temp_file(path, ctl, sizeof ctl - 1);
+    fmt(args, sizeof args, "sim --topo dgx-h100 --jobs %s", path);
+    assert_int_equal(run2(args), 0);
+    assert_contains(err, "warning: ");
+    assert_contains(err, ":1: job \\x1b[31m refused: job spec: gpus: 100 "
+                         "asked, the cluster has 8");
+    assert_null(strchr(err, '\x1b'));
+    unlink(path);
+    static const char ctl2[] = "A,0,1,,\x07\n";
+    temp_file(path, ctl2, sizeof ctl2 - 1);
+    fmt(args, sizeof args, "sim --topo dgx-h100 --jobs %s", path);
+    assert_int_equal(run2(args), 1);
+    assert_contains(err, ":1:8: bad gpus \"\\x07\"");
+    unlink(path);
+    /* a spreadsheet's byte order mark before the header */
+    static const char bom[] = "\xef\xbb\xbfid,submit,duration,gpus\nA,0,5,2\n";
+    temp_file(path, bom, sizeof bom - 1);
+    fmt(args, sizeof args, "sim --topo dgx-h100 --jobs %s", path);
+    assert_int_equal(run2(args), 0);
+    assert_contains(out, "A,0,0,5,dgx-h100,2,\n");
+    /* the summary not written (stderr full) is a failure */
+    fmt(args, sizeof args,
+        "sim --topo dgx-h100 --jobs %s >/dev/null 2>/dev/full", path);
+    assert_int_equal(run(args, out, sizeof out), 1);
     unlink(path);
     /* a NUL byte would have cut a name short */
     static const char nul[] = "A,0,1\0x,,1\n";
@@ -1205,7 +1265,8 @@ static void sim_long_names(void **state)
     fmt(want, sizeof want, "\n%s,0,,,,4,\"", id);
     assert_contains(out, want);
     assert_contains(out, "\nshort,0,0,10,dgx-h100,2,\n");
-    /* a name the scheduler refuses (over 256 characters) is said so */
+    /* a name the scheduler refuses (over 256 characters) is an error at
+     * its column, and nothing is simulated */
     char huge[301];
     memset(huge, 'h', 300);
     huge[300] = '\0';
@@ -1214,10 +1275,11 @@ static void sim_long_names(void **state)
     unlink(jpath);
     temp_file(jpath, trace, strlen(trace));
     fmt(args, sizeof args, "sim --topo dgx-h100 --jobs %s", jpath);
-    assert_int_equal(run2(args), 0);
-    fmt(want, sizeof want, "%s:2: job A refused: ", jpath);
+    assert_int_equal(run2(args), 1);
+    fmt(want, sizeof want, "%s:2:9: job A: job spec: user name is longer "
+                           "than 256 characters\n", jpath);
     assert_contains(err, want);
-    assert_contains(out, "\nA,0,,,,1,\"");
+    assert_string_equal(out, "");
     unlink(jpath);
     unlink(cpath);
 }

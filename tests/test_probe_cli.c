@@ -164,6 +164,25 @@ static void exit_codes(void **state)
     assert_int_equal(run(NULL, "probe --no-hwloc --out /dev/full"), 1);
     assert_contains("gpusched probe: /dev/full: write error: No space left on "
                     "device");
+    /* an --hwloc-xml that cannot be read: 1, whatever the driver says
+     * (it was 3 without a driver, which --help does not say) */
+    assert_int_equal(run("GPUSCHED_CUDA_LIBRARY=/nonexistent/libcuda.so.1",
+                         "probe --hwloc-xml /nonexistent-dir/x.xml"),
+                     1);
+    assert_contains("gpusched probe: /nonexistent-dir/x.xml: No such file or "
+                    "directory\n");
+    assert_contains("CUDA driver  not used   not tried: the hwloc export "
+                    "cannot be read\n");
+    assert_contains("hwloc        failed     /nonexistent-dir/x.xml: No such "
+                    "file or directory\n");
+    assert_int_equal(run(NULL, "probe --hwloc-xml /nonexistent-dir/x.xml"), 1);
+    assert_int_equal(run(NULL, "probe --partial --hwloc-xml "
+                               "/nonexistent-dir/x.xml"),
+                     1);
+    /* unless hwloc is not used */
+    assert_int_equal(run(NULL, "probe --no-hwloc --hwloc-xml "
+                               "/nonexistent-dir/x.xml >/dev/null"),
+                     0);
     /* a vanished device is a warning, the rest is found */
     assert_int_equal(run(MACHINE("vanish.machine"), "probe --no-hwloc"), 0);
     assert_contains("warning: probe: CUDA device 3 vanished");

@@ -35,6 +35,7 @@
 typedef struct sim_job {
     size_t line;   /* order in the file: breaks ties in submit time */
     size_t lineno; /* its line in the file, for messages */
+    size_t user_col, account_col; /* their columns, for messages */
     const char *id, *user, *account; /* id "" : named by its place */
     int64_t submit, duration, limit, priority;
     uint32_t gpus, gpn;
@@ -125,17 +126,20 @@ static const char *const col_names[C_N] = {
     "id",    "submit",        "duration", "time_limit", "gpus",
     "gpus_per_node", "user",  "account",  "priority",   "preemptible"};
 
-/* The range of each numeric column, and how an error states it. */
+/* The range of each numeric column, and how an error states it. Times may
+ * have a fraction (traces log them so), which is dropped; counts and
+ * priorities are whole ("2.0" and "1e3" are, "2.9" GPUs is not). */
 static const struct {
     int64_t lo, hi;
+    bool fraction;
     const char *want;
 } col_range[C_N] = {
-    [C_SUBMIT] = {0, GS_TIME_MAX, "seconds, a whole number from 0 to 2^60"},
-    [C_DURATION] = {0, GS_TIME_MAX, "seconds, a whole number from 0 to 2^60"},
-    [C_LIMIT] = {0, GS_TIME_MAX, "seconds, a whole number from 0 to 2^60"},
-    [C_GPUS] = {1, UINT32_MAX, "a whole number from 1 to 4294967295"},
-    [C_GPN] = {0, UINT32_MAX, "a whole number from 0 to 4294967295"},
-    [C_PRIORITY] = {0, INT64_MAX, "a whole number from 0 to 2^63-1"},
+    [C_SUBMIT] = {0, GS_TIME_MAX, true, "seconds, from 0 to 2^60"},
+    [C_DURATION] = {0, GS_TIME_MAX, true, "seconds, from 0 to 2^60"},
+    [C_LIMIT] = {0, GS_TIME_MAX, true, "seconds, from 0 to 2^60"},
+    [C_GPUS] = {1, UINT32_MAX, false, "a whole number from 1 to 4294967295"},
+    [C_GPN] = {0, UINT32_MAX, false, "a whole number from 0 to 4294967295"},
+    [C_PRIORITY] = {0, INT64_MAX, false, "a whole number from 0 to 2^63-1"},
 };
 
 /* Split a CSV line in place into fields, storing the first max with their
@@ -212,10 +216,12 @@ static int column_of(const char *name)
     return -1;
 }
 
-/* A whole number in [lo, hi]: digits (exact), or a decimal such as "12.0"
- * or "1e3", which traces have (a fraction is truncated). NaN, infinities,
- * hexadecimal and blanks are refused before strtod could take them. */
-static int parse_whole(const char *s, int64_t lo, int64_t hi, int64_t *out)
+/* A number in [lo, hi]: digits (exact), or a decimal such as "12.0" or
+ * "1e3", which traces have; with fraction, a fraction is dropped (12.7 is
+ * 12), else it is an error. NaN, infinities, hexadecimal and blanks are
+ * refused before strtod could take them. */
+static int parse_whole(const char *s, int64_t lo, int64_t hi, bool fraction,
+                       int64_t *out)
 {
     if (!*s || s[strspn(s, "0123456789+-.eE")])
         return -1;
@@ -232,6 +238,8 @@ static int parse_whole(const char *s, int64_t lo, int64_t hi, int64_t *out)
     double d = strtod(s, &e);
     if (*e || errno || !isfinite(d))
         return -1;
+    if (!fraction && d != trunc(d))
+        return -1;
     d = trunc(d);
     /* compared as doubles before the cast: (int64_t)1e30 is undefined */
     if (!(d >= (double)lo) || !(d <= (double)hi) || !(d < 0x1p63))
@@ -239,6 +247,30 @@ static int parse_whole(const char *s, int64_t lo, int64_t hi, int64_t *out)
     *out = (int64_t)d;
     return 0;
 }
+
+/* Text from the trace as a message shows it: bytes that are not printable
+ * ASCII as \xNN (a control byte would act on the terminal), the first
+ * 80 bytes at most (then "..."). Returns buf. */
+static const char *shown(const char *s, char *buf, size_t cap)
+{
+    size_t n = 0, k = 0;
+    for (; s[k] && k < 80 && n + 5 < cap; k++) {
+        unsigned char c = (unsigned char)s[k];
+        if (c >= 0x20 && c < 0x7f && c != '\\')
+            buf[n++] = (char)c;
+        else
+            n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", c);
+    }
+    if (s[k] && n + 4 <= cap) {
+        memcpy(buf + n, "...", 3);
+        n += 3;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* Room for shown(). */
+#define SHOWN_CAP 400
 
 static int parse_bool(const char *s, int *out)
 {
@@ -296,12 +328,14 @@ static int read_header(job_reader *r, size_t lineno, char **fld,
                           nf, C_N);
     for (int k = 0; k < nf; k++) {
         int c = column_of(fld[k]);
+        char sh[SHOWN_CAP];
         if (c < 0 || r->map[c] >= 0)
             return line_error(r, lineno, col[k],
                               "%s column \"%s\" (the columns are id, submit, "
                               "duration, time_limit, gpus, gpus_per_node, "
                               "user, account, priority, preemptible)",
-                              c < 0 ? "unknown" : "duplicate", fld[k]);
+                              c < 0 ? "unknown" : "duplicate",
+                              shown(fld[k], sh, sizeof sh));
         r->map[c] = k;
     }
     for (int i = 0; i <= C_GPUS; i++)
@@ -320,23 +354,27 @@ static int read_row(job_reader *r, size_t lineno, char **fld,
         bool present = r->map[i] >= 0 && r->map[i] < nf;
         const char *s = present ? fld[r->map[i]] : "";
         size_t c = present ? col[r->map[i]] : eol;
+        char sh[SHOWN_CAP];
         if (i == C_ID) {
             j->id = s;
         } else if (i == C_USER) {
             j->user = s;
+            j->user_col = c;
         } else if (i == C_ACCOUNT) {
             j->account = s;
+            j->account_col = c;
         } else if (i == C_PREEMPT) {
             if (parse_bool(s, &j->preemptible) != 0)
                 return line_error(r, lineno, c,
                                   "bad preemptible \"%s\" (want 1, true, "
                                   "yes, 0, false, no or nothing)",
-                                  s);
+                                  shown(s, sh, sizeof sh));
         } else if (*s || (i <= C_GPUS && i != C_LIMIT)) {
             /* an empty time limit means none, like 0 */
-            if (parse_whole(s, col_range[i].lo, col_range[i].hi, &v[i]) != 0)
+            if (parse_whole(s, col_range[i].lo, col_range[i].hi,
+                            col_range[i].fraction, &v[i]) != 0)
                 return line_error(r, lineno, c, "bad %s \"%s\" (%s)",
-                                  col_names[i], s,
+                                  col_names[i], shown(s, sh, sizeof sh),
                                   *s ? col_range[i].want : "missing");
         }
     }
@@ -345,6 +383,12 @@ static int read_row(job_reader *r, size_t lineno, char **fld,
     j->limit = v[C_LIMIT];
     j->gpus = (uint32_t)v[C_GPUS];
     j->gpn = (uint32_t)v[C_GPN];
+    if (j->gpn && j->gpus % j->gpn)
+        return line_error(r, lineno,
+                          r->map[C_GPN] < nf ? col[r->map[C_GPN]] : eol,
+                          "gpus (%u) is not a multiple of gpus_per_node "
+                          "(%u)",
+                          j->gpus, j->gpn);
     j->priority = v[C_PRIORITY];
     return 0;
 }
@@ -360,6 +404,9 @@ static sim_job *read_jobs(cli_args *a, const char *name, char *text,
     size_t n = 0, cap = 0, lineno = 0;
     bool first = true;
     char *p = text, *end = text + len;
+    /* a spreadsheet's CSV may start with a UTF-8 byte order mark */
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+        p += 3;
     while (p < end) {
         lineno++;
         char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -855,7 +902,23 @@ static int sim(cli_args *a)
             spec.account = *j->account ? j->account : NULL;
             spec.priority = j->priority;
             spec.preemptible = j->preemptible;
-            if (gs_sched_submit(s, &spec, &j->sid) != GS_OK) {
+            gs_status sst = gs_sched_submit(s, &spec, &j->sid);
+            if (sst == GS_EINVAL) {
+                /* a job no scheduler takes (a user or account name it
+                 * refuses) is a mistake in the trace: nothing is written */
+                const char *msg = gs_sched_errmsg(s);
+                bool acct = strstr(msg, "account name") != NULL;
+                size_t col = acct ? j->account_col : j->user_col;
+                fprintf(stderr, "%s: %s:%zu", a->prog, jobs_name, j->lineno);
+                if (col)
+                    fprintf(stderr, ":%zu", col);
+                char sh[SHOWN_CAP];
+                fprintf(stderr, ": job %s: %s\n",
+                        shown(spec.name, sh, sizeof sh), msg);
+                rc = CLI_FAIL;
+                goto done;
+            }
+            if (sst != GS_OK) {
                 if (set_reason(j, gs_sched_errmsg(s)) != 0) {
                     rc = cli_fail(a, "out of memory");
                     goto done;
@@ -863,10 +926,12 @@ static int sim(cli_args *a)
                 j->sid = 0;
                 /* the output says so too, but a refusal is most often a
                  * mistake in the trace */
+                char sh[SHOWN_CAP];
                 if (!cli_given(a, CLI_O_QUIET))
                     fprintf(stderr, "%s: warning: %s:%zu: job %s refused: "
                                     "%s\n",
-                            a->prog, jobs_name, j->lineno, spec.name,
+                            a->prog, jobs_name, j->lineno,
+                            shown(spec.name, sh, sizeof sh),
                             gs_sched_errmsg(s));
             } else {
                 by_sid[j->sid] = (uint32_t)next;
@@ -893,12 +958,13 @@ static int sim(cli_args *a)
                 /* both are at most GS_TIME_MAX: the sum cannot wrap, and
                  * the scheduler takes no later time */
                 if (run > GS_TIME_MAX - now) {
+                    char sh[SHOWN_CAP];
                     rc = cli_fail(a,
                                   "job %s would end at %lld + %lld s, after "
                                   "2^60 s, the latest time the scheduler "
                                   "takes",
-                                  job_name(j), (long long)now,
-                                  (long long)run);
+                                  shown(job_name(j), sh, sizeof sh),
+                                  (long long)now, (long long)run);
                     goto done;
                 }
                 if (heap_push(&h, (ev){now + run, by_sid[e.job],
@@ -929,7 +995,9 @@ static int sim(cli_args *a)
                            ? pending_reason(s, j)
                            : GS_OK;
         if (st != GS_OK) {
-            rc = cli_fail(a, "job %s: %s", job_name(j), gs_strerror(st));
+            char sh[SHOWN_CAP];
+            rc = cli_fail(a, "job %s: %s", shown(job_name(j), sh, sizeof sh),
+                          gs_strerror(st));
             goto done;
         }
     }
@@ -946,8 +1014,15 @@ static int sim(cli_args *a)
         /* no summary of results that could not be written */
         bool to_stdout = a->out_fd == STDOUT_FILENO;
         rc = cli_close_output(a, rc);
-        if (rc == CLI_OK)
-            print_summary(to_stdout ? stderr : stdout, nj, &tot);
+        if (rc == CLI_OK) {
+            /* the summary is a result too: not writing it is a failure
+             * (2>/dev/full; standard output is checked at exit) */
+            FILE *sf = to_stdout ? stderr : stdout;
+            print_summary(sf, nj, &tot);
+            if (sf == stderr && (fflush(sf) != 0 || ferror(sf)))
+                rc = cli_fail(a, "cannot write the summary to standard "
+                                 "error");
+        }
     }
 done:
     free(h.v);

@@ -146,7 +146,8 @@ GS_API void gs_probe_options_init(gs_probe_options *opts);
  * (`CUDA_ERROR_INVALID_DEVICE`: a GPU fallen off the bus) is left out with
  * a warning; NVML and hwloc failing are warnings too (their facts are then
  * missing, see the table above), except that an unreadable
- * gs_probe_options::hwloc_xml fails the probe.
+ * gs_probe_options::hwloc_xml fails the probe: it is read first, so that
+ * it fails it whatever the driver says.
  *
  * @param[out] out Receives the handle.
  * @param opts Options, or NULL for the defaults.
