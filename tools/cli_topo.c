@@ -194,6 +194,8 @@ static bool desc_reserve(node_desc *d, size_t n)
 
 static void desc_put(node_desc *d, const void *v, size_t n)
 {
+    if (n == 0) /* v may be NULL then */
+        return;
     if (!desc_reserve(d, n))
         return;
     memcpy(d->bytes + d->len, v, n);
