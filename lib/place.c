@@ -430,9 +430,14 @@ gs_status gs_place_multi(gs_place_ctx *ctx, const gs_place_request *req,
         /* enough nodes with p free GPUs? (free-GPU counts bound the
          * capacities, so a "no" here is final and cheap) */
         if (mu.m >= mu.nf && mu.m <= req->max_nodes && !hist_ok(&mu, cluster)) {
-            gs_place_reasonf(ctx, "needs %u nodes with %u usable GPUs each; "
-                                  "not that many now",
-                             mu.m, mu.p);
+            if (mu.m == 1)
+                gs_place_reasonf(ctx, "needs a node with %u usable GPUs; "
+                                      "none has that many now",
+                                 mu.p);
+            else
+                gs_place_reasonf(ctx, "needs %u nodes with %u usable GPUs "
+                                      "each; not that many now",
+                                 mu.m, mu.p);
             return GS_ENORES;
         }
     } else {
@@ -493,6 +498,10 @@ gs_status gs_place_multi(gs_place_ctx *ctx, const gs_place_request *req,
         gs_place_reasonf(ctx, "no NVLink domain has room for %u GPUs on %u "
                               "nodes now",
                          mu.G, mu.m);
+    else if (mu.p && mu.m == 1)
+        gs_place_reasonf(ctx, "needs a node with %u usable GPUs; none has "
+                              "that many now",
+                         mu.p);
     else if (mu.p)
         gs_place_reasonf(ctx, "needs %u nodes with %u usable GPUs each; not "
                               "that many now",

@@ -1,0 +1,401 @@
+/*
+ * gpusched-slurm's decisions without Slurm (integrations/slurm/gss_*.c):
+ * the strings it reads from Slurm, and what one pass decides on made-up
+ * snapshots of a cluster of DGX-1V nodes described as gres.conf, with the
+ * answers worked out by hand from the DGX-1 NVLink matrix.
+ */
+#include "test_support.h"
+
+#include "gss.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The NVLink counts of a DGX-1 with V100 (NVIDIA's white paper; the rows
+ * of `gpusched topo show dgx1-v100`). */
+static const char *const dgx1_links[8] = {
+    "-1,1,1,2,2,0,0,0", "1,-1,2,1,0,2,0,0", "1,2,-1,2,0,0,1,0",
+    "2,1,2,-1,0,0,0,1", "2,0,0,0,-1,1,1,2", "0,2,0,0,1,-1,2,1",
+    "0,0,1,0,1,2,-1,2", "0,0,0,1,2,1,2,-1"};
+
+/* A gres.conf for nodes n[01-NN] shaped as the live test cluster's
+ * (integrations/slurm/test/cluster): one Type per GPU. */
+static gs_topo *cluster(int nodes, bool typed)
+{
+    char text[4096];
+    size_t n = 0;
+    for (int g = 0; g < 8; g++)
+        n += (size_t)snprintf(
+            text + n, sizeof text - n,
+            "NodeName=n[01-%02d] Name=gpu%s%s File=/dev/nvidia%d Cores=%s "
+            "Links=%s\n",
+            nodes, typed ? " Type=g" : "", typed ? (char[]){(char)('0' + g), 0}
+                                                 : "",
+            g, g < 4 ? "0-19" : "20-39", dgx1_links[g]);
+    gs_load_options o;
+    gs_load_options_init(&o);
+    o.format = GS_FORMAT_SLURM_GRES;
+    gs_topo *t = NULL;
+    assert_int_equal(gs_topo_load_buffer(&t, text, n, "gres.conf", &o),
+                     GS_OK);
+    return t;
+}
+
+static void tres_strings(void **state)
+{
+    (void)state;
+    uint64_t c;
+    char type[32];
+    assert_int_equal(gss_tres_gpu("gres:gpu:2", &c, type, sizeof type), 1);
+    assert_int_equal(c, 2);
+    assert_string_equal(type, "");
+    assert_int_equal(gss_tres_gpu("gres/gpu:v100:3", &c, type, sizeof type),
+                     1);
+    assert_int_equal(c, 3);
+    assert_string_equal(type, "v100");
+    assert_int_equal(gss_tres_gpu("gres:gpu", &c, type, sizeof type), 1);
+    assert_int_equal(c, 1);
+    assert_int_equal(gss_tres_gpu("gres:gpu:a100", &c, type, sizeof type), 1);
+    assert_int_equal(c, 1);
+    assert_string_equal(type, "a100");
+    assert_int_equal(
+        gss_tres_gpu("license:matlab:1,gres:gpu:4", &c, type, sizeof type),
+        1);
+    assert_int_equal(c, 4);
+    assert_int_equal(gss_tres_gpu("gres:gpux:2", &c, type, sizeof type), 0);
+    assert_int_equal(gss_tres_gpu("", &c, type, sizeof type), 0);
+    assert_int_equal(gss_tres_gpu(NULL, &c, type, sizeof type), 0);
+    assert_int_equal(
+        gss_tres_gpu("gres:gpu:2,gres:gpu:3", &c, type, sizeof type), -1);
+    assert_int_equal(gss_tres_gpu("gres:gpu:a:b", &c, type, sizeof type), -1);
+    assert_int_equal(
+        gss_tres_gpu("gres:gpu:99999999999999999999", &c, type, sizeof type),
+        -1);
+}
+
+static void gres_detail(void **state)
+{
+    (void)state;
+    uint32_t idx[16];
+    assert_int_equal(
+        gss_gres_indexes("gpu:g0:1(IDX:0),gpu:g1:0(IDX:),gpu:g3:1(IDX:3)",
+                         idx, 16),
+        2);
+    assert_int_equal(idx[0], 0);
+    assert_int_equal(idx[1], 3);
+    assert_int_equal(gss_gres_indexes("gpu:4(IDX:6,0-1,4)", idx, 16), 4);
+    assert_int_equal(idx[0], 0);
+    assert_int_equal(idx[1], 1);
+    assert_int_equal(idx[2], 4);
+    assert_int_equal(idx[3], 6);
+    assert_int_equal(gss_gres_indexes("gpu:0", idx, 16), 0);
+    assert_int_equal(gss_gres_indexes("gpu:1(IDX:1024)", idx, 16), -1);
+    assert_int_equal(gss_gres_indexes("gpu:1(IDX:3-1)", idx, 16), -1);
+    assert_int_equal(gss_gres_indexes("gpu:2(IDX:0-1", idx, 16), -1);
+    assert_int_equal(gss_gres_indexes("gpu:2(IDX:x)", idx, 16), -1);
+    assert_int_equal(gss_gres_indexes("gpu:3(IDX:0-2)", idx, 2), -1);
+}
+
+static void requests(void **state)
+{
+    (void)state;
+    gss_request r;
+    char why[256];
+    assert_int_equal(gss_request_parse("gpusched:v1 job=gres:gpu:2 node=- "
+                                       "cpg=gres:gpu:4 mpg=gres:gpu:1000",
+                                       &r, why, sizeof why),
+                     0);
+    assert_int_equal(r.gpus_per_job, 2);
+    assert_int_equal(r.gpus_per_node, 0);
+    assert_int_equal(r.cpus_per_gpu, 4);
+    assert_int_equal(r.mem_per_gpu, 1000);
+    assert_string_equal(r.tres_per_job, "gres:gpu:2");
+    assert_string_equal(r.tres_per_node, "");
+    assert_string_equal(r.cpus_per_tres, "gres:gpu:4");
+    assert_int_equal(gss_request_parse("gpusched:v1 job=- node=gres:gpu:8 "
+                                       "cpg=- mpg=- later=x",
+                                       &r, why, sizeof why),
+                     0);
+    assert_int_equal(r.gpus_per_node, 8);
+    static const struct {
+        const char *text, *why;
+    } bad[] = {
+        {"gpusched:v2 job=gres:gpu:2", "does not start with"},
+        {"gpusched:v1x job=gres:gpu:2", "does not start with"},
+        {NULL, "does not start with"},
+        {"gpusched:v1", "no GPU request"},
+        {"gpusched:v1 job=- node=-", "no GPU request"},
+        {"gpusched:v1 job=gres:gpu:3 node=gres:gpu:2",
+         "3 GPUs is not a multiple of 2 per node"},
+        {"gpusched:v1 job=gres:gpu:0", "out of range"},
+        {"gpusched:v1 node=gres:gpu:1025", "out of range"},
+        {"gpusched:v1 job", "has no '='"},
+        {"gpusched:v1 job=gres:gpu:x:y", "bad GPU request"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        why[0] = '\0';
+        if (gss_request_parse(bad[k].text, &r, why, sizeof why) != -1 ||
+            !strstr(why, bad[k].why))
+            fail_msg("%s: got \"%s\", want \"%s\"",
+                     bad[k].text ? bad[k].text : "(null)", why, bad[k].why);
+    }
+}
+
+/* ---- snapshots ---------------------------------------------------------- */
+
+typedef struct snap_builder {
+    gss_snapshot s;
+} snap_builder;
+
+static void add_node(gss_snapshot *s, const char *name, bool usable)
+{
+    s->nodes = realloc(s->nodes, (s->n_nodes + 1) * sizeof *s->nodes);
+    assert_non_null(s->nodes);
+    s->nodes[s->n_nodes].name = strdup(name);
+    s->nodes[s->n_nodes].usable = usable;
+    s->n_nodes++;
+}
+
+static gss_job *add_job(gss_snapshot *s, uint32_t id, gss_job_kind kind,
+                        int64_t submit)
+{
+    s->jobs = realloc(s->jobs, (s->n_jobs + 1) * sizeof *s->jobs);
+    assert_non_null(s->jobs);
+    gss_job *j = &s->jobs[s->n_jobs++];
+    memset(j, 0, sizeof *j);
+    j->id = id;
+    j->kind = kind;
+    j->submit = submit;
+    j->user = strdup("alice");
+    j->comment = strdup("");
+    return j;
+}
+
+/* A running job on one node, holding the listed GPUs (-1 ends the list). */
+static void running(gss_snapshot *s, uint32_t id, const char *node, ...)
+{
+    gss_job *j = add_job(s, id, GSS_JOB_RUNNING, 100);
+    j->end = s->now + 3600;
+    j->nodes = calloc(1, sizeof *j->nodes);
+    j->n_nodes = 1;
+    j->nodes[0].name = strdup(node);
+    j->nodes[0].gpus = calloc(8, sizeof(uint32_t));
+    va_list ap;
+    va_start(ap, node);
+    int g;
+    while ((g = va_arg(ap, int)) >= 0)
+        j->nodes[0].gpus[j->nodes[0].n_gpus++] = (uint32_t)g;
+    va_end(ap);
+}
+
+static gss_job *held(gss_snapshot *s, uint32_t id, int64_t submit,
+                     const char *request, uint32_t min_nodes)
+{
+    gss_job *j = add_job(s, id, GSS_JOB_HELD, submit);
+    char why[256];
+    assert_int_equal(gss_request_parse(request, &j->req, why, sizeof why),
+                     0);
+    j->min_nodes = min_nodes;
+    j->max_nodes = min_nodes;
+    return j;
+}
+
+static const gss_decision *find(const gss_result *r, uint32_t job)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->d[i].job == job)
+            return &r->d[i];
+    fail_msg("no decision for job %u", job);
+    return NULL;
+}
+
+static void decide(const gs_topo *t, const gss_snapshot *s, gss_result *r)
+{
+    gss_options o = {NULL, GS_ORDER_FIFO, GS_BACKFILL_NONE};
+    char why[256];
+    if (gss_decide(t, s, &o, r, why, sizeof why) != 0)
+        fail_msg("gss_decide: %s", why);
+}
+
+/* Free GPUs {0,3,5,7} of a DGX-1V (jobs hold 1,2 and 4,6): the pairs with
+ * NVLink are 0-3 (2 links), 3-7 and 5-7 (1 each); a 2-GPU job gets {0,3},
+ * pinned by type. A 4-GPU job then waits, and says why. */
+static void best_pair_is_pinned(void **state)
+{
+    (void)state;
+    gs_topo *t = cluster(1, true);
+    gss_snapshot s;
+    memset(&s, 0, sizeof s);
+    s.now = 1000;
+    add_node(&s, "n01", true);
+    running(&s, 10, "n01", 1, 2, -1);
+    running(&s, 11, "n01", 4, 6, -1);
+    held(&s, 21, 500, "gpusched:v1 job=- node=gres:gpu:4", 1);
+    held(&s, 20, 400, "gpusched:v1 job=gres:gpu:2", 1);
+    gss_result r;
+    decide(t, &s, &r);
+    assert_int_equal(r.n_notes, 0);
+    const gss_decision *d = find(&r, 20);
+    assert_true(d->start && d->exact);
+    assert_string_equal(d->req_nodes, "n01");
+    assert_string_equal(d->tres_per_node, "gres:gpu:g0:1,gres:gpu:g3:1");
+    assert_null(d->tres_per_job);
+    assert_string_equal(d->gpus_text, "n01:0,3");
+    d = find(&r, 21);
+    assert_false(d->start);
+    if (strcmp(d->reason, "needs a node with 4 usable GPUs; none has that "
+                          "many now") != 0)
+        fail_msg("reason: %s", d->reason);
+    gss_result_free(&r);
+    gss_snapshot_free(&s);
+    gs_topo_destroy(t);
+}
+
+/* What Slurm runs is never given again: jobs claiming one GPU twice are
+ * noted, a node Slurm cannot use takes nothing new, and a job on a node
+ * gpusched does not know is noted. */
+static void running_jobs_and_nodes(void **state)
+{
+    (void)state;
+    gs_topo *t = cluster(2, true);
+    gss_snapshot s;
+    memset(&s, 0, sizeof s);
+    s.now = 1000;
+    add_node(&s, "n01", true);
+    add_node(&s, "n02", false); /* drained */
+    running(&s, 10, "n01", 0, 1, 2, 3, 4, 5, -1);
+    running(&s, 12, "n01", 2, -1);
+    running(&s, 13, "x99", 0, -1);
+    held(&s, 30, 10, "gpusched:v1 job=gres:gpu:4", 1);
+    held(&s, 31, 20, "gpusched:v1 job=gres:gpu:2", 1);
+    gss_result r;
+    decide(t, &s, &r);
+    assert_int_equal(r.n_notes, 2);
+    assert_string_equal(r.notes[0], "jobs 10 and 12 both hold GPU 2 of n01");
+    assert_non_null(strstr(r.notes[1], "job 13: node x99 is not in the "
+                                       "topology"));
+    /* n02 is drained: 4 GPUs cannot start; FIFO without backfill keeps
+     * the 2-GPU job behind it */
+    assert_false(find(&r, 30)->start);
+    assert_false(find(&r, 31)->start);
+    gss_result_free(&r);
+    /* n02 back: the 4-GPU job goes there, the 2-GPU job on n01's 6,7 */
+    s.nodes[1].usable = true;
+    decide(t, &s, &r);
+    const gss_decision *d = find(&r, 30);
+    assert_true(d->start);
+    assert_string_equal(d->req_nodes, "n02");
+    d = find(&r, 31);
+    assert_true(d->start);
+    assert_string_equal(d->gpus_text, "n01:6,7");
+    gss_result_free(&r);
+    gss_snapshot_free(&s);
+    gs_topo_destroy(t);
+}
+
+/* Multi-node jobs: the same GPUs on every node are pinned by type; sets
+ * that differ between nodes can only be given as counts (Slurm picks). */
+static void multi_node(void **state)
+{
+    (void)state;
+    gs_topo *t = cluster(2, true);
+    gss_snapshot s;
+    memset(&s, 0, sizeof s);
+    s.now = 1000;
+    add_node(&s, "n01", true);
+    add_node(&s, "n02", true);
+    held(&s, 40, 10, "gpusched:v1 node=gres:gpu:8", 2);
+    gss_result r;
+    decide(t, &s, &r);
+    const gss_decision *d = find(&r, 40);
+    assert_true(d->start && d->exact);
+    assert_string_equal(d->req_nodes, "n01,n02");
+    assert_string_equal(d->tres_per_node,
+                        "gres:gpu:g0:1,gres:gpu:g1:1,gres:gpu:g2:1,"
+                        "gres:gpu:g3:1,gres:gpu:g4:1,gres:gpu:g5:1,"
+                        "gres:gpu:g6:1,gres:gpu:g7:1");
+    gss_result_free(&r);
+    gss_snapshot_free(&s);
+    memset(&s, 0, sizeof s);
+    s.now = 1000;
+    add_node(&s, "n01", true);
+    add_node(&s, "n02", true);
+    running(&s, 10, "n01", 0, -1);
+    held(&s, 41, 10, "gpusched:v1 job=gres:gpu:15", 2);
+    decide(t, &s, &r);
+    d = find(&r, 41);
+    assert_true(d->start);
+    assert_false(d->exact);
+    assert_null(d->tres_per_node);
+    assert_string_equal(d->tres_per_job, "gres:gpu:15");
+    assert_string_equal(d->gpus_text, "n01:1,2,3,4,5,6,7 n02:0,1,2,3,4,5,6,7");
+    gss_result_free(&r);
+    gss_snapshot_free(&s);
+    gs_topo_destroy(t);
+}
+
+/* A typed request (gpu:v100:2) is given back to Slurm; one larger than the
+ * cluster waits with the reason. */
+static void given_back_and_refused(void **state)
+{
+    (void)state;
+    gs_topo *t = cluster(1, true);
+    gss_snapshot s;
+    memset(&s, 0, sizeof s);
+    s.now = 1000;
+    add_node(&s, "n01", true);
+    held(&s, 50, 10, "gpusched:v1 job=gres:gpu:v100:2", 1);
+    held(&s, 51, 11, "gpusched:v1 job=gres:gpu:9", 1);
+    gss_result r;
+    decide(t, &s, &r);
+    const gss_decision *d = find(&r, 50);
+    assert_true(d->giveback);
+    assert_false(d->start);
+    d = find(&r, 51);
+    assert_false(d->start || d->giveback);
+    assert_non_null(strstr(d->reason, "9 asked, the cluster has 8"));
+    gss_result_free(&r);
+    gss_snapshot_free(&s);
+    gs_topo_destroy(t);
+}
+
+static void per_gpu_types_required(void **state)
+{
+    (void)state;
+    char why[512];
+    gs_topo *t = cluster(2, true);
+    assert_int_equal(gss_check_types(t, why, sizeof why), 0);
+    gs_topo_destroy(t);
+    t = cluster(2, false);
+    assert_int_equal(gss_check_types(t, why, sizeof why), -1);
+    assert_non_null(strstr(why, "node n01: GPU 0 has no Type in gres.conf"));
+    gs_topo_destroy(t);
+    static const char same[] =
+        "NodeName=n1 Name=gpu Type=a100 File=/dev/nvidia[0-1]\n";
+    gs_load_options o;
+    gs_load_options_init(&o);
+    o.format = GS_FORMAT_SLURM_GRES;
+    assert_int_equal(gs_topo_load_buffer(&t, same, sizeof same - 1, "g.conf",
+                                         &o),
+                     GS_OK);
+    assert_int_equal(gss_check_types(t, why, sizeof why), -1);
+    assert_non_null(strstr(why, "node n1: GPUs 0 and 1 have the same Type "
+                                "\"a100\""));
+    gs_topo_destroy(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(tres_strings),
+        cmocka_unit_test(gres_detail),
+        cmocka_unit_test(requests),
+        cmocka_unit_test(best_pair_is_pinned),
+        cmocka_unit_test(running_jobs_and_nodes),
+        cmocka_unit_test(multi_node),
+        cmocka_unit_test(given_back_and_refused),
+        cmocka_unit_test(per_gpu_types_required),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
