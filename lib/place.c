@@ -456,9 +456,10 @@ gs_status gs_place_multi(gs_place_ctx *ctx, const gs_place_request *req,
                 mu.m++;
             }
         if (sum < mu.G) {
-            gs_place_reasonf(ctx, "needs %u GPUs; %llu are free in the "
+            gs_place_reasonf(ctx, "needs %u GPU%s; %llu %s free in the "
                                   "cluster now",
-                             mu.G, (unsigned long long)sum);
+                             mu.G, mu.G == 1 ? "" : "s",
+                             (unsigned long long)sum, sum == 1 ? "is" : "are");
             return GS_ENORES;
         }
         mu.m = GS_MAX(mu.m, req->min_nodes);
@@ -491,9 +492,9 @@ gs_status gs_place_multi(gs_place_ctx *ctx, const gs_place_request *req,
         mu.m = mu.exact_m;
     }
     if (mu.exact_m == UINT32_MAX)
-        gs_place_reasonf(ctx, "needs %u GPUs; not that many are usable in "
-                              "the cluster now (CPUs, memory or GPU kind)",
-                         mu.G);
+        gs_place_reasonf(ctx, "needs %u GPU%s; not that many are usable "
+                              "in the cluster now (CPUs, memory or GPU kind)",
+                         mu.G, mu.G == 1 ? "" : "s");
     else if (req->one_nvlink_domain && mu.m > 1)
         gs_place_reasonf(ctx, "no NVLink domain has room for %u GPUs on %u "
                               "nodes now",

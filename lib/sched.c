@@ -1633,9 +1633,9 @@ static size_t lazy_text(const job_rec *j, char *buf, size_t cap)
                          "many now",
                          j->gpus / j->gpus_per_node, j->gpus_per_node);
         else
-            n = snprintf(buf, cap, "needs %u GPUs; not that many are free "
-                                   "now",
-                         j->gpus);
+            n = snprintf(buf, cap, "needs %u GPU%s; not that many are "
+                                   "free now",
+                         j->gpus, j->gpus == 1 ? "" : "s");
         break;
     case LAZY_DELAY:
         n = snprintf(buf, cap, "would delay the reserved start of job %llu",

@@ -42,6 +42,7 @@ typedef struct config {
     double interval;        /* seconds between passes */
     char heartbeat[1024];   /* file job_submit.lua reads ("" none) */
     double release_timeout; /* a released job still pending: held again */
+    unsigned comment_updates; /* most comment updates per pass */
     char log[1024];
 } config;
 
@@ -54,6 +55,7 @@ static void config_defaults(config *c)
     c->backfill = GS_BACKFILL_EASY;
     c->interval = 2;
     c->release_timeout = 120;
+    c->comment_updates = 100;
 }
 
 static bool set_path(char *dst, size_t cap, const char *v)
@@ -164,6 +166,12 @@ static int config_read(config *c, const char *path)
         } else if (!strcmp(k, "release_timeout")) {
             ok = set_seconds(&c->release_timeout, v, 1, 86400);
             want = "seconds from 1 to 86400";
+        } else if (!strcmp(k, "comment_updates")) {
+            double d = 0;
+            ok = set_seconds(&d, v, 0, 100000) && d == (unsigned)d;
+            if (ok)
+                c->comment_updates = (unsigned)d;
+            want = "a whole number from 0 to 100000";
         } else if (!strcmp(k, "heartbeat")) {
             ok = set_path(c->heartbeat, sizeof c->heartbeat, v);
             want = "a path";
@@ -174,7 +182,8 @@ static int config_read(config *c, const char *path)
             fprintf(stderr,
                     "gpusched-slurm: %s:%u:%zu: unknown key '%s' (keys: "
                     "gres_conf, topology_conf, placement, ordering, "
-                    "backfill, interval, release_timeout, heartbeat, log)\n",
+                    "backfill, interval, release_timeout, comment_updates, "
+                    "heartbeat, log)\n",
                     path, lineno, (size_t)(k - line) + 1, k);
             rc = -1;
             break;
@@ -383,7 +392,7 @@ static int pass(const config *c, const gs_topo *t, bool dry, bool giveback_all)
     }
     for (size_t i = 0; i < r.n_notes; i++)
         logm("note: %s", r.notes[i]);
-    size_t started = 0, updates = 0;
+    size_t started = 0, updates = 0, comments = 0;
     for (size_t i = 0; i < r.n; i++) {
         const gss_decision *d = &r.d[i];
         const gss_job *j = snap_job(&s, d->job);
@@ -425,6 +434,11 @@ static int pass(const config *c, const gs_topo *t, bool dry, bool giveback_all)
             }
             if (strcmp(cm, j->comment) == 0 || !GSS_COMMENT_OURS(j->comment))
                 continue;
+            /* an RPC each (Slurm has no update of many jobs): a budget per
+             * pass keeps passes short; the rest follow in later passes */
+            if (comments == c->comment_updates)
+                continue;
+            comments++;
             updates++;
             if (gss_slurm_comment(d->job, cm, why, sizeof why) != 0)
                 logm("%s", why);
