@@ -81,7 +81,8 @@ static bool set_seconds(double *dst, const char *v, double lo, double hi)
  * naming file:line:column on stderr. */
 static int config_read(config *c, const char *path)
 {
-    FILE *f = fopen(path, "r");
+    bool is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "r");
     if (!f) {
         fprintf(stderr, "gpusched-slurm: %s: %s\n", path, strerror(errno));
         return -1;
@@ -90,7 +91,12 @@ static int config_read(config *c, const char *path)
     unsigned lineno = 0;
     int rc = 0;
     while (rc == 0 && fgets(line, sizeof line, f)) {
-        lineno++;
+        if (++lineno > 100000) {
+            fprintf(stderr, "gpusched-slurm: %s: more than 100000 lines\n",
+                    path);
+            rc = -1;
+            break;
+        }
         size_t len = strlen(line);
         if (len == sizeof line - 1 && line[len - 1] != '\n') {
             fprintf(stderr, "gpusched-slurm: %s:%u: line longer than %zu "
@@ -198,7 +204,8 @@ static int config_read(config *c, const char *path)
         fprintf(stderr, "gpusched-slurm: %s: read error\n", path);
         rc = -1;
     }
-    fclose(f);
+    if (!is_stdin)
+        fclose(f);
     return rc;
 }
 
@@ -484,7 +491,8 @@ static void usage(FILE *f)
         "gpusched's reason in the comment of the others (squeue -o %k).\n"
         "\n"
         "Options:\n"
-        "  --config FILE   the daemon's configuration (docs/slurm.md)\n"
+        "  --config FILE   the daemon's configuration (docs/slurm.md); - for\n"
+        "                  standard input\n"
         "  --once          one pass, then exit\n"
         "  --dry-run       decide and print, change nothing in Slurm\n"
         "  --release-all   give every held job back to Slurm with its own\n"
@@ -573,6 +581,13 @@ int main(int argc, char **argv)
     lo.format = GS_FORMAT_SLURM_GRES;
     gs_topo *t = NULL;
     int rc = 1;
+    FILE *gf = fopen(c.gres_conf, "r");
+    if (!gf) {
+        fprintf(stderr, "gpusched-slurm: gres_conf %s: %s\n", c.gres_conf,
+                strerror(errno));
+        goto out;
+    }
+    fclose(gf);
     if (gs_topo_load(&t, c.gres_conf, &lo) != GS_OK) {
         fprintf(stderr, "gpusched-slurm: %s\n",
                 t ? gs_topo_errmsg(t) : "out of memory");
