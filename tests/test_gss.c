@@ -69,6 +69,23 @@ static void tres_strings(void **state)
     assert_int_equal(
         gss_tres_gpu("gres:gpu:2,gres:gpu:3", &c, type, sizeof type), -1);
     assert_int_equal(gss_tres_gpu("gres:gpu:a:b", &c, type, sizeof type), -1);
+    char rest[32];
+    assert_int_equal(gss_tres_without_gpu("gres:nic:1,gres:gpu:g5:1,"
+                                          "gres:gpu:g7:1,license:x:2",
+                                          rest, sizeof rest),
+                     0);
+    assert_string_equal(rest, "gres:nic:1,license:x:2");
+    assert_int_equal(gss_tres_without_gpu("gres/gpu:2", rest, sizeof rest), 0);
+    assert_string_equal(rest, "");
+    assert_int_equal(gss_tres_without_gpu(NULL, rest, sizeof rest), 0);
+    assert_string_equal(rest, "");
+    assert_int_equal(gss_tres_without_gpu("gres:gpux:1", rest, sizeof rest),
+                     0);
+    assert_string_equal(rest, "gres:gpux:1");
+    assert_int_equal(gss_tres_without_gpu("gres:nic:1,gres:nic:2,gres:nic:3,"
+                                          "gres:nic:4",
+                                          rest, sizeof rest),
+                     -1);
     assert_int_equal(
         gss_tres_gpu("gres:gpu:99999999999999999999", &c, type, sizeof type),
         -1);
@@ -294,6 +311,41 @@ static void running_jobs_and_nodes(void **state)
     gs_topo_destroy(t);
 }
 
+/* A job released earlier whose GPUs a running job holds (Slurm picked
+ * other indexes for a job given counts only, or after a slurmctld restart)
+ * is held again; one whose GPUs are free keeps them. */
+static void stale_pins_are_held_again(void **state)
+{
+    (void)state;
+    gs_topo *t = cluster(1, true);
+    gss_snapshot s;
+    memset(&s, 0, sizeof s);
+    s.now = 1000;
+    add_node(&s, "n01", true);
+    running(&s, 10, "n01", 0, 1, -1);
+    running(&s, 11, "n01", 2, 3, -1);
+    s.jobs[1].kind = GSS_JOB_PINNED; /* 11: pinned to 2,3, free: kept */
+    running(&s, 12, "n01", 1, 4, -1);
+    s.jobs[2].kind = GSS_JOB_PINNED; /* 12: pinned to 1,4; 10 runs on 1 */
+    held(&s, 20, 10, "gpusched:v1 job=gres:gpu:4", 1);
+    gss_result r;
+    decide(t, &s, &r);
+    assert_int_equal(r.n_notes, 0);
+    const gss_decision *d = find(&r, 12);
+    assert_true(d->rehold);
+    assert_string_equal(d->reason, "GPU 1 of n01, given to it, is taken by "
+                                   "job 10: deciding again");
+    /* 0-3 are taken: the 4-GPU job gets 4-7 (4 is free again) */
+    d = find(&r, 20);
+    assert_true(d->start);
+    assert_string_equal(d->gpus_text, "n01:4,5,6,7");
+    for (size_t i = 0; i < r.n; i++)
+        assert_int_not_equal(r.d[i].job, 11);
+    gss_result_free(&r);
+    gss_snapshot_free(&s);
+    gs_topo_destroy(t);
+}
+
 /* Multi-node jobs: the same GPUs on every node are pinned by type; sets
  * that differ between nodes can only be given as counts (Slurm picks). */
 static void multi_node(void **state)
@@ -393,6 +445,7 @@ int main(void)
         cmocka_unit_test(requests),
         cmocka_unit_test(best_pair_is_pinned),
         cmocka_unit_test(running_jobs_and_nodes),
+        cmocka_unit_test(stale_pins_are_held_again),
         cmocka_unit_test(multi_node),
         cmocka_unit_test(given_back_and_refused),
         cmocka_unit_test(per_gpu_types_required),

@@ -355,6 +355,10 @@ static int pass(const config *c, const gs_topo *t, bool dry, bool giveback_all)
             rel_drop(i); /* ended or cancelled */
             continue;
         }
+        if (j->kind == GSS_JOB_HELD) {
+            rel_drop(i); /* held again: decided anew */
+            continue;
+        }
         if (j->kind == GSS_JOB_RUNNING) {
             char got[1024];
             job_gpus_text(j, got, sizeof got);
@@ -373,7 +377,7 @@ static int pass(const config *c, const gs_topo *t, bool dry, bool giveback_all)
                      GSS_REASON_PREFIX "Slurm did not start it on the GPUs given "
                                    "within %.0f s: deciding again",
                      c->release_timeout);
-            if (gss_slurm_hold(j->id, GSS_COMMENT_OURS(j->comment) ? cm : NULL,
+            if (gss_slurm_hold(j, GSS_COMMENT_OURS(j->comment) ? cm : NULL,
                                why, sizeof why) != 0)
                 logm("%s", why);
             else
@@ -420,6 +424,19 @@ static int pass(const config *c, const gs_topo *t, bool dry, bool giveback_all)
             logm("job %u: released on %s%s", d->job, d->gpus_text,
                  d->exact ? "" : " (counts only: Slurm picks the indexes)");
             rel_add(d->job, s.now, d->exact ? d->gpus_text : NULL);
+        } else if (d->rehold) {
+            char cm[600];
+            snprintf(cm, sizeof cm, GSS_REASON_PREFIX "%s", d->reason);
+            if (dry) {
+                printf("job %u: hold again: %s\n", d->job, d->reason);
+                continue;
+            }
+            updates++;
+            if (gss_slurm_hold(j, GSS_COMMENT_OURS(j->comment) ? cm : NULL,
+                               why, sizeof why) != 0)
+                logm("%s", why);
+            else
+                logm("job %u: held again: %s", d->job, d->reason);
         } else if (d->giveback) {
             if (dry) {
                 printf("job %u: give back to Slurm: %s\n", d->job,

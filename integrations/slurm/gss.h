@@ -61,6 +61,10 @@ int gss_request_parse(const char *admin_comment, gss_request *r, char *why,
  * type ("" when untyped). 1 found, 0 no GPU entry, -1 malformed. */
 int gss_tres_gpu(const char *tres, uint64_t *count, char *type, size_t cap);
 
+/* A TRES list without its GPU entry ("gres:nic:1,gres:gpu:g5:1" ->
+ * "gres:nic:1"); NULL or "" gives "". 0, or -1 when it does not fit. */
+int gss_tres_without_gpu(const char *tres, char *out, size_t cap);
+
 /* The GPU indexes named in a gres_detail_str entry of a running job
  * ("gpu:g0:1(IDX:0),gpu:g1:0(IDX:)" or "gpu:2(IDX:0-1,4)"): the union of
  * every IDX list, ascending, at most max. Returns the count, or -1 when
@@ -91,6 +95,9 @@ typedef struct gss_job {
     uint32_t min_nodes, max_nodes; /* held: Slurm's -N (0: not given) */
     char *user, *account;
     char *comment;      /* its comment now (we put pending reasons there) */
+    /* its TRES per node and per job now, without GPU entries (a job's
+     * other GRES, kept when its GPUs are set) */
+    char tres_node_rest[256], tres_job_rest[256];
     gss_request req;    /* held jobs */
     gss_job_node *nodes; /* running and pinned jobs */
     uint32_t n_nodes;
@@ -130,6 +137,8 @@ typedef struct gss_decision {
     bool exact;          /* the GPUs are pinned by type */
     bool giveback;       /* not for gpusched: release with the original
                             request, and Slurm places it */
+    bool rehold;         /* released, but its GPUs are taken by a job
+                            Slurm runs: hold it again, decide again */
     char *gpus_text;     /* "n01:5,7 n02:5,7" for logs and checks */
     char *reason;        /* not started: why, for the job's comment */
 } gss_decision;
@@ -177,7 +186,9 @@ int gss_slurm_giveback(const gss_job *j, char *why, size_t cap);
 /* Set a job's comment (the pending reason users see with squeue -o %k). */
 int gss_slurm_comment(uint32_t job, const char *comment, char *why,
                       size_t cap);
-/* Hold a released job again (priority 0) with a comment. */
-int gss_slurm_hold(uint32_t job, const char *comment, char *why, size_t cap);
+/* Hold a released job again (priority 0), without the GPUs it was given,
+ * with a comment (NULL: the comment is left alone). */
+int gss_slurm_hold(const gss_job *j, const char *comment, char *why,
+                   size_t cap);
 
 #endif

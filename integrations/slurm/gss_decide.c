@@ -280,10 +280,13 @@ int gss_decide(const gs_topo *t, const gss_snapshot *snap,
     if (!sid || !held || !req || !owner)
         goto oom;
 
-    /* 1. what Slurm runs, on exactly its GPUs */
-    for (size_t i = 0; i < nj; i++) {
+    /* 1. what Slurm runs, on exactly its GPUs; then the jobs released
+     * earlier on the GPUs they were given (Slurm runs them soon), unless
+     * a running job has one of those GPUs: then they are held again */
+    for (size_t pi = 0; pi < 2 * nj; pi++) {
+        size_t i = pi % nj;
         const gss_job *j = &snap->jobs[i];
-        if (j->kind == GSS_JOB_HELD)
+        if (j->kind != (pi < nj ? GSS_JOB_RUNNING : GSS_JOB_PINNED))
             continue;
         size_t n = 0;
         bool ok = true;
@@ -309,6 +312,19 @@ int gss_decide(const gs_topo *t, const gss_snapshot *snap,
                     break;
                 }
                 uint32_t gg = first + jn->gpus[g];
+                if (owner[gg] && j->kind == GSS_JOB_PINNED) {
+                    char text[160];
+                    snprintf(text, sizeof text,
+                             "GPU %u of %s, given to it, is taken by job %u: "
+                             "deciding again",
+                             jn->gpus[g], jn->name, owner[gg]);
+                    gss_decision *d = new_decision(r, j->id);
+                    if (!d || !(d->reason = strdup(text)))
+                        goto oom;
+                    d->rehold = true;
+                    ok = false;
+                    break;
+                }
                 if (owner[gg]) {
                     if (note(r, "jobs %u and %u both hold GPU %u of %s",
                              owner[gg], j->id, jn->gpus[g], jn->name) != 0)

@@ -84,6 +84,35 @@ int gss_tres_gpu(const char *tres, uint64_t *count, char *type, size_t cap)
     return found;
 }
 
+int gss_tres_without_gpu(const char *tres, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (cap)
+        out[0] = '\0';
+    const char *p = tres;
+    while (p && *p) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        bool gpu = len >= 8 &&
+                   (memcmp(p, "gres:gpu", 8) == 0 ||
+                    memcmp(p, "gres/gpu", 8) == 0) &&
+                   (len == 8 || p[8] == ':');
+        if (!gpu && len) {
+            if (n + len + 2 > cap)
+                return -1;
+            if (n)
+                out[n++] = ',';
+            memcpy(out + n, p, len);
+            n += len;
+            out[n] = '\0';
+        }
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return 0;
+}
+
 int gss_gres_indexes(const char *detail, uint32_t *out, int max)
 {
     static const int limit = GSS_MAX_GPUS;

@@ -300,6 +300,15 @@ int gss_slurm_read(const gs_topo *t, gss_snapshot *s, char *why, size_t cap)
         j.user = user_name(ji);
         j.account = ji->account && *ji->account ? strdup(ji->account) : NULL;
         j.comment = dup_or_empty(ji->comment);
+        if (gss_tres_without_gpu(ji->tres_per_node, j.tres_node_rest,
+                                 sizeof j.tres_node_rest) != 0 ||
+            gss_tres_without_gpu(ji->tres_per_job, j.tres_job_rest,
+                                 sizeof j.tres_job_rest) != 0) {
+            free(j.user);
+            free(j.account);
+            free(j.comment);
+            continue; /* TRES lists too long for us: left alone */
+        }
         if (!j.user || !j.comment ||
             (j.kind != GSS_JOB_HELD &&
              job_nodes(t, ji, j.kind == GSS_JOB_PINNED, &j) != 0)) {
@@ -342,9 +351,17 @@ int gss_slurm_start(const gss_job *j, const gss_decision *d, char *why,
     slurm_init_job_desc_msg(&m);
     m.job_id = j->id;
     m.req_nodes = d->req_nodes;
-    /* the GPUs, and what went with them (cpus/mem per GPU) */
-    m.tres_per_node = d->tres_per_node ? d->tres_per_node : "";
-    m.tres_per_job = d->tres_per_job ? d->tres_per_job : "";
+    /* the GPUs, with the job's other GRES, and what went with them
+     * (cpus/mem per GPU) */
+    char node[1024], job[1024];
+    const char *gn = d->tres_per_node ? d->tres_per_node : "";
+    const char *gj = d->tres_per_job ? d->tres_per_job : "";
+    snprintf(node, sizeof node, "%s%s%s", gn,
+             *gn && j->tres_node_rest[0] ? "," : "", j->tres_node_rest);
+    snprintf(job, sizeof job, "%s%s%s", gj,
+             *gj && j->tres_job_rest[0] ? "," : "", j->tres_job_rest);
+    m.tres_per_node = node;
+    m.tres_per_job = job;
     if (j->req.cpus_per_tres[0])
         m.cpus_per_tres = ro(j->req.cpus_per_tres);
     if (j->req.mem_per_tres[0])
@@ -390,12 +407,18 @@ int gss_slurm_comment(uint32_t job, const char *comment, char *why,
     return update(&m, why, cap);
 }
 
-int gss_slurm_hold(uint32_t job, const char *comment, char *why, size_t cap)
+int gss_slurm_hold(const gss_job *j, const char *comment, char *why,
+                   size_t cap)
 {
     job_desc_msg_t m;
     slurm_init_job_desc_msg(&m);
-    m.job_id = job;
+    m.job_id = j->id;
     m.priority = 0;
+    /* the GPUs it was given go, in the same RPC: Slurm 22.05 keeps a typed
+     * GPU entry that a later update leaves out (g7:1, then g5:1, gives
+     * both), but drops them all when the list is set without them */
+    m.tres_per_node = ro(j->tres_node_rest);
+    m.tres_per_job = ro(j->tres_job_rest);
     if (comment)
         m.comment = ro(comment);
     return update(&m, why, cap);

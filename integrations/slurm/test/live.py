@@ -268,16 +268,20 @@ def watch(c, ids, timeout, during=None):
         time.sleep(0.3)
 
 
-def check_exact(c, seen):
+def check_exact(c, seen, strict=True):
+    """How many jobs with exact decisions ran on the decided GPUs; with
+    strict, any other is a failure. Returns (checked, differing)."""
     dec = c.decisions()
-    checked = 0
+    checked = differ = 0
     for jid, gpus in seen.items():
         if jid in dec and gpus:
             checked += 1
             if gpus != dec[jid]:
-                raise Failed(f"job {jid}: Slurm gave {sorted(gpus)}, "
-                             f"gpusched decided {sorted(dec[jid])}")
-    return checked
+                if strict:
+                    raise Failed(f"job {jid}: Slurm gave {sorted(gpus)}, "
+                                 f"gpusched decided {sorted(dec[jid])}")
+                differ += 1
+    return checked, differ
 
 
 MIX = [  # (gpus per job, gpus per node, nodes, seconds)
@@ -300,7 +304,7 @@ def submit_mix(c, rounds, scale=1):
 def test_exact(c):
     ids = submit_mix(c, 1)
     seen = watch(c, ids, 180)
-    n = check_exact(c, seen)
+    n, _ = check_exact(c, seen)
     if n < len(ids) * 3 // 4:
         raise Failed(f"only {n} of {len(ids)} jobs had exact decisions")
     return f"{n} of {len(ids)} jobs on exactly the GPUs gpusched chose"
@@ -309,7 +313,7 @@ def test_exact(c):
 def test_mix(c):
     ids = submit_mix(c, 3)
     seen = watch(c, ids, 300)
-    n = check_exact(c, seen)
+    n, _ = check_exact(c, seen)
     return f"{len(ids)} jobs completed, no GPU held twice, {n} checked exact"
 
 
@@ -329,9 +333,13 @@ def test_restarts(c):
     seen = watch(c, ids, 400, during)
     if len(done) < 2:
         raise Failed("the jobs ended before both restarts happened")
-    n = check_exact(c, seen)
+    # Slurm 22.05 may start a job pinned just before a slurmctld restart on
+    # other GPUs of its node (docs/slurm.md): counted, not a failure; no
+    # GPU held twice is checked all along
+    n, differ = check_exact(c, seen, strict=False)
     return (f"{len(ids)} jobs completed across a kill -9 of the daemon and a "
-            f"slurmctld restart; {n} checked exact")
+            f"slurmctld restart, no GPU held twice; {n - differ} of {n} "
+            f"exact")
 
 
 def test_failopen(c):
