@@ -161,10 +161,6 @@ static void requests(void **state)
 
 /* ---- snapshots ---------------------------------------------------------- */
 
-typedef struct snap_builder {
-    gss_snapshot s;
-} snap_builder;
-
 static void add_node(gss_snapshot *s, const char *name, bool usable)
 {
     s->nodes = realloc(s->nodes, (s->n_nodes + 1) * sizeof *s->nodes);
@@ -172,6 +168,18 @@ static void add_node(gss_snapshot *s, const char *name, bool usable)
     s->nodes[s->n_nodes].name = strdup(name);
     s->nodes[s->n_nodes].usable = usable;
     s->n_nodes++;
+}
+
+/* An empty snapshot at time 1000 of nodes n01..nNN, all usable. */
+static void snap_init(gss_snapshot *s, int nodes)
+{
+    memset(s, 0, sizeof *s);
+    s->now = 1000;
+    for (int n = 1; n <= nodes; n++) {
+        char name[8];
+        snprintf(name, sizeof name, "n%02d", n);
+        add_node(s, name, true);
+    }
 }
 
 static gss_job *add_job(gss_snapshot *s, uint32_t id, gss_job_kind kind,
@@ -243,9 +251,7 @@ static void best_pair_is_pinned(void **state)
     (void)state;
     gs_topo *t = cluster(1, true);
     gss_snapshot s;
-    memset(&s, 0, sizeof s);
-    s.now = 1000;
-    add_node(&s, "n01", true);
+    snap_init(&s, 1);
     running(&s, 10, "n01", 1, 2, -1);
     running(&s, 11, "n01", 4, 6, -1);
     held(&s, 21, 500, "gpusched:v1 job=- node=gres:gpu:4", 1);
@@ -277,9 +283,7 @@ static void running_jobs_and_nodes(void **state)
     (void)state;
     gs_topo *t = cluster(2, true);
     gss_snapshot s;
-    memset(&s, 0, sizeof s);
-    s.now = 1000;
-    add_node(&s, "n01", true);
+    snap_init(&s, 1);
     add_node(&s, "n02", false); /* drained */
     running(&s, 10, "n01", 0, 1, 2, 3, 4, 5, -1);
     running(&s, 12, "n01", 2, -1);
@@ -319,9 +323,7 @@ static void stale_pins_are_held_again(void **state)
     (void)state;
     gs_topo *t = cluster(1, true);
     gss_snapshot s;
-    memset(&s, 0, sizeof s);
-    s.now = 1000;
-    add_node(&s, "n01", true);
+    snap_init(&s, 1);
     running(&s, 10, "n01", 0, 1, -1);
     running(&s, 11, "n01", 2, 3, -1);
     s.jobs[1].kind = GSS_JOB_PINNED; /* 11: pinned to 2,3, free: kept */
@@ -353,10 +355,7 @@ static void multi_node(void **state)
     (void)state;
     gs_topo *t = cluster(2, true);
     gss_snapshot s;
-    memset(&s, 0, sizeof s);
-    s.now = 1000;
-    add_node(&s, "n01", true);
-    add_node(&s, "n02", true);
+    snap_init(&s, 2);
     held(&s, 40, 10, "gpusched:v1 node=gres:gpu:8", 2);
     gss_result r;
     decide(t, &s, &r);
@@ -369,10 +368,7 @@ static void multi_node(void **state)
                         "gres:gpu:g6:1,gres:gpu:g7:1");
     gss_result_free(&r);
     gss_snapshot_free(&s);
-    memset(&s, 0, sizeof s);
-    s.now = 1000;
-    add_node(&s, "n01", true);
-    add_node(&s, "n02", true);
+    snap_init(&s, 2);
     running(&s, 10, "n01", 0, -1);
     held(&s, 41, 10, "gpusched:v1 job=gres:gpu:15", 2);
     decide(t, &s, &r);
@@ -394,9 +390,7 @@ static void given_back_and_refused(void **state)
     (void)state;
     gs_topo *t = cluster(1, true);
     gss_snapshot s;
-    memset(&s, 0, sizeof s);
-    s.now = 1000;
-    add_node(&s, "n01", true);
+    snap_init(&s, 1);
     held(&s, 50, 10, "gpusched:v1 job=gres:gpu:v100:2", 1);
     held(&s, 51, 11, "gpusched:v1 job=gres:gpu:9", 1);
     gss_result r;
