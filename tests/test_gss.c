@@ -223,6 +223,8 @@ static gss_job *held(gss_snapshot *s, uint32_t id, int64_t submit,
                      0);
     j->min_nodes = min_nodes;
     j->max_nodes = min_nodes;
+    j->partition_ok = true;
+    snprintf(j->partition, sizeof j->partition, "gpu");
     return j;
 }
 
@@ -383,8 +385,9 @@ static void multi_node(void **state)
     gs_topo_destroy(t);
 }
 
-/* A typed request (gpu:v100:2) is given back to Slurm; one larger than the
- * cluster waits with the reason. */
+/* A typed request (gpu:v100:2), and a job whose partition leaves out GPU
+ * nodes, are given back to Slurm; one larger than the cluster waits with
+ * the reason. */
 static void given_back_and_refused(void **state)
 {
     (void)state;
@@ -393,11 +396,19 @@ static void given_back_and_refused(void **state)
     snap_init(&s, 1);
     held(&s, 50, 10, "gpusched:v1 job=gres:gpu:v100:2", 1);
     held(&s, 51, 11, "gpusched:v1 job=gres:gpu:9", 1);
+    gss_job *narrow = held(&s, 52, 12, "gpusched:v1 job=gres:gpu:1", 1);
+    narrow->partition_ok = false;
+    snprintf(narrow->partition, sizeof narrow->partition, "small");
     gss_result r;
     decide(t, &s, &r);
     const gss_decision *d = find(&r, 50);
     assert_true(d->giveback);
     assert_false(d->start);
+    /* a partition that does not hold every GPU node: Slurm's to place */
+    d = find(&r, 52);
+    assert_true(d->giveback);
+    assert_string_equal(d->reason, "partition small does not hold every GPU "
+                                   "node: Slurm places the job");
     d = find(&r, 51);
     assert_false(d->start || d->giveback);
     assert_non_null(strstr(d->reason, "9 asked, the cluster has 8"));

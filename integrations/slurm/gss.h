@@ -99,6 +99,11 @@ typedef struct gss_job {
      * other GRES, kept when its GPUs are set) */
     char tres_node_rest[256], tres_job_rest[256];
     gss_request req;    /* held jobs */
+    /* held jobs: whether one of its partitions holds every GPU node of the
+     * topology (gpusched does not model partitions yet: the job is given
+     * back to Slurm otherwise); which one it is not, for the reason */
+    bool partition_ok;
+    char partition[64];
     gss_job_node *nodes; /* running and pinned jobs */
     uint32_t n_nodes;
 } gss_job;

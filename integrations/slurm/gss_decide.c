@@ -418,6 +418,20 @@ int gss_decide(const gs_topo *t, const gss_snapshot *snap,
         spec.time_limit = j->time_limit;
         spec.user = j->user;
         spec.account = j->account;
+        if (!j->partition_ok) {
+            /* gpusched does not model partitions yet: pinned to nodes
+             * outside its partition, the job would wait for good */
+            char text[200];
+            snprintf(text, sizeof text,
+                     "partition %s does not hold every GPU node: Slurm "
+                     "places the job",
+                     j->partition[0] ? j->partition : "(none)");
+            gss_decision *d = new_decision(r, j->id);
+            if (!d || !(d->reason = strdup(text)))
+                goto oom;
+            d->giveback = true;
+            continue;
+        }
         if (q->type[0]) {
             /* GPU models are per-GPU types here: a model asked for by
              * name is Slurm's to match */

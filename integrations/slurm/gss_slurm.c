@@ -236,6 +236,56 @@ static char *user_name(const slurm_job_info_t *ji)
     return strdup(buf);
 }
 
+/* Whether a partition's nodes hold every node of the topology. */
+static bool partition_spans(const gs_topo *t, const partition_info_t *p)
+{
+    uint32_t nn = gs_topo_node_count(t), found = 0;
+    if (!p->nodes || !*p->nodes)
+        return nn == 0;
+    hostlist_t hl = slurm_hostlist_create(p->nodes);
+    if (!hl)
+        return false;
+    unsigned char *seen = calloc(nn ? nn : 1, 1);
+    char *host;
+    while (seen && (host = slurm_hostlist_shift(hl)) != NULL) {
+        uint32_t n = gs_topo_find_node(t, host);
+        if (n != GS_NONE && !seen[n]) {
+            seen[n] = 1;
+            found++;
+        }
+        free(host);
+    }
+    free(seen);
+    slurm_hostlist_destroy(hl);
+    return found == nn;
+}
+
+/* Whether one of a job's partitions (a comma-separated list) spans the
+ * topology; *name receives the first one. */
+static bool job_partition_ok(const gs_topo *t, const partition_info_msg_t *pm,
+                             const char *list, char *name, size_t cap)
+{
+    snprintf(name, cap, "%s", list ? list : "");
+    char *comma = strchr(name, ',');
+    if (comma)
+        *comma = '\0';
+    const char *p = list;
+    while (p && *p) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        for (uint32_t i = 0; i < pm->record_count; i++) {
+            const partition_info_t *pi = &pm->partition_array[i];
+            if (pi->name && strlen(pi->name) == len &&
+                memcmp(pi->name, p, len) == 0 && partition_spans(t, pi))
+                return true;
+        }
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return false;
+}
+
 int gss_slurm_read(const gs_topo *t, gss_snapshot *s, char *why, size_t cap)
 {
     memset(s, 0, sizeof *s);
@@ -247,6 +297,12 @@ int gss_slurm_read(const gs_topo *t, gss_snapshot *s, char *why, size_t cap)
     if (slurm_load_jobs(0, &jm, SHOW_ALL | SHOW_DETAIL) != SLURM_SUCCESS) {
         slurm_free_node_info_msg(ni);
         return fail(why, cap, "slurm_load_jobs");
+    }
+    partition_info_msg_t *pm = NULL;
+    if (slurm_load_partitions(0, &pm, SHOW_ALL) != SLURM_SUCCESS) {
+        slurm_free_node_info_msg(ni);
+        slurm_free_job_info_msg(jm);
+        return fail(why, cap, "slurm_load_partitions");
     }
     int rc = -1;
     s->nodes = calloc(ni->record_count ? ni->record_count : 1,
@@ -280,6 +336,9 @@ int gss_slurm_read(const gs_topo *t, gss_snapshot *s, char *why, size_t cap)
                                   sizeof rwhy) != 0)
                 continue; /* not a request we can read: left alone */
             j.kind = GSS_JOB_HELD;
+            j.partition_ok = job_partition_ok(t, pm, ji->partition,
+                                              j.partition,
+                                              sizeof j.partition);
         } else if (base == JOB_PENDING && ours) {
             j.kind = GSS_JOB_PINNED;
         } else if (base == JOB_RUNNING || base == JOB_SUSPENDED ||
@@ -331,6 +390,7 @@ oom:
 done:
     slurm_free_node_info_msg(ni);
     slurm_free_job_info_msg(jm);
+    slurm_free_partition_info_msg(pm);
     return rc;
 }
 

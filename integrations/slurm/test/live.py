@@ -17,6 +17,8 @@ job_submit.lua and the daemon, then runs real sbatch jobs:
              slurmctld is restarted: the same guarantees
   failopen   the daemon stopped: new GPU jobs are not held, Slurm runs them;
              --release-all gives held jobs back to Slurm
+  partition  jobs of a partition that leaves out GPU nodes are given back
+             to Slurm and run in their partition
   pcie       PCIe nodes (no NVLink): the mix completes
 
 Everything lives under one temporary directory and is stopped by PID at the
@@ -157,8 +159,11 @@ class Cluster:
         time.sleep(1)
         subprocess.run(["slurmctld"], env=self.env, check=True, timeout=60)
 
-    def submit(self, gpus=None, per_node=None, nodes=1, seconds=2):
+    def submit(self, gpus=None, per_node=None, nodes=1, seconds=2,
+               partition=None):
         cmd = ["sbatch", "--parsable", "-o", "/dev/null", "-N", str(nodes)]
+        if partition:
+            cmd += ["-p", partition]
         if gpus:
             cmd.append(f"--gpus={gpus}")
         if per_node:
@@ -342,6 +347,30 @@ def test_restarts(c):
             f"exact")
 
 
+def test_partition(c):
+    """A job whose partition does not hold every GPU node (partitions are
+    not modelled yet) is given back to Slurm with its own request, and runs
+    in its partition; the others are placed as always."""
+    narrow = [c.submit(gpus=2, seconds=1, partition="first")
+              for _ in range(3)]
+    wide = [c.submit(gpus=2, seconds=1) for _ in range(3)]
+    seen = watch(c, narrow + wide, 120)
+    for jid in narrow:
+        nodes = {n for n, _ in seen.get(jid, ())}
+        if nodes and nodes != {"n01"}:
+            raise Failed(f"job {jid} of partition first ran on {nodes}")
+    with open(c.log) as f:
+        text = f.read()
+    for jid in narrow:
+        if (f"job {jid}: released to Slurm (partition first does not hold "
+                f"every GPU node") not in text:
+            raise Failed(f"job {jid}: not given back to Slurm")
+    n, _ = check_exact(c, seen)
+    if n < len(wide):
+        raise Failed(f"only {n} of the {len(wide)} other jobs were exact")
+    return "jobs of a partition of one node ran there, under Slurm's choice"
+
+
 def test_failopen(c):
     # the daemon stopped: after FAIL_OPEN_AFTER s new GPU jobs are Slurm's
     c.stop_daemon()
@@ -382,6 +411,7 @@ def main():
     tests = [("exact", test_exact, "dgx1"), ("mix", test_mix, "dgx1"),
              ("restarts", test_restarts, "dgx1"),
              ("failopen", test_failopen, "dgx1"),
+             ("partition", test_partition, "dgx1"),
              ("pcie", test_mix, "pcie")]
     failed = 0
     for name, fn, shape in tests:
