@@ -403,6 +403,16 @@ static int pass(const config *c, const gs_topo *t, bool dry, bool giveback_all)
     }
     for (size_t i = 0; i < r.n_notes; i++)
         logm("note: %s", r.notes[i]);
+    /* for tests: a window between deciding and applying, in which jobs
+     * change under the daemon (docs/slurm.md, live.py's race test) */
+    const char *delay = getenv("GPUSCHED_SLURM_TEST_APPLY_DELAY");
+    if (delay && *delay && r.n && !dry) {
+        double sec = atof(delay);
+        if (sec > 0 && sec <= 60) {
+            logm("test: applying %zu decisions in %.1f s", r.n, sec);
+            usleep((useconds_t)(sec * 1e6));
+        }
+    }
     size_t started = 0, updates = 0, comments = 0;
     for (size_t i = 0; i < r.n; i++) {
         const gss_decision *d = &r.d[i];

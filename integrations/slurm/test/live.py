@@ -19,6 +19,8 @@ job_submit.lua and the daemon, then runs real sbatch jobs:
              --release-all gives held jobs back to Slurm
   partition  jobs of a partition that leaves out GPU nodes are given back
              to Slurm and run in their partition
+  race       jobs cancelled and changed between the daemon's read and its
+             update: the daemon goes on, nothing lost or started twice
   pcie       PCIe nodes (no NVLink): the mix completes
 
 Everything lives under one temporary directory and is stopped by PID at the
@@ -126,10 +128,10 @@ class Cluster:
         self.stop_daemon()
         subprocess.run([CLUSTER, "down", self.root], timeout=120)
 
-    def start_daemon(self):
+    def start_daemon(self, env=None):
         self.daemon = subprocess.Popen(
             [self.daemon_path, "--config", f"{self.root}/gss.conf", "--log",
-             self.log], env=self.env)
+             self.log], env=dict(self.env, **(env or {})))
         # its first pass writes the heartbeat
         end = time.time() + 20
         hb = f"{self.root}/heartbeat"
@@ -371,6 +373,40 @@ def test_partition(c):
     return "jobs of a partition of one node ran there, under Slurm's choice"
 
 
+def test_race(c):
+    """Jobs cancelled or changed between the daemon's read and its update:
+    the update fails or applies to the changed job, the daemon goes on and
+    decides again; nothing is lost or started twice."""
+    c.stop_daemon()
+    c.start_daemon(env={"GPUSCHED_SLURM_TEST_APPLY_DELAY": "3"})
+    gone = c.submit(gpus=2, seconds=1)
+    changed = c.submit(gpus=2, seconds=1)
+    kept = c.submit(gpus=4, seconds=1)
+    end = time.time() + 60
+    while time.time() < end:
+        with open(c.log) as f:
+            if "test: applying" in f.read():
+                break
+        time.sleep(0.1)
+    else:
+        raise Failed("the daemon never decided")
+    c.run("scancel", str(gone))
+    c.run("scontrol", "update", f"jobid={changed}", "TimeLimit=5")
+    c.run("scontrol", "update", f"jobid={changed}", "Name=renamed")
+    watch(c, [changed, kept], 120)
+    js = c.jobs()
+    if js[gone]["state"] != "CANCELLED":
+        raise Failed(f"job {gone}: {js[gone]['state']}, not CANCELLED")
+    if c.daemon.poll() is not None:
+        raise Failed(f"the daemon exited {c.daemon.returncode}")
+    with open(c.log) as f:
+        text = f.read()
+    if f"job {gone}: update:" not in text:
+        raise Failed(f"no failed update logged for the cancelled job {gone}")
+    return "a job cancelled and one changed mid-pass: the update failed " \
+           "or applied, the daemon went on"
+
+
 def test_failopen(c):
     # the daemon stopped: after FAIL_OPEN_AFTER s new GPU jobs are Slurm's
     c.stop_daemon()
@@ -412,6 +448,7 @@ def main():
              ("restarts", test_restarts, "dgx1"),
              ("failopen", test_failopen, "dgx1"),
              ("partition", test_partition, "dgx1"),
+             ("race", test_race, "dgx1"),
              ("pcie", test_mix, "pcie")]
     failed = 0
     for name, fn, shape in tests:
