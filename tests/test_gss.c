@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The NVLink counts of a DGX-1 with V100 (NVIDIA's white paper; the rows
  * of `gpusched topo show dgx1-v100`). */
@@ -442,6 +443,89 @@ static void per_gpu_types_required(void **state)
     gs_topo_destroy(t);
 }
 
+/* NVLinks between GPUs a and b of a DGX-1V, read from dgx1_links. */
+static int link_count(int a, int b)
+{
+    const char *p = dgx1_links[a];
+    for (int k = 0; k < b; k++)
+        p = strchr(p, ',') + 1;
+    int v = atoi(p);
+    return v < 0 ? 0 : v;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* gres.conf under topology.conf: the nodes, GPUs and NVLinks of the one,
+ * the switches of the other; a 2-node job goes to two nodes of one leaf. */
+static void gres_under_topology(void **state)
+{
+    (void)state;
+    char gres[4096], dir[] = "/tmp/gss_topo_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    size_t n = 0;
+    for (int g = 0; g < 8; g++)
+        n += (size_t)snprintf(gres + n, sizeof gres - n,
+                              "NodeName=n[01-04] Name=gpu Type=g%d File=/dev/"
+                              "nvidia%d Cores=%s Links=%s\n",
+                              g, g, g < 4 ? "0-19" : "20-39", dgx1_links[g]);
+    char gp[64], tp[64], why[512];
+    snprintf(gp, sizeof gp, "%s/gres.conf", dir);
+    snprintf(tp, sizeof tp, "%s/topology.conf", dir);
+    write_file(gp, gres);
+    write_file(tp, "SwitchName=spine Switches=leaf[1-2]\n"
+                   "SwitchName=leaf1 Nodes=n01,n03\n"
+                   "SwitchName=leaf2 Nodes=n02,n04\n");
+    gs_topo *t = NULL;
+    assert_int_equal(gss_topo_build(gp, tp, &t, why, sizeof why), 0);
+    assert_int_equal(gs_topo_node_count(t), 4);
+    assert_int_equal(gs_topo_gpu_count(t), 32);
+    assert_int_equal(gs_topo_switch_count(t), 3);
+    assert_string_equal(
+        gs_topo_switch_name(t, gs_topo_node_switch(t, gs_topo_find_node(t,
+                                                                        "n03"))),
+        "leaf1");
+    /* the NVLinks of gres.conf, pair by pair */
+    for (int a = 0; a < 8; a++)
+        for (int b = 0; b < 8; b++) {
+            if (a == b)
+                continue;
+            gs_link_info l = GS_LINK_INFO_INIT;
+            assert_int_equal(gs_topo_link(t, 8 + (uint32_t)a, 8 + (uint32_t)b,
+                                          &l),
+                             GS_OK);
+            assert_int_equal(l.nvlinks, (uint32_t)link_count(a, b));
+        }
+    assert_int_equal(gss_check_types(t, why, sizeof why), 0);
+    gss_snapshot s;
+    snap_init(&s, 4);
+    held(&s, 60, 10, "gpusched:v1 node=gres:gpu:8", 2);
+    gss_result r;
+    decide(t, &s, &r);
+    const gss_decision *d = find(&r, 60);
+    assert_true(d->start);
+    assert_true(strcmp(d->req_nodes, "n01,n03") == 0 ||
+                strcmp(d->req_nodes, "n02,n04") == 0);
+    gss_result_free(&r);
+    gss_snapshot_free(&s);
+    gs_topo_destroy(t);
+    /* errors name the file */
+    write_file(tp, "SwitchName=leaf1 Nodes=n01\nSwitchName=leaf1\n");
+    assert_int_equal(gss_topo_build(gp, tp, &t, why, sizeof why), -1);
+    assert_non_null(strstr(why, "topology.conf:2:"));
+    assert_null(t);
+    unlink(tp);
+    assert_int_equal(gss_topo_build(gp, tp, &t, why, sizeof why), -1);
+    assert_non_null(strstr(why, "topology.conf: No such file"));
+    unlink(gp);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,6 +538,7 @@ int main(void)
         cmocka_unit_test(multi_node),
         cmocka_unit_test(given_back_and_refused),
         cmocka_unit_test(per_gpu_types_required),
+        cmocka_unit_test(gres_under_topology),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

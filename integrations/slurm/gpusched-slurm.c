@@ -603,27 +603,14 @@ int main(int argc, char **argv)
     }
     /* the cluster's GPUs: gres.conf (with Links= and Cores=), and the
      * switches of topology.conf when given */
-    gs_load_options lo;
-    gs_load_options_init(&lo);
-    lo.format = GS_FORMAT_SLURM_GRES;
     gs_topo *t = NULL;
     int rc = 1;
-    FILE *gf = fopen(c.gres_conf, "r");
-    if (!gf) {
-        fprintf(stderr, "gpusched-slurm: gres_conf %s: %s\n", c.gres_conf,
-                strerror(errno));
-        goto out;
-    }
-    fclose(gf);
-    if (gs_topo_load(&t, c.gres_conf, &lo) != GS_OK) {
-        fprintf(stderr, "gpusched-slurm: %s\n",
-                t ? gs_topo_errmsg(t) : "out of memory");
-        goto out;
-    }
-    if (c.topology_conf[0])
-        fprintf(stderr, "gpusched-slurm: warning: topology_conf is not "
-                        "used yet (switch trees come in a later version)\n");
     char why[1024];
+    if (gss_topo_build(c.gres_conf, c.topology_conf, &t, why, sizeof why) !=
+        0) {
+        fprintf(stderr, "gpusched-slurm: %s\n", why);
+        goto out;
+    }
     if (gss_check_types(t, why, sizeof why) != 0) {
         fprintf(stderr, "gpusched-slurm: %s: %s\n", c.gres_conf, why);
         goto out;

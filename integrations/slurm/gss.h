@@ -160,6 +160,12 @@ typedef struct gss_result {
 
 void gss_result_free(gss_result *r);
 
+/* The cluster from gres.conf (nodes, GPUs, Links=, Cores=, types) and,
+ * when topology_path is given, topology.conf's switch tree and blocks
+ * (gss_topo.c). 0, or -1 with why set (file:line:column of a bad line). */
+int gss_topo_build(const char *gres_path, const char *topology_path,
+                   gs_topo **out, char *why, size_t cap);
+
 /* Check the topology against Slurm's nodes at start: every GPU's model is
  * its per-node type (unique on its node). 0, or -1 with why set. */
 int gss_check_types(const gs_topo *t, char *why, size_t cap);

@@ -121,6 +121,7 @@ class Cluster:
                        timeout=180)
         with open(f"{self.root}/gss.conf", "w") as f:
             f.write(f"gres_conf = {self.root}/etc/gres.conf\n"
+                    f"topology_conf = {self.root}/etc/topology.conf\n"
                     f"heartbeat = {self.root}/heartbeat\n"
                     "interval = 0.5\nrelease_timeout = 30\n")
 
