@@ -92,6 +92,27 @@ static void tres_strings(void **state)
         -1);
 }
 
+static void constraints(void **state)
+{
+    (void)state;
+    assert_int_equal(gss_constraint_holds("ib", "ib,nvl"), 1);
+    assert_int_equal(gss_constraint_holds("ib&nvl", "nvl,ib"), 1);
+    assert_int_equal(gss_constraint_holds("ib,nvl", "nvl,ib"), 1);
+    assert_int_equal(gss_constraint_holds("ib&x", "ib,nvl"), 0);
+    assert_int_equal(gss_constraint_holds("x|nvl", "ib,nvl"), 1);
+    assert_int_equal(gss_constraint_holds("a&b|c", "c"), 1);
+    assert_int_equal(gss_constraint_holds("a&b|c", "a"), 0);
+    assert_int_equal(gss_constraint_holds("c|a&b", "a,b"), 1);
+    assert_int_equal(gss_constraint_holds("i", "ib"), 0);
+    assert_int_equal(gss_constraint_holds("ib", ""), 0);
+    assert_int_equal(gss_constraint_holds("[a|b]", "a"), -1);
+    assert_int_equal(gss_constraint_holds("a*2", "a"), -1);
+    assert_int_equal(gss_constraint_holds("!a", "b"), -1);
+    assert_int_equal(gss_constraint_holds("a&&b", "a,b"), -1);
+    assert_int_equal(gss_constraint_holds("", "a"), -1);
+    assert_int_equal(gss_constraint_holds("a|", "a"), -1);
+}
+
 static void gres_detail(void **state)
 {
     (void)state;
@@ -226,6 +247,7 @@ static gss_job *held(gss_snapshot *s, uint32_t id, int64_t submit,
     j->max_nodes = min_nodes;
     j->partition_ok = true;
     snprintf(j->partition, sizeof j->partition, "gpu");
+    j->features_ok = true;
     return j;
 }
 
@@ -400,11 +422,19 @@ static void given_back_and_refused(void **state)
     gss_job *narrow = held(&s, 52, 12, "gpusched:v1 job=gres:gpu:1", 1);
     narrow->partition_ok = false;
     snprintf(narrow->partition, sizeof narrow->partition, "small");
+    gss_job *feat = held(&s, 53, 13, "gpusched:v1 job=gres:gpu:1", 1);
+    feat->features_ok = false;
+    snprintf(feat->features, sizeof feat->features, "ib&nvl");
     gss_result r;
     decide(t, &s, &r);
     const gss_decision *d = find(&r, 50);
     assert_true(d->giveback);
     assert_false(d->start);
+    /* a constraint that some GPU node fails: Slurm's to place */
+    d = find(&r, 53);
+    assert_true(d->giveback);
+    assert_string_equal(d->reason, "constraint ib&nvl does not hold on every "
+                                   "GPU node: Slurm places the job");
     /* a partition that does not hold every GPU node: Slurm's to place */
     d = find(&r, 52);
     assert_true(d->giveback);
@@ -531,6 +561,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tres_strings),
         cmocka_unit_test(gres_detail),
+        cmocka_unit_test(constraints),
         cmocka_unit_test(requests),
         cmocka_unit_test(best_pair_is_pinned),
         cmocka_unit_test(running_jobs_and_nodes),

@@ -71,6 +71,12 @@ int gss_tres_without_gpu(const char *tres, char *out, size_t cap);
  * malformed or too many. */
 int gss_gres_indexes(const char *detail, uint32_t *out, int max);
 
+/* Whether a job's --constraint holds on a node with the given features
+ * ("a,b,c"): names joined by '&' (or ',') and '|', '&' binding tighter.
+ * 1 holds, 0 does not, -1 a form this reader does not take (brackets,
+ * counts, '*', '!'...): the job is then given back to Slurm. */
+int gss_constraint_holds(const char *expr, const char *node_features);
+
 /* ---- what a pass reads from Slurm ---------------------------------------- */
 
 typedef enum gss_job_kind {
@@ -104,6 +110,11 @@ typedef struct gss_job {
      * back to Slurm otherwise); which one it is not, for the reason */
     bool partition_ok;
     char partition[64];
+    /* held jobs: whether its --constraint (if any) holds on every GPU node
+     * (gpusched does not place by node features yet: given back to Slurm
+     * otherwise), and the constraint, for the reason */
+    bool features_ok;
+    char features[128];
     gss_job_node *nodes; /* running and pinned jobs */
     uint32_t n_nodes;
 } gss_job;

@@ -432,6 +432,18 @@ int gss_decide(const gs_topo *t, const gss_snapshot *snap,
             d->giveback = true;
             continue;
         }
+        if (!j->features_ok) {
+            char text[300];
+            snprintf(text, sizeof text,
+                     "constraint %s does not hold on every GPU node: Slurm "
+                     "places the job",
+                     j->features);
+            gss_decision *d = new_decision(r, j->id);
+            if (!d || !(d->reason = strdup(text)))
+                goto oom;
+            d->giveback = true;
+            continue;
+        }
         if (q->type[0]) {
             /* GPU models are per-GPU types here: a model asked for by
              * name is Slurm's to match */

@@ -271,6 +271,54 @@ int gss_request_parse(const char *ac, gss_request *r, char *why, size_t cap)
     return 0;
 }
 
+/* Whether a node's feature list ("a,b,c") has the feature f[0..len). */
+static bool has_feature(const char *list, const char *f, size_t len)
+{
+    const char *p = list;
+    while (p && *p) {
+        const char *e = strchr(p, ',');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l == len && memcmp(p, f, len) == 0)
+            return true;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return false;
+}
+
+/* A constraint of feature names joined by '&' (or ',') and '|' ('&' binds
+ * tighter), evaluated on a node's features; -1 for what this reader does
+ * not take (brackets, counts, '*', negation...). */
+int gss_constraint_holds(const char *expr, const char *node_features)
+{
+    bool any = false, all = true;
+    const char *p = expr;
+    for (;;) {
+        const char *e = p;
+        while (*e && *e != '&' && *e != ',' && *e != '|')
+            e++;
+        size_t len = (size_t)(e - p);
+        if (!len)
+            return -1;
+        for (size_t k = 0; k < len; k++) {
+            char c = p[k];
+            if (!(c == '_' || c == '-' || c == '.' || c == ':' ||
+                  (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                  (c >= 'A' && c <= 'Z')))
+                return -1;
+        }
+        all = all && has_feature(node_features, p, len);
+        if (*e == '|' || !*e) {
+            any = any || all;
+            all = true;
+        }
+        if (!*e)
+            return any;
+        p = e + 1;
+    }
+}
+
 void gss_snapshot_free(gss_snapshot *s)
 {
     for (size_t i = 0; i < s->n_nodes; i++)

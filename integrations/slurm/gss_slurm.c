@@ -286,6 +286,27 @@ static bool job_partition_ok(const gs_topo *t, const partition_info_msg_t *pm,
     return false;
 }
 
+/* Whether a job's constraint holds on every GPU node of the topology. */
+static bool features_everywhere(const gs_topo *t, const node_info_msg_t *ni,
+                                const char *expr)
+{
+    if (!expr || !*expr)
+        return true;
+    uint32_t ok = 0;
+    for (uint32_t i = 0; i < ni->record_count; i++) {
+        const node_info_t *n = &ni->node_array[i];
+        if (!n->name || gs_topo_find_node(t, n->name) == GS_NONE)
+            continue;
+        const char *f = n->features_act && *n->features_act
+                            ? n->features_act
+                            : n->features;
+        if (gss_constraint_holds(expr, f ? f : "") != 1)
+            return false;
+        ok++;
+    }
+    return ok == gs_topo_node_count(t);
+}
+
 int gss_slurm_read(const gs_topo *t, gss_snapshot *s, char *why, size_t cap)
 {
     memset(s, 0, sizeof *s);
@@ -339,6 +360,9 @@ int gss_slurm_read(const gs_topo *t, gss_snapshot *s, char *why, size_t cap)
             j.partition_ok = job_partition_ok(t, pm, ji->partition,
                                               j.partition,
                                               sizeof j.partition);
+            j.features_ok = features_everywhere(t, ni, ji->features);
+            snprintf(j.features, sizeof j.features, "%s",
+                     ji->features ? ji->features : "");
         } else if (base == JOB_PENDING && ours) {
             j.kind = GSS_JOB_PINNED;
         } else if (base == JOB_RUNNING || base == JOB_SUSPENDED ||
