@@ -373,8 +373,9 @@ static void stale_pins_are_held_again(void **state)
     gs_topo_destroy(t);
 }
 
-/* Multi-node jobs: the same GPUs on every node are pinned by type; sets
- * that differ between nodes can only be given as counts (Slurm picks). */
+/* Multi-node jobs: the same GPUs on every node are pinned by type, as is
+ * one set free on all the job's nodes when gpusched's sets differ; when
+ * there is none they can only be given as counts (Slurm picks). */
 static void multi_node(void **state)
 {
     (void)state;
@@ -403,6 +404,34 @@ static void multi_node(void **state)
     assert_null(d->tres_per_node);
     assert_string_equal(d->tres_per_job, "gres:gpu:15");
     assert_string_equal(d->gpus_text, "n01:1,2,3,4,5,6,7 n02:0,1,2,3,4,5,6,7");
+    gss_result_free(&r);
+    gss_snapshot_free(&s);
+    /* 4 GPUs on each of 2 nodes: free are n01 {2..7} and n02
+     * {0,1,2,3,6,7}; the only set free on both is {2,3,6,7}, which can be
+     * pinned by type whatever gpusched chose per node */
+    snap_init(&s, 2);
+    running(&s, 10, "n01", 0, 1, -1);
+    running(&s, 11, "n02", 4, 5, -1);
+    held(&s, 42, 10, "gpusched:v1 node=gres:gpu:4", 2);
+    decide(t, &s, &r);
+    d = find(&r, 42);
+    assert_true(d->start && d->exact);
+    assert_string_equal(d->gpus_text, "n01:2,3,6,7 n02:2,3,6,7");
+    assert_string_equal(d->tres_per_node, "gres:gpu:g2:1,gres:gpu:g3:1,"
+                                          "gres:gpu:g6:1,gres:gpu:g7:1");
+    gss_result_free(&r);
+    gss_snapshot_free(&s);
+    /* no set free on both (n01 {4..7}, n02 {0..3}): counts only */
+    snap_init(&s, 2);
+    running(&s, 10, "n01", 0, 1, 2, 3, -1);
+    running(&s, 11, "n02", 4, 5, 6, 7, -1);
+    held(&s, 43, 10, "gpusched:v1 node=gres:gpu:4", 2);
+    decide(t, &s, &r);
+    d = find(&r, 43);
+    assert_true(d->start);
+    assert_false(d->exact);
+    assert_string_equal(d->tres_per_node, "gres:gpu:4");
+    assert_string_equal(d->gpus_text, "n01:4,5,6,7 n02:0,1,2,3");
     gss_result_free(&r);
     gss_snapshot_free(&s);
     gs_topo_destroy(t);

@@ -170,6 +170,76 @@ static gss_decision *new_decision(gss_result *r, uint32_t job)
     return d;
 }
 
+/* A multi-node job given different GPU indexes on its nodes cannot be
+ * pinned by type (a typed tres_per_node applies to every node). Look for
+ * one set of k indexes free on all of its nodes (after this pass's other
+ * starts; its own GPUs count as free), with the same type on each, that
+ * has the most bandwidth summed over the nodes. nodes[] are its nodes;
+ * out[] receives the set. false: none (or too many to search). */
+static bool common_set(const gs_topo *t, gs_sched *s, uint64_t sid,
+                       const uint32_t *nodes, uint32_t nn, uint32_t k,
+                       uint32_t *out)
+{
+    enum { MAX_CAND = 16 };
+    uint32_t cand[MAX_CAND], nc = 0;
+    uint32_t ng = gs_topo_node_gpu_count(t, nodes[0]);
+    for (uint32_t g = 0; g < ng; g++) {
+        bool ok = true;
+        gs_gpu_info g0 = GS_GPU_INFO_INIT;
+        gs_topo_gpu_info(t, gs_topo_node_first_gpu(t, nodes[0]) + g, &g0);
+        for (uint32_t n = 0; n < nn && ok; n++) {
+            if (g >= gs_topo_node_gpu_count(t, nodes[n])) {
+                ok = false;
+                break;
+            }
+            uint32_t gg = gs_topo_node_first_gpu(t, nodes[n]) + g;
+            uint64_t holder = gs_sched_gpu_job(s, gg);
+            gs_gpu_info gi = GS_GPU_INFO_INIT;
+            gs_topo_gpu_info(t, gg, &gi);
+            ok = (holder == 0 || holder == sid) && g0.model && gi.model &&
+                 strcmp(g0.model, gi.model) == 0;
+        }
+        if (ok) {
+            if (nc == MAX_CAND)
+                return false; /* too many subsets to try */
+            cand[nc++] = g;
+        }
+    }
+    if (nc < k || k == 0 || k > MAX_CAND)
+        return false;
+    /* every k-subset of the candidates, in lexicographic order */
+    uint32_t pick[MAX_CAND], ids[MAX_CAND];
+    for (uint32_t i = 0; i < k; i++)
+        pick[i] = i;
+    double best = -1;
+    for (;;) {
+        double q = 0;
+        for (uint32_t n = 0; n < nn; n++) {
+            double qn = 0;
+            for (uint32_t i = 0; i < k; i++)
+                ids[i] = gs_topo_node_first_gpu(t, nodes[n]) + cand[pick[i]];
+            if (gs_topo_quality(t, ids, k, &qn) != GS_OK)
+                return false;
+            q += qn;
+        }
+        if (q > best) {
+            best = q;
+            for (uint32_t i = 0; i < k; i++)
+                out[i] = cand[pick[i]];
+        }
+        /* next subset */
+        int i = (int)k - 1;
+        while (i >= 0 && pick[i] == nc - k + (uint32_t)i)
+            i--;
+        if (i < 0)
+            break;
+        pick[i]++;
+        for (uint32_t j = (uint32_t)i + 1; j < k; j++)
+            pick[j] = pick[j - 1] + 1;
+    }
+    return best >= 0;
+}
+
 /* The decision for a held job that starts: its nodes and GPUs, as the TRES
  * strings Slurm takes. Exact (typed, one type per GPU) when every node has
  * the same GPU indexes, which typed tres_per_node can say; otherwise the
@@ -228,6 +298,44 @@ static int started(const gs_topo *t, gs_sched *s, uint64_t sid,
     free(first_model);
     d->start = true;
     d->req_nodes = str_take(&nodes);
+    if (!same && nn > 1 && nn <= GSS_MAX_GPUS && total % nn == 0 &&
+        total / nn <= 16) {
+        /* the same count on every node, different indexes: one set free
+         * on all of them, if there is one, can be pinned */
+        uint32_t k = (uint32_t)(total / nn), set[16];
+        uint32_t *nodes_ix = malloc(nn * sizeof *nodes_ix);
+        bool found = false;
+        if (nodes_ix) {
+            for (uint32_t i = 0; i < nn; i++) {
+                gs_alloc_node an = GS_ALLOC_NODE_INIT;
+                gs_sched_alloc_node(s, sid, i, &an);
+                nodes_ix[i] = an.node;
+            }
+            found = common_set(t, s, sid, nodes_ix, nn, k, set);
+        }
+        if (found) {
+            gss_str tx = {0}, ty = {0};
+            for (uint32_t i = 0; i < nn; i++) {
+                str_add(&tx, "%s%s:", i ? " " : "",
+                        gs_topo_node_name(t, nodes_ix[i]));
+                for (uint32_t g = 0; g < k; g++)
+                    str_add(&tx, "%s%u", g ? "," : "", set[g]);
+            }
+            uint32_t f0 = gs_topo_node_first_gpu(t, nodes_ix[0]);
+            for (uint32_t g = 0; g < k; g++) {
+                gs_gpu_info gi = GS_GPU_INFO_INIT;
+                gs_topo_gpu_info(t, f0 + set[g], &gi);
+                str_add(&ty, "%sgres:gpu:%s:1", g ? "," : "",
+                        gi.model ? gi.model : "");
+            }
+            free(str_take(&text));
+            free(str_take(&typed));
+            text = tx;
+            typed = ty;
+            same = true;
+        }
+        free(nodes_ix);
+    }
     d->gpus_text = str_take(&text);
     if (same) {
         d->exact = true;

@@ -313,7 +313,7 @@ def test_exact(c):
     ids = submit_mix(c, 1)
     seen = watch(c, ids, 180)
     n, _ = check_exact(c, seen)
-    if n < len(ids) * 3 // 4:
+    if n < len(ids) - 1:
         raise Failed(f"only {n} of {len(ids)} jobs had exact decisions")
     return f"{n} of {len(ids)} jobs on exactly the GPUs gpusched chose"
 
