@@ -96,7 +96,8 @@ static void run(uint32_t nodes, uint32_t n_held, int reps)
     double *ms = calloc((size_t)reps, sizeof *ms);
     size_t started = 0;
     for (int r = 0; r < reps; r++) {
-        gss_options opt = {NULL, GS_ORDER_MULTIFACTOR, GS_BACKFILL_EASY};
+        gss_options opt = {NULL, GS_ORDER_MULTIFACTOR, GS_BACKFILL_EASY,
+                           NULL};
         gss_result res;
         char why[256];
         double t0 = bench_now();

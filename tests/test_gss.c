@@ -262,7 +262,7 @@ static const gss_decision *find(const gss_result *r, uint32_t job)
 
 static void decide(const gs_topo *t, const gss_snapshot *s, gss_result *r)
 {
-    gss_options o = {NULL, GS_ORDER_FIFO, GS_BACKFILL_NONE};
+    gss_options o = {NULL, GS_ORDER_FIFO, GS_BACKFILL_NONE, NULL};
     char why[256];
     if (gss_decide(t, s, &o, r, why, sizeof why) != 0)
         fail_msg("gss_decide: %s", why);
@@ -477,6 +477,46 @@ static void given_back_and_refused(void **state)
     gs_topo_destroy(t);
 }
 
+/* With the daemon's usage (a share kept across passes), the user who used
+ * the most waits: two 8-GPU jobs submitted together for one node. */
+static void fair_share_across_passes(void **state)
+{
+    (void)state;
+    gs_topo *t = cluster(1, true);
+    gs_share *sh = NULL;
+    assert_int_equal(gs_share_create(&sh), GS_OK);
+    assert_int_equal(gs_share_add_user(sh, "heavy", "root", 1), GS_OK);
+    assert_int_equal(gs_share_add_user(sh, "light", "root", 1), GS_OK);
+    assert_int_equal(gs_share_add_usage(sh, "heavy", "root", 1e6, 1000),
+                     GS_OK);
+    for (int order = 0; order < 2; order++) {
+        gss_snapshot s;
+        snap_init(&s, 1);
+        held(&s, 70, 500, "gpusched:v1 job=gres:gpu:8", 1);
+        held(&s, 71, 500, "gpusched:v1 job=gres:gpu:8", 1);
+        gss_job *a = &s.jobs[0], *b = &s.jobs[1]; /* after the reallocs */
+        free(a->user);
+        free(b->user);
+        a->user = strdup(order ? "light" : "heavy");
+        b->user = strdup(order ? "heavy" : "light");
+        gss_options o = {NULL, GS_ORDER_MULTIFACTOR, GS_BACKFILL_NONE, sh};
+        gss_result r;
+        char why[256];
+        assert_int_equal(gss_decide(t, &s, &o, &r, why, sizeof why), 0);
+        uint32_t light = order ? 70 : 71, heavy = order ? 71 : 70;
+        if (!find(&r, light)->start)
+            fail_msg("order %d: light job %u waits: %s (factors %g %g)",
+                     order, light, find(&r, light)->reason,
+                     gs_share_factor(sh, "heavy", "root"),
+                     gs_share_factor(sh, "light", "root"));
+        assert_false(find(&r, heavy)->start);
+        gss_result_free(&r);
+        gss_snapshot_free(&s);
+    }
+    gs_share_destroy(sh);
+    gs_topo_destroy(t);
+}
+
 static void per_gpu_types_required(void **state)
 {
     (void)state;
@@ -597,6 +637,7 @@ int main(void)
         cmocka_unit_test(stale_pins_are_held_again),
         cmocka_unit_test(multi_node),
         cmocka_unit_test(given_back_and_refused),
+        cmocka_unit_test(fair_share_across_passes),
         cmocka_unit_test(per_gpu_types_required),
         cmocka_unit_test(gres_under_topology),
     };

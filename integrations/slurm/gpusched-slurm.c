@@ -43,6 +43,8 @@ typedef struct config {
     char heartbeat[1024];   /* file job_submit.lua reads ("" none) */
     double release_timeout; /* a released job still pending: held again */
     unsigned comment_updates; /* most comment updates per pass */
+    char accounts[1024];      /* accounts JSON for fair share ("" none) */
+    double half_life;         /* usage half-life, seconds (<0: default) */
     char log[1024];
 } config;
 
@@ -56,6 +58,7 @@ static void config_defaults(config *c)
     c->interval = 2;
     c->release_timeout = 120;
     c->comment_updates = 100;
+    c->half_life = -1;
 }
 
 static bool set_path(char *dst, size_t cap, const char *v)
@@ -178,6 +181,12 @@ static int config_read(config *c, const char *path)
             if (ok)
                 c->comment_updates = (unsigned)d;
             want = "a whole number from 0 to 100000";
+        } else if (!strcmp(k, "accounts")) {
+            ok = set_path(c->accounts, sizeof c->accounts, v);
+            want = "a path";
+        } else if (!strcmp(k, "half_life")) {
+            ok = set_seconds(&c->half_life, v, 0, 1e9);
+            want = "seconds from 0 to 1e9";
         } else if (!strcmp(k, "heartbeat")) {
             ok = set_path(c->heartbeat, sizeof c->heartbeat, v);
             want = "a path";
@@ -189,7 +198,7 @@ static int config_read(config *c, const char *path)
                     "gpusched-slurm: %s:%u:%zu: unknown key '%s' (keys: "
                     "gres_conf, topology_conf, placement, ordering, "
                     "backfill, interval, release_timeout, comment_updates, "
-                    "heartbeat, log)\n",
+                    "accounts, half_life, heartbeat, log)\n",
                     path, lineno, (size_t)(k - line) + 1, k);
             rc = -1;
             break;
@@ -286,6 +295,59 @@ static void job_gpus_text(const gss_job *j, char *buf, size_t cap)
             n += (size_t)snprintf(buf + n, cap - n, "%s%u", g ? "," : "",
                                   j->nodes[k].gpus[g]);
     }
+}
+
+/* ---- fair share: usage charged between passes ---------------------------- */
+
+static gs_share *share;
+
+/* When each running job was last charged (Unix time). */
+typedef struct charged {
+    uint32_t job;
+    int64_t when;
+} charged;
+
+static charged *chg;
+static size_t n_chg;
+
+/* Charge every running job its GPU-seconds since the last pass (or since
+ * the daemon first saw it), to its user and account: usage lives as long
+ * as the daemon (docs/slurm.md). */
+static void charge_usage(const gss_snapshot *s)
+{
+    if (!share)
+        return;
+    charged *next = calloc(s->n_jobs ? s->n_jobs : 1, sizeof *next);
+    size_t nn = 0;
+    if (!next)
+        return;
+    for (size_t i = 0; i < s->n_jobs; i++) {
+        const gss_job *j = &s->jobs[i];
+        if (j->kind != GSS_JOB_RUNNING)
+            continue;
+        int64_t since = s->now;
+        for (size_t k = 0; k < n_chg; k++)
+            if (chg[k].job == j->id)
+                since = chg[k].when;
+        next[nn++] = (charged){j->id, s->now};
+        uint32_t gpus = 0;
+        for (uint32_t k = 0; k < j->n_nodes; k++)
+            gpus += j->nodes[k].n_gpus;
+        double amount = (double)(s->now - since) * gpus;
+        if (amount <= 0)
+            continue;
+        const char *acct = j->account ? j->account : "root";
+        if (strcmp(acct, "root") != 0)
+            gs_share_add_account(share, acct, "root", 1); /* EEXIST: fine */
+        gs_share_add_user(share, j->user, acct, 1);
+        if (gs_share_add_usage(share, j->user, acct, amount,
+                               (double)s->now) != GS_OK)
+            logm("usage of %s in %s: %s", j->user, acct,
+                 gs_share_errmsg(share));
+    }
+    free(chg);
+    chg = next;
+    n_chg = nn;
 }
 
 /* ---- one pass ------------------------------------------------------------ */
@@ -394,7 +456,8 @@ static int pass(const config *c, const gs_topo *t, bool dry, bool giveback_all)
         if (s.jobs[i].kind == GSS_JOB_PINNED && !rel_find(s.jobs[i].id))
             rel_add(s.jobs[i].id, s.now, NULL);
 
-    gss_options o = {c->placement, c->ordering, c->backfill};
+    charge_usage(&s);
+    gss_options o = {c->placement, c->ordering, c->backfill, share};
     gss_result r;
     if (gss_decide(t, &s, &o, &r, why, sizeof why) != 0) {
         logm("deciding failed: %s", why);
@@ -611,6 +674,47 @@ int main(int argc, char **argv)
         fprintf(stderr, "gpusched-slurm: %s\n", why);
         goto out;
     }
+    /* fair share: the accounts given, and usage charged from now on */
+    if (gs_share_create(&share) != GS_OK) {
+        fprintf(stderr, "gpusched-slurm: out of memory\n");
+        goto out;
+    }
+    if (c.half_life >= 0 &&
+        gs_share_set_half_life(share, c.half_life) != GS_OK) {
+        fprintf(stderr, "gpusched-slurm: half_life: %s\n",
+                gs_share_errmsg(share));
+        goto out;
+    }
+    if (c.accounts[0]) {
+        size_t alen = 0;
+        char *atext = NULL;
+        FILE *af = fopen(c.accounts, "r");
+        if (af) {
+            atext = malloc(1 << 24);
+            if (atext)
+                alen = fread(atext, 1, (1 << 24) - 1, af);
+            bool big = atext && alen == (1 << 24) - 1;
+            fclose(af);
+            if (big) {
+                fprintf(stderr, "gpusched-slurm: accounts %s: more than 16 "
+                                "MiB\n",
+                        c.accounts);
+                free(atext);
+                goto out;
+            }
+        }
+        if (!atext) {
+            fprintf(stderr, "gpusched-slurm: accounts %s: %s\n", c.accounts,
+                    af ? "out of memory" : strerror(errno));
+            goto out;
+        }
+        gs_status ast = gs_share_load_accounts(share, atext, alen, c.accounts);
+        free(atext);
+        if (ast != GS_OK) {
+            fprintf(stderr, "gpusched-slurm: %s\n", gs_share_errmsg(share));
+            goto out;
+        }
+    }
     if (gss_check_types(t, why, sizeof why) != 0) {
         fprintf(stderr, "gpusched-slurm: %s: %s\n", c.gres_conf, why);
         goto out;
@@ -672,6 +776,8 @@ out:
     for (size_t i = 0; i < n_rel; i++)
         free(rel[i].gpus_text);
     free(rel);
+    free(chg);
+    gs_share_destroy(share);
     gs_topo_destroy(t);
     if (log_f)
         fclose(log_f);

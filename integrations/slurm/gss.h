@@ -140,6 +140,9 @@ typedef struct gss_options {
     const char *placement; /* NULL: nvlink-pack */
     gs_ordering ordering;
     gs_backfill backfill;
+    /* accounts and decayed usage that outlive the pass (the daemon charges
+     * running jobs to it between passes); NULL: none, every user equal */
+    gs_share *share;
 } gss_options;
 
 /* What to do with a held job: start it (req_nodes and the TRES to give

@@ -370,6 +370,7 @@ int gss_decide(const gs_topo *t, const gss_snapshot *snap,
     cfg.placement = o->placement;
     cfg.ordering = o->ordering;
     cfg.backfill = o->backfill;
+    cfg.share = o->share;
     gs_sched *s = NULL;
     gs_status st = gs_sched_create(&s, t, &cfg);
     if (st != GS_OK) {
