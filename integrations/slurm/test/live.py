@@ -10,7 +10,8 @@ Starts a cluster with integrations/slurm/test/cluster (DGX-1V-shaped nodes:
 job_submit.lua and the daemon, then runs real sbatch jobs:
 
   exact      every GPU job starts on exactly the GPUs gpusched chose (the
-             daemon's "released on" lines against each job's IDX)
+             daemon's "released on" lines against each job's IDX); a
+             gres.conf that disagrees with slurm.conf stops the daemon
   mix        1/2/4/8-GPU and multi-node jobs with short sleeps all complete;
              no two running jobs ever hold one GPU (IDX polled)
   restarts   the same mix while the daemon is killed (-9) and restarted and
@@ -309,13 +310,48 @@ def submit_mix(c, rounds, scale=1):
     return ids
 
 
+def config_errors(c):
+    """Configuration errors stop the daemon at start, naming the node and
+    the file: a node of slurm.conf missing from gres.conf, GPU counts that
+    disagree, GPUs without one type each."""
+    with open(f"{c.root}/etc/gres.conf") as f:
+        lines = [ln for ln in f if ln.startswith("NodeName=")]
+    cases = [
+        # only n01 in gres.conf
+        ([ln.replace(f"n[01-{c.nodes:02d}]", "n01") for ln in lines],
+         f"node n02 has 8 GPUs in slurm.conf"),
+        # 7 GPUs per node
+        ([re.sub(r" Links=\S+", "", ln) for ln in lines[:7]],
+         "node n01: slurm.conf gives 8 GPUs"),
+        # no types
+        ([re.sub(r" Type=g\d", "", ln) for ln in lines],
+         "node n01: GPU 0 has no Type in gres.conf"),
+    ]
+    for k, (text, want) in enumerate(cases):
+        gres = f"{c.root}/bad-gres-{k}.conf"
+        with open(gres, "w") as f:
+            f.writelines(text)
+        conf = f"{c.root}/bad-{k}.conf"
+        with open(conf, "w") as f:
+            f.write(f"gres_conf = {gres}\n")
+        p = subprocess.run([c.daemon_path, "--config", conf, "--once"],
+                           env=c.env, capture_output=True, text=True,
+                           timeout=60)
+        if p.returncode != 1 or want not in p.stderr or gres not in \
+                p.stderr and k < 2:
+            raise Failed(f"bad gres.conf {k}: exit {p.returncode}, "
+                         f"{p.stderr.strip()!r}, want {want!r}")
+
+
 def test_exact(c):
     ids = submit_mix(c, 1)
     seen = watch(c, ids, 180)
     n, _ = check_exact(c, seen)
     if n < len(ids) - 1:
         raise Failed(f"only {n} of {len(ids)} jobs had exact decisions")
-    return f"{n} of {len(ids)} jobs on exactly the GPUs gpusched chose"
+    config_errors(c)
+    return (f"{n} of {len(ids)} jobs on exactly the GPUs gpusched chose; "
+            f"configuration errors name the node and the file")
 
 
 def test_mix(c):
