@@ -159,6 +159,22 @@ static void topo_show(void **state)
     assert_null(strstr(out, "Node k9"));
     assert_non_null(strstr(out, "\n(more node kinds: use --node NAME)\n"));
     remove(path);
+    /* a topology.conf alone has nodes without hardware: say how to give
+     * it (every job was refused with "the cluster has 0" GPUs) */
+    static const char tc[] = "SwitchName=s0 Nodes=n[1-4]\n";
+    temp_file(path, tc, sizeof tc - 1);
+    snprintf(args, sizeof args, "place --topo '%s' --gpus 2 2>&1", path);
+    assert_int_equal(run(args, out, sizeof out), 3);
+    assert_non_null(strstr(out, "warning: "));
+    assert_non_null(strstr(out, ": 4 nodes without hardware (no CPUs, memory "
+                                "or GPUs): a Slurm topology.conf names nodes "
+                                "only; --node-template gives them a built-in "
+                                "machine"));
+    snprintf(args, sizeof args,
+             "place --topo '%s' --gpus 2 --node-template dgx-h100 2>&1", path);
+    assert_int_equal(run(args, out, sizeof out), 0);
+    assert_null(strstr(out, "without hardware"));
+    remove(path);
     /* errors */
     assert_int_equal(run("topo show no-such-thing", out, sizeof out), 1);
     assert_non_null(strstr(out, "no-such-thing: no such file, and no built-in "

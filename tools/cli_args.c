@@ -713,5 +713,20 @@ gs_topo *cli_load_topo(cli_args *a, const char *src)
         gs_topo_destroy(t);
         return NULL;
     }
+    /* nodes without any hardware: a Slurm topology.conf names nodes only,
+     * and every job would then "need more GPUs than the cluster has" */
+    uint32_t nn = gs_topo_node_count(t), bare = 0;
+    for (uint32_t n = 0; n < nn; n++)
+        bare += !gs_topo_node_gpu_count(t, n) &&
+                !gs_topo_node_cpu_count(t, n) &&
+                !gs_topo_node_numa_count(t, n);
+    if (nn && bare == nn && !tlen && !cli_given(a, CLI_O_QUIET))
+        fprintf(stderr,
+                "%s: warning: %s: %u node%s without hardware (no CPUs, "
+                "memory or GPUs): a Slurm topology.conf names nodes only; "
+                "--node-template gives them a built-in machine (gpusched "
+                "topo templates), e.g. --node-template dgx-h100\n",
+                a->prog, strcmp(src, "-") ? src : "<stdin>", nn,
+                nn == 1 ? "" : "s");
     return t;
 }
