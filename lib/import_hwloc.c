@@ -1494,51 +1494,13 @@ static bool x_char_ok(uint32_t cp)
            (cp >= 0x10000 && cp <= 0x10FFFF);
 }
 
-/* The length of the UTF-8 sequence at s[i] (its code point in *cp), or 0
- * when it is not well-formed UTF-8. */
-static size_t x_utf8(const char *s, size_t n, size_t i, uint32_t *cp)
-{
-    unsigned char c = (unsigned char)s[i];
-    size_t len;
-    uint32_t min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if ((c & 0xE0) == 0xC0) {
-        len = 2;
-        min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        len = 3;
-        min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-        len = 4;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n - i < len)
-        return 0;
-    uint32_t v = c & (0x7Fu >> len);
-    for (size_t k = 1; k < len; k++) {
-        unsigned char d = (unsigned char)s[i + k];
-        if ((d & 0xC0) != 0x80)
-            return 0;
-        v = v << 6 | (d & 0x3Fu);
-    }
-    if (v < min || (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF)
-        return 0;
-    *cp = v;
-    return len;
-}
-
 /* Every byte of the text is part of a character XML allows, in UTF-8 (the
  * encoding hwloc writes; the declaration may only say UTF-8 or ASCII). */
 static bool x_chars_ok(x_doc *x)
 {
     for (size_t i = 0; i < x->n;) {
         uint32_t cp = 0;
-        size_t len = x_utf8(x->s, x->n, i, &cp);
+        size_t len = gs_utf8_decode(x->s + i, x->n - i, &cp);
         if (!len)
             return x_bad(x, i, "byte 0x%02x is not UTF-8 text",
                          (unsigned char)x->s[i]);
@@ -1548,33 +1510,6 @@ static bool x_chars_ok(x_doc *x)
         i += len;
     }
     return true;
-}
-
-/* Append code point cp to b as UTF-8. */
-static void x_put_utf8(gs_buf *b, uint32_t cp)
-{
-    char o[4];
-    size_t n;
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        o[0] = (char)(0xC0 | cp >> 6);
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | cp >> 12);
-        o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        o[0] = (char)(0xF0 | cp >> 18);
-        o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-        o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-        o[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    gs_buf_put(b, o, n);
 }
 
 /* The reference at s[*j] == '&' (&#N; &#xH; or one of the five entities
@@ -1612,7 +1547,8 @@ static bool x_reference(x_doc *x, size_t *j, gs_buf *b)
                          "character reference to U+%04X, which XML does not "
                          "allow",
                          (unsigned)cp);
-        x_put_utf8(b, cp);
+        char u8[4];
+        gs_buf_put(b, u8, gs_utf8_encode(u8, cp));
         *j = k + 1;
         return true;
     }

@@ -125,63 +125,6 @@ static bool read_hex4(parser *ps, const char *at, uint32_t *out)
     return true;
 }
 
-static size_t put_utf8(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | cp >> 6);
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | cp >> 12);
-        o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | cp >> 18);
-    o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-    o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* Length of a valid UTF-8 sequence starting at s, or 0. */
-static size_t utf8_len(const unsigned char *s, const unsigned char *end)
-{
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t min;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0) {
-        n = 2;
-        min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        n = 3;
-        min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-        n = 4;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if ((size_t)(end - s) < n)
-        return 0;
-    uint32_t cp = c & (0x7F >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
 /* Parse a string starting at the opening quote. */
 static bool parse_string(parser *ps, const char **out, size_t *out_len)
 {
@@ -249,7 +192,7 @@ static bool parse_string(parser *ps, const char **out, size_t *out_len)
                 }
                 /* \uXXXX is 6 bytes and decodes to at most 3, a surrogate
                  * pair is 12 and decodes to 4: the bound holds. */
-                n += put_utf8(o + n, cp);
+                n += gs_utf8_encode(o + n, cp);
                 break;
             }
             default:
@@ -258,8 +201,8 @@ static bool parse_string(parser *ps, const char **out, size_t *out_len)
             }
             continue;
         }
-        size_t ulen = utf8_len((const unsigned char *)ps->p,
-                               (const unsigned char *)ps->end);
+        size_t ulen =
+            gs_utf8_decode(ps->p, (size_t)(ps->end - ps->p), NULL);
         if (!ulen) {
             fail_at(ps, ps->p, "invalid UTF-8 in string");
             return false;

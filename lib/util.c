@@ -348,6 +348,68 @@ const char *gs_printable(char *out, size_t cap, const char *s, size_t n)
     return out;
 }
 
+size_t gs_utf8_decode(const char *s, size_t n, uint32_t *cp)
+{
+    unsigned char c = (unsigned char)s[0];
+    size_t len;
+    uint32_t min;
+    if (c < 0x80) {
+        if (cp)
+            *cp = c;
+        return 1;
+    }
+    if ((c & 0xE0) == 0xC0) {
+        len = 2;
+        min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+        len = 3;
+        min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+        len = 4;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    uint32_t v = c & (0x7Fu >> len);
+    for (size_t k = 1; k < len; k++) {
+        unsigned char d = (unsigned char)s[k];
+        if ((d & 0xC0) != 0x80)
+            return 0;
+        v = v << 6 | (d & 0x3Fu);
+    }
+    if (v < min || (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF)
+        return 0;
+    if (cp)
+        *cp = v;
+    return len;
+}
+
+size_t gs_utf8_encode(char out[4], uint32_t cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | cp >> 6);
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | cp >> 12);
+        out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | cp >> 18);
+    out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
 /* ---- files ------------------------------------------------------------- */
 
 gs_status gs_read_file(const char *path, char **data, size_t *size,

@@ -137,6 +137,14 @@ const char *gs_printable(char *out, size_t cap, const char *s, size_t n);
 typedef int (*gs_idx_cmp)(const void *arg, uint32_t a, uint32_t b);
 void gs_sort_idx(uint32_t *v, size_t n, gs_idx_cmp cmp, const void *arg);
 
+/* The length of the well-formed UTF-8 sequence at s (n bytes available,
+ * n >= 1), its code point in *cp (may be NULL); 0 when it is not UTF-8
+ * (overlong forms, surrogates and code points above U+10FFFF refused). */
+size_t gs_utf8_decode(const char *s, size_t n, uint32_t *cp);
+
+/* Write code point cp (at most U+10FFFF) to out as UTF-8; its length. */
+size_t gs_utf8_encode(char out[4], uint32_t cp);
+
 /* Read a whole file (adds a NUL). Sets *err with the path and strerror.
  * Reads at most limit bytes (0: GS_MAX_INPUT_DEFAULT): a longer file or an
  * endless stream is GS_ERANGE, with a message naming the limit. */
