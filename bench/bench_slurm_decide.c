@@ -92,6 +92,10 @@ static void run(uint32_t nodes, uint32_t n_held, int reps)
             abort();
         j->min_nodes = k == 4 ? 2 : 1;
         j->max_nodes = j->min_nodes;
+        /* a partition and constraint that cover every node: placed by
+         * gpusched, not given back to Slurm */
+        j->partition_ok = true;
+        j->features_ok = true;
     }
     double *ms = calloc((size_t)reps, sizeof *ms);
     size_t started = 0;
@@ -117,6 +121,11 @@ static void run(uint32_t nodes, uint32_t n_held, int reps)
                         res.d[i].reason ? res.d[i].reason : "start");
         }
         gss_result_free(&res);
+    }
+    if (started == 0) {
+        fprintf(stderr, "bench_slurm_decide: no job started: the pass did "
+                        "not decide anything\n");
+        exit(1);
     }
     printf("%4u nodes, %4u running, %5u held: decide median %7.2f ms "
            "(%zu start), target <= 20 ms\n",

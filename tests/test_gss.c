@@ -266,6 +266,9 @@ static void decide(const gs_topo *t, const gss_snapshot *s, gss_result *r)
     char why[256];
     if (gss_decide(t, s, &o, r, why, sizeof why) != 0)
         fail_msg("gss_decide: %s", why);
+    /* each decision names its job's place in the snapshot */
+    for (size_t i = 0; i < r->n; i++)
+        assert_int_equal(s->jobs[r->d[i].index].id, r->d[i].job);
 }
 
 /* Free GPUs {0,3,5,7} of a DGX-1V (jobs hold 1,2 and 4,6): the pairs with

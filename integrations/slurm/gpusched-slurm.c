@@ -218,6 +218,49 @@ static int config_read(config *c, const char *path)
     return rc;
 }
 
+/* A whole file, at most limit bytes; NULL with why set ("PATH: reason"). */
+static char *read_text(const char *path, size_t limit, size_t *len,
+                       char *why, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(why, cap, "%.512s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *text = NULL;
+    size_t n = 0, room = 0;
+    const char *fault = NULL;
+    for (;;) {
+        if (n == room) {
+            size_t grow = room ? room * 2 : 65536;
+            char *nt = grow > limit + 1 ? NULL : realloc(text, grow);
+            if (!nt) {
+                fault = grow > limit + 1 ? "larger than the limit"
+                                         : "out of memory";
+                break;
+            }
+            text = nt;
+            room = grow;
+        }
+        size_t got = fread(text + n, 1, room - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (!fault && ferror(f))
+        fault = "read error";
+    if (!fault && n > limit)
+        fault = "larger than the limit";
+    fclose(f);
+    if (fault) {
+        snprintf(why, cap, "%.512s: %s (%zu MiB)", path, fault, limit >> 20);
+        free(text);
+        return NULL;
+    }
+    *len = n;
+    return text;
+}
+
 /* ---- logging ------------------------------------------------------------- */
 
 static FILE *log_f;
@@ -479,9 +522,7 @@ static int pass(const config *c, const gs_topo *t, bool dry, bool giveback_all)
     size_t started = 0, updates = 0, comments = 0;
     for (size_t i = 0; i < r.n; i++) {
         const gss_decision *d = &r.d[i];
-        const gss_job *j = snap_job(&s, d->job);
-        if (!j)
-            continue;
+        const gss_job *j = &s.jobs[d->index];
         if (d->start) {
             started++;
             if (dry) {
@@ -687,25 +728,10 @@ int main(int argc, char **argv)
     }
     if (c.accounts[0]) {
         size_t alen = 0;
-        char *atext = NULL;
-        FILE *af = fopen(c.accounts, "r");
-        if (af) {
-            atext = malloc(1 << 24);
-            if (atext)
-                alen = fread(atext, 1, (1 << 24) - 1, af);
-            bool big = atext && alen == (1 << 24) - 1;
-            fclose(af);
-            if (big) {
-                fprintf(stderr, "gpusched-slurm: accounts %s: more than 16 "
-                                "MiB\n",
-                        c.accounts);
-                free(atext);
-                goto out;
-            }
-        }
+        char *atext = read_text(c.accounts, (size_t)16 << 20, &alen, why,
+                                sizeof why);
         if (!atext) {
-            fprintf(stderr, "gpusched-slurm: accounts %s: %s\n", c.accounts,
-                    af ? "out of memory" : strerror(errno));
+            fprintf(stderr, "gpusched-slurm: accounts %s\n", why);
             goto out;
         }
         gs_status ast = gs_share_load_accounts(share, atext, alen, c.accounts);

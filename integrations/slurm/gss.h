@@ -149,6 +149,7 @@ typedef struct gss_options {
  * Slurm), or leave it held with a reason for its comment. */
 typedef struct gss_decision {
     uint32_t job;
+    size_t index;        /* the job's place in the snapshot */
     bool start;
     char *req_nodes;     /* "n01,n02" */
     char *tres_per_node; /* "gres:gpu:g5:1,gres:gpu:g7:1" (typed: exact) */

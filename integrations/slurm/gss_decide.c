@@ -158,7 +158,8 @@ static int cmp_held(const void *pa, const void *pb)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
-static gss_decision *new_decision(gss_result *r, uint32_t job)
+static gss_decision *new_decision(gss_result *r, const gss_snapshot *snap,
+                                  size_t i)
 {
     gss_decision *nd = realloc(r->d, (r->n + 1) * sizeof *nd);
     if (!nd)
@@ -166,7 +167,8 @@ static gss_decision *new_decision(gss_result *r, uint32_t job)
     r->d = nd;
     gss_decision *d = &nd[r->n++];
     memset(d, 0, sizeof *d);
-    d->job = job;
+    d->job = snap->jobs[i].id;
+    d->index = i;
     return d;
 }
 
@@ -427,7 +429,7 @@ int gss_decide(const gs_topo *t, const gss_snapshot *snap,
                              "GPU %u of %s, given to it, is taken by job %u: "
                              "deciding again",
                              jn->gpus[g], jn->name, owner[gg]);
-                    gss_decision *d = new_decision(r, j->id);
+                    gss_decision *d = new_decision(r, snap, i);
                     if (!d || !(d->reason = strdup(text)))
                         goto oom;
                     d->rehold = true;
@@ -535,7 +537,7 @@ int gss_decide(const gs_topo *t, const gss_snapshot *snap,
                      "partition %s does not hold every GPU node: Slurm "
                      "places the job",
                      j->partition[0] ? j->partition : "(none)");
-            gss_decision *d = new_decision(r, j->id);
+            gss_decision *d = new_decision(r, snap, i);
             if (!d || !(d->reason = strdup(text)))
                 goto oom;
             d->giveback = true;
@@ -547,7 +549,7 @@ int gss_decide(const gs_topo *t, const gss_snapshot *snap,
                      "constraint %s does not hold on every GPU node: Slurm "
                      "places the job",
                      j->features);
-            gss_decision *d = new_decision(r, j->id);
+            gss_decision *d = new_decision(r, snap, i);
             if (!d || !(d->reason = strdup(text)))
                 goto oom;
             d->giveback = true;
@@ -556,7 +558,7 @@ int gss_decide(const gs_topo *t, const gss_snapshot *snap,
         if (q->type[0]) {
             /* GPU models are per-GPU types here: a model asked for by
              * name is Slurm's to match */
-            gss_decision *d = new_decision(r, j->id);
+            gss_decision *d = new_decision(r, snap, i);
             if (!d || !(d->reason = strdup("a GPU type was asked for: "
                                            "Slurm places the job")))
                 goto oom;
@@ -564,7 +566,7 @@ int gss_decide(const gs_topo *t, const gss_snapshot *snap,
             continue;
         }
         if (gs_sched_submit(s, &spec, &sid[i]) != GS_OK) {
-            gss_decision *d = new_decision(r, j->id);
+            gss_decision *d = new_decision(r, snap, i);
             if (!d || !(d->reason = strdup(gs_sched_errmsg(s))))
                 goto oom;
             sid[i] = 0;
@@ -581,7 +583,7 @@ int gss_decide(const gs_topo *t, const gss_snapshot *snap,
         gs_job_info ji = GS_JOB_INFO_INIT;
         if (gs_sched_job_info(s, sid[i], &ji) != GS_OK)
             continue;
-        gss_decision *d = new_decision(r, snap->jobs[i].id);
+        gss_decision *d = new_decision(r, snap, i);
         if (!d)
             goto oom;
         if (ji.state == GS_JOB_RUNNING) {

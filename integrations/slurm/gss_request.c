@@ -25,6 +25,15 @@ static bool read_u64(const char *s, const char **end, uint64_t *out)
     return n > 0;
 }
 
+/* Whether the TRES entry p[0..len) is the GPU one ("gres:gpu", "gres/gpu",
+ * with or without ":TYPE" and ":COUNT"). */
+static bool is_gpu_entry(const char *p, size_t len)
+{
+    return len >= 8 &&
+           (memcmp(p, "gres:gpu", 8) == 0 || memcmp(p, "gres/gpu", 8) == 0) &&
+           (len == 8 || p[8] == ':');
+}
+
 int gss_tres_gpu(const char *tres, uint64_t *count, char *type, size_t cap)
 {
     *count = 0;
@@ -38,9 +47,7 @@ int gss_tres_gpu(const char *tres, uint64_t *count, char *type, size_t cap)
         const char *e = strchr(p, ',');
         size_t len = e ? (size_t)(e - p) : strlen(p);
         /* "gres:gpu..." or "gres/gpu..." (the spelling of later Slurms) */
-        if (len >= 8 && (memcmp(p, "gres:gpu", 8) == 0 ||
-                         memcmp(p, "gres/gpu", 8) == 0) &&
-            (len == 8 || p[8] == ':')) {
+        if (is_gpu_entry(p, len)) {
             if (found)
                 return -1; /* two GPU entries */
             found = 1;
@@ -93,11 +100,7 @@ int gss_tres_without_gpu(const char *tres, char *out, size_t cap)
     while (p && *p) {
         const char *e = strchr(p, ',');
         size_t len = e ? (size_t)(e - p) : strlen(p);
-        bool gpu = len >= 8 &&
-                   (memcmp(p, "gres:gpu", 8) == 0 ||
-                    memcmp(p, "gres/gpu", 8) == 0) &&
-                   (len == 8 || p[8] == ':');
-        if (!gpu && len) {
+        if (!is_gpu_entry(p, len) && len) {
             if (n + len + 2 > cap)
                 return -1;
             if (n)
