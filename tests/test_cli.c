@@ -4,7 +4,7 @@
  */
 #include "test_support.h"
 
-#include "json.h"
+#include "common/json.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

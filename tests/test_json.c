@@ -6,7 +6,7 @@
 
 #include <stdlib.h>
 
-#include "json.h"
+#include "common/json.h"
 
 static void parses_values(void **state)
 {

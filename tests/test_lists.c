@@ -4,7 +4,7 @@
  */
 #include "test_support.h"
 
-#include "lists.h"
+#include "common/lists.h"
 
 #include <stdlib.h>
 #include <stdbool.h>

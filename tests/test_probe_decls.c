@@ -9,8 +9,8 @@
  */
 #include "test_support.h"
 
-#include "cuda_decls.h"
-#include "nvml_decls.h"
+#include "probe/cuda_decls.h"
+#include "probe/nvml_decls.h"
 
 #if defined(GS_HAVE_CUDA_H)
 #include <cuda.h>

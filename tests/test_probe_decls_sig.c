@@ -21,7 +21,7 @@ int gs_decls_signatures_checked(void);
 #define gs_cu_device_attribute CUdevice_attribute
 #define gs_cu_p2p_attribute CUdevice_P2PAttribute
 #define gs_cu_uuid CUuuid
-#include "cuda_decls.h"
+#include "probe/cuda_decls.h"
 _Static_assert(SAME_TYPE(cuInit, gs_cu_init_fn), "cuInit");
 _Static_assert(SAME_TYPE(cuDriverGetVersion, gs_cu_driver_get_version_fn),
                "cuDriverGetVersion");
@@ -59,7 +59,7 @@ _Static_assert(SAME_TYPE(cuGetErrorString, gs_cu_get_error_text_fn),
 #define gs_nvml_p2p_status nvmlGpuP2PStatus_t
 #define gs_nvml_device nvmlDevice_t
 #define gs_nvml_pci_info nvmlPciInfo_t
-#include "nvml_decls.h"
+#include "probe/nvml_decls.h"
 _Static_assert(SAME_TYPE(nvmlInit_v2, gs_nvml_init_fn), "nvmlInit_v2");
 _Static_assert(SAME_TYPE(nvmlShutdown, gs_nvml_shutdown_fn), "nvmlShutdown");
 _Static_assert(SAME_TYPE(nvmlErrorString, gs_nvml_error_string_fn),

@@ -10,7 +10,7 @@
 
 #include <stdlib.h>
 
-#include "topo_impl.h"
+#include "topo/topo_impl.h"
 
 static void set_link(gs_topo *t, uint32_t node, uint32_t a, uint32_t b,
                      uint32_t nv, gs_pcie_level pcie, double bw)

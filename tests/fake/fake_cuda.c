@@ -12,7 +12,7 @@
  *   FAKE_CUDA_NO_P2P no cuDeviceGetP2PAttribute.
  * SPDX-License-Identifier: Apache-2.0
  */
-#include "cuda_decls.h"
+#include "probe/cuda_decls.h"
 #include "fake_machine.h"
 
 #include <ctype.h>

@@ -6,7 +6,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "fake_machine.h"
-#include "nvml_decls.h"
+#include "probe/nvml_decls.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -1,0 +1,677 @@
+/*
+ * Backfill and preemption.
+ *
+ * Both ask "where would this job go if things were different?": if these
+ * running jobs had ended (their expected end: start + time limit), or if
+ * these GPUs were held back for a reservation. The answer comes from the
+ * ordinary placement path on the live indexes, changed in place and
+ * changed back:
+ *
+ * - a virtual release frees a running job's GPUs, CPUs and memory in the
+ *   node counters (not in its allocation record) and reindexes the node;
+ *   the restore undoes it exactly;
+ * - a block marks a reservation's GPUs in the node's `rsv` mask, which the
+ *   free mask excludes, for the reservations whose interval overlaps the
+ *   one being considered.
+ *
+ * Reservations hold GPUs on nodes, not whole nodes (CPUs and memory are
+ * not reserved). A reservation is (job, start, end = start + time limit,
+ * GPUs); a job without a time limit reserves until forever and never
+ * backfills.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "sched/order.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define FOREVER INT64_MAX
+
+static int64_t add_time(int64_t a, int64_t b)
+{
+    return (b > 0 && a > FOREVER - b) ? FOREVER : a + b;
+}
+
+/* ---- virtual release ---------------------------------------------------- */
+
+/* A virtual release changes a node's counters at once but reindexes it
+ * only when something is about to read the indexes (flush_dirty): a
+ * reservation may release hundreds of jobs before it tries to place. */
+static void mark_dirty(gs_sched *s, uint32_t node)
+{
+    node_state *ns = &s->nodes[node];
+    if (!ns->dirty) {
+        ns->dirty = true;
+        s->bf_dirty[s->n_bf_dirty++] = node;
+    }
+}
+
+static void flush_dirty(gs_sched *s)
+{
+    for (size_t i = 0; i < s->n_bf_dirty; i++) {
+        uint32_t n = s->bf_dirty[i];
+        s->nodes[n].dirty = false;
+        gs_sched_reindex_node(s, n);
+    }
+    s->n_bf_dirty = 0;
+}
+
+static void vrelease(gs_sched *s, const job_rec *j)
+{
+    for (uint32_t k = 0; k < j->n_alloc; k++) {
+        const alloc_node *a = &j->alloc[k];
+        node_state *ns = &s->nodes[a->node];
+        ns->busy &= ~a->gpus;
+        ns->free_cpus += a->cpu_n;
+        ns->free_mem += a->mem;
+        ns->jobs--;
+        if (ns->excl_job == j->id)
+            ns->excl_job = 0;
+        mark_dirty(s, a->node);
+    }
+}
+
+static void vrestore(gs_sched *s, const job_rec *j)
+{
+    for (uint32_t k = 0; k < j->n_alloc; k++) {
+        const alloc_node *a = &j->alloc[k];
+        node_state *ns = &s->nodes[a->node];
+        ns->busy |= a->gpus;
+        ns->free_cpus -= a->cpu_n;
+        ns->free_mem -= a->mem;
+        ns->jobs++;
+        if (j->exclusive)
+            ns->excl_job = j->id;
+        mark_dirty(s, a->node);
+    }
+}
+
+/* ---- blocks ------------------------------------------------------------- */
+
+/* A block holds back a reservation's GPUs while another job is being
+ * placed over an interval that overlaps it. Blocks are counted per GPU
+ * (two reservations at different times may hold the same GPU), so that
+ * moving from one interval to the next adds and removes only the
+ * reservations whose overlap changed. */
+
+static void touch(gs_sched *s, uint32_t node)
+{
+    node_state *ns = &s->nodes[node];
+    if (!ns->touched) {
+        ns->touched = true;
+        s->bf_touched[s->n_bf_touched++] = node;
+    }
+}
+
+/* Reindex a node whose blocks changed, keeping the count of GPUs that
+ * would be free but for the blocks. */
+static void reindex_blocked(gs_sched *s, uint32_t node)
+{
+    uint32_t before = mask_count(s->nodes[node].avail);
+    gs_sched_reindex_node(s, node);
+    uint32_t after = mask_count(s->nodes[node].avail);
+    s->bf_blocked_free += (int64_t)before - (int64_t)after;
+}
+
+static void set_block(gs_sched *s, reservation *r, bool on)
+{
+    const gs_topo *t = s->topo;
+    uint32_t prev = GS_NONE;
+    for (uint32_t i = 0; i < r->n; i++) {
+        uint32_t g = s->rsv_gpus[r->off + i];
+        uint32_t node = t->gpu_node[g];
+        node_state *ns = &s->nodes[node];
+        gs_mask bit = (gs_mask)1 << (g - t->nodes[node].first_gpu);
+        if (on) {
+            if (s->rsv_count[g]++ == 0)
+                ns->rsv |= bit;
+            touch(s, node);
+        } else if (--s->rsv_count[g] == 0) {
+            ns->rsv &= ~bit;
+        }
+        if (node != prev && prev != GS_NONE)
+            reindex_blocked(s, prev);
+        prev = node;
+    }
+    if (prev != GS_NONE)
+        reindex_blocked(s, prev);
+    r->on = on;
+}
+
+/* Does reservation r overlap [t0, t1) (job skip's own never does)? */
+static bool overlaps(const reservation *r, int64_t t0, int64_t t1,
+                     uint64_t skip)
+{
+    return r->job != skip && r->start < t1 && t0 < r->end;
+}
+
+/* Hold back the GPUs of exactly the reservations overlapping [t0, t1). */
+static void sync_blocks(gs_sched *s, int64_t t0, int64_t t1, uint64_t skip)
+{
+    flush_dirty(s);
+    for (size_t i = 0; i < s->n_rsv; i++) {
+        reservation *r = &s->rsv[i];
+        bool want = overlaps(r, t0, t1, skip);
+        if (want != r->on)
+            set_block(s, r, want);
+    }
+}
+
+/* Lift every block (and anything block_from() added). */
+static void clear_blocks(gs_sched *s)
+{
+    flush_dirty(s);
+    for (size_t i = 0; i < s->n_rsv; i++) {
+        reservation *r = &s->rsv[i];
+        if (!r->on)
+            continue;
+        for (uint32_t k = 0; k < r->n; k++)
+            s->rsv_count[s->rsv_gpus[r->off + k]] = 0;
+        r->on = false;
+    }
+    for (size_t i = 0; i < s->n_bf_touched; i++) {
+        uint32_t n = s->bf_touched[i];
+        node_state *ns = &s->nodes[n];
+        ns->touched = false;
+        if (ns->rsv) {
+            ns->rsv = 0;
+            gs_sched_reindex_node(s, n);
+        }
+    }
+    s->n_bf_touched = 0;
+    s->bf_blocked_free = 0;
+}
+
+void gs_bf_end(gs_sched *s)
+{
+    clear_blocks(s);
+}
+
+gs_status gs_bf_grow(gs_sched *s, size_t n)
+{
+    if (n <= s->cap_rsv)
+        return GS_OK;
+    reservation *r = gs_realloc(s->rsv, n * sizeof *r);
+    if (!r)
+        return GS_ENOMEM;
+    s->rsv = r;
+    uint32_t *a = gs_realloc(s->rsv_by_start, n * sizeof *a);
+    if (!a)
+        return GS_ENOMEM;
+    s->rsv_by_start = a;
+    uint32_t *b = gs_realloc(s->rsv_by_end, n * sizeof *b);
+    if (!b)
+        return GS_ENOMEM;
+    s->rsv_by_end = b;
+    s->cap_rsv = n;
+    return GS_OK;
+}
+
+/* Insert reservation k into an index array sorted by key (start or end),
+ * ties by index. */
+static void rsv_insert(gs_sched *s, uint32_t *v, size_t n, uint32_t k,
+                       bool by_end)
+{
+    int64_t key = by_end ? s->rsv[k].end : s->rsv[k].start;
+    size_t pos = n;
+    while (pos > 0) {
+        const reservation *p = &s->rsv[v[pos - 1]];
+        int64_t pk = by_end ? p->end : p->start;
+        if (pk <= key)
+            break;
+        v[pos] = v[pos - 1];
+        pos--;
+    }
+    v[pos] = k;
+}
+
+void gs_bf_begin(gs_sched *s)
+{
+    s->n_rsv = 0;
+    s->n_rsv_gpus_used = 0;
+}
+
+/* ---- starting now without delaying a reservation ------------------------ */
+
+void gs_bf_window(gs_sched *s, const job_rec *j, int64_t now)
+{
+    int64_t end = j->time_limit ? add_time(now, j->time_limit) : FOREVER;
+    sync_blocks(s, now, end, j->id);
+}
+
+static void prefer_reserved_later(gs_sched *s, job_rec *j, int64_t end);
+
+bool gs_bf_try_start(gs_sched *s, job_rec *j, int64_t now)
+{
+    gs_bf_window(s, j, now);
+    bool ok = gs_sched_place_only(s, j, s->place_out, NULL, 0);
+    if (ok && s->n_rsv)
+        prefer_reserved_later(s, j,
+                              j->time_limit ? add_time(now, j->time_limit)
+                                            : FOREVER);
+    if (ok)
+        gs_sched_start_job(s, j, s->place_out, now);
+    return ok;
+}
+
+/* ---- earliest start ---------------------------------------------------- */
+
+static int64_t expected_end(const job_rec *j, int64_t now)
+{
+    if (!j->time_limit)
+        return FOREVER;
+    int64_t e = add_time(j->start_time, j->time_limit);
+    /* past its limit but still running: it should end at any moment */
+    return e > now ? e : now + 1;
+}
+
+/* GPUs free in the cluster, virtual releases and blocks included. */
+static uint64_t free_gpus_total(gs_sched *s)
+{
+    flush_dirty(s);
+    return (uint64_t)s->free_sum;
+}
+
+/* A what-if placement on the state as it is now (virtual releases and
+ * blocks included). */
+static bool place_whatif(gs_sched *s, job_rec *j)
+{
+    flush_dirty(s);
+    return gs_sched_place_quiet(s, j, s->place_out);
+}
+#define PREFER_RELEASED_MAX 32
+
+/* ---- which GPUs a plan should take ---------------------------------------
+ *
+ * Backfill is about GPU counts over time, but plans here hold GPUs, and a
+ * GPU held by one plan over [a, b) is lost to every plan overlapping it
+ * even when the counts would allow both. Two preferences keep the GPU
+ * plans as good as the counts (a test checks them against a count-based
+ * reference on one node):
+ *
+ * - a reservation starting at t takes the GPUs that became free latest
+ *   before t (held by a job or a reservation ending just then): a best
+ *   fit in time, leaving the GPUs free long before t to jobs that can use
+ *   them earlier;
+ * - a job backfilled now that ends before some reservations start takes
+ *   the GPUs those reservations hold, the soonest held first, leaving the
+ *   GPUs no reservation wants to longer jobs.
+ *
+ * Both give candidate GPUs a key (smaller: preferred), let them in by
+ * increasing key and find by bisection the shortest prefix with which the
+ * job still places (letting more GPUs in never stops a placement that
+ * worked). GPUs off the list are left alone. */
+
+static int cmp_key(const void *arg, uint32_t a, uint32_t b)
+{
+    const int64_t *key = arg;
+    if (key[a] != key[b])
+        return key[a] < key[b] ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+/* Hold back the GPUs list[k..n) and let list[0..k) be used (none of them
+ * held back by a reservation). Lifted by clear_blocks(). */
+static void block_from(gs_sched *s, const uint32_t *list, size_t n, size_t k)
+{
+    const gs_topo *t = s->topo;
+    uint32_t prev = GS_NONE;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t g = list[i];
+        uint32_t node = t->gpu_node[g];
+        node_state *ns = &s->nodes[node];
+        gs_mask bit = (gs_mask)1 << (g - t->nodes[node].first_gpu);
+        if (i < k)
+            ns->rsv &= ~bit;
+        else
+            ns->rsv |= bit;
+        touch(s, node);
+        if (node != prev && prev != GS_NONE)
+            reindex_blocked(s, prev);
+        prev = node;
+    }
+    if (prev != GS_NONE)
+        reindex_blocked(s, prev);
+}
+
+/* s->place_out holds a placement of j; replace it by one that uses the
+ * shortest prefix of list[0..n) (sorted by s->bf_key) it can. Every GPU
+ * of the list is let in again at the end. */
+static void prefer_prefix(gs_sched *s, job_rec *j, uint32_t *list, size_t n)
+{
+    if (!n)
+        return;
+    gs_sort_idx(list, n, cmp_key, s->bf_key);
+    for (size_t i = 0; i < n; i++)
+        s->bf_pos[list[i]] = (uint32_t)i + 1;
+    size_t hi = 0; /* the placement we have needs list[0..hi) */
+    for (uint32_t i = 0; i < j->gpus; i++)
+        if (s->bf_pos[s->place_out[i]] > hi)
+            hi = s->bf_pos[s->place_out[i]];
+    if (hi == 0) {
+        for (size_t i = 0; i < n; i++)
+            s->bf_pos[list[i]] = 0;
+        return; /* it takes none of them */
+    }
+    /* If it takes every GPU keyed before its worst one, no shorter prefix
+     * does better (it could only trade them for GPUs off the list). */
+    size_t first = hi - 1;
+    while (first > 0 && s->bf_key[list[first - 1]] == s->bf_key[list[hi - 1]])
+        first--;
+    size_t before = 0;
+    for (uint32_t i = 0; i < j->gpus; i++)
+        if (s->bf_pos[s->place_out[i]] && s->bf_pos[s->place_out[i]] <= first)
+            before++;
+    for (size_t i = 0; i < n; i++)
+        s->bf_pos[list[i]] = 0;
+    if (before == first)
+        return;
+    memcpy(s->bf_best, s->place_out, j->gpus * sizeof *s->place_out);
+    size_t lo = 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        block_from(s, list, n, mid);
+        if (place_whatif(s, j)) {
+            memcpy(s->bf_best, s->place_out, j->gpus * sizeof *s->place_out);
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    block_from(s, list, n, n);
+    memcpy(s->place_out, s->bf_best, j->gpus * sizeof *s->place_out);
+}
+
+/* Add the usable GPUs of node to the candidate list with key k (once per
+ * node: node_mask marks the nodes done; the caller zeroes it). */
+static size_t add_node_gpus(gs_sched *s, uint32_t node, int64_t k,
+                            uint32_t *nodes, size_t *nn, size_t n)
+{
+    if (s->node_mask[node])
+        return n;
+    s->node_mask[node] = 1;
+    nodes[(*nn)++] = node;
+    const gs_topo *t = s->topo;
+    uint32_t first = t->nodes[node].first_gpu;
+    gs_mask m = s->nodes[node].avail;
+    for (uint32_t b = 0; m; b++, m >>= 1)
+        if (m & 1) {
+            s->bf_free_now[n++] = first + b;
+            s->bf_key[first + b] = k;
+        }
+    return n;
+}
+
+static void clear_node_marks(gs_sched *s, const uint32_t *nodes, size_t nn)
+{
+    for (size_t i = 0; i < nn; i++)
+        s->node_mask[nodes[i]] = 0;
+}
+
+/* A backfill candidate starting now and ending at end (the window's
+ * blocks in place): prefer the GPUs of reservations starting at or after
+ * end, the soonest first, over GPUs no reservation holds. */
+static void prefer_reserved_later(gs_sched *s, job_rec *j, int64_t end)
+{
+    const gs_topo *t = s->topo;
+    uint32_t *nodes = s->scratch_nodes2;
+    size_t nn = 0, n = 0;
+    /* a node's GPUs get their default key when it is first listed, so a
+     * GPU's own key is set after its node is */
+    for (size_t i = 0; i < s->n_rsv; i++) {
+        const reservation *r = &s->rsv[i];
+        if (r->on || r->start < end)
+            continue;
+        for (uint32_t k = 0; k < r->n; k++) {
+            uint32_t g = s->rsv_gpus[r->off + k];
+            n = add_node_gpus(s, t->gpu_node[g], FOREVER, nodes, &nn, n);
+            if (s->bf_key[g] > r->start)
+                s->bf_key[g] = r->start;
+        }
+    }
+    clear_node_marks(s, nodes, nn);
+    prefer_prefix(s, j, s->bf_free_now, n);
+}
+
+/* The reservation just made for job j at t (the last one), with
+ * run[0..nrun) released: prefer the GPUs freed latest by t (by a released
+ * job or by a reservation that ended by t), then the ones free now. Keys
+ * are minus the time a GPU became free; a node's GPUs get -now when it is
+ * first listed, so a GPU's own key is set after its node is. */
+static void prefer_released(gs_sched *s, job_rec *j, const uint32_t *run,
+                            size_t nrun, int64_t now, int64_t t)
+{
+    const gs_topo *tp = s->topo;
+    uint32_t *nodes = s->scratch_nodes2;
+    size_t nn = 0, n = 0;
+    for (size_t i = 0; i < nrun; i++) {
+        const job_rec *x = &s->jobs[run[i]];
+        int64_t e = expected_end(x, now);
+        for (uint32_t k = 0; k < x->n_alloc; k++) {
+            uint32_t node = x->alloc[k].node;
+            n = add_node_gpus(s, node, -now, nodes, &nn, n);
+            uint32_t first = tp->nodes[node].first_gpu;
+            gs_mask m = x->alloc[k].gpus;
+            for (uint32_t b = 0; m; b++, m >>= 1)
+                if ((m & 1) && s->bf_key[first + b] > -e)
+                    s->bf_key[first + b] = -e;
+        }
+    }
+    for (size_t i = 0; i + 1 < s->n_rsv; i++) { /* the last one is j's */
+        const reservation *q = &s->rsv[i];
+        if (q->end > t)
+            continue;
+        for (uint32_t k = 0; k < q->n; k++) {
+            uint32_t g = s->rsv_gpus[q->off + k];
+            n = add_node_gpus(s, tp->gpu_node[g], -now, nodes, &nn, n);
+            if (s->bf_key[g] > -q->end)
+                s->bf_key[g] = -q->end;
+        }
+    }
+    clear_node_marks(s, nodes, nn);
+    prefer_prefix(s, j, s->bf_free_now, n);
+}
+
+/* Find when j could start at the earliest, within the horizon, given the
+ * running jobs' expected ends and the reservations made so far; record a
+ * reservation for it.
+ *
+ * Candidate times are the running jobs' expected ends and the
+ * reservations' ends. At each, the jobs ending by then are released
+ * (virtually) and j is placed with the overlapping reservations' GPUs
+ * held back; those blocks stay in place from one candidate to the next
+ * while the same reservations overlap. */
+bool gs_bf_reserved_start(gs_sched *s, job_rec *j, int64_t now,
+                          int64_t *when)
+{
+    *when = FOREVER;
+    if (s->n_rsv >= s->cap_rsv ||
+        s->n_rsv_gpus_used + j->gpus > s->cap_rsv_gpus)
+        return false;
+    int64_t limit = add_time(now, s->bf_horizon);
+    /* s->ends is in order of start + limit; overdue jobs all count as
+     * ending at now + 1, which keeps that order */
+    const uint32_t *run = s->ends;
+    size_t nr = s->n_ends;
+    size_t ri = 0;
+    int64_t last = now;
+    bool found = false;
+    clear_blocks(s);
+    /* free now plus what the releases give back bounds what can be
+     * placed, without looking at the indexes */
+    uint64_t base = free_gpus_total(s), released = 0;
+    /* Blocks follow t: reservation r overlaps [t, t + L) while
+     * r.start < t + L and t < r.end. As t only grows, each reservation is
+     * blocked once (in start order) and lifted once (in end order). */
+    int64_t L = j->time_limit ? j->time_limit : FOREVER;
+    size_t ps = 0, pe = 0, nrsv = s->n_rsv;
+    const uint32_t *by_start = s->rsv_by_start, *by_end = s->rsv_by_end;
+    for (;;) {
+        int64_t t = FOREVER;
+        if (ri < nr) {
+            int64_t e = expected_end(&s->jobs[run[ri]], now);
+            if (e <= limit)
+                t = e;
+        }
+        /* the next reservation end after the last candidate */
+        while (pe < nrsv && s->rsv[by_end[pe]].end <= last) {
+            reservation *r = &s->rsv[by_end[pe++]];
+            if (r->on)
+                set_block(s, r, false);
+        }
+        if (pe < nrsv && s->rsv[by_end[pe]].end < t &&
+            s->rsv[by_end[pe]].end <= limit)
+            t = s->rsv[by_end[pe]].end;
+        if (t == FOREVER)
+            break;
+        while (ri < nr && expected_end(&s->jobs[run[ri]], now) <= t) {
+            released += s->jobs[run[ri]].gpus;
+            vrelease(s, &s->jobs[run[ri]]);
+            ri++;
+        }
+        last = t;
+        if (base + released < j->gpus)
+            continue;
+        int64_t end = add_time(t, L);
+        flush_dirty(s);
+        while (pe < nrsv && s->rsv[by_end[pe]].end <= t) {
+            reservation *r = &s->rsv[by_end[pe++]];
+            if (r->on)
+                set_block(s, r, false);
+        }
+        while (ps < nrsv && s->rsv[by_start[ps]].start < end) {
+            reservation *r = &s->rsv[by_start[ps++]];
+            if (t < r->end && r->job != j->id && !r->on)
+                set_block(s, r, true);
+        }
+        /* the free-GPU counts under the blocks bound what can be placed */
+        bool placed = gs_sched_counts_fit(s, j) && place_whatif(s, j);
+        if (placed) {
+            reservation *r = &s->rsv[s->n_rsv++];
+            r->job = j->id;
+            r->start = t;
+            r->end = end;
+            r->off = (uint32_t)s->n_rsv_gpus_used;
+            r->n = j->gpus;
+            r->on = false;
+            memcpy(s->rsv_gpus + r->off, s->place_out,
+                   j->gpus * sizeof *s->place_out);
+            s->n_rsv_gpus_used += j->gpus;
+            uint32_t k = (uint32_t)(s->n_rsv - 1);
+            rsv_insert(s, s->rsv_by_start, k, k, false);
+            rsv_insert(s, s->rsv_by_end, k, k, true);
+            /* Prefer GPUs that are busy now and free by t: the GPUs free
+             * now are what backfill can use, so a reservation that can do
+             * with fewer of them leaves the rest to it. Tried when few
+             * jobs were released (the pass costs their allocations). */
+            if (ri <= PREFER_RELEASED_MAX) {
+                memcpy(s->place_out, s->rsv_gpus + r->off,
+                       j->gpus * sizeof *s->place_out);
+                prefer_released(s, j, run, ri, now, t);
+                memcpy(s->rsv_gpus + r->off, s->place_out,
+                       j->gpus * sizeof *s->place_out);
+            }
+            *when = t;
+            found = true;
+            break;
+        }
+    }
+    clear_blocks(s);
+    while (ri > 0)
+        vrestore(s, &s->jobs[run[--ri]]);
+    flush_dirty(s);
+    return found;
+}
+
+/* ---- preemption ---------------------------------------------------------- */
+
+typedef struct lost_arg {
+    const gs_sched *s;
+    int64_t now;
+} lost_arg;
+
+static double lost_work(const job_rec *j, int64_t now)
+{
+    return (double)(now - j->start_time) * j->gpus;
+}
+
+/* least work lost first; among equals, the most recent job */
+static int cmp_lost(const void *p, uint32_t a, uint32_t b)
+{
+    const lost_arg *l = p;
+    double x = lost_work(&l->s->jobs[a], l->now);
+    double y = lost_work(&l->s->jobs[b], l->now);
+    if (x != y)
+        return x < y ? -1 : 1;
+    return a > b ? -1 : a < b;
+}
+
+bool gs_bf_preempt(gs_sched *s, job_rec *h, int64_t now)
+{
+    if (s->preempt == GS_PREEMPT_OFF)
+        return false;
+    uint32_t *cand = s->running_scratch;
+    size_t nc = 0;
+    int64_t mx = gs_order_max_prio(s);
+    for (size_t i = 0; i < s->n_running; i++) {
+        job_rec *v = &s->jobs[s->running[i]];
+        if (!v->preemptible)
+            continue;
+        if (s->ordering == GS_ORDER_MULTIFACTOR)
+            gs_order_factors(s, v, now, mx);
+        if (gs_order_outranks(s, h, v))
+            cand[nc++] = s->running[i];
+    }
+    if (!nc)
+        return false;
+    lost_arg la = {s, now};
+    gs_sort_idx(cand, nc, cmp_lost, &la);
+    size_t k = 0;
+    bool fits = false;
+    while (k < nc && !fits) {
+        vrelease(s, &s->jobs[cand[k++]]);
+        fits = place_whatif(s, h);
+    }
+    if (!fits) {
+        while (k > 0)
+            vrestore(s, &s->jobs[cand[--k]]);
+        flush_dirty(s);
+        return false;
+    }
+    /* spare the victims it can do without, most work lost first: cand[i]
+     * is kept as a victim while marked in s->victim */
+    size_t nv = k;
+    for (size_t i = nv; i-- > 0;) {
+        vrestore(s, &s->jobs[cand[i]]);
+        if (place_whatif(s, h)) {
+            cand[i] = GS_NONE; /* spared: stays running */
+        } else {
+            vrelease(s, &s->jobs[cand[i]]);
+        }
+    }
+    /* back to the real state, then preempt for real */
+    for (size_t i = nv; i-- > 0;)
+        if (cand[i] != GS_NONE)
+            vrestore(s, &s->jobs[cand[i]]);
+    flush_dirty(s);
+    for (size_t i = 0; i < nv; i++) {
+        if (cand[i] == GS_NONE)
+            continue;
+        job_rec *v = &s->jobs[cand[i]];
+        double lost = lost_work(v, now);
+        gs_sched_release_job(s, v, now);
+        v->lost_gpu_seconds += lost;
+        gs_sched_emit(s, GS_EVENT_PREEMPTED, v->id, now);
+        if (s->preempt == GS_PREEMPT_REQUEUE) {
+            gs_sched_requeue(s, v);
+            gs_sched_emit(s, GS_EVENT_REQUEUED, v->id, now);
+        } else {
+            v->state = GS_JOB_PREEMPTED;
+            v->end_time = now;
+        }
+    }
+    if (!gs_sched_place_only(s, h, s->place_out, NULL, 0))
+        return false;
+    gs_sched_start_job(s, h, s->place_out, now);
+    return true;
+}

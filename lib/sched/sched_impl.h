@@ -1,0 +1,385 @@
+/*
+ * Private layout of gs_sched and the placement context, shared by the
+ * scheduler (sched.c), the placement machinery (place.c) and the built-in
+ * policies (place_simple.c, place_nvlink.c).
+ *
+ * GPUs of a node are a 64-bit mask (nodes with more GPUs are refused at
+ * creation). Every buffer the decision path needs is allocated when the
+ * scheduler is created or a job is submitted, so deciding allocates nothing.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef GS_SCHED_IMPL_H
+#define GS_SCHED_IMPL_H
+
+#include <gpusched/policy.h>
+#include <gpusched/sched.h>
+
+#include "share/fairshare_impl.h"
+#include "topo/topo_impl.h"
+
+typedef uint64_t gs_mask;
+
+#define GS_SCHED_MAX_GPUS 64u
+/* The deepest switch tree the scheduler takes (levels, root = 1). */
+#define GS_SCHED_MAX_SWITCH_DEPTH 64u
+/* The most jobs backfill looks at per step (gs_sched_config). */
+#define GS_BF_DEPTH_MAX 1000000u
+/* The largest priority, usage or model weight. */
+#define GS_WEIGHT_MAX 1e15
+#define REASON_MAX 160
+
+enum {
+    LAZY_NONE = 0,         /* reason_text holds the text */
+    LAZY_BEHIND,           /* waiting behind job `behind` */
+    LAZY_BEHIND_NOLIMIT,   /* the same, and it has no time limit */
+    LAZY_NOFIT,            /* not enough free GPUs by counts */
+    LAZY_DELAY             /* would delay job `behind`'s reserved start */
+};
+
+/* Bit count without the POPCNT instruction (the library is built for the
+ * baseline x86-64, where __builtin_popcountll becomes a libgcc call). */
+static inline uint32_t mask_count(gs_mask m)
+{
+    m = m - ((m >> 1) & 0x5555555555555555ull);
+    m = (m & 0x3333333333333333ull) + ((m >> 2) & 0x3333333333333333ull);
+    m = (m + (m >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return (uint32_t)((m * 0x0101010101010101ull) >> 56);
+}
+static inline uint32_t mask_first(gs_mask m)
+{
+    return (uint32_t)__builtin_ctzll(m);
+}
+static inline gs_mask mask_all(uint32_t n)
+{
+    return n >= 64 ? ~(gs_mask)0 : (((gs_mask)1 << n) - 1);
+}
+
+/* ---- placement tables of one node type (place_tables.c) --------------- */
+
+/* Damage: sizes of the intact NVLink groups a placement breaks, largest
+ * first, at most DMG_MAX of them (placement compares these lists). */
+#define DMG_MAX 32
+
+typedef struct pscore {
+    uint64_t q;    /* Q(S) in MB/s (0 for bandwidth-insensitive jobs) */
+    uint32_t numa; /* NUMA domains spanned (0 for insensitive jobs) */
+    uint8_t ndmg;
+    uint8_t dmg[DMG_MAX];
+} pscore;
+
+/* A memoized answer: best set for (candidates, k, comm). */
+typedef struct pmemo {
+    gs_mask set; /* 0 with valid = 2: no answer */
+    pscore score;
+    uint8_t valid; /* 0 unknown, 1 answer, 2 infeasible */
+} pmemo;
+
+typedef struct gs_place_tables {
+    uint32_t n;       /* GPUs */
+    uint32_t *bw;     /* n x n, MB/s */
+    uint16_t *numa;   /* per GPU, GS_NONE16 if unknown */
+    /* equivalence classes: GPUs with the same NUMA domain and the same
+     * bandwidth to every other GPU are interchangeable */
+    uint32_t n_classes;
+    uint8_t *cls;      /* per GPU */
+    gs_mask *cls_mask; /* per class */
+    uint32_t *cls_bw;  /* n_classes x n_classes: member-to-member bw */
+    uint32_t *suffix_max; /* max cls_bw among classes >= i */
+    /* NVLink groups: maximal cliques of the NVLink graph */
+    uint32_t n_groups;
+    gs_mask *groups;
+    uint8_t *group_size;
+    /* memo for small nodes (n <= 8): [cand][k][comm] */
+    pmemo *memo;
+} gs_place_tables;
+
+/* ---- scheduler state ---------------------------------------------------- */
+
+typedef struct node_state {
+    gs_mask busy;    /* GPUs held by running jobs */
+    gs_mask drained; /* GPUs drained */
+    gs_mask failed;  /* GPUs failed */
+    gs_mask rsv;     /* GPUs held back for a reservation (only inside a
+                        step; zero between calls) */
+    gs_mask avail;   /* GPUs a new job could get (0 if the node is out) */
+    uint32_t free_cpus;
+    uint32_t jobs;      /* running jobs on the node */
+    uint64_t free_mem;
+    uint64_t excl_job;  /* job holding the node exclusively, or 0 */
+    bool drained_node;
+    bool counts_cpus;   /* its type has CPUs: jobs' CPUs are accounted */
+    bool counts_mem;    /* its type has memory: jobs' memory is accounted */
+    bool dirty;         /* changed by a virtual release, not reindexed */
+    bool touched;       /* in bf_touched (it may hold blocks) */
+    /* index by (type, avail): sorted list of nodes sharing a key */
+    uint32_t key;       /* key slot, GS_NONE when not indexed */
+    uint32_t key_prev, key_next;
+    uint32_t cpu_word;  /* offset of the node's CPU bitset */
+    uint32_t numa_off;  /* offset of the node's per-NUMA free CPU counts */
+} node_state;
+
+/* A node kind and free-GPU mask shared by nodes; the nodes are kept in a
+ * list sorted by index, so the lowest one is at hand. */
+#define KEY_CACHE 4
+typedef struct key_slot {
+    uint32_t type;
+    gs_mask avail;
+    uint32_t head, count;
+    uint32_t prev_active, next_active;
+    struct {
+        gs_mask cand;
+        uint32_t k;
+        uint8_t comm;
+        uint8_t valid; /* 0 empty, 1 answer, 2 infeasible */
+        gs_mask set;
+        pscore score;
+    } cache[KEY_CACHE];
+    uint32_t cache_next;
+} key_slot;
+
+/* One key's best answer during a single-node placement. */
+typedef struct key_eval {
+    uint32_t key;
+    gs_mask set;
+    pscore score;
+} key_eval;
+
+typedef struct alloc_node {
+    uint32_t node;
+    gs_mask gpus;
+    uint32_t cpu_off, cpu_n; /* into job->cpus: node-local CPU indices */
+    uint64_t mem;
+} alloc_node;
+
+typedef struct job_rec {
+    uint64_t id;
+    gs_job_state state;
+    gs_pending_reason reason;
+    char reason_text[REASON_MAX];
+    /* A reason whose text is made when asked (formatting a text for every
+     * waiting job at every step would cost more than deciding): lazy is
+     * one of LAZY_*, behind the job the text names. */
+    uint8_t lazy;
+    uint64_t behind;
+    const char *name, *user, *account; /* interned in the scheduler */
+    uint32_t gpus, gpus_per_node, min_nodes, max_nodes, cpus_per_gpu;
+    uint64_t mem_per_gpu, min_gpu_memory;
+    char **models; /* NULL-terminated lowercase substrings, or NULL */
+    uint32_t min_cc; /* major * 1000 + minor */
+    uint32_t *required; /* sorted cluster-wide ids */
+    size_t n_required;
+    int exclusive, one_domain, preemptible;
+    gs_comm_hint comm;
+    int64_t priority, time_limit, submit_time, start_time, end_time, nice;
+    uint64_t depends_on;
+    uint32_t assoc;     /* user-in-account association in the share tree */
+    uint32_t user_slot; /* index into the per-user GPU counters */
+    double rate;        /* usage charged per second while running */
+    /* the ordering's view, refreshed each step */
+    double prio_value, f_age, f_fs, f_size, f_prio;
+    uint32_t requeues;
+    double lost_gpu_seconds;
+    int64_t charged_until; /* usage charged up to this time */
+    uint32_t run_pos;      /* index in s->running while running */
+    /* allocation, sized at submission */
+    uint32_t n_alloc, cap_alloc;
+    alloc_node *alloc;
+    uint32_t *cpus;     /* CPU indices for all nodes */
+    uint32_t *gpu_ids;  /* cluster-wide GPU ids, gpus entries */
+} job_rec;
+
+typedef struct sched_event {
+    gs_event_kind kind;
+    uint64_t job;
+    int64_t time;
+} sched_event;
+
+struct gs_place_ctx {
+    gs_sched *s;
+    const job_rec *job;
+    const gs_place_request *req;
+    gs_mask *elig;     /* per node type: GPUs the job accepts */
+    bool prepared;     /* scratch_scores hold this placement's node scores */
+    bool quiet;        /* a what-if placement: no reason is wanted */
+    char reason[REASON_MAX];
+};
+
+typedef struct reservation {
+    uint64_t job;
+    int64_t start;  /* when the job should start */
+    int64_t end;    /* start + time limit (INT64_MAX without one) */
+    uint32_t off, n; /* its GPUs: rsv_gpus[off .. off + n) */
+    bool on;         /* its GPUs are blocked right now */
+} reservation;
+
+typedef struct model_weight {
+    char *model; /* lower case */
+    double weight;
+} model_weight;
+
+struct gs_sched {
+    const gs_topo *topo;
+    gs_err err;
+    /* ordering, fair share, backfill, preemption */
+    gs_ordering ordering;
+    gs_fairshare_algo fs_algo;
+    gs_backfill backfill;
+    uint32_t bf_depth;
+    int64_t bf_horizon;
+    int64_t bf_interval; /* least time between backfill passes (0: every
+                            step) */
+    int64_t bf_last;     /* time of the last backfill pass */
+    gs_preempt_mode preempt;
+    gs_share *share;
+    bool own_share;
+    gs_priority_weights weights;
+    double w_gpu, w_cpu, w_mem;
+    model_weight *model_weights;
+    size_t n_model_weights, cap_model_weights;
+    /* running jobs (indices into jobs[]) */
+    uint32_t *running;
+    size_t n_running, cap_running;
+    uint32_t *requeued; /* victims requeued during a step */
+    size_t n_requeued;
+    int64_t last_accrue, last_fs;
+    bool fs_fresh, accrue_started;
+    /* limits: per user name and per account association */
+    gs_strtab user_slots;       /* user -> slot */
+    uint32_t *user_running;     /* GPUs held, per slot */
+    uint32_t *user_limit;       /* cap per slot, 0: the default */
+    size_t n_user_slots, cap_user_slots;
+    uint32_t *acct_running;     /* per share association (accounts) */
+    uint32_t *acct_limit;
+    size_t cap_acct;
+    uint32_t user_limit_default, acct_limit_default;
+    bool any_limit; /* a limit was ever set (else no job is checked) */
+    /* backfill scratch */
+    reservation *rsv;
+    size_t n_rsv, cap_rsv;
+    uint32_t *rsv_by_start, *rsv_by_end; /* indexes into rsv, in order */
+    uint32_t *rsv_gpus;
+    size_t cap_rsv_gpus, n_rsv_gpus_used;
+    uint32_t *bf_touched; /* nodes whose rsv mask is set */
+    uint32_t *bf_free_now; /* scratch: GPU lists for backfill preferences */
+    uint32_t *bf_best;     /* scratch: the best placement found so far */
+    uint32_t *bf_pos;      /* scratch per GPU, zero between uses */
+    int64_t *bf_key;       /* scratch per GPU: preference keys */
+    int64_t bf_blocked_free; /* GPUs free but for the blocks, on them */
+    int64_t free_sum;        /* GPUs free in the cluster (its histogram) */
+    uint32_t *rsv_count;     /* per GPU: blocks holding it */
+    uint32_t *bf_dirty;       /* nodes with `dirty` set */
+    size_t n_bf_dirty;
+    size_t n_bf_touched;
+    uint32_t *running_scratch;  /* job indices */
+    size_t cap_running_scratch;
+    /* the running jobs by start + time limit (none: last), then index;
+     * kept in order as jobs start and end, for reservations */
+    uint32_t *ends;
+    size_t n_ends, cap_ends;
+
+    uint32_t max_job_gpus;
+    const gs_placement_ops *policy;
+    void *policy_state;
+    gs_interner strings;
+
+    uint32_t n_nodes, n_types;
+    uint32_t *type_nodes; /* nodes of each type */
+    node_state *nodes;
+    gs_place_tables **tables; /* per node type (topo->types order) */
+    uint64_t *cpu_bits;       /* all nodes' used-CPU bitsets */
+    uint32_t *numa_free;      /* all nodes' free CPUs per NUMA domain */
+    uint64_t *gpu_job;        /* per cluster GPU: holding job id or 0 */
+
+    /* key index */
+    key_slot *keys;
+    uint32_t n_key_slots, free_key; /* pool and free list */
+    uint32_t *key_hash;             /* open addressing -> slot */
+    size_t key_hash_cap;
+    uint32_t active_keys;           /* head of the active list */
+
+    /* jobs: id - 1 indexes jobs[] */
+    job_rec *jobs;
+    size_t n_jobs, cap_jobs;
+    uint32_t *pending; /* job indices, in the order of the last step (new
+                          jobs appended) */
+    size_t n_pending, cap_pending;
+    struct order_rec *order_buf; /* 2 x cap_order records for sorting */
+    size_t cap_order;
+    size_t cap_requeued;
+    sched_event *events;
+    size_t n_events, cap_events;
+
+    /* scratch for the decision path, sized at creation */
+    gs_mask *elig;        /* per type */
+    uint32_t *place_out;  /* cluster-wide ids the policy returns */
+    size_t cap_place_out;
+    uint32_t *scratch_nodes, *scratch_nodes2;
+    uint32_t *scratch_u32;
+    uint64_t *scratch_u64;
+    gs_mask *node_mask; /* per node: GPUs chosen during a placement; all
+                           zero between uses */
+    gs_mask *forced_mask; /* per node holding required GPUs, in order */
+    pscore *scratch_scores; /* per node */
+    bool *scratch_ok;       /* per node */
+    key_eval *scratch_keys; /* one per key slot */
+    /* nodes in switch-tree order: switch s's subtree is
+     * switch_order[switch_lo[s] .. switch_hi[s]) */
+    uint32_t *switch_order, *switch_lo, *switch_hi;
+    uint32_t *switch_pos;      /* node -> index in switch_order, or GS_NONE */
+    uint32_t *switch_by_depth; /* switches, deepest first, then by index */
+    /* nodes by NVLink domain: domain d is domain_order[range[d]..range[d+1]) */
+    uint32_t *domain_order, *domain_range;
+    /* how many nodes have 0..64 free GPUs, per switch subtree (rows
+     * 0..switches-1), per domain (next rows) and for the cluster (last
+     * row); kept up to date as nodes change */
+    uint32_t *hist;
+    uint32_t hist_cluster;
+    uint32_t placement_abi;
+};
+
+/* ---- internal API ------------------------------------------------------- */
+
+/* Placement tables (place_tables.c). */
+gs_place_tables *gs_place_tables_build(const gs_ntype *ty, gs_err *err);
+void gs_place_tables_free(gs_place_tables *pt);
+
+/* Best set of k GPUs among cand (required GPUs req ⊆ cand), with free the
+ * node's free GPUs (for the damage count). Returns false when none. */
+bool gs_place_best_on_node(const gs_place_tables *pt, gs_mask cand,
+                           gs_mask free, gs_mask req, uint32_t k,
+                           gs_comm_hint comm, gs_mask *set, pscore *score);
+/* Compare two scores: > 0 if a is better. */
+int gs_pscore_cmp(const pscore *a, const pscore *b);
+/* Lowest-index rule between two sets of equal size: true if a wins. */
+static inline bool mask_lower(gs_mask a, gs_mask b)
+{
+    gs_mask d = a ^ b;
+    return d && (a & (d & (~d + 1)));
+}
+
+/* The usable mask of a node for the job in ctx (place.c). */
+gs_mask gs_place_node_usable(const gs_place_ctx *ctx, uint32_t node);
+uint32_t gs_place_capacity(const gs_place_ctx *ctx, uint32_t node,
+                           gs_mask *usable);
+/* Node order preferences for the shared multi-node logic (place.c). */
+typedef enum node_pref {
+    PREF_INDEX,      /* first-fit */
+    PREF_FEWEST_FREE, /* best-fit */
+    PREF_MOST_FREE   /* spread */
+} node_pref;
+/* GS_ERANGE (with a message naming what) unless |t| <= GS_TIME_MAX. */
+gs_status gs_sched_time_arg(gs_sched *s, int64_t t, const char *what);
+
+gs_status gs_place_simple(gs_place_ctx *ctx, const gs_place_request *req,
+                          node_pref pref, uint32_t *out);
+gs_status gs_place_nvlink(gs_place_ctx *ctx, const gs_place_request *req,
+                          uint32_t *out);
+
+/* The built-in policies and the registry (policy.c). */
+extern const gs_placement_ops gs_policy_first_fit, gs_policy_best_fit,
+    gs_policy_spread, gs_policy_nvlink_pack;
+
+/* Key index maintenance (sched.c). */
+void gs_sched_reindex_node(gs_sched *s, uint32_t node);
+
+#endif
