@@ -310,6 +310,105 @@ GS_API size_t gs_share_row_count(const gs_share *share);
 GS_API gs_status gs_share_row_get(const gs_share *share, size_t i,
                                   gs_share_row *row);
 
+/** @name Fair-share algorithms as plugins
+ *  The algorithms are ops tables in a registry, like placement and
+ *  ordering policies: `fair-tree` and `classic` are built in, and a host
+ *  registers its own (a schedule of shares, a quota service). A plugin's
+ *  compute function runs after the library has computed every row's
+ *  usage, shares and classic columns (its `factor` holds the classic
+ *  factor); it sets the factors it wants with gs_share_set_factor().
+ *  @{ */
+
+/** The fair-share ABI version this header describes. */
+#define GS_FAIRSHARE_ABI_VERSION 1
+
+/** @brief A fair-share algorithm. Fill it statically and register it with
+ *         gs_fairshare_register(); it must outlive every user. */
+typedef struct gs_fairshare_ops {
+    /** ::GS_FAIRSHARE_ABI_VERSION the table was written for. */
+    uint32_t abi_version;
+    /** Unique name, e.g. "quota". */
+    const char *name;
+    /** One line of description (may be NULL). */
+    const char *description;
+    /**
+     * Required: set the factors of the tree's rows (gs_share_row_count(),
+     * gs_share_row_get(), gs_share_set_factor()).
+     * @param arg The table's arg.
+     * @param share The tree, its classic columns computed at @p now.
+     * @param now The time the factors are for.
+     * @return ::GS_OK, or an error that the compute call returns.
+     */
+    gs_status (*compute)(void *arg, gs_share *share, double now);
+    /** Passed to compute. */
+    void *arg;
+    /* Version 1 ends here; later versions add members below. */
+} gs_fairshare_ops;
+
+/**
+ * @brief Register a fair-share algorithm under its name.
+ * @param ops The table (kept by pointer, not copied).
+ * @return ::GS_OK; ::GS_EINVAL (NULL, no name, no compute function, or an
+ *         unknown ABI version); ::GS_EEXIST; ::GS_ENOMEM (64 already).
+ */
+GS_API gs_status gs_fairshare_register(const gs_fairshare_ops *ops);
+
+/**
+ * @brief Find a registered fair-share algorithm by name.
+ * @param name The name ("fair-tree", "classic", or a registered one).
+ * @return The table, or NULL.
+ */
+GS_API const gs_fairshare_ops *gs_fairshare_find(const char *name);
+
+/**
+ * @brief Unregister a fair-share algorithm; schedulers using it keep it.
+ * @param name The name.
+ * @return ::GS_OK; ::GS_ENOTFOUND; ::GS_EINVAL (a built-in one).
+ */
+GS_API gs_status gs_fairshare_unregister(const char *name);
+
+/**
+ * @brief Number of registered fair-share algorithms.
+ * @return The count.
+ */
+GS_API size_t gs_fairshare_count(void);
+
+/**
+ * @brief The name of the i-th registered fair-share algorithm (built-ins
+ *        first: fair-tree, classic).
+ * @param i Index below gs_fairshare_count().
+ * @return The name, or NULL.
+ */
+GS_API const char *gs_fairshare_name(size_t i);
+
+/**
+ * @brief Compute the factors with a registered algorithm (what
+ *        gs_share_compute() does with a built-in one).
+ * @param share The tree.
+ * @param ops The algorithm (from gs_fairshare_find()).
+ * @param now The caller's time (usage is decayed to it).
+ * @return ::GS_OK, ::GS_EINVAL, ::GS_ERANGE, or the algorithm's error
+ *         (the factors are then those of the classic algorithm).
+ */
+GS_API gs_status gs_share_compute_with(gs_share *share,
+                                       const gs_fairshare_ops *ops,
+                                       double now);
+
+/**
+ * @brief Set one row's fair-share factor (from a plugin's compute
+ *        function).
+ * @param share The tree.
+ * @param i Row index below gs_share_row_count() (the order of
+ *        gs_share_row_get()).
+ * @param factor From 0 to 1.
+ * @return ::GS_OK; ::GS_EINVAL (no such row, or NaN); ::GS_ERANGE
+ *         (outside [0, 1]).
+ */
+GS_API gs_status gs_share_set_factor(gs_share *share, size_t i,
+                                     double factor);
+
+/** @} */
+
 /** @} */
 
 #ifdef __cplusplus

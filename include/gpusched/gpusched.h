@@ -13,6 +13,7 @@
  * - fairshare.h: accounts, shares, usage and fair-share factors;
  * - sched.h: the scheduler;
  * - policy.h: the placement policy plugin ABI;
+ * - ordering.h: the ordering policy plugin ABI;
  * - probe.h: the device probe (this machine from the CUDA driver, NVML and
  *   hwloc).
  */
@@ -25,6 +26,7 @@
 #include <gpusched/fairshare.h>
 #include <gpusched/sched.h>
 #include <gpusched/policy.h>
+#include <gpusched/ordering.h>
 #include <gpusched/probe.h>
 
 #endif /* GPUSCHED_GPUSCHED_H */

@@ -34,6 +34,7 @@
 #include <gpusched/fairshare.h>
 #include <gpusched/core.h>
 #include <gpusched/job.h>
+#include <gpusched/ordering.h>
 #include <gpusched/topo.h>
 
 #ifdef __cplusplus
@@ -87,7 +88,9 @@ typedef enum gs_preempt_mode {
     GS_PREEMPT_CANCEL = 2   /**< Victims end (state ::GS_JOB_PREEMPTED). */
 } gs_preempt_mode;
 
-/** @brief Who goes first. */
+/** @brief Who goes first: the built-in ordering policies by number (any
+ *         registered one is chosen by name: ::gs_sched_config's
+ *         ordering_name, gs_sched_set_ordering()). */
 typedef enum gs_ordering {
     GS_ORDER_MULTIFACTOR = 0, /**< Weighted factors (default). */
     GS_ORDER_FIFO = 1,        /**< Submission time, then id. */
@@ -108,9 +111,9 @@ typedef struct gs_sched_config {
     const char *placement;
     /** Options passed to the policy's init function (may be NULL). */
     const char *placement_options;
-    /** Ordering policy. */
+    /** Ordering policy (a built-in one; see ordering_name). */
     gs_ordering ordering;
-    /** Fair-share algorithm for the multifactor ordering. */
+    /** Fair-share algorithm (a built-in one; see fairshare_name). */
     gs_fairshare_algo fairshare;
     /** Backfill mode. */
     gs_backfill backfill;
@@ -126,12 +129,22 @@ typedef struct gs_sched_config {
      *  scheduler, which charges usage to it); NULL: the scheduler keeps
      *  its own, adding users as jobs arrive. */
     gs_share *share;
+    /** Ordering policy by name (see gs_ordering_find()); when not NULL it
+     *  wins over @ref ordering. (Added in 0.2: check struct_size.) */
+    const char *ordering_name;
+    /** Options passed to the ordering policy's init function (may be
+     *  NULL). */
+    const char *ordering_options;
+    /** Fair-share algorithm by name (see gs_fairshare_find()); when not
+     *  NULL it wins over @ref fairshare. */
+    const char *fairshare_name;
 } gs_sched_config;
 
 /** Static initializer for ::gs_sched_config. */
 #define GS_SCHED_CONFIG_INIT                                                \
     { sizeof(gs_sched_config), NULL, NULL, GS_ORDER_MULTIFACTOR,           \
-      GS_FAIRSHARE_FAIR_TREE, GS_BACKFILL_NONE, 0, 0, GS_PREEMPT_OFF, NULL }
+      GS_FAIRSHARE_FAIR_TREE, GS_BACKFILL_NONE, 0, 0, GS_PREEMPT_OFF, NULL, \
+      NULL, NULL, NULL }
 
 /**
  * @brief Initialize a ::gs_sched_config.
@@ -276,7 +289,7 @@ typedef struct gs_event {
 /**
  * @brief Start every job that can start now.
  *
- * Pending jobs are taken in the ordering's order (::gs_ordering). Jobs
+ * Pending jobs are taken in the ordering policy's order (ordering.h). Jobs
  * whose dependency has not completed, or whose user or account is at its
  * GPU limit, wait without holding back the others. The first job that
  * cannot start is the blocker: with preemption on it may preempt
@@ -344,8 +357,9 @@ typedef struct gs_job_info {
     const char *user;
     /** Its account, or NULL. */
     const char *account;
-    /** Its place in the ordering at the last step: the multifactor
-     *  priority (see gs_sched_job_priority()), else 0. */
+    /** Its value under the ordering policy at the last step (multifactor:
+     *  the priority of gs_sched_job_priority(); fifo and priority, which
+     *  rank by the job's own fields: 0). */
     double priority_value;
     /** Times it was requeued by preemption. */
     uint32_t requeues;
@@ -437,7 +451,8 @@ GS_API gs_status gs_sched_set_priority_weights(gs_sched *sched,
 typedef struct gs_priority_breakdown {
     /** sizeof(gs_priority_breakdown) as the caller knows it. */
     uint32_t struct_size;
-    /** The priority: the sum of the weighted factors minus nice. */
+    /** The multifactor priority: the sum of the weighted factors minus
+     *  nice plus the site factor. */
     double total;
     /** Age factor in [0, 1]: waiting time / max_age, capped. */
     double age;
@@ -458,12 +473,18 @@ typedef struct gs_priority_breakdown {
     double w_job_size;
     /** Weighted contribution of the job's own priority. */
     double w_priority;
+    /** The host's site factor (gs_sched_set_job_factor()), added as it is.
+     *  (Added in 0.2: check struct_size.) */
+    double site;
+    /** The job's value under the scheduler's ordering policy at the last
+     *  step (what it was ranked by; equal to total under multifactor). */
+    double value;
 } gs_priority_breakdown;
 
 /** Initializer for a ::gs_priority_breakdown to be filled by
  *  gs_sched_job_priority(). */
 #define GS_PRIORITY_BREAKDOWN_INIT                                          \
-    { sizeof(gs_priority_breakdown), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    { sizeof(gs_priority_breakdown), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /**
  * @brief The multifactor priority of a pending job, factor by factor, as
@@ -558,6 +579,48 @@ GS_API gs_status gs_sched_update_usage(gs_sched *sched, int64_t now);
  * @return The tree (owned by the scheduler or the caller), or NULL.
  */
 GS_API gs_share *gs_sched_share(gs_sched *sched);
+
+/**
+ * @brief Change the ordering policy (a registered name). The new policy's
+ *        state is made first; on failure nothing changes.
+ * @param sched The scheduler.
+ * @param name The policy's name ("multifactor", "fifo", "priority", or one
+ *        registered with gs_ordering_register()).
+ * @param options Passed to its init function (may be NULL).
+ * @return ::GS_OK, ::GS_EINVAL, ::GS_ENOTFOUND (no such policy), or the
+ *         policy's init error.
+ */
+GS_API gs_status gs_sched_set_ordering(gs_sched *sched, const char *name,
+                                       const char *options);
+
+/**
+ * @brief The name of the scheduler's ordering policy.
+ * @param sched The scheduler.
+ * @return The name (owned by the policy's table), or NULL.
+ */
+GS_API const char *gs_sched_ordering(const gs_sched *sched);
+
+/**
+ * @brief Change the fair-share algorithm (a registered name).
+ * @param sched The scheduler.
+ * @param name "fair-tree", "classic", or one registered with
+ *        gs_fairshare_register().
+ * @return ::GS_OK, ::GS_EINVAL, ::GS_ENOTFOUND.
+ */
+GS_API gs_status gs_sched_set_fairshare(gs_sched *sched, const char *name);
+
+/**
+ * @brief The host's own factor for a job (Slurm's site factor): added to
+ *        the multifactor priority as it is, and shown to every ordering
+ *        policy as gs_order_job::site_factor.
+ * @param sched The scheduler.
+ * @param job A pending or running job.
+ * @param factor From -1e15 to 1e15.
+ * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_ESTATE (the job ended),
+ *         ::GS_EINVAL (NaN), ::GS_ERANGE (larger, or infinite).
+ */
+GS_API gs_status gs_sched_set_job_factor(gs_sched *sched, uint64_t job,
+                                         double factor);
 
 /** @} */
 

@@ -1,13 +1,11 @@
 /*
  * The placement policy registry and the built-in policies' ops tables.
- * One process-wide list, guarded by a lock; the built-ins are registered
- * through gs_placement_register like any host policy, on first use.
+ * One process-wide list (common/registry.c); the built-ins are its first
+ * entries, checked by the same rules as a host's policy.
  * SPDX-License-Identifier: Apache-2.0
  */
+#include "common/registry.h"
 #include "place/place.h"
-
-#include <pthread.h>
-#include <string.h>
 
 GS_API unsigned gs_placement_abi_version(void)
 {
@@ -71,104 +69,41 @@ const gs_placement_ops gs_policy_nvlink_pack = {
     .place = nv_place,
 };
 
-#define MAX_POLICIES 64
+static const void *const builtins[] = {
+    &gs_policy_first_fit, &gs_policy_best_fit, &gs_policy_spread,
+    &gs_policy_nvlink_pack, NULL};
 
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static const gs_placement_ops *registry[MAX_POLICIES];
-static size_t n_registry;
-static size_t n_builtin;
-static bool builtins_done;
+static const char *name_of(const void *ops)
+{
+    return ((const gs_placement_ops *)ops)->name;
+}
 
-static gs_status register_locked(const gs_placement_ops *ops)
+static gs_registry registry = GS_REGISTRY_INIT(builtins, name_of);
+
+GS_API gs_status gs_placement_register(const gs_placement_ops *ops)
 {
     if (!ops || !ops->name || !*ops->name || !ops->place ||
         ops->abi_version < 1 || ops->abi_version > GS_PLACEMENT_ABI_VERSION)
         return GS_EINVAL;
-    for (size_t i = 0; i < n_registry; i++)
-        if (strcmp(registry[i]->name, ops->name) == 0)
-            return GS_EEXIST;
-    if (n_registry == MAX_POLICIES)
-        return GS_ENOMEM;
-    registry[n_registry++] = ops;
-    return GS_OK;
-}
-
-/* Called with the lock held. */
-static void ensure_builtins(void)
-{
-    if (builtins_done)
-        return;
-    builtins_done = true;
-    register_locked(&gs_policy_first_fit);
-    register_locked(&gs_policy_best_fit);
-    register_locked(&gs_policy_spread);
-    register_locked(&gs_policy_nvlink_pack);
-    n_builtin = n_registry;
-}
-
-GS_API gs_status gs_placement_register(const gs_placement_ops *ops)
-{
-    pthread_mutex_lock(&registry_lock);
-    ensure_builtins();
-    gs_status st = register_locked(ops);
-    pthread_mutex_unlock(&registry_lock);
-    return st;
+    return gs_registry_add(&registry, ops);
 }
 
 GS_API const gs_placement_ops *gs_placement_find(const char *name)
 {
-    if (!name)
-        return NULL;
-    const gs_placement_ops *found = NULL;
-    pthread_mutex_lock(&registry_lock);
-    ensure_builtins();
-    for (size_t i = 0; i < n_registry && !found; i++)
-        if (strcmp(registry[i]->name, name) == 0)
-            found = registry[i];
-    pthread_mutex_unlock(&registry_lock);
-    return found;
+    return gs_registry_find(&registry, name);
 }
 
 GS_API gs_status gs_placement_unregister(const char *name)
 {
-    if (!name)
-        return GS_EINVAL;
-    gs_status st = GS_ENOTFOUND;
-    pthread_mutex_lock(&registry_lock);
-    ensure_builtins();
-    for (size_t i = 0; i < n_registry; i++) {
-        if (strcmp(registry[i]->name, name) != 0)
-            continue;
-        if (i < n_builtin) {
-            st = GS_EINVAL;
-            break;
-        }
-        memmove(registry + i, registry + i + 1,
-                (n_registry - i - 1) * sizeof *registry);
-        n_registry--;
-        st = GS_OK;
-        break;
-    }
-    pthread_mutex_unlock(&registry_lock);
-    return st;
+    return gs_registry_remove(&registry, name);
 }
 
 GS_API size_t gs_placement_count(void)
 {
-    pthread_mutex_lock(&registry_lock);
-    ensure_builtins();
-    size_t n = n_registry;
-    pthread_mutex_unlock(&registry_lock);
-    return n;
+    return gs_registry_count(&registry);
 }
 
 GS_API const char *gs_placement_name(size_t i)
 {
-    const char *name = NULL;
-    pthread_mutex_lock(&registry_lock);
-    ensure_builtins();
-    if (i < n_registry)
-        name = registry[i]->name;
-    pthread_mutex_unlock(&registry_lock);
-    return name;
+    return gs_registry_name(&registry, i);
 }

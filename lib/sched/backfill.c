@@ -20,7 +20,8 @@
  * backfills.
  * SPDX-License-Identifier: Apache-2.0
  */
-#include "sched/order.h"
+#include "sched/plan.h"
+#include "sched/state.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -56,7 +57,7 @@ static void flush_dirty(gs_sched *s)
     s->n_bf_dirty = 0;
 }
 
-static void vrelease(gs_sched *s, const job_rec *j)
+void gs_bf_vrelease(gs_sched *s, const job_rec *j)
 {
     for (uint32_t k = 0; k < j->n_alloc; k++) {
         const alloc_node *a = &j->alloc[k];
@@ -71,7 +72,7 @@ static void vrelease(gs_sched *s, const job_rec *j)
     }
 }
 
-static void vrestore(gs_sched *s, const job_rec *j)
+void gs_bf_vrestore(gs_sched *s, const job_rec *j)
 {
     for (uint32_t k = 0; k < j->n_alloc; k++) {
         const alloc_node *a = &j->alloc[k];
@@ -182,6 +183,11 @@ static void clear_blocks(gs_sched *s)
     s->bf_blocked_free = 0;
 }
 
+void gs_bf_flush(gs_sched *s)
+{
+    flush_dirty(s);
+}
+
 void gs_bf_end(gs_sched *s)
 {
     clear_blocks(s);
@@ -239,18 +245,18 @@ void gs_bf_window(gs_sched *s, const job_rec *j, int64_t now)
     sync_blocks(s, now, end, j->id);
 }
 
-static void prefer_reserved_later(gs_sched *s, job_rec *j, int64_t end);
+static void prefer_reserved_later(gs_sched *s, const job_rec *j,
+                                  int64_t end);
 
-bool gs_bf_try_start(gs_sched *s, job_rec *j, int64_t now)
+bool gs_bf_try_place(gs_sched *s, const job_rec *j, int64_t now,
+                     plan_reason *why)
 {
     gs_bf_window(s, j, now);
-    bool ok = gs_sched_place_only(s, j, s->place_out, NULL, 0);
+    bool ok = gs_sched_place_only(s, j, s->place_out, why);
     if (ok && s->n_rsv)
         prefer_reserved_later(s, j,
                               j->time_limit ? add_time(now, j->time_limit)
                                             : FOREVER);
-    if (ok)
-        gs_sched_start_job(s, j, s->place_out, now);
     return ok;
 }
 
@@ -274,7 +280,7 @@ static uint64_t free_gpus_total(gs_sched *s)
 
 /* A what-if placement on the state as it is now (virtual releases and
  * blocks included). */
-static bool place_whatif(gs_sched *s, job_rec *j)
+bool gs_bf_place_whatif(gs_sched *s, const job_rec *j)
 {
     flush_dirty(s);
     return gs_sched_place_quiet(s, j, s->place_out);
@@ -337,7 +343,7 @@ static void block_from(gs_sched *s, const uint32_t *list, size_t n, size_t k)
 /* s->place_out holds a placement of j; replace it by one that uses the
  * shortest prefix of list[0..n) (sorted by s->bf_key) it can. Every GPU
  * of the list is let in again at the end. */
-static void prefer_prefix(gs_sched *s, job_rec *j, uint32_t *list, size_t n)
+static void prefer_prefix(gs_sched *s, const job_rec *j, uint32_t *list, size_t n)
 {
     if (!n)
         return;
@@ -371,7 +377,7 @@ static void prefer_prefix(gs_sched *s, job_rec *j, uint32_t *list, size_t n)
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         block_from(s, list, n, mid);
-        if (place_whatif(s, j)) {
+        if (gs_bf_place_whatif(s, j)) {
             memcpy(s->bf_best, s->place_out, j->gpus * sizeof *s->place_out);
             hi = mid;
         } else {
@@ -411,7 +417,8 @@ static void clear_node_marks(gs_sched *s, const uint32_t *nodes, size_t nn)
 /* A backfill candidate starting now and ending at end (the window's
  * blocks in place): prefer the GPUs of reservations starting at or after
  * end, the soonest first, over GPUs no reservation holds. */
-static void prefer_reserved_later(gs_sched *s, job_rec *j, int64_t end)
+static void prefer_reserved_later(gs_sched *s, const job_rec *j,
+                                  int64_t end)
 {
     const gs_topo *t = s->topo;
     uint32_t *nodes = s->scratch_nodes2;
@@ -438,7 +445,7 @@ static void prefer_reserved_later(gs_sched *s, job_rec *j, int64_t end)
  * job or by a reservation that ended by t), then the ones free now. Keys
  * are minus the time a GPU became free; a node's GPUs get -now when it is
  * first listed, so a GPU's own key is set after its node is. */
-static void prefer_released(gs_sched *s, job_rec *j, const uint32_t *run,
+static void prefer_released(gs_sched *s, const job_rec *j, const uint32_t *run,
                             size_t nrun, int64_t now, int64_t t)
 {
     const gs_topo *tp = s->topo;
@@ -481,7 +488,7 @@ static void prefer_released(gs_sched *s, job_rec *j, const uint32_t *run,
  * (virtually) and j is placed with the overlapping reservations' GPUs
  * held back; those blocks stay in place from one candidate to the next
  * while the same reservations overlap. */
-bool gs_bf_reserved_start(gs_sched *s, job_rec *j, int64_t now,
+bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
                           int64_t *when)
 {
     *when = FOREVER;
@@ -526,7 +533,7 @@ bool gs_bf_reserved_start(gs_sched *s, job_rec *j, int64_t now,
             break;
         while (ri < nr && expected_end(&s->jobs[run[ri]], now) <= t) {
             released += s->jobs[run[ri]].gpus;
-            vrelease(s, &s->jobs[run[ri]]);
+            gs_bf_vrelease(s, &s->jobs[run[ri]]);
             ri++;
         }
         last = t;
@@ -545,7 +552,7 @@ bool gs_bf_reserved_start(gs_sched *s, job_rec *j, int64_t now,
                 set_block(s, r, true);
         }
         /* the free-GPU counts under the blocks bound what can be placed */
-        bool placed = gs_sched_counts_fit(s, j) && place_whatif(s, j);
+        bool placed = gs_sched_counts_fit(s, j) && gs_bf_place_whatif(s, j);
         if (placed) {
             reservation *r = &s->rsv[s->n_rsv++];
             r->job = j->id;
@@ -578,100 +585,8 @@ bool gs_bf_reserved_start(gs_sched *s, job_rec *j, int64_t now,
     }
     clear_blocks(s);
     while (ri > 0)
-        vrestore(s, &s->jobs[run[--ri]]);
+        gs_bf_vrestore(s, &s->jobs[run[--ri]]);
     flush_dirty(s);
     return found;
 }
 
-/* ---- preemption ---------------------------------------------------------- */
-
-typedef struct lost_arg {
-    const gs_sched *s;
-    int64_t now;
-} lost_arg;
-
-static double lost_work(const job_rec *j, int64_t now)
-{
-    return (double)(now - j->start_time) * j->gpus;
-}
-
-/* least work lost first; among equals, the most recent job */
-static int cmp_lost(const void *p, uint32_t a, uint32_t b)
-{
-    const lost_arg *l = p;
-    double x = lost_work(&l->s->jobs[a], l->now);
-    double y = lost_work(&l->s->jobs[b], l->now);
-    if (x != y)
-        return x < y ? -1 : 1;
-    return a > b ? -1 : a < b;
-}
-
-bool gs_bf_preempt(gs_sched *s, job_rec *h, int64_t now)
-{
-    if (s->preempt == GS_PREEMPT_OFF)
-        return false;
-    uint32_t *cand = s->running_scratch;
-    size_t nc = 0;
-    int64_t mx = gs_order_max_prio(s);
-    for (size_t i = 0; i < s->n_running; i++) {
-        job_rec *v = &s->jobs[s->running[i]];
-        if (!v->preemptible)
-            continue;
-        if (s->ordering == GS_ORDER_MULTIFACTOR)
-            gs_order_factors(s, v, now, mx);
-        if (gs_order_outranks(s, h, v))
-            cand[nc++] = s->running[i];
-    }
-    if (!nc)
-        return false;
-    lost_arg la = {s, now};
-    gs_sort_idx(cand, nc, cmp_lost, &la);
-    size_t k = 0;
-    bool fits = false;
-    while (k < nc && !fits) {
-        vrelease(s, &s->jobs[cand[k++]]);
-        fits = place_whatif(s, h);
-    }
-    if (!fits) {
-        while (k > 0)
-            vrestore(s, &s->jobs[cand[--k]]);
-        flush_dirty(s);
-        return false;
-    }
-    /* spare the victims it can do without, most work lost first: cand[i]
-     * is kept as a victim while marked in s->victim */
-    size_t nv = k;
-    for (size_t i = nv; i-- > 0;) {
-        vrestore(s, &s->jobs[cand[i]]);
-        if (place_whatif(s, h)) {
-            cand[i] = GS_NONE; /* spared: stays running */
-        } else {
-            vrelease(s, &s->jobs[cand[i]]);
-        }
-    }
-    /* back to the real state, then preempt for real */
-    for (size_t i = nv; i-- > 0;)
-        if (cand[i] != GS_NONE)
-            vrestore(s, &s->jobs[cand[i]]);
-    flush_dirty(s);
-    for (size_t i = 0; i < nv; i++) {
-        if (cand[i] == GS_NONE)
-            continue;
-        job_rec *v = &s->jobs[cand[i]];
-        double lost = lost_work(v, now);
-        gs_sched_release_job(s, v, now);
-        v->lost_gpu_seconds += lost;
-        gs_sched_emit(s, GS_EVENT_PREEMPTED, v->id, now);
-        if (s->preempt == GS_PREEMPT_REQUEUE) {
-            gs_sched_requeue(s, v);
-            gs_sched_emit(s, GS_EVENT_REQUEUED, v->id, now);
-        } else {
-            v->state = GS_JOB_PREEMPTED;
-            v->end_time = now;
-        }
-    }
-    if (!gs_sched_place_only(s, h, s->place_out, NULL, 0))
-        return false;
-    gs_sched_start_job(s, h, s->place_out, now);
-    return true;
-}

@@ -9,7 +9,10 @@
  * or memory per GPU get none there and are not limited by them.
  * SPDX-License-Identifier: Apache-2.0
  */
-#include "sched/order.h"
+#include "sched/apply.h"
+#include "sched/books.h"
+#include "sched/plan.h"
+#include "sched/state.h"
 #include "place/place.h"
 
 #include <stdio.h>
@@ -53,21 +56,9 @@ GS_API const char *gs_pending_reason_name(gs_pending_reason reason)
     return (unsigned)reason < GS_ARRAY_LEN(names) ? names[reason] : "?";
 }
 
-/* ---- small helpers ------------------------------------------------------ */
-
-static const gs_ntype *node_type(const gs_sched *s, uint32_t n)
-{
-    return s->topo->nodes[n].type;
-}
-
-static bool cpu_accounted(const gs_sched *s, uint32_t n)
-{
-    return node_type(s, n)->n_cpus > 0;
-}
-
 /* A node type's memory, the sum of its NUMA domains'. Each may hold up to
  * 2^63 - 1 bytes: the sum saturates rather than wrap to a few bytes. */
-static uint64_t type_memory(const gs_ntype *ty)
+uint64_t gs_type_memory(const gs_ntype *ty)
 {
     uint64_t m = 0;
     for (uint32_t d = 0; d < ty->n_numa; d++)
@@ -76,194 +67,41 @@ static uint64_t type_memory(const gs_ntype *ty)
     return m;
 }
 
-static uint64_t node_memory(const gs_sched *s, uint32_t n)
+/* The text of a lazy reason, into buf. */
+size_t gs_reason_lazy_text(const job_rec *j, uint8_t lazy, uint64_t behind,
+                           char *buf, size_t cap)
 {
-    return type_memory(node_type(s, n));
-}
-
-static job_rec *find_job(const gs_sched *s, uint64_t id)
-{
-    return id >= 1 && id <= s->n_jobs ? &s->jobs[id - 1] : NULL;
-}
-
-static gs_mask compute_avail(const gs_sched *s, uint32_t n)
-{
-    const node_state *ns = &s->nodes[n];
-    if (ns->drained_node || ns->excl_job)
-        return 0;
-    return mask_all(node_type(s, n)->n_gpus) &
-           ~(ns->busy | ns->drained | ns->failed | ns->rsv);
-}
-
-/* ---- the (type, avail) key index --------------------------------------- */
-
-static size_t key_hash(uint32_t type, gs_mask avail, size_t cap)
-{
-    uint64_t h = avail * 0x9E3779B97F4A7C15ull ^ (uint64_t)type * 0xC2B2AE35u;
-    h ^= h >> 29;
-    return (size_t)(h & (cap - 1));
-}
-
-static uint32_t key_find(const gs_sched *s, uint32_t type, gs_mask avail)
-{
-    for (size_t h = key_hash(type, avail, s->key_hash_cap);;
-         h = (h + 1) & (s->key_hash_cap - 1)) {
-        uint32_t k = s->key_hash[h];
-        if (k == GS_NONE)
-            return GS_NONE;
-        if (s->keys[k].type == type && s->keys[k].avail == avail)
-            return k;
+    int n = 0;
+    switch (lazy) {
+    case LAZY_BEHIND:
+    case LAZY_BEHIND_NOLIMIT:
+        n = snprintf(buf, cap,
+                     lazy == LAZY_BEHIND_NOLIMIT
+                         ? "waiting behind job %llu (no time limit, so it "
+                           "cannot backfill)"
+                         : "waiting behind job %llu",
+                     (unsigned long long)behind);
+        break;
+    case LAZY_NOFIT:
+        if (j->gpus_per_node)
+            n = snprintf(buf, cap,
+                         "needs %u nodes with %u free GPUs each; not that "
+                         "many now",
+                         j->gpus / j->gpus_per_node, j->gpus_per_node);
+        else
+            n = snprintf(buf, cap, "needs %u GPU%s; not that many are "
+                                   "free now",
+                         j->gpus, j->gpus == 1 ? "" : "s");
+        break;
+    case LAZY_DELAY:
+        n = snprintf(buf, cap, "would delay the reserved start of job %llu",
+                     (unsigned long long)behind);
+        break;
+    default:
+        n = snprintf(buf, cap, "%s", j->reason_text);
+        break;
     }
-}
-
-static uint32_t key_add(gs_sched *s, uint32_t type, gs_mask avail)
-{
-    uint32_t k = s->free_key; /* the pool holds one slot per node */
-    s->free_key = s->keys[k].next_active;
-    key_slot *ks = &s->keys[k];
-    memset(ks, 0, sizeof *ks);
-    ks->type = type;
-    ks->avail = avail;
-    ks->head = GS_NONE;
-    ks->prev_active = GS_NONE;
-    ks->next_active = s->active_keys;
-    if (s->active_keys != GS_NONE)
-        s->keys[s->active_keys].prev_active = k;
-    s->active_keys = k;
-    size_t h = key_hash(type, avail, s->key_hash_cap);
-    while (s->key_hash[h] != GS_NONE)
-        h = (h + 1) & (s->key_hash_cap - 1);
-    s->key_hash[h] = k;
-    return k;
-}
-
-/* Remove an empty key: from the active list and from the hash table (with
- * backward-shift deletion, so no tombstones build up). */
-static void key_drop(gs_sched *s, uint32_t k)
-{
-    key_slot *ks = &s->keys[k];
-    if (ks->prev_active != GS_NONE)
-        s->keys[ks->prev_active].next_active = ks->next_active;
-    else
-        s->active_keys = ks->next_active;
-    if (ks->next_active != GS_NONE)
-        s->keys[ks->next_active].prev_active = ks->prev_active;
-    size_t mask = s->key_hash_cap - 1;
-    size_t i = key_hash(ks->type, ks->avail, s->key_hash_cap);
-    while (s->key_hash[i] != k)
-        i = (i + 1) & mask;
-    for (size_t j = (i + 1) & mask; s->key_hash[j] != GS_NONE;
-         j = (j + 1) & mask) {
-        const key_slot *o = &s->keys[s->key_hash[j]];
-        size_t home = key_hash(o->type, o->avail, s->key_hash_cap);
-        /* can the entry at j move into the hole at i? */
-        bool between = i <= j ? (home > i && home <= j)
-                              : (home > i || home <= j);
-        if (!between) {
-            s->key_hash[i] = s->key_hash[j];
-            i = j;
-        }
-    }
-    s->key_hash[i] = GS_NONE;
-    ks->next_active = s->free_key;
-    s->free_key = k;
-}
-
-static void key_unlink(gs_sched *s, uint32_t n)
-{
-    node_state *ns = &s->nodes[n];
-    uint32_t k = ns->key;
-    if (k == GS_NONE)
-        return;
-    key_slot *ks = &s->keys[k];
-    if (ns->key_prev != GS_NONE)
-        s->nodes[ns->key_prev].key_next = ns->key_next;
-    else
-        ks->head = ns->key_next;
-    if (ns->key_next != GS_NONE)
-        s->nodes[ns->key_next].key_prev = ns->key_prev;
-    ns->key = ns->key_prev = ns->key_next = GS_NONE;
-    if (--ks->count == 0)
-        key_drop(s, k);
-}
-
-/* Insert keeping the list sorted by node index. The predecessor is found
- * by walking the list from its head and, in lockstep, scanning node indices
- * down from n: whichever ends first. A long list has close neighbours and
- * a short list is quick to walk, so this costs O(min(list, gap)). */
-static void key_link(gs_sched *s, uint32_t n, uint32_t k)
-{
-    key_slot *ks = &s->keys[k];
-    node_state *ns = &s->nodes[n];
-    uint32_t prev = GS_NONE, cur = ks->head;
-    uint32_t down = n;
-    for (;;) {
-        if (cur == GS_NONE || cur > n)
-            break; /* the walk found the spot */
-        prev = cur;
-        cur = s->nodes[cur].key_next;
-        if (down == 0) {
-            prev = GS_NONE;
-            cur = ks->head;
-            break; /* nothing below n holds the key */
-        }
-        down--;
-        if (s->nodes[down].key == k) {
-            prev = down;
-            cur = s->nodes[down].key_next;
-            break;
-        }
-    }
-    ns->key = k;
-    ns->key_prev = prev;
-    ns->key_next = cur;
-    if (prev == GS_NONE)
-        ks->head = n;
-    else
-        s->nodes[prev].key_next = n;
-    if (cur != GS_NONE)
-        s->nodes[cur].key_prev = n;
-    ks->count++;
-}
-
-/* Move node n from one free-GPU count to another in every histogram row
- * it belongs to: its switches up to the root, its domain, the cluster. */
-static void hist_move(gs_sched *s, uint32_t n, uint32_t from, uint32_t to)
-{
-    const gs_topo *t = s->topo;
-    for (uint32_t sw = t->nodes[n].sw; sw != GS_NONE;
-         sw = t->switches[sw].parent) {
-        s->hist[(size_t)sw * 65 + from]--;
-        s->hist[(size_t)sw * 65 + to]++;
-    }
-    if (t->nodes[n].domain != GS_NONE) {
-        size_t row = t->n_switches + t->nodes[n].domain;
-        s->hist[row * 65 + from]--;
-        s->hist[row * 65 + to]++;
-    }
-    s->hist[(size_t)s->hist_cluster * 65 + from]--;
-    s->hist[(size_t)s->hist_cluster * 65 + to]++;
-    s->free_sum += (int64_t)to - (int64_t)from;
-}
-
-void gs_sched_reindex_node(gs_sched *s, uint32_t n)
-{
-    node_state *ns = &s->nodes[n];
-    gs_mask avail = compute_avail(s, n);
-    uint32_t type = node_type(s, n)->id;
-    if (ns->avail != avail)
-        hist_move(s, n, mask_count(ns->avail), mask_count(avail));
-    if (ns->key != GS_NONE && s->keys[ns->key].avail == avail &&
-        ns->avail == avail)
-        return;
-    ns->avail = avail;
-    key_unlink(s, n);
-    if (!avail)
-        return;
-    uint32_t k = key_find(s, type, avail);
-    if (k == GS_NONE)
-        k = key_add(s, type, avail);
-    key_link(s, n, k);
+    return n < 0 ? 0 : GS_MIN((size_t)n, cap - 1);
 }
 
 /* ---- creation ----------------------------------------------------------- */
@@ -399,8 +237,8 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
                            cfg->struct_size);
         memcpy(&c, cfg, GS_MIN((size_t)cfg->struct_size, sizeof c));
     }
-    if ((unsigned)c.ordering > GS_ORDER_PRIORITY ||
-        (unsigned)c.fairshare > GS_FAIRSHARE_CLASSIC ||
+    if ((!c.ordering_name && (unsigned)c.ordering > GS_ORDER_PRIORITY) ||
+        (!c.fairshare_name && (unsigned)c.fairshare > GS_FAIRSHARE_CLASSIC) ||
         (unsigned)c.backfill > GS_BACKFILL_CONSERVATIVE ||
         (unsigned)c.preempt > GS_PREEMPT_CANCEL || c.backfill_horizon < 0)
         return gs_errf(&s->err, GS_EINVAL,
@@ -411,8 +249,31 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
                        "config: backfill_horizon above 2^60 seconds or "
                        "backfill_depth above %u",
                        GS_BF_DEPTH_MAX);
-    s->ordering = c.ordering;
-    s->fs_algo = c.fairshare;
+    static const char *const order_names[] = {"multifactor", "fifo",
+                                              "priority"};
+    const char *oname =
+        c.ordering_name ? c.ordering_name : order_names[c.ordering];
+    const gs_ordering_ops *ord = gs_ordering_find(oname);
+    if (!ord) {
+        char q[80];
+        return gs_errf(&s->err, GS_ENOTFOUND,
+                       "no ordering policy named \"%s\" (multifactor, fifo, "
+                       "priority, or one registered with "
+                       "gs_ordering_register)",
+                       gs_printable(q, sizeof q, oname, SIZE_MAX));
+    }
+    s->fairshare = c.fairshare_name ? gs_fairshare_find(c.fairshare_name)
+                   : c.fairshare == GS_FAIRSHARE_CLASSIC
+                       ? &gs_fairshare_classic
+                       : &gs_fairshare_fair_tree;
+    if (!s->fairshare) {
+        char q[80];
+        return gs_errf(&s->err, GS_ENOTFOUND,
+                       "no fair-share algorithm named \"%s\" (fair-tree, "
+                       "classic, or one registered with "
+                       "gs_fairshare_register)",
+                       gs_printable(q, sizeof q, c.fairshare_name, SIZE_MAX));
+    }
     s->backfill = c.backfill;
     s->bf_depth = c.backfill_depth ? c.backfill_depth : 100;
     s->bf_horizon = c.backfill_horizon ? c.backfill_horizon : 7 * 24 * 3600;
@@ -547,7 +408,7 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
         gs_sched_reindex_node(s, n);
     }
     if (!gs_strtab_reserve(&s->strings.tab, 0) ||
-        gs_order_grow_accounts(s) != GS_OK)
+        gs_books_grow_accounts(s) != GS_OK)
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     if (s->policy->init) {
         st = s->policy->init(&s->policy_state, topo, c.placement_options);
@@ -559,10 +420,20 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
                            pname, gs_strerror(st));
         }
     }
+    if (ord->init) {
+        st = ord->init(&s->ordering_state, topo, c.ordering_options);
+        if (st != GS_OK) {
+            s->ordering_state = NULL;
+            return gs_errf(&s->err, st,
+                           "ordering policy \"%s\" refused to start: %s",
+                           ord->name, gs_strerror(st));
+        }
+    }
+    s->ordering = ord;
     return GS_OK;
 }
 
-static void free_job(job_rec *j)
+void gs_job_free(job_rec *j)
 {
     if (j->models) {
         for (char **m = j->models; *m; m++)
@@ -581,8 +452,10 @@ GS_API void gs_sched_destroy(gs_sched *s)
         return;
     if (s->policy && s->policy->destroy)
         s->policy->destroy(s->policy_state);
+    if (s->ordering && s->ordering->destroy)
+        s->ordering->destroy(s->ordering_state);
     for (size_t i = 0; i < s->n_jobs; i++)
-        free_job(&s->jobs[i]);
+        gs_job_free(&s->jobs[i]);
     gs_free(s->jobs);
     gs_free(s->pending);
     gs_free(s->events);
@@ -655,610 +528,6 @@ GS_API const gs_topo *gs_sched_topo(const gs_sched *s)
     return s ? s->topo : NULL;
 }
 
-/* ---- submission --------------------------------------------------------- */
-
-/* Does a GPU model pass the job's filters? */
-static bool model_ok(const job_rec *j, const char *model)
-{
-    if (!j->models)
-        return true;
-    if (!model)
-        return false;
-    for (char **m = j->models; *m; m++) {
-        size_t n = strlen(*m);
-        for (const char *p = model; *p; p++) {
-            size_t i = 0;
-            while (i < n && p[i] &&
-                   (p[i] | 0x20) == ((*m)[i] | 0x20))
-                i++;
-            if (i == n)
-                return true;
-        }
-    }
-    return false;
-}
-
-static bool gpu_ok(const job_rec *j, const gs_gpu_rec *g)
-{
-    if (g->memory < j->min_gpu_memory)
-        return false;
-    if ((uint32_t)g->cc_major * 1000 + g->cc_minor < j->min_cc)
-        return false;
-    return model_ok(j, g->model);
-}
-
-static void compute_elig(const gs_sched *s, const job_rec *j, gs_mask *elig)
-{
-    for (uint32_t t = 0; t < s->n_types; t++) {
-        const gs_ntype *ty = s->topo->types[t];
-        gs_mask m = 0;
-        for (uint32_t g = 0; g < ty->n_gpus; g++)
-            if (gpu_ok(j, &ty->gpus[g]))
-                m |= (gs_mask)1 << g;
-        elig[t] = m;
-    }
-}
-
-static int cmp_u32v(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static gs_status spec_error(gs_sched *s, job_rec *j, gs_status st,
-                            const char *fmt, ...) GS_PRINTF(4, 5);
-
-static gs_status spec_error(gs_sched *s, job_rec *j, gs_status st,
-                            const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char what[GS_ERRMSG_MAX];
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    free_job(j);
-    return gs_errf(&s->err, st, "job spec: %s", what);
-}
-
-/* Could the job run on this cluster if it were idle? Catches requests that
- * would otherwise wait forever at the head of the queue. Nodes of one type
- * are alike, so this looks at types, not nodes. */
-static gs_status check_runnable(gs_sched *s, job_rec *j)
-{
-    compute_elig(s, j, s->elig);
-    uint64_t total = 0, nodes_with_share = 0;
-    uint32_t best_node = 0;
-    uint32_t share = j->gpus_per_node ? j->gpus_per_node : 1;
-    for (uint32_t ti = 0; ti < s->n_types; ti++) {
-        const gs_ntype *ty = s->topo->types[ti];
-        uint32_t c = mask_count(s->elig[ti]);
-        if (j->cpus_per_gpu && ty->n_cpus && ty->n_cpus / j->cpus_per_gpu < c)
-            c = ty->n_cpus / j->cpus_per_gpu;
-        uint64_t mem = type_memory(ty);
-        if (j->mem_per_gpu && mem && mem / j->mem_per_gpu < c)
-            c = (uint32_t)(mem / j->mem_per_gpu);
-        total += (uint64_t)c * s->type_nodes[ti];
-        if (c > best_node)
-            best_node = c;
-        if (c >= share)
-            nodes_with_share += s->type_nodes[ti];
-    }
-    if (total < j->gpus)
-        return GS_ENORES;
-    if (j->max_nodes == 1 && best_node < j->gpus)
-        return GS_ENORES;
-    if (j->gpus_per_node && nodes_with_share < j->gpus / j->gpus_per_node)
-        return GS_ENORES;
-    if (j->min_nodes > nodes_with_share)
-        return GS_ENORES;
-    if (j->one_domain && best_node < j->gpus) {
-        const gs_topo *t = s->topo;
-        bool any = false;
-        for (size_t d = 0; d < t->n_domains && !any; d++) {
-            uint32_t sum = 0;
-            for (uint32_t i = s->domain_range[d]; i < s->domain_range[d + 1];
-                 i++)
-                sum += mask_count(s->elig[node_type(s, s->domain_order[i])->id]);
-            any = sum >= j->gpus;
-        }
-        if (!any)
-            return GS_ENORES;
-    }
-    for (size_t i = 0; i < j->n_required; i++) {
-        uint32_t g = j->required[i];
-        uint32_t node = s->topo->gpu_node[g];
-        uint32_t idx = g - s->topo->nodes[node].first_gpu;
-        if (!((s->elig[node_type(s, node)->id] >> idx) & 1))
-            return GS_ENORES;
-    }
-    return GS_OK;
-}
-
-static gs_status intern_opt(gs_sched *s, const char *in, const char **out)
-{
-    *out = NULL;
-    if (!in)
-        return GS_OK;
-    *out = gs_intern(&s->strings, in, strlen(in));
-    return *out ? GS_OK : gs_errf(&s->err, GS_ENOMEM, "out of memory");
-}
-
-/* Check a spec and fill j from it (models and required GPUs allocated;
- * free_job releases them). */
-static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
-{
-    /* A caller built against an older header passes a shorter struct:
-     * the fields it does not know keep their initial values. The oldest
-     * layout ends at submit_time. */
-    if (!spec || spec->struct_size < offsetof(gs_job_spec, nice) ||
-        spec->struct_size > (1u << 16))
-        return gs_errf(&s->err, GS_EINVAL,
-                       "job spec is NULL or its struct_size is wrong "
-                       "(initialize it with gs_job_spec_init)");
-    gs_job_spec full;
-    gs_job_spec_init(&full);
-    memcpy(&full, spec, GS_MIN((size_t)spec->struct_size, sizeof full));
-    spec = &full;
-    job_rec j;
-    memset(&j, 0, sizeof j);
-    j.gpus = spec->gpus;
-    j.gpus_per_node = spec->gpus_per_node;
-    j.min_nodes = spec->min_nodes ? spec->min_nodes : 1;
-    j.max_nodes = spec->max_nodes ? spec->max_nodes : UINT32_MAX;
-    j.cpus_per_gpu = spec->cpus_per_gpu;
-    j.mem_per_gpu = spec->mem_per_gpu;
-    j.min_gpu_memory = spec->min_gpu_memory;
-    j.min_cc = spec->min_cc_major * 1000 + spec->min_cc_minor;
-    j.exclusive = spec->exclusive != 0;
-    j.one_domain = spec->one_nvlink_domain != 0;
-    j.comm = spec->comm;
-    j.priority = spec->priority;
-    j.time_limit = spec->time_limit;
-    j.submit_time = spec->submit_time;
-    j.nice = spec->nice;
-    j.preemptible = spec->preemptible != 0;
-    j.depends_on = spec->depends_on;
-    j.start_time = j.end_time = -1;
-    if (j.gpus == 0)
-        return spec_error(s, &j, GS_EINVAL, "gpus must be at least 1");
-    if (j.gpus > s->topo->n_gpus)
-        return spec_error(s, &j, GS_ENORES,
-                          "gpus: %u asked, the cluster has %u", j.gpus,
-                          s->topo->n_gpus);
-    if (j.gpus_per_node && j.gpus % j.gpus_per_node)
-        return spec_error(s, &j, GS_EINVAL,
-                          "gpus (%u) must be a multiple of gpus_per_node (%u)",
-                          j.gpus, j.gpus_per_node);
-    if (spec->max_nodes && spec->min_nodes > spec->max_nodes)
-        return spec_error(s, &j, GS_EINVAL,
-                          "min_nodes (%u) is above max_nodes (%u)",
-                          spec->min_nodes, spec->max_nodes);
-    if (j.min_nodes > j.gpus)
-        return spec_error(s, &j, GS_EINVAL,
-                          "min_nodes (%u) is above gpus (%u): every node "
-                          "needs at least one GPU",
-                          j.min_nodes, j.gpus);
-    if (j.gpus_per_node) {
-        uint32_t nodes = j.gpus / j.gpus_per_node;
-        if (nodes < j.min_nodes || nodes > j.max_nodes)
-            return spec_error(s, &j, GS_EINVAL,
-                              "gpus / gpus_per_node = %u nodes, outside "
-                              "min_nodes..max_nodes",
-                              nodes);
-    }
-    if ((unsigned)spec->comm > GS_COMM_INSENSITIVE)
-        return spec_error(s, &j, GS_EINVAL, "comm %d is not a gs_comm_hint",
-                          (int)spec->comm);
-    if (spec->min_cc_minor >= 1000 || spec->min_cc_major > 1000)
-        return spec_error(s, &j, GS_EINVAL,
-                          "min_cc %u.%u is out of range", spec->min_cc_major,
-                          spec->min_cc_minor);
-    if (spec->time_limit < 0)
-        return spec_error(s, &j, GS_EINVAL, "time_limit must not be negative");
-    if (spec->time_limit > GS_TIME_MAX)
-        return spec_error(s, &j, GS_ERANGE,
-                          "time_limit %lld is above 2^60 seconds",
-                          (long long)spec->time_limit);
-    if (spec->submit_time < -GS_TIME_MAX || spec->submit_time > GS_TIME_MAX)
-        return spec_error(s, &j, GS_ERANGE,
-                          "submit_time %lld is out of range (at most 2^60 "
-                          "seconds either side of 0)",
-                          (long long)spec->submit_time);
-    if (spec->depends_on > s->n_jobs)
-        return spec_error(s, &j, GS_EINVAL,
-                          "depends_on: there is no job %llu",
-                          (unsigned long long)spec->depends_on);
-    if (spec->nice < -1000000000 || spec->nice > 1000000000)
-        return spec_error(s, &j, GS_EINVAL, "nice is out of range");
-    if ((spec->user && gs_check_name("user", spec->user, &s->err) != GS_OK) ||
-        (spec->account &&
-         gs_check_name("account", spec->account, &s->err) != GS_OK)) {
-        char what[GS_ERRMSG_MAX];
-        snprintf(what, sizeof what, "%s", s->err.msg);
-        return spec_error(s, &j, GS_EINVAL, "%s", what);
-    }
-    if ((spec->n_require_gpus && !spec->require_gpus) ||
-        (spec->n_require_uuids && !spec->require_uuids))
-        return spec_error(s, &j, GS_EINVAL,
-                          "require_gpus/require_uuids is NULL with a count");
-    /* GPU models: lower-case copies of the comma-separated names */
-    if (spec->gpu_models && *spec->gpu_models) {
-        size_t count = 1;
-        for (const char *p = spec->gpu_models; *p; p++)
-            count += *p == ',';
-        j.models = gs_calloc(count + 1, sizeof *j.models);
-        if (!j.models)
-            return spec_error(s, &j, GS_ENOMEM, "out of memory");
-        size_t k = 0;
-        const char *p = spec->gpu_models;
-        while (*p) {
-            const char *e = strchr(p, ',');
-            size_t len = e ? (size_t)(e - p) : strlen(p);
-            while (len && *p == ' ')
-                p++, len--;
-            while (len && p[len - 1] == ' ')
-                len--;
-            if (len == 0)
-                return spec_error(s, &j, GS_EINVAL,
-                                  "gpu_models \"%.64s\" has an empty name",
-                                  spec->gpu_models);
-            if (!(j.models[k] = gs_strndup(p, len)))
-                return spec_error(s, &j, GS_ENOMEM, "out of memory");
-            k++;
-            p = e ? e + 1 : p + len;
-            if (e && !*p)
-                return spec_error(s, &j, GS_EINVAL,
-                                  "gpu_models \"%.64s\" has an empty name",
-                                  spec->gpu_models);
-            while (!e && *p)
-                p++;
-        }
-    }
-    /* required GPUs: ids and UUIDs, resolved, sorted, no repeats; each
-     * count is checked before the sum, which could wrap */
-    if (spec->n_require_gpus > j.gpus || spec->n_require_uuids > j.gpus ||
-        spec->n_require_gpus + spec->n_require_uuids > j.gpus) {
-        if (spec->n_require_uuids == 0 || spec->n_require_gpus == 0)
-            return spec_error(s, &j, GS_EINVAL,
-                              "%zu GPUs required but the job asks for %u",
-                              spec->n_require_gpus + spec->n_require_uuids,
-                              j.gpus);
-        return spec_error(s, &j, GS_EINVAL,
-                          "GPUs required by id (%zu) and by UUID (%zu) are "
-                          "more than the %u the job asks for",
-                          spec->n_require_gpus, spec->n_require_uuids, j.gpus);
-    }
-    size_t nreq = spec->n_require_gpus + spec->n_require_uuids;
-    if (nreq) {
-        j.required = gs_malloc(nreq * sizeof *j.required);
-        if (!j.required)
-            return spec_error(s, &j, GS_ENOMEM, "out of memory");
-        for (size_t i = 0; i < spec->n_require_gpus; i++) {
-            if (spec->require_gpus[i] >= s->topo->n_gpus)
-                return spec_error(s, &j, GS_EINVAL,
-                                  "require_gpus[%zu] = %u: the cluster has "
-                                  "GPUs 0-%u",
-                                  i, spec->require_gpus[i],
-                                  s->topo->n_gpus - 1);
-            j.required[j.n_required++] = spec->require_gpus[i];
-        }
-        for (size_t i = 0; i < spec->n_require_uuids; i++) {
-            const char *u = spec->require_uuids[i];
-            uint32_t g = u ? gs_topo_find_gpu_uuid(s->topo, u) : GS_NONE;
-            if (g == GS_NONE)
-                return spec_error(s, &j, GS_EINVAL,
-                                  "require_uuids[%zu]: no GPU has UUID "
-                                  "\"%.64s\"",
-                                  i, u ? u : "(null)");
-            j.required[j.n_required++] = g;
-        }
-        qsort(j.required, j.n_required, sizeof *j.required, cmp_u32v);
-        for (size_t i = 1; i < j.n_required; i++)
-            if (j.required[i] == j.required[i - 1])
-                return spec_error(s, &j, GS_EINVAL,
-                                  "GPU %u is required twice", j.required[i]);
-    }
-    *jp = j;
-    return GS_OK;
-}
-
-GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
-                                 uint64_t *job)
-{
-    if (!s)
-        return GS_EINVAL;
-    job_rec j;
-    gs_status st = parse_spec(s, spec, &j);
-    if (st != GS_OK)
-        return st;
-    st = check_runnable(s, &j);
-    if (st != GS_OK)
-        return spec_error(s, &j, st,
-                          "the cluster could never run it, even idle (not "
-                          "enough GPUs of the allowed models, memory and "
-                          "compute capability on suitable nodes, or a "
-                          "required GPU that does not qualify)");
-    /* buffers the decision path will fill */
-    j.cap_alloc = GS_MIN(j.gpus, s->n_nodes);
-    j.alloc = gs_calloc(j.cap_alloc, sizeof *j.alloc);
-    j.gpu_ids = gs_calloc(j.gpus, sizeof *j.gpu_ids);
-    /* CPU ids it may hold: cpus_per_gpu for each GPU, but never more
-     * than the nodes it can use have (on nodes that do not account CPUs
-     * it holds none): a huge cpus_per_gpu must not size a huge buffer */
-    uint64_t n_cpus = 0;
-    if (j.cpus_per_gpu) {
-        uint32_t most = 0;
-        for (uint32_t ti = 0; ti < s->n_types; ti++)
-            most = GS_MAX(most, s->topo->types[ti]->n_cpus);
-        n_cpus = GS_MIN((uint64_t)j.gpus * j.cpus_per_gpu,
-                        (uint64_t)most * j.cap_alloc);
-    }
-    if (n_cpus)
-        j.cpus = gs_calloc((size_t)n_cpus, sizeof *j.cpus);
-    if (!j.alloc || !j.gpu_ids || (n_cpus && !j.cpus) ||
-        intern_opt(s, spec->name, &j.name) != GS_OK ||
-        intern_opt(s, spec->user, &j.user) != GS_OK ||
-        intern_opt(s, spec->account, &j.account) != GS_OK)
-        return spec_error(s, &j, GS_ENOMEM, "out of memory");
-    /* the job's user-in-account association, and its limit counters */
-    size_t n_assoc = s->share->n;
-    st = gs_share_ensure(s->share, spec->user ? spec->user : "(none)",
-                         spec->account, &j.assoc);
-    if (st != GS_OK || gs_order_grow_accounts(s) != GS_OK ||
-        gs_order_user_slot(s, spec->user, &j.user_slot) != GS_OK)
-        return spec_error(s, &j, GS_ENOMEM, "out of memory");
-    if (s->share->n != n_assoc)
-        s->fs_fresh = false; /* a new association changes the factors */
-    /* every buffer the decision path may need for this many jobs */
-    size_t nj = s->n_jobs + 1;
-    uint32_t mg = GS_MAX(s->max_job_gpus, j.gpus);
-    if (!GS_GROW(s->jobs, s->cap_jobs, nj) ||
-        !GS_GROW(s->pending, s->cap_pending, nj) ||
-        !GS_GROW(s->events, s->cap_events, 3 * nj) ||
-        !GS_GROW(s->running, s->cap_running, nj) ||
-        !GS_GROW(s->running_scratch, s->cap_running_scratch, nj) ||
-        !GS_GROW(s->ends, s->cap_ends, nj) ||
-        (s->cap_place_out < j.gpus &&
-         !GS_GROW(s->place_out, s->cap_place_out, j.gpus)) ||
-        !GS_GROW(s->rsv_gpus, s->cap_rsv_gpus, (size_t)s->bf_depth * mg))
-        return spec_error(s, &j, GS_ENOMEM, "out of memory");
-    if (!GS_GROW(s->requeued, s->cap_requeued, nj) ||
-        gs_order_reserve(s, nj) != GS_OK)
-        return spec_error(s, &j, GS_ENOMEM, "out of memory");
-    s->max_job_gpus = mg;
-    j.id = s->n_jobs + 1;
-    j.state = GS_JOB_PENDING;
-    s->jobs[s->n_jobs++] = j;
-    /* appended: each step sorts the pending jobs by the ordering */
-    s->pending[s->n_pending++] = (uint32_t)(s->n_jobs - 1);
-    if (job)
-        *job = j.id;
-    gs_err_clear(&s->err);
-    return GS_OK;
-}
-
-/* ---- starting and ending jobs ------------------------------------------ */
-
-/* CPUs for k GPUs of a node: from each GPU's NUMA domain first, then any. */
-static uint32_t take_cpus(gs_sched *s, uint32_t n, gs_mask gpus,
-                          uint32_t per_gpu, uint32_t *out)
-{
-    node_state *ns = &s->nodes[n];
-    const gs_ntype *ty = node_type(s, n);
-    uint64_t *bits = s->cpu_bits + ns->cpu_word;
-    uint32_t got = 0, deficit = 0;
-    for (gs_mask m = gpus; m; m &= m - 1) {
-        uint16_t d = ty->gpus[mask_first(m)].numa;
-        uint32_t want = per_gpu;
-        if (d != GS_NONE16) {
-            uint32_t start = 0;
-            for (uint32_t e = 0; e < d; e++)
-                start += ty->numa[e].cpu_n;
-            uint32_t end = start + ty->numa[d].cpu_n;
-            for (uint32_t c = start; c < end && want; c++)
-                if (!((bits[c / 64] >> (c % 64)) & 1)) {
-                    bits[c / 64] |= (uint64_t)1 << (c % 64);
-                    s->numa_free[ns->numa_off + d]--;
-                    out[got++] = c;
-                    want--;
-                }
-        }
-        deficit += want;
-    }
-    for (uint32_t c = 0; c < ty->n_cpus && deficit; c++)
-        if (!((bits[c / 64] >> (c % 64)) & 1)) {
-            bits[c / 64] |= (uint64_t)1 << (c % 64);
-            uint32_t d = 0, start = 0;
-            while (c >= start + ty->numa[d].cpu_n)
-                start += ty->numa[d++].cpu_n;
-            s->numa_free[ns->numa_off + d]--;
-            out[got++] = c;
-            deficit--;
-        }
-    ns->free_cpus -= got;
-    return got;
-}
-
-static void give_back_cpus(gs_sched *s, uint32_t n, const uint32_t *cpus,
-                           uint32_t count)
-{
-    node_state *ns = &s->nodes[n];
-    const gs_ntype *ty = node_type(s, n);
-    uint64_t *bits = s->cpu_bits + ns->cpu_word;
-    for (uint32_t i = 0; i < count; i++) {
-        uint32_t c = cpus[i];
-        bits[c / 64] &= ~((uint64_t)1 << (c % 64));
-        uint32_t d = 0, start = 0;
-        while (c >= start + ty->numa[d].cpu_n)
-            start += ty->numa[d++].cpu_n;
-        s->numa_free[ns->numa_off + d]++;
-    }
-    ns->free_cpus += count;
-}
-
-static void emit_event(gs_sched *s, gs_event_kind kind, uint64_t job,
-                       int64_t now)
-{
-    if (s->n_events < s->cap_events)
-        s->events[s->n_events++] = (sched_event){kind, job, now};
-}
-
-/* Take the GPUs the policy chose (already validated) for job j. */
-/* ---- running jobs by expected end (for reservations) ------------------- */
-
-static int64_t end_key(const job_rec *j)
-{
-    if (!j->time_limit)
-        return INT64_MAX;
-    return j->start_time > INT64_MAX - j->time_limit
-               ? INT64_MAX
-               : j->start_time + j->time_limit;
-}
-
-/* Position of job index idx in s->ends by (end, index), or where it goes. */
-static size_t ends_find(const gs_sched *s, int64_t key, uint32_t idx)
-{
-    size_t lo = 0, hi = s->n_ends;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        uint32_t m = s->ends[mid];
-        int64_t k = end_key(&s->jobs[m]);
-        if (k < key || (k == key && m < idx))
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-static void ends_insert(gs_sched *s, uint32_t idx)
-{
-    size_t pos = ends_find(s, end_key(&s->jobs[idx]), idx);
-    memmove(s->ends + pos + 1, s->ends + pos,
-            (s->n_ends - pos) * sizeof *s->ends);
-    s->ends[pos] = idx;
-    s->n_ends++;
-}
-
-static void ends_remove(gs_sched *s, uint32_t idx)
-{
-    size_t pos = ends_find(s, end_key(&s->jobs[idx]), idx);
-    if (pos < s->n_ends && s->ends[pos] == idx) {
-        memmove(s->ends + pos, s->ends + pos + 1,
-                (s->n_ends - pos - 1) * sizeof *s->ends);
-        s->n_ends--;
-    }
-}
-
-static void start_job(gs_sched *s, job_rec *j, const uint32_t *gpus,
-                      int64_t now)
-{
-    const gs_topo *t = s->topo;
-    /* group by node: mark each node's mask in node_mask (zeroed after) */
-    uint32_t nn = 0;
-    uint32_t *touched = s->scratch_nodes2;
-    for (uint32_t i = 0; i < j->gpus; i++) {
-        uint32_t node = t->gpu_node[gpus[i]];
-        if (!s->node_mask[node])
-            touched[nn++] = node;
-        s->node_mask[node] |= (gs_mask)1 << (gpus[i] - t->nodes[node].first_gpu);
-    }
-    /* insertion sort: few nodes, and no allocation on this path */
-    for (uint32_t i = 1; i < nn; i++) {
-        uint32_t v = touched[i], k = i;
-        while (k > 0 && touched[k - 1] > v) {
-            touched[k] = touched[k - 1];
-            k--;
-        }
-        touched[k] = v;
-    }
-    uint32_t cpu_pos = 0, gi = 0;
-    j->n_alloc = 0;
-    for (uint32_t i = 0; i < nn; i++) {
-        uint32_t node = touched[i];
-        node_state *ns = &s->nodes[node];
-        gs_mask set = s->node_mask[node];
-        s->node_mask[node] = 0;
-        alloc_node *a = &j->alloc[j->n_alloc++];
-        a->node = node;
-        a->gpus = set;
-        a->cpu_off = cpu_pos;
-        a->cpu_n = 0;
-        if (j->cpus_per_gpu && cpu_accounted(s, node))
-            a->cpu_n = take_cpus(s, node, set, j->cpus_per_gpu,
-                                 j->cpus + cpu_pos);
-        cpu_pos += a->cpu_n;
-        a->mem = 0;
-        if (j->mem_per_gpu && node_memory(s, node)) {
-            a->mem = j->mem_per_gpu * mask_count(set);
-            ns->free_mem -= a->mem;
-        }
-        ns->busy |= set;
-        ns->jobs++;
-        if (j->exclusive)
-            ns->excl_job = j->id;
-        for (gs_mask m = set; m; m &= m - 1) {
-            uint32_t g = t->nodes[node].first_gpu + mask_first(m);
-            s->gpu_job[g] = j->id;
-            j->gpu_ids[gi++] = g;
-        }
-        gs_sched_reindex_node(s, node);
-    }
-    j->state = GS_JOB_RUNNING;
-    j->reason = GS_REASON_NONE;
-    j->reason_text[0] = '\0';
-    j->lazy = LAZY_NONE;
-    j->start_time = now;
-    j->charged_until = now;
-    j->rate = gs_order_rate(s, j);
-    j->run_pos = (uint32_t)s->n_running;
-    s->running[s->n_running++] = (uint32_t)(j->id - 1);
-    ends_insert(s, (uint32_t)(j->id - 1));
-    gs_order_count(s, j, 1);
-    emit_event(s, GS_EVENT_STARTED, j->id, now);
-    if (s->policy->job_started)
-        s->policy->job_started(s->policy_state, j->id, j->gpu_ids, j->gpus);
-}
-
-static void release_job(gs_sched *s, job_rec *j, int64_t now)
-{
-    /* usage up to now, limit counters, the running list */
-    gs_order_charge_job(s, j, now);
-    gs_order_count(s, j, -1);
-    uint32_t last = s->running[--s->n_running];
-    ends_remove(s, (uint32_t)(j->id - 1));
-    s->running[j->run_pos] = last;
-    s->jobs[last].run_pos = j->run_pos;
-    for (uint32_t i = 0; i < j->n_alloc; i++) {
-        alloc_node *a = &j->alloc[i];
-        node_state *ns = &s->nodes[a->node];
-        ns->busy &= ~a->gpus;
-        ns->jobs--;
-        if (ns->excl_job == j->id)
-            ns->excl_job = 0;
-        if (a->cpu_n)
-            give_back_cpus(s, a->node, j->cpus + a->cpu_off, a->cpu_n);
-        ns->free_mem += a->mem;
-        for (gs_mask m = a->gpus; m; m &= m - 1)
-            s->gpu_job[s->topo->nodes[a->node].first_gpu + mask_first(m)] = 0;
-        gs_sched_reindex_node(s, a->node);
-    }
-    if (s->policy->job_ended)
-        s->policy->job_ended(s->policy_state, j->id, j->gpu_ids, j->gpus);
-}
-
-static void remove_pending(gs_sched *s, const job_rec *j)
-{
-    uint32_t idx = (uint32_t)(j->id - 1);
-    for (size_t i = 0; i < s->n_pending; i++)
-        if (s->pending[i] == idx) {
-            memmove(s->pending + i, s->pending + i + 1,
-                    (s->n_pending - i - 1) * sizeof *s->pending);
-            s->n_pending--;
-            return;
-        }
-}
-
 gs_status gs_sched_time_arg(gs_sched *s, int64_t t, const char *what)
 {
     if (t < -GS_TIME_MAX || t > GS_TIME_MAX)
@@ -1282,9 +551,9 @@ static gs_status end_job(gs_sched *s, uint64_t id, int64_t now,
         return gs_errf(&s->err, GS_ENOTFOUND, "no job %llu",
                        (unsigned long long)id);
     if (j->state == GS_JOB_PENDING && pending_ok) {
-        remove_pending(s, j);
+        gs_apply_remove_pending(s, j);
     } else if (j->state == GS_JOB_RUNNING) {
-        release_job(s, j, now);
+        gs_apply_release(s, j, now);
     } else {
         return gs_errf(&s->err, GS_ESTATE, "job %llu is %s",
                        (unsigned long long)id, gs_job_state_name(j->state));
@@ -1308,492 +577,6 @@ GS_API gs_status gs_sched_complete(gs_sched *s, uint64_t job, int64_t now)
 GS_API gs_status gs_sched_fail(gs_sched *s, uint64_t job, int64_t now)
 {
     return end_job(s, job, now, GS_JOB_FAILED, false);
-}
-
-/* ---- deciding ----------------------------------------------------------- */
-
-static void fill_request(const job_rec *j, gs_place_request *r)
-{
-    memset(r, 0, sizeof *r);
-    r->struct_size = sizeof *r;
-    r->job = j->id;
-    r->gpus = j->gpus;
-    r->gpus_per_node = j->gpus_per_node;
-    r->min_nodes = j->min_nodes;
-    r->max_nodes = j->max_nodes;
-    r->cpus_per_gpu = j->cpus_per_gpu;
-    r->mem_per_gpu = j->mem_per_gpu;
-    r->required = j->required;
-    r->n_required = j->n_required;
-    r->exclusive = j->exclusive;
-    r->one_nvlink_domain = j->one_domain;
-    r->comm = j->comm;
-}
-
-/* Check a policy's answer before anything changes. */
-static bool valid_answer(gs_sched *s, gs_place_ctx *ctx, const job_rec *j,
-                         const uint32_t *gpus)
-{
-    const gs_topo *t = s->topo;
-    uint32_t nn = 0, domain = GS_NONE;
-    bool ok = true;
-    uint32_t *touched = s->scratch_nodes2;
-    for (uint32_t i = 0; i < j->gpus && ok; i++) {
-        uint32_t g = gpus[i];
-        if (g >= t->n_gpus) {
-            snprintf(ctx->reason, sizeof ctx->reason,
-                     "placement policy \"%s\" returned GPU %u, which does "
-                     "not exist",
-                     s->policy->name, g);
-            ok = false;
-            break;
-        }
-        uint32_t node = t->gpu_node[g];
-        gs_mask bit = (gs_mask)1 << (g - t->nodes[node].first_gpu);
-        if ((s->node_mask[node] & bit) || !gs_place_gpu_usable(ctx, g)) {
-            snprintf(ctx->reason, sizeof ctx->reason,
-                     "placement policy \"%s\" returned GPU %u, which is %s",
-                     s->policy->name, g,
-                     (s->node_mask[node] & bit) ? "listed twice"
-                                                : "not usable for the job");
-            ok = false;
-            break;
-        }
-        if (!s->node_mask[node])
-            touched[nn++] = node;
-        s->node_mask[node] |= bit;
-    }
-    for (size_t i = 0; ok && i < j->n_required; i++) {
-        uint32_t g = j->required[i], node = t->gpu_node[g];
-        if (!((s->node_mask[node] >> (g - t->nodes[node].first_gpu)) & 1)) {
-            snprintf(ctx->reason, sizeof ctx->reason,
-                     "placement policy \"%s\" left out required GPU %u",
-                     s->policy->name, g);
-            ok = false;
-        }
-    }
-    if (ok && (nn < j->min_nodes || nn > j->max_nodes)) {
-        snprintf(ctx->reason, sizeof ctx->reason,
-                 "placement policy \"%s\" used %u nodes, outside %u..%u",
-                 s->policy->name, nn, j->min_nodes, j->max_nodes);
-        ok = false;
-    }
-    for (uint32_t i = 0; ok && i < nn; i++) {
-        uint32_t node = touched[i];
-        uint32_t c = mask_count(s->node_mask[node]);
-        if ((j->gpus_per_node && c != j->gpus_per_node) ||
-            gs_place_capacity(ctx, node, NULL) < c) {
-            snprintf(ctx->reason, sizeof ctx->reason,
-                     "placement policy \"%s\" put %u GPUs on node %s, which "
-                     "%s",
-                     s->policy->name, c, t->nodes[node].name,
-                     j->gpus_per_node ? "is not the number per node asked"
-                                      : "lacks the CPUs or memory");
-            ok = false;
-        }
-        if (ok && j->one_domain && nn > 1) {
-            uint32_t d = t->nodes[node].domain;
-            if (d == GS_NONE || (domain != GS_NONE && d != domain)) {
-                snprintf(ctx->reason, sizeof ctx->reason,
-                         "placement policy \"%s\" spread the job over more "
-                         "than one NVLink domain",
-                         s->policy->name);
-                ok = false;
-            }
-            domain = d;
-        }
-    }
-    for (uint32_t i = 0; i < nn; i++)
-        s->node_mask[touched[i]] = 0;
-    return ok;
-}
-
-/* Run the policy for j on the current state; on success the GPUs are in
- * out and nothing changed. */
-static gs_status run_policy(gs_sched *s, job_rec *j, uint32_t *out,
-                            gs_place_ctx *ctx, gs_place_request *req,
-                            bool quiet)
-{
-    fill_request(j, req);
-    ctx->s = s;
-    ctx->job = j;
-    ctx->req = req;
-    ctx->elig = s->elig;
-    ctx->prepared = false;
-    ctx->quiet = quiet;
-    ctx->reason[0] = '\0';
-    compute_elig(s, j, s->elig);
-    gs_status st = s->policy->place(s->policy_state, ctx, req, out);
-    if (st == GS_OK && !valid_answer(s, ctx, j, out))
-        st = GS_EINVALID;
-    return st;
-}
-
-/* A what-if placement (backfill, preemption): j's reason is left alone
- * and no text is made. */
-bool gs_sched_place_quiet(gs_sched *s, job_rec *j, uint32_t *out)
-{
-    gs_place_ctx ctx;
-    gs_place_request req;
-    return run_policy(s, j, out, &ctx, &req, true) == GS_OK;
-}
-
-/* Run the policy for j on the current state; on success the GPUs are in
- * out and nothing changed. On failure j's reason is set (and copied to
- * reason when given). */
-bool gs_sched_place_only(gs_sched *s, job_rec *j, uint32_t *out,
-                         char *reason, size_t cap)
-{
-    gs_place_ctx ctx;
-    gs_place_request req;
-    gs_status st = run_policy(s, j, out, &ctx, &req, false);
-    if (st == GS_OK)
-        return true;
-    bool policy_error = st != GS_ENORES;
-    if (st != GS_ENORES && !ctx.reason[0])
-        snprintf(ctx.reason, sizeof ctx.reason,
-                 "placement policy \"%s\" failed: %s", s->policy->name,
-                 gs_strerror(st));
-    bool req_busy = false;
-    for (size_t i = 0; i < j->n_required && !policy_error; i++)
-        if (!gs_place_gpu_usable(&ctx, j->required[i]))
-            req_busy = true;
-    j->reason = policy_error ? GS_REASON_POLICY
-                : req_busy   ? GS_REASON_REQUIRED_BUSY
-                             : GS_REASON_RESOURCES;
-    j->lazy = LAZY_NONE;
-    snprintf(j->reason_text, sizeof j->reason_text, "%s",
-             ctx.reason[0] ? ctx.reason : "not enough free resources");
-    if (reason && cap)
-        snprintf(reason, cap, "%s", j->reason_text);
-    return false;
-}
-
-void gs_sched_start_job(gs_sched *s, job_rec *j, const uint32_t *gpus,
-                        int64_t now)
-{
-    start_job(s, j, gpus, now);
-}
-
-void gs_sched_release_job(gs_sched *s, job_rec *j, int64_t now)
-{
-    release_job(s, j, now);
-}
-
-void gs_sched_emit(gs_sched *s, gs_event_kind kind, uint64_t job,
-                   int64_t now)
-{
-    emit_event(s, kind, job, now);
-}
-
-/* A preempted job goes back to the queue (after the current step's loop). */
-void gs_sched_requeue(gs_sched *s, job_rec *j)
-{
-    j->state = GS_JOB_PENDING;
-    j->start_time = -1;
-    j->n_alloc = 0;
-    j->requeues++;
-    j->reason = GS_REASON_NONE;
-    j->reason_text[0] = '\0';
-    j->lazy = LAZY_NONE;
-    s->requeued[s->n_requeued++] = (uint32_t)(j->id - 1);
-}
-
-GS_API gs_status gs_sched_preview(gs_sched *s, const gs_job_spec *spec,
-                                  uint32_t *gpus, size_t cap, size_t *count)
-{
-    if (count)
-        *count = 0;
-    if (!s)
-        return GS_EINVAL;
-    job_rec j;
-    gs_status st = parse_spec(s, spec, &j);
-    if (st != GS_OK)
-        return st;
-    if (cap < j.gpus || !gpus) {
-        free_job(&j);
-        return gs_errf(&s->err, GS_ENOSPC, "preview: %zu slots for %u GPUs",
-                       cap, j.gpus);
-    }
-    if (s->cap_place_out < j.gpus &&
-        !GS_GROW(s->place_out, s->cap_place_out, j.gpus)) {
-        free_job(&j);
-        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
-    }
-    gs_place_request req;
-    gs_place_ctx ctx;
-    st = run_policy(s, &j, s->place_out, &ctx, &req, false);
-    if (st == GS_OK) {
-        for (uint32_t i = 0; i < j.gpus; i++)
-            gpus[i] = s->place_out[i];
-        /* increasing order, without allocating */
-        for (uint32_t i = 1; i < j.gpus; i++) {
-            uint32_t v = gpus[i], k = i;
-            while (k > 0 && gpus[k - 1] > v) {
-                gpus[k] = gpus[k - 1];
-                k--;
-            }
-            gpus[k] = v;
-        }
-        if (count)
-            *count = j.gpus;
-        free_job(&j);
-        gs_err_clear(&s->err);
-        return GS_OK;
-    }
-    gs_errf(&s->err, GS_ENORES, "%s",
-            ctx.reason[0] ? ctx.reason : "not enough free resources");
-    free_job(&j);
-    return GS_ENORES;
-}
-
-/* Could j fit on nodes with these free-GPU counts (an upper bound:
- * CPUs, memory and GPU kinds are not looked at)? */
-static bool counts_fit_p(const uint32_t *row, const job_rec *j, uint32_t p)
-{
-    if (p > 64)
-        return false;
-    uint64_t slots = 0, need = j->gpus / p + (j->gpus % p != 0);
-    uint32_t q = 1, next = 2 * p; /* q = c / p, without dividing */
-    for (uint32_t c = p; c <= 64; c++) {
-        if (c == next) {
-            q++;
-            next += p;
-        }
-        slots += (uint64_t)q * row[c];
-    }
-    return slots >= need;
-}
-
-/* The GPUs j needs on each node it uses, 0 when any split will do. */
-static uint32_t per_node_shape(const job_rec *j)
-{
-    return j->max_nodes == 1 ? j->gpus : j->gpus_per_node;
-}
-
-/* By counts, under the reservation blocks in place. */
-bool gs_sched_counts_fit(const gs_sched *s, const job_rec *j)
-{
-    uint32_t p = per_node_shape(j);
-    if (!p)
-        return (uint64_t)s->free_sum >= j->gpus;
-    return counts_fit_p(s->hist + (size_t)s->hist_cluster * 65, j, p);
-}
-
-/* By counts, as if no GPU were held back for a reservation. */
-static bool fits_unblocked(const gs_sched *s, const job_rec *j)
-{
-    if (!s->n_bf_touched || !s->bf_blocked_free)
-        return gs_sched_counts_fit(s, j);
-    if ((uint64_t)s->free_sum + (uint64_t)GS_MAX(s->bf_blocked_free, 0) <
-        j->gpus)
-        return false;
-    uint32_t p = per_node_shape(j);
-    if (!p)
-        return true;
-    const uint32_t *cluster = s->hist + (size_t)s->hist_cluster * 65;
-    /* per-node shapes: the counts with the blocked GPUs given back */
-    uint32_t row[65];
-    memcpy(row, cluster, sizeof row);
-    for (size_t i = 0; i < s->n_bf_touched; i++) {
-        uint32_t n = s->bf_touched[i];
-        const node_state *ns = &s->nodes[n];
-        if (ns->drained_node || ns->excl_job)
-            continue;
-        gs_mask all = mask_all(node_type(s, n)->n_gpus);
-        gs_mask open = ns->avail |
-                       (ns->rsv & all & ~(ns->busy | ns->drained | ns->failed));
-        uint32_t a = mask_count(ns->avail), b = mask_count(open);
-        if (a != b && row[a]) {
-            row[a]--;
-            row[b]++;
-        }
-    }
-    return counts_fit_p(row, j, p);
-}
-
-/* The text of a lazy reason, into buf. */
-static size_t lazy_text(const job_rec *j, char *buf, size_t cap)
-{
-    int n = 0;
-    switch (j->lazy) {
-    case LAZY_BEHIND:
-    case LAZY_BEHIND_NOLIMIT:
-        n = snprintf(buf, cap,
-                     j->lazy == LAZY_BEHIND_NOLIMIT
-                         ? "waiting behind job %llu (no time limit, so it "
-                           "cannot backfill)"
-                         : "waiting behind job %llu",
-                     (unsigned long long)j->behind);
-        break;
-    case LAZY_NOFIT:
-        if (j->gpus_per_node)
-            n = snprintf(buf, cap,
-                         "needs %u nodes with %u free GPUs each; not that "
-                         "many now",
-                         j->gpus / j->gpus_per_node, j->gpus_per_node);
-        else
-            n = snprintf(buf, cap, "needs %u GPU%s; not that many are "
-                                   "free now",
-                         j->gpus, j->gpus == 1 ? "" : "s");
-        break;
-    case LAZY_DELAY:
-        n = snprintf(buf, cap, "would delay the reserved start of job %llu",
-                     (unsigned long long)j->behind);
-        break;
-    default:
-        n = snprintf(buf, cap, "%s", j->reason_text);
-        break;
-    }
-    return n < 0 ? 0 : GS_MIN((size_t)n, cap - 1);
-}
-
-/* Make a lazy reason's text real (before appending to it). */
-static void reason_materialize(job_rec *j)
-{
-    if (j->lazy == LAZY_NONE)
-        return;
-    char text[REASON_MAX];
-    lazy_text(j, text, sizeof text);
-    memcpy(j->reason_text, text, sizeof text);
-    j->lazy = LAZY_NONE;
-}
-
-/* Why a job cannot go now, apart from resources: a dependency or a
- * limit. Such jobs wait without holding back the ones behind them. */
-static bool held(gs_sched *s, job_rec *j)
-{
-    if (j->depends_on) {
-        const job_rec *d = &s->jobs[j->depends_on - 1];
-        if (d->state != GS_JOB_COMPLETED) {
-            j->reason = GS_REASON_DEPENDENCY;
-            j->lazy = LAZY_NONE;
-            bool never = d->state == GS_JOB_FAILED ||
-                         d->state == GS_JOB_CANCELLED ||
-                         d->state == GS_JOB_PREEMPTED;
-            snprintf(j->reason_text, sizeof j->reason_text,
-                     never ? "job %llu ended %s: the dependency can never be "
-                             "satisfied"
-                           : "waiting for job %llu to complete (%s)",
-                     (unsigned long long)d->id, gs_job_state_name(d->state));
-            return true;
-        }
-    }
-    if (gs_order_over_limit(s, j, j->reason_text, sizeof j->reason_text)) {
-        j->reason = GS_REASON_LIMIT;
-        j->lazy = LAZY_NONE;
-        return true;
-    }
-    return false;
-}
-
-GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
-{
-    if (started)
-        *started = 0;
-    if (!s)
-        return GS_EINVAL;
-    gs_status st = gs_sched_time_arg(s, now, "now");
-    if (st != GS_OK)
-        return st;
-    s->n_events = 0;
-    s->n_requeued = 0;
-    gs_order_pending(s, now);
-    gs_bf_begin(s);
-    size_t kept = 0, n_started = 0, looked = 0;
-    uint64_t blocker = 0;
-    /* backfill runs at most once per interval (like Slurm's bf_interval);
-     * the other steps start jobs in order only */
-    gs_backfill backfill = s->backfill;
-    if (backfill != GS_BACKFILL_NONE && s->bf_interval > 0) {
-        if (s->bf_last != INT64_MIN && now >= s->bf_last &&
-            now - s->bf_last < s->bf_interval)
-            backfill = GS_BACKFILL_NONE;
-        else
-            s->bf_last = now;
-    }
-    for (size_t i = 0; i < s->n_pending; i++) {
-        job_rec *j = &s->jobs[s->pending[i]];
-        if (held(s, j)) {
-            s->pending[kept++] = s->pending[i];
-            continue;
-        }
-        if (!blocker) {
-            /* nothing is blocked yet: start it, or preempt for it */
-            if (gs_sched_place_only(s, j, s->place_out, NULL, 0)) {
-                start_job(s, j, s->place_out, now);
-                n_started++;
-                continue;
-            }
-            if (j->reason == GS_REASON_RESOURCES && gs_bf_preempt(s, j, now)) {
-                n_started++;
-                continue;
-            }
-            blocker = j->id;
-            int64_t when;
-            if (backfill != GS_BACKFILL_NONE &&
-                j->reason == GS_REASON_RESOURCES &&
-                gs_bf_reserved_start(s, j, now, &when)) {
-                j->lazy = LAZY_NONE;
-                snprintf(j->reason_text, sizeof j->reason_text,
-                         "not enough free resources; reserved to start at "
-                         "%lld",
-                         (long long)when);
-            }
-            s->pending[kept++] = s->pending[i];
-            continue;
-        }
-        /* behind a blocked job */
-        bool may_backfill = backfill != GS_BACKFILL_NONE &&
-                            looked < s->bf_depth && j->time_limit > 0;
-        if (!may_backfill) {
-            j->reason = GS_REASON_PRIORITY;
-            j->behind = blocker;
-            j->lazy = backfill != GS_BACKFILL_NONE && !j->time_limit
-                          ? LAZY_BEHIND_NOLIMIT
-                          : LAZY_BEHIND;
-            s->pending[kept++] = s->pending[i];
-            continue;
-        }
-        looked++;
-        /* free-GPU counts first: most jobs behind a blocked one cannot
-         * fit, and counting is far cheaper than placing */
-        gs_bf_window(s, j, now);
-        if (!fits_unblocked(s, j)) {
-            j->reason = GS_REASON_RESOURCES;
-            j->lazy = LAZY_NOFIT;
-        } else if (gs_sched_counts_fit(s, j) && gs_bf_try_start(s, j, now)) {
-            n_started++;
-            continue;
-        } else if (s->n_rsv > 0) {
-            /* it fits when reservations are ignored (judged by counts):
-             * it would delay one */
-            j->reason = GS_REASON_RESERVATION;
-            j->lazy = LAZY_DELAY;
-            j->behind = blocker;
-        } else if (j->lazy != LAZY_NONE) {
-            j->reason = GS_REASON_RESOURCES;
-            j->lazy = LAZY_NOFIT;
-        }
-        int64_t when;
-        if (backfill == GS_BACKFILL_CONSERVATIVE &&
-            j->reason != GS_REASON_POLICY &&
-            gs_bf_reserved_start(s, j, now, &when)) {
-            reason_materialize(j);
-            snprintf(j->reason_text + strlen(j->reason_text),
-                     sizeof j->reason_text - strlen(j->reason_text),
-                     "; reserved to start at %lld", (long long)when);
-        }
-        s->pending[kept++] = s->pending[i];
-    }
-    gs_bf_end(s);
-    for (size_t i = 0; i < s->n_requeued; i++)
-        s->pending[kept++] = s->requeued[i];
-    s->n_pending = kept;
-    s->n_requeued = 0;
-    if (started)
-        *started = n_started;
-    return GS_OK;
 }
 
 GS_API size_t gs_sched_event_count(const gs_sched *s)
@@ -1868,7 +651,8 @@ GS_API gs_status gs_sched_job_reason_text(const gs_sched *s, uint64_t job,
         return GS_ENOTFOUND;
     if (j->state == GS_JOB_PENDING && j->lazy != LAZY_NONE) {
         char text[REASON_MAX];
-        size_t n = lazy_text(j, text, sizeof text);
+        size_t n = gs_reason_lazy_text(j, j->lazy, j->behind, text,
+                                       sizeof text);
         return gs_copy_out(text, n, buf, cap, len);
     }
     const char *text = j->state == GS_JOB_PENDING ? j->reason_text : "";
@@ -1950,7 +734,7 @@ GS_API gs_status gs_sched_alloc_cpus(const gs_sched *s, uint64_t job,
         }
         ids[i] = ty->cpus[ri].lo + c;
     }
-    qsort(ids, a->cpu_n, sizeof *ids, cmp_u32v);
+    qsort(ids, a->cpu_n, sizeof *ids, gs_cmp_u32);
     size_t nr = 0;
     for (uint32_t i = 0; i < a->cpu_n; i++) {
         if (nr && ids[i] == r[nr - 1].hi + 1)
@@ -2099,7 +883,7 @@ GS_API gs_status gs_sched_fail_gpu(gs_sched *s, uint32_t gpu, int64_t now,
     s->nodes[node].failed |= bit;
     if (holder) {
         end_job(s, holder, now, GS_JOB_FAILED, false);
-        emit_event(s, GS_EVENT_FAILED, holder, now);
+        gs_apply_emit(s, GS_EVENT_FAILED, holder, now);
         if (job)
             *job = holder;
     }
@@ -2204,7 +988,7 @@ GS_API gs_status gs_sched_check(gs_sched *s)
               t->nodes[n].name);
         CHECK(!(ns->busy & ~mask_all(ty->n_gpus)),
               "node %s: a GPU past the end is busy", t->nodes[n].name);
-        CHECK(ns->avail == compute_avail(s, n), "node %s: stale free mask",
+        CHECK(ns->avail == gs_state_avail(s, n), "node %s: stale free mask",
               t->nodes[n].name);
         CHECK(!ns->dirty, "node %s: a virtual release was never reindexed",
               t->nodes[n].name);
@@ -2283,8 +1067,8 @@ GS_API gs_status gs_sched_check(gs_sched *s)
               (unsigned long long)e->id, gs_job_state_name(e->state));
         if (i > 0) {
             const job_rec *p = &s->jobs[s->ends[i - 1]];
-            CHECK(end_key(p) < end_key(e) ||
-                      (end_key(p) == end_key(e) && p->id < e->id),
+            CHECK(gs_state_end_key(p) < gs_state_end_key(e) ||
+                      (gs_state_end_key(p) == gs_state_end_key(e) && p->id < e->id),
                   "the end order is broken at job %llu",
                   (unsigned long long)e->id);
         }
@@ -2332,3 +1116,4 @@ GS_API gs_status gs_sched_check(gs_sched *s)
     gs_err_clear(&s->err);
     return GS_OK;
 }
+

@@ -1,7 +1,8 @@
 /*
  * Private layout of gs_sched and the placement context, shared by the
- * scheduler (sched.c), the placement machinery (place.c) and the built-in
- * policies (place_simple.c, place_nvlink.c).
+ * scheduler's stages (lib/sched/), the placement machinery and the
+ * built-in policies (lib/place/). Which stage may change which part is
+ * said field by field below and in docs/architecture.md.
  *
  * GPUs of a node are a 64-bit mask (nodes with more GPUs are refused at
  * creation). Every buffer the decision path needs is allocated when the
@@ -11,10 +12,12 @@
 #ifndef GS_SCHED_IMPL_H
 #define GS_SCHED_IMPL_H
 
+#include <gpusched/ordering.h>
 #include <gpusched/policy.h>
 #include <gpusched/sched.h>
 
 #include "share/fairshare_impl.h"
+#include "common/util.h"
 #include "topo/topo_impl.h"
 
 typedef uint64_t gs_mask;
@@ -24,7 +27,7 @@ typedef uint64_t gs_mask;
 #define GS_SCHED_MAX_SWITCH_DEPTH 64u
 /* The most jobs backfill looks at per step (gs_sched_config). */
 #define GS_BF_DEPTH_MAX 1000000u
-/* The largest priority, usage or model weight. */
+/* The largest usage or model weight, or site factor. */
 #define GS_WEIGHT_MAX 1e15
 #define REASON_MAX 160
 
@@ -171,11 +174,13 @@ typedef struct job_rec {
     int exclusive, one_domain, preemptible;
     gs_comm_hint comm;
     int64_t priority, time_limit, submit_time, start_time, end_time, nice;
+    double site_factor; /* the host's (gs_sched_set_job_factor) */
     uint64_t depends_on;
     uint32_t assoc;     /* user-in-account association in the share tree */
     uint32_t user_slot; /* index into the per-user GPU counters */
     double rate;        /* usage charged per second while running */
-    /* the ordering's view, refreshed each step */
+    /* the refresh stage's output: the ordering's value and, when the
+     * ordering uses factors, the factors */
     double prio_value, f_age, f_fs, f_size, f_prio;
     uint32_t requeues;
     double lost_gpu_seconds;
@@ -221,8 +226,10 @@ struct gs_sched {
     const gs_topo *topo;
     gs_err err;
     /* ordering, fair share, backfill, preemption */
-    gs_ordering ordering;
-    gs_fairshare_algo fs_algo;
+    const gs_ordering_ops *ordering;
+    void *ordering_state;
+    const gs_fairshare_ops *fairshare;
+    int64_t max_prio; /* largest priority among pending jobs (refresh) */
     gs_backfill backfill;
     uint32_t bf_depth;
     int64_t bf_horizon;
@@ -379,7 +386,46 @@ gs_status gs_place_nvlink(gs_place_ctx *ctx, const gs_place_request *req,
 extern const gs_placement_ops gs_policy_first_fit, gs_policy_best_fit,
     gs_policy_spread, gs_policy_nvlink_pack;
 
-/* Key index maintenance (sched.c). */
+/* Key index maintenance (state.c). */
 void gs_sched_reindex_node(gs_sched *s, uint32_t node);
+
+/* ---- small shared helpers ---------------------------------------------- */
+
+static inline const gs_ntype *node_type(const gs_sched *s, uint32_t n)
+{
+    return s->topo->nodes[n].type;
+}
+
+/* Does node n account CPUs (its type lists some)? */
+static inline bool cpu_accounted(const gs_sched *s, uint32_t n)
+{
+    return node_type(s, n)->n_cpus > 0;
+}
+
+uint64_t gs_type_memory(const gs_ntype *ty);
+
+static inline uint64_t node_memory(const gs_sched *s, uint32_t n)
+{
+    return gs_type_memory(node_type(s, n));
+}
+
+static inline job_rec *find_job(const gs_sched *s, uint64_t id)
+{
+    return id >= 1 && id <= s->n_jobs ? &s->jobs[id - 1] : NULL;
+}
+
+/* Put an ordering policy (and the state its init made) in place of the
+ * scheduler's, destroying the old state (ordering.c). */
+void gs_ordering_install(gs_sched *s, const gs_ordering_ops *o, void *state);
+
+/* qsort order of uint32_t values (submit.c). */
+int gs_cmp_u32(const void *a, const void *b);
+
+/* Release what a job record owns (not the record). */
+void gs_job_free(job_rec *j);
+
+/* The text of a lazy reason (lazy, behind) of job j, into buf. */
+size_t gs_reason_lazy_text(const job_rec *j, uint8_t lazy, uint64_t behind,
+                           char *buf, size_t cap);
 
 #endif

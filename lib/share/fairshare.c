@@ -9,6 +9,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "share/fairshare_impl.h"
+#include "common/registry.h"
 
 #include "common/json.h"
 
@@ -733,6 +734,117 @@ GS_API gs_status gs_share_row_get(const gs_share *s, size_t i,
     uint32_t caller = row->struct_size;
     memcpy(row, &full, GS_MIN((size_t)caller, sizeof full));
     row->struct_size = caller;
+    return GS_OK;
+}
+
+/* ---- algorithms as ops tables ------------------------------------------ */
+
+static gs_status fair_tree_compute(void *arg, gs_share *s, double now)
+{
+    (void)arg;
+    return gs_share_compute(s, GS_FAIRSHARE_FAIR_TREE, now);
+}
+
+static gs_status classic_compute(void *arg, gs_share *s, double now)
+{
+    (void)arg;
+    return gs_share_compute(s, GS_FAIRSHARE_CLASSIC, now);
+}
+
+const gs_fairshare_ops gs_fairshare_fair_tree = {
+    .abi_version = GS_FAIRSHARE_ABI_VERSION,
+    .name = "fair-tree",
+    .description = "Slurm's Fair Tree: users ranked depth first by level "
+                   "fair share",
+    .compute = fair_tree_compute,
+};
+
+const gs_fairshare_ops gs_fairshare_classic = {
+    .abi_version = GS_FAIRSHARE_ABI_VERSION,
+    .name = "classic",
+    .description = "Slurm's classic formula: 2^(-effective usage / shares)",
+    .compute = classic_compute,
+};
+
+static const void *const fs_builtins[] = {&gs_fairshare_fair_tree,
+                                          &gs_fairshare_classic, NULL};
+
+static const char *fs_name_of(const void *ops)
+{
+    return ((const gs_fairshare_ops *)ops)->name;
+}
+
+static gs_registry fs_registry = GS_REGISTRY_INIT(fs_builtins, fs_name_of);
+
+GS_API gs_status gs_fairshare_register(const gs_fairshare_ops *ops)
+{
+    if (!ops || !ops->name || !*ops->name || !ops->compute ||
+        ops->abi_version < 1 || ops->abi_version > GS_FAIRSHARE_ABI_VERSION)
+        return GS_EINVAL;
+    return gs_registry_add(&fs_registry, ops);
+}
+
+GS_API const gs_fairshare_ops *gs_fairshare_find(const char *name)
+{
+    return gs_registry_find(&fs_registry, name);
+}
+
+GS_API gs_status gs_fairshare_unregister(const char *name)
+{
+    return gs_registry_remove(&fs_registry, name);
+}
+
+GS_API size_t gs_fairshare_count(void)
+{
+    return gs_registry_count(&fs_registry);
+}
+
+GS_API const char *gs_fairshare_name(size_t i)
+{
+    return gs_registry_name(&fs_registry, i);
+}
+
+GS_API gs_status gs_share_compute_with(gs_share *s, const gs_fairshare_ops *ops,
+                                       double now)
+{
+    if (!s)
+        return GS_EINVAL;
+    if (!ops || !ops->compute)
+        return gs_errf(&s->err, GS_EINVAL, "no fair-share algorithm given");
+    if (ops == &gs_fairshare_fair_tree || ops == &gs_fairshare_classic)
+        return ops->compute(ops->arg, s, now);
+    /* a plugin starts from the classic columns */
+    gs_status st = gs_share_compute(s, GS_FAIRSHARE_CLASSIC, now);
+    if (st != GS_OK)
+        return st;
+    st = ops->compute(ops->arg, s, now);
+    if (st != GS_OK) {
+        char name[80];
+        gs_printable(name, sizeof name, ops->name, SIZE_MAX);
+        if (!s->err.msg[0])
+            gs_errf(&s->err, st, "fair-share algorithm \"%s\" failed: %s",
+                    name, gs_strerror(st));
+        return st;
+    }
+    gs_err_clear(&s->err);
+    return GS_OK;
+}
+
+GS_API gs_status gs_share_set_factor(gs_share *s, size_t i, double factor)
+{
+    if (!s)
+        return GS_EINVAL;
+    if (i >= s->n)
+        return gs_errf(&s->err, GS_EINVAL, "set_factor: no row %zu (%zu rows)",
+                       i, s->n);
+    if (isnan(factor))
+        return gs_errf(&s->err, GS_EINVAL, "set_factor: factor is NaN");
+    if (!(factor >= 0 && factor <= 1))
+        return gs_errf(&s->err, GS_ERANGE,
+                       "set_factor: factor %g is outside [0, 1]", factor);
+    if (!s->display_ok)
+        build_display(s);
+    s->a[s->display[i]].factor = factor;
     return GS_OK;
 }
 

@@ -56,6 +56,8 @@ double gs_share_decay(const gs_share *s, double dt);
 /* Add usage to one association at time now (the sum saturates at
  * GS_USAGE_MAX). */
 void gs_share_charge(gs_share *s, uint32_t idx, double amount, double now);
+/* The built-in algorithms' tables (registered first). */
+extern const gs_fairshare_ops gs_fairshare_fair_tree, gs_fairshare_classic;
 /* Is now a time the share tree accepts (finite, |now| <= GS_TIME_MAX)? */
 bool gs_share_time_ok(double now);
 

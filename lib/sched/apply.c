@@ -1,0 +1,192 @@
+/*
+ * The apply stage: the only code that changes jobs, the running list,
+ * the limit counters and the events. It carries out what the plan stage
+ * decided (start, preempt, requeue, a reason) and what the host says
+ * (a job ended).
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "sched/apply.h"
+#include "sched/books.h"
+#include "sched/state.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void emit_event(gs_sched *s, gs_event_kind kind, uint64_t job,
+                       int64_t now)
+{
+    if (s->n_events < s->cap_events)
+        s->events[s->n_events++] = (sched_event){kind, job, now};
+}
+
+static void start_job(gs_sched *s, job_rec *j, const uint32_t *gpus,
+                      int64_t now)
+{
+    const gs_topo *t = s->topo;
+    /* group by node: mark each node's mask in node_mask (zeroed after) */
+    uint32_t nn = 0;
+    uint32_t *touched = s->scratch_nodes2;
+    for (uint32_t i = 0; i < j->gpus; i++) {
+        uint32_t node = t->gpu_node[gpus[i]];
+        if (!s->node_mask[node])
+            touched[nn++] = node;
+        s->node_mask[node] |= (gs_mask)1 << (gpus[i] - t->nodes[node].first_gpu);
+    }
+    /* insertion sort: few nodes, and no allocation on this path */
+    for (uint32_t i = 1; i < nn; i++) {
+        uint32_t v = touched[i], k = i;
+        while (k > 0 && touched[k - 1] > v) {
+            touched[k] = touched[k - 1];
+            k--;
+        }
+        touched[k] = v;
+    }
+    uint32_t cpu_pos = 0, gi = 0;
+    j->n_alloc = 0;
+    for (uint32_t i = 0; i < nn; i++) {
+        uint32_t node = touched[i];
+        node_state *ns = &s->nodes[node];
+        gs_mask set = s->node_mask[node];
+        s->node_mask[node] = 0;
+        alloc_node *a = &j->alloc[j->n_alloc++];
+        a->node = node;
+        a->gpus = set;
+        a->cpu_off = cpu_pos;
+        a->cpu_n = 0;
+        if (j->cpus_per_gpu && cpu_accounted(s, node))
+            a->cpu_n = gs_state_take_cpus(s, node, set, j->cpus_per_gpu,
+                                 j->cpus + cpu_pos);
+        cpu_pos += a->cpu_n;
+        a->mem = 0;
+        if (j->mem_per_gpu && node_memory(s, node)) {
+            a->mem = j->mem_per_gpu * mask_count(set);
+            ns->free_mem -= a->mem;
+        }
+        ns->busy |= set;
+        ns->jobs++;
+        if (j->exclusive)
+            ns->excl_job = j->id;
+        for (gs_mask m = set; m; m &= m - 1) {
+            uint32_t g = t->nodes[node].first_gpu + mask_first(m);
+            s->gpu_job[g] = j->id;
+            j->gpu_ids[gi++] = g;
+        }
+        gs_sched_reindex_node(s, node);
+    }
+    j->state = GS_JOB_RUNNING;
+    j->reason = GS_REASON_NONE;
+    j->reason_text[0] = '\0';
+    j->lazy = LAZY_NONE;
+    j->start_time = now;
+    j->charged_until = now;
+    j->rate = gs_books_rate(s, j);
+    j->run_pos = (uint32_t)s->n_running;
+    s->running[s->n_running++] = (uint32_t)(j->id - 1);
+    gs_state_ends_insert(s, (uint32_t)(j->id - 1));
+    gs_books_count(s, j, 1);
+    emit_event(s, GS_EVENT_STARTED, j->id, now);
+    if (s->policy->job_started)
+        s->policy->job_started(s->policy_state, j->id, j->gpu_ids, j->gpus);
+    if (s->ordering->job_started)
+        s->ordering->job_started(s->ordering_state, j->id, now);
+}
+
+static void release_job(gs_sched *s, job_rec *j, int64_t now)
+{
+    /* usage up to now, limit counters, the running list */
+    gs_books_charge_job(s, j, now);
+    gs_books_count(s, j, -1);
+    uint32_t last = s->running[--s->n_running];
+    gs_state_ends_remove(s, (uint32_t)(j->id - 1));
+    s->running[j->run_pos] = last;
+    s->jobs[last].run_pos = j->run_pos;
+    for (uint32_t i = 0; i < j->n_alloc; i++) {
+        alloc_node *a = &j->alloc[i];
+        node_state *ns = &s->nodes[a->node];
+        ns->busy &= ~a->gpus;
+        ns->jobs--;
+        if (ns->excl_job == j->id)
+            ns->excl_job = 0;
+        if (a->cpu_n)
+            gs_state_give_cpus(s, a->node, j->cpus + a->cpu_off, a->cpu_n);
+        ns->free_mem += a->mem;
+        for (gs_mask m = a->gpus; m; m &= m - 1)
+            s->gpu_job[s->topo->nodes[a->node].first_gpu + mask_first(m)] = 0;
+        gs_sched_reindex_node(s, a->node);
+    }
+    if (s->policy->job_ended)
+        s->policy->job_ended(s->policy_state, j->id, j->gpu_ids, j->gpus);
+    if (s->ordering->job_ended)
+        s->ordering->job_ended(s->ordering_state, j->id, now);
+}
+
+void gs_apply_start(gs_sched *s, job_rec *j, const uint32_t *gpus,
+                    int64_t now)
+{
+    start_job(s, j, gpus, now);
+}
+
+void gs_apply_release(gs_sched *s, job_rec *j, int64_t now)
+{
+    release_job(s, j, now);
+}
+
+void gs_apply_emit(gs_sched *s, gs_event_kind kind, uint64_t job,
+                   int64_t now)
+{
+    emit_event(s, kind, job, now);
+}
+
+/* A preempted job goes back to the queue (after the current step's loop). */
+static void requeue(gs_sched *s, job_rec *j)
+{
+    j->state = GS_JOB_PENDING;
+    j->start_time = -1;
+    j->n_alloc = 0;
+    j->requeues++;
+    j->reason = GS_REASON_NONE;
+    j->reason_text[0] = '\0';
+    j->lazy = LAZY_NONE;
+    s->requeued[s->n_requeued++] = (uint32_t)(j->id - 1);
+}
+
+void gs_apply_preempt(gs_sched *s, const gs_plan *p, int64_t now)
+{
+    for (size_t i = 0; i < p->n_victims; i++) {
+        if (p->victims[i] == GS_NONE)
+            continue;
+        job_rec *v = &s->jobs[p->victims[i]];
+        double lost = (double)(now - v->start_time) * v->gpus;
+        release_job(s, v, now);
+        v->lost_gpu_seconds += lost;
+        emit_event(s, GS_EVENT_PREEMPTED, v->id, now);
+        if (s->preempt == GS_PREEMPT_REQUEUE) {
+            requeue(s, v);
+            emit_event(s, GS_EVENT_REQUEUED, v->id, now);
+        } else {
+            v->state = GS_JOB_PREEMPTED;
+            v->end_time = now;
+        }
+    }
+}
+
+void gs_apply_reason(job_rec *j, const plan_reason *r)
+{
+    j->reason = r->reason;
+    j->lazy = r->lazy;
+    j->behind = r->behind;
+    if (r->has_text)
+        memcpy(j->reason_text, r->text, sizeof j->reason_text);
+}
+
+void gs_apply_remove_pending(gs_sched *s, const job_rec *j)
+{
+    uint32_t idx = (uint32_t)(j->id - 1);
+    for (size_t i = 0; i < s->n_pending; i++)
+        if (s->pending[i] == idx) {
+            memmove(s->pending + i, s->pending + i + 1,
+                    (s->n_pending - i - 1) * sizeof *s->pending);
+            s->n_pending--;
+            return;
+        }
+}

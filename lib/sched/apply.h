@@ -1,0 +1,26 @@
+/*
+ * The apply stage (apply.c): the only code that changes jobs, the running
+ * list, the limit counters and the events.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef GS_SCHED_APPLY_H
+#define GS_SCHED_APPLY_H
+
+#include "sched/plan.h"
+
+/* Start j on these (validated) GPUs. */
+void gs_apply_start(gs_sched *s, job_rec *j, const uint32_t *gpus,
+                    int64_t now);
+/* A running job gives back what it holds (it ended, failed or was
+ * preempted); its new state is the caller's to set. */
+void gs_apply_release(gs_sched *s, job_rec *j, int64_t now);
+/* Stop the victims a preemption plan names (requeued or ended). */
+void gs_apply_preempt(gs_sched *s, const gs_plan *p, int64_t now);
+/* Set a waiting job's reason as planned. */
+void gs_apply_reason(job_rec *j, const plan_reason *r);
+void gs_apply_emit(gs_sched *s, gs_event_kind kind, uint64_t job,
+                   int64_t now);
+/* Take a pending job out of the queue (cancelled). */
+void gs_apply_remove_pending(gs_sched *s, const job_rec *j);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * Asking the placement policy (plan stage): the request, the policy's
+ * answer checked before anything changes, and why a job cannot be placed.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "sched/plan.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void fill_request(const job_rec *j, gs_place_request *r)
+{
+    memset(r, 0, sizeof *r);
+    r->struct_size = sizeof *r;
+    r->job = j->id;
+    r->gpus = j->gpus;
+    r->gpus_per_node = j->gpus_per_node;
+    r->min_nodes = j->min_nodes;
+    r->max_nodes = j->max_nodes;
+    r->cpus_per_gpu = j->cpus_per_gpu;
+    r->mem_per_gpu = j->mem_per_gpu;
+    r->required = j->required;
+    r->n_required = j->n_required;
+    r->exclusive = j->exclusive;
+    r->one_nvlink_domain = j->one_domain;
+    r->comm = j->comm;
+}
+
+/* Check a policy's answer before anything changes. */
+static bool valid_answer(gs_sched *s, gs_place_ctx *ctx, const job_rec *j,
+                         const uint32_t *gpus)
+{
+    const gs_topo *t = s->topo;
+    uint32_t nn = 0, domain = GS_NONE;
+    bool ok = true;
+    uint32_t *touched = s->scratch_nodes2;
+    for (uint32_t i = 0; i < j->gpus && ok; i++) {
+        uint32_t g = gpus[i];
+        if (g >= t->n_gpus) {
+            snprintf(ctx->reason, sizeof ctx->reason,
+                     "placement policy \"%s\" returned GPU %u, which does "
+                     "not exist",
+                     s->policy->name, g);
+            ok = false;
+            break;
+        }
+        uint32_t node = t->gpu_node[g];
+        gs_mask bit = (gs_mask)1 << (g - t->nodes[node].first_gpu);
+        if ((s->node_mask[node] & bit) || !gs_place_gpu_usable(ctx, g)) {
+            snprintf(ctx->reason, sizeof ctx->reason,
+                     "placement policy \"%s\" returned GPU %u, which is %s",
+                     s->policy->name, g,
+                     (s->node_mask[node] & bit) ? "listed twice"
+                                                : "not usable for the job");
+            ok = false;
+            break;
+        }
+        if (!s->node_mask[node])
+            touched[nn++] = node;
+        s->node_mask[node] |= bit;
+    }
+    for (size_t i = 0; ok && i < j->n_required; i++) {
+        uint32_t g = j->required[i], node = t->gpu_node[g];
+        if (!((s->node_mask[node] >> (g - t->nodes[node].first_gpu)) & 1)) {
+            snprintf(ctx->reason, sizeof ctx->reason,
+                     "placement policy \"%s\" left out required GPU %u",
+                     s->policy->name, g);
+            ok = false;
+        }
+    }
+    if (ok && (nn < j->min_nodes || nn > j->max_nodes)) {
+        snprintf(ctx->reason, sizeof ctx->reason,
+                 "placement policy \"%s\" used %u nodes, outside %u..%u",
+                 s->policy->name, nn, j->min_nodes, j->max_nodes);
+        ok = false;
+    }
+    for (uint32_t i = 0; ok && i < nn; i++) {
+        uint32_t node = touched[i];
+        uint32_t c = mask_count(s->node_mask[node]);
+        if ((j->gpus_per_node && c != j->gpus_per_node) ||
+            gs_place_capacity(ctx, node, NULL) < c) {
+            snprintf(ctx->reason, sizeof ctx->reason,
+                     "placement policy \"%s\" put %u GPUs on node %s, which "
+                     "%s",
+                     s->policy->name, c, t->nodes[node].name,
+                     j->gpus_per_node ? "is not the number per node asked"
+                                      : "lacks the CPUs or memory");
+            ok = false;
+        }
+        if (ok && j->one_domain && nn > 1) {
+            uint32_t d = t->nodes[node].domain;
+            if (d == GS_NONE || (domain != GS_NONE && d != domain)) {
+                snprintf(ctx->reason, sizeof ctx->reason,
+                         "placement policy \"%s\" spread the job over more "
+                         "than one NVLink domain",
+                         s->policy->name);
+                ok = false;
+            }
+            domain = d;
+        }
+    }
+    for (uint32_t i = 0; i < nn; i++)
+        s->node_mask[touched[i]] = 0;
+    return ok;
+}
+
+/* Run the policy for j on the current state; on success the GPUs are in
+ * out and nothing changed. */
+gs_status gs_ask_policy(gs_sched *s, const job_rec *j, uint32_t *out,
+                            gs_place_ctx *ctx, gs_place_request *req,
+                            bool quiet)
+{
+    fill_request(j, req);
+    ctx->s = s;
+    ctx->job = j;
+    ctx->req = req;
+    ctx->elig = s->elig;
+    ctx->prepared = false;
+    ctx->quiet = quiet;
+    ctx->reason[0] = '\0';
+    gs_job_eligible(s, j, s->elig);
+    gs_status st = s->policy->place(s->policy_state, ctx, req, out);
+    if (st == GS_OK && !valid_answer(s, ctx, j, out))
+        st = GS_EINVALID;
+    return st;
+}
+
+/* A what-if placement (backfill, preemption): j's reason is left alone
+ * and no text is made. */
+bool gs_sched_place_quiet(gs_sched *s, const job_rec *j, uint32_t *out)
+{
+    gs_place_ctx ctx;
+    gs_place_request req;
+    return gs_ask_policy(s, j, out, &ctx, &req, true) == GS_OK;
+}
+
+/* Run the policy for j on the current state; on success the GPUs are in
+ * out and nothing changed. On failure `why` says why. */
+bool gs_sched_place_only(gs_sched *s, const job_rec *j, uint32_t *out,
+                         plan_reason *why)
+{
+    gs_place_ctx ctx;
+    gs_place_request req;
+    gs_status st = gs_ask_policy(s, j, out, &ctx, &req, false);
+    if (st == GS_OK)
+        return true;
+    bool policy_error = st != GS_ENORES;
+    if (st != GS_ENORES && !ctx.reason[0])
+        snprintf(ctx.reason, sizeof ctx.reason,
+                 "placement policy \"%s\" failed: %s", s->policy->name,
+                 gs_strerror(st));
+    bool req_busy = false;
+    for (size_t i = 0; i < j->n_required && !policy_error; i++)
+        if (!gs_place_gpu_usable(&ctx, j->required[i]))
+            req_busy = true;
+    why->reason = policy_error ? GS_REASON_POLICY
+                  : req_busy   ? GS_REASON_REQUIRED_BUSY
+                               : GS_REASON_RESOURCES;
+    why->lazy = LAZY_NONE;
+    why->has_text = true;
+    snprintf(why->text, sizeof why->text, "%s",
+             ctx.reason[0] ? ctx.reason : "not enough free resources");
+    return false;
+}

@@ -1,0 +1,194 @@
+/*
+ * The plan stage: what to do with each pending job, in ranked order.
+ *
+ * The first job that cannot start is the blocker. Before it, a job starts
+ * when it can be placed, or preempts for itself. Behind it, with backfill
+ * on, a job with a time limit starts when it delays no reservation
+ * (conservative backfill reserves for each of them too); the others wait
+ * behind the blocker. A plan reads job records and the books and
+ * changes only the resource state's what-if overlays (backfill.c); the
+ * apply stage carries it out.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "sched/plan.h"
+#include "sched/books.h"
+#include "sched/state.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Start from the job's current reason: a plan changes only what it says. */
+static void reason_init(plan_reason *r, const job_rec *j)
+{
+    r->reason = j->reason;
+    r->lazy = j->lazy;
+    r->behind = j->behind;
+    r->has_text = false;
+}
+
+/* Make a lazy reason's text real (before appending to it). */
+static void reason_materialize(plan_reason *r, const job_rec *j)
+{
+    if (r->lazy != LAZY_NONE) {
+        gs_reason_lazy_text(j, r->lazy, r->behind, r->text, sizeof r->text);
+        r->lazy = LAZY_NONE;
+        r->has_text = true;
+    } else if (!r->has_text) {
+        memcpy(r->text, j->reason_text, sizeof r->text);
+        r->has_text = true;
+    }
+}
+
+static void reason_append_reserved(plan_reason *r, const job_rec *j,
+                                   int64_t when)
+{
+    reason_materialize(r, j);
+    size_t n = strlen(r->text);
+    snprintf(r->text + n, sizeof r->text - n, "; reserved to start at %lld",
+             (long long)when);
+}
+
+/* Why a job cannot go now, apart from resources: a dependency or a
+ * limit. Such jobs wait without holding back the ones behind them. */
+static bool held(const gs_sched *s, const job_rec *j, plan_reason *r)
+{
+    if (j->depends_on) {
+        const job_rec *d = &s->jobs[j->depends_on - 1];
+        if (d->state != GS_JOB_COMPLETED) {
+            r->reason = GS_REASON_DEPENDENCY;
+            r->lazy = LAZY_NONE;
+            r->has_text = true;
+            bool never = d->state == GS_JOB_FAILED ||
+                         d->state == GS_JOB_CANCELLED ||
+                         d->state == GS_JOB_PREEMPTED;
+            snprintf(r->text, sizeof r->text,
+                     never ? "job %llu ended %s: the dependency can never be "
+                             "satisfied"
+                           : "waiting for job %llu to complete (%s)",
+                     (unsigned long long)d->id, gs_job_state_name(d->state));
+            return true;
+        }
+    }
+    if (gs_books_over_limit(s, j, r->text, sizeof r->text)) {
+        r->reason = GS_REASON_LIMIT;
+        r->lazy = LAZY_NONE;
+        r->has_text = true;
+        return true;
+    }
+    return false;
+}
+
+void gs_plan_begin(gs_sched *s, plan_cursor *c, int64_t now)
+{
+    memset(c, 0, sizeof *c);
+    c->now = now;
+    gs_bf_begin(s);
+    /* backfill runs at most once per interval (like Slurm's bf_interval);
+     * the other steps start jobs in order only */
+    c->backfill = s->backfill;
+    if (c->backfill != GS_BACKFILL_NONE && s->bf_interval > 0) {
+        if (s->bf_last != INT64_MIN && now >= s->bf_last &&
+            now - s->bf_last < s->bf_interval)
+            c->backfill = GS_BACKFILL_NONE;
+        else
+            s->bf_last = now;
+    }
+}
+
+void gs_plan_end(gs_sched *s)
+{
+    gs_bf_end(s);
+}
+
+/* Nothing is blocked yet: start it, or preempt for it; else it becomes
+ * the blocker (with backfill, it gets a reservation). */
+static void plan_head(gs_sched *s, plan_cursor *c, const job_rec *j,
+                      gs_plan *p)
+{
+    int64_t now = c->now;
+    bool retry = c->retry == j->id;
+    c->retry = 0;
+    if (gs_sched_place_only(s, j, s->place_out, &p->why)) {
+        p->kind = PLAN_START;
+        p->gpus = s->place_out;
+        return;
+    }
+    if (!retry && p->why.reason == GS_REASON_RESOURCES &&
+        gs_preempt_choose(s, j, now, &p->n_victims)) {
+        /* the victims are stopped, then the job is planned again */
+        p->kind = PLAN_PREEMPT;
+        p->victims = s->running_scratch;
+        c->retry = j->id;
+        return;
+    }
+    c->blocker = j->id;
+    int64_t when;
+    if (c->backfill != GS_BACKFILL_NONE &&
+        p->why.reason == GS_REASON_RESOURCES &&
+        gs_bf_reserved_start(s, j, now, &when)) {
+        p->why.lazy = LAZY_NONE;
+        p->why.has_text = true;
+        snprintf(p->why.text, sizeof p->why.text,
+                 "not enough free resources; reserved to start at %lld",
+                 (long long)when);
+    }
+}
+
+/* Behind the blocker. */
+static void plan_behind(gs_sched *s, plan_cursor *c, const job_rec *j,
+                        gs_plan *p)
+{
+    plan_reason *r = &p->why;
+    bool may_backfill = c->backfill != GS_BACKFILL_NONE &&
+                        c->looked < s->bf_depth && j->time_limit > 0;
+    if (!may_backfill) {
+        r->reason = GS_REASON_PRIORITY;
+        r->behind = c->blocker;
+        r->lazy = c->backfill != GS_BACKFILL_NONE && !j->time_limit
+                      ? LAZY_BEHIND_NOLIMIT
+                      : LAZY_BEHIND;
+        return;
+    }
+    c->looked++;
+    /* free-GPU counts first: most jobs behind a blocked one cannot fit,
+     * and counting is far cheaper than placing */
+    gs_bf_window(s, j, c->now);
+    if (!gs_state_fits_unblocked(s, j)) {
+        r->reason = GS_REASON_RESOURCES;
+        r->lazy = LAZY_NOFIT;
+    } else if (gs_sched_counts_fit(s, j) &&
+               gs_bf_try_place(s, j, c->now, r)) {
+        p->kind = PLAN_START;
+        p->gpus = s->place_out;
+        return;
+    } else if (s->n_rsv > 0) {
+        /* it fits when reservations are ignored (judged by counts): it
+         * would delay one */
+        r->reason = GS_REASON_RESERVATION;
+        r->lazy = LAZY_DELAY;
+        r->behind = c->blocker;
+    } else if (r->lazy != LAZY_NONE) {
+        r->reason = GS_REASON_RESOURCES;
+        r->lazy = LAZY_NOFIT;
+    }
+    int64_t when;
+    if (c->backfill == GS_BACKFILL_CONSERVATIVE &&
+        r->reason != GS_REASON_POLICY &&
+        gs_bf_reserved_start(s, j, c->now, &when))
+        reason_append_reserved(r, j, when);
+}
+
+void gs_plan_job(gs_sched *s, plan_cursor *c, const job_rec *j, gs_plan *p)
+{
+    p->kind = PLAN_WAIT;
+    p->gpus = NULL;
+    p->victims = NULL;
+    p->n_victims = 0;
+    reason_init(&p->why, j);
+    if (held(s, j, &p->why))
+        return;
+    if (!c->blocker)
+        plan_head(s, c, j, p);
+    else
+        plan_behind(s, c, j, p);
+}

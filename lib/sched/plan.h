@@ -1,0 +1,83 @@
+/*
+ * The plan stage (plan.c, with ask.c, backfill.c and preempt.c): for one
+ * pending job at a time, in ranked order, what to do: start it now (and
+ * where), stop victims for it, or let it wait (and why; with backfill, a
+ * reservation). It reads job records (const) and the books; its what-ifs
+ * change the resource state and change it back before returning, except
+ * the reservation blocks, its own, lifted by gs_plan_end(). What it
+ * decides is carried out by the apply stage.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef GS_SCHED_PLAN_H
+#define GS_SCHED_PLAN_H
+
+#include "sched/sched_impl.h"
+
+/* Why a job waits, as planned (apply writes it to the job). */
+typedef struct plan_reason {
+    gs_pending_reason reason;
+    uint8_t lazy;
+    uint64_t behind;
+    bool has_text; /* text replaces the job's reason text */
+    char text[REASON_MAX];
+} plan_reason;
+
+typedef enum plan_kind {
+    PLAN_WAIT = 0,   /* the job waits; `why` says why */
+    PLAN_START = 1,  /* start it on gpus[0 .. job->gpus) */
+    PLAN_PREEMPT = 2 /* stop victims, then plan the job again */
+} plan_kind;
+
+typedef struct gs_plan {
+    plan_kind kind;
+    plan_reason why;
+    const uint32_t *gpus;    /* PLAN_START: the plan stage's scratch */
+    const uint32_t *victims; /* PLAN_PREEMPT: job indices; GS_NONE: none */
+    size_t n_victims;
+} gs_plan;
+
+/* Where a step's plan stands between jobs. */
+typedef struct plan_cursor {
+    int64_t now;
+    gs_backfill backfill; /* this step's mode (none between intervals) */
+    uint64_t blocker;     /* the first job that could not start */
+    size_t looked;        /* jobs behind it looked at for backfill */
+    uint64_t retry;       /* the job whose victims were just stopped */
+} plan_cursor;
+
+void gs_plan_begin(gs_sched *s, plan_cursor *c, int64_t now);
+void gs_plan_job(gs_sched *s, plan_cursor *c, const job_rec *j, gs_plan *p);
+void gs_plan_end(gs_sched *s);
+
+/* Asking the placement policy (ask.c). */
+bool gs_sched_place_quiet(gs_sched *s, const job_rec *j, uint32_t *out);
+/* On failure, why is filled (reason, text); reason may be NULL. */
+bool gs_sched_place_only(gs_sched *s, const job_rec *j, uint32_t *out,
+                         plan_reason *why);
+gs_status gs_ask_policy(gs_sched *s, const job_rec *j, uint32_t *out,
+                        gs_place_ctx *ctx, gs_place_request *req, bool quiet);
+/* The GPUs job j accepts, per node type (submit.c). */
+void gs_job_eligible(const gs_sched *s, const job_rec *j, gs_mask *elig);
+
+/* Backfill (backfill.c). */
+void gs_bf_begin(gs_sched *s);
+void gs_bf_end(gs_sched *s);
+gs_status gs_bf_grow(gs_sched *s, size_t n);
+void gs_bf_window(gs_sched *s, const job_rec *j, int64_t now);
+bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
+                          int64_t *when);
+/* Place j now without delaying a reservation; the GPUs in s->place_out. */
+bool gs_bf_try_place(gs_sched *s, const job_rec *j, int64_t now,
+                     plan_reason *why);
+/* What-ifs on the live state, shared with preemption. */
+void gs_bf_vrelease(gs_sched *s, const job_rec *j);
+void gs_bf_vrestore(gs_sched *s, const job_rec *j);
+void gs_bf_flush(gs_sched *s);
+bool gs_bf_place_whatif(gs_sched *s, const job_rec *j);
+
+/* Preemption (preempt.c): the victims job h needs stopped, in
+ * s->running_scratch (GS_NONE: spared); false when none would do. */
+bool gs_preempt_choose(gs_sched *s, const job_rec *h, int64_t now,
+                       size_t *n_victims);
+
+#endif

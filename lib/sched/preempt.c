@@ -1,0 +1,81 @@
+/*
+ * Preemption (plan stage): which running jobs a blocked job would need
+ * stopped, found by what-if releases on the live state and undone.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "sched/plan.h"
+#include "sched/refresh.h"
+
+#include <string.h>
+
+
+/* ---- preemption ---------------------------------------------------------- */
+
+typedef struct lost_arg {
+    const gs_sched *s;
+    int64_t now;
+} lost_arg;
+
+static double lost_work(const job_rec *j, int64_t now)
+{
+    return (double)(now - j->start_time) * j->gpus;
+}
+
+/* least work lost first; among equals, the most recent job */
+static int cmp_lost(const void *p, uint32_t a, uint32_t b)
+{
+    const lost_arg *l = p;
+    double x = lost_work(&l->s->jobs[a], l->now);
+    double y = lost_work(&l->s->jobs[b], l->now);
+    if (x != y)
+        return x < y ? -1 : 1;
+    return a > b ? -1 : a < b;
+}
+
+bool gs_preempt_choose(gs_sched *s, const job_rec *h, int64_t now,
+                       size_t *n_victims)
+{
+    *n_victims = 0;
+    if (s->preempt == GS_PREEMPT_OFF)
+        return false;
+    uint32_t *cand = s->running_scratch;
+    size_t nc = 0;
+    for (size_t i = 0; i < s->n_running; i++) {
+        const job_rec *v = &s->jobs[s->running[i]];
+        if (v->preemptible && gs_refresh_outranks(s, h, v, now))
+            cand[nc++] = s->running[i];
+    }
+    if (!nc)
+        return false;
+    lost_arg la = {s, now};
+    gs_sort_idx(cand, nc, cmp_lost, &la);
+    size_t k = 0;
+    bool fits = false;
+    while (k < nc && !fits) {
+        gs_bf_vrelease(s, &s->jobs[cand[k++]]);
+        fits = gs_bf_place_whatif(s, h);
+    }
+    if (!fits) {
+        while (k > 0)
+            gs_bf_vrestore(s, &s->jobs[cand[--k]]);
+        gs_bf_flush(s);
+        return false;
+    }
+    /* spare the victims it can do without, most work lost first: cand[i]
+     * becomes GS_NONE when spared */
+    size_t nv = k;
+    for (size_t i = nv; i-- > 0;) {
+        gs_bf_vrestore(s, &s->jobs[cand[i]]);
+        if (gs_bf_place_whatif(s, h))
+            cand[i] = GS_NONE; /* spared: stays running */
+        else
+            gs_bf_vrelease(s, &s->jobs[cand[i]]);
+    }
+    /* back to the real state: the apply stage stops them for real */
+    for (size_t i = nv; i-- > 0;)
+        if (cand[i] != GS_NONE)
+            gs_bf_vrestore(s, &s->jobs[cand[i]]);
+    gs_bf_flush(s);
+    *n_victims = nv;
+    return true;
+}

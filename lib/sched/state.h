@@ -1,0 +1,29 @@
+/*
+ * The resource state (state.c): what the plan stage's what-ifs and the
+ * apply stage change, and what placement reads.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef GS_SCHED_STATE_H
+#define GS_SCHED_STATE_H
+
+#include "sched/sched_impl.h"
+
+/* The GPUs of node n a new job could get now. */
+gs_mask gs_state_avail(const gs_sched *s, uint32_t n);
+/* A running job's expected end: start + time limit (none: INT64_MAX). */
+int64_t gs_state_end_key(const job_rec *j);
+/* CPUs for the GPUs `gpus` of node n, per_gpu each, from each GPU's NUMA
+ * domain first; written to out. Returns how many. */
+uint32_t gs_state_take_cpus(gs_sched *s, uint32_t n, gs_mask gpus,
+                            uint32_t per_gpu, uint32_t *out);
+void gs_state_give_cpus(gs_sched *s, uint32_t n, const uint32_t *cpus,
+                        uint32_t count);
+/* The running jobs by expected end (start + time limit), then index. */
+void gs_state_ends_insert(gs_sched *s, uint32_t idx);
+void gs_state_ends_remove(gs_sched *s, uint32_t idx);
+/* Could j fit on the free-GPU counts of the nodes now (an upper bound),
+ * under the reservation blocks in place / as if there were none? */
+bool gs_sched_counts_fit(const gs_sched *s, const job_rec *j);
+bool gs_state_fits_unblocked(const gs_sched *s, const job_rec *j);
+
+#endif

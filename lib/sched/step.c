@@ -1,0 +1,56 @@
+/*
+ * gs_sched_step: the pipeline, one way.
+ *
+ *   refresh (usage, fair share, each pending job's value)
+ *   -> order (the pending jobs ranked)
+ *   -> for each job in rank: plan (start, preempt, reserve, wait)
+ *                            -> apply (carry it out)
+ *
+ * Each stage is called from here only, and calls nothing above it.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "sched/apply.h"
+#include "sched/order.h"
+#include "sched/refresh.h"
+
+GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
+{
+    if (started)
+        *started = 0;
+    if (!s)
+        return GS_EINVAL;
+    gs_status st = gs_sched_time_arg(s, now, "now");
+    if (st != GS_OK)
+        return st;
+    s->n_events = 0;
+    s->n_requeued = 0;
+    gs_refresh(s, now);
+    gs_order_rank(s, now);
+    plan_cursor c;
+    gs_plan_begin(s, &c, now);
+    size_t kept = 0, n_started = 0;
+    for (size_t i = 0; i < s->n_pending; i++) {
+        job_rec *j = &s->jobs[s->pending[i]];
+        gs_plan p;
+        gs_plan_job(s, &c, j, &p);
+        if (p.kind == PLAN_PREEMPT) {
+            gs_apply_preempt(s, &p, now);
+            gs_plan_job(s, &c, j, &p); /* on the state without them */
+        }
+        if (p.kind == PLAN_START) {
+            gs_apply_start(s, j, p.gpus, now);
+            n_started++;
+            continue;
+        }
+        gs_apply_reason(j, &p.why);
+        s->pending[kept++] = s->pending[i];
+    }
+    gs_plan_end(s);
+    for (size_t i = 0; i < s->n_requeued; i++)
+        s->pending[kept++] = s->requeued[i];
+    s->n_pending = kept;
+    s->n_requeued = 0;
+    if (started)
+        *started = n_started;
+    return GS_OK;
+}

@@ -1,0 +1,443 @@
+/*
+ * Submission: a job spec checked, copied and refused when the cluster
+ * could never run it; and the preview of where a spec would go.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "sched/books.h"
+#include "sched/order.h"
+#include "sched/plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+/* ---- submission --------------------------------------------------------- */
+
+/* Does a GPU model pass the job's filters? */
+static bool model_ok(const job_rec *j, const char *model)
+{
+    if (!j->models)
+        return true;
+    if (!model)
+        return false;
+    for (char **m = j->models; *m; m++) {
+        size_t n = strlen(*m);
+        for (const char *p = model; *p; p++) {
+            size_t i = 0;
+            while (i < n && p[i] &&
+                   (p[i] | 0x20) == ((*m)[i] | 0x20))
+                i++;
+            if (i == n)
+                return true;
+        }
+    }
+    return false;
+}
+
+static bool gpu_ok(const job_rec *j, const gs_gpu_rec *g)
+{
+    if (g->memory < j->min_gpu_memory)
+        return false;
+    if ((uint32_t)g->cc_major * 1000 + g->cc_minor < j->min_cc)
+        return false;
+    return model_ok(j, g->model);
+}
+
+void gs_job_eligible(const gs_sched *s, const job_rec *j, gs_mask *elig)
+{
+    for (uint32_t t = 0; t < s->n_types; t++) {
+        const gs_ntype *ty = s->topo->types[t];
+        gs_mask m = 0;
+        for (uint32_t g = 0; g < ty->n_gpus; g++)
+            if (gpu_ok(j, &ty->gpus[g]))
+                m |= (gs_mask)1 << g;
+        elig[t] = m;
+    }
+}
+
+int gs_cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static gs_status spec_error(gs_sched *s, job_rec *j, gs_status st,
+                            const char *fmt, ...) GS_PRINTF(4, 5);
+
+static gs_status spec_error(gs_sched *s, job_rec *j, gs_status st,
+                            const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char what[GS_ERRMSG_MAX];
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    gs_job_free(j);
+    return gs_errf(&s->err, st, "job spec: %s", what);
+}
+
+/* Could the job run on this cluster if it were idle? Catches requests that
+ * would otherwise wait forever at the head of the queue. Nodes of one type
+ * are alike, so this looks at types, not nodes. */
+static gs_status check_runnable(gs_sched *s, job_rec *j)
+{
+    gs_job_eligible(s, j, s->elig);
+    uint64_t total = 0, nodes_with_share = 0;
+    uint32_t best_node = 0;
+    uint32_t share = j->gpus_per_node ? j->gpus_per_node : 1;
+    for (uint32_t ti = 0; ti < s->n_types; ti++) {
+        const gs_ntype *ty = s->topo->types[ti];
+        uint32_t c = mask_count(s->elig[ti]);
+        if (j->cpus_per_gpu && ty->n_cpus && ty->n_cpus / j->cpus_per_gpu < c)
+            c = ty->n_cpus / j->cpus_per_gpu;
+        uint64_t mem = gs_type_memory(ty);
+        if (j->mem_per_gpu && mem && mem / j->mem_per_gpu < c)
+            c = (uint32_t)(mem / j->mem_per_gpu);
+        total += (uint64_t)c * s->type_nodes[ti];
+        if (c > best_node)
+            best_node = c;
+        if (c >= share)
+            nodes_with_share += s->type_nodes[ti];
+    }
+    if (total < j->gpus)
+        return GS_ENORES;
+    if (j->max_nodes == 1 && best_node < j->gpus)
+        return GS_ENORES;
+    if (j->gpus_per_node && nodes_with_share < j->gpus / j->gpus_per_node)
+        return GS_ENORES;
+    if (j->min_nodes > nodes_with_share)
+        return GS_ENORES;
+    if (j->one_domain && best_node < j->gpus) {
+        const gs_topo *t = s->topo;
+        bool any = false;
+        for (size_t d = 0; d < t->n_domains && !any; d++) {
+            uint32_t sum = 0;
+            for (uint32_t i = s->domain_range[d]; i < s->domain_range[d + 1];
+                 i++)
+                sum += mask_count(s->elig[node_type(s, s->domain_order[i])->id]);
+            any = sum >= j->gpus;
+        }
+        if (!any)
+            return GS_ENORES;
+    }
+    for (size_t i = 0; i < j->n_required; i++) {
+        uint32_t g = j->required[i];
+        uint32_t node = s->topo->gpu_node[g];
+        uint32_t idx = g - s->topo->nodes[node].first_gpu;
+        if (!((s->elig[node_type(s, node)->id] >> idx) & 1))
+            return GS_ENORES;
+    }
+    return GS_OK;
+}
+
+static gs_status intern_opt(gs_sched *s, const char *in, const char **out)
+{
+    *out = NULL;
+    if (!in)
+        return GS_OK;
+    *out = gs_intern(&s->strings, in, strlen(in));
+    return *out ? GS_OK : gs_errf(&s->err, GS_ENOMEM, "out of memory");
+}
+
+/* Check a spec and fill j from it (models and required GPUs allocated;
+ * free_job releases them). */
+static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
+{
+    /* A caller built against an older header passes a shorter struct:
+     * the fields it does not know keep their initial values. The oldest
+     * layout ends at submit_time. */
+    if (!spec || spec->struct_size < offsetof(gs_job_spec, nice) ||
+        spec->struct_size > (1u << 16))
+        return gs_errf(&s->err, GS_EINVAL,
+                       "job spec is NULL or its struct_size is wrong "
+                       "(initialize it with gs_job_spec_init)");
+    gs_job_spec full;
+    gs_job_spec_init(&full);
+    memcpy(&full, spec, GS_MIN((size_t)spec->struct_size, sizeof full));
+    spec = &full;
+    job_rec j;
+    memset(&j, 0, sizeof j);
+    j.gpus = spec->gpus;
+    j.gpus_per_node = spec->gpus_per_node;
+    j.min_nodes = spec->min_nodes ? spec->min_nodes : 1;
+    j.max_nodes = spec->max_nodes ? spec->max_nodes : UINT32_MAX;
+    j.cpus_per_gpu = spec->cpus_per_gpu;
+    j.mem_per_gpu = spec->mem_per_gpu;
+    j.min_gpu_memory = spec->min_gpu_memory;
+    j.min_cc = spec->min_cc_major * 1000 + spec->min_cc_minor;
+    j.exclusive = spec->exclusive != 0;
+    j.one_domain = spec->one_nvlink_domain != 0;
+    j.comm = spec->comm;
+    j.priority = spec->priority;
+    j.time_limit = spec->time_limit;
+    j.submit_time = spec->submit_time;
+    j.nice = spec->nice;
+    j.preemptible = spec->preemptible != 0;
+    j.depends_on = spec->depends_on;
+    j.start_time = j.end_time = -1;
+    if (j.gpus == 0)
+        return spec_error(s, &j, GS_EINVAL, "gpus must be at least 1");
+    if (j.gpus > s->topo->n_gpus)
+        return spec_error(s, &j, GS_ENORES,
+                          "gpus: %u asked, the cluster has %u", j.gpus,
+                          s->topo->n_gpus);
+    if (j.gpus_per_node && j.gpus % j.gpus_per_node)
+        return spec_error(s, &j, GS_EINVAL,
+                          "gpus (%u) must be a multiple of gpus_per_node (%u)",
+                          j.gpus, j.gpus_per_node);
+    if (spec->max_nodes && spec->min_nodes > spec->max_nodes)
+        return spec_error(s, &j, GS_EINVAL,
+                          "min_nodes (%u) is above max_nodes (%u)",
+                          spec->min_nodes, spec->max_nodes);
+    if (j.min_nodes > j.gpus)
+        return spec_error(s, &j, GS_EINVAL,
+                          "min_nodes (%u) is above gpus (%u): every node "
+                          "needs at least one GPU",
+                          j.min_nodes, j.gpus);
+    if (j.gpus_per_node) {
+        uint32_t nodes = j.gpus / j.gpus_per_node;
+        if (nodes < j.min_nodes || nodes > j.max_nodes)
+            return spec_error(s, &j, GS_EINVAL,
+                              "gpus / gpus_per_node = %u nodes, outside "
+                              "min_nodes..max_nodes",
+                              nodes);
+    }
+    if ((unsigned)spec->comm > GS_COMM_INSENSITIVE)
+        return spec_error(s, &j, GS_EINVAL, "comm %d is not a gs_comm_hint",
+                          (int)spec->comm);
+    if (spec->min_cc_minor >= 1000 || spec->min_cc_major > 1000)
+        return spec_error(s, &j, GS_EINVAL,
+                          "min_cc %u.%u is out of range", spec->min_cc_major,
+                          spec->min_cc_minor);
+    if (spec->time_limit < 0)
+        return spec_error(s, &j, GS_EINVAL, "time_limit must not be negative");
+    if (spec->time_limit > GS_TIME_MAX)
+        return spec_error(s, &j, GS_ERANGE,
+                          "time_limit %lld is above 2^60 seconds",
+                          (long long)spec->time_limit);
+    if (spec->submit_time < -GS_TIME_MAX || spec->submit_time > GS_TIME_MAX)
+        return spec_error(s, &j, GS_ERANGE,
+                          "submit_time %lld is out of range (at most 2^60 "
+                          "seconds either side of 0)",
+                          (long long)spec->submit_time);
+    if (spec->depends_on > s->n_jobs)
+        return spec_error(s, &j, GS_EINVAL,
+                          "depends_on: there is no job %llu",
+                          (unsigned long long)spec->depends_on);
+    if (spec->nice < -1000000000 || spec->nice > 1000000000)
+        return spec_error(s, &j, GS_EINVAL, "nice is out of range");
+    if ((spec->user && gs_check_name("user", spec->user, &s->err) != GS_OK) ||
+        (spec->account &&
+         gs_check_name("account", spec->account, &s->err) != GS_OK)) {
+        char what[GS_ERRMSG_MAX];
+        snprintf(what, sizeof what, "%s", s->err.msg);
+        return spec_error(s, &j, GS_EINVAL, "%s", what);
+    }
+    if ((spec->n_require_gpus && !spec->require_gpus) ||
+        (spec->n_require_uuids && !spec->require_uuids))
+        return spec_error(s, &j, GS_EINVAL,
+                          "require_gpus/require_uuids is NULL with a count");
+    /* GPU models: lower-case copies of the comma-separated names */
+    if (spec->gpu_models && *spec->gpu_models) {
+        size_t count = 1;
+        for (const char *p = spec->gpu_models; *p; p++)
+            count += *p == ',';
+        j.models = gs_calloc(count + 1, sizeof *j.models);
+        if (!j.models)
+            return spec_error(s, &j, GS_ENOMEM, "out of memory");
+        size_t k = 0;
+        const char *p = spec->gpu_models;
+        while (*p) {
+            const char *e = strchr(p, ',');
+            size_t len = e ? (size_t)(e - p) : strlen(p);
+            while (len && *p == ' ')
+                p++, len--;
+            while (len && p[len - 1] == ' ')
+                len--;
+            if (len == 0)
+                return spec_error(s, &j, GS_EINVAL,
+                                  "gpu_models \"%.64s\" has an empty name",
+                                  spec->gpu_models);
+            if (!(j.models[k] = gs_strndup(p, len)))
+                return spec_error(s, &j, GS_ENOMEM, "out of memory");
+            k++;
+            p = e ? e + 1 : p + len;
+            if (e && !*p)
+                return spec_error(s, &j, GS_EINVAL,
+                                  "gpu_models \"%.64s\" has an empty name",
+                                  spec->gpu_models);
+            while (!e && *p)
+                p++;
+        }
+    }
+    /* required GPUs: ids and UUIDs, resolved, sorted, no repeats; each
+     * count is checked before the sum, which could wrap */
+    if (spec->n_require_gpus > j.gpus || spec->n_require_uuids > j.gpus ||
+        spec->n_require_gpus + spec->n_require_uuids > j.gpus) {
+        if (spec->n_require_uuids == 0 || spec->n_require_gpus == 0)
+            return spec_error(s, &j, GS_EINVAL,
+                              "%zu GPUs required but the job asks for %u",
+                              spec->n_require_gpus + spec->n_require_uuids,
+                              j.gpus);
+        return spec_error(s, &j, GS_EINVAL,
+                          "GPUs required by id (%zu) and by UUID (%zu) are "
+                          "more than the %u the job asks for",
+                          spec->n_require_gpus, spec->n_require_uuids, j.gpus);
+    }
+    size_t nreq = spec->n_require_gpus + spec->n_require_uuids;
+    if (nreq) {
+        j.required = gs_malloc(nreq * sizeof *j.required);
+        if (!j.required)
+            return spec_error(s, &j, GS_ENOMEM, "out of memory");
+        for (size_t i = 0; i < spec->n_require_gpus; i++) {
+            if (spec->require_gpus[i] >= s->topo->n_gpus)
+                return spec_error(s, &j, GS_EINVAL,
+                                  "require_gpus[%zu] = %u: the cluster has "
+                                  "GPUs 0-%u",
+                                  i, spec->require_gpus[i],
+                                  s->topo->n_gpus - 1);
+            j.required[j.n_required++] = spec->require_gpus[i];
+        }
+        for (size_t i = 0; i < spec->n_require_uuids; i++) {
+            const char *u = spec->require_uuids[i];
+            uint32_t g = u ? gs_topo_find_gpu_uuid(s->topo, u) : GS_NONE;
+            if (g == GS_NONE)
+                return spec_error(s, &j, GS_EINVAL,
+                                  "require_uuids[%zu]: no GPU has UUID "
+                                  "\"%.64s\"",
+                                  i, u ? u : "(null)");
+            j.required[j.n_required++] = g;
+        }
+        qsort(j.required, j.n_required, sizeof *j.required, gs_cmp_u32);
+        for (size_t i = 1; i < j.n_required; i++)
+            if (j.required[i] == j.required[i - 1])
+                return spec_error(s, &j, GS_EINVAL,
+                                  "GPU %u is required twice", j.required[i]);
+    }
+    *jp = j;
+    return GS_OK;
+}
+
+GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
+                                 uint64_t *job)
+{
+    if (!s)
+        return GS_EINVAL;
+    job_rec j;
+    gs_status st = parse_spec(s, spec, &j);
+    if (st != GS_OK)
+        return st;
+    st = check_runnable(s, &j);
+    if (st != GS_OK)
+        return spec_error(s, &j, st,
+                          "the cluster could never run it, even idle (not "
+                          "enough GPUs of the allowed models, memory and "
+                          "compute capability on suitable nodes, or a "
+                          "required GPU that does not qualify)");
+    /* buffers the decision path will fill */
+    j.cap_alloc = GS_MIN(j.gpus, s->n_nodes);
+    j.alloc = gs_calloc(j.cap_alloc, sizeof *j.alloc);
+    j.gpu_ids = gs_calloc(j.gpus, sizeof *j.gpu_ids);
+    /* CPU ids it may hold: cpus_per_gpu for each GPU, but never more
+     * than the nodes it can use have (on nodes that do not account CPUs
+     * it holds none): a huge cpus_per_gpu must not size a huge buffer */
+    uint64_t n_cpus = 0;
+    if (j.cpus_per_gpu) {
+        uint32_t most = 0;
+        for (uint32_t ti = 0; ti < s->n_types; ti++)
+            most = GS_MAX(most, s->topo->types[ti]->n_cpus);
+        n_cpus = GS_MIN((uint64_t)j.gpus * j.cpus_per_gpu,
+                        (uint64_t)most * j.cap_alloc);
+    }
+    if (n_cpus)
+        j.cpus = gs_calloc((size_t)n_cpus, sizeof *j.cpus);
+    if (!j.alloc || !j.gpu_ids || (n_cpus && !j.cpus) ||
+        intern_opt(s, spec->name, &j.name) != GS_OK ||
+        intern_opt(s, spec->user, &j.user) != GS_OK ||
+        intern_opt(s, spec->account, &j.account) != GS_OK)
+        return spec_error(s, &j, GS_ENOMEM, "out of memory");
+    /* the job's user-in-account association, and its limit counters */
+    size_t n_assoc = s->share->n;
+    st = gs_share_ensure(s->share, spec->user ? spec->user : "(none)",
+                         spec->account, &j.assoc);
+    if (st != GS_OK || gs_books_grow_accounts(s) != GS_OK ||
+        gs_books_user_slot(s, spec->user, &j.user_slot) != GS_OK)
+        return spec_error(s, &j, GS_ENOMEM, "out of memory");
+    if (s->share->n != n_assoc)
+        s->fs_fresh = false; /* a new association changes the factors */
+    /* every buffer the decision path may need for this many jobs */
+    size_t nj = s->n_jobs + 1;
+    uint32_t mg = GS_MAX(s->max_job_gpus, j.gpus);
+    if (!GS_GROW(s->jobs, s->cap_jobs, nj) ||
+        !GS_GROW(s->pending, s->cap_pending, nj) ||
+        !GS_GROW(s->events, s->cap_events, 3 * nj) ||
+        !GS_GROW(s->running, s->cap_running, nj) ||
+        !GS_GROW(s->running_scratch, s->cap_running_scratch, nj) ||
+        !GS_GROW(s->ends, s->cap_ends, nj) ||
+        (s->cap_place_out < j.gpus &&
+         !GS_GROW(s->place_out, s->cap_place_out, j.gpus)) ||
+        !GS_GROW(s->rsv_gpus, s->cap_rsv_gpus, (size_t)s->bf_depth * mg))
+        return spec_error(s, &j, GS_ENOMEM, "out of memory");
+    if (!GS_GROW(s->requeued, s->cap_requeued, nj) ||
+        gs_order_reserve(s, nj) != GS_OK)
+        return spec_error(s, &j, GS_ENOMEM, "out of memory");
+    s->max_job_gpus = mg;
+    j.id = s->n_jobs + 1;
+    j.state = GS_JOB_PENDING;
+    s->jobs[s->n_jobs++] = j;
+    /* appended: each step sorts the pending jobs by the ordering */
+    s->pending[s->n_pending++] = (uint32_t)(s->n_jobs - 1);
+    if (job)
+        *job = j.id;
+    gs_err_clear(&s->err);
+    return GS_OK;
+}
+
+GS_API gs_status gs_sched_preview(gs_sched *s, const gs_job_spec *spec,
+                                  uint32_t *gpus, size_t cap, size_t *count)
+{
+    if (count)
+        *count = 0;
+    if (!s)
+        return GS_EINVAL;
+    job_rec j;
+    gs_status st = parse_spec(s, spec, &j);
+    if (st != GS_OK)
+        return st;
+    if (cap < j.gpus || !gpus) {
+        gs_job_free(&j);
+        return gs_errf(&s->err, GS_ENOSPC, "preview: %zu slots for %u GPUs",
+                       cap, j.gpus);
+    }
+    if (s->cap_place_out < j.gpus &&
+        !GS_GROW(s->place_out, s->cap_place_out, j.gpus)) {
+        gs_job_free(&j);
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    }
+    gs_place_request req;
+    gs_place_ctx ctx;
+    st = gs_ask_policy(s, &j, s->place_out, &ctx, &req, false);
+    if (st == GS_OK) {
+        for (uint32_t i = 0; i < j.gpus; i++)
+            gpus[i] = s->place_out[i];
+        /* increasing order, without allocating */
+        for (uint32_t i = 1; i < j.gpus; i++) {
+            uint32_t v = gpus[i], k = i;
+            while (k > 0 && gpus[k - 1] > v) {
+                gpus[k] = gpus[k - 1];
+                k--;
+            }
+            gpus[k] = v;
+        }
+        if (count)
+            *count = j.gpus;
+        gs_job_free(&j);
+        gs_err_clear(&s->err);
+        return GS_OK;
+    }
+    gs_errf(&s->err, GS_ENORES, "%s",
+            ctx.reason[0] ? ctx.reason : "not enough free resources");
+    gs_job_free(&j);
+    return GS_ENORES;
+}
