@@ -598,7 +598,7 @@ static void affinity_cells(void **state)
                  NULL);
     assert_int_equal(gs_topo_node_numa_count(t, 0), 1);
     /* (not gs_topo_numa_cpus: on a node without any CPU it computes
-     * NULL + 0, which UBSan rejects; reported for lib/topo_query.c) */
+     * NULL + 0, which UBSan rejects; reported for lib/topo/topo_query.c) */
     assert_int_equal(gs_topo_node_cpu_count(t, 0), 0);
     assert_int_equal(gpu_of(t, 0).numa, 0);
     assert_int_equal(gpu_of(t, 1).numa, GS_NONE);

@@ -1,5 +1,5 @@
 /*
- * lib/cuda_decls.h and lib/nvml_decls.h are gpusched's own declarations
+ * lib/probe/cuda_decls.h and lib/probe/nvml_decls.h are gpusched's own declarations
  * of the CUDA driver API and NVML (the build needs no toolkit). Where the
  * toolkit's cuda.h / nvml.h are installed, the values and layouts here and
  * the signatures in test_probe_decls_sig.c are checked against them at

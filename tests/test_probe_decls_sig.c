@@ -1,5 +1,5 @@
 /*
- * The signatures of lib/cuda_decls.h and lib/nvml_decls.h against the
+ * The signatures of lib/probe/cuda_decls.h and lib/probe/nvml_decls.h against the
  * CUDA toolkit's cuda.h and nvml.h, when they are installed (the build
  * never needs them). Our type names are mapped onto the toolkit's with
  * macros before our header is read, so its function pointer types spell
