@@ -646,6 +646,56 @@ static void fairshare_plugin(void **state)
     assert_int_equal(gs_fairshare_unregister("test-failing"), GS_ENOTFOUND);
 }
 
+/* A handle whose creation failed says why, and refuses everything else
+ * (it used to crash on the first submit). */
+static void failed_handle_is_refused(void **state)
+{
+    (void)state;
+    gs_topo *t = topo8();
+    gs_sched_config cfg;
+    gs_sched_config_init(&cfg);
+    cfg.ordering_name = "no-such-ordering";
+    gs_sched *s = NULL;
+    assert_int_equal(gs_sched_create(&s, t, &cfg), GS_ENOTFOUND);
+    assert_non_null(s);
+    const char *why = "no ordering policy named \"no-such-ordering\"";
+    assert_non_null(strstr(gs_sched_errmsg(s), why));
+    gs_job_spec spec;
+    gs_job_spec_init(&spec);
+    spec.gpus = 1;
+    uint64_t id = 0;
+    uint32_t gpus[8];
+    size_t n = 0;
+    char buf[64];
+    assert_int_equal(gs_sched_submit(s, &spec, &id), GS_EINVAL);
+    assert_int_equal(gs_sched_preview(s, &spec, gpus, 8, &n), GS_EINVAL);
+    assert_int_equal(gs_sched_step(s, 0, NULL), GS_EINVAL);
+    assert_int_equal(gs_sched_cancel(s, 1, 0), GS_EINVAL);
+    assert_int_equal(gs_sched_complete(s, 1, 0), GS_EINVAL);
+    assert_int_equal(gs_sched_drain_node(s, 0), GS_EINVAL);
+    assert_int_equal(gs_sched_resume_node(s, 0), GS_EINVAL);
+    assert_int_equal(gs_sched_drain_gpu(s, 0), GS_EINVAL);
+    assert_int_equal(gs_sched_fail_gpu(s, 0, 0, NULL), GS_EINVAL);
+    assert_int_equal(gs_sched_repair_gpu(s, 0), GS_EINVAL);
+    assert_int_equal(gs_sched_set_limit(s, GS_LIMIT_USER, "u", 1), GS_EINVAL);
+    assert_int_equal(gs_sched_configure(s, "{}", 2, NULL), GS_EINVAL);
+    assert_int_equal(gs_sched_update_usage(s, 0), GS_EINVAL);
+    assert_int_equal(gs_sched_set_ordering(s, "fifo", NULL), GS_EINVAL);
+    assert_int_equal(gs_sched_set_job_factor(s, 1, 1), GS_EINVAL);
+    assert_int_equal(gs_sched_check(s), GS_EINVAL);
+    assert_int_equal(gs_sched_job_reason_text(s, 1, buf, sizeof buf, NULL),
+                     GS_EINVAL);
+    assert_int_equal(gs_sched_node_free_gpus(s, 0), 0);
+    assert_int_equal(gs_sched_node_free_cpus(s, 0), 0);
+    assert_int_equal(gs_sched_free_gpus(s), 0);
+    assert_int_equal(gs_sched_gpu_job(s, 0), 0);
+    assert_int_equal(gs_sched_job_count(s), 0);
+    /* the message still says why creation failed */
+    assert_non_null(strstr(gs_sched_errmsg(s), why));
+    gs_sched_destroy(s);
+    gs_topo_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -657,6 +707,7 @@ int main(void)
         cmocka_unit_test(priorities_beyond_2_53),
         cmocka_unit_test(site_factor),
         cmocka_unit_test(fairshare_plugin),
+        cmocka_unit_test(failed_handle_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -157,7 +157,8 @@ GS_API void gs_sched_config_init(gs_sched_config *cfg);
  *
  * The topology must outlive the scheduler. Like gs_topo_load(), the handle
  * is returned even on failure when memory allowed, so gs_sched_errmsg()
- * can say why.
+ * can say why; every other call refuses such a handle (::GS_EINVAL, or 0
+ * or NULL for the counts and lookups) until gs_sched_destroy().
  * @param[out] out Receives the handle.
  * @param topo A frozen topology.
  * @param cfg Configuration, or NULL for the defaults.

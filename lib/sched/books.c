@@ -45,7 +45,7 @@ void gs_books_charge_job(gs_sched *s, job_rec *j, int64_t now)
 
 GS_API gs_status gs_sched_update_usage(gs_sched *s, int64_t now)
 {
-    if (!s)
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
     gs_status st = gs_sched_time_arg(s, now, "now");
     if (st != GS_OK)
@@ -186,7 +186,7 @@ bool gs_books_over_limit(const gs_sched *s, const job_rec *j, char *why,
 GS_API gs_status gs_sched_set_limit(gs_sched *s, gs_limit_kind kind,
                                     const char *name, uint32_t max_gpus)
 {
-    if (!s)
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
     if ((unsigned)kind > GS_LIMIT_ACCOUNT)
         return gs_errf(&s->err, GS_EINVAL,

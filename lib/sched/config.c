@@ -31,7 +31,7 @@ GS_API void gs_priority_weights_init(gs_priority_weights *w)
 GS_API gs_status gs_sched_set_priority_weights(gs_sched *s,
                                                const gs_priority_weights *w)
 {
-    if (!s)
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
     if (!w || w->struct_size < sizeof(gs_priority_weights))
         return gs_errf(&s->err, GS_EINVAL,
@@ -56,7 +56,7 @@ GS_API gs_status gs_sched_set_priority_weights(gs_sched *s,
 GS_API gs_status gs_sched_set_usage_weights(gs_sched *s, double gpu,
                                             double cpu, double mem_gib)
 {
-    if (!s)
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
     if (!(gpu >= 0) || !(cpu >= 0) || !(mem_gib >= 0))
         return gs_errf(&s->err, GS_EINVAL,
@@ -73,7 +73,7 @@ GS_API gs_status gs_sched_set_usage_weights(gs_sched *s, double gpu,
 GS_API gs_status gs_sched_set_model_weight(gs_sched *s, const char *model,
                                            double weight)
 {
-    if (!s)
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
     if (!model || !*model || !(weight >= 0))
         return gs_errf(&s->err, GS_EINVAL,
@@ -502,7 +502,7 @@ static gs_status configure(cfg_ctx *c, const json_value *root, bool apply)
 GS_API gs_status gs_sched_configure(gs_sched *s, const char *text, size_t size,
                                     const char *name)
 {
-    if (!s || (!text && size))
+    if (!gs_sched_ready(s) || (!text && size))
         return GS_EINVAL;
     cfg_ctx c = {s, name ? name : "<buffer>", NULL, {0}, NULL, NULL};
     json_doc doc;

@@ -128,7 +128,7 @@ void gs_ordering_install(gs_sched *s, const gs_ordering_ops *o, void *state)
 GS_API gs_status gs_sched_set_ordering(gs_sched *s, const char *name,
                                        const char *options)
 {
-    if (!s)
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
     if (!name)
         return gs_errf(&s->err, GS_EINVAL, "set_ordering: no name given");
@@ -160,7 +160,7 @@ GS_API const char *gs_sched_ordering(const gs_sched *s)
 
 GS_API gs_status gs_sched_set_fairshare(gs_sched *s, const char *name)
 {
-    if (!s)
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
     if (!name)
         return gs_errf(&s->err, GS_EINVAL, "set_fairshare: no name given");
@@ -181,7 +181,7 @@ GS_API gs_status gs_sched_set_fairshare(gs_sched *s, const char *name)
 GS_API gs_status gs_sched_set_job_factor(gs_sched *s, uint64_t job,
                                          double factor)
 {
-    if (!s)
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
     job_rec *j = find_job(s, job);
     if (!j)

@@ -129,7 +129,7 @@ bool gs_refresh_outranks(const gs_sched *s, const job_rec *hi,
 GS_API gs_status gs_sched_job_priority(gs_sched *s, uint64_t job,
                                        gs_priority_breakdown *out)
 {
-    if (!s || !out || out->struct_size < sizeof(uint32_t))
+    if (!gs_sched_ready(s) || !out || out->struct_size < sizeof(uint32_t))
         return GS_EINVAL;
     if (job < 1 || job > s->n_jobs)
         return gs_errf(&s->err, GS_ENOTFOUND, "no job %llu",

@@ -430,6 +430,7 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
         }
     }
     s->ordering = ord;
+    s->ready = true;
     return GS_OK;
 }
 
@@ -541,7 +542,7 @@ gs_status gs_sched_time_arg(gs_sched *s, int64_t t, const char *what)
 static gs_status end_job(gs_sched *s, uint64_t id, int64_t now,
                          gs_job_state to, bool pending_ok)
 {
-    if (!s)
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
     gs_status st = gs_sched_time_arg(s, now, "now");
     if (st != GS_OK)
@@ -581,12 +582,12 @@ GS_API gs_status gs_sched_fail(gs_sched *s, uint64_t job, int64_t now)
 
 GS_API size_t gs_sched_event_count(const gs_sched *s)
 {
-    return s ? s->n_events : 0;
+    return gs_sched_ready(s) ? s->n_events : 0;
 }
 
 GS_API gs_status gs_sched_event(const gs_sched *s, size_t i, gs_event *ev)
 {
-    if (!s || i >= s->n_events || !ev || ev->struct_size < sizeof(uint32_t))
+    if (!gs_sched_ready(s) || i >= s->n_events || !ev || ev->struct_size < sizeof(uint32_t))
         return GS_EINVAL;
     gs_event full = {sizeof full, s->events[i].kind, s->events[i].job,
                      s->events[i].time};
@@ -600,18 +601,18 @@ GS_API gs_status gs_sched_event(const gs_sched *s, size_t i, gs_event *ev)
 
 GS_API size_t gs_sched_job_count(const gs_sched *s)
 {
-    return s ? s->n_jobs : 0;
+    return gs_sched_ready(s) ? s->n_jobs : 0;
 }
 
 GS_API uint64_t gs_sched_job_at(const gs_sched *s, size_t i)
 {
-    return s && i < s->n_jobs ? s->jobs[i].id : 0;
+    return gs_sched_ready(s) && i < s->n_jobs ? s->jobs[i].id : 0;
 }
 
 GS_API gs_status gs_sched_job_info(const gs_sched *s, uint64_t job,
                                    gs_job_info *info)
 {
-    if (!s || !info || info->struct_size < sizeof(uint32_t))
+    if (!gs_sched_ready(s) || !info || info->struct_size < sizeof(uint32_t))
         return GS_EINVAL;
     const job_rec *j = find_job(s, job);
     if (!j)
@@ -644,7 +645,7 @@ GS_API gs_status gs_sched_job_info(const gs_sched *s, uint64_t job,
 GS_API gs_status gs_sched_job_reason_text(const gs_sched *s, uint64_t job,
                                           char *buf, size_t cap, size_t *len)
 {
-    if (!s)
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
     const job_rec *j = find_job(s, job);
     if (!j)
@@ -667,14 +668,14 @@ static const alloc_node *alloc_at(const gs_sched *s, uint64_t job, uint32_t k)
 
 GS_API uint32_t gs_sched_alloc_node_count(const gs_sched *s, uint64_t job)
 {
-    const job_rec *j = s ? find_job(s, job) : NULL;
+    const job_rec *j = gs_sched_ready(s) ? find_job(s, job) : NULL;
     return j ? j->n_alloc : 0;
 }
 
 GS_API gs_status gs_sched_alloc_node(const gs_sched *s, uint64_t job,
                                      uint32_t k, gs_alloc_node *out)
 {
-    if (!s || !out || out->struct_size < sizeof(uint32_t))
+    if (!gs_sched_ready(s) || !out || out->struct_size < sizeof(uint32_t))
         return GS_EINVAL;
     const alloc_node *a = alloc_at(s, job, k);
     if (!a)
@@ -691,7 +692,7 @@ GS_API gs_status gs_sched_alloc_gpus(const gs_sched *s, uint64_t job,
                                      uint32_t k, uint32_t *gpus, size_t cap,
                                      size_t *count)
 {
-    if (!s || (cap && !gpus))
+    if (!gs_sched_ready(s) || (cap && !gpus))
         return GS_EINVAL;
     const alloc_node *a = alloc_at(s, job, k);
     if (!a)
@@ -711,7 +712,7 @@ GS_API gs_status gs_sched_alloc_cpus(const gs_sched *s, uint64_t job,
                                      uint32_t k, char *buf, size_t cap,
                                      size_t *len)
 {
-    if (!s)
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
     const alloc_node *a = alloc_at(s, job, k);
     if (!a)
@@ -760,7 +761,7 @@ GS_API gs_status gs_sched_cuda_visible_devices(const gs_sched *s,
                                                unsigned flags, char *buf,
                                                size_t cap, size_t *len)
 {
-    if (!s || (flags & ~GS_CVD_UUIDS))
+    if (!gs_sched_ready(s) || (flags & ~GS_CVD_UUIDS))
         return GS_EINVAL;
     const job_rec *j = find_job(s, job);
     if (!j)
@@ -801,7 +802,7 @@ GS_API gs_status gs_sched_cuda_visible_devices(const gs_sched *s,
 static bool gpu_at(gs_sched *s, uint32_t gpu, uint32_t *node, gs_mask *bit,
                    const char *what)
 {
-    if (!s)
+    if (!gs_sched_ready(s))
         return false;
     if (gpu >= s->topo->n_gpus) {
         gs_errf(&s->err, GS_EINVAL, "%s: no GPU %u (the cluster has %u)",
@@ -816,7 +817,7 @@ static bool gpu_at(gs_sched *s, uint32_t gpu, uint32_t *node, gs_mask *bit,
 /* Is node a node of s? If not, say so in s's message. */
 static bool node_at(gs_sched *s, uint32_t node, const char *what)
 {
-    if (!s)
+    if (!gs_sched_ready(s))
         return false;
     if (node >= s->n_nodes) {
         gs_errf(&s->err, GS_EINVAL, "%s: no node %u (the cluster has %u)",
@@ -904,22 +905,22 @@ GS_API gs_status gs_sched_repair_gpu(gs_sched *s, uint32_t gpu)
 
 GS_API uint32_t gs_sched_node_free_gpus(const gs_sched *s, uint32_t node)
 {
-    return s && node < s->n_nodes ? mask_count(s->nodes[node].avail) : 0;
+    return gs_sched_ready(s) && node < s->n_nodes ? mask_count(s->nodes[node].avail) : 0;
 }
 
 GS_API uint32_t gs_sched_node_free_cpus(const gs_sched *s, uint32_t node)
 {
-    return s && node < s->n_nodes ? s->nodes[node].free_cpus : 0;
+    return gs_sched_ready(s) && node < s->n_nodes ? s->nodes[node].free_cpus : 0;
 }
 
 GS_API uint64_t gs_sched_node_free_memory(const gs_sched *s, uint32_t node)
 {
-    return s && node < s->n_nodes ? s->nodes[node].free_mem : 0;
+    return gs_sched_ready(s) && node < s->n_nodes ? s->nodes[node].free_mem : 0;
 }
 
 GS_API uint32_t gs_sched_free_gpus(const gs_sched *s)
 {
-    if (!s)
+    if (!gs_sched_ready(s))
         return 0;
     uint32_t n = 0;
     for (uint32_t i = 0; i < s->n_nodes; i++)
@@ -929,7 +930,7 @@ GS_API uint32_t gs_sched_free_gpus(const gs_sched *s)
 
 GS_API uint64_t gs_sched_gpu_job(const gs_sched *s, uint32_t gpu)
 {
-    return s && gpu < s->topo->n_gpus ? s->gpu_job[gpu] : 0;
+    return gs_sched_ready(s) && gpu < s->topo->n_gpus ? s->gpu_job[gpu] : 0;
 }
 
 /* ---- invariants --------------------------------------------------------- */
@@ -942,7 +943,7 @@ GS_API uint64_t gs_sched_gpu_job(const gs_sched *s, uint32_t gpu)
 
 GS_API gs_status gs_sched_check(gs_sched *s)
 {
-    if (!s)
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
     const gs_topo *t = s->topo;
     /* recompute what each node should hold from the running jobs */

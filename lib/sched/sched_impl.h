@@ -342,6 +342,7 @@ struct gs_sched {
     uint32_t *hist;
     uint32_t hist_cluster;
     uint32_t placement_abi;
+    bool ready; /* gs_sched_create succeeded: the handle may be used */
 };
 
 /* ---- internal API ------------------------------------------------------- */
@@ -407,6 +408,13 @@ uint64_t gs_type_memory(const gs_ntype *ty);
 static inline uint64_t node_memory(const gs_sched *s, uint32_t n)
 {
     return gs_type_memory(node_type(s, n));
+}
+
+/* A handle whose creation failed holds only its error message: every call
+ * but gs_sched_errmsg and gs_sched_destroy refuses it. */
+static inline bool gs_sched_ready(const gs_sched *s)
+{
+    return s && s->ready;
 }
 
 static inline job_rec *find_job(const gs_sched *s, uint64_t id)

@@ -17,7 +17,7 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
 {
     if (started)
         *started = 0;
-    if (!s)
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
     gs_status st = gs_sched_time_arg(s, now, "now");
     if (st != GS_OK)

@@ -322,7 +322,7 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
 GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
                                  uint64_t *job)
 {
-    if (!s)
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
     job_rec j;
     gs_status st = parse_spec(s, spec, &j);
@@ -399,7 +399,7 @@ GS_API gs_status gs_sched_preview(gs_sched *s, const gs_job_spec *spec,
 {
     if (count)
         *count = 0;
-    if (!s)
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
     job_rec j;
     gs_status st = parse_spec(s, spec, &j);
