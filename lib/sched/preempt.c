@@ -40,9 +40,17 @@ bool gs_preempt_choose(gs_sched *s, const job_rec *h, int64_t now,
         return false;
     uint32_t *cand = s->running_scratch;
     size_t nc = 0;
+    /* The victims' priority factors are taken against the largest
+     * priority in the pending list as it stands in the middle of the step
+     * (the jobs kept so far, then the ones not yet planned, and between
+     * them entries of jobs already handled). That is not the scale the
+     * pending jobs were ranked on (this step's refresh); it is kept so
+     * that decisions stay what they were before the pipeline (issue 13's
+     * replays check them byte for byte). */
+    int64_t mx = gs_refresh_max_priority(s);
     for (size_t i = 0; i < s->n_running; i++) {
         const job_rec *v = &s->jobs[s->running[i]];
-        if (v->preemptible && gs_refresh_outranks(s, h, v, now))
+        if (v->preemptible && gs_refresh_outranks(s, h, v, now, mx))
             cand[nc++] = s->running[i];
     }
     if (!nc)

@@ -14,7 +14,7 @@ static bool uses_factors(const gs_sched *s)
     return (s->ordering->flags & GS_ORDERING_USES_FACTORS) != 0;
 }
 
-static int64_t max_pending_priority(const gs_sched *s)
+int64_t gs_refresh_max_priority(const gs_sched *s)
 {
     int64_t mx = 0;
     for (size_t i = 0; i < s->n_pending; i++)
@@ -93,7 +93,7 @@ void gs_refresh(gs_sched *s, int64_t now)
     bool with = uses_factors(s);
     if (with)
         gs_refresh_fairshare(s, now, false);
-    s->max_prio = max_pending_priority(s);
+    s->max_prio = gs_refresh_max_priority(s);
     if (o->refresh)
         o->refresh(s->ordering_state, now);
     if (!o->priority)
@@ -113,12 +113,12 @@ void gs_refresh(gs_sched *s, int64_t now)
 }
 
 bool gs_refresh_outranks(const gs_sched *s, const job_rec *hi,
-                         const job_rec *lo, int64_t now)
+                         const job_rec *lo, int64_t now, int64_t max_prio)
 {
     const gs_ordering_ops *o = s->ordering;
     gs_order_job vh, vl;
     gs_refresh_view(s, hi, now, &vh);
-    gs_refresh_view(s, lo, now, &vl);
+    view(s, lo, now, max_prio, uses_factors(s), &vl);
     if (o->outranks)
         return o->outranks(s->ordering_state, &vh, &vl) != 0;
     if (o->priority) /* hi's value is this step's */
@@ -143,7 +143,7 @@ GS_API gs_status gs_sched_job_priority(gs_sched *s, uint64_t job,
     if (!with || j->state != GS_JOB_PENDING ||
         (j->f_fs == 0 && j->prio_value == 0)) {
         gs_order_job v;
-        view(s, j, s->last_fs, max_pending_priority(s), true, &v);
+        view(s, j, s->last_fs, gs_refresh_max_priority(s), true, &v);
         j->f_age = v.age_factor;
         j->f_fs = v.fairshare;
         j->f_size = v.size_factor;

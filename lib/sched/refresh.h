@@ -17,8 +17,11 @@ void gs_refresh_fairshare(gs_sched *s, int64_t now, bool force);
  * ordering uses them). */
 void gs_refresh_view(const gs_sched *s, const job_rec *j, int64_t now,
                      gs_order_job *v);
-/* Does pending job hi outrank running job lo (preemption)? */
+/* Does pending job hi outrank running job lo (preemption)? lo's factors
+ * are taken against max_prio. */
 bool gs_refresh_outranks(const gs_sched *s, const job_rec *hi,
-                         const job_rec *lo, int64_t now);
+                         const job_rec *lo, int64_t now, int64_t max_prio);
+/* The largest priority in s->pending[0 .. n_pending). */
+int64_t gs_refresh_max_priority(const gs_sched *s);
 
 #endif
