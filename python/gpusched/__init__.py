@@ -15,7 +15,9 @@ that decides which job runs next and on which GPUs::
         sched.allocation(job).cuda_visible_devices()
 
 Classes: :class:`Topology`, :class:`Scheduler`, :class:`Share` (accounts,
-usage and fair-share factors); the sequences of nodes and GPUs
+usage and fair-share factors); ordering policies and fair-share algorithms
+written in Python (:func:`register_ordering`, :func:`register_fairshare`,
+which see an :class:`OrderJob`); the sequences of nodes and GPUs
 (:class:`NodeList`, :class:`GpuList`: ``topo[0]``, ``topo.gpus[-1]``,
 ``for gpu in node.gpus``); the read-only objects they return
 (:class:`GpuInfo`, :class:`Link`, :class:`Node`, :class:`Job`,
@@ -43,6 +45,9 @@ from .objects import (Allocation, AllocationNode, Backfill, Comm, Event,
                       PreemptMode, PriorityBreakdown, ProbeGpu, ProbeLib,
                       ProbePair, ProbeReport, ShareRow, Source, Switch,
                       Template, format_cpulist, parse_cpulist)
+from .ordering import (OrderJob, fairshare_algorithms, orderings,
+                       register_fairshare, register_ordering,
+                       unregister_fairshare, unregister_ordering)
 from .scheduler import Scheduler, placements
 from .topology import (GpuList, NodeList, Topology, formats, parse_size,
                        template_json, templates)
@@ -68,7 +73,9 @@ for _cls in status_classes().values():
 
 __all__ = [
     "Topology", "Scheduler", "Share", "templates", "template_json", "formats",
-    "placements", "parse_size", "parse_cpulist", "format_cpulist",
+    "placements", "orderings", "fairshare_algorithms", "register_ordering",
+    "unregister_ordering", "register_fairshare", "unregister_fairshare",
+    "OrderJob", "parse_size", "parse_cpulist", "format_cpulist",
     "library_version", "library_path", "EXPECTED_VERSION",
     "LibraryError", "LibraryVersionError",
     "GpuInfo", "Link", "Node", "NumaDomain", "Switch", "NvlinkDomain",

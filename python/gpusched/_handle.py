@@ -74,9 +74,71 @@ class HandleOwner:
 
     @contextmanager
     def _use(self) -> Iterator:
-        """``with self._use() as p:`` the handle, locked and checked."""
+        """``with self._use() as p:`` the handle, locked and checked.
+
+        A Python policy callback that raised during the call (see
+        gpusched.register_ordering) has its exception raised here, once
+        the outermost call has returned."""
+        state = calls
         with self._lock:
-            yield self._check()
+            ptr = self._check()
+            state.depth += 1
+            try:
+                yield ptr
+            except BaseException:
+                state.depth -= 1
+                failed = take_callback_error()
+                if failed is not None:
+                    raise failed  # the library's error becomes its context
+                raise
+            state.depth -= 1
+        failed = take_callback_error()
+        if failed is not None:
+            raise failed
+
+
+# ---- exceptions of Python callbacks ----------------------------------------
+#
+# A C library cannot unwind through a Python exception: the trampolines of
+# the policy callbacks (ordering.py) catch whatever the callback raises,
+# answer the library with the lowest rank (or an error status), and keep
+# the first exception here, per thread. HandleOwner._use raises it once the
+# library call that ran the callbacks has returned, at the outermost call
+# only: a callback's own calls into gpusched (Share.set_factor from a
+# fair-share algorithm) do not raise an earlier callback's exception. The
+# trampolines themselves touch nothing here unless a callback raised: they
+# run once per pending job per step.
+
+
+class _CallState(threading.local):
+    def __init__(self) -> None:
+        #: Calls of gpusched objects in progress on this thread (a
+        #: callback's calls nest inside the call that runs it).
+        self.depth = 0
+        #: The first exception a callback raised since it was last taken.
+        self.error: Optional[BaseException] = None
+
+
+calls = _CallState()
+
+
+def callback_failed(exc: BaseException) -> None:
+    """Keep ``exc`` (raised by a policy callback) unless an earlier one of
+    the same library call is already kept."""
+    state = calls
+    if state.error is None:
+        state.error = exc
+
+
+def take_callback_error() -> Optional[BaseException]:
+    """The kept callback exception (and forget it) when no gpusched call
+    is in progress on this thread; else None."""
+    state = calls
+    if state.depth or state.error is None:
+        return None
+    exc = state.error
+    state.error = None
+    return exc
 
 
 def check_int(value, what: str, lo: int, hi: int) -> int:

@@ -246,6 +246,9 @@ class SchedConfigC(Structure):
         ("backfill_horizon", c_int64),
         ("preempt", c_int),
         ("share", ShareP),
+        ("ordering_name", c_char_p),
+        ("ordering_options", c_char_p),
+        ("fairshare_name", c_char_p),
     ]
 
 
@@ -337,6 +340,8 @@ class PriorityBreakdownC(Structure):
         ("w_fairshare", c_double),
         ("w_job_size", c_double),
         ("w_priority", c_double),
+        ("site", c_double),
+        ("value", c_double),
     ]
 
 
@@ -368,6 +373,88 @@ class AllocNodeC(Structure):
     ]
 
 
+# ---- plugin tables (ordering.h, fairshare.h) -----------------------------
+#
+# The job views and shares reach the Python trampolines as plain addresses
+# (c_void_p): cheaper to convert than ctypes pointers, and the trampoline
+# reads the view with OrderJobC.from_address.
+
+#: ``GS_ORDERING_ABI_VERSION`` / ``GS_FAIRSHARE_ABI_VERSION``: the versions
+#: of the tables this binding fills.
+ORDERING_ABI_VERSION = 1
+FAIRSHARE_ABI_VERSION = 1
+#: ``GS_ORDERING_USES_FACTORS``, ``GS_ORDERING_TIES_BY_PRIORITY``.
+ORDERING_USES_FACTORS = 0x1
+ORDERING_TIES_BY_PRIORITY = 0x2
+
+
+class OrderJobC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("id", c_uint64),
+        ("name", c_char_p),
+        ("user", c_char_p),
+        ("account", c_char_p),
+        ("partition", c_char_p),
+        ("gpus", c_uint32),
+        ("min_nodes", c_uint32),
+        ("running", c_int),
+        ("preemptible", c_int),
+        ("priority", c_int64),
+        ("nice", c_int64),
+        ("submit_time", c_int64),
+        ("time_limit", c_int64),
+        ("now", c_int64),
+        ("age", c_int64),
+        ("requeues", c_uint32),
+        ("site_factor", c_double),
+        ("weights", POINTER(PriorityWeightsC)),
+        ("fairshare", c_double),
+        ("age_factor", c_double),
+        ("size_factor", c_double),
+        ("priority_factor", c_double),
+    ]
+
+
+ORDER_INIT_FN = CFUNCTYPE(c_int, POINTER(c_void_p), c_void_p, c_char_p)
+ORDER_DESTROY_FN = CFUNCTYPE(None, c_void_p)
+ORDER_REFRESH_FN = CFUNCTYPE(None, c_void_p, c_int64)
+ORDER_PRIORITY_FN = CFUNCTYPE(c_double, c_void_p, c_void_p)
+ORDER_COMPARE_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_void_p)
+ORDER_OUTRANKS_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_void_p)
+ORDER_HOOK_FN = CFUNCTYPE(None, c_void_p, c_uint64, c_int64)
+
+
+class OrderingOpsC(Structure):
+    _fields_ = [
+        ("abi_version", c_uint32),
+        ("name", c_char_p),
+        ("description", c_char_p),
+        ("flags", c_uint32),
+        ("init", ORDER_INIT_FN),
+        ("destroy", ORDER_DESTROY_FN),
+        ("refresh", ORDER_REFRESH_FN),
+        ("priority", ORDER_PRIORITY_FN),
+        ("compare", ORDER_COMPARE_FN),
+        ("outranks", ORDER_OUTRANKS_FN),
+        ("job_started", ORDER_HOOK_FN),
+        ("job_ended", ORDER_HOOK_FN),
+    ]
+
+
+FAIRSHARE_COMPUTE_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_double)
+
+
+class FairshareOpsC(Structure):
+    _fields_ = [
+        ("abi_version", c_uint32),
+        ("name", c_char_p),
+        ("description", c_char_p),
+        ("compute", FAIRSHARE_COMPUTE_FN),
+        ("arg", c_void_p),
+    ]
+
+
 #: ctypes struct -> the C struct it mirrors (checked against the headers by
 #: tests/test_abi.py).
 STRUCTS = {
@@ -387,6 +474,9 @@ STRUCTS = {
     "gs_probe_summary": ProbeSummaryC,
     "gs_probe_gpu": ProbeGpuC,
     "gs_probe_pair": ProbePairC,
+    "gs_order_job": OrderJobC,
+    "gs_ordering_ops": OrderingOpsC,
+    "gs_fairshare_ops": FairshareOpsC,
 }
 
 
@@ -627,6 +717,14 @@ PROTOTYPES: List[tuple] = [
     ("gs_sched_configure", ST_SCHED, [SchedP, c_char_p, c_size_t, c_char_p]),
     ("gs_sched_update_usage", ST, [SchedP, c_int64]),
     ("gs_sched_share", ShareP, [SchedP]),
+    # ordering policies and fair-share algorithms by name, site factors
+    # (0.1 libraries from before issue 13 lack them: UnsupportedError)
+    ("gs_sched_set_ordering", ST_SCHED, [SchedP, c_char_p, c_char_p],
+     OPTIONAL),
+    ("gs_sched_ordering", c_char_p, [SchedP], OPTIONAL),
+    ("gs_sched_set_fairshare", ST_SCHED, [SchedP, c_char_p], OPTIONAL),
+    ("gs_sched_set_job_factor", ST_SCHED, [SchedP, c_uint64, c_double],
+     OPTIONAL),
     # accounts, usage and fair-share factors (fairshare.h); every failure
     # with a non-NULL handle sets the tree's message, except
     # gs_share_row_get (index checked by the wrapper)
@@ -650,6 +748,24 @@ PROTOTYPES: List[tuple] = [
     ("gs_share_factor", c_double, [ShareP, c_char_p, c_char_p]),
     ("gs_share_row_count", c_size_t, [ShareP]),
     ("gs_share_row_get", ST, [ShareP, c_size_t, POINTER(ShareRowC)]),
+    ("gs_share_compute_with", ST_SHARE,
+     [ShareP, POINTER(FairshareOpsC), c_double], OPTIONAL),
+    ("gs_share_set_factor", ST_SHARE, [ShareP, c_size_t, c_double],
+     OPTIONAL),
+    # fair-share algorithm registry (no handle: no message; the wrappers
+    # say what failed)
+    ("gs_fairshare_register", ST, [POINTER(FairshareOpsC)], OPTIONAL),
+    ("gs_fairshare_find", POINTER(FairshareOpsC), [c_char_p], OPTIONAL),
+    ("gs_fairshare_unregister", ST, [c_char_p], OPTIONAL),
+    ("gs_fairshare_count", c_size_t, [], OPTIONAL),
+    ("gs_fairshare_name", c_char_p, [c_size_t], OPTIONAL),
+    # ordering policy registry (ordering.h; same)
+    ("gs_ordering_abi_version", c_uint, [], OPTIONAL),
+    ("gs_ordering_register", ST, [POINTER(OrderingOpsC)], OPTIONAL),
+    ("gs_ordering_find", POINTER(OrderingOpsC), [c_char_p], OPTIONAL),
+    ("gs_ordering_unregister", ST, [c_char_p], OPTIONAL),
+    ("gs_ordering_count", c_size_t, [], OPTIONAL),
+    ("gs_ordering_name", c_char_p, [c_size_t], OPTIONAL),
     # placement registry
     ("gs_placement_abi_version", c_uint, []),
     ("gs_placement_count", c_size_t, []),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ctypes
 import math
 from ctypes import byref
 from typing import List, Optional, Union
 
 from . import _lib
-from ._handle import HandleOwner, check_number, decode, encode
+from ._handle import (HandleOwner, check_int, check_number, decode,
+                      encode)
 from ._lib import lib
 from .errors import ClosedError, InvalidArgument, NotFoundError
 from .objects import FairshareAlgo, ShareRow
@@ -108,12 +110,31 @@ class Share(HandleOwner):
         obj._scheduler = scheduler
         return obj
 
+    @classmethod
+    def _borrowed(cls, address: int) -> "Share":
+        """The tree a fair-share algorithm is asked to compute (a
+        ``gs_share *`` by address): owns nothing, usable until _release()
+        (the end of the call)."""
+        obj = cls.__new__(cls)
+        HandleOwner.__init__(obj)
+        obj._scheduler = None
+        obj._ptr = ctypes.cast(address, _lib.ShareP)
+        return obj
+
+    def _release(self) -> None:
+        with self._lock:
+            self._ptr = None
+
     def _anchor(self) -> int:
         """The reference-counted C handle whose life keeps this tree alive:
         the tree's own, or for a view the one its scheduler holds (a
         scheduler given this Share takes a reference on it)."""
         if self._scheduler is not None:
             return self._scheduler._share_anchor
+        if self._addr is None:
+            raise InvalidArgument("this share is the one a fair-share "
+                                  "algorithm computes: it cannot be given "
+                                  "to a scheduler")
         return self._addr
 
     def _check(self):
@@ -291,15 +312,47 @@ class Share(HandleOwner):
                 now: float = 0.0) -> None:
         """Compute every association's fair-share factor at time ``now``
         (usage decayed to it) with ``algo``: "fair-tree" (Slurm's Fair
-        Tree, the default) or "classic" (``F = 2**(-UE/S)``).
+        Tree, the default), "classic" (``F = 2**(-UE/S)``) or an algorithm
+        registered with gpusched.register_fairshare() (which starts from
+        the classic factors; an exception it raises is raised here).
 
         A scheduler recomputes its tree by itself; computing a scheduler's
         tree (through ``Scheduler.share``) with another algorithm changes
         the factors it reads until its next recomputation."""
-        code = int(FairshareAlgo.parse(algo, "fair-share algorithm"))
+        from .ordering import fairshare_choice, fairshare_ops
+        choice = fairshare_choice(algo, "fair-share algorithm")
         t = _time(now)
+        if isinstance(choice, FairshareAlgo):
+            with self._use() as p:
+                lib.gs_share_compute(p, int(choice), t)
+            return
+        ops = fairshare_ops(choice)
+        if ops is None:  # unregistered meanwhile
+            raise NotFoundError(f"no fair-share algorithm named {choice!r}")
         with self._use() as p:
-            lib.gs_share_compute(p, code, t)
+            lib.gs_share_compute_with(p, ops, t)
+
+    def set_factor(self, row: int, factor: float) -> None:
+        """Set the fair-share factor of row ``row`` (an index into rows())
+        to ``factor`` in [0, 1]: what a fair-share algorithm registered
+        with gpusched.register_fairshare() does from its compute function.
+        Any computation afterwards replaces it.
+
+        Raises:
+            InvalidArgument: no such row.
+            RangeError: a factor outside [0, 1], NaN or infinite.
+            TypeError: a row that is not an integer, a factor that is not
+                a number.
+        """
+        fn = lib.require("gs_share_set_factor")
+        f = check_number(factor, "factor", 0.0, 1.0)
+        with self._use() as p:
+            n = lib.gs_share_row_count(p)
+            i = check_int(row, "row", _lib.INT64_MIN, _lib.INT64_MAX)
+            if not 0 <= i < n:
+                raise InvalidArgument(f"row {i} does not exist (the tree has "
+                                      f"{n} rows: 0-{n - 1})")
+            fn(p, i, f)
 
     def factor(self, user: str, account: Optional[str] = None) -> float:
         """The fair-share factor in [0, 1] of ``user`` in ``account`` from
@@ -395,7 +448,8 @@ class Share(HandleOwner):
             n = len(self)
         except Exception:  # pragma: no cover
             return "<gpusched.Share>"
-        what = " (a scheduler's)" if self.is_view else ""
+        what = (" (a scheduler's)" if self.is_view else
+                " (being computed)" if self._addr is None else "")
         return (f"<gpusched.Share{what} {n} association"
                 f"{'s' * (n != 1)}>")
 

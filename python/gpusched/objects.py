@@ -519,13 +519,16 @@ class PriorityBreakdown:
     """Why a job has the multifactor priority it has, factor by factor
     (``gs_priority_breakdown``; what Slurm's ``sprio`` shows)::
 
-        total = w_age + w_fairshare + w_job_size + w_priority - nice
+        total = w_age + w_fairshare + w_job_size + w_priority - nice + site
 
     where each ``w_x`` is the factor ``x`` (in [0, 1]) times its weight
-    (``Scheduler.set_priority_weights``)."""
+    (``Scheduler.set_priority_weights``) and ``site`` the host's factor
+    (``Scheduler.set_job_factor``). ``value`` is what the scheduler's
+    ordering policy ranked the job by at the last step (``total`` under
+    multifactor)."""
     #: The job's id.
     job: int
-    #: The priority: the weighted factors summed, minus nice.
+    #: The priority: the weighted factors summed, minus nice, plus site.
     total: float
     #: Waiting time / max_age, capped at 1.
     age: float
@@ -542,6 +545,11 @@ class PriorityBreakdown:
     w_fairshare: float
     w_job_size: float
     w_priority: float
+    #: The host's site factor (Scheduler.set_job_factor), added as it is.
+    site: float = 0.0
+    #: The job's value under the scheduler's ordering policy at the last
+    #: step (equal to total under multifactor; 0 under fifo and priority).
+    value: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import ctypes
 import inspect
+from contextlib import contextmanager
 from ctypes import byref, c_char_p, c_size_t, c_uint32, c_uint64
-from typing import Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import _lib
 from ._handle import (HandleOwner, check_bool, check_index, check_int,
                       check_number, decode, encode)
 from ._lib import NONE, lib
-from .errors import (InvalidArgument, NotFoundError, UnsupportedError)
+from .errors import (InvalidArgument, NotFoundError, StateError,
+                     UnsupportedError)
 from .fairshare import Share, text_bytes
 from .objects import (Allocation, AllocationNode, Backfill, Comm, Event,
                       EventKind, FairshareAlgo, Job, JobState, LimitKind,
                       Ordering, PendingReason, PreemptMode, PriorityBreakdown,
                       ShareRow)
+from .ordering import fairshare_choice, ordering_choice
 from .topology import Topology, parse_cc, parse_size, sized_text, sized_u32
 
 __all__ = ["Scheduler", "placements"]
@@ -25,6 +28,8 @@ _CVD_UUIDS = 0x1
 #: gs_ordering names, in the order of their values.
 _ORDERINGS = tuple(m.label for m in Ordering)
 _I64 = (_lib.INT64_MIN, _lib.INT64_MAX)
+#: The site factor's bounds (GS_WEIGHT_MAX).
+_SITE_FACTOR_MAX = 1e15
 #: Times (now, submission times) and durations (time limits, periods) the
 #: library accepts (GS_TIME_MAX): beyond them sums of two could overflow.
 _TIME = (-_lib.TIME_MAX, _lib.TIME_MAX)
@@ -175,9 +180,12 @@ class Scheduler(HandleOwner):
 
     Who goes first is set by the constructor's keywords (``ordering``,
     ``fairshare``, ``backfill``, ``preempt``, ``share``), configure()
-    (the JSON accounts/config file) and the set_* methods; priority(job)
-    explains a job's multifactor priority, :attr:`share` and
-    fairshare_report() show the accounts and their fair-share factors::
+    (the JSON accounts/config file) and the set_* methods; ordering
+    policies and fair-share algorithms of your own are registered with
+    gpusched.register_ordering() / register_fairshare() and picked by
+    name. priority(job) explains a job's multifactor priority,
+    :attr:`share` and fairshare_report() show the accounts and their
+    fair-share factors::
 
         with Scheduler(topo, backfill="easy", share=Share(accounts)) as s:
             s.set_priority_weights(fairshare=10000, age=1000)
@@ -190,10 +198,13 @@ class Scheduler(HandleOwner):
     """
 
     _kind = "scheduler"
+    #: True while a call of this scheduler is in the library (see _use).
+    _busy = False
 
     def __init__(self, topology: Topology, placement: str = "nvlink-pack",
                  placement_options: Optional[str] = None, *,
                  ordering: Union[str, Ordering, None] = None,
+                 ordering_options: Optional[str] = None,
                  fairshare: Union[str, FairshareAlgo, None] = None,
                  backfill: Union[str, Backfill, None] = None,
                  backfill_depth: Optional[int] = None,
@@ -211,11 +222,16 @@ class Scheduler(HandleOwner):
             placement: a policy name from :func:`placements`.
             placement_options: options for the policy's init (text).
             ordering: who goes first: "multifactor" (the default: weighted
-                age, fair share, job size and priority), "fifo"
-                (submission time, then id) or "priority" (the job's
-                priority, then submission time).
-            fairshare: the fair-share algorithm of the multifactor
-                ordering: "fair-tree" (the default) or "classic".
+                age, fair share, job size and priority, plus the site
+                factor), "fifo" (submission time, then id), "priority"
+                (the job's priority, then submission time), or a policy
+                registered with gpusched.register_ordering() (see
+                gpusched.orderings()).
+            ordering_options: options for the ordering policy's init
+                (text; read by policies written in C).
+            fairshare: the fair-share algorithm: "fair-tree" (the
+                default), "classic", or one registered with
+                gpusched.register_fairshare().
             backfill: "none" (the default: strict order), "easy"
                 (reserve for the first blocked job, start later jobs that
                 delay no reservation) or "conservative" (reserve for every
@@ -237,7 +253,8 @@ class Scheduler(HandleOwner):
         Raises:
             NotFrozenError: the topology is not frozen.
             NotFoundError: no such placement policy.
-            InvalidArgument: an unknown mode name, or a value out of range.
+            InvalidArgument: an unknown mode, ordering or fair-share name,
+                or a value out of range.
             UnsupportedError: a node has more than 64 GPUs.
             ClosedError: ``share`` is closed.
         """
@@ -258,10 +275,30 @@ class Scheduler(HandleOwner):
         if not isinstance(placement, (str, bytes)):
             raise TypeError(f"placement must be a policy name, not "
                             f"{type(placement).__name__}")
+        # built-in orderings and algorithms by number (any library has
+        # them), others by name (libraries from issue 13 on)
+        for fld, value, choose in (
+                ("ordering", ordering, ordering_choice),
+                ("fairshare", fairshare, fairshare_choice)):
+            if value is None:
+                continue
+            chosen = choose(value, fld)
+            if isinstance(chosen, str):
+                if not _lib.field_known(cfg, fld + "_name"):
+                    raise UnsupportedError(  # pragma: no cover (old lib)
+                        f"{fld} by name is not supported by this library "
+                        f"version")
+                setattr(cfg, fld + "_name", chosen.encode("utf-8"))
+            else:
+                setattr(cfg, fld, int(chosen))
+        if ordering_options is not None:
+            if not _lib.field_known(cfg, "ordering_options"):
+                raise UnsupportedError(  # pragma: no cover (old lib)
+                    "ordering_options is not supported by this library "
+                    "version")
+            cfg.ordering_options = encode(ordering_options,
+                                          "ordering_options")
         settings = [
-            ("ordering", ordering, lambda v: Ordering.parse(v, "ordering")),
-            ("fairshare", fairshare,
-             lambda v: FairshareAlgo.parse(v, "fairshare")),
             ("backfill", backfill, lambda v: Backfill.parse(v, "backfill")),
             ("backfill_depth", backfill_depth,
              lambda v: _u32(v, "backfill_depth")),
@@ -324,6 +361,23 @@ class Scheduler(HandleOwner):
     def topology(self) -> Topology:
         """The Topology the scheduler was created on."""
         return self._topology
+
+    @contextmanager
+    def _use(self) -> Iterator:
+        # The library forbids a policy callback to call the scheduler that
+        # runs it (its lists are being walked): the lock lets the same
+        # thread in, this flag does not.
+        with self._lock:
+            if self._busy:
+                raise StateError("a policy function called the scheduler "
+                                 "that is running it (step, complete...); "
+                                 "it must not")
+            self._busy = True
+            try:
+                with super()._use() as p:
+                    yield p
+            finally:
+                self._busy = False
 
     # ---- checks -------------------------------------------------------
 
@@ -676,7 +730,9 @@ class Scheduler(HandleOwner):
     def priority(self, job: int) -> PriorityBreakdown:
         """A job's multifactor priority, factor by factor, as of the last
         step() (or now, when no step ran since it was submitted): what
-        Slurm's ``sprio`` shows. See :class:`PriorityBreakdown`.
+        Slurm's ``sprio`` shows, with the site factor and the ``value``
+        the scheduler's ordering policy ranked the job by. See
+        :class:`PriorityBreakdown`.
 
         Raises:
             NotFoundError: no such job.
@@ -691,7 +747,66 @@ class Scheduler(HandleOwner):
             job=j, total=b.total, age=b.age, fairshare=b.fairshare,
             job_size=b.job_size, priority=b.priority, nice=b.nice,
             w_age=b.w_age, w_fairshare=b.w_fairshare,
-            w_job_size=b.w_job_size, w_priority=b.w_priority)
+            w_job_size=b.w_job_size, w_priority=b.w_priority,
+            site=b.site, value=b.value)
+
+    @property
+    def ordering(self) -> str:
+        """The name of the scheduler's ordering policy ("multifactor",
+        "fifo", "priority", or a registered one)."""
+        fn = lib.require("gs_sched_ordering")
+        with self._use() as p:
+            return decode(fn(p)) or ""
+
+    def set_ordering(self, ordering: Union[str, Ordering],
+                     options: Optional[str] = None) -> None:
+        """Change the ordering policy (a name as for the constructor's
+        ``ordering``); ``options`` go to its init function (C policies).
+        The next step() ranks by it.
+
+        Raises:
+            InvalidArgument: no policy of that name.
+            Error: the policy's init refused (nothing changes).
+        """
+        fn = lib.require("gs_sched_set_ordering")
+        chosen = ordering_choice(ordering, "ordering")
+        name = chosen if isinstance(chosen, str) else chosen.label
+        opts = encode(options, "options")
+        with self._use() as p:
+            fn(p, name.encode("utf-8"), opts)
+
+    def set_fairshare(self, fairshare: Union[str, FairshareAlgo]) -> None:
+        """Change the fair-share algorithm ("fair-tree", "classic" or a
+        registered one); factors are recomputed with it before the next
+        step that reads them.
+
+        Raises:
+            InvalidArgument: no algorithm of that name.
+        """
+        fn = lib.require("gs_sched_set_fairshare")
+        chosen = fairshare_choice(fairshare, "fairshare")
+        name = chosen if isinstance(chosen, str) else chosen.label
+        with self._use() as p:
+            fn(p, name.encode("utf-8"))
+
+    def set_job_factor(self, job: int, factor: float) -> None:
+        """The host's own factor for a pending or running job (Slurm's
+        site factor): added as it is to the multifactor priority
+        (``priority(job).site``) and shown to every ordering policy as
+        ``job.site_factor``. It stays until set again.
+
+        Raises:
+            NotFoundError: no such job.
+            StateError: the job has ended.
+            RangeError: NaN, infinite, or outside -1e15..1e15.
+            TypeError: not a number.
+        """
+        fn = lib.require("gs_sched_set_job_factor")
+        j = self._job_id(job)
+        f = check_number(factor, "factor", -_SITE_FACTOR_MAX,
+                         _SITE_FACTOR_MAX)
+        with self._use() as p:
+            fn(p, j, f)
 
     @property
     def share(self) -> Share:

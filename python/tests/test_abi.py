@@ -124,6 +124,8 @@ def test_initializer_defaults(tmp_path, include_dir):
         Ordering.MULTIFACTOR, FairshareAlgo.FAIR_TREE, Backfill.NONE,
         PreemptMode.OFF)
     assert not cfg.share
+    assert not (cfg.ordering_name or cfg.ordering_options or
+                cfg.fairshare_name)
     w = _lib.new_struct(_lib.PriorityWeightsC, "gs_priority_weights_init")
     assert (w.age, w.fairshare, w.job_size, w.priority, w.max_age,
             w.calc_period) == (1000, 10000, 0, 1000, 604800, 300)
@@ -134,7 +136,10 @@ def test_constants(tmp_path, include_dir):
                    for c in ("GS_VERSION_MAJOR", "GS_VERSION_MINOR", "GS_NONE",
                              "GS_MATRIX_LEGEND", "GS_MATRIX_SOURCES",
                              "GS_CVD_UUIDS", "GS_LOAD_NOFREEZE",
-                             "GS_ENOSPC + 0x100"))
+                             "GS_ENOSPC + 0x100", "GS_ORDERING_ABI_VERSION",
+                             "GS_FAIRSHARE_ABI_VERSION",
+                             "GS_ORDERING_USES_FACTORS",
+                             "GS_ORDERING_TIES_BY_PRIORITY"))
     vals = [int(x) for x in
             compile_and_run(tmp_path, include_dir, body).split()]
     from gpusched import scheduler, topology
@@ -144,6 +149,10 @@ def test_constants(tmp_path, include_dir):
     assert vals[5] == scheduler._CVD_UUIDS
     assert vals[6] == topology._LOAD_NOFREEZE
     assert vals[7] - 0x100 == _lib._ENOSPC
+    assert vals[8:] == [_lib.ORDERING_ABI_VERSION, _lib.FAIRSHARE_ABI_VERSION,
+                        _lib.ORDERING_USES_FACTORS,
+                        _lib.ORDERING_TIES_BY_PRIORITY]
+    assert _lib.lib.gs_ordering_abi_version() == _lib.ORDERING_ABI_VERSION
 
 
 @pytest.mark.parametrize("enum_cls,prefix,skip", [
@@ -211,10 +220,11 @@ def test_prototype_table_matches_the_headers(headers):
 
 
 @pytest.mark.parametrize("header", ["core.h", "job.h", "sched.h",
-                                    "fairshare.h", "topo.h"])
+                                    "fairshare.h", "topo.h", "ordering.h"])
 def test_every_function_is_declared(include_dir, header):
     """Every function these headers export is in the prototype table (the
-    placement-policy ABI of policy.h is for C policies, not bindings)."""
+    placement-policy ABI of policy.h is for C policies, not bindings;
+    ordering and fair-share plugins are registered from Python)."""
     with open(os.path.join(include_dir, "gpusched", header)) as f:
         text = re.sub(r"/\*.*?\*/", " ", f.read(), flags=re.S)
     names = re.findall(r"GS_API[^;(]*?\b(gs_\w+)\s*\(", text)

@@ -44,3 +44,17 @@ def test_readme_fairshare_example():
     blocks = [b for b in _blocks() if "gpusched.Share(" in b]
     assert len(blocks) == 1
     assert _run_checked(blocks[0]) >= 6
+
+
+def test_readme_ordering_example():
+    import gpusched
+    blocks = [b for b in _blocks() if "register_ordering(" in b]
+    assert len(blocks) == 1
+    try:
+        assert _run_checked(blocks[0]) >= 5
+    finally:
+        for name in ("deadline",):
+            if name in gpusched.orderings():
+                gpusched.unregister_ordering(name)
+        if "floor-half" in gpusched.fairshare_algorithms():
+            gpusched.unregister_fairshare("floor-half")
