@@ -636,6 +636,18 @@ static void fairshare_plugin(void **state)
     assert_int_equal(gs_sched_job_priority(s, j, &b), GS_OK);
     assert_true(b.fairshare == 0.25);
     gs_sched_destroy(s);
+    /* a failing algorithm does not stop the step: classic factors (no
+     * usage: 2^0 = 1), and the message says what failed */
+    cfg.fairshare_name = "test-failing";
+    s = NULL;
+    assert_int_equal(gs_sched_create(&s, t, &cfg), GS_OK);
+    j = sub(s, 8, 0, 0, 0, "u", 0);
+    assert_int_equal(gs_sched_step(s, 10, NULL), GS_OK);
+    assert_non_null(strstr(gs_sched_errmsg(s), "\"test-failing\" failed"));
+    assert_non_null(strstr(gs_sched_errmsg(s), "classic factors were used"));
+    assert_int_equal(gs_sched_job_priority(s, j, &b), GS_OK);
+    assert_true(b.fairshare == 1.0);
+    gs_sched_destroy(s);
     cfg.fairshare_name = "nope";
     s = NULL;
     assert_int_equal(gs_sched_create(&s, t, &cfg), GS_ENOTFOUND);

@@ -130,7 +130,7 @@ typedef struct gs_sched_config {
      *  its own, adding users as jobs arrive. */
     gs_share *share;
     /** Ordering policy by name (see gs_ordering_find()); when not NULL it
-     *  wins over @ref ordering. (Added in 0.2: check struct_size.) */
+     *  wins over @ref ordering. (Added in 0.1: check struct_size.) */
     const char *ordering_name;
     /** Options passed to the ordering policy's init function (may be
      *  NULL). */
@@ -303,7 +303,9 @@ typedef struct gs_event {
  * The events of this call (::GS_EVENT_STARTED, ::GS_EVENT_PREEMPTED,
  * ::GS_EVENT_REQUEUED) are read with gs_sched_event_count() and
  * gs_sched_event(); they replace those of the previous call. Deciding
- * allocates no memory.
+ * allocates no memory. A host's fair-share algorithm (gs_fairshare_ops)
+ * that fails leaves the classic factors in place: the step goes on and
+ * returns ::GS_OK, and gs_sched_errmsg() says what failed.
  * @param sched The scheduler.
  * @param now The caller's time.
  * @param[out] started Receives the number of jobs started (may be NULL).
@@ -475,7 +477,7 @@ typedef struct gs_priority_breakdown {
     /** Weighted contribution of the job's own priority. */
     double w_priority;
     /** The host's site factor (gs_sched_set_job_factor()), added as it is.
-     *  (Added in 0.2: check struct_size.) */
+     *  (Added in 0.1: check struct_size.) */
     double site;
     /** The job's value under the scheduler's ordering policy at the last
      *  step (what it was ranked by; equal to total under multifactor). */
@@ -616,12 +618,16 @@ GS_API gs_status gs_sched_set_fairshare(gs_sched *sched, const char *name);
  *        policy as gs_order_job::site_factor.
  * @param sched The scheduler.
  * @param job A pending or running job.
- * @param factor From -1e15 to 1e15.
+ * @param factor From -::GS_SITE_FACTOR_MAX to ::GS_SITE_FACTOR_MAX.
  * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_ESTATE (the job ended),
  *         ::GS_EINVAL (NaN), ::GS_ERANGE (larger, or infinite).
  */
 GS_API gs_status gs_sched_set_job_factor(gs_sched *sched, uint64_t job,
                                          double factor);
+
+/** The largest site factor (either sign) gs_sched_set_job_factor()
+ *  takes. */
+#define GS_SITE_FACTOR_MAX 1e15
 
 /** @} */
 

@@ -192,7 +192,7 @@ GS_API gs_status gs_sched_set_job_factor(gs_sched *s, uint64_t job,
                        (unsigned long long)job, gs_job_state_name(j->state));
     if (isnan(factor))
         return gs_errf(&s->err, GS_EINVAL, "set_job_factor: factor is NaN");
-    if (!(factor >= -GS_WEIGHT_MAX && factor <= GS_WEIGHT_MAX))
+    if (!(factor >= -GS_SITE_FACTOR_MAX && factor <= GS_SITE_FACTOR_MAX))
         return gs_errf(&s->err, GS_ERANGE,
                        "set_job_factor: factor %g is outside -1e15..1e15",
                        factor);

@@ -27,7 +27,10 @@ void gs_refresh_fairshare(gs_sched *s, int64_t now, bool force)
     if (!force && s->fs_fresh && now - s->last_fs < s->weights.calc_period)
         return;
     gs_sched_update_usage(s, now);
-    gs_share_compute_with(s->share, s->fairshare, (double)now);
+    if (gs_share_compute_with(s->share, s->fairshare, (double)now) != GS_OK)
+        /* the classic factors stay; the step goes on */
+        gs_errf(&s->err, GS_OK, "at %lld: %s; the classic factors were used",
+                (long long)now, gs_share_errmsg(s->share));
     s->last_fs = now;
     s->fs_fresh = true;
 }

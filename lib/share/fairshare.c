@@ -817,13 +817,14 @@ GS_API gs_status gs_share_compute_with(gs_share *s, const gs_fairshare_ops *ops,
     gs_status st = gs_share_compute(s, GS_FAIRSHARE_CLASSIC, now);
     if (st != GS_OK)
         return st;
+    gs_err_clear(&s->err); /* what the algorithm's own calls say, if any */
     st = ops->compute(ops->arg, s, now);
     if (st != GS_OK) {
-        char name[80];
+        char name[80], said[GS_ERRMSG_MAX];
         gs_printable(name, sizeof name, ops->name, SIZE_MAX);
-        if (!s->err.msg[0])
-            gs_errf(&s->err, st, "fair-share algorithm \"%s\" failed: %s",
-                    name, gs_strerror(st));
+        snprintf(said, sizeof said, "%s", s->err.msg);
+        gs_errf(&s->err, st, "fair-share algorithm \"%s\" failed: %s%s%s",
+                name, gs_strerror(st), said[0] ? ": " : "", said);
         return st;
     }
     gs_err_clear(&s->err);
