@@ -153,6 +153,10 @@ def test_constants(tmp_path, include_dir):
                         _lib.ORDERING_USES_FACTORS,
                         _lib.ORDERING_TIES_BY_PRIORITY]
     assert _lib.lib.gs_ordering_abi_version() == _lib.ORDERING_ABI_VERSION
+    from gpusched import scheduler as sched_mod
+    out = compile_and_run(tmp_path, include_dir,
+                          '    printf("%.17g\\n", GS_SITE_FACTOR_MAX);\n')
+    assert float(out) == sched_mod._SITE_FACTOR_MAX
 
 
 @pytest.mark.parametrize("enum_cls,prefix,skip", [
