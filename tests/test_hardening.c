@@ -553,6 +553,42 @@ static gs_topo *switch_chain(int levels)
     return t;
 }
 
+static int counted_inits, counted_destroys, counted_state;
+
+static gs_status counted_init(void **state, const gs_topo *topo,
+                              const char *options)
+{
+    (void)topo;
+    (void)options;
+    counted_inits++;
+    *state = &counted_state;
+    return GS_OK;
+}
+
+static void counted_destroy(void *state)
+{
+    assert_ptr_equal(state, &counted_state);
+    counted_destroys++;
+}
+
+static gs_status counted_place(void *state, gs_place_ctx *ctx,
+                               const gs_place_request *req, uint32_t *gpus)
+{
+    (void)state;
+    (void)ctx;
+    (void)req;
+    (void)gpus;
+    return GS_ENORES;
+}
+
+static const gs_placement_ops counted_policy = {
+    .abi_version = GS_PLACEMENT_ABI_VERSION,
+    .name = "test-counted",
+    .init = counted_init,
+    .destroy = counted_destroy,
+    .place = counted_place,
+};
+
 /* Every change of a node updates a histogram per switch above it, so a
  * switch chain tens of thousands deep made each decision slow (27 s to
  * create a scheduler on an 80k chain): the scheduler takes trees of up
@@ -578,6 +614,18 @@ static void deep_switch_trees(void **state)
     assert_int_equal(gs_sched_create(&s, t, NULL), GS_EUNSUPPORTED);
     assert_non_null(strstr(gs_sched_errmsg(s), "\"s64\" is 65 levels deep"));
     gs_sched_destroy(s);
+    /* a host's placement policy whose init never ran is not destroyed
+     * (its destroy got a NULL state) */
+    assert_int_equal(gs_placement_register(&counted_policy), GS_OK);
+    gs_sched_config cfg;
+    gs_sched_config_init(&cfg);
+    cfg.placement = "test-counted";
+    s = NULL;
+    assert_int_equal(gs_sched_create(&s, t, &cfg), GS_EUNSUPPORTED);
+    gs_sched_destroy(s);
+    assert_int_equal(counted_inits, 0);
+    assert_int_equal(counted_destroys, 0);
+    assert_int_equal(gs_placement_unregister("test-counted"), GS_OK);
     gs_topo_destroy(t);
 }
 

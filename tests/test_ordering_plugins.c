@@ -570,6 +570,26 @@ static gs_status failing(void *arg, gs_share *share, double now)
     return GS_ERANGE;
 }
 
+/* sets user rows to 0.125, then fails */
+static gs_status half_done(void *arg, gs_share *share, double now)
+{
+    (void)arg;
+    (void)now;
+    for (size_t i = 0; i < gs_share_row_count(share); i++) {
+        gs_share_row r = GS_SHARE_ROW_INIT;
+        gs_share_row_get(share, i, &r);
+        if (r.user)
+            gs_share_set_factor(share, i, 0.125);
+    }
+    return GS_EINVAL;
+}
+
+static const gs_fairshare_ops half_done_ops = {
+    .abi_version = GS_FAIRSHARE_ABI_VERSION,
+    .name = "test-half-done",
+    .compute = half_done,
+};
+
 static const gs_fairshare_ops failing_ops = {
     .abi_version = GS_FAIRSHARE_ABI_VERSION,
     .name = "test-failing",
@@ -621,6 +641,14 @@ static void fairshare_plugin(void **state)
         GS_ERANGE);
     assert_non_null(strstr(gs_share_errmsg(sh), "test-failing"));
     assert_int_equal(gs_share_compute_with(sh, NULL, 0), GS_EINVAL);
+    /* what a failing algorithm set before failing does not stay: the
+     * classic factors (no usage: 1) */
+    assert_int_equal(gs_fairshare_register(&half_done_ops), GS_OK);
+    assert_int_equal(
+        gs_share_compute_with(sh, gs_fairshare_find("test-half-done"), 0),
+        GS_EINVAL);
+    assert_true(gs_share_factor(sh, "u", "a") == 1.0);
+    assert_int_equal(gs_fairshare_unregister("test-half-done"), GS_OK);
     gs_share_destroy(sh);
 
     /* in a scheduler: the multifactor breakdown reads the plugin's factor */

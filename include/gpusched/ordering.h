@@ -146,7 +146,9 @@ typedef struct gs_ordering_ops {
      * Optional: create the policy's state for one scheduler.
      * @param state Receives the state (NULL is fine).
      * @param topo The scheduler's frozen topology.
-     * @param options The scheduler's ordering_options (may be NULL).
+     * @param options The scheduler's ordering_options, or the options of
+     *        gs_sched_set_ordering(); NULL when chosen by the JSON key
+     *        "ordering" (which has no options).
      * @return ::GS_OK, or an error that makes gs_sched_create() (or the
      *         change of ordering) fail.
      */
@@ -187,7 +189,9 @@ typedef struct gs_ordering_ops {
     /**
      * Optional: may job hi preempt job lo (a running preemptible job)?
      * Without it: hi's priority() is larger than lo's (with compare only:
-     * compare(hi, lo) < 0).
+     * compare(hi, lo) < 0). lo's priority_factor is taken against the
+     * largest priority among the jobs still pending at that moment of the
+     * step, hi's against the largest at the step's start.
      * @param state The state.
      * @param hi The blocked pending job.
      * @param lo A running job.
@@ -204,7 +208,8 @@ typedef struct gs_ordering_ops {
     void (*job_started)(void *state, uint64_t job, int64_t now);
     /**
      * Optional hook: a running job ended (completed, failed, cancelled or
-     * preempted).
+     * preempted). After a change of ordering, jobs started under the old
+     * policy end under the new one.
      * @param state The state.
      * @param job The job's id.
      * @param now The time.

@@ -480,7 +480,8 @@ typedef struct gs_priority_breakdown {
      *  (Added in 0.1: check struct_size.) */
     double site;
     /** The job's value under the scheduler's ordering policy at the last
-     *  step (what it was ranked by; equal to total under multifactor). */
+     *  step (what it was ranked by; under multifactor equal to total
+     *  unless the weights or its site factor changed since). */
     double value;
 } gs_priority_breakdown;
 
@@ -491,8 +492,8 @@ typedef struct gs_priority_breakdown {
 
 /**
  * @brief The multifactor priority of a pending job, factor by factor, as
- *        of the last gs_sched_step() (or now, when no step ran since it was
- *        submitted).
+ *        of the last gs_sched_step() (for a job no step ranked with
+ *        factors, as of the last fair-share computation).
  * @param sched The scheduler.
  * @param job The job's id.
  * @param[in,out] out Its struct_size must be set; the rest is filled.

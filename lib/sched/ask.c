@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "sched/plan.h"
+#include "sched/jobview.h"
 
 #include <stdio.h>
 #include <string.h>

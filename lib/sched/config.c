@@ -102,7 +102,7 @@ GS_API gs_status gs_sched_set_model_weight(gs_sched *s, const char *model,
 
 GS_API gs_share *gs_sched_share(gs_sched *s)
 {
-    return s ? s->share : NULL;
+    return gs_sched_ready(s) ? s->share : NULL;
 }
 
 /* ---- JSON configuration ------------------------------------------------- */
@@ -242,9 +242,14 @@ static gs_status registered_error(cfg_ctx *c, const json_value *v,
                                 "\"%s\" must be the name of a registered "
                                 "policy:",
                                 key);
-    for (size_t i = 0; i < count() && n < sizeof what; i++)
+    const char *name;
+    char q[80];
+    /* (a name unregistered meanwhile ends the list) */
+    for (size_t i = 0; i < count() && n < sizeof what && (name = name_at(i));
+         i++)
         n += (size_t)snprintf(what + n, sizeof what - n, "%s %s",
-                              i ? "," : "", name_at(i));
+                              i ? "," : "",
+                              gs_printable(q, sizeof q, name, SIZE_MAX));
     return cerr(c, v, what);
 }
 

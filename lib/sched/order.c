@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "sched/order.h"
-#include "sched/refresh.h"
+#include "sched/jobview.h"
 
 #include <string.h>
 
@@ -103,8 +103,8 @@ static int cmp_jobs(const void *arg, uint32_t a, uint32_t b)
     const gs_sched *s = c->s;
     const job_rec *x = &s->jobs[a], *y = &s->jobs[b];
     gs_order_job vx, vy;
-    gs_refresh_view(s, x, c->now, &vx);
-    gs_refresh_view(s, y, c->now, &vy);
+    gs_view_job(s, x, c->now, &vx);
+    gs_view_job(s, y, c->now, &vy);
     int r = s->ordering->compare(s->ordering_state, &vx, &vy);
     if (r)
         return r < 0 ? -1 : 1;

@@ -11,6 +11,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "sched/plan.h"
+#include "sched/jobview.h"
 #include "sched/books.h"
 #include "sched/state.h"
 

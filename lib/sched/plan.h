@@ -56,8 +56,6 @@ bool gs_sched_place_only(gs_sched *s, const job_rec *j, uint32_t *out,
                          plan_reason *why);
 gs_status gs_ask_policy(gs_sched *s, const job_rec *j, uint32_t *out,
                         gs_place_ctx *ctx, gs_place_request *req, bool quiet);
-/* The GPUs job j accepts, per node type (submit.c). */
-void gs_job_eligible(const gs_sched *s, const job_rec *j, gs_mask *elig);
 
 /* Backfill (backfill.c). */
 void gs_bf_begin(gs_sched *s);

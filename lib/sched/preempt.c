@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "sched/plan.h"
-#include "sched/refresh.h"
+#include "sched/jobview.h"
 
 #include <string.h>
 
@@ -47,10 +47,10 @@ bool gs_preempt_choose(gs_sched *s, const job_rec *h, int64_t now,
      * pending jobs were ranked on (this step's refresh); it is kept so
      * that decisions stay what they were before the pipeline (issue 13's
      * replays check them byte for byte). */
-    int64_t mx = gs_refresh_max_priority(s);
+    int64_t mx = gs_view_max_priority(s);
     for (size_t i = 0; i < s->n_running; i++) {
         const job_rec *v = &s->jobs[s->running[i]];
-        if (v->preemptible && gs_refresh_outranks(s, h, v, now, mx))
+        if (v->preemptible && gs_view_outranks(s, h, v, now, mx))
             cand[nc++] = s->running[i];
     }
     if (!nc)

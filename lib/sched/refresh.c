@@ -6,21 +6,9 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "sched/refresh.h"
+#include "sched/jobview.h"
 
 #include <string.h>
-
-static bool uses_factors(const gs_sched *s)
-{
-    return (s->ordering->flags & GS_ORDERING_USES_FACTORS) != 0;
-}
-
-int64_t gs_refresh_max_priority(const gs_sched *s)
-{
-    int64_t mx = 0;
-    for (size_t i = 0; i < s->n_pending; i++)
-        mx = GS_MAX(mx, s->jobs[s->pending[i]].priority);
-    return mx;
-}
 
 void gs_refresh_fairshare(gs_sched *s, int64_t now, bool force)
 {
@@ -35,76 +23,24 @@ void gs_refresh_fairshare(gs_sched *s, int64_t now, bool force)
     s->fs_fresh = true;
 }
 
-/* The normalized factors of Slurm's multifactor plugin. */
-static void factors(const gs_sched *s, const job_rec *j, int64_t now,
-                    int64_t max_prio, gs_order_job *v)
-{
-    const gs_priority_weights *w = &s->weights;
-    double age = 0;
-    if (w->max_age > 0) {
-        double waited = (double)(now - j->submit_time);
-        age = waited <= 0 ? 0 : GS_MIN(1.0, waited / (double)w->max_age);
-    }
-    v->age_factor = age;
-    v->fairshare = s->share->a[j->assoc].factor;
-    v->size_factor = s->topo->n_gpus ? (double)j->gpus / s->topo->n_gpus : 0;
-    v->priority_factor =
-        max_prio > 0 && j->priority > 0
-            ? GS_MIN(1.0, (double)j->priority / (double)max_prio)
-            : 0;
-}
-
-static void view(const gs_sched *s, const job_rec *j, int64_t now,
-                 int64_t max_prio, bool with_factors, gs_order_job *v)
-{
-    v->struct_size = sizeof *v;
-    v->id = j->id;
-    v->name = j->name;
-    v->user = j->user;
-    v->account = j->account;
-    v->partition = NULL;
-    v->gpus = j->gpus;
-    v->min_nodes = j->min_nodes;
-    v->running = j->state == GS_JOB_RUNNING;
-    v->preemptible = j->preemptible;
-    v->priority = j->priority;
-    v->nice = j->nice;
-    v->submit_time = j->submit_time;
-    v->time_limit = j->time_limit;
-    v->now = now;
-    v->age = now > j->submit_time ? now - j->submit_time : 0;
-    v->requeues = j->requeues;
-    v->site_factor = j->site_factor;
-    v->weights = &s->weights;
-    if (with_factors) {
-        factors(s, j, now, max_prio, v);
-    } else {
-        v->fairshare = -1;
-        v->age_factor = v->size_factor = v->priority_factor = 0;
-    }
-}
-
-void gs_refresh_view(const gs_sched *s, const job_rec *j, int64_t now,
-                     gs_order_job *v)
-{
-    view(s, j, now, s->max_prio, uses_factors(s), v);
-}
-
 void gs_refresh(gs_sched *s, int64_t now)
 {
     const gs_ordering_ops *o = s->ordering;
-    bool with = uses_factors(s);
+    bool with = gs_view_uses_factors(s);
     if (with)
         gs_refresh_fairshare(s, now, false);
-    s->max_prio = gs_refresh_max_priority(s);
+    s->max_prio = gs_view_max_priority(s);
     if (o->refresh)
         o->refresh(s->ordering_state, now);
-    if (!o->priority)
-        return; /* ranked by compare() alone */
+    if (!o->priority) { /* ranked by compare() alone: no value */
+        for (size_t i = 0; i < s->n_pending; i++)
+            s->jobs[s->pending[i]].prio_value = 0;
+        return;
+    }
     for (size_t i = 0; i < s->n_pending; i++) {
         job_rec *j = &s->jobs[s->pending[i]];
         gs_order_job v;
-        view(s, j, now, s->max_prio, with, &v);
+        gs_view_make(s, j, now, s->max_prio, with, &v);
         if (with) {
             j->f_age = v.age_factor;
             j->f_fs = v.fairshare;
@@ -113,20 +49,6 @@ void gs_refresh(gs_sched *s, int64_t now)
         }
         j->prio_value = o->priority(s->ordering_state, &v);
     }
-}
-
-bool gs_refresh_outranks(const gs_sched *s, const job_rec *hi,
-                         const job_rec *lo, int64_t now, int64_t max_prio)
-{
-    const gs_ordering_ops *o = s->ordering;
-    gs_order_job vh, vl;
-    gs_refresh_view(s, hi, now, &vh);
-    view(s, lo, now, max_prio, uses_factors(s), &vl);
-    if (o->outranks)
-        return o->outranks(s->ordering_state, &vh, &vl) != 0;
-    if (o->priority) /* hi's value is this step's */
-        return hi->prio_value > o->priority(s->ordering_state, &vl);
-    return o->compare(s->ordering_state, &vh, &vl) < 0;
 }
 
 GS_API gs_status gs_sched_job_priority(gs_sched *s, uint64_t job,
@@ -140,13 +62,13 @@ GS_API gs_status gs_sched_job_priority(gs_sched *s, uint64_t job,
     job_rec *j = &s->jobs[job - 1];
     if (!s->fs_fresh)
         gs_refresh_fairshare(s, s->last_fs, true);
-    bool with = uses_factors(s);
+    bool with = gs_view_uses_factors(s);
     /* the factors as of the last fair-share computation, unless the last
      * step computed them for this pending job */
     if (!with || j->state != GS_JOB_PENDING ||
         (j->f_fs == 0 && j->prio_value == 0)) {
         gs_order_job v;
-        view(s, j, s->last_fs, gs_refresh_max_priority(s), true, &v);
+        gs_view_make(s, j, s->last_fs, gs_view_max_priority(s), true, &v);
         j->f_age = v.age_factor;
         j->f_fs = v.fairshare;
         j->f_size = v.size_factor;

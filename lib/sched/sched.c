@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "sched/apply.h"
+#include "sched/jobview.h"
 #include "sched/books.h"
 #include "sched/plan.h"
 #include "sched/state.h"
@@ -65,43 +66,6 @@ uint64_t gs_type_memory(const gs_ntype *ty)
         m = ty->numa[d].memory > UINT64_MAX - m ? UINT64_MAX
                                                  : m + ty->numa[d].memory;
     return m;
-}
-
-/* The text of a lazy reason, into buf. */
-size_t gs_reason_lazy_text(const job_rec *j, uint8_t lazy, uint64_t behind,
-                           char *buf, size_t cap)
-{
-    int n = 0;
-    switch (lazy) {
-    case LAZY_BEHIND:
-    case LAZY_BEHIND_NOLIMIT:
-        n = snprintf(buf, cap,
-                     lazy == LAZY_BEHIND_NOLIMIT
-                         ? "waiting behind job %llu (no time limit, so it "
-                           "cannot backfill)"
-                         : "waiting behind job %llu",
-                     (unsigned long long)behind);
-        break;
-    case LAZY_NOFIT:
-        if (j->gpus_per_node)
-            n = snprintf(buf, cap,
-                         "needs %u nodes with %u free GPUs each; not that "
-                         "many now",
-                         j->gpus / j->gpus_per_node, j->gpus_per_node);
-        else
-            n = snprintf(buf, cap, "needs %u GPU%s; not that many are "
-                                   "free now",
-                         j->gpus, j->gpus == 1 ? "" : "s");
-        break;
-    case LAZY_DELAY:
-        n = snprintf(buf, cap, "would delay the reserved start of job %llu",
-                     (unsigned long long)behind);
-        break;
-    default:
-        n = snprintf(buf, cap, "%s", j->reason_text);
-        break;
-    }
-    return n < 0 ? 0 : GS_MIN((size_t)n, cap - 1);
 }
 
 /* ---- creation ----------------------------------------------------------- */
@@ -289,8 +253,9 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
         s->own_share = true;
     }
     const char *pname = c.placement ? c.placement : "nvlink-pack";
-    s->policy = gs_placement_find(pname);
-    if (!s->policy)
+    /* s->policy is set once its init has run: destroy calls its destroy */
+    const gs_placement_ops *pol = gs_placement_find(pname);
+    if (!pol)
         return gs_errf(&s->err, GS_ENOTFOUND,
                        "no placement policy named \"%.64s\" (first-fit, "
                        "best-fit, spread, nvlink-pack, or one registered "
@@ -410,16 +375,16 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     if (!gs_strtab_reserve(&s->strings.tab, 0) ||
         gs_books_grow_accounts(s) != GS_OK)
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
-    if (s->policy->init) {
-        st = s->policy->init(&s->policy_state, topo, c.placement_options);
+    if (pol->init) {
+        st = pol->init(&s->policy_state, topo, c.placement_options);
         if (st != GS_OK) {
             s->policy_state = NULL;
-            s->policy = NULL;
             return gs_errf(&s->err, st,
                            "placement policy \"%s\" refused to start: %s",
                            pname, gs_strerror(st));
         }
     }
+    s->policy = pol;
     if (ord->init) {
         st = ord->init(&s->ordering_state, topo, c.ordering_options);
         if (st != GS_OK) {
@@ -526,7 +491,7 @@ GS_API const char *gs_sched_errmsg(const gs_sched *s)
 
 GS_API const gs_topo *gs_sched_topo(const gs_sched *s)
 {
-    return s ? s->topo : NULL;
+    return gs_sched_ready(s) ? s->topo : NULL;
 }
 
 gs_status gs_sched_time_arg(gs_sched *s, int64_t t, const char *what)

@@ -432,8 +432,4 @@ int gs_cmp_u32(const void *a, const void *b);
 /* Release what a job record owns (not the record). */
 void gs_job_free(job_rec *j);
 
-/* The text of a lazy reason (lazy, behind) of job j, into buf. */
-size_t gs_reason_lazy_text(const job_rec *j, uint8_t lazy, uint64_t behind,
-                           char *buf, size_t cap);
-
 #endif

@@ -6,7 +6,8 @@
  *   -> for each job in rank: plan (start, preempt, reserve, wait)
  *                            -> apply (carry it out)
  *
- * Each stage is called from here only, and calls nothing above it.
+ * Each stage is called from here only; a stage calls only the layers
+ * below the four (jobview.c, state.c, books.c, placement, common/).
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "sched/apply.h"

@@ -5,6 +5,7 @@
  */
 #include "sched/books.h"
 #include "sched/order.h"
+#include "sched/jobview.h"
 #include "sched/plan.h"
 
 #include <stdio.h>
@@ -13,48 +14,6 @@
 
 
 /* ---- submission --------------------------------------------------------- */
-
-/* Does a GPU model pass the job's filters? */
-static bool model_ok(const job_rec *j, const char *model)
-{
-    if (!j->models)
-        return true;
-    if (!model)
-        return false;
-    for (char **m = j->models; *m; m++) {
-        size_t n = strlen(*m);
-        for (const char *p = model; *p; p++) {
-            size_t i = 0;
-            while (i < n && p[i] &&
-                   (p[i] | 0x20) == ((*m)[i] | 0x20))
-                i++;
-            if (i == n)
-                return true;
-        }
-    }
-    return false;
-}
-
-static bool gpu_ok(const job_rec *j, const gs_gpu_rec *g)
-{
-    if (g->memory < j->min_gpu_memory)
-        return false;
-    if ((uint32_t)g->cc_major * 1000 + g->cc_minor < j->min_cc)
-        return false;
-    return model_ok(j, g->model);
-}
-
-void gs_job_eligible(const gs_sched *s, const job_rec *j, gs_mask *elig)
-{
-    for (uint32_t t = 0; t < s->n_types; t++) {
-        const gs_ntype *ty = s->topo->types[t];
-        gs_mask m = 0;
-        for (uint32_t g = 0; g < ty->n_gpus; g++)
-            if (gpu_ok(j, &ty->gpus[g]))
-                m |= (gs_mask)1 << g;
-        elig[t] = m;
-    }
-}
 
 int gs_cmp_u32(const void *a, const void *b)
 {

@@ -823,6 +823,8 @@ GS_API gs_status gs_share_compute_with(gs_share *s, const gs_fairshare_ops *ops,
         char name[80], said[GS_ERRMSG_MAX];
         gs_printable(name, sizeof name, ops->name, SIZE_MAX);
         snprintf(said, sizeof said, "%s", s->err.msg);
+        /* whatever it set before failing is replaced: classic factors */
+        gs_share_compute(s, GS_FAIRSHARE_CLASSIC, now);
         gs_errf(&s->err, st, "fair-share algorithm \"%s\" failed: %s%s%s",
                 name, gs_strerror(st), said[0] ? ": " : "", said);
         return st;

@@ -1,0 +1,172 @@
+/*
+ * How jobs are seen (lower than every stage of the step, which all use
+ * it): the read-only view an ordering policy gets (gs_order_job) and who
+ * outranks whom by it, the GPUs a job accepts, and the text of a pending
+ * reason.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "sched/jobview.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool gs_view_uses_factors(const gs_sched *s)
+{
+    return (s->ordering->flags & GS_ORDERING_USES_FACTORS) != 0;
+}
+
+int64_t gs_view_max_priority(const gs_sched *s)
+{
+    int64_t mx = 0;
+    for (size_t i = 0; i < s->n_pending; i++)
+        mx = GS_MAX(mx, s->jobs[s->pending[i]].priority);
+    return mx;
+}
+
+/* The normalized factors of Slurm's multifactor plugin. */
+static void factors(const gs_sched *s, const job_rec *j, int64_t now,
+                    int64_t max_prio, gs_order_job *v)
+{
+    const gs_priority_weights *w = &s->weights;
+    double age = 0;
+    if (w->max_age > 0) {
+        double waited = (double)(now - j->submit_time);
+        age = waited <= 0 ? 0 : GS_MIN(1.0, waited / (double)w->max_age);
+    }
+    v->age_factor = age;
+    v->fairshare = s->share->a[j->assoc].factor;
+    v->size_factor = s->topo->n_gpus ? (double)j->gpus / s->topo->n_gpus : 0;
+    v->priority_factor =
+        max_prio > 0 && j->priority > 0
+            ? GS_MIN(1.0, (double)j->priority / (double)max_prio)
+            : 0;
+}
+
+void gs_view_make(const gs_sched *s, const job_rec *j, int64_t now,
+                  int64_t max_prio, bool with_factors, gs_order_job *v)
+{
+    v->struct_size = sizeof *v;
+    v->id = j->id;
+    v->name = j->name;
+    v->user = j->user;
+    v->account = j->account;
+    v->partition = NULL;
+    v->gpus = j->gpus;
+    v->min_nodes = j->min_nodes;
+    v->running = j->state == GS_JOB_RUNNING;
+    v->preemptible = j->preemptible;
+    v->priority = j->priority;
+    v->nice = j->nice;
+    v->submit_time = j->submit_time;
+    v->time_limit = j->time_limit;
+    v->now = now;
+    v->age = now > j->submit_time ? now - j->submit_time : 0;
+    v->requeues = j->requeues;
+    v->site_factor = j->site_factor;
+    v->weights = &s->weights;
+    if (with_factors) {
+        factors(s, j, now, max_prio, v);
+    } else {
+        v->fairshare = -1;
+        v->age_factor = v->size_factor = v->priority_factor = 0;
+    }
+}
+
+void gs_view_job(const gs_sched *s, const job_rec *j, int64_t now,
+                 gs_order_job *v)
+{
+    gs_view_make(s, j, now, s->max_prio, gs_view_uses_factors(s), v);
+}
+
+bool gs_view_outranks(const gs_sched *s, const job_rec *hi, const job_rec *lo,
+                      int64_t now, int64_t max_prio)
+{
+    const gs_ordering_ops *o = s->ordering;
+    gs_order_job vh, vl;
+    gs_view_job(s, hi, now, &vh);
+    gs_view_make(s, lo, now, max_prio, gs_view_uses_factors(s), &vl);
+    if (o->outranks)
+        return o->outranks(s->ordering_state, &vh, &vl) != 0;
+    if (o->priority) /* hi's value is this step's */
+        return hi->prio_value > o->priority(s->ordering_state, &vl);
+    return o->compare(s->ordering_state, &vh, &vl) < 0;
+}
+
+/* Does a GPU model pass the job's filters? */
+static bool model_ok(const job_rec *j, const char *model)
+{
+    if (!j->models)
+        return true;
+    if (!model)
+        return false;
+    for (char **m = j->models; *m; m++) {
+        size_t n = strlen(*m);
+        for (const char *p = model; *p; p++) {
+            size_t i = 0;
+            while (i < n && p[i] &&
+                   (p[i] | 0x20) == ((*m)[i] | 0x20))
+                i++;
+            if (i == n)
+                return true;
+        }
+    }
+    return false;
+}
+
+static bool gpu_ok(const job_rec *j, const gs_gpu_rec *g)
+{
+    if (g->memory < j->min_gpu_memory)
+        return false;
+    if ((uint32_t)g->cc_major * 1000 + g->cc_minor < j->min_cc)
+        return false;
+    return model_ok(j, g->model);
+}
+
+void gs_job_eligible(const gs_sched *s, const job_rec *j, gs_mask *elig)
+{
+    for (uint32_t t = 0; t < s->n_types; t++) {
+        const gs_ntype *ty = s->topo->types[t];
+        gs_mask m = 0;
+        for (uint32_t g = 0; g < ty->n_gpus; g++)
+            if (gpu_ok(j, &ty->gpus[g]))
+                m |= (gs_mask)1 << g;
+        elig[t] = m;
+    }
+}
+
+/* The text of a lazy reason, into buf. */
+size_t gs_reason_lazy_text(const job_rec *j, uint8_t lazy, uint64_t behind,
+                           char *buf, size_t cap)
+{
+    int n = 0;
+    switch (lazy) {
+    case LAZY_BEHIND:
+    case LAZY_BEHIND_NOLIMIT:
+        n = snprintf(buf, cap,
+                     lazy == LAZY_BEHIND_NOLIMIT
+                         ? "waiting behind job %llu (no time limit, so it "
+                           "cannot backfill)"
+                         : "waiting behind job %llu",
+                     (unsigned long long)behind);
+        break;
+    case LAZY_NOFIT:
+        if (j->gpus_per_node)
+            n = snprintf(buf, cap,
+                         "needs %u nodes with %u free GPUs each; not that "
+                         "many now",
+                         j->gpus / j->gpus_per_node, j->gpus_per_node);
+        else
+            n = snprintf(buf, cap, "needs %u GPU%s; not that many are "
+                                   "free now",
+                         j->gpus, j->gpus == 1 ? "" : "s");
+        break;
+    case LAZY_DELAY:
+        n = snprintf(buf, cap, "would delay the reserved start of job %llu",
+                     (unsigned long long)behind);
+        break;
+    default:
+        n = snprintf(buf, cap, "%s", j->reason_text);
+        break;
+    }
+    return n < 0 ? 0 : GS_MIN((size_t)n, cap - 1);
+}

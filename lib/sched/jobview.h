@@ -1,0 +1,32 @@
+/*
+ * How jobs are seen (jobview.c): a layer below the step's stages, which
+ * all use it.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef GS_SCHED_JOBVIEW_H
+#define GS_SCHED_JOBVIEW_H
+
+#include "sched/sched_impl.h"
+
+/* Does the scheduler's ordering read the factors? */
+bool gs_view_uses_factors(const gs_sched *s);
+/* The largest priority in s->pending[0 .. n_pending). */
+int64_t gs_view_max_priority(const gs_sched *s);
+/* The ordering policy's view of job j at now, its priority factor taken
+ * against max_prio (factors filled when with_factors). */
+void gs_view_make(const gs_sched *s, const job_rec *j, int64_t now,
+                  int64_t max_prio, bool with_factors, gs_order_job *v);
+/* The same against this step's refresh (s->max_prio). */
+void gs_view_job(const gs_sched *s, const job_rec *j, int64_t now,
+                 gs_order_job *v);
+/* Does pending job hi outrank running job lo (preemption)? lo's factors
+ * are taken against max_prio. */
+bool gs_view_outranks(const gs_sched *s, const job_rec *hi, const job_rec *lo,
+                      int64_t now, int64_t max_prio);
+/* The GPUs job j accepts, per node type. */
+void gs_job_eligible(const gs_sched *s, const job_rec *j, gs_mask *elig);
+/* The text of a lazy reason (lazy, behind) of job j, into buf. */
+size_t gs_reason_lazy_text(const job_rec *j, uint8_t lazy, uint64_t behind,
+                           char *buf, size_t cap);
+
+#endif
