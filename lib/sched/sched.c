@@ -1,6 +1,7 @@
 /*
- * The scheduler: jobs on a frozen topology, their allocations, and the
- * bookkeeping that lets placement decide without allocating.
+ * The scheduler handle: creation (every buffer the decision path needs,
+ * the indexes placement reads, the policies' state), destruction, jobs
+ * ended by the host, and gs_sched_check, which recomputes every invariant.
  *
  * Resources per node: GPUs (a 64-bit mask: busy, drained, failed), CPUs (a
  * bitset over the node's CPUs numbered NUMA domain by domain, with a free
@@ -10,7 +11,6 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "sched/apply.h"
-#include "sched/jobview.h"
 #include "sched/books.h"
 #include "sched/plan.h"
 #include "sched/state.h"
@@ -504,7 +504,7 @@ gs_status gs_sched_time_arg(gs_sched *s, int64_t t, const char *what)
     return GS_OK;
 }
 
-static gs_status end_job(gs_sched *s, uint64_t id, int64_t now,
+gs_status gs_sched_end_job(gs_sched *s, uint64_t id, int64_t now,
                          gs_job_state to, bool pending_ok)
 {
     if (!gs_sched_ready(s))
@@ -532,370 +532,17 @@ static gs_status end_job(gs_sched *s, uint64_t id, int64_t now,
 
 GS_API gs_status gs_sched_cancel(gs_sched *s, uint64_t job, int64_t now)
 {
-    return end_job(s, job, now, GS_JOB_CANCELLED, true);
+    return gs_sched_end_job(s, job, now, GS_JOB_CANCELLED, true);
 }
 
 GS_API gs_status gs_sched_complete(gs_sched *s, uint64_t job, int64_t now)
 {
-    return end_job(s, job, now, GS_JOB_COMPLETED, false);
+    return gs_sched_end_job(s, job, now, GS_JOB_COMPLETED, false);
 }
 
 GS_API gs_status gs_sched_fail(gs_sched *s, uint64_t job, int64_t now)
 {
-    return end_job(s, job, now, GS_JOB_FAILED, false);
-}
-
-GS_API size_t gs_sched_event_count(const gs_sched *s)
-{
-    return gs_sched_ready(s) ? s->n_events : 0;
-}
-
-GS_API gs_status gs_sched_event(const gs_sched *s, size_t i, gs_event *ev)
-{
-    if (!gs_sched_ready(s) || i >= s->n_events || !ev || ev->struct_size < sizeof(uint32_t))
-        return GS_EINVAL;
-    gs_event full = {sizeof full, s->events[i].kind, s->events[i].job,
-                     s->events[i].time};
-    uint32_t caller = ev->struct_size;
-    memcpy(ev, &full, GS_MIN((size_t)caller, sizeof full));
-    ev->struct_size = caller;
-    return GS_OK;
-}
-
-/* ---- queries ------------------------------------------------------------ */
-
-GS_API size_t gs_sched_job_count(const gs_sched *s)
-{
-    return gs_sched_ready(s) ? s->n_jobs : 0;
-}
-
-GS_API uint64_t gs_sched_job_at(const gs_sched *s, size_t i)
-{
-    return gs_sched_ready(s) && i < s->n_jobs ? s->jobs[i].id : 0;
-}
-
-GS_API gs_status gs_sched_job_info(const gs_sched *s, uint64_t job,
-                                   gs_job_info *info)
-{
-    if (!gs_sched_ready(s) || !info || info->struct_size < sizeof(uint32_t))
-        return GS_EINVAL;
-    const job_rec *j = find_job(s, job);
-    if (!j)
-        return GS_ENOTFOUND;
-    gs_job_info full;
-    memset(&full, 0, sizeof full);
-    full.struct_size = sizeof full;
-    full.id = j->id;
-    full.state = j->state;
-    full.reason = j->state == GS_JOB_PENDING ? j->reason : GS_REASON_NONE;
-    full.gpus = j->gpus;
-    full.nodes = j->n_alloc;
-    full.submit_time = j->submit_time;
-    full.start_time = j->start_time;
-    full.end_time = j->end_time;
-    full.priority = j->priority;
-    full.time_limit = j->time_limit;
-    full.name = j->name;
-    full.user = j->user;
-    full.account = j->account;
-    full.priority_value = j->prio_value;
-    full.requeues = j->requeues;
-    full.lost_gpu_seconds = j->lost_gpu_seconds;
-    uint32_t caller = info->struct_size;
-    memcpy(info, &full, GS_MIN((size_t)caller, sizeof full));
-    info->struct_size = caller;
-    return GS_OK;
-}
-
-GS_API gs_status gs_sched_job_reason_text(const gs_sched *s, uint64_t job,
-                                          char *buf, size_t cap, size_t *len)
-{
-    if (!gs_sched_ready(s))
-        return GS_EINVAL;
-    const job_rec *j = find_job(s, job);
-    if (!j)
-        return GS_ENOTFOUND;
-    if (j->state == GS_JOB_PENDING && j->lazy != LAZY_NONE) {
-        char text[REASON_MAX];
-        size_t n = gs_reason_lazy_text(j, j->lazy, j->behind, text,
-                                       sizeof text);
-        return gs_copy_out(text, n, buf, cap, len);
-    }
-    const char *text = j->state == GS_JOB_PENDING ? j->reason_text : "";
-    return gs_copy_out(text, strlen(text), buf, cap, len);
-}
-
-static const alloc_node *alloc_at(const gs_sched *s, uint64_t job, uint32_t k)
-{
-    const job_rec *j = s ? find_job(s, job) : NULL;
-    return j && k < j->n_alloc ? &j->alloc[k] : NULL;
-}
-
-GS_API uint32_t gs_sched_alloc_node_count(const gs_sched *s, uint64_t job)
-{
-    const job_rec *j = gs_sched_ready(s) ? find_job(s, job) : NULL;
-    return j ? j->n_alloc : 0;
-}
-
-GS_API gs_status gs_sched_alloc_node(const gs_sched *s, uint64_t job,
-                                     uint32_t k, gs_alloc_node *out)
-{
-    if (!gs_sched_ready(s) || !out || out->struct_size < sizeof(uint32_t))
-        return GS_EINVAL;
-    const alloc_node *a = alloc_at(s, job, k);
-    if (!a)
-        return find_job(s, job) ? GS_EINVAL : GS_ENOTFOUND;
-    gs_alloc_node full = {sizeof full, a->node, mask_count(a->gpus), a->cpu_n,
-                          a->mem};
-    uint32_t caller = out->struct_size;
-    memcpy(out, &full, GS_MIN((size_t)caller, sizeof full));
-    out->struct_size = caller;
-    return GS_OK;
-}
-
-GS_API gs_status gs_sched_alloc_gpus(const gs_sched *s, uint64_t job,
-                                     uint32_t k, uint32_t *gpus, size_t cap,
-                                     size_t *count)
-{
-    if (!gs_sched_ready(s) || (cap && !gpus))
-        return GS_EINVAL;
-    const alloc_node *a = alloc_at(s, job, k);
-    if (!a)
-        return find_job(s, job) ? GS_EINVAL : GS_ENOTFOUND;
-    size_t n = mask_count(a->gpus);
-    if (count)
-        *count = n;
-    if (n > cap)
-        return GS_ENOSPC;
-    size_t i = 0;
-    for (gs_mask m = a->gpus; m; m &= m - 1)
-        gpus[i++] = mask_first(m);
-    return GS_OK;
-}
-
-GS_API gs_status gs_sched_alloc_cpus(const gs_sched *s, uint64_t job,
-                                     uint32_t k, char *buf, size_t cap,
-                                     size_t *len)
-{
-    if (!gs_sched_ready(s))
-        return GS_EINVAL;
-    const alloc_node *a = alloc_at(s, job, k);
-    if (!a)
-        return find_job(s, job) ? GS_EINVAL : GS_ENOTFOUND;
-    const job_rec *j = find_job(s, job);
-    const gs_ntype *ty = node_type(s, a->node);
-    /* CPU indices -> CPU numbers as canonical ranges */
-    gs_cpu_range *r = gs_malloc((a->cpu_n + 1) * sizeof *r);
-    uint32_t *ids = gs_malloc((a->cpu_n + 1) * sizeof *ids);
-    if (!r || !ids) {
-        gs_free(r);
-        gs_free(ids);
-        return GS_ENOMEM;
-    }
-    for (uint32_t i = 0; i < a->cpu_n; i++) {
-        uint32_t c = j->cpus[a->cpu_off + i], ri = 0;
-        while (c >= ty->cpus[ri].hi - ty->cpus[ri].lo + 1) {
-            c -= ty->cpus[ri].hi - ty->cpus[ri].lo + 1;
-            ri++;
-        }
-        ids[i] = ty->cpus[ri].lo + c;
-    }
-    qsort(ids, a->cpu_n, sizeof *ids, gs_cmp_u32);
-    size_t nr = 0;
-    for (uint32_t i = 0; i < a->cpu_n; i++) {
-        if (nr && ids[i] == r[nr - 1].hi + 1)
-            r[nr - 1].hi = ids[i];
-        else
-            r[nr++] = (gs_cpu_range){ids[i], ids[i]};
-    }
-    gs_buf b = {0};
-    gs_cpulist_format(&b, r, nr);
-    gs_free(r);
-    gs_free(ids);
-    if (!gs_buf_finish(&b)) {
-        gs_buf_free(&b);
-        return GS_ENOMEM;
-    }
-    gs_status st = gs_copy_out(b.data, b.len, buf, cap, len);
-    gs_buf_free(&b);
-    return st;
-}
-
-GS_API gs_status gs_sched_cuda_visible_devices(const gs_sched *s,
-                                               uint64_t job, uint32_t node,
-                                               unsigned flags, char *buf,
-                                               size_t cap, size_t *len)
-{
-    if (!gs_sched_ready(s) || (flags & ~GS_CVD_UUIDS))
-        return GS_EINVAL;
-    const job_rec *j = find_job(s, job);
-    if (!j)
-        return GS_ENOTFOUND;
-    const alloc_node *a = NULL;
-    for (uint32_t i = 0; i < j->n_alloc && !a; i++)
-        if (j->alloc[i].node == node)
-            a = &j->alloc[i];
-    if (!a)
-        return GS_ENOTFOUND;
-    gs_buf b = {0};
-    bool first = true;
-    for (gs_mask m = a->gpus; m; m &= m - 1) {
-        uint32_t idx = mask_first(m);
-        const char *uuid =
-            (flags & GS_CVD_UUIDS)
-                ? gs_topo_gpu_uuid(s->topo, s->topo->nodes[node].first_gpu + idx)
-                : NULL;
-        if (!first)
-            gs_buf_putc(&b, ',');
-        first = false;
-        if (uuid)
-            gs_buf_puts(&b, uuid);
-        else
-            gs_buf_printf(&b, "%u", idx);
-    }
-    if (!gs_buf_finish(&b)) {
-        gs_buf_free(&b);
-        return GS_ENOMEM;
-    }
-    gs_status st = gs_copy_out(b.data, b.len, buf, cap, len);
-    gs_buf_free(&b);
-    return st;
-}
-
-/* ---- nodes and GPUs ----------------------------------------------------- */
-
-static bool gpu_at(gs_sched *s, uint32_t gpu, uint32_t *node, gs_mask *bit,
-                   const char *what)
-{
-    if (!gs_sched_ready(s))
-        return false;
-    if (gpu >= s->topo->n_gpus) {
-        gs_errf(&s->err, GS_EINVAL, "%s: no GPU %u (the cluster has %u)",
-                what, gpu, s->topo->n_gpus);
-        return false;
-    }
-    *node = s->topo->gpu_node[gpu];
-    *bit = (gs_mask)1 << (gpu - s->topo->nodes[*node].first_gpu);
-    return true;
-}
-
-/* Is node a node of s? If not, say so in s's message. */
-static bool node_at(gs_sched *s, uint32_t node, const char *what)
-{
-    if (!gs_sched_ready(s))
-        return false;
-    if (node >= s->n_nodes) {
-        gs_errf(&s->err, GS_EINVAL, "%s: no node %u (the cluster has %u)",
-                what, node, s->n_nodes);
-        return false;
-    }
-    return true;
-}
-
-GS_API gs_status gs_sched_drain_node(gs_sched *s, uint32_t node)
-{
-    if (!node_at(s, node, "drain_node"))
-        return GS_EINVAL;
-    s->nodes[node].drained_node = true;
-    gs_sched_reindex_node(s, node);
-    return GS_OK;
-}
-
-GS_API gs_status gs_sched_resume_node(gs_sched *s, uint32_t node)
-{
-    if (!node_at(s, node, "resume_node"))
-        return GS_EINVAL;
-    s->nodes[node].drained_node = false;
-    gs_sched_reindex_node(s, node);
-    return GS_OK;
-}
-
-GS_API gs_status gs_sched_drain_gpu(gs_sched *s, uint32_t gpu)
-{
-    uint32_t node;
-    gs_mask bit;
-    if (!gpu_at(s, gpu, &node, &bit, "drain_gpu"))
-        return GS_EINVAL;
-    s->nodes[node].drained |= bit;
-    gs_sched_reindex_node(s, node);
-    return GS_OK;
-}
-
-GS_API gs_status gs_sched_resume_gpu(gs_sched *s, uint32_t gpu)
-{
-    uint32_t node;
-    gs_mask bit;
-    if (!gpu_at(s, gpu, &node, &bit, "resume_gpu"))
-        return GS_EINVAL;
-    s->nodes[node].drained &= ~bit;
-    gs_sched_reindex_node(s, node);
-    return GS_OK;
-}
-
-GS_API gs_status gs_sched_fail_gpu(gs_sched *s, uint32_t gpu, int64_t now,
-                                   uint64_t *job)
-{
-    uint32_t node;
-    gs_mask bit;
-    if (job)
-        *job = 0;
-    if (!gpu_at(s, gpu, &node, &bit, "fail_gpu"))
-        return GS_EINVAL;
-    gs_status st = gs_sched_time_arg(s, now, "now");
-    if (st != GS_OK)
-        return st;
-    s->n_events = 0;
-    uint64_t holder = s->gpu_job[gpu];
-    s->nodes[node].failed |= bit;
-    if (holder) {
-        end_job(s, holder, now, GS_JOB_FAILED, false);
-        gs_apply_emit(s, GS_EVENT_FAILED, holder, now);
-        if (job)
-            *job = holder;
-    }
-    gs_sched_reindex_node(s, node);
-    return GS_OK;
-}
-
-GS_API gs_status gs_sched_repair_gpu(gs_sched *s, uint32_t gpu)
-{
-    uint32_t node;
-    gs_mask bit;
-    if (!gpu_at(s, gpu, &node, &bit, "repair_gpu"))
-        return GS_EINVAL;
-    s->nodes[node].failed &= ~bit;
-    gs_sched_reindex_node(s, node);
-    return GS_OK;
-}
-
-GS_API uint32_t gs_sched_node_free_gpus(const gs_sched *s, uint32_t node)
-{
-    return gs_sched_ready(s) && node < s->n_nodes ? mask_count(s->nodes[node].avail) : 0;
-}
-
-GS_API uint32_t gs_sched_node_free_cpus(const gs_sched *s, uint32_t node)
-{
-    return gs_sched_ready(s) && node < s->n_nodes ? s->nodes[node].free_cpus : 0;
-}
-
-GS_API uint64_t gs_sched_node_free_memory(const gs_sched *s, uint32_t node)
-{
-    return gs_sched_ready(s) && node < s->n_nodes ? s->nodes[node].free_mem : 0;
-}
-
-GS_API uint32_t gs_sched_free_gpus(const gs_sched *s)
-{
-    if (!gs_sched_ready(s))
-        return 0;
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < s->n_nodes; i++)
-        n += mask_count(s->nodes[i].avail);
-    return n;
-}
-
-GS_API uint64_t gs_sched_gpu_job(const gs_sched *s, uint32_t gpu)
-{
-    return gs_sched_ready(s) && gpu < s->topo->n_gpus ? s->gpu_job[gpu] : 0;
+    return gs_sched_end_job(s, job, now, GS_JOB_FAILED, false);
 }
 
 /* ---- invariants --------------------------------------------------------- */

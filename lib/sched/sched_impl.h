@@ -429,6 +429,11 @@ void gs_ordering_install(gs_sched *s, const gs_ordering_ops *o, void *state);
 /* qsort order of uint32_t values (submit.c). */
 int gs_cmp_u32(const void *a, const void *b);
 
+/* End a job as the host says (sched.c): pending (when pending_ok) or
+ * running, to state `to`. */
+gs_status gs_sched_end_job(gs_sched *s, uint64_t id, int64_t now,
+                           gs_job_state to, bool pending_ok);
+
 /* Release what a job record owns (not the record). */
 void gs_job_free(job_rec *j);
 

@@ -1,0 +1,145 @@
+/*
+ * Nodes and GPUs as the host changes them (drains, failures, repairs) and
+ * their free counts.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "sched/apply.h"
+#include "sched/state.h"
+
+#include <string.h>
+
+/* ---- nodes and GPUs ----------------------------------------------------- */
+
+static bool gpu_at(gs_sched *s, uint32_t gpu, uint32_t *node, gs_mask *bit,
+                   const char *what)
+{
+    if (!gs_sched_ready(s))
+        return false;
+    if (gpu >= s->topo->n_gpus) {
+        gs_errf(&s->err, GS_EINVAL, "%s: no GPU %u (the cluster has %u)",
+                what, gpu, s->topo->n_gpus);
+        return false;
+    }
+    *node = s->topo->gpu_node[gpu];
+    *bit = (gs_mask)1 << (gpu - s->topo->nodes[*node].first_gpu);
+    return true;
+}
+
+/* Is node a node of s? If not, say so in s's message. */
+static bool node_at(gs_sched *s, uint32_t node, const char *what)
+{
+    if (!gs_sched_ready(s))
+        return false;
+    if (node >= s->n_nodes) {
+        gs_errf(&s->err, GS_EINVAL, "%s: no node %u (the cluster has %u)",
+                what, node, s->n_nodes);
+        return false;
+    }
+    return true;
+}
+
+GS_API gs_status gs_sched_drain_node(gs_sched *s, uint32_t node)
+{
+    if (!node_at(s, node, "drain_node"))
+        return GS_EINVAL;
+    s->nodes[node].drained_node = true;
+    gs_sched_reindex_node(s, node);
+    return GS_OK;
+}
+
+GS_API gs_status gs_sched_resume_node(gs_sched *s, uint32_t node)
+{
+    if (!node_at(s, node, "resume_node"))
+        return GS_EINVAL;
+    s->nodes[node].drained_node = false;
+    gs_sched_reindex_node(s, node);
+    return GS_OK;
+}
+
+GS_API gs_status gs_sched_drain_gpu(gs_sched *s, uint32_t gpu)
+{
+    uint32_t node;
+    gs_mask bit;
+    if (!gpu_at(s, gpu, &node, &bit, "drain_gpu"))
+        return GS_EINVAL;
+    s->nodes[node].drained |= bit;
+    gs_sched_reindex_node(s, node);
+    return GS_OK;
+}
+
+GS_API gs_status gs_sched_resume_gpu(gs_sched *s, uint32_t gpu)
+{
+    uint32_t node;
+    gs_mask bit;
+    if (!gpu_at(s, gpu, &node, &bit, "resume_gpu"))
+        return GS_EINVAL;
+    s->nodes[node].drained &= ~bit;
+    gs_sched_reindex_node(s, node);
+    return GS_OK;
+}
+
+GS_API gs_status gs_sched_fail_gpu(gs_sched *s, uint32_t gpu, int64_t now,
+                                   uint64_t *job)
+{
+    uint32_t node;
+    gs_mask bit;
+    if (job)
+        *job = 0;
+    if (!gpu_at(s, gpu, &node, &bit, "fail_gpu"))
+        return GS_EINVAL;
+    gs_status st = gs_sched_time_arg(s, now, "now");
+    if (st != GS_OK)
+        return st;
+    s->n_events = 0;
+    uint64_t holder = s->gpu_job[gpu];
+    s->nodes[node].failed |= bit;
+    if (holder) {
+        gs_sched_end_job(s, holder, now, GS_JOB_FAILED, false);
+        gs_apply_emit(s, GS_EVENT_FAILED, holder, now);
+        if (job)
+            *job = holder;
+    }
+    gs_sched_reindex_node(s, node);
+    return GS_OK;
+}
+
+GS_API gs_status gs_sched_repair_gpu(gs_sched *s, uint32_t gpu)
+{
+    uint32_t node;
+    gs_mask bit;
+    if (!gpu_at(s, gpu, &node, &bit, "repair_gpu"))
+        return GS_EINVAL;
+    s->nodes[node].failed &= ~bit;
+    gs_sched_reindex_node(s, node);
+    return GS_OK;
+}
+
+GS_API uint32_t gs_sched_node_free_gpus(const gs_sched *s, uint32_t node)
+{
+    return gs_sched_ready(s) && node < s->n_nodes ? mask_count(s->nodes[node].avail) : 0;
+}
+
+GS_API uint32_t gs_sched_node_free_cpus(const gs_sched *s, uint32_t node)
+{
+    return gs_sched_ready(s) && node < s->n_nodes ? s->nodes[node].free_cpus : 0;
+}
+
+GS_API uint64_t gs_sched_node_free_memory(const gs_sched *s, uint32_t node)
+{
+    return gs_sched_ready(s) && node < s->n_nodes ? s->nodes[node].free_mem : 0;
+}
+
+GS_API uint32_t gs_sched_free_gpus(const gs_sched *s)
+{
+    if (!gs_sched_ready(s))
+        return 0;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < s->n_nodes; i++)
+        n += mask_count(s->nodes[i].avail);
+    return n;
+}
+
+GS_API uint64_t gs_sched_gpu_job(const gs_sched *s, uint32_t gpu)
+{
+    return gs_sched_ready(s) && gpu < s->topo->n_gpus ? s->gpu_job[gpu] : 0;
+}
