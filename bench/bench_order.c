@@ -13,6 +13,7 @@
  *
  *   bench_order [--quick]             everything (--quick: 10,000-job sims)
  *   bench_order --backfill-only       the backfill steps alone (profiling)
+ *   bench_order --recompute-only      the recomputation alone (profiling)
  *   bench_order --write-trace FILE N  write the synthetic N-job trace
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -239,10 +240,13 @@ int main(int argc, char **argv)
     }
     /* bench_order --backfill-only: the backfill steps alone (profiling) */
     bool bf_only = argc > 1 && !strcmp(argv[1], "--backfill-only");
+    bool rc_only = argc > 1 && !strcmp(argv[1], "--recompute-only");
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("gpusched %s ordering benchmark, medians\n\n", gs_version_string());
     if (!bf_only)
         recompute();
+    if (rc_only)
+        return 0;
     size_t started = 0;
     printf("\nstep with backfill, 10,000 pending jobs on 10,000 nodes "
            "(90%% busy):\n");

@@ -172,10 +172,13 @@ void gs_apply_preempt(gs_sched *s, const gs_plan *p, int64_t now)
 
 void gs_apply_reason(job_rec *j, const plan_reason *r)
 {
-    j->reason = r->reason;
-    j->lazy = r->lazy;
-    j->behind = r->behind;
-    if (r->has_text)
+    if (r->set & WHY_REASON)
+        j->reason = r->reason;
+    if (r->set & WHY_LAZY)
+        j->lazy = r->lazy;
+    if (r->set & WHY_BEHIND)
+        j->behind = r->behind;
+    if (r->set & WHY_TEXT)
         memcpy(j->reason_text, r->text, sizeof j->reason_text);
 }
 

@@ -154,11 +154,12 @@ bool gs_sched_place_only(gs_sched *s, const job_rec *j, uint32_t *out,
     for (size_t i = 0; i < j->n_required && !policy_error; i++)
         if (!gs_place_gpu_usable(&ctx, j->required[i]))
             req_busy = true;
-    why->reason = policy_error ? GS_REASON_POLICY
-                  : req_busy   ? GS_REASON_REQUIRED_BUSY
-                               : GS_REASON_RESOURCES;
-    why->lazy = LAZY_NONE;
-    why->has_text = true;
+    why_set(why,
+            policy_error ? GS_REASON_POLICY
+            : req_busy   ? GS_REASON_REQUIRED_BUSY
+                         : GS_REASON_RESOURCES,
+            LAZY_NONE);
+    why->set |= WHY_TEXT;
     snprintf(why->text, sizeof why->text, "%s",
              ctx.reason[0] ? ctx.reason : "not enough free resources");
     return false;

@@ -18,14 +18,17 @@ bool gs_view_uses_factors(const gs_sched *s)
 int64_t gs_view_max_priority(const gs_sched *s)
 {
     int64_t mx = 0;
-    for (size_t i = 0; i < s->n_pending; i++)
+    for (size_t i = 0; i < s->n_pending; i++) {
+        if (i + GS_PREFETCH_AHEAD < s->n_pending)
+            GS_PREFETCH(
+                &s->jobs[s->pending[i + GS_PREFETCH_AHEAD]].priority);
         mx = GS_MAX(mx, s->jobs[s->pending[i]].priority);
+    }
     return mx;
 }
 
-/* The normalized factors of Slurm's multifactor plugin. */
-static void factors(const gs_sched *s, const job_rec *j, int64_t now,
-                    int64_t max_prio, gs_order_job *v)
+void gs_view_factors(const gs_sched *s, const job_rec *j, int64_t now,
+                     int64_t max_prio, gs_factors *f)
 {
     const gs_priority_weights *w = &s->weights;
     double age = 0;
@@ -33,13 +36,12 @@ static void factors(const gs_sched *s, const job_rec *j, int64_t now,
         double waited = (double)(now - j->submit_time);
         age = waited <= 0 ? 0 : GS_MIN(1.0, waited / (double)w->max_age);
     }
-    v->age_factor = age;
-    v->fairshare = s->share->a[j->assoc].factor;
-    v->size_factor = s->topo->n_gpus ? (double)j->gpus / s->topo->n_gpus : 0;
-    v->priority_factor =
-        max_prio > 0 && j->priority > 0
-            ? GS_MIN(1.0, (double)j->priority / (double)max_prio)
-            : 0;
+    f->age = age;
+    f->fs = s->share->a[j->assoc].factor;
+    f->size = s->topo->n_gpus ? (double)j->gpus / s->topo->n_gpus : 0;
+    f->prio = max_prio > 0 && j->priority > 0
+                  ? GS_MIN(1.0, (double)j->priority / (double)max_prio)
+                  : 0;
 }
 
 void gs_view_make(const gs_sched *s, const job_rec *j, int64_t now,
@@ -65,7 +67,12 @@ void gs_view_make(const gs_sched *s, const job_rec *j, int64_t now,
     v->site_factor = j->site_factor;
     v->weights = &s->weights;
     if (with_factors) {
-        factors(s, j, now, max_prio, v);
+        gs_factors f;
+        gs_view_factors(s, j, now, max_prio, &f);
+        v->age_factor = f.age;
+        v->fairshare = f.fs;
+        v->size_factor = f.size;
+        v->priority_factor = f.prio;
     } else {
         v->fairshare = -1;
         v->age_factor = v->size_factor = v->priority_factor = 0;

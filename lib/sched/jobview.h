@@ -12,6 +12,13 @@
 bool gs_view_uses_factors(const gs_sched *s);
 /* The largest priority in s->pending[0 .. n_pending). */
 int64_t gs_view_max_priority(const gs_sched *s);
+/* The normalized factors of Slurm's multifactor plugin for job j at now,
+ * its priority taken against max_prio. */
+typedef struct gs_factors {
+    double age, fs, size, prio;
+} gs_factors;
+void gs_view_factors(const gs_sched *s, const job_rec *j, int64_t now,
+                     int64_t max_prio, gs_factors *f);
 /* The ordering policy's view of job j at now, its priority factor taken
  * against max_prio (factors filled when with_factors). */
 void gs_view_make(const gs_sched *s, const job_rec *j, int64_t now,

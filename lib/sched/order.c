@@ -8,17 +8,8 @@
 
 #include <string.h>
 
-
-/* ---- sorting the pending jobs ----------------------------------------- */
-
-/* A job's place in the ordering as two unsigned keys and its index (which
- * follows the id): sorting compact records is several times faster than
- * comparing job records through a callback. */
-typedef struct order_rec {
-    uint64_t k1, k2, k3; /* k1 first, then k2, k3, idx; all ascending */
-    uint32_t idx, pad;
-} order_rec;
-
+/* Room for the records of n pending jobs, twice (the merge sort's
+ * buffer); made at submission, so that sorting allocates nothing. */
 gs_status gs_order_reserve(gs_sched *s, size_t n)
 {
     if (n <= s->cap_order)
@@ -30,25 +21,6 @@ gs_status gs_order_reserve(gs_sched *s, size_t n)
     s->order_buf = b;
     s->cap_order = cap;
     return GS_OK;
-}
-
-static uint64_t key_i64_asc(int64_t v)
-{
-    return (uint64_t)v ^ (1ull << 63);
-}
-
-/* larger doubles first; -0.0 and 0.0 alike; NaN (a policy's answer)
- * after everything, -infinity included */
-static uint64_t key_double_desc(double d)
-{
-    if (d != d)
-        return UINT64_MAX;
-    if (d == 0)
-        d = 0;
-    uint64_t u;
-    memcpy(&u, &d, sizeof u);
-    u = (u & (1ull << 63)) ? ~u : u | (1ull << 63); /* ascending */
-    return ~u;
 }
 
 static bool rec_le(const order_rec *a, const order_rec *b)
@@ -128,17 +100,8 @@ void gs_order_rank(gs_sched *s, int64_t now)
         gs_sort_idx(s->pending, n, cmp_jobs, &c);
         return;
     }
-    bool by_prio = s->ordering->flags & GS_ORDERING_TIES_BY_PRIORITY;
+    /* the records the refresh stage wrote, in the pending list's order */
     order_rec *v = s->order_buf, *tmp = s->order_buf + s->cap_order;
-    for (size_t i = 0; i < n; i++) {
-        const job_rec *j = &s->jobs[s->pending[i]];
-        order_rec *r = &v[i];
-        r->idx = s->pending[i];
-        r->pad = 0;
-        r->k1 = key_double_desc(j->prio_value);
-        r->k2 = by_prio ? ~key_i64_asc(j->priority) : 0;
-        r->k3 = key_i64_asc(j->submit_time);
-    }
     const order_rec *out = merge_sort(v, tmp, n);
     for (size_t i = 0; i < n; i++)
         s->pending[i] = out[i].idx;

@@ -21,11 +21,9 @@ GS_API unsigned gs_ordering_abi_version(void)
 static double multifactor_priority(void *state, const gs_order_job *j)
 {
     (void)state;
-    const gs_priority_weights *w = j->weights;
-    double v = w->age * j->age_factor + w->fairshare * j->fairshare +
-               w->job_size * j->size_factor +
-               w->priority * j->priority_factor - (double)j->nice;
-    return j->site_factor != 0 ? v + j->site_factor : v;
+    return gs_multifactor_value(j->weights, j->age_factor, j->fairshare,
+                                j->size_factor, j->priority_factor, j->nice,
+                                j->site_factor);
 }
 
 /* fifo: every job ties, so submission time, then id, decide; priority:
@@ -47,7 +45,7 @@ static int priority_outranks(void *state, const gs_order_job *hi,
     return hi->priority > lo->priority;
 }
 
-static const gs_ordering_ops multifactor = {
+const gs_ordering_ops gs_ordering_multifactor = {
     .abi_version = GS_ORDERING_ABI_VERSION,
     .name = "multifactor",
     .description = "weighted age, fair share, job size and priority, minus "
@@ -56,7 +54,7 @@ static const gs_ordering_ops multifactor = {
     .priority = multifactor_priority,
 };
 
-static const gs_ordering_ops fifo = {
+const gs_ordering_ops gs_ordering_fifo = {
     .abi_version = GS_ORDERING_ABI_VERSION,
     .name = "fifo",
     .description = "submission time, then id",
@@ -64,7 +62,7 @@ static const gs_ordering_ops fifo = {
     .outranks = priority_outranks,
 };
 
-static const gs_ordering_ops priority = {
+const gs_ordering_ops gs_ordering_priority = {
     .abi_version = GS_ORDERING_ABI_VERSION,
     .name = "priority",
     .description = "the job's own priority, then submission time, then id",
@@ -73,7 +71,9 @@ static const gs_ordering_ops priority = {
     .outranks = priority_outranks,
 };
 
-static const void *const builtins[] = {&multifactor, &fifo, &priority, NULL};
+static const void *const builtins[] = {&gs_ordering_multifactor,
+                                       &gs_ordering_fifo,
+                                       &gs_ordering_priority, NULL};
 
 static const char *name_of(const void *ops)
 {

@@ -18,25 +18,18 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Start from the job's current reason: a plan changes only what it says. */
-static void reason_init(plan_reason *r, const job_rec *j)
-{
-    r->reason = j->reason;
-    r->lazy = j->lazy;
-    r->behind = j->behind;
-    r->has_text = false;
-}
-
 /* Make a lazy reason's text real (before appending to it). */
 static void reason_materialize(plan_reason *r, const job_rec *j)
 {
-    if (r->lazy != LAZY_NONE) {
-        gs_reason_lazy_text(j, r->lazy, r->behind, r->text, sizeof r->text);
+    uint8_t lazy = why_lazy(r, j);
+    if (lazy != LAZY_NONE) {
+        uint64_t behind = (r->set & WHY_BEHIND) ? r->behind : j->behind;
+        gs_reason_lazy_text(j, lazy, behind, r->text, sizeof r->text);
         r->lazy = LAZY_NONE;
-        r->has_text = true;
-    } else if (!r->has_text) {
+        r->set |= WHY_LAZY | WHY_TEXT;
+    } else if (!(r->set & WHY_TEXT)) {
         memcpy(r->text, j->reason_text, sizeof r->text);
-        r->has_text = true;
+        r->set |= WHY_TEXT;
     }
 }
 
@@ -56,9 +49,8 @@ static bool held(const gs_sched *s, const job_rec *j, plan_reason *r)
     if (j->depends_on) {
         const job_rec *d = &s->jobs[j->depends_on - 1];
         if (d->state != GS_JOB_COMPLETED) {
-            r->reason = GS_REASON_DEPENDENCY;
-            r->lazy = LAZY_NONE;
-            r->has_text = true;
+            why_set(r, GS_REASON_DEPENDENCY, LAZY_NONE);
+            r->set |= WHY_TEXT;
             bool never = d->state == GS_JOB_FAILED ||
                          d->state == GS_JOB_CANCELLED ||
                          d->state == GS_JOB_PREEMPTED;
@@ -71,9 +63,8 @@ static bool held(const gs_sched *s, const job_rec *j, plan_reason *r)
         }
     }
     if (gs_books_over_limit(s, j, r->text, sizeof r->text)) {
-        r->reason = GS_REASON_LIMIT;
-        r->lazy = LAZY_NONE;
-        r->has_text = true;
+        why_set(r, GS_REASON_LIMIT, LAZY_NONE);
+        r->set |= WHY_TEXT;
         return true;
     }
     return false;
@@ -114,6 +105,7 @@ static void plan_head(gs_sched *s, plan_cursor *c, const job_rec *j,
         p->gpus = s->place_out;
         return;
     }
+    /* place_only set the reason */
     if (!retry && p->why.reason == GS_REASON_RESOURCES &&
         gs_preempt_choose(s, j, now, &p->n_victims)) {
         /* the victims are stopped, then the job is planned again */
@@ -128,7 +120,7 @@ static void plan_head(gs_sched *s, plan_cursor *c, const job_rec *j,
         p->why.reason == GS_REASON_RESOURCES &&
         gs_bf_reserved_start(s, j, now, &when)) {
         p->why.lazy = LAZY_NONE;
-        p->why.has_text = true;
+        p->why.set |= WHY_TEXT;
         snprintf(p->why.text, sizeof p->why.text,
                  "not enough free resources; reserved to start at %lld",
                  (long long)when);
@@ -143,11 +135,11 @@ static void plan_behind(gs_sched *s, plan_cursor *c, const job_rec *j,
     bool may_backfill = c->backfill != GS_BACKFILL_NONE &&
                         c->looked < s->bf_depth && j->time_limit > 0;
     if (!may_backfill) {
-        r->reason = GS_REASON_PRIORITY;
-        r->behind = c->blocker;
-        r->lazy = c->backfill != GS_BACKFILL_NONE && !j->time_limit
-                      ? LAZY_BEHIND_NOLIMIT
-                      : LAZY_BEHIND;
+        why_set(r, GS_REASON_PRIORITY,
+                c->backfill != GS_BACKFILL_NONE && !j->time_limit
+                    ? LAZY_BEHIND_NOLIMIT
+                    : LAZY_BEHIND);
+        why_behind(r, c->blocker);
         return;
     }
     c->looked++;
@@ -155,8 +147,7 @@ static void plan_behind(gs_sched *s, plan_cursor *c, const job_rec *j,
      * and counting is far cheaper than placing */
     gs_bf_window(s, j, c->now);
     if (!gs_state_fits_unblocked(s, j)) {
-        r->reason = GS_REASON_RESOURCES;
-        r->lazy = LAZY_NOFIT;
+        why_set(r, GS_REASON_RESOURCES, LAZY_NOFIT);
     } else if (gs_sched_counts_fit(s, j) &&
                gs_bf_try_place(s, j, c->now, r)) {
         p->kind = PLAN_START;
@@ -165,16 +156,14 @@ static void plan_behind(gs_sched *s, plan_cursor *c, const job_rec *j,
     } else if (s->n_rsv > 0) {
         /* it fits when reservations are ignored (judged by counts): it
          * would delay one */
-        r->reason = GS_REASON_RESERVATION;
-        r->lazy = LAZY_DELAY;
-        r->behind = c->blocker;
-    } else if (r->lazy != LAZY_NONE) {
-        r->reason = GS_REASON_RESOURCES;
-        r->lazy = LAZY_NOFIT;
+        why_set(r, GS_REASON_RESERVATION, LAZY_DELAY);
+        why_behind(r, c->blocker);
+    } else if (why_lazy(r, j) != LAZY_NONE) {
+        why_set(r, GS_REASON_RESOURCES, LAZY_NOFIT);
     }
     int64_t when;
     if (c->backfill == GS_BACKFILL_CONSERVATIVE &&
-        r->reason != GS_REASON_POLICY &&
+        why_reason(r, j) != GS_REASON_POLICY &&
         gs_bf_reserved_start(s, j, c->now, &when))
         reason_append_reserved(r, j, when);
 }
@@ -185,7 +174,7 @@ void gs_plan_job(gs_sched *s, plan_cursor *c, const job_rec *j, gs_plan *p)
     p->gpus = NULL;
     p->victims = NULL;
     p->n_victims = 0;
-    reason_init(&p->why, j);
+    p->why.set = 0;
     if (held(s, j, &p->why))
         return;
     if (!c->blocker)

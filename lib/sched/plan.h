@@ -13,14 +13,43 @@
 
 #include "sched/sched_impl.h"
 
-/* Why a job waits, as planned (apply writes it to the job). */
+/* Why a job waits, as planned: only the fields named in `set` change
+ * (apply writes them to the job), so that planning a job reads none of
+ * its reason fields unless it needs them (the pending jobs are spread over
+ * memory: a load that misses costs more than a store). */
+enum { WHY_REASON = 1, WHY_LAZY = 2, WHY_BEHIND = 4, WHY_TEXT = 8 };
 typedef struct plan_reason {
-    gs_pending_reason reason;
+    uint8_t set; /* WHY_* */
     uint8_t lazy;
+    gs_pending_reason reason;
     uint64_t behind;
-    bool has_text; /* text replaces the job's reason text */
-    char text[REASON_MAX];
+    char text[REASON_MAX]; /* with WHY_TEXT: replaces the reason text */
 } plan_reason;
+
+static inline void why_set(plan_reason *r, gs_pending_reason reason,
+                           uint8_t lazy)
+{
+    r->reason = reason;
+    r->lazy = lazy;
+    r->set |= WHY_REASON | WHY_LAZY;
+}
+
+static inline void why_behind(plan_reason *r, uint64_t behind)
+{
+    r->behind = behind;
+    r->set |= WHY_BEHIND;
+}
+
+static inline gs_pending_reason why_reason(const plan_reason *r,
+                                           const job_rec *j)
+{
+    return (r->set & WHY_REASON) ? r->reason : j->reason;
+}
+
+static inline uint8_t why_lazy(const plan_reason *r, const job_rec *j)
+{
+    return (r->set & WHY_LAZY) ? r->lazy : j->lazy;
+}
 
 typedef enum plan_kind {
     PLAN_WAIT = 0,   /* the job waits; `why` says why */

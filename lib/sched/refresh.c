@@ -23,6 +23,54 @@ void gs_refresh_fairshare(gs_sched *s, int64_t now, bool force)
     s->fs_fresh = true;
 }
 
+static uint64_t key_i64_asc(int64_t v)
+{
+    return (uint64_t)v ^ (1ull << 63);
+}
+
+/* larger doubles first; -0.0 and 0.0 alike; NaN (a policy's answer)
+ * after everything, -infinity included */
+static uint64_t key_double_desc(double d)
+{
+    if (d != d)
+        return UINT64_MAX;
+    if (d == 0)
+        d = 0;
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    u = (u & (1ull << 63)) ? ~u : u | (1ull << 63); /* ascending */
+    return ~u;
+}
+
+/* A job's value under the ordering, and its factors when the ordering
+ * uses them. The built-in tables are computed inline by the same
+ * formulas: no view to fill and no indirect call per job. */
+static double value_of(gs_sched *s, job_rec *j, int64_t now, bool with)
+{
+    const gs_ordering_ops *o = s->ordering;
+    if (o == &gs_ordering_fifo || o == &gs_ordering_priority)
+        return 0;
+    if (o == &gs_ordering_multifactor) {
+        gs_factors f;
+        gs_view_factors(s, j, now, s->max_prio, &f);
+        j->f_age = f.age;
+        j->f_fs = f.fs;
+        j->f_size = f.size;
+        j->f_prio = f.prio;
+        return gs_multifactor_value(&s->weights, f.age, f.fs, f.size, f.prio,
+                                    j->nice, j->site_factor);
+    }
+    gs_order_job v;
+    gs_view_make(s, j, now, s->max_prio, with, &v);
+    if (with) {
+        j->f_age = v.age_factor;
+        j->f_fs = v.fairshare;
+        j->f_size = v.size_factor;
+        j->f_prio = v.priority_factor;
+    }
+    return o->priority(s->ordering_state, &v);
+}
+
 void gs_refresh(gs_sched *s, int64_t now)
 {
     const gs_ordering_ops *o = s->ordering;
@@ -32,22 +80,28 @@ void gs_refresh(gs_sched *s, int64_t now)
     s->max_prio = gs_view_max_priority(s);
     if (o->refresh)
         o->refresh(s->ordering_state, now);
-    if (!o->priority) { /* ranked by compare() alone: no value */
-        for (size_t i = 0; i < s->n_pending; i++)
-            s->jobs[s->pending[i]].prio_value = 0;
-        return;
-    }
+    bool by_prio = o->flags & GS_ORDERING_TIES_BY_PRIORITY;
+    order_rec *r = s->order_buf;
     for (size_t i = 0; i < s->n_pending; i++) {
         job_rec *j = &s->jobs[s->pending[i]];
-        gs_order_job v;
-        gs_view_make(s, j, now, s->max_prio, with, &v);
-        if (with) {
-            j->f_age = v.age_factor;
-            j->f_fs = v.fairshare;
-            j->f_size = v.size_factor;
-            j->f_prio = v.priority_factor;
+        if (i + GS_PREFETCH_AHEAD < s->n_pending) {
+            const job_rec *a =
+                &s->jobs[s->pending[i + GS_PREFETCH_AHEAD]];
+            GS_PREFETCH(&a->gpus);
+            GS_PREFETCH(&a->priority);
+            GS_PREFETCH(&a->f_prio);
         }
-        j->prio_value = o->priority(s->ordering_state, &v);
+        /* compare-only policies have no value */
+        j->prio_value = o->priority ? value_of(s, j, now, with) : 0;
+        /* the order stage's input, written while the record is at hand
+         * (the pending jobs are spread over memory: one pass, not two) */
+        if (r && i < s->cap_order) {
+            r[i].idx = s->pending[i];
+            r[i].pad = 0;
+            r[i].k1 = key_double_desc(j->prio_value);
+            r[i].k2 = by_prio ? ~key_i64_asc(j->priority) : 0;
+            r[i].k3 = key_i64_asc(j->submit_time);
+        }
     }
 }
 

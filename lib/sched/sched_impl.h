@@ -154,18 +154,37 @@ typedef struct alloc_node {
     uint64_t mem;
 } alloc_node;
 
+/* A job. Fields are grouped by who reads them for every pending job at
+ * every step, so that a pass over the pending jobs (spread over memory in
+ * rank order) touches one or two cache lines per job: first what the plan
+ * stage reads, then what the refresh stage reads and writes; the rest
+ * (the request's details, texts, the allocation) after. */
 typedef struct job_rec {
+    /* plan: one line */
     uint64_t id;
     gs_job_state state;
     gs_pending_reason reason;
-    char reason_text[REASON_MAX];
     /* A reason whose text is made when asked (formatting a text for every
      * waiting job at every step would cost more than deciding): lazy is
      * one of LAZY_*, behind the job the text names. */
-    uint8_t lazy;
     uint64_t behind;
+    uint64_t depends_on;
+    uint8_t lazy;
+    uint32_t user_slot; /* index into the per-user GPU counters */
+    int64_t time_limit;
+    uint32_t gpus_per_node, min_nodes, max_nodes;
+    /* refresh */
+    uint32_t gpus;
+    uint32_t assoc; /* user-in-account association in the share tree */
+    int64_t priority, submit_time, nice;
+    double site_factor; /* the host's (gs_sched_set_job_factor) */
+    /* the refresh stage's output: the ordering's value and, when the
+     * ordering uses factors, the factors */
+    double prio_value, f_age, f_fs, f_size, f_prio;
+    /* the rest */
+    int64_t start_time, end_time;
     const char *name, *user, *account; /* interned in the scheduler */
-    uint32_t gpus, gpus_per_node, min_nodes, max_nodes, cpus_per_gpu;
+    uint32_t cpus_per_gpu;
     uint64_t mem_per_gpu, min_gpu_memory;
     char **models; /* NULL-terminated lowercase substrings, or NULL */
     uint32_t min_cc; /* major * 1000 + minor */
@@ -173,15 +192,7 @@ typedef struct job_rec {
     size_t n_required;
     int exclusive, one_domain, preemptible;
     gs_comm_hint comm;
-    int64_t priority, time_limit, submit_time, start_time, end_time, nice;
-    double site_factor; /* the host's (gs_sched_set_job_factor) */
-    uint64_t depends_on;
-    uint32_t assoc;     /* user-in-account association in the share tree */
-    uint32_t user_slot; /* index into the per-user GPU counters */
     double rate;        /* usage charged per second while running */
-    /* the refresh stage's output: the ordering's value and, when the
-     * ordering uses factors, the factors */
-    double prio_value, f_age, f_fs, f_size, f_prio;
     uint32_t requeues;
     double lost_gpu_seconds;
     int64_t charged_until; /* usage charged up to this time */
@@ -191,6 +202,7 @@ typedef struct job_rec {
     alloc_node *alloc;
     uint32_t *cpus;     /* CPU indices for all nodes */
     uint32_t *gpu_ids;  /* cluster-wide GPU ids, gpus entries */
+    char reason_text[REASON_MAX];
 } job_rec;
 
 typedef struct sched_event {
@@ -216,6 +228,14 @@ typedef struct reservation {
     uint32_t off, n; /* its GPUs: rsv_gpus[off .. off + n) */
     bool on;         /* its GPUs are blocked right now */
 } reservation;
+
+/* A pending job's place in the ordering, as the refresh stage writes it
+ * and the order stage sorts it: compact keys (k1 first, then k2, k3, idx;
+ * all ascending) instead of job records read through a callback. */
+typedef struct order_rec {
+    uint64_t k1, k2, k3;
+    uint32_t idx, pad;
+} order_rec;
 
 typedef struct model_weight {
     char *model; /* lower case */
@@ -310,7 +330,7 @@ struct gs_sched {
     uint32_t *pending; /* job indices, in the order of the last step (new
                           jobs appended) */
     size_t n_pending, cap_pending;
-    struct order_rec *order_buf; /* 2 x cap_order records for sorting */
+    order_rec *order_buf; /* 2 x cap_order records for sorting */
     size_t cap_order;
     size_t cap_requeued;
     sched_event *events;
@@ -417,9 +437,38 @@ static inline bool gs_sched_ready(const gs_sched *s)
     return s && s->ready;
 }
 
+/* Ask for the parts of the job record at pending position i + ahead that
+ * a pass over the pending jobs reads: the records lie all over memory in
+ * rank order, and a pass whose body is longer than a few instructions
+ * keeps too few loads in flight to hide the misses. */
+#define GS_PREFETCH_AHEAD 8
+#if defined(__GNUC__)
+#define GS_PREFETCH(p) __builtin_prefetch((p), 1, 1)
+#else
+#define GS_PREFETCH(p) ((void)(p))
+#endif
+
 static inline job_rec *find_job(const gs_sched *s, uint64_t id)
 {
     return id >= 1 && id <= s->n_jobs ? &s->jobs[id - 1] : NULL;
+}
+
+/* The built-in orderings' tables (ordering.c). The refresh stage computes
+ * their values inline, by the same formula (no view, no indirect call). */
+extern const gs_ordering_ops gs_ordering_multifactor, gs_ordering_fifo,
+    gs_ordering_priority;
+
+/* Slurm's multifactor priority: the weighted factors, minus nice, plus the
+ * site factor as it is. One expression for the table and the inline path,
+ * so that both give the same bits. */
+static inline double gs_multifactor_value(const gs_priority_weights *w,
+                                          double age, double fs, double size,
+                                          double prio, int64_t nice,
+                                          double site)
+{
+    double v = w->age * age + w->fairshare * fs + w->job_size * size +
+               w->priority * prio - (double)nice;
+    return site != 0 ? v + site : v;
 }
 
 /* Put an ordering policy (and the state its init made) in place of the

@@ -32,6 +32,10 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
     size_t kept = 0, n_started = 0;
     for (size_t i = 0; i < s->n_pending; i++) {
         job_rec *j = &s->jobs[s->pending[i]];
+        if (i + GS_PREFETCH_AHEAD < s->n_pending) {
+            /* what planning a job that waits touches (one line) */
+            GS_PREFETCH(&s->jobs[s->pending[i + GS_PREFETCH_AHEAD]].id);
+        }
         gs_plan p;
         gs_plan_job(s, &c, j, &p);
         if (p.kind == PLAN_PREEMPT) {
