@@ -170,18 +170,6 @@ void gs_apply_preempt(gs_sched *s, const gs_plan *p, int64_t now)
     }
 }
 
-void gs_apply_reason(job_rec *j, const plan_reason *r)
-{
-    if (r->set & WHY_REASON)
-        j->reason = r->reason;
-    if (r->set & WHY_LAZY)
-        j->lazy = r->lazy;
-    if (r->set & WHY_BEHIND)
-        j->behind = r->behind;
-    if (r->set & WHY_TEXT)
-        memcpy(j->reason_text, r->text, sizeof j->reason_text);
-}
-
 void gs_apply_remove_pending(gs_sched *s, const job_rec *j)
 {
     uint32_t idx = (uint32_t)(j->id - 1);

@@ -8,6 +8,8 @@
 
 #include "sched/plan.h"
 
+#include <string.h>
+
 /* Start j on these (validated) GPUs. */
 void gs_apply_start(gs_sched *s, job_rec *j, const uint32_t *gpus,
                     int64_t now);
@@ -16,8 +18,19 @@ void gs_apply_start(gs_sched *s, job_rec *j, const uint32_t *gpus,
 void gs_apply_release(gs_sched *s, job_rec *j, int64_t now);
 /* Stop the victims a preemption plan names (requeued or ended). */
 void gs_apply_preempt(gs_sched *s, const gs_plan *p, int64_t now);
-/* Set a waiting job's reason as planned. */
-void gs_apply_reason(job_rec *j, const plan_reason *r);
+/* Set a waiting job's reason as planned (inline: every waiting job gets
+ * one at every step). */
+static inline void gs_apply_reason(job_rec *j, const plan_reason *r)
+{
+    if (r->set & WHY_REASON)
+        j->reason = r->reason;
+    if (r->set & WHY_LAZY)
+        j->lazy = r->lazy;
+    if (r->set & WHY_BEHIND)
+        j->behind = r->behind;
+    if (r->set & WHY_TEXT)
+        memcpy(j->reason_text, r->text, sizeof j->reason_text);
+}
 void gs_apply_emit(gs_sched *s, gs_event_kind kind, uint64_t job,
                    int64_t now);
 /* Take a pending job out of the queue (cancelled). */

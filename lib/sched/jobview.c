@@ -27,23 +27,6 @@ int64_t gs_view_max_priority(const gs_sched *s)
     return mx;
 }
 
-void gs_view_factors(const gs_sched *s, const job_rec *j, int64_t now,
-                     int64_t max_prio, gs_factors *f)
-{
-    const gs_priority_weights *w = &s->weights;
-    double age = 0;
-    if (w->max_age > 0) {
-        double waited = (double)(now - j->submit_time);
-        age = waited <= 0 ? 0 : GS_MIN(1.0, waited / (double)w->max_age);
-    }
-    f->age = age;
-    f->fs = s->share->a[j->assoc].factor;
-    f->size = s->topo->n_gpus ? (double)j->gpus / s->topo->n_gpus : 0;
-    f->prio = max_prio > 0 && j->priority > 0
-                  ? GS_MIN(1.0, (double)j->priority / (double)max_prio)
-                  : 0;
-}
-
 void gs_view_make(const gs_sched *s, const job_rec *j, int64_t now,
                   int64_t max_prio, bool with_factors, gs_order_job *v)
 {

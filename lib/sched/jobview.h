@@ -13,12 +13,29 @@ bool gs_view_uses_factors(const gs_sched *s);
 /* The largest priority in s->pending[0 .. n_pending). */
 int64_t gs_view_max_priority(const gs_sched *s);
 /* The normalized factors of Slurm's multifactor plugin for job j at now,
- * its priority taken against max_prio. */
+ * its priority taken against max_prio (inline: the refresh stage computes
+ * them for every pending job). */
 typedef struct gs_factors {
     double age, fs, size, prio;
 } gs_factors;
-void gs_view_factors(const gs_sched *s, const job_rec *j, int64_t now,
-                     int64_t max_prio, gs_factors *f);
+static inline void gs_view_factors(const gs_sched *s, const job_rec *j,
+                                   int64_t now, int64_t max_prio,
+                                   gs_factors *f)
+{
+    const gs_priority_weights *w = &s->weights;
+    double age = 0;
+    if (w->max_age > 0) {
+        double waited = (double)(now - j->submit_time);
+        age = waited <= 0 ? 0 : GS_MIN(1.0, waited / (double)w->max_age);
+    }
+    f->age = age;
+    f->fs = s->share->a[j->assoc].factor;
+    f->size = s->topo->n_gpus ? (double)j->gpus / s->topo->n_gpus : 0;
+    f->prio = max_prio > 0 && j->priority > 0
+                  ? GS_MIN(1.0, (double)j->priority / (double)max_prio)
+                  : 0;
+}
+
 /* The ordering policy's view of job j at now, its priority factor taken
  * against max_prio (factors filled when with_factors). */
 void gs_view_make(const gs_sched *s, const job_rec *j, int64_t now,

@@ -34,20 +34,30 @@ static bool rec_le(const order_rec *a, const order_rec *b)
     return a->idx <= b->idx;
 }
 
-/* Bottom-up merge sort of v[0..n) using tmp[0..n); returns where the
- * sorted records are. A queue already in order (nothing changed since the
- * last step) costs one scan. */
-static order_rec *merge_sort(order_rec *v, order_rec *tmp, size_t n)
+/* The end of the non-decreasing run of v that starts at lo. */
+static size_t run_end(const order_rec *v, size_t lo, size_t n)
 {
-    size_t i = 1;
+    size_t i = lo + 1;
     while (i < n && rec_le(&v[i - 1], &v[i]))
         i++;
-    if (i >= n)
+    return i;
+}
+
+/* Natural merge sort of v[0..n) using tmp[0..n); returns where the sorted
+ * records are. The queue a step sorts is mostly last step's order (values
+ * move together as jobs age) with new jobs appended: it is a few runs, so
+ * merging runs as they come takes log2(runs) passes, not log2(n). A
+ * queue already in order costs one scan. */
+static order_rec *merge_sort(order_rec *v, order_rec *tmp, size_t n)
+{
+    if (run_end(v, 0, n) >= n)
         return v;
     order_rec *src = v, *dst = tmp;
-    for (size_t width = 1; width < n; width *= 2) {
-        for (size_t lo = 0; lo < n; lo += 2 * width) {
-            size_t mid = GS_MIN(lo + width, n), hi = GS_MIN(lo + 2 * width, n);
+    for (;;) {
+        size_t runs = 0;
+        for (size_t lo = 0; lo < n;) {
+            size_t mid = run_end(src, lo, n);
+            size_t hi = mid < n ? run_end(src, mid, n) : n;
             size_t a = lo, b = mid, k = lo;
             while (a < mid && b < hi)
                 dst[k++] = rec_le(&src[a], &src[b]) ? src[a++] : src[b++];
@@ -55,12 +65,15 @@ static order_rec *merge_sort(order_rec *v, order_rec *tmp, size_t n)
                 dst[k++] = src[a++];
             while (b < hi)
                 dst[k++] = src[b++];
+            runs++;
+            lo = hi;
         }
         order_rec *t = src;
         src = dst;
         dst = t;
+        if (runs == 1)
+            return src;
     }
-    return src;
 }
 
 /* The policy's compare(), then submission time, then id. */

@@ -110,7 +110,7 @@ static void plan_head(gs_sched *s, plan_cursor *c, const job_rec *j,
         gs_preempt_choose(s, j, now, &p->n_victims)) {
         /* the victims are stopped, then the job is planned again */
         p->kind = PLAN_PREEMPT;
-        p->victims = s->running_scratch;
+        p->victims = s->running_scratch; /* n_victims: set above */
         c->retry = j->id;
         return;
     }
@@ -168,14 +168,10 @@ static void plan_behind(gs_sched *s, plan_cursor *c, const job_rec *j,
         reason_append_reserved(r, j, when);
 }
 
-void gs_plan_job(gs_sched *s, plan_cursor *c, const job_rec *j, gs_plan *p)
+void gs_plan_job_rest(gs_sched *s, plan_cursor *c, const job_rec *j,
+                      gs_plan *p)
 {
-    p->kind = PLAN_WAIT;
-    p->gpus = NULL;
-    p->victims = NULL;
-    p->n_victims = 0;
-    p->why.set = 0;
-    if (held(s, j, &p->why))
+    if ((j->depends_on || s->any_limit) && held(s, j, &p->why))
         return;
     if (!c->blocker)
         plan_head(s, c, j, p);
