@@ -48,9 +48,11 @@ static size_t run_end(const order_rec *v, size_t lo, size_t n)
  * move together as jobs age) with new jobs appended: it is a few runs, so
  * merging runs as they come takes log2(runs) passes, not log2(n). A
  * queue already in order costs one scan. */
-static order_rec *merge_sort(order_rec *v, order_rec *tmp, size_t n)
+static order_rec *merge_sort(order_rec *v, order_rec *tmp, size_t n,
+                             bool *in_order)
 {
-    if (run_end(v, 0, n) >= n)
+    *in_order = run_end(v, 0, n) >= n;
+    if (*in_order)
         return v;
     order_rec *src = v, *dst = tmp;
     for (;;) {
@@ -115,7 +117,10 @@ void gs_order_rank(gs_sched *s, int64_t now)
     }
     /* the records the refresh stage wrote, in the pending list's order */
     order_rec *v = s->order_buf, *tmp = s->order_buf + s->cap_order;
-    const order_rec *out = merge_sort(v, tmp, n);
+    bool in_order;
+    const order_rec *out = merge_sort(v, tmp, n, &in_order);
+    if (in_order)
+        return; /* the pending list already is in this order */
     for (size_t i = 0; i < n; i++)
         s->pending[i] = out[i].idx;
 }

@@ -77,11 +77,30 @@ void gs_refresh(gs_sched *s, int64_t now)
     bool with = gs_view_uses_factors(s);
     if (with)
         gs_refresh_fairshare(s, now, false);
-    s->max_prio = gs_view_max_priority(s);
+    /* the priority factor's scale (without factors, no view has one) */
+    if (with)
+        s->max_prio = gs_view_max_priority(s);
     if (o->refresh)
         o->refresh(s->ordering_state, now);
     bool by_prio = o->flags & GS_ORDERING_TIES_BY_PRIORITY;
     order_rec *r = s->order_buf;
+    if ((o == &gs_ordering_fifo || o == &gs_ordering_priority) && r) {
+        /* every value is 0: the keys are the tie-breakers */
+        uint64_t zero = key_double_desc(0);
+        for (size_t i = 0; i < s->n_pending && i < s->cap_order; i++) {
+            job_rec *j = &s->jobs[s->pending[i]];
+            if (i + GS_PREFETCH_AHEAD < s->n_pending)
+                GS_PREFETCH(
+                    &s->jobs[s->pending[i + GS_PREFETCH_AHEAD]].priority);
+            j->prio_value = 0;
+            r[i].idx = s->pending[i];
+            r[i].pad = 0;
+            r[i].k1 = zero;
+            r[i].k2 = by_prio ? ~key_i64_asc(j->priority) : 0;
+            r[i].k3 = key_i64_asc(j->submit_time);
+        }
+        return;
+    }
     for (size_t i = 0; i < s->n_pending; i++) {
         job_rec *j = &s->jobs[s->pending[i]];
         if (i + GS_PREFETCH_AHEAD < s->n_pending) {
