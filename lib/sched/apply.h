@@ -31,6 +31,14 @@ static inline void gs_apply_reason(job_rec *j, const plan_reason *r)
     if (r->set & WHY_TEXT)
         memcpy(j->reason_text, r->text, sizeof j->reason_text);
 }
+/* The common plan's reason: waiting behind the blocker (inline). */
+static inline void gs_apply_wait_behind(job_rec *j, uint8_t lazy,
+                                        uint64_t blocker)
+{
+    j->reason = GS_REASON_PRIORITY;
+    j->lazy = lazy;
+    j->behind = blocker;
+}
 void gs_apply_emit(gs_sched *s, gs_event_kind kind, uint64_t job,
                    int64_t now);
 /* Take a pending job out of the queue (cancelled). */

@@ -168,9 +168,11 @@ static void plan_behind(gs_sched *s, plan_cursor *c, const job_rec *j,
         reason_append_reserved(r, j, when);
 }
 
-void gs_plan_job_rest(gs_sched *s, plan_cursor *c, const job_rec *j,
-                      gs_plan *p)
+void gs_plan_job(gs_sched *s, plan_cursor *c, const job_rec *j, gs_plan *p)
 {
+    /* gpus and victims are set with the kinds that have them */
+    p->kind = PLAN_WAIT;
+    p->why.set = 0;
     if ((j->depends_on || s->any_limit) && held(s, j, &p->why))
         return;
     if (!c->blocker)

@@ -75,29 +75,25 @@ typedef struct plan_cursor {
 } plan_cursor;
 
 void gs_plan_begin(gs_sched *s, plan_cursor *c, int64_t now);
-void gs_plan_job_rest(gs_sched *s, plan_cursor *c, const job_rec *j,
-                      gs_plan *p);
+void gs_plan_job(gs_sched *s, plan_cursor *c, const job_rec *j, gs_plan *p);
 
-/* Plan job j. Most jobs of a long queue wait behind the blocker without a
- * dependency, a limit or backfill: that case is decided here, inline (a
- * step plans every pending job); the rest in gs_plan_job_rest. */
-static inline void gs_plan_job(gs_sched *s, plan_cursor *c, const job_rec *j,
-                               gs_plan *p)
+/* The common plan, decided inline (a step plans every pending job, and in
+ * a long queue most of them only wait): j waits behind the blocker, with
+ * no dependency, limit or backfill to look at. True with *lazy the kind
+ * of reason; then the plan is "wait, reason priority, behind the
+ * blocker", and gs_plan_job need not be called. */
+static inline bool gs_plan_waits_behind(const gs_sched *s,
+                                        const plan_cursor *c,
+                                        const job_rec *j, uint8_t *lazy)
 {
-    /* gpus and victims are set with the kinds that have them */
-    p->kind = PLAN_WAIT;
-    p->why.set = 0;
-    if (c->blocker && !j->depends_on && !s->any_limit &&
-        (c->backfill == GS_BACKFILL_NONE || c->looked >= s->bf_depth ||
-         j->time_limit <= 0)) {
-        why_set(&p->why, GS_REASON_PRIORITY,
-                c->backfill != GS_BACKFILL_NONE && !j->time_limit
-                    ? LAZY_BEHIND_NOLIMIT
-                    : LAZY_BEHIND);
-        why_behind(&p->why, c->blocker);
-        return;
-    }
-    gs_plan_job_rest(s, c, j, p);
+    if (!c->blocker || j->depends_on || s->any_limit ||
+        (c->backfill != GS_BACKFILL_NONE && c->looked < s->bf_depth &&
+         j->time_limit > 0))
+        return false;
+    *lazy = c->backfill != GS_BACKFILL_NONE && !j->time_limit
+                ? LAZY_BEHIND_NOLIMIT
+                : LAZY_BEHIND;
+    return true;
 }
 void gs_plan_end(gs_sched *s);
 

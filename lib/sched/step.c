@@ -36,6 +36,12 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
             /* what planning a job that waits touches (one line) */
             GS_PREFETCH(&s->jobs[s->pending[i + GS_PREFETCH_AHEAD]].id);
         }
+        uint8_t lazy;
+        if (gs_plan_waits_behind(s, &c, j, &lazy)) {
+            gs_apply_wait_behind(j, lazy, c.blocker);
+            s->pending[kept++] = s->pending[i];
+            continue;
+        }
         gs_plan p;
         gs_plan_job(s, &c, j, &p);
         if (p.kind == PLAN_PREEMPT) {
