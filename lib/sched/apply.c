@@ -12,15 +12,16 @@
 #include <stdio.h>
 #include <string.h>
 
-static void emit_event(gs_sched *s, gs_event_kind kind, uint64_t job,
-                       int64_t now)
+void gs_apply_emit(gs_sched *s, gs_event_kind kind, uint64_t job,
+                   int64_t now)
 {
     if (s->n_events < s->cap_events)
         s->events[s->n_events++] = (sched_event){kind, job, now};
 }
 
-static void start_job(gs_sched *s, job_rec *j, const uint32_t *gpus,
-                      int64_t now)
+/* Take the GPUs the policy chose (already validated) for job j. */
+void gs_apply_start(gs_sched *s, job_rec *j, const uint32_t *gpus,
+                    int64_t now)
 {
     const gs_topo *t = s->topo;
     /* group by node: mark each node's mask in node_mask (zeroed after) */
@@ -84,14 +85,14 @@ static void start_job(gs_sched *s, job_rec *j, const uint32_t *gpus,
     s->running[s->n_running++] = (uint32_t)(j->id - 1);
     gs_state_ends_insert(s, (uint32_t)(j->id - 1));
     gs_books_count(s, j, 1);
-    emit_event(s, GS_EVENT_STARTED, j->id, now);
+    gs_apply_emit(s, GS_EVENT_STARTED, j->id, now);
     if (s->policy->job_started)
         s->policy->job_started(s->policy_state, j->id, j->gpu_ids, j->gpus);
     if (s->ordering->job_started)
         s->ordering->job_started(s->ordering_state, j->id, now);
 }
 
-static void release_job(gs_sched *s, job_rec *j, int64_t now)
+void gs_apply_release(gs_sched *s, job_rec *j, int64_t now)
 {
     /* usage up to now, limit counters, the running list */
     gs_books_charge_job(s, j, now);
@@ -120,23 +121,6 @@ static void release_job(gs_sched *s, job_rec *j, int64_t now)
         s->ordering->job_ended(s->ordering_state, j->id, now);
 }
 
-void gs_apply_start(gs_sched *s, job_rec *j, const uint32_t *gpus,
-                    int64_t now)
-{
-    start_job(s, j, gpus, now);
-}
-
-void gs_apply_release(gs_sched *s, job_rec *j, int64_t now)
-{
-    release_job(s, j, now);
-}
-
-void gs_apply_emit(gs_sched *s, gs_event_kind kind, uint64_t job,
-                   int64_t now)
-{
-    emit_event(s, kind, job, now);
-}
-
 /* A preempted job goes back to the queue (after the current step's loop). */
 static void requeue(gs_sched *s, job_rec *j)
 {
@@ -156,13 +140,13 @@ void gs_apply_preempt(gs_sched *s, const gs_plan *p, int64_t now)
         if (p->victims[i] == GS_NONE)
             continue;
         job_rec *v = &s->jobs[p->victims[i]];
-        double lost = (double)(now - v->start_time) * v->gpus;
-        release_job(s, v, now);
+        double lost = gs_lost_work(v, now);
+        gs_apply_release(s, v, now);
         v->lost_gpu_seconds += lost;
-        emit_event(s, GS_EVENT_PREEMPTED, v->id, now);
+        gs_apply_emit(s, GS_EVENT_PREEMPTED, v->id, now);
         if (s->preempt == GS_PREEMPT_REQUEUE) {
             requeue(s, v);
-            emit_event(s, GS_EVENT_REQUEUED, v->id, now);
+            gs_apply_emit(s, GS_EVENT_REQUEUED, v->id, now);
         } else {
             v->state = GS_JOB_PREEMPTED;
             v->end_time = now;

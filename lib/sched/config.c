@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 GS_API void gs_priority_weights_init(gs_priority_weights *w)
 {
     if (!w)
@@ -339,12 +338,10 @@ static gs_status configure(cfg_ctx *c, const json_value *root, bool apply)
         if (!apply && o != s->ordering) {
             /* made now, so that a policy refusing to start fails the
              * document before anything changed */
-            void *state = NULL;
-            if (o->init && (st = o->init(&state, s->topo, NULL)) != GS_OK) {
-                char what[200];
-                snprintf(what, sizeof what,
-                         "ordering policy \"%.64s\" refused to start: %s",
-                         o->name, gs_strerror(st));
+            void *state;
+            if (gs_ordering_make(s, o, NULL, &state) != GS_OK) {
+                char what[GS_ERRMSG_MAX];
+                snprintf(what, sizeof what, "%s", s->err.msg);
                 return cerr(c, m->value, what);
             }
             c->ordering = o;

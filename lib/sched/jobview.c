@@ -28,7 +28,7 @@ int64_t gs_view_max_priority(const gs_sched *s)
 }
 
 void gs_view_make(const gs_sched *s, const job_rec *j, int64_t now,
-                  int64_t max_prio, bool with_factors, gs_order_job *v)
+                  const gs_factors *f, gs_order_job *v)
 {
     v->struct_size = sizeof *v;
     v->id = j->id;
@@ -49,37 +49,42 @@ void gs_view_make(const gs_sched *s, const job_rec *j, int64_t now,
     v->requeues = j->requeues;
     v->site_factor = j->site_factor;
     v->weights = &s->weights;
-    if (with_factors) {
-        gs_factors f;
+    v->age_factor = f ? f->age : 0;
+    v->fairshare = f ? f->fs : -1;
+    v->size_factor = f ? f->size : 0;
+    v->priority_factor = f ? f->prio : 0;
+}
+
+/* The view of j with its factors against max_prio, if the ordering reads
+ * them. */
+static void view_against(const gs_sched *s, const job_rec *j, int64_t now,
+                         int64_t max_prio, gs_order_job *v)
+{
+    gs_factors f;
+    bool with = gs_view_uses_factors(s);
+    if (with)
         gs_view_factors(s, j, now, max_prio, &f);
-        v->age_factor = f.age;
-        v->fairshare = f.fs;
-        v->size_factor = f.size;
-        v->priority_factor = f.prio;
-    } else {
-        v->fairshare = -1;
-        v->age_factor = v->size_factor = v->priority_factor = 0;
-    }
+    gs_view_make(s, j, now, with ? &f : NULL, v);
 }
 
 void gs_view_job(const gs_sched *s, const job_rec *j, int64_t now,
                  gs_order_job *v)
 {
-    gs_view_make(s, j, now, s->max_prio, gs_view_uses_factors(s), v);
+    view_against(s, j, now, s->max_prio, v);
 }
 
-bool gs_view_outranks(const gs_sched *s, const job_rec *hi, const job_rec *lo,
+bool gs_view_outranks(const gs_sched *s, const job_rec *hi,
+                      const gs_order_job *vh, const job_rec *lo,
                       int64_t now, int64_t max_prio)
 {
     const gs_ordering_ops *o = s->ordering;
-    gs_order_job vh, vl;
-    gs_view_job(s, hi, now, &vh);
-    gs_view_make(s, lo, now, max_prio, gs_view_uses_factors(s), &vl);
+    gs_order_job vl;
+    view_against(s, lo, now, max_prio, &vl);
     if (o->outranks)
-        return o->outranks(s->ordering_state, &vh, &vl) != 0;
+        return o->outranks(s->ordering_state, vh, &vl) != 0;
     if (o->priority) /* hi's value is this step's */
         return hi->prio_value > o->priority(s->ordering_state, &vl);
-    return o->compare(s->ordering_state, &vh, &vl) < 0;
+    return o->compare(s->ordering_state, vh, &vl) < 0;
 }
 
 /* Does a GPU model pass the job's filters? */

@@ -36,16 +36,26 @@ static inline void gs_view_factors(const gs_sched *s, const job_rec *j,
                   : 0;
 }
 
-/* The ordering policy's view of job j at now, its priority factor taken
- * against max_prio (factors filled when with_factors). */
+/* Keep factors as the job's (what gs_sched_job_priority reports). */
+static inline void gs_view_keep_factors(job_rec *j, const gs_factors *f)
+{
+    j->f_age = f->age;
+    j->f_fs = f->fs;
+    j->f_size = f->size;
+    j->f_prio = f->prio;
+}
+
+/* The ordering policy's view of job j at now, with factors f (NULL: the
+ * ordering reads none; fairshare is then -1, the others 0). */
 void gs_view_make(const gs_sched *s, const job_rec *j, int64_t now,
-                  int64_t max_prio, bool with_factors, gs_order_job *v);
+                  const gs_factors *f, gs_order_job *v);
 /* The same against this step's refresh (s->max_prio). */
 void gs_view_job(const gs_sched *s, const job_rec *j, int64_t now,
                  gs_order_job *v);
-/* Does pending job hi outrank running job lo (preemption)? lo's factors
- * are taken against max_prio. */
-bool gs_view_outranks(const gs_sched *s, const job_rec *hi, const job_rec *lo,
+/* Does pending job hi (its view vh, from gs_view_job) outrank running
+ * job lo (preemption)? lo's factors are taken against max_prio. */
+bool gs_view_outranks(const gs_sched *s, const job_rec *hi,
+                      const gs_order_job *vh, const job_rec *lo,
                       int64_t now, int64_t max_prio);
 /* The GPUs job j accepts, per node type. */
 void gs_job_eligible(const gs_sched *s, const job_rec *j, gs_mask *elig);

@@ -8,8 +8,6 @@
 
 #include <string.h>
 
-/* ---- nodes and GPUs ----------------------------------------------------- */
-
 static bool gpu_at(gs_sched *s, uint32_t gpu, uint32_t *node, gs_mask *bit,
                    const char *what)
 {

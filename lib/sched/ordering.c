@@ -125,6 +125,46 @@ void gs_ordering_install(gs_sched *s, const gs_ordering_ops *o, void *state)
     s->fs_fresh = false;
 }
 
+gs_status gs_ordering_lookup(gs_sched *s, const char *name,
+                             const gs_ordering_ops **out)
+{
+    *out = gs_ordering_find(name);
+    if (*out)
+        return GS_OK;
+    char q[80];
+    return gs_errf(&s->err, GS_ENOTFOUND,
+                   "no ordering policy named \"%s\" (multifactor, fifo, "
+                   "priority, or one registered with gs_ordering_register)",
+                   gs_printable(q, sizeof q, name ? name : "", SIZE_MAX));
+}
+
+gs_status gs_ordering_make(gs_sched *s, const gs_ordering_ops *o,
+                           const char *options, void **state)
+{
+    *state = NULL;
+    gs_status st = o->init ? o->init(state, s->topo, options) : GS_OK;
+    if (st == GS_OK)
+        return GS_OK;
+    *state = NULL;
+    char q[80];
+    return gs_errf(&s->err, st, "ordering policy \"%s\" refused to start: %s",
+                   gs_printable(q, sizeof q, o->name, SIZE_MAX),
+                   gs_strerror(st));
+}
+
+gs_status gs_fairshare_lookup(gs_sched *s, const char *name,
+                              const gs_fairshare_ops **out)
+{
+    *out = gs_fairshare_find(name);
+    if (*out)
+        return GS_OK;
+    char q[80];
+    return gs_errf(&s->err, GS_ENOTFOUND,
+                   "no fair-share algorithm named \"%s\" (fair-tree, "
+                   "classic, or one registered with gs_fairshare_register)",
+                   gs_printable(q, sizeof q, name ? name : "", SIZE_MAX));
+}
+
 GS_API gs_status gs_sched_set_ordering(gs_sched *s, const char *name,
                                        const char *options)
 {
@@ -132,25 +172,14 @@ GS_API gs_status gs_sched_set_ordering(gs_sched *s, const char *name,
         return GS_EINVAL;
     if (!name)
         return gs_errf(&s->err, GS_EINVAL, "set_ordering: no name given");
-    const gs_ordering_ops *o = gs_ordering_find(name);
-    if (!o) {
-        char q[80];
-        return gs_errf(&s->err, GS_ENOTFOUND,
-                       "no ordering policy named \"%s\" (multifactor, fifo, "
-                       "priority, or one registered with "
-                       "gs_ordering_register)",
-                       gs_printable(q, sizeof q, name, SIZE_MAX));
-    }
-    void *state = NULL;
-    if (o->init) {
-        gs_status st = o->init(&state, s->topo, options);
-        if (st != GS_OK)
-            return gs_errf(&s->err, st,
-                           "ordering policy \"%s\" refused to start: %s",
-                           o->name, gs_strerror(st));
-    }
-    gs_ordering_install(s, o, state);
-    return GS_OK;
+    const gs_ordering_ops *o;
+    void *state;
+    gs_status st = gs_ordering_lookup(s, name, &o);
+    if (st == GS_OK)
+        st = gs_ordering_make(s, o, options, &state);
+    if (st == GS_OK)
+        gs_ordering_install(s, o, state);
+    return st;
 }
 
 GS_API const char *gs_sched_ordering(const gs_sched *s)
@@ -164,15 +193,10 @@ GS_API gs_status gs_sched_set_fairshare(gs_sched *s, const char *name)
         return GS_EINVAL;
     if (!name)
         return gs_errf(&s->err, GS_EINVAL, "set_fairshare: no name given");
-    const gs_fairshare_ops *f = gs_fairshare_find(name);
-    if (!f) {
-        char q[80];
-        return gs_errf(&s->err, GS_ENOTFOUND,
-                       "no fair-share algorithm named \"%s\" (fair-tree, "
-                       "classic, or one registered with "
-                       "gs_fairshare_register)",
-                       gs_printable(q, sizeof q, name, SIZE_MAX));
-    }
+    const gs_fairshare_ops *f;
+    gs_status st = gs_fairshare_lookup(s, name, &f);
+    if (st != GS_OK)
+        return st;
     s->fairshare = f;
     s->fs_fresh = false;
     return GS_OK;

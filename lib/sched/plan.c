@@ -132,13 +132,9 @@ static void plan_behind(gs_sched *s, plan_cursor *c, const job_rec *j,
                         gs_plan *p)
 {
     plan_reason *r = &p->why;
-    bool may_backfill = c->backfill != GS_BACKFILL_NONE &&
-                        c->looked < s->bf_depth && j->time_limit > 0;
-    if (!may_backfill) {
-        why_set(r, GS_REASON_PRIORITY,
-                c->backfill != GS_BACKFILL_NONE && !j->time_limit
-                    ? LAZY_BEHIND_NOLIMIT
-                    : LAZY_BEHIND);
+    uint8_t lazy;
+    if (gs_plan_no_backfill(s, c, j, &lazy)) {
+        why_set(r, GS_REASON_PRIORITY, lazy);
         why_behind(r, c->blocker);
         return;
     }

@@ -77,23 +77,33 @@ typedef struct plan_cursor {
 void gs_plan_begin(gs_sched *s, plan_cursor *c, int64_t now);
 void gs_plan_job(gs_sched *s, plan_cursor *c, const job_rec *j, gs_plan *p);
 
-/* The common plan, decided inline (a step plans every pending job, and in
- * a long queue most of them only wait): j waits behind the blocker, with
- * no dependency, limit or backfill to look at. True with *lazy the kind
- * of reason; then the plan is "wait, reason priority, behind the
- * blocker", and gs_plan_job need not be called. */
-static inline bool gs_plan_waits_behind(const gs_sched *s,
-                                        const plan_cursor *c,
-                                        const job_rec *j, uint8_t *lazy)
+/* Behind the blocker, is j left out of backfill (backfill off this step,
+ * its depth reached, or j without a time limit)? Then it waits with reason
+ * priority and *lazy the kind of its text. */
+static inline bool gs_plan_no_backfill(const gs_sched *s,
+                                       const plan_cursor *c,
+                                       const job_rec *j, uint8_t *lazy)
 {
-    if (!c->blocker || j->depends_on || s->any_limit ||
-        (c->backfill != GS_BACKFILL_NONE && c->looked < s->bf_depth &&
-         j->time_limit > 0))
+    if (c->backfill != GS_BACKFILL_NONE && c->looked < s->bf_depth &&
+        j->time_limit > 0)
         return false;
     *lazy = c->backfill != GS_BACKFILL_NONE && !j->time_limit
                 ? LAZY_BEHIND_NOLIMIT
                 : LAZY_BEHIND;
     return true;
+}
+
+/* The common plan, decided inline (a step plans every pending job, and in
+ * a long queue most of them only wait): j waits behind the blocker, with
+ * no dependency or limit to look at and no backfill. True with *lazy the
+ * kind of reason; then the plan is "wait, reason priority, behind the
+ * blocker", and gs_plan_job need not be called. */
+static inline bool gs_plan_waits_behind(const gs_sched *s,
+                                        const plan_cursor *c,
+                                        const job_rec *j, uint8_t *lazy)
+{
+    return c->blocker && !j->depends_on && !s->any_limit &&
+           gs_plan_no_backfill(s, c, j, lazy);
 }
 void gs_plan_end(gs_sched *s);
 

@@ -8,25 +8,17 @@
 
 #include <string.h>
 
-
-/* ---- preemption ---------------------------------------------------------- */
-
 typedef struct lost_arg {
     const gs_sched *s;
     int64_t now;
 } lost_arg;
 
-static double lost_work(const job_rec *j, int64_t now)
-{
-    return (double)(now - j->start_time) * j->gpus;
-}
-
 /* least work lost first; among equals, the most recent job */
 static int cmp_lost(const void *p, uint32_t a, uint32_t b)
 {
     const lost_arg *l = p;
-    double x = lost_work(&l->s->jobs[a], l->now);
-    double y = lost_work(&l->s->jobs[b], l->now);
+    double x = gs_lost_work(&l->s->jobs[a], l->now);
+    double y = gs_lost_work(&l->s->jobs[b], l->now);
     if (x != y)
         return x < y ? -1 : 1;
     return a > b ? -1 : a < b;
@@ -48,9 +40,11 @@ bool gs_preempt_choose(gs_sched *s, const job_rec *h, int64_t now,
      * that decisions stay what they were before the pipeline (issue 13's
      * replays check them byte for byte). */
     int64_t mx = gs_view_max_priority(s);
+    gs_order_job vh; /* the same for every candidate */
+    gs_view_job(s, h, now, &vh);
     for (size_t i = 0; i < s->n_running; i++) {
         const job_rec *v = &s->jobs[s->running[i]];
-        if (v->preemptible && gs_view_outranks(s, h, v, now, mx))
+        if (v->preemptible && gs_view_outranks(s, h, &vh, v, now, mx))
             cand[nc++] = s->running[i];
     }
     if (!nc)

@@ -43,84 +43,80 @@ static uint64_t key_double_desc(double d)
 }
 
 /* A job's value under the ordering, and its factors when the ordering
- * uses them. The built-in tables are computed inline by the same
- * formulas: no view to fill and no indirect call per job. */
+ * uses them. The built-in multifactor table is computed inline by the
+ * same formula: no view to fill and no indirect call per job. */
 static double value_of(gs_sched *s, job_rec *j, int64_t now, bool with)
 {
     const gs_ordering_ops *o = s->ordering;
-    if (o == &gs_ordering_fifo || o == &gs_ordering_priority)
-        return 0;
-    if (o == &gs_ordering_multifactor) {
-        gs_factors f;
+    gs_factors f;
+    if (with) {
         gs_view_factors(s, j, now, s->max_prio, &f);
-        j->f_age = f.age;
-        j->f_fs = f.fs;
-        j->f_size = f.size;
-        j->f_prio = f.prio;
-        return gs_multifactor_value(&s->weights, f.age, f.fs, f.size, f.prio,
-                                    j->nice, j->site_factor);
+        gs_view_keep_factors(j, &f);
+        if (o == &gs_ordering_multifactor)
+            return gs_multifactor_value(&s->weights, f.age, f.fs, f.size,
+                                        f.prio, j->nice, j->site_factor);
     }
     gs_order_job v;
-    gs_view_make(s, j, now, s->max_prio, with, &v);
-    if (with) {
-        j->f_age = v.age_factor;
-        j->f_fs = v.fairshare;
-        j->f_size = v.size_factor;
-        j->f_prio = v.priority_factor;
-    }
+    gs_view_make(s, j, now, with ? &f : NULL, &v);
     return o->priority(s->ordering_state, &v);
+}
+
+/* The order stage's input for pending position i: the value's key (k1),
+ * with GS_ORDERING_TIES_BY_PRIORITY the job's priority (k2), then its
+ * submission time (k3) and index. */
+static void put_record(order_rec *r, uint32_t idx, uint64_t k1,
+                       const job_rec *j, bool by_prio)
+{
+    r->idx = idx;
+    r->pad = 0;
+    r->k1 = k1;
+    r->k2 = by_prio ? ~key_i64_asc(j->priority) : 0;
+    r->k3 = key_i64_asc(j->submit_time);
 }
 
 void gs_refresh(gs_sched *s, int64_t now)
 {
     const gs_ordering_ops *o = s->ordering;
     bool with = gs_view_uses_factors(s);
-    if (with)
+    if (with) {
         gs_refresh_fairshare(s, now, false);
-    /* the priority factor's scale (without factors, no view has one) */
-    if (with)
+        /* the priority factor's scale (without factors, no view has one) */
         s->max_prio = gs_view_max_priority(s);
+    }
     if (o->refresh)
         o->refresh(s->ordering_state, now);
     bool by_prio = o->flags & GS_ORDERING_TIES_BY_PRIORITY;
+    /* Records are written while each job is at hand (the pending jobs are
+     * spread over memory: one pass, not two). order_buf holds a record
+     * per job (gs_order_reserve at submission). */
     order_rec *r = s->order_buf;
-    if ((o == &gs_ordering_fifo || o == &gs_ordering_priority) && r) {
-        /* every value is 0: the keys are the tie-breakers */
+    size_t n = GS_MIN(s->n_pending, s->cap_order);
+    if (o == &gs_ordering_fifo || o == &gs_ordering_priority ||
+        !o->priority) {
+        /* fifo and priority: every value is 0, the keys are the
+         * tie-breakers; compare-only policies have no value */
         uint64_t zero = key_double_desc(0);
-        for (size_t i = 0; i < s->n_pending && i < s->cap_order; i++) {
+        for (size_t i = 0; i < n; i++) {
             job_rec *j = &s->jobs[s->pending[i]];
-            if (i + GS_PREFETCH_AHEAD < s->n_pending)
+            if (i + GS_PREFETCH_AHEAD < n)
                 GS_PREFETCH(
                     &s->jobs[s->pending[i + GS_PREFETCH_AHEAD]].priority);
             j->prio_value = 0;
-            r[i].idx = s->pending[i];
-            r[i].pad = 0;
-            r[i].k1 = zero;
-            r[i].k2 = by_prio ? ~key_i64_asc(j->priority) : 0;
-            r[i].k3 = key_i64_asc(j->submit_time);
+            put_record(&r[i], s->pending[i], zero, j, by_prio);
         }
         return;
     }
-    for (size_t i = 0; i < s->n_pending; i++) {
+    for (size_t i = 0; i < n; i++) {
         job_rec *j = &s->jobs[s->pending[i]];
-        if (i + GS_PREFETCH_AHEAD < s->n_pending) {
-            const job_rec *a =
-                &s->jobs[s->pending[i + GS_PREFETCH_AHEAD]];
+        if (i + GS_PREFETCH_AHEAD < n) {
+            const job_rec *a = &s->jobs[s->pending[i + GS_PREFETCH_AHEAD]];
             GS_PREFETCH(&a->gpus);
             GS_PREFETCH(&a->priority);
             GS_PREFETCH(&a->f_prio);
         }
-        /* compare-only policies have no value */
-        j->prio_value = o->priority ? value_of(s, j, now, with) : 0;
-        /* the order stage's input, written while the record is at hand
-         * (the pending jobs are spread over memory: one pass, not two) */
-        if (r && i < s->cap_order) {
-            r[i].idx = s->pending[i];
-            r[i].pad = 0;
-            r[i].k1 = key_double_desc(j->prio_value);
-            r[i].k2 = by_prio ? ~key_i64_asc(j->priority) : 0;
-            r[i].k3 = key_i64_asc(j->submit_time);
-        }
+        j->prio_value = value_of(s, j, now, with);
+        put_record(&r[i], s->pending[i], key_double_desc(j->prio_value), j,
+                   by_prio);
     }
 }
 
@@ -140,14 +136,14 @@ GS_API gs_status gs_sched_job_priority(gs_sched *s, uint64_t job,
      * step computed them for this pending job */
     if (!with || j->state != GS_JOB_PENDING ||
         (j->f_fs == 0 && j->prio_value == 0)) {
-        gs_order_job v;
-        gs_view_make(s, j, s->last_fs, gs_view_max_priority(s), true, &v);
-        j->f_age = v.age_factor;
-        j->f_fs = v.fairshare;
-        j->f_size = v.size_factor;
-        j->f_prio = v.priority_factor;
-        if (with && s->ordering->priority)
+        gs_factors f;
+        gs_view_factors(s, j, s->last_fs, gs_view_max_priority(s), &f);
+        gs_view_keep_factors(j, &f);
+        if (with && s->ordering->priority) {
+            gs_order_job v;
+            gs_view_make(s, j, s->last_fs, &f, &v);
             j->prio_value = s->ordering->priority(s->ordering_state, &v);
+        }
     }
     const gs_priority_weights *w = &s->weights;
     gs_priority_breakdown full;

@@ -215,28 +215,19 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
                        GS_BF_DEPTH_MAX);
     static const char *const order_names[] = {"multifactor", "fifo",
                                               "priority"};
-    const char *oname =
-        c.ordering_name ? c.ordering_name : order_names[c.ordering];
-    const gs_ordering_ops *ord = gs_ordering_find(oname);
-    if (!ord) {
-        char q[80];
-        return gs_errf(&s->err, GS_ENOTFOUND,
-                       "no ordering policy named \"%s\" (multifactor, fifo, "
-                       "priority, or one registered with "
-                       "gs_ordering_register)",
-                       gs_printable(q, sizeof q, oname, SIZE_MAX));
-    }
-    s->fairshare = c.fairshare_name ? gs_fairshare_find(c.fairshare_name)
-                   : c.fairshare == GS_FAIRSHARE_CLASSIC
-                       ? &gs_fairshare_classic
-                       : &gs_fairshare_fair_tree;
-    if (!s->fairshare) {
-        char q[80];
-        return gs_errf(&s->err, GS_ENOTFOUND,
-                       "no fair-share algorithm named \"%s\" (fair-tree, "
-                       "classic, or one registered with "
-                       "gs_fairshare_register)",
-                       gs_printable(q, sizeof q, c.fairshare_name, SIZE_MAX));
+    const gs_ordering_ops *ord;
+    gs_status st = gs_ordering_lookup(
+        s, c.ordering_name ? c.ordering_name : order_names[c.ordering], &ord);
+    if (st != GS_OK)
+        return st;
+    if (c.fairshare_name) {
+        if ((st = gs_fairshare_lookup(s, c.fairshare_name, &s->fairshare)) !=
+            GS_OK)
+            return st;
+    } else {
+        s->fairshare = c.fairshare == GS_FAIRSHARE_CLASSIC
+                           ? &gs_fairshare_classic
+                           : &gs_fairshare_fair_tree;
     }
     s->backfill = c.backfill;
     s->bf_depth = c.backfill_depth ? c.backfill_depth : 100;
@@ -343,7 +334,7 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     s->numa_free = gs_calloc(numas + 1, sizeof *s->numa_free);
     if (!s->cpu_bits || !s->numa_free)
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
-    gs_status st = build_orders(s);
+    st = build_orders(s);
     if (st != GS_OK)
         return st;
     s->hist_cluster = (uint32_t)(topo->n_switches + topo->n_domains);
@@ -385,15 +376,9 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
         }
     }
     s->policy = pol;
-    if (ord->init) {
-        st = ord->init(&s->ordering_state, topo, c.ordering_options);
-        if (st != GS_OK) {
-            s->ordering_state = NULL;
-            return gs_errf(&s->err, st,
-                           "ordering policy \"%s\" refused to start: %s",
-                           ord->name, gs_strerror(st));
-        }
-    }
+    if ((st = gs_ordering_make(s, ord, c.ordering_options,
+                               &s->ordering_state)) != GS_OK)
+        return st;
     s->ordering = ord;
     s->ready = true;
     return GS_OK;

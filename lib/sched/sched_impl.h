@@ -448,6 +448,12 @@ static inline bool gs_sched_ready(const gs_sched *s)
 #define GS_PREFETCH(p) ((void)(p))
 #endif
 
+/* GPU-seconds a running job would lose if stopped now (preemption). */
+static inline double gs_lost_work(const job_rec *j, int64_t now)
+{
+    return (double)(now - j->start_time) * j->gpus;
+}
+
 static inline job_rec *find_job(const gs_sched *s, uint64_t id)
 {
     return id >= 1 && id <= s->n_jobs ? &s->jobs[id - 1] : NULL;
@@ -471,6 +477,16 @@ static inline double gs_multifactor_value(const gs_priority_weights *w,
     return site != 0 ? v + site : v;
 }
 
+/* Ordering policies and fair-share algorithms by name for a scheduler
+ * (ordering.c): GS_ENOTFOUND with a message naming the built-ins. */
+gs_status gs_ordering_lookup(gs_sched *s, const char *name,
+                             const gs_ordering_ops **out);
+gs_status gs_fairshare_lookup(gs_sched *s, const char *name,
+                              const gs_fairshare_ops **out);
+/* Run o's init with options into *state; its error with a message when it
+ * refuses (then *state is NULL). */
+gs_status gs_ordering_make(gs_sched *s, const gs_ordering_ops *o,
+                           const char *options, void **state);
 /* Put an ordering policy (and the state its init made) in place of the
  * scheduler's, destroying the old state (ordering.c). */
 void gs_ordering_install(gs_sched *s, const gs_ordering_ops *o, void *state);

@@ -10,7 +10,6 @@
 
 #include <string.h>
 
-
 gs_mask gs_state_avail(const gs_sched *s, uint32_t n)
 {
     const node_state *ns = &s->nodes[n];
@@ -250,7 +249,6 @@ void gs_state_give_cpus(gs_sched *s, uint32_t n, const uint32_t *cpus,
     ns->free_cpus += count;
 }
 
-/* Take the GPUs the policy chose (already validated) for job j. */
 /* ---- running jobs by expected end (for reservations) ------------------- */
 
 int64_t gs_state_end_key(const job_rec *j)

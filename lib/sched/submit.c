@@ -12,9 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
-/* ---- submission --------------------------------------------------------- */
-
 int gs_cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
