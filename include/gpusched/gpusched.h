@@ -28,5 +28,6 @@
 #include <gpusched/policy.h>
 #include <gpusched/ordering.h>
 #include <gpusched/probe.h>
+#include <gpusched/state.h>
 
 #endif /* GPUSCHED_GPUSCHED_H */

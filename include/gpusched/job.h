@@ -149,8 +149,10 @@ typedef enum gs_pending_reason {
                                     limit. */
     GS_REASON_RESERVATION = 6, /**< It fits, but would delay a job that
                                     holds a reservation (backfill). */
-    GS_REASON_DEPENDENCY = 7   /**< The job it depends on has not completed
+    GS_REASON_DEPENDENCY = 7,  /**< The job it depends on has not completed
                                     (or never will). */
+    GS_REASON_BEGIN_TIME = 8   /**< Its submission time is later than the
+                                    step's `now`: it waits until then. */
 } gs_pending_reason;
 
 /**

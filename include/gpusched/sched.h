@@ -301,34 +301,115 @@ typedef struct gs_event {
  * reservation (conservative backfill reserves for each of them too).
  *
  * The events of this call (::GS_EVENT_STARTED, ::GS_EVENT_PREEMPTED,
- * ::GS_EVENT_REQUEUED) are read with gs_sched_event_count() and
- * gs_sched_event(); they replace those of the previous call. Deciding
- * allocates no memory. A host's fair-share algorithm (gs_fairshare_ops)
+ * ::GS_EVENT_REQUEUED) join the event queue, read with
+ * gs_sched_next_event() (or gs_sched_event_count(), gs_sched_event() and
+ * gs_sched_events_consume()); nothing is lost until the host reads it.
+ * Ended jobs older than the retention (gs_sched_set_retention()) are
+ * forgotten first. Deciding allocates no memory (the queue may grow
+ * before it: then ::GS_ENOMEM, and nothing changed). A host's fair-share algorithm (gs_fairshare_ops)
  * that fails leaves the classic factors in place: the step goes on and
  * returns ::GS_OK, and gs_sched_errmsg() says what failed.
  * @param sched The scheduler.
  * @param now The caller's time.
  * @param[out] started Receives the number of jobs started (may be NULL).
- * @return ::GS_OK, ::GS_EINVAL or ::GS_ERANGE (@p now out of range).
+ * @return ::GS_OK, ::GS_EINVAL (@p now earlier than the scheduler's
+ *         clock, gs_sched_clock()), ::GS_ERANGE (@p now out of range),
+ *         ::GS_ENOMEM, or ::GS_EIO (the journal could not record it).
  */
 GS_API gs_status gs_sched_step(gs_sched *sched, int64_t now, size_t *started);
 
 /**
- * @brief Number of events from the last gs_sched_step() or
- *        gs_sched_fail_gpu().
+ * @brief Number of events in the queue: produced by gs_sched_step() and
+ *        gs_sched_fail_gpu() and not yet consumed.
  * @param sched The scheduler.
  * @return The count.
  */
 GS_API size_t gs_sched_event_count(const gs_sched *sched);
 
 /**
- * @brief One event of the last step.
+ * @brief Look at the i-th oldest event in the queue without taking it.
  * @param sched The scheduler.
- * @param i Index below gs_sched_event_count().
+ * @param i Index below gs_sched_event_count() (0: the oldest).
  * @param[in,out] ev Its struct_size must be set; the rest is filled.
  * @return ::GS_OK or ::GS_EINVAL.
  */
 GS_API gs_status gs_sched_event(const gs_sched *sched, size_t i, gs_event *ev);
+
+/**
+ * @brief Take the oldest @p n events off the queue (the host has read
+ *        them). A job is never forgotten while an event naming it is
+ *        queued, so a host that never consumes keeps every job.
+ * @param sched The scheduler.
+ * @param n At most gs_sched_event_count().
+ * @return ::GS_OK, ::GS_EINVAL (@p n larger than the queue), ::GS_EIO
+ *         (the journal could not record it).
+ */
+GS_API gs_status gs_sched_events_consume(gs_sched *sched, size_t n);
+
+/**
+ * @brief Take the oldest event off the queue:
+ *        gs_sched_event(sched, 0, ev) then gs_sched_events_consume(sched,
+ *        1).
+ * @param sched The scheduler.
+ * @param[in,out] ev Its struct_size must be set; the rest is filled.
+ * @return ::GS_OK, ::GS_ENOTFOUND (the queue is empty), ::GS_EINVAL,
+ *         ::GS_EIO.
+ */
+GS_API gs_status gs_sched_next_event(gs_sched *sched, gs_event *ev);
+
+/**
+ * @brief The scheduler's clock: the latest time any call gave it (`now`
+ *        of a step or of a job's end, a GPU failure, a usage update).
+ *        Calls that take a time refuse one earlier than this (::GS_EINVAL
+ *        naming both), and a job's submission time may not be earlier
+ *        either.
+ * @param sched The scheduler.
+ * @return The time, or INT64_MIN before any.
+ */
+GS_API int64_t gs_sched_clock(const gs_sched *sched);
+
+/** Keep ended jobs forever (gs_sched_set_retention()). */
+#define GS_KEEP_FOREVER INT64_MAX
+
+/**
+ * @brief How long ended jobs are kept (like Slurm's MinJobAge and
+ *        MaxJobCount). At each step, an ended job is forgotten when it
+ *        ended @p keep_seconds or more before `now`, or when more than
+ *        @p keep_count ended jobs are held (the earliest ended first);
+ *        its usage was charged when it ended, and the forget hook
+ *        (gs_sched_set_forget_hook()) sees its final record first. A job
+ *        is kept while an unconsumed event names it or while a job that
+ *        depends on it has not ended. Defaults: 300 seconds, 10,000 jobs.
+ *        A forgotten job's id is ::GS_ENOTFOUND to every call.
+ * @param sched The scheduler.
+ * @param keep_seconds From 0 to ::GS_TIME_MAX, or ::GS_KEEP_FOREVER.
+ * @param keep_count Ended jobs held at most (::GS_KEEP_FOREVER: no cap).
+ * @return ::GS_OK, ::GS_EINVAL, ::GS_ERANGE, ::GS_EIO.
+ */
+GS_API gs_status gs_sched_set_retention(gs_sched *sched, int64_t keep_seconds,
+                                        int64_t keep_count);
+
+struct gs_job_info;
+
+/** @brief Called with each ended job's final record just before the
+ *         scheduler forgets it (for accounting, like Slurm's job
+ *         completion log). The job may still be queried (its allocation,
+ *         gs_sched_alloc_gpus()...) during the call; the hook must not
+ *         change the scheduler. */
+typedef void (*gs_forget_fn)(void *user_data, const gs_sched *sched,
+                             const struct gs_job_info *info);
+
+/**
+ * @brief Set (or clear, with NULL) the forget hook. It is not part of a
+ *        snapshot: set it again after gs_sched_restore() or
+ *        gs_sched_open().
+ * @param sched The scheduler.
+ * @param fn The hook, or NULL.
+ * @param user_data Passed to it.
+ * @return ::GS_OK or ::GS_EINVAL.
+ */
+GS_API gs_status gs_sched_set_forget_hook(gs_sched *sched, gs_forget_fn fn,
+                                          void *user_data);
 
 /** @brief What is known about a job, as gs_sched_job_info() reports it. */
 typedef struct gs_job_info {
@@ -768,7 +849,7 @@ GS_API gs_status gs_sched_resume_gpu(gs_sched *sched, uint32_t gpu);
  * @brief Mark a GPU failed: the job holding it (if any) fails and frees
  *        everything it held, and the GPU is unusable until repaired. The
  *        failed job is reported in @p job and as a ::GS_EVENT_FAILED event
- *        (replacing the previous events).
+ *        in the queue.
  * @param sched The scheduler.
  * @param gpu Cluster-wide GPU id.
  * @param now The caller's time.

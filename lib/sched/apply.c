@@ -15,8 +15,15 @@
 void gs_apply_emit(gs_sched *s, gs_event_kind kind, uint64_t job,
                    int64_t now)
 {
-    if (s->n_events < s->cap_events)
-        s->events[s->n_events++] = (sched_event){kind, job, now};
+    /* the caller made room (gs_sched_event_room) */
+    if (s->n_events < s->cap_events) {
+        s->events[(s->ev_head + s->n_events) % s->cap_events] =
+            (sched_event){kind, job, now};
+        s->n_events++;
+        job_rec *j = find_job(s, job);
+        if (j)
+            j->unread++;
+    }
 }
 
 /* Take the GPUs the policy chose (already validated) for job j. */
@@ -82,8 +89,8 @@ void gs_apply_start(gs_sched *s, job_rec *j, const uint32_t *gpus,
     j->charged_until = now;
     j->rate = gs_books_rate(s, j);
     j->run_pos = (uint32_t)s->n_running;
-    s->running[s->n_running++] = (uint32_t)(j->id - 1);
-    gs_state_ends_insert(s, (uint32_t)(j->id - 1));
+    s->running[s->n_running++] = job_slot(s, j);
+    gs_state_ends_insert(s, job_slot(s, j));
     gs_books_count(s, j, 1);
     gs_apply_emit(s, GS_EVENT_STARTED, j->id, now);
     if (s->policy->job_started)
@@ -98,7 +105,7 @@ void gs_apply_release(gs_sched *s, job_rec *j, int64_t now)
     gs_books_charge_job(s, j, now);
     gs_books_count(s, j, -1);
     uint32_t last = s->running[--s->n_running];
-    gs_state_ends_remove(s, (uint32_t)(j->id - 1));
+    gs_state_ends_remove(s, job_slot(s, j));
     s->running[j->run_pos] = last;
     s->jobs[last].run_pos = j->run_pos;
     for (uint32_t i = 0; i < j->n_alloc; i++) {
@@ -131,7 +138,7 @@ static void requeue(gs_sched *s, job_rec *j)
     j->reason = GS_REASON_NONE;
     j->reason_text[0] = '\0';
     j->lazy = LAZY_NONE;
-    s->requeued[s->n_requeued++] = (uint32_t)(j->id - 1);
+    s->requeued[s->n_requeued++] = job_slot(s, j);
 }
 
 void gs_apply_preempt(gs_sched *s, const gs_plan *p, int64_t now)
@@ -150,13 +157,14 @@ void gs_apply_preempt(gs_sched *s, const gs_plan *p, int64_t now)
         } else {
             v->state = GS_JOB_PREEMPTED;
             v->end_time = now;
+            gs_sched_job_ended(s, v);
         }
     }
 }
 
 void gs_apply_remove_pending(gs_sched *s, const job_rec *j)
 {
-    uint32_t idx = (uint32_t)(j->id - 1);
+    uint32_t idx = job_slot(s, j);
     for (size_t i = 0; i < s->n_pending; i++)
         if (s->pending[i] == idx) {
             memmove(s->pending + i, s->pending + i + 1,

@@ -43,16 +43,25 @@ void gs_books_charge_job(gs_sched *s, job_rec *j, int64_t now)
     j->charged_until = now;
 }
 
+void gs_books_charge_running(gs_sched *s, int64_t now)
+{
+    for (size_t i = 0; i < s->n_running; i++)
+        gs_books_charge_job(s, &s->jobs[s->running[i]], now);
+}
+
 GS_API gs_status gs_sched_update_usage(gs_sched *s, int64_t now)
 {
     if (!gs_sched_ready(s))
         return GS_EINVAL;
-    gs_status st = gs_sched_time_arg(s, now, "now");
+    GS_JR_BEGIN(s);
+    gs_status st = gs_sched_now_arg(s, now);
     if (st != GS_OK)
         return st;
-    for (size_t i = 0; i < s->n_running; i++)
-        gs_books_charge_job(s, &s->jobs[s->running[i]], now);
-    return GS_OK;
+    gs_books_charge_running(s, now);
+    gs_sched_tick(s, now);
+    gs_jr_rec r = {.kind = GS_JR_UPDATE_USAGE};
+    r.t = now;
+    return gs_jr_done(s, &r);
 }
 
 /* The billing rate of a job that got these GPUs, CPUs and memory. */
@@ -183,24 +192,40 @@ bool gs_books_over_limit(const gs_sched *s, const job_rec *j, char *why,
     return false;
 }
 
+static gs_status set_limit(gs_sched *s, gs_limit_kind kind, const char *name,
+                           uint32_t max_gpus);
+
 GS_API gs_status gs_sched_set_limit(gs_sched *s, gs_limit_kind kind,
                                     const char *name, uint32_t max_gpus)
 {
     if (!gs_sched_ready(s))
         return GS_EINVAL;
+    GS_JR_BEGIN(s);
+    gs_status st = set_limit(s, kind, name, max_gpus);
+    if (st != GS_OK)
+        return st;
+    gs_jr_rec r = {.kind = GS_JR_LIMIT};
+    r.a = (uint64_t)kind;
+    r.b = max_gpus;
+    r.s1 = name;
+    return gs_jr_done(s, &r);
+}
+
+static gs_status set_limit(gs_sched *s, gs_limit_kind kind, const char *name,
+                           uint32_t max_gpus)
+{
     if ((unsigned)kind > GS_LIMIT_ACCOUNT)
         return gs_errf(&s->err, GS_EINVAL,
                        "set_limit: %d is not a gs_limit_kind", (int)kind);
     if (name && gs_check_name(kind == GS_LIMIT_USER ? "user" : "account", name,
                               &s->err) != GS_OK)
         return GS_EINVAL;
-    if (max_gpus)
-        s->any_limit = true;
     if (!name) {
         if (kind == GS_LIMIT_USER)
             s->user_limit_default = max_gpus;
         else
             s->acct_limit_default = max_gpus;
+        s->any_limit |= max_gpus != 0;
         return GS_OK;
     }
     if (kind == GS_LIMIT_USER) {
@@ -208,6 +233,7 @@ GS_API gs_status gs_sched_set_limit(gs_sched *s, gs_limit_kind kind,
         if (gs_books_user_slot(s, name, &slot) != GS_OK)
             return gs_errf(&s->err, GS_ENOMEM, "out of memory");
         s->user_limit[slot] = max_gpus;
+        s->any_limit |= max_gpus != 0;
         return GS_OK;
     }
     uint32_t a = gs_share_find(s->share, NULL, name);
@@ -216,5 +242,6 @@ GS_API gs_status gs_sched_set_limit(gs_sched *s, gs_limit_kind kind,
     if (gs_books_grow_accounts(s) != GS_OK)
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     s->acct_limit[a] = max_gpus;
+    s->any_limit |= max_gpus != 0;
     return GS_OK;
 }

@@ -11,6 +11,8 @@
 
 /* Charge a running job's usage up to now. */
 void gs_books_charge_job(gs_sched *s, job_rec *j, int64_t now);
+/* Charge every running job up to now. */
+void gs_books_charge_running(gs_sched *s, int64_t now);
 /* The billing rate of a job that got its allocation. */
 double gs_books_rate(const gs_sched *s, const job_rec *j);
 /* A slot for a user's counters (created at submission). */

@@ -47,9 +47,12 @@ GS_API gs_status gs_sched_set_priority_weights(gs_sched *s,
         return gs_errf(&s->err, GS_ERANGE,
                        "priority weights must be at most 1e15, max_age and "
                        "calc_period at most 2^60 seconds");
+    GS_JR_BEGIN(s);
     s->weights = *w;
     s->fs_fresh = false;
-    return GS_OK;
+    gs_jr_rec r = {.kind = GS_JR_PRIO_WEIGHTS};
+    r.w = w;
+    return gs_jr_done(s, &r);
 }
 
 GS_API gs_status gs_sched_set_usage_weights(gs_sched *s, double gpu,
@@ -63,10 +66,15 @@ GS_API gs_status gs_sched_set_usage_weights(gs_sched *s, double gpu,
     if (gpu > GS_WEIGHT_MAX || cpu > GS_WEIGHT_MAX || mem_gib > GS_WEIGHT_MAX)
         return gs_errf(&s->err, GS_ERANGE,
                        "usage weights must be at most 1e15");
+    GS_JR_BEGIN(s);
     s->w_gpu = gpu;
     s->w_cpu = cpu;
     s->w_mem = mem_gib;
-    return GS_OK;
+    gs_jr_rec r = {.kind = GS_JR_USAGE_WEIGHTS};
+    r.d[0] = gpu;
+    r.d[1] = cpu;
+    r.d[2] = mem_gib;
+    return gs_jr_done(s, &r);
 }
 
 GS_API gs_status gs_sched_set_model_weight(gs_sched *s, const char *model,
@@ -86,6 +94,7 @@ GS_API gs_status gs_sched_set_model_weight(gs_sched *s, const char *model,
                        "model weight: the model name is longer than %u "
                        "characters",
                        GS_MAX_NAME);
+    GS_JR_BEGIN(s);
     size_t n = strlen(model);
     char *m = gs_strndup(model, n);
     if (!m || !GS_GROW(s->model_weights, s->cap_model_weights,
@@ -96,7 +105,10 @@ GS_API gs_status gs_sched_set_model_weight(gs_sched *s, const char *model,
     for (size_t i = 0; i < n; i++)
         m[i] = (char)(m[i] | (m[i] >= 'A' && m[i] <= 'Z' ? 0x20 : 0));
     s->model_weights[s->n_model_weights++] = (model_weight){m, weight};
-    return GS_OK;
+    gs_jr_rec r = {.kind = GS_JR_MODEL_WEIGHT};
+    r.s1 = model;
+    r.d[0] = weight;
+    return gs_jr_done(s, &r);
 }
 
 GS_API gs_share *gs_sched_share(gs_sched *s)
@@ -348,7 +360,7 @@ static gs_status configure(cfg_ctx *c, const json_value *root, bool apply)
             c->ordering_state = state;
         }
         if (apply && c->ordering) {
-            gs_ordering_install(s, c->ordering, c->ordering_state);
+            gs_ordering_install(s, c->ordering, c->ordering_state, NULL);
             c->ordering = NULL;
         }
     }
@@ -501,11 +513,30 @@ static gs_status configure(cfg_ctx *c, const json_value *root, bool apply)
     return GS_OK;
 }
 
+static gs_status configure_doc(gs_sched *s, const char *text, size_t size,
+                               const char *name);
+
 GS_API gs_status gs_sched_configure(gs_sched *s, const char *text, size_t size,
                                     const char *name)
 {
     if (!gs_sched_ready(s) || (!text && size))
         return GS_EINVAL;
+    GS_JR_BEGIN(s);
+    s->jr_quiet++; /* the settings it makes are this one call */
+    gs_status st = configure_doc(s, text, size, name);
+    s->jr_quiet--;
+    if (st != GS_OK)
+        return st;
+    gs_jr_rec r = {.kind = GS_JR_CONFIGURE};
+    r.text = text ? text : "";
+    r.text_len = size;
+    r.s1 = name;
+    return gs_jr_done(s, &r);
+}
+
+static gs_status configure_doc(gs_sched *s, const char *text, size_t size,
+                               const char *name)
+{
     cfg_ctx c = {s, name ? name : "<buffer>", NULL, {0}, NULL, NULL};
     json_doc doc;
     gs_status st = json_parse(&doc, text ? text : "", size, c.name, &s->err);

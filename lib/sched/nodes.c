@@ -40,18 +40,24 @@ GS_API gs_status gs_sched_drain_node(gs_sched *s, uint32_t node)
 {
     if (!node_at(s, node, "drain_node"))
         return GS_EINVAL;
+    GS_JR_BEGIN(s);
     s->nodes[node].drained_node = true;
     gs_sched_reindex_node(s, node);
-    return GS_OK;
+    gs_jr_rec r = {.kind = GS_JR_DRAIN_NODE};
+    r.a = node;
+    return gs_jr_done(s, &r);
 }
 
 GS_API gs_status gs_sched_resume_node(gs_sched *s, uint32_t node)
 {
     if (!node_at(s, node, "resume_node"))
         return GS_EINVAL;
+    GS_JR_BEGIN(s);
     s->nodes[node].drained_node = false;
     gs_sched_reindex_node(s, node);
-    return GS_OK;
+    gs_jr_rec r = {.kind = GS_JR_RESUME_NODE};
+    r.a = node;
+    return gs_jr_done(s, &r);
 }
 
 GS_API gs_status gs_sched_drain_gpu(gs_sched *s, uint32_t gpu)
@@ -60,9 +66,12 @@ GS_API gs_status gs_sched_drain_gpu(gs_sched *s, uint32_t gpu)
     gs_mask bit;
     if (!gpu_at(s, gpu, &node, &bit, "drain_gpu"))
         return GS_EINVAL;
+    GS_JR_BEGIN(s);
     s->nodes[node].drained |= bit;
     gs_sched_reindex_node(s, node);
-    return GS_OK;
+    gs_jr_rec r = {.kind = GS_JR_DRAIN_GPU};
+    r.a = gpu;
+    return gs_jr_done(s, &r);
 }
 
 GS_API gs_status gs_sched_resume_gpu(gs_sched *s, uint32_t gpu)
@@ -71,9 +80,12 @@ GS_API gs_status gs_sched_resume_gpu(gs_sched *s, uint32_t gpu)
     gs_mask bit;
     if (!gpu_at(s, gpu, &node, &bit, "resume_gpu"))
         return GS_EINVAL;
+    GS_JR_BEGIN(s);
     s->nodes[node].drained &= ~bit;
     gs_sched_reindex_node(s, node);
-    return GS_OK;
+    gs_jr_rec r = {.kind = GS_JR_RESUME_GPU};
+    r.a = gpu;
+    return gs_jr_done(s, &r);
 }
 
 GS_API gs_status gs_sched_fail_gpu(gs_sched *s, uint32_t gpu, int64_t now,
@@ -85,10 +97,10 @@ GS_API gs_status gs_sched_fail_gpu(gs_sched *s, uint32_t gpu, int64_t now,
         *job = 0;
     if (!gpu_at(s, gpu, &node, &bit, "fail_gpu"))
         return GS_EINVAL;
-    gs_status st = gs_sched_time_arg(s, now, "now");
-    if (st != GS_OK)
+    GS_JR_BEGIN(s);
+    gs_status st = gs_sched_now_arg(s, now);
+    if (st != GS_OK || (st = gs_sched_event_room(s, 1)) != GS_OK)
         return st;
-    s->n_events = 0;
     uint64_t holder = s->gpu_job[gpu];
     s->nodes[node].failed |= bit;
     if (holder) {
@@ -98,7 +110,11 @@ GS_API gs_status gs_sched_fail_gpu(gs_sched *s, uint32_t gpu, int64_t now,
             *job = holder;
     }
     gs_sched_reindex_node(s, node);
-    return GS_OK;
+    gs_sched_tick(s, now);
+    gs_jr_rec r = {.kind = GS_JR_FAIL_GPU};
+    r.a = gpu;
+    r.t = now;
+    return gs_jr_done(s, &r);
 }
 
 GS_API gs_status gs_sched_repair_gpu(gs_sched *s, uint32_t gpu)
@@ -107,9 +123,12 @@ GS_API gs_status gs_sched_repair_gpu(gs_sched *s, uint32_t gpu)
     gs_mask bit;
     if (!gpu_at(s, gpu, &node, &bit, "repair_gpu"))
         return GS_EINVAL;
+    GS_JR_BEGIN(s);
     s->nodes[node].failed &= ~bit;
     gs_sched_reindex_node(s, node);
-    return GS_OK;
+    gs_jr_rec r = {.kind = GS_JR_REPAIR_GPU};
+    r.a = gpu;
+    return gs_jr_done(s, &r);
 }
 
 GS_API uint32_t gs_sched_node_free_gpus(const gs_sched *s, uint32_t node)

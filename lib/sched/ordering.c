@@ -115,12 +115,15 @@ GS_API const char *gs_ordering_name(size_t i)
 
 /* ---- the scheduler's ordering ------------------------------------------ */
 
-void gs_ordering_install(gs_sched *s, const gs_ordering_ops *o, void *state)
+void gs_ordering_install(gs_sched *s, const gs_ordering_ops *o, void *state,
+                         char *options)
 {
     if (s->ordering && s->ordering->destroy)
         s->ordering->destroy(s->ordering_state);
     s->ordering = o;
     s->ordering_state = state;
+    gs_free(s->ordering_options);
+    s->ordering_options = options;
     /* the new policy may read factors the old one never needed */
     s->fs_fresh = false;
 }
@@ -170,16 +173,26 @@ GS_API gs_status gs_sched_set_ordering(gs_sched *s, const char *name,
 {
     if (!gs_sched_ready(s))
         return GS_EINVAL;
+    GS_JR_BEGIN(s);
     if (!name)
         return gs_errf(&s->err, GS_EINVAL, "set_ordering: no name given");
     const gs_ordering_ops *o;
     void *state;
+    char *copy = NULL;
+    if (options && !(copy = gs_strdup(options)))
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     gs_status st = gs_ordering_lookup(s, name, &o);
     if (st == GS_OK)
         st = gs_ordering_make(s, o, options, &state);
-    if (st == GS_OK)
-        gs_ordering_install(s, o, state);
-    return st;
+    if (st != GS_OK) {
+        gs_free(copy);
+        return st;
+    }
+    gs_ordering_install(s, o, state, copy);
+    gs_jr_rec r = {.kind = GS_JR_ORDERING};
+    r.s1 = name;
+    r.s2 = options;
+    return gs_jr_done(s, &r);
 }
 
 GS_API const char *gs_sched_ordering(const gs_sched *s)
@@ -191,6 +204,7 @@ GS_API gs_status gs_sched_set_fairshare(gs_sched *s, const char *name)
 {
     if (!gs_sched_ready(s))
         return GS_EINVAL;
+    GS_JR_BEGIN(s);
     if (!name)
         return gs_errf(&s->err, GS_EINVAL, "set_fairshare: no name given");
     const gs_fairshare_ops *f;
@@ -199,7 +213,9 @@ GS_API gs_status gs_sched_set_fairshare(gs_sched *s, const char *name)
         return st;
     s->fairshare = f;
     s->fs_fresh = false;
-    return GS_OK;
+    gs_jr_rec r = {.kind = GS_JR_FAIRSHARE};
+    r.s1 = name;
+    return gs_jr_done(s, &r);
 }
 
 GS_API gs_status gs_sched_set_job_factor(gs_sched *s, uint64_t job,
@@ -207,6 +223,7 @@ GS_API gs_status gs_sched_set_job_factor(gs_sched *s, uint64_t job,
 {
     if (!gs_sched_ready(s))
         return GS_EINVAL;
+    GS_JR_BEGIN(s);
     job_rec *j = find_job(s, job);
     if (!j)
         return gs_errf(&s->err, GS_ENOTFOUND, "no job %llu",
@@ -221,5 +238,8 @@ GS_API gs_status gs_sched_set_job_factor(gs_sched *s, uint64_t job,
                        "set_job_factor: factor %g is outside -1e15..1e15",
                        factor);
     j->site_factor = factor;
-    return GS_OK;
+    gs_jr_rec r = {.kind = GS_JR_JOB_FACTOR};
+    r.a = job;
+    r.d[0] = factor;
+    return gs_jr_done(s, &r);
 }

@@ -44,11 +44,21 @@ static void reason_append_reserved(plan_reason *r, const job_rec *j,
 
 /* Why a job cannot go now, apart from resources: a dependency or a
  * limit. Such jobs wait without holding back the ones behind them. */
-static bool held(const gs_sched *s, const job_rec *j, plan_reason *r)
+static bool held(const gs_sched *s, const plan_cursor *c, const job_rec *j,
+                 plan_reason *r)
 {
+    if (j->submit_time > c->now) {
+        why_set(r, GS_REASON_BEGIN_TIME, LAZY_NONE);
+        r->set |= WHY_TEXT;
+        snprintf(r->text, sizeof r->text,
+                 "submitted at %lld, later than now (%lld)",
+                 (long long)j->submit_time, (long long)c->now);
+        return true;
+    }
     if (j->depends_on) {
-        const job_rec *d = &s->jobs[j->depends_on - 1];
-        if (d->state != GS_JOB_COMPLETED) {
+        /* held: a job is not forgotten while a dependent waits */
+        const job_rec *d = find_job(s, j->depends_on);
+        if (d && d->state != GS_JOB_COMPLETED) {
             why_set(r, GS_REASON_DEPENDENCY, LAZY_NONE);
             r->set |= WHY_TEXT;
             bool never = d->state == GS_JOB_FAILED ||
@@ -74,6 +84,7 @@ void gs_plan_begin(gs_sched *s, plan_cursor *c, int64_t now)
 {
     memset(c, 0, sizeof *c);
     c->now = now;
+    c->future = s->max_submit > now;
     gs_bf_begin(s);
     /* backfill runs at most once per interval (like Slurm's bf_interval);
      * the other steps start jobs in order only */
@@ -169,7 +180,8 @@ void gs_plan_job(gs_sched *s, plan_cursor *c, const job_rec *j, gs_plan *p)
     /* gpus and victims are set with the kinds that have them */
     p->kind = PLAN_WAIT;
     p->why.set = 0;
-    if ((j->depends_on || s->any_limit) && held(s, j, &p->why))
+    if ((j->depends_on || s->any_limit || c->future) &&
+        held(s, c, j, &p->why))
         return;
     if (!c->blocker)
         plan_head(s, c, j, p);

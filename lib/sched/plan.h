@@ -72,6 +72,7 @@ typedef struct plan_cursor {
     uint64_t blocker;     /* the first job that could not start */
     size_t looked;        /* jobs behind it looked at for backfill */
     uint64_t retry;       /* the job whose victims were just stopped */
+    bool future;          /* some job was submitted after now */
 } plan_cursor;
 
 void gs_plan_begin(gs_sched *s, plan_cursor *c, int64_t now);
@@ -102,7 +103,7 @@ static inline bool gs_plan_waits_behind(const gs_sched *s,
                                         const plan_cursor *c,
                                         const job_rec *j, uint8_t *lazy)
 {
-    return c->blocker && !j->depends_on && !s->any_limit &&
+    return c->blocker && !j->depends_on && !s->any_limit && !c->future &&
            gs_plan_no_backfill(s, c, j, lazy);
 }
 void gs_plan_end(gs_sched *s);

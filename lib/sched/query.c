@@ -17,36 +17,73 @@ GS_API size_t gs_sched_event_count(const gs_sched *s)
 
 GS_API gs_status gs_sched_event(const gs_sched *s, size_t i, gs_event *ev)
 {
-    if (!gs_sched_ready(s) || i >= s->n_events || !ev || ev->struct_size < sizeof(uint32_t))
+    if (!gs_sched_ready(s) || i >= s->n_events || !ev ||
+        ev->struct_size < sizeof(uint32_t))
         return GS_EINVAL;
-    gs_event full = {sizeof full, s->events[i].kind, s->events[i].job,
-                     s->events[i].time};
+    const sched_event *e = &s->events[(s->ev_head + i) % s->cap_events];
+    gs_event full = {sizeof full, e->kind, e->job, e->time};
     uint32_t caller = ev->struct_size;
     memcpy(ev, &full, GS_MIN((size_t)caller, sizeof full));
     ev->struct_size = caller;
     return GS_OK;
 }
 
+GS_API gs_status gs_sched_events_consume(gs_sched *s, size_t n)
+{
+    if (!gs_sched_ready(s))
+        return GS_EINVAL;
+    GS_JR_BEGIN(s);
+    gs_status st = gs_sched_events_take(s, n);
+    if (st != GS_OK)
+        return st;
+    gs_jr_rec r = {.kind = GS_JR_CONSUME};
+    r.a = n;
+    return gs_jr_done(s, &r);
+}
+
+GS_API gs_status gs_sched_next_event(gs_sched *s, gs_event *ev)
+{
+    if (!gs_sched_ready(s) || !ev || ev->struct_size < sizeof(uint32_t))
+        return GS_EINVAL;
+    if (!s->n_events)
+        return GS_ENOTFOUND;
+    gs_status st = gs_sched_event(s, 0, ev);
+    return st == GS_OK ? gs_sched_events_consume(s, 1) : st;
+}
+
 /* ---- queries ------------------------------------------------------------ */
 
 GS_API size_t gs_sched_job_count(const gs_sched *s)
 {
-    return gs_sched_ready(s) ? s->n_jobs : 0;
+    return gs_sched_ready(s) ? s->n_live : 0;
 }
 
 GS_API uint64_t gs_sched_job_at(const gs_sched *s, size_t i)
 {
-    return gs_sched_ready(s) && i < s->n_jobs ? s->jobs[i].id : 0;
+    if (!gs_sched_ready(s) || i >= s->n_live)
+        return 0;
+    if (!s->n_dead)
+        return s->jobs[i].id;
+    /* holes: walk from the cursor (iterating in order is linear) */
+    struct job_cursor *c = s->cursor;
+    if (!c->ok || c->i > i) {
+        c->i = 0;
+        c->slot = 0;
+        while (s->jobs[c->slot].state == GS_JOB_FORGOTTEN)
+            c->slot++;
+        c->ok = true;
+    }
+    while (c->i < i) {
+        c->slot++;
+        while (s->jobs[c->slot].state == GS_JOB_FORGOTTEN)
+            c->slot++;
+        c->i++;
+    }
+    return s->jobs[c->slot].id;
 }
 
-GS_API gs_status gs_sched_job_info(const gs_sched *s, uint64_t job,
-                                   gs_job_info *info)
+void gs_sched_fill_info(const job_rec *j, gs_job_info *out)
 {
-    if (!gs_sched_ready(s) || !info || info->struct_size < sizeof(uint32_t))
-        return GS_EINVAL;
-    const job_rec *j = find_job(s, job);
-    if (!j)
-        return GS_ENOTFOUND;
     gs_job_info full;
     memset(&full, 0, sizeof full);
     full.struct_size = sizeof full;
@@ -66,6 +103,19 @@ GS_API gs_status gs_sched_job_info(const gs_sched *s, uint64_t job,
     full.priority_value = j->prio_value;
     full.requeues = j->requeues;
     full.lost_gpu_seconds = j->lost_gpu_seconds;
+    *out = full;
+}
+
+GS_API gs_status gs_sched_job_info(const gs_sched *s, uint64_t job,
+                                   gs_job_info *info)
+{
+    if (!gs_sched_ready(s) || !info || info->struct_size < sizeof(uint32_t))
+        return GS_EINVAL;
+    const job_rec *j = find_job(s, job);
+    if (!j)
+        return GS_ENOTFOUND;
+    gs_job_info full;
+    gs_sched_fill_info(j, &full);
     uint32_t caller = info->struct_size;
     memcpy(info, &full, GS_MIN((size_t)caller, sizeof full));
     info->struct_size = caller;

@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "sched/refresh.h"
+#include "sched/books.h"
 #include "sched/jobview.h"
 
 #include <string.h>
@@ -14,7 +15,7 @@ void gs_refresh_fairshare(gs_sched *s, int64_t now, bool force)
 {
     if (!force && s->fs_fresh && now - s->last_fs < s->weights.calc_period)
         return;
-    gs_sched_update_usage(s, now);
+    gs_books_charge_running(s, now);
     if (gs_share_compute_with(s->share, s->fairshare, (double)now) != GS_OK)
         /* the classic factors stay; the step goes on */
         gs_errf(&s->err, GS_OK, "at %lld: %s; the classic factors were used",
@@ -125,10 +126,13 @@ GS_API gs_status gs_sched_job_priority(gs_sched *s, uint64_t job,
 {
     if (!gs_sched_ready(s) || !out || out->struct_size < sizeof(uint32_t))
         return GS_EINVAL;
-    if (job < 1 || job > s->n_jobs)
+    GS_JR_BEGIN(s);
+    job_rec *j = find_job(s, job);
+    if (!j)
         return gs_errf(&s->err, GS_ENOTFOUND, "no job %llu",
                        (unsigned long long)job);
-    job_rec *j = &s->jobs[job - 1];
+    /* it may compute fair share and keep factors: a change of state that
+     * later decisions see, so it is recorded like one */
     if (!s->fs_fresh)
         gs_refresh_fairshare(s, s->last_fs, true);
     bool with = gs_view_uses_factors(s);
@@ -165,5 +169,7 @@ GS_API gs_status gs_sched_job_priority(gs_sched *s, uint64_t job,
     uint32_t caller = out->struct_size;
     memcpy(out, &full, GS_MIN((size_t)caller, sizeof full));
     out->struct_size = caller;
-    return GS_OK;
+    gs_jr_rec r = {.kind = GS_JR_JOB_PRIORITY};
+    r.a = job;
+    return gs_jr_done(s, &r);
 }

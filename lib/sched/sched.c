@@ -51,8 +51,9 @@ GS_API const char *gs_pending_reason_name(gs_pending_reason reason)
 {
     static const char *names[] = {"none",   "resources",   "priority",
                                   "required-busy", "policy", "limit",
-                                  "reservation",   "dependency"};
-    _Static_assert(GS_ARRAY_LEN(names) == GS_REASON_DEPENDENCY + 1,
+                                  "reservation",   "dependency",
+                                  "begin-time"};
+    _Static_assert(GS_ARRAY_LEN(names) == GS_REASON_BEGIN_TIME + 1,
                    "a pending reason without a name");
     return (unsigned)reason < GS_ARRAY_LEN(names) ? names[reason] : "?";
 }
@@ -380,6 +381,16 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
                                &s->ordering_state)) != GS_OK)
         return st;
     s->ordering = ord;
+    s->clock = s->max_submit = INT64_MIN;
+    s->keep_seconds = 300;
+    s->keep_count = 10000;
+    if (!(s->cursor = gs_calloc(1, sizeof *s->cursor)) ||
+        !(s->placement_name = gs_strdup(pname)) ||
+        (c.placement_options &&
+         !(s->placement_options = gs_strdup(c.placement_options))) ||
+        (c.ordering_options &&
+         !(s->ordering_options = gs_strdup(c.ordering_options))))
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     s->ready = true;
     return GS_OK;
 }
@@ -395,6 +406,13 @@ void gs_job_free(job_rec *j)
     gs_free(j->alloc);
     gs_free(j->cpus);
     gs_free(j->gpu_ids);
+    gs_free(j->name);
+    j->models = NULL;
+    j->required = NULL;
+    j->alloc = NULL;
+    j->cpus = NULL;
+    j->gpu_ids = NULL;
+    j->name = NULL;
 }
 
 GS_API void gs_sched_destroy(gs_sched *s)
@@ -410,6 +428,13 @@ GS_API void gs_sched_destroy(gs_sched *s)
     gs_free(s->jobs);
     gs_free(s->pending);
     gs_free(s->events);
+    gs_free(s->ended);
+    gs_free(s->cursor);
+    gs_free(s->remap);
+    gs_free(s->placement_name);
+    gs_free(s->placement_options);
+    gs_free(s->ordering_options);
+    gs_jr_close(s);
     gs_free(s->running);
     gs_free(s->running_scratch);
     gs_free(s->ends);
@@ -494,13 +519,23 @@ gs_status gs_sched_end_job(gs_sched *s, uint64_t id, int64_t now,
 {
     if (!gs_sched_ready(s))
         return GS_EINVAL;
-    gs_status st = gs_sched_time_arg(s, now, "now");
+    gs_status st = gs_sched_now_arg(s, now);
     if (st != GS_OK)
         return st;
     job_rec *j = find_job(s, id);
     if (!j)
-        return gs_errf(&s->err, GS_ENOTFOUND, "no job %llu",
+        return gs_errf(&s->err, GS_ENOTFOUND,
+                       id && id <= s->last_id
+                           ? "job %llu ended and was forgotten "
+                             "(gs_sched_set_retention)"
+                           : "no job %llu",
                        (unsigned long long)id);
+    if (j->state == GS_JOB_RUNNING && now < j->start_time)
+        return gs_errf(&s->err, GS_EINVAL,
+                       "job %llu cannot end at %lld, before it started at "
+                       "%lld",
+                       (unsigned long long)id, (long long)now,
+                       (long long)j->start_time);
     if (j->state == GS_JOB_PENDING && pending_ok) {
         gs_apply_remove_pending(s, j);
     } else if (j->state == GS_JOB_RUNNING) {
@@ -512,22 +547,39 @@ gs_status gs_sched_end_job(gs_sched *s, uint64_t id, int64_t now,
     j->state = to;
     j->end_time = now;
     j->reason = GS_REASON_NONE;
+    gs_sched_job_ended(s, j);
+    gs_sched_tick(s, now);
     return GS_OK;
+}
+
+static gs_status end_call(gs_sched *s, uint64_t job, int64_t now,
+                          gs_job_state to, uint8_t kind)
+{
+    if (!gs_sched_ready(s))
+        return GS_EINVAL;
+    GS_JR_BEGIN(s);
+    gs_status st = gs_sched_end_job(s, job, now, to, kind == GS_JR_CANCEL);
+    if (st != GS_OK)
+        return st;
+    gs_jr_rec r = {.kind = kind};
+    r.a = job;
+    r.t = now;
+    return gs_jr_done(s, &r);
 }
 
 GS_API gs_status gs_sched_cancel(gs_sched *s, uint64_t job, int64_t now)
 {
-    return gs_sched_end_job(s, job, now, GS_JOB_CANCELLED, true);
+    return end_call(s, job, now, GS_JOB_CANCELLED, GS_JR_CANCEL);
 }
 
 GS_API gs_status gs_sched_complete(gs_sched *s, uint64_t job, int64_t now)
 {
-    return gs_sched_end_job(s, job, now, GS_JOB_COMPLETED, false);
+    return end_call(s, job, now, GS_JOB_COMPLETED, GS_JR_COMPLETE);
 }
 
 GS_API gs_status gs_sched_fail(gs_sched *s, uint64_t job, int64_t now)
 {
-    return gs_sched_end_job(s, job, now, GS_JOB_FAILED, false);
+    return end_call(s, job, now, GS_JOB_FAILED, GS_JR_FAIL);
 }
 
 /* ---- invariants --------------------------------------------------------- */
@@ -548,7 +600,11 @@ GS_API gs_status gs_sched_check(gs_sched *s)
         s->node_mask[n] = 0;
     for (size_t i = 0; i < s->n_jobs; i++) {
         const job_rec *j = &s->jobs[i];
-        CHECK((unsigned)j->state <= GS_JOB_PREEMPTED, "job %llu: bad state",
+        CHECK((unsigned)j->state <= GS_JOB_PREEMPTED ||
+                  j->state == GS_JOB_FORGOTTEN,
+              "job %llu: bad state", (unsigned long long)j->id);
+        CHECK(i == 0 || s->jobs[i - 1].id < j->id,
+              "job %llu: the slots are out of id order",
               (unsigned long long)j->id);
         if (j->state != GS_JOB_RUNNING)
             continue;
@@ -685,6 +741,53 @@ GS_API gs_status gs_sched_check(gs_sched *s)
         pend += s->jobs[i].state == GS_JOB_PENDING;
     CHECK(pend == s->n_pending, "%zu jobs pending but %zu queued", pend,
           s->n_pending);
+    /* held jobs, holes, ended jobs, and what pins them */
+    {
+        size_t live = 0, dead = 0, ended = 0, unread = 0;
+        for (size_t i = 0; i < s->n_jobs; i++) {
+            const job_rec *j = &s->jobs[i];
+            if (j->state == GS_JOB_FORGOTTEN) {
+                dead++;
+                continue;
+            }
+            live++;
+            ended += j->state >= GS_JOB_COMPLETED;
+            unread += j->unread;
+            CHECK(j->submit_time <= s->max_submit,
+                  "job %llu: submitted after the latest submission",
+                  (unsigned long long)j->id);
+            CHECK(j->state < GS_JOB_COMPLETED || j->start_time < 0 ||
+                      j->end_time >= j->start_time,
+                  "job %llu ended at %lld, before it started at %lld",
+                  (unsigned long long)j->id, (long long)j->end_time,
+                  (long long)j->start_time);
+            CHECK(j->start_time < 0 || s->clock >= j->start_time,
+                  "job %llu started after the clock",
+                  (unsigned long long)j->id);
+            if (j->depends_on && j->state < GS_JOB_COMPLETED)
+                CHECK(find_job(s, j->depends_on) &&
+                          find_job(s, j->depends_on)->dependents > 0,
+                      "job %llu depends on a job not held for it",
+                      (unsigned long long)j->id);
+        }
+        CHECK(live == s->n_live && dead == s->n_dead,
+              "%zu jobs held and %zu forgotten, counted %zu and %zu", live,
+              dead, s->n_live, s->n_dead);
+        CHECK(ended == s->n_ended && ended == s->ended_hi - s->ended_lo,
+              "%zu jobs ended, counted %zu, listed %zu", ended, s->n_ended,
+              s->ended_hi - s->ended_lo);
+        for (size_t i = s->ended_lo; i < s->ended_hi; i++) {
+            const job_rec *j = find_job(s, s->ended[i]);
+            CHECK(j && j->state >= GS_JOB_COMPLETED,
+                  "job %llu in the ended list is not an ended job",
+                  (unsigned long long)s->ended[i]);
+        }
+        CHECK(unread == s->n_events, "%zu events queued, jobs count %zu",
+              s->n_events, unread);
+        for (size_t i = 0; i < s->n_events; i++)
+            CHECK(find_job(s, s->events[(s->ev_head + i) % s->cap_events].job),
+                  "a queued event names a job not held");
+    }
     for (size_t i = 0; i < s->n_pending; i++)
         CHECK(s->jobs[s->pending[i]].state == GS_JOB_PENDING,
               "a queued job is not pending");

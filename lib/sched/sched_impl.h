@@ -183,7 +183,11 @@ typedef struct job_rec {
     double prio_value, f_age, f_fs, f_size, f_prio;
     /* the rest */
     int64_t start_time, end_time;
-    const char *name, *user, *account; /* interned in the scheduler */
+    char *name;                 /* owned (job names are not kept when the
+                                   job is forgotten) */
+    const char *user, *account; /* interned in the scheduler */
+    uint32_t unread;     /* queued events that name it */
+    uint32_t dependents; /* jobs depending on it that have not ended */
     uint32_t cpus_per_gpu;
     uint64_t mem_per_gpu, min_gpu_memory;
     char **models; /* NULL-terminated lowercase substrings, or NULL */
@@ -204,6 +208,10 @@ typedef struct job_rec {
     uint32_t *gpu_ids;  /* cluster-wide GPU ids, gpus entries */
     char reason_text[REASON_MAX];
 } job_rec;
+
+/* A slot whose job was forgotten (gs_sched_set_retention): its id stays
+ * for the binary search until the slots are compacted. */
+#define GS_JOB_FORGOTTEN ((gs_job_state)0x7f)
 
 typedef struct sched_event {
     gs_event_kind kind;
@@ -324,17 +332,47 @@ struct gs_sched {
     size_t key_hash_cap;
     uint32_t active_keys;           /* head of the active list */
 
-    /* jobs: id - 1 indexes jobs[] */
+    /* jobs in increasing id order (slots); forgotten ones stay as holes
+     * (state GS_JOB_FORGOTTEN) until compacted. n_jobs: slots in use. */
     job_rec *jobs;
     size_t n_jobs, cap_jobs;
+    size_t n_live;      /* jobs held (not forgotten) */
+    size_t n_dead;      /* holes */
+    uint64_t last_id;   /* ids given so far */
+    uint32_t *remap;    /* scratch for compaction */
+    size_t cap_remap;
+    /* job_at's cursor (a cache a const scheduler may move, so behind a
+     * pointer): the i-th live job is in slot `slot` when ok */
+    struct job_cursor {
+        size_t i, slot;
+        bool ok;
+    } *cursor;
+    /* ended jobs in the order they ended (ids), [ended_lo, ended_hi) */
+    uint64_t *ended;
+    size_t ended_lo, ended_hi, cap_ended;
+    size_t n_ended; /* ended jobs held */
+    int64_t keep_seconds, keep_count;
+    gs_forget_fn forget_fn;
+    void *forget_ud;
+    bool in_hook;
+    /* the clock: the latest `now` accepted (INT64_MIN: none yet) */
+    int64_t clock;
+    int64_t max_submit; /* latest submission time of any job */
+    /* durable state (lib/durable): calls recorded, the journal */
+    uint64_t seq;
+    struct gs_journal *journal;
+    unsigned jr_quiet;
+    /* names and options of the policies, as given (for snapshots) */
+    char *placement_name, *placement_options, *ordering_options;
     uint32_t *pending; /* job indices, in the order of the last step (new
                           jobs appended) */
     size_t n_pending, cap_pending;
     order_rec *order_buf; /* 2 x cap_order records for sorting */
     size_t cap_order;
     size_t cap_requeued;
+    /* the event queue: a ring, oldest at ev_head */
     sched_event *events;
-    size_t n_events, cap_events;
+    size_t ev_head, n_events, cap_events;
 
     /* scratch for the decision path, sized at creation */
     gs_mask *elig;        /* per type */
@@ -454,10 +492,63 @@ static inline double gs_lost_work(const job_rec *j, int64_t now)
     return (double)(now - j->start_time) * j->gpus;
 }
 
+/* The slot of job id (held or a hole), or NULL: slots are in increasing
+ * id order, so a guess from the first id, else a binary search. */
+static inline job_rec *find_slot(const gs_sched *s, uint64_t id)
+{
+    size_t n = s->n_jobs;
+    if (!n || id < s->jobs[0].id || id > s->jobs[n - 1].id)
+        return NULL;
+    uint64_t guess = id - s->jobs[0].id;
+    if (guess < n && s->jobs[guess].id == id)
+        return &s->jobs[guess];
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->jobs[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && s->jobs[lo].id == id ? &s->jobs[lo] : NULL;
+}
+
+/* A job the scheduler holds, or NULL (never submitted, or forgotten). */
 static inline job_rec *find_job(const gs_sched *s, uint64_t id)
 {
-    return id >= 1 && id <= s->n_jobs ? &s->jobs[id - 1] : NULL;
+    job_rec *j = find_slot(s, id);
+    return j && j->state != GS_JOB_FORGOTTEN ? j : NULL;
 }
+
+static inline uint32_t job_slot(const gs_sched *s, const job_rec *j)
+{
+    return (uint32_t)(j - s->jobs);
+}
+
+/* The time a call gives (`now`): in range and not before the clock;
+ * gs_sched_tick records it once the call succeeded (sched.c). */
+gs_status gs_sched_now_arg(gs_sched *s, int64_t now);
+static inline void gs_sched_tick(gs_sched *s, int64_t now)
+{
+    if (now > s->clock)
+        s->clock = now;
+}
+
+/* A job ended (sched.c): it joins the ended list, and the job it
+ * depended on is told. The ended list has room for every job. */
+void gs_sched_job_ended(gs_sched *s, job_rec *j);
+/* Forget the ended jobs the retention lets go (retention.c), then compact
+ * the slots when holes are many. */
+void gs_sched_forget(gs_sched *s, int64_t now);
+/* Room in the event queue for n more (before a call that emits). */
+gs_status gs_sched_event_room(gs_sched *s, size_t n);
+/* Room in the ended list for n jobs (submit). */
+gs_status gs_sched_ended_room(gs_sched *s, size_t n);
+/* Close the holes forgotten jobs left in the slots (indices in the
+ * pending, running and ends lists are renumbered; their order holds). */
+void gs_sched_compact(gs_sched *s);
+/* The record gs_sched_job_info reports (query.c). */
+void gs_sched_fill_info(const job_rec *j, gs_job_info *full);
 
 /* The built-in orderings' tables (ordering.c). The refresh stage computes
  * their values inline, by the same formula (no view, no indirect call). */
@@ -487,9 +578,17 @@ gs_status gs_fairshare_lookup(gs_sched *s, const char *name,
  * refuses (then *state is NULL). */
 gs_status gs_ordering_make(gs_sched *s, const gs_ordering_ops *o,
                            const char *options, void **state);
-/* Put an ordering policy (and the state its init made) in place of the
- * scheduler's, destroying the old state (ordering.c). */
-void gs_ordering_install(gs_sched *s, const gs_ordering_ops *o, void *state);
+/* Put an ordering policy (and the state its init made, and a copy of its
+ * options, owned) in place of the scheduler's, destroying the old state
+ * (ordering.c). */
+void gs_ordering_install(gs_sched *s, const gs_ordering_ops *o, void *state,
+                         char *options);
+
+/* A job's buffers (allocation, GPU ids, CPUs), sized from its request;
+ * the most CPUs it may hold; room for nj job slots (submit.c). */
+gs_status gs_job_buffers(const gs_sched *s, job_rec *j);
+uint64_t gs_job_cpu_cap(const gs_sched *s, const job_rec *j);
+gs_status gs_sched_reserve(gs_sched *s, size_t nj, uint32_t gpus);
 
 /* qsort order of uint32_t values (submit.c). */
 int gs_cmp_u32(const void *a, const void *b);
@@ -498,6 +597,71 @@ int gs_cmp_u32(const void *a, const void *b);
  * running, to state `to`. */
 gs_status gs_sched_end_job(gs_sched *s, uint64_t id, int64_t now,
                            gs_job_state to, bool pending_ok);
+
+/* ---- the journal's view of a call (lib/durable/journal.c) ------------- */
+
+/* Each call that changes the state, once it succeeded, counts in s->seq
+ * and, with a journal open, is appended to it (docs/formats.md). */
+enum gs_jr_kind {
+    GS_JR_SUBMIT = 1,
+    GS_JR_CANCEL = 2,
+    GS_JR_COMPLETE = 3,
+    GS_JR_FAIL = 4,
+    GS_JR_STEP = 5,
+    GS_JR_CONSUME = 6,
+    GS_JR_FAIL_GPU = 7,
+    GS_JR_REPAIR_GPU = 8,
+    GS_JR_DRAIN_NODE = 9,
+    GS_JR_RESUME_NODE = 10,
+    GS_JR_DRAIN_GPU = 11,
+    GS_JR_RESUME_GPU = 12,
+    GS_JR_LIMIT = 13,
+    GS_JR_PRIO_WEIGHTS = 14,
+    GS_JR_USAGE_WEIGHTS = 15,
+    GS_JR_MODEL_WEIGHT = 16,
+    GS_JR_CONFIGURE = 17,
+    GS_JR_UPDATE_USAGE = 18,
+    GS_JR_ORDERING = 19,
+    GS_JR_FAIRSHARE = 20,
+    GS_JR_JOB_FACTOR = 21,
+    GS_JR_RETENTION = 22,
+    GS_JR_JOB_PRIORITY = 23,
+    GS_JR_KIND_MAX = 23
+};
+
+typedef struct gs_jr_rec {
+    uint8_t kind;
+    uint64_t a, b;  /* ids, counts, kinds */
+    int64_t t;      /* a time */
+    double d[3];
+    const char *s1, *s2; /* names, options (NUL-terminated) */
+    const char *text;    /* configure: text bytes */
+    size_t text_len;
+    const gs_job_spec *spec;
+    const gs_priority_weights *w;
+} gs_jr_rec;
+
+gs_status gs_jr_append(gs_sched *s, const gs_jr_rec *r);
+/* The journal failed a write: changes are refused until a checkpoint. */
+bool gs_jr_broken(const gs_sched *s);
+gs_status gs_jr_refuse(gs_sched *s);
+/* Close the journal (gs_sched_destroy). */
+void gs_jr_close(gs_sched *s);
+static inline gs_status gs_jr_done(gs_sched *s, const gs_jr_rec *r)
+{
+    if (s->jr_quiet)
+        return GS_OK; /* part of a call being recorded */
+    s->seq++;
+    return s->journal ? gs_jr_append(s, r) : GS_OK;
+}
+#define GS_JR_BEGIN(s)                                                      \
+    do {                                                                    \
+        if ((s)->journal && gs_jr_broken(s))                                \
+            return gs_jr_refuse(s);                                         \
+    } while (0)
+
+/* Drop the oldest n queued events (retention.c). */
+gs_status gs_sched_events_take(gs_sched *s, size_t n);
 
 /* Release what a job record owns (not the record). */
 void gs_job_free(job_rec *j);

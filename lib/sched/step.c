@@ -20,10 +20,17 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
         *started = 0;
     if (!gs_sched_ready(s))
         return GS_EINVAL;
-    gs_status st = gs_sched_time_arg(s, now, "now");
+    GS_JR_BEGIN(s);
+    gs_status st = gs_sched_now_arg(s, now);
     if (st != GS_OK)
         return st;
-    s->n_events = 0;
+    /* room for every event this step can make: a start per pending job,
+     * a preemption and a requeue per running job, a start per requeued */
+    if ((st = gs_sched_event_room(s, s->n_pending + 3 * s->n_running)) !=
+        GS_OK)
+        return st;
+    gs_sched_tick(s, now);
+    gs_sched_forget(s, now);
     s->n_requeued = 0;
     gs_refresh(s, now);
     gs_order_rank(s, now);
@@ -63,5 +70,7 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
     s->n_requeued = 0;
     if (started)
         *started = n_started;
-    return GS_OK;
+    gs_jr_rec r = {.kind = GS_JR_STEP};
+    r.t = now;
+    return gs_jr_done(s, &r);
 }

@@ -177,10 +177,20 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
                           "submit_time %lld is out of range (at most 2^60 "
                           "seconds either side of 0)",
                           (long long)spec->submit_time);
-    if (spec->depends_on > s->n_jobs)
+    if (spec->depends_on && !find_job(s, spec->depends_on))
         return spec_error(s, &j, GS_EINVAL,
-                          "depends_on: there is no job %llu",
+                          spec->depends_on <= s->last_id
+                              ? "depends_on: job %llu ended and was "
+                                "forgotten (gs_sched_set_retention)"
+                              : "depends_on: there is no job %llu",
                           (unsigned long long)spec->depends_on);
+    if (s->clock != INT64_MIN && spec->submit_time < s->clock)
+        return spec_error(s, &j, GS_EINVAL,
+                          "submit_time %lld is earlier than %lld, the "
+                          "latest time this scheduler was given (times "
+                          "must not go backwards)",
+                          (long long)spec->submit_time,
+                          (long long)s->clock);
     if (spec->nice < -1000000000 || spec->nice > 1000000000)
         return spec_error(s, &j, GS_EINVAL, "nice is out of range");
     if ((spec->user && gs_check_name("user", spec->user, &s->err) != GS_OK) ||
@@ -275,11 +285,62 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
     return GS_OK;
 }
 
+/* The buffers the decision path fills for a job: its allocation by node,
+ * its GPU ids and its CPUs. */
+gs_status gs_job_buffers(const gs_sched *s, job_rec *j)
+{
+    j->cap_alloc = GS_MIN(j->gpus, s->n_nodes);
+    j->alloc = gs_calloc(j->cap_alloc, sizeof *j->alloc);
+    j->gpu_ids = gs_calloc(j->gpus, sizeof *j->gpu_ids);
+    /* CPU ids it may hold: cpus_per_gpu for each GPU, but never more
+     * than the nodes it can use have (on nodes that do not account CPUs
+     * it holds none): a huge cpus_per_gpu must not size a huge buffer */
+    uint64_t n_cpus = gs_job_cpu_cap(s, j);
+    if (n_cpus)
+        j->cpus = gs_calloc((size_t)n_cpus, sizeof *j->cpus);
+    return !j->alloc || !j->gpu_ids || (n_cpus && !j->cpus) ? GS_ENOMEM
+                                                             : GS_OK;
+}
+
+uint64_t gs_job_cpu_cap(const gs_sched *s, const job_rec *j)
+{
+    if (!j->cpus_per_gpu)
+        return 0;
+    uint32_t most = 0;
+    for (uint32_t ti = 0; ti < s->n_types; ti++)
+        most = GS_MAX(most, s->topo->types[ti]->n_cpus);
+    return GS_MIN((uint64_t)j->gpus * j->cpus_per_gpu,
+                  (uint64_t)most * GS_MIN(j->gpus, s->n_nodes));
+}
+
+/* Every buffer the decision path may need for nj job slots, one job of
+ * them asking for gpus GPUs (so deciding allocates nothing). */
+gs_status gs_sched_reserve(gs_sched *s, size_t nj, uint32_t gpus)
+{
+    uint32_t mg = GS_MAX(s->max_job_gpus, gpus);
+    if (!GS_GROW(s->jobs, s->cap_jobs, nj) ||
+        !GS_GROW(s->pending, s->cap_pending, nj) ||
+        !GS_GROW(s->running, s->cap_running, nj) ||
+        !GS_GROW(s->running_scratch, s->cap_running_scratch, nj) ||
+        !GS_GROW(s->ends, s->cap_ends, nj) ||
+        (s->cap_place_out < gpus &&
+         !GS_GROW(s->place_out, s->cap_place_out, gpus)) ||
+        !GS_GROW(s->rsv_gpus, s->cap_rsv_gpus, (size_t)s->bf_depth * mg) ||
+        !GS_GROW(s->requeued, s->cap_requeued, nj) ||
+        !GS_GROW(s->remap, s->cap_remap, nj) ||
+        gs_sched_ended_room(s, nj) != GS_OK ||
+        gs_order_reserve(s, nj) != GS_OK)
+        return GS_ENOMEM;
+    s->max_job_gpus = mg;
+    return GS_OK;
+}
+
 GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
                                  uint64_t *job)
 {
     if (!gs_sched_ready(s))
         return GS_EINVAL;
+    GS_JR_BEGIN(s);
     job_rec j;
     gs_status st = parse_spec(s, spec, &j);
     if (st != GS_OK)
@@ -291,25 +352,8 @@ GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
                           "enough GPUs of the allowed models, memory and "
                           "compute capability on suitable nodes, or a "
                           "required GPU that does not qualify)");
-    /* buffers the decision path will fill */
-    j.cap_alloc = GS_MIN(j.gpus, s->n_nodes);
-    j.alloc = gs_calloc(j.cap_alloc, sizeof *j.alloc);
-    j.gpu_ids = gs_calloc(j.gpus, sizeof *j.gpu_ids);
-    /* CPU ids it may hold: cpus_per_gpu for each GPU, but never more
-     * than the nodes it can use have (on nodes that do not account CPUs
-     * it holds none): a huge cpus_per_gpu must not size a huge buffer */
-    uint64_t n_cpus = 0;
-    if (j.cpus_per_gpu) {
-        uint32_t most = 0;
-        for (uint32_t ti = 0; ti < s->n_types; ti++)
-            most = GS_MAX(most, s->topo->types[ti]->n_cpus);
-        n_cpus = GS_MIN((uint64_t)j.gpus * j.cpus_per_gpu,
-                        (uint64_t)most * j.cap_alloc);
-    }
-    if (n_cpus)
-        j.cpus = gs_calloc((size_t)n_cpus, sizeof *j.cpus);
-    if (!j.alloc || !j.gpu_ids || (n_cpus && !j.cpus) ||
-        intern_opt(s, spec->name, &j.name) != GS_OK ||
+    if (gs_job_buffers(s, &j) != GS_OK ||
+        (spec->name && !(j.name = gs_strdup(spec->name))) ||
         intern_opt(s, spec->user, &j.user) != GS_OK ||
         intern_opt(s, spec->account, &j.account) != GS_OK)
         return spec_error(s, &j, GS_ENOMEM, "out of memory");
@@ -322,32 +366,29 @@ GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
         return spec_error(s, &j, GS_ENOMEM, "out of memory");
     if (s->share->n != n_assoc)
         s->fs_fresh = false; /* a new association changes the factors */
-    /* every buffer the decision path may need for this many jobs */
-    size_t nj = s->n_jobs + 1;
-    uint32_t mg = GS_MAX(s->max_job_gpus, j.gpus);
-    if (!GS_GROW(s->jobs, s->cap_jobs, nj) ||
-        !GS_GROW(s->pending, s->cap_pending, nj) ||
-        !GS_GROW(s->events, s->cap_events, 3 * nj) ||
-        !GS_GROW(s->running, s->cap_running, nj) ||
-        !GS_GROW(s->running_scratch, s->cap_running_scratch, nj) ||
-        !GS_GROW(s->ends, s->cap_ends, nj) ||
-        (s->cap_place_out < j.gpus &&
-         !GS_GROW(s->place_out, s->cap_place_out, j.gpus)) ||
-        !GS_GROW(s->rsv_gpus, s->cap_rsv_gpus, (size_t)s->bf_depth * mg))
+    /* every buffer the decision path may need for this many jobs (slots:
+     * when they run out and holes are many, compact first) */
+    if (s->n_jobs == s->cap_jobs && s->n_dead)
+        gs_sched_compact(s);
+    if (gs_sched_reserve(s, s->n_jobs + 1, j.gpus) != GS_OK)
         return spec_error(s, &j, GS_ENOMEM, "out of memory");
-    if (!GS_GROW(s->requeued, s->cap_requeued, nj) ||
-        gs_order_reserve(s, nj) != GS_OK)
-        return spec_error(s, &j, GS_ENOMEM, "out of memory");
-    s->max_job_gpus = mg;
-    j.id = s->n_jobs + 1;
+    j.id = ++s->last_id;
     j.state = GS_JOB_PENDING;
+    if (j.depends_on)
+        find_job(s, j.depends_on)->dependents++;
+    if (j.submit_time > s->max_submit)
+        s->max_submit = j.submit_time;
     s->jobs[s->n_jobs++] = j;
+    s->n_live++;
+    s->cursor->ok = false;
     /* appended: each step sorts the pending jobs by the ordering */
     s->pending[s->n_pending++] = (uint32_t)(s->n_jobs - 1);
     if (job)
         *job = j.id;
     gs_err_clear(&s->err);
-    return GS_OK;
+    gs_jr_rec r = {.kind = GS_JR_SUBMIT};
+    r.spec = spec;
+    return gs_jr_done(s, &r);
 }
 
 GS_API gs_status gs_sched_preview(gs_sched *s, const gs_job_spec *spec,

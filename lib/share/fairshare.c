@@ -11,6 +11,7 @@
 #include "share/fairshare_impl.h"
 #include "common/registry.h"
 
+#include "common/codec.h"
 #include "common/json.h"
 
 #include <math.h>
@@ -1446,4 +1447,121 @@ GS_API gs_status gs_share_load_usage(gs_share *s, const char *text,
     gs_status st = load_usage(s, text, size, name ? name : "<buffer>", &fresh);
     gs_strtab_free(&fresh);
     return st;
+}
+
+/* ---- snapshots (lib/durable) -------------------------------------------- */
+
+void gs_share_encode(const gs_share *s, gs_wbuf *w)
+{
+    gs_w_f64(w, s->half_life);
+    gs_w_u8(w, (uint8_t)((s->computed ? 1 : 0) | (s->algo << 1)));
+    gs_w_f64(w, s->t_compute);
+    gs_w_uv(w, s->n);
+    for (size_t i = 0; i < s->n; i++) {
+        const assoc *a = &s->a[i];
+        gs_w_str(w, a->account);
+        gs_w_str(w, a->user);
+        gs_w_uv(w, a->parent == GS_NONE ? 0 : (uint64_t)a->parent + 1);
+        gs_w_u8(w, a->use_parent);
+        const double d[] = {a->shares,          a->usage,
+                            a->t_usage,         a->tot_usage,
+                            a->norm_shares,     a->norm_usage,
+                            a->effective_usage, a->factor,
+                            a->level_fs,        a->level_shares};
+        for (size_t k = 0; k < GS_ARRAY_LEN(d); k++)
+            gs_w_f64(w, d[k]);
+        gs_w_uv(w, a->rank);
+    }
+}
+
+gs_status gs_share_decode(gs_share *s, gs_rbuf *r, bool fresh, uint32_t *map,
+                          size_t cap_map, size_t *n_out, gs_err *err)
+{
+    double half_life = gs_r_f64(r);
+    uint8_t flags = gs_r_u8(r);
+    double t_compute = gs_r_f64(r);
+    /* each association takes at least 84 bytes */
+    uint64_t n = gs_r_uv_max(r, GS_MIN(gs_r_left(r) / 84, cap_map),
+                             "the number of accounts and users");
+    if (!r->bad && (n < 1 || !(half_life >= 0) || half_life > 1e18 ||
+                    (flags >> 1) > GS_FAIRSHARE_CLASSIC))
+        gs_r_fail(r, "the account tree's header is out of range");
+    if (r->bad)
+        return GS_EPARSE;
+    for (uint64_t i = 0; i < n; i++) {
+        size_t at = r->pos;
+        const char *account = gs_r_str(r, GS_MAX_NAME, NULL);
+        const char *user = gs_r_str(r, GS_MAX_NAME, NULL);
+        uint64_t parent = gs_r_uv_max(r, i, "an account's parent");
+        uint8_t use_parent = gs_r_u8(r);
+        double d[10];
+        for (size_t k = 0; k < 10; k++)
+            d[k] = gs_r_f64(r);
+        uint64_t rank = gs_r_uv_max(r, UINT32_MAX, "a rank");
+        if (r->bad)
+            return GS_EPARSE;
+        bool ok = account && use_parent <= 1 && (i == 0) == (parent == 0) &&
+                  (i > 0 || (!user && !strcmp(account, "root")));
+        /* what was given (shares, usage and its time) is checked; what
+         * the last computation made (infinities and NaN included, as it
+         * left them) is kept bit for bit */
+        ok = ok && d[0] >= 0 && d[0] <= 1e15 && d[1] >= 0 &&
+             d[1] <= GS_USAGE_MAX && gs_share_time_ok(d[2]);
+        if (ok && parent) {
+            /* a parent is an account saved earlier */
+            const char *pa = s->a[map[parent - 1]].account;
+            ok = !s->a[map[parent - 1]].user &&
+                 (!user || !strcmp(pa, account));
+        }
+        if (!ok) {
+            r->pos = at;
+            gs_r_fail(r, "an account or user of the tree is invalid");
+            return GS_EPARSE;
+        }
+        uint32_t idx = gs_share_find(s, user, account);
+        if (i == 0) {
+            idx = ROOT;
+        } else if (fresh) {
+            if (idx != GS_NONE) {
+                r->pos = at;
+                gs_r_fail(r, "an account or user is saved twice");
+                return GS_EPARSE;
+            }
+            gs_status st = add_assoc(s, account, user, map[parent - 1], d[0],
+                                     &idx);
+            if (st != GS_OK)
+                return gs_errf(err, GS_ENOMEM, "out of memory");
+        } else if (idx == GS_NONE) {
+            char qa[80], qu[80];
+            return gs_errf(err, GS_EINVALID,
+                           "the account tree given has no %s%s%s \"%s\", "
+                           "which the snapshot has",
+                           user ? "user \"" : "account",
+                           user ? gs_printable(qu, sizeof qu, user, SIZE_MAX)
+                                : "",
+                           user ? "\" in account" : "",
+                           gs_printable(qa, sizeof qa, account, SIZE_MAX));
+        }
+        map[i] = idx;
+        assoc *a = &s->a[idx];
+        a->use_parent = use_parent;
+        a->shares = d[0];
+        a->usage = d[1];
+        a->t_usage = d[2];
+        a->tot_usage = d[3];
+        a->norm_shares = d[4];
+        a->norm_usage = d[5];
+        a->effective_usage = d[6];
+        a->factor = d[7];
+        a->level_fs = d[8];
+        a->level_shares = d[9];
+        a->rank = (uint32_t)rank;
+    }
+    s->half_life = half_life;
+    s->computed = flags & 1;
+    s->algo = (gs_fairshare_algo)(flags >> 1);
+    s->t_compute = t_compute;
+    s->display_ok = false;
+    *n_out = (size_t)n;
+    return GS_OK;
 }

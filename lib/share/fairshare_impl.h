@@ -61,4 +61,16 @@ extern const gs_fairshare_ops gs_fairshare_fair_tree, gs_fairshare_classic;
 /* Is now a time the share tree accepts (finite, |now| <= GS_TIME_MAX)? */
 bool gs_share_time_ok(double now);
 
+/* Snapshots (lib/durable): the whole tree, usage and the last
+ * computation's results. Decoding into a fresh tree (fresh: only root)
+ * rebuilds it; into a host's tree, finds each saved association by name
+ * (GS_EINVALID naming the first missing) and sets its values. map[i]
+ * receives the index of saved association i (cap_map entries at most). */
+struct gs_wbuf;
+struct gs_rbuf;
+void gs_share_encode(const gs_share *s, struct gs_wbuf *w);
+gs_status gs_share_decode(gs_share *s, struct gs_rbuf *r, bool fresh,
+                          uint32_t *map, size_t cap_map, size_t *n_out,
+                          gs_err *err);
+
 #endif

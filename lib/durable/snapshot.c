@@ -1,0 +1,1506 @@
+/*
+ * Snapshots: a scheduler's whole state in the format of docs/formats.md,
+ * and a scheduler made again from one.
+ *
+ * What is saved is what the scheduler was told and what it decided (jobs
+ * with their requests, allocations and last values, queued events, usage,
+ * drains, failures, limits, settings, counters); what follows from it
+ * (node masks and counts, CPU bitsets, the key index, the running list's
+ * end order, the limit counters) is rebuilt on restore by the same code
+ * that keeps it, and checked with gs_sched_check.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "durable/durable.h"
+#include "common/codec.h"
+#include "sched/books.h"
+#include "sched/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char MAGIC[8] = {'G', 'S', 'S', 'T', 'A', 'T', 'E', '\n'};
+#define HEADER_SIZE 20 /* magic, format (u32), payload length (u64) */
+
+enum {
+    SEC_META = 1,
+    SEC_TOPO = 2,
+    SEC_CONFIG = 3,
+    SEC_SHARE = 4,
+    SEC_LIMITS = 5,
+    SEC_NODES = 6,
+    SEC_STRINGS = 7,
+    SEC_JOBS = 8,
+    SEC_LISTS = 9,
+    SEC_EVENTS = 10,
+    SEC_END = 11
+};
+
+/* Bits of a job's optional doubles. */
+enum {
+    D_RATE = 1,
+    D_LOST = 2,
+    D_SITE = 4,
+    D_VALUE = 8,
+    D_AGE = 16,
+    D_FS = 32,
+    D_SIZE = 64,
+    D_PRIO = 128
+};
+
+/* ---- strings shared by jobs (users, accounts, reason texts) ------------ */
+
+typedef struct strset {
+    gs_strtab tab;
+    const char **list;
+    size_t n, cap;
+} strset;
+
+/* Index + 1 of s in the set (0 for NULL), added when new. */
+static uint64_t strset_put(strset *ss, const char *s, bool *oom)
+{
+    if (!s)
+        return 0;
+    size_t len = strlen(s);
+    const gs_strtab_slot *e = gs_strtab_get(&ss->tab, s, len);
+    if (e)
+        return (uint64_t)e->val + 1;
+    if (!GS_GROW(ss->list, ss->cap, ss->n + 1) ||
+        !gs_strtab_put(&ss->tab, s, len, (uint32_t)ss->n)) {
+        *oom = true;
+        return 0;
+    }
+    ss->list[ss->n++] = s;
+    return ss->n;
+}
+
+static void strset_free(strset *ss)
+{
+    gs_strtab_free(&ss->tab);
+    gs_free(ss->list);
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static void section(gs_wbuf *w, uint8_t tag, const gs_wbuf *body)
+{
+    gs_w_u8(w, tag);
+    gs_w_uv(w, body->n);
+    gs_w_bytes(w, body->p, body->n);
+    if (body->oom)
+        w->oom = true;
+}
+
+static void put_topo(const gs_sched *s, gs_wbuf *w)
+{
+    const gs_topo *t = s->topo;
+    gs_w_uv(w, t->n_nodes);
+    for (size_t n = 0; n < t->n_nodes; n++) {
+        const gs_ntype *ty = t->nodes[n].type;
+        gs_w_str(w, t->nodes[n].name);
+        gs_w_uv(w, ty->n_gpus);
+        for (uint32_t g = 0; g < ty->n_gpus; g++)
+            gs_w_str(w, ty->gpus[g].model);
+        gs_w_uv(w, ty->n_cpus);
+        gs_w_uv(w, gs_type_memory(ty));
+    }
+}
+
+static void put_config(const gs_sched *s, gs_wbuf *w)
+{
+    gs_w_str(w, s->placement_name);
+    gs_w_str(w, s->placement_options);
+    gs_w_str(w, s->ordering->name);
+    gs_w_str(w, s->ordering_options);
+    gs_w_str(w, s->fairshare->name);
+    gs_w_u8(w, (uint8_t)s->backfill);
+    gs_w_uv(w, s->bf_depth);
+    gs_w_sv(w, s->bf_horizon);
+    gs_w_sv(w, s->bf_interval);
+    gs_w_sv(w, s->bf_last);
+    gs_w_u8(w, (uint8_t)s->preempt);
+    gs_w_f64(w, s->weights.age);
+    gs_w_f64(w, s->weights.fairshare);
+    gs_w_f64(w, s->weights.job_size);
+    gs_w_f64(w, s->weights.priority);
+    gs_w_sv(w, s->weights.max_age);
+    gs_w_sv(w, s->weights.calc_period);
+    gs_w_f64(w, s->w_gpu);
+    gs_w_f64(w, s->w_cpu);
+    gs_w_f64(w, s->w_mem);
+    gs_w_uv(w, s->n_model_weights);
+    for (size_t i = 0; i < s->n_model_weights; i++) {
+        gs_w_str(w, s->model_weights[i].model);
+        gs_w_f64(w, s->model_weights[i].weight);
+    }
+    gs_w_sv(w, s->keep_seconds);
+    gs_w_sv(w, s->keep_count);
+    gs_w_sv(w, s->last_accrue);
+    gs_w_sv(w, s->last_fs);
+    gs_w_u8(w, (uint8_t)((s->fs_fresh ? 1 : 0) | (s->accrue_started ? 2 : 0) |
+                         (s->any_limit ? 4 : 0)));
+    gs_w_sv(w, s->max_prio);
+    gs_w_uv(w, s->max_job_gpus);
+}
+
+static void put_limits(const gs_sched *s, gs_wbuf *w)
+{
+    gs_w_uv(w, s->user_limit_default);
+    gs_w_uv(w, s->acct_limit_default);
+    /* user slots in slot order: the names from the table */
+    const char **names = gs_calloc(s->n_user_slots + 1, sizeof *names);
+    if (!names) {
+        w->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < s->user_slots.cap; i++) {
+        const gs_strtab_slot *e = &s->user_slots.slots[i];
+        if (e->key && e->val < s->n_user_slots)
+            names[e->val] = e->key;
+    }
+    gs_w_uv(w, s->n_user_slots);
+    for (size_t i = 0; i < s->n_user_slots; i++) {
+        gs_w_str(w, names[i] ? names[i] : "");
+        gs_w_uv(w, s->user_limit[i]);
+    }
+    gs_free(names);
+    size_t n = 0;
+    for (size_t a = 0; a < s->cap_acct && a < s->share->n; a++)
+        n += s->acct_limit[a] != 0;
+    gs_w_uv(w, n);
+    for (size_t a = 0; a < s->cap_acct && a < s->share->n; a++)
+        if (s->acct_limit[a]) {
+            gs_w_uv(w, a);
+            gs_w_uv(w, s->acct_limit[a]);
+        }
+}
+
+static void put_nodes(const gs_sched *s, gs_wbuf *w)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < s->n_nodes; i++) {
+        const node_state *ns = &s->nodes[i];
+        n += ns->drained_node || ns->drained || ns->failed;
+    }
+    gs_w_uv(w, n);
+    for (uint32_t i = 0; i < s->n_nodes; i++) {
+        const node_state *ns = &s->nodes[i];
+        if (!(ns->drained_node || ns->drained || ns->failed))
+            continue;
+        gs_w_uv(w, i);
+        gs_w_u8(w, ns->drained_node);
+        gs_w_uv(w, ns->drained);
+        gs_w_uv(w, ns->failed);
+    }
+}
+
+static void put_job(const job_rec *j, uint64_t prev_id, strset *ss,
+                    gs_wbuf *w, bool *oom)
+{
+    gs_w_uv(w, j->id - prev_id);
+    gs_w_u8(w, (uint8_t)j->state);
+    gs_w_u8(w, (uint8_t)((j->exclusive ? 1 : 0) | (j->one_domain ? 2 : 0) |
+                         (j->preemptible ? 4 : 0)));
+    gs_w_sv(w, j->submit_time);
+    gs_w_sv(w, j->start_time);
+    gs_w_sv(w, j->end_time);
+    gs_w_sv(w, j->priority);
+    gs_w_sv(w, j->nice);
+    gs_w_sv(w, j->time_limit);
+    gs_w_uv(w, j->gpus);
+    gs_w_uv(w, j->gpus_per_node);
+    gs_w_uv(w, j->min_nodes);
+    gs_w_uv(w, (uint32_t)(j->max_nodes + 1u)); /* UINT32_MAX -> 0 */
+    gs_w_uv(w, j->cpus_per_gpu);
+    gs_w_uv(w, j->mem_per_gpu);
+    gs_w_uv(w, j->min_gpu_memory);
+    gs_w_uv(w, j->min_cc);
+    gs_w_u8(w, (uint8_t)j->comm);
+    size_t nm = 0;
+    while (j->models && j->models[nm])
+        nm++;
+    gs_w_uv(w, nm);
+    for (size_t i = 0; i < nm; i++)
+        gs_w_str(w, j->models[i]);
+    gs_w_uv(w, j->n_required);
+    for (size_t i = 0; i < j->n_required; i++)
+        gs_w_uv(w, j->required[i]);
+    gs_w_str(w, j->name);
+    gs_w_uv(w, strset_put(ss, j->user, oom));
+    gs_w_uv(w, strset_put(ss, j->account, oom));
+    gs_w_uv(w, j->assoc);
+    gs_w_uv(w, j->user_slot);
+    gs_w_uv(w, j->depends_on);
+    gs_w_uv(w, j->requeues);
+    gs_w_sv(w, j->charged_until);
+    gs_w_u8(w, (uint8_t)j->reason);
+    gs_w_u8(w, j->lazy);
+    gs_w_uv(w, j->behind);
+    gs_w_uv(w, j->reason_text[0] ? strset_put(ss, j->reason_text, oom) : 0);
+    const double d[8] = {j->rate,       j->lost_gpu_seconds, j->site_factor,
+                         j->prio_value, j->f_age,            j->f_fs,
+                         j->f_size,     j->f_prio};
+    uint8_t mask = 0;
+    for (int k = 0; k < 8; k++) {
+        uint64_t u;
+        memcpy(&u, &d[k], sizeof u);
+        if (u) /* +0.0 is left out; -0.0 is kept */
+            mask |= (uint8_t)(1u << k);
+    }
+    gs_w_u8(w, mask);
+    for (int k = 0; k < 8; k++)
+        if (mask & (1u << k))
+            gs_w_f64(w, d[k]);
+    /* the allocation (running jobs and ended ones that ran) */
+    gs_w_uv(w, j->n_alloc);
+    uint32_t prev_node = 0;
+    for (uint32_t k = 0; k < j->n_alloc; k++) {
+        const alloc_node *a = &j->alloc[k];
+        gs_w_uv(w, a->node - prev_node);
+        prev_node = a->node;
+        gs_w_uv(w, a->gpus);
+        gs_w_uv(w, a->mem);
+        /* CPUs as runs of consecutive ids, in the order held */
+        const uint32_t *c = j->cpus + a->cpu_off;
+        size_t runs = 0;
+        for (uint32_t i = 0; i < a->cpu_n; i++)
+            runs += i == 0 || c[i] != c[i - 1] + 1;
+        gs_w_uv(w, runs);
+        for (uint32_t i = 0; i < a->cpu_n;) {
+            uint32_t e = i + 1;
+            while (e < a->cpu_n && c[e] == c[e - 1] + 1)
+                e++;
+            gs_w_uv(w, c[i]);
+            gs_w_uv(w, e - i);
+            i = e;
+        }
+    }
+}
+
+/* The ids of a list of slots, each as the difference to the previous. */
+static void put_slot_ids(const gs_sched *s, const uint32_t *v, size_t n,
+                         gs_wbuf *w)
+{
+    gs_w_uv(w, n);
+    int64_t prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t id = (int64_t)s->jobs[v[i]].id;
+        gs_w_sv(w, id - prev);
+        prev = id;
+    }
+}
+
+static gs_status encode(gs_sched *s, gs_wbuf *out)
+{
+    gs_wbuf b = {0};
+    strset ss = {0};
+    bool oom = false;
+    gs_w_bytes(out, MAGIC, sizeof MAGIC);
+    gs_w_u32le(out, GS_STATE_FORMAT);
+    gs_w_u64le(out, 0); /* the payload's length, set below */
+
+    gs_w_uv(&b, s->seq);
+    gs_w_uv(&b, s->last_id);
+    gs_w_sv(&b, s->clock);
+    gs_w_sv(&b, s->max_submit);
+    gs_w_str(&b, gs_version_string());
+    section(out, SEC_META, &b);
+    b.n = 0;
+    put_topo(s, &b);
+    section(out, SEC_TOPO, &b);
+    b.n = 0;
+    put_config(s, &b);
+    section(out, SEC_CONFIG, &b);
+    b.n = 0;
+    gs_share_encode(s->share, &b);
+    section(out, SEC_SHARE, &b);
+    b.n = 0;
+    put_limits(s, &b);
+    section(out, SEC_LIMITS, &b);
+    b.n = 0;
+    put_nodes(s, &b);
+    section(out, SEC_NODES, &b);
+    /* jobs first into their own buffer: the strings they use go before */
+    gs_wbuf jb = {0};
+    gs_w_uv(&jb, s->n_live);
+    uint64_t prev = 0;
+    for (size_t i = 0; i < s->n_jobs; i++) {
+        const job_rec *j = &s->jobs[i];
+        if (j->state == GS_JOB_FORGOTTEN)
+            continue;
+        put_job(j, prev, &ss, &jb, &oom);
+        prev = j->id;
+    }
+    b.n = 0;
+    gs_w_uv(&b, ss.n);
+    for (size_t i = 0; i < ss.n; i++)
+        gs_w_str(&b, ss.list[i]);
+    section(out, SEC_STRINGS, &b);
+    section(out, SEC_JOBS, &jb);
+    gs_w_free(&jb);
+    b.n = 0;
+    put_slot_ids(s, s->pending, s->n_pending, &b);
+    put_slot_ids(s, s->running, s->n_running, &b);
+    gs_w_uv(&b, s->ended_hi - s->ended_lo);
+    int64_t p = 0;
+    for (size_t i = s->ended_lo; i < s->ended_hi; i++) {
+        gs_w_sv(&b, (int64_t)s->ended[i] - p);
+        p = (int64_t)s->ended[i];
+    }
+    section(out, SEC_LISTS, &b);
+    b.n = 0;
+    gs_w_uv(&b, s->n_events);
+    for (size_t i = 0; i < s->n_events; i++) {
+        const sched_event *e = &s->events[(s->ev_head + i) % s->cap_events];
+        gs_w_u8(&b, (uint8_t)e->kind);
+        gs_w_uv(&b, e->job);
+        gs_w_sv(&b, e->time);
+    }
+    section(out, SEC_EVENTS, &b);
+    b.n = 0;
+    section(out, SEC_END, &b);
+    gs_w_free(&b);
+    strset_free(&ss);
+    if (out->oom || oom)
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory (snapshot)");
+    uint64_t len = out->n - HEADER_SIZE;
+    for (int i = 0; i < 8; i++)
+        out->p[12 + i] = (uint8_t)(len >> (8 * i));
+    gs_w_u32le(out, gs_crc32c(0, out->p, out->n));
+    if (out->oom)
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory (snapshot)");
+    return GS_OK;
+}
+
+gs_status gs_snapshot_encode(gs_sched *s, gs_wbuf *out)
+{
+    return encode(s, out);
+}
+
+GS_API gs_status gs_sched_save(gs_sched *s, gs_write_fn write,
+                               void *user_data)
+{
+    if (!gs_sched_ready(s))
+        return GS_EINVAL;
+    if (!write)
+        return gs_errf(&s->err, GS_EINVAL, "save: no writer given");
+    gs_wbuf out = {0};
+    gs_status st = encode(s, &out);
+    if (st == GS_OK) {
+        /* in pieces of at most 1 MiB: writers need not take huge buffers */
+        for (size_t off = 0; off < out.n && st == GS_OK;) {
+            size_t n = GS_MIN(out.n - off, (size_t)1 << 20);
+            st = write(user_data, out.p + off, n);
+            off += n;
+        }
+        if (st != GS_OK)
+            gs_errf(&s->err, st, "save: the writer failed (%s)",
+                    gs_strerror(st));
+    }
+    gs_w_free(&out);
+    return st;
+}
+
+gs_status gs_write_file_atomic(const char *path, const void *data, size_t n,
+                               gs_err *err)
+{
+    size_t len = strlen(path);
+    char *tmp = gs_malloc(len + 32);
+    if (!tmp)
+        return gs_errf(err, GS_ENOMEM, "out of memory");
+    snprintf(tmp, len + 32, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    gs_status st = GS_OK;
+    if (fd < 0) {
+        st = gs_errf(err, GS_EIO, "%s: cannot create: %s", tmp,
+                     strerror(errno));
+        gs_free(tmp);
+        return st;
+    }
+    const uint8_t *p = data;
+    for (size_t off = 0; off < n;) {
+        ssize_t k = write(fd, p + off, n - off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            st = gs_errf(err, GS_EIO, "%s: cannot write: %s", tmp,
+                         k < 0 ? strerror(errno) : "no progress");
+            break;
+        }
+        off += (size_t)k;
+    }
+    if (st == GS_OK && fsync(fd) != 0)
+        st = gs_errf(err, GS_EIO, "%s: fsync: %s", tmp, strerror(errno));
+    if (close(fd) != 0 && st == GS_OK)
+        st = gs_errf(err, GS_EIO, "%s: close: %s", tmp, strerror(errno));
+    if (st == GS_OK && rename(tmp, path) != 0)
+        st = gs_errf(err, GS_EIO, "%s: cannot rename to %s: %s", tmp, path,
+                     strerror(errno));
+    if (st != GS_OK) {
+        unlink(tmp);
+        gs_free(tmp);
+        return st;
+    }
+    gs_free(tmp);
+    /* the rename itself must reach the disk: fsync the directory */
+    char *dir = gs_strdup(path);
+    if (!dir)
+        return gs_errf(err, GS_ENOMEM, "out of memory");
+    char *slash = strrchr(dir, '/');
+    const char *d = ".";
+    if (slash) {
+        slash[slash == dir ? 1 : 0] = '\0';
+        d = dir;
+    }
+    int dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        if (fsync(dfd) != 0 && errno != EINVAL)
+            st = gs_errf(err, GS_EIO, "%s: fsync of the directory: %s", d,
+                         strerror(errno));
+        close(dfd);
+    }
+    gs_free(dir);
+    return st;
+}
+
+GS_API gs_status gs_sched_save_file(gs_sched *s, const char *path)
+{
+    if (!gs_sched_ready(s))
+        return GS_EINVAL;
+    if (!path || !*path)
+        return gs_errf(&s->err, GS_EINVAL, "save_file: no path given");
+    gs_wbuf out = {0};
+    gs_status st = encode(s, &out);
+    if (st == GS_OK)
+        st = gs_write_file_atomic(path, out.p, out.n, &s->err);
+    gs_w_free(&out);
+    return st;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+typedef struct rd_ctx {
+    gs_sched *s;
+    const char *name;
+    const char **strings;
+    size_t n_strings;
+    uint32_t *assoc_map;
+    size_t n_assoc;
+} rd_ctx;
+
+/* A damaged snapshot: the reader's problem with its offset. */
+static gs_status bad(rd_ctx *c, const gs_rbuf *r)
+{
+    return gs_errf(&c->s->err, GS_EPARSE, "%s: offset %zu: %s", c->name,
+                   r->bad_at, r->why);
+}
+
+static gs_status badf(rd_ctx *c, gs_rbuf *r, const char *why)
+{
+    gs_r_fail(r, why);
+    return bad(c, r);
+}
+
+gs_status gs_snapshot_check_header(const uint8_t *p, size_t n,
+                                   const char *name, gs_err *err,
+                                   uint32_t *format)
+{
+    if (n < HEADER_SIZE + 4 || memcmp(p, MAGIC, sizeof MAGIC) != 0)
+        return gs_errf(err, GS_EPARSE,
+                       "%s: offset 0: not a gpusched snapshot (no "
+                       "\"GSSTATE\" header, or shorter than one)",
+                       name);
+    uint32_t fmt = 0;
+    for (int i = 0; i < 4; i++)
+        fmt |= (uint32_t)p[8 + i] << (8 * i);
+    if (fmt > GS_STATE_FORMAT)
+        return gs_errf(err, GS_EUNSUPPORTED,
+                       "%s: snapshot format %u is newer than this library "
+                       "reads (%u); use a newer gpusched",
+                       name, fmt, GS_STATE_FORMAT);
+    if (fmt == 0)
+        return gs_errf(err, GS_EPARSE, "%s: offset 8: format 0 is invalid",
+                       name);
+    uint64_t len = 0;
+    for (int i = 0; i < 8; i++)
+        len |= (uint64_t)p[12 + i] << (8 * i);
+    if (len != n - HEADER_SIZE - 4)
+        return gs_errf(err, GS_EPARSE,
+                       "%s: offset 12: the header says %llu bytes of state, "
+                       "the input has %zu (truncated or padded)",
+                       name, (unsigned long long)len,
+                       n >= HEADER_SIZE + 4 ? n - HEADER_SIZE - 4 : 0);
+    uint32_t want = 0;
+    for (int i = 0; i < 4; i++)
+        want |= (uint32_t)p[n - 4 + i] << (8 * i);
+    uint32_t got = gs_crc32c(0, p, n - 4);
+    if (want != got)
+        return gs_errf(err, GS_EPARSE,
+                       "%s: offset %zu: checksum mismatch (stored %08x, "
+                       "computed %08x): the snapshot is damaged",
+                       name, n - 4, want, got);
+    *format = fmt;
+    return GS_OK;
+}
+
+/* The next section, which must be `tag`: a reader over its body. */
+static bool open_section(gs_rbuf *r, uint8_t tag, gs_rbuf *body)
+{
+    size_t at = r->pos;
+    uint8_t t = gs_r_u8(r);
+    uint64_t len = gs_r_uv(r);
+    if (r->bad)
+        return false;
+    if (t != tag) {
+        r->pos = at;
+        char why[64];
+        snprintf(why, sizeof why, "section %u where section %u belongs", t,
+                 tag);
+        gs_r_fail(r, why);
+        return false;
+    }
+    if (len > gs_r_left(r)) {
+        gs_r_fail(r, "a section runs past the end");
+        return false;
+    }
+    gs_r_init(body, r->p + r->pos, (size_t)len, r->base + r->pos);
+    r->pos += (size_t)len;
+    return true;
+}
+
+/* A section fully read? */
+static bool close_section(gs_rbuf *body)
+{
+    if (!body->bad && body->pos != body->n)
+        gs_r_fail(body, "a section has bytes left over");
+    return !body->bad;
+}
+
+static gs_status read_topo(rd_ctx *c, gs_rbuf *r)
+{
+    const gs_topo *t = c->s->topo;
+    uint64_t n = gs_r_uv(r);
+    if (r->bad)
+        return bad(c, r);
+    if (n != t->n_nodes)
+        return gs_errf(&c->s->err, GS_EINVALID,
+                       "%s: the snapshot's cluster has %llu nodes, the "
+                       "topology given has %zu",
+                       c->name, (unsigned long long)n, t->n_nodes);
+    for (size_t i = 0; i < n; i++) {
+        const gs_ntype *ty = t->nodes[i].type;
+        char q1[80], q2[80];
+        const char *name = gs_r_str(r, 1u << 16, NULL);
+        uint64_t gpus = gs_r_uv(r);
+        if (r->bad)
+            return bad(c, r);
+        if (!name || strcmp(name, t->nodes[i].name) != 0)
+            return gs_errf(&c->s->err, GS_EINVALID,
+                           "%s: node %zu is \"%s\" in the snapshot but "
+                           "\"%s\" in the topology given",
+                           c->name, i,
+                           gs_printable(q1, sizeof q1, name, SIZE_MAX),
+                           gs_printable(q2, sizeof q2, t->nodes[i].name,
+                                        SIZE_MAX));
+        gs_printable(q2, sizeof q2, t->nodes[i].name, SIZE_MAX);
+        if (gpus != ty->n_gpus)
+            return gs_errf(&c->s->err, GS_EINVALID,
+                           "%s: node \"%s\" has %llu GPUs in the snapshot "
+                           "but %u in the topology given",
+                           c->name, q2, (unsigned long long)gpus, ty->n_gpus);
+        for (uint32_t g = 0; g < ty->n_gpus; g++) {
+            const char *m = gs_r_str(r, 1u << 16, NULL);
+            if (r->bad)
+                return bad(c, r);
+            const char *have = ty->gpus[g].model;
+            if ((m == NULL) != (have == NULL) || (m && strcmp(m, have)))
+                return gs_errf(&c->s->err, GS_EINVALID,
+                               "%s: GPU %u of node \"%s\" is a %s in the "
+                               "snapshot but a %s in the topology given",
+                               c->name, g, q2,
+                               gs_printable(q1, sizeof q1, m ? m : "(none)",
+                                            SIZE_MAX),
+                               have ? have : "(none)");
+        }
+        uint64_t cpus = gs_r_uv(r), mem = gs_r_uv(r);
+        if (r->bad)
+            return bad(c, r);
+        if (cpus != ty->n_cpus || mem != gs_type_memory(ty))
+            return gs_errf(&c->s->err, GS_EINVALID,
+                           "%s: node \"%s\" has %llu CPUs and %llu bytes in "
+                           "the snapshot but %u and %llu in the topology "
+                           "given",
+                           c->name, q2, (unsigned long long)cpus,
+                           (unsigned long long)mem, ty->n_cpus,
+                           (unsigned long long)gs_type_memory(ty));
+    }
+    return close_section(r) ? GS_OK : bad(c, r);
+}
+
+/* The config section, read into a gs_sched_config (strings point into the
+ * input) and the settings applied after creation. */
+typedef struct saved_config {
+    gs_sched_config cfg;
+    gs_priority_weights w;
+    double w_gpu, w_cpu, w_mem;
+    int64_t keep_seconds, keep_count, last_accrue, last_fs, bf_interval,
+        bf_last, max_prio;
+    uint8_t flags;
+    uint32_t max_job_gpus;
+    gs_rbuf models; /* model weights, read after creation */
+    uint64_t n_models;
+} saved_config;
+
+static bool time_ok(int64_t t)
+{
+    return t >= -GS_TIME_MAX && t <= GS_TIME_MAX;
+}
+
+static bool weight_ok(double d)
+{
+    return d >= 0 && d <= GS_WEIGHT_MAX;
+}
+
+static gs_status read_config(rd_ctx *c, gs_rbuf *r, saved_config *sc)
+{
+    gs_sched_config_init(&sc->cfg);
+    sc->cfg.placement = gs_r_str(r, 1u << 16, NULL);
+    sc->cfg.placement_options = gs_r_str(r, 1u << 20, NULL);
+    sc->cfg.ordering_name = gs_r_str(r, 1u << 16, NULL);
+    sc->cfg.ordering_options = gs_r_str(r, 1u << 20, NULL);
+    sc->cfg.fairshare_name = gs_r_str(r, 1u << 16, NULL);
+    sc->cfg.backfill = (gs_backfill)gs_r_uv_max(r, GS_BACKFILL_CONSERVATIVE,
+                                                "the backfill mode");
+    sc->cfg.backfill_depth =
+        (uint32_t)gs_r_uv_max(r, GS_BF_DEPTH_MAX, "the backfill depth");
+    sc->cfg.backfill_horizon = gs_r_sv(r);
+    sc->bf_interval = gs_r_sv(r);
+    sc->bf_last = gs_r_sv(r);
+    sc->cfg.preempt =
+        (gs_preempt_mode)gs_r_uv_max(r, GS_PREEMPT_CANCEL, "the preemption");
+    gs_priority_weights_init(&sc->w);
+    sc->w.age = gs_r_f64(r);
+    sc->w.fairshare = gs_r_f64(r);
+    sc->w.job_size = gs_r_f64(r);
+    sc->w.priority = gs_r_f64(r);
+    sc->w.max_age = gs_r_sv(r);
+    sc->w.calc_period = gs_r_sv(r);
+    sc->w_gpu = gs_r_f64(r);
+    sc->w_cpu = gs_r_f64(r);
+    sc->w_mem = gs_r_f64(r);
+    sc->n_models = gs_r_uv_max(r, gs_r_left(r) / 9, "the model weights");
+    size_t at = r->pos;
+    for (uint64_t i = 0; i < sc->n_models && !r->bad; i++) {
+        gs_r_str(r, GS_MAX_NAME, NULL);
+        gs_r_f64(r);
+    }
+    gs_r_init(&sc->models, r->p + at, r->pos - at, r->base + at);
+    sc->keep_seconds = gs_r_sv(r);
+    sc->keep_count = gs_r_sv(r);
+    sc->last_accrue = gs_r_sv(r);
+    sc->last_fs = gs_r_sv(r);
+    sc->flags = gs_r_u8(r);
+    sc->max_prio = gs_r_sv(r);
+    sc->max_job_gpus = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "max job GPUs");
+    if (!close_section(r))
+        return bad(c, r);
+    if (!sc->cfg.placement || !sc->cfg.ordering_name ||
+        !sc->cfg.fairshare_name || sc->cfg.backfill_horizon < 0 ||
+        sc->cfg.backfill_horizon > GS_TIME_MAX || sc->bf_interval < 0 ||
+        sc->bf_interval > GS_TIME_MAX ||
+        (sc->bf_last != INT64_MIN && !time_ok(sc->bf_last)) ||
+        !weight_ok(sc->w.age) || !weight_ok(sc->w.fairshare) ||
+        !weight_ok(sc->w.job_size) || !weight_ok(sc->w.priority) ||
+        sc->w.max_age < 0 || sc->w.max_age > GS_TIME_MAX ||
+        sc->w.calc_period < 0 || sc->w.calc_period > GS_TIME_MAX ||
+        !weight_ok(sc->w_gpu) || !weight_ok(sc->w_cpu) ||
+        !weight_ok(sc->w_mem) || sc->keep_seconds < 0 ||
+        (sc->keep_seconds > GS_TIME_MAX &&
+         sc->keep_seconds != GS_KEEP_FOREVER) ||
+        sc->keep_count < 0 || sc->flags > 7)
+        return gs_errf(&c->s->err, GS_EPARSE,
+                       "%s: offset %zu: the configuration holds a value out "
+                       "of range",
+                       c->name, r->base);
+    return GS_OK;
+}
+
+static gs_status apply_config(rd_ctx *c, saved_config *sc)
+{
+    gs_sched *s = c->s;
+    s->bf_interval = sc->bf_interval;
+    s->bf_last = sc->bf_last;
+    s->weights = sc->w;
+    s->w_gpu = sc->w_gpu;
+    s->w_cpu = sc->w_cpu;
+    s->w_mem = sc->w_mem;
+    s->keep_seconds = sc->keep_seconds;
+    s->keep_count = sc->keep_count;
+    s->last_accrue = sc->last_accrue;
+    s->last_fs = sc->last_fs;
+    s->fs_fresh = sc->flags & 1;
+    s->accrue_started = (sc->flags & 2) != 0;
+    s->any_limit = (sc->flags & 4) != 0;
+    s->max_prio = sc->max_prio;
+    s->max_job_gpus = sc->max_job_gpus;
+    gs_rbuf *r = &sc->models;
+    for (uint64_t i = 0; i < sc->n_models; i++) {
+        const char *m = gs_r_str(r, GS_MAX_NAME, NULL);
+        double wt = gs_r_f64(r);
+        if (r->bad || !m || !*m || !weight_ok(wt))
+            return badf(c, r, "a model weight is invalid");
+        char *copy = gs_strdup(m);
+        if (!copy || !GS_GROW(s->model_weights, s->cap_model_weights,
+                              s->n_model_weights + 1)) {
+            gs_free(copy);
+            return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+        }
+        s->model_weights[s->n_model_weights++] = (model_weight){copy, wt};
+    }
+    return GS_OK;
+}
+
+static gs_status read_limits(rd_ctx *c, gs_rbuf *r)
+{
+    gs_sched *s = c->s;
+    s->user_limit_default = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "a limit");
+    s->acct_limit_default = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "a limit");
+    uint64_t n = gs_r_uv_max(r, gs_r_left(r) / 2, "the user count");
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        const char *u = gs_r_str(r, GS_MAX_NAME, NULL);
+        uint32_t lim = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "a limit");
+        if (r->bad)
+            break;
+        uint32_t slot;
+        if (!u)
+            return badf(c, r, "a user slot has no name");
+        if (gs_books_user_slot(s, *u ? u : NULL, &slot) != GS_OK)
+            return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+        if (slot != i)
+            return badf(c, r, "a user is saved twice");
+        s->user_limit[slot] = lim;
+    }
+    uint64_t na = gs_r_uv_max(r, gs_r_left(r) / 2, "the account limits");
+    if (!r->bad && gs_books_grow_accounts(s) != GS_OK)
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    for (uint64_t i = 0; i < na && !r->bad; i++) {
+        uint64_t a = gs_r_uv_max(r, c->n_assoc ? c->n_assoc - 1 : 0,
+                                 "an account");
+        uint32_t lim = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "a limit");
+        if (!r->bad)
+            s->acct_limit[c->assoc_map[a]] = lim;
+    }
+    return close_section(r) ? GS_OK : bad(c, r);
+}
+
+static gs_status read_nodes(rd_ctx *c, gs_rbuf *r)
+{
+    gs_sched *s = c->s;
+    uint64_t n = gs_r_uv_max(r, s->n_nodes, "the drained node count");
+    uint64_t prev = 0;
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        uint64_t node = gs_r_uv_max(r, s->n_nodes - 1, "a node");
+        uint8_t dn = gs_r_u8(r);
+        uint64_t drained = gs_r_uv(r), failed = gs_r_uv(r);
+        if (r->bad)
+            break;
+        gs_mask all = mask_all(node_type(s, (uint32_t)node)->n_gpus);
+        if ((i && node <= prev) || dn > 1 || (drained & ~all) ||
+            (failed & ~all))
+            return badf(c, r, "a node's drains or failures are invalid");
+        prev = node;
+        node_state *ns = &s->nodes[node];
+        ns->drained_node = dn;
+        ns->drained = drained;
+        ns->failed = failed;
+        gs_sched_reindex_node(s, (uint32_t)node);
+    }
+    return close_section(r) ? GS_OK : bad(c, r);
+}
+
+static gs_status read_strings(rd_ctx *c, gs_rbuf *r)
+{
+    uint64_t n = gs_r_uv_max(r, gs_r_left(r) / 2, "the string count");
+    if (r->bad)
+        return bad(c, r);
+    c->strings = gs_calloc((size_t)n + 1, sizeof *c->strings);
+    if (!c->strings)
+        return gs_errf(&c->s->err, GS_ENOMEM, "out of memory");
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        c->strings[i] = gs_r_str(r, 1u << 16, NULL);
+        if (!r->bad && !c->strings[i])
+            gs_r_fail(r, "a NULL in the string table");
+    }
+    c->n_strings = (size_t)n;
+    return close_section(r) ? GS_OK : bad(c, r);
+}
+
+static const char *string_at(rd_ctx *c, gs_rbuf *r, uint64_t i)
+{
+    if (i > c->n_strings) {
+        gs_r_fail(r, "a string index is out of range");
+        return NULL;
+    }
+    return i ? c->strings[i - 1] : NULL;
+}
+
+/* Mark the CPUs a restored job holds (they must be free). */
+static bool take_cpus_exact(gs_sched *s, uint32_t n, const uint32_t *cpus,
+                            uint32_t count)
+{
+    node_state *ns = &s->nodes[n];
+    const gs_ntype *ty = node_type(s, n);
+    uint64_t *bits = s->cpu_bits + ns->cpu_word;
+    uint32_t i = 0;
+    for (; i < count; i++) {
+        uint32_t cpu = cpus[i];
+        if (cpu >= ty->n_cpus || ((bits[cpu / 64] >> (cpu % 64)) & 1))
+            break;
+        bits[cpu / 64] |= (uint64_t)1 << (cpu % 64);
+        uint32_t d = 0, start = 0;
+        while (cpu >= start + ty->numa[d].cpu_n)
+            start += ty->numa[d++].cpu_n;
+        s->numa_free[ns->numa_off + d]--;
+    }
+    ns->free_cpus -= i;
+    if (i == count)
+        return true;
+    gs_state_give_cpus(s, n, cpus, i); /* undo; the caller fails */
+    return false;
+}
+
+/* One job, into the next slot. */
+static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
+                          job_rec *j)
+{
+    gs_sched *s = c->s;
+    memset(j, 0, sizeof *j);
+    size_t at = r->pos;
+    uint64_t d = gs_r_uv(r);
+    j->id = prev_id + d;
+    j->state = (gs_job_state)gs_r_uv_max(r, GS_JOB_PREEMPTED, "a job state");
+    uint8_t flags = gs_r_u8(r);
+    j->exclusive = flags & 1;
+    j->one_domain = (flags >> 1) & 1;
+    j->preemptible = (flags >> 2) & 1;
+    j->submit_time = gs_r_sv(r);
+    j->start_time = gs_r_sv(r);
+    j->end_time = gs_r_sv(r);
+    j->priority = gs_r_sv(r);
+    j->nice = gs_r_sv(r);
+    j->time_limit = gs_r_sv(r);
+    j->gpus = (uint32_t)gs_r_uv_max(r, s->topo->n_gpus, "a job's GPUs");
+    j->gpus_per_node = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "gpus_per_node");
+    j->min_nodes = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "min_nodes");
+    j->max_nodes = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "max_nodes") - 1u;
+    j->cpus_per_gpu = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "cpus_per_gpu");
+    j->mem_per_gpu = gs_r_uv(r);
+    j->min_gpu_memory = gs_r_uv(r);
+    j->min_cc = (uint32_t)gs_r_uv_max(r, 1001000, "min_cc");
+    j->comm = (gs_comm_hint)gs_r_uv_max(r, GS_COMM_INSENSITIVE, "comm");
+    if (r->bad)
+        return bad(c, r);
+    if (d == 0 || j->id < prev_id || j->id > s->last_id || flags > 7 ||
+        j->gpus == 0 || !time_ok(j->submit_time) ||
+        (j->start_time != -1 && !time_ok(j->start_time)) ||
+        (j->end_time != -1 && !time_ok(j->end_time)) || j->time_limit < 0 ||
+        j->time_limit > GS_TIME_MAX || j->nice < -1000000000 ||
+        j->nice > 1000000000 || j->min_nodes < 1 ||
+        j->min_nodes > j->max_nodes ||
+        (j->gpus_per_node && j->gpus % j->gpus_per_node)) {
+        r->pos = at;
+        return badf(c, r, "a job's request is invalid");
+    }
+    uint64_t nm = gs_r_uv_max(r, gs_r_left(r), "a job's model count");
+    if (nm) {
+        j->models = gs_calloc((size_t)nm + 1, sizeof *j->models);
+        if (!j->models)
+            return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+        for (uint64_t i = 0; i < nm && !r->bad; i++) {
+            const char *m = gs_r_str(r, GS_MAX_NAME, NULL);
+            if (!r->bad && (!m || !(j->models[i] = gs_strdup(m))))
+                return m ? gs_errf(&s->err, GS_ENOMEM, "out of memory")
+                         : badf(c, r, "a NULL GPU model");
+        }
+    }
+    j->n_required = (size_t)gs_r_uv_max(r, GS_MIN(gs_r_left(r), j->gpus),
+                                        "a job's required GPU count");
+    if (j->n_required) {
+        j->required = gs_calloc(j->n_required, sizeof *j->required);
+        if (!j->required)
+            return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+        for (size_t i = 0; i < j->n_required && !r->bad; i++)
+            j->required[i] = (uint32_t)gs_r_uv_max(
+                r, s->topo->n_gpus - 1, "a required GPU");
+    }
+    const char *name = gs_r_str(r, 1u << 16, NULL);
+    if (name && !(j->name = gs_strdup(name)))
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    const char *user = string_at(c, r, gs_r_uv(r));
+    const char *account = string_at(c, r, gs_r_uv(r));
+    uint64_t as = gs_r_uv_max(r, c->n_assoc - 1, "a job's association");
+    j->user_slot = (uint32_t)gs_r_uv_max(
+        r, s->n_user_slots ? s->n_user_slots - 1 : 0, "a job's user slot");
+    j->depends_on = gs_r_uv_max(r, j->id - 1, "a job's dependency");
+    j->requeues = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "requeues");
+    j->charged_until = gs_r_sv(r);
+    j->reason = (gs_pending_reason)gs_r_uv_max(r, GS_REASON_BEGIN_TIME,
+                                               "a pending reason");
+    j->lazy = (uint8_t)gs_r_uv_max(r, LAZY_DELAY, "a reason's kind");
+    j->behind = gs_r_uv(r);
+    const char *text = string_at(c, r, gs_r_uv(r));
+    uint8_t mask = gs_r_u8(r);
+    double dv[8] = {0};
+    for (int k = 0; k < 8; k++)
+        if (mask & (1u << k))
+            dv[k] = gs_r_f64(r);
+    if (r->bad)
+        return bad(c, r);
+    if (!s->n_user_slots || (text && strlen(text) >= REASON_MAX)) {
+        r->pos = at;
+        return badf(c, r, "a job's user slot or reason is invalid");
+    }
+    if (user && !(j->user = gs_intern(&s->strings, user, strlen(user))))
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    if (account &&
+        !(j->account = gs_intern(&s->strings, account, strlen(account))))
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    j->assoc = c->assoc_map[as];
+    if (text)
+        memcpy(j->reason_text, text, strlen(text) + 1);
+    j->rate = dv[0];
+    j->lost_gpu_seconds = dv[1];
+    j->site_factor = dv[2];
+    j->prio_value = dv[3];
+    j->f_age = dv[4];
+    j->f_fs = dv[5];
+    j->f_size = dv[6];
+    j->f_prio = dv[7];
+    if (!(j->rate >= 0 && j->rate <= 1e300) ||
+        !(j->lost_gpu_seconds >= 0 && j->lost_gpu_seconds <= 1e300) ||
+        !(j->site_factor >= -GS_SITE_FACTOR_MAX &&
+          j->site_factor <= GS_SITE_FACTOR_MAX)) {
+        r->pos = at;
+        return badf(c, r, "a job's rate or factors are invalid");
+    }
+    if (gs_job_buffers(s, j) != GS_OK)
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    uint64_t na = gs_r_uv_max(r, j->cap_alloc, "a job's node count");
+    uint64_t node = 0;
+    uint32_t cpu_pos = 0, gi = 0;
+    uint64_t cpu_cap = gs_job_cpu_cap(s, j);
+    for (uint64_t k = 0; k < na && !r->bad; k++) {
+        size_t nat = r->pos;
+        node += gs_r_uv(r);
+        uint64_t gpus = gs_r_uv(r);
+        uint64_t mem = gs_r_uv(r);
+        uint64_t runs = gs_r_uv_max(r, gs_r_left(r) / 2, "CPU runs");
+        if (r->bad)
+            break;
+        if (node >= s->n_nodes || (k && node <= j->alloc[k - 1].node) ||
+            !gpus || (gpus & ~mask_all(node_type(s, (uint32_t)node)->n_gpus)) ||
+            gi + mask_count(gpus) > j->gpus) {
+            r->pos = nat;
+            return badf(c, r, "a job's allocation is invalid");
+        }
+        alloc_node *a = &j->alloc[k];
+        a->node = (uint32_t)node;
+        a->gpus = gpus;
+        a->mem = mem;
+        a->cpu_off = cpu_pos;
+        a->cpu_n = 0;
+        for (uint64_t q = 0; q < runs && !r->bad; q++) {
+            uint64_t first = gs_r_uv_max(r, UINT32_MAX, "a CPU");
+            uint64_t len = gs_r_uv_max(r, cpu_cap, "a CPU run");
+            if (r->bad)
+                break;
+            if (!len || cpu_pos + len > cpu_cap || first + len > UINT32_MAX) {
+                r->pos = nat;
+                return badf(c, r, "a job's CPUs are invalid");
+            }
+            for (uint64_t x = 0; x < len; x++)
+                j->cpus[cpu_pos++] = (uint32_t)(first + x);
+            a->cpu_n += (uint32_t)len;
+        }
+        for (gs_mask m = gpus; m; m &= m - 1)
+            j->gpu_ids[gi++] =
+                s->topo->nodes[node].first_gpu + mask_first(m);
+        j->n_alloc++;
+    }
+    if (r->bad)
+        return bad(c, r);
+    if (j->n_alloc && gi != j->gpus) {
+        r->pos = at;
+        return badf(c, r, "a job's allocation does not match its GPUs");
+    }
+    if (j->state == GS_JOB_RUNNING && !j->n_alloc) {
+        r->pos = at;
+        return badf(c, r, "a running job has no allocation");
+    }
+    return GS_OK;
+}
+
+/* Put a restored running job's allocation on the nodes, as
+ * gs_apply_start does (false: it collides with what is there). */
+static bool place_running(gs_sched *s, job_rec *j)
+{
+    for (uint32_t k = 0; k < j->n_alloc; k++) {
+        const alloc_node *a = &j->alloc[k];
+        node_state *ns = &s->nodes[a->node];
+        if ((ns->busy & a->gpus) || (ns->failed & a->gpus) ||
+            a->mem > ns->free_mem || (ns->excl_job) ||
+            (j->exclusive && ns->jobs) ||
+            (a->cpu_n && (!cpu_accounted(s, a->node) ||
+                          !take_cpus_exact(s, a->node, j->cpus + a->cpu_off,
+                                           a->cpu_n))))
+            return false;
+        ns->free_mem -= a->mem;
+        ns->busy |= a->gpus;
+        ns->jobs++;
+        if (j->exclusive)
+            ns->excl_job = j->id;
+        for (gs_mask m = a->gpus; m; m &= m - 1)
+            s->gpu_job[s->topo->nodes[a->node].first_gpu + mask_first(m)] =
+                j->id;
+        gs_sched_reindex_node(s, a->node);
+    }
+    return true;
+}
+
+static gs_status read_jobs(rd_ctx *c, gs_rbuf *r)
+{
+    gs_sched *s = c->s;
+    /* each job takes at least 40 bytes */
+    uint64_t n = gs_r_uv_max(r, gs_r_left(r) / 40, "the job count");
+    if (r->bad)
+        return bad(c, r);
+    if (n && gs_sched_reserve(s, (size_t)n, 1) != GS_OK)
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    uint64_t prev = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        job_rec *j = &s->jobs[s->n_jobs];
+        gs_status st = read_job(c, r, prev, j);
+        if (st != GS_OK) {
+            gs_job_free(j);
+            return st;
+        }
+        if (j->gpus > s->max_job_gpus)
+            s->max_job_gpus = j->gpus;
+        if (j->depends_on) {
+            job_rec *d = find_job(s, j->depends_on);
+            if (!d && j->state < GS_JOB_COMPLETED) {
+                gs_job_free(j);
+                return badf(c, r, "a waiting job depends on a job not saved");
+            }
+            if (d && j->state < GS_JOB_COMPLETED)
+                d->dependents++;
+        }
+        prev = j->id;
+        s->n_jobs++;
+        s->n_live++;
+    }
+    /* room for the largest request (reservations, placement output) */
+    if (gs_sched_reserve(s, s->n_jobs + 1, s->max_job_gpus) != GS_OK)
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    return close_section(r) ? GS_OK : bad(c, r);
+}
+
+/* A list of ids (differences) to slots, each of state `want`. */
+static gs_status read_list(rd_ctx *c, gs_rbuf *r, uint32_t *out, size_t *n,
+                           gs_job_state want, const char *what)
+{
+    gs_sched *s = c->s;
+    uint64_t count = gs_r_uv_max(r, s->n_jobs, what);
+    int64_t id = 0;
+    for (uint64_t i = 0; i < count && !r->bad; i++) {
+        id += gs_r_sv(r);
+        job_rec *j = r->bad ? NULL : find_job(s, (uint64_t)id);
+        if (!r->bad && (!j || j->state != want || j->run_pos == GS_NONE))
+            return badf(c, r, "a list names a job that is not in its state, "
+                              "or twice");
+        if (!r->bad) {
+            j->run_pos = GS_NONE; /* seen (set again below for running) */
+            out[i] = job_slot(s, j);
+        }
+    }
+    *n = (size_t)count;
+    return r->bad ? bad(c, r) : GS_OK;
+}
+
+static gs_status read_lists(rd_ctx *c, gs_rbuf *r)
+{
+    gs_sched *s = c->s;
+    size_t np = 0, nr = 0, pend = 0, run = 0;
+    for (size_t i = 0; i < s->n_jobs; i++) {
+        pend += s->jobs[i].state == GS_JOB_PENDING;
+        run += s->jobs[i].state == GS_JOB_RUNNING;
+    }
+    gs_status st = read_list(c, r, s->pending, &np, GS_JOB_PENDING,
+                             "the pending count");
+    if (st == GS_OK)
+        st = read_list(c, r, s->running, &nr, GS_JOB_RUNNING,
+                       "the running count");
+    if (st != GS_OK)
+        return st;
+    if (np != pend || nr != run)
+        return badf(c, r, "the pending or running list leaves jobs out");
+    s->n_pending = np;
+    for (size_t i = 0; i < nr; i++) {
+        job_rec *j = &s->jobs[s->running[i]];
+        if (!place_running(s, j))
+            return gs_errf(&s->err, GS_EPARSE,
+                           "%s: job %llu's allocation collides with another "
+                           "job's, a failed GPU or a node's capacity",
+                           c->name, (unsigned long long)j->id);
+        j->run_pos = (uint32_t)i;
+        s->running[s->n_running++] = s->running[i];
+        gs_state_ends_insert(s, s->running[i]);
+        gs_books_count(s, j, 1);
+    }
+    uint64_t ne = gs_r_uv_max(r, s->n_jobs, "the ended count");
+    int64_t id = 0;
+    for (uint64_t i = 0; i < ne && !r->bad; i++) {
+        id += gs_r_sv(r);
+        job_rec *j = r->bad ? NULL : find_job(s, (uint64_t)id);
+        if (!r->bad && (!j || j->state < GS_JOB_COMPLETED))
+            return badf(c, r, "the ended list names a job that has not "
+                              "ended");
+        if (!r->bad)
+            s->ended[s->ended_hi++] = j->id;
+    }
+    s->n_ended = (size_t)ne;
+    size_t ended = 0;
+    for (size_t i = 0; i < s->n_jobs; i++)
+        ended += s->jobs[i].state >= GS_JOB_COMPLETED;
+    if (!r->bad && ended != ne)
+        return badf(c, r, "the ended list leaves jobs out");
+    return close_section(r) ? GS_OK : bad(c, r);
+}
+
+static gs_status read_events(rd_ctx *c, gs_rbuf *r)
+{
+    gs_sched *s = c->s;
+    uint64_t n = gs_r_uv_max(r, gs_r_left(r) / 3, "the event count");
+    if (r->bad)
+        return bad(c, r);
+    if (gs_sched_event_room(s, (size_t)n) != GS_OK)
+        return GS_ENOMEM;
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        uint8_t kind = gs_r_u8(r);
+        uint64_t job = gs_r_uv(r);
+        int64_t t = gs_r_sv(r);
+        if (r->bad)
+            break;
+        job_rec *j = find_job(s, job);
+        if (kind < GS_EVENT_STARTED || kind > GS_EVENT_REQUEUED || !j ||
+            !time_ok(t))
+            return badf(c, r, "an event is invalid");
+        s->events[s->n_events++] = (sched_event){(gs_event_kind)kind, job, t};
+        j->unread++;
+    }
+    return close_section(r) ? GS_OK : bad(c, r);
+}
+
+static gs_status decode(rd_ctx *c, const gs_topo *topo,
+                        const gs_restore_options *o, const uint8_t *p,
+                        size_t n)
+{
+    gs_sched *s = c->s;
+    uint32_t fmt;
+    gs_status st =
+        gs_snapshot_check_header(p, n, c->name, &s->err, &fmt);
+    if (st != GS_OK)
+        return st;
+    gs_rbuf all, sec;
+    gs_r_init(&all, p + HEADER_SIZE, n - HEADER_SIZE - 4, HEADER_SIZE);
+    /* meta */
+    if (!open_section(&all, SEC_META, &sec))
+        return bad(c, &all);
+    uint64_t seq = gs_r_uv(&sec), last_id = gs_r_uv(&sec);
+    int64_t clock = gs_r_sv(&sec), max_submit = gs_r_sv(&sec);
+    gs_r_str(&sec, 256, NULL);
+    if (!close_section(&sec))
+        return bad(c, &sec);
+    if ((clock != INT64_MIN && !time_ok(clock)) ||
+        (max_submit != INT64_MIN && !time_ok(max_submit)) ||
+        last_id > UINT64_MAX / 2)
+        return badf(c, &sec, "the clock or the id counter is out of range");
+    /* the topology must match before anything is made on it */
+    gs_rbuf topo_sec, cfg_sec;
+    if (!open_section(&all, SEC_TOPO, &topo_sec) ||
+        !open_section(&all, SEC_CONFIG, &cfg_sec))
+        return bad(c, &all);
+    saved_config sc;
+    if ((st = read_config(c, &cfg_sec, &sc)) != GS_OK)
+        return st;
+    /* the scheduler, made as the saved one was */
+    sc.cfg.share = o->share;
+    gs_sched *made = NULL;
+    st = gs_sched_create(&made, topo, &sc.cfg);
+    if (st != GS_OK) {
+        gs_errf(&s->err, st, "%s: %s", c->name, gs_sched_errmsg(made));
+        gs_sched_destroy(made);
+        return st;
+    }
+    /* the handle the caller gets is `made`: swap the error holder */
+    gs_err err = s->err;
+    gs_sched_destroy(s);
+    c->s = s = made;
+    s->err = err;
+    if ((st = read_topo(c, &topo_sec)) != GS_OK ||
+        (st = apply_config(c, &sc)) != GS_OK)
+        return st;
+    s->seq = seq;
+    s->last_id = last_id;
+    s->clock = clock;
+    s->max_submit = max_submit;
+    /* accounts */
+    if (!open_section(&all, SEC_SHARE, &sec))
+        return bad(c, &all);
+    size_t cap_map = gs_r_left(&sec) / 84 + 1;
+    c->assoc_map = gs_calloc(cap_map, sizeof *c->assoc_map);
+    if (!c->assoc_map)
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    st = gs_share_decode(s->share, &sec, s->own_share, c->assoc_map, cap_map,
+                         &c->n_assoc, &s->err);
+    if (st == GS_EPARSE)
+        return bad(c, &sec);
+    if (st != GS_OK) {
+        char msg[GS_ERRMSG_MAX];
+        snprintf(msg, sizeof msg, "%s", s->err.msg);
+        return gs_errf(&s->err, st, "%s", msg);
+    }
+    if (!close_section(&sec))
+        return bad(c, &sec);
+    if (gs_books_grow_accounts(s) != GS_OK)
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    if (!open_section(&all, SEC_LIMITS, &sec))
+        return bad(c, &all);
+    if ((st = read_limits(c, &sec)) != GS_OK)
+        return st;
+    if (!open_section(&all, SEC_NODES, &sec))
+        return bad(c, &all);
+    if ((st = read_nodes(c, &sec)) != GS_OK)
+        return st;
+    if (!open_section(&all, SEC_STRINGS, &sec))
+        return bad(c, &all);
+    if ((st = read_strings(c, &sec)) != GS_OK)
+        return st;
+    if (!open_section(&all, SEC_JOBS, &sec))
+        return bad(c, &all);
+    if ((st = read_jobs(c, &sec)) != GS_OK)
+        return st;
+    if (!open_section(&all, SEC_LISTS, &sec))
+        return bad(c, &all);
+    if ((st = read_lists(c, &sec)) != GS_OK)
+        return st;
+    if (!open_section(&all, SEC_EVENTS, &sec))
+        return bad(c, &all);
+    if ((st = read_events(c, &sec)) != GS_OK)
+        return st;
+    if (!open_section(&all, SEC_END, &sec) || !close_section(&sec))
+        return bad(c, all.bad ? &all : &sec);
+    if (gs_r_left(&all))
+        return badf(c, &all, "bytes after the end section");
+    /* the policies see the running jobs, as if they had just started */
+    for (size_t i = 0; i < s->n_running; i++) {
+        const job_rec *j = &s->jobs[s->running[i]];
+        if (s->policy->job_started)
+            s->policy->job_started(s->policy_state, j->id, j->gpu_ids,
+                                   j->gpus);
+        if (s->ordering->job_started)
+            s->ordering->job_started(s->ordering_state, j->id,
+                                     j->start_time);
+    }
+    /* whatever slipped through the checks above is caught here */
+    if ((st = gs_sched_check(s)) != GS_OK) {
+        char msg[GS_ERRMSG_MAX];
+        snprintf(msg, sizeof msg, "%s", s->err.msg);
+        return gs_errf(&s->err, GS_EPARSE, "%s: inconsistent snapshot: %s",
+                       c->name, msg);
+    }
+    gs_err_clear(&s->err);
+    return GS_OK;
+}
+
+GS_API gs_status gs_sched_restore_buffer(gs_sched **out, const gs_topo *topo,
+                                         const gs_restore_options *opt,
+                                         const void *data, size_t size)
+{
+    if (!out)
+        return GS_EINVAL;
+    *out = NULL;
+    gs_sched *s = gs_calloc(1, sizeof *s);
+    if (!s)
+        return GS_ENOMEM;
+    gs_restore_options o = GS_RESTORE_OPTIONS_INIT;
+    if (opt) {
+        if (opt->struct_size < sizeof(uint32_t) + sizeof(void *)) {
+            *out = s;
+            return gs_errf(&s->err, GS_EINVAL,
+                           "restore options: struct_size is too small");
+        }
+        memcpy(&o, opt, GS_MIN((size_t)opt->struct_size, sizeof o));
+    }
+    rd_ctx c = {s, o.name ? o.name : "<snapshot>", NULL, 0, NULL, 0};
+    gs_status st;
+    if (!topo || !topo->frozen)
+        st = gs_errf(&s->err, topo ? GS_ENOTFROZEN : GS_EINVAL,
+                     "restore: the topology must be given, frozen");
+    else if (!data && size)
+        st = gs_errf(&s->err, GS_EINVAL, "restore: no data");
+    else if (size > (o.max_bytes ? o.max_bytes : GS_STATE_MAX_BYTES))
+        st = gs_errf(&s->err, GS_ERANGE,
+                     "%s: %zu bytes, more than the %llu allowed", c.name,
+                     size,
+                     (unsigned long long)(o.max_bytes ? o.max_bytes
+                                                      : GS_STATE_MAX_BYTES));
+    else
+        st = decode(&c, topo, &o, data, size);
+    gs_free(c.strings);
+    gs_free(c.assoc_map);
+    s = c.s;
+    if (st != GS_OK && s->ready) {
+        /* a failed restore hands back a handle that only holds the error */
+        gs_sched *e = gs_calloc(1, sizeof *e);
+        if (e)
+            e->err = s->err;
+        gs_sched_destroy(s);
+        s = e;
+        if (!s)
+            return st;
+    }
+    *out = s;
+    return st;
+}
+
+/* Read everything from a reader, up to max bytes. */
+gs_status gs_read_all(gs_read_fn read, void *ud, uint64_t max, uint8_t **data,
+                      size_t *size, gs_err *err, const char *name)
+{
+    size_t n = 0, cap = 0;
+    uint8_t *p = NULL;
+    for (;;) {
+        if (cap - n < 65536) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            if (ncap > max + 65536)
+                ncap = (size_t)max + 65536;
+            if (ncap <= n) {
+                gs_free(p);
+                return gs_errf(err, GS_ERANGE,
+                               "%s: more than the %llu bytes allowed", name,
+                               (unsigned long long)max);
+            }
+            uint8_t *q = gs_realloc(p, ncap);
+            if (!q) {
+                gs_free(p);
+                return gs_errf(err, GS_ENOMEM, "out of memory");
+            }
+            p = q;
+            cap = ncap;
+        }
+        size_t got = 0;
+        gs_status st = read(ud, p + n, cap - n, &got);
+        if (st != GS_OK) {
+            gs_free(p);
+            return gs_errf(err, st, "%s: the reader failed (%s)", name,
+                           gs_strerror(st));
+        }
+        if (got > cap - n) {
+            gs_free(p);
+            return gs_errf(err, GS_EINVAL, "%s: the reader returned more "
+                                           "than asked", name);
+        }
+        if (!got)
+            break;
+        n += got;
+        if (n > max) {
+            gs_free(p);
+            return gs_errf(err, GS_ERANGE,
+                           "%s: more than the %llu bytes allowed", name,
+                           (unsigned long long)max);
+        }
+    }
+    *data = p;
+    *size = n;
+    return GS_OK;
+}
+
+static gs_sched *error_handle(gs_status st, const gs_err *err)
+{
+    (void)st;
+    gs_sched *s = gs_calloc(1, sizeof *s);
+    if (s)
+        s->err = *err;
+    return s;
+}
+
+GS_API gs_status gs_sched_restore(gs_sched **out, const gs_topo *topo,
+                                  const gs_restore_options *opt,
+                                  gs_read_fn read, void *user_data)
+{
+    if (!out)
+        return GS_EINVAL;
+    *out = NULL;
+    gs_err err = {0};
+    if (!read) {
+        gs_errf(&err, GS_EINVAL, "restore: no reader given");
+        *out = error_handle(GS_EINVAL, &err);
+        return GS_EINVAL;
+    }
+    uint64_t max = GS_STATE_MAX_BYTES;
+    const char *name = "<snapshot>";
+    if (opt && opt->struct_size >= sizeof *opt) {
+        if (opt->max_bytes)
+            max = opt->max_bytes;
+        if (opt->name)
+            name = opt->name;
+    }
+    uint8_t *data = NULL;
+    size_t size = 0;
+    gs_status st = gs_read_all(read, user_data, max, &data, &size, &err, name);
+    if (st != GS_OK) {
+        *out = error_handle(st, &err);
+        return st;
+    }
+    st = gs_sched_restore_buffer(out, topo, opt, data, size);
+    gs_free(data);
+    return st;
+}
+
+GS_API gs_status gs_sched_restore_file(gs_sched **out, const gs_topo *topo,
+                                       const gs_restore_options *opt,
+                                       const char *path)
+{
+    if (!out)
+        return GS_EINVAL;
+    *out = NULL;
+    gs_err err = {0};
+    if (!path) {
+        gs_errf(&err, GS_EINVAL, "restore_file: no path given");
+        *out = error_handle(GS_EINVAL, &err);
+        return GS_EINVAL;
+    }
+    uint64_t max = GS_STATE_MAX_BYTES;
+    if (opt && opt->struct_size >= sizeof *opt && opt->max_bytes)
+        max = opt->max_bytes;
+    char *data = NULL;
+    size_t size = 0;
+    gs_status st = gs_read_file(path, &data, &size, max, &err);
+    if (st != GS_OK) {
+        *out = error_handle(st, &err);
+        return st;
+    }
+    gs_restore_options o = GS_RESTORE_OPTIONS_INIT;
+    if (opt)
+        memcpy(&o, opt, GS_MIN((size_t)opt->struct_size, sizeof o));
+    o.struct_size = sizeof o;
+    if (!o.name)
+        o.name = path;
+    st = gs_sched_restore_buffer(out, topo, &o, data, size);
+    gs_free(data);
+    return st;
+}
