@@ -10,6 +10,7 @@
 #include "sched/sched_impl.h"
 
 struct gs_wbuf;
+typedef struct gs_journal gs_journal;
 
 /* The snapshot of s (snapshot.c). */
 gs_status gs_snapshot_encode(gs_sched *s, struct gs_wbuf *out);

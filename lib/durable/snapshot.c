@@ -1073,8 +1073,8 @@ static bool place_running(gs_sched *s, job_rec *j)
 static gs_status read_jobs(rd_ctx *c, gs_rbuf *r)
 {
     gs_sched *s = c->s;
-    /* each job takes at least 40 bytes */
-    uint64_t n = gs_r_uv_max(r, gs_r_left(r) / 40, "the job count");
+    /* each job takes at least 34 bytes (34 fields of one byte or more) */
+    uint64_t n = gs_r_uv_max(r, gs_r_left(r) / 34, "the job count");
     if (r->bad)
         return bad(c, r);
     if (n && gs_sched_reserve(s, (size_t)n, 1) != GS_OK)

@@ -571,6 +571,7 @@ static gs_status configure_doc(gs_sched *s, const char *text, size_t size,
         c.ordering->destroy(c.ordering_state);
     json_doc_free(&doc);
     gs_strtab_free(&c.accounts);
-    s->fs_fresh = false;
+    if (st == GS_OK)
+        s->fs_fresh = false; /* a failed document changes nothing */
     return st;
 }

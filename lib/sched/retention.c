@@ -193,9 +193,13 @@ GS_API gs_status gs_sched_set_retention(gs_sched *s, int64_t keep_seconds,
                        "retention: keep_seconds %lld is above 2^60 (use "
                        "GS_KEEP_FOREVER)",
                        (long long)keep_seconds);
+    GS_JR_BEGIN(s);
     s->keep_seconds = keep_seconds;
     s->keep_count = keep_count;
-    return GS_OK;
+    gs_jr_rec r = {.kind = GS_JR_RETENTION};
+    r.t = keep_seconds;
+    r.a = (uint64_t)keep_count;
+    return gs_jr_done(s, &r);
 }
 
 GS_API gs_status gs_sched_set_forget_hook(gs_sched *s, gs_forget_fn fn,
