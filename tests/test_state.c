@@ -395,6 +395,26 @@ static void round_trip_by_hand(void **state)
     double u2 = gs_share_usage(gs_sched_share(r), "ann", "root", 160);
     assert_true(u1 > 119.9 && u1 < 120.0);
     assert_true(u1 == u2);
+    /* without a topology: one made from the snapshot's nodes */
+    {
+        gs_sched *q = NULL;
+        assert_int_equal(gs_sched_restore_buffer(&q, NULL, NULL, m.p, m.n),
+                         GS_OK);
+        const gs_topo *qt = gs_sched_topo(q);
+        assert_int_equal(gs_topo_node_count(qt), 1);
+        assert_string_equal(gs_topo_node_name(qt, 0), "dgx-h100");
+        assert_int_equal(gs_topo_node_cpu_count(qt, 0),
+                         gs_topo_node_cpu_count(t, 0));
+        size_t n3 = 0;
+        assert_int_equal(gs_sched_alloc_gpus(q, a, 0, g2, 8, &n3), GS_OK);
+        assert_int_equal(n3, 4);
+        assert_memory_equal(g1, g2, sizeof g1[0] * 4);
+        membuf m2 = snap(q);
+        assert_int_equal(m2.n, m.n);
+        assert_memory_equal(m2.p, m.p, m.n);
+        free(m2.p);
+        gs_sched_destroy(q);
+    }
     /* both go on alike: a ends, c starts on all 8 */
     assert_int_equal(gs_sched_complete(r, a, 200), GS_OK);
     assert_int_equal(gs_sched_step(r, 200, NULL), GS_OK);

@@ -120,7 +120,8 @@ extern const size_t cli_command_count;
 
 extern const cli_command cli_cmd_tour, cli_cmd_probe, cli_cmd_topo,
     cli_cmd_topo_show, cli_cmd_topo_convert, cli_cmd_topo_templates,
-    cli_cmd_place, cli_cmd_share, cli_cmd_sim;
+    cli_cmd_place, cli_cmd_share, cli_cmd_sim, cli_cmd_state,
+    cli_cmd_state_show;
 
 /* Parse argv (argv[0] is the last word of the command's path) against the
  * command's tables. Returns CLI_OK, CLI_HELP (the help went to stdout) or

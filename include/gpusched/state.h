@@ -128,8 +128,13 @@ typedef struct gs_restore_options {
  * ::GS_EPARSE with the byte offset; a newer format: ::GS_EUNSUPPORTED).
  * Ordering, fair-share and placement policies are looked up by their
  * saved names (host policies must be registered first).
+ * Without a topology (@p topo NULL) the scheduler runs on one made from
+ * the snapshot, which the scheduler owns: the saved nodes with their
+ * names, GPU models, CPUs and memory, but no links or NUMA layout. That is
+ * for looking at a snapshot (`gpusched state show`); decisions made on it
+ * ignore NVLink.
  * @param[out] out Receives the handle.
- * @param topo A frozen topology.
+ * @param topo A frozen topology, or NULL (see above).
  * @param opt Options, or NULL.
  * @param read The reader.
  * @param user_data Passed to it.

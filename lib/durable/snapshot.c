@@ -1204,6 +1204,64 @@ static gs_status read_events(rd_ctx *c, gs_rbuf *r)
     return close_section(r) ? GS_OK : bad(c, r);
 }
 
+/* A topology with the snapshot's nodes (names, GPU models, CPUs and
+ * memory; no links): what a restore without a topology runs on. */
+static gs_status topo_from_section(rd_ctx *c, gs_rbuf r, gs_topo **out)
+{
+    gs_topo *t = NULL;
+    if (gs_topo_create(&t) != GS_OK)
+        return gs_errf(&c->s->err, GS_ENOMEM, "out of memory");
+    uint64_t n = gs_r_uv_max(&r, gs_r_left(&r) / 4, "the node count");
+    gs_status st = GS_OK;
+    for (uint64_t i = 0; i < n && st == GS_OK && !r.bad; i++) {
+        const char *name = gs_r_str(&r, 1u << 16, NULL);
+        uint64_t gpus = gs_r_uv_max(&r, GS_SCHED_MAX_GPUS, "a GPU count");
+        uint32_t node;
+        if (r.bad)
+            break;
+        if (!name || (st = gs_topo_add_node(t, name, &node)) != GS_OK) {
+            st = GS_EPARSE;
+            break;
+        }
+        const char *models[GS_SCHED_MAX_GPUS];
+        for (uint64_t g = 0; g < gpus && !r.bad; g++)
+            models[g] = gs_r_str(&r, GS_MAX_NAME, NULL);
+        uint64_t cpus = gs_r_uv_max(&r, 1u << 20, "a CPU count");
+        uint64_t mem = gs_r_uv(&r);
+        if (r.bad)
+            break;
+        char list[32] = "";
+        if (cpus)
+            snprintf(list, sizeof list, "0-%llu",
+                     (unsigned long long)cpus - 1);
+        if ((cpus || mem) &&
+            (st = gs_topo_add_numa(t, node, list, mem, NULL)) != GS_OK)
+            break;
+        for (uint64_t g = 0; g < gpus && st == GS_OK; g++) {
+            gs_gpu_info gi = GS_GPU_INFO_INIT;
+            gi.model = models[g];
+            gi.numa = cpus || mem ? 0 : GS_NONE;
+            st = gs_topo_add_gpu(t, node, &gi, NULL);
+        }
+    }
+    if (r.bad) {
+        gs_topo_destroy(t);
+        return bad(c, &r);
+    }
+    if (st == GS_OK && gs_topo_freeze(t) != GS_OK)
+        st = GS_EPARSE;
+    if (st != GS_OK) {
+        gs_status e = st == GS_ENOMEM ? GS_ENOMEM : GS_EPARSE;
+        gs_errf(&c->s->err, e, "%s: offset %zu: the saved nodes do not make "
+                               "a topology: %s",
+                c->name, r.base, gs_topo_errmsg(t));
+        gs_topo_destroy(t);
+        return e;
+    }
+    *out = t;
+    return GS_OK;
+}
+
 static gs_status decode(rd_ctx *c, const gs_topo *topo,
                         const gs_restore_options *o, const uint8_t *p,
                         size_t n)
@@ -1236,6 +1294,12 @@ static gs_status decode(rd_ctx *c, const gs_topo *topo,
     saved_config sc;
     if ((st = read_config(c, &cfg_sec, &sc)) != GS_OK)
         return st;
+    gs_topo *own = NULL;
+    if (!topo) {
+        if ((st = topo_from_section(c, topo_sec, &own)) != GS_OK)
+            return st;
+        topo = own;
+    }
     /* the scheduler, made as the saved one was */
     sc.cfg.share = o->share;
     gs_sched *made = NULL;
@@ -1243,8 +1307,10 @@ static gs_status decode(rd_ctx *c, const gs_topo *topo,
     if (st != GS_OK) {
         gs_errf(&s->err, st, "%s: %s", c->name, gs_sched_errmsg(made));
         gs_sched_destroy(made);
+        gs_topo_destroy(own);
         return st;
     }
+    made->own_topo = own;
     /* the handle the caller gets is `made`: swap the error holder */
     gs_err err = s->err;
     gs_sched_destroy(s);
@@ -1347,9 +1413,9 @@ GS_API gs_status gs_sched_restore_buffer(gs_sched **out, const gs_topo *topo,
     }
     rd_ctx c = {s, o.name ? o.name : "<snapshot>", NULL, 0, NULL, 0};
     gs_status st;
-    if (!topo || !topo->frozen)
-        st = gs_errf(&s->err, topo ? GS_ENOTFROZEN : GS_EINVAL,
-                     "restore: the topology must be given, frozen");
+    if (topo && !topo->frozen)
+        st = gs_errf(&s->err, GS_ENOTFROZEN,
+                     "restore: the topology must be frozen");
     else if (!data && size)
         st = gs_errf(&s->err, GS_EINVAL, "restore: no data");
     else if (size > (o.max_bytes ? o.max_bytes : GS_STATE_MAX_BYTES))

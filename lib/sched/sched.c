@@ -491,6 +491,7 @@ GS_API void gs_sched_destroy(gs_sched *s)
     gs_free(s->domain_range);
     gs_free(s->place_out);
     gs_interner_free(&s->strings);
+    gs_topo_destroy(s->own_topo);
     gs_free(s);
 }
 

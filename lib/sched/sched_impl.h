@@ -252,6 +252,7 @@ typedef struct model_weight {
 
 struct gs_sched {
     const gs_topo *topo;
+    gs_topo *own_topo; /* made from a snapshot (restore without one) */
     gs_err err;
     /* ordering, fair share, backfill, preemption */
     const gs_ordering_ops *ordering;
