@@ -82,7 +82,17 @@ static void assert_same_state(gs_sched *a, gs_sched *b, const char *after)
         size_t i = 0;
         while (i < x.n && i < y.n && x.p[i] == y.p[i])
             i++;
-        fail_msg("after %s: snapshots differ at byte %zu (%zu vs %zu bytes)",
+        FILE *fa = fopen("/tmp/sa.gss", "wb"), *fb = fopen("/tmp/sb.gss", "wb");
+        if (fa && fb) {
+            fwrite(x.p, 1, x.n, fa);
+            fwrite(y.p, 1, y.n, fb);
+        }
+        if (fa)
+            fclose(fa);
+        if (fb)
+            fclose(fb);
+        fail_msg("after %s: snapshots differ at byte %zu (%zu vs %zu bytes; "
+                 "written to /tmp/sa.gss and /tmp/sb.gss)",
                  after, i, x.n, y.n);
     }
     free(x.p);

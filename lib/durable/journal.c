@@ -11,6 +11,13 @@
  * prefix of the last record (or, on some file systems, that prefix
  * followed by zeros): such a tail is dropped with a warning. Any other
  * damage is an error naming its offset.
+ *
+ * Records are copied into a shared mapping of the file, which is grown
+ * (with its blocks allocated, so that a full disk is an error and not a
+ * SIGBUS) a megabyte or more at a time: the bytes are in the page cache
+ * when the call returns, so a killed process loses nothing, and a record
+ * costs a copy instead of a system call. Zeros after the last record are
+ * the unused part of the file; it is cut to its records when closed.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "durable/durable.h"
@@ -20,6 +27,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +42,9 @@ struct gs_journal {
     char *path;    /* the snapshot */
     char *jpath;   /* the journal */
     int fd;
+    uint8_t *map;  /* the file, mapped shared */
+    size_t map_len;
+    size_t synced; /* bytes known to be on the disk */
     gs_sync_policy sync;
     uint32_t sync_every, unsynced;
     bool broken;
@@ -336,18 +347,43 @@ static gs_status replay(gs_sched *s, gs_rbuf *r, uint8_t kind)
 
 /* ---- the file ------------------------------------------------------------ */
 
-static gs_status write_all(int fd, const void *p, size_t n)
+/* Room in the mapping for n more bytes: the file grows (blocks allocated)
+ * and is mapped again. */
+static gs_status map_room(gs_journal *j, size_t n)
 {
-    const uint8_t *b = p;
-    while (n) {
-        ssize_t k = write(fd, b, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return GS_EIO;
-        b += k;
-        n -= (size_t)k;
+    if (j->map && j->good + n <= j->map_len)
+        return GS_OK;
+    size_t len = j->map_len ? j->map_len : (size_t)1 << 20;
+    while (len < j->good + n + 1)
+        len *= 2;
+    int e = posix_fallocate(j->fd, 0, (off_t)len);
+    if (e != 0) {
+        errno = e;
+        return GS_EIO;
     }
+    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, j->fd, 0);
+    if (m == MAP_FAILED)
+        return GS_EIO;
+    if (j->map)
+        munmap(j->map, j->map_len);
+    j->map = m;
+    j->map_len = len;
+    return GS_OK;
+}
+
+/* The records written so far, to the disk. */
+static gs_status sync_map(gs_journal *j)
+{
+    if (j->good > j->synced) {
+        long page = sysconf(_SC_PAGESIZE);
+        size_t from = page > 0 ? j->synced / (size_t)page * (size_t)page : 0;
+        if (msync(j->map + from, j->good - from, MS_SYNC) != 0)
+            return GS_EIO;
+    }
+    if (fdatasync(j->fd) != 0)
+        return GS_EIO;
+    j->synced = j->good;
+    j->unsynced = 0;
     return GS_OK;
 }
 
@@ -374,27 +410,20 @@ gs_status gs_jr_append(gs_sched *s, const gs_jr_rec *r)
             j->buf.p[4 + i] = (uint8_t)(lc >> (8 * i));
             j->buf.p[8 + i] = (uint8_t)(pc >> (8 * i));
         }
-        st = write_all(j->fd, j->buf.p, j->buf.n);
+        st = map_room(j, j->buf.n);
         if (st == GS_OK) {
+            memcpy(j->map + j->good, j->buf.p, j->buf.n);
             j->good += j->buf.n;
             j->unsynced++;
             if (j->sync == GS_SYNC_ALWAYS ||
-                (j->sync == GS_SYNC_EVERY_N && j->unsynced >= j->sync_every)) {
-                if (fdatasync(j->fd) != 0)
-                    st = GS_EIO;
-                else
-                    j->unsynced = 0;
-            }
+                (j->sync == GS_SYNC_EVERY_N && j->unsynced >= j->sync_every))
+                st = sync_map(j);
         }
     }
     if (st == GS_OK)
         return GS_OK;
-    /* whatever part was written goes, so that later records are not
-     * written after garbage; the change stays in memory, undurable */
+    /* the change stays in memory, undurable; no more records are taken */
     int e = errno;
-    if (ftruncate(j->fd, (off_t)j->good) != 0 ||
-        lseek(j->fd, 0, SEEK_END) < 0)
-        e = errno;
     j->broken = true;
     return gs_errf(&s->err, st == GS_ENOMEM ? GS_ENOMEM : GS_EIO,
                    "%s: the call was carried out but could not be recorded "
@@ -419,12 +448,28 @@ gs_status gs_jr_refuse(gs_sched *s)
                    s->journal ? s->journal->jpath : "journal");
 }
 
+/* Close the file: unmap it and cut it to its records. */
+static void close_file(gs_journal *j)
+{
+    if (j->map) {
+        munmap(j->map, j->map_len);
+        j->map = NULL;
+        j->map_len = 0;
+    }
+    if (j->fd >= 0) {
+        if (!j->broken && ftruncate(j->fd, (off_t)j->good) == 0 &&
+            j->synced >= j->good)
+            fdatasync(j->fd);
+        close(j->fd);
+        j->fd = -1;
+    }
+}
+
 static void journal_free(gs_journal *j)
 {
     if (!j)
         return;
-    if (j->fd >= 0)
-        close(j->fd);
+    close_file(j);
     gs_free(j->path);
     gs_free(j->jpath);
     gs_w_free(&j->buf);
@@ -435,8 +480,8 @@ void gs_jr_close(gs_sched *s)
 {
     if (!s->journal)
         return;
-    if (s->journal->fd >= 0 && s->journal->unsynced)
-        fdatasync(s->journal->fd);
+    if (s->journal->fd >= 0 && s->journal->unsynced && !s->journal->broken)
+        sync_map(s->journal);
     journal_free(s->journal);
     s->journal = NULL;
 }
@@ -456,16 +501,18 @@ static gs_status new_journal(gs_journal *j, uint64_t base, gs_err *err)
     gs_status st = gs_write_file_atomic(j->jpath, h, sizeof h, err);
     if (st != GS_OK)
         return st;
-    int fd = open(j->jpath, O_WRONLY | O_APPEND | O_CLOEXEC);
+    int fd = open(j->jpath, O_RDWR | O_CLOEXEC);
     if (fd < 0)
         return gs_errf(err, GS_EIO, "%s: cannot open: %s", j->jpath,
                        strerror(errno));
-    if (j->fd >= 0)
-        close(j->fd);
-    j->fd = fd;
-    j->good = JHEADER;
-    j->unsynced = 0;
     j->broken = false;
+    close_file(j);
+    j->fd = fd;
+    j->good = j->synced = JHEADER;
+    j->unsynced = 0;
+    if ((st = map_room(j, 0)) != GS_OK)
+        return gs_errf(err, st, "%s: cannot map: %s", j->jpath,
+                       strerror(errno));
     return GS_OK;
 }
 
@@ -520,6 +567,8 @@ static gs_status replay_journal(gs_sched *s, const gs_store_config *cfg,
     while (off < n) {
         size_t left = n - off;
         const char *torn = NULL;
+        if (all_zero(p + off, left))
+            break; /* the unused part of the file */
         if (left < RHEADER) {
             torn = "an incomplete record header";
         } else {
@@ -699,8 +748,9 @@ GS_API gs_status gs_sched_open(gs_sched **out, const gs_topo *topo,
         } else if (!have || keep < JHEADER) {
             st = new_journal(j, s->seq, &s->err);
         } else {
-            /* append after the last whole record (a torn tail goes) */
-            int fd = open(j->jpath, O_WRONLY | O_APPEND | O_CLOEXEC);
+            /* append after the last whole record (a torn tail, and the
+             * unused zeros, go) */
+            int fd = open(j->jpath, O_RDWR | O_CLOEXEC);
             if (fd < 0 || ftruncate(fd, (off_t)keep) != 0 ||
                 (keep < size && fdatasync(fd) != 0))
                 st = gs_errf(&s->err, GS_EIO, "%s: cannot open to append: %s",
@@ -709,7 +759,10 @@ GS_API gs_status gs_sched_open(gs_sched **out, const gs_topo *topo,
                 close(fd);
             if (st == GS_OK) {
                 j->fd = fd;
-                j->good = keep;
+                j->good = j->synced = keep;
+                if (map_room(j, 0) != GS_OK)
+                    st = gs_errf(&s->err, GS_EIO, "%s: cannot map: %s",
+                                 j->jpath, strerror(errno));
             }
         }
     }
@@ -753,10 +806,11 @@ GS_API gs_status gs_sched_sync(gs_sched *s)
         return gs_errf(&s->err, GS_EINVAL,
                        "sync: this scheduler has no journal (open it with "
                        "gs_sched_open)");
-    if (fdatasync(j->fd) != 0)
+    if (j->broken)
+        return gs_jr_refuse(s);
+    if (sync_map(j) != GS_OK)
         return gs_errf(&s->err, GS_EIO, "%s: fsync: %s", j->jpath,
                        strerror(errno));
-    j->unsynced = 0;
     return GS_OK;
 }
 

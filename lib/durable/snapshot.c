@@ -94,18 +94,24 @@ static void section(gs_wbuf *w, uint8_t tag, const gs_wbuf *body)
         w->oom = true;
 }
 
+/* The nodes: their kinds (GPU models, CPUs, memory) once, then each
+ * node's name and kind. */
 static void put_topo(const gs_sched *s, gs_wbuf *w)
 {
     const gs_topo *t = s->topo;
-    gs_w_uv(w, t->n_nodes);
-    for (size_t n = 0; n < t->n_nodes; n++) {
-        const gs_ntype *ty = t->nodes[n].type;
-        gs_w_str(w, t->nodes[n].name);
+    gs_w_uv(w, t->n_types);
+    for (uint32_t k = 0; k < t->n_types; k++) {
+        const gs_ntype *ty = t->types[k];
         gs_w_uv(w, ty->n_gpus);
         for (uint32_t g = 0; g < ty->n_gpus; g++)
             gs_w_str(w, ty->gpus[g].model);
         gs_w_uv(w, ty->n_cpus);
         gs_w_uv(w, gs_type_memory(ty));
+    }
+    gs_w_uv(w, t->n_nodes);
+    for (size_t n = 0; n < t->n_nodes; n++) {
+        gs_w_str(w, t->nodes[n].name);
+        gs_w_uv(w, t->nodes[n].type->id);
     }
 }
 
@@ -200,13 +206,23 @@ static void put_nodes(const gs_sched *s, gs_wbuf *w)
 static void put_job(const job_rec *j, uint64_t prev_id, strset *ss,
                     gs_wbuf *w, bool *oom)
 {
+    /* Only what can be seen is written: a job that does not wait has no
+     * reason and no factors (a query computes them afresh), and only a
+     * running job has a rate and a charged-until time. Times are written
+     * as differences: submission, start after it, end after that. */
+    bool pending = j->state == GS_JOB_PENDING;
+    bool running = j->state == GS_JOB_RUNNING;
+    bool started = j->start_time >= 0, ended = j->end_time >= 0;
     gs_w_uv(w, j->id - prev_id);
     gs_w_u8(w, (uint8_t)j->state);
     gs_w_u8(w, (uint8_t)((j->exclusive ? 1 : 0) | (j->one_domain ? 2 : 0) |
-                         (j->preemptible ? 4 : 0)));
+                         (j->preemptible ? 4 : 0) | (started ? 8 : 0) |
+                         (ended ? 16 : 0)));
     gs_w_sv(w, j->submit_time);
-    gs_w_sv(w, j->start_time);
-    gs_w_sv(w, j->end_time);
+    if (started)
+        gs_w_sv(w, j->start_time - j->submit_time);
+    if (ended)
+        gs_w_sv(w, j->end_time - (started ? j->start_time : j->submit_time));
     gs_w_sv(w, j->priority);
     gs_w_sv(w, j->nice);
     gs_w_sv(w, j->time_limit);
@@ -235,11 +251,15 @@ static void put_job(const job_rec *j, uint64_t prev_id, strset *ss,
     gs_w_uv(w, j->user_slot);
     gs_w_uv(w, j->depends_on);
     gs_w_uv(w, j->requeues);
-    gs_w_sv(w, j->charged_until);
-    gs_w_u8(w, (uint8_t)j->reason);
-    gs_w_u8(w, j->lazy);
-    gs_w_uv(w, j->behind);
-    gs_w_uv(w, j->reason_text[0] ? strset_put(ss, j->reason_text, oom) : 0);
+    if (running)
+        gs_w_sv(w, j->charged_until - j->start_time);
+    if (pending) {
+        gs_w_u8(w, (uint8_t)j->reason);
+        gs_w_u8(w, j->lazy);
+        gs_w_uv(w, j->behind);
+        gs_w_uv(w, j->reason_text[0] ? strset_put(ss, j->reason_text, oom)
+                                     : 0);
+    }
     const double d[8] = {j->rate,       j->lost_gpu_seconds, j->site_factor,
                          j->prio_value, j->f_age,            j->f_fs,
                          j->f_size,     j->f_prio};
@@ -250,6 +270,10 @@ static void put_job(const job_rec *j, uint64_t prev_id, strset *ss,
         if (u) /* +0.0 is left out; -0.0 is kept */
             mask |= (uint8_t)(1u << k);
     }
+    if (!running)
+        mask &= (uint8_t)~D_RATE;
+    if (!pending)
+        mask &= (uint8_t)~(D_AGE | D_FS | D_SIZE | D_PRIO);
     gs_w_u8(w, mask);
     for (int k = 0; k < 8; k++)
         if (mask & (1u << k))
@@ -261,8 +285,7 @@ static void put_job(const job_rec *j, uint64_t prev_id, strset *ss,
         const alloc_node *a = &j->alloc[k];
         gs_w_uv(w, a->node - prev_node);
         prev_node = a->node;
-        gs_w_uv(w, a->gpus);
-        gs_w_uv(w, a->mem);
+        gs_w_uv(w, a->gpus); /* its memory follows: mem_per_gpu each */
         /* CPUs as runs of consecutive ids, in the order held */
         const uint32_t *c = j->cpus + a->cpu_off;
         size_t runs = 0;
@@ -579,64 +602,104 @@ static bool close_section(gs_rbuf *body)
     return !body->bad;
 }
 
+/* One node kind of the snapshot (models point into the input). */
+typedef struct saved_kind {
+    uint32_t gpus, cpus;
+    uint64_t mem;
+    const char *models[GS_SCHED_MAX_GPUS];
+} saved_kind;
+
+/* The kinds of the node section; *n their count. */
+static gs_status read_kinds(rd_ctx *c, gs_rbuf *r, saved_kind **out,
+                            size_t *n)
+{
+    uint64_t nk = gs_r_uv_max(r, gs_r_left(r) / 3, "the node kind count");
+    if (r->bad)
+        return bad(c, r);
+    saved_kind *k = gs_calloc((size_t)nk + 1, sizeof *k);
+    if (!k)
+        return gs_errf(&c->s->err, GS_ENOMEM, "out of memory");
+    for (uint64_t i = 0; i < nk && !r->bad; i++) {
+        k[i].gpus =
+            (uint32_t)gs_r_uv_max(r, GS_SCHED_MAX_GPUS, "a node's GPU count");
+        for (uint32_t g = 0; g < k[i].gpus && !r->bad; g++)
+            k[i].models[g] = gs_r_str(r, GS_MAX_NAME, NULL);
+        k[i].cpus = (uint32_t)gs_r_uv_max(r, 1u << 20, "a node's CPU count");
+        k[i].mem = gs_r_uv(r);
+    }
+    if (r->bad) {
+        gs_free(k);
+        return bad(c, r);
+    }
+    *out = k;
+    *n = (size_t)nk;
+    return GS_OK;
+}
+
 static gs_status read_topo(rd_ctx *c, gs_rbuf *r)
 {
     const gs_topo *t = c->s->topo;
+    saved_kind *kinds = NULL;
+    size_t nk = 0;
+    gs_status st = read_kinds(c, r, &kinds, &nk);
+    if (st != GS_OK)
+        return st;
     uint64_t n = gs_r_uv(r);
-    if (r->bad)
-        return bad(c, r);
-    if (n != t->n_nodes)
-        return gs_errf(&c->s->err, GS_EINVALID,
-                       "%s: the snapshot's cluster has %llu nodes, the "
-                       "topology given has %zu",
-                       c->name, (unsigned long long)n, t->n_nodes);
-    for (size_t i = 0; i < n; i++) {
+    if (!r->bad && n != t->n_nodes)
+        st = gs_errf(&c->s->err, GS_EINVALID,
+                     "%s: the snapshot's cluster has %llu nodes, the "
+                     "topology given has %zu",
+                     c->name, (unsigned long long)n, t->n_nodes);
+    for (size_t i = 0; st == GS_OK && i < n && !r->bad; i++) {
         const gs_ntype *ty = t->nodes[i].type;
         char q1[80], q2[80];
         const char *name = gs_r_str(r, 1u << 16, NULL);
-        uint64_t gpus = gs_r_uv(r);
-        if (r->bad)
-            return bad(c, r);
-        if (!name || strcmp(name, t->nodes[i].name) != 0)
-            return gs_errf(&c->s->err, GS_EINVALID,
-                           "%s: node %zu is \"%s\" in the snapshot but "
-                           "\"%s\" in the topology given",
-                           c->name, i,
-                           gs_printable(q1, sizeof q1, name, SIZE_MAX),
-                           gs_printable(q2, sizeof q2, t->nodes[i].name,
-                                        SIZE_MAX));
-        gs_printable(q2, sizeof q2, t->nodes[i].name, SIZE_MAX);
-        if (gpus != ty->n_gpus)
-            return gs_errf(&c->s->err, GS_EINVALID,
-                           "%s: node \"%s\" has %llu GPUs in the snapshot "
-                           "but %u in the topology given",
-                           c->name, q2, (unsigned long long)gpus, ty->n_gpus);
-        for (uint32_t g = 0; g < ty->n_gpus; g++) {
-            const char *m = gs_r_str(r, 1u << 16, NULL);
-            if (r->bad)
-                return bad(c, r);
-            const char *have = ty->gpus[g].model;
-            if ((m == NULL) != (have == NULL) || (m && strcmp(m, have)))
-                return gs_errf(&c->s->err, GS_EINVALID,
-                               "%s: GPU %u of node \"%s\" is a %s in the "
-                               "snapshot but a %s in the topology given",
-                               c->name, g, q2,
-                               gs_printable(q1, sizeof q1, m ? m : "(none)",
-                                            SIZE_MAX),
-                               have ? have : "(none)");
+        uint64_t kind = gs_r_uv_max(r, nk ? nk - 1 : 0, "a node's kind");
+        if (r->bad || !nk)
+            break;
+        const saved_kind *k = &kinds[kind];
+        if (!name || strcmp(name, t->nodes[i].name) != 0) {
+            st = gs_errf(&c->s->err, GS_EINVALID,
+                         "%s: node %zu is \"%s\" in the snapshot but \"%s\" "
+                         "in the topology given",
+                         c->name, i,
+                         gs_printable(q1, sizeof q1, name, SIZE_MAX),
+                         gs_printable(q2, sizeof q2, t->nodes[i].name,
+                                      SIZE_MAX));
+            break;
         }
-        uint64_t cpus = gs_r_uv(r), mem = gs_r_uv(r);
-        if (r->bad)
-            return bad(c, r);
-        if (cpus != ty->n_cpus || mem != gs_type_memory(ty))
-            return gs_errf(&c->s->err, GS_EINVALID,
-                           "%s: node \"%s\" has %llu CPUs and %llu bytes in "
-                           "the snapshot but %u and %llu in the topology "
-                           "given",
-                           c->name, q2, (unsigned long long)cpus,
-                           (unsigned long long)mem, ty->n_cpus,
-                           (unsigned long long)gs_type_memory(ty));
+        gs_printable(q2, sizeof q2, t->nodes[i].name, SIZE_MAX);
+        if (k->gpus != ty->n_gpus) {
+            st = gs_errf(&c->s->err, GS_EINVALID,
+                         "%s: node \"%s\" has %u GPUs in the snapshot but %u "
+                         "in the topology given",
+                         c->name, q2, k->gpus, ty->n_gpus);
+            break;
+        }
+        for (uint32_t g = 0; g < ty->n_gpus && st == GS_OK; g++) {
+            const char *m = k->models[g], *have = ty->gpus[g].model;
+            if ((m == NULL) != (have == NULL) || (m && strcmp(m, have)))
+                st = gs_errf(&c->s->err, GS_EINVALID,
+                             "%s: GPU %u of node \"%s\" is a %s in the "
+                             "snapshot but a %s in the topology given",
+                             c->name, g, q2,
+                             gs_printable(q1, sizeof q1, m ? m : "(none)",
+                                          SIZE_MAX),
+                             have ? have : "(none)");
+        }
+        if (st == GS_OK &&
+            (k->cpus != ty->n_cpus || k->mem != gs_type_memory(ty)))
+            st = gs_errf(&c->s->err, GS_EINVALID,
+                         "%s: node \"%s\" has %u CPUs and %llu bytes in the "
+                         "snapshot but %u and %llu in the topology given",
+                         c->name, q2, k->cpus, (unsigned long long)k->mem,
+                         ty->n_cpus, (unsigned long long)gs_type_memory(ty));
     }
+    gs_free(kinds);
+    if (st != GS_OK)
+        return st;
+    if (r->bad || !nk)
+        return r->bad ? bad(c, r) : badf(c, r, "no node kinds");
     return close_section(r) ? GS_OK : bad(c, r);
 }
 
@@ -887,8 +950,25 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
     j->one_domain = (flags >> 1) & 1;
     j->preemptible = (flags >> 2) & 1;
     j->submit_time = gs_r_sv(r);
-    j->start_time = gs_r_sv(r);
-    j->end_time = gs_r_sv(r);
+    j->start_time = j->end_time = -1;
+    bool started = flags & 8, ended = flags & 16;
+    if (started)
+        j->start_time = gs_r_sv(r);
+    if (ended)
+        j->end_time = gs_r_sv(r);
+    bool pending = j->state == GS_JOB_PENDING;
+    bool running = j->state == GS_JOB_RUNNING;
+    if (!r->bad &&
+        (!time_ok(j->submit_time) || (pending && started) ||
+         (running && !started) || ended != (j->state >= GS_JOB_COMPLETED) ||
+         (started && (j->start_time < 0 || j->start_time > 2 * GS_TIME_MAX)) ||
+         (ended && (j->end_time < -2 * GS_TIME_MAX ||
+                    j->end_time > 2 * GS_TIME_MAX))))
+        gs_r_fail(r, "a job's times do not fit its state");
+    if (!r->bad && started)
+        j->start_time += j->submit_time;
+    if (!r->bad && ended)
+        j->end_time += started ? j->start_time : j->submit_time;
     j->priority = gs_r_sv(r);
     j->nice = gs_r_sv(r);
     j->time_limit = gs_r_sv(r);
@@ -903,13 +983,12 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
     j->comm = (gs_comm_hint)gs_r_uv_max(r, GS_COMM_INSENSITIVE, "comm");
     if (r->bad)
         return bad(c, r);
-    if (d == 0 || j->id < prev_id || j->id > s->last_id || flags > 7 ||
-        j->gpus == 0 || !time_ok(j->submit_time) ||
-        (j->start_time != -1 && !time_ok(j->start_time)) ||
-        (j->end_time != -1 && !time_ok(j->end_time)) || j->time_limit < 0 ||
+    if (d == 0 || j->id < prev_id || j->id > s->last_id || flags > 31 ||
+        j->gpus == 0 || (started && !time_ok(j->start_time)) ||
+        (ended && !time_ok(j->end_time)) || j->time_limit < 0 ||
         j->time_limit > GS_TIME_MAX || j->nice < -1000000000 ||
         j->nice > 1000000000 || j->min_nodes < 1 ||
-        j->min_nodes > j->max_nodes ||
+        j->min_nodes > j->max_nodes || j->mem_per_gpu > UINT64_MAX / 64 ||
         (j->gpus_per_node && j->gpus % j->gpus_per_node)) {
         r->pos = at;
         return badf(c, r, "a job's request is invalid");
@@ -937,8 +1016,6 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
                 r, s->topo->n_gpus - 1, "a required GPU");
     }
     const char *name = gs_r_str(r, 1u << 16, NULL);
-    if (name && !(j->name = gs_strdup(name)))
-        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     const char *user = string_at(c, r, gs_r_uv(r));
     const char *account = string_at(c, r, gs_r_uv(r));
     uint64_t as = gs_r_uv_max(r, c->n_assoc - 1, "a job's association");
@@ -946,13 +1023,24 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
         r, s->n_user_slots ? s->n_user_slots - 1 : 0, "a job's user slot");
     j->depends_on = gs_r_uv_max(r, j->id - 1, "a job's dependency");
     j->requeues = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "requeues");
-    j->charged_until = gs_r_sv(r);
-    j->reason = (gs_pending_reason)gs_r_uv_max(r, GS_REASON_BEGIN_TIME,
-                                               "a pending reason");
-    j->lazy = (uint8_t)gs_r_uv_max(r, LAZY_DELAY, "a reason's kind");
-    j->behind = gs_r_uv(r);
-    const char *text = string_at(c, r, gs_r_uv(r));
+    if (running) {
+        int64_t cu = gs_r_sv(r);
+        if (!r->bad && (cu < 0 || cu > 2 * GS_TIME_MAX))
+            gs_r_fail(r, "a job's charged time is before its start");
+        j->charged_until = j->start_time + cu;
+    }
+    const char *text = NULL;
+    if (pending) {
+        j->reason = (gs_pending_reason)gs_r_uv_max(r, GS_REASON_BEGIN_TIME,
+                                                   "a pending reason");
+        j->lazy = (uint8_t)gs_r_uv_max(r, LAZY_DELAY, "a reason's kind");
+        j->behind = gs_r_uv(r);
+        text = string_at(c, r, gs_r_uv(r));
+    }
     uint8_t mask = gs_r_u8(r);
+    if (!r->bad && ((!running && (mask & D_RATE)) ||
+                    (!pending && (mask & (D_AGE | D_FS | D_SIZE | D_PRIO)))))
+        gs_r_fail(r, "a job has values its state does not keep");
     double dv[8] = {0};
     for (int k = 0; k < 8; k++)
         if (mask & (1u << k))
@@ -986,7 +1074,7 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
         r->pos = at;
         return badf(c, r, "a job's rate or factors are invalid");
     }
-    if (gs_job_buffers(s, j) != GS_OK)
+    if (gs_job_buffers(s, j, name) != GS_OK)
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     uint64_t na = gs_r_uv_max(r, j->cap_alloc, "a job's node count");
     uint64_t node = 0;
@@ -996,7 +1084,6 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
         size_t nat = r->pos;
         node += gs_r_uv(r);
         uint64_t gpus = gs_r_uv(r);
-        uint64_t mem = gs_r_uv(r);
         uint64_t runs = gs_r_uv_max(r, gs_r_left(r) / 2, "CPU runs");
         if (r->bad)
             break;
@@ -1009,7 +1096,10 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
         alloc_node *a = &j->alloc[k];
         a->node = (uint32_t)node;
         a->gpus = gpus;
-        a->mem = mem;
+        /* as gs_apply_start gave it */
+        a->mem = j->mem_per_gpu && node_memory(s, (uint32_t)node)
+                     ? j->mem_per_gpu * mask_count(gpus)
+                     : 0;
         a->cpu_off = cpu_pos;
         a->cpu_n = 0;
         for (uint64_t q = 0; q < runs && !r->bad; q++) {
@@ -1077,7 +1167,7 @@ static gs_status read_jobs(rd_ctx *c, gs_rbuf *r)
     uint64_t n = gs_r_uv_max(r, gs_r_left(r) / 34, "the job count");
     if (r->bad)
         return bad(c, r);
-    if (n && gs_sched_reserve(s, (size_t)n, 1) != GS_OK)
+    if (gs_sched_reserve(s, (size_t)n + 1, 0) != GS_OK)
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     uint64_t prev = 0;
     for (uint64_t i = 0; i < n; i++) {
@@ -1130,6 +1220,17 @@ static gs_status read_list(rd_ctx *c, gs_rbuf *r, uint32_t *out, size_t *n,
     return r->bad ? bad(c, r) : GS_OK;
 }
 
+/* Running jobs by expected end, then slot (state.c's order). */
+static int cmp_end(const void *arg, uint32_t a, uint32_t b)
+{
+    const gs_sched *s = arg;
+    int64_t x = gs_state_end_key(&s->jobs[a]);
+    int64_t y = gs_state_end_key(&s->jobs[b]);
+    if (x != y)
+        return x < y ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
 static gs_status read_lists(rd_ctx *c, gs_rbuf *r)
 {
     gs_sched *s = c->s;
@@ -1157,9 +1258,11 @@ static gs_status read_lists(rd_ctx *c, gs_rbuf *r)
                            c->name, (unsigned long long)j->id);
         j->run_pos = (uint32_t)i;
         s->running[s->n_running++] = s->running[i];
-        gs_state_ends_insert(s, s->running[i]);
+        s->ends[s->n_ends++] = s->running[i];
         gs_books_count(s, j, 1);
     }
+    /* the end order (gs_state_ends_insert's), sorted once */
+    gs_sort_idx(s->ends, s->n_ends, cmp_end, s);
     uint64_t ne = gs_r_uv_max(r, s->n_jobs, "the ended count");
     int64_t id = 0;
     for (uint64_t i = 0; i < ne && !r->bad; i++) {
@@ -1208,45 +1311,45 @@ static gs_status read_events(rd_ctx *c, gs_rbuf *r)
  * memory; no links): what a restore without a topology runs on. */
 static gs_status topo_from_section(rd_ctx *c, gs_rbuf r, gs_topo **out)
 {
+    saved_kind *kinds = NULL;
+    size_t nk = 0;
+    gs_status st = read_kinds(c, &r, &kinds, &nk);
+    if (st != GS_OK)
+        return st;
     gs_topo *t = NULL;
-    if (gs_topo_create(&t) != GS_OK)
+    if (gs_topo_create(&t) != GS_OK) {
+        gs_free(kinds);
         return gs_errf(&c->s->err, GS_ENOMEM, "out of memory");
-    uint64_t n = gs_r_uv_max(&r, gs_r_left(&r) / 4, "the node count");
-    gs_status st = GS_OK;
+    }
+    uint64_t n = gs_r_uv_max(&r, gs_r_left(&r) / 3, "the node count");
     for (uint64_t i = 0; i < n && st == GS_OK && !r.bad; i++) {
         const char *name = gs_r_str(&r, 1u << 16, NULL);
-        uint64_t gpus = gs_r_uv_max(&r, GS_SCHED_MAX_GPUS, "a GPU count");
+        uint64_t kind = gs_r_uv_max(&r, nk ? nk - 1 : 0, "a node's kind");
         uint32_t node;
-        if (r.bad)
+        if (r.bad || !nk)
             break;
+        const saved_kind *k = &kinds[kind];
         if (!name || (st = gs_topo_add_node(t, name, &node)) != GS_OK) {
-            st = GS_EPARSE;
+            st = st == GS_ENOMEM ? st : GS_EPARSE;
             break;
         }
-        const char *models[GS_SCHED_MAX_GPUS];
-        for (uint64_t g = 0; g < gpus && !r.bad; g++)
-            models[g] = gs_r_str(&r, GS_MAX_NAME, NULL);
-        uint64_t cpus = gs_r_uv_max(&r, 1u << 20, "a CPU count");
-        uint64_t mem = gs_r_uv(&r);
-        if (r.bad)
-            break;
         char list[32] = "";
-        if (cpus)
-            snprintf(list, sizeof list, "0-%llu",
-                     (unsigned long long)cpus - 1);
-        if ((cpus || mem) &&
-            (st = gs_topo_add_numa(t, node, list, mem, NULL)) != GS_OK)
+        if (k->cpus)
+            snprintf(list, sizeof list, "0-%u", k->cpus - 1);
+        if ((k->cpus || k->mem) &&
+            (st = gs_topo_add_numa(t, node, list, k->mem, NULL)) != GS_OK)
             break;
-        for (uint64_t g = 0; g < gpus && st == GS_OK; g++) {
+        for (uint32_t g = 0; g < k->gpus && st == GS_OK; g++) {
             gs_gpu_info gi = GS_GPU_INFO_INIT;
-            gi.model = models[g];
-            gi.numa = cpus || mem ? 0 : GS_NONE;
+            gi.model = k->models[g];
+            gi.numa = k->cpus || k->mem ? 0 : GS_NONE;
             st = gs_topo_add_gpu(t, node, &gi, NULL);
         }
     }
-    if (r.bad) {
+    gs_free(kinds);
+    if (r.bad || !nk) {
         gs_topo_destroy(t);
-        return bad(c, &r);
+        return r.bad ? bad(c, &r) : badf(c, &r, "no node kinds");
     }
     if (st == GS_OK && gs_topo_freeze(t) != GS_OK)
         st = GS_EPARSE;

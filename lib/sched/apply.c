@@ -138,6 +138,10 @@ static void requeue(gs_sched *s, job_rec *j)
     j->reason = GS_REASON_NONE;
     j->reason_text[0] = '\0';
     j->lazy = LAZY_NONE;
+    j->behind = 0;
+    /* its value and factors are made again by the next step (those of
+     * its earlier wait are not kept: snapshots leave them out) */
+    j->prio_value = j->f_age = j->f_fs = j->f_size = j->f_prio = 0;
     s->requeued[s->n_requeued++] = job_slot(s, j);
 }
 

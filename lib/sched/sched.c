@@ -403,10 +403,7 @@ void gs_job_free(job_rec *j)
         gs_free(j->models);
     }
     gs_free(j->required);
-    gs_free(j->alloc);
-    gs_free(j->cpus);
-    gs_free(j->gpu_ids);
-    gs_free(j->name);
+    gs_free(j->alloc); /* with gpu_ids, cpus and name (gs_job_buffers) */
     j->models = NULL;
     j->required = NULL;
     j->alloc = NULL;

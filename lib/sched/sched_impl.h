@@ -183,8 +183,7 @@ typedef struct job_rec {
     double prio_value, f_age, f_fs, f_size, f_prio;
     /* the rest */
     int64_t start_time, end_time;
-    char *name;                 /* owned (job names are not kept when the
-                                   job is forgotten) */
+    char *name; /* in the job's block (gs_job_buffers), freed with it */
     const char *user, *account; /* interned in the scheduler */
     uint32_t unread;     /* queued events that name it */
     uint32_t dependents; /* jobs depending on it that have not ended */
@@ -201,7 +200,8 @@ typedef struct job_rec {
     double lost_gpu_seconds;
     int64_t charged_until; /* usage charged up to this time */
     uint32_t run_pos;      /* index in s->running while running */
-    /* allocation, sized at submission */
+    /* allocation, sized at submission: one block holds alloc, gpu_ids,
+     * cpus and name (gs_job_buffers) */
     uint32_t n_alloc, cap_alloc;
     alloc_node *alloc;
     uint32_t *cpus;     /* CPU indices for all nodes */
@@ -587,7 +587,7 @@ void gs_ordering_install(gs_sched *s, const gs_ordering_ops *o, void *state,
 
 /* A job's buffers (allocation, GPU ids, CPUs), sized from its request;
  * the most CPUs it may hold; room for nj job slots (submit.c). */
-gs_status gs_job_buffers(const gs_sched *s, job_rec *j);
+gs_status gs_job_buffers(const gs_sched *s, job_rec *j, const char *name);
 uint64_t gs_job_cpu_cap(const gs_sched *s, const job_rec *j);
 gs_status gs_sched_reserve(gs_sched *s, size_t nj, uint32_t gpus);
 

@@ -285,21 +285,31 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
     return GS_OK;
 }
 
-/* The buffers the decision path fills for a job: its allocation by node,
- * its GPU ids and its CPUs. */
-gs_status gs_job_buffers(const gs_sched *s, job_rec *j)
+/* The buffers the decision path fills for a job (its allocation by node,
+ * its GPU ids, its CPUs) and its name, in one block (a job costs one
+ * allocation: restoring 100,000 of them is bound by the allocator). */
+gs_status gs_job_buffers(const gs_sched *s, job_rec *j, const char *name)
 {
     j->cap_alloc = GS_MIN(j->gpus, s->n_nodes);
-    j->alloc = gs_calloc(j->cap_alloc, sizeof *j->alloc);
-    j->gpu_ids = gs_calloc(j->gpus, sizeof *j->gpu_ids);
     /* CPU ids it may hold: cpus_per_gpu for each GPU, but never more
      * than the nodes it can use have (on nodes that do not account CPUs
      * it holds none): a huge cpus_per_gpu must not size a huge buffer */
     uint64_t n_cpus = gs_job_cpu_cap(s, j);
-    if (n_cpus)
-        j->cpus = gs_calloc((size_t)n_cpus, sizeof *j->cpus);
-    return !j->alloc || !j->gpu_ids || (n_cpus && !j->cpus) ? GS_ENOMEM
-                                                             : GS_OK;
+    size_t nlen = name ? strlen(name) + 1 : 0;
+    size_t bytes = (size_t)j->cap_alloc * sizeof *j->alloc +
+                   ((size_t)j->gpus + (size_t)n_cpus) * sizeof(uint32_t) +
+                   nlen;
+    char *b = gs_malloc(bytes ? bytes : 1);
+    if (!b)
+        return GS_ENOMEM;
+    j->alloc = (alloc_node *)(void *)b;
+    b += (size_t)j->cap_alloc * sizeof *j->alloc;
+    j->gpu_ids = (uint32_t *)(void *)b;
+    b += (size_t)j->gpus * sizeof(uint32_t);
+    j->cpus = n_cpus ? (uint32_t *)(void *)b : NULL;
+    b += (size_t)n_cpus * sizeof(uint32_t);
+    j->name = name ? memcpy(b, name, nlen) : NULL;
+    return GS_OK;
 }
 
 uint64_t gs_job_cpu_cap(const gs_sched *s, const job_rec *j)
@@ -352,8 +362,7 @@ GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
                           "enough GPUs of the allowed models, memory and "
                           "compute capability on suitable nodes, or a "
                           "required GPU that does not qualify)");
-    if (gs_job_buffers(s, &j) != GS_OK ||
-        (spec->name && !(j.name = gs_strdup(spec->name))) ||
+    if (gs_job_buffers(s, &j, spec->name) != GS_OK ||
         intern_opt(s, spec->user, &j.user) != GS_OK ||
         intern_opt(s, spec->account, &j.account) != GS_OK)
         return spec_error(s, &j, GS_ENOMEM, "out of memory");
