@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -496,6 +497,66 @@ static void checkpoint_compacts(void **state)
     rmdir(dir);
 }
 
+/* A full disk (a file size limit): the call that could not be recorded
+ * says so, later changes are refused and change nothing, a checkpoint
+ * makes the scheduler durable again. In a child, for the limit. */
+static int disk_full_child(const char *path)
+{
+    gs_sched *s = NULL;
+    if (open_store(&s, path, GS_SYNC_NEVER) != GS_OK)
+        return 10;
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit rl = {3u << 19, 3u << 19}; /* 1.5 MiB */
+    if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+        return 11;
+    gs_status st = GS_OK;
+    long calls = 0;
+    while (st == GS_OK && calls < 10000000) {
+        st = gs_sched_drain_gpu(s, (uint32_t)(calls % 8));
+        calls++;
+    }
+    if (st != GS_EIO || !strstr(gs_sched_errmsg(s), "could not be recorded"))
+        return 12;
+    uint64_t seq = gs_sched_journal_seq(s);
+    gs_job_spec spec;
+    gs_job_spec_init(&spec);
+    spec.gpus = 1;
+    if (gs_sched_submit(s, &spec, NULL) != GS_EIO ||
+        gs_sched_job_count(s) != 0 || gs_sched_journal_seq(s) != seq)
+        return 13;
+    if (gs_sched_checkpoint(s) != GS_OK)
+        return 14;
+    if (gs_sched_submit(s, &spec, NULL) != GS_OK || gs_sched_job_count(s) != 1)
+        return 15;
+    gs_sched_destroy(s);
+    /* what was acknowledged is there */
+    s = NULL;
+    if (open_store(&s, path, GS_SYNC_NEVER) != GS_OK ||
+        gs_sched_job_count(s) != 1 || gs_sched_journal_seq(s) != seq + 1)
+        return 16;
+    gs_sched_destroy(s);
+    return 0;
+}
+
+static void disk_full(void **state)
+{
+    (void)state;
+    make_dir();
+    char path[300];
+    snprintf(path, sizeof path, "%s/full.gss", dir);
+    clear_dir(path);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(disk_full_child(path));
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    clear_dir(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_alloc_install();
@@ -503,6 +564,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(torn_and_damaged),
         cmocka_unit_test(checkpoint_compacts),
+        cmocka_unit_test(disk_full),
         cmocka_unit_test(crash_anywhere),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -387,11 +387,13 @@ static gs_status sync_map(gs_journal *j)
     return GS_OK;
 }
 
-gs_status gs_jr_append(gs_sched *s, const gs_jr_rec *r)
+static gs_status jr_refuse(gs_sched *s);
+
+static gs_status jr_append(gs_sched *s, const gs_jr_rec *r)
 {
     gs_journal *j = s->journal;
     if (j->broken)
-        return gs_jr_refuse(s);
+        return jr_refuse(s);
     j->buf.n = 0;
     uint8_t head[RHEADER] = {0};
     gs_w_bytes(&j->buf, head, sizeof head);
@@ -435,12 +437,12 @@ gs_status gs_jr_append(gs_sched *s, const gs_jr_rec *r)
                                      : strerror(e));
 }
 
-bool gs_jr_broken(const gs_sched *s)
+static bool jr_broken(const gs_sched *s)
 {
     return s->journal && s->journal->broken;
 }
 
-gs_status gs_jr_refuse(gs_sched *s)
+static gs_status jr_refuse(gs_sched *s)
 {
     return gs_errf(&s->err, GS_EIO,
                    "%s: the journal failed a write; no change is taken until "
@@ -476,7 +478,7 @@ static void journal_free(gs_journal *j)
     gs_free(j);
 }
 
-void gs_jr_close(gs_sched *s)
+static void jr_close(gs_sched *s)
 {
     if (!s->journal)
         return;
@@ -656,6 +658,9 @@ static gs_sched *error_handle(const gs_err *err)
     return s;
 }
 
+static const gs_jr_hooks jr_hooks = {jr_append, jr_broken, jr_refuse,
+                                     jr_close};
+
 GS_API gs_status gs_sched_open(gs_sched **out, const gs_topo *topo,
                                const gs_store_config *cfg_in)
 {
@@ -774,6 +779,7 @@ GS_API gs_status gs_sched_open(gs_sched **out, const gs_topo *topo,
         return st;
     }
     s->journal = j;
+    s->jr = &jr_hooks;
     gs_err_clear(&s->err);
     *out = s;
     return GS_OK;
@@ -807,7 +813,7 @@ GS_API gs_status gs_sched_sync(gs_sched *s)
                        "sync: this scheduler has no journal (open it with "
                        "gs_sched_open)");
     if (j->broken)
-        return gs_jr_refuse(s);
+        return jr_refuse(s);
     if (sync_map(j) != GS_OK)
         return gs_errf(&s->err, GS_EIO, "%s: fsync: %s", j->jpath,
                        strerror(errno));

@@ -431,7 +431,8 @@ GS_API void gs_sched_destroy(gs_sched *s)
     gs_free(s->placement_name);
     gs_free(s->placement_options);
     gs_free(s->ordering_options);
-    gs_jr_close(s);
+    if (s->journal)
+        s->jr->close(s);
     gs_free(s->running);
     gs_free(s->running_scratch);
     gs_free(s->ends);

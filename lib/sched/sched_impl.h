@@ -362,6 +362,7 @@ struct gs_sched {
     /* durable state (lib/durable): calls recorded, the journal */
     uint64_t seq;
     struct gs_journal *journal;
+    const struct gs_jr_hooks *jr;
     unsigned jr_quiet;
     /* names and options of the policies, as given (for snapshots) */
     char *placement_name, *placement_options, *ordering_options;
@@ -642,23 +643,28 @@ typedef struct gs_jr_rec {
     const gs_priority_weights *w;
 } gs_jr_rec;
 
-gs_status gs_jr_append(gs_sched *s, const gs_jr_rec *r);
-/* The journal failed a write: changes are refused until a checkpoint. */
-bool gs_jr_broken(const gs_sched *s);
-gs_status gs_jr_refuse(gs_sched *s);
-/* Close the journal (gs_sched_destroy). */
-void gs_jr_close(gs_sched *s);
+/* The journal's entry points, set by gs_sched_open (lib/durable/, the
+ * layer above): the scheduler records through them without depending on
+ * that layer. */
+typedef struct gs_jr_hooks {
+    gs_status (*append)(gs_sched *s, const gs_jr_rec *r);
+    /* a write failed: changes are refused until a checkpoint */
+    bool (*broken)(const gs_sched *s);
+    gs_status (*refuse)(gs_sched *s);
+    void (*close)(gs_sched *s);
+} gs_jr_hooks;
+
 static inline gs_status gs_jr_done(gs_sched *s, const gs_jr_rec *r)
 {
     if (s->jr_quiet)
         return GS_OK; /* part of a call being recorded */
     s->seq++;
-    return s->journal ? gs_jr_append(s, r) : GS_OK;
+    return s->journal ? s->jr->append(s, r) : GS_OK;
 }
 #define GS_JR_BEGIN(s)                                                      \
     do {                                                                    \
-        if ((s)->journal && gs_jr_broken(s))                                \
-            return gs_jr_refuse(s);                                         \
+        if ((s)->journal && (s)->jr->broken(s))                             \
+            return (s)->jr->refuse(s);                                      \
     } while (0)
 
 /* Drop the oldest n queued events (retention.c). */
