@@ -96,6 +96,7 @@ static void recompute(void)
         gs_sched_submit(s, &spec, NULL);
     }
     gs_sched_step(s, 0, NULL);
+    gs_sched_events_consume(s, gs_sched_event_count(s)); /* read */
     for (int i = 0; i < 100000; i++) {
         gs_job_spec spec;
         gs_job_spec_init(&spec);
@@ -115,6 +116,7 @@ static void recompute(void)
         double t0 = bench_now();
         gs_sched_step(s, 3600 + 60 * r, NULL);
         steps[r] = bench_now() - t0;
+        gs_sched_events_consume(s, gs_sched_event_count(s));
         gs_share *sh = gs_sched_share(s);
         t0 = bench_now();
         gs_share_compute(sh, GS_FAIRSHARE_FAIR_TREE, 3600 + 60 * r + 1);
@@ -158,6 +160,7 @@ static double backfill_step(gs_backfill mode, uint32_t depth, size_t *started)
             used += spec.gpus;
         }
         gs_sched_step(s, 0, NULL);
+        gs_sched_events_consume(s, gs_sched_event_count(s));
         for (int i = 0; i < 10000; i++) {
             gs_job_spec spec;
             gs_job_spec_init(&spec);

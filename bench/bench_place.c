@@ -99,7 +99,9 @@ static gs_sched *busy_cluster(gs_topo **tp)
         used += spec.gpus;
     }
     gs_sched_step(s, 0, NULL);
-    /* churn: end a random third of the jobs, refill */
+    gs_sched_events_consume(s, gs_sched_event_count(s)); /* read */
+    /* churn: end a random third of the jobs at 1, refill (submitted at 1:
+     * not before the scheduler's clock) */
     size_t nj = gs_sched_job_count(s);
     for (size_t i = 0; i < nj; i++)
         if (rand_r(&seed) % 3 == 0)
@@ -109,10 +111,15 @@ static gs_sched *busy_cluster(gs_topo **tp)
         gs_job_spec spec;
         gs_job_spec_init(&spec);
         spec.gpus = 1 + (uint32_t)rand_r(&seed) % 4;
-        gs_sched_submit(s, &spec, NULL);
+        spec.submit_time = 1;
+        if (gs_sched_submit(s, &spec, NULL) != GS_OK) {
+            fprintf(stderr, "submit: %s\n", gs_sched_errmsg(s));
+            exit(1);
+        }
         used += spec.gpus;
     }
     gs_sched_step(s, 2, NULL);
+    gs_sched_events_consume(s, gs_sched_event_count(s));
     *tp = t;
     return s;
 }

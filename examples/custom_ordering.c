@@ -143,9 +143,9 @@ int main(void)
     while (n < 4) {
         if (gs_sched_step(s, now, NULL) != GS_OK)
             break;
-        for (size_t i = 0; i < gs_sched_event_count(s); i++) {
-            gs_event ev = GS_EVENT_INIT;
-            gs_sched_event(s, i, &ev);
+        /* each event is taken off the queue as it is read */
+        gs_event ev = GS_EVENT_INIT;
+        while (gs_sched_next_event(s, &ev) == GS_OK) {
             if (ev.kind != GS_EVENT_STARTED || n == 4)
                 continue;
             gs_job_info info = GS_JOB_INFO_INIT;

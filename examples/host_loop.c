@@ -6,13 +6,17 @@
  *   2. create a scheduler and configure it: accounts with fair share,
  *      multifactor ordering, easy backfill;
  *   3. submit jobs;
- *   4. the loop: step at the host's time, read the decisions (events),
- *      give each started job its GPUs (CUDA_VISIBLE_DEVICES) and CPUs,
- *      end jobs when they finish, and handle a GPU that fails;
- *   5. read why jobs wait, and the fair-share factors.
+ *   4. the loop: step at the host's time, take the decisions (events)
+ *      off the scheduler's queue, give each started job its GPUs
+ *      (CUDA_VISIBLE_DEVICES) and CPUs, end jobs when they finish, and
+ *      handle a GPU that fails;
+ *   5. read why jobs wait, and the fair-share factors; ended jobs'
+ *      final records come to a hook just before the scheduler forgets
+ *      them (it keeps them 5 minutes by default).
  *
  * The host owns the clock: here a simulated one that jumps to the next
- * job end. A real host passes its wall-clock seconds instead.
+ * job end. A real host passes its wall-clock seconds instead; either way
+ * it never goes back (the scheduler refuses an earlier time).
  *
  *   cc host_loop.c $(pkg-config --cflags --libs gpusched) && ./a.out
  *
@@ -33,14 +37,17 @@ typedef struct host_job {
     int64_t limit, runtime;
     uint64_t id;
     int64_t end; /* when it will finish, once started; -1 before */
+    /* its final record, once the scheduler forgot it (forgotten set) */
+    int forgotten;
+    gs_job_state final_state;
 } host_job;
 
 static host_job jobs[] = {
-    {"train-a", "alice", "vision", 8, 7200, 3600, 0, -1},
-    {"train-b", "bob", "nlp", 4, 3600, 1800, 0, -1},
-    {"big", "carol", "nlp", 16, 7200, 3600, 0, -1},
-    {"tune-1", "alice", "vision", 2, 900, 600, 0, -1},
-    {"tune-2", "dave", "vision", 1, 600, 300, 0, -1},
+    {"train-a", "alice", "vision", 8, 7200, 3600, 0, -1, 0, GS_JOB_PENDING},
+    {"train-b", "bob", "nlp", 4, 3600, 1800, 0, -1, 0, GS_JOB_PENDING},
+    {"big", "carol", "nlp", 16, 7200, 3600, 0, -1, 0, GS_JOB_PENDING},
+    {"tune-1", "alice", "vision", 2, 900, 600, 0, -1, 0, GS_JOB_PENDING},
+    {"tune-2", "dave", "vision", 1, 600, 300, 0, -1, 0, GS_JOB_PENDING},
 };
 #define N_JOBS (sizeof jobs / sizeof jobs[0])
 
@@ -91,6 +98,64 @@ static int launch(gs_sched *s, const gs_topo *t, host_job *j, int64_t now)
     return 0;
 }
 
+/* A job failed with a GPU it held (gs_sched_fail_gpu()): its other GPUs
+ * are free again, and the host submits it again. */
+static int resubmit(gs_sched *s, host_job *j, int64_t now)
+{
+    printf("t=%5lld failed %s: a GPU it held failed; submitted again\n",
+           (long long)now, j->name);
+    gs_job_spec spec;
+    gs_job_spec_init(&spec);
+    spec.name = j->name;
+    spec.user = j->user;
+    spec.account = j->account;
+    spec.gpus = j->gpus;
+    spec.time_limit = j->limit;
+    spec.cpus_per_gpu = 4;
+    spec.submit_time = now; /* not earlier than the scheduler's clock */
+    j->end = -1;
+    return gs_sched_submit(s, &spec, &j->id) == GS_OK ? 0 : -1;
+}
+
+/* Take every queued event off the queue, oldest first, and act on it.
+ * Events stay queued until taken (gs_sched_next_event(), or
+ * gs_sched_event() to look and gs_sched_events_consume()), and the
+ * scheduler keeps every job an unread event names. */
+static int handle_events(gs_sched *s, const gs_topo *t, int64_t now)
+{
+    gs_event ev = GS_EVENT_INIT;
+    gs_status st;
+    while ((st = gs_sched_next_event(s, &ev)) == GS_OK) {
+        host_job *j = by_id(ev.job);
+        if (!j)
+            continue;
+        if (ev.kind == GS_EVENT_STARTED && launch(s, t, j, now) != 0)
+            return -1;
+        if (ev.kind == GS_EVENT_FAILED && resubmit(s, j, now) != 0)
+            return -1;
+    }
+    return st == GS_ENOTFOUND ? 0 : -1; /* GS_ENOTFOUND: the queue is empty */
+}
+
+/* The scheduler forgets an ended job once it ended long enough ago
+ * (gs_sched_set_retention(): 300 s and 10,000 jobs by default); just
+ * before, it shows the job's final record here, where a host keeps what
+ * it needs (an accounting log, like Slurm's job completion log). */
+static void job_forgotten(void *user_data, const gs_sched *s,
+                          const gs_job_info *info)
+{
+    (void)user_data;
+    (void)s;
+    host_job *j = by_id(info->id); /* NULL: a run that was submitted again */
+    if (!j)
+        return;
+    j->forgotten = 1;
+    j->final_state = info->state;
+    printf("        %-8s forgotten: %s, ran from %lld to %lld\n", j->name,
+           gs_job_state_name(info->state), (long long)info->start_time,
+           (long long)info->end_time);
+}
+
 /* Why the jobs that still wait are waiting. */
 static void print_waiting(gs_sched *s)
 {
@@ -127,6 +192,7 @@ int main(void)
         fprintf(stderr, "scheduler: %s\n", gs_sched_errmsg(sched));
         goto out;
     }
+    gs_sched_set_forget_hook(sched, job_forgotten, NULL);
 
     /* 3. the jobs, all submitted at t=0 */
     for (size_t i = 0; i < N_JOBS; i++) {
@@ -154,42 +220,21 @@ int main(void)
             fprintf(stderr, "step: %s\n", gs_sched_errmsg(sched));
             goto out;
         }
-        for (size_t e = 0; e < gs_sched_event_count(sched); e++) {
-            gs_event ev = GS_EVENT_INIT;
-            gs_sched_event(sched, e, &ev);
-            host_job *j = by_id(ev.job);
-            if (ev.kind == GS_EVENT_STARTED && j &&
-                launch(sched, topo, j, now) != 0)
-                goto out;
-        }
+        if (handle_events(sched, topo, now) != 0)
+            goto out;
         print_waiting(sched);
 
         /* at t=600 a GPU of the first job fails: the job fails with it
-         * (its other GPUs are freed), and the GPU stays out until
-         * repaired; the host resubmits the job */
+         * (its other GPUs are freed; a GS_EVENT_FAILED event says so),
+         * and the GPU stays out until repaired */
         if (!failed_once && now >= 600) {
             failed_once = 1;
-            uint64_t victim = 0;
             uint32_t gpu0 = gs_topo_node_first_gpu(topo, 0);
-            if (gs_sched_fail_gpu(sched, gpu0, now, &victim) != GS_OK)
+            if (gs_sched_fail_gpu(sched, gpu0, now, NULL) != GS_OK)
                 goto out;
-            host_job *j = by_id(victim);
-            printf("t=%5lld GPU %u failed%s%s\n", (long long)now, gpu0,
-                   j ? ": job failed: " : "", j ? j->name : "");
-            if (j) {
-                gs_job_spec spec;
-                gs_job_spec_init(&spec);
-                spec.name = j->name;
-                spec.user = j->user;
-                spec.account = j->account;
-                spec.gpus = j->gpus;
-                spec.time_limit = j->limit;
-                spec.cpus_per_gpu = 4;
-                spec.submit_time = now;
-                j->end = -1;
-                if (gs_sched_submit(sched, &spec, &j->id) != GS_OK)
-                    goto out;
-            }
+            printf("t=%5lld GPU %u failed\n", (long long)now, gpu0);
+            if (handle_events(sched, topo, now) != 0)
+                goto out;
             continue; /* decide again at the same time */
         }
 
@@ -216,11 +261,20 @@ int main(void)
         }
     }
 
-    /* 5. every job completed; usage has been charged to the accounts */
+    /* 5. every job completed (the ones the scheduler forgot said so to
+     * the hook); usage has been charged to the accounts */
+    int forgotten = 0;
     for (size_t i = 0; i < N_JOBS; i++) {
         gs_job_info info = GS_JOB_INFO_INIT;
-        if (gs_sched_job_info(sched, jobs[i].id, &info) != GS_OK ||
-            info.state != GS_JOB_COMPLETED) {
+        gs_job_state state = jobs[i].final_state;
+        if (!jobs[i].forgotten) {
+            if (gs_sched_job_info(sched, jobs[i].id, &info) != GS_OK)
+                state = GS_JOB_PENDING;
+            else
+                state = info.state;
+        }
+        forgotten += jobs[i].forgotten;
+        if (state != GS_JOB_COMPLETED) {
             fprintf(stderr, "%s did not complete\n", jobs[i].name);
             goto out;
         }
@@ -238,7 +292,10 @@ int main(void)
             printf("  %-6s in %-7s usage %9.0f GPU-s  factor %.3f\n",
                    row.user, row.account, row.raw_usage, row.factor);
     }
-    rc = gs_sched_check(sched) == GS_OK && failed_once && repaired ? 0 : 1;
+    rc = gs_sched_check(sched) == GS_OK && failed_once && repaired &&
+                 forgotten > 0
+             ? 0
+             : 1;
 out:
     gs_sched_destroy(sched);
     gs_topo_destroy(topo);

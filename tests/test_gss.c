@@ -480,6 +480,94 @@ static void given_back_and_refused(void **state)
     gs_topo_destroy(t);
 }
 
+/* The scheduler's clock never goes back: the running jobs are placed at
+ * the earliest held job's submission time (400), the held jobs decided at
+ * now (1000). Job 10 holds GPUs 0-5 until 4600: the 4-GPU job 20 waits
+ * for that end (easy backfill reserves from 4600, not 4000 or 5200), and
+ * the 2-GPU job 21 of 600 s, done by 1600, backfills. Placing job 10
+ * before now charges its user no usage. A job submitted at 1200, by a
+ * Slurm clock ahead of ours, is not held back for its time. */
+static void times_before_now(void **state)
+{
+    (void)state;
+    gs_topo *t = cluster(1, true);
+    gs_share *sh = NULL;
+    assert_int_equal(gs_share_create(&sh), GS_OK);
+    assert_int_equal(gs_share_add_user(sh, "alice", "root", 1), GS_OK);
+    gss_snapshot s;
+    snap_init(&s, 1);
+    running(&s, 10, "n01", 0, 1, 2, 3, 4, 5, -1);
+    held(&s, 20, 400, "gpusched:v1 job=gres:gpu:4", 1);
+    gss_job *b = held(&s, 21, 500, "gpusched:v1 job=gres:gpu:2", 1);
+    b->time_limit = 600;
+    gss_options o = {NULL, GS_ORDER_MULTIFACTOR, GS_BACKFILL_EASY, sh};
+    gss_result r;
+    char why[256];
+    if (gss_decide(t, &s, &o, &r, why, sizeof why) != 0)
+        fail_msg("gss_decide: %s", why);
+    assert_int_equal(r.n_notes, 0);
+    const gss_decision *d = find(&r, 20);
+    assert_false(d->start);
+    if (!strstr(d->reason, "reserved to start at 4600"))
+        fail_msg("job 20: %s", d->reason);
+    d = find(&r, 21);
+    assert_true(d->start);
+    assert_string_equal(d->gpus_text, "n01:6,7");
+    assert_true(gs_share_usage(sh, "alice", "root", 1000) == 0);
+    gss_result_free(&r);
+    gss_snapshot_free(&s);
+
+    snap_init(&s, 1);
+    held(&s, 30, 1200, "gpusched:v1 job=gres:gpu:1", 1);
+    decide(t, &s, &r);
+    assert_true(find(&r, 30)->start);
+    gss_result_free(&r);
+    gss_snapshot_free(&s);
+    gs_share_destroy(sh);
+    gs_topo_destroy(t);
+}
+
+/* Fair share is decided at now, not at the first step's time. With a
+ * half-life of 100 s, "early" used 200 at t=100 and "late" 1 at t=900;
+ * the running job is placed at 800 (the held jobs' submission), where the
+ * usages are 200/2^7 = 1.56 and 1 (not decayed before it was used), so
+ * "late" would go first; at now (1000) they are 200/2^9 = 0.39 and 1/2:
+ * "early" goes first. Two 8-GPU jobs, one free node. */
+static void fair_share_at_now(void **state)
+{
+    (void)state;
+    gs_topo *t = cluster(2, true);
+    gs_share *sh = NULL;
+    assert_int_equal(gs_share_create(&sh), GS_OK);
+    assert_int_equal(gs_share_set_half_life(sh, 100), GS_OK);
+    assert_int_equal(gs_share_add_user(sh, "early", "root", 1), GS_OK);
+    assert_int_equal(gs_share_add_user(sh, "late", "root", 1), GS_OK);
+    assert_int_equal(gs_share_add_usage(sh, "early", "root", 200, 100),
+                     GS_OK);
+    assert_int_equal(gs_share_add_usage(sh, "late", "root", 1, 900), GS_OK);
+    gss_snapshot s;
+    snap_init(&s, 2);
+    running(&s, 10, "n02", 0, -1);
+    gss_job *a = held(&s, 70, 800, "gpusched:v1 job=gres:gpu:8", 1);
+    free(a->user);
+    a->user = strdup("late");
+    gss_job *b = held(&s, 71, 800, "gpusched:v1 job=gres:gpu:8", 1);
+    free(b->user);
+    b->user = strdup("early");
+    gss_options o = {NULL, GS_ORDER_MULTIFACTOR, GS_BACKFILL_NONE, sh};
+    gss_result r;
+    char why[256];
+    if (gss_decide(t, &s, &o, &r, why, sizeof why) != 0)
+        fail_msg("gss_decide: %s", why);
+    if (!find(&r, 71)->start)
+        fail_msg("early's job waits: %s", find(&r, 71)->reason);
+    assert_false(find(&r, 70)->start);
+    gss_result_free(&r);
+    gss_snapshot_free(&s);
+    gs_share_destroy(sh);
+    gs_topo_destroy(t);
+}
+
 /* With the daemon's usage (a share kept across passes), the user who used
  * the most waits: two 8-GPU jobs submitted together for one node. */
 static void fair_share_across_passes(void **state)
@@ -641,6 +729,8 @@ int main(void)
         cmocka_unit_test(multi_node),
         cmocka_unit_test(given_back_and_refused),
         cmocka_unit_test(fair_share_across_passes),
+        cmocka_unit_test(times_before_now),
+        cmocka_unit_test(fair_share_at_now),
         cmocka_unit_test(per_gpu_types_required),
         cmocka_unit_test(gres_under_topology),
     };

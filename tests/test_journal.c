@@ -137,8 +137,8 @@ static void do_call(gs_sched *s, workload *w)
     } else {
         /* documents that apply, and ones that fail (changing nothing) */
         static const char *const docs[] = {
-            "{\"accounts\": [{\"name\": \"a\", \"shares\": 2}], "
-            "\"users\": [{\"name\": \"ann\", \"account\": \"a\"}]}",
+            ("{\"accounts\": [{\"name\": \"a\", \"shares\": 2}], "
+             "\"users\": [{\"name\": \"ann\", \"account\": \"a\"}]}"),
             "{\"backfill\": {\"mode\": \"easy\", \"interval\": 7}}",
             "{\"ordering\": \"fifo\", \"preemption\": \"requeue\"}",
             "{\"ordering\": \"multifactor\", \"half_life\": 100}",

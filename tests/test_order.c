@@ -588,6 +588,12 @@ static void fair_share_flips_as_usage_accrues(void **state)
     double x = -H * log2(r);
     int64_t before = 1500 + (int64_t)floor(x) - 1;
     int64_t after = 1500 + (int64_t)ceil(x) + 1;
+    /* u1's next job comes at 1600, before the two usage readings (time
+     * goes forward only: a submission may not be earlier than a time the
+     * scheduler was given) */
+    assert_true(before > 1600);
+    uint64_t e = sub(s, (jspec){.gpus = 8, .submit = 1600, .user = "u1",
+                                .account = "lab"});
     assert_int_equal(gs_sched_update_usage(s, before), GS_OK);
     assert_true(gs_share_usage(sh, "u1", "lab", (double)before) <
                 gs_share_usage(sh, "u2", "lab", (double)before));
@@ -595,8 +601,6 @@ static void fair_share_flips_as_usage_accrues(void **state)
     assert_true(gs_share_usage(sh, "u1", "lab", (double)after) >
                 gs_share_usage(sh, "u2", "lab", (double)after));
     /* and the order follows: with b done, u2's d goes before u1's next */
-    uint64_t e = sub(s, (jspec){.gpus = 8, .submit = 1600, .user = "u1",
-                                .account = "lab"});
     assert_int_equal(gs_sched_complete(s, b, after), GS_OK);
     step(s, after);
     expect_start(s, d, after);
@@ -882,8 +886,14 @@ static void preemption_requeue_and_cancel(void **state)
          * X+Y frees 8; then X is spared (Y alone frees 6): victim Y. */
         uint64_t y = sub(s, (jspec){.gpus = 6, .prio = 1, .preemptible = 1});
         step(s, 100);
-        uint64_t x = sub(s, (jspec){.gpus = 2, .prio = 1, .preemptible = 1});
+        /* each step's start, read and taken */
+        assert_int_equal(gs_sched_event_count(s), 1);
+        assert_int_equal(gs_sched_events_consume(s, 1), GS_OK);
+        uint64_t x = sub(s, (jspec){.gpus = 2, .prio = 1, .preemptible = 1,
+                                    .submit = 150});
         step(s, 150);
+        assert_int_equal(gs_sched_event_count(s), 1);
+        assert_int_equal(gs_sched_events_consume(s, 1), GS_OK);
         uint64_t h = sub(s, (jspec){.gpus = 6, .prio = 10, .submit = 200});
         step(s, 200);
         expect_start(s, h, 200);
@@ -901,18 +911,25 @@ static void preemption_requeue_and_cancel(void **state)
         assert_int_equal(gs_sched_event(s, ne - 1, &ev), GS_OK);
         assert_int_equal(ev.kind, GS_EVENT_STARTED);
         assert_int_equal(ev.job, h);
+        assert_int_equal(ev.time, 200);
         if (cancel) {
             assert_int_equal(iy.state, GS_JOB_PREEMPTED);
             assert_int_equal(iy.end_time, 200);
         } else {
             assert_int_equal(gs_sched_event(s, 1, &ev), GS_OK);
             assert_int_equal(ev.kind, GS_EVENT_REQUEUED);
+            assert_int_equal(ev.job, y);
             assert_int_equal(iy.state, GS_JOB_PENDING);
             assert_int_equal(iy.requeues, 1);
             /* it runs again when H is done */
+            assert_int_equal(gs_sched_events_consume(s, ne), GS_OK);
             assert_int_equal(gs_sched_complete(s, h, 300), GS_OK);
             step(s, 300);
             expect_start(s, y, 300);
+            assert_int_equal(gs_sched_event_count(s), 1);
+            assert_int_equal(gs_sched_event(s, 0, &ev), GS_OK);
+            assert_int_equal(ev.kind, GS_EVENT_STARTED);
+            assert_int_equal(ev.job, y);
         }
         gs_sched_destroy(s);
     }
@@ -928,16 +945,20 @@ static void preemption_respects_rank_and_flag(void **state)
     uint64_t keep = sub(s, (jspec){.gpus = 4, .prio = 1}); /* not marked */
     uint64_t high = sub(s, (jspec){.gpus = 4, .prio = 50, .preemptible = 1});
     step(s, 0);
+    /* the two starts, read and taken */
+    assert_int_equal(gs_sched_event_count(s), 2);
+    assert_int_equal(gs_sched_events_consume(s, 2), GS_OK);
     /* a job that does not outrank the preemptible one cannot preempt it,
      * and nothing preempts the unmarked one */
     uint64_t mid = sub(s, (jspec){.gpus = 4, .prio = 20});
     step(s, 10);
     expect_pending(s, mid, GS_REASON_RESOURCES);
     assert_int_equal(gs_sched_event_count(s), 0);
-    uint64_t top = sub(s, (jspec){.gpus = 8, .prio = 90});
+    uint64_t top = sub(s, (jspec){.gpus = 8, .prio = 90, .submit = 10});
     step(s, 20);
     /* 8 GPUs would need the unmarked job's too: no preemption at all */
     expect_pending(s, top, GS_REASON_RESOURCES);
+    assert_int_equal(gs_sched_event_count(s), 0);
     assert_int_equal(inf(s, high).state, GS_JOB_RUNNING);
     assert_int_equal(inf(s, keep).state, GS_JOB_RUNNING);
     gs_sched_destroy(s);
@@ -1006,8 +1027,8 @@ static void dependencies(void **state)
     assert_int_equal(gs_sched_complete(s, a, 5), GS_OK);
     step(s, 5);
     expect_start(s, b, 5);
-    uint64_t d = sub(s, (jspec){.gpus = 1});
-    uint64_t e = sub(s, (jspec){.gpus = 1, .depends_on = d});
+    uint64_t d = sub(s, (jspec){.gpus = 1, .submit = 5});
+    uint64_t e = sub(s, (jspec){.gpus = 1, .submit = 5, .depends_on = d});
     assert_int_equal(gs_sched_cancel(s, d, 6), GS_OK);
     step(s, 6);
     expect_pending(s, e, GS_REASON_DEPENDENCY);
@@ -1016,6 +1037,7 @@ static void dependencies(void **state)
     gs_job_spec spec;
     gs_job_spec_init(&spec);
     spec.gpus = 1;
+    spec.submit_time = 6;
     spec.depends_on = 999;
     assert_int_equal(gs_sched_submit(s, &spec, NULL), GS_EINVAL);
     assert_non_null(strstr(gs_sched_errmsg(s), "depends_on"));

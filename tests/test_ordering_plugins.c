@@ -60,11 +60,13 @@ static void step(gs_sched *s, int64_t now)
     assert_int_equal(gs_sched_check(s), GS_OK);
 }
 
-/* The one job started by the last step. */
+/* The one job started by the last step (its events are taken: the next
+ * call sees the next step's only). */
 static uint64_t started(gs_sched *s)
 {
     uint64_t id = 0;
-    for (size_t i = 0; i < gs_sched_event_count(s); i++) {
+    size_t n = gs_sched_event_count(s);
+    for (size_t i = 0; i < n; i++) {
         gs_event ev = GS_EVENT_INIT;
         assert_int_equal(gs_sched_event(s, i, &ev), GS_OK);
         if (ev.kind == GS_EVENT_STARTED) {
@@ -72,6 +74,7 @@ static uint64_t started(gs_sched *s)
             id = ev.job;
         }
     }
+    assert_int_equal(gs_sched_events_consume(s, n), GS_OK);
     return id;
 }
 
@@ -320,6 +323,8 @@ static void outranks_decides_preemption(void **state)
     uint64_t bob = sub(s, 4, 0, 0, 0, "bob", 1);
     uint64_t dan = sub(s, 4, 0, 0, 0, "dan", 1);
     step(s, 0);
+    assert_int_equal(gs_sched_event_count(s), 2); /* bob and dan start */
+    assert_int_equal(gs_sched_events_consume(s, 2), GS_OK);
     /* carl ranks first while vip is away, and outranks nobody: he waits */
     uint64_t carl = sub(s, 8, 0, 0, 1, "carl", 0);
     step(s, 10);
@@ -328,7 +333,7 @@ static void outranks_decides_preemption(void **state)
      * same work, and without outranks() the value rule (1 > 0) would let
      * vip stop either, the most recent first: dan. vip_outranks allows
      * bob only: bob is requeued, dan runs on, carl waits. */
-    uint64_t v = sub(s, 4, 0, 0, 2, "vip", 0);
+    uint64_t v = sub(s, 4, 0, 0, 10, "vip", 0);
     step(s, 20);
     gs_job_info i = GS_JOB_INFO_INIT;
     assert_int_equal(gs_sched_job_info(s, v, &i), GS_OK);

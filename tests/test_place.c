@@ -469,26 +469,33 @@ static void same_state_same_answer(void **state)
     char first[64] = "";
     for (int order = 0; order < 2; order++) {
         gs_sched *s = NULL;
-        gs_sched_create(&s, t, NULL);
+        assert_int_equal(gs_sched_create(&s, t, NULL), GS_OK);
         uint64_t ids[8];
         for (int i = 0; i < 8; i++) {
             gs_job_spec spec;
             gs_job_spec_init(&spec);
             spec.gpus = 2;
-            gs_sched_submit(s, &spec, &ids[i]);
+            assert_int_equal(gs_sched_submit(s, &spec, &ids[i]), GS_OK);
         }
-        gs_sched_step(s, 0, NULL);
+        assert_int_equal(gs_sched_step(s, 0, NULL), GS_OK);
         int fin[4] = {1, 6, 3, 4};
         for (int i = 0; i < 4; i++)
-            gs_sched_complete(s, ids[order ? fin[3 - i] : fin[i]], 1);
+            assert_int_equal(
+                gs_sched_complete(s, ids[order ? fin[3 - i] : fin[i]], 1),
+                GS_OK);
         gs_job_spec spec;
         gs_job_spec_init(&spec);
         spec.gpus = 5;
-        uint64_t id;
-        gs_sched_submit(s, &spec, &id);
-        gs_sched_step(s, 2, NULL);
+        spec.submit_time = 1; /* not before the scheduler's clock */
+        uint64_t id = 0;
+        assert_int_equal(gs_sched_submit(s, &spec, &id), GS_OK);
+        size_t started = 0;
+        assert_int_equal(gs_sched_step(s, 2, &started), GS_OK);
+        assert_int_equal(started, 1);
         char buf[64];
-        gs_sched_cuda_visible_devices(s, id, 0, 0, buf, sizeof buf, NULL);
+        assert_int_equal(gs_sched_cuda_visible_devices(s, id, 0, 0, buf,
+                                                       sizeof buf, NULL),
+                         GS_OK);
         if (order == 0)
             strcpy(first, buf);
         else

@@ -575,6 +575,99 @@ static void crc_known_value(void **state)
     gs_topo_destroy(t);
 }
 
+/* The format-1 files checked in (tests/data/state, made by
+ * make_state_files.c): a later library must read them as they were
+ * written. The contents are the generator's calls, worked out by hand. */
+static void format_1_files(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/state/v1-small.gss", GS_TEST_DATA_DIR);
+    gs_topo *t = load("dgx-h100");
+    gs_sched *s = NULL;
+    assert_int_equal(gs_sched_restore_file(&s, t, NULL, path), GS_OK);
+    assert_int_equal(gs_sched_clock(s), 170);
+    assert_int_equal(gs_sched_journal_seq(s), 6);
+    assert_int_equal(gs_sched_job_count(s), 3);
+    gs_job_info ji = GS_JOB_INFO_INIT;
+    assert_int_equal(gs_sched_job_info(s, 1, &ji), GS_OK);
+    assert_int_equal(ji.state, GS_JOB_RUNNING);
+    assert_int_equal(ji.start_time, 100);
+    assert_string_equal(ji.name, "four");
+    assert_string_equal(ji.user, "ann");
+    uint32_t g[8];
+    size_t n = 0;
+    assert_int_equal(gs_sched_alloc_gpus(s, 1, 0, g, 8, &n), GS_OK);
+    assert_int_equal(n, 4);
+    /* nvlink-pack on an idle NVSwitch box: the lowest four */
+    for (uint32_t i = 0; i < 4; i++)
+        assert_int_equal(g[i], i);
+    gs_alloc_node an = GS_ALLOC_NODE_INIT;
+    assert_int_equal(gs_sched_alloc_node(s, 1, 0, &an), GS_OK);
+    assert_int_equal(an.cpus, 8); /* 4 GPUs x 2 CPUs */
+    assert_int_equal(gs_sched_job_info(s, 2, &ji), GS_OK);
+    assert_int_equal(ji.state, GS_JOB_COMPLETED);
+    assert_int_equal(ji.end_time, 160);
+    assert_int_equal(gs_sched_job_info(s, 3, &ji), GS_OK);
+    assert_int_equal(ji.state, GS_JOB_PENDING);
+    assert_int_equal(ji.gpus, 8);
+    assert_int_equal(gs_sched_free_gpus(s), 4);
+    /* two STARTED events at 100, not consumed */
+    assert_int_equal(gs_sched_event_count(s), 2);
+    gs_event ev = GS_EVENT_INIT;
+    assert_int_equal(gs_sched_next_event(s, &ev), GS_OK);
+    assert_int_equal(ev.kind, GS_EVENT_STARTED);
+    assert_int_equal(ev.job, 1);
+    assert_int_equal(ev.time, 100);
+    /* job 1 ends: job 3 takes all eight */
+    assert_int_equal(gs_sched_complete(s, 1, 200), GS_OK);
+    assert_int_equal(gs_sched_step(s, 200, NULL), GS_OK);
+    assert_int_equal(gs_sched_job_info(s, 3, &ji), GS_OK);
+    assert_int_equal(ji.state, GS_JOB_RUNNING);
+    gs_sched_destroy(s);
+    gs_topo_destroy(t);
+
+    /* the cluster snapshot with its journal: 3 calls + 10 */
+    static const char cluster[] =
+        "{\"nodes\": [{\"name\": \"h[1-4]\", \"template\": \"dgx-h100\"},"
+        " {\"name\": \"v1\", \"template\": \"dgx1-v100\"}]}";
+    t = load(cluster);
+    char dir[] = "/tmp/gs-state-XXXXXX", sp[600], jp[620], src[512];
+    assert_non_null(mkdtemp(dir));
+    snprintf(sp, sizeof sp, "%s/c.gss", dir);
+    snprintf(jp, sizeof jp, "%s.journal", sp);
+    const char *names[2] = {"v1-cluster.gss", "v1-cluster.journal"};
+    const char *dst[2] = {sp, jp};
+    for (int k = 0; k < 2; k++) {
+        snprintf(src, sizeof src, "%s/state/%s", GS_TEST_DATA_DIR, names[k]);
+        FILE *in = fopen(src, "rb"), *out = fopen(dst[k], "wb");
+        assert_non_null(in);
+        assert_non_null(out);
+        int c;
+        while ((c = fgetc(in)) != EOF)
+            fputc(c, out);
+        fclose(in);
+        fclose(out);
+    }
+    gs_store_config sc = GS_STORE_CONFIG_INIT;
+    sc.path = sp;
+    s = NULL;
+    assert_int_equal(gs_sched_open(&s, t, &sc), GS_OK);
+    assert_int_equal(gs_sched_journal_seq(s), 13);
+    assert_int_equal(gs_sched_clock(s), 40);
+    assert_int_equal(gs_sched_node_free_gpus(s, 4), 0); /* v1 drained */
+    assert_int_equal(gs_sched_job_count(s), 4);
+    assert_int_equal(gs_sched_job_info(s, 1, &ji), GS_OK);
+    assert_int_equal(ji.state, GS_JOB_COMPLETED);
+    assert_int_equal(ji.end_time, 30);
+    assert_int_equal(gs_sched_check(s), GS_OK);
+    gs_sched_destroy(s);
+    remove(jp);
+    remove(sp);
+    rmdir(dir);
+    gs_topo_destroy(t);
+}
+
 int main(void)
 {
     test_alloc_install();
@@ -582,6 +675,7 @@ int main(void)
         cmocka_unit_test(round_trip_by_hand),
         cmocka_unit_test(wrong_topology_and_damage),
         cmocka_unit_test(crc_known_value),
+        cmocka_unit_test(format_1_files),
         cmocka_unit_test(out_of_memory),
         cmocka_unit_test(restored_decides_the_same),
     };

@@ -192,6 +192,10 @@ static void *schedule_rounds(void *arg)
               gs_sched_errmsg(s));
         CHECK(w, started == 12, "round %d: %zu of 12 jobs started", round,
               started);
+        /* the 12 starts, read and taken off the queue */
+        CHECK(w, gs_sched_event_count(s) == 12 &&
+                     gs_sched_events_consume(s, 12) == GS_OK,
+              "round %d: %zu events queued", round, gs_sched_event_count(s));
         CHECK(w, gs_sched_check(s) == GS_OK, "check: %s",
               gs_sched_errmsg(s));
         CHECK(w, gs_sched_free_gpus(s) == 0, "%u GPUs left free",
@@ -337,24 +341,43 @@ typedef struct locked_sched {
     pthread_mutex_t lock;
     gs_sched *s;
     const gs_topo *topo;
+    int64_t now;      /* the host's clock, under the lock: never goes back */
+    size_t forgotten; /* jobs the forget hook saw, under the lock */
 } locked_sched;
 
-/* Each thread submits 2-GPU jobs, steps and completes what it started,
- * every call under the lock. */
+/* The forget hook runs inside a step, in the thread that holds the lock. */
+static void count_forgotten(void *user_data, const gs_sched *s,
+                            const gs_job_info *info)
+{
+    (void)s;
+    locked_sched *ls = user_data;
+    if (info->state == GS_JOB_COMPLETED)
+        ls->forgotten++;
+}
+
+/* Each thread submits 2-GPU jobs, steps, takes the step's event and
+ * completes what it started, every call under the lock, at the shared
+ * clock (10 s a job: ended jobs are forgotten after 300 s). */
 static void *use_locked_scheduler(void *arg)
 {
     worker *w = arg;
     locked_sched *ls = w->shared;
     for (int i = 0; i < 20; i++) {
         pthread_mutex_lock(&ls->lock);
+        int64_t now = ls->now;
+        ls->now += 10;
         gs_job_spec spec;
         gs_job_spec_init(&spec);
         spec.gpus = 2;
-        spec.submit_time = i;
+        spec.submit_time = now;
         uint64_t id = 0;
         gs_status st = gs_sched_submit(ls->s, &spec, &id);
         if (st == GS_OK)
-            st = gs_sched_step(ls->s, i, NULL);
+            st = gs_sched_step(ls->s, now, NULL);
+        gs_event ev = GS_EVENT_INIT;
+        if (st == GS_OK)
+            st = gs_sched_next_event(ls->s, &ev);
+        size_t more = gs_sched_event_count(ls->s);
         gs_job_info info;
         memset(&info, 0, sizeof info);
         info.struct_size = sizeof info;
@@ -362,13 +385,17 @@ static void *use_locked_scheduler(void *arg)
             st = gs_sched_job_info(ls->s, id, &info);
         double q = st == GS_OK ? job_quality(ls->s, ls->topo, id) : -1;
         if (st == GS_OK)
-            st = gs_sched_complete(ls->s, id, i);
+            st = gs_sched_complete(ls->s, id, now);
         if (st == GS_OK)
             st = gs_sched_check(ls->s);
         char msg[256];
         snprintf(msg, sizeof msg, "%s", gs_sched_errmsg(ls->s));
         pthread_mutex_unlock(&ls->lock);
         CHECK(w, st == GS_OK, "job %d: %s", i, msg);
+        /* the step's one event: this job started */
+        CHECK(w, ev.kind == GS_EVENT_STARTED && ev.job == id && more == 0,
+              "job %d: event %d for job %llu, %zu more", i, (int)ev.kind,
+              (unsigned long long)ev.job, more);
         /* each job ran alone on an idle cluster: an NV2 pair */
         CHECK(w, info.state == GS_JOB_RUNNING, "job %d did not start", i);
         CHECK(w, q == DGX1V_Q_PAIR, "job %d: Q %g", i, q);
@@ -384,11 +411,20 @@ static void one_scheduler_under_a_lock(void **state)
     gs_topo *t = load_cluster();
     ls.topo = t;
     ls.s = NULL;
+    ls.now = 0;
+    ls.forgotten = 0;
     assert_int_equal(pthread_mutex_init(&ls.lock, NULL), 0);
     assert_int_equal(gs_sched_create(&ls.s, t, NULL), GS_OK);
+    assert_int_equal(gs_sched_set_forget_hook(ls.s, count_forgotten, &ls),
+                     GS_OK);
     worker ws[N_THREADS];
     run_workers(ws, N_THREADS, use_locked_scheduler, &ls);
-    assert_int_equal(gs_sched_job_count(ls.s), 20 * N_THREADS);
+    /* every job is held or was forgotten: those that ended 300 s or more
+     * before the last step, at 10 * (20 * N_THREADS - 1), which keeps the
+     * last 30 */
+    assert_int_equal(ls.forgotten, 20 * N_THREADS - 30);
+    assert_int_equal(gs_sched_job_count(ls.s) + ls.forgotten,
+                     20 * N_THREADS);
     assert_int_equal(gs_sched_free_gpus(ls.s), 8 * CLUSTER_NODES);
     assert_int_equal(gs_sched_check(ls.s), GS_OK);
     gs_sched_destroy(ls.s);
@@ -452,6 +488,7 @@ static void *use_registry(void *arg)
     /* unregistered, it stays with the scheduler that uses it */
     CHECK(w, gs_placement_unregister(mine->name) == GS_OK, "unregister");
     CHECK(w, gs_placement_find(mine->name) == NULL, "still registered");
+    spec.submit_time = 2; /* not before the scheduler's clock */
     CHECK(w, gs_sched_complete(s, id, 2) == GS_OK &&
                  gs_sched_submit(s, &spec, &id) == GS_OK &&
                  gs_sched_step(s, 3, &started) == GS_OK && started == 1,

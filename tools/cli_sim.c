@@ -43,6 +43,9 @@ typedef struct sim_job {
     uint64_t sid;      /* scheduler job id, 0 if refused */
     int64_t start, end;
     uint32_t epoch;    /* bumped at each start, to drop stale ends */
+    bool forgotten;    /* the scheduler forgot it: its nodes are kept */
+    uint32_t n_nodes;  /* then: how many, at nodes_at in the node pool */
+    size_t nodes_at;
     char *reason;      /* why it never started, or how it ended early;
                           NULL: it ran (most jobs) */
 } sim_job;
@@ -651,27 +654,75 @@ typedef struct sim_totals {
     int64_t makespan;
 } sim_totals;
 
-/* The nodes a job ran on, separated by sep, each as CSV or JSON. */
-static void print_nodes(FILE *fo, const gs_sched *s, const gs_topo *t,
-                        const sim_job *j, const char *sep, bool json)
+/* What the output needs of the jobs the scheduler forgets (it keeps ended
+ * jobs for a while, gs_sched_set_retention): their nodes, saved by the
+ * forget hook, so that its memory stays bounded on a long trace. */
+typedef struct sim_memory {
+    sim_job *jobs;
+    const uint32_t *by_sid;
+    uint32_t *pool; /* node indices of the forgotten jobs */
+    size_t n, cap;
+    bool oom;
+} sim_memory;
+
+static void sim_forget(void *user_data, const gs_sched *s,
+                       const gs_job_info *info)
 {
-    uint32_t nn = j->sid && j->start >= 0
-                      ? gs_sched_alloc_node_count(s, j->sid)
-                      : 0;
+    sim_memory *m = user_data;
+    sim_job *j = &m->jobs[m->by_sid[info->id]];
+    /* what print_nodes would have read at the end */
+    uint32_t nn = j->start >= 0 ? gs_sched_alloc_node_count(s, j->sid) : 0;
+    if (m->n + nn > m->cap) {
+        size_t cap = m->cap ? m->cap : 1024;
+        while (cap < m->n + nn)
+            cap *= 2;
+        uint32_t *np = realloc(m->pool, cap * sizeof *np);
+        if (!np) {
+            m->oom = true;
+            return;
+        }
+        m->pool = np;
+        m->cap = cap;
+    }
+    j->forgotten = true;
+    j->nodes_at = m->n;
+    j->n_nodes = nn;
     for (uint32_t k = 0; k < nn; k++) {
         gs_alloc_node an;
         an.struct_size = sizeof an;
         gs_sched_alloc_node(s, j->sid, k, &an);
+        m->pool[m->n++] = an.node;
+    }
+}
+
+/* The nodes a job ran on, separated by sep, each as CSV or JSON. */
+static void print_nodes(FILE *fo, const gs_sched *s, const gs_topo *t,
+                        const sim_memory *m, const sim_job *j,
+                        const char *sep, bool json)
+{
+    uint32_t nn = 0;
+    if (j->sid && j->start >= 0)
+        nn = j->forgotten ? j->n_nodes : gs_sched_alloc_node_count(s, j->sid);
+    for (uint32_t k = 0; k < nn; k++) {
+        uint32_t node;
+        if (j->forgotten) {
+            node = m->pool[j->nodes_at + k];
+        } else {
+            gs_alloc_node an;
+            an.struct_size = sizeof an;
+            gs_sched_alloc_node(s, j->sid, k, &an);
+            node = an.node;
+        }
         fputs(k ? sep : "", fo);
         if (json)
-            cli_json_string(fo, gs_topo_node_name(t, an.node));
+            cli_json_string(fo, gs_topo_node_name(t, node));
         else
-            csv_field(fo, gs_topo_node_name(t, an.node), false);
+            csv_field(fo, gs_topo_node_name(t, node), false);
     }
 }
 
 static void print_csv(FILE *fo, const gs_sched *s, const gs_topo *t,
-                      const sim_job *jobs, size_t nj)
+                      const sim_memory *m, const sim_job *jobs, size_t nj)
 {
     fprintf(fo, "id,submit,start,end,nodes,gpus,reason_if_never_started\n");
     for (size_t i = 0; i < nj; i++) {
@@ -684,7 +735,7 @@ static void print_csv(FILE *fo, const gs_sched *s, const gs_topo *t,
         if (j->end >= 0)
             fprintf(fo, "%lld", (long long)j->end);
         fputc(',', fo);
-        print_nodes(fo, s, t, j, ";", false);
+        print_nodes(fo, s, t, m, j, ";", false);
         fprintf(fo, ",%u,", j->gpus);
         if (j->reason)
             csv_field(fo, j->reason, true); /* reasons hold commas */
@@ -693,8 +744,8 @@ static void print_csv(FILE *fo, const gs_sched *s, const gs_topo *t,
 }
 
 static void print_json(FILE *fo, const gs_sched *s, const gs_topo *t,
-                       const sim_job *jobs, size_t nj, size_t njobs_total,
-                       const sim_totals *tot)
+                       const sim_memory *m, const sim_job *jobs, size_t nj,
+                       size_t njobs_total, const sim_totals *tot)
 {
     fputs("{\"jobs\": [", fo);
     for (size_t i = 0; i < nj; i++) {
@@ -712,7 +763,7 @@ static void print_json(FILE *fo, const gs_sched *s, const gs_topo *t,
         else
             fputs("null", fo);
         fputs(", \"nodes\": [", fo);
-        print_nodes(fo, s, t, j, ", ", true);
+        print_nodes(fo, s, t, m, j, ", ", true);
         fprintf(fo, "], \"gpus\": %u, \"reason\": ", j->gpus);
         if (j->reason)
             cli_json_string(fo, j->reason);
@@ -808,6 +859,7 @@ static int sim(cli_args *a)
     gs_sched *s = NULL;
     heap h = {0};
     uint32_t *by_sid = NULL;
+    sim_memory mem = {0};
     if (!t) {
         rc = CLI_FAIL;
         goto done;
@@ -846,6 +898,9 @@ static int sim(cli_args *a)
         rc = cli_fail(a, "out of memory");
         goto done;
     }
+    mem.jobs = jobs;
+    mem.by_sid = by_sid;
+    gs_sched_set_forget_hook(s, sim_forget, &mem);
     size_t next = 0, n_preempted = 0, n_requeued = 0;
     double gpu_seconds = 0;
     int64_t now = nj ? jobs[0].submit : 0, last_end = now;
@@ -943,10 +998,22 @@ static int sim(cli_args *a)
                           gs_sched_errmsg(s));
             goto done;
         }
-        for (size_t i = 0; i < gs_sched_event_count(s); i++) {
+        if (mem.oom) {
+            rc = cli_fail(a, "out of memory");
+            goto done;
+        }
+        /* the step's events, taken off the queue as they are read */
+        for (;;) {
             gs_event e;
             e.struct_size = sizeof e;
-            gs_sched_event(s, i, &e);
+            gs_status est = gs_sched_next_event(s, &e);
+            if (est == GS_ENOTFOUND)
+                break;
+            if (est != GS_OK) {
+                rc = cli_fail(a, "at %lld s: %s", (long long)now,
+                              gs_sched_errmsg(s));
+                goto done;
+            }
             sim_job *j = &jobs[by_sid[e.job]];
             if (e.kind == GS_EVENT_STARTED) {
                 j->start = now;
@@ -1008,9 +1075,9 @@ static int sim(cli_args *a)
         goto done;
     }
     if (cli_given(a, CLI_O_JSON)) {
-        print_json(a->out, s, t, jobs, nj, nj, &tot);
+        print_json(a->out, s, t, &mem, jobs, nj, nj, &tot);
     } else {
-        print_csv(a->out, s, t, jobs, nj);
+        print_csv(a->out, s, t, &mem, jobs, nj);
         /* no summary of results that could not be written */
         bool to_stdout = a->out_fd == STDOUT_FILENO;
         rc = cli_close_output(a, rc);
@@ -1027,6 +1094,7 @@ static int sim(cli_args *a)
 done:
     free(h.v);
     free(by_sid);
+    free(mem.pool);
     gs_sched_destroy(s);
     gs_topo_destroy(t);
     for (size_t i = 0; i < nj; i++)

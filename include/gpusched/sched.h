@@ -56,9 +56,9 @@ extern "C" {
  *  gs_sched_create(&s, topo, NULL);
  *  gs_sched_submit(s, &spec, &id);
  *  gs_sched_step(s, now, NULL);
- *  for (size_t i = 0; i < gs_sched_event_count(s); i++) {
- *      gs_event ev = {sizeof ev};
- *      gs_sched_event(s, i, &ev);  // GS_EVENT_STARTED: read its allocation
+ *  gs_event ev = GS_EVENT_INIT;
+ *  while (gs_sched_next_event(s, &ev) == GS_OK) {
+ *      // GS_EVENT_STARTED: read ev.job's allocation
  *  }
  *  gs_sched_complete(s, id, later);
  *  @endcode
@@ -391,6 +391,17 @@ GS_API gs_status gs_sched_set_retention(gs_sched *sched, int64_t keep_seconds,
 
 struct gs_job_info;
 
+/**
+ * @brief The retention in force (gs_sched_set_retention()).
+ * @param sched The scheduler.
+ * @param[out] keep_seconds Receives the time (may be NULL).
+ * @param[out] keep_count Receives the count (may be NULL).
+ * @return ::GS_OK or ::GS_EINVAL.
+ */
+GS_API gs_status gs_sched_retention(const gs_sched *sched,
+                                    int64_t *keep_seconds,
+                                    int64_t *keep_count);
+
 /** @brief Called with each ended job's final record just before the
  *         scheduler forgets it (for accounting, like Slurm's job
  *         completion log). The job may still be queried (its allocation,
@@ -684,6 +695,20 @@ GS_API gs_status gs_sched_set_ordering(gs_sched *sched, const char *name,
  * @return The name (owned by the policy's table), or NULL.
  */
 GS_API const char *gs_sched_ordering(const gs_sched *sched);
+
+/**
+ * @brief The name of the scheduler's placement policy.
+ * @param sched The scheduler.
+ * @return The name as configured (owned by the scheduler), or NULL.
+ */
+GS_API const char *gs_sched_placement(const gs_sched *sched);
+
+/**
+ * @brief The name of the scheduler's fair-share algorithm.
+ * @param sched The scheduler.
+ * @return The name (owned by the algorithm's table), or NULL.
+ */
+GS_API const char *gs_sched_fairshare(const gs_sched *sched);
 
 /**
  * @brief Change the fair-share algorithm (a registered name).

@@ -118,6 +118,12 @@ typedef struct gs_restore_options {
 #define GS_RESTORE_OPTIONS_INIT { sizeof(gs_restore_options), NULL, 0, NULL }
 
 /**
+ * @brief Initialize a ::gs_restore_options with the defaults.
+ * @param[out] opt The struct to initialize.
+ */
+GS_API void gs_restore_options_init(gs_restore_options *opt);
+
+/**
  * @brief Make a scheduler from a snapshot, on a topology that must match
  *        the saved one (same nodes in the same order with the same
  *        names, GPU counts and models; otherwise ::GS_EINVALID naming the
@@ -218,6 +224,13 @@ typedef struct gs_store_config {
 #define GS_STORE_CONFIG_INIT                                                \
     { sizeof(gs_store_config), NULL, GS_SYNC_ALWAYS, 0, NULL, NULL, NULL,  \
       NULL }
+
+/**
+ * @brief Initialize a ::gs_store_config with the defaults (no path,
+ *        ::GS_SYNC_ALWAYS).
+ * @param[out] cfg The struct to initialize.
+ */
+GS_API void gs_store_config_init(gs_store_config *cfg);
 
 /**
  * @brief Open a durable scheduler: restore the snapshot at cfg->path (or

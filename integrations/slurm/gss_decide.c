@@ -391,6 +391,29 @@ int gss_decide(const gs_topo *t, const gss_snapshot *snap,
     if (!sid || !held || !req || !owner)
         goto oom;
 
+    /* The scheduler's clock never goes back, and a job may not be
+     * submitted before it: the running jobs are placed by a first step at
+     * t1, the earliest of now and the held jobs' submission times, so that
+     * the held jobs keep their own (their age, their order) when they are
+     * submitted after it; the second step decides at now. To make the
+     * first step change nothing the second one sees, the running jobs are
+     * submitted no later than t1 and with the time limits that end where
+     * Slurm expects them to, they charge no usage to the share tree
+     * between t1 and now (weights 0: with both steps at now they charged
+     * none either), and fair share is computed again at now. */
+    int64_t t1 = snap->now;
+    for (size_t i = 0; i < nj; i++) {
+        int64_t sub = snap->jobs[i].submit;
+        /* a time out of range is the submission's to refuse */
+        if (snap->jobs[i].kind == GSS_JOB_HELD && sub < t1 &&
+            sub >= -GS_TIME_MAX)
+            t1 = sub;
+    }
+    if (gs_sched_set_usage_weights(s, 0, 0, 0) != GS_OK) {
+        snprintf(why, cap, "%s", gs_sched_errmsg(s));
+        goto done;
+    }
+
     /* 1. what Slurm runs, on exactly its GPUs; then the jobs released
      * earlier on the GPUs they were given (Slurm runs them soon), unless
      * a running job has one of those GPUs: then they are held again */
@@ -458,19 +481,30 @@ int gss_decide(const gs_topo *t, const gss_snapshot *snap,
         spec.require_gpus = req;
         spec.n_require_gpus = n;
         spec.max_nodes = j->n_nodes;
-        spec.submit_time = j->submit;
+        spec.submit_time = j->submit < t1 ? j->submit : t1;
         spec.user = j->user;
         spec.account = j->account;
-        spec.time_limit = j->end > snap->now ? j->end - snap->now
-                          : j->end          ? 1
-                                            : 0;
+        /* started at t1, expected to end at its end (1 s from now when
+         * that is past; no limit when unknown) */
+        int64_t end = j->end > snap->now ? j->end
+                      : j->end          ? snap->now + 1
+                                        : 0;
+        spec.time_limit = end ? end - t1 : 0;
         if (gs_sched_submit(s, &spec, &sid[i]) != GS_OK) {
             if (note(r, "job %u: %s", j->id, gs_sched_errmsg(s)) != 0)
                 goto oom;
             sid[i] = 0;
         }
     }
-    if (gs_sched_step(s, snap->now, NULL) != GS_OK) {
+    if (gs_sched_step(s, t1, NULL) != GS_OK) {
+        snprintf(why, cap, "%s", gs_sched_errmsg(s));
+        goto done;
+    }
+    /* fair share again at now (the weights are the defaults: gss_decide
+     * sets none) */
+    gs_priority_weights w;
+    gs_priority_weights_init(&w);
+    if (gs_sched_set_priority_weights(s, &w) != GS_OK) {
         snprintf(why, cap, "%s", gs_sched_errmsg(s));
         goto done;
     }
@@ -525,7 +559,9 @@ int gss_decide(const gs_topo *t, const gss_snapshot *snap,
             /* N GPUs on each of -N nodes: exactly that many nodes */
             spec.max_nodes = nodes;
         }
-        spec.submit_time = j->submit;
+        /* a submission later than now is the clocks of two machines
+         * (slurmctld's, ours) disagreeing: it is here, it may start */
+        spec.submit_time = j->submit < snap->now ? j->submit : snap->now;
         spec.time_limit = j->time_limit;
         spec.user = j->user;
         spec.account = j->account;

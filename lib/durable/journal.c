@@ -658,6 +658,12 @@ static gs_sched *error_handle(const gs_err *err)
     return s;
 }
 
+GS_API void gs_store_config_init(gs_store_config *cfg)
+{
+    if (cfg)
+        *cfg = (gs_store_config)GS_STORE_CONFIG_INIT;
+}
+
 static const gs_jr_hooks jr_hooks = {jr_append, jr_broken, jr_refuse,
                                      jr_close};
 

@@ -212,7 +212,9 @@ static void put_job(const job_rec *j, uint64_t prev_id, strset *ss,
      * as differences: submission, start after it, end after that. */
     bool pending = j->state == GS_JOB_PENDING;
     bool running = j->state == GS_JOB_RUNNING;
-    bool started = j->start_time >= 0, ended = j->end_time >= 0;
+    /* a job that ran keeps its allocation; times may be negative, so the
+     * -1 of "never" is not what tells */
+    bool started = j->n_alloc > 0, ended = j->state >= GS_JOB_COMPLETED;
     gs_w_uv(w, j->id - prev_id);
     gs_w_u8(w, (uint8_t)j->state);
     gs_w_u8(w, (uint8_t)((j->exclusive ? 1 : 0) | (j->one_domain ? 2 : 0) |
@@ -287,7 +289,7 @@ static void put_job(const job_rec *j, uint64_t prev_id, strset *ss,
         prev_node = a->node;
         gs_w_uv(w, a->gpus); /* its memory follows: mem_per_gpu each */
         /* CPUs as runs of consecutive ids, in the order held */
-        const uint32_t *c = j->cpus + a->cpu_off;
+        const uint32_t *c = a->cpu_n ? j->cpus + a->cpu_off : NULL;
         size_t runs = 0;
         for (uint32_t i = 0; i < a->cpu_n; i++)
             runs += i == 0 || c[i] != c[i - 1] + 1;
@@ -401,6 +403,12 @@ static gs_status encode(gs_sched *s, gs_wbuf *out)
 gs_status gs_snapshot_encode(gs_sched *s, gs_wbuf *out)
 {
     return encode(s, out);
+}
+
+GS_API void gs_restore_options_init(gs_restore_options *opt)
+{
+    if (opt)
+        *opt = (gs_restore_options)GS_RESTORE_OPTIONS_INIT;
 }
 
 GS_API gs_status gs_sched_save(gs_sched *s, gs_write_fn write,
@@ -961,7 +969,8 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
     if (!r->bad &&
         (!time_ok(j->submit_time) || (pending && started) ||
          (running && !started) || ended != (j->state >= GS_JOB_COMPLETED) ||
-         (started && (j->start_time < 0 || j->start_time > 2 * GS_TIME_MAX)) ||
+         (started && (j->start_time < -2 * GS_TIME_MAX ||
+                      j->start_time > 2 * GS_TIME_MAX)) ||
          (ended && (j->end_time < -2 * GS_TIME_MAX ||
                     j->end_time > 2 * GS_TIME_MAX))))
         gs_r_fail(r, "a job's times do not fit its state");
@@ -1126,9 +1135,9 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
         r->pos = at;
         return badf(c, r, "a job's allocation does not match its GPUs");
     }
-    if (j->state == GS_JOB_RUNNING && !j->n_alloc) {
+    if (started != (j->n_alloc > 0)) {
         r->pos = at;
-        return badf(c, r, "a running job has no allocation");
+        return badf(c, r, "a job's start and its allocation disagree");
     }
     return GS_OK;
 }
@@ -1163,8 +1172,9 @@ static bool place_running(gs_sched *s, job_rec *j)
 static gs_status read_jobs(rd_ctx *c, gs_rbuf *r)
 {
     gs_sched *s = c->s;
-    /* each job takes at least 34 bytes (34 fields of one byte or more) */
-    uint64_t n = gs_r_uv_max(r, gs_r_left(r) / 34, "the job count");
+    /* a job takes at least 27 bytes (the fields every job has, one byte
+     * or more each): a count beyond that is damage, not an allocation */
+    uint64_t n = gs_r_uv_max(r, gs_r_left(r) / 27, "the job count");
     if (r->bad)
         return bad(c, r);
     if (gs_sched_reserve(s, (size_t)n + 1, 0) != GS_OK)
@@ -1440,7 +1450,7 @@ static gs_status decode(rd_ctx *c, const gs_topo *topo,
     if (st != GS_OK) {
         char msg[GS_ERRMSG_MAX];
         snprintf(msg, sizeof msg, "%s", s->err.msg);
-        return gs_errf(&s->err, st, "%s", msg);
+        return gs_errf(&s->err, st, "%s: %s", c->name, msg);
     }
     if (!close_section(&sec))
         return bad(c, &sec);

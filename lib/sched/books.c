@@ -98,6 +98,8 @@ double gs_books_rate(const gs_sched *s, const job_rec *j)
 
 /* ---- limits ------------------------------------------------------------- */
 
+static gs_status grow_accounts(gs_sched *s, size_t need);
+
 /* A slot for a user's counters (created at submission). */
 gs_status gs_books_user_slot(gs_sched *s, const char *user, uint32_t *slot)
 {
@@ -124,10 +126,36 @@ gs_status gs_books_user_slot(gs_sched *s, const char *user, uint32_t *slot)
     return GS_OK;
 }
 
+/* Room for a submission's books: its user's slot and the two
+ * associations it may add, so that gs_books_user_slot and
+ * gs_books_grow_accounts cannot fail after it. */
+gs_status gs_books_reserve(gs_sched *s, const char *user)
+{
+    const char *u = user ? user : "";
+    size_t len = strlen(u);
+    if (!gs_strtab_get(&s->user_slots, u, len)) {
+        size_t cap = s->cap_user_slots;
+        if (!gs_intern(&s->strings, u, len) ||
+            !GS_GROW(s->user_running, cap, s->n_user_slots + 1))
+            return GS_ENOMEM;
+        cap = s->cap_user_slots;
+        if (!GS_GROW(s->user_limit, cap, s->n_user_slots + 1))
+            return GS_ENOMEM;
+        s->cap_user_slots = cap;
+        if (!gs_strtab_reserve(&s->user_slots, 1))
+            return GS_ENOMEM;
+    }
+    return grow_accounts(s, s->share->n + 2);
+}
+
 /* Per-account counters follow the share tree's size. */
 gs_status gs_books_grow_accounts(gs_sched *s)
 {
-    size_t need = s->share->n;
+    return grow_accounts(s, s->share->n);
+}
+
+static gs_status grow_accounts(gs_sched *s, size_t need)
+{
     if (need <= s->cap_acct)
         return GS_OK;
     size_t ncap = s->cap_acct ? s->cap_acct * 2 : 16;

@@ -19,6 +19,9 @@ double gs_books_rate(const gs_sched *s, const job_rec *j);
 gs_status gs_books_user_slot(gs_sched *s, const char *user, uint32_t *slot);
 /* Per-account counters follow the share tree's size. */
 gs_status gs_books_grow_accounts(gs_sched *s);
+/* Room for a submission's books (its user's slot, two associations):
+ * after it, gs_books_user_slot and gs_books_grow_accounts cannot fail. */
+gs_status gs_books_reserve(gs_sched *s, const char *user);
 /* Add (sign 1) or take back (-1) a job's GPUs from its user's and its
  * accounts' counters. */
 void gs_books_count(gs_sched *s, const job_rec *j, int sign);

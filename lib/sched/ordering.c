@@ -200,6 +200,16 @@ GS_API const char *gs_sched_ordering(const gs_sched *s)
     return s && s->ordering ? s->ordering->name : NULL;
 }
 
+GS_API const char *gs_sched_placement(const gs_sched *s)
+{
+    return gs_sched_ready(s) ? s->placement_name : NULL;
+}
+
+GS_API const char *gs_sched_fairshare(const gs_sched *s)
+{
+    return gs_sched_ready(s) && s->fairshare ? s->fairshare->name : NULL;
+}
+
 GS_API gs_status gs_sched_set_fairshare(gs_sched *s, const char *name)
 {
     if (!gs_sched_ready(s))

@@ -46,7 +46,7 @@ GS_API gs_status gs_sched_next_event(gs_sched *s, gs_event *ev)
     if (!gs_sched_ready(s) || !ev || ev->struct_size < sizeof(uint32_t))
         return GS_EINVAL;
     if (!s->n_events)
-        return GS_ENOTFOUND;
+        return gs_errf(&s->err, GS_ENOTFOUND, "the event queue is empty");
     gs_status st = gs_sched_event(s, 0, ev);
     return st == GS_OK ? gs_sched_events_consume(s, 1) : st;
 }

@@ -145,7 +145,8 @@ void gs_sched_forget(gs_sched *s, int64_t now)
     }
     /* the kept ones go just before the first not looked at, in order */
     size_t kept = w - lo;
-    memmove(s->ended + r - kept, s->ended + lo, kept * sizeof *s->ended);
+    if (kept)
+        memmove(s->ended + r - kept, s->ended + lo, kept * sizeof *s->ended);
     s->ended_lo = r - kept;
     if (forgot && s->n_dead > 64 && s->n_dead > s->n_live)
         gs_sched_compact(s);
@@ -209,5 +210,17 @@ GS_API gs_status gs_sched_set_forget_hook(gs_sched *s, gs_forget_fn fn,
         return GS_EINVAL;
     s->forget_fn = fn;
     s->forget_ud = user_data;
+    return GS_OK;
+}
+
+GS_API gs_status gs_sched_retention(const gs_sched *s, int64_t *keep_seconds,
+                                    int64_t *keep_count)
+{
+    if (!gs_sched_ready(s))
+        return GS_EINVAL;
+    if (keep_seconds)
+        *keep_seconds = s->keep_seconds;
+    if (keep_count)
+        *keep_count = s->keep_count;
     return GS_OK;
 }

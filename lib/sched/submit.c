@@ -324,7 +324,8 @@ uint64_t gs_job_cpu_cap(const gs_sched *s, const job_rec *j)
 }
 
 /* Every buffer the decision path may need for nj job slots, one job of
- * them asking for gpus GPUs (so deciding allocates nothing). */
+ * them asking for gpus GPUs (so deciding allocates nothing). Capacity
+ * only: the caller raises max_job_gpus once it commits. */
 gs_status gs_sched_reserve(gs_sched *s, size_t nj, uint32_t gpus)
 {
     uint32_t mg = GS_MAX(s->max_job_gpus, gpus);
@@ -341,7 +342,6 @@ gs_status gs_sched_reserve(gs_sched *s, size_t nj, uint32_t gpus)
         gs_sched_ended_room(s, nj) != GS_OK ||
         gs_order_reserve(s, nj) != GS_OK)
         return GS_ENOMEM;
-    s->max_job_gpus = mg;
     return GS_OK;
 }
 
@@ -366,21 +366,29 @@ GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
         intern_opt(s, spec->user, &j.user) != GS_OK ||
         intern_opt(s, spec->account, &j.account) != GS_OK)
         return spec_error(s, &j, GS_ENOMEM, "out of memory");
-    /* the job's user-in-account association, and its limit counters */
-    size_t n_assoc = s->share->n;
-    st = gs_share_ensure(s->share, spec->user ? spec->user : "(none)",
-                         spec->account, &j.assoc);
-    if (st != GS_OK || gs_books_grow_accounts(s) != GS_OK ||
-        gs_books_user_slot(s, spec->user, &j.user_slot) != GS_OK)
-        return spec_error(s, &j, GS_ENOMEM, "out of memory");
-    if (s->share->n != n_assoc)
-        s->fs_fresh = false; /* a new association changes the factors */
     /* every buffer the decision path may need for this many jobs (slots:
-     * when they run out and holes are many, compact first) */
+     * when they run out and holes are many, compact first), and room for
+     * the job's books; after this nothing can fail, so a submission that
+     * runs out of memory changes nothing */
     if (s->n_jobs == s->cap_jobs && s->n_dead)
         gs_sched_compact(s);
-    if (gs_sched_reserve(s, s->n_jobs + 1, j.gpus) != GS_OK)
+    const char *fs_user = spec->user ? spec->user : "(none)";
+    if (gs_sched_reserve(s, s->n_jobs + 1, j.gpus) != GS_OK ||
+        gs_share_prepare(s->share, fs_user, spec->account) != GS_OK ||
+        gs_books_reserve(s, spec->user) != GS_OK)
         return spec_error(s, &j, GS_ENOMEM, "out of memory");
+    /* the job's user-in-account association, and its limit counters */
+    size_t n_assoc = s->share->n;
+    if (gs_share_ensure(s->share, fs_user, spec->account, &j.assoc) !=
+            GS_OK ||
+        gs_books_grow_accounts(s) != GS_OK ||
+        gs_books_user_slot(s, spec->user, &j.user_slot) != GS_OK)
+        return spec_error(s, &j, GS_ENOMEM, "out of memory"); /* reserved:
+                                                                  cannot */
+    if (s->share->n != n_assoc)
+        s->fs_fresh = false; /* a new association changes the factors */
+    if (j.gpus > s->max_job_gpus)
+        s->max_job_gpus = j.gpus;
     j.id = ++s->last_id;
     j.state = GS_JOB_PENDING;
     if (j.depends_on)

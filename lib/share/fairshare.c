@@ -260,6 +260,15 @@ GS_API gs_status gs_share_add_user(gs_share *s, const char *user,
     return add_assoc(s, account, user, a, shares, NULL);
 }
 
+gs_status gs_share_prepare(gs_share *s, const char *user, const char *account)
+{
+    const char *acct = account && *account ? account : "root";
+    if (reserve_assocs(s, 2) != GS_OK || prepare_assoc(s, acct, NULL) ||
+        (user && *user && prepare_assoc(s, acct, user)))
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    return GS_OK;
+}
+
 gs_status gs_share_ensure(gs_share *s, const char *user, const char *account,
                           uint32_t *out)
 {

@@ -51,6 +51,9 @@ uint32_t gs_share_find(const gs_share *s, const char *user,
  * missing account is added below root. */
 gs_status gs_share_ensure(gs_share *s, const char *user, const char *account,
                           uint32_t *out);
+/* Make gs_share_ensure(s, user, account) unable to fail: room for the
+ * two associations it may add, and their names interned. */
+gs_status gs_share_prepare(gs_share *s, const char *user, const char *account);
 /* Decay factor over dt seconds. */
 double gs_share_decay(const gs_share *s, double dt);
 /* Add usage to one association at time now (the sum saturates at

@@ -1,11 +1,14 @@
 /*
- * A byte string read as a program of scheduler API calls: which topology
- * and configuration, then submit, preview, step, complete, fail, cancel,
- * drain, resume, GPU failure and repair, limits, weights, configuration
+ * A byte string read as a program of scheduler API calls: which topology,
+ * configuration and retention of ended jobs, then submit, preview, step
+ * (and taking some of the queued events), complete, fail, cancel, drain,
+ * resume, GPU failure and repair, limits, weights, configuration
  * documents and every query, with arguments taken from the bytes (extreme
- * values included). After every call the scheduler's invariants must hold
- * (gs_sched_check), a failed call must explain itself, and nothing may
- * crash, leak or trip a sanitizer.
+ * values included, and times earlier than the scheduler's clock, which it
+ * refuses). After every call the scheduler's invariants must hold
+ * (gs_sched_check), a failed call must explain itself, every job the
+ * scheduler forgets must have ended, and nothing may crash, leak or trip a
+ * sanitizer.
  *
  * The libFuzzer target fuzz_api runs it on the fuzzer's inputs; the unit
  * test test_api_sequences runs it on random programs from a fixed seed.
@@ -129,6 +132,40 @@ static void check(gs_sched *s, const char *op, gs_status st)
         FAIL("after %s (%s): %s", op, gs_status_name(st), gs_sched_errmsg(s));
 }
 
+/* Retention of ended jobs, chosen by the top bits of the second
+ * configuration byte (keep_seconds, keep_count). */
+static const int64_t retentions[8][2] = {
+    {300, 10000}, /* the defaults */
+    {0, 0},
+    {10, 3},
+    {GS_KEEP_FOREVER, 1},
+    {60, GS_KEEP_FOREVER},
+    {GS_KEEP_FOREVER, GS_KEEP_FOREVER},
+    {300, 10000},
+    {0, GS_KEEP_FOREVER},
+};
+
+/* The forget hook: only an ended job is forgotten, and it can still be
+ * queried during the call. */
+static void on_forget(void *user_data, const gs_sched *s,
+                      const gs_job_info *info)
+{
+    uint64_t *forgotten = user_data;
+    gs_job_info again;
+    memset(&again, 0, sizeof again);
+    again.struct_size = sizeof again;
+    if (info->state < GS_JOB_COMPLETED || info->end_time < 0 ||
+        (info->start_time >= 0 && info->end_time < info->start_time))
+        FAIL("job %llu forgotten as %s, %lld-%lld",
+             (unsigned long long)info->id, gs_job_state_name(info->state),
+             (long long)info->start_time, (long long)info->end_time);
+    if (gs_sched_job_info(s, info->id, &again) != GS_OK ||
+        again.state != info->state)
+        FAIL("job %llu cannot be queried in the forget hook",
+             (unsigned long long)info->id);
+    (*forgotten)++;
+}
+
 static void fill_spec(reader *r, gs_job_spec *spec, uint32_t *req,
                       const char **uuids, uint32_t n_gpus, uint64_t n_jobs,
                       int64_t now)
@@ -215,13 +252,28 @@ void gs_api_program_run(const uint8_t *data, size_t size)
         gs_topo_destroy(t);
         return;
     }
+    uint64_t forgotten = 0;
+    const int64_t *keep = retentions[c >> 5];
+    check(s, "retention", gs_sched_set_retention(s, keep[0], keep[1]));
+    check(s, "forget hook", gs_sched_set_forget_hook(s, on_forget,
+                                                     &forgotten));
     uint32_t n_gpus = gs_topo_gpu_count(t), n_nodes = gs_topo_node_count(t);
+    /* the program's time: never behind the scheduler's clock (a time
+     * taken as it is, 2^60 included, moves it) */
     int64_t now = 0;
+    uint64_t last_id = 0; /* ids are never reused, forgotten or not */
     char buf[512];
     uint32_t out[128];
     for (int steps = 0; steps < 400 && r.i < r.n; steps++) {
+        int64_t clock = gs_sched_clock(s);
+        if (clock != INT64_MIN && clock > now)
+            now = clock;
+        if ((uint64_t)gs_sched_job_count(s) + forgotten != last_id)
+            FAIL("%zu jobs held and %llu forgotten, but %llu submitted",
+                 gs_sched_job_count(s), (unsigned long long)forgotten,
+                 (unsigned long long)last_id);
         unsigned op = byte(&r) % 20;
-        uint64_t nj = gs_sched_job_count(s);
+        uint64_t nj = last_id;
         uint64_t job = nj ? (uint64_t)(byte(&r) % (nj + 2)) : byte(&r) % 3;
         switch (op) {
         case 0:
@@ -232,7 +284,10 @@ void gs_api_program_run(const uint8_t *data, size_t size)
             const char *uuids[2];
             fill_spec(&r, &spec, req, uuids, n_gpus, nj, now);
             uint64_t id = 0;
-            check(s, "submit", gs_sched_submit(s, &spec, &id));
+            st = gs_sched_submit(s, &spec, &id);
+            check(s, "submit", st);
+            if (st == GS_OK)
+                last_id = id;
             break;
         }
         case 3: {
@@ -247,7 +302,9 @@ void gs_api_program_run(const uint8_t *data, size_t size)
         }
         case 4:
         case 5: {
-            now += (int64_t)small(&r, 0) * 7;
+            int64_t ticks = (int64_t)small(&r, 0);
+            now = now > GS_TIME_MAX - ticks * 7 ? GS_TIME_MAX
+                                                : now + ticks * 7;
             int64_t at = time_arg(&r, now);
             size_t started = 0;
             check(s, "step", gs_sched_step(s, at, &started));
@@ -255,6 +312,26 @@ void gs_api_program_run(const uint8_t *data, size_t size)
             for (size_t i = 0; i <= ne; i++) {
                 gs_event ev = {sizeof ev, 0, 0, 0};
                 gs_sched_event(s, i, &ev);
+                if (i < ne && !ev.job)
+                    FAIL("event %zu of %zu names no job", i, ne);
+            }
+            /* the host takes some of them (0 to all, or one too many,
+             * which is refused); the rest stay queued and keep their
+             * jobs */
+            size_t take = (size_t)ticks % (ne + 2);
+            if (take == 1) {
+                gs_event ev = {sizeof ev, 0, 0, 0};
+                st = gs_sched_next_event(s, &ev);
+                if (st != GS_OK && !(st == GS_ENOTFOUND && ne == 0))
+                    FAIL("next_event: %s (%zu queued)", gs_status_name(st),
+                         ne);
+                check(s, "next_event", st);
+            } else {
+                st = gs_sched_events_consume(s, take);
+                if ((st == GS_OK) != (take <= ne))
+                    FAIL("consume %zu of %zu: %s", take, ne,
+                         gs_status_name(st));
+                check(s, "consume", st);
             }
             break;
         }
