@@ -216,6 +216,62 @@ static void fill_spec(reader *r, gs_job_spec *spec, uint32_t *req,
     spec->depends_on = (g & 32) ? byte(r) % (n_jobs + 2) : 0;
 }
 
+typedef struct membuf {
+    uint8_t *p;
+    size_t n, cap;
+} membuf;
+
+static gs_status mem_write(void *ud, const void *d, size_t n)
+{
+    membuf *m = ud;
+    if (m->n + n > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 4096;
+        while (cap < m->n + n)
+            cap *= 2;
+        uint8_t *q = realloc(m->p, cap);
+        if (!q)
+            return GS_ENOMEM;
+        m->p = q;
+        m->cap = cap;
+    }
+    memcpy(m->p + m->n, d, n);
+    m->n += n;
+    return GS_OK;
+}
+
+/* s saved and restored on t (NULL when memory ran out: s goes on); the
+ * restored scheduler must save to the same bytes. */
+static gs_sched *save_and_restore(gs_sched *s, const gs_topo *t)
+{
+    membuf a = {0}, b = {0};
+    gs_status st = gs_sched_save(s, mem_write, &a);
+    check(s, "save", st == GS_ENOMEM ? GS_OK : st);
+    if (st != GS_OK) {
+        if (st != GS_ENOMEM)
+            FAIL("save: %s", gs_sched_errmsg(s));
+        free(a.p);
+        return NULL;
+    }
+    gs_sched *q = NULL;
+    st = gs_sched_restore_buffer(&q, t, NULL, a.p, a.n);
+    if (st != GS_OK) {
+        if (st != GS_ENOMEM)
+            FAIL("restore of a saved state: %s", gs_sched_errmsg(q));
+        gs_sched_destroy(q);
+        free(a.p);
+        return NULL;
+    }
+    check(q, "restore", GS_OK);
+    st = gs_sched_save(q, mem_write, &b);
+    if (st == GS_OK && (a.n != b.n || memcmp(a.p, b.p, a.n) != 0))
+        FAIL("save, restore, save: the bytes differ");
+    free(a.p);
+    free(b.p);
+    if (st != GS_OK && st != GS_ENOMEM)
+        FAIL("save after restore: %s", gs_sched_errmsg(q));
+    return q;
+}
+
 void gs_api_program_run(const uint8_t *data, size_t size)
 {
     reader r = {data, size, 0};
@@ -446,6 +502,18 @@ void gs_api_program_run(const uint8_t *data, size_t size)
             break;
         }
         default: {
+            if (byte(&r) % 4 == 0) {
+                /* a restart: the scheduler saved and restored, which must
+                 * give back the same bytes and go on from there */
+                gs_sched *q = save_and_restore(s, t);
+                if (q) {
+                    gs_sched_destroy(s);
+                    s = q;
+                    check(s, "forget hook",
+                          gs_sched_set_forget_hook(s, on_forget, &forgotten));
+                }
+                break;
+            }
             uint32_t node = small(&r, n_nodes + 1);
             gs_sched_node_free_gpus(s, node);
             gs_sched_node_free_cpus(s, node);
