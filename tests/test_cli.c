@@ -387,6 +387,65 @@ static void share(void **state)
                      2);
 }
 
+/* gpusched state show on the checked-in format-1 snapshot
+ * (tests/data/state/make_state_files.c says what it holds). */
+static void state_show(void **state)
+{
+    (void)state;
+    char args[1024], path[512];
+    snprintf(path, sizeof path, "%s", test_data("state/v1-small.gss"));
+    snprintf(args, sizeof args, "state show '%s'", path);
+    assert_int_equal(run2(args), 0);
+    assert_contains(out, "6 calls recorded; clock 170");
+    assert_contains(out, "dgx-h100:0,1,2,3");  /* job 1 runs there */
+    assert_contains(out, "completed two");
+    assert_contains(out, "needs 8 GPUs");      /* why job 3 waits */
+    assert_contains(out, "events not yet read: 2");
+    /* JSON: one document with the three jobs */
+    snprintf(args, sizeof args, "state show --json '%s'", path);
+    assert_int_equal(run2(args), 0);
+    json_doc doc;
+    parse_json(&doc, out);
+    const json_member *jobs = json_member_get(doc.root, "jobs");
+    assert_non_null(jobs);
+    assert_int_equal(jobs->value->u.arr.n, 3);
+    json_doc_free(&doc);
+    assert_contains(out, "\"clock\": 170");
+    /* standard input, and only the latest job */
+    snprintf(args, sizeof args, "state show - --jobs 1 < '%s'", path);
+    assert_int_equal(run2(args), 0);
+    assert_contains(out, "2 earlier jobs left out");
+    /* another machine: the first difference named; exit 1 */
+    snprintf(args, sizeof args, "state show '%s' --topo dgx1-v100", path);
+    assert_int_equal(run2(args), 1);
+    assert_contains(err, "node 0 is \"dgx-h100\" in the snapshot");
+    /* damaged: a byte changed, a file cut short */
+    size_t len = 0;
+    char *bytes = test_read_file(path, &len);
+    assert_non_null(bytes);
+    char tmp[64];
+    bytes[len / 2] ^= 0x10;
+    temp_file(tmp, bytes, len);
+    snprintf(args, sizeof args, "state show '%s'", tmp);
+    assert_int_equal(run2(args), 1);
+    assert_contains(err, "checksum mismatch");
+    unlink(tmp);
+    temp_file(tmp, bytes, 100);
+    snprintf(args, sizeof args, "state show '%s'", tmp);
+    assert_int_equal(run2(args), 1);
+    assert_contains(err, "offset 12");
+    unlink(tmp);
+    free(bytes);
+    /* usage errors */
+    assert_int_equal(run2("state show"), 2);
+    assert_contains(err, "--file");
+    assert_int_equal(run2("state show x --jobs many"), 2);
+    assert_int_equal(run2("state show --help"), 0);
+    assert_contains(out, "usage: gpusched state show");
+    assert_int_equal(run2("state show /nonexistent.gss"), 1);
+    assert_contains(err, "/nonexistent.gss");
+}
+
 /* Run gpusched sim on a fixture; the CSV goes to a file, the summary to
  * stdout. */
 static const char *sim(const char *jobs, const char *extra, char *csv,
@@ -1318,6 +1377,7 @@ int main(void)
         cmocka_unit_test(input_limits),
         cmocka_unit_test(sim_numbers),
         cmocka_unit_test(sim_long_names),
+        cmocka_unit_test(state_show),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
