@@ -13,31 +13,9 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "test_support.h"
+#include "membuf.h"
 
 #include <stdlib.h>
-
-typedef struct membuf {
-    uint8_t *p;
-    size_t n, cap;
-} membuf;
-
-static gs_status mem_write(void *ud, const void *data, size_t size)
-{
-    membuf *m = ud;
-    if (m->n + size > m->cap) {
-        size_t cap = m->cap ? m->cap : 4096;
-        while (cap < m->n + size)
-            cap *= 2;
-        uint8_t *q = realloc(m->p, cap);
-        if (!q)
-            return GS_ENOMEM;
-        m->p = q;
-        m->cap = cap;
-    }
-    memcpy(m->p + m->n, data, size);
-    m->n += size;
-    return GS_OK;
-}
 
 static gs_topo *topo;
 
@@ -132,7 +110,7 @@ static gs_status call(run *r, long i, long submits)
         if (!make)
             return GS_OK;
         membuf m = {0};
-        gs_status st = gs_sched_save(r->s, mem_write, &m);
+        gs_status st = gs_sched_save(r->s, membuf_write, &m);
         free(m.p);
         return st;
     }
@@ -141,7 +119,7 @@ static gs_status call(run *r, long i, long submits)
     /* a restart: the scheduler is replaced by a restore of its snapshot
      * (when that fails, the old one goes on) */
     membuf m = {0};
-    gs_status st = gs_sched_save(r->s, mem_write, &m);
+    gs_status st = gs_sched_save(r->s, membuf_write, &m);
     gs_sched *q = NULL;
     if (st == GS_OK)
         st = gs_sched_restore_buffer(&q, topo, NULL, m.p, m.n);
@@ -158,7 +136,7 @@ static gs_status call(run *r, long i, long submits)
 static membuf final_state(gs_sched *s)
 {
     membuf m = {0};
-    if (s && gs_sched_save(s, mem_write, &m) != GS_OK)
+    if (s && gs_sched_save(s, membuf_write, &m) != GS_OK)
         fail_msg("save: %s", gs_sched_errmsg(s));
     return m;
 }

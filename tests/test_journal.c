@@ -13,6 +13,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "test_support.h"
+#include "membuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,33 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef struct membuf {
-    uint8_t *p;
-    size_t n, cap;
-} membuf;
-
-static gs_status mem_write(void *ud, const void *data, size_t size)
-{
-    membuf *m = ud;
-    if (m->n + size > m->cap) {
-        size_t cap = m->cap ? m->cap : 4096;
-        while (cap < m->n + size)
-            cap *= 2;
-        uint8_t *q = realloc(m->p, cap);
-        if (!q)
-            return GS_ENOMEM;
-        m->p = q;
-        m->cap = cap;
-    }
-    memcpy(m->p + m->n, data, size);
-    m->n += size;
-    return GS_OK;
-}
-
 static membuf snap(gs_sched *s)
 {
     membuf m = {0};
-    if (gs_sched_save(s, mem_write, &m) != GS_OK)
+    if (gs_sched_save(s, membuf_write, &m) != GS_OK)
         fail_msg("save: %s", gs_sched_errmsg(s));
     return m;
 }

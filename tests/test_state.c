@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "test_support.h"
+#include "membuf.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -43,33 +44,10 @@ static gs_topo *load(const char *src)
 }
 
 /* A snapshot in memory. */
-typedef struct membuf {
-    uint8_t *p;
-    size_t n, cap;
-} membuf;
-
-static gs_status mem_write(void *ud, const void *data, size_t size)
-{
-    membuf *m = ud;
-    if (m->n + size > m->cap) {
-        size_t cap = m->cap ? m->cap : 4096;
-        while (cap < m->n + size)
-            cap *= 2;
-        uint8_t *q = realloc(m->p, cap);
-        if (!q)
-            return GS_ENOMEM;
-        m->p = q;
-        m->cap = cap;
-    }
-    memcpy(m->p + m->n, data, size);
-    m->n += size;
-    return GS_OK;
-}
-
 static membuf snap(gs_sched *s)
 {
     membuf m = {0};
-    gs_status st = gs_sched_save(s, mem_write, &m);
+    gs_status st = gs_sched_save(s, membuf_write, &m);
     if (st != GS_OK)
         fail_msg("save: %s", gs_sched_errmsg(s));
     return m;
@@ -522,7 +500,7 @@ static gs_status save_op(void *ctx)
 {
     gs_sched *s = ((void **)ctx)[2];
     membuf m = {0};
-    gs_status st = gs_sched_save(s, mem_write, &m);
+    gs_status st = gs_sched_save(s, membuf_write, &m);
     free(m.p);
     if (st == GS_OK && gs_sched_check(s) != GS_OK)
         return GS_EINVALID;

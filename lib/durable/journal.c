@@ -791,15 +791,25 @@ GS_API gs_status gs_sched_open(gs_sched **out, const gs_topo *topo,
     return GS_OK;
 }
 
-GS_API gs_status gs_sched_checkpoint(gs_sched *s)
+/* The journal of a scheduler from gs_sched_open, or NULL (with a message
+ * naming the call). */
+static gs_journal *journal_of(gs_sched *s, const char *call)
 {
     if (!gs_sched_ready(s))
-        return GS_EINVAL;
-    gs_journal *j = s->journal;
+        return NULL;
+    if (!s->journal)
+        gs_errf(&s->err, GS_EINVAL,
+                "%s: this scheduler has no journal (open it with "
+                "gs_sched_open)",
+                call);
+    return s->journal;
+}
+
+GS_API gs_status gs_sched_checkpoint(gs_sched *s)
+{
+    gs_journal *j = journal_of(s, "checkpoint");
     if (!j)
-        return gs_errf(&s->err, GS_EINVAL,
-                       "checkpoint: this scheduler has no journal (open it "
-                       "with gs_sched_open)");
+        return GS_EINVAL;
     /* snapshot first: a crash before the journal is replaced leaves the
      * new snapshot with the old journal, whose records it already holds
      * (they are skipped by their sequence numbers) */
@@ -811,13 +821,9 @@ GS_API gs_status gs_sched_checkpoint(gs_sched *s)
 
 GS_API gs_status gs_sched_sync(gs_sched *s)
 {
-    if (!gs_sched_ready(s))
-        return GS_EINVAL;
-    gs_journal *j = s->journal;
+    gs_journal *j = journal_of(s, "sync");
     if (!j)
-        return gs_errf(&s->err, GS_EINVAL,
-                       "sync: this scheduler has no journal (open it with "
-                       "gs_sched_open)");
+        return GS_EINVAL;
     if (j->broken)
         return jr_refuse(s);
     if (sync_map(j) != GS_OK)

@@ -1,5 +1,5 @@
 /*
- * What the host reads: the last call's events, jobs, their pending
+ * What the host reads: the event queue, jobs, their pending
  * reasons and allocations (GPUs, CPUs, memory, CUDA_VISIBLE_DEVICES).
  * SPDX-License-Identifier: Apache-2.0
  */

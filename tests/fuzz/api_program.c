@@ -18,6 +18,8 @@
 
 #include <gpusched/gpusched.h>
 
+#include "membuf.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,35 +218,12 @@ static void fill_spec(reader *r, gs_job_spec *spec, uint32_t *req,
     spec->depends_on = (g & 32) ? byte(r) % (n_jobs + 2) : 0;
 }
 
-typedef struct membuf {
-    uint8_t *p;
-    size_t n, cap;
-} membuf;
-
-static gs_status mem_write(void *ud, const void *d, size_t n)
-{
-    membuf *m = ud;
-    if (m->n + n > m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 4096;
-        while (cap < m->n + n)
-            cap *= 2;
-        uint8_t *q = realloc(m->p, cap);
-        if (!q)
-            return GS_ENOMEM;
-        m->p = q;
-        m->cap = cap;
-    }
-    memcpy(m->p + m->n, d, n);
-    m->n += n;
-    return GS_OK;
-}
-
 /* s saved and restored on t (NULL when memory ran out: s goes on); the
  * restored scheduler must save to the same bytes. */
 static gs_sched *save_and_restore(gs_sched *s, const gs_topo *t)
 {
     membuf a = {0}, b = {0};
-    gs_status st = gs_sched_save(s, mem_write, &a);
+    gs_status st = gs_sched_save(s, membuf_write, &a);
     check(s, "save", st == GS_ENOMEM ? GS_OK : st);
     if (st != GS_OK) {
         if (st != GS_ENOMEM)
@@ -262,7 +241,7 @@ static gs_sched *save_and_restore(gs_sched *s, const gs_topo *t)
         return NULL;
     }
     check(q, "restore", GS_OK);
-    st = gs_sched_save(q, mem_write, &b);
+    st = gs_sched_save(q, membuf_write, &b);
     if (st == GS_OK && (a.n != b.n || memcmp(a.p, b.p, a.n) != 0))
         FAIL("save, restore, save: the bytes differ");
     free(a.p);

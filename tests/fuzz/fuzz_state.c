@@ -14,6 +14,8 @@
  */
 #include <gpusched/gpusched.h>
 
+#include "membuf.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,29 +31,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
         fprintf(stderr, "\n");                                              \
         abort();                                                            \
     } while (0)
-
-typedef struct membuf {
-    uint8_t *p;
-    size_t n, cap;
-} membuf;
-
-static gs_status mem_write(void *ud, const void *d, size_t n)
-{
-    membuf *m = ud;
-    if (m->n + n > m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 4096;
-        while (cap < m->n + n)
-            cap *= 2;
-        uint8_t *q = realloc(m->p, cap);
-        if (!q)
-            return GS_ENOMEM;
-        m->p = q;
-        m->cap = cap;
-    }
-    memcpy(m->p + m->n, d, n);
-    m->n += n;
-    return GS_OK;
-}
 
 static gs_topo *topos[2];
 
@@ -127,12 +106,12 @@ static void one(const gs_topo *t, const uint8_t *data, size_t size)
     if (gs_sched_check(s) != GS_OK)
         FAIL("restored, but: %s", gs_sched_errmsg(s));
     membuf a = {0}, b = {0};
-    if (gs_sched_save(s, mem_write, &a) != GS_OK)
+    if (gs_sched_save(s, membuf_write, &a) != GS_OK)
         FAIL("save after restore: %s", gs_sched_errmsg(s));
     gs_sched *r = NULL;
     if (gs_sched_restore_buffer(&r, t, NULL, a.p, a.n) != GS_OK)
         FAIL("a saved state does not restore: %s", gs_sched_errmsg(r));
-    if (gs_sched_save(r, mem_write, &b) != GS_OK)
+    if (gs_sched_save(r, membuf_write, &b) != GS_OK)
         FAIL("save: %s", gs_sched_errmsg(r));
     if (a.n != b.n || memcmp(a.p, b.p, a.n) != 0)
         FAIL("save, restore, save: the bytes differ");
