@@ -103,7 +103,7 @@ static gs_sched *busy(const gs_topo *t, unsigned jobs)
                 die("step", s);
             gs_sched_events_consume(s, gs_sched_event_count(s));
             /* end about half of what runs */
-            for (uint32_t n = 0; n < gs_topo_node_count(t); n += 2) {
+            for (uint32_t n = 0; n < gs_topo_node_count(t); n += 12) {
                 uint64_t j = gs_sched_gpu_job(s, gs_topo_node_first_gpu(t, n));
                 if (j && next() % 2)
                     gs_sched_complete(s, j, now);

@@ -1066,8 +1066,6 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
         !(j->account = gs_intern(&s->strings, account, strlen(account))))
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     j->assoc = c->assoc_map[as];
-    if (text)
-        memcpy(j->reason_text, text, strlen(text) + 1);
     j->rate = dv[0];
     j->lost_gpu_seconds = dv[1];
     j->site_factor = dv[2];
@@ -1083,8 +1081,10 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
         r->pos = at;
         return badf(c, r, "a job's rate or factors are invalid");
     }
-    if (gs_job_buffers(s, j, name) != GS_OK)
+    if (gs_job_buffers(s, j, name, j->state < GS_JOB_COMPLETED) != GS_OK)
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    if (text)
+        memcpy(j->reason_text, text, strlen(text) + 1);
     uint64_t na = gs_r_uv_max(r, j->cap_alloc, "a job's node count");
     uint64_t node = 0;
     uint32_t cpu_pos = 0, gi = 0;

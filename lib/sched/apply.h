@@ -29,7 +29,7 @@ static inline void gs_apply_reason(job_rec *j, const plan_reason *r)
     if (r->set & WHY_BEHIND)
         j->behind = r->behind;
     if (r->set & WHY_TEXT)
-        memcpy(j->reason_text, r->text, sizeof j->reason_text);
+        memcpy(j->reason_text, r->text, REASON_MAX);
 }
 /* The common plan's reason: waiting behind the blocker (inline). */
 static inline void gs_apply_wait_behind(job_rec *j, uint8_t lazy,

@@ -206,7 +206,9 @@ typedef struct job_rec {
     alloc_node *alloc;
     uint32_t *cpus;     /* CPU indices for all nodes */
     uint32_t *gpu_ids;  /* cluster-wide GPU ids, gpus entries */
-    char reason_text[REASON_MAX];
+    /* REASON_MAX bytes in the job's block (gs_job_buffers) while it may
+     * wait; NULL for an ended job a restore made (it never waits again) */
+    char *reason_text;
 } job_rec;
 
 /* A slot whose job was forgotten (gs_sched_set_retention): its id stays
@@ -588,7 +590,8 @@ void gs_ordering_install(gs_sched *s, const gs_ordering_ops *o, void *state,
 
 /* A job's buffers (allocation, GPU ids, CPUs), sized from its request;
  * the most CPUs it may hold; room for nj job slots (submit.c). */
-gs_status gs_job_buffers(const gs_sched *s, job_rec *j, const char *name);
+gs_status gs_job_buffers(const gs_sched *s, job_rec *j, const char *name,
+                         bool may_wait);
 uint64_t gs_job_cpu_cap(const gs_sched *s, const job_rec *j);
 gs_status gs_sched_reserve(gs_sched *s, size_t nj, uint32_t gpus);
 

@@ -288,7 +288,8 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
 /* The buffers the decision path fills for a job (its allocation by node,
  * its GPU ids, its CPUs) and its name, in one block (a job costs one
  * allocation: restoring 100,000 of them is bound by the allocator). */
-gs_status gs_job_buffers(const gs_sched *s, job_rec *j, const char *name)
+gs_status gs_job_buffers(const gs_sched *s, job_rec *j, const char *name,
+                         bool may_wait)
 {
     j->cap_alloc = GS_MIN(j->gpus, s->n_nodes);
     /* CPU ids it may hold: cpus_per_gpu for each GPU, but never more
@@ -296,9 +297,10 @@ gs_status gs_job_buffers(const gs_sched *s, job_rec *j, const char *name)
      * it holds none): a huge cpus_per_gpu must not size a huge buffer */
     uint64_t n_cpus = gs_job_cpu_cap(s, j);
     size_t nlen = name ? strlen(name) + 1 : 0;
+    size_t text = may_wait ? REASON_MAX : 0;
     size_t bytes = (size_t)j->cap_alloc * sizeof *j->alloc +
                    ((size_t)j->gpus + (size_t)n_cpus) * sizeof(uint32_t) +
-                   nlen;
+                   text + nlen;
     char *b = gs_malloc(bytes ? bytes : 1);
     if (!b)
         return GS_ENOMEM;
@@ -308,6 +310,10 @@ gs_status gs_job_buffers(const gs_sched *s, job_rec *j, const char *name)
     b += (size_t)j->gpus * sizeof(uint32_t);
     j->cpus = n_cpus ? (uint32_t *)(void *)b : NULL;
     b += (size_t)n_cpus * sizeof(uint32_t);
+    j->reason_text = text ? b : NULL;
+    if (text)
+        b[0] = '\0';
+    b += text;
     j->name = name ? memcpy(b, name, nlen) : NULL;
     return GS_OK;
 }
@@ -362,7 +368,7 @@ GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
                           "enough GPUs of the allowed models, memory and "
                           "compute capability on suitable nodes, or a "
                           "required GPU that does not qualify)");
-    if (gs_job_buffers(s, &j, spec->name) != GS_OK ||
+    if (gs_job_buffers(s, &j, spec->name, true) != GS_OK ||
         intern_opt(s, spec->user, &j.user) != GS_OK ||
         intern_opt(s, spec->account, &j.account) != GS_OK)
         return spec_error(s, &j, GS_ENOMEM, "out of memory");
