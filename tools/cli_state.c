@@ -25,8 +25,9 @@ static const cli_option show_options[] = {
      "list only the N most recent jobs (jobs are listed by id)",
      0},
     CLI_OPTION_JSON("write one JSON document: {\"format\", \"calls\", "
-                    "\"clock\", \"settings\", \"nodes\": [...], \"jobs\": "
-                    "[...], \"usage\": [...], \"events\": [...]}"),
+                    "\"clock\", \"ordering\", \"nodes\": [...], \"jobs\": "
+                    "[...], \"jobs_left_out\", \"usage\": [...], "
+                    "\"events\": [...]} (docs/cli.md)"),
     CLI_OPTION_OUT,
     {.name = NULL}};
 
@@ -117,17 +118,20 @@ static void print_text(FILE *f, gs_sched *s, uint64_t max_jobs)
         uint32_t ng = gs_topo_node_gpu_count(t, n);
         fprintf(f, "  %-20s %5u %5u %6u  ", gs_topo_node_name(t, n), ng,
                 gs_sched_node_free_gpus(s, n), gs_sched_node_free_cpus(s, n));
-        uint64_t prev = 0;
-        bool any = false;
+        /* each job once, in the order of its first GPU */
+        uint64_t seen[64];
+        uint32_t nseen = 0;
         for (uint32_t g = 0; g < ng; g++) {
             uint64_t j = gs_sched_gpu_job(s, first + g);
-            if (j && j != prev) {
-                fprintf(f, "%sjob %" PRIu64, any ? ", " : "", j);
-                any = true;
-            }
-            prev = j;
+            bool dup = !j;
+            for (uint32_t k = 0; k < nseen && !dup; k++)
+                dup = seen[k] == j;
+            if (dup || nseen == 64)
+                continue;
+            fprintf(f, "%sjob %" PRIu64, nseen ? ", " : "", j);
+            seen[nseen++] = j;
         }
-        fputs(any ? "\n" : "-\n", f);
+        fputs(nseen ? "\n" : "-\n", f);
     }
     /* jobs */
     size_t nj = gs_sched_job_count(s);
