@@ -76,7 +76,7 @@ def demo():
                 ("sweep-d", "dan", "D", None),
                 ("report-d", "dan", "D", 300)):
             job = sched.submit(8, name=name, user=user, account=account,
-                               time_limit=10)
+                               time_limit=10, submit_time=0)
             jobs[job] = name
             if deadline is not None:
                 deadlines[job] = deadline
@@ -116,7 +116,7 @@ def bench(n, repeat):
         with gpusched.Scheduler(topo, ordering=ordering, fairshare="classic",
                                 share=share) as sched:
             sched.set_priority_weights(calc_period=0)
-            sched.submit(8, user="ann", account="A")
+            sched.submit(8, user="ann", account="A", submit_time=0)
             sched.step(0)                   # the node is full from now on
             for i in range(n):
                 user, account = ("ann", "A") if i % 3 else ("dan", "D")

@@ -5,19 +5,21 @@
                                [--wait] [--timeout S] -- python train.py ...
 
 Several launches on one machine share a state file that says which GPUs
-each running launch holds. A launch:
+each running launch holds and who waits: a gpusched scheduler snapshot (see
+"The state file" below). A launch:
 
 1. gets the machine's topology: ``--topo`` (anything Topology.load accepts:
    a template name such as ``dgx1-v100``, a JSON file, an ``nvidia-smi topo
    -m`` capture...), else the library's probe (``Topology.probe``: the CUDA
    driver, NVML and hwloc; ``GPUSCHED_CUDA_LIBRARY`` names another driver
    library), else hwloc alone;
-2. under an exclusive lock, forgets the launches whose processes are gone
-   (a launcher killed with SIGKILL included) and places the job with a
-   gpusched Scheduler on the topology: the GPUs other launches hold are
-   drained, launches already waiting go first, and ``nvlink-pack`` picks
-   the set with the most NVLink bandwidth;
-3. records its GPUs, starts the command with ``CUDA_VISIBLE_DEVICES`` set
+2. under an exclusive lock, restores the scheduler from the state file,
+   ends the jobs of launches whose processes are gone (a launcher killed
+   with SIGKILL included), joins the line (submits a job) and steps the
+   scheduler: launches already waiting go first (fifo), and
+   ``nvlink-pack`` picks the set with the most NVLink bandwidth;
+3. when its job runs, writes its hold file, saves the scheduler back to
+   the state file (when it changed), starts the command with ``CUDA_VISIBLE_DEVICES`` set
    and its CPU affinity limited to the GPUs' NUMA-local cores, and waits
    for it;
 4. releases the GPUs when the command ends, and also when the launcher is
@@ -27,22 +29,80 @@ each running launch holds. A launch:
 When the GPUs are busy it exits with status 3 and says who holds them, or
 with ``--wait`` waits in line (polling, ``--timeout`` seconds at most).
 
+The state file
+--------------
+``FILE`` is a snapshot of a gpusched scheduler, in the library's own
+versioned, checksummed format (docs/formats.md): ``Scheduler.snapshot()``
+makes it and ``Scheduler.restore()`` reads it, and ``gpusched state show
+FILE`` prints it. It is written by this launcher's atomic replace (below)
+rather than by ``Scheduler.save()`` or a journal (``Scheduler.open()``),
+which open their files by path: every file under the state must be
+checked and opened as described in "Files under the state". The scheduler runs on the topology with every node but
+this machine's drained, ``fifo`` order and no memory of ended jobs
+(``keep_seconds=0, keep_count=0``). Each launch is one job, named
+``pid=PID start=START launch=ID`` (its launcher's pid and the start time
+of /proc/PID/stat, ``-`` when unknown, and its id, the name of its hold
+file), of the user running it:
+
+* a **running** job is a hold: the GPUs of its allocation are the
+  launch's. A job runs once a step started it: the launch's own, or
+  another launch's step while it waited (it takes the GPUs at its next
+  look, writing its hold file);
+* a **pending** job is a place in line: the launches waiting, in the
+  order of their jobs (submission time, then id).
+
+Every launch that changes the state (joins, leaves, releases, ends the
+job of a launch that is gone) steps the scheduler before saving it, so
+the saved state holds the scheduler's decisions. Times are whole seconds
+of ``time.time()``, but never earlier than the scheduler's clock (which
+refuses going back): a system clock set back does not stop launches.
+
+The snapshot is the record of which GPUs are held; the hold files are the
+record of which processes hold them (a job's name cannot change, and the
+command's pid is known only once it runs). When they disagree the hold
+files win: a running launch whose hold file the state lacks (the state
+was lost, or replaced by an older copy) is put back as a running job on
+its GPUs, the scheduler being made anew (its launches kept, in their
+order). It is also made anew, keeping its launches, when it was made with
+another ``--placement`` (the state's scheduler places with the policy of
+the launch that last made it) or for another ``--node``. A snapshot of
+another topology (another ``--topo``: GPU numbers that are not this
+one's) is replaced by one made from the hold files of the launches still
+running; launches waiting in it join the line again.
+
+Earlier versions of this launcher kept ``FILE`` as JSON (holds and the
+waiting line). Such a file is migrated at the first launch: its live
+holds become running jobs on their GPUs, its live places in line pending
+jobs in the same order, and the file is replaced by a snapshot (saying
+so). The hold files have not changed, so an earlier launcher running
+meanwhile still sees every hold (it takes the snapshot for a damaged
+state and rebuilds it from the hold files, and the next launch migrates
+it back): no GPU is given twice, but waiting lines are lost at each
+switch. ``FILE`` keeps its default name (``gpusched-launch.json``) for
+that reason.
+
 How a GPU is never given twice
 ------------------------------
-The state is ``FILE`` (JSON: holds and the waiting line), ``FILE.lock``
-(every read-modify-write holds ``flock`` on it) and ``FILE.holds/``, one
-*hold file* per running launch, named by its id and holding its record
-(GPUs, pids). ``FILE`` is replaced atomically (a temporary file, fsync,
-rename), so a launcher killed at any moment leaves either the old state
-or the new one.
+The state is ``FILE`` (the snapshot), ``FILE.lock`` (every
+read-modify-write holds ``flock`` on it) and ``FILE.holds/``, one *hold
+file* per running launch, named by its id and holding its record (GPUs,
+pids, user, command). ``FILE`` is replaced atomically (a temporary file
+made with O_EXCL, fsync, rename, fsync of the directory), so a launcher
+killed at any moment leaves either the old state or the new one. A
+launcher killed while its command runs leaves the state as it was: its
+job stays running, held by its command (below), and the first launch
+after the command has ended completes it.
 
 A launch writes its hold file and locks it (flock) *before* it starts its
 command, and the command inherits that lock (an open descriptor, kept
 across exec). A hold is alive while its hold file is locked, or while its
 launcher's or its command's recorded process exists (the pid with the
-start time of /proc/PID/stat, so that a reused pid does not count). The
-command records its own pid, under the lock, before it execs: no command
-runs unrecorded, whenever the launcher is killed.
+start time of /proc/PID/stat, so that a reused pid does not count: the
+launcher's in its job's name and its hold file, the command's in its hold
+file). The command records its own pid in the hold file, under the lock,
+before it execs: no command runs unrecorded, whenever the launcher is
+killed. A waiting launch has no hold file: its place in line lives while
+its launcher does.
 
 Files under the state
 ---------------------
@@ -80,12 +140,15 @@ the lock to release its GPUs after a signal leaves them, after
 ``TIDY_PATIENCE`` seconds, to the next launch, which takes them back once
 the launch's processes are gone.
 
-A damaged ``FILE`` (not JSON, not a launch state, empty, a number out of
-range) is never taken for "nothing runs": it is kept as ``FILE.damaged``
-and the holds are rebuilt from the hold files of the launches still
-running (the waiting line is lost: waiting launches join it again). A hold
-file that is damaged while its launch runs stops every launch with a
-message saying which file, since its GPUs are then unknown.
+A damaged ``FILE`` (empty, cut short or altered, so that restore fails
+its checksum or format checks; a snapshot whose jobs are not launches';
+JSON that is not a launch state of an earlier version) is never taken for
+"nothing runs": it is kept as ``FILE.damaged`` and the holds are rebuilt
+from the hold files of the launches still running (the waiting line is
+lost: waiting launches join it again). A hold file that is damaged while
+its launch runs, or two hold files of running launches claiming one GPU,
+stop every launch that would give out GPUs with a message saying which
+files, since which launch uses those GPUs is then unknown.
 
 CPU affinity rule: the command may run on the CPUs that the topology says
 are local to its GPUs *and* that this process may run on now
@@ -125,7 +188,10 @@ from typing import Dict, Iterator, List, NoReturn, Optional, Tuple
 
 EXIT_SETUP = 2
 EXIT_BUSY = 3
-STATE_VERSION = 2
+#: How a gpusched snapshot begins (docs/formats.md).
+SNAPSHOT_MAGIC = b"GSSTATE\n"
+#: The versions of the JSON state of earlier launchers (migrated).
+JSON_VERSIONS = (1, 2)
 #: The largest state file read (a bigger one is damaged).
 MAX_STATE_BYTES = 16 << 20
 #: The largest hold file read.
@@ -156,6 +222,11 @@ HOLD_TMP = re.compile(r"\.[0-9a-f]{32}\.tmp")
 #: writer came, and a symbolic link would redirect the access.
 SAFE_OPEN = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+#: The name of a launch's job in the state: its launcher's pid and start
+#: time (see proc_alive; "-" when unknown) and the launch's id (its hold
+#: file's name).
+NAME = re.compile(r"pid=(?P<pid>[1-9][0-9]{0,6}) start=(?P<start>-|[0-9]{1,16}) "
+                  r"launch=(?P<launch>[A-Za-z0-9_-]{1,64})")
 
 
 class LaunchError(Exception):
@@ -359,6 +430,12 @@ def proc_alive(pid: Optional[int], start: Optional[int]) -> bool:
 
 
 # ---- the state -----------------------------------------------------------
+#
+# FILE is a gpusched scheduler snapshot (Scheduler.snapshot(), restored with
+# Scheduler.restore()): a running job per hold, a pending job per launch in
+# line. A job's name says whose it is (NAME below); the hold files keep the
+# rest of a running launch's record (its command's pid, which is known only
+# once the job runs).
 
 
 def _is_int(v, lo: int, hi: int) -> bool:
@@ -407,18 +484,22 @@ def _strings(v) -> bool:
     return isinstance(v, list) and all(isinstance(x, str) for x in v)
 
 
+def _launch_id(v) -> bool:
+    return isinstance(v, str) and ID.fullmatch(v) is not None
+
+
 HOLD_FIELDS = (
-    ("id", lambda v: isinstance(v, str) and ID.fullmatch(v) is not None,
-     True),
+    ("id", _launch_id, True),
     ("pid", _pid, True), ("pid_start", _start, False),
     ("child", _opt_pid, False), ("child_start", _start, False),
     ("gpus", _gpu_list, True),
     ("node", lambda v: v is None or isinstance(v, str), False),
+    ("user", lambda v: v is None or isinstance(v, str), False),
     ("since", _when, False), ("command", _strings, False),
 )
+#: The queue entries of the JSON state of earlier versions.
 QUEUE_FIELDS = (
-    ("id", lambda v: isinstance(v, str) and ID.fullmatch(v) is not None,
-     True),
+    ("id", _launch_id, True),
     ("pid", _pid, True), ("pid_start", _start, False),
     ("gpus", lambda v: _is_int(v, 1, MAX_GPUS), True),
     ("seq", lambda v: _is_int(v, 0, MAX_COUNTER), True),
@@ -426,12 +507,14 @@ QUEUE_FIELDS = (
 )
 
 
-def check_state(state) -> Optional[str]:
-    """What is wrong with a parsed state file, or None."""
+def check_json_state(state) -> Optional[str]:
+    """What is wrong with a parsed JSON state file of an earlier version
+    (1 or 2), or None."""
     if not isinstance(state, dict):
         return "not a JSON object"
-    if state.get("version") not in (1, STATE_VERSION):
-        return f"version {json.dumps(state.get('version'))[:20]} is not 1 or 2"
+    if state.get("version") not in JSON_VERSIONS:
+        return (f"version {json.dumps(state.get('version'))[:20]} is not 1 "
+                f"or 2")
     if not _is_int(state.get("seq"), 0, MAX_COUNTER):
         return "seq is not a count"
     for key, fields in (("holds", HOLD_FIELDS), ("queue", QUEUE_FIELDS)):
@@ -450,18 +533,32 @@ def check_state(state) -> Optional[str]:
 
 
 def default_state_path() -> str:
+    # the names of earlier versions (whose state was JSON): a launch of an
+    # earlier version running meanwhile uses the same files (see the module
+    # doc)
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and os.path.isdir(runtime) and os.access(runtime, os.W_OK):
         return os.path.join(runtime, "gpusched-launch.json")
     return os.path.join("/tmp", f"gpusched-launch-{os.getuid()}.json")
 
 
-def fresh_state() -> dict:
-    return {"version": STATE_VERSION, "seq": 0, "holds": [], "queue": []}
+def job_name(launch: str, pid: int, pid_start: Optional[int]) -> str:
+    """The name of a launch's job in the scheduler (see NAME)."""
+    start = "-" if pid_start is None else str(pid_start)
+    return f"pid={pid} start={start} launch={launch}"
 
 
-def _gpus_text(h) -> str:
-    return ",".join(str(g) for g in h.get("gpus", []))
+def user_name() -> str:
+    """Who runs this launch (the jobs' user in the state)."""
+    try:
+        import pwd
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):
+        return str(os.getuid())
+
+
+def _gpus_text(gpus) -> str:
+    return ",".join(str(g) for g in gpus)
 
 
 def _read_all(fd: int, limit: int) -> bytes:
@@ -482,21 +579,153 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
+class Entry:
+    """A launch in the state: a running job (it holds ``gpus``, indices on
+    the node) or a pending one (it waits for ``count`` GPUs)."""
+
+    def __init__(self, launch: str, pid: int, pid_start: Optional[int],
+                 user: Optional[str], count: int,
+                 gpus: Optional[List[int]] = None, job: int = 0,
+                 submit_time: Optional[int] = None):
+        self.launch = launch
+        self.pid = pid
+        self.pid_start = pid_start
+        self.user = user
+        self.count = count
+        #: local GPU indices (running), None (pending)
+        self.gpus = gpus
+        #: the scheduler's job id
+        self.job = job
+        self.submit_time = submit_time
+
+    @property
+    def running(self) -> bool:
+        return self.gpus is not None
+
+    @property
+    def name(self) -> str:
+        return job_name(self.launch, self.pid, self.pid_start)
+
+
+class Damaged(Exception):
+    """FILE cannot be taken for a launch state (why: the message)."""
+
+
+class Shared:
+    """The state as a launch sees it under the lock: the scheduler restored
+    from FILE (or rebuilt), with the launches that are gone taken out. The
+    calls below change it; the scheduler then steps (settle()) so that
+    the state written holds its decisions: which waiting launches may
+    start, on which GPUs."""
+
+    def __init__(self, placer: "Placer", sched, floor: Optional[int]):
+        self.placer = placer
+        self.sched = sched
+        clock = sched.clock_time
+        # the scheduler refuses a time earlier than its clock, and
+        # time.time() may go back: never earlier than what it was given
+        self.now = max([int(time.time())] +
+                       [t for t in (clock, floor) if t is not None])
+        self.dirty = False
+
+    def close(self) -> None:
+        self.sched.close()
+
+    def entries(self) -> List[Entry]:
+        """Every launch in the state, running ones first, then those in
+        line in their order."""
+        out = []
+        for job in self.sched.jobs():
+            if job.state not in (self.placer.gs.JobState.RUNNING,
+                                 self.placer.gs.JobState.PENDING):
+                continue  # ended: forgotten at the next step
+            m = NAME.fullmatch(job.name or "")
+            if m is None:
+                raise Damaged(f"job {job.id} is not a launch's (named "
+                              f"{(job.name or '')[:60]!r})")
+            gpus = None
+            if job.running:
+                nodes = self.sched.allocation(job.id).nodes
+                if len(nodes) != 1 or nodes[0].node != self.placer.node:
+                    gpus = []   # elsewhere: see Shared.elsewhere
+                    self.elsewhere = True
+                else:
+                    gpus = list(nodes[0].gpus)
+            start = m.group("start")
+            out.append(Entry(m.group("launch"), int(m.group("pid")),
+                             None if start == "-" else int(start), job.user,
+                             job.gpus, gpus, job.id, job.submit_time))
+        out.sort(key=lambda e: (not e.running, e.submit_time, e.job))
+        return out
+
+    #: a running job on another node than this launch's (set by entries())
+    elsewhere = False
+
+    def holds(self) -> List[Entry]:
+        return [e for e in self.entries() if e.running]
+
+    def queue(self) -> List[Entry]:
+        return [e for e in self.entries() if not e.running]
+
+    def find(self, launch: str) -> Optional[Entry]:
+        for e in self.entries():
+            if e.launch == launch:
+                return e
+        return None
+
+    def join(self, launch: str, pid: int, pid_start: Optional[int],
+             user: Optional[str], gpus: int) -> None:
+        """Put a launch in line (last)."""
+        self.sched.submit(gpus, max_nodes=1,
+                          name=job_name(launch, pid, pid_start), user=user,
+                          submit_time=self.now)
+        self.dirty = True
+
+    def leave(self, launch: str, ran: bool = False) -> None:
+        """Take a launch out: its GPUs are free again, or its place in
+        line is given up. ``ran``: its command ran (the job completes;
+        otherwise it is cancelled)."""
+        e = self.find(launch)
+        if e is None:
+            return
+        if e.running and ran:
+            self.sched.complete(e.job, now=self.now)
+        else:
+            self.sched.cancel(e.job, now=self.now)
+        self.dirty = True
+
+    def settle(self) -> None:
+        """Step the scheduler when something changed: start the launches
+        in line that can start now (in their order), forget the ended
+        ones."""
+        if self.dirty:
+            self.sched.step(now=self.now)
+            self.dirty = False
+
+    def placement(self, launch: str):
+        """(local GPU indices, CUDA_VISIBLE_DEVICES with indices, with
+        UUIDs) of a running launch."""
+        e = self.find(launch)
+        alloc = self.sched.allocation(e.job)
+        return (list(alloc.nodes[0].gpus), alloc.cuda_visible_devices(),
+                alloc.cuda_visible_devices(uuids=True))
+
+    def why_waiting(self, launch: str) -> str:
+        e = self.find(launch)
+        return self.sched.pending_reason(e.job)[1]
+
+
 class StateFile:
     """The state shared by the launches of one machine (see the module
-    doc): ``FILE``::
+    doc): ``FILE``, a gpusched scheduler snapshot (running jobs: the
+    holds; pending jobs: the waiting line; each job named by its launch,
+    see NAME), with ``FILE.lock`` and the hold files in ``FILE.holds/``.
+    Everything is done inside ``locked()``, relative to the descriptors of
+    the state's directory and of ``FILE.holds/`` it opens."""
 
-        {"version": 2, "seq": 7,
-         "holds": [{"id", "pid", "pid_start", "child", "child_start",
-                    "gpus": [0, 3], "node", "command", "since"}],
-         "queue": [{"id", "pid", "pid_start", "gpus": 2, "seq", "since"}]}
-
-    with ``FILE.lock`` and the hold files in ``FILE.holds/``. Everything is
-    done inside ``locked()``, relative to the descriptors of the state's
-    directory and of ``FILE.holds/`` it opens."""
-
-    def __init__(self, path: str):
+    def __init__(self, path: str, placer: Optional["Placer"] = None):
         self.path = os.path.abspath(path)
+        self.placer = placer
         self.dir = os.path.dirname(self.path)
         self.base = os.path.basename(self.path)
         self.lock_name = self.base + ".lock"
@@ -581,12 +810,9 @@ class StateFile:
         self._holds_fd = self._dir_fd = None
 
     @contextmanager
-    def locked(self, placing: bool = True, give_up=None) -> Iterator[dict]:
-        """The state, read under the lock with the dead launches reclaimed
-        and the live ones recovered; written back (atomically) when the
-        block changed it. ``placing``: the block gives out GPUs, so a
-        running launch's damaged hold file stops it (see _scan_holds);
-        releasing or recording a pid goes on regardless. ``give_up``: see
+    def lock_only(self, give_up=None) -> Iterator[None]:
+        """The state lock, without reading the state (to rewrite a hold
+        file, which readers read under the lock). ``give_up``: see
         take_lock (Interrupted before the block runs)."""
         try:
             self._open_dirs()
@@ -599,17 +825,34 @@ class StateFile:
                 raise self._fail("cannot open", self.lock_path, e) from None
             try:
                 take_lock(fd, give_up)
-                self._clean_temporaries()
-                state, damaged = self._read()
-                self._reconcile(state, placing)
-                before = json.dumps(state, sort_keys=True)
-                yield state
-                if damaged or json.dumps(state, sort_keys=True) != before:
-                    self._write(state)
+                yield
             finally:
                 os.close(fd)  # also releases the lock
         finally:
             self._close_dirs()
+
+    @contextmanager
+    def locked(self, placing: bool = True, give_up=None) -> Iterator[Shared]:
+        """The state, read under the lock with the dead launches reclaimed
+        and the live ones recovered; the block changes it through the
+        Shared it gets, which then steps, and the snapshot is written back
+        (atomically) when it differs from FILE. ``placing``: the block
+        gives out GPUs, so a running launch's damaged hold file, or two
+        holds claiming one GPU, stops it (see _scan_holds); releasing goes
+        on regardless. ``give_up``: see take_lock (Interrupted before the
+        block runs)."""
+        with self.lock_only(give_up):
+            self._clean_temporaries()
+            raw = self._read()
+            shared = self._load(raw, self._scan_holds(placing), placing)
+            try:
+                yield shared
+                shared.settle()
+                data = shared.sched.snapshot()
+                if data != raw:
+                    self._write(data)
+            finally:
+                shared.close()
 
     def _clean_temporaries(self) -> None:
         # every writer holds the lock: a temporary file seen now is the
@@ -655,41 +898,99 @@ class StateFile:
         finally:
             os.close(fd)
 
-    def _read(self) -> Tuple[dict, bool]:
-        """(state, whether it was damaged and rebuilt)."""
+    def _read(self) -> Optional[bytes]:
+        """FILE's bytes (None when there is none); self._identity is its
+        identity, for _set_aside."""
+        self._identity = None
         try:
-            raw, _, identity = self._slurp(self._dir_fd, self.base,
-                                           self.path, MAX_STATE_BYTES)
+            raw, _, self._identity = self._slurp(
+                self._dir_fd, self.base, self.path, MAX_STATE_BYTES)
         except FileNotFoundError:
-            return fresh_state(), False
+            return None
         except NotRegular as e:  # swapped in since _open_dirs looked
             raise self._refuse(e) from None
-        state = None
+        return raw
+
+    # ---- from FILE to a scheduler ------------------------------------
+
+    def _load(self, raw: Optional[bytes], files, placing: bool) -> Shared:
+        """The Shared state from FILE's bytes and the hold files: the
+        snapshot restored, or (missing, damaged, of another topology, of an
+        earlier version) a scheduler rebuilt from what is known."""
+        gs, placer = self.placer.gs, self.placer
+        if raw is None:
+            return self._rebuild([], [], files, placing, None)
         if len(raw) > MAX_STATE_BYTES:
-            problem = f"larger than {MAX_STATE_BYTES >> 20} MiB"
-        elif not raw.strip():
-            problem = "empty"
-        else:
-            try:
-                state = json.loads(raw.decode("utf-8"))
-                problem = check_state(state)
-            except (ValueError, UnicodeDecodeError, RecursionError) as e:
-                problem = f"not JSON: {str(e)[:80]}"
-        if problem is None:
-            state["version"] = STATE_VERSION
-            for h in state["holds"]:
-                for key in ("pid_start", "child", "child_start"):
-                    h.setdefault(key, None)
-            for q in state["queue"]:
-                q.setdefault("pid_start", None)
-            return state, False
-        self._set_aside(problem, identity)
+            return self._damaged(f"larger than {MAX_STATE_BYTES >> 20} MiB",
+                                 files, placing)
+        if not raw.startswith(SNAPSHOT_MAGIC):
+            return self._from_json(raw, files, placing)
+        try:
+            sched = gs.Scheduler.restore(placer.topo, raw, name=self.path)
+        except gs.InconsistentError as e:
+            # a snapshot of another description of the machine (another
+            # --topo): its GPU numbers are not ours to trust
+            say(f"warning: {self.path} was written for another topology "
+                f"({e}); made anew, with the holds of the launches still "
+                f"running (from their hold files); launches waiting for it "
+                f"join the line again")
+            return self._rebuild([], [], files, placing, None)
+        except gs.Error as e:
+            return self._damaged(str(e), files, placing)
+        shared = Shared(placer, sched, None)
+        try:
+            return self._reconcile(shared, files, placing)
+        except Damaged as e:
+            shared.close()
+            return self._damaged(str(e), files, placing)
+        except BaseException:
+            shared.close()
+            raise
+
+    def _damaged(self, problem: str, files, placing: bool) -> Shared:
+        self._set_aside(problem)
         say(f"warning: {self.path} is damaged ({problem}); kept as "
             f"{self.damaged_path}; the holds are rebuilt from the launches "
             f"still running")
-        return fresh_state(), True
+        return self._rebuild([], [], files, placing, None)
 
-    def _set_aside(self, problem: str, identity: Tuple[int, int]) -> None:
+    def _from_json(self, raw: bytes, files, placing: bool) -> Shared:
+        """The JSON state of an earlier version of this launcher,
+        migrated: its live holds become running jobs, its live queue
+        pending jobs in the same order. Anything else is damaged."""
+        if not raw.strip():
+            return self._damaged("empty", files, placing)
+        try:
+            state = json.loads(raw.decode("utf-8"))
+            problem = check_json_state(state)
+        except (ValueError, UnicodeDecodeError, RecursionError) as e:
+            problem = (f"neither a gpusched snapshot nor the JSON state of "
+                       f"an earlier version: {str(e)[:80]}")
+        if problem is not None:
+            return self._damaged(problem, files, placing)
+        say(f"{self.path}: the JSON state of an earlier launch.py, "
+            f"rewritten as a gpusched snapshot")
+        holds = []
+        for h in state["holds"]:
+            record, locked, _ = files.get(h["id"], (None, False, None))
+            child = h.get("child") or (record or {}).get("child")
+            child_start = (h.get("child_start") if h.get("child")
+                           else (record or {}).get("child_start"))
+            if (locked or proc_alive(h["pid"], h.get("pid_start")) or
+                    proc_alive(child, child_start)):
+                holds.append(Entry(h["id"], h["pid"], h.get("pid_start"),
+                                   (record or {}).get("user"),
+                                   len(h["gpus"]), list(h["gpus"])))
+            else:
+                say(f"reclaimed GPUs {_gpus_text(h['gpus'])} of pid "
+                    f"{h['pid']} (gone)")
+        queue = [Entry(q["id"], q["pid"], q.get("pid_start"), None,
+                       q["gpus"])
+                 for q in sorted(state["queue"], key=lambda q: q["seq"])
+                 if proc_alive(q["pid"], q.get("pid_start"))]
+        return self._rebuild(holds, queue, files, placing, None)
+
+    def _set_aside(self, problem: str) -> None:
         """Rename the damaged state (the file just read) to FILE.damaged,
         which, if there, must be a regular file too."""
         cannot = f"state {self.path} is damaged ({problem}) and cannot be kept"
@@ -700,7 +1001,7 @@ class StateFile:
                 raise LaunchError(f"{cannot}: {self.damaged_path} is "
                                   f"{file_kind(old.st_mode)}, not a regular "
                                   f"file: remove it")
-            if now is None or _identity(now) != identity:
+            if now is None or _identity(now) != self._identity:
                 raise LaunchError(f"{cannot}: {self.path} was replaced while "
                                   f"read, by a process not holding "
                                   f"{self.lock_path}")
@@ -709,6 +1010,127 @@ class StateFile:
         except OSError as e:
             raise self._fail(f"is damaged ({problem}) and cannot be moved "
                              f"to", self.damaged_path, e) from None
+
+    def _alive(self, entry: Entry, files) -> bool:
+        """Whether a launch still holds its GPUs: its hold file is locked
+        (by the launcher or by its command, which inherits the lock), or
+        its launcher's or its command's recorded process exists."""
+        record, locked, _ = files.get(entry.launch, (None, False, None))
+        record = record or {}
+        return bool(locked or proc_alive(entry.pid, entry.pid_start) or
+                    proc_alive(record.get("child"),
+                               record.get("child_start")))
+
+    def _reconcile(self, shared: Shared, files, placing: bool) -> Shared:
+        """End the jobs of launches that are gone; rebuild the scheduler
+        when it does not say what the hold files say (a hold missing, other
+        GPUs), or was made with other settings (placement, node)."""
+        sched, placer, now = shared.sched, self.placer, shared.now
+        entries = shared.entries()   # Damaged: a job that is not a launch's
+        seen = set()
+        for e in entries:
+            if e.launch in seen:
+                raise Damaged(f"launch {e.launch} has two jobs")
+            seen.add(e.launch)
+        rebuild = shared.elsewhere or not placer.matches(sched)
+        running = set()
+        for e in entries:
+            if e.running:
+                if not self._alive(e, files):
+                    say(f"reclaimed GPUs {_gpus_text(e.gpus)} of pid "
+                        f"{e.pid} (gone)")
+                    sched.complete(e.job, now=now)
+                    shared.dirty = True
+                    continue
+                running.add(e.launch)
+                record = files.get(e.launch, (None,))[0]
+                if record is not None and \
+                        placer.local_gpus(record["gpus"]) != e.gpus:
+                    rebuild = True   # the hold file says what is used
+            elif not proc_alive(e.pid, e.pid_start):
+                sched.cancel(e.job, now=now)
+                shared.dirty = True
+        held = sum(len(e.gpus) for e in entries
+                   if e.running and e.launch in running)
+        # GPUs of this node free for new jobs: the others unless drained
+        # or failed; the other nodes are drained
+        if sched.free_gpus(placer.node) != placer.count - held or any(
+                sched.free_gpus(n) for n in range(placer.topo.node_count)
+                if n != placer.node):
+            rebuild = True
+        recovered = self._sweep(files, running)
+        if not rebuild and not recovered:
+            return shared
+        keep = {r.launch for r in recovered}
+        holds = [e for e in entries if e.running and e.launch in running]
+        holds = [h for h in holds if h.launch not in keep] + recovered
+        for h in holds:   # a hold file's GPUs win over the job's
+            record = files.get(h.launch, (None,))[0]
+            if record is not None:
+                h.gpus = placer.local_gpus(record["gpus"])
+        queue = [e for e in entries if not e.running and
+                 e.launch not in keep and proc_alive(e.pid, e.pid_start)]
+        floor = shared.now
+        shared.close()
+        return self._rebuild(holds, queue, files, placing, floor,
+                             swept=True)
+
+    def _sweep(self, files, running) -> List[Entry]:
+        """The holds of hold files whose launches still run but are not
+        running jobs in the state (``running``: the launch ids that are),
+        to recover; the files of launches that are gone are removed."""
+        recovered = []
+        for hold_id, (record, locked, identity) in files.items():
+            if hold_id in running:
+                continue
+            if record is not None and (
+                    locked or proc_alive(record["pid"], record.get("pid_start"))
+                    or proc_alive(record.get("child"),
+                                  record.get("child_start"))):
+                gpus = self.placer.local_gpus(record["gpus"])
+                say(f"recovered the hold of pid {record['pid']} (GPUs "
+                    f"{_gpus_text(record['gpus'])}) from "
+                    f"{self.hold_path(hold_id)}")
+                recovered.append(Entry(hold_id, record["pid"],
+                                       record.get("pid_start"),
+                                       record.get("user"), len(gpus), gpus))
+                continue
+            if locked:
+                continue  # damaged, but its launch runs: leave it be
+            try:
+                remove_regular(self._holds_fd, hold_id, identity)
+            except OSError as e:
+                raise self._fail("cannot remove", self.hold_path(hold_id),
+                                 e) from None
+        return recovered
+
+    def _rebuild(self, holds: List[Entry], queue: List[Entry], files,
+                 placing: bool, floor: Optional[int],
+                 swept: bool = False) -> Shared:
+        """A new scheduler with this launch's settings holding ``holds``
+        (each on its GPUs) and the hold files' launches still running, with
+        ``queue`` in line behind them in its order. ``swept``: the hold
+        files were looked at already (by _reconcile)."""
+        if not swept:
+            known = {h.launch for h in holds}
+            for r in self._sweep(files, known):
+                holds.append(r)
+            for h in holds:
+                record = files.get(h.launch, (None,))[0]
+                if record is not None:
+                    h.gpus = self.placer.local_gpus(record["gpus"])
+            held = {h.launch for h in holds}
+            queue = [q for q in queue if q.launch not in held]
+        sched = self.placer.new_scheduler()
+        shared = Shared(self.placer, sched, floor)
+        try:
+            self.placer.pin(shared, [h for h in holds if h.gpus], queue,
+                            placing, {i for i, f in files.items() if f[0]},
+                            self.hold_path)
+        except BaseException:
+            shared.close()
+            raise
+        return shared
 
     # ---- hold files --------------------------------------------------
 
@@ -757,47 +1179,6 @@ class StateFile:
                     f"its processes), or remove the file once it has ended")
             out[name] = (record, locked, identity)
         return out
-
-    def _reconcile(self, state: dict, placing: bool) -> None:
-        """Drop the holds and places in line of launches that are gone;
-        add back the holds of running launches the state lacks."""
-        files = self._scan_holds(placing)
-        keep = []
-        ids = set()
-        for h in state["holds"]:
-            record, locked, _ = files.get(h["id"], (None, False, None))
-            child = h.get("child") or (record or {}).get("child")
-            child_start = (h.get("child_start") if h.get("child")
-                           else (record or {}).get("child_start"))
-            if (locked or proc_alive(h["pid"], h.get("pid_start")) or
-                    proc_alive(child, child_start)):
-                keep.append(h)
-                ids.add(h["id"])
-            else:
-                say(f"reclaimed GPUs {_gpus_text(h)} of pid {h['pid']} "
-                    f"(gone)")
-        for hold_id, (record, locked, identity) in files.items():
-            if hold_id in ids:
-                continue
-            if record is not None and (
-                    locked or proc_alive(record["pid"], record.get("pid_start"))
-                    or proc_alive(record.get("child"),
-                                  record.get("child_start"))):
-                say(f"recovered the hold of pid {record['pid']} (GPUs "
-                    f"{_gpus_text(record)}) from {self.hold_path(hold_id)}")
-                keep.append(record)
-                ids.add(hold_id)
-                continue
-            if locked:
-                continue  # damaged, but its launch runs: leave it be
-            try:
-                remove_regular(self._holds_fd, hold_id, identity)
-            except OSError as e:
-                raise self._fail("cannot remove", self.hold_path(hold_id),
-                                 e) from None
-        state["holds"] = keep
-        state["queue"] = [q for q in state["queue"]
-                          if proc_alive(q["pid"], q.get("pid_start"))]
 
     def create_hold(self, record: dict) -> Tuple[int, int]:
         """Write and lock the hold file of ``record`` (under the state
@@ -848,8 +1229,10 @@ class StateFile:
             raise self._fail("cannot remove", self.hold_path(hold_id),
                              e) from None
 
-    def _write(self, state: dict) -> None:
-        data = (json.dumps(state, indent=1, sort_keys=True) + "\n").encode()
+    def _write(self, data: bytes) -> None:
+        """Replace FILE with ``data`` atomically: a new temporary file
+        (O_EXCL) in its directory, fsync, rename over FILE (a regular file
+        or nothing), fsync of the directory."""
         tmp = f".{self.base}.{uuid.uuid4().hex}.tmp"
         dir_fd = self._dir_fd
         try:
@@ -967,8 +1350,9 @@ def child_cpus(topo, node_first: int, gpus: List[int]) -> Optional[List[int]]:
 
 
 class Placer:
-    """Decides with a gpusched Scheduler which GPUs a launch gets, given
-    what the state file says is held and who waits ahead."""
+    """The scheduler of the state: a gpusched Scheduler on the topology,
+    every node but this machine's drained, launches in arrival order
+    (fifo), ended jobs forgotten at once, GPUs chosen by ``placement``."""
 
     def __init__(self, gs, topo, node: int, placement: str):
         self.gs = gs
@@ -978,58 +1362,97 @@ class Placer:
         self.count = topo.node(node).gpu_count
         self.placement = placement
 
-    def _scheduler(self):
-        try:
-            return self.gs.Scheduler(self.topo, placement=self.placement,
-                                     ordering="fifo")
-        except self.gs.UnsupportedError:  # a library without orderings
-            return self.gs.Scheduler(self.topo, placement=self.placement)
+    def new_scheduler(self):
+        """An empty scheduler with the state's settings."""
+        s = self.gs.Scheduler(self.topo, placement=self.placement,
+                              ordering="fifo", keep_seconds=0, keep_count=0)
+        for n in range(self.topo.node_count):
+            if n != self.node:
+                s.drain_node(n)
+        return s
+
+    def matches(self, sched) -> bool:
+        """Whether a restored scheduler has the settings new_scheduler()
+        gives (drains are checked by StateFile._reconcile)."""
+        return (sched.placement == self.placement and
+                sched.ordering == "fifo" and sched.retention == (0, 0))
+
+    def local_gpus(self, gpus) -> List[int]:
+        """A hold's GPUs that this node has (indices on it), increasing."""
+        return sorted(g for g in gpus if 0 <= g < self.count)
 
     def never(self, gpus: int) -> Optional[str]:
         """Why this machine can never give ``gpus`` GPUs, or None."""
         if gpus > self.count:
             return (f"{gpus} GPUs asked, node {self.topo.node_names[self.node]}"
                     f" has {self.count}")
-        with self._scheduler() as s:
+        with self.new_scheduler() as s:
             try:
-                s.submit(gpus, max_nodes=1)
+                s.submit(gpus, max_nodes=1, submit_time=0)
             except self.gs.Error as e:
                 return str(e)
         return None
 
-    def place(self, state: dict, me: str):
-        """Run the queue (held GPUs drained, waiting launches in arrival
-        order, this one among them). Returns (local GPU indices,
-        CUDA_VISIBLE_DEVICES with indices, with UUIDs) for ``me``, or
-        (None, reason) when it cannot start now."""
-        with self._scheduler() as s:
-            for n in range(self.topo.node_count):
-                if n != self.node:
-                    s.drain_node(n)
-            for h in state["holds"]:
-                for g in h.get("gpus", []):
-                    if isinstance(g, int) and 0 <= g < self.count:
-                        s.drain_gpu(self.first + g)
-            ids: Dict[int, str] = {}
-            for q in sorted(state["queue"], key=lambda q: q["seq"]):
-                try:
-                    job = s.submit(int(q["gpus"]), max_nodes=1,
-                                   submit_time=int(q["seq"]))
-                except (self.gs.Error, TypeError, ValueError):
-                    if q["id"] == me:
-                        raise
-                    continue  # another launch's request this node never fits
-                ids[job] = q["id"]
-            s.step(now=state["seq"])
-            mine = next(j for j, i in ids.items() if i == me)
-            info = s.job(mine)
-            if not info.running:
-                _, why = s.pending_reason(mine)
-                return None, why
-            alloc = s.allocation(mine)
-            share = alloc.nodes[0]
-            return (list(share.gpus), alloc.cuda_visible_devices(),
-                    alloc.cuda_visible_devices(uuids=True)), None
+    def pin(self, shared: Shared, holds: List[Entry], queue: List[Entry],
+            placing: bool, filed, hold_path) -> None:
+        """Put ``holds`` in a new scheduler as running jobs, each on its
+        own GPUs (submitted first, with GPUs required, and started), and
+        ``queue`` in line behind them. A hold whose launch has not taken
+        its GPUs yet (no hold file: started for a launch waiting in line)
+        goes back to the head of the line when a hold file claims one of
+        its GPUs. Two hold files claiming one GPU stop a launch that is
+        ``placing`` (which one uses it is unknown). ``filed``: the launch
+        ids with a hold file; ``hold_path(id)``: its path, for messages."""
+        gs, s = self.gs, shared.sched
+        filed = [h for h in holds if h.launch in filed]
+        claimed: Dict[int, Entry] = {}
+        for h in filed:
+            for g in h.gpus:
+                other = claimed.setdefault(g, h)
+                if other is not h and placing:
+                    raise LaunchError(
+                        f"hold files {hold_path(other.launch)} and "
+                        f"{hold_path(h.launch)} both claim GPU {g}: which "
+                        f"launch uses it is unknown, so none can be given "
+                        f"out. Stop one of them, or remove the file of one "
+                        f"that has ended")
+        pinned = list(filed)
+        for h in holds:
+            if h in filed:
+                continue
+            if any(g in claimed for g in h.gpus):
+                queue = [Entry(h.launch, h.pid, h.pid_start, h.user,
+                               h.count)] + queue
+            else:
+                pinned.append(h)
+        times = [q.submit_time for q in queue if q.submit_time is not None]
+        first = min(times + [shared.now])
+        jobs = []
+        for h in pinned:
+            try:
+                jobs.append((h, s.submit(
+                    len(h.gpus), max_nodes=1,
+                    require_gpus=[self.first + g for g in h.gpus],
+                    name=h.name, user=h.user, submit_time=first)))
+            except gs.Error as e:
+                if placing:
+                    raise LaunchError(f"the hold of pid {h.pid} (GPUs "
+                                      f"{_gpus_text(h.gpus)}) cannot be "
+                                      f"recorded: {e}") from None
+        for q in queue:
+            try:
+                s.submit(q.count, max_nodes=1, name=q.name, user=q.user,
+                         submit_time=(shared.now if q.submit_time is None
+                                      else q.submit_time))
+            except gs.Error:
+                continue  # a request this node never fits: its launch says
+        if jobs or queue:
+            s.step(now=shared.now)
+        for h, job in jobs:
+            if not s.job(job).running and placing:
+                raise LaunchError(f"the hold of pid {h.pid} (GPUs "
+                                  f"{_gpus_text(h.gpus)}) cannot be "
+                                  f"recorded: its GPUs are not free")
 
 
 # ---- the launch ----------------------------------------------------------
@@ -1043,6 +1466,7 @@ class Launch:
         self.id = uuid.uuid4().hex
         self.pid = os.getpid()
         self.pid_start = proc_start_time(self.pid)
+        self.user = user_name()
         self.child: Optional[subprocess.Popen] = None
         self.signal: Optional[int] = None
         self.signals = 0  # how many came
@@ -1088,10 +1512,10 @@ class Launch:
                 continue
         return False
 
-    def _holders(self, state) -> str:
-        parts = [f"pid {h.get('pid')} (GPUs {_gpus_text(h)})"
-                 for h in state["holds"]]
-        waiting = len(state["queue"]) - 1
+    def _holders(self, st: Shared) -> str:
+        parts = [f"pid {h.pid} (GPUs {_gpus_text(h.gpus)})"
+                 for h in st.holds()]
+        waiting = len([q for q in st.queue() if q.launch != self.id])
         text = "held by " + ", ".join(parts) if parts else "none held"
         if waiting > 0:
             text += f"; {waiting} launch{'es' * (waiting != 1)} waiting ahead"
@@ -1119,44 +1543,52 @@ class Launch:
                 return
             time.sleep(min(left, SIGNAL_LATENCY))
 
-    def _try_to_place(self, placer: Placer, deadline: Optional[float]):
+    def _try_to_place(self, deadline: Optional[float]):
         """One look at the state: (placement, None, None), or (None, why
         not, who holds the GPUs), this launch in line when it waits.
-        Interrupted when a signal comes while it waits for the lock."""
+        Interrupted when a signal comes while it waits for the lock.
+
+        The launch joins the line (a pending job) if it is not in it; the
+        scheduler then steps, and starts it if it can (or a step of
+        another launch did since its last look). Its job running, it
+        takes the GPUs: it writes and locks its hold file, under the
+        lock, before the state naming it is written."""
         args = self.args
         with self.state.locked(give_up=self._stopped) as st:
             self.in_line = True
-            if not any(q["id"] == self.id for q in st["queue"]):
-                st["seq"] = st["seq"] + 1 if st["seq"] < MAX_COUNTER else 1
-                st["queue"].append({
-                    "id": self.id, "pid": self.pid,
-                    "pid_start": self.pid_start, "gpus": args.gpus,
-                    "seq": st["seq"], "since": time.time()})
-            got, why = placer.place(st, self.id)
-            if self.signal is not None:
-                got = None
-            if got is not None or not args.wait or self.signal is not None \
-                    or (deadline is not None and time.monotonic() >= deadline):
-                st["queue"] = [q for q in st["queue"]
-                               if q["id"] != self.id]
+            if st.find(self.id) is None:
+                st.join(self.id, self.pid, self.pid_start, self.user,
+                        args.gpus)
+            st.settle()
+            me = st.find(self.id)
+            if me is None:  # cannot happen: it was just submitted
+                raise LaunchError("this launch's job vanished from the state")
+            got = why = None
+            if me.running and self.signal is None:
+                got = st.placement(self.id)
+            elif not me.running:
+                why = st.why_waiting(self.id)
+            if got is None and (
+                    not args.wait or self.signal is not None or
+                    (deadline is not None and time.monotonic() >= deadline)):
+                st.leave(self.id)
             if got is not None:
                 gpus, cvd, cvd_uuids = got
                 record = {
                     "id": self.id, "pid": self.pid,
                     "pid_start": self.pid_start, "child": None,
                     "child_start": None, "gpus": gpus,
-                    "node": self.node_name, "since": time.time(),
-                    "command": args.command[:8]}
-                # the hold file first: once the state names the hold,
-                # its file must be there and locked
+                    "node": self.node_name, "user": self.user,
+                    "since": time.time(), "command": args.command[:8]}
+                # the hold file first: once the state names the hold as
+                # taken, its file must be there and locked
                 self.hold_fd, self.hold_size = self.state.create_hold(record)
                 self.record = record
-                st["holds"].append(dict(record))
                 self.holding = True
                 return got, None, None
             return None, why, self._holders(st)
 
-    def acquire(self, placer: Placer):
+    def acquire(self):
         """Take GPUs, waiting in line if asked. Returns the placement."""
         args = self.args
         deadline = (time.monotonic() + args.timeout
@@ -1164,7 +1596,7 @@ class Launch:
         told = False
         while True:
             try:
-                got, why, holders = self._try_to_place(placer, deadline)
+                got, why, holders = self._try_to_place(deadline)
             except Interrupted:
                 got = None
             if got is not None:
@@ -1174,8 +1606,7 @@ class Launch:
                 try:
                     with self.state.locked(placing=False,
                                            give_up=self._patience()) as st:
-                        st["queue"] = [q for q in st["queue"]
-                                       if q["id"] != self.id]
+                        st.leave(self.id)
                 except Interrupted:
                     pass  # the next launch drops it: this pid is gone then
             if self.signal is not None:
@@ -1206,19 +1637,17 @@ class Launch:
 
     def register_child(self) -> None:
         """Run in the new process before it execs the command: record its
-        pid in the state and in the hold file, under the lock (Interrupted
-        when the launcher is told to stop while this waits for the lock:
-        until the command runs, the launcher cannot forward signals)."""
+        pid in the hold file, under the state lock (Interrupted when the
+        launcher is told to stop while this waits for the lock: until the
+        command runs, the launcher cannot forward signals). The state
+        itself does not change: its job names the launcher's pid, the
+        hold file the command's."""
         pid = os.getpid()
         start = proc_start_time(pid)
-        with self.state.locked(placing=False,
-                               give_up=self._launcher_stopped) as st:
-            for h in st["holds"]:
-                if h["id"] == self.id:
-                    h["child"], h["child_start"] = pid, start
-                    break
-            else:  # cannot happen: the hold file is locked by us
-                raise LaunchError("this launch's hold vanished from the state")
+        with self.state.lock_only(give_up=self._launcher_stopped):
+            if os.fstat(self.hold_fd).st_nlink == 0:
+                # cannot happen: no launch removes a locked hold file
+                raise LaunchError("this launch's hold file vanished")
             self.record.update(child=pid, child_start=start)
             self.state.update_hold(self.hold_fd, self.hold_size, self.record)
 
@@ -1228,13 +1657,13 @@ class Launch:
         try:
             with self.state.locked(placing=False,
                                    give_up=self._patience()) as st:
-                st["holds"] = [h for h in st["holds"] if h["id"] != self.id]
-                st["queue"] = [q for q in st["queue"] if q["id"] != self.id]
+                st.leave(self.id, ran=True)   # the next in line may start
                 self.state.remove_hold(self.id, self.hold_fd)
         except Interrupted:
             # once this launcher (and its command) are gone, the hold is
             # neither locked nor alive: the next launch takes it back
-            say(f"stopping without releasing GPUs {_gpus_text(self.record)} "
+            say(f"stopping without releasing GPUs "
+                f"{_gpus_text(self.record['gpus'])} "
                 f"({self.state.lock_path} is busy): the next launch takes "
                 f"them back")
         self.holding = False
@@ -1253,11 +1682,12 @@ class Launch:
         node = pick_node(topo, args.node)
         self.node_name = topo.node_names[node]
         placer = Placer(gs, topo, node, args.placement)
+        self.state.placer = placer
         never = placer.never(args.gpus)
         if never:
             die(f"this machine can never run it: {never}", EXIT_SETUP)
         try:
-            gpus, cvd, cvd_uuids = self.acquire(placer)
+            gpus, cvd, cvd_uuids = self.acquire()
             env = dict(os.environ)
             env.pop(TEST_PAUSE_ENV, None)
             env["CUDA_VISIBLE_DEVICES"] = child_visible_devices(
@@ -1394,10 +1824,13 @@ def parse_args(argv):
                    help="which node of the topology this machine is "
                    "(default: this hostname, or the only node)")
     p.add_argument("--state", metavar="FILE",
-                   help="state file shared by the launches of this machine "
-                   "(default: $XDG_RUNTIME_DIR/gpusched-launch.json or "
-                   "/tmp/gpusched-launch-UID.json); FILE.lock and "
-                   "FILE.holds/ go next to it")
+                   help="state file shared by the launches of this machine, "
+                   "a gpusched scheduler snapshot (`gpusched state show "
+                   "FILE` prints it; default: "
+                   "$XDG_RUNTIME_DIR/gpusched-launch.json or "
+                   "/tmp/gpusched-launch-UID.json, names kept from the "
+                   "JSON state of earlier versions, which is migrated); "
+                   "FILE.lock and FILE.holds/ go next to it")
     p.add_argument("--wait", action="store_true",
                    help="wait in line while the GPUs are busy")
     p.add_argument("--timeout", type=_seconds(0, MAX_TIMEOUT), metavar="S",
@@ -1408,7 +1841,9 @@ def parse_args(argv):
                    help=f"seconds between tries while waiting ({POLL_RANGE[0]:g}"
                    f" to {POLL_RANGE[1]:g}; default 0.2)")
     p.add_argument("--placement", default="nvlink-pack", metavar="POLICY",
-                   help="placement policy (default nvlink-pack)")
+                   help="placement policy (default nvlink-pack); the "
+                   "state's scheduler is made anew with it, keeping its "
+                   "launches, when it had another")
     p.add_argument("--uuids", action="store_true",
                    help="CUDA_VISIBLE_DEVICES with GPU UUIDs")
     p.add_argument("--no-affinity", action="store_true",

@@ -90,7 +90,7 @@ if how == "bundled":
         gpusched.library_path()
 topo = gpusched.Topology.load("dgx1-v100")
 with gpusched.Scheduler(topo) as sched:
-    job = sched.submit(2)
+    job = sched.submit(2, submit_time=0)
     sched.step(now=0)
     cvd = sched.allocation(job).cuda_visible_devices()
 assert cvd == "0,3", cvd

@@ -10,7 +10,7 @@ that decides which job runs next and on which GPUs::
     print(topo.matrix())                  # as nvidia-smi topo -m shows it
 
     with gpusched.Scheduler(topo) as sched:
-        job = sched.submit(2)
+        job = sched.submit(2, submit_time=0)
         sched.step(now=0)
         sched.allocation(job).cuda_visible_devices()
 
@@ -44,7 +44,7 @@ from .objects import (Allocation, AllocationNode, Backfill, Comm, Event,
                       NvlinkDomain, Ordering, PcieLevel, PendingReason,
                       PreemptMode, PriorityBreakdown, ProbeGpu, ProbeLib,
                       ProbePair, ProbeReport, ShareRow, Source, Switch,
-                      Template, format_cpulist, parse_cpulist)
+                      SyncPolicy, Template, format_cpulist, parse_cpulist)
 from .ordering import (OrderJob, fairshare_algorithms, orderings,
                        register_fairshare, register_ordering,
                        unregister_fairshare, unregister_ordering)
@@ -85,7 +85,7 @@ __all__ = [
     "PriorityBreakdown", "ShareRow",
     "LinkKind", "PcieLevel", "Source", "JobState", "PendingReason",
     "EventKind", "Comm", "Ordering", "FairshareAlgo", "Backfill",
-    "PreemptMode", "LimitKind",
+    "PreemptMode", "LimitKind", "SyncPolicy",
     *(name for name in _errors_all
       if name not in ("error_class", "error_from_status", "status_classes")),
     "error_class", "error_from_status", "status_classes",

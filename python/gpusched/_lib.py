@@ -315,6 +315,10 @@ class JobInfoC(Structure):
     ]
 
 
+#: ``gs_forget_fn``: (user_data, scheduler, the job's final record).
+FORGET_FN = CFUNCTYPE(None, c_void_p, c_void_p, POINTER(JobInfoC))
+
+
 class PriorityWeightsC(Structure):
     _fields_ = [
         ("struct_size", c_uint32),
@@ -370,6 +374,42 @@ class AllocNodeC(Structure):
         ("gpus", c_uint32),
         ("cpus", c_uint32),
         ("memory", c_uint64),
+    ]
+
+
+# ---- durable state (state.h) ---------------------------------------------
+
+#: ``GS_KEEP_FOREVER``: keep ended jobs forever (gs_sched_set_retention).
+KEEP_FOREVER = INT64_MAX
+#: ``GS_STATE_FORMAT``: the snapshot format the binding was written for.
+STATE_FORMAT = 1
+#: ``gs_write_fn``: (user_data, data, size) -> gs_status.
+WRITE_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t)
+#: ``gs_read_fn``: (user_data, buf, cap, *got) -> gs_status.
+READ_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t, POINTER(c_size_t))
+#: ``gs_warn_fn``: (user_data, message).
+WARN_FN = CFUNCTYPE(None, c_void_p, c_char_p)
+
+
+class RestoreOptionsC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("share", ShareP),
+        ("max_bytes", c_uint64),
+        ("name", c_char_p),
+    ]
+
+
+class StoreConfigC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("path", c_char_p),
+        ("sync", c_int),
+        ("sync_every", c_uint32),
+        ("sched", POINTER(SchedConfigC)),
+        ("share", ShareP),
+        ("warn", WARN_FN),
+        ("warn_data", c_void_p),
     ]
 
 
@@ -477,6 +517,8 @@ STRUCTS = {
     "gs_order_job": OrderJobC,
     "gs_ordering_ops": OrderingOpsC,
     "gs_fairshare_ops": FairshareOpsC,
+    "gs_restore_options": RestoreOptionsC,
+    "gs_store_config": StoreConfigC,
 }
 
 
@@ -543,6 +585,7 @@ OPTIONAL = "optional"
 
 _u32p = POINTER(c_uint32)
 _u64p = POINTER(c_uint64)
+_i64p = POINTER(c_int64)
 _szp = POINTER(c_size_t)
 _dblp = POINTER(c_double)
 
@@ -566,6 +609,8 @@ PROTOTYPES: List[tuple] = [
     ("gs_load_options_init", None, [POINTER(LoadOptionsC)]),
     ("gs_sched_config_init", None, [POINTER(SchedConfigC)]),
     ("gs_job_spec_init", None, [POINTER(JobSpecC)]),
+    ("gs_restore_options_init", None, [POINTER(RestoreOptionsC)]),
+    ("gs_store_config_init", None, [POINTER(StoreConfigC)]),
     # topology lifecycle and building
     ("gs_topo_create", ST, [POINTER(TopoP)]),
     ("gs_topo_destroy", None, [TopoP]),
@@ -673,9 +718,17 @@ PROTOTYPES: List[tuple] = [
     ("gs_sched_fail", ST_SCHED, [SchedP, c_uint64, c_int64]),
     ("gs_sched_preview", ST_SCHED,
      [SchedP, POINTER(JobSpecC), _u32p, c_size_t, _szp]),
-    ("gs_sched_step", ST, [SchedP, c_int64, _szp]),
+    ("gs_sched_step", ST_SCHED, [SchedP, c_int64, _szp]),
     ("gs_sched_event_count", c_size_t, [SchedP]),
     ("gs_sched_event", ST, [SchedP, c_size_t, POINTER(EventC)]),
+    # the event queue, the clock and retention (gs_sched_retention fails
+    # only for a bad handle, without a message)
+    ("gs_sched_events_consume", ST_SCHED, [SchedP, c_size_t]),
+    ("gs_sched_next_event", ST_SCHED, [SchedP, POINTER(EventC)]),
+    ("gs_sched_clock", c_int64, [SchedP]),
+    ("gs_sched_set_retention", ST_SCHED, [SchedP, c_int64, c_int64]),
+    ("gs_sched_retention", ST, [SchedP, _i64p, _i64p]),
+    ("gs_sched_set_forget_hook", ST, [SchedP, FORGET_FN, c_void_p]),
     ("gs_sched_job_count", c_size_t, [SchedP]),
     ("gs_sched_job_at", c_uint64, [SchedP, c_size_t]),
     ("gs_sched_job_info", ST, [SchedP, c_uint64, POINTER(JobInfoC)]),
@@ -694,7 +747,7 @@ PROTOTYPES: List[tuple] = [
     ("gs_sched_resume_node", ST, [SchedP, c_uint32]),
     ("gs_sched_drain_gpu", ST, [SchedP, c_uint32]),
     ("gs_sched_resume_gpu", ST, [SchedP, c_uint32]),
-    ("gs_sched_fail_gpu", ST, [SchedP, c_uint32, c_int64, _u64p]),
+    ("gs_sched_fail_gpu", ST_SCHED, [SchedP, c_uint32, c_int64, _u64p]),
     ("gs_sched_repair_gpu", ST, [SchedP, c_uint32]),
     ("gs_sched_node_free_gpus", c_uint32, [SchedP, c_uint32]),
     ("gs_sched_node_free_cpus", c_uint32, [SchedP, c_uint32]),
@@ -702,9 +755,25 @@ PROTOTYPES: List[tuple] = [
     ("gs_sched_free_gpus", c_uint32, [SchedP]),
     ("gs_sched_gpu_job", c_uint64, [SchedP, c_uint32]),
     ("gs_sched_check", ST_SCHED, [SchedP]),
-    # ordering, fair share, limits (sched.h). gs_sched_job_priority and
-    # gs_sched_update_usage fail without a message (the wrappers check
-    # the job first); gs_sched_set_limit with a bad kind too (checked).
+    # durable state (state.h): snapshots and the journal. The restores and
+    # gs_sched_open return a handle holding the message on failure too.
+    ("gs_sched_save", ST_SCHED, [SchedP, WRITE_FN, c_void_p]),
+    ("gs_sched_save_file", ST_SCHED, [SchedP, c_char_p]),
+    ("gs_sched_restore", ST_SCHED_OUT,
+     [POINTER(SchedP), TopoP, POINTER(RestoreOptionsC), READ_FN, c_void_p]),
+    ("gs_sched_restore_buffer", ST_SCHED_OUT,
+     [POINTER(SchedP), TopoP, POINTER(RestoreOptionsC), c_char_p,
+      c_size_t]),
+    ("gs_sched_restore_file", ST_SCHED_OUT,
+     [POINTER(SchedP), TopoP, POINTER(RestoreOptionsC), c_char_p]),
+    ("gs_sched_open", ST_SCHED_OUT,
+     [POINTER(SchedP), TopoP, POINTER(StoreConfigC)]),
+    ("gs_sched_checkpoint", ST_SCHED, [SchedP]),
+    ("gs_sched_sync", ST_SCHED, [SchedP]),
+    ("gs_sched_journal_seq", c_uint64, [SchedP]),
+    # ordering, fair share, limits (sched.h). gs_sched_job_priority fails
+    # without a message (the wrapper checks the job first);
+    # gs_sched_set_limit with a bad kind too (checked).
     ("gs_priority_weights_init", None, [POINTER(PriorityWeightsC)]),
     ("gs_sched_set_priority_weights", ST_SCHED,
      [SchedP, POINTER(PriorityWeightsC)]),
@@ -715,13 +784,17 @@ PROTOTYPES: List[tuple] = [
     ("gs_sched_set_model_weight", ST_SCHED, [SchedP, c_char_p, c_double]),
     ("gs_sched_set_limit", ST_SCHED, [SchedP, c_int, c_char_p, c_uint32]),
     ("gs_sched_configure", ST_SCHED, [SchedP, c_char_p, c_size_t, c_char_p]),
-    ("gs_sched_update_usage", ST, [SchedP, c_int64]),
+    ("gs_sched_update_usage", ST_SCHED, [SchedP, c_int64]),
     ("gs_sched_share", ShareP, [SchedP]),
     # ordering policies and fair-share algorithms by name, site factors
     # (0.1 libraries from before issue 13 lack them: UnsupportedError)
     ("gs_sched_set_ordering", ST_SCHED, [SchedP, c_char_p, c_char_p],
      OPTIONAL),
     ("gs_sched_ordering", c_char_p, [SchedP], OPTIONAL),
+    # the placement policy's and fair-share algorithm's names (from the
+    # library of the durable state on, like the functions of state.h)
+    ("gs_sched_placement", c_char_p, [SchedP]),
+    ("gs_sched_fairshare", c_char_p, [SchedP]),
     ("gs_sched_set_fairshare", ST_SCHED, [SchedP, c_char_p], OPTIONAL),
     ("gs_sched_set_job_factor", ST_SCHED, [SchedP, c_uint64, c_double],
      OPTIONAL),

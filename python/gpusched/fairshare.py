@@ -54,7 +54,7 @@ class Share(HandleOwner):
         with Share() as share:
             share.add_account("A", shares=40)
             share.add_user("alice", "A")
-            share.set_usage("alice", "A", 1000.0)
+            share.set_usage("alice", "A", 1000.0, now=0)
             share.compute("fair-tree", now=0)
             share.factor("alice", "A")          # 1.0
 
@@ -68,7 +68,8 @@ class Share(HandleOwner):
     raises ClosedError once that scheduler is closed.
 
     Times (``now``) are the caller's clock in seconds, as for the
-    scheduler (finite, within +-2^60); the object never reads a clock.
+    scheduler (finite, within +-2^60), and required: the object never
+    reads a clock and never takes 0 for a time left out.
     """
 
     _kind = "share"
@@ -247,9 +248,10 @@ class Share(HandleOwner):
     # ---- usage ----------------------------------------------------------
 
     def set_usage(self, user: Optional[str], account: str, usage: float,
-                  now: float = 0.0) -> None:
+                  now: float) -> None:
         """Set (seed) the usage of ``user`` in ``account`` (``user=None``:
-        the account's own usage) as of time ``now``.
+        the account's own usage) as of time ``now`` (required: seconds of
+        your clock).
 
         Raises:
             NotFoundError: no such association.
@@ -263,9 +265,10 @@ class Share(HandleOwner):
             lib.gs_share_set_usage(p, u, a, v, t)
 
     def add_usage(self, user: Optional[str], account: str, amount: float,
-                  now: float = 0.0) -> None:
+                  now: float) -> None:
         """Charge ``amount`` (>= 0) to ``user`` in ``account`` (None: the
-        account itself) at time ``now``, decaying what it had up to then.
+        account itself) at time ``now`` (required), decaying what it had
+        up to then.
 
         Raises:
             NotFoundError: no such association.
@@ -279,9 +282,10 @@ class Share(HandleOwner):
             lib.gs_share_add_usage(p, u, a, v, t)
 
     def usage(self, user: Optional[str], account: str,
-              now: float = 0.0) -> float:
-        """The usage of ``user`` in ``account`` decayed to time ``now``;
-        ``user=None``: the account's, its descendants' included.
+              now: float) -> float:
+        """The usage of ``user`` in ``account`` decayed to time ``now``
+        (required); ``user=None``: the account's, its descendants'
+        included.
 
         Raises:
             NotFoundError: no such association.
@@ -309,18 +313,23 @@ class Share(HandleOwner):
     # ---- factors ----------------------------------------------------------
 
     def compute(self, algo: Union[str, FairshareAlgo] = "fair-tree",
-                now: float = 0.0) -> None:
+                now: Optional[float] = None) -> None:
         """Compute every association's fair-share factor at time ``now``
-        (usage decayed to it) with ``algo``: "fair-tree" (Slurm's Fair
-        Tree, the default), "classic" (``F = 2**(-UE/S)``) or an algorithm
-        registered with gpusched.register_fairshare() (which starts from
-        the classic factors; an exception it raises is raised here).
+        (usage decayed to it; required, as every time: TypeError when left
+        out) with ``algo``: "fair-tree" (Slurm's Fair Tree, the default),
+        "classic" (``F = 2**(-UE/S)``) or an algorithm registered with
+        gpusched.register_fairshare() (which starts from the classic
+        factors; an exception it raises is raised here).
 
         A scheduler recomputes its tree by itself; computing a scheduler's
         tree (through ``Scheduler.share``) with another algorithm changes
         the factors it reads until its next recomputation."""
         from .ordering import fairshare_choice, fairshare_ops
         choice = fairshare_choice(algo, "fair-share algorithm")
+        if now is None:
+            raise TypeError("compute() needs now= (the time to decay usage "
+                            "to, in seconds of your clock): "
+                            "share.compute(algo, now)")
         t = _time(now)
         if isinstance(choice, FairshareAlgo):
             with self._use() as p:

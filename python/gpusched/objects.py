@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Tuple, Union
 __all__ = [
     "LinkKind", "PcieLevel", "Source", "JobState", "PendingReason",
     "EventKind", "Comm", "Ordering", "FairshareAlgo", "Backfill",
-    "PreemptMode", "LimitKind",
+    "PreemptMode", "LimitKind", "SyncPolicy",
     "Template", "NumaDomain", "Node", "GpuInfo", "Link", "Switch",
     "NvlinkDomain", "Event", "Job", "AllocationNode", "Allocation",
     "PriorityBreakdown", "ShareRow",
@@ -122,6 +122,9 @@ class PendingReason(_NamedEnum):
     LIMIT = 5
     RESERVATION = 6
     DEPENDENCY = 7
+    #: its submission time is later than the step's ``now``: it waits
+    #: until then
+    BEGIN_TIME = 8
 
 
 class EventKind(_NamedEnum):
@@ -164,6 +167,24 @@ class PreemptMode(_NamedEnum):
     OFF = 0       #: no preemption
     REQUEUE = 1   #: victims go back to the queue
     CANCEL = 2    #: victims end in state PREEMPTED
+
+
+class SyncPolicy(_NamedEnum):
+    """When a durable scheduler's journal is flushed to the disk
+    (``gs_sync_policy``; ``Scheduler.open(sync=...)``). Every record is
+    written to the file before the call returns, so a killed process loses
+    nothing under any policy; the policy says what a machine crash or a
+    power loss may lose. Parsed from "always", "every" (or "every-n") and
+    "never"."""
+    ALWAYS = 0   #: fsync after every recorded call: nothing is lost
+    EVERY_N = 1  #: fsync every ``sync_every`` calls: up to that many lost
+    NEVER = 2    #: only at checkpoints and sync(): unwritten data is lost
+
+    @classmethod
+    def parse(cls, value, what: str):
+        if isinstance(value, str) and value.strip().lower() == "every":
+            return cls.EVERY_N
+        return super().parse(value, what)
 
 
 class LimitKind(_NamedEnum):

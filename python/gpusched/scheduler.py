@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import ctypes
 import inspect
+import os
+import warnings
 from contextlib import contextmanager
 from ctypes import byref, c_char_p, c_size_t, c_uint32, c_uint64
-from typing import Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import (Callable, Iterable, Iterator, List, Optional, Sequence,
+                    Tuple, Union)
 
 from . import _lib
-from ._handle import (HandleOwner, check_bool, check_index, check_int,
-                      check_number, decode, encode)
+from ._handle import (HandleOwner, callback_failed, calls, check_bool,
+                      check_index, check_int, check_number, decode, encode)
 from ._lib import NONE, lib
-from .errors import (InvalidArgument, NotFoundError, StateError,
+from .errors import (Error, InvalidArgument, NotFoundError, StateError,
                      UnsupportedError)
 from .fairshare import Share, text_bytes
 from .objects import (Allocation, AllocationNode, Backfill, Comm, Event,
                       EventKind, FairshareAlgo, Job, JobState, LimitKind,
                       Ordering, PendingReason, PreemptMode, PriorityBreakdown,
-                      ShareRow)
-from .ordering import fairshare_choice, ordering_choice
+                      ShareRow, SyncPolicy)
+from .ordering import _status_of, fairshare_choice, ordering_choice
 from .topology import Topology, parse_cc, parse_size, sized_text, sized_u32
 
 __all__ = ["Scheduler", "placements"]
@@ -34,6 +37,10 @@ _SITE_FACTOR_MAX = 1e15
 #: library accepts (GS_TIME_MAX): beyond them sums of two could overflow.
 _TIME = (-_lib.TIME_MAX, _lib.TIME_MAX)
 _DURATION = (0, _lib.TIME_MAX)
+#: The library's retention defaults (gs_sched_set_retention).
+_KEEP_SECONDS = 300
+_KEEP_COUNT = 10000
+_DEFAULT_RETENTION = (_KEEP_SECONDS, _KEEP_COUNT)
 
 
 def placements() -> List[str]:
@@ -55,7 +62,8 @@ def _job_keywords(gpus: int, *, gpus_per_node: int = 0, min_nodes: int = 0,
                   comm: Union[str, Comm] = "bandwidth",
                   name: Optional[str] = None, user: Optional[str] = None,
                   account: Optional[str] = None, priority: int = 0,
-                  time_limit: int = 0, submit_time: int = 0, nice: int = 0,
+                  time_limit: int = 0, submit_time: Optional[int] = None,
+                  nice: int = 0,
                   preemptible: bool = False, depends_on: int = 0):
     """The keywords of a job request (shared by submit and preview)."""
 
@@ -84,9 +92,12 @@ def _u32(value, what: str) -> int:
     return check_int(value, what, 0, _lib.UINT32_MAX)
 
 
-def _build_spec(args: tuple, kwargs: dict):
+def _build_spec(args: tuple, kwargs: dict,
+                submit_time: Callable[[Optional[int]], int]):
     """A gs_job_spec from submit()/preview() arguments, and the Python
-    objects it points into (kept alive by the caller during the call)."""
+    objects it points into (kept alive by the caller during the call).
+    ``submit_time(value)`` gives the submission time from the argument
+    (None when it was left out)."""
     try:
         bound = _SIGNATURE.bind(*args, **kwargs)
     except TypeError as e:
@@ -146,7 +157,7 @@ def _build_spec(args: tuple, kwargs: dict):
     spec.account = encode(a["account"], "account")
     spec.priority = check_int(a["priority"], "priority", *_I64)
     spec.time_limit = check_int(a["time_limit"], "time_limit", *_DURATION)
-    spec.submit_time = check_int(a["submit_time"], "submit_time", *_TIME)
+    spec.submit_time = submit_time(a["submit_time"])
     # fields of later versions: only when the library's struct has them
     for fld, value, default in (
             ("nice", check_int(a["nice"], "nice", *_I64), 0),
@@ -162,6 +173,166 @@ def _build_spec(args: tuple, kwargs: dict):
     return spec, keep
 
 
+def _config(placement, placement_options, ordering, ordering_options,
+            fairshare, backfill, backfill_depth, backfill_horizon, preempt):
+    """A gs_sched_config from the constructor's keywords (None: the
+    library's default)."""
+    cfg = _lib.new_struct(_lib.SchedConfigC, "gs_sched_config_init")
+    cfg.placement = encode(placement, "placement")
+    cfg.placement_options = encode(placement_options, "placement_options")
+    if preempt is True:
+        preempt = PreemptMode.REQUEUE
+    elif preempt is False:
+        preempt = PreemptMode.OFF
+    if not isinstance(placement, (str, bytes)):
+        raise TypeError(f"placement must be a policy name, not "
+                        f"{type(placement).__name__}")
+    # built-in orderings and algorithms by number (any library has
+    # them), others by name (libraries from issue 13 on)
+    for fld, value, choose in (
+            ("ordering", ordering, ordering_choice),
+            ("fairshare", fairshare, fairshare_choice)):
+        if value is None:
+            continue
+        chosen = choose(value, fld)
+        if isinstance(chosen, str):
+            if not _lib.field_known(cfg, fld + "_name"):
+                raise UnsupportedError(  # pragma: no cover (old lib)
+                    f"{fld} by name is not supported by this library "
+                    f"version")
+            setattr(cfg, fld + "_name", chosen.encode("utf-8"))
+        else:
+            setattr(cfg, fld, int(chosen))
+    if ordering_options is not None:
+        if not _lib.field_known(cfg, "ordering_options"):
+            raise UnsupportedError(  # pragma: no cover (old lib)
+                "ordering_options is not supported by this library "
+                "version")
+        cfg.ordering_options = encode(ordering_options,
+                                      "ordering_options")
+    settings = [
+        ("backfill", backfill, lambda v: Backfill.parse(v, "backfill")),
+        ("backfill_depth", backfill_depth,
+         lambda v: _u32(v, "backfill_depth")),
+        ("backfill_horizon", backfill_horizon,
+         lambda v: check_int(v, "backfill_horizon", *_DURATION)),
+        ("preempt", preempt, lambda v: PreemptMode.parse(v, "preempt")),
+    ]
+    for fld, value, convert in settings:
+        if value is None:
+            continue
+        if not _lib.field_known(cfg, fld):
+            raise UnsupportedError(f"{fld} is not supported by this "
+                                   f"library version")
+        setattr(cfg, fld, int(convert(value)))
+    return cfg
+
+
+def _retention(keep_seconds, keep_count) -> Tuple[int, int]:
+    """The arguments of gs_sched_set_retention: None is GS_KEEP_FOREVER."""
+    secs = (_lib.KEEP_FOREVER if keep_seconds is None else
+            check_int(keep_seconds, "keep_seconds", *_DURATION))
+    count = (_lib.KEEP_FOREVER if keep_count is None else
+             check_int(keep_count, "keep_count", 0, _lib.INT64_MAX))
+    return secs, count
+
+
+def _event(ev) -> Event:
+    return Event(EventKind.coerce(ev.kind), ev.job, ev.time)
+
+
+def _consume(p, events: List[Event]) -> None:
+    """Take ``events`` (the oldest in the queue) off it. When that fails
+    (the journal could not record it), the exception carries them as
+    ``.events``: the caller will not get them from the queue again."""
+    try:
+        lib.gs_sched_events_consume(p, len(events))
+    except Error as e:
+        e.events = events
+        raise
+
+
+def _job(info) -> Job:
+    """A Job from a gs_job_info (copies: valid after the struct is)."""
+    return Job(
+        id=info.id, state=JobState.coerce(info.state),
+        reason=PendingReason.coerce(info.reason), gpus=info.gpus,
+        nodes=info.nodes, submit_time=info.submit_time,
+        start_time=None if info.start_time < 0 else info.start_time,
+        end_time=None if info.end_time < 0 else info.end_time,
+        priority=info.priority, time_limit=info.time_limit,
+        name=decode(info.name), user=decode(info.user),
+        account=decode(info.account),
+        priority_value=info.priority_value, requeues=info.requeues,
+        lost_gpu_seconds=info.lost_gpu_seconds)
+
+
+# The constructor's keywords that Scheduler.open() takes for a new
+# scheduler (what _config() and _retention() read).
+def _config_keywords(placement: str = "nvlink-pack",
+                     placement_options: Optional[str] = None, *,
+                     ordering=None, ordering_options=None, fairshare=None,
+                     backfill=None, backfill_depth=None,
+                     backfill_horizon=None, preempt=None,
+                     keep_seconds=_KEEP_SECONDS, keep_count=_KEEP_COUNT):
+    """The keywords of a new scheduler's settings."""
+
+
+_CONFIG_SIGNATURE = inspect.signature(_config_keywords)
+
+
+def _path(value, what: str) -> bytes:
+    """A file name as the library takes it (bytes without NUL)."""
+    if not isinstance(value, (str, bytes, os.PathLike)):
+        raise TypeError(f"{what} must be a path (str, bytes or "
+                        f"os.PathLike), not {type(value).__name__}")
+    raw = os.fsencode(value)
+    if not raw:
+        raise InvalidArgument(f"{what} is empty")
+    if b"\0" in raw:
+        raise InvalidArgument(f"{what} contains a NUL character")
+    return raw
+
+
+def _reader(f):
+    """A gs_read_fn over a binary file object's read(n)."""
+    def read(user_data, buf, cap, got):
+        try:
+            chunk = f.read(cap)
+            if not isinstance(chunk, (bytes, bytearray, memoryview)):
+                raise TypeError(f"the snapshot's file returned "
+                                f"{type(chunk).__name__} from read(), not "
+                                f"bytes (open it in binary mode)")
+            chunk = bytes(chunk)
+            if len(chunk) > cap:
+                raise ValueError(f"the snapshot's file returned "
+                                 f"{len(chunk)} bytes from read({cap})")
+            ctypes.memmove(buf, chunk, len(chunk))
+            got[0] = len(chunk)
+            return 0
+        except BaseException as exc:  # noqa: B902 (re-raised)
+            callback_failed(exc)
+            return _status_of(exc)
+    return read
+
+
+def _tell(on_warning, text: str) -> None:
+    """A recovery warning of Scheduler.open(), to on_warning or as a
+    Python warning."""
+    if on_warning is None:
+        warnings.warn(text, RuntimeWarning, stacklevel=3)
+    else:
+        on_warning(text)
+
+
+def _check_clock(clock):
+    if clock is not None and not callable(clock):
+        raise TypeError(f"clock must be a function returning the time in "
+                        f"seconds (e.g. lambda: int(time.time())), not "
+                        f"{type(clock).__name__}")
+    return clock
+
+
 class Scheduler(HandleOwner):
     """Jobs on a frozen topology: who runs, and on which GPUs.
 
@@ -171,9 +342,17 @@ class Scheduler(HandleOwner):
 
         topo = Topology.load("dgx1-v100")
         with Scheduler(topo) as sched:
-            job = sched.submit(2)
+            job = sched.submit(2, submit_time=0)
             sched.step(now=0)
             sched.allocation(job).cuda_visible_devices()   # "0,3"
+            sched.complete(job, now=60)
+
+    Every call that changes the state at a time takes that time
+    (``now``, ``submit_time``: integer seconds of your clock): it is
+    required, never 0 by default. Give the constructor a ``clock``
+    (``clock=lambda: int(time.time())``) to have the scheduler read it
+    when the time is left out. Times never go backwards: a time earlier
+    than the latest one the scheduler was given is refused.
 
     Jobs are identified by integer ids (from 1, never reused). GPUs are
     cluster-wide ids of the topology; nodes are indices or hostnames.
@@ -200,6 +379,10 @@ class Scheduler(HandleOwner):
     _kind = "scheduler"
     #: True while a call of this scheduler is in the library (see _use).
     _busy = False
+    #: The clock given to the constructor, or None.
+    _clock: Optional[Callable[[], int]] = None
+    #: The snapshot file of a scheduler from open(), or None.
+    _store_path: Optional[str] = None
 
     def __init__(self, topology: Topology, placement: str = "nvlink-pack",
                  placement_options: Optional[str] = None, *,
@@ -210,12 +393,17 @@ class Scheduler(HandleOwner):
                  backfill_depth: Optional[int] = None,
                  backfill_horizon: Optional[int] = None,
                  preempt: Union[bool, str, PreemptMode, None] = None,
-                 share: Optional[Share] = None) -> None:
+                 share: Optional[Share] = None,
+                 keep_seconds: Optional[int] = _KEEP_SECONDS,
+                 keep_count: Optional[int] = _KEEP_COUNT,
+                 clock: Optional[Callable[[], int]] = None) -> None:
         """Create a scheduler on a frozen topology.
 
-        Every keyword left at None keeps the library's default. More
-        settings (weights, limits, accounts) come from configure() and the
-        set_* methods.
+        Every keyword left at None keeps the library's default (but
+        ``keep_seconds``/``keep_count``: None is "forever"). More settings
+        (weights, limits, accounts) come from configure() and the set_*
+        methods. Scheduler.restore() makes one from a snapshot, and
+        Scheduler.open() one whose state survives a crash.
 
         Args:
             topology: a frozen :class:`Topology`.
@@ -249,6 +437,16 @@ class Scheduler(HandleOwner):
                 rank by; the scheduler charges its jobs' usage to it and
                 keeps it alive. None: the scheduler keeps its own tree,
                 adding users as jobs arrive (see :attr:`share`).
+            keep_seconds, keep_count: how long ended jobs are kept
+                (set_retention(); the defaults are the library's: 300
+                seconds and 10,000 jobs; None: forever).
+            clock: a function of no arguments returning the time as an
+                integer number of seconds (e.g. ``lambda:
+                int(time.time())``). With one, the times of step(),
+                complete(), fail(), cancel(), fail_gpu(), update_usage()
+                (``now``) and submit() (``submit_time``) may be left out:
+                the clock is read. Without one (the default) they are
+                required: leaving one out is a TypeError, never time 0.
 
         Raises:
             NotFrozenError: the topology is not frozen.
@@ -257,66 +455,42 @@ class Scheduler(HandleOwner):
                 or a value out of range.
             UnsupportedError: a node has more than 64 GPUs.
             ClosedError: ``share`` is closed.
+            RangeError: ``keep_seconds`` beyond 2^60, ``keep_count``
+                negative.
         """
         super().__init__()
+        retention = _retention(keep_seconds, keep_count)
+        cfg = _config(placement, placement_options, ordering,
+                      ordering_options, fairshare, backfill, backfill_depth,
+                      backfill_horizon, preempt)
+
+        def create(out, tp, share_ptr):
+            if share_ptr is not None:
+                cfg.share = share_ptr
+            lib.gs_sched_create(byref(out), tp, byref(cfg))
+            if retention != _DEFAULT_RETENTION:
+                lib.gs_sched_set_retention(out, *retention)
+
+        self._attach(topology, share, clock, create)
+
+    def _attach(self, topology: Topology, share: Optional[Share], clock,
+                create: Callable) -> None:
+        """Make the C scheduler (``create(out, tp, share_ptr)`` fills the
+        handle ``out``, raising on failure) on ``topology``'s C topology,
+        with ``share``'s tree (share_ptr is None without one), holding a
+        reference to each so that they outlive it; what every way of
+        making a Scheduler shares."""
         if not isinstance(topology, Topology):
             raise TypeError(f"topology must be a gpusched.Topology, not "
                             f"{type(topology).__name__}")
         if share is not None and not isinstance(share, Share):
             raise TypeError(f"share must be a gpusched.Share, not "
                             f"{type(share).__name__}")
-        cfg = _lib.new_struct(_lib.SchedConfigC, "gs_sched_config_init")
-        cfg.placement = encode(placement, "placement")
-        cfg.placement_options = encode(placement_options, "placement_options")
-        if preempt is True:
-            preempt = PreemptMode.REQUEUE
-        elif preempt is False:
-            preempt = PreemptMode.OFF
-        if not isinstance(placement, (str, bytes)):
-            raise TypeError(f"placement must be a policy name, not "
-                            f"{type(placement).__name__}")
-        # built-in orderings and algorithms by number (any library has
-        # them), others by name (libraries from issue 13 on)
-        for fld, value, choose in (
-                ("ordering", ordering, ordering_choice),
-                ("fairshare", fairshare, fairshare_choice)):
-            if value is None:
-                continue
-            chosen = choose(value, fld)
-            if isinstance(chosen, str):
-                if not _lib.field_known(cfg, fld + "_name"):
-                    raise UnsupportedError(  # pragma: no cover (old lib)
-                        f"{fld} by name is not supported by this library "
-                        f"version")
-                setattr(cfg, fld + "_name", chosen.encode("utf-8"))
-            else:
-                setattr(cfg, fld, int(chosen))
-        if ordering_options is not None:
-            if not _lib.field_known(cfg, "ordering_options"):
-                raise UnsupportedError(  # pragma: no cover (old lib)
-                    "ordering_options is not supported by this library "
-                    "version")
-            cfg.ordering_options = encode(ordering_options,
-                                          "ordering_options")
-        settings = [
-            ("backfill", backfill, lambda v: Backfill.parse(v, "backfill")),
-            ("backfill_depth", backfill_depth,
-             lambda v: _u32(v, "backfill_depth")),
-            ("backfill_horizon", backfill_horizon,
-             lambda v: check_int(v, "backfill_horizon", *_DURATION)),
-            ("preempt", preempt, lambda v: PreemptMode.parse(v, "preempt")),
-        ]
-        for fld, value, convert in settings:
-            if value is None:
-                continue
-            if not _lib.field_known(cfg, fld):
-                raise UnsupportedError(f"{fld} is not supported by this "
-                                       f"library version")
-            setattr(cfg, fld, int(convert(value)))
+        self._clock = _check_clock(clock)
+        #: Python objects the C scheduler points to (the forget hook's
+        #: callback): kept until the handle is destroyed.
+        self._keep = {}
         if share is not None:
-            if not _lib.field_known(cfg, "share"):
-                raise UnsupportedError("share is not supported by this "
-                                       "library version")
             # one lock for the scheduler and its tree: calls through either
             # are serialized
             self._lock = share._lock
@@ -324,8 +498,9 @@ class Scheduler(HandleOwner):
         anchor: Optional[int] = None
         try:
             with self._lock:
+                share_ptr = None
                 if share is not None:
-                    cfg.share = share._check()
+                    share_ptr = share._check()
                     anchor = share._anchor()
                     _lib.ref_acquire(anchor)
                     acquired.append(anchor)
@@ -334,7 +509,7 @@ class Scheduler(HandleOwner):
                     acquired.insert(0, topology._addr)
                     out = _lib.SchedP()
                     try:
-                        lib.gs_sched_create(byref(out), tp, byref(cfg))
+                        create(out, tp, share_ptr)
                     except BaseException:
                         if out:
                             lib.gs_sched_destroy(out)
@@ -351,7 +526,6 @@ class Scheduler(HandleOwner):
         self._share = share
         #: What keeps the scheduler's tree alive (see Share._anchor).
         self._share_anchor = anchor if anchor is not None else self._addr
-        self.placement = placement
 
     def __reduce__(self):
         raise TypeError("a Scheduler cannot be pickled (its jobs live in the "
@@ -361,6 +535,12 @@ class Scheduler(HandleOwner):
     def topology(self) -> Topology:
         """The Topology the scheduler was created on."""
         return self._topology
+
+    @property
+    def clock(self) -> Optional[Callable[[], int]]:
+        """The clock given to the constructor (read when a time is left
+        out), or None: then every time must be given."""
+        return self._clock
 
     @contextmanager
     def _use(self) -> Iterator:
@@ -400,9 +580,21 @@ class Scheduler(HandleOwner):
             job = job.id
         return check_int(job, "job", 0, _lib.UINT64_MAX)
 
-    @staticmethod
-    def _now(now) -> int:
-        return check_int(now, "now", *_TIME)
+    def _time(self, value, call: str, what: str = "now") -> int:
+        """The time argument ``what`` of method ``call``: ``value`` when
+        given, else read from the scheduler's clock; TypeError when it was
+        left out and there is no clock (a time never defaults)."""
+        if value is not None:
+            return check_int(value, what, *_TIME)
+        clock = self._clock
+        if clock is None:
+            raise TypeError(
+                f"{call}() needs {what}= (the time, in seconds of your "
+                f"clock): this Scheduler has no clock to read it from "
+                f"(give one to the constructor, e.g. Scheduler(topo, "
+                f"clock=lambda: int(time.time())), to leave {what} out)")
+        return check_int(clock(), f"{what} (read from the scheduler's "
+                         f"clock)", *_TIME)
 
     # ---- jobs ---------------------------------------------------------
 
@@ -426,19 +618,26 @@ class Scheduler(HandleOwner):
         - ``comm``: "bandwidth" (default; maximize NVLink bandwidth) or
           "insensitive";
         - ``name``, ``user``, ``account``, ``priority``, ``time_limit``
-          (seconds), ``submit_time`` (your clock), ``nice``,
-          ``preemptible``, ``depends_on`` (a job id).
+          (seconds), ``nice``, ``preemptible``, ``depends_on`` (a job id).
+
+        ``submit_time`` (seconds of your clock; its age weighs in the
+        multifactor priority) is required, unless the scheduler has a
+        ``clock``, which is then read when it is left out.
 
         Raises:
+            TypeError: ``submit_time`` left out of a scheduler without a
+                clock; a value of the wrong type (``gpus=2.0``,
+                ``exclusive="no"``).
             InvalidArgument: the request is invalid (the message names the
-                field, e.g. "job spec: gpus must be at least 1").
+                field, e.g. "job spec: gpus must be at least 1"), or
+                ``submit_time`` is earlier than the latest time the
+                scheduler was given.
             RangeError: a number outside its field (counts 0..2^32-1,
                 ``submit_time`` within +-2^60, ``time_limit`` 0..2^60).
-            TypeError: a value of the wrong type (``gpus=2.0``,
-                ``exclusive="no"``).
             NoResourcesError: the cluster could never run it, even idle.
         """
-        spec, keep = _build_spec(args, kwargs)
+        spec, keep = _build_spec(
+            args, kwargs, lambda t: self._time(t, "submit", "submit_time"))
         job = c_uint64(0)
         with self._use() as p:
             lib.gs_sched_submit(p, byref(spec), byref(job))
@@ -449,13 +648,20 @@ class Scheduler(HandleOwner):
         """Where would this job go now? Runs the placement policy without
         queueing anything or changing any state, and returns the chosen
         cluster-wide GPU ids, increasing. Takes the same arguments as
-        submit().
+        submit(), but ``submit_time`` may be left out (with or without a
+        clock): placement does not depend on it.
 
         Raises NoResourcesError (the message says why) when it cannot be
         placed now, InvalidArgument for a bad request."""
-        spec, keep = _build_spec(args, kwargs)
+        given = []
+        spec, keep = _build_spec(args, kwargs,
+                                 lambda t: self._preview_time(t, given))
         count = c_size_t(0)
         with self._use() as p:
+            if not given:
+                # any time the library accepts: not before its clock
+                clock = lib.gs_sched_clock(p)
+                spec.submit_time = 0 if clock == _lib.INT64_MIN else clock
             # no more than the cluster has (a larger request fails in the
             # library; gpus=2**32-1 must not allocate 16 GiB here). Under
             # the lock: a closed scheduler's topology may be gone.
@@ -465,6 +671,15 @@ class Scheduler(HandleOwner):
         del keep
         return list(out[:count.value])
 
+    @staticmethod
+    def _preview_time(value: Optional[int], given: list) -> int:
+        # placement does not read the submission time: when none is given,
+        # preview() puts the scheduler's clock (a time it accepts)
+        if value is not None:
+            given.append(True)
+            return check_int(value, "submit_time", *_TIME)
+        return 0
+
     submit.__signature__ = _SIGNATURE.replace(parameters=[
         inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
         *_SIGNATURE.parameters.values()], return_annotation="int")
@@ -472,54 +687,134 @@ class Scheduler(HandleOwner):
         inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
         *_SIGNATURE.parameters.values()], return_annotation="List[int]")
 
-    def step(self, now: int = 0) -> List[Event]:
+    def step(self, now: Optional[int] = None) -> List[Event]:
         """Start every job that can start at time ``now`` (your clock, an
         integer within +-2^60 seconds, like every ``now``) and
         return the events: one STARTED event per job started and, with
         preemption on, a PREEMPTED event per victim (followed by REQUEUED
         when it goes back to the queue).
 
+        The events come from the scheduler's queue, which this call
+        consumes: the step's events, after any still queued from before
+        (a step whose policy function raised, a restored or reopened
+        scheduler, the C API), oldest first, so that none is lost. When a
+        policy function or the on_forget() callback raised during the
+        step, the step's events stay queued and the exception is raised
+        (see :attr:`events`). Ended jobs past their retention
+        (set_retention()) are forgotten at the start of the step.
+
+        Raises:
+            InvalidArgument: ``now`` earlier than the latest time the
+                scheduler was given (nothing changes).
+            TypeError: ``now`` left out, and no clock.
+            InputOutputError: (a scheduler from open()) the journal could
+                not record the step, which happened all the same: its
+                events are still queued (:attr:`events`); or it could not
+                record their consumption: they are then the exception's
+                ``events`` attribute.
+
+        ``now`` is required unless the scheduler has a ``clock`` (then
+        it is read when ``now`` is left out); it must not be earlier than
+        the latest time the scheduler was given (InvalidArgument naming
+        both).
+
         Pending jobs are taken in the ordering's order; jobs waiting for
         a dependency or held by a limit do not hold back the others. The
         first job that cannot start may preempt jobs it outranks (with
         ``preempt``), or else holds back the rest (reason PRIORITY) unless
         backfill lets jobs with a time limit start around it."""
-        t = self._now(now)
+        t = self._time(now, "step")
         with self._use() as p:
             lib.gs_sched_step(p, t, None)
-            return self._events(p)
+            events = self._events(p)
+            if calls.error is None:
+                _consume(p, events)
+            return events
 
     def _events(self, p) -> List[Event]:
+        """The queue's events, oldest first, without taking them."""
         out = []
         for i in range(lib.gs_sched_event_count(p)):
             ev = _lib.out_struct(_lib.EventC)
             lib.gs_sched_event(p, i, byref(ev))
-            out.append(Event(EventKind.coerce(ev.kind), ev.job, ev.time))
+            out.append(_event(ev))
         return out
 
     @property
     def events(self) -> List[Event]:
-        """The events of the last step() or fail_gpu()."""
+        """The events in the queue not consumed yet, oldest first (a
+        look: they stay queued). Empty after step() and fail_gpu(), which
+        consume what they report; events stay when a policy function
+        raised during a step, when they were queued by a scheduler that
+        was saved or journaled, or by the C API. Take them with
+        next_event() or consume_events(); the next step() returns them
+        too."""
         with self._use() as p:
             return self._events(p)
 
-    def complete(self, job: int, now: int = 0) -> None:
-        """A running job ended normally; its resources are freed.
-        NotFoundError for an unknown job, StateError if it is not running."""
-        j, t = self._job_id(job), self._now(now)
+    def next_event(self) -> Optional[Event]:
+        """Take the oldest event off the queue and return it; None when
+        the queue is empty."""
+        ev = _lib.out_struct(_lib.EventC)
+        with self._use() as p:
+            try:
+                lib.gs_sched_next_event(p, byref(ev))
+            except NotFoundError:       # "the event queue is empty"
+                return None
+        return _event(ev)
+
+    def consume_events(self, n: int) -> None:
+        """Take the ``n`` oldest events off the queue (as read through
+        :attr:`events`). An ended job is never forgotten while an event
+        naming it is queued.
+
+        Raises:
+            InvalidArgument: ``n`` is more than the queue holds (nothing is
+                taken).
+            RangeError: ``n`` negative (TypeError: not an integer).
+        """
+        k = check_int(n, "n", 0, _lib.UINT64_MAX)
+        with self._use() as p:
+            lib.gs_sched_events_consume(p, k)
+
+    @property
+    def clock_time(self) -> Optional[int]:
+        """The scheduler's own clock: the latest time any call gave it
+        (the ``now`` of a step, of a job's end, of a GPU failure or a usage
+        update), None before any. Calls refuse an earlier time, and a
+        submission time earlier than it (InvalidArgument naming both)."""
+        with self._use() as p:
+            t = lib.gs_sched_clock(p)
+        return None if t == _lib.INT64_MIN else t
+
+    def complete(self, job: int, now: Optional[int] = None) -> None:
+        """A running job ended normally at time ``now``; its resources are
+        freed. ``now`` is required unless the scheduler has a ``clock``
+        (as for step()).
+
+        Raises:
+            NotFoundError: no such job.
+            StateError: it is not running.
+            InvalidArgument: ``now`` is earlier than the latest time the
+                scheduler was given.
+            TypeError: ``now`` left out, and no clock.
+        """
+        j, t = self._job_id(job), self._time(now, "complete")
         with self._use() as p:
             lib.gs_sched_complete(p, j, t)
 
-    def fail(self, job: int, now: int = 0) -> None:
-        """A running job failed; its resources are freed."""
-        j, t = self._job_id(job), self._now(now)
+    def fail(self, job: int, now: Optional[int] = None) -> None:
+        """A running job failed at time ``now``; its resources are freed.
+        ``now`` and the errors: as for complete()."""
+        j, t = self._job_id(job), self._time(now, "fail")
         with self._use() as p:
             lib.gs_sched_fail(p, j, t)
 
-    def cancel(self, job: int, now: int = 0) -> None:
-        """Cancel a pending or running job (StateError if it already
-        ended)."""
-        j, t = self._job_id(job), self._now(now)
+    def cancel(self, job: int, now: Optional[int] = None) -> None:
+        """Cancel a pending or running job at time ``now`` (StateError if
+        it already ended). ``now`` and the other errors: as for
+        complete()."""
+        j, t = self._job_id(job), self._time(now, "cancel")
         with self._use() as p:
             lib.gs_sched_cancel(p, j, t)
 
@@ -528,18 +823,10 @@ class Scheduler(HandleOwner):
         try:
             lib.gs_sched_job_info(p, j, byref(info))
         except NotFoundError:
-            raise NotFoundError(f"no job {j}") from None
-        return Job(
-            id=info.id, state=JobState.coerce(info.state),
-            reason=PendingReason.coerce(info.reason), gpus=info.gpus,
-            nodes=info.nodes, submit_time=info.submit_time,
-            start_time=None if info.start_time < 0 else info.start_time,
-            end_time=None if info.end_time < 0 else info.end_time,
-            priority=info.priority, time_limit=info.time_limit,
-            name=decode(info.name), user=decode(info.user),
-            account=decode(info.account),
-            priority_value=info.priority_value, requeues=info.requeues,
-            lost_gpu_seconds=info.lost_gpu_seconds)
+            raise NotFoundError(
+                f"no job {j} (never submitted, or it ended and was "
+                f"forgotten: see set_retention())") from None
+        return _job(info)
 
     def job(self, job: int) -> Job:
         """What is known about a job (NotFoundError if there is none)."""
@@ -608,6 +895,366 @@ class Scheduler(HandleOwner):
         """CUDA_VISIBLE_DEVICES for a job on one of its nodes (see
         Allocation.cuda_visible_devices)."""
         return self.allocation(job).cuda_visible_devices(node, uuids)
+
+    # ---- retention ----------------------------------------------------
+
+    def set_retention(self, keep_seconds: Optional[int],
+                      keep_count: Optional[int]) -> None:
+        """How long ended jobs (completed, failed, cancelled, preempted)
+        are kept, like Slurm's MinJobAge and MaxJobCount. At each step an
+        ended job is forgotten when it ended ``keep_seconds`` or more
+        before the step's ``now``, or when more than ``keep_count`` ended
+        jobs are held (the earliest ended first); None for either: no
+        limit of that kind. The library's defaults are 300 seconds and
+        10,000 jobs (the constructor's ``keep_seconds``/``keep_count``).
+
+        A job is kept while an event naming it is queued (see
+        :attr:`events`) or while a job that depends on it has not ended.
+        Its usage was charged when it ended; on_forget()'s callback sees
+        its final record first. A forgotten job is NotFoundError to
+        every call (job(), allocation()...), and jobs() no longer lists
+        it.
+
+        Raises:
+            RangeError: ``keep_seconds`` negative or beyond 2^60,
+                ``keep_count`` negative or beyond 2^63-1 (TypeError: not an
+                integer or None). Nothing changes.
+        """
+        secs, count = _retention(keep_seconds, keep_count)
+        with self._use() as p:
+            lib.gs_sched_set_retention(p, secs, count)
+
+    @property
+    def retention(self) -> Tuple[Optional[int], Optional[int]]:
+        """The retention in force, as ``(keep_seconds, keep_count)``
+        (set_retention(), the constructor's keywords, or what a restored
+        or reopened scheduler's snapshot and journal say); None for "no
+        limit of that kind". A new scheduler's is ``(300, 10000)``."""
+        secs, count = ctypes.c_int64(0), ctypes.c_int64(0)
+        with self._use() as p:
+            lib.gs_sched_retention(p, byref(secs), byref(count))
+        return tuple(None if v.value == _lib.KEEP_FOREVER else v.value
+                     for v in (secs, count))
+
+    def on_forget(self, callback: Optional[Callable[[Job], object]]
+                  ) -> None:
+        """Call ``callback(job)`` with the final record of each ended job
+        (a :class:`Job`: its state, submission, start and end times...)
+        just before the scheduler forgets it (see set_retention()): for
+        accounting, like Slurm's job completion log. None removes the
+        callback; a new one replaces the old.
+
+        The callback runs within step(), on its thread, and must not call
+        this scheduler (that raises StateError). An exception it raises
+        does not stop the step: the job is forgotten all the same, and the
+        first such exception is raised by step() once it has returned,
+        leaving the step's events queued (next_event(), :attr:`events` or
+        the next step() return them). The callback is not saved in a
+        snapshot or a journal: set it again after restore() or open().
+
+        Raises:
+            TypeError: ``callback`` is not callable.
+        """
+        if callback is None:
+            fn = _lib.FORGET_FN()               # NULL: no hook
+        elif not callable(callback):
+            raise TypeError(f"on_forget's callback must be callable, not "
+                            f"{type(callback).__name__}")
+        else:
+            def forget(user_data, sched, info):
+                try:
+                    callback(_job(info.contents))
+                except BaseException as exc:  # noqa: B902 (re-raised)
+                    callback_failed(exc)
+            fn = _lib.FORGET_FN(forget)
+        with self._use() as p:
+            lib.gs_sched_set_forget_hook(p, fn, None)
+            # the library holds the pointer: keep the callback alive
+            self._keep["forget"] = fn
+
+    # ---- durable state: snapshots and the journal -----------------------
+
+    def save(self, path: Union[str, bytes, "os.PathLike"]) -> None:
+        """Write a snapshot of the whole state (jobs in every state with
+        their requests and allocations, queued events, usage, drains and
+        failed GPUs, limits, settings, the id counter and the clock) to
+        ``path``, atomically: a temporary file in the same directory,
+        fsync, rename over ``path``, fsync of the directory, so that a
+        crash leaves the old file or the new one, whole. The scheduler is
+        not changed. Scheduler.restore(topology, path) makes a scheduler
+        that decides exactly as this one would.
+
+        Policies written in Python are saved by name (register them again
+        before restoring); the on_forget() callback and the clock are not
+        saved.
+
+        Raises:
+            InputOutputError: the file could not be written (the message
+                has the system's reason); the old file, if any, is intact.
+        """
+        raw = _path(path, "path")
+        with self._use() as p:
+            lib.gs_sched_save_file(p, raw)
+
+    def snapshot(self) -> bytes:
+        """The snapshot save() writes, as bytes (the same bytes for two
+        schedulers in the same state). Scheduler.restore(topology, data)
+        reads it back."""
+        chunks: List[bytes] = []
+
+        def write(user_data, data, size):
+            try:
+                chunks.append(ctypes.string_at(data, size))
+                return 0
+            except BaseException as exc:  # noqa: B902 (re-raised)
+                callback_failed(exc)
+                return _status_of(exc)
+
+        fn = _lib.WRITE_FN(write)
+        with self._use() as p:
+            lib.gs_sched_save(p, fn, None)
+        return b"".join(chunks)
+
+    @classmethod
+    def restore(cls, topology: Topology, source, share: Optional[Share] = None,
+                *, clock: Optional[Callable[[], int]] = None,
+                name: Optional[str] = None) -> "Scheduler":
+        """A scheduler made from a snapshot (save(), snapshot(), the C
+        library's gs_sched_save), in the state it was saved in.
+
+        Args:
+            topology: a frozen :class:`Topology` matching the saved one:
+                the same nodes in the same order, with the same names,
+                GPU counts and models, CPUs and memory. The scheduler
+                keeps it alive, as a constructed one does.
+            source: the snapshot: bytes (or a bytearray or memoryview), a
+                file's path (str, bytes or os.PathLike), or a binary file
+                object (anything with ``read(n)``), read to its end.
+            share: a :class:`Share` to load the saved accounts and usage
+                into (it must hold every saved account and user); None: the
+                scheduler gets its own tree, rebuilt from the snapshot.
+            clock: as for the constructor (not saved in snapshots).
+            name: what messages call the snapshot (default: the path, or
+                "<snapshot>").
+
+        Ordering, fair-share and placement policies are looked up by their
+        saved names: register policies written in Python first. The
+        on_forget() callback is not saved: set it again. The restored
+        scheduler reports its saved settings: :attr:`placement`,
+        :attr:`ordering`, :attr:`fairshare`, :attr:`retention`,
+        :attr:`clock_time`.
+
+        Raises:
+            InconsistentError: the topology does not match; the message
+                names the first difference.
+            ParseError: damaged input (the message has the byte offset).
+            UnsupportedError: a snapshot of a newer format.
+            NotFoundError: a saved policy is not registered.
+            InputOutputError: the file cannot be read.
+            RangeError: more than 4 GiB.
+            NotFrozenError: the topology is not frozen.
+            TypeError: ``source`` is none of the above.
+        """
+        opts = _lib.new_struct(_lib.RestoreOptionsC,
+                               "gs_restore_options_init")
+        opts.name = encode(name, "name")
+        data = path = read_fn = None
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            data = bytes(source)
+        elif isinstance(source, (str, os.PathLike)):
+            path = _path(source, "source")
+        elif callable(getattr(source, "read", None)):
+            read_fn = _lib.READ_FN(_reader(source))
+        else:
+            raise TypeError(f"source must be the snapshot's bytes, a path "
+                            f"or a binary file object, not "
+                            f"{type(source).__name__}")
+
+        def create(out, tp, share_ptr):
+            if share_ptr is not None:
+                opts.share = share_ptr
+            if data is not None:
+                lib.gs_sched_restore_buffer(byref(out), tp, byref(opts),
+                                            data, len(data))
+            elif path is not None:
+                lib.gs_sched_restore_file(byref(out), tp, byref(opts), path)
+            else:
+                lib.gs_sched_restore(byref(out), tp, byref(opts), read_fn,
+                                     None)
+
+        self = cls.__new__(cls)
+        HandleOwner.__init__(self)
+        self._attach(topology, share, clock, create)
+        return self
+
+    @classmethod
+    def open(cls, topology: Topology,
+             path: Union[str, bytes, "os.PathLike"], *,
+             sync: Union[str, SyncPolicy] = "always", sync_every: int = 64,
+             on_warning: Optional[Callable[[str], object]] = None,
+             share: Optional[Share] = None,
+             clock: Optional[Callable[[], int]] = None,
+             **scheduler_kwargs) -> "Scheduler":
+        """A durable scheduler: its state survives a crash of the process
+        or the machine. It lives in two files: the snapshot ``path`` and
+        the journal ``path + ".journal"``. Opening restores the snapshot
+        (or makes a new scheduler when there is none), replays the
+        journal's records made after it, and from then on every call that
+        changes the state (submit, step, the ends of jobs, drains,
+        failures, limits, settings, consuming events...) is written to the
+        journal before it returns. checkpoint() compacts the pair; close()
+        (or dropping the object, or a crash) loses nothing that a call
+        acknowledged. What each ``sync`` policy may lose in a machine
+        crash: see :class:`SyncPolicy` and docs/state.md.
+
+        Args:
+            topology: a frozen :class:`Topology` (checked against the
+                snapshot's, as for restore()); kept alive.
+            path: the snapshot's file.
+            sync: "always" (fsync after each recorded call), "every"
+                (every ``sync_every`` calls) or "never" (only at
+                checkpoints and sync()).
+            sync_every: calls between fsyncs for sync="every".
+            on_warning: ``on_warning(message)`` is told what recovery had
+                to drop (a torn last record, from a crash in the middle of
+                writing it), with the file and byte offset; default: a
+                Python warning (RuntimeWarning).
+            share: a :class:`Share` holding the accounts, as for restore()
+                and the constructor.
+            clock: as for the constructor (not saved).
+            scheduler_kwargs: the constructor's keywords (placement,
+                ordering, backfill, keep_seconds...) for a scheduler made
+                new, when neither file exists. Ignored when the store
+                exists: the snapshot has its own settings (:attr:`placement`,
+                :attr:`ordering`, :attr:`fairshare` and :attr:`retention`
+                report them; change them with the set_* methods, which are
+                journaled).
+
+        Changes made directly to the account tree (Share methods) are not
+        journaled: the next checkpoint() saves them. Like restore(), the
+        on_forget() callback must be set again after opening.
+
+        Raises:
+            InputOutputError: a file cannot be read or created. When a
+                later call cannot write the journal it raises
+                InputOutputError, and the scheduler refuses every change
+                (InputOutputError) until a checkpoint() succeeds.
+            ParseError: a damaged snapshot, or a damaged journal record
+                that has records after it (nothing is opened).
+            InconsistentError: the topology does not match the snapshot.
+            UnsupportedError, NotFoundError: as for restore().
+            TypeError: an unknown keyword.
+        """
+        raw = _path(path, "path")
+        policy = SyncPolicy.parse(sync, "sync")
+        every = check_int(sync_every, "sync_every", 1, _lib.UINT32_MAX)
+        if on_warning is not None and not callable(on_warning):
+            raise TypeError(f"on_warning must be callable, not "
+                            f"{type(on_warning).__name__}")
+        try:
+            bound = _CONFIG_SIGNATURE.bind(**scheduler_kwargs)
+        except TypeError as e:
+            raise TypeError(f"Scheduler.open: {e}") from None
+        bound.apply_defaults()
+        kw = dict(bound.arguments)
+        retention = _retention(kw.pop("keep_seconds"), kw.pop("keep_count"))
+        cfg = _config(**kw)
+        store = _lib.new_struct(_lib.StoreConfigC, "gs_store_config_init")
+        store.path = raw
+        store.sync = int(policy)
+        store.sync_every = every
+        store.sched = ctypes.pointer(cfg)
+        warned: List[str] = []
+        opened = []
+
+        def warn(user_data, message):
+            text = decode(message) or ""
+            if not opened:
+                warned.append(text)     # told once open() has returned
+                return
+            try:
+                _tell(on_warning, text)
+            except BaseException as exc:  # noqa: B902 (re-raised)
+                callback_failed(exc)
+
+        store.warn = _lib.WARN_FN(warn)
+        new = not os.path.exists(raw)    # as the library decides
+
+        def create(out, tp, share_ptr):
+            if share_ptr is not None:
+                store.share = share_ptr
+            lib.gs_sched_open(byref(out), tp, byref(store))
+            if new and retention != _DEFAULT_RETENTION:
+                lib.gs_sched_set_retention(out, *retention)
+
+        self = cls.__new__(cls)
+        HandleOwner.__init__(self)
+        try:
+            self._attach(topology, share, clock, create)
+        except BaseException:
+            for text in warned:
+                _tell(on_warning, text)
+            raise
+        self._keep["warn"] = store.warn
+        self._store_path = os.fsdecode(raw)
+        try:
+            for text in warned:
+                _tell(on_warning, text)
+        except BaseException:
+            self.close()
+            raise
+        opened.append(True)
+        return self
+
+    def _need_store(self, what: str) -> None:
+        self._check()                   # ClosedError first
+        if self._store_path is None:
+            raise StateError(f"{what}(): this scheduler was not opened with "
+                             f"Scheduler.open(), it has no journal")
+
+    def checkpoint(self) -> None:
+        """Compact a scheduler from Scheduler.open(): write a new snapshot
+        atomically, then empty the journal. A crash at any point leaves a
+        pair of files that opens to the same state. Call it now and then
+        (the journal grows with every recorded call, and reopening replays
+        it) and before a planned shutdown. After a journal write failed, a
+        successful checkpoint() lets the scheduler change again.
+
+        Raises:
+            StateError: the scheduler was not opened with open().
+            InputOutputError: the snapshot could not be written (the old
+                pair still opens to the same state).
+        """
+        self._need_store("checkpoint")
+        with self._use() as p:
+            lib.gs_sched_checkpoint(p)
+
+    def sync(self) -> None:
+        """fsync the journal of a scheduler from Scheduler.open() now,
+        whatever its ``sync`` policy.
+
+        Raises:
+            StateError: the scheduler was not opened with open().
+            InputOutputError: the system refused.
+        """
+        self._need_store("sync")
+        with self._use() as p:
+            lib.gs_sched_sync(p)
+
+    @property
+    def journal_seq(self) -> int:
+        """How many state-changing calls the scheduler has taken since it
+        was first made (restores and replays included): the sequence
+        number of its last journal record. Any scheduler counts; one from
+        open() journals them."""
+        with self._use() as p:
+            return lib.gs_sched_journal_seq(p)
+
+    @property
+    def store_path(self) -> Optional[str]:
+        """The snapshot file of a scheduler from Scheduler.open() (its
+        journal is this + ".journal"), else None."""
+        return self._store_path
 
     # ---- ordering, fair share, limits ------------------------------------
 
@@ -719,11 +1366,13 @@ class Scheduler(HandleOwner):
         with self._use() as p:
             lib.gs_sched_set_limit(p, k, n, cap)
 
-    def update_usage(self, now: int) -> None:
+    def update_usage(self, now: Optional[int] = None) -> None:
         """Charge the running jobs' usage up to time ``now`` (the scheduler
         does it by itself when a job ends and when fair share is
-        recomputed). Call it before reading usage from :attr:`share`."""
-        t = self._now(now)
+        recomputed). Call it before reading usage from :attr:`share`.
+        ``now`` is required unless the scheduler has a ``clock``, and
+        must not be earlier than the latest time it was given."""
+        t = self._time(now, "update_usage")
         with self._use() as p:
             lib.gs_sched_update_usage(p, t)
 
@@ -739,8 +1388,7 @@ class Scheduler(HandleOwner):
         """
         j = self._job_id(job)
         with self._use() as p:
-            if not 1 <= j <= lib.gs_sched_job_count(p):
-                raise NotFoundError(f"no job {j}")
+            self._job_info(p, j)        # NotFoundError for no such job
             b = _lib.out_struct(_lib.PriorityBreakdownC)
             lib.gs_sched_job_priority(p, j, byref(b))
         return PriorityBreakdown(
@@ -757,6 +1405,23 @@ class Scheduler(HandleOwner):
         fn = lib.require("gs_sched_ordering")
         with self._use() as p:
             return decode(fn(p)) or ""
+
+    @property
+    def placement(self) -> str:
+        """The name of the scheduler's placement policy, as configured
+        ("nvlink-pack" by default; see :func:`placements`). A restored or
+        reopened scheduler reports the saved one."""
+        with self._use() as p:
+            return decode(lib.gs_sched_placement(p)) or ""
+
+    @property
+    def fairshare(self) -> str:
+        """The name of the scheduler's fair-share algorithm ("fair-tree"
+        by default, "classic", or a registered one; set_fairshare()
+        changes it). A restored or reopened scheduler reports the saved
+        one."""
+        with self._use() as p:
+            return decode(lib.gs_sched_fairshare(p)) or ""
 
     def set_ordering(self, ordering: Union[str, Ordering],
                      options: Optional[str] = None) -> None:
@@ -850,15 +1515,23 @@ class Scheduler(HandleOwner):
         with self._use() as p:
             lib.gs_sched_resume_gpu(p, self._gpu(gpu))
 
-    def fail_gpu(self, gpu: int, now: int = 0) -> Optional[int]:
+    def fail_gpu(self, gpu: int, now: Optional[int] = None) -> Optional[int]:
         """Mark a GPU failed. The job holding it (if any) fails and frees
         what it held; its id is returned (None when the GPU was idle) and
-        reported as a FAILED event. The GPU stays unusable until
-        repair_gpu()."""
-        t = self._now(now)
+        reported as a FAILED event, which this call consumes (unless
+        older events are still queued: then it stays behind them, for
+        next_event() or the next step()). The GPU stays unusable until
+        repair_gpu(). ``now`` (the time of the failure) is required unless
+        the scheduler has a ``clock``, as for step()."""
+        t = self._time(now, "fail_gpu")
         job = c_uint64(0)
         with self._use() as p:
-            lib.gs_sched_fail_gpu(p, self._gpu(gpu), t, byref(job))
+            g = self._gpu(gpu)
+            queued = lib.gs_sched_event_count(p)
+            lib.gs_sched_fail_gpu(p, g, t, byref(job))
+            if job.value and not queued:
+                # its FAILED event, alone in the queue: reported here
+                _consume(p, self._events(p))
         return job.value or None
 
     def repair_gpu(self, gpu: int) -> None:
@@ -909,7 +1582,9 @@ class Scheduler(HandleOwner):
                 n = lib.gs_sched_job_count(p)
                 free = lib.gs_sched_free_gpus(p)
                 total = lib.gs_topo_gpu_count(self._tp)
+                placement = decode(lib.gs_sched_placement(p))
         except Exception:  # pragma: no cover
             return "<gpusched.Scheduler>"
-        return (f"<gpusched.Scheduler {self.placement!r}, {n} job"
+        where = "" if not placement else f" {placement!r},"
+        return (f"<gpusched.Scheduler{where} {n} job"
                 f"{'s' * (n != 1)}, {free}/{total} GPUs free>")

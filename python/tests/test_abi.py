@@ -15,7 +15,8 @@ import gpusched
 from gpusched import _lib
 from gpusched.objects import (Backfill, Comm, EventKind, FairshareAlgo,
                               JobState, LimitKind, LinkKind, Ordering,
-                              PcieLevel, PendingReason, PreemptMode, Source)
+                              PcieLevel, PendingReason, PreemptMode, Source,
+                              SyncPolicy)
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +158,10 @@ def test_constants(tmp_path, include_dir):
     out = compile_and_run(tmp_path, include_dir,
                           '    printf("%.17g\\n", GS_SITE_FACTOR_MAX);\n')
     assert float(out) == sched_mod._SITE_FACTOR_MAX
+    body = "".join(f'    printf("%lld\\n", (long long)({c}));\n'
+                   for c in ("GS_KEEP_FOREVER", "GS_STATE_FORMAT"))
+    out = compile_and_run(tmp_path, include_dir, body).split()
+    assert [int(x) for x in out] == [_lib.KEEP_FOREVER, _lib.STATE_FORMAT]
 
 
 @pytest.mark.parametrize("enum_cls,prefix,skip", [
@@ -172,6 +177,7 @@ def test_constants(tmp_path, include_dir):
     (Backfill, "GS_BACKFILL_", ()),
     (PreemptMode, "GS_PREEMPT_", ()),
     (LimitKind, "GS_LIMIT_", ()),
+    (SyncPolicy, "GS_SYNC_", ()),
 ])
 def test_enums_match_the_headers(headers, enum_cls, prefix, skip):
     found = {m.group(1): int(m.group(2)) for m in re.finditer(
@@ -224,7 +230,8 @@ def test_prototype_table_matches_the_headers(headers):
 
 
 @pytest.mark.parametrize("header", ["core.h", "job.h", "sched.h",
-                                    "fairshare.h", "topo.h", "ordering.h"])
+                                    "fairshare.h", "topo.h", "ordering.h",
+                                    "state.h"])
 def test_every_function_is_declared(include_dir, header):
     """Every function these headers export is in the prototype table (the
     placement-policy ABI of policy.h is for C policies, not bindings;

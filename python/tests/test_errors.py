@@ -82,26 +82,26 @@ def test_errors_pickle():
 def test_einval_names_the_field(dgx1):
     with gpusched.Scheduler(dgx1) as s:
         with pytest.raises(gpusched.InvalidArgument) as e:
-            s.submit(0)
+            s.submit(0, submit_time=0)
         assert e.value.status == -1 and e.value.name == "GS_EINVAL"
         assert "gpus must be at least 1" in e.value.message
         with pytest.raises(gpusched.InvalidArgument, match="gpus_per_node"):
-            s.submit(2, gpus_per_node=3)
+            s.submit(2, gpus_per_node=3, submit_time=0)
         with pytest.raises(gpusched.InvalidArgument, match="3 GPUs required"):
-            s.submit(2, require_gpus=[0, 1, 2])
+            s.submit(2, require_gpus=[0, 1, 2], submit_time=0)
         with pytest.raises(gpusched.InvalidArgument, match="require_uuids"):
-            s.submit(2, require_uuids=["GPU-nope"])
+            s.submit(2, require_uuids=["GPU-nope"], submit_time=0)
         with pytest.raises(gpusched.InvalidArgument, match="user"):
-            s.submit(1, user="has space")
+            s.submit(1, user="has space", submit_time=0)
         with pytest.raises(gpusched.InvalidArgument, match="min_nodes"):
-            s.submit(2, min_nodes=3)
+            s.submit(2, min_nodes=3, submit_time=0)
         # checked by the binding before C sees it: out of its C type
         with pytest.raises(gpusched.RangeError, match="cpus_per_gpu"):
-            s.submit(1, cpus_per_gpu=-1)
+            s.submit(1, cpus_per_gpu=-1, submit_time=0)
         with pytest.raises(gpusched.InvalidArgument, match="comm"):
-            s.submit(1, comm="fast")
+            s.submit(1, comm="fast", submit_time=0)
         with pytest.raises(TypeError):
-            s.submit(1, no_such_keyword=1)
+            s.submit(1, no_such_keyword=1, submit_time=0)
 
 
 def test_enomem_from_a_failing_allocator(repo_dir):
@@ -184,7 +184,7 @@ def test_enotfound(dgx1):
         t.add_node("n", template="no-such-template")
     with gpusched.Scheduler(dgx1) as s:
         with pytest.raises(gpusched.NotFoundError, match="no job 42"):
-            s.complete(42)
+            s.complete(42, 0)
         with pytest.raises(LookupError):
             s.job(42)
 
@@ -226,7 +226,8 @@ def test_einvalid_names_what_is_wrong():
 
 def test_enospc_through_the_raw_table(dgx1):
     with gpusched.Scheduler(dgx1) as s, s._use() as p:
-        spec, keep = gpusched.scheduler._build_spec((4,), {})
+        spec, keep = gpusched.scheduler._build_spec((4,), {},
+                                                    lambda t: 0)
         out = (ctypes.c_uint32 * 2)()
         n = ctypes.c_size_t()
         with pytest.raises(gpusched.NoSpaceError, match="2 slots for 4"):
@@ -257,12 +258,12 @@ def test_eunsupported_more_than_64_gpus():
 def test_enores(dgx1):
     with gpusched.Scheduler(dgx1) as s:
         with pytest.raises(gpusched.NoResourcesError, match="100 asked"):
-            s.submit(100)
+            s.submit(100, submit_time=0)
         with pytest.raises(gpusched.NoResourcesError, match="never run"):
-            s.submit(1, gpu_models="H100")
+            s.submit(1, gpu_models="H100", submit_time=0)
         with pytest.raises(gpusched.NoResourcesError, match="never run"):
-            s.submit(1, min_cc="9.0")
-        j = s.submit(8)
+            s.submit(1, min_cc="9.0", submit_time=0)
+        j = s.submit(8, submit_time=0)
         s.step(0)
         with pytest.raises(gpusched.NoResourcesError, match="0 are free"):
             s.preview(1)
@@ -271,12 +272,12 @@ def test_enores(dgx1):
 
 def test_estate(dgx1):
     with gpusched.Scheduler(dgx1) as s:
-        j = s.submit(2)
+        j = s.submit(2, submit_time=0)
         with pytest.raises(gpusched.StateError, match="pending"):
-            s.complete(j)
-        s.cancel(j)
+            s.complete(j, 1)
+        s.cancel(j, 1)
         with pytest.raises(gpusched.StateError, match="cancelled"):
-            s.cancel(j)
+            s.cancel(j, 2)
 
 
 def test_enodev_edriver_not_reachable_yet():

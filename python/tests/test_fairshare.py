@@ -200,8 +200,8 @@ def test_usage_csv_adds_unknown_associations():
         rows = {(r.account, r.user): r for r in share.rows()}
         assert ("acct", "new") in rows and ("other", None) in rows
         assert rows[("acct", None)].raw_shares == 1
-        assert share.usage("new", "acct") == 5
-        assert share.usage(None, "other") == 2
+        assert share.usage("new", "acct", 0) == 5
+        assert share.usage(None, "other", 0) == 2
 
 
 # ---- errors --------------------------------------------------------------
@@ -232,16 +232,16 @@ def test_building_errors_carry_the_library_message():
             share.factor("u")
         with pytest.raises(gpusched.InvalidArgument,
                            match="fair-share algorithm 'lottery'"):
-            share.compute("lottery")
+            share.compute("lottery", 0)
         with pytest.raises(gpusched.InvalidArgument, match="algorithm 7"):
-            share.compute(7)
+            share.compute(7, 0)
         # binding-side type checks
         with pytest.raises(TypeError, match="shares"):
             share.add_account("C", shares="1")
         with pytest.raises(TypeError, match="now"):
             share.usage("u", "A", now=None)
         with pytest.raises(TypeError, match="account"):
-            share.set_usage("u", None, 1)
+            share.set_usage("u", None, 1, 0)
         with pytest.raises(TypeError, match="accounts"):
             share.load_accounts(42)
         with pytest.raises(gpusched.InvalidArgument, match="NUL"):
@@ -272,8 +272,9 @@ def test_bad_accounts_json_adds_nothing():
 SHARE_CALLS = [
     ("load_accounts", ("{}",)), ("load_usage", ("",)),
     ("add_account", ("a",)), ("add_user", ("u", "root")),
-    ("set_usage", ("u", "root", 1)), ("add_usage", ("u", "root", 1)),
-    ("usage", ("u", "root")), ("set_half_life", (0,)), ("compute", ()),
+    ("set_usage", ("u", "root", 1, 0)), ("add_usage", ("u", "root", 1, 0)),
+    ("usage", ("u", "root", 0)), ("set_half_life", (0,)),
+    ("compute", ("fair-tree", 0)),
     ("factor", ("u", "root")), ("rows", ()), ("report", ()),
     ("format_report", ()), ("__len__", ()),
 ]
@@ -339,13 +340,13 @@ def test_share_outlives_the_scheduler(h100):
     share.add_user("u", "lab")
     with gpusched.Scheduler(h100, share=share) as sched:
         assert sched._lock is share._lock
-        job = sched.submit(2, user="u", account="lab")
+        job = sched.submit(2, user="u", account="lab", submit_time=0)
         sched.step(0)
         sched.complete(job, 100)
         assert sched.share.usage("u", "lab", 100) == exact(200)
     # the tree keeps what the scheduler charged
     assert share.usage("u", "lab", 100) == exact(200)
-    share.compute()
+    share.compute("fair-tree", 100)
     assert share.factor("u") == exact(1.0)
     share.close()
 
@@ -370,7 +371,7 @@ def test_scheduler_outlives_its_share_object(h100):
     with pytest.raises(gpusched.ClosedError):
         ref().rows()
     assert _lib.live_handles() == n + 2
-    job = sched.submit(1, user="u", account="lab")
+    job = sched.submit(1, user="u", account="lab", submit_time=0)
     sched.step(0)
     sched.complete(job, 10)
     assert view.usage("u", "lab", 10) == exact(10)
@@ -387,7 +388,7 @@ def test_scheduler_outlives_its_share_object(h100):
 
 def test_view_keeps_its_scheduler_alive(h100):
     sched = gpusched.Scheduler(h100)
-    sched.submit(1, user="alice", account="physics")
+    sched.submit(1, user="alice", account="physics", submit_time=0)
     ref = weakref.ref(sched)
     view = sched.share
     del sched
@@ -412,7 +413,7 @@ def test_view_given_to_another_scheduler(h100):
     second = gpusched.Scheduler(h100, ordering="fifo", share=first.share)
     assert second._lock is first._lock
     first.close()  # the C tree lives on in the first C scheduler
-    job = second.submit(2, user="u", account="lab")
+    job = second.submit(2, user="u", account="lab", submit_time=0)
     second.step(0)
     second.complete(job, 50)
     assert second.share.usage(None, "lab", 50) == exact(100)

@@ -1,7 +1,10 @@
-"""examples/launch.py: concurrent launches sharing a state file."""
+"""examples/launch.py: concurrent launches sharing a state file (a gpusched
+scheduler snapshot: a running job per launch holding GPUs, a pending job
+per launch waiting in line)."""
 
 import json
 import os
+import re
 import stat
 import signal
 import subprocess
@@ -56,13 +59,52 @@ def launch(env, state, gpus, cmd, *opts, topo="dgx1-v100"):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def read_state(state):
+#: How launch.py names a launch's job: its launcher's pid and start time,
+#: and the launch's id (its hold file's name).
+NAME = re.compile(r"pid=(\d+) start=(-|\d+) launch=([A-Za-z0-9_-]+)")
+
+
+def hold_file(state, launch):
+    """The record of a launch's hold file (None: none, or being
+    rewritten)."""
     try:
-        with open(state) as f:
-            text = f.read()
-        return json.loads(text) if text.strip() else {"holds": [], "queue": []}
+        with open(os.path.join(state + ".holds", launch)) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def read_state(state, topo="dgx1-v100"):
+    """The launches in the state file, read as launch.py reads it: the
+    snapshot restored on the topology. ``holds``: its running jobs (launch
+    id, launcher pid, local GPUs, and the command's pid from the hold
+    file); ``queue``: its pending jobs in line (GPUs asked)."""
+    try:
+        with open(state, "rb") as f:
+            data = f.read()     # whole: the file is replaced by rename
     except FileNotFoundError:
         return {"holds": [], "queue": []}
+    holds, queue = [], []
+    t = gpusched.Topology.load(topo)
+    try:
+        with gpusched.Scheduler.restore(t, data) as s:
+            for job in s.jobs():
+                m = NAME.fullmatch(job.name)
+                assert m, job.name
+                entry = {"id": m.group(3), "pid": int(m.group(1)),
+                         "job": job.id, "user": job.user}
+                if job.running:
+                    (node,) = s.allocation(job.id).nodes
+                    entry["gpus"] = list(node.gpus)
+                    entry["child"] = (hold_file(state, m.group(3)) or
+                                      {}).get("child")
+                    holds.append(entry)
+                elif job.pending:
+                    entry["gpus"] = job.gpus
+                    queue.append(entry)
+    finally:
+        t.close()
+    return {"holds": holds, "queue": queue}
 
 
 def wait_for(pred, timeout=20.0):
@@ -206,6 +248,8 @@ def test_sigint_while_waiting_leaves_the_queue(env, state, dummy, tmp_path):
 
 
 def test_dead_entries_are_reclaimed(env, state, tmp_path):
+    """The JSON state of an earlier version (here version 1, without start
+    times) is migrated; its launches are gone, so nothing is held."""
     gone = subprocess.Popen(["true"])
     gone.wait()
     with open(state, "w") as f:
@@ -219,7 +263,10 @@ def test_dead_entries_are_reclaimed(env, state, tmp_path):
     p = launch(env, state, 2, ["true"])
     (rc, _, err), = finish([p])
     assert rc == 0, err
-    assert "reclaimed" in err
+    assert "rewritten as a gpusched snapshot" in err
+    assert f"reclaimed GPUs 0,1,2,3,4,5,6,7 of pid {gone.pid} (gone)" in err
+    with open(state, "rb") as f:
+        assert f.read().startswith(b"GSSTATE\n")
     st = read_state(state)
     assert st["holds"] == [] and st["queue"] == []
 
@@ -460,7 +507,27 @@ def test_sigterm_while_waiting_ends_promptly(env, state, tmp_path):
     assert read_state(state)["holds"] == []
 
 
+def foreign_snapshot():
+    """A valid snapshot on the DGX-1 whose job is not a launch's."""
+    topo = gpusched.Topology.load("dgx1-v100")
+    try:
+        with gpusched.Scheduler(topo, ordering="fifo", keep_seconds=0,
+                                keep_count=0) as s:
+            s.submit(1, name="someone else's job", submit_time=0)
+            s.step(0)
+            return s.snapshot()
+    finally:
+        topo.close()
+
+
+SNAPSHOT = foreign_snapshot()
+FLIPPED = bytearray(SNAPSHOT)
+FLIPPED[len(FLIPPED) // 2] ^= 0x40
+
 DAMAGES = {
+    "snapshot cut short": SNAPSHOT[:-9],
+    "snapshot with a byte changed": bytes(FLIPPED),
+    "snapshot of jobs not launches'": SNAPSHOT,
     "garbage": b"this is not JSON",
     "empty": b"",
     "blank": b" \n\t\n",
@@ -581,13 +648,43 @@ def test_a_locked_hold_file_keeps_its_gpus(env, state):
     assert os.listdir(holds) == []
 
 
+def proc_start(pid):
+    """Field 22 of /proc/PID/stat (proc(5)), the start time in clock ticks
+    (fields 3.. follow the ")" of comm)."""
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[22 - 3])
+
+
+def launch_snapshot(jobs, clock=None, topo="dgx1-v100"):
+    """A state file as launch.py writes it: ``jobs`` (launch id, pid,
+    start time, GPUs required or a count to wait for) submitted in order
+    on the launch scheduler's settings, then a step at ``clock``."""
+    t = gpusched.Topology.load(topo)
+    try:
+        with gpusched.Scheduler(t, ordering="fifo", keep_seconds=0,
+                                keep_count=0) as s:
+            now = int(time.time()) if clock is None else clock
+            for launch_id, pid, start, gpus in jobs:
+                name = (f"pid={pid} start={'-' if start is None else start}"
+                        f" launch={launch_id}")
+                if isinstance(gpus, list):
+                    s.submit(len(gpus), require_gpus=gpus, max_nodes=1,
+                             name=name, submit_time=now)
+                else:
+                    s.submit(gpus, max_nodes=1, name=name, submit_time=now)
+            s.step(now)
+            return s.snapshot()
+    finally:
+        t.close()
+
+
 def test_pid_reuse_is_detected(env, state):
     """A recorded pid that now names another process (same pid, another
-    start time) holds nothing; the same pid and start time does."""
+    start time) holds nothing; the same pid and start time does. In the
+    JSON state of an earlier version, then in the job name of a
+    snapshot."""
     me = os.getpid()
-    with open(f"/proc/{me}/stat") as f:
-        # field 22 of proc(5), starttime; fields 3.. follow the ")" of comm
-        start = int(f.read().rsplit(")", 1)[1].split()[22 - 3])
+    start = proc_start(me)
     for recorded, expect in ((start + 1, 0), (start, 3)):
         with open(state, "w") as f:
             json.dump({"version": 2, "seq": 1, "queue": [], "holds": [
@@ -595,6 +692,17 @@ def test_pid_reuse_is_detected(env, state):
         p = run_launch(env, "--gpus", "8", "--topo", "dgx1-v100", "--state",
                        state, "--", "true")
         assert p.returncode == expect, p.stderr
+    for recorded, expect in ((start + 1, 0), (start, 3)):
+        with open(state, "wb") as f:
+            f.write(launch_snapshot([("reused", me, recorded,
+                                      list(range(8)))]))
+        p = run_launch(env, "--gpus", "8", "--topo", "dgx1-v100", "--state",
+                       state, "--", "true")
+        assert p.returncode == expect, p.stderr
+        if expect == 0:
+            assert f"reclaimed GPUs 0,1,2,3,4,5,6,7 of pid {me}" in p.stderr
+        else:
+            assert f"held by pid {me} (GPUs 0,1,2,3,4,5,6,7)" in p.stderr
 
 
 # ---- kill -9 at the dangerous moments -------------------------------------
@@ -759,3 +867,328 @@ def test_launchers_killed_at_random_moments(env, state, stubborn, tmp_path):
     ok = launch(env, state, 8, ["true"], "--wait", "--timeout", "30")
     (rc, _, err), = finish([ok])
     assert rc == 0, err
+
+
+# ---- the state is a gpusched snapshot ---------------------------------------
+
+
+def gpusched_tool():
+    """build/tools/gpusched of the build tree whose library is tested."""
+    lib = os.environ["GPUSCHED_LIBRARY"]
+    tool = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+        lib))), "tools", "gpusched")
+    if not os.access(tool, os.X_OK):
+        pytest.skip(f"no {tool} (GPUSCHED_LIBRARY is not in a build tree)")
+    return tool
+
+
+def user_name():
+    import pwd
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+def test_state_file_is_a_snapshot(env, state, tmp_path):
+    """While a launch holds the 8 GPUs and another waits for 2, the state
+    file is a scheduler snapshot that `gpusched state show` prints and
+    Scheduler.restore reads: a running job on GPUs 0-7 named by the
+    holder's launcher pid and start time, and a pending job for 2 GPUs
+    named by the waiter's."""
+    tool = gpusched_tool()
+    big = launch(env, state, 8, [sys.executable, "-c",
+                                 "import time; time.sleep(30)"])
+    assert wait_for(lambda: any(h["child"] for h in
+                                read_state(state)["holds"]))
+    waiter = launch(env, state, 2, ["true"], "--wait")
+    assert wait_for(lambda: len(read_state(state)["queue"]) == 1)
+    try:
+        me = user_name()
+        (hold,) = read_state(state)["holds"]
+        big_name = (f"pid={big.pid} start={proc_start(big.pid)} "
+                    f"launch={hold['id']}")
+        waiter_start = proc_start(waiter.pid)
+        p = subprocess.run([tool, "state", "show", "--json", state],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, p.stderr
+        shown = json.loads(p.stdout)
+        assert shown["ordering"] == "fifo"
+        (node,) = shown["nodes"]
+        assert (node["name"], node["gpus"], node["free_gpus"]) == (
+            "dgx1-v100", 8, 0)
+        running, pending = shown["jobs"]
+        assert (running["state"], running["name"], running["user"],
+                running["gpus"]) == ("running", big_name, me, 8)
+        assert running["allocation"] == [
+            {"node": "dgx1-v100", "gpus": list(range(8)), "cpus": 0,
+             "memory": 0}]
+        assert node["gpu_jobs"] == [running["id"]] * 8
+        assert pending["state"] == "pending" and pending["gpus"] == 2
+        assert pending["name"].startswith(
+            f"pid={waiter.pid} start={waiter_start} launch=")
+        assert pending["reason"] == "resources"
+        assert pending["submit_time"] >= running["submit_time"]
+        # the text form too
+        p = subprocess.run([tool, "state", "show", state],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, p.stderr
+        assert "ordering fifo" in p.stdout and "jobs: 2 held" in p.stdout
+        # and the library restores it, with the launcher's settings
+        topo = gpusched.Topology.load("dgx1-v100")
+        with gpusched.Scheduler.restore(topo, state) as s:
+            assert (s.placement, s.ordering, s.retention) == (
+                "nvlink-pack", "fifo", (0, 0))
+            a, b = s.jobs()
+            assert a.running and a.name == big_name and a.user == me
+            assert s.allocation(a.id).gpu_ids == tuple(range(8))
+            assert b.pending and b.gpus == 2 and b.user == me
+            assert s.pending_reason(b.id)[0] == "resources"
+            assert s.free_gpus() == 0
+            s.check()
+        topo.close()
+    finally:
+        big.send_signal(signal.SIGTERM)
+    (rc, _, err), (wrc, _, werr) = finish([big, waiter])
+    assert rc == 128 + signal.SIGTERM, err
+    assert wrc == 0, werr
+    # nothing runs or waits: a snapshot without jobs
+    topo = gpusched.Topology.load("dgx1-v100")
+    with gpusched.Scheduler.restore(topo, state) as s:
+        assert s.jobs() == [] and s.free_gpus() == 8
+    topo.close()
+    assert os.listdir(state + ".holds") == []
+
+
+def test_kill9_while_holding_gpus_leaves_a_state_the_next_launch_repairs(
+        env, state, stubborn, tmp_path):
+    """A launcher killed with SIGKILL while its command runs on 4 GPUs
+    writes nothing: the state still shows its running job. Its command,
+    which ignores the SIGTERM the launcher's death sends, still holds the
+    GPUs (its hold file is locked): a launch of 8 is busy, a launch of 4
+    gets the other 4. Once the command has ended too, the next launch
+    reclaims the job and has the 8 GPUs."""
+    big = launch(env, state, 4, [sys.executable, stubborn,
+                                 str(tmp_path / "big.json"), "60"])
+    assert wait_for(lambda: child_of(state, big.pid))
+    assert wait_for(lambda: os.path.exists(str(tmp_path / "big.json") +
+                                           ".started"))
+    child = child_of(state, big.pid)
+    (hold,) = read_state(state)["holds"]
+    held = hold["gpus"]
+    assert len(held) == 4
+    text = ",".join(map(str, held))
+    with open(state, "rb") as f:
+        before = f.read()
+    try:
+        big.kill()
+        big.wait()
+        assert big.returncode == -signal.SIGKILL
+        with open(state, "rb") as f:
+            assert f.read() == before          # the state is as it was
+        time.sleep(0.3)
+        assert os.path.exists(f"/proc/{child}")  # the command goes on
+        p = run_launch(env, "--gpus", "8", "--topo", "dgx1-v100", "--state",
+                       state, "--", "true")
+        assert p.returncode == 3, p.stderr
+        assert f"held by pid {big.pid} (GPUs {text})" in p.stderr
+        out = str(tmp_path / "cvd")
+        p = run_launch(env, "--gpus", "4", "--topo", "dgx1-v100", "--state",
+                       state, "--", sys.executable, "-c",
+                       "import os,sys; open(sys.argv[1],'w').write("
+                       "os.environ['CUDA_VISIBLE_DEVICES'])", out)
+        assert p.returncode == 0, p.stderr
+        with open(out) as f:
+            got = sorted(int(g) for g in f.read().split(","))
+        assert got == sorted(set(range(8)) - set(held))
+        (hold,) = read_state(state)["holds"]      # still there
+        assert (hold["pid"], hold["gpus"], hold["child"]) == (
+            big.pid, held, child)
+    finally:
+        os.kill(child, signal.SIGKILL)
+    assert wait_for(lambda: not os.path.exists(f"/proc/{child}"), 10)
+    p = run_launch(env, "--gpus", "8", "--topo", "dgx1-v100", "--state",
+                   state, "--", "true")
+    assert p.returncode == 0, p.stderr
+    assert f"reclaimed GPUs {text} of pid {big.pid} (gone)" in p.stderr
+    assert read_state(state) == {"holds": [], "queue": []}
+    assert os.listdir(state + ".holds") == []
+
+
+def test_old_json_state_is_migrated(env, state, tmp_path):
+    """The JSON state of the previous version becomes a snapshot: its live
+    hold a running job on the same GPUs, its live place in line a pending
+    job ahead of the new launch, its dead hold reclaimed. On the 8 GPUs:
+    0-3 held, 4-5 free again, so the launch waiting first gets 2 of 4-7
+    and the new launch the other 2."""
+    holder = subprocess.Popen(["sleep", "60"])
+    waiter = subprocess.Popen(["sleep", "60"])
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    try:
+        old = {"version": 2, "seq": 3, "holds": [
+            {"id": "h1", "pid": holder.pid,
+             "pid_start": proc_start(holder.pid), "child": None,
+             "child_start": None, "gpus": [0, 1, 2, 3], "node": "dgx1-v100",
+             "since": 0, "command": ["train"]},
+            {"id": "h2", "pid": gone.pid, "pid_start": None, "child": None,
+             "child_start": None, "gpus": [4, 5], "node": "dgx1-v100",
+             "since": 0}],
+            "queue": [{"id": "q1", "pid": waiter.pid,
+                       "pid_start": proc_start(waiter.pid), "gpus": 2,
+                       "seq": 3, "since": 0}]}
+        with open(state, "w") as f:
+            json.dump(old, f)
+        out = str(tmp_path / "cvd")
+        p = run_launch(env, "--gpus", "2", "--topo", "dgx1-v100", "--state",
+                       state, "--", sys.executable, "-c",
+                       "import os,sys; open(sys.argv[1],'w').write("
+                       "os.environ['CUDA_VISIBLE_DEVICES'])", out)
+        assert p.returncode == 0, p.stderr
+        assert (f"{state}: the JSON state of an earlier launch.py, "
+                f"rewritten as a gpusched snapshot") in p.stderr
+        assert f"reclaimed GPUs 4,5 of pid {gone.pid} (gone)" in p.stderr
+        with open(state, "rb") as f:
+            assert f.read().startswith(b"GSSTATE\n")
+        st = read_state(state)
+        assert st["queue"] == []
+        h1, q1 = st["holds"]
+        assert (h1["id"], h1["pid"], h1["gpus"]) == ("h1", holder.pid,
+                                                     [0, 1, 2, 3])
+        assert (q1["id"], q1["pid"], len(q1["gpus"])) == ("q1", waiter.pid,
+                                                          2)
+        with open(out) as f:
+            mine = sorted(int(g) for g in f.read().split(","))
+        assert sorted(q1["gpus"] + mine) == [4, 5, 6, 7]
+    finally:
+        holder.kill()
+        waiter.kill()
+        holder.wait()
+        waiter.wait()
+    p = run_launch(env, "--gpus", "8", "--topo", "dgx1-v100", "--state",
+                   state, "--", "true")
+    assert p.returncode == 0, p.stderr
+    assert f"reclaimed GPUs 0,1,2,3 of pid {holder.pid}" in p.stderr
+    assert read_state(state) == {"holds": [], "queue": []}
+
+
+def test_state_of_another_topology(env, state, stubborn, tmp_path):
+    """A snapshot made on another description of the machine (another
+    --topo) cannot be restored on this one: the launch makes it anew
+    from the hold files, so the GPUs held stay held."""
+    big = launch(env, state, 8, [sys.executable, stubborn,
+                                 str(tmp_path / "o.json"), "60"],
+                 topo="dgx-h100")
+    assert wait_for(lambda: any(h["child"] for h in read_state(
+        state, topo="dgx-h100")["holds"]))
+    child = child_of_topo(state, big.pid, "dgx-h100")
+    try:
+        p = run_launch(env, "--gpus", "1", "--topo", "dgx1-v100", "--state",
+                       state, "--", "true")
+        assert p.returncode == 3, p.stderr
+        assert "was written for another topology" in p.stderr
+        assert (f"recovered the hold of pid {big.pid} (GPUs "
+                f"0,1,2,3,4,5,6,7)") in p.stderr
+        (hold,) = read_state(state)["holds"]     # now a DGX-1 snapshot
+        assert (hold["pid"], hold["gpus"], hold["child"]) == (
+            big.pid, list(range(8)), child)
+    finally:
+        stop(big, child)
+    p = run_launch(env, "--gpus", "8", "--topo", "dgx1-v100", "--state",
+                   state, "--", "true")
+    assert p.returncode == 0, p.stderr
+
+
+def child_of_topo(state, pid, topo):
+    holds = [h for h in read_state(state, topo=topo)["holds"]
+             if h["pid"] == pid]
+    return holds[0]["child"] if holds else None
+
+
+def test_two_hold_files_claiming_a_gpu_stop_launches(env, state):
+    """Hold files of running launches that claim the same GPU (which a
+    launch never writes) leave which launch uses it unknown: no GPU is
+    given out until one is gone."""
+    me, start = os.getpid(), proc_start(os.getpid())
+    holds = state + ".holds"
+    os.makedirs(holds)
+    a, b = "a" * 32, "b" * 32
+    for hold_id, gpus in ((a, [0, 1, 2]), (b, [2, 3])):
+        with open(os.path.join(holds, hold_id), "w") as f:
+            json.dump(hold_record(hold_id, me, gpus, start), f)
+    p = run_launch(env, "--gpus", "1", "--topo", "dgx1-v100", "--state",
+                   state, "--", "true")
+    assert p.returncode == 2
+    assert (f"hold files {os.path.join(holds, a)} and "
+            f"{os.path.join(holds, b)} both claim GPU 2") in p.stderr
+    assert "Traceback" not in p.stderr
+    os.unlink(os.path.join(holds, b))
+    # a's GPUs 0-2 are held: 5 are left, 3 to 7
+    out = state + ".cvd"
+    p = run_launch(env, "--gpus", "5", "--topo", "dgx1-v100", "--state",
+                   state, "--", sys.executable, "-c",
+                   "import os,sys; open(sys.argv[1],'w').write("
+                   "os.environ['CUDA_VISIBLE_DEVICES'])", out)
+    assert p.returncode == 0, p.stderr
+    with open(out) as f:
+        assert f.read() == "3,4,5,6,7"
+    (hold,) = read_state(state)["holds"]
+    assert (hold["id"], hold["pid"], hold["gpus"]) == (a, me, [0, 1, 2])
+    os.unlink(os.path.join(holds, a))
+
+
+def test_the_clock_never_goes_backwards(env, state):
+    """A state whose clock is ahead of time.time() (the system clock was
+    set back since) is not refused: the launch happens at the state's
+    time, which stays."""
+    ahead = int(time.time()) + 10 ** 6
+    with open(state, "wb") as f:
+        f.write(launch_snapshot([], clock=ahead))
+    p = launch(env, state, 2, [sys.executable, "-c",
+                               "import time; time.sleep(30)"])
+    try:
+        assert wait_for(lambda: len(read_state(state)["holds"]) == 1)
+        topo = gpusched.Topology.load("dgx1-v100")
+        with gpusched.Scheduler.restore(topo, state) as s:
+            (job,) = s.jobs()
+            assert (job.submit_time, job.start_time) == (ahead, ahead)
+            assert s.clock_time == ahead
+        topo.close()
+    finally:
+        p.send_signal(signal.SIGTERM)
+    (rc, _, err), = finish([p])
+    assert rc == 128 + signal.SIGTERM, err
+    topo = gpusched.Topology.load("dgx1-v100")
+    with gpusched.Scheduler.restore(topo, state) as s:
+        assert s.jobs() == [] and s.clock_time == ahead
+    topo.close()
+
+
+def test_another_placement_rebuilds_the_state_keeping_its_launches(
+        env, state, stubborn, tmp_path):
+    """The state's scheduler places with the policy of the launch that
+    wrote it: a launch with another --placement makes it anew with its
+    own, keeping every launch where it is. First-fit gives the first
+    launch GPUs 0 and 1."""
+    first = launch(env, state, 2, [sys.executable, stubborn,
+                                   str(tmp_path / "o.json"), "60"],
+                   "--placement", "first-fit")
+    assert wait_for(lambda: child_of(state, first.pid))
+    child = child_of(state, first.pid)
+    try:
+        (hold,) = read_state(state)["holds"]
+        assert hold["gpus"] == [0, 1]
+        topo = gpusched.Topology.load("dgx1-v100")
+        with gpusched.Scheduler.restore(topo, state) as s:
+            assert s.placement == "first-fit"
+        p = run_launch(env, "--gpus", "2", "--topo", "dgx1-v100", "--state",
+                       state, "--", "true")
+        assert p.returncode == 0, p.stderr
+        with gpusched.Scheduler.restore(topo, state) as s:
+            assert s.placement == "nvlink-pack"
+            (job,) = s.jobs()
+            assert job.running and s.allocation(job.id).gpu_ids == (0, 1)
+        topo.close()
+        (again,) = read_state(state)["holds"]
+        assert (again["id"], again["pid"], again["child"]) == (
+            hold["id"], first.pid, child)
+    finally:
+        stop(first, child)
+    assert read_state(state) == {"holds": [], "queue": []}

@@ -24,7 +24,7 @@ def test_scheduler_outlives_its_topology_object():
     del topo
     gc.collect()
     assert ref() is not None  # the scheduler keeps its Topology object
-    job = sched.submit(2)
+    job = sched.submit(2, submit_time=0)
     sched.step(0)
     assert sched.allocation(job).nodes[0].name == "dgx1-v100"
     sched.close()
@@ -42,7 +42,7 @@ def test_closing_the_topology_first_keeps_the_c_topology_alive():
     assert _lib.live_handles() == n  # still referenced by the scheduler
     with pytest.raises(gpusched.ClosedError):
         topo.node_names
-    job = sched.submit(4)
+    job = sched.submit(4, submit_time=0)
     sched.step(0)
     alloc = sched.allocation(job)
     assert alloc.gpu_ids == (0, 1, 2, 3)
@@ -55,7 +55,7 @@ def test_closing_the_topology_first_keeps_the_c_topology_alive():
 def test_double_close_and_with():
     with gpusched.Topology.load("dgx1-v100") as topo:
         with gpusched.Scheduler(topo) as sched:
-            sched.submit(1)
+            sched.submit(1, submit_time=0)
         assert sched.closed
         sched.close()
         sched.close()
@@ -82,16 +82,20 @@ TOPO_CALLS = [
 TOPO_PROPS = ["frozen", "node_count", "gpu_count", "node_names", "nodes",
               "gpus", "switches", "nvlink_domains"]
 SCHED_CALLS = [
-    ("submit", (1,)), ("preview", (1,)), ("step", (0,)), ("complete", (1,)),
-    ("fail", (1,)), ("cancel", (1,)), ("job", (1,)), ("jobs", ()),
+    ("submit", (1,), {"submit_time": 0}),
+    ("preview", (1,)), ("step", (0,)), ("complete", (1, 0)),
+    ("fail", (1, 0)), ("cancel", (1, 0)), ("job", (1,)), ("jobs", ()),
     ("pending_reason", (1,)), ("allocation", (1,)),
     ("cuda_visible_devices", (1,)), ("drain_node", (0,)),
     ("resume_node", (0,)), ("drain_gpu", (0,)), ("resume_gpu", (0,)),
-    ("fail_gpu", (0,)), ("repair_gpu", (0,)), ("free_gpus", ()),
+    ("fail_gpu", (0, 0)), ("repair_gpu", (0,)), ("free_gpus", ()),
     ("free_cpus", (0,)), ("free_memory", (0,)), ("gpu_job", (0,)),
-    ("check", ()),
+    ("check", ()), ("next_event", ()), ("consume_events", (0,)),
+    ("set_retention", (None, None)), ("on_forget", (None,)),
+    ("save", ("/tmp/never-written.json",)), ("snapshot", ()),
+    ("checkpoint", ()), ("sync", ()),
 ]
-SCHED_PROPS = ["events", "last_error"]
+SCHED_PROPS = ["events", "last_error", "clock_time", "journal_seq"]
 
 
 def test_use_after_close_raises_never_crashes():
@@ -107,9 +111,9 @@ def test_use_after_close_raises_never_crashes():
             getattr(topo, name)
     with pytest.raises(gpusched.ClosedError):
         len(topo)
-    for name, args in SCHED_CALLS:
+    for name, args, *kwargs in SCHED_CALLS:
         with pytest.raises(gpusched.ClosedError):
-            getattr(sched, name)(*args)
+            getattr(sched, name)(*args, **(kwargs[0] if kwargs else {}))
     for name in SCHED_PROPS:
         with pytest.raises(gpusched.ClosedError):
             getattr(sched, name)
@@ -120,7 +124,7 @@ def test_use_after_close_raises_never_crashes():
 
 def test_returned_objects_outlive_their_handles(dgx1):
     with gpusched.Scheduler(dgx1) as s:
-        job = s.submit(2)
+        job = s.submit(2, submit_time=0)
         s.step(0)
         alloc = s.allocation(job)
         info = s.job(job)
@@ -135,7 +139,7 @@ def test_collected_in_any_order_and_in_cycles():
         topo = gpusched.Topology.load("dgx1-v100")
         scheds = [gpusched.Scheduler(topo) for _ in range(3)]
         for s in scheds:
-            s.submit(2)
+            s.submit(2, submit_time=0)
             s.step(0)
         # reference cycles between the objects: the cyclic collector frees
         # them in an order of its own
@@ -157,7 +161,7 @@ def test_exit_without_closing_is_clean(repo_dir):
         import gpusched
         t = gpusched.Topology.load("dgx1-v100")
         s = gpusched.Scheduler(t)
-        s.submit(2); s.step(0)
+        s.submit(2, submit_time=0); s.step(0)
         t2 = gpusched.Topology.template("dgx-h100")
         s2 = gpusched.Scheduler(t2)
         t2.cycle = s2; s2.cycle = t2
@@ -221,7 +225,7 @@ def test_documented_threading_use():
             running = []
             for now in range(150):
                 s.submit(rng.choice([1, 2, 4, 8]), time_limit=60,
-                         user=f"u{rng.randrange(3)}")
+                         user=f"u{rng.randrange(3)}", submit_time=now)
                 for ev in s.step(now):
                     running.append(ev.job)
                 if running and rng.random() < 0.5:

@@ -95,7 +95,7 @@ def test_now_wrong_type(sched, now):
 
 
 def test_now_for_every_method(sched):
-    job = sched.submit(1)
+    job = sched.submit(1, submit_time=0)
     for call in (lambda t: sched.complete(job, t),
                  lambda t: sched.fail(job, t),
                  lambda t: sched.cancel(job, t),
@@ -115,8 +115,8 @@ def test_now_for_every_method(sched):
     ("min_gpu_memory", 2 ** 64),
 ])
 def test_other_job_numbers(sched, field, value):
-    raises(gpusched.RangeError, f"{field} = ", sched.submit, 1,
-           **{field: value})
+    args = {"submit_time": 0, field: value}
+    raises(gpusched.RangeError, f"{field} = ", sched.submit, 1, **args)
     assert len(sched) == 0
 
 
@@ -124,7 +124,8 @@ def test_other_job_numbers(sched, field, value):
                                    "preemptible"])
 @pytest.mark.parametrize("value", ["no", 2, -1, 0.0, None, [True]])
 def test_flags_are_bools(sched, field, value):
-    raises(TypeError, field, sched.submit, 1, **{field: value})
+    raises(TypeError, field, sched.submit, 1, submit_time=0,
+           **{field: value})
     assert len(sched) == 0
 
 
@@ -179,7 +180,7 @@ def test_usage_weights(sched, name, value):
     # next step hung
     raises(gpusched.RangeError, name, sched.set_usage_weights,
            **{name: value})
-    sched.submit(1, time_limit=10)
+    sched.submit(1, time_limit=10, submit_time=0)
     sched.step(0)
     sched.step(5)  # finishes: the weights were not changed
 
@@ -198,14 +199,15 @@ def test_model_weight(sched, value, exc):
     (2 ** 32, gpusched.InvalidArgument), (2 ** 64, gpusched.InvalidArgument),
     (True, TypeError), (1.0, TypeError), ("0", TypeError)])
 def test_gpu_indices(sched, method, gpu, exc):
+    args = (gpu, 0) if method == "fail_gpu" else (gpu,)   # now=0
     raises(exc, "GPU" if exc is not TypeError else "GPU must be an integer",
-           getattr(sched, method), gpu)
+           getattr(sched, method), *args)
 
 
 @pytest.mark.parametrize("job", [-1, 2 ** 64, 2 ** 100])
 def test_job_ids(sched, job):
     raises(gpusched.RangeError, "job = ", sched.job, job)
-    raises(gpusched.RangeError, "job = ", sched.complete, job)
+    raises(gpusched.RangeError, "job = ", sched.complete, job, 0)
 
 
 # ---- fair share -----------------------------------------------------------
@@ -214,16 +216,17 @@ def test_job_ids(sched, job):
 @pytest.mark.parametrize("value", [NAN, INF, -INF, -1, 1e31, 10 ** 400])
 def test_usage_values(share, value):
     before = share.usage("u", "A", 0)
-    raises(gpusched.RangeError, "usage", share.set_usage, "u", "A", value)
-    raises(gpusched.RangeError, "amount", share.add_usage, "u", "A", value)
+    raises(gpusched.RangeError, "usage", share.set_usage, "u", "A", value, 0)
+    raises(gpusched.RangeError, "amount", share.add_usage, "u", "A", value,
+           0)
     assert share.usage("u", "A", 0) == before
 
 
 def test_usage_limit_is_gs_usage_max(share):
-    share.set_usage("u", "A", 1e30)
+    share.set_usage("u", "A", 1e30, 0)
     assert share.usage("u", "A", 0) == 1e30
     raises(gpusched.RangeError, "from 0 to 1e+30", share.set_usage, "u", "A",
-           1.0000001e30)
+           1.0000001e30, 0)
 
 
 @pytest.mark.parametrize("now", [NAN, INF, -INF, 2.0 ** 60 * 1.5, -2.0 ** 61,

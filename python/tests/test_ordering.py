@@ -36,7 +36,9 @@ def mk(topo, ordering="multifactor", backfill="none", preempt="off", **kw):
                               preempt=preempt, **kw)
 
 
-def sub(s, gpus, limit=0, prio=0, submit=0, **kw):
+def sub(s, gpus, *, submit, limit=0, prio=0, **kw):
+    """Submit a job at time ``submit`` (never earlier than the scheduler's
+    last step: times do not go backwards)."""
     return s.submit(gpus, time_limit=limit, priority=prio, submit_time=submit,
                     **kw)
 
@@ -82,7 +84,7 @@ def test_fair_share_flips_as_usage_accrues(h100):
         H = 1000
         L = H / math.log(2)
         # u1 runs 8 GPUs over [0, 500]
-        a = sub(s, 8, user="u1", account="lab")
+        a = sub(s, 8, submit=0, user="u1", account="lab")
         step(s, 0)
         expect_start(s, a, 0)
         # both queue 8-GPU jobs; u1 first in time
@@ -119,7 +121,7 @@ def test_fair_share_flips_as_usage_accrues(h100):
         s.update_usage(after)
         assert sh.usage("u1", "lab", after) > sh.usage("u2", "lab", after)
         # and the order follows: with b done, u2's d goes before u1's next
-        e = sub(s, 8, submit=1600, user="u1", account="lab")
+        e = sub(s, 8, submit=after, user="u1", account="lab")
         s.complete(b, after)
         step(s, after)
         expect_start(s, d, after)
@@ -138,7 +140,7 @@ def test_multifactor_breakdown(h100):
                     '"priority_weights":{"age":1000,"fairshare":2000,'
                     '"job_size":400,"priority":100,"max_age":7200,'
                     '"calc_period":0}}')
-        big = sub(s, 8, user="u")  # fills the node: nothing else starts
+        big = sub(s, 8, submit=0, user="u")  # fills the node
         step(s, 0)
         expect_start(s, big, 0)
         j1 = sub(s, 4, user="u", prio=50, submit=0, nice=30)
@@ -188,7 +190,7 @@ def test_multifactor_breakdown(h100):
 def test_fifo_and_priority_orderings(h100):
     for o in ("fifo", "priority"):
         with mk(h100, ordering=o) as s:
-            run = sub(s, 8)
+            run = sub(s, 8, submit=0)
             step(s, 0)
             a = sub(s, 8, prio=1, submit=1)
             b = sub(s, 8, prio=9, submit=2)
@@ -213,12 +215,12 @@ def test_easy_backfill_issue_scenario(h100, mode):
     # one 8-GPU node, a 6-GPU job running until t=100; queue B (8 GPUs, no
     # limit), C (2 GPUs, limit 200), D (2 GPUs, limit 50) in that order
     with mk(h100, ordering="priority", backfill=mode) as s:
-        a = sub(s, 6, limit=100, prio=99)
+        a = sub(s, 6, submit=0, limit=100, prio=99)
         step(s, 0)
         expect_start(s, a, 0)
-        b = sub(s, 8, prio=30)
-        c = sub(s, 2, limit=200, prio=20)
-        d = sub(s, 2, limit=50, prio=10)
+        b = sub(s, 8, submit=0, prio=30)
+        c = sub(s, 2, submit=0, limit=200, prio=20)
+        d = sub(s, 2, submit=0, limit=50, prio=10)
         step(s, 0)
         expect_pending(s, b, PendingReason.RESOURCES)
         if mode == "none":
@@ -253,14 +255,14 @@ def test_conservative_protects_every_job(h100, cons):
     # first-fit takes the lowest free GPUs (F 0-1, A 2-5, E 6-7)
     with mk(h100, ordering="priority", placement="first-fit",
             backfill="conservative" if cons else "easy") as s:
-        f = sub(s, 2, limit=10, prio=100)
-        a = sub(s, 4, limit=100, prio=95)
-        e = sub(s, 2, limit=300, prio=90)
+        f = sub(s, 2, submit=0, limit=10, prio=100)
+        a = sub(s, 4, submit=0, limit=100, prio=95)
+        e = sub(s, 2, submit=0, limit=300, prio=90)
         step(s, 0)
         s.complete(f, 0)
-        b = sub(s, 4, limit=100, prio=30)
-        c = sub(s, 6, limit=100, prio=20)
-        d = sub(s, 2, limit=250, prio=10)
+        b = sub(s, 4, submit=0, limit=100, prio=30)
+        c = sub(s, 6, submit=0, limit=100, prio=20)
+        d = sub(s, 2, submit=0, limit=250, prio=10)
         step(s, 0)
         reason_has(s, b, "reserved to start at 100")
         if cons:
@@ -289,10 +291,10 @@ def test_conservative_protects_every_job(h100, cons):
 
 def test_no_time_limit_never_backfills(h100):
     with mk(h100, ordering="priority", backfill="easy") as s:
-        sub(s, 6, limit=100, prio=99)
+        sub(s, 6, submit=0, limit=100, prio=99)
         step(s, 0)
-        b = sub(s, 8, prio=30)
-        d = sub(s, 2, prio=10)  # no limit
+        b = sub(s, 8, submit=0, prio=30)
+        d = sub(s, 2, submit=0, prio=10)  # no limit
         step(s, 0)
         expect_pending(s, b, PendingReason.RESOURCES)
         expect_pending(s, d, PendingReason.PRIORITY)
@@ -308,13 +310,13 @@ def test_backfill_depth_and_horizon(h100, how):
         s = mk(h100, ordering=Ordering.PRIORITY, backfill=Backfill.EASY,
                backfill_depth=2, backfill_horizon=50)
     with s:
-        sub(s, 6, limit=100, prio=99)
+        sub(s, 6, submit=0, limit=100, prio=99)
         step(s, 0)
-        b = sub(s, 8, prio=50)
+        b = sub(s, 8, submit=0, prio=50)
         # two that cannot start (too big to backfill), then one that could
-        x = sub(s, 4, limit=10, prio=40)
-        y = sub(s, 4, limit=10, prio=30)
-        z = sub(s, 1, limit=10, prio=20)
+        x = sub(s, 4, submit=0, limit=10, prio=40)
+        y = sub(s, 4, submit=0, limit=10, prio=30)
+        z = sub(s, 1, submit=0, limit=10, prio=20)
         step(s, 0)
         # B's start (100) is beyond the 50 s horizon: no reservation
         expect_pending(s, b, PendingReason.RESOURCES)
@@ -329,11 +331,11 @@ def test_backfill_depth_and_horizon(h100, how):
 def test_backfill_interval(h100):
     with mk(h100, ordering="priority", backfill="easy") as s:
         s.configure('{"backfill": {"interval": 50}}')
-        a = sub(s, 6, limit=100, prio=99)
+        a = sub(s, 6, submit=0, limit=100, prio=99)
         step(s, 0)  # a backfill pass (the first step)
         expect_start(s, a, 0)
-        b = sub(s, 8, prio=30)
-        e = sub(s, 2, limit=20, prio=5)
+        b = sub(s, 8, submit=0, prio=30)
+        e = sub(s, 2, submit=0, limit=20, prio=5)
         step(s, 40)  # 40 < 0 + 50: in order only, e waits behind b
         expect_pending(s, b, PendingReason.RESOURCES)
         expect_pending(s, e, PendingReason.PRIORITY)
@@ -351,9 +353,9 @@ def test_preemption_requeue_and_cancel(h100, mode):
     # (6 GPUs, higher priority) arrives. Lost work: X 100, Y 600; X alone
     # frees too little, X+Y enough, then X is spared: victim Y.
     with mk(h100, ordering="priority", preempt=mode) as s:
-        y = sub(s, 6, prio=1, preemptible=True)
+        y = sub(s, 6, submit=0, prio=1, preemptible=True)
         step(s, 100)
-        x = sub(s, 2, prio=1, preemptible=True)
+        x = sub(s, 2, submit=100, prio=1, preemptible=True)
         step(s, 150)
         h = sub(s, 6, prio=10, submit=200)
         events = step(s, 200)
@@ -364,7 +366,7 @@ def test_preemption_requeue_and_cancel(h100, mode):
         assert s.job(x).lost_gpu_seconds == 0
         # events: Y preempted (and requeued), then H started
         assert len(events) == (2 if cancel else 3)
-        assert s.events == events
+        assert s.events == []         # step() consumed what it returned
         assert (events[0].kind, events[0].job) == (EventKind.PREEMPTED, y)
         assert (events[-1].kind, events[-1].job) == (EventKind.STARTED, h)
         assert all(ev.time == 200 for ev in events)
@@ -387,15 +389,15 @@ def test_preemption_requeue_and_cancel(h100, mode):
 
 def test_preemption_respects_rank_and_flag(h100):
     with mk(h100, ordering="priority", preempt=PreemptMode.REQUEUE) as s:
-        keep = sub(s, 4, prio=1)  # not preemptible
-        high = sub(s, 4, prio=50, preemptible=True)
+        keep = sub(s, 4, submit=0, prio=1)  # not preemptible
+        high = sub(s, 4, submit=0, prio=50, preemptible=True)
         step(s, 0)
         # a job that does not outrank the preemptible one cannot preempt
         # it, and nothing preempts the unmarked one
-        mid = sub(s, 4, prio=20)
+        mid = sub(s, 4, submit=0, prio=20)
         assert step(s, 10) == []
         expect_pending(s, mid, PendingReason.RESOURCES)
-        top = sub(s, 8, prio=90)
+        top = sub(s, 8, submit=10, prio=90)
         step(s, 20)
         # 8 GPUs would need the unmarked job's too: no preemption at all
         expect_pending(s, top, PendingReason.RESOURCES)
@@ -405,16 +407,16 @@ def test_preemption_respects_rank_and_flag(h100):
 
 def test_preemption_is_off_by_default(h100):
     with gpusched.Scheduler(h100, ordering="priority") as s:
-        low = sub(s, 8, prio=1, preemptible=True)
+        low = sub(s, 8, submit=0, prio=1, preemptible=True)
         step(s, 0)
-        high = sub(s, 8, prio=10)
+        high = sub(s, 8, submit=0, prio=10)
         assert step(s, 1) == []
         expect_pending(s, high, PendingReason.RESOURCES)
         assert s.job(low).running
     with mk(h100, ordering="priority", preempt=False) as s:
-        sub(s, 8, prio=1, preemptible=True)
+        sub(s, 8, submit=0, prio=1, preemptible=True)
         step(s, 0)
-        sub(s, 8, prio=10)
+        sub(s, 8, submit=0, prio=10)
         assert step(s, 1) == []
 
 
@@ -430,12 +432,12 @@ def test_limits_hold_only_their_jobs(h100):
                     '{"name":"u3","account":"root"}],'
                     '"limits":{"users":{"u1":4},'
                     '"accounts":{"phys":6}}}')
-        a = sub(s, 2, user="u1", account="hep")
-        b = sub(s, 2, user="u1", account="hep")
-        c = sub(s, 2, user="u1", account="hep")
-        d = sub(s, 2, user="u2", account="hep")
-        e = sub(s, 2, user="u2", account="hep")
-        f = sub(s, 2, user="u3", account="root")
+        a = sub(s, 2, submit=0, user="u1", account="hep")
+        b = sub(s, 2, submit=0, user="u1", account="hep")
+        c = sub(s, 2, submit=0, user="u1", account="hep")
+        d = sub(s, 2, submit=0, user="u2", account="hep")
+        e = sub(s, 2, submit=0, user="u2", account="hep")
+        f = sub(s, 2, submit=0, user="u3", account="root")
         step(s, 0)
         # u1 stops at 4 GPUs (a, b); phys (through hep) at 6 (d); e waits
         # for the account; f is in neither and starts
@@ -469,9 +471,9 @@ def test_default_user_limit(h100):
     with mk(h100, ordering="fifo") as s:
         s.set_limit("user", None, 2)  # every user without a limit of its own
         s.set_limit(LimitKind.USER, "big", 6)
-        a = sub(s, 2, user="small")
-        b = sub(s, 2, user="small")
-        c = sub(s, 6, user="big")
+        a = sub(s, 2, submit=0, user="small")
+        b = sub(s, 2, submit=0, user="small")
+        c = sub(s, 6, submit=0, user="big")
         step(s, 0)
         expect_start(s, a, 0)
         expect_pending(s, b, PendingReason.LIMIT)
@@ -480,9 +482,9 @@ def test_default_user_limit(h100):
 
 def test_dependencies(h100):
     with mk(h100, ordering="fifo") as s:
-        a = sub(s, 1)
-        b = sub(s, 1, depends_on=a)
-        c = sub(s, 1)
+        a = sub(s, 1, submit=0)
+        b = sub(s, 1, submit=0, depends_on=a)
+        c = sub(s, 1, submit=0)
         step(s, 0)
         expect_start(s, a, 0)
         expect_pending(s, b, PendingReason.DEPENDENCY)
@@ -490,8 +492,8 @@ def test_dependencies(h100):
         s.complete(a, 5)
         step(s, 5)
         expect_start(s, b, 5)
-        d = sub(s, 1)
-        e = sub(s, 1, depends_on=d)
+        d = sub(s, 1, submit=5)
+        e = sub(s, 1, submit=5, depends_on=d)
         s.cancel(d, 6)
         step(s, 6)
         expect_pending(s, e, PendingReason.DEPENDENCY)
@@ -499,7 +501,7 @@ def test_dependencies(h100):
         assert s.pending_reason(e)[0] == "dependency"
         # a dependency on a job that does not exist is refused
         with pytest.raises(gpusched.InvalidArgument, match="depends_on"):
-            s.submit(1, depends_on=999)
+            s.submit(1, depends_on=999, submit_time=6)
 
 
 # ---- usage weights ---------------------------------------------------------
@@ -510,20 +512,20 @@ def test_usage_weights_and_model_weights(h100):
         s.configure('{"half_life": 0}')
         sh = s.share
         # default: billable GPU-seconds
-        j = sub(s, 2, user="u")
+        j = sub(s, 2, submit=0, user="u")
         step(s, 0)
         s.complete(j, 100)
         assert sh.usage("u", "root", 100) == exact(200, 1e-9)
         # an H100 counts twice
         s.set_model_weight("h100", 2)
-        j = sub(s, 2, user="v")
+        j = sub(s, 2, submit=100, user="v")
         step(s, 100)
         s.complete(j, 200)
         assert sh.usage("v", "root", 200) == exact(400, 1e-9)
         # the last matching rule wins; the GPU weight multiplies it
         s.set_model_weight("NVIDIA H100", 0.5)
         s.set_usage_weights(gpu=3)
-        j = sub(s, 1, user="w")
+        j = sub(s, 1, submit=200, user="w")
         step(s, 200)
         s.update_usage(210)
         assert sh.usage("w", "root", 210) == exact(15, 1e-9)
@@ -572,7 +574,7 @@ def test_configure_errors_change_nothing(h100):
             s.configure('{"accounts": [{"name": "new"}], "ordering": "x"}')
         assert [r.name for r in s.fairshare_report()] == ["root"]
         # still fifo: a later high-priority job does not pass
-        r = sub(s, 8)
+        r = sub(s, 8, submit=0)
         step(s, 0)
         a = sub(s, 8, prio=0, submit=1)
         b = sub(s, 8, prio=9, submit=2)

@@ -107,7 +107,7 @@ def test_deadline_first_policy(h100, policy):
         deadlines.update({a: 500, b: 200, d: 300})   # c has none
         # by deadline: b 200, d 300, a 500, then c (none); fifo would be
         # a, b, c, d
-        assert start_order(s, [a, b, c, d], t0=0) == [b, d, a, c]
+        assert start_order(s, [a, b, c, d]) == [b, d, a, c]
         # the value each job was ranked by is the policy's answer
         assert s.job(a).priority_value == -500.0
 
@@ -118,8 +118,7 @@ def test_shortest_time_limit_first_and_ties(h100, policy):
         jobs = [s.submit(8, time_limit=t, submit_time=i)
                 for i, t in enumerate((300, 100, 200, 100))]
         # 100 (job 2, submitted before job 4), 100 (job 4), 200, 300
-        assert start_order(s, jobs, t0=0) == [jobs[1], jobs[3], jobs[2],
-                                              jobs[0]]
+        assert start_order(s, jobs) == [jobs[1], jobs[3], jobs[2], jobs[0]]
 
 
 def test_ties_by_priority_flag(h100, policy):
@@ -130,12 +129,12 @@ def test_ties_by_priority_flag(h100, policy):
         a = s.submit(8, priority=1, submit_time=0)
         b = s.submit(8, priority=5, submit_time=1)
         c = s.submit(8, priority=5, submit_time=2)
-        assert start_order(s, [a, b, c], t0=0) == [b, c, a]
+        assert start_order(s, [a, b, c]) == [b, c, a]
     plain = policy(lambda job: 0.0)
     with gpusched.Scheduler(h100, ordering=plain) as s:
         a = s.submit(8, priority=1, submit_time=0)
         b = s.submit(8, priority=5, submit_time=1)
-        assert start_order(s, [a, b], t0=0) == [a, b]
+        assert start_order(s, [a, b]) == [a, b]
 
 
 ACCOUNTS = ('{"accounts": [{"name": "A", "shares": 50},'
@@ -164,10 +163,10 @@ def test_deadline_first_with_a_fair_share_floor(h100, policy):
         # no usage charged while the test's jobs run: the factors stay
         s.set_usage_weights(gpu=0)
         s.set_priority_weights(calc_period=0)
-        a1 = s.submit(8, user="ann", account="A")
-        d1 = s.submit(8, user="dan", account="D")
-        a2 = s.submit(8, user="ann", account="A")
-        d2 = s.submit(8, user="dan", account="D")
+        a1 = s.submit(8, user="ann", account="A", submit_time=0)
+        d1 = s.submit(8, user="dan", account="D", submit_time=0)
+        a2 = s.submit(8, user="ann", account="A", submit_time=0)
+        d2 = s.submit(8, user="dan", account="D", submit_time=0)
         deadlines.update({a1: 100, d1: 400, a2: 50, d2: 300})
         # ann (0.287) is below the floor: dan's jobs first, each user's by
         # deadline: d2 300, d1 400, then a2 50, a1 100
@@ -199,7 +198,7 @@ def test_the_job_view(h100, policy):
     name = policy(keep, uses_factors=True)
     with gpusched.Scheduler(h100, ordering=name) as s:
         s.set_priority_weights(age=7, max_age=1000, job_size=3)
-        s.submit(8)
+        s.submit(8, submit_time=0)
         s.step(0)                                   # fills the node
         job = s.submit(2, name="train", user="ann", account="root",
                        priority=40, nice=3, submit_time=100, time_limit=600,
@@ -245,10 +244,10 @@ def test_compare_based_ordering(h100, policy):
     name = policy(compare=by_user_then_fewer_gpus)
     with gpusched.Scheduler(h100, ordering=name) as s:
         # exclusive: one job at a time on the one node
-        j1 = s.submit(4, user="bob", exclusive=True)
-        j2 = s.submit(2, user="al", exclusive=True)
-        j3 = s.submit(1, user="bob", exclusive=True)
-        j4 = s.submit(8, user="al", exclusive=True)
+        j1 = s.submit(4, user="bob", exclusive=True, submit_time=0)
+        j2 = s.submit(2, user="al", exclusive=True, submit_time=0)
+        j3 = s.submit(1, user="bob", exclusive=True, submit_time=0)
+        j4 = s.submit(8, user="al", exclusive=True, submit_time=0)
         # al's first by GPUs (2, 8), then bob's (1, 4); fifo: 1, 2, 3, 4
         assert start_order(s, [j1, j2, j3, j4], t0=0) == [j2, j4, j3, j1]
     assert calls
@@ -259,7 +258,7 @@ def test_compare_wins_over_priority(h100, policy):
     name = policy(lambda job: float(job.id),
                   compare=lambda a, b: a.id - b.id)
     with gpusched.Scheduler(h100, ordering=name) as s:
-        jobs = [s.submit(8) for _ in range(3)]
+        jobs = [s.submit(8, submit_time=0) for _ in range(3)]
         assert start_order(s, jobs, t0=0) == jobs
         assert s.job(jobs[2]).priority_value == 3.0
 
@@ -276,8 +275,9 @@ def test_outranks_decides_preemption(h100, policy):
 
     name = policy(lambda job: float(job.priority), outranks=boss_only)
     with gpusched.Scheduler(h100, ordering=name, preempt="requeue") as s:
-        vip = s.submit(4, user="vip", priority=1, preemptible=True)
-        x = s.submit(4, user="x", priority=1, preemptible=True)
+        vip = s.submit(4, user="vip", priority=1, preemptible=True,
+                       submit_time=0)
+        x = s.submit(4, user="x", priority=1, preemptible=True, submit_time=0)
         assert sorted(started(s.step(0))) == [vip, x]
         # y outranks both by priority, but outranks() says no: it waits
         y = s.submit(4, user="y", priority=100, submit_time=10)
@@ -302,7 +302,7 @@ def test_default_outranks_is_the_priority(h100, policy):
     # without outranks, a larger priority() preempts
     name = policy(lambda job: float(job.priority))
     with gpusched.Scheduler(h100, ordering=name, preempt="cancel") as s:
-        low = s.submit(8, priority=1, preemptible=True)
+        low = s.submit(8, priority=1, preemptible=True, submit_time=0)
         s.step(0)
         high = s.submit(8, priority=2, submit_time=5)
         s.step(5)
@@ -318,8 +318,8 @@ def test_hooks_and_refresh(h100, policy):
                                                            now)),
                   job_ended=lambda job, now: log.append(("end", job, now)))
     with gpusched.Scheduler(h100, ordering=name) as s:
-        a = s.submit(8)
-        b = s.submit(8)
+        a = s.submit(8, submit_time=0)
+        b = s.submit(8, submit_time=0)
         s.step(0)
         s.complete(a, 7)
         s.step(9)
@@ -392,7 +392,7 @@ def test_unregistered_policy_stays_with_its_schedulers(h100, policy):
     with pytest.raises(gpusched.InvalidArgument):
         gpusched.Scheduler(h100, ordering=name)
     # the scheduler still calls it
-    a, b = s.submit(8), s.submit(8)
+    a, b = s.submit(8, submit_time=0), s.submit(8, submit_time=0)
     assert started(s.step(0)) == [a]
     assert sorted(calls) == [a, b]
     assert s.ordering == name
@@ -441,9 +441,10 @@ def test_priority_exception_ranks_lowest_and_is_raised(h100, policy):
         bad = s.submit(8, user="bad", submit_time=0)
         good = s.submit(8, user="good", submit_time=1)
         with pytest.raises(Boom, match=f"no value for job {bad}"):
-            s.step(0)
+            s.step(1)
         # the step completed: the bad job ranked last (NaN), the good one
-        # started, and the events are there
+        # started, and the events are there: queued, since step() did not
+        # return them
         assert s.job(good).state == JobState.RUNNING
         assert s.job(bad).state == JobState.PENDING
         assert math.isnan(s.job(bad).priority_value)
@@ -456,6 +457,9 @@ def test_priority_exception_ranks_lowest_and_is_raised(h100, policy):
         with pytest.raises(Boom):
             s.step(5)
         assert s.job(bad).state == JobState.RUNNING  # alone: it starts
+        # nothing was lost: both steps' events wait in the queue
+        assert [(ev.kind, ev.job, ev.time) for ev in s.events] == [
+            (EventKind.STARTED, good, 1), (EventKind.STARTED, bad, 5)]
 
 
 def test_first_exception_wins(h100, policy):
@@ -464,7 +468,7 @@ def test_first_exception_wins(h100, policy):
 
     name = policy(value)
     with gpusched.Scheduler(h100, ordering=name) as s:
-        jobs = [s.submit(8) for _ in range(3)]
+        jobs = [s.submit(8, submit_time=0) for _ in range(3)]
         with pytest.raises(Boom) as e:
             s.step(0)
         assert e.value.args[0] in jobs
@@ -475,7 +479,7 @@ def test_wrong_return_types(h100, policy):
     for bad, what in (("high", "str"), (None, "NoneType"), (True, "bool")):
         name = policy(lambda job, bad=bad: bad)
         with gpusched.Scheduler(h100, ordering=name) as s:
-            s.submit(8)
+            s.submit(8, submit_time=0)
             with pytest.raises(TypeError, match=f"priority\\(\\) returned "
                                                 f"{what}, not a number"):
                 s.step(0)
@@ -483,7 +487,7 @@ def test_wrong_return_types(h100, policy):
     for value, raised in ((3, None), (10 ** 400, OverflowError)):
         name = policy(lambda job, value=value: value)
         with gpusched.Scheduler(h100, ordering=name) as s:
-            job = s.submit(8)
+            job = s.submit(8, submit_time=0)
             if raised:
                 with pytest.raises(raised):
                     s.step(0)
@@ -492,15 +496,15 @@ def test_wrong_return_types(h100, policy):
                 assert s.job(job).priority_value == 3.0
     name = policy(compare=lambda a, b: "less")
     with gpusched.Scheduler(h100, ordering=name) as s:
-        s.submit(8), s.submit(8)
+        s.submit(8, submit_time=0), s.submit(8, submit_time=0)
         with pytest.raises(TypeError, match="compare\\(\\) returned str"):
             s.step(0)
     name = policy(lambda job: float(job.priority),
                   outranks=lambda hi, lo: None)
     with gpusched.Scheduler(h100, ordering=name, preempt="requeue") as s:
-        low = s.submit(8, priority=1, preemptible=True)
+        low = s.submit(8, priority=1, preemptible=True, submit_time=0)
         s.step(0)
-        s.submit(8, priority=5)
+        s.submit(8, priority=5, submit_time=0)
         with pytest.raises(TypeError, match="outranks\\(\\) returned None"):
             s.step(1)
         assert s.job(low).state == JobState.RUNNING   # not outranked
@@ -524,9 +528,9 @@ def test_compare_and_outranks_exceptions(h100, policy):
 
     name = policy(lambda job: float(job.priority), outranks=outranks)
     with gpusched.Scheduler(h100, ordering=name, preempt="requeue") as s:
-        low = s.submit(8, priority=1, preemptible=True)
+        low = s.submit(8, priority=1, preemptible=True, submit_time=0)
         s.step(0)
-        s.submit(8, priority=9)
+        s.submit(8, priority=9, submit_time=0)
         with pytest.raises(Boom, match="outranks"):
             s.step(1)
         assert s.job(low).state == JobState.RUNNING   # "no"
@@ -539,7 +543,7 @@ def test_hook_exceptions(h100, policy):
     name = policy(lambda job: 0.0, job_ended=ended,
                   refresh=lambda now: None)
     with gpusched.Scheduler(h100, ordering=name) as s:
-        a = s.submit(8)
+        a = s.submit(8, submit_time=0)
         s.step(0)
         with pytest.raises(Boom, match=f"ended {a}"):
             s.complete(a, 3)
@@ -547,7 +551,7 @@ def test_hook_exceptions(h100, policy):
     name = policy(lambda job: 0.0,
                   refresh=lambda now: 1 / 0)
     with gpusched.Scheduler(h100, ordering=name) as s:
-        a = s.submit(8)
+        a = s.submit(8, submit_time=0)
         with pytest.raises(ZeroDivisionError):
             s.step(0)
         assert s.job(a).state == JobState.RUNNING
@@ -561,7 +565,7 @@ def test_exception_from_the_priority_breakdown(h100, policy):
 
     name = policy(value, uses_factors=True)
     with gpusched.Scheduler(h100, ordering=name) as s:
-        job = s.submit(8)
+        job = s.submit(8, submit_time=0)
         with pytest.raises(Boom):
             s.priority(job)
 
@@ -570,13 +574,13 @@ def test_callbacks_must_not_call_their_scheduler(h100, policy):
     holder = {}
 
     def value(job):
-        holder["s"].submit(1)
+        holder["s"].submit(1, submit_time=0)
         return 0.0
 
     name = policy(value)
     with gpusched.Scheduler(h100, ordering=name) as s:
         holder["s"] = s
-        s.submit(8)
+        s.submit(8, submit_time=0)
         with pytest.raises(gpusched.StateError, match="must not"):
             s.step(0)
         assert len(s) == 1      # nothing was submitted
@@ -589,7 +593,7 @@ def test_keyboard_interrupt_is_not_lost(h100, policy):
 
     name = policy(value)
     with gpusched.Scheduler(h100, ordering=name) as s:
-        s.submit(8)
+        s.submit(8, submit_time=0)
         with pytest.raises(KeyboardInterrupt):
             s.step(0)
 
@@ -601,10 +605,10 @@ def test_site_factor_moves_multifactor_order_by_exactly_the_factor(h100):
     with gpusched.Scheduler(h100) as s:
         s.set_priority_weights(age=0, fairshare=0, job_size=0, priority=1000,
                                calc_period=0)
-        run = s.submit(8)
+        run = s.submit(8, submit_time=0)
         s.step(0)
-        a = s.submit(8, priority=100)
-        b = s.submit(8, priority=50)
+        a = s.submit(8, priority=100, submit_time=0)
+        b = s.submit(8, priority=50, submit_time=0)
         s.step(1)
         # priority factors 100/100 and 50/100: totals 1000 and 500
         pa, pb = s.priority(a), s.priority(b)
@@ -630,7 +634,7 @@ def test_site_factor_moves_multifactor_order_by_exactly_the_factor(h100):
 
 def test_site_factor_is_checked(h100):
     with gpusched.Scheduler(h100) as s:
-        job = s.submit(8)
+        job = s.submit(8, submit_time=0)
         for bad, match in ((math.nan, "factor is NaN"),
                            (math.inf, "factor = inf"),
                            (-math.inf, "factor = -inf"),
@@ -648,7 +652,7 @@ def test_site_factor_is_checked(h100):
             s.set_job_factor(99, 1)
         with pytest.raises(gpusched.RangeError, match="job"):
             s.set_job_factor(-1, 1)
-        s.cancel(job)
+        s.cancel(job, 0)
         with pytest.raises(gpusched.StateError, match=f"job {job} is "
                                                       "cancelled"):
             s.set_job_factor(job, 1)
@@ -657,15 +661,15 @@ def test_site_factor_is_checked(h100):
 def test_site_factor_reaches_custom_policies(h100, policy):
     name = policy(lambda job: job.site_factor)
     with gpusched.Scheduler(h100, ordering=name) as s:
-        s.submit(8)
-        b = s.submit(8)
+        s.submit(8, submit_time=0)
+        b = s.submit(8, submit_time=0)
         s.set_job_factor(b, 1)
         assert started(s.step(0)) == [b]
 
 
 def test_fifo_and_priority_values_in_the_breakdown(h100):
     with gpusched.Scheduler(h100, ordering="fifo") as s:
-        job = s.submit(8, priority=3)
+        job = s.submit(8, priority=3, submit_time=0)
         s.step(0)
         assert s.priority(job).value == 0
 
@@ -695,7 +699,7 @@ def test_custom_fairshare_algorithm(h100, algorithm):
         assert now == 42.0
         assert before[("ann", "A")] == exact(ANN)    # the classic factors
         assert before[("dan", "D")] == exact(DAN)
-        share.compute("classic")
+        share.compute("classic", 42)
         assert share.factor("ann") == exact(ANN)
     # a scheduler ranks by it
     share = gpusched.Share(ACCOUNTS, USAGE, half_life=0)
@@ -703,8 +707,8 @@ def test_custom_fairshare_algorithm(h100, algorithm):
         s.set_priority_weights(age=0, job_size=0, priority=0,
                                fairshare=10000, calc_period=0)
         s.set_usage_weights(gpu=0)
-        a = s.submit(8, user="ann", account="A")
-        d = s.submit(8, user="dan", account="D")
+        a = s.submit(8, user="ann", account="A", submit_time=0)
+        d = s.submit(8, user="dan", account="D", submit_time=0)
         assert start_order(s, [a, d], t0=0) == [d, a]
         assert s.priority(a).fairshare == 0.25
         assert s.priority(a).total == exact(2500, 1e-9)
@@ -726,7 +730,7 @@ def test_fairshare_algorithm_errors(h100, algorithm):
     name = algorithm(fails)
     with gpusched.Share(ACCOUNTS, USAGE, half_life=0) as share:
         with pytest.raises(Boom, match="no quota service") as e:
-            share.compute(name)
+            share.compute(name, 0)
         # the library's report of the failure is the context
         assert isinstance(e.value.__context__, gpusched.Error)
         # the factors are the classic ones
@@ -736,12 +740,12 @@ def test_fairshare_algorithm_errors(h100, algorithm):
     name = algorithm(lambda share, now: share.set_factor(1, 1.5))
     with gpusched.Share(ACCOUNTS, USAGE) as share:
         with pytest.raises(gpusched.RangeError, match="factor = 1.5"):
-            share.compute(name)
+            share.compute(name, 0)
     # the share is the call's only
     kept = []
     name = algorithm(lambda share, now: kept.append(share))
     with gpusched.Share(ACCOUNTS) as share:
-        share.compute(name)
+        share.compute(name, 0)
     with pytest.raises(gpusched.ClosedError):
         kept[0].rows()
     # through a scheduler: the step completes, then raises
@@ -755,7 +759,7 @@ def test_fairshare_algorithm_errors(h100, algorithm):
     name = algorithm(fails_once)
     with gpusched.Scheduler(h100, fairshare=name) as s:
         s.set_priority_weights(calc_period=0)
-        job = s.submit(8)
+        job = s.submit(8, submit_time=0)
         with pytest.raises(Boom, match="first"):
             s.step(0)
         assert s.job(job).state == JobState.RUNNING
@@ -786,7 +790,7 @@ def test_fairshare_algorithm_errors(h100, algorithm):
 
 def test_set_factor_is_checked():
     with gpusched.Share(ACCOUNTS, USAGE) as share:
-        share.compute("classic")
+        share.compute("classic", 0)
         rows = share.rows()
         i = next(k for k, r in enumerate(rows) if r.user == "ann")
         share.set_factor(i, 0.75)

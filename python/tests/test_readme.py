@@ -58,3 +58,28 @@ def test_readme_ordering_example():
                 gpusched.unregister_ordering(name)
         if "floor-half" in gpusched.fairshare_algorithms():
             gpusched.unregister_fairshare("floor-half")
+
+
+def test_readme_durable_example(monkeypatch, tmp_path):
+    import tempfile
+    blocks = [b for b in _blocks() if "Scheduler.open(" in b]
+    assert len(blocks) == 1
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda: str(tmp_path))
+    assert _run_checked(blocks[0]) >= 8
+    assert sorted(os.listdir(tmp_path)) == ["sched.gss",
+                                            "sched.gss.journal"]
+
+
+def test_readme_clock_example(monkeypatch):
+    import time
+    blocks = [b for b in _blocks() if "clock=lambda" in b]
+    assert len(blocks) == 1
+    monkeypatch.setattr(time, "time", lambda: 1700000000.75)
+    env = {}
+    # one more line inside the with block: what the job went through
+    code = blocks[0] + "    info = sched.job(job)\n"
+    exec(compile(code, "README.md", "exec"), env)
+    info = env["info"]
+    assert (info.submit_time, info.start_time, info.end_time) == (
+        1700000000, 1700000000, 1700000000)
+    assert str(info.state) == "completed"

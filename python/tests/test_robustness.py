@@ -68,7 +68,8 @@ SCHED_METHODS = ["submit", "preview", "step", "complete", "fail", "cancel",
                  "job", "allocation", "pending_reason", "drain_node",
                  "resume_node", "drain_gpu", "resume_gpu", "fail_gpu",
                  "repair_gpu", "free_gpus", "free_cpus", "free_memory",
-                 "gpu_job", "cuda_visible_devices"]
+                 "gpu_job", "cuda_visible_devices", "next_event",
+                 "consume_events", "set_retention", "snapshot"]
 TOPO_METHODS = ["node", "gpu", "link", "bandwidth", "quality", "matrix",
                 "local_cpus", "local_cpulist", "common_switch", "gpu_id",
                 "gpu_node", "find_node", "find_gpu"]
@@ -90,7 +91,9 @@ def test_random_calls_never_crash(dgx1, seed):
                 pass
             if rng.random() < 0.3:
                 try:
-                    s.submit(rng.randint(1, 8), cpus_per_gpu=rng.randint(0, 2))
+                    # not before the latest time the random calls gave
+                    s.submit(rng.randint(1, 8), cpus_per_gpu=rng.randint(0, 2),
+                             submit_time=max(0, s.clock_time or 0))
                 except gpusched.Error:
                     pass
             s.check()
