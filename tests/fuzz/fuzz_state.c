@@ -153,9 +153,17 @@ static void warned(void *ud, const char *msg)
         FAIL("a warning without an offset");
 }
 
-/* A snapshot the journals follow: a few jobs on a cluster, 3 calls in. */
+static void remove_files(void)
+{
+    unlink(jpath);
+    unlink(path);
+}
+
+/* A snapshot the journals follow: a few jobs on a cluster, 3 calls in
+ * (removed with its journal when the fuzzer exits). */
 static void make_snapshot(void)
 {
+    atexit(remove_files);
     snprintf(path, sizeof path, "/tmp/fuzz_journal.%ld.gss", (long)getpid());
     snprintf(jpath, sizeof jpath, "%s.journal", path);
     gs_sched *s = NULL;
