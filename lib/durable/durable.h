@@ -9,15 +9,11 @@
 
 #include "sched/sched_impl.h"
 
-struct gs_wbuf;
 typedef struct gs_journal gs_journal;
 
-/* The snapshot of s (snapshot.c). */
-gs_status gs_snapshot_encode(gs_sched *s, struct gs_wbuf *out);
-/* Check a snapshot's header, length and checksum; its format in *format. */
-gs_status gs_snapshot_check_header(const uint8_t *p, size_t n,
-                                   const char *name, gs_err *err,
-                                   uint32_t *format);
+/* A handle that holds only an error message (what restore and open hand
+ * back on failure, for gs_sched_errmsg), or NULL without memory. */
+gs_sched *gs_durable_error_handle(const gs_err *err);
 /* Write a file atomically: a temporary file beside it, fsync, rename,
  * fsync of the directory. */
 gs_status gs_write_file_atomic(const char *path, const void *data, size_t n,

@@ -650,14 +650,6 @@ static gs_status replay_journal(gs_sched *s, const gs_store_config *cfg,
     return GS_OK;
 }
 
-static gs_sched *error_handle(const gs_err *err)
-{
-    gs_sched *s = gs_calloc(1, sizeof *s);
-    if (s)
-        s->err = *err;
-    return s;
-}
-
 GS_API void gs_store_config_init(gs_store_config *cfg)
 {
     if (cfg)
@@ -678,14 +670,14 @@ GS_API gs_status gs_sched_open(gs_sched **out, const gs_topo *topo,
     if (!cfg_in || cfg_in->struct_size < sizeof(uint32_t) + sizeof(void *) ||
         !cfg_in->path || !*cfg_in->path) {
         gs_errf(&err, GS_EINVAL, "open: a store config with a path is needed");
-        *out = error_handle(&err);
+        *out = gs_durable_error_handle(&err);
         return GS_EINVAL;
     }
     memcpy(&cfg, cfg_in, GS_MIN((size_t)cfg_in->struct_size, sizeof cfg));
     if ((unsigned)cfg.sync > GS_SYNC_NEVER) {
         gs_errf(&err, GS_EINVAL, "open: sync policy %d is not one of "
                                  "gs_sync_policy", (int)cfg.sync);
-        *out = error_handle(&err);
+        *out = gs_durable_error_handle(&err);
         return GS_EINVAL;
     }
     gs_journal *j = gs_calloc(1, sizeof *j);
@@ -700,7 +692,7 @@ GS_API gs_status gs_sched_open(gs_sched **out, const gs_topo *topo,
     if (!j || !j->path || !j->jpath) {
         journal_free(j);
         gs_errf(&err, GS_ENOMEM, "out of memory");
-        *out = error_handle(&err);
+        *out = gs_durable_error_handle(&err);
         return GS_ENOMEM;
     }
     j->sync = cfg.sync;
@@ -731,7 +723,7 @@ GS_API gs_status gs_sched_open(gs_sched **out, const gs_topo *topo,
         fresh = true;
     } else {
         journal_free(j);
-        *out = error_handle(&err);
+        *out = gs_durable_error_handle(&err);
         return st;
     }
     if (st != GS_OK) {
@@ -779,7 +771,7 @@ GS_API gs_status gs_sched_open(gs_sched **out, const gs_topo *topo,
     }
     if (st != GS_OK) {
         journal_free(j);
-        gs_sched *e = error_handle(&s->err);
+        gs_sched *e = gs_durable_error_handle(&s->err);
         gs_sched_destroy(s);
         *out = e;
         return st;

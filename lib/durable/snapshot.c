@@ -400,11 +400,6 @@ static gs_status encode(gs_sched *s, gs_wbuf *out)
     return GS_OK;
 }
 
-gs_status gs_snapshot_encode(gs_sched *s, gs_wbuf *out)
-{
-    return encode(s, out);
-}
-
 GS_API void gs_restore_options_init(gs_restore_options *opt)
 {
     if (opt)
@@ -535,9 +530,9 @@ static gs_status badf(rd_ctx *c, gs_rbuf *r, const char *why)
     return bad(c, r);
 }
 
-gs_status gs_snapshot_check_header(const uint8_t *p, size_t n,
-                                   const char *name, gs_err *err,
-                                   uint32_t *format)
+/* A snapshot's header, length and checksum; its format in *format. */
+static gs_status check_header(const uint8_t *p, size_t n, const char *name,
+                              gs_err *err, uint32_t *format)
 {
     if (n < HEADER_SIZE + 4 || memcmp(p, MAGIC, sizeof MAGIC) != 0)
         return gs_errf(err, GS_EPARSE,
@@ -1382,7 +1377,7 @@ static gs_status decode(rd_ctx *c, const gs_topo *topo,
     gs_sched *s = c->s;
     uint32_t fmt;
     gs_status st =
-        gs_snapshot_check_header(p, n, c->name, &s->err, &fmt);
+        check_header(p, n, c->name, &s->err, &fmt);
     if (st != GS_OK)
         return st;
     gs_rbuf all, sec;
@@ -1544,9 +1539,7 @@ GS_API gs_status gs_sched_restore_buffer(gs_sched **out, const gs_topo *topo,
     s = c.s;
     if (st != GS_OK && s->ready) {
         /* a failed restore hands back a handle that only holds the error */
-        gs_sched *e = gs_calloc(1, sizeof *e);
-        if (e)
-            e->err = s->err;
+        gs_sched *e = gs_durable_error_handle(&s->err);
         gs_sched_destroy(s);
         s = e;
         if (!s)
@@ -1608,9 +1601,8 @@ gs_status gs_read_all(gs_read_fn read, void *ud, uint64_t max, uint8_t **data,
     return GS_OK;
 }
 
-static gs_sched *error_handle(gs_status st, const gs_err *err)
+gs_sched *gs_durable_error_handle(const gs_err *err)
 {
-    (void)st;
     gs_sched *s = gs_calloc(1, sizeof *s);
     if (s)
         s->err = *err;
@@ -1627,7 +1619,7 @@ GS_API gs_status gs_sched_restore(gs_sched **out, const gs_topo *topo,
     gs_err err = {0};
     if (!read) {
         gs_errf(&err, GS_EINVAL, "restore: no reader given");
-        *out = error_handle(GS_EINVAL, &err);
+        *out = gs_durable_error_handle(&err);
         return GS_EINVAL;
     }
     uint64_t max = GS_STATE_MAX_BYTES;
@@ -1642,7 +1634,7 @@ GS_API gs_status gs_sched_restore(gs_sched **out, const gs_topo *topo,
     size_t size = 0;
     gs_status st = gs_read_all(read, user_data, max, &data, &size, &err, name);
     if (st != GS_OK) {
-        *out = error_handle(st, &err);
+        *out = gs_durable_error_handle(&err);
         return st;
     }
     st = gs_sched_restore_buffer(out, topo, opt, data, size);
@@ -1660,7 +1652,7 @@ GS_API gs_status gs_sched_restore_file(gs_sched **out, const gs_topo *topo,
     gs_err err = {0};
     if (!path) {
         gs_errf(&err, GS_EINVAL, "restore_file: no path given");
-        *out = error_handle(GS_EINVAL, &err);
+        *out = gs_durable_error_handle(&err);
         return GS_EINVAL;
     }
     uint64_t max = GS_STATE_MAX_BYTES;
@@ -1670,7 +1662,7 @@ GS_API gs_status gs_sched_restore_file(gs_sched **out, const gs_topo *topo,
     size_t size = 0;
     gs_status st = gs_read_file(path, &data, &size, max, &err);
     if (st != GS_OK) {
-        *out = error_handle(st, &err);
+        *out = gs_durable_error_handle(&err);
         return st;
     }
     gs_restore_options o = GS_RESTORE_OPTIONS_INIT;

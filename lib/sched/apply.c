@@ -12,17 +12,14 @@
 #include <stdio.h>
 #include <string.h>
 
-void gs_apply_emit(gs_sched *s, gs_event_kind kind, uint64_t job,
-                   int64_t now)
+void gs_apply_emit(gs_sched *s, gs_event_kind kind, job_rec *j, int64_t now)
 {
     /* the caller made room (gs_sched_event_room) */
     if (s->n_events < s->cap_events) {
         s->events[(s->ev_head + s->n_events) % s->cap_events] =
-            (sched_event){kind, job, now};
+            (sched_event){kind, j->id, now};
         s->n_events++;
-        job_rec *j = find_job(s, job);
-        if (j)
-            j->unread++;
+        j->unread++;
     }
 }
 
@@ -92,7 +89,7 @@ void gs_apply_start(gs_sched *s, job_rec *j, const uint32_t *gpus,
     s->running[s->n_running++] = job_slot(s, j);
     gs_state_ends_insert(s, job_slot(s, j));
     gs_books_count(s, j, 1);
-    gs_apply_emit(s, GS_EVENT_STARTED, j->id, now);
+    gs_apply_emit(s, GS_EVENT_STARTED, j, now);
     if (s->policy->job_started)
         s->policy->job_started(s->policy_state, j->id, j->gpu_ids, j->gpus);
     if (s->ordering->job_started)
@@ -154,10 +151,10 @@ void gs_apply_preempt(gs_sched *s, const gs_plan *p, int64_t now)
         double lost = gs_lost_work(v, now);
         gs_apply_release(s, v, now);
         v->lost_gpu_seconds += lost;
-        gs_apply_emit(s, GS_EVENT_PREEMPTED, v->id, now);
+        gs_apply_emit(s, GS_EVENT_PREEMPTED, v, now);
         if (s->preempt == GS_PREEMPT_REQUEUE) {
             requeue(s, v);
-            gs_apply_emit(s, GS_EVENT_REQUEUED, v->id, now);
+            gs_apply_emit(s, GS_EVENT_REQUEUED, v, now);
         } else {
             v->state = GS_JOB_PREEMPTED;
             v->end_time = now;

@@ -39,8 +39,8 @@ static inline void gs_apply_wait_behind(job_rec *j, uint8_t lazy,
     j->lazy = lazy;
     j->behind = blocker;
 }
-void gs_apply_emit(gs_sched *s, gs_event_kind kind, uint64_t job,
-                   int64_t now);
+/* Queue an event naming j (which keeps j held until it is consumed). */
+void gs_apply_emit(gs_sched *s, gs_event_kind kind, job_rec *j, int64_t now);
 /* Take a pending job out of the queue (cancelled). */
 void gs_apply_remove_pending(gs_sched *s, const job_rec *j);
 

@@ -105,7 +105,7 @@ GS_API gs_status gs_sched_fail_gpu(gs_sched *s, uint32_t gpu, int64_t now,
     s->nodes[node].failed |= bit;
     if (holder) {
         gs_sched_end_job(s, holder, now, GS_JOB_FAILED, false);
-        gs_apply_emit(s, GS_EVENT_FAILED, holder, now);
+        gs_apply_emit(s, GS_EVENT_FAILED, find_job(s, holder), now);
         if (job)
             *job = holder;
     }

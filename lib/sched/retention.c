@@ -108,9 +108,7 @@ static void forget_one(gs_sched *s, job_rec *j)
     if (s->forget_fn) {
         gs_job_info info;
         gs_sched_fill_info(j, &info);
-        s->in_hook = true;
         s->forget_fn(s->forget_ud, s, &info);
-        s->in_hook = false;
     }
     gs_job_free(j);
     uint64_t id = j->id;

@@ -357,7 +357,6 @@ struct gs_sched {
     int64_t keep_seconds, keep_count;
     gs_forget_fn forget_fn;
     void *forget_ud;
-    bool in_hook;
     /* the clock: the latest `now` accepted (INT64_MIN: none yet) */
     int64_t clock;
     int64_t max_submit; /* latest submission time of any job */
