@@ -1052,6 +1052,116 @@ static void gres_nodes_share_hardware(void **state)
     gs_topo_destroy(t);
 }
 
+
+/* Feature=, Features=, AvailableFeatures= and Weight=: slurm.conf's node
+ * keys, taken on gres.conf lines for the nodes each line names. */
+static void gres_features_and_weights(void **state)
+{
+    (void)state;
+    warnings w;
+    const char *text =
+        "NodeName=g[1-2] Name=gpu Type=h100 File=/dev/nvidia[0-3] "
+        "Feature=h100,ib Weight=10\n"
+        "NodeName=g[1-2] Name=gpu Type=h100 File=/dev/nvidia[4-7] "
+        "Features=nvl,ib\n"
+        "NodeName=c1 Name=gpu File=/dev/nvidia0 AvailableFeatures=a100 "
+        "ActiveFeatures=a100 Weight=0\n"
+        "NodeName=c2 Name=gpu File=/dev/nvidia0 Feature=x Features=\"pcie\"\n"
+        "NodeName=c3 Name=gpu File=/dev/nvidia0\n"
+        "NodeName=c3 Name=gpu File=/dev/nvidia1 Weight=7\n"
+        "NodeName=c3 Name=gpu File=/dev/nvidia2 Weight=7\n";
+    gs_topo *t = load_gres(text, &w);
+    assert_int_equal(w.n, 2);
+    expect_warning(&w, 0,
+                   "g.conf:3:63: ActiveFeatures= noted and ignored (a node's "
+                   "features are its Feature= or AvailableFeatures=)");
+    expect_warning(&w, 1,
+                   "g.conf:4:50: Feature=, Features= and AvailableFeatures= "
+                   "are one key; the last one on the line is used, as Slurm "
+                   "does");
+    assert_int_equal(gs_topo_feature_count(t), 5);
+    static const struct {
+        const char *node, *features;
+        uint32_t weight;
+    } want[] = {{"g1", "h100,ib,nvl", 10}, {"g2", "h100,ib,nvl", 10},
+                {"c1", "a100", 0},         {"c2", "pcie", 1},
+                {"c3", "", 7}};
+    for (size_t i = 0; i < ARRAY_LEN(want); i++) {
+        char buf[64];
+        uint32_t n = node_of(t, want[i].node);
+        assert_int_equal(gs_topo_node_features(t, n, buf, sizeof buf, NULL),
+                         GS_OK);
+        assert_string_equal(buf, want[i].features);
+        assert_int_equal(gs_topo_node_weight(t, n), want[i].weight);
+    }
+    /* "x" was given and replaced on its line: it is not a feature */
+    assert_int_equal(gs_topo_find_feature(t, "x"), GS_NONE);
+    int match = 0;
+    assert_int_equal(gs_topo_node_matches(t, node_of(t, "g2"), "nvl&(ib|x)",
+                                          &match),
+                     GS_ENOTFOUND);
+    assert_int_equal(gs_topo_node_matches(t, node_of(t, "g2"),
+                                          "nvl&(ib|pcie)", &match),
+                     GS_OK);
+    assert_int_equal(match, 1);
+    check_roundtrip(t);
+    gs_topo_destroy(t);
+
+    /* lines without NodeName= apply to every node, so do their features */
+    t = load_gres("Name=gpu File=/dev/nvidia0 Feature=common\n"
+                  "NodeName=a Name=gpu File=/dev/nvidia1 Feature=own\n"
+                  "NodeName=b Name=gpu File=/dev/nvidia1\n",
+                  NULL);
+    char buf[64];
+    assert_int_equal(gs_topo_node_features(t, node_of(t, "a"), buf,
+                                           sizeof buf, NULL),
+                     GS_OK);
+    assert_string_equal(buf, "common,own");
+    assert_int_equal(gs_topo_node_features(t, node_of(t, "b"), buf,
+                                           sizeof buf, NULL),
+                     GS_OK);
+    assert_string_equal(buf, "common");
+    gs_topo_destroy(t);
+    /* and in a file that names no node, to the one node it describes */
+    t = load_gres("Name=gpu File=/dev/nvidia0 Feature=solo Weight=3\n", NULL);
+    assert_int_equal(gs_topo_node_has_feature(t, 0, "solo"), 1);
+    assert_int_equal(gs_topo_node_weight(t, 0), 3);
+    gs_topo_destroy(t);
+
+    static const error_case cases[] = {
+        {"NodeName=n1 Name=gpu Count=1 Feature=h100,,ib\n",
+         "g.conf:1:43: empty feature name in \"h100,,ib\" at offset 5 (names "
+         "are separated by single commas)"},
+        {"NodeName=n1 Name=gpu Count=1 Feature=\"ib,a(b)\"\n",
+         "g.conf:1:42: feature \"a(b)\" has a character that is not allowed "
+         "at offset 1 (byte 0x28; feature names are letters, digits and _ . "
+         ": + -)"},
+        {"NodeName=n1 Name=gpu Count=1 Weight=-3\n",
+         "g.conf:1:37: Weight= must be a whole number from 0 to 4294967294, "
+         "not \"-3\""},
+        {"NodeName=n1 Name=gpu Count=1 Weight=4294967295\n",
+         "g.conf:1:37: Weight= must be a whole number from 0 to 4294967294, "
+         "not \"4294967295\""},
+        {"NodeName=n1 Name=gpu Count=1 Weight=3\n"
+         "NodeName=n[1-2] Name=gpu Count=1 Weight=4\n",
+         "g.conf:2:41: node \"n1\": Weight=4, but line 1 gives it Weight=3 (a "
+         "node has one weight)"},
+    };
+    check_errors(cases, ARRAY_LEN(cases), GS_FORMAT_SLURM_GRES, "g.conf");
+    /* a 65th distinct feature, where it stands */
+    test_text x = {0};
+    for (int i = 0; i < 65; i++)
+        test_printf(&x, "NodeName=n%d Name=gpu Count=1 Feature=f%d\n", i, i);
+    char msg[600];
+    assert_int_equal(load_error(x.s, "g.conf", GS_FORMAT_SLURM_GRES, NULL, msg,
+                                sizeof msg),
+                     GS_EPARSE);
+    assert_string_equal(msg, "g.conf:65:39: feature \"f64\" would be the "
+                             "topology's 65th distinct feature; at most 64 "
+                             "are allowed");
+    free(x.s);
+}
+
 static void gres_errors(void **state)
 {
     (void)state;
@@ -1172,7 +1282,7 @@ static void gres_warnings(void **state)
     warnings w;
     gs_load_options o = options(GS_FORMAT_SLURM_GRES, "dgx-h100", &w);
     const char *text =
-        "NodeName=n1 Name=gpu Type=a CPUs=0-3 Weight=2\n"
+        "NodeName=n1 Name=gpu Type=a CPUs=0-3 Boards=2\n"
         "NodeName=n1 Name=gpu Type=b Cores=4-7 CPUs=8-11 "
         "Type=c\n"
         "NodeName=n1 Name=gpu MultipleFiles=/dev/dri/card[0-1]\n"
@@ -1185,7 +1295,7 @@ static void gres_warnings(void **state)
     static const char *const want[] = {
         "g.conf: node templates describe the nodes of a topology.conf; a "
         "gres.conf gives its own GPUs, so they are ignored",
-        "g.conf:1:38: unknown key 'Weight' (ignored)",
+        "g.conf:1:38: unknown key 'Boards' (ignored)",
         "g.conf:1:29: CPUs= is the old name of Cores=; read as Cores=",
         "g.conf:1:13: neither File= nor Count=: read as one GPU (Slurm would "
         "take the count from slurm.conf)",
@@ -1495,6 +1605,19 @@ static void cli(void **state)
     assert_int_equal(run_tool(args, "2>&1", out, sizeof out), 1);
     assert_non_null(strstr(out, "no built-in node template named "
                                 "\"dgx-h900\""));
+    /* features and weights in the summary, per run of nodes */
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "printf 'NodeName=g[1-2] Name=gpu Count=2 Feature=h100,ib "
+             "Weight=5\\nNodeName=g3 Name=gpu Count=2\\n' | '%s' topo show "
+             "- 2>&1",
+             GS_TOOL_PATH);
+    assert_int_equal(test_run_command(cmd, out, sizeof out), 0);
+    assert_non_null(strstr(out, "  2 nodes g1 .. g2: 0 NUMA domains, 0 CPUs, "
+                                "memory ?, 2x unknown GPU (memory ?, cc ?), "
+                                "features h100,ib, weight 5\n"));
+    assert_non_null(strstr(out, "  g3: 0 NUMA domains, 0 CPUs, memory ?, 2x "
+                                "unknown GPU (memory ?, cc ?)\n"));
 }
 
 int main(void)
@@ -1522,6 +1645,7 @@ int main(void)
         cmocka_unit_test(gres_autodetect_mix),
         cmocka_unit_test(gres_nodes_share_hardware),
         cmocka_unit_test(gres_errors),
+        cmocka_unit_test(gres_features_and_weights),
         cmocka_unit_test(deep_and_wide_inputs),
         cmocka_unit_test(gres_warnings),
         cmocka_unit_test(detected_by_content),

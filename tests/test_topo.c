@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 
+#include "topo/constraint.h"
 #include "topo/topo_impl.h"
 
 static void set_link(gs_topo *t, uint32_t node, uint32_t a, uint32_t b,
@@ -742,6 +743,624 @@ static void quality_of_large_sets(void **state)
     gs_topo_destroy(t);
 }
 
+
+/* ---- node features and weights ----------------------------------------- */
+
+/* The node's features as text (frozen topology). */
+static const char *features_of(const gs_topo *t, uint32_t node)
+{
+    static char buf[GS_MAX_TOPO_FEATURES * 66];
+    assert_int_equal(gs_topo_node_features(t, node, buf, sizeof buf, NULL),
+                     GS_OK);
+    return buf;
+}
+
+static void node_features_and_weights(void **state)
+{
+    (void)state;
+    gs_topo *t;
+    assert_int_equal(gs_topo_create(&t), GS_OK);
+    for (int i = 0; i < 4; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "n%d", i);
+        assert_int_equal(gs_topo_add_node(t, name, NULL), GS_OK);
+    }
+    /* set, replace, merge duplicates, clear */
+    assert_int_equal(gs_topo_set_node_features(t, 0, "h100,ib"), GS_OK);
+    assert_int_equal(gs_topo_set_node_features(t, 1, "ib,rack3,ib"), GS_OK);
+    assert_int_equal(gs_topo_set_node_features(t, 2, "H100"), GS_OK);
+    assert_int_equal(gs_topo_set_node_features(t, 0, "a100,ib"), GS_OK);
+    assert_int_equal(gs_topo_set_node_features(t, 3, "x.y:z+1-2_3"), GS_OK);
+    assert_int_equal(gs_topo_set_node_features(t, 3, ""), GS_OK);
+    assert_int_equal(gs_topo_set_node_features(t, 2, NULL), GS_OK);
+    assert_int_equal(gs_topo_set_node_features(t, 2, "H100"), GS_OK);
+    /* weights: Slurm's range, 1 by default */
+    assert_int_equal(gs_topo_set_node_weight(t, 0, 10), GS_OK);
+    assert_int_equal(gs_topo_set_node_weight(t, 1, 0), GS_OK);
+    assert_int_equal(gs_topo_set_node_weight(t, 2, GS_NODE_WEIGHT_MAX), GS_OK);
+    assert_int_equal(gs_topo_set_node_weight(t, 2, UINT32_MAX), GS_ERANGE);
+    assert_non_null(strstr(gs_topo_errmsg(t), "node \"n2\": weight"));
+    assert_int_equal(gs_topo_set_node_weight(t, 4, 1), GS_EINVAL);
+    /* bad names: the message names the feature and the node; nothing
+     * changes */
+    static const struct {
+        const char *list, *msg;
+    } bad[] = {
+        {"a b", "node \"n0\": feature \"a b\" has a character that is not "
+                "allowed at offset 1 (byte 0x20"},
+        {"ok,(x)", "node \"n0\": feature \"(x)\" has a character"},
+        {"a,,b", "node \"n0\": empty feature name in \"a,,b\" at offset 2"},
+        {",a", "node \"n0\": empty feature name in \",a\" at offset 0"},
+        {"a,", "node \"n0\": empty feature name at the end of \"a,\""},
+        {"a|b", "node \"n0\": feature \"a|b\" has a character"},
+        {"a&b", "node \"n0\": feature \"a&b\" has a character"},
+        {"\xff", "node \"n0\": feature \"\\xff\" has a character"},
+        {"new1,x2345678901234567890123456789012345678901234567890123456789012345",
+         "node \"n0\": feature \"x2345678901234567890123456789012345678901234"},
+    };
+    for (size_t i = 0; i < GS_ARRAY_LEN(bad); i++) {
+        assert_int_equal(gs_topo_set_node_features(t, 0, bad[i].list),
+                         GS_EINVAL);
+        if (strncmp(gs_topo_errmsg(t), bad[i].msg, strlen(bad[i].msg)) != 0)
+            fail_msg("for \"%s\": %s", bad[i].list, gs_topo_errmsg(t));
+    }
+    assert_non_null(strstr(gs_topo_errmsg(t), "longer than 64 characters"));
+    /* 64 characters is the longest name */
+    assert_int_equal(
+        gs_topo_set_node_features(t, 3, "y234567890123456789012345678901234567"
+                                        "890123456789012345678901234"),
+        GS_OK);
+    assert_int_equal(gs_topo_set_node_features(t, 9, "a"), GS_EINVAL);
+    /* 7 distinct names so far (h100 ib rack3 H100 a100 x.y:z+1-2_3 y23..:
+     * a name stays when no node has it any more); 57 more make 64, and a 65th is refused with nothing changed, even
+     * when it comes after new names in the same list */
+    char list[1024];
+    size_t k = 0;
+    for (int i = 0; i < 57; i++)
+        k += (size_t)snprintf(list + k, sizeof list - k, "%sf%d", i ? "," : "",
+                              i);
+    char plus[1100];
+    snprintf(plus, sizeof plus, "%s,one-too-many", list);
+    assert_int_equal(gs_topo_set_node_features(t, 3, plus), GS_ERANGE);
+    assert_non_null(strstr(gs_topo_errmsg(t),
+                           "node \"n3\": feature \"one-too-many\" would be "
+                           "the topology's 65th distinct feature"));
+    assert_int_equal(gs_topo_set_node_features(t, 3, list), GS_OK);
+    assert_int_equal(gs_topo_set_node_features(t, 1, "ib,f56,another"),
+                     GS_ERANGE);
+    assert_int_equal(gs_topo_set_node_features(t, 1, "ib,rack3,f0"), GS_OK);
+    assert_int_equal(gs_topo_set_node_features(t, 1, "ib,rack3"), GS_OK);
+    /* queries need a frozen topology */
+    assert_int_equal(gs_topo_feature_count(t), 0);
+    assert_null(gs_topo_feature_name(t, 0));
+    assert_int_equal(gs_topo_find_feature(t, "ib"), GS_NONE);
+    assert_int_equal(gs_topo_node_has_feature(t, 0, "ib"), 0);
+    assert_int_equal(gs_topo_node_weight(t, 0), GS_NONE);
+    char buf[256];
+    assert_int_equal(gs_topo_node_features(t, 0, buf, sizeof buf, NULL),
+                     GS_ENOTFROZEN);
+    assert_int_equal(gs_topo_check_constraint(t, "ib", buf, sizeof buf),
+                     GS_ENOTFROZEN);
+    assert_int_equal(gs_topo_freeze(t), GS_OK);
+    /* frozen: no more changes */
+    assert_int_equal(gs_topo_set_node_features(t, 0, "ib"), GS_EFROZEN);
+    assert_int_equal(gs_topo_set_node_weight(t, 0, 3), GS_EFROZEN);
+
+    assert_int_equal(gs_topo_feature_count(t), 64);
+    static const char *first[] = {"h100", "ib",   "rack3",
+                                  "H100", "a100", "x.y:z+1-2_3"};
+    for (uint32_t i = 0; i < 6; i++) {
+        assert_string_equal(gs_topo_feature_name(t, i), first[i]);
+        assert_int_equal(gs_topo_find_feature(t, first[i]), i);
+    }
+    assert_string_equal(gs_topo_feature_name(t, 6), "y234567890123456789012345"
+                                                    "678901234567890123456789"
+                                                    "012345678901234");
+    assert_string_equal(gs_topo_feature_name(t, 63), "f56");
+    assert_null(gs_topo_feature_name(t, 64));
+    assert_int_equal(gs_topo_find_feature(t, "IB"), GS_NONE);
+    assert_int_equal(gs_topo_find_feature(t, NULL), GS_NONE);
+    assert_int_equal(gs_topo_find_feature(t, "new1"), GS_NONE);
+    assert_string_equal(features_of(t, 0), "ib,a100");
+    assert_string_equal(features_of(t, 1), "ib,rack3");
+    assert_string_equal(features_of(t, 2), "H100");
+    assert_true(strncmp(features_of(t, 3), "f0,f1,f2,", 9) == 0);
+    assert_int_equal(gs_topo_node_has_feature(t, 0, "a100"), 1);
+    assert_int_equal(gs_topo_node_has_feature(t, 0, "h100"), 0);
+    assert_int_equal(gs_topo_node_has_feature(t, 2, "h100"), 0);
+    assert_int_equal(gs_topo_node_has_feature(t, 2, "H100"), 1);
+    assert_int_equal(gs_topo_node_has_feature(t, 2, "nope"), 0);
+    assert_int_equal(gs_topo_node_has_feature(t, 7, "ib"), 0);
+    assert_int_equal(gs_topo_node_weight(t, 0), 10);
+    assert_int_equal(gs_topo_node_weight(t, 1), 0);
+    assert_int_equal(gs_topo_node_weight(t, 2), GS_NODE_WEIGHT_MAX);
+    assert_int_equal(gs_topo_node_weight(t, 3), 1);
+    assert_int_equal(gs_topo_node_weight(t, 4), GS_NONE);
+    /* text getter: sized by a first call, GS_ENOSPC when too small */
+    size_t len = 0;
+    assert_int_equal(gs_topo_node_features(t, 0, NULL, 0, &len), GS_ENOSPC);
+    assert_int_equal(len, 7);
+    char small[7];
+    assert_int_equal(gs_topo_node_features(t, 0, small, sizeof small, &len),
+                     GS_ENOSPC);
+    assert_int_equal(len, 7);
+    char fits[8];
+    assert_int_equal(gs_topo_node_features(t, 0, fits, sizeof fits, &len),
+                     GS_OK);
+    assert_string_equal(fits, "ib,a100");
+    assert_int_equal(gs_topo_node_features(t, 9, fits, sizeof fits, &len),
+                     GS_EINVAL);
+    assert_int_equal(gs_topo_node_features(NULL, 0, fits, sizeof fits, &len),
+                     GS_EINVAL);
+    /* the public constraint checks */
+    int match = -1;
+    assert_int_equal(gs_topo_node_matches(t, 0, "a100&ib", &match), GS_OK);
+    assert_int_equal(match, 1);
+    assert_int_equal(gs_topo_node_matches(t, 1, "a100&ib", &match), GS_OK);
+    assert_int_equal(match, 0);
+    assert_int_equal(gs_topo_node_matches(t, 1, "a100|rack3", &match), GS_OK);
+    assert_int_equal(match, 1);
+    assert_int_equal(gs_topo_node_matches(t, 2, NULL, &match), GS_OK);
+    assert_int_equal(match, 1);
+    assert_int_equal(gs_topo_node_matches(t, 2, "nope", &match),
+                     GS_ENOTFOUND);
+    assert_int_equal(match, 0);
+    assert_int_equal(gs_topo_node_matches(t, 9, "ib", &match), GS_EINVAL);
+    assert_int_equal(gs_topo_node_matches(t, 0, "ib", NULL), GS_EINVAL);
+    assert_int_equal(gs_topo_check_constraint(t, "ib & (a100|H100)", buf,
+                                              sizeof buf),
+                     GS_OK);
+    assert_string_equal(buf, "");
+    assert_int_equal(gs_topo_check_constraint(t, "ib&", buf, sizeof buf),
+                     GS_EINVAL);
+    assert_string_equal(buf, "constraint \"ib&\": expected a feature name or "
+                             "'(' at column 4, found the end");
+    assert_int_equal(gs_topo_check_constraint(t, "ib&", NULL, 0), GS_EINVAL);
+    assert_int_equal(gs_topo_check_constraint(NULL, "ib", buf, sizeof buf),
+                     GS_EINVAL);
+    gs_topo_destroy(t);
+}
+
+/* A frozen topology whose features are a, b, c, d, e (0 to 4) and
+ * f5..f19. */
+static gs_topo *feature_topo(void)
+{
+    gs_topo *t;
+    assert_int_equal(gs_topo_create(&t), GS_OK);
+    assert_int_equal(gs_topo_add_node(t, "n", NULL), GS_OK);
+    char list[256] = "a,b,c,d,e";
+    for (int i = 5; i < 20; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), ",f%d", i);
+    assert_int_equal(gs_topo_set_node_features(t, 0, list), GS_OK);
+    assert_int_equal(gs_topo_freeze(t), GS_OK);
+    return t;
+}
+
+/* The canonical text text compiles to. */
+static const char *canon(const gs_topo *t, const char *text)
+{
+    static char out[4096];
+    gs_err err;
+    gs_constraint *c = NULL;
+    gs_status st = gs_constraint_compile(t, text, &c, &err);
+    if (st != GS_OK)
+        fail_msg("\"%s\": %s", text, err.msg);
+    gs_buf b = {0};
+    gs_constraint_format(t, c, &b);
+    assert_true(gs_buf_finish(&b));
+    snprintf(out, sizeof out, "%s", b.data);
+    gs_buf_free(&b);
+    /* the canonical text compiles to the same terms */
+    gs_constraint *again = NULL;
+    if (c) {
+        assert_int_equal(gs_constraint_compile(t, out, &again, &err), GS_OK);
+        assert_int_equal(again->n_terms, c->n_terms);
+        assert_memory_equal(again->terms, c->terms,
+                            c->n_terms * sizeof c->terms[0]);
+        for (uint32_t i = 1; i < c->n_terms; i++)
+            assert_true(c->terms[i - 1] < c->terms[i]);
+    }
+    gs_constraint_free(again);
+    gs_constraint_free(c);
+    return out;
+}
+
+static void expect_constraint_error(const gs_topo *t, const char *text,
+                                    gs_status want, const char *msg)
+{
+    gs_err err;
+    gs_err_clear(&err);
+    gs_constraint *c = (gs_constraint *)&err; /* must come back NULL */
+    gs_status st = gs_constraint_compile(t, text, &c, &err);
+    assert_null(c);
+    if (st != want || !strstr(err.msg, msg))
+        fail_msg("\"%.80s\": got %s '%s', want %s '%s'", text,
+                 gs_status_name(st), err.msg, gs_status_name(want), msg);
+}
+
+static void constraints_compile(void **state)
+{
+    (void)state;
+    gs_topo *t = feature_topo();
+    /* worked out by hand: a=1 b=2 c=4 d=8, terms in ascending mask order */
+    assert_string_equal(canon(t, "a&(b|c)"), "a&b|a&c");
+    assert_string_equal(canon(t, "(a|b)&(c|d)"), "a&c|b&c|a&d|b&d");
+    assert_string_equal(canon(t, "a|a&b"), "a");
+    assert_string_equal(canon(t, "a&b|a"), "a");
+    assert_string_equal(canon(t, "(a|b)&a"), "a");
+    assert_string_equal(canon(t, "(a|b)&(a|c)"), "a|b&c");
+    assert_string_equal(canon(t, "c|b&a|a&b&c"), "a&b|c");
+    assert_string_equal(canon(t, "a,b"), "a&b");
+    assert_string_equal(canon(t, " b ,\ta & a "), "a&b");
+    assert_string_equal(canon(t, "(((e)))"), "e");
+    assert_string_equal(canon(t, "a|b|a|(b)"), "a|b");
+    assert_string_equal(canon(t, "(a|b),(c|d)&e"), "a&c&e|b&c&e|a&d&e|b&d&e");
+    assert_string_equal(canon(t, "f19|a"), "a|f19");
+    /* no constraint */
+    gs_err err;
+    gs_constraint *c = (gs_constraint *)&err;
+    assert_int_equal(gs_constraint_compile(t, NULL, &c, &err), GS_OK);
+    assert_null(c);
+    c = (gs_constraint *)&err;
+    assert_int_equal(gs_constraint_compile(t, "", &c, &err), GS_OK);
+    assert_null(c);
+    c = (gs_constraint *)&err;
+    assert_int_equal(gs_constraint_compile(t, " \t\n", &c, &err), GS_OK);
+    assert_null(c);
+    assert_true(gs_constraint_match(NULL, 0));
+    gs_constraint_free(NULL);
+    /* matching */
+    assert_int_equal(gs_constraint_compile(t, "a&(b|c)", &c, &err), GS_OK);
+    assert_true(gs_constraint_match(c, 0x3));
+    assert_true(gs_constraint_match(c, 0x5 | 0x80000));
+    assert_false(gs_constraint_match(c, 0x6));
+    assert_false(gs_constraint_match(c, 0x1));
+    assert_false(gs_constraint_match(c, 0));
+    gs_constraint_free(c);
+
+    /* syntax errors name the 1-based column */
+    expect_constraint_error(t, "a&&b", GS_EINVAL,
+                            "constraint \"a&&b\": expected a feature name or "
+                            "'(' at column 3, found \"&\"");
+    expect_constraint_error(t, "a&", GS_EINVAL,
+                            "'(' at column 3, found the end");
+    expect_constraint_error(t, "&a", GS_EINVAL, "at column 1");
+    expect_constraint_error(t, "a|", GS_EINVAL, "at column 3");
+    expect_constraint_error(t, "a,|b", GS_EINVAL, "at column 3, found \"|\"");
+    expect_constraint_error(t, "(a|b", GS_EINVAL,
+                            "the '(' at column 1 is not closed");
+    expect_constraint_error(t, "a&((b)", GS_EINVAL,
+                            "the '(' at column 3 is not closed");
+    expect_constraint_error(t, "a)", GS_EINVAL,
+                            "')' at column 2 has no matching '('");
+    expect_constraint_error(t, "a&( )", GS_EINVAL,
+                            "empty parentheses at column 3");
+    expect_constraint_error(t, "(a|)", GS_EINVAL,
+                            "at column 4, found \")\"");
+    expect_constraint_error(t, "a b", GS_EINVAL,
+                            "expected '&', ',', '|' or ')' at column 3, "
+                            "found \"b\"");
+    expect_constraint_error(t, "a(b)", GS_EINVAL, "at column 2");
+    expect_constraint_error(t, "a#b", GS_EINVAL,
+                            "unexpected character \"#\" at column 2");
+    expect_constraint_error(t, "a&\x01", GS_EINVAL,
+                            "constraint \"a&\\x01\": unexpected character "
+                            "\"\\x01\" at column 3");
+    expect_constraint_error(t, "[a|b]", GS_EINVAL,
+                            "'[' at column 1: brackets");
+    expect_constraint_error(t, "a*2", GS_EINVAL,
+                            "'*' at column 2: node counts");
+    expect_constraint_error(t, "a&!b", GS_EINVAL,
+                            "'!' at column 3: negations");
+    /* a name that is no feature */
+    expect_constraint_error(t, "a&x", GS_ENOTFOUND,
+                            "constraint \"a&x\": no node has feature \"x\" "
+                            "(column 3; features: a, b, c, d, e, f5, f6");
+    expect_constraint_error(t, "A", GS_ENOTFOUND, "feature \"A\"");
+    /* limits: length, depth, terms */
+    char big[GS_CONSTRAINT_MAX_TEXT + 2];
+    memset(big, ' ', sizeof big);
+    big[0] = 'a';
+    big[GS_CONSTRAINT_MAX_TEXT] = '\0';
+    assert_string_equal(canon(t, big), "a");
+    big[GS_CONSTRAINT_MAX_TEXT] = ' ';
+    big[GS_CONSTRAINT_MAX_TEXT + 1] = '\0';
+    expect_constraint_error(t, big, GS_ERANGE, "longer than 4096 bytes");
+    char deep[300];
+    for (int d = 64; d <= 65; d++) {
+        size_t k = 0;
+        for (int i = 0; i < d; i++)
+            deep[k++] = '(';
+        deep[k++] = 'a';
+        for (int i = 0; i < d; i++)
+            deep[k++] = ')';
+        deep[k] = '\0';
+        if (d == 64)
+            assert_string_equal(canon(t, deep), "a");
+        else
+            expect_constraint_error(t, deep, GS_ERANGE,
+                                    "'(' at column 65 nests deeper than 64");
+    }
+    /* 8 pairs make 2^8 = 256 terms; a 9th pair 512 */
+    static const char *const pair[] = {"a|f10",  "b|f11",  "c|f12",
+                                       "d|f13",  "e|f14",  "f5|f15",
+                                       "f6|f16", "f7|f17", "f8|f18"};
+    char pairs[256] = "";
+    for (int i = 0; i < 9; i++) {
+        snprintf(pairs + strlen(pairs), sizeof pairs - strlen(pairs),
+                 "%s(%s)", i ? "&" : "", pair[i]);
+        if (i == 7) {
+            assert_int_equal(gs_constraint_compile(t, pairs, &c, &err), GS_OK);
+            assert_int_equal(c->n_terms, 256);
+            gs_constraint_free(c);
+        }
+    }
+    expect_constraint_error(t, pairs, GS_ERANGE,
+                            "expands into more than 256 alternatives");
+    /* the work any text may cost is bounded: 256 x 256 terms again and
+     * again, each reduced to 256 */
+    test_text x = {0};
+    for (int rep = 0; rep < 40; rep++)
+        test_printf(&x, "%s((a|f10)&(b|f11)&(c|f12)&(d|f13)&(e|f14)&(f5|f15)&"
+                        "(f6|f16)&(f7|f17))",
+                    rep ? "&" : "");
+    expect_constraint_error(t, x.s, GS_ERANGE, "too complex");
+    free(x.s);
+    /* not frozen, NULL */
+    gs_topo *u;
+    assert_int_equal(gs_topo_create(&u), GS_OK);
+    expect_constraint_error(u, "a", GS_ENOTFROZEN, "frozen");
+    gs_topo_destroy(u);
+    expect_constraint_error(NULL, "a", GS_EINVAL, "NULL");
+    assert_int_equal(gs_constraint_compile(t, "a", NULL, &err), GS_EINVAL);
+    /* a topology without features */
+    u = test_topo_json("{\"nodes\": [{\"name\": \"x\"}]}");
+    expect_constraint_error(u, "a", GS_ENOTFOUND,
+                            "no node has feature \"a\" (column 1; the "
+                            "topology has no features)");
+    gs_topo_destroy(u);
+    gs_topo_destroy(t);
+}
+
+/* ---- constraints against a direct evaluation --------------------------- */
+
+typedef struct expr_gen {
+    unsigned seed;
+    char text[2048];
+    size_t len;
+} expr_gen;
+
+static unsigned gen_rand(expr_gen *g)
+{
+    g->seed = g->seed * 1103515245u + 12345u;
+    return (g->seed >> 8) & 0xffffff;
+}
+
+static void gen_put(expr_gen *g, const char *s)
+{
+    size_t n = strlen(s);
+    assert_true(g->len + n < sizeof g->text);
+    memcpy(g->text + g->len, s, n + 1);
+    g->len += n;
+}
+
+static void gen_space(expr_gen *g)
+{
+    if (gen_rand(g) % 4 == 0)
+        gen_put(g, gen_rand(g) % 2 ? " " : "\t ");
+}
+
+/* A random expression over a..e: or := and ('|' and)*, and := atom
+ * (('&'|',') atom)*, atom := name | '(' or ')'. */
+static void gen_or(expr_gen *g, int depth);
+
+static void gen_atom(expr_gen *g, int depth)
+{
+    gen_space(g);
+    if (depth < 4 && gen_rand(g) % 3 == 0) {
+        gen_put(g, "(");
+        gen_or(g, depth + 1);
+        gen_put(g, ")");
+    } else {
+        char name[2] = {(char)('a' + gen_rand(g) % 5), 0};
+        gen_put(g, name);
+    }
+    gen_space(g);
+}
+
+static void gen_or(expr_gen *g, int depth)
+{
+    unsigned alts = 1 + gen_rand(g) % 3;
+    for (unsigned i = 0; i < alts; i++) {
+        if (i)
+            gen_put(g, "|");
+        unsigned atoms = 1 + gen_rand(g) % 3;
+        for (unsigned j = 0; j < atoms; j++) {
+            if (j)
+                gen_put(g, gen_rand(g) % 2 ? "&" : ",");
+            gen_atom(g, depth);
+        }
+    }
+}
+
+/* The test's own evaluator: recursive descent straight on the text. */
+static bool eval_or(const char **p, unsigned m);
+
+static void eval_skip(const char **p)
+{
+    while (**p == ' ' || **p == '\t')
+        (*p)++;
+}
+
+static bool eval_atom(const char **p, unsigned m)
+{
+    eval_skip(p);
+    bool v;
+    if (**p == '(') {
+        (*p)++;
+        v = eval_or(p, m);
+        eval_skip(p);
+        assert_int_equal(**p, ')');
+        (*p)++;
+    } else {
+        assert_true(**p >= 'a' && **p <= 'e');
+        v = (m >> (**p - 'a')) & 1;
+        (*p)++;
+    }
+    eval_skip(p);
+    return v;
+}
+
+static bool eval_and(const char **p, unsigned m)
+{
+    bool v = eval_atom(p, m);
+    while (**p == '&' || **p == ',') {
+        (*p)++;
+        v = eval_atom(p, m) && v;
+    }
+    return v;
+}
+
+static bool eval_or(const char **p, unsigned m)
+{
+    bool v = eval_and(p, m);
+    while (**p == '|') {
+        (*p)++;
+        v = eval_and(p, m) || v;
+    }
+    return v;
+}
+
+static void constraints_match_a_direct_evaluation(void **state)
+{
+    (void)state;
+    gs_topo *t = feature_topo();
+    expr_gen g = {.seed = 77};
+    int rounds = getenv("GS_TEST_UNDER_VALGRIND") ? 300 : 3000;
+    for (int r = 0; r < rounds; r++) {
+        g.len = 0;
+        g.text[0] = '\0';
+        gen_or(&g, 0);
+        gs_err err;
+        gs_constraint *c = NULL;
+        if (gs_constraint_compile(t, g.text, &c, &err) != GS_OK)
+            fail_msg("\"%s\": %s", g.text, err.msg);
+        bool truth[32];
+        for (unsigned m = 0; m < 32; m++) {
+            const char *p = g.text;
+            truth[m] = eval_or(&p, m);
+            assert_int_equal(*p, '\0');
+            if (gs_constraint_match(c, m) != truth[m])
+                fail_msg("\"%s\" on features %#x: compiled %d, evaluated %d",
+                         g.text, m, !truth[m], truth[m]);
+        }
+        /* canonical: the terms are exactly the minimal true sets, in
+         * ascending order (equivalent expressions compile alike) */
+        uint32_t n = 0;
+        for (unsigned m = 0; m < 32; m++) {
+            bool minimal = truth[m];
+            for (unsigned b = 0; b < 5 && minimal; b++)
+                if ((m >> b & 1) && truth[m & ~(1u << b)])
+                    minimal = false;
+            if (!minimal)
+                continue;
+            if (n >= c->n_terms || c->terms[n] != m)
+                fail_msg("\"%s\": term %u is not %#x", g.text, n, m);
+            n++;
+        }
+        assert_int_equal(n, c->n_terms);
+        gs_constraint_free(c);
+    }
+    gs_topo_destroy(t);
+}
+
+/* Arbitrary bytes never crash the compiler (a taste of the fuzz target),
+ * and what compiles has a canonical text that compiles to itself. */
+static void constraints_survive_any_bytes(void **state)
+{
+    (void)state;
+    gs_topo *t = feature_topo();
+    static const char alphabet[] = "ab(),&| \t(a)|&f5x[*!\x80\xff";
+    unsigned seed = 4242;
+    char text[200];
+    int ok = 0;
+    for (int r = 0; r < 20000; r++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t n = (seed >> 8) % (sizeof text - 1);
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            text[i] = r % 2 ? alphabet[(seed >> 8) % (sizeof alphabet - 1)]
+                            : (char)(1 + (seed >> 8) % 255);
+        }
+        text[n] = '\0';
+        gs_err err;
+        gs_constraint *c = NULL;
+        gs_status st = gs_constraint_compile(t, text, &c, &err);
+        assert_true(st == GS_OK || st == GS_EINVAL || st == GS_ENOTFOUND ||
+                    st == GS_ERANGE);
+        if (st == GS_OK && c) {
+            ok++;
+            canon(t, text);
+        }
+        gs_constraint_free(c);
+    }
+    assert_true(ok > 10);
+    gs_topo_destroy(t);
+}
+
+typedef struct constraint_op_ctx {
+    gs_topo *t;
+} constraint_op_ctx;
+
+static gs_status constraint_op(void *ctx)
+{
+    const constraint_op_ctx *x = ctx;
+    static const char *texts[] = {"a&(b|c)", "(a|b)&(c|d)|e&(a|f5)", "x"};
+    for (size_t i = 0; i < GS_ARRAY_LEN(texts); i++) {
+        gs_err err;
+        gs_constraint *c = NULL;
+        gs_status st = gs_constraint_compile(x->t, texts[i], &c, &err);
+        gs_constraint_free(c);
+        if (st != GS_OK && st != GS_ENOTFOUND)
+            return st;
+    }
+    return GS_OK;
+}
+
+static gs_status features_op(void *ctx)
+{
+    (void)ctx;
+    gs_topo *t;
+    gs_status st = gs_topo_create(&t);
+    if (st != GS_OK)
+        return st;
+    if ((st = gs_topo_add_node(t, "n0", NULL)) != GS_OK ||
+        (st = gs_topo_add_node(t, "n1", NULL)) != GS_OK)
+        goto out;
+    st = gs_topo_set_node_features(t, 0, "a,b");
+    if (st == GS_ENOMEM)
+        assert_int_equal(t->n_features, 0); /* nothing changed */
+    if (st != GS_OK ||
+        (st = gs_topo_set_node_features(t, 1, "b,c,d")) != GS_OK ||
+        (st = gs_topo_freeze(t)) != GS_OK)
+        goto out;
+    assert_int_equal(gs_topo_feature_count(t), 4);
+out:
+    gs_topo_destroy(t);
+    return st;
+}
+
+static void features_out_of_memory(void **state)
+{
+    (void)state;
+    if (getenv("GS_TEST_UNDER_VALGRIND"))
+        skip();
+    assert_true(test_each_allocation_fails(features_op, NULL) > 3);
+    constraint_op_ctx x = {feature_topo()};
+    assert_true(test_each_allocation_fails(constraint_op, &x) > 3);
+    gs_topo_destroy(x.t);
+}
+
 int main(void)
 {
     test_alloc_install();
@@ -760,6 +1379,11 @@ int main(void)
         cmocka_unit_test(numa_os_ids),
         cmocka_unit_test(nvlink_domain_bandwidth_is_capped),
         cmocka_unit_test(out_of_memory_everywhere),
+        cmocka_unit_test(node_features_and_weights),
+        cmocka_unit_test(constraints_compile),
+        cmocka_unit_test(constraints_match_a_direct_evaluation),
+        cmocka_unit_test(constraints_survive_any_bytes),
+        cmocka_unit_test(features_out_of_memory),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     if (test_alloc_stats_get().live_blocks != 0) {

@@ -92,6 +92,19 @@ static void assert_topo_equal(const gs_topo *a, const gs_topo *b)
         gs_topo_node_matrix(b, n, GS_MATRIX_SOURCES, NULL, 0, &lb);
         assert_int_equal(la, lb);
     }
+    assert_int_equal(gs_topo_feature_count(a), gs_topo_feature_count(b));
+    for (uint32_t f = 0; f < gs_topo_feature_count(a); f++)
+        assert_string_equal(gs_topo_feature_name(a, f),
+                            gs_topo_feature_name(b, f));
+    for (uint32_t n = 0; n < gs_topo_node_count(a); n++) {
+        char fa[4200], fb[4200];
+        assert_int_equal(gs_topo_node_features(a, n, fa, sizeof fa, NULL),
+                         GS_OK);
+        assert_int_equal(gs_topo_node_features(b, n, fb, sizeof fb, NULL),
+                         GS_OK);
+        assert_string_equal(fa, fb);
+        assert_int_equal(gs_topo_node_weight(a, n), gs_topo_node_weight(b, n));
+    }
     for (uint32_t s = 0; s < gs_topo_switch_count(a); s++) {
         assert_string_equal(gs_topo_switch_name(a, s), gs_topo_switch_name(b, s));
         assert_int_equal(gs_topo_switch_parent(a, s),
@@ -862,6 +875,127 @@ static void missing_file(void **state)
     assert_int_equal(gs_topo_to_json(NULL, NULL, NULL), GS_EINVAL);
 }
 
+
+/* ---- node features and weights ----------------------------------------- */
+
+static void features_and_weights_in_json(void **state)
+{
+    (void)state;
+    gs_topo *t = test_topo_json(
+        "{\"nodes\": [\n"
+        "  {\"name\": \"g[1-4]\", \"template\": \"dgx-h100\",\n"
+        "   \"features\": [\"h100\", \"ib\", \"h100\"], \"weight\": 10},\n"
+        "  {\"name\": \"p1\", \"gpus\": {\"count\": 2}, \"features\": "
+        "[\"a100\", \"ib\"]},\n"
+        "  {\"name\": \"p[2-3]\", \"features\": [], \"weight\": 0},\n"
+        "  {\"name\": \"p4\"}]}");
+    assert_int_equal(gs_topo_node_count(t), 8);
+    assert_int_equal(gs_topo_feature_count(t), 3);
+    assert_string_equal(gs_topo_feature_name(t, 0), "h100");
+    assert_string_equal(gs_topo_feature_name(t, 1), "ib");
+    assert_string_equal(gs_topo_feature_name(t, 2), "a100");
+    char buf[64];
+    for (uint32_t n = 0; n < 4; n++) {
+        assert_int_equal(gs_topo_node_features(t, n, buf, sizeof buf, NULL),
+                         GS_OK);
+        assert_string_equal(buf, "h100,ib");
+        assert_int_equal(gs_topo_node_weight(t, n), 10);
+    }
+    assert_int_equal(gs_topo_node_features(t, 4, buf, sizeof buf, NULL), GS_OK);
+    assert_string_equal(buf, "ib,a100");
+    assert_int_equal(gs_topo_node_weight(t, 4), 1);
+    assert_int_equal(gs_topo_node_features(t, 5, buf, sizeof buf, NULL), GS_OK);
+    assert_string_equal(buf, "");
+    assert_int_equal(gs_topo_node_weight(t, 6), 0);
+    assert_int_equal(gs_topo_node_weight(t, 7), 1);
+    /* the writer: the table, then each node's only where set; the nodes
+     * of one template with other features or weights are other runs */
+    char *text;
+    assert_int_equal(gs_topo_to_json(t, &text, NULL), GS_OK);
+    assert_non_null(strstr(text, "  \"features\": [\"h100\", \"ib\", "
+                                 "\"a100\"],\n"));
+    assert_non_null(strstr(text, "{\"name\": \"g[1-4]\", \"template\": "
+                                 "\"dgx-h100\", \"features\": [\"h100\", "
+                                 "\"ib\"], \"weight\": 10}"));
+    assert_non_null(strstr(text, "\"features\": [\"ib\", \"a100\"]}"));
+    assert_non_null(strstr(text, "{\"name\": \"p[2-3]\", \"template\": "
+                                 "\"node-type-2\", \"weight\": 0}"));
+    assert_non_null(strstr(text, "{\"name\": \"p4\", \"template\": "
+                                 "\"node-type-2\"}"));
+    gs_free(text);
+    check_roundtrip(t);
+    gs_topo_destroy(t);
+
+    /* the table keeps its order through a save, also for a name no node
+     * has any more and nodes that list later names first */
+    gs_topo *u;
+    assert_int_equal(gs_topo_create(&u), GS_OK);
+    assert_int_equal(gs_topo_add_node(u, "n0", NULL), GS_OK);
+    assert_int_equal(gs_topo_add_node(u, "n1", NULL), GS_OK);
+    assert_int_equal(gs_topo_set_node_features(u, 1, "x,y,z"), GS_OK);
+    assert_int_equal(gs_topo_set_node_features(u, 0, "z"), GS_OK);
+    assert_int_equal(gs_topo_set_node_features(u, 1, "y"), GS_OK);
+    assert_int_equal(gs_topo_freeze(u), GS_OK);
+    check_roundtrip(u);
+    gs_topo_destroy(u);
+
+    /* files without features or weights keep their bytes */
+    assert_int_equal(gs_topo_load(&t, "dgx-h100", NULL), GS_OK);
+    assert_int_equal(gs_topo_to_json(t, &text, NULL), GS_OK);
+    assert_null(strstr(text, "features"));
+    assert_null(strstr(text, "weight"));
+    gs_free(text);
+    gs_topo_destroy(t);
+}
+
+static void features_and_weights_errors(void **state)
+{
+    (void)state;
+#define NODE "{\"nodes\": [{\"name\": \"a\", "
+    static const struct {
+        const char *json, *marker, *what;
+    } cases[] = {
+        {NODE "\"features\": \"h100\"}]}", "\"h100\"",
+         "\"features\" must be an array, not a string"},
+        {NODE "\"features\": [\"ok\", 7]}]}", "7",
+         "\"features\" must be a string, not a number"},
+        {NODE "\"features\": [\"ok\", \"a b\"]}]}", "\"a b\"",
+         "feature \"a b\" has a character that is not allowed at offset 1"},
+        {NODE "\"features\": [\"h100,ib\"]}]}", "\"h100,ib\"",
+         "feature \"h100,ib\" has a character that is not allowed"},
+        {NODE "\"features\": [\"\"]}]}", "\"\"]", "empty feature name"},
+        {NODE "\"template\": \"dgx-h100\", \"features\": [\"a&b\"]}]}",
+         "\"a&b\"", "feature \"a&b\" has a character"},
+        {"{\"features\": [\"ok\", \"(no)\"]}", "\"(no)\"",
+         "feature \"(no)\" has a character"},
+        {"{\"features\": {}}", "{}", "\"features\" must be an array"},
+        {NODE "\"weight\": -1}]}", "-1",
+         "\"weight\" must be an integer from 0 to 4294967294"},
+        {NODE "\"weight\": 4294967295}]}", "4294967295",
+         "\"weight\" must be an integer from 0 to 4294967294"},
+        {NODE "\"weight\": 1.5}]}", "1.5",
+         "\"weight\" must be an integer from 0 to 4294967294"},
+        {NODE "\"weight\": \"5\"}]}", "\"5\"",
+         "\"weight\" must be an integer from 0 to 4294967294"},
+        {"{\"templates\": {\"t\": {\"features\": [\"a\"]}}}", "\"features\"",
+         "unknown key \"features\" in a node description"},
+    };
+#undef NODE
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        expect_err_at(cases[i].json, cases[i].marker, cases[i].what);
+    /* a 65th distinct name, where it stands */
+    test_text x = {0};
+    test_printf(&x, "{\"nodes\": [{\"name\": \"a\", \"features\": [");
+    for (int i = 0; i < 64; i++)
+        test_printf(&x, "\"f%d\", ", i);
+    test_printf(&x, "\"f63\"]}, {\"name\": \"b\", \"features\": [\"f1\", "
+                    "\"f64\"]}]}");
+    expect_err_at(x.s, "\"f64\"",
+                  "feature \"f64\" would be the topology's 65th distinct "
+                  "feature; at most 64 are allowed");
+    free(x.s);
+}
+
 /* ---- round trips of random topologies ---------------------------------- */
 
 static gs_topo *random_topo(unsigned *seed)
@@ -960,6 +1094,23 @@ static gs_topo *random_topo(unsigned *seed)
         bw.pix = 15.5;
         gs_topo_set_bandwidths(t, GS_NONE, &bw);
     }
+    /* features (in a random order of first appearance, some given and
+     * taken away again) and weights on some nodes */
+    if (rand_r(seed) % 3 == 0) {
+        static const char *lists[] = {"h100", "ib,h100", "rack2,ib", "",
+                                      "x.y:1,h100,z+2", "ib"};
+        for (uint32_t n = 0; n < nn; n++) {
+            if (rand_r(seed) % 3)
+                assert_int_equal(
+                    gs_topo_set_node_features(
+                        t, n, lists[(size_t)rand_r(seed) % (sizeof lists / sizeof *lists)]),
+                    GS_OK);
+            if (rand_r(seed) % 3 == 0)
+                assert_int_equal(
+                    gs_topo_set_node_weight(t, n, (uint32_t)rand_r(seed) % 3),
+                    GS_OK);
+        }
+    }
     gs_status st = gs_topo_freeze(t);
     if (st != GS_OK)
         fail_msg("random topology did not freeze: %s", gs_topo_errmsg(t));
@@ -1031,6 +1182,8 @@ int main(void)
         cmocka_unit_test(wide_cells_roundtrip),
         cmocka_unit_test(names_refuse_quotes_and_backslashes),
         cmocka_unit_test(detects_formats),
+        cmocka_unit_test(features_and_weights_in_json),
+        cmocka_unit_test(features_and_weights_errors),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     if (test_alloc_stats_get().live_blocks != 0) {

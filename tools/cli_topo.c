@@ -150,7 +150,28 @@ static void node_line(FILE *out, const gs_topo *t, uint32_t node)
                 a.model && *a.model ? a.model : "unknown GPU", mbuf, ccbuf);
         i = j;
     }
+    /* features and weight only where set, so that most outputs stay as
+     * they were */
+    char feats[GS_MAX_TOPO_FEATURES * 65];
+    if (gs_topo_node_features(t, node, feats, sizeof feats, NULL) == GS_OK &&
+        *feats)
+        fprintf(out, ", features %s", feats);
+    if (gs_topo_node_weight(t, node) != 1)
+        fprintf(out, ", weight %u", gs_topo_node_weight(t, node));
     fputc('\n', out);
+}
+
+/* Whether two nodes have the same features and weight (node_line prints
+ * them for a whole run of nodes). */
+static bool same_tags(const gs_topo *t, uint32_t a, uint32_t b)
+{
+    if (gs_topo_node_weight(t, a) != gs_topo_node_weight(t, b))
+        return false;
+    char fa[GS_MAX_TOPO_FEATURES * 65], fb[sizeof fa];
+    if (gs_topo_node_features(t, a, fa, sizeof fa, NULL) != GS_OK ||
+        gs_topo_node_features(t, b, fb, sizeof fb, NULL) != GS_OK)
+        return false;
+    return strcmp(fa, fb) == 0;
 }
 
 /* ---- nodes that print the same ------------------------------------------ */
@@ -326,7 +347,7 @@ static int group_nodes(const gs_topo *t, node_groups *g)
         if ((failed = cur->failed))
             break;
         bool same = n > 0 && desc_equal(cur, prev);
-        if (!same)
+        if (!same || !same_tags(t, n - 1, n))
             g->run_start[g->nruns++] = n;
         /* a node like the one before is of its kind */
         if (same || !gs_topo_node_gpu_count(t, n) || g->nkinds > MAX_KINDS)

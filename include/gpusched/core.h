@@ -190,6 +190,10 @@ GS_API const char *gs_strerror(int status);
  */
 #define GS_TIME_MAX ((int64_t)1 << 60)
 
+/** A time that is not known (an expected start no plan gave): below every
+ *  time the library takes. */
+#define GS_TIME_UNKNOWN INT64_MIN
+
 /** @} */
 
 /** @defgroup alloc Allocator hooks

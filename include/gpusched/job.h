@@ -106,12 +106,33 @@ typedef struct gs_job_spec {
     int preemptible;
     /** A job that must complete first (0: none). */
     uint64_t depends_on;
+    /** Partitions it may run in, by name, separated by commas ("gpu,debug");
+     *  NULL or "": the default partition (see gs_sched_add_partition()).
+     *  It runs in one of them: the highest priority tier first, then the
+     *  order the partitions were added. Partitions whose limits the job
+     *  exceeds (GPUs per job, time) are left out at submission; none left
+     *  is ::GS_EINVAL naming the limit. */
+    const char *partition;
+    /** Node features its nodes must have, like Slurm's `--constraint`:
+     *  feature names joined by `&` or `,` (and) and `|` (or), with
+     *  parentheses ("h100&(ib|roce)"). NULL or "": any node. A name no node
+     *  has is ::GS_ENOTFOUND. See gs_topo_set_node_features(). */
+    const char *constraint;
+    /** Non-zero: its GPUs may be spread over more nodes than they need.
+     *  By default a job that sets none of @ref gpus_per_node,
+     *  @ref min_nodes and @ref max_nodes runs on as few nodes as could ever
+     *  hold it (one, when a node it may use has that many GPUs). */
+    int allow_split;
+    /** Non-zero: its GPUs may be of different models. By default all of a
+     *  job's GPUs are of one model (any model its @ref gpu_models allows). */
+    int any_model;
 } gs_job_spec;
 
 /** Static initializer for ::gs_job_spec. */
 #define GS_JOB_SPEC_INIT                                                     \
     { sizeof(gs_job_spec), NULL, 0, 0, 0, 0, 0, 0, 0, NULL, 0, 0, NULL, 0,   \
-      NULL, 0, 0, 0, GS_COMM_BANDWIDTH, NULL, NULL, 0, 0, 0, 0, 0, 0 }
+      NULL, 0, 0, 0, GS_COMM_BANDWIDTH, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, \
+      NULL, 0, 0 }
 
 /**
  * @brief Initialize a ::gs_job_spec (for bindings that cannot use macros).
@@ -126,7 +147,10 @@ typedef enum gs_job_state {
     GS_JOB_COMPLETED = 2, /**< Ended normally. */
     GS_JOB_FAILED = 3,    /**< Ended in failure (or a GPU it held failed). */
     GS_JOB_CANCELLED = 4, /**< Cancelled before or while running. */
-    GS_JOB_PREEMPTED = 5  /**< Ended by preemption (mode "cancel"). */
+    GS_JOB_PREEMPTED = 5, /**< Ended by preemption (mode "cancel"). */
+    GS_JOB_TIMEOUT = 6    /**< Ended by the host at its time limit
+                               (gs_sched_timeout(), after a
+                               ::GS_EVENT_TIMEOUT). */
 } gs_job_state;
 
 /**
@@ -151,8 +175,10 @@ typedef enum gs_pending_reason {
                                     holds a reservation (backfill). */
     GS_REASON_DEPENDENCY = 7,  /**< The job it depends on has not completed
                                     (or never will). */
-    GS_REASON_BEGIN_TIME = 8   /**< Its submission time is later than the
+    GS_REASON_BEGIN_TIME = 8,  /**< Its submission time is later than the
                                     step's `now`: it waits until then. */
+    GS_REASON_HELD = 9         /**< Held by the host (gs_sched_hold()) until
+                                    released. */
 } gs_pending_reason;
 
 /**

@@ -269,7 +269,11 @@ typedef enum gs_event_kind {
                                  failed (gs_sched_fail_gpu()). */
     GS_EVENT_PREEMPTED = 3, /**< The job was preempted (it ended, or was
                                  requeued: see ::GS_EVENT_REQUEUED). */
-    GS_EVENT_REQUEUED = 4   /**< A preempted job went back to the queue. */
+    GS_EVENT_REQUEUED = 4,  /**< A preempted job went back to the queue. */
+    GS_EVENT_TIMEOUT = 5    /**< A running job passed its time limit (and
+                                 the grace, gs_sched_set_timeout_grace());
+                                 the scheduler does not stop it: the host
+                                 does, then calls gs_sched_timeout(). */
 } gs_event_kind;
 
 /** @brief One decision or happening, as gs_sched_event() reports it. */
@@ -460,12 +464,24 @@ typedef struct gs_job_info {
     uint32_t requeues;
     /** Seconds of GPU time lost to preemption (GPU-seconds). */
     double lost_gpu_seconds;
+    /** Pending: when the backfill plan of the last step expects it to
+     *  start (like `squeue --start`); started: its start time;
+     *  ::GS_TIME_UNKNOWN when no plan gave it a time. */
+    int64_t expected_start;
+    /** Non-zero while it is held (gs_sched_hold()). */
+    int held;
+    /** Non-zero once it ran past its time limit and grace
+     *  (::GS_EVENT_TIMEOUT was queued). */
+    int timed_out;
+    /** The partition it runs in (or ran in, or the only one it may run
+     *  in); NULL without partitions or while it may run in several. */
+    const char *partition;
 } gs_job_info;
 
 /** Initializer for a ::gs_job_info to be filled by gs_sched_job_info(). */
 #define GS_JOB_INFO_INIT                                                    \
     { sizeof(gs_job_info), 0, GS_JOB_PENDING, GS_REASON_NONE, 0, 0, 0, 0,  \
-      0, 0, 0, NULL, NULL, NULL, 0, 0, 0 }
+      0, 0, 0, NULL, NULL, NULL, 0, 0, 0, GS_TIME_UNKNOWN, 0, 0, NULL }
 
 /**
  * @brief Number of jobs the scheduler knows (every state).
@@ -504,6 +520,298 @@ GS_API gs_status gs_sched_job_info(const gs_sched *sched, uint64_t job,
  */
 GS_API gs_status gs_sched_job_reason_text(const gs_sched *sched, uint64_t job,
                                           char *buf, size_t cap, size_t *len);
+
+/** @name Partitions, defaults, holds, changes and time limits
+ *  Like Slurm's partitions (`PartitionName=` in slurm.conf), its
+ *  `DefCpuPerGPU`/`DefMemPerGPU`, `scontrol hold|release|update` and
+ *  `OverTimeLimit`.
+ *  @{ */
+
+/** The most partitions a scheduler holds. */
+#define GS_MAX_PARTITIONS 64
+
+/**
+ * @brief A partition (a queue): a named set of nodes with its own limits
+ *        and defaults. Initialize with ::GS_PARTITION_SPEC_INIT or
+ *        gs_partition_spec_init(); zero means "no limit" or "no default".
+ */
+typedef struct gs_partition_spec {
+    /** sizeof(gs_partition_spec) as the caller knows it. */
+    uint32_t struct_size;
+    /** Its name: 1 to 64 characters of letters, digits and `_.-`. */
+    const char *name;
+    /** Its nodes: a Slurm hostlist expression ("gpu[01-16],dgx1"); NULL,
+     *  "" or "ALL" for every node. A node may be in several partitions. */
+    const char *nodes;
+    /** Non-zero: jobs that name no partition run here (the first partition
+     *  added is the default when none says so). */
+    int is_default;
+    /** Most GPUs one job may ask for here (like MaxTRESPerJob). */
+    uint32_t max_gpus_per_job;
+    /** Most GPUs one user's running jobs may hold here. */
+    uint32_t max_gpus_per_user;
+    /** Time limit of jobs that set none, seconds (like DefaultTime). */
+    int64_t default_time;
+    /** Longest time limit a job may have here, seconds (like MaxTime); a
+     *  job without a time limit gets this one. */
+    int64_t max_time;
+    /** Jobs of a higher tier are considered before any job of a lower
+     *  tier, whatever their priority (like PriorityTier). */
+    uint32_t priority_tier;
+    /** Partitions whose running jobs this partition's jobs may preempt
+     *  (with preemption on), by name, separated by commas; they need not
+     *  be marked preemptible. NULL: only preemptible jobs, as without
+     *  partitions. */
+    const char *preempts;
+    /** CPUs per GPU for jobs that set none (like DefCpuPerGPU); 0: the
+     *  scheduler's default (gs_sched_set_job_defaults()). */
+    uint32_t def_cpus_per_gpu;
+    /** Host memory per GPU for jobs that set none, bytes (like
+     *  DefMemPerGPU); 0: the scheduler's default. */
+    uint64_t def_mem_per_gpu;
+} gs_partition_spec;
+
+/** Static initializer for ::gs_partition_spec. */
+#define GS_PARTITION_SPEC_INIT                                              \
+    { sizeof(gs_partition_spec), NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, 0, 0 }
+
+/**
+ * @brief Initialize a ::gs_partition_spec (for bindings).
+ * @param[out] spec The struct to initialize.
+ */
+GS_API void gs_partition_spec_init(gs_partition_spec *spec);
+
+/**
+ * @brief Add a partition. Partitions are defined before the first job is
+ *        submitted; once a scheduler has any, every job runs in one of
+ *        them (nodes in no partition run no job).
+ * @param sched The scheduler.
+ * @param spec The partition; strings are copied.
+ * @return ::GS_OK; ::GS_EINVAL (bad name, bad hostlist, a node that does
+ *         not exist, an unknown partition in `preempts`, a value out of
+ *         range; the message says which), ::GS_EEXIST (name taken),
+ *         ::GS_EBUSY (jobs were submitted), ::GS_ERANGE (more than
+ *         ::GS_MAX_PARTITIONS), ::GS_ENOMEM.
+ */
+GS_API gs_status gs_sched_add_partition(gs_sched *sched,
+                                        const gs_partition_spec *spec);
+
+/**
+ * @brief Number of partitions.
+ * @param sched The scheduler.
+ * @return The count (0 without partitions).
+ */
+GS_API uint32_t gs_sched_partition_count(const gs_sched *sched);
+
+/**
+ * @brief A partition's index by name.
+ * @param sched The scheduler.
+ * @param name Its name.
+ * @return The index, or ::GS_NONE.
+ */
+GS_API uint32_t gs_sched_find_partition(const gs_sched *sched,
+                                        const char *name);
+
+/** @brief A partition as the scheduler holds it, with its counts now. */
+typedef struct gs_partition_info {
+    /** sizeof(gs_partition_info) as the caller knows it. */
+    uint32_t struct_size;
+    /** Its name (owned by the scheduler). */
+    const char *name;
+    /** Non-zero for the default partition. */
+    int is_default;
+    /** Nodes in it. */
+    uint32_t nodes;
+    /** GPUs on those nodes. */
+    uint32_t gpus;
+    /** GPUs held by jobs running in it. */
+    uint32_t gpus_in_use;
+    /** Its jobs running now. */
+    uint32_t running;
+    /** The limits and defaults of its ::gs_partition_spec. */
+    uint32_t max_gpus_per_job, max_gpus_per_user;
+    /** Default and longest time limit, seconds (0: none). */
+    int64_t default_time, max_time;
+    /** Its priority tier. */
+    uint32_t priority_tier;
+    /** Default CPUs and memory per GPU (0: none). */
+    uint32_t def_cpus_per_gpu;
+    /** Default memory per GPU, bytes (0: none). */
+    uint64_t def_mem_per_gpu;
+} gs_partition_info;
+
+/** Initializer for a ::gs_partition_info to be filled. */
+#define GS_PARTITION_INFO_INIT                                              \
+    { sizeof(gs_partition_info), NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+/**
+ * @brief A partition's settings and counts.
+ * @param sched The scheduler.
+ * @param part Its index, below gs_sched_partition_count().
+ * @param[in,out] out Its struct_size must be set; the rest is filled.
+ * @return ::GS_OK, ::GS_EINVAL (bad index or struct_size; the message says
+ *         which).
+ */
+GS_API gs_status gs_sched_partition_info(const gs_sched *sched, uint32_t part,
+                                         gs_partition_info *out);
+
+/**
+ * @brief Is a node in a partition?
+ * @param sched The scheduler.
+ * @param node A node index.
+ * @param part A partition index.
+ * @return 1 if it is, 0 if not or an index is out of range.
+ */
+GS_API int gs_sched_node_in_partition(const gs_sched *sched, uint32_t node,
+                                      uint32_t part);
+
+/**
+ * @brief The partition a job runs (or ran, or will run) in.
+ * @param sched The scheduler.
+ * @param job The job's id.
+ * @return The partition's name (owned by the scheduler); NULL when the
+ *         scheduler has no partitions, for an unknown job, or for a pending
+ *         job that may run in several (see gs_sched_job_partitions()).
+ */
+GS_API const char *gs_sched_job_partition(const gs_sched *sched,
+                                          uint64_t job);
+
+/**
+ * @brief The partitions a job may run in, as a comma-separated list in
+ *        the order they are tried.
+ * @param sched The scheduler.
+ * @param job The job's id.
+ * @param[out] buf Receives the text ("" without partitions).
+ * @param cap Size of @p buf.
+ * @param[out] len Receives its length (may be NULL).
+ * @return ::GS_OK, ::GS_ENOSPC (len set), ::GS_ENOTFOUND, ::GS_EINVAL.
+ */
+GS_API gs_status gs_sched_job_partitions(const gs_sched *sched, uint64_t job,
+                                         char *buf, size_t cap, size_t *len);
+
+/**
+ * @brief Scheduler-wide defaults for jobs that set no CPUs or memory per
+ *        GPU (like Slurm's `DefCpuPerGPU`, `DefMemPerGPU`); a partition's
+ *        own defaults win. Applies to jobs submitted from now on.
+ * @param sched The scheduler.
+ * @param cpus_per_gpu CPUs per GPU (0: none).
+ * @param mem_per_gpu Host memory per GPU, bytes (0: none; at most 2^60).
+ * @return ::GS_OK, ::GS_ERANGE.
+ */
+GS_API gs_status gs_sched_set_job_defaults(gs_sched *sched,
+                                           uint32_t cpus_per_gpu,
+                                           uint64_t mem_per_gpu);
+
+/**
+ * @brief Create accounts and users that the account tree does not list.
+ *
+ * Off by default: when the tree (gs_sched_share()) lists any account, a
+ * job naming an account it does not list, or a user the account does not
+ * list (when it lists users), is refused with ::GS_ENOTFOUND naming it;
+ * a job with no account runs in its user's first account. A tree that
+ * lists no account takes every name (a scheduler without accounts). With
+ * auto-creation on, unknown accounts are added below root and unknown
+ * users to their account, each with 1 share. Jobs with no user are
+ * charged to the user "(none)" of their account, which has 0 shares (so
+ * it takes no share from anyone).
+ * @param sched The scheduler.
+ * @param on Non-zero: create; 0: refuse.
+ * @return ::GS_OK, ::GS_EINVAL.
+ */
+GS_API gs_status gs_sched_set_auto_accounts(gs_sched *sched, int on);
+
+/**
+ * @brief Hold a pending job: it does not start until released (reason
+ *        ::GS_REASON_HELD). Holding a held job is allowed.
+ * @param sched The scheduler.
+ * @param job The job's id.
+ * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_EBUSY (not pending; the message
+ *         says its state).
+ */
+GS_API gs_status gs_sched_hold(gs_sched *sched, uint64_t job);
+
+/**
+ * @brief Release a held job.
+ * @param sched The scheduler.
+ * @param job The job's id.
+ * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_EBUSY (not pending), ::GS_EINVAL
+ *         (not held).
+ */
+GS_API gs_status gs_sched_release(gs_sched *sched, uint64_t job);
+
+/** gs_job_update field: the priority. */
+#define GS_UPDATE_PRIORITY 0x1u
+/** gs_job_update field: the time limit. */
+#define GS_UPDATE_TIME_LIMIT 0x2u
+/** gs_job_update field: the GPU count. */
+#define GS_UPDATE_GPUS 0x4u
+/** gs_job_update field: the partitions. */
+#define GS_UPDATE_PARTITION 0x8u
+/** gs_job_update field: the constraint. */
+#define GS_UPDATE_CONSTRAINT 0x10u
+
+/** @brief A change to a pending job (like `scontrol update job`). */
+typedef struct gs_job_update {
+    /** sizeof(gs_job_update) as the caller knows it. */
+    uint32_t struct_size;
+    /** Which fields to change: GS_UPDATE_* bits. */
+    unsigned fields;
+    /** New priority. */
+    int64_t priority;
+    /** New time limit, seconds (0: none, or the partition's default). */
+    int64_t time_limit;
+    /** New GPU count (a multiple of its gpus_per_node). */
+    uint32_t gpus;
+    /** New partitions, as in ::gs_job_spec (NULL: the default). */
+    const char *partition;
+    /** New constraint (NULL: none). */
+    const char *constraint;
+} gs_job_update;
+
+/** Static initializer for ::gs_job_update. */
+#define GS_JOB_UPDATE_INIT { sizeof(gs_job_update), 0, 0, 0, 0, NULL, NULL }
+
+/**
+ * @brief Initialize a ::gs_job_update (for bindings).
+ * @param[out] u The struct to initialize.
+ */
+GS_API void gs_job_update_init(gs_job_update *u);
+
+/**
+ * @brief Change a pending job. The new request is checked as a submission
+ *        is (limits, partitions, whether the cluster could ever run it);
+ *        on any error nothing changes.
+ * @param sched The scheduler.
+ * @param job The job's id.
+ * @param update What to change.
+ * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_EBUSY (running or ended: the
+ *         message says so), ::GS_EINVAL, ::GS_ERANGE, ::GS_ENORES,
+ *         ::GS_ENOMEM.
+ */
+GS_API gs_status gs_sched_update_job(gs_sched *sched, uint64_t job,
+                                     const gs_job_update *update);
+
+/**
+ * @brief Grace after a running job's time limit before
+ *        gs_sched_step() reports it with ::GS_EVENT_TIMEOUT (like Slurm's
+ *        OverTimeLimit). Default 0.
+ * @param sched The scheduler.
+ * @param seconds From 0 to ::GS_TIME_MAX.
+ * @return ::GS_OK, ::GS_EINVAL, ::GS_ERANGE.
+ */
+GS_API gs_status gs_sched_set_timeout_grace(gs_sched *sched, int64_t seconds);
+
+/**
+ * @brief End a running job at its time limit (the host acts on a
+ *        ::GS_EVENT_TIMEOUT): its state becomes ::GS_JOB_TIMEOUT.
+ * @param sched The scheduler.
+ * @param job The job's id.
+ * @param now The caller's time.
+ * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_EBUSY (not running), ::GS_EINVAL.
+ */
+GS_API gs_status gs_sched_timeout(gs_sched *sched, uint64_t job, int64_t now);
+
+/** @} */
 
 /** @brief Weights of the multifactor priority (like Slurm's
  *         PriorityWeight*). */

@@ -990,6 +990,155 @@ GS_API uint32_t gs_topo_nvlink_domain_size(const gs_topo *topo,
 
 /** @} */
 
+/** @name Node features and weights
+ *  Like the `Feature=` and `Weight=` of a `NodeName=` line in Slurm's
+ *  slurm.conf, and `sbatch --constraint`.
+ *
+ *  A node carries a set of **features**, free tags such as `h100`, `ib` or
+ *  `rack3`, and a **weight** (default 1; lower weights are preferred, as in
+ *  Slurm). Feature names are 1 to 64 characters of `[A-Za-z0-9_.:+-]`,
+ *  compared case-sensitively; a topology has at most ::GS_MAX_TOPO_FEATURES
+ *  distinct ones, numbered from 0 in the order they were first given.
+ *
+ *  A **constraint** is a boolean expression over feature names: `&` or `,`
+ *  for AND, `|` for OR, parentheses for grouping, spaces ignored
+ *  (`h100&(ib|roce)`). `&` binds tighter than `|`. At most 4096 bytes,
+ *  nesting at most 64 parentheses deep, and at most 256 alternatives once
+ *  expanded into an OR of ANDs (the expansion of every parenthesized part
+ *  counts too). Slurm's node counts (`a*2`), matching OR (`[a|b]`) and
+ *  negation are not supported.
+ *
+ *  The setters work while building (::GS_EFROZEN after gs_topo_freeze(),
+ *  and on failure nothing changes); the queries need a frozen topology,
+ *  as the other queries do.
+ *  @{ */
+
+/** Most distinct feature names one topology may have. */
+#define GS_MAX_TOPO_FEATURES 64u
+
+/** Largest node weight (Slurm's largest `Weight=`, 2^32 - 2). */
+#define GS_NODE_WEIGHT_MAX 4294967294u
+
+/**
+ * @brief Set a node's features, replacing those it had.
+ * @param topo The topology (building).
+ * @param node The node's index.
+ * @param features Names separated by commas (`"h100,ib,rack3"`); a name
+ *        given twice counts once. "" or NULL clears the node's features.
+ * @return ::GS_OK; ::GS_EINVAL (no such node, or a bad or empty name: the
+ *         message names it and the node); ::GS_ERANGE (the name would be
+ *         the topology's 65th distinct feature); ::GS_EFROZEN; ::GS_ENOMEM.
+ */
+GS_API gs_status gs_topo_set_node_features(gs_topo *topo, uint32_t node,
+                                           const char *features);
+
+/**
+ * @brief Set a node's weight (1 unless set; lower weights are preferred).
+ * @param topo The topology (building).
+ * @param node The node's index.
+ * @param weight 0 to ::GS_NODE_WEIGHT_MAX.
+ * @return ::GS_OK, ::GS_EINVAL (no such node), ::GS_ERANGE (above
+ *         ::GS_NODE_WEIGHT_MAX), ::GS_EFROZEN.
+ */
+GS_API gs_status gs_topo_set_node_weight(gs_topo *topo, uint32_t node,
+                                         uint32_t weight);
+
+/**
+ * @brief Number of distinct feature names in the topology (those of all
+ *        nodes, and any a node was given and no longer has).
+ * @param topo The topology (frozen).
+ * @return The count; 0 for a NULL or unfrozen topology.
+ */
+GS_API uint32_t gs_topo_feature_count(const gs_topo *topo);
+
+/**
+ * @brief A feature's name.
+ * @param topo The topology (frozen).
+ * @param i Index below gs_topo_feature_count().
+ * @return The name (owned by the topology), or NULL when @p i is out of
+ *         range or the topology is not frozen.
+ */
+GS_API const char *gs_topo_feature_name(const gs_topo *topo, uint32_t i);
+
+/**
+ * @brief Find a feature by name (case-sensitively).
+ * @param topo The topology (frozen).
+ * @param name The name.
+ * @return Its index, or ::GS_NONE.
+ */
+GS_API uint32_t gs_topo_find_feature(const gs_topo *topo, const char *name);
+
+/**
+ * @brief Whether a node has a feature.
+ * @param topo The topology (frozen).
+ * @param node The node's index.
+ * @param name The feature's name.
+ * @return 1 if it has; 0 if not, or when the node or the feature does not
+ *         exist or the topology is not frozen.
+ */
+GS_API int gs_topo_node_has_feature(const gs_topo *topo, uint32_t node,
+                                    const char *name);
+
+/**
+ * @brief A node's features as names separated by commas, in the order of
+ *        their indexes ("" for none).
+ * @param topo The topology (frozen).
+ * @param node The node's index.
+ * @param[out] buf Receives the NUL-terminated text (may be NULL if
+ *        @p cap is 0).
+ * @param cap Size of @p buf.
+ * @param[out] len Receives the text's length without the NUL, also when
+ *        the buffer is too small (may be NULL).
+ * @return ::GS_OK, ::GS_ENOSPC, ::GS_EINVAL, ::GS_ENOTFROZEN.
+ */
+GS_API gs_status gs_topo_node_features(const gs_topo *topo, uint32_t node,
+                                       char *buf, size_t cap, size_t *len);
+
+/**
+ * @brief A node's weight.
+ * @param topo The topology (frozen).
+ * @param node The node's index.
+ * @return The weight (1 unless set); ::GS_NONE, which no node can have,
+ *         when the node does not exist or the topology is not frozen.
+ */
+GS_API uint32_t gs_topo_node_weight(const gs_topo *topo, uint32_t node);
+
+/**
+ * @brief Check a constraint against the topology's features, for a tool or
+ *        a binding to validate what a user typed.
+ * @param topo The topology (frozen).
+ * @param constraint The expression; NULL, "" or only spaces is valid (no
+ *        constraint).
+ * @param[out] buf Receives the message, truncated to fit ("" when valid;
+ *        may be NULL if @p cap is 0).
+ * @param cap Size of @p buf.
+ * @return ::GS_OK; ::GS_EINVAL (a syntax error: the message gives its
+ *         1-based column); ::GS_ENOTFOUND (a feature no node has: the
+ *         message lists the topology's features); ::GS_ERANGE (a limit
+ *         above); ::GS_ENOTFROZEN; ::GS_ENOMEM.
+ */
+GS_API gs_status gs_topo_check_constraint(const gs_topo *topo,
+                                          const char *constraint, char *buf,
+                                          size_t cap);
+
+/**
+ * @brief Whether a node's features satisfy a constraint.
+ *
+ * The expression is compiled at each call: fine for a tool, not for a loop
+ * over a large cluster.
+ * @param topo The topology (frozen).
+ * @param node The node's index.
+ * @param constraint The expression; NULL or "" matches every node.
+ * @param[out] match Receives 1 or 0.
+ * @return ::GS_OK; ::GS_EINVAL (no such node, NULL @p match, a syntax
+ *         error); ::GS_ENOTFOUND; ::GS_ERANGE; ::GS_ENOTFROZEN;
+ *         ::GS_ENOMEM. gs_topo_check_constraint() gives the message.
+ */
+GS_API gs_status gs_topo_node_matches(const gs_topo *topo, uint32_t node,
+                                      const char *constraint, int *match);
+
+/** @} */
+
 /** @} */
 
 #ifdef __cplusplus

@@ -380,6 +380,9 @@ int gss_decide(const gs_topo *t, const gss_snapshot *snap,
         gs_sched_destroy(s);
         return -1;
     }
+    /* Slurm checked every job's association when it took the job: the
+     * account tree read from it may lack what sshare does not list */
+    gs_sched_set_auto_accounts(s, 1);
     size_t nj = snap->n_jobs;
     uint32_t ngpu = gs_topo_gpu_count(t);
     /* scheduler id of each snapshot job (0: not given to it) */
@@ -484,6 +487,8 @@ int gss_decide(const gs_topo *t, const gss_snapshot *snap,
         spec.submit_time = j->submit < t1 ? j->submit : t1;
         spec.user = j->user;
         spec.account = j->account;
+        /* GPU types are per-GPU GRES names here, not models */
+        spec.any_model = 1;
         /* started at t1, expected to end at its end (1 s from now when
          * that is past; no limit when unknown) */
         int64_t end = j->end > snap->now ? j->end
@@ -565,6 +570,8 @@ int gss_decide(const gs_topo *t, const gss_snapshot *snap,
         spec.time_limit = j->time_limit;
         spec.user = j->user;
         spec.account = j->account;
+        /* GPU types are per-GPU GRES names here, not models */
+        spec.any_model = 1;
         if (!j->partition_ok) {
             /* gpusched does not model partitions yet: pinned to nodes
              * outside its partition, the job would wait for good */

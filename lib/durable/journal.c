@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 static const char JMAGIC[8] = {'G', 'S', 'J', 'O', 'U', 'R', 'N', '\n'};
-#define JFORMAT 1u
+#define JFORMAT 2u /* 2: issue 15's calls, longer submit records */
 #define JHEADER 24 /* magic, format, base seq, CRC of the 20 bytes before */
 #define RHEADER 12
 /* The largest record (a configuration document of up to 64 MiB). */
@@ -86,6 +86,10 @@ static void put_spec(gs_wbuf *w, const gs_job_spec *in)
     gs_w_sv(w, s.submit_time);
     gs_w_sv(w, s.nice);
     gs_w_uv(w, s.depends_on);
+    /* added in format 2: a record of format 1 ends above */
+    gs_w_str(w, s.partition);
+    gs_w_str(w, s.constraint);
+    gs_w_u8(w, (uint8_t)((s.allow_split != 0) | (s.any_model != 0) << 1));
 }
 
 static void put_call(gs_wbuf *w, uint64_t seq, const gs_jr_rec *r)
@@ -158,6 +162,48 @@ static void put_call(gs_wbuf *w, uint64_t seq, const gs_jr_rec *r)
         gs_w_sv(w, r->t);
         gs_w_sv(w, (int64_t)r->a);
         break;
+    case GS_JR_ADD_PARTITION: {
+        gs_partition_spec p;
+        gs_partition_spec_init(&p);
+        memcpy(&p, r->part, GS_MIN((size_t)r->part->struct_size, sizeof p));
+        gs_w_str(w, p.name);
+        gs_w_str(w, p.nodes);
+        gs_w_u8(w, (uint8_t)(p.is_default != 0));
+        gs_w_uv(w, p.max_gpus_per_job);
+        gs_w_uv(w, p.max_gpus_per_user);
+        gs_w_sv(w, p.default_time);
+        gs_w_sv(w, p.max_time);
+        gs_w_uv(w, p.priority_tier);
+        gs_w_str(w, p.preempts);
+        gs_w_uv(w, p.def_cpus_per_gpu);
+        gs_w_uv(w, p.def_mem_per_gpu);
+        break;
+    }
+    case GS_JR_JOB_DEFAULTS:
+        gs_w_uv(w, r->a);
+        gs_w_uv(w, r->b);
+        break;
+    case GS_JR_AUTO_ACCOUNTS:
+    case GS_JR_HOLD:
+    case GS_JR_RELEASE:
+        gs_w_uv(w, r->a);
+        break;
+    case GS_JR_TIMEOUT_GRACE:
+        gs_w_sv(w, r->t);
+        break;
+    case GS_JR_TIMEOUT:
+        gs_w_uv(w, r->a);
+        gs_w_sv(w, r->t);
+        break;
+    case GS_JR_UPDATE_JOB:
+        gs_w_uv(w, r->a);
+        gs_w_uv(w, r->upd->fields);
+        gs_w_sv(w, r->upd->priority);
+        gs_w_sv(w, r->upd->time_limit);
+        gs_w_uv(w, r->upd->gpus);
+        gs_w_str(w, r->upd->partition);
+        gs_w_str(w, r->upd->constraint);
+        break;
     default:
         break;
     }
@@ -209,6 +255,18 @@ static gs_status replay(gs_sched *s, gs_rbuf *r, uint8_t kind)
         sp.submit_time = gs_r_sv(r);
         sp.nice = gs_r_sv(r);
         sp.depends_on = gs_r_uv(r);
+        if (!r->bad && r->pos < r->n) { /* format 2 */
+            sp.partition = gs_r_str(r, 1u << 16, NULL);
+            sp.constraint = gs_r_str(r, 1u << 16, NULL);
+            uint8_t g = gs_r_u8(r);
+            sp.allow_split = g & 1;
+            sp.any_model = (g >> 1) & 1;
+        } else {
+            /* format 1: the behaviour before issue 15 (jobs split freely,
+             * mixed models) */
+            sp.allow_split = 1;
+            sp.any_model = 1;
+        }
         sp.require_gpus = gpus;
         sp.n_require_gpus = ng;
         sp.require_uuids = uuids;
@@ -339,6 +397,68 @@ static gs_status replay(gs_sched *s, gs_rbuf *r, uint8_t kind)
         if (r->bad || r->pos != r->n)
             return GS_EPARSE;
         return gs_sched_set_retention(s, t, c);
+    }
+    case GS_JR_ADD_PARTITION: {
+        gs_partition_spec p;
+        gs_partition_spec_init(&p);
+        p.name = gs_r_str(r, 1u << 16, NULL);
+        p.nodes = gs_r_str(r, 1u << 24, NULL);
+        p.is_default = gs_r_u8(r) & 1;
+        p.max_gpus_per_job = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "a limit");
+        p.max_gpus_per_user = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "a limit");
+        p.default_time = gs_r_sv(r);
+        p.max_time = gs_r_sv(r);
+        p.priority_tier = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "a tier");
+        p.preempts = gs_r_str(r, 1u << 16, NULL);
+        p.def_cpus_per_gpu = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "CPUs");
+        p.def_mem_per_gpu = gs_r_uv(r);
+        if (r->bad || r->pos != r->n)
+            return GS_EPARSE;
+        return gs_sched_add_partition(s, &p);
+    }
+    case GS_JR_JOB_DEFAULTS: {
+        uint64_t c = gs_r_uv_max(r, UINT32_MAX, "CPUs"), m = gs_r_uv(r);
+        if (r->bad || r->pos != r->n)
+            return GS_EPARSE;
+        return gs_sched_set_job_defaults(s, (uint32_t)c, m);
+    }
+    case GS_JR_AUTO_ACCOUNTS:
+    case GS_JR_HOLD:
+    case GS_JR_RELEASE: {
+        uint64_t a = gs_r_uv(r);
+        if (r->bad || r->pos != r->n)
+            return GS_EPARSE;
+        if (kind == GS_JR_AUTO_ACCOUNTS)
+            return gs_sched_set_auto_accounts(s, a != 0);
+        return kind == GS_JR_HOLD ? gs_sched_hold(s, a)
+                                  : gs_sched_release(s, a);
+    }
+    case GS_JR_TIMEOUT_GRACE: {
+        int64_t t = gs_r_sv(r);
+        if (r->bad || r->pos != r->n)
+            return GS_EPARSE;
+        return gs_sched_set_timeout_grace(s, t);
+    }
+    case GS_JR_TIMEOUT: {
+        uint64_t a = gs_r_uv(r);
+        int64_t t = gs_r_sv(r);
+        if (r->bad || r->pos != r->n)
+            return GS_EPARSE;
+        return gs_sched_timeout(s, a, t);
+    }
+    case GS_JR_UPDATE_JOB: {
+        gs_job_update u;
+        gs_job_update_init(&u);
+        uint64_t a = gs_r_uv(r);
+        u.fields = (unsigned)gs_r_uv_max(r, UINT32_MAX, "fields");
+        u.priority = gs_r_sv(r);
+        u.time_limit = gs_r_sv(r);
+        u.gpus = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "gpus");
+        u.partition = gs_r_str(r, 1u << 16, NULL);
+        u.constraint = gs_r_str(r, 1u << 16, NULL);
+        if (r->bad || r->pos != r->n)
+            return GS_EPARSE;
+        return gs_sched_update_job(s, a, &u);
     }
     default:
         return GS_EPARSE;
@@ -734,10 +854,12 @@ GS_API gs_status gs_sched_open(gs_sched **out, const gs_topo *topo,
     /* the journal's records after it */
     st = gs_read_file(j->jpath, &data, &size, (uint64_t)1 << 40, &s->err);
     uint64_t keep = 0;
-    bool have = st == GS_OK;
+    bool have = st == GS_OK, old_format = false;
     if (st == GS_OK) {
         st = replay_journal(s, &cfg, j->jpath, (const uint8_t *)data, size,
                             &keep);
+        if (size >= JHEADER && le32((const uint8_t *)data + 8) < JFORMAT)
+            old_format = true;
         gs_free(data);
     } else if (access(j->jpath, F_OK) != 0 && errno == ENOENT) {
         st = GS_OK;
@@ -750,6 +872,11 @@ GS_API gs_status gs_sched_open(gs_sched **out, const gs_topo *topo,
                 st = new_journal(j, s->seq, &s->err);
         } else if (!have || keep < JHEADER) {
             st = new_journal(j, s->seq, &s->err);
+        } else if (old_format) {
+            /* a journal an older library wrote: its calls are in the
+             * state now; a snapshot and a journal of this format follow */
+            if ((st = gs_sched_save_file(s, cfg.path)) == GS_OK)
+                st = new_journal(j, s->seq, &s->err);
         } else {
             /* append after the last whole record (a torn tail, and the
              * unused zeros, go) */

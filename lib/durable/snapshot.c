@@ -17,6 +17,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include "topo/constraint.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +38,8 @@ enum {
     SEC_JOBS = 8,
     SEC_LISTS = 9,
     SEC_EVENTS = 10,
-    SEC_END = 11
+    SEC_END = 11,
+    SEC_EXTRA = 12 /* format 2: partitions, defaults, holds, constraints */
 };
 
 /* Bits of a job's optional doubles. */
@@ -305,6 +308,76 @@ static void put_job(const job_rec *j, uint64_t prev_id, strset *ss,
     }
 }
 
+/* Format 2: the settings, partitions and job fields format 1 lacks. */
+static void put_extra(const gs_sched *s, gs_wbuf *w)
+{
+    gs_w_uv(w, s->def_cpus_per_gpu);
+    gs_w_uv(w, s->def_mem_per_gpu);
+    gs_w_u8(w, s->auto_accounts);
+    gs_w_sv(w, s->timeout_grace);
+    gs_w_uv(w, s->n_parts);
+    for (uint32_t p = 0; p < s->n_parts; p++) {
+        const sched_part *pp = &s->parts[p];
+        gs_w_str(w, pp->name);
+        gs_w_u8(w, p == s->part_default);
+        gs_w_uv(w, pp->max_gpus_per_job);
+        gs_w_uv(w, pp->max_gpus_per_user);
+        gs_w_sv(w, pp->default_time);
+        gs_w_sv(w, pp->max_time);
+        gs_w_uv(w, pp->tier);
+        gs_w_uv(w, pp->preempts);
+        gs_w_uv(w, pp->def_cpus_per_gpu);
+        gs_w_uv(w, pp->def_mem_per_gpu);
+        gs_w_uv(w, pp->n_nodes);
+        uint32_t prev = 0;
+        for (uint32_t n = 0; n < s->n_nodes; n++)
+            if ((s->node_parts[n] >> p) & 1) {
+                gs_w_uv(w, n - prev);
+                prev = n;
+            }
+    }
+    size_t na = 0;
+    for (size_t a = 0; a < s->cap_assoc_auto && a < s->share->n; a++)
+        na += s->assoc_auto[a] != 0;
+    gs_w_uv(w, na);
+    for (size_t a = 0; a < s->cap_assoc_auto && a < s->share->n; a++)
+        if (s->assoc_auto[a])
+            gs_w_uv(w, a);
+    size_t nj = 0;
+    for (size_t i = 0; i < s->n_jobs; i++) {
+        const job_rec *j = &s->jobs[i];
+        nj += j->state != GS_JOB_FORGOTTEN &&
+              (j->parts || j->part != GS_NONE8 || j->held || j->timed_out ||
+               j->auto_nodes || j->allow_split || j->any_model || j->cons);
+    }
+    gs_w_uv(w, nj);
+    gs_buf text = {0};
+    uint64_t prev = 0;
+    for (size_t i = 0; i < s->n_jobs; i++) {
+        const job_rec *j = &s->jobs[i];
+        if (j->state == GS_JOB_FORGOTTEN ||
+            !(j->parts || j->part != GS_NONE8 || j->held || j->timed_out ||
+              j->auto_nodes || j->allow_split || j->any_model || j->cons))
+            continue;
+        gs_w_uv(w, j->id - prev);
+        prev = j->id;
+        gs_w_uv(w, j->parts);
+        gs_w_u8(w, j->part);
+        gs_w_u8(w, (uint8_t)((j->held ? 1 : 0) | (j->timed_out ? 2 : 0) |
+                             (j->auto_nodes ? 4 : 0) |
+                             (j->allow_split ? 8 : 0) |
+                             (j->any_model ? 16 : 0)));
+        text.len = 0;
+        if (j->cons)
+            gs_constraint_format(s->topo, j->cons, &text);
+        gs_w_uv(w, text.len);
+        gs_w_bytes(w, text.data, text.len);
+        if (text.failed)
+            w->oom = true;
+    }
+    gs_buf_free(&text);
+}
+
 /* The ids of a list of slots, each as the difference to the previous. */
 static void put_slot_ids(const gs_sched *s, const uint32_t *v, size_t n,
                          gs_wbuf *w)
@@ -385,6 +458,9 @@ static gs_status encode(gs_sched *s, gs_wbuf *out)
         gs_w_sv(&b, e->time);
     }
     section(out, SEC_EVENTS, &b);
+    b.n = 0;
+    put_extra(s, &b);
+    section(out, SEC_EXTRA, &b);
     b.n = 0;
     section(out, SEC_END, &b);
     gs_w_free(&b);
@@ -947,7 +1023,9 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
     size_t at = r->pos;
     uint64_t d = gs_r_uv(r);
     j->id = prev_id + d;
-    j->state = (gs_job_state)gs_r_uv_max(r, GS_JOB_PREEMPTED, "a job state");
+    j->state = (gs_job_state)gs_r_uv_max(r, GS_JOB_TIMEOUT, "a job state");
+    j->part = GS_NONE8;
+    j->est_start = GS_TIME_UNKNOWN;
     uint8_t flags = gs_r_u8(r);
     j->exclusive = flags & 1;
     j->one_domain = (flags >> 1) & 1;
@@ -1035,7 +1113,7 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
     }
     const char *text = NULL;
     if (pending) {
-        j->reason = (gs_pending_reason)gs_r_uv_max(r, GS_REASON_BEGIN_TIME,
+        j->reason = (gs_pending_reason)gs_r_uv_max(r, GS_REASON_HELD,
                                                    "a pending reason");
         j->lazy = (uint8_t)gs_r_uv_max(r, LAZY_DELAY, "a reason's kind");
         j->behind = gs_r_uv(r);
@@ -1303,7 +1381,7 @@ static gs_status read_events(rd_ctx *c, gs_rbuf *r)
         if (r->bad)
             break;
         job_rec *j = find_job(s, job);
-        if (kind < GS_EVENT_STARTED || kind > GS_EVENT_REQUEUED || !j ||
+        if (kind < GS_EVENT_STARTED || kind > GS_EVENT_TIMEOUT || !j ||
             !time_ok(t))
             return badf(c, r, "an event is invalid");
         s->events[s->n_events++] = (sched_event){(gs_event_kind)kind, job, t};
@@ -1370,12 +1448,129 @@ static gs_status topo_from_section(rd_ctx *c, gs_rbuf r, gs_topo **out)
     return GS_OK;
 }
 
+/* Format 2's extra section: settings, partitions, job fields. */
+static gs_status read_extra(rd_ctx *c, gs_rbuf *r)
+{
+    gs_sched *s = c->s;
+    uint64_t cpus = gs_r_uv_max(r, UINT32_MAX, "default CPUs per GPU");
+    uint64_t mem = gs_r_uv_max(r, (uint64_t)GS_TIME_MAX, "default memory");
+    uint8_t au = gs_r_u8(r);
+    int64_t grace = gs_r_sv(r);
+    if (r->bad)
+        return bad(c, r);
+    if (au > 1 || grace < 0 || grace > GS_TIME_MAX)
+        return badf(c, r, "a setting is out of range");
+    s->def_cpus_per_gpu = (uint32_t)cpus;
+    s->def_mem_per_gpu = mem;
+    s->auto_accounts = au != 0;
+    s->timeout_grace = grace;
+    uint64_t np = gs_r_uv_max(r, GS_MAX_PARTITIONS, "the partition count");
+    for (uint64_t p = 0; p < np && !r->bad; p++) {
+        gs_partition_spec ps;
+        gs_partition_spec_init(&ps);
+        ps.name = gs_r_str(r, 65, NULL);
+        ps.is_default = gs_r_u8(r) != 0;
+        ps.max_gpus_per_job = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "a limit");
+        ps.max_gpus_per_user = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "a limit");
+        ps.default_time = gs_r_sv(r);
+        ps.max_time = gs_r_sv(r);
+        ps.priority_tier = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "a tier");
+        uint64_t pre = gs_r_uv(r);
+        ps.def_cpus_per_gpu = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "CPUs");
+        ps.def_mem_per_gpu = gs_r_uv_max(r, (uint64_t)GS_TIME_MAX, "memory");
+        uint64_t nn = gs_r_uv_max(r, s->n_nodes, "a partition's node count");
+        if (r->bad)
+            break;
+        if (!ps.name || !*ps.name || ps.default_time < 0 ||
+            ps.default_time > GS_TIME_MAX || ps.max_time < 0 ||
+            ps.max_time > GS_TIME_MAX ||
+            (np < 64 && (pre >> np) != 0))
+            return badf(c, r, "a partition holds a value out of range");
+        for (uint32_t q = 0; q < s->n_parts; q++)
+            if (strcmp(s->parts[q].name, ps.name) == 0)
+                return badf(c, r, "a partition is named twice");
+        uint32_t *list = s->scratch_nodes2;
+        uint64_t at = 0;
+        for (uint64_t i = 0; i < nn && !r->bad; i++) {
+            uint64_t d = gs_r_uv_max(r, s->n_nodes, "a node");
+            at += d;
+            if ((i && d == 0) || at >= s->n_nodes)
+                return badf(c, r, "a partition's nodes are out of order");
+            list[i] = (uint32_t)at;
+        }
+        if (r->bad)
+            break;
+        gs_status st = gs_part_add(s, &ps, pre, list, (uint32_t)nn);
+        if (st != GS_OK)
+            return st;
+    }
+    uint64_t na = gs_r_uv_max(r, c->n_assoc, "the automatic associations");
+    for (uint64_t i = 0; i < na && !r->bad; i++) {
+        uint64_t a = gs_r_uv_max(r, c->n_assoc ? c->n_assoc - 1 : 0,
+                                 "an association");
+        if (r->bad)
+            break;
+        uint32_t m = c->assoc_map[a];
+        if (m >= s->cap_assoc_auto) {
+            size_t cap = GS_MAX((size_t)m + 1, s->share->n);
+            uint8_t *v = gs_realloc(s->assoc_auto, cap);
+            if (!v)
+                return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+            memset(v + s->cap_assoc_auto, 0, cap - s->cap_assoc_auto);
+            s->assoc_auto = v;
+            s->cap_assoc_auto = cap;
+        }
+        s->assoc_auto[m] = 1;
+    }
+    uint64_t nj = gs_r_uv_max(r, gs_r_left(r) / 5, "the job count");
+    uint64_t id = 0;
+    for (uint64_t i = 0; i < nj && !r->bad; i++) {
+        id += gs_r_uv(r);
+        uint64_t parts = gs_r_uv(r);
+        uint8_t part = gs_r_u8(r), f = gs_r_u8(r);
+        uint64_t len = gs_r_uv_max(r, 4096, "a constraint's length");
+        const uint8_t *text = gs_r_bytes(r, (size_t)len);
+        if (r->bad)
+            break;
+        job_rec *j = find_job(s, id);
+        if (!j || f > 31 || (s->n_parts < 64 && (parts >> s->n_parts)) ||
+            (part != GS_NONE8 && part >= s->n_parts))
+            return badf(c, r, "a job's partitions or flags are invalid");
+        j->parts = parts;
+        j->part = part;
+        j->held = f & 1;
+        j->timed_out = (f & 2) != 0;
+        j->auto_nodes = (f & 4) != 0;
+        j->allow_split = (f & 8) != 0;
+        j->any_model = (f & 16) != 0;
+        j->tier = 0;
+        for (uint32_t p = 0; p < s->n_parts; p++)
+            if (((parts >> p) & 1) && s->parts[p].tier > j->tier)
+                j->tier = s->parts[p].tier;
+        if (len && !s->own_topo) {
+            char buf[4097];
+            memcpy(buf, text, (size_t)len);
+            buf[len] = '\0';
+            gs_err e;
+            gs_err_clear(&e);
+            gs_status st = gs_constraint_compile(s->topo, buf, &j->cons, &e);
+            if (st != GS_OK)
+                return gs_errf(&s->err, GS_EPARSE,
+                               "%s: job %llu: constraint: %s", c->name,
+                               (unsigned long long)id, e.msg);
+        }
+        if (j->state == GS_JOB_RUNNING)
+            gs_part_count(s, j, 1);
+    }
+    return close_section(r) ? GS_OK : bad(c, r);
+}
+
 static gs_status decode(rd_ctx *c, const gs_topo *topo,
                         const gs_restore_options *o, const uint8_t *p,
                         size_t n)
 {
     gs_sched *s = c->s;
-    uint32_t fmt;
+    uint32_t fmt = 0;
     gs_status st =
         check_header(p, n, c->name, &s->err, &fmt);
     if (st != GS_OK)
@@ -1475,6 +1670,18 @@ static gs_status decode(rd_ctx *c, const gs_topo *topo,
         return bad(c, &all);
     if ((st = read_events(c, &sec)) != GS_OK)
         return st;
+    if (fmt >= 2) {
+        if (!open_section(&all, SEC_EXTRA, &sec))
+            return bad(c, &all);
+        if ((st = read_extra(c, &sec)) != GS_OK)
+            return st;
+    } else {
+        /* format 1 keeps the behaviour of its time: accounts were made as
+         * jobs named them, and a job's GPUs could be of any model */
+        s->auto_accounts = true;
+        for (size_t i = 0; i < s->n_jobs; i++)
+            s->jobs[i].any_model = true;
+    }
     if (!open_section(&all, SEC_END, &sec) || !close_section(&sec))
         return bad(c, all.bad ? &all : &sec);
     if (gs_r_left(&all))

@@ -1352,14 +1352,22 @@ enum {
     G_AUTODETECT,
     G_FILES,
     G_LINK,
+    G_FEATURE,
+    G_FEATURES,
+    G_AVAILABLEFEATURES,
+    G_ACTIVEFEATURES,
+    G_WEIGHT,
     G_NKEYS
 };
 /* Files= and Link= are other names Slurm's parser takes for File= and
- * Links=. */
+ * Links=. Feature=, Features=, AvailableFeatures= and Weight= are
+ * slurm.conf's node keys, which gpusched also takes here (docs/formats.md);
+ * ActiveFeatures= is what scontrol shows of a node's current state. */
 static const char *const gres_keys[] = {
-    "NodeName", "Name",  "Type",  "File",          "Count",      "Cores",
-    "CPUs",     "Links", "Flags", "MultipleFiles", "AutoDetect", "Files",
-    "Link"};
+    "NodeName", "Name",    "Type",     "File",          "Count",
+    "Cores",    "CPUs",    "Links",    "Flags",         "MultipleFiles",
+    "AutoDetect", "Files", "Link",     "Feature",       "Features",
+    "AvailableFeatures", "ActiveFeatures", "Weight"};
 
 /* One distinct Cores= set: one NUMA domain on each node whose GPUs use it. */
 typedef struct gset {
@@ -1378,6 +1386,10 @@ typedef struct gdef {
     const int16_t *links;
     const spos *link_at;
     uint32_t n_links; /* 0: no Links= */
+    uint64_t features; /* Feature=: a mask of the topology's features */
+    bool has_weight;
+    uint32_t weight;
+    spos weight_at;
 } gdef;
 
 typedef struct gnode {
@@ -1612,6 +1624,55 @@ static gs_status gres_links(gctx *c, size_t kv, gdef *d)
     return GS_OK;
 }
 
+/* Feature= (or Features=, AvailableFeatures=) and Weight= of a line: the
+ * features go into the topology's table at once, so that a bad name or a
+ * 65th one is reported where it stands. */
+static gs_status gres_tags(gctx *c, const size_t *slot, gdef *d)
+{
+    sreader *r = &c->r;
+    static const int feature_keys[] = {G_FEATURE, G_FEATURES,
+                                       G_AVAILABLEFEATURES};
+    size_t kv = NO_KV;
+    int given = 0;
+    for (size_t k = 0; k < GS_ARRAY_LEN(feature_keys); k++) {
+        size_t at = slot[feature_keys[k]];
+        if (at == NO_KV)
+            continue;
+        given++;
+        if (kv == NO_KV || at > kv)
+            kv = at;
+    }
+    if (given > 1)
+        warn_pos(r, kv_key_pos(r, kv),
+                 "Feature=, Features= and AvailableFeatures= are one key; "
+                 "the last one on the line is used, as Slurm does");
+    if (kv != NO_KV) {
+        size_t bad = 0;
+        gs_status st = gs_topo_intern_features(
+            r->t, kv_val(r, kv), r->kv[kv].val_len, ',', NULL, &d->features,
+            &bad, &r->t->err);
+        if (st != GS_OK)
+            return wrap_pos(r, pos_at(r, r->kv[kv].val + bad), st);
+    }
+    if (slot[G_ACTIVEFEATURES] != NO_KV)
+        warn_pos(r, kv_key_pos(r, slot[G_ACTIVEFEATURES]),
+                 "ActiveFeatures= noted and ignored (a node's features are "
+                 "its Feature= or AvailableFeatures=)");
+    if (slot[G_WEIGHT] != NO_KV) {
+        kv = slot[G_WEIGHT];
+        uint64_t w;
+        if (!parse_uint(kv_val(r, kv), GS_NODE_WEIGHT_MAX, &w))
+            return perr(r, r->kv[kv].val,
+                        "Weight= must be a whole number from 0 to %u, not "
+                        "\"%.64s\"",
+                        GS_NODE_WEIGHT_MAX, kv_val(r, kv));
+        d->has_weight = true;
+        d->weight = (uint32_t)w;
+        d->weight_at = kv_val_pos(r, kv);
+    }
+    return GS_OK;
+}
+
 static gs_status gres_line(gctx *c, bool *named)
 {
     sreader *r = &c->r;
@@ -1746,6 +1807,8 @@ static gs_status gres_line(gctx *c, bool *named)
         if ((st = gres_links(c, kv, d)) != GS_OK)
             return st;
     }
+    if ((st = gres_tags(c, slot, d)) != GS_OK)
+        return st;
     c->def = (uint32_t)c->n_defs++;
     if (slot[G_NODENAME] == NO_KV) {
         if (!GS_GROW(c->globals, c->cap_globals, c->n_globals + 1))
@@ -1932,6 +1995,30 @@ static gs_status gres_node(gctx *c, gscratch *sc, const char *name, spos at,
     return GS_OK;
 }
 
+/* Give the node just built the features of all its lines and their
+ * weight (lines that give one must agree). */
+static gs_status gres_node_tags(gctx *c, const gscratch *sc, size_t nd)
+{
+    gs_topo *t = c->r.t;
+    gs_node_rec *n = &t->nodes[t->n_nodes - 1];
+    const gdef *weighed = NULL;
+    for (size_t k = 0; k < nd; k++) {
+        const gdef *d = &c->defs[sc->defs[k]];
+        n->features |= d->features;
+        if (!d->has_weight)
+            continue;
+        if (weighed && d->weight != weighed->weight)
+            return perr_pos(&c->r, d->weight_at, GS_EPARSE,
+                            "node \"%.64s\": Weight=%u, but line %u gives "
+                            "it Weight=%u (a node has one weight)",
+                            n->name, d->weight, weighed->at.line,
+                            weighed->weight);
+        weighed = d;
+        n->weight = d->weight;
+    }
+    return GS_OK;
+}
+
 static void scratch_free(gscratch *sc)
 {
     gs_free(sc->defs);
@@ -2002,6 +2089,8 @@ static gs_status gres_build(gctx *c, bool named)
         }
         if (!named) {
             st = gres_node(c, &sc, gs_load_hostname(r->o), c->defs[0].at, nd);
+            if (st == GS_OK)
+                st = gres_node_tags(c, &sc, nd);
             break;
         }
         /* Nodes named by the same lines have the same hardware: they share
@@ -2014,9 +2103,13 @@ static gs_status gres_build(gctx *c, bool named)
                                         NULL);
             if (st != GS_OK)
                 st = wrap_pos(r, c->nodes[i].at, st);
+            else
+                st = gres_node_tags(c, &sc, nd);
             continue;
         }
         st = gres_node(c, &sc, c->nodes[i].name, c->nodes[i].at, nd);
+        if (st == GS_OK)
+            st = gres_node_tags(c, &sc, nd);
         memcpy(prev, sc.defs, nd * sizeof *prev);
         prev_nd = nd;
     }

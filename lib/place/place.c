@@ -26,7 +26,7 @@ gs_mask gs_place_node_usable(const gs_place_ctx *ctx, uint32_t node)
     const node_state *ns = &s->nodes[node];
     if (ctx->req->exclusive && ns->jobs > 0)
         return 0;
-    return ns->avail & ctx->elig[s->topo->nodes[node].type->id];
+    return ns->avail & ctx->elig[node_class(s, node)];
 }
 
 uint32_t gs_place_capacity(const gs_place_ctx *ctx, uint32_t node,
@@ -374,6 +374,10 @@ static bool place_groups(multi *mu)
     }
     if (req->one_nvlink_domain && mu->m > 1)
         return false;
+    if (mu->ctx->part != GS_NONE) {
+        const sched_part *pp = &s->parts[mu->ctx->part];
+        return attempt(mu, pp->nodes, pp->n_nodes, true);
+    }
     return attempt(mu, NULL, s->n_nodes, true);
 }
 
@@ -384,7 +388,10 @@ gs_status gs_place_multi(gs_place_ctx *ctx, const gs_place_request *req,
                          const place_strategy *st, uint32_t *out)
 {
     gs_sched *s = ctx->s;
-    const uint32_t *cluster = s->hist + (size_t)s->hist_cluster * 65;
+    /* the nodes it may use: its partition's, or the cluster's */
+    const uint32_t *cluster = ctx->part != GS_NONE
+                                  ? gs_part_hist(s, ctx->part)
+                                  : s->hist + (size_t)s->hist_cluster * 65;
     multi mu;
     memset(&mu, 0, sizeof mu);
     mu.ctx = ctx;
@@ -518,8 +525,9 @@ gs_status gs_place_multi(gs_place_ctx *ctx, const gs_place_request *req,
 
 static int cmp_index(gs_place_ctx *ctx, uint32_t a, uint32_t b)
 {
-    (void)ctx;
-    return a < b ? -1 : a > b;
+    if (a == b)
+        return 0;
+    return node_before(ctx->s, a, b) ? -1 : 1;
 }
 
 static int cmp_fewest_free(gs_place_ctx *ctx, uint32_t a, uint32_t b)
@@ -572,7 +580,15 @@ gs_status gs_place_simple(gs_place_ctx *ctx, const gs_place_request *req,
         if (nreq_nodes <= 1) {
             uint32_t best = GS_NONE;
             gs_mask best_usable = 0;
-            for (uint32_t n = 0; n < s->n_nodes; n++) {
+            /* the nodes it may use: its partition's, or all */
+            const uint32_t *list = NULL;
+            uint32_t nl = s->n_nodes;
+            if (ctx->part != GS_NONE) {
+                list = s->parts[ctx->part].nodes;
+                nl = s->parts[ctx->part].n_nodes;
+            }
+            for (uint32_t i = 0; i < nl; i++) {
+                uint32_t n = list ? list[i] : i;
                 if (nreq_nodes && n != fn[0])
                     continue;
                 gs_mask u;

@@ -29,7 +29,7 @@ static bool key_best(gs_sched *s, key_slot *ks, gs_mask cand, uint32_t k,
             return ks->cache[i].valid == 1;
         }
     }
-    const gs_place_tables *pt = s->tables[ks->type];
+    const gs_place_tables *pt = s->tables[s->cls_ttype[ks->type]];
     bool ok = gs_place_best_on_node(pt, cand, ks->avail, 0, k, comm, set,
                                     score);
     uint32_t slot = ks->cache_next++ % KEY_CACHE;
@@ -48,7 +48,8 @@ static bool key_best(gs_sched *s, key_slot *ks, gs_mask cand, uint32_t k,
 static uint32_t first_fitting(gs_place_ctx *ctx, const key_slot *ks,
                               uint32_t k, uint32_t below)
 {
-    for (uint32_t n = ks->head; n != GS_NONE && n < below;
+    for (uint32_t n = ks->head;
+         n != GS_NONE && (below == GS_NONE || node_before(ctx->s, n, below));
          n = ctx->s->nodes[n].key_next)
         if (gs_place_capacity(ctx, n, NULL) >= k)
             return n;
@@ -92,7 +93,8 @@ static gs_status single_by_keys(gs_place_ctx *ctx, const gs_place_request *req,
         if (c >= 0) {
             uint32_t n = first_fitting(ctx, ks, req->gpus,
                                        c > 0 ? GS_NONE : best_node);
-            if (c > 0 || (n != GS_NONE && n < best_node)) {
+            if (c > 0 || (n != GS_NONE && (best_node == GS_NONE ||
+                                           node_before(s, n, best_node)))) {
                 best_e = ne;
                 best_node = n;
             }
@@ -113,7 +115,7 @@ static gs_status single_by_keys(gs_place_ctx *ctx, const gs_place_request *req,
                                        &ev[idx[i]].score) == 0) {
             const key_slot *ks = &s->keys[ev[idx[j]].key];
             uint32_t n = first_fitting(ctx, ks, req->gpus, node);
-            if (n != GS_NONE && (node == GS_NONE || n < node)) {
+            if (n != GS_NONE && (node == GS_NONE || node_before(s, n, node))) {
                 node = n;
                 e = idx[j];
             }
@@ -143,7 +145,9 @@ static int nv_node_cmp(gs_place_ctx *ctx, uint32_t a, uint32_t b)
                 return -c;
         }
     }
-    return a < b ? -1 : a > b;
+    if (a == b)
+        return 0;
+    return node_before(s, a, b) ? -1 : 1;
 }
 
 static gs_mask nv_choose(gs_place_ctx *ctx, const gs_place_request *req,

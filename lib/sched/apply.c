@@ -89,6 +89,8 @@ void gs_apply_start(gs_sched *s, job_rec *j, const uint32_t *gpus,
     s->running[s->n_running++] = job_slot(s, j);
     gs_state_ends_insert(s, job_slot(s, j));
     gs_books_count(s, j, 1);
+    j->part = gs_part_of_alloc(s, j);
+    gs_part_count(s, j, 1);
     gs_apply_emit(s, GS_EVENT_STARTED, j, now);
     if (s->policy->job_started)
         s->policy->job_started(s->policy_state, j->id, j->gpu_ids, j->gpus);
@@ -101,6 +103,7 @@ void gs_apply_release(gs_sched *s, job_rec *j, int64_t now)
     /* usage up to now, limit counters, the running list */
     gs_books_charge_job(s, j, now);
     gs_books_count(s, j, -1);
+    gs_part_count(s, j, -1);
     uint32_t last = s->running[--s->n_running];
     gs_state_ends_remove(s, job_slot(s, j));
     s->running[j->run_pos] = last;

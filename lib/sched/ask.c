@@ -106,7 +106,10 @@ static bool valid_answer(gs_sched *s, gs_place_ctx *ctx, const job_rec *j,
 }
 
 /* Run the policy for j on the current state; on success the GPUs are in
- * out and nothing changed. */
+ * out and nothing changed. A job runs in one partition on GPUs of one
+ * model (unless it allows any): the policy is asked for each partition it
+ * may use (in order) and each model (in preference order) until one
+ * answers; the first failure's status and reason are kept. */
 gs_status gs_ask_policy(gs_sched *s, const job_rec *j, uint32_t *out,
                             gs_place_ctx *ctx, gs_place_request *req,
                             bool quiet)
@@ -119,11 +122,50 @@ gs_status gs_ask_policy(gs_sched *s, const job_rec *j, uint32_t *out,
     ctx->prepared = false;
     ctx->quiet = quiet;
     ctx->reason[0] = '\0';
-    gs_job_eligible(s, j, s->elig);
-    gs_status st = s->policy->place(s->policy_state, ctx, req, out);
-    if (st == GS_OK && !valid_answer(s, ctx, j, out))
-        st = GS_EINVALID;
-    return st;
+    ctx->part = GS_NONE;
+    uint32_t order[GS_MAX_PARTITIONS];
+    uint32_t np = s->n_parts ? gs_part_order(s, j, order) : 1;
+    if (!s->n_parts)
+        order[0] = 0;
+    uint32_t nm = !j->any_model && s->n_models > 1 ? s->n_models : 1;
+    gs_status first = GS_OK;
+    char first_reason[REASON_MAX];
+    first_reason[0] = '\0';
+    bool limited = false;
+    for (uint32_t pi = 0; pi < np; pi++) {
+        if (s->n_parts && gs_part_over_user_limit(s, j, order[pi])) {
+            limited = true;
+            continue;
+        }
+        uint64_t parts = (uint64_t)1 << order[pi];
+        ctx->part = s->n_parts ? order[pi] : GS_NONE;
+        for (uint32_t mi = 0; mi < nm; mi++) {
+            if (!gs_job_eligible(s, j, s->elig, parts,
+                                 nm > 1 ? mi : GS_NONE))
+                continue;
+            ctx->prepared = false;
+            ctx->reason[0] = '\0';
+            gs_status st = s->policy->place(s->policy_state, ctx, req, out);
+            if (st == GS_OK && !valid_answer(s, ctx, j, out))
+                st = GS_EINVALID;
+            if (st == GS_OK)
+                return GS_OK;
+            if (first == GS_OK) {
+                first = st;
+                memcpy(first_reason, ctx->reason, sizeof first_reason);
+            }
+        }
+    }
+    if (first == GS_OK) {
+        first = GS_ENORES;
+        if (!quiet)
+            snprintf(first_reason, sizeof first_reason, "%s",
+                     limited ? "its user is at the GPU limit of every "
+                               "partition it may use"
+                             : "no node it may use has GPUs it accepts");
+    }
+    memcpy(ctx->reason, first_reason, sizeof ctx->reason);
+    return first;
 }
 
 /* A what-if placement (backfill, preemption): j's reason is left alone

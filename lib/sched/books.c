@@ -145,6 +145,8 @@ gs_status gs_books_reserve(gs_sched *s, const char *user)
         if (!gs_strtab_reserve(&s->user_slots, 1))
             return GS_ENOMEM;
     }
+    if (gs_part_reserve_users(s, s->n_user_slots + 1) != GS_OK)
+        return GS_ENOMEM;
     return grow_accounts(s, s->share->n + 2);
 }
 
@@ -193,6 +195,28 @@ bool gs_books_over_limit(const gs_sched *s, const job_rec *j, char *why,
 {
     if (!s->any_limit)
         return false;
+    if (s->part_user_limits && j->parts) {
+        /* over the per-user limit of every partition it may use */
+        uint32_t first = GS_NONE;
+        bool all = true;
+        for (uint32_t p = 0; p < s->n_parts && all; p++)
+            if ((j->parts >> p) & 1) {
+                if (!gs_part_over_user_limit(s, j, p))
+                    all = false;
+                else if (first == GS_NONE)
+                    first = p;
+            }
+        if (all && first != GS_NONE) {
+            const sched_part *pp = &s->parts[first];
+            snprintf(why, cap,
+                     "user %s would hold %u GPUs in partition %s, over its "
+                     "limit %u",
+                     j->user ? j->user : GS_NOBODY,
+                     pp->user_running[j->user_slot] + j->gpus, pp->name,
+                     pp->max_gpus_per_user);
+            return true;
+        }
+    }
     uint32_t lim = s->user_limit[j->user_slot];
     if (!lim)
         lim = s->user_limit_default;

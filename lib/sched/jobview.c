@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "sched/jobview.h"
+#include "topo/constraint.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -117,16 +118,42 @@ static bool gpu_ok(const job_rec *j, const gs_gpu_rec *g)
     return model_ok(j, g->model);
 }
 
-void gs_job_eligible(const gs_sched *s, const job_rec *j, gs_mask *elig)
+gs_mask gs_job_type_mask(const gs_sched *s, const job_rec *j, uint32_t tt,
+                         uint32_t model)
 {
-    for (uint32_t t = 0; t < s->n_types; t++) {
-        const gs_ntype *ty = s->topo->types[t];
-        gs_mask m = 0;
-        for (uint32_t g = 0; g < ty->n_gpus; g++)
-            if (gpu_ok(j, &ty->gpus[g]))
-                m |= (gs_mask)1 << g;
-        elig[t] = m;
+    const gs_ntype *ty = s->topo->types[tt];
+    gs_mask m = 0;
+    for (uint32_t g = 0; g < ty->n_gpus; g++)
+        if (gpu_ok(j, &ty->gpus[g]))
+            m |= (gs_mask)1 << g;
+    if (model != GS_NONE)
+        m &= s->tt_model[(size_t)tt * s->n_models + model];
+    return m;
+}
+
+bool gs_job_eligible(const gs_sched *s, const job_rec *j, gs_mask *elig,
+                     uint64_t parts, uint32_t model)
+{
+    bool any = false;
+    bool by_part = s->n_parts > 0;
+    uint32_t last_tt = GS_NONE;
+    gs_mask last_m = 0;
+    for (uint32_t c = 0; c < s->n_types; c++) {
+        if ((by_part && !(s->cls_parts[c] & parts)) ||
+            (j->cons && !gs_constraint_match(j->cons, s->cls_feat[c]))) {
+            elig[c] = 0;
+            continue;
+        }
+        /* classes of one topology type are adjacent */
+        uint32_t tt = s->cls_ttype[c];
+        if (tt != last_tt) {
+            last_m = gs_job_type_mask(s, j, tt, model);
+            last_tt = tt;
+        }
+        elig[c] = last_m;
+        any |= last_m != 0;
     }
+    return any;
 }
 
 /* The text of a lazy reason, into buf. */

@@ -58,7 +58,15 @@ bool gs_view_outranks(const gs_sched *s, const job_rec *hi,
                       const gs_order_job *vh, const job_rec *lo,
                       int64_t now, int64_t max_prio);
 /* The GPUs job j accepts, per node type. */
-void gs_job_eligible(const gs_sched *s, const job_rec *j, gs_mask *elig);
+/* Per node class, the GPUs j accepts when it runs in one of the partitions
+ * `parts` (ignored without partitions) on GPUs of `model` (an index into
+ * s->models, GS_NONE: any): its constraint, models, memory and compute
+ * capability. False when no class has any. */
+bool gs_job_eligible(const gs_sched *s, const job_rec *j, gs_mask *elig,
+                     uint64_t parts, uint32_t model);
+/* The GPUs of topology type tt that j accepts (of model, or any). */
+gs_mask gs_job_type_mask(const gs_sched *s, const job_rec *j, uint32_t tt,
+                         uint32_t model);
 /* The text of a lazy reason (lazy, behind) of job j, into buf. */
 size_t gs_reason_lazy_text(const job_rec *j, uint8_t lazy, uint64_t behind,
                            char *buf, size_t cap);

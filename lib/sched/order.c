@@ -25,6 +25,8 @@ gs_status gs_order_reserve(gs_sched *s, size_t n)
 
 static bool rec_le(const order_rec *a, const order_rec *b)
 {
+    if (a->pad != b->pad)
+        return a->pad < b->pad;
     if (a->k1 != b->k1)
         return a->k1 < b->k1;
     if (a->k2 != b->k2)
@@ -89,6 +91,8 @@ static int cmp_jobs(const void *arg, uint32_t a, uint32_t b)
     const cmp_ctx *c = arg;
     const gs_sched *s = c->s;
     const job_rec *x = &s->jobs[a], *y = &s->jobs[b];
+    if (x->tier != y->tier)
+        return x->tier > y->tier ? -1 : 1;
     gs_order_job vx, vy;
     gs_view_job(s, x, c->now, &vx);
     gs_view_job(s, y, c->now, &vy);

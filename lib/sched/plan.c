@@ -47,6 +47,13 @@ static void reason_append_reserved(plan_reason *r, const job_rec *j,
 static bool held(const gs_sched *s, const plan_cursor *c, const job_rec *j,
                  plan_reason *r)
 {
+    if (j->held) {
+        why_set(r, GS_REASON_HELD, LAZY_NONE);
+        r->set |= WHY_TEXT;
+        snprintf(r->text, sizeof r->text,
+                 "held by the host (gs_sched_release lets it go)");
+        return true;
+    }
     if (j->submit_time > c->now) {
         why_set(r, GS_REASON_BEGIN_TIME, LAZY_NONE);
         r->set |= WHY_TEXT;
@@ -135,6 +142,7 @@ static void plan_head(gs_sched *s, plan_cursor *c, const job_rec *j,
         snprintf(p->why.text, sizeof p->why.text,
                  "not enough free resources; reserved to start at %lld",
                  (long long)when);
+        p->est = when;
     }
 }
 
@@ -171,8 +179,10 @@ static void plan_behind(gs_sched *s, plan_cursor *c, const job_rec *j,
     int64_t when;
     if (c->backfill == GS_BACKFILL_CONSERVATIVE &&
         why_reason(r, j) != GS_REASON_POLICY &&
-        gs_bf_reserved_start(s, j, c->now, &when))
+        gs_bf_reserved_start(s, j, c->now, &when)) {
         reason_append_reserved(r, j, when);
+        p->est = when;
+    }
 }
 
 void gs_plan_job(gs_sched *s, plan_cursor *c, const job_rec *j, gs_plan *p)
@@ -180,7 +190,8 @@ void gs_plan_job(gs_sched *s, plan_cursor *c, const job_rec *j, gs_plan *p)
     /* gpus and victims are set with the kinds that have them */
     p->kind = PLAN_WAIT;
     p->why.set = 0;
-    if ((j->depends_on || s->any_limit || c->future) &&
+    p->est = GS_TIME_UNKNOWN;
+    if ((j->depends_on || s->any_limit || c->future || j->held) &&
         held(s, c, j, &p->why))
         return;
     if (!c->blocker)

@@ -63,6 +63,7 @@ typedef struct gs_plan {
     const uint32_t *gpus;    /* PLAN_START: the plan stage's scratch */
     const uint32_t *victims; /* PLAN_PREEMPT: job indices; GS_NONE: none */
     size_t n_victims;
+    int64_t est; /* PLAN_WAIT: the reservation's start, or GS_TIME_UNKNOWN */
 } gs_plan;
 
 /* Where a step's plan stands between jobs. */
@@ -104,7 +105,7 @@ static inline bool gs_plan_waits_behind(const gs_sched *s,
                                         const job_rec *j, uint8_t *lazy)
 {
     return c->blocker && !j->depends_on && !s->any_limit && !c->future &&
-           gs_plan_no_backfill(s, c, j, lazy);
+           !j->held && gs_plan_no_backfill(s, c, j, lazy);
 }
 void gs_plan_end(gs_sched *s);
 

@@ -42,9 +42,15 @@ bool gs_preempt_choose(gs_sched *s, const job_rec *h, int64_t now,
     int64_t mx = gs_view_max_priority(s);
     gs_order_job vh; /* the same for every candidate */
     gs_view_job(s, h, now, &vh);
+    /* partitions whose jobs h's partitions may preempt */
+    uint64_t may = 0;
+    for (uint32_t p = 0; p < s->n_parts; p++)
+        if ((h->parts >> p) & 1)
+            may |= s->parts[p].preempts;
     for (size_t i = 0; i < s->n_running; i++) {
         const job_rec *v = &s->jobs[s->running[i]];
-        if (v->preemptible && gs_view_outranks(s, h, &vh, v, now, mx))
+        if ((v->part != GS_NONE8 && ((may >> v->part) & 1)) ||
+            (v->preemptible && gs_view_outranks(s, h, &vh, v, now, mx)))
             cand[nc++] = s->running[i];
     }
     if (!nc)

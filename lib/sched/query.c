@@ -82,7 +82,8 @@ GS_API uint64_t gs_sched_job_at(const gs_sched *s, size_t i)
     return s->jobs[c->slot].id;
 }
 
-void gs_sched_fill_info(const job_rec *j, gs_job_info *out)
+void gs_sched_fill_info(const gs_sched *s, const job_rec *j,
+                        gs_job_info *out)
 {
     gs_job_info full;
     memset(&full, 0, sizeof full);
@@ -103,6 +104,22 @@ void gs_sched_fill_info(const job_rec *j, gs_job_info *out)
     full.priority_value = j->prio_value;
     full.requeues = j->requeues;
     full.lost_gpu_seconds = j->lost_gpu_seconds;
+    if (j->state == GS_JOB_PENDING)
+        full.expected_start = s->n_steps && j->est_step == s->n_steps
+                                  ? j->est_start
+                                  : GS_TIME_UNKNOWN;
+    else
+        full.expected_start = j->start_time >= 0 || j->end_time < 0
+                                  ? j->start_time
+                                  : GS_TIME_UNKNOWN;
+    if (j->state != GS_JOB_PENDING && j->start_time < 0)
+        full.expected_start = GS_TIME_UNKNOWN;
+    if (j->part != GS_NONE8 && j->part < s->n_parts)
+        full.partition = s->parts[j->part].name;
+    else if (j->parts && !(j->parts & (j->parts - 1)))
+        full.partition = s->parts[__builtin_ctzll(j->parts)].name;
+    full.held = j->held;
+    full.timed_out = j->timed_out;
     *out = full;
 }
 
@@ -115,7 +132,7 @@ GS_API gs_status gs_sched_job_info(const gs_sched *s, uint64_t job,
     if (!j)
         return GS_ENOTFOUND;
     gs_job_info full;
-    gs_sched_fill_info(j, &full);
+    gs_sched_fill_info(s, j, &full);
     uint32_t caller = info->struct_size;
     memcpy(info, &full, GS_MIN((size_t)caller, sizeof full));
     info->struct_size = caller;

@@ -69,7 +69,7 @@ static void put_record(order_rec *r, uint32_t idx, uint64_t k1,
                        const job_rec *j, bool by_prio)
 {
     r->idx = idx;
-    r->pad = 0;
+    r->pad = UINT32_MAX - j->tier; /* higher partition tiers first */
     r->k1 = k1;
     r->k2 = by_prio ? ~key_i64_asc(j->priority) : 0;
     r->k3 = key_i64_asc(j->submit_time);

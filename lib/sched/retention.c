@@ -107,7 +107,7 @@ static void forget_one(gs_sched *s, job_rec *j)
 {
     if (s->forget_fn) {
         gs_job_info info;
-        gs_sched_fill_info(j, &info);
+        gs_sched_fill_info(s, j, &info);
         s->forget_fn(s->forget_ud, s, &info);
     }
     gs_job_free(j);

@@ -10,9 +10,13 @@
  * or memory per GPU get none there and are not limited by them.
  * SPDX-License-Identifier: Apache-2.0
  */
+#include "topo/constraint.h"
 #include "sched/apply.h"
+#include "topo/constraint.h"
 #include "sched/books.h"
+#include "topo/constraint.h"
 #include "sched/plan.h"
+#include "topo/constraint.h"
 #include "sched/state.h"
 #include "place/place.h"
 
@@ -41,8 +45,9 @@ GS_API void gs_sched_config_init(gs_sched_config *cfg)
 GS_API const char *gs_job_state_name(gs_job_state state)
 {
     static const char *names[] = {"pending", "running",   "completed",
-                                  "failed",  "cancelled", "preempted"};
-    _Static_assert(GS_ARRAY_LEN(names) == GS_JOB_PREEMPTED + 1,
+                                  "failed",  "cancelled", "preempted",
+                                  "timeout"};
+    _Static_assert(GS_ARRAY_LEN(names) == GS_JOB_TIMEOUT + 1,
                    "a job state without a name");
     return (unsigned)state < GS_ARRAY_LEN(names) ? names[state] : "?";
 }
@@ -52,8 +57,8 @@ GS_API const char *gs_pending_reason_name(gs_pending_reason reason)
     static const char *names[] = {"none",   "resources",   "priority",
                                   "required-busy", "policy", "limit",
                                   "reservation",   "dependency",
-                                  "begin-time"};
-    _Static_assert(GS_ARRAY_LEN(names) == GS_REASON_BEGIN_TIME + 1,
+                                  "begin-time", "held"};
+    _Static_assert(GS_ARRAY_LEN(names) == GS_REASON_HELD + 1,
                    "a pending reason without a name");
     return (unsigned)reason < GS_ARRAY_LEN(names) ? names[reason] : "?";
 }
@@ -267,6 +272,7 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     s->topo = topo;
     s->n_nodes = (uint32_t)topo->n_nodes;
     s->n_types = topo->n_types;
+    s->n_ttypes = topo->n_types;
     for (uint32_t n = 0; n < s->n_nodes; n++)
         if (topo->nodes[n].type->n_gpus > GS_SCHED_MAX_GPUS)
             return gs_errf(&s->err, GS_EUNSUPPORTED,
@@ -278,8 +284,9 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     s->nodes = gs_calloc(N + 1, sizeof *s->nodes);
     s->tables = gs_calloc(s->n_types + 1, sizeof *s->tables);
     s->gpu_job = gs_calloc(topo->n_gpus + 1, sizeof *s->gpu_job);
-    s->elig = gs_calloc(s->n_types + 1, sizeof *s->elig);
-    s->type_nodes = gs_calloc(s->n_types + 1, sizeof *s->type_nodes);
+    /* per class: at most one per node */
+    s->elig = gs_calloc(N + 1, sizeof *s->elig);
+    s->type_nodes = gs_calloc(N + 1, sizeof *s->type_nodes);
     s->scratch_nodes = gs_calloc(N + 1, sizeof(uint32_t));
     s->scratch_nodes2 = gs_calloc(N + 1, sizeof(uint32_t));
     s->scratch_u32 = gs_calloc(2 * N + 2, sizeof(uint32_t));
@@ -317,11 +324,13 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
         s->keys[k].next_active = k < N ? k + 1 : GS_NONE;
     s->free_key = 0;
     s->active_keys = GS_NONE;
-    for (uint32_t i = 0; i < s->n_types; i++) {
+    for (uint32_t i = 0; i < s->n_ttypes; i++) {
         s->tables[i] = gs_place_tables_build(topo->types[i], &s->err);
         if (!s->tables[i])
             return GS_ENOMEM;
     }
+    if (gs_sched_classes(s) != GS_OK)
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     /* CPU bitsets and per-NUMA free counts */
     size_t words = 0, numas = 0;
     for (uint32_t n = 0; n < N; n++) {
@@ -339,7 +348,9 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     if (st != GS_OK)
         return st;
     s->hist_cluster = (uint32_t)(topo->n_switches + topo->n_domains);
-    s->hist = gs_calloc((size_t)(s->hist_cluster + 1) * 65, sizeof *s->hist);
+    /* rows: switches, domains, the cluster, then one per partition */
+    s->hist = gs_calloc((size_t)(s->hist_cluster + 1 + GS_MAX_PARTITIONS) * 65,
+                        sizeof *s->hist);
     if (!s->hist)
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     /* every node starts counted with 0 free GPUs; indexing moves it */
@@ -354,7 +365,6 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     for (uint32_t n = 0; n < N; n++) {
         node_state *ns = &s->nodes[n];
         const gs_ntype *ty = node_type(s, n);
-        s->type_nodes[ty->id]++;
         ns->free_cpus = ty->n_cpus;
         ns->free_mem = node_memory(s, n);
         ns->counts_cpus = ty->n_cpus > 0;
@@ -403,6 +413,8 @@ void gs_job_free(job_rec *j)
         gs_free(j->models);
     }
     gs_free(j->required);
+    gs_constraint_free(j->cons);
+    j->cons = NULL;
     gs_free(j->alloc); /* with gpu_ids, cpus and name (gs_job_buffers) */
     j->models = NULL;
     j->required = NULL;
@@ -460,13 +472,14 @@ GS_API void gs_sched_destroy(gs_sched *s)
     if (s->own_share)
         gs_share_destroy(s->share);
     if (s->tables)
-        for (uint32_t i = 0; i < s->n_types; i++)
+        for (uint32_t i = 0; i < s->n_ttypes; i++)
             gs_place_tables_free(s->tables[i]);
     gs_free(s->tables);
     gs_free(s->nodes);
     gs_free(s->gpu_job);
     gs_free(s->elig);
     gs_free(s->type_nodes);
+    gs_sched_free_parts(s);
     gs_free(s->scratch_nodes);
     gs_free(s->scratch_nodes2);
     gs_free(s->scratch_u32);
@@ -581,6 +594,11 @@ GS_API gs_status gs_sched_fail(gs_sched *s, uint64_t job, int64_t now)
     return end_call(s, job, now, GS_JOB_FAILED, GS_JR_FAIL);
 }
 
+GS_API gs_status gs_sched_timeout(gs_sched *s, uint64_t job, int64_t now)
+{
+    return end_call(s, job, now, GS_JOB_TIMEOUT, GS_JR_TIMEOUT);
+}
+
 /* ---- invariants --------------------------------------------------------- */
 
 #define CHECK(cond, ...)                                                      \
@@ -599,7 +617,7 @@ GS_API gs_status gs_sched_check(gs_sched *s)
         s->node_mask[n] = 0;
     for (size_t i = 0; i < s->n_jobs; i++) {
         const job_rec *j = &s->jobs[i];
-        CHECK((unsigned)j->state <= GS_JOB_PREEMPTED ||
+        CHECK((unsigned)j->state <= GS_JOB_TIMEOUT ||
                   j->state == GS_JOB_FORGOTTEN,
               "job %llu: bad state", (unsigned long long)j->id);
         CHECK(i == 0 || s->jobs[i - 1].id < j->id,
@@ -666,7 +684,7 @@ GS_API gs_status gs_sched_check(gs_sched *s)
         /* key index */
         if (ns->avail) {
             CHECK(ns->key != GS_NONE && s->keys[ns->key].avail == ns->avail &&
-                      s->keys[ns->key].type == ty->id,
+                      s->keys[ns->key].type == node_class(s, n),
                   "node %s: wrong key", t->nodes[n].name);
             CHECK(ns->key_next == GS_NONE || ns->key_next > n,
                   "node %s: key list out of order", t->nodes[n].name);
@@ -734,6 +752,48 @@ GS_API gs_status gs_sched_check(gs_sched *s)
                 sum += s->jobs[s->running[i]].gpus;
         CHECK(sum == s->user_running[u], "user GPU counter %zu is off", u);
     }
+    /* partitions: counters match their running jobs, which run on their
+     * nodes; node classes match the nodes */
+    for (uint32_t p = 0; p < s->n_parts; p++) {
+        const sched_part *pp = &s->parts[p];
+        uint32_t gpus = 0, running = 0;
+        for (size_t i = 0; i < s->n_running; i++) {
+            const job_rec *j = &s->jobs[s->running[i]];
+            if (j->part != p)
+                continue;
+            gpus += j->gpus;
+            running++;
+            for (uint32_t k = 0; k < j->n_alloc; k++)
+                CHECK((s->node_parts[j->alloc[k].node] >> p) & 1,
+                      "job %llu runs in partition %s on node %s, not in it",
+                      (unsigned long long)j->id, pp->name,
+                      t->nodes[j->alloc[k].node].name);
+        }
+        CHECK(gpus == pp->gpus_in_use && running == pp->running,
+              "partition %s counts %u GPUs in %u jobs, its jobs hold %u in "
+              "%u",
+              pp->name, pp->gpus_in_use, pp->running, gpus, running);
+        for (size_t u = 0; u < s->n_user_slots; u++) {
+            uint32_t sum = 0;
+            for (size_t i = 0; i < s->n_running; i++) {
+                const job_rec *j = &s->jobs[s->running[i]];
+                if (j->part == p && j->user_slot == u)
+                    sum += j->gpus;
+            }
+            /* slots made by limits may lie beyond its counters (a job's
+             * submission grows them) */
+            CHECK(sum == (u < pp->cap_users ? pp->user_running[u] : 0),
+                  "partition %s: user GPU counter %zu is off", pp->name, u);
+        }
+    }
+    for (uint32_t n = 0; n < s->n_nodes; n++) {
+        uint32_t c = s->node_cls[n];
+        CHECK(c < s->n_types && s->cls_ttype[c] == node_type(s, n)->id &&
+                  s->cls_parts[c] == s->node_parts[n] &&
+                  s->cls_feat[c] == t->nodes[n].features &&
+                  s->cls_weight[c] == t->nodes[n].weight,
+              "node %s: wrong class", t->nodes[n].name);
+    }
     /* every pending job queued once, every queued job pending */
     size_t pend = 0;
     for (size_t i = 0; i < s->n_jobs; i++)
@@ -790,7 +850,20 @@ GS_API gs_status gs_sched_check(gs_sched *s)
     for (size_t i = 0; i < s->n_pending; i++)
         CHECK(s->jobs[s->pending[i]].state == GS_JOB_PENDING,
               "a queued job is not pending");
-    /* the cluster histogram counts every node at its free-GPU count */
+    /* the cluster histogram counts every node at its free-GPU count, and
+     * each partition's its nodes */
+    for (uint32_t p = 0; p < s->n_parts; p++) {
+        uint32_t h[65] = {0};
+        int64_t free = 0;
+        for (uint32_t n = 0; n < s->n_nodes; n++)
+            if ((s->node_parts[n] >> p) & 1) {
+                h[mask_count(s->nodes[n].avail)]++;
+                free += mask_count(s->nodes[n].avail);
+            }
+        CHECK(memcmp(h, gs_part_hist(s, p), sizeof h) == 0 &&
+                  free == s->parts[p].free,
+              "partition %s: its free-GPU histogram is off", s->parts[p].name);
+    }
     {
         uint32_t h[65] = {0};
         for (uint32_t n = 0; n < s->n_nodes; n++)

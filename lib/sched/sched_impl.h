@@ -30,6 +30,8 @@ typedef uint64_t gs_mask;
 /* The largest usage or model weight, or site factor. */
 #define GS_WEIGHT_MAX 1e15
 #define REASON_MAX 160
+/* The user jobs without one are charged to (0 shares). */
+#define GS_NOBODY "(none)"
 
 enum {
     LAZY_NONE = 0,         /* reason_text holds the text */
@@ -170,12 +172,15 @@ typedef struct job_rec {
     uint64_t behind;
     uint64_t depends_on;
     uint8_t lazy;
+    bool held;          /* gs_sched_hold: waits until released */
+    uint8_t part;       /* partition it runs (ran) in, GS_NONE8: none yet */
     uint32_t user_slot; /* index into the per-user GPU counters */
     int64_t time_limit;
     uint32_t gpus_per_node, min_nodes, max_nodes;
     /* refresh */
     uint32_t gpus;
     uint32_t assoc; /* user-in-account association in the share tree */
+    uint32_t tier;  /* the highest priority tier of its partitions */
     int64_t priority, submit_time, nice;
     double site_factor; /* the host's (gs_sched_set_job_factor) */
     /* the refresh stage's output: the ordering's value and, when the
@@ -209,6 +214,15 @@ typedef struct job_rec {
     /* REASON_MAX bytes in the job's block (gs_job_buffers) while it may
      * wait; NULL for an ended job a restore made (it never waits again) */
     char *reason_text;
+    /* partitions, constraint, defaults (partition.c) */
+    uint64_t parts;            /* partitions it may run in (bits) */
+    struct gs_constraint *cons; /* compiled constraint, or NULL (owned) */
+    int64_t est_start;         /* expected start, valid when est_step is
+                                  the scheduler's n_steps */
+    uint64_t est_step;
+    bool auto_nodes;           /* max_nodes chosen by the scheduler */
+    bool allow_split, any_model;
+    bool timed_out;            /* GS_EVENT_TIMEOUT queued */
 } job_rec;
 
 /* A slot whose job was forgotten (gs_sched_set_retention): its id stays
@@ -228,6 +242,7 @@ struct gs_place_ctx {
     gs_mask *elig;     /* per node type: GPUs the job accepts */
     bool prepared;     /* scratch_scores hold this placement's node scores */
     bool quiet;        /* a what-if placement: no reason is wanted */
+    uint32_t part;     /* the partition it is placed in, GS_NONE: none */
     char reason[REASON_MAX];
 };
 
@@ -246,6 +261,23 @@ typedef struct order_rec {
     uint64_t k1, k2, k3;
     uint32_t idx, pad;
 } order_rec;
+
+/* A partition (partition.c). */
+typedef struct sched_part {
+    char *name;
+    uint64_t preempts;  /* partitions whose jobs its jobs may preempt */
+    uint32_t tier;
+    uint32_t max_gpus_per_job, max_gpus_per_user;
+    int64_t default_time, max_time;
+    uint32_t def_cpus_per_gpu;
+    uint64_t def_mem_per_gpu;
+    uint32_t n_nodes, n_gpus;
+    uint32_t gpus_in_use, running;
+    uint32_t *user_running; /* GPUs per user slot */
+    size_t cap_users;
+    uint32_t *nodes;        /* its nodes, in increasing order */
+    int64_t free;           /* free GPUs on them (avail) */
+} sched_part;
 
 typedef struct model_weight {
     char *model; /* lower case */
@@ -404,6 +436,41 @@ struct gs_sched {
     uint32_t hist_cluster;
     uint32_t placement_abi;
     bool ready; /* gs_sched_create succeeded: the handle may be used */
+
+    /* Node classes (partition.c): nodes of one topology type, in the same
+     * partitions, with the same features and weight. The key index, the
+     * per-class GPU masks a job accepts (elig) and type_nodes are by
+     * class; s->n_types is the number of classes, s->tables are by
+     * topology type (cls_ttype). */
+    uint32_t n_ttypes;
+    uint32_t *node_cls;   /* per node */
+    uint32_t *cls_ttype;  /* per class: topology type */
+    uint64_t *cls_parts;  /* per class: partitions (bits) */
+    uint64_t *cls_feat;   /* per class: features (bits) */
+    uint32_t *cls_weight; /* per class: node weight */
+    bool node_weights;    /* some node has a weight other than 1 */
+    /* GPU models: distinct models of the topology, in preference order
+     * (lowest node weight, then first appearance); per topology type,
+     * the GPUs of each model */
+    const char **models;
+    uint32_t n_models;
+    gs_mask *tt_model; /* [ttype * n_models + m] */
+    /* partitions */
+    sched_part parts[GS_MAX_PARTITIONS];
+    uint32_t n_parts;
+    uint32_t part_default;
+    uint32_t part_rank[GS_MAX_PARTITIONS]; /* try order: tier, index */
+    uint64_t *node_parts; /* per node */
+    bool tiers;           /* some partition has a tier above 0 */
+    bool part_user_limits; /* some partition has max_gpus_per_user */
+    /* defaults and settings */
+    uint32_t def_cpus_per_gpu;
+    uint64_t def_mem_per_gpu;
+    bool auto_accounts;
+    int64_t timeout_grace;
+    uint64_t n_steps;        /* steps since creation or restore */
+    uint8_t *assoc_auto;     /* per association: made by a submission */
+    size_t cap_assoc_auto;
 };
 
 /* ---- internal API ------------------------------------------------------- */
@@ -456,6 +523,33 @@ void gs_sched_reindex_node(gs_sched *s, uint32_t node);
 static inline const gs_ntype *node_type(const gs_sched *s, uint32_t n)
 {
     return s->topo->nodes[n].type;
+}
+
+/* The class of node n (key index, elig) and of a class its type. */
+static inline uint32_t node_class(const gs_sched *s, uint32_t n)
+{
+    return s->node_cls[n];
+}
+/* Partition p's free-GPU histogram row (65 counts). */
+static inline uint32_t *gs_part_hist(const gs_sched *s, uint32_t p)
+{
+    return s->hist + (size_t)(s->hist_cluster + 1 + p) * 65;
+}
+static inline const gs_ntype *class_type(const gs_sched *s, uint32_t c)
+{
+    return s->topo->types[s->cls_ttype[c]];
+}
+/* Does node a come before node b among nodes of equal fit (lower weight,
+ * then lower index)? */
+static inline bool node_before(const gs_sched *s, uint32_t a, uint32_t b)
+{
+    if (s->node_weights) {
+        uint32_t wa = s->cls_weight[s->node_cls[a]];
+        uint32_t wb = s->cls_weight[s->node_cls[b]];
+        if (wa != wb)
+            return wa < wb;
+    }
+    return a < b;
 }
 
 /* Does node n account CPUs (its type lists some)? */
@@ -551,7 +645,8 @@ gs_status gs_sched_ended_room(gs_sched *s, size_t n);
  * pending, running and ends lists are renumbered; their order holds). */
 void gs_sched_compact(gs_sched *s);
 /* The record gs_sched_job_info reports (query.c). */
-void gs_sched_fill_info(const job_rec *j, gs_job_info *full);
+void gs_sched_fill_info(const gs_sched *s, const job_rec *j,
+                        gs_job_info *full);
 
 /* The built-in orderings' tables (ordering.c). The refresh stage computes
  * their values inline, by the same formula (no view, no indirect call). */
@@ -630,7 +725,15 @@ enum gs_jr_kind {
     GS_JR_JOB_FACTOR = 21,
     GS_JR_RETENTION = 22,
     GS_JR_JOB_PRIORITY = 23,
-    GS_JR_KIND_MAX = 23
+    GS_JR_ADD_PARTITION = 24,
+    GS_JR_JOB_DEFAULTS = 25,
+    GS_JR_AUTO_ACCOUNTS = 26,
+    GS_JR_HOLD = 27,
+    GS_JR_RELEASE = 28,
+    GS_JR_UPDATE_JOB = 29,
+    GS_JR_TIMEOUT_GRACE = 30,
+    GS_JR_TIMEOUT = 31,
+    GS_JR_KIND_MAX = 31
 };
 
 typedef struct gs_jr_rec {
@@ -643,6 +746,8 @@ typedef struct gs_jr_rec {
     size_t text_len;
     const gs_job_spec *spec;
     const gs_priority_weights *w;
+    const gs_partition_spec *part;
+    const gs_job_update *upd;
 } gs_jr_rec;
 
 /* The journal's entry points, set by gs_sched_open (lib/durable/, the
@@ -668,6 +773,35 @@ static inline gs_status gs_jr_done(gs_sched *s, const gs_jr_rec *r)
         if ((s)->journal && (s)->jr->broken(s))                             \
             return (s)->jr->refuse(s);                                      \
     } while (0)
+
+/* ---- partitions, classes, defaults (partition.c) ---------------------- */
+
+/* Classes and models for the scheduler's topology (creation), and again
+ * when partitions change: every node re-keyed. */
+gs_status gs_sched_classes(gs_sched *s);
+void gs_sched_free_parts(gs_sched *s);
+/* Add a partition already checked (its nodes by index): the public call
+ * and restores. */
+gs_status gs_part_add(gs_sched *s, const gs_partition_spec *spec,
+                      uint64_t preempts, const uint32_t *nodes, uint32_t n);
+/* Resolve a job's partitions (text: comma list, NULL: the default) and
+ * apply the partition defaults and limits to j; sets j->parts. */
+gs_status gs_part_resolve(gs_sched *s, job_rec *j, const char *text,
+                          uint32_t spec_cpus, uint64_t spec_mem,
+                          int64_t spec_time);
+/* The partitions of j in the order they are tried (bits of j->parts by
+ * part_rank); returns how many. */
+uint32_t gs_part_order(const gs_sched *s, const job_rec *j, uint32_t *out);
+/* The partition j runs in given its allocation (apply). */
+uint8_t gs_part_of_alloc(const gs_sched *s, const job_rec *j);
+/* Is j's user over partition p's per-user limit? */
+bool gs_part_over_user_limit(const gs_sched *s, const job_rec *j, uint32_t p);
+/* Partition counters follow a job starting (1) or ending (-1). */
+void gs_part_count(gs_sched *s, const job_rec *j, int sign);
+/* Room in every partition's per-user counters for cap user slots. */
+gs_status gs_part_reserve_users(gs_sched *s, size_t cap);
+/* Queue GS_EVENT_TIMEOUT for running jobs past limit + grace (step). */
+void gs_sched_timeouts(gs_sched *s, int64_t now);
 
 /* Drop the oldest n queued events (retention.c). */
 gs_status gs_sched_events_take(gs_sched *s, size_t n);

@@ -168,13 +168,20 @@ static void hist_move(gs_sched *s, uint32_t n, uint32_t from, uint32_t to)
     s->hist[(size_t)s->hist_cluster * 65 + from]--;
     s->hist[(size_t)s->hist_cluster * 65 + to]++;
     s->free_sum += (int64_t)to - (int64_t)from;
+    for (uint64_t b = s->node_parts[n]; b; b &= b - 1) {
+        uint32_t p = (uint32_t)__builtin_ctzll(b);
+        uint32_t *row = gs_part_hist(s, p);
+        row[from]--;
+        row[to]++;
+        s->parts[p].free += (int64_t)to - (int64_t)from;
+    }
 }
 
 void gs_sched_reindex_node(gs_sched *s, uint32_t n)
 {
     node_state *ns = &s->nodes[n];
     gs_mask avail = gs_state_avail(s, n);
-    uint32_t type = node_type(s, n)->id;
+    uint32_t type = node_class(s, n);
     if (ns->avail != avail)
         hist_move(s, n, mask_count(ns->avail), mask_count(avail));
     if (ns->key != GS_NONE && s->keys[ns->key].avail == avail &&
@@ -188,6 +195,22 @@ void gs_sched_reindex_node(gs_sched *s, uint32_t n)
     if (k == GS_NONE)
         k = key_add(s, type, avail);
     key_link(s, n, k);
+}
+
+/* Every node into the key of its class again (the classes changed). */
+void gs_state_rekey(gs_sched *s)
+{
+    for (uint32_t n = 0; n < s->n_nodes; n++)
+        key_unlink(s, n);
+    for (uint32_t n = 0; n < s->n_nodes; n++) {
+        node_state *ns = &s->nodes[n];
+        if (!ns->avail)
+            continue;
+        uint32_t k = key_find(s, node_class(s, n), ns->avail);
+        if (k == GS_NONE)
+            k = key_add(s, node_class(s, n), ns->avail);
+        key_link(s, n, k);
+    }
 }
 
 /* ---- starting and ending jobs ------------------------------------------ */
@@ -323,30 +346,61 @@ static uint32_t per_node_shape(const job_rec *j)
 bool gs_sched_counts_fit(const gs_sched *s, const job_rec *j)
 {
     uint32_t p = per_node_shape(j);
+    if (s->n_parts) {
+        /* in one of its partitions */
+        for (uint64_t b = j->parts; b; b &= b - 1) {
+            uint32_t q = (uint32_t)__builtin_ctzll(b);
+            if (p ? counts_fit_p(gs_part_hist(s, q), j, p)
+                  : s->parts[q].free >= (int64_t)j->gpus)
+                return true;
+        }
+        return false;
+    }
     if (!p)
         return (uint64_t)s->free_sum >= j->gpus;
     return counts_fit_p(s->hist + (size_t)s->hist_cluster * 65, j, p);
 }
 
 /* By counts, as if no GPU were held back for a reservation. */
+static bool fits_unblocked_in(const gs_sched *s, const job_rec *j,
+                              const uint32_t *cluster, int64_t free,
+                              uint64_t part_bit);
+
 bool gs_state_fits_unblocked(const gs_sched *s, const job_rec *j)
 {
     if (!s->n_bf_touched || !s->bf_blocked_free)
         return gs_sched_counts_fit(s, j);
-    if ((uint64_t)s->free_sum + (uint64_t)GS_MAX(s->bf_blocked_free, 0) <
-        j->gpus)
+    if (!s->n_parts)
+        return fits_unblocked_in(s, j, s->hist + (size_t)s->hist_cluster * 65,
+                                 s->free_sum, 0);
+    for (uint64_t b = j->parts; b; b &= b - 1) {
+        uint32_t q = (uint32_t)__builtin_ctzll(b);
+        if (fits_unblocked_in(s, j, gs_part_hist(s, q), s->parts[q].free,
+                              (uint64_t)1 << q))
+            return true;
+    }
+    return false;
+}
+
+/* The same in the nodes of one histogram row (part_bit: of a partition,
+ * 0: the cluster). */
+static bool fits_unblocked_in(const gs_sched *s, const job_rec *j,
+                              const uint32_t *cluster, int64_t free,
+                              uint64_t part_bit)
+{
+    if ((uint64_t)free + (uint64_t)GS_MAX(s->bf_blocked_free, 0) < j->gpus)
         return false;
     uint32_t p = per_node_shape(j);
     if (!p)
         return true;
-    const uint32_t *cluster = s->hist + (size_t)s->hist_cluster * 65;
     /* per-node shapes: the counts with the blocked GPUs given back */
     uint32_t row[65];
     memcpy(row, cluster, sizeof row);
     for (size_t i = 0; i < s->n_bf_touched; i++) {
         uint32_t n = s->bf_touched[i];
         const node_state *ns = &s->nodes[n];
-        if (ns->drained_node || ns->excl_job)
+        if (ns->drained_node || ns->excl_job ||
+            (part_bit && !(s->node_parts[n] & part_bit)))
             continue;
         gs_mask all = mask_all(node_type(s, n)->n_gpus);
         gs_mask open = ns->avail |

@@ -23,6 +23,7 @@ void gs_state_ends_insert(gs_sched *s, uint32_t idx);
 void gs_state_ends_remove(gs_sched *s, uint32_t idx);
 /* Could j fit on the free-GPU counts of the nodes now (an upper bound),
  * under the reservation blocks in place / as if there were none? */
+void gs_state_rekey(gs_sched *s);
 bool gs_sched_counts_fit(const gs_sched *s, const job_rec *j);
 bool gs_state_fits_unblocked(const gs_sched *s, const job_rec *j);
 

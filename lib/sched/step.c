@@ -13,6 +13,7 @@
 #include "sched/apply.h"
 #include "sched/order.h"
 #include "sched/refresh.h"
+#include "sched/books.h"
 
 GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
 {
@@ -26,11 +27,13 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
         return st;
     /* room for every event this step can make: a start per pending job,
      * a preemption and a requeue per running job, a start per requeued */
-    if ((st = gs_sched_event_room(s, s->n_pending + 3 * s->n_running)) !=
+    if ((st = gs_sched_event_room(s, s->n_pending + 4 * s->n_running)) !=
         GS_OK)
         return st;
     gs_sched_tick(s, now);
     gs_sched_forget(s, now);
+    s->n_steps++;
+    gs_sched_timeouts(s, now);
     s->n_requeued = 0;
     gs_refresh(s, now);
     gs_order_rank(s, now);
@@ -61,6 +64,8 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
             continue;
         }
         gs_apply_reason(j, &p.why);
+        j->est_start = p.est;
+        j->est_step = s->n_steps;
         s->pending[kept++] = s->pending[i];
     }
     gs_plan_end(s);

@@ -7,6 +7,7 @@
 #include "sched/order.h"
 #include "sched/jobview.h"
 #include "sched/plan.h"
+#include "topo/constraint.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,37 +34,42 @@ static gs_status spec_error(gs_sched *s, job_rec *j, gs_status st,
     return gs_errf(&s->err, st, "job spec: %s", what);
 }
 
-/* Could the job run on this cluster if it were idle? Catches requests that
- * would otherwise wait forever at the head of the queue. Nodes of one type
- * are alike, so this looks at types, not nodes. */
-static gs_status check_runnable(gs_sched *s, job_rec *j)
+/* Could the job run, in partitions `parts` on GPUs of `model`, if the
+ * cluster were idle? Catches requests that would otherwise wait forever at
+ * the head of the queue. Nodes of one class are alike, so this looks at
+ * classes, not nodes. *best: the most GPUs a node could give it. */
+static bool runnable_on(gs_sched *s, const job_rec *j, uint64_t parts,
+                        uint32_t model, uint32_t *best)
 {
-    gs_job_eligible(s, j, s->elig);
+    *best = 0;
+    if (!gs_job_eligible(s, j, s->elig, parts, model))
+        return false;
     uint64_t total = 0, nodes_with_share = 0;
     uint32_t best_node = 0;
     uint32_t share = j->gpus_per_node ? j->gpus_per_node : 1;
-    for (uint32_t ti = 0; ti < s->n_types; ti++) {
-        const gs_ntype *ty = s->topo->types[ti];
-        uint32_t c = mask_count(s->elig[ti]);
+    for (uint32_t ci = 0; ci < s->n_types; ci++) {
+        const gs_ntype *ty = class_type(s, ci);
+        uint32_t c = mask_count(s->elig[ci]);
         if (j->cpus_per_gpu && ty->n_cpus && ty->n_cpus / j->cpus_per_gpu < c)
             c = ty->n_cpus / j->cpus_per_gpu;
         uint64_t mem = gs_type_memory(ty);
         if (j->mem_per_gpu && mem && mem / j->mem_per_gpu < c)
             c = (uint32_t)(mem / j->mem_per_gpu);
-        total += (uint64_t)c * s->type_nodes[ti];
+        total += (uint64_t)c * s->type_nodes[ci];
         if (c > best_node)
             best_node = c;
         if (c >= share)
-            nodes_with_share += s->type_nodes[ti];
+            nodes_with_share += s->type_nodes[ci];
     }
-    if (total < j->gpus)
-        return GS_ENORES;
+    *best = best_node;
+    if (total < j->gpus || best_node == 0)
+        return false;
     if (j->max_nodes == 1 && best_node < j->gpus)
-        return GS_ENORES;
+        return false;
     if (j->gpus_per_node && nodes_with_share < j->gpus / j->gpus_per_node)
-        return GS_ENORES;
+        return false;
     if (j->min_nodes > nodes_with_share)
-        return GS_ENORES;
+        return false;
     if (j->one_domain && best_node < j->gpus) {
         const gs_topo *t = s->topo;
         bool any = false;
@@ -71,18 +77,54 @@ static gs_status check_runnable(gs_sched *s, job_rec *j)
             uint32_t sum = 0;
             for (uint32_t i = s->domain_range[d]; i < s->domain_range[d + 1];
                  i++)
-                sum += mask_count(s->elig[node_type(s, s->domain_order[i])->id]);
+                sum += mask_count(s->elig[node_class(s, s->domain_order[i])]);
             any = sum >= j->gpus;
         }
         if (!any)
-            return GS_ENORES;
+            return false;
     }
     for (size_t i = 0; i < j->n_required; i++) {
         uint32_t g = j->required[i];
         uint32_t node = s->topo->gpu_node[g];
         uint32_t idx = g - s->topo->nodes[node].first_gpu;
-        if (!((s->elig[node_type(s, node)->id] >> idx) & 1))
-            return GS_ENORES;
+        if (!((s->elig[node_class(s, node)] >> idx) & 1))
+            return false;
+    }
+    return true;
+}
+
+/* Could the job ever run (in one of its partitions, on GPUs of one model
+ * unless it allows any)? A job that sets no node counts and does not
+ * allow splitting gets, as its most nodes, the fewest that could hold it. */
+static gs_status check_runnable(gs_sched *s, job_rec *j)
+{
+    uint32_t order[GS_MAX_PARTITIONS];
+    uint32_t np = s->n_parts ? gs_part_order(s, j, order) : 1;
+    if (!s->n_parts)
+        order[0] = 0;
+    uint32_t nm = !j->any_model && s->n_models > 1 ? s->n_models : 1;
+    uint32_t most = 0;
+    bool any = false;
+    for (uint32_t pi = 0; pi < np; pi++)
+        for (uint32_t mi = 0; mi < nm; mi++) {
+            uint32_t best;
+            if (runnable_on(s, j, (uint64_t)1 << order[pi],
+                            nm > 1 ? mi : GS_NONE, &best)) {
+                any = true;
+                most = GS_MAX(most, best);
+            }
+        }
+    if (!any)
+        return GS_ENORES;
+    if (j->auto_nodes) {
+        /* the fewest nodes that could hold it, and every node holding a
+         * GPU it requires */
+        uint32_t need = (j->gpus + most - 1) / most, req_nodes = 0;
+        for (size_t i = 0; i < j->n_required; i++)
+            if (i == 0 || s->topo->gpu_node[j->required[i]] !=
+                              s->topo->gpu_node[j->required[i - 1]])
+                req_nodes++;
+        j->max_nodes = GS_MAX(need, req_nodes);
     }
     return GS_OK;
 }
@@ -122,6 +164,12 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
     j.mem_per_gpu = spec->mem_per_gpu;
     j.min_gpu_memory = spec->min_gpu_memory;
     j.min_cc = spec->min_cc_major * 1000 + spec->min_cc_minor;
+    j.auto_nodes = !spec->gpus_per_node && !spec->min_nodes &&
+                   !spec->max_nodes && !spec->allow_split;
+    j.allow_split = spec->allow_split != 0;
+    j.any_model = spec->any_model != 0;
+    j.part = GS_NONE8;
+    j.est_start = GS_TIME_UNKNOWN;
     j.exclusive = spec->exclusive != 0;
     j.one_domain = spec->one_nvlink_domain != 0;
     j.comm = spec->comm;
@@ -177,6 +225,20 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
                           "submit_time %lld is out of range (at most 2^60 "
                           "seconds either side of 0)",
                           (long long)spec->submit_time);
+    /* partitions: which, and their defaults and limits */
+    gs_status pst = gs_part_resolve(s, &j, spec->partition, spec->cpus_per_gpu,
+                                    spec->mem_per_gpu, spec->time_limit);
+    if (pst != GS_OK) {
+        gs_job_free(&j);
+        return pst;
+    }
+    if (spec->constraint && *spec->constraint) {
+        gs_err e;
+        gs_err_clear(&e);
+        pst = gs_constraint_compile(s->topo, spec->constraint, &j.cons, &e);
+        if (pst != GS_OK)
+            return spec_error(s, &j, pst, "constraint: %s", e.msg);
+    }
     if (spec->depends_on && !find_job(s, spec->depends_on))
         return spec_error(s, &j, GS_EINVAL,
                           spec->depends_on <= s->last_id
@@ -276,6 +338,16 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
             j.required[j.n_required++] = g;
         }
         qsort(j.required, j.n_required, sizeof *j.required, gs_cmp_u32);
+        /* GPUs it requires of different models: it allows any */
+        const gs_topo *t = s->topo;
+        for (size_t i = 1; i < j.n_required; i++) {
+            uint32_t a = j.required[0], b = j.required[i];
+            const gs_ntype *ta = t->nodes[t->gpu_node[a]].type;
+            const gs_ntype *tb = t->nodes[t->gpu_node[b]].type;
+            if (ta->gpus[a - t->nodes[t->gpu_node[a]].first_gpu].model !=
+                tb->gpus[b - t->nodes[t->gpu_node[b]].first_gpu].model)
+                j.any_model = true;
+        }
         for (size_t i = 1; i < j.n_required; i++)
             if (j.required[i] == j.required[i - 1])
                 return spec_error(s, &j, GS_EINVAL,
@@ -323,7 +395,7 @@ uint64_t gs_job_cpu_cap(const gs_sched *s, const job_rec *j)
     if (!j->cpus_per_gpu)
         return 0;
     uint32_t most = 0;
-    for (uint32_t ti = 0; ti < s->n_types; ti++)
+    for (uint32_t ti = 0; ti < s->n_ttypes; ti++)
         most = GS_MAX(most, s->topo->types[ti]->n_cpus);
     return GS_MIN((uint64_t)j->gpus * j->cpus_per_gpu,
                   (uint64_t)most * GS_MIN(j->gpus, s->n_nodes));
@@ -351,6 +423,86 @@ gs_status gs_sched_reserve(gs_sched *s, size_t nj, uint32_t gpus)
     return GS_OK;
 }
 
+/* Was association a made by the host (not by a submission)? */
+static bool host_assoc(const gs_sched *s, uint32_t a)
+{
+    return a >= s->cap_assoc_auto || !s->assoc_auto[a];
+}
+
+/* The account a job is charged to, checked against the account tree the
+ * host gave (gs_sched_set_auto_accounts). *acct is the spec's account, or
+ * for a job without one its user's first account. */
+static gs_status check_account(gs_sched *s, const gs_job_spec *spec,
+                               const char **acct)
+{
+    const gs_share *sh = s->share;
+    *acct = spec->account && *spec->account ? spec->account : NULL;
+    if (s->auto_accounts)
+        return GS_OK;
+    bool tree = false, users = false;
+    for (uint32_t a = 1; a < sh->n && !(tree && users); a++)
+        if (host_assoc(s, a)) {
+            if (sh->a[a].user)
+                users = true;
+            else
+                tree = true;
+        }
+    if (!tree)
+        return GS_OK; /* no accounts given: every name is taken */
+    const char *user = spec->user && *spec->user ? spec->user : NULL;
+    if (!*acct && user) {
+        for (uint32_t a = 1; a < sh->n && !*acct; a++)
+            if (host_assoc(s, a) && sh->a[a].user &&
+                strcmp(sh->a[a].user, user) == 0)
+                *acct = sh->a[a].account;
+        if (!*acct && users)
+            return gs_errf(&s->err, GS_ENOTFOUND,
+                           "job spec: user \"%.64s\" is in no account of the "
+                           "account tree, and the job names none "
+                           "(gs_sched_set_auto_accounts creates them)",
+                           user);
+    }
+    if (!*acct)
+        return GS_OK; /* charged to root's "(none)" */
+    uint32_t a = gs_share_find(sh, NULL, *acct);
+    if (a == GS_NONE || !host_assoc(s, a))
+        return gs_errf(&s->err, GS_ENOTFOUND,
+                       "job spec: account \"%.64s\" is not in the account "
+                       "tree (gs_sched_set_auto_accounts creates unknown "
+                       "accounts)",
+                       *acct);
+    if (!user)
+        return GS_OK;
+    uint32_t u = gs_share_find(sh, user, *acct);
+    if (u != GS_NONE && host_assoc(s, u))
+        return GS_OK;
+    /* an account that lists users takes only those */
+    for (uint32_t c = sh->a[a].first_child; c != GS_NONE;
+         c = sh->a[c].next_sibling)
+        if (sh->a[c].user && host_assoc(s, c))
+            return gs_errf(&s->err, GS_ENOTFOUND,
+                           "job spec: user \"%.64s\" is not in account "
+                           "\"%.64s\" of the account tree "
+                           "(gs_sched_set_auto_accounts creates them)",
+                           user, *acct);
+    return GS_OK;
+}
+
+/* Room to mark n associations as made by submissions. */
+static gs_status assoc_auto_room(gs_sched *s, size_t n)
+{
+    if (n <= s->cap_assoc_auto)
+        return GS_OK;
+    size_t cap = GS_MAX(n, 2 * s->cap_assoc_auto);
+    uint8_t *a = gs_realloc(s->assoc_auto, cap);
+    if (!a)
+        return GS_ENOMEM;
+    memset(a + s->cap_assoc_auto, 0, cap - s->cap_assoc_auto);
+    s->assoc_auto = a;
+    s->cap_assoc_auto = cap;
+    return GS_OK;
+}
+
 GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
                                  uint64_t *job)
 {
@@ -361,6 +513,11 @@ GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
     gs_status st = parse_spec(s, spec, &j);
     if (st != GS_OK)
         return st;
+    const char *account;
+    if ((st = check_account(s, spec, &account)) != GS_OK) {
+        gs_job_free(&j);
+        return st;
+    }
     st = check_runnable(s, &j);
     if (st != GS_OK)
         return spec_error(s, &j, st,
@@ -370,7 +527,7 @@ GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
                           "required GPU that does not qualify)");
     if (gs_job_buffers(s, &j, spec->name, true) != GS_OK ||
         intern_opt(s, spec->user, &j.user) != GS_OK ||
-        intern_opt(s, spec->account, &j.account) != GS_OK)
+        intern_opt(s, account, &j.account) != GS_OK)
         return spec_error(s, &j, GS_ENOMEM, "out of memory");
     /* every buffer the decision path may need for this many jobs (slots:
      * when they run out and holes are many, compact first), and room for
@@ -378,21 +535,28 @@ GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
      * runs out of memory changes nothing */
     if (s->n_jobs == s->cap_jobs && s->n_dead)
         gs_sched_compact(s);
-    const char *fs_user = spec->user ? spec->user : "(none)";
+    const char *fs_user = spec->user ? spec->user : GS_NOBODY;
     if (gs_sched_reserve(s, s->n_jobs + 1, j.gpus) != GS_OK ||
-        gs_share_prepare(s->share, fs_user, spec->account) != GS_OK ||
-        gs_books_reserve(s, spec->user) != GS_OK)
+        gs_share_prepare(s->share, fs_user, account) != GS_OK ||
+        gs_books_reserve(s, spec->user) != GS_OK ||
+        assoc_auto_room(s, s->share->n + 2) != GS_OK)
         return spec_error(s, &j, GS_ENOMEM, "out of memory");
     /* the job's user-in-account association, and its limit counters */
     size_t n_assoc = s->share->n;
-    if (gs_share_ensure(s->share, fs_user, spec->account, &j.assoc) !=
+    if (gs_share_ensure(s->share, fs_user, account, &j.assoc) !=
             GS_OK ||
         gs_books_grow_accounts(s) != GS_OK ||
         gs_books_user_slot(s, spec->user, &j.user_slot) != GS_OK)
         return spec_error(s, &j, GS_ENOMEM, "out of memory"); /* reserved:
                                                                   cannot */
-    if (s->share->n != n_assoc)
+    if (s->share->n != n_assoc) {
         s->fs_fresh = false; /* a new association changes the factors */
+        for (size_t a = n_assoc; a < s->share->n; a++)
+            s->assoc_auto[a] = 1;
+        /* jobs with no user: charged to "(none)", which takes no share */
+        if (!spec->user && s->share->a[j.assoc].user)
+            s->share->a[j.assoc].shares = 0;
+    }
     if (j.gpus > s->max_job_gpus)
         s->max_job_gpus = j.gpus;
     j.id = ++s->last_id;
@@ -460,4 +624,210 @@ GS_API gs_status gs_sched_preview(gs_sched *s, const gs_job_spec *spec,
             ctx.reason[0] ? ctx.reason : "not enough free resources");
     gs_job_free(&j);
     return GS_ENORES;
+}
+
+/* ---- hold, release, change ---------------------------------------------- */
+
+static gs_status pending_job(gs_sched *s, uint64_t id, const char *what,
+                             job_rec **out)
+{
+    job_rec *j = find_job(s, id);
+    if (!j)
+        return gs_errf(&s->err, GS_ENOTFOUND,
+                       id && id <= s->last_id
+                           ? "%s: job %llu ended and was forgotten"
+                           : "%s: no job %llu",
+                       what, (unsigned long long)id);
+    if (j->state != GS_JOB_PENDING)
+        return gs_errf(&s->err, GS_EBUSY,
+                       "%s: job %llu is %s; only a pending job can be %s",
+                       what, (unsigned long long)id,
+                       gs_job_state_name(j->state),
+                       strcmp(what, "update") == 0 ? "changed" : "held");
+    *out = j;
+    return GS_OK;
+}
+
+static gs_status hold_call(gs_sched *s, uint64_t id, bool hold)
+{
+    if (!gs_sched_ready(s))
+        return GS_EINVAL;
+    GS_JR_BEGIN(s);
+    job_rec *j;
+    gs_status st = pending_job(s, id, hold ? "hold" : "release", &j);
+    if (st != GS_OK)
+        return st;
+    if (!hold && !j->held)
+        return gs_errf(&s->err, GS_EINVAL, "release: job %llu is not held",
+                       (unsigned long long)id);
+    j->held = hold;
+    if (hold) {
+        j->reason = GS_REASON_HELD;
+        j->lazy = LAZY_NONE;
+        snprintf(j->reason_text, REASON_MAX,
+                 "held by the host (gs_sched_release lets it go)");
+    }
+    gs_err_clear(&s->err);
+    gs_jr_rec r = {.kind = hold ? GS_JR_HOLD : GS_JR_RELEASE};
+    r.a = id;
+    return gs_jr_done(s, &r);
+}
+
+GS_API gs_status gs_sched_hold(gs_sched *s, uint64_t job)
+{
+    return hold_call(s, job, true);
+}
+
+GS_API gs_status gs_sched_release(gs_sched *s, uint64_t job)
+{
+    return hold_call(s, job, false);
+}
+
+GS_API void gs_job_update_init(gs_job_update *u)
+{
+    if (u) {
+        gs_job_update init = GS_JOB_UPDATE_INIT;
+        *u = init;
+    }
+}
+
+GS_API gs_status gs_sched_update_job(gs_sched *s, uint64_t job,
+                                     const gs_job_update *update)
+{
+    if (!gs_sched_ready(s))
+        return GS_EINVAL;
+    GS_JR_BEGIN(s);
+    if (!update || update->struct_size < 2 * sizeof(uint32_t) ||
+        update->struct_size > (1u << 16))
+        return gs_errf(&s->err, GS_EINVAL,
+                       "update: NULL or its struct_size is wrong (initialize "
+                       "it with gs_job_update_init)");
+    gs_job_update u;
+    gs_job_update_init(&u);
+    memcpy(&u, update, GS_MIN((size_t)update->struct_size, sizeof u));
+    const unsigned known = GS_UPDATE_PRIORITY | GS_UPDATE_TIME_LIMIT |
+                           GS_UPDATE_GPUS | GS_UPDATE_PARTITION |
+                           GS_UPDATE_CONSTRAINT;
+    if (u.fields & ~known)
+        return gs_errf(&s->err, GS_EINVAL,
+                       "update: unknown field bits 0x%x", u.fields & ~known);
+    job_rec *j;
+    gs_status st = pending_job(s, job, "update", &j);
+    if (st != GS_OK)
+        return st;
+    job_rec n = *j; /* the new request; j's buffers are shared until commit */
+    n.cons = NULL;
+    if (u.fields & GS_UPDATE_PRIORITY)
+        n.priority = u.priority;
+    if (u.fields & GS_UPDATE_TIME_LIMIT) {
+        if (u.time_limit < 0)
+            return gs_errf(&s->err, GS_EINVAL,
+                           "update: time_limit must not be negative");
+        if (u.time_limit > GS_TIME_MAX)
+            return gs_errf(&s->err, GS_ERANGE,
+                           "update: time_limit %lld is above 2^60 seconds",
+                           (long long)u.time_limit);
+    }
+    if (u.fields & GS_UPDATE_GPUS) {
+        if (u.gpus == 0)
+            return gs_errf(&s->err, GS_EINVAL,
+                           "update: gpus must be at least 1");
+        if (u.gpus > s->topo->n_gpus)
+            return gs_errf(&s->err, GS_ENORES,
+                           "update: gpus: %u asked, the cluster has %u",
+                           u.gpus, s->topo->n_gpus);
+        if (n.gpus_per_node && u.gpus % n.gpus_per_node)
+            return gs_errf(&s->err, GS_EINVAL,
+                           "update: gpus (%u) must be a multiple of its "
+                           "gpus_per_node (%u)",
+                           u.gpus, n.gpus_per_node);
+        if (n.min_nodes > u.gpus || n.n_required > u.gpus)
+            return gs_errf(&s->err, GS_EINVAL,
+                           "update: gpus (%u) is below its min_nodes or its "
+                           "required GPUs",
+                           u.gpus);
+        n.gpus = u.gpus;
+        if (n.gpus_per_node &&
+            (n.gpus / n.gpus_per_node < n.min_nodes ||
+             n.gpus / n.gpus_per_node > n.max_nodes))
+            return gs_errf(&s->err, GS_EINVAL,
+                           "update: gpus / gpus_per_node = %u nodes, outside "
+                           "its min_nodes..max_nodes",
+                           n.gpus / n.gpus_per_node);
+    }
+    if (n.auto_nodes)
+        n.max_nodes = UINT32_MAX;
+    /* partitions (with their limits and defaults, against the new GPU
+     * count and time limit) */
+    if (s->n_parts && (u.fields & (GS_UPDATE_PARTITION | GS_UPDATE_GPUS |
+                                   GS_UPDATE_TIME_LIMIT))) {
+        char list[GS_MAX_PARTITIONS * 66];
+        const char *text = u.partition;
+        if (!(u.fields & GS_UPDATE_PARTITION)) {
+            /* keep its partitions */
+            size_t at = 0;
+            for (uint32_t p = 0; p < s->n_parts; p++)
+                if ((j->parts >> p) & 1)
+                    at += (size_t)snprintf(list + at, sizeof list - at,
+                                           "%s%s", at ? "," : "",
+                                           s->parts[p].name);
+            text = list;
+        }
+        int64_t t = (u.fields & GS_UPDATE_TIME_LIMIT) ? u.time_limit
+                                                      : j->time_limit;
+        uint32_t cpus = n.cpus_per_gpu;
+        uint64_t mem = n.mem_per_gpu;
+        if ((st = gs_part_resolve(s, &n, text, cpus, mem, t)) != GS_OK)
+            return st;
+    } else if (u.fields & GS_UPDATE_PARTITION) {
+        if ((st = gs_part_resolve(s, &n, u.partition, n.cpus_per_gpu,
+                                  n.mem_per_gpu, n.time_limit)) != GS_OK)
+            return st;
+    } else if (u.fields & GS_UPDATE_TIME_LIMIT) {
+        n.time_limit = u.time_limit;
+    }
+    if (u.fields & GS_UPDATE_CONSTRAINT) {
+        if (u.constraint && *u.constraint) {
+            gs_err e;
+            gs_err_clear(&e);
+            st = gs_constraint_compile(s->topo, u.constraint, &n.cons, &e);
+            if (st != GS_OK)
+                return gs_errf(&s->err, st, "update: constraint: %s", e.msg);
+        }
+    } else if (j->cons) {
+        n.cons = j->cons; /* kept (borrowed until commit) */
+    }
+    bool new_cons = (u.fields & GS_UPDATE_CONSTRAINT) != 0;
+    st = check_runnable(s, &n);
+    if (st != GS_OK) {
+        if (new_cons)
+            gs_constraint_free(n.cons);
+        return gs_errf(&s->err, GS_ENORES,
+                       "update: job %llu as changed could never run on this "
+                       "cluster, even idle",
+                       (unsigned long long)job);
+    }
+    bool new_buffers = n.gpus != j->gpus || n.cpus_per_gpu != j->cpus_per_gpu;
+    if (new_buffers) {
+        if (gs_job_buffers(s, &n, j->name, true) != GS_OK ||
+            gs_sched_reserve(s, s->n_jobs, n.gpus) != GS_OK) {
+            if (n.alloc != j->alloc)
+                gs_free(n.alloc);
+            if (new_cons)
+                gs_constraint_free(n.cons);
+            return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+        }
+        memcpy(n.reason_text, j->reason_text, REASON_MAX);
+        gs_free(j->alloc);
+    }
+    if (new_cons)
+        gs_constraint_free(j->cons);
+    if (n.gpus > s->max_job_gpus)
+        s->max_job_gpus = n.gpus;
+    *j = n;
+    gs_err_clear(&s->err);
+    gs_jr_rec r = {.kind = GS_JR_UPDATE_JOB};
+    r.a = job;
+    r.upd = &u;
+    return gs_jr_done(s, &r);
 }

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -452,6 +453,8 @@ GS_API void gs_topo_destroy(gs_topo *t)
     gs_free(t->nodes);
     gs_free(t->switches);
     gs_free(t->domains);
+    gs_free(t->features);
+    gs_strtab_free(&t->feature_names);
     gs_strtab_free(&t->node_names);
     gs_strtab_free(&t->switch_names);
     gs_strtab_free(&t->domain_names);
@@ -535,6 +538,7 @@ gs_status gs_topo_add_node_typed(gs_topo *t, const char *hostname,
     n->uuid_cap = uuids ? ty->n_gpus : 0;
     n->sw = GS_NONE;
     n->domain = GS_NONE;
+    n->weight = 1; /* Slurm's default */
     if (node)
         *node = (uint32_t)t->n_nodes;
     t->n_nodes++;
@@ -814,6 +818,163 @@ GS_API gs_status gs_topo_set_node_domain(gs_topo *t, uint32_t domain,
                        n->name, t->domains[n->domain].name,
                        t->domains[domain].name);
     n->domain = domain;
+    return GS_OK;
+}
+
+/* ---- node features and weights ---------------------------------------- */
+
+static bool feature_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':' ||
+           c == '+' || c == '-';
+}
+
+uint32_t gs_topo_feature_index(const gs_topo *t, const char *name, size_t len)
+{
+    const gs_strtab_slot *s = gs_strtab_get(&t->feature_names, name, len);
+    return s ? s->val : GS_NONE;
+}
+
+/* "who: " for messages, or "". */
+static gs_status feature_err(gs_err *err, gs_status st, const char *who,
+                             const char *fmt, ...) GS_PRINTF(4, 5);
+static gs_status feature_err(gs_err *err, gs_status st, const char *who,
+                             const char *fmt, ...)
+{
+    char what[GS_ERRMSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return gs_errf(err, st, "%s%s%s", who ? who : "", who ? ": " : "", what);
+}
+
+gs_status gs_topo_intern_features(gs_topo *t, const char *list, size_t len,
+                                  char sep, const char *who, uint64_t *mask,
+                                  size_t *bad, gs_err *err)
+{
+    /* Pass 1 checks every name and finds the new ones (at most
+     * GS_MAX_FEATURES of them fit, so they are kept on the stack); pass 2
+     * allocates, then adds them in a step that cannot fail. */
+    struct {
+        size_t off, len;
+    } fresh[GS_MAX_FEATURES];
+    uint32_t n_fresh = 0;
+    uint64_t m = 0;
+    *mask = 0;
+    if (bad)
+        *bad = 0;
+    for (size_t i = 0; i < len || (sep == '\0' && i == 0);) {
+        size_t j = i;
+        while (j < len && (sep == '\0' || list[j] != sep))
+            j++;
+        const char *name = list + i;
+        size_t n = j - i;
+        char q[80];
+        if (bad)
+            *bad = i;
+        if (n == 0 && sep == '\0')
+            return feature_err(err, GS_EINVAL, who, "empty feature name");
+        if (n == 0)
+            return feature_err(err, GS_EINVAL, who,
+                               "empty feature name in \"%s\" at offset %zu "
+                               "(names are separated by single commas)",
+                               gs_printable(q, sizeof q, list, len), i);
+        for (size_t k = 0; k < n; k++)
+            if (!feature_char((unsigned char)name[k]))
+                return feature_err(
+                    err, GS_EINVAL, who,
+                    "feature \"%s\" has a character that is not allowed at "
+                    "offset %zu (byte 0x%02x; feature names are letters, "
+                    "digits and _ . : + -)",
+                    gs_printable(q, sizeof q, name, n), k,
+                    (unsigned char)name[k]);
+        if (n > GS_MAX_FEATURE_NAME)
+            return feature_err(err, GS_EINVAL, who,
+                               "feature \"%s\" is longer than %u characters",
+                               gs_printable(q, sizeof q, name, n),
+                               GS_MAX_FEATURE_NAME);
+        uint32_t idx = gs_topo_feature_index(t, name, n);
+        for (uint32_t k = 0; idx == GS_NONE && k < n_fresh; k++)
+            if (fresh[k].len == n && !memcmp(list + fresh[k].off, name, n))
+                idx = t->n_features + k;
+        if (idx == GS_NONE) {
+            if (t->n_features + n_fresh >= GS_MAX_FEATURES)
+                return feature_err(err, GS_ERANGE, who,
+                                   "feature \"%s\" would be the topology's "
+                                   "%uth distinct feature; at most %u are "
+                                   "allowed",
+                                   gs_printable(q, sizeof q, name, n),
+                                   GS_MAX_FEATURES + 1, GS_MAX_FEATURES);
+            idx = t->n_features + n_fresh;
+            fresh[n_fresh].off = i;
+            fresh[n_fresh].len = n;
+            n_fresh++;
+        }
+        m |= UINT64_C(1) << idx;
+        i = j + 1;
+        if (sep == '\0')
+            break;
+        if (j + 1 == len) /* a trailing comma */
+            return feature_err(err, GS_EINVAL, who,
+                               "empty feature name at the end of \"%s\"",
+                               gs_printable(q, sizeof q, list, len));
+    }
+    if (n_fresh) {
+        if (!t->features) {
+            t->features = gs_malloc(GS_MAX_FEATURES * sizeof *t->features);
+            if (!t->features)
+                return gs_errf(err, GS_ENOMEM, "out of memory");
+            t->cap_features = GS_MAX_FEATURES;
+        }
+        if (!gs_strtab_reserve(&t->feature_names, GS_MAX_FEATURES))
+            return gs_errf(err, GS_ENOMEM, "out of memory");
+        const char *names[GS_MAX_FEATURES];
+        for (uint32_t k = 0; k < n_fresh; k++)
+            if (!(names[k] = gs_intern(&t->strings, list + fresh[k].off,
+                                       fresh[k].len)))
+                return gs_errf(err, GS_ENOMEM, "out of memory");
+        for (uint32_t k = 0; k < n_fresh; k++) {
+            /* reserved above: cannot fail */
+            gs_strtab_put(&t->feature_names, names[k], fresh[k].len,
+                          t->n_features);
+            t->features[t->n_features++] = names[k];
+        }
+    }
+    *mask = m;
+    return GS_OK;
+}
+
+GS_API gs_status gs_topo_set_node_features(gs_topo *t, uint32_t node,
+                                           const char *features)
+{
+    CHECK_BUILDING(t);
+    if (node >= t->n_nodes)
+        return gs_errf(&t->err, GS_EINVAL, "node %u does not exist", node);
+    char who[GS_MAX_NAME + 16];
+    snprintf(who, sizeof who, "node \"%s\"", t->nodes[node].name);
+    uint64_t mask = 0;
+    gs_status st = gs_topo_intern_features(
+        t, features ? features : "", features ? strlen(features) : 0, ',',
+        who, &mask, NULL, &t->err);
+    if (st == GS_OK)
+        t->nodes[node].features = mask;
+    return st;
+}
+
+GS_API gs_status gs_topo_set_node_weight(gs_topo *t, uint32_t node,
+                                         uint32_t weight)
+{
+    CHECK_BUILDING(t);
+    if (node >= t->n_nodes)
+        return gs_errf(&t->err, GS_EINVAL, "node %u does not exist", node);
+    if (weight > GS_NODE_WEIGHT_MAX)
+        return gs_errf(&t->err, GS_ERANGE,
+                       "node \"%s\": weight %u is out of range (0 to %u, as "
+                       "Slurm's Weight)",
+                       t->nodes[node].name, weight, GS_NODE_WEIGHT_MAX);
+    t->nodes[node].weight = weight;
     return GS_OK;
 }
 

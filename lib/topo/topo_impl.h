@@ -7,8 +7,8 @@
  * copy-on-write while building (a node made from a template points at the
  * template's type until it is changed) and deduplicated when the topology
  * freezes, so a 10,000-node cluster of one model stores its tables once.
- * Per-node facts (hostname, GPU UUIDs, switch, NVLink domain) live in the
- * node record.
+ * Per-node facts (hostname, GPU UUIDs, switch, NVLink domain, feature tags
+ * and weight) live in the node record.
  * SPDX-License-Identifier: Apache-2.0
  */
 #ifndef GS_TOPO_IMPL_H
@@ -22,6 +22,11 @@
 #define GS_MAX_NAME 256u
 /* The largest bandwidth of a GPU pair, MB/s (4,000,000 GB/s). */
 #define GS_BW_MAX_MBS 4000000000u
+/* Distinct feature names one topology may have: a node's set is a 64-bit
+ * mask (bit i = gs_topo.features[i]). */
+#define GS_MAX_FEATURES GS_MAX_TOPO_FEATURES /* 64 */
+/* Longest feature name, bytes. */
+#define GS_MAX_FEATURE_NAME 64u
 #define GS_NONE16 0xFFFFu
 #define GS_NONE8 0xFFu
 
@@ -87,6 +92,8 @@ typedef struct gs_node_rec {
     uint32_t sw;     /* leaf switch or GS_NONE */
     uint32_t domain; /* NVLink domain or GS_NONE */
     uint32_t first_gpu;
+    uint32_t weight;   /* Slurm's Weight: lower is preferred; 1 by default */
+    uint64_t features; /* bit i: the node has feature i of the topology */
 } gs_node_rec;
 
 typedef struct gs_switch_rec {
@@ -122,6 +129,14 @@ struct gs_topo {
     gs_domain_rec *domains;
     size_t n_domains, cap_domains;
     gs_strtab domain_names;
+
+    /* Feature names (interned), in the order they were first given; a
+     * name stays once added, even when no node has it any more. The array
+     * and the table are sized for GS_MAX_FEATURES when the first name
+     * comes, so adding a name later allocates nothing but its text. */
+    const char **features;
+    uint32_t n_features, cap_features;
+    gs_strtab feature_names; /* name -> index in features */
 
     uint32_t bw_default[BW_SLOTS]; /* 0 = built-in default */
 
@@ -174,6 +189,21 @@ gs_status gs_topo_add_node_typed(gs_topo *t, const char *hostname,
 /* Cache of template types, by name. */
 gs_ntype *gs_topo_tcache_get(gs_topo *t, const char *name);
 gs_status gs_topo_tcache_put(gs_topo *t, const char *name, gs_ntype *ty);
+/* The features named in list[0..len) as a mask, adding the names the
+ * topology does not know yet to its table. With sep ',' the list is names
+ * separated by commas (duplicates merge; len 0 gives 0); with sep '\0' it
+ * is one name. Every name is checked first (1 to GS_MAX_FEATURE_NAME
+ * characters of [A-Za-z0-9_.:+-]; at most GS_MAX_FEATURES distinct names
+ * in the topology), so on failure nothing changes: GS_EINVAL (bad name) or
+ * GS_ERANGE (a 65th name) with the message in err, prefixed by "who: "
+ * when who is not NULL, and *bad (may be NULL) the offset of the name at
+ * fault; GS_ENOMEM. */
+gs_status gs_topo_intern_features(gs_topo *t, const char *list, size_t len,
+                                  char sep, const char *who, uint64_t *mask,
+                                  size_t *bad, gs_err *err);
+/* Index of a feature name, or GS_NONE. Works while building too. */
+uint32_t gs_topo_feature_index(const gs_topo *t, const char *name,
+                               size_t len);
 /* Check a name for nodes, switches and domains; sets err. */
 gs_status gs_check_name(const char *what, const char *name, gs_err *err);
 /* Normalize a PCI bus id to "dddd:bb:dd.f" (lowercase hex); false if it is

@@ -1133,13 +1133,35 @@ static gs_status template_type(jctx *c, const json_value *v, gs_ntype **out)
     return GS_OK;
 }
 
+/* "features": an array of names, as a mask (names new to the topology
+ * are added to its table in the order they come). */
+static gs_status read_features(jctx *c, const json_value *v, uint64_t *mask)
+{
+    *mask = 0;
+    gs_status st = want_type(c, v, JSON_ARRAY, "features");
+    for (size_t i = 0; st == GS_OK && i < v->u.arr.n; i++) {
+        const json_value *f = v->u.arr.items[i];
+        const char *name;
+        uint64_t bit;
+        if ((st = get_string(c, f, "features", &name)) != GS_OK)
+            break;
+        st = gs_topo_intern_features(c->t, name, f->u.str.len, '\0', NULL,
+                                     &bit, NULL, c->err);
+        if (st != GS_OK)
+            st = jwrap(c, f, st);
+        *mask |= bit;
+    }
+    return st;
+}
+
 static gs_status read_node_entry(jctx *c, const json_value *e,
                                  pending_parent **pp, size_t *npp, size_t *cpp)
 {
     static const char *const entry_keys[] = {
-        "name", "template", "uuids", "switch", "nvlink_domain", "racks", NULL};
-    static const char *const inline_keys[] = {"name", "switch",
-                                              "nvlink_domain", "racks", NULL};
+        "name",  "template", "uuids",  "switch", "nvlink_domain",
+        "racks", "features", "weight", NULL};
+    static const char *const inline_keys[] = {
+        "name", "switch", "nvlink_domain", "racks", "features", "weight", NULL};
     gs_status st = want_type(c, e, JSON_OBJECT, "nodes[]");
     if (st != GS_OK)
         return st;
@@ -1190,6 +1212,21 @@ static gs_status read_node_entry(jctx *c, const json_value *e,
     }
     uint32_t count = (uint32_t)nc.n;
     const json_member *m;
+    if ((m = json_member_get(e, "features"))) {
+        uint64_t mask;
+        if ((st = read_features(c, m->value, &mask)) != GS_OK)
+            goto out;
+        for (uint32_t k = 0; k < count; k++)
+            c->t->nodes[first + k].features = mask;
+    }
+    if ((m = json_member_get(e, "weight"))) {
+        uint64_t w;
+        if ((st = get_uint(c, m->value, "weight", GS_NODE_WEIGHT_MAX, &w)) !=
+            GS_OK)
+            goto out;
+        for (uint32_t k = 0; k < count; k++)
+            c->t->nodes[first + k].weight = (uint32_t)w;
+    }
     if ((m = json_member_get(e, "switch"))) {
         const char *sname;
         uint32_t sw;
@@ -1336,9 +1373,10 @@ static gs_status read_domains(jctx *c, const json_value *v)
 static gs_status read_document(jctx *c, const json_value *root)
 {
     static const char *const keys[] = {"gpusched",  "description",
-                                       "bandwidth", "templates",
-                                       "nodes",     "switches",
-                                       "nvlink_domains", NULL};
+                                       "bandwidth", "features",
+                                       "templates", "nodes",
+                                       "switches",  "nvlink_domains",
+                                       NULL};
     gs_status st = want_type(c, root, JSON_OBJECT, "the document");
     if (st != GS_OK)
         return st;
@@ -1365,6 +1403,13 @@ static gs_status read_document(jctx *c, const json_value *root)
             return st;
         if ((st = gs_topo_set_bandwidths(c->t, GS_NONE, &bw)) != GS_OK)
             return jwrap(c, m->value, st);
+    }
+    /* the table's order, which the nodes' "features" may not show (a
+     * name no node has any more, nodes listing later names first) */
+    if ((m = json_member_get(root, "features"))) {
+        uint64_t mask;
+        if ((st = read_features(c, m->value, &mask)) != GS_OK)
+            return st;
     }
     if ((m = json_member_get(root, "templates"))) {
         const json_value *tv = m->value;
@@ -1782,6 +1827,22 @@ static uint32_t parent_of_switch(const gs_topo *t, size_t i)
     return t->switches[i].parent;
 }
 
+/* The names of the features in mask, as a JSON array in index order. */
+static void put_features(gs_buf *b, const gs_topo *t, uint64_t mask)
+{
+    gs_buf_putc(b, '[');
+    bool first = true;
+    for (uint32_t f = 0; f < t->n_features; f++) {
+        if (!(mask >> f & 1))
+            continue;
+        if (!first)
+            gs_buf_puts(b, ", ");
+        json_write_string(b, t->features[f], strlen(t->features[f]));
+        first = false;
+    }
+    gs_buf_putc(b, ']');
+}
+
 /* The names of owner k's members as a hostlist expression. */
 static void write_group(gs_buf *b, const groups *g, uint32_t k,
                         const char **scratch, bool nodes, const gs_topo *t)
@@ -1827,6 +1888,10 @@ GS_API gs_status gs_topo_to_json(const gs_topo *t, char **text, size_t *size)
         gs_buf_puts(&b, ",\n  \"bandwidth\": ");
         put_bandwidths(&b, t->bw_default);
     }
+    if (t->n_features) {
+        gs_buf_puts(&b, ",\n  \"features\": ");
+        put_features(&b, t, ~UINT64_C(0));
+    }
     if (t->n_types) {
         gs_buf_puts(&b, ",\n  \"templates\": {\n");
         for (uint32_t i = 0; i < t->n_types; i++) {
@@ -1847,7 +1912,9 @@ GS_API gs_status gs_topo_to_json(const gs_topo *t, char **text, size_t *size)
             size_t j = i + 1;
             if (!n->uuids)
                 while (j < t->n_nodes && !t->nodes[j].uuids &&
-                       t->nodes[j].type == n->type)
+                       t->nodes[j].type == n->type &&
+                       t->nodes[j].features == n->features &&
+                       t->nodes[j].weight == n->weight)
                     j++;
             for (size_t k = i; k < j; k++)
                 scratch[k - i] = t->nodes[k].name;
@@ -1870,6 +1937,13 @@ GS_API gs_status gs_topo_to_json(const gs_topo *t, char **text, size_t *size)
                 }
                 gs_buf_putc(&b, ']');
             }
+            /* only when set: files without them keep their bytes */
+            if (n->features) {
+                gs_buf_puts(&b, ", \"features\": ");
+                put_features(&b, t, n->features);
+            }
+            if (n->weight != 1)
+                gs_buf_printf(&b, ", \"weight\": %u", n->weight);
             gs_buf_putc(&b, '}');
             i = j;
         }

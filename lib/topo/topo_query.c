@@ -520,6 +520,61 @@ GS_API uint32_t gs_topo_nvlink_domain_size(const gs_topo *t, uint32_t domain)
     return FROZEN(t) && domain < t->n_domains ? t->domains[domain].size : 0;
 }
 
+/* ---- node features and weights ----------------------------------------- */
+
+GS_API uint32_t gs_topo_feature_count(const gs_topo *t)
+{
+    return FROZEN(t) ? t->n_features : 0;
+}
+
+GS_API const char *gs_topo_feature_name(const gs_topo *t, uint32_t i)
+{
+    return FROZEN(t) && i < t->n_features ? t->features[i] : NULL;
+}
+
+GS_API uint32_t gs_topo_find_feature(const gs_topo *t, const char *name)
+{
+    return FROZEN(t) && name ? gs_topo_feature_index(t, name, strlen(name))
+                             : GS_NONE;
+}
+
+GS_API int gs_topo_node_has_feature(const gs_topo *t, uint32_t node,
+                                    const char *name)
+{
+    const gs_node_rec *n = node_at(t, node);
+    uint32_t f = gs_topo_find_feature(t, name);
+    return n && f != GS_NONE && (n->features >> f & 1);
+}
+
+GS_API gs_status gs_topo_node_features(const gs_topo *t, uint32_t node,
+                                       char *buf, size_t cap, size_t *len)
+{
+    if (!FROZEN(t))
+        return t ? GS_ENOTFROZEN : GS_EINVAL;
+    const gs_node_rec *n = node_at(t, node);
+    if (!n)
+        return GS_EINVAL;
+    /* at most 64 names of 64 characters and their commas */
+    char text[GS_MAX_FEATURES * (GS_MAX_FEATURE_NAME + 1)];
+    size_t k = 0;
+    for (uint32_t f = 0; f < t->n_features; f++) {
+        if (!(n->features >> f & 1))
+            continue;
+        size_t l = strlen(t->features[f]);
+        if (k)
+            text[k++] = ',';
+        memcpy(text + k, t->features[f], l);
+        k += l;
+    }
+    return gs_copy_out(text, k, buf, cap, len);
+}
+
+GS_API uint32_t gs_topo_node_weight(const gs_topo *t, uint32_t node)
+{
+    const gs_node_rec *n = node_at(t, node);
+    return n ? n->weight : GS_NONE;
+}
+
 /* ---- the nvidia-smi style matrix --------------------------------------- */
 
 static char source_mark(uint8_t s)

@@ -86,9 +86,12 @@ static const char *const topologies[] = {
     "workstation-2gpu-nvlink",
     /* several nodes: a switch tree, mixed models, CPUs and memory */
     "{\"nodes\": [{\"name\": \"h[1-4]\", \"template\": \"dgx-h100\", "
-    "\"racks\": {\"size\": 2, \"prefix\": \"leaf\", \"parent\": \"spine\"}},"
-    " {\"name\": \"v[1-2]\", \"template\": \"dgx1-v100\"},"
-    " {\"name\": \"p1\", \"template\": \"pcie-8gpu\"}]}",
+    "\"racks\": {\"size\": 2, \"prefix\": \"leaf\", \"parent\": \"spine\"},"
+    " \"features\": [\"ib\", \"h100\"], \"weight\": 5},"
+    " {\"name\": \"v[1-2]\", \"template\": \"dgx1-v100\", "
+    "\"features\": [\"v100\"]},"
+    " {\"name\": \"p1\", \"template\": \"pcie-8gpu\", "
+    "\"features\": [\"ib\"], \"weight\": 0}]}",
     "gb200-nvl72",
 };
 
@@ -98,6 +101,11 @@ static const char *const users[] = {"u1", "u2", "u3", NULL, "bad user"};
 static const char *const accounts[] = {"a", "b", NULL, "c", "root"};
 static const char *const models[] = {NULL, "H100", "V100,A100", "nope",
                                      ",", ""};
+static const char *const part_lists[] = {NULL, "p0", "p1", "p0,p1", "p2",
+                                         "nope", "p1,p0,p2", ""};
+static const char *const constraints[] = {NULL, "ib", "ib&h100", "v100|ib",
+                                          "(ib|v100)&h100", "x", "ib&",
+                                          "((ib)"};
 static const char *const configs[] = {
     "{\"accounts\": [{\"name\": \"a\", \"shares\": 3}, {\"name\": \"b\"}],"
     " \"users\": [{\"name\": \"u1\", \"account\": \"a\"}]}",
@@ -216,6 +224,11 @@ static void fill_spec(reader *r, gs_job_spec *spec, uint32_t *req,
     spec->nice = (g & 8) ? (int64_t)small(r, 0) - 100 : 0;
     spec->preemptible = (g >> 4) & 1;
     spec->depends_on = (g & 32) ? byte(r) % (n_jobs + 2) : 0;
+    unsigned h = byte(r);
+    spec->partition = part_lists[h % 8];
+    spec->constraint = constraints[(h >> 3) % 8];
+    spec->allow_split = (h >> 6) & 1;
+    spec->any_model = (h >> 7) & 1;
 }
 
 /* s saved and restored on t (NULL when memory ran out: s goes on); the
@@ -287,6 +300,32 @@ void gs_api_program_run(const uint8_t *data, size_t size)
         gs_topo_destroy(t);
         return;
     }
+    /* 0 to 3 partitions over parts of the cluster */
+    c = byte(&r);
+    for (unsigned p = 0; p < c % 4; p++) {
+        static const char *const pnodes[] = {NULL, "h[1-2]", "v1,p1",
+                                             "h[3-4],v2", "n9"};
+        char name[8];
+        snprintf(name, sizeof name, "p%u", p);
+        gs_partition_spec ps = GS_PARTITION_SPEC_INIT;
+        ps.name = name;
+        ps.nodes = pnodes[byte(&r) % 5];
+        ps.is_default = byte(&r) % 3 == 0;
+        ps.max_gpus_per_job = small(&r, 12);
+        ps.max_gpus_per_user = small(&r, 20);
+        ps.default_time = (int64_t)small(&r, 5) * 60;
+        ps.max_time = (int64_t)small(&r, 5) * 600;
+        ps.priority_tier = small(&r, 3);
+        ps.preempts = byte(&r) % 2 ? "p0" : NULL;
+        ps.def_cpus_per_gpu = small(&r, 6);
+        check(s, "add_partition", gs_sched_add_partition(s, &ps));
+    }
+    if (byte(&r) % 2)
+        check(s, "job defaults", gs_sched_set_job_defaults(s, small(&r, 5),
+                                                           0));
+    if (byte(&r) % 2)
+        check(s, "auto accounts", gs_sched_set_auto_accounts(s, 1));
+    check(s, "grace", gs_sched_set_timeout_grace(s, (int64_t)small(&r, 0)));
     uint64_t forgotten = 0;
     const int64_t *keep = retentions[c >> 5];
     check(s, "retention", gs_sched_set_retention(s, keep[0], keep[1]));
@@ -307,7 +346,7 @@ void gs_api_program_run(const uint8_t *data, size_t size)
             FAIL("%zu jobs held and %llu forgotten, but %llu submitted",
                  gs_sched_job_count(s), (unsigned long long)forgotten,
                  (unsigned long long)last_id);
-        unsigned op = byte(&r) % 20;
+        unsigned op = byte(&r) % 24;
         uint64_t nj = last_id;
         uint64_t job = nj ? (uint64_t)(byte(&r) % (nj + 2)) : byte(&r) % 3;
         switch (op) {
@@ -478,6 +517,38 @@ void gs_api_program_run(const uint8_t *data, size_t size)
                 if (row.factor != row.factor)
                     FAIL("a fair-share row's factor is NaN");
             }
+            break;
+        }
+        case 20:
+            check(s, byte(&r) & 1 ? "hold" : "release",
+                  byte(&r) & 1 ? gs_sched_hold(s, job)
+                               : gs_sched_release(s, job));
+            break;
+        case 21: {
+            gs_job_update u = GS_JOB_UPDATE_INIT;
+            u.fields = byte(&r) % 64;
+            u.priority = (int64_t)small(&r, 100);
+            u.time_limit = byte(&r) == 3 ? -1 : (int64_t)small(&r, 0) * 60;
+            u.gpus = small(&r, 18);
+            u.partition = part_lists[byte(&r) % 8];
+            u.constraint = constraints[byte(&r) % 8];
+            check(s, "update_job", gs_sched_update_job(s, job, &u));
+            break;
+        }
+        case 22:
+            check(s, "timeout", gs_sched_timeout(s, job, time_arg(&r, now)));
+            break;
+        case 23: {
+            gs_partition_info pi = GS_PARTITION_INFO_INIT;
+            uint32_t np = gs_sched_partition_count(s);
+            for (uint32_t p = 0; p <= np; p++) {
+                gs_sched_partition_info(s, p, &pi);
+                gs_sched_node_in_partition(s, small(&r, n_nodes + 1), p);
+            }
+            gs_sched_job_partition(s, job);
+            gs_sched_job_partitions(s, job, buf, byte(&r) % 2 ? 4 : sizeof buf,
+                                    NULL);
+            check(s, "partition queries", GS_OK);
             break;
         }
         default: {
