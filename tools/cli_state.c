@@ -25,7 +25,8 @@ static const cli_option show_options[] = {
      "list only the N most recent jobs (jobs are listed by id)",
      0},
     CLI_OPTION_JSON("write one JSON document: {\"format\", \"calls\", "
-                    "\"clock\", \"ordering\", \"nodes\": [...], \"jobs\": "
+                    "\"clock\", \"ordering\", \"partitions\": [...], "
+                    "\"nodes\": [...], \"jobs\": "
                     "[...], \"jobs_left_out\", \"usage\": [...], "
                     "\"events\": [...]} (docs/cli.md)"),
     CLI_OPTION_OUT,
@@ -107,6 +108,18 @@ static void print_text(FILE *f, gs_sched *s, uint64_t max_jobs)
     else
         fprintf(f, "%" PRId64, clock);
     fprintf(f, "; ordering %s\n", gs_sched_ordering(s));
+    uint32_t np = gs_sched_partition_count(s);
+    for (uint32_t p = 0; p < np; p++) {
+        gs_partition_info pi = GS_PARTITION_INFO_INIT;
+        if (gs_sched_partition_info(s, p, &pi) != GS_OK)
+            continue;
+        fprintf(f, "%s%s%s: %u nodes, %u GPUs, %u in use by %u jobs, tier %u",
+                p ? "; " : "partitions: ", pi.name,
+                pi.is_default ? " (default)" : "", pi.nodes, pi.gpus,
+                pi.gpus_in_use, pi.running, pi.priority_tier);
+        if (p + 1 == np)
+            fputc('\n', f);
+    }
     /* nodes */
     uint32_t nn = gs_topo_node_count(t);
     fprintf(f, "\nnodes: %u, GPUs %u (%u free)\n", nn, gs_topo_gpu_count(t),
@@ -201,6 +214,20 @@ static void print_json(FILE *f, gs_sched *s, uint64_t max_jobs)
         fprintf(f, "%" PRId64, clock);
     fputs(", \"ordering\": ", f);
     cli_json_string(f, gs_sched_ordering(s));
+    fputs(",\n \"partitions\": [", f);
+    uint32_t np = gs_sched_partition_count(s);
+    for (uint32_t p = 0; p < np; p++) {
+        gs_partition_info pi = GS_PARTITION_INFO_INIT;
+        if (gs_sched_partition_info(s, p, &pi) != GS_OK)
+            continue;
+        fputs(p ? ", {\"name\": " : "{\"name\": ", f);
+        cli_json_string(f, pi.name);
+        fprintf(f, ", \"default\": %s, \"nodes\": %u, \"gpus\": %u, "
+                   "\"gpus_in_use\": %u, \"running\": %u, \"tier\": %u}",
+                pi.is_default ? "true" : "false", pi.nodes, pi.gpus,
+                pi.gpus_in_use, pi.running, pi.priority_tier);
+    }
+    fputs("]", f);
     fputs(",\n \"nodes\": [", f);
     uint32_t nn = gs_topo_node_count(t);
     for (uint32_t n = 0; n < nn; n++) {
@@ -260,8 +287,14 @@ static void print_json(FILE *f, gs_sched *s, uint64_t max_jobs)
         else
             fprintf(f, "%" PRId64, ji.end_time);
         fprintf(f, ", \"priority\": %" PRId64 ", \"time_limit\": %" PRId64
-                   ", \"requeues\": %u, ",
+                   ", \"requeues\": %u, \"partition\": ",
                 ji.priority, ji.time_limit, ji.requeues);
+        if (ji.partition)
+            cli_json_string(f, ji.partition);
+        else
+            fputs("null", f);
+        fprintf(f, ", \"held\": %s, \"timed_out\": %s, ",
+                ji.held ? "true" : "false", ji.timed_out ? "true" : "false");
         if (ji.state == GS_JOB_PENDING) {
             fprintf(f, "\"reason\": \"%s\", \"why\": ",
                     gs_pending_reason_name(ji.reason));
