@@ -338,10 +338,10 @@ static void put_extra(const gs_sched *s, gs_wbuf *w)
     }
     size_t na = 0;
     for (size_t a = 0; a < s->cap_assoc_auto && a < s->share->n; a++)
-        na += s->assoc_auto[a] != 0;
+        na += (s->assoc_auto[a] & ASSOC_AUTO) != 0;
     gs_w_uv(w, na);
     for (size_t a = 0; a < s->cap_assoc_auto && a < s->share->n; a++)
-        if (s->assoc_auto[a])
+        if (s->assoc_auto[a] & ASSOC_AUTO)
             gs_w_uv(w, a);
     size_t nj = 0;
     for (size_t i = 0; i < s->n_jobs; i++) {
@@ -1520,7 +1520,7 @@ static gs_status read_extra(rd_ctx *c, gs_rbuf *r)
             s->assoc_auto = v;
             s->cap_assoc_auto = cap;
         }
-        s->assoc_auto[m] = 1;
+        s->assoc_auto[m] |= ASSOC_AUTO;
     }
     uint64_t nj = gs_r_uv_max(r, gs_r_left(r) / 5, "the job count");
     uint64_t id = 0;

@@ -179,6 +179,7 @@ void gs_sched_free_parts(gs_sched *s)
     gs_free(s->models);
     gs_free(s->tt_model);
     gs_free(s->assoc_auto);
+    gs_strtab_free(&s->user_home);
 }
 
 /* ---- partitions -------------------------------------------------------- */

@@ -32,6 +32,9 @@ typedef uint64_t gs_mask;
 #define REASON_MAX 160
 /* The user jobs without one are charged to (0 shares). */
 #define GS_NOBODY "(none)"
+/* Bits of an association's flags (gs_sched.assoc_auto). */
+#define ASSOC_AUTO 1u        /* made by a submission, not by the host */
+#define ASSOC_LISTS_USERS 2u /* an account the host listed users in */
 
 enum {
     LAZY_NONE = 0,         /* reason_text holds the text */
@@ -469,8 +472,12 @@ struct gs_sched {
     bool auto_accounts;
     int64_t timeout_grace;
     uint64_t n_steps;        /* steps since creation or restore */
-    uint8_t *assoc_auto;     /* per association: made by a submission */
+    uint8_t *assoc_auto;     /* per association: ASSOC_* bits */
     size_t cap_assoc_auto;
+    /* the account tree as the host gave it (submit.c, scan_tree) */
+    size_t tree_scanned;     /* associations looked at */
+    bool tree_accounts, tree_users;
+    gs_strtab user_home;     /* user -> first association the host made */
 };
 
 /* ---- internal API ------------------------------------------------------- */

@@ -423,10 +423,44 @@ gs_status gs_sched_reserve(gs_sched *s, size_t nj, uint32_t gpus)
     return GS_OK;
 }
 
+static gs_status assoc_auto_room(gs_sched *s, size_t n);
+
 /* Was association a made by the host (not by a submission)? */
 static bool host_assoc(const gs_sched *s, uint32_t a)
 {
-    return a >= s->cap_assoc_auto || !s->assoc_auto[a];
+    return a >= s->cap_assoc_auto || !(s->assoc_auto[a] & ASSOC_AUTO);
+}
+
+/* Bring the account tree's summary up to date with the associations added
+ * since the last look (the tree only grows): whether the host listed any
+ * account or user, each user's first account, and which accounts list
+ * users. O(new associations). */
+static gs_status scan_tree(gs_sched *s)
+{
+    const gs_share *sh = s->share;
+    if (s->tree_scanned > sh->n)
+        s->tree_scanned = 0; /* a tree that shrank: start again */
+    if (s->tree_scanned == sh->n)
+        return GS_OK;
+    if (!gs_strtab_reserve(&s->user_home, sh->n - s->tree_scanned))
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    for (size_t a = s->tree_scanned; a < sh->n; a++) {
+        if (a == 0 || !host_assoc(s, (uint32_t)a))
+            continue;
+        const char *user = sh->a[a].user;
+        if (!user) {
+            s->tree_accounts = true;
+            continue;
+        }
+        s->tree_users = true;
+        if (!gs_strtab_get(&s->user_home, user, strlen(user)))
+            gs_strtab_put(&s->user_home, user, strlen(user), (uint32_t)a);
+        uint32_t parent = sh->a[a].parent;
+        if (parent != GS_NONE && parent < s->cap_assoc_auto)
+            s->assoc_auto[parent] |= ASSOC_LISTS_USERS;
+    }
+    s->tree_scanned = sh->n;
+    return GS_OK;
 }
 
 /* The account a job is charged to, checked against the account tree the
@@ -439,23 +473,20 @@ static gs_status check_account(gs_sched *s, const gs_job_spec *spec,
     *acct = spec->account && *spec->account ? spec->account : NULL;
     if (s->auto_accounts)
         return GS_OK;
-    bool tree = false, users = false;
-    for (uint32_t a = 1; a < sh->n && !(tree && users); a++)
-        if (host_assoc(s, a)) {
-            if (sh->a[a].user)
-                users = true;
-            else
-                tree = true;
-        }
-    if (!tree)
+    gs_status st = s->share->n > s->cap_assoc_auto
+                       ? assoc_auto_room(s, s->share->n + 2)
+                       : GS_OK;
+    if (st != GS_OK || (st = scan_tree(s)) != GS_OK)
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    if (!s->tree_accounts)
         return GS_OK; /* no accounts given: every name is taken */
     const char *user = spec->user && *spec->user ? spec->user : NULL;
     if (!*acct && user) {
-        for (uint32_t a = 1; a < sh->n && !*acct; a++)
-            if (host_assoc(s, a) && sh->a[a].user &&
-                strcmp(sh->a[a].user, user) == 0)
-                *acct = sh->a[a].account;
-        if (!*acct && users)
+        const gs_strtab_slot *h = gs_strtab_get(&s->user_home, user,
+                                                strlen(user));
+        if (h)
+            *acct = sh->a[h->val].account;
+        else if (s->tree_users)
             return gs_errf(&s->err, GS_ENOTFOUND,
                            "job spec: user \"%.64s\" is in no account of the "
                            "account tree, and the job names none "
@@ -477,14 +508,12 @@ static gs_status check_account(gs_sched *s, const gs_job_spec *spec,
     if (u != GS_NONE && host_assoc(s, u))
         return GS_OK;
     /* an account that lists users takes only those */
-    for (uint32_t c = sh->a[a].first_child; c != GS_NONE;
-         c = sh->a[c].next_sibling)
-        if (sh->a[c].user && host_assoc(s, c))
-            return gs_errf(&s->err, GS_ENOTFOUND,
-                           "job spec: user \"%.64s\" is not in account "
-                           "\"%.64s\" of the account tree "
-                           "(gs_sched_set_auto_accounts creates them)",
-                           user, *acct);
+    if (a < s->cap_assoc_auto && (s->assoc_auto[a] & ASSOC_LISTS_USERS))
+        return gs_errf(&s->err, GS_ENOTFOUND,
+                       "job spec: user \"%.64s\" is not in account "
+                       "\"%.64s\" of the account tree "
+                       "(gs_sched_set_auto_accounts creates them)",
+                       user, *acct);
     return GS_OK;
 }
 
@@ -552,7 +581,7 @@ GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
     if (s->share->n != n_assoc) {
         s->fs_fresh = false; /* a new association changes the factors */
         for (size_t a = n_assoc; a < s->share->n; a++)
-            s->assoc_auto[a] = 1;
+            s->assoc_auto[a] |= ASSOC_AUTO;
         /* jobs with no user: charged to "(none)", which takes no share */
         if (!spec->user && s->share->a[j.assoc].user)
             s->share->a[j.assoc].shares = 0;
