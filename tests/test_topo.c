@@ -795,7 +795,8 @@ static void node_features_and_weights(void **state)
         {"a|b", "node \"n0\": feature \"a|b\" has a character"},
         {"a&b", "node \"n0\": feature \"a&b\" has a character"},
         {"\xff", "node \"n0\": feature \"\\xff\" has a character"},
-        {"new1,x2345678901234567890123456789012345678901234567890123456789012345",
+        {"new1,x23456789012345678901234567890123456789012345678901234567890"
+         "12345",
          "node \"n0\": feature \"x2345678901234567890123456789012345678901234"},
     };
     for (size_t i = 0; i < GS_ARRAY_LEN(bad); i++) {
@@ -812,8 +813,9 @@ static void node_features_and_weights(void **state)
         GS_OK);
     assert_int_equal(gs_topo_set_node_features(t, 9, "a"), GS_EINVAL);
     /* 7 distinct names so far (h100 ib rack3 H100 a100 x.y:z+1-2_3 y23..:
-     * a name stays when no node has it any more); 57 more make 64, and a 65th is refused with nothing changed, even
-     * when it comes after new names in the same list */
+     * a name stays when no node has it any more); 57 more make 64, and a
+     * 65th is refused with nothing changed, even when it comes after new
+     * names in the same list */
     char list[1024];
     size_t k = 0;
     for (int i = 0; i < 57; i++)

@@ -1103,7 +1103,9 @@ static gs_topo *random_topo(unsigned *seed)
             if (rand_r(seed) % 3)
                 assert_int_equal(
                     gs_topo_set_node_features(
-                        t, n, lists[(size_t)rand_r(seed) % (sizeof lists / sizeof *lists)]),
+                        t, n,
+                        lists[(size_t)rand_r(seed) %
+                              (sizeof lists / sizeof *lists)]),
                     GS_OK);
             if (rand_r(seed) % 3 == 0)
                 assert_int_equal(

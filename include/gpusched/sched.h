@@ -628,10 +628,14 @@ typedef struct gs_partition_info {
     uint32_t gpus_in_use;
     /** Its jobs running now. */
     uint32_t running;
-    /** The limits and defaults of its ::gs_partition_spec. */
-    uint32_t max_gpus_per_job, max_gpus_per_user;
-    /** Default and longest time limit, seconds (0: none). */
-    int64_t default_time, max_time;
+    /** Most GPUs per job (0: no limit). */
+    uint32_t max_gpus_per_job;
+    /** Most GPUs one user's running jobs may hold (0: no limit). */
+    uint32_t max_gpus_per_user;
+    /** Time limit of jobs that set none, seconds (0: none). */
+    int64_t default_time;
+    /** Longest time limit, seconds (0: none). */
+    int64_t max_time;
     /** Its priority tier. */
     uint32_t priority_tier;
     /** Default CPUs and memory per GPU (0: none). */

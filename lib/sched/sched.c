@@ -12,11 +12,8 @@
  */
 #include "topo/constraint.h"
 #include "sched/apply.h"
-#include "topo/constraint.h"
 #include "sched/books.h"
-#include "topo/constraint.h"
 #include "sched/plan.h"
-#include "topo/constraint.h"
 #include "sched/state.h"
 #include "place/place.h"
 

@@ -59,13 +59,6 @@ static gs_status cerr(cctx *c, gs_status st, const char *fmt, ...)
                    gs_printable(q, sizeof q, c->text, c->len), what);
 }
 
-static bool name_char(unsigned char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-           (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == ':' ||
-           ch == '+' || ch == '-';
-}
-
 static bool space_char(unsigned char ch)
 {
     return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
@@ -231,8 +224,8 @@ static const char *shown(const cctx *c, size_t i, char *q, size_t cap)
     if (i >= c->len)
         return "the end";
     size_t j = i + 1;
-    while (name_char((unsigned char)c->text[i]) && j < c->len &&
-           name_char((unsigned char)c->text[j]))
+    while (gs_feature_name_char((unsigned char)c->text[i]) && j < c->len &&
+           gs_feature_name_char((unsigned char)c->text[j]))
         j++;
     char p[72];
     snprintf(q, cap, "\"%s\"", gs_printable(p, sizeof p, c->text + i, j - i));
@@ -285,7 +278,7 @@ gs_status gs_constraint_compile(const gs_topo *t, const char *text,
                                   : "brackets (Slurm's matching OR)");
             break;
         }
-        if (i < len && !name_char(ch) && ch != '&' && ch != ',' &&
+        if (i < len && !gs_feature_name_char(ch) && ch != '&' && ch != ',' &&
             ch != '|' && ch != '(' && ch != ')') {
             st = cerr(&c, GS_EINVAL,
                       "unexpected character %s at column %zu (feature names "
@@ -295,9 +288,9 @@ gs_status gs_constraint_compile(const gs_topo *t, const char *text,
             break;
         }
         if (operand) {
-            if (name_char(ch)) {
+            if (gs_feature_name_char(ch)) {
                 size_t j = i;
-                while (j < len && name_char((unsigned char)text[j]))
+                while (j < len && gs_feature_name_char((unsigned char)text[j]))
                     j++;
                 tset one = {NULL, 0};
                 if ((st = feature_term(&c, i, j, &one)) != GS_OK ||

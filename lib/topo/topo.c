@@ -823,7 +823,7 @@ GS_API gs_status gs_topo_set_node_domain(gs_topo *t, uint32_t domain,
 
 /* ---- node features and weights ---------------------------------------- */
 
-static bool feature_char(unsigned char c)
+bool gs_feature_name_char(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
            (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':' ||
@@ -882,7 +882,7 @@ gs_status gs_topo_intern_features(gs_topo *t, const char *list, size_t len,
                                "(names are separated by single commas)",
                                gs_printable(q, sizeof q, list, len), i);
         for (size_t k = 0; k < n; k++)
-            if (!feature_char((unsigned char)name[k]))
+            if (!gs_feature_name_char((unsigned char)name[k]))
                 return feature_err(
                     err, GS_EINVAL, who,
                     "feature \"%s\" has a character that is not allowed at "

@@ -201,6 +201,8 @@ gs_status gs_topo_tcache_put(gs_topo *t, const char *name, gs_ntype *ty);
 gs_status gs_topo_intern_features(gs_topo *t, const char *list, size_t len,
                                   char sep, const char *who, uint64_t *mask,
                                   size_t *bad, gs_err *err);
+/* Whether c may be in a feature name: [A-Za-z0-9_.:+-]. */
+bool gs_feature_name_char(unsigned char c);
 /* Index of a feature name, or GS_NONE. Works while building too. */
 uint32_t gs_topo_feature_index(const gs_topo *t, const char *name,
                                size_t len);
