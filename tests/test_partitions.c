@@ -706,6 +706,69 @@ static void durable(void **state)
     gs_topo_destroy(t);
 }
 
+/* A job that cannot start blocks only its partitions: pb (n3, n4) has
+ * three 8-GPU jobs, the third waits; a later 8-GPU job in pa (n1, n2)
+ * still starts (FIFO, no backfill), and a later pb job waits behind the
+ * third. */
+static void blocking_is_per_partition(void **state)
+{
+    (void)state;
+    gs_topo *t = build(4, H4, NULL, NULL);
+    gs_sched *s = make(t, GS_ORDER_FIFO, GS_BACKFILL_NONE, GS_PREEMPT_OFF);
+    add_part(s, "pa", "n[1-2]", 0);
+    add_part(s, "pb", "n[3-4]", 0);
+    uint64_t b[3];
+    for (int i = 0; i < 3; i++) {
+        gs_job_spec sp = spec_of(8, 0);
+        sp.partition = "pb";
+        b[i] = sub(s, &sp);
+    }
+    gs_job_spec a = spec_of(8, 0), b4 = spec_of(1, 0);
+    b4.partition = "pb";
+    uint64_t ia = sub(s, &a), ib4 = sub(s, &b4);
+    assert_int_equal(gs_sched_step(s, 0, NULL), GS_OK);
+    assert_int_equal(info(s, b[0]).state, GS_JOB_RUNNING);
+    assert_int_equal(info(s, b[1]).state, GS_JOB_RUNNING);
+    assert_int_equal(info(s, b[2]).reason, GS_REASON_RESOURCES);
+    assert_int_equal(info(s, ia).state, GS_JOB_RUNNING);
+    assert_int_equal(node_of(s, ia, 0), 0);
+    assert_int_equal(info(s, ib4).reason, GS_REASON_PRIORITY);
+    char why[200];
+    assert_int_equal(gs_sched_job_reason_text(s, ib4, why, sizeof why, NULL),
+                     GS_OK);
+    char want[32];
+    snprintf(want, sizeof want, "job %llu", (unsigned long long)b[2]);
+    assert_non_null(strstr(why, want));
+    assert_int_equal(gs_sched_check(s), GS_OK);
+    gs_sched_destroy(s);
+    gs_topo_destroy(t);
+}
+
+/* A preview sees a job as a submission does: two nodes with 3 free GPUs
+ * each, a 4-GPU job that sets no node counts has nowhere to go; allowed
+ * to split, it is offered 3 + 1. */
+static void preview_like_submit(void **state)
+{
+    (void)state;
+    gs_topo *t = build(2, H4, NULL, NULL);
+    gs_sched *s = make(t, GS_ORDER_FIFO, GS_BACKFILL_NONE, GS_PREEMPT_OFF);
+    for (int i = 0; i < 2; i++) {
+        gs_job_spec f = spec_of(5, 0);
+        sub(s, &f);
+    }
+    assert_int_equal(gs_sched_step(s, 0, NULL), GS_OK);
+    gs_job_spec p = spec_of(4, 0);
+    uint32_t out[8];
+    size_t n = 9;
+    assert_int_equal(gs_sched_preview(s, &p, out, 8, &n), GS_ENORES);
+    assert_int_equal(n, 0);
+    p.allow_split = 1;
+    assert_int_equal(gs_sched_preview(s, &p, out, 8, &n), GS_OK);
+    assert_int_equal(n, 4);
+    gs_sched_destroy(s);
+    gs_topo_destroy(t);
+}
+
 /* The worked example of docs/partitions.md. */
 static void docs_example(void **state)
 {
@@ -775,6 +838,8 @@ int main(void)
         cmocka_unit_test(unknown_accounts),
         cmocka_unit_test(durable),
         cmocka_unit_test(docs_example),
+        cmocka_unit_test(blocking_is_per_partition),
+        cmocka_unit_test(preview_like_submit),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     return test_alloc_stats_get().live_blocks ? 1 : rc;

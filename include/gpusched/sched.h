@@ -588,8 +588,9 @@ GS_API void gs_partition_spec_init(gs_partition_spec *spec);
  * @param sched The scheduler.
  * @param spec The partition; strings are copied.
  * @return ::GS_OK; ::GS_EINVAL (bad name, bad hostlist, a node that does
- *         not exist, an unknown partition in `preempts`, a value out of
- *         range; the message says which), ::GS_EEXIST (name taken),
+ *         not exist, a value out of range; the message says which),
+ *         ::GS_ENOTFOUND (an unknown partition in `preempts`),
+ *         ::GS_EEXIST (name taken),
  *         ::GS_EBUSY (jobs were submitted), ::GS_ERANGE (more than
  *         ::GS_MAX_PARTITIONS), ::GS_ENOMEM.
  */
@@ -811,7 +812,9 @@ GS_API gs_status gs_sched_set_timeout_grace(gs_sched *sched, int64_t seconds);
  * @param sched The scheduler.
  * @param job The job's id.
  * @param now The caller's time.
- * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_EBUSY (not running), ::GS_EINVAL.
+ * @return ::GS_OK, ::GS_ENOTFOUND, ::GS_ESTATE (not running: the message
+ *         says its state), ::GS_EINVAL (a time before the clock or before
+ *         it started).
  */
 GS_API gs_status gs_sched_timeout(gs_sched *sched, uint64_t job, int64_t now);
 

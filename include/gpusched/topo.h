@@ -1005,8 +1005,8 @@ GS_API uint32_t gs_topo_nvlink_domain_size(const gs_topo *topo,
  *  (`h100&(ib|roce)`). `&` binds tighter than `|`. At most 4096 bytes,
  *  nesting at most 64 parentheses deep, and at most 256 alternatives once
  *  expanded into an OR of ANDs (the expansion of every parenthesized part
- *  counts too). Slurm's node counts (`a*2`), matching OR (`[a|b]`) and
- *  negation are not supported.
+ *  counts too; expanding may make at most 2^20 terms in all). Slurm's node
+ *  counts (`a*2`), matching OR (`[a|b]`) and negation are not supported.
  *
  *  The setters work while building (::GS_EFROZEN after gs_topo_freeze(),
  *  and on failure nothing changes); the queries need a frozen topology,

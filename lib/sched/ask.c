@@ -133,6 +133,8 @@ gs_status gs_ask_policy(gs_sched *s, const job_rec *j, uint32_t *out,
     first_reason[0] = '\0';
     bool limited = false;
     for (uint32_t pi = 0; pi < np; pi++) {
+        if (s->n_parts && !((s->try_parts >> order[pi]) & 1))
+            continue; /* blocked by a job ahead of it there */
         if (s->n_parts && gs_part_over_user_limit(s, j, order[pi])) {
             limited = true;
             continue;

@@ -6,6 +6,7 @@
 #include "sched/books.h"
 #include "sched/plan.h"
 #include "common/json.h"
+#include "common/lists.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -327,17 +328,345 @@ static gs_status read_limits(cfg_ctx *c, const json_value *v, bool apply)
     return GS_OK;
 }
 
+/* ---- partitions --------------------------------------------------------- */
+
+/* A string member without NUL bytes (NULL when absent); else an error. */
+static gs_status get_str(cfg_ctx *c, const json_value *obj, const char *key,
+                         const json_value **where, const char **out)
+{
+    const json_member *m = json_member_get(obj, key);
+    *out = NULL;
+    *where = obj;
+    if (!m)
+        return GS_OK;
+    *where = m->value;
+    if (m->value->type != JSON_STRING ||
+        strlen(m->value->u.str.s) != m->value->u.str.len) {
+        char what[128];
+        snprintf(what, sizeof what, "\"%s\" must be a string (without NUL)",
+                 key);
+        return cerr(c, m->value, what);
+    }
+    *out = m->value->u.str.s;
+    return GS_OK;
+}
+
+/* Bytes: a whole number from 0 to 2^60, exact (a double is not, above
+ * 2^53). */
+static gs_status get_bytes(cfg_ctx *c, const json_value *v, const char *key,
+                           uint64_t *out)
+{
+    double d;
+    gs_status st = get_num_in(c, v, key, (double)GS_TIME_MAX, true, &d);
+    if (st != GS_OK)
+        return st;
+    if (v->u.num.is_int && v->u.num.i >= 0 && v->u.num.i <= GS_TIME_MAX)
+        *out = (uint64_t)v->u.num.i;
+    else
+        *out = (uint64_t)d;
+    return GS_OK;
+}
+
+/* The name of element i of "partitions", "" when it has none (yet to be
+ * checked). */
+static const char *part_name(const json_value *arr, size_t i)
+{
+    const json_value *e = arr->u.arr.items[i];
+    const json_member *m =
+        e->type == JSON_OBJECT ? json_member_get(e, "name") : NULL;
+    return m && m->value->type == JSON_STRING ? m->value->u.str.s : "";
+}
+
+/* Is `name` (len bytes) a partition the scheduler has, or one of the
+ * document's first `upto` (its i-th included)? */
+static bool part_known(const cfg_ctx *c, const json_value *arr, size_t upto,
+                       const char *name, size_t len)
+{
+    for (uint32_t p = 0; p < c->s->n_parts; p++)
+        if (strlen(c->s->parts[p].name) == len &&
+            memcmp(c->s->parts[p].name, name, len) == 0)
+            return true;
+    for (size_t i = 0; i < upto; i++) {
+        const char *n = part_name(arr, i);
+        if (strlen(n) == len && memcmp(n, name, len) == 0)
+            return true;
+    }
+    return false;
+}
+
+typedef struct cfg_walk {
+    const gs_topo *topo;
+    uint32_t n, max;
+    char bad[GS_MAX_NAME + 1];
+} cfg_walk;
+
+static bool cfg_node(void *arg, const char *name, size_t len)
+{
+    cfg_walk *w = arg;
+    (void)len;
+    if (gs_topo_find_node(w->topo, name) == GS_NONE) {
+        snprintf(w->bad, sizeof w->bad, "%s", name);
+        return false;
+    }
+    return ++w->n <= w->max;
+}
+
+/* A partition's nodes: "", "ALL" or a hostlist of nodes that exist, each
+ * once (what gs_sched_add_partition checks). */
+static gs_status check_part_nodes(cfg_ctx *c, const json_value *v,
+                                  const char *nodes)
+{
+    if (!*nodes || strcmp(nodes, "ALL") == 0)
+        return GS_OK;
+    cfg_walk w = {c->s->topo, 0, c->s->n_nodes, ""};
+    size_t bad_at = 0;
+    const char *why = NULL;
+    gs_status st = gs_hostlist_expand(nodes, strlen(nodes),
+                                      (size_t)c->s->n_nodes + 1, cfg_node,
+                                      &w, &bad_at, &why);
+    char what[GS_MAX_NAME + 200], q[80];
+    if (*w.bad) {
+        snprintf(what, sizeof what, "\"nodes\": no node \"%s\"",
+                 gs_printable(q, sizeof q, w.bad, SIZE_MAX));
+        return cerr(c, v, what);
+    }
+    if (st == GS_ERANGE || w.n > c->s->n_nodes)
+        return cerr(c, v,
+                    "\"nodes\" names more nodes than the cluster has (a "
+                    "node twice?)");
+    if (st != GS_OK) {
+        snprintf(what, sizeof what,
+                 "\"nodes\", character %zu: %s (want a hostlist such as "
+                 "\"gpu[01-16],dgx1\", or \"ALL\")",
+                 bad_at + 1, why ? why : "not a hostlist");
+        return cerr(c, v, what);
+    }
+    return GS_OK;
+}
+
+/* A partition's "preempts": names of partitions that exist, come earlier
+ * in the document, or are this one, separated by commas. */
+static gs_status check_part_preempts(cfg_ctx *c, const json_value *arr,
+                                     size_t i, const json_value *v,
+                                     const char *text)
+{
+    const char *p = text;
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        const char *q = p;
+        while (len && *q == ' ')
+            q++, len--;
+        while (len && q[len - 1] == ' ')
+            len--;
+        if (!len || (e && !e[1]))
+            return cerr(c, v, "\"preempts\" has an empty name (want names "
+                              "of partitions separated by commas)");
+        if (!part_known(c, arr, i + 1, q, len)) {
+            char what[200], qn[80];
+            bool later = false;
+            for (size_t k = i + 1; k < arr->u.arr.n && !later; k++) {
+                const char *n = part_name(arr, k);
+                later = strlen(n) == len && memcmp(n, q, len) == 0;
+            }
+            snprintf(what, sizeof what, "\"preempts\": no partition \"%s\"%s",
+                     gs_printable(qn, sizeof qn, q, len),
+                     later ? " before this one (partitions are added in "
+                             "order: list it first)"
+                           : "");
+            return cerr(c, v, what);
+        }
+        p = e ? e + 1 : p + strlen(p);
+    }
+    return GS_OK;
+}
+
+static const char *const part_keys[] = {
+    "name", "nodes", "default", "max_gpus_per_job", "max_gpus_per_user",
+    "default_time", "max_time", "priority_tier", "preempts",
+    "def_cpus_per_gpu", "def_mem_per_gpu", NULL};
+
+/* Element i of "partitions" as a spec (strings point into the document).
+ * Checking (apply false) checks all gs_sched_add_partition would. */
+static gs_status read_partition(cfg_ctx *c, const json_value *arr, size_t i,
+                                bool apply, gs_partition_spec *ps)
+{
+    const json_value *e = arr->u.arr.items[i], *where;
+    gs_status st = keys_ok(c, e, part_keys, "a partition");
+    if (st != GS_OK)
+        return st;
+    gs_partition_spec_init(ps);
+    if ((st = get_str(c, e, "name", &where, &ps->name)) != GS_OK)
+        return st;
+    if (!ps->name)
+        return cerr(c, e, "a partition needs a \"name\"");
+    size_t len = strlen(ps->name);
+    if (!apply) {
+        char what[200], q[80];
+        gs_printable(q, sizeof q, ps->name, len);
+        if (len < 1 || len > 64 ||
+            strspn(ps->name, "abcdefghijklmnopqrstuvwxyz"
+                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                             "0123456789_.-") != len) {
+            snprintf(what, sizeof what,
+                     "partition \"%s\": a name is 1 to 64 letters, digits, "
+                     "'_', '.' or '-'",
+                     q);
+            return cerr(c, where, what);
+        }
+        if (part_known(c, arr, i, ps->name, len)) {
+            snprintf(what, sizeof what, "partition \"%s\" exists already%s",
+                     q,
+                     gs_sched_find_partition(c->s, ps->name) == GS_NONE
+                         ? " (listed twice)"
+                         : "");
+            return cerr(c, where, what);
+        }
+        if (c->s->n_parts + i >= GS_MAX_PARTITIONS) {
+            snprintf(what, sizeof what,
+                     "partition \"%s\": a scheduler holds at most %u "
+                     "partitions",
+                     q, GS_MAX_PARTITIONS);
+            return cerr(c, e, what);
+        }
+    }
+    if ((st = get_str(c, e, "nodes", &where, &ps->nodes)) != GS_OK ||
+        (!apply && ps->nodes &&
+         (st = check_part_nodes(c, where, ps->nodes)) != GS_OK))
+        return st;
+    if ((st = get_str(c, e, "preempts", &where, &ps->preempts)) != GS_OK ||
+        (!apply && ps->preempts &&
+         (st = check_part_preempts(c, arr, i, where, ps->preempts)) != GS_OK))
+        return st;
+    const json_member *m;
+    if ((m = json_member_get(e, "default"))) {
+        if (m->value->type != JSON_TRUE && m->value->type != JSON_FALSE)
+            return cerr(c, m->value, "\"default\" must be true or false");
+        ps->is_default = m->value->type == JSON_TRUE;
+    }
+    static const char *const counts[] = {"max_gpus_per_job",
+                                         "max_gpus_per_user", "priority_tier",
+                                         "def_cpus_per_gpu"};
+    uint32_t *cf[] = {&ps->max_gpus_per_job, &ps->max_gpus_per_user,
+                      &ps->priority_tier, &ps->def_cpus_per_gpu};
+    double d;
+    for (int k = 0; k < 4; k++)
+        if ((m = json_member_get(e, counts[k]))) {
+            if ((st = get_count(c, m->value, counts[k], UINT32_MAX, &d)) !=
+                GS_OK)
+                return st;
+            *cf[k] = (uint32_t)d;
+        }
+    const json_value *dt = NULL;
+    if ((m = json_member_get(e, "default_time"))) {
+        if ((st = get_seconds(c, m->value, "default_time", &d)) != GS_OK)
+            return st;
+        ps->default_time = (int64_t)d;
+        dt = m->value;
+    }
+    if ((m = json_member_get(e, "max_time"))) {
+        if ((st = get_seconds(c, m->value, "max_time", &d)) != GS_OK)
+            return st;
+        ps->max_time = (int64_t)d;
+    }
+    if (dt && ps->max_time && ps->default_time > ps->max_time) {
+        char what[160];
+        snprintf(what, sizeof what,
+                 "\"default_time\" %lld is above \"max_time\" %lld",
+                 (long long)ps->default_time, (long long)ps->max_time);
+        return cerr(c, dt, what);
+    }
+    if ((m = json_member_get(e, "def_mem_per_gpu")) &&
+        (st = get_bytes(c, m->value, "def_mem_per_gpu",
+                        &ps->def_mem_per_gpu)) != GS_OK)
+        return st;
+    return GS_OK;
+}
+
+/* "partitions": checked whole first; applied in order (only running out
+ * of memory can then fail). */
+static gs_status read_partitions(cfg_ctx *c, const json_value *v, bool apply)
+{
+    if (v->type != JSON_ARRAY)
+        return cerr(c, v,
+                    "\"partitions\" must be an array of partitions: "
+                    "[{\"name\": \"gpu\", \"nodes\": \"gpu[01-16]\"}]");
+    if (!apply && v->u.arr.n && c->s->last_id) {
+        char what[200];
+        snprintf(what, sizeof what,
+                 "partitions are defined before the first job is submitted "
+                 "(%llu were)",
+                 (unsigned long long)c->s->last_id);
+        return cerr(c, v, what);
+    }
+    for (size_t i = 0; i < v->u.arr.n; i++) {
+        gs_partition_spec ps;
+        gs_status st = read_partition(c, v, i, apply, &ps);
+        if (st != GS_OK)
+            return st;
+        if (apply && (st = gs_sched_add_partition(c->s, &ps)) != GS_OK) {
+            char what[GS_ERRMSG_MAX];
+            snprintf(what, sizeof what, "%s", c->s->err.msg);
+            const json_value *e = v->u.arr.items[i];
+            return gs_errf(&c->s->err, st == GS_ENOMEM ? st : GS_EPARSE,
+                           "%s:%u:%u: %s", c->name, e->line, e->col, what);
+        }
+    }
+    return GS_OK;
+}
+
 static gs_status configure(cfg_ctx *c, const json_value *root, bool apply)
 {
     gs_sched *s = c->s;
     static const char *const keys[] = {
         "gpusched", "description", "accounts", "users", "ordering",
         "fairshare", "half_life", "priority_weights", "usage_weights",
-        "limits", "backfill", "preemption", NULL};
+        "limits", "backfill", "preemption", "partitions", "job_defaults",
+        "auto_accounts", "timeout_grace", NULL};
     gs_status st = keys_ok(c, root, keys, "the configuration");
     if (st != GS_OK)
         return st;
     const json_member *m;
+    /* partitions first: the settings below cannot fail once checked, so a
+     * document whose partitions cannot be added changes nothing else */
+    if ((m = json_member_get(root, "partitions")) &&
+        (st = read_partitions(c, m->value, apply)) != GS_OK)
+        return st;
+    if ((m = json_member_get(root, "job_defaults"))) {
+        static const char *const jk[] = {"cpus_per_gpu", "mem_per_gpu",
+                                         NULL};
+        if ((st = keys_ok(c, m->value, jk, "\"job_defaults\"")) != GS_OK)
+            return st;
+        uint32_t cpus = s->def_cpus_per_gpu;
+        uint64_t mem = s->def_mem_per_gpu;
+        const json_member *e;
+        double d;
+        if ((e = json_member_get(m->value, "cpus_per_gpu"))) {
+            if ((st = get_count(c, e->value, "cpus_per_gpu", UINT32_MAX,
+                                &d)) != GS_OK)
+                return st;
+            cpus = (uint32_t)d;
+        }
+        if ((e = json_member_get(m->value, "mem_per_gpu")) &&
+            (st = get_bytes(c, e->value, "mem_per_gpu", &mem)) != GS_OK)
+            return st;
+        if (apply)
+            gs_sched_set_job_defaults(s, cpus, mem); /* checked: cannot fail */
+    }
+    if ((m = json_member_get(root, "auto_accounts"))) {
+        if (m->value->type != JSON_TRUE && m->value->type != JSON_FALSE)
+            return cerr(c, m->value,
+                        "\"auto_accounts\" must be true or false");
+        if (apply)
+            gs_sched_set_auto_accounts(s, m->value->type == JSON_TRUE);
+    }
+    if ((m = json_member_get(root, "timeout_grace"))) {
+        double d;
+        if ((st = get_seconds(c, m->value, "timeout_grace", &d)) != GS_OK)
+            return st;
+        if (apply)
+            gs_sched_set_timeout_grace(s, (int64_t)d);
+    }
     if ((m = json_member_get(root, "ordering"))) {
         const gs_ordering_ops *o =
             m->value->type == JSON_STRING &&

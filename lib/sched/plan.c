@@ -132,7 +132,13 @@ static void plan_head(gs_sched *s, plan_cursor *c, const job_rec *j,
         c->retry = j->id;
         return;
     }
-    c->blocker = j->id;
+    if (!c->blocker)
+        c->blocker = j->id;
+    if (s->n_parts) {
+        for (uint64_t b = j->parts & ~c->blocked_parts; b; b &= b - 1)
+            c->part_blocker[__builtin_ctzll(b)] = j->id;
+        c->blocked_parts |= j->parts;
+    }
     int64_t when;
     if (c->backfill != GS_BACKFILL_NONE &&
         p->why.reason == GS_REASON_RESOURCES &&
@@ -154,7 +160,7 @@ static void plan_behind(gs_sched *s, plan_cursor *c, const job_rec *j,
     uint8_t lazy;
     if (gs_plan_no_backfill(s, c, j, &lazy)) {
         why_set(r, GS_REASON_PRIORITY, lazy);
-        why_behind(r, c->blocker);
+        why_behind(r, gs_plan_blocker_of(s, c, j));
         return;
     }
     c->looked++;
@@ -172,7 +178,7 @@ static void plan_behind(gs_sched *s, plan_cursor *c, const job_rec *j,
         /* it fits when reservations are ignored (judged by counts): it
          * would delay one */
         why_set(r, GS_REASON_RESERVATION, LAZY_DELAY);
-        why_behind(r, c->blocker);
+        why_behind(r, gs_plan_blocker_of(s, c, j));
     } else if (why_lazy(r, j) != LAZY_NONE) {
         why_set(r, GS_REASON_RESOURCES, LAZY_NOFIT);
     }
@@ -194,8 +200,15 @@ void gs_plan_job(gs_sched *s, plan_cursor *c, const job_rec *j, gs_plan *p)
     if ((j->depends_on || s->any_limit || c->future || j->held) &&
         held(s, c, j, &p->why))
         return;
-    if (!c->blocker)
+    if (!c->blocker) {
         plan_head(s, c, j, p);
-    else
+    } else if (s->n_parts && (j->parts & ~c->blocked_parts)) {
+        /* a partition of its is not blocked: it goes first there (and
+         * only there) */
+        s->try_parts = ~c->blocked_parts;
+        plan_head(s, c, j, p);
+        s->try_parts = ~(uint64_t)0;
+    } else {
         plan_behind(s, c, j, p);
+    }
 }

@@ -71,6 +71,11 @@ typedef struct plan_cursor {
     int64_t now;
     gs_backfill backfill; /* this step's mode (none between intervals) */
     uint64_t blocker;     /* the first job that could not start */
+    /* With partitions, a job that cannot start blocks only its own
+     * partitions (as Slurm goes on with the other partitions): those
+     * blocked, and each one's blocker */
+    uint64_t blocked_parts;
+    uint64_t part_blocker[GS_MAX_PARTITIONS];
     size_t looked;        /* jobs behind it looked at for backfill */
     uint64_t retry;       /* the job whose victims were just stopped */
     bool future;          /* some job was submitted after now */
@@ -104,8 +109,19 @@ static inline bool gs_plan_waits_behind(const gs_sched *s,
                                         const plan_cursor *c,
                                         const job_rec *j, uint8_t *lazy)
 {
-    return c->blocker && !j->depends_on && !s->any_limit && !c->future &&
-           !j->held && gs_plan_no_backfill(s, c, j, lazy);
+    return c->blocker && (!s->n_parts || !(j->parts & ~c->blocked_parts)) &&
+           !j->depends_on && !s->any_limit && !c->future && !j->held &&
+           gs_plan_no_backfill(s, c, j, lazy);
+}
+
+/* The job j waits behind: its first blocked partition's blocker, or the
+ * blocker. */
+static inline uint64_t gs_plan_blocker_of(const gs_sched *s,
+                                          const plan_cursor *c,
+                                          const job_rec *j)
+{
+    uint64_t b = s->n_parts ? j->parts & c->blocked_parts : 0;
+    return b ? c->part_blocker[__builtin_ctzll(b)] : c->blocker;
 }
 void gs_plan_end(gs_sched *s);
 

@@ -236,6 +236,7 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     s->bf_depth = c.backfill_depth ? c.backfill_depth : 100;
     s->bf_horizon = c.backfill_horizon ? c.backfill_horizon : 7 * 24 * 3600;
     s->bf_last = INT64_MIN;
+    s->try_parts = ~(uint64_t)0;
     s->preempt = c.preempt;
     gs_priority_weights_init(&s->weights);
     s->w_gpu = 1.0;

@@ -464,6 +464,7 @@ struct gs_sched {
     uint32_t part_default;
     uint32_t part_rank[GS_MAX_PARTITIONS]; /* try order: tier, index */
     uint64_t *node_parts; /* per node */
+    uint64_t try_parts;   /* partitions placement may use now (plan) */
     bool tiers;           /* some partition has a tier above 0 */
     bool part_user_limits; /* some partition has max_gpus_per_user */
     /* defaults and settings */

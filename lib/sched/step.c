@@ -48,7 +48,7 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
         }
         uint8_t lazy;
         if (gs_plan_waits_behind(s, &c, j, &lazy)) {
-            gs_apply_wait_behind(j, lazy, c.blocker);
+            gs_apply_wait_behind(j, lazy, gs_plan_blocker_of(s, &c, j));
             s->pending[kept++] = s->pending[i];
             continue;
         }

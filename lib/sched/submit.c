@@ -618,6 +618,11 @@ GS_API gs_status gs_sched_preview(gs_sched *s, const gs_job_spec *spec,
     gs_status st = parse_spec(s, spec, &j);
     if (st != GS_OK)
         return st;
+    /* as a submission would see it: its node count chosen, and a job the
+     * cluster could never run refused */
+    if (check_runnable(s, &j) != GS_OK)
+        return spec_error(s, &j, GS_ENORES,
+                          "the cluster could never run it, even idle");
     if (cap < j.gpus || !gpus) {
         gs_job_free(&j);
         return gs_errf(&s->err, GS_ENOSPC, "preview: %zu slots for %u GPUs",
@@ -672,7 +677,9 @@ static gs_status pending_job(gs_sched *s, uint64_t id, const char *what,
                        "%s: job %llu is %s; only a pending job can be %s",
                        what, (unsigned long long)id,
                        gs_job_state_name(j->state),
-                       strcmp(what, "update") == 0 ? "changed" : "held");
+                       strcmp(what, "update") == 0    ? "changed"
+                       : strcmp(what, "release") == 0 ? "released"
+                                                      : "held");
     *out = j;
     return GS_OK;
 }
@@ -690,11 +697,14 @@ static gs_status hold_call(gs_sched *s, uint64_t id, bool hold)
         return gs_errf(&s->err, GS_EINVAL, "release: job %llu is not held",
                        (unsigned long long)id);
     j->held = hold;
+    j->lazy = LAZY_NONE;
     if (hold) {
         j->reason = GS_REASON_HELD;
-        j->lazy = LAZY_NONE;
         snprintf(j->reason_text, REASON_MAX,
                  "held by the host (gs_sched_release lets it go)");
+    } else {
+        j->reason = GS_REASON_NONE; /* until the next step looks at it */
+        j->reason_text[0] = '\0';
     }
     gs_err_clear(&s->err);
     gs_jr_rec r = {.kind = hold ? GS_JR_HOLD : GS_JR_RELEASE};

@@ -22,8 +22,8 @@ which see an :class:`OrderJob`); the sequences of nodes and GPUs
 ``for gpu in node.gpus``); the read-only objects they return
 (:class:`GpuInfo`, :class:`Link`, :class:`Node`, :class:`Job`,
 :class:`Allocation`, :class:`AllocationNode`, :class:`Event`,
-:class:`PriorityBreakdown`, :class:`ShareRow`...); one exception class per
-library status, all deriving from :class:`Error`.
+:class:`PriorityBreakdown`, :class:`ShareRow`, :class:`PartitionInfo`...);
+one exception class per library status, all deriving from :class:`Error`.
 
 The shared library is found through ``GPUSCHED_LIBRARY``, then next to this
 package, then on the system (see ``gpusched._lib``); importing fails with
@@ -41,10 +41,11 @@ from .fairshare import Share
 from .objects import (Allocation, AllocationNode, Backfill, Comm, Event,
                       EventKind, FairshareAlgo, GpuInfo, Job, JobState,
                       LimitKind, Link, LinkKind, Node, NumaDomain,
-                      NvlinkDomain, Ordering, PcieLevel, PendingReason,
-                      PreemptMode, PriorityBreakdown, ProbeGpu, ProbeLib,
-                      ProbePair, ProbeReport, ShareRow, Source, Switch,
-                      SyncPolicy, Template, format_cpulist, parse_cpulist)
+                      NvlinkDomain, Ordering, PartitionInfo, PcieLevel,
+                      PendingReason, PreemptMode, PriorityBreakdown,
+                      ProbeGpu, ProbeLib, ProbePair, ProbeReport, ShareRow,
+                      Source, Switch, SyncPolicy, Template, format_cpulist,
+                      parse_cpulist)
 from .ordering import (OrderJob, fairshare_algorithms, orderings,
                        register_fairshare, register_ordering,
                        unregister_fairshare, unregister_ordering)
@@ -82,7 +83,7 @@ __all__ = [
     "NodeList", "GpuList",
     "Template", "Job", "Event", "Allocation", "AllocationNode",
     "ProbeReport", "ProbeLib", "ProbeGpu", "ProbePair",
-    "PriorityBreakdown", "ShareRow",
+    "PriorityBreakdown", "ShareRow", "PartitionInfo",
     "LinkKind", "PcieLevel", "Source", "JobState", "PendingReason",
     "EventKind", "Comm", "Ordering", "FairshareAlgo", "Backfill",
     "PreemptMode", "LimitKind", "SyncPolicy",

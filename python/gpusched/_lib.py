@@ -49,6 +49,21 @@ TIME_MAX = 1 << 60
 USAGE_MAX = 1e30
 #: ``GS_NUMA_OS_ID_MAX``: the largest OS id of a NUMA domain.
 NUMA_OS_ID_MAX = 1048575
+#: ``GS_TIME_UNKNOWN``: a time that is not known (an expected start no plan
+#: gave).
+TIME_UNKNOWN = INT64_MIN
+#: ``GS_MAX_PARTITIONS``: the most partitions a scheduler holds.
+MAX_PARTITIONS = 64
+#: ``GS_MAX_TOPO_FEATURES``: the most distinct feature names of a topology.
+MAX_TOPO_FEATURES = 64
+#: ``GS_NODE_WEIGHT_MAX``: the largest node weight (2^32 - 2).
+NODE_WEIGHT_MAX = 4294967294
+#: ``GS_UPDATE_*``: the fields of a gs_job_update to change.
+UPDATE_PRIORITY = 0x1
+UPDATE_TIME_LIMIT = 0x2
+UPDATE_GPUS = 0x4
+UPDATE_PARTITION = 0x8
+UPDATE_CONSTRAINT = 0x10
 
 ENV_VAR = "GPUSCHED_LIBRARY"
 
@@ -281,6 +296,11 @@ class JobSpecC(Structure):
         ("nice", c_int64),
         ("preemptible", c_int),
         ("depends_on", c_uint64),
+        # partitions, features, splitting and models (issue 15)
+        ("partition", c_char_p),
+        ("constraint", c_char_p),
+        ("allow_split", c_int),
+        ("any_model", c_int),
     ]
 
 
@@ -312,6 +332,59 @@ class JobInfoC(Structure):
         ("priority_value", c_double),
         ("requeues", c_uint32),
         ("lost_gpu_seconds", c_double),
+        # expected starts, holds, time-outs and partitions (issue 15)
+        ("expected_start", c_int64),
+        ("held", c_int),
+        ("timed_out", c_int),
+        ("partition", c_char_p),
+    ]
+
+
+class PartitionSpecC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("name", c_char_p),
+        ("nodes", c_char_p),
+        ("is_default", c_int),
+        ("max_gpus_per_job", c_uint32),
+        ("max_gpus_per_user", c_uint32),
+        ("default_time", c_int64),
+        ("max_time", c_int64),
+        ("priority_tier", c_uint32),
+        ("preempts", c_char_p),
+        ("def_cpus_per_gpu", c_uint32),
+        ("def_mem_per_gpu", c_uint64),
+    ]
+
+
+class PartitionInfoC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("name", c_char_p),
+        ("is_default", c_int),
+        ("nodes", c_uint32),
+        ("gpus", c_uint32),
+        ("gpus_in_use", c_uint32),
+        ("running", c_uint32),
+        ("max_gpus_per_job", c_uint32),
+        ("max_gpus_per_user", c_uint32),
+        ("default_time", c_int64),
+        ("max_time", c_int64),
+        ("priority_tier", c_uint32),
+        ("def_cpus_per_gpu", c_uint32),
+        ("def_mem_per_gpu", c_uint64),
+    ]
+
+
+class JobUpdateC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("fields", c_uint),
+        ("priority", c_int64),
+        ("time_limit", c_int64),
+        ("gpus", c_uint32),
+        ("partition", c_char_p),
+        ("constraint", c_char_p),
     ]
 
 
@@ -382,7 +455,7 @@ class AllocNodeC(Structure):
 #: ``GS_KEEP_FOREVER``: keep ended jobs forever (gs_sched_set_retention).
 KEEP_FOREVER = INT64_MAX
 #: ``GS_STATE_FORMAT``: the snapshot format the binding was written for.
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 #: ``gs_write_fn``: (user_data, data, size) -> gs_status.
 WRITE_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t)
 #: ``gs_read_fn``: (user_data, buf, cap, *got) -> gs_status.
@@ -519,6 +592,9 @@ STRUCTS = {
     "gs_fairshare_ops": FairshareOpsC,
     "gs_restore_options": RestoreOptionsC,
     "gs_store_config": StoreConfigC,
+    "gs_partition_spec": PartitionSpecC,
+    "gs_partition_info": PartitionInfoC,
+    "gs_job_update": JobUpdateC,
 }
 
 
@@ -580,6 +656,7 @@ ST_SCHED = Status("sched")
 ST_SCHED_OUT = Status("sched-out")
 ST_SHARE = Status("share")
 ST_SIZED = Status(sized=True)
+ST_SCHED_SIZED = Status("sched", sized=True)
 
 OPTIONAL = "optional"
 
@@ -703,6 +780,27 @@ PROTOTYPES: List[tuple] = [
     ("gs_topo_find_nvlink_domain", c_uint32, [TopoP, c_char_p]),
     ("gs_topo_nvlink_domain_name", c_char_p, [TopoP, c_uint32]),
     ("gs_topo_nvlink_domain_size", c_uint32, [TopoP, c_uint32]),
+    # node features, weights and constraints (from issue 15 on; older 0.1
+    # libraries lack them: UnsupportedError). The setters set the
+    # topology's message; gs_topo_check_constraint writes its message to
+    # the caller's buffer, gs_topo_node_matches none (the wrapper asks
+    # gs_topo_check_constraint for it).
+    ("gs_topo_set_node_features", ST_TOPO, [TopoP, c_uint32, c_char_p],
+     OPTIONAL),
+    ("gs_topo_set_node_weight", ST_TOPO, [TopoP, c_uint32, c_uint32],
+     OPTIONAL),
+    ("gs_topo_feature_count", c_uint32, [TopoP], OPTIONAL),
+    ("gs_topo_feature_name", c_char_p, [TopoP, c_uint32], OPTIONAL),
+    ("gs_topo_find_feature", c_uint32, [TopoP, c_char_p], OPTIONAL),
+    ("gs_topo_node_has_feature", c_int, [TopoP, c_uint32, c_char_p],
+     OPTIONAL),
+    ("gs_topo_node_features", ST_SIZED,
+     [TopoP, c_uint32, c_char_p, c_size_t, _szp], OPTIONAL),
+    ("gs_topo_node_weight", c_uint32, [TopoP, c_uint32], OPTIONAL),
+    ("gs_topo_check_constraint", c_int,
+     [TopoP, c_char_p, c_char_p, c_size_t], OPTIONAL),
+    ("gs_topo_node_matches", c_int,
+     [TopoP, c_uint32, c_char_p, POINTER(c_int)], OPTIONAL),
     # jobs
     ("gs_job_state_name", c_char_p, [c_int]),
     ("gs_pending_reason_name", c_char_p, [c_int]),
@@ -798,6 +896,32 @@ PROTOTYPES: List[tuple] = [
     ("gs_sched_set_fairshare", ST_SCHED, [SchedP, c_char_p], OPTIONAL),
     ("gs_sched_set_job_factor", ST_SCHED, [SchedP, c_uint64, c_double],
      OPTIONAL),
+    # partitions, job defaults, known accounts, holds, changes and time
+    # limits (from issue 15 on: UnsupportedError without them). Every
+    # failure sets the scheduler's message (gs_sched_partition_info and
+    # gs_sched_job_partitions too, though they take a const handle).
+    ("gs_partition_spec_init", None, [POINTER(PartitionSpecC)], OPTIONAL),
+    ("gs_sched_add_partition", ST_SCHED, [SchedP, POINTER(PartitionSpecC)],
+     OPTIONAL),
+    ("gs_sched_partition_count", c_uint32, [SchedP], OPTIONAL),
+    ("gs_sched_find_partition", c_uint32, [SchedP, c_char_p], OPTIONAL),
+    ("gs_sched_partition_info", ST_SCHED,
+     [SchedP, c_uint32, POINTER(PartitionInfoC)], OPTIONAL),
+    ("gs_sched_node_in_partition", c_int, [SchedP, c_uint32, c_uint32],
+     OPTIONAL),
+    ("gs_sched_job_partition", c_char_p, [SchedP, c_uint64], OPTIONAL),
+    ("gs_sched_job_partitions", ST_SCHED_SIZED,
+     [SchedP, c_uint64, c_char_p, c_size_t, _szp], OPTIONAL),
+    ("gs_sched_set_job_defaults", ST_SCHED, [SchedP, c_uint32, c_uint64],
+     OPTIONAL),
+    ("gs_sched_set_auto_accounts", ST_SCHED, [SchedP, c_int], OPTIONAL),
+    ("gs_sched_hold", ST_SCHED, [SchedP, c_uint64], OPTIONAL),
+    ("gs_sched_release", ST_SCHED, [SchedP, c_uint64], OPTIONAL),
+    ("gs_job_update_init", None, [POINTER(JobUpdateC)], OPTIONAL),
+    ("gs_sched_update_job", ST_SCHED, [SchedP, c_uint64, POINTER(JobUpdateC)],
+     OPTIONAL),
+    ("gs_sched_set_timeout_grace", ST_SCHED, [SchedP, c_int64], OPTIONAL),
+    ("gs_sched_timeout", ST_SCHED, [SchedP, c_uint64, c_int64], OPTIONAL),
     # accounts, usage and fair-share factors (fairshare.h); every failure
     # with a non-NULL handle sets the tree's message, except
     # gs_share_row_get (index checked by the wrapper)

@@ -20,7 +20,7 @@ __all__ = [
     "PreemptMode", "LimitKind", "SyncPolicy",
     "Template", "NumaDomain", "Node", "GpuInfo", "Link", "Switch",
     "NvlinkDomain", "Event", "Job", "AllocationNode", "Allocation",
-    "PriorityBreakdown", "ShareRow",
+    "PriorityBreakdown", "ShareRow", "PartitionInfo",
     "ProbeLib", "ProbeGpu", "ProbePair", "ProbeReport",
     "parse_cpulist", "format_cpulist",
 ]
@@ -110,6 +110,9 @@ class JobState(_NamedEnum):
     FAILED = 3
     CANCELLED = 4
     PREEMPTED = 5
+    #: ended by the host at its time limit (Scheduler.timeout(), after a
+    #: TIMEOUT event)
+    TIMEOUT = 6
 
 
 class PendingReason(_NamedEnum):
@@ -125,6 +128,8 @@ class PendingReason(_NamedEnum):
     #: its submission time is later than the step's ``now``: it waits
     #: until then
     BEGIN_TIME = 8
+    #: held by the host (Scheduler.hold()) until released
+    HELD = 9
 
 
 class EventKind(_NamedEnum):
@@ -133,6 +138,10 @@ class EventKind(_NamedEnum):
     FAILED = 2
     PREEMPTED = 3
     REQUEUED = 4
+    #: a running job passed its time limit and the grace
+    #: (Scheduler.set_timeout_grace()); the scheduler does not stop it:
+    #: the host does, then calls Scheduler.timeout()
+    TIMEOUT = 5
 
 
 class Comm(_NamedEnum):
@@ -307,6 +316,12 @@ class Node:
     #: The Topology it came from (what ``gpus`` reads); None when built by
     #: hand or unpickled.
     _topology: object = field(default=None, compare=False, hash=False)
+    #: Its features (``Topology.set_node_features``), in the order of
+    #: their indexes in the topology (``Topology.features``).
+    features: Tuple[str, ...] = ()
+    #: Its weight (lower weights are preferred among nodes of equal fit;
+    #: 1 unless set).
+    weight: int = 1
 
     @property
     def gpu_ids(self) -> range:
@@ -336,7 +351,7 @@ class Node:
         # need) the whole topology
         return (Node, (self.index, self.name, self.first_gpu, self.gpu_count,
                        self.cpu_count, self.numa, self.switch,
-                       self.nvlink_domain))
+                       self.nvlink_domain, None, self.features, self.weight))
 
 
 @dataclass(frozen=True, repr=False)
@@ -456,6 +471,19 @@ class Job:
     priority_value: float = 0.0
     requeues: int = 0
     lost_gpu_seconds: float = 0.0
+    #: Pending: when the last step's backfill plan expects it to start
+    #: (like ``squeue --start``; with backfill "easy", the blocked job at
+    #: the head); started: its start time; None when no plan gave one.
+    expected_start: Optional[int] = None
+    #: True while it is held (Scheduler.hold()).
+    held: bool = False
+    #: True once it ran past its time limit and the grace (a TIMEOUT event
+    #: was queued).
+    timed_out: bool = False
+    #: The partition it runs in (or ran in, or the only one it may run
+    #: in); None without partitions, or while it may run in several
+    #: (Scheduler.job_partitions()).
+    partition: Optional[str] = None
 
     @property
     def pending(self) -> bool:
@@ -614,6 +642,34 @@ class ShareRow:
     def name(self) -> str:
         """The user for a user row, else the account."""
         return self.user if self.user is not None else self.account
+
+
+@dataclass(frozen=True)
+class PartitionInfo:
+    """A partition of a scheduler (``gs_partition_info``;
+    ``Scheduler.partitions``, ``Scheduler.partition(name)``): its settings
+    (those of ``Scheduler.add_partition``; 0 means "no limit" or "no
+    default") and its counts at the time of the call."""
+    #: Its index (the order partitions were added).
+    index: int
+    name: str
+    #: True for the default partition (jobs that name none run here).
+    default: bool
+    #: Nodes in it, and the GPUs on them.
+    nodes: int
+    gpus: int
+    #: GPUs held by its running jobs, and how many run.
+    gpus_in_use: int
+    running: int
+    max_gpus_per_job: int
+    max_gpus_per_user: int
+    #: Default and longest time limit, seconds.
+    default_time: int
+    max_time: int
+    priority_tier: int
+    def_cpus_per_gpu: int
+    #: Bytes.
+    def_mem_per_gpu: int
 
 
 # ---- the device probe ----------------------------------------------------

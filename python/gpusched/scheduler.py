@@ -20,10 +20,11 @@ from .errors import (Error, InvalidArgument, NotFoundError, StateError,
 from .fairshare import Share, text_bytes
 from .objects import (Allocation, AllocationNode, Backfill, Comm, Event,
                       EventKind, FairshareAlgo, Job, JobState, LimitKind,
-                      Ordering, PendingReason, PreemptMode, PriorityBreakdown,
-                      ShareRow, SyncPolicy)
+                      Ordering, PartitionInfo, PendingReason, PreemptMode,
+                      PriorityBreakdown, ShareRow, SyncPolicy)
 from .ordering import _status_of, fairshare_choice, ordering_choice
-from .topology import Topology, parse_cc, parse_size, sized_text, sized_u32
+from .topology import (Topology, name_list, parse_cc, parse_size, sized_text,
+                       sized_u32)
 
 __all__ = ["Scheduler", "placements"]
 
@@ -64,7 +65,10 @@ def _job_keywords(gpus: int, *, gpus_per_node: int = 0, min_nodes: int = 0,
                   account: Optional[str] = None, priority: int = 0,
                   time_limit: int = 0, submit_time: Optional[int] = None,
                   nice: int = 0,
-                  preemptible: bool = False, depends_on: int = 0):
+                  preemptible: bool = False, depends_on: int = 0,
+                  partition: Union[str, Sequence[str], None] = None,
+                  constraint: Optional[str] = None,
+                  allow_split: bool = False, any_model: bool = False):
     """The keywords of a job request (shared by submit and preview)."""
 
 
@@ -90,6 +94,22 @@ def _comm_code(value) -> int:
 
 def _u32(value, what: str) -> int:
     return check_int(value, what, 0, _lib.UINT32_MAX)
+
+
+def _mem_default(value, what: str) -> int:
+    """A default memory per GPU: bytes or "16GiB", at most 2^60 (the
+    library's bound)."""
+    return check_int(parse_size(value, what), what, 0, _lib.TIME_MAX)
+
+
+class _Unchanged:
+    """update_job()'s default: the field is not changed."""
+
+    def __repr__(self) -> str:
+        return "<unchanged>"
+
+
+_UNCHANGED = _Unchanged()
 
 
 def _build_spec(args: tuple, kwargs: dict,
@@ -164,7 +184,12 @@ def _build_spec(args: tuple, kwargs: dict,
             ("preemptible",
              int(check_bool(a["preemptible"], "preemptible")), 0),
             ("depends_on", check_int(a["depends_on"], "depends_on", 0,
-                                     _lib.UINT64_MAX), 0)):
+                                     _lib.UINT64_MAX), 0),
+            ("partition", name_list(a["partition"], "partition"), None),
+            ("constraint", encode(a["constraint"], "constraint"), None),
+            ("allow_split",
+             int(check_bool(a["allow_split"], "allow_split")), 0),
+            ("any_model", int(check_bool(a["any_model"], "any_model")), 0)):
         if _lib.field_known(spec, fld):
             setattr(spec, fld, value)
         elif value != default:
@@ -264,7 +289,20 @@ def _job(info) -> Job:
         name=decode(info.name), user=decode(info.user),
         account=decode(info.account),
         priority_value=info.priority_value, requeues=info.requeues,
-        lost_gpu_seconds=info.lost_gpu_seconds)
+        lost_gpu_seconds=info.lost_gpu_seconds,
+        **_job_extras(info))
+
+
+def _job_extras(info) -> dict:
+    """The gs_job_info fields of issue 15 (expected start, hold, time-out,
+    partition), when the library's struct has them."""
+    if not _lib.field_known(info, "partition"):
+        return {}
+    start = info.expected_start
+    return dict(
+        expected_start=None if start == _lib.TIME_UNKNOWN else start,
+        held=bool(info.held), timed_out=bool(info.timed_out),
+        partition=decode(info.partition))
 
 
 # The constructor's keywords that Scheduler.open() takes for a new
@@ -618,7 +656,21 @@ class Scheduler(HandleOwner):
         - ``comm``: "bandwidth" (default; maximize NVLink bandwidth) or
           "insensitive";
         - ``name``, ``user``, ``account``, ``priority``, ``time_limit``
-          (seconds), ``nice``, ``preemptible``, ``depends_on`` (a job id).
+          (seconds), ``nice``, ``preemptible``, ``depends_on`` (a job id);
+        - ``partition``: the partitions it may run in ("gpu" or ["gpu",
+          "debug"]; None: the default one; see add_partition());
+          ``constraint``: node features its nodes must have ("h100&(ib|
+          roce)", see Topology.set_node_features());
+        - ``allow_split``: its GPUs may be spread over more nodes than they
+          need (by default a job that sets none of ``gpus_per_node``,
+          ``min_nodes`` and ``max_nodes`` runs on as few nodes as could
+          ever hold it: one, when a node it may use has that many GPUs);
+          ``any_model``: its GPUs may be of different models (by default
+          all are of one model, any that ``gpu_models`` allows).
+
+        When the account tree lists accounts, a job naming an account (or
+        user) it does not list is refused (NotFoundError) unless
+        set_auto_accounts(True).
 
         ``submit_time`` (seconds of your clock; its age weighs in the
         multifactor priority) is required, unless the scheduler has a
@@ -635,6 +687,8 @@ class Scheduler(HandleOwner):
             RangeError: a number outside its field (counts 0..2^32-1,
                 ``submit_time`` within +-2^60, ``time_limit`` 0..2^60).
             NoResourcesError: the cluster could never run it, even idle.
+            NotFoundError: an account or user the account tree does not
+                list, a feature of ``constraint`` that no node has.
         """
         spec, keep = _build_spec(
             args, kwargs, lambda t: self._time(t, "submit", "submit_time"))
@@ -818,8 +872,21 @@ class Scheduler(HandleOwner):
         with self._use() as p:
             lib.gs_sched_cancel(p, j, t)
 
+    def timeout(self, job: int, now: Optional[int] = None) -> None:
+        """End a running job at its time limit at time ``now``: the host
+        stopped it after a TIMEOUT event (the scheduler reports a job past
+        its limit and grace, set_timeout_grace(), but never stops it). Its
+        state becomes TIMEOUT and its resources are freed. ``now`` and the
+        errors: as for complete()."""
+        fn = lib.require("gs_sched_timeout")
+        j, t = self._job_id(job), self._time(now, "timeout")
+        with self._use() as p:
+            fn(p, j, t)
+
     def _job_info(self, p, j: int) -> Job:
         info = _lib.out_struct(_lib.JobInfoC)
+        # a library whose struct is shorter leaves it: unknown
+        info.expected_start = _lib.TIME_UNKNOWN
         try:
             lib.gs_sched_job_info(p, j, byref(info))
         except NotFoundError:
@@ -1255,6 +1322,297 @@ class Scheduler(HandleOwner):
         """The snapshot file of a scheduler from Scheduler.open() (its
         journal is this + ".journal"), else None."""
         return self._store_path
+
+    # ---- partitions, defaults, holds, changes and time limits -----------
+
+    def add_partition(self, name: str,
+                      nodes: Union[str, Iterable[Union[int, str]],
+                                   None] = None, *,
+                      default: bool = False, max_gpus_per_job: int = 0,
+                      max_gpus_per_user: int = 0, default_time: int = 0,
+                      max_time: int = 0, priority_tier: int = 0,
+                      preempts: Union[str, Sequence[str], None] = None,
+                      def_cpus_per_gpu: int = 0,
+                      def_mem_per_gpu: Union[int, str] = 0) -> int:
+        """Add a partition (a queue, like Slurm's ``PartitionName=``): a
+        named set of nodes with its own limits and defaults; returns its
+        index. Partitions are added before the first job is submitted;
+        once there is one, every job runs in one of them (its
+        ``partition=``, or the default one) and nodes in none run no job.
+        A node may be in several. 0 means "no limit" or "no default".
+
+        Args:
+            name: 1 to 64 letters, digits, ``_``, ``.`` or ``-``.
+            nodes: a Slurm hostlist ("dgx[01-16],gpu1"), or node indices
+                or names; None, "" or "ALL": every node.
+            default: jobs that name no partition run here (without any
+                default, the first partition added).
+            max_gpus_per_job: most GPUs one job may ask for here (a job
+                over it is left out of this partition at submission, or
+                refused when it names no other).
+            max_gpus_per_user: most GPUs one user's running jobs may hold
+                here (a job over it waits, reason LIMIT).
+            default_time: time limit of jobs that set none, seconds.
+            max_time: longest time limit, seconds; a job without one gets
+                it.
+            priority_tier: jobs of a higher tier are considered before any
+                job of a lower tier, whatever their priority.
+            preempts: partitions whose running jobs this one's jobs may
+                preempt (with preemption on), by name ("scavenger" or a
+                list): they need not be preemptible.
+            def_cpus_per_gpu, def_mem_per_gpu: CPUs and host memory (bytes
+                or "16GiB") per GPU for jobs that set none (else the
+                scheduler's, set_job_defaults()).
+
+        Raises:
+            InvalidArgument: a bad name or hostlist, a node that does not
+                exist, an unknown partition in ``preempts``,
+                ``default_time`` above ``max_time`` (the message says
+                which).
+            AlreadyExistsError: the name is taken.
+            BusyError: jobs were submitted already.
+            RangeError: a number out of range (counts 0..2^32-1, times
+                0..2^60 s, memory 0..2^60 bytes), or a 65th partition.
+        """
+        fn = lib.require("gs_sched_add_partition")
+        raw_name = encode(name, "name", allow_none=False)
+        spec = _lib.new_struct(_lib.PartitionSpecC, "gs_partition_spec_init")
+        spec.name = raw_name
+        spec.is_default = int(check_bool(default, "default"))
+        spec.max_gpus_per_job = _u32(max_gpus_per_job, "max_gpus_per_job")
+        spec.max_gpus_per_user = _u32(max_gpus_per_user,
+                                      "max_gpus_per_user")
+        spec.default_time = check_int(default_time, "default_time",
+                                      *_DURATION)
+        spec.max_time = check_int(max_time, "max_time", *_DURATION)
+        spec.priority_tier = _u32(priority_tier, "priority_tier")
+        spec.preempts = name_list(preempts, "preempts")
+        spec.def_cpus_per_gpu = _u32(def_cpus_per_gpu, "def_cpus_per_gpu")
+        spec.def_mem_per_gpu = _mem_default(def_mem_per_gpu,
+                                            "def_mem_per_gpu")
+        with self._use() as p:
+            spec.nodes = self._hostlist(nodes)
+            fn(p, byref(spec))
+            return lib.gs_sched_find_partition(p, raw_name)
+
+    def _hostlist(self, nodes) -> Optional[bytes]:
+        """A partition's nodes as the library takes them: a hostlist as it
+        is, or node indices and names joined by commas."""
+        if nodes is None or isinstance(nodes, (str, bytes)):
+            return encode(nodes, "nodes")
+        names = []
+        for node in nodes:
+            idx = self._node(node)
+            names.append(decode(lib.gs_topo_node_name(self._tp, idx)) or "")
+        if not names:
+            raise InvalidArgument("nodes is an empty list (None: every "
+                                  "node)")
+        return ",".join(names).encode("utf-8")
+
+    def _partition(self, p, partition: Union[int, str]) -> int:
+        """A partition's index from its index or name (checked)."""
+        count = lib.gs_sched_partition_count(p)
+        if isinstance(partition, str):
+            idx = lib.gs_sched_find_partition(p, encode(partition,
+                                                        "partition"))
+            if idx == NONE:
+                raise NotFoundError(f"no partition named {partition!r}")
+            return idx
+        idx = check_int(partition, "partition", 0, _lib.UINT32_MAX)
+        if idx >= count:
+            raise InvalidArgument(
+                f"partition {idx} does not exist (the scheduler has "
+                f"{count} partition{'s' * (count != 1)})")
+        return idx
+
+    def _partition_info(self, p, i: int) -> PartitionInfo:
+        out = _lib.out_struct(_lib.PartitionInfoC)
+        lib.gs_sched_partition_info(p, i, byref(out))
+        return PartitionInfo(
+            index=i, name=decode(out.name) or "",
+            default=bool(out.is_default), nodes=out.nodes, gpus=out.gpus,
+            gpus_in_use=out.gpus_in_use, running=out.running,
+            max_gpus_per_job=out.max_gpus_per_job,
+            max_gpus_per_user=out.max_gpus_per_user,
+            default_time=out.default_time, max_time=out.max_time,
+            priority_tier=out.priority_tier,
+            def_cpus_per_gpu=out.def_cpus_per_gpu,
+            def_mem_per_gpu=out.def_mem_per_gpu)
+
+    @property
+    def partitions(self) -> List[PartitionInfo]:
+        """Every partition in the order they were added, with its settings
+        and counts now (GPUs in use, running jobs); [] without
+        partitions."""
+        fn = lib.require("gs_sched_partition_count")
+        with self._use() as p:
+            return [self._partition_info(p, i) for i in range(fn(p))]
+
+    def partition(self, partition: Union[int, str]) -> PartitionInfo:
+        """One partition, by name or index (NotFoundError: no such name;
+        InvalidArgument: no such index)."""
+        lib.require("gs_sched_partition_info")
+        with self._use() as p:
+            return self._partition_info(p, self._partition(p, partition))
+
+    def find_partition(self, name: str) -> int:
+        """A partition's index by name (NotFoundError when there is
+        none)."""
+        fn = lib.require("gs_sched_find_partition")
+        raw = encode(name, "name", allow_none=False)
+        with self._use() as p:
+            idx = fn(p, raw)
+        if idx == NONE:
+            raise NotFoundError(f"no partition named {name!r}")
+        return idx
+
+    def node_in_partition(self, node: Union[int, str],
+                          partition: Union[int, str]) -> bool:
+        """Whether a node (index or hostname) is in a partition (name or
+        index)."""
+        fn = lib.require("gs_sched_node_in_partition")
+        with self._use() as p:
+            n = self._node(node)
+            return fn(p, n, self._partition(p, partition)) == 1
+
+    def job_partition(self, job: int) -> Optional[str]:
+        """The partition a job runs in (or ran in, or the only one it may
+        run in); None without partitions, or for a pending job that may
+        run in several (job_partitions()). NotFoundError for an unknown
+        job."""
+        fn = lib.require("gs_sched_job_partition")
+        j = self._job_id(job)
+        with self._use() as p:
+            self._job_info(p, j)
+            return decode(fn(p, j))
+
+    def job_partitions(self, job: int) -> List[str]:
+        """The partitions a job may run in, in the order they are tried
+        (highest priority tier first, then the order they were added); []
+        without partitions. NotFoundError for an unknown job."""
+        fn = lib.require("gs_sched_job_partitions")
+        j = self._job_id(job)
+        with self._use() as p:
+            self._job_info(p, j)
+            return [x for x in sized_text(fn, p, j).split(",") if x]
+
+    def set_job_defaults(self, cpus_per_gpu: int = 0,
+                         mem_per_gpu: Union[int, str] = 0) -> None:
+        """CPUs and host memory (bytes or "16GiB") per GPU for jobs that
+        set none (like Slurm's ``DefCpuPerGPU`` and ``DefMemPerGPU``); 0:
+        none. A partition's own defaults win. Applies to jobs submitted
+        from now on.
+
+        Raises:
+            RangeError: ``cpus_per_gpu`` outside 0..2^32-1, ``mem_per_gpu``
+                outside 0..2^60 bytes.
+        """
+        fn = lib.require("gs_sched_set_job_defaults")
+        cpus = _u32(cpus_per_gpu, "cpus_per_gpu")
+        mem = _mem_default(mem_per_gpu, "mem_per_gpu")
+        with self._use() as p:
+            fn(p, cpus, mem)
+
+    def set_auto_accounts(self, on: bool) -> None:
+        """Whether accounts and users that the account tree does not list
+        are created when a job names them (below root, 1 share each). Off
+        by default: as soon as the tree lists an account, a job naming an
+        account it does not list (or a user its account does not list,
+        when it lists users) is refused with NotFoundError. A tree that
+        lists no account takes every name."""
+        fn = lib.require("gs_sched_set_auto_accounts")
+        flag = int(check_bool(on, "on"))
+        with self._use() as p:
+            fn(p, flag)
+
+    def hold(self, job: int) -> None:
+        """Keep a pending job from starting (reason HELD, ``job.held``)
+        until release(). Holding a held job is allowed.
+
+        Raises:
+            NotFoundError: no such job.
+            BusyError: the job is not pending (the message says its
+                state).
+        """
+        fn = lib.require("gs_sched_hold")
+        j = self._job_id(job)
+        with self._use() as p:
+            fn(p, j)
+
+    def release(self, job: int) -> None:
+        """Let a held job start again (at a later step()).
+
+        Raises:
+            NotFoundError: no such job.
+            BusyError: the job is not pending.
+            InvalidArgument: it is not held.
+        """
+        fn = lib.require("gs_sched_release")
+        j = self._job_id(job)
+        with self._use() as p:
+            fn(p, j)
+
+    def update_job(self, job: int, *, priority=_UNCHANGED,
+                   time_limit=_UNCHANGED, gpus=_UNCHANGED,
+                   partition=_UNCHANGED, constraint=_UNCHANGED) -> None:
+        """Change a pending job (like ``scontrol update job``): only the
+        keywords given change. ``priority`` (an int64), ``time_limit``
+        (seconds, 0: none, or the partition's default), ``gpus`` (a
+        multiple of its ``gpus_per_node``), ``partition`` (as for submit;
+        None: the default partition), ``constraint`` (None: none). The new
+        request is checked as a submission is (limits, partitions, whether
+        the cluster could ever run it); on any error nothing changes.
+
+        Raises:
+            NotFoundError: no such job, or a feature no node has.
+            BusyError: the job is running or has ended (the message says
+                which).
+            InvalidArgument: a bad value (a GPU count that is not a
+                multiple of its gpus_per_node, a partition that does not
+                exist or whose limits it exceeds...).
+            NoResourcesError: the job as changed could never run.
+            RangeError: a number out of range (checked first: priority
+                within an int64, time_limit 0..2^60, gpus 0..2^32-1).
+        """
+        fn = lib.require("gs_sched_update_job")
+        j = self._job_id(job)
+        u = _lib.new_struct(_lib.JobUpdateC, "gs_job_update_init")
+        fields = 0
+        if priority is not _UNCHANGED:
+            u.priority = check_int(priority, "priority", *_I64)
+            fields |= _lib.UPDATE_PRIORITY
+        if time_limit is not _UNCHANGED:
+            u.time_limit = check_int(time_limit, "time_limit", *_DURATION)
+            fields |= _lib.UPDATE_TIME_LIMIT
+        if gpus is not _UNCHANGED:
+            u.gpus = _u32(gpus, "gpus")
+            fields |= _lib.UPDATE_GPUS
+        if partition is not _UNCHANGED:
+            u.partition = name_list(partition, "partition")
+            fields |= _lib.UPDATE_PARTITION
+        if constraint is not _UNCHANGED:
+            u.constraint = encode(constraint, "constraint")
+            fields |= _lib.UPDATE_CONSTRAINT
+        u.fields = fields
+        if not fields:
+            return
+        with self._use() as p:
+            fn(p, j, byref(u))
+
+    def set_timeout_grace(self, seconds: int) -> None:
+        """Grace after a running job's time limit before step() reports
+        it with a TIMEOUT event (like Slurm's ``OverTimeLimit``), 0 to
+        2^60 seconds; 0 by default. The event comes once per job, and
+        ``job.timed_out`` becomes True; the host stops the job and calls
+        timeout().
+
+        Raises:
+            RangeError: outside 0..2^60 (TypeError: not an integer).
+        """
+        fn = lib.require("gs_sched_set_timeout_grace")
+        secs = check_int(seconds, "seconds", *_DURATION)
+        with self._use() as p:
+            fn(p, secs)
 
     # ---- ordering, fair share, limits ------------------------------------
 

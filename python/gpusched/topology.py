@@ -92,6 +92,32 @@ def parse_size(value: Union[int, str], what: str = "size") -> int:
     return check_int(value, what, 0, _lib.UINT64_MAX)
 
 
+def name_list(value, what: str) -> Optional[bytes]:
+    """Names given as one string separated by commas, or as a list of
+    names (each a string without a comma), as the library takes them."""
+    if value is None or isinstance(value, (str, bytes)):
+        return encode(value, what)
+    try:
+        names = iter(value)
+    except TypeError:
+        raise TypeError(f"{what} must be a string or a list of strings, "
+                        f"not {type(value).__name__}") from None
+    items = []
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"{what} entries must be strings, not "
+                            f"{type(name).__name__}")
+        if "," in name or not name.strip():
+            raise InvalidArgument(f"{what} entry {name!r} is empty or "
+                                  f"contains a comma")
+        items.append(name)
+    return encode(",".join(items), what)
+
+
+def _split_names(text: str) -> List[str]:
+    return [x for x in text.split(",") if x]
+
+
 def parse_cc(value, what: str = "cc") -> Tuple[int, int]:
     """A compute capability from ``"8.0"``, ``(8, 0)`` or ``8.6``."""
     if value is None:
@@ -691,6 +717,48 @@ class Topology(HandleOwner):
         with self._use() as p:
             lib.gs_topo_set_node_domain(p, d, n)
 
+    def set_node_features(self, node: int,
+                          features: Union[str, Iterable[str], None]) -> None:
+        """Set the features of node ``node`` (its index, as add_node()
+        returned it): free tags such as "h100", "ib", "rack3", like
+        Slurm's ``Feature=``, replacing those it had; a list of names or
+        one string of names separated by commas (None or an empty list
+        clears them). Names are 1 to 64 characters of letters, digits
+        and ``_.:+-``, case-sensitive; a topology has at most 64 distinct
+        ones. Jobs ask for them with ``submit(..., constraint=)``. While
+        building (FrozenError after freeze()); a refused call changes
+        nothing.
+
+        Raises:
+            InvalidArgument: no such node, a bad or empty name (the message
+                names it and the node).
+            RangeError: the topology's 65th distinct name.
+            FrozenError: the topology is frozen.
+        """
+        fn = lib.require("gs_topo_set_node_features")
+        n = check_int(node, "node", 0, _lib.UINT32_MAX - 1)
+        text = name_list(features, "features")
+        with self._use() as p:
+            fn(p, n, text)
+
+    def set_node_weight(self, node: int, weight: int) -> None:
+        """Set the weight of node ``node`` (its index), 0 to 4294967294
+        (1 unless set; like Slurm's ``Weight=``): among nodes of equal
+        fit, every placement policy takes the lowest weight first. While
+        building (FrozenError after freeze()).
+
+        Raises:
+            InvalidArgument: no such node.
+            RangeError: a weight outside 0..4294967294 (TypeError: not an
+                integer).
+            FrozenError: the topology is frozen.
+        """
+        fn = lib.require("gs_topo_set_node_weight")
+        n = check_int(node, "node", 0, _lib.UINT32_MAX - 1)
+        w = check_int(weight, "weight", 0, _lib.NODE_WEIGHT_MAX)
+        with self._use() as p:
+            fn(p, n, w)
+
     # ---- queries ------------------------------------------------------
 
     def _frozen(self, p) -> None:
@@ -776,6 +844,12 @@ class Topology(HandleOwner):
                                    None if os_id == NONE else os_id))
         sw = lib.gs_topo_node_switch(p, n)
         dom = lib.gs_topo_node_domain(p, n)
+        features: Tuple[str, ...] = ()
+        weight = 1
+        if lib.has("gs_topo_node_features"):
+            features = tuple(_split_names(
+                sized_text(lib.gs_topo_node_features, p, n)))
+            weight = lib.gs_topo_node_weight(p, n)
         return Node(
             _topology=self,
             index=n, name=decode(lib.gs_topo_node_name(p, n)) or "",
@@ -785,7 +859,8 @@ class Topology(HandleOwner):
             numa=tuple(numa),
             switch=None if sw == NONE else decode(lib.gs_topo_switch_name(p, sw)),
             nvlink_domain=(None if dom == NONE else
-                           decode(lib.gs_topo_nvlink_domain_name(p, dom))))
+                           decode(lib.gs_topo_nvlink_domain_name(p, dom))),
+            features=features, weight=weight)
 
     @property
     def nodes(self) -> "NodeList":
@@ -956,6 +1031,101 @@ class Topology(HandleOwner):
                 d, decode(lib.gs_topo_nvlink_domain_name(p, d)) or "",
                 lib.gs_topo_nvlink_domain_size(p, d))
                 for d in range(lib.gs_topo_nvlink_domain_count(p))]
+
+    # ---- features, weights and constraints -----------------------------
+
+    @property
+    def features(self) -> List[str]:
+        """Every feature name of the topology, in index order (those of
+        all nodes, and any a node was given and no longer has)."""
+        fn = lib.require("gs_topo_feature_count")
+        with self._use() as p:
+            self._frozen(p)
+            return [decode(lib.gs_topo_feature_name(p, i)) or ""
+                    for i in range(fn(p))]
+
+    def find_feature(self, name: str) -> int:
+        """A feature's index in :attr:`features` (NotFoundError when no
+        node was ever given it; names are case-sensitive)."""
+        fn = lib.require("gs_topo_find_feature")
+        raw = encode(name, "name", allow_none=False)
+        with self._use() as p:
+            self._frozen(p)
+            i = fn(p, raw)
+        if i == NONE:
+            raise NotFoundError(f"no feature named {name!r}")
+        return i
+
+    def node_features(self, node: Union[int, str]) -> List[str]:
+        """A node's features, in index order ([] for none)."""
+        fn = lib.require("gs_topo_node_features")
+        with self._use() as p:
+            self._frozen(p)
+            return _split_names(sized_text(fn, p, self._node(p, node)))
+
+    def node_has_feature(self, node: Union[int, str], name: str) -> bool:
+        """Whether a node has a feature (False for a name no node has)."""
+        fn = lib.require("gs_topo_node_has_feature")
+        raw = encode(name, "name", allow_none=False)
+        with self._use() as p:
+            self._frozen(p)
+            return fn(p, self._node(p, node), raw) == 1
+
+    def node_weight(self, node: Union[int, str]) -> int:
+        """A node's weight (1 unless set)."""
+        fn = lib.require("gs_topo_node_weight")
+        with self._use() as p:
+            self._frozen(p)
+            return fn(p, self._node(p, node))
+
+    def check_constraint(self, constraint: Optional[str]) -> None:
+        """Check a constraint (``submit(..., constraint=)``: feature names
+        joined by ``&`` or ``,`` for and, ``|`` for or, with parentheses:
+        ``"h100&(ib|roce)"``) against the topology's features, e.g. to
+        validate what a user typed. None or "" is valid (no constraint).
+
+        Raises:
+            InvalidArgument: a syntax error (the message gives its 1-based
+                column).
+            NotFoundError: a feature no node has (the message lists the
+                topology's features).
+            RangeError: longer than 4096 bytes, nested deeper than 64
+                parentheses, or more than 256 alternatives.
+        """
+        fn = lib.require("gs_topo_check_constraint")
+        raw = encode(constraint, "constraint")
+        with self._use() as p:
+            self._frozen(p)
+            self._constraint_error(fn, p, raw)
+
+    @staticmethod
+    def _constraint_error(fn, p, raw: Optional[bytes]) -> None:
+        buf = ctypes.create_string_buffer(1024)
+        st = fn(p, raw, buf, len(buf))
+        if st < 0:
+            message = decode(buf.value) or ""
+            raise error_from_status(st, message or "constraint: " + (
+                decode(lib.gs_strerror(st)) or ""))
+
+    def node_matches(self, node: Union[int, str],
+                     constraint: Optional[str]) -> bool:
+        """Whether a node's features satisfy a constraint (None or "":
+        every node). The expression is compiled at each call: fine for a
+        few nodes, not for a loop over a large cluster. Raises as
+        check_constraint() for a bad constraint."""
+        fn = lib.require("gs_topo_node_matches")
+        check = lib.require("gs_topo_check_constraint")
+        raw = encode(constraint, "constraint")
+        match = c_int(0)
+        with self._use() as p:
+            self._frozen(p)
+            n = self._node(p, node)
+            st = fn(p, n, raw, byref(match))
+            if st < 0:
+                self._constraint_error(check, p, raw)
+                raise error_from_status(   # pragma: no cover (agrees)
+                    st, "constraint: " + (decode(lib.gs_strerror(st)) or ""))
+        return match.value == 1
 
     # ---- saving -------------------------------------------------------
 

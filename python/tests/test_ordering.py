@@ -644,7 +644,7 @@ def test_names_of_states_and_reasons():
     assert {str(m) for m in PendingReason} >= {
         "reservation", "dependency", "limit", "priority"}
     assert [str(m) for m in EventKind] == ["started", "failed", "preempted",
-                                           "requeued"]
+                                           "requeued", "timeout"]
     assert str(FairshareAlgo.FAIR_TREE) == "fair-tree"
     assert LimitKind.parse("Account", "kind") is LimitKind.ACCOUNT
     assert Backfill.parse(2, "backfill") is Backfill.CONSERVATIVE
