@@ -368,6 +368,32 @@ static void partitions_limits_and_choice(void **state)
     assert_string_equal(gs_sched_job_partition(s, id_ab8), "a");
     assert_string_equal(info(s, id_d).partition, "a");
     assert_int_equal(info(s, id_ab).time_limit, 100);
+    /* the time limit the first partition gives must fit the others: with
+     * a (no limits) tried first, a job without a limit keeps none, so b
+     * (max_time 100) is left out of its partitions */
+    {
+        gs_sched *s2 = make(t, GS_ORDER_FIFO, GS_BACKFILL_NONE,
+                            GS_PREEMPT_OFF);
+        gs_partition_spec q = GS_PARTITION_SPEC_INIT;
+        q.name = "a";
+        q.nodes = "n[1-2]";
+        q.priority_tier = 1; /* a first */
+        assert_int_equal(gs_sched_add_partition(s2, &q), GS_OK);
+        q.name = "b";
+        q.nodes = "n[3-4]";
+        q.priority_tier = 0;
+        q.max_time = 100;
+        assert_int_equal(gs_sched_add_partition(s2, &q), GS_OK);
+        gs_job_spec x = spec_of(1, 0);
+        x.partition = "a,b";
+        uint64_t ix = sub(s2, &x);
+        assert_int_equal(info(s2, ix).time_limit, 0);
+        char pl[16];
+        assert_int_equal(gs_sched_job_partitions(s2, ix, pl, sizeof pl, NULL),
+                         GS_OK);
+        assert_string_equal(pl, "a");
+        gs_sched_destroy(s2);
+    }
     char buf[32];
     size_t len = 0;
     assert_int_equal(gs_sched_job_partitions(s, id_ab, buf, sizeof buf, &len),

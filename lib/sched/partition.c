@@ -706,6 +706,11 @@ gs_status gs_part_resolve(gs_sched *s, job_rec *j, const char *text,
     }
     if (!ok)
         return gs_errf(&s->err, GS_EINVAL, "job spec: %s", why);
+    /* the time limit the first partition gave must fit the others too */
+    for (uint32_t p = 0; p < s->n_parts; p++)
+        if (((ok >> p) & 1) && s->parts[p].max_time &&
+            (j->time_limit == 0 || j->time_limit > s->parts[p].max_time))
+            ok &= ~((uint64_t)1 << p);
     j->parts = ok;
     j->tier = 0;
     for (uint32_t p = 0; p < s->n_parts; p++)
