@@ -1204,7 +1204,7 @@ static void sim_numbers(void **state)
         {"A,0,1,,1,,,,9223372036854775808", ":2:13: bad priority", 1},
         {"A,0,1,,1,,,,-1", ":2:13: bad priority \"-1\"", 1},
         {"A,0,1,,1,,,,,maybe", ":2:14: bad preemptible \"maybe\"", 1},
-        {"A,0,1,,1,,,,,,extra", ":2:15: 11 fields, at most 10", 1},
+        {"A,0,1,,1,,,,,,,,extra", ":2:17: 13 fields, at most 12", 1},
         /* what is fine: decimals (truncated), exponents, the limits */
         {"A,1e3,12.7,,1", "A,1000,1000,1012,dgx-h100,1,\n", 0},
         {"A,0,10,,4.0,4e0", "A,0,0,10,dgx-h100,4,\n", 0},
@@ -1359,6 +1359,221 @@ static void sim_long_names(void **state)
     unlink(cpath);
 }
 
+/* Partitions, constraints, the defaults of issue 15 and expected starts
+ * (tests/data/sim/partitions.*: a 4-node cluster from templates, two
+ * partitions). */
+static void sim_partitions(void **state)
+{
+    (void)state;
+    char args[2048], base[1024], want[1024];
+    /* (test_data's buffer is overwritten by the next call) */
+    char topo[512], conf[512], jobs[512];
+    fmt(topo, sizeof topo, "%s", test_data("sim/partitions-cluster.json"));
+    fmt(conf, sizeof conf, "%s", test_data("sim/partitions.json"));
+    fmt(jobs, sizeof jobs, "%s", test_data("sim/partitions.csv"));
+    fmt(base, sizeof base,
+        "sim --topo '%s' --jobs '%s' --accounts '%s' --ordering fifo "
+        "--backfill easy",
+        topo, jobs, conf);
+    /* Worked by hand. Tier 1 (debug, and P4 which may use it) goes first:
+     * P1 on a1 (equal nodes: the lowest index); P4 needs ib, which debug's
+     * A100 nodes lack, so h1; P6 and P8 pack onto a1. Then P2 (no
+     * partition: gpu, the default) on h2; P7 needs h1 and h2: reserved at
+     * 100, when P2 ends (P4 at 50); P9 (2 GPUs, 30 s) backfills on h1.
+     * P6 has no time limit: debug's max_time, 600 s, ends it. P3 is over
+     * debug's 4 GPUs per job, P5 names no partition there is. */
+    fmt(args, sizeof args, "%s --expected-start", base);
+    assert_int_equal(run2(args), 3);
+    assert_string_equal(
+        out,
+        "id,submit,start,end,nodes,gpus,reason_if_never_started,"
+        "expected_start\n"
+        "P1,0,0,100,a1,4,,0\n"
+        "P2,0,0,100,h2,8,,0\n"
+        "P3,0,,,,8,\"job spec: partition \"\"debug\"\" allows at most 4 GPUs "
+        "per job (max_gpus_per_job); the job asks for 8\",\n"
+        "P4,0,0,50,h1,2,,0\n"
+        "P5,0,,,,2,\"partition: no partition \"\"nope\"\" (partitions: gpu, "
+        "debug)\",\n"
+        "P6,0,0,600,a1,1,\"timeout\",0\n"
+        "P7,0,100,110,h1;h2,16,,100\n"
+        "P8,0,0,5,a1,1,,0\n"
+        "P9,0,0,30,h1,2,,0\n");
+    /* each refusal names the job, its line and the field's column; the
+     * last line counts them */
+    fmt(want, sizeof want,
+        "%s:7:13: job P3 refused: job spec: partition \"debug\" allows at "
+        "most 4 GPUs per job (max_gpus_per_job); the job asks for 8\n",
+        jobs);
+    assert_contains(err, want);
+    fmt(want, sizeof want,
+        "%s:9:12: job P5 refused: partition: no partition \"nope\" "
+        "(partitions: gpu, debug)\n",
+        jobs);
+    assert_contains(err, want);
+    fmt(want, sizeof want,
+        "2 jobs were refused at submission (the first: job P3, %s:7)", jobs);
+    assert_contains(err, want);
+    /* without --expected-start the columns are those of before; the
+     * summary follows on stderr */
+    assert_int_equal(run2(base), 3);
+    assert_contains(out, "id,submit,start,end,nodes,gpus,"
+                         "reason_if_never_started\nP1,0,0,100,a1,4,\n");
+    assert_null(strstr(out, "expected_start"));
+    assert_contains(err, "jobs 9, started 7, never started 2\n");
+    /* --quiet silences warnings, not refusals */
+    fmt(args, sizeof args, "%s --quiet", base);
+    assert_int_equal(run2(args), 3);
+    assert_contains(err, "job P3 refused");
+    /* JSON: "expected_start" with the option only, null when unknown */
+    fmt(args, sizeof args, "%s --json --expected-start", base);
+    assert_int_equal(run2(args), 3);
+    json_doc doc;
+    parse_json(&doc, out);
+    json_doc_free(&doc);
+    assert_contains(out, "\"id\": \"P7\", \"submit\": 0, \"start\": 100, "
+                         "\"end\": 110, \"nodes\": [\"h1\", \"h2\"], "
+                         "\"gpus\": 16, \"reason\": null, "
+                         "\"expected_start\": 100}");
+    assert_contains(out, "\"id\": \"P5\"");
+    assert_contains(out, "(partitions: gpu, debug)\", \"expected_start\": "
+                         "null}");
+    fmt(args, sizeof args, "%s --json", base);
+    assert_int_equal(run2(args), 3);
+    assert_null(strstr(out, "expected_start"));
+
+    /* constraints: a feature no node has, a constraint that does not
+     * parse; a job in a partition where no node has the feature */
+    char path[64], cpath[64];
+    static const char cons[] =
+        "id,submit,duration,gpus,constraint,partition\n"
+        "C1,0,10,2,v100,\n"
+        "C2,0,10,2,h100&,\n"
+        "C3,0,10,2,h100,debug\n"
+        "C4,0,10,2,a100,debug\n";
+    temp_file(path, cons, sizeof cons - 1);
+    fmt(args, sizeof args,
+        "sim --topo '%s' --jobs %s --accounts '%s' --expected-start",
+        topo, path,
+        conf);
+    assert_int_equal(run2(args), 3);
+    fmt(want, sizeof want,
+        "%s:2:11: job C1 refused: job spec: constraint: constraint \"v100\": "
+        "no node has feature \"v100\"",
+        path);
+    assert_contains(err, want);
+    fmt(want, sizeof want, "%s:3:11: job C2 refused: job spec: constraint: ",
+        path);
+    assert_contains(err, want);
+    /* C3: the cluster could never run it (a warning, as for a job larger
+     * than the cluster); C4 runs */
+    fmt(want, sizeof want, "warning: %s:4: job C3 refused: job spec: the "
+                           "cluster could never run it",
+        path);
+    assert_contains(err, want);
+    assert_contains(out, "\nC4,0,0,10,a1,2,,0\n");
+    assert_contains(err, "2 jobs were refused at submission (the first: job "
+                         "C1, ");
+    unlink(path);
+
+    /* the defaults of issue 15 and the options that give the old ones */
+    static const char split[] =
+        "id,submit,duration,time_limit,gpus,gpus_per_node,constraint\n"
+        "F0,0,100,100,16,8,a100\n"
+        "F1,0,100,100,12,6,h100\n"
+        "F2,0,10,10,4,,\n";
+    temp_file(path, split, sizeof split - 1);
+    /* F2's 4 GPUs fit no node (2 free on each H100 node, none on the
+     * A100 nodes) until F0 and F1 end */
+    fmt(args, sizeof args, "sim --topo '%s' --jobs %s --backfill easy",
+        topo, path);
+    assert_int_equal(run2(args), 0);
+    assert_contains(out, "\nF2,0,100,110,");
+    fmt(args, sizeof args, "sim --topo '%s' --jobs %s --backfill easy --split",
+        topo, path);
+    assert_int_equal(run2(args), 0);
+    assert_contains(out, "\nF2,0,0,10,");
+    unlink(path);
+    /* 16 GPUs of one model: two H100 or two A100 nodes; 24 only mixed */
+    static const char model[] = "id,submit,duration,gpus\nM1,0,10,24\n";
+    temp_file(path, model, sizeof model - 1);
+    fmt(args, sizeof args, "sim --topo '%s' --jobs %s",
+        topo, path);
+    assert_int_equal(run2(args), 0);
+    assert_contains(err, "warning: ");
+    assert_contains(err, ":2: job M1 refused: job spec: the cluster could "
+                         "never run it");
+    fmt(args, sizeof args, "sim --topo '%s' --jobs %s --any-model",
+        topo, path);
+    assert_int_equal(run2(args), 0);
+    assert_contains(out, "\nM1,0,0,10,");
+    unlink(path);
+    /* accounts the configuration does not list: refused, or created */
+    static const char acc[] =
+        "{\"accounts\": [{\"name\": \"lab\"}],\n"
+        " \"users\": [{\"name\": \"u1\", \"account\": \"lab\"}]}\n";
+    static const char accjobs[] = "id,submit,duration,gpus,user,account\n"
+                                  "U1,0,10,1,u1,lab\n"
+                                  "U2,0,10,1,u2,other\n";
+    temp_file(cpath, acc, sizeof acc - 1);
+    temp_file(path, accjobs, sizeof accjobs - 1);
+    fmt(args, sizeof args, "sim --topo '%s' --jobs %s --accounts %s",
+        topo, path, cpath);
+    assert_int_equal(run2(args), 3);
+    fmt(want, sizeof want,
+        "%s:3:14: job U2 refused: job spec: account \"other\" is not in the "
+        "account tree",
+        path);
+    assert_contains(err, want);
+    assert_contains(out, "\nU1,0,0,10,");
+    fmt(args, sizeof args,
+        "sim --topo '%s' --jobs %s --accounts %s --auto-accounts",
+        topo, path, cpath);
+    assert_int_equal(run2(args), 0);
+    assert_contains(out, "\nU2,0,0,10,");
+    unlink(path);
+    unlink(cpath);
+
+    /* the configuration's partitions: errors at file:line:column, and
+     * nothing replayed */
+    static const struct {
+        const char *doc, *want;
+    } bad[] = {
+        {"{\"partitions\": [{\"name\": \"x\", \"nodes\": \"q[1-2]\"}]}",
+         ":1:40: \"nodes\": no node \"q1\""},
+        {"{\"partitions\": [{\"name\": \"x\"},\n {\"name\": \"x\"}]}",
+         ":2:11: partition \"x\" exists already (listed twice)"},
+        {"{\"partitions\": [{\"name\": \"x\", \"preempts\": \"y\"},\n"
+         " {\"name\": \"y\"}]}",
+         ":1:43: \"preempts\": no partition \"y\" before this one"},
+        {"{\"partitions\": [{\"name\": \"x\", \"max_time\": 10,\n"
+         " \"default_time\": 20}]}",
+         ":2:18: \"default_time\" 20 is above \"max_time\" 10"},
+        {"{\"partitions\": [{\"name\": \"x\", \"def_mem_per_gpu\": "
+         "1152921504606846977}]}",
+         ":1:50: \"def_mem_per_gpu\" must be a whole number from 0 to "
+         "1152921504606846976"},
+        {"{\"partitions\": [{\"name\": \"x\", \"max_gpu\": 1}]}",
+         ":1:31: unknown key \"max_gpu\" in a partition"},
+        {"{\"job_defaults\": {\"cpus_per_gpu\": 1.5}}",
+         ":1:35: \"cpus_per_gpu\" must be a whole number"},
+        {"{\"auto_accounts\": \"yes\"}",
+         ":1:19: \"auto_accounts\" must be true or false"},
+        {"{\"timeout_grace\": -1}", ":1:19: \"timeout_grace\" must be"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        temp_file(cpath, bad[k].doc, strlen(bad[k].doc));
+        fmt(args, sizeof args, "sim --topo '%s' --jobs '%s' --accounts %s",
+            topo, jobs, cpath);
+        int rc = run2(args);
+        fmt(want, sizeof want, "%s%s", cpath, bad[k].want);
+        if (rc != 1 || !strstr(err, want) || *out)
+            fail_msg("%s: rc %d, got '%s', want '%s'", bad[k].doc, rc, err,
+                     want);
+        unlink(cpath);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1377,6 +1592,7 @@ int main(void)
         cmocka_unit_test(input_limits),
         cmocka_unit_test(sim_numbers),
         cmocka_unit_test(sim_long_names),
+        cmocka_unit_test(sim_partitions),
         cmocka_unit_test(state_show),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

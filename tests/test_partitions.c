@@ -353,11 +353,22 @@ static void partitions_limits_and_choice(void **state)
     gs_job_spec unk = spec_of(2, 0);
     unk.partition = "q";
     assert_int_equal(gs_sched_submit(s, &unk, &id), GS_ENOTFOUND);
+    /* lists: spaces around names are dropped; an empty name is refused */
+    const char *bad_lists[] = {"a,", ",a", "a,,b", " , ", "a, "};
+    for (size_t i = 0; i < 5; i++) {
+        unk.partition = bad_lists[i];
+        assert_int_equal(gs_sched_submit(s, &unk, &id), GS_EINVAL);
+        assert_non_null(strstr(gs_sched_errmsg(s), "empty name"));
+    }
+    unk.gpu_models = "H100,";
+    unk.partition = NULL;
+    assert_int_equal(gs_sched_submit(s, &unk, &id), GS_EINVAL);
+    unk.gpu_models = NULL;
     assert_int_equal(gs_sched_job_count(s), 0);
     /* no partition: the default (a); "a,b": b first (tier 1), and a job
      * in b without a time limit gets b's max_time */
     gs_job_spec d = spec_of(2, 0), ab = spec_of(2, 0), ab8 = spec_of(8, 0);
-    ab.partition = "a,b";
+    ab.partition = " a , b ";
     ab8.partition = "a,b"; /* 8 GPUs: only a allows it */
     uint64_t id_d = sub(s, &d), id_ab = sub(s, &ab), id_ab8 = sub(s, &ab8);
     assert_int_equal(gs_sched_step(s, 0, NULL), GS_OK);

@@ -6,18 +6,20 @@
  *                [--fairshare fair-tree|classic]
  *                [--backfill easy|conservative|none]
  *                [--backfill-interval SECONDS]
- *                [--preempt off|requeue|cancel] [--json] [--out FILE]
+ *                [--preempt off|requeue|cancel] [--split] [--any-model]
+ *                [--auto-accounts] [--expected-start] [--json] [--out FILE]
  *
  * Jobs: CSV with the columns id,submit,duration,time_limit,gpus,
- * gpus_per_node,user,account,priority,preemptible (a header names them, in
- * any order; without a header they are taken in that order and the first
- * five are required; docs/formats.md has the rules). A job runs for its
- * duration, or until its time limit if that comes first (it then ends as
- * failed: a timeout).
+ * gpus_per_node,user,account,priority,preemptible,partition,constraint (a
+ * header names them, in any order; without a header they are taken in that
+ * order and the first five are required; docs/formats.md has the rules). A
+ * job runs for its duration, or until its time limit (its own, else its
+ * partition's) if that comes first (it then ends as failed: a timeout).
  *
- * Output: CSV id,submit,start,end,nodes,gpus,reason_if_never_started to
- * --out (or stdout), and a summary on stderr (stdout with --out); with
- * --json one document with the jobs and the summary (docs/cli.md).
+ * Output: CSV id,submit,start,end,nodes,gpus,reason_if_never_started
+ * (,expected_start with --expected-start) to --out (or stdout), and a
+ * summary on stderr (stdout with --out); with --json one document with the
+ * jobs and the summary (docs/cli.md).
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "cli.h"
@@ -35,9 +37,13 @@
 typedef struct sim_job {
     size_t line;   /* order in the file: breaks ties in submit time */
     size_t lineno; /* its line in the file, for messages */
-    size_t user_col, account_col; /* their columns, for messages */
-    const char *id, *user, *account; /* id "" : named by its place */
+    /* columns of the fields a submission may refuse, for messages */
+    size_t user_col, account_col, partition_col, constraint_col;
+    /* id "" : named by its place */
+    const char *id, *user, *account, *partition, *constraint;
     int64_t submit, duration, limit, priority;
+    int64_t expected; /* expected start after its first step, or
+                         GS_TIME_UNKNOWN */
     uint32_t gpus, gpn;
     int preemptible;
     uint64_t sid;      /* scheduler job id, 0 if refused */
@@ -124,10 +130,15 @@ static ev heap_pop(heap *h)
 /* ---- reading the jobs --------------------------------------------------- */
 
 enum { C_ID, C_SUBMIT, C_DURATION, C_LIMIT, C_GPUS, C_GPN, C_USER, C_ACCOUNT,
-       C_PRIORITY, C_PREEMPT, C_N };
+       C_PRIORITY, C_PREEMPT, C_PARTITION, C_CONSTRAINT, C_N };
 static const char *const col_names[C_N] = {
     "id",    "submit",        "duration", "time_limit", "gpus",
-    "gpus_per_node", "user",  "account",  "priority",   "preemptible"};
+    "gpus_per_node", "user",  "account",  "priority",   "preemptible",
+    "partition", "constraint"};
+/* col_names for messages */
+#define COLUMN_LIST                                                         \
+    "id, submit, duration, time_limit, gpus, gpus_per_node, user, "         \
+    "account, priority, preemptible, partition, constraint"
 
 /* The range of each numeric column, and how an error states it. Times may
  * have a fraction (traces log them so), which is dropped; counts and
@@ -325,18 +336,16 @@ static int read_header(job_reader *r, size_t lineno, char **fld,
         r->map[i] = -1;
     if (nf > C_N)
         return line_error(r, lineno, col[C_N],
-                          "%d columns, there are only %d kinds (id, submit, "
-                          "duration, time_limit, gpus, gpus_per_node, user, "
-                          "account, priority, preemptible)",
+                          "%d columns, there are only %d kinds (" COLUMN_LIST
+                          ")",
                           nf, C_N);
     for (int k = 0; k < nf; k++) {
         int c = column_of(fld[k]);
         char sh[SHOWN_CAP];
         if (c < 0 || r->map[c] >= 0)
             return line_error(r, lineno, col[k],
-                              "%s column \"%s\" (the columns are id, submit, "
-                              "duration, time_limit, gpus, gpus_per_node, "
-                              "user, account, priority, preemptible)",
+                              "%s column \"%s\" (the columns are "
+                              COLUMN_LIST ")",
                               c < 0 ? "unknown" : "duplicate",
                               shown(fld[k], sh, sizeof sh));
         r->map[c] = k;
@@ -366,6 +375,13 @@ static int read_row(job_reader *r, size_t lineno, char **fld,
         } else if (i == C_ACCOUNT) {
             j->account = s;
             j->account_col = c;
+        } else if (i == C_PARTITION) {
+            /* names the configuration defines: checked at submission */
+            j->partition = s;
+            j->partition_col = c;
+        } else if (i == C_CONSTRAINT) {
+            j->constraint = s;
+            j->constraint_col = c;
         } else if (i == C_PREEMPT) {
             if (parse_bool(s, &j->preemptible) != 0)
                 return line_error(r, lineno, c,
@@ -472,6 +488,7 @@ static sim_job *read_jobs(cli_args *a, const char *name, char *text,
         j->line = n;
         j->lineno = lineno;
         j->start = j->end = -1;
+        j->expected = GS_TIME_UNKNOWN;
         if (read_row(&r, lineno, fld, col, nf, eol, j) != 0)
             goto fail;
         n++;
@@ -533,6 +550,21 @@ static gs_status pending_reason(const gs_sched *s, sim_job *j)
     return st;
 }
 
+/* The column of the field a submission's refusal names, from the
+ * scheduler's message (0: none in particular). */
+static size_t refused_col(const sim_job *j, const char *msg)
+{
+    if (!strncmp(msg, "job spec: constraint", 20))
+        return j->constraint_col;
+    if (strstr(msg, "partition"))
+        return j->partition_col;
+    if (!strncmp(msg, "job spec: user", 14))
+        return j->user_col;
+    if (!strncmp(msg, "job spec: account", 17))
+        return j->account_col;
+    return 0;
+}
+
 static int cmp_submit(const void *a, const void *b)
 {
     const sim_job *x = a, *y = b;
@@ -547,10 +579,15 @@ static int cmp_i64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Exit status: jobs were refused at submission (the others were replayed
+ * and the output written). */
+#define SIM_REFUSED 3
+
 /* ---- options --------------------------------------------------------------- */
 
 enum { SIM_JOBS, SIM_ACCOUNTS, SIM_PLACEMENT, SIM_ORDERING, SIM_FAIRSHARE,
-       SIM_BACKFILL, SIM_BF_INTERVAL, SIM_PREEMPT };
+       SIM_BACKFILL, SIM_BF_INTERVAL, SIM_PREEMPT, SIM_SPLIT, SIM_ANY_MODEL,
+       SIM_AUTO_ACCOUNTS, SIM_EXPECTED_START };
 static const cli_option sim_options[] = {
     CLI_OPTION_TOPO(NULL, CLI_REQUIRED),
     {SIM_JOBS, "--jobs", NULL, "FILE", NULL,
@@ -573,10 +610,27 @@ static const cli_option sim_options[] = {
      "least seconds between backfill passes (0: at every step)", 0},
     {SIM_PREEMPT, "--preempt", NULL, "MODE", "off",
      "preemption: off, requeue or cancel", 0},
+    {SIM_SPLIT, "--split", NULL, NULL, "off",
+     "let every job spread its GPUs over more nodes than it needs "
+     "(allow_split; by default a job that sets no gpus_per_node runs on as "
+     "few nodes as could hold it)",
+     0},
+    {SIM_ANY_MODEL, "--any-model", NULL, NULL, "off",
+     "let every job mix GPU models (any_model; by default a job's GPUs are "
+     "all of one model)",
+     0},
+    {SIM_AUTO_ACCOUNTS, "--auto-accounts", NULL, NULL, "off",
+     "create the accounts and users jobs name that --accounts does not list "
+     "(by default such jobs are refused)",
+     0},
+    {SIM_EXPECTED_START, "--expected-start", NULL, NULL, "off",
+     "add an expected_start column (JSON: key): the start the scheduler "
+     "expected for each job after the step that followed its submission",
+     0},
     CLI_OPTION_JSON("write one JSON document: {\"jobs\": [{\"id\", "
                     "\"submit\", \"start\", \"end\", \"nodes\", \"gpus\", "
-                    "\"reason\"}...], \"summary\": {...}} instead of CSV and "
-                    "the summary text"),
+                    "\"reason\" (, \"expected_start\")}...], \"summary\": "
+                    "{...}} instead of CSV and the summary text"),
     CLI_OPTION_OUT,
     {.name = NULL}};
 
@@ -722,9 +776,11 @@ static void print_nodes(FILE *fo, const gs_sched *s, const gs_topo *t,
 }
 
 static void print_csv(FILE *fo, const gs_sched *s, const gs_topo *t,
-                      const sim_memory *m, const sim_job *jobs, size_t nj)
+                      const sim_memory *m, const sim_job *jobs, size_t nj,
+                      bool expected)
 {
-    fprintf(fo, "id,submit,start,end,nodes,gpus,reason_if_never_started\n");
+    fprintf(fo, "id,submit,start,end,nodes,gpus,reason_if_never_started%s\n",
+            expected ? ",expected_start" : "");
     for (size_t i = 0; i < nj; i++) {
         const sim_job *j = &jobs[i];
         csv_field(fo, job_name(j), false);
@@ -739,13 +795,19 @@ static void print_csv(FILE *fo, const gs_sched *s, const gs_topo *t,
         fprintf(fo, ",%u,", j->gpus);
         if (j->reason)
             csv_field(fo, j->reason, true); /* reasons hold commas */
+        if (expected) {
+            fputc(',', fo);
+            if (j->expected != GS_TIME_UNKNOWN)
+                fprintf(fo, "%lld", (long long)j->expected);
+        }
         fputc('\n', fo);
     }
 }
 
 static void print_json(FILE *fo, const gs_sched *s, const gs_topo *t,
                        const sim_memory *m, const sim_job *jobs, size_t nj,
-                       size_t njobs_total, const sim_totals *tot)
+                       size_t njobs_total, const sim_totals *tot,
+                       bool expected)
 {
     fputs("{\"jobs\": [", fo);
     for (size_t i = 0; i < nj; i++) {
@@ -769,6 +831,10 @@ static void print_json(FILE *fo, const gs_sched *s, const gs_topo *t,
             cli_json_string(fo, j->reason);
         else
             fputs("null", fo);
+        if (expected && j->expected != GS_TIME_UNKNOWN)
+            fprintf(fo, ", \"expected_start\": %lld", (long long)j->expected);
+        else if (expected)
+            fputs(", \"expected_start\": null", fo);
         fputc('}', fo);
     }
     fprintf(fo,
@@ -871,6 +937,7 @@ static int sim(cli_args *a)
         rc = cli_fail(a, "%s", s ? gs_sched_errmsg(s) : "out of memory");
         goto done;
     }
+    bool expected = cli_given(a, SIM_EXPECTED_START);
     if (acc) {
         size_t len;
         char *text = cli_read_input(a, acc, &len);
@@ -892,6 +959,11 @@ static int sim(cli_args *a)
         rc = cli_fail(a, "%s", gs_sched_errmsg(s));
         goto done;
     }
+    if (cli_given(a, SIM_AUTO_ACCOUNTS) &&
+        gs_sched_set_auto_accounts(s, 1) != GS_OK) {
+        rc = cli_fail(a, "%s", gs_sched_errmsg(s));
+        goto done;
+    }
     qsort(jobs, nj, sizeof *jobs, cmp_submit);
     by_sid = calloc(nj + 2, sizeof *by_sid);
     if (!by_sid) {
@@ -901,7 +973,8 @@ static int sim(cli_args *a)
     mem.jobs = jobs;
     mem.by_sid = by_sid;
     gs_sched_set_forget_hook(s, sim_forget, &mem);
-    size_t next = 0, n_preempted = 0, n_requeued = 0;
+    size_t next = 0, n_preempted = 0, n_requeued = 0, n_refused = 0;
+    size_t first_refused = 0;
     double gpu_seconds = 0;
     int64_t now = nj ? jobs[0].submit : 0, last_end = now;
     for (;;) {
@@ -944,6 +1017,7 @@ static int sim(cli_args *a)
             }
             last_end = now > last_end ? now : last_end;
         }
+        size_t batch = next; /* the jobs submitted now */
         while (next < nj && jobs[next].submit == now) {
             sim_job *j = &jobs[next];
             gs_job_spec spec;
@@ -957,39 +1031,64 @@ static int sim(cli_args *a)
             spec.account = *j->account ? j->account : NULL;
             spec.priority = j->priority;
             spec.preemptible = j->preemptible;
+            spec.partition = *j->partition ? j->partition : NULL;
+            spec.constraint = *j->constraint ? j->constraint : NULL;
+            spec.allow_split = cli_given(a, SIM_SPLIT);
+            spec.any_model = cli_given(a, SIM_ANY_MODEL);
             gs_status sst = gs_sched_submit(s, &spec, &j->sid);
-            if (sst == GS_EINVAL) {
+            const char *msg = gs_sched_errmsg(s);
+            char sh[SHOWN_CAP];
+            size_t col = sst == GS_OK ? 0 : refused_col(j, msg);
+            if (sst == GS_EINVAL && (strstr(msg, "user name") ||
+                                     strstr(msg, "account name"))) {
                 /* a job no scheduler takes (a user or account name it
                  * refuses) is a mistake in the trace: nothing is written */
-                const char *msg = gs_sched_errmsg(s);
-                bool acct = strstr(msg, "account name") != NULL;
-                size_t col = acct ? j->account_col : j->user_col;
                 fprintf(stderr, "%s: %s:%zu", a->prog, jobs_name, j->lineno);
                 if (col)
                     fprintf(stderr, ":%zu", col);
-                char sh[SHOWN_CAP];
                 fprintf(stderr, ": job %s: %s\n",
                         shown(spec.name, sh, sizeof sh), msg);
                 rc = CLI_FAIL;
                 goto done;
             }
-            if (sst != GS_OK) {
-                if (set_reason(j, gs_sched_errmsg(s)) != 0) {
-                    rc = cli_fail(a, "out of memory");
-                    goto done;
-                }
-                j->sid = 0;
-                /* the output says so too, but a refusal is most often a
-                 * mistake in the trace */
-                char sh[SHOWN_CAP];
+            if (sst == GS_ENOMEM) {
+                rc = cli_fail(a, "out of memory");
+                goto done;
+            }
+            if (sst == GS_ENORES) {
+                /* the cluster could never run it: not a mistake in the
+                 * trace (a trace from a bigger cluster), but most often
+                 * worth a look; the output says why */
                 if (!cli_given(a, CLI_O_QUIET))
                     fprintf(stderr, "%s: warning: %s:%zu: job %s refused: "
                                     "%s\n",
                             a->prog, jobs_name, j->lineno,
-                            shown(spec.name, sh, sizeof sh),
-                            gs_sched_errmsg(s));
+                            shown(spec.name, sh, sizeof sh), msg);
+            } else if (sst != GS_OK) {
+                /* refused for what it asks of this configuration (a
+                 * partition, its limits, a feature, an account): the
+                 * replay goes on without it, and the exit status says so */
+                fprintf(stderr, "%s: %s:%zu", a->prog, jobs_name, j->lineno);
+                if (col)
+                    fprintf(stderr, ":%zu", col);
+                fprintf(stderr, ": job %s refused: %s\n",
+                        shown(spec.name, sh, sizeof sh), msg);
+                if (n_refused++ == 0)
+                    first_refused = next;
+            }
+            if (sst != GS_OK) {
+                if (set_reason(j, msg) != 0) {
+                    rc = cli_fail(a, "out of memory");
+                    goto done;
+                }
+                j->sid = 0;
             } else {
                 by_sid[j->sid] = (uint32_t)next;
+                /* the time limit it runs with: its own, else its
+                 * partition's */
+                gs_job_info info = GS_JOB_INFO_INIT;
+                if (gs_sched_job_info(s, j->sid, &info) == GS_OK)
+                    j->limit = info.time_limit;
             }
             next++;
         }
@@ -1001,6 +1100,14 @@ static int sim(cli_args *a)
         if (mem.oom) {
             rc = cli_fail(a, "out of memory");
             goto done;
+        }
+        /* when the step that followed their submission expects the new
+         * jobs to start (a job started by it: its start) */
+        for (size_t i = batch; expected && i < next; i++) {
+            gs_job_info info = GS_JOB_INFO_INIT;
+            if (jobs[i].sid &&
+                gs_sched_job_info(s, jobs[i].sid, &info) == GS_OK)
+                jobs[i].expected = info.expected_start;
         }
         /* the step's events, taken off the queue as they are read */
         for (;;) {
@@ -1075,9 +1182,9 @@ static int sim(cli_args *a)
         goto done;
     }
     if (cli_given(a, CLI_O_JSON)) {
-        print_json(a->out, s, t, &mem, jobs, nj, nj, &tot);
+        print_json(a->out, s, t, &mem, jobs, nj, nj, &tot, expected);
     } else {
-        print_csv(a->out, s, t, &mem, jobs, nj);
+        print_csv(a->out, s, t, &mem, jobs, nj, expected);
         /* no summary of results that could not be written */
         bool to_stdout = a->out_fd == STDOUT_FILENO;
         rc = cli_close_output(a, rc);
@@ -1090,6 +1197,16 @@ static int sim(cli_args *a)
                 rc = cli_fail(a, "cannot write the summary to standard "
                                  "error");
         }
+    }
+    if (rc == CLI_OK && n_refused) {
+        char sh[SHOWN_CAP];
+        const sim_job *first = &jobs[first_refused];
+        fprintf(stderr, "%s: %zu job%s refused at submission (the first: "
+                        "job %s, %s:%zu); the others were replayed\n",
+                a->prog, n_refused, n_refused == 1 ? " was" : "s were",
+                shown(job_name(first), sh, sizeof sh), jobs_name,
+                first->lineno);
+        rc = SIM_REFUSED;
     }
 done:
     free(h.v);
@@ -1119,7 +1236,11 @@ const cli_command cli_cmd_sim = {
         "holding both.",
     .options = sim_options,
     .groups = CLI_GROUP_TOPO | CLI_GROUP_INPUT,
-    .exit_status = "0 replayed, 1 an input cannot be read or is wrong (the "
+    .exit_status = "0 replayed, 3 replayed but jobs were refused at "
+                   "submission for what they ask of the configuration (a "
+                   "partition, its limits, a feature, an account; each is "
+                   "named with its line, and the output has them with the "
+                   "reason), 1 an input cannot be read or is wrong (the "
                    "message has file:line:column) or the output cannot be "
                    "written, 2 bad arguments.",
     .examples = "gpusched sim --topo dgx-h100 --jobs jobs.csv\n"

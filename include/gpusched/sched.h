@@ -961,8 +961,10 @@ GS_API gs_status gs_sched_set_limit(gs_sched *sched, gs_limit_kind kind,
  *        docs/formats.md): accounts and users go into its share tree, and
  *        the optional keys "ordering", "fairshare", "half_life",
  *        "priority_weights", "usage_weights", "limits", "backfill" (mode,
- *        depth, horizon, interval) and "preemption" set the rest. A
- *        document with an error changes nothing.
+ *        depth, horizon, interval), "preemption", "partitions" (as
+ *        gs_sched_add_partition(): before the first job),
+ *        "job_defaults", "auto_accounts" and "timeout_grace" set the rest.
+ *        A document with an error changes nothing.
  * @param sched The scheduler.
  * @param text The JSON text.
  * @param size Its length.

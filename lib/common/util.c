@@ -458,3 +458,21 @@ gs_status gs_read_file(const char *path, char **data, size_t *size,
     *size = b.len;
     return GS_OK;
 }
+
+bool gs_list_next(const char **pp, const char **item, size_t *len)
+{
+    static const char after_comma[1] = ""; /* a comma ended the text */
+    const char *p = *pp;
+    if (!p || (!*p && p != after_comma))
+        return false;
+    const char *e = strchr(p, ',');
+    size_t n = e ? (size_t)(e - p) : strlen(p);
+    while (n && *p == ' ')
+        p++, n--;
+    while (n && p[n - 1] == ' ')
+        n--;
+    *item = p;
+    *len = n;
+    *pp = !e ? NULL : e[1] ? e + 1 : after_comma;
+    return true;
+}

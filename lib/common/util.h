@@ -30,6 +30,12 @@ void *gs_realloc(void *ptr, size_t size);
 char *gs_strndup(const char *s, size_t n);
 char *gs_strdup(const char *s);
 
+/* The next item of a comma-separated list, spaces around it dropped: true
+ * with *item and *len (0 for an empty item: ",,", a trailing comma, only
+ * spaces), false at the end. Start with *p at the text (NULL or "": no
+ * items); *p moves past the item and its comma. */
+bool gs_list_next(const char **p, const char **item, size_t *len);
+
 /* Grow *arr (element size esz) so that it holds at least need elements;
  * *cap is updated. Returns false (and leaves *arr untouched) on failure. */
 bool gs_grow(void **arr, size_t *cap, size_t need, size_t esz);

@@ -171,7 +171,11 @@ static gs_status get_num_in(cfg_ctx *c, const json_value *v, const char *key,
     char qk[80], what[200];
     gs_printable(qk, sizeof qk, key, SIZE_MAX);
     double d = v->type == JSON_NUMBER ? json_number_double(v) : NAN;
-    if (!(d >= 0) || !(d <= max) || (whole && d != floor(d))) {
+    /* an integer literal is compared exactly: as a double, 2^60 + 1 is
+     * 2^60 */
+    bool over = v->type == JSON_NUMBER && v->u.num.is_int && whole &&
+                v->u.num.i > 0 && (uint64_t)v->u.num.i > (uint64_t)max;
+    if (over || !(d >= 0) || !(d <= max) || (whole && d != floor(d))) {
         if (whole) /* exactly: 4294967295, not 4.29497e+09 */
             snprintf(what, sizeof what,
                      "\"%s\" must be a whole number from 0 to %.0f", qk, max);
@@ -351,7 +355,7 @@ static gs_status get_str(cfg_ctx *c, const json_value *obj, const char *key,
     return GS_OK;
 }
 
-/* Bytes: a whole number from 0 to 2^60, exact (a double is not, above
+/* Bytes: a whole number from 0 to 2^60, exact (a double is not above
  * 2^53). */
 static gs_status get_bytes(cfg_ctx *c, const json_value *v, const char *key,
                            uint64_t *out)
@@ -360,10 +364,7 @@ static gs_status get_bytes(cfg_ctx *c, const json_value *v, const char *key,
     gs_status st = get_num_in(c, v, key, (double)GS_TIME_MAX, true, &d);
     if (st != GS_OK)
         return st;
-    if (v->u.num.is_int && v->u.num.i >= 0 && v->u.num.i <= GS_TIME_MAX)
-        *out = (uint64_t)v->u.num.i;
-    else
-        *out = (uint64_t)d;
+    *out = v->u.num.is_int ? (uint64_t)v->u.num.i : (uint64_t)d;
     return GS_OK;
 }
 

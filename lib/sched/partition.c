@@ -228,14 +228,9 @@ static gs_status parts_mask(gs_sched *s, const char *text, const char *what,
                             const char *self, uint64_t *out)
 {
     *out = 0;
-    const char *p = text;
-    while (p && *p) {
-        const char *e = strchr(p, ',');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        while (len && *p == ' ')
-            p++, len--;
-        while (len && p[len - 1] == ' ')
-            len--;
+    const char *cur = text, *p;
+    size_t len;
+    while (gs_list_next(&cur, &p, &len)) {
         if (len == 0)
             return gs_errf(&s->err, GS_EINVAL,
                            "%s \"%.64s\" has an empty name", what, text);
@@ -259,12 +254,6 @@ static gs_status parts_mask(gs_sched *s, const char *text, const char *what,
                            s->n_parts ? names : "none");
         }
         *out |= (uint64_t)1 << (k > s->n_parts ? s->n_parts : k);
-        p = e ? e + 1 : p + len;
-        if (e && !*p)
-            return gs_errf(&s->err, GS_EINVAL,
-                           "%s \"%.64s\" has an empty name", what, text);
-        while (!e && *p)
-            p++;
     }
     return GS_OK;
 }

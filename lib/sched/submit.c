@@ -274,15 +274,9 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
         j.models = gs_calloc(count + 1, sizeof *j.models);
         if (!j.models)
             return spec_error(s, &j, GS_ENOMEM, "out of memory");
-        size_t k = 0;
-        const char *p = spec->gpu_models;
-        while (*p) {
-            const char *e = strchr(p, ',');
-            size_t len = e ? (size_t)(e - p) : strlen(p);
-            while (len && *p == ' ')
-                p++, len--;
-            while (len && p[len - 1] == ' ')
-                len--;
+        size_t k = 0, len;
+        const char *cur = spec->gpu_models, *p;
+        while (gs_list_next(&cur, &p, &len)) {
             if (len == 0)
                 return spec_error(s, &j, GS_EINVAL,
                                   "gpu_models \"%.64s\" has an empty name",
@@ -290,13 +284,6 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
             if (!(j.models[k] = gs_strndup(p, len)))
                 return spec_error(s, &j, GS_ENOMEM, "out of memory");
             k++;
-            p = e ? e + 1 : p + len;
-            if (e && !*p)
-                return spec_error(s, &j, GS_EINVAL,
-                                  "gpu_models \"%.64s\" has an empty name",
-                                  spec->gpu_models);
-            while (!e && *p)
-                p++;
         }
     }
     /* required GPUs: ids and UUIDs, resolved, sorted, no repeats; each
