@@ -83,16 +83,16 @@ static int launch(gs_sched *s, const gs_topo *t, host_job *j, int64_t now)
     printf("t=%5lld start %-8s (%s/%s, %u GPU%s) on", (long long)now,
            j->name, j->user, j->account, j->gpus, j->gpus == 1 ? "" : "s");
     for (uint32_t k = 0; k < nodes; k++) {
-        gs_alloc_node an = GS_ALLOC_NODE_INIT;
-        char cvd[256], cpus[256];
-        if (gs_sched_alloc_node(s, j->id, k, &an) != GS_OK ||
-            gs_sched_cuda_visible_devices(s, j->id, an.node, 0, cvd,
-                                          sizeof cvd, NULL) != GS_OK ||
-            gs_sched_alloc_cpus(s, j->id, k, cpus, sizeof cpus, NULL) != GS_OK)
+        /* everything about the k-th node in one call */
+        gs_alloc_entry e;
+        gs_alloc_entry_init(&e);
+        char buf[4096];
+        if (gs_sched_alloc_entry(s, j->id, k, &e, buf, sizeof buf) != GS_OK)
             return -1;
-        printf(" %s: CUDA_VISIBLE_DEVICES=%s cpus=%s",
-               gs_topo_node_name(t, an.node), cvd, cpus[0] ? cpus : "-");
+        printf(" %s: CUDA_VISIBLE_DEVICES=%s cpus=%s", e.node_name,
+               e.cuda_visible_devices, e.cpulist[0] ? e.cpulist : "-");
     }
+    (void)t;
     printf("\n");
     j->end = now + j->runtime;
     return 0;

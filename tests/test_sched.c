@@ -82,9 +82,12 @@ static void lifecycle(void **state)
                                                    NULL),
                      GS_OK);
     assert_string_equal(cvd, "4,5,6,7");
+    /* c has not started: it has no position 0 (as for every allocation
+     * call: GS_EINVAL, the message says it never started) */
     assert_int_equal(gs_sched_cuda_visible_devices(s, c, 0, 0, cvd, sizeof cvd,
                                                    NULL),
-                     GS_ENOTFOUND);
+                     GS_EINVAL);
+    assert_non_null(strstr(gs_sched_errmsg(s), "never started"));
     assert_int_equal(gs_sched_gpu_job(s, 5), b);
     /* completing a lets c start */
     assert_int_equal(gs_sched_complete(s, a, 20), GS_OK);

@@ -207,7 +207,7 @@ static void *schedule_rounds(void *arg)
             gs_alloc_node an = {sizeof an, 0, 0, 0, 0};
             char cvd[64];
             CHECK(w, gs_sched_alloc_node(s, ids[j], 0, &an) == GS_OK &&
-                         gs_sched_cuda_visible_devices(s, ids[j], an.node, 0,
+                         gs_sched_cuda_visible_devices(s, ids[j], 0, 0,
                                                        cvd, sizeof cvd,
                                                        NULL) == GS_OK,
                   "CUDA_VISIBLE_DEVICES: %s", gs_sched_errmsg(s));

@@ -1132,22 +1132,98 @@ GS_API gs_status gs_sched_alloc_cpus(const gs_sched *sched, uint64_t job,
 #define GS_CVD_UUIDS 0x1u
 
 /**
- * @brief The value of `CUDA_VISIBLE_DEVICES` for a job's GPUs on one of
- *        its nodes: indices in increasing order ("0,1,4,5"), or UUIDs.
+ * @brief The value of `CUDA_VISIBLE_DEVICES` for a job's GPUs on the k-th
+ *        node of its allocation: indices in increasing order ("0,1,4,5"),
+ *        or UUIDs. (Before 0.1 the third argument was the node's index;
+ *        every allocation call now names a node by its position k.)
  * @param sched The scheduler.
  * @param job The job's id.
- * @param node The node's index (one of the job's nodes).
+ * @param k Index below gs_sched_alloc_node_count().
  * @param flags 0 or ::GS_CVD_UUIDS.
  * @param[out] buf Receives the text.
  * @param cap Size of @p buf.
  * @param[out] len Receives its length (may be NULL).
- * @return ::GS_OK, ::GS_ENOSPC, ::GS_ENOTFOUND (job unknown or not on that
- *         node), ::GS_EINVAL.
+ * @return ::GS_OK, ::GS_ENOSPC (len set; the message says how much),
+ *         ::GS_ENOTFOUND (no such job), ::GS_EINVAL (bad position or
+ *         flags; the message says which).
  */
 GS_API gs_status gs_sched_cuda_visible_devices(const gs_sched *sched,
-                                               uint64_t job, uint32_t node,
+                                               uint64_t job, uint32_t k,
                                                unsigned flags, char *buf,
                                                size_t cap, size_t *len);
+
+/** The most GPUs on one node of an allocation (GPU masks are 64 bits). */
+#define GS_ALLOC_MAX_GPUS 64
+
+/** @brief Everything about one node of a job's allocation, in one call
+ *         (gs_sched_alloc_entry()). Texts and the CPU list point into the
+ *         caller's buffer; the node name into the topology. */
+typedef struct gs_alloc_entry {
+    /** sizeof(gs_alloc_entry) as the caller knows it. */
+    uint32_t struct_size;
+    /** The node's index. */
+    uint32_t node;
+    /** The node's name (the topology's string). */
+    const char *node_name;
+    /** GPUs on the node. */
+    uint32_t n_gpus;
+    /** Their indices on the node, increasing. */
+    uint32_t gpus[GS_ALLOC_MAX_GPUS];
+    /** Their cluster-wide ids, in the same order. */
+    uint32_t gpu_ids[GS_ALLOC_MAX_GPUS];
+    /** CPUs it holds on the node (0 when the node's CPUs are not
+     *  accounted). */
+    uint32_t n_cpus;
+    /** Their numbers (the machine's CPU ids), increasing: @ref n_cpus of
+     *  them, in the buffer. */
+    const uint32_t *cpus;
+    /** Host memory on the node, bytes. */
+    uint64_t memory;
+    /** `CUDA_VISIBLE_DEVICES` by index ("0,1,4,5"), in the buffer. */
+    const char *cuda_visible_devices;
+    /** `CUDA_VISIBLE_DEVICES` by UUID (GPUs without one by index). */
+    const char *cuda_visible_uuids;
+    /** The CPUs as a cpulist ("0-15,32-47"; "" for none). */
+    const char *cpulist;
+    /** Bytes of buffer the texts and the CPU numbers need (set also when
+     *  the buffer was too small). */
+    size_t buf_needed;
+} gs_alloc_entry;
+
+/**
+ * @brief Initialize a ::gs_alloc_entry (for bindings).
+ * @param[out] entry The struct to initialize.
+ */
+GS_API void gs_alloc_entry_init(gs_alloc_entry *entry);
+
+/**
+ * @brief One node of a job's allocation in one call: node index and name,
+ *        GPU indices and ids, `CUDA_VISIBLE_DEVICES` (indices and UUIDs),
+ *        the CPUs as a cpulist and as numbers, memory.
+ *
+ * @code
+ * char buf[4096];
+ * for (uint32_t k = 0; k < gs_sched_alloc_node_count(s, job); k++) {
+ *     gs_alloc_entry e;
+ *     gs_alloc_entry_init(&e);
+ *     if (gs_sched_alloc_entry(s, job, k, &e, buf, sizeof buf) == GS_OK)
+ *         printf("%s: CUDA_VISIBLE_DEVICES=%s cpus %s\n", e.node_name,
+ *                e.cuda_visible_devices, e.cpulist);
+ * }
+ * @endcode
+ * @param sched The scheduler.
+ * @param job The job's id.
+ * @param k Index below gs_sched_alloc_node_count().
+ * @param[in,out] out Its struct_size must be set; the rest is filled.
+ * @param buf Room for the texts and CPU numbers.
+ * @param cap Size of @p buf (out->buf_needed says how much is enough).
+ * @return ::GS_OK, ::GS_ENOSPC (only buf_needed set), ::GS_ENOTFOUND (no
+ *         such job), ::GS_EINVAL (bad position, struct_size or buffer;
+ *         the message says which), ::GS_ENOMEM.
+ */
+GS_API gs_status gs_sched_alloc_entry(const gs_sched *sched, uint64_t job,
+                                      uint32_t k, gs_alloc_entry *out,
+                                      char *buf, size_t cap);
 
 /** @} */
 

@@ -19,21 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The last error of a scheduler a query holds as const: a gs_sched is
- * used by one thread at a time and always allocated writable. */
-static gs_status part_errf(const gs_sched *s, gs_status st, const char *fmt,
-                           ...) GS_PRINTF(3, 4);
-static gs_status part_errf(const gs_sched *s, gs_status st, const char *fmt,
-                           ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    gs_err *e = &((gs_sched *)(uintptr_t)s)->err;
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-    va_end(ap);
-    return st;
-}
-
 /* ---- classes and models ------------------------------------------------ */
 
 static int cmp_class(const void *arg, uint32_t a, uint32_t b)
@@ -457,11 +442,11 @@ GS_API gs_status gs_sched_partition_info(const gs_sched *s, uint32_t part,
         return GS_EINVAL;
     if (!out || out->struct_size < sizeof(uint32_t) ||
         out->struct_size > (1u << 16))
-        return part_errf(s, GS_EINVAL,
+        return gs_sched_errf_const(s, GS_EINVAL,
                                    "partition info: out is NULL or its "
                                    "struct_size is wrong");
     if (part >= s->n_parts)
-        return part_errf(s, GS_EINVAL,
+        return gs_sched_errf_const(s, GS_EINVAL,
                                    "partition %u out of range (the scheduler "
                                    "has %u)",
                                    part, s->n_parts);
@@ -529,12 +514,12 @@ GS_API gs_status gs_sched_job_partitions(const gs_sched *s, uint64_t job,
         return GS_EINVAL;
     const job_rec *j = find_job(s, job);
     if (!j)
-        return part_errf(s, GS_ENOTFOUND,
+        return gs_sched_errf_const(s, GS_ENOTFOUND,
                                    "job %llu not found (never submitted, or "
                                    "forgotten)",
                                    (unsigned long long)job);
     if (!buf && cap)
-        return part_errf(s, GS_EINVAL, "buf is NULL");
+        return gs_sched_errf_const(s, GS_EINVAL, "buf is NULL");
     uint32_t order[GS_MAX_PARTITIONS];
     uint32_t n = gs_part_order(s, j, order);
     size_t need = 0;
@@ -543,7 +528,7 @@ GS_API gs_status gs_sched_job_partitions(const gs_sched *s, uint64_t job,
     if (len)
         *len = need;
     if (need + 1 > cap)
-        return part_errf(s, GS_ENOSPC,
+        return gs_sched_errf_const(s, GS_ENOSPC,
                                    "buffer of %zu bytes is too small: the "
                                    "partitions of job %llu need %zu",
                                    cap, (unsigned long long)job, need + 1);

@@ -17,9 +17,17 @@ GS_API size_t gs_sched_event_count(const gs_sched *s)
 
 GS_API gs_status gs_sched_event(const gs_sched *s, size_t i, gs_event *ev)
 {
-    if (!gs_sched_ready(s) || i >= s->n_events || !ev ||
-        ev->struct_size < sizeof(uint32_t))
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
+    if (!ev || ev->struct_size < sizeof(uint32_t) ||
+        ev->struct_size > (1u << 16))
+        return gs_sched_errf_const(s, GS_EINVAL,
+                                   "event: ev is NULL or its struct_size is "
+                                   "wrong (use GS_EVENT_INIT)");
+    if (i >= s->n_events)
+        return gs_sched_errf_const(s, GS_EINVAL,
+                                   "event %zu out of range (%zu queued)", i,
+                                   s->n_events);
     const sched_event *e = &s->events[(s->ev_head + i) % s->cap_events];
     gs_event full = {sizeof full, e->kind, e->job, e->time};
     uint32_t caller = ev->struct_size;
@@ -43,12 +51,77 @@ GS_API gs_status gs_sched_events_consume(gs_sched *s, size_t n)
 
 GS_API gs_status gs_sched_next_event(gs_sched *s, gs_event *ev)
 {
-    if (!gs_sched_ready(s) || !ev || ev->struct_size < sizeof(uint32_t))
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
+    if (!ev || ev->struct_size < sizeof(uint32_t) ||
+        ev->struct_size > (1u << 16))
+        return gs_errf(&s->err, GS_EINVAL,
+                       "next_event: ev is NULL or its struct_size is wrong "
+                       "(use GS_EVENT_INIT)");
     if (!s->n_events)
         return gs_errf(&s->err, GS_ENOTFOUND, "the event queue is empty");
     gs_status st = gs_sched_event(s, 0, ev);
     return st == GS_OK ? gs_sched_events_consume(s, 1) : st;
+}
+
+/* The job, or NULL with the error set (unknown, or forgotten). */
+static const job_rec *job_or_err(const gs_sched *s, uint64_t job,
+                                 const char *call, gs_status *st)
+{
+    const job_rec *j = find_job(s, job);
+    if (!j)
+        *st = gs_sched_errf_const(
+            s, GS_ENOTFOUND,
+            job && job <= s->last_id
+                ? "%s: job %llu ended and was forgotten "
+                  "(gs_sched_set_retention)"
+                : "%s: no job %llu",
+            call, (unsigned long long)job);
+    return j;
+}
+
+/* The k-th node of a job's allocation, or NULL with the error set. */
+static const alloc_node *alloc_or_err(const gs_sched *s, uint64_t job,
+                                      uint32_t k, const char *call,
+                                      const job_rec **jp, gs_status *st)
+{
+    const job_rec *j = job_or_err(s, job, call, st);
+    if (jp)
+        *jp = j;
+    if (!j)
+        return NULL;
+    if (k >= j->n_alloc) {
+        *st = j->n_alloc
+                  ? gs_sched_errf_const(
+                        s, GS_EINVAL,
+                        "%s: job %llu is on %u node%s; position %u is out "
+                        "of range",
+                        call, (unsigned long long)job, j->n_alloc,
+                        j->n_alloc == 1 ? "" : "s", k)
+                  : gs_sched_errf_const(
+                        s, GS_EINVAL,
+                        "%s: job %llu has no allocation (it is %s and never "
+                        "started)",
+                        call, (unsigned long long)job,
+                        gs_job_state_name(j->state));
+        return NULL;
+    }
+    return &j->alloc[k];
+}
+
+/* Text out, with a message naming what did not fit. */
+static gs_status text_out(const gs_sched *s, const char *what, uint64_t job,
+                          const char *text, size_t n, char *buf, size_t cap,
+                          size_t *len)
+{
+    gs_status st = gs_copy_out(text, n, buf, cap, len);
+    if (st == GS_ENOSPC)
+        gs_sched_errf_const(s, st,
+                            "buffer of %zu bytes is too small: %s of job "
+                            "%llu needs %zu",
+                            buf ? cap : 0, what, (unsigned long long)job,
+                            n + 1);
+    return st;
 }
 
 /* ---- queries ------------------------------------------------------------ */
@@ -126,11 +199,18 @@ void gs_sched_fill_info(const gs_sched *s, const job_rec *j,
 GS_API gs_status gs_sched_job_info(const gs_sched *s, uint64_t job,
                                    gs_job_info *info)
 {
-    if (!gs_sched_ready(s) || !info || info->struct_size < sizeof(uint32_t))
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
-    const job_rec *j = find_job(s, job);
+    if (!info || info->struct_size < sizeof(uint32_t) ||
+        info->struct_size > (1u << 16))
+        return gs_sched_errf_const(s, GS_EINVAL,
+                                   "job_info: info is NULL or its "
+                                   "struct_size is wrong (use "
+                                   "GS_JOB_INFO_INIT)");
+    gs_status st = GS_OK;
+    const job_rec *j = job_or_err(s, job, "job_info", &st);
     if (!j)
-        return GS_ENOTFOUND;
+        return st;
     gs_job_info full;
     gs_sched_fill_info(s, j, &full);
     uint32_t caller = info->struct_size;
@@ -142,25 +222,25 @@ GS_API gs_status gs_sched_job_info(const gs_sched *s, uint64_t job,
 GS_API gs_status gs_sched_job_reason_text(const gs_sched *s, uint64_t job,
                                           char *buf, size_t cap, size_t *len)
 {
+    if (len)
+        *len = 0;
     if (!gs_sched_ready(s))
         return GS_EINVAL;
-    const job_rec *j = find_job(s, job);
+    gs_status st = GS_OK;
+    const job_rec *j = job_or_err(s, job, "job_reason_text", &st);
     if (!j)
-        return GS_ENOTFOUND;
+        return st;
     if (j->state == GS_JOB_PENDING && j->lazy != LAZY_NONE) {
         char text[REASON_MAX];
         size_t n = gs_reason_lazy_text(j, j->lazy, j->behind, text,
                                        sizeof text);
-        return gs_copy_out(text, n, buf, cap, len);
+        return text_out(s, "the reason text", job, text, n, buf, cap, len);
     }
-    const char *text = j->state == GS_JOB_PENDING ? j->reason_text : "";
-    return gs_copy_out(text, strlen(text), buf, cap, len);
-}
-
-static const alloc_node *alloc_at(const gs_sched *s, uint64_t job, uint32_t k)
-{
-    const job_rec *j = s ? find_job(s, job) : NULL;
-    return j && k < j->n_alloc ? &j->alloc[k] : NULL;
+    const char *text = j->state == GS_JOB_PENDING && j->reason_text
+                           ? j->reason_text
+                           : "";
+    return text_out(s, "the reason text", job, text, strlen(text), buf, cap,
+                    len);
 }
 
 GS_API uint32_t gs_sched_alloc_node_count(const gs_sched *s, uint64_t job)
@@ -172,11 +252,18 @@ GS_API uint32_t gs_sched_alloc_node_count(const gs_sched *s, uint64_t job)
 GS_API gs_status gs_sched_alloc_node(const gs_sched *s, uint64_t job,
                                      uint32_t k, gs_alloc_node *out)
 {
-    if (!gs_sched_ready(s) || !out || out->struct_size < sizeof(uint32_t))
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
-    const alloc_node *a = alloc_at(s, job, k);
+    if (!out || out->struct_size < sizeof(uint32_t) ||
+        out->struct_size > (1u << 16))
+        return gs_sched_errf_const(s, GS_EINVAL,
+                                   "alloc_node: out is NULL or its "
+                                   "struct_size is wrong (use "
+                                   "GS_ALLOC_NODE_INIT)");
+    gs_status st = GS_OK;
+    const alloc_node *a = alloc_or_err(s, job, k, "alloc_node", NULL, &st);
     if (!a)
-        return find_job(s, job) ? GS_EINVAL : GS_ENOTFOUND;
+        return st;
     gs_alloc_node full = {sizeof full, a->node, mask_count(a->gpus), a->cpu_n,
                           a->mem};
     uint32_t caller = out->struct_size;
@@ -189,41 +276,37 @@ GS_API gs_status gs_sched_alloc_gpus(const gs_sched *s, uint64_t job,
                                      uint32_t k, uint32_t *gpus, size_t cap,
                                      size_t *count)
 {
-    if (!gs_sched_ready(s) || (cap && !gpus))
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
-    const alloc_node *a = alloc_at(s, job, k);
+    if (cap && !gpus)
+        return gs_sched_errf_const(s, GS_EINVAL,
+                                   "alloc_gpus: gpus is NULL with cap %zu",
+                                   cap);
+    gs_status st = GS_OK;
+    const alloc_node *a = alloc_or_err(s, job, k, "alloc_gpus", NULL, &st);
     if (!a)
-        return find_job(s, job) ? GS_EINVAL : GS_ENOTFOUND;
+        return st;
     size_t n = mask_count(a->gpus);
     if (count)
         *count = n;
     if (n > cap)
-        return GS_ENOSPC;
+        return gs_sched_errf_const(s, GS_ENOSPC,
+                                   "alloc_gpus: room for %zu GPUs, job %llu "
+                                   "has %zu on node %s",
+                                   cap, (unsigned long long)job, n,
+                                   s->topo->nodes[a->node].name);
     size_t i = 0;
     for (gs_mask m = a->gpus; m; m &= m - 1)
         gpus[i++] = mask_first(m);
     return GS_OK;
 }
 
-GS_API gs_status gs_sched_alloc_cpus(const gs_sched *s, uint64_t job,
-                                     uint32_t k, char *buf, size_t cap,
-                                     size_t *len)
+/* The OS CPU numbers of an allocation node, increasing, into ids (room
+ * for a->cpu_n). */
+static void cpu_numbers(const gs_sched *s, const job_rec *j,
+                        const alloc_node *a, uint32_t *ids)
 {
-    if (!gs_sched_ready(s))
-        return GS_EINVAL;
-    const alloc_node *a = alloc_at(s, job, k);
-    if (!a)
-        return find_job(s, job) ? GS_EINVAL : GS_ENOTFOUND;
-    const job_rec *j = find_job(s, job);
     const gs_ntype *ty = node_type(s, a->node);
-    /* CPU indices -> CPU numbers as canonical ranges */
-    gs_cpu_range *r = gs_malloc((a->cpu_n + 1) * sizeof *r);
-    uint32_t *ids = gs_malloc((a->cpu_n + 1) * sizeof *ids);
-    if (!r || !ids) {
-        gs_free(r);
-        gs_free(ids);
-        return GS_ENOMEM;
-    }
     for (uint32_t i = 0; i < a->cpu_n; i++) {
         uint32_t c = j->cpus[a->cpu_off + i], ri = 0;
         while (c >= ty->cpus[ri].hi - ty->cpus[ri].lo + 1) {
@@ -233,63 +316,193 @@ GS_API gs_status gs_sched_alloc_cpus(const gs_sched *s, uint64_t job,
         ids[i] = ty->cpus[ri].lo + c;
     }
     qsort(ids, a->cpu_n, sizeof *ids, gs_cmp_u32);
-    size_t nr = 0;
-    for (uint32_t i = 0; i < a->cpu_n; i++) {
-        if (nr && ids[i] == r[nr - 1].hi + 1)
-            r[nr - 1].hi = ids[i];
+}
+
+/* Append the cpulist of increasing CPU numbers to b. */
+static void put_cpulist(gs_buf *b, const uint32_t *ids, uint32_t n)
+{
+    for (uint32_t i = 0; i < n;) {
+        uint32_t e = i;
+        while (e + 1 < n && ids[e + 1] == ids[e] + 1)
+            e++;
+        if (i)
+            gs_buf_putc(b, ',');
+        if (e == i)
+            gs_buf_printf(b, "%u", ids[i]);
         else
-            r[nr++] = (gs_cpu_range){ids[i], ids[i]};
+            gs_buf_printf(b, "%u-%u", ids[i], ids[e]);
+        i = e + 1;
     }
+}
+
+/* Append CUDA_VISIBLE_DEVICES of an allocation node to b. */
+static void put_cvd(const gs_sched *s, const alloc_node *a, bool uuids,
+                    gs_buf *b)
+{
+    bool first = true;
+    for (gs_mask m = a->gpus; m; m &= m - 1) {
+        uint32_t idx = mask_first(m);
+        const char *uuid =
+            uuids ? gs_topo_gpu_uuid(s->topo,
+                                     s->topo->nodes[a->node].first_gpu + idx)
+                  : NULL;
+        if (!first)
+            gs_buf_putc(b, ',');
+        first = false;
+        if (uuid)
+            gs_buf_puts(b, uuid);
+        else
+            gs_buf_printf(b, "%u", idx);
+    }
+}
+
+GS_API gs_status gs_sched_alloc_cpus(const gs_sched *s, uint64_t job,
+                                     uint32_t k, char *buf, size_t cap,
+                                     size_t *len)
+{
+    if (len)
+        *len = 0;
+    if (!gs_sched_ready(s))
+        return GS_EINVAL;
+    gs_status st = GS_OK;
+    const job_rec *j;
+    const alloc_node *a = alloc_or_err(s, job, k, "alloc_cpus", &j, &st);
+    if (!a)
+        return st;
+    uint32_t *ids = gs_malloc((a->cpu_n + 1) * sizeof *ids);
+    if (!ids)
+        return gs_sched_errf_const(s, GS_ENOMEM, "out of memory");
+    cpu_numbers(s, j, a, ids);
     gs_buf b = {0};
-    gs_cpulist_format(&b, r, nr);
-    gs_free(r);
+    put_cpulist(&b, ids, a->cpu_n);
     gs_free(ids);
     if (!gs_buf_finish(&b)) {
         gs_buf_free(&b);
-        return GS_ENOMEM;
+        return gs_sched_errf_const(s, GS_ENOMEM, "out of memory");
     }
-    gs_status st = gs_copy_out(b.data, b.len, buf, cap, len);
+    st = text_out(s, "the CPU list", job, b.data, b.len, buf, cap, len);
     gs_buf_free(&b);
     return st;
 }
 
 GS_API gs_status gs_sched_cuda_visible_devices(const gs_sched *s,
-                                               uint64_t job, uint32_t node,
+                                               uint64_t job, uint32_t k,
                                                unsigned flags, char *buf,
                                                size_t cap, size_t *len)
 {
-    if (!gs_sched_ready(s) || (flags & ~GS_CVD_UUIDS))
+    if (len)
+        *len = 0;
+    if (!gs_sched_ready(s))
         return GS_EINVAL;
-    const job_rec *j = find_job(s, job);
-    if (!j)
-        return GS_ENOTFOUND;
-    const alloc_node *a = NULL;
-    for (uint32_t i = 0; i < j->n_alloc && !a; i++)
-        if (j->alloc[i].node == node)
-            a = &j->alloc[i];
+    if (flags & ~GS_CVD_UUIDS)
+        return gs_sched_errf_const(s, GS_EINVAL,
+                                   "cuda_visible_devices: unknown flags 0x%x",
+                                   flags & ~GS_CVD_UUIDS);
+    gs_status st = GS_OK;
+    const alloc_node *a =
+        alloc_or_err(s, job, k, "cuda_visible_devices", NULL, &st);
     if (!a)
-        return GS_ENOTFOUND;
+        return st;
     gs_buf b = {0};
-    bool first = true;
-    for (gs_mask m = a->gpus; m; m &= m - 1) {
-        uint32_t idx = mask_first(m);
-        const char *uuid =
-            (flags & GS_CVD_UUIDS)
-                ? gs_topo_gpu_uuid(s->topo, s->topo->nodes[node].first_gpu + idx)
-                : NULL;
-        if (!first)
-            gs_buf_putc(&b, ',');
-        first = false;
-        if (uuid)
-            gs_buf_puts(&b, uuid);
-        else
-            gs_buf_printf(&b, "%u", idx);
-    }
+    put_cvd(s, a, (flags & GS_CVD_UUIDS) != 0, &b);
     if (!gs_buf_finish(&b)) {
         gs_buf_free(&b);
-        return GS_ENOMEM;
+        return gs_sched_errf_const(s, GS_ENOMEM, "out of memory");
     }
-    gs_status st = gs_copy_out(b.data, b.len, buf, cap, len);
+    st = text_out(s, "CUDA_VISIBLE_DEVICES", job, b.data, b.len, buf, cap,
+                  len);
     gs_buf_free(&b);
     return st;
+}
+
+GS_API void gs_alloc_entry_init(gs_alloc_entry *e)
+{
+    if (e) {
+        memset(e, 0, sizeof *e);
+        e->struct_size = sizeof *e;
+    }
+}
+
+GS_API gs_status gs_sched_alloc_entry(const gs_sched *s, uint64_t job,
+                                      uint32_t k, gs_alloc_entry *out,
+                                      char *buf, size_t cap)
+{
+    if (!gs_sched_ready(s))
+        return GS_EINVAL;
+    if (!out || out->struct_size < sizeof(uint32_t) ||
+        out->struct_size > (1u << 16))
+        return gs_sched_errf_const(s, GS_EINVAL,
+                                   "alloc_entry: out is NULL or its "
+                                   "struct_size is wrong (use "
+                                   "gs_alloc_entry_init)");
+    if (!buf && cap)
+        return gs_sched_errf_const(s, GS_EINVAL,
+                                   "alloc_entry: buf is NULL with cap %zu",
+                                   cap);
+    gs_status st = GS_OK;
+    const job_rec *j;
+    const alloc_node *a = alloc_or_err(s, job, k, "alloc_entry", &j, &st);
+    if (!a)
+        return st;
+    gs_alloc_entry e;
+    memset(&e, 0, sizeof e);
+    e.struct_size = sizeof e;
+    e.node = a->node;
+    e.node_name = s->topo->nodes[a->node].name;
+    e.n_gpus = mask_count(a->gpus);
+    uint32_t first = s->topo->nodes[a->node].first_gpu, i = 0;
+    for (gs_mask m = a->gpus; m; m &= m - 1, i++) {
+        e.gpus[i] = mask_first(m);
+        e.gpu_ids[i] = first + e.gpus[i];
+    }
+    e.n_cpus = a->cpu_n;
+    e.memory = a->mem;
+    /* the texts, then the CPU numbers, in buf */
+    uint32_t *ids = gs_malloc((a->cpu_n + 1) * sizeof *ids);
+    gs_buf b = {0};
+    if (!ids)
+        return gs_sched_errf_const(s, GS_ENOMEM, "out of memory");
+    cpu_numbers(s, j, a, ids);
+    put_cvd(s, a, false, &b);
+    size_t o_cvu = b.len + 1;
+    gs_buf_putc(&b, '\0');
+    put_cvd(s, a, true, &b);
+    size_t o_cpus = b.len + 1;
+    gs_buf_putc(&b, '\0');
+    put_cpulist(&b, ids, a->cpu_n);
+    if (!gs_buf_finish(&b)) {
+        gs_free(ids);
+        gs_buf_free(&b);
+        return gs_sched_errf_const(s, GS_ENOMEM, "out of memory");
+    }
+    size_t text = b.len + 1;
+    size_t pad = (size_t)((4 - ((uintptr_t)buf + text) % 4) % 4);
+    /* the worst padding, so the size needed does not depend on buf */
+    e.buf_needed = text + 3 + (size_t)a->cpu_n * sizeof(uint32_t);
+    if (cap < text + pad + (size_t)a->cpu_n * sizeof(uint32_t)) {
+        gs_free(ids);
+        gs_buf_free(&b);
+        /* only buf_needed is filled */
+        if (out->struct_size >= offsetof(gs_alloc_entry, buf_needed) +
+                                    sizeof e.buf_needed)
+            out->buf_needed = e.buf_needed;
+        return gs_sched_errf_const(s, GS_ENOSPC,
+                                   "alloc_entry: buffer of %zu bytes is too "
+                                   "small: node %s of job %llu needs %zu",
+                                   cap, e.node_name, (unsigned long long)job,
+                                   e.buf_needed);
+    }
+    memcpy(buf, b.data, text);
+    uint32_t *cpus = (uint32_t *)(void *)(buf + text + pad);
+    memcpy(cpus, ids, (size_t)a->cpu_n * sizeof *ids);
+    gs_free(ids);
+    gs_buf_free(&b);
+    e.cuda_visible_devices = buf;
+    e.cuda_visible_uuids = buf + o_cvu;
+    e.cpulist = buf + o_cpus;
+    e.cpus = cpus;
+    uint32_t caller = out->struct_size;
+    memcpy(out, &e, GS_MIN((size_t)caller, sizeof e));
+    out->struct_size = caller;
+    return GS_OK;
 }

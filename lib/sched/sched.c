@@ -17,6 +17,8 @@
 #include "sched/state.h"
 #include "place/place.h"
 
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -401,6 +403,17 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     s->ready = true;
     return GS_OK;
+}
+
+gs_status gs_sched_errf_const(const gs_sched *s, gs_status st,
+                              const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    gs_err *e = &((gs_sched *)(uintptr_t)s)->err;
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    return st;
 }
 
 void gs_job_free(job_rec *j)

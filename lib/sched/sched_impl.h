@@ -782,6 +782,12 @@ static inline gs_status gs_jr_done(gs_sched *s, const gs_jr_rec *r)
             return (s)->jr->refuse(s);                                      \
     } while (0)
 
+/* The last error of a scheduler a query holds as const (sched.c): a
+ * gs_sched is used by one thread at a time and always allocated
+ * writable, so a query may say why it failed. Returns st. */
+gs_status gs_sched_errf_const(const gs_sched *s, gs_status st,
+                              const char *fmt, ...) GS_PRINTF(3, 4);
+
 /* ---- partitions, classes, defaults (partition.c) ---------------------- */
 
 /* Classes and models for the scheduler's topology (creation), and again

@@ -450,6 +450,28 @@ class AllocNodeC(Structure):
     ]
 
 
+#: ``GS_ALLOC_MAX_GPUS``: the most GPUs on one node of an allocation.
+ALLOC_MAX_GPUS = 64
+
+
+class AllocEntryC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("node", c_uint32),
+        ("node_name", c_char_p),
+        ("n_gpus", c_uint32),
+        ("gpus", c_uint32 * ALLOC_MAX_GPUS),
+        ("gpu_ids", c_uint32 * ALLOC_MAX_GPUS),
+        ("n_cpus", c_uint32),
+        ("cpus", POINTER(c_uint32)),
+        ("memory", c_uint64),
+        ("cuda_visible_devices", c_char_p),
+        ("cuda_visible_uuids", c_char_p),
+        ("cpulist", c_char_p),
+        ("buf_needed", c_size_t),
+    ]
+
+
 # ---- durable state (state.h) ---------------------------------------------
 
 #: ``GS_KEEP_FOREVER``: keep ended jobs forever (gs_sched_set_retention).
@@ -580,6 +602,7 @@ STRUCTS = {
     "gs_event": EventC,
     "gs_job_info": JobInfoC,
     "gs_alloc_node": AllocNodeC,
+    "gs_alloc_entry": AllocEntryC,
     "gs_priority_weights": PriorityWeightsC,
     "gs_priority_breakdown": PriorityBreakdownC,
     "gs_share_row": ShareRowC,
@@ -901,6 +924,7 @@ PROTOTYPES: List[tuple] = [
     # failure sets the scheduler's message (gs_sched_partition_info and
     # gs_sched_job_partitions too, though they take a const handle).
     ("gs_partition_spec_init", None, [POINTER(PartitionSpecC)], OPTIONAL),
+    ("gs_alloc_entry_init", None, [POINTER(AllocEntryC)], OPTIONAL),
     ("gs_sched_add_partition", ST_SCHED, [SchedP, POINTER(PartitionSpecC)],
      OPTIONAL),
     ("gs_sched_partition_count", c_uint32, [SchedP], OPTIONAL),
@@ -922,6 +946,9 @@ PROTOTYPES: List[tuple] = [
      OPTIONAL),
     ("gs_sched_set_timeout_grace", ST_SCHED, [SchedP, c_int64], OPTIONAL),
     ("gs_sched_timeout", ST_SCHED, [SchedP, c_uint64, c_int64], OPTIONAL),
+    ("gs_sched_alloc_entry", ST_SCHED,
+     [SchedP, c_uint64, c_uint32, POINTER(AllocEntryC), c_char_p, c_size_t],
+     OPTIONAL),
     # accounts, usage and fair-share factors (fairshare.h); every failure
     # with a non-NULL handle sets the tree's message, except
     # gs_share_row_get (index checked by the wrapper)

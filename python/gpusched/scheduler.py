@@ -946,9 +946,9 @@ class Scheduler(HandleOwner):
                 first = lib.gs_topo_node_first_gpu(tp, an.node)
                 cpus = sized_text(lib.gs_sched_alloc_cpus, p, j, k)
                 cvd = sized_text(lib.gs_sched_cuda_visible_devices, p, j,
-                                 an.node, 0)
+                                 k, 0)
                 cvu = sized_text(lib.gs_sched_cuda_visible_devices, p, j,
-                                 an.node, _CVD_UUIDS)
+                                 k, _CVD_UUIDS)
                 nodes.append(AllocationNode(
                     node=an.node,
                     name=decode(lib.gs_topo_node_name(tp, an.node)) or "",

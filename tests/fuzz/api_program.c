@@ -492,11 +492,18 @@ void gs_api_program_run(const uint8_t *data, size_t size)
                 gs_alloc_node an = {sizeof an, 0, 0, 0, 0};
                 size_t n = 0;
                 if (gs_sched_alloc_node(s, job, k, &an) == GS_OK) {
-                    gs_sched_cuda_visible_devices(s, job, an.node,
-                                                  byte(&r) & 1, buf,
-                                                  sizeof buf, NULL);
+                    gs_sched_cuda_visible_devices(s, job, k, byte(&r) & 1,
+                                                  buf, sizeof buf, NULL);
                     gs_sched_alloc_cpus(s, job, k, buf, sizeof buf, NULL);
                 }
+                gs_alloc_entry e;
+                gs_alloc_entry_init(&e);
+                size_t cap = byte(&r) % 2 ? sizeof buf : byte(&r) % 64;
+                if (gs_sched_alloc_entry(s, job, k, &e, buf, cap) == GS_OK &&
+                    (e.n_gpus == 0 || e.n_gpus > 64 || !e.node_name ||
+                     strlen(e.cuda_visible_devices) + 1 > cap))
+                    FAIL("job %llu: a bad allocation entry",
+                         (unsigned long long)job);
                 gs_sched_alloc_gpus(s, job, k, out, byte(&r) % 2 ? 128 : 1,
                                     &n);
             }
