@@ -7,6 +7,9 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "test_support.h"
+#include "membuf.h"
+
+#include <stdlib.h>
 
 #include <stdint.h>
 #include <stdio.h>
@@ -194,11 +197,119 @@ static void failing_queries_say_why(void **state)
     gs_topo_destroy(t);
 }
 
+/* Accounting: h1 (8 H100) and v1 (8 V100); a 12-GPU job (any model, may
+ * split, 2 CPUs per GPU) starts at 10; at clock 110 it has run 100 s: 8
+ * H100 -> 800 GPU-seconds, 4 V100 -> 400, 24 CPUs -> 2400 CPU-seconds on
+ * its first line. It ends at 160: 1200 and 600, 3600. */
+static void accounting_records(void **state)
+{
+    (void)state;
+    gs_topo *t = test_topo_json("{\"nodes\": [{\"name\": \"h1\", "
+                                "\"template\": \"dgx-h100\"}, {\"name\": "
+                                "\"v1\", \"template\": \"dgx1-v100\"}]}");
+    gs_sched *s = NULL;
+    assert_int_equal(gs_sched_create(&s, t, NULL), GS_OK);
+    gs_job_spec sp = GS_JOB_SPEC_INIT;
+    sp.gpus = 12;
+    sp.allow_split = 1;
+    sp.any_model = 1;
+    sp.cpus_per_gpu = 2;
+    sp.name = "train, \"big\"";
+    sp.user = "alice";
+    sp.submit_time = 5;
+    uint64_t id = 0, other = 0;
+    assert_int_equal(gs_sched_submit(s, &sp, &id), GS_OK);
+    gs_job_spec w = GS_JOB_SPEC_INIT;
+    w.gpus = 8;
+    w.submit_time = 5;
+    assert_int_equal(gs_sched_submit(s, &w, &other), GS_OK); /* waits */
+    assert_int_equal(gs_sched_step(s, 10, NULL), GS_OK);
+    assert_int_equal(gs_sched_step(s, 110, NULL), GS_OK);
+    char buf[512];
+    size_t len = 0;
+    assert_int_equal(gs_sched_job_accounting(s, id, buf, sizeof buf, &len),
+                     GS_OK);
+    assert_string_equal(buf,
+                        "1,\"train, \"\"big\"\"\",alice,,,running,5,10,110,"
+                        "8,NVIDIA H100 80GB HBM3,800,2400\n"
+                        "1,\"train, \"\"big\"\"\",alice,,,running,5,10,110,"
+                        "4,Tesla V100-SXM2-32GB,400,0\n");
+    assert_int_equal(len, strlen(buf));
+    assert_int_equal(gs_sched_job_accounting(s, id, buf, 10, &len),
+                     GS_ENOSPC);
+    assert_non_null(strstr(gs_sched_errmsg(s), "too small"));
+    assert_int_equal(gs_sched_job_accounting(s, other, buf, sizeof buf, &len),
+                     GS_OK);
+    assert_string_equal(buf, ""); /* never started */
+    assert_int_equal(gs_sched_job_accounting(s, 42, buf, sizeof buf, &len),
+                     GS_ENOTFOUND);
+    assert_int_equal(gs_sched_complete(s, id, 160), GS_OK);
+    membuf m = {0};
+    assert_int_equal(gs_sched_export_accounting(s, membuf_write, &m), GS_OK);
+    assert_int_equal(membuf_write(&m, "", 1), GS_OK);
+    assert_string_equal((const char *)m.p,
+                        "job,name,user,account,partition,state,submit,start,"
+                        "end,gpus,model,gpu_seconds,cpu_seconds\n"
+                        "1,\"train, \"\"big\"\"\",alice,,,completed,5,10,160,"
+                        "8,NVIDIA H100 80GB HBM3,1200,3600\n"
+                        "1,\"train, \"\"big\"\"\",alice,,,completed,5,10,160,"
+                        "4,Tesla V100-SXM2-32GB,600,0\n");
+    free(m.p);
+    assert_int_equal(gs_sched_export_accounting(s, NULL, NULL), GS_EINVAL);
+    gs_sched_destroy(s);
+    gs_topo_destroy(t);
+}
+
+/* Usage saved and loaded back: the same usages (bit for bit where charged
+ * at the export's time). */
+static void usage_round_trip(void **state)
+{
+    (void)state;
+    gs_share *a = NULL, *b = NULL;
+    assert_int_equal(gs_share_create(&a), GS_OK);
+    assert_int_equal(gs_share_create(&b), GS_OK);
+    static const char tree[] =
+        "{\"accounts\": [{\"name\": \"phys\"}, {\"name\": \"chem\"}],"
+        " \"users\": [{\"name\": \"u1\", \"account\": \"phys\"},"
+        " {\"name\": \"u2\", \"account\": \"chem\"}]}";
+    assert_int_equal(gs_share_load_accounts(a, tree, strlen(tree), "t"), GS_OK);
+    assert_int_equal(gs_share_load_accounts(b, tree, strlen(tree), "t"), GS_OK);
+    assert_int_equal(gs_share_set_half_life(a, 3600), GS_OK);
+    assert_int_equal(gs_share_set_half_life(b, 3600), GS_OK);
+    assert_int_equal(gs_share_set_usage(a, "u1", "phys", 1234.5678901234567,
+                                        500),
+                     GS_OK);
+    assert_int_equal(gs_share_set_usage(a, "u2", "chem", 1.0 / 3.0, 500),
+                     GS_OK);
+    assert_int_equal(gs_share_set_usage(a, NULL, "chem", 7e10, 500), GS_OK);
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(gs_share_save_usage(a, &text, &len), GS_OK);
+    assert_non_null(strstr(text, "# as of 500\n"));
+    assert_int_equal(gs_share_load_usage(b, text, len, "export"), GS_OK);
+    const char *who[3][2] = {{"u1", "phys"}, {"u2", "chem"}, {NULL, "chem"}};
+    for (int i = 0; i < 3; i++)
+        for (double now = 500; now <= 9000; now += 4250) {
+            double x = gs_share_usage(a, who[i][0], who[i][1], now);
+            double y = gs_share_usage(b, who[i][0], who[i][1], now);
+            assert_memory_equal(&x, &y, sizeof x);
+        }
+    gs_free(text);
+    assert_int_equal(gs_share_load_usage(b, "# as of x\n", 10, "bad"),
+                     GS_EPARSE);
+    assert_non_null(strstr(gs_share_errmsg(b), "bad:1:9"));
+    assert_int_equal(gs_share_save_usage(a, NULL, NULL), GS_EINVAL);
+    gs_share_destroy(a);
+    gs_share_destroy(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(entry_matches_hand_and_old_calls),
         cmocka_unit_test(failing_queries_say_why),
+        cmocka_unit_test(accounting_records),
+        cmocka_unit_test(usage_round_trip),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     return test_alloc_stats_get().live_blocks ? 1 : rc;

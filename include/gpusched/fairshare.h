@@ -150,6 +150,24 @@ GS_API gs_status gs_share_load_usage(gs_share *share, const char *text,
                                      size_t size, const char *name);
 
 /**
+ * @brief Write the usage of every association that has any, in the CSV
+ *        gs_share_load_usage() reads back: a comment line `# as of T`
+ *        (the latest time usage was charged; each usage is decayed to it),
+ *        a header, then `user,account,usage` per association in the tree's
+ *        order (an empty user: the account's own usage), each usage with
+ *        17 significant digits. Loading it into a tree with the same
+ *        accounts gives the same usages as of T (bit for bit where an
+ *        association was charged at T, else to the last bits of the
+ *        decay); a host keeps the file as its accounting of record.
+ * @param share The tree.
+ * @param[out] text Receives the text (free with gs_free()).
+ * @param[out] len Receives its length (may be NULL).
+ * @return ::GS_OK, ::GS_EINVAL, ::GS_ENOMEM.
+ */
+GS_API gs_status gs_share_save_usage(const gs_share *share, char **text,
+                                     size_t *len);
+
+/**
  * @brief Add an account below a parent ("root" or an existing account).
  * @param share The tree.
  * @param name Unique account name.

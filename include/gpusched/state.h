@@ -284,6 +284,39 @@ GS_API gs_status gs_sched_sync(gs_sched *sched);
  */
 GS_API uint64_t gs_sched_journal_seq(const gs_sched *sched);
 
+/**
+ * @brief Write the accounting records of every job held that started: CSV
+ *        with a header, `job,name,user,account,partition,state,submit,
+ *        start,end,gpus,model,gpu_seconds,cpu_seconds`, one line per GPU
+ *        model a job held (GPU-seconds = seconds run x its GPUs of that
+ *        model; CPU-seconds on its first line). A running job's end is the
+ *        scheduler's clock. Jobs are forgotten after their retention
+ *        (gs_sched_set_retention): a host that keeps every record writes
+ *        it from the forget hook (gs_sched_job_accounting()). Format:
+ *        docs/formats.md.
+ * @param sched The scheduler.
+ * @param write Called with the text in pieces.
+ * @param user_data Passed to @p write.
+ * @return ::GS_OK, ::GS_EINVAL, ::GS_ENOMEM, or the writer's status.
+ */
+GS_API gs_status gs_sched_export_accounting(const gs_sched *sched,
+                                            gs_write_fn write,
+                                            void *user_data);
+
+/**
+ * @brief The accounting lines of one job (no header; "" for a job that
+ *        never started), as gs_sched_export_accounting() writes them.
+ * @param sched The scheduler.
+ * @param job The job's id.
+ * @param[out] buf Receives the text.
+ * @param cap Size of @p buf.
+ * @param[out] len Receives its length (may be NULL).
+ * @return ::GS_OK, ::GS_ENOSPC (len set), ::GS_ENOTFOUND, ::GS_EINVAL,
+ *         ::GS_ENOMEM.
+ */
+GS_API gs_status gs_sched_job_accounting(const gs_sched *sched, uint64_t job,
+                                         char *buf, size_t cap, size_t *len);
+
 /** @} */
 
 #ifdef __cplusplus

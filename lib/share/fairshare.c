@@ -16,6 +16,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -1225,6 +1226,42 @@ static bool parse_decimal(const char *p, size_t n, double *out, bool *huge)
     *huge = i == n && !isfinite(v);
     if (i != n || !isfinite(v))
         return false;
+    /* correctly rounded (an export's 17 digits give back the same double):
+     * the digits without the point and an exponent, which strtod reads
+     * the same in every locale */
+    char buf[400];
+    size_t k = 0, frac_digits = 0;
+    bool point = false;
+    int e10 = 0;
+    size_t j = 0;
+    for (; j < n && k + 1 < sizeof buf; j++) {
+        char c = p[j];
+        if (c >= '0' && c <= '9') {
+            buf[k++] = c;
+            frac_digits += point;
+        } else if (c == '.') {
+            point = true;
+        } else {
+            break;
+        }
+    }
+    if (j < n && (p[j] == 'e' || p[j] == 'E')) {
+        size_t m = j + 1;
+        bool neg = m < n && p[m] == '-';
+        if (m < n && (p[m] == '+' || p[m] == '-'))
+            m++;
+        for (; m < n; m++)
+            if (e10 < 100000)
+                e10 = e10 * 10 + (p[m] - '0');
+        e10 = neg ? -e10 : e10;
+        j = n;
+    }
+    if (j == n && k + 24 < sizeof buf) {
+        snprintf(buf + k, sizeof buf - k, "e%d", e10 - (int)frac_digits);
+        double w = strtod(buf, NULL);
+        if (isfinite(w))
+            v = w;
+    }
     *out = v;
     return true;
 }
@@ -1265,6 +1302,7 @@ static gs_status load_usage(gs_share *s, const char *text, size_t size,
         const char *p = text, *end = text + size;
         int ord[3] = {0, 1, 2}; /* the fields holding user, account, usage */
         bool first = true;
+        double as_of = 0; /* "# as of T": the time the usage is as of */
         for (uint32_t line = 1; p < end; line++) {
             const char *nl = memchr(p, '\n', (size_t)(end - p));
             const char *le = nl ? nl : end;
@@ -1278,6 +1316,28 @@ static gs_status load_usage(gs_share *s, const char *text, size_t size,
             for (const char *c = p; c < le; c++)
                 if (*c != ' ' && *c != '\t')
                     blank = false;
+            static const char as_of_tag[] = "# as of ";
+            if (*p == '#' && (size_t)(le - p) > sizeof as_of_tag - 1 &&
+                memcmp(p, as_of_tag, sizeof as_of_tag - 1) == 0) {
+                /* the time the usages below are as of (an export's) */
+                const char *v = p + sizeof as_of_tag - 1;
+                char num[64];
+                size_t vl = (size_t)(le - v);
+                char *e = NULL;
+                double t = 0;
+                if (vl < sizeof num) {
+                    memcpy(num, v, vl);
+                    num[vl] = '\0';
+                    t = strtod(num, &e);
+                }
+                if (vl >= sizeof num || !e || e == num || *e ||
+                    !gs_share_time_ok(t))
+                    return gs_errf(&s->err, GS_EPARSE,
+                                   "%s:%u:%u: \"# as of\" wants a time in "
+                                   "seconds, at most 2^60 either side of 0",
+                                   name, line, (unsigned)(v - p + 1));
+                as_of = t;
+            }
             if (!blank && *p != '#') {
                 while (nf < 3) {
                     const char *comma = memchr(q, ',', (size_t)(le - q));
@@ -1437,7 +1497,7 @@ static gs_status load_usage(gs_share *s, const char *text, size_t size,
                                        "%s:%u:1: %s", name, line, what);
                     }
                     s->a[idx].usage = usage;
-                    s->a[idx].t_usage = 0;
+                    s->a[idx].t_usage = as_of;
                     s->computed = false;
                 }
             }
@@ -1572,5 +1632,44 @@ gs_status gs_share_decode(gs_share *s, gs_rbuf *r, bool fresh, uint32_t *map,
     s->t_compute = t_compute;
     s->display_ok = false;
     *n_out = (size_t)n;
+    return GS_OK;
+}
+
+GS_API gs_status gs_share_save_usage(const gs_share *s, char **text,
+                                     size_t *len)
+{
+    if (text)
+        *text = NULL;
+    if (len)
+        *len = 0;
+    if (!s || !text)
+        return GS_EINVAL;
+    /* every usage as of the latest time any was charged */
+    double t = 0;
+    bool any = false;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->a[i].usage > 0 && (!any || s->a[i].t_usage > t)) {
+            t = s->a[i].t_usage;
+            any = true;
+        }
+    gs_buf b = {0};
+    gs_buf_printf(&b, "# gpusched fair-share usage (GPU-seconds, decayed)\n"
+                      "# as of %.17g\nuser,account,usage\n",
+                  t);
+    for (size_t i = 0; i < s->n; i++) {
+        const assoc *a = &s->a[i];
+        if (!(a->usage > 0))
+            continue;
+        double u = a->t_usage == t ? a->usage : own_usage(s, a, t);
+        gs_buf_printf(&b, "%s,%s,%.17g\n", a->user ? a->user : "",
+                      a->account, u);
+    }
+    if (!gs_buf_finish(&b)) {
+        gs_buf_free(&b);
+        return GS_ENOMEM;
+    }
+    *text = b.data;
+    if (len)
+        *len = b.len;
     return GS_OK;
 }

@@ -925,6 +925,12 @@ PROTOTYPES: List[tuple] = [
     # gs_sched_job_partitions too, though they take a const handle).
     ("gs_partition_spec_init", None, [POINTER(PartitionSpecC)], OPTIONAL),
     ("gs_alloc_entry_init", None, [POINTER(AllocEntryC)], OPTIONAL),
+    ("gs_share_save_usage", ST_SHARE,
+     [ShareP, POINTER(c_void_p), _szp], OPTIONAL),
+    ("gs_sched_export_accounting", ST_SCHED, [SchedP, WRITE_FN, c_void_p],
+     OPTIONAL),
+    ("gs_sched_job_accounting", ST_SIZED,
+     [SchedP, c_uint64, c_char_p, c_size_t, _szp], OPTIONAL),
     ("gs_sched_add_partition", ST_SCHED, [SchedP, POINTER(PartitionSpecC)],
      OPTIONAL),
     ("gs_sched_partition_count", c_uint32, [SchedP], OPTIONAL),

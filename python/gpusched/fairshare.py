@@ -208,6 +208,21 @@ class Share(HandleOwner):
         with self._use() as p:
             lib.gs_share_load_usage(p, data, len(data), nm)
 
+    def save_usage(self) -> str:
+        """The usage of every association that has any, as the CSV
+        load_usage() reads back: a ``# as of T`` line (each usage decayed
+        to T, the latest time usage was charged), a header, then
+        ``user,account,usage`` lines (an empty user: the account's own)."""
+        fn = lib.require("gs_share_save_usage")
+        with self._use() as p:
+            text = ctypes.c_void_p()
+            size = ctypes.c_size_t(0)
+            fn(p, byref(text), byref(size))
+            try:
+                return ctypes.string_at(text, size.value).decode("utf-8")
+            finally:
+                lib.gs_free(text)
+
     def add_account(self, name: str, parent: Optional[str] = None,
                     shares: float = 1.0) -> None:
         """Add an account below ``parent`` (None or "root": the top) with

@@ -1063,6 +1063,37 @@ class Scheduler(HandleOwner):
         with self._use() as p:
             lib.gs_sched_save_file(p, raw)
 
+    def accounting(self) -> str:
+        """The accounting records of every job held that started, as CSV
+        (docs/formats.md): ``job,name,user,account,partition,state,submit,
+        start,end,gpus,model,gpu_seconds,cpu_seconds``, one line per GPU
+        model a job held; a running job's end is the clock. Jobs are
+        forgotten after their retention: keep records with
+        job_accounting() from on_forget()."""
+        chunks: List[bytes] = []
+
+        def write(user_data, data, size):
+            try:
+                chunks.append(ctypes.string_at(data, size))
+                return 0
+            except BaseException as exc:  # noqa: B902 (re-raised)
+                callback_failed(exc)
+                return _status_of(exc)
+
+        fn = _lib.WRITE_FN(write)
+        export = lib.require("gs_sched_export_accounting")
+        with self._use() as p:
+            export(p, fn, None)
+        return b"".join(chunks).decode("utf-8", "replace")
+
+    def job_accounting(self, job: int) -> str:
+        """The accounting lines of one job (no header; "" if it never
+        started). NotFoundError for an unknown job."""
+        j = self._job_id(job)
+        fn = lib.require("gs_sched_job_accounting")
+        with self._use() as p:
+            return sized_text(fn, p, j)
+
     def snapshot(self) -> bytes:
         """The snapshot save() writes, as bytes (the same bytes for two
         schedulers in the same state). Scheduler.restore(topology, data)

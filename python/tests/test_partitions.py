@@ -664,3 +664,41 @@ def test_readme_partitions_example():
     blocks = [b for b in _blocks() if "add_partition(" in b]
     assert len(blocks) == 1
     assert _run_checked(blocks[0]) >= 12
+
+
+def test_accounting_records(mixed):
+    # a 12-GPU job (any model, may split, 2 CPUs per GPU) on h1 + v1 from
+    # 10 to 160: 8 H100 x 150 s = 1200 GPU-seconds, 4 V100 x 150 = 600,
+    # 24 CPUs x 150 = 3600 CPU-seconds on the first line.
+    with gpusched.Scheduler(mixed) as s:
+        k = s.submit(12, submit_time=5, allow_split=True, any_model=True,
+                     cpus_per_gpu=2, user="alice", name="train")
+        s.step(10)
+        s.complete(k, 160)
+        lines = s.accounting().splitlines()
+        assert lines[0].startswith("job,name,user,account,partition,state")
+        assert lines[1:] == [
+            "1,train,alice,,,completed,5,10,160,8,NVIDIA H100 80GB HBM3,"
+            "1200,3600",
+            "1,train,alice,,,completed,5,10,160,4,Tesla V100-SXM2-32GB,"
+            "600,0"]
+        assert s.job_accounting(k) == "\n".join(lines[1:]) + "\n"
+
+
+def test_usage_saved_and_loaded_back():
+    a, b = gpusched.Share(), gpusched.Share()
+    try:
+        for sh in (a, b):
+            sh.add_account("phys")
+            sh.add_user("u1", "phys")
+            sh.half_life = 3600
+        a.set_usage("u1", "phys", 1234.5678901234567, now=500)
+        text = a.save_usage()
+        assert "# as of 500\n" in text
+        b.load_usage(text)
+        for now in (500, 4000, 90000):
+            assert (b.usage("u1", "phys", now=now) ==
+                    a.usage("u1", "phys", now=now))
+    finally:
+        a.close()
+        b.close()
