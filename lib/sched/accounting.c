@@ -126,19 +126,17 @@ GS_API gs_status gs_sched_job_accounting(const gs_sched *s, uint64_t job,
         *len = 0;
     if (!gs_sched_ready(s))
         return GS_EINVAL;
-    const job_rec *j = find_job(s, job);
+    gs_status st = GS_OK;
+    const job_rec *j = gs_sched_job_or_err(s, job, "job_accounting", &st);
     if (!j)
-        return gs_sched_errf_const(s, GS_ENOTFOUND,
-                                   "job_accounting: no job %llu (never "
-                                   "submitted, or forgotten)",
-                                   (unsigned long long)job);
+        return st;
     gs_buf b = {0};
     put_job(s, j, &b);
     if (!gs_buf_finish(&b)) {
         gs_buf_free(&b);
         return gs_sched_errf_const(s, GS_ENOMEM, "out of memory");
     }
-    gs_status st = gs_copy_out(b.data ? b.data : "", b.len, buf, cap, len);
+    st = gs_copy_out(b.data ? b.data : "", b.len, buf, cap, len);
     if (st == GS_ENOSPC)
         gs_sched_errf_const(s, st,
                             "job_accounting: buffer of %zu bytes is too "

@@ -512,12 +512,10 @@ GS_API gs_status gs_sched_job_partitions(const gs_sched *s, uint64_t job,
         *len = 0;
     if (!gs_sched_ready(s))
         return GS_EINVAL;
-    const job_rec *j = find_job(s, job);
+    gs_status st = GS_OK;
+    const job_rec *j = gs_sched_job_or_err(s, job, "job_partitions", &st);
     if (!j)
-        return gs_sched_errf_const(s, GS_ENOTFOUND,
-                                   "job %llu not found (never submitted, or "
-                                   "forgotten)",
-                                   (unsigned long long)job);
+        return st;
     if (!buf && cap)
         return gs_sched_errf_const(s, GS_EINVAL, "buf is NULL");
     uint32_t order[GS_MAX_PARTITIONS];

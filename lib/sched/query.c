@@ -65,8 +65,8 @@ GS_API gs_status gs_sched_next_event(gs_sched *s, gs_event *ev)
 }
 
 /* The job, or NULL with the error set (unknown, or forgotten). */
-static const job_rec *job_or_err(const gs_sched *s, uint64_t job,
-                                 const char *call, gs_status *st)
+const job_rec *gs_sched_job_or_err(const gs_sched *s, uint64_t job,
+                                  const char *call, gs_status *st)
 {
     const job_rec *j = find_job(s, job);
     if (!j)
@@ -85,7 +85,7 @@ static const alloc_node *alloc_or_err(const gs_sched *s, uint64_t job,
                                       uint32_t k, const char *call,
                                       const job_rec **jp, gs_status *st)
 {
-    const job_rec *j = job_or_err(s, job, call, st);
+    const job_rec *j = gs_sched_job_or_err(s, job, call, st);
     if (jp)
         *jp = j;
     if (!j)
@@ -208,7 +208,7 @@ GS_API gs_status gs_sched_job_info(const gs_sched *s, uint64_t job,
                                    "struct_size is wrong (use "
                                    "GS_JOB_INFO_INIT)");
     gs_status st = GS_OK;
-    const job_rec *j = job_or_err(s, job, "job_info", &st);
+    const job_rec *j = gs_sched_job_or_err(s, job, "job_info", &st);
     if (!j)
         return st;
     gs_job_info full;
@@ -227,7 +227,7 @@ GS_API gs_status gs_sched_job_reason_text(const gs_sched *s, uint64_t job,
     if (!gs_sched_ready(s))
         return GS_EINVAL;
     gs_status st = GS_OK;
-    const job_rec *j = job_or_err(s, job, "job_reason_text", &st);
+    const job_rec *j = gs_sched_job_or_err(s, job, "job_reason_text", &st);
     if (!j)
         return st;
     if (j->state == GS_JOB_PENDING && j->lazy != LAZY_NONE) {

@@ -788,6 +788,11 @@ static inline gs_status gs_jr_done(gs_sched *s, const gs_jr_rec *r)
 gs_status gs_sched_errf_const(const gs_sched *s, gs_status st,
                               const char *fmt, ...) GS_PRINTF(3, 4);
 
+/* A job the scheduler holds, or NULL with *st and the message set
+ * ("CALL: no job N", or forgotten) (query.c). */
+const job_rec *gs_sched_job_or_err(const gs_sched *s, uint64_t job,
+                                   const char *call, gs_status *st);
+
 /* ---- partitions, classes, defaults (partition.c) ---------------------- */
 
 /* Classes and models for the scheduler's topology (creation), and again

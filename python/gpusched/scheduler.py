@@ -1070,21 +1070,8 @@ class Scheduler(HandleOwner):
         model a job held; a running job's end is the clock. Jobs are
         forgotten after their retention: keep records with
         job_accounting() from on_forget()."""
-        chunks: List[bytes] = []
-
-        def write(user_data, data, size):
-            try:
-                chunks.append(ctypes.string_at(data, size))
-                return 0
-            except BaseException as exc:  # noqa: B902 (re-raised)
-                callback_failed(exc)
-                return _status_of(exc)
-
-        fn = _lib.WRITE_FN(write)
         export = lib.require("gs_sched_export_accounting")
-        with self._use() as p:
-            export(p, fn, None)
-        return b"".join(chunks).decode("utf-8", "replace")
+        return self._written(export).decode("utf-8", "replace")
 
     def job_accounting(self, job: int) -> str:
         """The accounting lines of one job (no header; "" if it never
@@ -1098,6 +1085,10 @@ class Scheduler(HandleOwner):
         """The snapshot save() writes, as bytes (the same bytes for two
         schedulers in the same state). Scheduler.restore(topology, data)
         reads it back."""
+        return self._written(lib.gs_sched_save)
+
+    def _written(self, call) -> bytes:
+        """What ``call(sched, gs_write_fn, user_data)`` writes, as bytes."""
         chunks: List[bytes] = []
 
         def write(user_data, data, size):
@@ -1110,7 +1101,7 @@ class Scheduler(HandleOwner):
 
         fn = _lib.WRITE_FN(write)
         with self._use() as p:
-            lib.gs_sched_save(p, fn, None)
+            call(p, fn, None)
         return b"".join(chunks)
 
     @classmethod
