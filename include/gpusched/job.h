@@ -41,6 +41,47 @@ typedef enum gs_comm_hint {
 } gs_comm_hint;
 
 /**
+ * @brief What a job does with its GPUs, which sets the bandwidth model
+ *        placement maximizes (docs/placement.md has the formulas; see
+ *        gs_topo_pattern_bandwidth()).
+ */
+typedef enum gs_comm_pattern {
+    /** Every GPU with every other, measured by Q(S), the sum of the pair
+     *  bandwidths (the default, and the behaviour before patterns). */
+    GS_PATTERN_ANY = 0,
+    /** Ring all-reduce (data parallel, NCCL): the bandwidth of the rings
+     *  through the GPUs that the links carry together. */
+    GS_PATTERN_RING = 1,
+    /** All-to-all (expert parallel): the weakest pair, then the
+     *  bisection. */
+    GS_PATTERN_ALL_TO_ALL = 2,
+    /** A chain (pipeline parallel): the bottleneck of the best path
+     *  through the GPUs. */
+    GS_PATTERN_CHAIN = 3,
+    /** No communication between GPUs (like ::GS_COMM_INSENSITIVE). */
+    GS_PATTERN_NONE = 4
+} gs_comm_pattern;
+
+/** Number of ::gs_comm_pattern values. */
+#define GS_PATTERN_COUNT 5
+
+/**
+ * @brief A pattern's name: "any", "ring", "all-to-all", "chain", "none".
+ * @param pattern A pattern.
+ * @return A static string, or "?" for an invalid value.
+ */
+GS_API const char *gs_pattern_name(gs_comm_pattern pattern);
+
+/**
+ * @brief Parse a pattern's name (case-insensitive; also "all-reduce" for
+ *        ring, "alltoall"/"a2a" for all-to-all, "pipeline" for chain).
+ * @param name The name.
+ * @param[out] pattern Receives the pattern.
+ * @return ::GS_OK, or ::GS_EINVAL for NULL or an unknown name.
+ */
+GS_API gs_status gs_pattern_parse(const char *name, gs_comm_pattern *pattern);
+
+/**
  * @brief A job request. Initialize with ::GS_JOB_SPEC_INIT or
  *        gs_job_spec_init(); fields left at their initial value mean "no
  *        constraint". Strings and arrays are copied at submission.
@@ -126,13 +167,17 @@ typedef struct gs_job_spec {
     /** Non-zero: its GPUs may be of different models. By default all of a
      *  job's GPUs are of one model (any model its @ref gpu_models allows). */
     int any_model;
+    /** How it communicates (::GS_PATTERN_ANY by default): placement
+     *  maximizes that pattern's bandwidth model on the job's GPUs.
+     *  ::GS_COMM_INSENSITIVE in @ref comm makes it ::GS_PATTERN_NONE. */
+    gs_comm_pattern pattern;
 } gs_job_spec;
 
 /** Static initializer for ::gs_job_spec. */
 #define GS_JOB_SPEC_INIT                                                     \
     { sizeof(gs_job_spec), NULL, 0, 0, 0, 0, 0, 0, 0, NULL, 0, 0, NULL, 0,   \
       NULL, 0, 0, 0, GS_COMM_BANDWIDTH, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, \
-      NULL, 0, 0 }
+      NULL, 0, 0, GS_PATTERN_ANY }
 
 /**
  * @brief Initialize a ::gs_job_spec (for bindings that cannot use macros).

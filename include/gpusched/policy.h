@@ -81,6 +81,9 @@ typedef struct gs_place_request {
     int one_nvlink_domain;
     /** Bandwidth-sensitive or not. */
     gs_comm_hint comm;
+    /** Its communication pattern (::GS_PATTERN_NONE when @ref comm is
+     *  ::GS_COMM_INSENSITIVE). Present when struct_size covers it. */
+    gs_comm_pattern pattern;
 } gs_place_request;
 
 /** @brief What a policy may look at while placing (valid during the call

@@ -241,6 +241,91 @@ GS_API gs_status gs_sched_complete(gs_sched *sched, uint64_t job, int64_t now);
  */
 GS_API gs_status gs_sched_fail(gs_sched *sched, uint64_t job, int64_t now);
 
+/** @brief How nvlink-pack weighs a job's NUMA domains against what its
+ *         choice leaves for the jobs that come next (docs/placement.md). */
+typedef enum gs_numa_mode {
+    /** The remainder first, then fewer NUMA domains (the default: it gave
+     *  the best totals over job sequences in bench/bench_quality). */
+    GS_NUMA_PREFER = 0,
+    /** Fewer NUMA domains first, then the remainder. */
+    GS_NUMA_STRICT = 1,
+    /** NUMA domains do not count. */
+    GS_NUMA_IGNORE = 2
+} gs_numa_mode;
+
+/**
+ * @brief A mode's name: "prefer", "strict", "ignore".
+ * @param mode A mode.
+ * @return A static string, or "?".
+ */
+GS_API const char *gs_numa_mode_name(gs_numa_mode mode);
+
+/**
+ * @brief Set how nvlink-pack ranks NUMA domains against the remainder.
+ *        Also `numa=strict|prefer|ignore` in the placement options.
+ * @param sched The scheduler.
+ * @param mode The mode.
+ * @return ::GS_OK, ::GS_EINVAL.
+ */
+GS_API gs_status gs_sched_set_numa_mode(gs_sched *sched, gs_numa_mode mode);
+
+/** @brief One kind of job the coming demand is made of: its size on a
+ *         node, its pattern and its weight. */
+typedef struct gs_demand_entry {
+    /** GPUs (1 to 64). */
+    uint32_t gpus;
+    /** Its pattern. */
+    gs_comm_pattern pattern;
+    /** Weight (finite, > 0); entries are weighed by their share. */
+    double weight;
+} gs_demand_entry;
+
+/** Most entries a demand profile holds. */
+#define GS_MAX_DEMAND 8
+
+/**
+ * @brief Set the demand nvlink-pack judges a placement's remainder by:
+ *        among the sets that are best for the job itself, it takes the one
+ *        whose remaining free GPUs offer these jobs the most bandwidth,
+ *        each by its own pattern's model, relative to an empty node.
+ *
+ * Without a call (or after one with @p n 0) the scheduler learns the
+ * demand from submissions: the most common (size, pattern) pairs of
+ * single-node jobs, with an exponential decay of half-life 256
+ * submissions, refreshed at each step.
+ * @param sched The scheduler.
+ * @param entries The entries (may be NULL when @p n is 0).
+ * @param n Their number (at most ::GS_MAX_DEMAND; 0: learn again).
+ * @return ::GS_OK, ::GS_EINVAL (a size, pattern or weight out of range:
+ *         the message names the entry), ::GS_ERANGE (too many).
+ */
+GS_API gs_status gs_sched_set_demand(gs_sched *sched,
+                                     const gs_demand_entry *entries,
+                                     size_t n);
+
+/**
+ * @brief The demand profile in use (set by the host or learned, as of the
+ *        last step), heaviest first.
+ * @param sched The scheduler.
+ * @param[out] entries Receives up to @p cap entries (may be NULL when
+ *        @p cap is 0); weights are shares that sum to 1.
+ * @param cap Capacity of @p entries.
+ * @return The number of entries in the profile (0 to ::GS_MAX_DEMAND).
+ */
+GS_API size_t gs_sched_demand(const gs_sched *sched, gs_demand_entry *entries,
+                              size_t cap);
+
+/**
+ * @brief Turn the look-ahead of nvlink-pack on (default) or off (then ties
+ *        among the job's best sets go to fewer NUMA domains, then to the
+ *        sets that break the fewest intact NVLink groups, as before).
+ *        Also `lookahead=on|off` in the placement options.
+ * @param sched The scheduler.
+ * @param on Non-zero: on.
+ * @return ::GS_OK, ::GS_EINVAL.
+ */
+GS_API gs_status gs_sched_set_lookahead(gs_sched *sched, int on);
+
 /**
  * @brief Where would a job go now? Runs the placement policy for a spec
  *        without queueing it or changing anything (what a device plugin's
@@ -476,12 +561,16 @@ typedef struct gs_job_info {
     /** The partition it runs in (or ran in, or the only one it may run
      *  in); NULL without partitions or while it may run in several. */
     const char *partition;
+    /** Its communication pattern (::GS_PATTERN_NONE for an insensitive
+     *  job). */
+    gs_comm_pattern pattern;
 } gs_job_info;
 
 /** Initializer for a ::gs_job_info to be filled by gs_sched_job_info(). */
 #define GS_JOB_INFO_INIT                                                    \
     { sizeof(gs_job_info), 0, GS_JOB_PENDING, GS_REASON_NONE, 0, 0, 0, 0,  \
-      0, 0, 0, NULL, NULL, NULL, 0, 0, 0, GS_TIME_UNKNOWN, 0, 0, NULL }
+      0, 0, 0, NULL, NULL, NULL, 0, 0, 0, GS_TIME_UNKNOWN, 0, 0, NULL,      \
+      GS_PATTERN_ANY }
 
 /**
  * @brief Number of jobs the scheduler knows (every state).

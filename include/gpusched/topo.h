@@ -863,6 +863,98 @@ GS_API double gs_topo_bandwidth(const gs_topo *topo, uint32_t gpu_a,
 GS_API gs_status gs_topo_quality(const gs_topo *topo, const uint32_t *gpus,
                                  size_t count, double *quality);
 
+/**
+ * @brief The bandwidth models of a GPU set, one per communication pattern
+ *        (docs/placement.md gives the formulas), in GB/s.
+ */
+typedef struct gs_pattern_info {
+    /** sizeof(gs_pattern_info) as the caller knows it. */
+    uint32_t struct_size;
+    /** The model of the pattern asked for (the field below that matches
+     *  it; 0 for ::GS_PATTERN_NONE). */
+    double bandwidth;
+    /** Q(S): the sum of the pair bandwidths (::GS_PATTERN_ANY). */
+    double q;
+    /** Ring all-reduce: the summed rate of the rings packed greedily
+     *  into the links, each ring the best remaining one (::GS_PATTERN_RING). */
+    double ring;
+    /** The best single ring's bottleneck. */
+    double ring_single;
+    /** Rings in the packing. */
+    uint32_t rings;
+    /** All-to-all: (k - 1) times the weakest effective pair
+     *  (::GS_PATTERN_ALL_TO_ALL). */
+    double all_to_all;
+    /** The weakest effective pair bandwidth. */
+    double weakest_pair;
+    /** The least bandwidth across a split of the set into halves; 0 when
+     *  the set is too large to split exactly (over 24 GPUs). */
+    double bisection;
+    /** Chain: the bottleneck of the best Hamiltonian path
+     *  (::GS_PATTERN_CHAIN). */
+    double chain;
+    /** Non-zero when every model is exact; 0 when the set spans more than
+     *  16 GPUs of a node or NVLink domain and the rings and paths are the
+     *  ones through the GPUs in id order (a lower bound). */
+    int exact;
+} gs_pattern_info;
+
+/** Initializer for a ::gs_pattern_info. */
+#define GS_PATTERN_INFO_INIT { sizeof(gs_pattern_info), 0, 0, 0, 0, 0, 0, 0, \
+                               0, 0, 0 }
+
+/**
+ * @brief The bandwidth a set of GPUs offers a job of a communication
+ *        pattern, in GB/s (the model placement maximizes).
+ *
+ * Pairs on one node use the node's links: NVLink wires are the pair's own,
+ * NVSwitch and PCIe paths share the GPU's port (its best bandwidth on that
+ * medium) in each direction. Pairs on different nodes of one NVLink domain
+ * use the fabric; other pairs cross the network at 25 GB/s per node,
+ * halved for each switch level above the nodes' leaf switches that the
+ * path climbs.
+ * @param topo The topology.
+ * @param gpus Cluster-wide GPU ids, all distinct.
+ * @param count Number of ids (0 and 1 give 0).
+ * @param pattern The pattern whose model goes to info->bandwidth.
+ * @param[out] info Receives every model (struct_size set by the caller).
+ * @return ::GS_OK, ::GS_EINVAL (bad or repeated id, bad pattern, NULL),
+ *         ::GS_ENOTFROZEN, ::GS_ENOMEM.
+ */
+GS_API gs_status gs_topo_pattern_bandwidth(const gs_topo *topo,
+                                           const uint32_t *gpus, size_t count,
+                                           gs_comm_pattern pattern,
+                                           gs_pattern_info *info);
+
+/**
+ * @brief The best set of k GPUs of one node when all its GPUs are free, by
+ *        a pattern's model (the set nvlink-pack gives a job of that
+ *        pattern on the empty node): highest model, then highest Q(S),
+ *        then fewest NUMA domains, then lowest indices. Exact.
+ * @param topo The topology.
+ * @param node The node's index.
+ * @param k GPUs (1 to the node's GPU count, at most 64).
+ * @param pattern The pattern.
+ * @param[out] gpus Receives k cluster-wide GPU ids, increasing (may be
+ *        NULL).
+ * @param[out] info Receives the set's models (may be NULL).
+ * @return ::GS_OK, ::GS_EINVAL (bad node, k or pattern), ::GS_ENOTFROZEN,
+ *         ::GS_ENOMEM.
+ */
+GS_API gs_status gs_topo_pattern_best(const gs_topo *topo, uint32_t node,
+                                      uint32_t k, gs_comm_pattern pattern,
+                                      uint32_t *gpus, gs_pattern_info *info);
+
+/**
+ * @brief The index of a node's hardware type: nodes with the same index
+ *        have identical GPUs, links and NUMA domains (handy to cache
+ *        per-node results).
+ * @param topo The topology.
+ * @param node The node's index.
+ * @return The index (below the number of distinct types), or ::GS_NONE.
+ */
+GS_API uint32_t gs_topo_node_type_index(const gs_topo *topo, uint32_t node);
+
 /** Flag for gs_topo_node_matrix(): add a line with the legend. */
 #define GS_MATRIX_LEGEND 0x1u
 /** Flag for gs_topo_node_matrix(): mark each cell's source (`*` inferred,
