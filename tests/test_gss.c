@@ -198,7 +198,7 @@ static void snap_init(gss_snapshot *s, int nodes)
     memset(s, 0, sizeof *s);
     s->now = 1000;
     for (int n = 1; n <= nodes; n++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "n%02d", n);
         add_node(s, name, true);
     }

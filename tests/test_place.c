@@ -14,7 +14,9 @@
 /* ---- helpers ------------------------------------------------------------ */
 
 /* Place one job of k GPUs on a fresh scheduler where only `free` GPUs are
- * available; returns the chosen cluster-wide ids (sorted) in out, or 0. */
+ * available; returns the chosen cluster-wide ids (sorted) in out, or 0.
+ * The look-ahead is off: these cases check the job's own objective (the
+ * look-ahead has its own tests in test_patterns.c). */
 static size_t place_once(const gs_topo *t, const char *policy,
                          const char *free_list, const uint32_t *req,
                          size_t nreq, uint32_t k, gs_comm_hint comm,
@@ -25,6 +27,7 @@ static size_t place_once(const gs_topo *t, const char *policy,
     cfg.placement = policy;
     gs_sched *s = NULL;
     assert_int_equal(gs_sched_create(&s, t, &cfg), GS_OK);
+    assert_int_equal(gs_sched_set_lookahead(s, 0), GS_OK);
     uint32_t n = gs_topo_gpu_count(t);
     if (free_list) {
         unsigned char in[1024] = {0};

@@ -41,6 +41,7 @@
 #define GPUSCHED_TOPO_H
 
 #include <gpusched/core.h>
+#include <gpusched/job.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -32,7 +32,8 @@
 #include <unistd.h>
 
 static const char JMAGIC[8] = {'G', 'S', 'J', 'O', 'U', 'R', 'N', '\n'};
-#define JFORMAT 2u /* 2: issue 15's calls, longer submit records */
+#define JFORMAT 3u /* 2: issue 15's calls, longer submit records; 3: the
+                      * pattern beside comm, issue 16's calls */
 #define JHEADER 24 /* magic, format, base seq, CRC of the 20 bytes before */
 #define RHEADER 12
 /* The largest record (a configuration document of up to 64 MiB). */
@@ -78,7 +79,8 @@ static void put_spec(gs_wbuf *w, const gs_job_spec *in)
         gs_w_str(w, s.require_uuids[i]);
     gs_w_u8(w, (uint8_t)((s.exclusive != 0) | (s.one_nvlink_domain != 0) << 1 |
                          (s.preemptible != 0) << 2));
-    gs_w_uv(w, (uint32_t)s.comm);
+    /* comm and, from format 3, the pattern above it */
+    gs_w_uv(w, (uint32_t)s.comm | (uint32_t)s.pattern << 1);
     gs_w_str(w, s.user);
     gs_w_str(w, s.account);
     gs_w_sv(w, s.priority);
@@ -191,6 +193,18 @@ static void put_call(gs_wbuf *w, uint64_t seq, const gs_jr_rec *r)
     case GS_JR_TIMEOUT_GRACE:
         gs_w_sv(w, r->t);
         break;
+    case GS_JR_NUMA_MODE:
+    case GS_JR_LOOKAHEAD:
+        gs_w_uv(w, r->a);
+        break;
+    case GS_JR_DEMAND:
+        gs_w_uv(w, r->a);
+        for (uint64_t i = 0; i < r->a; i++) {
+            gs_w_uv(w, r->dem[i].gpus);
+            gs_w_uv(w, (uint64_t)r->dem[i].pattern);
+            gs_w_f64(w, r->dem[i].weight);
+        }
+        break;
     case GS_JR_TIMEOUT:
         gs_w_uv(w, r->a);
         gs_w_sv(w, r->t);
@@ -247,7 +261,9 @@ static gs_status replay(gs_sched *s, gs_rbuf *r, uint8_t kind)
         sp.exclusive = f & 1;
         sp.one_nvlink_domain = (f >> 1) & 1;
         sp.preemptible = (f >> 2) & 1;
-        sp.comm = (gs_comm_hint)gs_r_uv_max(r, UINT32_MAX, "comm");
+        uint64_t cv = gs_r_uv_max(r, UINT32_MAX, "comm");
+        sp.comm = (gs_comm_hint)(cv & 1);
+        sp.pattern = (gs_comm_pattern)(cv >> 1);
         sp.user = gs_r_str(r, 1u << 16, NULL);
         sp.account = gs_r_str(r, 1u << 16, NULL);
         sp.priority = gs_r_sv(r);
@@ -438,6 +454,28 @@ static gs_status replay(gs_sched *s, gs_rbuf *r, uint8_t kind)
         if (r->bad || r->pos != r->n)
             return GS_EPARSE;
         return gs_sched_set_timeout_grace(s, t);
+    }
+    case GS_JR_NUMA_MODE:
+    case GS_JR_LOOKAHEAD: {
+        uint64_t a = gs_r_uv_max(r, 2, "mode");
+        if (r->bad || r->pos != r->n)
+            return GS_EPARSE;
+        return kind == GS_JR_NUMA_MODE
+                   ? gs_sched_set_numa_mode(s, (gs_numa_mode)a)
+                   : gs_sched_set_lookahead(s, a != 0);
+    }
+    case GS_JR_DEMAND: {
+        gs_demand_entry e[GS_MAX_DEMAND];
+        uint64_t n = gs_r_uv_max(r, GS_MAX_DEMAND, "demand entries");
+        for (uint64_t i = 0; i < n && !r->bad; i++) {
+            e[i].gpus = (uint32_t)gs_r_uv_max(r, 64, "GPUs");
+            e[i].pattern =
+                (gs_comm_pattern)gs_r_uv_max(r, GS_PATTERN_COUNT - 1, "pattern");
+            e[i].weight = gs_r_f64(r);
+        }
+        if (r->bad || r->pos != r->n)
+            return GS_EPARSE;
+        return gs_sched_set_demand(s, e, (size_t)n);
     }
     case GS_JR_TIMEOUT: {
         uint64_t a = gs_r_uv(r);

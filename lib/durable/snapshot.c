@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include "topo/constraint.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,8 @@ enum {
     SEC_LISTS = 9,
     SEC_EVENTS = 10,
     SEC_END = 11,
-    SEC_EXTRA = 12 /* format 2: partitions, defaults, holds, constraints */
+    SEC_EXTRA = 12, /* format 2: partitions, defaults, holds, constraints */
+    SEC_DEMAND = 13 /* format 3: NUMA mode, look-ahead, demand */
 };
 
 /* Bits of a job's optional doubles. */
@@ -239,7 +241,7 @@ static void put_job(const job_rec *j, uint64_t prev_id, strset *ss,
     gs_w_uv(w, j->mem_per_gpu);
     gs_w_uv(w, j->min_gpu_memory);
     gs_w_uv(w, j->min_cc);
-    gs_w_u8(w, (uint8_t)j->comm);
+    gs_w_u8(w, (uint8_t)(j->comm | j->pattern << 1)); /* format 3 */
     size_t nm = 0;
     while (j->models && j->models[nm])
         nm++;
@@ -309,6 +311,37 @@ static void put_job(const job_rec *j, uint64_t prev_id, strset *ss,
 }
 
 /* Format 2: the settings, partitions and job fields format 1 lacks. */
+/* The NUMA mode, the look-ahead switch, the host's demand, the learned
+ * counts and the profile in use with its epoch (format 3). */
+static void put_demand(const gs_sched *s, gs_wbuf *w)
+{
+    gs_w_u8(w, s->numa_mode);
+    gs_w_u8(w, (uint8_t)(s->la_off | s->demand_set << 1));
+    gs_w_uv(w, s->n_demand_host);
+    for (uint32_t i = 0; i < s->n_demand_host; i++) {
+        gs_w_uv(w, s->demand_host[i].gpus);
+        gs_w_uv(w, (uint64_t)s->demand_host[i].pattern);
+        gs_w_f64(w, s->demand_host[i].weight);
+    }
+    uint32_t nz = 0;
+    for (uint32_t i = 0; i < 65u * GS_PATTERN_COUNT; i++)
+        nz += s->demand_cnt[i] > 0;
+    gs_w_uv(w, nz);
+    for (uint32_t i = 0; i < 65u * GS_PATTERN_COUNT; i++)
+        if (s->demand_cnt[i] > 0) {
+            gs_w_uv(w, i);
+            gs_w_f64(w, s->demand_cnt[i]);
+        }
+    gs_w_f64(w, s->demand_unit);
+    gs_w_uv(w, s->la_prof.n);
+    for (uint32_t i = 0; i < s->la_prof.n; i++) {
+        gs_w_uv(w, s->la_prof.k[i]);
+        gs_w_uv(w, s->la_prof.p[i]);
+        gs_w_uv(w, s->la_prof.w[i]);
+    }
+    gs_w_uv(w, s->la_epoch);
+}
+
 static void put_extra(const gs_sched *s, gs_wbuf *w)
 {
     gs_w_uv(w, s->def_cpus_per_gpu);
@@ -461,6 +494,9 @@ static gs_status encode(gs_sched *s, gs_wbuf *out)
     b.n = 0;
     put_extra(s, &b);
     section(out, SEC_EXTRA, &b);
+    b.n = 0;
+    put_demand(s, &b);
+    section(out, SEC_DEMAND, &b);
     b.n = 0;
     section(out, SEC_END, &b);
     gs_w_free(&b);
@@ -1062,7 +1098,9 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
     j->mem_per_gpu = gs_r_uv(r);
     j->min_gpu_memory = gs_r_uv(r);
     j->min_cc = (uint32_t)gs_r_uv_max(r, 1001000, "min_cc");
-    j->comm = (gs_comm_hint)gs_r_uv_max(r, GS_COMM_INSENSITIVE, "comm");
+    uint64_t cv = gs_r_uv_max(r, 2 * GS_PATTERN_COUNT - 1, "comm");
+    j->comm = (gs_comm_hint)(cv & 1);
+    j->pattern = (uint8_t)(cv >> 1);
     if (r->bad)
         return bad(c, r);
     if (d == 0 || j->id < prev_id || j->id > s->last_id || flags > 31 ||
@@ -1449,6 +1487,65 @@ static gs_status topo_from_section(rd_ctx *c, gs_rbuf r, gs_topo **out)
 }
 
 /* Format 2's extra section: settings, partitions, job fields. */
+static gs_status read_demand(rd_ctx *c, gs_rbuf *r)
+{
+    gs_sched *s = c->s;
+    uint8_t mode = gs_r_u8(r), flags = gs_r_u8(r);
+    if (r->bad)
+        return bad(c, r);
+    if (mode > GS_NUMA_IGNORE || flags > 3)
+        return badf(c, r, "a placement setting is out of range");
+    s->numa_mode = mode;
+    s->la_off = flags & 1;
+    uint64_t nh = gs_r_uv_max(r, GS_MAX_DEMAND, "demand entries");
+    gs_demand_entry e[GS_MAX_DEMAND];
+    for (uint64_t i = 0; i < nh && !r->bad; i++) {
+        e[i].gpus = (uint32_t)gs_r_uv_max(r, 64, "demand GPUs");
+        e[i].pattern = (gs_comm_pattern)gs_r_uv_max(r, GS_PATTERN_COUNT - 1,
+                                                   "demand pattern");
+        e[i].weight = gs_r_f64(r);
+    }
+    if (r->bad)
+        return bad(c, r);
+    if ((flags & 2) && nh == 0)
+        return badf(c, r, "a host demand without entries");
+    if ((flags & 2) && gs_demand_apply(s, e, (size_t)nh) != GS_OK)
+        return badf(c, r, "a host demand entry is out of range");
+    uint64_t nz = gs_r_uv_max(r, 65u * GS_PATTERN_COUNT, "demand counts");
+    for (uint64_t i = 0; i < nz && !r->bad; i++) {
+        uint64_t slot = gs_r_uv_max(r, 65u * GS_PATTERN_COUNT - 1,
+                                    "demand slot");
+        double v = gs_r_f64(r);
+        if (!r->bad && (!(v > 0) || !isfinite(v) || v > 1e300))
+            return badf(c, r, "a demand count is out of range");
+        if (!r->bad)
+            s->demand_cnt[slot] = v;
+    }
+    double unit = gs_r_f64(r);
+    if (!r->bad && (!(unit >= 1) || !isfinite(unit) || unit > 1e300))
+        return badf(c, r, "the demand unit is out of range");
+    s->demand_unit = unit;
+    la_profile lp;
+    memset(&lp, 0, sizeof lp);
+    lp.n = (uint32_t)gs_r_uv_max(r, GS_MAX_DEMAND, "profile entries");
+    for (uint32_t i = 0; i < lp.n && !r->bad; i++) {
+        lp.k[i] = (uint32_t)gs_r_uv_max(r, 64, "profile GPUs");
+        lp.p[i] = (uint8_t)gs_r_uv_max(r, GS_PATTERN_COUNT - 1,
+                                       "profile pattern");
+        lp.w[i] = (uint32_t)gs_r_uv_max(r, 64, "profile weight");
+        if (!r->bad && (!lp.k[i] || !lp.w[i]))
+            return badf(c, r, "a profile entry is out of range");
+    }
+    uint64_t epoch = gs_r_uv_max(r, UINT32_MAX, "profile epoch");
+    if (r->bad)
+        return bad(c, r);
+    s->la_prof = lp;
+    s->la_epoch = (uint32_t)epoch;
+    if (!close_section(r))
+        return bad(c, r);
+    return GS_OK;
+}
+
 static gs_status read_extra(rd_ctx *c, gs_rbuf *r)
 {
     gs_sched *s = c->s;
@@ -1675,7 +1772,18 @@ static gs_status decode(rd_ctx *c, const gs_topo *topo,
             return bad(c, &all);
         if ((st = read_extra(c, &sec)) != GS_OK)
             return st;
+    }
+    if (fmt >= 3) {
+        if (!open_section(&all, SEC_DEMAND, &sec))
+            return bad(c, &all);
+        if ((st = read_demand(c, &sec)) != GS_OK)
+            return st;
     } else {
+        /* formats 1 and 2 were written before the look-ahead: their
+         * decisions are kept as they were made */
+        s->la_off = true;
+    }
+    if (fmt < 2) {
         /* format 1 keeps the behaviour of its time: accounts were made as
          * jobs named them, and a job's GPUs could be of any model */
         s->auto_accounts = true;

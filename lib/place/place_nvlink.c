@@ -15,27 +15,31 @@
  */
 #include "place/place.h"
 
+#include <stddef.h>
 #include <string.h>
 
-/* Best answer for (key, candidates, k, comm), cached in the key slot. */
+/* Best answer for (key, candidates, k, objective), cached in the key
+ * slot. */
 static bool key_best(gs_sched *s, key_slot *ks, gs_mask cand, uint32_t k,
-                     gs_comm_hint comm, gs_mask *set, pscore *score)
+                     const place_obj *obj, gs_mask *set, pscore *score)
 {
     for (uint32_t i = 0; i < KEY_CACHE; i++) {
         if (ks->cache[i].valid && ks->cache[i].cand == cand &&
-            ks->cache[i].k == k && ks->cache[i].comm == (uint8_t)comm) {
+            ks->cache[i].k == k && ks->cache[i].pattern == obj->pattern &&
+            ks->cache[i].epoch == obj->epoch) {
             *set = ks->cache[i].set;
             *score = ks->cache[i].score;
             return ks->cache[i].valid == 1;
         }
     }
-    const gs_place_tables *pt = s->tables[s->cls_ttype[ks->type]];
-    bool ok = gs_place_best_on_node(pt, cand, ks->avail, 0, k, comm, set,
+    gs_place_tables *pt = s->tables[s->cls_ttype[ks->type]];
+    bool ok = gs_place_best_on_node(pt, cand, ks->avail, 0, k, obj, set,
                                     score);
     uint32_t slot = ks->cache_next++ % KEY_CACHE;
     ks->cache[slot].cand = cand;
     ks->cache[slot].k = k;
-    ks->cache[slot].comm = (uint8_t)comm;
+    ks->cache[slot].pattern = obj->pattern;
+    ks->cache[slot].epoch = obj->epoch;
     ks->cache[slot].valid = ok ? 1 : 2;
     if (ok) {
         ks->cache[slot].set = *set;
@@ -56,10 +60,16 @@ static uint32_t first_fitting(gs_place_ctx *ctx, const key_slot *ks,
     return GS_NONE;
 }
 
+typedef struct key_rank {
+    const key_eval *ev;
+    uint8_t order;
+} key_rank;
+
 static int cmp_key_eval(const void *arg, uint32_t a, uint32_t b)
 {
-    const key_eval *ev = arg;
-    int c = gs_pscore_cmp(&ev[a].score, &ev[b].score);
+    const key_rank *kr = arg;
+    const key_eval *ev = kr->ev;
+    int c = gs_pscore_cmp(&ev[a].score, &ev[b].score, kr->order);
     if (c)
         return -c;
     return a < b ? -1 : a > b;
@@ -84,12 +94,14 @@ static gs_status single_by_keys(gs_place_ctx *ctx, const gs_place_request *req,
             continue;
         gs_mask set;
         pscore sc;
-        if (!key_best(s, ks, cand, req->gpus, req->comm, &set, &sc))
+        if (!key_best(s, ks, cand, req->gpus, &ctx->obj, &set, &sc))
             continue;
         ev[ne].key = kid;
         ev[ne].set = set;
         ev[ne].score = sc;
-        int c = best_e == GS_NONE ? 1 : gs_pscore_cmp(&sc, &ev[best_e].score);
+        int c = best_e == GS_NONE
+                    ? 1
+                    : gs_pscore_cmp(&sc, &ev[best_e].score, ctx->obj.order);
         if (c >= 0) {
             uint32_t n = first_fitting(ctx, ks, req->gpus,
                                        c > 0 ? GS_NONE : best_node);
@@ -108,11 +120,12 @@ static gs_status single_by_keys(gs_place_ctx *ctx, const gs_place_request *req,
     /* the best keys' nodes lack CPUs or memory: rank all keys */
     for (uint32_t i = 0; i < ne; i++)
         idx[i] = i;
-    gs_place_sort(idx, ne, cmp_key_eval, ev);
+    key_rank kr = {ev, ctx->obj.order};
+    gs_place_sort(idx, ne, cmp_key_eval, &kr);
     for (uint32_t i = 0; i < ne;) {
         uint32_t j = i, node = GS_NONE, e = 0;
-        while (j < ne && gs_pscore_cmp(&ev[idx[j]].score,
-                                       &ev[idx[i]].score) == 0) {
+        while (j < ne && gs_pscore_cmp(&ev[idx[j]].score, &ev[idx[i]].score,
+                                       ctx->obj.order) == 0) {
             const key_slot *ks = &s->keys[ev[idx[j]].key];
             uint32_t n = first_fitting(ctx, ks, req->gpus, node);
             if (n != GS_NONE && (node == GS_NONE || node_before(s, n, node))) {
@@ -140,7 +153,8 @@ static int nv_node_cmp(gs_place_ctx *ctx, uint32_t a, uint32_t b)
         if (fa != fb)
             return fa ? -1 : 1;
         if (fa) {
-            int c = gs_pscore_cmp(&s->scratch_scores[a], &s->scratch_scores[b]);
+            int c = gs_pscore_cmp(&s->scratch_scores[a], &s->scratch_scores[b],
+                                  ctx->obj.order);
             if (c)
                 return -c;
         }
@@ -155,13 +169,14 @@ static gs_mask nv_choose(gs_place_ctx *ctx, const gs_place_request *req,
                          uint32_t k)
 {
     gs_sched *s = ctx->s;
-    const gs_place_tables *pt = s->tables[s->topo->nodes[node].type->id];
+    gs_place_tables *pt = s->tables[s->topo->nodes[node].type->id];
     gs_mask set;
     pscore sc;
+    (void)req;
     if (mask_count(usable) == k)
         return usable; /* no choice to make */
     if (!gs_place_best_on_node(pt, usable, s->nodes[node].avail, reqm, k,
-                               req->comm, &set, &sc))
+                               &ctx->obj, &set, &sc))
         return 0;
     return set;
 }
@@ -169,16 +184,34 @@ static gs_mask nv_choose(gs_place_ctx *ctx, const gs_place_request *req,
 static void nv_prepare(gs_place_ctx *ctx, const gs_place_request *req,
                        const uint32_t *nodes, uint32_t n, uint32_t share)
 {
+    (void)req;
     gs_sched *s = ctx->s;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t node = nodes[i];
-        const gs_place_tables *pt = s->tables[s->topo->nodes[node].type->id];
+        gs_place_tables *pt = s->tables[s->topo->nodes[node].type->id];
         gs_mask usable = gs_place_node_usable(ctx, node), set;
         s->scratch_ok[node] = gs_place_best_on_node(
-            pt, usable, s->nodes[node].avail, 0, share, req->comm, &set,
+            pt, usable, s->nodes[node].avail, 0, share, &ctx->obj, &set,
             &s->scratch_scores[node]);
     }
     ctx->prepared = true;
+}
+
+/* The objective of a request under the scheduler's settings. */
+void gs_place_objective(const gs_sched *s, const gs_place_request *req,
+                        place_obj *obj)
+{
+    uint8_t p = req->struct_size >= offsetof(gs_place_request, pattern) +
+                                        sizeof req->pattern &&
+                        (unsigned)req->pattern < GS_PATTERN_COUNT
+                    ? (uint8_t)req->pattern
+                    : GS_PATTERN_ANY;
+    if (req->comm == GS_COMM_INSENSITIVE)
+        p = GS_PATTERN_NONE;
+    obj->pattern = p;
+    obj->order = s->numa_mode;
+    obj->epoch = s->la_epoch;
+    obj->la = s->la_off || !s->la_prof.n ? NULL : &s->la_prof;
 }
 
 gs_status gs_place_nvlink(gs_place_ctx *ctx, const gs_place_request *req,
@@ -186,6 +219,7 @@ gs_status gs_place_nvlink(gs_place_ctx *ctx, const gs_place_request *req,
 {
     gs_sched *s = ctx->s;
     ctx->prepared = false;
+    gs_place_objective(s, req, &ctx->obj);
     bool one_node_ok = req->min_nodes <= 1 &&
                        (req->gpus_per_node == 0 ||
                         req->gpus_per_node == req->gpus);
@@ -199,13 +233,13 @@ gs_status gs_place_nvlink(gs_place_ctx *ctx, const gs_place_request *req,
             if (gs_place_required_nodes(ctx, fn, fm) == 1) {
                 gs_mask usable;
                 uint32_t node = fn[0];
-                const gs_place_tables *pt =
+                gs_place_tables *pt =
                     s->tables[s->topo->nodes[node].type->id];
                 gs_mask set;
                 pscore sc;
                 if (gs_place_capacity(ctx, node, &usable) >= req->gpus &&
                     gs_place_best_on_node(pt, usable, s->nodes[node].avail,
-                                          fm[0], req->gpus, req->comm, &set,
+                                          fm[0], req->gpus, &ctx->obj, &set,
                                           &sc)) {
                     gs_place_emit(ctx, node, set, out);
                     return GS_OK;

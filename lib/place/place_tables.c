@@ -18,6 +18,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "sched/sched_impl.h"
+#include "topo/pattern.h"
 
 #include <string.h>
 
@@ -80,6 +81,13 @@ void gs_place_tables_free(gs_place_tables *pt)
     gs_free(pt->groups);
     gs_free(pt->group_size);
     gs_free(pt->memo);
+    gs_free(pt->med);
+    gs_free(pt->port);
+    gs_free(pt->cap);
+    gs_free(pt->la_small);
+    gs_free(pt->la_hash);
+    if (pt->own_work)
+        gs_free(pt->work);
     gs_free(pt);
 }
 
@@ -96,13 +104,15 @@ gs_place_tables *gs_place_tables_build(const gs_ntype *ty, gs_err *err)
     pt->cls = gs_calloc(n ? n : 1, 1);
     pt->cls_mask = gs_calloc(n ? n : 1, sizeof *pt->cls_mask);
     pt->groups = gs_calloc(MAX_GROUPS, sizeof *pt->groups);
-    if (!pt->bw || !pt->numa || !pt->cls || !pt->cls_mask || !pt->groups)
+    pt->med = gs_calloc(nn ? nn : 1, 1);
+    pt->port = gs_calloc((size_t)(n ? n : 1) * PG_MEDIA, sizeof *pt->port);
+    pt->cap = gs_calloc((size_t)(n ? n : 1) * 2, sizeof *pt->cap);
+    if (!pt->bw || !pt->numa || !pt->cls || !pt->cls_mask || !pt->groups ||
+        !pt->med || !pt->port || !pt->cap)
         goto oom;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < n; i++)
         pt->numa[i] = ty->gpus[i].numa;
-        for (uint32_t j = 0; j < n; j++)
-            pt->bw[(size_t)i * n + j] = i == j ? 0 : gs_ntype_cell(ty, i, j)->bw;
-    }
+    pg_type_fill(ty, pt->bw, pt->med, pt->port, pt->cap);
     /* the NVLink graph (criterion 3 weighs its maximal cliques) */
     gs_mask adj[64] = {0};
     for (uint32_t i = 0; i < n; i++)
@@ -119,10 +129,16 @@ gs_place_tables *gs_place_tables_build(const gs_ntype *ty, gs_err *err)
             if (pt->numa[i] != pt->numa[j])
                 continue;
             gs_mask pair = ((gs_mask)1 << i) | ((gs_mask)1 << j);
-            bool same = (adj[i] & ~pair) == (adj[j] & ~pair);
+            bool same = (adj[i] & ~pair) == (adj[j] & ~pair) &&
+                        pt->cap[i] == pt->cap[j] &&
+                        pt->cap[n + i] == pt->cap[n + j] &&
+                        pt->med[(size_t)i * n + j] ==
+                            pt->med[(size_t)j * n + i];
             for (uint32_t w = 0; w < n && same; w++)
                 if (w != i && w != j &&
-                    pt->bw[(size_t)i * n + w] != pt->bw[(size_t)j * n + w])
+                    (pt->bw[(size_t)i * n + w] != pt->bw[(size_t)j * n + w] ||
+                     pt->med[(size_t)i * n + w] !=
+                         pt->med[(size_t)j * n + w]))
                     same = false;
             if (same)
                 c = pt->cls[j];
@@ -181,9 +197,14 @@ gs_place_tables *gs_place_tables_build(const gs_ntype *ty, gs_err *err)
     for (uint32_t g = 0; g < cc.n; g++)
         pt->group_size[g] = (uint8_t)mask_count(pt->groups[g]);
     if (n <= 8) {
-        size_t entries = ((size_t)1 << n) * (n + 1) * 2;
+        size_t entries = ((size_t)1 << n) * (n + 1) * GS_PATTERN_COUNT;
         pt->memo = gs_calloc(entries, sizeof *pt->memo);
-        if (!pt->memo)
+        pt->la_small = gs_calloc(entries, sizeof *pt->la_small);
+        if (!pt->memo || !pt->la_small)
+            goto oom;
+    } else {
+        pt->la_hash = gs_calloc(LA_HASH, sizeof *pt->la_hash);
+        if (!pt->la_hash)
             goto oom;
     }
     return pt;
@@ -195,11 +216,32 @@ oom:
 
 /* ---- scores ------------------------------------------------------------- */
 
-int gs_pscore_cmp(const pscore *a, const pscore *b)
+static inline int cmp_hi(uint64_t a, uint64_t b)
 {
-    if (a->q != b->q)
-        return a->q > b->q ? 1 : -1;
-    if (a->numa != b->numa)
+    return a == b ? 0 : a > b ? 1 : -1;
+}
+
+/* The job's own criteria: its model, its second measure, Q, and under
+ * "strict" the NUMA span. */
+static int cmp_head(const pscore *a, const pscore *b, uint8_t order)
+{
+    int c;
+    if ((c = cmp_hi(a->pat, b->pat)) || (c = cmp_hi(a->pat2, b->pat2)) ||
+        (c = cmp_hi(a->q, b->q)))
+        return c;
+    if (order == GS_NUMA_STRICT && a->numa != b->numa)
+        return a->numa < b->numa ? 1 : -1;
+    return 0;
+}
+
+int gs_pscore_cmp(const pscore *a, const pscore *b, uint8_t order)
+{
+    int c = cmp_head(a, b, order);
+    if (c)
+        return c;
+    if ((c = cmp_hi(a->look, b->look)))
+        return c;
+    if (order == GS_NUMA_PREFER && a->numa != b->numa)
         return a->numa < b->numa ? 1 : -1;
     uint32_t n = GS_MAX(a->ndmg, b->ndmg);
     for (uint32_t i = 0; i < n; i++) {
@@ -250,15 +292,42 @@ static uint32_t numa_span(const gs_place_tables *pt, gs_mask s)
     return n;
 }
 
+static pg_graph table_graph(const gs_place_tables *pt)
+{
+    pg_graph g = {pt->n, pt->bw, pt->med, pt->port, pt->cap, 2 * pt->n};
+    return g;
+}
+
+/* The pattern model of a set (and its second measure). */
+static void set_models(gs_place_tables *pt, gs_mask s, uint8_t pattern,
+                       uint64_t *pat, uint64_t *pat2)
+{
+    uint32_t v[64], k = 0;
+    for (gs_mask m = s; m; m &= m - 1)
+        v[k++] = mask_first(m);
+    pg_graph g = table_graph(pt);
+    pg_result r;
+    pg_eval(&g, v, k, pg_want((gs_comm_pattern)pattern) & ~PG_WANT_Q,
+            pt->work, &r);
+    *pat = pg_value(&r, (gs_comm_pattern)pattern);
+    *pat2 = pattern == GS_PATTERN_ALL_TO_ALL ? r.bisection : 0;
+}
+
 /* ---- search ------------------------------------------------------------- */
 
 typedef struct search {
-    const gs_place_tables *pt;
+    gs_place_tables *pt;
     gs_mask free;
     bool sensitive;
+    uint8_t pattern;
+    uint8_t order;
+    const la_profile *la;
+    uint64_t la_before;   /* what the free GPUs offer before the choice */
+    uint32_t k;
     uint32_t ncl;
     uint32_t cls[64];     /* classes with candidates, increasing */
     gs_mask avail[64];    /* their candidate members */
+    gs_mask rest[65];     /* candidates in classes idx.. */
     uint64_t attach[64];  /* bandwidth from a member to the chosen set */
     uint32_t after[65];   /* candidates in classes idx.. */
     bool found;
@@ -266,13 +335,33 @@ typedef struct search {
     pscore best;
 } search;
 
+static uint64_t la_value(gs_place_tables *pt, gs_mask r, const la_profile *la);
+
 static void leaf(search *st, gs_mask s, uint64_t q)
 {
     pscore sc;
-    sc.q = st->sensitive ? q : 0;
-    sc.numa = st->sensitive ? numa_span(st->pt, s) : 0;
+    memset(&sc, 0, sizeof sc);
+    if (st->sensitive) {
+        sc.q = q;
+        sc.numa = st->order == GS_NUMA_IGNORE ? 0 : numa_span(st->pt, s);
+        if (st->pattern == GS_PATTERN_ANY)
+            sc.pat = q;
+        else
+            set_models(st->pt, s, st->pattern, &sc.pat, &sc.pat2);
+    }
+    int c = st->found ? cmp_head(&sc, &st->best, st->order) : 1;
+    if (c < 0)
+        return;
+    if (st->la) {
+        /* the loss, as "higher is better": nodes compare by what they
+         * lose, not by what they keep */
+        uint64_t after = la_value(st->pt, st->free & ~s, st->la);
+        uint64_t loss = st->la_before > after ? st->la_before - after : 0;
+        sc.look = ((uint64_t)1 << 62) - loss;
+    }
     damage(st->pt, st->free, s, &sc);
-    int c = st->found ? gs_pscore_cmp(&sc, &st->best) : 1;
+    if (c == 0)
+        c = gs_pscore_cmp(&sc, &st->best, st->order);
     if (c > 0 || (c == 0 && mask_lower(s, st->best_set))) {
         st->found = true;
         st->best = sc;
@@ -288,17 +377,26 @@ static void dfs(search *st, uint32_t idx, gs_mask s, uint64_t q, uint32_t r)
     }
     if (idx == st->ncl || st->after[idx] < r)
         return;
-    const gs_place_tables *pt = st->pt;
+    gs_place_tables *pt = st->pt;
     uint32_t m = pt->n_classes;
     if (st->sensitive && st->found) {
-        uint64_t amax = 0;
-        for (uint32_t j = idx; j < st->ncl; j++)
-            if (st->attach[j] > amax)
-                amax = st->attach[j];
-        uint64_t ub = q + (uint64_t)r * amax +
-                      (uint64_t)r * (r - 1) / 2 * pt->suffix_max[st->cls[idx]];
-        if (ub < st->best.q)
-            return;
+        if (st->pattern == GS_PATTERN_ANY) {
+            uint64_t amax = 0;
+            for (uint32_t j = idx; j < st->ncl; j++)
+                if (st->attach[j] > amax)
+                    amax = st->attach[j];
+            uint64_t ub = q + (uint64_t)r * amax +
+                          (uint64_t)r * (r - 1) / 2 *
+                              pt->suffix_max[st->cls[idx]];
+            if (ub < st->best.q)
+                return;
+        } else {
+            pg_graph g = table_graph(pt);
+            uint64_t ub = pg_bound(&g, (gs_comm_pattern)st->pattern, s,
+                                   st->rest[idx], st->k);
+            if (ub < st->best.pat)
+                return;
+        }
     }
     uint32_t c = st->cls[idx];
     uint32_t have = mask_count(st->avail[idx]);
@@ -320,14 +418,19 @@ static void dfs(search *st, uint32_t idx, gs_mask s, uint64_t q, uint32_t r)
     }
 }
 
-static bool search_run(const gs_place_tables *pt, gs_mask cand, gs_mask free,
-                       gs_mask req, uint32_t k, gs_comm_hint comm,
-                       gs_mask *set, pscore *score)
+static bool search_run(gs_place_tables *pt, gs_mask cand, gs_mask free,
+                       gs_mask req, uint32_t k, uint8_t pattern, uint8_t order,
+                       const la_profile *la, gs_mask *set, pscore *score)
 {
     search st;
     st.pt = pt;
     st.free = free;
-    st.sensitive = comm == GS_COMM_BANDWIDTH;
+    st.pattern = pattern;
+    st.sensitive = pattern != GS_PATTERN_NONE;
+    st.order = order;
+    st.la = la;
+    st.la_before = la ? la_value(pt, free, la) : 0;
+    st.k = k;
     st.found = false;
     st.ncl = 0;
     gs_mask rest = cand & ~req;
@@ -345,8 +448,11 @@ static bool search_run(const gs_place_tables *pt, gs_mask cand, gs_mask free,
         st.ncl++;
     }
     st.after[st.ncl] = 0;
-    for (uint32_t i = st.ncl; i-- > 0;)
+    st.rest[st.ncl] = 0;
+    for (uint32_t i = st.ncl; i-- > 0;) {
         st.after[i] = st.after[i + 1] + mask_count(st.avail[i]);
+        st.rest[i] = st.rest[i + 1] | st.avail[i];
+    }
     uint64_t q = 0;
     for (gs_mask a = req; a; a &= a - 1)
         for (gs_mask b = a & (a - 1); b; b &= b - 1)
@@ -359,25 +465,131 @@ static bool search_run(const gs_place_tables *pt, gs_mask cand, gs_mask free,
     return st.found;
 }
 
-bool gs_place_best_on_node(const gs_place_tables *pt, gs_mask cand,
-                           gs_mask free, gs_mask req, uint32_t k,
-                           gs_comm_hint comm, gs_mask *set, pscore *score)
+/* ---- look-ahead ---------------------------------------------------------- */
+
+/* The best set of k GPUs of pattern p among r (no look-ahead) and its
+ * model value (0 and no set when r has fewer than k), cached. */
+static uint64_t la_best(gs_place_tables *pt, gs_mask r, uint32_t k, uint8_t p,
+                        gs_mask *set_out)
+{
+    if (p != GS_PATTERN_NONE && !pt->work)
+        p = GS_PATTERN_ANY;
+    la_slot *slot = NULL;
+    if (pt->la_small) {
+        slot = &pt->la_small[((size_t)r * (pt->n + 1) + k) *
+                                 GS_PATTERN_COUNT +
+                             p];
+        if (slot->valid) {
+            *set_out = slot->set;
+            return slot->v;
+        }
+    } else if (pt->la_hash) {
+        uint64_t h = (r * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)k << 3) ^ p;
+        h ^= h >> 29;
+        slot = &pt->la_hash[h & (LA_HASH - 1)];
+        if (slot->valid && slot->r == r && slot->k == k && slot->p == p) {
+            *set_out = slot->set;
+            return slot->v;
+        }
+    }
+    gs_mask set = 0;
+    pscore sc;
+    uint64_t v = 0;
+    if (mask_count(r) >= k &&
+        search_run(pt, r, r, 0, k, p, GS_NUMA_STRICT, NULL, &set, &sc))
+        v = sc.pat;
+    else
+        set = 0;
+    if (slot) {
+        slot->r = r;
+        slot->k = (uint8_t)k;
+        slot->p = p;
+        slot->v = v;
+        slot->set = set;
+        slot->valid = 1;
+    }
+    *set_out = set;
+    return v;
+}
+
+/* What a remainder offers the demand, by a roll-out: the profile's jobs
+ * that communicate (2 GPUs or more, a pattern other than none), largest
+ * first and again while any fits, each taking its best set of what is left
+ * and counting w x (its model there) / (its model on the whole node), in
+ * 1/65536. Jobs of one GPU count nothing: where they go is the packing
+ * rule's business. */
+static uint64_t la_value(gs_place_tables *pt, gs_mask r, const la_profile *la)
+{
+    uint32_t order[GS_MAX_DEMAND], n = 0;
+    for (uint32_t i = 0; i < la->n; i++) {
+        if (la->k[i] < 2 || la->p[i] == GS_PATTERN_NONE || la->k[i] > pt->n)
+            continue;
+        uint32_t pos = n++;
+        while (pos > 0 && la->k[order[pos - 1]] < la->k[i]) {
+            order[pos] = order[pos - 1];
+            pos--;
+        }
+        order[pos] = i;
+    }
+    uint64_t total = 0;
+    for (uint32_t round = 0; round < 64 && n; round++) {
+        bool placed = false;
+        for (uint32_t x = 0; x < n; x++) {
+            uint32_t i = order[x], k = la->k[i];
+            uint8_t p = la->p[i];
+            if (k > mask_count(r))
+                continue;
+            uint64_t *fp = &pt->la_full[(size_t)k * GS_PATTERN_COUNT + p];
+            gs_mask set;
+            if (!*fp)
+                *fp = la_best(pt, mask_all(pt->n), k, p, &set) + 1;
+            uint64_t full = *fp - 1;
+            uint64_t got = la_best(pt, r, k, p, &set);
+            if (!set)
+                continue;
+            r &= ~set;
+            placed = true;
+            if (!full || got >= full)
+                total += (uint64_t)la->w[i] << 16;
+            else
+                total += (uint64_t)la->w[i] * ((got << 16) / full);
+        }
+        if (!placed)
+            break;
+    }
+    return total;
+}
+
+/* ---- entry --------------------------------------------------------------- */
+
+bool gs_place_best_on_node(gs_place_tables *pt, gs_mask cand, gs_mask free,
+                           gs_mask req, uint32_t k, const place_obj *obj,
+                           gs_mask *set, pscore *score)
 {
     if ((req & ~cand) || mask_count(req) > k || mask_count(cand) < k || k == 0)
         return false;
+    uint8_t p = obj->pattern < GS_PATTERN_COUNT ? obj->pattern
+                                                : GS_PATTERN_NONE;
+    /* patterns other than Q need the working memory; without it (out of
+     * memory at creation) they fall back to Q */
+    if (p != GS_PATTERN_ANY && p != GS_PATTERN_NONE && !pt->work)
+        p = GS_PATTERN_ANY;
+    const la_profile *la = obj->la && obj->la->n ? obj->la : NULL;
     pmemo *memo = NULL;
     if (pt->memo && req == 0 && cand == free) {
-        memo = &pt->memo[((size_t)cand * (pt->n + 1) + k) * 2 +
-                         (comm == GS_COMM_BANDWIDTH ? 0 : 1)];
-        if (memo->valid) {
+        memo = &pt->memo[((size_t)cand * (pt->n + 1) + k) * GS_PATTERN_COUNT +
+                         p];
+        if (memo->valid && memo->epoch == obj->epoch) {
             *set = memo->set;
             *score = memo->score;
             return memo->valid == 1;
         }
     }
-    bool ok = search_run(pt, cand, free, req, k, comm, set, score);
+    bool ok = search_run(pt, cand, free, req, k, p, obj->order, la, set,
+                         score);
     if (memo) {
         memo->valid = ok ? 1 : 2;
+        memo->epoch = obj->epoch;
         if (ok) {
             memo->set = *set;
             memo->score = *score;

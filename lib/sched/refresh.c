@@ -78,6 +78,7 @@ static void put_record(order_rec *r, uint32_t idx, uint64_t k1,
 void gs_refresh(gs_sched *s, int64_t now)
 {
     const gs_ordering_ops *o = s->ordering;
+    gs_demand_refresh(s);
     bool with = gs_view_uses_factors(s);
     if (with) {
         gs_refresh_fairshare(s, now, false);

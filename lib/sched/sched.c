@@ -10,6 +10,7 @@
  * or memory per GPU get none there and are not limited by them.
  * SPDX-License-Identifier: Apache-2.0
  */
+#include "topo/pattern.h"
 #include "topo/constraint.h"
 #include "sched/apply.h"
 #include "sched/books.h"
@@ -324,10 +325,15 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
         s->keys[k].next_active = k < N ? k + 1 : GS_NONE;
     s->free_key = 0;
     s->active_keys = GS_NONE;
+    /* the pattern models' working memory, shared by the tables */
+    s->pg_work = gs_malloc(sizeof *s->pg_work);
+    if (!s->pg_work || gs_demand_init(s) != GS_OK)
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < s->n_ttypes; i++) {
         s->tables[i] = gs_place_tables_build(topo->types[i], &s->err);
         if (!s->tables[i])
             return GS_ENOMEM;
+        s->tables[i]->work = s->pg_work;
     }
     if (gs_sched_classes(s) != GS_OK)
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
@@ -486,6 +492,8 @@ GS_API void gs_sched_destroy(gs_sched *s)
         for (uint32_t i = 0; i < s->n_ttypes; i++)
             gs_place_tables_free(s->tables[i]);
     gs_free(s->tables);
+    gs_free(s->pg_work);
+    gs_demand_free(s);
     gs_free(s->nodes);
     gs_free(s->gpu_job);
     gs_free(s->elig);

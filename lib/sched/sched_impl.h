@@ -69,25 +69,58 @@ static inline gs_mask mask_all(uint32_t n)
 #define DMG_MAX 32
 
 typedef struct pscore {
+    uint64_t pat;  /* the job's pattern model, MB/s (Q for "any", 0 for
+                      insensitive jobs) */
+    uint64_t pat2; /* its second measure (the bisection for all-to-all) */
     uint64_t q;    /* Q(S) in MB/s (0 for bandwidth-insensitive jobs) */
+    uint64_t look; /* what the remainder offers the demand (look-ahead) */
     uint32_t numa; /* NUMA domains spanned (0 for insensitive jobs) */
     uint8_t ndmg;
     uint8_t dmg[DMG_MAX];
 } pscore;
 
-/* A memoized answer: best set for (candidates, k, comm). */
+/* The demand the look-ahead judges a remainder by (quantized weights). */
+typedef struct la_profile {
+    uint32_t n;
+    uint32_t k[GS_MAX_DEMAND];
+    uint8_t p[GS_MAX_DEMAND];
+    uint32_t w[GS_MAX_DEMAND]; /* 1..64 */
+} la_profile;
+
+/* What a single-node search maximizes and how it breaks ties. */
+typedef struct place_obj {
+    uint8_t pattern;      /* gs_comm_pattern (NONE: insensitive) */
+    uint8_t order;        /* gs_numa_mode */
+    uint32_t epoch;       /* changes with the profile and the order */
+    const la_profile *la; /* NULL: no look-ahead */
+} place_obj;
+
+/* A memoized answer: best set for (candidates, k, pattern) at an epoch. */
 typedef struct pmemo {
     gs_mask set; /* 0 with valid = 2: no answer */
     pscore score;
+    uint32_t epoch;
     uint8_t valid; /* 0 unknown, 1 answer, 2 infeasible */
 } pmemo;
+
+/* A cached best model value of k GPUs of pattern p among r. */
+typedef struct la_slot {
+    gs_mask r;
+    gs_mask set; /* the best set (0: none) */
+    uint64_t v;
+    uint8_t k, p, valid;
+} la_slot;
+#define LA_HASH 4096u
+
+struct pg_work;
 
 typedef struct gs_place_tables {
     uint32_t n;       /* GPUs */
     uint32_t *bw;     /* n x n, MB/s */
     uint16_t *numa;   /* per GPU, GS_NONE16 if unknown */
-    /* equivalence classes: GPUs with the same NUMA domain and the same
-     * bandwidth to every other GPU are interchangeable */
+    /* equivalence classes: GPUs with the same NUMA domain, the same
+     * bandwidth and medium to every other GPU and the same ports are
+     * interchangeable */
     uint32_t n_classes;
     uint8_t *cls;      /* per GPU */
     gs_mask *cls_mask; /* per class */
@@ -97,8 +130,20 @@ typedef struct gs_place_tables {
     uint32_t n_groups;
     gs_mask *groups;
     uint8_t *group_size;
-    /* memo for small nodes (n <= 8): [cand][k][comm] */
+    /* pattern graph (topo/pattern.h): media, ports and their bandwidths */
+    uint8_t *med;
+    uint32_t *port;
+    uint32_t *cap;
+    struct pg_work *work; /* the scheduler's (shared by its tables) */
+    bool own_work;
+    /* memo for small nodes (n <= 8): [cand][k][pattern] */
     pmemo *memo;
+    /* look-ahead: best sets and model values of remainders (n <= 8:
+     * [r][k][p]; larger nodes: a direct-mapped cache), and the values of
+     * the whole node per (k, p) (value + 1, 0 unknown) */
+    la_slot *la_small;
+    la_slot *la_hash;
+    uint64_t la_full[65 * GS_PATTERN_COUNT];
 } gs_place_tables;
 
 /* ---- scheduler state ---------------------------------------------------- */
@@ -137,7 +182,8 @@ typedef struct key_slot {
     struct {
         gs_mask cand;
         uint32_t k;
-        uint8_t comm;
+        uint32_t epoch;
+        uint8_t pattern;
         uint8_t valid; /* 0 empty, 1 answer, 2 infeasible */
         gs_mask set;
         pscore score;
@@ -203,6 +249,7 @@ typedef struct job_rec {
     size_t n_required;
     int exclusive, one_domain, preemptible;
     gs_comm_hint comm;
+    uint8_t pattern;    /* gs_comm_pattern as given (comm may override) */
     double rate;        /* usage charged per second while running */
     uint32_t requeues;
     double lost_gpu_seconds;
@@ -246,6 +293,7 @@ struct gs_place_ctx {
     bool prepared;     /* scratch_scores hold this placement's node scores */
     bool quiet;        /* a what-if placement: no reason is wanted */
     uint32_t part;     /* the partition it is placed in, GS_NONE: none */
+    place_obj obj;     /* nvlink-pack's objective for this job */
     char reason[REASON_MAX];
 };
 
@@ -359,6 +407,20 @@ struct gs_sched {
     uint32_t *type_nodes; /* nodes of each type */
     node_state *nodes;
     gs_place_tables **tables; /* per node type (topo->types order) */
+    struct pg_work *pg_work;  /* the pattern models' working memory */
+    /* nvlink-pack's tie-breaks (demand.c): NUMA mode, look-ahead, the
+     * demand profile in use and what changes it */
+    uint8_t numa_mode;
+    bool la_off;
+    bool demand_set;          /* the host's profile, not a learned one */
+    la_profile la_prof;
+    uint32_t la_epoch;
+    uint32_t n_demand_host;
+    gs_demand_entry demand_host[GS_MAX_DEMAND];
+    double *demand_cnt;       /* [65][GS_PATTERN_COUNT] decayed counts, in
+                                 units of demand_unit */
+    double demand_unit;       /* weight of the next submission */
+    uint32_t max_node_gpus;   /* GPUs of the largest node */
     uint64_t *cpu_bits;       /* all nodes' used-CPU bitsets */
     uint32_t *numa_free;      /* all nodes' free CPUs per NUMA domain */
     uint64_t *gpu_job;        /* per cluster GPU: holding job id or 0 */
@@ -488,12 +550,13 @@ gs_place_tables *gs_place_tables_build(const gs_ntype *ty, gs_err *err);
 void gs_place_tables_free(gs_place_tables *pt);
 
 /* Best set of k GPUs among cand (required GPUs req ⊆ cand), with free the
- * node's free GPUs (for the damage count). Returns false when none. */
-bool gs_place_best_on_node(const gs_place_tables *pt, gs_mask cand,
-                           gs_mask free, gs_mask req, uint32_t k,
-                           gs_comm_hint comm, gs_mask *set, pscore *score);
-/* Compare two scores: > 0 if a is better. */
-int gs_pscore_cmp(const pscore *a, const pscore *b);
+ * node's free GPUs (for the damage count and the look-ahead). Returns
+ * false when none. */
+bool gs_place_best_on_node(gs_place_tables *pt, gs_mask cand, gs_mask free,
+                           gs_mask req, uint32_t k, const place_obj *obj,
+                           gs_mask *set, pscore *score);
+/* Compare two scores under a gs_numa_mode: > 0 if a is better. */
+int gs_pscore_cmp(const pscore *a, const pscore *b, uint8_t order);
 /* Lowest-index rule between two sets of equal size: true if a wins. */
 static inline bool mask_lower(gs_mask a, gs_mask b)
 {
@@ -741,7 +804,10 @@ enum gs_jr_kind {
     GS_JR_UPDATE_JOB = 29,
     GS_JR_TIMEOUT_GRACE = 30,
     GS_JR_TIMEOUT = 31,
-    GS_JR_KIND_MAX = 31
+    GS_JR_NUMA_MODE = 32,
+    GS_JR_LOOKAHEAD = 33,
+    GS_JR_DEMAND = 34,
+    GS_JR_KIND_MAX = 34
 };
 
 typedef struct gs_jr_rec {
@@ -756,6 +822,7 @@ typedef struct gs_jr_rec {
     const gs_priority_weights *w;
     const gs_partition_spec *part;
     const gs_job_update *upd;
+    const gs_demand_entry *dem; /* a entries */
 } gs_jr_rec;
 
 /* The journal's entry points, set by gs_sched_open (lib/durable/, the
@@ -792,6 +859,17 @@ gs_status gs_sched_errf_const(const gs_sched *s, gs_status st,
  * ("CALL: no job N", or forgotten) (query.c). */
 const job_rec *gs_sched_job_or_err(const gs_sched *s, uint64_t job,
                                    const char *call, gs_status *st);
+
+/* ---- demand and look-ahead (demand.c) --------------------------------- */
+
+gs_status gs_demand_init(gs_sched *s);
+void gs_demand_free(gs_sched *s);
+/* An accepted submission counts for the learned profile. */
+void gs_demand_note(gs_sched *s, const job_rec *j);
+/* The refresh stage: the learned profile from the counts. */
+void gs_demand_refresh(gs_sched *s);
+/* gs_sched_set_demand without the journal (restore). */
+gs_status gs_demand_apply(gs_sched *s, const gs_demand_entry *e, size_t n);
 
 /* ---- partitions, classes, defaults (partition.c) ---------------------- */
 

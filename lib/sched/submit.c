@@ -173,6 +173,9 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
     j.exclusive = spec->exclusive != 0;
     j.one_domain = spec->one_nvlink_domain != 0;
     j.comm = spec->comm;
+    j.pattern = (uint8_t)((unsigned)spec->pattern < GS_PATTERN_COUNT
+                              ? spec->pattern
+                              : GS_PATTERN_ANY);
     j.priority = spec->priority;
     j.time_limit = spec->time_limit;
     j.submit_time = spec->submit_time;
@@ -210,6 +213,10 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
     if ((unsigned)spec->comm > GS_COMM_INSENSITIVE)
         return spec_error(s, &j, GS_EINVAL, "comm %d is not a gs_comm_hint",
                           (int)spec->comm);
+    if ((unsigned)spec->pattern >= GS_PATTERN_COUNT)
+        return spec_error(s, &j, GS_EINVAL,
+                          "pattern %d is not a gs_comm_pattern",
+                          (int)spec->pattern);
     if (spec->min_cc_minor >= 1000 || spec->min_cc_major > 1000)
         return spec_error(s, &j, GS_EINVAL,
                           "min_cc %u.%u is out of range", spec->min_cc_major,
@@ -584,6 +591,7 @@ GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
     s->jobs[s->n_jobs++] = j;
     s->n_live++;
     s->cursor->ok = false;
+    gs_demand_note(s, &j);
     /* appended: each step sorts the pending jobs by the ordering */
     s->pending[s->n_pending++] = (uint32_t)(s->n_jobs - 1);
     if (job)

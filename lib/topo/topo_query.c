@@ -665,3 +665,9 @@ GS_API gs_status gs_topo_node_matrix(const gs_topo *t, uint32_t node,
     gs_buf_free(&b);
     return st;
 }
+
+GS_API uint32_t gs_topo_node_type_index(const gs_topo *t, uint32_t node)
+{
+    const gs_node_rec *n = node_at(t, node);
+    return n ? n->type->id : GS_NONE;
+}
