@@ -21,7 +21,10 @@
 static gs_topo *load(const char *src)
 {
     gs_topo *t = NULL;
-    if (gs_topo_load(&t, src, NULL) != GS_OK) {
+    gs_status st = src[0] == '{'
+                       ? gs_topo_load_buffer(&t, src, strlen(src), NULL, NULL)
+                       : gs_topo_load(&t, src, NULL);
+    if (st != GS_OK) {
         fprintf(stderr, "%s\n", gs_topo_errmsg(t));
         exit(1);
     }
@@ -39,8 +42,11 @@ static void random_state(gs_sched *s, const gs_topo *t, unsigned *seed,
     }
 }
 
-/* Median time of one preview over batches of random states and sizes. */
-static double time_node(const char *topo_src, int rounds, bool fresh)
+/* Median time of one preview over batches of random states and sizes,
+ * for jobs of a pattern; with `demand`, the host's demand profile makes the
+ * look-ahead weigh every remainder. */
+static double time_node(const char *topo_src, int rounds, bool fresh,
+                        gs_comm_pattern pattern, bool demand)
 {
     gs_topo *t = load(topo_src);
     uint32_t n = gs_topo_gpu_count(t);
@@ -48,15 +54,23 @@ static double time_node(const char *topo_src, int rounds, bool fresh)
     double *times = malloc(sizeof(double) * (size_t)rounds);
     uint32_t out[128];
     gs_sched *s = NULL;
+    const gs_demand_entry dem[] = {{2, GS_PATTERN_RING, 2},
+                                   {4, GS_PATTERN_ANY, 1},
+                                   {8, GS_PATTERN_ALL_TO_ALL, 1}};
     gs_sched_create(&s, t, NULL);
+    if (demand)
+        gs_sched_set_demand(s, dem, 3);
     for (int r = 0; r < rounds; r++) {
         if (fresh) {
             gs_sched_destroy(s);
             gs_sched_create(&s, t, NULL);
+            if (demand)
+                gs_sched_set_demand(s, dem, 3);
         }
         random_state(s, t, &seed, 40);
         gs_job_spec spec;
         gs_job_spec_init(&spec);
+        spec.pattern = pattern;
         uint32_t free = gs_sched_free_gpus(s);
         spec.gpus = free ? 1 + (uint32_t)rand_r(&seed) % free : 1;
         if (spec.gpus > n)
@@ -179,6 +193,30 @@ static double time_step(int runs, size_t *started)
     return med;
 }
 
+/* A 16-GPU node whose GPUs are all different (a random NVLink mesh on
+ * PCIe): no classes to merge, the hardest case of the exact search. */
+static const char *mesh16(void)
+{
+    static char json[16384];
+    size_t len = 0;
+    unsigned seed = 7;
+#define OUT(...) len += (size_t)snprintf(json + len, sizeof json - len, __VA_ARGS__)
+    OUT("{\"nodes\": [{\"name\": \"m\", \"numa\": [{\"cpus\": \"0-7\"}, "
+        "{\"cpus\": \"8-15\"}], \"gpus\": {\"count\": 16, \"numa\": "
+        "[0,0,0,0,0,0,0,0,1,1,1,1,1,1,1,1]}, \"links\": [");
+    bool first = true;
+    for (uint32_t i = 0; i < 16; i++)
+        for (uint32_t j = i + 1; j < 16; j++)
+            if (rand_r(&seed) % 3 == 0) {
+                OUT("%s{\"gpus\": [%u, %u], \"nvlink\": %u}", first ? "" : ", ",
+                    i, j, 1 + (uint32_t)rand_r(&seed) % 3);
+                first = false;
+            }
+    OUT("]}]}");
+#undef OUT
+    return json;
+}
+
 int main(void)
 {
     printf("gpusched %s placement benchmark (nvlink-pack), medians\n\n",
@@ -187,12 +225,27 @@ int main(void)
     const char *nodes[][2] = {{"dgx1-v100", "8-GPU node (DGX-1 V100)"},
                               {"dgx-h100", "8-GPU node (DGX H100)"},
                               {"dgx2", "16-GPU node (DGX-2)"},
+                              {mesh16(), "16-GPU node, random NVLink mesh"},
                               {"gb200-nvl72", "72-GPU NVLink domain (GB200 NVL72)"}};
-    for (size_t i = 0; i < 4; i++) {
-        double steady = time_node(nodes[i][0], 400, false);
-        double first = time_node(nodes[i][0], 200, true);
+    for (size_t i = 0; i < 5; i++) {
+        double steady = time_node(nodes[i][0], 400, false, GS_PATTERN_ANY,
+                                  false);
+        double first = time_node(nodes[i][0], 200, true, GS_PATTERN_ANY,
+                                 false);
         printf("%-52s %8.2f us %8.2f us\n", nodes[i][1], steady * 1e6,
                first * 1e6);
+        /* each pattern, the look-ahead weighing a demand of 2-GPU rings,
+         * 4-GPU jobs and 8-GPU all-to-all */
+        for (int p = 0; p < GS_PATTERN_COUNT; p++) {
+            double st = time_node(nodes[i][0], 400, false,
+                                  (gs_comm_pattern)p, true);
+            double fi = time_node(nodes[i][0], 100, true, (gs_comm_pattern)p,
+                                  true);
+            char label[96];
+            snprintf(label, sizeof label, "  %s, look-ahead",
+                     gs_pattern_name((gs_comm_pattern)p));
+            printf("%-52s %8.2f us %8.2f us\n", label, st * 1e6, fi * 1e6);
+        }
     }
     gs_topo *t;
     gs_sched *s = busy_cluster(&t);
