@@ -843,6 +843,53 @@ static void settings_in_snapshots(void **state)
     gs_topo_destroy(t);
 }
 
+/* nvlink-pack's placement options set the NUMA mode and the look-ahead;
+ * an unknown option or value fails the creation, naming it. */
+static void placement_options(void **state)
+{
+    (void)state;
+    gs_topo *t = test_topo_json(nv12_pairs);
+    gs_sched_config cfg = GS_SCHED_CONFIG_INIT;
+    cfg.placement_options = "numa=strict, lookahead=on";
+    gs_sched *s = NULL;
+    assert_int_equal(gs_sched_create(&s, t, &cfg), GS_OK);
+    /* strict: the second 3-GPU job stays on socket 1 ({4,5,6} or {4,5,7}) */
+    gs_demand_entry d = {2, GS_PATTERN_ANY, 1};
+    assert_int_equal(gs_sched_set_demand(s, &d, 1), GS_OK);
+    gs_job_spec sp;
+    gs_job_spec_init(&sp);
+    sp.gpus = 3;
+    uint64_t a, b;
+    assert_int_equal(gs_sched_submit(s, &sp, &a), GS_OK);
+    assert_int_equal(gs_sched_submit(s, &sp, &b), GS_OK);
+    assert_int_equal(gs_sched_step(s, 0, NULL), GS_OK);
+    uint32_t g[8];
+    size_t c = 0;
+    assert_int_equal(gs_sched_alloc_gpus(s, b, 0, g, 8, &c), GS_OK);
+    assert_int_equal(c, 3);
+    assert_int_equal(g[0], 4);
+    assert_int_equal(g[1], 5);
+    gs_sched_destroy(s);
+    const char *bad[] = {"numa=sometimes", "lookahead=maybe", "depth=3",
+                         "numa"};
+    const char *why[] = {"numa=sometimes", "lookahead=maybe", "\"depth\"",
+                         "numa="};
+    for (size_t i = 0; i < 4; i++) {
+        cfg.placement_options = bad[i];
+        s = NULL;
+        assert_int_equal(gs_sched_create(&s, t, &cfg), GS_EINVAL);
+        if (!strstr(gs_sched_errmsg(s), why[i]))
+            fail_msg("%s: %s", bad[i], gs_sched_errmsg(s));
+        gs_sched_destroy(s);
+    }
+    /* other policies keep their options to themselves */
+    cfg.placement = "first-fit";
+    cfg.placement_options = "numa=sometimes";
+    assert_int_equal(gs_sched_create(&s, t, &cfg), GS_OK);
+    gs_sched_destroy(s);
+    gs_topo_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -855,6 +902,7 @@ int main(void)
         cmocka_unit_test(sequences_never_below_reference),
         cmocka_unit_test(learned_demand),
         cmocka_unit_test(settings_in_snapshots),
+        cmocka_unit_test(placement_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

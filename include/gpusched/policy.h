@@ -34,9 +34,10 @@ extern "C" {
  *  @brief Placement policies: the built-in ones and the plugin ABI for your
  *         own.
  *
- *  Where a job goes. Built in: `nvlink-pack` (the default: the highest
- *  NVLink bandwidth, then fewest NUMA domains, keeping intact NVLink
- *  groups free), `first-fit`, `best-fit` and `spread`; a scheduler picks
+ *  Where a job goes. Built in: `nvlink-pack` (the default: the best
+ *  bandwidth for the job's communication pattern, then what the remainder
+ *  offers the coming jobs, fewest NUMA domains, keeping intact NVLink
+ *  groups free; docs/placement.md), `first-fit`, `best-fit` and `spread`; a scheduler picks
  *  one by name in ::gs_sched_config. A host adds its own by filling a
  *  ::gs_placement_ops table and registering it (custom_policy.c): the
  *  policy sees a ::gs_place_ctx and answers with GPU ids, which the

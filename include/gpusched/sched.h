@@ -109,7 +109,10 @@ typedef struct gs_sched_config {
     /** Placement policy by name (see gs_placement_find()); NULL gives
      *  "nvlink-pack". */
     const char *placement;
-    /** Options passed to the policy's init function (may be NULL). */
+    /** Options passed to the policy's init function (may be NULL). For
+     *  nvlink-pack: `numa=strict|prefer|ignore` and `lookahead=on|off`,
+     *  separated by commas (docs/placement.md); an unknown one makes
+     *  gs_sched_create() fail with ::GS_EINVAL. */
     const char *placement_options;
     /** Ordering policy (a built-in one; see ordering_name). */
     gs_ordering ordering;

@@ -64,8 +64,10 @@ const gs_placement_ops gs_policy_spread = {
 const gs_placement_ops gs_policy_nvlink_pack = {
     .abi_version = GS_PLACEMENT_ABI_VERSION,
     .name = "nvlink-pack",
-    .description = "highest NVLink bandwidth, fewest NUMA domains, keep "
-                   "intact NVLink groups free (DESIGN 5)",
+    .description = "the best bandwidth for the job's communication "
+                   "pattern, then what the remainder offers the coming "
+                   "jobs, fewest NUMA domains, keep intact NVLink groups "
+                   "free (docs/placement.md)",
     .place = nv_place,
 };
 

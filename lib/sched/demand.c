@@ -271,3 +271,61 @@ GS_API size_t gs_sched_demand(const gs_sched *s, gs_demand_entry *out,
         }
     return lp->n;
 }
+
+/* nvlink-pack's placement options: "numa=strict|prefer|ignore" and
+ * "lookahead=on|off", separated by commas, semicolons or spaces. */
+gs_status gs_demand_options(gs_sched *s, const char *opts)
+{
+    if (!opts)
+        return GS_OK;
+    const char *p = opts;
+    while (*p) {
+        while (*p == ',' || *p == ';' || *p == ' ')
+            p++;
+        if (!*p)
+            break;
+        const char *e = p;
+        while (*e && *e != ',' && *e != ';' && *e != ' ')
+            e++;
+        size_t len = (size_t)(e - p);
+        const char *eq = memchr(p, '=', len);
+        size_t kl = eq ? (size_t)(eq - p) : len;
+        const char *v = eq ? eq + 1 : e;
+        size_t vl = (size_t)(e - v);
+        size_t col = (size_t)(p - opts) + 1;
+#define IS(str, n, lit) ((n) == sizeof(lit) - 1 && memcmp(str, lit, n) == 0)
+        if (IS(p, kl, "numa")) {
+            if (IS(v, vl, "prefer"))
+                s->numa_mode = GS_NUMA_PREFER;
+            else if (IS(v, vl, "strict"))
+                s->numa_mode = GS_NUMA_STRICT;
+            else if (IS(v, vl, "ignore"))
+                s->numa_mode = GS_NUMA_IGNORE;
+            else
+                return gs_errf(&s->err, GS_EINVAL,
+                               "placement options, column %zu: numa=%.*s: "
+                               "want strict, prefer or ignore",
+                               col, (int)GS_MIN(vl, (size_t)64), v);
+        } else if (IS(p, kl, "lookahead")) {
+            if (IS(v, vl, "on"))
+                s->la_off = false;
+            else if (IS(v, vl, "off"))
+                s->la_off = true;
+            else
+                return gs_errf(&s->err, GS_EINVAL,
+                               "placement options, column %zu: "
+                               "lookahead=%.*s: want on or off",
+                               col, (int)GS_MIN(vl, (size_t)64), v);
+        } else {
+            return gs_errf(&s->err, GS_EINVAL,
+                           "placement options, column %zu: unknown option "
+                           "\"%.*s\" (nvlink-pack knows numa= and "
+                           "lookahead=)",
+                           col, (int)GS_MIN(kl, (size_t)64), p);
+        }
+#undef IS
+        p = e;
+    }
+    s->la_epoch++;
+    return GS_OK;
+}

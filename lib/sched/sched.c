@@ -393,6 +393,9 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
         }
     }
     s->policy = pol;
+    if (strcmp(pname, "nvlink-pack") == 0 &&
+        (st = gs_demand_options(s, c.placement_options)) != GS_OK)
+        return st;
     if ((st = gs_ordering_make(s, ord, c.ordering_options,
                                &s->ordering_state)) != GS_OK)
         return st;

@@ -868,6 +868,8 @@ void gs_demand_free(gs_sched *s);
 void gs_demand_note(gs_sched *s, const job_rec *j);
 /* The refresh stage: the learned profile from the counts. */
 void gs_demand_refresh(gs_sched *s);
+/* nvlink-pack's placement options (numa=, lookahead=). */
+gs_status gs_demand_options(gs_sched *s, const char *opts);
 /* gs_sched_set_demand without the journal (restore). */
 gs_status gs_demand_apply(gs_sched *s, const gs_demand_entry *e, size_t n);
 
