@@ -229,6 +229,9 @@ static void fill_spec(reader *r, gs_job_spec *spec, uint32_t *req,
     spec->constraint = constraints[(h >> 3) % 8];
     spec->allow_split = (h >> 6) & 1;
     spec->any_model = (h >> 7) & 1;
+    spec->pattern = (gs_comm_pattern)((g >> 5) % GS_PATTERN_COUNT);
+    if (g == 253)
+        spec->pattern = (gs_comm_pattern)GS_PATTERN_COUNT; /* refused */
 }
 
 /* s saved and restored on t (NULL when memory ran out: s goes on); the
@@ -346,7 +349,7 @@ void gs_api_program_run(const uint8_t *data, size_t size)
             FAIL("%zu jobs held and %llu forgotten, but %llu submitted",
                  gs_sched_job_count(s), (unsigned long long)forgotten,
                  (unsigned long long)last_id);
-        unsigned op = byte(&r) % 24;
+        unsigned op = byte(&r) % 25;
         uint64_t nj = last_id;
         uint64_t job = nj ? (uint64_t)(byte(&r) % (nj + 2)) : byte(&r) % 3;
         switch (op) {
@@ -545,6 +548,29 @@ void gs_api_program_run(const uint8_t *data, size_t size)
         case 22:
             check(s, "timeout", gs_sched_timeout(s, job, time_arg(&r, now)));
             break;
+        case 24: {
+            /* nvlink-pack's tie-breaks: NUMA mode (3 is refused), the
+             * look-ahead, a demand (sometimes out of range) */
+            unsigned k = byte(&r);
+            if (k % 3 == 0) {
+                check(s, "numa_mode",
+                      gs_sched_set_numa_mode(s, (gs_numa_mode)(k / 3 % 4)));
+            } else if (k % 3 == 1) {
+                check(s, "lookahead", gs_sched_set_lookahead(s, k & 8));
+            } else {
+                gs_demand_entry d[GS_MAX_DEMAND + 1];
+                size_t n = byte(&r) % (GS_MAX_DEMAND + 2);
+                for (size_t i = 0; i < n; i++) {
+                    d[i].gpus = small(&r, 20);
+                    d[i].pattern = (gs_comm_pattern)(byte(&r) % 6);
+                    unsigned w = byte(&r);
+                    d[i].weight = w == 255 ? -1.0 : 0.5 + w % 7;
+                }
+                check(s, "demand", gs_sched_set_demand(s, d, n));
+                gs_sched_demand(s, d, GS_MAX_DEMAND);
+            }
+            break;
+        }
         case 23: {
             gs_partition_info pi = GS_PARTITION_INFO_INIT;
             uint32_t np = gs_sched_partition_count(s);
