@@ -185,6 +185,36 @@ static void models_by_hand(void **state)
     gs_topo_destroy(t);
 }
 
+/* Across nodes: the network at 25 GB/s per node under one leaf switch,
+ * halved per level climbed; a node's GPUs share its network port. Two
+ * DGX-1V nodes under leaf1, a third under leaf2, both under a spine. */
+static const char three_nodes[] =
+    "{\"nodes\": [{\"name\": \"n[1-3]\", \"template\": \"dgx1-v100\"}],"
+    " \"switches\": [{\"name\": \"spine\", \"switches\": \"leaf[1-2]\"},"
+    "  {\"name\": \"leaf1\", \"nodes\": \"n[1-2]\"},"
+    "  {\"name\": \"leaf2\", \"nodes\": \"n3\"}]}";
+
+static void across_nodes(void **state)
+{
+    (void)state;
+    gs_topo *t = test_topo_json(three_nodes);
+    /* GPU 0 of n1 and of n2: one ring 0 -> 8 -> 0 at 25 */
+    gs_pattern_info i = models_of(t, "0,8", GS_PATTERN_RING);
+    assert_true(i.ring == 25.0 && i.chain == 25.0 && i.all_to_all == 25.0);
+    /* n1 and n3: one level above the leaves: 12.5 */
+    i = models_of(t, "0,16", GS_PATTERN_RING);
+    assert_true(i.ring == 12.5 && i.q == 0);
+    /* {0,3} on n1 (NV2) and {8,11} on n2: every ring crosses the network
+     * twice (n1 -> n2 and back), each node's port carries 25 out: one ring
+     * at 25; all-to-all: each node sends 2 x 2 pairs through its port:
+     * 25 / 4 = 6.25 per pair, x 3 = 18.75 */
+    i = models_of(t, "0,3,8,11", GS_PATTERN_ALL_TO_ALL);
+    assert_true(i.ring == 25.0);
+    assert_true(i.weakest_pair == 6.25 && i.all_to_all == 18.75);
+    assert_true(i.chain == 25.0);
+    gs_topo_destroy(t);
+}
+
 static void bad_arguments(void **state)
 {
     (void)state;
@@ -895,6 +925,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(issue_example),
         cmocka_unit_test(models_by_hand),
+        cmocka_unit_test(across_nodes),
         cmocka_unit_test(bad_arguments),
         cmocka_unit_test(against_brute_force),
         cmocka_unit_test(sixteen_exact),

@@ -778,7 +778,11 @@ GS_API gs_status gs_topo_pattern_bandwidth(const gs_topo *t,
         }
     }
     pg_graph g = {k, bw, med, port, cap, 3 * k};
-    pg_eval(&g, vert, k, PG_WANT_ALL, w, &r);
+    pg_eval(&g, vert, k, PG_WANT_ALL & ~PG_WANT_Q, w, &r);
+    /* Q(S) as gs_topo_quality defines it: network pairs count 0 */
+    for (uint32_t i = 0; i < k; i++)
+        for (uint32_t j = i + 1; j < k; j++)
+            r.q += gs_topo_bw_mbs(t, gpus[i], gpus[j]);
     pg_info_fill(&r, pattern, &full);
     pg_info_copy(&full, info);
     gs_free(bw);
