@@ -515,8 +515,9 @@ static uint64_t la_best(gs_place_tables *pt, gs_mask r, uint32_t k, uint8_t p,
 /* What a remainder offers the demand, by a roll-out: the profile's jobs
  * that communicate (2 GPUs or more, a pattern other than none), largest
  * first and again while any fits, each taking its best set of what is left
- * and counting w x (its model there) / (its model on the whole node), in
- * 1/65536. Jobs of one GPU count nothing: where they go is the packing
+ * and counting w x k x (its model there) / (its model on the whole node),
+ * in 1/65536: GPUs served well, weighed by how much of the demand their
+ * size is. Jobs of one GPU count nothing: where they go is the packing
  * rule's business. */
 static uint64_t la_value(gs_place_tables *pt, gs_mask r, const la_profile *la)
 {
@@ -549,10 +550,11 @@ static uint64_t la_value(gs_place_tables *pt, gs_mask r, const la_profile *la)
                 continue;
             r &= ~set;
             placed = true;
+            uint64_t wk = (uint64_t)la->w[i] * k;
             if (!full || got >= full)
-                total += (uint64_t)la->w[i] << 16;
+                total += wk << 16;
             else
-                total += (uint64_t)la->w[i] * ((got << 16) / full);
+                total += wk * ((got << 16) / full);
         }
         if (!placed)
             break;
