@@ -1204,7 +1204,7 @@ static void sim_numbers(void **state)
         {"A,0,1,,1,,,,9223372036854775808", ":2:13: bad priority", 1},
         {"A,0,1,,1,,,,-1", ":2:13: bad priority \"-1\"", 1},
         {"A,0,1,,1,,,,,maybe", ":2:14: bad preemptible \"maybe\"", 1},
-        {"A,0,1,,1,,,,,,,,extra", ":2:17: 13 fields, at most 12", 1},
+        {"A,0,1,,1,,,,,,,,,,extra", ":2:19: 15 fields, at most 14", 1},
         /* what is fine: decimals (truncated), exponents, the limits */
         {"A,1e3,12.7,,1", "A,1000,1000,1012,dgx-h100,1,\n", 0},
         {"A,0,10,,4.0,4e0", "A,0,0,10,dgx-h100,4,\n", 0},
@@ -1574,6 +1574,395 @@ static void sim_partitions(void **state)
     }
 }
 
+/* ---- communication patterns (issue 16) ------------------------------------- */
+
+/* A number member of a JSON object. */
+static double json_num(const json_value *obj, const char *key)
+{
+    const json_member *m = json_member_get(obj, key);
+    if (!m || m->value->type != JSON_NUMBER)
+        fail_msg("no number \"%s\"", key);
+    return json_number_double(m->value);
+}
+
+/* Each of bad (arguments after "gpusched PATH FIXED") is a usage error:
+ * exit 2, nothing on standard output, why[i] and the line saying what to
+ * try on standard error. */
+static void expect_usage_errors(const char *path, const char *fixed,
+                                const char *const *bad,
+                                const char *const *why, size_t n)
+{
+    char try_line[128];
+    fmt(try_line, sizeof try_line, "try 'gpusched %s --help'\n", path);
+    for (size_t i = 0; i < n; i++) {
+        char args[512];
+        fmt(args, sizeof args, "%s %s %s", path, fixed, bad[i]);
+        int rc = run2(args);
+        if (rc != 2 || *out || !strstr(err, why[i]) ||
+            !strstr(err, try_line))
+            fail_msg("%s: rc %d, stdout '%s', stderr '%s'", bad[i], rc, out,
+                     err);
+    }
+}
+
+/* topo show --quality and --pattern, worked by hand on a DGX-1 V100 (the
+ * matrix in lib/topo/templates.c; NV1 25 GB/s, NV2 50, SYS 6 per
+ * direction; a GPU's PCIe port carries 6 GB/s each way, its best PCIe
+ * pair). */
+static void topo_quality(void **state)
+{
+    (void)state;
+    json_doc doc;
+    /* GPUs 0,1,2,4,5: NVLinks 0-1 25, 0-2 25, 0-4 50, 1-2 50, 1-5 50, 4-5
+     * 25, and 4 SYS pairs (0-5, 1-4, 2-4, 2-5): Q = 225 + 24 = 249. GPU
+     * 2's only NVLinks in the set go to 0 and 1, so the one all-NVLink
+     * ring is 0-2-1-5-4-0, bottleneck 25 (0-2, 5-4 are NV1): one ring
+     * each way, 50. Then 0-2 and 4-5 are used up both ways, and every
+     * further ring enters or leaves GPUs 2, 4 and 5 over PCIe: 6 GB/s a
+     * ring, one or two of them (the greedy packing decides). */
+    assert_int_equal(run2("topo show dgx1-v100 --quality 0,1,2,4,5 "
+                          "--pattern ring"),
+                     0);
+    assert_contains(out, "GPUs 0-2,4,5 on dgx1-v100\nQ(S) 249 GB/s\nring: ");
+    assert_contains(out, "the best single ring 25 GB/s\n");
+    assert_string_equal(err, "");
+    assert_int_equal(run2("topo show dgx1-v100 --quality 0-2,4,5 --json"), 0);
+    parse_json(&doc, out);
+    assert_string_equal(json_member_get(doc.root, "pattern")->value->u.str.s,
+                        "any");
+    assert_true(json_num(doc.root, "bandwidth") == 249);
+    assert_true(json_num(doc.root, "quality") == 249);
+    const json_value *ring = json_member_get(doc.root, "ring")->value;
+    double rate = json_num(ring, "bandwidth");
+    assert_true(json_num(ring, "best_single") == 25);
+    assert_true(rate == 56 || rate == 62);
+    assert_true(json_num(ring, "rings") == (rate == 56 ? 3 : 4));
+    /* all-to-all: GPU 2's PCIe port carries its two SYS pairs (to 4 and
+     * 5), 6/2 = 3 GB/s each: the weakest pair, x 4. The bisection (the
+     * least bandwidth out of two GPUs into the other three): {0,4} sends
+     * 0-1 25 + 0-2 25 + 0-5 3 + 4-5 25 + 4-1 3 + 4-2 3 = 84. Chain: the
+     * NV2 links 0-4, 1-2, 1-5 need an NV1 link to join them, 25. */
+    const json_value *a2a = json_member_get(doc.root, "all_to_all")->value;
+    assert_true(json_num(a2a, "weakest_pair") == 3);
+    assert_true(json_num(a2a, "bandwidth") == 12);
+    assert_true(json_num(a2a, "bisection") == 84);
+    assert_true(json_num(json_member_get(doc.root, "chain")->value,
+                         "bandwidth") == 25);
+    assert_int_equal(json_member_get(doc.root, "exact")->value->type,
+                     JSON_TRUE);
+    json_doc_free(&doc);
+    /* GPUs 0-3, all NVLink (0-1 25, 0-2 25, 0-3 50, 1-2 50, 1-3 25, 2-3
+     * 50): GPU 0 sends at most 25 + 25 + 50 = 100 into rings, and the
+     * packing reaches it; a single ring cannot use both 0-3 directions,
+     * so it has an NV1 link: 25. All-to-all: 3 x 25; bisection {0,3} |
+     * {1,2}: 25 + 25 + 25 + 50 = 125. Chain 0-3-2-1, all NV2: 50. */
+    assert_int_equal(run2("topo show dgx1-v100 --quality 0-3 --pattern ring"),
+                     0);
+    assert_contains(out, "ring: 100 GB/s, the summed rate of ");
+    assert_contains(out, "the best single ring 25 GB/s\n");
+    assert_int_equal(run2("topo show dgx1-v100 --quality 0-3 --pattern a2a"),
+                     0);
+    assert_contains(out, "all-to-all: 75 GB/s, 3 x the weakest effective "
+                         "pair, 25 GB/s; bisection 125 GB/s\n");
+    assert_int_equal(run2("topo show dgx1-v100 --quality 3,2,1,0 --pattern "
+                          "pipeline"),
+                     0);
+    assert_string_equal(out, "GPUs 0-3 on dgx1-v100\nQ(S) 225 GB/s\n"
+                             "chain: 50 GB/s, the bottleneck of the best "
+                             "path through the GPUs\n");
+    assert_int_equal(run2("topo show dgx1-v100 --quality 0-3"), 0);
+    assert_contains(out, "\nmodels: any 225, ring 100, all-to-all 75, chain "
+                         "50 GB/s\n");
+    assert_int_equal(run2("topo show dgx1-v100 --quality 0-3 --pattern any"),
+                     0);
+    assert_contains(out, "\nany: 225 GB/s, Q(S), the sum of the 6 pair "
+                         "bandwidths\n");
+    assert_int_equal(run2("topo show dgx1-v100 --quality 5 --pattern none"),
+                     0);
+    assert_contains(out, "\nnone: 0 GB/s");
+    /* a whole NVL72 domain: ranges, the first nodes, whole numbers in
+     * full; rings and paths in id order (lower bounds), no bisection */
+    assert_int_equal(run2("topo show gb200-nvl72 --quality 0-71 --pattern "
+                          "ring"),
+                     0);
+    assert_contains(out, "GPUs 0-71 on nvl72-tray01, nvl72-tray02, "
+                         "nvl72-tray03, nvl72-tray04 and 14 more nodes\n");
+    assert_null(strstr(out, "e+"));
+    assert_contains(out, "\n(ring and chain are lower bounds: ");
+    assert_int_equal(run2("topo show gb200-nvl72 --quality 0-71 --pattern "
+                          "all-to-all"),
+                     0);
+    assert_contains(out, "; bisection not computed");
+    assert_null(strstr(out, "lower bounds"));
+    assert_int_equal(run2("topo show gb200-nvl72 --quality 0-71 --json"), 0);
+    parse_json(&doc, out);
+    assert_int_equal(json_member_get(doc.root, "nodes")->value->u.arr.n, 18);
+    assert_int_equal(json_member_get(doc.root, "exact")->value->type,
+                     JSON_FALSE);
+    assert_int_equal(
+        json_member_get(json_member_get(doc.root, "all_to_all")->value,
+                        "bisection")
+            ->value->type,
+        JSON_NULL);
+    json_doc_free(&doc);
+    /* without --quality the output is as it was */
+    assert_int_equal(run2("topo show dgx1-v100"), 0);
+    assert_null(strstr(out, "Q(S)"));
+    /* bad arguments: exit 2, nothing on standard output */
+    static const char *const bad[] = {
+        "--quality 0,1 --pattern rng", "--pattern ring",
+        "--quality 0,8", "--quality ''", "--quality 0,1 --node dgx1-v100",
+        "--quality 0,1 --legend", "--quality 0,1 --pattern ''",
+        "--quality -1"};
+    static const char *const why[] = {
+        "--pattern 'rng': want any, ring, all-to-all, chain or none",
+        "give the set with --quality", "bad GPU index", "is empty",
+        "--quality shows a GPU set instead",
+        "--quality shows a GPU set instead", "--pattern '': want",
+        "--quality '-1'"};
+    expect_usage_errors("topo show", "dgx1-v100", bad, why,
+                        sizeof bad / sizeof bad[0]);
+}
+
+/* place --pattern, --numa, --demand, --no-lookahead */
+static void place_patterns(void **state)
+{
+    (void)state;
+    json_doc doc;
+    /* 5 GPUs of an empty DGX-1V: the most Q(S) is 0,1,2,3,4 (293 GB/s),
+     * but GPU 4's only NVLink there goes to 0, so every ring enters or
+     * leaves it over PCIe (6 GB/s each way, 12 at most). A ring job gets
+     * a set with an all-NVLink ring: 0,2,3,4,7 (0-2-3-7-4-0: NV1 0-2 and
+     * 3-7, 25 GB/s, once each way; then GPUs 2 and 7 need PCIe, 6 GB/s
+     * in and 6 out each: 50 + 12 = 62, the most of any 5 GPUs; of the
+     * sets with 62 it has the most Q(S), 274, and the lowest indices). */
+    assert_int_equal(run2("place --topo dgx1-v100 --gpus 5"), 0);
+    assert_string_equal(out, "0,1,2,3,4\n");
+    assert_string_equal(err, ""); /* nothing new without --pattern */
+    assert_int_equal(run2("place --topo dgx1-v100 --gpus 5 --pattern ring"),
+                     0);
+    assert_string_equal(out, "0,2,3,4,7\n");
+    assert_string_equal(err, "gpusched place: job 1: ring 62 GB/s, Q(S) 274 "
+                             "GB/s\n");
+    assert_int_equal(run2("place --topo dgx1-v100 --gpus 5,3 --pattern "
+                          "all-reduce --json"),
+                     0);
+    parse_json(&doc, out);
+    const json_value *pl = json_member_get(doc.root, "placements")->value;
+    const json_value *j1 = pl->u.arr.items[0];
+    assert_string_equal(json_member_get(j1, "pattern")->value->u.str.s,
+                        "ring");
+    assert_true(json_num(j1, "bandwidth") == 62);
+    assert_true(json_num(j1, "quality") == 274);
+    json_doc_free(&doc);
+    /* not placed: bandwidth null; without --pattern, "any" and Q(S) */
+    assert_int_equal(run2("place --topo dgx1-v100 --free 0,1 --gpus 2,1 "
+                          "--json"),
+                     3);
+    parse_json(&doc, out);
+    pl = json_member_get(doc.root, "placements")->value;
+    j1 = pl->u.arr.items[0];
+    assert_string_equal(json_member_get(j1, "pattern")->value->u.str.s,
+                        "any");
+    assert_true(json_num(j1, "bandwidth") == 25); /* 0-1: NV1 */
+    const json_value *j2 = pl->u.arr.items[1];
+    assert_int_equal(json_member_get(j2, "bandwidth")->value->type,
+                     JSON_NULL);
+    json_doc_free(&doc);
+    /* the tuning options are taken */
+    assert_int_equal(run2("place --topo dgx1-v100 --gpus 2,2 --numa strict "
+                          "--demand 4:ring,2:any:0.5 --no-lookahead"),
+                     0);
+    assert_int_equal(run2("place --topo dgx1-v100 --gpus 2 --numa ignore "
+                          "--demand 1:none:1e-3"),
+                     0);
+    /* bad values: exit 2, one line naming the option, what to try */
+    static const char *const bad[] = {
+        "--pattern rng", "--pattern ''", "--numa sometimes", "--numa ''",
+        "--demand ''", "--demand 2", "--demand 0:ring", "--demand 65:ring",
+        "--demand 2:rng", "--demand 2:ring:0", "--demand 2:ring:nan",
+        "--demand 2:ring:inf", "--demand 2:ring:1e7", "--demand 2:ring:-1",
+        "--demand 2:ring:0x1", "--demand 2:ring:1e-400", "--demand 2:ring,",
+        "--demand 2:ring,2:ring", "--demand 18446744073709551618:ring",
+        "--demand 1:any,2:any,3:any,4:any,5:any,6:any,7:any,8:any,1:ring"};
+    static const char *const why[] = {
+        "--pattern 'rng': want any, ring, all-to-all, chain or none",
+        "--pattern '': want",
+        "--numa 'sometimes': want prefer, strict or ignore",
+        "--numa '': want", "an empty entry", "want SIZE:PATTERN",
+        "want GPUs from 1 to 64", "want GPUs from 1 to 64",
+        "pattern 'rng' in '2:rng': want any, ring",
+        "want a number above 0", "weight 'nan'", "weight 'inf'",
+        "weight '1e7'", "weight '-1'", "weight '0x1'", "weight '1e-400'",
+        "an empty entry", "2:ring is there twice",
+        "want GPUs from 1 to 64", "at most 8 entries"};
+    expect_usage_errors("place", "--topo dgx1-v100 --gpus 2", bad, why,
+                        sizeof bad / sizeof bad[0]);
+    /* the help has them */
+    assert_int_equal(run2("place --help"), 0);
+    assert_contains(out, "\n  --pattern P ");
+    assert_contains(out, "\n  --numa MODE ");
+    assert_contains(out, "\n  --demand LIST ");
+    assert_contains(out, "\n  --no-lookahead ");
+    assert_contains(out, "all-to-all");
+    assert_int_equal(run2("topo show --help"), 0);
+    assert_contains(out, "\n  --quality LIST ");
+    assert_contains(out, "\n  --pattern P ");
+    assert_int_equal(run2("sim --help"), 0);
+    assert_contains(out, "\n  --comm-fraction F ");
+    assert_contains(out, "\n  --numa MODE ");
+    assert_contains(out, "\n  --demand LIST ");
+    assert_contains(out, "\n  --no-lookahead ");
+}
+
+/* Run gpusched sim on a trace given as text (in a temporary file) with
+ * more arguments: its exit status, stdout in out and stderr in err. */
+static int sim_text(const char *topo, const char *trace, const char *extra)
+{
+    char path[64], args[512];
+    temp_file(path, trace, strlen(trace));
+    fmt(args, sizeof args, "sim --topo %s --jobs %s %s", topo, path, extra);
+    int rc = run2(args);
+    unlink(path);
+    return rc;
+}
+
+/* Run gpusched sim on tests/data/sim/patterns.csv as its comments work it
+ * out (first-fit, fifo) with more arguments. */
+static int sim_patterns_fixture(const char *extra)
+{
+    char args[1024];
+    fmt(args, sizeof args, "sim --topo dgx1-v100 --jobs '%s' --placement "
+                           "first-fit --ordering fifo %s",
+        test_data("sim/patterns.csv"), extra);
+    return run2(args);
+}
+
+/* sim: the pattern and comm_fraction columns, --comm-fraction (the cases
+ * are worked by hand in the fixtures' comments) */
+static void sim_patterns(void **state)
+{
+    (void)state;
+    assert_int_equal(sim_patterns_fixture("--comm-fraction 0.5"), 0);
+    assert_string_equal(out, "id,submit,start,end,nodes,gpus,"
+                             "reason_if_never_started\n"
+                             "A,0,0,1000,dgx1-v100,3,\n"
+                             "B,0,0,150,dgx1-v100,5,\n"
+                             "C,0,150,350,dgx1-v100,5,\n"
+                             "D,0,350,470,dgx1-v100,5,\"timeout\"\n"
+                             "E,2000,2000,2100,dgx1-v100,5,\n");
+    assert_contains(err, "\non their best set: 1 of 4 multi-GPU jobs "
+                         "(25.0%)\n");
+    assert_int_equal(sim_patterns_fixture("--comm-fraction 0.5 --json"), 0);
+    json_doc doc;
+    parse_json(&doc, out);
+    const json_value *sum = json_member_get(doc.root, "summary")->value;
+    assert_true(json_num(sum, "multi_gpu_jobs") == 4);
+    assert_true(json_num(sum, "on_best_set") == 1);
+    json_doc_free(&doc);
+    /* without --comm-fraction only C's own comm_fraction (1) counts: C
+     * runs 200 s, the others their duration */
+    assert_int_equal(sim_patterns_fixture(""), 0);
+    assert_contains(out, "B,0,0,100,dgx1-v100,5,\n"
+                         "C,0,100,300,dgx1-v100,5,\n"
+                         "D,0,300,400,dgx1-v100,5,\n");
+    /* --comm-fraction 0: the model's summary, and today's times */
+    assert_int_equal(sim_patterns_fixture("--comm-fraction 0"), 0);
+    assert_contains(out, "B,0,0,100,dgx1-v100,5,\n");
+    assert_contains(err, "on their best set: 1 of 4");
+    /* A ring job forced onto a bad set: first-fit gives A GPUs 0,1,2 and
+     * B 3,4,5,6,7, where GPU 3's only NVLink goes to 7: every ring enters
+     * or leaves 3 over PCIe, 6 GB/s each way, 12 GB/s in all. The best 5
+     * GPUs carry 62 (place_patterns): B runs 120 x (0.5 + 0.5 x 62/12) =
+     * 370 s. C (2 GPUs, 3 and 4 at 370: SYS, one ring of 6 GB/s; the best
+     * pair is NV2, 50) runs 100 x (0.5 + 0.5 x 50/6) = 466.7, 467 s. */
+    static const char ring[] = "id,submit,duration,gpus,pattern\n"
+                               "A,0,1000,3,none\nB,0,120,5,ring\n"
+                               "C,0,100,2,ring\n";
+    assert_int_equal(sim_text("dgx1-v100", ring, "--ordering fifo "
+                              "--comm-fraction 0.5 --placement first-fit"),
+                     0);
+    assert_contains(out, "A,0,0,1000,dgx1-v100,3,\n"
+                         "B,0,0,370,dgx1-v100,5,\n"
+                         "C,0,370,837,dgx1-v100,2,\n");
+    assert_contains(err, "on their best set: 0 of 2 multi-GPU jobs");
+    /* nvlink-pack's look-ahead keeps an all-NVLink 5-GPU ring free for B
+     * (the demand it learns from the jobs submitted); without it, A's
+     * GPUs leave B a set without one */
+    assert_int_equal(sim_text("dgx1-v100", ring, "--ordering fifo "
+                              "--comm-fraction 0.5"),
+                     0);
+    assert_contains(out, "B,0,0,120,dgx1-v100,5,\n");
+    assert_int_equal(sim_text("dgx1-v100", ring, "--ordering fifo "
+                              "--comm-fraction 0.5 --no-lookahead"),
+                     0);
+    assert_contains(out, "B,0,0,370,dgx1-v100,5,\n");
+    assert_int_equal(sim_text("dgx1-v100", ring, "--numa strict --demand "
+                              "5:ring,2:ring:2"),
+                     0);
+    /* a job over several nodes, none of which has that many GPUs: its own
+     * set is the reference (factor 1), and it does not count as on or off
+     * its best set */
+    assert_int_equal(sim_text("gb200-nvl72", "id,submit,duration,gpus,"
+                              "pattern\nA,0,100,8,ring\n",
+                              "--comm-fraction 1"),
+                     0);
+    assert_contains(out, "A,0,0,100,");
+    assert_contains(err, "on their best set: 0 of 0 multi-GPU jobs");
+    /* bad values in the trace: file:line:column */
+    static const struct {
+        const char *row, *want;
+    } rows[] = {
+        {"A,0,1,2,rng", ":2:9: bad pattern \"rng\" (want any, ring, "
+                        "all-to-all, chain or none)"},
+        {"A,0,1,2,ring,nan", ":2:14: bad comm_fraction \"nan\" (a number "
+                             "from 0 to 1)"},
+        {"A,0,1,2,ring,1.5", ":2:14: bad comm_fraction \"1.5\""},
+        {"A,0,1,2,ring,-0", ":2:14: bad comm_fraction \"-0\""},
+        {"A,0,1,2,ring,1e999", ":2:14: bad comm_fraction \"1e999\""},
+        {"A,0,1,2,ring,0x1", ":2:14: bad comm_fraction \"0x1\""},
+        {"A,0,1,2,ring,inf", ":2:14: bad comm_fraction \"inf\""},
+    };
+    for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+        char text[256];
+        fmt(text, sizeof text,
+            "id,submit,duration,gpus,pattern,comm_fraction\n%s\n",
+            rows[k].row);
+        int rc = sim_text("dgx1-v100", text, "");
+        if (rc != 1 || *out || !strstr(err, rows[k].want))
+            fail_msg("%s: rc %d, got '%s', want '%s'", rows[k].row, rc, err,
+                     rows[k].want);
+    }
+    /* without a header the columns go on after constraint */
+    assert_int_equal(sim_text("dgx1-v100", "A,0,10,,2,,,,,,,,ring,1\n", ""),
+                     0);
+    assert_contains(out, "A,0,0,10,dgx1-v100,2,\n");
+    assert_contains(err, "on their best set: 1 of 1");
+    /* --comm-fraction: a number from 0 to 1; --numa, --demand as place's */
+    static const char *const bad[] = {
+        "--comm-fraction nan",   "--comm-fraction -0.1",
+        "--comm-fraction 1.5",   "--comm-fraction 1e999",
+        "--comm-fraction 0x1",   "--comm-fraction ' 0.5'",
+        "--comm-fraction ''",    "--comm-fraction inf",
+        "--comm-fraction 1.0000001", "--comm-fraction -0",
+        "--numa x",              "--demand 2:ring:0"};
+    static const char *const why[] = {
+        "--comm-fraction 'nan': want a number from 0 to 1",
+        "--comm-fraction '-0.1': want", "--comm-fraction '1.5': want",
+        "--comm-fraction '1e999': want", "--comm-fraction '0x1': want",
+        "--comm-fraction ' 0.5': want", "--comm-fraction '': want",
+        "--comm-fraction 'inf': want", "--comm-fraction '1.0000001': want",
+        "--comm-fraction '-0': want",
+        "--numa 'x': want prefer, strict or ignore",
+        "--demand '2:ring:0': weight"};
+    expect_usage_errors("sim", "--topo dgx1-v100 --jobs /dev/null", bad, why,
+                        sizeof bad / sizeof bad[0]);
+    /* a trace without the new columns and without the options: the
+     * output is as before, no new summary line */
+    assert_int_equal(run2("sim --topo dgx1-v100 --jobs /dev/null"), 0);
+    assert_null(strstr(err, "best set"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1594,6 +1983,9 @@ int main(void)
         cmocka_unit_test(sim_long_names),
         cmocka_unit_test(sim_partitions),
         cmocka_unit_test(state_show),
+        cmocka_unit_test(topo_quality),
+        cmocka_unit_test(place_patterns),
+        cmocka_unit_test(sim_patterns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

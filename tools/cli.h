@@ -34,6 +34,10 @@ enum {
     CLI_O_HOSTNAME,                  /* --hostname NAME */
     CLI_O_QUIET,                     /* --quiet */
     CLI_O_MAX_INPUT,                 /* --max-input BYTES */
+    CLI_O_PATTERN,                   /* --pattern P */
+    CLI_O_NUMA,                      /* --numa MODE */
+    CLI_O_DEMAND,                    /* --demand LIST */
+    CLI_O_NO_LOOKAHEAD,              /* --no-lookahead */
     CLI_O_COUNT
 };
 
@@ -90,6 +94,28 @@ typedef struct cli_command {
 #define CLI_OPTION_PLACEMENT(id)                                            \
     {id, "--placement", "--policy", "NAME", "nvlink-pack",                  \
      "the placement policy: first-fit, best-fit, spread or nvlink-pack", 0}
+
+/* How nvlink-pack weighs a choice: place and sim (cli_parse_tuning). */
+#define CLI_OPTION_PATTERN(def, help)                                       \
+    {CLI_O_PATTERN, "--pattern", NULL, "P", def, help, 0}
+#define CLI_OPTIONS_TUNING                                                  \
+    {CLI_O_NUMA, "--numa", NULL, "MODE", "prefer",                          \
+     "how nvlink-pack weighs the job's NUMA domains against the GPUs its "  \
+     "choice leaves: prefer (the remainder first), strict (fewer NUMA "     \
+     "domains first) or ignore",                                            \
+     0},                                                                    \
+    {CLI_O_DEMAND, "--demand", NULL, "LIST",                                \
+     "learned from the jobs submitted",                                     \
+     "the jobs to come that nvlink-pack keeps GPUs free for: "              \
+     "SIZE:PATTERN[:WEIGHT] entries separated by commas, like "            \
+     "2:ring,4:any:0.5 (sizes 1 to 64, weights above 0 up to 1e6, default " \
+     "1; at most 8 entries)",                                               \
+     0},                                                                    \
+    {CLI_O_NO_LOOKAHEAD, "--no-lookahead", NULL, NULL, "off",               \
+     "do not judge a choice by what it leaves for the demand: ties among "  \
+     "the job's best sets go to fewer NUMA domains, then to the sets that " \
+     "break the fewest intact NVLink groups, as before look-ahead",          \
+     0}
 
 #define CLI_MAX_REPEAT 64
 
@@ -149,6 +175,36 @@ int cli_parse_u64(const char *s, uint64_t max, uint64_t *out);
 /* Parse a size in bytes: digits with an optional K, M, G or T suffix
  * (powers of 1024, "KiB" and "k" too), 1 to 2^62. */
 int cli_parse_bytes(const char *s, uint64_t *out);
+/* Parse a finite decimal number ("0.25", "1e-3", "2"): digits first, no
+ * sign, no blanks, no hexadecimal, nan or inf, no overflow or underflow:
+ * 0, or -1. */
+int cli_parse_double(const char *s, double *out);
+/* Parse GPU indices "0,2,4-5" below n into a 0/1 array (digits only);
+ * reports a usage error naming what ("--free") and returns CLI_USAGE. */
+int cli_parse_gpu_list(const cli_args *a, const char *what, const char *s,
+                       uint32_t n, unsigned char *in);
+
+/* ---- communication patterns and placement tuning ------------------------ */
+
+/* The pattern names for messages: "any, ring, all-to-all, chain or none". */
+const char *cli_pattern_names(void);
+/* The --pattern option's value (GS_PATTERN_ANY when absent), or a usage
+ * error naming the allowed values (CLI_USAGE). */
+int cli_parse_pattern_option(const cli_args *a, gs_comm_pattern *out);
+
+/* What --numa, --demand and --no-lookahead ask for. */
+typedef struct cli_tuning {
+    bool numa_given;
+    gs_numa_mode numa;
+    size_t n_demand;
+    gs_demand_entry demand[GS_MAX_DEMAND];
+    bool no_lookahead;
+} cli_tuning;
+/* Check those options (before any work): CLI_OK or CLI_USAGE. */
+int cli_parse_tuning(const cli_args *a, cli_tuning *t);
+/* Apply them to a scheduler: CLI_OK, CLI_USAGE when the scheduler refuses
+ * the demand (its message names the entry), CLI_FAIL. */
+int cli_apply_tuning(const cli_args *a, gs_sched *s, const cli_tuning *t);
 
 /* ---- inputs and outputs ------------------------------------------------ */
 
@@ -169,6 +225,9 @@ int cli_close_output(cli_args *a, int rc);
 void cli_json_string(FILE *f, const char *s);
 /* Write a number for JSON: null when NaN or infinite. */
 void cli_json_number(FILE *f, double v);
+/* Write a bandwidth for people: whole numbers in full (2300400, not
+ * 2.3004e+06), others to 10 significant digits. */
+void cli_print_gbs(FILE *f, double v);
 
 /* ---- topologies --------------------------------------------------------- */
 

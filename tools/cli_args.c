@@ -430,6 +430,204 @@ int cli_parse_bytes(const char *s, uint64_t *out)
     return -1;
 }
 
+int cli_parse_double(const char *s, double *out)
+{
+    /* strtod takes blanks, signs, hexadecimal, "nan" and "inf": a digit
+     * or a point first, then digits, a point and an exponent only */
+    if (!*s || !strchr("0123456789.", *s) ||
+        s[strspn(s, "0123456789.eE+-")])
+        return -1;
+    errno = 0;
+    char *end;
+    double v = strtod(s, &end);
+    /* ERANGE: overflow, or an underflow to 0 or a subnormal */
+    if (*end || errno || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_gpu_list(const cli_args *a, const char *what, const char *s,
+                       uint32_t n, unsigned char *in)
+{
+    const char *p = s;
+    if (!*p)
+        return cli_usage_error(a, "%s is empty: want GPU indices like 0,2,4-5",
+                               what);
+    while (*p) {
+        uint64_t lo, hi;
+        char num[24];
+        size_t w = strspn(p, "0123456789");
+        if (!w || w >= sizeof num)
+            goto bad;
+        memcpy(num, p, w);
+        num[w] = '\0';
+        if (cli_parse_u64(num, UINT32_MAX, &lo) != 0 || lo >= n)
+            goto range;
+        p += w;
+        hi = lo;
+        if (*p == '-') {
+            w = strspn(p + 1, "0123456789");
+            if (!w || w >= sizeof num)
+                goto bad;
+            memcpy(num, p + 1, w);
+            num[w] = '\0';
+            if (cli_parse_u64(num, UINT32_MAX, &hi) != 0 || hi >= n)
+                goto range;
+            if (hi < lo)
+                return cli_usage_error(a, "%s '%s': range %llu-%llu runs "
+                                          "backwards",
+                                       what, s, (unsigned long long)lo,
+                                       (unsigned long long)hi);
+            p += 1 + w;
+        }
+        for (uint64_t i = lo; i <= hi; i++)
+            in[i] = 1;
+        if (*p == ',' && p[1])
+            p++;
+        else if (*p)
+            goto bad;
+    }
+    return CLI_OK;
+bad:
+    return cli_usage_error(a, "%s '%s': unexpected '%s' (want GPU indices "
+                              "like 0,2,4-5)",
+                           what, s, *p ? p : "end");
+range:
+    return cli_usage_error(a, "%s '%s': bad GPU index at '%s' (the topology "
+                              "has GPUs 0-%u)",
+                           what, s, p, n ? n - 1 : 0);
+}
+
+/* ---- communication patterns and placement tuning ------------------------ */
+
+const char *cli_pattern_names(void)
+{
+    static char names[128];
+    if (!names[0]) {
+        size_t n = 0;
+        for (int p = 0; p < GS_PATTERN_COUNT; p++)
+            n += (size_t)snprintf(names + n, sizeof names - n, "%s%s",
+                                  p == 0                     ? ""
+                                  : p == GS_PATTERN_COUNT - 1 ? " or "
+                                                              : ", ",
+                                  gs_pattern_name((gs_comm_pattern)p));
+    }
+    return names;
+}
+
+int cli_parse_pattern_option(const cli_args *a, gs_comm_pattern *out)
+{
+    const char *v = a->val[CLI_O_PATTERN];
+    *out = GS_PATTERN_ANY;
+    if (v && gs_pattern_parse(v, out) != GS_OK)
+        return cli_usage_error(a, "--pattern '%s': want %s", v,
+                               cli_pattern_names());
+    return CLI_OK;
+}
+
+/* One --demand entry, SIZE:PATTERN[:WEIGHT] (len bytes at p). */
+static int parse_demand_entry(const cli_args *a, const char *list,
+                              const char *p, size_t len, gs_demand_entry *e)
+{
+    char buf[64], *size, *pattern, *weight;
+    if (len == 0)
+        return cli_usage_error(a, "--demand '%s': an empty entry (want "
+                                  "SIZE:PATTERN[:WEIGHT] entries separated "
+                                  "by commas)",
+                               list);
+    if (len >= sizeof buf)
+        goto bad;
+    memcpy(buf, p, len);
+    buf[len] = '\0';
+    size = buf;
+    pattern = strchr(buf, ':');
+    if (!pattern)
+        goto bad;
+    *pattern++ = '\0';
+    weight = strchr(pattern, ':');
+    if (weight)
+        *weight++ = '\0';
+    uint64_t k;
+    if (cli_parse_u64(size, 64, &k) != 0 || k == 0)
+        return cli_usage_error(a, "--demand '%s': size '%s' in '%.*s': want "
+                                  "GPUs from 1 to 64",
+                               list, size, (int)len, p);
+    if (gs_pattern_parse(pattern, &e->pattern) != GS_OK)
+        return cli_usage_error(a, "--demand '%s': pattern '%s' in '%.*s': "
+                                  "want %s",
+                               list, pattern, (int)len, p,
+                               cli_pattern_names());
+    e->gpus = (uint32_t)k;
+    e->weight = 1;
+    if (weight && (cli_parse_double(weight, &e->weight) != 0 ||
+                   !(e->weight > 0) || !(e->weight <= 1e6)))
+        return cli_usage_error(a, "--demand '%s': weight '%s' in '%.*s': "
+                                  "want a number above 0, at most 1e6",
+                               list, weight, (int)len, p);
+    return CLI_OK;
+bad:
+    return cli_usage_error(a, "--demand '%s': '%.*s': want SIZE:PATTERN or "
+                              "SIZE:PATTERN:WEIGHT, like 2:ring or 4:any:0.5",
+                           list, (int)(len < 40 ? len : 40), p);
+}
+
+int cli_parse_tuning(const cli_args *a, cli_tuning *t)
+{
+    memset(t, 0, sizeof *t);
+    const char *numa = a->val[CLI_O_NUMA];
+    if (numa) {
+        int m = 0;
+        for (; m < 3; m++)
+            if (!strcmp(numa, gs_numa_mode_name((gs_numa_mode)m)))
+                break;
+        if (m == 3)
+            return cli_usage_error(a, "--numa '%s': want prefer, strict or "
+                                      "ignore",
+                                   numa);
+        t->numa_given = true;
+        t->numa = (gs_numa_mode)m;
+    }
+    const char *list = a->val[CLI_O_DEMAND];
+    for (const char *p = list; p;) {
+        size_t len = strcspn(p, ",");
+        if (t->n_demand == GS_MAX_DEMAND)
+            return cli_usage_error(a, "--demand '%s': at most %d entries",
+                                   list, GS_MAX_DEMAND);
+        gs_demand_entry *e = &t->demand[t->n_demand];
+        if (parse_demand_entry(a, list, p, len, e) != CLI_OK)
+            return CLI_USAGE;
+        for (size_t i = 0; i < t->n_demand; i++)
+            if (t->demand[i].gpus == e->gpus &&
+                t->demand[i].pattern == e->pattern)
+                return cli_usage_error(a, "--demand '%s': %u:%s is there "
+                                          "twice",
+                                       list, e->gpus,
+                                       gs_pattern_name(e->pattern));
+        t->n_demand++;
+        p = p[len] ? p + len + 1 : NULL;
+    }
+    t->no_lookahead = a->val[CLI_O_NO_LOOKAHEAD] != NULL;
+    return CLI_OK;
+}
+
+int cli_apply_tuning(const cli_args *a, gs_sched *s, const cli_tuning *t)
+{
+    if (t->numa_given && gs_sched_set_numa_mode(s, t->numa) != GS_OK)
+        return cli_fail(a, "--numa: %s", gs_sched_errmsg(s));
+    if (t->no_lookahead && gs_sched_set_lookahead(s, 0) != GS_OK)
+        return cli_fail(a, "--no-lookahead: %s", gs_sched_errmsg(s));
+    if (t->n_demand) {
+        gs_status st = gs_sched_set_demand(s, t->demand, t->n_demand);
+        if (st == GS_EINVAL || st == GS_ERANGE)
+            return cli_usage_error(a, "--demand '%s': %s",
+                                   a->val[CLI_O_DEMAND], gs_sched_errmsg(s));
+        if (st != GS_OK)
+            return cli_fail(a, "--demand: %s", gs_sched_errmsg(s));
+    }
+    return CLI_OK;
+}
+
 /* ---- inputs -------------------------------------------------------------- */
 
 char *cli_read_input(cli_args *a, const char *path, size_t *len)
@@ -633,6 +831,14 @@ void cli_json_string(FILE *f, const char *s)
         }
     }
     fputc('"', f);
+}
+
+void cli_print_gbs(FILE *f, double v)
+{
+    if (v == trunc(v) && fabs(v) < 1e15)
+        fprintf(f, "%.0f", v);
+    else
+        fprintf(f, "%.10g", v);
 }
 
 void cli_json_number(FILE *f, double v)

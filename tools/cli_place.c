@@ -2,11 +2,14 @@
  * gpusched place: one-shot placement decisions, e.g. for a device plugin.
  *
  *   gpusched place --topo SRC --gpus N[,N...] [--free LIST | --busy LIST]
- *                  [--require LIST] [--placement NAME] [--json] [--out FILE]
+ *                  [--require LIST] [--placement NAME] [--pattern P]
+ *                  [--numa MODE] [--demand LIST] [--no-lookahead]
+ *                  [--json] [--out FILE]
  *
  * Several sizes are successive jobs; none is freed. Each job prints one
- * line: its GPUs ("0,4"), or an empty line (and the reason on stderr). With
- * --json, one document (docs/cli.md). Exit 0 when every job was placed, 3
+ * line: its GPUs ("0,4"), or an empty line (and the reason on stderr); with
+ * --pattern, each placed job's bandwidth model goes to stderr too. With
+ * --json, one document (docs/cli.md) that has the quality and the model. Exit 0 when every job was placed, 3
  * when one could not be, 2 for bad arguments, 1 when the topology cannot
  * be loaded.
  * SPDX-License-Identifier: Apache-2.0
@@ -17,60 +20,6 @@
 #include <string.h>
 
 #define MAX_JOBS 256
-
-/* Parse "0,2,4-5" into a 0/1 array over n GPUs (digits only: strtoul
- * would take blanks, signs and wrap "-1"). */
-static int parse_list(cli_args *a, const char *what, const char *s,
-                      uint32_t n, unsigned char *in)
-{
-    const char *p = s;
-    if (!*p)
-        return cli_usage_error(a, "%s is empty: want GPU indices like 0,2,4-5",
-                               what);
-    while (*p) {
-        uint64_t lo, hi;
-        char num[24];
-        size_t w = strspn(p, "0123456789");
-        if (!w || w >= sizeof num)
-            goto bad;
-        memcpy(num, p, w);
-        num[w] = '\0';
-        if (cli_parse_u64(num, UINT32_MAX, &lo) != 0 || lo >= n)
-            goto range;
-        p += w;
-        hi = lo;
-        if (*p == '-') {
-            w = strspn(p + 1, "0123456789");
-            if (!w || w >= sizeof num)
-                goto bad;
-            memcpy(num, p + 1, w);
-            num[w] = '\0';
-            if (cli_parse_u64(num, UINT32_MAX, &hi) != 0 || hi >= n)
-                goto range;
-            if (hi < lo)
-                return cli_usage_error(a, "%s '%s': range %llu-%llu runs "
-                                          "backwards",
-                                       what, s, (unsigned long long)lo,
-                                       (unsigned long long)hi);
-            p += 1 + w;
-        }
-        for (uint64_t i = lo; i <= hi; i++)
-            in[i] = 1;
-        if (*p == ',' && p[1])
-            p++;
-        else if (*p)
-            goto bad;
-    }
-    return CLI_OK;
-bad:
-    return cli_usage_error(a, "%s '%s': unexpected '%s' (want GPU indices "
-                              "like 0,2,4-5)",
-                           what, s, *p ? p : "end");
-range:
-    return cli_usage_error(a, "%s '%s': bad GPU index at '%s' (the topology "
-                              "has GPUs 0-%u)",
-                           what, s, p, n ? n - 1 : 0);
-}
 
 enum { PLACE_GPUS, PLACE_FREE, PLACE_BUSY, PLACE_REQUIRE, PLACE_POLICY };
 static const cli_option place_options[] = {
@@ -88,9 +37,17 @@ static const cli_option place_options[] = {
     {PLACE_REQUIRE, "--require", NULL, "LIST", "none",
      "GPUs the first job must include", 0},
     CLI_OPTION_PLACEMENT(PLACE_POLICY),
+    CLI_OPTION_PATTERN("any",
+                       "how the jobs communicate, which sets the bandwidth "
+                       "model placement maximizes: any (Q(S), the sum of "
+                       "the pair bandwidths), ring (ring all-reduce), "
+                       "all-to-all, chain (pipeline) or none; with it, "
+                       "each job's model goes to standard error"),
+    CLI_OPTIONS_TUNING,
     CLI_OPTION_JSON("write one JSON document: {\"placements\": [{\"job\", "
                     "\"gpus_requested\", \"gpus\", \"nodes\", \"quality\", "
-                    "\"reason\"}...], \"placed\", \"not_placed\"}"),
+                    "\"pattern\", \"bandwidth\", \"reason\"}...], "
+                    "\"placed\", \"not_placed\"}"),
     CLI_OPTION_OUT,
     {.name = NULL}};
 
@@ -122,25 +79,34 @@ static int parse_sizes(cli_args *a, uint32_t *sizes, uint32_t *nsizes)
     }
 }
 
-static void print_result(cli_args *a, const gs_topo *t, uint32_t k,
-                          uint32_t asked, const uint32_t *got, size_t m,
-                          double q, const char *reason)
+/* What a job got: its GPUs (m of them, none when not placed), the set's
+ * quality Q(S) and the bandwidth model of its pattern. */
+typedef struct place_result {
+    uint32_t job, asked;
+    const uint32_t *got;
+    size_t m;
+    double q, bandwidth;
+    gs_comm_pattern pattern;
+    const char *reason;
+} place_result;
+
+static void print_result(cli_args *a, const gs_topo *t, const place_result *r)
 {
     FILE *f = a->out;
     if (!cli_given(a, CLI_O_JSON)) {
-        for (size_t i = 0; i < m; i++)
-            fprintf(f, i ? ",%u" : "%u", got[i]);
+        for (size_t i = 0; i < r->m; i++)
+            fprintf(f, i ? ",%u" : "%u", r->got[i]);
         fputc('\n', f);
         return;
     }
     fprintf(f, "%s\n  {\"job\": %u, \"gpus_requested\": %u, \"gpus\": [",
-            k ? "," : "", k + 1, asked);
-    for (size_t i = 0; i < m; i++)
-        fprintf(f, i ? ", %u" : "%u", got[i]);
+            r->job > 1 ? "," : "", r->job, r->asked);
+    for (size_t i = 0; i < r->m; i++)
+        fprintf(f, i ? ", %u" : "%u", r->got[i]);
     fputs("], \"nodes\": [", f);
     uint32_t last = GS_NONE;
-    for (size_t i = 0; i < m; i++) {
-        uint32_t node = gs_topo_gpu_node(t, got[i]);
+    for (size_t i = 0; i < r->m; i++) {
+        uint32_t node = gs_topo_gpu_node(t, r->got[i]);
         if (node == last)
             continue;
         fputs(last == GS_NONE ? "" : ", ", f);
@@ -148,15 +114,21 @@ static void print_result(cli_args *a, const gs_topo *t, uint32_t k,
         last = node;
     }
     fputs("], \"quality\": ", f);
-    if (m)
-        cli_json_number(f, q);
+    if (r->m)
+        cli_json_number(f, r->q);
+    else
+        fputs("null", f);
+    fprintf(f, ", \"pattern\": \"%s\", \"bandwidth\": ",
+            gs_pattern_name(r->pattern));
+    if (r->m)
+        cli_json_number(f, r->bandwidth);
     else
         fputs("null", f);
     fputs(", \"reason\": ", f);
-    if (m)
+    if (r->m)
         fputs("null", f);
     else
-        cli_json_string(f, reason);
+        cli_json_string(f, r->reason);
     fputc('}', f);
 }
 
@@ -170,6 +142,11 @@ static int place(cli_args *a)
     if (parse_sizes(a, sizes, &nsizes) != CLI_OK)
         return CLI_USAGE;
     if (cli_check_placement(a, policy) != CLI_OK)
+        return CLI_USAGE;
+    gs_comm_pattern pattern;
+    cli_tuning tuning;
+    if (cli_parse_pattern_option(a, &pattern) != CLI_OK ||
+        cli_parse_tuning(a, &tuning) != CLI_OK)
         return CLI_USAGE;
     if (cli_open_output(a) != CLI_OK)
         return CLI_FAIL;
@@ -188,22 +165,23 @@ static int place(cli_args *a)
         goto out;
     }
     if (cli_given(a, PLACE_FREE)) {
-        if (parse_list(a, "--free", a->val[PLACE_FREE], n, busy) != CLI_OK) {
+        if (cli_parse_gpu_list(a, "--free", a->val[PLACE_FREE], n, busy) !=
+            CLI_OK) {
             rc = CLI_USAGE;
             goto out;
         }
         for (uint32_t g = 0; g < n; g++)
             busy[g] = !busy[g];
     } else if (cli_given(a, PLACE_BUSY) &&
-               parse_list(a, "--busy", a->val[PLACE_BUSY], n, busy) !=
-                   CLI_OK) {
+               cli_parse_gpu_list(a, "--busy", a->val[PLACE_BUSY], n,
+                                  busy) != CLI_OK) {
         rc = CLI_USAGE;
         goto out;
     }
     size_t nreq = 0;
     if (cli_given(a, PLACE_REQUIRE)) {
-        if (parse_list(a, "--require", a->val[PLACE_REQUIRE], n, req) !=
-            CLI_OK) {
+        if (cli_parse_gpu_list(a, "--require", a->val[PLACE_REQUIRE], n,
+                               req) != CLI_OK) {
             rc = CLI_USAGE;
             goto out;
         }
@@ -218,6 +196,8 @@ static int place(cli_args *a)
         rc = cli_fail(a, "%s", s ? gs_sched_errmsg(s) : "out of memory");
         goto out;
     }
+    if ((rc = cli_apply_tuning(a, s, &tuning)) != CLI_OK)
+        goto out;
     /* busy GPUs are taken out of service for these decisions */
     for (uint32_t g = 0; g < n; g++)
         if (busy[g])
@@ -228,6 +208,7 @@ static int place(cli_args *a)
         gs_job_spec spec;
         gs_job_spec_init(&spec);
         spec.gpus = sizes[k];
+        spec.pattern = pattern;
         if (k == 0) {
             spec.require_gpus = req_ids;
             spec.n_require_gpus = nreq;
@@ -256,10 +237,27 @@ static int place(cli_args *a)
                 gs_sched_cancel(s, job, 0);
             }
         }
-        double q = 0;
-        if (m)
-            gs_topo_quality(t, got, m, &q);
-        print_result(a, t, k, sizes[k], got, m, q, reason);
+        place_result r = {k + 1, sizes[k], got, m, 0, 0, pattern, reason};
+        if (m) {
+            gs_pattern_info pi = GS_PATTERN_INFO_INIT;
+            st = gs_topo_pattern_bandwidth(t, got, m, pattern, &pi);
+            if (st != GS_OK) {
+                rc = cli_fail(a, "job %u: %s", k + 1, gs_strerror(st));
+                goto out;
+            }
+            r.q = pi.q;
+            r.bandwidth = pi.bandwidth;
+        }
+        print_result(a, t, &r);
+        if (m && cli_given(a, CLI_O_PATTERN) && !cli_given(a, CLI_O_JSON)) {
+            /* the line on standard output stays the GPUs alone */
+            fprintf(stderr, "%s: job %u: %s ", a->prog, k + 1,
+                    gs_pattern_name(pattern));
+            cli_print_gbs(stderr, r.bandwidth);
+            fputs(" GB/s, Q(S) ", stderr);
+            cli_print_gbs(stderr, r.q);
+            fputs(" GB/s\n", stderr);
+        }
         if (m) {
             placed++;
         } else {
@@ -292,7 +290,14 @@ const cli_command cli_cmd_place = {
         "plugin or a launcher asks. Each job prints a line with its GPUs, "
         "like 0,4, or an empty line when it cannot be placed (the reason "
         "goes to standard error). GPU indices are cluster-wide: a node's "
-        "GPUs follow those of the nodes before it.",
+        "GPUs follow those of the nodes before it.\n\n"
+        "--pattern says how the jobs communicate: placement maximizes that "
+        "pattern's bandwidth model of the set (ring: the rings the links "
+        "carry together; all-to-all: the weakest pair; chain: the best path; "
+        "any: the sum of the pair bandwidths), and each placed job's model "
+        "goes to standard error (with --json, into the document). --numa, "
+        "--demand and --no-lookahead tune how nvlink-pack breaks ties among "
+        "the job's best sets.",
     .options = place_options,
     .groups = CLI_GROUP_TOPO | CLI_GROUP_INPUT,
     .exit_status = "0 every job was placed, 3 one could not be (the others "
@@ -302,6 +307,9 @@ const cli_command cli_cmd_place = {
                 "gpusched place --topo dgx1-v100 --gpus 1,1,2,2,2 "
                 "--placement first-fit\n"
                 "gpusched place --topo dgx-h100 --busy 0-3 --require 4 "
-                "--gpus 2 --json",
+                "--gpus 2 --json\n"
+                "gpusched place --topo dgx1-v100 --gpus 5 --pattern ring\n"
+                "gpusched place --topo dgx1-v100 --gpus 2,2 --demand "
+                "4:ring,2:any:0.5 --numa strict",
     .run = place,
 };

@@ -7,14 +7,20 @@
  *                [--backfill easy|conservative|none]
  *                [--backfill-interval SECONDS]
  *                [--preempt off|requeue|cancel] [--split] [--any-model]
- *                [--auto-accounts] [--expected-start] [--json] [--out FILE]
+ *                [--auto-accounts] [--expected-start] [--numa MODE]
+ *                [--demand LIST] [--no-lookahead] [--comm-fraction F]
+ *                [--json] [--out FILE]
  *
  * Jobs: CSV with the columns id,submit,duration,time_limit,gpus,
- * gpus_per_node,user,account,priority,preemptible,partition,constraint (a
- * header names them, in any order; without a header they are taken in that
- * order and the first five are required; docs/formats.md has the rules). A
- * job runs for its duration, or until its time limit (its own, else its
- * partition's) if that comes first (it then ends as failed: a timeout).
+ * gpus_per_node,user,account,priority,preemptible,partition,constraint,
+ * pattern,comm_fraction (a header names them, in any order; without a
+ * header they are taken in that order and the first five are required;
+ * docs/formats.md has the rules). A job runs for its duration, or until its
+ * time limit (its own, else its partition's) if that comes first (it then
+ * ends as failed: a timeout). With --comm-fraction (or a job's
+ * comm_fraction), the duration is the run time on the best set for the
+ * job's size and pattern, and a job started on a set with less bandwidth
+ * for its pattern runs longer (see comm_slowdown).
  *
  * Output: CSV id,submit,start,end,nodes,gpus,reason_if_never_started
  * (,expected_start with --expected-start) to --out (or stdout), and a
@@ -46,6 +52,12 @@ typedef struct sim_job {
                          GS_TIME_UNKNOWN */
     uint32_t gpus, gpn;
     int preemptible;
+    gs_comm_pattern pattern;
+    double comm;       /* its comm_fraction, or -1: --comm-fraction's */
+    int64_t run;       /* how long its current run takes without a time
+                          limit: its duration, stretched by the model */
+    bool has_best;     /* the model knew the best set for its size */
+    bool on_best;      /* ... and it was started on a set as good */
     uint64_t sid;      /* scheduler job id, 0 if refused */
     int64_t start, end;
     uint32_t epoch;    /* bumped at each start, to drop stale ends */
@@ -130,15 +142,17 @@ static ev heap_pop(heap *h)
 /* ---- reading the jobs --------------------------------------------------- */
 
 enum { C_ID, C_SUBMIT, C_DURATION, C_LIMIT, C_GPUS, C_GPN, C_USER, C_ACCOUNT,
-       C_PRIORITY, C_PREEMPT, C_PARTITION, C_CONSTRAINT, C_N };
+       C_PRIORITY, C_PREEMPT, C_PARTITION, C_CONSTRAINT, C_PATTERN, C_COMM,
+       C_N };
 static const char *const col_names[C_N] = {
     "id",    "submit",        "duration", "time_limit", "gpus",
     "gpus_per_node", "user",  "account",  "priority",   "preemptible",
-    "partition", "constraint"};
+    "partition", "constraint", "pattern", "comm_fraction"};
 /* col_names for messages */
 #define COLUMN_LIST                                                         \
     "id, submit, duration, time_limit, gpus, gpus_per_node, user, "         \
-    "account, priority, preemptible, partition, constraint"
+    "account, priority, preemptible, partition, constraint, pattern, "      \
+    "comm_fraction"
 
 /* The range of each numeric column, and how an error states it. Times may
  * have a fraction (traces log them so), which is dropped; counts and
@@ -382,6 +396,21 @@ static int read_row(job_reader *r, size_t lineno, char **fld,
         } else if (i == C_CONSTRAINT) {
             j->constraint = s;
             j->constraint_col = c;
+        } else if (i == C_PATTERN) {
+            j->pattern = GS_PATTERN_ANY;
+            if (*s && gs_pattern_parse(s, &j->pattern) != GS_OK)
+                return line_error(r, lineno, c, "bad pattern \"%s\" (want %s)",
+                                  shown(s, sh, sizeof sh),
+                                  cli_pattern_names());
+        } else if (i == C_COMM) {
+            /* empty: --comm-fraction's */
+            j->comm = -1;
+            if (*s && (cli_parse_double(s, &j->comm) != 0 ||
+                       !(j->comm >= 0 && j->comm <= 1)))
+                return line_error(r, lineno, c,
+                                  "bad comm_fraction \"%s\" (a number from 0 "
+                                  "to 1)",
+                                  shown(s, sh, sizeof sh));
         } else if (i == C_PREEMPT) {
             if (parse_bool(s, &j->preemptible) != 0)
                 return line_error(r, lineno, c,
@@ -587,7 +616,7 @@ static int cmp_i64(const void *a, const void *b)
 
 enum { SIM_JOBS, SIM_ACCOUNTS, SIM_PLACEMENT, SIM_ORDERING, SIM_FAIRSHARE,
        SIM_BACKFILL, SIM_BF_INTERVAL, SIM_PREEMPT, SIM_SPLIT, SIM_ANY_MODEL,
-       SIM_AUTO_ACCOUNTS, SIM_EXPECTED_START };
+       SIM_AUTO_ACCOUNTS, SIM_EXPECTED_START, SIM_COMM_FRACTION };
 static const cli_option sim_options[] = {
     CLI_OPTION_TOPO(NULL, CLI_REQUIRED),
     {SIM_JOBS, "--jobs", NULL, "FILE", NULL,
@@ -626,6 +655,14 @@ static const cli_option sim_options[] = {
     {SIM_EXPECTED_START, "--expected-start", NULL, NULL, "off",
      "add an expected_start column (JSON: key): the start the scheduler "
      "expected for each job after the step that followed its submission",
+     0},
+    CLI_OPTIONS_TUNING,
+    {SIM_COMM_FRACTION, "--comm-fraction", NULL, "F", "0 (off)",
+     "the share of a job's run time spent communicating, from 0 to 1: a "
+     "job of 2 GPUs or more started on a set with less bandwidth for its "
+     "pattern than the best set for its size runs for duration x ((1 - F) "
+     "+ F x best / actual), at most 100 x; the trace's comm_fraction "
+     "column overrides it per job (docs/formats.md)",
      0},
     CLI_OPTION_JSON("write one JSON document: {\"jobs\": [{\"id\", "
                     "\"submit\", \"start\", \"end\", \"nodes\", \"gpus\", "
@@ -700,10 +737,154 @@ static int overrides(cli_args *a, char *doc, size_t cap)
     return CLI_OK;
 }
 
+/* ---- the run-time model (--comm-fraction) ---------------------------------- */
+
+/* The best model a job of k GPUs and one pattern could get: on one node of
+ * a hardware type, or (type ANY_NODE) on any one node that has k GPUs. */
+typedef struct best_set {
+    uint64_t key; /* type << 32 | k << 8 | pattern */
+    double bandwidth; /* < 0: no node has k GPUs */
+} best_set;
+
+#define ANY_NODE UINT32_MAX
+
+typedef struct comm_model {
+    const gs_topo *t;
+    double fraction; /* --comm-fraction */
+    bool on;         /* --comm-fraction given, or a comm_fraction column */
+    uint32_t *gpus;  /* a job's GPUs, as many as the topology has */
+    best_set *best;  /* sorted by key: a few entries per size and pattern */
+    size_t nbest, capbest;
+} comm_model;
+
+/* The cached best model of (type, k, pattern); node is a node of that
+ * type (unused for ANY_NODE). GS_OK or the library's error. */
+static gs_status best_model(comm_model *cm, uint32_t type, uint32_t node,
+                            uint32_t k, gs_comm_pattern p, double *out)
+{
+    uint64_t key = (uint64_t)type << 32 | (uint64_t)k << 8 | (uint64_t)p;
+    size_t lo = 0, hi = cm->nbest;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cm->best[mid].key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < cm->nbest && cm->best[lo].key == key) {
+        *out = cm->best[lo].bandwidth;
+        return GS_OK;
+    }
+    double bw = -1;
+    if (type != ANY_NODE) {
+        gs_pattern_info pi = GS_PATTERN_INFO_INIT;
+        gs_status st = gs_topo_pattern_best(cm->t, node, k, p, NULL, &pi);
+        if (st != GS_OK)
+            return st;
+        bw = pi.bandwidth;
+    } else {
+        /* the best of the node types that have k GPUs, each once */
+        for (uint32_t n = 0; n < gs_topo_node_count(cm->t); n++) {
+            double b;
+            if (gs_topo_node_gpu_count(cm->t, n) < k)
+                continue;
+            gs_status st = best_model(cm, gs_topo_node_type_index(cm->t, n),
+                                      n, k, p, &b);
+            if (st != GS_OK)
+                return st;
+            if (b > bw)
+                bw = b;
+        }
+        /* the entries moved: find the place again */
+        for (lo = 0; lo < cm->nbest && cm->best[lo].key < key; lo++)
+            ;
+    }
+    if (cm->nbest == cm->capbest) {
+        size_t cap = cm->capbest ? cm->capbest * 2 : 64;
+        best_set *nb = realloc(cm->best, cap * sizeof *nb);
+        if (!nb)
+            return GS_ENOMEM;
+        cm->best = nb;
+        cm->capbest = cap;
+    }
+    memmove(cm->best + lo + 1, cm->best + lo,
+            (cm->nbest - lo) * sizeof *cm->best);
+    cm->best[lo] = (best_set){key, bw};
+    cm->nbest++;
+    *out = bw;
+    return GS_OK;
+}
+
+/* Most a run is stretched by the model. */
+#define MAX_SLOWDOWN 100.0
+
+/* How much longer a job runs on its GPUs than on the best set for its size
+ * and pattern: (1 - F) + F x best / actual, at most MAX_SLOWDOWN. The best
+ * set is the best of the job's node (single-node jobs), else the best of
+ * any one node that has as many GPUs (none: its own set, factor 1); a set
+ * at least as good as the best counts as the best. Sets has_best and
+ * on_best. */
+static gs_status comm_slowdown(comm_model *cm, const gs_sched *s, sim_job *j,
+                               double *factor)
+{
+    *factor = 1;
+    j->has_best = j->on_best = false;
+    if (!cm->on || j->gpus < 2 || j->pattern == GS_PATTERN_NONE)
+        return GS_OK;
+    const gs_topo *t = cm->t;
+    size_t m = 0, cap = gs_topo_gpu_count(t);
+    uint32_t nn = gs_sched_alloc_node_count(s, j->sid), node = GS_NONE;
+    for (uint32_t i = 0; i < nn; i++) {
+        gs_alloc_node an;
+        an.struct_size = sizeof an;
+        size_t cnt = 0;
+        if (gs_sched_alloc_node(s, j->sid, i, &an) != GS_OK ||
+            gs_sched_alloc_gpus(s, j->sid, i, cm->gpus + m, cap - m, &cnt) !=
+                GS_OK)
+            return GS_EINVAL;
+        uint32_t first = gs_topo_node_first_gpu(t, an.node);
+        for (size_t g = 0; g < cnt; g++)
+            cm->gpus[m + g] += first;
+        m += cnt;
+        node = an.node;
+    }
+    if (m < 2)
+        return GS_OK;
+    gs_pattern_info pi = GS_PATTERN_INFO_INIT;
+    gs_status st = gs_topo_pattern_bandwidth(t, cm->gpus, m, j->pattern, &pi);
+    double best = -1;
+    if (st == GS_OK && nn == 1)
+        st = best_model(cm, gs_topo_node_type_index(t, node), node,
+                        (uint32_t)m, j->pattern, &best);
+    else if (st == GS_OK)
+        st = best_model(cm, ANY_NODE, GS_NONE, (uint32_t)m, j->pattern,
+                        &best);
+    if (st != GS_OK)
+        return st;
+    double actual = pi.bandwidth;
+    j->has_best = best >= 0;
+    if (best < actual)
+        best = actual;
+    /* equal up to rounding: the best set's model may add its rings or
+     * pairs in another order */
+    j->on_best = j->has_best && actual >= best * (1 - 1e-9);
+    double f = j->comm >= 0 ? j->comm : cm->fraction;
+    if (f == 0 || !j->has_best || j->on_best || best == 0)
+        return GS_OK;
+    *factor = actual > 0 ? (1 - f) + f * (best / actual) : MAX_SLOWDOWN;
+    if (!(*factor <= MAX_SLOWDOWN))
+        *factor = MAX_SLOWDOWN;
+    return GS_OK;
+}
+
 /* ---- the replay ---------------------------------------------------------- */
 
 typedef struct sim_totals {
     size_t started, never, preempted, requeued;
+    bool comm;              /* the run-time model was on: */
+    size_t best_known;      /* started multi-GPU jobs whose best set the
+                               model knew */
+    size_t on_best;         /* ... last started on a set as good */
     double mean, median, p95, util;
     int64_t makespan;
 } sim_totals;
@@ -849,8 +1030,12 @@ static void print_json(FILE *fo, const gs_sched *s, const gs_topo *t,
     fprintf(fo, ", \"makespan\": %lld, \"gpu_utilization\": ",
             (long long)tot->makespan);
     cli_json_number(fo, tot->util);
-    fprintf(fo, ", \"preemptions\": %zu, \"requeued\": %zu}}\n",
+    fprintf(fo, ", \"preemptions\": %zu, \"requeued\": %zu",
             tot->preempted, tot->requeued);
+    if (tot->comm)
+        fprintf(fo, ", \"multi_gpu_jobs\": %zu, \"on_best_set\": %zu",
+                tot->best_known, tot->on_best);
+    fputs("}}\n", fo);
 }
 
 static void print_summary(FILE *f, size_t nj, const sim_totals *tot)
@@ -864,6 +1049,12 @@ static void print_summary(FILE *f, size_t nj, const sim_totals *tot)
     if (tot->preempted)
         fprintf(f, "preemptions: %zu (%zu requeued)\n", tot->preempted,
                 tot->requeued);
+    if (tot->comm)
+        fprintf(f, "on their best set: %zu of %zu multi-GPU jobs (%.1f%%)\n",
+                tot->on_best, tot->best_known,
+                tot->best_known ? 100.0 * (double)tot->on_best /
+                                      (double)tot->best_known
+                                : 0.0);
 }
 
 /* Waits, makespan and utilization. */
@@ -891,6 +1082,10 @@ static int totals(const sim_job *jobs, size_t nj, double gpu_seconds,
     free(waits);
     tot->started = nw;
     tot->never = nj - nw;
+    for (size_t i = 0; i < nj; i++) {
+        tot->best_known += jobs[i].start >= 0 && jobs[i].has_best;
+        tot->on_best += jobs[i].start >= 0 && jobs[i].on_best;
+    }
     int64_t first_submit = nj ? jobs[0].submit : 0;
     tot->makespan = last_end - first_submit;
     tot->util = tot->makespan > 0 && gpus
@@ -907,6 +1102,16 @@ static int sim(cli_args *a)
     char over[512];
     if (overrides(a, over, sizeof over) != CLI_OK)
         return CLI_USAGE;
+    cli_tuning tuning;
+    if (cli_parse_tuning(a, &tuning) != CLI_OK)
+        return CLI_USAGE;
+    comm_model cm = {.on = cli_given(a, SIM_COMM_FRACTION)};
+    const char *cf = a->val[SIM_COMM_FRACTION];
+    if (cf && (cli_parse_double(cf, &cm.fraction) != 0 ||
+               !(cm.fraction >= 0 && cm.fraction <= 1)))
+        return cli_usage_error(a, "--comm-fraction '%s': want a number from "
+                                  "0 to 1, like 0.3",
+                               cf);
     if (cli_open_output(a) != CLI_OK)
         return CLI_FAIL;
     const char *jobs_path = a->val[SIM_JOBS], *acc = a->val[SIM_ACCOUNTS];
@@ -928,6 +1133,15 @@ static int sim(cli_args *a)
     sim_memory mem = {0};
     if (!t) {
         rc = CLI_FAIL;
+        goto done;
+    }
+    cm.t = t;
+    for (size_t i = 0; i < nj && !cm.on; i++)
+        cm.on = jobs[i].comm >= 0;
+    if (cm.on &&
+        !(cm.gpus = malloc(((size_t)gs_topo_gpu_count(t) + 1) *
+                           sizeof *cm.gpus))) {
+        rc = cli_fail(a, "out of memory");
         goto done;
     }
     gs_sched_config cfg;
@@ -964,6 +1178,8 @@ static int sim(cli_args *a)
         rc = cli_fail(a, "%s", gs_sched_errmsg(s));
         goto done;
     }
+    if ((rc = cli_apply_tuning(a, s, &tuning)) != CLI_OK)
+        goto done;
     qsort(jobs, nj, sizeof *jobs, cmp_submit);
     by_sid = calloc(nj + 2, sizeof *by_sid);
     if (!by_sid) {
@@ -1001,7 +1217,7 @@ static int sim(cli_args *a)
             sim_job *j = &jobs[e.job];
             if (j->epoch != e.epoch)
                 continue;
-            bool timeout = j->limit && j->duration > j->limit;
+            bool timeout = j->limit && j->run > j->limit;
             gs_status st = timeout ? gs_sched_fail(s, j->sid, now)
                                    : gs_sched_complete(s, j->sid, now);
             if (st != GS_OK) {
@@ -1033,6 +1249,7 @@ static int sim(cli_args *a)
             spec.preemptible = j->preemptible;
             spec.partition = *j->partition ? j->partition : NULL;
             spec.constraint = *j->constraint ? j->constraint : NULL;
+            spec.pattern = j->pattern;
             spec.allow_split = cli_given(a, SIM_SPLIT);
             spec.any_model = cli_given(a, SIM_ANY_MODEL);
             gs_status sst = gs_sched_submit(s, &spec, &j->sid);
@@ -1126,7 +1343,19 @@ static int sim(cli_args *a)
                 j->start = now;
                 j->end = -1;
                 j->epoch++;
-                int64_t run = j->duration;
+                double factor = 1;
+                gs_status mst = comm_slowdown(&cm, s, j, &factor);
+                if (mst != GS_OK) {
+                    rc = cli_fail(a, "at %lld s: %s", (long long)now,
+                                  gs_strerror(mst));
+                    goto done;
+                }
+                /* to the nearest second; past 2^62 s it is refused below */
+                double stretched = (double)j->duration * factor;
+                j->run = factor == 1 ? j->duration
+                         : stretched < 0x1p62 ? (int64_t)llround(stretched)
+                                              : INT64_MAX;
+                int64_t run = j->run;
                 if (j->limit && run > j->limit)
                     run = j->limit;
                 /* both are at most GS_TIME_MAX: the sum cannot wrap, and
@@ -1175,7 +1404,8 @@ static int sim(cli_args *a)
             goto done;
         }
     }
-    sim_totals tot = {.preempted = n_preempted, .requeued = n_requeued};
+    sim_totals tot = {.preempted = n_preempted, .requeued = n_requeued,
+                      .comm = cm.on};
     if (totals(jobs, nj, gpu_seconds, last_end, gs_topo_gpu_count(t),
                &tot) != 0) {
         rc = cli_fail(a, "out of memory");
@@ -1210,6 +1440,8 @@ static int sim(cli_args *a)
     }
 done:
     free(h.v);
+    free(cm.gpus);
+    free(cm.best);
     free(by_sid);
     free(mem.pool);
     gs_sched_destroy(s);

@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -447,7 +448,7 @@ int cli_print_topo(FILE *out, const gs_topo *t, uint32_t node, unsigned flags)
 
 /* ---- topo show ----------------------------------------------------------- */
 
-enum { SHOW_NODE, SHOW_SOURCES, SHOW_LEGEND };
+enum { SHOW_NODE, SHOW_SOURCES, SHOW_LEGEND, SHOW_QUALITY };
 static const cli_option show_options[] = {
     CLI_OPTION_TOPO(NULL, CLI_REQUIRED),
     {SHOW_NODE, "--node", NULL, "NAME",
@@ -459,19 +460,210 @@ static const cli_option show_options[] = {
      "hwloc, * inferred)",
      0},
     {SHOW_LEGEND, "--legend", NULL, NULL, "off", "explain the matrix", 0},
+    {SHOW_QUALITY, "--quality", NULL, "LIST", "none",
+     "instead of the matrix, the bandwidth models of this GPU set "
+     "(cluster-wide indices like 0,2,4-5): Q(S), the sum of its pair "
+     "bandwidths, and the model of each communication pattern, in GB/s",
+     0},
+    CLI_OPTION_PATTERN("all of them, one line",
+                       "with --quality: the pattern whose model is shown "
+                       "with its detail: any, ring (the rings' summed rate, "
+                       "how many, the best single ring), all-to-all (the "
+                       "weakest pair, the bisection), chain or none"),
     CLI_OPTION_JSON("write the topology as gpusched JSON (docs/formats.md) "
-                    "instead of the matrix"),
+                    "instead of the matrix; with --quality, the set's "
+                    "models as one JSON document"),
     CLI_OPTION_OUT,
     {.name = NULL}};
 static const int topo_positional[] = {CLI_O_TOPO, -1};
 
+/* Nodes --quality names in its text before "and N more". */
+#define SHOWN_NODES 4
+
+/* The set's GPUs and nodes, the way --quality prints them: in text, runs
+ * of three or more GPUs as ranges (0-71), like the option takes them. */
+static void print_set(FILE *out, const gs_topo *t, const uint32_t *gpus,
+                      size_t m, bool json)
+{
+    fputs(json ? "{\"gpus\": [" : "GPUs ", out);
+    for (size_t i = 0; i < m; i++) {
+        size_t run = 1;
+        while (!json && i + run < m && gpus[i + run] == gpus[i] + run)
+            run++;
+        fprintf(out, i ? (json ? ", %u" : ",%u") : "%u", gpus[i]);
+        if (run >= 3) {
+            fprintf(out, "-%u", gpus[i + run - 1]);
+            i += run - 1;
+        }
+    }
+    fputs(json ? "], \"nodes\": [" : " on ", out);
+    uint32_t last = GS_NONE, shown = 0, more = 0;
+    for (size_t i = 0; i < m; i++) {
+        uint32_t node = gs_topo_gpu_node(t, gpus[i]);
+        if (node == last)
+            continue;
+        last = node;
+        if (!json && shown == SHOWN_NODES) {
+            more++;
+            continue;
+        }
+        fputs(shown++ ? ", " : "", out);
+        if (json)
+            cli_json_string(out, gs_topo_node_name(t, node));
+        else
+            fputs(gs_topo_node_name(t, node), out);
+    }
+    if (more)
+        fprintf(out, " and %u more node%s", more, more == 1 ? "" : "s");
+    fputs(json ? "]" : "\n", out);
+}
+
+/* "NAME GB/s" */
+static void print_gbs(FILE *out, const char *before, double v)
+{
+    fputs(before, out);
+    cli_print_gbs(out, v);
+    fputs(" GB/s", out);
+}
+
+/* A JSON member: what comes before the number (its key), then the number
+ * (null when not finite). */
+static void json_member_number(FILE *out, const char *before, double v)
+{
+    fputs(before, out);
+    cli_json_number(out, v);
+}
+
+/* The detail line of one pattern's model. */
+static void print_model(FILE *out, gs_comm_pattern p, size_t m,
+                        const gs_pattern_info *pi)
+{
+    fprintf(out, "%s: ", gs_pattern_name(p));
+    print_gbs(out, "", pi->bandwidth);
+    switch (p) {
+    case GS_PATTERN_ANY:
+        fprintf(out, ", Q(S), the sum of the %zu pair bandwidths",
+                m * (m - 1) / 2);
+        break;
+    case GS_PATTERN_RING:
+        fprintf(out, ", the summed rate of %u ring%s the links carry "
+                     "together;",
+                pi->rings, pi->rings == 1 ? "" : "s");
+        print_gbs(out, " the best single ring ", pi->ring_single);
+        break;
+    case GS_PATTERN_ALL_TO_ALL:
+        fprintf(out, ", %zu x the weakest effective pair,", m - 1);
+        print_gbs(out, " ", pi->weakest_pair);
+        if (pi->bisection > 0 || m < 2)
+            print_gbs(out, "; bisection ", pi->bisection);
+        else
+            fputs("; bisection not computed (too many GPUs to split "
+                  "exactly)",
+                  out);
+        break;
+    case GS_PATTERN_CHAIN:
+        fputs(", the bottleneck of the best path through the GPUs", out);
+        break;
+    case GS_PATTERN_NONE:
+        fputs(", no communication between the GPUs", out);
+        break;
+    }
+    fputc('\n', out);
+}
+
+/* topo show --quality LIST [--pattern P]: the set's models. */
+static int show_quality(cli_args *a, const gs_topo *t, gs_comm_pattern p)
+{
+    uint32_t n = gs_topo_gpu_count(t);
+    unsigned char *in = calloc((size_t)n + 1, 1);
+    uint32_t *gpus = calloc((size_t)n + 1, sizeof *gpus);
+    int rc = CLI_OK;
+    if (!in || !gpus) {
+        rc = cli_fail(a, "out of memory");
+        goto out;
+    }
+    if ((rc = cli_parse_gpu_list(a, "--quality", a->val[SHOW_QUALITY], n,
+                                 in)) != CLI_OK)
+        goto out;
+    size_t m = 0;
+    for (uint32_t g = 0; g < n; g++)
+        if (in[g])
+            gpus[m++] = g;
+    gs_pattern_info pi = GS_PATTERN_INFO_INIT;
+    gs_status st = gs_topo_pattern_bandwidth(t, gpus, m, p, &pi);
+    if (st != GS_OK) {
+        rc = cli_fail(a, "--quality: %s", gs_strerror(st));
+        goto out;
+    }
+    FILE *f = a->out;
+    if (cli_given(a, CLI_O_JSON)) {
+        print_set(f, t, gpus, m, true);
+        fprintf(f, ", \"pattern\": \"%s\"", gs_pattern_name(p));
+        json_member_number(f, ", \"bandwidth\": ", pi.bandwidth);
+        json_member_number(f, ", \"quality\": ", pi.q);
+        json_member_number(f, ",\n \"ring\": {\"bandwidth\": ", pi.ring);
+        fprintf(f, ", \"rings\": %u", pi.rings);
+        json_member_number(f, ", \"best_single\": ", pi.ring_single);
+        json_member_number(f, "},\n \"all_to_all\": {\"bandwidth\": ",
+                           pi.all_to_all);
+        json_member_number(f, ", \"weakest_pair\": ", pi.weakest_pair);
+        /* 0 for a set of 2 or more: not computed */
+        json_member_number(f, ", \"bisection\": ",
+                           pi.bisection > 0 || m < 2 ? pi.bisection : NAN);
+        json_member_number(f, "},\n \"chain\": {\"bandwidth\": ", pi.chain);
+        fprintf(f, "}, \"exact\": %s}\n", pi.exact ? "true" : "false");
+        goto out;
+    }
+    print_set(f, t, gpus, m, false);
+    print_gbs(f, "Q(S) ", pi.q);
+    fputc('\n', f);
+    if (cli_given(a, CLI_O_PATTERN)) {
+        print_model(f, p, m, &pi);
+    } else {
+        const struct {
+            const char *name;
+            double v;
+        } models[] = {{"any", pi.q},
+                      {"ring", pi.ring},
+                      {"all-to-all", pi.all_to_all},
+                      {"chain", pi.chain}};
+        for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+            fprintf(f, "%s%s ", i ? ", " : "models: ", models[i].name);
+            cli_print_gbs(f, models[i].v);
+        }
+        fputs(" GB/s\n", f);
+    }
+    bool rings_or_paths = !cli_given(a, CLI_O_PATTERN) ||
+                          p == GS_PATTERN_RING || p == GS_PATTERN_CHAIN;
+    if (!pi.exact && rings_or_paths)
+        fputs("(ring and chain are lower bounds: the set spans more than 16 "
+              "GPUs of a node or NVLink domain, so its rings and paths "
+              "follow the GPU ids)\n",
+              f);
+out:
+    free(in);
+    free(gpus);
+    return rc;
+}
+
 static int topo_show(cli_args *a)
 {
     bool json = cli_given(a, CLI_O_JSON);
-    if (json && (cli_given(a, SHOW_NODE) || cli_given(a, SHOW_SOURCES) ||
-                 cli_given(a, SHOW_LEGEND)))
+    bool quality = cli_given(a, SHOW_QUALITY);
+    bool shape = cli_given(a, SHOW_NODE) || cli_given(a, SHOW_SOURCES) ||
+                 cli_given(a, SHOW_LEGEND);
+    if (json && shape && !quality)
         return cli_usage_error(a, "--node, --sources and --legend shape the "
                                   "matrix; --json writes the whole topology");
+    if (quality && shape)
+        return cli_usage_error(a, "--node, --sources and --legend shape the "
+                                  "matrix; --quality shows a GPU set instead");
+    if (cli_given(a, CLI_O_PATTERN) && !quality)
+        return cli_usage_error(a, "--pattern shows the model of a GPU set: "
+                                  "give the set with --quality");
+    gs_comm_pattern pattern;
+    if (cli_parse_pattern_option(a, &pattern) != CLI_OK)
+        return CLI_USAGE;
     unsigned flags = (cli_given(a, SHOW_SOURCES) ? GS_MATRIX_SOURCES : 0) |
                      (cli_given(a, SHOW_LEGEND) ? GS_MATRIX_LEGEND : 0);
     if (cli_open_output(a) != CLI_OK)
@@ -480,7 +672,9 @@ static int topo_show(cli_args *a)
     if (!t)
         return CLI_FAIL;
     int rc = CLI_OK;
-    if (json) {
+    if (quality) {
+        rc = show_quality(a, t, pattern);
+    } else if (json) {
         char *text;
         if (gs_topo_to_json(t, &text, NULL) != GS_OK) {
             rc = cli_fail(a, "out of memory");
@@ -522,14 +716,22 @@ const cli_command cli_cmd_topo_show = {
         "GPU matrix (NV# the number of NVLinks, direct or through NVSwitches; "
         "PIX PXB PHB NODE SYS the PCIe path), the CPU and NUMA affinity, and a summary of the "
         "cluster (nodes, GPUs by model, switches, NVLink domains). With "
-        "--json, the topology in gpusched's JSON format instead.",
+        "--json, the topology in gpusched's JSON format instead.\n\n"
+        "With --quality LIST, a GPU set instead: its quality Q(S) (the sum "
+        "of its pair bandwidths) and the bandwidth model of each "
+        "communication pattern, the one placement maximizes for a job of "
+        "that pattern (ring all-reduce, all-to-all, chain); --pattern shows "
+        "one of them with its detail.",
     .options = show_options,
     .groups = CLI_GROUP_TOPO | CLI_GROUP_INPUT,
     .positional = topo_positional,
-    .exit_status = "0 shown, 1 the topology cannot be read, 2 bad arguments.",
+    .exit_status = "0 shown, 1 the topology cannot be read, 2 bad arguments "
+                   "(also a GPU index the topology does not have).",
     .examples = "gpusched topo show dgx-h100\n"
                 "gpusched topo show gb200-nvl72 --node nvl72-tray01\n"
                 "gpusched topo show dgx1-v100 --legend\n"
+                "gpusched topo show dgx1-v100 --quality 0,1,2,4,5 --pattern "
+                "ring\n"
                 "nvidia-smi topo -m | gpusched topo show -\n"
                 "gpusched topo show cluster.json --json --out copy.json",
     .run = topo_show,
