@@ -920,6 +920,48 @@ static void placement_options(void **state)
     gs_topo_destroy(t);
 }
 
+/* The configuration document's keys, and their errors with positions. */
+static void configure_keys(void **state)
+{
+    (void)state;
+    gs_topo *t = load("dgx1-v100");
+    gs_sched *s = NULL;
+    assert_int_equal(gs_sched_create(&s, t, NULL), GS_OK);
+    const char ok[] = "{\"numa\": \"strict\", \"lookahead\": true,"
+                      " \"demand\": [{\"gpus\": 2, \"pattern\": \"ring\"},"
+                      " {\"gpus\": 4, \"weight\": 3}]}";
+    assert_int_equal(gs_sched_configure(s, ok, sizeof ok - 1, "c.json"),
+                     GS_OK);
+    gs_demand_entry d[GS_MAX_DEMAND];
+    assert_int_equal(gs_sched_demand(s, d, GS_MAX_DEMAND), 2);
+    assert_int_equal(d[0].gpus, 4);
+    assert_true(d[0].weight == 0.75);
+    assert_int_equal(d[1].pattern, GS_PATTERN_RING);
+    const char *bad[] = {
+        "{\"numa\": \"often\"}",
+        "{\"lookahead\": 1}",
+        "{\"demand\": [{\"gpus\": 0}]}",
+        "{\"demand\": [{\"gpus\": 2, \"pattern\": \"star\"}]}",
+        "{\"demand\": [{\"gpus\": 2, \"weight\": -1}]}",
+        "{\"demand\": [{\"gpus\": 2}, {\"gpus\": 2}]}",
+        "{\"demand\": [{\"size\": 2}]}",
+        "{\"demand\": 2}"};
+    const char *where[] = {"c.json:1:10", "c.json:1:15", "c.json:1:22",
+                           "c.json:1:36", "c.json:1:35", "c.json:1:26",
+                           "c.json:1:14", "c.json:1:12"};
+    for (size_t i = 0; i < 8; i++) {
+        assert_int_equal(gs_sched_configure(s, bad[i], strlen(bad[i]),
+                                            "c.json"),
+                         GS_EPARSE);
+        if (!strstr(gs_sched_errmsg(s), where[i]))
+            fail_msg("%s: %s", bad[i], gs_sched_errmsg(s));
+    }
+    /* nothing changed */
+    assert_int_equal(gs_sched_demand(s, d, GS_MAX_DEMAND), 2);
+    gs_sched_destroy(s);
+    gs_topo_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -934,6 +976,7 @@ int main(void)
         cmocka_unit_test(learned_demand),
         cmocka_unit_test(settings_in_snapshots),
         cmocka_unit_test(placement_options),
+        cmocka_unit_test(configure_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -889,7 +889,7 @@ typedef struct gs_pattern_info {
     /** The weakest effective pair bandwidth. */
     double weakest_pair;
     /** The least bandwidth across a split of the set into halves; 0 when
-     *  the set is too large to split exactly (over 24 GPUs). */
+     *  the set is too large to split exactly (over 20 GPUs). */
     double bisection;
     /** Chain: the bottleneck of the best Hamiltonian path
      *  (::GS_PATTERN_CHAIN). */

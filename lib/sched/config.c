@@ -616,6 +616,86 @@ static gs_status read_partitions(cfg_ctx *c, const json_value *v, bool apply)
     return GS_OK;
 }
 
+/* "numa": "prefer|strict|ignore", "lookahead": true|false, "demand":
+ * [{"gpus": 2, "pattern": "ring", "weight": 1}, ...] (docs/placement.md). */
+static gs_status read_placement_tuning(cfg_ctx *c, const json_value *root,
+                                       bool apply)
+{
+    gs_sched *s = c->s;
+    const json_member *m;
+    gs_status st;
+    if ((m = json_member_get(root, "numa"))) {
+        const json_value *v = m->value;
+        int mode = -1;
+        if (v->type == JSON_STRING)
+            for (int i = 0; i <= GS_NUMA_IGNORE; i++)
+                if (strcmp(v->u.str.s, gs_numa_mode_name((gs_numa_mode)i)) ==
+                    0)
+                    mode = i;
+        if (mode < 0)
+            return cerr(c, v,
+                        "\"numa\" must be \"prefer\", \"strict\" or "
+                        "\"ignore\"");
+        if (apply)
+            gs_sched_set_numa_mode(s, (gs_numa_mode)mode);
+    }
+    if ((m = json_member_get(root, "lookahead"))) {
+        if (m->value->type != JSON_TRUE && m->value->type != JSON_FALSE)
+            return cerr(c, m->value, "\"lookahead\" must be true or false");
+        if (apply)
+            gs_sched_set_lookahead(s, m->value->type == JSON_TRUE);
+    }
+    if (!(m = json_member_get(root, "demand")))
+        return GS_OK;
+    const json_value *a = m->value;
+    if (a->type != JSON_ARRAY)
+        return cerr(c, a, "\"demand\" must be an array of {\"gpus\", "
+                          "\"pattern\", \"weight\"}");
+    if (a->u.arr.n > GS_MAX_DEMAND)
+        return cerr(c, a, "\"demand\" has more than 8 entries");
+    gs_demand_entry d[GS_MAX_DEMAND];
+    static const char *const dk[] = {"gpus", "pattern", "weight", NULL};
+    for (size_t i = 0; i < a->u.arr.n; i++) {
+        const json_value *e = a->u.arr.items[i];
+        if ((st = keys_ok(c, e, dk, "a \"demand\" entry")) != GS_OK)
+            return st;
+        const json_member *g = json_member_get(e, "gpus");
+        const json_member *p = json_member_get(e, "pattern");
+        const json_member *w = json_member_get(e, "weight");
+        double x;
+        if (!g)
+            return cerr(c, e, "a \"demand\" entry needs \"gpus\"");
+        if ((st = get_count(c, g->value, "gpus", 64, &x)) != GS_OK)
+            return st;
+        if (x < 1)
+            return cerr(c, g->value, "\"gpus\" must be from 1 to 64");
+        d[i].gpus = (uint32_t)x;
+        d[i].pattern = GS_PATTERN_ANY;
+        if (p && (p->value->type != JSON_STRING ||
+                  gs_pattern_parse(p->value->u.str.s, &d[i].pattern) !=
+                      GS_OK))
+            return cerr(c, p->value,
+                        "\"pattern\" must be any, ring, all-to-all, chain "
+                        "or none");
+        d[i].weight = 1.0;
+        if (w) {
+            if ((st = get_num_in(c, w->value, "weight", 1e12, false, &x)) !=
+                GS_OK)
+                return st;
+            if (!(x > 0))
+                return cerr(c, w->value, "\"weight\" must be above 0");
+            d[i].weight = x;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (d[j].gpus == d[i].gpus && d[j].pattern == d[i].pattern)
+                return cerr(c, e, "a \"demand\" entry repeats an earlier "
+                                  "size and pattern");
+    }
+    if (apply)
+        gs_sched_set_demand(s, d, a->u.arr.n);
+    return GS_OK;
+}
+
 static gs_status configure(cfg_ctx *c, const json_value *root, bool apply)
 {
     gs_sched *s = c->s;
@@ -623,7 +703,8 @@ static gs_status configure(cfg_ctx *c, const json_value *root, bool apply)
         "gpusched", "description", "accounts", "users", "ordering",
         "fairshare", "half_life", "priority_weights", "usage_weights",
         "limits", "backfill", "preemption", "partitions", "job_defaults",
-        "auto_accounts", "timeout_grace", NULL};
+        "auto_accounts", "timeout_grace", "numa", "lookahead", "demand",
+        NULL};
     gs_status st = keys_ok(c, root, keys, "the configuration");
     if (st != GS_OK)
         return st;
@@ -668,6 +749,8 @@ static gs_status configure(cfg_ctx *c, const json_value *root, bool apply)
         if (apply)
             gs_sched_set_timeout_grace(s, (int64_t)d);
     }
+    if ((st = read_placement_tuning(c, root, apply)) != GS_OK)
+        return st;
     if ((m = json_member_get(root, "ordering"))) {
         const gs_ordering_ops *o =
             m->value->type == JSON_STRING &&
