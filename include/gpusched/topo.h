@@ -916,7 +916,8 @@ typedef struct gs_pattern_info {
  * path climbs.
  * @param topo The topology.
  * @param gpus Cluster-wide GPU ids, all distinct.
- * @param count Number of ids (0 and 1 give 0).
+ * @param count Number of ids (0 and 1 give 0). Above 128 only Q(S) is
+ *        computed (the other models are 0 and `exact` is 0).
  * @param pattern The pattern whose model goes to info->bandwidth.
  * @param[out] info Receives every model (struct_size set by the caller).
  * @return ::GS_OK, ::GS_EINVAL (bad or repeated id, bad pattern, NULL),

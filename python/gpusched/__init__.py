@@ -22,7 +22,8 @@ which see an :class:`OrderJob`); the sequences of nodes and GPUs
 ``for gpu in node.gpus``); the read-only objects they return
 (:class:`GpuInfo`, :class:`Link`, :class:`Node`, :class:`Job`,
 :class:`Allocation`, :class:`AllocationNode`, :class:`Event`,
-:class:`PriorityBreakdown`, :class:`ShareRow`, :class:`PartitionInfo`...);
+:class:`PriorityBreakdown`, :class:`ShareRow`, :class:`PartitionInfo`,
+:class:`PatternInfo`, :class:`DemandEntry`...);
 one exception class per library status, all deriving from :class:`Error`.
 
 The shared library is found through ``GPUSCHED_LIBRARY``, then next to this
@@ -38,10 +39,11 @@ from .errors import *  # noqa: F401,F403  (the exception classes)
 from .errors import __all__ as _errors_all
 from .errors import error_class, error_from_status, status_classes
 from .fairshare import Share
-from .objects import (Allocation, AllocationNode, Backfill, Comm, Event,
-                      EventKind, FairshareAlgo, GpuInfo, Job, JobState,
-                      LimitKind, Link, LinkKind, Node, NumaDomain,
-                      NvlinkDomain, Ordering, PartitionInfo, PcieLevel,
+from .objects import (Allocation, AllocationNode, Backfill, Comm,
+                      DemandEntry, Event, EventKind, FairshareAlgo, GpuInfo,
+                      Job, JobState, LimitKind, Link, LinkKind, Node,
+                      NumaDomain, NumaMode, NvlinkDomain, Ordering,
+                      PartitionInfo, Pattern, PatternInfo, PcieLevel,
                       PendingReason, PreemptMode, PriorityBreakdown,
                       ProbeGpu, ProbeLib, ProbePair, ProbeReport, ShareRow,
                       Source, Switch, SyncPolicy, Template, format_cpulist,
@@ -83,10 +85,11 @@ __all__ = [
     "NodeList", "GpuList",
     "Template", "Job", "Event", "Allocation", "AllocationNode",
     "ProbeReport", "ProbeLib", "ProbeGpu", "ProbePair",
-    "PriorityBreakdown", "ShareRow", "PartitionInfo",
+    "PriorityBreakdown", "ShareRow", "PartitionInfo", "PatternInfo",
+    "DemandEntry",
     "LinkKind", "PcieLevel", "Source", "JobState", "PendingReason",
     "EventKind", "Comm", "Ordering", "FairshareAlgo", "Backfill",
-    "PreemptMode", "LimitKind", "SyncPolicy",
+    "PreemptMode", "LimitKind", "SyncPolicy", "Pattern", "NumaMode",
     *(name for name in _errors_all
       if name not in ("error_class", "error_from_status", "status_classes")),
     "error_class", "error_from_status", "status_classes",

@@ -58,6 +58,10 @@ MAX_PARTITIONS = 64
 MAX_TOPO_FEATURES = 64
 #: ``GS_NODE_WEIGHT_MAX``: the largest node weight (2^32 - 2).
 NODE_WEIGHT_MAX = 4294967294
+#: ``GS_PATTERN_COUNT``: the number of communication patterns.
+PATTERN_COUNT = 5
+#: ``GS_MAX_DEMAND``: the most entries of a demand profile.
+MAX_DEMAND = 8
 #: ``GS_UPDATE_*``: the fields of a gs_job_update to change.
 UPDATE_PRIORITY = 0x1
 UPDATE_TIME_LIMIT = 0x2
@@ -301,6 +305,8 @@ class JobSpecC(Structure):
         ("constraint", c_char_p),
         ("allow_split", c_int),
         ("any_model", c_int),
+        # communication patterns (issue 16)
+        ("pattern", c_int),
     ]
 
 
@@ -337,6 +343,8 @@ class JobInfoC(Structure):
         ("held", c_int),
         ("timed_out", c_int),
         ("partition", c_char_p),
+        # communication patterns (issue 16)
+        ("pattern", c_int),
     ]
 
 
@@ -373,6 +381,31 @@ class PartitionInfoC(Structure):
         ("priority_tier", c_uint32),
         ("def_cpus_per_gpu", c_uint32),
         ("def_mem_per_gpu", c_uint64),
+    ]
+
+
+class PatternInfoC(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("bandwidth", c_double),
+        ("q", c_double),
+        ("ring", c_double),
+        ("ring_single", c_double),
+        ("rings", c_uint32),
+        ("all_to_all", c_double),
+        ("weakest_pair", c_double),
+        ("bisection", c_double),
+        ("chain", c_double),
+        ("exact", c_int),
+    ]
+
+
+class DemandEntryC(Structure):
+    """``gs_demand_entry`` (no struct_size: a fixed layout)."""
+    _fields_ = [
+        ("gpus", c_uint32),
+        ("pattern", c_int),
+        ("weight", c_double),
     ]
 
 
@@ -477,7 +510,7 @@ class AllocEntryC(Structure):
 #: ``GS_KEEP_FOREVER``: keep ended jobs forever (gs_sched_set_retention).
 KEEP_FOREVER = INT64_MAX
 #: ``GS_STATE_FORMAT``: the snapshot format the binding was written for.
-STATE_FORMAT = 2
+STATE_FORMAT = 3
 #: ``gs_write_fn``: (user_data, data, size) -> gs_status.
 WRITE_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t)
 #: ``gs_read_fn``: (user_data, buf, cap, *got) -> gs_status.
@@ -618,6 +651,8 @@ STRUCTS = {
     "gs_partition_spec": PartitionSpecC,
     "gs_partition_info": PartitionInfoC,
     "gs_job_update": JobUpdateC,
+    "gs_pattern_info": PatternInfoC,
+    "gs_demand_entry": DemandEntryC,
 }
 
 
@@ -824,9 +859,20 @@ PROTOTYPES: List[tuple] = [
      [TopoP, c_char_p, c_char_p, c_size_t], OPTIONAL),
     ("gs_topo_node_matches", c_int,
      [TopoP, c_uint32, c_char_p, POINTER(c_int)], OPTIONAL),
+    # communication patterns (issue 16; older 0.1 libraries lack them:
+    # UnsupportedError). The topology queries take a const handle and set
+    # no message (the wrappers check their arguments first).
+    ("gs_topo_pattern_bandwidth", ST,
+     [TopoP, _u32p, c_size_t, c_int, POINTER(PatternInfoC)], OPTIONAL),
+    ("gs_topo_pattern_best", ST,
+     [TopoP, c_uint32, c_uint32, c_int, _u32p, POINTER(PatternInfoC)],
+     OPTIONAL),
+    ("gs_topo_node_type_index", c_uint32, [TopoP, c_uint32], OPTIONAL),
     # jobs
     ("gs_job_state_name", c_char_p, [c_int]),
     ("gs_pending_reason_name", c_char_p, [c_int]),
+    ("gs_pattern_name", c_char_p, [c_int], OPTIONAL),
+    ("gs_pattern_parse", ST, [c_char_p, POINTER(c_int)], OPTIONAL),
     # scheduler
     ("gs_sched_create", ST_SCHED_OUT,
      [POINTER(SchedP), TopoP, POINTER(SchedConfigC)]),
@@ -955,6 +1001,16 @@ PROTOTYPES: List[tuple] = [
     ("gs_sched_alloc_entry", ST_SCHED,
      [SchedP, c_uint64, c_uint32, POINTER(AllocEntryC), c_char_p, c_size_t],
      OPTIONAL),
+    # nvlink-pack's NUMA mode, look-ahead and demand profile (issue 16;
+    # UnsupportedError without them). The setters set the scheduler's
+    # message on failure; gs_sched_demand cannot fail.
+    ("gs_numa_mode_name", c_char_p, [c_int], OPTIONAL),
+    ("gs_sched_set_numa_mode", ST_SCHED, [SchedP, c_int], OPTIONAL),
+    ("gs_sched_set_demand", ST_SCHED,
+     [SchedP, POINTER(DemandEntryC), c_size_t], OPTIONAL),
+    ("gs_sched_demand", c_size_t, [SchedP, POINTER(DemandEntryC), c_size_t],
+     OPTIONAL),
+    ("gs_sched_set_lookahead", ST_SCHED, [SchedP, c_int], OPTIONAL),
     # accounts, usage and fair-share factors (fairshare.h); every failure
     # with a non-NULL handle sets the tree's message, except
     # gs_share_row_get (index checked by the wrapper)

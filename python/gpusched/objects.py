@@ -12,16 +12,16 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, NamedTuple, Optional, Tuple, Union
 
 __all__ = [
     "LinkKind", "PcieLevel", "Source", "JobState", "PendingReason",
     "EventKind", "Comm", "Ordering", "FairshareAlgo", "Backfill",
-    "PreemptMode", "LimitKind", "SyncPolicy",
+    "PreemptMode", "LimitKind", "SyncPolicy", "Pattern", "NumaMode",
     "Template", "NumaDomain", "Node", "GpuInfo", "Link", "Switch",
     "NvlinkDomain", "Event", "Job", "AllocationNode", "Allocation",
-    "PriorityBreakdown", "ShareRow", "PartitionInfo",
-    "ProbeLib", "ProbeGpu", "ProbePair", "ProbeReport",
+    "PriorityBreakdown", "ShareRow", "PartitionInfo", "PatternInfo",
+    "DemandEntry", "ProbeLib", "ProbeGpu", "ProbePair", "ProbeReport",
     "parse_cpulist", "format_cpulist",
 ]
 
@@ -148,6 +148,62 @@ class Comm(_NamedEnum):
     """How a job communicates between its GPUs (``gs_comm_hint``)."""
     BANDWIDTH = 0    #: bandwidth-sensitive: maximize NVLink bandwidth
     INSENSITIVE = 1  #: placement ignores bandwidth
+
+
+class Pattern(_NamedEnum):
+    """What a job does with its GPUs (``gs_comm_pattern``), which sets the
+    bandwidth model placement maximizes (docs/placement.md). Prints as
+    "any", "ring", "all-to-all", "chain", "none"; parse() also takes the
+    library's other names ("all-reduce", "allreduce", "alltoall", "a2a",
+    "pipeline"), case-insensitively, as ``gs_pattern_parse`` does."""
+    ANY = 0         #: every GPU with every other: Q(S) (the default)
+    RING = 1        #: ring all-reduce (data parallel, NCCL)
+    ALL_TO_ALL = 2  #: all-to-all (expert parallel)
+    CHAIN = 3       #: a pipeline: the best path through the GPUs
+    NONE = 4        #: no communication (like comm="insensitive")
+
+    @classmethod
+    def parse(cls, value, what: str):
+        """The pattern named by ``value``: a member, an int 0-4, or a name
+        ``gs_pattern_parse`` accepts. Raises InvalidArgument (a
+        ValueError) naming the value for anything else."""
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, str) and value.isascii():
+            found = _PATTERN_NAMES.get(value.lower())
+            if found is not None:
+                return found
+        elif isinstance(value, int) and not isinstance(value, bool):
+            try:
+                return cls(value)
+            except ValueError:
+                pass
+        from .errors import InvalidArgument
+        names = ", ".join(f'"{m.label}"' for m in cls)
+        others = ", ".join(f'"{n}"' for n, m in _PATTERN_NAMES.items()
+                           if n != m.label)
+        raise InvalidArgument(f"{what} {value!r} is not a communication "
+                              f"pattern: {names} (also {others}), or 0-"
+                              f"{len(cls) - 1}")
+
+
+#: The names gs_pattern_parse accepts (compared case-insensitively, as
+#: they are: no spaces stripped, "_" is not "-").
+_PATTERN_NAMES = {
+    "any": Pattern.ANY, "ring": Pattern.RING, "all-reduce": Pattern.RING,
+    "allreduce": Pattern.RING, "all-to-all": Pattern.ALL_TO_ALL,
+    "alltoall": Pattern.ALL_TO_ALL, "a2a": Pattern.ALL_TO_ALL,
+    "chain": Pattern.CHAIN, "pipeline": Pattern.CHAIN, "none": Pattern.NONE,
+}
+
+
+class NumaMode(_NamedEnum):
+    """How nvlink-pack weighs a job's NUMA domains against what its choice
+    leaves for the jobs that come next (``gs_numa_mode``;
+    Scheduler.set_numa_mode())."""
+    PREFER = 0  #: the remainder first, then fewer NUMA domains (default)
+    STRICT = 1  #: fewer NUMA domains first, then the remainder
+    IGNORE = 2  #: NUMA domains do not count
 
 
 class Ordering(_NamedEnum):
@@ -484,6 +540,10 @@ class Job:
     #: in); None without partitions, or while it may run in several
     #: (Scheduler.job_partitions()).
     partition: Optional[str] = None
+    #: How it communicates: "any", "ring", "all-to-all", "chain" or
+    #: "none" (a job submitted with comm="insensitive" reports "none");
+    #: None from a library without communication patterns.
+    pattern: Optional[str] = None
 
     @property
     def pending(self) -> bool:
@@ -670,6 +730,57 @@ class PartitionInfo:
     def_cpus_per_gpu: int
     #: Bytes.
     def_mem_per_gpu: int
+
+
+@dataclass(frozen=True)
+class PatternInfo:
+    """The bandwidth models of a GPU set, one per communication pattern
+    (``gs_pattern_info``; Topology.pattern_bandwidth(),
+    Topology.pattern_best()), in GB/s, one direction. docs/placement.md
+    gives the formulas."""
+    #: The set, cluster-wide GPU ids as given (pattern_best: increasing).
+    gpus: Tuple[int, ...]
+    #: The pattern asked for ("any", "ring", ...): ``bandwidth`` is its
+    #: model.
+    pattern: str
+    #: The model of ``pattern``: the field below that matches it (0 for
+    #: "none").
+    bandwidth: float
+    #: Q(S), the sum of the pair bandwidths ("any"; Topology.quality()).
+    q: float
+    #: Ring all-reduce ("ring"): the summed rate of the rings packed
+    #: greedily into the links.
+    ring: float
+    #: The best single ring's bottleneck.
+    ring_single: float
+    #: Rings in the packing.
+    rings: int
+    #: All-to-all ("all-to-all"): (k - 1) x the weakest effective pair.
+    all_to_all: float
+    #: The weakest effective pair bandwidth.
+    weakest_pair: float
+    #: The least bandwidth across a split of the set into halves; 0 when
+    #: the set is too large to split exactly (over 20 GPUs).
+    bisection: float
+    #: Chain ("chain"): the bottleneck of the best path through the set.
+    chain: float
+    #: True when every model is exact; False when the set spans more than
+    #: 16 GPUs of a node or NVLink domain (rings and paths are then those
+    #: through the GPUs in id order: a lower bound), or holds more than
+    #: 128 GPUs (then only ``q`` is computed, the other models are 0).
+    exact: bool
+
+
+class DemandEntry(NamedTuple):
+    """One kind of job of a scheduler's demand profile
+    (``gs_demand_entry``; Scheduler.demand()): a tuple (gpus, pattern,
+    weight)."""
+    #: GPUs on a node (1 to 64).
+    gpus: int
+    #: Its pattern's name ("ring"...).
+    pattern: str
+    #: Its share of the demand (the shares of a profile sum to 1).
+    weight: float
 
 
 # ---- the device probe ----------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections.abc as _abc
 import ctypes
 import inspect
 import os
@@ -15,16 +16,17 @@ from . import _lib
 from ._handle import (HandleOwner, callback_failed, calls, check_bool,
                       check_index, check_int, check_number, decode, encode)
 from ._lib import NONE, lib
-from .errors import (Error, InvalidArgument, NotFoundError, StateError,
-                     UnsupportedError)
+from .errors import (Error, InvalidArgument, NotFoundError, RangeError,
+                     StateError, UnsupportedError)
 from .fairshare import Share, text_bytes
-from .objects import (Allocation, AllocationNode, Backfill, Comm, Event,
-                      EventKind, FairshareAlgo, Job, JobState, LimitKind,
-                      Ordering, PartitionInfo, PendingReason, PreemptMode,
-                      PriorityBreakdown, ShareRow, SyncPolicy)
+from .objects import (Allocation, AllocationNode, Backfill, Comm,
+                      DemandEntry, Event, EventKind, FairshareAlgo, Job,
+                      JobState, LimitKind, NumaMode, Ordering, PartitionInfo,
+                      Pattern, PendingReason, PreemptMode, PriorityBreakdown,
+                      ShareRow, SyncPolicy)
 from .ordering import _status_of, fairshare_choice, ordering_choice
-from .topology import (Topology, name_list, parse_cc, parse_size, sized_text,
-                       sized_u32)
+from .topology import (Topology, name_list, parse_cc, parse_size,
+                       pattern_name, sized_text, sized_u32)
 
 __all__ = ["Scheduler", "placements"]
 
@@ -42,6 +44,9 @@ _DURATION = (0, _lib.TIME_MAX)
 _KEEP_SECONDS = 300
 _KEEP_COUNT = 10000
 _DEFAULT_RETENTION = (_KEEP_SECONDS, _KEEP_COUNT)
+#: A demand entry's largest size and weight (gs_sched_set_demand).
+_DEMAND_MAX_GPUS = 64
+_DEMAND_MAX_WEIGHT = 1e12
 
 
 def placements() -> List[str]:
@@ -68,7 +73,8 @@ def _job_keywords(gpus: int, *, gpus_per_node: int = 0, min_nodes: int = 0,
                   preemptible: bool = False, depends_on: int = 0,
                   partition: Union[str, Sequence[str], None] = None,
                   constraint: Optional[str] = None,
-                  allow_split: bool = False, any_model: bool = False):
+                  allow_split: bool = False, any_model: bool = False,
+                  pattern: Union[str, Pattern, int] = "any"):
     """The keywords of a job request (shared by submit and preview)."""
 
 
@@ -189,7 +195,8 @@ def _build_spec(args: tuple, kwargs: dict,
             ("constraint", encode(a["constraint"], "constraint"), None),
             ("allow_split",
              int(check_bool(a["allow_split"], "allow_split")), 0),
-            ("any_model", int(check_bool(a["any_model"], "any_model")), 0)):
+            ("any_model", int(check_bool(a["any_model"], "any_model")), 0),
+            ("pattern", int(Pattern.parse(a["pattern"], "pattern")), 0)):
         if _lib.field_known(spec, fld):
             setattr(spec, fld, value)
         elif value != default:
@@ -295,14 +302,53 @@ def _job(info) -> Job:
 
 def _job_extras(info) -> dict:
     """The gs_job_info fields of issue 15 (expected start, hold, time-out,
-    partition), when the library's struct has them."""
+    partition) and 16 (pattern), when the library's struct has them."""
     if not _lib.field_known(info, "partition"):
         return {}
     start = info.expected_start
-    return dict(
+    extras = dict(
         expected_start=None if start == _lib.TIME_UNKNOWN else start,
         held=bool(info.held), timed_out=bool(info.timed_out),
         partition=decode(info.partition))
+    # -1: left as _job_info() put it by a library whose struct is shorter
+    if _lib.field_known(info, "pattern") and info.pattern >= 0:
+        extras["pattern"] = pattern_name(info.pattern)
+    return extras
+
+
+def _demand_entries(entries) -> list:
+    """gs_sched_set_demand's entries from (gpus, pattern, weight) triples,
+    every value checked."""
+    if isinstance(entries, (str, bytes)) or not isinstance(
+            entries, _abc.Iterable):
+        raise TypeError(f"demand must be a list of (gpus, pattern, weight), "
+                        f"not {type(entries).__name__}")
+    items = list(entries)
+    if len(items) > _lib.MAX_DEMAND:
+        raise RangeError(f"demand has {len(items)} entries: at most "
+                         f"{_lib.MAX_DEMAND}")
+    out = []
+    seen = {}
+    for i, item in enumerate(items):
+        what = f"demand entry {i}"
+        if isinstance(item, (str, bytes)) or not isinstance(
+                item, _abc.Sequence) or len(item) != 3:
+            raise TypeError(f"{what} must be a (gpus, pattern, weight) "
+                            f"tuple, not {item!r}")
+        gpus = check_int(item[0], f"{what}: gpus", 1, _DEMAND_MAX_GPUS)
+        pat = Pattern.parse(item[1], f"{what}: pattern")
+        weight = check_number(item[2], f"{what}: weight", 0.0,
+                              _DEMAND_MAX_WEIGHT)
+        if weight == 0:
+            raise RangeError(f"{what}: weight is 0: it must be a number "
+                             f"above 0 and at most 1e12")
+        key = (gpus, int(pat))
+        if key in seen:
+            raise InvalidArgument(f"{what}: {gpus} GPUs {pat.label} repeats "
+                                  f"entry {seen[key]}")
+        seen[key] = i
+        out.append((gpus, int(pat), weight))
+    return out
 
 
 # The constructor's keywords that Scheduler.open() takes for a new
@@ -655,6 +701,14 @@ class Scheduler(HandleOwner):
           one node or one multi-node NVLink domain;
         - ``comm``: "bandwidth" (default; maximize NVLink bandwidth) or
           "insensitive";
+        - ``pattern``: what the job does with its GPUs, which sets the
+          bandwidth model nvlink-pack maximizes: "any" (default; Q, the
+          sum of the pair bandwidths), "ring" (ring all-reduce; also
+          "all-reduce"), "all-to-all" (also "a2a"), "chain" (a pipeline;
+          also "pipeline") or "none" (no communication, as
+          ``comm="insensitive"``, which makes any pattern "none"); names
+          are case-insensitive, a :class:`Pattern` or its number works too
+          (see Topology.pattern_bandwidth());
         - ``name``, ``user``, ``account``, ``priority``, ``time_limit``
           (seconds), ``nice``, ``preemptible``, ``depends_on`` (a job id);
         - ``partition``: the partitions it may run in ("gpu" or ["gpu",
@@ -885,8 +939,9 @@ class Scheduler(HandleOwner):
 
     def _job_info(self, p, j: int) -> Job:
         info = _lib.out_struct(_lib.JobInfoC)
-        # a library whose struct is shorter leaves it: unknown
+        # a library whose struct is shorter leaves them: unknown
         info.expected_start = _lib.TIME_UNKNOWN
+        info.pattern = -1
         try:
             lib.gs_sched_job_info(p, j, byref(info))
         except NotFoundError:
@@ -1635,6 +1690,86 @@ class Scheduler(HandleOwner):
         secs = check_int(seconds, "seconds", *_DURATION)
         with self._use() as p:
             fn(p, secs)
+
+    # ---- placement: NUMA mode, look-ahead, demand ----------------------
+
+    def set_numa_mode(self, mode: Union[str, NumaMode, int]) -> None:
+        """How nvlink-pack weighs a job's NUMA domains against what its
+        choice leaves for the jobs that come next (docs/placement.md):
+        "prefer" (the default: the remainder first, then fewer NUMA
+        domains), "strict" (fewer NUMA domains first) or "ignore". Also
+        ``numa=`` in the constructor's ``placement_options``. Kept in
+        snapshots and the journal.
+
+        Raises:
+            InvalidArgument: another name or number (a ValueError naming
+                it).
+            UnsupportedError: a library without it.
+        """
+        fn = lib.require("gs_sched_set_numa_mode")
+        m = NumaMode.parse(mode, "NUMA mode")
+        with self._use() as p:
+            fn(p, int(m))
+
+    def set_lookahead(self, on: bool) -> None:
+        """Turn nvlink-pack's look-ahead on (the default) or off: among
+        the sets best for a job itself, it takes the one whose remaining
+        free GPUs serve the demand (demand()) best. Off, ties go to fewer
+        NUMA domains, then to the sets that break the fewest intact NVLink
+        groups (the rule before patterns). Also ``lookahead=on|off`` in
+        ``placement_options``. Kept in snapshots and the journal (a
+        snapshot older than the look-ahead restores with it off).
+
+        Raises:
+            TypeError: not True, False, 1 or 0.
+            UnsupportedError: a library without it.
+        """
+        fn = lib.require("gs_sched_set_lookahead")
+        flag = int(check_bool(on, "on"))
+        with self._use() as p:
+            fn(p, flag)
+
+    def set_demand(self, entries: Iterable[Tuple[int, Union[str, Pattern,
+                                                            int], float]]
+                   ) -> None:
+        """Tell nvlink-pack's look-ahead what jobs are coming: up to 8
+        (gpus, pattern, weight) entries, e.g. ``[(2, "ring", 3.0), (4,
+        "any", 1.0)]`` (each size and pattern once; weights are relative:
+        they become shares, quantized to 1/64). An empty list goes back to
+        learning the demand from submissions (the default). demand() reads
+        the profile in use.
+
+        Raises:
+            RangeError: more than 8 entries; ``gpus`` outside 1..64; a
+                weight that is NaN, infinite, 0 or less, or above 1e12.
+            InvalidArgument: an unknown pattern, a (gpus, pattern) given
+                twice.
+            TypeError: an entry that is not a triple, a value of the wrong
+                type.
+            UnsupportedError: a library without it.
+        Nothing changes when an entry is refused.
+        """
+        fn = lib.require("gs_sched_set_demand")
+        items = _demand_entries(entries)
+        arr = (_lib.DemandEntryC * max(1, len(items)))()
+        for slot, (gpus, pat, weight) in zip(arr, items):
+            slot.gpus, slot.pattern, slot.weight = gpus, pat, weight
+        with self._use() as p:
+            fn(p, arr, len(items))
+
+    def demand(self) -> List[DemandEntry]:
+        """The demand profile the look-ahead uses, heaviest first: (gpus,
+        pattern name, share) tuples (:class:`DemandEntry`) whose shares
+        sum to 1; the host's (set_demand()) or, by default, learned from
+        submissions as of the last step (the most common sizes and
+        patterns of jobs, by GPUs asked); [] before anything was
+        learned."""
+        fn = lib.require("gs_sched_demand")
+        arr = (_lib.DemandEntryC * _lib.MAX_DEMAND)()
+        with self._use() as p:
+            n = fn(p, arr, _lib.MAX_DEMAND)
+        return [DemandEntry(e.gpus, pattern_name(e.pattern), e.weight)
+                for e in arr[:min(n, _lib.MAX_DEMAND)]]
 
     # ---- ordering, fair share, limits ------------------------------------
 

@@ -19,8 +19,8 @@ from .errors import (Error, InvalidArgument, NotFoundError, NotFrozenError,
                      UnsupportedError,
                      error_from_status)
 from .objects import (GpuInfo, Link, LinkKind, Node, NumaDomain, NvlinkDomain,
-                      PcieLevel, ProbeGpu, ProbeLib, ProbePair, ProbeReport,
-                      Source, Switch, Template)
+                      Pattern, PatternInfo, PcieLevel, ProbeGpu, ProbeLib,
+                      ProbePair, ProbeReport, Source, Switch, Template)
 
 __all__ = ["Topology", "templates", "formats", "parse_size"]
 
@@ -134,6 +134,26 @@ def parse_cc(value, what: str = "cc") -> Tuple[int, int]:
                     check_int(int(m.group(2) or 0), what + " minor", 0, 999))
     raise InvalidArgument(f"{what} {value!r} is not a compute capability "
                           f"(\"8.0\" or (8, 0))")
+
+
+def pattern_name(value: int) -> str:
+    """A gs_comm_pattern value's name ("ring"); the library's name (or the
+    number) for a value this binding does not know."""
+    member = Pattern.coerce(value)
+    if isinstance(member, Pattern):
+        return member.label
+    fn = lib.__dict__.get("gs_pattern_name")
+    return (decode(fn(value)) if fn else None) or str(value)
+
+
+def _pattern_info(info, gpus: Sequence[int], pattern: Pattern) -> PatternInfo:
+    """A PatternInfo from a gs_pattern_info the library filled."""
+    return PatternInfo(
+        gpus=tuple(gpus), pattern=pattern.label, bandwidth=info.bandwidth,
+        q=info.q, ring=info.ring, ring_single=info.ring_single,
+        rings=info.rings, all_to_all=info.all_to_all,
+        weakest_pair=info.weakest_pair, bisection=info.bisection,
+        chain=info.chain, exact=bool(info.exact))
 
 
 def templates() -> List[Template]:
@@ -967,6 +987,93 @@ class Topology(HandleOwner):
             q = c_double(0.0)
             lib.gs_topo_quality(p, arr, len(checked), byref(q))
             return q.value
+
+    def pattern_bandwidth(self, gpus: Iterable[int],
+                          pattern: Union[str, Pattern, int] = "any"
+                          ) -> PatternInfo:
+        """The bandwidth a set of GPUs (cluster-wide ids) offers a job of a
+        communication pattern: every model of the set, GB/s, one direction
+        (the models nvlink-pack maximizes; docs/placement.md)::
+
+            info = topo.pattern_bandwidth([0, 1, 2, 4, 5], "ring")
+            info.bandwidth == info.ring      # the model of "ring"
+            info.q, info.ring_single         # 249.0, 25.0 on a DGX-1V
+
+        ``pattern`` ("any", "ring", "all-to-all", "chain", "none", or
+        another name the library takes: "all-reduce", "a2a", "pipeline"...;
+        a :class:`Pattern` or its number) only chooses which model goes to
+        ``bandwidth`` ("none": 0). Sets of 0 or 1 GPU give 0 everywhere;
+        sets over 128 GPUs only Q (the other models 0, ``exact`` False).
+
+        Raises:
+            InvalidArgument: a GPU that does not exist, a GPU given twice,
+                an unknown pattern (a ValueError naming it).
+            TypeError: an id that is not an integer.
+            UnsupportedError: a library without communication patterns.
+        """
+        fn = lib.require("gs_topo_pattern_bandwidth")
+        pat = Pattern.parse(pattern, "pattern")
+        ids = list(gpus)
+        with self._use() as p:
+            self._frozen(p)
+            checked = [self._gpu(p, g) for g in ids]
+            if len(set(checked)) != len(checked):
+                raise InvalidArgument(f"GPU set {ids} repeats a GPU")
+            arr = (c_uint32 * max(1, len(checked)))(*checked)
+            info = _lib.out_struct(_lib.PatternInfoC)
+            fn(p, arr, len(checked), int(pat), byref(info))
+        return _pattern_info(info, checked, pat)
+
+    def pattern_best(self, node: Union[int, str], k: int,
+                     pattern: Union[str, Pattern, int] = "any"
+                     ) -> Tuple[List[int], PatternInfo]:
+        """The best set of ``k`` GPUs of a node (index or hostname) when all
+        of its GPUs are free, by a pattern's model: the set nvlink-pack
+        gives a job of that pattern on the empty node (highest model, then
+        highest Q, then fewest NUMA domains, then lowest indices; exact).
+        Returns the set (cluster-wide ids, increasing) and its models::
+
+            gpus, info = topo.pattern_best(0, 3, "ring")   # [0, 2, 3] ...
+
+        Raises:
+            InvalidArgument: no such node (NotFoundError for an unknown
+                hostname), an unknown pattern, a node of more than 64
+                GPUs.
+            RangeError: ``k`` outside 1 to the node's GPU count (TypeError:
+                not an integer).
+            UnsupportedError: a library without communication patterns.
+        """
+        fn = lib.require("gs_topo_pattern_best")
+        pat = Pattern.parse(pattern, "pattern")
+        with self._use() as p:
+            self._frozen(p)
+            n = self._node(p, node)
+            count = lib.gs_topo_node_gpu_count(p, n)
+            if count > 64:
+                raise InvalidArgument(
+                    f"node {n} has {count} GPUs: pattern_best() takes nodes "
+                    f"of at most 64")
+            if count == 0:
+                raise InvalidArgument(f"node {n} has no GPUs")
+            kk = check_int(k, "k", 1, count)
+            out = (c_uint32 * kk)()
+            info = _lib.out_struct(_lib.PatternInfoC)
+            fn(p, n, kk, int(pat), out, byref(info))
+        ids = list(out)
+        return ids, _pattern_info(info, ids, pat)
+
+    def node_type_index(self, node: Union[int, str]) -> int:
+        """The index of a node's hardware type: nodes with the same index
+        have identical GPUs, links and NUMA domains (handy to cache
+        per-node results, e.g. of pattern_best())."""
+        fn = lib.require("gs_topo_node_type_index")
+        with self._use() as p:
+            self._frozen(p)
+            n = self._node(p, node)
+            idx = fn(p, n)
+        if idx == NONE:  # pragma: no cover (a frozen topology's node)
+            raise InvalidArgument(f"node {n} has no type")
+        return idx
 
     def matrix(self, node: Union[int, str] = 0, legend: bool = False,
                sources: bool = False) -> str:

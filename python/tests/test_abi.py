@@ -14,9 +14,9 @@ import pytest
 import gpusched
 from gpusched import _lib
 from gpusched.objects import (Backfill, Comm, EventKind, FairshareAlgo,
-                              JobState, LimitKind, LinkKind, Ordering,
-                              PcieLevel, PendingReason, PreemptMode, Source,
-                              SyncPolicy)
+                              JobState, LimitKind, LinkKind, NumaMode,
+                              Ordering, Pattern, PcieLevel, PendingReason,
+                              PreemptMode, Source, SyncPolicy)
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +162,11 @@ def test_constants(tmp_path, include_dir):
                    for c in ("GS_KEEP_FOREVER", "GS_STATE_FORMAT"))
     out = compile_and_run(tmp_path, include_dir, body).split()
     assert [int(x) for x in out] == [_lib.KEEP_FOREVER, _lib.STATE_FORMAT]
+    body = "".join(f'    printf("%lld\\n", (long long)({c}));\n'
+                   for c in ("GS_PATTERN_COUNT", "GS_MAX_DEMAND"))
+    out = compile_and_run(tmp_path, include_dir, body).split()
+    assert [int(x) for x in out] == [_lib.PATTERN_COUNT, _lib.MAX_DEMAND]
+    assert len(Pattern) == _lib.PATTERN_COUNT
 
 
 @pytest.mark.parametrize("enum_cls,prefix,skip", [
@@ -178,6 +183,8 @@ def test_constants(tmp_path, include_dir):
     (PreemptMode, "GS_PREEMPT_", ()),
     (LimitKind, "GS_LIMIT_", ()),
     (SyncPolicy, "GS_SYNC_", ()),
+    (Pattern, "GS_PATTERN_", ()),
+    (NumaMode, "GS_NUMA_", ()),
 ])
 def test_enums_match_the_headers(headers, enum_cls, prefix, skip):
     found = {m.group(1): int(m.group(2)) for m in re.finditer(

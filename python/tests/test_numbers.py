@@ -204,6 +204,38 @@ def test_gpu_indices(sched, method, gpu, exc):
            getattr(sched, method), *args)
 
 
+@pytest.mark.parametrize("value, exc", [
+    (NAN, gpusched.RangeError), (INF, gpusched.RangeError),
+    (-INF, gpusched.RangeError), (-1, gpusched.RangeError),
+    (0, gpusched.RangeError), (0.0, gpusched.RangeError),
+    (1e13, gpusched.RangeError), (1e309, gpusched.RangeError),
+    (10 ** 400, gpusched.RangeError), (True, TypeError), ("2", TypeError),
+    (None, TypeError)])
+def test_demand_weights(sched, value, exc):
+    sched.set_demand([(2, "ring", 1)])
+    raises(exc, "demand entry 1: weight", sched.set_demand,
+           [(4, "any", 1), (2, "ring", value)])
+    assert sched.demand() == [(2, "ring", 1.0)]   # unchanged
+
+
+@pytest.mark.parametrize("gpus, exc", [
+    (0, gpusched.RangeError), (65, gpusched.RangeError),
+    (-1, gpusched.RangeError), (2 ** 32 + 2, gpusched.RangeError),
+    (2 ** 64, gpusched.RangeError), (True, TypeError), (2.0, TypeError)])
+def test_demand_sizes(sched, gpus, exc):
+    raises(exc, "demand entry 0: gpus", sched.set_demand,
+           [(gpus, "any", 1)])
+    assert sched.demand() == []
+
+
+@pytest.mark.parametrize("k, exc", [
+    (0, gpusched.RangeError), (9, gpusched.RangeError),
+    (-1, gpusched.RangeError), (2 ** 32 + 2, gpusched.RangeError),
+    (True, TypeError), (2.0, TypeError), ("2", TypeError)])
+def test_pattern_best_sizes(dgx1, k, exc):
+    raises(exc, "k", dgx1.pattern_best, 0, k, "ring")
+
+
 @pytest.mark.parametrize("job", [-1, 2 ** 64, 2 ** 100])
 def test_job_ids(sched, job):
     raises(gpusched.RangeError, "job = ", sched.job, job)
@@ -301,6 +333,8 @@ def test_topology_query_numbers(dgx1):
                bad)
         raises(gpusched.InvalidArgument, "does not exist", dgx1.quality,
                [0, bad])
+        raises(gpusched.InvalidArgument, "does not exist",
+               dgx1.pattern_bandwidth, [0, bad], "ring")
     for bad in (True, 1.0, None):
         raises(TypeError, "must be an integer", dgx1.gpu, bad)
         raises(TypeError, "must be an integer", dgx1.node, bad)

@@ -60,6 +60,12 @@ def test_readme_ordering_example():
             gpusched.unregister_fairshare("floor-half")
 
 
+def test_readme_patterns_example():
+    blocks = [b for b in _blocks() if "pattern_bandwidth(" in b]
+    assert len(blocks) == 1
+    assert _run_checked(blocks[0]) >= 6
+
+
 def test_readme_durable_example(monkeypatch, tmp_path):
     import tempfile
     blocks = [b for b in _blocks() if "Scheduler.open(" in b]
