@@ -1886,15 +1886,21 @@ static void sim_patterns(void **state)
                          "B,0,0,370,dgx1-v100,5,\n"
                          "C,0,370,837,dgx1-v100,2,\n");
     assert_contains(err, "on their best set: 0 of 2 multi-GPU jobs");
-    /* nvlink-pack's look-ahead keeps an all-NVLink 5-GPU ring free for B
-     * (the demand it learns from the jobs submitted); without it, A's
-     * GPUs leave B a set without one */
+    /* nvlink-pack's look-ahead, told the demand (--demand turns it on:
+     * lookahead auto), keeps an all-NVLink 5-GPU ring free for B; without
+     * a demand it is off by default, and A's GPUs leave B a set without
+     * one */
     assert_int_equal(sim_text("dgx1-v100", ring, "--ordering fifo "
-                              "--comm-fraction 0.5"),
+                              "--comm-fraction 0.5 --demand 5:ring"),
                      0);
     assert_contains(out, "B,0,0,120,dgx1-v100,5,\n");
     assert_int_equal(sim_text("dgx1-v100", ring, "--ordering fifo "
-                              "--comm-fraction 0.5 --no-lookahead"),
+                              "--comm-fraction 0.5"),
+                     0);
+    assert_contains(out, "B,0,0,370,dgx1-v100,5,\n");
+    assert_int_equal(sim_text("dgx1-v100", ring, "--ordering fifo "
+                              "--comm-fraction 0.5 --demand 5:ring "
+                              "--no-lookahead"),
                      0);
     assert_contains(out, "B,0,0,370,dgx1-v100,5,\n");
     assert_int_equal(sim_text("dgx1-v100", ring, "--numa strict --demand "

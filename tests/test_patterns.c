@@ -831,6 +831,9 @@ static void learned_demand(void **state)
     gs_job_info ji = GS_JOB_INFO_INIT;
     assert_int_equal(gs_sched_job_info(s, 3, &ji), GS_OK);
     assert_int_equal(ji.pattern, GS_PATTERN_RING);
+    assert_int_equal(gs_sched_set_lookahead(s, 3), GS_EINVAL);
+    assert_int_equal(gs_sched_set_lookahead(s, -1), GS_EINVAL);
+    assert_int_equal(gs_sched_set_lookahead(s, GS_LOOKAHEAD_ON), GS_OK);
     gs_sched_destroy(s);
     gs_topo_destroy(t);
 }

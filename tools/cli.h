@@ -109,12 +109,13 @@ typedef struct cli_command {
      "the jobs to come that nvlink-pack keeps GPUs free for: "              \
      "SIZE:PATTERN[:WEIGHT] entries separated by commas, like "            \
      "2:ring,4:any:0.5 (sizes 1 to 64, weights above 0 up to 1e6, default " \
-     "1; at most 8 entries)",                                               \
+     "1; at most 8 entries); it turns the look-ahead on",                  \
      0},                                                                    \
     {CLI_O_NO_LOOKAHEAD, "--no-lookahead", NULL, NULL, "off",               \
      "do not judge a choice by what it leaves for the demand: ties among "  \
      "the job's best sets go to fewer NUMA domains, then to the sets that " \
-     "break the fewest intact NVLink groups, as before look-ahead",          \
+     "break the fewest intact NVLink groups, as before look-ahead (it is "  \
+     "off by default, on with --demand)",                                   \
      0}
 
 #define CLI_MAX_REPEAT 64

@@ -616,7 +616,8 @@ static int cmp_i64(const void *a, const void *b)
 
 enum { SIM_JOBS, SIM_ACCOUNTS, SIM_PLACEMENT, SIM_ORDERING, SIM_FAIRSHARE,
        SIM_BACKFILL, SIM_BF_INTERVAL, SIM_PREEMPT, SIM_SPLIT, SIM_ANY_MODEL,
-       SIM_AUTO_ACCOUNTS, SIM_EXPECTED_START, SIM_COMM_FRACTION };
+       SIM_AUTO_ACCOUNTS, SIM_EXPECTED_START, SIM_COMM_FRACTION,
+       SIM_BLIND };
 static const cli_option sim_options[] = {
     CLI_OPTION_TOPO(NULL, CLI_REQUIRED),
     {SIM_JOBS, "--jobs", NULL, "FILE", NULL,
@@ -663,6 +664,11 @@ static const cli_option sim_options[] = {
      "pattern than the best set for its size runs for duration x ((1 - F) "
      "+ F x best / actual), at most 100 x; the trace's comm_fraction "
      "column overrides it per job (docs/formats.md)",
+     0},
+    {SIM_BLIND, "--blind-placement", NULL, NULL, "off",
+     "submit every job with pattern any (placement maximizes Q, as before "
+     "patterns) while the run-time model still uses the trace's patterns: "
+     "the baseline that shows what knowing the pattern is worth",
      0},
     CLI_OPTION_JSON("write one JSON document: {\"jobs\": [{\"id\", "
                     "\"submit\", \"start\", \"end\", \"nodes\", \"gpus\", "
@@ -1249,7 +1255,7 @@ static int sim(cli_args *a)
             spec.preemptible = j->preemptible;
             spec.partition = *j->partition ? j->partition : NULL;
             spec.constraint = *j->constraint ? j->constraint : NULL;
-            spec.pattern = j->pattern;
+            spec.pattern = cli_given(a, SIM_BLIND) ? GS_PATTERN_ANY : j->pattern;
             spec.allow_split = cli_given(a, SIM_SPLIT);
             spec.any_model = cli_given(a, SIM_ANY_MODEL);
             gs_status sst = gs_sched_submit(s, &spec, &j->sid);

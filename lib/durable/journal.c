@@ -462,7 +462,7 @@ static gs_status replay(gs_sched *s, gs_rbuf *r, uint8_t kind)
             return GS_EPARSE;
         return kind == GS_JR_NUMA_MODE
                    ? gs_sched_set_numa_mode(s, (gs_numa_mode)a)
-                   : gs_sched_set_lookahead(s, a != 0);
+                   : gs_sched_set_lookahead(s, (int)a);
     }
     case GS_JR_DEMAND: {
         gs_demand_entry e[GS_MAX_DEMAND];

@@ -316,7 +316,7 @@ static void put_job(const job_rec *j, uint64_t prev_id, strset *ss,
 static void put_demand(const gs_sched *s, gs_wbuf *w)
 {
     gs_w_u8(w, s->numa_mode);
-    gs_w_u8(w, (uint8_t)(s->la_off | s->demand_set << 1));
+    gs_w_u8(w, (uint8_t)(s->la_mode | s->demand_set << 2));
     gs_w_uv(w, s->n_demand_host);
     for (uint32_t i = 0; i < s->n_demand_host; i++) {
         gs_w_uv(w, s->demand_host[i].gpus);
@@ -1493,10 +1493,10 @@ static gs_status read_demand(rd_ctx *c, gs_rbuf *r)
     uint8_t mode = gs_r_u8(r), flags = gs_r_u8(r);
     if (r->bad)
         return bad(c, r);
-    if (mode > GS_NUMA_IGNORE || flags > 3)
+    if (mode > GS_NUMA_IGNORE || flags > 7 || (flags & 3) > GS_LOOKAHEAD_AUTO)
         return badf(c, r, "a placement setting is out of range");
     s->numa_mode = mode;
-    s->la_off = flags & 1;
+    s->la_mode = flags & 3;
     uint64_t nh = gs_r_uv_max(r, GS_MAX_DEMAND, "demand entries");
     gs_demand_entry e[GS_MAX_DEMAND];
     for (uint64_t i = 0; i < nh && !r->bad; i++) {
@@ -1507,9 +1507,9 @@ static gs_status read_demand(rd_ctx *c, gs_rbuf *r)
     }
     if (r->bad)
         return bad(c, r);
-    if ((flags & 2) && nh == 0)
+    if ((flags & 4) && nh == 0)
         return badf(c, r, "a host demand without entries");
-    if ((flags & 2) && gs_demand_apply(s, e, (size_t)nh) != GS_OK)
+    if ((flags & 4) && gs_demand_apply(s, e, (size_t)nh) != GS_OK)
         return badf(c, r, "a host demand entry is out of range");
     uint64_t nz = gs_r_uv_max(r, 65u * GS_PATTERN_COUNT, "demand counts");
     for (uint64_t i = 0; i < nz && !r->bad; i++) {
@@ -1781,7 +1781,7 @@ static gs_status decode(rd_ctx *c, const gs_topo *topo,
     } else {
         /* formats 1 and 2 were written before the look-ahead: their
          * decisions are kept as they were made */
-        s->la_off = true;
+        s->la_mode = GS_LOOKAHEAD_OFF;
     }
     if (fmt < 2) {
         /* format 1 keeps the behaviour of its time: accounts were made as

@@ -18,6 +18,11 @@
 #include <stddef.h>
 #include <string.h>
 
+/* Nodes are compared without the look-ahead: it chooses within a node
+ * (measured: across nodes it spread jobs onto fresh nodes and lengthened
+ * job completion times in gpusched sim; docs/placement.md). */
+#define XNODE PSCORE_NO_LOOK
+
 /* Best answer for (key, candidates, k, objective), cached in the key
  * slot. */
 static bool key_best(gs_sched *s, key_slot *ks, gs_mask cand, uint32_t k,
@@ -69,7 +74,7 @@ static int cmp_key_eval(const void *arg, uint32_t a, uint32_t b)
 {
     const key_rank *kr = arg;
     const key_eval *ev = kr->ev;
-    int c = gs_pscore_cmp(&ev[a].score, &ev[b].score, kr->order);
+    int c = gs_pscore_cmp(&ev[a].score, &ev[b].score, kr->order | XNODE);
     if (c)
         return -c;
     return a < b ? -1 : a > b;
@@ -101,7 +106,8 @@ static gs_status single_by_keys(gs_place_ctx *ctx, const gs_place_request *req,
         ev[ne].score = sc;
         int c = best_e == GS_NONE
                     ? 1
-                    : gs_pscore_cmp(&sc, &ev[best_e].score, ctx->obj.order);
+                    : gs_pscore_cmp(&sc, &ev[best_e].score,
+                                    ctx->obj.order | XNODE);
         if (c >= 0) {
             uint32_t n = first_fitting(ctx, ks, req->gpus,
                                        c > 0 ? GS_NONE : best_node);
@@ -125,7 +131,7 @@ static gs_status single_by_keys(gs_place_ctx *ctx, const gs_place_request *req,
     for (uint32_t i = 0; i < ne;) {
         uint32_t j = i, node = GS_NONE, e = 0;
         while (j < ne && gs_pscore_cmp(&ev[idx[j]].score, &ev[idx[i]].score,
-                                       ctx->obj.order) == 0) {
+                                       ctx->obj.order | XNODE) == 0) {
             const key_slot *ks = &s->keys[ev[idx[j]].key];
             uint32_t n = first_fitting(ctx, ks, req->gpus, node);
             if (n != GS_NONE && (node == GS_NONE || node_before(s, n, node))) {
@@ -154,7 +160,7 @@ static int nv_node_cmp(gs_place_ctx *ctx, uint32_t a, uint32_t b)
             return fa ? -1 : 1;
         if (fa) {
             int c = gs_pscore_cmp(&s->scratch_scores[a], &s->scratch_scores[b],
-                                  ctx->obj.order);
+                                  ctx->obj.order | XNODE);
             if (c)
                 return -c;
         }
@@ -209,9 +215,12 @@ void gs_place_objective(const gs_sched *s, const gs_place_request *req,
     if (req->comm == GS_COMM_INSENSITIVE)
         p = GS_PATTERN_NONE;
     obj->pattern = p;
-    obj->order = s->numa_mode;
     obj->epoch = s->la_epoch;
-    obj->la = s->la_off || !s->la_prof.n ? NULL : &s->la_prof;
+    bool on = s->la_mode == GS_LOOKAHEAD_ON ||
+              (s->la_mode == GS_LOOKAHEAD_AUTO && s->demand_set);
+    obj->la = !on || !s->la_prof.n ? NULL : &s->la_prof;
+    /* without a look-ahead, the order before it */
+    obj->order = (uint8_t)(s->numa_mode | (obj->la ? 0 : PSCORE_NO_LOOK));
 }
 
 gs_status gs_place_nvlink(gs_place_ctx *ctx, const gs_place_request *req,

@@ -236,10 +236,12 @@ static int cmp_head(const pscore *a, const pscore *b, uint8_t order)
 
 int gs_pscore_cmp(const pscore *a, const pscore *b, uint8_t order)
 {
+    bool look = !(order & PSCORE_NO_LOOK);
+    order &= (uint8_t)~PSCORE_NO_LOOK;
     int c = cmp_head(a, b, order);
     if (c)
         return c;
-    if ((c = cmp_hi(a->look, b->look)))
+    if (look && (c = cmp_hi(a->look, b->look)))
         return c;
     if (order == GS_NUMA_PREFER && a->numa != b->numa)
         return a->numa < b->numa ? 1 : -1;
@@ -349,7 +351,9 @@ static void leaf(search *st, gs_mask s, uint64_t q)
         else
             set_models(st->pt, s, st->pattern, &sc.pat, &sc.pat2);
     }
-    int c = st->found ? cmp_head(&sc, &st->best, st->order) : 1;
+    int c = st->found ? cmp_head(&sc, &st->best,
+                                 st->order & (uint8_t)~PSCORE_NO_LOOK)
+                      : 1;
     if (c < 0)
         return;
     if (st->la) {

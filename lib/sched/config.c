@@ -640,10 +640,17 @@ static gs_status read_placement_tuning(cfg_ctx *c, const json_value *root,
             gs_sched_set_numa_mode(s, (gs_numa_mode)mode);
     }
     if ((m = json_member_get(root, "lookahead"))) {
-        if (m->value->type != JSON_TRUE && m->value->type != JSON_FALSE)
-            return cerr(c, m->value, "\"lookahead\" must be true or false");
+        const json_value *v = m->value;
+        int mode = v->type == JSON_TRUE    ? GS_LOOKAHEAD_ON
+                   : v->type == JSON_FALSE ? GS_LOOKAHEAD_OFF
+                   : v->type == JSON_STRING && strcmp(v->u.str.s, "auto") == 0
+                       ? GS_LOOKAHEAD_AUTO
+                       : -1;
+        if (mode < 0)
+            return cerr(c, v, "\"lookahead\" must be true, false or "
+                              "\"auto\"");
         if (apply)
-            gs_sched_set_lookahead(s, m->value->type == JSON_TRUE);
+            gs_sched_set_lookahead(s, mode);
     }
     if (!(m = json_member_get(root, "demand")))
         return GS_OK;

@@ -30,6 +30,7 @@ gs_status gs_demand_init(gs_sched *s)
     if (!s->demand_cnt)
         return GS_ENOMEM;
     s->demand_unit = 1.0;
+    s->la_mode = GS_LOOKAHEAD_AUTO;
     s->max_node_gpus = 0;
     for (uint32_t i = 0; i < s->n_ttypes; i++)
         s->max_node_gpus = GS_MAX(s->max_node_gpus, s->topo->types[i]->n_gpus);
@@ -169,19 +170,23 @@ GS_API gs_status gs_sched_set_numa_mode(gs_sched *s, gs_numa_mode mode)
     return gs_jr_done(s, &r);
 }
 
-GS_API gs_status gs_sched_set_lookahead(gs_sched *s, int on)
+GS_API gs_status gs_sched_set_lookahead(gs_sched *s, int mode)
 {
     if (!gs_sched_ready(s))
         return GS_EINVAL;
     GS_JR_BEGIN(s);
-    bool off = !on;
-    if (s->la_off != off) {
-        s->la_off = off;
+    if (mode < GS_LOOKAHEAD_OFF || mode > GS_LOOKAHEAD_AUTO)
+        return gs_errf(&s->err, GS_EINVAL,
+                       "look-ahead mode %d is not GS_LOOKAHEAD_OFF (0), _ON "
+                       "(1) or _AUTO (2)",
+                       mode);
+    if (s->la_mode != (uint8_t)mode) {
+        s->la_mode = (uint8_t)mode;
         s->la_epoch++;
     }
     gs_err_clear(&s->err);
     gs_jr_rec r = {.kind = GS_JR_LOOKAHEAD};
-    r.a = on != 0;
+    r.a = (uint64_t)mode;
     return gs_jr_done(s, &r);
 }
 
@@ -308,13 +313,15 @@ gs_status gs_demand_options(gs_sched *s, const char *opts)
                                col, (int)GS_MIN(vl, (size_t)64), v);
         } else if (IS(p, kl, "lookahead")) {
             if (IS(v, vl, "on"))
-                s->la_off = false;
+                s->la_mode = GS_LOOKAHEAD_ON;
             else if (IS(v, vl, "off"))
-                s->la_off = true;
+                s->la_mode = GS_LOOKAHEAD_OFF;
+            else if (IS(v, vl, "auto"))
+                s->la_mode = GS_LOOKAHEAD_AUTO;
             else
                 return gs_errf(&s->err, GS_EINVAL,
                                "placement options, column %zu: "
-                               "lookahead=%.*s: want on or off",
+                               "lookahead=%.*s: want on, off or auto",
                                col, (int)GS_MIN(vl, (size_t)64), v);
         } else {
             return gs_errf(&s->err, GS_EINVAL,

@@ -411,7 +411,7 @@ struct gs_sched {
     /* nvlink-pack's tie-breaks (demand.c): NUMA mode, look-ahead, the
      * demand profile in use and what changes it */
     uint8_t numa_mode;
-    bool la_off;
+    uint8_t la_mode;          /* GS_LOOKAHEAD_* */
     bool demand_set;          /* the host's profile, not a learned one */
     la_profile la_prof;
     uint32_t la_epoch;
@@ -555,6 +555,9 @@ void gs_place_tables_free(gs_place_tables *pt);
 bool gs_place_best_on_node(gs_place_tables *pt, gs_mask cand, gs_mask free,
                            gs_mask req, uint32_t k, const place_obj *obj,
                            gs_mask *set, pscore *score);
+/* With the NUMA mode in gs_pscore_cmp's order: leave the look-ahead out
+ * (nodes are compared without it: it chooses within a node). */
+#define PSCORE_NO_LOOK 0x80u
 /* Compare two scores under a gs_numa_mode: > 0 if a is better. */
 int gs_pscore_cmp(const pscore *a, const pscore *b, uint8_t order);
 /* Lowest-index rule between two sets of equal size: true if a wins. */

@@ -1711,21 +1711,24 @@ class Scheduler(HandleOwner):
         with self._use() as p:
             fn(p, int(m))
 
-    def set_lookahead(self, on: bool) -> None:
-        """Turn nvlink-pack's look-ahead on (the default) or off: among
-        the sets best for a job itself, it takes the one whose remaining
+    def set_lookahead(self, on: Union[bool, str]) -> None:
+        """Set nvlink-pack's look-ahead: True (on), False (off) or "auto"
+        (the default: on while the host has set a demand with
+        set_demand(), off with only the learned one). On, among the sets
+        best for a job itself on a node, it takes the one whose remaining
         free GPUs serve the demand (demand()) best. Off, ties go to fewer
         NUMA domains, then to the sets that break the fewest intact NVLink
-        groups (the rule before patterns). Also ``lookahead=on|off`` in
-        ``placement_options``. Kept in snapshots and the journal (a
+        groups (the rule before patterns). Also ``lookahead=on|off|auto``
+        in ``placement_options``. Kept in snapshots and the journal (a
         snapshot older than the look-ahead restores with it off).
 
         Raises:
-            TypeError: not True, False, 1 or 0.
+            TypeError: not True, False, 1, 0 or "auto".
             UnsupportedError: a library without it.
         """
         fn = lib.require("gs_sched_set_lookahead")
-        flag = int(check_bool(on, "on"))
+        flag = 2 if on == "auto" and isinstance(on, str) else \
+            int(check_bool(on, "on"))
         with self._use() as p:
             fn(p, flag)
 

@@ -462,6 +462,7 @@ def test_numa_mode_and_look_ahead_settings_are_checked(dgx1):
         s.set_lookahead(False)
         s.set_lookahead(True)
         s.set_lookahead(1)
+        s.set_lookahead("auto")
         for bad in ("off", 2, None):
             with pytest.raises(TypeError):
                 s.set_lookahead(bad)

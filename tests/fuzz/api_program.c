@@ -556,7 +556,7 @@ void gs_api_program_run(const uint8_t *data, size_t size)
                 check(s, "numa_mode",
                       gs_sched_set_numa_mode(s, (gs_numa_mode)(k / 3 % 4)));
             } else if (k % 3 == 1) {
-                check(s, "lookahead", gs_sched_set_lookahead(s, k & 8));
+                check(s, "lookahead", gs_sched_set_lookahead(s, (int)(k / 3 % 4)));
             } else {
                 gs_demand_entry d[GS_MAX_DEMAND + 1];
                 size_t n = byte(&r) % (GS_MAX_DEMAND + 2);
