@@ -165,16 +165,22 @@ static uint32_t distinct_desc(const uint64_t *a, uint32_t n, uint64_t ub,
 /* ---- ring ---------------------------------------------------------------- */
 
 
+/* A hop's capacity x, capped by what its shared ports carry out and in. */
+static uint64_t port_capped(const sub *s, uint32_t i, uint32_t j, uint64_t x,
+                            const uint64_t *out, const uint64_t *in)
+{
+    uint32_t po = out_port(s, i, j), pi = in_port(s, i, j);
+    if (po != NOPORT)
+        x = GS_MIN(x, out[po]);
+    if (pi != NOPORT)
+        x = GS_MIN(x, in[pi]);
+    return x;
+}
+
 static uint64_t avail(const sub *s, const ring_state *rs, uint32_t i,
                       uint32_t j)
 {
-    uint64_t x = rs->rem[i * s->k + j];
-    uint32_t po = out_port(s, i, j), pi = in_port(s, i, j);
-    if (po != NOPORT)
-        x = GS_MIN(x, rs->pout[po]);
-    if (pi != NOPORT)
-        x = GS_MIN(x, rs->pin[pi]);
-    return x;
+    return port_capped(s, i, j, rs->rem[i * s->k + j], rs->pout, rs->pin);
 }
 
 /* Run the cycle order[0..k) at the most it can carry; returns the rate. */
@@ -210,6 +216,15 @@ static uint64_t ring_take(const sub *s, ring_state *rs, const uint32_t *order)
             rs->pin[pi] -= rate;
     }
     return rate;
+}
+
+/* One more ring in the packing (the first is the best single ring). */
+static void ring_count(pg_result *r, uint64_t rate)
+{
+    if (r->rings == 0)
+        r->ring_single = rate;
+    r->ring += rate;
+    r->rings++;
 }
 
 static void ring_init(const sub *s, ring_state *rs)
@@ -275,10 +290,7 @@ static void ring_exact(const sub *s, pg_work *w, pg_result *r)
         uint64_t rate = ring_take(s, rsp, best_order);
         if (!rate)
             break;
-        if (r->rings == 0)
-            r->ring_single = rate;
-        r->ring += rate;
-        r->rings++;
+        ring_count(r, rate);
     }
 }
 
@@ -293,12 +305,8 @@ static void ring_ordered(const sub *s, pg_work *w, pg_result *r)
         for (uint32_t p = 0; p < s->k; p++)
             order[p] = dir ? s->k - 1 - p : p;
         uint64_t rate = ring_take(s, rs, order);
-        if (!rate)
-            continue;
-        if (r->rings == 0)
-            r->ring_single = rate;
-        r->ring += rate;
-        r->rings++;
+        if (rate)
+            ring_count(r, rate);
     }
 }
 
@@ -306,13 +314,7 @@ static void ring_ordered(const sub *s, pg_work *w, pg_result *r)
 
 static uint64_t edge_cap(const sub *s, uint32_t i, uint32_t j)
 {
-    uint64_t x = s->bw[i * s->k + j];
-    uint32_t po = out_port(s, i, j), pi = in_port(s, i, j);
-    if (po != NOPORT)
-        x = GS_MIN(x, s->cap[po]);
-    if (pi != NOPORT)
-        x = GS_MIN(x, s->cap[pi]);
-    return x;
+    return port_capped(s, i, j, s->bw[i * s->k + j], s->cap, s->cap);
 }
 
 static uint64_t chain_exact(const sub *s, uint16_t *dp)
