@@ -215,6 +215,47 @@ static void across_nodes(void **state)
     gs_topo_destroy(t);
 }
 
+/* A multi-node all-to-all job stays inside one NVLink domain when one can
+ * hold it: two domains of six 4-GPU trays, the first with half its GPUs
+ * drained; 16 GPUs fit only in the second, and the answer's model is the
+ * fabric's, far above what a split over the network would give. */
+static const char two_domains[] =
+    "{\"nodes\": [{\"name\": \"t[01-12]\", \"template\": \"gb200-tray\"}],"
+    " \"nvlink_domains\": [{\"name\": \"a\", \"nodes\": \"t[01-06]\"},"
+    "  {\"name\": \"b\", \"nodes\": \"t[07-12]\"}]}";
+
+static void multi_node_domain(void **state)
+{
+    (void)state;
+    gs_topo *t = test_topo_json(two_domains);
+    gs_sched *s = NULL;
+    assert_int_equal(gs_sched_create(&s, t, NULL), GS_OK);
+    for (uint32_t g = 0; g < 12; g++)
+        assert_int_equal(gs_sched_drain_gpu(s, g), GS_OK);
+    gs_job_spec sp;
+    gs_job_spec_init(&sp);
+    sp.gpus = 16;
+    sp.gpus_per_node = 4;
+    sp.pattern = GS_PATTERN_ALL_TO_ALL;
+    uint32_t got[16];
+    size_t n = 0;
+    assert_int_equal(gs_sched_preview(s, &sp, got, 16, &n), GS_OK);
+    assert_int_equal(n, 16);
+    for (size_t i = 0; i < n; i++)
+        assert_true(got[i] >= 24); /* domain b: trays 7-12, GPUs 24-47 */
+    gs_pattern_info in = models(t, got, n, GS_PATTERN_ALL_TO_ALL);
+    /* a split: 12 free GPUs of domain a and 4 of b */
+    uint32_t split[16];
+    for (uint32_t i = 0; i < 12; i++)
+        split[i] = 12 + i;
+    for (uint32_t i = 0; i < 4; i++)
+        split[12 + i] = 24 + i;
+    gs_pattern_info sp2 = models(t, split, 16, GS_PATTERN_ALL_TO_ALL);
+    assert_true(in.all_to_all > 10 * sp2.all_to_all);
+    gs_sched_destroy(s);
+    gs_topo_destroy(t);
+}
+
 static void bad_arguments(void **state)
 {
     (void)state;
@@ -831,6 +872,11 @@ static void learned_demand(void **state)
     gs_job_info ji = GS_JOB_INFO_INIT;
     assert_int_equal(gs_sched_job_info(s, 3, &ji), GS_OK);
     assert_int_equal(ji.pattern, GS_PATTERN_RING);
+    int active = -1;
+    assert_int_equal(gs_sched_lookahead(s, &active), GS_LOOKAHEAD_AUTO);
+    assert_int_equal(active, 0); /* no demand set: the learned one is not
+                                    used under auto */
+    assert_int_equal(gs_sched_numa_mode(s), GS_NUMA_PREFER);
     assert_int_equal(gs_sched_set_lookahead(s, 3), GS_EINVAL);
     assert_int_equal(gs_sched_set_lookahead(s, -1), GS_EINVAL);
     assert_int_equal(gs_sched_set_lookahead(s, GS_LOOKAHEAD_ON), GS_OK);
@@ -862,6 +908,10 @@ static void settings_in_snapshots(void **state)
                      GS_OK);
     gs_demand_entry o[GS_MAX_DEMAND];
     assert_int_equal(gs_sched_demand(r, o, GS_MAX_DEMAND), 2);
+    assert_int_equal(gs_sched_numa_mode(r), GS_NUMA_IGNORE);
+    int active = 0;
+    assert_int_equal(gs_sched_lookahead(r, &active), GS_LOOKAHEAD_AUTO);
+    assert_int_equal(active, 1); /* the host's demand came back */
     assert_int_equal(o[0].gpus, 2);
     gs_job_info ji = GS_JOB_INFO_INIT;
     assert_int_equal(gs_sched_job_info(r, id, &ji), GS_OK);
@@ -980,6 +1030,7 @@ int main(void)
         cmocka_unit_test(issue_example),
         cmocka_unit_test(models_by_hand),
         cmocka_unit_test(across_nodes),
+        cmocka_unit_test(multi_node_domain),
         cmocka_unit_test(bad_arguments),
         cmocka_unit_test(against_brute_force),
         cmocka_unit_test(sixteen_exact),

@@ -274,6 +274,13 @@ GS_API const char *gs_numa_mode_name(gs_numa_mode mode);
  */
 GS_API gs_status gs_sched_set_numa_mode(gs_sched *sched, gs_numa_mode mode);
 
+/**
+ * @brief The NUMA mode in use (gs_sched_set_numa_mode()).
+ * @param sched The scheduler.
+ * @return The mode (::GS_NUMA_PREFER for NULL).
+ */
+GS_API gs_numa_mode gs_sched_numa_mode(const gs_sched *sched);
+
 /** @brief One kind of job the coming demand is made of: its size on a
  *         node, its pattern and its weight. */
 typedef struct gs_demand_entry {
@@ -344,6 +351,17 @@ GS_API size_t gs_sched_demand(const gs_sched *sched, gs_demand_entry *entries,
  * @return ::GS_OK, ::GS_EINVAL (another value).
  */
 GS_API gs_status gs_sched_set_lookahead(gs_sched *sched, int mode);
+
+/**
+ * @brief The look-ahead mode in use (gs_sched_set_lookahead()).
+ * @param sched The scheduler.
+ * @param[out] active Receives 1 when the look-ahead runs now (its mode,
+ *        and under ::GS_LOOKAHEAD_AUTO whether a demand is set), else 0
+ *        (may be NULL).
+ * @return ::GS_LOOKAHEAD_OFF, ::GS_LOOKAHEAD_ON or ::GS_LOOKAHEAD_AUTO;
+ *         -1 for NULL.
+ */
+GS_API int gs_sched_lookahead(const gs_sched *sched, int *active);
 
 /**
  * @brief Where would a job go now? Runs the placement policy for a spec

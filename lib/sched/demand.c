@@ -336,3 +336,21 @@ gs_status gs_demand_options(gs_sched *s, const char *opts)
     s->la_epoch++;
     return GS_OK;
 }
+
+GS_API gs_numa_mode gs_sched_numa_mode(const gs_sched *s)
+{
+    return s ? (gs_numa_mode)s->numa_mode : GS_NUMA_PREFER;
+}
+
+GS_API int gs_sched_lookahead(const gs_sched *s, int *active)
+{
+    if (!s) {
+        if (active)
+            *active = 0;
+        return -1;
+    }
+    if (active)
+        *active = s->la_mode == GS_LOOKAHEAD_ON ||
+                  (s->la_mode == GS_LOOKAHEAD_AUTO && s->demand_set);
+    return s->la_mode;
+}

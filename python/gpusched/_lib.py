@@ -1011,6 +1011,8 @@ PROTOTYPES: List[tuple] = [
     ("gs_sched_demand", c_size_t, [SchedP, POINTER(DemandEntryC), c_size_t],
      OPTIONAL),
     ("gs_sched_set_lookahead", ST_SCHED, [SchedP, c_int], OPTIONAL),
+    ("gs_sched_numa_mode", c_int, [SchedP], OPTIONAL),
+    ("gs_sched_lookahead", c_int, [SchedP, POINTER(c_int)], OPTIONAL),
     # accounts, usage and fair-share factors (fairshare.h); every failure
     # with a non-NULL handle sets the tree's message, except
     # gs_share_row_get (index checked by the wrapper)

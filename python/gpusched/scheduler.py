@@ -8,7 +8,7 @@ import inspect
 import os
 import warnings
 from contextlib import contextmanager
-from ctypes import byref, c_char_p, c_size_t, c_uint32, c_uint64
+from ctypes import byref, c_char_p, c_int, c_size_t, c_uint32, c_uint64
 from typing import (Callable, Iterable, Iterator, List, Optional, Sequence,
                     Tuple, Union)
 
@@ -1710,6 +1710,29 @@ class Scheduler(HandleOwner):
         m = NumaMode.parse(mode, "NUMA mode")
         with self._use() as p:
             fn(p, int(m))
+
+    def numa_mode(self) -> str:
+        """The NUMA mode in use: "prefer", "strict" or "ignore".
+
+        Raises:
+            UnsupportedError: a library without it.
+        """
+        fn = lib.require("gs_sched_numa_mode")
+        with self._use() as p:
+            return NumaMode.coerce(fn(p)).label
+
+    def lookahead(self) -> Tuple[str, bool]:
+        """The look-ahead mode ("off", "on" or "auto") and whether it runs
+        now (under "auto": while a demand is set).
+
+        Raises:
+            UnsupportedError: a library without it.
+        """
+        fn = lib.require("gs_sched_lookahead")
+        active = c_int(0)
+        with self._use() as p:
+            mode = fn(p, byref(active))
+        return ("off", "on", "auto")[mode], bool(active.value)
 
     def set_lookahead(self, on: Union[bool, str]) -> None:
         """Set nvlink-pack's look-ahead: True (on), False (off) or "auto"

@@ -463,6 +463,13 @@ def test_numa_mode_and_look_ahead_settings_are_checked(dgx1):
         s.set_lookahead(True)
         s.set_lookahead(1)
         s.set_lookahead("auto")
+        assert s.lookahead() == ("auto", False)  # no demand set
+        s.set_demand([(2, "ring", 1.0)])
+        assert s.lookahead() == ("auto", True)
+        s.set_lookahead(False)
+        assert s.lookahead() == ("off", False)
+        s.set_numa_mode("strict")
+        assert s.numa_mode() == "strict"
         for bad in ("off", 2, None):
             with pytest.raises(TypeError):
                 s.set_lookahead(bad)
