@@ -93,7 +93,8 @@ static gs_status build_orders(gs_sched *s)
     uint32_t *children = gs_calloc(ns + 1, sizeof(uint32_t));
     uint32_t *node_start = gs_calloc(ns + 2, sizeof(uint32_t));
     uint32_t *nodes_of = gs_calloc(nn + 1, sizeof(uint32_t));
-    uint32_t *cursor = gs_calloc(ns + 1, sizeof(uint32_t));
+    /* cursor serves the switches and then the domains */
+    uint32_t *cursor = gs_calloc(GS_MAX(ns, nd) + 1, sizeof(uint32_t));
     uint32_t *stack = gs_calloc(ns + 1, sizeof(uint32_t));
     gs_status st = GS_OK;
     if (!s->switch_order || !s->switch_lo || !s->switch_hi ||
