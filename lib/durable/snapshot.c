@@ -324,10 +324,10 @@ static void put_demand(const gs_sched *s, gs_wbuf *w)
         gs_w_f64(w, s->demand_host[i].weight);
     }
     uint32_t nz = 0;
-    for (uint32_t i = 0; i < 65u * GS_PATTERN_COUNT; i++)
+    for (uint32_t i = 0; i < DEMAND_SLOTS; i++)
         nz += s->demand_cnt[i] > 0;
     gs_w_uv(w, nz);
-    for (uint32_t i = 0; i < 65u * GS_PATTERN_COUNT; i++)
+    for (uint32_t i = 0; i < DEMAND_SLOTS; i++)
         if (s->demand_cnt[i] > 0) {
             gs_w_uv(w, i);
             gs_w_f64(w, s->demand_cnt[i]);
@@ -1511,9 +1511,9 @@ static gs_status read_demand(rd_ctx *c, gs_rbuf *r)
         return badf(c, r, "a host demand without entries");
     if ((flags & 4) && gs_demand_apply(s, e, (size_t)nh) != GS_OK)
         return badf(c, r, "a host demand entry is out of range");
-    uint64_t nz = gs_r_uv_max(r, 65u * GS_PATTERN_COUNT, "demand counts");
+    uint64_t nz = gs_r_uv_max(r, DEMAND_SLOTS, "demand counts");
     for (uint64_t i = 0; i < nz && !r->bad; i++) {
-        uint64_t slot = gs_r_uv_max(r, 65u * GS_PATTERN_COUNT - 1,
+        uint64_t slot = gs_r_uv_max(r, DEMAND_SLOTS - 1,
                                     "demand slot");
         double v = gs_r_f64(r);
         if (!r->bad && (!(v > 0) || !isfinite(v) || v > 1e300))

@@ -37,8 +37,6 @@ uint32_t gs_place_required_nodes(const gs_place_ctx *ctx, uint32_t *nodes,
 uint32_t gs_place_emit(const gs_place_ctx *ctx, uint32_t node, gs_mask set,
                        uint32_t *out);
 gs_mask gs_place_lowest(gs_mask usable, gs_mask req, uint32_t k);
-void gs_place_objective(const gs_sched *s, const gs_place_request *req,
-                        place_obj *obj);
 gs_status gs_place_multi(gs_place_ctx *ctx, const gs_place_request *req,
                          const place_strategy *st, uint32_t *out);
 

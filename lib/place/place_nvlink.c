@@ -15,7 +15,6 @@
  */
 #include "place/place.h"
 
-#include <stddef.h>
 #include <string.h>
 
 /* Nodes are compared without the look-ahead: it chooses within a node
@@ -203,18 +202,14 @@ static void nv_prepare(gs_place_ctx *ctx, const gs_place_request *req,
     ctx->prepared = true;
 }
 
-/* The objective of a request under the scheduler's settings. */
-void gs_place_objective(const gs_sched *s, const gs_place_request *req,
-                        place_obj *obj)
+/* The objective of a request (built by ask.c: its pattern is none for an
+ * insensitive job) under the scheduler's settings. */
+static void objective(const gs_sched *s, const gs_place_request *req,
+                      place_obj *obj)
 {
-    uint8_t p = req->struct_size >= offsetof(gs_place_request, pattern) +
-                                        sizeof req->pattern &&
-                        (unsigned)req->pattern < GS_PATTERN_COUNT
-                    ? (uint8_t)req->pattern
-                    : GS_PATTERN_ANY;
-    if (req->comm == GS_COMM_INSENSITIVE)
-        p = GS_PATTERN_NONE;
-    obj->pattern = p;
+    obj->pattern = (unsigned)req->pattern < GS_PATTERN_COUNT
+                       ? (uint8_t)req->pattern
+                       : GS_PATTERN_ANY;
     obj->epoch = s->la_epoch;
     bool on = s->la_mode == GS_LOOKAHEAD_ON ||
               (s->la_mode == GS_LOOKAHEAD_AUTO && s->demand_set);
@@ -228,7 +223,7 @@ gs_status gs_place_nvlink(gs_place_ctx *ctx, const gs_place_request *req,
 {
     gs_sched *s = ctx->s;
     ctx->prepared = false;
-    gs_place_objective(s, req, &ctx->obj);
+    objective(s, req, &ctx->obj);
     bool one_node_ok = req->min_nodes <= 1 &&
                        (req->gpus_per_node == 0 ||
                         req->gpus_per_node == req->gpus);

@@ -476,8 +476,6 @@ static bool search_run(gs_place_tables *pt, gs_mask cand, gs_mask free,
 static uint64_t la_best(gs_place_tables *pt, gs_mask r, uint32_t k, uint8_t p,
                         gs_mask *set_out)
 {
-    if (p != GS_PATTERN_NONE && !pt->work)
-        p = GS_PATTERN_ANY;
     la_slot *slot = NULL;
     if (pt->la_small) {
         slot = &pt->la_small[((size_t)r * (pt->n + 1) + k) *
@@ -576,10 +574,6 @@ bool gs_place_best_on_node(gs_place_tables *pt, gs_mask cand, gs_mask free,
         return false;
     uint8_t p = obj->pattern < GS_PATTERN_COUNT ? obj->pattern
                                                 : GS_PATTERN_NONE;
-    /* patterns other than Q need the working memory; without it (out of
-     * memory at creation) they fall back to Q */
-    if (p != GS_PATTERN_ANY && p != GS_PATTERN_NONE && !pt->work)
-        p = GS_PATTERN_ANY;
     const la_profile *la = obj->la && obj->la->n ? obj->la : NULL;
     pmemo *memo = NULL;
     if (pt->memo && req == 0 && cand == free) {

@@ -25,8 +25,7 @@ static void fill_request(const job_rec *j, gs_place_request *r)
     r->exclusive = j->exclusive;
     r->one_nvlink_domain = j->one_domain;
     r->comm = j->comm;
-    r->pattern = j->comm == GS_COMM_INSENSITIVE ? GS_PATTERN_NONE
-                                                : (gs_comm_pattern)j->pattern;
+    r->pattern = job_pattern(j);
     if (r->pattern == GS_PATTERN_NONE)
         r->comm = GS_COMM_INSENSITIVE;
 }

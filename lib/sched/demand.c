@@ -22,7 +22,6 @@
 
 #define DEMAND_HALF_LIFE 256.0
 #define DEMAND_LEARNED 4u
-#define DEMAND_SLOTS (65u * GS_PATTERN_COUNT)
 
 gs_status gs_demand_init(gs_sched *s)
 {
@@ -43,15 +42,8 @@ void gs_demand_free(gs_sched *s)
     s->demand_cnt = NULL;
 }
 
-static uint8_t job_pattern(const job_rec *j)
-{
-    return j->comm == GS_COMM_INSENSITIVE ? GS_PATTERN_NONE : j->pattern;
-}
-
 void gs_demand_note(gs_sched *s, const job_rec *j)
 {
-    if (!s->demand_cnt)
-        return;
     /* GPUs asked for, by the size each node is asked for: a job over
      * several nodes asks each for its share, or for whole nodes */
     uint32_t k = j->gpus;
@@ -120,7 +112,7 @@ static void set_profile(gs_sched *s, const la_profile *np)
 
 void gs_demand_refresh(gs_sched *s)
 {
-    if (s->demand_set || !s->demand_cnt)
+    if (s->demand_set)
         return;
     uint32_t k[DEMAND_SLOTS];
     uint8_t p[DEMAND_SLOTS];

@@ -193,9 +193,7 @@ void gs_sched_fill_info(const gs_sched *s, const job_rec *j,
         full.partition = s->parts[__builtin_ctzll(j->parts)].name;
     full.held = j->held;
     full.timed_out = j->timed_out;
-    full.pattern = j->comm == GS_COMM_INSENSITIVE
-                       ? GS_PATTERN_NONE
-                       : (gs_comm_pattern)j->pattern;
+    full.pattern = job_pattern(j);
     *out = full;
 }
 

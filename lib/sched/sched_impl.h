@@ -134,7 +134,8 @@ typedef struct gs_place_tables {
     uint8_t *med;
     uint32_t *port;
     uint32_t *cap;
-    struct pg_work *work; /* the scheduler's (shared by its tables) */
+    struct pg_work *work; /* the scheduler's (shared by its tables), set
+                             before any search: the models need it */
     bool own_work;
     /* memo for small nodes (n <= 8): [cand][k][pattern] */
     pmemo *memo;
@@ -864,6 +865,16 @@ const job_rec *gs_sched_job_or_err(const gs_sched *s, uint64_t job,
                                    const char *call, gs_status *st);
 
 /* ---- demand and look-ahead (demand.c) --------------------------------- */
+
+/* Learned demand counts: one per (GPUs 0..64, pattern). */
+#define DEMAND_SLOTS (65u * GS_PATTERN_COUNT)
+
+/* A job's pattern as placement sees it: none for an insensitive job. */
+static inline gs_comm_pattern job_pattern(const job_rec *j)
+{
+    return j->comm == GS_COMM_INSENSITIVE ? GS_PATTERN_NONE
+                                          : (gs_comm_pattern)j->pattern;
+}
 
 gs_status gs_demand_init(gs_sched *s);
 void gs_demand_free(gs_sched *s);

@@ -731,16 +731,9 @@ GS_API gs_status gs_topo_pattern_bandwidth(const gs_topo *t,
     uint32_t *lnode = gs_calloc(k ? k : 1, sizeof *lnode);
     uint32_t *vert = gs_calloc(k ? k : 1, sizeof *vert);
     pg_work *w = gs_malloc(sizeof *w);
-    if (!bw || !med || !port || !cap || !lnode || !vert || !w) {
-        gs_free(bw);
-        gs_free(med);
-        gs_free(port);
-        gs_free(cap);
-        gs_free(lnode);
-        gs_free(vert);
-        gs_free(w);
-        return GS_ENOMEM;
-    }
+    gs_status st = GS_ENOMEM;
+    if (!bw || !med || !port || !cap || !lnode || !vert || !w)
+        goto out;
     uint32_t nn = 0;
     for (uint32_t i = 0; i < k; i++) {
         uint32_t node = t->gpu_node[gpus[i]];
@@ -787,6 +780,8 @@ GS_API gs_status gs_topo_pattern_bandwidth(const gs_topo *t,
             r.q += gs_topo_bw_mbs(t, gpus[i], gpus[j]);
     pg_info_fill(&r, pattern, &full);
     pg_info_copy(&full, info);
+    st = GS_OK;
+out:
     gs_free(bw);
     gs_free(med);
     gs_free(port);
@@ -794,5 +789,5 @@ GS_API gs_status gs_topo_pattern_bandwidth(const gs_topo *t,
     gs_free(lnode);
     gs_free(vert);
     gs_free(w);
-    return GS_OK;
+    return st;
 }
