@@ -12,7 +12,7 @@
  * each step turns the counts into a profile: the DEMAND_LEARNED heaviest
  * pairs with a share of at least 1/16, weights quantized to 1/64. The
  * placement caches are keyed by an epoch that changes only when the
- * profile, the NUMA mode or the switch do.
+ * profile, the NUMA mode, the switch or whether the host set a demand do.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "sched/sched_impl.h"
@@ -220,6 +220,11 @@ gs_status gs_demand_apply(gs_sched *s, const gs_demand_entry *e, size_t n)
         p[i] = (uint8_t)e[i].pattern;
         w[i] = e[i].weight;
     }
+    /* under GS_LOOKAHEAD_AUTO whether a demand is set turns the look-ahead
+     * on or off: cached answers must not outlive that, even when the
+     * learned profile comes out equal to the host's */
+    if (s->demand_set != (n != 0))
+        s->la_epoch++;
     if (n) {
         la_profile np;
         make_profile(k, p, w, (uint32_t)n, GS_MAX_DEMAND, 0.0, &np);
