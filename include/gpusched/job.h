@@ -171,13 +171,24 @@ typedef struct gs_job_spec {
      *  maximizes that pattern's bandwidth model on the job's GPUs.
      *  ::GS_COMM_INSENSITIVE in @ref comm makes it ::GS_PATTERN_NONE. */
     gs_comm_pattern pattern;
+    /** Share of each GPU's compute in milli-GPU (as in Alibaba's traces):
+     *  0 or 1000 (the default) asks for whole GPUs; 1 to 999 asks for
+     *  @ref gpus GPUs of one node, each shared with other jobs at this
+     *  share (docs/sharing.md). Whole-GPU jobs never land on a GPU a
+     *  shared job uses. */
+    uint32_t gpu_milli;
+    /** Device memory per GPU in bytes that a shared job (@ref gpu_milli
+     *  below 1000) uses: the jobs on a GPU never use more than it has
+     *  (0: none counted). For whole-GPU jobs it is a least GPU memory, like
+     *  @ref min_gpu_memory. */
+    uint64_t gpu_mem;
 } gs_job_spec;
 
 /** Static initializer for ::gs_job_spec. */
 #define GS_JOB_SPEC_INIT                                                     \
     { sizeof(gs_job_spec), NULL, 0, 0, 0, 0, 0, 0, 0, NULL, 0, 0, NULL, 0,   \
       NULL, 0, 0, 0, GS_COMM_BANDWIDTH, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, \
-      NULL, 0, 0, GS_PATTERN_ANY }
+      NULL, 0, 0, GS_PATTERN_ANY, 0, 0 }
 
 /**
  * @brief Initialize a ::gs_job_spec (for bindings that cannot use macros).

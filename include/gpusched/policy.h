@@ -85,6 +85,13 @@ typedef struct gs_place_request {
     /** Its communication pattern (::GS_PATTERN_NONE when @ref comm is
      *  ::GS_COMM_INSENSITIVE). Present when struct_size covers it. */
     gs_comm_pattern pattern;
+    /** Share of each GPU in milli-GPU (1 to 999 for a shared job, which
+     *  runs on one node; 1000 for whole GPUs). For a shared job,
+     *  gs_place_gpu_usable() says which GPUs have room for it.  Present
+     *  when struct_size covers it. */
+    uint32_t gpu_milli;
+    /** Device memory per GPU a shared job uses, bytes. */
+    uint64_t gpu_mem;
 } gs_place_request;
 
 /** @brief What a policy may look at while placing (valid during the call
@@ -107,6 +114,16 @@ GS_API const gs_topo *gs_place_topo(const gs_place_ctx *ctx);
  * @return 1 or 0.
  */
 GS_API int gs_place_gpu_usable(const gs_place_ctx *ctx, uint32_t gpu);
+
+/**
+ * @brief The share of a GPU still free for shared jobs, in milli-GPU
+ *        (1000 for an idle GPU; 0 for one held whole, drained or failed).
+ * @param ctx The context.
+ * @param gpu Cluster-wide GPU id.
+ * @return The free share.
+ */
+GS_API uint32_t gs_place_gpu_free_milli(const gs_place_ctx *ctx,
+                                        uint32_t gpu);
 
 /**
  * @brief How many GPUs of a node the job could get at once: the usable

@@ -363,6 +363,84 @@ GS_API gs_status gs_sched_set_lookahead(gs_sched *sched, int mode);
  */
 GS_API int gs_sched_lookahead(const gs_sched *sched, int *active);
 
+/** @brief One kind of job the fragmentation measure expects
+ *         (docs/sharing.md): GPUs, share of each, CPUs and memory. */
+typedef struct gs_frag_class {
+    /** GPUs (1 to 64). */
+    uint32_t gpus;
+    /** Share of each GPU in milli-GPU (1 to 1000; 1000: whole GPUs). */
+    uint32_t gpu_milli;
+    /** CPUs in all (0: none). */
+    uint32_t cpus;
+    /** Host memory in all, bytes (0: none). */
+    uint64_t mem;
+    /** Weight (finite, > 0); classes are weighed by their share. */
+    double weight;
+} gs_frag_class;
+
+/** Most classes a fragmentation profile holds. */
+#define GS_MAX_FRAG_CLASSES 32
+
+/**
+ * @brief Set the job mix the fragmentation measure judges free GPU
+ *        capacity by (the `frag-aware` and `fgd` policies place each job
+ *        where it grows the measure least).
+ *
+ * A node's fragmentation for one class is the free GPU share that class
+ * could not use there: all of the node's free share when the class does
+ * not fit on the node at all (too few GPUs with room, CPUs or memory),
+ * else the free share of the GPUs with less room than one of its GPUs
+ * needs. The measure is the classes' weighted sum over the nodes (Weng et
+ * al., USENIX ATC '23). Without a call (or after one with @p n 0) the
+ * scheduler learns the mix from submissions: the most common (GPUs,
+ * share) kinds with their mean CPUs and memory, with an exponential decay
+ * of half-life 1,024 submissions, refreshed every 64 submissions.
+ * @param sched The scheduler.
+ * @param classes The classes (may be NULL when @p n is 0).
+ * @param n Their number (at most ::GS_MAX_FRAG_CLASSES; 0: learn again).
+ * @return ::GS_OK, ::GS_EINVAL (a value out of range: the message names
+ *         the class), ::GS_ERANGE (too many).
+ */
+GS_API gs_status gs_sched_set_frag_classes(gs_sched *sched,
+                                           const gs_frag_class *classes,
+                                           size_t n);
+
+/**
+ * @brief The job mix in use (set by the host or learned as of the last
+ *        step), heaviest first.
+ * @param sched The scheduler.
+ * @param[out] classes Receives up to @p cap classes (may be NULL when
+ *        @p cap is 0); weights are shares that sum to 1.
+ * @param cap Capacity of @p classes.
+ * @return The number of classes in the mix (0 before any submission).
+ */
+GS_API size_t gs_sched_frag_classes(const gs_sched *sched,
+                                    gs_frag_class *classes, size_t cap);
+
+/**
+ * @brief The cluster's fragmentation now under the job mix in use, in
+ *        GPUs (the sum over nodes; see gs_sched_set_frag_classes()).
+ * @param sched The scheduler.
+ * @param[out] gpus Receives the fragmented GPU capacity (0 with no mix).
+ * @return ::GS_OK or ::GS_EINVAL.
+ */
+GS_API gs_status gs_sched_fragmentation(const gs_sched *sched, double *gpus);
+
+/**
+ * @brief What shared jobs use of one GPU.
+ * @param sched The scheduler.
+ * @param gpu Cluster-wide GPU id.
+ * @param[out] milli Receives the share in use, milli-GPU (1000 when a
+ *        whole-GPU job holds it; may be NULL).
+ * @param[out] mem Receives the device memory shared jobs use, bytes (may
+ *        be NULL).
+ * @param[out] jobs Receives the number of jobs on it (may be NULL).
+ * @return ::GS_OK or ::GS_EINVAL.
+ */
+GS_API gs_status gs_sched_gpu_share(const gs_sched *sched, uint32_t gpu,
+                                    uint32_t *milli, uint64_t *mem,
+                                    uint32_t *jobs);
+
 /**
  * @brief Where would a job go now? Runs the placement policy for a spec
  *        without queueing it or changing anything (what a device plugin's
@@ -601,13 +679,17 @@ typedef struct gs_job_info {
     /** Its communication pattern (::GS_PATTERN_NONE for an insensitive
      *  job). */
     gs_comm_pattern pattern;
+    /** Its share of each GPU in milli-GPU (1000: whole GPUs). */
+    uint32_t gpu_milli;
+    /** Device memory per GPU a shared job uses, bytes. */
+    uint64_t gpu_mem;
 } gs_job_info;
 
 /** Initializer for a ::gs_job_info to be filled by gs_sched_job_info(). */
 #define GS_JOB_INFO_INIT                                                    \
     { sizeof(gs_job_info), 0, GS_JOB_PENDING, GS_REASON_NONE, 0, 0, 0, 0,  \
       0, 0, 0, NULL, NULL, NULL, 0, 0, 0, GS_TIME_UNKNOWN, 0, 0, NULL,      \
-      GS_PATTERN_ANY }
+      GS_PATTERN_ANY, 0, 0 }
 
 /**
  * @brief Number of jobs the scheduler knows (every state).
@@ -1314,6 +1396,15 @@ typedef struct gs_alloc_entry {
     /** Bytes of buffer the texts and the CPU numbers need (set also when
      *  the buffer was too small). */
     size_t buf_needed;
+    /** The job's share of each GPU, milli-GPU (1000: whole GPUs). */
+    uint32_t gpu_milli;
+    /** For a shared job, `CUDA_MPS_ACTIVE_THREAD_PERCENTAGE`: its share
+     *  in percent, rounded up (0 for whole GPUs). */
+    uint32_t mps_thread_percentage;
+    /** For a shared job with device memory, the value of
+     *  `CUDA_MPS_PINNED_DEVICE_MEM_LIMIT` ("0=2048M,1=2048M": per visible
+     *  device, MiB rounded down); "" otherwise. In the buffer. */
+    const char *mps_mem_limit;
 } gs_alloc_entry;
 
 /**

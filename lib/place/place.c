@@ -26,6 +26,10 @@ gs_mask gs_place_node_usable(const gs_place_ctx *ctx, uint32_t node)
     const node_state *ns = &s->nodes[node];
     if (ctx->req->exclusive && ns->jobs > 0)
         return 0;
+    if (ctx->req->gpu_milli && ctx->req->gpu_milli < 1000)
+        return gs_gpushare_roomy(s, node, ctx->req->gpu_milli,
+                                 ctx->req->gpu_mem) &
+               ctx->elig[node_class(s, node)];
     return ns->avail & ctx->elig[node_class(s, node)];
 }
 

@@ -37,6 +37,22 @@ uint32_t gs_place_required_nodes(const gs_place_ctx *ctx, uint32_t *nodes,
 uint32_t gs_place_emit(const gs_place_ctx *ctx, uint32_t node, gs_mask set,
                        uint32_t *out);
 gs_mask gs_place_lowest(gs_mask usable, gs_mask req, uint32_t k);
+/* nvlink-pack's objective for a request (place_nvlink.c). */
+void gs_place_objective(const gs_sched *s, const gs_place_request *req,
+                        place_obj *obj);
+/* Shared GPUs and the fragmentation-aware policies (place_share.c). */
+typedef enum share_mode {
+    SH_FIRST,  /* lowest node, lowest GPUs with room */
+    SH_BEST,   /* least room left on the GPUs taken */
+    SH_SPREAD, /* most room left */
+    SH_NVLINK, /* best-fit; several GPUs: nvlink-pack's set */
+    SH_FRAG,   /* frag-aware */
+    SH_FGD     /* FGD's own rule */
+} share_mode;
+gs_status gs_place_shared(gs_place_ctx *ctx, const gs_place_request *req,
+                          share_mode mode, uint32_t *out);
+gs_status gs_place_frag(gs_place_ctx *ctx, const gs_place_request *req,
+                        share_mode mode, uint32_t *out);
 gs_status gs_place_multi(gs_place_ctx *ctx, const gs_place_request *req,
                          const place_strategy *st, uint32_t *out);
 

@@ -204,8 +204,8 @@ static void nv_prepare(gs_place_ctx *ctx, const gs_place_request *req,
 
 /* The objective of a request (built by ask.c: its pattern is none for an
  * insensitive job) under the scheduler's settings. */
-static void objective(const gs_sched *s, const gs_place_request *req,
-                      place_obj *obj)
+void gs_place_objective(const gs_sched *s, const gs_place_request *req,
+                        place_obj *obj)
 {
     obj->pattern = (unsigned)req->pattern < GS_PATTERN_COUNT
                        ? (uint8_t)req->pattern
@@ -223,7 +223,7 @@ gs_status gs_place_nvlink(gs_place_ctx *ctx, const gs_place_request *req,
 {
     gs_sched *s = ctx->s;
     ctx->prepared = false;
-    objective(s, req, &ctx->obj);
+    gs_place_objective(s, req, &ctx->obj);
     bool one_node_ok = req->min_nodes <= 1 &&
                        (req->gpus_per_node == 0 ||
                         req->gpus_per_node == req->gpus);

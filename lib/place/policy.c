@@ -16,6 +16,8 @@ static gs_status ff_place(void *st, gs_place_ctx *ctx,
                           const gs_place_request *req, uint32_t *gpus)
 {
     (void)st;
+    if (req->gpu_milli < 1000)
+        return gs_place_shared(ctx, req, SH_FIRST, gpus);
     return gs_place_simple(ctx, req, PREF_INDEX, gpus);
 }
 
@@ -23,6 +25,8 @@ static gs_status bf_place(void *st, gs_place_ctx *ctx,
                           const gs_place_request *req, uint32_t *gpus)
 {
     (void)st;
+    if (req->gpu_milli < 1000)
+        return gs_place_shared(ctx, req, SH_BEST, gpus);
     return gs_place_simple(ctx, req, PREF_FEWEST_FREE, gpus);
 }
 
@@ -30,6 +34,8 @@ static gs_status spread_place(void *st, gs_place_ctx *ctx,
                               const gs_place_request *req, uint32_t *gpus)
 {
     (void)st;
+    if (req->gpu_milli < 1000)
+        return gs_place_shared(ctx, req, SH_SPREAD, gpus);
     return gs_place_simple(ctx, req, PREF_MOST_FREE, gpus);
 }
 
@@ -37,7 +43,23 @@ static gs_status nv_place(void *st, gs_place_ctx *ctx,
                           const gs_place_request *req, uint32_t *gpus)
 {
     (void)st;
+    if (req->gpu_milli < 1000)
+        return gs_place_shared(ctx, req, SH_NVLINK, gpus);
     return gs_place_nvlink(ctx, req, gpus);
+}
+
+static gs_status frag_place(void *st, gs_place_ctx *ctx,
+                            const gs_place_request *req, uint32_t *gpus)
+{
+    (void)st;
+    return gs_place_frag(ctx, req, SH_FRAG, gpus);
+}
+
+static gs_status fgd_place(void *st, gs_place_ctx *ctx,
+                           const gs_place_request *req, uint32_t *gpus)
+{
+    (void)st;
+    return gs_place_frag(ctx, req, SH_FGD, gpus);
 }
 
 const gs_placement_ops gs_policy_first_fit = {
@@ -71,9 +93,27 @@ const gs_placement_ops gs_policy_nvlink_pack = {
     .place = nv_place,
 };
 
+const gs_placement_ops gs_policy_frag_aware = {
+    .abi_version = GS_PLACEMENT_ABI_VERSION,
+    .name = "frag-aware",
+    .description = "where the fragmentation of free GPU capacity, judged "
+                   "by the job mix, grows least; ties packed, then "
+                   "nvlink-pack's score (docs/sharing.md)",
+    .place = frag_place,
+};
+
+const gs_placement_ops gs_policy_fgd = {
+    .abi_version = GS_PLACEMENT_ABI_VERSION,
+    .name = "fgd",
+    .description = "Fragmentation Gradient Descent (Weng et al., USENIX "
+                   "ATC '23): the node and GPU where fragmentation grows "
+                   "least, ties to the first node",
+    .place = fgd_place,
+};
+
 static const void *const builtins[] = {
     &gs_policy_first_fit, &gs_policy_best_fit, &gs_policy_spread,
-    &gs_policy_nvlink_pack, NULL};
+    &gs_policy_nvlink_pack, &gs_policy_frag_aware, &gs_policy_fgd, NULL};
 
 static const char *name_of(const void *ops)
 {

@@ -80,7 +80,8 @@ static void put_job(const gs_sched *s, const job_rec *j, gs_buf *b)
                       (long long)j->start_time, (long long)end, n_m);
         put_field(b, m ? m : "");
         /* CPUs are charged on the line of the first model */
-        gs_buf_printf(b, ",%.17g,%.17g\n", secs * n_m,
+        gs_buf_printf(b, ",%.17g,%.17g\n",
+                      secs * n_m * (j->milli ? j->milli / 1000.0 : 1.0),
                       i == 0 ? secs * cpus : 0.0);
     }
 }

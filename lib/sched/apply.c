@@ -71,9 +71,12 @@ void gs_apply_start(gs_sched *s, job_rec *j, const uint32_t *gpus,
         ns->jobs++;
         if (j->exclusive)
             ns->excl_job = j->id;
+        if (j->milli)
+            gs_gpushare_take(s, j, node, set);
         for (gs_mask m = set; m; m &= m - 1) {
             uint32_t g = t->nodes[node].first_gpu + mask_first(m);
-            s->gpu_job[g] = j->id;
+            if (!j->milli)
+                s->gpu_job[g] = j->id;
             j->gpu_ids[gi++] = g;
         }
         gs_sched_reindex_node(s, node);
@@ -111,14 +114,15 @@ void gs_apply_release(gs_sched *s, job_rec *j, int64_t now)
     for (uint32_t i = 0; i < j->n_alloc; i++) {
         alloc_node *a = &j->alloc[i];
         node_state *ns = &s->nodes[a->node];
-        ns->busy &= ~a->gpus;
+        ns->busy &= ~(j->milli ? gs_gpushare_give(s, j, a->node, a->gpus)
+                               : a->gpus);
         ns->jobs--;
         if (ns->excl_job == j->id)
             ns->excl_job = 0;
         if (a->cpu_n)
             gs_state_give_cpus(s, a->node, j->cpus + a->cpu_off, a->cpu_n);
         ns->free_mem += a->mem;
-        for (gs_mask m = a->gpus; m; m &= m - 1)
+        for (gs_mask m = j->milli ? 0 : a->gpus; m; m &= m - 1)
             s->gpu_job[s->topo->nodes[a->node].first_gpu + mask_first(m)] = 0;
         gs_sched_reindex_node(s, a->node);
     }

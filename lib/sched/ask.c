@@ -26,6 +26,8 @@ static void fill_request(const job_rec *j, gs_place_request *r)
     r->one_nvlink_domain = j->one_domain;
     r->comm = j->comm;
     r->pattern = job_pattern(j);
+    r->gpu_milli = job_share(j);
+    r->gpu_mem = j->gpu_mem;
     if (r->pattern == GS_PATTERN_NONE)
         r->comm = GS_COMM_INSENSITIVE;
 }

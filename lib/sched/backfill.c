@@ -62,7 +62,8 @@ void gs_bf_vrelease(gs_sched *s, const job_rec *j)
     for (uint32_t k = 0; k < j->n_alloc; k++) {
         const alloc_node *a = &j->alloc[k];
         node_state *ns = &s->nodes[a->node];
-        ns->busy &= ~a->gpus;
+        ns->busy &= ~(j->milli ? gs_gpushare_give(s, j, a->node, a->gpus)
+                               : a->gpus);
         ns->free_cpus += a->cpu_n;
         ns->free_mem += a->mem;
         ns->jobs--;
@@ -78,6 +79,8 @@ void gs_bf_vrestore(gs_sched *s, const job_rec *j)
         const alloc_node *a = &j->alloc[k];
         node_state *ns = &s->nodes[a->node];
         ns->busy |= a->gpus;
+        if (j->milli)
+            gs_gpushare_take(s, j, a->node, a->gpus);
         ns->free_cpus -= a->cpu_n;
         ns->free_mem -= a->mem;
         ns->jobs++;
@@ -123,12 +126,17 @@ static void set_block(gs_sched *s, reservation *r, bool on)
         uint32_t node = t->gpu_node[g];
         node_state *ns = &s->nodes[node];
         gs_mask bit = (gs_mask)1 << (g - t->nodes[node].first_gpu);
+        /* a reservation holds its share of the GPU back from shared
+         * jobs, and the whole GPU from whole-GPU jobs */
         if (on) {
             if (s->rsv_count[g]++ == 0)
                 ns->rsv |= bit;
+            s->shr[g].rsv += r->milli;
             touch(s, node);
-        } else if (--s->rsv_count[g] == 0) {
-            ns->rsv &= ~bit;
+        } else {
+            s->shr[g].rsv -= r->milli;
+            if (--s->rsv_count[g] == 0)
+                ns->rsv &= ~bit;
         }
         if (node != prev && prev != GS_NONE)
             reindex_blocked(s, prev);
@@ -166,8 +174,10 @@ static void clear_blocks(gs_sched *s)
         reservation *r = &s->rsv[i];
         if (!r->on)
             continue;
-        for (uint32_t k = 0; k < r->n; k++)
+        for (uint32_t k = 0; k < r->n; k++) {
             s->rsv_count[s->rsv_gpus[r->off + k]] = 0;
+            s->shr[s->rsv_gpus[r->off + k]].rsv = 0;
+        }
         r->on = false;
     }
     for (size_t i = 0; i < s->n_bf_touched; i++) {
@@ -537,7 +547,9 @@ bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
             ri++;
         }
         last = t;
-        if (base + released < j->gpus)
+        /* counts bound whole-GPU jobs only: a shared job may fit on GPUs
+         * that are not free */
+        if (!j->milli && base + released < j->gpus)
             continue;
         int64_t end = add_time(t, L);
         flush_dirty(s);
@@ -560,6 +572,7 @@ bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
             r->end = end;
             r->off = (uint32_t)s->n_rsv_gpus_used;
             r->n = j->gpus;
+            r->milli = (uint16_t)job_share(j);
             r->on = false;
             memcpy(s->rsv_gpus + r->off, s->place_out,
                    j->gpus * sizeof *s->place_out);

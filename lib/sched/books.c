@@ -88,7 +88,7 @@ double gs_books_rate(const gs_sched *s, const job_rec *j)
                     }
                 }
             }
-            rate += s->w_gpu * w;
+            rate += s->w_gpu * w * (j->milli ? j->milli / 1000.0 : 1.0);
         }
         rate += s->w_cpu * a->cpu_n;
         rate += s->w_mem * (double)a->mem / (double)(1ull << 30);
@@ -163,7 +163,7 @@ static gs_status grow_accounts(gs_sched *s, size_t need)
     size_t ncap = s->cap_acct ? s->cap_acct * 2 : 16;
     while (ncap < need)
         ncap *= 2;
-    uint32_t *r = gs_realloc(s->acct_running, ncap * sizeof *r);
+    uint64_t *r = gs_realloc(s->acct_running, ncap * sizeof *r);
     if (!r)
         return GS_ENOMEM;
     s->acct_running = r;
@@ -177,16 +177,16 @@ static gs_status grow_accounts(gs_sched *s, size_t need)
     return GS_OK;
 }
 
-/* Add (sign 1) or take back (-1) a job's GPUs from its user's and its
- * accounts' counters. */
+/* Add (sign 1) or take back (-1) a job's GPUs (in milli-GPUs: shared
+ * jobs count their share) from its user's and its accounts' counters. */
 void gs_books_count(gs_sched *s, const job_rec *j, int sign)
 {
-    uint32_t d = (uint32_t)j->gpus;
-    s->user_running[j->user_slot] += sign > 0 ? d : (uint32_t)-d;
+    uint64_t d = job_milli(j);
+    s->user_running[j->user_slot] += sign > 0 ? d : (uint64_t)-d;
     for (uint32_t a = s->share->a[j->assoc].parent; a != GS_NONE;
          a = s->share->a[a].parent)
         if (a < s->cap_acct)
-            s->acct_running[a] += sign > 0 ? d : (uint32_t)-d;
+            s->acct_running[a] += sign > 0 ? d : (uint64_t)-d;
 }
 
 /* Would starting j break a limit? Writes why. */
@@ -208,11 +208,13 @@ bool gs_books_over_limit(const gs_sched *s, const job_rec *j, char *why,
             }
         if (all && first != GS_NONE) {
             const sched_part *pp = &s->parts[first];
+            char held[32];
+            gs_fmt_milli(held, sizeof held,
+                         pp->user_running[j->user_slot] + job_milli(j));
             snprintf(why, cap,
-                     "user %s would hold %u GPUs in partition %s, over its "
+                     "user %s would hold %s GPUs in partition %s, over its "
                      "limit %u",
-                     j->user ? j->user : GS_NOBODY,
-                     pp->user_running[j->user_slot] + j->gpus, pp->name,
+                     j->user ? j->user : GS_NOBODY, held, pp->name,
                      pp->max_gpus_per_user);
             return true;
         }
@@ -220,10 +222,13 @@ bool gs_books_over_limit(const gs_sched *s, const job_rec *j, char *why,
     uint32_t lim = s->user_limit[j->user_slot];
     if (!lim)
         lim = s->user_limit_default;
-    if (lim && s->user_running[j->user_slot] + j->gpus > lim) {
-        snprintf(why, cap, "user %s would hold %u GPUs, over the limit %u",
-                 j->user ? j->user : "(none)",
-                 s->user_running[j->user_slot] + j->gpus, lim);
+    if (lim &&
+        s->user_running[j->user_slot] + job_milli(j) > (uint64_t)lim * 1000) {
+        char held[32];
+        gs_fmt_milli(held, sizeof held,
+                     s->user_running[j->user_slot] + job_milli(j));
+        snprintf(why, cap, "user %s would hold %s GPUs, over the limit %u",
+                 j->user ? j->user : "(none)", held, lim);
         return true;
     }
     for (uint32_t a = s->share->a[j->assoc].parent; a != GS_NONE;
@@ -233,11 +238,12 @@ bool gs_books_over_limit(const gs_sched *s, const job_rec *j, char *why,
         uint32_t al = s->acct_limit[a];
         if (!al && s->share->a[a].parent != GS_NONE)
             al = s->acct_limit_default; /* not for root */
-        if (al && s->acct_running[a] + j->gpus > al) {
+        if (al && s->acct_running[a] + job_milli(j) > (uint64_t)al * 1000) {
+            char held[32];
+            gs_fmt_milli(held, sizeof held, s->acct_running[a] + job_milli(j));
             snprintf(why, cap,
-                     "account %s would hold %u GPUs, over the limit %u",
-                     s->share->a[a].account, s->acct_running[a] + j->gpus,
-                     al);
+                     "account %s would hold %s GPUs, over the limit %u",
+                     s->share->a[a].account, held, al);
             return true;
         }
     }

@@ -99,7 +99,9 @@ GS_API gs_status gs_sched_fail_gpu(gs_sched *s, uint32_t gpu, int64_t now,
         return GS_EINVAL;
     GS_JR_BEGIN(s);
     gs_status st = gs_sched_now_arg(s, now);
-    if (st != GS_OK || (st = gs_sched_event_room(s, 1)) != GS_OK)
+    uint32_t sharing = s->shr[gpu].jobs;
+    if (st != GS_OK ||
+        (st = gs_sched_event_room(s, GS_MAX(sharing, 1u))) != GS_OK)
         return st;
     uint64_t holder = s->gpu_job[gpu];
     s->nodes[node].failed |= bit;
@@ -108,6 +110,23 @@ GS_API gs_status gs_sched_fail_gpu(gs_sched *s, uint32_t gpu, int64_t now,
         gs_apply_emit(s, GS_EVENT_FAILED, find_job(s, holder), now);
         if (job)
             *job = holder;
+    }
+    /* the shared jobs on it fail too (the lowest id is reported) */
+    while (s->shr[gpu].jobs) {
+        uint64_t victim = 0;
+        for (size_t i = 0; i < s->n_running && !victim; i++) {
+            const job_rec *j = &s->jobs[s->running[i]];
+            if (!j->milli || j->alloc[0].node != node ||
+                !(j->alloc[0].gpus & bit))
+                continue;
+            victim = j->id;
+        }
+        if (!victim)
+            break; /* cannot happen: gs_sched_check holds */
+        gs_sched_end_job(s, victim, now, GS_JOB_FAILED, false);
+        gs_apply_emit(s, GS_EVENT_FAILED, find_job(s, victim), now);
+        if (job && (!*job || victim < *job))
+            *job = victim;
     }
     gs_sched_reindex_node(s, node);
     gs_sched_tick(s, now);

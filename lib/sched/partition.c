@@ -548,7 +548,7 @@ gs_status gs_part_reserve_users(gs_sched *s, size_t cap)
         sched_part *pp = &s->parts[p];
         if (cap <= pp->cap_users)
             continue;
-        uint32_t *r = gs_realloc(pp->user_running, cap * sizeof *r);
+        uint64_t *r = gs_realloc(pp->user_running, cap * sizeof *r);
         if (!r)
             return GS_ENOMEM;
         memset(r + pp->cap_users, 0, (cap - pp->cap_users) * sizeof *r);
@@ -562,7 +562,8 @@ bool gs_part_over_user_limit(const gs_sched *s, const job_rec *j, uint32_t p)
 {
     const sched_part *pp = &s->parts[p];
     return pp->max_gpus_per_user &&
-           pp->user_running[j->user_slot] + j->gpus > pp->max_gpus_per_user;
+           pp->user_running[j->user_slot] + job_milli(j) >
+               (uint64_t)pp->max_gpus_per_user * 1000;
 }
 
 void gs_part_count(gs_sched *s, const job_rec *j, int sign)
@@ -573,11 +574,11 @@ void gs_part_count(gs_sched *s, const job_rec *j, int sign)
     if (sign > 0) {
         p->gpus_in_use += j->gpus;
         p->running++;
-        p->user_running[j->user_slot] += j->gpus;
+        p->user_running[j->user_slot] += job_milli(j);
     } else {
         p->gpus_in_use -= j->gpus;
         p->running--;
-        p->user_running[j->user_slot] -= j->gpus;
+        p->user_running[j->user_slot] -= job_milli(j);
     }
 }
 

@@ -194,6 +194,8 @@ void gs_sched_fill_info(const gs_sched *s, const job_rec *j,
     full.held = j->held;
     full.timed_out = j->timed_out;
     full.pattern = job_pattern(j);
+    full.gpu_milli = job_share(j);
+    full.gpu_mem = j->gpu_mem;
     *out = full;
 }
 
@@ -471,6 +473,17 @@ GS_API gs_status gs_sched_alloc_entry(const gs_sched *s, uint64_t job,
     size_t o_cpus = b.len + 1;
     gs_buf_putc(&b, '\0');
     put_cpulist(&b, ids, a->cpu_n);
+    /* MPS: the share as an active-thread percentage (rounded up), the
+     * memory per visible device (MiB, rounded down) */
+    size_t o_mps = b.len + 1;
+    gs_buf_putc(&b, '\0');
+    if (j->milli) {
+        e.mps_thread_percentage = (j->milli + 9u) / 10u;
+        for (uint32_t d = 0; j->gpu_mem && d < e.n_gpus; d++)
+            gs_buf_printf(&b, "%s%u=%lluM", d ? "," : "", d,
+                          (unsigned long long)GS_MAX(j->gpu_mem >> 20, 1));
+    }
+    e.gpu_milli = job_share(j);
     if (!gs_buf_finish(&b)) {
         gs_free(ids);
         gs_buf_free(&b);
@@ -501,6 +514,7 @@ GS_API gs_status gs_sched_alloc_entry(const gs_sched *s, uint64_t job,
     e.cuda_visible_devices = buf;
     e.cuda_visible_uuids = buf + o_cvu;
     e.cpulist = buf + o_cpus;
+    e.mps_mem_limit = buf + o_mps;
     e.cpus = cpus;
     uint32_t caller = out->struct_size;
     memcpy(out, &e, GS_MIN((size_t)caller, sizeof e));

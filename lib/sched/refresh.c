@@ -79,6 +79,7 @@ void gs_refresh(gs_sched *s, int64_t now)
 {
     const gs_ordering_ops *o = s->ordering;
     gs_demand_refresh(s);
+    gs_frag_refresh(s);
     bool with = gs_view_uses_factors(s);
     if (with) {
         gs_refresh_fairshare(s, now, false);

@@ -328,7 +328,8 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     s->active_keys = GS_NONE;
     /* the pattern models' working memory, shared by the tables */
     s->pg_work = gs_malloc(sizeof *s->pg_work);
-    if (!s->pg_work || gs_demand_init(s) != GS_OK)
+    if (!s->pg_work || gs_demand_init(s) != GS_OK ||
+        gs_gpushare_init(s) != GS_OK)
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < s->n_ttypes; i++) {
         s->tables[i] = gs_place_tables_build(topo->types[i], &s->err);
@@ -394,7 +395,10 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
         }
     }
     s->policy = pol;
-    if (strcmp(pname, "nvlink-pack") == 0 &&
+    if (gs_frag_init(s) != GS_OK)
+        return gs_errf(&s->err, GS_ENOMEM, "out of memory");
+    if ((strcmp(pname, "nvlink-pack") == 0 ||
+         strcmp(pname, "frag-aware") == 0) &&
         (st = gs_demand_options(s, c.placement_options)) != GS_OK)
         return st;
     if ((st = gs_ordering_make(s, ord, c.ordering_options,
@@ -498,6 +502,8 @@ GS_API void gs_sched_destroy(gs_sched *s)
     gs_free(s->tables);
     gs_free(s->pg_work);
     gs_demand_free(s);
+    gs_frag_free(s);
+    gs_free(s->shr);
     gs_free(s->nodes);
     gs_free(s->gpu_job);
     gs_free(s->elig);
@@ -638,6 +644,54 @@ GS_API gs_status gs_sched_check(gs_sched *s)
     /* recompute what each node should hold from the running jobs */
     for (uint32_t n = 0; n < s->n_nodes; n++)
         s->node_mask[n] = 0;
+    /* shared GPUs: what the running shared jobs add up to */
+    gpu_share *shw = s->shr + t->n_gpus + 1; /* scratch half */
+    memset(shw, 0, (t->n_gpus + 1) * sizeof *shw);
+    for (size_t i = 0; i < s->n_running; i++) {
+        const job_rec *j = &s->jobs[s->running[i]];
+        for (uint32_t k = 0; j->milli && k < j->n_alloc; k++)
+            for (gs_mask m = j->alloc[k].gpus; m; m &= m - 1) {
+                gpu_share *w = &shw[t->nodes[j->alloc[k].node].first_gpu +
+                                     mask_first(m)];
+                w->used += j->milli;
+                w->mem += j->gpu_mem;
+                w->jobs++;
+            }
+    }
+    gs_status shst = GS_OK;
+    for (uint32_t g = 0; g < t->n_gpus && shst == GS_OK; g++) {
+        const gpu_share *h = &s->shr[g], *w = &shw[g];
+        uint32_t node = t->gpu_node[g];
+        gs_mask bit = (gs_mask)1 << (g - t->nodes[node].first_gpu);
+        uint64_t cap = gs_gpu_memory(s, g);
+        if (h->used != w->used || h->mem != w->mem || h->jobs != w->jobs)
+            shst = gs_errf(&s->err, GS_EINVALID,
+                           "GPU %u: shared use %u milli, %llu bytes, %u jobs; "
+                           "its jobs add up to %u, %llu, %u",
+                           g, h->used, (unsigned long long)h->mem, h->jobs,
+                           w->used, (unsigned long long)w->mem, w->jobs);
+        else if (w->used > 1000 || (cap && w->mem > cap))
+            shst = gs_errf(&s->err, GS_EINVALID,
+                           "GPU %u is oversubscribed: %u milli-GPU, %llu "
+                           "bytes of %llu",
+                           g, w->used, (unsigned long long)w->mem,
+                           (unsigned long long)cap);
+        else if (h->rsv)
+            shst = gs_errf(&s->err, GS_EINVALID,
+                           "GPU %u: a reserved share outlived its step", g);
+        else if (((s->nodes[node].shared & bit) != 0) != (w->jobs > 0))
+            shst = gs_errf(&s->err, GS_EINVALID,
+                           "GPU %u: shared mask disagrees with its jobs", g);
+        else if (w->jobs && s->gpu_job[g])
+            shst = gs_errf(&s->err, GS_EINVALID,
+                           "GPU %u: held whole by job %llu and shared by %u "
+                           "jobs",
+                           g, (unsigned long long)s->gpu_job[g], w->jobs);
+        else if (w->jobs)
+            s->node_mask[node] |= bit; /* busy, as the whole jobs' GPUs */
+    }
+    if (shst != GS_OK)
+        return shst;
     for (size_t i = 0; i < s->n_jobs; i++) {
         const job_rec *j = &s->jobs[i];
         CHECK((unsigned)j->state <= GS_JOB_TIMEOUT ||
@@ -653,6 +707,12 @@ GS_API gs_status gs_sched_check(gs_sched *s)
             const alloc_node *a = &j->alloc[k];
             CHECK(a->node < s->n_nodes, "job %llu: bad node",
                   (unsigned long long)j->id);
+            if (j->milli) {
+                total += mask_count(a->gpus);
+                CHECK(j->n_alloc == 1, "shared job %llu is on %u nodes",
+                      (unsigned long long)j->id, j->n_alloc);
+                continue; /* counted above */
+            }
             CHECK(!(s->node_mask[a->node] & a->gpus),
                   "node %s: a GPU is given to two jobs",
                   t->nodes[a->node].name);
@@ -769,10 +829,10 @@ GS_API gs_status gs_sched_check(gs_sched *s)
     }
     /* limit counters match the running jobs */
     for (size_t u = 0; u < s->n_user_slots; u++) {
-        uint32_t sum = 0;
+        uint64_t sum = 0;
         for (size_t i = 0; i < s->n_running; i++)
             if (s->jobs[s->running[i]].user_slot == u)
-                sum += s->jobs[s->running[i]].gpus;
+                sum += job_milli(&s->jobs[s->running[i]]);
         CHECK(sum == s->user_running[u], "user GPU counter %zu is off", u);
     }
     /* partitions: counters match their running jobs, which run on their
@@ -797,11 +857,11 @@ GS_API gs_status gs_sched_check(gs_sched *s)
               "%u",
               pp->name, pp->gpus_in_use, pp->running, gpus, running);
         for (size_t u = 0; u < s->n_user_slots; u++) {
-            uint32_t sum = 0;
+            uint64_t sum = 0;
             for (size_t i = 0; i < s->n_running; i++) {
                 const job_rec *j = &s->jobs[s->running[i]];
                 if (j->part == p && j->user_slot == u)
-                    sum += j->gpus;
+                    sum += job_milli(j);
             }
             /* slots made by limits may lie beyond its counters (a job's
              * submission grows them) */

@@ -150,7 +150,8 @@ typedef struct gs_place_tables {
 /* ---- scheduler state ---------------------------------------------------- */
 
 typedef struct node_state {
-    gs_mask busy;    /* GPUs held by running jobs */
+    gs_mask busy;    /* GPUs held by running jobs (whole or shared) */
+    gs_mask shared;  /* of those, GPUs shared jobs use (gpushare.c) */
     gs_mask drained; /* GPUs drained */
     gs_mask failed;  /* GPUs failed */
     gs_mask rsv;     /* GPUs held back for a reservation (only inside a
@@ -164,6 +165,7 @@ typedef struct node_state {
     bool counts_cpus;   /* its type has CPUs: jobs' CPUs are accounted */
     bool counts_mem;    /* its type has memory: jobs' memory is accounted */
     bool dirty;         /* changed by a virtual release, not reindexed */
+    uint32_t ver;       /* changes with every reindex (fragment caches) */
     bool touched;       /* in bf_touched (it may hold blocks) */
     /* index by (type, avail): sorted list of nodes sharing a key */
     uint32_t key;       /* key slot, GS_NONE when not indexed */
@@ -252,6 +254,8 @@ typedef struct job_rec {
     gs_comm_hint comm;
     uint8_t pattern;    /* gs_comm_pattern as given (comm may override) */
     double rate;        /* usage charged per second while running */
+    uint16_t milli;     /* share of each GPU, 1..999; 0: whole GPUs */
+    uint64_t gpu_mem;   /* device memory per GPU a shared job uses */
     uint32_t requeues;
     double lost_gpu_seconds;
     int64_t charged_until; /* usage charged up to this time */
@@ -303,6 +307,7 @@ typedef struct reservation {
     int64_t start;  /* when the job should start */
     int64_t end;    /* start + time limit (INT64_MAX without one) */
     uint32_t off, n; /* its GPUs: rsv_gpus[off .. off + n) */
+    uint16_t milli;  /* the share it holds on each (1000: whole) */
     bool on;         /* its GPUs are blocked right now */
 } reservation;
 
@@ -325,7 +330,7 @@ typedef struct sched_part {
     uint64_t def_mem_per_gpu;
     uint32_t n_nodes, n_gpus;
     uint32_t gpus_in_use, running;
-    uint32_t *user_running; /* GPUs per user slot */
+    uint64_t *user_running; /* milli-GPUs per user slot (job_milli) */
     size_t cap_users;
     uint32_t *nodes;        /* its nodes, in increasing order */
     int64_t free;           /* free GPUs on them (avail) */
@@ -367,10 +372,10 @@ struct gs_sched {
     bool fs_fresh, accrue_started;
     /* limits: per user name and per account association */
     gs_strtab user_slots;       /* user -> slot */
-    uint32_t *user_running;     /* GPUs held, per slot */
+    uint64_t *user_running;     /* milli-GPUs held, per slot */
     uint32_t *user_limit;       /* cap per slot, 0: the default */
     size_t n_user_slots, cap_user_slots;
-    uint32_t *acct_running;     /* per share association (accounts) */
+    uint64_t *acct_running;     /* per share association (accounts) */
     uint32_t *acct_limit;
     size_t cap_acct;
     uint32_t user_limit_default, acct_limit_default;
@@ -424,7 +429,10 @@ struct gs_sched {
     uint32_t max_node_gpus;   /* GPUs of the largest node */
     uint64_t *cpu_bits;       /* all nodes' used-CPU bitsets */
     uint32_t *numa_free;      /* all nodes' free CPUs per NUMA domain */
-    uint64_t *gpu_job;        /* per cluster GPU: holding job id or 0 */
+    uint64_t *gpu_job;        /* per cluster GPU: holding job id or 0 (0
+                                 for a shared GPU) */
+    struct gpu_share *shr;    /* per cluster GPU: what shared jobs use */
+    struct frag_state *frag;  /* the fragmentation measure (fragment.c) */
 
     /* key index */
     key_slot *keys;
@@ -588,7 +596,8 @@ gs_status gs_place_nvlink(gs_place_ctx *ctx, const gs_place_request *req,
 
 /* The built-in policies and the registry (policy.c). */
 extern const gs_placement_ops gs_policy_first_fit, gs_policy_best_fit,
-    gs_policy_spread, gs_policy_nvlink_pack;
+    gs_policy_spread, gs_policy_nvlink_pack, gs_policy_frag_aware,
+    gs_policy_fgd;
 
 /* Key index maintenance (state.c). */
 void gs_sched_reindex_node(gs_sched *s, uint32_t node);
@@ -661,7 +670,8 @@ static inline bool gs_sched_ready(const gs_sched *s)
 /* GPU-seconds a running job would lose if stopped now (preemption). */
 static inline double gs_lost_work(const job_rec *j, int64_t now)
 {
-    return (double)(now - j->start_time) * j->gpus;
+    return (double)(now - j->start_time) * j->gpus *
+           (j->milli ? j->milli / 1000.0 : 1.0);
 }
 
 /* The slot of job id (held or a hole), or NULL: slots are in increasing
@@ -811,7 +821,8 @@ enum gs_jr_kind {
     GS_JR_NUMA_MODE = 32,
     GS_JR_LOOKAHEAD = 33,
     GS_JR_DEMAND = 34,
-    GS_JR_KIND_MAX = 34
+    GS_JR_FRAG_CLASSES = 35,
+    GS_JR_KIND_MAX = 35
 };
 
 typedef struct gs_jr_rec {
@@ -827,6 +838,7 @@ typedef struct gs_jr_rec {
     const gs_partition_spec *part;
     const gs_job_update *upd;
     const gs_demand_entry *dem; /* a entries */
+    const gs_frag_class *frag;  /* a classes */
 } gs_jr_rec;
 
 /* The journal's entry points, set by gs_sched_open (lib/durable/, the
@@ -918,6 +930,115 @@ void gs_sched_timeouts(gs_sched *s, int64_t now);
 
 /* Drop the oldest n queued events (retention.c). */
 gs_status gs_sched_events_take(gs_sched *s, size_t n);
+
+/* ---- shared GPUs (gpushare.c) ---------------------------------------- */
+
+/* What shared jobs use of one GPU; rsv: shares held back for reservations
+ * inside a step (1000 for a whole-GPU reservation), zero between calls. */
+typedef struct gpu_share {
+    uint32_t used;
+    uint32_t rsv;
+    uint32_t jobs;
+    uint64_t mem;
+} gpu_share;
+
+/* A job's GPUs in milli-GPUs (limits, accounting). */
+static inline uint64_t job_milli(const job_rec *j)
+{
+    return (uint64_t)j->gpus * (j->milli ? j->milli : 1000u);
+}
+/* A job's share of each of its GPUs, 1..1000. */
+static inline uint32_t job_share(const job_rec *j)
+{
+    return j->milli ? j->milli : 1000u;
+}
+gs_status gs_gpushare_init(gs_sched *s);
+/* A shared job takes / gives back its share of `set` on node n; give
+ * returns the GPUs no shared job uses any more. */
+void gs_gpushare_take(gs_sched *s, const job_rec *j, uint32_t n, gs_mask set);
+gs_mask gs_gpushare_give(gs_sched *s, const job_rec *j, uint32_t n,
+                         gs_mask set);
+/* GPUs of node n with room for a share of `milli` and `mem` bytes each
+ * (free or shared, not held whole, not drained or failed, reservations'
+ * shares counted). */
+gs_mask gs_gpushare_roomy(const gs_sched *s, uint32_t n, uint32_t milli,
+                          uint64_t mem);
+/* A GPU's device memory in bytes (0: unknown). */
+uint64_t gs_gpu_memory(const gs_sched *s, uint32_t gpu);
+/* Format milli-GPUs as GPUs ("3", "2.5", "0.125"). */
+void gs_fmt_milli(char *buf, size_t cap, uint64_t milli);
+
+/* ---- fragmentation (fragment.c: the job mix; place_share.c: the
+ * measure and shared placement) ----------------------------------------- */
+
+#define FRAG_LEARN 64u        /* learned kinds kept */
+#define FRAG_REFRESH 64u      /* submissions between learned mixes */
+
+typedef struct frag_cls {
+    uint32_t gpus, milli, cpus;
+    uint64_t mem;
+    double w; /* share, sums to 1 */
+} frag_cls;
+
+typedef struct frag_learn {
+    uint32_t gpus, milli;
+    double cnt, cpus, mem; /* decayed count and sums */
+} frag_learn;
+
+/* A node's measure under the mix at an epoch: per class the GPUs with
+ * room for one of its GPUs and the free share of the others. */
+typedef struct frag_node {
+    uint32_t ver, epoch;
+    bool valid;
+    uint32_t sumfree; /* free share of its schedulable GPUs */
+    uint32_t free_cpus;
+    uint64_t free_mem;
+    double F;
+} frag_node;
+typedef struct frag_stat {
+    uint32_t small; /* free share on GPUs too small for the class */
+    uint16_t cnt;   /* GPUs with room for one of its GPUs */
+} frag_stat;
+
+/* The best answer for one kind of job on a node, while the node and the
+ * mix are unchanged. */
+#define FRAG_KEY_WORDS 5
+typedef struct frag_best {
+    uint64_t key[FRAG_KEY_WORDS];
+    uint32_t ver, epoch;
+    uint8_t valid; /* 0 none, 1 answer, 2 does not fit */
+    gs_mask set;
+    double d;      /* measure's growth */
+    uint32_t left; /* free share left on the chosen GPUs */
+    uint32_t nfree; /* the node's free share */
+    bool scored;
+    pscore score;
+} frag_best;
+
+struct frag_state {
+    bool host; /* the host's mix, not a learned one */
+    uint32_t n;
+    frag_cls cls[GS_MAX_FRAG_CLASSES];
+    uint32_t epoch;
+    uint32_t n_learn, since;
+    frag_learn learn[FRAG_LEARN];
+    double unit;
+    /* per node (allocated at creation for the policies that use them) */
+    frag_node *node;
+    frag_stat *stat; /* n_nodes x GS_MAX_FRAG_CLASSES */
+    frag_best *best;
+};
+
+gs_status gs_frag_init(gs_sched *s);
+void gs_frag_free(gs_sched *s);
+/* An accepted submission counts for the learned mix. */
+void gs_frag_note(gs_sched *s, const job_rec *j);
+/* The refresh stage: the learned mix from the counts. */
+void gs_frag_refresh(gs_sched *s);
+/* gs_sched_set_frag_classes without the journal (restore). */
+gs_status gs_frag_apply(gs_sched *s, const gs_frag_class *c, size_t n);
+/* The measure of node n under the mix (milli-GPU); stats cached. */
+double gs_frag_node(const gs_sched *s, uint32_t n);
 
 /* Release what a job record owns (not the record). */
 void gs_job_free(job_rec *j);

@@ -180,6 +180,7 @@ static void hist_move(gs_sched *s, uint32_t n, uint32_t from, uint32_t to)
 void gs_sched_reindex_node(gs_sched *s, uint32_t n)
 {
     node_state *ns = &s->nodes[n];
+    ns->ver++;
     gs_mask avail = gs_state_avail(s, n);
     uint32_t type = node_class(s, n);
     if (ns->avail != avail)
@@ -345,6 +346,8 @@ static uint32_t per_node_shape(const job_rec *j)
 /* By counts, under the reservation blocks in place. */
 bool gs_sched_counts_fit(const gs_sched *s, const job_rec *j)
 {
+    if (j->milli)
+        return true; /* shared GPUs are not in the free counts */
     uint32_t p = per_node_shape(j);
     if (s->n_parts) {
         /* in one of its partitions */
@@ -368,6 +371,8 @@ static bool fits_unblocked_in(const gs_sched *s, const job_rec *j,
 
 bool gs_state_fits_unblocked(const gs_sched *s, const job_rec *j)
 {
+    if (j->milli)
+        return true;
     if (!s->n_bf_touched || !s->bf_blocked_free)
         return gs_sched_counts_fit(s, j);
     if (!s->n_parts)

@@ -217,6 +217,39 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
         return spec_error(s, &j, GS_EINVAL,
                           "pattern %d is not a gs_comm_pattern",
                           (int)spec->pattern);
+    if (spec->gpu_milli > 1000)
+        return spec_error(s, &j, GS_EINVAL,
+                          "gpu_milli %u is above 1000 (a whole GPU)",
+                          spec->gpu_milli);
+    if (spec->gpu_mem > ((uint64_t)1 << 56))
+        return spec_error(s, &j, GS_ERANGE,
+                          "gpu_mem %llu bytes is above 2^56",
+                          (unsigned long long)spec->gpu_mem);
+    j.gpu_mem = spec->gpu_mem;
+    if (spec->gpu_mem > j.min_gpu_memory)
+        j.min_gpu_memory = spec->gpu_mem; /* a GPU must hold it */
+    if (spec->gpu_milli && spec->gpu_milli < 1000) {
+        j.milli = (uint16_t)spec->gpu_milli;
+        if (j.gpus > s->max_node_gpus)
+            return spec_error(s, &j, GS_ENORES,
+                              "a shared job runs on one node: %u GPUs "
+                              "asked, the largest node has %u",
+                              j.gpus, s->max_node_gpus);
+        if (spec->min_nodes > 1 ||
+            (spec->gpus_per_node && spec->gpus_per_node != j.gpus))
+            return spec_error(s, &j, GS_EINVAL,
+                              "a shared job (gpu_milli %u) runs on one "
+                              "node: min_nodes and gpus_per_node cannot "
+                              "spread it",
+                              spec->gpu_milli);
+        if (spec->exclusive)
+            return spec_error(s, &j, GS_EINVAL,
+                              "a shared job (gpu_milli %u) cannot be "
+                              "exclusive",
+                              spec->gpu_milli);
+        j.max_nodes = 1;
+        j.auto_nodes = false;
+    }
     if (spec->min_cc_minor >= 1000 || spec->min_cc_major > 1000)
         return spec_error(s, &j, GS_EINVAL,
                           "min_cc %u.%u is out of range", spec->min_cc_major,
@@ -592,6 +625,7 @@ GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
     s->n_live++;
     s->cursor->ok = false;
     gs_demand_note(s, &j);
+    gs_frag_note(s, &j);
     /* appended: each step sorts the pending jobs by the ordering */
     s->pending[s->n_pending++] = (uint32_t)(s->n_jobs - 1);
     if (job)
