@@ -803,6 +803,38 @@ static void learned_mix(void **state)
     gs_topo_destroy(t);
 }
 
+/* The mix from a configuration file, and its errors with line:column. */
+static void configured_mix(void **state)
+{
+    (void)state;
+    gs_topo *t = cluster(2, 2, 8);
+    gs_sched *s = make(t, "fgd");
+    const char *ok = "{\"frag_classes\": [{\"gpus\": 1, \"gpu_milli\": 500, "
+                     "\"cpus\": 2, \"weight\": 3},\n {\"gpus\": 2, "
+                     "\"mem\": 8589934592}]}";
+    if (gs_sched_configure(s, ok, strlen(ok), "c.json") != GS_OK)
+        fail_msg("%s", gs_sched_errmsg(s));
+    gs_frag_class c[4];
+    assert_int_equal(gs_sched_frag_classes(s, c, 4), 2);
+    assert_int_equal(c[0].gpu_milli, 500);
+    assert_int_equal(c[0].cpus, 2);
+    assert_true(c[0].weight == 0.75);
+    assert_int_equal(c[1].gpus, 2);
+    assert_int_equal(c[1].gpu_milli, 1000);
+    assert_true(c[1].mem == 8 * GIB);
+    const char *bad = "{\"frag_classes\": [{\"gpus\": 1},\n"
+                      "  {\"gpus\": 1, \"gpu_milli\": 1200}]}";
+    assert_int_equal(gs_sched_configure(s, bad, strlen(bad), "c.json"),
+                     GS_EPARSE);
+    assert_non_null(strstr(gs_sched_errmsg(s), "c.json:2:"));
+    assert_non_null(strstr(gs_sched_errmsg(s), "gpu_milli"));
+    /* nothing changed */
+    assert_int_equal(gs_sched_frag_classes(s, c, 4), 2);
+    assert_int_equal(c[0].gpu_milli, 500);
+    gs_sched_destroy(s);
+    gs_topo_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -820,6 +852,7 @@ int main(void)
         cmocka_unit_test(backfill_reserves_shares),
         cmocka_unit_test(preemption_frees_shares),
         cmocka_unit_test(learned_mix),
+        cmocka_unit_test(configured_mix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -703,6 +703,80 @@ static gs_status read_placement_tuning(cfg_ctx *c, const json_value *root,
     return GS_OK;
 }
 
+/* "frag_classes": [{"gpus": 1, "gpu_milli": 500, "cpus": 4, "mem": "16GiB",
+ * "weight": 2}, ...] (docs/sharing.md). */
+static gs_status read_frag_classes(cfg_ctx *c, const json_value *a,
+                                   bool apply)
+{
+    gs_sched *s = c->s;
+    gs_status st;
+    if (a->type != JSON_ARRAY)
+        return cerr(c, a, "\"frag_classes\" must be an array of {\"gpus\", "
+                          "\"gpu_milli\", \"cpus\", \"mem\", \"weight\"}");
+    if (a->u.arr.n > GS_MAX_FRAG_CLASSES)
+        return cerr(c, a, "\"frag_classes\" has more than 32 classes");
+    gs_frag_class fc[GS_MAX_FRAG_CLASSES];
+    static const char *const fk[] = {"gpus", "gpu_milli", "cpus", "mem",
+                                     "weight", NULL};
+    for (size_t i = 0; i < a->u.arr.n; i++) {
+        const json_value *e = a->u.arr.items[i];
+        if ((st = keys_ok(c, e, fk, "a \"frag_classes\" class")) != GS_OK)
+            return st;
+        const json_member *g = json_member_get(e, "gpus");
+        const json_member *mi = json_member_get(e, "gpu_milli");
+        const json_member *cp = json_member_get(e, "cpus");
+        const json_member *me = json_member_get(e, "mem");
+        const json_member *w = json_member_get(e, "weight");
+        double x;
+        fc[i] = (gs_frag_class){1, 1000, 0, 0, 1.0};
+        if (g) {
+            if ((st = get_count(c, g->value, "gpus", 64, &x)) != GS_OK)
+                return st;
+            if (x < 1)
+                return cerr(c, g->value, "\"gpus\" must be from 1 to 64");
+            fc[i].gpus = (uint32_t)x;
+        }
+        if (mi) {
+            if ((st = get_count(c, mi->value, "gpu_milli", 1000, &x)) !=
+                GS_OK)
+                return st;
+            if (x < 1)
+                return cerr(c, mi->value,
+                            "\"gpu_milli\" must be from 1 to 1000");
+            fc[i].gpu_milli = (uint32_t)x;
+        }
+        if (fc[i].gpu_milli < 1000 && fc[i].gpus > 1 &&
+            fc[i].gpus > s->max_node_gpus)
+            return cerr(c, e, "a shared class runs on one node: more GPUs "
+                              "than any node has");
+        if (cp) {
+            if ((st = get_count(c, cp->value, "cpus", UINT32_MAX, &x)) !=
+                GS_OK)
+                return st;
+            fc[i].cpus = (uint32_t)x;
+        }
+        if (me && (st = get_bytes(c, me->value, "mem", &fc[i].mem)) != GS_OK)
+            return st;
+        if (w) {
+            if ((st = get_num_in(c, w->value, "weight", 1e12, false, &x)) !=
+                GS_OK)
+                return st;
+            if (!(x > 0))
+                return cerr(c, w->value, "\"weight\" must be above 0");
+            fc[i].weight = x;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (fc[j].gpus == fc[i].gpus &&
+                fc[j].gpu_milli == fc[i].gpu_milli &&
+                fc[j].cpus == fc[i].cpus && fc[j].mem == fc[i].mem)
+                return cerr(c, e, "a \"frag_classes\" class repeats an "
+                                  "earlier one");
+    }
+    if (apply)
+        gs_sched_set_frag_classes(s, fc, a->u.arr.n); /* checked */
+    return GS_OK;
+}
+
 static gs_status configure(cfg_ctx *c, const json_value *root, bool apply)
 {
     gs_sched *s = c->s;
@@ -711,7 +785,7 @@ static gs_status configure(cfg_ctx *c, const json_value *root, bool apply)
         "fairshare", "half_life", "priority_weights", "usage_weights",
         "limits", "backfill", "preemption", "partitions", "job_defaults",
         "auto_accounts", "timeout_grace", "numa", "lookahead", "demand",
-        NULL};
+        "frag_classes", NULL};
     gs_status st = keys_ok(c, root, keys, "the configuration");
     if (st != GS_OK)
         return st;
@@ -757,6 +831,9 @@ static gs_status configure(cfg_ctx *c, const json_value *root, bool apply)
             gs_sched_set_timeout_grace(s, (int64_t)d);
     }
     if ((st = read_placement_tuning(c, root, apply)) != GS_OK)
+        return st;
+    if ((m = json_member_get(root, "frag_classes")) &&
+        (st = read_frag_classes(c, m->value, apply)) != GS_OK)
         return st;
     if ((m = json_member_get(root, "ordering"))) {
         const gs_ordering_ops *o =

@@ -96,7 +96,8 @@ static const char *const topologies[] = {
 };
 
 static const char *const policies[] = {"nvlink-pack", "first-fit",
-                                       "best-fit", "spread"};
+                                       "best-fit",    "spread",
+                                       "frag-aware",  "fgd"};
 static const char *const users[] = {"u1", "u2", "u3", NULL, "bad user"};
 static const char *const accounts[] = {"a", "b", NULL, "c", "root"};
 static const char *const models[] = {NULL, "H100", "V100,A100", "nope",
@@ -232,6 +233,15 @@ static void fill_spec(reader *r, gs_job_spec *spec, uint32_t *req,
     spec->pattern = (gs_comm_pattern)((g >> 5) % GS_PATTERN_COUNT);
     if (g == 253)
         spec->pattern = (gs_comm_pattern)GS_PATTERN_COUNT; /* refused */
+    /* a share of each GPU (1001 and more are refused), device memory */
+    unsigned m = byte(r);
+    if (m & 1) {
+        spec->gpu_milli = m == 255 ? 1001 + small(r, 0) : 1 + small(r, 1000);
+        if (spec->gpu_milli < 1000 && (m & 2))
+            spec->gpus = 1;
+    }
+    if (m & 4)
+        spec->gpu_mem = (uint64_t)small(r, 0) << 28;
 }
 
 /* s saved and restored on t (NULL when memory ran out: s goes on); the
@@ -287,7 +297,7 @@ void gs_api_program_run(const uint8_t *data, size_t size)
     gs_sched_config cfg;
     gs_sched_config_init(&cfg);
     unsigned c = byte(&r);
-    cfg.placement = policies[c % 4];
+    cfg.placement = policies[c % 6];
     cfg.ordering = (gs_ordering)((c >> 2) % 3);
     cfg.fairshare = (gs_fairshare_algo)((c >> 4) & 1);
     cfg.backfill = (gs_backfill)((c >> 5) % 3);
@@ -557,6 +567,27 @@ void gs_api_program_run(const uint8_t *data, size_t size)
                       gs_sched_set_numa_mode(s, (gs_numa_mode)(k / 3 % 4)));
             } else if (k % 3 == 1) {
                 check(s, "lookahead", gs_sched_set_lookahead(s, (int)(k / 3 % 4)));
+            } else if (k % 7 == 0) {
+                /* the fragmentation mix (sometimes out of range) */
+                gs_frag_class fc[GS_MAX_FRAG_CLASSES + 1];
+                size_t n = byte(&r) % 6;
+                if (n == 5)
+                    n = GS_MAX_FRAG_CLASSES + 1;
+                for (size_t i = 0; i < n; i++) {
+                    fc[i].gpus = small(&r, 9);
+                    fc[i].gpu_milli = small(&r, 1002);
+                    fc[i].cpus = small(&r, 40);
+                    fc[i].mem = (uint64_t)small(&r, 0) << 30;
+                    unsigned w = byte(&r);
+                    fc[i].weight = w == 255 ? -1.0 : 0.5 + w % 7;
+                }
+                check(s, "frag_classes", gs_sched_set_frag_classes(s, fc, n));
+                gs_sched_frag_classes(s, fc, GS_MAX_FRAG_CLASSES);
+                double f;
+                gs_sched_fragmentation(s, &f);
+                uint32_t gm = 0, gj = 0;
+                uint64_t gb = 0;
+                gs_sched_gpu_share(s, small(&r, n_gpus + 2), &gm, &gb, &gj);
             } else {
                 gs_demand_entry d[GS_MAX_DEMAND + 1];
                 size_t n = byte(&r) % (GS_MAX_DEMAND + 2);
