@@ -382,6 +382,7 @@ static gs_status choose(gs_place_ctx *ctx, const gs_place_request *req,
                   req->gpus == 1 && !reqm;
     uint64_t key[FRAG_KEY_WORDS] = {
         (uint64_t)m | (uint64_t)mode << 11 | (uint64_t)req->pattern << 16 |
+            (uint64_t)(req->exclusive != 0) << 24 |
             (uint64_t)req->cpus_per_gpu << 32,
         req->mem_per_gpu, req->gpu_mem, 0, 0};
     cand best, c;
