@@ -127,7 +127,10 @@ static void install(struct frag_state *f, frag_cls *c, uint32_t n)
         total += c[i].w;
     for (uint32_t i = 0; i < n; i++)
         c[i].w = total > 0 ? c[i].w / total : 0;
-    if (n != f->n || memcmp(c, f->cls, n * sizeof *c) != 0) {
+    bool same = n == f->n;
+    for (uint32_t i = 0; same && i < n; i++)
+        same = cls_cmp(&c[i], &f->cls[i]) == 0 && c[i].w == f->cls[i].w;
+    if (!same) {
         memcpy(f->cls, c, n * sizeof *c);
         f->n = n;
         f->epoch++;
