@@ -8,8 +8,8 @@
  *        process-wide registry.
  *
  * A placement policy decides which GPUs a job gets. The built-in ones
- * (`first-fit`, `best-fit`, `spread`, `nvlink-pack`) register through the
- * same table a host application uses for its own. A policy sees the
+ * (`first-fit`, `best-fit`, `spread`, `nvlink-pack`, `frag-aware`, `fgd`)
+ * register through the same table a host application uses for its own. A policy sees the
  * topology and what is usable for the job being placed through a
  * ::gs_place_ctx, and answers with cluster-wide GPU ids; the scheduler then
  * checks the answer (count, usability, node constraints) and assigns CPUs
@@ -37,8 +37,10 @@ extern "C" {
  *  Where a job goes. Built in: `nvlink-pack` (the default: the best
  *  bandwidth for the job's communication pattern, then what the remainder
  *  offers the coming jobs, fewest NUMA domains, keeping intact NVLink
- *  groups free; docs/placement.md), `first-fit`, `best-fit` and `spread`; a scheduler picks
- *  one by name in ::gs_sched_config. A host adds its own by filling a
+ *  groups free; docs/placement.md), `first-fit`, `best-fit`, `spread`,
+ *  and for shared GPUs `frag-aware` and `fgd` (where fragmentation grows
+ *  least; docs/sharing.md); a scheduler picks one by name in
+ *  ::gs_sched_config. A host adds its own by filling a
  *  ::gs_placement_ops table and registering it (custom_policy.c): the
  *  policy sees a ::gs_place_ctx and answers with GPU ids, which the
  *  scheduler checks before anything changes.
