@@ -1815,6 +1815,253 @@ static void place_patterns(void **state)
     assert_contains(out, "\n  --no-lookahead ");
 }
 
+/* A cluster of n nodes of g T4s (16 GiB, PCIe) with c CPUs each, as
+ * tests/test_sharing.c's cluster(), in a temporary file (path: cap 64). */
+static void share_cluster(char *path, unsigned n, unsigned g, unsigned c)
+{
+    char json[2048];
+    int at = snprintf(json, sizeof json,
+                      "{\"nodes\": [{\"name\": \"n[0-%u]\", \"numa\": "
+                      "[{\"cpus\": \"0-%u\", \"memory\": \"64GiB\"}], "
+                      "\"gpus\": {\"count\": %u, \"model\": \"T4\", "
+                      "\"memory\": \"16GiB\", \"numa\": 0}, \"matrix\": [",
+                      n - 1, c - 1, g);
+    for (unsigned i = 0; i < g; i++) {
+        at += snprintf(json + at, sizeof json - (size_t)at, "%s\"", i ? ", " : "");
+        for (unsigned k = 0; k < g; k++)
+            at += snprintf(json + at, sizeof json - (size_t)at, "%s%s",
+                           k ? " " : "", i == k ? "X" : "PHB");
+        at += snprintf(json + at, sizeof json - (size_t)at, "\"");
+    }
+    at += snprintf(json + at, sizeof json - (size_t)at, "]}]}");
+    assert_true(at > 0 && (size_t)at < sizeof json);
+    temp_file(path, json, (size_t)at);
+}
+
+/* place --gpu-milli, --gpu-mem, --running, --frag-classes: shared GPUs,
+ * the cases of tests/test_sharing.c through the command line */
+static void place_shares(void **state)
+{
+    (void)state;
+    char c22[64], c12[64], c124[64], args[512];
+    share_cluster(c22, 2, 2, 16);
+    share_cluster(c12, 1, 2, 8);
+    share_cluster(c124, 1, 2, 4);
+    /* Two nodes of two GPUs (n0: 0 1, n1: 2 3): A 0.5, B 0.3, C 0.6, a
+     * whole D, a whole 2-GPU E. first-fit and best-fit put B beside A on
+     * GPU 0, C on GPU 1 (GPU 0 has 0.2 left), D on n1 (n0's GPUs are
+     * shared); spread puts B where most room is left on the node with
+     * most free share (n1: 2.0 against 1.5) -> GPU 2, C on an idle GPU of
+     * n1 (1.7 against 1.5) -> 3, D on the last idle GPU, 1. E needs two
+     * whole GPUs of one node: none is left (exit 3, an empty line). */
+    static const struct {
+        const char *policy, *gpus;
+    } want[] = {{"first-fit", "0 0 1 2"},
+                {"best-fit", "0 0 1 2"},
+                {"nvlink-pack", "0 0 1 2"},
+                {"spread", "0 2 3 1"}};
+    for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
+        fmt(args, sizeof args,
+            "place --topo %s --gpus 1,1,1,1,2 --gpu-milli 500,300,600,1000,"
+            "1000 --placement %s",
+            c22, want[w].policy);
+        assert_int_equal(run2(args), 3);
+        char expect[256];
+        const char *g = want[w].gpus;
+        fmt(expect, sizeof expect,
+            "%c CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=50\n"
+            "%c CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=30\n"
+            "%c CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=60\n%c\n\n",
+            g[0], g[2], g[4], g[6]);
+        if (strcmp(out, expect) != 0)
+            fail_msg("%s: '%s', want '%s'", want[w].policy, out, expect);
+        assert_contains(err, "job 5 (2 GPUs) not placed");
+    }
+    /* what the shared GPUs hold goes to standard error */
+    fmt(args, sizeof args,
+        "place --topo %s --gpus 1,1 --gpu-milli 500 --placement best-fit",
+        c12);
+    assert_int_equal(run2(args), 0);
+    assert_string_equal(out, "0 CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=50\n"
+                             "0 CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=50\n");
+    assert_string_equal(err, "gpusched place: job 1: 500 milli-GPU of GPU 0; "
+                             "in use now: GPU 0 500 (1 job)\n"
+                             "gpusched place: job 2: 500 milli-GPU of GPU 0; "
+                             "in use now: GPU 0 1000 (2 jobs)\n");
+    /* MPS: 25%, 2048 MiB on each visible device; a whole GPU has none */
+    fmt(args, sizeof args,
+        "place --topo %s --gpus 2 --gpu-milli 250 --gpu-mem 2G", c12);
+    assert_int_equal(run2(args), 0);
+    assert_string_equal(out, "0,1 CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=25 "
+                             "CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=0=2048M,"
+                             "1=2048M\n");
+    assert_contains(err, "250 milli-GPU of each of GPUs 0,1; in use now: "
+                         "GPU 0 250 (1 job), GPU 1 250 (1 job)\n");
+    /* device memory counts: two 10 GiB shares do not fit one 16 GiB GPU;
+     * the third has no GPU left */
+    fmt(args, sizeof args,
+        "place --topo %s --gpus 1,1,1 --gpu-milli 100 --gpu-mem 10G "
+        "--placement best-fit 2>/dev/null",
+        c12);
+    assert_int_equal(run2(args), 3);
+    assert_string_equal(out, "0 CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=10 "
+                             "CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=0=10240M\n"
+                             "1 CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=10 "
+                             "CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=0=10240M\n\n");
+    /* --running: 0.3 in use on GPU 0. best-fit puts a half beside it (0.2
+     * left); frag-aware and fgd, judging by the jobs asked (halves), on an
+     * idle GPU: beside it the 0.2 left is of no use to a half */
+    static const char *const pol[] = {"best-fit", "frag-aware", "fgd"};
+    for (int p = 0; p < 3; p++) {
+        fmt(args, sizeof args,
+            "place --topo pcie-8gpu --gpus 1 --gpu-milli 500 --running 0:300 "
+            "--placement %s",
+            pol[p]);
+        assert_int_equal(run2(args), 0);
+        assert_string_equal(out, p ? "1 CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=50\n"
+                                   : "0 CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=50\n");
+        if (p)
+            assert_contains(err, "gpusched place: fragmentation 0 GPUs (the "
+                                 "mix of the jobs asked");
+        else
+            assert_null(strstr(err, "fragmentation"));
+    }
+    /* shares and busy GPUs side by side: GPU 0 held whole, 1 full */
+    assert_int_equal(run2("place --topo pcie-8gpu --gpus 1 --gpu-milli 250 "
+                          "--busy 0 --running 1:500,1:500,2:800"),
+                     0);
+    assert_string_equal(out, "3 CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=25\n");
+    /* the measure by hand: one node, 2 GPUs, 4 CPUs; 0.5 running on GPU
+     * 0, a 0.1 job beside it (best-fit): free [400, 1000]. Class 1x1000
+     * (weight 3) fits GPU 1 and cannot use GPU 0's 400; 1x300 with 64
+     * CPUs does not fit the node: all of its 1400 free. 0.75 x 400 + 0.25
+     * x 1400 = 650 milli: 0.65 GPUs. */
+    fmt(args, sizeof args,
+        "place --topo %s --gpus 1 --gpu-milli 100 --running 0:500 "
+        "--placement best-fit --frag-classes 1x1000:weight=3,1x300:cpus=64 "
+        "--json",
+        c124);
+    assert_int_equal(run2(args), 0);
+    json_doc doc;
+    parse_json(&doc, out);
+    assert_true(json_num(doc.root, "fragmentation") == 0.65);
+    const json_value *j1 =
+        json_member_get(doc.root, "placements")->value->u.arr.items[0];
+    assert_true(json_num(j1, "gpu_milli") == 100);
+    assert_true(json_num(j1, "gpu_mem") == 0);
+    const json_value *env = json_member_get(j1, "mps_env")->value;
+    assert_string_equal(
+        json_member_get(env, "CUDA_MPS_ACTIVE_THREAD_PERCENTAGE")
+            ->value->u.str.s,
+        "10");
+    assert_null(json_member_get(env, "CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"));
+    const json_value *use = json_member_get(j1, "gpu_use")->value;
+    assert_int_equal(use->u.arr.n, 1);
+    assert_true(json_num(use->u.arr.items[0], "gpu") == 0);
+    assert_true(json_num(use->u.arr.items[0], "milli") == 600);
+    assert_true(json_num(use->u.arr.items[0], "jobs") == 2);
+    json_doc_free(&doc);
+    assert_string_equal(err, ""); /* all of it in the document */
+    /* whole GPUs: the new keys say so; no measure without a mix */
+    assert_int_equal(run2("place --topo dgx1-v100 --gpus 2 --json"), 0);
+    parse_json(&doc, out);
+    assert_int_equal(json_member_get(doc.root, "fragmentation")->value->type,
+                     JSON_NULL);
+    j1 = json_member_get(doc.root, "placements")->value->u.arr.items[0];
+    assert_true(json_num(j1, "gpu_milli") == 1000);
+    assert_int_equal(json_member_get(j1, "mps_env")->value->u.obj.n, 0);
+    assert_int_equal(json_member_get(j1, "gpu_use")->value->u.arr.n, 0);
+    json_doc_free(&doc);
+    /* the topology from standard input, with shares */
+    assert_int_equal(run2("topo show pcie-8gpu --json > /tmp/gs_cli_p8.json"),
+                     0);
+    assert_int_equal(run2("place --topo - --gpus 1 --gpu-milli 250 --running "
+                          "0:750 --placement best-fit < /tmp/gs_cli_p8.json"),
+                     0);
+    assert_string_equal(out, "0 CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=25\n");
+    unlink("/tmp/gs_cli_p8.json");
+    /* bad values: exit 2, one line naming the option and the column */
+    static const char *const bad[] = {
+        "--gpu-milli 0", "--gpu-milli 1001", "--gpu-milli 0.5",
+        "--gpu-milli ''", "--gpu-milli 500,", "--gpu-milli 500,250",
+        "--gpu-milli -5", "--gpu-mem 1P", "--gpu-mem -1", "--gpu-mem 65537T",
+        "--gpu-mem 4G,4G", "--running 0", "--running 9:500",
+        "--running 0:1000", "--running 0:0", "--running 0:600,0:500",
+        "--running 0:500:", "--running 0:500:x", "--running ,0:500",
+        "--running 0:500 --busy 0", "--running 0:500 --free 1-7",
+        "--running 0:400:30G,0:400:30G", "--frag-classes ''",
+        "--frag-classes 0", "--frag-classes 65", "--frag-classes 1x0",
+        "--frag-classes 1x1001", "--frag-classes 1y500",
+        "--frag-classes 1x500:cpu=4", "--frag-classes 1x500:cpus=-1",
+        "--frag-classes 1x500:weight=0", "--frag-classes 1x500:weight=nan",
+        "--frag-classes 1x500:weight=1e16", "--frag-classes 1x500:mem=lots",
+        "--frag-classes 1x500,2,1x500", "--frag-classes 1x500,,2",
+        "--frag-classes 1x500:cpus=1:cpus=2", "--frag-classes 9x500",
+        "--frag-classes 1x500:weight",
+        ("--frag-classes 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,"
+         "21,22,23,24,25,26,27,28,29,30,31,32,33")};
+    static const char *const why[] = {
+        "--gpu-milli '0': '0' at column 1: want milli-GPU from 1 to 1000",
+        "'1001' at column 1", "'0.5' at column 1", "--gpu-milli '': ",
+        "'' at column 5", "more values than the 1 job of --gpus",
+        "'-5' at column 1",
+        "--gpu-mem '1P': '1P' at column 1: want bytes",
+        "'-1' at column 1", "at most 2^56", "more values than the 1 job",
+        "'0' at column 1: want GPU:MILLI or GPU:MILLI:SIZE",
+        "GPU '9' at column 1: the topology has GPUs 0-7",
+        "share '1000' at column 3: want milli-GPU from 1 to 999",
+        "share '0' at column 3",
+        "the shares of GPU 0 add up to 1100 milli-GPU at column 7",
+        "memory '' at column 7", "memory 'x' at column 7",
+        "'' at column 1: want GPU:MILLI",
+        "GPU 0 is in use (--busy) and has shares",
+        "GPU 0 is in use (not in --free) and has shares",
+        "adds up to 61440 MiB at column 11, more than its 49152 MiB",
+        "an empty class at column 1", "GPUs '0' at column 1: want 1 to 64",
+        "GPUs '65' at column 1", "share '0' at column 3",
+        "share '1001' at column 3", "GPUs '1y500' at column 1",
+        "'cpu=4' at column 7: want cpus=N, mem=SIZE or weight=W",
+        "cpus '-1' at column 12", "weight '0' at column 14",
+        "weight 'nan' at column 14", "weight '1e16' at column 14",
+        "mem 'lots' at column 11",
+        "the class at column 9 repeats the one at column 1",
+        "an empty class at column 7", "cpus at column 14 is there twice",
+        ("the class at column 1 shares 9 GPUs, but a shared job runs on one "
+         "node and the largest has 8"),
+        "'weight' at column 7",
+        "at most 32 classes (column 88 starts the 33rd)"};
+    assert_int_equal(sizeof bad / sizeof bad[0], sizeof why / sizeof why[0]);
+    expect_usage_errors("place", "--topo pcie-8gpu --gpus 1", bad, why,
+                        sizeof bad / sizeof bad[0]);
+    expect_usage_errors("place", "--topo pcie-8gpu --gpus 1,1,1",
+                        (const char *const[]){"--gpu-milli 500,250",
+                                              "--gpu-mem 1G,0,2G,3G"},
+                        (const char *const[]){
+                            "2 values for the 3 jobs of --gpus",
+                            "more values than the 3 jobs of --gpus"},
+                        2);
+    /* one value per job */
+    assert_int_equal(run2("place --topo pcie-8gpu --gpus 1,1,1 --gpu-milli "
+                          "500,1000,250 --gpu-mem 1G,0,2G --placement "
+                          "best-fit"),
+                     0);
+    assert_string_equal(out, "0 CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=50 "
+                             "CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=0=1024M\n"
+                             "1\n"
+                             "0 CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=25 "
+                             "CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=0=2048M\n");
+    /* the help has them, and the policies */
+    assert_int_equal(run2("place --help"), 0);
+    assert_contains(out, "\n  --gpu-milli N[,N...] ");
+    assert_contains(out, "\n  --gpu-mem SIZE[,SIZE...]\n");
+    assert_contains(out, "\n  --running LIST ");
+    assert_contains(out, "\n  --frag-classes SPEC ");
+    assert_contains(out, "nvlink-pack, frag-aware or fgd");
+    unlink(c22);
+    unlink(c12);
+    unlink(c124);
+}
+
 /* Run gpusched sim on a trace given as text (in a temporary file) with
  * more arguments: its exit status, stdout in out and stderr in err. */
 static int sim_text(const char *topo, const char *trace, const char *extra)
@@ -1991,6 +2238,7 @@ int main(void)
         cmocka_unit_test(state_show),
         cmocka_unit_test(topo_quality),
         cmocka_unit_test(place_patterns),
+        cmocka_unit_test(place_shares),
         cmocka_unit_test(sim_patterns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -93,7 +93,8 @@ typedef struct cli_command {
 #define CLI_OPTION_JSON(what) {CLI_O_JSON, "--json", NULL, NULL, "off", what, 0}
 #define CLI_OPTION_PLACEMENT(id)                                            \
     {id, "--placement", "--policy", "NAME", "nvlink-pack",                  \
-     "the placement policy: first-fit, best-fit, spread or nvlink-pack", 0}
+     "the placement policy: first-fit, best-fit, spread, nvlink-pack, "  \
+     "frag-aware or fgd", 0}
 
 /* How nvlink-pack weighs a choice: place and sim (cli_parse_tuning). */
 #define CLI_OPTION_PATTERN(def, help)                                       \

@@ -29,5 +29,6 @@
 #include <gpusched/ordering.h>
 #include <gpusched/probe.h>
 #include <gpusched/state.h>
+#include <gpusched/mig.h>
 
 #endif /* GPUSCHED_GPUSCHED_H */

@@ -11,6 +11,11 @@
 
 typedef struct gs_journal gs_journal;
 
+/* The snapshot format written, and the newest read (docs/formats.md): 4
+ * adds the jobs' shares of their GPUs and the fragmentation measure's
+ * job mix. GS_STATE_FORMAT in <gpusched/state.h> names it for callers. */
+#define GS_SNAP_FORMAT GS_STATE_FORMAT
+
 /* A handle that holds only an error message (what restore and open hand
  * back on failure, for gs_sched_errmsg), or NULL without memory. */
 gs_sched *gs_durable_error_handle(const gs_err *err);

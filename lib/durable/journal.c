@@ -32,8 +32,10 @@
 #include <unistd.h>
 
 static const char JMAGIC[8] = {'G', 'S', 'J', 'O', 'U', 'R', 'N', '\n'};
-#define JFORMAT 3u /* 2: issue 15's calls, longer submit records; 3: the
-                      * pattern beside comm, issue 16's calls */
+#define JFORMAT 4u /* 2: issue 15's calls, longer submit records; 3: the
+                      * pattern beside comm, issue 16's calls; 4: the
+                      * share and device memory at the end of a submit
+                      * record, the job mix (kind 35) */
 #define JHEADER 24 /* magic, format, base seq, CRC of the 20 bytes before */
 #define RHEADER 12
 /* The largest record (a configuration document of up to 64 MiB). */
@@ -92,6 +94,9 @@ static void put_spec(gs_wbuf *w, const gs_job_spec *in)
     gs_w_str(w, s.partition);
     gs_w_str(w, s.constraint);
     gs_w_u8(w, (uint8_t)((s.allow_split != 0) | (s.any_model != 0) << 1));
+    /* added in format 4: a record of formats 2 and 3 ends above */
+    gs_w_uv(w, s.gpu_milli);
+    gs_w_uv(w, s.gpu_mem);
 }
 
 static void put_call(gs_wbuf *w, uint64_t seq, const gs_jr_rec *r)
@@ -205,6 +210,16 @@ static void put_call(gs_wbuf *w, uint64_t seq, const gs_jr_rec *r)
             gs_w_f64(w, r->dem[i].weight);
         }
         break;
+    case GS_JR_FRAG_CLASSES:
+        gs_w_uv(w, r->a);
+        for (uint64_t i = 0; i < r->a; i++) {
+            gs_w_uv(w, r->frag[i].gpus);
+            gs_w_uv(w, r->frag[i].gpu_milli);
+            gs_w_uv(w, r->frag[i].cpus);
+            gs_w_uv(w, r->frag[i].mem);
+            gs_w_f64(w, r->frag[i].weight);
+        }
+        break;
     case GS_JR_TIMEOUT:
         gs_w_uv(w, r->a);
         gs_w_sv(w, r->t);
@@ -277,6 +292,11 @@ static gs_status replay(gs_sched *s, gs_rbuf *r, uint8_t kind)
             uint8_t g = gs_r_u8(r);
             sp.allow_split = g & 1;
             sp.any_model = (g >> 1) & 1;
+            if (!r->bad && r->pos < r->n) { /* format 4 */
+                sp.gpu_milli =
+                    (uint32_t)gs_r_uv_max(r, UINT32_MAX, "gpu_milli");
+                sp.gpu_mem = gs_r_uv(r);
+            }
         } else {
             /* format 1: the behaviour before issue 15 (jobs split freely,
              * mixed models) */
@@ -476,6 +496,22 @@ static gs_status replay(gs_sched *s, gs_rbuf *r, uint8_t kind)
         if (r->bad || r->pos != r->n)
             return GS_EPARSE;
         return gs_sched_set_demand(s, e, (size_t)n);
+    }
+    case GS_JR_FRAG_CLASSES: {
+        /* the call's own checks judge the values, as they did when it
+         * was made (gs_frag_apply) */
+        gs_frag_class c[GS_MAX_FRAG_CLASSES];
+        uint64_t n = gs_r_uv_max(r, GS_MAX_FRAG_CLASSES, "job mix classes");
+        for (uint64_t i = 0; i < n && !r->bad; i++) {
+            c[i].gpus = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "GPUs");
+            c[i].gpu_milli = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "share");
+            c[i].cpus = (uint32_t)gs_r_uv_max(r, UINT32_MAX, "CPUs");
+            c[i].mem = gs_r_uv(r);
+            c[i].weight = gs_r_f64(r);
+        }
+        if (r->bad || r->pos != r->n)
+            return GS_EPARSE;
+        return gs_sched_set_frag_classes(s, n ? c : NULL, (size_t)n);
     }
     case GS_JR_TIMEOUT: {
         uint64_t a = gs_r_uv(r);

@@ -41,7 +41,18 @@ enum {
     SEC_EVENTS = 10,
     SEC_END = 11,
     SEC_EXTRA = 12, /* format 2: partitions, defaults, holds, constraints */
-    SEC_DEMAND = 13 /* format 3: NUMA mode, look-ahead, demand */
+    SEC_DEMAND = 13, /* format 3: NUMA mode, look-ahead, demand */
+    SEC_FRAG = 14    /* format 4: the fragmentation measure's job mix */
+};
+
+/* Bits of a job's flags byte (J_SHARE from format 4). */
+enum {
+    J_EXCLUSIVE = 1,
+    J_ONE_DOMAIN = 2,
+    J_PREEMPTIBLE = 4,
+    J_STARTED = 8,
+    J_ENDED = 16,
+    J_SHARE = 32 /* a share of each GPU or device memory follows comm */
 };
 
 /* Bits of a job's optional doubles. */
@@ -220,11 +231,15 @@ static void put_job(const job_rec *j, uint64_t prev_id, strset *ss,
     /* a job that ran keeps its allocation; times may be negative, so the
      * -1 of "never" is not what tells */
     bool started = j->n_alloc > 0, ended = j->state >= GS_JOB_COMPLETED;
+    /* a whole-GPU job without device memory (most) writes no share */
+    bool share = j->milli || j->gpu_mem;
     gs_w_uv(w, j->id - prev_id);
     gs_w_u8(w, (uint8_t)j->state);
-    gs_w_u8(w, (uint8_t)((j->exclusive ? 1 : 0) | (j->one_domain ? 2 : 0) |
-                         (j->preemptible ? 4 : 0) | (started ? 8 : 0) |
-                         (ended ? 16 : 0)));
+    gs_w_u8(w, (uint8_t)((j->exclusive ? J_EXCLUSIVE : 0) |
+                         (j->one_domain ? J_ONE_DOMAIN : 0) |
+                         (j->preemptible ? J_PREEMPTIBLE : 0) |
+                         (started ? J_STARTED : 0) | (ended ? J_ENDED : 0) |
+                         (share ? J_SHARE : 0)));
     gs_w_sv(w, j->submit_time);
     if (started)
         gs_w_sv(w, j->start_time - j->submit_time);
@@ -242,6 +257,10 @@ static void put_job(const job_rec *j, uint64_t prev_id, strset *ss,
     gs_w_uv(w, j->min_gpu_memory);
     gs_w_uv(w, j->min_cc);
     gs_w_u8(w, (uint8_t)(j->comm | j->pattern << 1)); /* format 3 */
+    if (share) { /* format 4 */
+        gs_w_uv(w, j->milli);
+        gs_w_uv(w, j->gpu_mem);
+    }
     size_t nm = 0;
     while (j->models && j->models[nm])
         nm++;
@@ -310,7 +329,6 @@ static void put_job(const job_rec *j, uint64_t prev_id, strset *ss,
     }
 }
 
-/* Format 2: the settings, partitions and job fields format 1 lacks. */
 /* The NUMA mode, the look-ahead switch, the host's demand, the learned
  * counts and the profile in use with its epoch (format 3). */
 static void put_demand(const gs_sched *s, gs_wbuf *w)
@@ -342,6 +360,40 @@ static void put_demand(const gs_sched *s, gs_wbuf *w)
     gs_w_uv(w, s->la_epoch);
 }
 
+/* The fragmentation measure's job mix (format 4): whether the host set
+ * it, the learned kinds with their decayed counts and sums, the unit of
+ * the decay, the submissions since the last learned mix, and the mix in
+ * use (the host's, or the learned one) with its epoch. Doubles are
+ * written bit for bit, so that a restore learns and weighs exactly as
+ * the saved scheduler would have. */
+static void put_frag(const gs_sched *s, gs_wbuf *w)
+{
+    const struct frag_state *f = s->frag;
+    gs_w_u8(w, f->host ? 1 : 0);
+    gs_w_uv(w, f->n_learn);
+    for (uint32_t i = 0; i < f->n_learn; i++) {
+        const frag_learn *l = &f->learn[i];
+        gs_w_uv(w, l->gpus);
+        gs_w_uv(w, l->milli);
+        gs_w_f64(w, l->cnt);
+        gs_w_f64(w, l->cpus);
+        gs_w_f64(w, l->mem);
+    }
+    gs_w_f64(w, f->unit);
+    gs_w_uv(w, f->since);
+    gs_w_uv(w, f->n);
+    for (uint32_t i = 0; i < f->n; i++) {
+        const frag_cls *c = &f->cls[i];
+        gs_w_uv(w, c->gpus);
+        gs_w_uv(w, c->milli);
+        gs_w_uv(w, c->cpus);
+        gs_w_uv(w, c->mem);
+        gs_w_f64(w, c->w);
+    }
+    gs_w_uv(w, f->epoch);
+}
+
+/* Format 2: the settings, partitions and job fields format 1 lacks. */
 static void put_extra(const gs_sched *s, gs_wbuf *w)
 {
     gs_w_uv(w, s->def_cpus_per_gpu);
@@ -430,7 +482,7 @@ static gs_status encode(gs_sched *s, gs_wbuf *out)
     strset ss = {0};
     bool oom = false;
     gs_w_bytes(out, MAGIC, sizeof MAGIC);
-    gs_w_u32le(out, GS_STATE_FORMAT);
+    gs_w_u32le(out, GS_SNAP_FORMAT);
     gs_w_u64le(out, 0); /* the payload's length, set below */
 
     gs_w_uv(&b, s->seq);
@@ -497,6 +549,9 @@ static gs_status encode(gs_sched *s, gs_wbuf *out)
     b.n = 0;
     put_demand(s, &b);
     section(out, SEC_DEMAND, &b);
+    b.n = 0;
+    put_frag(s, &b);
+    section(out, SEC_FRAG, &b);
     b.n = 0;
     section(out, SEC_END, &b);
     gs_w_free(&b);
@@ -627,6 +682,7 @@ typedef struct rd_ctx {
     size_t n_strings;
     uint32_t *assoc_map;
     size_t n_assoc;
+    uint32_t fmt; /* the snapshot's format */
 } rd_ctx;
 
 /* A damaged snapshot: the reader's problem with its offset. */
@@ -654,11 +710,11 @@ static gs_status check_header(const uint8_t *p, size_t n, const char *name,
     uint32_t fmt = 0;
     for (int i = 0; i < 4; i++)
         fmt |= (uint32_t)p[8 + i] << (8 * i);
-    if (fmt > GS_STATE_FORMAT)
+    if (fmt > GS_SNAP_FORMAT)
         return gs_errf(err, GS_EUNSUPPORTED,
                        "%s: snapshot format %u is newer than this library "
                        "reads (%u); use a newer gpusched",
-                       name, fmt, GS_STATE_FORMAT);
+                       name, fmt, GS_SNAP_FORMAT);
     if (fmt == 0)
         return gs_errf(err, GS_EPARSE, "%s: offset 8: format 0 is invalid",
                        name);
@@ -1063,12 +1119,12 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
     j->part = GS_NONE8;
     j->est_start = GS_TIME_UNKNOWN;
     uint8_t flags = gs_r_u8(r);
-    j->exclusive = flags & 1;
-    j->one_domain = (flags >> 1) & 1;
-    j->preemptible = (flags >> 2) & 1;
+    j->exclusive = flags & J_EXCLUSIVE;
+    j->one_domain = (flags & J_ONE_DOMAIN) != 0;
+    j->preemptible = (flags & J_PREEMPTIBLE) != 0;
     j->submit_time = gs_r_sv(r);
     j->start_time = j->end_time = -1;
-    bool started = flags & 8, ended = flags & 16;
+    bool started = flags & J_STARTED, ended = flags & J_ENDED;
     if (started)
         j->start_time = gs_r_sv(r);
     if (ended)
@@ -1101,9 +1157,27 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
     uint64_t cv = gs_r_uv_max(r, 2 * GS_PATTERN_COUNT - 1, "comm");
     j->comm = (gs_comm_hint)(cv & 1);
     j->pattern = (uint8_t)(cv >> 1);
+    /* format 4: the share of each GPU (0: whole GPUs) and the device
+     * memory per GPU, as gs_sched_submit took them */
+    uint8_t max_flags = c->fmt >= 4 ? 63 : 31;
+    if (!r->bad && (flags & J_SHARE) && flags <= max_flags) {
+        j->milli = (uint16_t)gs_r_uv_max(r, 999, "a job's GPU share");
+        j->gpu_mem = gs_r_uv_max(r, (uint64_t)1 << 56, "a job's GPU memory");
+        if (!r->bad && !j->milli && !j->gpu_mem)
+            gs_r_fail(r, "a job's share is written but empty");
+    }
     if (r->bad)
         return bad(c, r);
-    if (d == 0 || j->id < prev_id || j->id > s->last_id || flags > 31 ||
+    if (j->milli &&
+        (j->exclusive || j->max_nodes != 1 || j->min_nodes != 1 ||
+         j->gpus > s->max_node_gpus ||
+         (j->gpus_per_node && j->gpus_per_node != j->gpus))) {
+        r->pos = at;
+        return badf(c, r, "a shared job's request is not on one node, or "
+                          "is exclusive");
+    }
+    if (d == 0 || j->id < prev_id || j->id > s->last_id ||
+        flags > max_flags ||
         j->gpus == 0 || (started && !time_ok(j->start_time)) ||
         (ended && !time_ok(j->end_time)) || j->time_limit < 0 ||
         j->time_limit > GS_TIME_MAX || j->nice < -1000000000 ||
@@ -1250,6 +1324,10 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
         r->pos = at;
         return badf(c, r, "a job's start and its allocation disagree");
     }
+    if (j->milli && j->n_alloc > 1) {
+        r->pos = at;
+        return badf(c, r, "a shared job's allocation spans nodes");
+    }
     return GS_OK;
 }
 
@@ -1260,6 +1338,35 @@ static bool place_running(gs_sched *s, job_rec *j)
     for (uint32_t k = 0; k < j->n_alloc; k++) {
         const alloc_node *a = &j->alloc[k];
         node_state *ns = &s->nodes[a->node];
+        if (j->milli) {
+            /* a shared job: its GPUs free or shared, never held whole,
+             * each with room for its share and device memory */
+            uint32_t first = s->topo->nodes[a->node].first_gpu;
+            if ((ns->busy & ~ns->shared & a->gpus) ||
+                (ns->failed & a->gpus) || a->mem > ns->free_mem ||
+                ns->excl_job)
+                return false;
+            for (gs_mask m = a->gpus; m; m &= m - 1) {
+                uint32_t g = first + mask_first(m);
+                const gpu_share *h = &s->shr[g];
+                uint64_t cap = gs_gpu_memory(s, g);
+                if (h->used + j->milli > 1000 ||
+                    (j->gpu_mem && cap &&
+                     (h->mem > cap || cap - h->mem < j->gpu_mem)))
+                    return false;
+            }
+            if (a->cpu_n &&
+                (!cpu_accounted(s, a->node) ||
+                 !take_cpus_exact(s, a->node, j->cpus + a->cpu_off,
+                                  a->cpu_n)))
+                return false;
+            ns->free_mem -= a->mem;
+            ns->busy |= a->gpus;
+            ns->jobs++;
+            gs_gpushare_take(s, j, a->node, a->gpus);
+            gs_sched_reindex_node(s, a->node);
+            continue;
+        }
         if ((ns->busy & a->gpus) || (ns->failed & a->gpus) ||
             a->mem > ns->free_mem || (ns->excl_job) ||
             (j->exclusive && ns->jobs) ||
@@ -1375,8 +1482,11 @@ static gs_status read_lists(rd_ctx *c, gs_rbuf *r)
         if (!place_running(s, j))
             return gs_errf(&s->err, GS_EPARSE,
                            "%s: job %llu's allocation collides with another "
-                           "job's, a failed GPU or a node's capacity",
-                           c->name, (unsigned long long)j->id);
+                           "job's, a failed GPU or a node's capacity%s",
+                           c->name, (unsigned long long)j->id,
+                           j->milli ? " (or its shares of the GPUs exceed "
+                                      "them)"
+                                    : "");
         j->run_pos = (uint32_t)i;
         s->running[s->n_running++] = s->running[i];
         s->ends[s->n_ends++] = s->running[i];
@@ -1486,7 +1596,7 @@ static gs_status topo_from_section(rd_ctx *c, gs_rbuf r, gs_topo **out)
     return GS_OK;
 }
 
-/* Format 2's extra section: settings, partitions, job fields. */
+/* Format 3's demand section (put_demand). */
 static gs_status read_demand(rd_ctx *c, gs_rbuf *r)
 {
     gs_sched *s = c->s;
@@ -1546,6 +1656,91 @@ static gs_status read_demand(rd_ctx *c, gs_rbuf *r)
     return GS_OK;
 }
 
+/* A class of the job mix or a learned kind: GPUs and share in range, a
+ * shared kind on one node. */
+static bool frag_kind_ok(const gs_sched *s, uint64_t gpus, uint64_t milli)
+{
+    return gpus >= 1 && gpus <= 64 && milli >= 1 && milli <= 1000 &&
+           !(milli < 1000 && gpus > 1 && gpus > s->max_node_gpus);
+}
+
+static bool frag_sum_ok(double v)
+{
+    return v >= 0 && isfinite(v) && v <= 1e300;
+}
+
+/* Format 4's job mix (put_frag), read back as it was. */
+static gs_status read_frag(rd_ctx *c, gs_rbuf *r)
+{
+    gs_sched *s = c->s;
+    struct frag_state *f = s->frag;
+    uint8_t host = gs_r_u8(r);
+    if (!r->bad && host > 1)
+        return badf(c, r, "the job mix's host flag is out of range");
+    uint64_t nl = gs_r_uv_max(r, FRAG_LEARN, "learned job kinds");
+    frag_learn learn[FRAG_LEARN];
+    for (uint64_t i = 0; i < nl && !r->bad; i++) {
+        size_t at = r->pos;
+        uint64_t gpus = gs_r_uv_max(r, 64, "a learned kind's GPUs");
+        uint64_t milli = gs_r_uv_max(r, 1000, "a learned kind's share");
+        double cnt = gs_r_f64(r), cpus = gs_r_f64(r), mem = gs_r_f64(r);
+        if (r->bad)
+            break;
+        if (!frag_kind_ok(s, gpus, milli) || !frag_sum_ok(cnt) ||
+            !frag_sum_ok(cpus) || !frag_sum_ok(mem)) {
+            r->pos = at;
+            return badf(c, r, "a learned job kind is out of range");
+        }
+        for (uint64_t k = 0; k < i; k++)
+            if (learn[k].gpus == gpus && learn[k].milli == milli) {
+                r->pos = at;
+                return badf(c, r, "a learned job kind repeats");
+            }
+        learn[i] = (frag_learn){(uint32_t)gpus, (uint32_t)milli, cnt, cpus,
+                                mem};
+    }
+    double unit = gs_r_f64(r);
+    if (!r->bad && (!(unit >= 1) || !isfinite(unit) || unit > 1e300))
+        return badf(c, r, "the job mix's unit is out of range");
+    uint64_t since = gs_r_uv_max(r, UINT32_MAX, "submissions since the mix");
+    uint64_t n = gs_r_uv_max(r, GS_MAX_FRAG_CLASSES, "job mix classes");
+    frag_cls cls[GS_MAX_FRAG_CLASSES];
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        size_t at = r->pos;
+        uint64_t gpus = gs_r_uv_max(r, 64, "a class's GPUs");
+        uint64_t milli = gs_r_uv_max(r, 1000, "a class's share");
+        uint64_t cpus = gs_r_uv_max(r, UINT32_MAX, "a class's CPUs");
+        uint64_t mem = gs_r_uv(r);
+        double w = gs_r_f64(r);
+        if (r->bad)
+            break;
+        /* weights are shares of the mix: above 0, at most 1 */
+        if (!frag_kind_ok(s, gpus, milli) || !(w > 0) || !(w <= 1)) {
+            r->pos = at;
+            return badf(c, r, "a job mix class is out of range");
+        }
+        cls[i] = (frag_cls){(uint32_t)gpus, (uint32_t)milli, (uint32_t)cpus,
+                            mem, w};
+    }
+    uint64_t epoch = gs_r_uv_max(r, UINT32_MAX, "the job mix's epoch");
+    if (r->bad)
+        return bad(c, r);
+    if (host && n == 0)
+        return badf(c, r, "a host job mix without classes");
+    if (!close_section(r))
+        return bad(c, r);
+    f->host = host != 0;
+    f->n_learn = (uint32_t)nl;
+    memcpy(f->learn, learn, (size_t)nl * sizeof *learn);
+    f->unit = unit;
+    f->since = (uint32_t)since;
+    f->n = (uint32_t)n;
+    memcpy(f->cls, cls, (size_t)n * sizeof *cls);
+    f->epoch = (uint32_t)epoch;
+    return GS_OK;
+}
+
+/* Format 2's extra section: settings, partitions, job fields. */
 static gs_status read_extra(rd_ctx *c, gs_rbuf *r)
 {
     gs_sched *s = c->s;
@@ -1652,7 +1847,8 @@ static gs_status read_extra(rd_ctx *c, gs_rbuf *r)
             gs_err_clear(&e);
             gs_status st = gs_constraint_compile(s->topo, buf, &j->cons, &e);
             if (st != GS_OK)
-                return gs_errf(&s->err, GS_EPARSE,
+                return gs_errf(&s->err,
+                               st == GS_ENOMEM ? GS_ENOMEM : GS_EPARSE,
                                "%s: job %llu: constraint: %s", c->name,
                                (unsigned long long)id, e.msg);
         }
@@ -1672,6 +1868,7 @@ static gs_status decode(rd_ctx *c, const gs_topo *topo,
         check_header(p, n, c->name, &s->err, &fmt);
     if (st != GS_OK)
         return st;
+    c->fmt = fmt;
     gs_rbuf all, sec;
     gs_r_init(&all, p + HEADER_SIZE, n - HEADER_SIZE - 4, HEADER_SIZE);
     /* meta */
@@ -1783,6 +1980,14 @@ static gs_status decode(rd_ctx *c, const gs_topo *topo,
          * decisions are kept as they were made */
         s->la_mode = GS_LOOKAHEAD_OFF;
     }
+    if (fmt >= 4) {
+        if (!open_section(&all, SEC_FRAG, &sec))
+            return bad(c, &all);
+        if ((st = read_frag(c, &sec)) != GS_OK)
+            return st;
+    }
+    /* before format 4 every job took whole GPUs (read_job left them so)
+     * and nothing was learned of the job mix: it starts empty */
     if (fmt < 2) {
         /* format 1 keeps the behaviour of its time: accounts were made as
          * jobs named them, and a job's GPUs could be of any model */
@@ -1834,7 +2039,7 @@ GS_API gs_status gs_sched_restore_buffer(gs_sched **out, const gs_topo *topo,
         }
         memcpy(&o, opt, GS_MIN((size_t)opt->struct_size, sizeof o));
     }
-    rd_ctx c = {s, o.name ? o.name : "<snapshot>", NULL, 0, NULL, 0};
+    rd_ctx c = {s, o.name ? o.name : "<snapshot>", NULL, 0, NULL, 0, 0};
     gs_status st;
     if (topo && !topo->frozen)
         st = gs_errf(&s->err, GS_ENOTFROZEN,

@@ -23,7 +23,8 @@ which see an :class:`OrderJob`); the sequences of nodes and GPUs
 (:class:`GpuInfo`, :class:`Link`, :class:`Node`, :class:`Job`,
 :class:`Allocation`, :class:`AllocationNode`, :class:`Event`,
 :class:`PriorityBreakdown`, :class:`ShareRow`, :class:`PartitionInfo`,
-:class:`PatternInfo`, :class:`DemandEntry`...);
+:class:`PatternInfo`, :class:`DemandEntry`, :class:`FragClass`,
+:class:`GpuShare`...);
 one exception class per library status, all deriving from :class:`Error`.
 
 The shared library is found through ``GPUSCHED_LIBRARY``, then next to this
@@ -40,14 +41,14 @@ from .errors import __all__ as _errors_all
 from .errors import error_class, error_from_status, status_classes
 from .fairshare import Share
 from .objects import (Allocation, AllocationNode, Backfill, Comm,
-                      DemandEntry, Event, EventKind, FairshareAlgo, GpuInfo,
-                      Job, JobState, LimitKind, Link, LinkKind, Node,
-                      NumaDomain, NumaMode, NvlinkDomain, Ordering,
-                      PartitionInfo, Pattern, PatternInfo, PcieLevel,
-                      PendingReason, PreemptMode, PriorityBreakdown,
-                      ProbeGpu, ProbeLib, ProbePair, ProbeReport, ShareRow,
-                      Source, Switch, SyncPolicy, Template, format_cpulist,
-                      parse_cpulist)
+                      DemandEntry, Event, EventKind, FairshareAlgo,
+                      FragClass, GpuInfo, GpuShare, Job, JobState,
+                      LimitKind, Link, LinkKind, Node, NumaDomain, NumaMode,
+                      NvlinkDomain, Ordering, PartitionInfo, Pattern,
+                      PatternInfo, PcieLevel, PendingReason, PreemptMode,
+                      PriorityBreakdown, ProbeGpu, ProbeLib, ProbePair,
+                      ProbeReport, ShareRow, Source, Switch, SyncPolicy,
+                      Template, format_cpulist, parse_cpulist)
 from .ordering import (OrderJob, fairshare_algorithms, orderings,
                        register_fairshare, register_ordering,
                        unregister_fairshare, unregister_ordering)
@@ -86,7 +87,7 @@ __all__ = [
     "Template", "Job", "Event", "Allocation", "AllocationNode",
     "ProbeReport", "ProbeLib", "ProbeGpu", "ProbePair",
     "PriorityBreakdown", "ShareRow", "PartitionInfo", "PatternInfo",
-    "DemandEntry",
+    "DemandEntry", "FragClass", "GpuShare",
     "LinkKind", "PcieLevel", "Source", "JobState", "PendingReason",
     "EventKind", "Comm", "Ordering", "FairshareAlgo", "Backfill",
     "PreemptMode", "LimitKind", "SyncPolicy", "Pattern", "NumaMode",

@@ -62,6 +62,8 @@ NODE_WEIGHT_MAX = 4294967294
 PATTERN_COUNT = 5
 #: ``GS_MAX_DEMAND``: the most entries of a demand profile.
 MAX_DEMAND = 8
+#: ``GS_MAX_FRAG_CLASSES``: the most classes of a fragmentation job mix.
+MAX_FRAG_CLASSES = 32
 #: ``GS_UPDATE_*``: the fields of a gs_job_update to change.
 UPDATE_PRIORITY = 0x1
 UPDATE_TIME_LIMIT = 0x2
@@ -307,6 +309,9 @@ class JobSpecC(Structure):
         ("any_model", c_int),
         # communication patterns (issue 16)
         ("pattern", c_int),
+        # shared GPUs (issue 17)
+        ("gpu_milli", c_uint32),
+        ("gpu_mem", c_uint64),
     ]
 
 
@@ -345,6 +350,9 @@ class JobInfoC(Structure):
         ("partition", c_char_p),
         # communication patterns (issue 16)
         ("pattern", c_int),
+        # shared GPUs (issue 17)
+        ("gpu_milli", c_uint32),
+        ("gpu_mem", c_uint64),
     ]
 
 
@@ -405,6 +413,17 @@ class DemandEntryC(Structure):
     _fields_ = [
         ("gpus", c_uint32),
         ("pattern", c_int),
+        ("weight", c_double),
+    ]
+
+
+class FragClassC(Structure):
+    """``gs_frag_class`` (no struct_size: a fixed layout)."""
+    _fields_ = [
+        ("gpus", c_uint32),
+        ("gpu_milli", c_uint32),
+        ("cpus", c_uint32),
+        ("mem", c_uint64),
         ("weight", c_double),
     ]
 
@@ -502,6 +521,10 @@ class AllocEntryC(Structure):
         ("cuda_visible_uuids", c_char_p),
         ("cpulist", c_char_p),
         ("buf_needed", c_size_t),
+        # shared GPUs (issue 17)
+        ("gpu_milli", c_uint32),
+        ("mps_thread_percentage", c_uint32),
+        ("mps_mem_limit", c_char_p),
     ]
 
 
@@ -510,7 +533,7 @@ class AllocEntryC(Structure):
 #: ``GS_KEEP_FOREVER``: keep ended jobs forever (gs_sched_set_retention).
 KEEP_FOREVER = INT64_MAX
 #: ``GS_STATE_FORMAT``: the snapshot format the binding was written for.
-STATE_FORMAT = 3
+STATE_FORMAT = 4
 #: ``gs_write_fn``: (user_data, data, size) -> gs_status.
 WRITE_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t)
 #: ``gs_read_fn``: (user_data, buf, cap, *got) -> gs_status.
@@ -653,6 +676,7 @@ STRUCTS = {
     "gs_job_update": JobUpdateC,
     "gs_pattern_info": PatternInfoC,
     "gs_demand_entry": DemandEntryC,
+    "gs_frag_class": FragClassC,
 }
 
 
@@ -1013,6 +1037,16 @@ PROTOTYPES: List[tuple] = [
     ("gs_sched_set_lookahead", ST_SCHED, [SchedP, c_int], OPTIONAL),
     ("gs_sched_numa_mode", c_int, [SchedP], OPTIONAL),
     ("gs_sched_lookahead", c_int, [SchedP, POINTER(c_int)], OPTIONAL),
+    # shared GPUs: the fragmentation job mix, the measure, per-GPU shares
+    # (issue 17; UnsupportedError without them). The wrappers check the
+    # GPU; every other failure sets the scheduler's message.
+    ("gs_sched_set_frag_classes", ST_SCHED,
+     [SchedP, POINTER(FragClassC), c_size_t], OPTIONAL),
+    ("gs_sched_frag_classes", c_size_t,
+     [SchedP, POINTER(FragClassC), c_size_t], OPTIONAL),
+    ("gs_sched_fragmentation", ST_SCHED, [SchedP, _dblp], OPTIONAL),
+    ("gs_sched_gpu_share", ST_SCHED, [SchedP, c_uint32, _u32p, _u64p, _u32p],
+     OPTIONAL),
     # accounts, usage and fair-share factors (fairshare.h); every failure
     # with a non-NULL handle sets the tree's message, except
     # gs_share_row_get (index checked by the wrapper)

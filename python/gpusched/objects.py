@@ -21,7 +21,8 @@ __all__ = [
     "Template", "NumaDomain", "Node", "GpuInfo", "Link", "Switch",
     "NvlinkDomain", "Event", "Job", "AllocationNode", "Allocation",
     "PriorityBreakdown", "ShareRow", "PartitionInfo", "PatternInfo",
-    "DemandEntry", "ProbeLib", "ProbeGpu", "ProbePair", "ProbeReport",
+    "DemandEntry", "FragClass", "GpuShare", "ProbeLib", "ProbeGpu",
+    "ProbePair", "ProbeReport",
     "parse_cpulist", "format_cpulist",
 ]
 
@@ -544,6 +545,18 @@ class Job:
     #: "none" (a job submitted with comm="insensitive" reports "none");
     #: None from a library without communication patterns.
     pattern: Optional[str] = None
+    #: Its share of each of its GPUs in milli-GPU: 1 to 999 for a shared
+    #: job (``gpu_milli=``/``gpu_share=`` at submission), 1000 for whole
+    #: GPUs.
+    gpu_milli: int = 1000
+    #: Device memory per GPU it asked for, bytes (``gpu_mem=``; 0: none).
+    gpu_mem: int = 0
+
+    @property
+    def shared(self) -> bool:
+        """True for a job that asked for a share of its GPUs (gpu_milli
+        below 1000): it runs on one node, beside other shared jobs."""
+        return self.gpu_milli < 1000
 
     @property
     def pending(self) -> bool:
@@ -573,11 +586,38 @@ class AllocationNode:
     #: without a UUID listed by index).
     visible_devices: str = field(default="", repr=False)
     visible_uuids: str = field(default="", repr=False)
+    #: The job's share of each GPU in milli-GPU (1000: whole GPUs).
+    gpu_milli: int = 1000
+    #: For a shared job, CUDA_MPS_ACTIVE_THREAD_PERCENTAGE: its share in
+    #: percent, rounded up (250 milli-GPU: 25); 0 for whole GPUs.
+    mps_thread_percentage: int = 0
+    #: For a shared job that asked for device memory, the value of
+    #: CUDA_MPS_PINNED_DEVICE_MEM_LIMIT ("0=2048M,1=2048M": per visible
+    #: device, MiB rounded down); "" otherwise.
+    mps_mem_limit: str = ""
 
     @property
     def cpu_list(self) -> List[int]:
         """The CPUs as numbers."""
         return parse_cpulist(self.cpus)
+
+    def mps_env(self) -> Dict[str, str]:
+        """The CUDA MPS settings of a shared job on this node, as
+        environment variables for its processes (with an MPS control
+        daemon running for the GPUs)::
+
+            {"CUDA_MPS_ACTIVE_THREAD_PERCENTAGE": "25",
+             "CUDA_MPS_PINNED_DEVICE_MEM_LIMIT": "0=2048M"}
+
+        The memory limit only when the job asked for device memory; {} for
+        a job on whole GPUs."""
+        if self.gpu_milli >= 1000 or not self.mps_thread_percentage:
+            return {}
+        env = {"CUDA_MPS_ACTIVE_THREAD_PERCENTAGE":
+               str(self.mps_thread_percentage)}
+        if self.mps_mem_limit:
+            env["CUDA_MPS_PINNED_DEVICE_MEM_LIMIT"] = self.mps_mem_limit
+        return env
 
 
 @dataclass(frozen=True)
@@ -621,6 +661,19 @@ class Allocation:
     def by_node(self) -> Dict[str, Tuple[int, ...]]:
         """Node name -> GPU indices."""
         return {n.name: n.gpus for n in self.nodes}
+
+    def mps_env(self, node: Union[int, str, None] = None) -> Dict[str, str]:
+        """The CUDA MPS environment of the job on ``node`` (index or name;
+        may be omitted: a shared job runs on one node): see
+        AllocationNode.mps_env(). {} for a job on whole GPUs, or one that
+        never started."""
+        if node is not None:
+            return self.node(node).mps_env()
+        for n in self.nodes:
+            env = n.mps_env()
+            if env:
+                return env
+        return {}
 
 
 @dataclass(frozen=True)
@@ -781,6 +834,41 @@ class DemandEntry(NamedTuple):
     pattern: str
     #: Its share of the demand (the shares of a profile sum to 1).
     weight: float
+
+
+class FragClass(NamedTuple):
+    """One kind of job the fragmentation measure expects
+    (``gs_frag_class``; Scheduler.set_frag_classes(),
+    Scheduler.frag_classes()): a tuple (gpus, gpu_milli, cpus, mem,
+    weight)."""
+    #: GPUs (1 to 64).
+    gpus: int
+    #: Share of each GPU in milli-GPU (1 to 1000; 1000: whole GPUs).
+    gpu_milli: int = 1000
+    #: CPUs in all (0: none).
+    cpus: int = 0
+    #: Host memory in all, bytes (0: none).
+    mem: int = 0
+    #: Its weight; frag_classes() reports shares that sum to 1.
+    weight: float = 1.0
+
+
+class GpuShare(NamedTuple):
+    """What the jobs on one GPU use (Scheduler.gpu_share()): a tuple
+    (milli, mem, jobs)."""
+    #: The share in use, milli-GPU (1000 when a whole-GPU job holds it).
+    milli: int
+    #: Device memory the shared jobs on it use, bytes (a whole-GPU job:
+    #: all of the GPU's).
+    mem: int
+    #: Jobs on it.
+    jobs: int
+
+    @property
+    def free_milli(self) -> int:
+        """The share still free for shared jobs (1000 - milli). A drained
+        or failed GPU has it too, but no job is placed there."""
+        return 1000 - self.milli
 
 
 # ---- the device probe ----------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 import collections.abc as _abc
 import ctypes
 import inspect
+import math
+import numbers
 import os
 import warnings
 from contextlib import contextmanager
@@ -14,16 +16,17 @@ from typing import (Callable, Iterable, Iterator, List, Optional, Sequence,
 
 from . import _lib
 from ._handle import (HandleOwner, callback_failed, calls, check_bool,
-                      check_index, check_int, check_number, decode, encode)
+                      check_index, check_int, check_number, decode, encode,
+                      show_int)
 from ._lib import NONE, lib
-from .errors import (Error, InvalidArgument, NotFoundError, RangeError,
-                     StateError, UnsupportedError)
+from .errors import (Error, InvalidArgument, NoSpaceError, NotFoundError,
+                     RangeError, StateError, UnsupportedError)
 from .fairshare import Share, text_bytes
 from .objects import (Allocation, AllocationNode, Backfill, Comm,
-                      DemandEntry, Event, EventKind, FairshareAlgo, Job,
-                      JobState, LimitKind, NumaMode, Ordering, PartitionInfo,
-                      Pattern, PendingReason, PreemptMode, PriorityBreakdown,
-                      ShareRow, SyncPolicy)
+                      DemandEntry, Event, EventKind, FairshareAlgo, FragClass,
+                      GpuShare, Job, JobState, LimitKind, NumaMode, Ordering,
+                      PartitionInfo, Pattern, PendingReason, PreemptMode,
+                      PriorityBreakdown, ShareRow, SyncPolicy)
 from .ordering import _status_of, fairshare_choice, ordering_choice
 from .topology import (Topology, name_list, parse_cc, parse_size,
                        pattern_name, sized_text, sized_u32)
@@ -47,11 +50,21 @@ _DEFAULT_RETENTION = (_KEEP_SECONDS, _KEEP_COUNT)
 #: A demand entry's largest size and weight (gs_sched_set_demand).
 _DEMAND_MAX_GPUS = 64
 _DEMAND_MAX_WEIGHT = 1e12
+#: A whole GPU in milli-GPU; the most device memory a job may ask for per
+#: GPU (gs_job_spec::gpu_mem, 2^56 bytes).
+_MILLI = 1000
+_GPU_MEM_MAX = 1 << 56
+#: A fragmentation class's largest GPU count and weight
+#: (gs_sched_set_frag_classes).
+_FRAG_MAX_GPUS = 64
+_FRAG_MAX_WEIGHT = 1e15
 
 
 def placements() -> List[str]:
     """Names of the registered placement policies (built-ins first:
-    "first-fit", "best-fit", "spread", "nvlink-pack")."""
+    "first-fit", "best-fit", "spread", "nvlink-pack", then "frag-aware" and
+    "fgd", which place shared jobs where the fragmentation of free GPU
+    capacity grows least: see Scheduler.set_frag_classes())."""
     return [decode(lib.gs_placement_name(i)) or ""
             for i in range(lib.gs_placement_count())]
 
@@ -74,7 +87,10 @@ def _job_keywords(gpus: int, *, gpus_per_node: int = 0, min_nodes: int = 0,
                   partition: Union[str, Sequence[str], None] = None,
                   constraint: Optional[str] = None,
                   allow_split: bool = False, any_model: bool = False,
-                  pattern: Union[str, Pattern, int] = "any"):
+                  pattern: Union[str, Pattern, int] = "any",
+                  gpu_milli: Optional[int] = None,
+                  gpu_share: Optional[float] = None,
+                  gpu_mem: Union[int, str] = 0):
     """The keywords of a job request (shared by submit and preview)."""
 
 
@@ -100,6 +116,49 @@ def _comm_code(value) -> int:
 
 def _u32(value, what: str) -> int:
     return check_int(value, what, 0, _lib.UINT32_MAX)
+
+
+def _share_milli(gpu_milli, gpu_share) -> int:
+    """gs_job_spec::gpu_milli from submit()'s ``gpu_milli`` (0 to 1000)
+    or ``gpu_share`` (a fraction of a GPU above 0 and at most 1, a whole
+    number of milli-GPUs); 0 (whole GPUs) when neither is given."""
+    if gpu_milli is not None and gpu_share is not None:
+        raise InvalidArgument("give gpu_milli or gpu_share, not both "
+                              "(gpu_share=0.25 is gpu_milli=250)")
+    if gpu_share is None:
+        if gpu_milli is None:
+            return 0
+        return check_int(gpu_milli, "gpu_milli", 0, _MILLI)
+    if isinstance(gpu_share, bool) or not isinstance(gpu_share,
+                                                      numbers.Real):
+        raise TypeError(f"gpu_share must be a number (a fraction of each "
+                        f"GPU, like 0.5), not {type(gpu_share).__name__}")
+    try:
+        share = float(gpu_share)
+    except OverflowError:               # an int beyond the doubles
+        share = math.inf
+    if not 0 < share <= 1:              # NaN too
+        shown = (show_int(gpu_share) if isinstance(gpu_share, int)
+                 else repr(gpu_share))
+        raise RangeError(f"gpu_share = {shown} is out of range: it "
+                         f"must be above 0 and at most 1 (a fraction of "
+                         f"each GPU; leave it out for whole GPUs)")
+    milli = round(share * _MILLI)
+    if abs(share * _MILLI - milli) > 1e-6 or milli == 0:
+        raise InvalidArgument(f"gpu_share = {share!r} is not a whole number "
+                              f"of milli-GPUs: give a multiple of 0.001 "
+                              f"(or gpu_milli=, an integer from 1 to 1000)")
+    return milli
+
+
+def _gpus_count(value) -> int:
+    """submit()'s ``gpus``: a count; a float gets a hint at shares."""
+    if isinstance(value, float):
+        raise TypeError(f"gpus must be an integer (a number of GPUs), not "
+                        f"float {value!r}: for a share of each GPU give "
+                        f"gpu_share=0.5 or gpu_milli=500 (with gpus=1 for "
+                        f"half of one GPU)")
+    return _u32(value, "gpus")
 
 
 def _mem_default(value, what: str) -> int:
@@ -132,7 +191,7 @@ def _build_spec(args: tuple, kwargs: dict,
     a = bound.arguments
     spec = _lib.new_struct(_lib.JobSpecC, "gs_job_spec_init")
     keep: list = []
-    spec.gpus = _u32(a["gpus"], "gpus")
+    spec.gpus = _gpus_count(a["gpus"])
     spec.gpus_per_node = _u32(a["gpus_per_node"], "gpus_per_node")
     spec.min_nodes = _u32(a["min_nodes"], "min_nodes")
     spec.max_nodes = _u32(a["max_nodes"], "max_nodes")
@@ -196,7 +255,10 @@ def _build_spec(args: tuple, kwargs: dict,
             ("allow_split",
              int(check_bool(a["allow_split"], "allow_split")), 0),
             ("any_model", int(check_bool(a["any_model"], "any_model")), 0),
-            ("pattern", int(Pattern.parse(a["pattern"], "pattern")), 0)):
+            ("pattern", int(Pattern.parse(a["pattern"], "pattern")), 0),
+            ("gpu_milli", _share_milli(a["gpu_milli"], a["gpu_share"]), 0),
+            ("gpu_mem", check_int(parse_size(a["gpu_mem"], "gpu_mem"),
+                                  "gpu_mem", 0, _GPU_MEM_MAX), 0)):
         if _lib.field_known(spec, fld):
             setattr(spec, fld, value)
         elif value != default:
@@ -313,7 +375,69 @@ def _job_extras(info) -> dict:
     # -1: left as _job_info() put it by a library whose struct is shorter
     if _lib.field_known(info, "pattern") and info.pattern >= 0:
         extras["pattern"] = pattern_name(info.pattern)
+    # 0: not filled (a library without shares; they report 1000 for whole
+    # GPUs)
+    if _lib.field_known(info, "gpu_milli") and info.gpu_milli:
+        extras["gpu_milli"] = info.gpu_milli
+        extras["gpu_mem"] = info.gpu_mem
     return extras
+
+
+def _frag_class(item, i: int) -> tuple:
+    """gs_frag_class's fields from a FragClass, a (gpus, gpu_milli[, cpus,
+    mem, weight]) tuple or a mapping with those keys (gpus required; the
+    others default to 1000, 0, 0 and 1), every value checked."""
+    what = f"frag class {i}"
+    fields = FragClass._fields
+    if isinstance(item, _abc.Mapping):
+        unknown = [k for k in item if k not in fields]
+        if unknown:
+            raise InvalidArgument(f"{what}: unknown key {unknown[0]!r} (want "
+                                  f"{', '.join(fields)})")
+        if "gpus" not in item:
+            raise InvalidArgument(f"{what}: gpus is missing")
+        item = FragClass(**item)
+    elif isinstance(item, (str, bytes)) or not isinstance(
+            item, _abc.Sequence) or not 1 <= len(item) <= len(fields):
+        raise TypeError(f"{what} must be a FragClass, a (gpus, gpu_milli, "
+                        f"cpus, mem, weight) tuple (gpus alone is enough) "
+                        f"or a dict, not {item!r}")
+    else:
+        item = FragClass(*item)
+    gpus = check_int(item.gpus, f"{what}: gpus", 1, _FRAG_MAX_GPUS)
+    milli = check_int(item.gpu_milli, f"{what}: gpu_milli", 1, _MILLI)
+    cpus = _u32(item.cpus, f"{what}: cpus")
+    mem = parse_size(item.mem, f"{what}: mem")
+    weight = check_number(item.weight, f"{what}: weight", 0.0,
+                          _FRAG_MAX_WEIGHT)
+    if weight == 0:
+        raise RangeError(f"{what}: weight is 0: it must be a number above 0 "
+                         f"and at most 1e15")
+    return gpus, milli, cpus, mem, weight
+
+
+def _frag_classes(classes) -> list:
+    """gs_sched_set_frag_classes's classes, checked (see _frag_class); no
+    class twice."""
+    if isinstance(classes, (str, bytes, _abc.Mapping)) or not isinstance(
+            classes, _abc.Iterable):
+        raise TypeError(f"frag classes must be a list of FragClass (or "
+                        f"tuples, or dicts), not {type(classes).__name__}")
+    items = list(classes)
+    if len(items) > _lib.MAX_FRAG_CLASSES:
+        raise RangeError(f"{len(items)} frag classes: at most "
+                         f"{_lib.MAX_FRAG_CLASSES}")
+    out = []
+    seen = {}
+    for i, item in enumerate(items):
+        c = _frag_class(item, i)
+        if c[:4] in seen:
+            raise InvalidArgument(f"frag class {i} repeats class "
+                                  f"{seen[c[:4]]} (the same gpus, "
+                                  f"gpu_milli, cpus and mem)")
+        seen[c[:4]] = i
+        out.append(c)
+    return out
 
 
 def _demand_entries(entries) -> list:
@@ -709,6 +833,17 @@ class Scheduler(HandleOwner):
           ``comm="insensitive"``, which makes any pattern "none"); names
           are case-insensitive, a :class:`Pattern` or its number works too
           (see Topology.pattern_bandwidth());
+        - ``gpu_share`` (a fraction above 0 and at most 1, in steps of
+          0.001: 0.5, 0.25) or ``gpu_milli`` (an integer 0 to 1000): a share
+          of each of its ``gpus`` GPUs, beside other shared jobs (CUDA
+          MPS; Allocation.mps_env() gives the settings). A shared job runs
+          on one node, is never ``exclusive``, and whole-GPU jobs do not
+          land on a GPU it uses. 1000 (or 1.0) and 0 mean whole GPUs, the
+          default. Give one of the two, not both;
+        - ``gpu_mem`` (bytes or "2GiB", at most 2^56): device memory per
+          GPU a shared job uses (the shares on a GPU never need more than
+          it has; 0: not counted); for whole GPUs a least GPU memory, like
+          ``min_gpu_memory``;
         - ``name``, ``user``, ``account``, ``priority``, ``time_limit``
           (seconds), ``nice``, ``preemptible``, ``depends_on`` (a job id);
         - ``partition``: the partitions it may run in ("gpu" or ["gpu",
@@ -732,14 +867,17 @@ class Scheduler(HandleOwner):
 
         Raises:
             TypeError: ``submit_time`` left out of a scheduler without a
-                clock; a value of the wrong type (``gpus=2.0``,
+                clock; a value of the wrong type (``gpus=2.0``, or
+                ``gpus=0.5``: a share is ``gpu_share=0.5``;
                 ``exclusive="no"``).
             InvalidArgument: the request is invalid (the message names the
                 field, e.g. "job spec: gpus must be at least 1"), or
                 ``submit_time`` is earlier than the latest time the
                 scheduler was given.
             RangeError: a number outside its field (counts 0..2^32-1,
-                ``submit_time`` within +-2^60, ``time_limit`` 0..2^60).
+                ``submit_time`` within +-2^60, ``time_limit`` 0..2^60,
+                ``gpu_milli`` 0..1000, ``gpu_share`` above 0 up to 1,
+                ``gpu_mem`` 0..2^56); NaN or an infinity.
             NoResourcesError: the cluster could never run it, even idle.
             NotFoundError: an account or user the account tree does not
                 list, a feature of ``constraint`` that no node has.
@@ -1009,8 +1147,33 @@ class Scheduler(HandleOwner):
                     name=decode(lib.gs_topo_node_name(tp, an.node)) or "",
                     gpus=gpus, gpu_ids=tuple(first + g for g in gpus),
                     cpus=cpus, cpu_count=an.cpus, memory=an.memory,
-                    visible_devices=cvd, visible_uuids=cvu))
+                    visible_devices=cvd, visible_uuids=cvu,
+                    **self._mps_fields(p, j, k)))
         return Allocation(job=j, nodes=tuple(nodes))
+
+    @staticmethod
+    def _mps_fields(p, j: int, k: int) -> dict:
+        """A node's share and MPS settings (gs_sched_alloc_entry), for
+        AllocationNode; {} from a library without shares."""
+        fn = lib.__dict__.get("gs_sched_alloc_entry")
+        if fn is None:
+            return {}
+        e = _lib.new_struct(_lib.AllocEntryC, "gs_alloc_entry_init")
+        if not _lib.field_known(e, "mps_mem_limit"):
+            return {}
+        cap = 1024
+        for _ in range(3):
+            buf = ctypes.create_string_buffer(cap)
+            try:
+                fn(p, j, k, byref(e), buf, cap)
+                break
+            except NoSpaceError:
+                if e.buf_needed <= cap:
+                    raise
+                cap = e.buf_needed
+        return dict(gpu_milli=e.gpu_milli or _MILLI,
+                    mps_thread_percentage=e.mps_thread_percentage,
+                    mps_mem_limit=decode(e.mps_mem_limit) or "")
 
     def cuda_visible_devices(self, job: int, node: Union[int, str, None] = None,
                              uuids: bool = False) -> str:
@@ -1797,6 +1960,102 @@ class Scheduler(HandleOwner):
         return [DemandEntry(e.gpus, pattern_name(e.pattern), e.weight)
                 for e in arr[:min(n, _lib.MAX_DEMAND)]]
 
+    # ---- shared GPUs: the fragmentation job mix, per-GPU shares ---------
+
+    def set_frag_classes(self, classes: Iterable[Union[FragClass, tuple,
+                                                       dict]]) -> None:
+        """Set the job mix the fragmentation measure judges free GPU
+        capacity by; the "frag-aware" and "fgd" placement policies put
+        each job where the measure grows least. Each class is a kind of job
+        expected: a :class:`FragClass`, a tuple ``(gpus, gpu_milli, cpus,
+        mem, weight)`` (trailing fields may be left out) or a dict with
+        those keys (``gpus`` required)::
+
+            sched.set_frag_classes([(1, 1000), (1, 500, 4),
+                                    {"gpus": 2, "weight": 2}])
+
+        ``gpus`` 1 to 64; ``gpu_milli`` 1 to 1000 (the default 1000: whole
+        GPUs); ``cpus`` and ``mem`` (bytes or "8GiB") are in all, not per
+        GPU (default 0: none); ``weight`` above 0 and at most 1e15 (default
+        1; weights become shares). At most 32 classes, none twice. An empty
+        list goes back to learning the mix from submissions (the default:
+        the most common kinds, refreshed every 64 submissions). The
+        ``frag_classes`` key of configure() does the same.
+
+        A node's fragmentation for one class is the free GPU share that
+        class could not use there: all of the node's free share when the
+        class does not fit on the node at all (too few GPUs with room,
+        CPUs or memory), else the free share of the GPUs with less room
+        than one of its GPUs needs; fragmentation() sums the classes'
+        weighted values over the nodes (Weng et al., USENIX ATC '23).
+
+        Raises:
+            RangeError: more than 32 classes; a number out of range (the
+                message names the class and the field), a weight that is
+                NaN, infinite or 0.
+            InvalidArgument: a class given twice, an unknown key, a shared
+                class with more GPUs than any node has.
+            TypeError: a class or value of the wrong type.
+            UnsupportedError: a library without shared GPUs.
+        Nothing changes when a class is refused.
+        """
+        fn = lib.require("gs_sched_set_frag_classes")
+        items = _frag_classes(classes)
+        arr = (_lib.FragClassC * max(1, len(items)))()
+        for slot, (gpus, milli, cpus, mem, weight) in zip(arr, items):
+            slot.gpus, slot.gpu_milli, slot.cpus = gpus, milli, cpus
+            slot.mem, slot.weight = mem, weight
+        with self._use() as p:
+            fn(p, arr, len(items))
+
+    def frag_classes(self) -> List[FragClass]:
+        """The job mix in use, heaviest first, as :class:`FragClass`
+        tuples whose weights are shares summing to 1: the one set with
+        set_frag_classes() (or configure()), or the one learned from
+        submissions as of the last step ([] before any submission).
+
+        Raises:
+            UnsupportedError: a library without shared GPUs.
+        """
+        fn = lib.require("gs_sched_frag_classes")
+        arr = (_lib.FragClassC * _lib.MAX_FRAG_CLASSES)()
+        with self._use() as p:
+            n = fn(p, arr, _lib.MAX_FRAG_CLASSES)
+        return [FragClass(c.gpus, c.gpu_milli, c.cpus, c.mem, c.weight)
+                for c in arr[:min(n, _lib.MAX_FRAG_CLASSES)]]
+
+    def fragmentation(self) -> float:
+        """The cluster's fragmentation now, in GPUs: the free GPU capacity
+        the job mix (frag_classes()) could not use, summed over the nodes
+        (see set_frag_classes()); 0.0 without a mix.
+
+        Raises:
+            UnsupportedError: a library without shared GPUs.
+        """
+        fn = lib.require("gs_sched_fragmentation")
+        out = ctypes.c_double(0.0)
+        with self._use() as p:
+            fn(p, byref(out))
+        return out.value
+
+    def gpu_share(self, gpu: int) -> GpuShare:
+        """What the jobs on one GPU (a cluster-wide id) use, as a
+        :class:`GpuShare` ``(milli, mem, jobs)``: the share in use in
+        milli-GPU (1000 when a whole-GPU job holds it), the device memory
+        of its shared jobs in bytes (a whole-GPU job: all of it) and the
+        number of jobs; ``.free_milli`` is the share left.
+
+        Raises:
+            InvalidArgument: no such GPU (TypeError: not an integer).
+            UnsupportedError: a library without shared GPUs.
+        """
+        fn = lib.require("gs_sched_gpu_share")
+        g = self._gpu(gpu)
+        milli, mem, jobs = c_uint32(0), c_uint64(0), c_uint32(0)
+        with self._use() as p:
+            fn(p, g, byref(milli), byref(mem), byref(jobs))
+        return GpuShare(milli.value, mem.value, jobs.value)
+
     # ---- ordering, fair share, limits ------------------------------------
 
     def configure(self, text: Union[str, bytes],
@@ -1805,7 +2064,9 @@ class Scheduler(HandleOwner):
         "accounts" and "users" go into the share tree; the optional keys
         "ordering", "fairshare", "half_life", "priority_weights",
         "usage_weights", "limits", "backfill" (a mode, or {"mode",
-        "depth", "horizon", "interval"}) and "preemption" set the rest::
+        "depth", "horizon", "interval"}), "preemption" and "frag_classes"
+        (the fragmentation job mix: a list of {"gpus", "gpu_milli",
+        "cpus", "mem", "weight"}, as set_frag_classes()) set the rest::
 
             sched.configure('{"ordering": "multifactor", '
                             '"priority_weights": {"fairshare": 5000}}')
