@@ -159,6 +159,8 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_args *a);
 void cli_print_help(FILE *f, const cli_command *cmd);
 /* Report a bad argument: "PROG: MESSAGE" and the try line; returns
  * CLI_USAGE. */
+/* Split a CSV line in place (cli_args.c). */
+int cli_csv_split(char *line, char **f, size_t *col, int max, size_t *bad);
 int cli_usage_error(const cli_args *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Report a failure: "PROG: MESSAGE"; returns CLI_FAIL. */

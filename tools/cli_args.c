@@ -936,3 +936,66 @@ gs_topo *cli_load_topo(cli_args *a, const char *src)
                 nn == 1 ? "" : "s");
     return t;
 }
+
+/* Split a CSV line in place into fields, storing the first max with their
+ * 1-based columns in col[]. Fields may be quoted ("a,b", "say ""hi""");
+ * blanks around a field are dropped. Returns the number of fields (all of
+ * them, also beyond max), or -1 with *bad the column of an unterminated
+ * quote or of text after a closing one. The sim's and podsim's
+ * readers (the caller strips a trailing CR). */
+int cli_csv_split(char *line, char **f, size_t *col, int max, size_t *bad)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        size_t here = (size_t)(p - line) + 1;
+        char *out = p, *field = p;
+        bool more;
+        if (*p == '"') {
+            char *q = p + 1;
+            for (;;) {
+                if (!*q) {
+                    *bad = here;
+                    return -1;
+                }
+                if (*q == '"' && q[1] == '"') {
+                    *out++ = '"';
+                    q += 2;
+                } else if (*q == '"') {
+                    q++;
+                    break;
+                } else {
+                    *out++ = *q++;
+                }
+            }
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (*q && *q != ',') {
+                *bad = (size_t)(q - line) + 1;
+                return -1;
+            }
+            more = *q == ',';
+            *out = '\0';
+            p = more ? q + 1 : q;
+        } else {
+            char *c = strchr(p, ',');
+            char *end = c ? c : p + strlen(p);
+            while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+                end--;
+            more = c != NULL;
+            *end = '\0';
+            p = c ? c + 1 : end;
+        }
+        if (n < max) {
+            f[n] = field;
+            col[n] = here;
+        }
+        if (n == INT32_MAX - 1)
+            return n + 1;
+        n++;
+        if (!more)
+            return n;
+    }
+}

@@ -81,67 +81,6 @@ typedef struct pod {
 
 /* ---- CSV ---------------------------------------------------------------- */
 
-/* Split a CSV line in place into fields (at most max stored, with their
- * 1-based columns). Quoted fields may hold commas and "" for a quote;
- * blanks around a field are dropped. Returns the number of fields (also
- * those beyond max), or -1 with *bad the column of an unterminated quote
- * or of text after a closing one. */
-static int split(char *line, char **f, size_t *col, int max, size_t *bad)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        size_t here = (size_t)(p - line) + 1;
-        char *out = p, *field = p;
-        bool more;
-        if (*p == '"') {
-            char *q = p + 1;
-            for (;;) {
-                if (!*q) {
-                    *bad = here;
-                    return -1;
-                }
-                if (*q == '"' && q[1] == '"') {
-                    *out++ = '"';
-                    q += 2;
-                } else if (*q == '"') {
-                    q++;
-                    break;
-                } else {
-                    *out++ = *q++;
-                }
-            }
-            while (*q == ' ' || *q == '\t')
-                q++;
-            if (*q && *q != ',') {
-                *bad = (size_t)(q - line) + 1;
-                return -1;
-            }
-            more = *q == ',';
-            *out = '\0';
-            p = more ? q + 1 : q;
-        } else {
-            char *c = strchr(p, ',');
-            char *end = c ? c : p + strlen(p);
-            while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-                end--;
-            more = c != NULL;
-            *end = '\0';
-            p = c ? c + 1 : end;
-        }
-        if (n < max) {
-            f[n] = field;
-            col[n] = here;
-        }
-        if (n == INT32_MAX - 1)
-            return n + 1;
-        n++;
-        if (!more)
-            return n;
-    }
-}
 
 /* Text from an input as a message shows it: bytes that are not printable
  * ASCII as \xNN, at most 80 of them (then "..."). Returns buf. */
@@ -305,7 +244,7 @@ static int csv_read(csv_in *r, char *text, size_t len, size_t max_rows,
             continue;
         size_t bad = 0;
         r->eol = llen + 1;
-        r->nf = split(line, r->fld, r->col, 17, &bad);
+        r->nf = cli_csv_split(line, r->fld, r->col, 17, &bad);
         if (r->nf < 0)
             return line_error(r, bad, "unterminated quote or text after a "
                                       "closing quote");

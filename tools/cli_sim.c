@@ -170,70 +170,6 @@ static const struct {
     [C_PRIORITY] = {0, INT64_MAX, false, "a whole number from 0 to 2^63-1"},
 };
 
-/* Split a CSV line in place into fields, storing the first max with their
- * 1-based columns in col[]. Fields may be quoted ("a,b", "say ""hi""");
- * blanks around a field are dropped. Returns the number of fields (all of
- * them, also beyond max), or -1 with *bad the column of an unterminated
- * quote or of text after a closing one. */
-static int split(char *line, char **f, size_t *col, int max, size_t *bad)
-{
-    size_t len = strlen(line);
-    if (len && line[len - 1] == '\r')
-        line[--len] = '\0';
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        size_t here = (size_t)(p - line) + 1;
-        char *out = p, *field = p;
-        bool more;
-        if (*p == '"') {
-            char *q = p + 1;
-            for (;;) {
-                if (!*q) {
-                    *bad = here;
-                    return -1;
-                }
-                if (*q == '"' && q[1] == '"') {
-                    *out++ = '"';
-                    q += 2;
-                } else if (*q == '"') {
-                    q++;
-                    break;
-                } else {
-                    *out++ = *q++;
-                }
-            }
-            while (*q == ' ' || *q == '\t')
-                q++;
-            if (*q && *q != ',') {
-                *bad = (size_t)(q - line) + 1;
-                return -1;
-            }
-            more = *q == ',';
-            *out = '\0';
-            p = q + 1;
-        } else {
-            char *c = strchr(p, ',');
-            char *end = c ? c : p + strlen(p);
-            while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-                end--;
-            more = c != NULL;
-            *end = '\0';
-            p = c ? c + 1 : end;
-        }
-        if (n < max) {
-            f[n] = field;
-            col[n] = here;
-        }
-        if (n == INT32_MAX - 1)
-            return n + 1;
-        n++;
-        if (!more)
-            return n;
-    }
-}
 
 /* Is this a column name (any case)? Its index, or -1. */
 static int column_of(const char *name)
@@ -475,7 +411,9 @@ static sim_job *read_jobs(cli_args *a, const char *name, char *text,
         char *fld[C_N + 1];
         size_t col[C_N + 1], bad = 0;
         size_t eol = strcspn(line, "\r") + 1;
-        int nf = split(line, fld, col, C_N + 1, &bad);
+        if (llen && line[llen - 1] == '\r')
+            line[--llen] = '\0';
+        int nf = cli_csv_split(line, fld, col, C_N + 1, &bad);
         if (nf < 0) {
             line_error(&r, lineno, bad,
                        "unterminated quote or text after a closing quote");
