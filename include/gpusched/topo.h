@@ -42,6 +42,7 @@
 
 #include <gpusched/core.h>
 #include <gpusched/job.h>
+#include <gpusched/mig.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -1230,6 +1231,119 @@ GS_API gs_status gs_topo_check_constraint(const gs_topo *topo,
  */
 GS_API gs_status gs_topo_node_matches(const gs_topo *topo, uint32_t node,
                                       const char *constraint, int *match);
+
+/** @} */
+
+/** @defgroup topo_mig MIG mode of GPUs
+ *  @brief Which GPUs are split into MIG instances, and how.
+ *
+ *  A GPU is in one of three modes (::gs_mig_mode). **Off** (the default):
+ *  the GPU is handed out whole or shared by fractions. **Fixed**: the
+ *  admin created a layout of GPU instances (`nvidia-smi mig -cgi ... -C`)
+ *  and each instance is a device a job may get, as it is; the probe sets
+ *  this mode with the instances NVML reports, and their UUIDs
+ *  ("MIG-..."). **Dynamic**: the GPU is in MIG mode and the scheduler
+ *  chooses which instance to create for each job, within the legal
+ *  geometry of the GPU's model (mig.h), to keep the GPU able to take what
+ *  comes next; the host creates it (`nvidia-smi mig -cgi PROFILE:START
+ *  -C`) and destroys it when the job ends. A GPU in MIG mode is never
+ *  given whole or to fractional jobs; only jobs that ask for a MIG profile
+ *  (::gs_job_spec::mig_profile) land on it. Its model must be one of
+ *  mig.h's (gs_mig_gpu_find() on its model and memory). docs/sharing.md
+ *  has the rules and the JSON form (`"mig"`, `"mig_uuids"` of a node).
+ *  @{ */
+
+/** @brief How a GPU is split into MIG instances. */
+typedef enum gs_mig_mode {
+    /** Not in MIG mode: given whole or by fractions. */
+    GS_MIG_OFF = 0,
+    /** In MIG mode with a layout the admin made: its instances are the
+     *  devices jobs get. */
+    GS_MIG_FIXED = 1,
+    /** In MIG mode, instances made per job where the scheduler says. */
+    GS_MIG_DYNAMIC = 2
+} gs_mig_mode;
+
+/** Longest MIG instance UUID (without the NUL). */
+#define GS_MAX_MIG_UUID 127u
+
+/**
+ * @brief A mode's name: "off", "fixed", "dynamic" ("?" for other values).
+ * @param mode A mode.
+ * @return A static string.
+ */
+GS_API const char *gs_mig_mode_name(gs_mig_mode mode);
+
+/**
+ * @brief Set a GPU's MIG mode.
+ *
+ * @p spec is NULL, "" or "off" (not in MIG mode); "dynamic"; or a layout
+ * of GPU instances in gs_mig_layout_parse()'s text form (`"3g.40gb@0,
+ * 2g.20gb@4,1g.10gb@6"`, or without starts), which makes the mode fixed
+ * with those instances, numbered in the text's order. Setting the mode
+ * again replaces it (and drops instance UUIDs set before).
+ *
+ * @param topo The topology (building).
+ * @param node The node's index.
+ * @param gpu The GPU's index on the node.
+ * @param spec The mode, as above.
+ * @return ::GS_OK; ::GS_EINVAL (no such node or GPU; a GPU whose model
+ *         and memory are not in mig.h's tables, when @p spec is not off;
+ *         an illegal layout: the message says why, naming the column);
+ *         ::GS_EPARSE (a malformed layout); ::GS_EFROZEN; ::GS_ENOMEM.
+ */
+GS_API gs_status gs_topo_set_gpu_mig(gs_topo *topo, uint32_t node,
+                                     uint32_t gpu, const char *spec);
+
+/**
+ * @brief Give the UUIDs of a fixed layout's instances, as the driver
+ *        prints them ("MIG-bd5c4e2b-ad2c-5a5e-9b6e-b8ab46c96e0e"), for
+ *        `CUDA_VISIBLE_DEVICES`.
+ * @param topo The topology (building).
+ * @param node The node's index.
+ * @param gpu The GPU's index on the node; its mode must be fixed.
+ * @param uuids One per instance, in the layout's order; an entry may be
+ *        NULL (unknown). Each is "MIG-" followed by 1 to 123 characters
+ *        of letters, digits, '-', '/' and '.'.
+ * @param n The layout's number of instances.
+ * @return ::GS_OK; ::GS_EINVAL (no such node or GPU, a GPU not in fixed
+ *         mode, @p n not its instance count, a malformed UUID, the same
+ *         UUID twice on the GPU); ::GS_EFROZEN; ::GS_ENOMEM.
+ */
+GS_API gs_status gs_topo_set_mig_uuids(gs_topo *topo, uint32_t node,
+                                       uint32_t gpu,
+                                       const char *const *uuids, size_t n);
+
+/**
+ * @brief A GPU's MIG mode and, for a fixed layout, its instances.
+ * @param topo The topology (frozen).
+ * @param gpu Cluster-wide GPU id.
+ * @param[out] mode Receives the mode (may be NULL).
+ * @param[out] kind Receives the GPU's MIG table (may be NULL); left alone
+ *        when the mode is off.
+ * @param[out] inst Receives a fixed layout's instances (may be NULL if
+ *        @p cap is 0).
+ * @param cap Capacity of @p inst (7 is always enough).
+ * @param[out] n Receives the number of instances of a fixed layout, 0 for
+ *        the other modes (may be NULL).
+ * @return ::GS_OK; ::GS_ENOSPC when @p cap is too small (@p n still gets
+ *         the count); ::GS_EINVAL (no such GPU); ::GS_ENOTFROZEN.
+ */
+GS_API gs_status gs_topo_gpu_mig(const gs_topo *topo, uint32_t gpu,
+                                 gs_mig_mode *mode, gs_mig_gpu *kind,
+                                 gs_mig_instance *inst, size_t cap,
+                                 size_t *n);
+
+/**
+ * @brief The UUID of a fixed layout's instance.
+ * @param topo The topology (frozen).
+ * @param gpu Cluster-wide GPU id.
+ * @param instance The instance's number in the layout.
+ * @return The UUID (owned by the topology), or NULL when it is unknown or
+ *         the arguments name no instance.
+ */
+GS_API const char *gs_topo_mig_uuid(const gs_topo *topo, uint32_t gpu,
+                                    uint32_t instance);
 
 /** @} */
 

@@ -448,6 +448,7 @@ GS_API void gs_topo_destroy(gs_topo *t)
     for (size_t i = 0; i < t->n_nodes; i++) {
         gs_ntype_unref(t->nodes[i].type);
         gs_free(t->nodes[i].uuids);
+        gs_free(t->nodes[i].mig);
     }
     tcache_clear(t);
     gs_free(t->nodes);

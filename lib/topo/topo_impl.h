@@ -94,7 +94,23 @@ typedef struct gs_node_rec {
     uint32_t first_gpu;
     uint32_t weight;   /* Slurm's Weight: lower is preferred; 1 by default */
     uint64_t features; /* bit i: the node has feature i of the topology */
+    struct gs_mig_rec *mig; /* per GPU below mig_n (topo_mig.c), or NULL */
+    uint32_t mig_n;
 } gs_node_rec;
+
+/* A GPU's MIG mode (topo_mig.c): a fixed layout's instances and their
+ * UUIDs (in the arena; NULL unknown). */
+typedef struct gs_mig_rec {
+    uint8_t mode; /* gs_mig_mode */
+    uint8_t kind; /* gs_mig_gpu, when mode is not off */
+    uint8_t n;    /* instances of a fixed layout */
+    gs_mig_instance inst[GS_MIG_COMPUTE_SLICES];
+    const char *uuid[GS_MIG_COMPUTE_SLICES];
+} gs_mig_rec;
+
+/* The MIG record of a GPU (cluster-wide id, frozen topology), or NULL
+ * when it is not in MIG mode. */
+const gs_mig_rec *gs_topo_mig_rec(const gs_topo *t, uint32_t gpu);
 
 typedef struct gs_switch_rec {
     const char *name;

@@ -1154,14 +1154,92 @@ static gs_status read_features(jctx *c, const json_value *v, uint64_t *mask)
     return st;
 }
 
+/* "mig" of a node entry: one mode for all GPUs ("dynamic", "off", a
+ * layout) or one per GPU (null: off); "mig_uuids" (one node only): per
+ * GPU null or the fixed layout's instance UUIDs. */
+static gs_status read_mig(jctx *c, const json_value *e, uint32_t first,
+                          uint32_t count)
+{
+    const json_member *mm = json_member_get(e, "mig");
+    const json_member *mu = json_member_get(e, "mig_uuids");
+    gs_status st;
+    if (mu && count != 1)
+        return jerr(c, mu->value, GS_EPARSE,
+                    "MIG instance UUIDs belong to one node, but \"name\" "
+                    "names %u nodes",
+                    count);
+    if (mu && !mm)
+        return jerr(c, mu->value, GS_EPARSE,
+                    "\"mig_uuids\" needs \"mig\" (the fixed layouts)");
+    if (!mm)
+        return GS_OK;
+    const json_value *v = mm->value;
+    for (uint32_t k = 0; k < count; k++) {
+        uint32_t node = first + k;
+        uint32_t ng = c->t->nodes[node].type->n_gpus;
+        if (v->type == JSON_ARRAY && v->u.arr.n != ng)
+            return jerr(c, v, GS_EPARSE,
+                        "\"mig\" has %zu entries; the node has %u GPUs",
+                        v->u.arr.n, ng);
+        if (v->type != JSON_ARRAY && v->type != JSON_STRING)
+            return jerr(c, v, GS_EPARSE,
+                        "\"mig\" must be a string (\"dynamic\", \"off\" or "
+                        "a layout like \"3g.40gb,2g.20gb,1g.10gb\") or an "
+                        "array of them, one per GPU");
+        for (uint32_t g = 0; g < ng; g++) {
+            const json_value *x = v->type == JSON_ARRAY ? v->u.arr.items[g]
+                                                        : v;
+            const char *spec;
+            if (x->type == JSON_NULL)
+                continue;
+            if ((st = get_string(c, x, "mig", &spec)) != GS_OK)
+                return st;
+            if ((st = gs_topo_set_gpu_mig(c->t, node, g, spec)) != GS_OK)
+                return jwrap(c, x, st);
+        }
+    }
+    if (!mu)
+        return GS_OK;
+    v = mu->value;
+    uint32_t ng = c->t->nodes[first].type->n_gpus;
+    if ((st = want_type(c, v, JSON_ARRAY, "mig_uuids")) != GS_OK)
+        return st;
+    if (v->u.arr.n != ng)
+        return jerr(c, v, GS_EPARSE,
+                    "\"mig_uuids\" has %zu entries; the node has %u GPUs",
+                    v->u.arr.n, ng);
+    for (uint32_t g = 0; g < ng; g++) {
+        const json_value *x = v->u.arr.items[g];
+        if (x->type == JSON_NULL)
+            continue;
+        if ((st = want_type(c, x, JSON_ARRAY, "mig_uuids[]")) != GS_OK)
+            return st;
+        const char *u[GS_MIG_COMPUTE_SLICES] = {0};
+        size_t n = x->u.arr.n;
+        if (n > GS_MIG_COMPUTE_SLICES)
+            return jerr(c, x, GS_EPARSE,
+                        "more than %u MIG instance UUIDs for one GPU",
+                        GS_MIG_COMPUTE_SLICES);
+        for (size_t i = 0; i < n; i++)
+            if (x->u.arr.items[i]->type != JSON_NULL &&
+                (st = get_string(c, x->u.arr.items[i], "mig_uuids",
+                                 &u[i])) != GS_OK)
+                return st;
+        if ((st = gs_topo_set_mig_uuids(c->t, first, g, u, n)) != GS_OK)
+            return jwrap(c, x, st);
+    }
+    return GS_OK;
+}
+
 static gs_status read_node_entry(jctx *c, const json_value *e,
                                  pending_parent **pp, size_t *npp, size_t *cpp)
 {
     static const char *const entry_keys[] = {
         "name",  "template", "uuids",  "switch", "nvlink_domain",
-        "racks", "features", "weight", NULL};
+        "racks", "features", "weight", "mig",  "mig_uuids",     NULL};
     static const char *const inline_keys[] = {
-        "name", "switch", "nvlink_domain", "racks", "features", "weight", NULL};
+        "name",     "switch", "nvlink_domain", "racks", "features",
+        "weight",   "mig",    "mig_uuids",     NULL};
     gs_status st = want_type(c, e, JSON_OBJECT, "nodes[]");
     if (st != GS_OK)
         return st;
@@ -1227,6 +1305,8 @@ static gs_status read_node_entry(jctx *c, const json_value *e,
         for (uint32_t k = 0; k < count; k++)
             c->t->nodes[first + k].weight = (uint32_t)w;
     }
+    if ((st = read_mig(c, e, first, count)) != GS_OK)
+        goto out;
     if ((m = json_member_get(e, "switch"))) {
         const char *sname;
         uint32_t sw;
@@ -1856,6 +1936,58 @@ static void write_group(gs_buf *b, const groups *g, uint32_t k,
     gs_buf_putc(b, '"');
 }
 
+/* A node's "mig" (one entry per GPU) and, when any is known, its
+ * "mig_uuids". */
+static void put_mig(gs_buf *b, const gs_node_rec *n)
+{
+    uint32_t ng = n->type->n_gpus;
+    bool any_uuid = false;
+    gs_buf_puts(b, ", \"mig\": [");
+    for (uint32_t g = 0; g < ng; g++) {
+        const gs_mig_rec *m = g < n->mig_n ? &n->mig[g] : NULL;
+        if (g)
+            gs_buf_puts(b, ", ");
+        if (!m || m->mode == GS_MIG_OFF) {
+            gs_buf_puts(b, "null");
+        } else if (m->mode == GS_MIG_DYNAMIC) {
+            gs_buf_puts(b, "\"dynamic\"");
+        } else {
+            char text[160];
+            size_t len = 0;
+            if (gs_mig_layout_format((gs_mig_gpu)m->kind, m->inst, m->n, text,
+                                     sizeof text, &len) != GS_OK)
+                len = 0; /* a legal layout of at most 7 items always fits */
+            json_write_string(b, text, len);
+            for (uint32_t i = 0; i < m->n; i++)
+                any_uuid |= m->uuid[i] != NULL;
+        }
+    }
+    gs_buf_putc(b, ']');
+    if (!any_uuid)
+        return;
+    gs_buf_puts(b, ", \"mig_uuids\": [");
+    for (uint32_t g = 0; g < ng; g++) {
+        const gs_mig_rec *m = g < n->mig_n ? &n->mig[g] : NULL;
+        if (g)
+            gs_buf_puts(b, ", ");
+        if (!m || m->mode != GS_MIG_FIXED) {
+            gs_buf_puts(b, "null");
+            continue;
+        }
+        gs_buf_putc(b, '[');
+        for (uint32_t i = 0; i < m->n; i++) {
+            if (i)
+                gs_buf_puts(b, ", ");
+            if (m->uuid[i])
+                json_write_string(b, m->uuid[i], strlen(m->uuid[i]));
+            else
+                gs_buf_puts(b, "null");
+        }
+        gs_buf_putc(b, ']');
+    }
+    gs_buf_putc(b, ']');
+}
+
 GS_API gs_status gs_topo_to_json(const gs_topo *t, char **text, size_t *size)
 {
     if (!t || !text)
@@ -1910,8 +2042,9 @@ GS_API gs_status gs_topo_to_json(const gs_topo *t, char **text, size_t *size)
         while (i < t->n_nodes) {
             const gs_node_rec *n = &t->nodes[i];
             size_t j = i + 1;
-            if (!n->uuids)
+            if (!n->uuids && !n->mig)
                 while (j < t->n_nodes && !t->nodes[j].uuids &&
+                       !t->nodes[j].mig &&
                        t->nodes[j].type == n->type &&
                        t->nodes[j].features == n->features &&
                        t->nodes[j].weight == n->weight)
@@ -1944,6 +2077,8 @@ GS_API gs_status gs_topo_to_json(const gs_topo *t, char **text, size_t *size)
             }
             if (n->weight != 1)
                 gs_buf_printf(&b, ", \"weight\": %u", n->weight);
+            if (n->mig)
+                put_mig(&b, n);
             gs_buf_putc(&b, '}');
             i = j;
         }
