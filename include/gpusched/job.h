@@ -182,13 +182,22 @@ typedef struct gs_job_spec {
      *  (0: none counted). For whole-GPU jobs it is a least GPU memory, like
      *  @ref min_gpu_memory. */
     uint64_t gpu_mem;
+    /** A MIG instance on each GPU instead of the GPU: the GPU instance
+     *  profile's name as `nvidia-smi` prints it ("3g.40gb", "1g.10gb+me";
+     *  "MIG 3g.40gb" too), NULL or "" for none. The job gets @ref gpus
+     *  instances of the profile, each on a different GPU of one node, on
+     *  GPUs in MIG mode (gs_topo_set_gpu_mig()) whose model has the
+     *  profile (mig.h); it is charged for each instance its share of the
+     *  GPU's compute (slices / 7). It cannot also ask for @ref gpu_milli
+     *  or be exclusive. docs/sharing.md has the rules. */
+    const char *mig_profile;
 } gs_job_spec;
 
 /** Static initializer for ::gs_job_spec. */
 #define GS_JOB_SPEC_INIT                                                     \
     { sizeof(gs_job_spec), NULL, 0, 0, 0, 0, 0, 0, 0, NULL, 0, 0, NULL, 0,   \
       NULL, 0, 0, 0, GS_COMM_BANDWIDTH, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, \
-      NULL, 0, 0, GS_PATTERN_ANY, 0, 0 }
+      NULL, 0, 0, GS_PATTERN_ANY, 0, 0, NULL }
 
 /**
  * @brief Initialize a ::gs_job_spec (for bindings that cannot use macros).

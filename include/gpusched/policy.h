@@ -94,6 +94,13 @@ typedef struct gs_place_request {
     uint32_t gpu_milli;
     /** Device memory per GPU a shared job uses, bytes. */
     uint64_t gpu_mem;
+    /** For a job asking for MIG instances (::gs_job_spec::mig_profile), the
+     *  profile's name; NULL otherwise. Such a job needs @ref gpus GPUs of
+     *  one node, each able to take an instance of the profile: exactly
+     *  the GPUs gs_place_gpu_usable() accepts (@ref gpu_milli is then
+     *  the instance's share, slices x 1000 / 7 rounded down, 1000 for 7
+     *  slices). Present when struct_size covers it. */
+    const char *mig_profile;
 } gs_place_request;
 
 /** @brief What a policy may look at while placing (valid during the call

@@ -683,13 +683,16 @@ typedef struct gs_job_info {
     uint32_t gpu_milli;
     /** Device memory per GPU a shared job uses, bytes. */
     uint64_t gpu_mem;
+    /** For a MIG job, the profile it asked for ("3g.40gb", the
+     *  scheduler's string); NULL otherwise. */
+    const char *mig_profile;
 } gs_job_info;
 
 /** Initializer for a ::gs_job_info to be filled by gs_sched_job_info(). */
 #define GS_JOB_INFO_INIT                                                    \
     { sizeof(gs_job_info), 0, GS_JOB_PENDING, GS_REASON_NONE, 0, 0, 0, 0,  \
       0, 0, 0, NULL, NULL, NULL, 0, 0, 0, GS_TIME_UNKNOWN, 0, 0, NULL,      \
-      GS_PATTERN_ANY, 0, 0 }
+      GS_PATTERN_ANY, 0, 0, NULL }
 
 /**
  * @brief Number of jobs the scheduler knows (every state).
@@ -1405,6 +1408,19 @@ typedef struct gs_alloc_entry {
      *  `CUDA_MPS_PINNED_DEVICE_MEM_LIMIT` ("0=2048M,1=2048M": per visible
      *  device, MiB rounded down); "" otherwise. In the buffer. */
     const char *mps_mem_limit;
+    /** For a MIG job, its profile's name on this node's GPUs ("3g.40gb");
+     *  NULL otherwise. The job holds one instance on each of @ref gpus;
+     *  @ref cuda_visible_devices and @ref cuda_visible_uuids then list the
+     *  instances' UUIDs ("MIG-..."), or are "" while one is unknown. */
+    const char *mig_profile;
+    /** For a MIG job, each instance's first memory slot on its GPU (the
+     *  placement `nvidia-smi mig -cgi PROFILE:START -C` creates on a GPU
+     *  in dynamic mode), in the order of @ref gpus. */
+    uint32_t mig_starts[GS_ALLOC_MAX_GPUS];
+    /** For a MIG job, each instance's number in its GPU's fixed layout
+     *  (gs_topo_gpu_mig()), or ::GS_NONE for an instance made for the job
+     *  (dynamic mode), in the order of @ref gpus. */
+    uint32_t mig_instances[GS_ALLOC_MAX_GPUS];
 } gs_alloc_entry;
 
 /**
@@ -1441,6 +1457,27 @@ GS_API void gs_alloc_entry_init(gs_alloc_entry *entry);
 GS_API gs_status gs_sched_alloc_entry(const gs_sched *sched, uint64_t job,
                                       uint32_t k, gs_alloc_entry *out,
                                       char *buf, size_t cap);
+
+/**
+ * @brief Record the UUID of a MIG instance the host made for a job (a GPU
+ *        in dynamic MIG mode), so that `CUDA_VISIBLE_DEVICES` can name it.
+ *
+ * After the job starts, the host creates its instance on each GPU at the
+ * start gs_sched_alloc_entry() gives (::gs_alloc_entry::mig_starts) and
+ * passes the UUID the driver gives it ("MIG-..."); the UUID is forgotten
+ * when the job ends. Instances of a fixed layout take their UUIDs from the
+ * topology (gs_topo_set_mig_uuids()) and need no call.
+ *
+ * @param sched The scheduler.
+ * @param job A running MIG job.
+ * @param gpu A cluster-wide id of one of its GPUs.
+ * @param uuid "MIG-" followed by 1 to 123 letters, digits, '-', '/', '.'.
+ * @return ::GS_OK; ::GS_ENOTFOUND (no such job); ::GS_EINVAL (not a
+ *         running MIG job, not one of its GPUs, a malformed UUID, or the
+ *         UUID of another instance); nothing changes on failure.
+ */
+GS_API gs_status gs_sched_set_mig_uuid(gs_sched *sched, uint64_t job,
+                                       uint32_t gpu, const char *uuid);
 
 /** @} */
 

@@ -1321,13 +1321,14 @@ GS_API gs_status gs_topo_set_mig_uuids(gs_topo *topo, uint32_t node,
  * @param[out] mode Receives the mode (may be NULL).
  * @param[out] kind Receives the GPU's MIG table (may be NULL); left alone
  *        when the mode is off.
- * @param[out] inst Receives a fixed layout's instances (may be NULL if
- *        @p cap is 0).
+ * @param[out] inst Receives a fixed layout's instances (may be NULL: then
+ *        only the mode, the table and the count are given).
  * @param cap Capacity of @p inst (7 is always enough).
  * @param[out] n Receives the number of instances of a fixed layout, 0 for
  *        the other modes (may be NULL).
- * @return ::GS_OK; ::GS_ENOSPC when @p cap is too small (@p n still gets
- *         the count); ::GS_EINVAL (no such GPU); ::GS_ENOTFROZEN.
+ * @return ::GS_OK; ::GS_ENOSPC when @p inst is given and @p cap is too
+ *         small (@p n still gets the count); ::GS_EINVAL (no such GPU, or
+ *         a NULL @p inst with @p cap above 0); ::GS_ENOTFROZEN.
  */
 GS_API gs_status gs_topo_gpu_mig(const gs_topo *topo, uint32_t gpu,
                                  gs_mig_mode *mode, gs_mig_gpu *kind,

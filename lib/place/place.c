@@ -26,6 +26,8 @@ gs_mask gs_place_node_usable(const gs_place_ctx *ctx, uint32_t node)
     const node_state *ns = &s->nodes[node];
     if (ctx->req->exclusive && ns->jobs > 0)
         return 0;
+    if (ctx->job->mig_slices)
+        return gs_mig_roomy(s, node, ctx->job) & ctx->elig[node_class(s, node)];
     if (ctx->req->gpu_milli && ctx->req->gpu_milli < 1000)
         return gs_gpushare_roomy(s, node, ctx->req->gpu_milli,
                                  ctx->req->gpu_mem) &

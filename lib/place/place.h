@@ -53,6 +53,9 @@ gs_status gs_place_shared(gs_place_ctx *ctx, const gs_place_request *req,
                           share_mode mode, uint32_t *out);
 gs_status gs_place_frag(gs_place_ctx *ctx, const gs_place_request *req,
                         share_mode mode, uint32_t *out);
+/* MIG jobs (place_mig.c): first-fit, spread, or least cost (others). */
+gs_status gs_place_mig(gs_place_ctx *ctx, const gs_place_request *req,
+                       share_mode mode, uint32_t *out);
 gs_status gs_place_multi(gs_place_ctx *ctx, const gs_place_request *req,
                          const place_strategy *st, uint32_t *out);
 

@@ -45,7 +45,7 @@ static gs_mask free_shares(const gs_sched *s, uint32_t n, uint32_t *fv)
     gs_mask ok = 0;
     if (!ns->drained_node && !ns->excl_job)
         ok = mask_all(ty->n_gpus) &
-             ~((ns->busy & ~ns->shared) | ns->drained | ns->failed);
+             ~((ns->busy & ~ns->shared) | ns->drained | ns->failed | ns->mig);
     uint32_t first = s->topo->nodes[n].first_gpu;
     for (uint32_t b = 0; b < ty->n_gpus; b++) {
         uint32_t f = 0;

@@ -16,6 +16,8 @@ static gs_status ff_place(void *st, gs_place_ctx *ctx,
                           const gs_place_request *req, uint32_t *gpus)
 {
     (void)st;
+    if (req->mig_profile)
+        return gs_place_mig(ctx, req, SH_FIRST, gpus);
     if (req->gpu_milli < 1000)
         return gs_place_shared(ctx, req, SH_FIRST, gpus);
     return gs_place_simple(ctx, req, PREF_INDEX, gpus);
@@ -25,6 +27,8 @@ static gs_status bf_place(void *st, gs_place_ctx *ctx,
                           const gs_place_request *req, uint32_t *gpus)
 {
     (void)st;
+    if (req->mig_profile)
+        return gs_place_mig(ctx, req, SH_BEST, gpus);
     if (req->gpu_milli < 1000)
         return gs_place_shared(ctx, req, SH_BEST, gpus);
     return gs_place_simple(ctx, req, PREF_FEWEST_FREE, gpus);
@@ -34,6 +38,8 @@ static gs_status spread_place(void *st, gs_place_ctx *ctx,
                               const gs_place_request *req, uint32_t *gpus)
 {
     (void)st;
+    if (req->mig_profile)
+        return gs_place_mig(ctx, req, SH_SPREAD, gpus);
     if (req->gpu_milli < 1000)
         return gs_place_shared(ctx, req, SH_SPREAD, gpus);
     return gs_place_simple(ctx, req, PREF_MOST_FREE, gpus);
@@ -43,6 +49,8 @@ static gs_status nv_place(void *st, gs_place_ctx *ctx,
                           const gs_place_request *req, uint32_t *gpus)
 {
     (void)st;
+    if (req->mig_profile)
+        return gs_place_mig(ctx, req, SH_NVLINK, gpus);
     if (req->gpu_milli < 1000)
         return gs_place_shared(ctx, req, SH_NVLINK, gpus);
     return gs_place_nvlink(ctx, req, gpus);
@@ -52,6 +60,8 @@ static gs_status frag_place(void *st, gs_place_ctx *ctx,
                             const gs_place_request *req, uint32_t *gpus)
 {
     (void)st;
+    if (req->mig_profile)
+        return gs_place_mig(ctx, req, SH_FRAG, gpus);
     return gs_place_frag(ctx, req, SH_FRAG, gpus);
 }
 
@@ -59,6 +69,8 @@ static gs_status fgd_place(void *st, gs_place_ctx *ctx,
                            const gs_place_request *req, uint32_t *gpus)
 {
     (void)st;
+    if (req->mig_profile)
+        return gs_place_mig(ctx, req, SH_FGD, gpus);
     return gs_place_frag(ctx, req, SH_FGD, gpus);
 }
 

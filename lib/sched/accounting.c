@@ -81,7 +81,7 @@ static void put_job(const gs_sched *s, const job_rec *j, gs_buf *b)
         put_field(b, m ? m : "");
         /* CPUs are charged on the line of the first model */
         gs_buf_printf(b, ",%.17g,%.17g\n",
-                      secs * n_m * (j->milli ? j->milli / 1000.0 : 1.0),
+                      secs * n_m * job_fraction(j),
                       i == 0 ? secs * cpus : 0.0);
     }
 }

@@ -67,7 +67,10 @@ void gs_apply_start(gs_sched *s, job_rec *j, const uint32_t *gpus,
             a->mem = j->mem_per_gpu * mask_count(set);
             ns->free_mem -= a->mem;
         }
-        ns->busy |= set;
+        if (j->mig_slices)
+            gs_mig_take(s, j, node, set, false); /* MIG GPUs are never busy */
+        else
+            ns->busy |= set;
         ns->jobs++;
         if (j->exclusive)
             ns->excl_job = j->id;
@@ -75,7 +78,7 @@ void gs_apply_start(gs_sched *s, job_rec *j, const uint32_t *gpus,
             gs_gpushare_take(s, j, node, set);
         for (gs_mask m = set; m; m &= m - 1) {
             uint32_t g = t->nodes[node].first_gpu + mask_first(m);
-            if (!j->milli)
+            if (job_whole(j))
                 s->gpu_job[g] = j->id;
             j->gpu_ids[gi++] = g;
         }
@@ -114,15 +117,18 @@ void gs_apply_release(gs_sched *s, job_rec *j, int64_t now)
     for (uint32_t i = 0; i < j->n_alloc; i++) {
         alloc_node *a = &j->alloc[i];
         node_state *ns = &s->nodes[a->node];
-        ns->busy &= ~(j->milli ? gs_gpushare_give(s, j, a->node, a->gpus)
-                               : a->gpus);
+        if (j->mig_slices)
+            gs_mig_give(s, j, a->node, a->gpus, false);
+        else
+            ns->busy &= ~(j->milli ? gs_gpushare_give(s, j, a->node, a->gpus)
+                                   : a->gpus);
         ns->jobs--;
         if (ns->excl_job == j->id)
             ns->excl_job = 0;
         if (a->cpu_n)
             gs_state_give_cpus(s, a->node, j->cpus + a->cpu_off, a->cpu_n);
         ns->free_mem += a->mem;
-        for (gs_mask m = j->milli ? 0 : a->gpus; m; m &= m - 1)
+        for (gs_mask m = job_whole(j) ? a->gpus : 0; m; m &= m - 1)
             s->gpu_job[s->topo->nodes[a->node].first_gpu + mask_first(m)] = 0;
         gs_sched_reindex_node(s, a->node);
     }

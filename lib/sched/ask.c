@@ -28,6 +28,7 @@ static void fill_request(const job_rec *j, gs_place_request *r)
     r->pattern = job_pattern(j);
     r->gpu_milli = job_share(j);
     r->gpu_mem = j->gpu_mem;
+    r->mig_profile = j->mig_slices ? j->mig_name : NULL;
     if (r->pattern == GS_PATTERN_NONE)
         r->comm = GS_COMM_INSENSITIVE;
 }

@@ -62,8 +62,11 @@ void gs_bf_vrelease(gs_sched *s, const job_rec *j)
     for (uint32_t k = 0; k < j->n_alloc; k++) {
         const alloc_node *a = &j->alloc[k];
         node_state *ns = &s->nodes[a->node];
-        ns->busy &= ~(j->milli ? gs_gpushare_give(s, j, a->node, a->gpus)
-                               : a->gpus);
+        if (j->mig_slices)
+            gs_mig_give(s, j, a->node, a->gpus, true);
+        else
+            ns->busy &= ~(j->milli ? gs_gpushare_give(s, j, a->node, a->gpus)
+                                   : a->gpus);
         ns->free_cpus += a->cpu_n;
         ns->free_mem += a->mem;
         ns->jobs--;
@@ -78,7 +81,10 @@ void gs_bf_vrestore(gs_sched *s, const job_rec *j)
     for (uint32_t k = 0; k < j->n_alloc; k++) {
         const alloc_node *a = &j->alloc[k];
         node_state *ns = &s->nodes[a->node];
-        ns->busy |= a->gpus;
+        if (j->mig_slices)
+            gs_mig_take(s, j, a->node, a->gpus, true);
+        else
+            ns->busy |= a->gpus;
         if (j->milli)
             gs_gpushare_take(s, j, a->node, a->gpus);
         ns->free_cpus -= a->cpu_n;
@@ -549,7 +555,7 @@ bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
         last = t;
         /* counts bound whole-GPU jobs only: a shared job may fit on GPUs
          * that are not free */
-        if (!j->milli && base + released < j->gpus)
+        if (job_whole(j) && base + released < j->gpus)
             continue;
         int64_t end = add_time(t, L);
         flush_dirty(s);

@@ -88,7 +88,7 @@ double gs_books_rate(const gs_sched *s, const job_rec *j)
                     }
                 }
             }
-            rate += s->w_gpu * w * (j->milli ? j->milli / 1000.0 : 1.0);
+            rate += s->w_gpu * w * job_fraction(j);
         }
         rate += s->w_cpu * a->cpu_n;
         rate += s->w_mem * (double)a->mem / (double)(1ull << 30);

@@ -66,7 +66,8 @@ gs_mask gs_gpushare_roomy(const gs_sched *s, uint32_t n, uint32_t milli,
     const gs_ntype *ty = node_type(s, n);
     /* free or shared; not held whole, drained or failed */
     gs_mask cand = mask_all(ty->n_gpus) & ~((ns->busy & ~ns->shared) |
-                                            ns->drained | ns->failed);
+                                            ns->drained | ns->failed |
+                                            ns->mig);
     uint32_t first = s->topo->nodes[n].first_gpu;
     gs_mask out = 0;
     for (gs_mask m = cand; m; m &= m - 1) {

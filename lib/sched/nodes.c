@@ -99,7 +99,8 @@ GS_API gs_status gs_sched_fail_gpu(gs_sched *s, uint32_t gpu, int64_t now,
         return GS_EINVAL;
     GS_JR_BEGIN(s);
     gs_status st = gs_sched_now_arg(s, now);
-    uint32_t sharing = s->shr[gpu].jobs;
+    /* a MIG GPU holds at most 7 instances */
+    uint32_t sharing = s->shr[gpu].jobs + ((s->nodes[node].mig & bit) ? 7 : 0);
     if (st != GS_OK ||
         (st = gs_sched_event_room(s, GS_MAX(sharing, 1u))) != GS_OK)
         return st;
@@ -123,6 +124,21 @@ GS_API gs_status gs_sched_fail_gpu(gs_sched *s, uint32_t gpu, int64_t now,
         }
         if (!victim)
             break; /* cannot happen: gs_sched_check holds */
+        gs_sched_end_job(s, victim, now, GS_JOB_FAILED, false);
+        gs_apply_emit(s, GS_EVENT_FAILED, find_job(s, victim), now);
+        if (job && (!*job || victim < *job))
+            *job = victim;
+    }
+    /* and the MIG jobs with an instance on it */
+    for (;;) {
+        uint64_t victim = 0;
+        for (size_t i = 0; i < s->n_running && !victim; i++) {
+            const job_rec *j = &s->jobs[s->running[i]];
+            if (j->mig_slices && gs_mig_held(s, j, gpu, NULL, NULL, NULL))
+                victim = j->id;
+        }
+        if (!victim)
+            break;
         gs_sched_end_job(s, victim, now, GS_JOB_FAILED, false);
         gs_apply_emit(s, GS_EVENT_FAILED, find_job(s, victim), now);
         if (job && (!*job || victim < *job))

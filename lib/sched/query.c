@@ -196,6 +196,7 @@ void gs_sched_fill_info(const gs_sched *s, const job_rec *j,
     full.pattern = job_pattern(j);
     full.gpu_milli = job_share(j);
     full.gpu_mem = j->gpu_mem;
+    full.mig_profile = j->mig_slices ? j->mig_name : NULL;
     *out = full;
 }
 
@@ -338,11 +339,29 @@ static void put_cpulist(gs_buf *b, const uint32_t *ids, uint32_t n)
     }
 }
 
-/* Append CUDA_VISIBLE_DEVICES of an allocation node to b. */
-static void put_cvd(const gs_sched *s, const alloc_node *a, bool uuids,
-                    gs_buf *b)
+/* Append CUDA_VISIBLE_DEVICES of an allocation node to b: for a MIG
+ * job its instances' UUIDs, nothing (and false) while one is unknown. */
+static bool put_cvd(const gs_sched *s, const job_rec *j, const alloc_node *a,
+                    bool uuids, gs_buf *b)
 {
     bool first = true;
+    if (j->mig_slices) {
+        const char *u[GS_SCHED_MAX_GPUS];
+        uint32_t n = 0;
+        for (gs_mask m = a->gpus; m; m &= m - 1) {
+            uint32_t g = s->topo->nodes[a->node].first_gpu + mask_first(m);
+            u[n] = NULL;
+            gs_mig_held(s, j, g, NULL, NULL, &u[n]);
+            if (!u[n++])
+                return false;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            if (i)
+                gs_buf_putc(b, ',');
+            gs_buf_puts(b, u[i]);
+        }
+        return true;
+    }
     for (gs_mask m = a->gpus; m; m &= m - 1) {
         uint32_t idx = mask_first(m);
         const char *uuid =
@@ -357,6 +376,7 @@ static void put_cvd(const gs_sched *s, const alloc_node *a, bool uuids,
         else
             gs_buf_printf(b, "%u", idx);
     }
+    return true;
 }
 
 GS_API gs_status gs_sched_alloc_cpus(const gs_sched *s, uint64_t job,
@@ -402,12 +422,21 @@ GS_API gs_status gs_sched_cuda_visible_devices(const gs_sched *s,
                                    "cuda_visible_devices: unknown flags 0x%x",
                                    flags & ~GS_CVD_UUIDS);
     gs_status st = GS_OK;
+    const job_rec *j;
     const alloc_node *a =
-        alloc_or_err(s, job, k, "cuda_visible_devices", NULL, &st);
+        alloc_or_err(s, job, k, "cuda_visible_devices", &j, &st);
     if (!a)
         return st;
     gs_buf b = {0};
-    put_cvd(s, a, (flags & GS_CVD_UUIDS) != 0, &b);
+    if (!put_cvd(s, j, a, (flags & GS_CVD_UUIDS) != 0, &b)) {
+        gs_buf_free(&b);
+        return gs_sched_errf_const(s, GS_ENOTFOUND,
+                                   "job %llu: the UUID of a MIG instance it "
+                                   "holds is not known yet (the host gives "
+                                   "it with gs_sched_set_mig_uuid once the "
+                                   "instance is made)",
+                                   (unsigned long long)job);
+    }
     if (!gs_buf_finish(&b)) {
         gs_buf_free(&b);
         return gs_sched_errf_const(s, GS_ENOMEM, "out of memory");
@@ -466,10 +495,10 @@ GS_API gs_status gs_sched_alloc_entry(const gs_sched *s, uint64_t job,
     if (!ids)
         return gs_sched_errf_const(s, GS_ENOMEM, "out of memory");
     cpu_numbers(s, j, a, ids);
-    put_cvd(s, a, false, &b);
+    put_cvd(s, j, a, false, &b);
     size_t o_cvu = b.len + 1;
     gs_buf_putc(&b, '\0');
-    put_cvd(s, a, true, &b);
+    put_cvd(s, j, a, true, &b);
     size_t o_cpus = b.len + 1;
     gs_buf_putc(&b, '\0');
     put_cpulist(&b, ids, a->cpu_n);
@@ -484,6 +513,15 @@ GS_API gs_status gs_sched_alloc_entry(const gs_sched *s, uint64_t job,
                           (unsigned long long)GS_MAX(j->gpu_mem >> 20, 1));
     }
     e.gpu_milli = job_share(j);
+    if (j->mig_slices) {
+        e.mig_profile = j->mig_name;
+        for (uint32_t d = 0; d < e.n_gpus; d++) {
+            e.mig_starts[d] = 0;
+            e.mig_instances[d] = GS_NONE;
+            gs_mig_held(s, j, e.gpu_ids[d], &e.mig_starts[d],
+                        &e.mig_instances[d], NULL);
+        }
+    }
     if (!gs_buf_finish(&b)) {
         gs_free(ids);
         gs_buf_free(&b);

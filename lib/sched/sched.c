@@ -329,7 +329,7 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     /* the pattern models' working memory, shared by the tables */
     s->pg_work = gs_malloc(sizeof *s->pg_work);
     if (!s->pg_work || gs_demand_init(s) != GS_OK ||
-        gs_gpushare_init(s) != GS_OK)
+        gs_gpushare_init(s) != GS_OK || gs_mig_init(s) != GS_OK)
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < s->n_ttypes; i++) {
         s->tables[i] = gs_place_tables_build(topo->types[i], &s->err);
@@ -503,6 +503,7 @@ GS_API void gs_sched_destroy(gs_sched *s)
     gs_free(s->pg_work);
     gs_demand_free(s);
     gs_frag_free(s);
+    gs_mig_free(s);
     gs_free(s->shr);
     gs_free(s->nodes);
     gs_free(s->gpu_job);
@@ -713,6 +714,15 @@ GS_API gs_status gs_sched_check(gs_sched *s)
                       (unsigned long long)j->id, j->n_alloc);
                 continue; /* counted above */
             }
+            if (j->mig_slices) {
+                total += mask_count(a->gpus);
+                CHECK(j->n_alloc == 1, "MIG job %llu is on %u nodes",
+                      (unsigned long long)j->id, j->n_alloc);
+                CHECK(!(a->gpus & ~s->nodes[a->node].mig),
+                      "MIG job %llu holds a GPU not in MIG mode",
+                      (unsigned long long)j->id);
+                continue; /* instances: gs_mig_check */
+            }
             CHECK(!(s->node_mask[a->node] & a->gpus),
                   "node %s: a GPU is given to two jobs",
                   t->nodes[a->node].name);
@@ -747,6 +757,9 @@ GS_API gs_status gs_sched_check(gs_sched *s)
         CHECK(!ns->dirty, "node %s: a virtual release was never reindexed",
               t->nodes[n].name);
         CHECK(ns->rsv == 0, "node %s: a reservation block outlived its step",
+              t->nodes[n].name);
+        CHECK(!(ns->busy & ns->mig),
+              "node %s: a GPU in MIG mode is held whole or shared",
               t->nodes[n].name);
         /* CPUs: bitset, per-NUMA counts and the free count agree */
         uint32_t used = 0;
@@ -805,6 +818,9 @@ GS_API gs_status gs_sched_check(gs_sched *s)
         }
     CHECK(run == s->n_running, "%zu jobs running, %zu listed", run,
           s->n_running);
+    gs_status mst = gs_mig_check(s);
+    if (mst != GS_OK)
+        return mst;
     {
         const uint32_t *row = s->hist + (size_t)s->hist_cluster * 65;
         int64_t sum = 0;

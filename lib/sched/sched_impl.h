@@ -156,6 +156,8 @@ typedef struct node_state {
     gs_mask failed;  /* GPUs failed */
     gs_mask rsv;     /* GPUs held back for a reservation (only inside a
                         step; zero between calls) */
+    gs_mask mig;     /* GPUs in MIG mode: only MIG jobs use them (never
+                        free for whole or fractional jobs; migstate.c) */
     gs_mask avail;   /* GPUs a new job could get (0 if the node is out) */
     uint32_t free_cpus;
     uint32_t jobs;      /* running jobs on the node */
@@ -254,8 +256,15 @@ typedef struct job_rec {
     gs_comm_hint comm;
     uint8_t pattern;    /* gs_comm_pattern as given (comm may override) */
     double rate;        /* usage charged per second while running */
-    uint16_t milli;     /* share of each GPU, 1..999; 0: whole GPUs */
+    uint16_t milli;     /* share of each GPU, 1..999; 0: whole GPUs (and
+                           MIG jobs) */
     uint64_t gpu_mem;   /* device memory per GPU a shared job uses */
+    /* a MIG job: compute slices of its profile (1..7; 0: not MIG), the
+     * profile's number per MIG table (GS_NONE8: the GPU has none of that
+     * name) and its name (mig.h's static string) */
+    uint8_t mig_slices;
+    uint8_t mig_prof[GS_MIG_GPU_COUNT];
+    const char *mig_name;
     uint32_t requeues;
     double lost_gpu_seconds;
     int64_t charged_until; /* usage charged up to this time */
@@ -433,6 +442,7 @@ struct gs_sched {
                                  for a shared GPU) */
     struct gpu_share *shr;    /* per cluster GPU: what shared jobs use */
     struct frag_state *frag;  /* the fragmentation measure (fragment.c) */
+    struct mig_state *mig;    /* MIG GPUs and their instances (migstate.c) */
 
     /* key index */
     key_slot *keys;
@@ -822,7 +832,8 @@ enum gs_jr_kind {
     GS_JR_LOOKAHEAD = 33,
     GS_JR_DEMAND = 34,
     GS_JR_FRAG_CLASSES = 35,
-    GS_JR_KIND_MAX = 35
+    GS_JR_MIG_UUID = 36,
+    GS_JR_KIND_MAX = 36
 };
 
 typedef struct gs_jr_rec {
@@ -942,15 +953,37 @@ typedef struct gpu_share {
     uint64_t mem;
 } gpu_share;
 
-/* A job's GPUs in milli-GPUs (limits, accounting). */
-static inline uint64_t job_milli(const job_rec *j)
+/* A MIG instance's share of its GPU in milli-GPU: slices / 7, rounded
+ * down (so seven 1g instances never count more than the GPU), 1000 for
+ * the whole GPU. */
+static inline uint32_t mig_share(uint32_t slices)
 {
-    return (uint64_t)j->gpus * (j->milli ? j->milli : 1000u);
+    return slices >= 7 ? 1000u : slices * 1000u / 7u;
 }
 /* A job's share of each of its GPUs, 1..1000. */
 static inline uint32_t job_share(const job_rec *j)
 {
-    return j->milli ? j->milli : 1000u;
+    return j->mig_slices ? mig_share(j->mig_slices)
+           : j->milli    ? j->milli
+                         : 1000u;
+}
+/* A job's GPUs in milli-GPUs (limits). */
+static inline uint64_t job_milli(const job_rec *j)
+{
+    return (uint64_t)j->gpus * job_share(j);
+}
+/* The fraction of each GPU a job is charged for (usage, accounting):
+ * exact for MIG slices. */
+static inline double job_fraction(const job_rec *j)
+{
+    return j->mig_slices ? j->mig_slices / 7.0
+           : j->milli    ? j->milli / 1000.0
+                         : 1.0;
+}
+/* Whether a job holds its GPUs whole. */
+static inline bool job_whole(const job_rec *j)
+{
+    return !j->milli && !j->mig_slices;
 }
 gs_status gs_gpushare_init(gs_sched *s);
 /* A shared job takes / gives back its share of `set` on node n; give
@@ -963,6 +996,43 @@ gs_mask gs_gpushare_give(gs_sched *s, const job_rec *j, uint32_t n,
  * shares counted). */
 gs_mask gs_gpushare_roomy(const gs_sched *s, uint32_t n, uint32_t milli,
                           uint64_t mem);
+/* ---- MIG (migstate.c: the instances; place_mig.c: where they go) ----- */
+
+gs_status gs_mig_init(gs_sched *s);
+void gs_mig_free(gs_sched *s);
+/* GPUs of node n that can take an instance of j's profile now (not
+ * drained, failed or held back for a reservation). */
+gs_mask gs_mig_roomy(const gs_sched *s, uint32_t n, const job_rec *j);
+/* For GPU g (roomy for j): what taking an instance there costs the GPU's
+ * ability to take the job mix (>= 0) and the compute slices left free. */
+void gs_mig_cost(gs_sched *s, const job_rec *j, uint32_t g, double *loss,
+                 uint32_t *left);
+/* A MIG job takes / gives back an instance on each GPU of `set` (node n).
+ * give with virtual = true marks them released for a what-if (backfill,
+ * preemption); take with virtual = true undoes that. */
+void gs_mig_take(gs_sched *s, const job_rec *j, uint32_t n, gs_mask set,
+                 bool virtual_);
+void gs_mig_give(gs_sched *s, const job_rec *j, uint32_t n, gs_mask set,
+                 bool virtual_);
+/* The instance j holds on GPU g: start slot, number in the fixed layout
+ * (GS_NONE for a made one) and UUID (NULL unknown); false if none. */
+bool gs_mig_held(const gs_sched *s, const job_rec *j, uint32_t g,
+                 uint32_t *start, uint32_t *fixed, const char **uuid);
+/* A submission of a MIG job counts in the profile mix. */
+void gs_mig_note(gs_sched *s, const job_rec *j);
+/* Resolve a profile name against the cluster's MIG tables into j. */
+gs_status gs_mig_resolve(gs_sched *s, job_rec *j, const char *name);
+/* gs_sched_check's part: instances, holders and layouts agree. */
+gs_status gs_mig_check(gs_sched *s);
+/* Snapshots: the learned mix and the instances' starts and UUIDs. */
+#define GS_MIG_PROFILES 7
+void gs_mig_mix_get(const gs_sched *s, double *cnt);
+void gs_mig_mix_set(gs_sched *s, const double *cnt);
+/* Restore: put j's instance on GPU g at `start` (a dynamic GPU) or on
+ * the fixed instance `fixed`; false if that is not possible now. */
+bool gs_mig_restore_one(gs_sched *s, const job_rec *j, uint32_t g,
+                        uint32_t start, uint32_t fixed, const char *uuid);
+
 /* A GPU's device memory in bytes (0: unknown). */
 uint64_t gs_gpu_memory(const gs_sched *s, uint32_t gpu);
 /* Format milli-GPUs as GPUs ("3", "2.5", "0.125"). */

@@ -16,7 +16,7 @@ gs_mask gs_state_avail(const gs_sched *s, uint32_t n)
     if (ns->drained_node || ns->excl_job)
         return 0;
     return mask_all(node_type(s, n)->n_gpus) &
-           ~(ns->busy | ns->drained | ns->failed | ns->rsv);
+           ~(ns->busy | ns->drained | ns->failed | ns->rsv | ns->mig);
 }
 
 /* ---- the (type, avail) key index --------------------------------------- */
@@ -346,8 +346,8 @@ static uint32_t per_node_shape(const job_rec *j)
 /* By counts, under the reservation blocks in place. */
 bool gs_sched_counts_fit(const gs_sched *s, const job_rec *j)
 {
-    if (j->milli)
-        return true; /* shared GPUs are not in the free counts */
+    if (!job_whole(j))
+        return true; /* shared and MIG GPUs are not in the free counts */
     uint32_t p = per_node_shape(j);
     if (s->n_parts) {
         /* in one of its partitions */
@@ -371,7 +371,7 @@ static bool fits_unblocked_in(const gs_sched *s, const job_rec *j,
 
 bool gs_state_fits_unblocked(const gs_sched *s, const job_rec *j)
 {
-    if (j->milli)
+    if (!job_whole(j))
         return true;
     if (!s->n_bf_touched || !s->bf_blocked_free)
         return gs_sched_counts_fit(s, j);
@@ -409,7 +409,8 @@ static bool fits_unblocked_in(const gs_sched *s, const job_rec *j,
             continue;
         gs_mask all = mask_all(node_type(s, n)->n_gpus);
         gs_mask open = ns->avail |
-                       (ns->rsv & all & ~(ns->busy | ns->drained | ns->failed));
+                       (ns->rsv & all &
+                        ~(ns->busy | ns->drained | ns->failed | ns->mig));
         uint32_t a = mask_count(ns->avail), b = mask_count(open);
         if (a != b && row[a]) {
             row[a]--;

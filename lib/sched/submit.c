@@ -44,6 +44,35 @@ static bool runnable_on(gs_sched *s, const job_rec *j, uint64_t parts,
     *best = 0;
     if (!gs_job_eligible(s, j, s->elig, parts, model))
         return false;
+    if (j->mig_slices) {
+        /* GPUs in MIG mode are per node: count them node by node */
+        for (uint32_t n = 0; n < s->n_nodes; n++) {
+            gs_mask m = s->elig[node_class(s, n)] & s->nodes[n].mig;
+            uint32_t c = 0, first = s->topo->nodes[n].first_gpu;
+            for (; m; m &= m - 1) {
+                uint32_t g = first + mask_first(m);
+                const gs_mig_rec *r = gs_topo_mig_rec(s->topo, g);
+                c += r && j->mig_prof[r->kind] != GS_NONE8;
+            }
+            const gs_ntype *ty = node_type(s, n);
+            if (j->cpus_per_gpu && ty->n_cpus &&
+                ty->n_cpus / j->cpus_per_gpu < c)
+                c = ty->n_cpus / j->cpus_per_gpu;
+            uint64_t mem = gs_type_memory(ty);
+            if (j->mem_per_gpu && mem && mem / j->mem_per_gpu < c)
+                c = (uint32_t)(mem / j->mem_per_gpu);
+            *best = GS_MAX(*best, c);
+        }
+        for (size_t i = 0; i < j->n_required; i++) {
+            uint32_t g = j->required[i];
+            uint32_t node = s->topo->gpu_node[g];
+            uint32_t idx = g - s->topo->nodes[node].first_gpu;
+            if (!(((s->elig[node_class(s, node)] & s->nodes[node].mig) >>
+                   idx) & 1))
+                return false;
+        }
+        return *best >= j->gpus;
+    }
     uint64_t total = 0, nodes_with_share = 0;
     uint32_t best_node = 0;
     uint32_t share = j->gpus_per_node ? j->gpus_per_node : 1;
@@ -247,6 +276,39 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
                               "a shared job (gpu_milli %u) cannot be "
                               "exclusive",
                               spec->gpu_milli);
+        j.max_nodes = 1;
+        j.auto_nodes = false;
+    }
+    if (spec->mig_profile && *spec->mig_profile) {
+        if (j.milli)
+            return spec_error(s, &j, GS_EINVAL,
+                              "a MIG job (mig_profile \"%.64s\") cannot also "
+                              "ask for gpu_milli %u",
+                              spec->mig_profile, spec->gpu_milli);
+        if (spec->exclusive)
+            return spec_error(s, &j, GS_EINVAL,
+                              "a MIG job (mig_profile \"%.64s\") cannot be "
+                              "exclusive",
+                              spec->mig_profile);
+        if (spec->min_nodes > 1 ||
+            (spec->gpus_per_node && spec->gpus_per_node != j.gpus))
+            return spec_error(s, &j, GS_EINVAL,
+                              "a MIG job (mig_profile \"%.64s\") runs on one "
+                              "node: min_nodes and gpus_per_node cannot "
+                              "spread it",
+                              spec->mig_profile);
+        gs_status mst = gs_mig_resolve(s, &j, spec->mig_profile);
+        if (mst != GS_OK) {
+            char what[GS_ERRMSG_MAX];
+            snprintf(what, sizeof what, "%s", s->err.msg);
+            return spec_error(s, &j, mst, "%s", what);
+        }
+        if (j.gpus > s->max_node_gpus)
+            return spec_error(s, &j, GS_ENORES,
+                              "a MIG job runs on one node: %u instances "
+                              "asked (one per GPU), the largest node has %u "
+                              "GPUs",
+                              j.gpus, s->max_node_gpus);
         j.max_nodes = 1;
         j.auto_nodes = false;
     }
@@ -624,8 +686,12 @@ GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
     s->jobs[s->n_jobs++] = j;
     s->n_live++;
     s->cursor->ok = false;
-    gs_demand_note(s, &j);
-    gs_frag_note(s, &j);
+    if (!j.mig_slices)
+        gs_demand_note(s, &j);
+    if (j.mig_slices)
+        gs_mig_note(s, &j);
+    else
+        gs_frag_note(s, &j);
     /* appended: each step sorts the pending jobs by the ordering */
     s->pending[s->n_pending++] = (uint32_t)(s->n_jobs - 1);
     if (job)

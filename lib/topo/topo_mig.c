@@ -215,6 +215,8 @@ GS_API gs_status gs_topo_gpu_mig(const gs_topo *t, uint32_t gpu,
     size_t cnt = m ? m->n : 0;
     if (n)
         *n = cnt;
+    if (!inst)
+        return GS_OK; /* the mode and the count only */
     if (cnt > cap)
         return GS_ENOSPC;
     if (cnt)

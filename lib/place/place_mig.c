@@ -1,0 +1,160 @@
+/*
+ * Where a MIG job goes: a node and, on it, the GPUs in MIG mode that get
+ * one instance each of the job's profile (docs/sharing.md).
+ *
+ * - first-fit: the first node (weight, then index) with enough GPUs that
+ *   can take the instance, and its lowest such GPUs;
+ * - spread: the GPUs with the most compute slices left free, on the node
+ *   with the most;
+ * - the others (best-fit, nvlink-pack, frag-aware, fgd): the GPUs whose
+ *   ability to take the profile mix drops least (the cost migstate.c
+ *   computes: a fixed instance costs its profile's weight; on a dynamic
+ *   GPU the instance goes where gs_mig_choose() says and costs the drop
+ *   of the GPU's weighted capacity), ties to the fewest slices left
+ *   (packing), then the lowest GPU; the node whose GPUs cost least, ties
+ *   to the fewest free slices, then weight and index.
+ *
+ * Where on the GPU the instance goes is decided when the job starts
+ * (migstate.c), by the same rule that priced it here.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "place/place.h"
+
+#include <string.h>
+
+typedef struct mig_pick {
+    double loss;
+    uint32_t left, b;
+} mig_pick;
+
+/* Is a a better GPU than b under the mode? */
+static bool pick_before(const mig_pick *a, const mig_pick *b, share_mode mode)
+{
+    if (mode == SH_SPREAD) {
+        if (a->left != b->left)
+            return a->left > b->left;
+    } else if (mode != SH_FIRST) {
+        if (a->loss < b->loss - 1e-9 || a->loss > b->loss + 1e-9)
+            return a->loss < b->loss;
+        if (a->left != b->left)
+            return a->left < b->left;
+    }
+    return a->b < b->b;
+}
+
+typedef struct mig_cand {
+    bool ok;
+    gs_mask set;
+    double loss;
+    uint32_t left;  /* slices left free on the GPUs taken */
+    uint32_t nfree; /* slices free on the node's usable GPUs */
+} mig_cand;
+
+static void eval_node(gs_place_ctx *ctx, const gs_place_request *req,
+                      share_mode mode, uint32_t n, gs_mask reqm, mig_cand *c)
+{
+    gs_sched *s = ctx->s;
+    c->ok = false;
+    gs_mask usable;
+    uint32_t cap = gs_place_capacity(ctx, n, &usable);
+    uint32_t k = req->gpus;
+    if (cap < k || (reqm & ~usable))
+        return;
+    uint32_t first = s->topo->nodes[n].first_gpu;
+    mig_pick p[GS_SCHED_MAX_GPUS];
+    uint32_t np = 0;
+    c->nfree = 0;
+    c->set = reqm;
+    c->loss = 0;
+    c->left = 0;
+    for (gs_mask m = usable; m; m &= m - 1) {
+        uint32_t b = mask_first(m);
+        mig_pick x;
+        x.b = b;
+        gs_mig_cost(s, ctx->job, first + b, &x.loss, &x.left);
+        c->nfree += x.left;
+        if ((reqm >> b) & 1) {
+            c->loss += x.loss;
+            c->left += x.left;
+            continue;
+        }
+        /* insertion into the first k (at most 64 GPUs) */
+        uint32_t i = np < GS_SCHED_MAX_GPUS ? np++ : np - 1;
+        while (i > 0 && pick_before(&x, &p[i - 1], mode)) {
+            p[i] = p[i - 1];
+            i--;
+        }
+        p[i] = x;
+    }
+    uint32_t need = k - mask_count(reqm);
+    if (np < need)
+        return;
+    for (uint32_t i = 0; i < need; i++) {
+        c->set |= (gs_mask)1 << p[i].b;
+        c->loss += p[i].loss;
+        c->left += p[i].left;
+    }
+    c->ok = true;
+}
+
+static bool cand_before(const gs_sched *s, share_mode mode, const mig_cand *a,
+                        uint32_t na, const mig_cand *b, uint32_t nb)
+{
+    if (mode == SH_SPREAD) {
+        if (a->left != b->left)
+            return a->left > b->left;
+    } else if (mode != SH_FIRST) {
+        if (a->loss < b->loss - 1e-9 || a->loss > b->loss + 1e-9)
+            return a->loss < b->loss;
+        if (a->nfree != b->nfree)
+            return a->nfree < b->nfree;
+    }
+    return node_before(s, na, nb);
+}
+
+gs_status gs_place_mig(gs_place_ctx *ctx, const gs_place_request *req,
+                       share_mode mode, uint32_t *out)
+{
+    gs_sched *s = ctx->s;
+    const uint32_t *list = NULL;
+    uint32_t nlist = s->n_nodes, only = GS_NONE;
+    gs_mask reqm = 0;
+    if (req->n_required) {
+        uint32_t *fn = s->scratch_nodes2;
+        gs_mask *fm = s->forced_mask;
+        if (gs_place_required_nodes(ctx, fn, fm) != 1) {
+            gs_place_reasonf(ctx, "its required GPUs are on several nodes");
+            return GS_ENORES;
+        }
+        only = fn[0];
+        reqm = fm[0];
+        list = &only;
+        nlist = 1;
+    } else if (ctx->part != GS_NONE) {
+        list = s->parts[ctx->part].nodes;
+        nlist = s->parts[ctx->part].n_nodes;
+    }
+    mig_cand best, c;
+    best.ok = false;
+    uint32_t best_n = GS_NONE;
+    for (uint32_t i = 0; i < nlist; i++) {
+        uint32_t n = list ? list[i] : i;
+        if (!s->nodes[n].mig)
+            continue;
+        eval_node(ctx, req, mode, n, reqm, &c);
+        if (c.ok && (!best.ok || cand_before(s, mode, &c, n, &best, best_n))) {
+            best = c;
+            best_n = n;
+        }
+    }
+    if (!best.ok) {
+        gs_place_reasonf(ctx,
+                         "no node has %u GPU%s in MIG mode with room for a "
+                         "%s instance (and the CPUs and memory)",
+                         req->gpus, req->gpus == 1 ? "" : "s",
+                         ctx->job->mig_name);
+        return GS_ENORES;
+    }
+    gs_place_emit(ctx, best_n, best.set, out);
+    return GS_OK;
+}
