@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -471,6 +472,60 @@ static void snapshot_keeps_instances(void **state)
     gs_topo_destroy(t);
 }
 
+/* The journal replays MIG submissions and the host's UUIDs: a store
+ * opened again decides and answers as the scheduler that made the calls
+ * (snapshot bytes equal). */
+static void journal_replays_mig(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/gs-mig-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/s.gss", dir);
+    gs_topo *t = test_topo_json(TOPO);
+    gs_sched_config cfg = GS_SCHED_CONFIG_INIT;
+    cfg.placement = "frag-aware";
+    cfg.ordering = GS_ORDER_FIFO;
+    gs_store_config sc = GS_STORE_CONFIG_INIT;
+    sc.path = path;
+    sc.sync = GS_SYNC_NEVER;
+    sc.sched = &cfg;
+    gs_sched *s = NULL;
+    assert_int_equal(gs_sched_open(&s, t, &sc), GS_OK);
+    gs_sched *ref = make(t, "frag-aware");
+    uint64_t a = mig_job(s, "2g.20gb", 0), a2 = mig_job(ref, "2g.20gb", 0);
+    uint64_t b = mig_job(s, "1g.10gb", 0), b2 = mig_job(ref, "1g.10gb", 0);
+    assert_int_equal(a, a2);
+    assert_int_equal(b, b2);
+    assert_int_equal(gs_sched_step(s, 0, NULL), GS_OK);
+    assert_int_equal(gs_sched_step(ref, 0, NULL), GS_OK);
+    char buf[512];
+    uint32_t g = entry(s, a, buf, sizeof buf).gpu_ids[0];
+    assert_int_equal(g, 1); /* 2g.20gb: only the dynamic GPU has it */
+    assert_int_equal(gs_sched_set_mig_uuid(s, a, g, "MIG-j1"), GS_OK);
+    assert_int_equal(gs_sched_set_mig_uuid(ref, a, g, "MIG-j1"), GS_OK);
+    gs_sched_destroy(s);
+    s = NULL;
+    assert_int_equal(gs_sched_open(&s, t, &sc), GS_OK);
+    membuf x = {0}, y = {0};
+    assert_int_equal(gs_sched_save(s, membuf_write, &x), GS_OK);
+    assert_int_equal(gs_sched_save(ref, membuf_write, &y), GS_OK);
+    assert_int_equal(x.n, y.n);
+    assert_memory_equal(x.p, y.p, x.n);
+    assert_string_equal(entry(s, a, buf, sizeof buf).cuda_visible_devices,
+                        "MIG-j1");
+    free(x.p);
+    free(y.p);
+    gs_sched_destroy(s);
+    gs_sched_destroy(ref);
+    char f[160];
+    snprintf(f, sizeof f, "%s.journal", path);
+    unlink(f);
+    unlink(path);
+    rmdir(dir);
+    gs_topo_destroy(t);
+}
+
 /* ---- random workloads ---------------------------------------------------- */
 
 static uint64_t rng(uint64_t *x)
@@ -629,6 +684,7 @@ int main(void)
         cmocka_unit_test(submit_errors),
         cmocka_unit_test(accounting_and_failure),
         cmocka_unit_test(snapshot_keeps_instances),
+        cmocka_unit_test(journal_replays_mig),
         cmocka_unit_test(random_workloads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,6 +32,7 @@ uint32_t gs_crc32c(uint32_t crc, const void *p, size_t n);
 #define NODES 3u
 #define GPUS 4u
 #define SEC_FRAG 14u    /* docs/formats.md: the job mix section */
+#define SEC_MIG 15u     /* docs/formats.md: the MIG mix section */
 #define JR_SUBMIT 1u    /* docs/formats.md: a journal's submit record */
 #define MAX_ID 200u     /* above the ids the rounds below submit */
 
@@ -386,7 +387,7 @@ static void journal_replay(void **state)
     j = open_store(&p, t);
     same_state(j, m, "replay of a journal with shares and a mix");
     same_shares(j, m);
-    assert_int_equal(journal_format(&p), 4);
+    assert_int_equal(journal_format(&p), 5);
     /* a snapshot with the shares, then more records after it */
     assert_int_equal(gs_sched_checkpoint(j), GS_OK);
     for (uint32_t r = 5; r < 9; r++) {
@@ -434,8 +435,9 @@ static void put_le32(uint8_t *p, uint32_t v)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* A journal of format 4 rewritten as format 3 wrote it: the submit
- * records end before the share and the device memory (0 and 0 here). */
+/* A journal of this library's format rewritten as format 3 wrote it: the
+ * submit records end before the share, the device memory and the MIG
+ * profile (0, 0 and none here). */
 static void journal_to_format_3(const paths *p)
 {
     size_t n = 0;
@@ -457,9 +459,11 @@ static void journal_to_format_3(const paths *p)
         get_uv(pay, len, &q); /* seq */
         uint32_t keep = len;
         if (pay[q] == JR_SUBMIT) {
-            assert_int_equal(pay[len - 2], 0); /* gpu_milli */
-            assert_int_equal(pay[len - 1], 0); /* gpu_mem */
-            keep = len - 2;
+            /* format 5 ends with the MIG profile, 4 with the two before */
+            assert_int_equal(pay[len - 3], 0); /* gpu_milli */
+            assert_int_equal(pay[len - 2], 0); /* gpu_mem */
+            assert_int_equal(pay[len - 1], 0); /* mig_profile (none) */
+            keep = len - 3;
         }
         put_le32(out + o, keep);
         put_le32(out + o + 4, gs_crc32c(0, out + o, 4));
@@ -494,7 +498,7 @@ static void format_3_journal(void **state)
     assert_int_equal(journal_format(&p), 3);
     j = open_store(&p, t);
     same_state(j, m, "replay of a format-3 journal");
-    assert_int_equal(journal_format(&p), 4);
+    assert_int_equal(journal_format(&p), 5);
     run_both(j, m, 6, 9, "rounds after a format-3 journal");
     gs_sched_destroy(j);
     gs_sched_destroy(m);
@@ -533,14 +537,21 @@ static size_t find_section(const membuf *m, uint8_t tag, size_t *body,
     return 0;
 }
 
-/* The snapshot as format 3 wrote it: no job mix section. */
-static void to_format_3(membuf *m)
+static void drop_section(membuf *m, uint8_t tag)
 {
     size_t body, len;
-    size_t start = find_section(m, SEC_FRAG, &body, &len);
+    size_t start = find_section(m, tag, &body, &len);
     size_t end = body + len;
     memmove(m->p + start, m->p + end, m->n - end);
     m->n -= end - start;
+}
+
+/* The snapshot as format 3 wrote it: no MIG mix and no job mix section
+ * (the jobs here are whole: no flag 32 or 64). */
+static void to_format_3(membuf *m)
+{
+    drop_section(m, SEC_MIG);
+    drop_section(m, SEC_FRAG);
     m->p[8] = 3;
     reseal(m);
 }
@@ -573,10 +584,11 @@ static void format_3_snapshot(void **state)
     gs_sched *b = restore(&m, t);
     assert_int_equal(gs_sched_frag_classes(b, NULL, 0), 0);
     same_decisions(a, b);
-    /* saved again, it is a format-4 snapshot that round-trips */
+    /* saved again, it is a snapshot of this library's format (5) that
+     * round-trips */
     gs_sched *c = round_trip(b, t, "restore of a format-3 snapshot");
     membuf m4 = snap(c);
-    assert_int_equal(m4.p[8], 4);
+    assert_int_equal(m4.p[8], 5);
     free(m4.p);
     gs_sched_destroy(c);
     gs_sched_destroy(b);

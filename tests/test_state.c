@@ -647,14 +647,14 @@ static void format_1_files(void **state)
     assert_int_equal(gs_sched_check(s), GS_OK);
     gs_sched_destroy(s);
     /* opening a format-1 journal wrote a snapshot and a journal of this
-     * library's format (4), holding the same state */
+     * library's format (5), holding the same state */
     FILE *jf = fopen(jp, "rb");
     assert_non_null(jf);
     unsigned char hdr[12];
     assert_int_equal(fread(hdr, 1, sizeof hdr, jf), sizeof hdr);
     fclose(jf);
     assert_memory_equal(hdr, "GSJOURN\n", 8);
-    assert_int_equal(hdr[8], 4);
+    assert_int_equal(hdr[8], 5);
     s = NULL;
     assert_int_equal(gs_sched_open(&s, t, &sc), GS_OK);
     assert_int_equal(gs_sched_journal_seq(s), 13);

@@ -46,7 +46,7 @@ extern "C" {
 
 /** The snapshot format this library writes (docs/formats.md). It reads
  *  this one and every older one. */
-#define GS_STATE_FORMAT 4
+#define GS_STATE_FORMAT 5
 
 /** The largest snapshot gs_sched_restore() reads by default, bytes. */
 #define GS_STATE_MAX_BYTES ((uint64_t)1 << 32)

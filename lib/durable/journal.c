@@ -32,10 +32,11 @@
 #include <unistd.h>
 
 static const char JMAGIC[8] = {'G', 'S', 'J', 'O', 'U', 'R', 'N', '\n'};
-#define JFORMAT 4u /* 2: issue 15's calls, longer submit records; 3: the
+#define JFORMAT 5u /* 2: issue 15's calls, longer submit records; 3: the
                       * pattern beside comm, issue 16's calls; 4: the
                       * share and device memory at the end of a submit
-                      * record, the job mix (kind 35) */
+                      * record, the job mix (kind 35); 5: the MIG profile
+                      * at the end of a submit record, MIG UUIDs (36) */
 #define JHEADER 24 /* magic, format, base seq, CRC of the 20 bytes before */
 #define RHEADER 12
 /* The largest record (a configuration document of up to 64 MiB). */
@@ -97,6 +98,8 @@ static void put_spec(gs_wbuf *w, const gs_job_spec *in)
     /* added in format 4: a record of formats 2 and 3 ends above */
     gs_w_uv(w, s.gpu_milli);
     gs_w_uv(w, s.gpu_mem);
+    /* added in format 5 */
+    gs_w_str(w, s.mig_profile);
 }
 
 static void put_call(gs_wbuf *w, uint64_t seq, const gs_jr_rec *r)
@@ -210,6 +213,11 @@ static void put_call(gs_wbuf *w, uint64_t seq, const gs_jr_rec *r)
             gs_w_f64(w, r->dem[i].weight);
         }
         break;
+    case GS_JR_MIG_UUID:
+        gs_w_uv(w, r->a);
+        gs_w_uv(w, r->b);
+        gs_w_str(w, r->s1);
+        break;
     case GS_JR_FRAG_CLASSES:
         gs_w_uv(w, r->a);
         for (uint64_t i = 0; i < r->a; i++) {
@@ -296,6 +304,8 @@ static gs_status replay(gs_sched *s, gs_rbuf *r, uint8_t kind)
                 sp.gpu_milli =
                     (uint32_t)gs_r_uv_max(r, UINT32_MAX, "gpu_milli");
                 sp.gpu_mem = gs_r_uv(r);
+                if (!r->bad && r->pos < r->n) /* format 5 */
+                    sp.mig_profile = gs_r_str(r, 1u << 16, NULL);
             }
         } else {
             /* format 1: the behaviour before issue 15 (jobs split freely,
@@ -496,6 +506,14 @@ static gs_status replay(gs_sched *s, gs_rbuf *r, uint8_t kind)
         if (r->bad || r->pos != r->n)
             return GS_EPARSE;
         return gs_sched_set_demand(s, e, (size_t)n);
+    }
+    case GS_JR_MIG_UUID: {
+        uint64_t a = gs_r_uv(r);
+        uint64_t g = gs_r_uv_max(r, UINT32_MAX, "a GPU");
+        const char *u = gs_r_str(r, 1u << 16, NULL);
+        if (r->bad || r->pos != r->n)
+            return GS_EPARSE;
+        return gs_sched_set_mig_uuid(s, a, (uint32_t)g, u);
     }
     case GS_JR_FRAG_CLASSES: {
         /* the call's own checks judge the values, as they did when it

@@ -42,7 +42,8 @@ enum {
     SEC_END = 11,
     SEC_EXTRA = 12, /* format 2: partitions, defaults, holds, constraints */
     SEC_DEMAND = 13, /* format 3: NUMA mode, look-ahead, demand */
-    SEC_FRAG = 14    /* format 4: the fragmentation measure's job mix */
+    SEC_FRAG = 14,   /* format 4: the fragmentation measure's job mix */
+    SEC_MIG = 15     /* format 5: the MIG profile mix */
 };
 
 /* Bits of a job's flags byte (J_SHARE from format 4). */
@@ -52,7 +53,9 @@ enum {
     J_PREEMPTIBLE = 4,
     J_STARTED = 8,
     J_ENDED = 16,
-    J_SHARE = 32 /* a share of each GPU or device memory follows comm */
+    J_SHARE = 32, /* a share of each GPU or device memory follows comm */
+    J_MIG = 64    /* format 5: a MIG profile follows the share; a running
+                     job's instances follow its allocation */
 };
 
 /* Bits of a job's optional doubles. */
@@ -219,7 +222,7 @@ static void put_nodes(const gs_sched *s, gs_wbuf *w)
     }
 }
 
-static void put_job(const job_rec *j, uint64_t prev_id, strset *ss,
+static void put_job(const gs_sched *s, const job_rec *j, uint64_t prev_id, strset *ss,
                     gs_wbuf *w, bool *oom)
 {
     /* Only what can be seen is written: a job that does not wait has no
@@ -239,7 +242,8 @@ static void put_job(const job_rec *j, uint64_t prev_id, strset *ss,
                          (j->one_domain ? J_ONE_DOMAIN : 0) |
                          (j->preemptible ? J_PREEMPTIBLE : 0) |
                          (started ? J_STARTED : 0) | (ended ? J_ENDED : 0) |
-                         (share ? J_SHARE : 0)));
+                         (share ? J_SHARE : 0) |
+                         (j->mig_slices ? J_MIG : 0)));
     gs_w_sv(w, j->submit_time);
     if (started)
         gs_w_sv(w, j->start_time - j->submit_time);
@@ -261,6 +265,8 @@ static void put_job(const job_rec *j, uint64_t prev_id, strset *ss,
         gs_w_uv(w, j->milli);
         gs_w_uv(w, j->gpu_mem);
     }
+    if (j->mig_slices) /* format 5 */
+        gs_w_str(w, j->mig_name);
     size_t nm = 0;
     while (j->models && j->models[nm])
         nm++;
@@ -326,6 +332,16 @@ static void put_job(const job_rec *j, uint64_t prev_id, strset *ss,
             gs_w_uv(w, e - i);
             i = e;
         }
+    }
+    /* a running MIG job's instance on each GPU: start, number in a fixed
+     * layout + 1 (0: made for it), the UUID the host gave ("" none) */
+    for (uint32_t i = 0; running && j->mig_slices && i < j->gpus; i++) {
+        uint32_t start = 0, fixed = GS_NONE;
+        const char *uuid = NULL;
+        gs_mig_held(s, j, j->gpu_ids[i], &start, &fixed, &uuid);
+        gs_w_uv(w, start);
+        gs_w_uv(w, fixed == GS_NONE ? 0 : fixed + 1u);
+        gs_w_str(w, fixed == GS_NONE && uuid ? uuid : "");
     }
 }
 
@@ -514,7 +530,7 @@ static gs_status encode(gs_sched *s, gs_wbuf *out)
         const job_rec *j = &s->jobs[i];
         if (j->state == GS_JOB_FORGOTTEN)
             continue;
-        put_job(j, prev, &ss, &jb, &oom);
+        put_job(s, j, prev, &ss, &jb, &oom);
         prev = j->id;
     }
     b.n = 0;
@@ -552,6 +568,14 @@ static gs_status encode(gs_sched *s, gs_wbuf *out)
     b.n = 0;
     put_frag(s, &b);
     section(out, SEC_FRAG, &b);
+    b.n = 0;
+    {
+        double mix[2 * GS_MIG_PROFILES + 1];
+        gs_mig_mix_get(s, mix);
+        for (size_t i = 0; i < GS_ARRAY_LEN(mix); i++)
+            gs_w_f64(&b, mix[i]);
+    }
+    section(out, SEC_MIG, &b);
     b.n = 0;
     section(out, SEC_END, &b);
     gs_w_free(&b);
@@ -1159,12 +1183,28 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
     j->pattern = (uint8_t)(cv >> 1);
     /* format 4: the share of each GPU (0: whole GPUs) and the device
      * memory per GPU, as gs_sched_submit took them */
-    uint8_t max_flags = c->fmt >= 4 ? 63 : 31;
+    uint8_t max_flags = c->fmt >= 5 ? 127 : c->fmt >= 4 ? 63 : 31;
     if (!r->bad && (flags & J_SHARE) && flags <= max_flags) {
         j->milli = (uint16_t)gs_r_uv_max(r, 999, "a job's GPU share");
         j->gpu_mem = gs_r_uv_max(r, (uint64_t)1 << 56, "a job's GPU memory");
         if (!r->bad && !j->milli && !j->gpu_mem)
             gs_r_fail(r, "a job's share is written but empty");
+    }
+    if (!r->bad && (flags & J_MIG) && flags <= max_flags) {
+        size_t at_mig = r->pos;
+        const char *prof = gs_r_str(r, 64, NULL);
+        if (!r->bad && (!prof || j->milli ||
+                        gs_mig_resolve(s, j, prof) != GS_OK)) {
+            r->pos = at_mig;
+            return badf(c, r, "a MIG job's profile is unknown, or no GPU "
+                              "of the topology in MIG mode has it");
+        }
+        if (!r->bad && (j->exclusive || j->max_nodes != 1 ||
+                        j->min_nodes != 1 || j->gpus > s->max_node_gpus)) {
+            r->pos = at;
+            return badf(c, r, "a MIG job's request is not on one node, or "
+                              "is exclusive");
+        }
     }
     if (r->bad)
         return bad(c, r);
@@ -1328,6 +1368,23 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
         r->pos = at;
         return badf(c, r, "a shared job's allocation spans nodes");
     }
+    /* a running MIG job's instances, put back where they were */
+    for (uint32_t i = 0; running && j->mig_slices && i < j->gpus; i++) {
+        size_t iat = r->pos;
+        uint32_t start = (uint32_t)gs_r_uv_max(r, GS_MIG_SLOTS - 1,
+                                               "a MIG instance's start");
+        uint32_t fixed = (uint32_t)gs_r_uv_max(r, GS_MIG_COMPUTE_SLICES,
+                                               "a MIG instance's number");
+        const char *uuid = gs_r_str(r, GS_MAX_MIG_UUID, NULL);
+        if (r->bad)
+            return bad(c, r);
+        if (!uuid || !gs_mig_restore_one(s, j, j->gpu_ids[i], start,
+                                         fixed ? fixed - 1 : GS_NONE,
+                                         *uuid ? uuid : NULL)) {
+            r->pos = iat;
+            return badf(c, r, "a MIG job's instance does not fit its GPU");
+        }
+    }
     return GS_OK;
 }
 
@@ -1338,6 +1395,20 @@ static bool place_running(gs_sched *s, job_rec *j)
     for (uint32_t k = 0; k < j->n_alloc; k++) {
         const alloc_node *a = &j->alloc[k];
         node_state *ns = &s->nodes[a->node];
+        if (j->mig_slices) {
+            /* its instances were put back as it was read */
+            if ((a->gpus & ~ns->mig) || (ns->failed & a->gpus) ||
+                a->mem > ns->free_mem || ns->excl_job ||
+                (a->cpu_n &&
+                 (!cpu_accounted(s, a->node) ||
+                  !take_cpus_exact(s, a->node, j->cpus + a->cpu_off,
+                                   a->cpu_n))))
+                return false;
+            ns->free_mem -= a->mem;
+            ns->jobs++;
+            gs_sched_reindex_node(s, a->node);
+            continue;
+        }
         if (j->milli) {
             /* a shared job: its GPUs free or shared, never held whole,
              * each with room for its share and device memory */
@@ -1985,6 +2056,23 @@ static gs_status decode(rd_ctx *c, const gs_topo *topo,
             return bad(c, &all);
         if ((st = read_frag(c, &sec)) != GS_OK)
             return st;
+    }
+    if (fmt >= 5) {
+        if (!open_section(&all, SEC_MIG, &sec))
+            return bad(c, &all);
+        double mix[2 * GS_MIG_PROFILES + 1];
+        for (size_t i = 0; i < GS_ARRAY_LEN(mix); i++) {
+            mix[i] = gs_r_f64(&sec);
+            /* counts and weights: finite, >= 0, each count below the
+             * decayed sum's bound (1024 / (1 - 2^(-1/1024)) < 2^21) */
+            if (!sec.bad && !(mix[i] >= 0 && mix[i] <= 4194304.0))
+                gs_r_fail(&sec, "a MIG mix value is out of range");
+        }
+        if (!sec.bad && mix[2 * GS_MIG_PROFILES] >= 64)
+            gs_r_fail(&sec, "a MIG mix value is out of range");
+        if (sec.bad || !close_section(&sec))
+            return bad(c, &sec);
+        gs_mig_mix_set(s, mix);
     }
     /* before format 4 every job took whole GPUs (read_job left them so)
      * and nothing was learned of the job mix: it starts empty */
