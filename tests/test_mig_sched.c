@@ -526,6 +526,110 @@ static void journal_replays_mig(void **state)
     gs_topo_destroy(t);
 }
 
+/*
+ * Preemption frees instances: four preemptible 3g.40gb fill the cluster's
+ * MIG GPUs (two fixed instances on GPU 0, two made on GPU 1 at 4 and 0).
+ * A 7g.80gb of higher priority fits only on the dynamic GPU 1 once both of
+ * its instances are gone: jobs 3 and 4 are preempted, 1 and 2 keep GPU 0.
+ */
+static void preemption_frees_instances(void **state)
+{
+    (void)state;
+    gs_topo *t = test_topo_json(TOPO);
+    gs_sched_config c = GS_SCHED_CONFIG_INIT;
+    c.placement = "best-fit";
+    c.ordering = GS_ORDER_PRIORITY;
+    c.preempt = GS_PREEMPT_CANCEL;
+    gs_sched *s = NULL;
+    assert_int_equal(gs_sched_create(&s, t, &c), GS_OK);
+    gs_job_spec spec = GS_JOB_SPEC_INIT;
+    spec.gpus = 1;
+    spec.mig_profile = "3g.40gb";
+    spec.preemptible = 1;
+    uint64_t id[4], big;
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(gs_sched_submit(s, &spec, &id[i]), GS_OK);
+    assert_int_equal(gs_sched_step(s, 0, NULL), GS_OK);
+    spec.mig_profile = "7g.80gb";
+    spec.priority = 100;
+    spec.preemptible = 0;
+    spec.submit_time = 1;
+    assert_int_equal(gs_sched_submit(s, &spec, &big), GS_OK);
+    assert_int_equal(gs_sched_step(s, 1, NULL), GS_OK);
+    assert_int_equal(info(s, big).state, GS_JOB_RUNNING);
+    assert_int_equal(info(s, id[0]).state, GS_JOB_RUNNING);
+    assert_int_equal(info(s, id[1]).state, GS_JOB_RUNNING);
+    assert_int_equal(info(s, id[2]).state, GS_JOB_PREEMPTED);
+    assert_int_equal(info(s, id[3]).state, GS_JOB_PREEMPTED);
+    char buf[512];
+    gs_alloc_entry e = entry(s, big, buf, sizeof buf);
+    assert_int_equal(e.gpu_ids[0], 1);
+    assert_int_equal(e.mig_starts[0], 0);
+    assert_int_equal(e.gpu_milli, 1000);
+    assert_int_equal(gs_sched_check(s), GS_OK);
+    gs_sched_destroy(s);
+    gs_topo_destroy(t);
+}
+
+/*
+ * EASY backfill. E and F (3g.40gb, long) hold GPU 0's instances; A
+ * (4g.40gb, until 100) is made on GPU 1 at 0. B (7g.80gb) fits only on
+ * GPU 1 once A ends: it reserves it at 100. D (3g.40gb, 1000 s) would fit
+ * on GPU 1 now (at 4, beside A) but would hold it past 100: it waits for
+ * the reservation. G (3g.40gb, 50 s) ends before 100: it starts there.
+ */
+static void backfill_reserves_mig_gpus(void **state)
+{
+    (void)state;
+    gs_topo *t = test_topo_json(TOPO);
+    gs_sched_config c = GS_SCHED_CONFIG_INIT;
+    c.placement = "best-fit";
+    c.ordering = GS_ORDER_FIFO;
+    c.backfill = GS_BACKFILL_EASY;
+    gs_sched *s = NULL;
+    assert_int_equal(gs_sched_create(&s, t, &c), GS_OK);
+    gs_job_spec spec = GS_JOB_SPEC_INIT;
+    spec.gpus = 1;
+    spec.mig_profile = "3g.40gb";
+    spec.time_limit = 100000;
+    uint64_t e1, f1, a, b, d, g;
+    assert_int_equal(gs_sched_submit(s, &spec, &e1), GS_OK);
+    assert_int_equal(gs_sched_submit(s, &spec, &f1), GS_OK);
+    spec.mig_profile = "4g.40gb";
+    spec.time_limit = 100;
+    assert_int_equal(gs_sched_submit(s, &spec, &a), GS_OK);
+    assert_int_equal(gs_sched_step(s, 0, NULL), GS_OK);
+    char buf[512];
+    assert_int_equal(entry(s, a, buf, sizeof buf).gpu_ids[0], 1);
+    spec.submit_time = 1;
+    spec.mig_profile = "7g.80gb";
+    assert_int_equal(gs_sched_submit(s, &spec, &b), GS_OK);
+    spec.mig_profile = "3g.40gb";
+    spec.time_limit = 1000;
+    assert_int_equal(gs_sched_submit(s, &spec, &d), GS_OK);
+    spec.time_limit = 50;
+    assert_int_equal(gs_sched_submit(s, &spec, &g), GS_OK);
+    assert_int_equal(gs_sched_step(s, 1, NULL), GS_OK);
+    assert_int_equal(info(s, b).state, GS_JOB_PENDING);
+    assert_int_equal(info(s, b).expected_start, 100);
+    assert_int_equal(info(s, d).state, GS_JOB_PENDING);
+    assert_int_equal(info(s, d).reason, GS_REASON_RESERVATION);
+    assert_int_equal(info(s, g).state, GS_JOB_RUNNING);
+    gs_alloc_entry e = entry(s, g, buf, sizeof buf);
+    assert_int_equal(e.gpu_ids[0], 1);
+    assert_int_equal(e.mig_starts[0], 4);
+    assert_int_equal(gs_sched_check(s), GS_OK);
+    /* at 100 A and G have ended: B gets GPU 1 whole */
+    assert_int_equal(gs_sched_complete(s, g, 50), GS_OK);
+    assert_int_equal(gs_sched_complete(s, a, 100), GS_OK);
+    assert_int_equal(gs_sched_step(s, 100, NULL), GS_OK);
+    assert_int_equal(info(s, b).state, GS_JOB_RUNNING);
+    assert_int_equal(info(s, d).state, GS_JOB_PENDING);
+    assert_int_equal(gs_sched_check(s), GS_OK);
+    gs_sched_destroy(s);
+    gs_topo_destroy(t);
+}
+
 /* ---- random workloads ---------------------------------------------------- */
 
 static uint64_t rng(uint64_t *x)
@@ -577,6 +681,7 @@ static void random_workloads(void **state)
                                            "7g.80gb"};
     for (size_t pi = 0; pi < sizeof policies / sizeof *policies; pi++) {
         gs_sched *s = make(t, policies[pi]);
+        size_t seen_made = 0, seen_fixed = 0, seen_other = 0;
         uint64_t x = 0x9E3779B97F4A7C15ull + pi;
         uint64_t live[256];
         size_t nl = 0;
@@ -625,6 +730,7 @@ static void random_workloads(void **state)
                         GS_OK);
                     if (!ji.mig_profile) {
                         assert_int_equal(mode, GS_MIG_OFF);
+                        seen_other++;
                         continue;
                     }
                     assert_int_not_equal(mode, GS_MIG_OFF);
@@ -638,11 +744,13 @@ static void random_workloads(void **state)
                         assert_int_equal(fl[k].start, e.mig_starts[g]);
                         assert_false(fixed_used[id][k]);
                         fixed_used[id][k] = true;
+                        seen_fixed++;
                     } else {
                         assert_int_equal(e.mig_instances[g], GS_NONE);
                         assert_true(ni[id] < 7);
                         inst[id][ni[id]++] =
                             (gs_mig_instance){p, e.mig_starts[g]};
+                        seen_made++;
                     }
                 }
             }
@@ -669,6 +777,11 @@ static void random_workloads(void **state)
                 }
             }
         }
+        /* the workload kept every kind of GPU busy (instances counted
+         * once per step they were seen) */
+        if (seen_made < 500 || seen_fixed < 100 || seen_other < 100)
+            fail_msg("%s: %zu made, %zu fixed instances, %zu other GPUs",
+                     policies[pi], seen_made, seen_fixed, seen_other);
         gs_sched_destroy(s);
     }
     gs_topo_destroy(t);
@@ -685,6 +798,8 @@ int main(void)
         cmocka_unit_test(accounting_and_failure),
         cmocka_unit_test(snapshot_keeps_instances),
         cmocka_unit_test(journal_replays_mig),
+        cmocka_unit_test(preemption_frees_instances),
+        cmocka_unit_test(backfill_reserves_mig_gpus),
         cmocka_unit_test(random_workloads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
