@@ -654,8 +654,8 @@ static void random_workloads(void **state)
     (void)state;
     static const char *const layouts[] = {"7g.80gb", "4g.40gb,3g.40gb",
                                           "3g.40gb,2g.20gb,1g.10gb",
-                                          "1g.10gb,1g.10gb,1g.10gb,1g.10gb,"
-                                          "1g.10gb,1g.10gb,1g.10gb"};
+                                          ("1g.10gb,1g.10gb,1g.10gb,1g.10gb,"
+                                           "1g.10gb,1g.10gb,1g.10gb")};
     char json[4096];
     int at = snprintf(
         json, sizeof json,

@@ -20,6 +20,7 @@
  */
 #include "place/place.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct mig_pick {
@@ -134,17 +135,77 @@ gs_status gs_place_mig(gs_place_ctx *ctx, const gs_place_request *req,
         list = s->parts[ctx->part].nodes;
         nlist = s->parts[ctx->part].n_nodes;
     }
-    mig_cand best, c;
+    mig_cand best = {0}, c = {0};
     best.ok = false;
     uint32_t best_n = GS_NONE;
+    const job_rec *j = ctx->job;
+    uint64_t key[4] = {(uint64_t)j->mig_prof[0] | (uint64_t)j->mig_prof[1] << 8 |
+                           (uint64_t)j->mig_prof[2] << 16 |
+                           (uint64_t)j->mig_prof[3] << 24 |
+                           (uint64_t)mode << 32 | (uint64_t)req->gpus << 40,
+                       req->cpus_per_gpu, req->mem_per_gpu, 0};
+    uint32_t epoch = gs_mig_epoch(s), tick = gs_mig_tick(s);
     for (uint32_t i = 0; i < nlist; i++) {
         uint32_t n = list ? list[i] : i;
         if (!s->nodes[n].mig)
             continue;
-        eval_node(ctx, req, mode, n, reqm, &c);
+        mig_memo *mm = reqm ? NULL : gs_mig_memo(s, n);
+        if (mm) {
+            /* the node's answers are kept while it and the mix are
+             * unchanged (every change of a node reindexes it: ver); one
+             * per kind of job, the oldest replaced */
+            key[3] = ctx->elig[node_class(s, n)];
+            uint32_t ver = s->nodes[n].ver, hit = GS_NONE, old = 0;
+            for (uint32_t q = 0; q < GS_MIG_MEMOS; q++) {
+                const mig_memo *x = &mm[q];
+                bool current = x->valid && x->ver == ver && x->epoch == epoch;
+                if (current && !memcmp(x->key, key, sizeof key)) {
+                    hit = q;
+                    break;
+                }
+                /* replace a stale one, else the least recently read */
+                const mig_memo *o = &mm[old];
+                bool ocur = o->valid && o->ver == ver && o->epoch == epoch;
+                if (ocur && (!current || (int32_t)(x->used - o->used) < 0))
+                    old = q;
+            }
+            if (hit != GS_NONE) {
+                mm[hit].used = tick;
+                c.ok = mm[hit].valid == 1;
+                c.set = mm[hit].set;
+                c.loss = mm[hit].loss;
+                c.left = mm[hit].left;
+                c.nfree = mm[hit].nfree;
+#ifndef NDEBUG
+                /* debug builds (the tests) check every answer reused */
+                mig_cand chk = {0};
+                eval_node(ctx, req, mode, n, reqm, &chk);
+                if (chk.ok != c.ok ||
+                    (c.ok && (chk.set != c.set || chk.left != c.left ||
+                              chk.nfree != c.nfree || chk.loss != c.loss)))
+                    abort();
+#endif
+            } else {
+                eval_node(ctx, req, mode, n, reqm, &c);
+                mig_memo *x = &mm[old];
+                x->used = tick;
+                memcpy(x->key, key, sizeof key);
+                x->ver = ver;
+                x->epoch = epoch;
+                x->valid = c.ok ? 1 : 2;
+                x->set = c.set;
+                x->loss = c.loss;
+                x->left = c.left;
+                x->nfree = c.nfree;
+            }
+        } else {
+            eval_node(ctx, req, mode, n, reqm, &c);
+        }
         if (c.ok && (!best.ok || cand_before(s, mode, &c, n, &best, best_n))) {
             best = c;
             best_n = n;
+            if (mode == SH_FIRST && !s->node_weights && !list)
+                break; /* nodes come in index order */
         }
     }
     if (!best.ok) {

@@ -34,6 +34,7 @@
 #define NI GS_MIG_COMPUTE_SLICES
 #define CACHE_SLOTS 4096u
 #define MIX_REFRESH 64u
+#define MIXED 0xFEu
 
 typedef struct mig_gpu {
     uint32_t gpu;  /* cluster-wide id */
@@ -44,6 +45,14 @@ typedef struct mig_gpu {
     uint64_t job[NI]; /* holder, 0: free (fixed layouts only) */
     bool virt[NI];    /* released by a what-if */
     char uuid[NI][GS_MAX_MIG_UUID + 1]; /* made instances: the host's */
+    /* per profile, what placement asks (valid while epoch is the
+     * weights' epoch; 0 after any change of the GPU): the start an
+     * instance would take (GS_NONE8: no room), its cost, and the compute
+     * slices free */
+    uint32_t epoch;
+    uint8_t cstart[NP];
+    float closs[NP];
+    uint8_t cfree;
 } mig_gpu;
 
 typedef struct mig_cache {
@@ -59,10 +68,14 @@ struct mig_state {
     uint32_t n;
     mig_gpu *g;
     uint32_t *of; /* per cluster GPU: index in g, or GS_NONE */
+    mig_memo *memo;     /* per node (place_mig.c) */
+    uint8_t *node_kind; /* per node: the kind of all its MIG GPUs, MIXED
+                           when they differ, GS_NONE8 when it has none */
     double cnt[NP];
     double w[NP];
     uint32_t notes; /* since the weights were made */
     uint32_t epoch;
+    uint32_t tick;
     mig_cache *cache;
     /* placement ids: pid[kind][profile][start] (GS_NONE8: illegal) */
     uint8_t pid[GS_MIG_GPU_COUNT][NP][GS_MIG_SLOTS];
@@ -95,8 +108,12 @@ gs_status gs_mig_init(gs_sched *s)
     m->g = gs_calloc(n, sizeof *m->g);
     m->of = gs_malloc((size_t)t->n_gpus * sizeof *m->of);
     m->cache = gs_calloc(CACHE_SLOTS, sizeof *m->cache);
-    if (!m->g || !m->of || !m->cache)
+    m->node_kind = gs_malloc(s->n_nodes + 1);
+    m->memo = gs_calloc(((size_t)s->n_nodes + 1) * GS_MIG_MEMOS,
+                        sizeof *m->memo);
+    if (!m->g || !m->of || !m->cache || !m->node_kind || !m->memo)
         return GS_ENOMEM;
+    memset(m->node_kind, GS_NONE8, s->n_nodes + 1);
     for (uint32_t k = 0; k < GS_MIG_GPU_COUNT; k++) {
         memset(m->pid[k], GS_NONE8, sizeof m->pid[k]);
         uint32_t id = 0;
@@ -125,6 +142,8 @@ gs_status gs_mig_init(gs_sched *s)
         }
         uint32_t node = t->gpu_node[g];
         s->nodes[node].mig |= (gs_mask)1 << (g - t->nodes[node].first_gpu);
+        uint8_t *nk = &m->node_kind[node];
+        *nk = *nk == GS_NONE8 || *nk == r->kind ? r->kind : MIXED;
     }
     make_weights(m);
     return GS_OK;
@@ -137,6 +156,8 @@ void gs_mig_free(gs_sched *s)
     gs_free(s->mig->g);
     gs_free(s->mig->of);
     gs_free(s->mig->cache);
+    gs_free(s->mig->node_kind);
+    gs_free(s->mig->memo);
     gs_free(s->mig);
     s->mig = NULL;
 }
@@ -230,6 +251,30 @@ static uint32_t free_slices(const struct mig_state *m, const mig_gpu *x)
     return used < NI ? NI - used : 0;
 }
 
+/* The GPU's per-profile answers, made again after it changed. */
+static const mig_gpu *fresh(const gs_sched *s, mig_gpu *x)
+{
+    const struct mig_state *m = s->mig;
+    if (x->epoch == m->epoch)
+        return x;
+    if (x->mode == GS_MIG_FIXED) {
+        for (uint32_t p = 0; p < NP; p++) {
+            x->cstart[p] = GS_NONE8;
+            x->closs[p] = (float)m->w[p];
+        }
+        for (uint32_t i = x->n; i-- > 0;)
+            if (!x->job[i] || x->virt[i])
+                x->cstart[x->inst[i].profile] = x->inst[i].start;
+    } else {
+        const mig_cache *c = dyn_entry(s, x);
+        memcpy(x->cstart, c->start, sizeof x->cstart);
+        memcpy(x->closs, c->loss, sizeof x->closs);
+    }
+    x->cfree = (uint8_t)free_slices(m, x);
+    x->epoch = m->epoch;
+    return x;
+}
+
 gs_mask gs_mig_roomy(const gs_sched *s, uint32_t n, const job_rec *j)
 {
     const node_state *ns = &s->nodes[n];
@@ -239,20 +284,11 @@ gs_mask gs_mig_roomy(const gs_sched *s, uint32_t n, const job_rec *j)
     gs_mask out = 0;
     for (gs_mask x = ns->mig & ~(ns->drained | ns->failed); x; x &= x - 1) {
         uint32_t b = mask_first(x), g = first + b;
-        const mig_gpu *mg = gpu_of(s, g);
+        mig_gpu *mg = gpu_of(s, g);
         uint32_t p = j->mig_prof[mg->kind];
         if (p == GS_NONE8 || s->shr[g].rsv)
             continue;
-        bool ok;
-        if (mg->mode == GS_MIG_FIXED) {
-            ok = false;
-            for (uint32_t i = 0; i < mg->n && !ok; i++)
-                ok = mg->inst[i].profile == p &&
-                     (!mg->job[i] || mg->virt[i]);
-        } else {
-            ok = dyn_entry(s, mg)->start[p] != GS_NONE8;
-        }
-        if (ok)
+        if (fresh(s, mg)->cstart[p] != GS_NONE8)
             out |= (gs_mask)1 << b;
     }
     return out;
@@ -261,14 +297,11 @@ gs_mask gs_mig_roomy(const gs_sched *s, uint32_t n, const job_rec *j)
 void gs_mig_cost(gs_sched *s, const job_rec *j, uint32_t g, double *loss,
                  uint32_t *left)
 {
-    const mig_gpu *x = gpu_of(s, g);
+    const mig_gpu *x = fresh(s, gpu_of(s, g));
     uint32_t p = j->mig_prof[x->kind];
-    uint32_t f = free_slices(s->mig, x), need = s->mig->slices[x->kind][p];
+    uint32_t f = x->cfree, need = s->mig->slices[x->kind][p];
     *left = f > need ? f - need : 0;
-    if (x->mode == GS_MIG_FIXED)
-        *loss = s->mig->w[p];
-    else
-        *loss = dyn_entry(s, x)->loss[p];
+    *loss = x->closs[p];
 }
 
 void gs_mig_take(gs_sched *s, const job_rec *j, uint32_t n, gs_mask set,
@@ -278,6 +311,7 @@ void gs_mig_take(gs_sched *s, const job_rec *j, uint32_t n, gs_mask set,
     for (gs_mask m = set; m; m &= m - 1) {
         mig_gpu *x = gpu_of(s, first + mask_first(m));
         uint32_t p = j->mig_prof[x->kind];
+        x->epoch = 0;
         if (virtual_) {
             for (uint32_t i = 0; i < x->n; i++)
                 if (x->job[i] == j->id && x->virt[i])
@@ -307,6 +341,7 @@ void gs_mig_give(gs_sched *s, const job_rec *j, uint32_t n, gs_mask set,
     uint32_t first = s->topo->nodes[n].first_gpu;
     for (gs_mask m = set; m; m &= m - 1) {
         mig_gpu *x = gpu_of(s, first + mask_first(m));
+        x->epoch = 0;
         for (uint32_t i = 0; i < x->n; i++) {
             if (x->job[i] != j->id)
                 continue;
@@ -328,6 +363,37 @@ void gs_mig_give(gs_sched *s, const job_rec *j, uint32_t n, gs_mask set,
             break;
         }
     }
+}
+
+mig_memo *gs_mig_memo(gs_sched *s, uint32_t n)
+{
+    return s->mig->memo ? &s->mig->memo[(size_t)n * GS_MIG_MEMOS] : NULL;
+}
+
+uint32_t gs_mig_epoch(const gs_sched *s)
+{
+    return s->mig->epoch;
+}
+
+uint32_t gs_mig_tick(gs_sched *s)
+{
+    return ++s->mig->tick;
+}
+
+uint32_t gs_mig_count(const gs_sched *s, uint32_t n, const job_rec *j,
+                      gs_mask among)
+{
+    const struct mig_state *m = s->mig;
+    gs_mask x = among & s->nodes[n].mig;
+    if (!x)
+        return 0;
+    uint8_t k = m->node_kind[n];
+    if (k != MIXED)
+        return j->mig_prof[k] != GS_NONE8 ? mask_count(x) : 0;
+    uint32_t c = 0, first = s->topo->nodes[n].first_gpu;
+    for (; x; x &= x - 1)
+        c += j->mig_prof[gpu_of(s, first + mask_first(x))->kind] != GS_NONE8;
+    return c;
 }
 
 bool gs_mig_held(const gs_sched *s, const job_rec *j, uint32_t g,
@@ -427,6 +493,7 @@ bool gs_mig_restore_one(gs_sched *s, const job_rec *j, uint32_t g,
     mig_gpu *x = gpu_of(s, g);
     if (!x || !j->mig_slices)
         return false;
+    x->epoch = 0;
     uint32_t p = j->mig_prof[x->kind];
     if (p == GS_NONE8)
         return false;

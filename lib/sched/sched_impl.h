@@ -1007,6 +1007,27 @@ gs_mask gs_mig_roomy(const gs_sched *s, uint32_t n, const job_rec *j);
  * ability to take the job mix (>= 0) and the compute slices left free. */
 void gs_mig_cost(gs_sched *s, const job_rec *j, uint32_t g, double *loss,
                  uint32_t *left);
+/* A node's last answer for a kind of MIG job (place_mig.c), valid while
+ * the node (ver) and the profile mix (epoch) are unchanged. */
+typedef struct mig_memo {
+    uint64_t key[4];
+    uint32_t ver, epoch;
+    uint32_t used; /* placement that last read it (least recent goes) */
+    uint8_t valid; /* 0 empty, 1 an answer, 2 none */
+    gs_mask set;
+    double loss;
+    uint32_t left, nfree;
+} mig_memo;
+/* Node n's memos (GS_MIG_MEMOS of them; NULL without MIG GPUs) and the
+ * mix's epoch. */
+#define GS_MIG_MEMOS 4
+mig_memo *gs_mig_memo(gs_sched *s, uint32_t n);
+uint32_t gs_mig_epoch(const gs_sched *s);
+/* A new number for each MIG placement (the memos' recency). */
+uint32_t gs_mig_tick(gs_sched *s);
+/* How many GPUs of `among` on node n are in MIG mode with j's profile. */
+uint32_t gs_mig_count(const gs_sched *s, uint32_t n, const job_rec *j,
+                      gs_mask among);
 /* A MIG job takes / gives back an instance on each GPU of `set` (node n).
  * give with virtual = true marks them released for a what-if (backfill,
  * preemption); take with virtual = true undoes that. */

@@ -47,13 +47,9 @@ static bool runnable_on(gs_sched *s, const job_rec *j, uint64_t parts,
     if (j->mig_slices) {
         /* GPUs in MIG mode are per node: count them node by node */
         for (uint32_t n = 0; n < s->n_nodes; n++) {
-            gs_mask m = s->elig[node_class(s, n)] & s->nodes[n].mig;
-            uint32_t c = 0, first = s->topo->nodes[n].first_gpu;
-            for (; m; m &= m - 1) {
-                uint32_t g = first + mask_first(m);
-                const gs_mig_rec *r = gs_topo_mig_rec(s->topo, g);
-                c += r && j->mig_prof[r->kind] != GS_NONE8;
-            }
+            uint32_t c = gs_mig_count(s, n, j, s->elig[node_class(s, n)]);
+            if (!c)
+                continue;
             const gs_ntype *ty = node_type(s, n);
             if (j->cpus_per_gpu && ty->n_cpus &&
                 ty->n_cpus / j->cpus_per_gpu < c)
