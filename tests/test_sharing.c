@@ -542,6 +542,124 @@ static void frag_policies_brute_force(void **state)
 }
 
 /*
+ * frag-aware, one whole GPU, against a brute force: the nodes whose growth
+ * of the measure (computed here) is within 1% of the least are alike, and
+ * the job goes to the one with the most free share among them (then the
+ * least growth, then the lowest node). fgd takes the least growth, first
+ * node on ties.
+ */
+static void frag_aware_whole_gpu_rule(void **state)
+{
+    (void)state;
+    uint64_t x = 777;
+    const uint32_t N = 6, G = 4;
+    gs_topo *t = cluster(N, G, 8);
+    /* a light class of small shares makes growths that differ by less
+     * than 1% */
+    gs_frag_class cls[5] = {{1, 1000, 2, 0, 4.0},
+                            {1, 500, 1, 0, 2.0},
+                            {1, 250, 1, 0, 1.0},
+                            {2, 1000, 4, 0, 1.0},
+                            {1, 150, 4, 0, 0.01}};
+    int cases = 0, spread = 0, near = 0;
+    for (int round = 0; round < 80; round++) {
+        for (int which = 0; which < 2; which++) {
+            gs_sched *s = make(t, which ? "frag-aware" : "fgd");
+            assert_int_equal(gs_sched_set_frag_classes(s, cls, 5), GS_OK);
+            uint64_t y = x;
+            for (int k = 0; k < 10; k++) {
+                gs_job_spec spec = GS_JOB_SPEC_INIT;
+                spec.gpus = 1;
+                spec.gpu_milli = 50 * (1 + (uint32_t)(rng_next(&y) % 20));
+                spec.cpus_per_gpu = (uint32_t)(rng_next(&y) % 3);
+                uint32_t want = (uint32_t)(rng_next(&y) % (N * G));
+                spec.require_gpus = &want;
+                spec.n_require_gpus = 1;
+                uint64_t id;
+                if (gs_sched_submit(s, &spec, &id) == GS_OK &&
+                    gs_sched_step(s, 0, NULL) == GS_OK &&
+                    info(s, id).state == GS_JOB_PENDING)
+                    gs_sched_cancel(s, id, 0);
+            }
+            uint32_t cpus = (uint32_t)(rng_next(&y) % 3);
+            /* per node: the growth when a free GPU is taken, its free
+             * share */
+            double d[16];
+            uint32_t nfree[16];
+            bool ok[16];
+            double dmin = INFINITY;
+            for (uint32_t n = 0; n < N; n++) {
+                double before = node_measure(s, n, G, cls, 5, GS_NONE, 0, 0);
+                uint32_t g_free = GS_NONE;
+                nfree[n] = 0;
+                for (uint32_t b = 0; b < G; b++) {
+                    uint32_t milli;
+                    gs_sched_gpu_share(s, n * G + b, &milli, NULL, NULL);
+                    nfree[n] += 1000 - milli;
+                    if (milli == 0 && g_free == GS_NONE)
+                        g_free = n * G + b;
+                }
+                ok[n] = g_free != GS_NONE &&
+                        gs_sched_node_free_cpus(s, n) >= cpus;
+                d[n] = ok[n] ? node_measure(s, n, G, cls, 5, g_free, 1000,
+                                            cpus) -
+                                   before
+                             : INFINITY;
+                if (d[n] < dmin)
+                    dmin = d[n];
+            }
+            uint32_t want = GS_NONE, least = GS_NONE;
+            for (uint32_t n = 0; n < N; n++) {
+                if (ok[n] && fabs(d[n] - dmin) < 1e-9 && least == GS_NONE)
+                    least = n;
+            }
+            for (uint32_t n = 0; n < N; n++) {
+                if (!ok[n])
+                    continue;
+                if (!which) {
+                    if (fabs(d[n] - dmin) < 1e-9 && want == GS_NONE)
+                        want = n;
+                    continue;
+                }
+                if (d[n] > dmin + 0.01 * fabs(dmin) + 1e-6)
+                    continue;
+                if (want == GS_NONE || nfree[n] > nfree[want] ||
+                    (nfree[n] == nfree[want] && d[n] < d[want] - 1e-9))
+                    want = n;
+            }
+            gs_job_spec spec = GS_JOB_SPEC_INIT;
+            spec.gpus = 1;
+            spec.cpus_per_gpu = cpus;
+            uint32_t got = GS_NONE;
+            size_t cnt = 0;
+            gs_status st = gs_sched_preview(s, &spec, &got, 1, &cnt);
+            if (want == GS_NONE) {
+                assert_int_equal(st, GS_ENORES);
+            } else {
+                assert_int_equal(st, GS_OK);
+                if (got / G != want)
+                    fail_msg("round %d %s: node %u (growth %g, free %u), "
+                             "wanted node %u (growth %g, free %u)",
+                             round, which ? "frag-aware" : "fgd", got / G,
+                             d[got / G], nfree[got / G], want, d[want],
+                             nfree[want]);
+                cases++;
+                spread += which && want != least;
+                near += which && fabs(d[want] - dmin) > 1e-9;
+            }
+            gs_sched_destroy(s);
+        }
+        rng_next(&x);
+    }
+    /* the rule was tested, also where it differs from fgd's */
+    if (cases <= 100 || spread == 0 || near == 0)
+        fail_msg("%d cases, %d where frag-aware differs from fgd, %d of "
+                 "them within 1%%",
+                 cases, spread, near);
+    gs_topo_destroy(t);
+}
+
+/*
  * frag-aware and fgd keep whole GPUs whole: on two idle 2-GPU nodes with
  * a job mix of whole GPUs and halves, a 0.5 job, then another: both on
  * the same GPU (the second half fills it: the measure does not grow),
@@ -845,6 +963,7 @@ int main(void)
         cmocka_unit_test(random_workloads),
         cmocka_unit_test(measure_by_hand),
         cmocka_unit_test(frag_policies_brute_force),
+        cmocka_unit_test(frag_aware_whole_gpu_rule),
         cmocka_unit_test(halves_pair_up),
         cmocka_unit_test(limits_count_shares),
         cmocka_unit_test(usage_and_mps),
