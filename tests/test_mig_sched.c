@@ -630,6 +630,57 @@ static void backfill_reserves_mig_gpus(void **state)
     gs_topo_destroy(t);
 }
 
+/*
+ * The learned mix changes which GPU an instance goes to. Two dynamic A100
+ * 80GB: GPU 0 holds a 4g.40gb (slots 0-3), GPU 1 a 1g.10gb (at 6, where
+ * gs_mig_choose puts it). A 1g.20gb next, with every profile weighing
+ * alike (w = 1/7 + 0.01): on GPU 0 it goes to 6 and the capacities of
+ * 1g.10gb, +me, 1g.20gb, 2g.20gb, 3g.40gb drop from 3, 1, 2, 1, 1 (slots
+ * 4-7, 3 slices) to 2, 1, 1, 1, 0: cost 3w = 0.459; on GPU 1 it costs
+ * 0.611 (4w): GPU 0. After 64 submissions of 3g.40gb (cancelled: the mix
+ * counts submissions) the weights are 1.01 for 3g.40gb and 0.01 for the
+ * others: on GPU 0 it takes the room of the only 3g.40gb left (cost 1.01
+ * + 0.02 = 1.03), on GPU 1 none of a 3g.40gb's (cost 0.04): GPU 1.
+ */
+static void learned_profile_mix(void **state)
+{
+    (void)state;
+    gs_topo *t = test_topo_json(
+        "{\"nodes\": [{\"name\": \"d0\", \"numa\": [{\"cpus\": \"0-15\", "
+        "\"memory\": \"256GiB\"}], \"gpus\": {\"count\": 2, \"model\": "
+        "\"NVIDIA A100-SXM4-80GB\", \"memory\": \"80GiB\", \"numa\": 0}, "
+        "\"mig\": \"dynamic\"}]}");
+    for (int learn = 0; learn < 2; learn++) {
+        gs_sched *s = make(t, "best-fit");
+        for (int i = 0; learn && i < 64; i++) {
+            uint64_t id = mig_job(s, "3g.40gb", 0);
+            assert_int_equal(gs_sched_cancel(s, id, 0), GS_OK);
+        }
+        static const char *const first[2] = {"4g.40gb", "1g.10gb"};
+        for (uint32_t g = 0; g < 2; g++) {
+            gs_job_spec spec = GS_JOB_SPEC_INIT;
+            spec.gpus = 1;
+            spec.mig_profile = first[g];
+            spec.require_gpus = &g;
+            spec.n_require_gpus = 1;
+            uint64_t id;
+            assert_int_equal(gs_sched_submit(s, &spec, &id), GS_OK);
+            assert_int_equal(gs_sched_step(s, 0, NULL), GS_OK);
+            char buf[512];
+            gs_alloc_entry e = entry(s, id, buf, sizeof buf);
+            assert_int_equal(e.gpu_ids[0], g);
+            assert_int_equal(e.mig_starts[0], g ? 6 : 0);
+        }
+        uint64_t id = mig_job(s, "1g.20gb", 1);
+        assert_int_equal(gs_sched_step(s, 1, NULL), GS_OK);
+        char buf[512];
+        assert_int_equal(entry(s, id, buf, sizeof buf).gpu_ids[0],
+                         learn ? 1 : 0);
+        gs_sched_destroy(s);
+    }
+    gs_topo_destroy(t);
+}
+
 /* ---- random workloads ---------------------------------------------------- */
 
 static uint64_t rng(uint64_t *x)
@@ -800,6 +851,7 @@ int main(void)
         cmocka_unit_test(journal_replays_mig),
         cmocka_unit_test(preemption_frees_instances),
         cmocka_unit_test(backfill_reserves_mig_gpus),
+        cmocka_unit_test(learned_profile_mix),
         cmocka_unit_test(random_workloads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

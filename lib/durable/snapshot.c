@@ -570,7 +570,7 @@ static gs_status encode(gs_sched *s, gs_wbuf *out)
     section(out, SEC_FRAG, &b);
     b.n = 0;
     {
-        double mix[2 * GS_MIG_PROFILES + 1];
+        double mix[GS_MIG_MIX_LEN];
         gs_mig_mix_get(s, mix);
         for (size_t i = 0; i < GS_ARRAY_LEN(mix); i++)
             gs_w_f64(&b, mix[i]);
@@ -2060,7 +2060,7 @@ static gs_status decode(rd_ctx *c, const gs_topo *topo,
     if (fmt >= 5) {
         if (!open_section(&all, SEC_MIG, &sec))
             return bad(c, &all);
-        double mix[2 * GS_MIG_PROFILES + 1];
+        double mix[GS_MIG_MIX_LEN];
         for (size_t i = 0; i < GS_ARRAY_LEN(mix); i++) {
             mix[i] = gs_r_f64(&sec);
             /* counts and weights: finite, >= 0, each count below the
@@ -2068,7 +2068,7 @@ static gs_status decode(rd_ctx *c, const gs_topo *topo,
             if (!sec.bad && !(mix[i] >= 0 && mix[i] <= 4194304.0))
                 gs_r_fail(&sec, "a MIG mix value is out of range");
         }
-        if (!sec.bad && mix[2 * GS_MIG_PROFILES] >= 64)
+        if (!sec.bad && mix[GS_MIG_MIX_LEN - 1] >= 64)
             gs_r_fail(&sec, "a MIG mix value is out of range");
         if (sec.bad || !close_section(&sec))
             return bad(c, &sec);

@@ -71,8 +71,9 @@ struct mig_state {
     mig_memo *memo;     /* per node (place_mig.c) */
     uint8_t *node_kind; /* per node: the kind of all its MIG GPUs, MIXED
                            when they differ, GS_NONE8 when it has none */
-    double cnt[NP];
-    double w[NP];
+    double cnt[GS_MIG_GPU_COUNT][NP]; /* per table: a name is a profile of
+                                         each table that has it */
+    double w[GS_MIG_GPU_COUNT][NP];
     uint32_t notes; /* since the weights were made */
     uint32_t epoch;
     uint32_t tick;
@@ -84,11 +85,13 @@ struct mig_state {
 
 static void make_weights(struct mig_state *m)
 {
-    double sum = 0;
-    for (int p = 0; p < NP; p++)
-        sum += m->cnt[p];
-    for (int p = 0; p < NP; p++)
-        m->w[p] = (sum > 0 ? m->cnt[p] / sum : 1.0 / NP) + 0.01;
+    for (int k = 0; k < GS_MIG_GPU_COUNT; k++) {
+        double sum = 0;
+        for (int p = 0; p < NP; p++)
+            sum += m->cnt[k][p];
+        for (int p = 0; p < NP; p++)
+            m->w[k][p] = (sum > 0 ? m->cnt[k][p] / sum : 1.0 / NP) + 0.01;
+    }
     m->epoch++;
     m->notes = 0;
 }
@@ -192,8 +195,8 @@ static double score(const struct mig_state *m, gs_mig_gpu kind,
 {
     double sc = 0;
     for (uint32_t p = 0; p < NP; p++)
-        if (m->w[p] > 0)
-            sc += m->w[p] * gs_mig_capacity(kind, inst, n, p);
+        if (m->w[kind][p] > 0)
+            sc += m->w[kind][p] * gs_mig_capacity(kind, inst, n, p);
     return sc;
 }
 
@@ -216,7 +219,7 @@ static const mig_cache *dyn_entry(const gs_sched *s, const mig_gpu *x)
         uint32_t start;
         c->start[p] = GS_NONE8;
         c->loss[p] = 0;
-        if (gs_mig_choose(kind, inst, n, p, m->w, &start) != GS_OK)
+        if (gs_mig_choose(kind, inst, n, p, m->w[kind], &start) != GS_OK)
             continue;
         inst[n] = (gs_mig_instance){p, start};
         double after = score(m, kind, inst, n + 1);
@@ -260,7 +263,7 @@ static const mig_gpu *fresh(const gs_sched *s, mig_gpu *x)
     if (x->mode == GS_MIG_FIXED) {
         for (uint32_t p = 0; p < NP; p++) {
             x->cstart[p] = GS_NONE8;
-            x->closs[p] = (float)m->w[p];
+            x->closs[p] = (float)m->w[x->kind][p];
         }
         for (uint32_t i = x->n; i-- > 0;)
             if (!x->job[i] || x->virt[i])
@@ -423,17 +426,15 @@ void gs_mig_note(gs_sched *s, const job_rec *j)
     struct mig_state *m = s->mig;
     if (!j->mig_slices || !m->n)
         return;
-    /* the profile's place in the tables (the same in every table) */
-    uint32_t p = GS_NONE;
-    for (uint32_t k = 0; k < GS_MIG_GPU_COUNT && p == GS_NONE; k++)
-        if (j->mig_prof[k] != GS_NONE8)
-            p = j->mig_prof[k];
-    if (p == GS_NONE)
-        return;
+    /* in each table that has the profile (its number may differ: 1g.10gb
+     * is the first profile of A100-80GB, the third of A100-40GB) */
     static const double decay = 0.99932335454721; /* 2^(-1/1024) */
-    for (int q = 0; q < NP; q++)
-        m->cnt[q] *= decay;
-    m->cnt[p] += 1.0;
+    for (uint32_t k = 0; k < GS_MIG_GPU_COUNT; k++) {
+        for (int q = 0; q < NP; q++)
+            m->cnt[k][q] *= decay;
+        if (j->mig_prof[k] != GS_NONE8)
+            m->cnt[k][j->mig_prof[k]] += 1.0;
+    }
     if (++m->notes >= MIX_REFRESH)
         make_weights(m);
 }
@@ -441,17 +442,19 @@ void gs_mig_note(gs_sched *s, const job_rec *j)
 void gs_mig_mix_get(const gs_sched *s, double *out)
 {
     /* cnt, then the weights in use and the notes since they were made */
+    const size_t half = GS_MIG_GPU_COUNT * NP;
     memcpy(out, s->mig->cnt, sizeof s->mig->cnt);
-    memcpy(out + NP, s->mig->w, sizeof s->mig->w);
-    out[2 * NP] = s->mig->notes;
+    memcpy(out + half, s->mig->w, sizeof s->mig->w);
+    out[2 * half] = s->mig->notes;
 }
 
 void gs_mig_mix_set(gs_sched *s, const double *in)
 {
     struct mig_state *m = s->mig;
+    const size_t half = GS_MIG_GPU_COUNT * NP;
     memcpy(m->cnt, in, sizeof m->cnt);
-    memcpy(m->w, in + NP, sizeof m->w);
-    m->notes = (uint32_t)in[2 * NP];
+    memcpy(m->w, in + half, sizeof m->w);
+    m->notes = (uint32_t)in[2 * half];
     m->epoch++;
 }
 

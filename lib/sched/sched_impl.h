@@ -1047,6 +1047,9 @@ gs_status gs_mig_resolve(gs_sched *s, job_rec *j, const char *name);
 gs_status gs_mig_check(gs_sched *s);
 /* Snapshots: the learned mix and the instances' starts and UUIDs. */
 #define GS_MIG_PROFILES 7
+/* The mix in doubles: per table and profile the decayed counts, then the
+ * weights in use, then the submissions since they were made. */
+#define GS_MIG_MIX_LEN (2 * GS_MIG_GPU_COUNT * GS_MIG_PROFILES + 1)
 void gs_mig_mix_get(const gs_sched *s, double *cnt);
 void gs_mig_mix_set(gs_sched *s, const double *cnt);
 /* Restore: put j's instance on GPU g at `start` (a dynamic GPU) or on
