@@ -63,6 +63,33 @@ GS_API int gs_place_gpu_usable(const gs_place_ctx *ctx, uint32_t gpu)
     return (gs_place_node_usable(ctx, node) >> idx) & 1;
 }
 
+gs_status gs_place_one_node_list(gs_place_ctx *ctx,
+                                 const gs_place_request *req,
+                                 const uint32_t **list, uint32_t *nlist,
+                                 gs_mask *reqm, uint32_t *only)
+{
+    gs_sched *s = ctx->s;
+    *list = NULL;
+    *nlist = s->n_nodes;
+    *reqm = 0;
+    if (req->n_required) {
+        uint32_t *fn = s->scratch_nodes2;
+        gs_mask *fm = s->forced_mask;
+        if (gs_place_required_nodes(ctx, fn, fm) != 1) {
+            gs_place_reasonf(ctx, "its required GPUs are on several nodes");
+            return GS_ENORES;
+        }
+        *only = fn[0];
+        *reqm = fm[0];
+        *list = only;
+        *nlist = 1;
+    } else if (ctx->part != GS_NONE) {
+        *list = s->parts[ctx->part].nodes;
+        *nlist = s->parts[ctx->part].n_nodes;
+    }
+    return GS_OK;
+}
+
 GS_API uint32_t gs_place_node_capacity(const gs_place_ctx *ctx, uint32_t node)
 {
     if (!ctx || node >= ctx->s->n_nodes)

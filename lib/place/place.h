@@ -37,6 +37,14 @@ uint32_t gs_place_required_nodes(const gs_place_ctx *ctx, uint32_t *nodes,
 uint32_t gs_place_emit(const gs_place_ctx *ctx, uint32_t node, gs_mask set,
                        uint32_t *out);
 gs_mask gs_place_lowest(gs_mask usable, gs_mask req, uint32_t k);
+/* The nodes a one-node job may use: its required GPUs' node (with them in
+ * *reqm), else its partition's nodes, else all (*list NULL: 0..n-1).
+ * *only is storage for a list of one. GS_ENORES (with the reason) when its
+ * required GPUs are on several nodes. */
+gs_status gs_place_one_node_list(gs_place_ctx *ctx,
+                                 const gs_place_request *req,
+                                 const uint32_t **list, uint32_t *nlist,
+                                 gs_mask *reqm, uint32_t *only);
 /* nvlink-pack's objective for a request (place_nvlink.c). */
 void gs_place_objective(const gs_sched *s, const gs_place_request *req,
                         place_obj *obj);

@@ -120,21 +120,9 @@ gs_status gs_place_mig(gs_place_ctx *ctx, const gs_place_request *req,
     const uint32_t *list = NULL;
     uint32_t nlist = s->n_nodes, only = GS_NONE;
     gs_mask reqm = 0;
-    if (req->n_required) {
-        uint32_t *fn = s->scratch_nodes2;
-        gs_mask *fm = s->forced_mask;
-        if (gs_place_required_nodes(ctx, fn, fm) != 1) {
-            gs_place_reasonf(ctx, "its required GPUs are on several nodes");
-            return GS_ENORES;
-        }
-        only = fn[0];
-        reqm = fm[0];
-        list = &only;
-        nlist = 1;
-    } else if (ctx->part != GS_NONE) {
-        list = s->parts[ctx->part].nodes;
-        nlist = s->parts[ctx->part].n_nodes;
-    }
+    if (gs_place_one_node_list(ctx, req, &list, &nlist, &reqm, &only) !=
+        GS_OK)
+        return GS_ENORES;
     mig_cand best = {0}, c = {0};
     best.ok = false;
     uint32_t best_n = GS_NONE;

@@ -386,21 +386,9 @@ static gs_status choose(gs_place_ctx *ctx, const gs_place_request *req,
     uint32_t nlist = s->n_nodes;
     gs_mask reqm = 0;
     uint32_t only = GS_NONE;
-    if (req->n_required) {
-        uint32_t *fn = s->scratch_nodes2;
-        gs_mask *fm = s->forced_mask;
-        if (gs_place_required_nodes(ctx, fn, fm) != 1) {
-            gs_place_reasonf(ctx, "its required GPUs are on several nodes");
-            return GS_ENORES;
-        }
-        only = fn[0];
-        reqm = fm[0];
-        list = &only;
-        nlist = 1;
-    } else if (ctx->part != GS_NONE) {
-        list = s->parts[ctx->part].nodes;
-        nlist = s->parts[ctx->part].n_nodes;
-    }
+    if (gs_place_one_node_list(ctx, req, &list, &nlist, &reqm, &only) !=
+        GS_OK)
+        return GS_ENORES;
     bool cached = s->frag->best && (mode == SH_FRAG || mode == SH_FGD) &&
                   req->gpus == 1 && !reqm;
     uint64_t key[FRAG_KEY_WORDS] = {

@@ -523,20 +523,6 @@ bool gs_mig_restore_one(gs_sched *s, const job_rec *j, uint32_t g,
     return true;
 }
 
-static bool mig_uuid_ok(const char *u)
-{
-    size_t len = strlen(u);
-    if (len < 5 || len > GS_MAX_MIG_UUID || strncmp(u, "MIG-", 4) != 0)
-        return false;
-    for (size_t i = 4; i < len; i++) {
-        char c = u[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '-' || c == '/' || c == '.'))
-            return false;
-    }
-    return true;
-}
-
 GS_API gs_status gs_sched_set_mig_uuid(gs_sched *s, uint64_t job,
                                        uint32_t gpu, const char *uuid)
 {
@@ -551,7 +537,7 @@ GS_API gs_status gs_sched_set_mig_uuid(gs_sched *s, uint64_t job,
         return gs_errf(&s->err, GS_EINVAL,
                        "job %llu is not a running MIG job",
                        (unsigned long long)job);
-    if (!uuid || !mig_uuid_ok(uuid))
+    if (!uuid || !gs_mig_uuid_ok(uuid))
         return gs_errf(&s->err, GS_EINVAL,
                        "\"%.64s\" is not a MIG UUID (\"MIG-\" and up to %u "
                        "letters, digits, '-', '/', '.')",

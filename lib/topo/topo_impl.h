@@ -111,6 +111,9 @@ typedef struct gs_mig_rec {
 /* The MIG record of a GPU (cluster-wide id, frozen topology), or NULL
  * when it is not in MIG mode. */
 const gs_mig_rec *gs_topo_mig_rec(const gs_topo *t, uint32_t gpu);
+/* Whether u is a MIG instance UUID as gpusched takes them: "MIG-" and 1
+ * to GS_MAX_MIG_UUID - 4 letters, digits, '-', '/', '.'. */
+bool gs_mig_uuid_ok(const char *u);
 
 typedef struct gs_switch_rec {
     const char *name;

@@ -125,7 +125,7 @@ GS_API gs_status gs_topo_set_gpu_mig(gs_topo *t, uint32_t node, uint32_t gpu,
     return GS_OK;
 }
 
-static bool uuid_ok(const char *u)
+bool gs_mig_uuid_ok(const char *u)
 {
     if (strncmp(u, "MIG-", 4) != 0)
         return false;
@@ -164,7 +164,7 @@ GS_API gs_status gs_topo_set_mig_uuids(gs_topo *t, uint32_t node,
     for (size_t i = 0; i < n; i++) {
         if (!uuids[i])
             continue;
-        if (!uuid_ok(uuids[i]))
+        if (!gs_mig_uuid_ok(uuids[i]))
             return gs_errf(&t->err, GS_EINVAL,
                            "node \"%s\" GPU %u instance %zu: \"%.64s\" is "
                            "not a MIG UUID (\"MIG-\" and up to %u letters, "
