@@ -1838,6 +1838,80 @@ static void share_cluster(char *path, unsigned n, unsigned g, unsigned c)
     temp_file(path, json, (size_t)at);
 }
 
+/* place --mig: the cases of tests/test_mig_sched.c through the command
+ * line. A DGX A100 whose GPU 0 holds the admin's 3g.40gb@0 and @4 (UUIDs
+ * MIG-a0, MIG-a1), GPU 1 dynamic, the others not in MIG mode. best-fit:
+ * the first two 3g.40gb take GPU 0's instances 0 and 1 (a fixed
+ * instance costs less than one made on the empty GPU 1); the third is
+ * made on GPU 1 at 4 (where a 4g.40gb still fits at 0); a whole 2-GPU job
+ * gets GPUs 2 and 3 (0 and 1 are in MIG mode). */
+static void place_mig(void **state)
+{
+    (void)state;
+    char topo[64], args[512];
+    static const char json[] =
+        "{\"nodes\": [{\"name\": \"m0\", \"template\": \"dgx-a100\", \"mig\": "
+        "[\"3g.40gb@0,3g.40gb@4\", \"dynamic\", null, null, null, null, "
+        "null, null], \"mig_uuids\": [[\"MIG-a0\", \"MIG-a1\"], null, null, "
+        "null, null, null, null, null]}]}";
+    temp_file(topo, json, sizeof json - 1);
+    fmt(args, sizeof args,
+        "place --topo %s --gpus 1,1,1,2 --mig 3g.40gb,3g.40gb,3g.40gb,- "
+        "--placement best-fit",
+        topo);
+    assert_int_equal(run2(args), 0);
+    assert_string_equal(out, "0 mig=3g.40gb@0#0 CUDA_VISIBLE_DEVICES=MIG-a0\n"
+                             "0 mig=3g.40gb@4#1 CUDA_VISIBLE_DEVICES=MIG-a1\n"
+                             "1 mig=3g.40gb@4\n"
+                             "2,3\n");
+    /* a fourth 3g.40gb goes to GPU 1 at 0; a fifth has no room */
+    fmt(args, sizeof args,
+        "place --topo %s --gpus 1,1,1,1,1 --mig 3g.40gb --placement best-fit",
+        topo);
+    assert_int_equal(run2(args), 3);
+    assert_contains(out, "1 mig=3g.40gb@0\n\n");
+    assert_contains(err, "job 5 (1 GPUs) not placed: no node has 1 GPU in "
+                         "MIG mode with room for a 3g.40gb instance");
+    /* JSON */
+    fmt(args, sizeof args, "place --topo %s --gpus 1 --mig 3g.40gb --json",
+        topo);
+    assert_int_equal(run2(args), 0);
+    json_doc doc;
+    parse_json(&doc, out);
+    const json_value *j1 =
+        json_member_get(doc.root, "placements")->value->u.arr.items[0];
+    assert_string_equal(json_member_get(j1, "mig_profile")->value->u.str.s,
+                        "3g.40gb");
+    assert_string_equal(
+        json_member_get(j1, "cuda_visible_devices")->value->u.str.s,
+        "MIG-a0");
+    const json_value *inst = json_member_get(j1, "mig")->value;
+    assert_int_equal(inst->u.arr.n, 1);
+    assert_true(json_num(inst->u.arr.items[0], "gpu") == 0);
+    assert_true(json_num(inst->u.arr.items[0], "start") == 0);
+    assert_true(json_num(inst->u.arr.items[0], "instance") == 0);
+    json_doc_free(&doc);
+    /* from standard input; errors */
+    fmt(args, sizeof args,
+        "place --topo - --gpus 1 --mig 1g.10gb < %s", topo);
+    assert_int_equal(run2(args), 0);
+    assert_string_equal(out, "1 mig=1g.10gb@6\n");
+    fmt(args, sizeof args, "place --topo %s --gpus 1 --mig 5g.50gb", topo);
+    assert_int_equal(run2(args), 2);
+    assert_contains(err, "'5g.50gb' at column 1 is not a MIG profile");
+    fmt(args, sizeof args, "place --topo %s --gpus 1,1 --mig a,b,c", topo);
+    assert_int_equal(run2(args), 2);
+    assert_contains(err, "more profiles than jobs");
+    fmt(args, sizeof args,
+        "place --topo %s --gpus 1 --mig 1g.10gb --gpu-milli 500", topo);
+    assert_int_equal(run2(args), 2);
+    assert_contains(err, "one or the other");
+    /* no GPU in MIG mode: not placed, said why */
+    assert_int_equal(run2("place --topo dgx-a100 --gpus 1 --mig 1g.10gb"), 3);
+    assert_contains(err, "no GPU of the cluster in MIG mode");
+    unlink(topo);
+}
+
 /* place --gpu-milli, --gpu-mem, --running, --frag-classes: shared GPUs,
  * the cases of tests/test_sharing.c through the command line */
 static void place_shares(void **state)
@@ -2239,6 +2313,7 @@ int main(void)
         cmocka_unit_test(topo_quality),
         cmocka_unit_test(place_patterns),
         cmocka_unit_test(place_shares),
+        cmocka_unit_test(place_mig),
         cmocka_unit_test(sim_patterns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

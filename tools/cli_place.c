@@ -6,12 +6,14 @@
  *                  [--numa MODE] [--demand LIST] [--no-lookahead]
  *                  [--gpu-milli N[,N...]] [--gpu-mem SIZE[,SIZE...]]
  *                  [--running LIST] [--frag-classes SPEC]
- *                  [--json] [--out FILE]
+ *                  [--mig PROFILE[,PROFILE...]] [--json] [--out FILE]
  *
  * Several sizes are successive jobs; none is freed. Each job prints one
  * line: its GPUs ("0,4"), or an empty line (and the reason on stderr); a
  * shared job's line goes on with its MPS settings as NAME=VALUE words, and
- * what its GPUs hold now goes to stderr; with --pattern, each placed job's
+ * what its GPUs hold now goes to stderr; a MIG job's with its instances
+ * (mig=PROFILE@START, #N for an admin's instance) and, when their UUIDs
+ * are known, CUDA_VISIBLE_DEVICES; with --pattern, each placed job's
  * bandwidth model goes to stderr too. With --json, one document
  * (docs/cli.md) that has the quality, the model, the share and the MPS
  * settings. Exit 0 when every job was placed, 3 when one could not be, 2
@@ -39,7 +41,8 @@ enum {
     PLACE_MILLI,
     PLACE_MEM,
     PLACE_RUNNING,
-    PLACE_FRAG
+    PLACE_FRAG,
+    PLACE_MIG
 };
 static const cli_option place_options[] = {
     CLI_OPTION_TOPO(NULL, CLI_REQUIRED),
@@ -92,11 +95,20 @@ static const cli_option place_options[] = {
      "default 1; at most 32 classes); with it the measure is reported "
      "whatever the policy",
      0},
+    {PLACE_MIG, "--mig", NULL, "PROFILE[,PROFILE...]", "none",
+     "a MIG instance of this profile on each of a job's GPUs, like 3g.40gb "
+     "or 1g.10gb+me (- for a job without); one profile for every job, or "
+     "one per job of --gpus. Only GPUs the topology puts in MIG mode (a "
+     "node's \"mig\" in JSON, or the probe) take them; their line goes on "
+     "with the instances and CUDA_VISIBLE_DEVICES",
+     0},
     CLI_OPTION_JSON("write one JSON document: {\"placements\": [{\"job\", "
                     "\"gpus_requested\", \"gpus\", \"nodes\", \"quality\", "
                     "\"pattern\", \"bandwidth\", \"gpu_milli\", "
-                    "\"gpu_mem\", \"mps_env\", \"gpu_use\", \"reason\"}"
-                    "...], \"placed\", \"not_placed\", \"fragmentation\"}"),
+                    "\"gpu_mem\", \"mps_env\", \"gpu_use\", "
+                    "\"mig_profile\", \"mig\", \"cuda_visible_devices\", "
+                    "\"reason\"}...], \"placed\", \"not_placed\", "
+                    "\"fragmentation\"}"),
     CLI_OPTION_OUT,
     {.name = NULL}};
 
@@ -483,6 +495,62 @@ static size_t jobs_mix(const gs_topo *t, const uint32_t *sizes,
     return nk;
 }
 
+/* ---- MIG ------------------------------------------------------------------ */
+
+/* --mig: one profile for every job or one per job ("-": none); each a
+ * profile of some MIG table. The names point into copy (cap bytes). */
+static int parse_mig(cli_args *a, uint32_t nsizes, const char **mig,
+                     char *copy, size_t cap)
+{
+    const char *v = a->val[PLACE_MIG];
+    if (strlen(v) >= cap)
+        return cli_usage_error(a, "--mig: %zu characters, at most %zu",
+                               strlen(v), cap - 1);
+    memcpy(copy, v, strlen(v) + 1);
+    const char *item[MAX_JOBS];
+    size_t col[MAX_JOBS];
+    uint32_t n = 0;
+    for (char *p = copy;;) {
+        char *end = strchr(p, ',');
+        if (end)
+            *end = '\0';
+        if (n == MAX_JOBS || n == nsizes)
+            return cli_usage_error(a, "--mig '%s': more profiles than jobs "
+                                      "(%u in --gpus)",
+                                   v, nsizes);
+        col[n] = (size_t)(p - copy) + 1;
+        item[n++] = p;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    if (n != 1 && n != nsizes)
+        return cli_usage_error(a, "--mig '%s': %u profiles for %u jobs: "
+                                  "give one for every job or one per job",
+                               v, n, nsizes);
+    for (uint32_t i = 0; i < n; i++) {
+        if (!strcmp(item[i], "-")) {
+            item[i] = NULL;
+            continue;
+        }
+        bool known = false;
+        for (uint32_t k = 0; k < GS_MIG_GPU_COUNT && !known; k++) {
+            uint32_t prof;
+            known = gs_mig_profile_find((gs_mig_gpu)k, item[i], &prof) ==
+                    GS_OK;
+        }
+        if (!known)
+            return cli_usage_error(a, "--mig '%s': '%s' at column %zu is "
+                                      "not a MIG profile of A100-40GB, "
+                                      "A100-80GB, H100-80GB or H200-141GB "
+                                      "(names like 3g.40gb or 1g.10gb+me)",
+                                   v, item[i], col[i]);
+    }
+    for (uint32_t k = 0; k < nsizes; k++)
+        mig[k] = item[n == 1 ? 0 : k];
+    return CLI_OK;
+}
+
 /* ---- output ------------------------------------------------------------- */
 
 /* What a job got: its GPUs (m of them, none when not placed), the set's
@@ -499,6 +567,10 @@ typedef struct place_result {
     uint64_t mem;
     uint32_t mps_percent; /* 0: no MPS settings */
     const char *mps_mem_limit;
+    const char *mig;      /* the MIG profile, or NULL */
+    const uint32_t *mig_starts, *mig_instances; /* per GPU */
+    const char *cvd;      /* CUDA_VISIBLE_DEVICES of a MIG job ("": UUIDs
+                             not known) */
 } place_result;
 
 static void print_result(cli_args *a, const gs_sched *s, const gs_topo *t,
@@ -514,6 +586,17 @@ static void print_result(cli_args *a, const gs_sched *s, const gs_topo *t,
             if (r->mps_mem_limit && *r->mps_mem_limit)
                 fprintf(f, " CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=%s",
                         r->mps_mem_limit);
+        }
+        if (r->m && r->mig) {
+            fputs(" mig=", f);
+            for (size_t i = 0; i < r->m; i++) {
+                fprintf(f, "%s%s@%u", i ? "," : "", r->mig,
+                        r->mig_starts[i]);
+                if (r->mig_instances[i] != GS_NONE)
+                    fprintf(f, "#%u", r->mig_instances[i]);
+            }
+            if (r->cvd && *r->cvd)
+                fprintf(f, " CUDA_VISIBLE_DEVICES=%s", r->cvd);
         }
         fputc('\n', f);
         return;
@@ -563,7 +646,26 @@ static void print_result(cli_args *a, const gs_sched *s, const gs_topo *t,
                 i ? ", " : "", r->got[i], milli, (unsigned long long)mem,
                 jobs);
     }
-    fputs("], \"reason\": ", f);
+    fputs("], \"mig_profile\": ", f);
+    if (r->mig)
+        cli_json_string(f, r->mig);
+    else
+        fputs("null", f);
+    fputs(", \"mig\": [", f);
+    for (size_t i = 0; r->mig && i < r->m; i++) {
+        fprintf(f, "%s{\"gpu\": %u, \"start\": %u, \"instance\": ",
+                i ? ", " : "", r->got[i], r->mig_starts[i]);
+        if (r->mig_instances[i] != GS_NONE)
+            fprintf(f, "%u}", r->mig_instances[i]);
+        else
+            fputs("null}", f);
+    }
+    fputs("], \"cuda_visible_devices\": ", f);
+    if (r->m && r->mig && r->cvd && *r->cvd)
+        cli_json_string(f, r->cvd);
+    else
+        fputs("null", f);
+    fputs(", \"reason\": ", f);
     if (r->m)
         fputs("null", f);
     else
@@ -590,8 +692,9 @@ static void print_share_use(const cli_args *a, const gs_sched *s,
     fputc('\n', stderr);
 }
 
-/* The MPS settings of a placed shared job (its one node), into r; buf
- * holds the texts. */
+/* The MPS settings of a placed shared job, or the instances of a MIG job
+ * (its one node), into r; buf holds the texts. */
+static uint32_t mig_starts[GS_ALLOC_MAX_GPUS], mig_instances[GS_ALLOC_MAX_GPUS];
 static int mps_settings(cli_args *a, gs_sched *s, uint64_t job,
                         place_result *r, char **buf, size_t *cap)
 {
@@ -610,6 +713,16 @@ static int mps_settings(cli_args *a, gs_sched *s, uint64_t job,
         return cli_fail(a, "job %u: %s", r->job, gs_sched_errmsg(s));
     r->mps_percent = e.mps_thread_percentage;
     r->mps_mem_limit = e.mps_mem_limit;
+    if (r->mig) {
+        /* one node: the entry's GPUs are the job's, in the same order */
+        if (e.mig_profile)
+            r->mig = e.mig_profile; /* the table's spelling */
+        memcpy(mig_starts, e.mig_starts, sizeof e.mig_starts);
+        memcpy(mig_instances, e.mig_instances, sizeof e.mig_instances);
+        r->mig_starts = mig_starts;
+        r->mig_instances = mig_instances;
+        r->cvd = e.cuda_visible_devices;
+    }
     return CLI_OK;
 }
 
@@ -695,6 +808,21 @@ static int place(cli_args *a)
                       "2^56, or 0, like 4G or 4G,512M",
                       nsizes, NULL, mem) != CLI_OK)
         return CLI_USAGE;
+    const char *mig[MAX_JOBS] = {0};
+    static char mig_copy[MAX_JOBS * 24];
+    if (cli_given(a, PLACE_MIG)) {
+        int mrc = parse_mig(a, nsizes, mig, mig_copy, sizeof mig_copy);
+        if (mrc == CLI_OK)
+            for (uint32_t k = 0; k < nsizes && mrc == CLI_OK; k++)
+                if (mig[k] && milli[k] < 1000)
+                    mrc = cli_usage_error(a, "job %u asks for a MIG "
+                                             "instance (--mig) and a share "
+                                             "(--gpu-milli %u): one or the "
+                                             "other",
+                                          k + 1, milli[k]);
+        if (mrc != CLI_OK)
+            return mrc;
+    }
     gs_frag_class frag[GS_MAX_FRAG_CLASSES];
     size_t nfrag = 0, frag_col[GS_MAX_FRAG_CLASSES];
     if (cli_given(a, PLACE_FRAG) &&
@@ -813,6 +941,7 @@ static int place(cli_args *a)
         spec.pattern = pattern;
         spec.gpu_milli = milli[k];
         spec.gpu_mem = mem[k];
+        spec.mig_profile = mig[k];
         if (k == 0) {
             spec.require_gpus = req_ids;
             spec.n_require_gpus = nreq;
@@ -848,7 +977,8 @@ static int place(cli_args *a)
                           .pattern = pattern,
                           .reason = reason,
                           .milli = milli[k],
-                          .mem = mem[k]};
+                          .mem = mem[k],
+                          .mig = mig[k]};
         if (m) {
             gs_pattern_info pi = GS_PATTERN_INFO_INIT;
             st = gs_topo_pattern_bandwidth(t, got, m, pattern, &pi);
@@ -858,7 +988,7 @@ static int place(cli_args *a)
             }
             r.q = pi.q;
             r.bandwidth = pi.bandwidth;
-            if (milli[k] < 1000 &&
+            if ((milli[k] < 1000 || mig[k]) &&
                 (rc = mps_settings(a, s, job, &r, &mps_buf, &mps_cap)) !=
                     CLI_OK)
                 goto out;
@@ -947,7 +1077,16 @@ const cli_command cli_cmd_place = {
         "of free GPU capacity grows least, judged by a job mix: "
         "--frag-classes, else the kinds of job --gpus asks for; the "
         "measure after the last job goes to standard error (with --json, "
-        "into the document).",
+        "into the document).\n\n"
+        "--mig asks for a MIG instance of a profile on each of a job's GPUs "
+        "(one node). Only GPUs the topology puts in MIG mode take them: a "
+        "fixed layout the admin made (its instances are handed out as they "
+        "are) or dynamic (the instance is made where the geometry leaves "
+        "the most room for the next jobs); see docs/sharing.md. The line "
+        "goes on with mig=PROFILE@START per GPU (#N: instance N of a fixed "
+        "layout), which `nvidia-smi mig -cgi PROFILE:START -C` creates on a "
+        "dynamic GPU, and CUDA_VISIBLE_DEVICES=MIG-... when the topology "
+        "knows the instances' UUIDs.",
     .options = place_options,
     .groups = CLI_GROUP_TOPO | CLI_GROUP_INPUT,
     .exit_status = "0 every job was placed, 3 one could not be (the others "
@@ -965,6 +1104,9 @@ const cli_command cli_cmd_place = {
                 "--gpu-mem 4G --running 0:500,1:250 --placement best-fit\n"
                 "gpusched place --topo pcie-8gpu --gpus 1,1 --gpu-milli "
                 "300,700 --placement fgd --frag-classes "
-                "1x1000:cpus=4,1x500,2x1000:weight=2",
+                "1x1000:cpus=4,1x500,2x1000:weight=2\n"
+                "echo '{\"nodes\": [{\"name\": \"a1\", \"template\": "
+                "\"dgx-a100\", \"mig\": \"dynamic\"}]}' | gpusched place "
+                "--topo - --gpus 1,1,1 --mig 3g.40gb,1g.10gb,3g.40gb",
     .run = place,
 };
