@@ -312,6 +312,8 @@ class JobSpecC(Structure):
         # shared GPUs (issue 17)
         ("gpu_milli", c_uint32),
         ("gpu_mem", c_uint64),
+        # MIG (issue 17)
+        ("mig_profile", c_char_p),
     ]
 
 
@@ -353,6 +355,8 @@ class JobInfoC(Structure):
         # shared GPUs (issue 17)
         ("gpu_milli", c_uint32),
         ("gpu_mem", c_uint64),
+        # MIG (issue 17)
+        ("mig_profile", c_char_p),
     ]
 
 
@@ -502,6 +506,13 @@ class AllocNodeC(Structure):
     ]
 
 
+class MigInstanceC(Structure):
+    _fields_ = [
+        ("profile", c_uint32),
+        ("start", c_uint32),
+    ]
+
+
 #: ``GS_ALLOC_MAX_GPUS``: the most GPUs on one node of an allocation.
 ALLOC_MAX_GPUS = 64
 
@@ -525,6 +536,10 @@ class AllocEntryC(Structure):
         ("gpu_milli", c_uint32),
         ("mps_thread_percentage", c_uint32),
         ("mps_mem_limit", c_char_p),
+        # MIG (issue 17)
+        ("mig_profile", c_char_p),
+        ("mig_starts", c_uint32 * ALLOC_MAX_GPUS),
+        ("mig_instances", c_uint32 * ALLOC_MAX_GPUS),
     ]
 
 
@@ -533,7 +548,7 @@ class AllocEntryC(Structure):
 #: ``GS_KEEP_FOREVER``: keep ended jobs forever (gs_sched_set_retention).
 KEEP_FOREVER = INT64_MAX
 #: ``GS_STATE_FORMAT``: the snapshot format the binding was written for.
-STATE_FORMAT = 4
+STATE_FORMAT = 5
 #: ``gs_write_fn``: (user_data, data, size) -> gs_status.
 WRITE_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t)
 #: ``gs_read_fn``: (user_data, buf, cap, *got) -> gs_status.
@@ -1047,6 +1062,18 @@ PROTOTYPES: List[tuple] = [
     ("gs_sched_fragmentation", ST_SCHED, [SchedP, _dblp], OPTIONAL),
     ("gs_sched_gpu_share", ST_SCHED, [SchedP, c_uint32, _u32p, _u64p, _u32p],
      OPTIONAL),
+    # MIG (issue 17): a GPU's mode and instances, the host's UUIDs
+    ("gs_mig_mode_name", c_char_p, [c_int], OPTIONAL),
+    ("gs_topo_set_gpu_mig", ST_TOPO, [TopoP, c_uint32, c_uint32, c_char_p],
+     OPTIONAL),
+    ("gs_topo_set_mig_uuids", ST_TOPO,
+     [TopoP, c_uint32, c_uint32, POINTER(c_char_p), c_size_t], OPTIONAL),
+    ("gs_topo_gpu_mig", ST,
+     [TopoP, c_uint32, POINTER(c_int), POINTER(c_int),
+      POINTER(MigInstanceC), c_size_t, _szp], OPTIONAL),
+    ("gs_topo_mig_uuid", c_char_p, [TopoP, c_uint32, c_uint32], OPTIONAL),
+    ("gs_sched_set_mig_uuid", ST_SCHED,
+     [SchedP, c_uint64, c_uint32, c_char_p], OPTIONAL),
     # accounts, usage and fair-share factors (fairshare.h); every failure
     # with a non-NULL handle sets the tree's message, except
     # gs_share_row_get (index checked by the wrapper)

@@ -551,6 +551,9 @@ class Job:
     gpu_milli: int = 1000
     #: Device memory per GPU it asked for, bytes (``gpu_mem=``; 0: none).
     gpu_mem: int = 0
+    #: The MIG profile it asked for ("3g.40gb", ``mig_profile=``), None
+    #: for a job of whole GPUs or shares.
+    mig_profile: Optional[str] = None
 
     @property
     def shared(self) -> bool:
@@ -595,6 +598,14 @@ class AllocationNode:
     #: CUDA_MPS_PINNED_DEVICE_MEM_LIMIT ("0=2048M,1=2048M": per visible
     #: device, MiB rounded down); "" otherwise.
     mps_mem_limit: str = ""
+    #: For a MIG job: its profile, and per GPU (in the order of ``gpus``)
+    #: its instance's start slot and its number in the GPU's fixed layout
+    #: (None for an instance made for the job: ``nvidia-smi mig -cgi
+    #: PROFILE:START -C`` makes it). visible_devices lists the
+    #: instances' UUIDs once known ("" before).
+    mig_profile: Optional[str] = None
+    mig_starts: Tuple[int, ...] = ()
+    mig_instances: Tuple[Optional[int], ...] = ()
 
     @property
     def cpu_list(self) -> List[int]:

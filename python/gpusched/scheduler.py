@@ -90,7 +90,8 @@ def _job_keywords(gpus: int, *, gpus_per_node: int = 0, min_nodes: int = 0,
                   pattern: Union[str, Pattern, int] = "any",
                   gpu_milli: Optional[int] = None,
                   gpu_share: Optional[float] = None,
-                  gpu_mem: Union[int, str] = 0):
+                  gpu_mem: Union[int, str] = 0,
+                  mig_profile: Optional[str] = None):
     """The keywords of a job request (shared by submit and preview)."""
 
 
@@ -258,7 +259,9 @@ def _build_spec(args: tuple, kwargs: dict,
             ("pattern", int(Pattern.parse(a["pattern"], "pattern")), 0),
             ("gpu_milli", _share_milli(a["gpu_milli"], a["gpu_share"]), 0),
             ("gpu_mem", check_int(parse_size(a["gpu_mem"], "gpu_mem"),
-                                  "gpu_mem", 0, _GPU_MEM_MAX), 0)):
+                                  "gpu_mem", 0, _GPU_MEM_MAX), 0),
+            ("mig_profile", encode(a["mig_profile"] or None, "mig_profile"),
+             None)):
         if _lib.field_known(spec, fld):
             setattr(spec, fld, value)
         elif value != default:
@@ -380,6 +383,8 @@ def _job_extras(info) -> dict:
     if _lib.field_known(info, "gpu_milli") and info.gpu_milli:
         extras["gpu_milli"] = info.gpu_milli
         extras["gpu_mem"] = info.gpu_mem
+    if _lib.field_known(info, "mig_profile"):
+        extras["mig_profile"] = decode(info.mig_profile)
     return extras
 
 
@@ -844,6 +849,14 @@ class Scheduler(HandleOwner):
           GPU a shared job uses (the shares on a GPU never need more than
           it has; 0: not counted); for whole GPUs a least GPU memory, like
           ``min_gpu_memory``;
+        - ``mig_profile`` ("3g.40gb", "1g.10gb+me"): a MIG instance of this
+          profile on each of its ``gpus`` GPUs (one node), on GPUs the
+          topology puts in MIG mode (Topology.set_gpu_mig(), a node's
+          "mig" in JSON, or the probe); not with a share. Its allocation
+          gives each instance's start and number
+          (AllocationNode.mig_starts, mig_instances), and
+          CUDA_VISIBLE_DEVICES lists the instances' UUIDs once known
+          (set_mig_uuid() for an instance the host made);
         - ``name``, ``user``, ``account``, ``priority``, ``time_limit``
           (seconds), ``nice``, ``preemptible``, ``depends_on`` (a job id);
         - ``partition``: the partitions it may run in ("gpu" or ["gpu",
@@ -1138,10 +1151,15 @@ class Scheduler(HandleOwner):
                 gpus = tuple(sized_u32(lib.gs_sched_alloc_gpus, p, j, k))
                 first = lib.gs_topo_node_first_gpu(tp, an.node)
                 cpus = sized_text(lib.gs_sched_alloc_cpus, p, j, k)
-                cvd = sized_text(lib.gs_sched_cuda_visible_devices, p, j,
-                                 k, 0)
-                cvu = sized_text(lib.gs_sched_cuda_visible_devices, p, j,
-                                 k, _CVD_UUIDS)
+                try:
+                    cvd = sized_text(lib.gs_sched_cuda_visible_devices, p,
+                                     j, k, 0)
+                    cvu = sized_text(lib.gs_sched_cuda_visible_devices, p,
+                                     j, k, _CVD_UUIDS)
+                except NotFoundError:
+                    # a MIG instance whose UUID the host has not given
+                    # yet (set_mig_uuid())
+                    cvd = cvu = ""
                 nodes.append(AllocationNode(
                     node=an.node,
                     name=decode(lib.gs_topo_node_name(tp, an.node)) or "",
@@ -1171,9 +1189,16 @@ class Scheduler(HandleOwner):
                 if e.buf_needed <= cap:
                     raise
                 cap = e.buf_needed
-        return dict(gpu_milli=e.gpu_milli or _MILLI,
-                    mps_thread_percentage=e.mps_thread_percentage,
-                    mps_mem_limit=decode(e.mps_mem_limit) or "")
+        out = dict(gpu_milli=e.gpu_milli or _MILLI,
+                   mps_thread_percentage=e.mps_thread_percentage,
+                   mps_mem_limit=decode(e.mps_mem_limit) or "")
+        if _lib.field_known(e, "mig_profile") and e.mig_profile:
+            out["mig_profile"] = decode(e.mig_profile)
+            out["mig_starts"] = tuple(e.mig_starts[:e.n_gpus])
+            out["mig_instances"] = tuple(
+                None if v == _lib.NONE else v
+                for v in e.mig_instances[:e.n_gpus])
+        return out
 
     def cuda_visible_devices(self, job: int, node: Union[int, str, None] = None,
                              uuids: bool = False) -> str:
@@ -2037,6 +2062,26 @@ class Scheduler(HandleOwner):
         with self._use() as p:
             fn(p, byref(out))
         return out.value
+
+    def set_mig_uuid(self, job: int, gpu: int, uuid: str) -> None:
+        """Record the UUID ("MIG-...") of the MIG instance the host made
+        for a running MIG job on one of its GPUs (a cluster-wide id) in
+        dynamic mode, at the start its allocation gives
+        (``AllocationNode.mig_starts``): CUDA_VISIBLE_DEVICES then names
+        it. A fixed layout's instances take their UUIDs from the topology.
+
+        Raises:
+            NotFoundError: no such job.
+            InvalidArgument: not a running MIG job, not one of its GPUs, a
+                malformed UUID or another instance's. Nothing changes.
+            UnsupportedError: a library without MIG.
+        """
+        fn = lib.require("gs_sched_set_mig_uuid")
+        j = self._job_id(job)
+        g = self._gpu(gpu)
+        raw = encode(uuid, "uuid", allow_none=False)
+        with self._use() as p:
+            fn(p, j, g, raw)
 
     def gpu_share(self, gpu: int) -> GpuShare:
         """What the jobs on one GPU (a cluster-wide id) use, as a

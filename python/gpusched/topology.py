@@ -50,6 +50,28 @@ def sized_text(fn, *args, start: int = 256) -> str:
     raise error_from_status(_lib._ENOSPC, f"{fn.__name__}: size keeps growing")
 
 
+#: MIG tables by gs_mig_gpu number (mig.h).
+_MIG_TABLES = ("A100-40GB", "A100-80GB", "H100-80GB", "H200-141GB")
+#: Their profiles' names in the tables' order (mig.h, NVIDIA's MIG user
+#: guide): the number gs_topo_gpu_mig() gives, as a name.
+_MIG_PROFILES = (
+    ("1g.5gb", "1g.5gb+me", "1g.10gb", "2g.10gb", "3g.20gb", "4g.20gb",
+     "7g.40gb"),
+    ("1g.10gb", "1g.10gb+me", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb",
+     "7g.80gb"),
+    ("1g.10gb", "1g.10gb+me", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb",
+     "7g.80gb"),
+    ("1g.18gb", "1g.18gb+me", "1g.35gb", "2g.35gb", "3g.71gb", "4g.71gb",
+     "7g.141gb"))
+
+
+def _mig_profile_name(kind: int, profile: int) -> str:
+    try:
+        return _MIG_PROFILES[kind][profile]
+    except IndexError:
+        return f"profile {profile}"
+
+
 def sized_u32(fn, *args, start: int = 64) -> List[int]:
     """Same for ``(..., uint32_t *out, size_t cap, size_t *count)``."""
     cap = start
@@ -778,6 +800,82 @@ class Topology(HandleOwner):
         w = check_int(weight, "weight", 0, _lib.NODE_WEIGHT_MAX)
         with self._use() as p:
             fn(p, n, w)
+
+    def set_gpu_mig(self, node: int, gpu: int, mode: Optional[str]) -> None:
+        """Put GPU ``gpu`` (its index on node ``node``) in MIG mode: None,
+        "" or "off" (not in MIG mode), "dynamic" (the scheduler makes an
+        instance per job), or a fixed layout the admin made, like
+        "3g.40gb@0,2g.20gb@4,1g.10gb@6" (starts optional). The GPU's
+        model and memory must be an A100, H100 or H200 of the MIG tables
+        (docs/sharing.md). While building (FrozenError after freeze()).
+
+        Raises:
+            InvalidArgument: no such node or GPU, a GPU without MIG, an
+                illegal layout (the message says why, with the column).
+            ParseError: a malformed layout.
+            FrozenError: the topology is frozen.
+        """
+        fn = lib.require("gs_topo_set_gpu_mig")
+        n = check_int(node, "node", 0, _lib.UINT32_MAX - 1)
+        g = check_int(gpu, "gpu", 0, _lib.UINT32_MAX - 1)
+        raw = encode(mode, "mode")
+        with self._use() as p:
+            fn(p, n, g, raw)
+
+    def set_mig_uuids(self, node: int, gpu: int,
+                      uuids: Sequence[Optional[str]]) -> None:
+        """Give the UUIDs ("MIG-...", None for one unknown) of the
+        instances of GPU ``gpu``'s (index on node ``node``) fixed layout,
+        in the layout's order, for CUDA_VISIBLE_DEVICES. While building.
+
+        Raises:
+            InvalidArgument: no such node or GPU, a GPU not in a fixed
+                layout, not one UUID per instance, a malformed UUID or one
+                given twice.
+            FrozenError: the topology is frozen.
+        """
+        fn = lib.require("gs_topo_set_mig_uuids")
+        n = check_int(node, "node", 0, _lib.UINT32_MAX - 1)
+        g = check_int(gpu, "gpu", 0, _lib.UINT32_MAX - 1)
+        if isinstance(uuids, (str, bytes)):
+            raise TypeError("uuids must be a sequence of strings")
+        raw = [encode(u, "uuids[]") for u in uuids]
+        arr = (ctypes.c_char_p * max(len(raw), 1))(*raw)
+        with self._use() as p:
+            fn(p, n, g, arr, len(raw))
+
+    def gpu_mig(self, gpu: int) -> Tuple[str, Optional[str],
+                                         Tuple[Tuple[str, int], ...]]:
+        """A GPU's (cluster-wide id) MIG mode: ``(mode, table,
+        instances)`` with mode "off", "fixed" or "dynamic", the MIG table
+        ("A100-80GB"...; None when off) and a fixed layout's instances as
+        ``(profile name, start)`` pairs in the layout's order (() for the
+        other modes)."""
+        fn = lib.require("gs_topo_gpu_mig")
+        mode, kind = ctypes.c_int(0), ctypes.c_int(-1)
+        inst = (_lib.MigInstanceC * 7)()
+        n = c_size_t(0)
+        with self._use() as p:
+            self._frozen(p)
+            g = self._gpu(p, gpu)
+            fn(p, g, byref(mode), byref(kind), inst, 7, byref(n))
+        name = decode(lib.gs_mig_mode_name(mode.value)) or "?"
+        if mode.value == 0:
+            return (name, None, ())
+        table = _MIG_TABLES[kind.value] if 0 <= kind.value < 4 else None
+        items = tuple((_mig_profile_name(kind.value, inst[i].profile),
+                       inst[i].start) for i in range(n.value))
+        return (name, table, items)
+
+    def mig_uuid(self, gpu: int, instance: int) -> Optional[str]:
+        """The UUID ("MIG-...") of instance ``instance`` of a GPU's fixed
+        layout, or None when it is not known or there is no such
+        instance."""
+        fn = lib.require("gs_topo_mig_uuid")
+        i = check_int(instance, "instance", 0, _lib.UINT32_MAX)
+        with self._use() as p:
+            self._frozen(p)
+            return decode(fn(p, self._gpu(p, gpu), i))
 
     # ---- queries ------------------------------------------------------
 
