@@ -89,3 +89,9 @@ def test_readme_clock_example(monkeypatch):
     assert (info.submit_time, info.start_time, info.end_time) == (
         1700000000, 1700000000, 1700000000)
     assert str(info.state) == "completed"
+
+
+def test_readme_mig_example():
+    blocks = [b for b in _blocks() if "mig_profile=" in b]
+    assert len(blocks) == 1
+    assert _run_checked(blocks[0]) >= 7
