@@ -556,7 +556,8 @@ static void dgx_a100(void **state)
     gs_topo_destroy(tpl);
     done(&res);
 
-    /* MIG on GPU 7: said, and the whole GPU stays */
+    /* MIG on GPU 7 without instances: reported, and the GPU is in MIG
+     * mode, dynamic (the scheduler makes instances there) */
     run mig = {.machine = script("include dgx-a100.machine\n"
                                  "set gpu7 mig=on mig-pending=off\n")};
     probe_ok(&mig, &res);
@@ -564,8 +565,73 @@ static void dgx_a100(void **state)
     assert_int_equal(pgpu(res.r, 7).mig_mode, 1);
     assert_int_equal(pgpu(res.r, 7).mig_pending, 0);
     assert_int_equal(pgpu(res.r, 6).mig_mode, 0);
-    assert_contains(res.w.text, "GPU 7 (GPU-7a100000-0000-4000-8000-"
-                                "000000000007) has MIG enabled");
+    gs_mig_mode mode = GS_MIG_OFF;
+    assert_int_equal(gs_topo_gpu_mig(res.t, 7, &mode, NULL, NULL, 0, NULL),
+                     GS_OK);
+    assert_int_equal(mode, GS_MIG_DYNAMIC);
+    assert_int_equal(gs_topo_gpu_mig(res.t, 6, &mode, NULL, NULL, 0, NULL),
+                     GS_OK);
+    assert_int_equal(mode, GS_MIG_OFF);
+    done(&res);
+
+    /* MIG instances from NVML: GPU 7 holds GPU instances 3g.40gb@0 (id
+     * 9, slots 0-3), 2g.20gb@4 (id 14, slots 4-5; two compute instances:
+     * the first's UUID is taken) and 1g.10gb@6 (id 19): its fixed layout
+     * is those, numbered in NVML's order (A100 80GB's profiles 4, 3, 0,
+     * mig.h). GPU 5's two instances overlap (3g at 0-3, 2g at 2-3): not a
+     * legal layout, so it stays whole, said. */
+    run inst = {.machine = script(
+                    "include dgx-a100.machine\n"
+                    "set gpu7 mig=on\n"
+                    "mig-device gpu7 1 9 0 4 MIG-11111111-2222-5333-8444-555555555555\n"
+                    "mig-device gpu7 5 14 4 2 MIG-aaaaaaaa-2222-5333-8444-555555555555\n"
+                    "mig-device gpu7 5 14 4 2 MIG-bbbbbbbb-2222-5333-8444-555555555555\n"
+                    "mig-device gpu7 13 19 6 1 MIG-cccccccc-2222-5333-8444-555555555555\n"
+                    "set gpu5 mig=on\n"
+                    "mig-device gpu5 1 9 0 4 MIG-dddddddd-2222-5333-8444-555555555555\n"
+                    "mig-device gpu5 2 14 2 2 MIG-eeeeeeee-2222-5333-8444-555555555555\n")};
+    probe_ok(&inst, &res);
+    gs_mig_gpu kind = GS_MIG_A100_40GB;
+    gs_mig_instance mi[7];
+    size_t nmi = 0;
+    assert_int_equal(gs_topo_gpu_mig(res.t, 7, &mode, &kind, mi, 7, &nmi),
+                     GS_OK);
+    assert_int_equal(mode, GS_MIG_FIXED);
+    assert_int_equal(kind, GS_MIG_A100_80GB);
+    assert_int_equal(nmi, 3);
+    assert_int_equal(mi[0].profile, 4);
+    assert_int_equal(mi[0].start, 0);
+    assert_int_equal(mi[1].profile, 3);
+    assert_int_equal(mi[1].start, 4);
+    assert_int_equal(mi[2].profile, 0);
+    assert_int_equal(mi[2].start, 6);
+    assert_string_equal(gs_topo_mig_uuid(res.t, 7, 0),
+                        "MIG-11111111-2222-5333-8444-555555555555");
+    assert_string_equal(gs_topo_mig_uuid(res.t, 7, 1),
+                        "MIG-aaaaaaaa-2222-5333-8444-555555555555");
+    assert_string_equal(gs_topo_mig_uuid(res.t, 7, 2),
+                        "MIG-cccccccc-2222-5333-8444-555555555555");
+    assert_int_equal(gs_topo_gpu_mig(res.t, 5, &mode, NULL, NULL, 0, NULL),
+                     GS_OK);
+    assert_int_equal(mode, GS_MIG_OFF);
+    assert_contains(res.w.text, "GPU 5 (GPU-5a100000-0000-4000-8000-"
+                                "000000000005): its MIG instances are not a "
+                                "legal layout of A100-80GB");
+    done(&res);
+
+    /* an NVML without the GPU-instance calls: the instances cannot be
+     * read, the GPU stays whole, said */
+    run old_mig = {.machine = script(
+                       "include dgx-a100.machine\n"
+                       "set gpu7 mig=on\n"
+                       "mig-device gpu7 1 9 0 4 MIG-11111111-2222-5333-8444-555555555555\n"
+                       "lacks nvmlGpuInstanceGetInfo\n")};
+    probe_ok(&old_mig, &res);
+    assert_int_equal(gs_topo_gpu_mig(res.t, 7, &mode, NULL, NULL, 0, NULL),
+                     GS_OK);
+    assert_int_equal(mode, GS_MIG_OFF);
+    assert_contains(res.w.text, "has MIG enabled, but NVML did not list its "
+                                "MIG instances");
     done(&res);
 
     /* An NVML without nvmlDeviceGetNvLinkRemoteDeviceType: far ends that

@@ -15,7 +15,7 @@
  * | fact | read from | fallback |
  * |---|---|---|
  * | GPUs (which, in which order), model, UUID, memory, compute capability, SMs, PCI bus id, multi-GPU board, P2P attributes | CUDA driver API (`libcuda.so.1`) | hwloc, with ::GS_PROBE_PARTIAL |
- * | NVLinks per pair, NVSwitch fabrics, MIG mode | NVML (`libnvidia-ml.so.1`) | hwloc's `NVLinkBandwidth` matrix |
+ * | NVLinks per pair, NVSwitch fabrics, MIG mode and instances | NVML (`libnvidia-ml.so.1`) | hwloc's `NVLinkBandwidth` matrix |
  * | PCIe level of each pair | NVML (common ancestor) | hwloc's PCI tree; else inferred when freezing |
  * | NUMA domains, CPUs, memory, each GPU's NUMA domain | hwloc | none (left unknown) |
  *
@@ -252,9 +252,10 @@ typedef struct gs_probe_gpu {
     int multi_gpu_board;
     /** Group id shared by the GPUs of one multi-GPU board, -1 unknown. */
     int board_group;
-    /** MIG mode: 1 enabled, 0 disabled, -1 unknown or not supported. The
-     *  node lists the whole GPU either way (MIG instances are not
-     *  modelled). */
+    /** MIG mode: 1 enabled, 0 disabled, -1 unknown or not supported. A GPU
+     *  with MIG enabled is put in MIG mode in the topology, with the GPU
+     *  instances NVML lists as its fixed layout, or dynamic when there are
+     *  none (gs_topo_gpu_mig(); docs/probe.md). */
     int mig_mode;
     /** MIG mode after the next GPU reset, same values. */
     int mig_pending;

@@ -32,6 +32,19 @@ typedef struct gs_nvml_pci_info {
     unsigned int pci_subsystem_id;
     char bus_id[32];          /* "dddddddd:bb:dd.f" */
 } gs_nvml_pci_info;
+/* nvmlGpuInstance_t: an opaque pointer. */
+typedef struct gs_nvml_gpu_instance_st *gs_nvml_gpu_instance;
+/* nvmlGpuInstancePlacement_t and nvmlGpuInstanceInfo_t. */
+typedef struct gs_nvml_gpu_instance_placement {
+    unsigned int start; /* first memory slot */
+    unsigned int size;  /* memory slots */
+} gs_nvml_gpu_instance_placement;
+typedef struct gs_nvml_gpu_instance_info {
+    gs_nvml_device device;
+    unsigned int id;         /* the GPU instance's id on its GPU */
+    unsigned int profile_id; /* the profile's id (nvidia-smi mig -lgip) */
+    gs_nvml_gpu_instance_placement placement;
+} gs_nvml_gpu_instance_info;
 #endif
 
 /* nvmlReturn_t values the probe tells apart. */
@@ -117,6 +130,19 @@ typedef gs_nvml_return (*gs_nvml_device_get_topology_common_ancestor_fn)(
 typedef gs_nvml_return (*gs_nvml_device_get_mig_mode_fn)(
     gs_nvml_device device, unsigned int *current_mode,
     unsigned int *pending_mode);
+/* MIG devices (one per compute instance) of a GPU, and their GPU
+ * instances. */
+typedef gs_nvml_return (*gs_nvml_device_get_max_mig_device_count_fn)(
+    gs_nvml_device device, unsigned int *count);
+typedef gs_nvml_return (*gs_nvml_device_get_mig_device_handle_by_index_fn)(
+    gs_nvml_device device, unsigned int index, gs_nvml_device *mig_device);
+typedef gs_nvml_return (*gs_nvml_device_get_gpu_instance_id_fn)(
+    gs_nvml_device device, unsigned int *id);
+typedef gs_nvml_return (*gs_nvml_device_get_gpu_instance_by_id_fn)(
+    gs_nvml_device device, unsigned int id,
+    gs_nvml_gpu_instance *gpu_instance);
+typedef gs_nvml_return (*gs_nvml_gpu_instance_get_info_fn)(
+    gs_nvml_gpu_instance gpu_instance, gs_nvml_gpu_instance_info *info);
 typedef gs_nvml_return (*gs_nvml_device_get_p2p_status_fn)(
     gs_nvml_device device1, gs_nvml_device device2,
     gs_nvml_p2p_caps_index index, gs_nvml_p2p_status *status);

@@ -313,6 +313,96 @@ static gs_status add_gpus(pr_ctx *c)
     return GS_OK;
 }
 
+/* The GPU instance profiles by the id NVML (and `nvidia-smi mig -lgip`)
+ * gives them, on A100, H100 and H200 alike, as the number of mig.h's
+ * tables (NVIDIA MIG user guide, "Supported MIG Profiles"). */
+static uint32_t mig_profile_of(uint32_t id)
+{
+    switch (id) {
+    case 19: return 0; /* 1g */
+    case 20: return 1; /* 1g+me */
+    case 15: return 2; /* 1g with two memory slots */
+    case 14: return 3; /* 2g */
+    case 9: return 4;  /* 3g */
+    case 5: return 5;  /* 4g */
+    case 0: return 6;  /* 7g */
+    default: return GS_NONE;
+    }
+}
+
+/* GPUs in MIG mode: a fixed layout of the GPU instances NVML listed (with
+ * their UUIDs), or dynamic when there are none. A GPU whose model has no
+ * MIG table, or whose instances could not be read or make no legal
+ * layout, stays a whole GPU, with a warning. */
+static gs_status set_mig(pr_ctx *c)
+{
+    for (uint32_t g = 0; g < c->n_gpus; g++) {
+        pr_gpu *gp = &c->gpus[g];
+        if (gp->mig != 1)
+            continue;
+        const char *who = *gp->uuid ? gp->uuid : gp->pci;
+        gs_mig_gpu kind;
+        if (gs_mig_gpu_find(gp->model, gp->memory, &kind) != GS_OK) {
+            pr_warn(c, "GPU %u (%s) has MIG enabled, but its model (%s) is "
+                       "not in gpusched's MIG tables: the node lists the "
+                       "whole GPU",
+                    g, who, *gp->model ? gp->model : "unknown");
+            continue;
+        }
+        if (gp->mig_n < 0) {
+            pr_warn(c, "GPU %u (%s) has MIG enabled, but NVML did not list "
+                       "its MIG instances: the node lists the whole GPU",
+                    g, who);
+            continue;
+        }
+        gs_mig_instance inst[7];
+        const char *uuids[7];
+        bool ok = true;
+        for (int i = 0; i < gp->mig_n && ok; i++) {
+            const struct pr_mig *m = &gp->mig_inst[i];
+            gs_mig_profile_info info;
+            uint32_t p = mig_profile_of(m->profile_id);
+            ok = p != GS_NONE && gs_mig_profile_get(kind, p, &info) == GS_OK &&
+                 info.span == m->size && m->start < GS_MIG_SLOTS;
+            if (!ok)
+                pr_warn(c, "GPU %u (%s): GPU instance %u (profile id %u, "
+                           "placement %u:%u) is not a profile of %s's MIG "
+                           "table: the node lists the whole GPU",
+                        g, who, m->gi, m->profile_id, m->start, m->size,
+                        gs_mig_gpu_name(kind));
+            inst[i] = (gs_mig_instance){p, m->start};
+            uuids[i] = gs_mig_uuid_ok(m->uuid) ? m->uuid : NULL;
+        }
+        if (!ok)
+            continue;
+        char text[160], why[160];
+        size_t len = 0;
+        if (gp->mig_n == 0) {
+            snprintf(text, sizeof text, "dynamic");
+        } else if (gs_mig_layout_check(kind, inst, (size_t)gp->mig_n, why,
+                                       sizeof why) != GS_OK ||
+                   gs_mig_layout_format(kind, inst, (size_t)gp->mig_n, text,
+                                        sizeof text, &len) != GS_OK) {
+            pr_warn(c, "GPU %u (%s): its MIG instances are not a legal "
+                       "layout of %s (%s): the node lists the whole GPU",
+                    g, who, gs_mig_gpu_name(kind), why);
+            continue;
+        }
+        gs_status st = gs_topo_set_gpu_mig(c->t, c->node, g, text);
+        if (st == GS_OK && gp->mig_n > 0)
+            st = gs_topo_set_mig_uuids(c->t, c->node, g, uuids,
+                                       (size_t)gp->mig_n);
+        if (st == GS_ENOMEM)
+            return st;
+        if (st != GS_OK) {
+            pr_warn(c, "GPU %u (%s): %s: the node lists the whole GPU", g,
+                    who, gs_topo_errmsg(c->t));
+            gs_topo_set_gpu_mig(c->t, c->node, g, "off");
+        }
+    }
+    return GS_OK;
+}
+
 /* Every pair: NVLinks from NVML, else hwloc; PCIe level from NVML, else
  * hwloc, else left to be inferred; the cell's source is that of what the
  * matrix shows for it. */
@@ -401,6 +491,7 @@ static gs_status probe_partial(pr_ctx *c, gs_status cuda_st)
         gp->ordinal = -1;
         gp->nvml = GS_NONE;
         gp->multi_board = gp->board_group = gp->mig = gp->mig_pending = -1;
+        gp->mig_n = -1;
         gp->numa_src = ty->gpus[g].numa != GS_NONE16 ? GS_SOURCE_HWLOC
                                                       : GS_SOURCE_INFERRED;
         bool links = ty->gpus[g].fabric != GS_NONE8;
@@ -456,7 +547,7 @@ static gs_status probe(pr_ctx *c)
         if ((st = add_node(c)) != GS_OK || (st = open_hwloc(c, &h)) != GS_OK)
             return st;
         gpu_locality(c, h);
-        if ((st = add_gpus(c)) == GS_OK)
+        if ((st = add_gpus(c)) == GS_OK && (st = set_mig(c)) == GS_OK)
             st = set_links(c, h);
         gs_hwloc_close(h);
         if (st != GS_OK)

@@ -35,6 +35,12 @@ typedef struct pr_gpu {
     /* NVML */
     uint32_t nvml;              /* index in pr_ctx.nv, GS_NONE */
     int mig, mig_pending;       /* -1 unknown */
+    /* its GPU instances (MIG on; NVML): -1 when they could not be read */
+    int mig_n;
+    struct pr_mig {
+        uint32_t gi, profile_id, start, size;
+        char uuid[GS_NVML_DEVICE_UUID_V2_BUFFER_SIZE];
+    } mig_inst[7];
     bool nv_known;              /* NVML counted this GPU's links */
     uint32_t nv_gpus, nv_switches, nv_cpus, nv_other;
     uint32_t fabric, fabric_links;

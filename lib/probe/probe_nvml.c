@@ -11,7 +11,9 @@
  *   switch but are one fabric through their trunks), are one fabric;
  * - the PCIe common ancestor of each pair (nvmlDeviceGetTopologyCommon-
  *   Ancestor), mapped to nvidia-smi's levels;
- * - MIG mode, for the report.
+ * - MIG mode, and on a GPU in MIG mode its GPU instances (profile id,
+ *   placement, the UUID of their MIG device): the topology puts the GPU
+ *   in MIG mode with them as its fixed layout (probe.c).
  *
  * NVML failing is never fatal: its facts are then missing (hwloc's are
  * used when it has them), the report says why and a warning is given.
@@ -41,6 +43,11 @@ typedef struct nv_api {
     gs_nvml_device_get_topology_common_ancestor_fn common_ancestor;
     gs_nvml_device_get_mig_mode_fn mig_mode;
     gs_nvml_device_get_p2p_status_fn p2p_status;
+    gs_nvml_device_get_max_mig_device_count_fn mig_count;
+    gs_nvml_device_get_mig_device_handle_by_index_fn mig_handle;
+    gs_nvml_device_get_gpu_instance_id_fn gi_id;
+    gs_nvml_device_get_gpu_instance_by_id_fn gi_by_id;
+    gs_nvml_gpu_instance_get_info_fn gi_info;
 } nv_api;
 
 /* "NVML_ERROR_GPU_IS_LOST (15): GPU is lost" style text. */
@@ -409,6 +416,65 @@ static void nv_symmetry(pr_ctx *c)
             c->gpus[g].nvlink_src = GS_SOURCE_NVML;
 }
 
+/* The GPU instances of node GPU g (MIG on): one per GPU instance, with
+ * the UUID of its first MIG device (compute instance). gp->mig_n stays -1
+ * when NVML cannot list them. */
+static void nv_mig(pr_ctx *c, const nv_api *a, uint32_t g)
+{
+    pr_gpu *gp = &c->gpus[g];
+    gp->mig_n = -1;
+    if (!a->mig_count || !a->mig_handle || !a->gi_id || !a->gi_by_id ||
+        !a->gi_info)
+        return;
+    gs_nvml_device dev = nv_handle(c, g);
+    unsigned int max = 0;
+    if (a->mig_count(dev, &max) != GS_NVML_SUCCESS)
+        return;
+    if (max > 64)
+        max = 64;
+    int n = 0;
+    for (unsigned int i = 0; i < max; i++) {
+        gs_nvml_device md = NULL;
+        gs_nvml_return r = a->mig_handle(dev, i, &md);
+        if (r == GS_NVML_ERROR_NOT_FOUND ||
+            r == GS_NVML_ERROR_INVALID_ARGUMENT)
+            continue; /* no MIG device at this index */
+        unsigned int gid = 0;
+        gs_nvml_gpu_instance gi = NULL;
+        gs_nvml_gpu_instance_info info;
+        memset(&info, 0, sizeof info);
+        char raw[GS_NVML_DEVICE_UUID_V2_BUFFER_SIZE];
+        memset(raw, 0, sizeof raw);
+        if (r != GS_NVML_SUCCESS || a->gi_id(md, &gid) != GS_NVML_SUCCESS ||
+            a->gi_by_id(dev, gid, &gi) != GS_NVML_SUCCESS ||
+            a->gi_info(gi, &info) != GS_NVML_SUCCESS ||
+            a->uuid(md, raw, sizeof raw - 1) != GS_NVML_SUCCESS) {
+            pr_warn(c, "GPU %u (%s): NVML did not describe MIG device %u; "
+                       "the GPU's MIG instances are not modelled",
+                    g, *gp->uuid ? gp->uuid : gp->pci, i);
+            return;
+        }
+        bool seen = false;
+        for (int k = 0; k < n && !seen; k++)
+            seen = gp->mig_inst[k].gi == gid;
+        if (seen)
+            continue; /* another compute instance of the same GPU instance */
+        if (n == 7) {
+            pr_warn(c, "GPU %u (%s): more than 7 GPU instances; its MIG "
+                       "instances are not modelled",
+                    g, *gp->uuid ? gp->uuid : gp->pci);
+            return;
+        }
+        struct pr_mig *m = &gp->mig_inst[n++];
+        m->gi = gid;
+        m->profile_id = info.profile_id;
+        m->start = info.placement.start;
+        m->size = info.placement.size;
+        pr_clean(raw, sizeof raw - 1, m->uuid, sizeof m->uuid);
+    }
+    gp->mig_n = n;
+}
+
 static gs_status nv_read(pr_ctx *c, const nv_api *a)
 {
     char v[GS_NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE];
@@ -434,9 +500,7 @@ static gs_status nv_read(pr_ctx *c, const nv_api *a)
                               : pend == GS_NVML_DEVICE_MIG_DISABLE ? 0
                                                                    : -1;
             if (gp->mig == 1)
-                pr_warn(c, "GPU %u (%s) has MIG enabled: its MIG instances "
-                           "are not modelled; the node lists the whole GPU",
-                        g, *gp->uuid ? gp->uuid : gp->pci);
+                nv_mig(c, a, g);
         }
     }
     nv_pairs(c, a);
@@ -511,6 +575,16 @@ gs_status pr_nvml(pr_ctx *c)
                "nvmlDeviceGetMigMode");
     NV_RESOLVE(p2p_status, gs_nvml_device_get_p2p_status_fn,
                "nvmlDeviceGetP2PStatus");
+    NV_RESOLVE(mig_count, gs_nvml_device_get_max_mig_device_count_fn,
+               "nvmlDeviceGetMaxMigDeviceCount");
+    NV_RESOLVE(mig_handle, gs_nvml_device_get_mig_device_handle_by_index_fn,
+               "nvmlDeviceGetMigDeviceHandleByIndex");
+    NV_RESOLVE(gi_id, gs_nvml_device_get_gpu_instance_id_fn,
+               "nvmlDeviceGetGpuInstanceId");
+    NV_RESOLVE(gi_by_id, gs_nvml_device_get_gpu_instance_by_id_fn,
+               "nvmlDeviceGetGpuInstanceById");
+    NV_RESOLVE(gi_info, gs_nvml_gpu_instance_get_info_fn,
+               "nvmlGpuInstanceGetInfo");
 #undef NV_RESOLVE
     st = GS_OK;
     if (!a.init || !a.shutdown || !a.get_count || !a.handle_by_index ||

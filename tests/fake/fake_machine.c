@@ -360,6 +360,17 @@ static void fm_line(fm_reader *r, char **w, int n, const char *dir)
                 fm_die(r, "expected after=N");
             f->after = (int)fm_int(r, w[3] + 6);
         }
+    } else if (!strcmp(d, "mig-device") && n == 7) {
+        /* mig-device GPU GI PROFILE_ID START SIZE UUID */
+        fm_gpu *g = &m->gpus[fm_gpu_index(r, w[1], true)];
+        if (g->n_migs == 16)
+            fm_die(r, "GPU %s: more than 16 MIG devices", g->id);
+        fm_mig *x = &g->migs[g->n_migs++];
+        x->gi = (unsigned)fm_int(r, w[2]);
+        x->profile_id = (unsigned)fm_int(r, w[3]);
+        x->start = (unsigned)fm_int(r, w[4]);
+        x->size = (unsigned)fm_int(r, w[5]);
+        snprintf(x->uuid, sizeof x->uuid, "%s", w[6]);
     } else if (!strcmp(d, "lacks") && n == 2) {
         if (m->n_lacks == 8)
             fm_die(r, "too many lacks lines");

@@ -36,6 +36,13 @@ typedef struct fm_port {
     bool up;    /* active */
 } fm_port;
 
+/* One MIG device (a compute instance) of a GPU in MIG mode: its GPU
+ * instance, that instance's profile id and placement, its UUID. */
+typedef struct fm_mig {
+    unsigned gi, profile_id, start, size;
+    char uuid[96];
+} fm_mig;
+
 typedef struct fm_gpu {
     char id[32];
     char name[300];
@@ -46,6 +53,8 @@ typedef struct fm_gpu {
     unsigned long long mem;
     int cc_major, cc_minor, sms, board, group;
     int mig, mig_pending; /* -1: MIG not supported */
+    fm_mig migs[16];      /* mig-device lines, in NVML's index order */
+    int n_migs;
     bool vanish;          /* counted, but gone when queried */
     bool nvml_lost;       /* NVML cannot open it (GPU is lost) */
     int over_attr[FM_MAX_OVERRIDES], over_value[FM_MAX_OVERRIDES];

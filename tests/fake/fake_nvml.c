@@ -42,6 +42,17 @@ FAKE_API gs_nvml_return nvmlDeviceGetP2PStatus(gs_nvml_device device1,
                                                gs_nvml_device device2,
                                                gs_nvml_p2p_caps_index index,
                                                gs_nvml_p2p_status *status);
+FAKE_API gs_nvml_return nvmlDeviceGetMaxMigDeviceCount(gs_nvml_device device,
+                                                       unsigned int *count);
+FAKE_API gs_nvml_return nvmlDeviceGetMigDeviceHandleByIndex(
+    gs_nvml_device device, unsigned int index, gs_nvml_device *mig_device);
+FAKE_API gs_nvml_return nvmlDeviceGetGpuInstanceId(gs_nvml_device device,
+                                                   unsigned int *id);
+FAKE_API gs_nvml_return nvmlDeviceGetGpuInstanceById(
+    gs_nvml_device device, unsigned int id,
+    gs_nvml_gpu_instance *gpu_instance);
+FAKE_API gs_nvml_return nvmlGpuInstanceGetInfo(
+    gs_nvml_gpu_instance gpu_instance, gs_nvml_gpu_instance_info *info);
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static fm_machine M;
@@ -178,10 +189,31 @@ FAKE_API gs_nvml_return nvmlDeviceGetPciInfo_v3(gs_nvml_device device,
     LEAVE(E_OK);
 }
 
+/* The MIG device behind a handle (a pointer to its fm_mig), or NULL; *g
+ * receives its GPU. */
+static const fm_mig *mig_of(const void *h, int *g)
+{
+    for (int i = 0; i < M.n_gpus; i++)
+        for (int k = 0; k < M.gpus[i].n_migs; k++)
+            if (h == (const void *)&M.gpus[i].migs[k]) {
+                if (g)
+                    *g = i;
+                return &M.gpus[i].migs[k];
+            }
+    return NULL;
+}
+
 FAKE_API gs_nvml_return nvmlDeviceGetUUID(gs_nvml_device device, char *uuid,
                                           unsigned int length)
 {
     ENTER("nvmlDeviceGetUUID");
+    const fm_mig *mg = mig_of(device, NULL);
+    if (mg && uuid) {
+        if (strlen(mg->uuid) + 1 > length)
+            LEAVE(E_SIZE);
+        memcpy(uuid, mg->uuid, strlen(mg->uuid) + 1);
+        LEAVE(E_OK);
+    }
     int g = gpu_of(device);
     if (g < 0 || !uuid)
         LEAVE(E_ARG);
@@ -320,5 +352,80 @@ FAKE_API gs_nvml_return nvmlDeviceGetP2PStatus(gs_nvml_device device1,
                   : fm_direct_links(&M, a, b) > 0 ||
                         (fm_on_switch(&M, a) && fm_on_switch(&M, b));
     *status = ok ? GS_NVML_P2P_STATUS_OK : 5; /* NVML_P2P_STATUS_NOT_SUPPORTED */
+    LEAVE(E_OK);
+}
+
+FAKE_API gs_nvml_return nvmlDeviceGetMaxMigDeviceCount(gs_nvml_device device,
+                                                       unsigned int *count)
+{
+    ENTER("nvmlDeviceGetMaxMigDeviceCount");
+    int g = gpu_of(device);
+    if (g < 0 || !count)
+        LEAVE(E_ARG);
+    if (M.gpus[g].mig < 0)
+        LEAVE(E_NOTSUP);
+    /* an A100 has room for 7; the scripts may list more, to test */
+    *count = M.gpus[g].n_migs > 7 ? (unsigned)M.gpus[g].n_migs : 7u;
+    LEAVE(E_OK);
+}
+
+FAKE_API gs_nvml_return nvmlDeviceGetMigDeviceHandleByIndex(
+    gs_nvml_device device, unsigned int index, gs_nvml_device *mig_device)
+{
+    ENTER("nvmlDeviceGetMigDeviceHandleByIndex");
+    int g = gpu_of(device);
+    if (g < 0 || !mig_device)
+        LEAVE(E_ARG);
+    if (M.gpus[g].mig != 1)
+        LEAVE(E_NOTSUP);
+    if (index >= (unsigned)M.gpus[g].n_migs)
+        LEAVE(GS_NVML_ERROR_NOT_FOUND);
+    *mig_device = (gs_nvml_device)(void *)&M.gpus[g].migs[index];
+    LEAVE(E_OK);
+}
+
+FAKE_API gs_nvml_return nvmlDeviceGetGpuInstanceId(gs_nvml_device device,
+                                                   unsigned int *id)
+{
+    ENTER("nvmlDeviceGetGpuInstanceId");
+    const fm_mig *mg = mig_of(device, NULL);
+    if (!mg || !id)
+        LEAVE(E_ARG);
+    *id = mg->gi;
+    LEAVE(E_OK);
+}
+
+FAKE_API gs_nvml_return nvmlDeviceGetGpuInstanceById(
+    gs_nvml_device device, unsigned int id,
+    gs_nvml_gpu_instance *gpu_instance)
+{
+    ENTER("nvmlDeviceGetGpuInstanceById");
+    int g = gpu_of(device);
+    if (g < 0 || !gpu_instance)
+        LEAVE(E_ARG);
+    for (int k = 0; k < M.gpus[g].n_migs; k++)
+        if (M.gpus[g].migs[k].gi == id) {
+            /* the handle of a GPU instance: its first MIG device's */
+            *gpu_instance =
+                (gs_nvml_gpu_instance)(void *)&M.gpus[g].migs[k];
+            LEAVE(E_OK);
+        }
+    LEAVE(GS_NVML_ERROR_NOT_FOUND);
+}
+
+FAKE_API gs_nvml_return nvmlGpuInstanceGetInfo(
+    gs_nvml_gpu_instance gpu_instance, gs_nvml_gpu_instance_info *info)
+{
+    ENTER("nvmlGpuInstanceGetInfo");
+    int g = -1;
+    const fm_mig *mg = mig_of(gpu_instance, &g);
+    if (!mg || !info)
+        LEAVE(E_ARG);
+    memset(info, 0, sizeof *info);
+    info->device = (gs_nvml_device)(void *)&M.gpus[g];
+    info->id = mg->gi;
+    info->profile_id = mg->profile_id;
+    info->placement.start = mg->start;
+    info->placement.size = mg->size;
     LEAVE(E_OK);
 }
