@@ -1204,7 +1204,7 @@ static void sim_numbers(void **state)
         {"A,0,1,,1,,,,9223372036854775808", ":2:13: bad priority", 1},
         {"A,0,1,,1,,,,-1", ":2:13: bad priority \"-1\"", 1},
         {"A,0,1,,1,,,,,maybe", ":2:14: bad preemptible \"maybe\"", 1},
-        {"A,0,1,,1,,,,,,,,,,extra", ":2:19: 15 fields, at most 14", 1},
+        {"A,0,1,,1,,,,,,,,,,,,,,,,extra", ":2:25: 21 fields, at most 20", 1},
         /* what is fine: decimals (truncated), exponents, the limits */
         {"A,1e3,12.7,,1", "A,1000,1000,1012,dgx-h100,1,\n", 0},
         {"A,0,10,,4.0,4e0", "A,0,0,10,dgx-h100,4,\n", 0},
@@ -2161,6 +2161,65 @@ static int sim_patterns_fixture(const char *extra)
 
 /* sim: the pattern and comm_fraction columns, --comm-fraction (the cases
  * are worked by hand in the fixtures' comments) */
+/* sim with shares and MIG: the trace's gpu_milli, gpu_mem, mig_profile,
+ * cpus_per_gpu, mem_per_gpu and gpu_models columns. A DGX A100 whose GPU
+ * 0 holds 3g.40gb twice and GPU 1 is dynamic (best-fit): a and b take GPU
+ * 0's instances, c is made on GPU 1; d shares two of GPUs 2-7 at 0.5 each,
+ * so f (6 whole GPUs) waits for d's end at 100; e names no MIG profile and
+ * is refused (its column given, exit 3). Utilization by hand: 3/7 x 100 x
+ * 2 (a, b) + 1/7 x 100 (c) + 2 x 0.5 x 100 (d) + 6 x 100 (f) = 800 GPU-s
+ * of 8 GPUs x 200 s: 50.0%. */
+static void sim_shares_and_mig(void **state)
+{
+    (void)state;
+    char topo[64], jobs[64], args[512];
+    static const char tj[] =
+        "{\"nodes\": [{\"name\": \"m0\", \"template\": \"dgx-a100\", \"mig\": "
+        "[\"3g.40gb,3g.40gb\", \"dynamic\", null, null, null, null, null, "
+        "null]}]}";
+    static const char csv[] =
+        "id,submit,duration,gpus,gpu_milli,mig_profile,cpus_per_gpu,"
+        "mem_per_gpu,gpu_models,gpu_mem\n"
+        "a,0,100,1,,3g.40gb,2,4G,A100,\n"
+        "b,0,100,1,,3g.40gb,,,,\n"
+        "c,0,100,1,,1g.10gb,,,,\n"
+        "d,0,100,2,500,,,,,8G\n"
+        "e,0,100,1,,5g.50gb,,,,\n"
+        "f,0,100,6,,,,,,\n";
+    temp_file(topo, tj, sizeof tj - 1);
+    temp_file(jobs, csv, sizeof csv - 1);
+    fmt(args, sizeof args,
+        "sim --topo %s --jobs %s --placement best-fit", topo, jobs);
+    assert_int_equal(run2(args), 3);
+    assert_contains(out, "a,0,0,100,m0,1,\nb,0,0,100,m0,1,\nc,0,0,100,m0,1,\n"
+                         "d,0,0,100,m0,2,\n");
+    assert_contains(out, "f,0,100,200,m0,6,\n");
+    assert_contains(err, ":6:12: job e refused: job spec: mig_profile "
+                         "\"5g.50gb\" is not a MIG profile");
+    assert_contains(err, "GPU utilization 50.0%");
+    /* bad values, at their column */
+    static const struct {
+        const char *row, *want;
+    } bad[] = {
+        {"x,0,10,1,2000,", ":2:10: bad gpu_milli \"2000\""},
+        {"x,0,10,1,500,3g.40gb", ":2:14: a job asks for a MIG profile or a "
+                                 "share (gpu_milli 500), not both"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char in[256];
+        fmt(in, sizeof in, "id,submit,duration,gpus,gpu_milli,mig_profile\n%s\n",
+            bad[i].row);
+        char path[64];
+        temp_file(path, in, strlen(in));
+        fmt(args, sizeof args, "sim --topo %s --jobs %s", topo, path);
+        assert_int_equal(run2(args), 1);
+        assert_contains(err, bad[i].want);
+        unlink(path);
+    }
+    unlink(topo);
+    unlink(jobs);
+}
+
 static void sim_patterns(void **state)
 {
     (void)state;
@@ -2315,6 +2374,7 @@ int main(void)
         cmocka_unit_test(place_shares),
         cmocka_unit_test(place_mig),
         cmocka_unit_test(sim_patterns),
+        cmocka_unit_test(sim_shares_and_mig),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,8 @@
  *
  * Jobs: CSV with the columns id,submit,duration,time_limit,gpus,
  * gpus_per_node,user,account,priority,preemptible,partition,constraint,
- * pattern,comm_fraction (a header names them, in any order; without a
+ * pattern,comm_fraction,gpu_milli,gpu_mem,mig_profile,cpus_per_gpu,
+ * mem_per_gpu,gpu_models (a header names them, in any order; without a
  * header they are taken in that order and the first five are required;
  * docs/formats.md has the rules). A job runs for its duration, or until its
  * time limit (its own, else its partition's) if that comes first (it then
@@ -44,9 +45,15 @@ typedef struct sim_job {
     size_t line;   /* order in the file: breaks ties in submit time */
     size_t lineno; /* its line in the file, for messages */
     /* columns of the fields a submission may refuse, for messages */
-    size_t user_col, account_col, partition_col, constraint_col;
+    size_t user_col, account_col, partition_col, constraint_col, mig_col,
+        models_col;
     /* id "" : named by its place */
     const char *id, *user, *account, *partition, *constraint;
+    const char *mig, *models; /* mig_profile, gpu_models ("": none) */
+    uint32_t milli;           /* gpu_milli: 1000 whole GPUs */
+    uint32_t cpus_per_gpu;
+    uint64_t gpu_mem, mem_per_gpu;
+    double share;             /* of each GPU it is charged, 0..1 */
     int64_t submit, duration, limit, priority;
     int64_t expected; /* expected start after its first step, or
                          GS_TIME_UNKNOWN */
@@ -143,16 +150,18 @@ static ev heap_pop(heap *h)
 
 enum { C_ID, C_SUBMIT, C_DURATION, C_LIMIT, C_GPUS, C_GPN, C_USER, C_ACCOUNT,
        C_PRIORITY, C_PREEMPT, C_PARTITION, C_CONSTRAINT, C_PATTERN, C_COMM,
-       C_N };
+       C_MILLI, C_GPU_MEM, C_MIG, C_CPG, C_MPG, C_MODELS, C_N };
 static const char *const col_names[C_N] = {
     "id",    "submit",        "duration", "time_limit", "gpus",
     "gpus_per_node", "user",  "account",  "priority",   "preemptible",
-    "partition", "constraint", "pattern", "comm_fraction"};
+    "partition", "constraint", "pattern", "comm_fraction", "gpu_milli",
+    "gpu_mem", "mig_profile", "cpus_per_gpu", "mem_per_gpu", "gpu_models"};
 /* col_names for messages */
 #define COLUMN_LIST                                                         \
     "id, submit, duration, time_limit, gpus, gpus_per_node, user, "         \
     "account, priority, preemptible, partition, constraint, pattern, "      \
-    "comm_fraction"
+    "comm_fraction, gpu_milli, gpu_mem, mig_profile, cpus_per_gpu, "        \
+    "mem_per_gpu, gpu_models"
 
 /* The range of each numeric column, and how an error states it. Times may
  * have a fraction (traces log them so), which is dropped; counts and
@@ -168,6 +177,8 @@ static const struct {
     [C_GPUS] = {1, UINT32_MAX, false, "a whole number from 1 to 4294967295"},
     [C_GPN] = {0, UINT32_MAX, false, "a whole number from 0 to 4294967295"},
     [C_PRIORITY] = {0, INT64_MAX, false, "a whole number from 0 to 2^63-1"},
+    [C_MILLI] = {1, 1000, false, "milli-GPU, a whole number from 1 to 1000"},
+    [C_CPG] = {0, UINT32_MAX, false, "a whole number from 0 to 4294967295"},
 };
 
 
@@ -347,6 +358,26 @@ static int read_row(job_reader *r, size_t lineno, char **fld,
                                   "bad comm_fraction \"%s\" (a number from 0 "
                                   "to 1)",
                                   shown(s, sh, sizeof sh));
+        } else if (i == C_MIG) {
+            /* checked at submission */
+            j->mig = s;
+            j->mig_col = c;
+        } else if (i == C_MODELS) {
+            j->models = s;
+            j->models_col = c;
+        } else if (i == C_GPU_MEM || i == C_MPG) {
+            uint64_t bytes = 0;
+            if (*s && strcmp(s, "0") != 0 &&
+                (cli_parse_bytes(s, &bytes) != 0 ||
+                 bytes > ((uint64_t)1 << 56)))
+                return line_error(r, lineno, c,
+                                  "bad %s \"%s\" (bytes with an optional K, "
+                                  "M, G or T suffix, at most 2^56)",
+                                  col_names[i], shown(s, sh, sizeof sh));
+            if (i == C_GPU_MEM)
+                j->gpu_mem = bytes;
+            else
+                j->mem_per_gpu = bytes;
         } else if (i == C_PREEMPT) {
             if (parse_bool(s, &j->preemptible) != 0)
                 return line_error(r, lineno, c,
@@ -374,6 +405,14 @@ static int read_row(job_reader *r, size_t lineno, char **fld,
                           "(%u)",
                           j->gpus, j->gpn);
     j->priority = v[C_PRIORITY];
+    j->milli = v[C_MILLI] ? (uint32_t)v[C_MILLI] : 1000u;
+    j->cpus_per_gpu = (uint32_t)v[C_CPG];
+    j->share = j->milli / 1000.0;
+    if (j->milli < 1000 && *j->mig)
+        return line_error(r, lineno, j->mig_col,
+                          "a job asks for a MIG profile or a share "
+                          "(gpu_milli %u), not both",
+                          j->milli);
     return 0;
 }
 
@@ -529,6 +568,11 @@ static size_t refused_col(const sim_job *j, const char *msg)
         return j->user_col;
     if (!strncmp(msg, "job spec: account", 17))
         return j->account_col;
+    if (!strncmp(msg, "job spec: mig_profile", 21) ||
+        strstr(msg, "MIG job"))
+        return j->mig_col;
+    if (!strncmp(msg, "job spec: gpu_models", 20))
+        return j->models_col;
     return 0;
 }
 
@@ -1169,7 +1213,7 @@ static int sim(cli_args *a)
                               gs_sched_errmsg(s));
                 goto done;
             }
-            gpu_seconds += (double)(now - j->start) * j->gpus;
+            gpu_seconds += (double)(now - j->start) * j->gpus * j->share;
             j->end = now;
             if (timeout && set_reason(j, "timeout") != 0) {
                 rc = cli_fail(a, "out of memory");
@@ -1196,7 +1240,19 @@ static int sim(cli_args *a)
             spec.pattern = cli_given(a, SIM_BLIND) ? GS_PATTERN_ANY : j->pattern;
             spec.allow_split = cli_given(a, SIM_SPLIT);
             spec.any_model = cli_given(a, SIM_ANY_MODEL);
+            spec.gpu_milli = j->milli;
+            spec.gpu_mem = j->gpu_mem;
+            spec.mig_profile = *j->mig ? j->mig : NULL;
+            spec.cpus_per_gpu = j->cpus_per_gpu;
+            spec.mem_per_gpu = j->mem_per_gpu;
+            spec.gpu_models = *j->models ? j->models : NULL;
             gs_status sst = gs_sched_submit(s, &spec, &j->sid);
+            if (sst == GS_OK && *j->mig) {
+                /* a MIG instance is charged its slices' share */
+                gs_job_info ji = GS_JOB_INFO_INIT;
+                if (gs_sched_job_info(s, j->sid, &ji) == GS_OK)
+                    j->share = ji.gpu_milli / 1000.0;
+            }
             const char *msg = gs_sched_errmsg(s);
             char sh[SHOWN_CAP];
             size_t col = sst == GS_OK ? 0 : refused_col(j, msg);
@@ -1320,7 +1376,7 @@ static int sim(cli_args *a)
                     goto done;
                 }
             } else if (e.kind == GS_EVENT_PREEMPTED) {
-                gpu_seconds += (double)(now - j->start) * j->gpus;
+                gpu_seconds += (double)(now - j->start) * j->gpus * j->share;
                 j->epoch++; /* its pending end is stale */
                 j->end = now;
                 if (set_reason(j, "preempted") != 0) {
