@@ -455,6 +455,28 @@ static double node_measure(const gs_sched *s, uint32_t n, uint32_t g_per,
     return F;
 }
 
+/* n shares of 0.05 to 0.05 x steps GPU (and 0 to 2 CPUs), each on a
+ * random GPU below gpus (it requires it); those that do not fit are
+ * cancelled. */
+static void random_shares(gs_sched *s, uint64_t *y, int n, uint32_t steps,
+                          uint32_t gpus)
+{
+    for (int k = 0; k < n; k++) {
+        gs_job_spec spec = GS_JOB_SPEC_INIT;
+        spec.gpus = 1;
+        spec.gpu_milli = 50 * (1 + (uint32_t)(rng_next(y) % steps));
+        spec.cpus_per_gpu = (uint32_t)(rng_next(y) % 3);
+        uint32_t want = (uint32_t)(rng_next(y) % gpus);
+        spec.require_gpus = &want;
+        spec.n_require_gpus = 1;
+        uint64_t id;
+        if (gs_sched_submit(s, &spec, &id) == GS_OK &&
+            gs_sched_step(s, 0, NULL) == GS_OK &&
+            info(s, id).state == GS_JOB_PENDING)
+            gs_sched_cancel(s, id, 0);
+    }
+}
+
 /*
  * fgd and frag-aware against a brute force: from random states, the GPU
  * a one-GPU share goes to must be one where the measure (computed here)
@@ -478,20 +500,7 @@ static void frag_policies_brute_force(void **state)
             assert_int_equal(gs_sched_set_frag_classes(s, cls, 4), GS_OK);
             /* a random state: shares placed first-fit-like by random GPU */
             uint64_t y = x;
-            for (int k = 0; k < 12; k++) {
-                gs_job_spec spec = GS_JOB_SPEC_INIT;
-                spec.gpus = 1;
-                spec.gpu_milli = 50 * (1 + (uint32_t)(rng_next(&y) % 19));
-                spec.cpus_per_gpu = (uint32_t)(rng_next(&y) % 3);
-                uint32_t want = (uint32_t)(rng_next(&y) % (N * G));
-                spec.require_gpus = &want;
-                spec.n_require_gpus = 1;
-                uint64_t id;
-                if (gs_sched_submit(s, &spec, &id) == GS_OK &&
-                    gs_sched_step(s, 0, NULL) == GS_OK &&
-                    info(s, id).state == GS_JOB_PENDING)
-                    gs_sched_cancel(s, id, 0);
-            }
+            random_shares(s, &y, 12, 19, N * G);
             /* the job to place */
             uint32_t m = 50 * (1 + (uint32_t)(rng_next(&y) % 19));
             uint32_t cpus = (uint32_t)(rng_next(&y) % 3);
@@ -567,20 +576,7 @@ static void frag_aware_whole_gpu_rule(void **state)
             gs_sched *s = make(t, which ? "frag-aware" : "fgd");
             assert_int_equal(gs_sched_set_frag_classes(s, cls, 5), GS_OK);
             uint64_t y = x;
-            for (int k = 0; k < 10; k++) {
-                gs_job_spec spec = GS_JOB_SPEC_INIT;
-                spec.gpus = 1;
-                spec.gpu_milli = 50 * (1 + (uint32_t)(rng_next(&y) % 20));
-                spec.cpus_per_gpu = (uint32_t)(rng_next(&y) % 3);
-                uint32_t want = (uint32_t)(rng_next(&y) % (N * G));
-                spec.require_gpus = &want;
-                spec.n_require_gpus = 1;
-                uint64_t id;
-                if (gs_sched_submit(s, &spec, &id) == GS_OK &&
-                    gs_sched_step(s, 0, NULL) == GS_OK &&
-                    info(s, id).state == GS_JOB_PENDING)
-                    gs_sched_cancel(s, id, 0);
-            }
+            random_shares(s, &y, 10, 20, N * G);
             uint32_t cpus = (uint32_t)(rng_next(&y) % 3);
             /* per node: the growth when a free GPU is taken, its free
              * share */
