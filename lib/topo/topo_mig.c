@@ -105,11 +105,19 @@ GS_API gs_status gs_topo_set_gpu_mig(gs_topo *t, uint32_t node, uint32_t gpu,
         size_t cnt = 0;
         st = gs_mig_layout_parse(kind, spec, rec.inst, GS_MIG_COMPUTE_SLICES,
                                  &cnt, why, sizeof why);
-        if (st != GS_OK)
+        if (st != GS_OK) {
+            /* the text as given, its first 64 bytes, printable */
+            char shown[65];
+            size_t k = 0;
+            for (; k < 64 && spec[k]; k++)
+                shown[k] = (spec[k] >= 0x20 && spec[k] < 0x7f) ? spec[k] : '?';
+            shown[k] = '\0';
             return gs_errf(&t->err, st == GS_ENOSPC ? GS_EINVAL : st,
-                           "node \"%s\" GPU %u (%s): MIG layout \"%.64s\": %s",
-                           n->name, gpu, gs_mig_gpu_name(kind), spec,
+                           "node \"%s\" GPU %u (%s): MIG layout \"%s%s\": %s",
+                           n->name, gpu, gs_mig_gpu_name(kind), shown,
+                           spec[k] ? "..." : "",
                            st == GS_ENOSPC ? "more than 7 instances" : why);
+        }
         if (cnt == 0)
             return gs_errf(&t->err, GS_EINVAL,
                            "node \"%s\" GPU %u: a fixed MIG layout needs at "
