@@ -28,19 +28,28 @@ typedef struct mig_pick {
     uint32_t left, b;
 } mig_pick;
 
-/* Is a a better GPU than b under the mode? */
+/* The mode's order of two choices (GPUs, or nodes) by their cost and the
+ * slices they leave (room): -1 when a comes first, 1 when b does, 0 when
+ * the mode cannot tell them apart (then the lower index). spread: more
+ * room first; first-fit: no order; the others: less cost, then less room
+ * (packing). */
+static int by_mode(share_mode mode, double loss_a, uint32_t room_a,
+                   double loss_b, uint32_t room_b)
+{
+    if (mode == SH_SPREAD)
+        return room_a != room_b ? (room_a > room_b ? -1 : 1) : 0;
+    if (mode == SH_FIRST)
+        return 0;
+    if (loss_a < loss_b - 1e-9 || loss_a > loss_b + 1e-9)
+        return loss_a < loss_b ? -1 : 1;
+    return room_a != room_b ? (room_a < room_b ? -1 : 1) : 0;
+}
+
+/* Is a a better GPU than b under the mode? (room: the slices it leaves) */
 static bool pick_before(const mig_pick *a, const mig_pick *b, share_mode mode)
 {
-    if (mode == SH_SPREAD) {
-        if (a->left != b->left)
-            return a->left > b->left;
-    } else if (mode != SH_FIRST) {
-        if (a->loss < b->loss - 1e-9 || a->loss > b->loss + 1e-9)
-            return a->loss < b->loss;
-        if (a->left != b->left)
-            return a->left < b->left;
-    }
-    return a->b < b->b;
+    int c = by_mode(mode, a->loss, a->left, b->loss, b->left);
+    return c ? c < 0 : a->b < b->b;
 }
 
 typedef struct mig_cand {
@@ -98,19 +107,15 @@ static void eval_node(gs_place_ctx *ctx, const gs_place_request *req,
     c->ok = true;
 }
 
+/* Is node a's answer better than node b's? spread weighs the slices the
+ * GPUs taken leave; the others the cost, then the node's free slices. */
 static bool cand_before(const gs_sched *s, share_mode mode, const mig_cand *a,
                         uint32_t na, const mig_cand *b, uint32_t nb)
 {
-    if (mode == SH_SPREAD) {
-        if (a->left != b->left)
-            return a->left > b->left;
-    } else if (mode != SH_FIRST) {
-        if (a->loss < b->loss - 1e-9 || a->loss > b->loss + 1e-9)
-            return a->loss < b->loss;
-        if (a->nfree != b->nfree)
-            return a->nfree < b->nfree;
-    }
-    return node_before(s, na, nb);
+    int c = mode == SH_SPREAD
+                ? by_mode(mode, 0, a->left, 0, b->left)
+                : by_mode(mode, a->loss, a->nfree, b->loss, b->nfree);
+    return c ? c < 0 : node_before(s, na, nb);
 }
 
 gs_status gs_place_mig(gs_place_ctx *ctx, const gs_place_request *req,

@@ -17,7 +17,9 @@
  *   node;
  * - frag-aware: the same measure, ties to the least room left on the GPU
  *   taken, then to the node with the least free share (packing), then
- *   nvlink-pack's score; several GPUs: nvlink-pack's set on each node.
+ *   nvlink-pack's score; several GPUs: nvlink-pack's set on each node; one
+ *   whole GPU: growths within 1% of the least are alike, and the node with
+ *   the most free share among them wins (choose()).
  *
  * The measure of a node for one class of the job mix (fragment.c) is the
  * free share the class could not use there: all of it when the class does

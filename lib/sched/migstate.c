@@ -307,6 +307,18 @@ void gs_mig_cost(gs_sched *s, const job_rec *j, uint32_t g, double *loss,
     *loss = x->closs[p];
 }
 
+/* A dynamic GPU's new instance (room checked by the caller), held by job,
+ * with the host's UUID (NULL: not known yet). */
+static void make_instance(mig_gpu *x, uint32_t profile, uint32_t start,
+                          uint64_t job, const char *uuid)
+{
+    uint32_t i = x->n++;
+    x->inst[i] = (gs_mig_instance){profile, start};
+    x->job[i] = job;
+    x->virt[i] = false;
+    snprintf(x->uuid[i], sizeof x->uuid[i], "%s", uuid ? uuid : "");
+}
+
 void gs_mig_take(gs_sched *s, const job_rec *j, uint32_t n, gs_mask set,
                  bool virtual_)
 {
@@ -330,11 +342,7 @@ void gs_mig_take(gs_sched *s, const job_rec *j, uint32_t n, gs_mask set,
         const mig_cache *c = dyn_entry(s, x);
         if (c->start[p] == GS_NONE8 || x->n >= NI)
             continue; /* the placement was checked: cannot happen */
-        uint32_t i = x->n++;
-        x->inst[i] = (gs_mig_instance){p, c->start[p]};
-        x->job[i] = j->id;
-        x->virt[i] = false;
-        x->uuid[i][0] = '\0';
+        make_instance(x, p, c->start[p], j->id, NULL);
     }
 }
 
@@ -515,11 +523,7 @@ bool gs_mig_restore_one(gs_sched *s, const job_rec *j, uint32_t g,
     if (gs_mig_layout_check((gs_mig_gpu)x->kind, inst, x->n + 1u, NULL, 0) !=
         GS_OK)
         return false;
-    uint32_t i = x->n++;
-    x->inst[i] = inst[i];
-    x->job[i] = j->id;
-    x->virt[i] = false;
-    snprintf(x->uuid[i], sizeof x->uuid[i], "%s", uuid ? uuid : "");
+    make_instance(x, p, start, j->id, uuid);
     return true;
 }
 

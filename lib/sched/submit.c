@@ -34,6 +34,19 @@ static gs_status spec_error(gs_sched *s, job_rec *j, gs_status st,
     return gs_errf(&s->err, st, "job spec: %s", what);
 }
 
+/* Of c GPUs of a node of type ty, how many the job could use with the
+ * node's CPUs and memory (a type without CPUs or memory does not account
+ * them). */
+static uint32_t host_cap(const gs_ntype *ty, const job_rec *j, uint32_t c)
+{
+    if (j->cpus_per_gpu && ty->n_cpus && ty->n_cpus / j->cpus_per_gpu < c)
+        c = ty->n_cpus / j->cpus_per_gpu;
+    uint64_t mem = gs_type_memory(ty);
+    if (j->mem_per_gpu && mem && mem / j->mem_per_gpu < c)
+        c = (uint32_t)(mem / j->mem_per_gpu);
+    return c;
+}
+
 /* Could the job run, in partitions `parts` on GPUs of `model`, if the
  * cluster were idle? Catches requests that would otherwise wait forever at
  * the head of the queue. Nodes of one class are alike, so this looks at
@@ -50,14 +63,7 @@ static bool runnable_on(gs_sched *s, const job_rec *j, uint64_t parts,
             uint32_t c = gs_mig_count(s, n, j, s->elig[node_class(s, n)]);
             if (!c)
                 continue;
-            const gs_ntype *ty = node_type(s, n);
-            if (j->cpus_per_gpu && ty->n_cpus &&
-                ty->n_cpus / j->cpus_per_gpu < c)
-                c = ty->n_cpus / j->cpus_per_gpu;
-            uint64_t mem = gs_type_memory(ty);
-            if (j->mem_per_gpu && mem && mem / j->mem_per_gpu < c)
-                c = (uint32_t)(mem / j->mem_per_gpu);
-            *best = GS_MAX(*best, c);
+            *best = GS_MAX(*best, host_cap(node_type(s, n), j, c));
         }
         for (size_t i = 0; i < j->n_required; i++) {
             uint32_t g = j->required[i];
@@ -73,13 +79,7 @@ static bool runnable_on(gs_sched *s, const job_rec *j, uint64_t parts,
     uint32_t best_node = 0;
     uint32_t share = j->gpus_per_node ? j->gpus_per_node : 1;
     for (uint32_t ci = 0; ci < s->n_types; ci++) {
-        const gs_ntype *ty = class_type(s, ci);
-        uint32_t c = mask_count(s->elig[ci]);
-        if (j->cpus_per_gpu && ty->n_cpus && ty->n_cpus / j->cpus_per_gpu < c)
-            c = ty->n_cpus / j->cpus_per_gpu;
-        uint64_t mem = gs_type_memory(ty);
-        if (j->mem_per_gpu && mem && mem / j->mem_per_gpu < c)
-            c = (uint32_t)(mem / j->mem_per_gpu);
+        uint32_t c = host_cap(class_type(s, ci), j, mask_count(s->elig[ci]));
         total += (uint64_t)c * s->type_nodes[ci];
         if (c > best_node)
             best_node = c;

@@ -506,6 +506,20 @@ class AllocNodeC(Structure):
     ]
 
 
+class MigProfileInfoC(Structure):
+    _fields_ = [
+        ("name", c_char_p),
+        ("compute_slices", c_uint32),
+        ("memory_slices", c_uint32),
+        ("memory_bytes", c_uint64),
+        ("max_instances", c_uint32),
+        ("n_starts", c_uint32),
+        ("starts", ctypes.c_uint8 * 8),
+        ("span", c_uint32),
+        ("media_extensions", c_int),
+    ]
+
+
 class MigInstanceC(Structure):
     _fields_ = [
         ("profile", c_uint32),
@@ -1064,6 +1078,9 @@ PROTOTYPES: List[tuple] = [
      OPTIONAL),
     # MIG (issue 17): a GPU's mode and instances, the host's UUIDs
     ("gs_mig_mode_name", c_char_p, [c_int], OPTIONAL),
+    ("gs_mig_gpu_name", c_char_p, [c_int], OPTIONAL),
+    ("gs_mig_profile_get", ST, [c_int, c_uint32, POINTER(MigProfileInfoC)],
+     OPTIONAL),
     ("gs_topo_set_gpu_mig", ST_TOPO, [TopoP, c_uint32, c_uint32, c_char_p],
      OPTIONAL),
     ("gs_topo_set_mig_uuids", ST_TOPO,

@@ -50,26 +50,11 @@ def sized_text(fn, *args, start: int = 256) -> str:
     raise error_from_status(_lib._ENOSPC, f"{fn.__name__}: size keeps growing")
 
 
-#: MIG tables by gs_mig_gpu number (mig.h).
-_MIG_TABLES = ("A100-40GB", "A100-80GB", "H100-80GB", "H200-141GB")
-#: Their profiles' names in the tables' order (mig.h, NVIDIA's MIG user
-#: guide): the number gs_topo_gpu_mig() gives, as a name.
-_MIG_PROFILES = (
-    ("1g.5gb", "1g.5gb+me", "1g.10gb", "2g.10gb", "3g.20gb", "4g.20gb",
-     "7g.40gb"),
-    ("1g.10gb", "1g.10gb+me", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb",
-     "7g.80gb"),
-    ("1g.10gb", "1g.10gb+me", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb",
-     "7g.80gb"),
-    ("1g.18gb", "1g.18gb+me", "1g.35gb", "2g.35gb", "3g.71gb", "4g.71gb",
-     "7g.141gb"))
-
-
 def _mig_profile_name(kind: int, profile: int) -> str:
-    try:
-        return _MIG_PROFILES[kind][profile]
-    except IndexError:
-        return f"profile {profile}"
+    """A MIG profile's name from mig.h's table of a GPU kind."""
+    info = _lib.MigProfileInfoC()
+    lib.require("gs_mig_profile_get")(kind, profile, byref(info))
+    return decode(info.name) or ""
 
 
 def sized_u32(fn, *args, start: int = 64) -> List[int]:
@@ -862,7 +847,7 @@ class Topology(HandleOwner):
         name = decode(lib.gs_mig_mode_name(mode.value)) or "?"
         if mode.value == 0:
             return (name, None, ())
-        table = _MIG_TABLES[kind.value] if 0 <= kind.value < 4 else None
+        table = decode(lib.require("gs_mig_gpu_name")(kind.value))
         items = tuple((_mig_profile_name(kind.value, inst[i].profile),
                        inst[i].start) for i in range(n.value))
         return (name, table, items)
