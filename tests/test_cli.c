@@ -6,6 +6,7 @@
 
 #include "common/json.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -2159,6 +2160,274 @@ static int sim_patterns_fixture(const char *extra)
     return run2(args);
 }
 
+/* Read a whole small file into out (the test fails if it cannot). */
+static void read_into(const char *path, char *dst, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(dst, 1, cap - 1, f);
+    assert_true(n < cap - 1);
+    dst[n] = '\0';
+    fclose(f);
+}
+
+/* A distribution object {"n", "mean", "median", "p95", "p99"}. */
+static void expect_dist(const json_value *obj, const char *key, double n,
+                        double mean, double median, double p95, double p99)
+{
+    const json_member *m = json_member_get(obj, key);
+    assert_non_null(m);
+    /* JSON numbers have 15 significant digits */
+    assert_true(json_num(m->value, "n") == n);
+    assert_true(fabs(json_num(m->value, "mean") - mean) <= 1e-9 * mean);
+    assert_true(fabs(json_num(m->value, "median") - median) <=
+                1e-9 * median);
+    assert_true(fabs(json_num(m->value, "p95") - p95) <= 1e-9 * p95);
+    assert_true(fabs(json_num(m->value, "p99") - p99) <= 1e-9 * p99);
+}
+
+static char summary_text[1 << 16];
+
+/* sim's metrics: every figure of tests/data/sim/metrics.csv as its
+ * comments work it out by hand, in the text summary and in --summary. */
+static void sim_metrics(void **state)
+{
+    (void)state;
+    char sum[64], args[1024];
+    fmt(sum, sizeof sum, "/tmp/gs_sum_%d.json", (int)getpid());
+    unlink(sum);
+    char topo[512], jobs[512];
+    fmt(topo, sizeof topo, "%s", test_data("sim/metrics-cluster.json"));
+    fmt(jobs, sizeof jobs, "%s", test_data("sim/metrics.csv"));
+    fmt(args, sizeof args,
+        "sim --topo '%s' --jobs '%s' --ordering fifo --placement first-fit "
+        "--summary %s",
+        topo, jobs, sum);
+    assert_int_equal(run2(args), 0);
+    assert_string_equal(out, "id,submit,start,end,nodes,gpus,"
+                             "reason_if_never_started\n"
+                             "X,0,0,100,t1,3,\nY,0,0,100,t2,3,\n"
+                             "Z,0,100,200,t1,2,\nW,50,100,110,t1,1,\n");
+    assert_contains(err, "wait: mean 37.5 s, median 25.0 s, p95 100.0 s, "
+                         "p99 100.0 s\nmakespan 200 s, GPU utilization "
+                         "50.6%\n");
+    assert_contains(err, "JCT: mean 115.0 s, median 100.0 s, p95 200.0 s, "
+                         "p99 200.0 s (4 jobs ran to the end)\n");
+    assert_contains(err, "bounded slowdown (10 s): mean 2.50, median 1.50, "
+                         "p95 6.00, p99 6.00\n");
+    assert_contains(err, "queue: mean 0.75 jobs, max 2; jobs waited 50.0% "
+                         "of the time\n");
+    assert_contains(err, "GPUs free while jobs waited: mean 1.0; stranded");
+    assert_contains(err, "mean 0.5\n");
+    assert_contains(err, "  1: 1 job, 1 started; wait mean 50.0 s, p95 "
+                         "50.0 s; JCT mean 60.0 s, p95 60.0 s; slowdown "
+                         "mean 6.00\n");
+    assert_contains(err, "  beta: 2 jobs, 2 started; wait mean 75.0 s, p95 "
+                         "100.0 s; JCT mean 130.0 s, p95 200.0 s; slowdown "
+                         "mean 4.00\n");
+    read_into(sum, summary_text, sizeof summary_text);
+    unlink(sum);
+    json_doc doc;
+    parse_json(&doc, summary_text);
+    const json_value *run = json_member_get(doc.root, "run")->value;
+    assert_string_equal(json_member_get(run, "ordering")->value->u.str.s,
+                        "fifo");
+    assert_int_equal(json_member_get(run, "backfill")->value->type,
+                     JSON_NULL);
+    const json_value *s = json_member_get(doc.root, "summary")->value;
+    expect_dist(s, "wait", 4, 37.5, 25, 100, 100);
+    expect_dist(s, "jct", 4, 115, 100, 200, 200);
+    expect_dist(s, "slowdown", 4, 2.5, 1.5, 6, 6);
+    assert_true(json_num(s, "queue_mean") == 0.75);
+    assert_true(json_num(s, "queue_max") == 2);
+    assert_true(json_num(s, "wait_time_share") == 0.5);
+    assert_true(json_num(s, "busy_gpus_mean") == 4.05);
+    assert_true(json_num(s, "free_gpus_while_waiting_mean") == 1);
+    assert_true(json_num(s, "stranded_gpus_mean") == 0.5);
+    /* by account: acme 600 GPU-s, beta 210 */
+    const json_value *acc = json_member_get(s, "by_account")->value;
+    assert_int_equal(acc->u.arr.n, 2);
+    assert_string_equal(json_member_get(acc->u.arr.items[1], "name")
+                            ->value->u.str.s,
+                        "beta");
+    assert_true(json_num(acc->u.arr.items[0], "gpu_seconds") == 600);
+    assert_true(json_num(acc->u.arr.items[1], "gpu_seconds") == 210);
+    expect_dist(acc->u.arr.items[1], "slowdown", 2, 4, 4, 6, 6);
+    /* the timeline: 1 s buckets (the span, 150 s, over 1,024); 6 GPUs busy
+     * until 100, 3 until 110, then 2; 1 job waits until 50, then 2 */
+    const json_value *tl = json_member_get(s, "timeline")->value;
+    assert_true(json_num(tl, "interval") == 1);
+    assert_true(json_num(tl, "gpus") == 8);
+    const json_value *busy = json_member_get(tl, "busy_gpus")->value,
+                     *queue = json_member_get(tl, "queue")->value;
+    assert_int_equal(busy->u.arr.n, 200);
+    assert_true(json_number_double(busy->u.arr.items[0]) == 6);
+    assert_true(json_number_double(busy->u.arr.items[99]) == 6);
+    assert_true(json_number_double(busy->u.arr.items[105]) == 3);
+    assert_true(json_number_double(busy->u.arr.items[199]) == 2);
+    assert_true(json_number_double(queue->u.arr.items[49]) == 1);
+    assert_true(json_number_double(queue->u.arr.items[50]) == 2);
+    assert_true(json_number_double(queue->u.arr.items[100]) == 0);
+    json_doc_free(&doc);
+    /* --slowdown-bound 100: W's slowdown is 60/100, so 1; Z's 2 */
+    fmt(args, sizeof args,
+        "sim --topo '%s' --jobs '%s' --ordering fifo --placement first-fit "
+        "--slowdown-bound 100 --json",
+        topo, jobs);
+    assert_int_equal(run2(args), 0);
+    parse_json(&doc, out);
+    s = json_member_get(doc.root, "summary")->value;
+    expect_dist(s, "slowdown", 4, 1.25, 1, 2, 2);
+    json_doc_free(&doc);
+    /* a requeued job (tests/data/sim/preempt.csv): P1 (8 GPUs) runs 0-100,
+     * is preempted by H (4 GPUs, 100-300), waits 100-300 and runs
+     * 300-1300. JCTs 1300 and 200; slowdowns 1.3 and 1; 1 job waits for
+     * 200 of 1300 s beside 4 free GPUs, stranded (P1 needs 8 on a node):
+     * 4 x 200 / 1300 = 0.615 */
+    fmt(args, sizeof args,
+        "sim --topo dgx1-v100 --jobs '%s' --preempt requeue --ordering "
+        "priority",
+        test_data("sim/preempt.csv"));
+    assert_int_equal(run2(args), 0);
+    assert_contains(err, "JCT: mean 750.0 s, median 750.0 s, p95 1300.0 s, "
+                         "p99 1300.0 s (2 jobs ran to the end)\n"
+                         "bounded slowdown (10 s): mean 1.15, median 1.15, "
+                         "p95 1.30, p99 1.30\n"
+                         "queue: mean 0.15 jobs, max 1; jobs waited 15.4% "
+                         "of the time\n"
+                         "GPUs free while jobs waited: mean 0.6; stranded "
+                         "(on nodes with fewer free than any waiting job "
+                         "needs): mean 0.6\n");
+}
+
+/* A long timeline merges its buckets: at most 1,024, their means still
+ * the state's (on one node of 4 GPUs, a holds 1 GPU from 0 to 10; b, 4
+ * GPUs submitted at 1, runs from 10 to 3,000,010). */
+static void sim_metrics_timeline(void **state)
+{
+    (void)state;
+    static const char trace[] = "id,submit,duration,gpus\n"
+                                "a,0,10,1\nb,1,3000000,4\n";
+    assert_int_equal(sim_text("gb200-tray", trace, "--json"), 0);
+    json_doc doc;
+    parse_json(&doc, out);
+    const json_value *tl =
+        json_member_get(json_member_get(doc.root, "summary")->value,
+                        "timeline")
+            ->value;
+    const json_value *busy = json_member_get(tl, "busy_gpus")->value;
+    double w = json_num(tl, "interval");
+    assert_true(busy->u.arr.n <= 1024);
+    assert_true(w * (double)busy->u.arr.n >= 3000010);
+    /* every bucket but the first says 4 (the last is cut at the end); the
+     * first holds a (1 GPU for 10 s) and b from 10 */
+    for (size_t i = 1; i < busy->u.arr.n; i++)
+        assert_true(json_number_double(busy->u.arr.items[i]) == 4);
+    double first = json_number_double(busy->u.arr.items[0]);
+    assert_true(fabs(first - (10.0 + 4.0 * (w - 10)) / w) < 1e-9);
+    json_doc_free(&doc);
+}
+
+/* JCT, wait and slowdown of a random trace against the CSV the run wrote,
+ * worked out again here: a check of the summary that does not trust its
+ * arithmetic. */
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void sim_metrics_random(void **state)
+{
+    (void)state;
+    static char trace[1 << 15];
+    size_t n = 0;
+    n += (size_t)snprintf(trace, sizeof trace,
+                          "id,submit,duration,time_limit,gpus\n");
+    unsigned seed = 7;
+    int64_t durs[300];
+    for (int i = 0; i < 300; i++) {
+        seed = seed * 1103515245u + 12345u;
+        int gpus = 1 + (int)((seed >> 16) % 8);
+        seed = seed * 1103515245u + 12345u;
+        int64_t dur = 1 + (int64_t)((seed >> 16) % 500);
+        durs[i] = dur;
+        n += (size_t)snprintf(trace + n, sizeof trace - n,
+                              "j%d,%d,%lld,,%d\n", i, i * 7,
+                              (long long)dur, gpus);
+    }
+    assert_int_equal(sim_text("dgx-h100", trace, "--backfill easy --json"),
+                     0);
+    json_doc doc;
+    parse_json(&doc, out);
+    const json_value *jobs = json_member_get(doc.root, "jobs")->value;
+    assert_int_equal(jobs->u.arr.n, 300);
+    static double wait[300], jct[300], sd[300];
+    for (size_t i = 0; i < 300; i++) {
+        const json_value *j = jobs->u.arr.items[i];
+        double sub = json_num(j, "submit"), st = json_num(j, "start"),
+               en = json_num(j, "end");
+        int idx = atoi(json_member_get(j, "id")->value->u.str.s + 1);
+        wait[i] = st - sub;
+        jct[i] = en - sub;
+        double base = (double)durs[idx] > 10 ? (double)durs[idx] : 10;
+        sd[i] = jct[i] / base > 1 ? jct[i] / base : 1;
+    }
+    const char *keys[3] = {"wait", "jct", "slowdown"};
+    double *vals[3] = {wait, jct, sd};
+    const json_value *s = json_member_get(doc.root, "summary")->value;
+    for (int k = 0; k < 3; k++) {
+        double *v = vals[k], sum = 0;
+        qsort(v, 300, sizeof *v, cmp_dbl);
+        for (int i = 0; i < 300; i++)
+            sum += v[i];
+        /* nearest rank: 95% of 300 is 285, the 285th value */
+        expect_dist(s, keys[k], 300, sum / 300, (v[149] + v[150]) / 2,
+                    v[284], v[296]);
+    }
+    json_doc_free(&doc);
+}
+
+/* A job id given twice is an error at the second, with both lines. */
+static void sim_duplicate_ids(void **state)
+{
+    (void)state;
+    static const char trace[] = "id,submit,duration,gpus\n"
+                                "a,0,10,1\nb,0,10,1\n,0,10,1\n,0,10,1\n"
+                                "b,5,10,1\na,6,10,1\n";
+    assert_int_equal(sim_text("dgx-h100", trace, ""), 1);
+    assert_string_equal(out, "");
+    assert_contains(err, ":6:1: job id \"b\" again (first on line 3): ids "
+                         "must differ\n");
+}
+
+/* --summary: found unwritable before the run; a bad --slowdown-bound and
+ * --summary - are usage errors; a failed run leaves no summary file. */
+static void sim_summary_errors(void **state)
+{
+    (void)state;
+    static const char trace[] = "id,submit,duration,gpus\na,0,10,1\n";
+    assert_int_equal(sim_text("dgx-h100", trace,
+                              "--summary /nonexistent/dir/s.json"),
+                     1);
+    assert_contains(err, "--summary /nonexistent/dir/s.json: cannot write "
+                         "there: No such file or directory\n");
+    assert_string_equal(out, "");
+    assert_int_equal(sim_text("dgx-h100", trace, "--summary -"), 2);
+    assert_contains(err, "--summary -: want a file");
+    assert_int_equal(sim_text("dgx-h100", trace, "--slowdown-bound 0"), 2);
+    assert_contains(err, "--slowdown-bound '0': want seconds");
+    assert_int_equal(sim_text("dgx-h100", trace, "--slowdown-bound nan"), 2);
+    char sum[64], args[256];
+    fmt(sum, sizeof sum, "/tmp/gs_sum_bad_%d.json", (int)getpid());
+    unlink(sum);
+    /* a user name with a blank: an error in the trace, exit 1 */
+    static const char bad[] = "id,submit,duration,gpus,user\na,0,10,1,x y\n";
+    fmt(args, sizeof args, "--summary %s", sum);
+    assert_int_equal(sim_text("dgx-h100", bad, args), 1);
+    assert_int_equal(access(sum, F_OK), -1);
+}
+
 /* sim: the pattern and comm_fraction columns, --comm-fraction (the cases
  * are worked by hand in the fixtures' comments) */
 /* sim with shares and MIG: the trace's gpu_milli, gpu_mem, mig_profile,
@@ -2374,6 +2643,11 @@ int main(void)
         cmocka_unit_test(place_shares),
         cmocka_unit_test(place_mig),
         cmocka_unit_test(sim_patterns),
+        cmocka_unit_test(sim_metrics),
+        cmocka_unit_test(sim_metrics_timeline),
+        cmocka_unit_test(sim_metrics_random),
+        cmocka_unit_test(sim_duplicate_ids),
+        cmocka_unit_test(sim_summary_errors),
         cmocka_unit_test(sim_shares_and_mig),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

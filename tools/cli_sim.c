@@ -30,13 +30,16 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "cli.h"
+#include "sim_metrics.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Names point into the jobs file's text, kept for the whole run: stored
@@ -45,7 +48,7 @@ typedef struct sim_job {
     size_t line;   /* order in the file: breaks ties in submit time */
     size_t lineno; /* its line in the file, for messages */
     /* columns of the fields a submission may refuse, for messages */
-    size_t user_col, account_col, partition_col, constraint_col, mig_col,
+    size_t id_col, user_col, account_col, partition_col, constraint_col, mig_col,
         models_col;
     /* id "" : named by its place */
     const char *id, *user, *account, *partition, *constraint;
@@ -73,6 +76,10 @@ typedef struct sim_job {
     size_t nodes_at;
     char *reason;      /* why it never started, or how it ended early;
                           NULL: it ran (most jobs) */
+    uint32_t *held;    /* while it runs: its cluster-wide GPUs */
+    size_t nheld;
+    uint32_t need;     /* GPUs it needs on one node (sim_track_need) */
+    double gpu_seconds; /* GPU time it used, by its share */
 } sim_job;
 
 /* Set a job's reason (a copy); -1 when out of memory. */
@@ -330,6 +337,7 @@ static int read_row(job_reader *r, size_t lineno, char **fld,
         char sh[SHOWN_CAP];
         if (i == C_ID) {
             j->id = s;
+            j->id_col = c;
         } else if (i == C_USER) {
             j->user = s;
             j->user_col = c;
@@ -417,6 +425,56 @@ static int read_row(job_reader *r, size_t lineno, char **fld,
 }
 
 /* Read the jobs from text (modified in place: the jobs point into it). */
+static const sim_job *id_base;
+
+/* By id, then by line: the order that finds a repeated id. */
+static int cmp_id(const void *a, const void *b)
+{
+    const sim_job *x = &id_base[*(const size_t *)a],
+                  *y = &id_base[*(const size_t *)b];
+    int c = strcmp(x->id, y->id);
+    return c ? c : x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* A job id given twice: an error at the second (the output could not tell
+ * the two apart). Unnamed jobs are named by their place. 0, or -1 after
+ * the message. */
+static int check_ids(job_reader *r, const sim_job *jobs, size_t n)
+{
+    size_t *idx = malloc((n + 1) * sizeof *idx);
+    if (!idx) {
+        cli_fail(r->a, "out of memory");
+        return -1;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (*jobs[i].id)
+            idx[m++] = i;
+    id_base = jobs;
+    qsort(idx, m, sizeof *idx, cmp_id);
+    /* the repeat that comes first in the file */
+    const sim_job *bad = NULL, *first = NULL;
+    for (size_t i = 1; i < m; i++) {
+        const sim_job *x = &jobs[idx[i - 1]], *y = &jobs[idx[i]];
+        if (strcmp(x->id, y->id) || (bad && bad->line < y->line))
+            continue;
+        /* x is the id's first line: the runs are sorted by line */
+        size_t f = i - 1;
+        while (f > 0 && !strcmp(jobs[idx[f - 1]].id, y->id))
+            f--;
+        bad = y;
+        first = &jobs[idx[f]];
+    }
+    free(idx);
+    if (!bad)
+        return 0;
+    char sh[SHOWN_CAP];
+    return line_error(r, bad->lineno, bad->id_col,
+                      "job id \"%s\" again (first on line %zu): ids must "
+                      "differ",
+                      shown(bad->id, sh, sizeof sh), first->lineno);
+}
+
 static sim_job *read_jobs(cli_args *a, const char *name, char *text,
                           size_t len, size_t *count)
 {
@@ -499,6 +557,8 @@ static sim_job *read_jobs(cli_args *a, const char *name, char *text,
             goto fail;
         n++;
     }
+    if (check_ids(&r, jobs, n) != 0)
+        goto fail;
     *count = n;
     if (!jobs)
         jobs = malloc(sizeof *jobs); /* none: an empty trace is fine */
@@ -599,7 +659,7 @@ static int cmp_i64(const void *a, const void *b)
 enum { SIM_JOBS, SIM_ACCOUNTS, SIM_PLACEMENT, SIM_ORDERING, SIM_FAIRSHARE,
        SIM_BACKFILL, SIM_BF_INTERVAL, SIM_PREEMPT, SIM_SPLIT, SIM_ANY_MODEL,
        SIM_AUTO_ACCOUNTS, SIM_EXPECTED_START, SIM_COMM_FRACTION,
-       SIM_BLIND };
+       SIM_BLIND, SIM_SUMMARY, SIM_BOUND };
 static const cli_option sim_options[] = {
     CLI_OPTION_TOPO(NULL, CLI_REQUIRED),
     {SIM_JOBS, "--jobs", NULL, "FILE", NULL,
@@ -651,6 +711,16 @@ static const cli_option sim_options[] = {
      "submit every job with pattern any (placement maximizes Q, as before "
      "patterns) while the run-time model still uses the trace's patterns: "
      "the baseline that shows what knowing the pattern is worth",
+     0},
+    {SIM_SUMMARY, "--summary", NULL, "FILE", "none",
+     "also write the summary as JSON to FILE (what the run was, the "
+     "figures, by size, by account, the timeline; docs/sim.md), for "
+     "comparisons and plots",
+     0},
+    {SIM_BOUND, "--slowdown-bound", NULL, "SECONDS", "10",
+     "the bounded slowdown's floor: a job's slowdown is its JCT over its "
+     "run time on its best set, or over this when the run is shorter, and "
+     "at least 1",
      0},
     CLI_OPTION_JSON("write one JSON document: {\"jobs\": [{\"id\", "
                     "\"submit\", \"start\", \"end\", \"nodes\", \"gpus\", "
@@ -803,6 +873,33 @@ static gs_status best_model(comm_model *cm, uint32_t type, uint32_t node,
     return GS_OK;
 }
 
+/* A running job's cluster-wide GPUs into gpus (cap: the topology's GPU
+ * count), their number in *m and its node count in *nn; its last node in
+ * *node. GS_OK or the library's error. */
+static gs_status job_gpus(const gs_sched *s, const gs_topo *t, uint64_t sid,
+                          uint32_t *gpus, size_t cap, size_t *m,
+                          uint32_t *nn, uint32_t *node)
+{
+    *m = 0;
+    *nn = gs_sched_alloc_node_count(s, sid);
+    *node = GS_NONE;
+    for (uint32_t i = 0; i < *nn; i++) {
+        gs_alloc_node an;
+        an.struct_size = sizeof an;
+        size_t cnt = 0;
+        if (gs_sched_alloc_node(s, sid, i, &an) != GS_OK ||
+            gs_sched_alloc_gpus(s, sid, i, gpus + *m, cap - *m, &cnt) !=
+                GS_OK)
+            return GS_EINVAL;
+        uint32_t first = gs_topo_node_first_gpu(t, an.node);
+        for (size_t g = 0; g < cnt; g++)
+            gpus[*m + g] += first;
+        *m += cnt;
+        *node = an.node;
+    }
+    return GS_OK;
+}
+
 /* Most a run is stretched by the model. */
 #define MAX_SLOWDOWN 100.0
 
@@ -817,25 +914,28 @@ static gs_status comm_slowdown(comm_model *cm, const gs_sched *s, sim_job *j,
 {
     *factor = 1;
     j->has_best = j->on_best = false;
-    if (!cm->on || j->gpus < 2 || j->pattern == GS_PATTERN_NONE)
-        return GS_OK;
     const gs_topo *t = cm->t;
-    size_t m = 0, cap = gs_topo_gpu_count(t);
-    uint32_t nn = gs_sched_alloc_node_count(s, j->sid), node = GS_NONE;
-    for (uint32_t i = 0; i < nn; i++) {
-        gs_alloc_node an;
-        an.struct_size = sizeof an;
-        size_t cnt = 0;
-        if (gs_sched_alloc_node(s, j->sid, i, &an) != GS_OK ||
-            gs_sched_alloc_gpus(s, j->sid, i, cm->gpus + m, cap - m, &cnt) !=
-                GS_OK)
-            return GS_EINVAL;
-        uint32_t first = gs_topo_node_first_gpu(t, an.node);
-        for (size_t g = 0; g < cnt; g++)
-            cm->gpus[m + g] += first;
-        m += cnt;
-        node = an.node;
+    size_t m = 0;
+    uint32_t nn = 0, node = GS_NONE;
+    gs_status gst = job_gpus(s, t, j->sid, cm->gpus, gs_topo_gpu_count(t),
+                             &m, &nn, &node);
+    if (gst != GS_OK)
+        return gst;
+    /* what the tracker needs to know it holds */
+    if (m) {
+        j->held = malloc(m * sizeof *j->held);
+        if (!j->held)
+            return GS_ENOMEM;
+        memcpy(j->held, cm->gpus, m * sizeof *j->held);
     }
+    j->nheld = m;
+    /* the best set is measured with the model on, and for a job that
+     * names its pattern (the exact models of any are dear: 50% more time
+     * on a replay of 30,000 jobs); the run is stretched only with the
+     * model on (f is 0 otherwise) */
+    if (j->gpus < 2 || j->pattern == GS_PATTERN_NONE ||
+        (!cm->on && j->pattern == GS_PATTERN_ANY))
+        return GS_OK;
     if (m < 2)
         return GS_OK;
     gs_pattern_info pi = GS_PATTERN_INFO_INIT;
@@ -973,9 +1073,87 @@ static void print_csv(FILE *fo, const gs_sched *s, const gs_topo *t,
     }
 }
 
+/* Write all of buf to fd from its start, emptying what it held first.
+ * 0 or an errno value. */
+static int write_whole(int fd, const char *buf, size_t len)
+{
+    if (ftruncate(fd, 0) != 0 && errno != EINVAL)
+        return errno; /* EINVAL: not a regular file (a pipe) */
+    if (lseek(fd, 0, SEEK_SET) < 0 && errno != ESPIPE)
+        return errno;
+    for (size_t off = 0; off < len;) {
+        ssize_t n = write(fd, buf + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? errno : EIO;
+        off += (size_t)n;
+    }
+    return 0;
+}
+
+/* What the run was (--summary's "run"): the inputs and the policies as
+ * given; null for what was left to its default or the --accounts file. */
+static void print_run_json(FILE *f, const cli_args *a, const char *jobs_name,
+                           double fraction, double bound)
+{
+    static const struct {
+        const char *key;
+        int opt;
+    } keys[] = {{"topo", CLI_O_TOPO},          {"accounts", SIM_ACCOUNTS},
+                {"placement", SIM_PLACEMENT},  {"ordering", SIM_ORDERING},
+                {"fairshare", SIM_FAIRSHARE},  {"backfill", SIM_BACKFILL},
+                {"backfill_interval", SIM_BF_INTERVAL},
+                {"preempt", SIM_PREEMPT}};
+    fputs("{\"jobs\": ", f);
+    cli_json_string(f, jobs_name);
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        fprintf(f, ", \"%s\": ", keys[i].key);
+        if (a->val[keys[i].opt])
+            cli_json_string(f, a->val[keys[i].opt]);
+        else
+            fputs("null", f);
+    }
+    fprintf(f, ", \"split\": %s, \"any_model\": %s, \"blind_placement\": "
+               "%s, \"comm_fraction\": ",
+            cli_given(a, SIM_SPLIT) ? "true" : "false",
+            cli_given(a, SIM_ANY_MODEL) ? "true" : "false",
+            cli_given(a, SIM_BLIND) ? "true" : "false");
+    cli_json_number(f, fraction);
+    fputs(", \"slowdown_bound\": ", f);
+    cli_json_number(f, bound);
+    fputc('}', f);
+}
+
+/* The summary object of --json and --summary. */
+static void print_summary_json(FILE *fo, size_t njobs_total,
+                               const sim_totals *tot, const sim_metrics *met,
+                               const sim_track *trk, uint32_t gpus)
+{
+    fprintf(fo,
+            "{\"jobs\": %zu, \"started\": %zu, "
+            "\"never_started\": %zu, \"wait_mean\": ",
+            njobs_total, tot->started, tot->never);
+    cli_json_number(fo, tot->mean);
+    fputs(", \"wait_median\": ", fo);
+    cli_json_number(fo, tot->median);
+    fputs(", \"wait_p95\": ", fo);
+    cli_json_number(fo, tot->p95);
+    fprintf(fo, ", \"makespan\": %lld, \"gpu_utilization\": ",
+            (long long)tot->makespan);
+    cli_json_number(fo, tot->util);
+    fprintf(fo, ", \"preemptions\": %zu, \"requeued\": %zu",
+            tot->preempted, tot->requeued);
+    fprintf(fo, ", \"multi_gpu_jobs\": %zu, \"on_best_set\": %zu",
+            tot->best_known, tot->on_best);
+    sim_metrics_json(fo, met, trk, gpus);
+    fputs("}", fo);
+}
+
 static void print_json(FILE *fo, const gs_sched *s, const gs_topo *t,
                        const sim_memory *m, const sim_job *jobs, size_t nj,
                        size_t njobs_total, const sim_totals *tot,
+                       const sim_metrics *met, const sim_track *trk,
                        bool expected)
 {
     fputs("{\"jobs\": [", fo);
@@ -1006,34 +1184,21 @@ static void print_json(FILE *fo, const gs_sched *s, const gs_topo *t,
             fputs(", \"expected_start\": null", fo);
         fputc('}', fo);
     }
-    fprintf(fo,
-            "\n],\n\"summary\": {\"jobs\": %zu, \"started\": %zu, "
-            "\"never_started\": %zu, \"wait_mean\": ",
-            njobs_total, tot->started, tot->never);
-    cli_json_number(fo, tot->mean);
-    fputs(", \"wait_median\": ", fo);
-    cli_json_number(fo, tot->median);
-    fputs(", \"wait_p95\": ", fo);
-    cli_json_number(fo, tot->p95);
-    fprintf(fo, ", \"makespan\": %lld, \"gpu_utilization\": ",
-            (long long)tot->makespan);
-    cli_json_number(fo, tot->util);
-    fprintf(fo, ", \"preemptions\": %zu, \"requeued\": %zu",
-            tot->preempted, tot->requeued);
-    if (tot->comm)
-        fprintf(fo, ", \"multi_gpu_jobs\": %zu, \"on_best_set\": %zu",
-                tot->best_known, tot->on_best);
-    fputs("}}\n", fo);
+    fputs("\n],\n\"summary\": ", fo);
+    print_summary_json(fo, njobs_total, tot, met, trk,
+                       gs_topo_gpu_count(t));
+    fputs("}\n", fo);
 }
 
-static void print_summary(FILE *f, size_t nj, const sim_totals *tot)
+static void print_summary(FILE *f, size_t nj, const sim_totals *tot,
+                          const sim_metrics *met)
 {
     fprintf(f,
             "jobs %zu, started %zu, never started %zu\n"
-            "wait: mean %.1f s, median %.1f s, p95 %.1f s\n"
+            "wait: mean %.1f s, median %.1f s, p95 %.1f s, p99 %.1f s\n"
             "makespan %lld s, GPU utilization %.1f%%\n",
             nj, tot->started, tot->never, tot->mean, tot->median, tot->p95,
-            (long long)tot->makespan, 100.0 * tot->util);
+            met->all.wait.p99, (long long)tot->makespan, 100.0 * tot->util);
     if (tot->preempted)
         fprintf(f, "preemptions: %zu (%zu requeued)\n", tot->preempted,
                 tot->requeued);
@@ -1043,6 +1208,7 @@ static void print_summary(FILE *f, size_t nj, const sim_totals *tot)
                 tot->best_known ? 100.0 * (double)tot->on_best /
                                       (double)tot->best_known
                                 : 0.0);
+    sim_metrics_print(f, met);
 }
 
 /* Waits, makespan and utilization. */
@@ -1100,8 +1266,21 @@ static int sim(cli_args *a)
         return cli_usage_error(a, "--comm-fraction '%s': want a number from "
                                   "0 to 1, like 0.3",
                                cf);
+    double bound = 10;
+    const char *bs = a->val[SIM_BOUND];
+    if (bs && (cli_parse_double(bs, &bound) != 0 ||
+               !(bound >= 1 && bound <= 1e9)))
+        return cli_usage_error(a, "--slowdown-bound '%s': want seconds, a "
+                                  "number from 1 to 1e9, like 10",
+                               bs);
+    const char *summary_path = a->val[SIM_SUMMARY];
+    if (summary_path && !strcmp(summary_path, "-"))
+        return cli_usage_error(a, "--summary -: want a file (the results "
+                                  "go to standard output)");
     if (cli_open_output(a) != CLI_OK)
         return CLI_FAIL;
+    bool summary_created = false;
+    int summary_fd = -1;
     const char *jobs_path = a->val[SIM_JOBS], *acc = a->val[SIM_ACCOUNTS];
     size_t jobs_len = 0, nj = 0;
     char *jobs_text = cli_read_input(a, jobs_path, &jobs_len);
@@ -1119,15 +1298,38 @@ static int sim(cli_args *a)
     heap h = {0};
     uint32_t *by_sid = NULL;
     sim_memory mem = {0};
+    sim_track trk = {0};
+    sim_result *res = NULL;
+    sim_metrics met = {0};
     if (!t) {
         rc = CLI_FAIL;
         goto done;
     }
     cm.t = t;
+    if (summary_path) {
+        /* found unwritable now, not after the run; emptied only when the
+         * summary is written */
+        summary_fd = open(summary_path, O_WRONLY | O_CREAT | O_EXCL |
+                                            O_CLOEXEC, 0666);
+        summary_created = summary_fd >= 0;
+        if (summary_fd < 0 && errno == EEXIST)
+            summary_fd = open(summary_path, O_WRONLY | O_CLOEXEC);
+        struct stat sst;
+        if (summary_fd >= 0 && fstat(summary_fd, &sst) == 0 &&
+            S_ISDIR(sst.st_mode)) {
+            close(summary_fd);
+            summary_fd = -1;
+            errno = EISDIR;
+        }
+        if (summary_fd < 0) {
+            rc = cli_fail(a, "--summary %s: cannot write there: %s",
+                          summary_path, strerror(errno));
+            goto done;
+        }
+    }
     for (size_t i = 0; i < nj && !cm.on; i++)
         cm.on = jobs[i].comm >= 0;
-    if (cm.on &&
-        !(cm.gpus = malloc(((size_t)gs_topo_gpu_count(t) + 1) *
+    if (!(cm.gpus = malloc(((size_t)gs_topo_gpu_count(t) + 1) *
                            sizeof *cm.gpus))) {
         rc = cli_fail(a, "out of memory");
         goto done;
@@ -1177,6 +1379,23 @@ static int sim(cli_args *a)
     mem.jobs = jobs;
     mem.by_sid = by_sid;
     gs_sched_set_forget_hook(s, sim_forget, &mem);
+    {
+        /* the timeline's first width: the trace's span over its buckets */
+        int64_t longest = 0;
+        for (size_t i = 0; i < nj; i++) {
+            int64_t run = jobs[i].limit && jobs[i].limit < jobs[i].duration
+                              ? jobs[i].limit
+                              : jobs[i].duration;
+            longest = run > longest ? run : longest;
+        }
+        int64_t t0 = nj ? jobs[0].submit : 0;
+        int64_t span = nj ? jobs[nj - 1].submit - t0 : 0;
+        span = span < GS_TIME_MAX - longest ? span + longest : GS_TIME_MAX;
+        if (sim_track_init(&trk, t, t0, span) != 0) {
+            rc = cli_fail(a, "out of memory");
+            goto done;
+        }
+    }
     size_t next = 0, n_preempted = 0, n_requeued = 0, n_refused = 0;
     size_t first_refused = 0;
     double gpu_seconds = 0;
@@ -1199,6 +1418,7 @@ static int sim(cli_args *a)
         if (tn == INT64_MAX)
             break;
         now = tn;
+        sim_track_advance(&trk, now);
         /* ends first (their GPUs are free for the jobs that arrive now) */
         while (h.n && h.v[0].t == now) {
             ev e = heap_pop(&h);
@@ -1213,7 +1433,13 @@ static int sim(cli_args *a)
                               gs_sched_errmsg(s));
                 goto done;
             }
-            gpu_seconds += (double)(now - j->start) * j->gpus * j->share;
+            double used = (double)(now - j->start) * j->gpus * j->share;
+            gpu_seconds += used;
+            j->gpu_seconds += used;
+            sim_track_stop(&trk, j->held, j->nheld, j->gpus * j->share);
+            free(j->held);
+            j->held = NULL;
+            j->nheld = 0;
             j->end = now;
             if (timeout && set_reason(j, "timeout") != 0) {
                 rc = cli_fail(a, "out of memory");
@@ -1301,6 +1527,9 @@ static int sim(cli_args *a)
                 j->sid = 0;
             } else {
                 by_sid[j->sid] = (uint32_t)next;
+                j->need = sim_track_need(&trk, j->gpus, j->gpn,
+                                         j->milli < 1000 || *j->mig);
+                sim_track_wait(&trk, j->need);
                 /* the time limit it runs with: its own, else its
                  * partition's */
                 gs_job_info info = GS_JOB_INFO_INIT;
@@ -1350,6 +1579,8 @@ static int sim(cli_args *a)
                                   gs_strerror(mst));
                     goto done;
                 }
+                sim_track_start(&trk, j->need, j->held, j->nheld,
+                                j->gpus * j->share);
                 /* to the nearest second; past 2^62 s it is refused below */
                 double stretched = (double)j->duration * factor;
                 j->run = factor == 1 ? j->duration
@@ -1376,7 +1607,13 @@ static int sim(cli_args *a)
                     goto done;
                 }
             } else if (e.kind == GS_EVENT_PREEMPTED) {
-                gpu_seconds += (double)(now - j->start) * j->gpus * j->share;
+                double used = (double)(now - j->start) * j->gpus * j->share;
+                gpu_seconds += used;
+                j->gpu_seconds += used;
+                sim_track_stop(&trk, j->held, j->nheld, j->gpus * j->share);
+                free(j->held);
+                j->held = NULL;
+                j->nheld = 0;
                 j->epoch++; /* its pending end is stale */
                 j->end = now;
                 if (set_reason(j, "preempted") != 0) {
@@ -1386,6 +1623,7 @@ static int sim(cli_args *a)
                 n_preempted++;
             } else if (e.kind == GS_EVENT_REQUEUED) {
                 n_requeued++;
+                sim_track_wait(&trk, j->need);
                 j->end = -1;
                 set_reason(j, NULL);
             }
@@ -1407,12 +1645,54 @@ static int sim(cli_args *a)
     sim_totals tot = {.preempted = n_preempted, .requeued = n_requeued,
                       .comm = cm.on};
     if (totals(jobs, nj, gpu_seconds, last_end, gs_topo_gpu_count(t),
-               &tot) != 0) {
+               &tot) != 0 ||
+        !(res = malloc((nj + 1) * sizeof *res))) {
         rc = cli_fail(a, "out of memory");
         goto done;
     }
+    for (size_t i = 0; i < nj; i++) {
+        const sim_job *j = &jobs[i];
+        res[i] = (sim_result){
+            .account = j->sid ? j->account : "",
+            .submit = j->submit, .start = j->start, .end = j->end,
+            .ideal = j->limit && j->limit < j->duration ? j->limit
+                                                        : j->duration,
+            .gpu_seconds = j->gpu_seconds, .gpus = j->gpus,
+            .shared = j->milli < 1000 || *j->mig,
+            /* ran to its end, or to its time limit */
+            .completed = j->start >= 0 && j->end >= 0 &&
+                         (!j->reason || !strcmp(j->reason, "timeout"))};
+    }
+    if (sim_metrics_compute(&met, res, nj, bound, &trk) != 0) {
+        rc = cli_fail(a, "out of memory");
+        goto done;
+    }
+    if (summary_fd >= 0) {
+        char *buf = NULL;
+        size_t blen = 0;
+        FILE *sf = open_memstream(&buf, &blen);
+        if (!sf) {
+            rc = cli_fail(a, "out of memory");
+            goto done;
+        }
+        fputs("{\"run\": ", sf);
+        print_run_json(sf, a, jobs_name, cm.on ? cm.fraction : 0, bound);
+        fputs(",\n\"summary\": ", sf);
+        print_summary_json(sf, nj, &tot, &met, &trk, gs_topo_gpu_count(t));
+        fputs("}\n", sf);
+        int werr = fclose(sf) != 0 ? ENOMEM : 0;
+        if (!werr)
+            werr = write_whole(summary_fd, buf, blen);
+        free(buf);
+        if (werr) {
+            rc = cli_fail(a, "--summary %s: cannot write: %s", summary_path,
+                          strerror(werr));
+            goto done;
+        }
+    }
     if (cli_given(a, CLI_O_JSON)) {
-        print_json(a->out, s, t, &mem, jobs, nj, nj, &tot, expected);
+        print_json(a->out, s, t, &mem, jobs, nj, nj, &tot, &met, &trk,
+                   expected);
     } else {
         print_csv(a->out, s, t, &mem, jobs, nj, expected);
         /* no summary of results that could not be written */
@@ -1422,7 +1702,7 @@ static int sim(cli_args *a)
             /* the summary is a result too: not writing it is a failure
              * (2>/dev/full; standard output is checked at exit) */
             FILE *sf = to_stdout ? stderr : stdout;
-            print_summary(sf, nj, &tot);
+            print_summary(sf, nj, &tot, &met);
             if (sf == stderr && (fflush(sf) != 0 || ferror(sf)))
                 rc = cli_fail(a, "cannot write the summary to standard "
                                  "error");
@@ -1439,6 +1719,14 @@ static int sim(cli_args *a)
         rc = SIM_REFUSED;
     }
 done:
+    if (summary_fd >= 0) {
+        if (rc == CLI_FAIL && summary_created)
+            unlink(summary_path); /* nothing half made is left */
+        close(summary_fd);
+    }
+    free(res);
+    sim_metrics_free(&met);
+    sim_track_free(&trk);
     free(h.v);
     free(cm.gpus);
     free(cm.best);
@@ -1447,7 +1735,7 @@ done:
     gs_sched_destroy(s);
     gs_topo_destroy(t);
     for (size_t i = 0; i < nj; i++)
-        free(jobs[i].reason);
+        free(jobs[i].reason), free(jobs[i].held);
     free(jobs);
     free(jobs_text);
     return rc;

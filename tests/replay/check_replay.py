@@ -184,6 +184,24 @@ def replay(gpusched, trace, out, args):
     return data, p.stdout.decode(errors="replace").strip(), dt
 
 
+def summary_holds(got, want):
+    """The recorded summary's lines begin the printed one's, in order: the
+    figures added since (issue 18: p99 at the end of the wait line, JCT,
+    slowdown, queue, by size and account) may follow, but every recorded
+    figure is printed as it was."""
+    if want is None:
+        return False
+    lines = got.split("\n")
+    i = 0
+    for w in want.split("\n"):
+        while i < len(lines) and not lines[i].startswith(w):
+            i += 1
+        if i == len(lines):
+            return False
+        i += 1
+    return True
+
+
 def write_traces(gen, seed, counts, workdir):
     """The traces of each job count (prefixes of the longest): paths."""
     longest = max(counts)
@@ -282,13 +300,13 @@ def check(a, gen):
             outputs[(name, jobs)] = data
             got = sha256(data)
             want_summary = exp.summaries.get((name, jobs))
-            ok = got == digest and summary == want_summary
+            ok = got == digest and summary_holds(summary, want_summary)
             print(f"{'ok  ' if ok else 'FAIL'} {name} ({jobs} jobs, "
                   f"{dt:.1f} s)")
             if got != digest:
                 print(f"  output CSV sha256 {got}, expected {digest}\n"
                       f"  gpusched {shown}")
-            if summary != want_summary:
+            if not summary_holds(summary, want_summary):
                 print("  summary differs:\n    expected: " +
                       str(want_summary).replace("\n", " | ") +
                       "\n    got:      " + summary.replace("\n", " | "))

@@ -1,0 +1,510 @@
+/*
+ * The simulator's measurements: sim_metrics.h; docs/sim.md defines them.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "sim_metrics.h"
+
+#include "cli.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the state over time ------------------------------------------------ */
+
+int sim_track_init(sim_track *k, const gs_topo *t, int64_t t0, int64_t span)
+{
+    memset(k, 0, sizeof *k);
+    k->t = t;
+    uint32_t nn = gs_topo_node_count(t), ng = gs_topo_gpu_count(t);
+    for (uint32_t n = 0; n < nn; n++) {
+        uint32_t c = gs_topo_node_gpu_count(t, n);
+        k->max_node = c > k->max_node ? c : k->max_node;
+    }
+    k->node_free = calloc((size_t)nn + 1, sizeof *k->node_free);
+    k->holders = calloc((size_t)ng + 1, sizeof *k->holders);
+    k->nodes_with = calloc((size_t)k->max_node + 1, sizeof *k->nodes_with);
+    k->need = calloc((size_t)k->max_node + 2, sizeof *k->need);
+    k->b = calloc(SIM_TIMELINE_MAX, sizeof *k->b);
+    if (!k->node_free || !k->holders || !k->nodes_with || !k->need ||
+        !k->b) {
+        sim_track_free(k);
+        return -1;
+    }
+    for (uint32_t n = 0; n < nn; n++) {
+        uint32_t first = gs_topo_node_first_gpu(t, n), free = 0;
+        for (uint32_t g = 0; g < gs_topo_node_gpu_count(t, n); g++) {
+            gs_mig_mode mode = GS_MIG_OFF;
+            if (gs_topo_gpu_mig(t, first + g, &mode, NULL, NULL, 0, NULL) ==
+                    GS_OK &&
+                mode != GS_MIG_OFF)
+                k->holders[first + g] = UINT32_MAX / 2; /* never whole */
+            else
+                free++;
+        }
+        k->node_free[n] = free;
+        k->nodes_with[free]++;
+    }
+    k->t0 = k->last = t0;
+    k->width = span / SIM_TIMELINE_MAX + 1;
+    return 0;
+}
+
+void sim_track_free(sim_track *k)
+{
+    free(k->node_free);
+    free(k->holders);
+    free(k->nodes_with);
+    free(k->need);
+    free(k->b);
+    memset(k, 0, sizeof *k);
+}
+
+/* Merge neighbouring buckets: the timeline covers twice the time. */
+static void halve(sim_track *k)
+{
+    size_t half = (k->nb + 1) / 2;
+    for (size_t i = 0; i < half; i++) {
+        sim_bucket a = k->b[2 * i], z = {0};
+        if (2 * i + 1 < k->nb)
+            z = k->b[2 * i + 1];
+        k->b[i] = (sim_bucket){a.busy + z.busy, a.queue + z.queue,
+                               a.running + z.running,
+                               a.queue_max > z.queue_max ? a.queue_max
+                                                         : z.queue_max};
+    }
+    memset(k->b + half, 0, (SIM_TIMELINE_MAX - half) * sizeof *k->b);
+    k->nb = half;
+    k->width *= 2;
+}
+
+/* The bucket that holds time t (made, merging when the timeline is
+ * full). */
+static sim_bucket *bucket_at(sim_track *k, int64_t t)
+{
+    while ((t - k->t0) / k->width >= SIM_TIMELINE_MAX)
+        halve(k);
+    size_t i = (size_t)((t - k->t0) / k->width);
+    if (i >= k->nb)
+        k->nb = i + 1;
+    return &k->b[i];
+}
+
+int sim_track_advance(sim_track *k, int64_t now)
+{
+    if (now <= k->last)
+        return 0;
+    double dt = (double)(now - k->last);
+    /* the state held over [last, now) */
+    double free_gpus = 0, stranded = 0;
+    uint32_t least = 0; /* the smallest need of a waiting job */
+    for (uint32_t f = 1; f <= k->max_node + 1 && !least; f++)
+        if (k->need[f])
+            least = f;
+    if (k->pending) {
+        for (uint32_t f = 1; f <= k->max_node; f++) {
+            double g = (double)f * (double)k->nodes_with[f];
+            free_gpus += g;
+            if (least && f < least)
+                stranded += g;
+        }
+        k->wait_span += now - k->last;
+    }
+    k->busy_int += k->busy * dt;
+    k->queue_int += (double)k->pending * dt;
+    k->idle_wait_int += free_gpus * dt;
+    k->stranded_int += stranded * dt;
+    /* the timeline: bucket by bucket */
+    for (int64_t t = k->last; t < now;) {
+        sim_bucket *b = bucket_at(k, t);
+        int64_t end = k->t0 + ((t - k->t0) / k->width + 1) * k->width;
+        if (end > now)
+            end = now;
+        double d = (double)(end - t);
+        b->busy += k->busy * d;
+        b->queue += (double)k->pending * d;
+        b->running += (double)k->running * d;
+        if (k->pending > b->queue_max)
+            b->queue_max = k->pending;
+        t = end;
+    }
+    k->last = now;
+    return 0;
+}
+
+uint32_t sim_track_need(const sim_track *k, uint32_t gpus, uint32_t gpn,
+                        bool shared)
+{
+    uint32_t need = shared ? 1 : gpn ? gpn
+                                : gpus < k->max_node ? gpus : k->max_node;
+    if (need > k->max_node)
+        need = k->max_node + 1; /* more than a node has: no node is enough */
+    return need ? need : 1;
+}
+
+void sim_track_wait(sim_track *k, uint32_t need)
+{
+    k->pending++;
+    k->need[need]++;
+}
+
+/* One more (delta 1) or one fewer (-1) job on a cluster-wide GPU. */
+static void hold(sim_track *k, uint32_t gpu, int delta)
+{
+    uint32_t before = k->holders[gpu];
+    k->holders[gpu] = delta > 0 ? before + 1 : before ? before - 1 : 0;
+    bool was_free = before == 0, is_free = k->holders[gpu] == 0;
+    if (was_free == is_free)
+        return;
+    uint32_t node = gs_topo_gpu_node(k->t, gpu);
+    if (node == GS_NONE)
+        return;
+    k->nodes_with[k->node_free[node]]--;
+    k->node_free[node] += is_free ? 1 : (uint32_t)-1;
+    k->nodes_with[k->node_free[node]]++;
+}
+
+void sim_track_start(sim_track *k, uint32_t need, const uint32_t *gpus,
+                     size_t n, double busy)
+{
+    if (k->pending) {
+        k->pending--;
+        if (k->need[need])
+            k->need[need]--;
+    }
+    k->running++;
+    k->busy += busy;
+    for (size_t i = 0; i < n; i++)
+        hold(k, gpus[i], 1);
+}
+
+void sim_track_stop(sim_track *k, const uint32_t *gpus, size_t n,
+                    double busy)
+{
+    if (k->running)
+        k->running--;
+    k->busy -= busy;
+    if (k->busy < 1e-9)
+        k->busy = 0; /* what the sum of shares leaves */
+    for (size_t i = 0; i < n; i++)
+        hold(k, gpus[i], -1);
+}
+
+/* ---- what the jobs saw -------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Mean, median (the middle two averaged) and the 95th and 99th
+ * percentiles by nearest rank (the smallest value at least p% of the
+ * values are at most) of v[0..n), which this sorts. */
+static sim_dist dist_of(double *v, size_t n)
+{
+    sim_dist d = {.n = n};
+    if (!n)
+        return d;
+    qsort(v, n, sizeof *v, cmp_double);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += v[i];
+    d.mean = sum / (double)n;
+    d.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+    d.p95 = v[(n * 95 + 99) / 100 - 1];
+    d.p99 = v[(n * 99 + 99) / 100 - 1];
+    return d;
+}
+
+static int size_class(const sim_result *r)
+{
+    if (r->shared)
+        return 0;
+    uint32_t g = r->gpus;
+    return g <= 1 ? 1 : g <= 4 ? 2 : g <= 8 ? 3 : g <= 16 ? 4 : g <= 64 ? 5
+                                                                       : 6;
+}
+
+static const char *const size_names[SIM_SIZES] = {
+    "share", "1", "2-4", "5-8", "9-16", "17-64", "65+"};
+
+/* A group's figures from the jobs idx[0..n); scratch holds 3n doubles. */
+static void group_of(sim_group *g, const sim_result *r, const size_t *idx,
+                     size_t n, double bound, double *scratch)
+{
+    double *w = scratch, *c = scratch + n, *s = scratch + 2 * n;
+    size_t nw = 0, nc = 0;
+    g->jobs = n;
+    g->gpu_seconds = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sim_result *x = &r[idx[i]];
+        g->gpu_seconds += x->gpu_seconds;
+        if (x->start < 0)
+            continue;
+        w[nw++] = (double)(x->start - x->submit);
+        if (!x->completed || x->end < 0)
+            continue;
+        double jct = (double)(x->end - x->submit);
+        double base = (double)x->ideal > bound ? (double)x->ideal : bound;
+        double sd = jct / base;
+        c[nc] = jct;
+        s[nc++] = sd > 1 ? sd : 1;
+    }
+    g->started = nw;
+    g->completed = nc;
+    g->wait = dist_of(w, nw);
+    g->jct = dist_of(c, nc);
+    g->slowdown = dist_of(s, nc);
+}
+
+static const sim_result *sort_base;
+
+static int cmp_account(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    int c = strcmp(sort_base[x].account, sort_base[y].account);
+    return c ? c : x < y ? -1 : x > y;
+}
+
+int sim_metrics_compute(sim_metrics *m, const sim_result *r, size_t n,
+                        double bound, const sim_track *k)
+{
+    memset(m, 0, sizeof *m);
+    m->bound = bound;
+    size_t *idx = malloc((n + 1) * sizeof *idx);
+    double *scratch = malloc((3 * n + 1) * sizeof *scratch);
+    if (!idx || !scratch)
+        goto oom;
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    group_of(&m->all, r, idx, n, bound, scratch);
+    m->all.name = "all";
+    for (int c = 0; c < SIM_SIZES; c++) {
+        size_t cnt = 0;
+        for (size_t i = 0; i < n; i++)
+            if (size_class(&r[i]) == c)
+                idx[cnt++] = i;
+        group_of(&m->size[c], r, idx, cnt, bound, scratch);
+        m->size[c].name = size_names[c];
+    }
+    /* accounts: the jobs sorted by account name, a group per run */
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    sort_base = r;
+    qsort(idx, n, sizeof *idx, cmp_account);
+    size_t groups = 0;
+    for (size_t i = 0; i < n; i++)
+        groups += i == 0 || strcmp(r[idx[i]].account, r[idx[i - 1]].account);
+    m->account = calloc(groups + 1, sizeof *m->account);
+    if (!m->account)
+        goto oom;
+    for (size_t i = 0; i < n;) {
+        size_t e = i + 1;
+        while (e < n && !strcmp(r[idx[e]].account, r[idx[i]].account))
+            e++;
+        sim_group *g = &m->account[m->naccounts++];
+        group_of(g, r, idx + i, e - i, bound, scratch);
+        g->name = r[idx[i]].account;
+        i = e;
+    }
+    if (k) {
+        m->span = k->last - k->t0;
+        double span = m->span > 0 ? (double)m->span : 1;
+        m->busy_mean = k->busy_int / span;
+        m->queue_mean = k->queue_int / span;
+        m->idle_wait_mean = k->idle_wait_int / span;
+        m->stranded_mean = k->stranded_int / span;
+        m->wait_share = m->span > 0 ? (double)k->wait_span / span : 0;
+        for (size_t i = 0; i < k->nb; i++)
+            if (k->b[i].queue_max > m->queue_max)
+                m->queue_max = k->b[i].queue_max;
+    }
+    free(idx);
+    free(scratch);
+    return 0;
+oom:
+    free(idx);
+    free(scratch);
+    sim_metrics_free(m);
+    return -1;
+}
+
+void sim_metrics_free(sim_metrics *m)
+{
+    free(m->account);
+    m->account = NULL;
+    m->naccounts = 0;
+}
+
+static void print_group(FILE *f, const sim_group *g)
+{
+    fprintf(f, "%zu job%s, %zu started; wait mean %.1f s, p95 %.1f s; ",
+            g->jobs, g->jobs == 1 ? "" : "s", g->started, g->wait.mean,
+            g->wait.p95);
+    if (g->completed)
+        fprintf(f, "JCT mean %.1f s, p95 %.1f s; slowdown mean %.2f\n",
+                g->jct.mean, g->jct.p95, g->slowdown.mean);
+    else
+        fputs("none ran to its end\n", f);
+}
+
+/* Most accounts the text lists (the JSON has all). */
+#define TEXT_ACCOUNTS 20
+
+static int cmp_gpu_time(const void *a, const void *b)
+{
+    const sim_group *x = *(const sim_group *const *)a,
+                    *y = *(const sim_group *const *)b;
+    if (x->gpu_seconds != y->gpu_seconds)
+        return x->gpu_seconds > y->gpu_seconds ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+void sim_metrics_print(FILE *f, const sim_metrics *m)
+{
+    const sim_group *a = &m->all;
+    fprintf(f,
+            "JCT: mean %.1f s, median %.1f s, p95 %.1f s, p99 %.1f s (%zu "
+            "job%s ran to the end)\n",
+            a->jct.mean, a->jct.median, a->jct.p95, a->jct.p99, a->completed,
+            a->completed == 1 ? "" : "s");
+    fprintf(f,
+            "bounded slowdown (%g s): mean %.2f, median %.2f, p95 %.2f, "
+            "p99 %.2f\n",
+            m->bound, a->slowdown.mean, a->slowdown.median, a->slowdown.p95,
+            a->slowdown.p99);
+    fprintf(f,
+            "queue: mean %.2f jobs, max %zu; jobs waited %.1f%% of the "
+            "time\n",
+            m->queue_mean, m->queue_max, 100.0 * m->wait_share);
+    fprintf(f,
+            "GPUs free while jobs waited: mean %.1f; stranded (on nodes "
+            "with fewer free than any waiting job needs): mean %.1f\n",
+            m->idle_wait_mean, m->stranded_mean);
+    fputs("by size (GPUs):\n", f);
+    for (int c = 0; c < SIM_SIZES; c++) {
+        if (!m->size[c].jobs)
+            continue;
+        fprintf(f, "  %s: ", m->size[c].name);
+        print_group(f, &m->size[c]);
+    }
+    if (m->naccounts < 2 && (!m->naccounts || !*m->account[0].name))
+        return; /* no accounts in the trace */
+    const sim_group **top = malloc(m->naccounts * sizeof *top);
+    if (!top)
+        return;
+    for (size_t i = 0; i < m->naccounts; i++)
+        top[i] = &m->account[i];
+    qsort(top, m->naccounts, sizeof *top, cmp_gpu_time);
+    size_t shown = m->naccounts < TEXT_ACCOUNTS ? m->naccounts
+                                                 : TEXT_ACCOUNTS;
+    if (shown < m->naccounts)
+        fprintf(f, "by account (the %zu of %zu that used most GPU time):\n",
+                shown, m->naccounts);
+    else
+        fputs("by account:\n", f);
+    for (size_t i = 0; i < shown; i++) {
+        fprintf(f, "  %s: ", *top[i]->name ? top[i]->name : "(none)");
+        print_group(f, top[i]);
+    }
+    free(top);
+}
+
+static void json_dist(FILE *f, const char *key, const sim_dist *d)
+{
+    fprintf(f, "\"%s\": {\"n\": %zu, \"mean\": ", key, d->n);
+    cli_json_number(f, d->mean);
+    fputs(", \"median\": ", f);
+    cli_json_number(f, d->median);
+    fputs(", \"p95\": ", f);
+    cli_json_number(f, d->p95);
+    fputs(", \"p99\": ", f);
+    cli_json_number(f, d->p99);
+    fputc('}', f);
+}
+
+static void json_group(FILE *f, const sim_group *g)
+{
+    fputs("{\"name\": ", f);
+    cli_json_string(f, g->name);
+    fprintf(f, ", \"jobs\": %zu, \"started\": %zu, \"completed\": %zu, "
+               "\"gpu_seconds\": ",
+            g->jobs, g->started, g->completed);
+    cli_json_number(f, g->gpu_seconds);
+    fputs(", ", f);
+    json_dist(f, "wait", &g->wait);
+    fputs(", ", f);
+    json_dist(f, "jct", &g->jct);
+    fputs(", ", f);
+    json_dist(f, "slowdown", &g->slowdown);
+    fputc('}', f);
+}
+
+/* A timeline series: each bucket's value / width (a mean over it). */
+static void json_series(FILE *f, const char *key, const sim_track *k,
+                        size_t field)
+{
+    fprintf(f, ", \"%s\": [", key);
+    for (size_t i = 0; i < k->nb; i++) {
+        const sim_bucket *b = &k->b[i];
+        double v = field == 0 ? b->busy : field == 1 ? b->queue : b->running;
+        /* the last bucket ends at the last moment */
+        int64_t w = k->width;
+        if (i + 1 == k->nb && k->last - k->t0 - (int64_t)i * k->width < w)
+            w = k->last - k->t0 - (int64_t)i * k->width;
+        if (i)
+            fputs(", ", f);
+        cli_json_number(f, w > 0 ? v / (double)w : 0);
+    }
+    fputc(']', f);
+}
+
+void sim_metrics_json(FILE *f, const sim_metrics *m, const sim_track *k,
+                      uint32_t gpus)
+{
+    fputs(", ", f);
+    json_dist(f, "wait", &m->all.wait);
+    fputs(", ", f);
+    json_dist(f, "jct", &m->all.jct);
+    fputs(", ", f);
+    json_dist(f, "slowdown", &m->all.slowdown);
+    fputs(", \"slowdown_bound\": ", f);
+    cli_json_number(f, m->bound);
+    fprintf(f, ", \"completed\": %zu, \"queue_mean\": ", m->all.completed);
+    cli_json_number(f, m->queue_mean);
+    fprintf(f, ", \"queue_max\": %zu, \"wait_time_share\": ", m->queue_max);
+    cli_json_number(f, m->wait_share);
+    fputs(", \"busy_gpus_mean\": ", f);
+    cli_json_number(f, m->busy_mean);
+    fputs(", \"free_gpus_while_waiting_mean\": ", f);
+    cli_json_number(f, m->idle_wait_mean);
+    fputs(", \"stranded_gpus_mean\": ", f);
+    cli_json_number(f, m->stranded_mean);
+    fputs(",\n \"by_size\": [", f);
+    int shown = 0;
+    for (int c = 0; c < SIM_SIZES; c++) {
+        if (!m->size[c].jobs)
+            continue;
+        fputs(shown++ ? ",\n  " : "\n  ", f);
+        json_group(f, &m->size[c]);
+    }
+    fputs("],\n \"by_account\": [", f);
+    for (size_t i = 0; i < m->naccounts; i++) {
+        fputs(i ? ",\n  " : "\n  ", f);
+        json_group(f, &m->account[i]);
+    }
+    fputs("]", f);
+    if (!k)
+        return;
+    fprintf(f, ",\n \"timeline\": {\"start\": %lld, \"interval\": %lld, "
+               "\"gpus\": %u",
+            (long long)k->t0, (long long)k->width, gpus);
+    json_series(f, "busy_gpus", k, 0);
+    json_series(f, "queue", k, 1);
+    json_series(f, "running", k, 2);
+    fputs(", \"queue_max\": [", f);
+    for (size_t i = 0; i < k->nb; i++)
+        fprintf(f, "%s%zu", i ? ", " : "", k->b[i].queue_max);
+    fputs("]}", f);
+}
