@@ -2388,6 +2388,151 @@ static void sim_metrics_random(void **state)
     json_doc_free(&doc);
 }
 
+/* compare: each run is the sim run of its policies (first-fit and
+ * best-fit under FIFO give metrics.csv's hand-worked figures; nvlink-pack
+ * with EASY backfill lets W start at 50 beside Z's wait: its row equals
+ * that sim run's summary); --runs keeps each run's outputs. */
+static void compare_runs(void **state)
+{
+    (void)state;
+    char topo[512], jobs[512], args[2048], dir[64];
+    fmt(topo, sizeof topo, "%s", test_data("sim/metrics-cluster.json"));
+    fmt(jobs, sizeof jobs, "%s", test_data("sim/metrics.csv"));
+    fmt(dir, sizeof dir, "/tmp/gs_compare_%d", (int)getpid());
+    fmt(args, sizeof args,
+        "compare --topo '%s' --jobs '%s' --placement first-fit,best-fit "
+        "--ordering fifo --backfill none,easy --parallel 2 --csv --runs %s",
+        topo, jobs, dir);
+    assert_int_equal(run2(args), 0);
+    /* four rows in the order placement x ordering x backfill */
+    const char *row[4] = {"first-fit_fifo_none_off,first-fit,fifo,none,off,",
+                          "first-fit_fifo_easy_off,", "best-fit_fifo_none_off,",
+                          "best-fit_fifo_easy_off,"};
+    const char *at = out;
+    for (int i = 0; i < 4; i++) {
+        const char *p = strstr(at, row[i]);
+        assert_non_null(p);
+        at = p + 1;
+    }
+    /* FIFO without backfill: the hand-worked figures (status 0, 4 jobs,
+     * all started, none refused, then wait, JCT, slowdown, makespan,
+     * utilization, queue, free, stranded) */
+    assert_contains(out, "first-fit_fifo_none_off,first-fit,fifo,none,off,0,"
+                         "4,4,0,0,37.5,25,100,100,115,100,200,200,2.5,1.5,6,"
+                         "6,200,0.50625,0.75,1,0.5,");
+    assert_contains(out, "best-fit_fifo_none_off,best-fit,fifo,none,off,0,"
+                         "4,4,0,0,37.5,25,100,100,");
+    /* EASY: W (1 GPU, 10 s) fits beside X on t1 at 50 and ends at 60,
+     * before Z's reservation at 100: waits 0, 0, 100, 0 (mean 25), JCTs
+     * 100, 100, 200, 10 (mean 102.5) */
+    assert_contains(out, "first-fit_fifo_easy_off,first-fit,fifo,easy,off,0,"
+                         "4,4,0,0,25,0,100,100,102.5,100,200,200,");
+    /* the kept runs: the jobs, the summary text and the JSON summary */
+    char path[256];
+    fmt(path, sizeof path, "%s/first-fit_fifo_easy_off.csv", dir);
+    read_into(path, summary_text, sizeof summary_text);
+    assert_contains(summary_text, "W,50,50,60,t1,1,\n");
+    fmt(path, sizeof path, "%s/first-fit_fifo_easy_off.txt", dir);
+    read_into(path, summary_text, sizeof summary_text);
+    assert_contains(summary_text, "wait: mean 25.0 s, median 0.0 s");
+    fmt(path, sizeof path, "%s/best-fit_fifo_none_off.json", dir);
+    read_into(path, summary_text, sizeof summary_text);
+    json_doc doc;
+    parse_json(&doc, summary_text);
+    const json_value *run = json_member_get(doc.root, "run")->value;
+    assert_string_equal(json_member_get(run, "placement")->value->u.str.s,
+                        "best-fit");
+    expect_dist(json_member_get(doc.root, "summary")->value, "jct", 4, 115,
+                100, 200, 200);
+    json_doc_free(&doc);
+    const char *names[4] = {"first-fit_fifo_none_off", "first-fit_fifo_easy_off",
+                            "best-fit_fifo_none_off", "best-fit_fifo_easy_off"};
+    const char *ext[3] = {"csv", "json", "txt"};
+    for (int i = 0; i < 4; i++)
+        for (int e = 0; e < 3; e++) {
+            fmt(path, sizeof path, "%s/%s.%s", dir, names[i], ext[e]);
+            assert_int_equal(unlink(path), 0);
+        }
+    assert_int_equal(rmdir(dir), 0);
+    /* --json: the same figures */
+    fmt(args, sizeof args,
+        "compare --topo '%s' --jobs '%s' --placement first-fit --ordering "
+        "fifo --json",
+        topo, jobs);
+    assert_int_equal(run2(args), 0);
+    parse_json(&doc, out);
+    const json_value *runs = json_member_get(doc.root, "runs")->value;
+    assert_int_equal(runs->u.arr.n, 1);
+    expect_dist(runs->u.arr.items[0], "slowdown", 4, 2.5, 1.5, 6, 6);
+    assert_true(json_num(runs->u.arr.items[0], "stranded_gpus_mean") == 0.5);
+    json_doc_free(&doc);
+    /* the text table has a row per run */
+    fmt(args, sizeof args,
+        "compare --topo '%s' --jobs '%s' --placement first-fit --ordering "
+        "fifo,priority",
+        topo, jobs);
+    assert_int_equal(run2(args), 0);
+    assert_contains(out, "\nfirst-fit    fifo        none         off     "
+                         "     37.5     100.0     115.0     200.0     2.50 "
+                         "    6.00   50.6   0.75     0.50");
+    assert_contains(out, "\nfirst-fit    priority    none");
+}
+
+/* compare's errors: standard input, unknown or repeated values, --csv with
+ * --json, an unreadable trace (before any run), a run that fails (exit 1,
+ * its message and the table saying so). */
+static void compare_errors(void **state)
+{
+    (void)state;
+    char topo[512], args[1024];
+    fmt(topo, sizeof topo, "%s", test_data("sim/metrics-cluster.json"));
+    static const struct {
+        const char *args, *msg;
+        int rc;
+    } cases[] = {
+        {"--jobs -", "give files, not - (standard input)", 2},
+        {"--jobs J --placement first-fit,bogus",
+         "unknown placement policy 'bogus'", 2},
+        {"--jobs J --ordering fifo,fifo", "--ordering: 'fifo' given twice",
+         2},
+        {"--jobs J --backfill some", "--backfill: unknown value 'some'", 2},
+        {"--jobs J --backfill ,", "--backfill ',': want values", 2},
+        {"--jobs J --csv --json", "--csv and --json: choose one", 2},
+        {"--jobs J --parallel 0", "--parallel '0': want a whole number", 2},
+        {"--jobs J --comm-fraction 2", "--comm-fraction '2'", 2},
+        {"--jobs /nonexistent.csv", "--jobs /nonexistent.csv: cannot read "
+                                    "it: No such file",
+         1},
+    };
+    char good[512];
+    fmt(good, sizeof good, "'%s'", test_data("sim/metrics.csv"));
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char rest[512];
+        const char *j = strstr(cases[i].args, "--jobs J");
+        if (j)
+            fmt(rest, sizeof rest, "--jobs %s%s", good, j + 8);
+        else
+            fmt(rest, sizeof rest, "%s", cases[i].args);
+        fmt(args, sizeof args, "compare --topo '%s' %s", topo, rest);
+        assert_int_equal(run2(args), cases[i].rc);
+        assert_contains(err, cases[i].msg);
+        assert_string_equal(out, "");
+    }
+    /* a trace with a user name the scheduler refuses: each run fails */
+    static const char bad[] = "id,submit,duration,gpus,user\na,0,10,1,x y\n";
+    char path[64];
+    temp_file(path, bad, sizeof bad - 1);
+    fmt(args, sizeof args,
+        "compare --topo '%s' --jobs %s --placement first-fit,spread", topo,
+        path);
+    assert_int_equal(run2(args), 1);
+    unlink(path);
+    assert_contains(err, "gpusched sim (first-fit_multifactor_none_off): ");
+    assert_contains(err, "2 of 2 runs failed");
+    assert_contains(out, "first-fit    multifactor none         off     "
+                         "failed (exit status 1)\n");
+}
+
 /* A job id given twice is an error at the second, with both lines. */
 static void sim_duplicate_ids(void **state)
 {
@@ -2647,6 +2792,8 @@ int main(void)
         cmocka_unit_test(sim_metrics_timeline),
         cmocka_unit_test(sim_metrics_random),
         cmocka_unit_test(sim_duplicate_ids),
+        cmocka_unit_test(compare_runs),
+        cmocka_unit_test(compare_errors),
         cmocka_unit_test(sim_summary_errors),
         cmocka_unit_test(sim_shares_and_mig),
     };

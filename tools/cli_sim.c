@@ -40,6 +40,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Names point into the jobs file's text, kept for the whole run: stored
@@ -967,6 +968,42 @@ static gs_status comm_slowdown(comm_model *cm, const gs_sched *s, sim_job *j,
 
 /* ---- the replay ---------------------------------------------------------- */
 
+sim_report *sim_report_to;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The progress line on a terminal: jobs done, simulated time, and when
+ * the run should end at this pace. */
+typedef struct sim_progress {
+    bool show;
+    double t0, last;
+    unsigned tick;
+} sim_progress;
+
+static void show_progress(const cli_args *a, sim_progress *p,
+                          const sim_report *r, bool force)
+{
+    if (!p->show || ((++p->tick & 1023) != 0 && !force))
+        return;
+    double t = now_seconds();
+    if (t - p->last < 0.25 && !force)
+        return;
+    p->last = t;
+    double f = r->total ? (double)r->done / (double)r->total : 1;
+    fprintf(stderr, "\r%s: %zu of %zu jobs done (%.0f%%), simulated time "
+                    "%lld s, %.0f s",
+            a->prog, (size_t)r->done, (size_t)r->total, 100 * f,
+            (long long)r->now, t - p->t0);
+    if (f > 0.01 && f < 1)
+        fprintf(stderr, ", about %.0f s to go", (t - p->t0) * (1 - f) / f);
+    fputs("\033[K", stderr);
+}
+
 typedef struct sim_totals {
     size_t started, never, preempted, requeued;
     bool comm;              /* the run-time model was on: */
@@ -1299,6 +1336,9 @@ static int sim(cli_args *a)
     uint32_t *by_sid = NULL;
     sim_memory mem = {0};
     sim_track trk = {0};
+    sim_report own = {0};
+    sim_report *rep = sim_report_to ? sim_report_to : &own;
+    sim_progress prog = {0};
     sim_result *res = NULL;
     sim_metrics met = {0};
     if (!t) {
@@ -1396,6 +1436,11 @@ static int sim(cli_args *a)
             goto done;
         }
     }
+    /* progress: in the memory gpusched compare shares, else here */
+    rep->total = nj;
+    prog.show = !sim_report_to && !cli_given(a, CLI_O_QUIET) &&
+                isatty(STDERR_FILENO);
+    prog.t0 = now_seconds();
     size_t next = 0, n_preempted = 0, n_requeued = 0, n_refused = 0;
     size_t first_refused = 0;
     double gpu_seconds = 0;
@@ -1419,6 +1464,8 @@ static int sim(cli_args *a)
             break;
         now = tn;
         sim_track_advance(&trk, now);
+        rep->now = now;
+        show_progress(a, &prog, rep, false);
         /* ends first (their GPUs are free for the jobs that arrive now) */
         while (h.n && h.v[0].t == now) {
             ev e = heap_pop(&h);
@@ -1441,6 +1488,7 @@ static int sim(cli_args *a)
             j->held = NULL;
             j->nheld = 0;
             j->end = now;
+            rep->done++;
             if (timeout && set_reason(j, "timeout") != 0) {
                 rc = cli_fail(a, "out of memory");
                 goto done;
@@ -1482,6 +1530,8 @@ static int sim(cli_args *a)
             const char *msg = gs_sched_errmsg(s);
             char sh[SHOWN_CAP];
             size_t col = sst == GS_OK ? 0 : refused_col(j, msg);
+            if (sst != GS_OK && prog.show)
+                fputs("\r\033[K", stderr); /* a message: a line of its own */
             if (sst == GS_EINVAL && (strstr(msg, "user name") ||
                                      strstr(msg, "account name"))) {
                 /* a job no scheduler takes (a user or account name it
@@ -1520,6 +1570,7 @@ static int sim(cli_args *a)
                     first_refused = next;
             }
             if (sst != GS_OK) {
+                rep->done++;
                 if (set_reason(j, msg) != 0) {
                     rc = cli_fail(a, "out of memory");
                     goto done;
@@ -1614,6 +1665,7 @@ static int sim(cli_args *a)
                 free(j->held);
                 j->held = NULL;
                 j->nheld = 0;
+                rep->done++; /* back to the queue if requeued */
                 j->epoch++; /* its pending end is stale */
                 j->end = now;
                 if (set_reason(j, "preempted") != 0) {
@@ -1623,12 +1675,17 @@ static int sim(cli_args *a)
                 n_preempted++;
             } else if (e.kind == GS_EVENT_REQUEUED) {
                 n_requeued++;
+                rep->done--;
                 sim_track_wait(&trk, j->need);
                 j->end = -1;
                 set_reason(j, NULL);
             }
         }
     }
+    rep->done = nj;
+    if (prog.show)
+        fputs("\r\033[K", stderr);
+    prog.show = false;
     /* what never started, and why */
     for (size_t i = 0; i < nj; i++) {
         sim_job *j = &jobs[i];
@@ -1667,6 +1724,15 @@ static int sim(cli_args *a)
         rc = cli_fail(a, "out of memory");
         goto done;
     }
+    *rep = (sim_report){.total = nj, .done = nj, .now = now, .jobs = nj,
+                        .started = tot.started, .never = tot.never,
+                        .refused = n_refused, .multi = tot.best_known,
+                        .on_best = tot.on_best, .makespan = tot.makespan,
+                        .util = tot.util, .queue_mean = met.queue_mean,
+                        .free_wait_mean = met.idle_wait_mean,
+                        .stranded_mean = met.stranded_mean,
+                        .wait = met.all.wait, .jct = met.all.jct,
+                        .slowdown = met.all.slowdown};
     if (summary_fd >= 0) {
         char *buf = NULL;
         size_t blen = 0;
@@ -1719,6 +1785,8 @@ static int sim(cli_args *a)
         rc = SIM_REFUSED;
     }
 done:
+    if (prog.show)
+        fputs("\r\033[K", stderr); /* the line the error follows */
     if (summary_fd >= 0) {
         if (rc == CLI_FAIL && summary_created)
             unlink(summary_path); /* nothing half made is left */

@@ -22,6 +22,7 @@ static int run_help(cli_args *a);
 
 /* gpusched podsim (tools/cli_podsim.c) */
 extern const cli_command cli_cmd_podsim;
+extern const cli_command cli_cmd_compare;
 
 enum { HELP_WORD1, HELP_WORD2, HELP_COMMANDS };
 static const cli_option help_options[] = {
@@ -51,7 +52,7 @@ const cli_command *const cli_commands[] = {
     &cli_cmd_tour,          &cli_cmd_probe,          &cli_cmd_topo,
     &cli_cmd_topo_show,     &cli_cmd_topo_convert,   &cli_cmd_topo_templates,
     &cli_cmd_place,         &cli_cmd_share,          &cli_cmd_sim,
-    &cli_cmd_podsim,        &cli_cmd_state,          &cli_cmd_state_show,
+    &cli_cmd_compare,       &cli_cmd_podsim,        &cli_cmd_state,          &cli_cmd_state_show,
     &cli_cmd_help,
 };
 const size_t cli_command_count = sizeof cli_commands / sizeof cli_commands[0];

@@ -123,4 +123,25 @@ void sim_metrics_print(FILE *f, const sim_metrics *m);
 void sim_metrics_json(FILE *f, const sim_metrics *m, const sim_track *k,
                       uint32_t gpus);
 
+/* ---- a run's figures and progress, for gpusched compare ---------------- */
+
+/* What a replay tells the process that watches it (in memory it shares
+ * with it: gpusched compare's workers). The progress fields are written
+ * as the replay goes, the figures when it ends. */
+typedef struct sim_report {
+    /* progress */
+    volatile size_t total;   /* jobs in the trace */
+    volatile size_t done;    /* ended, refused or never to start */
+    volatile int64_t now;    /* simulated time */
+    /* the figures (when the run ended well) */
+    size_t jobs, started, never, refused, multi, on_best;
+    int64_t makespan;
+    double util, queue_mean, free_wait_mean, stranded_mean;
+    sim_dist wait, jct, slowdown;
+} sim_report;
+
+/* Where a replay writes its report: NULL (plain gpusched sim), or memory
+ * gpusched compare shares with its worker. */
+extern sim_report *sim_report_to;
+
 #endif
