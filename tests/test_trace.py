@@ -86,6 +86,49 @@ def main():
               in p.stdout, f"alibaba-2023 cluster: {p.stdout} {p.stderr}")
         replay(gpusched, topo, text, tmp, "alibaba-2023")
 
+        # Philly as the Pollux artifact has it: times from the first
+        # submission (06:13:03; 07:01:55 is 2,932 s later), ties in file
+        # order, 100.5 s rounded up, the VC as the account, num_gpus 0 out
+        cluster = os.path.join(HERE, "replay", "cluster.json")
+        text = expect_trace("philly", ["philly.csv"],
+                            "philly-2,0,2951,,4,,,6214e9,,,,\n"
+                            "philly-3,0,101,,8,,,6214e9,,,,\n"
+                            "philly-1,2932,66,,1,,,11cb48,,,,\n",
+                            ["left out 1 job: CPU-only"])
+        replay(gpusched, cluster, text, tmp, "philly")
+        # raw Philly: the run is the sum of the attempts (600 + 300 s), the
+        # GPUs those of the first attempt; 8 on each of 2 machines is
+        # gpus_per_node 8; no attempt, or an unfinished one: left out
+        text = expect_trace("philly-raw", ["philly-cluster_job_log.json"],
+                            "application_1_1,0,900,,2,,u1,6214e9,,,,\n"
+                            "application_1_2,30,7200,,16,8,u2,ee9e8c,,,,\n",
+                            ["left out 1 job: never ran",
+                             "left out 1 job: unfinished"])
+        replay(gpusched, cluster, text, tmp, "philly-raw")
+        # Alibaba 2020: a task with GPUs is a job; j4 has no job row (its
+        # task's start is its submission, 900, the first: 0); j1/worker is
+        # submitted with its job at 1000 (100), 2 instances of 1 GPU (one
+        # per node), 6 CPUs, 29.296875 GB = 30000 MiB; j2's half GPU is
+        # gpu_milli 500, MISC is any model; j1/ps has no GPU, j3 never ran
+        text = expect_trace("alibaba-2020",
+                            ["pai_job_table.csv", "pai_task_table.csv"],
+                            "j4/worker,0,60,,2,,,,,4,32768M,V100\n"
+                            "j1/worker,100,3000,,2,1,userA,,,6,30000M,V100\n"
+                            "j2/tensorflow,200,101,,1,,userB,,500,6,30720M,"
+                            "\n",
+                            ["left out 1 job: CPU-only task",
+                             "left out 1 job: task that never started"])
+        replay(gpusched, cluster, text, tmp, "alibaba-2020")
+        # Helios: 18:41:01 to 04:55:09 the next day is 36,848 s; 16 GPUs
+        # on 2 nodes is 8 per node; CPUs per GPU 16 / 4 = 4
+        text = expect_trace("helios", ["helios-cluster_log.csv"],
+                            "1425511,0,36848,,1,,uXBbc,vcJkd,,1,,\n"
+                            "1425512,26,249,,4,,uVMrF,vchbv,,4,,\n"
+                            "1425513,27,3600,,16,8,uzqls,vcpDC,,4,,\n",
+                            ["left out 1 job: CPU-only",
+                             "left out 1 job: never started"])
+        replay(gpusched, cluster, text, tmp, "helios")
+
         # errors: the file, line and column; nothing written
         bad = os.path.join(tmp, "bad.csv")
         cases = [
@@ -113,6 +156,31 @@ def main():
             p = tool("convert", "alibaba-2023", bad, "--out", out)
             check(p.returncode == 1 and msg in p.stderr and
                   not os.path.exists(out), f"{msg!r}: {p.stderr!r}")
+        fmt_cases = [
+            ("philly-raw", "[\n {\"jobid\": 1,,}\n]\n",
+             "bad.csv:2:14: not JSON"),
+            ("philly-raw", "{}", "bad.csv:1:1: want a JSON array"),
+            ("philly-raw", "[{\"jobid\": \"x\", \"submitted_time\": "
+             "\"yesterday\", \"attempts\": []}]",
+             "job x: time \"yesterday\""),
+            ("helios", "job_id,gpu_num,submit_time,start_time,end_time\n"
+             "1,1,2020-06-09 18:41:01,2020-06-09,2020-06-09 18:41:09\n",
+             "bad.csv:2:25: start_time \"2020-06-09\": want a time"),
+            ("helios", "job_id,gpu_num,submit_time,start_time,end_time\n"
+             "1,1,0,5,4\n", "bad.csv:2:9: end_time before start_time"),
+            ("helios", "job_id,gpu_num,submit_time,start_time,end_time\n"
+             "a,1,0,1,4\nb,1,0,1,4\na,1,0,1,4\n", "job id \"a\" twice"),
+            ("alibaba-2020", "a,b,c\n", "bad.csv:1: 3 columns"),
+            ("alibaba-2020", "j,i,u,s,1,2\n", "no pai_task_table.csv"),
+            ("philly", "timestamp,duration,num_gpus\n"
+             "2017-10-09 07:01:55,inf,1\n", "bad.csv:2:21: duration inf"),
+        ]
+        for fmt, text, msg in fmt_cases:
+            with open(bad, "w", encoding="utf-8") as f:
+                f.write(text)
+            p = tool("convert", fmt, bad)
+            check(p.returncode == 1 and msg in p.stderr and p.stdout == "",
+                  f"{fmt} {msg!r}: {p.returncode} {p.stderr!r}")
         p = tool("convert", "alibaba-2023", os.path.join(tmp, "none.csv"))
         check(p.returncode == 1 and "none.csv: No such file" in p.stderr,
               f"missing file: {p.stderr!r}")
