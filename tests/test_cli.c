@@ -1810,7 +1810,7 @@ static void place_patterns(void **state)
     assert_contains(out, "\n  --quality LIST ");
     assert_contains(out, "\n  --pattern P ");
     assert_int_equal(run2("sim --help"), 0);
-    assert_contains(out, "\n  --comm-fraction F ");
+    assert_contains(out, "\n  --comm-fraction F|LIST\n");
     assert_contains(out, "\n  --numa MODE ");
     assert_contains(out, "\n  --demand LIST ");
     assert_contains(out, "\n  --no-lookahead ");
@@ -2660,6 +2660,40 @@ static void sim_patterns(void **state)
     assert_contains(out, "B,0,0,100,dgx1-v100,5,\n"
                          "C,0,100,300,dgx1-v100,5,\n"
                          "D,0,300,400,dgx1-v100,5,\n");
+    /* F by size: the 5-GPU chain jobs take the F of the largest size at
+     * most 5; "2:0.25,5:0.5" is 0.5 for them (the times of 0.5 above),
+     * "6:0.5" is 0 (C keeps its own 1) */
+    assert_int_equal(sim_patterns_fixture("--comm-fraction 2:0.25,5:0.5"),
+                     0);
+    assert_contains(out, "B,0,0,150,dgx1-v100,5,\n"
+                         "C,0,150,350,dgx1-v100,5,\n");
+    assert_int_equal(sim_patterns_fixture("--comm-fraction 6:0.5"), 0);
+    assert_contains(out, "B,0,0,100,dgx1-v100,5,\n"
+                         "C,0,100,300,dgx1-v100,5,\n");
+    static const char *const bad_sizes[] = {
+        "--comm-fraction 2:0.1,2:0.2", "--comm-fraction 0:0.1",
+        "--comm-fraction 2:1.5", "--comm-fraction 2:",
+        "--comm-fraction a:0.1", "--comm-fraction 2:0.1,",
+        "--comm-fraction 1:0,2:0,3:0,4:0,5:0,6:0,7:0,8:0,9:0,10:0,11:0,"
+        "12:0,13:0,14:0,15:0,16:0,17:0"};
+    static const char *const bad_why[] = {
+        "'2:0.1,2:0.2': entry 2: size 2 after 2: want the sizes rising",
+        "entry 1: size \"0\": want a whole number of GPUs",
+        "entry 1: fraction \"1.5\": want a number from 0 to 1",
+        "entry 1: fraction \"\": want", "entry 1: size \"a\"",
+        /* strtok drops the empty last entry: "2:0.1," is one entry */
+        NULL, "at most 16 sizes"};
+    for (size_t i = 0; i < sizeof bad_sizes / sizeof *bad_sizes; i++) {
+        char args[1024];
+        fmt(args, sizeof args, "sim --topo dgx1-v100 --jobs /dev/null %s",
+            bad_sizes[i]);
+        if (!bad_why[i]) {
+            assert_int_equal(run2(args), 0);
+            continue;
+        }
+        assert_int_equal(run2(args), 2);
+        assert_contains(err, bad_why[i]);
+    }
     /* --comm-fraction 0: the model's summary, and today's times */
     assert_int_equal(sim_patterns_fixture("--comm-fraction 0"), 0);
     assert_contains(out, "B,0,0,100,dgx1-v100,5,\n");

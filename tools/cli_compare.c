@@ -54,7 +54,7 @@ static const cli_option compare_options[] = {
      "backfill modes, separated by commas (none, easy, conservative)", 0},
     {C_PREEMPT, "--preempt", NULL, "LIST", "off",
      "preemption modes, separated by commas (off, requeue, cancel)", 0},
-    {C_COMM, "--comm-fraction", NULL, "F", "0 (off)",
+    {C_COMM, "--comm-fraction", NULL, "F|LIST", "0 (off)",
      "the run-time model of every run (gpusched sim --comm-fraction)", 0},
     {C_SPLIT, "--split", NULL, NULL, "off", "gpusched sim --split", 0},
     {C_ANY_MODEL, "--any-model", NULL, NULL, "off",
@@ -414,12 +414,11 @@ static int compare(cli_args *a)
     if (cli_given(a, C_CSV) && cli_given(a, CLI_O_JSON))
         return cli_usage_error(a, "--csv and --json: choose one");
     if (a->val[C_COMM]) {
-        double fr;
-        if (cli_parse_double(a->val[C_COMM], &fr) != 0 ||
-            !(fr >= 0 && fr <= 1))
-            return cli_usage_error(a, "--comm-fraction '%s': want a number "
-                                      "from 0 to 1, like 0.3",
-                                   a->val[C_COMM]);
+        sim_comm c;
+        char why[160];
+        if (sim_comm_parse(a->val[C_COMM], &c, why, sizeof why) != 0)
+            return cli_usage_error(a, "--comm-fraction '%s': %s",
+                                   a->val[C_COMM], why);
     }
     uint64_t parallel = 0;
     if (a->val[C_PARALLEL] &&

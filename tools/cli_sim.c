@@ -701,8 +701,10 @@ static const cli_option sim_options[] = {
      "expected for each job after the step that followed its submission",
      0},
     CLI_OPTIONS_TUNING,
-    {SIM_COMM_FRACTION, "--comm-fraction", NULL, "F", "0 (off)",
-     "the share of a job's run time spent communicating, from 0 to 1: a "
+    {SIM_COMM_FRACTION, "--comm-fraction", NULL, "F|LIST", "0 (off)",
+     "the share of a job's run time spent communicating, from 0 to 1, or "
+     "by job size as SIZE:F entries (2:0.1,8:0.3: jobs of 2 to 7 GPUs 0.1, "
+     "8 and more 0.3, smaller 0): a "
      "job of 2 GPUs or more started on a set with less bandwidth for its "
      "pattern than the best set for its size runs for duration x ((1 - F) "
      "+ F x best / actual), at most 100 x; the trace's comm_fraction "
@@ -809,7 +811,7 @@ typedef struct best_set {
 
 typedef struct comm_model {
     const gs_topo *t;
-    double fraction; /* --comm-fraction */
+    sim_comm fraction; /* --comm-fraction (one F, or F by size) */
     bool on;         /* --comm-fraction given, or a comm_fraction column */
     uint32_t *gpus;  /* a job's GPUs, as many as the topology has */
     best_set *best;  /* sorted by key: a few entries per size and pattern */
@@ -957,7 +959,7 @@ static gs_status comm_slowdown(comm_model *cm, const gs_sched *s, sim_job *j,
     /* equal up to rounding: the best set's model may add its rings or
      * pairs in another order */
     j->on_best = j->has_best && actual >= best * (1 - 1e-9);
-    double f = j->comm >= 0 ? j->comm : cm->fraction;
+    double f = j->comm >= 0 ? j->comm : sim_comm_for(&cm->fraction, j->gpus);
     if (f == 0 || !j->has_best || j->on_best || best == 0)
         return GS_OK;
     *factor = actual > 0 ? (1 - f) + f * (best / actual) : MAX_SLOWDOWN;
@@ -1132,7 +1134,7 @@ static int write_whole(int fd, const char *buf, size_t len)
 /* What the run was (--summary's "run"): the inputs and the policies as
  * given; null for what was left to its default or the --accounts file. */
 static void print_run_json(FILE *f, const cli_args *a, const char *jobs_name,
-                           double fraction, double bound)
+                           const char *fraction, double bound)
 {
     static const struct {
         const char *key;
@@ -1156,7 +1158,10 @@ static void print_run_json(FILE *f, const cli_args *a, const char *jobs_name,
             cli_given(a, SIM_SPLIT) ? "true" : "false",
             cli_given(a, SIM_ANY_MODEL) ? "true" : "false",
             cli_given(a, SIM_BLIND) ? "true" : "false");
-    cli_json_number(f, fraction);
+    if (fraction)
+        cli_json_string(f, fraction);
+    else
+        fputs("null", f);
     fputs(", \"slowdown_bound\": ", f);
     cli_json_number(f, bound);
     fputc('}', f);
@@ -1298,11 +1303,9 @@ static int sim(cli_args *a)
         return CLI_USAGE;
     comm_model cm = {.on = cli_given(a, SIM_COMM_FRACTION)};
     const char *cf = a->val[SIM_COMM_FRACTION];
-    if (cf && (cli_parse_double(cf, &cm.fraction) != 0 ||
-               !(cm.fraction >= 0 && cm.fraction <= 1)))
-        return cli_usage_error(a, "--comm-fraction '%s': want a number from "
-                                  "0 to 1, like 0.3",
-                               cf);
+    char why[160];
+    if (cf && sim_comm_parse(cf, &cm.fraction, why, sizeof why) != 0)
+        return cli_usage_error(a, "--comm-fraction '%s': %s", cf, why);
     double bound = 10;
     const char *bs = a->val[SIM_BOUND];
     if (bs && (cli_parse_double(bs, &bound) != 0 ||
@@ -1742,7 +1745,7 @@ static int sim(cli_args *a)
             goto done;
         }
         fputs("{\"run\": ", sf);
-        print_run_json(sf, a, jobs_name, cm.on ? cm.fraction : 0, bound);
+        print_run_json(sf, a, jobs_name, cf, bound);
         fputs(",\n\"summary\": ", sf);
         print_summary_json(sf, nj, &tot, &met, &trk, gs_topo_gpu_count(t));
         fputs("}\n", sf);

@@ -508,3 +508,77 @@ void sim_metrics_json(FILE *f, const sim_metrics *m, const sim_track *k,
         fprintf(f, "%s%zu", i ? ", " : "", k->b[i].queue_max);
     fputs("]}", f);
 }
+
+/* ---- the run-time model's communication fractions ---------------------- */
+
+int sim_comm_parse(const char *text, sim_comm *c, char *msg, size_t cap)
+{
+    memset(c, 0, sizeof *c);
+    double f;
+    if (!strchr(text, ':')) {
+        if (cli_parse_double(text, &f) != 0 || !(f >= 0 && f <= 1)) {
+            snprintf(msg, cap, "want a number from 0 to 1, like 0.3, or "
+                               "fractions by job size, like 2:0.1,8:0.3");
+            return -1;
+        }
+        c->size[0] = 1;
+        c->f[0] = f;
+        c->n = 1;
+        return 0;
+    }
+    char buf[512];
+    if (strlen(text) >= sizeof buf) {
+        snprintf(msg, cap, "longer than %zu characters", sizeof buf - 1);
+        return -1;
+    }
+    strcpy(buf, text);
+    size_t k = 0;
+    for (char *save = NULL, *e = strtok_r(buf, ",", &save); e;
+         e = strtok_r(NULL, ",", &save), k++) {
+        char *colon = strchr(e, ':');
+        uint64_t size;
+        if (k == SIM_COMM_SIZES) {
+            snprintf(msg, cap, "at most %d sizes", SIM_COMM_SIZES);
+            return -1;
+        }
+        if (!colon) {
+            snprintf(msg, cap, "entry %zu \"%.40s\": want SIZE:F", k + 1, e);
+            return -1;
+        }
+        *colon = '\0';
+        if (cli_parse_u64(e, 65536, &size) != 0 || size < 1) {
+            snprintf(msg, cap, "entry %zu: size \"%.40s\": want a whole "
+                               "number of GPUs from 1 to 65536",
+                     k + 1, e);
+            return -1;
+        }
+        if (cli_parse_double(colon + 1, &f) != 0 || !(f >= 0 && f <= 1)) {
+            snprintf(msg, cap, "entry %zu: fraction \"%.40s\": want a "
+                               "number from 0 to 1",
+                     k + 1, colon + 1);
+            return -1;
+        }
+        if (k && size <= c->size[k - 1]) {
+            snprintf(msg, cap, "entry %zu: size %llu after %u: want the "
+                               "sizes rising",
+                     k + 1, (unsigned long long)size, c->size[k - 1]);
+            return -1;
+        }
+        c->size[k] = (uint32_t)size;
+        c->f[k] = f;
+    }
+    if (!k) {
+        snprintf(msg, cap, "want SIZE:F entries separated by commas");
+        return -1;
+    }
+    c->n = k;
+    return 0;
+}
+
+double sim_comm_for(const sim_comm *c, uint32_t g)
+{
+    double f = 0;
+    for (size_t i = 0; i < c->n && c->size[i] <= g; i++)
+        f = c->f[i];
+    return f;
+}

@@ -123,6 +123,25 @@ void sim_metrics_print(FILE *f, const sim_metrics *m);
 void sim_metrics_json(FILE *f, const sim_metrics *m, const sim_track *k,
                       uint32_t gpus);
 
+/* ---- the run-time model's communication fractions ---------------------- */
+
+#define SIM_COMM_SIZES 16
+
+/* --comm-fraction: one F for every job, or F by job size ("2:0.1,8:0.3":
+ * a job of g GPUs takes the F of the largest size at most g; smaller
+ * jobs 0). */
+typedef struct sim_comm {
+    uint32_t size[SIM_COMM_SIZES];
+    double f[SIM_COMM_SIZES];
+    size_t n;
+} sim_comm;
+
+/* Parse "F" (0 to 1) or "SIZE:F,..." (sizes rising, 1 to 65536, at most
+ * 16). 0, or -1 with why in msg. */
+int sim_comm_parse(const char *text, sim_comm *c, char *msg, size_t cap);
+/* The F of a job of g GPUs. */
+double sim_comm_for(const sim_comm *c, uint32_t g);
+
 /* ---- a run's figures and progress, for gpusched compare ---------------- */
 
 /* What a replay tells the process that watches it (in memory it shares
