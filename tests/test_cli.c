@@ -2533,6 +2533,36 @@ static void compare_errors(void **state)
                          "failed (exit status 1)\n");
 }
 
+/* The run-time model across nodes: three DGX-1 nodes, n1 and n3 under
+ * leaf1, n2 under leaf2, both under a spine. A 16-GPU chain crosses the
+ * network once: 25 GB/s under one leaf, half that across the spine
+ * (docs/placement.md). No node holds 16 GPUs, so the reference is two
+ * nodes under one leaf (n1, n3): 25. first-fit takes n1 and n2 (12.5):
+ * 1000 x (0.5 + 0.5 x 25 / 12.5) = 1500 s; nvlink-pack takes n1 and n3
+ * and runs 1000 s, on its best set. */
+static void sim_model_across_nodes(void **state)
+{
+    (void)state;
+    static const char topo[] =
+        "{\"nodes\": [{\"name\": \"n[1-3]\", \"template\": \"dgx1-v100\"}],"
+        " \"switches\": [{\"name\": \"spine\", \"switches\": \"leaf[1-2]\"},"
+        " {\"name\": \"leaf1\", \"nodes\": \"n[1,3]\"},"
+        " {\"name\": \"leaf2\", \"nodes\": \"n2\"}]}";
+    static const char trace[] = "id,submit,duration,gpus,gpus_per_node,"
+                                "pattern\nA,0,1000,16,8,chain\n";
+    char tpath[64], args[256];
+    temp_file(tpath, topo, sizeof topo - 1);
+    fmt(args, sizeof args, "--placement first-fit --comm-fraction 0.5");
+    assert_int_equal(sim_text(tpath, trace, args), 0);
+    assert_contains(out, "A,0,0,1500,n1;n2,16,\n");
+    assert_contains(err, "on their best set: 0 of 1");
+    fmt(args, sizeof args, "--placement nvlink-pack --comm-fraction 0.5");
+    assert_int_equal(sim_text(tpath, trace, args), 0);
+    assert_contains(out, "A,0,0,1000,n1;n3,16,\n");
+    assert_contains(err, "on their best set: 1 of 1");
+    unlink(tpath);
+}
+
 /* A job id given twice is an error at the second, with both lines. */
 static void sim_duplicate_ids(void **state)
 {
@@ -2734,15 +2764,16 @@ static void sim_patterns(void **state)
     assert_int_equal(sim_text("dgx1-v100", ring, "--numa strict --demand "
                               "5:ring,2:ring:2"),
                      0);
-    /* a job over several nodes, none of which has that many GPUs: its own
-     * set is the reference (factor 1), and it does not count as on or off
-     * its best set */
+    /* a job over several nodes, none of which has that many GPUs: the
+     * reference is two whole trays of the one NVLink domain (no switch:
+     * one group), which is where it runs: factor 1, on its best set */
     assert_int_equal(sim_text("gb200-nvl72", "id,submit,duration,gpus,"
                               "pattern\nA,0,100,8,ring\n",
                               "--comm-fraction 1"),
                      0);
     assert_contains(out, "A,0,0,100,");
-    assert_contains(err, "on their best set: 0 of 0 multi-GPU jobs");
+    assert_contains(out, "A,0,0,100,nvl72-tray01;nvl72-tray02,8,");
+    assert_contains(err, "on their best set: 1 of 1 multi-GPU jobs");
     /* bad values in the trace: file:line:column */
     static const struct {
         const char *row, *want;
@@ -2826,6 +2857,7 @@ int main(void)
         cmocka_unit_test(sim_metrics_timeline),
         cmocka_unit_test(sim_metrics_random),
         cmocka_unit_test(sim_duplicate_ids),
+        cmocka_unit_test(sim_model_across_nodes),
         cmocka_unit_test(compare_runs),
         cmocka_unit_test(compare_errors),
         cmocka_unit_test(sim_summary_errors),

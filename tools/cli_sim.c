@@ -808,6 +808,8 @@ typedef struct best_set {
 } best_set;
 
 #define ANY_NODE UINT32_MAX
+/* ... or (type MULTI_NODE) over several nodes, for a job no node holds */
+#define MULTI_NODE (UINT32_MAX - 1)
 
 typedef struct comm_model {
     const gs_topo *t;
@@ -817,6 +819,82 @@ typedef struct comm_model {
     best_set *best;  /* sorted by key: a few entries per size and pattern */
     size_t nbest, capbest;
 } comm_model;
+
+static const gs_topo *node_order_topo;
+
+/* Most GPUs first, then by index. */
+static int cmp_node_size(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    uint32_t gx = gs_topo_node_gpu_count(node_order_topo, x),
+             gy = gs_topo_node_gpu_count(node_order_topo, y);
+    if (gx != gy)
+        return gx > gy ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+/* The reference set of a k-GPU job no node holds: under one leaf switch
+ * (each group of nodes that hang off the same switch, or off none), its
+ * nodes with most GPUs first, each giving its best set of as many GPUs as
+ * are still wanted; the best model among the groups that hold k, else the
+ * whole cluster taken so (crossing switches). -1 when the cluster has
+ * fewer than k GPUs. */
+static gs_status multi_best(comm_model *cm, uint32_t k, gs_comm_pattern p,
+                            double *out)
+{
+    const gs_topo *t = cm->t;
+    uint32_t nn = gs_topo_node_count(t);
+    *out = -1;
+    if (k > gs_topo_gpu_count(t))
+        return GS_OK;
+    uint32_t *order = malloc(((size_t)nn + 1) * sizeof *order);
+    uint32_t *set = malloc(((size_t)k + 1) * sizeof *set);
+    gs_status st = order && set ? GS_OK : GS_ENOMEM;
+    for (uint32_t n = 0; n < nn && st == GS_OK; n++)
+        order[n] = n;
+    node_order_topo = t;
+    if (st == GS_OK)
+        qsort(order, nn, sizeof *order, cmp_node_size);
+    bool any = false;
+    /* each group once: the switch of its first node in this order, then
+     * the whole cluster (pass 1) when no group held k */
+    for (int pass = 0; pass < 2 && st == GS_OK && !any; pass++)
+        for (uint32_t g = 0; g < nn && st == GS_OK; g++) {
+            uint32_t sw = gs_topo_node_switch(t, order[g]);
+            bool first = true;
+            for (uint32_t h = 0; h < g && first; h++)
+                first = gs_topo_node_switch(t, order[h]) != sw;
+            if (pass == 1 && g > 0)
+                break;
+            if (pass == 0 && !first)
+                continue;
+            size_t m = 0;
+            for (uint32_t h = 0; h < nn && m < k && st == GS_OK; h++) {
+                uint32_t n = order[h];
+                if (pass == 0 && gs_topo_node_switch(t, n) != sw)
+                    continue;
+                uint32_t c = gs_topo_node_gpu_count(t, n);
+                if (c > k - m)
+                    c = (uint32_t)(k - m);
+                if (c == 0)
+                    continue;
+                if (c > 64) /* the exact best set's limit */
+                    c = 64;
+                st = gs_topo_pattern_best(t, n, c, p, set + m, NULL);
+                m += c;
+            }
+            if (st != GS_OK || m < k)
+                continue;
+            gs_pattern_info pi = GS_PATTERN_INFO_INIT;
+            st = gs_topo_pattern_bandwidth(t, set, m, p, &pi);
+            if (st == GS_OK && pi.bandwidth > *out)
+                *out = pi.bandwidth;
+            any = true;
+        }
+    free(order);
+    free(set);
+    return st;
+}
 
 /* The cached best model of (type, k, pattern); node is a node of that
  * type (unused for ANY_NODE). GS_OK or the library's error. */
@@ -837,7 +915,11 @@ static gs_status best_model(comm_model *cm, uint32_t type, uint32_t node,
         return GS_OK;
     }
     double bw = -1;
-    if (type != ANY_NODE) {
+    if (type == MULTI_NODE) {
+        gs_status st = multi_best(cm, k, p, &bw);
+        if (st != GS_OK)
+            return st;
+    } else if (type != ANY_NODE) {
         gs_pattern_info pi = GS_PATTERN_INFO_INIT;
         gs_status st = gs_topo_pattern_best(cm->t, node, k, p, NULL, &pi);
         if (st != GS_OK)
@@ -909,7 +991,8 @@ static gs_status job_gpus(const gs_sched *s, const gs_topo *t, uint64_t sid,
 /* How much longer a job runs on its GPUs than on the best set for its size
  * and pattern: (1 - F) + F x best / actual, at most MAX_SLOWDOWN. The best
  * set is the best of the job's node (single-node jobs), else the best of
- * any one node that has as many GPUs (none: its own set, factor 1); a set
+ * any one node that has as many GPUs (none: the set multi_best makes
+ * under one leaf switch); a set
  * at least as good as the best counts as the best. Sets has_best and
  * on_best. */
 static gs_status comm_slowdown(comm_model *cm, const gs_sched *s, sim_job *j,
@@ -949,6 +1032,11 @@ static gs_status comm_slowdown(comm_model *cm, const gs_sched *s, sim_job *j,
                         (uint32_t)m, j->pattern, &best);
     else if (st == GS_OK)
         st = best_model(cm, ANY_NODE, GS_NONE, (uint32_t)m, j->pattern,
+                        &best);
+    /* no node holds it: the same size over the fewest nodes under one
+     * switch */
+    if (st == GS_OK && nn > 1 && best < 0)
+        st = best_model(cm, MULTI_NODE, GS_NONE, (uint32_t)m, j->pattern,
                         &best);
     if (st != GS_OK)
         return st;
