@@ -2704,8 +2704,8 @@ static void sim_patterns(void **state)
         "--comm-fraction 2:0.1,2:0.2", "--comm-fraction 0:0.1",
         "--comm-fraction 2:1.5", "--comm-fraction 2:",
         "--comm-fraction a:0.1", "--comm-fraction 2:0.1,",
-        "--comm-fraction 1:0,2:0,3:0,4:0,5:0,6:0,7:0,8:0,9:0,10:0,11:0,"
-        "12:0,13:0,14:0,15:0,16:0,17:0"};
+        ("--comm-fraction 1:0,2:0,3:0,4:0,5:0,6:0,7:0,8:0,9:0,10:0,11:0,"
+         "12:0,13:0,14:0,15:0,16:0,17:0")};
     static const char *const bad_why[] = {
         "'2:0.1,2:0.2': entry 2: size 2 after 2: want the sizes rising",
         "entry 1: size \"0\": want a whole number of GPUs",
