@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""How fast gpusched sim replays, and how much memory it takes, against
+issue 18's targets (docs/sim.md, "Speed").
+
+    bench/sim_speed.py --gpusched build-rel/tools/gpusched
+                       [--jobs N] [--repeat R] [--case NAME]
+
+Cases (each run R times; the median wall-clock seconds, jobs per second
+and the peak resident memory are printed):
+
+  relaxed     N jobs of tests/replay/gen_trace.py on tests/replay/cluster.json
+              (872 GPUs): queues of hundreds to thousands at peaks
+  overloaded  the same N jobs on a cluster of 288 GPUs (16 DGX H100, 16
+              DGX A100, 2 DGX-2): the load is three times the capacity and
+              tens of thousands of jobs wait on average, the case where
+              every event steps over every pending job
+  backfill    relaxed, with conservative backfill
+
+The issue's targets: the overloaded case at 1,000,000 jobs on 1,000 nodes
+in 60 s or less; conservative backfill on Philly (82,247 jobs) in 20 s or
+less; memory bounded by the jobs in the system. Use --jobs to scale.
+"""
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+GEN = os.path.join(ROOT, "tests", "replay", "gen_trace.py")
+CLUSTER = os.path.join(ROOT, "tests", "replay", "cluster.json")
+SMALL = ('{"gpusched": 1, "nodes": ['
+         '{"name": "h100-[01-16]", "template": "dgx-h100"},'
+         '{"name": "a100-[01-16]", "template": "dgx-a100"},'
+         '{"name": "dgx2-[1-2]", "template": "dgx2"}]}\n')
+COMMON = ["--split", "--any-model", "--auto-accounts", "--quiet"]
+
+
+def run(cmd):
+    """Wall-clock seconds and the peak RSS (KiB) of one child."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True, check=False)
+    dt = time.monotonic() - t0
+    if p.returncode not in (0, 3):
+        sys.exit(f"sim_speed: {' '.join(cmd)}: exit {p.returncode}: "
+                 f"{p.stderr}")
+    # ru_maxrss of the children is the largest so far: a new run's peak
+    # shows only when it is larger (runs go smallest case first)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return dt, max(after, before)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--gpusched", required=True)
+    ap.add_argument("--jobs", type=int, default=100000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--case", choices=("relaxed", "overloaded", "backfill"),
+                    action="append")
+    a = ap.parse_args()
+    if a.jobs < 1 or a.repeat < 1:
+        ap.error("--jobs and --repeat: want positive numbers")
+    cases = a.case or ["relaxed", "backfill", "overloaded"]
+    with tempfile.TemporaryDirectory() as tmp:
+        trace = os.path.join(tmp, "trace.csv")
+        small = os.path.join(tmp, "small.json")
+        with open(small, "w", encoding="ascii") as f:
+            f.write(SMALL)
+        subprocess.run([sys.executable, GEN, "--jobs", str(a.jobs),
+                        "--seed", "1", "--out", trace], check=True)
+        print(f"{'case':12} {'jobs':>9} {'median s':>9} {'jobs/s':>9} "
+              f"{'peak RSS MiB':>13}")
+        for case in cases:
+            topo = small if case == "overloaded" else CLUSTER
+            extra = ["--backfill", "conservative"] if case == "backfill" \
+                else []
+            cmd = [a.gpusched, "sim", "--topo", topo, "--jobs", trace,
+                   "--out", os.devnull] + COMMON + extra
+            times, rss = [], 0
+            for _ in range(a.repeat):
+                dt, peak = run(cmd)
+                times.append(dt)
+                rss = max(rss, peak)
+            med = statistics.median(times)
+            print(f"{case:12} {a.jobs:9d} {med:9.2f} {a.jobs / med:9.0f} "
+                  f"{rss / 1024:13.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
