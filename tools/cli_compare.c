@@ -338,19 +338,6 @@ static void print_csv(FILE *f, const run *runs, size_t n)
     }
 }
 
-static void json_dist(FILE *f, const char *key, const sim_dist *d)
-{
-    fprintf(f, ", \"%s\": {\"n\": %zu, \"mean\": ", key, d->n);
-    cli_json_number(f, d->mean);
-    fputs(", \"median\": ", f);
-    cli_json_number(f, d->median);
-    fputs(", \"p95\": ", f);
-    cli_json_number(f, d->p95);
-    fputs(", \"p99\": ", f);
-    cli_json_number(f, d->p99);
-    fputc('}', f);
-}
-
 static void print_json(FILE *f, const run *runs, size_t n)
 {
     fputs("{\"runs\": [", f);
@@ -383,9 +370,12 @@ static void print_json(FILE *f, const run *runs, size_t n)
         cli_json_number(f, p->stranded_mean);
         fprintf(f, ", \"multi_gpu_jobs\": %zu, \"on_best_set\": %zu",
                 p->multi, p->on_best);
-        json_dist(f, "wait", &p->wait);
-        json_dist(f, "jct", &p->jct);
-        json_dist(f, "slowdown", &p->slowdown);
+        const sim_dist *d[3] = {&p->wait, &p->jct, &p->slowdown};
+        const char *keys[3] = {"wait", "jct", "slowdown"};
+        for (int k = 0; k < 3; k++) {
+            fputs(", ", f);
+            sim_json_dist(f, keys[k], d[k]);
+        }
         fputc('}', f);
     }
     fputs("\n]}\n", f);

@@ -1058,6 +1058,19 @@ static gs_status comm_slowdown(comm_model *cm, const gs_sched *s, sim_job *j,
 
 /* ---- the replay ---------------------------------------------------------- */
 
+/* A run ended (or was preempted) now: the tracker lets its GPUs go, the
+ * job counts the GPU-seconds it used; returns them. */
+static double run_stopped(sim_track *trk, sim_job *j, int64_t now)
+{
+    double used = (double)(now - j->start) * j->gpus * j->share;
+    j->gpu_seconds += used;
+    sim_track_stop(trk, j->held, j->nheld, j->gpus * j->share);
+    free(j->held);
+    j->held = NULL;
+    j->nheld = 0;
+    return used;
+}
+
 sim_report *sim_report_to;
 
 static double now_seconds(void)
@@ -1571,13 +1584,7 @@ static int sim(cli_args *a)
                               gs_sched_errmsg(s));
                 goto done;
             }
-            double used = (double)(now - j->start) * j->gpus * j->share;
-            gpu_seconds += used;
-            j->gpu_seconds += used;
-            sim_track_stop(&trk, j->held, j->nheld, j->gpus * j->share);
-            free(j->held);
-            j->held = NULL;
-            j->nheld = 0;
+            gpu_seconds += run_stopped(&trk, j, now);
             j->end = now;
             rep->done++;
             if (timeout && set_reason(j, "timeout") != 0) {
@@ -1749,13 +1756,7 @@ static int sim(cli_args *a)
                     goto done;
                 }
             } else if (e.kind == GS_EVENT_PREEMPTED) {
-                double used = (double)(now - j->start) * j->gpus * j->share;
-                gpu_seconds += used;
-                j->gpu_seconds += used;
-                sim_track_stop(&trk, j->held, j->nheld, j->gpus * j->share);
-                free(j->held);
-                j->held = NULL;
-                j->nheld = 0;
+                gpu_seconds += run_stopped(&trk, j, now);
                 rep->done++; /* back to the queue if requeued */
                 j->epoch++; /* its pending end is stale */
                 j->end = now;

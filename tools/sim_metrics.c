@@ -411,7 +411,7 @@ void sim_metrics_print(FILE *f, const sim_metrics *m)
     free(top);
 }
 
-static void json_dist(FILE *f, const char *key, const sim_dist *d)
+void sim_json_dist(FILE *f, const char *key, const sim_dist *d)
 {
     fprintf(f, "\"%s\": {\"n\": %zu, \"mean\": ", key, d->n);
     cli_json_number(f, d->mean);
@@ -433,11 +433,11 @@ static void json_group(FILE *f, const sim_group *g)
             g->jobs, g->started, g->completed);
     cli_json_number(f, g->gpu_seconds);
     fputs(", ", f);
-    json_dist(f, "wait", &g->wait);
+    sim_json_dist(f, "wait", &g->wait);
     fputs(", ", f);
-    json_dist(f, "jct", &g->jct);
+    sim_json_dist(f, "jct", &g->jct);
     fputs(", ", f);
-    json_dist(f, "slowdown", &g->slowdown);
+    sim_json_dist(f, "slowdown", &g->slowdown);
     fputc('}', f);
 }
 
@@ -464,11 +464,11 @@ void sim_metrics_json(FILE *f, const sim_metrics *m, const sim_track *k,
                       uint32_t gpus)
 {
     fputs(", ", f);
-    json_dist(f, "wait", &m->all.wait);
+    sim_json_dist(f, "wait", &m->all.wait);
     fputs(", ", f);
-    json_dist(f, "jct", &m->all.jct);
+    sim_json_dist(f, "jct", &m->all.jct);
     fputs(", ", f);
-    json_dist(f, "slowdown", &m->all.slowdown);
+    sim_json_dist(f, "slowdown", &m->all.slowdown);
     fputs(", \"slowdown_bound\": ", f);
     cli_json_number(f, m->bound);
     fprintf(f, ", \"completed\": %zu, \"queue_mean\": ", m->all.completed);

@@ -116,6 +116,8 @@ typedef struct sim_metrics {
 int sim_metrics_compute(sim_metrics *m, const sim_result *r, size_t n,
                         double bound, const sim_track *k);
 void sim_metrics_free(sim_metrics *m);
+/* A distribution as JSON: "key": {"n", "mean", "median", "p95", "p99"}. */
+void sim_json_dist(FILE *f, const char *key, const sim_dist *d);
 /* The lines the text summary adds (after wait, makespan, utilization). */
 void sim_metrics_print(FILE *f, const sim_metrics *m);
 /* The JSON keys the summary object adds (", \"jct\": {...}, ..."), with the
