@@ -2518,6 +2518,14 @@ static void compare_errors(void **state)
         assert_contains(err, cases[i].msg);
         assert_string_equal(out, "");
     }
+    /* the topology options reach every run: a wrong --format fails it */
+    fmt(args, sizeof args,
+        "compare --topo '%s' --jobs '%s' --format smi", topo,
+        test_data("sim/metrics.csv"));
+    assert_int_equal(run2(args), 1);
+    assert_contains(err, "metrics-cluster.json:1:1: no nvidia-smi topo -m "
+                         "header");
+    assert_contains(out, "failed (exit status 1)\n");
     /* a trace with a user name the scheduler refuses: each run fails */
     static const char bad[] = "id,submit,duration,gpus,user\na,0,10,1,x y\n";
     char path[64];

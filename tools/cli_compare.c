@@ -146,8 +146,8 @@ static char *unconst(const char *s)
 
 static int run_sim(const cli_args *a, run *r, const char *dir)
 {
-    const char *argv[40];
-    char *args[40];
+    const char *argv[64 + 2 * CLI_MAX_REPEAT];
+    char *args[64 + 2 * CLI_MAX_REPEAT];
     int n = 0;
     char out[4096], sum[4096], txt[4096];
     argv[n++] = "sim";
@@ -181,6 +181,22 @@ static int run_sim(const cli_args *a, run *r, const char *dir)
         argv[n++] = "--max-input";
         argv[n++] = a->val[CLI_O_MAX_INPUT];
     }
+    /* the topology options, as given */
+    static const struct {
+        int id;
+        const char *name;
+    } topo_opts[] = {{CLI_O_FORMAT, "--format"},
+                     {CLI_O_HOSTNAME, "--hostname"}};
+    for (size_t i = 0; i < sizeof topo_opts / sizeof *topo_opts; i++)
+        if (a->val[topo_opts[i].id]) {
+            argv[n++] = topo_opts[i].name;
+            argv[n++] = a->val[topo_opts[i].id];
+        }
+    for (size_t i = 0; i < a->nrepeat; i++)
+        if (a->repeat_id[i] == CLI_O_NODE_TEMPLATE) {
+            argv[n++] = "--node-template";
+            argv[n++] = a->repeat[i];
+        }
     argv[n++] = "--quiet";
     argv[n++] = "--out";
     if (dir) {
@@ -576,7 +592,7 @@ const cli_command cli_cmd_compare = {
         "gpusched-plot. On a terminal a progress line shows the runs done, "
         "the share of the jobs replayed and the time left.",
     .options = compare_options,
-    .groups = CLI_GROUP_INPUT,
+    .groups = CLI_GROUP_TOPO | CLI_GROUP_INPUT,
     .exit_status = "0 every run replayed, 3 jobs were refused at submission "
                    "in some run, 1 a run failed (its message is shown) or "
                    "the output cannot be written, 2 bad arguments.",
