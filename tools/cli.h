@@ -225,6 +225,15 @@ int cli_open_output(cli_args *a);
  * with its reason (exit 1); rc is the command's exit code, returned unless
  * writing failed. Does nothing the second time. */
 int cli_close_output(cli_args *a, int rc);
+/* Open a file to write without emptying it (a command that fails leaves
+ * it as it was): the fd, or -1 with errno (EISDIR for a directory);
+ * *created says whether it did not exist. */
+int cli_open_file(const char *path, bool *created);
+/* Write all of buf to fd (through EINTR and short writes): 0 or an
+ * errno value. */
+int cli_write_all(int fd, const char *buf, size_t len);
+/* Seconds of a monotonic clock, for elapsed times and progress lines. */
+double cli_now_seconds(void);
 /* Write a JSON string (quoted and escaped). */
 void cli_json_string(FILE *f, const char *s);
 /* Write a number for JSON: null when NaN or infinite. */

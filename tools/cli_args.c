@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Options of the groups a command may take (cli_command::groups). */
@@ -693,27 +694,53 @@ char *cli_read_input(cli_args *a, const char *path, size_t *len)
 
 /* ---- the output ---------------------------------------------------------- */
 
+int cli_open_file(const char *path, bool *created)
+{
+    /* not truncated now: a command that fails leaves an existing file as
+     * it was */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    *created = fd >= 0;
+    if (fd < 0 && errno == EEXIST)
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        errno = EISDIR;
+        return -1;
+    }
+    return fd;
+}
+
+int cli_write_all(int fd, const char *buf, size_t len)
+{
+    for (size_t off = 0; off < len;) {
+        ssize_t n = write(fd, buf + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? errno : EIO;
+        off += (size_t)n;
+    }
+    return 0;
+}
+
+double cli_now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 int cli_open_output(cli_args *a)
 {
     const char *path = a->val[CLI_O_OUT] ? a->val[CLI_O_OUT] : "-";
     int fd = STDOUT_FILENO;
     a->out_created = false;
     if (strcmp(path, "-") != 0) {
-        /* not truncated now: a command that fails leaves an existing file
-         * as it was */
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        a->out_created = fd >= 0;
-        if (fd < 0 && errno == EEXIST)
-            fd = open(path, O_WRONLY | O_CLOEXEC);
+        fd = cli_open_file(path, &a->out_created);
         if (fd < 0)
             return cli_fail(a, "--out %s: cannot write there: %s", path,
                             strerror(errno));
-        struct stat st;
-        if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-            close(fd);
-            return cli_fail(a, "--out %s: cannot write there: %s", path,
-                            strerror(EISDIR));
-        }
     }
     /* In memory first: stdio forgets why a write failed by the time a
      * later fflush reports it, and write(2) below does not. */
@@ -743,16 +770,8 @@ int cli_close_output(cli_args *a, int rc)
     if (to_stdout)
         fflush(stdout);
     if (!err && (a->out_len > 0 || !failed)) {
-        for (size_t off = 0; off < a->out_len;) {
-            ssize_t n = write(a->out_fd, a->out_mem + off, a->out_len - off);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0) {
-                err = n < 0 ? errno : EIO;
-                break;
-            }
-            off += (size_t)n;
-        }
+        err = cli_write_all(a->out_fd, a->out_mem, a->out_len);
+        /* a file that held more keeps only this */
         struct stat st;
         if (!err && !to_stdout && fstat(a->out_fd, &st) == 0 &&
             S_ISREG(st.st_mode) &&

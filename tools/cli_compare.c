@@ -125,13 +125,6 @@ static int split_list(cli_args *a, const char *opt, const char *text,
     return CLI_OK;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* The run's gpusched sim command line, and run it in this process (a
  * worker). Its figures land in r->rep. Returns sim's exit status. */
 /* The parser takes char *argv[] and only reads it. */
@@ -258,7 +251,7 @@ static void progress_line(const cli_args *a, const shared *sh, size_t n,
         started += sh->runs[i].state != 0;
     if (started < n && started)
         f *= (double)started / (double)n;
-    double t = now_seconds() - t0;
+    double t = cli_now_seconds() - t0;
     fprintf(stderr, "\r%s: %zu of %zu runs done, %.0f%% of the jobs, %.0f s",
             a->prog, ended, n, 100 * f, t);
     if (f > 0.01 && f < 1)
@@ -273,7 +266,7 @@ static void worker(const cli_args *a, shared *sh, size_t n, const char *dir)
         if (i < 0 || (size_t)i >= n)
             return;
         run *r = &sh->runs[i];
-        double t0 = now_seconds();
+        double t0 = cli_now_seconds();
         __atomic_store_n(&r->state, 1, __ATOMIC_RELEASE);
         pid_t pid = fork();
         if (pid == 0)
@@ -284,7 +277,7 @@ static void worker(const cli_args *a, shared *sh, size_t n, const char *dir)
         r->status = pid < 0 ? CLI_FAIL
                     : WIFEXITED(status) ? WEXITSTATUS(status)
                                         : 128 + WTERMSIG(status);
-        r->seconds = now_seconds() - t0;
+        r->seconds = cli_now_seconds() - t0;
         __atomic_store_n(&r->state, 2, __ATOMIC_RELEASE);
     }
 }
@@ -503,7 +496,7 @@ static int compare(cli_args *a)
     if (parallel > n)
         parallel = n;
     bool show = isatty(STDERR_FILENO);
-    double t0 = now_seconds();
+    double t0 = cli_now_seconds();
     fflush(stdout);
     fflush(stderr);
     pid_t pids[MAX_PARALLEL];

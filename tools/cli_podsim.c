@@ -697,13 +697,6 @@ typedef struct experiment {
     double t0;
 } experiment;
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int run_fail(const experiment *x, const run_result *r, uint64_t i,
                     const pod *p, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -809,7 +802,7 @@ static int check_alloc(const experiment *x, const run_result *r, gs_sched *s,
 /* One run: 0, or -1 after a message. */
 static int run_one(const experiment *x, run_result *r)
 {
-    double t0 = now_seconds();
+    double t0 = cli_now_seconds();
     gs_sched_config cfg;
     gs_sched_config_init(&cfg);
     cfg.placement = x->policies[r->policy];
@@ -912,7 +905,7 @@ static int run_one(const experiment *x, run_result *r)
         rc = -1;
     gs_sched_destroy(s);
     r->progress = 1;
-    r->seconds = now_seconds() - t0;
+    r->seconds = cli_now_seconds() - t0;
     return rc;
 }
 
@@ -938,14 +931,14 @@ static void progress_line(const experiment *x, const shared *sh, size_t n,
     }
     fprintf(stderr, "\r%s: %zu of %zu runs done (%.0f%%), %.0f s\033[K",
             x->a->prog, done, n, (done + part) * 100.0 / (double)n,
-            now_seconds() - t0);
+            cli_now_seconds() - t0);
 }
 
 /* The single process's progress line, at most every 0.2 s. */
 static void serial_progress(const experiment *x)
 {
     static double last;
-    double t = now_seconds();
+    double t = cli_now_seconds();
     if (t - last < 0.2)
         return;
     last = t;
@@ -979,7 +972,7 @@ static int worker(const experiment *x, shared *sh, size_t n, bool show,
 static int run_all(experiment *x, shared *sh, size_t n, unsigned parallel,
                    bool show)
 {
-    double t0 = now_seconds();
+    double t0 = cli_now_seconds();
     if (parallel <= 1) {
         if (show) {
             x->progress = serial_progress;
@@ -1801,10 +1794,10 @@ static int podsim(cli_args *a)
     bool show = isatty(STDERR_FILENO);
     if (parallel > n_runs)
         parallel = n_runs;
-    double t0 = now_seconds();
+    double t0 = cli_now_seconds();
     if (run_all(&x, sh, n_runs, (unsigned)parallel, show) != 0)
         goto done;
-    double wall = now_seconds() - t0;
+    double wall = cli_now_seconds() - t0;
     if (cli_given(a, CLI_O_JSON))
         print_json(a->out, &x, &in, sh->runs, n_runs);
     else if (cli_given(a, O_CSV))

@@ -33,14 +33,11 @@
 #include "sim_metrics.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Names point into the jobs file's text, kept for the whole run: stored
@@ -833,6 +830,42 @@ static int cmp_node_size(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* ALL_SWITCHES: fill_group takes every node */
+#define ALL_SWITCHES (UINT32_MAX - 1)
+
+/* The model of k GPUs taken from the nodes under switch sw (GS_NONE: the
+ * nodes under none; ALL_SWITCHES: every node), in order (most GPUs
+ * first), each giving its best set of as many GPUs as are still wanted;
+ * -1 when they hold fewer than k. set has room for k ids. */
+static gs_status fill_group(const gs_topo *t, const uint32_t *order,
+                            uint32_t nn, uint32_t sw, uint32_t k,
+                            gs_comm_pattern p, uint32_t *set, double *bw)
+{
+    *bw = -1;
+    size_t m = 0;
+    for (uint32_t h = 0; h < nn && m < k; h++) {
+        uint32_t n = order[h];
+        if (sw != ALL_SWITCHES && gs_topo_node_switch(t, n) != sw)
+            continue;
+        uint32_t c = gs_topo_node_gpu_count(t, n);
+        c = c < k - m ? c : (uint32_t)(k - m);
+        c = c < 64 ? c : 64; /* the exact best set's limit */
+        if (!c)
+            continue;
+        gs_status st = gs_topo_pattern_best(t, n, c, p, set + m, NULL);
+        if (st != GS_OK)
+            return st;
+        m += c;
+    }
+    if (m < k)
+        return GS_OK;
+    gs_pattern_info pi = GS_PATTERN_INFO_INIT;
+    gs_status st = gs_topo_pattern_bandwidth(t, set, m, p, &pi);
+    if (st == GS_OK)
+        *bw = pi.bandwidth;
+    return st;
+}
+
 /* The reference set of a k-GPU job no node holds: under one leaf switch
  * (each group of nodes that hang off the same switch, or off none), its
  * nodes with most GPUs first, each giving its best set of as many GPUs as
@@ -843,7 +876,7 @@ static gs_status multi_best(comm_model *cm, uint32_t k, gs_comm_pattern p,
                             double *out)
 {
     const gs_topo *t = cm->t;
-    uint32_t nn = gs_topo_node_count(t);
+    uint32_t nn = gs_topo_node_count(t), nsw = gs_topo_switch_count(t);
     *out = -1;
     if (k > gs_topo_gpu_count(t))
         return GS_OK;
@@ -855,42 +888,16 @@ static gs_status multi_best(comm_model *cm, uint32_t k, gs_comm_pattern p,
     node_order_topo = t;
     if (st == GS_OK)
         qsort(order, nn, sizeof *order, cmp_node_size);
-    bool any = false;
-    /* each group once: the switch of its first node in this order, then
-     * the whole cluster (pass 1) when no group held k */
-    for (int pass = 0; pass < 2 && st == GS_OK && !any; pass++)
-        for (uint32_t g = 0; g < nn && st == GS_OK; g++) {
-            uint32_t sw = gs_topo_node_switch(t, order[g]);
-            bool first = true;
-            for (uint32_t h = 0; h < g && first; h++)
-                first = gs_topo_node_switch(t, order[h]) != sw;
-            if (pass == 1 && g > 0)
-                break;
-            if (pass == 0 && !first)
-                continue;
-            size_t m = 0;
-            for (uint32_t h = 0; h < nn && m < k && st == GS_OK; h++) {
-                uint32_t n = order[h];
-                if (pass == 0 && gs_topo_node_switch(t, n) != sw)
-                    continue;
-                uint32_t c = gs_topo_node_gpu_count(t, n);
-                if (c > k - m)
-                    c = (uint32_t)(k - m);
-                if (c == 0)
-                    continue;
-                if (c > 64) /* the exact best set's limit */
-                    c = 64;
-                st = gs_topo_pattern_best(t, n, c, p, set + m, NULL);
-                m += c;
-            }
-            if (st != GS_OK || m < k)
-                continue;
-            gs_pattern_info pi = GS_PATTERN_INFO_INIT;
-            st = gs_topo_pattern_bandwidth(t, set, m, p, &pi);
-            if (st == GS_OK && pi.bandwidth > *out)
-                *out = pi.bandwidth;
-            any = true;
-        }
+    /* each switch, then the nodes under none (sw == nsw) */
+    for (uint32_t sw = 0; sw <= nsw && st == GS_OK; sw++) {
+        double bw;
+        st = fill_group(t, order, nn, sw < nsw ? sw : GS_NONE, k, p, set,
+                        &bw);
+        if (st == GS_OK && bw > *out)
+            *out = bw;
+    }
+    if (st == GS_OK && *out < 0)
+        st = fill_group(t, order, nn, ALL_SWITCHES, k, p, set, out);
     free(order);
     free(set);
     return st;
@@ -995,26 +1002,33 @@ static gs_status job_gpus(const gs_sched *s, const gs_topo *t, uint64_t sid,
  * under one leaf switch); a set
  * at least as good as the best counts as the best. Sets has_best and
  * on_best. */
-static gs_status comm_slowdown(comm_model *cm, const gs_sched *s, sim_job *j,
-                               double *factor)
+/* A job that just started: its cluster-wide GPUs into j->held (the
+ * tracker lets them go when it stops; the model reads them), its node
+ * count and last node into *nn and *node. GS_OK or the library's
+ * error. */
+static gs_status take_gpus(comm_model *cm, const gs_sched *s, sim_job *j,
+                           uint32_t *nn, uint32_t *node)
+{
+    size_t m = 0;
+    gs_status st = job_gpus(s, cm->t, j->sid, cm->gpus,
+                            gs_topo_gpu_count(cm->t), &m, nn, node);
+    if (st != GS_OK)
+        return st;
+    if (m && !(j->held = malloc(m * sizeof *j->held)))
+        return GS_ENOMEM;
+    if (m)
+        memcpy(j->held, cm->gpus, m * sizeof *j->held);
+    j->nheld = m;
+    return GS_OK;
+}
+
+static gs_status comm_slowdown(comm_model *cm, sim_job *j, uint32_t nn,
+                               uint32_t node, double *factor)
 {
     *factor = 1;
     j->has_best = j->on_best = false;
     const gs_topo *t = cm->t;
-    size_t m = 0;
-    uint32_t nn = 0, node = GS_NONE;
-    gs_status gst = job_gpus(s, t, j->sid, cm->gpus, gs_topo_gpu_count(t),
-                             &m, &nn, &node);
-    if (gst != GS_OK)
-        return gst;
-    /* what the tracker needs to know it holds */
-    if (m) {
-        j->held = malloc(m * sizeof *j->held);
-        if (!j->held)
-            return GS_ENOMEM;
-        memcpy(j->held, cm->gpus, m * sizeof *j->held);
-    }
-    j->nheld = m;
+    size_t m = j->nheld;
     /* the best set is measured with the model on, and for a job that
      * names its pattern (the exact models of any are dear: 50% more time
      * on a replay of 30,000 jobs); the run is stretched only with the
@@ -1025,7 +1039,7 @@ static gs_status comm_slowdown(comm_model *cm, const gs_sched *s, sim_job *j,
     if (m < 2)
         return GS_OK;
     gs_pattern_info pi = GS_PATTERN_INFO_INIT;
-    gs_status st = gs_topo_pattern_bandwidth(t, cm->gpus, m, j->pattern, &pi);
+    gs_status st = gs_topo_pattern_bandwidth(t, j->held, m, j->pattern, &pi);
     double best = -1;
     if (st == GS_OK && nn == 1)
         st = best_model(cm, gs_topo_node_type_index(t, node), node,
@@ -1073,13 +1087,6 @@ static double run_stopped(sim_track *trk, sim_job *j, int64_t now)
 
 sim_report *sim_report_to;
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* The progress line on a terminal: jobs done, simulated time, and when
  * the run should end at this pace. */
 typedef struct sim_progress {
@@ -1093,7 +1100,7 @@ static void show_progress(const cli_args *a, sim_progress *p,
 {
     if (!p->show || ((++p->tick & 1023) != 0 && !force))
         return;
-    double t = now_seconds();
+    double t = cli_now_seconds();
     if (t - p->last < 0.25 && !force)
         return;
     p->last = t;
@@ -1221,15 +1228,7 @@ static int write_whole(int fd, const char *buf, size_t len)
         return errno; /* EINVAL: not a regular file (a pipe) */
     if (lseek(fd, 0, SEEK_SET) < 0 && errno != ESPIPE)
         return errno;
-    for (size_t off = 0; off < len;) {
-        ssize_t n = write(fd, buf + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? errno : EIO;
-        off += (size_t)n;
-    }
-    return 0;
+    return cli_write_all(fd, buf, len);
 }
 
 /* What the run was (--summary's "run"): the inputs and the policies as
@@ -1453,18 +1452,7 @@ static int sim(cli_args *a)
     if (summary_path) {
         /* found unwritable now, not after the run; emptied only when the
          * summary is written */
-        summary_fd = open(summary_path, O_WRONLY | O_CREAT | O_EXCL |
-                                            O_CLOEXEC, 0666);
-        summary_created = summary_fd >= 0;
-        if (summary_fd < 0 && errno == EEXIST)
-            summary_fd = open(summary_path, O_WRONLY | O_CLOEXEC);
-        struct stat sst;
-        if (summary_fd >= 0 && fstat(summary_fd, &sst) == 0 &&
-            S_ISDIR(sst.st_mode)) {
-            close(summary_fd);
-            summary_fd = -1;
-            errno = EISDIR;
-        }
+        summary_fd = cli_open_file(summary_path, &summary_created);
         if (summary_fd < 0) {
             rc = cli_fail(a, "--summary %s: cannot write there: %s",
                           summary_path, strerror(errno));
@@ -1544,7 +1532,7 @@ static int sim(cli_args *a)
     rep->total = nj;
     prog.show = !sim_report_to && !cli_given(a, CLI_O_QUIET) &&
                 isatty(STDERR_FILENO);
-    prog.t0 = now_seconds();
+    prog.t0 = cli_now_seconds();
     size_t next = 0, n_preempted = 0, n_requeued = 0, n_refused = 0;
     size_t first_refused = 0;
     double gpu_seconds = 0;
@@ -1722,7 +1710,10 @@ static int sim(cli_args *a)
                 j->end = -1;
                 j->epoch++;
                 double factor = 1;
-                gs_status mst = comm_slowdown(&cm, s, j, &factor);
+                uint32_t nn = 0, node = GS_NONE;
+                gs_status mst = take_gpus(&cm, s, j, &nn, &node);
+                if (mst == GS_OK)
+                    mst = comm_slowdown(&cm, j, nn, node, &factor);
                 if (mst != GS_OK) {
                     rc = cli_fail(a, "at %lld s: %s", (long long)now,
                                   gs_strerror(mst));

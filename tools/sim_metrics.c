@@ -90,10 +90,10 @@ static sim_bucket *bucket_at(sim_track *k, int64_t t)
     return &k->b[i];
 }
 
-int sim_track_advance(sim_track *k, int64_t now)
+void sim_track_advance(sim_track *k, int64_t now)
 {
     if (now <= k->last)
-        return 0;
+        return;
     double dt = (double)(now - k->last);
     /* the state held over [last, now) */
     double free_gpus = 0, stranded = 0;
@@ -129,7 +129,6 @@ int sim_track_advance(sim_track *k, int64_t now)
         t = end;
     }
     k->last = now;
-    return 0;
 }
 
 uint32_t sim_track_need(const sim_track *k, uint32_t gpus, uint32_t gpn,

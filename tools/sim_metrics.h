@@ -55,8 +55,8 @@ typedef struct sim_track {
  * 1 s). 0 or -1 (out of memory). */
 int sim_track_init(sim_track *k, const gs_topo *t, int64_t t0, int64_t span);
 void sim_track_free(sim_track *k);
-/* Take the state since the last call as it was until now. 0 or -1. */
-int sim_track_advance(sim_track *k, int64_t now);
+/* Take the state since the last call as it was until now. */
+void sim_track_advance(sim_track *k, int64_t now);
 /* A job's need on one node: gpus_per_node when set, else its GPUs up to
  * the biggest node's; 1 for a share or a MIG instance. */
 uint32_t sim_track_need(const sim_track *k, uint32_t gpus, uint32_t gpn,
