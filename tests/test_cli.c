@@ -2388,6 +2388,71 @@ static void sim_metrics_random(void **state)
     json_doc_free(&doc);
 }
 
+/* Quiet steps decide what full steps decide (tests/test_quiet.c checks
+ * the library call by call): an overloaded random trace (users in
+ * accounts, priorities, sizes 1 to 16) on one DGX H100 and two DGX-1,
+ * under each ordering and fair-share algorithm, gives the same output,
+ * byte for byte, with and without --full-steps. */
+static void sim_quiet_same(void **state)
+{
+    (void)state;
+    static char trace[1 << 17];
+    size_t n = (size_t)snprintf(trace, sizeof trace,
+                                "id,submit,duration,time_limit,gpus,"
+                                "gpus_per_node,user,account,priority\n");
+    static const char *const users[] = {"u0", "u1", "u2", "u3", "u4"};
+    static const char *const accts[] = {"a", "a", "b", "c", "c"};
+    static const int sizes[] = {1, 1, 1, 2, 2, 4, 8, 16};
+    unsigned seed = 11;
+    for (int i = 0; i < 1000; i++) {
+        seed = seed * 1103515245u + 12345u;
+        int gpus = sizes[(seed >> 16) % 8];
+        seed = seed * 1103515245u + 12345u;
+        int dur = 60 + (int)((seed >> 16) % 3000);
+        seed = seed * 1103515245u + 12345u;
+        int u = (int)((seed >> 16) % 5);
+        seed = seed * 1103515245u + 12345u;
+        int prio = (int)((seed >> 16) % 1001);
+        n += (size_t)snprintf(trace + n, sizeof trace - n,
+                              "j%d,%d,%d,,%d,%s,%s,%s,%d\n", i, i * 40, dur,
+                              gpus, gpus == 16 ? "8" : "", users[u],
+                              accts[u], i % 3 ? prio : 0);
+        assert_true(n < sizeof trace);
+    }
+    char topo[64];
+    static const char tdoc[] =
+        "{\"gpusched\": 1, \"nodes\": ["
+        "{\"name\": \"h1\", \"template\": \"dgx-h100\"},"
+        "{\"name\": \"v[1-2]\", \"template\": \"dgx1-v100\"}]}";
+    temp_file(topo, tdoc, sizeof tdoc - 1);
+    static const char *const configs[] = {
+        "--ordering fifo", "--ordering priority",
+        "--ordering multifactor --fairshare fair-tree",
+        "--ordering multifactor --fairshare classic --placement first-fit"};
+    static char quiet_out[sizeof out];
+    for (size_t c = 0; c < sizeof configs / sizeof *configs; c++) {
+        char extra[256];
+        fmt(extra, sizeof extra, "%s --auto-accounts --split --json",
+            configs[c]);
+        assert_int_equal(sim_text(topo, trace, extra), 0);
+        memcpy(quiet_out, out, sizeof out);
+        fmt(extra, sizeof extra,
+            "%s --auto-accounts --split --json --full-steps", configs[c]);
+        assert_int_equal(sim_text(topo, trace, extra), 0);
+        assert_true(strlen(out) + 1 < sizeof out);
+        /* the load is over the capacity: hundreds of jobs wait (else
+         * there is little to compare) */
+        json_doc doc;
+        parse_json(&doc, out);
+        const json_value *sum = json_member_get(doc.root, "summary")->value;
+        assert_true(json_num(sum, "queue_max") >= 200);
+        json_doc_free(&doc);
+        if (strcmp(out, quiet_out) != 0)
+            fail_msg("%s: quiet and full steps differ", configs[c]);
+    }
+    unlink(topo);
+}
+
 /* compare: each run is the sim run of its policies (first-fit and
  * best-fit under FIFO give metrics.csv's hand-worked figures; nvlink-pack
  * with EASY backfill lets W start at 50 beside Z's wait: its row equals
@@ -2864,6 +2929,7 @@ int main(void)
         cmocka_unit_test(sim_metrics),
         cmocka_unit_test(sim_metrics_timeline),
         cmocka_unit_test(sim_metrics_random),
+        cmocka_unit_test(sim_quiet_same),
         cmocka_unit_test(sim_duplicate_ids),
         cmocka_unit_test(sim_model_across_nodes),
         cmocka_unit_test(compare_runs),

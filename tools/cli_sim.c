@@ -657,7 +657,7 @@ static int cmp_i64(const void *a, const void *b)
 enum { SIM_JOBS, SIM_ACCOUNTS, SIM_PLACEMENT, SIM_ORDERING, SIM_FAIRSHARE,
        SIM_BACKFILL, SIM_BF_INTERVAL, SIM_PREEMPT, SIM_SPLIT, SIM_ANY_MODEL,
        SIM_AUTO_ACCOUNTS, SIM_EXPECTED_START, SIM_COMM_FRACTION,
-       SIM_BLIND, SIM_SUMMARY, SIM_BOUND };
+       SIM_BLIND, SIM_SUMMARY, SIM_BOUND, SIM_FULL_STEPS };
 static const cli_option sim_options[] = {
     CLI_OPTION_TOPO(NULL, CLI_REQUIRED),
     {SIM_JOBS, "--jobs", NULL, "FILE", NULL,
@@ -721,6 +721,11 @@ static const cli_option sim_options[] = {
      "the bounded slowdown's floor: a job's slowdown is its JCT over its "
      "run time on its best set, or over this when the run is shorter, and "
      "at least 1",
+     0},
+    {SIM_FULL_STEPS, "--full-steps", NULL, NULL, "off",
+     "rank and plan every pending job at every step, as before quiet "
+     "steps: the same decisions, slower (for checking and timing; "
+     "docs/sim.md)",
      0},
     CLI_OPTION_JSON("write one JSON document: {\"jobs\": [{\"id\", "
                     "\"submit\", \"start\", \"end\", \"nodes\", \"gpus\", "
@@ -1471,6 +1476,13 @@ static int sim(cli_args *a)
     cfg.placement = placement;
     if (gs_sched_create(&s, t, &cfg) != GS_OK) {
         rc = cli_fail(a, "%s", s ? gs_sched_errmsg(s) : "out of memory");
+        goto done;
+    }
+    /* a step that can start nothing is known without ranking the queue:
+     * the same decisions (gs_sched_set_quiet_steps) */
+    if (!cli_given(a, SIM_FULL_STEPS) && gs_sched_set_quiet_steps(s, 1) !=
+                                             GS_OK) {
+        rc = cli_fail(a, "%s", gs_sched_errmsg(s));
         goto done;
     }
     bool expected = cli_given(a, SIM_EXPECTED_START);

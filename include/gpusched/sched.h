@@ -523,6 +523,43 @@ typedef struct gs_event {
 GS_API gs_status gs_sched_step(gs_sched *sched, int64_t now, size_t *started);
 
 /**
+ * @brief Turn quiet steps on (1) or off (0, the default).
+ *
+ * With quiet steps, a gs_sched_step() that can start nothing is known to
+ * be so without ranking and planning every pending job: since the last
+ * full step only submissions and ends of running jobs happened, the
+ * blocker (the first job that could not start) still cannot be placed,
+ * and it still ranks first (checked against the jobs submitted since and,
+ * under multifactor, against the jobs right behind it and a bound per
+ * association that holds however their ages and fair share moved). Such a
+ * step costs O(associations + jobs submitted since) instead of
+ * O(pending jobs), and decides exactly what a full step would: every
+ * event, start time and reason is the same. It applies without backfill,
+ * preemption, partitions or limits, under the built-in orderings; other
+ * configurations, and any other call in between (a hold, a cancellation
+ * of a pending job, a setting), make the next step a full one.
+ *
+ * What differs: a quiet step values only the jobs it compares, so the
+ * values and factors gs_sched_job_priority() reports for the others are
+ * those of the last step that valued them. The setting is not kept in
+ * snapshots (it decides nothing): set it again after gs_sched_open().
+ * `gpusched sim` turns it on (docs/sim.md).
+ * @param sched The scheduler.
+ * @param on 1 or 0.
+ * @return ::GS_OK, ::GS_EINVAL (another value), ::GS_ENOMEM.
+ */
+GS_API gs_status gs_sched_set_quiet_steps(gs_sched *sched, int on);
+
+/**
+ * @brief Whether quiet steps are on (gs_sched_set_quiet_steps()).
+ * @param sched The scheduler.
+ * @param[out] quiet Receives the number of quiet steps since they were
+ *        turned on (may be NULL).
+ * @return 1 on, 0 off, -1 for NULL.
+ */
+GS_API int gs_sched_quiet_steps(const gs_sched *sched, uint64_t *quiet);
+
+/**
  * @brief Number of events in the queue: produced by gs_sched_step() and
  *        gs_sched_fail_gpu() and not yet consumed.
  * @param sched The scheduler.

@@ -23,24 +23,11 @@ gs_status gs_order_reserve(gs_sched *s, size_t n)
     return GS_OK;
 }
 
-static bool rec_le(const order_rec *a, const order_rec *b)
-{
-    if (a->pad != b->pad)
-        return a->pad < b->pad;
-    if (a->k1 != b->k1)
-        return a->k1 < b->k1;
-    if (a->k2 != b->k2)
-        return a->k2 < b->k2;
-    if (a->k3 != b->k3)
-        return a->k3 < b->k3;
-    return a->idx <= b->idx;
-}
-
 /* The end of the non-decreasing run of v that starts at lo. */
 static size_t run_end(const order_rec *v, size_t lo, size_t n)
 {
     size_t i = lo + 1;
-    while (i < n && rec_le(&v[i - 1], &v[i]))
+    while (i < n && gs_order_le(&v[i - 1], &v[i]))
         i++;
     return i;
 }
@@ -64,7 +51,7 @@ static order_rec *merge_sort(order_rec *v, order_rec *tmp, size_t n,
             size_t hi = mid < n ? run_end(src, mid, n) : n;
             size_t a = lo, b = mid, k = lo;
             while (a < mid && b < hi)
-                dst[k++] = rec_le(&src[a], &src[b]) ? src[a++] : src[b++];
+                dst[k++] = gs_order_le(&src[a], &src[b]) ? src[a++] : src[b++];
             while (a < mid)
                 dst[k++] = src[a++];
             while (b < hi)

@@ -87,6 +87,18 @@ static bool held(const gs_sched *s, const plan_cursor *c, const job_rec *j,
     return false;
 }
 
+bool gs_plan_held(const gs_sched *s, int64_t now, const job_rec *j,
+                  plan_reason *why)
+{
+    plan_cursor c;
+    memset(&c, 0, sizeof c);
+    c.now = now;
+    c.future = s->max_submit > now;
+    why->set = 0;
+    return (j->depends_on || s->any_limit || c.future || j->held) &&
+           held(s, &c, j, why);
+}
+
 void gs_plan_begin(gs_sched *s, plan_cursor *c, int64_t now)
 {
     memset(c, 0, sizeof *c);

@@ -124,6 +124,10 @@ static inline uint64_t gs_plan_blocker_of(const gs_sched *s,
     return b ? c->part_blocker[__builtin_ctzll(b)] : c->blocker;
 }
 void gs_plan_end(gs_sched *s);
+/* Is j held at now (the host's hold, a later submission time, a
+ * dependency, a limit), and why: the reason a step gives it. */
+bool gs_plan_held(const gs_sched *s, int64_t now, const job_rec *j,
+                  plan_reason *why);
 
 /* Asking the placement policy (ask.c). */
 bool gs_sched_place_quiet(gs_sched *s, const job_rec *j, uint32_t *out);

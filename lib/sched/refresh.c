@@ -8,6 +8,7 @@
 #include "sched/refresh.h"
 #include "sched/books.h"
 #include "sched/jobview.h"
+#include "sched/order.h"
 
 #include <string.h>
 
@@ -22,25 +23,6 @@ void gs_refresh_fairshare(gs_sched *s, int64_t now, bool force)
                 (long long)now, gs_share_errmsg(s->share));
     s->last_fs = now;
     s->fs_fresh = true;
-}
-
-static uint64_t key_i64_asc(int64_t v)
-{
-    return (uint64_t)v ^ (1ull << 63);
-}
-
-/* larger doubles first; -0.0 and 0.0 alike; NaN (a policy's answer)
- * after everything, -infinity included */
-static uint64_t key_double_desc(double d)
-{
-    if (d != d)
-        return UINT64_MAX;
-    if (d == 0)
-        d = 0;
-    uint64_t u;
-    memcpy(&u, &d, sizeof u);
-    u = (u & (1ull << 63)) ? ~u : u | (1ull << 63); /* ascending */
-    return ~u;
 }
 
 /* A job's value under the ordering, and its factors when the ordering
@@ -62,30 +44,33 @@ static double value_of(gs_sched *s, job_rec *j, int64_t now, bool with)
     return o->priority(s->ordering_state, &v);
 }
 
-/* The order stage's input for pending position i: the value's key (k1),
- * with GS_ORDERING_TIES_BY_PRIORITY the job's priority (k2), then its
- * submission time (k3) and index. */
-static void put_record(order_rec *r, uint32_t idx, uint64_t k1,
-                       const job_rec *j, bool by_prio)
+void gs_refresh_books(gs_sched *s, int64_t now)
 {
-    r->idx = idx;
-    r->pad = UINT32_MAX - j->tier; /* higher partition tiers first */
-    r->k1 = k1;
-    r->k2 = by_prio ? ~key_i64_asc(j->priority) : 0;
-    r->k3 = key_i64_asc(j->submit_time);
+    gs_demand_refresh(s);
+    gs_frag_refresh(s);
+    if (gs_view_uses_factors(s))
+        gs_refresh_fairshare(s, now, false);
+}
+
+uint64_t gs_refresh_key(gs_sched *s, job_rec *j, int64_t now)
+{
+    const gs_ordering_ops *o = s->ordering;
+    if (o == &gs_ordering_fifo || o == &gs_ordering_priority ||
+        !o->priority) {
+        j->prio_value = 0;
+        return gs_key_double_desc(0);
+    }
+    j->prio_value = value_of(s, j, now, gs_view_uses_factors(s));
+    return gs_key_double_desc(j->prio_value);
 }
 
 void gs_refresh(gs_sched *s, int64_t now)
 {
     const gs_ordering_ops *o = s->ordering;
-    gs_demand_refresh(s);
-    gs_frag_refresh(s);
     bool with = gs_view_uses_factors(s);
-    if (with) {
-        gs_refresh_fairshare(s, now, false);
-        /* the priority factor's scale (without factors, no view has one) */
+    if (with) /* the priority factor's scale (without factors, no view
+                 has one) */
         s->max_prio = gs_view_max_priority(s);
-    }
     if (o->refresh)
         o->refresh(s->ordering_state, now);
     bool by_prio = o->flags & GS_ORDERING_TIES_BY_PRIORITY;
@@ -98,14 +83,14 @@ void gs_refresh(gs_sched *s, int64_t now)
         !o->priority) {
         /* fifo and priority: every value is 0, the keys are the
          * tie-breakers; compare-only policies have no value */
-        uint64_t zero = key_double_desc(0);
+        uint64_t zero = gs_key_double_desc(0);
         for (size_t i = 0; i < n; i++) {
             job_rec *j = &s->jobs[s->pending[i]];
             if (i + GS_PREFETCH_AHEAD < n)
                 GS_PREFETCH(
                     &s->jobs[s->pending[i + GS_PREFETCH_AHEAD]].priority);
             j->prio_value = 0;
-            put_record(&r[i], s->pending[i], zero, j, by_prio);
+            gs_order_put(&r[i], s->pending[i], zero, j, by_prio);
         }
         return;
     }
@@ -118,7 +103,7 @@ void gs_refresh(gs_sched *s, int64_t now)
             GS_PREFETCH(&a->f_prio);
         }
         j->prio_value = value_of(s, j, now, with);
-        put_record(&r[i], s->pending[i], key_double_desc(j->prio_value), j,
+        gs_order_put(&r[i], s->pending[i], gs_key_double_desc(j->prio_value), j,
                    by_prio);
     }
 }

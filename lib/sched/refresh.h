@@ -9,7 +9,16 @@
 
 #include "sched/sched_impl.h"
 
+/* What a step refreshes before it looks at any job: the learned demand,
+ * the fragmentation classes and (when the ordering reads factors) usage
+ * and fair share. Once per step, before gs_refresh. */
+void gs_refresh_books(gs_sched *s, int64_t now);
+/* Each pending job's value (and factors) and its record for the order
+ * stage. */
 void gs_refresh(gs_sched *s, int64_t now);
+/* The value key gs_refresh would give j at now (its prio_value and
+ * factors set as gs_refresh sets them). */
+uint64_t gs_refresh_key(gs_sched *s, job_rec *j, int64_t now);
 /* Recompute fair share when calc_period has passed (or when forced). */
 void gs_refresh_fairshare(gs_sched *s, int64_t now, bool force);
 #endif

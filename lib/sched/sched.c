@@ -15,6 +15,7 @@
 #include "sched/apply.h"
 #include "sched/books.h"
 #include "sched/plan.h"
+#include "sched/quiet.h"
 #include "sched/state.h"
 #include "place/place.h"
 
@@ -503,6 +504,7 @@ GS_API void gs_sched_destroy(gs_sched *s)
     gs_free(s->pg_work);
     gs_demand_free(s);
     gs_frag_free(s);
+    gs_quiet_free(s);
     gs_mig_free(s);
     gs_free(s->shr);
     gs_free(s->nodes);
@@ -578,6 +580,7 @@ gs_status gs_sched_end_job(gs_sched *s, uint64_t id, int64_t now,
                        "%lld",
                        (unsigned long long)id, (long long)now,
                        (long long)j->start_time);
+    bool was_running = j->state == GS_JOB_RUNNING;
     if (j->state == GS_JOB_PENDING && pending_ok) {
         gs_apply_remove_pending(s, j);
     } else if (j->state == GS_JOB_RUNNING) {
@@ -586,6 +589,8 @@ gs_status gs_sched_end_job(gs_sched *s, uint64_t id, int64_t now,
         return gs_errf(&s->err, GS_ESTATE, "job %llu is %s",
                        (unsigned long long)id, gs_job_state_name(j->state));
     }
+    if (s->quiet)
+        gs_quiet_ended(s, j, was_running);
     j->state = to;
     j->end_time = now;
     j->reason = GS_REASON_NONE;

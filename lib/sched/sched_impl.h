@@ -554,6 +554,10 @@ struct gs_sched {
     bool auto_accounts;
     int64_t timeout_grace;
     uint64_t n_steps;        /* steps since creation or restore */
+    /* quiet steps (quiet.c): NULL while off; jr_kinds: the kinds of the
+     * calls recorded since the last step (bits) */
+    struct quiet_state *quiet;
+    uint64_t jr_kinds;
     uint8_t *assoc_auto;     /* per association: ASSOC_* bits */
     size_t cap_assoc_auto;
     /* the account tree as the host gave it (submit.c, scan_tree) */
@@ -865,6 +869,7 @@ typedef struct gs_jr_hooks {
 
 static inline gs_status gs_jr_done(gs_sched *s, const gs_jr_rec *r)
 {
+    s->jr_kinds |= (uint64_t)1 << (r->kind & 63);
     if (s->jr_quiet)
         return GS_OK; /* part of a call being recorded */
     s->seq++;

@@ -2,6 +2,8 @@
  * gs_sched_step: the pipeline, one way.
  *
  *   refresh (usage, fair share, each pending job's value)
+ *   [a quiet step ends here: nothing can start, known from the blocker
+ *    and bounds kept by the last full step (quiet.c)]
  *   -> order (the pending jobs ranked)
  *   -> for each job in rank: plan (start, preempt, reserve, wait)
  *                            -> apply (carry it out)
@@ -14,6 +16,7 @@
 #include "sched/order.h"
 #include "sched/refresh.h"
 #include "sched/books.h"
+#include "sched/quiet.h"
 
 GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
 {
@@ -35,6 +38,13 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
     s->n_steps++;
     gs_sched_timeouts(s, now);
     s->n_requeued = 0;
+    gs_refresh_books(s, now);
+    if (s->quiet && gs_quiet_step(s, now)) {
+        /* nothing can start: known without ranking the queue (quiet.c) */
+        gs_jr_rec r = {.kind = GS_JR_STEP};
+        r.t = now;
+        return gs_jr_done(s, &r);
+    }
     gs_refresh(s, now);
     gs_order_rank(s, now);
     plan_cursor c;
@@ -73,6 +83,8 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
         s->pending[kept++] = s->requeued[i];
     s->n_pending = kept;
     s->n_requeued = 0;
+    if (s->quiet)
+        gs_quiet_arm(s, now, c.blocker);
     if (started)
         *started = n_started;
     gs_jr_rec r = {.kind = GS_JR_STEP};

@@ -7,6 +7,7 @@
 #include "sched/order.h"
 #include "sched/jobview.h"
 #include "sched/plan.h"
+#include "sched/quiet.h"
 #include "topo/constraint.h"
 
 #include <stdio.h>
@@ -653,7 +654,8 @@ GS_API gs_status gs_sched_submit(gs_sched *s, const gs_job_spec *spec,
     if (gs_sched_reserve(s, s->n_jobs + 1, j.gpus) != GS_OK ||
         gs_share_prepare(s->share, fs_user, account) != GS_OK ||
         gs_books_reserve(s, spec->user) != GS_OK ||
-        assoc_auto_room(s, s->share->n + 2) != GS_OK)
+        assoc_auto_room(s, s->share->n + 2) != GS_OK ||
+        gs_quiet_reserve(s) != GS_OK)
         return spec_error(s, &j, GS_ENOMEM, "out of memory");
     /* the job's user-in-account association, and its limit counters */
     size_t n_assoc = s->share->n;

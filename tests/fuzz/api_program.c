@@ -313,6 +313,9 @@ void gs_api_program_run(const uint8_t *data, size_t size)
         gs_topo_destroy(t);
         return;
     }
+    /* quiet steps (they decide the same: checked by tests/test_quiet.c) */
+    if ((cfg.backfill_depth ^ cfg.preempt) & 1)
+        check(s, "quiet steps", gs_sched_set_quiet_steps(s, 1));
     /* 0 to 3 partitions over parts of the cluster */
     c = byte(&r);
     for (unsigned p = 0; p < c % 4; p++) {

@@ -1,0 +1,26 @@
+/*
+ * Quiet steps (quiet.c): a step that can start, preempt and reserve
+ * nothing is known to be one without ranking and planning every pending
+ * job, and takes O(associations + jobs submitted since) instead.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#ifndef GS_SCHED_QUIET_H
+#define GS_SCHED_QUIET_H
+
+#include "sched/sched_impl.h"
+
+/* Room for the per-association bounds (at submission, so that a step
+ * allocates nothing). */
+gs_status gs_quiet_reserve(gs_sched *s);
+/* A job ended (was_running: it held resources). */
+void gs_quiet_ended(gs_sched *s, const job_rec *j, bool was_running);
+/* Called by the step after the books are refreshed: true when this step
+ * is quiet (then it has done all a full step would: the blocker's reason,
+ * the new jobs' reasons), false when the full step must run. */
+bool gs_quiet_step(gs_sched *s, int64_t now);
+/* Called at the end of a full step whose first job that could not start
+ * is blocker (its id; 0: none): what the next steps check against. */
+void gs_quiet_arm(gs_sched *s, int64_t now, uint64_t blocker);
+void gs_quiet_free(gs_sched *s);
+
+#endif

@@ -1,0 +1,406 @@
+/*
+ * Quiet steps (gs_sched_set_quiet_steps) decide exactly what full steps
+ * decide. Two schedulers, one with quiet steps on, run the same random
+ * workload call by call: submissions (sizes 1 to 16, users in three
+ * accounts, priorities, nice values, dependencies), ends, failures,
+ * cancellations, holds and releases, site factors, limits, under each
+ * built-in ordering and fair-share algorithm, random priority weights
+ * (ages that cap within minutes, fair share recomputed every step or
+ * every few minutes) and each placement policy; some runs with backfill
+ * or preemption (where no step may be quiet). After every call both
+ * must have returned the same status; after every step they must have
+ * queued the same events, every job must have the same state, reason,
+ * reason text, start, end and expected start, and every GPU the same
+ * job. The quiet one must have been quiet in a good share of its steps
+ * (else the comparison proves nothing), and a hand-made case checks that
+ * a bound that ignored ageing would be caught.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "test_support.h"
+
+#include <stdlib.h>
+
+static uint64_t rng_state;
+static uint32_t rnd(uint32_t n)
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(rng_state >> 33) % n;
+}
+
+static const char topo_doc[] =
+    "{\"gpusched\": 1, \"nodes\": ["
+    "{\"name\": \"h[1-2]\", \"template\": \"dgx-h100\"},"
+    "{\"name\": \"v[1-2]\", \"template\": \"dgx1-v100\"},"
+    "{\"name\": \"p1\", \"template\": \"pcie-8gpu\"}]}";
+
+static const char accounts_doc[] =
+    "{\"accounts\": [{\"name\": \"a\", \"shares\": 5},"
+    " {\"name\": \"b\", \"shares\": 3}, {\"name\": \"c\", \"shares\": 1}],"
+    " \"users\": [{\"name\": \"u0\", \"account\": \"a\"},"
+    " {\"name\": \"u1\", \"account\": \"a\"},"
+    " {\"name\": \"u2\", \"account\": \"b\"},"
+    " {\"name\": \"u3\", \"account\": \"b\"},"
+    " {\"name\": \"u4\", \"account\": \"c\"},"
+    " {\"name\": \"u4\", \"account\": \"a\"}]}";
+
+static const char *const users[] = {"u0", "u1", "u2", "u3", "u4", "u4"};
+static const char *const accts[] = {"a", "a", "b", "b", "c", "a"};
+static const char *const policies[] = {"first-fit", "best-fit", "spread",
+                                       "nvlink-pack", "frag-aware", "fgd"};
+
+#define MAXJOBS 400
+
+typedef struct world {
+    gs_sched *s[2]; /* [1]: quiet steps on */
+    uint64_t ids[MAXJOBS];
+    size_t n;
+    uint32_t n_gpus;
+} world;
+
+static void both_ok(world *w, gs_status a, gs_status b, const char *what,
+                    unsigned seed)
+{
+    if (a != b)
+        fail_msg("seed %u: %s: %s (full) but %s (quiet): %s / %s", seed,
+                 what, gs_strerror(a), gs_strerror(b),
+                 gs_sched_errmsg(w->s[0]), gs_sched_errmsg(w->s[1]));
+}
+
+/* Everything a step decides, the same in both. */
+static void same_state(world *w, unsigned seed, int64_t now)
+{
+    for (;;) {
+        gs_event e[2] = {GS_EVENT_INIT, GS_EVENT_INIT};
+        gs_status a = gs_sched_next_event(w->s[0], &e[0]);
+        gs_status b = gs_sched_next_event(w->s[1], &e[1]);
+        both_ok(w, a, b, "next_event", seed);
+        if (a != GS_OK)
+            break;
+        if (e[0].kind != e[1].kind || e[0].job != e[1].job ||
+            e[0].time != e[1].time)
+            fail_msg("seed %u at %lld: event %d job %llu (full), %d job "
+                     "%llu (quiet)",
+                     seed, (long long)now, (int)e[0].kind,
+                     (unsigned long long)e[0].job, (int)e[1].kind,
+                     (unsigned long long)e[1].job);
+    }
+    for (size_t i = 0; i < w->n; i++) {
+        gs_job_info x[2] = {GS_JOB_INFO_INIT, GS_JOB_INFO_INIT};
+        gs_status a = gs_sched_job_info(w->s[0], w->ids[i], &x[0]);
+        gs_status b = gs_sched_job_info(w->s[1], w->ids[i], &x[1]);
+        both_ok(w, a, b, "job_info", seed);
+        if (a != GS_OK)
+            continue;
+        if (x[0].state != x[1].state || x[0].reason != x[1].reason ||
+            x[0].start_time != x[1].start_time ||
+            x[0].end_time != x[1].end_time ||
+            x[0].expected_start != x[1].expected_start ||
+            x[0].held != x[1].held)
+            fail_msg("seed %u at %lld: job %llu: state %d/%d reason %d/%d "
+                     "start %lld/%lld expected %lld/%lld (full/quiet)",
+                     seed, (long long)now, (unsigned long long)w->ids[i],
+                     (int)x[0].state, (int)x[1].state, (int)x[0].reason,
+                     (int)x[1].reason, (long long)x[0].start_time,
+                     (long long)x[1].start_time,
+                     (long long)x[0].expected_start,
+                     (long long)x[1].expected_start);
+        char t[2][256] = {"", ""};
+        gs_sched_job_reason_text(w->s[0], w->ids[i], t[0], sizeof t[0], NULL);
+        gs_sched_job_reason_text(w->s[1], w->ids[i], t[1], sizeof t[1], NULL);
+        if (strcmp(t[0], t[1]) != 0)
+            fail_msg("seed %u at %lld: job %llu: \"%s\" (full), \"%s\" "
+                     "(quiet)",
+                     seed, (long long)now, (unsigned long long)w->ids[i],
+                     t[0], t[1]);
+    }
+    for (uint32_t g = 0; g < w->n_gpus; g++)
+        if (gs_sched_gpu_job(w->s[0], g) != gs_sched_gpu_job(w->s[1], g))
+            fail_msg("seed %u at %lld: GPU %u holds job %llu (full), %llu "
+                     "(quiet)",
+                     seed, (long long)now, g,
+                     (unsigned long long)gs_sched_gpu_job(w->s[0], g),
+                     (unsigned long long)gs_sched_gpu_job(w->s[1], g));
+}
+
+/* A random job among those submitted, in state want (or any: -1). */
+static uint64_t pick(world *w, int want)
+{
+    if (!w->n)
+        return 0;
+    for (int tries = 0; tries < 8; tries++) {
+        uint64_t id = w->ids[rnd((uint32_t)w->n)];
+        gs_job_info x = GS_JOB_INFO_INIT;
+        if (gs_sched_job_info(w->s[0], id, &x) == GS_OK &&
+            (want < 0 || x.state == (gs_job_state)want))
+            return id;
+    }
+    return 0;
+}
+
+typedef struct run_stats {
+    uint64_t steps, quiet;
+} run_stats;
+
+/* One random workload; special: backfill, preemption or limits too. */
+static run_stats one_run(const gs_topo *t, unsigned seed, bool special)
+{
+    rng_state = seed * 0x9e3779b97f4a7c15ull + 1;
+    world w;
+    memset(&w, 0, sizeof w);
+    w.n_gpus = gs_topo_gpu_count(t);
+    gs_sched_config cfg;
+    gs_sched_config_init(&cfg);
+    cfg.placement = policies[rnd(6)];
+    cfg.ordering = (gs_ordering)rnd(3);
+    cfg.fairshare = (gs_fairshare_algo)rnd(2);
+    if (special && rnd(2))
+        cfg.backfill = (gs_backfill)(1 + rnd(2));
+    else if (special)
+        cfg.preempt = (gs_preempt_mode)(1 + rnd(2));
+    gs_priority_weights pw;
+    gs_priority_weights_init(&pw);
+    pw.age = rnd(5001);
+    pw.fairshare = rnd(20001);
+    pw.job_size = rnd(3) ? 0 : rnd(1001);
+    pw.priority = rnd(2001);
+    static const int64_t ages[] = {0, 600, 3600, 7 * 86400};
+    static const int64_t periods[] = {0, 60, 300};
+    pw.max_age = ages[rnd(4)];
+    pw.calc_period = periods[rnd(3)];
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(gs_sched_create(&w.s[k], t, &cfg), GS_OK);
+        assert_int_equal(gs_sched_configure(w.s[k], accounts_doc,
+                                            sizeof accounts_doc - 1, "acc"),
+                         GS_OK);
+        assert_int_equal(gs_sched_set_priority_weights(w.s[k], &pw), GS_OK);
+    }
+    assert_int_equal(gs_sched_set_quiet_steps(w.s[1], 1), GS_OK);
+    uint32_t wide = rnd(3); /* how spread priorities are */
+    int64_t now = 0;
+    run_stats rs = {0, 0};
+    for (int op = 0; op < 600; op++) {
+        if (rnd(3) == 0)
+            now += rnd(4) == 0 ? rnd(4000) : rnd(120);
+        uint32_t r = rnd(100);
+        gs_status st[2];
+        if (r < 38 && w.n < MAXJOBS) {
+            static const uint32_t sizes[] = {1, 1, 1, 1, 2, 2, 4, 4, 8, 16};
+            gs_job_spec spec;
+            gs_job_spec_init(&spec);
+            spec.gpus = sizes[rnd(10)];
+            if (spec.gpus == 16 && rnd(2))
+                spec.gpus_per_node = 8;
+            spec.allow_split = spec.gpus > 8 && !spec.gpus_per_node;
+            spec.any_model = 1;
+            uint32_t u = rnd(6);
+            spec.user = users[u];
+            spec.account = accts[u];
+            spec.priority = wide == 0 ? 0 : wide == 1 ? rnd(4) : rnd(1001);
+            spec.nice = rnd(12) == 0 ? (int64_t)rnd(401) - 200 : 0;
+            spec.time_limit = rnd(2) ? 0 : 60 + rnd(3000);
+            spec.submit_time = now;
+            if (rnd(15) == 0 && w.n)
+                spec.depends_on = w.ids[rnd((uint32_t)w.n)];
+            uint64_t id[2] = {0, 0};
+            for (int k = 0; k < 2; k++)
+                st[k] = gs_sched_submit(w.s[k], &spec, &id[k]);
+            both_ok(&w, st[0], st[1], "submit", seed);
+            assert_true(id[0] == id[1]);
+            if (st[0] == GS_OK)
+                w.ids[w.n++] = id[0];
+        } else if (r < 63) {
+            uint64_t id = pick(&w, GS_JOB_RUNNING);
+            bool failed = rnd(8) == 0;
+            for (int k = 0; k < 2 && id; k++)
+                st[k] = failed ? gs_sched_fail(w.s[k], id, now)
+                               : gs_sched_complete(w.s[k], id, now);
+            if (id)
+                both_ok(&w, st[0], st[1], "end", seed);
+        } else if (r < 66) {
+            uint64_t id = pick(&w, -1);
+            for (int k = 0; k < 2 && id; k++)
+                st[k] = gs_sched_cancel(w.s[k], id, now);
+            if (id)
+                both_ok(&w, st[0], st[1], "cancel", seed);
+        } else if (r < 69) {
+            uint64_t id = pick(&w, GS_JOB_PENDING);
+            bool hold = rnd(2);
+            for (int k = 0; k < 2 && id; k++)
+                st[k] = hold ? gs_sched_hold(w.s[k], id)
+                             : gs_sched_release(w.s[k], id);
+            if (id)
+                both_ok(&w, st[0], st[1], "hold", seed);
+        } else if (r < 71) {
+            uint64_t id = pick(&w, GS_JOB_PENDING);
+            double f = (double)rnd(2001) - 1000;
+            for (int k = 0; k < 2 && id; k++)
+                st[k] = gs_sched_set_job_factor(w.s[k], id, f);
+            if (id)
+                both_ok(&w, st[0], st[1], "job factor", seed);
+        } else if (r < 72 && special) {
+            uint32_t cap = rnd(3) ? 8 + rnd(16) : 0;
+            const char *user = users[rnd(5)];
+            for (int k = 0; k < 2; k++)
+                st[k] = gs_sched_set_limit(w.s[k], GS_LIMIT_USER, user, cap);
+            both_ok(&w, st[0], st[1], "limit", seed);
+        } else {
+            size_t n[2] = {0, 0};
+            for (int k = 0; k < 2; k++)
+                st[k] = gs_sched_step(w.s[k], now, &n[k]);
+            both_ok(&w, st[0], st[1], "step", seed);
+            if (n[0] != n[1])
+                fail_msg("seed %u at %lld: %zu started (full), %zu (quiet)",
+                         seed, (long long)now, n[0], n[1]);
+            rs.steps++;
+            same_state(&w, seed, now);
+        }
+        /* every job ends at some point: the queue moves */
+        if (rnd(4) == 0) {
+            uint64_t id = pick(&w, GS_JOB_RUNNING);
+            for (int k = 0; k < 2 && id; k++)
+                st[k] = gs_sched_complete(w.s[k], id, now);
+            if (id)
+                both_ok(&w, st[0], st[1], "complete", seed);
+        }
+    }
+    assert_int_equal(gs_sched_check(w.s[0]), GS_OK);
+    assert_int_equal(gs_sched_check(w.s[1]), GS_OK);
+    assert_int_equal(gs_sched_quiet_steps(w.s[1], &rs.quiet), 1);
+    uint64_t none = 1;
+    assert_int_equal(gs_sched_quiet_steps(w.s[0], &none), 0);
+    assert_true(none == 0);
+    for (int k = 0; k < 2; k++)
+        gs_sched_destroy(w.s[k]);
+    return rs;
+}
+
+static int runs(void)
+{
+    return getenv("GS_TEST_UNDER_VALGRIND") ? 12 : 300;
+}
+
+static gs_topo *load_topo(void)
+{
+    gs_topo *t = NULL;
+    if (gs_topo_load_buffer(&t, topo_doc, sizeof topo_doc - 1, "quiet.json",
+                            NULL) != GS_OK)
+        fail_msg("topology: %s", gs_topo_errmsg(t));
+    return t;
+}
+
+static void same_decisions(void **state)
+{
+    (void)state;
+    gs_topo *t = load_topo();
+    uint64_t steps = 0, quiet = 0;
+    int n = runs();
+    for (int i = 0; i < n; i++) {
+        run_stats rs = one_run(t, (unsigned)i + 1, false);
+        steps += rs.steps;
+        quiet += rs.quiet;
+    }
+    /* measured: about 40% of these steps are quiet; far fewer means the
+     * check never passes and the comparison is empty */
+    print_message("quiet steps: %llu of %llu\n", (unsigned long long)quiet,
+                  (unsigned long long)steps);
+    assert_true(quiet * 5 >= steps);
+    gs_topo_destroy(t);
+}
+
+/* Backfill, preemption and limits: never quiet, the same decisions. */
+static void never_quiet_elsewhere(void **state)
+{
+    (void)state;
+    gs_topo *t = load_topo();
+    int n = runs() / 3;
+    for (int i = 0; i < n; i++) {
+        run_stats rs = one_run(t, (unsigned)i + 5000, true);
+        (void)rs;
+    }
+    gs_topo_destroy(t);
+}
+
+/* By hand, the bound's ageing term. One DGX H100 (8 GPUs); weights: age
+ * 1000 over max_age 1000 s, nothing else. At 0: job R (7 GPUs) starts;
+ * B (8 GPUs, submitted at 0) blocks; 40 fillers (8 GPUs, submitted at 0,
+ * nice 10) wait behind it; at 100, X (1 GPU, nice -50) arrives. Values:
+ * B min(t, 1000), fillers min(t, 1000) - 10, X min(t - 100, 1000) + 50.
+ * X ranks behind B and the fillers (42nd: not among the jobs kept and
+ * compared exactly, only in its association's bound) until B caps at
+ * 1000 s; X ties B at 1050 (B first: submitted earlier) and leads at
+ * 1051, when the one free GPU takes it. Stepping every second, both
+ * schedulers must start X at 1051, and the quiet one must have been
+ * quiet in between (a bound without the ageing term would start X late). */
+static void ageing_overtakes(void **state)
+{
+    (void)state;
+    static const char doc[] = "{\"gpusched\": 1, \"nodes\": [{\"name\": "
+                              "\"n1\", \"template\": \"dgx-h100\"}]}";
+    gs_topo *t = NULL;
+    assert_int_equal(gs_topo_load_buffer(&t, doc, sizeof doc - 1, "n.json",
+                                         NULL),
+                     GS_OK);
+    gs_sched_config cfg;
+    gs_sched_config_init(&cfg);
+    cfg.ordering = GS_ORDER_MULTIFACTOR;
+    gs_priority_weights pw;
+    gs_priority_weights_init(&pw);
+    pw.age = 1000;
+    pw.fairshare = 0;
+    pw.priority = 0;
+    pw.max_age = 1000;
+    pw.calc_period = 0;
+    gs_sched *s[2];
+    uint64_t x[2] = {0, 0};
+    int64_t started_at[2] = {-1, -1};
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(gs_sched_create(&s[k], t, &cfg), GS_OK);
+        assert_int_equal(gs_sched_set_auto_accounts(s[k], 1), GS_OK);
+        assert_int_equal(gs_sched_set_priority_weights(s[k], &pw), GS_OK);
+        assert_int_equal(gs_sched_set_quiet_steps(s[k], k), GS_OK);
+        gs_job_spec spec;
+        gs_job_spec_init(&spec);
+        spec.user = "u0";
+        spec.gpus = 7;
+        assert_int_equal(gs_sched_submit(s[k], &spec, NULL), GS_OK);
+        spec.gpus = 8;
+        assert_int_equal(gs_sched_submit(s[k], &spec, NULL), GS_OK);
+        spec.nice = 10;
+        for (int f = 0; f < 40; f++)
+            assert_int_equal(gs_sched_submit(s[k], &spec, NULL), GS_OK);
+        for (int64_t now = 0; now <= 1100; now++) {
+            if (now == 100) {
+                spec.gpus = 1;
+                spec.nice = -50;
+                spec.submit_time = now;
+                assert_int_equal(gs_sched_submit(s[k], &spec, &x[k]),
+                                 GS_OK);
+            }
+            assert_int_equal(gs_sched_step(s[k], now, NULL), GS_OK);
+            gs_job_info info = GS_JOB_INFO_INIT;
+            if (x[k] && started_at[k] < 0 &&
+                gs_sched_job_info(s[k], x[k], &info) == GS_OK &&
+                info.state == GS_JOB_RUNNING)
+                started_at[k] = info.start_time;
+        }
+    }
+    assert_true(started_at[0] == 1051);
+    assert_true(started_at[1] == 1051);
+    uint64_t q = 0;
+    assert_int_equal(gs_sched_quiet_steps(s[1], &q), 1);
+    /* quiet from 1 s on, but for the steps where a bound ran out */
+    assert_true(q > 1000);
+    for (int k = 0; k < 2; k++)
+        gs_sched_destroy(s[k]);
+    gs_topo_destroy(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(same_decisions),
+        cmocka_unit_test(never_quiet_elsewhere),
+        cmocka_unit_test(ageing_overtakes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
