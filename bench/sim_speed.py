@@ -18,7 +18,9 @@ and the peak resident memory are printed):
 
 The issue's targets: the overloaded case at 1,000,000 jobs on 1,000 nodes
 in 60 s or less; conservative backfill on Philly (82,247 jobs) in 20 s or
-less; memory bounded by the jobs in the system. Use --jobs to scale.
+less; memory bounded by the jobs in the system. Use --jobs to scale, and
+--full-steps to time the replays without quiet steps (every step ranks
+and plans every pending job: the same decisions, docs/sim.md).
 """
 
 import argparse
@@ -64,6 +66,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--case", choices=("relaxed", "overloaded", "backfill"),
                     action="append")
+    ap.add_argument("--full-steps", action="store_true",
+                    help="pass --full-steps to every replay")
     a = ap.parse_args()
     if a.jobs < 1 or a.repeat < 1:
         ap.error("--jobs and --repeat: want positive numbers")
@@ -82,7 +86,8 @@ def main():
             extra = ["--backfill", "conservative"] if case == "backfill" \
                 else []
             cmd = [a.gpusched, "sim", "--topo", topo, "--jobs", trace,
-                   "--out", os.devnull] + COMMON + extra
+                   "--out", os.devnull] + COMMON + extra + \
+                (["--full-steps"] if a.full_steps else [])
             times, rss = [], 0
             for _ in range(a.repeat):
                 dt, peak = run(cmd)

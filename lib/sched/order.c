@@ -115,3 +115,37 @@ void gs_order_rank(gs_sched *s, int64_t now)
     for (size_t i = 0; i < n; i++)
         s->pending[i] = out[i].idx;
 }
+
+/* ---- selection: the first jobs in rank order, without sorting the rest - */
+
+static void sift_down(order_rec *h, size_t n, size_t i)
+{
+    order_rec v = h[i];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && gs_order_le(&h[c + 1], &h[c]))
+            c++;
+        if (gs_order_le(&v, &h[c]))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = v;
+}
+
+void gs_order_heapify(order_rec *h, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(h, n, i);
+}
+
+uint32_t gs_order_pop(order_rec *h, size_t *n)
+{
+    uint32_t idx = h[0].idx;
+    h[0] = h[--*n];
+    if (*n > 1)
+        sift_down(h, *n, 0);
+    return idx;
+}

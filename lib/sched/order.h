@@ -59,6 +59,11 @@ static inline bool gs_order_le(const order_rec *a, const order_rec *b)
 }
 
 void gs_order_rank(gs_sched *s, int64_t now);
+/* The refresh stage's records as a heap whose top ranks first (O(n)), and
+ * the slot of the job that ranks first, taken off it (O(log n)): a step
+ * that needs only the first jobs in order (quiet.c) takes those. */
+void gs_order_heapify(order_rec *h, size_t n);
+uint32_t gs_order_pop(order_rec *h, size_t *n);
 /* Room to sort n pending jobs (called at submission). */
 gs_status gs_order_reserve(gs_sched *s, size_t n);
 

@@ -45,8 +45,6 @@
 
 #include <math.h>
 
-/* jobs kept behind B and compared exactly at every check */
-#define QUIET_TOP 32
 /* held jobs whose reasons a quiet step writes again (more: not armed) */
 #define QUIET_HELD 64
 /* relative slack of a bound: far above the rounding of a sum of six terms
@@ -55,6 +53,7 @@
 
 struct quiet_state {
     bool armed;
+    bool arming;         /* a full step is noting its jobs */
     bool freed;          /* a running job ended since the last step */
     uint32_t blocker;    /* B's slot, and its id (slots move when the job
                             table is compacted: then the ids differ) */
@@ -242,55 +241,76 @@ static void fold(struct quiet_state *q, const gs_priority_weights *w,
         *bu = b != b ? HUGE_VAL : b;
 }
 
-void gs_quiet_arm(gs_sched *s, int64_t now, uint64_t blocker)
+bool gs_quiet_arm_begin(gs_sched *s, int64_t now)
 {
     struct quiet_state *q = s->quiet;
     q->armed = false;
     q->freed = false;
-    s->jr_kinds = 0;
+    q->arming = false;
     clear_bounds(q);
     q->n_top = 0;
     q->n_held = 0;
     q->mag = 0;
-    if (!blocker || !quiet_config(s) || s->max_submit > now)
-        return;
-    bool with = factors(s);
-    size_t pb = SIZE_MAX;
-    int64_t mp = 0;
+    q->max_prio = 0;
+    q->blocker_id = 0;
+    if (!quiet_config(s) || s->max_submit > now ||
+        s->n_pending > s->cap_order)
+        return false;
     q->t0 = now;
-    for (size_t i = 0; i < s->n_pending; i++) {
-        job_rec *j = &s->jobs[s->pending[i]];
-        mp = GS_MAX(mp, j->priority);
-        if (j->id == blocker) {
-            pb = i;
-            continue;
-        }
-        if (held_type(s, j)) {
-            /* passed over while it stays so */
-            if (q->n_held == QUIET_HELD)
-                return;
-            q->held[q->n_held] = s->pending[i];
-            q->held_id[q->n_held++] = j->id;
-            continue;
-        }
-        if (pb == SIZE_MAX)
-            return; /* ranked before B and not held: cannot be */
-        if (q->n_top < QUIET_TOP) {
-            q->top[q->n_top] = s->pending[i];
-            q->top_id[q->n_top++] = j->id;
-        } else if (with) {
-            fold(q, &s->weights, j, 0);
-            if (j->nice || j->site_factor != 0)
-                note_magnitude(q, j);
-        }
-    }
-    /* B's value and the kept ones' are computed against this largest
-     * priority: a full step after starts may have another */
-    if (pb == SIZE_MAX || (with && mp != s->max_prio))
+    q->arming = true;
+    return true;
+}
+
+void gs_quiet_arm_job(gs_sched *s, const job_rec *j, uint32_t slot,
+                      uint64_t blocker)
+{
+    struct quiet_state *q = s->quiet;
+    if (j->priority > q->max_prio)
+        q->max_prio = j->priority;
+    if (!q->arming)
         return;
-    q->blocker = s->pending[pb];
-    q->blocker_id = blocker;
-    q->max_prio = mp;
+    if (held_type(s, j)) {
+        /* passed over while it stays so */
+        if (q->n_held == QUIET_HELD)
+            q->arming = false;
+        else {
+            q->held[q->n_held] = slot;
+            q->held_id[q->n_held++] = j->id;
+        }
+        return;
+    }
+    if (!q->blocker_id) {
+        /* the first job kept that is not held is the blocker (else a job
+         * waits for another reason: not armed) */
+        if (j->id == blocker) {
+            q->blocker = slot;
+            q->blocker_id = blocker;
+        } else {
+            q->arming = false;
+        }
+        return;
+    }
+    if (q->n_top < QUIET_TOP) {
+        q->top[q->n_top] = slot;
+        q->top_id[q->n_top++] = j->id;
+    } else if (factors(s)) {
+        fold(q, &s->weights, j, 0);
+        if (j->nice || j->site_factor != 0)
+            note_magnitude(q, j);
+    }
+}
+
+void gs_quiet_arm_end(gs_sched *s, uint64_t blocker)
+{
+    struct quiet_state *q = s->quiet;
+    s->jr_kinds = 0;
+    /* B's value and the kept ones' are computed against this largest
+     * priority: the refresh's may be another (it saw the jobs that
+     * started) */
+    if (!q->arming || !blocker || q->blocker_id != blocker ||
+        (factors(s) && q->max_prio != s->max_prio))
+        return;
+    q->arming = false;
     q->n_seen = s->n_pending;
     q->armed = true;
 }

@@ -18,9 +18,17 @@ void gs_quiet_ended(gs_sched *s, const job_rec *j, bool was_running);
  * is quiet (then it has done all a full step would: the blocker's reason,
  * the new jobs' reasons), false when the full step must run. */
 bool gs_quiet_step(gs_sched *s, int64_t now);
-/* Called at the end of a full step whose first job that could not start
- * is blocker (its id; 0: none): what the next steps check against. */
-void gs_quiet_arm(gs_sched *s, int64_t now, uint64_t blocker);
+/* A full step notes what the next steps check against: begin (false: the
+ * configuration has no quiet steps; then the step ranks as before), then
+ * every job it keeps pending, the ones up to the blocker and the
+ * QUIET_TOP after it in rank order, the others in any order (blocker:
+ * the first job that could not start, once known, else 0), then end. */
+bool gs_quiet_arm_begin(gs_sched *s, int64_t now);
+void gs_quiet_arm_job(gs_sched *s, const job_rec *j, uint32_t slot,
+                      uint64_t blocker);
+void gs_quiet_arm_end(gs_sched *s, uint64_t blocker);
+/* Jobs behind the blocker a full step keeps in rank order (quiet.c). */
+#define QUIET_TOP 32
 void gs_quiet_free(gs_sched *s);
 
 #endif

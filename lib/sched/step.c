@@ -18,6 +18,85 @@
 #include "sched/books.h"
 #include "sched/quiet.h"
 
+/* Plan job j and carry it out: true when it stays pending. */
+static inline bool plan_one(gs_sched *s, plan_cursor *c, job_rec *j,
+                            int64_t now, size_t *n_started)
+{
+    uint8_t lazy;
+    if (gs_plan_waits_behind(s, c, j, &lazy)) {
+        gs_apply_wait_behind(j, lazy, gs_plan_blocker_of(s, c, j));
+        return true;
+    }
+    gs_plan p;
+    gs_plan_job(s, c, j, &p);
+    if (p.kind == PLAN_PREEMPT) {
+        gs_apply_preempt(s, &p, now);
+        gs_plan_job(s, c, j, &p); /* on the state without them */
+    }
+    if (p.kind == PLAN_START) {
+        gs_apply_start(s, j, p.gpus, now);
+        (*n_started)++;
+        return false;
+    }
+    gs_apply_reason(j, &p.why);
+    j->est_start = p.est;
+    j->est_step = s->n_steps;
+    return true;
+}
+
+/* Every pending job in rank order (the order stage sorted them). */
+static size_t plan_ranked(gs_sched *s, plan_cursor *c, int64_t now,
+                          size_t *n_started)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < s->n_pending; i++) {
+        uint32_t idx = s->pending[i];
+        job_rec *j = &s->jobs[idx];
+        if (i + GS_PREFETCH_AHEAD < s->n_pending) {
+            /* what planning a job that waits touches (one line) */
+            GS_PREFETCH(&s->jobs[s->pending[i + GS_PREFETCH_AHEAD]].id);
+        }
+        if (!plan_one(s, c, j, now, n_started))
+            continue;
+        s->pending[kept++] = idx;
+    }
+    return kept;
+}
+
+/* Where quiet steps apply (no backfill, preemption or partitions), the
+ * jobs behind the blocker only wait, whatever their order: the jobs are
+ * taken in rank order off a heap up to the blocker and QUIET_TOP more,
+ * the others as they lie. The same plans as plan_ranked, without sorting
+ * the queue. */
+static size_t plan_selected(gs_sched *s, plan_cursor *c, int64_t now,
+                            size_t *n_started)
+{
+    order_rec *h = s->order_buf;
+    size_t n = s->n_pending, kept = 0, after = 0;
+    gs_order_heapify(h, n);
+    while (n > 0 && (!c->blocker || after < QUIET_TOP)) {
+        if (c->blocker)
+            after++;
+        uint32_t idx = gs_order_pop(h, &n);
+        job_rec *j = &s->jobs[idx];
+        if (!plan_one(s, c, j, now, n_started))
+            continue;
+        s->pending[kept++] = idx;
+        gs_quiet_arm_job(s, j, idx, c->blocker);
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t idx = h[i].idx;
+        job_rec *j = &s->jobs[idx];
+        if (i + GS_PREFETCH_AHEAD < n)
+            GS_PREFETCH(&s->jobs[h[i + GS_PREFETCH_AHEAD].idx].id);
+        if (!plan_one(s, c, j, now, n_started))
+            continue;
+        s->pending[kept++] = idx;
+        gs_quiet_arm_job(s, j, idx, c->blocker);
+    }
+    return kept;
+}
+
 GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
 {
     if (started)
@@ -46,45 +125,21 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
         return gs_jr_done(s, &r);
     }
     gs_refresh(s, now);
-    gs_order_rank(s, now);
+    bool arming = s->quiet && gs_quiet_arm_begin(s, now);
+    if (!arming)
+        gs_order_rank(s, now);
     plan_cursor c;
     gs_plan_begin(s, &c, now);
-    size_t kept = 0, n_started = 0;
-    for (size_t i = 0; i < s->n_pending; i++) {
-        job_rec *j = &s->jobs[s->pending[i]];
-        if (i + GS_PREFETCH_AHEAD < s->n_pending) {
-            /* what planning a job that waits touches (one line) */
-            GS_PREFETCH(&s->jobs[s->pending[i + GS_PREFETCH_AHEAD]].id);
-        }
-        uint8_t lazy;
-        if (gs_plan_waits_behind(s, &c, j, &lazy)) {
-            gs_apply_wait_behind(j, lazy, gs_plan_blocker_of(s, &c, j));
-            s->pending[kept++] = s->pending[i];
-            continue;
-        }
-        gs_plan p;
-        gs_plan_job(s, &c, j, &p);
-        if (p.kind == PLAN_PREEMPT) {
-            gs_apply_preempt(s, &p, now);
-            gs_plan_job(s, &c, j, &p); /* on the state without them */
-        }
-        if (p.kind == PLAN_START) {
-            gs_apply_start(s, j, p.gpus, now);
-            n_started++;
-            continue;
-        }
-        gs_apply_reason(j, &p.why);
-        j->est_start = p.est;
-        j->est_step = s->n_steps;
-        s->pending[kept++] = s->pending[i];
-    }
+    size_t n_started = 0;
+    size_t kept = arming ? plan_selected(s, &c, now, &n_started)
+                         : plan_ranked(s, &c, now, &n_started);
     gs_plan_end(s);
     for (size_t i = 0; i < s->n_requeued; i++)
         s->pending[kept++] = s->requeued[i];
     s->n_pending = kept;
     s->n_requeued = 0;
-    if (s->quiet)
-        gs_quiet_arm(s, now, c.blocker);
+    if (arming)
+        gs_quiet_arm_end(s, c.blocker);
     if (started)
         *started = n_started;
     gs_jr_rec r = {.kind = GS_JR_STEP};

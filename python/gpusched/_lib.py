@@ -1066,6 +1066,9 @@ PROTOTYPES: List[tuple] = [
     ("gs_sched_set_lookahead", ST_SCHED, [SchedP, c_int], OPTIONAL),
     ("gs_sched_numa_mode", c_int, [SchedP], OPTIONAL),
     ("gs_sched_lookahead", c_int, [SchedP, POINTER(c_int)], OPTIONAL),
+    # quiet steps (issue 18; UnsupportedError without them)
+    ("gs_sched_set_quiet_steps", ST_SCHED, [SchedP, c_int], OPTIONAL),
+    ("gs_sched_quiet_steps", c_int, [SchedP, POINTER(c_uint64)], OPTIONAL),
     # shared GPUs: the fragmentation job mix, the measure, per-GPU shares
     # (issue 17; UnsupportedError without them). The wrappers check the
     # GPU; every other failure sets the scheduler's message.

@@ -1943,6 +1943,39 @@ class Scheduler(HandleOwner):
         with self._use() as p:
             fn(p, flag)
 
+    def set_quiet_steps(self, on: bool) -> None:
+        """Turn quiet steps on (True) or off (False, the default): a step()
+        that can start nothing is then known without ranking and planning
+        every pending job (since the last full step only submissions and
+        ends of running jobs, the blocker still does not fit and still
+        ranks first). The decisions are those of full steps, event by
+        event; only the values and factors job_priority() reports for jobs
+        a quiet step did not compare are older. Applies without backfill,
+        preemption, partitions or limits. Not kept in snapshots: set it
+        again after open().
+
+        Raises:
+            TypeError: not a bool (or 0/1).
+            UnsupportedError: a library without it.
+        """
+        fn = lib.require("gs_sched_set_quiet_steps")
+        flag = int(check_bool(on, "on"))
+        with self._use() as p:
+            fn(p, flag)
+
+    def quiet_steps(self) -> Tuple[bool, int]:
+        """Whether quiet steps are on, and how many steps were quiet since
+        they were turned on.
+
+        Raises:
+            UnsupportedError: a library without it.
+        """
+        fn = lib.require("gs_sched_quiet_steps")
+        n = c_uint64(0)
+        with self._use() as p:
+            on = fn(p, byref(n))
+        return bool(on), int(n.value)
+
     def set_demand(self, entries: Iterable[Tuple[int, Union[str, Pattern,
                                                             int], float]]
                    ) -> None:

@@ -648,3 +648,50 @@ def test_names_of_states_and_reasons():
     assert str(FairshareAlgo.FAIR_TREE) == "fair-tree"
     assert LimitKind.parse("Account", "kind") is LimitKind.ACCOUNT
     assert Backfill.parse(2, "backfill") is Backfill.CONSERVATIVE
+
+
+# ---- quiet steps -----------------------------------------------------------
+
+
+def test_quiet_steps_decide_the_same(h100):
+    """By hand: 7 of 8 GPUs busy; B (8 GPUs) blocks; 1-GPU jobs behind it
+    wait (no backfill) however often the scheduler steps, until the 7-GPU
+    job ends at 500: then B starts, and the 1-GPU jobs wait behind it
+    again. Both schedulers give the same starts; the quiet one was quiet
+    at the steps between (nothing could start)."""
+    starts = []
+    for quiet in (False, True):
+        with mk(h100, ordering="fifo") as s:
+            s.set_quiet_steps(quiet)
+            assert s.quiet_steps() == (quiet, 0)
+            run = sub(s, 7, submit=0)
+            step(s, 0)
+            b = sub(s, 8, submit=1)
+            small = [sub(s, 1, submit=2 + i) for i in range(3)]
+            for t in range(2, 500, 10):
+                step(s, t)
+            expect_pending(s, b, PendingReason.RESOURCES)
+            for j in small:
+                expect_pending(s, j, PendingReason.PRIORITY)
+                reason_has(s, j, f"job {b}")
+            s.complete(run, 500)
+            step(s, 500)
+            expect_start(s, b, 500)
+            starts.append([s.job(j).start_time for j in [b] + small])
+            on, n = s.quiet_steps()
+            assert on == quiet
+            # the step at 2 is full (jobs submitted for 3 and 4 are not
+            # due yet: no quiet step while any is), the one at 12 full and
+            # armed, 22..492 (48 steps) quiet, the one at 500 started b
+            assert n == (48 if quiet else 0)
+    assert starts[0] == starts[1]
+
+
+def test_quiet_steps_arguments(h100):
+    with mk(h100) as s:
+        with pytest.raises(TypeError):
+            s.set_quiet_steps("yes")
+        s.set_quiet_steps(1)
+        assert s.quiet_steps()[0] is True
+        s.set_quiet_steps(False)
+        assert s.quiet_steps() == (False, 0)
