@@ -525,19 +525,22 @@ GS_API gs_status gs_sched_step(gs_sched *sched, int64_t now, size_t *started);
 /**
  * @brief Turn quiet steps on (1) or off (0, the default).
  *
- * With quiet steps, a gs_sched_step() that can start nothing is known to
- * be so without ranking and planning every pending job: since the last
- * full step only submissions and ends of running jobs happened, the
- * blocker (the first job that could not start) still cannot be placed,
- * and it still ranks first (checked against the jobs submitted since and,
- * under multifactor, against the jobs right behind it and a bound per
- * association that holds however their ages and fair share moved). Such a
- * step costs O(associations + jobs submitted since) instead of
- * O(pending jobs), and decides exactly what a full step would: every
- * event, start time and reason is the same. It applies without backfill,
- * preemption, partitions or limits, under the built-in orderings; other
- * configurations, and any other call in between (a hold, a cancellation
- * of a pending job, a setting), make the next step a full one.
+ * With quiet steps, a gs_sched_step() is decided, where it can be, from
+ * the first jobs in rank without ranking and planning every pending job:
+ * the blocker of the last full step (the first job that could not
+ * start), the jobs ranked right behind it and the jobs submitted since,
+ * compared by their exact sort keys, taken in rank order while each
+ * surely ranks before every other pending job (under multifactor: its
+ * value is above a bound per association that holds however the others'
+ * ages and fair share moved). Each starts where it fits, the first that
+ * does not is the new blocker. Most steps of a long queue are decided so
+ * in O(associations + jobs compared) instead of O(pending jobs); the
+ * others are full steps. The decisions are exactly a full step's: every
+ * event, start time, GPU and reason. It applies without backfill,
+ * preemption, partitions or limits, under the built-in orderings and
+ * fair-share algorithms; other configurations, and any other call in
+ * between (a hold, a cancellation of a pending job, a setting), make the
+ * next step a full one.
  *
  * What differs: a quiet step values only the jobs it compares, so the
  * values and factors gs_sched_job_priority() reports for the others are
@@ -553,8 +556,8 @@ GS_API gs_status gs_sched_set_quiet_steps(gs_sched *sched, int on);
 /**
  * @brief Whether quiet steps are on (gs_sched_set_quiet_steps()).
  * @param sched The scheduler.
- * @param[out] quiet Receives the number of quiet steps since they were
- *        turned on (may be NULL).
+ * @param[out] quiet Receives the number of steps decided so (quiet
+ *        steps) since they were turned on (may be NULL).
  * @return 1 on, 0 off, -1 for NULL.
  */
 GS_API int gs_sched_quiet_steps(const gs_sched *sched, uint64_t *quiet);

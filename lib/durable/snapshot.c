@@ -13,6 +13,7 @@
 #include "durable/durable.h"
 #include "common/codec.h"
 #include "sched/books.h"
+#include "sched/quiet.h"
 #include "sched/state.h"
 
 #include <errno.h>
@@ -288,7 +289,7 @@ static void put_job(const gs_sched *s, const job_rec *j, uint64_t prev_id, strse
     if (pending) {
         gs_w_u8(w, (uint8_t)j->reason);
         gs_w_u8(w, j->lazy);
-        gs_w_uv(w, j->behind);
+        gs_w_uv(w, gs_quiet_behind(s, j->behind));
         gs_w_uv(w, j->reason_text[0] ? strset_put(ss, j->reason_text, oom)
                                      : 0);
     }

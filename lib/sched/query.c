@@ -3,6 +3,7 @@
  * reasons and allocations (GPUs, CPUs, memory, CUDA_VISIBLE_DEVICES).
  * SPDX-License-Identifier: Apache-2.0
  */
+#include "sched/quiet.h"
 #include "sched/jobview.h"
 #include "common/lists.h"
 
@@ -236,7 +237,8 @@ GS_API gs_status gs_sched_job_reason_text(const gs_sched *s, uint64_t job,
         return st;
     if (j->state == GS_JOB_PENDING && j->lazy != LAZY_NONE) {
         char text[REASON_MAX];
-        size_t n = gs_reason_lazy_text(j, j->lazy, j->behind, text,
+        size_t n = gs_reason_lazy_text(j, j->lazy,
+                                       gs_quiet_behind(s, j->behind), text,
                                        sizeof text);
         return text_out(s, "the reason text", job, text, n, buf, cap, len);
     }

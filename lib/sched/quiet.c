@@ -1,39 +1,47 @@
 /*
- * Quiet steps: when a step can start nothing, know it without ranking and
- * planning every pending job.
+ * Quiet steps: decide a step from the first jobs in rank, without ranking
+ * and planning every pending job.
  *
  * Without backfill, preemption, partitions or limits, a step starts jobs
  * in rank order until the first one that cannot start (the blocker, B);
- * the jobs behind B only wait. If since the last full step
- *   - nothing changed but submissions and ends of running jobs (no job
- *     with dependents ended, no pending job was cancelled, no setting
- *     changed: every other call recorded disarms),
- *   - B still cannot be placed (asked again only when GPUs were freed,
- *     or always with a host's placement policy),
- *   - and B still ranks first among the jobs that are not held,
- * the step would start nothing, and it is quiet. Ranking is the costly
- * part. For fifo and priority the order of two jobs never changes, so
- * only the jobs submitted since are compared with B. Under multifactor a
- * job's value moves with its age and its association's fair share:
+ * the jobs behind B only wait, whatever their order. A full step notes B,
+ * the QUIET_TOP jobs ranked right behind it (the window) and the held
+ * jobs. The next step is decided here when, since then, nothing changed
+ * but submissions and ends of running jobs (no job with dependents ended,
+ * no pending job was cancelled, no setting changed: every other call
+ * recorded disarms) and the jobs submitted are few and not held. B, the
+ * window and the new jobs get their exact sort records (as the refresh
+ * stage makes them) and are walked in that order while each surely ranks
+ * before every job outside: each starts where it fits (B is asked again
+ * only when GPUs were freed, or always with a host's placement policy),
+ * the first that does not is the new blocker, and the step is done. When
+ * the walk runs out of jobs that surely rank first, the full step goes
+ * on from there, on the same values (QUIET_CONTINUE).
+ *
+ * "Surely ranks first": for fifo and priority the order of two jobs never
+ * changes, so the jobs from the full step rank before every job outside
+ * the window (later submissions are compared only within it). Under
+ * multifactor a job's value moves with its age and its association's
+ * fair share:
  *   v_X(t) = w_age * age_X(t) + w_fs * fs_u(t) + rest_X,
- * with age_X(t) - age_X(t0) <= (t - t0) / max_age. So at the full step
- * (t0) the QUIET_TOP jobs ranked right behind B are kept and compared
- * exactly at every check (their keys as the refresh stage makes them),
- * and the others are folded into one bound per association u:
+ * with age_X(t) - age_X(t0) <= (t - t0) / max_age. So the jobs outside
+ * the window are folded into one bound per association u:
  *   bound_u = max over them of (v_X(t0) - w_fs * fs_u(t0)) + slack,
  * so that v_X(t) <= bound_u + w_fs * fs_u(t) + w_age * (t - t0) / max_age
- * for every one of them, with today's fair share. The check passes when
- * every bound is below v_B(t), strictly. The slack (1e-12 of the sum of
- * the terms' magnitudes, some thousand times the rounding of the sums)
- * makes the bound hold for the computed values, not only the real ones.
- * A check that fails runs the full step: the decisions are the same
- * either way, only the work differs.
+ * for every one of them, with today's fair share; a job surely ranks
+ * first when its value is above every bound, strictly. The slack (1e-12
+ * of the sum of the terms' magnitudes, some thousand times the rounding
+ * of the sums) makes the bound hold for the computed values, not only the
+ * real ones. A step that cannot be decided so is a full one: the
+ * decisions are the same either way, only the work differs.
  *
- * What a quiet step leaves as the last full step left it: the pending
- * jobs' values and factors (gs_sched_job_priority() then computes them
- * as for a job no step has valued) and their order in the pending list.
- * The reasons are what a full step would write: B's is asked again when
- * GPUs were freed, the new jobs wait behind B.
+ * What a quiet step writes is what a full step would: starts, the new
+ * blocker's reason, the held jobs' reasons, the window's jobs waiting
+ * behind the blocker; the jobs outside the window waited behind the old
+ * blocker and wait behind the new one through an alias (gs_quiet_behind)
+ * until the next full step writes them. It does not recompute the values
+ * and factors of the jobs it does not compare, and leaves the pending
+ * list in no particular order.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "sched/quiet.h"
@@ -47,6 +55,13 @@
 
 /* held jobs whose reasons a quiet step writes again (more: not armed) */
 #define QUIET_HELD 64
+/* the window: jobs behind B compared exactly (QUIET_TOP of them from the
+ * full step, later submissions after) */
+#define QUIET_WIN 64
+/* submissions a quiet step takes (more: a full step) */
+#define QUIET_NEW 64
+/* blockers a run of quiet steps may replace before a full step */
+#define QUIET_ALIAS 64
 /* relative slack of a bound: far above the rounding of a sum of six terms
  * (about 1e-15 of their magnitudes) */
 #define QUIET_SLACK 1e-12
@@ -55,15 +70,20 @@ struct quiet_state {
     bool armed;
     bool arming;         /* a full step is noting its jobs */
     bool freed;          /* a running job ended since the last step */
+    bool outside;        /* fifo and priority: jobs beyond the window
+                            (they rank after its entries from the full
+                            step, not necessarily after the later ones) */
     uint32_t blocker;    /* B's slot, and its id (slots move when the job
                             table is compacted: then the ids differ) */
     uint64_t blocker_id;
     int64_t t0;          /* the full step's time */
     int64_t max_prio;    /* largest priority of the jobs left pending */
+    size_t n_max;        /* pending jobs of that priority */
     size_t n_seen;       /* pending[0 .. n_seen) are known to the check */
-    uint32_t n_top;
-    uint32_t top[QUIET_TOP];
-    uint64_t top_id[QUIET_TOP];
+    uint32_t n_win;      /* the window: jobs behind B compared exactly */
+    uint32_t win[QUIET_WIN];
+    uint64_t win_id[QUIET_WIN];
+    uint8_t win_new[QUIET_WIN]; /* came after the full step */
     uint32_t n_held;     /* the held jobs: passed over, but their reasons
                             name other jobs' states */
     uint32_t held[QUIET_HELD];
@@ -72,6 +92,9 @@ struct quiet_state {
     uint32_t *touched;   /* associations with a bound */
     size_t n_touched, cap;
     double mag;          /* largest |nice| + |site factor| folded or kept */
+    uint32_t n_alias;    /* blockers replaced since the full step: jobs
+                            waiting behind from wait behind to */
+    uint64_t alias_from[QUIET_ALIAS], alias_to[QUIET_ALIAS];
     uint64_t n_quiet;    /* quiet steps so far */
 };
 
@@ -247,11 +270,14 @@ bool gs_quiet_arm_begin(gs_sched *s, int64_t now)
     q->armed = false;
     q->freed = false;
     q->arming = false;
+    q->outside = false;
     clear_bounds(q);
-    q->n_top = 0;
+    q->n_win = 0;
     q->n_held = 0;
+    q->n_alias = 0;
     q->mag = 0;
     q->max_prio = 0;
+    q->n_max = 0;
     q->blocker_id = 0;
     if (!quiet_config(s) || s->max_submit > now ||
         s->n_pending > s->cap_order)
@@ -265,8 +291,12 @@ void gs_quiet_arm_job(gs_sched *s, const job_rec *j, uint32_t slot,
                       uint64_t blocker)
 {
     struct quiet_state *q = s->quiet;
-    if (j->priority > q->max_prio)
+    if (j->priority > q->max_prio) {
         q->max_prio = j->priority;
+        q->n_max = 1;
+    } else if (j->priority == q->max_prio) {
+        q->n_max++;
+    }
     if (!q->arming)
         return;
     if (held_type(s, j)) {
@@ -290,13 +320,16 @@ void gs_quiet_arm_job(gs_sched *s, const job_rec *j, uint32_t slot,
         }
         return;
     }
-    if (q->n_top < QUIET_TOP) {
-        q->top[q->n_top] = slot;
-        q->top_id[q->n_top++] = j->id;
+    if (q->n_win < QUIET_TOP) {
+        q->win[q->n_win] = slot;
+        q->win_id[q->n_win] = j->id;
+        q->win_new[q->n_win++] = 0;
     } else if (factors(s)) {
         fold(q, &s->weights, j, 0);
         if (j->nice || j->site_factor != 0)
             note_magnitude(q, j);
+    } else {
+        q->outside = true;
     }
 }
 
@@ -315,13 +348,52 @@ void gs_quiet_arm_end(gs_sched *s, uint64_t blocker)
     q->armed = true;
 }
 
-bool gs_quiet_step(gs_sched *s, int64_t now)
+uint64_t gs_quiet_behind(const gs_sched *s, uint64_t behind)
+{
+    const struct quiet_state *q = s->quiet;
+    if (!q)
+        return behind;
+    for (uint32_t i = 0; i < q->n_alias; i++)
+        if (q->alias_from[i] == behind)
+            behind = q->alias_to[i];
+    return behind;
+}
+
+/* Take a started job's slot off the pending list (its order does not
+ * matter where quiet steps apply): from both ends, where the window's
+ * jobs lie (the full step's first, the submissions last). */
+static void unlist(gs_sched *s, uint32_t slot)
+{
+    size_t lo = 0, hi = s->n_pending;
+    while (lo < hi) {
+        size_t at = SIZE_MAX;
+        if (s->pending[lo] == slot)
+            at = lo;
+        else if (s->pending[hi - 1] == slot)
+            at = hi - 1;
+        if (at != SIZE_MAX) {
+            s->pending[at] = s->pending[--s->n_pending];
+            return;
+        }
+        lo++;
+        hi--;
+    }
+}
+
+typedef struct cand {
+    order_rec r;
+    job_rec *j;
+    uint8_t fresh; /* submitted after the full step */
+} cand;
+
+int gs_quiet_step(gs_sched *s, int64_t now, size_t *n_started)
 {
     struct quiet_state *q = s->quiet;
     uint64_t kinds = s->jr_kinds;
     s->jr_kinds = 0;
+    *n_started = 0;
     if (!q->armed)
-        return false;
+        return QUIET_FULL;
     if ((kinds & ~QUIET_KINDS) || !quiet_config(s) || s->max_submit > now)
         goto full;
     job_rec *b = slot_job(s, q->blocker, q->blocker_id);
@@ -329,59 +401,14 @@ bool gs_quiet_step(gs_sched *s, int64_t now)
         goto full;
     /* the jobs submitted since: not held (their reasons are another
      * kind), and no higher priority (every priority factor would move) */
+    size_t n_new = s->n_pending - q->n_seen;
+    if (n_new > QUIET_NEW)
+        goto full;
     for (size_t i = q->n_seen; i < s->n_pending; i++) {
         const job_rec *j = &s->jobs[s->pending[i]];
         if (j->held || j->depends_on || j->priority > q->max_prio)
             goto full;
     }
-    bool with = factors(s);
-    bool by_prio = s->ordering->flags & GS_ORDERING_TIES_BY_PRIORITY;
-    order_rec kb, kx;
-    gs_order_put(&kb, q->blocker, gs_refresh_key(s, b, now), b, by_prio);
-    if (with) {
-        for (uint32_t i = 0; i < q->n_top; i++) {
-            job_rec *j = slot_job(s, q->top[i], q->top_id[i]);
-            if (!j || j->state != GS_JOB_PENDING)
-                goto full;
-            gs_order_put(&kx, q->top[i], gs_refresh_key(s, j, now), j,
-                         by_prio);
-            if (!gs_order_le(&kb, &kx))
-                goto full;
-        }
-    }
-    for (size_t i = q->n_seen; i < s->n_pending; i++) {
-        job_rec *j = &s->jobs[s->pending[i]];
-        gs_order_put(&kx, s->pending[i], gs_refresh_key(s, j, now), j,
-                     by_prio);
-        if (!gs_order_le(&kb, &kx))
-            goto full;
-    }
-    const gs_priority_weights *w = &s->weights;
-    double aged = with && w->max_age > 0 && now > q->t0
-                      ? w->age * ((double)(now - q->t0) / (double)w->max_age)
-                      : 0;
-    if (with && q->n_touched) {
-        double slack = QUIET_SLACK * (w->age + w->fairshare + w->job_size +
-                                      w->priority + q->mag);
-        for (size_t i = 0; i < q->n_touched; i++) {
-            uint32_t u = q->touched[i];
-            double v = q->bound[u] + w->fairshare * s->share->a[u].factor +
-                       aged + slack;
-            if (!(v < b->prio_value))
-                goto full;
-        }
-    }
-    /* B's placement: the same answer while nothing was freed (a host's
-     * policy is asked every time: it may know more than the GPUs) */
-    if (q->freed || !builtin_policy(s->policy)) {
-        plan_reason why;
-        why.set = 0;
-        if (gs_sched_place_only(s, b, s->place_out, &why))
-            goto full;
-        gs_apply_reason(b, &why);
-    }
-    /* the held jobs' reasons, as a full step writes them (a dependency's
-     * state may have changed in the last step, after they were planned) */
     for (uint32_t i = 0; i < q->n_held; i++) {
         job_rec *j = slot_job(s, q->held[i], q->held_id[i]);
         plan_reason why;
@@ -389,6 +416,107 @@ bool gs_quiet_step(gs_sched *s, int64_t now)
             !gs_plan_held(s, now, j, &why))
             goto full;
     }
+    bool with = factors(s);
+    bool by_prio = s->ordering->flags & GS_ORDERING_TIES_BY_PRIORITY;
+    /* B, the window and the new jobs by their exact sort records */
+    cand c[1 + QUIET_WIN + QUIET_NEW];
+    size_t nc = 0;
+    c[nc].j = b;
+    c[nc].fresh = 0;
+    gs_order_put(&c[nc++].r, q->blocker, gs_refresh_key(s, b, now), b,
+                 by_prio);
+    for (uint32_t i = 0; i < q->n_win; i++) {
+        job_rec *j = slot_job(s, q->win[i], q->win_id[i]);
+        if (!j || j->state != GS_JOB_PENDING)
+            goto full;
+        c[nc].j = j;
+        c[nc].fresh = q->win_new[i];
+        gs_order_put(&c[nc++].r, q->win[i], gs_refresh_key(s, j, now), j,
+                     by_prio);
+    }
+    for (size_t i = q->n_seen; i < s->n_pending; i++) {
+        job_rec *j = &s->jobs[s->pending[i]];
+        /* counted now (a step that turns out full arms afresh) */
+        if (j->priority == q->max_prio)
+            q->n_max++;
+        if (with)
+            note_magnitude(q, j);
+        c[nc].j = j;
+        c[nc].fresh = 1;
+        gs_order_put(&c[nc++].r, s->pending[i], gs_refresh_key(s, j, now), j,
+                     by_prio);
+    }
+    for (size_t i = 1; i < nc; i++) { /* insertion sort: a few dozen */
+        cand v = c[i];
+        size_t k = i;
+        while (k > 0 && !gs_order_le(&c[k - 1].r, &v.r)) {
+            c[k] = c[k - 1];
+            k--;
+        }
+        c[k] = v;
+    }
+    /* the most any job outside the window can be worth now (multifactor) */
+    const gs_priority_weights *w = &s->weights;
+    double aged = with && w->max_age > 0 && now > q->t0
+                      ? w->age * ((double)(now - q->t0) / (double)w->max_age)
+                      : 0;
+    double top = -HUGE_VAL;
+    if (with && q->n_touched) {
+        double slack = QUIET_SLACK * (w->age + w->fairshare + w->job_size +
+                                      w->priority + q->mag);
+        for (size_t i = 0; i < q->n_touched; i++) {
+            uint32_t u = q->touched[i];
+            double v = q->bound[u] + w->fairshare * s->share->a[u].factor +
+                       aged + slack;
+            if (!(v <= top))
+                top = v != v ? HUGE_VAL : v;
+        }
+    }
+    /* The walk: in rank order, while a job surely ranks before every job
+     * outside, start it where it fits; the first that does not is the
+     * blocker. Held jobs (their reasons follow other jobs' states through
+     * the step) keep the step to the old blocker, not placed. */
+    bool walk = q->n_held == 0;
+    size_t k = 0, started = 0;
+    bool found = false;
+    for (; k < nc; k++) {
+        job_rec *j = c[k].j;
+        bool sure = with ? j->prio_value > top : !q->outside || !c[k].fresh;
+        if (!sure || (!walk && j != b))
+            break;
+        /* B does not fit while nothing was freed (a host's policy is
+         * asked every time: it may know more than the GPUs) */
+        plan_reason why;
+        why.set = 0;
+        bool asked = !(j == b && started == 0 && !q->freed &&
+                       builtin_policy(s->policy));
+        if (asked && gs_sched_place_only(s, j, s->place_out, &why)) {
+            if (!walk)
+                goto full;
+            gs_apply_start(s, j, s->place_out, now);
+            unlist(s, (uint32_t)(j - s->jobs));
+            if (j->priority == q->max_prio)
+                q->n_max--;
+            started++;
+            continue;
+        }
+        if (asked)
+            gs_apply_reason(j, &why);
+        found = true;
+        break;
+    }
+    if (!found) {
+        if (!started)
+            goto full;
+        /* the next job in rank may be outside the window: the step goes
+         * on as a full one, from here, with the same values */
+        q->armed = false;
+        q->n_quiet++;
+        *n_started = started;
+        return QUIET_CONTINUE;
+    }
+    job_rec *x = c[k].j;
+    /* what the full step would have written */
     for (uint32_t i = 0; i < q->n_held; i++) {
         job_rec *j = &s->jobs[q->held[i]];
         plan_reason why;
@@ -397,22 +525,49 @@ bool gs_quiet_step(gs_sched *s, int64_t now)
         j->est_start = GS_TIME_UNKNOWN;
         j->est_step = s->n_steps;
     }
-    /* quiet: what the full step would have written */
-    b->est_start = GS_TIME_UNKNOWN;
-    b->est_step = s->n_steps;
-    for (size_t i = q->n_seen; i < s->n_pending; i++) {
-        job_rec *j = &s->jobs[s->pending[i]];
-        gs_apply_wait_behind(j, LAZY_BEHIND, b->id);
-        if (with) {
+    x->est_start = GS_TIME_UNKNOWN;
+    x->est_step = s->n_steps;
+    if (x != b) {
+        /* every job that waited behind B waits behind x */
+        if (q->n_alias == QUIET_ALIAS) {
+            /* too many replaced blockers: a full pass writes them all */
+            if (!started)
+                goto full;
+            q->armed = false;
+            q->n_quiet++;
+            *n_started = started;
+            return QUIET_CONTINUE;
+        }
+        q->alias_from[q->n_alias] = b->id;
+        q->alias_to[q->n_alias++] = x->id;
+        q->blocker = (uint32_t)(x - s->jobs);
+        q->blocker_id = x->id;
+    }
+    q->n_win = 0;
+    for (size_t i = k + 1; i < nc; i++) {
+        job_rec *j = c[i].j;
+        gs_apply_wait_behind(j, LAZY_BEHIND, x->id);
+        if (q->n_win < QUIET_WIN) {
+            q->win[q->n_win] = c[i].r.idx;
+            q->win_id[q->n_win] = j->id;
+            q->win_new[q->n_win++] = c[i].fresh;
+        } else if (with) {
             fold(q, w, j, aged);
             note_magnitude(q, j);
+        } else {
+            q->outside = true;
         }
     }
     q->n_seen = s->n_pending;
     q->freed = false;
     q->n_quiet++;
-    return true;
+    *n_started = started;
+    /* the largest priority left: when the last job of it started, the
+     * factors of the next step are another scale */
+    if (with && q->n_max == 0)
+        q->armed = false;
+    return QUIET_DONE;
 full:
     q->armed = false;
-    return false;
+    return QUIET_FULL;
 }

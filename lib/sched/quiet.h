@@ -14,10 +14,19 @@
 gs_status gs_quiet_reserve(gs_sched *s);
 /* A job ended (was_running: it held resources). */
 void gs_quiet_ended(gs_sched *s, const job_rec *j, bool was_running);
-/* Called by the step after the books are refreshed: true when this step
- * is quiet (then it has done all a full step would: the blocker's reason,
- * the new jobs' reasons), false when the full step must run. */
-bool gs_quiet_step(gs_sched *s, int64_t now);
+/* What gs_quiet_step did. */
+enum {
+    QUIET_FULL = 0,    /* nothing: the full step must run */
+    QUIET_DONE = 1,    /* all a full step would (starts, reasons) */
+    QUIET_CONTINUE = 2 /* started the first jobs in rank (*n_started):
+                          a full pass must plan the rest, on the values
+                          of this step (the same largest priority) */
+};
+/* Called by the step after the books are refreshed. */
+int gs_quiet_step(gs_sched *s, int64_t now, size_t *n_started);
+/* The job a job waiting behind `behind` waits behind now (a quiet step
+ * may have replaced the blocker without rewriting every reason). */
+uint64_t gs_quiet_behind(const gs_sched *s, uint64_t behind);
 /* A full step notes what the next steps check against: begin (false: the
  * configuration has no quiet steps; then the step ranks as before), then
  * every job it keeps pending, the ones up to the blocker and the

@@ -64,12 +64,12 @@ uint64_t gs_refresh_key(gs_sched *s, job_rec *j, int64_t now)
     return gs_key_double_desc(j->prio_value);
 }
 
-void gs_refresh(gs_sched *s, int64_t now)
+void gs_refresh(gs_sched *s, int64_t now, bool keep_max)
 {
     const gs_ordering_ops *o = s->ordering;
     bool with = gs_view_uses_factors(s);
-    if (with) /* the priority factor's scale (without factors, no view
-                 has one) */
+    if (with && !keep_max) /* the priority factor's scale (without
+                              factors, no view has one) */
         s->max_prio = gs_view_max_priority(s);
     if (o->refresh)
         o->refresh(s->ordering_state, now);

@@ -14,8 +14,9 @@
  * and fair share. Once per step, before gs_refresh. */
 void gs_refresh_books(gs_sched *s, int64_t now);
 /* Each pending job's value (and factors) and its record for the order
- * stage. */
-void gs_refresh(gs_sched *s, int64_t now);
+ * stage; keep_max: the priority factor's scale as it is (a step that
+ * started jobs before this pass computed it with them). */
+void gs_refresh(gs_sched *s, int64_t now, bool keep_max);
 /* The value key gs_refresh would give j at now (its prio_value and
  * factors set as gs_refresh sets them). */
 uint64_t gs_refresh_key(gs_sched *s, job_rec *j, int64_t now);

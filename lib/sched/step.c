@@ -87,8 +87,13 @@ static size_t plan_selected(gs_sched *s, plan_cursor *c, int64_t now,
     for (size_t i = 0; i < n; i++) {
         uint32_t idx = h[i].idx;
         job_rec *j = &s->jobs[idx];
-        if (i + GS_PREFETCH_AHEAD < n)
-            GS_PREFETCH(&s->jobs[h[i + GS_PREFETCH_AHEAD].idx].id);
+        if (i + GS_PREFETCH_AHEAD < n) {
+            /* the plan's line, and the refresh's the arming reads */
+            const job_rec *a = &s->jobs[h[i + GS_PREFETCH_AHEAD].idx];
+            GS_PREFETCH(&a->id);
+            GS_PREFETCH(&a->priority);
+            GS_PREFETCH(&a->f_fs);
+        }
         if (!plan_one(s, c, j, now, n_started))
             continue;
         s->pending[kept++] = idx;
@@ -118,19 +123,24 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
     gs_sched_timeouts(s, now);
     s->n_requeued = 0;
     gs_refresh_books(s, now);
-    if (s->quiet && gs_quiet_step(s, now)) {
-        /* nothing can start: known without ranking the queue (quiet.c) */
+    size_t n_started = 0;
+    int quiet = s->quiet ? gs_quiet_step(s, now, &n_started) : QUIET_FULL;
+    if (quiet == QUIET_DONE) {
+        /* decided from the first jobs in rank, without ranking the queue
+         * (quiet.c) */
+        if (started)
+            *started = n_started;
         gs_jr_rec r = {.kind = GS_JR_STEP};
         r.t = now;
         return gs_jr_done(s, &r);
     }
-    gs_refresh(s, now);
+    /* after a quiet start, the largest priority stays the step's */
+    gs_refresh(s, now, quiet == QUIET_CONTINUE);
     bool arming = s->quiet && gs_quiet_arm_begin(s, now);
     if (!arming)
         gs_order_rank(s, now);
     plan_cursor c;
     gs_plan_begin(s, &c, now);
-    size_t n_started = 0;
     size_t kept = arming ? plan_selected(s, &c, now, &n_started)
                          : plan_ranked(s, &c, now, &n_started);
     gs_plan_end(s);
