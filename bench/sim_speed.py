@@ -15,6 +15,10 @@ and the peak resident memory are printed):
               tens of thousands of jobs wait on average, the case where
               every event steps over every pending job
   backfill    relaxed, with conservative backfill
+  large       the same N jobs arriving 11 times as fast (submission times
+              divided by 11) on 1,000 DGX A100 nodes (8,000 GPUs): the
+              issue's case; at 1,000,000 jobs the load is just over the
+              capacity and about 28,000 jobs wait on average
 
 The issue's targets: the overloaded case at 1,000,000 jobs on 1,000 nodes
 in 60 s or less; conservative backfill on Philly (82,247 jobs) in 20 s or
@@ -41,6 +45,18 @@ SMALL = ('{"gpusched": 1, "nodes": ['
          '{"name": "a100-[01-16]", "template": "dgx-a100"},'
          '{"name": "dgx2-[1-2]", "template": "dgx2"}]}\n')
 COMMON = ["--split", "--any-model", "--auto-accounts", "--quiet"]
+LARGE = ('{"gpusched": 1, "nodes": '
+         '[{"name": "n[0001-1000]", "template": "dgx-a100"}]}\n')
+
+
+def compress(src, dst, factor):
+    """The trace src with its submission times divided by factor."""
+    with open(src, encoding="ascii") as f, \
+            open(dst, "w", encoding="ascii") as o:
+        o.write(f.readline())
+        for line in f:
+            cols = line.split(",", 2)
+            o.write(f"{cols[0]},{int(cols[1]) // factor},{cols[2]}")
 
 
 def run(cmd):
@@ -64,8 +80,8 @@ def main():
     ap.add_argument("--gpusched", required=True)
     ap.add_argument("--jobs", type=int, default=100000)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--case", choices=("relaxed", "overloaded", "backfill"),
-                    action="append")
+    ap.add_argument("--case", action="append",
+                    choices=("relaxed", "overloaded", "backfill", "large"))
     ap.add_argument("--full-steps", action="store_true",
                     help="pass --full-steps to every replay")
     a = ap.parse_args()
@@ -81,11 +97,20 @@ def main():
                         "--seed", "1", "--out", trace], check=True)
         print(f"{'case':12} {'jobs':>9} {'median s':>9} {'jobs/s':>9} "
               f"{'peak RSS MiB':>13}")
+        if "large" in cases:
+            with open(os.path.join(tmp, "large.json"), "w",
+                      encoding="ascii") as f:
+                f.write(LARGE)
+            compress(trace, os.path.join(tmp, "large.csv"), 11)
         for case in cases:
-            topo = small if case == "overloaded" else CLUSTER
+            topo = {"overloaded": small,
+                    "large": os.path.join(tmp, "large.json")}.get(case,
+                                                                  CLUSTER)
+            jobs = os.path.join(tmp, "large.csv") if case == "large" \
+                else trace
             extra = ["--backfill", "conservative"] if case == "backfill" \
                 else []
-            cmd = [a.gpusched, "sim", "--topo", topo, "--jobs", trace,
+            cmd = [a.gpusched, "sim", "--topo", topo, "--jobs", jobs,
                    "--out", os.devnull] + COMMON + extra + \
                 (["--full-steps"] if a.full_steps else [])
             times, rss = [], 0
