@@ -157,6 +157,13 @@ GS_API gs_status gs_sched_set_quiet_steps(gs_sched *s, int on)
         return gs_errf(&s->err, GS_EINVAL,
                        "set_quiet_steps: %d is not 0 (off) or 1 (on)", on);
     if (!on) {
+        /* the reasons a quiet step left to the alias, written out */
+        for (size_t i = 0; s->quiet && s->quiet->n_alias &&
+                           i < s->n_pending;
+             i++) {
+            job_rec *j = &s->jobs[s->pending[i]];
+            j->behind = gs_quiet_behind(s, j->behind);
+        }
         gs_quiet_free(s);
         gs_err_clear(&s->err);
         return GS_OK;
