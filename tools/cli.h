@@ -234,6 +234,18 @@ int cli_open_file(const char *path, bool *created);
 int cli_write_all(int fd, const char *buf, size_t len);
 /* Seconds of a monotonic clock, for elapsed times and progress lines. */
 double cli_now_seconds(void);
+/* The most worker processes cli_run_workers starts. */
+#define CLI_MAX_WORKERS 256u
+/* Fork n worker processes (at most CLI_MAX_WORKERS; stdout and stderr are
+ * flushed first), each running work(arg) and exiting with what it
+ * returns; wait for them all, calling tick(arg) every 0.2 s while they
+ * run when tick is not NULL (then the line it draws is erased at the
+ * end). A worker that cannot be started, dies of a signal or exits other
+ * than 0 sets *stop when stop is not NULL (so that the others take no
+ * new work); the first two are said in a message. Returns -1 when a
+ * worker could not be started, else the number that failed. */
+int cli_run_workers(cli_args *a, unsigned n, int (*work)(void *arg),
+                    void (*tick)(void *arg), void *arg, int *stop);
 /* Write a JSON string (quoted and escaped). */
 void cli_json_string(FILE *f, const char *s);
 /* Write a number for JSON: null when NaN or infinite. */

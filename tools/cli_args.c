@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -729,6 +730,62 @@ double cli_now_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int cli_run_workers(cli_args *a, unsigned n, int (*work)(void *arg),
+                    void (*tick)(void *arg), void *arg, int *stop)
+{
+    pid_t pids[CLI_MAX_WORKERS];
+    if (n > CLI_MAX_WORKERS)
+        n = CLI_MAX_WORKERS;
+    fflush(stdout);
+    fflush(stderr);
+    unsigned started = 0;
+    int failed = 0;
+    for (; started < n; started++) {
+        pid_t pid = fork();
+        if (pid < 0) {
+            cli_fail(a, "cannot start a worker process: %s", strerror(errno));
+            if (stop)
+                __atomic_store_n(stop, 1, __ATOMIC_RELAXED);
+            failed = -1;
+            break;
+        }
+        if (pid == 0)
+            _exit(work(arg));
+        pids[started] = pid;
+    }
+    for (unsigned alive = started; alive > 0;) {
+        int status = 0;
+        pid_t pid = waitpid(-1, &status, tick ? WNOHANG : 0);
+        if (pid < 0 && errno == EINTR)
+            continue;
+        if (pid < 0)
+            break;
+        if (pid == 0) {
+            tick(arg);
+            struct timespec ts = {0, 200000000};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        for (unsigned k = 0; k < started; k++) {
+            if (pids[k] != pid)
+                continue;
+            alive--;
+            if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                continue;
+            if (WIFSIGNALED(status))
+                cli_fail(a, "a worker process died of signal %d",
+                         WTERMSIG(status));
+            if (stop)
+                __atomic_store_n(stop, 1, __ATOMIC_RELAXED);
+            if (failed >= 0)
+                failed++;
+        }
+    }
+    if (tick)
+        fputs("\r\033[K", stderr);
+    return failed;
 }
 
 int cli_open_output(cli_args *a)

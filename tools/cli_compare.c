@@ -282,6 +282,28 @@ static void worker(const cli_args *a, shared *sh, size_t n, const char *dir)
     }
 }
 
+/* What each worker process and the progress line need. */
+typedef struct workers {
+    const cli_args *a;
+    shared *sh;
+    size_t n;
+    const char *dir;
+    double t0;
+} workers;
+
+static int work(void *arg)
+{
+    const workers *w = arg;
+    worker(w->a, w->sh, w->n, w->dir);
+    return 0;
+}
+
+static void tick(void *arg)
+{
+    const workers *w = arg;
+    progress_line(w->a, w->sh, w->n, w->t0);
+}
+
 static void print_text(FILE *f, const run *runs, size_t n)
 {
     fprintf(f, "%-12s %-11s %-12s %-7s %9s %9s %9s %9s %8s %8s %6s %6s "
@@ -497,41 +519,12 @@ static int compare(cli_args *a)
         parallel = n;
     bool show = isatty(STDERR_FILENO);
     double t0 = cli_now_seconds();
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pids[MAX_PARALLEL];
-    size_t started = 0;
-    for (; started < parallel; started++) {
-        pid_t pid = fork();
-        if (pid < 0) {
-            rc = cli_fail(a, "cannot start a worker process: %s",
-                          strerror(errno));
-            break;
-        }
-        if (pid == 0) {
-            worker(a, sh, n, dir);
-            _exit(0);
-        }
-        pids[started] = pid;
-    }
-    for (size_t alive = started; alive > 0;) {
-        int status = 0;
-        pid_t pid = waitpid(-1, &status, show ? WNOHANG : 0);
-        if (pid < 0 && errno == EINTR)
-            continue;
-        if (pid < 0)
-            break;
-        if (pid == 0) {
-            progress_line(a, sh, n, t0);
-            struct timespec ts = {0, 250000000};
-            nanosleep(&ts, NULL);
-            continue;
-        }
-        for (size_t i = 0; i < started; i++)
-            alive -= pids[i] == pid;
-    }
-    if (show)
-        fputs("\r\033[K", stderr);
+    workers w = {a, sh, n, dir, t0};
+    /* a worker that dies leaves its run unfinished: it counts as failed
+     * below */
+    if (cli_run_workers(a, (unsigned)parallel, work, show ? tick : NULL, &w,
+                        NULL) < 0)
+        rc = CLI_FAIL;
     if (rc != CLI_OK)
         goto done;
     size_t failed = 0, refused = 0;

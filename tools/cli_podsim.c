@@ -969,6 +969,26 @@ static int worker(const experiment *x, shared *sh, size_t n, bool show,
     }
 }
 
+/* What each worker process and the progress line need. */
+typedef struct workers {
+    const experiment *x;
+    shared *sh;
+    size_t n;
+    double t0;
+} workers;
+
+static int work(void *arg)
+{
+    const workers *w = arg;
+    return worker(w->x, w->sh, w->n, false, w->t0) == 0 ? 0 : 1;
+}
+
+static void tick(void *arg)
+{
+    const workers *w = arg;
+    progress_line(w->x, w->sh, w->n, w->t0);
+}
+
 static int run_all(experiment *x, shared *sh, size_t n, unsigned parallel,
                    bool show)
 {
@@ -985,52 +1005,11 @@ static int run_all(experiment *x, shared *sh, size_t n, unsigned parallel,
             fputs("\r\033[K", stderr);
         return rc;
     }
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pids[MAX_PARALLEL];
-    unsigned started = 0;
-    int rc = 0;
-    for (; started < parallel; started++) {
-        pid_t pid = fork();
-        if (pid < 0) {
-            cli_fail(x->a, "cannot start a worker process: %s",
-                     strerror(errno));
-            sh->stop = 1;
-            rc = -1;
-            break;
-        }
-        if (pid == 0)
-            _exit(worker(x, sh, n, false, t0) == 0 ? 0 : 1);
-        pids[started] = pid;
-    }
-    unsigned alive = started;
-    while (alive > 0) {
-        int status = 0;
-        pid_t pid = waitpid(-1, &status, show ? WNOHANG : 0);
-        if (pid < 0 && errno == EINTR)
-            continue;
-        if (pid < 0)
-            break;
-        if (pid == 0) {
-            progress_line(x, sh, n, t0);
-            struct timespec ts = {0, 200000000};
-            nanosleep(&ts, NULL);
-            continue;
-        }
-        for (unsigned k = 0; k < started; k++)
-            if (pids[k] == pid) {
-                alive--;
-                if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-                    if (WIFSIGNALED(status))
-                        cli_fail(x->a, "a worker process died of signal %d",
-                                 WTERMSIG(status));
-                    sh->stop = 1;
-                    rc = -1;
-                }
-            }
-    }
-    if (show)
-        fputs("\r\033[K", stderr);
+    workers w = {x, sh, n, t0};
+    int rc = cli_run_workers(x->a, parallel, work, show ? tick : NULL, &w,
+                             &sh->stop) != 0
+                 ? -1
+                 : 0;
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (sh->runs[i].state != 2) {
             cli_fail(x->a, "run %zu was not finished", i);
