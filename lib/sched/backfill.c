@@ -24,6 +24,7 @@
 #include "sched/state.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define FOREVER INT64_MAX
@@ -41,6 +42,19 @@ static int64_t add_time(int64_t a, int64_t b)
 static void mark_dirty(gs_sched *s, uint32_t node)
 {
     node_state *ns = &s->nodes[node];
+    if (s->bf_light) {
+        /* a light scan keeps the cluster's counts as the node changes:
+         * the GPUs it had (indexed, or as last counted) and has now */
+        uint32_t a = ns->dirty ? ns->lcount : mask_count(ns->avail);
+        uint32_t b = mask_count(gs_state_avail(s, node));
+        ns->lcount = (uint8_t)b;
+        if (a != b) {
+            uint32_t p = s->bf_light_p;
+            s->bf_light_free += (int64_t)b - (int64_t)a;
+            if (p)
+                s->bf_light_slots += (int64_t)(b / p) - (int64_t)(a / p);
+        }
+    }
     if (!ns->dirty) {
         ns->dirty = true;
         s->bf_dirty[s->n_bf_dirty++] = node;
@@ -113,6 +127,36 @@ static void touch(gs_sched *s, uint32_t node)
     }
 }
 
+/* set_block() in a light scan: the masks and counts change at once, the
+ * indexes when the node is flushed (as after a virtual release). */
+static void set_block_light(gs_sched *s, reservation *r, bool on)
+{
+    const gs_topo *t = s->topo;
+    uint32_t prev = GS_NONE;
+    for (uint32_t i = 0; i < r->n; i++) {
+        uint32_t g = s->rsv_gpus[r->off + i];
+        uint32_t node = t->gpu_node[g];
+        node_state *ns = &s->nodes[node];
+        gs_mask bit = (gs_mask)1 << (g - t->nodes[node].first_gpu);
+        if (on) {
+            if (s->rsv_count[g]++ == 0)
+                ns->rsv |= bit;
+            s->shr[g].rsv += r->milli;
+            touch(s, node);
+        } else {
+            s->shr[g].rsv -= r->milli;
+            if (--s->rsv_count[g] == 0)
+                ns->rsv &= ~bit;
+        }
+        if (node != prev && prev != GS_NONE)
+            mark_dirty(s, prev);
+        prev = node;
+    }
+    if (prev != GS_NONE)
+        mark_dirty(s, prev);
+    r->on = on;
+}
+
 /* Reindex a node whose blocks changed, keeping the count of GPUs that
  * would be free but for the blocks. */
 static void reindex_blocked(gs_sched *s, uint32_t node)
@@ -125,6 +169,10 @@ static void reindex_blocked(gs_sched *s, uint32_t node)
 
 static void set_block(gs_sched *s, reservation *r, bool on)
 {
+    if (s->bf_light) {
+        set_block_light(s, r, on);
+        return;
+    }
     const gs_topo *t = s->topo;
     uint32_t prev = GS_NONE;
     for (uint32_t i = 0; i < r->n; i++) {
@@ -268,6 +316,9 @@ bool gs_bf_try_place(gs_sched *s, const job_rec *j, int64_t now,
                      plan_reason *why)
 {
     gs_bf_window(s, j, now);
+    /* the free-GPU counts under the blocks first */
+    if (!gs_sched_counts_fit(s, j))
+        return false;
     bool ok = gs_sched_place_only(s, j, s->place_out, why);
     if (ok && s->n_rsv)
         prefer_reserved_later(s, j,
@@ -495,6 +546,21 @@ static void prefer_released(gs_sched *s, const job_rec *j, const uint32_t *run,
     prefer_prefix(s, j, s->bf_free_now, n);
 }
 
+/* Start a light scan for a job of p GPUs per node (0: any split), on
+ * indexes that are up to date: the counts are the cluster's. */
+static void light_begin(gs_sched *s, uint32_t p)
+{
+    const uint32_t *row = s->hist + (size_t)s->hist_cluster * 65;
+    int64_t slots = 0;
+    if (p)
+        for (uint32_t c = p; c <= 64; c++)
+            slots += (int64_t)(c / p) * row[c];
+    s->bf_light = true;
+    s->bf_light_p = p;
+    s->bf_light_free = s->free_sum;
+    s->bf_light_slots = slots;
+}
+
 /* Find when j could start at the earliest, within the horizon, given the
  * running jobs' expected ends and the reservations made so far; record a
  * reservation for it.
@@ -523,6 +589,16 @@ bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
     /* free now plus what the releases give back bounds what can be
      * placed, without looking at the indexes */
     uint64_t base = free_gpus_total(s), released = 0;
+    /* A whole-GPU job outside partitions is scanned lightly: releases and
+     * blocks keep the counts by which gs_sched_counts_fit() judges it
+     * (free GPUs, or nodes' slots of p GPUs), and the indexes are brought
+     * up to date only where the counts say it may fit. Most candidate
+     * times fail the counts. */
+    uint32_t p = j->max_nodes == 1 ? j->gpus : j->gpus_per_node;
+    bool light = job_whole(j) && !s->n_parts && p <= 64;
+    uint64_t need = p ? j->gpus / p + (j->gpus % p != 0) : j->gpus;
+    if (light)
+        light_begin(s, p);
     /* Blocks follow t: reservation r overlaps [t, t + L) while
      * r.start < t + L and t < r.end. As t only grows, each reservation is
      * blocked once (in start order) and lifted once (in end order). */
@@ -558,7 +634,8 @@ bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
         if (job_whole(j) && base + released < j->gpus)
             continue;
         int64_t end = add_time(t, L);
-        flush_dirty(s);
+        if (!light)
+            flush_dirty(s);
         while (pe < nrsv && s->rsv[by_end[pe]].end <= t) {
             reservation *r = &s->rsv[by_end[pe++]];
             if (r->on)
@@ -569,9 +646,24 @@ bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
             if (t < r->end && r->job != j->id && !r->on)
                 set_block(s, r, true);
         }
+        if (light) {
+            bool fits = (uint64_t)(p ? s->bf_light_slots : s->bf_light_free) >=
+                        need;
+#ifndef NDEBUG
+            /* debug builds (the tests) check the counts against the
+             * indexes at every candidate */
+            flush_dirty(s);
+            if (fits != gs_sched_counts_fit(s, j))
+                abort();
+#endif
+            if (!fits)
+                continue;
+            flush_dirty(s);
+        }
         /* the free-GPU counts under the blocks bound what can be placed */
         bool placed = gs_sched_counts_fit(s, j) && gs_bf_place_whatif(s, j);
         if (placed) {
+            s->bf_light = false;
             reservation *r = &s->rsv[s->n_rsv++];
             r->job = j->id;
             r->start = t;
@@ -602,6 +694,7 @@ bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
             break;
         }
     }
+    s->bf_light = false;
     clear_blocks(s);
     while (ri > 0)
         gs_bf_vrestore(s, &s->jobs[run[--ri]]);

@@ -177,12 +177,11 @@ static void plan_behind(gs_sched *s, plan_cursor *c, const job_rec *j,
     }
     c->looked++;
     /* free-GPU counts first: most jobs behind a blocked one cannot fit,
-     * and counting is far cheaper than placing */
-    gs_bf_window(s, j, c->now);
+     * and counting is far cheaper than placing (or than holding back the
+     * reservations that overlap the job's window, which only then) */
     if (!gs_state_fits_unblocked(s, j)) {
         why_set(r, GS_REASON_RESOURCES, LAZY_NOFIT);
-    } else if (gs_sched_counts_fit(s, j) &&
-               gs_bf_try_place(s, j, c->now, r)) {
+    } else if (gs_bf_try_place(s, j, c->now, r)) {
         p->kind = PLAN_START;
         p->gpus = s->place_out;
         return;

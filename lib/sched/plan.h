@@ -144,7 +144,8 @@ gs_status gs_bf_grow(gs_sched *s, size_t n);
 void gs_bf_window(gs_sched *s, const job_rec *j, int64_t now);
 bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
                           int64_t *when);
-/* Place j now without delaying a reservation; the GPUs in s->place_out. */
+/* Place j now without delaying a reservation (the free-GPU counts under
+ * the blocks first); the GPUs in s->place_out. */
 bool gs_bf_try_place(gs_sched *s, const job_rec *j, int64_t now,
                      plan_reason *why);
 /* What-ifs on the live state, shared with preemption. */

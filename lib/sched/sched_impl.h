@@ -167,6 +167,8 @@ typedef struct node_state {
     bool counts_cpus;   /* its type has CPUs: jobs' CPUs are accounted */
     bool counts_mem;    /* its type has memory: jobs' memory is accounted */
     bool dirty;         /* changed by a virtual release, not reindexed */
+    uint8_t lcount;     /* while dirty in a light scan (backfill.c): the
+                           GPUs it would have free, not yet indexed */
     uint32_t ver;       /* changes with every reindex (fragment caches) */
     bool touched;       /* in bf_touched (it may hold blocks) */
     /* index by (type, avail): sorted list of nodes sharing a key */
@@ -405,6 +407,11 @@ struct gs_sched {
     uint32_t *rsv_count;     /* per GPU: blocks holding it */
     uint32_t *bf_dirty;       /* nodes with `dirty` set */
     size_t n_bf_dirty;
+    /* a light scan (backfill.c): counts kept as nodes change, the indexes
+     * left for later; p is the job's GPUs per node (0: any split) */
+    bool bf_light;
+    uint32_t bf_light_p;
+    int64_t bf_light_free, bf_light_slots;
     size_t n_bf_touched;
     uint32_t *running_scratch;  /* job indices */
     size_t cap_running_scratch;

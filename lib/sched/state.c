@@ -45,7 +45,12 @@ static uint32_t key_add(gs_sched *s, uint32_t type, gs_mask avail)
     uint32_t k = s->free_key; /* the pool holds one slot per node */
     s->free_key = s->keys[k].next_active;
     key_slot *ks = &s->keys[k];
-    memset(ks, 0, sizeof *ks);
+    /* a slot is reused often as nodes come and go in backfill's what-ifs:
+     * only what a new key reads is reset (its answers are invalid) */
+    for (size_t i = 0; i < KEY_CACHE; i++)
+        ks->cache[i].valid = 0;
+    ks->cache_next = 0;
+    ks->count = 0;
     ks->type = type;
     ks->avail = avail;
     ks->head = GS_NONE;
