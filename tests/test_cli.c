@@ -2413,9 +2413,13 @@ static void sim_quiet_same(void **state)
         int u = (int)((seed >> 16) % 5);
         seed = seed * 1103515245u + 12345u;
         int prio = (int)((seed >> 16) % 1001);
+        /* three jobs in four with a time limit (EASY backfill's) */
+        char limit[16] = "";
+        if (i % 4)
+            snprintf(limit, sizeof limit, "%d", dur + (int)(seed % 900));
         n += (size_t)snprintf(trace + n, sizeof trace - n,
-                              "j%d,%d,%d,,%d,%s,%s,%s,%d\n", i, i * 40, dur,
-                              gpus, gpus == 16 ? "8" : "", users[u],
+                              "j%d,%d,%d,%s,%d,%s,%s,%s,%d\n", i, i * 40, dur,
+                              limit, gpus, gpus == 16 ? "8" : "", users[u],
                               accts[u], i % 3 ? prio : 0);
         assert_true(n < sizeof trace);
     }
@@ -2428,7 +2432,9 @@ static void sim_quiet_same(void **state)
     static const char *const configs[] = {
         "--ordering fifo", "--ordering priority",
         "--ordering multifactor --fairshare fair-tree",
-        "--ordering multifactor --fairshare classic --placement first-fit"};
+        "--ordering multifactor --fairshare classic --placement first-fit",
+        "--ordering multifactor --backfill easy",
+        "--ordering fifo --backfill easy --placement best-fit"};
     static char quiet_out[sizeof out];
     for (size_t c = 0; c < sizeof configs / sizeof *configs; c++) {
         char extra[256];

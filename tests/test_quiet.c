@@ -6,14 +6,16 @@
  * cancellations, holds and releases, site factors, limits, under each
  * built-in ordering and fair-share algorithm, random priority weights
  * (ages that cap within minutes, fair share recomputed every step or
- * every few minutes) and each placement policy; some runs with backfill
- * or preemption (where no step may be quiet). After every call both
+ * every few minutes) and each placement policy, a third with EASY
+ * backfill (looking at 1 to 100 jobs); some runs with conservative
+ * backfill or preemption (where no step may be quiet). After every call both
  * must have returned the same status; after every step they must have
  * queued the same events, every job must have the same state, reason,
  * reason text, start, end and expected start, and every GPU the same
  * job. The quiet one must have been quiet in a good share of its steps
- * (else the comparison proves nothing), and a hand-made case checks that
- * a bound that ignored ageing would be caught.
+ * (else the comparison proves nothing), and hand-made cases check that a
+ * bound that ignored ageing, and an EASY walk that looked at a job not
+ * surely ranking first, would be caught.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "test_support.h"
@@ -139,6 +141,7 @@ static uint64_t pick(world *w, int want)
 
 typedef struct run_stats {
     uint64_t steps, quiet, toggles;
+    bool easy; /* with EASY backfill */
 } run_stats;
 
 /* One random workload; special: backfill, preemption or limits too. */
@@ -154,9 +157,15 @@ static run_stats one_run(const gs_topo *t, unsigned seed, bool special)
     cfg.ordering = (gs_ordering)rnd(3);
     cfg.fairshare = (gs_fairshare_algo)rnd(2);
     if (special && rnd(2))
-        cfg.backfill = (gs_backfill)(1 + rnd(2));
+        cfg.backfill = GS_BACKFILL_CONSERVATIVE;
     else if (special)
         cfg.preempt = (gs_preempt_mode)(1 + rnd(2));
+    else if (rnd(3) == 0) {
+        /* EASY backfill looking at a few jobs or at many */
+        static const uint32_t depths[] = {1, 3, 8, 100};
+        cfg.backfill = GS_BACKFILL_EASY;
+        cfg.backfill_depth = depths[rnd(4)];
+    }
     gs_priority_weights pw;
     gs_priority_weights_init(&pw);
     pw.age = rnd(5001);
@@ -177,7 +186,7 @@ static run_stats one_run(const gs_topo *t, unsigned seed, bool special)
     assert_int_equal(gs_sched_set_quiet_steps(w.s[1], 1), GS_OK);
     uint32_t wide = rnd(3); /* how spread priorities are */
     int64_t now = 0;
-    run_stats rs = {0, 0, 0};
+    run_stats rs = {0, 0, 0, cfg.backfill == GS_BACKFILL_EASY};
     for (int op = 0; op < 600; op++) {
         if (rnd(3) == 0)
             now += rnd(4) == 0 ? rnd(4000) : rnd(120);
@@ -304,22 +313,29 @@ static void same_decisions(void **state)
 {
     (void)state;
     gs_topo *t = load_topo();
-    uint64_t steps = 0, quiet = 0;
+    uint64_t steps = 0, quiet = 0, esteps = 0, equiet = 0;
     int n = runs();
     for (int i = 0; i < n; i++) {
         run_stats rs = one_run(t, (unsigned)i + 1, false);
         steps += rs.steps;
         quiet += rs.quiet;
+        esteps += rs.easy ? rs.steps : 0;
+        equiet += rs.easy ? rs.quiet : 0;
     }
     /* measured: about 40% of these steps are quiet; far fewer means the
-     * check never passes and the comparison is empty */
-    print_message("quiet steps: %llu of %llu\n", (unsigned long long)quiet,
-                  (unsigned long long)steps);
+     * check never passes and the comparison is empty (the same with EASY
+     * backfill) */
+    print_message("quiet steps: %llu of %llu; with EASY backfill %llu of "
+                  "%llu\n",
+                  (unsigned long long)quiet, (unsigned long long)steps,
+                  (unsigned long long)equiet, (unsigned long long)esteps);
     assert_true(quiet * 5 >= steps);
+    assert_true(esteps > 0 && equiet * 5 >= esteps);
     gs_topo_destroy(t);
 }
 
-/* Backfill, preemption and limits: never quiet, the same decisions. */
+/* Conservative backfill, preemption and limits: never quiet, the same
+ * decisions. */
 static void never_quiet_elsewhere(void **state)
 {
     (void)state;
@@ -409,9 +425,103 @@ static void ageing_overtakes(void **state)
     gs_topo_destroy(t);
 }
 
+/* By hand, EASY backfill's look past the window. One DGX H100; weights:
+ * age 1000 over max_age 1000 s; EASY backfill looking at 1 job. At 0: R
+ * (7 GPUs, limit 5000 s) starts; B (8 GPUs, limit 100, nice -500: it
+ * surely ranks first whatever the bounds say) blocks, reserved
+ * at 5000; fillers F0..F39 (8 GPUs, limit 100, nice 30 + i) wait behind
+ * it, F0 looked at; at 100, O (1 GPU, limit 100) arrives. Values: B
+ * min(t, 1000) + 500, Fi min(t, 1000) - 30 - i, O min(t - 100, 1000). A full
+ * step keeps B, F0 and the 32 after it exactly; F33.. are bounds, and O
+ * too after a full step at 200 (a hold and release make one).
+ * O passes F0 (capped at 970) at 1071 and is the job backfill looks at:
+ * it fits on the free GPU and ends before B's reservation, so it starts
+ * at 1071 (at 1070 it ties F0, which was submitted first). A walk that
+ * took F0 as surely first without the bounds would look at F0 again. */
+static void easy_outside_overtakes(void **state)
+{
+    (void)state;
+    static const char doc[] = "{\"gpusched\": 1, \"nodes\": [{\"name\": "
+                              "\"n1\", \"template\": \"dgx-h100\"}]}";
+    gs_topo *t = NULL;
+    assert_int_equal(gs_topo_load_buffer(&t, doc, sizeof doc - 1, "n.json",
+                                         NULL),
+                     GS_OK);
+    gs_sched_config cfg;
+    gs_sched_config_init(&cfg);
+    cfg.ordering = GS_ORDER_MULTIFACTOR;
+    cfg.backfill = GS_BACKFILL_EASY;
+    cfg.backfill_depth = 1;
+    gs_priority_weights pw;
+    gs_priority_weights_init(&pw);
+    pw.age = 1000;
+    pw.fairshare = 0;
+    pw.priority = 0;
+    pw.max_age = 1000;
+    pw.calc_period = 0;
+    gs_sched *s[2];
+    uint64_t o[2] = {0, 0};
+    int64_t started_at[2] = {-1, -1};
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(gs_sched_create(&s[k], t, &cfg), GS_OK);
+        assert_int_equal(gs_sched_set_auto_accounts(s[k], 1), GS_OK);
+        assert_int_equal(gs_sched_set_priority_weights(s[k], &pw), GS_OK);
+        assert_int_equal(gs_sched_set_quiet_steps(s[k], k), GS_OK);
+        gs_job_spec spec;
+        gs_job_spec_init(&spec);
+        spec.user = "u0";
+        spec.gpus = 7;
+        spec.time_limit = 5000;
+        assert_int_equal(gs_sched_submit(s[k], &spec, NULL), GS_OK);
+        assert_int_equal(gs_sched_step(s[k], 0, NULL), GS_OK); /* R runs */
+        spec.gpus = 8;
+        spec.time_limit = 100;
+        spec.nice = -500;
+        assert_int_equal(gs_sched_submit(s[k], &spec, NULL), GS_OK);
+        uint64_t last = 0;
+        for (int f = 0; f < 40; f++) {
+            spec.nice = 30 + f;
+            assert_int_equal(gs_sched_submit(s[k], &spec, &last), GS_OK);
+        }
+        for (int64_t now = 0; now <= 1100; now++) {
+            if (now == 100) {
+                spec.gpus = 1;
+                spec.nice = 0;
+                spec.submit_time = now;
+                assert_int_equal(gs_sched_submit(s[k], &spec, &o[k]),
+                                 GS_OK);
+            }
+            if (now == 200) {
+                /* a hold and a release: the next step is a full one, and
+                 * O, last in rank, goes into the bounds */
+                assert_int_equal(gs_sched_hold(s[k], last), GS_OK);
+                assert_int_equal(gs_sched_release(s[k], last), GS_OK);
+            }
+            assert_int_equal(gs_sched_step(s[k], now, NULL), GS_OK);
+            gs_job_info info = GS_JOB_INFO_INIT;
+            if (o[k] && started_at[k] < 0 &&
+                gs_sched_job_info(s[k], o[k], &info) == GS_OK &&
+                info.state == GS_JOB_RUNNING)
+                started_at[k] = info.start_time;
+        }
+    }
+    assert_true(started_at[0] == 1071);
+    assert_true(started_at[1] == 1071);
+    uint64_t q = 0;
+    assert_int_equal(gs_sched_quiet_steps(s[1], &q), 1);
+    /* quiet but at 200 and where the bounds reach F0 (from 1033) */
+    print_message("easy_outside_overtakes: %llu quiet steps of 1101\n",
+                  (unsigned long long)q);
+    assert_true(q > 800);
+    for (int k = 0; k < 2; k++)
+        gs_sched_destroy(s[k]);
+    gs_topo_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(easy_outside_overtakes),
         cmocka_unit_test(same_decisions),
         cmocka_unit_test(never_quiet_elsewhere),
         cmocka_unit_test(ageing_overtakes),

@@ -533,14 +533,19 @@ GS_API gs_status gs_sched_step(gs_sched *sched, int64_t now, size_t *started);
  * surely ranks before every other pending job (under multifactor: its
  * value is above a bound per association that holds however the others'
  * ages and fair share moved). Each starts where it fits, the first that
- * does not is the new blocker. Most steps of a long queue are decided so
- * in O(associations + jobs compared) instead of O(pending jobs); the
- * others are full steps. The decisions are exactly a full step's: every
- * event, start time, GPU and reason. It applies without backfill,
- * preemption, partitions or limits, under the built-in orderings and
- * fair-share algorithms; other configurations, and any other call in
- * between (a hold, a cancellation of a pending job, a setting), make the
- * next step a full one.
+ * does not is the new blocker. With EASY backfill the jobs so taken are
+ * planned as a full step plans them (the blocker's reservation, backfill
+ * under it) until backfill has looked at its depth of jobs, each of which
+ * must surely rank first; the jobs after them only wait. Most steps of a
+ * long queue are decided so in O(associations + jobs compared) instead of
+ * O(pending jobs); the others are full steps. The decisions are exactly a
+ * full step's: every event, start time, expected start, GPU and reason.
+ * It applies without backfill or with EASY backfill at every step (a
+ * backfill interval of 0, a depth up to 1,024), without preemption,
+ * partitions or limits, under the built-in orderings and fair-share
+ * algorithms; other configurations, and any other call in between (a
+ * hold, a cancellation of a pending job, a setting), make the next step a
+ * full one.
  *
  * What differs: a quiet step values only the jobs it compares, so the
  * values and factors gs_sched_job_priority() reports for the others are

@@ -114,6 +114,15 @@ static inline bool gs_plan_waits_behind(const gs_sched *s,
            gs_plan_no_backfill(s, c, j, lazy);
 }
 
+/* From here on (without partitions) every job only waits behind the
+ * blocker: there is one, and backfill is off or has looked at as many
+ * jobs as it may. */
+static inline bool gs_plan_only_wait(const gs_sched *s, const plan_cursor *c)
+{
+    return c->blocker &&
+           (c->backfill == GS_BACKFILL_NONE || c->looked >= s->bf_depth);
+}
+
 /* The job j waits behind: its first blocked partition's blocker, or the
  * blocker. */
 static inline uint64_t gs_plan_blocker_of(const gs_sched *s,

@@ -2,9 +2,10 @@
  * Quiet steps: decide a step from the first jobs in rank, without ranking
  * and planning every pending job.
  *
- * Without backfill, preemption, partitions or limits, a step starts jobs
- * in rank order until the first one that cannot start (the blocker, B);
- * the jobs behind B only wait, whatever their order. A full step notes B,
+ * Without backfill (EASY below), preemption, partitions or limits, a step
+ * starts jobs in rank order until the first one that cannot start (the
+ * blocker, B); the jobs behind B only wait, whatever their order. A full
+ * step notes B,
  * the QUIET_TOP jobs ranked right behind it (the window) and the held
  * jobs. The next step is decided here when, since then, nothing changed
  * but submissions and ends of running jobs (no job with dependents ended,
@@ -35,6 +36,21 @@
  * real ones. A step that cannot be decided so is a full one: the
  * decisions are the same either way, only the work differs.
  *
+ * EASY backfill (at every step, bf_interval 0) adds to the plan of the
+ * jobs behind B: the first bf_depth of them with a time limit are looked
+ * at (each starts if it fits without delaying B's reservation), and only
+ * the jobs after those only wait. A full step keeps B, the jobs up to the
+ * last one looked at and QUIET_TOP more; under multifactor the jobs
+ * without a time limit among them may go into bounds of their own (they
+ * only ever wait behind the blocker). The walk (easy_walk) plans B, the
+ * window and the new jobs with the plan stage's own code, in rank order:
+ * up to the blocker each must surely rank before every job outside, then
+ * before every job outside with a time limit, until backfill has looked
+ * at bf_depth jobs; from there every job only waits, inside the window or
+ * outside. When the jobs that surely rank first are too few for that
+ * (counted when the blocker is known, before anything behind it is
+ * planned), the step is a full one (or goes on as one after the starts).
+ *
  * What a quiet step writes is what a full step would: starts, the new
  * blocker's reason, the held jobs' reasons, the window's jobs waiting
  * behind the blocker; the jobs outside the window waited behind the old
@@ -62,9 +78,18 @@
 #define QUIET_NEW 64
 /* blockers a run of quiet steps may replace before a full step */
 #define QUIET_ALIAS 64
+/* EASY backfill's depth up to which its steps may be quiet (the window
+ * holds that many jobs more) */
+#define QUIET_EASY_DEPTH 1024
 /* relative slack of a bound: far above the rounding of a sum of six terms
  * (about 1e-15 of their magnitudes) */
 #define QUIET_SLACK 1e-12
+
+typedef struct cand {
+    order_rec r;
+    job_rec *j;
+    uint8_t fresh; /* submitted after the full step */
+} cand;
 
 struct quiet_state {
     bool armed;
@@ -81,9 +106,11 @@ struct quiet_state {
     size_t n_max;        /* pending jobs of that priority */
     size_t n_seen;       /* pending[0 .. n_seen) are known to the check */
     uint32_t n_win;      /* the window: jobs behind B compared exactly */
-    uint32_t win[QUIET_WIN];
-    uint64_t win_id[QUIET_WIN];
-    uint8_t win_new[QUIET_WIN]; /* came after the full step */
+    uint32_t cap_win;    /* room in win, win_id, win_new */
+    uint32_t *win;
+    uint64_t *win_id;
+    uint8_t *win_new;    /* came after the full step */
+    struct cand *cands;  /* the step's jobs: cap_win + QUIET_NEW + 1 */
     uint32_t n_held;     /* the held jobs: passed over, but their reasons
                             name other jobs' states */
     uint32_t held[QUIET_HELD];
@@ -91,6 +118,12 @@ struct quiet_state {
     double *bound;       /* per association (-HUGE_VAL: no job) */
     uint32_t *touched;   /* associations with a bound */
     size_t n_touched, cap;
+    /* under EASY backfill, the jobs outside without a time limit apart
+     * (they only ever wait behind the blocker: the jobs backfill looks at
+     * need only rank before the others) */
+    double *bound_nl;
+    uint32_t *touched_nl;
+    size_t n_touched_nl;
     double mag;          /* largest |nice| + |site factor| folded or kept */
     uint32_t n_alias;    /* blockers replaced since the full step: jobs
                             waiting behind from wait behind to */
@@ -120,8 +153,23 @@ static bool quiet_config(const gs_sched *s)
                    (o == &gs_ordering_multifactor && gs_view_uses_factors(s) &&
                     (s->fairshare == &gs_fairshare_fair_tree ||
                      s->fairshare == &gs_fairshare_classic));
-    return builtin && !o->refresh && s->backfill == GS_BACKFILL_NONE &&
+    /* EASY backfill at every step looks at the first bf_depth jobs behind
+     * the blocker, and the others only wait */
+    bool easy = s->backfill == GS_BACKFILL_EASY && s->bf_interval == 0 &&
+                s->bf_depth <= QUIET_EASY_DEPTH;
+    return builtin && !o->refresh &&
+           (s->backfill == GS_BACKFILL_NONE || easy) &&
            s->preempt == GS_PREEMPT_OFF && !s->n_parts && !s->any_limit;
+}
+
+/* The window's room: QUIET_WIN jobs, and as many as EASY backfill looks
+ * at. */
+static uint32_t win_room(const gs_sched *s)
+{
+    return QUIET_WIN +
+           (s->backfill == GS_BACKFILL_EASY ? GS_MIN(s->bf_depth,
+                                                     QUIET_EASY_DEPTH)
+                                            : 0);
 }
 
 static bool builtin_policy(const gs_placement_ops *p)
@@ -135,6 +183,14 @@ static job_rec *slot_job(gs_sched *s, uint32_t slot, uint64_t id)
 {
     return slot < s->n_jobs && s->jobs[slot].id == id ? &s->jobs[slot]
                                                       : NULL;
+}
+
+/* j's plan was to wait behind the blocker (nothing else about it was
+ * looked at). */
+static bool only_waits(const job_rec *j)
+{
+    return j->reason == GS_REASON_PRIORITY &&
+           (j->lazy == LAZY_BEHIND || j->lazy == LAZY_BEHIND_NOLIMIT);
 }
 
 /* A job the plan stage passes over whatever its rank (until a call that
@@ -198,8 +254,44 @@ void gs_quiet_free(gs_sched *s)
         return;
     gs_free(s->quiet->bound);
     gs_free(s->quiet->touched);
+    gs_free(s->quiet->bound_nl);
+    gs_free(s->quiet->touched_nl);
+    gs_free(s->quiet->win);
+    gs_free(s->quiet->win_id);
+    gs_free(s->quiet->win_new);
+    gs_free(s->quiet->cands);
     gs_free(s->quiet);
     s->quiet = NULL;
+}
+
+/* Room for the window (at submission and when quiet steps are turned on:
+ * a step allocates nothing; a window without room for EASY backfill's
+ * depth only makes fewer steps quiet). */
+static gs_status reserve_window(gs_sched *s)
+{
+    struct quiet_state *q = s->quiet;
+    uint32_t need = win_room(s);
+    if (need <= q->cap_win)
+        return GS_OK;
+    uint32_t *w = gs_realloc(q->win, need * sizeof *w);
+    if (!w)
+        return GS_ENOMEM;
+    q->win = w;
+    uint64_t *wi = gs_realloc(q->win_id, need * sizeof *wi);
+    if (!wi)
+        return GS_ENOMEM;
+    q->win_id = wi;
+    uint8_t *wn = gs_realloc(q->win_new, need * sizeof *wn);
+    if (!wn)
+        return GS_ENOMEM;
+    q->win_new = wn;
+    struct cand *c = gs_realloc(q->cands,
+                                ((size_t)need + QUIET_NEW + 1) * sizeof *c);
+    if (!c)
+        return GS_ENOMEM;
+    q->cands = c;
+    q->cap_win = need;
+    return GS_OK;
 }
 
 gs_status gs_quiet_reserve(gs_sched *s)
@@ -207,6 +299,8 @@ gs_status gs_quiet_reserve(gs_sched *s)
     struct quiet_state *q = s->quiet;
     if (!q)
         return GS_OK;
+    if (reserve_window(s) != GS_OK)
+        return GS_ENOMEM;
     size_t need = s->share->n + 2;
     if (need <= q->cap)
         return GS_OK;
@@ -219,8 +313,16 @@ gs_status gs_quiet_reserve(gs_sched *s)
     if (!t)
         return GS_ENOMEM;
     q->touched = t;
+    double *bn = gs_realloc(q->bound_nl, cap * sizeof *bn);
+    if (!bn)
+        return GS_ENOMEM;
+    q->bound_nl = bn;
+    uint32_t *tn = gs_realloc(q->touched_nl, cap * sizeof *tn);
+    if (!tn)
+        return GS_ENOMEM;
+    q->touched_nl = tn;
     for (size_t i = q->cap; i < cap; i++)
-        q->bound[i] = -HUGE_VAL;
+        q->bound[i] = q->bound_nl[i] = -HUGE_VAL;
     q->cap = cap;
     return GS_OK;
 }
@@ -243,6 +345,9 @@ static void clear_bounds(struct quiet_state *q)
     for (size_t i = 0; i < q->n_touched; i++)
         q->bound[q->touched[i]] = -HUGE_VAL;
     q->n_touched = 0;
+    for (size_t i = 0; i < q->n_touched_nl; i++)
+        q->bound_nl[q->touched_nl[i]] = -HUGE_VAL;
+    q->n_touched_nl = 0;
 }
 
 /* The magnitude of j's value's terms (all factors are at most 1) beyond
@@ -259,16 +364,72 @@ static void note_magnitude(struct quiet_state *q, const job_rec *j)
  * term's w_age * d / max_age and the fair-share term of then (the slack
  * is added at the check). A NaN value bounds nothing: it makes the bound
  * infinite. */
-static void fold(struct quiet_state *q, const gs_priority_weights *w,
-                 const job_rec *j, double aged)
+static void fold_into(double *bound, uint32_t *touched, size_t *n_touched,
+                      const gs_priority_weights *w, const job_rec *j,
+                      double aged)
 {
     double b = j->prio_value - w->fairshare * j->f_fs - aged;
     uint32_t u = j->assoc;
-    double *bu = &q->bound[u];
+    double *bu = &bound[u];
     if (*bu == -HUGE_VAL)
-        q->touched[q->n_touched++] = u;
+        touched[(*n_touched)++] = u;
     if (!(b <= *bu))
         *bu = b != b ? HUGE_VAL : b;
+}
+
+static void fold(struct quiet_state *q, const gs_priority_weights *w,
+                 const job_rec *j, double aged)
+{
+    fold_into(q->bound, q->touched, &q->n_touched, w, j, aged);
+}
+
+/* Under EASY backfill and multifactor, j (which only waits) has no time
+ * limit: it may go outside the window wherever it ranks, into bounds of
+ * its own (under fifo and priority the jobs outside are known only to
+ * rank after the window's). */
+static bool nl_outside(const gs_sched *s, const job_rec *j)
+{
+    return s->backfill == GS_BACKFILL_EASY && factors(s) && !j->time_limit;
+}
+
+/* j (which only waits) goes outside the window: into the bounds
+ * (multifactor) or the flag (fifo, priority). */
+static void put_outside(gs_sched *s, const job_rec *j, double aged)
+{
+    struct quiet_state *q = s->quiet;
+    if (!factors(s)) {
+        q->outside = true;
+        return;
+    }
+    if (nl_outside(s, j))
+        fold_into(q->bound_nl, q->touched_nl, &q->n_touched_nl, &s->weights,
+                  j, aged);
+    else
+        fold(q, &s->weights, j, aged);
+    if (j->nice || j->site_factor != 0)
+        note_magnitude(q, j);
+}
+
+/* The most a job in bounds folded since t0 can be worth now, slack
+ * included (-HUGE_VAL: none). */
+static double top_of(const gs_sched *s, const double *bound,
+                     const uint32_t *touched, size_t n, double aged)
+{
+    const struct quiet_state *q = s->quiet;
+    const gs_priority_weights *w = &s->weights;
+    double top = -HUGE_VAL;
+    if (!n)
+        return top;
+    double slack = QUIET_SLACK * (w->age + w->fairshare + w->job_size +
+                                  w->priority + q->mag);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u = touched[i];
+        double v = bound[u] + w->fairshare * s->share->a[u].factor + aged +
+                   slack;
+        if (!(v <= top))
+            top = v != v ? HUGE_VAL : v;
+    }
+    return top;
 }
 
 bool gs_quiet_arm_begin(gs_sched *s, int64_t now)
@@ -295,7 +456,7 @@ bool gs_quiet_arm_begin(gs_sched *s, int64_t now)
 }
 
 void gs_quiet_arm_job(gs_sched *s, const job_rec *j, uint32_t slot,
-                      uint64_t blocker)
+                      uint64_t blocker, bool ordered)
 {
     struct quiet_state *q = s->quiet;
     if (j->priority > q->max_prio) {
@@ -327,16 +488,17 @@ void gs_quiet_arm_job(gs_sched *s, const job_rec *j, uint32_t slot,
         }
         return;
     }
-    if (q->n_win < QUIET_TOP) {
+    bool nl_wait = nl_outside(s, j) && only_waits(j);
+    if (ordered && !nl_wait && q->n_win < q->cap_win) {
         q->win[q->n_win] = slot;
         q->win_id[q->n_win] = j->id;
         q->win_new[q->n_win++] = 0;
-    } else if (factors(s)) {
-        fold(q, &s->weights, j, 0);
-        if (j->nice || j->site_factor != 0)
-            note_magnitude(q, j);
+    } else if (!only_waits(j)) {
+        /* a job outside must only wait: its reason is not written again
+         * (more jobs looked at by backfill than the window holds) */
+        q->arming = false;
     } else {
-        q->outside = true;
+        put_outside(s, j, 0);
     }
 }
 
@@ -353,6 +515,11 @@ void gs_quiet_arm_end(gs_sched *s, uint64_t blocker)
     q->arming = false;
     q->n_seen = s->n_pending;
     q->armed = true;
+}
+
+bool gs_quiet_armed(const gs_sched *s)
+{
+    return s->quiet && s->quiet->armed;
 }
 
 uint64_t gs_quiet_behind(const gs_sched *s, uint64_t behind)
@@ -387,11 +554,170 @@ static void unlist(gs_sched *s, uint32_t slot)
     }
 }
 
-typedef struct cand {
-    order_rec r;
-    job_rec *j;
-    uint8_t fresh; /* submitted after the full step */
-} cand;
+/* Does c surely rank before every job outside the window that top
+ * bounds (multifactor: the most they can be worth)? */
+static bool sure_first(const struct quiet_state *q, bool with, double top,
+                       const cand *c)
+{
+    return with ? c->j->prio_value > top : !q->outside || !c->fresh;
+}
+
+/* After a step decided here: the jobs left in c[from, nc) (in rank order,
+ * behind the blocker) are the window, up to its room (limit); the others
+ * are outside. False when one outside does not only wait (then the next
+ * step is a full one). */
+static bool rewindow(gs_sched *s, const cand *c, size_t from, size_t nc,
+                     uint32_t limit, double aged)
+{
+    struct quiet_state *q = s->quiet;
+    bool with = factors(s);
+    q->n_win = 0;
+    for (size_t i = from; i < nc; i++) {
+        job_rec *j = c[i].j;
+        if (j->state != GS_JOB_PENDING)
+            continue; /* started by backfill */
+        if (q->n_win < limit) {
+            q->win[q->n_win] = c[i].r.idx;
+            q->win_id[q->n_win] = j->id;
+            q->win_new[q->n_win++] = c[i].fresh;
+        } else if (!only_waits(j)) {
+            return false;
+        } else {
+            put_outside(s, j, aged);
+            if (with)
+                note_magnitude(q, j);
+        }
+    }
+    return true;
+}
+
+/* Jobs waiting behind b wait behind x (false: no room for one more
+ * alias). */
+static bool alias(struct quiet_state *q, const job_rec *b, job_rec *x,
+                  gs_sched *s)
+{
+    if (x == b)
+        return true;
+    if (q->n_alias == QUIET_ALIAS)
+        return false;
+    q->alias_from[q->n_alias] = b->id;
+    q->alias_to[q->n_alias++] = x->id;
+    q->blocker = (uint32_t)(x - s->jobs);
+    q->blocker_id = x->id;
+    return true;
+}
+
+/* The step under EASY backfill: the plan stage's own plans (start, the
+ * blocker's reservation, backfill under it, waiting), job by job in rank
+ * order, for B, the window and the new jobs, while each surely ranks
+ * before every job outside (b: the blocker of the last step); once there is a blocker and backfill has
+ * looked at bf_depth jobs, every job left only waits, the ones outside
+ * too (through the alias). When the jobs that surely rank first cannot
+ * take the walk that far, nothing is decided here. */
+static int easy_walk(gs_sched *s, int64_t now, job_rec *b, cand *c,
+                     size_t nc, double top, double top_nl,
+                     size_t *n_started)
+{
+    struct quiet_state *q = s->quiet;
+    bool with = factors(s);
+    /* a held job's reason names its dependency's state: one that may
+     * start in this step would make it depend on the job's rank */
+    for (uint32_t i = 0; i < q->n_held; i++) {
+        const job_rec *h = &s->jobs[q->held[i]];
+        const job_rec *d = h->depends_on ? find_job(s, h->depends_on) : NULL;
+        if (d && d->state == GS_JOB_PENDING)
+            return QUIET_FULL;
+    }
+    /* are there jobs outside the window with a time limit? */
+    bool outside = with ? q->n_touched > 0 : q->outside;
+    /* the jobs that surely rank first: before every job outside (up to
+     * the blocker), before those with a time limit (backfill's) */
+    double top_all = top_nl > top ? top_nl : top;
+    size_t sure_all = 0, sure = 0;
+    while (sure_all < nc && sure_first(q, with, top_all, &c[sure_all]))
+        sure_all++;
+    while (sure < nc && sure_first(q, with, top, &c[sure]))
+        sure++;
+    plan_cursor pc;
+    gs_plan_begin(s, &pc, now);
+    size_t started = 0, k = 0;
+    for (; k < nc; k++) {
+        job_rec *j = c[k].j;
+        if (pc.blocker ? !gs_plan_only_wait(s, &pc) && k >= sure
+                       : k >= sure_all)
+            break; /* its plan may depend on jobs outside */
+        if (!pc.blocker) {
+            /* the head: it starts, or becomes the blocker; then the walk
+             * must be able to go on until backfill has looked at
+             * bf_depth jobs, each surely ranking first (the jobs it looks
+             * at: those with a time limit) */
+            gs_plan p;
+            gs_plan_job(s, &pc, j, &p);
+            if (p.kind == PLAN_START) {
+                gs_apply_start(s, j, p.gpus, now);
+                started++;
+                continue;
+            }
+            if (pc.blocker && outside) {
+                size_t looks = 0;
+                for (size_t i = k + 1; i < sure; i++)
+                    looks += c[i].j->time_limit > 0;
+                if (looks < s->bf_depth)
+                    break;
+            }
+            gs_apply_reason(j, &p.why);
+            j->est_start = p.est;
+            j->est_step = s->n_steps;
+            continue;
+        }
+        size_t st = 0;
+        gs_step_plan_one(s, &pc, j, now, &st);
+        started += st;
+    }
+    gs_plan_end(s);
+    /* the jobs started: off the pending list, and the largest priority's
+     * count */
+    for (size_t i = 0; i < nc; i++)
+        if (c[i].j->state == GS_JOB_RUNNING) {
+            unlist(s, c[i].r.idx);
+            if (c[i].j->priority == q->max_prio)
+                q->n_max--;
+        }
+    *n_started = started;
+    job_rec *x = pc.blocker ? find_job(s, pc.blocker) : NULL;
+    if (k < nc || !x || !alias(q, b, x, s)) {
+        q->armed = false;
+        if (!started)
+            return QUIET_FULL;
+        /* the rest as a full pass does it, with the same values */
+        q->n_quiet++;
+        return QUIET_CONTINUE;
+    }
+    /* what the full step would have written for the held jobs */
+    for (uint32_t i = 0; i < q->n_held; i++) {
+        job_rec *j = &s->jobs[q->held[i]];
+        plan_reason why;
+        gs_plan_held(s, now, j, &why);
+        gs_apply_reason(j, &why);
+        j->est_start = GS_TIME_UNKNOWN;
+        j->est_step = s->n_steps;
+    }
+    size_t from = 0;
+    while (c[from].j != x)
+        from++;
+    double aged = with && s->weights.max_age > 0 && now > q->t0
+                      ? s->weights.age * ((double)(now - q->t0) /
+                                          (double)s->weights.max_age)
+                      : 0;
+    if (!rewindow(s, c, from + 1, nc, q->cap_win, aged))
+        q->armed = false;
+    q->n_seen = s->n_pending;
+    q->freed = false;
+    q->n_quiet++;
+    if (with && q->n_max == 0)
+        q->armed = false;
+    return QUIET_DONE;
+}
 
 int gs_quiet_step(gs_sched *s, int64_t now, size_t *n_started)
 {
@@ -426,7 +752,7 @@ int gs_quiet_step(gs_sched *s, int64_t now, size_t *n_started)
     bool with = factors(s);
     bool by_prio = s->ordering->flags & GS_ORDERING_TIES_BY_PRIORITY;
     /* B, the window and the new jobs by their exact sort records */
-    cand c[1 + QUIET_WIN + QUIET_NEW];
+    cand *c = q->cands;
     size_t nc = 0;
     c[nc].j = b;
     c[nc].fresh = 0;
@@ -467,17 +793,13 @@ int gs_quiet_step(gs_sched *s, int64_t now, size_t *n_started)
     double aged = with && w->max_age > 0 && now > q->t0
                       ? w->age * ((double)(now - q->t0) / (double)w->max_age)
                       : 0;
-    double top = -HUGE_VAL;
-    if (with && q->n_touched) {
-        double slack = QUIET_SLACK * (w->age + w->fairshare + w->job_size +
-                                      w->priority + q->mag);
-        for (size_t i = 0; i < q->n_touched; i++) {
-            uint32_t u = q->touched[i];
-            double v = q->bound[u] + w->fairshare * s->share->a[u].factor +
-                       aged + slack;
-            if (!(v <= top))
-                top = v != v ? HUGE_VAL : v;
-        }
+    double top = with ? top_of(s, q->bound, q->touched, q->n_touched, aged)
+                      : -HUGE_VAL;
+    if (s->backfill == GS_BACKFILL_EASY) {
+        double top_nl = with ? top_of(s, q->bound_nl, q->touched_nl,
+                                      q->n_touched_nl, aged)
+                             : -HUGE_VAL;
+        return easy_walk(s, now, b, c, nc, top, top_nl, n_started);
     }
     /* The walk: in rank order, while a job surely ranks before every job
      * outside, start it where it fits; the first that does not is the

@@ -564,6 +564,8 @@ struct gs_sched {
     /* quiet steps (quiet.c): NULL while off; jr_kinds: the kinds of the
      * calls recorded since the last step (bits) */
     struct quiet_state *quiet;
+    bool quiet_sort; /* a full step with quiet steps on sorts the queue
+                        (the last one took many jobs off its heap) */
     uint64_t jr_kinds;
     uint8_t *assoc_auto;     /* per association: ASSOC_* bits */
     size_t cap_assoc_auto;

@@ -18,9 +18,10 @@
 #include "sched/books.h"
 #include "sched/quiet.h"
 
-/* Plan job j and carry it out: true when it stays pending. */
-static inline bool plan_one(gs_sched *s, plan_cursor *c, job_rec *j,
-                            int64_t now, size_t *n_started)
+/* Plan job j and carry it out: true when it stays pending (quiet steps
+ * plan their jobs with it too). */
+bool gs_step_plan_one(gs_sched *s, plan_cursor *c, job_rec *j, int64_t now,
+                      size_t *n_started)
 {
     uint8_t lazy;
     if (gs_plan_waits_behind(s, c, j, &lazy)) {
@@ -56,34 +57,69 @@ static size_t plan_ranked(gs_sched *s, plan_cursor *c, int64_t now,
             /* what planning a job that waits touches (one line) */
             GS_PREFETCH(&s->jobs[s->pending[i + GS_PREFETCH_AHEAD]].id);
         }
-        if (!plan_one(s, c, j, now, n_started))
+        if (!gs_step_plan_one(s, c, j, now, n_started))
             continue;
         s->pending[kept++] = idx;
     }
     return kept;
 }
 
-/* Where quiet steps apply (no backfill, preemption or partitions), the
- * jobs behind the blocker only wait, whatever their order: the jobs are
- * taken in rank order off a heap up to the blocker and QUIET_TOP more,
+/* Where quiet steps apply (no conservative backfill, preemption or
+ * partitions), the jobs behind the blocker only wait, whatever their
+ * order, once EASY backfill (if on) has looked at as many as it may: the
+ * jobs are taken in rank order off a heap up to there and QUIET_TOP more,
  * the others as they lie. The same plans as plan_ranked, without sorting
  * the queue. */
 static size_t plan_selected(gs_sched *s, plan_cursor *c, int64_t now,
                             size_t *n_started)
 {
     order_rec *h = s->order_buf;
-    size_t n = s->n_pending, kept = 0, after = 0;
+    size_t n = s->n_pending, kept = 0, after = 0, taken = 0;
+    /* Taking k jobs off a heap costs k log n; when k comes near the
+     * queue's length (EASY backfill looking past many jobs without a time
+     * limit, which only wait), sorting it costs less: the pending list of
+     * a sorted step is in rank order, which the next sort finds in one
+     * scan. A step that took many sorts the next time. */
+    size_t many = 4 * ((size_t)QUIET_TOP +
+                       (c->backfill == GS_BACKFILL_NONE ? 0 : s->bf_depth));
+    if (s->quiet_sort) {
+        gs_order_rank(s, now);
+        size_t i = 0;
+        for (; i < n && (!gs_plan_only_wait(s, c) || after < QUIET_TOP);
+             i++) {
+            if (gs_plan_only_wait(s, c))
+                after++;
+            uint32_t idx = s->pending[i];
+            job_rec *j = &s->jobs[idx];
+            if (!gs_step_plan_one(s, c, j, now, n_started))
+                continue;
+            s->pending[kept++] = idx;
+            gs_quiet_arm_job(s, j, idx, c->blocker, true);
+        }
+        s->quiet_sort = i > many;
+        for (; i < n; i++) {
+            uint32_t idx = s->pending[i];
+            job_rec *j = &s->jobs[idx];
+            if (!gs_step_plan_one(s, c, j, now, n_started))
+                continue;
+            s->pending[kept++] = idx;
+            gs_quiet_arm_job(s, j, idx, c->blocker, false);
+        }
+        return kept;
+    }
     gs_order_heapify(h, n);
-    while (n > 0 && (!c->blocker || after < QUIET_TOP)) {
-        if (c->blocker)
+    while (n > 0 && (!gs_plan_only_wait(s, c) || after < QUIET_TOP)) {
+        if (gs_plan_only_wait(s, c))
             after++;
+        taken++;
         uint32_t idx = gs_order_pop(h, &n);
         job_rec *j = &s->jobs[idx];
-        if (!plan_one(s, c, j, now, n_started))
+        if (!gs_step_plan_one(s, c, j, now, n_started))
             continue;
         s->pending[kept++] = idx;
-        gs_quiet_arm_job(s, j, idx, c->blocker);
+        gs_quiet_arm_job(s, j, idx, c->blocker, true);
     }
+    s->quiet_sort = taken > many;
     for (size_t i = 0; i < n; i++) {
         uint32_t idx = h[i].idx;
         job_rec *j = &s->jobs[idx];
@@ -94,10 +130,10 @@ static size_t plan_selected(gs_sched *s, plan_cursor *c, int64_t now,
             GS_PREFETCH(&a->priority);
             GS_PREFETCH(&a->f_fs);
         }
-        if (!plan_one(s, c, j, now, n_started))
+        if (!gs_step_plan_one(s, c, j, now, n_started))
             continue;
         s->pending[kept++] = idx;
-        gs_quiet_arm_job(s, j, idx, c->blocker);
+        gs_quiet_arm_job(s, j, idx, c->blocker, false);
     }
     return kept;
 }
@@ -148,8 +184,14 @@ GS_API gs_status gs_sched_step(gs_sched *s, int64_t now, size_t *started)
         s->pending[kept++] = s->requeued[i];
     s->n_pending = kept;
     s->n_requeued = 0;
-    if (arming)
+    if (arming) {
         gs_quiet_arm_end(s, c.blocker);
+        /* not armed: the next step is a full one too, and a full step
+         * sorts the queue (which the last one left in rank order) at the
+         * cost of one scan, where a heap costs one pass over the queue */
+        if (!gs_quiet_armed(s))
+            s->quiet_sort = true;
+    }
     if (started)
         *started = n_started;
     gs_jr_rec r = {.kind = GS_JR_STEP};

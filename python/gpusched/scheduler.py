@@ -1950,9 +1950,10 @@ class Scheduler(HandleOwner):
         ends of running jobs, the blocker still does not fit and still
         ranks first). The decisions are those of full steps, event by
         event; only the values and factors job_priority() reports for jobs
-        a quiet step did not compare are older. Applies without backfill,
-        preemption, partitions or limits. Not kept in snapshots: set it
-        again after open().
+        a quiet step did not compare are older. Applies without backfill or
+        with EASY backfill at every step (interval 0, depth up to 1,024),
+        without preemption, partitions or limits. Not kept in snapshots:
+        set it again after open().
 
         Raises:
             TypeError: not a bool (or 0/1).
