@@ -15,6 +15,7 @@ and the peak resident memory are printed):
               tens of thousands of jobs wait on average, the case where
               every event steps over every pending job
   backfill    relaxed, with conservative backfill
+  easy        overloaded, with EASY backfill
   large       the same N jobs arriving 11 times as fast (submission times
               divided by 11) on 1,000 DGX A100 nodes (8,000 GPUs): the
               issue's case; at 1,000,000 jobs the load is just over the
@@ -81,13 +82,14 @@ def main():
     ap.add_argument("--jobs", type=int, default=100000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--case", action="append",
-                    choices=("relaxed", "overloaded", "backfill", "large"))
+                    choices=("relaxed", "overloaded", "backfill", "easy",
+                             "large"))
     ap.add_argument("--full-steps", action="store_true",
                     help="pass --full-steps to every replay")
     a = ap.parse_args()
     if a.jobs < 1 or a.repeat < 1:
         ap.error("--jobs and --repeat: want positive numbers")
-    cases = a.case or ["relaxed", "backfill", "overloaded"]
+    cases = a.case or ["relaxed", "backfill", "overloaded", "easy"]
     with tempfile.TemporaryDirectory() as tmp:
         trace = os.path.join(tmp, "trace.csv")
         small = os.path.join(tmp, "small.json")
@@ -103,13 +105,13 @@ def main():
                 f.write(LARGE)
             compress(trace, os.path.join(tmp, "large.csv"), 11)
         for case in cases:
-            topo = {"overloaded": small,
+            topo = {"overloaded": small, "easy": small,
                     "large": os.path.join(tmp, "large.json")}.get(case,
                                                                   CLUSTER)
             jobs = os.path.join(tmp, "large.csv") if case == "large" \
                 else trace
-            extra = ["--backfill", "conservative"] if case == "backfill" \
-                else []
+            extra = {"backfill": ["--backfill", "conservative"],
+                     "easy": ["--backfill", "easy"]}.get(case, [])
             cmd = [a.gpusched, "sim", "--topo", topo, "--jobs", jobs,
                    "--out", os.devnull] + COMMON + extra + \
                 (["--full-steps"] if a.full_steps else [])

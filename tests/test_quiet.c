@@ -350,6 +350,46 @@ static void never_quiet_elsewhere(void **state)
     gs_topo_destroy(t);
 }
 
+/* One DGX H100, and scheduler k of two (quiet steps on in the second)
+ * ranking by age alone: weight 1000 over max_age 1000 s. */
+static gs_topo *one_h100(void)
+{
+    static const char doc[] = "{\"gpusched\": 1, \"nodes\": [{\"name\": "
+                              "\"n1\", \"template\": \"dgx-h100\"}]}";
+    gs_topo *t = NULL;
+    assert_int_equal(gs_topo_load_buffer(&t, doc, sizeof doc - 1, "n.json",
+                                         NULL),
+                     GS_OK);
+    return t;
+}
+
+static gs_sched *by_age(const gs_topo *t, const gs_sched_config *cfg, int k)
+{
+    gs_priority_weights pw;
+    gs_priority_weights_init(&pw);
+    pw.age = 1000;
+    pw.fairshare = 0;
+    pw.priority = 0;
+    pw.max_age = 1000;
+    pw.calc_period = 0;
+    gs_sched *s = NULL;
+    assert_int_equal(gs_sched_create(&s, t, cfg), GS_OK);
+    assert_int_equal(gs_sched_set_auto_accounts(s, 1), GS_OK);
+    assert_int_equal(gs_sched_set_priority_weights(s, &pw), GS_OK);
+    assert_int_equal(gs_sched_set_quiet_steps(s, k), GS_OK);
+    return s;
+}
+
+/* A step at now; *at: when job id started, once it has (else -1). */
+static void step_noting(gs_sched *s, int64_t now, uint64_t id, int64_t *at)
+{
+    assert_int_equal(gs_sched_step(s, now, NULL), GS_OK);
+    gs_job_info info = GS_JOB_INFO_INIT;
+    if (id && *at < 0 && gs_sched_job_info(s, id, &info) == GS_OK &&
+        info.state == GS_JOB_RUNNING)
+        *at = info.start_time;
+}
+
 /* By hand, the bound's ageing term. One DGX H100 (8 GPUs); weights: age
  * 1000 over max_age 1000 s, nothing else. At 0: job R (7 GPUs) starts;
  * B (8 GPUs, submitted at 0) blocks; 40 fillers (8 GPUs, submitted at 0,
@@ -364,30 +404,15 @@ static void never_quiet_elsewhere(void **state)
 static void ageing_overtakes(void **state)
 {
     (void)state;
-    static const char doc[] = "{\"gpusched\": 1, \"nodes\": [{\"name\": "
-                              "\"n1\", \"template\": \"dgx-h100\"}]}";
-    gs_topo *t = NULL;
-    assert_int_equal(gs_topo_load_buffer(&t, doc, sizeof doc - 1, "n.json",
-                                         NULL),
-                     GS_OK);
+    gs_topo *t = one_h100();
     gs_sched_config cfg;
     gs_sched_config_init(&cfg);
     cfg.ordering = GS_ORDER_MULTIFACTOR;
-    gs_priority_weights pw;
-    gs_priority_weights_init(&pw);
-    pw.age = 1000;
-    pw.fairshare = 0;
-    pw.priority = 0;
-    pw.max_age = 1000;
-    pw.calc_period = 0;
     gs_sched *s[2];
     uint64_t x[2] = {0, 0};
     int64_t started_at[2] = {-1, -1};
     for (int k = 0; k < 2; k++) {
-        assert_int_equal(gs_sched_create(&s[k], t, &cfg), GS_OK);
-        assert_int_equal(gs_sched_set_auto_accounts(s[k], 1), GS_OK);
-        assert_int_equal(gs_sched_set_priority_weights(s[k], &pw), GS_OK);
-        assert_int_equal(gs_sched_set_quiet_steps(s[k], k), GS_OK);
+        s[k] = by_age(t, &cfg, k);
         gs_job_spec spec;
         gs_job_spec_init(&spec);
         spec.user = "u0";
@@ -406,12 +431,7 @@ static void ageing_overtakes(void **state)
                 assert_int_equal(gs_sched_submit(s[k], &spec, &x[k]),
                                  GS_OK);
             }
-            assert_int_equal(gs_sched_step(s[k], now, NULL), GS_OK);
-            gs_job_info info = GS_JOB_INFO_INIT;
-            if (x[k] && started_at[k] < 0 &&
-                gs_sched_job_info(s[k], x[k], &info) == GS_OK &&
-                info.state == GS_JOB_RUNNING)
-                started_at[k] = info.start_time;
+            step_noting(s[k], now, x[k], &started_at[k]);
         }
     }
     assert_true(started_at[0] == 1051);
@@ -441,32 +461,17 @@ static void ageing_overtakes(void **state)
 static void easy_outside_overtakes(void **state)
 {
     (void)state;
-    static const char doc[] = "{\"gpusched\": 1, \"nodes\": [{\"name\": "
-                              "\"n1\", \"template\": \"dgx-h100\"}]}";
-    gs_topo *t = NULL;
-    assert_int_equal(gs_topo_load_buffer(&t, doc, sizeof doc - 1, "n.json",
-                                         NULL),
-                     GS_OK);
+    gs_topo *t = one_h100();
     gs_sched_config cfg;
     gs_sched_config_init(&cfg);
     cfg.ordering = GS_ORDER_MULTIFACTOR;
     cfg.backfill = GS_BACKFILL_EASY;
     cfg.backfill_depth = 1;
-    gs_priority_weights pw;
-    gs_priority_weights_init(&pw);
-    pw.age = 1000;
-    pw.fairshare = 0;
-    pw.priority = 0;
-    pw.max_age = 1000;
-    pw.calc_period = 0;
     gs_sched *s[2];
     uint64_t o[2] = {0, 0};
     int64_t started_at[2] = {-1, -1};
     for (int k = 0; k < 2; k++) {
-        assert_int_equal(gs_sched_create(&s[k], t, &cfg), GS_OK);
-        assert_int_equal(gs_sched_set_auto_accounts(s[k], 1), GS_OK);
-        assert_int_equal(gs_sched_set_priority_weights(s[k], &pw), GS_OK);
-        assert_int_equal(gs_sched_set_quiet_steps(s[k], k), GS_OK);
+        s[k] = by_age(t, &cfg, k);
         gs_job_spec spec;
         gs_job_spec_init(&spec);
         spec.user = "u0";
@@ -497,12 +502,7 @@ static void easy_outside_overtakes(void **state)
                 assert_int_equal(gs_sched_hold(s[k], last), GS_OK);
                 assert_int_equal(gs_sched_release(s[k], last), GS_OK);
             }
-            assert_int_equal(gs_sched_step(s[k], now, NULL), GS_OK);
-            gs_job_info info = GS_JOB_INFO_INIT;
-            if (o[k] && started_at[k] < 0 &&
-                gs_sched_job_info(s[k], o[k], &info) == GS_OK &&
-                info.state == GS_JOB_RUNNING)
-                started_at[k] = info.start_time;
+            step_noting(s[k], now, o[k], &started_at[k]);
         }
     }
     assert_true(started_at[0] == 1071);

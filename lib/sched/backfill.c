@@ -127,36 +127,6 @@ static void touch(gs_sched *s, uint32_t node)
     }
 }
 
-/* set_block() in a light scan: the masks and counts change at once, the
- * indexes when the node is flushed (as after a virtual release). */
-static void set_block_light(gs_sched *s, reservation *r, bool on)
-{
-    const gs_topo *t = s->topo;
-    uint32_t prev = GS_NONE;
-    for (uint32_t i = 0; i < r->n; i++) {
-        uint32_t g = s->rsv_gpus[r->off + i];
-        uint32_t node = t->gpu_node[g];
-        node_state *ns = &s->nodes[node];
-        gs_mask bit = (gs_mask)1 << (g - t->nodes[node].first_gpu);
-        if (on) {
-            if (s->rsv_count[g]++ == 0)
-                ns->rsv |= bit;
-            s->shr[g].rsv += r->milli;
-            touch(s, node);
-        } else {
-            s->shr[g].rsv -= r->milli;
-            if (--s->rsv_count[g] == 0)
-                ns->rsv &= ~bit;
-        }
-        if (node != prev && prev != GS_NONE)
-            mark_dirty(s, prev);
-        prev = node;
-    }
-    if (prev != GS_NONE)
-        mark_dirty(s, prev);
-    r->on = on;
-}
-
 /* Reindex a node whose blocks changed, keeping the count of GPUs that
  * would be free but for the blocks. */
 static void reindex_blocked(gs_sched *s, uint32_t node)
@@ -167,12 +137,18 @@ static void reindex_blocked(gs_sched *s, uint32_t node)
     s->bf_blocked_free += (int64_t)before - (int64_t)after;
 }
 
+/* A node whose blocks changed: reindexed, or in a light scan counted now
+ * and reindexed when flushed (as after a virtual release). */
+static void blocks_changed(gs_sched *s, uint32_t node)
+{
+    if (s->bf_light)
+        mark_dirty(s, node);
+    else
+        reindex_blocked(s, node);
+}
+
 static void set_block(gs_sched *s, reservation *r, bool on)
 {
-    if (s->bf_light) {
-        set_block_light(s, r, on);
-        return;
-    }
     const gs_topo *t = s->topo;
     uint32_t prev = GS_NONE;
     for (uint32_t i = 0; i < r->n; i++) {
@@ -193,11 +169,11 @@ static void set_block(gs_sched *s, reservation *r, bool on)
                 ns->rsv &= ~bit;
         }
         if (node != prev && prev != GS_NONE)
-            reindex_blocked(s, prev);
+            blocks_changed(s, prev);
         prev = node;
     }
     if (prev != GS_NONE)
-        reindex_blocked(s, prev);
+        blocks_changed(s, prev);
     r->on = on;
 }
 

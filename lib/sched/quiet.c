@@ -554,6 +554,32 @@ static void unlist(gs_sched *s, uint32_t slot)
     }
 }
 
+/* The most a job's age term can have grown since the full step
+ * (multifactor; 0 otherwise). */
+static double aged_since(const gs_sched *s, int64_t now)
+{
+    const struct quiet_state *q = s->quiet;
+    const gs_priority_weights *w = &s->weights;
+    return factors(s) && w->max_age > 0 && now > q->t0
+               ? w->age * ((double)(now - q->t0) / (double)w->max_age)
+               : 0;
+}
+
+/* What a full step writes for the held jobs (passed over: their reasons
+ * only). */
+static void write_held(gs_sched *s, int64_t now)
+{
+    const struct quiet_state *q = s->quiet;
+    for (uint32_t i = 0; i < q->n_held; i++) {
+        job_rec *j = &s->jobs[q->held[i]];
+        plan_reason why;
+        gs_plan_held(s, now, j, &why);
+        gs_apply_reason(j, &why);
+        j->est_start = GS_TIME_UNKNOWN;
+        j->est_step = s->n_steps;
+    }
+}
+
 /* Does c surely rank before every job outside the window that top
  * bounds (multifactor: the most they can be worth)? */
 static bool sure_first(const struct quiet_state *q, bool with, double top,
@@ -589,6 +615,20 @@ static bool rewindow(gs_sched *s, const cand *c, size_t from, size_t nc,
         }
     }
     return true;
+}
+
+/* A step decided here: what the next one checks against. */
+static int quiet_done(gs_sched *s)
+{
+    struct quiet_state *q = s->quiet;
+    q->n_seen = s->n_pending;
+    q->freed = false;
+    q->n_quiet++;
+    /* the largest priority left: when the last job of it started, the
+     * factors of the next step are another scale */
+    if (factors(s) && q->n_max == 0)
+        q->armed = false;
+    return QUIET_DONE;
 }
 
 /* Jobs waiting behind b wait behind x (false: no room for one more
@@ -693,30 +733,15 @@ static int easy_walk(gs_sched *s, int64_t now, job_rec *b, cand *c,
         q->n_quiet++;
         return QUIET_CONTINUE;
     }
-    /* what the full step would have written for the held jobs */
-    for (uint32_t i = 0; i < q->n_held; i++) {
-        job_rec *j = &s->jobs[q->held[i]];
-        plan_reason why;
-        gs_plan_held(s, now, j, &why);
-        gs_apply_reason(j, &why);
-        j->est_start = GS_TIME_UNKNOWN;
-        j->est_step = s->n_steps;
-    }
+    write_held(s, now);
     size_t from = 0;
     while (c[from].j != x)
         from++;
-    double aged = with && s->weights.max_age > 0 && now > q->t0
-                      ? s->weights.age * ((double)(now - q->t0) /
-                                          (double)s->weights.max_age)
-                      : 0;
-    if (!rewindow(s, c, from + 1, nc, q->cap_win, aged))
+    bool ok = rewindow(s, c, from + 1, nc, q->cap_win, aged_since(s, now));
+    int r = quiet_done(s);
+    if (!ok)
         q->armed = false;
-    q->n_seen = s->n_pending;
-    q->freed = false;
-    q->n_quiet++;
-    if (with && q->n_max == 0)
-        q->armed = false;
-    return QUIET_DONE;
+    return r;
 }
 
 int gs_quiet_step(gs_sched *s, int64_t now, size_t *n_started)
@@ -789,10 +814,7 @@ int gs_quiet_step(gs_sched *s, int64_t now, size_t *n_started)
         c[k] = v;
     }
     /* the most any job outside the window can be worth now (multifactor) */
-    const gs_priority_weights *w = &s->weights;
-    double aged = with && w->max_age > 0 && now > q->t0
-                      ? w->age * ((double)(now - q->t0) / (double)w->max_age)
-                      : 0;
+    double aged = aged_since(s, now);
     double top = with ? top_of(s, q->bound, q->touched, q->n_touched, aged)
                       : -HUGE_VAL;
     if (s->backfill == GS_BACKFILL_EASY) {
@@ -846,14 +868,7 @@ int gs_quiet_step(gs_sched *s, int64_t now, size_t *n_started)
     }
     job_rec *x = c[k].j;
     /* what the full step would have written */
-    for (uint32_t i = 0; i < q->n_held; i++) {
-        job_rec *j = &s->jobs[q->held[i]];
-        plan_reason why;
-        gs_plan_held(s, now, j, &why);
-        gs_apply_reason(j, &why);
-        j->est_start = GS_TIME_UNKNOWN;
-        j->est_step = s->n_steps;
-    }
+    write_held(s, now);
     x->est_start = GS_TIME_UNKNOWN;
     x->est_step = s->n_steps;
     if (x != b) {
@@ -872,30 +887,11 @@ int gs_quiet_step(gs_sched *s, int64_t now, size_t *n_started)
         q->blocker = (uint32_t)(x - s->jobs);
         q->blocker_id = x->id;
     }
-    q->n_win = 0;
-    for (size_t i = k + 1; i < nc; i++) {
-        job_rec *j = c[i].j;
-        gs_apply_wait_behind(j, LAZY_BEHIND, x->id);
-        if (q->n_win < QUIET_WIN) {
-            q->win[q->n_win] = c[i].r.idx;
-            q->win_id[q->n_win] = j->id;
-            q->win_new[q->n_win++] = c[i].fresh;
-        } else if (with) {
-            fold(q, w, j, aged);
-            note_magnitude(q, j);
-        } else {
-            q->outside = true;
-        }
-    }
-    q->n_seen = s->n_pending;
-    q->freed = false;
-    q->n_quiet++;
+    for (size_t i = k + 1; i < nc; i++)
+        gs_apply_wait_behind(c[i].j, LAZY_BEHIND, x->id);
+    rewindow(s, c, k + 1, nc, QUIET_WIN, aged); /* they all wait */
     *n_started = started;
-    /* the largest priority left: when the last job of it started, the
-     * factors of the next step are another scale */
-    if (with && q->n_max == 0)
-        q->armed = false;
-    return QUIET_DONE;
+    return quiet_done(s);
 full:
     q->armed = false;
     return QUIET_FULL;
