@@ -40,9 +40,10 @@
  * jobs behind B: the first bf_depth of them with a time limit are looked
  * at (each starts if it fits without delaying B's reservation), and only
  * the jobs after those only wait. A full step keeps B, the jobs up to the
- * last one looked at and QUIET_TOP more; under multifactor the jobs
- * without a time limit among them may go into bounds of their own (they
- * only ever wait behind the blocker). The walk (easy_walk) plans B, the
+ * last one looked at and QUIET_TOP more; the jobs without a time limit
+ * among them may go outside (they only ever wait behind the blocker):
+ * into bounds of their own (multifactor) or as the first one's record
+ * (fifo, priority). The walk (easy_walk) plans B, the
  * window and the new jobs with the plan stage's own code, in rank order:
  * up to the blocker each must surely rank before every job outside, then
  * before every job outside with a time limit, until backfill has looked
@@ -124,6 +125,10 @@ struct quiet_state {
     double *bound_nl;
     uint32_t *touched_nl;
     size_t n_touched_nl;
+    /* fifo and priority (keys that never move): the first of them in
+     * rank, when there are any */
+    bool has_nl_first;
+    order_rec nl_first;
     double mag;          /* largest |nice| + |site factor| folded or kept */
     uint32_t n_alias;    /* blockers replaced since the full step: jobs
                             waiting behind from wait behind to */
@@ -383,13 +388,13 @@ static void fold(struct quiet_state *q, const gs_priority_weights *w,
     fold_into(q->bound, q->touched, &q->n_touched, w, j, aged);
 }
 
-/* Under EASY backfill and multifactor, j (which only waits) has no time
- * limit: it may go outside the window wherever it ranks, into bounds of
- * its own (under fifo and priority the jobs outside are known only to
- * rank after the window's). */
+/* Under EASY backfill, j (which only waits) has no time limit: it may
+ * go outside the window wherever it ranks, into bounds of its own
+ * (multifactor) or the first such job's sort record (fifo, priority:
+ * the other jobs outside are known only to rank after the window's). */
 static bool nl_outside(const gs_sched *s, const job_rec *j)
 {
-    return s->backfill == GS_BACKFILL_EASY && factors(s) && !j->time_limit;
+    return s->backfill == GS_BACKFILL_EASY && !j->time_limit;
 }
 
 /* j (which only waits) goes outside the window: into the bounds
@@ -397,6 +402,18 @@ static bool nl_outside(const gs_sched *s, const job_rec *j)
 static void put_outside(gs_sched *s, const job_rec *j, double aged)
 {
     struct quiet_state *q = s->quiet;
+    if (!factors(s) && nl_outside(s, j)) {
+        order_rec r;
+        uint32_t slot = (uint32_t)(j - s->jobs);
+        /* the key of every fifo and priority job (gs_refresh_key): the
+         * record's tie-breakers rank them */
+        gs_order_put(&r, slot, gs_key_double_desc(0), j,
+                     s->ordering->flags & GS_ORDERING_TIES_BY_PRIORITY);
+        if (!q->has_nl_first || gs_order_le(&r, &q->nl_first))
+            q->nl_first = r;
+        q->has_nl_first = true;
+        return;
+    }
     if (!factors(s)) {
         q->outside = true;
         return;
@@ -439,6 +456,7 @@ bool gs_quiet_arm_begin(gs_sched *s, int64_t now)
     q->freed = false;
     q->arming = false;
     q->outside = false;
+    q->has_nl_first = false;
     clear_bounds(q);
     q->n_win = 0;
     q->n_held = 0;
@@ -674,7 +692,10 @@ static int easy_walk(gs_sched *s, int64_t now, job_rec *b, cand *c,
      * the blocker), before those with a time limit (backfill's) */
     double top_all = top_nl > top ? top_nl : top;
     size_t sure_all = 0, sure = 0;
-    while (sure_all < nc && sure_first(q, with, top_all, &c[sure_all]))
+    while (sure_all < nc && sure_first(q, with, top_all, &c[sure_all]) &&
+           (with || !q->has_nl_first ||
+            (c[sure_all].r.idx != q->nl_first.idx &&
+             gs_order_le(&c[sure_all].r, &q->nl_first))))
         sure_all++;
     while (sure < nc && sure_first(q, with, top, &c[sure]))
         sure++;
