@@ -527,14 +527,10 @@ static void prefer_released(gs_sched *s, const job_rec *j, const uint32_t *run,
 static void light_begin(gs_sched *s, uint32_t p)
 {
     const uint32_t *row = s->hist + (size_t)s->hist_cluster * 65;
-    int64_t slots = 0;
-    if (p)
-        for (uint32_t c = p; c <= 64; c++)
-            slots += (int64_t)(c / p) * row[c];
     s->bf_light = true;
     s->bf_light_p = p;
     s->bf_light_free = s->free_sum;
-    s->bf_light_slots = slots;
+    s->bf_light_slots = p ? (int64_t)gs_state_slots(row, p) : 0;
 }
 
 /* Find when j could start at the earliest, within the horizon, given the
@@ -570,9 +566,9 @@ bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
      * (free GPUs, or nodes' slots of p GPUs), and the indexes are brought
      * up to date only where the counts say it may fit. Most candidate
      * times fail the counts. */
-    uint32_t p = j->max_nodes == 1 ? j->gpus : j->gpus_per_node;
+    uint32_t p = gs_state_node_shape(j);
     bool light = job_whole(j) && !s->n_parts && p <= 64;
-    uint64_t need = p ? j->gpus / p + (j->gpus % p != 0) : j->gpus;
+    uint64_t need = gs_state_slots_needed(j, p);
     if (light)
         light_begin(s, p);
     /* Blocks follow t: reservation r overlaps [t, t + L) while

@@ -324,13 +324,9 @@ void gs_state_ends_remove(gs_sched *s, uint32_t idx)
     }
 }
 
-/* Could j fit on nodes with these free-GPU counts (an upper bound:
- * CPUs, memory and GPU kinds are not looked at)? */
-static bool counts_fit_p(const uint32_t *row, const job_rec *j, uint32_t p)
+uint64_t gs_state_slots(const uint32_t *row, uint32_t p)
 {
-    if (p > 64)
-        return false;
-    uint64_t slots = 0, need = j->gpus / p + (j->gpus % p != 0);
+    uint64_t slots = 0;
     uint32_t q = 1, next = 2 * p; /* q = c / p, without dividing */
     for (uint32_t c = p; c <= 64; c++) {
         if (c == next) {
@@ -339,13 +335,24 @@ static bool counts_fit_p(const uint32_t *row, const job_rec *j, uint32_t p)
         }
         slots += (uint64_t)q * row[c];
     }
-    return slots >= need;
+    return slots;
 }
 
-/* The GPUs j needs on each node it uses, 0 when any split will do. */
-static uint32_t per_node_shape(const job_rec *j)
+uint64_t gs_state_slots_needed(const job_rec *j, uint32_t p)
+{
+    return p ? j->gpus / p + (j->gpus % p != 0) : j->gpus;
+}
+
+uint32_t gs_state_node_shape(const job_rec *j)
 {
     return j->max_nodes == 1 ? j->gpus : j->gpus_per_node;
+}
+
+/* Could j fit on nodes with these free-GPU counts (an upper bound:
+ * CPUs, memory and GPU kinds are not looked at)? */
+static bool counts_fit_p(const uint32_t *row, const job_rec *j, uint32_t p)
+{
+    return p <= 64 && gs_state_slots(row, p) >= gs_state_slots_needed(j, p);
 }
 
 /* By counts, under the reservation blocks in place. */
@@ -353,7 +360,7 @@ bool gs_sched_counts_fit(const gs_sched *s, const job_rec *j)
 {
     if (!job_whole(j))
         return true; /* shared and MIG GPUs are not in the free counts */
-    uint32_t p = per_node_shape(j);
+    uint32_t p = gs_state_node_shape(j);
     if (s->n_parts) {
         /* in one of its partitions */
         for (uint64_t b = j->parts; b; b &= b - 1) {
@@ -400,7 +407,7 @@ static bool fits_unblocked_in(const gs_sched *s, const job_rec *j,
 {
     if ((uint64_t)free + (uint64_t)GS_MAX(s->bf_blocked_free, 0) < j->gpus)
         return false;
-    uint32_t p = per_node_shape(j);
+    uint32_t p = gs_state_node_shape(j);
     if (!p)
         return true;
     /* per-node shapes: the counts with the blocked GPUs given back */

@@ -25,6 +25,13 @@ void gs_state_ends_remove(gs_sched *s, uint32_t idx);
  * under the reservation blocks in place / as if there were none? */
 void gs_state_rekey(gs_sched *s);
 bool gs_sched_counts_fit(const gs_sched *s, const job_rec *j);
+/* What the counts judge a whole-GPU job by: the GPUs it needs on each
+ * node (0: any split will do), the slots of p GPUs nodes with a row of
+ * free-GPU counts (index: GPUs free) hold (1 <= p <= 64), and the slots
+ * it needs (p 0: its GPUs). */
+uint32_t gs_state_node_shape(const job_rec *j);
+uint64_t gs_state_slots(const uint32_t *row, uint32_t p);
+uint64_t gs_state_slots_needed(const job_rec *j, uint32_t p);
 bool gs_state_fits_unblocked(const gs_sched *s, const job_rec *j);
 
 #endif

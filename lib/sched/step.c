@@ -64,6 +64,19 @@ static size_t plan_ranked(gs_sched *s, plan_cursor *c, int64_t now,
     return kept;
 }
 
+/* Plan the job at slot idx; when it stays pending, keep it (pending[kept])
+ * and note it for quiet steps (ordered: taken in rank order). */
+static inline void plan_kept(gs_sched *s, plan_cursor *c, uint32_t idx,
+                             int64_t now, size_t *n_started, size_t *kept,
+                             bool ordered)
+{
+    job_rec *j = &s->jobs[idx];
+    if (!gs_step_plan_one(s, c, j, now, n_started))
+        return;
+    s->pending[(*kept)++] = idx;
+    gs_quiet_arm_job(s, j, idx, c->blocker, ordered);
+}
+
 /* Where quiet steps apply (no conservative backfill, preemption or
  * partitions), the jobs behind the blocker only wait, whatever their
  * order, once EASY backfill (if on) has looked at as many as it may: the
@@ -89,22 +102,11 @@ static size_t plan_selected(gs_sched *s, plan_cursor *c, int64_t now,
              i++) {
             if (gs_plan_only_wait(s, c))
                 after++;
-            uint32_t idx = s->pending[i];
-            job_rec *j = &s->jobs[idx];
-            if (!gs_step_plan_one(s, c, j, now, n_started))
-                continue;
-            s->pending[kept++] = idx;
-            gs_quiet_arm_job(s, j, idx, c->blocker, true);
+            plan_kept(s, c, s->pending[i], now, n_started, &kept, true);
         }
         s->quiet_sort = i > many;
-        for (; i < n; i++) {
-            uint32_t idx = s->pending[i];
-            job_rec *j = &s->jobs[idx];
-            if (!gs_step_plan_one(s, c, j, now, n_started))
-                continue;
-            s->pending[kept++] = idx;
-            gs_quiet_arm_job(s, j, idx, c->blocker, false);
-        }
+        for (; i < n; i++)
+            plan_kept(s, c, s->pending[i], now, n_started, &kept, false);
         return kept;
     }
     gs_order_heapify(h, n);
@@ -112,17 +114,10 @@ static size_t plan_selected(gs_sched *s, plan_cursor *c, int64_t now,
         if (gs_plan_only_wait(s, c))
             after++;
         taken++;
-        uint32_t idx = gs_order_pop(h, &n);
-        job_rec *j = &s->jobs[idx];
-        if (!gs_step_plan_one(s, c, j, now, n_started))
-            continue;
-        s->pending[kept++] = idx;
-        gs_quiet_arm_job(s, j, idx, c->blocker, true);
+        plan_kept(s, c, gs_order_pop(h, &n), now, n_started, &kept, true);
     }
     s->quiet_sort = taken > many;
     for (size_t i = 0; i < n; i++) {
-        uint32_t idx = h[i].idx;
-        job_rec *j = &s->jobs[idx];
         if (i + GS_PREFETCH_AHEAD < n) {
             /* the plan's line, and the refresh's the arming reads */
             const job_rec *a = &s->jobs[h[i + GS_PREFETCH_AHEAD].idx];
@@ -130,10 +125,7 @@ static size_t plan_selected(gs_sched *s, plan_cursor *c, int64_t now,
             GS_PREFETCH(&a->priority);
             GS_PREFETCH(&a->f_fs);
         }
-        if (!gs_step_plan_one(s, c, j, now, n_started))
-            continue;
-        s->pending[kept++] = idx;
-        gs_quiet_arm_job(s, j, idx, c->blocker, false);
+        plan_kept(s, c, h[i].idx, now, n_started, &kept, false);
     }
     return kept;
 }
