@@ -2642,6 +2642,140 @@ static void sim_model_across_nodes(void **state)
     unlink(tpath);
 }
 
+/* A job of sim_spill_same's trace: its submit and place in the file. */
+typedef struct spill_job {
+    int submit, row;
+} spill_job;
+
+static int cmp_spill_job(const void *a, const void *b)
+{
+    const spill_job *x = a, *y = b;
+    if (x->submit != y->submit)
+        return x->submit < y->submit ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* Memory bounded by the jobs in the system: with --spill-after 4K the
+ * output's rows, the summary's values and the order of a trace out of
+ * order go through temporary files, and the output is the same, byte for
+ * byte, as holding it all (CSV, JSON with expected starts, the summary
+ * file, a trace read from a pipe); the rows come in submission order,
+ * ties in the file's, worked out here. The trace has 150 accounts, jobs
+ * refused, timeouts and requeued preemptions. */
+static void sim_spill_same(void **state)
+{
+    (void)state;
+    enum { N = 1200 };
+    static char trace[1 << 17];
+    static spill_job order[N];
+    size_t n = (size_t)snprintf(trace, sizeof trace,
+                                "id,submit,duration,time_limit,gpus,user,"
+                                "account,priority,preemptible\n");
+    static const int sizes[] = {1, 1, 2, 4, 8, 16, 1, 64};
+    unsigned seed = 23;
+    for (int i = 0; i < N; i++) {
+        seed = seed * 1103515245u + 12345u;
+        int submit = (int)((seed >> 16) % 300) * 50; /* out of order, ties */
+        seed = seed * 1103515245u + 12345u;
+        int gpus = sizes[(seed >> 16) % 8];
+        seed = seed * 1103515245u + 12345u;
+        int dur = 30 + (int)((seed >> 16) % 4000);
+        int limit = i % 7 == 0 ? dur / 2 : dur + 600; /* timeouts */
+        order[i] = (spill_job){submit, i};
+        n += (size_t)snprintf(trace + n, sizeof trace - n,
+                              "j%d,%d,%d,%d,%d,u%d,a%d,%d,%d\n", i, submit,
+                              dur, limit, gpus, i % 40, i % 150,
+                              (int)(seed % 1000), i % 3 == 0);
+        assert_true(n < sizeof trace);
+    }
+    char tpath[64], topo[64], sum1[64], sum2[64];
+    temp_file(tpath, trace, n);
+    static const char tdoc[] =
+        "{\"gpusched\": 1, \"nodes\": ["
+        "{\"name\": \"h[1-2]\", \"template\": \"dgx-h100\"}]}";
+    temp_file(topo, tdoc, sizeof tdoc - 1);
+    temp_file(sum1, "", 0);
+    temp_file(sum2, "", 0);
+    static char out1[sizeof out], err1[sizeof err], s1[1 << 19], s2[1 << 19];
+    static const char *const modes[] = {"", "--json --expected-start"};
+    for (int m = 0; m < 2; m++) {
+        char args[1024];
+        const char *common = "--auto-accounts --preempt requeue --ordering "
+                             "priority --backfill easy --quiet";
+        fmt(args, sizeof args, "sim --topo %s --jobs %s %s %s --summary %s",
+            topo, tpath, common, modes[m], sum1);
+        assert_int_equal(run2(args), 0);
+        memcpy(out1, out, sizeof out);
+        memcpy(err1, err, sizeof err);
+        read_into(sum1, s1, sizeof s1);
+        fmt(args, sizeof args,
+            "sim --topo %s --jobs %s %s %s --summary %s --spill-after 4K",
+            topo, tpath, common, modes[m], sum2);
+        assert_int_equal(run2(args), 0);
+        read_into(sum2, s2, sizeof s2);
+        assert_string_equal(out, out1);
+        assert_string_equal(err, err1);
+        assert_string_equal(s2, s1);
+        /* preempted, requeued, timed out and refused jobs are there */
+        assert_contains(s1, "\"preemptions\": ");
+        assert_null(strstr(s1, "\"preemptions\": 0,"));
+        assert_contains(out1, m ? "\"reason\": \"timeout\"" : ",\"timeout\"");
+        assert_contains(out1, "64 asked, the cluster has 16");
+        /* from a pipe (read twice through a temporary file) */
+        char cmd[2048];
+        fmt(cmd, sizeof cmd,
+            "cat '%s' | '%s' sim --topo %s --jobs - %s %s --spill-after 4K "
+            "2>/dev/null",
+            tpath, GS_TOOL_PATH, topo, common, modes[m]);
+        assert_int_equal(test_run_command(cmd, out, sizeof out), 0);
+        assert_string_equal(out, out1);
+    }
+    /* the CSV rows in submission order, ties in the file's */
+    qsort(order, N, sizeof *order, cmp_spill_job);
+    char csv_args[1024];
+    fmt(csv_args, sizeof csv_args,
+        "sim --topo %s --jobs %s --auto-accounts --quiet --spill-after 4K",
+        topo, tpath);
+    assert_int_equal(run2(csv_args), 0);
+    const char *p = strchr(out, '\n') + 1;
+    for (int i = 0; i < N; i++) {
+        char want[32];
+        int len = snprintf(want, sizeof want, "j%d,%d,", order[i].row,
+                           order[i].submit);
+        if (strncmp(p, want, (size_t)len) != 0)
+            fail_msg("row %d: want %s, got %.40s", i, want, p);
+        p = strchr(p, '\n');
+        assert_non_null(p);
+        p++;
+    }
+    assert_string_equal(p, "");
+    unlink(tpath);
+    unlink(topo);
+    unlink(sum1);
+    unlink(sum2);
+}
+
+/* A repeated id far from its first (the ids' hashes sorted through
+ * temporary files) is found at its line and column. */
+static void sim_duplicate_ids_spilled(void **state)
+{
+    (void)state;
+    static char trace[1 << 16];
+    size_t n = (size_t)snprintf(trace, sizeof trace, "submit,id,duration,"
+                                                     "gpus\n");
+    for (int i = 0; i < 3000; i++)
+        n += (size_t)snprintf(trace + n, sizeof trace - n, "%d,j%d,10,1\n",
+                              3000 - i, i);
+    n += (size_t)snprintf(trace + n, sizeof trace - n, "5,  j17,10,1\n");
+    assert_true(n < sizeof trace);
+    assert_int_equal(sim_text("dgx-h100", trace, "--spill-after 4K"), 1);
+    assert_string_equal(out, "");
+    assert_contains(err, ":3002:5: job id \"j17\" again (first on line 19): "
+                         "ids must differ\n");
+    assert_int_equal(sim_text("dgx-h100", trace, "--spill-after 3K"), 2);
+    assert_contains(err, "--spill-after '3K': want bytes from 4K");
+}
+
 /* A job id given twice is an error at the second, with both lines. */
 static void sim_duplicate_ids(void **state)
 {
@@ -2933,6 +3067,8 @@ int main(void)
         cmocka_unit_test(place_mig),
         cmocka_unit_test(sim_patterns),
         cmocka_unit_test(sim_metrics),
+        cmocka_unit_test(sim_spill_same),
+        cmocka_unit_test(sim_duplicate_ids_spilled),
         cmocka_unit_test(sim_metrics_timeline),
         cmocka_unit_test(sim_metrics_random),
         cmocka_unit_test(sim_quiet_same),

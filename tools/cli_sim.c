@@ -31,6 +31,7 @@
  */
 #include "cli.h"
 #include "sim_metrics.h"
+#include "sim_spill.h"
 
 #include <errno.h>
 #include <math.h>
@@ -40,10 +41,14 @@
 #include <strings.h>
 #include <unistd.h>
 
-/* Names point into the jobs file's text, kept for the whole run: stored
- * whole, whatever their length. */
+/* A job of the trace while it is in the system (submitted, not yet ended
+ * for good). Its names point into strings, a copy of its row's (into the
+ * line read until it is submitted): stored whole, whatever their
+ * length. */
 typedef struct sim_job {
     size_t line;   /* order in the file: breaks ties in submit time */
+    uint64_t seq;  /* order of submission: the output's */
+    char *strings; /* its names, owned */
     size_t lineno; /* its line in the file, for messages */
     /* columns of the fields a submission may refuse, for messages */
     size_t id_col, user_col, account_col, partition_col, constraint_col, mig_col,
@@ -68,10 +73,8 @@ typedef struct sim_job {
     bool on_best;      /* ... and it was started on a set as good */
     uint64_t sid;      /* scheduler job id, 0 if refused */
     int64_t start, end;
-    uint32_t epoch;    /* bumped at each start, to drop stale ends */
-    bool forgotten;    /* the scheduler forgot it: its nodes are kept */
-    uint32_t n_nodes;  /* then: how many, at nodes_at in the node pool */
-    size_t nodes_at;
+    uint64_t epoch;    /* its current run's number (every start has its
+                          own), to drop stale ends */
     char *reason;      /* why it never started, or how it ended early;
                           NULL: it ran (most jobs) */
     uint32_t *held;    /* while it runs: its cluster-wide GPUs */
@@ -95,9 +98,12 @@ static int set_reason(sim_job *j, const char *text)
     return 0;
 }
 
+/* A run's end: at t, for the job in slot of the jobs in the system,
+ * submitted seq-th (ends at the same time are taken in that order). */
 typedef struct ev {
     int64_t t;
-    uint32_t job, epoch;
+    uint64_t seq, epoch;
+    uint32_t slot;
 } ev;
 
 /* ---- a binary min-heap of job ends -------------------------------------- */
@@ -120,7 +126,7 @@ static int heap_push(heap *h, ev e)
     size_t i = h->n++;
     while (i > 0) {
         size_t p = (i - 1) / 2;
-        if (h->v[p].t < e.t || (h->v[p].t == e.t && h->v[p].job <= e.job))
+        if (h->v[p].t < e.t || (h->v[p].t == e.t && h->v[p].seq <= e.seq))
             break;
         h->v[i] = h->v[p];
         i = p;
@@ -139,10 +145,10 @@ static ev heap_pop(heap *h)
             break;
         if (c + 1 < h->n &&
             (h->v[c + 1].t < h->v[c].t ||
-             (h->v[c + 1].t == h->v[c].t && h->v[c + 1].job < h->v[c].job)))
+             (h->v[c + 1].t == h->v[c].t && h->v[c + 1].seq < h->v[c].seq)))
             c++;
         if (last.t < h->v[c].t ||
-            (last.t == h->v[c].t && last.job <= h->v[c].job))
+            (last.t == h->v[c].t && last.seq <= h->v[c].seq))
             break;
         h->v[i] = h->v[c];
         i = c;
@@ -422,84 +428,124 @@ static int read_row(job_reader *r, size_t lineno, char **fld,
     return 0;
 }
 
-/* Read the jobs from text (modified in place: the jobs point into it). */
-static const sim_job *id_base;
+/* ---- the trace, read as a stream ----------------------------------------- */
 
-/* By id, then by line: the order that finds a repeated id. */
-static int cmp_id(const void *a, const void *b)
-{
-    const sim_job *x = &id_base[*(const size_t *)a],
-                  *y = &id_base[*(const size_t *)b];
-    int c = strcmp(x->id, y->id);
-    return c ? c : x->line < y->line ? -1 : x->line > y->line;
-}
+/* The trace is read twice, a line at a time: once to check every row
+ * (nothing is simulated when one is wrong) and learn what the replay
+ * needs beforehand, then to submit the jobs; a pipe is copied to a
+ * temporary file on the first pass. Memory does not grow with the trace:
+ * a trace out of submission order is put in order by a sorter that
+ * spills (sim_spill.h), and repeated ids are found by sorting the ids'
+ * hashes the same way. */
+typedef struct trace_in {
+    job_reader r;
+    FILE *f;          /* the file, or the copy of a pipe */
+    bool own;         /* f is closed at the end */
+    FILE *copy;       /* first pass over a pipe: what is read goes here */
+    char *line;
+    size_t lcap;
+    uint64_t off;     /* the next line's byte offset */
+    uint64_t bytes;   /* read on the first pass */
+    bool scanning;    /* the first pass: bytes counted */
+    size_t lineno, row;
+    bool first;       /* no header or row seen yet */
+} trace_in;
 
-/* A job id given twice: an error at the second (the output could not tell
- * the two apart). Unnamed jobs are named by their place. 0, or -1 after
- * the message. */
-static int check_ids(job_reader *r, const sim_job *jobs, size_t n)
+/* What the first pass learns. */
+typedef struct trace_info {
+    size_t n;
+    bool sorted;            /* rows in submission order already */
+    int64_t first, last;    /* least and greatest submit */
+    int64_t longest;        /* longest run (duration, cut by the limit) */
+    bool comm;              /* a row has a comm_fraction */
+} trace_info;
+
+/* The next line into in->line (its length in *len; NUL-terminated, the
+ * newline dropped): 1, 0 at the end, -1 after a message. */
+static int next_line(trace_in *in, size_t *len, uint64_t *at)
 {
-    size_t *idx = malloc((n + 1) * sizeof *idx);
-    if (!idx) {
-        cli_fail(r->a, "out of memory");
+    cli_args *a = in->r.a;
+    size_t n = 0;
+    int c = EOF;
+    *at = in->off;
+    for (;;) {
+        if (n + 2 > in->lcap) {
+            size_t cap = in->lcap ? in->lcap * 2 : 4096;
+            char *l = realloc(in->line, cap);
+            if (!l) {
+                cli_fail(a, "out of memory");
+                return -1;
+            }
+            in->line = l;
+            in->lcap = cap;
+        }
+        c = getc_unlocked(in->f);
+        if (c == EOF || c == '\n')
+            break;
+        in->line[n++] = (char)c;
+        /* a line is part of the input: no longer than its limit */
+        if (n > a->max_input) {
+            cli_fail(a,
+                     "%s: more than %llu bytes, the input limit (raise it "
+                     "with --max-input)",
+                     in->r.name, (unsigned long long)a->max_input);
+            return -1;
+        }
+    }
+    if (c == EOF && ferror(in->f)) {
+        cli_fail(a, "%s: %s", in->r.name, strerror(errno ? errno : EIO));
         return -1;
     }
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (*jobs[i].id)
-            idx[m++] = i;
-    id_base = jobs;
-    qsort(idx, m, sizeof *idx, cmp_id);
-    /* the repeat that comes first in the file */
-    const sim_job *bad = NULL, *first = NULL;
-    for (size_t i = 1; i < m; i++) {
-        const sim_job *x = &jobs[idx[i - 1]], *y = &jobs[idx[i]];
-        if (strcmp(x->id, y->id) || (bad && bad->line < y->line))
-            continue;
-        /* x is the id's first line: the runs are sorted by line */
-        size_t f = i - 1;
-        while (f > 0 && !strcmp(jobs[idx[f - 1]].id, y->id))
-            f--;
-        bad = y;
-        first = &jobs[idx[f]];
-    }
-    free(idx);
-    if (!bad)
+    if (c == EOF && n == 0)
         return 0;
-    char sh[SHOWN_CAP];
-    return line_error(r, bad->lineno, bad->id_col,
-                      "job id \"%s\" again (first on line %zu): ids must "
-                      "differ",
-                      shown(bad->id, sh, sizeof sh), first->lineno);
+    size_t used = n + (c == '\n');
+    in->off += used;
+    if (in->scanning) {
+        in->bytes += used;
+        if (in->bytes > a->max_input) {
+            cli_fail(a,
+                     "%s: more than %llu bytes, the input limit (raise it "
+                     "with --max-input)",
+                     in->r.name, (unsigned long long)a->max_input);
+            return -1;
+        }
+    }
+    if (in->copy) {
+        in->line[n] = '\n';
+        if (fwrite(in->line, 1, used, in->copy) != used) {
+            cli_fail(a, "%s: cannot copy it to a temporary file: %s",
+                     in->r.name, strerror(errno ? errno : EIO));
+            return -1;
+        }
+    }
+    in->line[n] = '\0';
+    *len = n;
+    return 1;
 }
 
-static sim_job *read_jobs(cli_args *a, const char *name, char *text,
-                          size_t len, size_t *count)
+/* The next job row into *j (its names point into in->line until the next
+ * call), where it begins in *at: 1, 0 at the end, -1 after a message. */
+static int next_row(trace_in *in, sim_job *j, uint64_t *at)
 {
-    job_reader r = {.a = a, .name = name, .ncols = C_N};
-    for (int i = 0; i < C_N; i++)
-        r.map[i] = i;
-    sim_job *jobs = NULL;
-    size_t n = 0, cap = 0, lineno = 0;
-    bool first = true;
-    char *p = text, *end = text + len;
-    /* a spreadsheet's CSV may start with a UTF-8 byte order mark */
-    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-        p += 3;
-    while (p < end) {
-        lineno++;
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        char *line = p;
-        size_t llen = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        p = nl ? nl + 1 : end;
+    job_reader *r = &in->r;
+    for (;;) {
+        size_t llen;
+        int got = next_line(in, &llen, at);
+        if (got <= 0)
+            return got;
+        in->lineno++;
+        size_t lineno = in->lineno;
+        char *line = in->line;
+        /* a spreadsheet's CSV may start with a UTF-8 byte order mark */
+        if (*at == 0 && llen >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+            line += 3;
+            llen -= 3;
+        }
         /* a NUL would end a name early, silently */
         char *nul = memchr(line, '\0', llen);
-        if (nul) {
-            line_error(&r, lineno, (size_t)(nul - line) + 1,
-                       "a NUL byte (is this a text file?)");
-            goto fail;
-        }
-        line[llen] = '\0';
+        if (nul)
+            return line_error(r, lineno, (size_t)(nul - line) + 1,
+                              "a NUL byte (is this a text file?)");
         const char *lead = line + strspn(line, " \t\r");
         if (*lead == '#' || !*lead)
             continue;
@@ -509,63 +555,365 @@ static sim_job *read_jobs(cli_args *a, const char *name, char *text,
         if (llen && line[llen - 1] == '\r')
             line[--llen] = '\0';
         int nf = cli_csv_split(line, fld, col, C_N + 1, &bad);
-        if (nf < 0) {
-            line_error(&r, lineno, bad,
-                       "unterminated quote or text after a closing quote");
-            goto fail;
-        }
-        if (first) {
+        if (nf < 0)
+            return line_error(r, lineno, bad,
+                              "unterminated quote or text after a closing "
+                              "quote");
+        if (in->first) {
             /* a header names the columns: any known name makes the line
              * one, and then every field must be a known name */
-            first = false;
+            in->first = false;
             int known = 0;
             for (int k = 0; k < nf && k < C_N; k++)
                 known += column_of(fld[k]) >= 0;
             if (known > 0) {
-                if (read_header(&r, lineno, fld, col, nf) != 0)
-                    goto fail;
+                if (read_header(r, lineno, fld, col, nf) != 0)
+                    return -1;
                 continue;
             }
         }
-        if (nf > r.ncols) {
-            if (r.ncols < C_N)
-                line_error(&r, lineno, col[r.ncols],
-                           "%d fields, the header has %d", nf, r.ncols);
-            else
-                line_error(&r, lineno, col[C_N], "%d fields, at most %d",
-                           nf, C_N);
-            goto fail;
+        if (nf > r->ncols) {
+            if (r->ncols < C_N)
+                return line_error(r, lineno, col[r->ncols],
+                                  "%d fields, the header has %d", nf,
+                                  r->ncols);
+            return line_error(r, lineno, col[C_N], "%d fields, at most %d",
+                              nf, C_N);
         }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            sim_job *nj = realloc(jobs, cap * sizeof *nj);
-            if (!nj) {
-                cli_fail(a, "out of memory");
-                goto fail;
-            }
-            jobs = nj;
-        }
-        sim_job *j = &jobs[n];
         memset(j, 0, sizeof *j);
-        j->line = n;
+        j->line = in->row++;
         j->lineno = lineno;
         j->start = j->end = -1;
         j->expected = GS_TIME_UNKNOWN;
-        if (read_row(&r, lineno, fld, col, nf, eol, j) != 0)
-            goto fail;
-        n++;
+        if (read_row(r, lineno, fld, col, nf, eol, j) != 0)
+            return -1;
+        return 1;
     }
-    if (check_ids(&r, jobs, n) != 0)
-        goto fail;
-    *count = n;
-    if (!jobs)
-        jobs = malloc(sizeof *jobs); /* none: an empty trace is fine */
-    if (!jobs)
+}
+
+/* Back to the trace's start, for the second pass (the copy of a pipe
+ * becomes the trace). 0, or -1 after a message. */
+static int trace_rewind(trace_in *in)
+{
+    if (in->copy) {
+        if (fflush(in->copy) != 0) {
+            cli_fail(in->r.a, "%s: cannot copy it to a temporary file: %s",
+                     in->r.name, strerror(errno));
+            return -1;
+        }
+        if (in->own)
+            fclose(in->f);
+        in->f = in->copy;
+        in->own = true;
+        in->copy = NULL;
+    }
+    if (fseeko(in->f, 0, SEEK_SET) != 0) {
+        cli_fail(in->r.a, "%s: %s", in->r.name, strerror(errno));
+        return -1;
+    }
+    in->off = 0;
+    in->lineno = in->row = 0;
+    in->first = true;
+    return 0;
+}
+
+/* To the row that begins at byte at, on line lineno, the row-th. */
+static int trace_seek(trace_in *in, uint64_t at, size_t lineno, size_t row)
+{
+    if (fseeko(in->f, (off_t)at, SEEK_SET) != 0) {
+        cli_fail(in->r.a, "%s: %s", in->r.name, strerror(errno));
+        return -1;
+    }
+    in->off = at;
+    in->lineno = lineno - 1;
+    in->row = row;
+    in->first = false;
+    return 0;
+}
+
+static void trace_close(trace_in *in)
+{
+    if (in->own && in->f)
+        fclose(in->f);
+    if (in->copy)
+        fclose(in->copy);
+    free(in->line);
+    memset(in, 0, sizeof *in);
+}
+
+/* Open the trace (path, or - for standard input). 0, or -1 after a
+ * message. */
+static int trace_open(trace_in *in, cli_args *a, const char *path,
+                      const char *name)
+{
+    memset(in, 0, sizeof *in);
+    in->r = (job_reader){.a = a, .name = name, .ncols = C_N};
+    for (int i = 0; i < C_N; i++)
+        in->r.map[i] = i;
+    in->first = true;
+    bool is_stdin = !strcmp(path, "-");
+    if (is_stdin && isatty(STDIN_FILENO))
+        fprintf(stderr, "%s: reading %s from the terminal (end with Ctrl-D)\n",
+                a->prog, a->stdin_for ? a->stdin_for : "-");
+    in->f = is_stdin ? stdin : fopen(path, "rb");
+    if (!in->f) {
+        cli_fail(a, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    in->own = !is_stdin;
+    /* what cannot be read again (a pipe) is copied on the first pass */
+    if (fseeko(in->f, 0, SEEK_CUR) != 0 && !(in->copy = sim_tmpfile())) {
+        cli_fail(a, "%s: cannot make a temporary file to read it twice: %s",
+                 name, strerror(errno));
+        trace_close(in);
+        return -1;
+    }
+    return 0;
+}
+
+/* A repeated id's record: its hash and row. */
+typedef struct id_rec {
+    uint64_t hash, row;
+} id_rec;
+
+static int cmp_id_rec(const void *a, const void *b)
+{
+    const id_rec *x = a, *y = b;
+    if (x->hash != y->hash)
+        return x->hash < y->hash ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+static uint64_t id_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h ^ (h >> 29);
+}
+
+/* A row whose id shares its hash with another's, read again. */
+typedef struct id_cand {
+    char *id;
+    size_t row, lineno, col;
+} id_cand;
+
+static int cmp_cand(const void *a, const void *b)
+{
+    const id_cand *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : x->row < y->row ? -1 : x->row > y->row;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A job id given twice: an error at the second (the output could not tell
+ * the two apart). The sorted hashes name the rows that may repeat one
+ * (few: the repeats, and hashes that collide); those are read again and
+ * compared. 0, or -1 after the message. */
+static int check_ids(trace_in *in, sim_sorter *ids)
+{
+    cli_args *a = in->r.a;
+    size_t *rows = NULL, nrows = 0, cap = 0;
+    id_cand *cand = NULL;
+    size_t ncand = 0;
+    int rc = -1;
+    if (sim_sorter_sort(ids) != 0)
+        goto io;
+    id_rec prev = {0}, cur;
+    bool have = false, prev_in = false;
+    int got;
+    while ((got = sim_sorter_next(ids, &cur)) > 0) {
+        bool same = have && cur.hash == prev.hash;
+        size_t add[2], na = 0;
+        if (same && !prev_in)
+            add[na++] = (size_t)prev.row;
+        if (same)
+            add[na++] = (size_t)cur.row;
+        for (size_t k = 0; k < na; k++) {
+            if (nrows == cap) {
+                cap = cap ? cap * 2 : 16;
+                size_t *nr = realloc(rows, cap * sizeof *nr);
+                if (!nr)
+                    goto oom;
+                rows = nr;
+            }
+            rows[nrows++] = add[k];
+        }
+        prev_in = same;
+        prev = cur;
+        have = true;
+    }
+    if (got < 0)
+        goto io;
+    if (!nrows) {
+        rc = 0;
+        goto out;
+    }
+    qsort(rows, nrows, sizeof *rows, cmp_size);
+    /* the rows again, their ids kept */
+    if (!(cand = calloc(nrows, sizeof *cand)))
+        goto oom;
+    if (trace_rewind(in) != 0)
+        goto out;
+    sim_job j;
+    uint64_t at;
+    while (ncand < nrows && (got = next_row(in, &j, &at)) > 0) {
+        if (!bsearch(&j.line, rows, nrows, sizeof *rows, cmp_size))
+            continue;
+        size_t len = strlen(j.id) + 1;
+        id_cand *c = &cand[ncand];
+        if (!(c->id = malloc(len)))
+            goto oom;
+        memcpy(c->id, j.id, len);
+        c->row = j.line;
+        c->lineno = j.lineno;
+        c->col = j.id_col;
+        ncand++;
+    }
+    if (got < 0)
+        goto out;
+    qsort(cand, ncand, sizeof *cand, cmp_cand);
+    /* the repeat that comes first in the file */
+    const id_cand *bad = NULL, *first = NULL;
+    for (size_t i = 1; i < ncand; i++) {
+        const id_cand *x = &cand[i - 1], *y = &cand[i];
+        if (strcmp(x->id, y->id) || (bad && bad->row < y->row))
+            continue;
+        size_t f = i - 1; /* the runs are sorted by row */
+        while (f > 0 && !strcmp(cand[f - 1].id, y->id))
+            f--;
+        bad = y;
+        first = &cand[f];
+    }
+    if (!bad) {
+        rc = 0; /* hashes alike, ids not */
+        goto out;
+    }
+    char sh[SHOWN_CAP];
+    line_error(&in->r, bad->lineno, bad->col,
+               "job id \"%s\" again (first on line %zu): ids must differ",
+               shown(bad->id, sh, sizeof sh), first->lineno);
+    goto out;
+oom:
+    cli_fail(a, "out of memory");
+    goto out;
+io:
+    cli_fail(a, "a temporary file: %s", strerror(errno ? errno : EIO));
+out:
+    for (size_t i = 0; i < ncand; i++)
+        free(cand[i].id);
+    free(cand);
+    free(rows);
+    return rc;
+}
+
+/* Where a row is in the file, to read the rows in submission order when
+ * the file has them otherwise. */
+typedef struct order_rec {
+    int64_t submit;
+    uint64_t row, at, lineno;
+} order_rec;
+
+static int cmp_order(const void *a, const void *b)
+{
+    const order_rec *x = a, *y = b;
+    if (x->submit != y->submit)
+        return x->submit < y->submit ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* The first pass: every row checked, ids compared, what the replay needs
+ * to know first in *info. Out of order, the rows' places are sorted into
+ * order (a third pass). Then the trace is at its start again. 0, or -1
+ * after a message. */
+static int scan_trace(trace_in *in, size_t budget, trace_info *info,
+                      sim_sorter *order)
+{
+    cli_args *a = in->r.a;
+    sim_sorter ids;
+    memset(info, 0, sizeof *info);
+    info->sorted = true;
+    if (sim_sorter_init(&ids, sizeof(id_rec), cmp_id_rec, budget) != 0) {
         cli_fail(a, "out of memory");
-    return jobs;
-fail:
-    free(jobs);
-    return NULL;
+        return -1;
+    }
+    int rc = -1, got;
+    sim_job j;
+    uint64_t at;
+    in->scanning = true;
+    while ((got = next_row(in, &j, &at)) > 0) {
+        if (info->n && j.submit < info->last)
+            info->sorted = false;
+        if (!info->n || j.submit < info->first)
+            info->first = j.submit;
+        if (!info->n || j.submit > info->last)
+            info->last = j.submit;
+        int64_t run = j.limit && j.limit < j.duration ? j.limit : j.duration;
+        info->longest = run > info->longest ? run : info->longest;
+        info->comm |= j.comm >= 0;
+        info->n++;
+        if (*j.id && sim_sorter_add(&ids, &(id_rec){id_hash(j.id), j.line}) !=
+                         0) {
+            cli_fail(a, "a temporary file: %s", strerror(errno));
+            goto out;
+        }
+    }
+    in->scanning = false;
+    if (got < 0 || check_ids(in, &ids) != 0 || trace_rewind(in) != 0)
+        goto out;
+    if (!info->sorted) {
+        if (sim_sorter_init(order, sizeof(order_rec), cmp_order, budget) !=
+            0) {
+            cli_fail(a, "out of memory");
+            goto out;
+        }
+        while ((got = next_row(in, &j, &at)) > 0)
+            if (sim_sorter_add(order, &(order_rec){j.submit, j.line, at,
+                                                   j.lineno}) != 0) {
+                cli_fail(a, "a temporary file: %s", strerror(errno));
+                goto out;
+            }
+        if (got < 0)
+            goto out;
+        if (sim_sorter_sort(order) != 0) {
+            cli_fail(a, "a temporary file: %s", strerror(errno));
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    sim_sorter_free(&ids);
+    return rc;
+}
+
+/* The next job in submission order into *j (second pass): 1, 0 at the
+ * end, -1 after a message. */
+static int next_job(trace_in *in, const trace_info *info, sim_sorter *order,
+                    sim_job *j)
+{
+    uint64_t at;
+    if (info->sorted)
+        return next_row(in, j, &at);
+    order_rec o;
+    int got = sim_sorter_next(order, &o);
+    if (got < 0) {
+        cli_fail(in->r.a, "a temporary file: %s", strerror(errno));
+        return -1;
+    }
+    if (got == 0 || trace_seek(in, o.at, (size_t)o.lineno, (size_t)o.row) !=
+                        0)
+        return got == 0 ? 0 : -1;
+    got = next_row(in, j, &at);
+    if (got == 0) {
+        cli_fail(in->r.a, "%s: changed while it was read", in->r.name);
+        return -1;
+    }
+    return got;
 }
 
 /* Write a CSV field, quoted when asked or when it needs it. */
@@ -634,20 +982,6 @@ static size_t refused_col(const sim_job *j, const char *msg)
     return 0;
 }
 
-static int cmp_submit(const void *a, const void *b)
-{
-    const sim_job *x = a, *y = b;
-    if (x->submit != y->submit)
-        return x->submit < y->submit ? -1 : 1;
-    return x->line < y->line ? -1 : x->line > y->line;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Exit status: jobs were refused at submission (the others were replayed
  * and the output written). */
 #define SIM_REFUSED 3
@@ -657,7 +991,11 @@ static int cmp_i64(const void *a, const void *b)
 enum { SIM_JOBS, SIM_ACCOUNTS, SIM_PLACEMENT, SIM_ORDERING, SIM_FAIRSHARE,
        SIM_BACKFILL, SIM_BF_INTERVAL, SIM_PREEMPT, SIM_SPLIT, SIM_ANY_MODEL,
        SIM_AUTO_ACCOUNTS, SIM_EXPECTED_START, SIM_COMM_FRACTION,
-       SIM_BLIND, SIM_SUMMARY, SIM_BOUND, SIM_FULL_STEPS };
+       SIM_BLIND, SIM_SUMMARY, SIM_BOUND, SIM_FULL_STEPS, SIM_SPILL };
+
+/* What each of the replay's stores keeps in memory before it spills to a
+ * temporary file (--spill-after). */
+#define SIM_SPILL_DEFAULT ((uint64_t)32 << 20)
 static const cli_option sim_options[] = {
     CLI_OPTION_TOPO(NULL, CLI_REQUIRED),
     {SIM_JOBS, "--jobs", NULL, "FILE", NULL,
@@ -726,6 +1064,14 @@ static const cli_option sim_options[] = {
      "rank and plan every pending job at every step, as before quiet "
      "steps: the same decisions, slower (for checking and timing; "
      "docs/sim.md)",
+     0},
+    {SIM_SPILL, "--spill-after", NULL, "SIZE", "32M",
+     "memory each of the replay's stores (the output's rows, the values "
+     "of the summary's percentiles, the trace's order when it is not in "
+     "submission order) may hold before it moves to a temporary file in "
+     "$TMPDIR (else /tmp); bytes with an optional K, M, G or T suffix, "
+     "from 4K: memory then follows the jobs in the system, not the "
+     "trace's length (docs/sim.md)",
      0},
     CLI_OPTION_JSON("write one JSON document: {\"jobs\": [{\"id\", "
                     "\"submit\", \"start\", \"end\", \"nodes\", \"gpus\", "
@@ -1129,100 +1475,290 @@ typedef struct sim_totals {
     int64_t makespan;
 } sim_totals;
 
-/* What the output needs of the jobs the scheduler forgets (it keeps ended
- * jobs for a while, gs_sched_set_retention): their nodes, saved by the
- * forget hook, so that its memory stays bounded on a long trace. */
-typedef struct sim_memory {
-    sim_job *jobs;
-    const uint32_t *by_sid;
-    uint32_t *pool; /* node indices of the forgotten jobs */
-    size_t n, cap;
-    bool oom;
-} sim_memory;
+/* ---- the jobs in the system ---------------------------------------------- */
 
-static void sim_forget(void *user_data, const gs_sched *s,
-                       const gs_job_info *info)
+/* The jobs in the system in slots that are reused, and a hash table from
+ * the scheduler's job ids to their slots (open addressing, linear
+ * probing; id 0 marks an empty entry). */
+typedef struct sim_live {
+    sim_job *job;
+    size_t n, cap;   /* slots made */
+    uint32_t *free;  /* slots to reuse */
+    size_t nfree;
+    uint64_t *key;
+    uint32_t *val;
+    size_t tcap, count;
+} sim_live;
+
+static size_t sid_hash(uint64_t sid, size_t tcap)
 {
-    sim_memory *m = user_data;
-    sim_job *j = &m->jobs[m->by_sid[info->id]];
-    /* what print_nodes would have read at the end */
-    uint32_t nn = j->start >= 0 ? gs_sched_alloc_node_count(s, j->sid) : 0;
-    if (m->n + nn > m->cap) {
-        size_t cap = m->cap ? m->cap : 1024;
-        while (cap < m->n + nn)
-            cap *= 2;
-        uint32_t *np = realloc(m->pool, cap * sizeof *np);
-        if (!np) {
-            m->oom = true;
-            return;
-        }
-        m->pool = np;
-        m->cap = cap;
+    return (size_t)((sid * 0x9e3779b97f4a7c15ull) >> 17) & (tcap - 1);
+}
+
+/* A free slot into *slot (job->strings NULL: unused). 0 or -1. */
+static int live_take(sim_live *l, uint32_t *slot)
+{
+    if (l->nfree) {
+        *slot = l->free[--l->nfree];
+        return 0;
     }
-    j->forgotten = true;
-    j->nodes_at = m->n;
-    j->n_nodes = nn;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 1024;
+        if (cap > UINT32_MAX)
+            return -1;
+        sim_job *nj = realloc(l->job, cap * sizeof *nj);
+        if (!nj)
+            return -1;
+        l->job = nj;
+        uint32_t *nf = realloc(l->free, cap * sizeof *nf);
+        if (!nf)
+            return -1;
+        l->free = nf;
+        l->cap = cap;
+    }
+    memset(&l->job[l->n], 0, sizeof *l->job);
+    *slot = (uint32_t)l->n++;
+    return 0;
+}
+
+static int live_put(sim_live *l, uint64_t sid, uint32_t slot)
+{
+    if (2 * (l->count + 1) > l->tcap) {
+        size_t cap = l->tcap ? l->tcap * 2 : 1024;
+        uint64_t *k = calloc(cap, sizeof *k);
+        uint32_t *v = malloc(cap * sizeof *v);
+        if (!k || !v) {
+            free(k);
+            free(v);
+            return -1;
+        }
+        for (size_t i = 0; i < l->tcap; i++) {
+            if (!l->key[i])
+                continue;
+            size_t h = sid_hash(l->key[i], cap);
+            while (k[h])
+                h = (h + 1) & (cap - 1);
+            k[h] = l->key[i];
+            v[h] = l->val[i];
+        }
+        free(l->key);
+        free(l->val);
+        l->key = k;
+        l->val = v;
+        l->tcap = cap;
+    }
+    size_t h = sid_hash(sid, l->tcap);
+    while (l->key[h])
+        h = (h + 1) & (l->tcap - 1);
+    l->key[h] = sid;
+    l->val[h] = slot;
+    l->count++;
+    return 0;
+}
+
+/* The slot of a job the replay holds, or -1. */
+static int64_t live_get(const sim_live *l, uint64_t sid)
+{
+    if (!l->tcap || !sid)
+        return -1;
+    for (size_t h = sid_hash(sid, l->tcap); l->key[h];
+         h = (h + 1) & (l->tcap - 1))
+        if (l->key[h] == sid)
+            return l->val[h];
+    return -1;
+}
+
+/* Forget a job id (the entries after it move back into the gap). */
+static void live_del(sim_live *l, uint64_t sid)
+{
+    size_t mask = l->tcap - 1, i = sid_hash(sid, l->tcap);
+    while (l->key[i] != sid) {
+        if (!l->key[i])
+            return;
+        i = (i + 1) & mask;
+    }
+    for (size_t j = i;;) {
+        j = (j + 1) & mask;
+        if (!l->key[j])
+            break;
+        size_t k = sid_hash(l->key[j], l->tcap);
+        /* an entry that may not go back past its home stays */
+        if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+            continue;
+        l->key[i] = l->key[j];
+        l->val[i] = l->val[j];
+        i = j;
+    }
+    l->key[i] = 0;
+    l->count--;
+}
+
+static void live_free(sim_live *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->job[i].strings);
+        free(l->job[i].reason);
+        free(l->job[i].held);
+    }
+    free(l->job);
+    free(l->free);
+    free(l->key);
+    free(l->val);
+    memset(l, 0, sizeof *l);
+}
+
+/* The job's names copied out of the line they point into. 0 or -1. */
+static int own_strings(sim_job *j)
+{
+    const char **f[] = {&j->id, &j->user, &j->account, &j->partition,
+                        &j->constraint, &j->mig, &j->models};
+    size_t len[7], total = 0;
+    for (int i = 0; i < 7; i++)
+        total += len[i] = strlen(*f[i]) + 1;
+    if (!(j->strings = malloc(total)))
+        return -1;
+    char *p = j->strings;
+    for (int i = 0; i < 7; i++) {
+        memcpy(p, *f[i], len[i]);
+        *f[i] = p;
+        p += len[i];
+    }
+    return 0;
+}
+
+/* ---- the replay's results --------------------------------------------------- */
+
+/* Where a job's output row was put, to write the rows in submission
+ * order at the end. */
+typedef struct out_rec {
+    uint64_t seq, at, len;
+} out_rec;
+
+static int cmp_out(const void *a, const void *b)
+{
+    uint64_t x = ((const out_rec *)a)->seq, y = ((const out_rec *)b)->seq;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct replay {
+    const gs_sched *s;
+    const gs_topo *t;
+    sim_live live;
+    sim_store rows;   /* the output's rows, as jobs are done */
+    sim_sorter order; /* out_rec: where each is */
+    sim_metrics met;
+    bool json, expected;
+    size_t best_known, on_best;
+} replay;
+
+/* The nodes a job ran on, separated by sep, each as CSV or JSON. */
+static void print_nodes(FILE *fo, const gs_sched *s, const gs_topo *t,
+                        const sim_job *j, const char *sep, bool json)
+{
+    uint32_t nn = 0;
+    if (j->sid && j->start >= 0)
+        nn = gs_sched_alloc_node_count(s, j->sid);
     for (uint32_t k = 0; k < nn; k++) {
         gs_alloc_node an;
         an.struct_size = sizeof an;
         gs_sched_alloc_node(s, j->sid, k, &an);
-        m->pool[m->n++] = an.node;
-    }
-}
-
-/* The nodes a job ran on, separated by sep, each as CSV or JSON. */
-static void print_nodes(FILE *fo, const gs_sched *s, const gs_topo *t,
-                        const sim_memory *m, const sim_job *j,
-                        const char *sep, bool json)
-{
-    uint32_t nn = 0;
-    if (j->sid && j->start >= 0)
-        nn = j->forgotten ? j->n_nodes : gs_sched_alloc_node_count(s, j->sid);
-    for (uint32_t k = 0; k < nn; k++) {
-        uint32_t node;
-        if (j->forgotten) {
-            node = m->pool[j->nodes_at + k];
-        } else {
-            gs_alloc_node an;
-            an.struct_size = sizeof an;
-            gs_sched_alloc_node(s, j->sid, k, &an);
-            node = an.node;
-        }
         fputs(k ? sep : "", fo);
         if (json)
-            cli_json_string(fo, gs_topo_node_name(t, node));
+            cli_json_string(fo, gs_topo_node_name(t, an.node));
         else
-            csv_field(fo, gs_topo_node_name(t, node), false);
+            csv_field(fo, gs_topo_node_name(t, an.node), false);
     }
 }
 
-static void print_csv(FILE *fo, const gs_sched *s, const gs_topo *t,
-                      const sim_memory *m, const sim_job *jobs, size_t nj,
-                      bool expected)
+/* A job's output row (CSV, or the JSON object) into the store. */
+static void print_row(FILE *fo, const replay *rp, const sim_job *j)
 {
-    fprintf(fo, "id,submit,start,end,nodes,gpus,reason_if_never_started%s\n",
-            expected ? ",expected_start" : "");
-    for (size_t i = 0; i < nj; i++) {
-        const sim_job *j = &jobs[i];
-        csv_field(fo, job_name(j), false);
-        fprintf(fo, ",%lld,", (long long)j->submit);
+    if (rp->json) {
+        fputs("{\"id\": ", fo);
+        cli_json_string(fo, job_name(j));
+        fprintf(fo, ", \"submit\": %lld, \"start\": ", (long long)j->submit);
         if (j->start >= 0)
             fprintf(fo, "%lld", (long long)j->start);
-        fputc(',', fo);
+        else
+            fputs("null", fo);
+        fputs(", \"end\": ", fo);
         if (j->end >= 0)
             fprintf(fo, "%lld", (long long)j->end);
-        fputc(',', fo);
-        print_nodes(fo, s, t, m, j, ";", false);
-        fprintf(fo, ",%u,", j->gpus);
+        else
+            fputs("null", fo);
+        fputs(", \"nodes\": [", fo);
+        print_nodes(fo, rp->s, rp->t, j, ", ", true);
+        fprintf(fo, "], \"gpus\": %u, \"reason\": ", j->gpus);
         if (j->reason)
-            csv_field(fo, j->reason, true); /* reasons hold commas */
-        if (expected) {
-            fputc(',', fo);
-            if (j->expected != GS_TIME_UNKNOWN)
-                fprintf(fo, "%lld", (long long)j->expected);
-        }
-        fputc('\n', fo);
+            cli_json_string(fo, j->reason);
+        else
+            fputs("null", fo);
+        if (rp->expected && j->expected != GS_TIME_UNKNOWN)
+            fprintf(fo, ", \"expected_start\": %lld", (long long)j->expected);
+        else if (rp->expected)
+            fputs(", \"expected_start\": null", fo);
+        fputc('}', fo);
+        return;
     }
+    csv_field(fo, job_name(j), false);
+    fprintf(fo, ",%lld,", (long long)j->submit);
+    if (j->start >= 0)
+        fprintf(fo, "%lld", (long long)j->start);
+    fputc(',', fo);
+    if (j->end >= 0)
+        fprintf(fo, "%lld", (long long)j->end);
+    fputc(',', fo);
+    print_nodes(fo, rp->s, rp->t, j, ";", false);
+    fprintf(fo, ",%u,", j->gpus);
+    if (j->reason)
+        csv_field(fo, j->reason, true); /* reasons hold commas */
+    if (rp->expected) {
+        fputc(',', fo);
+        if (j->expected != GS_TIME_UNKNOWN)
+            fprintf(fo, "%lld", (long long)j->expected);
+    }
+    fputc('\n', fo);
+}
+
+/* The replay is done with the job in slot (it ended for good, was
+ * refused, or never started): its row and its figures are kept, its slot
+ * freed. 0, or -1 with errno set (memory, a temporary file). */
+static int finalize(replay *rp, uint32_t slot)
+{
+    sim_job *j = &rp->live.job[slot];
+    FILE *fo = rp->rows.f;
+    uint64_t at = sim_store_tell(&rp->rows);
+    print_row(fo, rp, j);
+    if (ferror(fo)) {
+        if (!errno)
+            errno = EIO;
+        return -1;
+    }
+    out_rec o = {j->seq, at, sim_store_tell(&rp->rows) - at};
+    if (sim_sorter_add(&rp->order, &o) != 0 ||
+        sim_store_check(&rp->rows) != 0)
+        return -1;
+    sim_result res = {
+        .account = j->sid ? j->account : "",
+        .submit = j->submit, .start = j->start, .end = j->end,
+        .ideal = j->limit && j->limit < j->duration ? j->limit : j->duration,
+        .gpu_seconds = j->gpu_seconds, .gpus = j->gpus,
+        .shared = j->milli < 1000 || *j->mig,
+        /* ran to its end, or to its time limit */
+        .completed = j->start >= 0 && j->end >= 0 &&
+                     (!j->reason || !strcmp(j->reason, "timeout"))};
+    if (sim_metrics_add(&rp->met, &res) != 0)
+        return -1;
+    rp->best_known += j->start >= 0 && j->has_best;
+    rp->on_best += j->start >= 0 && j->on_best;
+    if (j->sid)
+        live_del(&rp->live, j->sid);
+    free(j->strings);
+    free(j->reason);
+    free(j->held);
+    memset(j, 0, sizeof *j);
+    rp->live.free[rp->live.nfree++] = slot;
+    return 0;
 }
 
 /* Write all of buf to fd from its start, emptying what it held first.
@@ -1297,46 +1833,6 @@ static void print_summary_json(FILE *fo, size_t njobs_total,
     fputs("}", fo);
 }
 
-static void print_json(FILE *fo, const gs_sched *s, const gs_topo *t,
-                       const sim_memory *m, const sim_job *jobs, size_t nj,
-                       size_t njobs_total, const sim_totals *tot,
-                       const sim_metrics *met, const sim_track *trk,
-                       bool expected)
-{
-    fputs("{\"jobs\": [", fo);
-    for (size_t i = 0; i < nj; i++) {
-        const sim_job *j = &jobs[i];
-        fputs(i ? ",\n  {\"id\": " : "\n  {\"id\": ", fo);
-        cli_json_string(fo, job_name(j));
-        fprintf(fo, ", \"submit\": %lld, \"start\": ", (long long)j->submit);
-        if (j->start >= 0)
-            fprintf(fo, "%lld", (long long)j->start);
-        else
-            fputs("null", fo);
-        fputs(", \"end\": ", fo);
-        if (j->end >= 0)
-            fprintf(fo, "%lld", (long long)j->end);
-        else
-            fputs("null", fo);
-        fputs(", \"nodes\": [", fo);
-        print_nodes(fo, s, t, m, j, ", ", true);
-        fprintf(fo, "], \"gpus\": %u, \"reason\": ", j->gpus);
-        if (j->reason)
-            cli_json_string(fo, j->reason);
-        else
-            fputs("null", fo);
-        if (expected && j->expected != GS_TIME_UNKNOWN)
-            fprintf(fo, ", \"expected_start\": %lld", (long long)j->expected);
-        else if (expected)
-            fputs(", \"expected_start\": null", fo);
-        fputc('}', fo);
-    }
-    fputs("\n],\n\"summary\": ", fo);
-    print_summary_json(fo, njobs_total, tot, met, trk,
-                       gs_topo_gpu_count(t));
-    fputs("}\n", fo);
-}
-
 static void print_summary(FILE *f, size_t nj, const sim_totals *tot,
                           const sim_metrics *met)
 {
@@ -1358,41 +1854,27 @@ static void print_summary(FILE *f, size_t nj, const sim_totals *tot,
     sim_metrics_print(f, met);
 }
 
-/* Waits, makespan and utilization. */
-static int totals(const sim_job *jobs, size_t nj, double gpu_seconds,
-                  int64_t last_end, uint32_t gpus, sim_totals *tot)
+/* One more place in a growing array of slots. 0 or -1. */
+static int grow_u32(uint32_t **v, size_t *cap)
 {
-    int64_t *waits = malloc((nj + 1) * sizeof *waits);
-    if (!waits)
+    size_t n = *cap ? *cap * 2 : 64;
+    uint32_t *p = realloc(*v, n * sizeof *p);
+    if (!p)
         return -1;
-    size_t nw = 0;
-    for (size_t i = 0; i < nj; i++)
-        if (jobs[i].start >= 0)
-            waits[nw++] = jobs[i].start - jobs[i].submit;
-    double mean = 0;
-    for (size_t i = 0; i < nw; i++)
-        mean += (double)waits[i];
-    tot->mean = nw ? mean / (double)nw : 0;
-    qsort(waits, nw, sizeof *waits, cmp_i64);
-    tot->median = nw ? (nw % 2 ? (double)waits[nw / 2]
-                               : ((double)waits[nw / 2 - 1] +
-                                  (double)waits[nw / 2]) / 2.0)
-                     : 0;
-    /* nearest rank: the smallest wait that at least 95% of jobs meet */
-    tot->p95 = nw ? (double)waits[(nw * 95 + 99) / 100 - 1] : 0;
-    free(waits);
-    tot->started = nw;
-    tot->never = nj - nw;
-    for (size_t i = 0; i < nj; i++) {
-        tot->best_known += jobs[i].start >= 0 && jobs[i].has_best;
-        tot->on_best += jobs[i].start >= 0 && jobs[i].on_best;
-    }
-    int64_t first_submit = nj ? jobs[0].submit : 0;
-    tot->makespan = last_end - first_submit;
-    tot->util = tot->makespan > 0 && gpus
-                    ? gpu_seconds / ((double)gpus * (double)tot->makespan)
-                    : 0;
+    *v = p;
+    *cap = n;
     return 0;
+}
+
+/* The replay's failure at a temporary file or memory: 1 after the
+ * message. */
+static int keep_failed(cli_args *a)
+{
+    if (errno == ENOMEM || !errno)
+        return cli_fail(a, "out of memory");
+    return cli_fail(a, "cannot keep the results in a temporary file (in "
+                       "$TMPDIR, else /tmp): %s",
+                    strerror(errno));
 }
 
 static int sim(cli_args *a)
@@ -1418,6 +1900,13 @@ static int sim(cli_args *a)
         return cli_usage_error(a, "--slowdown-bound '%s': want seconds, a "
                                   "number from 1 to 1e9, like 10",
                                bs);
+    uint64_t budget = SIM_SPILL_DEFAULT;
+    const char *sp = a->val[SIM_SPILL];
+    if (sp && (cli_parse_bytes(sp, &budget) != 0 || budget < SIM_SPILL_MIN ||
+               budget > ((uint64_t)1 << 40)))
+        return cli_usage_error(a, "--spill-after '%s': want bytes from 4K "
+                                  "to 1T, like 64M",
+                               sp);
     const char *summary_path = a->val[SIM_SUMMARY];
     if (summary_path && !strcmp(summary_path, "-"))
         return cli_usage_error(a, "--summary -: want a file (the results "
@@ -1427,33 +1916,46 @@ static int sim(cli_args *a)
     bool summary_created = false;
     int summary_fd = -1;
     const char *jobs_path = a->val[SIM_JOBS], *acc = a->val[SIM_ACCOUNTS];
-    size_t jobs_len = 0, nj = 0;
-    char *jobs_text = cli_read_input(a, jobs_path, &jobs_len);
-    if (!jobs_text)
-        return CLI_FAIL;
     const char *jobs_name = strcmp(jobs_path, "-") ? jobs_path : "<stdin>";
-    sim_job *jobs = read_jobs(a, jobs_name, jobs_text, jobs_len, &nj);
-    if (!jobs) {
-        free(jobs_text);
-        return CLI_FAIL;
-    }
-    gs_topo *t = cli_load_topo(a, a->val[CLI_O_TOPO]);
     int rc = CLI_OK;
+    gs_topo *t = NULL;
     gs_sched *s = NULL;
     heap h = {0};
-    uint32_t *by_sid = NULL;
-    sim_memory mem = {0};
     sim_track trk = {0};
     sim_report own = {0};
     sim_report *rep = sim_report_to ? sim_report_to : &own;
     sim_progress prog = {0};
-    sim_result *res = NULL;
-    sim_metrics met = {0};
+    replay rp = {0};
+    trace_in in;
+    trace_info info;
+    sim_sorter order = {0};
+    uint32_t *batch = NULL, *pre = NULL;
+    size_t batch_cap = 0, pre_cap = 0;
+    char *first_refused = NULL;
+    size_t first_refused_line = 0;
+    if (trace_open(&in, a, jobs_path, jobs_name) != 0)
+        return CLI_FAIL;
+    if (scan_trace(&in, (size_t)budget, &info, &order) != 0) {
+        rc = CLI_FAIL;
+        goto done;
+    }
+    size_t nj = info.n;
+    t = cli_load_topo(a, a->val[CLI_O_TOPO]);
     if (!t) {
         rc = CLI_FAIL;
         goto done;
     }
     cm.t = t;
+    rp.t = t;
+    rp.json = cli_given(a, CLI_O_JSON);
+    rp.expected = cli_given(a, SIM_EXPECTED_START);
+    if (sim_store_init(&rp.rows, (size_t)budget) != 0 ||
+        sim_sorter_init(&rp.order, sizeof(out_rec), cmp_out,
+                        (size_t)budget) != 0 ||
+        sim_metrics_init(&rp.met, bound, (size_t)budget) != 0) {
+        rc = cli_fail(a, "out of memory");
+        goto done;
+    }
     if (summary_path) {
         /* found unwritable now, not after the run; emptied only when the
          * summary is written */
@@ -1464,8 +1966,7 @@ static int sim(cli_args *a)
             goto done;
         }
     }
-    for (size_t i = 0; i < nj && !cm.on; i++)
-        cm.on = jobs[i].comm >= 0;
+    cm.on |= info.comm;
     if (!(cm.gpus = malloc(((size_t)gs_topo_gpu_count(t) + 1) *
                            sizeof *cm.gpus))) {
         rc = cli_fail(a, "out of memory");
@@ -1478,6 +1979,7 @@ static int sim(cli_args *a)
         rc = cli_fail(a, "%s", s ? gs_sched_errmsg(s) : "out of memory");
         goto done;
     }
+    rp.s = s;
     /* a step that can start nothing is known without ranking the queue:
      * the same decisions (gs_sched_set_quiet_steps) */
     if (!cli_given(a, SIM_FULL_STEPS) && gs_sched_set_quiet_steps(s, 1) !=
@@ -1485,7 +1987,6 @@ static int sim(cli_args *a)
         rc = cli_fail(a, "%s", gs_sched_errmsg(s));
         goto done;
     }
-    bool expected = cli_given(a, SIM_EXPECTED_START);
     if (acc) {
         size_t len;
         char *text = cli_read_input(a, acc, &len);
@@ -1514,28 +2015,12 @@ static int sim(cli_args *a)
     }
     if ((rc = cli_apply_tuning(a, s, &tuning)) != CLI_OK)
         goto done;
-    qsort(jobs, nj, sizeof *jobs, cmp_submit);
-    by_sid = calloc(nj + 2, sizeof *by_sid);
-    if (!by_sid) {
-        rc = cli_fail(a, "out of memory");
-        goto done;
-    }
-    mem.jobs = jobs;
-    mem.by_sid = by_sid;
-    gs_sched_set_forget_hook(s, sim_forget, &mem);
     {
         /* the timeline's first width: the trace's span over its buckets */
-        int64_t longest = 0;
-        for (size_t i = 0; i < nj; i++) {
-            int64_t run = jobs[i].limit && jobs[i].limit < jobs[i].duration
-                              ? jobs[i].limit
-                              : jobs[i].duration;
-            longest = run > longest ? run : longest;
-        }
-        int64_t t0 = nj ? jobs[0].submit : 0;
-        int64_t span = nj ? jobs[nj - 1].submit - t0 : 0;
-        span = span < GS_TIME_MAX - longest ? span + longest : GS_TIME_MAX;
-        if (sim_track_init(&trk, t, t0, span) != 0) {
+        int64_t span = nj ? info.last - info.first : 0;
+        span = span < GS_TIME_MAX - info.longest ? span + info.longest
+                                                 : GS_TIME_MAX;
+        if (sim_track_init(&trk, t, nj ? info.first : 0, span) != 0) {
             rc = cli_fail(a, "out of memory");
             goto done;
         }
@@ -1545,18 +2030,25 @@ static int sim(cli_args *a)
     prog.show = !sim_report_to && !cli_given(a, CLI_O_QUIET) &&
                 isatty(STDERR_FILENO);
     prog.t0 = cli_now_seconds();
-    size_t next = 0, n_preempted = 0, n_requeued = 0, n_refused = 0;
-    size_t first_refused = 0;
+    size_t n_preempted = 0, n_requeued = 0, n_refused = 0;
+    uint64_t seq = 0, epochs = 0;
     double gpu_seconds = 0;
-    int64_t now = nj ? jobs[0].submit : 0, last_end = now;
+    sim_job nextj; /* the next job to submit, read ahead */
+    int have = next_job(&in, &info, &order, &nextj);
+    if (have < 0) {
+        rc = CLI_FAIL;
+        goto done;
+    }
+    int64_t now = nj ? info.first : 0, last_end = now;
+    sim_live *lv = &rp.live;
     for (;;) {
         /* the next moment something happens */
         int64_t tn = INT64_MAX;
-        if (next < nj)
-            tn = jobs[next].submit;
+        if (have)
+            tn = nextj.submit;
         while (h.n) {
             ev e = h.v[0];
-            if (jobs[e.job].epoch != e.epoch) {
+            if (lv->job[e.slot].epoch != e.epoch) {
                 heap_pop(&h); /* a run that was preempted */
                 continue;
             }
@@ -1573,7 +2065,7 @@ static int sim(cli_args *a)
         /* ends first (their GPUs are free for the jobs that arrive now) */
         while (h.n && h.v[0].t == now) {
             ev e = heap_pop(&h);
-            sim_job *j = &jobs[e.job];
+            sim_job *j = &lv->job[e.slot];
             if (j->epoch != e.epoch)
                 continue;
             bool timeout = j->limit && j->run > j->limit;
@@ -1592,10 +2084,26 @@ static int sim(cli_args *a)
                 goto done;
             }
             last_end = now > last_end ? now : last_end;
+            if (finalize(&rp, e.slot) != 0) {
+                rc = keep_failed(a);
+                goto done;
+            }
         }
-        size_t batch = next; /* the jobs submitted now */
-        while (next < nj && jobs[next].submit == now) {
-            sim_job *j = &jobs[next];
+        size_t nbatch = 0; /* the jobs submitted now */
+        while (have && nextj.submit == now) {
+            uint32_t slot;
+            if (live_take(lv, &slot) != 0) {
+                rc = cli_fail(a, "out of memory");
+                goto done;
+            }
+            sim_job *j = &lv->job[slot];
+            *j = nextj;
+            j->seq = seq++;
+            if (own_strings(j) != 0) {
+                lv->free[lv->nfree++] = slot;
+                rc = cli_fail(a, "out of memory");
+                goto done;
+            }
             gs_job_spec spec;
             gs_job_spec_init(&spec);
             spec.name = job_name(j);
@@ -1664,8 +2172,15 @@ static int sim(cli_args *a)
                     fprintf(stderr, ":%zu", col);
                 fprintf(stderr, ": job %s refused: %s\n",
                         shown(spec.name, sh, sizeof sh), msg);
-                if (n_refused++ == 0)
-                    first_refused = next;
+                if (n_refused++ == 0) {
+                    size_t len = strlen(spec.name) + 1;
+                    if (!(first_refused = malloc(len))) {
+                        rc = cli_fail(a, "out of memory");
+                        goto done;
+                    }
+                    memcpy(first_refused, spec.name, len);
+                    first_refused_line = j->lineno;
+                }
             }
             if (sst != GS_OK) {
                 rep->done++;
@@ -1674,37 +2189,47 @@ static int sim(cli_args *a)
                     goto done;
                 }
                 j->sid = 0;
+                if (finalize(&rp, slot) != 0) {
+                    rc = keep_failed(a);
+                    goto done;
+                }
             } else {
-                by_sid[j->sid] = (uint32_t)next;
+                if (live_put(lv, j->sid, slot) != 0 ||
+                    (nbatch == batch_cap &&
+                     grow_u32(&batch, &batch_cap) != 0)) {
+                    rc = cli_fail(a, "out of memory");
+                    goto done;
+                }
+                batch[nbatch++] = slot;
                 j->need = sim_track_need(&trk, j->gpus, j->gpn,
                                          j->milli < 1000 || *j->mig);
                 sim_track_wait(&trk, j->need);
                 /* the time limit it runs with: its own, else its
                  * partition's */
-                gs_job_info info = GS_JOB_INFO_INIT;
-                if (gs_sched_job_info(s, j->sid, &info) == GS_OK)
-                    j->limit = info.time_limit;
+                gs_job_info ji = GS_JOB_INFO_INIT;
+                if (gs_sched_job_info(s, j->sid, &ji) == GS_OK)
+                    j->limit = ji.time_limit;
             }
-            next++;
+            if ((have = next_job(&in, &info, &order, &nextj)) < 0) {
+                rc = CLI_FAIL;
+                goto done;
+            }
         }
         if (gs_sched_step(s, now, NULL) != GS_OK) {
             rc = cli_fail(a, "at %lld s: %s", (long long)now,
                           gs_sched_errmsg(s));
             goto done;
         }
-        if (mem.oom) {
-            rc = cli_fail(a, "out of memory");
-            goto done;
-        }
         /* when the step that followed their submission expects the new
          * jobs to start (a job started by it: its start) */
-        for (size_t i = batch; expected && i < next; i++) {
-            gs_job_info info = GS_JOB_INFO_INIT;
-            if (jobs[i].sid &&
-                gs_sched_job_info(s, jobs[i].sid, &info) == GS_OK)
-                jobs[i].expected = info.expected_start;
+        for (size_t i = 0; rp.expected && i < nbatch; i++) {
+            gs_job_info ji = GS_JOB_INFO_INIT;
+            sim_job *j = &lv->job[batch[i]];
+            if (gs_sched_job_info(s, j->sid, &ji) == GS_OK)
+                j->expected = ji.expected_start;
         }
         /* the step's events, taken off the queue as they are read */
+        size_t npre = 0;
         for (;;) {
             gs_event e;
             e.struct_size = sizeof e;
@@ -1716,11 +2241,15 @@ static int sim(cli_args *a)
                               gs_sched_errmsg(s));
                 goto done;
             }
-            sim_job *j = &jobs[by_sid[e.job]];
+            int64_t at = live_get(lv, e.job);
+            if (at < 0)
+                continue; /* a job the replay is done with (its failure) */
+            uint32_t slot = (uint32_t)at;
+            sim_job *j = &lv->job[slot];
             if (e.kind == GS_EVENT_STARTED) {
                 j->start = now;
                 j->end = -1;
-                j->epoch++;
+                j->epoch = ++epochs;
                 double factor = 1;
                 uint32_t nn = 0, node = GS_NONE;
                 gs_status mst = take_gpus(&cm, s, j, &nn, &node);
@@ -1753,20 +2282,22 @@ static int sim(cli_args *a)
                                   (long long)now, (long long)run);
                     goto done;
                 }
-                if (heap_push(&h, (ev){now + run, by_sid[e.job],
-                                       j->epoch}) != 0) {
+                if (heap_push(&h, (ev){now + run, j->seq, j->epoch, slot}) !=
+                    0) {
                     rc = cli_fail(a, "out of memory");
                     goto done;
                 }
             } else if (e.kind == GS_EVENT_PREEMPTED) {
                 gpu_seconds += run_stopped(&trk, j, now);
                 rep->done++; /* back to the queue if requeued */
-                j->epoch++; /* its pending end is stale */
+                j->epoch = 0; /* its pending end is stale */
                 j->end = now;
-                if (set_reason(j, "preempted") != 0) {
+                if (set_reason(j, "preempted") != 0 ||
+                    (npre == pre_cap && grow_u32(&pre, &pre_cap) != 0)) {
                     rc = cli_fail(a, "out of memory");
                     goto done;
                 }
+                pre[npre++] = slot;
                 n_preempted++;
             } else if (e.kind == GS_EVENT_REQUEUED) {
                 n_requeued++;
@@ -1776,14 +2307,26 @@ static int sim(cli_args *a)
                 set_reason(j, NULL);
             }
         }
+        /* preempted and not requeued: done */
+        for (size_t i = 0; i < npre; i++) {
+            sim_job *j = &lv->job[pre[i]];
+            if (j->strings && j->end >= 0 && j->reason &&
+                !strcmp(j->reason, "preempted") && finalize(&rp, pre[i]) !=
+                                                      0) {
+                rc = keep_failed(a);
+                goto done;
+            }
+        }
     }
     rep->done = nj;
     if (prog.show)
         fputs("\r\033[K", stderr);
     prog.show = false;
     /* what never started, and why */
-    for (size_t i = 0; i < nj; i++) {
-        sim_job *j = &jobs[i];
+    for (size_t i = 0; i < lv->n; i++) {
+        sim_job *j = &lv->job[i];
+        if (!j->strings)
+            continue;
         gs_status st = j->sid && j->start < 0 && !j->reason
                            ? pending_reason(s, j)
                            : GS_OK;
@@ -1793,41 +2336,37 @@ static int sim(cli_args *a)
                           gs_strerror(st));
             goto done;
         }
+        if (finalize(&rp, (uint32_t)i) != 0) {
+            rc = keep_failed(a);
+            goto done;
+        }
+    }
+    sim_metrics *met = &rp.met;
+    if (sim_metrics_finish(met, &trk) != 0) {
+        rc = keep_failed(a);
+        goto done;
     }
     sim_totals tot = {.preempted = n_preempted, .requeued = n_requeued,
-                      .comm = cm.on};
-    if (totals(jobs, nj, gpu_seconds, last_end, gs_topo_gpu_count(t),
-               &tot) != 0 ||
-        !(res = malloc((nj + 1) * sizeof *res))) {
-        rc = cli_fail(a, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < nj; i++) {
-        const sim_job *j = &jobs[i];
-        res[i] = (sim_result){
-            .account = j->sid ? j->account : "",
-            .submit = j->submit, .start = j->start, .end = j->end,
-            .ideal = j->limit && j->limit < j->duration ? j->limit
-                                                        : j->duration,
-            .gpu_seconds = j->gpu_seconds, .gpus = j->gpus,
-            .shared = j->milli < 1000 || *j->mig,
-            /* ran to its end, or to its time limit */
-            .completed = j->start >= 0 && j->end >= 0 &&
-                         (!j->reason || !strcmp(j->reason, "timeout"))};
-    }
-    if (sim_metrics_compute(&met, res, nj, bound, &trk) != 0) {
-        rc = cli_fail(a, "out of memory");
-        goto done;
-    }
+                      .comm = cm.on, .started = met->all.started,
+                      .never = nj - met->all.started,
+                      .best_known = rp.best_known, .on_best = rp.on_best,
+                      .mean = met->all.wait.mean,
+                      .median = met->all.wait.median,
+                      .p95 = met->all.wait.p95};
+    tot.makespan = last_end - (nj ? info.first : 0);
+    uint32_t gpus = gs_topo_gpu_count(t);
+    tot.util = tot.makespan > 0 && gpus
+                   ? gpu_seconds / ((double)gpus * (double)tot.makespan)
+                   : 0;
     *rep = (sim_report){.total = nj, .done = nj, .now = now, .jobs = nj,
                         .started = tot.started, .never = tot.never,
                         .refused = n_refused, .multi = tot.best_known,
                         .on_best = tot.on_best, .makespan = tot.makespan,
-                        .util = tot.util, .queue_mean = met.queue_mean,
-                        .free_wait_mean = met.idle_wait_mean,
-                        .stranded_mean = met.stranded_mean,
-                        .wait = met.all.wait, .jct = met.all.jct,
-                        .slowdown = met.all.slowdown};
+                        .util = tot.util, .queue_mean = met->queue_mean,
+                        .free_wait_mean = met->idle_wait_mean,
+                        .stranded_mean = met->stranded_mean,
+                        .wait = met->all.wait, .jct = met->all.jct,
+                        .slowdown = met->all.slowdown};
     if (summary_fd >= 0) {
         char *buf = NULL;
         size_t blen = 0;
@@ -1839,7 +2378,7 @@ static int sim(cli_args *a)
         fputs("{\"run\": ", sf);
         print_run_json(sf, a, jobs_name, cf, bound);
         fputs(",\n\"summary\": ", sf);
-        print_summary_json(sf, nj, &tot, &met, &trk, gs_topo_gpu_count(t));
+        print_summary_json(sf, nj, &tot, met, &trk, gpus);
         fputs("}\n", sf);
         int werr = fclose(sf) != 0 ? ENOMEM : 0;
         if (!werr)
@@ -1851,11 +2390,39 @@ static int sim(cli_args *a)
             goto done;
         }
     }
-    if (cli_given(a, CLI_O_JSON)) {
-        print_json(a->out, s, t, &mem, jobs, nj, nj, &tot, &met, &trk,
-                   expected);
+    /* the rows in submission order */
+    if (sim_sorter_sort(&rp.order) != 0) {
+        rc = keep_failed(a);
+        goto done;
+    }
+    FILE *fo = a->out;
+    if (rp.json)
+        fputs("{\"jobs\": [", fo);
+    else
+        fprintf(fo, "id,submit,start,end,nodes,gpus,reason_if_never_started"
+                    "%s\n",
+                rp.expected ? ",expected_start" : "");
+    out_rec o;
+    int got;
+    for (size_t i = 0; (got = sim_sorter_next(&rp.order, &o)) > 0; i++) {
+        const char *row = sim_store_get(&rp.rows, o.at, (size_t)o.len);
+        if (!row) {
+            got = -1;
+            break;
+        }
+        if (rp.json)
+            fputs(i ? ",\n  " : "\n  ", fo);
+        fwrite(row, 1, (size_t)o.len, fo);
+    }
+    if (got < 0) {
+        rc = keep_failed(a);
+        goto done;
+    }
+    if (rp.json) {
+        fputs("\n],\n\"summary\": ", fo);
+        print_summary_json(fo, nj, &tot, met, &trk, gpus);
+        fputs("}\n", fo);
     } else {
-        print_csv(a->out, s, t, &mem, jobs, nj, expected);
         /* no summary of results that could not be written */
         bool to_stdout = a->out_fd == STDOUT_FILENO;
         rc = cli_close_output(a, rc);
@@ -1863,7 +2430,7 @@ static int sim(cli_args *a)
             /* the summary is a result too: not writing it is a failure
              * (2>/dev/full; standard output is checked at exit) */
             FILE *sf = to_stdout ? stderr : stdout;
-            print_summary(sf, nj, &tot, &met);
+            print_summary(sf, nj, &tot, met);
             if (sf == stderr && (fflush(sf) != 0 || ferror(sf)))
                 rc = cli_fail(a, "cannot write the summary to standard "
                                  "error");
@@ -1871,12 +2438,11 @@ static int sim(cli_args *a)
     }
     if (rc == CLI_OK && n_refused) {
         char sh[SHOWN_CAP];
-        const sim_job *first = &jobs[first_refused];
         fprintf(stderr, "%s: %zu job%s refused at submission (the first: "
                         "job %s, %s:%zu); the others were replayed\n",
                 a->prog, n_refused, n_refused == 1 ? " was" : "s were",
-                shown(job_name(first), sh, sizeof sh), jobs_name,
-                first->lineno);
+                shown(first_refused, sh, sizeof sh), jobs_name,
+                first_refused_line);
         rc = SIM_REFUSED;
     }
 done:
@@ -1887,20 +2453,21 @@ done:
             unlink(summary_path); /* nothing half made is left */
         close(summary_fd);
     }
-    free(res);
-    sim_metrics_free(&met);
+    free(first_refused);
+    free(batch);
+    free(pre);
+    sim_metrics_free(&rp.met);
+    sim_store_free(&rp.rows);
+    sim_sorter_free(&rp.order);
+    live_free(&rp.live);
+    sim_sorter_free(&order);
+    trace_close(&in);
     sim_track_free(&trk);
     free(h.v);
     free(cm.gpus);
     free(cm.best);
-    free(by_sid);
-    free(mem.pool);
     gs_sched_destroy(s);
     gs_topo_destroy(t);
-    for (size_t i = 0; i < nj; i++)
-        free(jobs[i].reason), free(jobs[i].held);
-    free(jobs);
-    free(jobs_text);
     return rc;
 }
 

@@ -5,6 +5,7 @@
 #include "sim_metrics.h"
 
 #include "cli.h"
+#include "sim_spill.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -191,31 +192,6 @@ void sim_track_stop(sim_track *k, const uint32_t *gpus, size_t n,
 
 /* ---- what the jobs saw -------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Mean, median (the middle two averaged) and the 95th and 99th
- * percentiles by nearest rank (the smallest value at least p% of the
- * values are at most) of v[0..n), which this sorts. */
-static sim_dist dist_of(double *v, size_t n)
-{
-    sim_dist d = {.n = n};
-    if (!n)
-        return d;
-    qsort(v, n, sizeof *v, cmp_double);
-    double sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += v[i];
-    d.mean = sum / (double)n;
-    d.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-    d.p95 = v[(n * 95 + 99) / 100 - 1];
-    d.p99 = v[(n * 99 + 99) / 100 - 1];
-    return d;
-}
-
 static int size_class(const sim_result *r)
 {
     if (r->shared)
@@ -228,85 +204,198 @@ static int size_class(const sim_result *r)
 static const char *const size_names[SIM_SIZES] = {
     "share", "1", "2-4", "5-8", "9-16", "17-64", "65+"};
 
-/* A group's figures from the jobs idx[0..n); scratch holds 3n doubles. */
-static void group_of(sim_group *g, const sim_result *r, const size_t *idx,
-                     size_t n, double bound, double *scratch)
+/* The values whose distributions the summary has: one per job and figure
+ * of each group it is in, sorted by group, figure and value. */
+typedef struct value_rec {
+    uint64_t key; /* group x 3 + figure (0 wait, 1 JCT, 2 slowdown) */
+    double v;
+} value_rec;
+
+static int cmp_value(const void *a, const void *b)
 {
-    double *w = scratch, *c = scratch + n, *s = scratch + 2 * n;
-    size_t nw = 0, nc = 0;
-    g->jobs = n;
-    g->gpu_seconds = 0;
-    for (size_t i = 0; i < n; i++) {
-        const sim_result *x = &r[idx[i]];
-        g->gpu_seconds += x->gpu_seconds;
-        if (x->start < 0)
-            continue;
-        w[nw++] = (double)(x->start - x->submit);
-        if (!x->completed || x->end < 0)
-            continue;
-        double jct = (double)(x->end - x->submit);
-        double base = (double)x->ideal > bound ? (double)x->ideal : bound;
-        double sd = jct / base;
-        c[nc] = jct;
-        s[nc++] = sd > 1 ? sd : 1;
+    const value_rec *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->v < y->v ? -1 : x->v > y->v;
+}
+
+/* Groups: all, the sizes, then the accounts in the order first seen. */
+#define GROUP_ACCOUNTS (1 + SIM_SIZES)
+
+static sim_group *group_at(sim_metrics *m, uint64_t g)
+{
+    return g == 0 ? &m->all
+           : g < GROUP_ACCOUNTS ? &m->size[g - 1]
+                                : &m->account[g - GROUP_ACCOUNTS];
+}
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* The account's group index (made when new), or -1 (out of memory). */
+static int64_t account_group(sim_metrics *m, const char *name)
+{
+    if (2 * (m->naccounts + 1) > m->slots_cap) {
+        size_t cap = m->slots_cap ? m->slots_cap * 2 : 64;
+        uint32_t *sl = malloc(cap * sizeof *sl);
+        if (!sl)
+            return -1;
+        for (size_t i = 0; i < cap; i++)
+            sl[i] = UINT32_MAX;
+        for (size_t i = 0; i < m->naccounts; i++) {
+            size_t k = name_hash(m->account[i].name) & (cap - 1);
+            while (sl[k] != UINT32_MAX)
+                k = (k + 1) & (cap - 1);
+            sl[k] = (uint32_t)i;
+        }
+        free(m->slots);
+        m->slots = sl;
+        m->slots_cap = cap;
     }
-    g->started = nw;
-    g->completed = nc;
-    g->wait = dist_of(w, nw);
-    g->jct = dist_of(c, nc);
-    g->slowdown = dist_of(s, nc);
+    size_t k = name_hash(name) & (m->slots_cap - 1);
+    for (; m->slots[k] != UINT32_MAX; k = (k + 1) & (m->slots_cap - 1))
+        if (!strcmp(m->account[m->slots[k]].name, name))
+            return (int64_t)m->slots[k];
+    if (m->naccounts == m->accounts_cap) {
+        size_t cap = m->accounts_cap ? m->accounts_cap * 2 : 16;
+        sim_group *g = realloc(m->account, cap * sizeof *g);
+        if (!g)
+            return -1;
+        m->account = g;
+        char **nm = realloc(m->names, cap * sizeof *nm);
+        if (!nm)
+            return -1;
+        m->names = nm;
+        m->accounts_cap = cap;
+    }
+    size_t len = strlen(name) + 1;
+    char *copy = malloc(len);
+    if (!copy)
+        return -1;
+    memcpy(copy, name, len);
+    m->names[m->naccounts] = copy;
+    m->account[m->naccounts] = (sim_group){.name = copy};
+    m->slots[k] = (uint32_t)m->naccounts;
+    return (int64_t)m->naccounts++;
 }
 
-static const sim_result *sort_base;
-
-static int cmp_account(const void *a, const void *b)
-{
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    int c = strcmp(sort_base[x].account, sort_base[y].account);
-    return c ? c : x < y ? -1 : x > y;
-}
-
-int sim_metrics_compute(sim_metrics *m, const sim_result *r, size_t n,
-                        double bound, const sim_track *k)
+int sim_metrics_init(sim_metrics *m, double bound, size_t budget)
 {
     memset(m, 0, sizeof *m);
     m->bound = bound;
-    size_t *idx = malloc((n + 1) * sizeof *idx);
-    double *scratch = malloc((3 * n + 1) * sizeof *scratch);
-    if (!idx || !scratch)
-        goto oom;
-    for (size_t i = 0; i < n; i++)
-        idx[i] = i;
-    group_of(&m->all, r, idx, n, bound, scratch);
     m->all.name = "all";
-    for (int c = 0; c < SIM_SIZES; c++) {
-        size_t cnt = 0;
-        for (size_t i = 0; i < n; i++)
-            if (size_class(&r[i]) == c)
-                idx[cnt++] = i;
-        group_of(&m->size[c], r, idx, cnt, bound, scratch);
+    for (int c = 0; c < SIM_SIZES; c++)
         m->size[c].name = size_names[c];
+    return sim_sorter_init(&m->values, sizeof(value_rec), cmp_value,
+                           budget);
+}
+
+int sim_metrics_add(sim_metrics *m, const sim_result *x)
+{
+    int64_t acc = account_group(m, x->account);
+    if (acc < 0)
+        return -1;
+    uint64_t groups[3] = {0, 1 + (uint64_t)size_class(x),
+                          GROUP_ACCOUNTS + (uint64_t)acc};
+    double v[3];
+    int figures = 0;
+    if (x->start >= 0) {
+        v[figures++] = (double)(x->start - x->submit);
+        if (x->completed && x->end >= 0) {
+            double jct = (double)(x->end - x->submit);
+            double base = (double)x->ideal > m->bound ? (double)x->ideal
+                                                      : m->bound;
+            double sd = jct / base;
+            v[figures++] = jct;
+            v[figures++] = sd > 1 ? sd : 1;
+        }
     }
-    /* accounts: the jobs sorted by account name, a group per run */
-    for (size_t i = 0; i < n; i++)
-        idx[i] = i;
-    sort_base = r;
-    qsort(idx, n, sizeof *idx, cmp_account);
-    size_t groups = 0;
-    for (size_t i = 0; i < n; i++)
-        groups += i == 0 || strcmp(r[idx[i]].account, r[idx[i - 1]].account);
-    m->account = calloc(groups + 1, sizeof *m->account);
-    if (!m->account)
-        goto oom;
-    for (size_t i = 0; i < n;) {
-        size_t e = i + 1;
-        while (e < n && !strcmp(r[idx[e]].account, r[idx[i]].account))
-            e++;
-        sim_group *g = &m->account[m->naccounts++];
-        group_of(g, r, idx + i, e - i, bound, scratch);
-        g->name = r[idx[i]].account;
-        i = e;
+    for (int i = 0; i < 3; i++) {
+        sim_group *g = group_at(m, groups[i]);
+        g->jobs++;
+        g->gpu_seconds += x->gpu_seconds;
+        g->started += figures > 0;
+        g->completed += figures > 1;
+        for (int f = 0; f < figures; f++) {
+            value_rec r = {groups[i] * 3 + (uint64_t)f, v[f]};
+            if (sim_sorter_add(&m->values, &r) != 0)
+                return -1;
+        }
     }
+    return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(((const sim_group *)a)->name, ((const sim_group *)b)->name);
+}
+
+/* Mean, median (the middle two averaged) and the 95th and 99th
+ * percentiles by nearest rank (the smallest value at least p% of the
+ * values are at most), from the n values of one key in order; the sum in
+ * that order. */
+typedef struct dist_acc {
+    size_t n, i;
+    double sum, lo; /* lo: the lower middle value (n even) */
+    sim_dist d;
+} dist_acc;
+
+static void dist_take(dist_acc *a, double v)
+{
+    size_t n = a->n, i = a->i++;
+    a->sum += v;
+    if (n % 2 && i == n / 2)
+        a->d.median = v;
+    if (n % 2 == 0 && i == n / 2 - 1)
+        a->lo = v;
+    if (n % 2 == 0 && i == n / 2)
+        a->d.median = (a->lo + v) / 2.0;
+    if (i == (n * 95 + 99) / 100 - 1)
+        a->d.p95 = v;
+    if (i == (n * 99 + 99) / 100 - 1)
+        a->d.p99 = v;
+}
+
+int sim_metrics_finish(sim_metrics *m, const sim_track *k)
+{
+    if (sim_sorter_sort(&m->values) != 0)
+        return -1;
+    value_rec r;
+    int got;
+    uint64_t key = UINT64_MAX;
+    dist_acc acc = {0};
+    sim_dist *to = NULL;
+    for (;;) {
+        got = sim_sorter_next(&m->values, &r);
+        if (got < 0)
+            return -1;
+        if (got == 0 || r.key != key) {
+            if (to) {
+                acc.d.n = acc.n;
+                acc.d.mean = acc.n ? acc.sum / (double)acc.n : 0;
+                *to = acc.d;
+            }
+            if (got == 0)
+                break;
+            key = r.key;
+            sim_group *g = group_at(m, key / 3);
+            unsigned fig = (unsigned)(key % 3);
+            to = fig == 0 ? &g->wait : fig == 1 ? &g->jct : &g->slowdown;
+            acc = (dist_acc){.n = fig == 0 ? g->started : g->completed};
+        }
+        dist_take(&acc, r.v);
+    }
+    sim_sorter_free(&m->values);
+    if (m->naccounts)
+        qsort(m->account, m->naccounts, sizeof *m->account, cmp_name);
+    free(m->slots);
+    m->slots = NULL;
+    m->slots_cap = 0;
     if (k) {
         m->span = k->last - k->t0;
         double span = m->span > 0 ? (double)m->span : 1;
@@ -319,21 +408,21 @@ int sim_metrics_compute(sim_metrics *m, const sim_result *r, size_t n,
             if (k->b[i].queue_max > m->queue_max)
                 m->queue_max = k->b[i].queue_max;
     }
-    free(idx);
-    free(scratch);
     return 0;
-oom:
-    free(idx);
-    free(scratch);
-    sim_metrics_free(m);
-    return -1;
 }
 
 void sim_metrics_free(sim_metrics *m)
 {
+    for (size_t i = 0; i < m->naccounts; i++)
+        free(m->names[i]);
+    free(m->names);
     free(m->account);
+    free(m->slots);
+    sim_sorter_free(&m->values);
     m->account = NULL;
-    m->naccounts = 0;
+    m->names = NULL;
+    m->slots = NULL;
+    m->naccounts = m->accounts_cap = m->slots_cap = 0;
 }
 
 static void print_group(FILE *f, const sim_group *g)

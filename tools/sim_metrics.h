@@ -11,6 +11,8 @@
 
 #include <gpusched/gpusched.h>
 
+#include "sim_spill.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -103,18 +105,33 @@ typedef struct sim_metrics {
     double bound;          /* the slowdown's bound, seconds */
     sim_group all;
     sim_group size[SIM_SIZES];
-    sim_group *account;    /* sorted by name */
+    sim_group *account;    /* sorted by name after sim_metrics_finish (in
+                              the order first seen before); names owned */
     size_t naccounts;
     /* from the tracker, over the makespan */
     int64_t span;
     double busy_mean, queue_mean, idle_wait_mean, stranded_mean;
     double wait_share;     /* share of the time with a job waiting */
     size_t queue_max;
+    /* while jobs are added: the accounts by name (a hash table of indices
+     * into account) and the values the distributions are taken from */
+    size_t accounts_cap;
+    char **names;          /* the accounts' names, in the order first seen */
+    uint32_t *slots;
+    size_t slots_cap;
+    sim_sorter values;
 } sim_metrics;
 
-/* Compute the figures; bound is the slowdown's (seconds, > 0). 0 or -1. */
-int sim_metrics_compute(sim_metrics *m, const sim_result *r, size_t n,
-                        double bound, const sim_track *k);
+/* Start measuring; bound is the slowdown's (seconds, > 0), budget the
+ * memory the values may take before they spill to a temporary file
+ * (sim_spill.h). 0 or -1 (out of memory). */
+int sim_metrics_init(sim_metrics *m, double bound, size_t budget);
+/* A job the replay is done with (it ended for good, was refused, or never
+ * started). 0, or -1 with errno set. */
+int sim_metrics_add(sim_metrics *m, const sim_result *r);
+/* Compute the figures of the jobs added, with the tracker's. 0, or -1
+ * with errno set. */
+int sim_metrics_finish(sim_metrics *m, const sim_track *k);
 void sim_metrics_free(sim_metrics *m);
 /* A distribution as JSON: "key": {"n", "mean", "median", "p95", "p99"}. */
 void sim_json_dist(FILE *f, const char *key, const sim_dist *d);
