@@ -30,7 +30,6 @@ and plans every pending job: the same decisions, docs/sim.md).
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -61,19 +60,19 @@ def compress(src, dst, factor):
 
 
 def run(cmd):
-    """Wall-clock seconds and the peak RSS (KiB) of one child."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall-clock seconds and the peak RSS (KiB) of one child, its own
+    (os.wait4: not the largest of all children so far)."""
     t0 = time.monotonic()
-    p = subprocess.run(cmd, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE, text=True, check=False)
-    dt = time.monotonic() - t0
-    if p.returncode not in (0, 3):
-        sys.exit(f"sim_speed: {' '.join(cmd)}: exit {p.returncode}: "
-                 f"{p.stderr}")
-    # ru_maxrss of the children is the largest so far: a new run's peak
-    # shows only when it is larger (runs go smallest case first)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return dt, max(after, before)
+    with tempfile.TemporaryFile() as err:
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        dt = time.monotonic() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode not in (0, 3):
+            err.seek(0)
+            sys.exit(f"sim_speed: {' '.join(cmd)}: exit {p.returncode}: "
+                     f"{err.read().decode(errors='replace')}")
+    return dt, usage.ru_maxrss
 
 
 def main():

@@ -2655,7 +2655,7 @@ static int cmp_spill_job(const void *a, const void *b)
     return x->row < y->row ? -1 : x->row > y->row;
 }
 
-/* Memory bounded by the jobs in the system: with --spill-after 4K the
+/* Memory bounded by the jobs in the system: with --spill-after 32K the
  * output's rows, the summary's values and the order of a trace out of
  * order go through temporary files, and the output is the same, byte for
  * byte, as holding it all (CSV, JSON with expected starts, the summary
@@ -2709,7 +2709,7 @@ static void sim_spill_same(void **state)
         memcpy(err1, err, sizeof err);
         read_into(sum1, s1, sizeof s1);
         fmt(args, sizeof args,
-            "sim --topo %s --jobs %s %s %s --summary %s --spill-after 4K",
+            "sim --topo %s --jobs %s %s %s --summary %s --spill-after 32K",
             topo, tpath, common, modes[m], sum2);
         assert_int_equal(run2(args), 0);
         read_into(sum2, s2, sizeof s2);
@@ -2724,7 +2724,7 @@ static void sim_spill_same(void **state)
         /* from a pipe (read twice through a temporary file) */
         char cmd[2048];
         fmt(cmd, sizeof cmd,
-            "cat '%s' | '%s' sim --topo %s --jobs - %s %s --spill-after 4K "
+            "cat '%s' | '%s' sim --topo %s --jobs - %s %s --spill-after 32K "
             "2>/dev/null",
             tpath, GS_TOOL_PATH, topo, common, modes[m]);
         assert_int_equal(test_run_command(cmd, out, sizeof out), 0);
@@ -2734,7 +2734,7 @@ static void sim_spill_same(void **state)
     qsort(order, N, sizeof *order, cmp_spill_job);
     char csv_args[1024];
     fmt(csv_args, sizeof csv_args,
-        "sim --topo %s --jobs %s --auto-accounts --quiet --spill-after 4K",
+        "sim --topo %s --jobs %s --auto-accounts --quiet --spill-after 32K",
         topo, tpath);
     assert_int_equal(run2(csv_args), 0);
     const char *p = strchr(out, '\n') + 1;
@@ -2768,12 +2768,12 @@ static void sim_duplicate_ids_spilled(void **state)
                               3000 - i, i);
     n += (size_t)snprintf(trace + n, sizeof trace - n, "5,  j17,10,1\n");
     assert_true(n < sizeof trace);
-    assert_int_equal(sim_text("dgx-h100", trace, "--spill-after 4K"), 1);
+    assert_int_equal(sim_text("dgx-h100", trace, "--spill-after 32K"), 1);
     assert_string_equal(out, "");
     assert_contains(err, ":3002:5: job id \"j17\" again (first on line 19): "
                          "ids must differ\n");
-    assert_int_equal(sim_text("dgx-h100", trace, "--spill-after 3K"), 2);
-    assert_contains(err, "--spill-after '3K': want bytes from 4K");
+    assert_int_equal(sim_text("dgx-h100", trace, "--spill-after 31K"), 2);
+    assert_contains(err, "--spill-after '31K': want bytes from 32K");
 }
 
 /* A job id given twice is an error at the second, with both lines. */

@@ -74,51 +74,63 @@ static void sorter_spills(void **state)
     sort_case(100000, 64 << 10, 8, true);
 }
 
-/* Texts of varied length written through the store, read back in another
+/* Texts of varied length appended to the store, read back in another
  * order, before and after it moves to a file. */
 static void store_reads_back(void **state)
 {
     (void)state;
     sim_store st;
-    assert_int_equal(sim_store_init(&st, SIM_SPILL_MIN), 0);
-    enum { N = 2000 };
+    sim_store_init(&st, SIM_SPILL_MIN);
+    enum { N = 5000 };
     static uint64_t at[N], len[N];
-    bool spilled_at = false;
+    bool moved = false;
     for (int i = 0; i < N; i++) {
-        at[i] = sim_store_tell(&st);
-        fprintf(st.f, "row %d:", i);
+        char text[128];
+        int n = snprintf(text, sizeof text, "row %d:", i);
         for (int k = 0; k < i % 37; k++)
-            fputc('a' + k % 26, st.f);
-        fputc('\n', st.f);
-        len[i] = sim_store_tell(&st) - at[i];
-        assert_int_equal(sim_store_check(&st), 0);
-        if (st.spilled && !spilled_at) {
-            spilled_at = true;
+            text[n++] = (char)('a' + k % 26);
+        text[n++] = '\n';
+        len[i] = (uint64_t)n;
+        assert_int_equal(sim_store_add(&st, text, (size_t)n, &at[i]), 0);
+        assert_int_equal(at[i], i ? at[i - 1] + len[i - 1] : 0);
+        if (st.f && !moved) {
+            moved = true;
             /* what was written before the move reads back the same */
             const char *p = sim_store_get(&st, at[0], (size_t)len[0]);
             assert_non_null(p);
             assert_memory_equal(p, "row 0:\n", 7);
         }
     }
-    assert_true(st.spilled);
-    for (int i = N - 1; i >= 0; i -= 7) {
-        char want[128];
-        int n = snprintf(want, sizeof want, "row %d:", i);
-        for (int k = 0; k < i % 37; k++)
-            want[n++] = (char)('a' + k % 26);
-        want[n++] = '\n';
-        assert_int_equal(len[i], (uint64_t)n);
-        const char *p = sim_store_get(&st, at[i], (size_t)len[i]);
-        assert_non_null(p);
-        assert_memory_equal(p, want, (size_t)n);
-    }
+    assert_true(moved);
+    /* backwards (every read a window of its own), then forwards */
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = 0; k < N; k += 3) {
+            int i = pass ? k : N - 1 - k;
+            char want[128];
+            int n = snprintf(want, sizeof want, "row %d:", i);
+            for (int c = 0; c < i % 37; c++)
+                want[n++] = (char)('a' + c % 26);
+            want[n++] = '\n';
+            assert_int_equal(len[i], (uint64_t)n);
+            const char *p = sim_store_get(&st, at[i], (size_t)len[i]);
+            assert_non_null(p);
+            assert_memory_equal(p, want, (size_t)n);
+        }
+    /* a piece longer than the read window */
+    static char big[200000];
+    memset(big, 'x', sizeof big);
+    uint64_t bat;
+    assert_int_equal(sim_store_add(&st, big, sizeof big, &bat), 0);
+    const char *p = sim_store_get(&st, bat, sizeof big);
+    assert_non_null(p);
+    assert_memory_equal(p, big, sizeof big);
+    assert_null(sim_store_get(&st, bat, sizeof big + 1));
     sim_store_free(&st);
     /* small: never leaves memory */
-    assert_int_equal(sim_store_init(&st, 1 << 20), 0);
-    fputs("hello", st.f);
-    assert_int_equal(sim_store_check(&st), 0);
-    assert_false(st.spilled);
-    const char *p = sim_store_get(&st, 1, 3);
+    sim_store_init(&st, 1 << 20);
+    assert_int_equal(sim_store_add(&st, "hello", 5, &bat), 0);
+    assert_null(st.f);
+    p = sim_store_get(&st, 1, 3);
     assert_non_null(p);
     assert_memory_equal(p, "ell", 3);
     assert_null(sim_store_get(&st, 3, 10)); /* past what was written */

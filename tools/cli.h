@@ -136,6 +136,7 @@ struct cli_args {
                                      out by cli_close_output() */
     char *out_mem;                /* what out holds */
     size_t out_len;
+    uint64_t out_drained;         /* written out before (cli_drain_output) */
     int out_fd;                   /* the output, opened by
                                      cli_open_output() */
     const char *out_path;         /* its name for messages */
@@ -225,6 +226,12 @@ int cli_open_output(cli_args *a);
  * with its reason (exit 1); rc is the command's exit code, returned unless
  * writing failed. Does nothing the second time. */
 int cli_close_output(cli_args *a, int rc);
+/* Write out what the output holds so far and go on from empty: for output
+ * too large to hold until the end (gpusched sim's rows); a failure after
+ * it leaves the part written (a file it created is removed). CLI_OK, or
+ * CLI_FAIL after the message (the output is closed: cli_close_output()
+ * then does nothing). */
+int cli_drain_output(cli_args *a);
 /* Open a file to write without emptying it (a command that fails leaves
  * it as it was): the fd, or -1 with errno (EISDIR for a directory);
  * *created says whether it did not exist. */

@@ -814,6 +814,35 @@ int cli_open_output(cli_args *a)
     return CLI_OK;
 }
 
+int cli_drain_output(cli_args *a)
+{
+    if (!a->out)
+        return CLI_OK;
+    int err = fflush(a->out) != 0 ? ENOMEM : 0;
+    if (!err && a->out_fd == STDOUT_FILENO)
+        fflush(stdout); /* what went to stdout directly comes first */
+    if (!err)
+        err = cli_write_all(a->out_fd, a->out_mem, a->out_len);
+    if (!err) {
+        a->out_drained += a->out_len;
+        /* the memory stream from its start: its size is its position */
+        if (fseeko(a->out, 0, SEEK_SET) != 0 || fflush(a->out) != 0)
+            err = errno ? errno : ENOMEM;
+    }
+    if (!err)
+        return CLI_OK;
+    /* the output is given up: closing it later does nothing */
+    fclose(a->out);
+    a->out = NULL;
+    free(a->out_mem);
+    a->out_mem = NULL;
+    if (a->out_fd != STDOUT_FILENO)
+        close(a->out_fd);
+    if (a->out_created)
+        unlink(a->out_path);
+    return cli_fail(a, "%s: write error: %s", a->out_path, strerror(err));
+}
+
 int cli_close_output(cli_args *a, int rc)
 {
     if (!a->out)
@@ -822,22 +851,22 @@ int cli_close_output(cli_args *a, int rc)
     a->out = NULL;
     bool failed = rc == CLI_FAIL || rc == CLI_USAGE;
     bool to_stdout = a->out_fd == STDOUT_FILENO;
+    uint64_t total = a->out_drained + a->out_len;
     /* what went to stdout directly comes first; main() reports its
      * errors */
     if (to_stdout)
         fflush(stdout);
-    if (!err && (a->out_len > 0 || !failed)) {
+    if (!err && (total > 0 || !failed)) {
         err = cli_write_all(a->out_fd, a->out_mem, a->out_len);
         /* a file that held more keeps only this */
         struct stat st;
         if (!err && !to_stdout && fstat(a->out_fd, &st) == 0 &&
-            S_ISREG(st.st_mode) &&
-            ftruncate(a->out_fd, (off_t)a->out_len) != 0)
+            S_ISREG(st.st_mode) && ftruncate(a->out_fd, (off_t)total) != 0)
             err = errno;
     }
     if (!to_stdout && close(a->out_fd) != 0 && !err)
         err = errno;
-    if (a->out_created && (err || (failed && a->out_len == 0)))
+    if (a->out_created && (err || (failed && total == 0)))
         unlink(a->out_path);
     free(a->out_mem);
     a->out_mem = NULL;

@@ -428,6 +428,18 @@ static int read_row(job_reader *r, size_t lineno, char **fld,
     return 0;
 }
 
+/* A temporary file could not be made, written or read: 1 after the
+ * message. */
+static int tmp_failed(cli_args *a)
+{
+    int err = errno ? errno : EIO;
+    if (err == ENOMEM)
+        return cli_fail(a, "out of memory");
+    return cli_fail(a, "a temporary file in %s (set TMPDIR, or raise "
+                       "--spill-after): %s",
+                    sim_tmpdir(), strerror(err));
+}
+
 /* ---- the trace, read as a stream ----------------------------------------- */
 
 /* The trace is read twice, a line at a time: once to check every row
@@ -445,6 +457,8 @@ typedef struct trace_in {
     char *line;
     size_t lcap;
     uint64_t off;     /* the next line's byte offset */
+    uint64_t base;    /* where the trace begins (standard input may have
+                         been read before) */
     uint64_t bytes;   /* read on the first pass */
     bool scanning;    /* the first pass: bytes counted */
     size_t lineno, row;
@@ -513,8 +527,8 @@ static int next_line(trace_in *in, size_t *len, uint64_t *at)
     if (in->copy) {
         in->line[n] = '\n';
         if (fwrite(in->line, 1, used, in->copy) != used) {
-            cli_fail(a, "%s: cannot copy it to a temporary file: %s",
-                     in->r.name, strerror(errno ? errno : EIO));
+            cli_fail(a, "%s: cannot copy it to a temporary file in %s: %s",
+                     in->r.name, sim_tmpdir(), strerror(errno ? errno : EIO));
             return -1;
         }
     }
@@ -537,7 +551,8 @@ static int next_row(trace_in *in, sim_job *j, uint64_t *at)
         size_t lineno = in->lineno;
         char *line = in->line;
         /* a spreadsheet's CSV may start with a UTF-8 byte order mark */
-        if (*at == 0 && llen >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+        if (*at == in->base && llen >= 3 &&
+            memcmp(line, "\xef\xbb\xbf", 3) == 0) {
             line += 3;
             llen -= 3;
         }
@@ -597,8 +612,9 @@ static int trace_rewind(trace_in *in)
 {
     if (in->copy) {
         if (fflush(in->copy) != 0) {
-            cli_fail(in->r.a, "%s: cannot copy it to a temporary file: %s",
-                     in->r.name, strerror(errno));
+            cli_fail(in->r.a, "%s: cannot copy it to a temporary file in %s: "
+                             "%s",
+                     in->r.name, sim_tmpdir(), strerror(errno));
             return -1;
         }
         if (in->own)
@@ -607,11 +623,11 @@ static int trace_rewind(trace_in *in)
         in->own = true;
         in->copy = NULL;
     }
-    if (fseeko(in->f, 0, SEEK_SET) != 0) {
+    if (fseeko(in->f, (off_t)in->base, SEEK_SET) != 0) {
         cli_fail(in->r.a, "%s: %s", in->r.name, strerror(errno));
         return -1;
     }
-    in->off = 0;
+    in->off = in->base;
     in->lineno = in->row = 0;
     in->first = true;
     return 0;
@@ -662,9 +678,13 @@ static int trace_open(trace_in *in, cli_args *a, const char *path,
     }
     in->own = !is_stdin;
     /* what cannot be read again (a pipe) is copied on the first pass */
-    if (fseeko(in->f, 0, SEEK_CUR) != 0 && !(in->copy = sim_tmpfile())) {
-        cli_fail(a, "%s: cannot make a temporary file to read it twice: %s",
-                 name, strerror(errno));
+    off_t base = ftello(in->f);
+    if (base >= 0 && fseeko(in->f, base, SEEK_SET) == 0) {
+        in->off = in->base = (uint64_t)base;
+    } else if (!(in->copy = sim_tmpfile())) {
+        cli_fail(a, "%s: cannot make a temporary file in %s to read it "
+                    "twice (set TMPDIR): %s",
+                 name, sim_tmpdir(), strerror(errno));
         trace_close(in);
         return -1;
     }
@@ -803,7 +823,7 @@ oom:
     cli_fail(a, "out of memory");
     goto out;
 io:
-    cli_fail(a, "a temporary file: %s", strerror(errno ? errno : EIO));
+    tmp_failed(a);
 out:
     for (size_t i = 0; i < ncand; i++)
         free(cand[i].id);
@@ -838,7 +858,7 @@ static int scan_trace(trace_in *in, size_t budget, trace_info *info,
     sim_sorter ids;
     memset(info, 0, sizeof *info);
     info->sorted = true;
-    if (sim_sorter_init(&ids, sizeof(id_rec), cmp_id_rec, budget) != 0) {
+    if (sim_sorter_init(&ids, sizeof(id_rec), cmp_id_rec, 2 * budget) != 0) {
         cli_fail(a, "out of memory");
         return -1;
     }
@@ -859,7 +879,7 @@ static int scan_trace(trace_in *in, size_t budget, trace_info *info,
         info->n++;
         if (*j.id && sim_sorter_add(&ids, &(id_rec){id_hash(j.id), j.line}) !=
                          0) {
-            cli_fail(a, "a temporary file: %s", strerror(errno));
+            tmp_failed(a);
             goto out;
         }
     }
@@ -875,13 +895,13 @@ static int scan_trace(trace_in *in, size_t budget, trace_info *info,
         while ((got = next_row(in, &j, &at)) > 0)
             if (sim_sorter_add(order, &(order_rec){j.submit, j.line, at,
                                                    j.lineno}) != 0) {
-                cli_fail(a, "a temporary file: %s", strerror(errno));
+                tmp_failed(a);
                 goto out;
             }
         if (got < 0)
             goto out;
         if (sim_sorter_sort(order) != 0) {
-            cli_fail(a, "a temporary file: %s", strerror(errno));
+            tmp_failed(a);
             goto out;
         }
     }
@@ -897,12 +917,22 @@ static int next_job(trace_in *in, const trace_info *info, sim_sorter *order,
                     sim_job *j)
 {
     uint64_t at;
-    if (info->sorted)
-        return next_row(in, j, &at);
+    if (info->sorted) {
+        /* rows added since the first pass are not the trace read */
+        if (in->row >= info->n)
+            return 0;
+        int got = next_row(in, j, &at);
+        if (got == 0 && in->row < info->n) {
+            cli_fail(in->r.a, "%s: changed while it was read",
+                     in->r.name);
+            return -1;
+        }
+        return got;
+    }
     order_rec o;
     int got = sim_sorter_next(order, &o);
     if (got < 0) {
-        cli_fail(in->r.a, "a temporary file: %s", strerror(errno));
+        tmp_failed(in->r.a);
         return -1;
     }
     if (got == 0 || trace_seek(in, o.at, (size_t)o.lineno, (size_t)o.row) !=
@@ -993,9 +1023,12 @@ enum { SIM_JOBS, SIM_ACCOUNTS, SIM_PLACEMENT, SIM_ORDERING, SIM_FAIRSHARE,
        SIM_AUTO_ACCOUNTS, SIM_EXPECTED_START, SIM_COMM_FRACTION,
        SIM_BLIND, SIM_SUMMARY, SIM_BOUND, SIM_FULL_STEPS, SIM_SPILL };
 
-/* What each of the replay's stores keeps in memory before it spills to a
- * temporary file (--spill-after). */
+/* What the replay's results kept for the end take in memory before they
+ * spill to temporary files (--spill-after). */
 #define SIM_SPILL_DEFAULT ((uint64_t)32 << 20)
+/* The output is written out whenever it holds this much (or a quarter of
+ * the budget, when less). */
+#define OUT_CHUNK ((uint64_t)1 << 20)
 static const cli_option sim_options[] = {
     CLI_OPTION_TOPO(NULL, CLI_REQUIRED),
     {SIM_JOBS, "--jobs", NULL, "FILE", NULL,
@@ -1066,12 +1099,12 @@ static const cli_option sim_options[] = {
      "docs/sim.md)",
      0},
     {SIM_SPILL, "--spill-after", NULL, "SIZE", "32M",
-     "memory each of the replay's stores (the output's rows, the values "
-     "of the summary's percentiles, the trace's order when it is not in "
-     "submission order) may hold before it moves to a temporary file in "
-     "$TMPDIR (else /tmp); bytes with an optional K, M, G or T suffix, "
-     "from 4K: memory then follows the jobs in the system, not the "
-     "trace's length (docs/sim.md)",
+     "memory the results kept for the end may take (the output's rows, "
+     "the values of the summary's percentiles, the trace's order when it "
+     "is not in submission order) before the rest goes to temporary "
+     "files in $TMPDIR (else /tmp): bytes with an optional K, M, G or T "
+     "suffix, from 32K; the replay's memory then follows the jobs in the "
+     "system, not the trace's length (docs/sim.md)",
      0},
     CLI_OPTION_JSON("write one JSON document: {\"jobs\": [{\"id\", "
                     "\"submit\", \"start\", \"end\", \"nodes\", \"gpus\", "
@@ -1645,6 +1678,9 @@ typedef struct replay {
     const gs_topo *t;
     sim_live live;
     sim_store rows;   /* the output's rows, as jobs are done */
+    FILE *row;        /* one row is written here first (memory) */
+    char *row_mem;
+    size_t row_len;
     sim_sorter order; /* out_rec: where each is */
     sim_metrics met;
     bool json, expected;
@@ -1726,17 +1762,17 @@ static void print_row(FILE *fo, const replay *rp, const sim_job *j)
 static int finalize(replay *rp, uint32_t slot)
 {
     sim_job *j = &rp->live.job[slot];
-    FILE *fo = rp->rows.f;
-    uint64_t at = sim_store_tell(&rp->rows);
-    print_row(fo, rp, j);
-    if (ferror(fo)) {
-        if (!errno)
-            errno = EIO;
+    if (fseeko(rp->row, 0, SEEK_SET) != 0)
+        return -1;
+    print_row(rp->row, rp, j);
+    off_t len = ftello(rp->row);
+    if (ferror(rp->row) || fflush(rp->row) != 0 || len < 0) {
+        errno = ENOMEM; /* a memory stream */
         return -1;
     }
-    out_rec o = {j->seq, at, sim_store_tell(&rp->rows) - at};
-    if (sim_sorter_add(&rp->order, &o) != 0 ||
-        sim_store_check(&rp->rows) != 0)
+    out_rec o = {.seq = j->seq, .len = (uint64_t)len};
+    if (sim_store_add(&rp->rows, rp->row_mem, (size_t)len, &o.at) != 0 ||
+        sim_sorter_add(&rp->order, &o) != 0)
         return -1;
     sim_result res = {
         .account = j->sid ? j->account : "",
@@ -1866,17 +1902,6 @@ static int grow_u32(uint32_t **v, size_t *cap)
     return 0;
 }
 
-/* The replay's failure at a temporary file or memory: 1 after the
- * message. */
-static int keep_failed(cli_args *a)
-{
-    if (errno == ENOMEM || !errno)
-        return cli_fail(a, "out of memory");
-    return cli_fail(a, "cannot keep the results in a temporary file (in "
-                       "$TMPDIR, else /tmp): %s",
-                    strerror(errno));
-}
-
 static int sim(cli_args *a)
 {
     const char *placement = a->val[SIM_PLACEMENT];
@@ -1902,9 +1927,9 @@ static int sim(cli_args *a)
                                bs);
     uint64_t budget = SIM_SPILL_DEFAULT;
     const char *sp = a->val[SIM_SPILL];
-    if (sp && (cli_parse_bytes(sp, &budget) != 0 || budget < SIM_SPILL_MIN ||
-               budget > ((uint64_t)1 << 40)))
-        return cli_usage_error(a, "--spill-after '%s': want bytes from 4K "
+    if (sp && (cli_parse_bytes(sp, &budget) != 0 ||
+               budget < 8 * SIM_SPILL_MIN || budget > ((uint64_t)1 << 40)))
+        return cli_usage_error(a, "--spill-after '%s': want bytes from 32K "
                                   "to 1T, like 64M",
                                sp);
     const char *summary_path = a->val[SIM_SUMMARY];
@@ -1935,7 +1960,10 @@ static int sim(cli_args *a)
     size_t first_refused_line = 0;
     if (trace_open(&in, a, jobs_path, jobs_name) != 0)
         return CLI_FAIL;
-    if (scan_trace(&in, (size_t)budget, &info, &order) != 0) {
+    /* the budget shared: the rows half, the percentiles' values (9 a
+     * job) a quarter, the rows' order and the trace's an eighth each (the
+     * ids' hashes a quarter, before the replay) */
+    if (scan_trace(&in, (size_t)budget / 8, &info, &order) != 0) {
         rc = CLI_FAIL;
         goto done;
     }
@@ -1949,10 +1977,11 @@ static int sim(cli_args *a)
     rp.t = t;
     rp.json = cli_given(a, CLI_O_JSON);
     rp.expected = cli_given(a, SIM_EXPECTED_START);
-    if (sim_store_init(&rp.rows, (size_t)budget) != 0 ||
+    sim_store_init(&rp.rows, (size_t)budget / 2);
+    if (!(rp.row = open_memstream(&rp.row_mem, &rp.row_len)) ||
         sim_sorter_init(&rp.order, sizeof(out_rec), cmp_out,
-                        (size_t)budget) != 0 ||
-        sim_metrics_init(&rp.met, bound, (size_t)budget) != 0) {
+                        (size_t)budget / 8) != 0 ||
+        sim_metrics_init(&rp.met, bound, (size_t)budget / 4) != 0) {
         rc = cli_fail(a, "out of memory");
         goto done;
     }
@@ -2042,6 +2071,10 @@ static int sim(cli_args *a)
     int64_t now = nj ? info.first : 0, last_end = now;
     sim_live *lv = &rp.live;
     for (;;) {
+        if (have && nextj.submit < now) {
+            rc = cli_fail(a, "%s: changed while it was read", jobs_name);
+            goto done;
+        }
         /* the next moment something happens */
         int64_t tn = INT64_MAX;
         if (have)
@@ -2085,7 +2118,7 @@ static int sim(cli_args *a)
             }
             last_end = now > last_end ? now : last_end;
             if (finalize(&rp, e.slot) != 0) {
-                rc = keep_failed(a);
+                rc = tmp_failed(a);
                 goto done;
             }
         }
@@ -2190,7 +2223,7 @@ static int sim(cli_args *a)
                 }
                 j->sid = 0;
                 if (finalize(&rp, slot) != 0) {
-                    rc = keep_failed(a);
+                    rc = tmp_failed(a);
                     goto done;
                 }
             } else {
@@ -2313,7 +2346,7 @@ static int sim(cli_args *a)
             if (j->strings && j->end >= 0 && j->reason &&
                 !strcmp(j->reason, "preempted") && finalize(&rp, pre[i]) !=
                                                       0) {
-                rc = keep_failed(a);
+                rc = tmp_failed(a);
                 goto done;
             }
         }
@@ -2337,13 +2370,13 @@ static int sim(cli_args *a)
             goto done;
         }
         if (finalize(&rp, (uint32_t)i) != 0) {
-            rc = keep_failed(a);
+            rc = tmp_failed(a);
             goto done;
         }
     }
     sim_metrics *met = &rp.met;
     if (sim_metrics_finish(met, &trk) != 0) {
-        rc = keep_failed(a);
+        rc = tmp_failed(a);
         goto done;
     }
     sim_totals tot = {.preempted = n_preempted, .requeued = n_requeued,
@@ -2392,7 +2425,7 @@ static int sim(cli_args *a)
     }
     /* the rows in submission order */
     if (sim_sorter_sort(&rp.order) != 0) {
-        rc = keep_failed(a);
+        rc = tmp_failed(a);
         goto done;
     }
     FILE *fo = a->out;
@@ -2404,6 +2437,7 @@ static int sim(cli_args *a)
                 rp.expected ? ",expected_start" : "");
     out_rec o;
     int got;
+    uint64_t held = 0; /* bytes the output holds in memory */
     for (size_t i = 0; (got = sim_sorter_next(&rp.order, &o)) > 0; i++) {
         const char *row = sim_store_get(&rp.rows, o.at, (size_t)o.len);
         if (!row) {
@@ -2413,9 +2447,15 @@ static int sim(cli_args *a)
         if (rp.json)
             fputs(i ? ",\n  " : "\n  ", fo);
         fwrite(row, 1, (size_t)o.len, fo);
+        /* written out as it goes: the rows are as long as the trace */
+        if ((held += o.len) >= OUT_CHUNK || held >= budget / 4) {
+            if ((rc = cli_drain_output(a)) != CLI_OK)
+                goto done;
+            held = 0;
+        }
     }
     if (got < 0) {
-        rc = keep_failed(a);
+        rc = tmp_failed(a);
         goto done;
     }
     if (rp.json) {
@@ -2458,6 +2498,9 @@ done:
     free(pre);
     sim_metrics_free(&rp.met);
     sim_store_free(&rp.rows);
+    if (rp.row)
+        fclose(rp.row);
+    free(rp.row_mem);
     sim_sorter_free(&rp.order);
     live_free(&rp.live);
     sim_sorter_free(&order);

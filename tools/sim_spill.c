@@ -22,11 +22,15 @@ struct sim_run {
     size_t wn, wpos;      /* records in the window, the next one */
 };
 
-FILE *sim_tmpfile(void)
+const char *sim_tmpdir(void)
 {
     const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir)
-        dir = "/tmp";
+    return dir && *dir ? dir : "/tmp";
+}
+
+FILE *sim_tmpfile(void)
+{
+    const char *dir = sim_tmpdir();
     size_t len = strlen(dir);
     char *path = malloc(len + 32);
     if (!path)
@@ -129,6 +133,31 @@ static int fill(sim_sorter *s, sim_run *r, size_t wcap)
     return 0;
 }
 
+/* The head record of the run at heap place i. */
+static const unsigned char *head(const sim_sorter *s, size_t i)
+{
+    const sim_run *r = &s->runs[s->heap[i]];
+    return r->win + r->wpos * s->rec;
+}
+
+/* The run at heap place i down to where its head belongs. */
+static void sift_down(sim_sorter *s, size_t i)
+{
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= s->nheap)
+            return;
+        if (c + 1 < s->nheap && s->cmp(head(s, c + 1), head(s, c)) < 0)
+            c++;
+        if (s->cmp(head(s, c), head(s, i)) >= 0)
+            return;
+        size_t t = s->heap[i];
+        s->heap[i] = s->heap[c];
+        s->heap[c] = t;
+        i = c;
+    }
+}
+
 int sim_sorter_sort(sim_sorter *s)
 {
     s->reading = true;
@@ -145,11 +174,17 @@ int sim_sorter_sort(sim_sorter *s)
     size_t wcap = s->budget / (s->nruns + 1) / s->rec;
     if (wcap < 1)
         wcap = 1;
+    if (!(s->heap = malloc(s->nruns * sizeof *s->heap)))
+        return -1;
     for (size_t i = 0; i < s->nruns; i++) {
         sim_run *r = &s->runs[i];
         if (!(r->win = malloc(wcap * s->rec)) || fill(s, r, wcap) != 0)
             return -1;
+        if (r->wn)
+            s->heap[s->nheap++] = i;
     }
+    for (size_t i = s->nheap / 2; i-- > 0;)
+        sift_down(s, i);
     s->cap = wcap; /* from now on: the windows' size */
     return 0;
 }
@@ -162,21 +197,20 @@ int sim_sorter_next(sim_sorter *s, void *rec)
         memcpy(rec, s->buf + s->pos++ * s->rec, s->rec);
         return 1;
     }
-    /* the least head (few runs: a scan) */
-    sim_run *best = NULL;
-    for (size_t i = 0; i < s->nruns; i++) {
-        sim_run *r = &s->runs[i];
-        if (r->wpos == r->wn)
-            continue;
-        if (!best || s->cmp(r->win + r->wpos * s->rec,
-                            best->win + best->wpos * s->rec) < 0)
-            best = r;
-    }
-    if (!best)
+    /* the least head: the heap's top */
+    if (!s->nheap)
         return 0;
+    sim_run *best = &s->runs[s->heap[0]];
     memcpy(rec, best->win + best->wpos++ * s->rec, s->rec);
-    if (best->wpos == best->wn && best->left && fill(s, best, s->cap) != 0)
-        return -1;
+    if (best->wpos == best->wn) {
+        if (best->left) {
+            if (fill(s, best, s->cap) != 0)
+                return -1;
+        } else {
+            s->heap[0] = s->heap[--s->nheap]; /* the run is done */
+        }
+    }
+    sift_down(s, 0);
     return 1;
 }
 
@@ -185,6 +219,7 @@ void sim_sorter_free(sim_sorter *s)
     for (size_t i = 0; i < s->nruns; i++)
         free(s->runs[i].win);
     free(s->runs);
+    free(s->heap);
     free(s->buf);
     if (s->f)
         fclose(s->f);
@@ -193,77 +228,92 @@ void sim_sorter_free(sim_sorter *s)
 
 /* ---- a store of text ---------------------------------------------------- */
 
-int sim_store_init(sim_store *st, size_t budget)
+/* What a read of the spilled file takes at least. */
+#define STORE_WINDOW ((size_t)64 << 10)
+
+void sim_store_init(sim_store *st, size_t budget)
 {
     memset(st, 0, sizeof *st);
     st->budget = budget < SIM_SPILL_MIN ? SIM_SPILL_MIN : budget;
-    st->f = open_memstream(&st->mem, &st->mem_len);
-    return st->f ? 0 : -1;
 }
 
-uint64_t sim_store_tell(sim_store *st)
+int sim_store_add(sim_store *st, const char *p, size_t len, uint64_t *at)
 {
-    off_t at = ftello(st->f);
-    return at > 0 ? (uint64_t)at : 0;
-}
-
-int sim_store_check(sim_store *st)
-{
-    if (st->spilled || sim_store_tell(st) <= st->budget)
-        return 0;
-    if (fflush(st->f) != 0)
-        return -1;
-    FILE *tf = sim_tmpfile();
-    if (!tf)
-        return -1;
-    if (st->mem_len && fwrite(st->mem, 1, st->mem_len, tf) != st->mem_len) {
-        fclose(tf);
-        if (!errno)
-            errno = EIO;
-        return -1;
+    *at = st->size;
+    if (!st->f && st->len + len > st->budget) {
+        /* over the budget: what memory holds moves to a file */
+        if (!(st->f = sim_tmpfile()))
+            return -1;
+        if (st->len && fwrite(st->mem, 1, st->len, st->f) != st->len)
+            goto io;
+        free(st->mem);
+        st->mem = NULL;
+        st->len = st->cap = 0;
     }
-    fclose(st->f);
-    free(st->mem);
-    st->mem = NULL;
-    st->mem_len = 0;
-    st->f = tf;
-    st->spilled = true;
+    if (st->f) {
+        if (len && fwrite(p, 1, len, st->f) != len)
+            goto io;
+    } else {
+        if (st->len + len > st->cap) {
+            size_t cap = st->cap ? st->cap : 4096;
+            while (cap < st->len + len)
+                cap *= 2;
+            char *m = realloc(st->mem, cap);
+            if (!m)
+                return -1;
+            st->mem = m;
+            st->cap = cap;
+        }
+        memcpy(st->mem + st->len, p, len);
+        st->len += len;
+    }
+    st->size += len;
     return 0;
+io:
+    if (!errno)
+        errno = EIO;
+    return -1;
 }
 
 const char *sim_store_get(sim_store *st, uint64_t at, size_t len)
 {
+    if (at > st->size || len > st->size - at) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (!st->f)
+        return st->mem + at;
+    if (at >= st->win_at && at + len <= st->win_at + st->win_len)
+        return st->win + (at - st->win_at);
     if (fflush(st->f) != 0)
         return NULL;
-    if (!st->spilled) {
-        if (at + len > st->mem_len) {
-            errno = EINVAL;
+    size_t want = len > STORE_WINDOW ? len : STORE_WINDOW;
+    if (want > st->size - at)
+        want = (size_t)(st->size - at);
+    if (want > st->win_cap) {
+        char *w = realloc(st->win, want);
+        if (!w)
             return NULL;
-        }
-        return st->mem + at;
-    }
-    if (len + 1 > st->scratch_cap) {
-        size_t cap = len + 1 > 4096 ? len + 1 : 4096;
-        char *p = realloc(st->scratch, cap);
-        if (!p)
-            return NULL;
-        st->scratch = p;
-        st->scratch_cap = cap;
+        st->win = w;
+        st->win_cap = want;
     }
     size_t got = 0;
-    while (got < len) {
-        ssize_t k = pread(fileno(st->f), st->scratch + got, len - got,
+    while (got < want) {
+        ssize_t k = pread(fileno(st->f), st->win + got, want - got,
                           (off_t)(at + got));
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0) {
             if (k == 0)
                 errno = EIO;
+            st->win_len = 0;
             return NULL;
         }
         got += (size_t)k;
     }
-    return st->scratch;
+    st->win_at = at;
+    st->win_len = want;
+    return st->win;
 }
 
 void sim_store_free(sim_store *st)
@@ -271,6 +321,6 @@ void sim_store_free(sim_store *st)
     if (st->f)
         fclose(st->f);
     free(st->mem);
-    free(st->scratch);
+    free(st->win);
     memset(st, 0, sizeof *st);
 }

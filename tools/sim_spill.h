@@ -21,6 +21,8 @@
 /* A temporary file, removed when closed (in $TMPDIR, else /tmp), or NULL
  * with errno set. */
 FILE *sim_tmpfile(void);
+/* Where: $TMPDIR, else /tmp. */
+const char *sim_tmpdir(void);
 
 /* ---- a sorter of fixed-size records --------------------------------------- */
 
@@ -40,6 +42,8 @@ typedef struct sim_sorter {
                           every record fits in the buffer */
     sim_run *runs;
     size_t nruns, runs_cap;
+    size_t *heap;      /* merging: the runs left, least head first */
+    size_t nheap;
     size_t pos;        /* reading: the next record of the buffer */
     bool reading;
 } sim_sorter;
@@ -59,26 +63,25 @@ void sim_sorter_free(sim_sorter *s);
 
 /* ---- a store of text ---------------------------------------------------- */
 
-/* Text written through f (a memory stream until it holds budget bytes,
- * then a temporary file), read back by offset. */
+/* Text appended piece by piece (in memory until it holds budget bytes,
+ * then in a temporary file), read back by where each piece begins. */
 typedef struct sim_store {
-    FILE *f;        /* where text is written */
-    char *mem;      /* the memory stream's buffer */
-    size_t mem_len;
-    bool spilled;   /* f is a temporary file */
+    char *mem;       /* in memory: the text */
+    size_t len, cap;
+    FILE *f;         /* spilled: the file, NULL before */
+    uint64_t size;   /* bytes stored */
     size_t budget;
-    char *scratch;  /* what sim_store_get returns */
-    size_t scratch_cap;
+    char *win;       /* spilled: a window of the file read back */
+    uint64_t win_at;
+    size_t win_len, win_cap;
 } sim_store;
 
-int sim_store_init(sim_store *st, size_t budget);
-/* Where the next text written to st->f begins. */
-uint64_t sim_store_tell(sim_store *st);
-/* Written since at: moves to a temporary file when over the budget. 0, or
- * -1 with errno set. */
-int sim_store_check(sim_store *st);
+void sim_store_init(sim_store *st, size_t budget);
+/* Append len bytes; where they begin into *at. 0, or -1 with errno set
+ * (memory, a temporary file). */
+int sim_store_add(sim_store *st, const char *p, size_t len, uint64_t *at);
 /* The len bytes from at (valid until the next call), or NULL with errno
- * set. */
+ * set. Reading forward from near the last piece read is cheap. */
 const char *sim_store_get(sim_store *st, uint64_t at, size_t len);
 void sim_store_free(sim_store *st);
 
