@@ -1626,13 +1626,19 @@ static void live_del(sim_live *l, uint64_t sid)
     l->count--;
 }
 
+/* What a job holds let go (the slot then reads as unused). */
+static void job_clear(sim_job *j)
+{
+    free(j->strings);
+    free(j->reason);
+    free(j->held);
+    memset(j, 0, sizeof *j);
+}
+
 static void live_free(sim_live *l)
 {
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->job[i].strings);
-        free(l->job[i].reason);
-        free(l->job[i].held);
-    }
+    for (size_t i = 0; i < l->n; i++)
+        job_clear(&l->job[i]);
     free(l->job);
     free(l->free);
     free(l->key);
@@ -1789,10 +1795,7 @@ static int finalize(replay *rp, uint32_t slot)
     rp->on_best += j->start >= 0 && j->on_best;
     if (j->sid)
         live_del(&rp->live, j->sid);
-    free(j->strings);
-    free(j->reason);
-    free(j->held);
-    memset(j, 0, sizeof *j);
+    job_clear(j);
     rp->live.free[rp->live.nfree++] = slot;
     return 0;
 }
