@@ -20,6 +20,7 @@
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include "cli.h"
 #include "sim_metrics.h"
+#include "sim_spill.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -252,14 +253,48 @@ static void progress_line(const cli_args *a, const shared *sh, size_t n,
     if (started < n && started)
         f *= (double)started / (double)n;
     double t = cli_now_seconds() - t0;
-    fprintf(stderr, "\r%s: %zu of %zu runs done, %.0f%% of the jobs, %.0f s",
-            a->prog, ended, n, 100 * f, t);
-    if (f > 0.01 && f < 1)
-        fprintf(stderr, ", about %.0f s to go", t * (1 - f) / f);
-    fputs("\033[K", stderr);
+    /* one write: a run's messages (show_messages) never land inside it */
+    char line[512];
+    int len = snprintf(line, sizeof line,
+                       "\r%s: %zu of %zu runs done, %.0f%% of the jobs, "
+                       "%.0f s",
+                       a->prog, ended, n, 100 * f, t);
+    if (len > 0 && (size_t)len < sizeof line && f > 0.01 && f < 1)
+        len += snprintf(line + len, sizeof line - (size_t)len,
+                        ", about %.0f s to go", t * (1 - f) / f);
+    if (len > 0 && (size_t)len < sizeof line)
+        len += snprintf(line + len, sizeof line - (size_t)len, "\033[K");
+    if (len > 0 && (size_t)len < sizeof line)
+        (void)cli_write_all(STDERR_FILENO, line, (size_t)len);
 }
 
-static void worker(const cli_args *a, shared *sh, size_t n, const char *dir)
+/* Most of a run's messages shown (the rest are counted). */
+#define MESSAGES_MAX ((size_t)64 << 10)
+
+/* A run's messages, kept in f while the progress line was drawn: on a
+ * line of their own, in one write. */
+static void show_messages(FILE *f)
+{
+    long size = ftell(f);
+    if (size <= 0)
+        return;
+    size_t len = (size_t)size < MESSAGES_MAX ? (size_t)size : MESSAGES_MAX;
+    char *buf = malloc(len + 64);
+    if (!buf || fseek(f, 0, SEEK_SET) != 0) {
+        free(buf);
+        return;
+    }
+    memcpy(buf, "\r\033[K", 4);
+    size_t got = fread(buf + 4, 1, len, f), n = 4 + got;
+    if (got < (size_t)size)
+        n += (size_t)snprintf(buf + n, 64, "(%ld more bytes of messages)\n",
+                              size - (long)got);
+    (void)cli_write_all(STDERR_FILENO, buf, n);
+    free(buf);
+}
+
+static void worker(const cli_args *a, shared *sh, size_t n, const char *dir,
+                   bool show)
 {
     for (;;) {
         int i = __atomic_fetch_add(&sh->next, 1, __ATOMIC_SEQ_CST);
@@ -268,9 +303,14 @@ static void worker(const cli_args *a, shared *sh, size_t n, const char *dir)
         run *r = &sh->runs[i];
         double t0 = cli_now_seconds();
         __atomic_store_n(&r->state, 1, __ATOMIC_RELEASE);
+        /* under a progress line, the run's messages wait for its end */
+        FILE *msgs = show ? sim_tmpfile() : NULL;
         pid_t pid = fork();
-        if (pid == 0)
+        if (pid == 0) {
+            if (msgs)
+                dup2(fileno(msgs), STDERR_FILENO);
             _exit(run_sim(a, r, dir));
+        }
         int status = 0;
         while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
             ;
@@ -278,6 +318,11 @@ static void worker(const cli_args *a, shared *sh, size_t n, const char *dir)
                     : WIFEXITED(status) ? WEXITSTATUS(status)
                                         : 128 + WTERMSIG(status);
         r->seconds = cli_now_seconds() - t0;
+        if (msgs) {
+            fseek(msgs, 0, SEEK_END); /* the child wrote through its fd */
+            show_messages(msgs);
+            fclose(msgs);
+        }
         __atomic_store_n(&r->state, 2, __ATOMIC_RELEASE);
     }
 }
@@ -289,12 +334,13 @@ typedef struct workers {
     size_t n;
     const char *dir;
     double t0;
+    bool show; /* a progress line is drawn */
 } workers;
 
 static int work(void *arg)
 {
     const workers *w = arg;
-    worker(w->a, w->sh, w->n, w->dir);
+    worker(w->a, w->sh, w->n, w->dir, w->show);
     return 0;
 }
 
@@ -519,7 +565,7 @@ static int compare(cli_args *a)
         parallel = n;
     bool show = isatty(STDERR_FILENO);
     double t0 = cli_now_seconds();
-    workers w = {a, sh, n, dir, t0};
+    workers w = {a, sh, n, dir, t0, show};
     /* a worker that dies leaves its run unfinished: it counts as failed
      * below */
     if (cli_run_workers(a, (unsigned)parallel, work, show ? tick : NULL, &w,
