@@ -2552,6 +2552,48 @@ static void compare_runs(void **state)
 /* compare's errors: standard input, unknown or repeated values, --csv with
  * --json, an unreadable trace (before any run), a run that fails (exit 1,
  * its message and the table saying so). */
+/* On a terminal (script(1) gives one), a run's messages come on lines of
+ * their own after its end, never inside the progress line: every
+ * "gpusched sim (" starts a line, after the line is cleared. */
+static void compare_messages_own_lines(void **state)
+{
+    (void)state;
+    if (system("command -v script > /dev/null 2>&1") != 0) {
+        skip();
+        return;
+    }
+    static char trace[1 << 14];
+    size_t n = (size_t)snprintf(trace, sizeof trace,
+                                "id,submit,duration,gpus,partition\n"
+                                "q,1,10,1,nopart\n");
+    for (int i = 0; i < 200; i++)
+        n += (size_t)snprintf(trace + n, sizeof trace - n, "j%d,%d,50,1,\n",
+                              i, i);
+    char path[64], cmd[1024];
+    temp_file(path, trace, n);
+    fmt(cmd, sizeof cmd,
+        "script -qc \"'%s' compare --topo dgx-h100 --jobs %s --placement "
+        "first-fit,best-fit --out /dev/null\" /dev/null",
+        GS_TOOL_PATH, path);
+    test_run_command(cmd, out, sizeof out);
+    unlink(path);
+    if (!strstr(out, "runs done")) {
+        skip(); /* script could not make a terminal here (no ptys) */
+        return;
+    }
+    assert_contains(out, "\r\033[Kgpusched sim (first-fit_");
+    assert_contains(out, "\r\033[Kgpusched sim (best-fit_");
+    assert_contains(out, "runs done");
+    for (const char *p = strstr(out, "gpusched sim ("); p;
+         p = strstr(p + 1, "gpusched sim (")) {
+        bool cleared = p - out >= 3 && strncmp(p - 3, "\033[K", 3) == 0;
+        bool line = p > out && p[-1] == '\n';
+        if (!cleared && !line)
+            fail_msg("a message inside a line: %.60s",
+                     p - out > 20 ? p - 20 : out);
+    }
+}
+
 static void compare_errors(void **state)
 {
     (void)state;
@@ -3068,6 +3110,7 @@ int main(void)
         cmocka_unit_test(sim_patterns),
         cmocka_unit_test(sim_metrics),
         cmocka_unit_test(sim_spill_same),
+        cmocka_unit_test(compare_messages_own_lines),
         cmocka_unit_test(sim_duplicate_ids_spilled),
         cmocka_unit_test(sim_metrics_timeline),
         cmocka_unit_test(sim_metrics_random),
