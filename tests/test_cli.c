@@ -2797,6 +2797,30 @@ static void sim_spill_same(void **state)
     unlink(sum2);
 }
 
+/* Sums are taken in the trace's order, whatever order the jobs end in:
+ * bb's three shares of 0.1 GPU run together and end in the order 3, 1, 2
+ * (0.1 + 0.2 + 0.3 GPU-seconds would be 0.6000000000000001), aa's one
+ * after another; in the trace's order both are 0.2 + 0.3 + 0.1, a tie,
+ * which the list breaks by name: aa first. */
+static void sim_sums_in_trace_order(void **state)
+{
+    (void)state;
+    static const char trace[] = "id,submit,duration,gpus,account,user,"
+                                "gpu_milli\n"
+                                "b1,0,2,1,bb,u1,100\nb2,0,3,1,bb,u1,100\n"
+                                "b3,0,1,1,bb,u1,100\na1,1000,2,1,aa,u2,100\n"
+                                "a2,1100,3,1,aa,u2,100\na3,1200,1,1,aa,u2,"
+                                "100\n";
+    for (int spill = 0; spill < 2; spill++) {
+        assert_int_equal(sim_text("dgx-h100", trace,
+                                  spill ? "--auto-accounts --spill-after 32K"
+                                        : "--auto-accounts"),
+                         0);
+        assert_contains(err, "by account:\n  aa: 3 jobs");
+        assert_contains(err, "slowdown mean 1.00\n  bb: 3 jobs");
+    }
+}
+
 /* A repeated id far from its first (the ids' hashes sorted through
  * temporary files) is found at its line and column. */
 static void sim_duplicate_ids_spilled(void **state)
@@ -3110,6 +3134,7 @@ int main(void)
         cmocka_unit_test(sim_patterns),
         cmocka_unit_test(sim_metrics),
         cmocka_unit_test(sim_spill_same),
+        cmocka_unit_test(sim_sums_in_trace_order),
         cmocka_unit_test(compare_messages_own_lines),
         cmocka_unit_test(sim_duplicate_ids_spilled),
         cmocka_unit_test(sim_metrics_timeline),

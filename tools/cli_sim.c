@@ -1671,6 +1671,10 @@ static int own_strings(sim_job *j)
  * order at the end. */
 typedef struct out_rec {
     uint64_t seq, at, len;
+    int64_t wait;        /* -1: it never started */
+    double gpu_seconds;
+    uint32_t groups;     /* its groups in the metrics (sim_metrics_add) */
+    uint32_t spare;      /* 0: no padding of unknown bytes in the files */
 } out_rec;
 
 static int cmp_out(const void *a, const void *b)
@@ -1776,20 +1780,20 @@ static int finalize(replay *rp, uint32_t slot)
         errno = ENOMEM; /* a memory stream */
         return -1;
     }
-    out_rec o = {.seq = j->seq, .len = (uint64_t)len};
-    if (sim_store_add(&rp->rows, rp->row_mem, (size_t)len, &o.at) != 0 ||
-        sim_sorter_add(&rp->order, &o) != 0)
-        return -1;
+    out_rec o = {.seq = j->seq, .len = (uint64_t)len,
+                 .wait = j->start >= 0 ? j->start - j->submit : -1,
+                 .gpu_seconds = j->gpu_seconds};
     sim_result res = {
         .account = j->sid ? j->account : "",
         .submit = j->submit, .start = j->start, .end = j->end,
         .ideal = j->limit && j->limit < j->duration ? j->limit : j->duration,
-        .gpu_seconds = j->gpu_seconds, .gpus = j->gpus,
-        .shared = j->milli < 1000 || *j->mig,
+        .gpus = j->gpus, .shared = j->milli < 1000 || *j->mig,
         /* ran to its end, or to its time limit */
         .completed = j->start >= 0 && j->end >= 0 &&
                      (!j->reason || !strcmp(j->reason, "timeout"))};
-    if (sim_metrics_add(&rp->met, &res) != 0)
+    if (sim_metrics_add(&rp->met, &res, &o.groups) != 0 ||
+        sim_store_add(&rp->rows, rp->row_mem, (size_t)len, &o.at) != 0 ||
+        sim_sorter_add(&rp->order, &o) != 0)
         return -1;
     rp->best_known += j->start >= 0 && j->has_best;
     rp->on_best += j->start >= 0 && j->on_best;
@@ -2377,6 +2381,47 @@ static int sim(cli_args *a)
             goto done;
         }
     }
+    /* the rows in submission order */
+    if (sim_sorter_sort(&rp.order) != 0) {
+        rc = tmp_failed(a);
+        goto done;
+    }
+    FILE *fo = a->out;
+    if (rp.json)
+        fputs("{\"jobs\": [", fo);
+    else
+        fprintf(fo, "id,submit,start,end,nodes,gpus,reason_if_never_started"
+                    "%s\n",
+                rp.expected ? ",expected_start" : "");
+    out_rec o;
+    int got;
+    uint64_t held = 0; /* bytes the output holds in memory */
+    /* sums taken in submission order (floating point: the order shows in
+     * the last digits): the waits' mean, each group's GPU time */
+    double wait_sum = 0;
+    for (size_t i = 0; (got = sim_sorter_next(&rp.order, &o)) > 0; i++) {
+        const char *row = sim_store_get(&rp.rows, o.at, (size_t)o.len);
+        if (!row) {
+            got = -1;
+            break;
+        }
+        if (rp.json)
+            fputs(i ? ",\n  " : "\n  ", fo);
+        fwrite(row, 1, (size_t)o.len, fo);
+        if (o.wait >= 0)
+            wait_sum += (double)o.wait;
+        sim_metrics_add_gpu(&rp.met, o.groups, o.gpu_seconds);
+        /* written out as it goes: the rows are as long as the trace */
+        if ((held += o.len) >= OUT_CHUNK || held >= budget / 4) {
+            if ((rc = cli_drain_output(a)) != CLI_OK)
+                goto done;
+            held = 0;
+        }
+    }
+    if (got < 0) {
+        rc = tmp_failed(a);
+        goto done;
+    }
     sim_metrics *met = &rp.met;
     if (sim_metrics_finish(met, &trk) != 0) {
         rc = tmp_failed(a);
@@ -2386,7 +2431,9 @@ static int sim(cli_args *a)
                       .comm = cm.on, .started = met->all.started,
                       .never = nj - met->all.started,
                       .best_known = rp.best_known, .on_best = rp.on_best,
-                      .mean = met->all.wait.mean,
+                      .mean = met->all.started
+                                  ? wait_sum / (double)met->all.started
+                                  : 0,
                       .median = met->all.wait.median,
                       .p95 = met->all.wait.p95};
     tot.makespan = last_end - (nj ? info.first : 0);
@@ -2425,41 +2472,6 @@ static int sim(cli_args *a)
                           strerror(werr));
             goto done;
         }
-    }
-    /* the rows in submission order */
-    if (sim_sorter_sort(&rp.order) != 0) {
-        rc = tmp_failed(a);
-        goto done;
-    }
-    FILE *fo = a->out;
-    if (rp.json)
-        fputs("{\"jobs\": [", fo);
-    else
-        fprintf(fo, "id,submit,start,end,nodes,gpus,reason_if_never_started"
-                    "%s\n",
-                rp.expected ? ",expected_start" : "");
-    out_rec o;
-    int got;
-    uint64_t held = 0; /* bytes the output holds in memory */
-    for (size_t i = 0; (got = sim_sorter_next(&rp.order, &o)) > 0; i++) {
-        const char *row = sim_store_get(&rp.rows, o.at, (size_t)o.len);
-        if (!row) {
-            got = -1;
-            break;
-        }
-        if (rp.json)
-            fputs(i ? ",\n  " : "\n  ", fo);
-        fwrite(row, 1, (size_t)o.len, fo);
-        /* written out as it goes: the rows are as long as the trace */
-        if ((held += o.len) >= OUT_CHUNK || held >= budget / 4) {
-            if ((rc = cli_drain_output(a)) != CLI_OK)
-                goto done;
-            held = 0;
-        }
-    }
-    if (got < 0) {
-        rc = tmp_failed(a);
-        goto done;
     }
     if (rp.json) {
         fputs("\n],\n\"summary\": ", fo);

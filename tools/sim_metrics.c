@@ -295,11 +295,12 @@ int sim_metrics_init(sim_metrics *m, double bound, size_t budget)
                            budget);
 }
 
-int sim_metrics_add(sim_metrics *m, const sim_result *x)
+int sim_metrics_add(sim_metrics *m, const sim_result *x, uint32_t *groups_of)
 {
     int64_t acc = account_group(m, x->account);
     if (acc < 0)
         return -1;
+    *groups_of = (uint32_t)acc * SIM_SIZES + (uint32_t)size_class(x);
     uint64_t groups[3] = {0, 1 + (uint64_t)size_class(x),
                           GROUP_ACCOUNTS + (uint64_t)acc};
     double v[3];
@@ -318,7 +319,6 @@ int sim_metrics_add(sim_metrics *m, const sim_result *x)
     for (int i = 0; i < 3; i++) {
         sim_group *g = group_at(m, groups[i]);
         g->jobs++;
-        g->gpu_seconds += x->gpu_seconds;
         g->started += figures > 0;
         g->completed += figures > 1;
         for (int f = 0; f < figures; f++) {
@@ -328,6 +328,13 @@ int sim_metrics_add(sim_metrics *m, const sim_result *x)
         }
     }
     return 0;
+}
+
+void sim_metrics_add_gpu(sim_metrics *m, uint32_t groups, double gpu_seconds)
+{
+    m->all.gpu_seconds += gpu_seconds;
+    m->size[groups % SIM_SIZES].gpu_seconds += gpu_seconds;
+    m->account[groups / SIM_SIZES].gpu_seconds += gpu_seconds;
 }
 
 static int cmp_name(const void *a, const void *b)

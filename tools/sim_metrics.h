@@ -80,7 +80,6 @@ typedef struct sim_result {
     int64_t submit, start, end; /* -1: never */
     int64_t ideal;       /* its run on its best set at once: its duration,
                             cut by its time limit */
-    double gpu_seconds;  /* GPU time it used (shares by their share) */
     uint32_t gpus;
     bool shared;         /* a fraction of a GPU or a MIG instance */
     bool completed;      /* ran to its end (or to its time limit) */
@@ -127,8 +126,14 @@ typedef struct sim_metrics {
  * (sim_spill.h). 0 or -1 (out of memory). */
 int sim_metrics_init(sim_metrics *m, double bound, size_t budget);
 /* A job the replay is done with (it ended for good, was refused, or never
- * started). 0, or -1 with errno set. */
-int sim_metrics_add(sim_metrics *m, const sim_result *r);
+ * started), all but its GPU time; the groups it is in into *groups (for
+ * sim_metrics_add_gpu). 0, or -1 with errno set. */
+int sim_metrics_add(sim_metrics *m, const sim_result *r, uint32_t *groups);
+/* A job's GPU time, to the groups sim_metrics_add gave: after every job
+ * was added, before sim_metrics_finish, in the order the sums are to be
+ * taken in (floating point: the order shows in the last digits; the
+ * simulator's is the trace's). */
+void sim_metrics_add_gpu(sim_metrics *m, uint32_t groups, double gpu_seconds);
 /* Compute the figures of the jobs added, with the tracker's. 0, or -1
  * with errno set. */
 int sim_metrics_finish(sim_metrics *m, const sim_track *k);

@@ -67,14 +67,31 @@ int sim_sorter_init(sim_sorter *s, size_t rec, sim_cmp_fn cmp, size_t budget)
     s->cap = budget / 2 / rec; /* the other half: the merge's windows */
     if (s->cap < 2)
         s->cap = 2;
-    s->buf = malloc(s->cap * rec);
-    return s->buf ? 0 : -1;
+    return 0;
+}
+
+/* Room for one more record in the buffer: it grows as records come, up
+ * to cap (a large budget is not taken before it is needed). 0 or -1. */
+static int buf_room(sim_sorter *s)
+{
+    if (s->n < s->buf_cap)
+        return 0;
+    size_t cap = s->buf_cap ? s->buf_cap * 2 : 256;
+    if (cap > s->cap)
+        cap = s->cap;
+    unsigned char *b = realloc(s->buf, cap * s->rec);
+    if (!b)
+        return -1;
+    s->buf = b;
+    s->buf_cap = cap;
+    return 0;
 }
 
 /* The buffer, sorted, as a run at the file's end. */
 static int flush_run(sim_sorter *s)
 {
-    qsort(s->buf, s->n, s->rec, s->cmp);
+    if (s->n)
+        qsort(s->buf, s->n, s->rec, s->cmp);
     if (!s->f && !(s->f = sim_tmpfile()))
         return -1;
     if (s->nruns == s->runs_cap) {
@@ -101,6 +118,8 @@ static int flush_run(sim_sorter *s)
 int sim_sorter_add(sim_sorter *s, const void *rec)
 {
     if (s->n == s->cap && flush_run(s) != 0)
+        return -1;
+    if (buf_room(s) != 0)
         return -1;
     memcpy(s->buf + s->n * s->rec, rec, s->rec);
     s->n++;
@@ -163,7 +182,8 @@ int sim_sorter_sort(sim_sorter *s)
     s->reading = true;
     s->pos = 0;
     if (!s->f) {
-        qsort(s->buf, s->n, s->rec, s->cmp);
+        if (s->n)
+            qsort(s->buf, s->n, s->rec, s->cmp);
         return 0;
     }
     if (flush_run(s) != 0 || fflush(s->f) != 0)
@@ -240,6 +260,8 @@ void sim_store_init(sim_store *st, size_t budget)
 int sim_store_add(sim_store *st, const char *p, size_t len, uint64_t *at)
 {
     *at = st->size;
+    if (!len)
+        return 0;
     if (!st->f && st->len + len > st->budget) {
         /* over the budget: what memory holds moves to a file */
         if (!(st->f = sim_tmpfile()))
@@ -281,6 +303,8 @@ const char *sim_store_get(sim_store *st, uint64_t at, size_t len)
         errno = EINVAL;
         return NULL;
     }
+    if (!len)
+        return "";
     if (!st->f)
         return st->mem + at;
     if (at >= st->win_at && at + len <= st->win_at + st->win_len)

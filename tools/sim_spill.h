@@ -36,6 +36,7 @@ typedef struct sim_sorter {
     sim_cmp_fn cmp;    /* a total order (ties would make the order vary) */
     unsigned char *buf;
     size_t n;          /* records in the buffer */
+    size_t buf_cap;    /* records it has room for (grows up to cap) */
     size_t budget;
     uint64_t total;    /* records added */
     FILE *f;           /* the sorted runs, one after another; NULL while
