@@ -217,6 +217,9 @@ int cli_apply_tuning(const cli_args *a, gs_sched *s, const cli_tuning *t);
  * which only one option may use) up to the --max-input limit. Returns a
  * NUL-terminated buffer (free it) or NULL after printing why. */
 char *cli_read_input(cli_args *a, const char *path, size_t *len);
+/* The input named name is over --max-input: CLI_FAIL after the message
+ * (for readers of their own, which read a line at a time). */
+int cli_input_too_big(cli_args *a, const char *name);
 /* Open --out (default -: standard output) before the work starts, so
  * that a path that cannot be written fails at once. The results collect
  * in memory (a->out) and replace the file's content when it is closed,

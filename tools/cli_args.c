@@ -632,6 +632,14 @@ int cli_apply_tuning(const cli_args *a, gs_sched *s, const cli_tuning *t)
 
 /* ---- inputs -------------------------------------------------------------- */
 
+int cli_input_too_big(cli_args *a, const char *name)
+{
+    return cli_fail(a,
+                    "%s: more than %llu bytes, the input limit (raise it "
+                    "with --max-input)",
+                    name, (unsigned long long)a->max_input);
+}
+
 char *cli_read_input(cli_args *a, const char *path, size_t *len)
 {
     bool is_stdin = !strcmp(path, "-");
@@ -679,10 +687,7 @@ char *cli_read_input(cli_args *a, const char *path, size_t *len)
         fclose(f);
     if (too_big || failed) {
         if (too_big)
-            cli_fail(a,
-                     "%s: more than %llu bytes, the input limit (raise it "
-                     "with --max-input)",
-                     name, (unsigned long long)a->max_input);
+            cli_input_too_big(a, name);
         else
             cli_fail(a, "%s: %s", name, strerror(err ? err : EIO));
         free(buf);

@@ -279,7 +279,8 @@ static void show_messages(FILE *f)
     if (size <= 0)
         return;
     size_t len = (size_t)size < MESSAGES_MAX ? (size_t)size : MESSAGES_MAX;
-    char *buf = malloc(len + 64);
+    size_t cap = 4 + len + 64; /* the clearing, the text, the count */
+    char *buf = malloc(cap);
     if (!buf || fseek(f, 0, SEEK_SET) != 0) {
         free(buf);
         return;
@@ -287,7 +288,8 @@ static void show_messages(FILE *f)
     memcpy(buf, "\r\033[K", 4);
     size_t got = fread(buf + 4, 1, len, f), n = 4 + got;
     if (got < (size_t)size)
-        n += (size_t)snprintf(buf + n, 64, "(%ld more bytes of messages)\n",
+        n += (size_t)snprintf(buf + n, cap - n,
+                              "(%ld more bytes of messages)\n",
                               size - (long)got);
     (void)cli_write_all(STDERR_FILENO, buf, n);
     free(buf);

@@ -9,7 +9,8 @@
  *                [--preempt off|requeue|cancel] [--split] [--any-model]
  *                [--auto-accounts] [--expected-start] [--numa MODE]
  *                [--demand LIST] [--no-lookahead] [--comm-fraction F]
- *                [--json] [--out FILE]
+ *                [--summary FILE] [--slowdown-bound SECONDS]
+ *                [--full-steps] [--spill-after SIZE] [--json] [--out FILE]
  *
  * Jobs: CSV with the columns id,submit,duration,time_limit,gpus,
  * gpus_per_node,user,account,priority,preemptible,partition,constraint,
@@ -27,6 +28,10 @@
  * (,expected_start with --expected-start) to --out (or stdout), and a
  * summary on stderr (stdout with --out); with --json one document with the
  * jobs and the summary (docs/cli.md).
+ *
+ * Memory follows the jobs in the system, not the trace: the trace is read
+ * twice as a stream, a job is held from its submission until it ends for
+ * good, and what only comes out at the end goes through sim_spill.h.
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "cli.h"
@@ -479,7 +484,10 @@ typedef struct trace_info {
 static int next_line(trace_in *in, size_t *len, uint64_t *at)
 {
     cli_args *a = in->r.a;
-    size_t n = 0;
+    /* the first pass counts every byte of the input against its limit,
+     * the second every line's (it was counted) */
+    uint64_t limit = a->max_input - (in->scanning ? in->bytes : 0);
+    size_t n = 0, used = 0;
     int c = EOF;
     *at = in->off;
     for (;;) {
@@ -494,36 +502,25 @@ static int next_line(trace_in *in, size_t *len, uint64_t *at)
             in->lcap = cap;
         }
         c = getc_unlocked(in->f);
-        if (c == EOF || c == '\n')
+        if (c == EOF)
             break;
-        in->line[n++] = (char)c;
-        /* a line is part of the input: no longer than its limit */
-        if (n > a->max_input) {
-            cli_fail(a,
-                     "%s: more than %llu bytes, the input limit (raise it "
-                     "with --max-input)",
-                     in->r.name, (unsigned long long)a->max_input);
+        if (++used > limit) {
+            cli_input_too_big(a, in->r.name);
             return -1;
         }
+        if (c == '\n')
+            break;
+        in->line[n++] = (char)c;
     }
     if (c == EOF && ferror(in->f)) {
         cli_fail(a, "%s: %s", in->r.name, strerror(errno ? errno : EIO));
         return -1;
     }
-    if (c == EOF && n == 0)
+    if (!used)
         return 0;
-    size_t used = n + (c == '\n');
     in->off += used;
-    if (in->scanning) {
+    if (in->scanning)
         in->bytes += used;
-        if (in->bytes > a->max_input) {
-            cli_fail(a,
-                     "%s: more than %llu bytes, the input limit (raise it "
-                     "with --max-input)",
-                     in->r.name, (unsigned long long)a->max_input);
-            return -1;
-        }
-    }
     if (in->copy) {
         in->line[n] = '\n';
         if (fwrite(in->line, 1, used, in->copy) != used) {
@@ -704,14 +701,6 @@ static int cmp_id_rec(const void *a, const void *b)
     return x->row < y->row ? -1 : x->row > y->row;
 }
 
-static uint64_t id_hash(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-    return h ^ (h >> 29);
-}
-
 /* A row whose id shares its hash with another's, read again. */
 typedef struct id_cand {
     char *id;
@@ -877,7 +866,7 @@ static int scan_trace(trace_in *in, size_t budget, trace_info *info,
         info->longest = run > info->longest ? run : info->longest;
         info->comm |= j.comm >= 0;
         info->n++;
-        if (*j.id && sim_sorter_add(&ids, &(id_rec){id_hash(j.id), j.line}) !=
+        if (*j.id && sim_sorter_add(&ids, &(id_rec){sim_hash(j.id), j.line}) !=
                          0) {
             tmp_failed(a);
             goto out;
@@ -911,6 +900,13 @@ out:
     return rc;
 }
 
+/* The trace is not what the first pass read: -1 after the message. */
+static int trace_changed(const trace_in *in)
+{
+    cli_fail(in->r.a, "%s: changed while it was read", in->r.name);
+    return -1;
+}
+
 /* The next job in submission order into *j (second pass): 1, 0 at the
  * end, -1 after a message. */
 static int next_job(trace_in *in, const trace_info *info, sim_sorter *order,
@@ -922,12 +918,7 @@ static int next_job(trace_in *in, const trace_info *info, sim_sorter *order,
         if (in->row >= info->n)
             return 0;
         int got = next_row(in, j, &at);
-        if (got == 0 && in->row < info->n) {
-            cli_fail(in->r.a, "%s: changed while it was read",
-                     in->r.name);
-            return -1;
-        }
-        return got;
+        return got == 0 ? trace_changed(in) : got;
     }
     order_rec o;
     int got = sim_sorter_next(order, &o);
@@ -939,11 +930,7 @@ static int next_job(trace_in *in, const trace_info *info, sim_sorter *order,
                         0)
         return got == 0 ? 0 : -1;
     got = next_row(in, j, &at);
-    if (got == 0) {
-        cli_fail(in->r.a, "%s: changed while it was read", in->r.name);
-        return -1;
-    }
-    return got;
+    return got == 0 ? trace_changed(in) : got;
 }
 
 /* Write a CSV field, quoted when asked or when it needs it. */
@@ -2079,7 +2066,8 @@ static int sim(cli_args *a)
     sim_live *lv = &rp.live;
     for (;;) {
         if (have && nextj.submit < now) {
-            rc = cli_fail(a, "%s: changed while it was read", jobs_name);
+            trace_changed(&in);
+            rc = CLI_FAIL;
             goto done;
         }
         /* the next moment something happens */

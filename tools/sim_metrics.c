@@ -229,14 +229,6 @@ static sim_group *group_at(sim_metrics *m, uint64_t g)
                                 : &m->account[g - GROUP_ACCOUNTS];
 }
 
-static uint64_t name_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 /* The account's group index (made when new), or -1 (out of memory). */
 static int64_t account_group(sim_metrics *m, const char *name)
 {
@@ -248,7 +240,7 @@ static int64_t account_group(sim_metrics *m, const char *name)
         for (size_t i = 0; i < cap; i++)
             sl[i] = UINT32_MAX;
         for (size_t i = 0; i < m->naccounts; i++) {
-            size_t k = name_hash(m->account[i].name) & (cap - 1);
+            size_t k = sim_hash(m->account[i].name) & (cap - 1);
             while (sl[k] != UINT32_MAX)
                 k = (k + 1) & (cap - 1);
             sl[k] = (uint32_t)i;
@@ -257,7 +249,7 @@ static int64_t account_group(sim_metrics *m, const char *name)
         m->slots = sl;
         m->slots_cap = cap;
     }
-    size_t k = name_hash(name) & (m->slots_cap - 1);
+    size_t k = sim_hash(name) & (m->slots_cap - 1);
     for (; m->slots[k] != UINT32_MAX; k = (k + 1) & (m->slots_cap - 1))
         if (!strcmp(m->account[m->slots[k]].name, name))
             return (int64_t)m->slots[k];
@@ -300,8 +292,9 @@ int sim_metrics_add(sim_metrics *m, const sim_result *x, uint32_t *groups_of)
     int64_t acc = account_group(m, x->account);
     if (acc < 0)
         return -1;
-    *groups_of = (uint32_t)acc * SIM_SIZES + (uint32_t)size_class(x);
-    uint64_t groups[3] = {0, 1 + (uint64_t)size_class(x),
+    int size = size_class(x);
+    *groups_of = (uint32_t)acc * SIM_SIZES + (uint32_t)size;
+    uint64_t groups[3] = {0, 1 + (uint64_t)size,
                           GROUP_ACCOUNTS + (uint64_t)acc};
     double v[3];
     int figures = 0;

@@ -22,6 +22,14 @@ struct sim_run {
     size_t wn, wpos;      /* records in the window, the next one */
 };
 
+uint64_t sim_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h ^ (h >> 29); /* the low bits, which tables index by, mixed */
+}
+
 const char *sim_tmpdir(void)
 {
     const char *dir = getenv("TMPDIR");
@@ -123,7 +131,6 @@ int sim_sorter_add(sim_sorter *s, const void *rec)
         return -1;
     memcpy(s->buf + s->n * s->rec, rec, s->rec);
     s->n++;
-    s->total++;
     return 0;
 }
 
@@ -179,7 +186,6 @@ static void sift_down(sim_sorter *s, size_t i)
 
 int sim_sorter_sort(sim_sorter *s)
 {
-    s->reading = true;
     s->pos = 0;
     if (!s->f) {
         if (s->n)

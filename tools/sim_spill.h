@@ -23,6 +23,8 @@
 FILE *sim_tmpfile(void);
 /* Where: $TMPDIR, else /tmp. */
 const char *sim_tmpdir(void);
+/* A string's 64-bit hash (the trace's ids, the accounts' names). */
+uint64_t sim_hash(const char *s);
 
 /* ---- a sorter of fixed-size records --------------------------------------- */
 
@@ -38,7 +40,6 @@ typedef struct sim_sorter {
     size_t n;          /* records in the buffer */
     size_t buf_cap;    /* records it has room for (grows up to cap) */
     size_t budget;
-    uint64_t total;    /* records added */
     FILE *f;           /* the sorted runs, one after another; NULL while
                           every record fits in the buffer */
     sim_run *runs;
@@ -46,7 +47,6 @@ typedef struct sim_sorter {
     size_t *heap;      /* merging: the runs left, least head first */
     size_t nheap;
     size_t pos;        /* reading: the next record of the buffer */
-    bool reading;
 } sim_sorter;
 
 /* A sorter of records of rec bytes, ordered by cmp, holding at most about
