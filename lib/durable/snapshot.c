@@ -1566,6 +1566,7 @@ static gs_status read_lists(rd_ctx *c, gs_rbuf *r)
     }
     /* the end order (gs_state_ends_insert's), sorted once */
     gs_sort_idx(s->ends, s->n_ends, cmp_end, s);
+    s->ends_ver++;
     uint64_t ne = gs_r_uv_max(r, s->n_jobs, "the ended count");
     int64_t id = 0;
     for (uint64_t i = 0; i < ne && !r->bad; i++) {

@@ -28,6 +28,7 @@ void gs_apply_start(gs_sched *s, job_rec *j, const uint32_t *gpus,
                     int64_t now)
 {
     const gs_topo *t = s->topo;
+    gs_bf_settle(s); /* the real state changes */
     /* group by node: mark each node's mask in node_mask (zeroed after) */
     uint32_t nn = 0;
     uint32_t *touched = s->scratch_nodes2;
@@ -157,6 +158,7 @@ static void requeue(gs_sched *s, job_rec *j)
 
 void gs_apply_preempt(gs_sched *s, const gs_plan *p, int64_t now)
 {
+    gs_bf_settle(s); /* the real state changes */
     for (size_t i = 0; i < p->n_victims; i++) {
         if (p->victims[i] == GS_NONE)
             continue;

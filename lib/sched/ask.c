@@ -192,6 +192,7 @@ bool gs_sched_place_only(gs_sched *s, const job_rec *j, uint32_t *out,
 {
     gs_place_ctx ctx;
     gs_place_request req;
+    gs_bf_settle(s); /* on the real state */
     gs_status st = gs_ask_policy(s, j, out, &ctx, &req, false);
     if (st == GS_OK)
         return true;

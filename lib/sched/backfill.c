@@ -228,8 +228,20 @@ void gs_bf_flush(gs_sched *s)
     flush_dirty(s);
 }
 
+void gs_bf_settle(gs_sched *s)
+{
+    if (!s->bf_open)
+        return;
+    clear_blocks(s);
+    while (s->bf_rel > 0)
+        gs_bf_vrestore(s, &s->jobs[s->ends[--s->bf_rel]]);
+    flush_dirty(s);
+    s->bf_open = false;
+}
+
 void gs_bf_end(gs_sched *s)
 {
+    gs_bf_settle(s);
     clear_blocks(s);
 }
 
@@ -273,6 +285,7 @@ static void rsv_insert(gs_sched *s, uint32_t *v, size_t n, uint32_t k,
 
 void gs_bf_begin(gs_sched *s)
 {
+    gs_bf_settle(s);
     s->n_rsv = 0;
     s->n_rsv_gpus_used = 0;
 }
@@ -281,6 +294,7 @@ void gs_bf_begin(gs_sched *s)
 
 void gs_bf_window(gs_sched *s, const job_rec *j, int64_t now)
 {
+    gs_bf_settle(s);
     int64_t end = j->time_limit ? add_time(now, j->time_limit) : FOREVER;
     sync_blocks(s, now, end, j->id);
 }
@@ -522,6 +536,40 @@ static void prefer_released(gs_sched *s, const job_rec *j, const uint32_t *run,
     prefer_prefix(s, j, s->bf_free_now, n);
 }
 
+/* Record j's reservation at [t, end) on the GPUs s->place_out holds
+ * (placed with run[0 .. ri) released and the overlapping reservations
+ * blocked). */
+static void record(gs_sched *s, const job_rec *j, const uint32_t *run,
+                   size_t ri, int64_t now, int64_t t, int64_t end)
+{
+    reservation *r = &s->rsv[s->n_rsv++];
+    r->job = j->id;
+    r->start = t;
+    r->end = end;
+    r->off = (uint32_t)s->n_rsv_gpus_used;
+    r->n = j->gpus;
+    r->milli = (uint16_t)job_share(j);
+    r->whole = job_whole(j);
+    r->on = false;
+    memcpy(s->rsv_gpus + r->off, s->place_out,
+           j->gpus * sizeof *s->place_out);
+    s->n_rsv_gpus_used += j->gpus;
+    uint32_t k = (uint32_t)(s->n_rsv - 1);
+    rsv_insert(s, s->rsv_by_start, k, k, false);
+    rsv_insert(s, s->rsv_by_end, k, k, true);
+    /* Prefer GPUs that are busy now and free by t: the GPUs free now are
+     * what backfill can use, so a reservation that can do with fewer of
+     * them leaves the rest to it. Tried when few jobs were released (the
+     * pass costs their allocations). */
+    if (ri <= PREFER_RELEASED_MAX) {
+        memcpy(s->place_out, s->rsv_gpus + r->off,
+               j->gpus * sizeof *s->place_out);
+        prefer_released(s, j, run, ri, now, t);
+        memcpy(s->rsv_gpus + r->off, s->place_out,
+               j->gpus * sizeof *s->place_out);
+    }
+}
+
 /* Start a light scan for a job of p GPUs per node (0: any split), on
  * indexes that are up to date: the counts are the cluster's. */
 static void light_begin(gs_sched *s, uint32_t p)
@@ -542,13 +590,9 @@ static void light_begin(gs_sched *s, uint32_t p)
  * (virtually) and j is placed with the overlapping reservations' GPUs
  * held back; those blocks stay in place from one candidate to the next
  * while the same reservations overlap. */
-bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
-                          int64_t *when)
+static bool reserved_start_scan(gs_sched *s, const job_rec *j, int64_t now,
+                                int64_t *when)
 {
-    *when = FOREVER;
-    if (s->n_rsv >= s->cap_rsv ||
-        s->n_rsv_gpus_used + j->gpus > s->cap_rsv_gpus)
-        return false;
     int64_t limit = add_time(now, s->bf_horizon);
     /* s->ends is in order of start + limit; overdue jobs all count as
      * ending at now + 1, which keeps that order */
@@ -636,31 +680,7 @@ bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
         bool placed = gs_sched_counts_fit(s, j) && gs_bf_place_whatif(s, j);
         if (placed) {
             s->bf_light = false;
-            reservation *r = &s->rsv[s->n_rsv++];
-            r->job = j->id;
-            r->start = t;
-            r->end = end;
-            r->off = (uint32_t)s->n_rsv_gpus_used;
-            r->n = j->gpus;
-            r->milli = (uint16_t)job_share(j);
-            r->on = false;
-            memcpy(s->rsv_gpus + r->off, s->place_out,
-                   j->gpus * sizeof *s->place_out);
-            s->n_rsv_gpus_used += j->gpus;
-            uint32_t k = (uint32_t)(s->n_rsv - 1);
-            rsv_insert(s, s->rsv_by_start, k, k, false);
-            rsv_insert(s, s->rsv_by_end, k, k, true);
-            /* Prefer GPUs that are busy now and free by t: the GPUs free
-             * now are what backfill can use, so a reservation that can do
-             * with fewer of them leaves the rest to it. Tried when few
-             * jobs were released (the pass costs their allocations). */
-            if (ri <= PREFER_RELEASED_MAX) {
-                memcpy(s->place_out, s->rsv_gpus + r->off,
-                       j->gpus * sizeof *s->place_out);
-                prefer_released(s, j, run, ri, now, t);
-                memcpy(s->rsv_gpus + r->off, s->place_out,
-                       j->gpus * sizeof *s->place_out);
-            }
+            record(s, j, run, ri, now, t, end);
             *when = t;
             found = true;
             break;
@@ -674,3 +694,237 @@ bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
     return found;
 }
 
+
+/* ---- the scan kept open between reservations --------------------------
+ *
+ * In a step with a long queue, reservation k is found only past the ends
+ * the k - 1 before it took: scanning from now, releasing and blocking as
+ * it goes, costs O(k) what-ifs per reservation and O(depth^2) per step.
+ * For a whole-GPU job on a cluster whose running jobs free only their
+ * own GPUs (none exclusive or MIG), a bound skips most candidate times
+ * without touching the state:
+ *
+ *   free GPUs at t, under the blocks <= F + R(t) - A(t)
+ *
+ * with F the GPUs free now (no blocks), R(t) the GPUs of the running jobs
+ * expected to end by t, and A(t) the GPUs of the whole-GPU reservations
+ * under way at t (start <= t < end; not j's own). A(t)'s GPUs are free at
+ * t (they were at the reservation's start, and releases only add) and
+ * blocked for any window starting at t; two reservations under way at
+ * once cannot share a GPU (the later one was placed with the earlier one
+ * blocked), so they are A(t) distinct GPUs. Where the bound allows j, the
+ * what-if state is moved there, from wherever the last scan of the step
+ * left it: releases and restores in end order, blocks synced to the
+ * window. The state at a candidate is the same whichever way it was
+ * reached, and so are the placements (they depend on the state only), so
+ * the reservations are the ones the scan from now finds. */
+
+/* The running jobs' expected ends and GPU sums, built when ends or now
+ * changed. */
+static void end_cache(gs_sched *s, int64_t now)
+{
+    if (s->bf_end_ver == s->ends_ver + 1 && s->bf_end_now == now)
+        return;
+    uint64_t sum = 0;
+    bool plain = true;
+    for (size_t i = 0; i < s->n_ends; i++) {
+        const job_rec *x = &s->jobs[s->ends[i]];
+        sum += x->gpus;
+        s->bf_end[i].at = expected_end(x, now);
+        s->bf_end[i].gpus = sum;
+        if (x->exclusive || x->mig_slices)
+            plain = false;
+    }
+    s->bf_end_plain = plain;
+    s->bf_end_ver = s->ends_ver + 1;
+    s->bf_end_now = now;
+}
+
+/* Open the what-if state (settled: nothing released, blocks lifted),
+ * keeping the real state's counts. */
+static void scan_open(gs_sched *s)
+{
+    if (s->bf_open)
+        return;
+    clear_blocks(s);
+    flush_dirty(s);
+    s->bf_real_free = s->free_sum;
+    memcpy(s->bf_real_row, s->hist + (size_t)s->hist_cluster * 65,
+           sizeof s->bf_real_row);
+    s->bf_rel = 0;
+    s->bf_open = true;
+}
+
+/* The blocks of one scan: the first candidate syncs every reservation
+ * to its window; later ones (t only grows) block the reservations whose
+ * start came into the window (by start) and lift those that ended (by
+ * end), as the scan from now does. */
+typedef struct scan_blocks {
+    bool synced;
+    size_t ps, pe; /* by_start / by_end entries looked at */
+} scan_blocks;
+
+static void blocks_at(gs_sched *s, scan_blocks *b, uint64_t own, int64_t t,
+                      int64_t end)
+{
+    size_t n = s->n_rsv;
+    const uint32_t *by_start = s->rsv_by_start, *by_end = s->rsv_by_end;
+    if (!b->synced) {
+        for (size_t i = 0; i < n; i++) {
+            reservation *r = &s->rsv[i];
+            bool want = overlaps(r, t, end, own);
+            if (want != r->on)
+                set_block(s, r, want);
+        }
+        b->ps = b->pe = 0;
+        while (b->ps < n && s->rsv[by_start[b->ps]].start < end)
+            b->ps++;
+        while (b->pe < n && s->rsv[by_end[b->pe]].end <= t)
+            b->pe++;
+        b->synced = true;
+        return;
+    }
+    while (b->pe < n && s->rsv[by_end[b->pe]].end <= t) {
+        reservation *r = &s->rsv[by_end[b->pe++]];
+        if (r->on)
+            set_block(s, r, false);
+    }
+    while (b->ps < n && s->rsv[by_start[b->ps]].start < end) {
+        reservation *r = &s->rsv[by_start[b->ps++]];
+        if (t < r->end && r->job != own && !r->on)
+            set_block(s, r, true);
+    }
+}
+
+/* The what-if state at candidate t: ends[0 .. ri) released, the
+ * reservations overlapping [t, end) blocked (j's own never). */
+static void scan_move(gs_sched *s, const job_rec *j, scan_blocks *b,
+                      size_t ri, int64_t t, int64_t end)
+{
+    while (s->bf_rel < ri)
+        gs_bf_vrelease(s, &s->jobs[s->ends[s->bf_rel++]]);
+    while (s->bf_rel > ri)
+        gs_bf_vrestore(s, &s->jobs[s->ends[--s->bf_rel]]);
+    blocks_at(s, b, j->id, t, end);
+}
+
+/* Does j fit the light counts (or, without a light scan, the indexes)? */
+static bool scan_counts_fit(gs_sched *s, const job_rec *j, uint32_t p,
+                            uint64_t need)
+{
+    if (!s->bf_light) {
+        flush_dirty(s);
+        return gs_sched_counts_fit(s, j);
+    }
+    bool fits =
+        (uint64_t)(p ? s->bf_light_slots : s->bf_light_free) >= need;
+#ifndef NDEBUG
+    flush_dirty(s);
+    if (fits != gs_sched_counts_fit(s, j))
+        abort();
+#endif
+    return fits;
+}
+
+static bool reserved_start_open(gs_sched *s, const job_rec *j, int64_t now,
+                                int64_t *when)
+{
+    scan_open(s);
+    /* a light scan on the indexes as the last scan left them */
+    flush_dirty(s);
+    uint32_t p = gs_state_node_shape(j);
+    uint64_t need = gs_state_slots_needed(j, p);
+    if (!s->n_parts && p <= 64)
+        light_begin(s, p);
+    int64_t limit = add_time(now, s->bf_horizon);
+    int64_t L = j->time_limit ? j->time_limit : FOREVER;
+    const struct bf_end *ev = s->bf_end;
+    size_t nr = s->n_ends, ri = 0, pe = 0, as = 0, ae = 0;
+    size_t nrsv = s->n_rsv;
+    const uint32_t *by_start = s->rsv_by_start, *by_end = s->rsv_by_end;
+    uint64_t base = (uint64_t)s->bf_real_free, active = 0;
+    int64_t last = now;
+    scan_blocks b = {false, 0, 0};
+    bool found = false;
+    for (;;) {
+        /* the candidates of the scan from now: the next running job's
+         * end, or the next reservation end after the last candidate */
+        int64_t t = FOREVER;
+        if (ri < nr && ev[ri].at <= limit)
+            t = ev[ri].at;
+        while (pe < nrsv && s->rsv[by_end[pe]].end <= last)
+            pe++;
+        if (pe < nrsv && s->rsv[by_end[pe]].end < t &&
+            s->rsv[by_end[pe]].end <= limit)
+            t = s->rsv[by_end[pe]].end;
+        if (t == FOREVER)
+            break;
+        while (ri < nr && ev[ri].at <= t)
+            ri++;
+        last = t;
+        uint64_t released = ri ? ev[ri - 1].gpus : 0;
+        if (base + released < j->gpus)
+            continue;
+        while (as < nrsv && s->rsv[by_start[as]].start <= t) {
+            const reservation *r = &s->rsv[by_start[as++]];
+            if (r->whole && r->job != j->id)
+                active += r->n;
+        }
+        while (ae < nrsv && s->rsv[by_end[ae]].end <= t) {
+            const reservation *r = &s->rsv[by_end[ae++]];
+            if (r->whole && r->job != j->id)
+                active -= r->n;
+        }
+        int64_t end = add_time(t, L);
+        if (base + released < active + j->gpus) {
+#ifndef NDEBUG
+            /* debug builds (the tests) check the bound against the
+             * state at every candidate it skips */
+            scan_move(s, j, &b, ri, t, end);
+            if (scan_counts_fit(s, j, p, need))
+                abort();
+#endif
+            continue;
+        }
+        scan_move(s, j, &b, ri, t, end);
+        if (!scan_counts_fit(s, j, p, need))
+            continue;
+        flush_dirty(s);
+        if (gs_sched_counts_fit(s, j) && gs_bf_place_whatif(s, j)) {
+            s->bf_light = false;
+            record(s, j, s->ends, ri, now, t, end);
+            *when = t;
+            found = true;
+            break;
+        }
+    }
+    s->bf_light = false;
+    return found;
+}
+
+bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
+                          int64_t *when)
+{
+    *when = FOREVER;
+    if (s->n_rsv >= s->cap_rsv ||
+        s->n_rsv_gpus_used + j->gpus > s->cap_rsv_gpus)
+        return false;
+    if (job_whole(j)) {
+        end_cache(s, now);
+        if (s->bf_end_plain)
+            return reserved_start_open(s, j, now, when);
+    }
+    gs_bf_settle(s);
+    return reserved_start_scan(s, j, now, when);
+}
+
+bool gs_bf_fits_real(const gs_sched *s, const job_rec *j)
+{
+    if (!job_whole(j))
+        return true; /* shared and MIG GPUs are not in the free counts */
+    uint32_t p = gs_state_node_shape(j);
+    if (!p)
+        return (uint64_t)s->bf_real_free >= j->gpus;
+    return p <= 64 &&
+           gs_state_slots(s->bf_real_row, p) >= gs_state_slots_needed(j, p);
+}

@@ -179,7 +179,13 @@ static void plan_behind(gs_sched *s, plan_cursor *c, const job_rec *j,
     /* free-GPU counts first: most jobs behind a blocked one cannot fit,
      * and counting is far cheaper than placing (or than holding back the
      * reservations that overlap the job's window, which only then) */
-    if (!gs_state_fits_unblocked(s, j)) {
+    /* while the reservation scans' state is open, the real counts are
+     * kept (without partitions): most jobs here do not fit them, and
+     * the next scan goes on from where the last one stopped */
+    if (s->bf_open && s->n_parts)
+        gs_bf_settle(s);
+    if (s->bf_open ? !gs_bf_fits_real(s, j)
+                   : !gs_state_fits_unblocked(s, j)) {
         why_set(r, GS_REASON_RESOURCES, LAZY_NOFIT);
     } else if (gs_bf_try_place(s, j, c->now, r)) {
         p->kind = PLAN_START;

@@ -161,6 +161,14 @@ bool gs_bf_try_place(gs_sched *s, const job_rec *j, int64_t now,
 void gs_bf_vrelease(gs_sched *s, const job_rec *j);
 void gs_bf_vrestore(gs_sched *s, const job_rec *j);
 void gs_bf_flush(gs_sched *s);
+/* Bring the what-if state a step's reservation scans left open back to
+ * the real one (anything that reads the state but those scans calls it
+ * first; cheap when settled). */
+void gs_bf_settle(gs_sched *s);
+/* While the scans' state is open (s->bf_open): do j's counts fit the real
+ * state, ignoring reservations (gs_state_fits_unblocked's answer without
+ * settling; clusters without partitions)? */
+bool gs_bf_fits_real(const gs_sched *s, const job_rec *j);
 bool gs_bf_place_whatif(gs_sched *s, const job_rec *j);
 
 /* Preemption (preempt.c): the victims job h needs stopped, in

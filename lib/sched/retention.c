@@ -174,6 +174,7 @@ void gs_sched_compact(gs_sched *s)
         s->running[i] = map[s->running[i]];
     for (size_t i = 0; i < s->n_ends; i++)
         s->ends[i] = map[s->ends[i]];
+    s->ends_ver++;
     s->cursor->ok = false;
 }
 

@@ -474,6 +474,7 @@ GS_API void gs_sched_destroy(gs_sched *s)
     gs_free(s->running);
     gs_free(s->running_scratch);
     gs_free(s->ends);
+    gs_free(s->bf_end);
     gs_free(s->requeued);
     gs_free(s->order_buf);
     gs_free(s->rsv);

@@ -320,7 +320,15 @@ typedef struct reservation {
     uint32_t off, n; /* its GPUs: rsv_gpus[off .. off + n) */
     uint16_t milli;  /* the share it holds on each (1000: whole) */
     bool on;         /* its GPUs are blocked right now */
+    bool whole;      /* a whole-GPU job's (not shared, not MIG) */
 } reservation;
+
+/* A running job's expected end and the GPUs of the running jobs up to it
+ * (ends' order), for reservation scans. */
+struct bf_end {
+    int64_t at;
+    uint64_t gpus;
+};
 
 /* A pending job's place in the ordering, as the refresh stage writes it
  * and the order stage sorts it: compact keys (k1 first, then k2, k3, idx;
@@ -412,6 +420,23 @@ struct gs_sched {
     bool bf_light;
     uint32_t bf_light_p;
     int64_t bf_light_free, bf_light_slots;
+    /* A step's reservation scans (backfill.c) go on from where the last
+     * one left the what-if state (open): ends[0 .. bf_rel) released, the
+     * blocks of its last candidate. Anything else that reads the state
+     * settles it first (gs_bf_settle). While open, the real state's
+     * cluster counts are kept here. */
+    bool bf_open;
+    size_t bf_rel;
+    int64_t bf_real_free;
+    uint32_t bf_real_row[65];
+    /* the running jobs' expected ends and running sums of their GPUs, in
+     * ends' order, as of ends_ver and bf_end_now; bf_end_plain: none of
+     * them exclusive or MIG (then a release frees only its own GPUs) */
+    struct bf_end *bf_end;
+    size_t cap_bf_end;
+    uint64_t ends_ver, bf_end_ver;
+    int64_t bf_end_now;
+    bool bf_end_plain;
     size_t n_bf_touched;
     uint32_t *running_scratch;  /* job indices */
     size_t cap_running_scratch;

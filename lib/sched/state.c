@@ -312,6 +312,7 @@ void gs_state_ends_insert(gs_sched *s, uint32_t idx)
             (s->n_ends - pos) * sizeof *s->ends);
     s->ends[pos] = idx;
     s->n_ends++;
+    s->ends_ver++;
 }
 
 void gs_state_ends_remove(gs_sched *s, uint32_t idx)
@@ -321,6 +322,7 @@ void gs_state_ends_remove(gs_sched *s, uint32_t idx)
         memmove(s->ends + pos, s->ends + pos + 1,
                 (s->n_ends - pos - 1) * sizeof *s->ends);
         s->n_ends--;
+        s->ends_ver++;
     }
 }
 

@@ -498,6 +498,7 @@ gs_status gs_sched_reserve(gs_sched *s, size_t nj, uint32_t gpus)
         !GS_GROW(s->running, s->cap_running, nj) ||
         !GS_GROW(s->running_scratch, s->cap_running_scratch, nj) ||
         !GS_GROW(s->ends, s->cap_ends, nj) ||
+        !GS_GROW(s->bf_end, s->cap_bf_end, nj) ||
         (s->cap_place_out < gpus &&
          !GS_GROW(s->place_out, s->cap_place_out, gpus)) ||
         !GS_GROW(s->rsv_gpus, s->cap_rsv_gpus, (size_t)s->bf_depth * mg) ||
