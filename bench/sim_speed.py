@@ -20,6 +20,12 @@ and the peak resident memory are printed):
               divided by 11) on 1,000 DGX A100 nodes (8,000 GPUs): the
               issue's case; at 1,000,000 jobs the load is just over the
               capacity and about 28,000 jobs wait on average
+  philly      with --philly FILE (the Pollux artifact's
+              simulator/traces/philly.csv, 82,247 jobs; not in this
+              repository): converted by gpusched-trace, each job's time
+              limit its duration, on 50 DGX A100 (400 GPUs, the trace's
+              mean demand is 374), with conservative backfill: about 3,600
+              jobs wait on average (--jobs is ignored)
 
 The issue's targets: the overloaded case at 1,000,000 jobs on 1,000 nodes
 in 60 s or less; conservative backfill on Philly (82,247 jobs) in 20 s or
@@ -47,6 +53,30 @@ SMALL = ('{"gpusched": 1, "nodes": ['
 COMMON = ["--split", "--any-model", "--auto-accounts", "--quiet"]
 LARGE = ('{"gpusched": 1, "nodes": '
          '[{"name": "n[0001-1000]", "template": "dgx-a100"}]}\n')
+PHILLY = ('{"gpusched": 1, "nodes": '
+          '[{"name": "n[001-050]", "template": "dgx-a100"}]}\n')
+TRACE_TOOL = os.path.join(ROOT, "tools", "gpusched-trace")
+
+
+def philly_trace(src, dst):
+    """The Pollux Philly trace as a sim trace, each job's time limit its
+    duration (a scheduler told the run times exactly)."""
+    conv = dst + ".conv"
+    subprocess.run([sys.executable, TRACE_TOOL, "convert", "philly", src,
+                    "--out", conv], check=True, stderr=subprocess.DEVNULL)
+    with open(conv, encoding="ascii") as f, \
+            open(dst, "w", encoding="ascii") as o:
+        head = f.readline()
+        o.write(head)
+        cols = head.strip().split(",")
+        dur, lim = cols.index("duration"), cols.index("time_limit")
+        n = 0
+        for line in f:
+            c = line.rstrip("\n").split(",")
+            c[lim] = c[dur]
+            o.write(",".join(c) + "\n")
+            n += 1
+    return n
 
 
 def compress(src, dst, factor):
@@ -82,13 +112,18 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--case", action="append",
                     choices=("relaxed", "overloaded", "backfill", "easy",
-                             "large"))
+                             "large", "philly"))
+    ap.add_argument("--philly", metavar="FILE",
+                    help="the Pollux artifact's philly.csv (case philly)")
     ap.add_argument("--full-steps", action="store_true",
                     help="pass --full-steps to every replay")
     a = ap.parse_args()
     if a.jobs < 1 or a.repeat < 1:
         ap.error("--jobs and --repeat: want positive numbers")
-    cases = a.case or ["relaxed", "backfill", "overloaded", "easy"]
+    cases = a.case or ["relaxed", "backfill", "overloaded", "easy"] + \
+        (["philly"] if a.philly else [])
+    if "philly" in cases and not a.philly:
+        ap.error("case philly needs --philly FILE")
     with tempfile.TemporaryDirectory() as tmp:
         trace = os.path.join(tmp, "trace.csv")
         small = os.path.join(tmp, "small.json")
@@ -103,13 +138,22 @@ def main():
                       encoding="ascii") as f:
                 f.write(LARGE)
             compress(trace, os.path.join(tmp, "large.csv"), 11)
+        n_philly = 0
+        if "philly" in cases:
+            with open(os.path.join(tmp, "philly.json"), "w",
+                      encoding="ascii") as f:
+                f.write(PHILLY)
+            n_philly = philly_trace(a.philly,
+                                    os.path.join(tmp, "philly.csv"))
         for case in cases:
             topo = {"overloaded": small, "easy": small,
-                    "large": os.path.join(tmp, "large.json")}.get(case,
-                                                                  CLUSTER)
-            jobs = os.path.join(tmp, "large.csv") if case == "large" \
-                else trace
+                    "large": os.path.join(tmp, "large.json"),
+                    "philly": os.path.join(tmp, "philly.json")}.get(case,
+                                                                    CLUSTER)
+            jobs = os.path.join(tmp, case + ".csv") \
+                if case in ("large", "philly") else trace
             extra = {"backfill": ["--backfill", "conservative"],
+                     "philly": ["--backfill", "conservative"],
                      "easy": ["--backfill", "easy"]}.get(case, [])
             cmd = [a.gpusched, "sim", "--topo", topo, "--jobs", jobs,
                    "--out", os.devnull] + COMMON + extra + \
@@ -120,7 +164,8 @@ def main():
                 times.append(dt)
                 rss = max(rss, peak)
             med = statistics.median(times)
-            print(f"{case:12} {a.jobs:9d} {med:9.2f} {a.jobs / med:9.0f} "
+            n = n_philly if case == "philly" else a.jobs
+            print(f"{case:12} {n:9d} {med:9.2f} {n / med:9.0f} "
                   f"{rss / 1024:13.1f}", flush=True)
 
 

@@ -223,6 +223,121 @@ static void clear_blocks(gs_sched *s)
     s->bf_blocked_free = 0;
 }
 
+/* ---- the memo of the last plan's scans ------------------------------------
+ *
+ * A scan's answer depends on the state (the running jobs, the nodes), the
+ * reservations made before it in the plan, the job, the partitions it may
+ * use, and the placement's inputs besides the state (nvlink-pack's demand
+ * profile, the fragmentation mix: their epochs); on now only through
+ * overdue jobs (expected to end at now + 1) and the horizon. When none of
+ * these moved since the last plan (no start or end, only submissions,
+ * cancellations of pending jobs, steps and usage records since; no job
+ * overdue; a built-in placement policy), the scans of this plan ask for
+ * the same jobs in the same order as the last one's did, up to the first
+ * that differs (a job submitted since, ranked in between): until then
+ * each finds what it found, and takes it from the memo. From the first
+ * difference on, every scan runs. Debug builds run every scan and check
+ * the memo's answer against it. */
+
+static void rsv_insert(gs_sched *s, uint32_t *v, size_t n, uint32_t k,
+                       bool by_end);
+
+#define MEMO_KINDS                                                          \
+    ((1ull << GS_JR_SUBMIT) | (1ull << GS_JR_STEP) |                        \
+     (1ull << GS_JR_COMPLETE) | (1ull << GS_JR_FAIL) |                      \
+     (1ull << GS_JR_CANCEL) | (1ull << GS_JR_CONSUME))
+
+static bool memo_policy(const gs_placement_ops *p)
+{
+    return p == &gs_policy_first_fit || p == &gs_policy_best_fit ||
+           p == &gs_policy_spread || p == &gs_policy_nvlink_pack ||
+           p == &gs_policy_frag_aware || p == &gs_policy_fgd;
+}
+
+static uint32_t frag_epoch(const gs_sched *s)
+{
+    return s->frag ? s->frag->epoch : 0;
+}
+
+void gs_bf_memo_begin(gs_sched *s, int64_t now)
+{
+    s->n_memo_cur = 0;
+    s->memo_rec = true;
+    s->memo_use =
+        s->memo_have && !(s->memo_kinds & ~MEMO_KINDS) &&
+        memo_policy(s->policy) && s->memo_la_epoch == s->la_epoch &&
+        s->memo_frag_epoch == frag_epoch(s) &&
+        s->memo_horizon == s->bf_horizon &&
+        (!s->n_ends || gs_state_end_key(&s->jobs[s->ends[0]]) > now);
+}
+
+/* Keep this plan's scans for the next plan. */
+static void memo_save(gs_sched *s)
+{
+    s->memo_have = s->memo_rec;
+    s->memo_kinds = 0;
+    if (!s->memo_rec)
+        return;
+    memcpy(s->memo_rsv, s->rsv, s->n_rsv * sizeof *s->rsv);
+    memcpy(s->memo_gpus, s->rsv_gpus,
+           s->n_rsv_gpus_used * sizeof *s->rsv_gpus);
+    struct bf_memo *t = s->memo_old;
+    s->memo_old = s->memo_cur;
+    s->memo_cur = t;
+    s->n_memo_old = s->n_memo_cur;
+    s->n_memo_cur = 0;
+    s->memo_la_epoch = s->la_epoch;
+    s->memo_frag_epoch = frag_epoch(s);
+    s->memo_horizon = s->bf_horizon;
+}
+
+/* The last plan's answer to this plan's next scan (for job j), if it
+ * holds: its reservation, else NULL (and the memo is off for the rest of
+ * the plan). */
+static const reservation *memo_find(gs_sched *s, const job_rec *j)
+{
+    if (!s->memo_use)
+        return NULL;
+    size_t k = s->n_memo_cur;
+    const struct bf_memo *m = &s->memo_old[k];
+    if (k < s->n_memo_old && m->job == j->id && m->ends_ver == s->ends_ver &&
+        m->try_parts == s->try_parts && m->rsv != GS_NONE)
+        return &s->memo_rsv[m->rsv];
+    s->memo_use = false;
+    return NULL;
+}
+
+/* Note this plan's scan for j (found: its reservation is the last). */
+static void memo_note(gs_sched *s, const job_rec *j, bool found)
+{
+    if (!s->memo_rec)
+        return;
+    if (s->n_memo_cur == s->cap_memo) {
+        s->memo_rec = false;
+        return;
+    }
+    struct bf_memo *m = &s->memo_cur[s->n_memo_cur++];
+    m->job = j->id;
+    m->ends_ver = s->ends_ver;
+    m->try_parts = s->try_parts;
+    m->rsv = found ? (uint32_t)(s->n_rsv - 1) : GS_NONE;
+}
+
+/* Take reservation r (the memo's) as this plan's next. */
+static void memo_take(gs_sched *s, const reservation *r)
+{
+    reservation *n = &s->rsv[s->n_rsv++];
+    *n = *r;
+    n->on = false;
+    n->off = (uint32_t)s->n_rsv_gpus_used;
+    memcpy(s->rsv_gpus + n->off, s->memo_gpus + r->off,
+           r->n * sizeof *s->rsv_gpus);
+    s->n_rsv_gpus_used += r->n;
+    uint32_t k = (uint32_t)(s->n_rsv - 1);
+    rsv_insert(s, s->rsv_by_start, k, k, false);
+    rsv_insert(s, s->rsv_by_end, k, k, true);
+}
+
 void gs_bf_flush(gs_sched *s)
 {
     flush_dirty(s);
@@ -243,6 +358,7 @@ void gs_bf_end(gs_sched *s)
 {
     gs_bf_settle(s);
     clear_blocks(s);
+    memo_save(s);
 }
 
 gs_status gs_bf_grow(gs_sched *s, size_t n)
@@ -261,6 +377,23 @@ gs_status gs_bf_grow(gs_sched *s, size_t n)
     if (!b)
         return GS_ENOMEM;
     s->rsv_by_end = b;
+    /* the memo of a plan's scans: a reservation per scan that found one,
+     * and room for the scans that did not */
+    reservation *m = gs_realloc(s->memo_rsv, n * sizeof *m);
+    if (!m)
+        return GS_ENOMEM;
+    s->memo_rsv = m;
+    size_t ne = 2 * n + 64;
+    struct bf_memo *c = gs_realloc(s->memo_cur, ne * sizeof *c);
+    if (!c)
+        return GS_ENOMEM;
+    s->memo_cur = c;
+    struct bf_memo *o = gs_realloc(s->memo_old, ne * sizeof *o);
+    if (!o)
+        return GS_ENOMEM;
+    s->memo_old = o;
+    s->cap_memo = ne;
+    s->memo_have = false;
     s->cap_rsv = n;
     return GS_OK;
 }
@@ -286,6 +419,7 @@ static void rsv_insert(gs_sched *s, uint32_t *v, size_t n, uint32_t k,
 void gs_bf_begin(gs_sched *s)
 {
     gs_bf_settle(s);
+    s->bf_stamp++; /* the counts of the last plan's scans are off */
     s->n_rsv = 0;
     s->n_rsv_gpus_used = 0;
 }
@@ -732,6 +866,7 @@ static void end_cache(gs_sched *s, int64_t now)
         sum += x->gpus;
         s->bf_end[i].at = expected_end(x, now);
         s->bf_end[i].gpus = sum;
+        s->bf_end[i].stamp = 0; /* no count (stamps start at 1) */
         if (x->exclusive || x->mig_slices)
             plain = false;
     }
@@ -838,7 +973,12 @@ static bool reserved_start_open(gs_sched *s, const job_rec *j, int64_t now,
         light_begin(s, p);
     int64_t limit = add_time(now, s->bf_horizon);
     int64_t L = j->time_limit ? j->time_limit : FOREVER;
-    const struct bf_end *ev = s->bf_end;
+    struct bf_end *ev = s->bf_end;
+    if (s->bf_stamp_ver != s->ends_ver) {
+        s->bf_stamp++; /* a job started or ended in this plan */
+        s->bf_stamp_ver = s->ends_ver;
+    }
+    uint64_t stamp = s->bf_stamp;
     size_t nr = s->n_ends, ri = 0, pe = 0, as = 0, ae = 0;
     size_t nrsv = s->n_rsv;
     const uint32_t *by_start = s->rsv_by_start, *by_end = s->rsv_by_end;
@@ -876,7 +1016,12 @@ static bool reserved_start_open(gs_sched *s, const job_rec *j, int64_t now,
                 active -= r->n;
         }
         int64_t end = add_time(t, L);
-        if (base + released < active + j->gpus) {
+        /* an earlier scan of this plan counted too few free GPUs here
+         * with a window no longer than j's */
+        struct bf_end *e = ri && ev[ri - 1].at == t ? &ev[ri - 1] : NULL;
+        if (base + released < active + j->gpus ||
+            (e && e->stamp == stamp && e->L <= L &&
+             (uint64_t)e->free < j->gpus)) {
 #ifndef NDEBUG
             /* debug builds (the tests) check the bound against the
              * state at every candidate it skips */
@@ -887,7 +1032,15 @@ static bool reserved_start_open(gs_sched *s, const job_rec *j, int64_t now,
             continue;
         }
         scan_move(s, j, &b, ri, t, end);
-        if (!scan_counts_fit(s, j, p, need))
+        bool fits = scan_counts_fit(s, j, p, need);
+        if (e && s->bf_light &&
+            (e->stamp != stamp || s->bf_light_free < e->free ||
+             (s->bf_light_free == e->free && L < e->L))) {
+            e->stamp = stamp;
+            e->L = L;
+            e->free = s->bf_light_free;
+        }
+        if (!fits)
             continue;
         flush_dirty(s);
         if (gs_sched_counts_fit(s, j) && gs_bf_place_whatif(s, j)) {
@@ -902,8 +1055,8 @@ static bool reserved_start_open(gs_sched *s, const job_rec *j, int64_t now,
     return found;
 }
 
-bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
-                          int64_t *when)
+static bool reserved_start(gs_sched *s, const job_rec *j, int64_t now,
+                           int64_t *when)
 {
     *when = FOREVER;
     if (s->n_rsv >= s->cap_rsv ||
@@ -916,6 +1069,34 @@ bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
     }
     gs_bf_settle(s);
     return reserved_start_scan(s, j, now, when);
+}
+
+bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
+                          int64_t *when)
+{
+    const reservation *m = memo_find(s, j);
+    bool found;
+    if (m) {
+#ifdef NDEBUG
+        memo_take(s, m);
+        *when = m->start;
+        found = true;
+#else
+        /* debug builds (the tests) scan anyway and check the memo */
+        found = reserved_start(s, j, now, when);
+        const reservation *r = &s->rsv[s->n_rsv - 1];
+        if (!found || r->start != m->start || r->end != m->end ||
+            r->n != m->n || r->milli != m->milli || r->whole != m->whole ||
+            memcmp(s->rsv_gpus + r->off, s->memo_gpus + m->off,
+                   m->n * sizeof *s->rsv_gpus) != 0)
+            abort();
+        (void)memo_take;
+#endif
+    } else {
+        found = reserved_start(s, j, now, when);
+    }
+    memo_note(s, j, found);
+    return found;
 }
 
 bool gs_bf_fits_real(const gs_sched *s, const job_rec *j)

@@ -1061,6 +1061,8 @@ static gs_status configure_doc(gs_sched *s, const char *text, size_t size,
     if (st == GS_OK && s->cap_rsv < (size_t)s->bf_depth + 1) {
         if (gs_bf_grow(s, (size_t)s->bf_depth + 1) != GS_OK ||
             !GS_GROW(s->rsv_gpus, s->cap_rsv_gpus,
+                     (size_t)s->bf_depth * GS_MAX(s->max_job_gpus, 1)) ||
+            !GS_GROW(s->memo_gpus, s->cap_memo_gpus,
                      (size_t)s->bf_depth * GS_MAX(s->max_job_gpus, 1)))
             st = gs_errf(&s->err, GS_ENOMEM, "out of memory");
     }

@@ -105,6 +105,7 @@ void gs_plan_begin(gs_sched *s, plan_cursor *c, int64_t now)
     c->now = now;
     c->future = s->max_submit > now;
     gs_bf_begin(s);
+    gs_bf_memo_begin(s, now);
     /* backfill runs at most once per interval (like Slurm's bf_interval);
      * the other steps start jobs in order only */
     c->backfill = s->backfill;

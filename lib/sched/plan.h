@@ -148,6 +148,9 @@ gs_status gs_ask_policy(gs_sched *s, const job_rec *j, uint32_t *out,
 
 /* Backfill (backfill.c). */
 void gs_bf_begin(gs_sched *s);
+/* A plan begins at now: may its reservation scans take the last plan's
+ * answers (backfill.c)? */
+void gs_bf_memo_begin(gs_sched *s, int64_t now);
 void gs_bf_end(gs_sched *s);
 gs_status gs_bf_grow(gs_sched *s, size_t n);
 void gs_bf_window(gs_sched *s, const job_rec *j, int64_t now);

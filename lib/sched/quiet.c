@@ -39,7 +39,9 @@
  * EASY backfill (at every step, bf_interval 0) adds to the plan of the
  * jobs behind B: the first bf_depth of them with a time limit are looked
  * at (each starts if it fits without delaying B's reservation), and only
- * the jobs after those only wait. A full step keeps B, the jobs up to the
+ * the jobs after those only wait. Conservative backfill looks at the same
+ * jobs and reserves for each (its plans depend on the jobs ranked before
+ * only, as EASY's do), so it is walked the same way. A full step keeps B, the jobs up to the
  * last one looked at and QUIET_TOP more; the jobs without a time limit
  * among them may go outside (they only ever wait behind the blocker):
  * into bounds of their own (multifactor) or as the first one's record
@@ -79,7 +81,7 @@
 #define QUIET_NEW 64
 /* blockers a run of quiet steps may replace before a full step */
 #define QUIET_ALIAS 64
-/* EASY backfill's depth up to which its steps may be quiet (the window
+/* Backfill's depth up to which its steps may be quiet (the window
  * holds that many jobs more) */
 #define QUIET_EASY_DEPTH 1024
 /* relative slack of a bound: far above the rounding of a sum of six terms
@@ -119,7 +121,7 @@ struct quiet_state {
     double *bound;       /* per association (-HUGE_VAL: no job) */
     uint32_t *touched;   /* associations with a bound */
     size_t n_touched, cap;
-    /* under EASY backfill, the jobs outside without a time limit apart
+    /* under backfill, the jobs outside without a time limit apart
      * (they only ever wait behind the blocker: the jobs backfill looks at
      * need only rank before the others) */
     double *bound_nl;
@@ -158,21 +160,21 @@ static bool quiet_config(const gs_sched *s)
                    (o == &gs_ordering_multifactor && gs_view_uses_factors(s) &&
                     (s->fairshare == &gs_fairshare_fair_tree ||
                      s->fairshare == &gs_fairshare_classic));
-    /* EASY backfill at every step looks at the first bf_depth jobs behind
-     * the blocker, and the others only wait */
-    bool easy = s->backfill == GS_BACKFILL_EASY && s->bf_interval == 0 &&
+    /* EASY and conservative backfill at every step look at the first
+     * bf_depth jobs behind the blocker, and the others only wait */
+    bool easy = s->backfill != GS_BACKFILL_NONE && s->bf_interval == 0 &&
                 s->bf_depth <= QUIET_EASY_DEPTH;
     return builtin && !o->refresh &&
            (s->backfill == GS_BACKFILL_NONE || easy) &&
            s->preempt == GS_PREEMPT_OFF && !s->n_parts && !s->any_limit;
 }
 
-/* The window's room: QUIET_WIN jobs, and as many as EASY backfill looks
+/* The window's room: QUIET_WIN jobs, and as many as backfill looks
  * at. */
 static uint32_t win_room(const gs_sched *s)
 {
     return QUIET_WIN +
-           (s->backfill == GS_BACKFILL_EASY ? GS_MIN(s->bf_depth,
+           (s->backfill != GS_BACKFILL_NONE ? GS_MIN(s->bf_depth,
                                                      QUIET_EASY_DEPTH)
                                             : 0);
 }
@@ -270,7 +272,7 @@ void gs_quiet_free(gs_sched *s)
 }
 
 /* Room for the window (at submission and when quiet steps are turned on:
- * a step allocates nothing; a window without room for EASY backfill's
+ * a step allocates nothing; a window without room for backfill's
  * depth only makes fewer steps quiet). */
 static gs_status reserve_window(gs_sched *s)
 {
@@ -388,13 +390,13 @@ static void fold(struct quiet_state *q, const gs_priority_weights *w,
     fold_into(q->bound, q->touched, &q->n_touched, w, j, aged);
 }
 
-/* Under EASY backfill, j (which only waits) has no time limit: it may
+/* Under backfill, j (which only waits) has no time limit: it may
  * go outside the window wherever it ranks, into bounds of its own
  * (multifactor) or the first such job's sort record (fifo, priority:
  * the other jobs outside are known only to rank after the window's). */
 static bool nl_outside(const gs_sched *s, const job_rec *j)
 {
-    return s->backfill == GS_BACKFILL_EASY && !j->time_limit;
+    return s->backfill != GS_BACKFILL_NONE && !j->time_limit;
 }
 
 /* j (which only waits) goes outside the window: into the bounds
@@ -665,10 +667,11 @@ static bool alias(struct quiet_state *q, const job_rec *b, job_rec *x,
     return true;
 }
 
-/* The step under EASY backfill: the plan stage's own plans (start, the
- * blocker's reservation, backfill under it, waiting), job by job in rank
- * order, for B, the window and the new jobs, while each surely ranks
- * before every job outside (b: the blocker of the last step); once there is a blocker and backfill has
+/* The step under EASY or conservative backfill: the plan stage's own
+ * plans (start, the blocker's reservation, backfill under it, the other
+ * reservations, waiting), job by job in rank order, for B, the window and
+ * the new jobs, while each surely ranks before every job outside (b: the
+ * blocker of the last step); once there is a blocker and backfill has
  * looked at bf_depth jobs, every job left only waits, the ones outside
  * too (through the alias). When the jobs that surely rank first cannot
  * take the walk that far, nothing is decided here. */
@@ -838,7 +841,7 @@ int gs_quiet_step(gs_sched *s, int64_t now, size_t *n_started)
     double aged = aged_since(s, now);
     double top = with ? top_of(s, q->bound, q->touched, q->n_touched, aged)
                       : -HUGE_VAL;
-    if (s->backfill == GS_BACKFILL_EASY) {
+    if (s->backfill != GS_BACKFILL_NONE) {
         double top_nl = with ? top_of(s, q->bound_nl, q->touched_nl,
                                       q->n_touched_nl, aged)
                              : -HUGE_VAL;

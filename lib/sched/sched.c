@@ -481,6 +481,10 @@ GS_API void gs_sched_destroy(gs_sched *s)
     gs_free(s->rsv_by_start);
     gs_free(s->rsv_by_end);
     gs_free(s->rsv_gpus);
+    gs_free(s->memo_cur);
+    gs_free(s->memo_old);
+    gs_free(s->memo_rsv);
+    gs_free(s->memo_gpus);
     gs_free(s->bf_touched);
     gs_free(s->bf_dirty);
     gs_free(s->bf_free_now);

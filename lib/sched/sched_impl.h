@@ -323,11 +323,25 @@ typedef struct reservation {
     bool whole;      /* a whole-GPU job's (not shared, not MIG) */
 } reservation;
 
+/* One reservation scan of a plan: the job, the state it ran on (ends_ver
+ * counts starts and ends), the partitions it could use, and what it found
+ * (an index into memo_rsv, or GS_NONE). */
+struct bf_memo {
+    uint64_t job, ends_ver, try_parts;
+    uint32_t rsv;
+};
+
 /* A running job's expected end and the GPUs of the running jobs up to it
  * (ends' order), for reservation scans. */
 struct bf_end {
     int64_t at;
     uint64_t gpus;
+    /* the free GPUs counted at this end (the last of those ending then)
+     * by a scan of this plan and state (stamp) with windows of length L:
+     * a longer window, with as many reservations or more, finds as many
+     * free GPUs or fewer */
+    uint64_t stamp;
+    int64_t L, free;
 };
 
 /* A pending job's place in the ordering, as the refresh stage writes it
@@ -434,9 +448,25 @@ struct gs_sched {
      * them exclusive or MIG (then a release frees only its own GPUs) */
     struct bf_end *bf_end;
     size_t cap_bf_end;
+    /* The last plan's reservation scans in call order and what they
+     * found (backfill.c): a plan on the same state asking for the same
+     * jobs in the same order finds the same. */
+    struct bf_memo *memo_cur, *memo_old;
+    size_t n_memo_cur, n_memo_old, cap_memo;
+    reservation *memo_rsv;   /* the last plan's reservations */
+    uint32_t *memo_gpus;     /* and their GPUs */
+    size_t cap_memo_gpus;
+    bool memo_have;          /* memo_old is a whole plan's */
+    bool memo_use;           /* this plan takes it (until a call differs) */
+    bool memo_rec;           /* this plan's calls all fit memo_cur */
+    uint32_t memo_la_epoch, memo_frag_epoch;
+    int64_t memo_horizon;
+    uint64_t memo_kinds;     /* kinds of the calls recorded since */
     uint64_t ends_ver, bf_end_ver;
     int64_t bf_end_now;
     bool bf_end_plain;
+    uint64_t bf_stamp, bf_stamp_ver; /* bf_end's counts: this plan's, on
+                                        ends_ver bf_stamp_ver */
     size_t n_bf_touched;
     uint32_t *running_scratch;  /* job indices */
     size_t cap_running_scratch;
@@ -904,6 +934,7 @@ typedef struct gs_jr_hooks {
 static inline gs_status gs_jr_done(gs_sched *s, const gs_jr_rec *r)
 {
     s->jr_kinds |= (uint64_t)1 << (r->kind & 63);
+    s->memo_kinds |= (uint64_t)1 << (r->kind & 63);
     if (s->jr_quiet)
         return GS_OK; /* part of a call being recorded */
     s->seq++;

@@ -502,6 +502,7 @@ gs_status gs_sched_reserve(gs_sched *s, size_t nj, uint32_t gpus)
         (s->cap_place_out < gpus &&
          !GS_GROW(s->place_out, s->cap_place_out, gpus)) ||
         !GS_GROW(s->rsv_gpus, s->cap_rsv_gpus, (size_t)s->bf_depth * mg) ||
+        !GS_GROW(s->memo_gpus, s->cap_memo_gpus, (size_t)s->bf_depth * mg) ||
         !GS_GROW(s->requeued, s->cap_requeued, nj) ||
         !GS_GROW(s->remap, s->cap_remap, nj) ||
         gs_sched_ended_room(s, nj) != GS_OK ||
