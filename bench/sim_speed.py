@@ -62,8 +62,11 @@ def philly_trace(src, dst):
     """The Pollux Philly trace as a sim trace, each job's time limit its
     duration (a scheduler told the run times exactly)."""
     conv = dst + ".conv"
-    subprocess.run([sys.executable, TRACE_TOOL, "convert", "philly", src,
-                    "--out", conv], check=True, stderr=subprocess.DEVNULL)
+    p = subprocess.run([sys.executable, TRACE_TOOL, "convert", "philly", src,
+                        "--out", conv], stderr=subprocess.PIPE, text=True,
+                       check=False)
+    if p.returncode != 0:
+        sys.exit(f"sim_speed: --philly {src}: {p.stderr.strip()}")
     with open(conv, encoding="ascii") as f, \
             open(dst, "w", encoding="ascii") as o:
         head = f.readline()
@@ -131,8 +134,6 @@ def main():
             f.write(SMALL)
         subprocess.run([sys.executable, GEN, "--jobs", str(a.jobs),
                         "--seed", "1", "--out", trace], check=True)
-        print(f"{'case':12} {'jobs':>9} {'median s':>9} {'jobs/s':>9} "
-              f"{'peak RSS MiB':>13}")
         if "large" in cases:
             with open(os.path.join(tmp, "large.json"), "w",
                       encoding="ascii") as f:
@@ -145,6 +146,8 @@ def main():
                 f.write(PHILLY)
             n_philly = philly_trace(a.philly,
                                     os.path.join(tmp, "philly.csv"))
+        print(f"{'case':12} {'jobs':>9} {'median s':>9} {'jobs/s':>9} "
+              f"{'peak RSS MiB':>13}")
         for case in cases:
             topo = {"overloaded": small, "easy": small,
                     "large": os.path.join(tmp, "large.json"),

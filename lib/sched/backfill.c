@@ -274,9 +274,9 @@ void gs_bf_memo_begin(gs_sched *s, int64_t now)
 /* Keep this plan's scans for the next plan. */
 static void memo_save(gs_sched *s)
 {
-    s->memo_have = s->memo_rec;
+    s->memo_have = s->memo_rec && s->n_rsv_gpus_used <= s->cap_memo_gpus;
     s->memo_kinds = 0;
-    if (!s->memo_rec)
+    if (!s->memo_have)
         return;
     memcpy(s->memo_rsv, s->rsv, s->n_rsv * sizeof *s->rsv);
     memcpy(s->memo_gpus, s->rsv_gpus,
@@ -1075,6 +1075,11 @@ bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
                           int64_t *when)
 {
     const reservation *m = memo_find(s, j);
+    if (m && (s->n_rsv >= s->cap_rsv ||
+              s->n_rsv_gpus_used + m->n > s->cap_rsv_gpus)) {
+        m = NULL; /* (cannot be: the same plan, so the same room) */
+        s->memo_use = false;
+    }
     bool found;
     if (m) {
 #ifdef NDEBUG
