@@ -278,9 +278,11 @@ static void memo_save(gs_sched *s)
     s->memo_kinds = 0;
     if (!s->memo_have)
         return;
-    memcpy(s->memo_rsv, s->rsv, s->n_rsv * sizeof *s->rsv);
-    memcpy(s->memo_gpus, s->rsv_gpus,
-           s->n_rsv_gpus_used * sizeof *s->rsv_gpus);
+    if (s->n_rsv) /* (no job, no GPU arrays yet) */
+        memcpy(s->memo_rsv, s->rsv, s->n_rsv * sizeof *s->rsv);
+    if (s->n_rsv_gpus_used)
+        memcpy(s->memo_gpus, s->rsv_gpus,
+               s->n_rsv_gpus_used * sizeof *s->rsv_gpus);
     struct bf_memo *t = s->memo_old;
     s->memo_old = s->memo_cur;
     s->memo_cur = t;
