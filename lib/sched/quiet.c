@@ -41,11 +41,11 @@
  * at (each starts if it fits without delaying B's reservation), and only
  * the jobs after those only wait. Conservative backfill looks at the same
  * jobs and reserves for each (its plans depend on the jobs ranked before
- * only, as EASY's do), so it is walked the same way. A full step keeps B, the jobs up to the
- * last one looked at and QUIET_TOP more; the jobs without a time limit
- * among them may go outside (they only ever wait behind the blocker):
- * into bounds of their own (multifactor) or as the first one's record
- * (fifo, priority). The walk (easy_walk) plans B, the
+ * only, as EASY's do), so it is walked the same way. A full step keeps
+ * B, the jobs up to the last one looked at and QUIET_TOP more; the jobs
+ * without a time limit among them may go outside (they only ever wait
+ * behind the blocker): into bounds of their own (multifactor) or as the
+ * first one's record (fifo, priority). The walk (easy_walk) plans B, the
  * window and the new jobs with the plan stage's own code, in rank order:
  * up to the blocker each must surely rank before every job outside, then
  * before every job outside with a time limit, until backfill has looked
