@@ -185,15 +185,20 @@ static bool overlaps(const reservation *r, int64_t t0, int64_t t1,
 }
 
 /* Hold back the GPUs of exactly the reservations overlapping [t0, t1). */
-static void sync_blocks(gs_sched *s, int64_t t0, int64_t t1, uint64_t skip)
+static void sync_loop(gs_sched *s, int64_t t0, int64_t t1, uint64_t skip)
 {
-    flush_dirty(s);
     for (size_t i = 0; i < s->n_rsv; i++) {
         reservation *r = &s->rsv[i];
         bool want = overlaps(r, t0, t1, skip);
         if (want != r->on)
             set_block(s, r, want);
     }
+}
+
+static void sync_blocks(gs_sched *s, int64_t t0, int64_t t1, uint64_t skip)
+{
+    flush_dirty(s);
+    sync_loop(s, t0, t1, skip);
 }
 
 /* Lift every block (and anything block_from() added). */
@@ -239,20 +244,8 @@ static void clear_blocks(gs_sched *s)
  * difference on, every scan runs. Debug builds run every scan and check
  * the memo's answer against it. */
 
-static void rsv_insert(gs_sched *s, uint32_t *v, size_t n, uint32_t k,
-                       bool by_end);
-
-#define MEMO_KINDS                                                          \
-    ((1ull << GS_JR_SUBMIT) | (1ull << GS_JR_STEP) |                        \
-     (1ull << GS_JR_COMPLETE) | (1ull << GS_JR_FAIL) |                      \
-     (1ull << GS_JR_CANCEL) | (1ull << GS_JR_CONSUME))
-
-static bool memo_policy(const gs_placement_ops *p)
-{
-    return p == &gs_policy_first_fit || p == &gs_policy_best_fit ||
-           p == &gs_policy_spread || p == &gs_policy_nvlink_pack ||
-           p == &gs_policy_frag_aware || p == &gs_policy_fgd;
-}
+static void rsv_push(gs_sched *s, const reservation *r,
+                     const uint32_t *gpus);
 
 static uint32_t frag_epoch(const gs_sched *s)
 {
@@ -264,8 +257,8 @@ void gs_bf_memo_begin(gs_sched *s, int64_t now)
     s->n_memo_cur = 0;
     s->memo_rec = true;
     s->memo_use =
-        s->memo_have && !(s->memo_kinds & ~MEMO_KINDS) &&
-        memo_policy(s->policy) && s->memo_la_epoch == s->la_epoch &&
+        s->memo_have && !(s->memo_kinds & ~GS_JR_PLAN_KINDS) &&
+        gs_policy_builtin(s->policy) && s->memo_la_epoch == s->la_epoch &&
         s->memo_frag_epoch == frag_epoch(s) &&
         s->memo_horizon == s->bf_horizon &&
         (!s->n_ends || gs_state_end_key(&s->jobs[s->ends[0]]) > now);
@@ -323,21 +316,6 @@ static void memo_note(gs_sched *s, const job_rec *j, bool found)
     m->ends_ver = s->ends_ver;
     m->try_parts = s->try_parts;
     m->rsv = found ? (uint32_t)(s->n_rsv - 1) : GS_NONE;
-}
-
-/* Take reservation r (the memo's) as this plan's next. */
-static void memo_take(gs_sched *s, const reservation *r)
-{
-    reservation *n = &s->rsv[s->n_rsv++];
-    *n = *r;
-    n->on = false;
-    n->off = (uint32_t)s->n_rsv_gpus_used;
-    memcpy(s->rsv_gpus + n->off, s->memo_gpus + r->off,
-           r->n * sizeof *s->rsv_gpus);
-    s->n_rsv_gpus_used += r->n;
-    uint32_t k = (uint32_t)(s->n_rsv - 1);
-    rsv_insert(s, s->rsv_by_start, k, k, false);
-    rsv_insert(s, s->rsv_by_end, k, k, true);
 }
 
 void gs_bf_flush(gs_sched *s)
@@ -416,6 +394,21 @@ static void rsv_insert(gs_sched *s, uint32_t *v, size_t n, uint32_t k,
         pos--;
     }
     v[pos] = k;
+}
+
+/* Append reservation r (its off and on aside) on GPUs gpus[0 .. r->n) as
+ * this plan's next, in both orders. */
+static void rsv_push(gs_sched *s, const reservation *r, const uint32_t *gpus)
+{
+    reservation *n = &s->rsv[s->n_rsv++];
+    *n = *r;
+    n->on = false;
+    n->off = (uint32_t)s->n_rsv_gpus_used;
+    memcpy(s->rsv_gpus + n->off, gpus, r->n * sizeof *s->rsv_gpus);
+    s->n_rsv_gpus_used += r->n;
+    uint32_t k = (uint32_t)(s->n_rsv - 1);
+    rsv_insert(s, s->rsv_by_start, k, k, false);
+    rsv_insert(s, s->rsv_by_end, k, k, true);
 }
 
 void gs_bf_begin(gs_sched *s)
@@ -678,28 +671,19 @@ static void prefer_released(gs_sched *s, const job_rec *j, const uint32_t *run,
 static void record(gs_sched *s, const job_rec *j, const uint32_t *run,
                    size_t ri, int64_t now, int64_t t, int64_t end)
 {
-    reservation *r = &s->rsv[s->n_rsv++];
-    r->job = j->id;
-    r->start = t;
-    r->end = end;
-    r->off = (uint32_t)s->n_rsv_gpus_used;
-    r->n = j->gpus;
-    r->milli = (uint16_t)job_share(j);
-    r->whole = job_whole(j);
-    r->on = false;
-    memcpy(s->rsv_gpus + r->off, s->place_out,
-           j->gpus * sizeof *s->place_out);
-    s->n_rsv_gpus_used += j->gpus;
-    uint32_t k = (uint32_t)(s->n_rsv - 1);
-    rsv_insert(s, s->rsv_by_start, k, k, false);
-    rsv_insert(s, s->rsv_by_end, k, k, true);
+    reservation tmpl = {.job = j->id,
+                        .start = t,
+                        .end = end,
+                        .n = j->gpus,
+                        .milli = (uint16_t)job_share(j),
+                        .whole = job_whole(j)};
+    rsv_push(s, &tmpl, s->place_out);
+    const reservation *r = &s->rsv[s->n_rsv - 1];
     /* Prefer GPUs that are busy now and free by t: the GPUs free now are
      * what backfill can use, so a reservation that can do with fewer of
      * them leaves the rest to it. Tried when few jobs were released (the
-     * pass costs their allocations). */
+     * pass costs their allocations). s->place_out still holds r's GPUs. */
     if (ri <= PREFER_RELEASED_MAX) {
-        memcpy(s->place_out, s->rsv_gpus + r->off,
-               j->gpus * sizeof *s->place_out);
         prefer_released(s, j, run, ri, now, t);
         memcpy(s->rsv_gpus + r->off, s->place_out,
                j->gpus * sizeof *s->place_out);
@@ -715,6 +699,26 @@ static void light_begin(gs_sched *s, uint32_t p)
     s->bf_light_p = p;
     s->bf_light_free = s->free_sum;
     s->bf_light_slots = p ? (int64_t)gs_state_slots(row, p) : 0;
+}
+
+/* Does j fit the light counts (or, without a light scan, the indexes)?
+ * Debug builds (the tests) check the light counts against the indexes at
+ * every candidate. */
+static bool scan_counts_fit(gs_sched *s, const job_rec *j, uint32_t p,
+                            uint64_t need)
+{
+    if (!s->bf_light) {
+        flush_dirty(s);
+        return gs_sched_counts_fit(s, j);
+    }
+    bool fits =
+        (uint64_t)(p ? s->bf_light_slots : s->bf_light_free) >= need;
+#ifndef NDEBUG
+    flush_dirty(s);
+    if (fits != gs_sched_counts_fit(s, j))
+        abort();
+#endif
+    return fits;
 }
 
 /* Find when j could start at the earliest, within the horizon, given the
@@ -799,16 +803,7 @@ static bool reserved_start_scan(gs_sched *s, const job_rec *j, int64_t now,
                 set_block(s, r, true);
         }
         if (light) {
-            bool fits = (uint64_t)(p ? s->bf_light_slots : s->bf_light_free) >=
-                        need;
-#ifndef NDEBUG
-            /* debug builds (the tests) check the counts against the
-             * indexes at every candidate */
-            flush_dirty(s);
-            if (fits != gs_sched_counts_fit(s, j))
-                abort();
-#endif
-            if (!fits)
+            if (!scan_counts_fit(s, j, p, need))
                 continue;
             flush_dirty(s);
         }
@@ -907,12 +902,7 @@ static void blocks_at(gs_sched *s, scan_blocks *b, uint64_t own, int64_t t,
     size_t n = s->n_rsv;
     const uint32_t *by_start = s->rsv_by_start, *by_end = s->rsv_by_end;
     if (!b->synced) {
-        for (size_t i = 0; i < n; i++) {
-            reservation *r = &s->rsv[i];
-            bool want = overlaps(r, t, end, own);
-            if (want != r->on)
-                set_block(s, r, want);
-        }
+        sync_loop(s, t, end, own);
         b->ps = b->pe = 0;
         while (b->ps < n && s->rsv[by_start[b->ps]].start < end)
             b->ps++;
@@ -943,24 +933,6 @@ static void scan_move(gs_sched *s, const job_rec *j, scan_blocks *b,
     while (s->bf_rel > ri)
         gs_bf_vrestore(s, &s->jobs[s->ends[--s->bf_rel]]);
     blocks_at(s, b, j->id, t, end);
-}
-
-/* Does j fit the light counts (or, without a light scan, the indexes)? */
-static bool scan_counts_fit(gs_sched *s, const job_rec *j, uint32_t p,
-                            uint64_t need)
-{
-    if (!s->bf_light) {
-        flush_dirty(s);
-        return gs_sched_counts_fit(s, j);
-    }
-    bool fits =
-        (uint64_t)(p ? s->bf_light_slots : s->bf_light_free) >= need;
-#ifndef NDEBUG
-    flush_dirty(s);
-    if (fits != gs_sched_counts_fit(s, j))
-        abort();
-#endif
-    return fits;
 }
 
 static bool reserved_start_open(gs_sched *s, const job_rec *j, int64_t now,
@@ -1085,7 +1057,7 @@ bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
     bool found;
     if (m) {
 #ifdef NDEBUG
-        memo_take(s, m);
+        rsv_push(s, m, s->memo_gpus + m->off);
         *when = m->start;
         found = true;
 #else
@@ -1097,7 +1069,6 @@ bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
             memcmp(s->rsv_gpus + r->off, s->memo_gpus + m->off,
                    m->n * sizeof *s->rsv_gpus) != 0)
             abort();
-        (void)memo_take;
 #endif
     } else {
         found = reserved_start(s, j, now, when);
@@ -1108,11 +1079,5 @@ bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
 
 bool gs_bf_fits_real(const gs_sched *s, const job_rec *j)
 {
-    if (!job_whole(j))
-        return true; /* shared and MIG GPUs are not in the free counts */
-    uint32_t p = gs_state_node_shape(j);
-    if (!p)
-        return (uint64_t)s->bf_real_free >= j->gpus;
-    return p <= 64 &&
-           gs_state_slots(s->bf_real_row, p) >= gs_state_slots_needed(j, p);
+    return gs_state_counts_fit_in(s->bf_real_row, s->bf_real_free, j);
 }

@@ -138,13 +138,6 @@ struct quiet_state {
     uint64_t n_quiet;    /* quiet steps so far */
 };
 
-/* The calls that leave the last full step's plan standing (their own
- * checks below); every other recorded call disarms. */
-#define QUIET_KINDS                                                         \
-    ((1ull << GS_JR_SUBMIT) | (1ull << GS_JR_STEP) |                        \
-     (1ull << GS_JR_COMPLETE) | (1ull << GS_JR_FAIL) |                      \
-     (1ull << GS_JR_CANCEL) | (1ull << GS_JR_CONSUME))
-
 static bool factors(const gs_sched *s)
 {
     return s->ordering == &gs_ordering_multifactor;
@@ -177,13 +170,6 @@ static uint32_t win_room(const gs_sched *s)
            (s->backfill != GS_BACKFILL_NONE ? GS_MIN(s->bf_depth,
                                                      QUIET_EASY_DEPTH)
                                             : 0);
-}
-
-static bool builtin_policy(const gs_placement_ops *p)
-{
-    return p == &gs_policy_first_fit || p == &gs_policy_best_fit ||
-           p == &gs_policy_spread || p == &gs_policy_nvlink_pack ||
-           p == &gs_policy_frag_aware || p == &gs_policy_fgd;
 }
 
 static job_rec *slot_job(gs_sched *s, uint32_t slot, uint64_t id)
@@ -776,7 +762,9 @@ int gs_quiet_step(gs_sched *s, int64_t now, size_t *n_started)
     *n_started = 0;
     if (!q->armed)
         return QUIET_FULL;
-    if ((kinds & ~QUIET_KINDS) || !quiet_config(s) || s->max_submit > now)
+    /* the calls that leave the last full step's plan standing (their
+     * own checks below); every other recorded call disarms */
+    if ((kinds & ~GS_JR_PLAN_KINDS) || !quiet_config(s) || s->max_submit > now)
         goto full;
     job_rec *b = slot_job(s, q->blocker, q->blocker_id);
     if (!b || b->state != GS_JOB_PENDING || held_type(s, b))
@@ -864,7 +852,7 @@ int gs_quiet_step(gs_sched *s, int64_t now, size_t *n_started)
         plan_reason why;
         why.set = 0;
         bool asked = !(j == b && started == 0 && !q->freed &&
-                       builtin_policy(s->policy));
+                       gs_policy_builtin(s->policy));
         if (asked && gs_sched_place_only(s, j, s->place_out, &why)) {
             if (!walk)
                 goto full;

@@ -676,6 +676,14 @@ gs_status gs_place_nvlink(gs_place_ctx *ctx, const gs_place_request *req,
 extern const gs_placement_ops gs_policy_first_fit, gs_policy_best_fit,
     gs_policy_spread, gs_policy_nvlink_pack, gs_policy_frag_aware,
     gs_policy_fgd;
+/* One of the built-in placement policies (whose answers depend on the
+ * resource state and the learned profiles' epochs only)? */
+static inline bool gs_policy_builtin(const gs_placement_ops *p)
+{
+    return p == &gs_policy_first_fit || p == &gs_policy_best_fit ||
+           p == &gs_policy_spread || p == &gs_policy_nvlink_pack ||
+           p == &gs_policy_frag_aware || p == &gs_policy_fgd;
+}
 
 /* Key index maintenance (state.c). */
 void gs_sched_reindex_node(gs_sched *s, uint32_t node);
@@ -903,6 +911,14 @@ enum gs_jr_kind {
     GS_JR_MIG_UUID = 36,
     GS_JR_KIND_MAX = 36
 };
+/* The recorded calls that change no setting, node or running job (only
+ * the queue, and the running set through ends, which ends_ver counts):
+ * what a step's plan may be carried over across (quiet.c, the scans' memo
+ * in backfill.c); any other kind recorded stops both. */
+#define GS_JR_PLAN_KINDS                                                    \
+    ((1ull << GS_JR_SUBMIT) | (1ull << GS_JR_STEP) |                        \
+     (1ull << GS_JR_COMPLETE) | (1ull << GS_JR_FAIL) |                      \
+     (1ull << GS_JR_CANCEL) | (1ull << GS_JR_CONSUME))
 
 typedef struct gs_jr_rec {
     uint8_t kind;

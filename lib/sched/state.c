@@ -358,24 +358,31 @@ static bool counts_fit_p(const uint32_t *row, const job_rec *j, uint32_t p)
 }
 
 /* By counts, under the reservation blocks in place. */
-bool gs_sched_counts_fit(const gs_sched *s, const job_rec *j)
+bool gs_state_counts_fit_in(const uint32_t *row, int64_t free,
+                            const job_rec *j)
 {
     if (!job_whole(j))
         return true; /* shared and MIG GPUs are not in the free counts */
     uint32_t p = gs_state_node_shape(j);
+    return p ? counts_fit_p(row, j, p) : (uint64_t)free >= j->gpus;
+}
+
+bool gs_sched_counts_fit(const gs_sched *s, const job_rec *j)
+{
+    if (!job_whole(j))
+        return true; /* shared and MIG GPUs are not in the free counts */
     if (s->n_parts) {
         /* in one of its partitions */
         for (uint64_t b = j->parts; b; b &= b - 1) {
             uint32_t q = (uint32_t)__builtin_ctzll(b);
-            if (p ? counts_fit_p(gs_part_hist(s, q), j, p)
-                  : s->parts[q].free >= (int64_t)j->gpus)
+            if (gs_state_counts_fit_in(gs_part_hist(s, q), s->parts[q].free,
+                                       j))
                 return true;
         }
         return false;
     }
-    if (!p)
-        return (uint64_t)s->free_sum >= j->gpus;
-    return counts_fit_p(s->hist + (size_t)s->hist_cluster * 65, j, p);
+    return gs_state_counts_fit_in(s->hist + (size_t)s->hist_cluster * 65,
+                                  s->free_sum, j);
 }
 
 /* By counts, as if no GPU were held back for a reservation. */

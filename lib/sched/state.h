@@ -25,6 +25,10 @@ void gs_state_ends_remove(gs_sched *s, uint32_t idx);
  * under the reservation blocks in place / as if there were none? */
 void gs_state_rekey(gs_sched *s);
 bool gs_sched_counts_fit(const gs_sched *s, const job_rec *j);
+/* The same test on a cluster histogram row and free-GPU count (kept
+ * aside: gs_bf_fits_real). */
+bool gs_state_counts_fit_in(const uint32_t *row, int64_t free,
+                            const job_rec *j);
 /* What the counts judge a whole-GPU job by: the GPUs it needs on each
  * node (0: any split will do), the slots of p GPUs nodes with a row of
  * free-GPU counts (index: GPUs free) hold (1 <= p <= 64), and the slots
