@@ -1177,14 +1177,17 @@ static void sim_numbers(void **state)
     } cases[] = {
         /* 2^32 + 1 GPUs ran as 1 */
         {"A,0,10,,4294967297", ":2:9: bad gpus \"4294967297\" (a whole "
-                               "number from 1 to 4294967295)", 1},
-        {"A,0,10,,0", ":2:9: bad gpus \"0\"", 1},
+                               "number from 0 (a CPU-only job) to "
+                               "4294967295)", 1},
+        /* gpus 0 is a CPU-only job: it needs CPUs or memory */
+        {"A,0,10,,0", ":2:9: gpus 0 is a CPU-only job: it needs "
+                      "cpus_per_gpu or mem_per_gpu", 1},
         {"A,0,10,,2,4294967296", ":2:11: bad gpus_per_node", 1},
         {"A,0,nan,,1", ":2:5: bad duration \"nan\" (seconds, from 0 to "
                        "2^60)", 1},
         /* 2.9 GPUs ran as 2: counts are whole (2.0 is) */
-        {"A,0,10,,2.9", ":2:9: bad gpus \"2.9\" (a whole number from 1 to "
-                        "4294967295)", 1},
+        {"A,0,10,,2.9", ":2:9: bad gpus \"2.9\" (a whole number from 0 "
+                        "(a CPU-only job) to 4294967295)", 1},
         {"A,0,10,,2,1.5", ":2:11: bad gpus_per_node \"1.5\"", 1},
         {"A,0,1,,1,,,,1.5", ":2:13: bad priority \"1.5\"", 1},
         {"A,0,10,,3,2", ":2:11: gpus (3) is not a multiple of gpus_per_node "
@@ -2300,6 +2303,52 @@ static void sim_metrics(void **state)
                          "needs): mean 0.6\n");
 }
 
+/* CPU-only jobs (gpus 0) in a replay: tests/data/sim/cpu-jobs.csv as its
+ * comments work it out by hand (the placement, the cpu size class, and
+ * the GPUs free while only GPU jobs' waits count); a row with gpus 0 and
+ * neither CPUs nor memory is an error at its gpus column. */
+static void sim_cpu_jobs(void **state)
+{
+    (void)state;
+    char args[1024], topo[512];
+    /* test_data's buffer is static: one call per argument list */
+    fmt(topo, sizeof topo, "%s", test_data("sim/cpu-cluster.json"));
+    fmt(args, sizeof args,
+        "sim --topo '%s' --jobs '%s' --ordering fifo --placement first-fit",
+        topo, test_data("sim/cpu-jobs.csv"));
+    assert_int_equal(run2(args), 0);
+    assert_string_equal(out, "id,submit,start,end,nodes,gpus,"
+                             "reason_if_never_started\n"
+                             "G,0,0,100,c0,1,\nC,0,0,50,c0,0,\n"
+                             "D,10,50,70,c0,0,\nH,20,50,80,c0,1,\n");
+    assert_contains(err, "wait: mean 17.5 s, median 15.0 s, p95 40.0 s, "
+                         "p99 40.0 s\nmakespan 100 s, GPU utilization "
+                         "65.0%\n");
+    assert_contains(err, "JCT: mean 67.5 s, median 60.0 s, p95 100.0 s, "
+                         "p99 100.0 s (4 jobs ran to the end)\n");
+    assert_contains(err, "queue: mean 0.70 jobs, max 2; jobs waited 40.0% "
+                         "of the time\n");
+    assert_contains(err, "GPUs free while jobs waited: mean 0.3; stranded");
+    assert_contains(err, "  cpu: 2 jobs, 2 started; wait mean 20.0 s, p95 "
+                         "40.0 s; JCT mean 55.0 s, p95 60.0 s; slowdown "
+                         "mean 2.00\n");
+    assert_contains(err, "  1: 2 jobs, 2 started; wait mean 15.0 s, p95 "
+                         "30.0 s; JCT mean 80.0 s, p95 100.0 s; slowdown "
+                         "mean 1.50\n");
+    /* gpus 0 asking for nothing */
+    char path[64];
+    fmt(path, sizeof path, "/tmp/gs_cpu_%d.csv", (int)getpid());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("id,submit,duration,gpus,cpus_per_gpu\nA,0,1,0,\n", f);
+    fclose(f);
+    fmt(args, sizeof args, "sim --topo dgx1-v100 --jobs %s", path);
+    assert_int_equal(run2(args), 1);
+    assert_contains(err, ":2:7: gpus 0 is a CPU-only job: it needs "
+                         "cpus_per_gpu or mem_per_gpu");
+    unlink(path);
+}
+
 /* A long timeline merges its buckets: at most 1,024, their means still
  * the state's (on one node of 4 GPUs, a holds 1 GPU from 0 to 10; b, 4
  * GPUs submitted at 1, runs from 10 to 3,000,010). */
@@ -3137,6 +3186,7 @@ int main(void)
         cmocka_unit_test(sim_sums_in_trace_order),
         cmocka_unit_test(compare_messages_own_lines),
         cmocka_unit_test(sim_duplicate_ids_spilled),
+        cmocka_unit_test(sim_cpu_jobs),
         cmocka_unit_test(sim_metrics_timeline),
         cmocka_unit_test(sim_metrics_random),
         cmocka_unit_test(sim_quiet_same),

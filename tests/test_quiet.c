@@ -1,8 +1,9 @@
 /*
  * Quiet steps (gs_sched_set_quiet_steps) decide exactly what full steps
  * decide. Two schedulers, one with quiet steps on, run the same random
- * workload call by call: submissions (sizes 1 to 16, users in three
- * accounts, priorities, nice values, dependencies), ends, failures,
+ * workload call by call: submissions (sizes 1 to 16 and CPU-only jobs,
+ * some GPU jobs with CPUs too, users in three accounts, priorities, nice
+ * values, dependencies), ends, failures,
  * cancellations, holds and releases, site factors, limits, under each
  * built-in ordering and fair-share algorithm, random priority weights
  * (ages that cap within minutes, fair share recomputed every step or
@@ -114,6 +115,22 @@ static void same_state(world *w, unsigned seed, int64_t now)
                      "(quiet)",
                      seed, (long long)now, (unsigned long long)w->ids[i],
                      t[0], t[1]);
+        /* a CPU-only job holds no GPU: its node and CPUs */
+        if (x[0].gpus == 0 && x[0].state == GS_JOB_RUNNING) {
+            gs_alloc_node an[2] = {GS_ALLOC_NODE_INIT, GS_ALLOC_NODE_INIT};
+            for (int k = 0; k < 2; k++) {
+                assert_int_equal(gs_sched_alloc_node(w->s[k], w->ids[i], 0,
+                                                     &an[k]),
+                                 GS_OK);
+                gs_sched_alloc_cpus(w->s[k], w->ids[i], 0, t[k],
+                                    sizeof t[k], NULL);
+            }
+            if (an[0].node != an[1].node || strcmp(t[0], t[1]) != 0)
+                fail_msg("seed %u at %lld: CPU-only job %llu on node %u "
+                         "CPUs %s (full), node %u CPUs %s (quiet)",
+                         seed, (long long)now, (unsigned long long)w->ids[i],
+                         an[0].node, t[0], an[1].node, t[1]);
+        }
     }
     for (uint32_t g = 0; g < w->n_gpus; g++)
         if (gs_sched_gpu_job(w->s[0], g) != gs_sched_gpu_job(w->s[1], g))
@@ -193,10 +210,17 @@ static run_stats one_run(const gs_topo *t, unsigned seed, bool special)
         uint32_t r = rnd(100);
         gs_status st[2];
         if (r < 38 && w.n < MAXJOBS) {
-            static const uint32_t sizes[] = {1, 1, 1, 1, 2, 2, 4, 4, 8, 16};
+            /* 0: a CPU-only job; GPU jobs take CPUs too at times, so
+             * that the two compete for them */
+            static const uint32_t sizes[] = {1, 1, 1, 1, 2, 2, 4, 4, 8, 16,
+                                             0, 0};
             gs_job_spec spec;
             gs_job_spec_init(&spec);
-            spec.gpus = sizes[rnd(10)];
+            spec.gpus = sizes[rnd(12)];
+            if (spec.gpus == 0)
+                spec.cpus_per_gpu = 16 + rnd(145);
+            else if (rnd(4) == 0)
+                spec.cpus_per_gpu = 4 + rnd(21);
             if (spec.gpus == 16 && rnd(2))
                 spec.gpus_per_node = 8;
             spec.allow_split = spec.gpus > 8 && !spec.gpus_per_node;

@@ -63,7 +63,9 @@ def replay(gpusched, topo, trace_text, tmp, name):
 def main():
     gpusched = sys.argv[sys.argv.index("--gpusched") + 1]
     with tempfile.TemporaryDirectory() as tmp:
-        # Alibaba 2023: pod-d is CPU-only, pod-e never scheduled; times
+        # Alibaba 2023: pod-d is CPU-only (gpus 0: its 4,000 milli-CPUs
+        # are 4 CPUs, its 8,192 MiB the job's memory; created at 120, so
+        # 20; runs 220 - 120 = 100), pod-e never scheduled; times
         # from the first creation (100): pod-f runs 160.5 - 100.2 = 60.3,
         # rounded up to 61; CPUs per GPU rounded up (2.5 / 2 -> 2), memory
         # per GPU in MiB (1000 / 2 = 500M); gpu_spec's | becomes a comma;
@@ -73,10 +75,10 @@ def main():
             "alibaba-2023", ["alibaba-2023-pods.csv"],
             "pod-a,0,1000,,1,,,LS,,12,16384M,\n"
             "pod-f,0,61,,2,,,LS,,2,500M,P100\n"
+            "pod-d,20,100,,0,,,BE,,4,8192M,\n"
             "pod-c,30,4999,,8,,,Burstable,,11,40960M,\"V100M32,V100M16\"\n"
             "pod-b,50,200,,1,,,BE,460,6,12288M,\n",
-            ["left out 1 job: CPU-only",
-             "left out 1 job: never scheduled"],
+            ["left out 1 job: never scheduled"],
             ["--nodes", data("alibaba-2023-nodes.csv"), "--topo-out", topo])
         p = subprocess.run([gpusched, "topo", "show", "--topo", topo],
                            capture_output=True, text=True, check=False)
@@ -109,24 +111,27 @@ def main():
         # task's start is its submission, 900, the first: 0); j1/worker is
         # submitted with its job at 1000 (100), 2 instances of 1 GPU (one
         # per node), 6 CPUs, 29.296875 GB = 30000 MiB; j2's half GPU is
-        # gpu_milli 500, MISC is any model; j1/ps has no GPU, j3 never ran
+        # gpu_milli 500, MISC is any model; j1/ps has no GPU: a CPU-only
+        # job with 400 / 100 = 4 CPUs and 10 GB = 10240M, submitted with
+        # j1 (100), after j1/worker in file order; j3 never ran
         text = expect_trace("alibaba-2020",
                             ["pai_job_table.csv", "pai_task_table.csv"],
                             "j4/worker,0,60,,2,,,,,4,32768M,V100\n"
                             "j1/worker,100,3000,,2,1,userA,,,6,30000M,V100\n"
+                            "j1/ps,100,3000,,0,,userA,,,4,10240M,\n"
                             "j2/tensorflow,200,101,,1,,userB,,500,6,30720M,"
                             "\n",
-                            ["left out 1 job: CPU-only task",
-                             "left out 1 job: task that never started"])
+                            ["left out 1 job: task that never started"])
         replay(gpusched, cluster, text, tmp, "alibaba-2020")
         # Helios: 18:41:01 to 04:55:09 the next day is 36,848 s; 16 GPUs
-        # on 2 nodes is 8 per node; CPUs per GPU 16 / 4 = 4
+        # on 2 nodes is 8 per node; CPUs per GPU 16 / 4 = 4; 1425514 is
+        # CPU-only: 4 CPUs, submitted 59 s after the first, runs 60 s
         text = expect_trace("helios", ["helios-cluster_log.csv"],
                             "1425511,0,36848,,1,,uXBbc,vcJkd,,1,,\n"
                             "1425512,26,249,,4,,uVMrF,vchbv,,4,,\n"
-                            "1425513,27,3600,,16,8,uzqls,vcpDC,,4,,\n",
-                            ["left out 1 job: CPU-only",
-                             "left out 1 job: never started"])
+                            "1425513,27,3600,,16,8,uzqls,vcpDC,,4,,\n"
+                            "1425514,59,60,,0,,uzqls,vcpDC,,4,,\n",
+                            ["left out 1 job: never started"])
         replay(gpusched, cluster, text, tmp, "helios")
 
         # errors: the file, line and column; nothing written
@@ -143,7 +148,7 @@ def main():
              "bad.csv:2:16: deletion_time before scheduled_time"),
             ("name,cpu_milli,num_gpu\n", "bad.csv:1: no \"memory_mib\" column"),
             ("name,cpu_milli,memory_mib,num_gpu,gpu_milli,creation_time,"
-             "deletion_time,scheduled_time\np,1,1,0,0,0,1,0\n",
+             "deletion_time,scheduled_time\np,0,0,0,0,0,1,0\n",
              "no job to write"),
             ("name,cpu_milli,memory_mib,num_gpu,gpu_milli,creation_time,"
              "deletion_time,scheduled_time\np,1,1,1,1000,x,1,0\n",

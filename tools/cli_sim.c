@@ -190,7 +190,8 @@ static const struct {
     [C_SUBMIT] = {0, GS_TIME_MAX, true, "seconds, from 0 to 2^60"},
     [C_DURATION] = {0, GS_TIME_MAX, true, "seconds, from 0 to 2^60"},
     [C_LIMIT] = {0, GS_TIME_MAX, true, "seconds, from 0 to 2^60"},
-    [C_GPUS] = {1, UINT32_MAX, false, "a whole number from 1 to 4294967295"},
+    [C_GPUS] = {0, UINT32_MAX, false,
+                "a whole number from 0 (a CPU-only job) to 4294967295"},
     [C_GPN] = {0, UINT32_MAX, false, "a whole number from 0 to 4294967295"},
     [C_PRIORITY] = {0, INT64_MAX, false, "a whole number from 0 to 2^63-1"},
     [C_MILLI] = {1, 1000, false, "milli-GPU, a whole number from 1 to 1000"},
@@ -424,6 +425,10 @@ static int read_row(job_reader *r, size_t lineno, char **fld,
     j->priority = v[C_PRIORITY];
     j->milli = v[C_MILLI] ? (uint32_t)v[C_MILLI] : 1000u;
     j->cpus_per_gpu = (uint32_t)v[C_CPG];
+    if (!j->gpus && !j->cpus_per_gpu && !j->mem_per_gpu)
+        return line_error(r, lineno, col[r->map[C_GPUS]],
+                          "gpus 0 is a CPU-only job: it needs cpus_per_gpu "
+                          "or mem_per_gpu (the job's CPUs and memory)");
     j->share = j->milli / 1000.0;
     if (j->milli < 1000 && *j->mig)
         return line_error(r, lineno, j->mig_col,

@@ -102,15 +102,15 @@ void sim_track_advance(sim_track *k, int64_t now)
     for (uint32_t f = 1; f <= k->max_node + 1 && !least; f++)
         if (k->need[f])
             least = f;
-    if (k->pending) {
-        for (uint32_t f = 1; f <= k->max_node; f++) {
-            double g = (double)f * (double)k->nodes_with[f];
-            free_gpus += g;
-            if (least && f < least)
-                stranded += g;
-        }
-        k->wait_span += now - k->last;
+    /* GPUs free while a job that needs GPUs waits (least: one does) */
+    for (uint32_t f = 1; least && f <= k->max_node; f++) {
+        double g = (double)f * (double)k->nodes_with[f];
+        free_gpus += g;
+        if (f < least)
+            stranded += g;
     }
+    if (k->pending)
+        k->wait_span += now - k->last;
     k->busy_int += k->busy * dt;
     k->queue_int += (double)k->pending * dt;
     k->idle_wait_int += free_gpus * dt;
@@ -135,6 +135,8 @@ void sim_track_advance(sim_track *k, int64_t now)
 uint32_t sim_track_need(const sim_track *k, uint32_t gpus, uint32_t gpn,
                         bool shared)
 {
+    if (!gpus && !shared)
+        return 0; /* a CPU-only job: no GPU need (not in the GPU figures) */
     uint32_t need = shared ? 1 : gpn ? gpn
                                 : gpus < k->max_node ? gpus : k->max_node;
     if (need > k->max_node)
@@ -195,14 +197,19 @@ void sim_track_stop(sim_track *k, const uint32_t *gpus, size_t n,
 static int size_class(const sim_result *r)
 {
     if (r->shared)
-        return 0;
+        return 1;
     uint32_t g = r->gpus;
-    return g <= 1 ? 1 : g <= 4 ? 2 : g <= 8 ? 3 : g <= 16 ? 4 : g <= 64 ? 5
-                                                                       : 6;
+    return g == 0    ? 0
+           : g <= 1  ? 2
+           : g <= 4  ? 3
+           : g <= 8  ? 4
+           : g <= 16 ? 5
+           : g <= 64 ? 6
+                     : 7;
 }
 
 static const char *const size_names[SIM_SIZES] = {
-    "share", "1", "2-4", "5-8", "9-16", "17-64", "65+"};
+    "cpu", "share", "1", "2-4", "5-8", "9-16", "17-64", "65+"};
 
 /* The values whose distributions the summary has: one per job and figure
  * of each group it is in, sorted by group, figure and value. */

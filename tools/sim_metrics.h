@@ -97,8 +97,9 @@ typedef struct sim_group {
     sim_dist wait, jct, slowdown;
 } sim_group;
 
-/* Size classes: shares, 1, 2-4, 5-8, 9-16, 17-64, 65+ GPUs. */
-#define SIM_SIZES 7
+/* Size classes: CPU-only (no GPU), shares, 1, 2-4, 5-8, 9-16, 17-64, 65+
+ * GPUs. */
+#define SIM_SIZES 8
 
 typedef struct sim_metrics {
     double bound;          /* the slowdown's bound, seconds */

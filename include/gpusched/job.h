@@ -91,7 +91,14 @@ typedef struct gs_job_spec {
     uint32_t struct_size;
     /** Free-form name (may be NULL). */
     const char *name;
-    /** GPUs in total (at least 1). */
+    /** GPUs in total. 0 makes a CPU-only job: it runs on one node, takes
+     *  @ref cpus_per_gpu CPUs and @ref mem_per_gpu bytes of host memory
+     *  there (the job's whole need; at least one of them, from the spec or
+     *  the partition's defaults), only on nodes whose type lists what it
+     *  asks (CPUs, memory), and sets none of the GPU fields (node counts,
+     *  models, required GPUs, sharing, MIG, NVLink domain). Placement
+     *  policies place GPUs: the scheduler picks a CPU-only job's node
+     *  itself (docs/placement.md, "CPU-only jobs"). */
     uint32_t gpus;
     /** GPUs on each node it uses; 0 lets the scheduler split them. When
      *  set, @ref gpus must be a multiple of it. */
@@ -101,9 +108,11 @@ typedef struct gs_job_spec {
     /** Most nodes to spread over (0: no maximum). */
     uint32_t max_nodes;
     /** CPU cores (logical CPUs) per GPU, taken from the GPUs' NUMA domains
-     *  first. */
+     *  first; for a CPU-only job (@ref gpus 0) the job's CPUs, from one
+     *  NUMA domain when one has them free. */
     uint32_t cpus_per_gpu;
-    /** Host memory per GPU in bytes, from the GPUs' NUMA domains first. */
+    /** Host memory per GPU in bytes, from the GPUs' NUMA domains first; for
+     *  a CPU-only job (@ref gpus 0) the job's memory. */
     uint64_t mem_per_gpu;
     /** Least device memory a GPU must have, in bytes (0: any). */
     uint64_t min_gpu_memory;

@@ -1219,7 +1219,10 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
     }
     if (d == 0 || j->id < prev_id || j->id > s->last_id ||
         flags > max_flags ||
-        j->gpus == 0 || (started && !time_ok(j->start_time)) ||
+        (j->gpus == 0 && (j->max_nodes != 1 || j->min_nodes != 1 ||
+                          j->gpus_per_node || j->milli || j->mig_slices ||
+                          (!j->cpus_per_gpu && !j->mem_per_gpu))) ||
+        (started && !time_ok(j->start_time)) ||
         (ended && !time_ok(j->end_time)) || j->time_limit < 0 ||
         j->time_limit > GS_TIME_MAX || j->nice < -1000000000 ||
         j->nice > 1000000000 || j->min_nodes < 1 ||
@@ -1323,7 +1326,8 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
         if (r->bad)
             break;
         if (node >= s->n_nodes || (k && node <= j->alloc[k - 1].node) ||
-            !gpus || (gpus & ~mask_all(node_type(s, (uint32_t)node)->n_gpus)) ||
+            (j->gpus ? !gpus : gpus != 0) || /* CPU-only: no GPU */
+            (gpus & ~mask_all(node_type(s, (uint32_t)node)->n_gpus)) ||
             gi + mask_count(gpus) > j->gpus) {
             r->pos = nat;
             return badf(c, r, "a job's allocation is invalid");
@@ -1333,7 +1337,7 @@ static gs_status read_job(rd_ctx *c, gs_rbuf *r, uint64_t prev_id,
         a->gpus = gpus;
         /* as gs_apply_start gave it */
         a->mem = j->mem_per_gpu && node_memory(s, (uint32_t)node)
-                     ? j->mem_per_gpu * mask_count(gpus)
+                     ? j->mem_per_gpu * (j->gpus ? mask_count(gpus) : 1)
                      : 0;
         a->cpu_off = cpu_pos;
         a->cpu_n = 0;

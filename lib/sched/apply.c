@@ -32,6 +32,8 @@ void gs_apply_start(gs_sched *s, job_rec *j, const uint32_t *gpus,
     /* group by node: mark each node's mask in node_mask (zeroed after) */
     uint32_t nn = 0;
     uint32_t *touched = s->scratch_nodes2;
+    if (!j->gpus) /* a CPU-only job: gpus[0] is its node (ask.c) */
+        touched[nn++] = gpus[0];
     for (uint32_t i = 0; i < j->gpus; i++) {
         uint32_t node = t->gpu_node[gpus[i]];
         if (!s->node_mask[node])
@@ -60,12 +62,16 @@ void gs_apply_start(gs_sched *s, job_rec *j, const uint32_t *gpus,
         a->cpu_off = cpu_pos;
         a->cpu_n = 0;
         if (j->cpus_per_gpu && cpu_accounted(s, node))
-            a->cpu_n = gs_state_take_cpus(s, node, set, j->cpus_per_gpu,
-                                 j->cpus + cpu_pos);
+            a->cpu_n = j->gpus ? gs_state_take_cpus(s, node, set,
+                                                    j->cpus_per_gpu,
+                                                    j->cpus + cpu_pos)
+                               : gs_state_take_cpus_n(s, node,
+                                                      j->cpus_per_gpu,
+                                                      j->cpus + cpu_pos);
         cpu_pos += a->cpu_n;
         a->mem = 0;
         if (j->mem_per_gpu && node_memory(s, node)) {
-            a->mem = j->mem_per_gpu * mask_count(set);
+            a->mem = j->mem_per_gpu * (j->gpus ? mask_count(set) : 1);
             ns->free_mem -= a->mem;
         }
         if (j->mig_slices)
@@ -99,7 +105,7 @@ void gs_apply_start(gs_sched *s, job_rec *j, const uint32_t *gpus,
     j->part = gs_part_of_alloc(s, j);
     gs_part_count(s, j, 1);
     gs_apply_emit(s, GS_EVENT_STARTED, j, now);
-    if (s->policy->job_started)
+    if (s->policy->job_started && j->gpus) /* policies place GPUs */
         s->policy->job_started(s->policy_state, j->id, j->gpu_ids, j->gpus);
     if (s->ordering->job_started)
         s->ordering->job_started(s->ordering_state, j->id, now);
@@ -133,7 +139,7 @@ void gs_apply_release(gs_sched *s, job_rec *j, int64_t now)
             s->gpu_job[s->topo->nodes[a->node].first_gpu + mask_first(m)] = 0;
         gs_sched_reindex_node(s, a->node);
     }
-    if (s->policy->job_ended)
+    if (s->policy->job_ended && j->gpus)
         s->policy->job_ended(s->policy_state, j->id, j->gpu_ids, j->gpus);
     if (s->ordering->job_ended)
         s->ordering->job_ended(s->ordering_state, j->id, now);

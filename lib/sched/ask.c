@@ -5,6 +5,7 @@
  */
 #include "sched/plan.h"
 #include "sched/jobview.h"
+#include "topo/constraint.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -111,6 +112,92 @@ static bool valid_answer(gs_sched *s, gs_place_ctx *ctx, const job_rec *j,
     return ok;
 }
 
+/* ---- CPU-only jobs --------------------------------------------------- */
+
+bool gs_cpu_class_fits(const gs_sched *s, const job_rec *j, uint32_t c,
+                       uint64_t parts)
+{
+    if ((s->n_parts && !(s->cls_parts[c] & parts)) ||
+        (j->cons && !gs_constraint_match(j->cons, s->cls_feat[c])))
+        return false;
+    const gs_ntype *ty = class_type(s, c);
+    if (j->cpus_per_gpu && ty->n_cpus < j->cpus_per_gpu)
+        return false; /* also a type without CPUs: it does not count them */
+    if (j->mem_per_gpu && gs_type_memory(ty) < j->mem_per_gpu)
+        return false;
+    return true;
+}
+
+bool gs_cpu_node_fits(const gs_sched *s, const job_rec *j, uint32_t n)
+{
+    const node_state *ns = &s->nodes[n];
+    return !ns->drained_node && !ns->excl_job &&
+           (!j->exclusive || ns->jobs == 0) &&
+           ns->free_cpus >= j->cpus_per_gpu && ns->free_mem >= j->mem_per_gpu;
+}
+
+uint32_t gs_cpu_place(const gs_sched *s, const job_rec *j, uint32_t part)
+{
+    const uint32_t *list = part != GS_NONE ? s->parts[part].nodes : NULL;
+    uint32_t nlist = part != GS_NONE ? s->parts[part].n_nodes : s->n_nodes;
+    uint64_t parts = part != GS_NONE ? (uint64_t)1 << part : ~(uint64_t)0;
+    uint32_t best = GS_NONE, best_gpus = 0, best_cpus = 0;
+    for (uint32_t i = 0; i < nlist; i++) {
+        uint32_t n = list ? list[i] : i;
+        if (!gs_cpu_class_fits(s, j, node_class(s, n), parts) ||
+            !gs_cpu_node_fits(s, j, n))
+            continue;
+        uint32_t g = mask_count(s->nodes[n].avail);
+        uint32_t c = s->nodes[n].free_cpus;
+        if (best == GS_NONE || g < best_gpus ||
+            (g == best_gpus && (c < best_cpus ||
+                                (c == best_cpus && node_before(s, n, best))))) {
+            best = n;
+            best_gpus = g;
+            best_cpus = c;
+        }
+    }
+    return best;
+}
+
+/* A CPU-only job's node, into out[0], in the first of its partitions
+ * that has one (as gs_ask_policy goes through them). */
+static gs_status ask_cpu_node(gs_sched *s, const job_rec *j, uint32_t *out,
+                              gs_place_ctx *ctx, bool quiet)
+{
+    uint32_t order[GS_MAX_PARTITIONS];
+    uint32_t np = s->n_parts ? gs_part_order(s, j, order) : 1;
+    bool limited = false;
+    for (uint32_t pi = 0; pi < np; pi++) {
+        uint32_t part = s->n_parts ? order[pi] : GS_NONE;
+        if (s->n_parts && !((s->try_parts >> part) & 1))
+            continue;
+        if (s->n_parts && gs_part_over_user_limit(s, j, part)) {
+            limited = true;
+            continue;
+        }
+        uint32_t n = gs_cpu_place(s, j, part);
+        if (n != GS_NONE) {
+            ctx->part = part;
+            out[0] = n;
+            return GS_OK;
+        }
+    }
+    if (!quiet) {
+        if (limited)
+            snprintf(ctx->reason, sizeof ctx->reason,
+                     "its user is at the limit of every partition it may "
+                     "use");
+        else
+            snprintf(ctx->reason, sizeof ctx->reason,
+                     "no node it may use has %u CPUs and %llu MiB of memory "
+                     "free",
+                     j->cpus_per_gpu,
+                     (unsigned long long)(j->mem_per_gpu >> 20));
+    }
+    return GS_ENORES;
+}
+
 /* Run the policy for j on the current state; on success the GPUs are in
  * out and nothing changed. A job runs in one partition on GPUs of one
  * model (unless it allows any): the policy is asked for each partition it
@@ -129,6 +216,8 @@ gs_status gs_ask_policy(gs_sched *s, const job_rec *j, uint32_t *out,
     ctx->quiet = quiet;
     ctx->reason[0] = '\0';
     ctx->part = GS_NONE;
+    if (!j->gpus) /* a CPU-only job: its node in out[0] */
+        return ask_cpu_node(s, j, out, ctx, quiet);
     uint32_t order[GS_MAX_PARTITIONS];
     uint32_t np = s->n_parts ? gs_part_order(s, j, order) : 1;
     if (!s->n_parts)

@@ -439,7 +439,7 @@ bool gs_bf_try_place(gs_sched *s, const job_rec *j, int64_t now,
     if (!gs_sched_counts_fit(s, j))
         return false;
     bool ok = gs_sched_place_only(s, j, s->place_out, why);
-    if (ok && s->n_rsv)
+    if (ok && s->n_rsv && j->gpus) /* (a CPU-only job's out is its node) */
         prefer_reserved_later(s, j,
                               j->time_limit ? add_time(now, j->time_limit)
                                             : FOREVER);
@@ -1048,6 +1048,10 @@ static bool reserved_start(gs_sched *s, const job_rec *j, int64_t now,
 bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
                           int64_t *when)
 {
+    /* reservations hold GPUs: a CPU-only job gets none (it starts when a
+     * node has its CPUs and memory free) */
+    if (!j->gpus)
+        return false;
     const reservation *m = memo_find(s, j);
     if (m && (s->n_rsv >= s->cap_rsv ||
               s->n_rsv_gpus_used + m->n > s->cap_rsv_gpus)) {

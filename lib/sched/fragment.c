@@ -54,8 +54,8 @@ void gs_frag_free(gs_sched *s)
 void gs_frag_note(gs_sched *s, const job_rec *j)
 {
     struct frag_state *f = s->frag;
-    if (f->host || j->gpus > 64 || (!j->milli && j->max_nodes != 1 &&
-                                    j->gpus > s->max_node_gpus))
+    if (f->host || !j->gpus || j->gpus > 64 ||
+        (!j->milli && j->max_nodes != 1 && j->gpus > s->max_node_gpus))
         return;
     uint32_t milli = job_share(j);
     uint32_t k = j->gpus_per_node && j->gpus_per_node < j->gpus

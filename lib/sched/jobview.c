@@ -172,7 +172,13 @@ size_t gs_reason_lazy_text(const job_rec *j, uint8_t lazy, uint64_t behind,
                      (unsigned long long)behind);
         break;
     case LAZY_NOFIT:
-        if (j->gpus_per_node)
+        if (!j->gpus)
+            n = snprintf(buf, cap,
+                         "needs %u CPUs and %llu MiB of memory on one node; "
+                         "no node it may use has them free now",
+                         j->cpus_per_gpu,
+                         (unsigned long long)(j->mem_per_gpu >> 20));
+        else if (j->gpus_per_node)
             n = snprintf(buf, cap,
                          "needs %u nodes with %u free GPUs each; not that "
                          "many now",

@@ -192,9 +192,9 @@ static void plan_behind(gs_sched *s, plan_cursor *c, const job_rec *j,
         p->kind = PLAN_START;
         p->gpus = s->place_out;
         return;
-    } else if (s->n_rsv > 0) {
+    } else if (s->n_rsv > 0 && j->gpus) {
         /* it fits when reservations are ignored (judged by counts): it
-         * would delay one */
+         * would delay one (reservations hold GPUs: not a CPU-only job) */
         why_set(r, GS_REASON_RESERVATION, LAZY_DELAY);
         why_behind(r, gs_plan_blocker_of(s, c, j));
     } else if (why_lazy(r, j) != LAZY_NONE) {

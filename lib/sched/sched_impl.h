@@ -1071,6 +1071,26 @@ static inline bool job_whole(const job_rec *j)
 {
     return !j->milli && !j->mig_slices;
 }
+/* The units a job's cpus_per_gpu and mem_per_gpu count: its GPUs, or
+ * one for a CPU-only job (gpus 0), whose need they are. */
+static inline uint32_t job_units(const job_rec *j)
+{
+    return j->gpus ? j->gpus : 1;
+}
+/* ---- CPU-only jobs (gpus 0; ask.c) --------------------------------------
+ * They run on one node, which the scheduler picks (placement policies
+ * place GPUs): a node of their partitions and features whose type lists
+ * what they ask (CPUs, memory). */
+/* Could class c's nodes hold j when idle (in partitions `parts`)? */
+bool gs_cpu_class_fits(const gs_sched *s, const job_rec *j, uint32_t c,
+                       uint64_t parts);
+/* Could node n take j now (its class fits: checked by the caller)? */
+bool gs_cpu_node_fits(const gs_sched *s, const job_rec *j, uint32_t n);
+/* The node for CPU-only job j in partition part (GS_NONE: any) on the
+ * current state, or GS_NONE: of the nodes that could take it, the one
+ * with the fewest free GPUs (a GPU job's CPUs are left where its GPUs
+ * are), then the fewest free CPUs (best fit), then node_before. */
+uint32_t gs_cpu_place(const gs_sched *s, const job_rec *j, uint32_t part);
 gs_status gs_gpushare_init(gs_sched *s);
 /* A shared job takes / gives back its share of `set` on node n; give
  * returns the GPUs no shared job uses any more. */

@@ -261,6 +261,40 @@ uint32_t gs_state_take_cpus(gs_sched *s, uint32_t n, gs_mask gpus,
     return got;
 }
 
+uint32_t gs_state_take_cpus_n(gs_sched *s, uint32_t n, uint32_t count,
+                              uint32_t *out)
+{
+    node_state *ns = &s->nodes[n];
+    const gs_ntype *ty = node_type(s, n);
+    uint64_t *bits = s->cpu_bits + ns->cpu_word;
+    /* the NUMA domain with the fewest free CPUs that has them all, else
+     * the lowest free CPUs wherever they are */
+    uint32_t dom = GS_NONE, dom_free = 0, start = 0, dom_start = 0;
+    for (uint32_t d = 0; d < ty->n_numa; d++) {
+        uint32_t f = s->numa_free[ns->numa_off + d];
+        if (f >= count && (dom == GS_NONE || f < dom_free)) {
+            dom = d;
+            dom_free = f;
+            dom_start = start;
+        }
+        start += ty->numa[d].cpu_n;
+    }
+    uint32_t lo = dom != GS_NONE ? dom_start : 0;
+    uint32_t hi = dom != GS_NONE ? dom_start + ty->numa[dom].cpu_n : ty->n_cpus;
+    uint32_t got = 0;
+    for (uint32_t c = lo; c < hi && got < count; c++)
+        if (!((bits[c / 64] >> (c % 64)) & 1)) {
+            bits[c / 64] |= (uint64_t)1 << (c % 64);
+            uint32_t d = 0, st = 0;
+            while (c >= st + ty->numa[d].cpu_n)
+                st += ty->numa[d++].cpu_n;
+            s->numa_free[ns->numa_off + d]--;
+            out[got++] = c;
+        }
+    ns->free_cpus -= got;
+    return got;
+}
+
 void gs_state_give_cpus(gs_sched *s, uint32_t n, const uint32_t *cpus,
                            uint32_t count)
 {

@@ -16,6 +16,11 @@ int64_t gs_state_end_key(const job_rec *j);
  * domain first; written to out. Returns how many. */
 uint32_t gs_state_take_cpus(gs_sched *s, uint32_t n, gs_mask gpus,
                             uint32_t per_gpu, uint32_t *out);
+/* count CPUs of node n for a CPU-only job: from the NUMA domain with the
+ * fewest free that has them all, else the lowest free ones; written to
+ * out. Returns how many. */
+uint32_t gs_state_take_cpus_n(gs_sched *s, uint32_t n, uint32_t count,
+                              uint32_t *out);
 void gs_state_give_cpus(gs_sched *s, uint32_t n, const uint32_t *cpus,
                         uint32_t count);
 /* The running jobs by expected end (start + time limit), then index. */

@@ -56,6 +56,14 @@ static bool runnable_on(gs_sched *s, const job_rec *j, uint64_t parts,
                         uint32_t model, uint32_t *best)
 {
     *best = 0;
+    if (!j->gpus) {
+        /* a CPU-only job: a node of its partitions and features whose
+         * type lists the CPUs and memory it asks */
+        for (uint32_t c = 0; c < s->n_types; c++)
+            if (s->type_nodes[c] && gs_cpu_class_fits(s, j, c, parts))
+                return true;
+        return false;
+    }
     if (!gs_job_eligible(s, j, s->elig, parts, model))
         return false;
     if (j->mig_slices) {
@@ -142,7 +150,7 @@ static gs_status check_runnable(gs_sched *s, job_rec *j)
         }
     if (!any)
         return GS_ENORES;
-    if (j->auto_nodes) {
+    if (j->auto_nodes && j->gpus) {
         /* the fewest nodes that could hold it, and every node holding a
          * GPU it requires */
         uint32_t need = (j->gpus + most - 1) / most, req_nodes = 0;
@@ -209,8 +217,32 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
     j.preemptible = spec->preemptible != 0;
     j.depends_on = spec->depends_on;
     j.start_time = j.end_time = -1;
-    if (j.gpus == 0)
-        return spec_error(s, &j, GS_EINVAL, "gpus must be at least 1");
+    if (j.gpus == 0) {
+        /* a CPU-only job: one node, no GPU field */
+        const char *gpu_field =
+            spec->gpus_per_node                      ? "gpus_per_node"
+            : spec->min_nodes > 1                    ? "min_nodes above 1"
+            : spec->max_nodes > 1                    ? "max_nodes above 1"
+            : spec->gpu_milli && spec->gpu_milli < 1000 ? "gpu_milli"
+            : spec->mig_profile && *spec->mig_profile ? "mig_profile"
+            : spec->n_require_gpus || spec->n_require_uuids
+                ? "required GPUs"
+            : spec->min_gpu_memory || spec->gpu_mem  ? "GPU memory"
+            : spec->gpu_models && *spec->gpu_models  ? "gpu_models"
+            : spec->min_cc_major || spec->min_cc_minor
+                ? "a compute capability"
+            : spec->one_nvlink_domain ? "one_nvlink_domain"
+                                      : NULL;
+        if (gpu_field)
+            return spec_error(s, &j, GS_EINVAL,
+                              "a CPU-only job (gpus 0) runs on one node "
+                              "without GPUs: it cannot set %s",
+                              gpu_field);
+        j.min_nodes = j.max_nodes = 1;
+        j.auto_nodes = false;
+        j.pattern = GS_PATTERN_NONE;
+        j.comm = GS_COMM_INSENSITIVE;
+    }
     if (j.gpus > s->topo->n_gpus)
         return spec_error(s, &j, GS_ENORES,
                           "gpus: %u asked, the cluster has %u", j.gpus,
@@ -223,7 +255,7 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
         return spec_error(s, &j, GS_EINVAL,
                           "min_nodes (%u) is above max_nodes (%u)",
                           spec->min_nodes, spec->max_nodes);
-    if (j.min_nodes > j.gpus)
+    if (j.gpus && j.min_nodes > j.gpus)
         return spec_error(s, &j, GS_EINVAL,
                           "min_nodes (%u) is above gpus (%u): every node "
                           "needs at least one GPU",
@@ -331,6 +363,11 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
         gs_job_free(&j);
         return pst;
     }
+    if (j.gpus == 0 && !j.cpus_per_gpu && !j.mem_per_gpu)
+        return spec_error(s, &j, GS_EINVAL,
+                          "gpus must be at least 1, or, for a CPU-only job "
+                          "(gpus 0), cpus_per_gpu or mem_per_gpu must say "
+                          "what it needs");
     if (spec->constraint && *spec->constraint) {
         gs_err e;
         gs_err_clear(&e);
@@ -449,7 +486,7 @@ static gs_status parse_spec(gs_sched *s, const gs_job_spec *spec, job_rec *jp)
 gs_status gs_job_buffers(const gs_sched *s, job_rec *j, const char *name,
                          bool may_wait)
 {
-    j->cap_alloc = GS_MIN(j->gpus, s->n_nodes);
+    j->cap_alloc = j->gpus ? GS_MIN(j->gpus, s->n_nodes) : 1;
     /* CPU ids it may hold: cpus_per_gpu for each GPU, but never more
      * than the nodes it can use have (on nodes that do not account CPUs
      * it holds none): a huge cpus_per_gpu must not size a huge buffer */
@@ -483,8 +520,9 @@ uint64_t gs_job_cpu_cap(const gs_sched *s, const job_rec *j)
     uint32_t most = 0;
     for (uint32_t ti = 0; ti < s->n_ttypes; ti++)
         most = GS_MAX(most, s->topo->types[ti]->n_cpus);
-    return GS_MIN((uint64_t)j->gpus * j->cpus_per_gpu,
-                  (uint64_t)most * GS_MIN(j->gpus, s->n_nodes));
+    uint32_t units = job_units(j); /* a CPU-only job: one */
+    return GS_MIN((uint64_t)units * j->cpus_per_gpu,
+                  (uint64_t)most * GS_MIN(units, s->n_nodes));
 }
 
 /* Every buffer the decision path may need for nj job slots, one job of
@@ -499,8 +537,8 @@ gs_status gs_sched_reserve(gs_sched *s, size_t nj, uint32_t gpus)
         !GS_GROW(s->running_scratch, s->cap_running_scratch, nj) ||
         !GS_GROW(s->ends, s->cap_ends, nj) ||
         !GS_GROW(s->bf_end, s->cap_bf_end, nj) ||
-        (s->cap_place_out < gpus &&
-         !GS_GROW(s->place_out, s->cap_place_out, gpus)) ||
+        (s->cap_place_out < GS_MAX(gpus, 1) &&
+         !GS_GROW(s->place_out, s->cap_place_out, GS_MAX(gpus, 1))) ||
         !GS_GROW(s->rsv_gpus, s->cap_rsv_gpus, (size_t)s->bf_depth * mg) ||
         !GS_GROW(s->memo_gpus, s->cap_memo_gpus, (size_t)s->bf_depth * mg) ||
         !GS_GROW(s->requeued, s->cap_requeued, nj) ||
@@ -718,13 +756,13 @@ GS_API gs_status gs_sched_preview(gs_sched *s, const gs_job_spec *spec,
     if (check_runnable(s, &j) != GS_OK)
         return spec_error(s, &j, GS_ENORES,
                           "the cluster could never run it, even idle");
-    if (cap < j.gpus || !gpus) {
+    if (cap < j.gpus || (!gpus && j.gpus)) {
         gs_job_free(&j);
         return gs_errf(&s->err, GS_ENOSPC, "preview: %zu slots for %u GPUs",
                        cap, j.gpus);
     }
-    if (s->cap_place_out < j.gpus &&
-        !GS_GROW(s->place_out, s->cap_place_out, j.gpus)) {
+    if (s->cap_place_out < GS_MAX(j.gpus, 1) &&
+        !GS_GROW(s->place_out, s->cap_place_out, GS_MAX(j.gpus, 1))) {
         gs_job_free(&j);
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     }
@@ -863,6 +901,11 @@ GS_API gs_status gs_sched_update_job(gs_sched *s, uint64_t job,
                            (long long)u.time_limit);
     }
     if (u.fields & GS_UPDATE_GPUS) {
+        if (j->gpus == 0)
+            return gs_errf(&s->err, GS_EINVAL,
+                           "update: job %llu is CPU-only (gpus 0): its GPU "
+                           "count cannot change",
+                           (unsigned long long)job);
         if (u.gpus == 0)
             return gs_errf(&s->err, GS_EINVAL,
                            "update: gpus must be at least 1");

@@ -814,8 +814,11 @@ class Scheduler(HandleOwner):
     def submit(self, *args, **kwargs) -> int:
         """Queue a job; returns its id. The job starts at a later step().
 
-        ``gpus`` is the total number of GPUs (all or nothing). Keywords
-        (all optional; the defaults mean "no constraint"):
+        ``gpus`` is the total number of GPUs (all or nothing); 0 makes a
+        CPU-only job, which runs on one node and takes ``cpus_per_gpu``
+        CPUs and ``mem_per_gpu`` bytes there (the job's whole need; at
+        least one of them) and sets no GPU keyword. Keywords (all
+        optional; the defaults mean "no constraint"):
 
         - ``gpus_per_node``, ``min_nodes``, ``max_nodes``: how the GPUs may
           be split over nodes (``gpus_per_node`` must divide ``gpus``);

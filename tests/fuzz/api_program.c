@@ -504,6 +504,12 @@ void gs_api_program_run(const uint8_t *data, size_t size)
         }
         case 17: {
             uint32_t na = gs_sched_alloc_node_count(s, job);
+            gs_job_info ji;
+            memset(&ji, 0, sizeof ji);
+            ji.struct_size = sizeof ji;
+            /* a CPU-only job (gpus 0) holds no GPU on its node */
+            int cpu_only = gs_sched_job_info(s, job, &ji) == GS_OK &&
+                            ji.gpus == 0;
             for (uint32_t k = 0; k <= na; k++) {
                 gs_alloc_node an = {sizeof an, 0, 0, 0, 0};
                 size_t n = 0;
@@ -516,7 +522,8 @@ void gs_api_program_run(const uint8_t *data, size_t size)
                 gs_alloc_entry_init(&e);
                 size_t cap = byte(&r) % 2 ? sizeof buf : byte(&r) % 64;
                 if (gs_sched_alloc_entry(s, job, k, &e, buf, cap) == GS_OK &&
-                    (e.n_gpus == 0 || e.n_gpus > 64 || !e.node_name ||
+                    ((e.n_gpus == 0) != (cpu_only != 0) || e.n_gpus > 64 ||
+                     !e.node_name ||
                      strlen(e.cuda_visible_devices) + 1 > cap))
                     FAIL("job %llu: a bad allocation entry",
                          (unsigned long long)job);
