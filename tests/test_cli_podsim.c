@@ -338,8 +338,8 @@ static void by_hand_models(void **state)
         fx("nodes-models.csv"), fx("pods-models.csv"));
     assert_int_equal(run2(args), 0);
     assert_contains(out, "Pods: 7 in ");
-    assert_contains(out, "; 6 with GPUs arrive; 1 CPU-only pod skipped (a "
-                         "gpusched job needs at least one GPU)\n");
+    assert_contains(out, "; 6 with GPUs arrive; 1 CPU-only pod skipped (the "
+                         "experiment allocates GPUs)\n");
     assert_contains(out, "(T4 1, V100M32 1, A10 1)");
 }
 
@@ -460,8 +460,8 @@ static void random_arrivals(void **state)
     assert_contains(out, "Cluster: 12 nodes, 70 GPUs (G2 48, P100 6, T4 8, "
                          "G3 8) from ");
     assert_contains(out, "; 1 node without GPUs left out\n");
-    assert_contains(out, "; 75 with GPUs arrive; 12 CPU-only pods skipped (a "
-                         "gpusched job needs at least one GPU)\n");
+    assert_contains(out, "; 75 with GPUs arrive; 12 CPU-only pods skipped (the "
+                         "experiment allocates GPUs)\n");
     assert_contains(out, "Arrivals: drawn at random with replacement, seeds "
                          "1,2, until the arrived GPU demand reaches 130% of "
                          "70 GPUs");

@@ -96,6 +96,23 @@ static void step(gs_sched *s, int64_t now)
     assert_int_equal(gs_sched_check(s), GS_OK);
 }
 
+typedef struct bytes {
+    char *buf;
+    size_t len;
+} bytes;
+
+static gs_status grow(void *user, const void *data, size_t n)
+{
+    bytes *b = user;
+    char *p = realloc(b->buf, b->len + n + 1);
+    if (!p)
+        return GS_ENOMEM;
+    memcpy(p + b->len, data, n);
+    b->buf = p;
+    b->len += n;
+    return GS_OK;
+}
+
 /* Worked by hand (first-fit, priority order, no backfill):
  *  A: 1 GPU, 4 CPUs per GPU  -> n0, GPU 0, CPUs 0-3 (the GPU's NUMA 0).
  *  C1: CPU-only, 6 CPUs, 8 GiB -> the node with the fewest free GPUs: n0
@@ -143,6 +160,13 @@ static void placed_by_hand(void **state)
     assert_int_equal(gs_sched_complete(s, c2, 2), GS_OK);
     step(s, 2);
     assert_int_equal(state_of(s, b), GS_JOB_RUNNING);
+    /* accounting: C2 (job 3) ran 1 s on 10 CPUs and no GPU: one line,
+     * no model, 0 GPU-seconds, 10 CPU-seconds */
+    bytes acct = {0};
+    assert_int_equal(gs_sched_export_accounting(s, grow, &acct), GS_OK);
+    acct.buf[acct.len] = '\0';
+    assert_non_null(strstr(acct.buf, "\n3,,,,,completed,0,1,2,0,,0,10\n"));
+    free(acct.buf);
     alloc_of(s, b, &node, &gpus, &cpus, &mem);
     assert_int_equal(node, 1);
     assert_int_equal(gpus, 2);
@@ -350,23 +374,6 @@ static void preemption(void **state)
     assert_int_equal(state_of(s, hi), GS_JOB_RUNNING);
     gs_sched_destroy(s);
     gs_topo_destroy(t);
-}
-
-typedef struct bytes {
-    char *buf;
-    size_t len;
-} bytes;
-
-static gs_status grow(void *user, const void *data, size_t n)
-{
-    bytes *b = user;
-    char *p = realloc(b->buf, b->len + n + 1);
-    if (!p)
-        return GS_ENOMEM;
-    memcpy(p + b->len, data, n);
-    b->buf = p;
-    b->len += n;
-    return GS_OK;
 }
 
 /* A running CPU-only job survives a snapshot: same node, CPUs, memory. */

@@ -15,8 +15,8 @@
  * NUMA domain. The pod list (name,cpu_milli,memory_mib,num_gpu,gpu_milli,
  * gpu_spec, and columns that are read over: qos, pod_phase, creation_time,
  * deletion_time, scheduled_time) gives the pods; a header names the
- * columns, in any order. Pods without GPUs are counted and left out: a
- * gpusched job has at least one GPU.
+ * columns, in any order. Pods without GPUs are counted and left out: the
+ * experiment allocates GPUs (gpusched sim runs them as CPU-only jobs).
  *
  * The experiment: pods arrive one by one, drawn at random from the pod
  * list with replacement (seeded: every policy sees the same sequence), or
@@ -1210,8 +1210,8 @@ static void print_text(FILE *f, const experiment *x, const inputs *in,
     fprintf(f, "\nPods: %zu in %s; %zu with GPUs arrive", in->pod_lines,
             shown(in->pods_name, sh, sizeof sh), x->n_pool);
     if (in->cpu_only)
-        fprintf(f, "; %zu CPU-only pod%s skipped (a gpusched job needs at "
-                   "least one GPU)",
+        fprintf(f, "; %zu CPU-only pod%s skipped (the experiment "
+                   "allocates GPUs)",
                 in->cpu_only, in->cpu_only == 1 ? "" : "s");
     if (in->unplaceable)
         fprintf(f, "; %zu pod%s no node could ever hold skipped",
@@ -1837,7 +1837,8 @@ const cli_command cli_cmd_podsim = {
         "ceil(cpu_milli / 1000 / num_gpu) CPUs and ceil(memory_mib / "
         "num_gpu) MiB per GPU, and one of the GPU models its gpu_spec names "
         "(A10|V100M32). Pods without GPUs (num_gpu 0) are counted and "
-        "skipped: a gpusched job has at least one GPU.",
+        "skipped: the experiment allocates GPUs (gpusched sim runs them as "
+        "CPU-only jobs).",
     .options = podsim_options,
     .groups = CLI_GROUP_INPUT,
     .exit_status = "0 the table was written, 1 an input cannot be read or "

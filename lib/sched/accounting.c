@@ -33,7 +33,29 @@ static void put_field(gs_buf *b, const char *v)
     gs_buf_putc(b, '"');
 }
 
-/* The lines of one job that started (one per GPU model it held). */
+/* One line: the job, n GPUs of model m (NULL: none), the seconds. */
+static void put_line(const gs_sched *s, const job_rec *j, gs_buf *b,
+                     int64_t end, uint32_t n, const char *m,
+                     double gpu_secs, double cpu_secs)
+{
+    gs_buf_printf(b, "%llu,", (unsigned long long)j->id);
+    put_field(b, j->name);
+    gs_buf_putc(b, ',');
+    put_field(b, j->user);
+    gs_buf_putc(b, ',');
+    put_field(b, j->account);
+    gs_buf_putc(b, ',');
+    if (j->part != GS_NONE8 && j->part < s->n_parts)
+        put_field(b, s->parts[j->part].name);
+    gs_buf_printf(b, ",%s,%lld,%lld,%lld,%u,", gs_job_state_name(j->state),
+                  (long long)j->submit_time, (long long)j->start_time,
+                  (long long)end, n);
+    put_field(b, m ? m : "");
+    gs_buf_printf(b, ",%.17g,%.17g\n", gpu_secs, cpu_secs);
+}
+
+/* The lines of one job that started (one per GPU model it held; one
+ * without a model for a CPU-only job). */
 static void put_job(const gs_sched *s, const job_rec *j, gs_buf *b)
 {
     if (j->start_time < 0 || !j->n_alloc)
@@ -46,6 +68,11 @@ static void put_job(const gs_sched *s, const job_rec *j, gs_buf *b)
     uint32_t cpus = 0;
     for (uint32_t k = 0; k < j->n_alloc; k++)
         cpus += j->alloc[k].cpu_n;
+    if (!j->gpus) {
+        /* a CPU-only job: one line, no GPU, no model */
+        put_line(s, j, b, end, 0, NULL, 0, secs * cpus);
+        return;
+    }
     /* GPUs per model, in the order of the job's GPUs */
     const gs_topo *t = s->topo;
     for (uint32_t i = 0; i < j->gpus; i++) {
@@ -66,23 +93,9 @@ static void put_job(const gs_sched *s, const job_rec *j, gs_buf *b)
             n_m += t->nodes[n2].type->gpus[g2 - t->nodes[n2].first_gpu]
                        .model == m;
         }
-        gs_buf_printf(b, "%llu,", (unsigned long long)j->id);
-        put_field(b, j->name);
-        gs_buf_putc(b, ',');
-        put_field(b, j->user);
-        gs_buf_putc(b, ',');
-        put_field(b, j->account);
-        gs_buf_putc(b, ',');
-        if (j->part != GS_NONE8 && j->part < s->n_parts)
-            put_field(b, s->parts[j->part].name);
-        gs_buf_printf(b, ",%s,%lld,%lld,%lld,%u,",
-                      gs_job_state_name(j->state), (long long)j->submit_time,
-                      (long long)j->start_time, (long long)end, n_m);
-        put_field(b, m ? m : "");
         /* CPUs are charged on the line of the first model */
-        gs_buf_printf(b, ",%.17g,%.17g\n",
-                      secs * n_m * job_fraction(j),
-                      i == 0 ? secs * cpus : 0.0);
+        put_line(s, j, b, end, n_m, m, secs * n_m * job_fraction(j),
+                 i == 0 ? secs * cpus : 0.0);
     }
 }
 
