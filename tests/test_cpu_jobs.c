@@ -127,7 +127,14 @@ static void placed_by_hand(void **state)
     (void)state;
     gs_topo *t = cluster(2);
     gs_sched *s = make(t, GS_BACKFILL_NONE, GS_PREEMPT_OFF);
+    /* preview: a node could take 16 CPUs now (0 GPUs chosen) */
+    gs_job_spec pv = GS_JOB_SPEC_INIT;
+    pv.cpus_per_gpu = 16;
+    size_t count = 99;
+    assert_int_equal(gs_sched_preview(s, &pv, NULL, 0, &count), GS_OK);
+    assert_int_equal(count, 0);
     uint64_t a = submit(s, 1, 4, 0, 40, 0, 0);
+    assert_int_equal(gs_sched_preview(s, &pv, NULL, 0, &count), GS_OK);
     uint64_t c1 = submit(s, 0, 6, 8 * GIB, 30, 0, 0);
     uint64_t c2 = submit(s, 0, 10, 0, 20, 0, 0);
     uint64_t b = submit(s, 2, 4, 0, 10, 0, 0);
@@ -136,6 +143,10 @@ static void placed_by_hand(void **state)
     assert_int_equal(state_of(s, c1), GS_JOB_RUNNING);
     assert_int_equal(state_of(s, c2), GS_JOB_RUNNING);
     assert_int_equal(state_of(s, b), GS_JOB_PENDING);
+    /* now n0 has 6 free CPUs, n1 6: no node has 16 */
+    pv.submit_time = 1;
+    assert_int_equal(gs_sched_preview(s, &pv, NULL, 0, &count), GS_ENORES);
+    assert_non_null(strstr(gs_sched_errmsg(s), "16 CPUs"));
     uint32_t node, gpus, cpus;
     uint64_t mem;
     alloc_of(s, c1, &node, &gpus, &cpus, &mem);

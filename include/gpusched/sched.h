@@ -451,7 +451,9 @@ GS_API gs_status gs_sched_gpu_share(const gs_sched *sched, uint32_t gpu,
  * cannot be placed now.
  * @param sched The scheduler.
  * @param spec The request.
- * @param[out] gpus Receives the chosen cluster-wide GPU ids, increasing.
+ * @param[out] gpus Receives the chosen cluster-wide GPU ids, increasing
+ *        (may be NULL for a CPU-only job: ::GS_OK then says a node could
+ *        take it now, with 0 GPUs).
  * @param cap Capacity of @p gpus (at least spec->gpus).
  * @param[out] count Receives the number of GPUs chosen (0 when none).
  * @return ::GS_OK; ::GS_ENORES (cannot be placed now; gs_sched_errmsg()

@@ -188,12 +188,12 @@ static gs_status ask_cpu_node(gs_sched *s, const job_rec *j, uint32_t *out,
             snprintf(ctx->reason, sizeof ctx->reason,
                      "its user is at the limit of every partition it may "
                      "use");
-        else
+        else {
+            char need[96];
+            gs_cpu_need_text(j, need, sizeof need);
             snprintf(ctx->reason, sizeof ctx->reason,
-                     "no node it may use has %u CPUs and %llu MiB of memory "
-                     "free",
-                     j->cpus_per_gpu,
-                     (unsigned long long)(j->mem_per_gpu >> 20));
+                     "no node it may use has %s free", need);
+        }
     }
     return GS_ENORES;
 }

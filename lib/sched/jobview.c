@@ -156,6 +156,19 @@ bool gs_job_eligible(const gs_sched *s, const job_rec *j, gs_mask *elig,
     return any;
 }
 
+void gs_cpu_need_text(const job_rec *j, char *buf, size_t cap)
+{
+    unsigned long long mib = (j->mem_per_gpu + (1u << 20) - 1) >> 20;
+    if (j->cpus_per_gpu && j->mem_per_gpu)
+        snprintf(buf, cap, "%u CPUs and %llu MiB of memory", j->cpus_per_gpu,
+                 mib);
+    else if (j->cpus_per_gpu)
+        snprintf(buf, cap, "%u CPU%s", j->cpus_per_gpu,
+                 j->cpus_per_gpu == 1 ? "" : "s");
+    else
+        snprintf(buf, cap, "%llu MiB of memory", mib);
+}
+
 /* The text of a lazy reason, into buf. */
 size_t gs_reason_lazy_text(const job_rec *j, uint8_t lazy, uint64_t behind,
                            char *buf, size_t cap)
@@ -172,13 +185,14 @@ size_t gs_reason_lazy_text(const job_rec *j, uint8_t lazy, uint64_t behind,
                      (unsigned long long)behind);
         break;
     case LAZY_NOFIT:
-        if (!j->gpus)
+        if (!j->gpus) {
+            char need[96];
+            gs_cpu_need_text(j, need, sizeof need);
             n = snprintf(buf, cap,
-                         "needs %u CPUs and %llu MiB of memory on one node; "
-                         "no node it may use has them free now",
-                         j->cpus_per_gpu,
-                         (unsigned long long)(j->mem_per_gpu >> 20));
-        else if (j->gpus_per_node)
+                         "needs %s on one node; no node it may use has "
+                         "them free now",
+                         need);
+        } else if (j->gpus_per_node)
             n = snprintf(buf, cap,
                          "needs %u nodes with %u free GPUs each; not that "
                          "many now",

@@ -67,6 +67,9 @@ bool gs_job_eligible(const gs_sched *s, const job_rec *j, gs_mask *elig,
 /* The GPUs of topology type tt that j accepts (of model, or any). */
 gs_mask gs_job_type_mask(const gs_sched *s, const job_rec *j, uint32_t tt,
                          uint32_t model);
+/* What CPU-only job j needs ("8 CPUs and 1024 MiB of memory"), into
+ * buf. */
+void gs_cpu_need_text(const job_rec *j, char *buf, size_t cap);
 /* The text of a lazy reason (lazy, behind) of job j, into buf. */
 size_t gs_reason_lazy_text(const job_rec *j, uint8_t lazy, uint64_t behind,
                            char *buf, size_t cap);
