@@ -101,6 +101,7 @@ void gs_apply_start(gs_sched *s, job_rec *j, const uint32_t *gpus,
     j->run_pos = (uint32_t)s->n_running;
     s->running[s->n_running++] = job_slot(s, j);
     gs_state_ends_insert(s, job_slot(s, j));
+    gs_bf_memo_event(s, j, now, true);
     gs_books_count(s, j, 1);
     j->part = gs_part_of_alloc(s, j);
     gs_part_count(s, j, 1);
@@ -139,6 +140,7 @@ void gs_apply_release(gs_sched *s, job_rec *j, int64_t now)
             s->gpu_job[s->topo->nodes[a->node].first_gpu + mask_first(m)] = 0;
         gs_sched_reindex_node(s, a->node);
     }
+    gs_bf_memo_event(s, j, now, false);
     if (s->policy->job_ended && j->gpus)
         s->policy->job_ended(s->policy_state, j->id, j->gpu_ids, j->gpus);
     if (s->ordering->job_ended)

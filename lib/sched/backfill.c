@@ -28,6 +28,9 @@
 #include <string.h>
 
 #define FOREVER INT64_MAX
+/* A reservation prefers GPUs released by its start when it released at
+ * most this many running jobs (record, prefer_released). */
+#define PREFER_RELEASED_MAX 32
 
 static int64_t add_time(int64_t a, int64_t b)
 {
@@ -242,7 +245,22 @@ static void clear_blocks(gs_sched *s)
  * that differs (a job submitted since, ranked in between): until then
  * each finds what it found, and takes it from the memo. From the first
  * difference on, every scan runs. Debug builds run every scan and check
- * the memo's answer against it. */
+ * the memo's answer against it.
+ *
+ * Starts and ends move the state, but two kinds leave the future a scan
+ * saw as it was (in a replay whose time limits are the run times, nearly
+ * all of them): an end at the job's expected end (the scan released it
+ * then; its candidates from now on are the same), and a start at now of a
+ * job the last plan reserved at now, on the same GPUs, for a scan that
+ * saw that reservation (a later one in the last plan: the job holds what
+ * the reservation blocked, until the same end). A log of the starts and
+ * ends (memo_log, since the last plan began) says of each whether it is
+ * one of those; a scan's answer holds when every event logged after it
+ * (seq) is, none happened in its own plan after it (a backfilled start
+ * it did not see), and the reservation starts after now (memo_holds has
+ * the one case where only the start holds). A scan of the last plan whose
+ * job has since started in this plan is passed over. The log has a fixed
+ * room: when it fills, the memo is off until the next plan's is kept. */
 
 static void rsv_push(gs_sched *s, const reservation *r,
                      const uint32_t *gpus);
@@ -255,18 +273,35 @@ static uint32_t frag_epoch(const gs_sched *s)
 void gs_bf_memo_begin(gs_sched *s, int64_t now)
 {
     s->n_memo_cur = 0;
+    s->memo_rd = 0;
     s->memo_rec = true;
+    s->memo_plan_seq = s->memo_seq;
     s->memo_use =
-        s->memo_have && !(s->memo_kinds & ~GS_JR_PLAN_KINDS) &&
+        s->memo_have && !s->memo_log_lost &&
+        !(s->memo_kinds & ~GS_JR_PLAN_KINDS) &&
         gs_policy_builtin(s->policy) && s->memo_la_epoch == s->la_epoch &&
         s->memo_frag_epoch == frag_epoch(s) &&
         s->memo_horizon == s->bf_horizon &&
         (!s->n_ends || gs_state_end_key(&s->jobs[s->ends[0]]) > now);
 }
 
-/* Keep this plan's scans for the next plan. */
+/* Keep this plan's scans for the next plan, and of the log what came
+ * since this plan began. */
 static void memo_save(gs_sched *s)
 {
+    if (s->memo_log_lost || s->memo_plan_seq < s->memo_log_seq0) {
+        s->memo_rec = false; /* events its scans' checks need are gone */
+        s->memo_log_lost = false;
+        s->n_memo_log = 0;
+        s->memo_log_seq0 = s->memo_seq;
+    } else {
+        uint64_t drop = s->memo_plan_seq - s->memo_log_seq0;
+        memmove(s->memo_log, s->memo_log + drop,
+                (s->n_memo_log - drop) * sizeof *s->memo_log);
+        s->n_memo_log -= (uint32_t)drop;
+        s->memo_log_seq0 = s->memo_plan_seq;
+    }
+    s->memo_tag++;
     s->memo_have = s->memo_rec && s->n_rsv_gpus_used <= s->cap_memo_gpus;
     s->memo_kinds = 0;
     if (!s->memo_have)
@@ -286,18 +321,115 @@ static void memo_save(gs_sched *s)
     s->memo_horizon = s->bf_horizon;
 }
 
+void gs_bf_memo_event(gs_sched *s, const job_rec *j, int64_t now,
+                      bool start)
+{
+    if (s->n_memo_log == BF_MEMO_LOG) {
+        s->memo_log_lost = true;
+        s->memo_use = false;
+        return;
+    }
+    uint32_t pos = GS_NONE;
+    if (!start) {
+        if (j->time_limit && add_time(j->start_time, j->time_limit) == now)
+            pos = BF_EV_ON_TIME;
+    } else if (s->memo_have && s->memo_tag && j->memo_tag == s->memo_tag - 1 &&
+               j->memo_pos < s->n_memo_old &&
+               s->memo_old[j->memo_pos].job == j->id &&
+               s->memo_old[j->memo_pos].rsv != GS_NONE && job_whole(j)) {
+        /* as the last plan reserved it: at now, to the same end, on the
+         * same GPUs (each now held by it) */
+        const reservation *r = &s->memo_rsv[s->memo_old[j->memo_pos].rsv];
+        bool same = r->whole && r->start == now && r->n == j->gpus &&
+                    r->end == add_time(now, j->time_limit ? j->time_limit
+                                                          : FOREVER);
+        for (uint32_t i = 0; same && i < r->n; i++)
+            same = s->gpu_job[s->memo_gpus[r->off + i]] == j->id;
+        if (same)
+            pos = j->memo_pos;
+    }
+    s->memo_log[s->n_memo_log++] = (struct bf_memo_ev){s->memo_tag, pos};
+    s->memo_seq++;
+}
+
+/* Running jobs expected to end by t (no job is overdue: the memo is off
+ * otherwise), as a scan releases them. */
+static uint32_t released_by(const gs_sched *s, int64_t t)
+{
+    size_t lo = 0, hi = s->n_ends;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (gs_state_end_key(&s->jobs[s->ends[mid]]) <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (uint32_t)GS_MIN(lo, (size_t)UINT32_MAX);
+}
+
+/* Does the last plan's scan m, at position pos of its plan, still hold:
+ * is every start and end logged after it one that leaves it as it was?
+ * MEMO_CLEAN: its answer holds. MEMO_SOFT: its start holds, but its GPUs
+ * were chosen among those released by then (prefer_released, when it
+ * released at most PREFER_RELEASED_MAX jobs), which an end on time
+ * changes: the job is reserved at that start directly (reserved_seek,
+ * what the scan does there), and the memo holds on if that gives the
+ * same GPUs. */
+enum { MEMO_NO, MEMO_SOFT, MEMO_CLEAN };
+static int memo_holds(const gs_sched *s, const struct bf_memo *m,
+                      size_t pos)
+{
+    if (m->seq < s->memo_log_seq0)
+        return MEMO_NO;
+    bool ended = false;
+    for (uint64_t q = m->seq - s->memo_log_seq0; q < s->n_memo_log; q++) {
+        const struct bf_memo_ev *e = &s->memo_log[q];
+        if (e->tag == m->tag)
+            return MEMO_NO; /* in its own plan, after it */
+        if (e->pos == BF_EV_ON_TIME)
+            ended = true;
+        else if (e->pos == GS_NONE || e->pos >= pos)
+            return MEMO_NO;
+    }
+    /* the jobs the same start releases now (those that ended are gone,
+     * those started as reserved count): prefer_released runs or not as
+     * it did, and on the same inputs unless jobs ended */
+    uint32_t ri = released_by(s, s->memo_rsv[m->rsv].start);
+    bool pref0 = m->ri <= PREFER_RELEASED_MAX, pref1 = ri <= PREFER_RELEASED_MAX;
+    if (pref0 != pref1 || (ended && pref0))
+        return MEMO_SOFT;
+    return MEMO_CLEAN;
+}
+
 /* The last plan's answer to this plan's next scan (for job j), if it
  * holds: its reservation, else NULL (and the memo is off for the rest of
  * the plan). */
-static const reservation *memo_find(gs_sched *s, const job_rec *j)
+static const reservation *memo_find(gs_sched *s, const job_rec *j,
+                                    int64_t now, bool *soft)
 {
+    *soft = false;
     if (!s->memo_use)
         return NULL;
-    size_t k = s->n_memo_cur;
+    size_t k = s->memo_rd;
+    /* the last plan's scans of jobs that started in this plan (their
+     * starts are in the log, checked below) */
+    while (k < s->n_memo_old && s->memo_old[k].job != j->id) {
+        const job_rec *x = find_job(s, s->memo_old[k].job);
+        if (!x || x->state != GS_JOB_RUNNING || x->start_time != now)
+            break;
+        k++;
+    }
     const struct bf_memo *m = &s->memo_old[k];
-    if (k < s->n_memo_old && m->job == j->id && m->ends_ver == s->ends_ver &&
-        m->try_parts == s->try_parts && m->rsv != GS_NONE)
+    int h = MEMO_NO;
+    if (k < s->n_memo_old && m->job == j->id &&
+        m->try_parts == s->try_parts && m->rsv != GS_NONE &&
+        s->memo_rsv[m->rsv].start > now)
+        h = memo_holds(s, m, k);
+    if (h != MEMO_NO) {
+        s->memo_rd = k + 1;
+        *soft = h == MEMO_SOFT;
         return &s->memo_rsv[m->rsv];
+    }
     s->memo_use = false;
     return NULL;
 }
@@ -311,11 +443,16 @@ static void memo_note(gs_sched *s, const job_rec *j, bool found)
         s->memo_rec = false;
         return;
     }
+    job_rec *w = &s->jobs[job_slot(s, j)];
+    w->memo_pos = (uint32_t)s->n_memo_cur;
+    w->memo_tag = s->memo_tag;
     struct bf_memo *m = &s->memo_cur[s->n_memo_cur++];
     m->job = j->id;
-    m->ends_ver = s->ends_ver;
+    m->seq = s->memo_seq;
+    m->tag = s->memo_tag;
     m->try_parts = s->try_parts;
     m->rsv = found ? (uint32_t)(s->n_rsv - 1) : GS_NONE;
+    m->ri = found ? s->bf_last_ri : 0;
 }
 
 void gs_bf_flush(gs_sched *s)
@@ -471,7 +608,6 @@ bool gs_bf_place_whatif(gs_sched *s, const job_rec *j)
     flush_dirty(s);
     return gs_sched_place_quiet(s, j, s->place_out);
 }
-#define PREFER_RELEASED_MAX 32
 
 /* ---- which GPUs a plan should take ---------------------------------------
  *
@@ -671,6 +807,7 @@ static void prefer_released(gs_sched *s, const job_rec *j, const uint32_t *run,
 static void record(gs_sched *s, const job_rec *j, const uint32_t *run,
                    size_t ri, int64_t now, int64_t t, int64_t end)
 {
+    s->bf_last_ri = (uint32_t)GS_MIN(ri, (size_t)UINT32_MAX);
     reservation tmpl = {.job = j->id,
                         .start = t,
                         .end = end,
@@ -1029,6 +1166,75 @@ static bool reserved_start_open(gs_sched *s, const job_rec *j, int64_t now,
     return found;
 }
 
+/* A soft memo answer: j's start is known to be t (the state from now on
+ * is the one the last plan's scan saw); reserve there as the scan would,
+ * choosing the GPUs on today's inputs. 1: reserved; 0: j does not place
+ * at t (nothing reserved); -1: the open scans do not apply. */
+static int reserved_seek(gs_sched *s, const job_rec *j, int64_t now,
+                         int64_t t, int64_t *when)
+{
+    if (!job_whole(j) || s->n_rsv >= s->cap_rsv ||
+        s->n_rsv_gpus_used + j->gpus > s->cap_rsv_gpus)
+        return -1;
+    end_cache(s, now);
+    if (!s->bf_end_plain)
+        return -1;
+    scan_open(s);
+    size_t lo = 0, hi = s->n_ends; /* the running jobs released by t */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->bf_end[mid].at <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int64_t end = add_time(t, j->time_limit ? j->time_limit : FOREVER);
+    scan_blocks b = {false, 0, 0};
+    scan_move(s, j, &b, lo, t, end);
+    flush_dirty(s);
+    if (!gs_sched_counts_fit(s, j) || !gs_bf_place_whatif(s, j))
+        return 0;
+    record(s, j, s->ends, lo, now, t, end);
+    *when = t;
+    return 1;
+}
+
+#ifndef NDEBUG
+/* A reservation's GPUs, in order, as one number (debug builds' checks). */
+static uint64_t rsv_hash(const uint32_t *g, uint32_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (uint32_t i = 0; i < n; i++)
+        h = (h ^ g[i]) * 1099511628211ull;
+    return h;
+}
+
+/* Take back the last reservation pushed (debug builds' checks). */
+static void rsv_pop(gs_sched *s)
+{
+    uint32_t k = (uint32_t)(s->n_rsv - 1);
+    for (int e = 0; e < 2; e++) {
+        uint32_t *v = e ? s->rsv_by_end : s->rsv_by_start;
+        size_t i = 0;
+        while (v[i] != k)
+            i++;
+        memmove(v + i, v + i + 1, (k - i) * sizeof *v);
+    }
+    s->n_rsv_gpus_used -= s->rsv[k].n;
+    s->n_rsv--;
+}
+#endif
+
+/* Are reservations a and b the same (their GPUs in order too)? */
+static bool rsv_same(const gs_sched *s, const reservation *a,
+                     const uint32_t *a_gpus, const reservation *b,
+                     const uint32_t *b_gpus)
+{
+    return a->start == b->start && a->end == b->end && a->n == b->n &&
+           a->milli == b->milli && a->whole == b->whole &&
+           memcmp(a_gpus, b_gpus, a->n * sizeof *s->rsv_gpus) == 0;
+}
+
 static bool reserved_start(gs_sched *s, const job_rec *j, int64_t now,
                            int64_t *when)
 {
@@ -1052,30 +1258,61 @@ bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
      * node has its CPUs and memory free) */
     if (!j->gpus)
         return false;
-    const reservation *m = memo_find(s, j);
+    bool soft;
+    const reservation *m = memo_find(s, j, now, &soft);
     if (m && (s->n_rsv >= s->cap_rsv ||
               s->n_rsv_gpus_used + m->n > s->cap_rsv_gpus)) {
         m = NULL; /* (cannot be: the same plan, so the same room) */
         s->memo_use = false;
     }
     bool found;
-    if (m) {
 #ifdef NDEBUG
+    if (m && !soft) {
         rsv_push(s, m, s->memo_gpus + m->off);
+        s->bf_last_ri = released_by(s, m->start); /* as the scan's */
         *when = m->start;
         found = true;
-#else
-        /* debug builds (the tests) scan anyway and check the memo */
-        found = reserved_start(s, j, now, when);
-        const reservation *r = &s->rsv[s->n_rsv - 1];
-        if (!found || r->start != m->start || r->end != m->end ||
-            r->n != m->n || r->milli != m->milli || r->whole != m->whole ||
-            memcmp(s->rsv_gpus + r->off, s->memo_gpus + m->off,
-                   m->n * sizeof *s->rsv_gpus) != 0)
-            abort();
+        memo_note(s, j, found);
+        return found;
+    }
 #endif
-    } else {
-        found = reserved_start(s, j, now, when);
+#ifndef NDEBUG
+    /* debug builds (the tests): what the scan finds, against which a soft
+     * answer's direct reservation is checked (then taken back) */
+    bool f2 = false;
+    int64_t w2 = 0;
+    reservation r2 = {0};
+    uint64_t h2 = 0;
+    if (m && soft && (f2 = reserved_start(s, j, now, &w2))) {
+        r2 = s->rsv[s->n_rsv - 1];
+        h2 = rsv_hash(s->rsv_gpus + r2.off, r2.n);
+        rsv_pop(s);
+    }
+#endif
+    /* a soft answer: reserve at its start directly */
+    int sk = m && soft ? reserved_seek(s, j, now, m->start, when) : -1;
+    bool seek = sk == 1;
+#ifndef NDEBUG
+    if (sk >= 0) {
+        const reservation *x = &s->rsv[s->n_rsv - 1];
+        if (seek != f2 ||
+            (seek && (w2 != *when || x->start != r2.start ||
+                      x->end != r2.end || x->n != r2.n ||
+                      rsv_hash(s->rsv_gpus + x->off, x->n) != h2)))
+            abort();
+    }
+#endif
+    found = seek || reserved_start(s, j, now, when);
+    if (m) {
+        /* the memo's answer against this plan's: a soft one holds on if
+         * they agree; a clean one must (debug builds, the tests) */
+        const reservation *r = &s->rsv[s->n_rsv - 1];
+        bool same = found && rsv_same(s, r, s->rsv_gpus + r->off, m,
+                                      s->memo_gpus + m->off);
+        if (!same && !soft)
+            abort();
+        if (!same)
+            s->memo_use = false;
     }
     memo_note(s, j, found);
     return found;

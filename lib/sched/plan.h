@@ -152,6 +152,10 @@ void gs_bf_begin(gs_sched *s);
  * answers (backfill.c)? */
 void gs_bf_memo_begin(gs_sched *s, int64_t now);
 void gs_bf_end(gs_sched *s);
+/* A job started (start) or ended: the memo's log (the apply stage calls
+ * it once the state changed). */
+void gs_bf_memo_event(gs_sched *s, const job_rec *j, int64_t now,
+                      bool start);
 gs_status gs_bf_grow(gs_sched *s, size_t n);
 void gs_bf_window(gs_sched *s, const job_rec *j, int64_t now);
 bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,

@@ -268,6 +268,9 @@ typedef struct job_rec {
     uint8_t mig_prof[GS_MIG_GPU_COUNT];
     const char *mig_name;
     uint32_t requeues;
+    /* its last reservation scan: the place in its plan's memo and the
+     * plan's memo_tag (backfill.c) */
+    uint32_t memo_pos, memo_tag;
     double lost_gpu_seconds;
     int64_t charged_until; /* usage charged up to this time */
     uint32_t run_pos;      /* index in s->running while running */
@@ -323,12 +326,26 @@ typedef struct reservation {
     bool whole;      /* a whole-GPU job's (not shared, not MIG) */
 } reservation;
 
-/* One reservation scan of a plan: the job, the state it ran on (ends_ver
- * counts starts and ends), the partitions it could use, and what it found
- * (an index into memo_rsv, or GS_NONE). */
+/* One reservation scan of a plan: the job, the state it ran on (seq:
+ * the starts and ends logged before it; tag: the plan's memo_tag), the
+ * partitions it could use, and what it found (an index into memo_rsv, or
+ * GS_NONE). */
 struct bf_memo {
-    uint64_t job, ends_ver, try_parts;
-    uint32_t rsv;
+    uint64_t job, seq, try_parts;
+    uint32_t rsv, tag;
+    uint32_t ri; /* running jobs released by its reservation's start */
+};
+
+/* A start or an end, as the memo's log keeps it (backfill.c): the plan
+ * it happened in or after (memo_tag then), and whether it leaves a scan
+ * of the last plan as it was: BF_EV_ON_TIME an end at the job's expected
+ * end; a position: a start exactly as the last plan's scan at that
+ * position reserved it (a scan after that position saw it); GS_NONE
+ * neither. */
+#define BF_EV_ON_TIME 0xfffffffeu
+#define BF_MEMO_LOG 512
+struct bf_memo_ev {
+    uint32_t tag, pos;
 };
 
 /* A running job's expected end and the GPUs of the running jobs up to it
@@ -456,6 +473,16 @@ struct gs_sched {
     reservation *memo_rsv;   /* the last plan's reservations */
     uint32_t *memo_gpus;     /* and their GPUs */
     size_t cap_memo_gpus;
+    size_t memo_rd;          /* the next memo_old entry to compare */
+    uint32_t bf_last_ri;     /* record()'s released jobs, for memo_note */
+    uint32_t memo_tag;       /* plans whose scans were kept (memo_old's is
+                                memo_tag - 1) */
+    uint64_t memo_seq;       /* starts and ends logged so far */
+    uint64_t memo_log_seq0;  /* memo_seq before memo_log[0] */
+    uint64_t memo_plan_seq;  /* memo_seq when this plan began */
+    uint32_t n_memo_log;
+    bool memo_log_lost;      /* the log overflowed: no memo until reset */
+    struct bf_memo_ev memo_log[BF_MEMO_LOG];
     bool memo_have;          /* memo_old is a whole plan's */
     bool memo_use;           /* this plan takes it (until a call differs) */
     bool memo_rec;           /* this plan's calls all fit memo_cur */
