@@ -78,54 +78,9 @@ typedef struct world {
 
 static void same_state(world *w, unsigned seed, int64_t now)
 {
-    for (;;) {
-        gs_event e[2] = {GS_EVENT_INIT, GS_EVENT_INIT};
-        gs_status a = gs_sched_next_event(w->s[0], &e[0]);
-        gs_status b = gs_sched_next_event(w->s[1], &e[1]);
-        assert_int_equal(a, b);
-        if (a != GS_OK)
-            break;
-        if (e[0].kind != e[1].kind || e[0].job != e[1].job)
-            fail_msg("seed %u at %lld: event %d job %llu (memo), %d job "
-                     "%llu (scans)",
-                     seed, (long long)now, (int)e[0].kind,
-                     (unsigned long long)e[0].job, (int)e[1].kind,
-                     (unsigned long long)e[1].job);
-    }
-    for (size_t i = 0; i < w->n; i++) {
-        gs_job_info x[2] = {GS_JOB_INFO_INIT, GS_JOB_INFO_INIT};
-        gs_status a = gs_sched_job_info(w->s[0], w->ids[i], &x[0]);
-        gs_status b = gs_sched_job_info(w->s[1], w->ids[i], &x[1]);
-        assert_int_equal(a, b);
-        if (a != GS_OK)
-            continue; /* ended and forgotten by both */
-        if (x[0].state != x[1].state || x[0].reason != x[1].reason ||
-            x[0].start_time != x[1].start_time ||
-            x[0].expected_start != x[1].expected_start)
-            fail_msg("seed %u at %lld: job %llu: state %d/%d reason %d/%d "
-                     "start %lld/%lld expected %lld/%lld (memo/scans)",
-                     seed, (long long)now, (unsigned long long)w->ids[i],
-                     (int)x[0].state, (int)x[1].state, (int)x[0].reason,
-                     (int)x[1].reason, (long long)x[0].start_time,
-                     (long long)x[1].start_time,
-                     (long long)x[0].expected_start,
-                     (long long)x[1].expected_start);
-        char t[2][256] = {"", ""};
-        gs_sched_job_reason_text(w->s[0], w->ids[i], t[0], sizeof t[0], NULL);
-        gs_sched_job_reason_text(w->s[1], w->ids[i], t[1], sizeof t[1], NULL);
-        if (strcmp(t[0], t[1]) != 0)
-            fail_msg("seed %u at %lld: job %llu: \"%s\" (memo), \"%s\" "
-                     "(scans)",
-                     seed, (long long)now, (unsigned long long)w->ids[i],
-                     t[0], t[1]);
-    }
-    for (uint32_t g = 0; g < w->n_gpus; g++)
-        if (gs_sched_gpu_job(w->s[0], g) != gs_sched_gpu_job(w->s[1], g))
-            fail_msg("seed %u at %lld: GPU %u holds job %llu (memo), %llu "
-                     "(scans)",
-                     seed, (long long)now, g,
-                     (unsigned long long)gs_sched_gpu_job(w->s[0], g),
-                     (unsigned long long)gs_sched_gpu_job(w->s[1], g));
+    static const char *const sides[2] = {"memo", "scans"};
+    test_same_schedulers(w->s[0], w->s[1], w->ids, w->n, w->n_gpus, sides,
+                         seed, now);
 }
 
 /* One workload; returns the reservations the memo side made (expected

@@ -221,6 +221,24 @@ void gs_state_rekey(gs_sched *s)
 
 /* ---- starting and ending jobs ------------------------------------------ */
 
+/* The NUMA domain of CPU c of a node of type ty. */
+static uint32_t cpu_domain(const gs_ntype *ty, uint32_t c)
+{
+    uint32_t d = 0, start = 0;
+    while (c >= start + ty->numa[d].cpu_n)
+        start += ty->numa[d++].cpu_n;
+    return d;
+}
+
+/* Mark free CPU c of node state ns (type ty) taken. */
+static void take_cpu(gs_sched *s, node_state *ns, const gs_ntype *ty,
+                     uint32_t c)
+{
+    uint64_t *bits = s->cpu_bits + ns->cpu_word;
+    bits[c / 64] |= (uint64_t)1 << (c % 64);
+    s->numa_free[ns->numa_off + cpu_domain(ty, c)]--;
+}
+
 /* CPUs for k GPUs of a node: from each GPU's NUMA domain first, then any. */
 uint32_t gs_state_take_cpus(gs_sched *s, uint32_t n, gs_mask gpus,
                           uint32_t per_gpu, uint32_t *out)
@@ -249,11 +267,7 @@ uint32_t gs_state_take_cpus(gs_sched *s, uint32_t n, gs_mask gpus,
     }
     for (uint32_t c = 0; c < ty->n_cpus && deficit; c++)
         if (!((bits[c / 64] >> (c % 64)) & 1)) {
-            bits[c / 64] |= (uint64_t)1 << (c % 64);
-            uint32_t d = 0, start = 0;
-            while (c >= start + ty->numa[d].cpu_n)
-                start += ty->numa[d++].cpu_n;
-            s->numa_free[ns->numa_off + d]--;
+            take_cpu(s, ns, ty, c);
             out[got++] = c;
             deficit--;
         }
@@ -284,11 +298,7 @@ uint32_t gs_state_take_cpus_n(gs_sched *s, uint32_t n, uint32_t count,
     uint32_t got = 0;
     for (uint32_t c = lo; c < hi && got < count; c++)
         if (!((bits[c / 64] >> (c % 64)) & 1)) {
-            bits[c / 64] |= (uint64_t)1 << (c % 64);
-            uint32_t d = 0, st = 0;
-            while (c >= st + ty->numa[d].cpu_n)
-                st += ty->numa[d++].cpu_n;
-            s->numa_free[ns->numa_off + d]--;
+            take_cpu(s, ns, ty, c);
             out[got++] = c;
         }
     ns->free_cpus -= got;
@@ -304,10 +314,7 @@ void gs_state_give_cpus(gs_sched *s, uint32_t n, const uint32_t *cpus,
     for (uint32_t i = 0; i < count; i++) {
         uint32_t c = cpus[i];
         bits[c / 64] &= ~((uint64_t)1 << (c % 64));
-        uint32_t d = 0, start = 0;
-        while (c >= start + ty->numa[d].cpu_n)
-            start += ty->numa[d++].cpu_n;
-        s->numa_free[ns->numa_off + d]++;
+        s->numa_free[ns->numa_off + cpu_domain(ty, c)]++;
     }
     ns->free_cpus += count;
 }

@@ -338,3 +338,86 @@ int test_run_command(const char *cmd, char *out, size_t cap)
     int status = pclose(p);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
+
+/* ---- two schedulers in lockstep ---------------------------------------- */
+
+void test_same_schedulers(gs_sched *a, gs_sched *b, const uint64_t *ids,
+                          size_t n, uint32_t n_gpus,
+                          const char *const sides[2], unsigned seed,
+                          int64_t now)
+{
+    gs_sched *s[2] = {a, b};
+    for (;;) {
+        gs_event e[2] = {GS_EVENT_INIT, GS_EVENT_INIT};
+        gs_status x = gs_sched_next_event(a, &e[0]);
+        gs_status y = gs_sched_next_event(b, &e[1]);
+        if (x != y)
+            fail_msg("seed %u at %lld: next_event %s (%s), %s (%s)", seed,
+                     (long long)now, gs_strerror(x), sides[0],
+                     gs_strerror(y), sides[1]);
+        if (x != GS_OK)
+            break;
+        if (e[0].kind != e[1].kind || e[0].job != e[1].job ||
+            e[0].time != e[1].time)
+            fail_msg("seed %u at %lld: event %d job %llu (%s), %d job %llu "
+                     "(%s)",
+                     seed, (long long)now, (int)e[0].kind,
+                     (unsigned long long)e[0].job, sides[0], (int)e[1].kind,
+                     (unsigned long long)e[1].job, sides[1]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        gs_job_info x[2] = {GS_JOB_INFO_INIT, GS_JOB_INFO_INIT};
+        gs_status sa = gs_sched_job_info(a, ids[i], &x[0]);
+        gs_status sb = gs_sched_job_info(b, ids[i], &x[1]);
+        if (sa != sb)
+            fail_msg("seed %u at %lld: job %llu: %s (%s), %s (%s)", seed,
+                     (long long)now, (unsigned long long)ids[i],
+                     gs_strerror(sa), sides[0], gs_strerror(sb), sides[1]);
+        if (sa != GS_OK)
+            continue; /* ended and forgotten by both */
+        if (x[0].state != x[1].state || x[0].reason != x[1].reason ||
+            x[0].start_time != x[1].start_time ||
+            x[0].end_time != x[1].end_time ||
+            x[0].expected_start != x[1].expected_start ||
+            x[0].held != x[1].held)
+            fail_msg("seed %u at %lld: job %llu: state %d/%d reason %d/%d "
+                     "start %lld/%lld expected %lld/%lld (%s/%s)",
+                     seed, (long long)now, (unsigned long long)ids[i],
+                     (int)x[0].state, (int)x[1].state, (int)x[0].reason,
+                     (int)x[1].reason, (long long)x[0].start_time,
+                     (long long)x[1].start_time,
+                     (long long)x[0].expected_start,
+                     (long long)x[1].expected_start, sides[0], sides[1]);
+        char t[2][256] = {"", ""};
+        for (int k = 0; k < 2; k++)
+            gs_sched_job_reason_text(s[k], ids[i], t[k], sizeof t[k], NULL);
+        if (strcmp(t[0], t[1]) != 0)
+            fail_msg("seed %u at %lld: job %llu: \"%s\" (%s), \"%s\" (%s)",
+                     seed, (long long)now, (unsigned long long)ids[i], t[0],
+                     sides[0], t[1], sides[1]);
+        /* a CPU-only job holds no GPU: its node and CPUs */
+        if (x[0].gpus == 0 && x[0].state == GS_JOB_RUNNING) {
+            gs_alloc_node an[2] = {GS_ALLOC_NODE_INIT, GS_ALLOC_NODE_INIT};
+            for (int k = 0; k < 2; k++) {
+                if (gs_sched_alloc_node(s[k], ids[i], 0, &an[k]) != GS_OK)
+                    fail_msg("job %llu: no allocation (%s)",
+                             (unsigned long long)ids[i], sides[k]);
+                gs_sched_alloc_cpus(s[k], ids[i], 0, t[k], sizeof t[k],
+                                    NULL);
+            }
+            if (an[0].node != an[1].node || strcmp(t[0], t[1]) != 0)
+                fail_msg("seed %u at %lld: CPU-only job %llu on node %u "
+                         "CPUs %s (%s), node %u CPUs %s (%s)",
+                         seed, (long long)now, (unsigned long long)ids[i],
+                         an[0].node, t[0], sides[0], an[1].node, t[1],
+                         sides[1]);
+        }
+    }
+    for (uint32_t g = 0; g < n_gpus; g++)
+        if (gs_sched_gpu_job(a, g) != gs_sched_gpu_job(b, g))
+            fail_msg("seed %u at %lld: GPU %u holds job %llu (%s), %llu "
+                     "(%s)",
+                     seed, (long long)now, g,
+                     (unsigned long long)gs_sched_gpu_job(a, g), sides[0],
+                     (unsigned long long)gs_sched_gpu_job(b, g), sides[1]);
+}

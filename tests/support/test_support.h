@@ -75,6 +75,19 @@ typedef struct test_text {
 void test_printf(test_text *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* ---- two schedulers in lockstep ---------------------------------------- */
+
+/* Fail, naming the seed, the time and sides[0] / sides[1], unless
+ * schedulers a and b queued the same events (kind, job, time) and hold
+ * each job of ids alike: both forgotten, or the same state, reason,
+ * reason text, start, end, expected start and hold, a running CPU-only
+ * job on the same node and CPUs; and every GPU of the n_gpus with the same
+ * job. */
+void test_same_schedulers(gs_sched *a, gs_sched *b, const uint64_t *ids,
+                          size_t n, uint32_t n_gpus,
+                          const char *const sides[2], unsigned seed,
+                          int64_t now);
+
 /* ---- files ------------------------------------------------------------- */
 
 /* Read a file into a malloc'd NUL-terminated string (NULL if missing). */
