@@ -26,8 +26,7 @@
 static uint64_t rng_state;
 static uint32_t rnd(uint32_t n)
 {
-    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (uint32_t)(rng_state >> 33) % n;
+    return test_rnd(&rng_state, n);
 }
 
 static const char topo_doc[] =

@@ -339,6 +339,12 @@ int test_run_command(const char *cmd, char *out, size_t cap)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+uint32_t test_rnd(uint64_t *state, uint32_t n)
+{
+    *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(*state >> 33) % n;
+}
+
 /* ---- two schedulers in lockstep ---------------------------------------- */
 
 void test_same_schedulers(gs_sched *a, gs_sched *b, const uint64_t *ids,

@@ -75,6 +75,10 @@ typedef struct test_text {
 void test_printf(test_text *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* A step of a 64-bit linear congruential generator (Knuth's MMIX
+ * constants) from *state: a number below n (n > 0). */
+uint32_t test_rnd(uint64_t *state, uint32_t n);
+
 /* ---- two schedulers in lockstep ---------------------------------------- */
 
 /* Fail, naming the seed, the time and sides[0] / sides[1], unless
