@@ -445,6 +445,23 @@ static void state_show(void **state)
     assert_contains(out, "usage: gpusched state show");
     assert_int_equal(run2("state show /nonexistent.gss"), 1);
     assert_contains(err, "/nonexistent.gss");
+    /* a running CPU-only job: its node and CPUs */
+    gs_topo *t = NULL;
+    assert_int_equal(gs_topo_load(&t, "dgx-a100", NULL), GS_OK);
+    gs_sched *s = NULL;
+    assert_int_equal(gs_sched_create(&s, t, NULL), GS_OK);
+    gs_job_spec spec = GS_JOB_SPEC_INIT;
+    spec.cpus_per_gpu = 8;
+    assert_int_equal(gs_sched_submit(s, &spec, NULL), GS_OK);
+    assert_int_equal(gs_sched_step(s, 0, NULL), GS_OK);
+    fmt(path, sizeof path, "/tmp/gs_cpu_%d.gss", (int)getpid());
+    assert_int_equal(gs_sched_save_file(s, path), GS_OK);
+    gs_sched_destroy(s);
+    gs_topo_destroy(t);
+    snprintf(args, sizeof args, "state show '%s'", path);
+    assert_int_equal(run2(args), 0);
+    assert_contains(out, "dgx-a100 (8 CPUs)");
+    unlink(path);
 }
 
 /* Run gpusched sim on a fixture; the CSV goes to a file, the summary to

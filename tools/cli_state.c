@@ -45,7 +45,8 @@ static const char *kind_name(gs_event_kind k)
     }
 }
 
-/* The GPUs of a job on its k-th node, as "node:0,1,2". */
+/* The GPUs of a job on each node, as "node:0,1,2" ("node (8 CPUs)" for a
+ * CPU-only job). */
 static void gpus_text(FILE *f, gs_sched *s, uint64_t job, bool json)
 {
     uint32_t n = gs_sched_alloc_node_count(s, job);
@@ -67,6 +68,11 @@ static void gpus_text(FILE *f, gs_sched *s, uint64_t job, bool json)
                 fprintf(f, "%s%u", i ? ", " : "", g[i]);
             fprintf(f, "], \"cpus\": %u, \"memory\": %" PRIu64 "}", an.cpus,
                     an.memory);
+        } else if (!cnt) {
+            /* a CPU-only job: its node and CPUs */
+            fprintf(f, "%s%s (%u CPU%s)", k ? " " : "",
+                    gs_topo_node_name(t, an.node), an.cpus,
+                    an.cpus == 1 ? "" : "s");
         } else {
             fprintf(f, "%s%s:", k ? " " : "", gs_topo_node_name(t, an.node));
             for (size_t i = 0; i < cnt; i++)
