@@ -1423,7 +1423,8 @@ typedef struct gs_alloc_entry {
     uint32_t node;
     /** The node's name (the topology's string). */
     const char *node_name;
-    /** GPUs on the node. */
+    /** GPUs on the node (0 for a CPU-only job, whose entry gives its
+     *  CPUs and memory). */
     uint32_t n_gpus;
     /** Their indices on the node, increasing. */
     uint32_t gpus[GS_ALLOC_MAX_GPUS];

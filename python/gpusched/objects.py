@@ -576,7 +576,7 @@ class AllocationNode:
     #: The node's index and name.
     node: int
     name: str
-    #: GPU indices on the node, increasing.
+    #: GPU indices on the node, increasing (empty for a CPU-only job).
     gpus: Tuple[int, ...]
     #: Their cluster-wide ids.
     gpu_ids: Tuple[int, ...]
