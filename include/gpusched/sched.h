@@ -1323,7 +1323,7 @@ typedef struct gs_alloc_node {
     uint32_t struct_size;
     /** The node's index. */
     uint32_t node;
-    /** GPUs on the node. */
+    /** GPUs on the node (0 for a CPU-only job). */
     uint32_t gpus;
     /** CPUs on the node. */
     uint32_t cpus;
