@@ -160,49 +160,13 @@ uint32_t gs_cpu_place(const gs_sched *s, const job_rec *j, uint32_t part)
     return best;
 }
 
-/* A CPU-only job's node, into out[0], in the first of its partitions
- * that has one (as gs_ask_policy goes through them). */
-static gs_status ask_cpu_node(gs_sched *s, const job_rec *j, uint32_t *out,
-                              gs_place_ctx *ctx, bool quiet)
-{
-    uint32_t order[GS_MAX_PARTITIONS];
-    uint32_t np = s->n_parts ? gs_part_order(s, j, order) : 1;
-    bool limited = false;
-    for (uint32_t pi = 0; pi < np; pi++) {
-        uint32_t part = s->n_parts ? order[pi] : GS_NONE;
-        if (s->n_parts && !((s->try_parts >> part) & 1))
-            continue;
-        if (s->n_parts && gs_part_over_user_limit(s, j, part)) {
-            limited = true;
-            continue;
-        }
-        uint32_t n = gs_cpu_place(s, j, part);
-        if (n != GS_NONE) {
-            ctx->part = part;
-            out[0] = n;
-            return GS_OK;
-        }
-    }
-    if (!quiet) {
-        if (limited)
-            snprintf(ctx->reason, sizeof ctx->reason,
-                     "its user is at the limit of every partition it may "
-                     "use");
-        else {
-            char need[96];
-            gs_cpu_need_text(j, need, sizeof need);
-            snprintf(ctx->reason, sizeof ctx->reason,
-                     "no node it may use has %s free", need);
-        }
-    }
-    return GS_ENORES;
-}
-
 /* Run the policy for j on the current state; on success the GPUs are in
  * out and nothing changed. A job runs in one partition on GPUs of one
  * model (unless it allows any): the policy is asked for each partition it
  * may use (in order) and each model (in preference order) until one
- * answers; the first failure's status and reason are kept. */
+ * answers; the first failure's status and reason are kept. A CPU-only job
+ * goes through the same partitions, its node (gs_cpu_place) in out[0]:
+ * policies place GPUs. */
 gs_status gs_ask_policy(gs_sched *s, const job_rec *j, uint32_t *out,
                             gs_place_ctx *ctx, gs_place_request *req,
                             bool quiet)
@@ -216,8 +180,6 @@ gs_status gs_ask_policy(gs_sched *s, const job_rec *j, uint32_t *out,
     ctx->quiet = quiet;
     ctx->reason[0] = '\0';
     ctx->part = GS_NONE;
-    if (!j->gpus) /* a CPU-only job: its node in out[0] */
-        return ask_cpu_node(s, j, out, ctx, quiet);
     uint32_t order[GS_MAX_PARTITIONS];
     uint32_t np = s->n_parts ? gs_part_order(s, j, order) : 1;
     if (!s->n_parts)
@@ -236,6 +198,14 @@ gs_status gs_ask_policy(gs_sched *s, const job_rec *j, uint32_t *out,
         }
         uint64_t parts = (uint64_t)1 << order[pi];
         ctx->part = s->n_parts ? order[pi] : GS_NONE;
+        if (!j->gpus) {
+            uint32_t n = gs_cpu_place(s, j, ctx->part);
+            if (n != GS_NONE) {
+                out[0] = n;
+                return GS_OK;
+            }
+            continue;
+        }
         for (uint32_t mi = 0; mi < nm; mi++) {
             if (!gs_job_eligible(s, j, s->elig, parts,
                                  nm > 1 ? mi : GS_NONE))
@@ -255,11 +225,19 @@ gs_status gs_ask_policy(gs_sched *s, const job_rec *j, uint32_t *out,
     }
     if (first == GS_OK) {
         first = GS_ENORES;
-        if (!quiet)
-            snprintf(first_reason, sizeof first_reason, "%s",
-                     limited ? "its user is at the GPU limit of every "
-                               "partition it may use"
-                             : "no node it may use has GPUs it accepts");
+        if (!quiet && limited) {
+            snprintf(first_reason, sizeof first_reason,
+                     "its user is at the %slimit of every partition it may "
+                     "use",
+                     j->gpus ? "GPU " : "");
+        } else if (!quiet) {
+            char need[96] = "GPUs it accepts";
+            if (!j->gpus)
+                gs_cpu_need_text(j, need, sizeof need);
+            snprintf(first_reason, sizeof first_reason,
+                     "no node it may use has %s%s", need,
+                     j->gpus ? "" : " free");
+        }
     }
     memcpy(ctx->reason, first_reason, sizeof ctx->reason);
     return first;

@@ -1180,21 +1180,15 @@ static int reserved_seek(gs_sched *s, const job_rec *j, int64_t now,
     if (!s->bf_end_plain)
         return -1;
     scan_open(s);
-    size_t lo = 0, hi = s->n_ends; /* the running jobs released by t */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->bf_end[mid].at <= t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    /* the running jobs released by t (none overdue: the memo is on) */
+    size_t ri = released_by(s, t);
     int64_t end = add_time(t, j->time_limit ? j->time_limit : FOREVER);
     scan_blocks b = {false, 0, 0};
-    scan_move(s, j, &b, lo, t, end);
+    scan_move(s, j, &b, ri, t, end);
     flush_dirty(s);
     if (!gs_sched_counts_fit(s, j) || !gs_bf_place_whatif(s, j))
         return 0;
-    record(s, j, s->ends, lo, now, t, end);
+    record(s, j, s->ends, ri, now, t, end);
     *when = t;
     return 1;
 }
@@ -1226,13 +1220,12 @@ static void rsv_pop(gs_sched *s)
 #endif
 
 /* Are reservations a and b the same (their GPUs in order too)? */
-static bool rsv_same(const gs_sched *s, const reservation *a,
-                     const uint32_t *a_gpus, const reservation *b,
-                     const uint32_t *b_gpus)
+static bool rsv_same(const reservation *a, const uint32_t *a_gpus,
+                     const reservation *b, const uint32_t *b_gpus)
 {
     return a->start == b->start && a->end == b->end && a->n == b->n &&
            a->milli == b->milli && a->whole == b->whole &&
-           memcmp(a_gpus, b_gpus, a->n * sizeof *s->rsv_gpus) == 0;
+           memcmp(a_gpus, b_gpus, a->n * sizeof *a_gpus) == 0;
 }
 
 static bool reserved_start(gs_sched *s, const job_rec *j, int64_t now,
@@ -1307,7 +1300,7 @@ bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
         /* the memo's answer against this plan's: a soft one holds on if
          * they agree; a clean one must (debug builds, the tests) */
         const reservation *r = &s->rsv[s->n_rsv - 1];
-        bool same = found && rsv_same(s, r, s->rsv_gpus + r->off, m,
+        bool same = found && rsv_same(r, s->rsv_gpus + r->off, m,
                                       s->memo_gpus + m->off);
         if (!same && !soft)
             abort();

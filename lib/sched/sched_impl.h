@@ -939,9 +939,10 @@ enum gs_jr_kind {
     GS_JR_KIND_MAX = 36
 };
 /* The recorded calls that change no setting, node or running job (only
- * the queue, and the running set through ends, which ends_ver counts):
- * what a step's plan may be carried over across (quiet.c, the scans' memo
- * in backfill.c); any other kind recorded stops both. */
+ * the queue, and the running set through ends, which quiet steps and the
+ * scans' memo check on their own): what a step's plan may be carried over
+ * across (quiet.c, the memo in backfill.c); any other kind recorded stops
+ * both. */
 #define GS_JR_PLAN_KINDS                                                    \
     ((1ull << GS_JR_SUBMIT) | (1ull << GS_JR_STEP) |                        \
      (1ull << GS_JR_COMPLETE) | (1ull << GS_JR_FAIL) |                      \
