@@ -13,6 +13,7 @@
 #include "durable/durable.h"
 #include "common/codec.h"
 #include "sched/books.h"
+#include "sched/jobview.h"
 #include "sched/quiet.h"
 #include "sched/state.h"
 
@@ -77,6 +78,8 @@ typedef struct strset {
     gs_strtab tab;
     const char **list;
     size_t n, cap;
+    char **own; /* texts made for the snapshot (strset_put_copy) */
+    size_t n_own, cap_own;
 } strset;
 
 /* Index + 1 of s in the set (0 for NULL), added when new. */
@@ -97,10 +100,29 @@ static uint64_t strset_put(strset *ss, const char *s, bool *oom)
     return ss->n;
 }
 
+/* strset_put of a text the set keeps a copy of (s may go away). */
+static uint64_t strset_put_copy(strset *ss, const char *s, bool *oom)
+{
+    const gs_strtab_slot *e = gs_strtab_get(&ss->tab, s, strlen(s));
+    if (e)
+        return (uint64_t)e->val + 1;
+    char *c = GS_GROW(ss->own, ss->cap_own, ss->n_own + 1) ? gs_strdup(s)
+                                                           : NULL;
+    if (!c) {
+        *oom = true;
+        return 0;
+    }
+    ss->own[ss->n_own++] = c;
+    return strset_put(ss, c, oom);
+}
+
 static void strset_free(strset *ss)
 {
     gs_strtab_free(&ss->tab);
     gs_free(ss->list);
+    for (size_t i = 0; i < ss->n_own; i++)
+        gs_free(ss->own[i]);
+    gs_free(ss->own);
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -286,12 +308,24 @@ static void put_job(const gs_sched *s, const job_rec *j, uint64_t prev_id, strse
     gs_w_uv(w, j->requeues);
     if (running)
         gs_w_sv(w, j->charged_until - j->start_time);
-    if (pending) {
+    if (pending && (j->lazy & LAZY_RESERVED)) {
+        /* the reserved start is not kept (est_start): the text is */
+        char text[REASON_MAX];
+        gs_reason_lazy_text(j, j->lazy, gs_quiet_behind(s, j->behind), text,
+                            sizeof text);
+        gs_w_u8(w, (uint8_t)j->reason);
+        gs_w_u8(w, LAZY_NONE);
+        gs_w_uv(w, gs_quiet_behind(s, j->behind));
+        gs_w_uv(w, strset_put_copy(ss, text, oom));
+    } else if (pending) {
         gs_w_u8(w, (uint8_t)j->reason);
         gs_w_u8(w, j->lazy);
         gs_w_uv(w, gs_quiet_behind(s, j->behind));
-        gs_w_uv(w, j->reason_text[0] ? strset_put(ss, j->reason_text, oom)
-                                     : 0);
+        /* a lazy reason's text is made when asked: reason_text is what an
+         * earlier reason left (not read again) */
+        gs_w_uv(w, j->lazy == LAZY_NONE && j->reason_text[0]
+                       ? strset_put(ss, j->reason_text, oom)
+                       : 0);
     }
     const double d[8] = {j->rate,       j->lost_gpu_seconds, j->site_factor,
                          j->prio_value, j->f_age,            j->f_fs,

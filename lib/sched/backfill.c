@@ -478,6 +478,17 @@ void gs_bf_end(gs_sched *s)
     memo_save(s);
 }
 
+/* The plan that follows is this one's in the memo's terms: its memo_begin
+ * takes the last kept plan's scans again, and the starts this one made
+ * are in the log as that plan's would be (the walk of a quiet step that
+ * went on as a full one: the same jobs in the same order up to where the
+ * walk stopped). */
+void gs_bf_abandon(gs_sched *s)
+{
+    gs_bf_settle(s);
+    clear_blocks(s);
+}
+
 gs_status gs_bf_grow(gs_sched *s, size_t n)
 {
     if (n <= s->cap_rsv)
@@ -554,6 +565,27 @@ void gs_bf_begin(gs_sched *s)
     s->bf_stamp++; /* the counts of the last plan's scans are off */
     s->n_rsv = 0;
     s->n_rsv_gpus_used = 0;
+    s->bf_plan_no++;
+    s->n_bf_fr = 0;
+}
+
+/* Note the GPUs of the reservation just made (the last) among those
+ * held by this plan's reservations: listed when free now, each with the
+ * earliest start of a reservation holding it. */
+static void note_held(gs_sched *s)
+{
+    const reservation *r = &s->rsv[s->n_rsv - 1];
+    for (uint32_t i = 0; i < r->n; i++) {
+        uint32_t g = s->rsv_gpus[r->off + i];
+        if (s->bf_fr_plan[g] == s->bf_plan_no) {
+            if (r->start < s->bf_fr_at[g])
+                s->bf_fr_at[g] = r->start;
+        } else if (!s->gpu_job[g]) {
+            s->bf_fr_plan[g] = s->bf_plan_no;
+            s->bf_fr_at[g] = r->start;
+            s->bf_fr[s->n_bf_fr++] = g;
+        }
+    }
 }
 
 /* ---- starting now without delaying a reservation ------------------------ */
@@ -568,9 +600,50 @@ void gs_bf_window(gs_sched *s, const job_rec *j, int64_t now)
 static void prefer_reserved_later(gs_sched *s, const job_rec *j,
                                   int64_t end);
 
+static void end_cache(gs_sched *s, int64_t now);
+
+/* Listed GPUs this many at most are counted (more: the window is set). */
+#define FREE_HELD_MAX 256
+
+/* Is j (whole GPUs) surely short of GPUs free now under the blocks of a
+ * window [now, end), judged without leaving the open scan? The GPUs free
+ * now are the real state's (bf_real_free); those a window blocks are the
+ * ones some reservation holds from before end. Every running job taking
+ * whole GPUs of its own, a GPU is free now when no job holds it
+ * (gpu_job; drains and failures do not change within a plan, and a
+ * reservation's GPUs were usable). Listed GPUs are the reservations'
+ * free ones when reserved; a GPU freed since (preemption) is not
+ * counted, which only lets more jobs through to the full test. */
+static bool window_short(gs_sched *s, const job_rec *j, int64_t now,
+                         int64_t end)
+{
+    if (!s->bf_open || !job_whole(j) || !j->gpus ||
+        s->n_bf_fr > FREE_HELD_MAX)
+        return false;
+    end_cache(s, now);
+    if (!s->bf_end_whole)
+        return false;
+    int64_t held = 0;
+    for (size_t i = 0; i < s->n_bf_fr; i++) {
+        uint32_t g = s->bf_fr[i];
+        held += !s->gpu_job[g] && s->bf_fr_at[g] < end;
+    }
+    return s->bf_real_free - held < (int64_t)j->gpus;
+}
+
 bool gs_bf_try_place(gs_sched *s, const job_rec *j, int64_t now,
                      plan_reason *why)
 {
+    if (window_short(s, j, now,
+                     j->time_limit ? add_time(now, j->time_limit) : FOREVER)) {
+#ifndef NDEBUG
+        /* debug builds (the tests): the counts under the window agree */
+        gs_bf_window(s, j, now);
+        if (gs_sched_counts_fit(s, j))
+            abort();
+#endif
+        return false;
+    }
     gs_bf_window(s, j, now);
     /* the free-GPU counts under the blocks first */
     if (!gs_sched_counts_fit(s, j))
@@ -786,10 +859,12 @@ static void prefer_released(gs_sched *s, const job_rec *j, const uint32_t *run,
                     s->bf_key[first + b] = -e;
         }
     }
-    for (size_t i = 0; i + 1 < s->n_rsv; i++) { /* the last one is j's */
-        const reservation *q = &s->rsv[i];
+    /* the reservations ended by t, by end (the last one is j's: it ends
+     * after t) */
+    for (size_t i = 0; i < s->n_rsv; i++) {
+        const reservation *q = &s->rsv[s->rsv_by_end[i]];
         if (q->end > t)
-            continue;
+            break;
         for (uint32_t k = 0; k < q->n; k++) {
             uint32_t g = s->rsv_gpus[q->off + k];
             n = add_node_gpus(s, tp->gpu_node[g], -now, nodes, &nn, n);
@@ -825,6 +900,7 @@ static void record(gs_sched *s, const job_rec *j, const uint32_t *run,
         memcpy(s->rsv_gpus + r->off, s->place_out,
                j->gpus * sizeof *s->place_out);
     }
+    note_held(s);
 }
 
 /* Start a light scan for a job of p GPUs per node (0: any split), on
@@ -994,7 +1070,7 @@ static void end_cache(gs_sched *s, int64_t now)
     if (s->bf_end_ver == s->ends_ver + 1 && s->bf_end_now == now)
         return;
     uint64_t sum = 0;
-    bool plain = true;
+    bool plain = true, whole = true;
     for (size_t i = 0; i < s->n_ends; i++) {
         const job_rec *x = &s->jobs[s->ends[i]];
         sum += x->gpus;
@@ -1003,8 +1079,11 @@ static void end_cache(gs_sched *s, int64_t now)
         s->bf_end[i].stamp = 0; /* no count (stamps start at 1) */
         if (x->exclusive || x->mig_slices)
             plain = false;
+        if (x->milli)
+            whole = false;
     }
     s->bf_end_plain = plain;
+    s->bf_end_whole = plain && whole;
     s->bf_end_ver = s->ends_ver + 1;
     s->bf_end_now = now;
 }
@@ -1262,6 +1341,7 @@ bool gs_bf_reserved_start(gs_sched *s, const job_rec *j, int64_t now,
 #ifdef NDEBUG
     if (m && !soft) {
         rsv_push(s, m, s->memo_gpus + m->off);
+        note_held(s);
         s->bf_last_ri = released_by(s, m->start); /* as the scan's */
         *when = m->start;
         found = true;

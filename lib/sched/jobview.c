@@ -174,7 +174,7 @@ size_t gs_reason_lazy_text(const job_rec *j, uint8_t lazy, uint64_t behind,
                            char *buf, size_t cap)
 {
     int n = 0;
-    switch (lazy) {
+    switch (lazy & ~LAZY_RESERVED) {
     case LAZY_BEHIND:
     case LAZY_BEHIND_NOLIMIT:
         n = snprintf(buf, cap,
@@ -209,6 +209,12 @@ size_t gs_reason_lazy_text(const job_rec *j, uint8_t lazy, uint64_t behind,
     default:
         n = snprintf(buf, cap, "%s", j->reason_text);
         break;
+    }
+    if (n >= 0 && (size_t)n < cap && (lazy & LAZY_RESERVED)) {
+        int m = snprintf(buf + n, cap - (size_t)n,
+                         "; reserved to start at %lld",
+                         (long long)j->est_start);
+        n = m < 0 ? -1 : n + m;
     }
     return n < 0 ? 0 : GS_MIN((size_t)n, cap - 1);
 }

@@ -18,25 +18,14 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Make a lazy reason's text real (before appending to it). */
-static void reason_materialize(plan_reason *r, const job_rec *j)
-{
-    uint8_t lazy = why_lazy(r, j);
-    if (lazy != LAZY_NONE) {
-        uint64_t behind = (r->set & WHY_BEHIND) ? r->behind : j->behind;
-        gs_reason_lazy_text(j, lazy, behind, r->text, sizeof r->text);
-        r->lazy = LAZY_NONE;
-        r->set |= WHY_LAZY | WHY_TEXT;
-    } else if (!(r->set & WHY_TEXT)) {
-        memcpy(r->text, j->reason_text, sizeof r->text);
-        r->set |= WHY_TEXT;
-    }
-}
-
+/* Append the reserved start to a reason that is a text (not lazy). */
 static void reason_append_reserved(plan_reason *r, const job_rec *j,
                                    int64_t when)
 {
-    reason_materialize(r, j);
+    if (!(r->set & WHY_TEXT)) {
+        memcpy(r->text, j->reason_text, sizeof r->text);
+        r->set |= WHY_TEXT;
+    }
     size_t n = strlen(r->text);
     snprintf(r->text + n, sizeof r->text - n, "; reserved to start at %lld",
              (long long)when);
@@ -123,6 +112,11 @@ void gs_plan_end(gs_sched *s)
     gs_bf_end(s);
 }
 
+void gs_plan_abandon(gs_sched *s)
+{
+    gs_bf_abandon(s);
+}
+
 /* Nothing is blocked yet: start it, or preempt for it; else it becomes
  * the blocker (with backfill, it gets a reservation). */
 static void plan_head(gs_sched *s, plan_cursor *c, const job_rec *j,
@@ -204,7 +198,16 @@ static void plan_behind(gs_sched *s, plan_cursor *c, const job_rec *j,
     if (c->backfill == GS_BACKFILL_CONSERVATIVE &&
         why_reason(r, j) != GS_REASON_POLICY &&
         gs_bf_reserved_start(s, j, c->now, &when)) {
-        reason_append_reserved(r, j, when);
+        /* (no lazy reason here carries the flag yet: each branch above
+         * that leaves one set a new one) */
+        uint8_t kind = why_lazy(r, j);
+        if (kind != LAZY_NONE) {
+            /* the text is made when asked, from est_start */
+            r->lazy = (uint8_t)(kind | LAZY_RESERVED);
+            r->set |= WHY_LAZY;
+        } else {
+            reason_append_reserved(r, j, when);
+        }
         p->est = when;
     }
 }

@@ -133,6 +133,11 @@ static inline uint64_t gs_plan_blocker_of(const gs_sched *s,
     return b ? c->part_blocker[__builtin_ctzll(b)] : c->blocker;
 }
 void gs_plan_end(gs_sched *s);
+/* End a plan that a full one at the same time replaces (a quiet step that
+ * could not decide): as gs_plan_end, but the reservation scans' memo is
+ * the one from before it, so the full plan can take the scans the given
+ * up one did not reach from the last plan. */
+void gs_plan_abandon(gs_sched *s);
 /* Is j held at now (the host's hold, a later submission time, a
  * dependency, a limit), and why: the reason a step gives it. */
 bool gs_plan_held(const gs_sched *s, int64_t now, const job_rec *j,
@@ -152,6 +157,10 @@ void gs_bf_begin(gs_sched *s);
  * answers (backfill.c)? */
 void gs_bf_memo_begin(gs_sched *s, int64_t now);
 void gs_bf_end(gs_sched *s);
+/* A plan given up before its end, another one to follow at the same time
+ * (backfill.c): its what-if state settled, its scans not kept (the next
+ * plan takes the memo the given-up one had). */
+void gs_bf_abandon(gs_sched *s);
 /* A job started (start) or ended: the memo's log (the apply stage calls
  * it once the state changed). */
 void gs_bf_memo_event(gs_sched *s, const job_rec *j, int64_t now,

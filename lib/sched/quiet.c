@@ -724,7 +724,6 @@ static int easy_walk(gs_sched *s, int64_t now, job_rec *b, cand *c,
         gs_step_plan_one(s, &pc, j, now, &st);
         started += st;
     }
-    gs_plan_end(s);
     /* the jobs started: off the pending list, and the largest priority's
      * count */
     for (size_t i = 0; i < nc; i++)
@@ -736,6 +735,9 @@ static int easy_walk(gs_sched *s, int64_t now, job_rec *b, cand *c,
     *n_started = started;
     job_rec *x = pc.blocker ? find_job(s, pc.blocker) : NULL;
     if (k < nc || !x || !alias(q, b, x, s)) {
+        /* a full plan follows: the memo of reservation scans stays the
+         * last kept plan's, for the jobs this walk did not reach */
+        gs_plan_abandon(s);
         q->armed = false;
         if (!started)
             return QUIET_FULL;
@@ -743,6 +745,7 @@ static int easy_walk(gs_sched *s, int64_t now, job_rec *b, cand *c,
         q->n_quiet++;
         return QUIET_CONTINUE;
     }
+    gs_plan_end(s);
     write_held(s, now);
     size_t from = 0;
     while (c[from].j != x)

@@ -302,6 +302,9 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     s->bf_best = gs_calloc(topo->n_gpus + 1, sizeof *s->bf_best);
     s->bf_pos = gs_calloc(topo->n_gpus + 1, sizeof *s->bf_pos);
     s->bf_key = gs_calloc(topo->n_gpus + 1, sizeof *s->bf_key);
+    s->bf_fr = gs_calloc(topo->n_gpus + 1, sizeof *s->bf_fr);
+    s->bf_fr_at = gs_calloc(topo->n_gpus + 1, sizeof *s->bf_fr_at);
+    s->bf_fr_plan = gs_calloc(topo->n_gpus + 1, sizeof *s->bf_fr_plan);
     if (gs_bf_grow(s, (size_t)s->bf_depth + 1) != GS_OK)
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     s->scratch_scores = gs_calloc(N + 1, sizeof(pscore));
@@ -316,7 +319,8 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
         !s->scratch_nodes || !s->scratch_nodes2 || !s->scratch_u32 ||
         !s->node_mask || !s->forced_mask || !s->bf_touched || !s->bf_dirty ||
         !s->rsv_count || !s->rsv || !s->bf_free_now || !s->bf_best ||
-        !s->bf_pos || !s->bf_key ||
+        !s->bf_pos || !s->bf_key || !s->bf_fr || !s->bf_fr_at ||
+        !s->bf_fr_plan ||
         !s->scratch_scores || !s->scratch_ok || !s->keys ||
         !s->scratch_keys || !s->key_hash)
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
@@ -491,6 +495,9 @@ GS_API void gs_sched_destroy(gs_sched *s)
     gs_free(s->bf_best);
     gs_free(s->bf_pos);
     gs_free(s->bf_key);
+    gs_free(s->bf_fr);
+    gs_free(s->bf_fr_at);
+    gs_free(s->bf_fr_plan);
     gs_free(s->rsv_count);
     gs_free(s->user_running);
     gs_free(s->user_limit);

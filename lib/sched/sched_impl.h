@@ -41,7 +41,11 @@ enum {
     LAZY_BEHIND,           /* waiting behind job `behind` */
     LAZY_BEHIND_NOLIMIT,   /* the same, and it has no time limit */
     LAZY_NOFIT,            /* not enough free GPUs by counts */
-    LAZY_DELAY             /* would delay job `behind`'s reserved start */
+    LAZY_DELAY,            /* would delay job `behind`'s reserved start */
+    /* a flag on the kinds above (not on LAZY_NONE): the text goes on with
+     * "; reserved to start at" the job's est_start (conservative backfill
+     * reserves for most jobs it looks at, at every step) */
+    LAZY_RESERVED = 0x80
 };
 
 /* Bit count without the POPCNT instruction (the library is built for the
@@ -492,6 +496,16 @@ struct gs_sched {
     uint64_t ends_ver, bf_end_ver;
     int64_t bf_end_now;
     bool bf_end_plain;
+    bool bf_end_whole; /* and none takes a share of a GPU */
+    /* The GPUs of this plan's reservations that were free when reserved
+     * (bf_fr, n_bf_fr; bf_fr_plan[g] == bf_plan_no: g is listed), with
+     * the earliest start of a reservation holding each (backfill.c): the
+     * GPUs free now that a backfill window would block, counted without
+     * settling the open scan. */
+    uint32_t *bf_fr;
+    size_t n_bf_fr;
+    int64_t *bf_fr_at;
+    uint64_t *bf_fr_plan, bf_plan_no;
     uint64_t bf_stamp, bf_stamp_ver; /* bf_end's counts: this plan's, on
                                         ends_ver bf_stamp_ver */
     size_t n_bf_touched;
