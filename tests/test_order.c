@@ -110,6 +110,34 @@ static void reason_has(gs_sched *s, uint64_t id, const char *needle)
                  (unsigned long long)id, buf, needle);
 }
 
+static void reason_is(gs_sched *s, uint64_t id, const char *want)
+{
+    char buf[512];
+    assert_int_equal(gs_sched_job_reason_text(s, id, buf, sizeof buf, NULL),
+                     GS_OK);
+    if (strcmp(buf, want) != 0)
+        fail_msg("job %llu: reason \"%s\", want \"%s\"",
+                 (unsigned long long)id, buf, want);
+}
+
+/* A snapshot in memory. */
+typedef struct snapbuf {
+    unsigned char *p;
+    size_t n;
+} snapbuf;
+
+static gs_status snap_write(void *user, const void *data, size_t size)
+{
+    snapbuf *b = user;
+    unsigned char *q = realloc(b->p, b->n + size);
+    if (!q)
+        return GS_ENOMEM;
+    memcpy(q + b->n, data, size);
+    b->p = q;
+    b->n += size;
+    return GS_OK;
+}
+
 static void configure(gs_sched *s, const char *json)
 {
     if (gs_sched_configure(s, json, strlen(json), "cfg.json") != GS_OK)
@@ -776,6 +804,29 @@ static void conservative_protects_every_job(void **state)
         if (cons) {
             reason_has(s, c, "reserved to start at 200");
             expect_pending(s, d, GS_REASON_RESERVATION);
+            /* the whole texts (made when asked, the start from the plan):
+             * D at 300, when E and C end (at 100 and 200 the window over
+             * its 250 s meets B's and C's GPUs) */
+            char want[2][128];
+            snprintf(want[0], sizeof want[0],
+                     "needs 6 GPUs; not that many are free now; reserved "
+                     "to start at 200");
+            snprintf(want[1], sizeof want[1],
+                     "would delay the reserved start of job %llu; reserved "
+                     "to start at 300",
+                     (unsigned long long)b);
+            reason_is(s, c, want[0]);
+            reason_is(s, d, want[1]);
+            /* a snapshot keeps the texts */
+            snapbuf m = {NULL, 0};
+            assert_int_equal(gs_sched_save(s, snap_write, &m), GS_OK);
+            gs_sched *r = NULL;
+            assert_int_equal(gs_sched_restore_buffer(&r, t, NULL, m.p, m.n),
+                             GS_OK);
+            reason_is(r, c, want[0]);
+            reason_is(r, d, want[1]);
+            gs_sched_destroy(r);
+            free(m.p);
         } else {
             expect_start(s, d, 0);
         }

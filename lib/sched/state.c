@@ -10,15 +10,6 @@
 
 #include <string.h>
 
-gs_mask gs_state_avail(const gs_sched *s, uint32_t n)
-{
-    const node_state *ns = &s->nodes[n];
-    if (ns->drained_node || ns->excl_job)
-        return 0;
-    return mask_all(node_type(s, n)->n_gpus) &
-           ~(ns->busy | ns->drained | ns->failed | ns->rsv | ns->mig);
-}
-
 /* ---- the (type, avail) key index --------------------------------------- */
 
 static size_t key_hash(uint32_t type, gs_mask avail, size_t cap)

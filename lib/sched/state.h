@@ -8,8 +8,16 @@
 
 #include "sched/sched_impl.h"
 
-/* The GPUs of node n a new job could get now. */
-gs_mask gs_state_avail(const gs_sched *s, uint32_t n);
+/* The GPUs of node n a new job could get now (inline: backfill's light
+ * scans count it at every release and block). */
+static inline gs_mask gs_state_avail(const gs_sched *s, uint32_t n)
+{
+    const node_state *ns = &s->nodes[n];
+    if (ns->drained_node || ns->excl_job)
+        return 0;
+    return mask_all(node_type(s, n)->n_gpus) &
+           ~(ns->busy | ns->drained | ns->failed | ns->rsv | ns->mig);
+}
 /* A running job's expected end: start + time limit (none: INT64_MAX). */
 int64_t gs_state_end_key(const job_rec *j);
 /* CPUs for the GPUs `gpus` of node n, per_gpu each, from each GPU's NUMA
