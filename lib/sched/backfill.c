@@ -202,12 +202,14 @@ static void sync_blocks(gs_sched *s, int64_t t0, int64_t t1, uint64_t skip)
 {
     flush_dirty(s);
     sync_loop(s, t0, t1, skip);
+    s->bf_sync_ok = false; /* (the window's job skipped) */
 }
 
 /* Lift every block (and anything block_from() added). */
 static void clear_blocks(gs_sched *s)
 {
     flush_dirty(s);
+    s->bf_sync_ok = false;
     for (size_t i = 0; i < s->n_rsv; i++) {
         reservation *r = &s->rsv[i];
         if (!r->on)
@@ -567,6 +569,7 @@ void gs_bf_begin(gs_sched *s)
     s->n_rsv_gpus_used = 0;
     s->bf_plan_no++;
     s->n_bf_fr = 0;
+    s->bf_sync_ok = false;
 }
 
 /* Note the GPUs of the reservation just made (the last) among those
@@ -1112,18 +1115,81 @@ typedef struct scan_blocks {
     size_t ps, pe; /* by_start / by_end entries looked at */
 } scan_blocks;
 
+/* Entries of v (n reservations by start, or by end) whose key is below
+ * key (or, with at: at most key). */
+static size_t rsv_count_before(const gs_sched *s, const uint32_t *v, size_t n,
+                               bool by_end, int64_t key, bool at)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const reservation *r = &s->rsv[v[mid]];
+        int64_t k = by_end ? r->end : r->start;
+        if (k < key || (at && k == key))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Sync the reservations v[lo .. hi) to [t0, t1). */
+static void sync_some(gs_sched *s, const uint32_t *v, size_t lo, size_t hi,
+                      int64_t t0, int64_t t1, uint64_t own)
+{
+    for (size_t i = lo; i < hi; i++) {
+        reservation *r = &s->rsv[v[i]];
+        bool want = overlaps(r, t0, t1, own);
+        if (want != r->on)
+            set_block(s, r, want);
+    }
+}
+
+/* The blocks of the last window [a0, b0) moved to [t0, t1): a reservation
+ * already synced changes only if its start lies between b0 and t1 or its
+ * end between a0 and t0; the ones made since are synced each. (No
+ * reservation of the job before is among those synced: it was made
+ * after its scan's last window.) */
+static void sync_moved(gs_sched *s, int64_t t0, int64_t t1, uint64_t own)
+{
+    size_t n = s->n_rsv;
+    const uint32_t *by_start = s->rsv_by_start, *by_end = s->rsv_by_end;
+    int64_t a0 = s->bf_sync_t0, b0 = s->bf_sync_t1;
+    size_t lo = rsv_count_before(s, by_start, n, false, GS_MIN(b0, t1), false);
+    size_t hi = rsv_count_before(s, by_start, n, false, GS_MAX(b0, t1), false);
+    sync_some(s, by_start, lo, hi, t0, t1, own);
+    lo = rsv_count_before(s, by_end, n, true, GS_MIN(a0, t0), true);
+    hi = rsv_count_before(s, by_end, n, true, GS_MAX(a0, t0), true);
+    sync_some(s, by_end, lo, hi, t0, t1, own);
+    for (size_t i = s->bf_sync_n; i < n; i++) {
+        reservation *r = &s->rsv[i];
+        bool want = overlaps(r, t0, t1, own);
+        if (want != r->on)
+            set_block(s, r, want);
+    }
+#ifndef NDEBUG
+    for (size_t i = 0; i < n; i++)
+        if (s->rsv[i].on != overlaps(&s->rsv[i], t0, t1, own))
+            abort();
+#endif
+}
+
 static void blocks_at(gs_sched *s, scan_blocks *b, uint64_t own, int64_t t,
                       int64_t end)
 {
     size_t n = s->n_rsv;
     const uint32_t *by_start = s->rsv_by_start, *by_end = s->rsv_by_end;
     if (!b->synced) {
-        sync_loop(s, t, end, own);
-        b->ps = b->pe = 0;
-        while (b->ps < n && s->rsv[by_start[b->ps]].start < end)
-            b->ps++;
-        while (b->pe < n && s->rsv[by_end[b->pe]].end <= t)
-            b->pe++;
+        if (s->bf_sync_ok)
+            sync_moved(s, t, end, own);
+        else
+            sync_loop(s, t, end, own);
+        s->bf_sync_t0 = t;
+        s->bf_sync_t1 = end;
+        s->bf_sync_ok = true;
+        s->bf_sync_n = n;
+        b->ps = rsv_count_before(s, by_start, n, false, end, false);
+        b->pe = rsv_count_before(s, by_end, n, true, t, true);
         b->synced = true;
         return;
     }
@@ -1137,6 +1203,8 @@ static void blocks_at(gs_sched *s, scan_blocks *b, uint64_t own, int64_t t,
         if (t < r->end && r->job != own && !r->on)
             set_block(s, r, true);
     }
+    s->bf_sync_t0 = t;
+    s->bf_sync_t1 = end;
 }
 
 /* The what-if state at candidate t: ends[0 .. ri) released, the
@@ -1149,6 +1217,119 @@ static void scan_move(gs_sched *s, const job_rec *j, scan_blocks *b,
     while (s->bf_rel > ri)
         gs_bf_vrestore(s, &s->jobs[s->ends[--s->bf_rel]]);
     blocks_at(s, b, j->id, t, end);
+}
+
+/* ---- where a one-GPU job can start at the earliest ----------------------
+ *
+ * Most candidate times the bound lets through fail the counts: a GPU free
+ * at t is held by a reservation that starts within the window. For a job
+ * of one GPU the first candidate where the counts allow it is found from
+ * the GPUs directly. A GPU g is usable at t for a window [t, t + L) when
+ * it is free by t (its job's expected end, or now) and no reservation
+ * holding it overlaps the window; the counts allow the job at the first
+ * candidate where some GPU is. A GPU no reservation holds is usable from
+ * the first candidate on when free now (the real free count exceeds the
+ * listed GPUs free now), else from its job's end (the first such job in
+ * end order); a listed GPU from the first candidate, at or after it is
+ * free, in a gap between its intervals at least L long. Candidates are
+ * the running jobs' ends and the reservations' ends (a gap starts at one)
+ * from the first (c1) on. The scan passes over the candidates before that
+ * time without moving the state (debug builds check each against the
+ * state). Every running job takes whole GPUs of its own (bf_end_whole):
+ * a GPU no job holds (gpu_job) is free now. */
+
+/* The list, up to date with this plan's reservations and running jobs;
+ * false when out of memory (then nothing is skipped). */
+static bool iv_sync(gs_sched *s, int64_t now)
+{
+    if (s->bf_iv_plan != s->bf_plan_no || s->bf_iv_ver != s->ends_ver ||
+        s->bf_iv_rsv > s->n_rsv) {
+        s->bf_iv_plan = s->bf_plan_no;
+        s->bf_iv_ver = s->ends_ver;
+        s->bf_iv_rsv = s->n_bf_iv = s->n_bf_rg = s->n_rg_free = 0;
+        s->bf_un_pos = 0;
+        s->bf_rg_stamp++;
+    }
+    if (!GS_GROW(s->bf_iv, s->cap_bf_iv, s->n_rsv_gpus_used)) {
+        s->bf_iv_plan = 0; /* built again when there is room */
+        return false;
+    }
+    for (; s->bf_iv_rsv < s->n_rsv; s->bf_iv_rsv++) {
+        const reservation *r = &s->rsv[s->bf_iv_rsv];
+        for (uint32_t i = 0; i < r->n; i++) {
+            uint32_t g = s->rsv_gpus[r->off + i];
+            if (s->bf_rg_mark[g] != s->bf_rg_stamp) {
+                s->bf_rg_mark[g] = s->bf_rg_stamp;
+                s->bf_rg_head[g] = GS_NONE;
+                const job_rec *x =
+                    s->gpu_job[g] ? find_job(s, s->gpu_job[g]) : NULL;
+                s->bf_rg_from[g] = x ? expected_end(x, now) : now;
+                s->n_rg_free += !x;
+                s->bf_rg[s->n_bf_rg++] = g;
+            }
+            uint32_t k = (uint32_t)s->n_bf_iv++;
+            s->bf_iv[k] = (struct bf_iv){r->start, r->end, GS_NONE};
+            uint32_t *p = &s->bf_rg_head[g];
+            while (*p != GS_NONE && s->bf_iv[*p].a <= r->start)
+                p = &s->bf_iv[*p].next;
+            s->bf_iv[k].next = *p;
+            *p = k;
+        }
+    }
+    return true;
+}
+
+/* Does running job x hold a GPU no reservation of this plan does, one a
+ * job could use once x ends? */
+static bool holds_unlisted(const gs_sched *s, const job_rec *x)
+{
+    const gs_topo *t = s->topo;
+    for (uint32_t k = 0; k < x->n_alloc; k++) {
+        const alloc_node *a = &x->alloc[k];
+        const node_state *ns = &s->nodes[a->node];
+        if (ns->drained_node)
+            continue;
+        gs_mask m = a->gpus & ~(ns->drained | ns->failed | ns->mig);
+        for (; m; m &= m - 1) {
+            uint32_t g = t->nodes[a->node].first_gpu + mask_first(m);
+            if (s->bf_rg_mark[g] != s->bf_rg_stamp)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* The first candidate from c1 on where a one-GPU job with a window of L
+ * could find a usable GPU (FOREVER: none), or now when it cannot be
+ * told. The state's bf_end is current (end_cache). */
+static int64_t first_usable(gs_sched *s, int64_t now, int64_t L, int64_t c1)
+{
+    if (!s->bf_end_whole || !iv_sync(s, now))
+        return now;
+    if (s->bf_real_free > (int64_t)s->n_rg_free)
+        return c1; /* a GPU free now that no reservation holds */
+    int64_t best = FOREVER;
+    size_t i = s->bf_un_pos;
+    while (i < s->n_ends && !holds_unlisted(s, &s->jobs[s->ends[i]]))
+        i++;
+    s->bf_un_pos = i; /* (the listed GPUs only grow in a plan) */
+    if (i < s->n_ends)
+        best = GS_MAX(s->bf_end[i].at, c1);
+    for (size_t k = 0; k < s->n_bf_rg; k++) {
+        uint32_t g = s->bf_rg[k];
+        int64_t cur = GS_MAX(s->bf_rg_from[g], c1);
+        for (uint32_t v = s->bf_rg_head[g]; v != GS_NONE && cur < best;
+             v = s->bf_iv[v].next) {
+            const struct bf_iv *iv = &s->bf_iv[v];
+            if (add_time(cur, L) <= iv->a)
+                break; /* the gap before it holds the window */
+            if (iv->b > cur)
+                cur = iv->b;
+        }
+        if (cur < best)
+            best = cur;
+    }
+    return best;
 }
 
 static bool reserved_start_open(gs_sched *s, const job_rec *j, int64_t now,
@@ -1176,6 +1357,31 @@ static bool reserved_start_open(gs_sched *s, const job_rec *j, int64_t now,
     int64_t last = now;
     scan_blocks b = {false, 0, 0};
     bool found = false;
+    /* a one-GPU job: no candidate before t_min fits the counts */
+    int64_t t_min = now;
+    if (j->gpus == 1) {
+        int64_t c1 = nr ? ev[0].at : FOREVER;
+        if (nrsv && s->rsv[by_end[0]].end < c1)
+            c1 = s->rsv[by_end[0]].end;
+        t_min = first_usable(s, now, L, c1);
+#ifdef NDEBUG
+        /* go there at once: the first end at or after it, and the
+         * reservation ends from it on (debug builds walk the candidates
+         * before it, checking each against the state) */
+        if (t_min > now) {
+            size_t lo = 0, hi = nr;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (ev[mid].at < t_min)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            ri = lo;
+            last = t_min - 1;
+        }
+#endif
+    }
     for (;;) {
         /* the candidates of the scan from now: the next running job's
          * end, or the next reservation end after the last candidate */
@@ -1209,7 +1415,7 @@ static bool reserved_start_open(gs_sched *s, const job_rec *j, int64_t now,
         /* an earlier scan of this plan counted too few free GPUs here
          * with a window no longer than j's */
         struct bf_end *e = ri && ev[ri - 1].at == t ? &ev[ri - 1] : NULL;
-        if (base + released < active + j->gpus ||
+        if (t < t_min || base + released < active + j->gpus ||
             (e && e->stamp == stamp && e->L <= L &&
              (uint64_t)e->free < j->gpus)) {
 #ifndef NDEBUG
@@ -1295,6 +1501,7 @@ static void rsv_pop(gs_sched *s)
     }
     s->n_rsv_gpus_used -= s->rsv[k].n;
     s->n_rsv--;
+    s->bf_iv_plan = 0; /* first_usable's list: built again */
 }
 #endif
 

@@ -305,6 +305,10 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
     s->bf_fr = gs_calloc(topo->n_gpus + 1, sizeof *s->bf_fr);
     s->bf_fr_at = gs_calloc(topo->n_gpus + 1, sizeof *s->bf_fr_at);
     s->bf_fr_plan = gs_calloc(topo->n_gpus + 1, sizeof *s->bf_fr_plan);
+    s->bf_rg_mark = gs_calloc(topo->n_gpus + 1, sizeof *s->bf_rg_mark);
+    s->bf_rg_head = gs_calloc(topo->n_gpus + 1, sizeof *s->bf_rg_head);
+    s->bf_rg_from = gs_calloc(topo->n_gpus + 1, sizeof *s->bf_rg_from);
+    s->bf_rg = gs_calloc(topo->n_gpus + 1, sizeof *s->bf_rg);
     if (gs_bf_grow(s, (size_t)s->bf_depth + 1) != GS_OK)
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
     s->scratch_scores = gs_calloc(N + 1, sizeof(pscore));
@@ -320,7 +324,8 @@ GS_API gs_status gs_sched_create(gs_sched **out, const gs_topo *topo,
         !s->node_mask || !s->forced_mask || !s->bf_touched || !s->bf_dirty ||
         !s->rsv_count || !s->rsv || !s->bf_free_now || !s->bf_best ||
         !s->bf_pos || !s->bf_key || !s->bf_fr || !s->bf_fr_at ||
-        !s->bf_fr_plan ||
+        !s->bf_fr_plan || !s->bf_rg_mark || !s->bf_rg_head ||
+        !s->bf_rg_from || !s->bf_rg ||
         !s->scratch_scores || !s->scratch_ok || !s->keys ||
         !s->scratch_keys || !s->key_hash)
         return gs_errf(&s->err, GS_ENOMEM, "out of memory");
@@ -498,6 +503,11 @@ GS_API void gs_sched_destroy(gs_sched *s)
     gs_free(s->bf_fr);
     gs_free(s->bf_fr_at);
     gs_free(s->bf_fr_plan);
+    gs_free(s->bf_rg_mark);
+    gs_free(s->bf_rg_head);
+    gs_free(s->bf_rg_from);
+    gs_free(s->bf_rg);
+    gs_free(s->bf_iv);
     gs_free(s->rsv_count);
     gs_free(s->user_running);
     gs_free(s->user_limit);

@@ -352,6 +352,13 @@ struct bf_memo_ev {
     uint32_t tag, pos;
 };
 
+/* An interval [a, b) a reservation holds a GPU, in the GPU's list by a
+ * (backfill.c, first_usable). */
+struct bf_iv {
+    int64_t a, b;
+    uint32_t next;
+};
+
 /* A running job's expected end and the GPUs of the running jobs up to it
  * (ends' order), for reservation scans. */
 struct bf_end {
@@ -461,6 +468,11 @@ struct gs_sched {
      * settles it first (gs_bf_settle). While open, the real state's
      * cluster counts are kept here. */
     bool bf_open;
+    /* the blocks are exactly those of rsv[0 .. bf_sync_n) overlapping
+     * [bf_sync_t0, bf_sync_t1) (backfill.c, blocks_at), when bf_sync_ok */
+    bool bf_sync_ok;
+    size_t bf_sync_n;
+    int64_t bf_sync_t0, bf_sync_t1;
     size_t bf_rel;
     int64_t bf_real_free;
     uint32_t bf_real_row[65];
@@ -506,6 +518,22 @@ struct gs_sched {
     size_t n_bf_fr;
     int64_t *bf_fr_at;
     uint64_t *bf_fr_plan, bf_plan_no;
+    /* The GPUs this plan's reservations hold, for the earliest time a
+     * one-GPU job could find one (backfill.c, first_usable): each listed
+     * GPU (bf_rg; bf_rg_mark[g] == bf_rg_stamp) with the time it is free
+     * from and its intervals by start; built from rsv[0 .. bf_iv_rsv) on
+     * the plan bf_iv_plan and the running jobs of ends_ver bf_iv_ver.
+     * ends[0 .. bf_un_pos) hold only listed GPUs; n_rg_free GPUs listed
+     * are free now. */
+    uint64_t *bf_rg_mark, bf_rg_stamp;
+    uint32_t *bf_rg_head;
+    int64_t *bf_rg_from;
+    uint32_t *bf_rg;
+    size_t n_bf_rg, n_rg_free;
+    struct bf_iv *bf_iv;
+    size_t n_bf_iv, cap_bf_iv;
+    size_t bf_iv_rsv, bf_un_pos;
+    uint64_t bf_iv_plan, bf_iv_ver;
     uint64_t bf_stamp, bf_stamp_ver; /* bf_end's counts: this plan's, on
                                         ends_ver bf_stamp_ver */
     size_t n_bf_touched;
