@@ -879,6 +879,79 @@ static void prefer_released(gs_sched *s, const job_rec *j, const uint32_t *run,
     prefer_prefix(s, j, s->bf_free_now, n);
 }
 
+static bool iv_sync(gs_sched *s, int64_t now);
+
+/* Does any GPU of x (of reservation q) lie in its node's indexed free
+ * mask? */
+static bool job_has_avail(const gs_sched *s, const job_rec *x)
+{
+    for (uint32_t k = 0; k < x->n_alloc; k++)
+        if (x->alloc[k].gpus & s->nodes[x->alloc[k].node].avail)
+            return true;
+    return false;
+}
+
+static bool rsv_has_avail(const gs_sched *s, const reservation *q)
+{
+    const gs_topo *tp = s->topo;
+    for (uint32_t k = 0; k < q->n; k++) {
+        uint32_t g = s->rsv_gpus[q->off + k];
+        uint32_t node = tp->gpu_node[g];
+        if (s->nodes[node].avail & ((gs_mask)1 << (g - tp->nodes[node].first_gpu)))
+            return true;
+    }
+    return false;
+}
+
+/* Would prefer_released leave a one-GPU job's placement (s->place_out)
+ * as it is, known without making the list? It does when the job's GPU
+ * has the smallest key of the list (it became free last by t, or as late
+ * as the last one): no shorter prefix does better. The latest time a
+ * listed GPU became free is that of the last released job with a free
+ * GPU now, of the reservation ending last by t with one, or now; the
+ * job's GPU became free when its job (released) or a reservation holding
+ * it ended, or now. False: not known (the list decides). */
+static bool released_keeps(gs_sched *s, const job_rec *j, const uint32_t *run,
+                           size_t nrun, int64_t now, int64_t t)
+{
+    if (j->gpus != 1 || !job_whole(j))
+        return false;
+    end_cache(s, now);
+    if (!s->bf_end_whole || !iv_sync(s, now))
+        return false;
+    int64_t last = now;
+    for (size_t i = nrun; i-- > 0;) /* (run: in order of expected end) */
+        if (job_has_avail(s, &s->jobs[run[i]])) {
+            last = GS_MAX(last, expected_end(&s->jobs[run[i]], now));
+            break;
+        }
+    size_t c = 0, hi = s->n_rsv; /* the reservations ended by t */
+    while (c < hi) {
+        size_t mid = c + (hi - c) / 2;
+        if (s->rsv[s->rsv_by_end[mid]].end <= t)
+            c = mid + 1;
+        else
+            hi = mid;
+    }
+    while (c-- > 0) {
+        const reservation *q = &s->rsv[s->rsv_by_end[c]];
+        if (rsv_has_avail(s, q)) {
+            last = GS_MAX(last, q->end);
+            break;
+        }
+    }
+    uint32_t g = s->place_out[0];
+    int64_t freed = now;
+    const job_rec *x = s->gpu_job[g] ? find_job(s, s->gpu_job[g]) : NULL;
+    if (x && expected_end(x, now) <= t)
+        freed = GS_MAX(freed, expected_end(x, now));
+    if (s->bf_rg_mark[g] == s->bf_rg_stamp)
+        for (uint32_t v = s->bf_rg_head[g]; v != GS_NONE; v = s->bf_iv[v].next)
+            if (s->bf_iv[v].b <= t && s->bf_iv[v].b > freed)
+                freed = s->bf_iv[v].b;
+    return freed == last;
+}
+
 /* Record j's reservation at [t, end) on the GPUs s->place_out holds
  * (placed with run[0 .. ri) released and the overlapping reservations
  * blocked). */
@@ -899,9 +972,21 @@ static void record(gs_sched *s, const job_rec *j, const uint32_t *run,
      * them leaves the rest to it. Tried when few jobs were released (the
      * pass costs their allocations). s->place_out still holds r's GPUs. */
     if (ri <= PREFER_RELEASED_MAX) {
-        prefer_released(s, j, run, ri, now, t);
-        memcpy(s->rsv_gpus + r->off, s->place_out,
-               j->gpus * sizeof *s->place_out);
+        bool keeps = released_keeps(s, j, run, ri, now, t);
+#ifndef NDEBUG
+        /* debug builds (the tests): the list agrees */
+        if (keeps) {
+            uint32_t g = s->place_out[0];
+            prefer_released(s, j, run, ri, now, t);
+            if (s->place_out[0] != g)
+                abort();
+        }
+#endif
+        if (!keeps) {
+            prefer_released(s, j, run, ri, now, t);
+            memcpy(s->rsv_gpus + r->off, s->place_out,
+                   j->gpus * sizeof *s->place_out);
+        }
     }
     note_held(s);
 }
@@ -1250,10 +1335,8 @@ static bool iv_sync(gs_sched *s, int64_t now)
         s->bf_un_pos = 0;
         s->bf_rg_stamp++;
     }
-    if (!GS_GROW(s->bf_iv, s->cap_bf_iv, s->n_rsv_gpus_used)) {
-        s->bf_iv_plan = 0; /* built again when there is room */
-        return false;
-    }
+    if (s->n_rsv_gpus_used > s->cap_bf_iv)
+        return false; /* (grown with rsv_gpus: cannot be) */
     for (; s->bf_iv_rsv < s->n_rsv; s->bf_iv_rsv++) {
         const reservation *r = &s->rsv[s->bf_iv_rsv];
         for (uint32_t i = 0; i < r->n; i++) {

@@ -1063,6 +1063,8 @@ static gs_status configure_doc(gs_sched *s, const char *text, size_t size,
             !GS_GROW(s->rsv_gpus, s->cap_rsv_gpus,
                      (size_t)s->bf_depth * GS_MAX(s->max_job_gpus, 1)) ||
             !GS_GROW(s->memo_gpus, s->cap_memo_gpus,
+                     (size_t)s->bf_depth * GS_MAX(s->max_job_gpus, 1)) ||
+            !GS_GROW(s->bf_iv, s->cap_bf_iv,
                      (size_t)s->bf_depth * GS_MAX(s->max_job_gpus, 1)))
             st = gs_errf(&s->err, GS_ENOMEM, "out of memory");
     }

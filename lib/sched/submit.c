@@ -541,6 +541,7 @@ gs_status gs_sched_reserve(gs_sched *s, size_t nj, uint32_t gpus)
          !GS_GROW(s->place_out, s->cap_place_out, GS_MAX(gpus, 1))) ||
         !GS_GROW(s->rsv_gpus, s->cap_rsv_gpus, (size_t)s->bf_depth * mg) ||
         !GS_GROW(s->memo_gpus, s->cap_memo_gpus, (size_t)s->bf_depth * mg) ||
+        !GS_GROW(s->bf_iv, s->cap_bf_iv, (size_t)s->bf_depth * mg) ||
         !GS_GROW(s->requeued, s->cap_requeued, nj) ||
         !GS_GROW(s->remap, s->cap_remap, nj) ||
         gs_sched_ended_room(s, nj) != GS_OK ||
