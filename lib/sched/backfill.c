@@ -1415,6 +1415,85 @@ static int64_t first_usable(gs_sched *s, int64_t now, int64_t L, int64_t c1)
     return best;
 }
 
+/* A job of k GPUs (k > 1) needs k GPUs usable at once: no candidate
+ * before the k-th smallest of the GPUs' first usable times has them. The
+ * k - (GPUs free now that no reservation holds) smallest of the others are
+ * kept in a max-heap (bf_key as room): the listed GPUs' times, then the
+ * unlisted GPUs of the running jobs in end order until they can no longer
+ * enter. Now when it cannot be told; FOREVER: never k. */
+static void heap_offer(int64_t *h, size_t *n, size_t m, int64_t v)
+{
+    size_t i;
+    if (*n < m) {
+        i = (*n)++;
+        while (i > 0 && h[(i - 1) / 2] < v) {
+            h[i] = h[(i - 1) / 2];
+            i = (i - 1) / 2;
+        }
+        h[i] = v;
+        return;
+    }
+    if (v >= h[0])
+        return;
+    i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= m)
+            break;
+        if (c + 1 < m && h[c + 1] > h[c])
+            c++;
+        if (h[c] <= v)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = v;
+}
+
+static int64_t first_usable_k(gs_sched *s, int64_t now, int64_t L,
+                              int64_t c1, uint32_t k)
+{
+    if (!s->bf_end_whole || k > s->topo->n_gpus || !iv_sync(s, now))
+        return now;
+    int64_t u0 = s->bf_real_free - (int64_t)s->n_rg_free;
+    if (u0 >= (int64_t)k)
+        return c1;
+    size_t m = k - (size_t)(u0 > 0 ? u0 : 0), n = 0;
+    int64_t *h = s->bf_key;
+    for (size_t q = 0; q < s->n_bf_rg; q++) {
+        uint32_t g = s->bf_rg[q];
+        int64_t cur = GS_MAX(s->bf_rg_from[g], c1);
+        for (uint32_t v = s->bf_rg_head[g]; v != GS_NONE; v = s->bf_iv[v].next) {
+            const struct bf_iv *iv = &s->bf_iv[v];
+            if (add_time(cur, L) <= iv->a)
+                break;
+            if (iv->b > cur)
+                cur = iv->b;
+        }
+        heap_offer(h, &n, m, cur);
+    }
+    const gs_topo *t = s->topo;
+    for (size_t i = 0; i < s->n_ends; i++) {
+        int64_t at = GS_MAX(s->bf_end[i].at, c1);
+        if (n == m && at >= h[0])
+            break;
+        const job_rec *x = &s->jobs[s->ends[i]];
+        for (uint32_t a = 0; a < x->n_alloc; a++) {
+            const alloc_node *al = &x->alloc[a];
+            const node_state *ns = &s->nodes[al->node];
+            if (ns->drained_node)
+                continue;
+            gs_mask mk = al->gpus & ~(ns->drained | ns->failed | ns->mig);
+            for (; mk; mk &= mk - 1) {
+                uint32_t g = t->nodes[al->node].first_gpu + mask_first(mk);
+                if (s->bf_rg_mark[g] != s->bf_rg_stamp)
+                    heap_offer(h, &n, m, at);
+            }
+        }
+    }
+    return n == m ? h[0] : FOREVER;
+}
+
 static bool reserved_start_open(gs_sched *s, const job_rec *j, int64_t now,
                                 int64_t *when)
 {
@@ -1442,11 +1521,12 @@ static bool reserved_start_open(gs_sched *s, const job_rec *j, int64_t now,
     bool found = false;
     /* a one-GPU job: no candidate before t_min fits the counts */
     int64_t t_min = now;
-    if (j->gpus == 1) {
+    if (j->gpus) {
         int64_t c1 = nr ? ev[0].at : FOREVER;
         if (nrsv && s->rsv[by_end[0]].end < c1)
             c1 = s->rsv[by_end[0]].end;
-        t_min = first_usable(s, now, L, c1);
+        t_min = j->gpus == 1 ? first_usable(s, now, L, c1)
+                             : first_usable_k(s, now, L, c1, j->gpus);
 #ifdef NDEBUG
         /* go there at once: the first end at or after it, and the
          * reservation ends from it on (debug builds walk the candidates
