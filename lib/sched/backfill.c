@@ -879,7 +879,7 @@ static void prefer_released(gs_sched *s, const job_rec *j, const uint32_t *run,
     prefer_prefix(s, j, s->bf_free_now, n);
 }
 
-static bool iv_sync(gs_sched *s, int64_t now);
+static bool iv_sync(gs_sched *s, int64_t now, size_t upto);
 
 /* Does any GPU of x (of reservation q) lie in its node's indexed free
  * mask? */
@@ -917,7 +917,8 @@ static bool released_keeps(gs_sched *s, const job_rec *j, const uint32_t *run,
     if (j->gpus != 1 || !job_whole(j))
         return false;
     end_cache(s, now);
-    if (!s->bf_end_whole || !iv_sync(s, now))
+    /* (not j's own, the last: its GPUs are the ones being chosen) */
+    if (!s->bf_end_whole || !iv_sync(s, now, s->n_rsv - 1))
         return false;
     int64_t last = now;
     for (size_t i = nrun; i-- > 0;) /* (run: in order of expected end) */
@@ -1323,9 +1324,11 @@ static void scan_move(gs_sched *s, const job_rec *j, scan_blocks *b,
  * state). Every running job takes whole GPUs of its own (bf_end_whole):
  * a GPU no job holds (gpu_job) is free now. */
 
-/* The list, up to date with this plan's reservations and running jobs;
- * false when out of memory (then nothing is skipped). */
-static bool iv_sync(gs_sched *s, int64_t now)
+/* The list, up to date with this plan's reservations rsv[0 .. upto) and
+ * running jobs; false when it cannot be (then nothing is skipped). A
+ * reservation is taken in once its GPUs are final (record's preference
+ * may still move the last one's). */
+static bool iv_sync(gs_sched *s, int64_t now, size_t upto)
 {
     if (s->bf_iv_plan != s->bf_plan_no || s->bf_iv_ver != s->ends_ver ||
         s->bf_iv_rsv > s->n_rsv) {
@@ -1337,7 +1340,7 @@ static bool iv_sync(gs_sched *s, int64_t now)
     }
     if (s->n_rsv_gpus_used > s->cap_bf_iv)
         return false; /* (grown with rsv_gpus: cannot be) */
-    for (; s->bf_iv_rsv < s->n_rsv; s->bf_iv_rsv++) {
+    for (; s->bf_iv_rsv < upto; s->bf_iv_rsv++) {
         const reservation *r = &s->rsv[s->bf_iv_rsv];
         for (uint32_t i = 0; i < r->n; i++) {
             uint32_t g = s->rsv_gpus[r->off + i];
@@ -1387,7 +1390,7 @@ static bool holds_unlisted(const gs_sched *s, const job_rec *x)
  * told. The state's bf_end is current (end_cache). */
 static int64_t first_usable(gs_sched *s, int64_t now, int64_t L, int64_t c1)
 {
-    if (!s->bf_end_whole || !iv_sync(s, now))
+    if (!s->bf_end_whole || !iv_sync(s, now, s->n_rsv))
         return now;
     if (s->bf_real_free > (int64_t)s->n_rg_free)
         return c1; /* a GPU free now that no reservation holds */
@@ -1453,7 +1456,8 @@ static void heap_offer(int64_t *h, size_t *n, size_t m, int64_t v)
 static int64_t first_usable_k(gs_sched *s, int64_t now, int64_t L,
                               int64_t c1, uint32_t k)
 {
-    if (!s->bf_end_whole || k > s->topo->n_gpus || !iv_sync(s, now))
+    if (!s->bf_end_whole || k > s->topo->n_gpus ||
+        !iv_sync(s, now, s->n_rsv))
         return now;
     int64_t u0 = s->bf_real_free - (int64_t)s->n_rg_free;
     if (u0 >= (int64_t)k)
@@ -1463,7 +1467,9 @@ static int64_t first_usable_k(gs_sched *s, int64_t now, int64_t L,
     for (size_t q = 0; q < s->n_bf_rg; q++) {
         uint32_t g = s->bf_rg[q];
         int64_t cur = GS_MAX(s->bf_rg_from[g], c1);
-        for (uint32_t v = s->bf_rg_head[g]; v != GS_NONE; v = s->bf_iv[v].next) {
+        /* (once the heap is full, a time at or past its top is out) */
+        for (uint32_t v = s->bf_rg_head[g];
+             v != GS_NONE && (n < m || cur < h[0]); v = s->bf_iv[v].next) {
             const struct bf_iv *iv = &s->bf_iv[v];
             if (add_time(cur, L) <= iv->a)
                 break;
