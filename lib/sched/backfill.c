@@ -1464,20 +1464,8 @@ static int64_t first_usable_k(gs_sched *s, int64_t now, int64_t L,
         return c1;
     size_t m = k - (size_t)(u0 > 0 ? u0 : 0), n = 0;
     int64_t *h = s->bf_key;
-    for (size_t q = 0; q < s->n_bf_rg; q++) {
-        uint32_t g = s->bf_rg[q];
-        int64_t cur = GS_MAX(s->bf_rg_from[g], c1);
-        /* (once the heap is full, a time at or past its top is out) */
-        for (uint32_t v = s->bf_rg_head[g];
-             v != GS_NONE && (n < m || cur < h[0]); v = s->bf_iv[v].next) {
-            const struct bf_iv *iv = &s->bf_iv[v];
-            if (add_time(cur, L) <= iv->a)
-                break;
-            if (iv->b > cur)
-                cur = iv->b;
-        }
-        heap_offer(h, &n, m, cur);
-    }
+    /* the unlisted GPUs first: in end order they fill the heap with
+     * small times soonest, past which a listed GPU is passed over */
     const gs_topo *t = s->topo;
     for (size_t i = 0; i < s->n_ends; i++) {
         int64_t at = GS_MAX(s->bf_end[i].at, c1);
@@ -1496,6 +1484,20 @@ static int64_t first_usable_k(gs_sched *s, int64_t now, int64_t L,
                     heap_offer(h, &n, m, at);
             }
         }
+    }
+    for (size_t q = 0; q < s->n_bf_rg; q++) {
+        uint32_t g = s->bf_rg[q];
+        int64_t cur = GS_MAX(s->bf_rg_from[g], c1);
+        /* (once the heap is full, a time at or past its top is out) */
+        for (uint32_t v = s->bf_rg_head[g];
+             v != GS_NONE && (n < m || cur < h[0]); v = s->bf_iv[v].next) {
+            const struct bf_iv *iv = &s->bf_iv[v];
+            if (add_time(cur, L) <= iv->a)
+                break;
+            if (iv->b > cur)
+                cur = iv->b;
+        }
+        heap_offer(h, &n, m, cur);
     }
     return n == m ? h[0] : FOREVER;
 }
