@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 #include "test_support.h"
+#include "membuf.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -118,24 +119,6 @@ static void reason_is(gs_sched *s, uint64_t id, const char *want)
     if (strcmp(buf, want) != 0)
         fail_msg("job %llu: reason \"%s\", want \"%s\"",
                  (unsigned long long)id, buf, want);
-}
-
-/* A snapshot in memory. */
-typedef struct snapbuf {
-    unsigned char *p;
-    size_t n;
-} snapbuf;
-
-static gs_status snap_write(void *user, const void *data, size_t size)
-{
-    snapbuf *b = user;
-    unsigned char *q = realloc(b->p, b->n + size);
-    if (!q)
-        return GS_ENOMEM;
-    memcpy(q + b->n, data, size);
-    b->p = q;
-    b->n += size;
-    return GS_OK;
 }
 
 static void configure(gs_sched *s, const char *json)
@@ -818,8 +801,8 @@ static void conservative_protects_every_job(void **state)
             reason_is(s, c, want[0]);
             reason_is(s, d, want[1]);
             /* a snapshot keeps the texts */
-            snapbuf m = {NULL, 0};
-            assert_int_equal(gs_sched_save(s, snap_write, &m), GS_OK);
+            membuf m = {0};
+            assert_int_equal(gs_sched_save(s, membuf_write, &m), GS_OK);
             gs_sched *r = NULL;
             assert_int_equal(gs_sched_restore_buffer(&r, t, NULL, m.p, m.n),
                              GS_OK);

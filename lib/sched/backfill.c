@@ -1365,24 +1365,25 @@ static bool iv_sync(gs_sched *s, int64_t now, size_t upto)
     return true;
 }
 
-/* Does running job x hold a GPU no reservation of this plan does, one a
- * job could use once x ends? */
-static bool holds_unlisted(const gs_sched *s, const job_rec *x)
+/* The GPUs running job x holds that no reservation of this plan does,
+ * ones a job could use once x ends (up to most: enough is enough). */
+static uint32_t unlisted_gpus(const gs_sched *s, const job_rec *x,
+                              uint32_t most)
 {
     const gs_topo *t = s->topo;
-    for (uint32_t k = 0; k < x->n_alloc; k++) {
+    uint32_t c = 0;
+    for (uint32_t k = 0; k < x->n_alloc && c < most; k++) {
         const alloc_node *a = &x->alloc[k];
         const node_state *ns = &s->nodes[a->node];
         if (ns->drained_node)
             continue;
         gs_mask m = a->gpus & ~(ns->drained | ns->failed | ns->mig);
-        for (; m; m &= m - 1) {
+        for (; m && c < most; m &= m - 1) {
             uint32_t g = t->nodes[a->node].first_gpu + mask_first(m);
-            if (s->bf_rg_mark[g] != s->bf_rg_stamp)
-                return true;
+            c += s->bf_rg_mark[g] != s->bf_rg_stamp;
         }
     }
-    return false;
+    return c;
 }
 
 /* The first candidate from c1 on where a one-GPU job with a window of L
@@ -1396,7 +1397,7 @@ static int64_t first_usable(gs_sched *s, int64_t now, int64_t L, int64_t c1)
         return c1; /* a GPU free now that no reservation holds */
     int64_t best = FOREVER;
     size_t i = s->bf_un_pos;
-    while (i < s->n_ends && !holds_unlisted(s, &s->jobs[s->ends[i]]))
+    while (i < s->n_ends && !unlisted_gpus(s, &s->jobs[s->ends[i]], 1))
         i++;
     s->bf_un_pos = i; /* (the listed GPUs only grow in a plan) */
     if (i < s->n_ends)
@@ -1466,24 +1467,13 @@ static int64_t first_usable_k(gs_sched *s, int64_t now, int64_t L,
     int64_t *h = s->bf_key;
     /* the unlisted GPUs first: in end order they fill the heap with
      * small times soonest, past which a listed GPU is passed over */
-    const gs_topo *t = s->topo;
     for (size_t i = 0; i < s->n_ends; i++) {
         int64_t at = GS_MAX(s->bf_end[i].at, c1);
         if (n == m && at >= h[0])
             break;
-        const job_rec *x = &s->jobs[s->ends[i]];
-        for (uint32_t a = 0; a < x->n_alloc; a++) {
-            const alloc_node *al = &x->alloc[a];
-            const node_state *ns = &s->nodes[al->node];
-            if (ns->drained_node)
-                continue;
-            gs_mask mk = al->gpus & ~(ns->drained | ns->failed | ns->mig);
-            for (; mk; mk &= mk - 1) {
-                uint32_t g = t->nodes[al->node].first_gpu + mask_first(mk);
-                if (s->bf_rg_mark[g] != s->bf_rg_stamp)
-                    heap_offer(h, &n, m, at);
-            }
-        }
+        for (uint32_t c = unlisted_gpus(s, &s->jobs[s->ends[i]], (uint32_t)m);
+             c > 0; c--)
+            heap_offer(h, &n, m, at);
     }
     for (size_t q = 0; q < s->n_bf_rg; q++) {
         uint32_t g = s->bf_rg[q];
