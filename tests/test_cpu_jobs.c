@@ -307,6 +307,60 @@ static void waits_and_backfill(void **state)
 
 /* An exclusive CPU-only job takes a node nobody uses and keeps others
  * off it. */
+/* A one-GPU reservation takes the GPU that became free latest by its
+ * start, not the lowest free one (conservative backfill, first-fit; two
+ * nodes of 2 GPUs and 16 CPUs). Worked by hand:
+ *  Z: 1 GPU, no CPUs, limit 1000 -> n0, GPU 0.
+ *  X: CPU-only, 16 CPUs, limit 100 -> n0 (the fewest free GPUs): all of
+ *     n0's CPUs.
+ *  Y: 2 GPUs, limit 100 -> n1 (GPUs 2, 3).
+ *  C: 1 GPU with 1 CPU: n0's GPU 1 is free but n0 has no CPU, n1 no GPU:
+ *     the blocker. At 100 (X and Y end) GPUs 1, 2 and 3 are usable;
+ *     first-fit takes GPU 1, free since now, but GPUs 2 and 3 became free
+ *     at 100, later: the reservation moves to GPU 2, and GPU 1 is held by
+ *     no reservation.
+ *  D: 1 GPU, no CPUs, limit 200: its window [0, 200) is free on GPU 1, so
+ *     it starts now there. Had C's reservation kept GPU 1, D would wait.
+ *  At 100 C starts on n1, GPU 2 (first-fit: GPU 1 is D's). */
+static void reservation_takes_latest_freed(void **state)
+{
+    (void)state;
+    gs_topo *t = cluster(2);
+    gs_sched *s = make(t, GS_BACKFILL_CONSERVATIVE, GS_PREEMPT_OFF);
+    uint64_t z = submit(s, 1, 0, 0, 100, 1000, 0);
+    uint64_t x = submit(s, 0, 16, 0, 90, 100, 0);
+    uint64_t y = submit(s, 2, 0, 0, 80, 100, 0);
+    step(s, 0);
+    uint32_t node, gpus, cpus;
+    uint64_t mem;
+    alloc_of(s, z, &node, &gpus, &cpus, &mem);
+    assert_int_equal(node, 0);
+    assert_int_equal(gpus, 1);
+    alloc_of(s, x, &node, &gpus, &cpus, &mem);
+    assert_int_equal(node, 0);
+    assert_int_equal(cpus, 16);
+    alloc_of(s, y, &node, &gpus, &cpus, &mem);
+    assert_int_equal(node, 1);
+    uint64_t c = submit(s, 1, 1, 0, 50, 50, 0);
+    uint64_t d = submit(s, 1, 0, 0, 10, 200, 0);
+    step(s, 0);
+    assert_int_equal(state_of(s, c), GS_JOB_PENDING);
+    char text[256];
+    size_t len;
+    assert_int_equal(gs_sched_job_reason_text(s, c, text, sizeof text, &len),
+                     GS_OK);
+    assert_non_null(strstr(text, "reserved to start at 100"));
+    assert_int_equal(state_of(s, d), GS_JOB_RUNNING);
+    assert_int_equal(gs_sched_gpu_job(s, 1), d);
+    assert_int_equal(gs_sched_complete(s, x, 100), GS_OK);
+    assert_int_equal(gs_sched_complete(s, y, 100), GS_OK);
+    step(s, 100);
+    assert_int_equal(state_of(s, c), GS_JOB_RUNNING);
+    assert_int_equal(gs_sched_gpu_job(s, 2), c);
+    gs_sched_destroy(s);
+    gs_topo_destroy(t);
+}
+
 static void exclusive_node(void **state)
 {
     (void)state;
@@ -536,6 +590,7 @@ int main(void)
         cmocka_unit_test(placed_by_hand),
         cmocka_unit_test(bad_requests),
         cmocka_unit_test(waits_and_backfill),
+        cmocka_unit_test(reservation_takes_latest_freed),
         cmocka_unit_test(exclusive_node),
         cmocka_unit_test(partitions),
         cmocka_unit_test(preemption),
