@@ -187,15 +187,20 @@ static bool overlaps(const reservation *r, int64_t t0, int64_t t1,
     return r->job != skip && r->start < t1 && t0 < r->end;
 }
 
+/* Block r if it overlaps [t0, t1), lift it if not. */
+static void sync_one(gs_sched *s, reservation *r, int64_t t0, int64_t t1,
+                     uint64_t skip)
+{
+    bool want = overlaps(r, t0, t1, skip);
+    if (want != r->on)
+        set_block(s, r, want);
+}
+
 /* Hold back the GPUs of exactly the reservations overlapping [t0, t1). */
 static void sync_loop(gs_sched *s, int64_t t0, int64_t t1, uint64_t skip)
 {
-    for (size_t i = 0; i < s->n_rsv; i++) {
-        reservation *r = &s->rsv[i];
-        bool want = overlaps(r, t0, t1, skip);
-        if (want != r->on)
-            set_block(s, r, want);
-    }
+    for (size_t i = 0; i < s->n_rsv; i++)
+        sync_one(s, &s->rsv[i], t0, t1, skip);
 }
 
 static void sync_blocks(gs_sched *s, int64_t t0, int64_t t1, uint64_t skip)
@@ -1223,12 +1228,8 @@ static size_t rsv_count_before(const gs_sched *s, const uint32_t *v, size_t n,
 static void sync_some(gs_sched *s, const uint32_t *v, size_t lo, size_t hi,
                       int64_t t0, int64_t t1, uint64_t own)
 {
-    for (size_t i = lo; i < hi; i++) {
-        reservation *r = &s->rsv[v[i]];
-        bool want = overlaps(r, t0, t1, own);
-        if (want != r->on)
-            set_block(s, r, want);
-    }
+    for (size_t i = lo; i < hi; i++)
+        sync_one(s, &s->rsv[v[i]], t0, t1, own);
 }
 
 /* The blocks of the last window [a0, b0) moved to [t0, t1): a reservation
@@ -1247,12 +1248,8 @@ static void sync_moved(gs_sched *s, int64_t t0, int64_t t1, uint64_t own)
     lo = rsv_count_before(s, by_end, n, true, GS_MIN(a0, t0), true);
     hi = rsv_count_before(s, by_end, n, true, GS_MAX(a0, t0), true);
     sync_some(s, by_end, lo, hi, t0, t1, own);
-    for (size_t i = s->bf_sync_n; i < n; i++) {
-        reservation *r = &s->rsv[i];
-        bool want = overlaps(r, t0, t1, own);
-        if (want != r->on)
-            set_block(s, r, want);
-    }
+    for (size_t i = s->bf_sync_n; i < n; i++)
+        sync_one(s, &s->rsv[i], t0, t1, own);
 #ifndef NDEBUG
     for (size_t i = 0; i < n; i++)
         if (s->rsv[i].on != overlaps(&s->rsv[i], t0, t1, own))
