@@ -33,8 +33,18 @@
  * first when its value is above every bound, strictly. The slack (1e-12
  * of the sum of the terms' magnitudes, some thousand times the rounding
  * of the sums) makes the bound hold for the computed values, not only the
- * real ones. A step that cannot be decided so is a full one: the
- * decisions are the same either way, only the work differs.
+ * real ones. A bound lets no tie through, and ties are common: jobs
+ * submitted together, jobs that waited max_age (their age factor stays
+ * 1). So, of an association's jobs outside with the same terms but the
+ * age (the first job outside sets them), the oldest stands in for all:
+ * a value never falls as a job ages, and equal values go to the earlier
+ * submission, so it ranks before the others at any time. Its exact
+ * sort record at the step's time (gs_refresh_peek: the refresh's value,
+ * bit for bit) is compared with the job's, ties and tie-breakers
+ * included; the jobs outside with other terms go into the bound. (On the
+ * Philly trace under conservative backfill this took the full steps from
+ * 50,600 to 800 of 155,000.) A step that cannot be decided so is a
+ * full one: the decisions are the same either way, only the work differs.
  *
  * EASY backfill (at every step, bf_interval 0) adds to the plan of the
  * jobs behind B: the first bf_depth of them with a time limit are looked
@@ -71,6 +81,7 @@
 #include "share/fairshare_impl.h"
 
 #include <math.h>
+#include <string.h>
 
 /* held jobs whose reasons a quiet step writes again (more: not armed) */
 #define QUIET_HELD 64
@@ -127,6 +138,21 @@ struct quiet_state {
     double *bound_nl;
     uint32_t *touched_nl;
     size_t n_touched_nl;
+    /* multifactor: of the jobs outside of one association with the same
+     * terms but age (size, priority, nice, site factor, tier), the oldest
+     * ranks first at any time: a value never falls as a job ages, and ties
+     * go to the earlier submission. It stands for them all (cf_slot,
+     * cf_id; UINT32_MAX: none): a job is compared with its exact record
+     * of the step, ties included, where a bound (with its slack) lets no
+     * tie through. The association's first job outside sets the terms;
+     * jobs with other terms fold into bound. */
+    uint32_t *cf_slot;
+    uint64_t *cf_id;
+    uint32_t *touched_cf;
+    size_t n_cf;
+    /* the step's first of them in rank, at its time (has_cf_top) */
+    bool has_cf_top;
+    order_rec cf_top;
     /* fifo and priority (keys that never move): the first of them in
      * rank, when there are any */
     bool has_nl_first;
@@ -249,6 +275,9 @@ void gs_quiet_free(gs_sched *s)
     gs_free(s->quiet->touched);
     gs_free(s->quiet->bound_nl);
     gs_free(s->quiet->touched_nl);
+    gs_free(s->quiet->cf_slot);
+    gs_free(s->quiet->cf_id);
+    gs_free(s->quiet->touched_cf);
     gs_free(s->quiet->win);
     gs_free(s->quiet->win_id);
     gs_free(s->quiet->win_new);
@@ -314,8 +343,22 @@ gs_status gs_quiet_reserve(gs_sched *s)
     if (!tn)
         return GS_ENOMEM;
     q->touched_nl = tn;
-    for (size_t i = q->cap; i < cap; i++)
+    uint32_t *cs = gs_realloc(q->cf_slot, cap * sizeof *cs);
+    if (!cs)
+        return GS_ENOMEM;
+    q->cf_slot = cs;
+    uint64_t *ci = gs_realloc(q->cf_id, cap * sizeof *ci);
+    if (!ci)
+        return GS_ENOMEM;
+    q->cf_id = ci;
+    uint32_t *tc = gs_realloc(q->touched_cf, cap * sizeof *tc);
+    if (!tc)
+        return GS_ENOMEM;
+    q->touched_cf = tc;
+    for (size_t i = q->cap; i < cap; i++) {
         q->bound[i] = q->bound_nl[i] = -HUGE_VAL;
+        q->cf_slot[i] = UINT32_MAX;
+    }
     q->cap = cap;
     return GS_OK;
 }
@@ -341,6 +384,9 @@ static void clear_bounds(struct quiet_state *q)
     for (size_t i = 0; i < q->n_touched_nl; i++)
         q->bound_nl[q->touched_nl[i]] = -HUGE_VAL;
     q->n_touched_nl = 0;
+    for (size_t i = 0; i < q->n_cf; i++)
+        q->cf_slot[q->touched_cf[i]] = UINT32_MAX;
+    q->n_cf = 0;
 }
 
 /* The magnitude of j's value's terms (all factors are at most 1) beyond
@@ -376,6 +422,75 @@ static void fold(struct quiet_state *q, const gs_priority_weights *w,
     fold_into(q->bound, q->touched, &q->n_touched, w, j, aged);
 }
 
+static bool same_bits(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* Do j and k (of one association, valued with their factors kept) have
+ * the same terms in the multifactor sum but the age's, at any time while
+ * armed (the largest priority and the GPU count stay)? The same tie-
+ * breakers too, but the submission (priority, under orderings that break
+ * ties by it). */
+static bool same_terms(const gs_sched *s, const job_rec *j, const job_rec *k)
+{
+    const gs_priority_weights *w = &s->weights;
+    return j->tier == k->tier && j->nice == k->nice &&
+           same_bits(j->site_factor, k->site_factor) &&
+           same_bits(w->job_size * j->f_size, w->job_size * k->f_size) &&
+           same_bits(w->priority * j->f_prio, w->priority * k->f_prio) &&
+           (!(s->ordering->flags & GS_ORDERING_TIES_BY_PRIORITY) ||
+            j->priority == k->priority);
+}
+
+/* j (multifactor, valued with its factors kept) goes outside: it becomes
+ * its association's stand-in, or one the stand-in ranks before at any
+ * time (true); else it is for the bound (false). */
+static bool stand_in(gs_sched *s, const job_rec *j)
+{
+    struct quiet_state *q = s->quiet;
+    uint32_t u = j->assoc, slot = (uint32_t)(j - s->jobs);
+    if (q->cf_slot[u] == UINT32_MAX) {
+        q->touched_cf[q->n_cf++] = u;
+    } else {
+        const job_rec *k = &s->jobs[q->cf_slot[u]];
+        if (!same_terms(s, j, k))
+            return false;
+        /* the older first (the tie-breakers with equal values) */
+        bool by_prio = s->ordering->flags & GS_ORDERING_TIES_BY_PRIORITY;
+        order_rec a, b;
+        gs_order_put(&a, slot, 0, j, by_prio);
+        gs_order_put(&b, q->cf_slot[u], 0, k, by_prio);
+        if (gs_order_le(&b, &a))
+            return true;
+    }
+    q->cf_slot[u] = slot;
+    q->cf_id[u] = j->id;
+    return true;
+}
+
+/* The first stand-in in rank at now, from the values the refresh would
+ * give them (false: one of them is no longer pending). */
+static bool stand_in_top(gs_sched *s, int64_t now, bool by_prio)
+{
+    struct quiet_state *q = s->quiet;
+    q->has_cf_top = false;
+    for (size_t i = 0; i < q->n_cf; i++) {
+        uint32_t u = q->touched_cf[i];
+        const job_rec *j = slot_job(s, q->cf_slot[u], q->cf_id[u]);
+        if (!j || j->state != GS_JOB_PENDING)
+            return false;
+        order_rec r;
+        gs_order_put(&r, q->cf_slot[u],
+                     gs_key_double_desc(gs_refresh_peek(s, j, now)), j,
+                     by_prio);
+        if (!q->has_cf_top || gs_order_le(&r, &q->cf_top))
+            q->cf_top = r;
+        q->has_cf_top = true;
+    }
+    return true;
+}
+
 /* Under backfill, j (which only waits) has no time limit: it may
  * go outside the window wherever it ranks, into bounds of its own
  * (multifactor) or the first such job's sort record (fifo, priority:
@@ -409,7 +524,7 @@ static void put_outside(gs_sched *s, const job_rec *j, double aged)
     if (nl_outside(s, j))
         fold_into(q->bound_nl, q->touched_nl, &q->n_touched_nl, &s->weights,
                   j, aged);
-    else
+    else if (!stand_in(s, j))
         fold(q, &s->weights, j, aged);
     if (j->nice || j->site_factor != 0)
         note_magnitude(q, j);
@@ -591,7 +706,10 @@ static void write_held(gs_sched *s, int64_t now)
 static bool sure_first(const struct quiet_state *q, bool with, double top,
                        const cand *c)
 {
-    return with ? c->j->prio_value > top : !q->outside || !c->fresh;
+    if (!with)
+        return !q->outside || !c->fresh;
+    return c->j->prio_value > top &&
+           (!q->has_cf_top || gs_order_le(&c->r, &q->cf_top));
 }
 
 /* After a step decided here: the jobs left in c[from, nc) (in rank order,
@@ -676,7 +794,7 @@ static int easy_walk(gs_sched *s, int64_t now, job_rec *b, cand *c,
             return QUIET_FULL;
     }
     /* are there jobs outside the window with a time limit? */
-    bool outside = with ? q->n_touched > 0 : q->outside;
+    bool outside = with ? q->n_touched + q->n_cf > 0 : q->outside;
     /* the jobs that surely rank first: before every job outside (up to
      * the blocker), before those with a time limit (backfill's) */
     double top_all = top_nl > top ? top_nl : top;
@@ -832,6 +950,8 @@ int gs_quiet_step(gs_sched *s, int64_t now, size_t *n_started)
     double aged = aged_since(s, now);
     double top = with ? top_of(s, q->bound, q->touched, q->n_touched, aged)
                       : -HUGE_VAL;
+    if (with && !stand_in_top(s, now, by_prio))
+        goto full;
     if (s->backfill != GS_BACKFILL_NONE) {
         double top_nl = with ? top_of(s, q->bound_nl, q->touched_nl,
                                       q->n_touched_nl, aged)
@@ -847,8 +967,7 @@ int gs_quiet_step(gs_sched *s, int64_t now, size_t *n_started)
     bool found = false;
     for (; k < nc; k++) {
         job_rec *j = c[k].j;
-        bool sure = with ? j->prio_value > top : !q->outside || !c[k].fresh;
-        if (!sure || (!walk && j != b))
+        if (!sure_first(q, with, top, &c[k]) || (!walk && j != b))
             break;
         /* B does not fit while nothing was freed (a host's policy is
          * asked every time: it may know more than the GPUs) */

@@ -25,6 +25,22 @@ void gs_refresh_fairshare(gs_sched *s, int64_t now, bool force)
     s->fs_fresh = true;
 }
 
+/* The built-in multifactor value of j with factors f: the one body both
+ * the refresh and gs_refresh_peek use, so that the two agree to the bit. */
+static inline double mf_value(const gs_sched *s, const job_rec *j,
+                              const gs_factors *f)
+{
+    return gs_multifactor_value(&s->weights, f->age, f->fs, f->size,
+                                f->prio, j->nice, j->site_factor);
+}
+
+double gs_refresh_peek(const gs_sched *s, const job_rec *j, int64_t now)
+{
+    gs_factors f;
+    gs_view_factors(s, j, now, s->max_prio, &f);
+    return mf_value(s, j, &f);
+}
+
 /* A job's value under the ordering, and its factors when the ordering
  * uses them. The built-in multifactor table is computed inline by the
  * same formula: no view to fill and no indirect call per job. */
@@ -36,8 +52,7 @@ static double value_of(gs_sched *s, job_rec *j, int64_t now, bool with)
         gs_view_factors(s, j, now, s->max_prio, &f);
         gs_view_keep_factors(j, &f);
         if (o == &gs_ordering_multifactor)
-            return gs_multifactor_value(&s->weights, f.age, f.fs, f.size,
-                                        f.prio, j->nice, j->site_factor);
+            return mf_value(s, j, &f);
     }
     gs_order_job v;
     gs_view_make(s, j, now, with ? &f : NULL, &v);

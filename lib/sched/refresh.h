@@ -20,6 +20,10 @@ void gs_refresh(gs_sched *s, int64_t now, bool keep_max);
 /* The value key gs_refresh would give j at now (its prio_value and
  * factors set as gs_refresh sets them). */
 uint64_t gs_refresh_key(gs_sched *s, job_rec *j, int64_t now);
+/* The value gs_refresh would give j at now under the built-in multifactor
+ * ordering, bit for bit, without writing anything (quiet steps compare
+ * jobs they do not rank by it). */
+double gs_refresh_peek(const gs_sched *s, const job_rec *j, int64_t now);
 /* Recompute fair share when calc_period has passed (or when forced). */
 void gs_refresh_fairshare(gs_sched *s, int64_t now, bool force);
 #endif
