@@ -495,14 +495,18 @@ static void easy_outside_overtakes(void **state)
  * Wi at 1011 (ties at 1010, W0 first: submitted earlier); Oy only at 1021.
  * At 1015 R ends: the 8 GPUs free take Oo, first in rank (1005 against
  * 1000 and 995). A stand-in for u0 that were Oy (the younger) would rank
- * below W0 until 1021, and the quiet step would start W0. */
-static void stand_in_overtakes(void **state)
+ * below W0 until 1021, and the quiet step would start W0. Under EASY
+ * backfill with no time limits the same: the jobs without one all go
+ * outside the window (they only wait), W1..W39 too, and the walk's head
+ * (W0) is compared with the stand-ins of those (u1: W1, u0: Oo). */
+static void stand_in_case(bool easy)
 {
-    (void)state;
     gs_topo *t = one_h100();
     gs_sched_config cfg;
     gs_sched_config_init(&cfg);
     cfg.ordering = GS_ORDER_MULTIFACTOR;
+    if (easy)
+        cfg.backfill = GS_BACKFILL_EASY;
     gs_sched *s[2];
     for (int k = 0; k < 2; k++) {
         s[k] = by_age(t, &cfg, k);
@@ -547,12 +551,24 @@ static void stand_in_overtakes(void **state)
     assert_int_equal(gs_sched_quiet_steps(s[1], &q), 1);
     /* full at 0, 200 and 1011 (Oo overtakes): 1013 steps quiet (4 when
      * every job outside goes into a bound: tried) */
-    print_message("stand_in_overtakes: %llu quiet steps of 1016\n",
-                  (unsigned long long)q);
+    print_message("stand_in_overtakes%s: %llu quiet steps of 1016\n",
+                  easy ? " (EASY)" : "", (unsigned long long)q);
     assert_true(q >= 1000);
     for (int k = 0; k < 2; k++)
         gs_sched_destroy(s[k]);
     gs_topo_destroy(t);
+}
+
+static void stand_in_overtakes(void **state)
+{
+    (void)state;
+    stand_in_case(false);
+}
+
+static void stand_in_overtakes_easy(void **state)
+{
+    (void)state;
+    stand_in_case(true);
 }
 
 int main(void)
@@ -563,6 +579,7 @@ int main(void)
         cmocka_unit_test(never_quiet_elsewhere),
         cmocka_unit_test(ageing_overtakes),
         cmocka_unit_test(stand_in_overtakes),
+        cmocka_unit_test(stand_in_overtakes_easy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,7 +41,9 @@
  * submission, so it ranks before the others at any time. Its exact
  * sort record at the step's time (gs_refresh_peek: the refresh's value,
  * bit for bit) is compared with the job's, ties and tie-breakers
- * included; the jobs outside with other terms go into the bound. (On the
+ * included; the jobs outside with other terms go into the bound (under
+ * backfill, the jobs without a time limit have stand-ins and bounds of
+ * their own). (On the
  * Philly trace under conservative backfill this took the full steps from
  * 50,600 to 800 of 155,000.) A step that cannot be decided so is a
  * full one: the decisions are the same either way, only the work differs.
@@ -99,6 +101,23 @@
  * (about 1e-15 of their magnitudes) */
 #define QUIET_SLACK 1e-12
 
+/* Multifactor: of the jobs outside of one association with the same terms
+ * but age (size, priority, nice, site factor, tier), the oldest ranks
+ * first at any time: a value never falls as a job ages, and ties go to
+ * the earlier submission. It stands for them all (slot, id per
+ * association; UINT32_MAX: none): a job is compared with its exact
+ * record of the step, ties included, where a bound (with its slack) lets
+ * no tie through. The association's first job outside sets the terms;
+ * jobs with other terms fold into the bound. */
+typedef struct stand_ins {
+    uint32_t *slot;
+    uint64_t *id;
+    uint32_t *touched; /* associations with one */
+    size_t n;
+    bool has_top;      /* the step's first of them in rank, at its time */
+    order_rec top;
+} stand_ins;
+
 typedef struct cand {
     order_rec r;
     job_rec *j;
@@ -138,21 +157,9 @@ struct quiet_state {
     double *bound_nl;
     uint32_t *touched_nl;
     size_t n_touched_nl;
-    /* multifactor: of the jobs outside of one association with the same
-     * terms but age (size, priority, nice, site factor, tier), the oldest
-     * ranks first at any time: a value never falls as a job ages, and ties
-     * go to the earlier submission. It stands for them all (cf_slot,
-     * cf_id; UINT32_MAX: none): a job is compared with its exact record
-     * of the step, ties included, where a bound (with its slack) lets no
-     * tie through. The association's first job outside sets the terms;
-     * jobs with other terms fold into bound. */
-    uint32_t *cf_slot;
-    uint64_t *cf_id;
-    uint32_t *touched_cf;
-    size_t n_cf;
-    /* the step's first of them in rank, at its time (has_cf_top) */
-    bool has_cf_top;
-    order_rec cf_top;
+    /* stand-ins of the jobs outside with a time limit (for bound) and
+     * without (for bound_nl) */
+    stand_ins si, si_nl;
     /* fifo and priority (keys that never move): the first of them in
      * rank, when there are any */
     bool has_nl_first;
@@ -275,9 +282,12 @@ void gs_quiet_free(gs_sched *s)
     gs_free(s->quiet->touched);
     gs_free(s->quiet->bound_nl);
     gs_free(s->quiet->touched_nl);
-    gs_free(s->quiet->cf_slot);
-    gs_free(s->quiet->cf_id);
-    gs_free(s->quiet->touched_cf);
+    for (int k = 0; k < 2; k++) {
+        stand_ins *x = k ? &s->quiet->si_nl : &s->quiet->si;
+        gs_free(x->slot);
+        gs_free(x->id);
+        gs_free(x->touched);
+    }
     gs_free(s->quiet->win);
     gs_free(s->quiet->win_id);
     gs_free(s->quiet->win_new);
@@ -343,21 +353,24 @@ gs_status gs_quiet_reserve(gs_sched *s)
     if (!tn)
         return GS_ENOMEM;
     q->touched_nl = tn;
-    uint32_t *cs = gs_realloc(q->cf_slot, cap * sizeof *cs);
-    if (!cs)
-        return GS_ENOMEM;
-    q->cf_slot = cs;
-    uint64_t *ci = gs_realloc(q->cf_id, cap * sizeof *ci);
-    if (!ci)
-        return GS_ENOMEM;
-    q->cf_id = ci;
-    uint32_t *tc = gs_realloc(q->touched_cf, cap * sizeof *tc);
-    if (!tc)
-        return GS_ENOMEM;
-    q->touched_cf = tc;
+    for (int k = 0; k < 2; k++) {
+        stand_ins *x = k ? &q->si_nl : &q->si;
+        uint32_t *cs = gs_realloc(x->slot, cap * sizeof *cs);
+        if (!cs)
+            return GS_ENOMEM;
+        x->slot = cs;
+        uint64_t *ci = gs_realloc(x->id, cap * sizeof *ci);
+        if (!ci)
+            return GS_ENOMEM;
+        x->id = ci;
+        uint32_t *tc = gs_realloc(x->touched, cap * sizeof *tc);
+        if (!tc)
+            return GS_ENOMEM;
+        x->touched = tc;
+    }
     for (size_t i = q->cap; i < cap; i++) {
         q->bound[i] = q->bound_nl[i] = -HUGE_VAL;
-        q->cf_slot[i] = UINT32_MAX;
+        q->si.slot[i] = q->si_nl.slot[i] = UINT32_MAX;
     }
     q->cap = cap;
     return GS_OK;
@@ -384,9 +397,13 @@ static void clear_bounds(struct quiet_state *q)
     for (size_t i = 0; i < q->n_touched_nl; i++)
         q->bound_nl[q->touched_nl[i]] = -HUGE_VAL;
     q->n_touched_nl = 0;
-    for (size_t i = 0; i < q->n_cf; i++)
-        q->cf_slot[q->touched_cf[i]] = UINT32_MAX;
-    q->n_cf = 0;
+    for (int k = 0; k < 2; k++) {
+        stand_ins *x = k ? &q->si_nl : &q->si;
+        for (size_t i = 0; i < x->n; i++)
+            x->slot[x->touched[i]] = UINT32_MAX;
+        x->n = 0;
+        x->has_top = false;
+    }
 }
 
 /* The magnitude of j's value's terms (all factors are at most 1) beyond
@@ -444,51 +461,56 @@ static bool same_terms(const gs_sched *s, const job_rec *j, const job_rec *k)
 }
 
 /* j (multifactor, valued with its factors kept) goes outside: it becomes
- * its association's stand-in, or one the stand-in ranks before at any
- * time (true); else it is for the bound (false). */
-static bool stand_in(gs_sched *s, const job_rec *j)
+ * its association's stand-in in x, or one the stand-in ranks before at
+ * any time (true); else it is for the bound (false). */
+static bool stand_in(gs_sched *s, stand_ins *x, const job_rec *j)
 {
-    struct quiet_state *q = s->quiet;
     uint32_t u = j->assoc, slot = (uint32_t)(j - s->jobs);
-    if (q->cf_slot[u] == UINT32_MAX) {
-        q->touched_cf[q->n_cf++] = u;
+    if (x->slot[u] == UINT32_MAX) {
+        x->touched[x->n++] = u;
     } else {
-        const job_rec *k = &s->jobs[q->cf_slot[u]];
+        const job_rec *k = &s->jobs[x->slot[u]];
         if (!same_terms(s, j, k))
             return false;
         /* the older first (the tie-breakers with equal values) */
         bool by_prio = s->ordering->flags & GS_ORDERING_TIES_BY_PRIORITY;
         order_rec a, b;
         gs_order_put(&a, slot, 0, j, by_prio);
-        gs_order_put(&b, q->cf_slot[u], 0, k, by_prio);
+        gs_order_put(&b, x->slot[u], 0, k, by_prio);
         if (gs_order_le(&b, &a))
             return true;
     }
-    q->cf_slot[u] = slot;
-    q->cf_id[u] = j->id;
+    x->slot[u] = slot;
+    x->id[u] = j->id;
     return true;
 }
 
-/* The first stand-in in rank at now, from the values the refresh would
- * give them (false: one of them is no longer pending). */
-static bool stand_in_top(gs_sched *s, int64_t now, bool by_prio)
+/* The first stand-in of x in rank at now, from the values the refresh
+ * would give them (false: one of them is no longer pending). */
+static bool stand_in_top(gs_sched *s, stand_ins *x, int64_t now,
+                         bool by_prio)
 {
-    struct quiet_state *q = s->quiet;
-    q->has_cf_top = false;
-    for (size_t i = 0; i < q->n_cf; i++) {
-        uint32_t u = q->touched_cf[i];
-        const job_rec *j = slot_job(s, q->cf_slot[u], q->cf_id[u]);
+    x->has_top = false;
+    for (size_t i = 0; i < x->n; i++) {
+        uint32_t u = x->touched[i];
+        const job_rec *j = slot_job(s, x->slot[u], x->id[u]);
         if (!j || j->state != GS_JOB_PENDING)
             return false;
         order_rec r;
-        gs_order_put(&r, q->cf_slot[u],
+        gs_order_put(&r, x->slot[u],
                      gs_key_double_desc(gs_refresh_peek(s, j, now)), j,
                      by_prio);
-        if (!q->has_cf_top || gs_order_le(&r, &q->cf_top))
-            q->cf_top = r;
-        q->has_cf_top = true;
+        if (!x->has_top || gs_order_le(&r, &x->top))
+            x->top = r;
+        x->has_top = true;
     }
     return true;
+}
+
+/* Does c rank before x's stand-ins at the step's time? */
+static bool before_stand_ins(const stand_ins *x, const cand *c)
+{
+    return !x->has_top || gs_order_le(&c->r, &x->top);
 }
 
 /* Under backfill, j (which only waits) has no time limit: it may
@@ -521,11 +543,13 @@ static void put_outside(gs_sched *s, const job_rec *j, double aged)
         q->outside = true;
         return;
     }
-    if (nl_outside(s, j))
-        fold_into(q->bound_nl, q->touched_nl, &q->n_touched_nl, &s->weights,
-                  j, aged);
-    else if (!stand_in(s, j))
+    if (nl_outside(s, j)) {
+        if (!stand_in(s, &q->si_nl, j))
+            fold_into(q->bound_nl, q->touched_nl, &q->n_touched_nl,
+                      &s->weights, j, aged);
+    } else if (!stand_in(s, &q->si, j)) {
         fold(q, &s->weights, j, aged);
+    }
     if (j->nice || j->site_factor != 0)
         note_magnitude(q, j);
 }
@@ -702,14 +726,15 @@ static void write_held(gs_sched *s, int64_t now)
 }
 
 /* Does c surely rank before every job outside the window that top
- * bounds (multifactor: the most they can be worth)? */
+ * bounds (multifactor: the most they can be worth) and the stand-ins
+ * stand for (all: those without a time limit too)? */
 static bool sure_first(const struct quiet_state *q, bool with, double top,
-                       const cand *c)
+                       const cand *c, bool all)
 {
     if (!with)
         return !q->outside || !c->fresh;
-    return c->j->prio_value > top &&
-           (!q->has_cf_top || gs_order_le(&c->r, &q->cf_top));
+    return c->j->prio_value > top && before_stand_ins(&q->si, c) &&
+           (!all || before_stand_ins(&q->si_nl, c));
 }
 
 /* After a step decided here: the jobs left in c[from, nc) (in rank order,
@@ -794,17 +819,17 @@ static int easy_walk(gs_sched *s, int64_t now, job_rec *b, cand *c,
             return QUIET_FULL;
     }
     /* are there jobs outside the window with a time limit? */
-    bool outside = with ? q->n_touched + q->n_cf > 0 : q->outside;
+    bool outside = with ? q->n_touched + q->si.n > 0 : q->outside;
     /* the jobs that surely rank first: before every job outside (up to
      * the blocker), before those with a time limit (backfill's) */
     double top_all = top_nl > top ? top_nl : top;
     size_t sure_all = 0, sure = 0;
-    while (sure_all < nc && sure_first(q, with, top_all, &c[sure_all]) &&
+    while (sure_all < nc && sure_first(q, with, top_all, &c[sure_all], true) &&
            (with || !q->has_nl_first ||
             (c[sure_all].r.idx != q->nl_first.idx &&
              gs_order_le(&c[sure_all].r, &q->nl_first))))
         sure_all++;
-    while (sure < nc && sure_first(q, with, top, &c[sure]))
+    while (sure < nc && sure_first(q, with, top, &c[sure], false))
         sure++;
     plan_cursor pc;
     gs_plan_begin(s, &pc, now);
@@ -950,7 +975,8 @@ int gs_quiet_step(gs_sched *s, int64_t now, size_t *n_started)
     double aged = aged_since(s, now);
     double top = with ? top_of(s, q->bound, q->touched, q->n_touched, aged)
                       : -HUGE_VAL;
-    if (with && !stand_in_top(s, now, by_prio))
+    if (with && (!stand_in_top(s, &q->si, now, by_prio) ||
+                 !stand_in_top(s, &q->si_nl, now, by_prio)))
         goto full;
     if (s->backfill != GS_BACKFILL_NONE) {
         double top_nl = with ? top_of(s, q->bound_nl, q->touched_nl,
@@ -967,7 +993,7 @@ int gs_quiet_step(gs_sched *s, int64_t now, size_t *n_started)
     bool found = false;
     for (; k < nc; k++) {
         job_rec *j = c[k].j;
-        if (!sure_first(q, with, top, &c[k]) || (!walk && j != b))
+        if (!sure_first(q, with, top, &c[k], false) || (!walk && j != b))
             break;
         /* B does not fit while nothing was freed (a host's policy is
          * asked every time: it may know more than the GPUs) */
